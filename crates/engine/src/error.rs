@@ -1,0 +1,79 @@
+use std::path::PathBuf;
+
+use plantlab_protocol::ApiError;
+
+/// Everything the engine can refuse, each with a message that tells the user what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("The file {} does not exist. Check the path, or pick the file with Open….", .0.display())]
+    NotFound(PathBuf),
+    #[error("{} is a folder, not a file. Choose a CSV file inside it.", .0.display())]
+    IsDirectory(PathBuf),
+    #[error("PlantLab may not read {}: permission denied. Copy the file somewhere you can read, or fix its permissions.", .0.display())]
+    PermissionDenied(PathBuf),
+    #[error("The file {} is empty (0 bytes). Export the data again; the export may have failed.", .0.display())]
+    EmptyFile(PathBuf),
+    #[error("{} is not a text table: {kind}. Export it as CSV (comma, semicolon or tab separated).", .path.display())]
+    NotText { path: PathBuf, kind: String },
+    #[error("{} is not valid UTF-8 text (first bad byte at offset {offset}). Save it as UTF-8 CSV and open it again.", .path.display())]
+    NotUtf8 { path: PathBuf, offset: usize },
+    #[error("{} has a header line but no data rows. Check that the export contains data.", .0.display())]
+    NoDataRows(PathBuf),
+    #[error("Could not parse {} as CSV: {detail}. Check the delimiter and that every row has the same number of fields.", .path.display())]
+    Parse { path: PathBuf, detail: String },
+    #[error("Could not read {}: {source}.", .path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("No data set is open. Open a CSV file first.")]
+    NoDataset,
+    #[error("There is no column named \"{0}\" in the open data set.")]
+    UnknownColumn(String),
+    #[error("Column \"{0}\" is not numeric, so it cannot be plotted as a line.")]
+    NotNumeric(String),
+    #[error("Cancelled.")]
+    Cancelled,
+    #[error("Internal error in the data engine: {0}. Please report it with the file that caused it.")]
+    Internal(String),
+}
+
+impl EngineError {
+    /// A stable code for the UI and scripts; the message may change, the code does not.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EngineError::NotFound(_) => "not_found",
+            EngineError::IsDirectory(_) => "is_directory",
+            EngineError::PermissionDenied(_) => "permission_denied",
+            EngineError::EmptyFile(_) => "empty_file",
+            EngineError::NotText { .. } => "not_text",
+            EngineError::NotUtf8 { .. } => "not_utf8",
+            EngineError::NoDataRows(_) => "no_data_rows",
+            EngineError::Parse { .. } => "parse_error",
+            EngineError::Io { .. } => "io_error",
+            EngineError::NoDataset => "no_dataset",
+            EngineError::UnknownColumn(_) => "unknown_column",
+            EngineError::NotNumeric(_) => "not_numeric",
+            EngineError::Cancelled => "cancelled",
+            EngineError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn to_api(&self) -> ApiError {
+        ApiError::new(self.code(), self.to_string())
+    }
+
+    pub(crate) fn from_io(path: &std::path::Path, err: std::io::Error) -> Self {
+        match err.kind() {
+            std::io::ErrorKind::NotFound => EngineError::NotFound(path.to_path_buf()),
+            std::io::ErrorKind::PermissionDenied => EngineError::PermissionDenied(path.to_path_buf()),
+            std::io::ErrorKind::IsADirectory => EngineError::IsDirectory(path.to_path_buf()),
+            _ => EngineError::Io { path: path.to_path_buf(), source: err },
+        }
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(err: EngineError) -> Self {
+        err.to_api()
+    }
+}
+
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;

@@ -1,0 +1,12 @@
+//! PlantLab's engine: importing plant data, the views the UI draws from it, and the
+//! background task runner. It knows nothing of windows, webviews or widgets.
+
+pub mod dataset;
+pub mod error;
+pub mod load;
+pub mod tasks;
+pub mod workbench;
+
+pub use error::{EngineError, Result};
+pub use tasks::{JobContext, TaskRunner};
+pub use workbench::Workbench;

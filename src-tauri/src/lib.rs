@@ -1,0 +1,109 @@
+//! The PlantLab desktop shell: Tauri commands that adapt the engine's `Workbench` to IPC.
+//! No logic lives here; each command forwards to one engine call.
+
+use std::path::PathBuf;
+
+use plantlab_engine::Workbench;
+use plantlab_protocol::{ApiError, PageRequest, PaintReport, Series, SeriesRequest, TablePage, TaskEvent, TaskId};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Runtime, State};
+
+/// What the shell keeps for the lifetime of the window.
+pub struct AppState {
+    pub workbench: Workbench,
+    /// The file named on the command line, opened when the UI is ready.
+    pub initial_path: Option<PathBuf>,
+}
+
+impl AppState {
+    pub fn new(initial_path: Option<PathBuf>) -> Self {
+        Self { workbench: Workbench::new(), initial_path }
+    }
+}
+
+#[tauri::command]
+fn initial_path(state: State<'_, AppState>) -> Option<String> {
+    state.initial_path.as_ref().map(|p| p.display().to_string())
+}
+
+/// Shows the native open dialog. rfd runs it on its own GTK thread, so the event loop stays free.
+#[tauri::command]
+async fn pick_file() -> Result<Option<String>, ApiError> {
+    let picked = rfd::AsyncFileDialog::new()
+        .set_title("Open plant data")
+        .add_filter("Delimited text (CSV, TSV, TXT)", &["csv", "tsv", "txt"])
+        .add_filter("All files", &["*"])
+        .pick_file()
+        .await;
+    Ok(picked.map(|f| f.path().display().to_string()))
+}
+
+/// Starts a background load; its progress and result stream through `on_event`.
+#[tauri::command]
+fn start_load(state: State<'_, AppState>, path: String, on_event: Channel<TaskEvent>) -> Result<TaskId, ApiError> {
+    state
+        .workbench
+        .start_load(PathBuf::from(path), move |event| {
+            // The webview may have gone (window closed mid-load); nothing else to tell.
+            let _ = on_event.send(event);
+        })
+        .map_err(ApiError::from)
+}
+
+#[tauri::command]
+fn cancel_task(state: State<'_, AppState>, task: TaskId) -> bool {
+    state.workbench.cancel(task)
+}
+
+#[tauri::command]
+async fn dataset_page(state: State<'_, AppState>, request: PageRequest) -> Result<TablePage, ApiError> {
+    state.workbench.page(&request).map_err(ApiError::from)
+}
+
+#[tauri::command]
+async fn dataset_series(state: State<'_, AppState>, request: SeriesRequest) -> Result<Series, ApiError> {
+    state.workbench.series(&request).map_err(ApiError::from)
+}
+
+/// The UI says it has drawn a data set; log it (end-to-end tests wait for this line).
+#[tauri::command]
+fn report_painted(report: PaintReport) {
+    let [x, y, w, h] = report.plot_rect;
+    eprintln!(
+        "plantlab: data pane painted {} rows x {} columns, plot of \"{}\" at {x:.0},{y:.0} {w:.0}x{h:.0}",
+        report.rows, report.columns, report.plot_column
+    );
+}
+
+#[tauri::command]
+fn quit<R: Runtime>(app: AppHandle<R>) {
+    app.exit(0);
+}
+
+/// Registers the shell's state and commands on a builder; shared by `main` and the tests,
+/// which use Tauri's mock runtime.
+pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
+    builder.manage(state).invoke_handler(tauri::generate_handler![
+        initial_path,
+        pick_file,
+        start_load,
+        cancel_task,
+        dataset_page,
+        dataset_series,
+        report_painted,
+        quit::<R>
+    ])
+}
+
+/// The app's configuration, window and security settings and embedded frontend, compiled in
+/// from tauri.conf.json and dist/.
+pub fn context<R: Runtime>() -> tauri::Context<R> {
+    tauri::generate_context!()
+}
+
+/// Runs the desktop app. `initial_path` comes from the command line.
+pub fn run(initial_path: Option<PathBuf>) -> anyhow::Result<()> {
+    configure(tauri::Builder::default(), AppState::new(initial_path))
+        .run(context())
+        .map_err(|e| anyhow::anyhow!("the desktop window could not start: {e}"))
+}

@@ -1,0 +1,167 @@
+//! The real desktop app under a virtual X server: start it on the sample file, wait until the
+//! Data pane reports it has drawn the data, take a screenshot, check that the window and the
+//! plot area are really painted, then quit through the app's own shortcut.
+//!
+//! Needs Xvfb, xdotool and ImageMagick (scripts/install-deps.sh installs them).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?} could not start: {e}"));
+    assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Starts Xvfb on the first free display number.
+fn start_xvfb() -> (KillOnDrop, String) {
+    for n in 91..140 {
+        if Path::new(&format!("/tmp/.X{n}-lock")).exists() || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+            continue;
+        }
+        let display = format!(":{n}");
+        let child = Command::new("Xvfb")
+            .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb is installed (scripts/install-deps.sh)");
+        let guard = KillOnDrop(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                return (guard, display);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    panic!("no free X display found for Xvfb");
+}
+
+/// Lines the app writes to stderr, read on a thread so the pipe never fills.
+fn stderr_lines(child: &mut Child) -> Receiver<String> {
+    let (tx, rx) = channel();
+    let stderr = child.stderr.take().expect("stderr piped");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            eprintln!("[app] {line}");
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// "… plot of "X" at 270,140 990x300" → [x, y, w, h].
+fn parse_rect(line: &str) -> [u32; 4] {
+    let tail = line.rsplit(" at ").next().expect("rect");
+    let (pos, size) = tail.split_once(' ').expect("pos and size");
+    let (x, y) = pos.split_once(',').expect("x,y");
+    let (w, h) = size.split_once('x').expect("wxh");
+    [x, y, w, h].map(|v| v.trim().parse::<f32>().expect("number").max(0.0) as u32)
+}
+
+/// Reads a binary PPM (P6) as written by ImageMagick.
+fn read_ppm(bytes: &[u8]) -> (usize, usize, Vec<[u8; 3]>) {
+    let mut fields = Vec::new();
+    let mut i = 0;
+    while fields.len() < 4 {
+        while bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        while !bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        fields.push(String::from_utf8_lossy(&bytes[start..i]).into_owned());
+    }
+    i += 1;
+    assert_eq!(fields[0], "P6");
+    let (w, h): (usize, usize) = (fields[1].parse().expect("w"), fields[2].parse().expect("h"));
+    let pixels = bytes[i..].chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect();
+    (w, h, pixels)
+}
+
+#[test]
+fn desktop_app_shows_the_sample_and_quits_cleanly() {
+    let (_xvfb, display) = start_xvfb();
+    let artifacts = repo().join("ci-artifacts");
+    std::fs::create_dir_all(&artifacts).expect("artifact dir");
+    let sample = repo().join("sample-data/ai4i2020.csv");
+
+    let mut app = Command::new(env!("CARGO_BIN_EXE_plantlab-desktop"))
+        .arg(&sample)
+        .env("DISPLAY", &display)
+        .env_remove("WAYLAND_DISPLAY")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("desktop binary starts");
+    let lines = stderr_lines(&mut app);
+    let mut app = KillOnDrop(app);
+
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let painted = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) if line.contains("data pane painted") => break line,
+            Ok(_) => {}
+            Err(_) => panic!("the Data pane did not report drawing the sample within 120 s"),
+        }
+    };
+    assert!(painted.contains("10000 rows x 14 columns"), "{painted}");
+    let [x, y, w, h] = parse_rect(&painted);
+    assert!(w > 200 && h > 100, "plot area too small: {painted}");
+
+    // Let the compositor put the frame on screen, then photograph the app's window.
+    std::thread::sleep(Duration::from_millis(1500));
+    let window_id = run_ok(Command::new("xdotool").env("DISPLAY", &display).args(["search", "--sync", "--onlyvisible", "--name", "PlantLab"]));
+    let window_id = window_id.lines().next().expect("PlantLab window found").trim().to_owned();
+    let shot = artifacts.join("desktop-data-pane.png");
+    run_ok(Command::new("import").env("DISPLAY", &display).args(["-window", &window_id]).arg(&shot));
+
+    let whole = Command::new("convert").arg(&shot).arg("ppm:-").output().expect("convert");
+    let (ww, wh, pixels) = read_ppm(&whole.stdout);
+    assert!(ww >= 800 && wh >= 500, "window is {ww}x{wh}");
+    let distinct: std::collections::HashSet<[u8; 3]> = pixels.iter().copied().collect();
+    assert!(distinct.len() > 20, "screenshot looks blank: {} colours", distinct.len());
+
+    let crop = Command::new("convert").arg(&shot).args(["-crop", &format!("{w}x{h}+{x}+{y}"), "+repage", "ppm:-"]).output().expect("crop");
+    let (_, _, plot) = read_ppm(&crop.stdout);
+    // The series is drawn in a light blue (line and its min/max band); count those pixels.
+    let blue = plot.iter().filter(|[r, g, b]| *b > 150 && *b as i32 - *r as i32 > 60 && *g > 60).count();
+    assert!(blue > 500, "the plot area shows no drawn series ({blue} series-coloured pixels of {})", plot.len());
+
+    // Quit the way a user would: focus the window, press Ctrl+Q.
+    let cx = (x + w / 2).to_string();
+    let cy = (y + h / 2).to_string();
+    run_ok(Command::new("xdotool").env("DISPLAY", &display).args(["mousemove", "--window", &window_id, &cx, &cy, "click", "1"]));
+    std::thread::sleep(Duration::from_millis(300));
+    run_ok(Command::new("xdotool").env("DISPLAY", &display).args(["key", "--clearmodifiers", "ctrl+q"]));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = app.0.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the app did not quit on Ctrl+Q");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "the app exited with {status}");
+}

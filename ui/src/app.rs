@@ -1,0 +1,269 @@
+//! The application frame: pane navigation, notices, the status bar with background tasks.
+
+use egui::{Color32, RichText};
+use plantlab_protocol::{ApiError, TaskEvent, TaskId, TaskOutcome};
+
+use crate::backend::{Backend, Reply, Request};
+use crate::data_pane::DataPane;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    Data,
+    Clean,
+    Train,
+    Evaluate,
+    Predict,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 5] = [Pane::Data, Pane::Clean, Pane::Train, Pane::Evaluate, Pane::Predict];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Data => "Data",
+            Pane::Clean => "Clean",
+            Pane::Train => "Train",
+            Pane::Evaluate => "Evaluate",
+            Pane::Predict => "Predict",
+        }
+    }
+
+    /// What a pane that is not built yet will do, shown in its place.
+    fn plan(self) -> &'static str {
+        match self {
+            Pane::Data => "",
+            Pane::Clean => "The cleaning loop: quality report → pick a step → preview before/after → apply → report again, \
+                until the quality gate passes. Undo/redo; the recipe is a file you can replay on the next export.",
+            Pane::Train => "Choose target, features, tokenization and model (the origin's embedding model, a small transformer, \
+                or a plain MLP baseline), then train in the background while loss and accuracy curves draw live.",
+            Pane::Evaluate => "Test metrics next to the majority-class baseline, confusion matrix, ROC and PR curves, a threshold \
+                control, event-level scoring (lead time, false alarms per day) and the tags that drive each prediction.",
+            Pane::Predict => "Apply a saved model bundle to a new export: risk timeline, alarms, warnings where inputs leave \
+                the training range, and a plain-language explanation per alarm.",
+        }
+    }
+}
+
+/// A background task as the status bar shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskView {
+    pub id: TaskId,
+    pub label: String,
+    pub fraction: f32,
+    pub stage: String,
+    pub cancel_requested: bool,
+}
+
+/// A message for the user, shown until dismissed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub is_error: bool,
+}
+
+pub struct PlantLabApp {
+    backend: Box<dyn Backend>,
+    pane: Pane,
+    tasks: Vec<TaskView>,
+    notices: Vec<Notice>,
+    data: DataPane,
+    asked_initial_path: bool,
+}
+
+impl PlantLabApp {
+    pub fn new(backend: Box<dyn Backend>) -> Self {
+        Self { backend, pane: Pane::Data, tasks: Vec::new(), notices: Vec::new(), data: DataPane::default(), asked_initial_path: false }
+    }
+
+    pub fn pane(&self) -> Pane {
+        self.pane
+    }
+
+    pub fn tasks(&self) -> &[TaskView] {
+        &self.tasks
+    }
+
+    pub fn notices(&self) -> &[Notice] {
+        &self.notices
+    }
+
+    /// One frame: take the backend's replies, then draw.
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        if !self.asked_initial_path {
+            self.asked_initial_path = true;
+            self.backend.send(Request::InitialPath);
+        }
+        for reply in self.backend.poll() {
+            self.handle(reply);
+        }
+        self.handle_shortcuts(ui);
+
+        egui::Panel::top("navigation").show(ui, |ui| self.navigation(ui));
+        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar(ui));
+        egui::CentralPanel::default_margins().show(ui, |ui| {
+            self.notices_ui(ui);
+            match self.pane {
+                Pane::Data => self.data.ui(ui, self.backend.as_mut()),
+                other => placeholder(ui, other),
+            }
+        });
+        // Keep frames coming while work is under way so progress moves.
+        if !self.tasks.is_empty() || self.data.waiting() {
+            ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
+        }
+    }
+
+    fn handle(&mut self, reply: Reply) {
+        match reply {
+            Reply::PickedFile(Some(path)) | Reply::InitialPath(Some(path)) | Reply::FileDropped(path) => self.start_load(path),
+            Reply::PickedFile(None) | Reply::InitialPath(None) => {}
+            Reply::Task(event) => self.task_event(event),
+            Reply::Page(page) => self.data.set_page(page),
+            Reply::Series(series) => self.data.set_series(series),
+            Reply::Error { context, error } => {
+                self.data.request_failed();
+                self.error(&context, &error);
+            }
+        }
+    }
+
+    fn start_load(&mut self, path: String) {
+        let path = path.trim().to_owned();
+        if path.is_empty() {
+            self.notices.push(Notice { text: "Type a file path first, or use Open….".into(), is_error: true });
+            return;
+        }
+        self.pane = Pane::Data;
+        self.data.remember_path(&path);
+        self.backend.send(Request::Load { path });
+    }
+
+    fn task_event(&mut self, event: TaskEvent) {
+        let id = event.task();
+        match event {
+            TaskEvent::Started { label, .. } => {
+                self.tasks.push(TaskView { id, label, fraction: 0.0, stage: "starting".into(), cancel_requested: false })
+            }
+            TaskEvent::Progress { fraction, stage, .. } => {
+                if let Some(t) = self.tasks.iter_mut().find(|t| t.id == id) {
+                    t.fraction = fraction;
+                    t.stage = stage;
+                }
+            }
+            TaskEvent::Finished { outcome, .. } => {
+                self.tasks.retain(|t| t.id != id);
+                match outcome {
+                    TaskOutcome::Loaded(summary) => {
+                        // A new data set replaces the old one; stale notices about loading go too.
+                        self.notices.retain(|n| !n.is_error);
+                        self.data.set_dataset(summary, self.backend.as_mut());
+                    }
+                }
+            }
+            TaskEvent::Failed { error, .. } => {
+                let label = self.tasks.iter().find(|t| t.id == id).map(|t| t.label.clone()).unwrap_or_else(|| "A task".into());
+                self.tasks.retain(|t| t.id != id);
+                self.error(&label, &error);
+            }
+            TaskEvent::Cancelled { .. } => {
+                let label = self.tasks.iter().find(|t| t.id == id).map(|t| t.label.clone()).unwrap_or_default();
+                self.tasks.retain(|t| t.id != id);
+                self.notices.push(Notice { text: format!("{label}: cancelled. The data you had is unchanged."), is_error: false });
+            }
+        }
+    }
+
+    fn error(&mut self, context: &str, error: &ApiError) {
+        self.notices.push(Notice { text: format!("{context} failed: {}", error.message), is_error: true });
+    }
+
+    fn handle_shortcuts(&mut self, ui: &egui::Ui) {
+        let (open, quit) = ui.input(|i| {
+            (i.modifiers.command && i.key_pressed(egui::Key::O), i.modifiers.command && i.key_pressed(egui::Key::Q))
+        });
+        if open {
+            self.backend.send(Request::PickFile);
+        }
+        if quit {
+            self.backend.send(Request::Quit);
+        }
+    }
+
+    fn navigation(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.heading("PlantLab");
+            ui.separator();
+            for pane in Pane::ALL {
+                if ui.selectable_label(self.pane == pane, pane.title()).clicked() {
+                    self.pane = pane;
+                }
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button("Quit").on_hover_text("Ctrl+Q").clicked() {
+                    self.backend.send(Request::Quit);
+                }
+                if ui.button("Open…").on_hover_text("Open a CSV file (Ctrl+O), or drop one on the window").clicked() {
+                    self.backend.send(Request::PickFile);
+                }
+            });
+        });
+    }
+
+    fn notices_ui(&mut self, ui: &mut egui::Ui) {
+        let mut dismiss = None;
+        for (i, notice) in self.notices.iter().enumerate() {
+            let (fill, text_color) = if notice.is_error {
+                (Color32::from_rgb(90, 20, 20), Color32::from_rgb(255, 210, 210))
+            } else {
+                (Color32::from_rgb(30, 50, 80), Color32::from_rgb(210, 225, 255))
+            };
+            egui::Frame::new().fill(fill).inner_margin(6.0).corner_radius(4.0).show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new(&notice.text).color(text_color));
+                    if ui.small_button("Dismiss").clicked() {
+                        dismiss = Some(i);
+                    }
+                });
+            });
+        }
+        if let Some(i) = dismiss {
+            self.notices.remove(i);
+        }
+    }
+
+    fn status_bar(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            if self.tasks.is_empty() {
+                ui.label("Ready");
+            }
+            let mut cancel = Vec::new();
+            for task in &mut self.tasks {
+                ui.label(&task.label);
+                ui.add(egui::ProgressBar::new(task.fraction).desired_width(160.0).text(format!("{} {:.0}%", task.stage, task.fraction * 100.0)));
+                let button = ui.add_enabled(!task.cancel_requested, egui::Button::new("Cancel"));
+                if button.clicked() {
+                    task.cancel_requested = true;
+                    cancel.push(task.id);
+                }
+                ui.separator();
+            }
+            for task in cancel {
+                self.backend.send(Request::Cancel { task });
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                ui.label(self.data.status_text());
+            });
+        });
+    }
+}
+
+fn placeholder(ui: &mut egui::Ui, pane: Pane) {
+    ui.vertical_centered(|ui| {
+        ui.add_space(40.0);
+        ui.heading(pane.title());
+        ui.add_space(8.0);
+        ui.label(RichText::new("Not built yet.").strong());
+        ui.add_space(4.0);
+        ui.label(pane.plan());
+    });
+}

@@ -1,0 +1,41 @@
+//! How the UI talks to whatever does the work. The desktop build sends requests over Tauri IPC;
+//! tests answer them in-process. Requests never block: replies arrive later through `poll`.
+
+use plantlab_protocol::{ApiError, PageRequest, PaintReport, Series, SeriesRequest, TablePage, TaskEvent, TaskId};
+
+/// Something the UI asks of the backend.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Request {
+    /// Show the native file dialog; answered with `PickedFile`.
+    PickFile,
+    /// Start loading a file in the background; answered with a stream of `Task` events.
+    Load { path: String },
+    Cancel { task: TaskId },
+    Page(PageRequest),
+    Series(SeriesRequest),
+    /// The file named on the command line, if any; answered with `InitialPath`.
+    InitialPath,
+    /// Tell the host that the Data pane has drawn a data set (for logs and end-to-end tests).
+    ReportPainted(PaintReport),
+    Quit,
+}
+
+/// Something the backend tells the UI.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reply {
+    PickedFile(Option<String>),
+    InitialPath(Option<String>),
+    /// A file dropped onto the window.
+    FileDropped(String),
+    Task(TaskEvent),
+    Page(TablePage),
+    Series(Series),
+    /// A request failed; `context` says which (e.g. "Opening the file dialog").
+    Error { context: String, error: ApiError },
+}
+
+pub trait Backend {
+    fn send(&mut self, request: Request);
+    /// Replies that arrived since the last call, in order.
+    fn poll(&mut self) -> Vec<Reply>;
+}

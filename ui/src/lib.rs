@@ -1,0 +1,13 @@
+//! PlantLab's user interface, written with egui. It runs as wasm inside the desktop webview and
+//! natively in tests, and talks to the engine only through the [`backend::Backend`] trait.
+
+pub mod app;
+pub mod backend;
+mod data_pane;
+mod format;
+
+pub use app::{Pane, PlantLabApp};
+pub use backend::{Backend, Reply, Request};
+
+#[cfg(target_arch = "wasm32")]
+mod web;

@@ -1,0 +1,205 @@
+//! The wasm entry point and the `Backend` that talks to the desktop shell over Tauri IPC
+//! (`window.__TAURI__.core.invoke`, a `Channel` for task events, the drag-drop event).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise, Reflect};
+use plantlab_protocol::{ApiError, TaskEvent};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+
+use crate::app::PlantLabApp;
+use crate::backend::{Backend, Reply, Request};
+
+/// Called by index.html once the module is loaded.
+#[wasm_bindgen]
+pub async fn start(canvas_id: String) -> Result<(), JsValue> {
+    let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| JsValue::from_str("no document"))?;
+    let canvas = document
+        .get_element_by_id(&canvas_id)
+        .ok_or_else(|| JsValue::from_str("canvas element not found"))?
+        .dyn_into::<web_sys::HtmlCanvasElement>()?;
+    eframe::WebRunner::new()
+        .start(
+            canvas,
+            eframe::WebOptions::default(),
+            Box::new(|cc| {
+                let backend = TauriBackend::new(cc.egui_ctx.clone());
+                Ok(Box::new(WebApp(PlantLabApp::new(Box::new(backend)))))
+            }),
+        )
+        .await
+}
+
+struct WebApp(PlantLabApp);
+
+impl eframe::App for WebApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.0.ui(ui);
+    }
+}
+
+type Inbox = Rc<RefCell<Vec<Reply>>>;
+
+struct TauriBackend {
+    ctx: egui::Context,
+    inbox: Inbox,
+}
+
+impl TauriBackend {
+    fn new(ctx: egui::Context) -> Self {
+        let backend = Self { ctx, inbox: Rc::new(RefCell::new(Vec::new())) };
+        backend.listen_for_drops();
+        backend
+    }
+
+    fn push(inbox: &Inbox, ctx: &egui::Context, reply: Reply) {
+        inbox.borrow_mut().push(reply);
+        ctx.request_repaint();
+    }
+
+    /// Runs one command and turns its answer into a reply (or an error reply).
+    fn call<A, T, F>(&self, command: &'static str, context: &'static str, args: A, to_reply: F)
+    where
+        A: Serialize + 'static,
+        T: DeserializeOwned + 'static,
+        F: FnOnce(T) -> Option<Reply> + 'static,
+    {
+        let inbox = self.inbox.clone();
+        let ctx = self.ctx.clone();
+        spawn_local(async move {
+            let reply = match invoke::<A, T>(command, &args).await {
+                Ok(value) => to_reply(value),
+                Err(error) => Some(Reply::Error { context: context.to_owned(), error }),
+            };
+            if let Some(reply) = reply {
+                Self::push(&inbox, &ctx, reply);
+            }
+        });
+    }
+
+    fn start_load(&self, path: String) {
+        let inbox = self.inbox.clone();
+        let ctx = self.ctx.clone();
+        spawn_local(async move {
+            if let Err(error) = start_load(path, inbox.clone(), ctx.clone()).await {
+                Self::push(&inbox, &ctx, Reply::Error { context: "Loading the file".into(), error });
+            }
+        });
+    }
+
+    fn listen_for_drops(&self) {
+        let inbox = self.inbox.clone();
+        let ctx = self.ctx.clone();
+        let handler = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+            let paths = Reflect::get(&event, &"payload".into()).and_then(|p| Reflect::get(&p, &"paths".into()));
+            if let Ok(paths) = paths {
+                if let Some(first) = js_sys::Array::from(&paths).get(0).as_string() {
+                    Self::push(&inbox, &ctx, Reply::FileDropped(first));
+                }
+            }
+        });
+        let listen = tauri_function(&["event", "listen"]);
+        if let Ok(listen) = listen {
+            let _ = listen.call2(&JsValue::NULL, &"tauri://drag-drop".into(), handler.as_ref());
+        }
+        // The listener lives as long as the page.
+        handler.forget();
+    }
+}
+
+impl Backend for TauriBackend {
+    fn send(&mut self, request: Request) {
+        match request {
+            Request::PickFile => self.call("pick_file", "Opening the file dialog", Empty {}, |p| Some(Reply::PickedFile(p))),
+            Request::InitialPath => self.call("initial_path", "Reading the command line", Empty {}, |p| Some(Reply::InitialPath(p))),
+            Request::Load { path } => self.start_load(path),
+            // The task's own Cancelled event reports the outcome.
+            Request::Cancel { task } => self.call("cancel_task", "Cancelling", CancelArgs { task }, |_: bool| None),
+            Request::Page(request) => self.call("dataset_page", "Reading rows", RequestArgs { request }, |p| Some(Reply::Page(p))),
+            Request::Series(request) => {
+                self.call("dataset_series", "Preparing the plot", RequestArgs { request }, |s| Some(Reply::Series(s)))
+            }
+            Request::ReportPainted(report) => self.call("report_painted", "Reporting", ReportArgs { report }, |_: ()| None),
+            Request::Quit => self.call("quit", "Quitting", Empty {}, |_: ()| None),
+        }
+    }
+
+    fn poll(&mut self) -> Vec<Reply> {
+        std::mem::take(&mut *self.inbox.borrow_mut())
+    }
+}
+
+#[derive(Serialize)]
+struct Empty {}
+
+#[derive(Serialize)]
+struct CancelArgs {
+    task: u64,
+}
+
+#[derive(Serialize)]
+struct RequestArgs<T: Serialize> {
+    request: T,
+}
+
+#[derive(Serialize)]
+struct ReportArgs {
+    report: plantlab_protocol::PaintReport,
+}
+
+/// Starts a load with a Tauri `Channel` whose messages become task replies.
+async fn start_load(path: String, inbox: Inbox, ctx: egui::Context) -> Result<(), ApiError> {
+    let channel_class = tauri_function(&["core", "Channel"]).map_err(js_error)?;
+    let channel = Reflect::construct(&channel_class, &js_sys::Array::new()).map_err(js_error)?;
+    let on_message = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
+        let reply = match serde_wasm_bindgen::from_value::<TaskEvent>(message) {
+            Ok(event) => Reply::Task(event),
+            Err(e) => Reply::Error { context: "Receiving progress".into(), error: ApiError::new("ipc", e.to_string()) },
+        };
+        TauriBackend::push(&inbox, &ctx, reply);
+    });
+    Reflect::set(&channel, &"onmessage".into(), on_message.as_ref()).map_err(js_error)?;
+    // The channel outlives this call: it keeps delivering until the task ends.
+    on_message.forget();
+    let args = Object::new();
+    Reflect::set(&args, &"path".into(), &path.into()).map_err(js_error)?;
+    Reflect::set(&args, &"onEvent".into(), &channel).map_err(js_error)?;
+    invoke_raw("start_load", args.into()).await.map(|_| ())
+}
+
+async fn invoke<A: Serialize, T: DeserializeOwned>(command: &str, args: &A) -> Result<T, ApiError> {
+    let args = serde_wasm_bindgen::to_value(args).map_err(|e| ApiError::new("ipc", e.to_string()))?;
+    let value = invoke_raw(command, args).await?;
+    // Commands returning `()` answer `null`, which serde reads as unit.
+    serde_wasm_bindgen::from_value(value).map_err(|e| ApiError::new("ipc", format!("unexpected answer from {command}: {e}")))
+}
+
+async fn invoke_raw(command: &str, args: JsValue) -> Result<JsValue, ApiError> {
+    let invoke = tauri_function(&["core", "invoke"]).map_err(js_error)?;
+    let promise = invoke.call2(&JsValue::NULL, &command.into(), &args).map_err(js_error)?;
+    let promise: Promise = promise.dyn_into().map_err(js_error)?;
+    JsFuture::from(promise).await.map_err(|e| {
+        // Commands reject with our serialized ApiError; anything else is shown as text.
+        serde_wasm_bindgen::from_value::<ApiError>(e.clone()).unwrap_or_else(|_| js_error(e))
+    })
+}
+
+/// Looks up `window.__TAURI__.<path>` (present because `app.withGlobalTauri` is on).
+fn tauri_function(path: &[&str]) -> Result<Function, JsValue> {
+    let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
+    let mut value = Reflect::get(&window, &"__TAURI__".into())?;
+    for key in path {
+        value = Reflect::get(&value, &(*key).into())?;
+    }
+    value.dyn_into::<Function>().map_err(|_| JsValue::from_str(&format!("window.__TAURI__.{} is missing", path.join("."))))
+}
+
+fn js_error(value: JsValue) -> ApiError {
+    let text = value.as_string().unwrap_or_else(|| format!("{value:?}"));
+    ApiError::new("ipc", text)
+}
