@@ -34,11 +34,16 @@ fn app(initial: Option<PathBuf>) -> (tauri::App<MockRuntime>, WebviewWindow<Mock
 }
 
 fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    // The app's own origin on Linux; the capability allows only local content.
+    invoke_from(window, "tauri://localhost", cmd, args)
+}
+
+fn invoke_from(window: &WebviewWindow<MockRuntime>, origin: &str, cmd: &str, args: Value) -> Result<Value, Value> {
     let request = InvokeRequest {
         cmd: cmd.into(),
         callback: CallbackFn(0),
         error: CallbackFn(1),
-        url: "http://tauri.localhost".parse().expect("url"),
+        url: origin.parse().expect("url"),
         body: InvokeBody::Json(args),
         headers: Default::default(),
         invoke_key: INVOKE_KEY.to_string(),
@@ -142,4 +147,6 @@ fn commands_outside_the_app_are_refused() {
     // No fs/shell/http plugin is registered or permitted.
     assert!(invoke(&window, "plugin:fs|read_file", json!({"path": "/etc/passwd"})).is_err());
     assert!(invoke(&window, "plugin:shell|execute", json!({"program": "sh"})).is_err());
+    // Remote content may not call even the app's own commands.
+    assert!(invoke_from(&window, "https://example.com", "initial_path", json!({})).is_err());
 }

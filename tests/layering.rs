@@ -6,10 +6,14 @@ use std::process::Command;
 
 use serde_json::Value;
 
-fn metadata() -> Value {
+const HOST: &str = "x86_64-unknown-linux-gnu";
+const WEB: &str = "wasm32-unknown-unknown";
+
+/// The resolved graph for one target platform (the UI ships for wasm32, tests run on the host).
+fn metadata_for(platform: &str) -> Value {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .args(["metadata", "--format-version", "1", "--locked", "--offline", "--filter-platform", platform])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata runs");
@@ -49,7 +53,7 @@ fn offenders(closure: &BTreeSet<String>, forbidden_prefixes: &[&str]) -> Vec<Str
 
 #[test]
 fn engine_knows_nothing_of_tauri_or_egui() {
-    let closure = normal_closure(&metadata(), "plantlab-engine");
+    let closure = normal_closure(&metadata_for(HOST), "plantlab-engine");
     assert!(closure.contains("polars"), "sanity: the engine uses polars");
     let bad = offenders(&closure, &["tauri", "egui", "eframe", "wry", "rfd", "plantlab-ui", "plantlab-desktop"]);
     assert!(bad.is_empty(), "engine depends on {bad:?}");
@@ -57,15 +61,17 @@ fn engine_knows_nothing_of_tauri_or_egui() {
 
 #[test]
 fn ui_knows_nothing_of_polars_burn_or_tauri() {
-    let closure = normal_closure(&metadata(), "plantlab-ui");
-    assert!(closure.contains("egui"), "sanity: the ui uses egui");
-    let bad = offenders(&closure, &["polars", "burn", "tauri", "wry", "plantlab-engine", "plantlab-desktop"]);
-    assert!(bad.is_empty(), "ui depends on {bad:?}");
+    for platform in [HOST, WEB] {
+        let closure = normal_closure(&metadata_for(platform), "plantlab-ui");
+        assert!(closure.contains("egui"), "sanity: the ui uses egui");
+        let bad = offenders(&closure, &["polars", "burn", "tauri", "wry", "plantlab-engine", "plantlab-desktop"]);
+        assert!(bad.is_empty(), "ui for {platform} depends on {bad:?}");
+    }
 }
 
 #[test]
 fn protocol_is_serde_only_and_cli_skips_the_shell() {
-    let meta = metadata();
+    let meta = metadata_for(HOST);
     let protocol = normal_closure(&meta, "plantlab-protocol");
     let bad = offenders(&protocol, &["polars", "burn", "tauri", "egui", "plantlab-"]);
     assert!(bad.is_empty(), "protocol depends on {bad:?}");

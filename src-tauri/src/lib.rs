@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 use plantlab_engine::Workbench;
-use plantlab_protocol::{ApiError, PageRequest, PaintReport, Series, SeriesRequest, TablePage, TaskEvent, TaskId};
+use plantlab_protocol::{
+    ApiError, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, QualityReport, Series, SeriesRequest, TablePage, TaskEvent, TaskId,
+};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
@@ -39,11 +41,17 @@ async fn pick_file() -> Result<Option<String>, ApiError> {
 }
 
 /// Starts a background load; its progress and result stream through `on_event`.
+/// `overrides` are the user's import settings (absent: sniff everything).
 #[tauri::command]
-fn start_load(state: State<'_, AppState>, path: String, on_event: Channel<TaskEvent>) -> Result<TaskId, ApiError> {
+fn start_load(
+    state: State<'_, AppState>,
+    path: String,
+    overrides: Option<ImportOverrides>,
+    on_event: Channel<TaskEvent>,
+) -> Result<TaskId, ApiError> {
     state
         .workbench
-        .start_load(PathBuf::from(path), move |event| {
+        .start_load(PathBuf::from(path), overrides.unwrap_or_default(), move |event| {
             // The webview may have gone (window closed mid-load); nothing else to tell.
             let _ = on_event.send(event);
         })
@@ -58,6 +66,16 @@ fn cancel_task(state: State<'_, AppState>, task: TaskId) -> bool {
 #[tauri::command]
 async fn dataset_page(state: State<'_, AppState>, request: PageRequest) -> Result<TablePage, ApiError> {
     state.workbench.page(&request).map_err(ApiError::from)
+}
+
+#[tauri::command]
+async fn dataset_histogram(state: State<'_, AppState>, request: HistogramRequest) -> Result<Histogram, ApiError> {
+    state.workbench.histogram(&request).map_err(ApiError::from)
+}
+
+#[tauri::command]
+async fn dataset_report(state: State<'_, AppState>) -> Result<QualityReport, ApiError> {
+    state.workbench.report().map_err(ApiError::from)
 }
 
 #[tauri::command]
@@ -89,9 +107,11 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
         start_load,
         cancel_task,
         dataset_page,
+        dataset_report,
+        dataset_histogram,
         dataset_series,
         report_painted,
-        quit::<R>
+        quit
     ])
 }
 

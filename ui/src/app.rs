@@ -32,7 +32,7 @@ impl Pane {
     fn plan(self) -> &'static str {
         match self {
             Pane::Data => "",
-            Pane::Clean => "The cleaning loop: quality report → pick a step → preview before/after → apply → report again, \
+            Pane::Clean => "The cleaning loop: quality report, pick a step, preview before and after, apply, report again, \
                 until the quality gate passes. Undo/redo; the recipe is a file you can replay on the next export.",
             Pane::Train => "Choose target, features, tokenization and model (the origin's embedding model, a small transformer, \
                 or a plain MLP baseline), then train in the background while loss and accuracy curves draw live.",
@@ -120,6 +120,8 @@ impl PlantLabApp {
             Reply::Task(event) => self.task_event(event),
             Reply::Page(page) => self.data.set_page(page),
             Reply::Series(series) => self.data.set_series(series),
+            Reply::Report(report) => self.data.set_report(report),
+            Reply::Histogram(histogram) => self.data.set_histogram(histogram),
             Reply::Error { context, error } => {
                 self.data.request_failed();
                 self.error(&context, &error);
@@ -135,7 +137,8 @@ impl PlantLabApp {
         }
         self.pane = Pane::Data;
         self.data.remember_path(&path);
-        self.backend.send(Request::Load { path });
+        // A new file is sniffed afresh; the import panel's overrides apply to "Reload".
+        self.backend.send(Request::Load { path, overrides: None });
     }
 
     fn task_event(&mut self, event: TaskEvent) {
@@ -156,6 +159,9 @@ impl PlantLabApp {
                     TaskOutcome::Loaded(summary) => {
                         // A new data set replaces the old one; stale notices about loading go too.
                         self.notices.retain(|n| !n.is_error);
+                        for warning in &summary.warnings {
+                            self.notices.push(Notice { text: format!("Import: {warning}"), is_error: false });
+                        }
                         self.data.set_dataset(summary, self.backend.as_mut());
                     }
                 }

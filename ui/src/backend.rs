@@ -1,7 +1,10 @@
 //! How the UI talks to whatever does the work. The desktop build sends requests over Tauri IPC;
 //! tests answer them in-process. Requests never block: replies arrive later through `poll`.
 
-use plantlab_protocol::{ApiError, PageRequest, PaintReport, Series, SeriesRequest, TablePage, TaskEvent, TaskId};
+use plantlab_protocol::{
+    ApiError, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, QualityReport, Series, SeriesRequest, TablePage,
+    TaskEvent, TaskId,
+};
 
 /// Something the UI asks of the backend.
 #[derive(Clone, Debug, PartialEq)]
@@ -9,10 +12,14 @@ pub enum Request {
     /// Show the native file dialog; answered with `PickedFile`.
     PickFile,
     /// Start loading a file in the background; answered with a stream of `Task` events.
-    Load { path: String },
+    /// `overrides` are the import settings the user set (`None`: sniff everything).
+    Load { path: String, overrides: Option<ImportOverrides> },
     Cancel { task: TaskId },
     Page(PageRequest),
     Series(SeriesRequest),
+    /// The quality report of the open data set; answered with `Report`.
+    Report,
+    Histogram(HistogramRequest),
     /// The file named on the command line, if any; answered with `InitialPath`.
     InitialPath,
     /// Tell the host that the Data pane has drawn a data set (for logs and end-to-end tests).
@@ -30,6 +37,8 @@ pub enum Reply {
     Task(TaskEvent),
     Page(TablePage),
     Series(Series),
+    Report(QualityReport),
+    Histogram(Histogram),
     /// A request failed; `context` says which (e.g. "Opening the file dialog").
     Error { context: String, error: ApiError },
 }

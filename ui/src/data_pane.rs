@@ -1,9 +1,13 @@
-//! The Data pane: what is in the file — size, columns with their types and missing counts,
-//! a paged table, and a zoomable plot of one numeric column.
+//! The Data pane: what is in the file and what is wrong with it — size, import settings,
+//! columns with types, units and statistics, the quality findings, a histogram, a paged table,
+//! and a zoomable plot of one numeric column that can jump to a finding.
 
 use egui::{Color32, RichText};
-use egui_plot::{FilledArea, Line, Plot, PlotPoints};
-use plantlab_protocol::{ColumnKind, PaintReport, DatasetSummary, PageRequest, Series, SeriesRequest, TablePage, XAxis};
+use egui_plot::{Bar, BarChart, FilledArea, Line, MarkerShape, Plot, PlotPoints, Points};
+use plantlab_protocol::{
+    ColumnKind, DatasetSummary, Finding, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, QualityReport,
+    Series, SeriesRequest, Severity, TablePage, XAxis,
+};
 
 use crate::backend::{Backend, Request};
 use crate::format::{epoch_seconds, file_name, thousands};
@@ -11,23 +15,89 @@ use crate::format::{epoch_seconds, file_name, thousands};
 const PAGE_SIZE: u64 = 50;
 /// Buckets asked of the engine per view: enough to look exact on a wide screen.
 const PLOT_POINTS: u32 = 2000;
+const HISTOGRAM_BINS: u32 = 40;
 const RECENT_LIMIT: usize = 8;
+const SERIES_COLOR: Color32 = Color32::from_rgb(90, 170, 255);
+const MARK_COLOR: Color32 = Color32::from_rgb(255, 80, 80);
+
+/// The import settings as the user edits them before "Reload".
+#[derive(Default)]
+struct ImportForm {
+    delimiter: String,
+    decimal: String,
+    encoding: String,
+    header_rows: u32,
+    timestamp_column: String,
+    timestamp_format: String,
+    status_strings: String,
+    sheet: String,
+}
+
+impl ImportForm {
+    fn from_summary(summary: &DatasetSummary) -> Self {
+        let s = &summary.import;
+        Self {
+            delimiter: if s.delimiter == '\t' { "tab".into() } else { s.delimiter.to_string() },
+            decimal: s.decimal.to_string(),
+            encoding: s.encoding.clone(),
+            header_rows: s.header_rows,
+            timestamp_column: s.timestamp_column.clone().unwrap_or_default(),
+            timestamp_format: s.timestamp_format.clone().filter(|f| f != "native").unwrap_or_default(),
+            status_strings: s.status_strings.join("; "),
+            sheet: s.sheet.clone().unwrap_or_default(),
+        }
+    }
+
+    /// Every setting pinned, so "Reload" replays exactly what the form shows.
+    fn to_overrides(&self) -> Result<ImportOverrides, String> {
+        let one_char = |name: &str, v: &str| -> Result<Option<char>, String> {
+            let v = v.trim();
+            if v.eq_ignore_ascii_case("tab") || v == "\\t" {
+                return Ok(Some('\t'));
+            }
+            let mut chars = v.chars();
+            match (chars.next(), chars.next()) {
+                (None, _) => Ok(None),
+                (Some(c), None) => Ok(Some(c)),
+                _ => Err(format!("{name} must be one character (or \"tab\")")),
+            }
+        };
+        let text = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        Ok(ImportOverrides {
+            delimiter: one_char("The delimiter", &self.delimiter)?,
+            decimal: one_char("The decimal separator", &self.decimal)?,
+            encoding: text(&self.encoding).filter(|e| e != "parquet" && e != "xlsx"),
+            header_rows: Some(self.header_rows),
+            timestamp_column: text(&self.timestamp_column),
+            timestamp_format: text(&self.timestamp_format),
+            status_strings: Some(self.status_strings.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()),
+            sheet: text(&self.sheet),
+        })
+    }
+}
 
 #[derive(Default)]
 pub struct DataPane {
     summary: Option<DatasetSummary>,
+    report: Option<QualityReport>,
     page: Option<TablePage>,
     page_offset: u64,
     page_pending: bool,
     plot_column: Option<String>,
     series: Option<Series>,
     series_pending: bool,
+    histogram: Option<Histogram>,
     /// The x range the shown series was asked for; a zoom that leaves it asks again.
     requested_range: Option<(f64, f64)>,
+    /// Rows marked on the plot (the selected finding's places).
+    marked_rows: Vec<u64>,
+    selected_finding: Option<usize>,
     reset_plot: bool,
     painted_reported: bool,
     path_input: String,
     recent: Vec<String>,
+    import_form: ImportForm,
+    form_error: Option<String>,
 }
 
 impl DataPane {
@@ -45,19 +115,27 @@ impl DataPane {
     pub fn status_text(&self) -> String {
         match &self.summary {
             Some(s) => format!("{}: {} rows × {} columns", file_name(&s.path), thousands(s.rows), s.columns.len()),
-            None => "No data set open".into(),
+            None => "Nothing loaded".into(),
         }
     }
 
     pub fn set_dataset(&mut self, summary: DatasetSummary, backend: &mut dyn Backend) {
         self.plot_column = default_plot_column(&summary);
+        self.import_form = ImportForm::from_summary(&summary);
+        self.form_error = None;
         self.summary = Some(summary);
+        self.report = None;
         self.page = None;
         self.series = None;
+        self.histogram = None;
         self.page_offset = 0;
+        self.marked_rows.clear();
+        self.selected_finding = None;
         self.painted_reported = false;
         self.request_page(backend);
-        self.request_series(backend, None);
+        self.request_series(backend, None, None);
+        self.request_histogram(backend);
+        backend.send(Request::Report);
         self.reset_plot = true;
     }
 
@@ -73,6 +151,16 @@ impl DataPane {
         }
     }
 
+    pub fn set_report(&mut self, report: QualityReport) {
+        self.report = Some(report);
+    }
+
+    pub fn set_histogram(&mut self, histogram: Histogram) {
+        if self.plot_column.as_deref() == Some(histogram.column.as_str()) {
+            self.histogram = Some(histogram);
+        }
+    }
+
     pub fn request_failed(&mut self) {
         self.page_pending = false;
         self.series_pending = false;
@@ -83,13 +171,19 @@ impl DataPane {
         backend.send(Request::Page(PageRequest { offset: self.page_offset, limit: PAGE_SIZE }));
     }
 
-    fn request_series(&mut self, backend: &mut dyn Backend, x_range: Option<(f64, f64)>) {
+    fn request_series(&mut self, backend: &mut dyn Backend, x_range: Option<(f64, f64)>, focus_row: Option<u64>) {
         let Some(column) = self.plot_column.clone() else {
             return;
         };
         self.series_pending = true;
         self.requested_range = x_range;
-        backend.send(Request::Series(SeriesRequest { column, x_range, max_points: PLOT_POINTS }));
+        backend.send(Request::Series(SeriesRequest { column, x_range, max_points: PLOT_POINTS, focus_row, mark_rows: self.marked_rows.clone() }));
+    }
+
+    fn request_histogram(&mut self, backend: &mut dyn Backend) {
+        if let Some(column) = self.plot_column.clone() {
+            backend.send(Request::Histogram(HistogramRequest { column, bins: HISTOGRAM_BINS }));
+        }
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, backend: &mut dyn Backend) {
@@ -99,23 +193,28 @@ impl DataPane {
             ui.vertical_centered(|ui| {
                 ui.add_space(60.0);
                 ui.heading("No data set open");
-                ui.label("Open a CSV export with Open… (Ctrl+O), drop a file on this window, or type its path above.");
+                ui.label("Open a CSV, TSV, Parquet or Excel export with Open… (Ctrl+O), drop a file on this window, or type its path above.");
             });
             return;
         };
-        ui.label(RichText::new(format!(
-            "{}: {} rows × {} columns{}",
-            summary.path,
-            thousands(summary.rows),
-            summary.columns.len(),
-            summary.timestamp_column.as_ref().map(|t| format!(", time axis \"{t}\"")).unwrap_or_default()
-        )).strong());
+        ui.label(
+            RichText::new(format!(
+                "{}: {} rows × {} columns{}",
+                summary.path,
+                thousands(summary.rows),
+                summary.columns.len(),
+                summary.timestamp_column.as_ref().map(|t| format!(", time axis \"{t}\"")).unwrap_or_default()
+            ))
+            .strong(),
+        );
+        self.import_panel(ui, &summary, backend);
 
-        egui::Panel::left("columns").resizable(true).default_size(260.0).show(ui, |ui| {
+        egui::Panel::left("columns").resizable(true).default_size(300.0).show(ui, |ui| {
             self.column_list(ui, &summary, backend);
         });
         egui::CentralPanel::no_frame().show(ui, |ui| {
-            let plot_height = (ui.available_height() * 0.5).max(180.0);
+            self.findings(ui, backend);
+            let plot_height = (ui.available_height() * 0.55).max(180.0);
             ui.allocate_ui(egui::vec2(ui.available_width(), plot_height), |ui| self.plot(ui, &summary, backend));
             ui.separator();
             self.table(ui, backend);
@@ -125,18 +224,18 @@ impl DataPane {
     fn toolbar(&mut self, ui: &mut egui::Ui, backend: &mut dyn Backend) {
         ui.horizontal(|ui| {
             ui.label("File:");
-            let edit = ui.add(egui::TextEdit::singleline(&mut self.path_input).hint_text("path to a CSV file").desired_width(420.0));
+            let edit = ui.add(egui::TextEdit::singleline(&mut self.path_input).hint_text("path to a CSV, Parquet or .xlsx file").desired_width(420.0));
             let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if ui.button("Load").clicked() || enter {
                 let path = self.path_input.trim().to_owned();
                 if !path.is_empty() {
                     self.remember_path(&path);
-                    backend.send(Request::Load { path });
+                    backend.send(Request::Load { path, overrides: None });
                 }
             }
             if !self.recent.is_empty() {
                 let mut chosen = None;
-                egui::ComboBox::from_id_salt("recent").selected_text("Recent").show_ui(ui, |ui| {
+                egui::ComboBox::new("recent", "recent files").selected_text("Recent").show_ui(ui, |ui| {
                     for path in &self.recent {
                         if ui.selectable_label(false, path.as_str()).clicked() {
                             chosen = Some(path.clone());
@@ -145,25 +244,91 @@ impl DataPane {
                 });
                 if let Some(path) = chosen {
                     self.remember_path(&path);
-                    backend.send(Request::Load { path });
+                    backend.send(Request::Load { path, overrides: None });
                 }
+            }
+        });
+    }
+
+    /// What the importer guessed, editable; "Reload" reads the file again with exactly these.
+    fn import_panel(&mut self, ui: &mut egui::Ui, summary: &DatasetSummary, backend: &mut dyn Backend) {
+        let s = &summary.import;
+        let title = format!(
+            "Import settings: {}, delimiter {}, decimal '{}', {} header row(s){}",
+            s.encoding,
+            if s.delimiter == '\t' { "tab".to_owned() } else { format!("'{}'", s.delimiter) },
+            s.decimal,
+            s.header_rows,
+            s.timestamp_format.as_ref().map(|f| format!(", timestamps {f}")).unwrap_or_default()
+        );
+        egui::CollapsingHeader::new(title).id_salt("import_settings").show(ui, |ui| {
+            let form = &mut self.import_form;
+            egui::Grid::new("import_grid").num_columns(2).show(ui, |ui| {
+                ui.label("Delimiter (, ; | or tab)");
+                ui.add(egui::TextEdit::singleline(&mut form.delimiter).desired_width(60.0));
+                ui.end_row();
+                ui.label("Decimal separator");
+                ui.add(egui::TextEdit::singleline(&mut form.decimal).desired_width(60.0));
+                ui.end_row();
+                ui.label("Text encoding");
+                egui::ComboBox::new("encoding", "encoding").selected_text(form.encoding.clone()).show_ui(ui, |ui| {
+                    for e in ["utf-8", "utf-8-bom", "utf-16le", "utf-16be", "windows-1252"] {
+                        ui.selectable_value(&mut form.encoding, e.to_owned(), e);
+                    }
+                });
+                ui.end_row();
+                ui.label("Header rows (2 = names + units)");
+                ui.add(egui::DragValue::new(&mut form.header_rows).range(1..=2));
+                ui.end_row();
+                ui.label("Timestamp column");
+                ui.add(egui::TextEdit::singleline(&mut form.timestamp_column).hint_text("sniffed").desired_width(200.0));
+                ui.end_row();
+                ui.label("Timestamp format");
+                ui.add(egui::TextEdit::singleline(&mut form.timestamp_format).hint_text("%d.%m.%Y %H:%M:%S, epoch_s, …").desired_width(200.0));
+                ui.end_row();
+                if form.encoding == "xlsx" {
+                    ui.label("Worksheet");
+                    ui.add(egui::TextEdit::singleline(&mut form.sheet).hint_text("first sheet").desired_width(200.0));
+                    ui.end_row();
+                }
+                ui.label("Status texts (read as missing, ; separated)");
+                ui.add(egui::TextEdit::multiline(&mut form.status_strings).desired_rows(2).desired_width(420.0));
+                ui.end_row();
+            });
+            if ui.button("Reload with these settings").clicked() {
+                match self.import_form.to_overrides() {
+                    Ok(overrides) => {
+                        self.form_error = None;
+                        backend.send(Request::Load { path: summary.path.clone(), overrides: Some(overrides) });
+                    }
+                    Err(e) => self.form_error = Some(e),
+                }
+            }
+            if let Some(e) = &self.form_error {
+                ui.label(RichText::new(e).color(Color32::from_rgb(255, 120, 120)));
             }
         });
     }
 
     fn column_list(&mut self, ui: &mut egui::Ui, summary: &DatasetSummary, backend: &mut dyn Backend) {
         ui.heading("Columns");
-        egui::ScrollArea::vertical().id_salt("column_scroll").show(ui, |ui| {
-            egui::Grid::new("column_grid").striped(true).num_columns(3).show(ui, |ui| {
+        let profiles = self.report.as_ref().map(|r| r.columns.clone()).unwrap_or_default();
+        let max_height = (ui.available_height() * 0.55).max(120.0);
+        egui::ScrollArea::vertical().id_salt("column_scroll").max_height(max_height).show(ui, |ui| {
+            egui::Grid::new("column_grid").striped(true).num_columns(4).show(ui, |ui| {
                 ui.label(RichText::new("name").weak());
                 ui.label(RichText::new("type").weak());
                 ui.label(RichText::new("missing").weak());
+                ui.label(RichText::new("issues").weak());
                 ui.end_row();
                 for column in &summary.columns {
                     let plottable = matches!(column.kind, ColumnKind::Numeric | ColumnKind::Boolean);
                     let selected = self.plot_column.as_deref() == Some(column.name.as_str());
-                    let name = ui.selectable_label(selected, column.name.as_str());
-                    if name.clicked() && plottable && !selected {
+                    let label = match &column.unit {
+                        Some(unit) => format!("{} [{unit}]", column.name),
+                        None => column.name.clone(),
+                    };
+                    if ui.selectable_label(selected, label).clicked() && plottable && !selected {
                         self.select_plot_column(column.name.clone(), backend);
                     }
                     ui.label(column.dtype.as_str());
@@ -173,26 +338,105 @@ impl DataPane {
                         let share = column.null_count as f64 / summary.rows.max(1) as f64 * 100.0;
                         ui.label(RichText::new(format!("{} ({share:.1}%)", thousands(column.null_count))).color(Color32::from_rgb(230, 160, 60)));
                     }
+                    self.column_badges(ui, &column.name);
                     ui.end_row();
                 }
             });
+        });
+        ui.separator();
+        if let Some(name) = self.plot_column.clone() {
+            ui.label(RichText::new(&name).strong());
+            if let Some(p) = profiles.iter().find(|p| p.name == name) {
+                let num = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), |v| format!("{v:.4}"));
+                ui.label(format!("min {}   max {}", num(p.min), num(p.max)));
+                ui.label(format!("mean {}   std {}", num(p.mean), num(p.std)));
+                ui.label(format!("missing {}   status texts {}", thousands(p.null_count), thousands(p.status_text_count)));
+            }
+            if let Some(h) = &self.histogram {
+                histogram_plot(ui, h);
+            }
+        }
+    }
+
+    /// Severity badges of the findings that concern one column.
+    fn column_badges(&self, ui: &mut egui::Ui, column: &str) {
+        let Some(report) = &self.report else {
+            ui.label("");
+            return;
+        };
+        ui.horizontal(|ui| {
+            for f in report.findings.iter().filter(|f| f.column.as_deref() == Some(column)) {
+                badge(ui, f.severity, f.kind.as_str()).on_hover_text(&f.message);
+            }
         });
     }
 
     fn select_plot_column(&mut self, column: String, backend: &mut dyn Backend) {
         self.plot_column = Some(column);
         self.series = None;
+        self.histogram = None;
+        self.marked_rows.clear();
+        self.selected_finding = None;
         self.reset_plot = true;
         self.painted_reported = false;
-        self.request_series(backend, None);
+        self.request_series(backend, None, None);
+        self.request_histogram(backend);
+    }
+
+    /// The findings list; clicking one moves the plot to it and marks the affected points.
+    fn findings(&mut self, ui: &mut egui::Ui, backend: &mut dyn Backend) {
+        let Some(report) = self.report.clone() else {
+            ui.label(RichText::new("Checking quality…").weak());
+            return;
+        };
+        let interval = report.sampling_interval_s.map(|s| format!(", sampling interval {}", human_seconds(s))).unwrap_or_default();
+        let header = if report.findings.is_empty() {
+            format!("Quality: no findings{interval}")
+        } else {
+            let errors = report.findings.iter().filter(|f| f.severity == Severity::Error).count();
+            format!("Quality: {} findings ({errors} errors){interval}", report.findings.len())
+        };
+        egui::CollapsingHeader::new(header).id_salt("findings").default_open(true).show(ui, |ui| {
+            egui::ScrollArea::vertical().id_salt("findings_scroll").max_height(140.0).show(ui, |ui| {
+                for (i, finding) in report.findings.iter().enumerate() {
+                    ui.horizontal(|ui| {
+                        badge(ui, finding.severity, finding.kind.as_str());
+                        let text = format!("{} — {}", finding.column.as_deref().unwrap_or("all rows"), finding.message);
+                        let selected = self.selected_finding == Some(i);
+                        let response = ui.selectable_label(selected, text);
+                        let response = if finding.examples.is_empty() { response } else { response.on_hover_text(format!("e.g. {}", finding.examples.join(", "))) };
+                        if response.clicked() {
+                            self.focus_finding(i, finding, backend);
+                        }
+                    });
+                }
+            });
+        });
+    }
+
+    fn focus_finding(&mut self, index: usize, finding: &Finding, backend: &mut dyn Backend) {
+        self.selected_finding = Some(index);
+        let plottable = |name: &str| {
+            self.summary.as_ref().is_some_and(|s| s.numeric_columns().any(|c| c.name == name))
+        };
+        if let Some(column) = finding.column.as_deref().filter(|c| plottable(c)) {
+            if self.plot_column.as_deref() != Some(column) {
+                self.plot_column = Some(column.to_owned());
+                self.histogram = None;
+                self.request_histogram(backend);
+            }
+        }
+        self.marked_rows = finding.rows.clone();
+        self.series = None;
+        self.reset_plot = true;
+        self.request_series(backend, None, finding.rows.first().copied());
     }
 
     fn plot(&mut self, ui: &mut egui::Ui, summary: &DatasetSummary, backend: &mut dyn Backend) {
         let numeric: Vec<String> = summary.numeric_columns().map(|c| c.name.clone()).collect();
         ui.horizontal(|ui| {
-            ui.label("Plot:");
             let mut chosen = self.plot_column.clone();
-            egui::ComboBox::from_id_salt("plot_column")
+            egui::ComboBox::new("plot_column", "plotted")
                 .selected_text(chosen.clone().unwrap_or_else(|| "no numeric column".into()))
                 .show_ui(ui, |ui| {
                     for name in &numeric {
@@ -206,11 +450,14 @@ impl DataPane {
             }
             if ui.button("Reset zoom").clicked() {
                 self.reset_plot = true;
-                self.request_series(backend, None);
+                self.request_series(backend, None, None);
             }
             if let Some(series) = &self.series {
                 let how = if series.decimated { "min/max envelope of" } else { "all" };
                 ui.label(RichText::new(format!("{how} {} rows in view", thousands(series.source_rows))).weak());
+                if !series.marks.is_empty() {
+                    ui.label(RichText::new(format!("{} marked", series.marks.len())).color(MARK_COLOR));
+                }
             }
         });
         let Some(series) = &self.series else {
@@ -238,9 +485,8 @@ impl DataPane {
         });
         let bounds = response.inner;
         let visible = (bounds.min()[0], bounds.max()[0]);
-        if !self.series_pending && needs_refetch(self.requested_range, series.x_extent, visible) {
-            self.request_series(backend, Some(visible));
-        }
+        let fetched = self.requested_range.or(series.x_range);
+        let refetch = !self.series_pending && needs_refetch(fetched, series.x_extent, visible);
         if !self.painted_reported && !series.x.is_empty() {
             self.painted_reported = true;
             let rect = response.response.rect;
@@ -251,6 +497,9 @@ impl DataPane {
                 plot_rect: [rect.min.x, rect.min.y, rect.width(), rect.height()],
             }));
         }
+        if refetch {
+            self.request_series(backend, Some(visible), None);
+        }
     }
 
     fn table(&mut self, ui: &mut egui::Ui, backend: &mut dyn Backend) {
@@ -258,11 +507,11 @@ impl DataPane {
         ui.horizontal(|ui| {
             let at_start = self.page_offset == 0;
             let at_end = self.page_offset + PAGE_SIZE >= total;
-            if ui.add_enabled(!at_start, egui::Button::new("◀ Previous")).clicked() {
+            if ui.add_enabled(!at_start, egui::Button::new("Previous")).clicked() {
                 self.page_offset = self.page_offset.saturating_sub(PAGE_SIZE);
                 self.request_page(backend);
             }
-            if ui.add_enabled(!at_end, egui::Button::new("Next ▶")).clicked() {
+            if ui.add_enabled(!at_end, egui::Button::new("Next")).clicked() {
                 self.page_offset += PAGE_SIZE;
                 self.request_page(backend);
             }
@@ -296,6 +545,44 @@ impl DataPane {
     }
 }
 
+fn badge(ui: &mut egui::Ui, severity: Severity, text: &str) -> egui::Response {
+    let fill = match severity {
+        Severity::Error => Color32::from_rgb(170, 40, 40),
+        Severity::Warning => Color32::from_rgb(170, 110, 20),
+        Severity::Info => Color32::from_rgb(50, 90, 140),
+    };
+    egui::Frame::new()
+        .fill(fill)
+        .corner_radius(3.0)
+        .inner_margin(egui::Margin::symmetric(4, 1))
+        .show(ui, |ui| ui.label(RichText::new(text).small().color(Color32::WHITE)))
+        .response
+}
+
+fn human_seconds(s: f64) -> String {
+    if s >= 3600.0 && (s / 3600.0).fract() == 0.0 {
+        format!("{} h", s / 3600.0)
+    } else if s >= 60.0 && (s / 60.0).fract() == 0.0 {
+        format!("{} min", s / 60.0)
+    } else {
+        format!("{s} s")
+    }
+}
+
+fn histogram_plot(ui: &mut egui::Ui, h: &Histogram) {
+    let bins = h.counts.len().max(1);
+    let width = (h.max - h.min) / bins as f64;
+    let bars: Vec<Bar> = h
+        .counts
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| Bar::new(h.min + width * (i as f64 + 0.5), c as f64).width(width.max(f64::MIN_POSITIVE)))
+        .collect();
+    Plot::new("histogram").height(140.0).allow_zoom(false).allow_drag(false).allow_scroll(false).show_y(false).show(ui, |plot_ui| {
+        plot_ui.bar_chart(BarChart::new("count", bars).color(SERIES_COLOR));
+    });
+}
+
 /// Prefer a measured value (float) for the first plot; fall back to any numeric column.
 fn default_plot_column(summary: &DatasetSummary) -> Option<String> {
     let numeric: Vec<_> = summary.numeric_columns().collect();
@@ -303,18 +590,24 @@ fn default_plot_column(summary: &DatasetSummary) -> Option<String> {
 }
 
 fn draw_series(plot_ui: &mut egui_plot::PlotUi<'_>, series: &Series) {
-    let color = Color32::from_rgb(90, 170, 255);
     let finite: Vec<usize> = (0..series.x.len()).filter(|&i| series.y_min[i].is_finite() && series.y_max[i].is_finite()).collect();
     if series.decimated {
         let xs: Vec<f64> = finite.iter().map(|&i| series.x[i]).collect();
         let lo: Vec<f64> = finite.iter().map(|&i| series.y_min[i]).collect();
         let hi: Vec<f64> = finite.iter().map(|&i| series.y_max[i]).collect();
-        plot_ui.add(FilledArea::new("min–max", &xs, &lo, &hi).fill_color(color.gamma_multiply(0.35)));
+        plot_ui.add(FilledArea::new("min–max", &xs, &lo, &hi).fill_color(SERIES_COLOR.gamma_multiply(0.35)));
         let mid: PlotPoints = finite.iter().map(|&i| [series.x[i], (series.y_min[i] + series.y_max[i]) / 2.0]).collect();
-        plot_ui.line(Line::new(series.column.clone(), mid).color(color).width(1.0));
+        plot_ui.line(Line::new(series.column.clone(), mid).color(SERIES_COLOR).width(1.0));
     } else {
         let points: PlotPoints = finite.iter().map(|&i| [series.x[i], series.y_min[i]]).collect();
-        plot_ui.line(Line::new(series.column.clone(), points).color(color).width(1.5));
+        plot_ui.line(Line::new(series.column.clone(), points).color(SERIES_COLOR).width(1.5));
+    }
+    if !series.marks.is_empty() {
+        // A missing value is marked on the x axis line of the view's lowest point.
+        let floor = series.y_min.iter().copied().filter(|v| v.is_finite()).fold(f64::INFINITY, f64::min);
+        let floor = if floor.is_finite() { floor } else { 0.0 };
+        let marks: PlotPoints = series.marks.iter().map(|&(x, y)| [x, if y.is_finite() { y } else { floor }]).collect();
+        plot_ui.points(Points::new("finding", marks).shape(MarkerShape::Circle).radius(5.0).filled(false).color(MARK_COLOR));
     }
 }
 
@@ -348,5 +641,25 @@ mod tests {
         assert!(needs_refetch(Some((100.0, 200.0)), extent, (300.0, 400.0)), "panned away");
         assert!(!needs_refetch(Some((100.0, 200.0)), extent, (101.0, 199.0)), "same view");
         assert!(!needs_refetch(None, None, (0.0, 1.0)));
+    }
+
+    #[test]
+    fn import_form_pins_every_setting() {
+        let mut form = ImportForm { delimiter: "tab".into(), decimal: ",".into(), encoding: "windows-1252".into(), header_rows: 2, ..Default::default() };
+        form.status_strings = "Bad Input; Shutdown ;".into();
+        let o = form.to_overrides().unwrap();
+        assert_eq!(o.delimiter, Some('\t'));
+        assert_eq!(o.decimal, Some(','));
+        assert_eq!(o.header_rows, Some(2));
+        assert_eq!(o.status_strings, Some(vec!["Bad Input".to_owned(), "Shutdown".to_owned()]));
+        form.delimiter = ";;".into();
+        assert!(form.to_overrides().is_err());
+    }
+
+    #[test]
+    fn seconds_read_naturally() {
+        assert_eq!(human_seconds(60.0), "1 min");
+        assert_eq!(human_seconds(3600.0), "1 h");
+        assert_eq!(human_seconds(1.5), "1.5 s");
     }
 }

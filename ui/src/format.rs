@@ -18,30 +18,12 @@ pub fn file_name(path: &str) -> &str {
     path.rsplit(['/', '\\']).find(|s| !s.is_empty()).unwrap_or(path)
 }
 
-/// Seconds since the epoch as `YYYY-MM-DD HH:MM:SS` (UTC), for time-axis labels.
+/// Seconds since the epoch as `YYYY-MM-DD HH:MM:SS`, for time-axis labels.
 pub fn epoch_seconds(secs: f64) -> String {
     if !secs.is_finite() {
         return String::new();
     }
-    let total = secs.floor() as i64;
-    let days = total.div_euclid(86_400);
-    let rem = total.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, (rem % 3600) / 60, rem % 60)
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    plantlab_protocol::format_epoch_millis((secs * 1000.0).floor() as i64)
 }
 
 #[cfg(test)]

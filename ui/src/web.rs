@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
-use plantlab_protocol::{ApiError, TaskEvent};
+use plantlab_protocol::{ApiError, ImportOverrides, TaskEvent};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -82,11 +82,11 @@ impl TauriBackend {
         });
     }
 
-    fn start_load(&self, path: String) {
+    fn start_load(&self, path: String, overrides: Option<ImportOverrides>) {
         let inbox = self.inbox.clone();
         let ctx = self.ctx.clone();
         spawn_local(async move {
-            if let Err(error) = start_load(path, inbox.clone(), ctx.clone()).await {
+            if let Err(error) = start_load(path, overrides, inbox.clone(), ctx.clone()).await {
                 Self::push(&inbox, &ctx, Reply::Error { context: "Loading the file".into(), error });
             }
         });
@@ -117,12 +117,16 @@ impl Backend for TauriBackend {
         match request {
             Request::PickFile => self.call("pick_file", "Opening the file dialog", Empty {}, |p| Some(Reply::PickedFile(p))),
             Request::InitialPath => self.call("initial_path", "Reading the command line", Empty {}, |p| Some(Reply::InitialPath(p))),
-            Request::Load { path } => self.start_load(path),
+            Request::Load { path, overrides } => self.start_load(path, overrides),
             // The task's own Cancelled event reports the outcome.
             Request::Cancel { task } => self.call("cancel_task", "Cancelling", CancelArgs { task }, |_: bool| None),
             Request::Page(request) => self.call("dataset_page", "Reading rows", RequestArgs { request }, |p| Some(Reply::Page(p))),
             Request::Series(request) => {
                 self.call("dataset_series", "Preparing the plot", RequestArgs { request }, |s| Some(Reply::Series(s)))
+            }
+            Request::Report => self.call("dataset_report", "Reading the quality report", Empty {}, |r| Some(Reply::Report(r))),
+            Request::Histogram(request) => {
+                self.call("dataset_histogram", "Computing the histogram", RequestArgs { request }, |h| Some(Reply::Histogram(h)))
             }
             Request::ReportPainted(report) => self.call("report_painted", "Reporting", ReportArgs { report }, |_: ()| None),
             Request::Quit => self.call("quit", "Quitting", Empty {}, |_: ()| None),
@@ -153,7 +157,7 @@ struct ReportArgs {
 }
 
 /// Starts a load with a Tauri `Channel` whose messages become task replies.
-async fn start_load(path: String, inbox: Inbox, ctx: egui::Context) -> Result<(), ApiError> {
+async fn start_load(path: String, overrides: Option<ImportOverrides>, inbox: Inbox, ctx: egui::Context) -> Result<(), ApiError> {
     let channel_class = tauri_function(&["core", "Channel"]).map_err(js_error)?;
     let channel = Reflect::construct(&channel_class, &js_sys::Array::new()).map_err(js_error)?;
     let on_message = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
@@ -169,6 +173,8 @@ async fn start_load(path: String, inbox: Inbox, ctx: egui::Context) -> Result<()
     let args = Object::new();
     Reflect::set(&args, &"path".into(), &path.into()).map_err(js_error)?;
     Reflect::set(&args, &"onEvent".into(), &channel).map_err(js_error)?;
+    let overrides = serde_wasm_bindgen::to_value(&overrides).map_err(|e| ApiError::new("ipc", e.to_string()))?;
+    Reflect::set(&args, &"overrides".into(), &overrides).map_err(js_error)?;
     invoke_raw("start_load", args.into()).await.map(|_| ())
 }
 

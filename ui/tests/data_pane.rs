@@ -7,7 +7,8 @@ use std::rc::Rc;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use plantlab_protocol::{
-    ApiError, ColumnInfo, ColumnKind, DatasetSummary, Series, TablePage, TaskEvent, TaskKind, TaskOutcome, XAxis,
+    ApiError, ColumnInfo, ColumnKind, ColumnProfile, DatasetSummary, Finding, FindingKind, Histogram, ImportSettings, QualityReport,
+    Series, Severity, TablePage, TaskEvent, TaskKind, TaskOutcome, XAxis,
 };
 use plantlab_ui::{Backend, PlantLabApp, Reply, Request};
 
@@ -26,15 +27,61 @@ struct FakeBackend(Rc<RefCell<FakeState>>);
 
 const ROWS: u64 = 120;
 
+fn settings() -> ImportSettings {
+    ImportSettings {
+        delimiter: ';',
+        decimal: ',',
+        encoding: "windows-1252".into(),
+        header_rows: 2,
+        timestamp_column: None,
+        timestamp_format: None,
+        status_strings: vec!["Bad Input".into()],
+        sheet: None,
+    }
+}
+
 fn summary(path: &str) -> DatasetSummary {
     DatasetSummary {
         path: path.to_owned(),
         rows: ROWS,
         columns: vec![
-            ColumnInfo { name: "temp".into(), dtype: "f64".into(), kind: ColumnKind::Numeric, null_count: 3 },
-            ColumnInfo { name: "tag".into(), dtype: "str".into(), kind: ColumnKind::Text, null_count: 0 },
+            ColumnInfo { name: "temp".into(), dtype: "f64".into(), kind: ColumnKind::Numeric, null_count: 3, unit: Some("°C".into()) },
+            ColumnInfo { name: "tag".into(), dtype: "str".into(), kind: ColumnKind::Text, null_count: 0, unit: None },
         ],
         timestamp_column: None,
+        import: settings(),
+        warnings: vec![],
+    }
+}
+
+fn report() -> QualityReport {
+    let profile = |name: &str| ColumnProfile {
+        name: name.into(),
+        dtype: "f64".into(),
+        unit: None,
+        null_count: 3,
+        status_text_count: 2,
+        min: Some(0.0),
+        max: Some(59.5),
+        mean: Some(29.75),
+        std: Some(17.0),
+    };
+    QualityReport {
+        rows: ROWS,
+        columns: vec![profile("temp")],
+        timestamp_column: None,
+        sampling_interval_s: None,
+        import: settings(),
+        import_warnings: vec![],
+        findings: vec![Finding {
+            kind: FindingKind::Spike,
+            column: Some("temp".into()),
+            count: 1,
+            severity: Severity::Warning,
+            examples: vec!["row 77".into()],
+            rows: vec![77],
+            message: "1 isolated spike".into(),
+        }],
     }
 }
 
@@ -45,7 +92,7 @@ impl Backend for FakeBackend {
         let replies = match request {
             Request::PickFile => vec![Reply::PickedFile(state.picked_file.clone())],
             Request::InitialPath => vec![Reply::InitialPath(None)],
-            Request::Load { path } => {
+            Request::Load { path, .. } => {
                 state.next_task += 1;
                 let task = state.next_task;
                 let mut events = vec![
@@ -82,9 +129,13 @@ impl Backend for FakeBackend {
                         source_rows: ROWS,
                         x_extent: Some((0.0, (ROWS - 1) as f64)),
                         decimated: false,
+                        x_range: Some((0.0, (ROWS - 1) as f64)),
+                        marks: req.mark_rows.iter().map(|&r| (r as f64, r as f64 * 0.5)).collect(),
                     })]
                 }
             }
+            Request::Report => vec![Reply::Report(report())],
+            Request::Histogram(h) => vec![Reply::Histogram(Histogram { column: h.column, min: 0.0, max: 59.5, counts: vec![30, 30, 30, 27], missing: 3 })],
             Request::ReportPainted(_) | Request::Quit => vec![],
         };
         state.pending.extend(replies);
@@ -117,15 +168,27 @@ fn opening_a_file_shows_summary_table_and_plot() {
     harness.get_by_label("rows 1–50 of 120");
     harness.get_by_label("0.5");
     harness.get_by_label("T49");
-    assert!(harness.query_by_label("missing").is_some(), "missing cells are marked");
+    assert_eq!(harness.query_all_by_label("missing").count(), 3, "the column header and the two missing cells on this page");
     // The plot asked for the numeric column and drew it.
     harness.get_by_label_contains("all 120 rows in view");
     let sent = state.borrow().sent.clone();
     assert!(sent.iter().any(|r| matches!(r, Request::Series(s) if s.column == "temp")));
     assert!(sent.iter().any(|r| matches!(r, Request::ReportPainted(p) if p.rows == ROWS && p.plot_rect[2] > 100.0)));
 
+    // Units, statistics and the quality findings.
+    harness.get_by_label("temp [°C]");
+    harness.get_by_label("mean 29.7500   std 17.0000");
+    harness.get_by_label_contains("Quality: 1 findings");
+    harness.get_by_label_contains("windows-1252, delimiter ';', decimal ','");
+
+    // Clicking a finding focuses the plot on it and marks the place.
+    harness.get_by_label("temp — 1 isolated spike").click();
+    harness.run();
+    assert!(state.borrow().sent.iter().any(|r| matches!(r, Request::Series(s) if s.focus_row == Some(77) && s.mark_rows == vec![77])));
+    harness.get_by_label("1 marked");
+
     // Paging asks the backend for the next rows.
-    harness.get_by_label("Next ▶").click();
+    harness.get_by_label("Next").click();
     harness.run();
     harness.get_by_label("rows 51–100 of 120");
     harness.get_by_label("T50");
@@ -137,7 +200,11 @@ fn a_backend_error_is_shown_and_the_app_stays_usable() {
     let mut harness = harness(state.clone());
     harness.run();
 
+    let input = harness.get_by_role(egui::accesskit::Role::TextInput);
+    input.click();
+    harness.run();
     harness.get_by_role(egui::accesskit::Role::TextInput).type_text("/nowhere/missing.csv");
+    harness.run();
     harness.get_by_label("Load").click();
     harness.run();
     harness.get_by_label_contains("does not exist. Check the path.");

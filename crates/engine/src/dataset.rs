@@ -4,18 +4,28 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use polars::prelude::*;
-use plantlab_protocol::{ColumnInfo, ColumnKind, DatasetSummary, PageRequest, Series, SeriesRequest, TablePage, XAxis};
+use plantlab_protocol::{
+    ColumnInfo, ColumnKind, DatasetSummary, Histogram, HistogramRequest, ImportSettings, PageRequest, QualityReport, Series, SeriesRequest, TablePage, XAxis,
+};
 
 use crate::error::{EngineError, Result};
+use crate::import::Imported;
+use crate::quality::{assess, QualityInput, QualityThresholds};
 
 /// Most rows one page request may return; the table never needs more on screen.
 pub const MAX_PAGE_ROWS: u64 = 1000;
 /// Most buckets one series request may return.
 pub const MAX_SERIES_POINTS: u32 = 20_000;
+pub const MAX_HISTOGRAM_BINS: u32 = 1000;
+/// Rows shown either side of a focused row (jump to a finding).
+const FOCUS_HALF_WIDTH: usize = 100;
+/// Most marked points returned with one series.
+const MAX_MARKS: usize = 1000;
 
 pub struct Dataset {
     frame: DataFrame,
     summary: DatasetSummary,
+    report: QualityReport,
     /// x value per row: seconds since the epoch when a sorted timestamp column exists,
     /// otherwise the row index. Sorted, so a visible range maps to a row range by bisection.
     x: Arc<Vec<f64>>,
@@ -25,8 +35,11 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    pub fn new(path: String, frame: DataFrame) -> Self {
-        let (x, x_axis) = x_values(&frame);
+    /// A data set from an import, with its quality report computed once here.
+    pub fn from_import(path: String, imported: Imported, thresholds: &QualityThresholds, label_column: Option<&str>) -> Self {
+        let Imported { frame, settings, units, status_text, warnings } = imported;
+        let timestamp_column = settings.timestamp_column.clone();
+        let (x, x_axis) = x_values(&frame, timestamp_column.as_deref());
         let columns = frame
             .columns()
             .iter()
@@ -35,14 +48,40 @@ impl Dataset {
                 dtype: c.dtype().to_string(),
                 kind: column_kind(c.dtype()),
                 null_count: c.null_count() as u64,
+                unit: units.get(c.name().as_str()).cloned(),
             })
             .collect();
-        let timestamp_column = match &x_axis {
-            XAxis::Time(name) => Some(name.clone()),
-            XAxis::RowIndex => first_timestamp_column(&frame),
+        let assessment = assess(
+            &QualityInput {
+                frame: &frame,
+                timestamp_column: timestamp_column.as_deref(),
+                status_text: &status_text,
+                units: &units,
+                label_column,
+            },
+            thresholds,
+        );
+        let report = QualityReport {
+            rows: frame.height() as u64,
+            columns: assessment.columns,
+            timestamp_column: timestamp_column.clone(),
+            sampling_interval_s: assessment.sampling_interval_s,
+            import: settings.clone(),
+            import_warnings: warnings.clone(),
+            findings: assessment.findings,
         };
-        let summary = DatasetSummary { path, rows: frame.height() as u64, columns, timestamp_column };
-        Self { frame, summary, x: Arc::new(x), x_axis, plot_cache: Mutex::new(HashMap::new()) }
+        let summary = DatasetSummary { path, rows: frame.height() as u64, columns, timestamp_column, import: settings, warnings };
+        Self { frame, summary, report, x: Arc::new(x), x_axis, plot_cache: Mutex::new(HashMap::new()) }
+    }
+
+    /// A data set from a frame built in memory (tests, generated data).
+    pub fn from_frame(path: String, frame: DataFrame) -> Self {
+        let imported = Imported { frame, settings: memory_settings(None), units: HashMap::new(), status_text: Vec::new(), warnings: Vec::new() };
+        Self::from_import(path, imported, &QualityThresholds::default(), None)
+    }
+
+    pub fn report(&self) -> &QualityReport {
+        &self.report
     }
 
     pub fn summary(&self) -> &DatasetSummary {
@@ -85,8 +124,12 @@ impl Dataset {
             (Some(&a), Some(&b)) => Some((a, b)),
             _ => None,
         };
-        let (start, end) = match request.x_range {
-            Some((lo, hi)) if lo <= hi => (x.partition_point(|&v| v < lo), x.partition_point(|&v| v <= hi)),
+        let (start, end) = match (request.focus_row, request.x_range) {
+            (Some(row), _) => {
+                let row = (row as usize).min(x.len().saturating_sub(1));
+                (row.saturating_sub(FOCUS_HALF_WIDTH), (row + FOCUS_HALF_WIDTH).min(x.len()))
+            }
+            (None, Some((lo, hi))) if lo <= hi => (x.partition_point(|&v| v < lo), x.partition_point(|&v| v <= hi)),
             _ => (0, x.len()),
         };
         // One row either side keeps the line continuous to the edges of the view.
@@ -94,6 +137,18 @@ impl Dataset {
         let end = (end + 1).min(x.len());
         let max_points = request.max_points.clamp(2, MAX_SERIES_POINTS) as usize;
         let (bx, ymin, ymax, decimated) = min_max_envelope(&x[start..end], &values[start..end], max_points);
+        let marks = request
+            .mark_rows
+            .iter()
+            .filter_map(|&r| usize::try_from(r).ok())
+            .filter(|&r| r < x.len())
+            .take(MAX_MARKS)
+            .map(|r| (x[r], values[r]))
+            .collect();
+        let x_range = match (x.get(start), end.checked_sub(1).and_then(|e| x.get(e))) {
+            (Some(&a), Some(&b)) => Some((a, b)),
+            _ => None,
+        };
         Ok(Series {
             column: request.column.clone(),
             x_axis: self.x_axis.clone(),
@@ -103,7 +158,35 @@ impl Dataset {
             source_rows: (end - start) as u64,
             x_extent,
             decimated,
+            x_range,
+            marks,
         })
+    }
+
+    /// Equal-width histogram of a numeric column's finite values.
+    pub fn histogram(&self, request: &HistogramRequest) -> Result<Histogram> {
+        let values = self.plot_values(&request.column)?;
+        let bins = request.bins.clamp(1, MAX_HISTOGRAM_BINS) as usize;
+        let (mut min, mut max, mut missing) = (f64::INFINITY, f64::NEG_INFINITY, 0u64);
+        for &v in values.iter() {
+            if v.is_finite() {
+                min = min.min(v);
+                max = max.max(v);
+            } else {
+                missing += 1;
+            }
+        }
+        let mut counts = vec![0u64; bins];
+        if min <= max {
+            let width = (max - min) / bins as f64;
+            for &v in values.iter().filter(|v| v.is_finite()) {
+                let bin = if width > 0.0 { (((v - min) / width) as usize).min(bins - 1) } else { 0 };
+                counts[bin] += 1;
+            }
+        } else {
+            (min, max) = (0.0, 0.0);
+        }
+        Ok(Histogram { column: request.column.clone(), min, max, counts, missing })
     }
 
     fn plot_values(&self, name: &str) -> Result<Arc<Vec<f64>>> {
@@ -168,18 +251,28 @@ pub(crate) fn column_kind(dtype: &DataType) -> ColumnKind {
     }
 }
 
-fn first_timestamp_column(frame: &DataFrame) -> Option<String> {
-    frame.columns().iter().find(|c| column_kind(c.dtype()) == ColumnKind::Timestamp).map(|c| c.name().to_string())
+/// Settings describing a frame that was built in memory rather than read from a file.
+fn memory_settings(timestamp_column: Option<String>) -> ImportSettings {
+    ImportSettings {
+        delimiter: ',',
+        decimal: '.',
+        encoding: "memory".into(),
+        header_rows: 1,
+        timestamp_column,
+        timestamp_format: None,
+        status_strings: Vec::new(),
+        sheet: None,
+    }
 }
 
-/// Seconds since the epoch from the first timestamp column if it is complete and sorted;
-/// otherwise the row index (a later cleaning step sorts and repairs timestamps).
-fn x_values(frame: &DataFrame) -> (Vec<f64>, XAxis) {
+/// Seconds since the epoch from the timestamp column if it is complete and sorted;
+/// otherwise the row index (a cleaning step sorts and repairs timestamps).
+fn x_values(frame: &DataFrame, timestamp_column: Option<&str>) -> (Vec<f64>, XAxis) {
     let row_index = || ((0..frame.height()).map(|i| i as f64).collect(), XAxis::RowIndex);
-    let Some(name) = first_timestamp_column(frame) else {
+    let Some(name) = timestamp_column else {
         return row_index();
     };
-    let Ok(column) = frame.column(&name) else {
+    let Ok(column) = frame.column(name) else {
         return row_index();
     };
     if column.null_count() > 0 {
@@ -194,7 +287,7 @@ fn x_values(frame: &DataFrame) -> (Vec<f64>, XAxis) {
     };
     let seconds: Vec<f64> = ms.iter().map(|v| v.unwrap_or(0) as f64 / 1000.0).collect();
     if seconds.windows(2).all(|w| w[0] <= w[1]) {
-        (seconds, XAxis::Time(name))
+        (seconds, XAxis::Time(name.to_owned()))
     } else {
         row_index()
     }
@@ -209,7 +302,7 @@ mod tests {
         let v: Vec<f64> = (0..n).map(|i| if i == 54_321 { 1000.0 } else { (i % 100) as f64 }).collect();
         let label: Vec<Option<&str>> = (0..n).map(|i| if i % 2 == 0 { Some("a") } else { None }).collect();
         let frame = df!("v" => v, "label" => label).unwrap();
-        Dataset::new("mem".into(), frame)
+        Dataset::from_frame("mem".into(), frame)
     }
 
     #[test]
@@ -225,21 +318,40 @@ mod tests {
     #[test]
     fn decimated_series_keeps_spikes_and_bounds_points() {
         let ds = dataset();
-        let s = ds.series(&SeriesRequest { column: "v".into(), x_range: None, max_points: 2000 }).unwrap();
+        let s = ds.series(&SeriesRequest::whole("v", 2000)).unwrap();
         assert!(s.decimated);
         assert_eq!(s.x.len(), 2000);
         assert_eq!(s.y_max.iter().cloned().fold(f64::MIN, f64::max), 1000.0, "the spike must survive");
         assert_eq!(s.x_extent, Some((0.0, 99_999.0)));
-        let zoom = ds.series(&SeriesRequest { column: "v".into(), x_range: Some((100.0, 199.0)), max_points: 2000 }).unwrap();
+        let zoom = ds.series(&SeriesRequest { x_range: Some((100.0, 199.0)), ..SeriesRequest::whole("v", 2000) }).unwrap();
         assert!(!zoom.decimated);
         assert_eq!(zoom.x.first(), Some(&99.0));
         assert_eq!(zoom.x.last(), Some(&200.0));
     }
 
     #[test]
+    fn focus_and_marks_place_a_finding() {
+        let ds = dataset();
+        let req = SeriesRequest { focus_row: Some(54_321), mark_rows: vec![54_321, 7, 10_000_000], ..SeriesRequest::whole("v", 2000) };
+        let s = ds.series(&req).unwrap();
+        assert_eq!(s.x_range, Some((54_220.0, 54_421.0)));
+        assert_eq!(s.marks, vec![(54_321.0, 1000.0), (7.0, 7.0)], "rows beyond the data are skipped");
+    }
+
+    #[test]
+    fn histogram_counts_every_finite_value() {
+        let ds = dataset();
+        let h = ds.histogram(&HistogramRequest { column: "v".into(), bins: 10 }).unwrap();
+        assert_eq!(h.counts.iter().sum::<u64>(), 100_000);
+        assert_eq!((h.min, h.max), (0.0, 1000.0));
+        assert_eq!(h.counts[9], 1, "only the spike is in the top bin");
+        assert_eq!(h.missing, 0);
+    }
+
+    #[test]
     fn series_of_text_or_unknown_column_is_an_error() {
         let ds = dataset();
-        let req = |c: &str| SeriesRequest { column: c.into(), x_range: None, max_points: 100 };
+        let req = |c: &str| SeriesRequest::whole(c, 100);
         assert_eq!(ds.series(&req("label")).err().map(|e| e.code()), Some("not_numeric"));
         assert_eq!(ds.series(&req("nope")).err().map(|e| e.code()), Some("unknown_column"));
     }
@@ -260,9 +372,11 @@ mod tests {
         let frame = df!("ts" => [0i64, 60_000, 120_000], "v" => [1.0, 2.0, 3.0]).unwrap();
         let mut frame = frame;
         let ts = frame.column("ts").unwrap().cast(&DataType::Datetime(TimeUnit::Milliseconds, None)).unwrap();
-        frame.replace("ts", ts.take_materialized_series()).unwrap();
-        let ds = Dataset::new("t".into(), frame);
-        let s = ds.series(&SeriesRequest { column: "v".into(), x_range: None, max_points: 10 }).unwrap();
+        frame.replace("ts", ts).unwrap();
+        let imported =
+            Imported { frame, settings: memory_settings(Some("ts".into())), units: HashMap::new(), status_text: Vec::new(), warnings: Vec::new() };
+        let ds = Dataset::from_import("t".into(), imported, &QualityThresholds::default(), None);
+        let s = ds.series(&SeriesRequest::whole("v", 10)).unwrap();
         assert_eq!(s.x_axis, XAxis::Time("ts".into()));
         assert_eq!(s.x, vec![0.0, 60.0, 120.0]);
     }

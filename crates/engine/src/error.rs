@@ -29,6 +29,8 @@ pub enum EngineError {
     UnknownColumn(String),
     #[error("Column \"{0}\" is not numeric, so it cannot be plotted as a line.")]
     NotNumeric(String),
+    #[error("Import setting not usable: {0}.")]
+    BadSetting(String),
     #[error("Cancelled.")]
     Cancelled,
     #[error("Internal error in the data engine: {0}. Please report it with the file that caused it.")]
@@ -51,6 +53,7 @@ impl EngineError {
             EngineError::NoDataset => "no_dataset",
             EngineError::UnknownColumn(_) => "unknown_column",
             EngineError::NotNumeric(_) => "not_numeric",
+            EngineError::BadSetting(_) => "bad_setting",
             EngineError::Cancelled => "cancelled",
             EngineError::Internal(_) => "internal",
         }
@@ -77,3 +80,19 @@ impl From<EngineError> for ApiError {
 }
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+/// Runs `work`, turning a panic inside it (ours or a library's) into an `Internal` error, so
+/// bad input can never take the caller down.
+pub fn contain_panics<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown failure".to_owned());
+            Err(EngineError::Internal(what))
+        }
+    }
+}

@@ -3,8 +3,12 @@
 
 pub mod dataset;
 pub mod error;
+pub mod generate;
+pub mod import;
 pub mod load;
+pub mod quality;
 pub mod tasks;
+pub mod timestamps;
 pub mod workbench;
 
 pub use error::{EngineError, Result};

@@ -159,12 +159,12 @@ fn kind_name(kind: TaskKind) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use plantlab_protocol::{DatasetSummary, TaskOutcome};
+    use plantlab_protocol::TaskOutcome;
     use std::sync::mpsc::channel;
     use std::time::Duration;
 
     fn empty_summary() -> TaskOutcome {
-        TaskOutcome::Loaded(DatasetSummary { path: String::new(), rows: 0, columns: vec![], timestamp_column: None })
+        TaskOutcome::Loaded(crate::dataset::Dataset::from_frame(String::new(), polars::prelude::DataFrame::empty()).summary().clone())
     }
 
     #[test]

@@ -50,6 +50,8 @@ pub struct ColumnInfo {
     pub dtype: String,
     pub kind: ColumnKind,
     pub null_count: u64,
+    /// From a units row in the export, e.g. `°C`.
+    pub unit: Option<String>,
 }
 
 /// What the UI needs to know about the data set that is open.
@@ -61,6 +63,10 @@ pub struct DatasetSummary {
     pub columns: Vec<ColumnInfo>,
     /// The column used as the time axis, if the engine found one.
     pub timestamp_column: Option<String>,
+    /// How the file was read (sniffed or as the user set it).
+    pub import: ImportSettings,
+    /// What the user should know about the import: guesses, repairs, DST repeats.
+    pub warnings: Vec<String>,
 }
 
 impl DatasetSummary {
@@ -95,6 +101,37 @@ pub struct SeriesRequest {
     /// Visible x range; `None` means the whole data set.
     pub x_range: Option<(f64, f64)>,
     pub max_points: u32,
+    /// Centre the range on this row (about 200 rows around it), overriding `x_range`:
+    /// used to jump to a finding.
+    #[serde(default)]
+    pub focus_row: Option<u64>,
+    /// Rows to mark on the plot (a finding's places); answered in `Series::marks`.
+    #[serde(default)]
+    pub mark_rows: Vec<u64>,
+}
+
+impl SeriesRequest {
+    pub fn whole(column: impl Into<String>, max_points: u32) -> Self {
+        Self { column: column.into(), x_range: None, max_points, focus_row: None, mark_rows: Vec::new() }
+    }
+}
+
+/// A request for a histogram of one numeric column.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistogramRequest {
+    pub column: String,
+    pub bins: u32,
+}
+
+/// Counts of finite values in equal-width bins between `min` and `max`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Histogram {
+    pub column: String,
+    pub min: f64,
+    pub max: f64,
+    pub counts: Vec<u64>,
+    /// Values that were missing or not finite.
+    pub missing: u64,
 }
 
 /// What the x values of a series mean.
@@ -120,6 +157,11 @@ pub struct Series {
     /// Full x extent of the data, so the UI can offer "reset zoom".
     pub x_extent: Option<(f64, f64)>,
     pub decimated: bool,
+    /// The x range this series covers (what the plot should show after a focus request).
+    pub x_range: Option<(f64, f64)>,
+    /// (x, y) of the requested `mark_rows`; y is NaN where the value is missing.
+    #[serde(default)]
+    pub marks: Vec<(f64, f64)>,
 }
 
 /// What the Data pane reports once it has drawn a data set: for the log, and for the
@@ -203,17 +245,209 @@ mod tests {
     }
 
     #[test]
+    fn formats_epoch_millis() {
+        assert_eq!(format_epoch_millis(0), "1970-01-01 00:00:00");
+        assert_eq!(format_epoch_millis(1_709_210_096_999), "2024-02-29 12:34:56");
+        assert_eq!(format_epoch_millis(-1000), "1969-12-31 23:59:59");
+    }
+
+    #[test]
     fn numeric_columns_skip_text() {
         let summary = DatasetSummary {
             path: "x.csv".into(),
             rows: 2,
             columns: vec![
-                ColumnInfo { name: "a".into(), dtype: "f64".into(), kind: ColumnKind::Numeric, null_count: 0 },
-                ColumnInfo { name: "b".into(), dtype: "str".into(), kind: ColumnKind::Text, null_count: 1 },
+                ColumnInfo { name: "a".into(), dtype: "f64".into(), kind: ColumnKind::Numeric, null_count: 0, unit: None },
+                ColumnInfo { name: "b".into(), dtype: "str".into(), kind: ColumnKind::Text, null_count: 1, unit: None },
             ],
             timestamp_column: None,
+            import: ImportSettings {
+                delimiter: ',',
+                decimal: '.',
+                encoding: "utf-8".into(),
+                header_rows: 1,
+                timestamp_column: None,
+                timestamp_format: None,
+                status_strings: vec![],
+                sheet: None,
+            },
+            warnings: vec![],
         };
         let names: Vec<_> = summary.numeric_columns().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["a"]);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Import settings and the quality report
+// ---------------------------------------------------------------------------------------------
+
+/// How a file was (or should be) read. Every field is sniffed when the user does not set it,
+/// and the settings used are reported back so the same import can be replayed exactly.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportSettings {
+    /// Field separator: `,` `;` tab or `|`.
+    pub delimiter: char,
+    /// Decimal separator: `.` or `,`.
+    pub decimal: char,
+    /// `utf-8`, `utf-8-bom`, `utf-16le`, `utf-16be` or `windows-1252`.
+    pub encoding: String,
+    /// Lines before the data: 1 (header) or 2 (header + units row).
+    pub header_rows: u32,
+    /// The timestamp column, if any.
+    pub timestamp_column: Option<String>,
+    /// The timestamp format as a chrono pattern, or `epoch_s` / `epoch_ms`.
+    pub timestamp_format: Option<String>,
+    /// Texts that historians write into numeric cells ("Bad Input", "I/O Timeout", …);
+    /// they become missing values and are counted per column.
+    pub status_strings: Vec<String>,
+    /// Worksheet for .xlsx files (first sheet when `None`).
+    pub sheet: Option<String>,
+}
+
+/// The status texts treated as missing values unless the user edits the list.
+pub const DEFAULT_STATUS_STRINGS: &[&str] = &[
+    "Bad Input",
+    "Bad",
+    "I/O Timeout",
+    "Shutdown",
+    "Calc Failed",
+    "No Data",
+    "Comm Fail",
+    "Scan Off",
+    "Pt Created",
+    "Under Range",
+    "Over Range",
+    "Out of Serv",
+    "Configure",
+    "#N/A",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NUM!",
+    "N/A",
+    "NaN",
+    "null",
+];
+
+/// Overrides the user chose in the import panel; `None` means "sniff it".
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImportOverrides {
+    pub delimiter: Option<char>,
+    pub decimal: Option<char>,
+    pub encoding: Option<String>,
+    pub header_rows: Option<u32>,
+    pub timestamp_column: Option<String>,
+    pub timestamp_format: Option<String>,
+    pub status_strings: Option<Vec<String>>,
+    pub sheet: Option<String>,
+}
+
+/// The quality vocabulary (DESIGN.md). Serialized in snake_case, e.g. `duplicate_timestamps`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    Missing,
+    StatusText,
+    DuplicateRows,
+    DuplicateTimestamps,
+    UnsortedTimestamps,
+    Gap,
+    Flatline,
+    Spike,
+    OutOfRange,
+    UnitJump,
+    Constant,
+    HighCardinality,
+    LabelImbalance,
+}
+
+impl FindingKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::Missing => "missing",
+            FindingKind::StatusText => "status_text",
+            FindingKind::DuplicateRows => "duplicate_rows",
+            FindingKind::DuplicateTimestamps => "duplicate_timestamps",
+            FindingKind::UnsortedTimestamps => "unsorted_timestamps",
+            FindingKind::Gap => "gap",
+            FindingKind::Flatline => "flatline",
+            FindingKind::Spike => "spike",
+            FindingKind::OutOfRange => "out_of_range",
+            FindingKind::UnitJump => "unit_jump",
+            FindingKind::Constant => "constant",
+            FindingKind::HighCardinality => "high_cardinality",
+            FindingKind::LabelImbalance => "label_imbalance",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+/// One problem in the data. `examples` are timestamps (or row numbers when there is no time
+/// axis), at most 5; `rows` are the same places as 0-based row indices, for marking the plot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    /// `None` for row-level findings (duplicate rows, timestamps, gaps).
+    pub column: Option<String>,
+    /// Affected cells, rows or events, as the kind defines.
+    pub count: u64,
+    pub severity: Severity,
+    pub examples: Vec<String>,
+    pub rows: Vec<u64>,
+    /// One sentence for the user, with the numbers that matter (run length, factor, interval).
+    pub message: String,
+}
+
+/// Per-column statistics in the profile. Numeric statistics are `None` for text columns.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ColumnProfile {
+    pub name: String,
+    pub dtype: String,
+    pub unit: Option<String>,
+    pub null_count: u64,
+    pub status_text_count: u64,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub mean: Option<f64>,
+    pub std: Option<f64>,
+}
+
+/// What `plantlab profile --json` prints and the Data pane shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QualityReport {
+    pub rows: u64,
+    pub columns: Vec<ColumnProfile>,
+    pub timestamp_column: Option<String>,
+    /// The typical spacing of timestamps (median of positive differences), in seconds.
+    pub sampling_interval_s: Option<f64>,
+    pub import: ImportSettings,
+    pub import_warnings: Vec<String>,
+    pub findings: Vec<Finding>,
+}
+
+/// Milliseconds since the Unix epoch as `YYYY-MM-DD HH:MM:SS` (UTC, or naive local time as
+/// written in the export).
+pub fn format_epoch_millis(millis: i64) -> String {
+    let secs = millis.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Days since 1970-01-01 to a Gregorian date (Howard Hinnant's civil_from_days).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, (rem % 3600) / 60, rem % 60)
 }
