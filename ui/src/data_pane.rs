@@ -93,6 +93,11 @@ pub struct DataPane {
     marked_rows: Vec<u64>,
     selected_finding: Option<usize>,
     reset_plot: bool,
+    /// Frames left in which view changes come from the plot fitting new data, not the user.
+    settle_frames: u8,
+    /// The visible x range in the previous frame, to tell when the user zooms or pans.
+    last_visible: Option<(f64, f64)>,
+    view_moved: bool,
     painted_reported: bool,
     path_input: String,
     recent: Vec<String>,
@@ -478,6 +483,7 @@ impl DataPane {
         if self.reset_plot {
             plot = plot.reset();
             self.reset_plot = false;
+            self.settle_frames = 3;
         }
         let response = plot.show(ui, |plot_ui| {
             draw_series(plot_ui, series);
@@ -485,8 +491,20 @@ impl DataPane {
         });
         let bounds = response.inner;
         let visible = (bounds.min()[0], bounds.max()[0]);
-        let fetched = self.requested_range.or(series.x_range);
-        let refetch = !self.series_pending && needs_refetch(fetched, series.x_extent, visible);
+        // Refetch only once a zoom or pan has come to rest, and never for the plot's own
+        // fitting of fresh data (its first frames report placeholder bounds).
+        let moved = self.last_visible.is_some_and(|prev| prev != visible);
+        self.last_visible = Some(visible);
+        let mut refetch = false;
+        if self.settle_frames > 0 {
+            self.settle_frames -= 1;
+            self.view_moved = false;
+        } else if moved {
+            self.view_moved = true;
+        } else if self.view_moved && !self.series_pending {
+            self.view_moved = false;
+            refetch = needs_refetch(self.requested_range.or(series.x_range), series.x_extent, visible);
+        }
         if !self.painted_reported && !series.x.is_empty() {
             self.painted_reported = true;
             let rect = response.response.rect;
