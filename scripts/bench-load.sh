@@ -8,4 +8,6 @@ if [ ! -x bench/.venv/bin/python ]; then
   python3 -m venv bench/.venv
   bench/.venv/bin/pip install --quiet pandas
 fi
-cargo run --locked -p plantlab-cli -- bench load --python bench/.venv/bin/python "$@"
+# Build with the same feature set as the test suite so artifacts are shared.
+cargo build --locked --workspace --bins
+"${CARGO_TARGET_DIR:-target}/debug/plantlab" bench load --python bench/.venv/bin/python "$@"

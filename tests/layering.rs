@@ -70,11 +70,14 @@ fn ui_knows_nothing_of_polars_burn_or_tauri() {
 }
 
 #[test]
-fn protocol_is_serde_only_and_cli_skips_the_shell() {
+fn protocol_and_sniff_stay_small_and_cli_skips_the_shell() {
     let meta = metadata_for(HOST);
     let protocol = normal_closure(&meta, "plantlab-protocol");
     let bad = offenders(&protocol, &["polars", "burn", "tauri", "egui", "plantlab-"]);
     assert!(bad.is_empty(), "protocol depends on {bad:?}");
+    let sniff = normal_closure(&meta, "plantlab-sniff");
+    let bad = offenders(&sniff, &["polars", "burn", "tauri", "egui", "plantlab-"]);
+    assert!(bad.is_empty(), "sniff (fuzzed on its own) depends on {bad:?}");
     let cli = normal_closure(&meta, "plantlab-cli");
     let bad = offenders(&cli, &["tauri", "egui", "eframe", "plantlab-ui", "plantlab-desktop"]);
     assert!(bad.is_empty(), "cli depends on {bad:?}");

@@ -11,7 +11,7 @@ use std::io::Write as _;
 
 use plantlab_protocol::FindingKind;
 
-use crate::quality::{civil_from_days, days_from_civil};
+use plantlab_sniff::timestamps::{civil_from_days, days_from_civil};
 
 /// How the bytes of an export are encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

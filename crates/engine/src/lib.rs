@@ -8,7 +8,6 @@ pub mod import;
 pub mod load;
 pub mod quality;
 pub mod tasks;
-pub mod timestamps;
 pub mod workbench;
 
 pub use error::{EngineError, Result};

@@ -99,9 +99,9 @@ pub(crate) fn combine_chunks(frames: Vec<DataFrame>) -> PolarsResult<DataFrame> 
             }
         }
     }
-    let mut out = out.unwrap_or_else(DataFrame::empty);
-    out.rechunk_mut();
-    Ok(out)
+    // The pieces stay separate chunks: one contiguous copy would double peak memory on a
+    // large file, and every reader of the frame iterates chunk by chunk anyway.
+    Ok(out.unwrap_or_else(DataFrame::empty))
 }
 
 fn common_type(a: &DataType, b: &DataType) -> DataType {

@@ -154,7 +154,7 @@ fn time_of_day(b: &[u8], i: &mut usize) -> Option<i64> {
 
 /// Date then optional time; a date alone is midnight.
 fn date_time(b: &[u8], i: &mut usize, y: u32, mo: u32, d: u32) -> Option<i64> {
-    let day = days_from_civil(y, mo, d)?;
+    let day = checked_days(y, mo, d)?;
     let mut t = 0;
     if *i < b.len() {
         match b[*i] {
@@ -233,18 +233,39 @@ fn parse_ymd_slashes(b: &[u8]) -> Option<i64> {
     (i == b.len()).then_some(v)
 }
 
-/// Days since 1970-01-01 for a valid Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: u32, m: u32, d: u32) -> Option<i64> {
+/// Days since 1970-01-01 of a proleptic Gregorian date. Years are counted from March so the
+/// leap day falls at the end; 400-year eras repeat exactly (146 097 days).
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let (month, day) = (i64::from(month), i64::from(day));
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_from_march = (month + 9) % 12;
+    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The inverse of [`days_from_civil`]: (year, month, day).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let shifted = days + 719_468;
+    let era = shifted.div_euclid(146_097);
+    let day_of_era = shifted - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month as u32, day as u32)
+}
+
+/// Days since 1970-01-01, or `None` when the date does not exist (or the year is implausible).
+fn checked_days(y: u32, m: u32, d: u32) -> Option<i64> {
     if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) || !(1000..=9999).contains(&y) {
         return None;
     }
-    let y = i64::from(y) - i64::from(m <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
+    Some(days_from_civil(i64::from(y), m, d))
 }
 
 fn days_in_month(y: u32, m: u32) -> u32 {

@@ -1,0 +1,383 @@
+//! Sniffing plant exports without parsing them: the encoding (and decoding to UTF-8), the
+//! dialect (delimiter, decimal separator, units row), column names, and timestamp formats.
+//! Pure functions over bytes and text, with no dataframe library, so they are cheap to test
+//! and to fuzz.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+pub mod timestamps;
+
+pub use timestamps::TimestampFormat;
+
+/// Why bytes cannot be read as a text table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SniffError {
+    /// Not text at all; says what it looks like instead.
+    NotText(&'static str),
+    /// Declared UTF-8 but is not (first bad byte at `offset`).
+    NotUtf8 { offset: usize },
+    UnknownEncoding(String),
+}
+
+/// Text decoded to UTF-8, the encoding it was read as, and what the user should know.
+pub struct Decoded<'a> {
+    pub text: Cow<'a, str>,
+    pub encoding: String,
+    pub warnings: Vec<String>,
+}
+
+/// Everything sniffed from the start of a file (`sniff`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sniffed {
+    pub encoding: String,
+    pub delimiter: char,
+    pub decimal: char,
+    pub header_rows: u32,
+    pub names: Vec<String>,
+    /// Columns whose sampled values all parse as timestamps, with the format.
+    pub timestamp_columns: Vec<(usize, TimestampFormat)>,
+}
+
+/// Decodes and sniffs a file's bytes the way the importer does before parsing.
+pub fn sniff(bytes: &[u8], sample_lines: usize) -> Result<Sniffed, SniffError> {
+    let decoded = decode(bytes, None)?;
+    let lines = head_lines(&decoded.text, sample_lines);
+    let delimiter = sniff_delimiter(&lines);
+    let decimal = sniff_decimal(&lines, delimiter);
+    let header_rows = if sniff_units_row(&lines, delimiter, decimal) { 2 } else { 1 };
+    let mut names = split_fields(lines.first().copied().unwrap_or_default(), delimiter);
+    let mut warnings = Vec::new();
+    dedupe_names(&mut names, &mut warnings);
+    let rows: Vec<Vec<String>> = lines.iter().skip(header_rows as usize).map(|l| split_fields(l, delimiter)).collect();
+    let mut timestamp_columns = Vec::new();
+    for column in 0..names.len() {
+        let values = rows.iter().filter_map(|r| r.get(column)).map(String::as_str).filter(|v| !v.trim().is_empty());
+        if let Some(format) = timestamps::sniff_text_format(values) {
+            timestamp_columns.push((column, format));
+        }
+    }
+    Ok(Sniffed { encoding: decoded.encoding, delimiter, decimal, header_rows, names, timestamp_columns })
+}
+
+/// Decodes the bytes to UTF-8 text, returning the encoding name used.
+pub fn decode<'a>(bytes: &'a [u8], forced: Option<&str>) -> Result<Decoded<'a>, SniffError> {
+    let mut warnings = Vec::new();
+    let encoding = match forced {
+        Some(name) => name.to_ascii_lowercase(),
+        None => sniff_encoding(bytes).to_owned(),
+    };
+    let text = match encoding.as_str() {
+        "utf-8" | "utf-8-bom" | "utf8" => {
+            let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            reject_binary(body)?;
+            match std::str::from_utf8(body) {
+                Ok(text) => std::borrow::Cow::Borrowed(text),
+                Err(e) if e.error_len().is_none() => {
+                    // Only the last character is cut off: a truncated export. Keep what is there.
+                    warnings.push(format!("The file ends in the middle of a character (byte {}); the last line may be incomplete.", e.valid_up_to()));
+                    String::from_utf8_lossy(&body[..e.valid_up_to()])
+                }
+                Err(e) if forced.is_some() => return Err(SniffError::NotUtf8 { offset: e.valid_up_to() }),
+                Err(_) => {
+                    // Not UTF-8 after all: Excel's "CSV" on Windows is Windows-1252.
+                    let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(body);
+                    warnings.push("The file is not valid UTF-8; read it as Windows-1252 (Excel's default on Windows).".into());
+                    return Ok(Decoded { text, encoding: "windows-1252".into(), warnings });
+                }
+            }
+        }
+        "utf-16le" | "utf-16be" => {
+            let (codec, bom): (&'static encoding_rs::Encoding, &[u8]) =
+                if encoding == "utf-16le" { (encoding_rs::UTF_16LE, b"\xFF\xFE") } else { (encoding_rs::UTF_16BE, b"\xFE\xFF") };
+            let body = bytes.strip_prefix(bom).unwrap_or(bytes);
+            let (text, had_errors) = codec.decode_without_bom_handling(body);
+            if had_errors {
+                warnings.push("Some characters could not be decoded as UTF-16 and were replaced by �.".into());
+            }
+            text
+        }
+        "windows-1252" | "cp1252" | "latin1" | "iso-8859-1" => {
+            reject_binary(bytes)?;
+            encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0
+        }
+        other => {
+            return Err(SniffError::UnknownEncoding(other.to_owned()))
+        }
+    };
+    let name = if encoding == "utf-8" && bytes.starts_with(b"\xEF\xBB\xBF") { "utf-8-bom".to_owned() } else { encoding };
+    Ok(Decoded { text, encoding: name, warnings })
+}
+
+/// BOMs first; then UTF-16 without BOM by its zero bytes in ASCII text; then UTF-8 if valid,
+/// otherwise Windows-1252.
+pub fn sniff_encoding(bytes: &[u8]) -> &'static str {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        return "utf-8-bom";
+    }
+    if bytes.starts_with(b"\xFF\xFE") {
+        return "utf-16le";
+    }
+    if bytes.starts_with(b"\xFE\xFF") {
+        return "utf-16be";
+    }
+    let head = &bytes[..bytes.len().min(4096)];
+    let pairs = head.len() / 2;
+    if pairs >= 2 {
+        let zero_odd = head.chunks_exact(2).filter(|p| p[1] == 0 && p[0] != 0).count();
+        let zero_even = head.chunks_exact(2).filter(|p| p[0] == 0 && p[1] != 0).count();
+        if zero_odd * 10 >= pairs * 7 {
+            return "utf-16le";
+        }
+        if zero_even * 10 >= pairs * 7 {
+            return "utf-16be";
+        }
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(_) => "utf-8",
+        Err(e) if e.error_len().is_none() => "utf-8",
+        Err(_) => "windows-1252",
+    }
+}
+
+/// Recognises common non-text files, so the user hears "this is a zip" rather than a parse error.
+pub fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        Some("a zip archive (if it is an Excel workbook, give it the .xlsx extension)")
+    } else if bytes.starts_with(b"PAR1") {
+        Some("a Parquet file (give it the .parquet extension)")
+    } else if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+        Some("an old Excel (.xls) or other OLE document; save it as .xlsx or CSV")
+    } else if bytes.starts_with(b"%PDF") {
+        Some("a PDF document")
+    } else if bytes.starts_with(b"\x1F\x8B") {
+        Some("a gzip-compressed file; unpack it first")
+    } else if bytes.starts_with(b"\x7FELF") {
+        Some("a program (ELF executable)")
+    } else if bytes.iter().take(64 * 1024).any(|&b| b == 0) {
+        Some("binary data (it contains NUL bytes)")
+    } else {
+        None
+    }
+}
+
+pub fn reject_binary(bytes: &[u8]) -> Result<(), SniffError> {
+    match binary_kind(bytes) {
+        Some(kind) => Err(SniffError::NotText(kind)),
+        None => Ok(()),
+    }
+}
+
+/// Splits one line into fields, honouring double quotes (doubled quotes inside are literal).
+pub fn split_fields(line: &str, delimiter: char) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut in_quotes = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if in_quotes && chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            '"' => in_quotes = !in_quotes,
+            c if c == delimiter && !in_quotes => fields.push(std::mem::take(&mut field)),
+            c => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
+}
+
+/// The first lines of the text, split at line ends outside quotes, without line terminators.
+pub fn head_lines(text: &str, n: usize) -> Vec<&str> {
+    let mut lines = Vec::with_capacity(n);
+    let mut start = 0;
+    let mut in_quotes = false;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => {
+                lines.push(text[start..i].trim_end_matches('\r'));
+                start = i + 1;
+                if lines.len() == n {
+                    return lines;
+                }
+            }
+            _ => {}
+        }
+    }
+    if start < text.len() {
+        lines.push(text[start..].trim_end_matches('\r'));
+    }
+    lines
+}
+
+/// The delimiter that gives the most fields, consistently across the sampled lines.
+pub fn sniff_delimiter(lines: &[&str]) -> char {
+    let mut best = (',', 0usize, 0usize);
+    for d in [',', ';', '\t', '|'] {
+        let counts: Vec<usize> = lines.iter().filter(|l| !l.trim().is_empty()).map(|l| split_fields(l, d).len()).collect();
+        let Some(&header) = counts.first() else { continue };
+        if header < 2 {
+            continue;
+        }
+        let agreeing = counts.iter().filter(|&&c| c == header).count();
+        // Most lines agreeing with the header wins; more fields breaks ties.
+        if (agreeing, header) > (best.1, best.2) {
+            best = (d, agreeing, header);
+        }
+    }
+    best.0
+}
+
+pub fn looks_numeric(s: &str, decimal: char) -> bool {
+    let s = s.trim();
+    if s.is_empty() {
+        return false;
+    }
+    if decimal == ',' {
+        s.replace('.', "").replace(',', ".").parse::<f64>().is_ok()
+    } else {
+        s.parse::<f64>().is_ok()
+    }
+}
+
+/// `,` when numbers in the sample are written `12,5` (and the delimiter is not a comma).
+pub fn sniff_decimal(lines: &[&str], delimiter: char) -> char {
+    if delimiter == ',' {
+        return '.';
+    }
+    let (mut comma, mut dot) = (0, 0);
+    for line in lines.iter().skip(1) {
+        for field in split_fields(line, delimiter) {
+            let f = field.trim();
+            let digits_only = |p: &str| !p.is_empty() && p.trim_start_matches(['-', '+']).chars().all(|c| c.is_ascii_digit());
+            if let Some((a, b)) = f.split_once(',') {
+                if digits_only(a) && digits_only(b) && !b.contains('-') {
+                    comma += 1;
+                }
+            } else if let Some((a, b)) = f.split_once('.') {
+                if digits_only(a) && digits_only(b) && !f.contains(':') {
+                    dot += 1;
+                }
+            }
+        }
+    }
+    if comma > dot {
+        ','
+    } else {
+        '.'
+    }
+}
+
+/// A second line of short non-numeric labels above numeric data is a units row.
+pub fn sniff_units_row(lines: &[&str], delimiter: char, decimal: char) -> bool {
+    let (Some(second), Some(third)) = (lines.get(1), lines.get(2)) else {
+        return false;
+    };
+    let units = split_fields(second, delimiter);
+    let data = split_fields(third, delimiter);
+    let mut unit_like = 0;
+    let mut numeric_below = 0;
+    for (u, d) in units.iter().zip(&data) {
+        if looks_numeric(d, decimal) {
+            numeric_below += 1;
+            let u = u.trim();
+            if !looks_numeric(u, decimal) && u.chars().count() <= 16 {
+                unit_like += 1;
+            }
+        }
+    }
+    numeric_below > 0 && unit_like * 2 > numeric_below && unit_like == numeric_below
+}
+
+/// Byte offset after the `n`-th line end outside quotes (or the end of the text).
+pub fn nth_line_end(text: &[u8], n: usize) -> usize {
+    let mut seen = 0;
+    let mut in_quotes = false;
+    for (i, &b) in text.iter().enumerate() {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => {
+                seen += 1;
+                if seen == n {
+                    return i + 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    text.len()
+}
+
+/// Empty or repeated column names get a suffix, so every column can be addressed.
+pub fn dedupe_names(names: &mut [String], warnings: &mut Vec<String>) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (i, name) in names.iter_mut().enumerate() {
+        let trimmed = name.trim().trim_start_matches('\u{feff}').to_owned();
+        let base = if trimmed.is_empty() { format!("column_{}", i + 1) } else { trimmed };
+        let count = seen.entry(base.clone()).or_insert(0);
+        *count += 1;
+        *name = if *count == 1 { base } else { format!("{base}_{count}") };
+        if *count > 1 {
+            warnings.push(format!("Column name \"{}\" appears more than once; the copy is called \"{name}\".", name.rsplit_once('_').map_or("", |p| p.0)));
+        }
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_quoted_fields() {
+        assert_eq!(split_fields("a,\"b,c\",\"say \"\"hi\"\"\"", ','), vec!["a", "b,c", "say \"hi\""]);
+    }
+
+    #[test]
+    fn sniffs_dialects() {
+        let semi = ["time;TI-101;PI-204", "°C;bar", "01.02.2024 10:00:00;12,5;3,25", "01.02.2024 10:01:00;12,7;3,5"];
+        let lines: Vec<&str> = semi.to_vec();
+        assert_eq!(sniff_delimiter(&lines), ';');
+        assert_eq!(sniff_decimal(&lines, ';'), ',');
+        let tab = ["a\tb\tc", "1\t2\t3"];
+        assert_eq!(sniff_delimiter(&tab), '\t');
+        let plain = ["a,b", "1.5,2"];
+        assert_eq!(sniff_delimiter(&plain), ',');
+        assert_eq!(sniff_decimal(&plain, ','), '.');
+        let units = ["time;temp;flow", "-;°C;m³/h", "2024-01-01 00:00;12,5;3"];
+        assert!(sniff_units_row(&units, ';', ','));
+        let no_units = ["time;temp", "2024-01-01 00:00;12,5", "2024-01-01 00:01;12,5"];
+        assert!(!sniff_units_row(&no_units, ';', ','));
+    }
+
+    #[test]
+    fn sniffs_encodings() {
+        assert_eq!(sniff_encoding(b"\xEF\xBB\xBFa,b"), "utf-8-bom");
+        assert_eq!(sniff_encoding(b"\xFF\xFEa\0,\0"), "utf-16le");
+        assert_eq!(sniff_encoding(b"a\0,\0b\0\n\0"), "utf-16le");
+        assert_eq!(sniff_encoding(b"\0a\0,\0b\0\n"), "utf-16be");
+        assert_eq!(sniff_encoding("temp °C".as_bytes()), "utf-8");
+        assert_eq!(sniff_encoding(b"temp \xB0C"), "windows-1252");
+    }
+
+    #[test]
+    fn repeated_names_get_suffixes() {
+        let mut names = vec!["a".to_string(), "a".into(), "".into(), "b".into()];
+        let mut warnings = Vec::new();
+        dedupe_names(&mut names, &mut warnings);
+        assert_eq!(names, ["a", "a_2", "column_3", "b"]);
+        assert_eq!(warnings.len(), 1);
+    }
+
+    #[test]
+    fn sniff_reads_a_european_export() {
+        let bytes = b"Zeit;Temperatur\n;\xB0C\n01.02.2024 10:00:00;12,5\n01.02.2024 10:01:00;13,5\n";
+        let s = sniff(bytes, 50).unwrap();
+        assert_eq!((s.encoding.as_str(), s.delimiter, s.decimal, s.header_rows), ("windows-1252", ';', ',', 2));
+        assert_eq!(s.timestamp_columns, vec![(0, TimestampFormat::DayFirstDots)]);
+        assert_eq!(sniff(b"PK\x03\x04zip", 50), Err(SniffError::NotText("a zip archive (if it is an Excel workbook, give it the .xlsx extension)")));
+    }
+}
