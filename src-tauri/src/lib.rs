@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use plantlab_engine::Workbench;
 use plantlab_protocol::{
-    ApiError, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, QualityReport, Series, SeriesRequest, TablePage, TaskEvent, TaskId,
+    ApiError, FilePurpose, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, QualityReport, Series, SeriesRequest, TablePage, TaskEvent, TaskId,
 };
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
@@ -37,6 +37,19 @@ async fn pick_file() -> Result<Option<String>, ApiError> {
         .add_filter("All files", &["*"])
         .pick_file()
         .await;
+    Ok(picked.map(|f| f.path().display().to_string()))
+}
+
+/// Shows the open or save dialog for `purpose`; `None` when the user cancels.
+#[tauri::command]
+async fn pick_path(purpose: FilePurpose) -> Result<Option<String>, ApiError> {
+    let (title, filter_name, extensions, default_name): (&str, &str, &[&str], &str) = match purpose {
+        FilePurpose::OpenRecipe => ("Open cleaning recipe", "Recipe (JSON)", &["json"], ""),
+        FilePurpose::SaveRecipe => ("Save cleaning recipe", "Recipe (JSON)", &["json"], "recipe.json"),
+        FilePurpose::ExportCleaned => ("Export cleaned data", "Parquet or CSV", &["parquet", "csv"], "cleaned.parquet"),
+    };
+    let dialog = rfd::AsyncFileDialog::new().set_title(title).add_filter(filter_name, extensions);
+    let picked = if purpose.is_save() { dialog.set_file_name(default_name).save_file().await } else { dialog.pick_file().await };
     Ok(picked.map(|f| f.path().display().to_string()))
 }
 
@@ -104,6 +117,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
     builder.manage(state).invoke_handler(tauri::generate_handler![
         initial_path,
         pick_file,
+        pick_path,
         start_load,
         cancel_task,
         dataset_page,

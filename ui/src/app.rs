@@ -4,6 +4,7 @@ use egui::{Color32, RichText};
 use plantlab_protocol::{ApiError, TaskEvent, TaskId, TaskOutcome};
 
 use crate::backend::{Backend, Reply, Request};
+use crate::clean_pane::CleanPane;
 use crate::data_pane::DataPane;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,12 +68,13 @@ pub struct PlantLabApp {
     tasks: Vec<TaskView>,
     notices: Vec<Notice>,
     data: DataPane,
+    clean: CleanPane,
     asked_initial_path: bool,
 }
 
 impl PlantLabApp {
     pub fn new(backend: Box<dyn Backend>) -> Self {
-        Self { backend, pane: Pane::Data, tasks: Vec::new(), notices: Vec::new(), data: DataPane::default(), asked_initial_path: false }
+        Self { backend, pane: Pane::Data, tasks: Vec::new(), notices: Vec::new(), data: DataPane::default(), clean: CleanPane::default(), asked_initial_path: false }
     }
 
     pub fn pane(&self) -> Pane {
@@ -97,6 +99,9 @@ impl PlantLabApp {
             self.handle(reply);
         }
         self.handle_shortcuts(ui);
+        if self.pane == Pane::Clean {
+            self.clean.handle_shortcuts(ui, self.backend.as_mut());
+        }
 
         egui::Panel::top("navigation").show(ui, |ui| self.navigation(ui));
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar(ui));
@@ -104,11 +109,12 @@ impl PlantLabApp {
             self.notices_ui(ui);
             match self.pane {
                 Pane::Data => self.data.ui(ui, self.backend.as_mut()),
+                Pane::Clean => self.clean.ui(ui, self.data.has_dataset(), self.backend.as_mut()),
                 other => placeholder(ui, other),
             }
         });
         // Keep frames coming while work is under way so progress moves.
-        if !self.tasks.is_empty() || self.data.waiting() {
+        if !self.tasks.is_empty() || self.data.waiting() || self.clean.waiting() {
             ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
         }
     }
@@ -122,8 +128,14 @@ impl PlantLabApp {
             Reply::Series(series) => self.data.set_series(series),
             Reply::Report(report) => self.data.set_report(report),
             Reply::Histogram(histogram) => self.data.set_histogram(histogram),
+            Reply::PickedPath { path: None, .. } => {}
+            Reply::PickedPath { purpose, path: Some(path) } => self.clean.picked_path(purpose, path, self.backend.as_mut()),
+            Reply::CleanState(state) => self.clean.set_state(*state),
+            Reply::Preview(preview) => self.clean.set_preview(*preview),
+            Reply::Saved { what, path } => self.notices.push(Notice { text: format!("{what} saved to {path}."), is_error: false }),
             Reply::Error { context, error } => {
                 self.data.request_failed();
+                self.clean.request_failed();
                 self.error(&context, &error);
             }
         }
@@ -163,6 +175,20 @@ impl PlantLabApp {
                             self.notices.push(Notice { text: format!("Import: {warning}"), is_error: false });
                         }
                         self.data.set_dataset(summary, self.backend.as_mut());
+                        self.clean.reset(self.backend.as_mut());
+                    }
+                    TaskOutcome::Cleaned(summary) => {
+                        self.notices.push(Notice {
+                            text: format!(
+                                "Recipe applied: {} steps, {} rows in, {} rows out; quality gate {}.",
+                                summary.steps.len(),
+                                summary.rows_in,
+                                summary.rows_out,
+                                if summary.gate.passed { "passed" } else { "failed" }
+                            ),
+                            is_error: false,
+                        });
+                        self.clean.refresh(self.backend.as_mut());
                     }
                 }
             }

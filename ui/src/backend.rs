@@ -2,7 +2,7 @@
 //! tests answer them in-process. Requests never block: replies arrive later through `poll`.
 
 use plantlab_protocol::{
-    ApiError, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, QualityReport, Series, SeriesRequest, TablePage,
+    ApiError, CleanState, CleanStep, FilePurpose, GateThresholds, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, PreviewRequest, QualityReport, Series, SeriesRequest, StepPreview, TablePage,
     TaskEvent, TaskId,
 };
 
@@ -11,6 +11,8 @@ use plantlab_protocol::{
 pub enum Request {
     /// Show the native file dialog; answered with `PickedFile`.
     PickFile,
+    /// Show the open or save dialog for `purpose`; answered with `PickedPath`.
+    PickPath { purpose: FilePurpose },
     /// Start loading a file in the background; answered with a stream of `Task` events.
     /// `overrides` are the import settings the user set (`None`: sniff everything).
     Load { path: String, overrides: Option<ImportOverrides> },
@@ -25,12 +27,31 @@ pub enum Request {
     /// Tell the host that the Data pane has drawn a data set (for logs and end-to-end tests).
     ReportPainted(PaintReport),
     Quit,
+
+    // The cleaning loop. Each change is answered with the new `CleanState` (or, for work that
+    // may take long, with a task stream, after which the UI asks for the state).
+    CleanState,
+    PreviewStep(PreviewRequest),
+    ApplyStep(CleanStep),
+    Undo,
+    Redo,
+    SetStepEnabled { index: usize, enabled: bool },
+    EditStep { index: usize, step: CleanStep },
+    RemoveStep { index: usize },
+    SetGateThresholds(GateThresholds),
+    /// Answered with `Saved`.
+    SaveRecipe { path: String },
+    /// Replays the recipe on the open raw data in the background.
+    LoadRecipe { path: String },
+    /// Writes the cleaned data (CSV or Parquet by extension); answered with `Saved`.
+    ExportCleaned { path: String },
 }
 
 /// Something the backend tells the UI.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Reply {
     PickedFile(Option<String>),
+    PickedPath { purpose: FilePurpose, path: Option<String> },
     InitialPath(Option<String>),
     /// A file dropped onto the window.
     FileDropped(String),
@@ -39,6 +60,10 @@ pub enum Reply {
     Series(Series),
     Report(QualityReport),
     Histogram(Histogram),
+    CleanState(Box<CleanState>),
+    Preview(Box<StepPreview>),
+    /// A file was written; `what` names it for the user ("Recipe", "Cleaned data").
+    Saved { what: String, path: String },
     /// A request failed; `context` says which (e.g. "Opening the file dialog").
     Error { context: String, error: ApiError },
 }

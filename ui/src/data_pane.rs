@@ -3,7 +3,7 @@
 //! and a zoomable plot of one numeric column that can jump to a finding.
 
 use egui::{Color32, RichText};
-use egui_plot::{Bar, BarChart, FilledArea, Line, MarkerShape, Plot, PlotPoints, Points};
+use egui_plot::{Bar, BarChart, Plot};
 use plantlab_protocol::{
     ColumnKind, DatasetSummary, Finding, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, QualityReport,
     Series, SeriesRequest, Severity, TablePage, XAxis,
@@ -11,6 +11,7 @@ use plantlab_protocol::{
 
 use crate::backend::{Backend, Request};
 use crate::format::{epoch_seconds, file_name, thousands};
+use crate::widgets::{badge, draw_series, MARK_COLOR};
 
 const PAGE_SIZE: u64 = 50;
 /// Buckets asked of the engine per view: enough to look exact on a wide screen.
@@ -18,7 +19,6 @@ const PLOT_POINTS: u32 = 2000;
 const HISTOGRAM_BINS: u32 = 40;
 const RECENT_LIMIT: usize = 8;
 const SERIES_COLOR: Color32 = Color32::from_rgb(90, 170, 255);
-const MARK_COLOR: Color32 = Color32::from_rgb(255, 80, 80);
 
 /// The import settings as the user edits them before "Reload".
 #[derive(Default)]
@@ -106,6 +106,10 @@ pub struct DataPane {
 }
 
 impl DataPane {
+    pub fn has_dataset(&self) -> bool {
+        self.summary.is_some()
+    }
+
     pub fn waiting(&self) -> bool {
         self.page_pending || self.series_pending
     }
@@ -486,7 +490,7 @@ impl DataPane {
             self.settle_frames = 3;
         }
         let response = plot.show(ui, |plot_ui| {
-            draw_series(plot_ui, series);
+            draw_series(plot_ui, series, &series.column, SERIES_COLOR);
             plot_ui.plot_bounds()
         });
         let bounds = response.inner;
@@ -563,20 +567,6 @@ impl DataPane {
     }
 }
 
-fn badge(ui: &mut egui::Ui, severity: Severity, text: &str) -> egui::Response {
-    let fill = match severity {
-        Severity::Error => Color32::from_rgb(170, 40, 40),
-        Severity::Warning => Color32::from_rgb(170, 110, 20),
-        Severity::Info => Color32::from_rgb(50, 90, 140),
-    };
-    egui::Frame::new()
-        .fill(fill)
-        .corner_radius(3.0)
-        .inner_margin(egui::Margin::symmetric(4, 1))
-        .show(ui, |ui| ui.label(RichText::new(text).small().color(Color32::WHITE)))
-        .response
-}
-
 fn human_seconds(s: f64) -> String {
     if s >= 3600.0 && (s / 3600.0).fract() == 0.0 {
         format!("{} h", s / 3600.0)
@@ -605,28 +595,6 @@ fn histogram_plot(ui: &mut egui::Ui, h: &Histogram) {
 fn default_plot_column(summary: &DatasetSummary) -> Option<String> {
     let numeric: Vec<_> = summary.numeric_columns().collect();
     numeric.iter().find(|c| c.dtype.starts_with('f')).or(numeric.first()).map(|c| c.name.clone())
-}
-
-fn draw_series(plot_ui: &mut egui_plot::PlotUi<'_>, series: &Series) {
-    let finite: Vec<usize> = (0..series.x.len()).filter(|&i| series.y_min[i].is_finite() && series.y_max[i].is_finite()).collect();
-    if series.decimated {
-        let xs: Vec<f64> = finite.iter().map(|&i| series.x[i]).collect();
-        let lo: Vec<f64> = finite.iter().map(|&i| series.y_min[i]).collect();
-        let hi: Vec<f64> = finite.iter().map(|&i| series.y_max[i]).collect();
-        plot_ui.add(FilledArea::new("min–max", &xs, &lo, &hi).fill_color(SERIES_COLOR.gamma_multiply(0.35)));
-        let mid: PlotPoints = finite.iter().map(|&i| [series.x[i], (series.y_min[i] + series.y_max[i]) / 2.0]).collect();
-        plot_ui.line(Line::new(series.column.clone(), mid).color(SERIES_COLOR).width(1.0));
-    } else {
-        let points: PlotPoints = finite.iter().map(|&i| [series.x[i], series.y_min[i]]).collect();
-        plot_ui.line(Line::new(series.column.clone(), points).color(SERIES_COLOR).width(1.5));
-    }
-    if !series.marks.is_empty() {
-        // A missing value is marked on the x axis line of the view's lowest point.
-        let floor = series.y_min.iter().copied().filter(|v| v.is_finite()).fold(f64::INFINITY, f64::min);
-        let floor = if floor.is_finite() { floor } else { 0.0 };
-        let marks: PlotPoints = series.marks.iter().map(|&(x, y)| [x, if y.is_finite() { y } else { floor }]).collect();
-        plot_ui.points(Points::new("finding", marks).shape(MarkerShape::Circle).radius(5.0).filled(false).color(MARK_COLOR));
-    }
 }
 
 /// Ask for new data when the view moved away from what was fetched: zoomed in far enough

@@ -3,8 +3,11 @@
 
 pub mod app;
 pub mod backend;
+mod clean_pane;
 mod data_pane;
 mod format;
+mod json_form;
+mod widgets;
 
 pub use app::{Pane, PlantLabApp};
 pub use backend::{Backend, Reply, Request};

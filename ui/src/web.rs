@@ -4,8 +4,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Promise, Reflect};
-use plantlab_protocol::{ApiError, ImportOverrides, TaskEvent};
+use js_sys::{Function, Promise, Reflect};
+use plantlab_protocol::{ApiError, CleanState, CleanStep, FilePurpose, GateThresholds, ImportOverrides, TaskEvent};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -82,12 +82,14 @@ impl TauriBackend {
         });
     }
 
-    fn start_load(&self, path: String, overrides: Option<ImportOverrides>) {
+    /// Starts a background task through `command`; its events arrive on a Tauri `Channel`
+    /// (passed as the `onEvent` argument) and become `Task` replies.
+    fn start_task<A: Serialize + 'static>(&self, command: &'static str, context: &'static str, args: A) {
         let inbox = self.inbox.clone();
         let ctx = self.ctx.clone();
         spawn_local(async move {
-            if let Err(error) = start_load(path, overrides, inbox.clone(), ctx.clone()).await {
-                Self::push(&inbox, &ctx, Reply::Error { context: "Loading the file".into(), error });
+            if let Err(error) = start_task(command, &args, inbox.clone(), ctx.clone()).await {
+                Self::push(&inbox, &ctx, Reply::Error { context: context.to_owned(), error });
             }
         });
     }
@@ -117,7 +119,10 @@ impl Backend for TauriBackend {
         match request {
             Request::PickFile => self.call("pick_file", "Opening the file dialog", Empty {}, |p| Some(Reply::PickedFile(p))),
             Request::InitialPath => self.call("initial_path", "Reading the command line", Empty {}, |p| Some(Reply::InitialPath(p))),
-            Request::Load { path, overrides } => self.start_load(path, overrides),
+            Request::PickPath { purpose } => {
+                self.call("pick_path", "Opening the file dialog", PurposeArgs { purpose }, move |path| Some(Reply::PickedPath { purpose, path }))
+            }
+            Request::Load { path, overrides } => self.start_task("start_load", "Loading the file", LoadArgs { path, overrides }),
             // The task's own Cancelled event reports the outcome.
             Request::Cancel { task } => self.call("cancel_task", "Cancelling", CancelArgs { task }, |_: bool| None),
             Request::Page(request) => self.call("dataset_page", "Reading rows", RequestArgs { request }, |p| Some(Reply::Page(p))),
@@ -130,6 +135,28 @@ impl Backend for TauriBackend {
             }
             Request::ReportPainted(report) => self.call("report_painted", "Reporting", ReportArgs { report }, |_: ()| None),
             Request::Quit => self.call("quit", "Quitting", Empty {}, |_: ()| None),
+            Request::CleanState => self.call("clean_state", "Reading the cleaning state", Empty {}, clean_state),
+            Request::PreviewStep(request) => {
+                self.call("clean_preview", "Previewing the step", RequestArgs { request }, |p| Some(Reply::Preview(Box::new(p))))
+            }
+            Request::ApplyStep(step) => self.call("clean_apply", "Applying the step", StepArgs { step }, clean_state),
+            Request::Undo => self.call("clean_undo", "Undo", Empty {}, clean_state),
+            Request::Redo => self.call("clean_redo", "Redo", Empty {}, clean_state),
+            Request::SetStepEnabled { index, enabled } => {
+                self.call("clean_set_enabled", "Enabling the step", EnableArgs { index, enabled }, clean_state)
+            }
+            Request::EditStep { index, step } => self.call("clean_edit", "Changing the step", EditArgs { index, step }, clean_state),
+            Request::RemoveStep { index } => self.call("clean_remove", "Removing the step", IndexArgs { index }, clean_state),
+            Request::SetGateThresholds(thresholds) => {
+                self.call("clean_set_gate", "Changing the gate thresholds", ThresholdArgs { thresholds }, clean_state)
+            }
+            Request::SaveRecipe { path } => {
+                self.call("recipe_save", "Saving the recipe", PathArgs { path }, |path| Some(Reply::Saved { what: "Recipe".into(), path }))
+            }
+            Request::LoadRecipe { path } => self.start_task("recipe_load", "Loading the recipe", PathArgs { path }),
+            Request::ExportCleaned { path } => {
+                self.call("clean_export", "Exporting the cleaned data", PathArgs { path }, |path| Some(Reply::Saved { what: "Cleaned data".into(), path }))
+            }
         }
     }
 
@@ -140,6 +167,53 @@ impl Backend for TauriBackend {
 
 #[derive(Serialize)]
 struct Empty {}
+
+fn clean_state(state: CleanState) -> Option<Reply> {
+    Some(Reply::CleanState(Box::new(state)))
+}
+
+#[derive(Serialize)]
+struct StepArgs {
+    step: CleanStep,
+}
+
+#[derive(Serialize)]
+struct EnableArgs {
+    index: usize,
+    enabled: bool,
+}
+
+#[derive(Serialize)]
+struct EditArgs {
+    index: usize,
+    step: CleanStep,
+}
+
+#[derive(Serialize)]
+struct IndexArgs {
+    index: usize,
+}
+
+#[derive(Serialize)]
+struct ThresholdArgs {
+    thresholds: GateThresholds,
+}
+
+#[derive(Serialize)]
+struct PathArgs {
+    path: String,
+}
+
+#[derive(Serialize)]
+struct PurposeArgs {
+    purpose: FilePurpose,
+}
+
+#[derive(Serialize)]
+struct LoadArgs {
+    path: String,
+    overrides: Option<ImportOverrides>,
+}
 
 #[derive(Serialize)]
 struct CancelArgs {
@@ -156,8 +230,8 @@ struct ReportArgs {
     report: plantlab_protocol::PaintReport,
 }
 
-/// Starts a load with a Tauri `Channel` whose messages become task replies.
-async fn start_load(path: String, overrides: Option<ImportOverrides>, inbox: Inbox, ctx: egui::Context) -> Result<(), ApiError> {
+/// Invokes a task-starting command with a fresh `Channel` whose messages become task replies.
+async fn start_task<A: Serialize>(command: &str, args: &A, inbox: Inbox, ctx: egui::Context) -> Result<(), ApiError> {
     let channel_class = tauri_function(&["core", "Channel"]).map_err(js_error)?;
     let channel = Reflect::construct(&channel_class, &js_sys::Array::new()).map_err(js_error)?;
     let on_message = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
@@ -170,12 +244,10 @@ async fn start_load(path: String, overrides: Option<ImportOverrides>, inbox: Inb
     Reflect::set(&channel, &"onmessage".into(), on_message.as_ref()).map_err(js_error)?;
     // The channel outlives this call: it keeps delivering until the task ends.
     on_message.forget();
-    let args = Object::new();
-    Reflect::set(&args, &"path".into(), &path.into()).map_err(js_error)?;
+    // Structs serialize to plain objects, to which the channel argument is added.
+    let args = serde_wasm_bindgen::to_value(args).map_err(|e| ApiError::new("ipc", e.to_string()))?;
     Reflect::set(&args, &"onEvent".into(), &channel).map_err(js_error)?;
-    let overrides = serde_wasm_bindgen::to_value(&overrides).map_err(|e| ApiError::new("ipc", e.to_string()))?;
-    Reflect::set(&args, &"overrides".into(), &overrides).map_err(js_error)?;
-    invoke_raw("start_load", args.into()).await.map(|_| ())
+    invoke_raw(command, args).await.map(|_| ())
 }
 
 async fn invoke<A: Serialize, T: DeserializeOwned>(command: &str, args: &A) -> Result<T, ApiError> {

@@ -6,6 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod clean;
+pub use clean::*;
+
 /// Identifier of a background task (load, profile, train, ...), unique within one app run.
 pub type TaskId = u64;
 
@@ -180,6 +183,8 @@ pub struct PaintReport {
 #[serde(rename_all = "snake_case")]
 pub enum TaskKind {
     Load,
+    /// Replaying cleaning steps (a loaded recipe, or the history after an edit).
+    Clean,
 }
 
 /// Streamed from a background task to the UI, in order. Exactly one of `Finished`, `Failed`
@@ -216,6 +221,7 @@ impl TaskEvent {
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum TaskOutcome {
     Loaded(DatasetSummary),
+    Cleaned(CleanSummary),
 }
 
 #[cfg(test)]
@@ -450,4 +456,28 @@ pub fn format_epoch_millis(millis: i64) -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, (rem % 3600) / 60, rem % 60)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Native file dialogs
+// ---------------------------------------------------------------------------------------------
+
+/// Why the UI asks for a file dialog. The shell picks the title and the file filters, so the
+/// webview never names arbitrary paths or patterns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FilePurpose {
+    /// A cleaning recipe (JSON) to load.
+    OpenRecipe,
+    /// Where to save the current cleaning recipe (JSON).
+    SaveRecipe,
+    /// Where to write the cleaned data (CSV or Parquet, by extension).
+    ExportCleaned,
+}
+
+impl FilePurpose {
+    /// True when the dialog chooses a file to write rather than one to read.
+    pub fn is_save(self) -> bool {
+        matches!(self, FilePurpose::SaveRecipe | FilePurpose::ExportCleaned)
+    }
 }

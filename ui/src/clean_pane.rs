@@ -1,0 +1,536 @@
+//! The Clean pane: the cleaning loop. The quality report of the current state with a suggested
+//! step per finding, a step editor with a before/after preview, the history (enable, edit,
+//! remove, undo/redo), the quality gate, and the recipe file.
+
+use egui::{Color32, RichText};
+use egui_plot::{Legend, Plot};
+use plantlab_protocol::{
+    Aggregate, CleanState, CleanStep, ColumnProfile, CompareOp, Condition, DuplicateKeep, FilePurpose, FillMethod, GateThresholds,
+    LabelSource, OutlierAction, OutlierMethod, PreviewRequest, StepPreview, UnitConversion,
+};
+use serde_json::Value;
+
+use crate::backend::{Backend, Request};
+use crate::format::thousands;
+use crate::json_form;
+use crate::widgets::{badge, draw_series, pass_badge};
+
+const PREVIEW_POINTS: u32 = 1500;
+const BEFORE_COLOR: Color32 = Color32::from_rgb(150, 150, 150);
+const AFTER_COLOR: Color32 = Color32::from_rgb(90, 170, 255);
+
+/// Where the step in the editor came from, which decides what "Apply" does.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum DraftOrigin {
+    /// A new step (from a suggestion or the step menu): applying appends it.
+    New,
+    /// A step of the history being edited: applying replaces it and re-runs the rest.
+    History(usize),
+}
+
+/// The step being edited, as JSON so any step type gets a form.
+struct Draft {
+    origin: DraftOrigin,
+    value: Value,
+    /// The text of the last parse error, shown under the form.
+    error: Option<String>,
+}
+
+#[derive(Default)]
+pub struct CleanPane {
+    state: Option<CleanState>,
+    draft: Option<Draft>,
+    preview: Option<StepPreview>,
+    /// The draft as it was when the preview was asked for; the preview is stale otherwise.
+    previewed: Option<Value>,
+    preview_column: usize,
+    thresholds: Option<Value>,
+    /// A request is out; buttons that would race it are disabled.
+    waiting: bool,
+    asked: bool,
+    template: usize,
+}
+
+impl CleanPane {
+    pub fn set_state(&mut self, state: CleanState) {
+        self.waiting = false;
+        if let Some(Draft { origin: DraftOrigin::History(i), .. }) = &self.draft {
+            // The history changed under an edit: drop the edit rather than replace the wrong step.
+            if *i >= state.steps.len() {
+                self.draft = None;
+            }
+        }
+        self.thresholds = serde_json::to_value(&state.gate_thresholds).ok();
+        self.state = Some(state);
+    }
+
+    pub fn set_preview(&mut self, preview: StepPreview) {
+        self.waiting = false;
+        if self.preview_column >= preview.series.len() {
+            self.preview_column = 0;
+        }
+        self.preview = Some(preview);
+    }
+
+    /// A step was applied (or the history changed): the editor and its preview are done.
+    fn clear_draft(&mut self) {
+        self.draft = None;
+        self.preview = None;
+        self.previewed = None;
+    }
+
+    pub fn request_failed(&mut self) {
+        self.waiting = false;
+    }
+
+    /// A new data set was opened: everything here belongs to the old one.
+    pub fn reset(&mut self, backend: &mut dyn Backend) {
+        *self = Self::default();
+        self.asked = true;
+        backend.send(Request::CleanState);
+    }
+
+    /// A background replay finished; fetch the state it left.
+    pub fn refresh(&mut self, backend: &mut dyn Backend) {
+        self.clear_draft();
+        backend.send(Request::CleanState);
+    }
+
+    pub fn gate_passed(&self) -> Option<bool> {
+        self.state.as_ref().map(|s| s.gate.passed)
+    }
+
+    pub fn state(&self) -> Option<&CleanState> {
+        self.state.as_ref()
+    }
+
+    pub fn waiting(&self) -> bool {
+        self.waiting
+    }
+
+    /// Ctrl+Z / Ctrl+Y (and Ctrl+Shift+Z), unless a text field has the keyboard.
+    pub fn handle_shortcuts(&mut self, ui: &egui::Ui, backend: &mut dyn Backend) {
+        if ui.ctx().egui_wants_keyboard_input() {
+            return;
+        }
+        let (undo, redo) = ui.input(|i| {
+            let z = i.modifiers.command && i.key_pressed(egui::Key::Z);
+            let y = i.modifiers.command && i.key_pressed(egui::Key::Y);
+            (z && !i.modifiers.shift, y || (z && i.modifiers.shift))
+        });
+        let Some(state) = &self.state else { return };
+        if undo && state.can_undo {
+            self.send_change(Request::Undo, backend);
+        } else if redo && state.can_redo {
+            self.send_change(Request::Redo, backend);
+        }
+    }
+
+    fn send_change(&mut self, request: Request, backend: &mut dyn Backend) {
+        self.waiting = true;
+        self.clear_draft();
+        backend.send(request);
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, has_data: bool, backend: &mut dyn Backend) {
+        if !has_data {
+            ui.vertical_centered(|ui| {
+                ui.add_space(40.0);
+                ui.heading("Clean");
+                ui.label("Open a data file first (Open… or drop it on the window); the cleaning loop works on the open data.");
+            });
+            return;
+        }
+        if !self.asked {
+            self.asked = true;
+            backend.send(Request::CleanState);
+        }
+        let Some(state) = self.state.clone() else {
+            ui.label(RichText::new("Reading the cleaning state…").weak());
+            return;
+        };
+        self.toolbar(ui, &state, backend);
+        ui.separator();
+        egui::Panel::left("clean_left").resizable(true).default_size(380.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().id_salt("clean_left_scroll").show(ui, |ui| {
+                self.gate(ui, &state, backend);
+                ui.separator();
+                self.suggestions(ui, &state, backend);
+                ui.separator();
+                self.history(ui, &state, backend);
+            });
+        });
+        egui::CentralPanel::no_frame().show(ui, |ui| {
+            egui::ScrollArea::vertical().id_salt("clean_editor_scroll").show(ui, |ui| {
+                self.editor(ui, &state, backend);
+                ui.separator();
+                self.preview_ui(ui);
+            });
+        });
+    }
+
+    fn toolbar(&mut self, ui: &mut egui::Ui, state: &CleanState, backend: &mut dyn Backend) {
+        ui.horizontal(|ui| {
+            let idle = !self.waiting;
+            if ui.add_enabled(idle && state.can_undo, egui::Button::new("Undo")).on_hover_text("Ctrl+Z").clicked() {
+                self.send_change(Request::Undo, backend);
+            }
+            if ui.add_enabled(idle && state.can_redo, egui::Button::new("Redo")).on_hover_text("Ctrl+Y").clicked() {
+                self.send_change(Request::Redo, backend);
+            }
+            ui.separator();
+            if ui.button("Load recipe…").clicked() {
+                backend.send(Request::PickPath { purpose: FilePurpose::OpenRecipe });
+            }
+            if ui.button("Save recipe…").clicked() {
+                backend.send(Request::PickPath { purpose: FilePurpose::SaveRecipe });
+            }
+            if ui.button("Export cleaned data…").clicked() {
+                backend.send(Request::PickPath { purpose: FilePurpose::ExportCleaned });
+            }
+            ui.separator();
+            ui.label(format!(
+                "{} rows imported, {} after cleaning; {} steps; statistics fitted on the first {:.0}% of rows",
+                thousands(state.rows_raw),
+                thousands(state.rows),
+                state.steps.len(),
+                state.train_fraction * 100.0
+            ));
+        });
+    }
+
+    /// Called with the path the user picked for a recipe or an export.
+    pub fn picked_path(&mut self, purpose: FilePurpose, path: String, backend: &mut dyn Backend) {
+        match purpose {
+            FilePurpose::SaveRecipe => backend.send(Request::SaveRecipe { path }),
+            FilePurpose::OpenRecipe => {
+                self.clear_draft();
+                backend.send(Request::LoadRecipe { path });
+            }
+            FilePurpose::ExportCleaned => backend.send(Request::ExportCleaned { path }),
+        }
+    }
+
+    fn gate(&mut self, ui: &mut egui::Ui, state: &CleanState, backend: &mut dyn Backend) {
+        ui.horizontal(|ui| {
+            ui.heading("Quality gate");
+            pass_badge(ui, state.gate.passed);
+        });
+        egui::Grid::new("gate_checks").striped(true).num_columns(3).show(ui, |ui| {
+            for check in &state.gate.checks {
+                pass_badge(ui, check.passed);
+                ui.label(&check.name).on_hover_text(&check.message);
+                let relation = if check.at_least { ">=" } else { "<=" };
+                ui.label(format!("{} (needs {relation} {})", short_number(check.value), short_number(check.threshold)));
+                ui.end_row();
+            }
+        });
+        egui::CollapsingHeader::new("Gate thresholds").id_salt("gate_thresholds").show(ui, |ui| {
+            if let Some(value) = self.thresholds.as_mut() {
+                json_form::edit_object(ui, "thresholds_form", value);
+            }
+            if ui.add_enabled(!self.waiting, egui::Button::new("Use these thresholds")).clicked() {
+                match self.thresholds.clone().map(serde_json::from_value::<GateThresholds>) {
+                    Some(Ok(thresholds)) => {
+                        self.waiting = true;
+                        backend.send(Request::SetGateThresholds(thresholds));
+                    }
+                    Some(Err(e)) => {
+                        ui.label(RichText::new(format!("Thresholds not valid: {e}")).color(Color32::LIGHT_RED));
+                    }
+                    None => {}
+                }
+            }
+        });
+    }
+
+    fn suggestions(&mut self, ui: &mut egui::Ui, state: &CleanState, backend: &mut dyn Backend) {
+        let findings = state.report.findings.len();
+        ui.heading(format!("Findings: {findings}, suggested steps: {}", state.suggestions.len()));
+        if findings == 0 {
+            ui.label("No findings left in the cleaned data.");
+        }
+        for finding in &state.report.findings {
+            ui.horizontal_wrapped(|ui| {
+                badge(ui, finding.severity, finding.kind.as_str());
+                ui.label(format!("{}: {}", finding.column.as_deref().unwrap_or("all rows"), finding.message));
+            });
+        }
+        if !state.suggestions.is_empty() {
+            ui.add_space(6.0);
+            ui.label(RichText::new("Suggested steps").strong());
+        }
+        for (i, suggestion) in state.suggestions.iter().enumerate() {
+            ui.horizontal_wrapped(|ui| {
+                let add = ui.add_enabled(!self.waiting, egui::Button::new("Add")).on_hover_text("Open this step in the editor with a preview");
+                ui.push_id(i, |ui| {
+                    ui.label(format!("{} ({}): {}", suggestion.kind.as_str(), suggestion.column.as_deref().unwrap_or("all rows"), suggestion.reason));
+                });
+                if add.clicked() {
+                    self.open_draft(DraftOrigin::New, &suggestion.step, backend);
+                }
+            });
+        }
+        ui.add_space(6.0);
+        let columns = &state.report.columns;
+        let time = state.report.timestamp_column.as_deref();
+        let templates = step_templates(columns, time);
+        ui.horizontal(|ui| {
+            let selected = templates.get(self.template).map_or("", |(name, _)| *name);
+            egui::ComboBox::new("step_template", "New step").selected_text(selected).show_ui(ui, |ui| {
+                for (i, (name, _)) in templates.iter().enumerate() {
+                    ui.selectable_value(&mut self.template, i, *name);
+                }
+            });
+            if ui.add_enabled(!self.waiting, egui::Button::new("Edit new step")).clicked() {
+                if let Some((_, step)) = templates.get(self.template) {
+                    self.open_draft(DraftOrigin::New, step, backend);
+                }
+            }
+        });
+    }
+
+    fn history(&mut self, ui: &mut egui::Ui, state: &CleanState, backend: &mut dyn Backend) {
+        ui.heading("History");
+        if state.steps.is_empty() {
+            ui.label("No steps yet. Add a suggested step, or pick one under New step.");
+        }
+        for (i, step) in state.steps.iter().enumerate() {
+            let outcome = state.outcomes.iter().find(|o| o.index == i);
+            ui.push_id(("history", i), |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    let mut enabled = step.enabled;
+                    if ui.add_enabled(!self.waiting, egui::Checkbox::new(&mut enabled, "")).on_hover_text("Enable or disable this step").changed() {
+                        self.send_change(Request::SetStepEnabled { index: i, enabled }, backend);
+                    }
+                    let text = outcome.map_or_else(|| op_name(&step.step), |o| o.description.clone());
+                    ui.label(format!("{}. {text}", i + 1));
+                    if ui.add_enabled(!self.waiting, egui::Button::new("Edit").small()).clicked() {
+                        self.open_draft(DraftOrigin::History(i), &step.step, backend);
+                    }
+                    if ui.add_enabled(!self.waiting, egui::Button::new("Remove").small()).clicked() {
+                        self.send_change(Request::RemoveStep { index: i }, backend);
+                    }
+                });
+                if let Some(outcome) = outcome {
+                    let detail = match &outcome.error {
+                        Some(error) => RichText::new(format!("skipped: {}", error.message)).color(Color32::LIGHT_RED),
+                        None => RichText::new(format!(
+                            "rows {} -> {}, {} cells changed, {:.0} ms",
+                            thousands(outcome.rows_in),
+                            thousands(outcome.rows_out),
+                            thousands(outcome.cells_changed),
+                            outcome.elapsed_ms
+                        ))
+                        .weak(),
+                    };
+                    ui.label(detail);
+                }
+            });
+        }
+    }
+
+    fn open_draft(&mut self, origin: DraftOrigin, step: &CleanStep, backend: &mut dyn Backend) {
+        match serde_json::to_value(step) {
+            Ok(value) => {
+                self.draft = Some(Draft { origin, value, error: None });
+                self.preview = None;
+                self.previewed = None;
+                self.request_preview(backend);
+            }
+            Err(e) => self.draft = Some(Draft { origin, value: Value::Null, error: Some(e.to_string()) }),
+        }
+    }
+
+    fn request_preview(&mut self, backend: &mut dyn Backend) {
+        let Some(draft) = self.draft.as_mut() else { return };
+        match serde_json::from_value::<CleanStep>(draft.value.clone()) {
+            Ok(step) => {
+                draft.error = None;
+                self.previewed = Some(draft.value.clone());
+                self.waiting = true;
+                backend.send(Request::PreviewStep(PreviewRequest { step, max_points: PREVIEW_POINTS, max_series: 4 }));
+            }
+            Err(e) => draft.error = Some(format!("This step is not valid yet: {e}")),
+        }
+    }
+
+    fn editor(&mut self, ui: &mut egui::Ui, state: &CleanState, backend: &mut dyn Backend) {
+        let Some(draft) = self.draft.as_mut() else {
+            ui.heading("Step editor");
+            ui.label("Pick a suggested step (Add) or a new step to edit its parameters and preview it before applying.");
+            return;
+        };
+        let title = match draft.origin {
+            DraftOrigin::New => "New step".to_owned(),
+            DraftOrigin::History(i) => format!("Editing step {}", i + 1),
+        };
+        ui.heading(title);
+        json_form::edit_object(ui, "step_form", &mut draft.value);
+        if let Some(error) = &draft.error {
+            ui.label(RichText::new(error).color(Color32::LIGHT_RED));
+        }
+        let stale = self.previewed.as_ref() != Some(&draft.value);
+        let origin = draft.origin;
+        let value = draft.value.clone();
+        ui.horizontal(|ui| {
+            if ui.add_enabled(!self.waiting, egui::Button::new("Preview")).clicked() {
+                self.request_preview(backend);
+            }
+            let apply_label = if matches!(origin, DraftOrigin::New) { "Apply" } else { "Save changes" };
+            let can_apply = !self.waiting && !stale && self.preview.is_some();
+            let apply = ui.add_enabled(can_apply, egui::Button::new(apply_label)).on_disabled_hover_text("Preview the step first");
+            if apply.clicked() {
+                if let Ok(step) = serde_json::from_value::<CleanStep>(value) {
+                    let request = match origin {
+                        DraftOrigin::New => Request::ApplyStep(step),
+                        DraftOrigin::History(index) => Request::EditStep { index, step },
+                    };
+                    self.send_change(request, backend);
+                }
+            }
+            if ui.button("Discard").clicked() {
+                self.clear_draft();
+            }
+            if stale && self.preview.is_some() {
+                ui.label(RichText::new("Parameters changed: preview again before applying.").weak());
+            }
+        });
+        let _ = state;
+    }
+
+    fn preview_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(preview) = &self.preview else {
+            if self.waiting && self.draft.is_some() {
+                ui.label(RichText::new("Computing the preview…").weak());
+            }
+            return;
+        };
+        ui.heading("Before and after");
+        ui.label(&preview.description);
+        ui.label(format!(
+            "Rows {} -> {} ({} removed); computed in {:.0} ms",
+            thousands(preview.rows_before),
+            thousands(preview.rows_after),
+            thousands(preview.rows_before.saturating_sub(preview.rows_after)),
+            preview.elapsed_ms
+        ));
+        let changed: Vec<String> = preview
+            .columns
+            .iter()
+            .filter(|c| c.cells_changed > 0 || c.added || c.removed)
+            .map(|c| {
+                let what = if c.added {
+                    "new column".to_owned()
+                } else if c.removed {
+                    "removed".to_owned()
+                } else {
+                    format!("{} cells changed, missing {} -> {}", thousands(c.cells_changed), thousands(c.nulls_before), thousands(c.nulls_after))
+                };
+                format!("{}: {what}", c.column)
+            })
+            .collect();
+        if changed.is_empty() {
+            ui.label("No cell changes.");
+        }
+        for line in changed {
+            ui.label(line);
+        }
+        let resolved: Vec<_> = preview.resolved().collect();
+        let introduced: Vec<_> = preview.introduced().collect();
+        for f in &resolved {
+            ui.label(RichText::new(format!("Resolves {} on {} ({} -> 0)", f.kind.as_str(), f.column.as_deref().unwrap_or("all rows"), f.before)).color(Color32::LIGHT_GREEN));
+        }
+        for f in &introduced {
+            ui.label(RichText::new(format!("Introduces {} on {}: {}", f.kind.as_str(), f.column.as_deref().unwrap_or("all rows"), f.message)).color(Color32::LIGHT_RED));
+        }
+        for f in preview.findings.iter().filter(|f| f.before > 0 && f.after > 0 && f.before != f.after) {
+            ui.label(format!("{} on {}: {} -> {}", f.kind.as_str(), f.column.as_deref().unwrap_or("all rows"), f.before, f.after));
+        }
+        if preview.series.is_empty() {
+            return;
+        }
+        let names: Vec<String> = preview.series.iter().map(|s| s.column.clone()).collect();
+        let mut column = self.preview_column.min(names.len() - 1);
+        egui::ComboBox::new("preview_column", "Column").selected_text(names[column].clone()).show_ui(ui, |ui| {
+            for (i, name) in names.iter().enumerate() {
+                ui.selectable_value(&mut column, i, name);
+            }
+        });
+        self.preview_column = column;
+        let series = &preview.series[column];
+        Plot::new("preview_plot").height(320.0).legend(Legend::default()).show(ui, |plot_ui| {
+            draw_series(plot_ui, &series.before, "before", BEFORE_COLOR);
+            draw_series(plot_ui, &series.after, "after", AFTER_COLOR);
+        });
+    }
+}
+
+fn short_number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+/// The step's `op` tag, for a history line before the engine has described it.
+fn op_name(step: &CleanStep) -> String {
+    serde_json::to_value(step).ok().and_then(|v| v.get("op").and_then(Value::as_str).map(str::to_owned)).unwrap_or_default()
+}
+
+/// One editable starting point per step type, filled with the data's own column names.
+fn step_templates(columns: &[ColumnProfile], time: Option<&str>) -> Vec<(&'static str, CleanStep)> {
+    let names: Vec<String> = columns.iter().map(|c| c.name.clone()).filter(|n| Some(n.as_str()) != time).collect();
+    let numeric: Vec<String> = columns.iter().filter(|c| c.mean.is_some()).map(|c| c.name.clone()).collect();
+    let first = numeric.first().or(names.first()).cloned().unwrap_or_default();
+    let time_column = time.map(str::to_owned).unwrap_or_else(|| names.first().cloned().unwrap_or_default());
+    vec![
+        ("Fill missing: interpolate in time", CleanStep::Fill { columns: vec![first.clone()], method: FillMethod::Interpolate { limit: Some(30) } }),
+        ("Fill missing: forward fill", CleanStep::Fill { columns: vec![first.clone()], method: FillMethod::Forward { limit: Some(10) } }),
+        ("Fill missing: training median", CleanStep::Fill { columns: vec![first.clone()], method: FillMethod::Median }),
+        ("Outliers (MAD)", CleanStep::Outliers { columns: vec![first.clone()], method: OutlierMethod::Mad { k: 5.0 }, action: OutlierAction::Null }),
+        ("Outliers (Hampel)", CleanStep::Outliers { columns: vec![first.clone()], method: OutlierMethod::Hampel { window: 10, k: 5.0 }, action: OutlierAction::Null }),
+        ("Outliers (IQR)", CleanStep::Outliers { columns: vec![first.clone()], method: OutlierMethod::Iqr { k: 3.0 }, action: OutlierAction::Clip }),
+        ("Valid range", CleanStep::Outliers { columns: vec![first.clone()], method: OutlierMethod::Range { low: None, high: None, values: vec![] }, action: OutlierAction::Null }),
+        ("Flatline to missing", CleanStep::FlatlineToNull { columns: vec![first.clone()], min_run: 30 }),
+        ("Unit conversion", CleanStep::ConvertUnit { column: first.clone(), conversion: UnitConversion::FahrenheitToCelsius, segment: None }),
+        ("Sort by time", CleanStep::SortByTime),
+        ("Drop duplicate rows", CleanStep::DropDuplicateRows),
+        ("Resolve duplicate timestamps", CleanStep::ResolveDuplicateTimestamps { keep: DuplicateKeep::First }),
+        ("Resample", CleanStep::Resample { interval_s: 60.0, aggregate: Aggregate::Mean }),
+        ("Exclude periods", CleanStep::ExcludePeriods { condition: Condition { column: first.clone(), op: CompareOp::Lt, value: 0.0 }, pad_s: 0.0 }),
+        ("Filter rows", CleanStep::FilterRows { condition: Condition { column: first.clone(), op: CompareOp::NotNull, value: 0.0 } }),
+        ("Derive label", CleanStep::DeriveLabel { name: "fault_within_h".into(), source: LabelSource::Column { column: first.clone() }, horizon_h: 4.0, during_event: true }),
+        ("Select columns", CleanStep::Select { columns: names.clone() }),
+        ("Drop columns", CleanStep::Drop { columns: vec![first.clone()] }),
+        ("Rename column", CleanStep::Rename { from: first.clone(), to: format!("{first}_renamed") }),
+        ("Cast column", CleanStep::Cast { column: first, to: plantlab_protocol::CastType::Float }),
+        ("Parse timestamp", CleanStep::ParseTimestamp { column: time_column, format: None }),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_round_trips_through_the_form_json() {
+        let columns = vec![ColumnProfile {
+            name: "FI-301".into(),
+            dtype: "f64".into(),
+            unit: None,
+            null_count: 0,
+            status_text_count: 0,
+            min: Some(0.0),
+            max: Some(1.0),
+            mean: Some(0.5),
+            std: Some(0.1),
+        }];
+        for (name, step) in step_templates(&columns, Some("Timestamp")) {
+            let value = serde_json::to_value(&step).unwrap_or(Value::Null);
+            let back: Result<CleanStep, _> = serde_json::from_value(value);
+            assert_eq!(back.ok().as_ref(), Some(&step), "{name}");
+        }
+    }
+}

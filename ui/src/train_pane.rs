@@ -1,0 +1,621 @@
+//! The Train pane: the run configuration with defaults and validation, Start/Cancel, live
+//! curves while a model trains (epoch loss and accuracy, per-batch loss with a min/max band),
+//! throughput, elapsed and ETA, and the runs list with open, delete and compare.
+
+use std::collections::BTreeSet;
+
+use egui::{Color32, RichText};
+use egui_plot::{FilledArea, Legend, Line, Plot, PlotPoints};
+use plantlab_protocol::{
+    BatchMetrics, ClassWeighting, ColumnInfo, ColumnKind, DatasetSummary, EpochMetrics, GateDecision, ModelKind, RunComparison, RunDetail,
+    RunEntry, RunStatus, RunSummary, SequenceMode, TaskId, TrainConfig, TrainDataInfo, TrainUpdate,
+};
+
+use crate::backend::{Backend, Request};
+use crate::format::thousands;
+
+const TRAIN_COLOR: Color32 = Color32::from_rgb(90, 170, 255);
+const VAL_COLOR: Color32 = Color32::from_rgb(255, 160, 60);
+/// Buckets of the per-batch loss curve: each shows the mean and the min/max of its batches.
+const BATCH_BUCKETS: usize = 300;
+const RUN_COLORS: [Color32; 6] = [
+    Color32::from_rgb(90, 170, 255),
+    Color32::from_rgb(255, 160, 60),
+    Color32::from_rgb(120, 200, 120),
+    Color32::from_rgb(220, 110, 200),
+    Color32::from_rgb(230, 220, 90),
+    Color32::from_rgb(160, 160, 160),
+];
+
+/// What the curves show: the run training now, or a run opened from the list.
+#[derive(Default)]
+struct Curves {
+    title: String,
+    data: Option<TrainDataInfo>,
+    batches: Vec<BatchMetrics>,
+    epochs: Vec<EpochMetrics>,
+    summary: Option<RunSummary>,
+}
+
+/// The run in progress, as the status of the pane sees it.
+struct Live {
+    task: Option<TaskId>,
+    started_at: f64,
+    cancel_requested: bool,
+}
+
+#[derive(Default)]
+pub struct TrainPane {
+    config: TrainConfig,
+    /// The data set the form was filled for; a new one resets target and exclusions.
+    configured_for: Option<String>,
+    override_gate: bool,
+    live: Option<Live>,
+    curves: Curves,
+    runs: Vec<RunEntry>,
+    selected: BTreeSet<String>,
+    comparison: Option<RunComparison>,
+    asked_runs: bool,
+    confirm_delete: Option<String>,
+    /// The app's frame-time p95 over the last seconds, shown while training.
+    frame_p95_ms: Option<f64>,
+}
+
+impl TrainPane {
+    pub fn set_frame_p95(&mut self, p95_ms: Option<f64>) {
+        self.frame_p95_ms = p95_ms;
+    }
+
+    pub fn is_training(&self) -> bool {
+        self.live.is_some()
+    }
+
+    pub fn set_runs(&mut self, runs: Vec<RunEntry>) {
+        self.selected.retain(|id| runs.iter().any(|r| &r.run_id == id));
+        self.runs = runs;
+    }
+
+    pub fn set_run(&mut self, run: RunDetail) {
+        self.comparison = None;
+        self.curves = Curves {
+            title: format!("Run {} ({}, {})", run.entry.run_id, run.entry.model.as_str(), status_text(run.entry.status)),
+            data: run.data,
+            batches: run.batches,
+            epochs: run.epochs,
+            summary: run.summary,
+        };
+    }
+
+    pub fn set_comparison(&mut self, comparison: RunComparison) {
+        self.comparison = Some(comparison);
+    }
+
+    /// A task began; the pane owns it when it is a training run the pane started.
+    pub fn task_started(&mut self, task: TaskId) {
+        if let Some(live) = self.live.as_mut() {
+            if live.task.is_none() {
+                live.task = Some(task);
+            }
+        }
+    }
+
+    pub fn owns(&self, task: TaskId) -> bool {
+        self.live.as_ref().and_then(|l| l.task) == Some(task)
+    }
+
+    pub fn update(&mut self, update: TrainUpdate) {
+        match update {
+            TrainUpdate::Prepared { run_id, data, .. } => {
+                self.curves = Curves { title: format!("Run {run_id} (training)"), data: Some(data), ..Curves::default() };
+            }
+            TrainUpdate::Batch(batch) => self.curves.batches.push(batch),
+            TrainUpdate::Epoch(epoch) => self.curves.epochs.push(epoch),
+        }
+    }
+
+    /// The run ended (finished, failed or cancelled): refresh the list.
+    pub fn finished(&mut self, summary: Option<RunSummary>, backend: &mut dyn Backend) {
+        self.live = None;
+        if let Some(summary) = summary {
+            self.curves.title = format!("Run {} ({})", summary.run_id, status_text(summary.status));
+            self.curves.summary = Some(summary);
+        }
+        backend.send(Request::ListRuns);
+    }
+
+    pub fn request_failed(&mut self) {
+        // A start that failed before a task existed leaves nothing running.
+        if self.live.as_ref().is_some_and(|l| l.task.is_none()) {
+            self.live = None;
+        }
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, dataset: Option<&DatasetSummary>, gate_passed: Option<bool>, now_s: f64, backend: &mut dyn Backend) {
+        if !self.asked_runs {
+            self.asked_runs = true;
+            backend.send(Request::ListRuns);
+        }
+        egui::Panel::left("train_config").resizable(true).default_size(340.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().id_salt("train_config_scroll").show(ui, |ui| {
+                self.config_form(ui, dataset, gate_passed, now_s, backend);
+            });
+        });
+        egui::Panel::right("train_runs").resizable(true).default_size(330.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().id_salt("train_runs_scroll").show(ui, |ui| self.runs_list(ui, backend));
+        });
+        egui::CentralPanel::no_frame().show(ui, |ui| {
+            egui::ScrollArea::vertical().id_salt("train_curves_scroll").show(ui, |ui| {
+                if let Some(comparison) = &self.comparison {
+                    comparison_ui(ui, comparison);
+                } else {
+                    self.curves_ui(ui, now_s);
+                }
+            });
+        });
+    }
+
+    fn config_form(&mut self, ui: &mut egui::Ui, dataset: Option<&DatasetSummary>, gate_passed: Option<bool>, now_s: f64, backend: &mut dyn Backend) {
+        ui.heading("Run configuration");
+        let Some(dataset) = dataset else {
+            ui.label("Open a data file first; training uses the open data (after the cleaning steps, if any).");
+            return;
+        };
+        if self.configured_for.as_deref() != Some(dataset.path.as_str()) {
+            self.configured_for = Some(dataset.path.clone());
+            self.config.target = default_target(&dataset.columns).unwrap_or_default();
+            self.config.exclude.clear();
+        }
+        let columns: Vec<&ColumnInfo> = dataset.columns.iter().filter(|c| Some(c.name.as_str()) != dataset.timestamp_column.as_deref()).collect();
+        let config = &mut self.config;
+        egui::Grid::new("train_form").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
+            ui.label("Target");
+            egui::ComboBox::new("train_target", "").selected_text(config.target.clone()).show_ui(ui, |ui| {
+                for column in &columns {
+                    ui.selectable_value(&mut config.target, column.name.clone(), &column.name);
+                }
+            });
+            ui.end_row();
+            ui.label("Model");
+            egui::ComboBox::new("train_model", "").selected_text(model_text(config.model)).show_ui(ui, |ui| {
+                for model in [ModelKind::Seed, ModelKind::Transformer, ModelKind::Mlp] {
+                    ui.selectable_value(&mut config.model, model, model_text(model));
+                }
+            });
+            ui.end_row();
+            ui.label("Sequences");
+            let mut windowed = matches!(config.mode, SequenceMode::Window { .. });
+            ui.horizontal(|ui| {
+                ui.radio_value(&mut windowed, false, "one per row");
+                ui.radio_value(&mut windowed, true, "time windows");
+            });
+            ui.end_row();
+            match (windowed, config.mode) {
+                (false, SequenceMode::Window { .. }) => config.mode = SequenceMode::Row,
+                (true, SequenceMode::Row) => config.mode = SequenceMode::Window { window: 16, stride: 4 },
+                _ => {}
+            }
+            if let SequenceMode::Window { window, stride } = &mut config.mode {
+                ui.label("Window / stride (rows)");
+                ui.horizontal(|ui| {
+                    ui.add(egui::DragValue::new(window).range(2..=512));
+                    ui.add(egui::DragValue::new(stride).range(1..=512));
+                });
+                ui.end_row();
+            }
+            ui.label("Bins per tag");
+            ui.add(egui::DragValue::new(&mut config.bins).range(2..=1024));
+            ui.end_row();
+            ui.label("Embedding size");
+            ui.add(egui::DragValue::new(&mut config.embedding_dim).range(4..=1024));
+            ui.end_row();
+            ui.label("Batch size");
+            ui.add(egui::DragValue::new(&mut config.batch_size).range(1..=8192));
+            ui.end_row();
+            ui.label("Learning rate");
+            ui.add(egui::DragValue::new(&mut config.learning_rate).speed(0.0001).range(0.000001..=1.0).max_decimals(6));
+            ui.end_row();
+            ui.label("Epochs");
+            ui.add(egui::DragValue::new(&mut config.epochs).range(1..=1000));
+            ui.end_row();
+            ui.label("Early stopping patience");
+            let mut patience = config.patience.unwrap_or(0);
+            ui.add(egui::DragValue::new(&mut patience).range(0..=100)).on_hover_text("0 = train every epoch");
+            config.patience = (patience > 0).then_some(patience);
+            ui.end_row();
+            ui.label("Class weights");
+            egui::ComboBox::new("train_weights", "").selected_text(weighting_text(config.class_weighting)).show_ui(ui, |ui| {
+                for w in [ClassWeighting::Auto, ClassWeighting::On, ClassWeighting::Off] {
+                    ui.selectable_value(&mut config.class_weighting, w, weighting_text(w));
+                }
+            });
+            ui.end_row();
+            ui.label("Split train / val / test");
+            ui.horizontal(|ui| {
+                ui.add(egui::DragValue::new(&mut config.split.train).speed(0.01).range(0.05..=0.95).max_decimals(2));
+                ui.add(egui::DragValue::new(&mut config.split.validation).speed(0.01).range(0.0..=0.9).max_decimals(2));
+                ui.add(egui::DragValue::new(&mut config.split.test).speed(0.01).range(0.0..=0.9).max_decimals(2));
+            });
+            ui.end_row();
+            ui.label("Seed");
+            ui.add(egui::DragValue::new(&mut config.seed));
+            ui.end_row();
+        });
+        egui::CollapsingHeader::new(format!("Features ({} excluded)", config.exclude.len())).id_salt("train_features").show(ui, |ui| {
+            ui.label("Untick identifiers and columns that leak the label (e.g. failure-mode flags).");
+            for column in &columns {
+                if column.name == config.target {
+                    continue;
+                }
+                let mut used = !config.exclude.contains(&column.name);
+                let kind = match column.kind {
+                    ColumnKind::Numeric => "numeric",
+                    ColumnKind::Boolean => "boolean",
+                    _ => "categorical",
+                };
+                if ui.checkbox(&mut used, format!("{} ({kind})", column.name)).changed() {
+                    if used {
+                        config.exclude.retain(|c| c != &column.name);
+                    } else {
+                        config.exclude.push(column.name.clone());
+                    }
+                }
+            }
+        });
+        ui.separator();
+        let problems = validate(config, dataset);
+        for problem in &problems {
+            ui.label(RichText::new(problem).color(Color32::LIGHT_RED));
+        }
+        let gate_blocks = gate_passed == Some(false);
+        if gate_blocks {
+            ui.label(RichText::new("The quality gate fails (see Clean).").color(Color32::from_rgb(255, 190, 90)));
+            ui.checkbox(&mut self.override_gate, "Train anyway (the override is recorded with the run)");
+        }
+        let can_start = problems.is_empty() && self.live.is_none() && (!gate_blocks || self.override_gate);
+        ui.horizontal(|ui| {
+            if ui.add_enabled(can_start, egui::Button::new("Start training")).clicked() {
+                let mut config = self.config.clone();
+                config.gate = gate_passed.map(|passed| GateDecision { passed, overridden: !passed && self.override_gate });
+                self.live = Some(Live { task: None, started_at: now_s, cancel_requested: false });
+                self.comparison = None;
+                self.curves = Curves { title: "Starting…".into(), ..Curves::default() };
+                backend.send(Request::StartTrain(Box::new(config)));
+            }
+            let cancellable = self.live.as_ref().is_some_and(|l| l.task.is_some() && !l.cancel_requested);
+            if ui.add_enabled(cancellable, egui::Button::new("Cancel training")).clicked() {
+                if let Some(live) = self.live.as_mut() {
+                    live.cancel_requested = true;
+                    if let Some(task) = live.task {
+                        backend.send(Request::Cancel { task });
+                    }
+                }
+            }
+        });
+    }
+
+    fn curves_ui(&mut self, ui: &mut egui::Ui, now_s: f64) {
+        let curves = &self.curves;
+        if curves.title.is_empty() {
+            ui.heading("Training curves");
+            ui.label("Start a run, or open one from the list, to see its loss and accuracy curves.");
+            return;
+        }
+        ui.heading(&curves.title);
+        if let Some(data) = &curves.data {
+            let shares: Vec<String> = data.classes.iter().zip(&data.class_shares).map(|(c, s)| format!("{c}: {:.1}%", s * 100.0)).collect();
+            ui.label(format!(
+                "{} train / {} validation / {} test samples; {} features; vocabulary {}; classes {}",
+                thousands(data.train_samples),
+                thousands(data.validation_samples),
+                thousands(data.test_samples),
+                data.features.len(),
+                thousands(u64::from(data.vocab_size)),
+                shares.join(", ")
+            ));
+        }
+        if let Some(live) = &self.live {
+            let elapsed = (now_s - live.started_at).max(0.0);
+            let mut line = format!("Elapsed {}", clock(elapsed));
+            if let Some(last) = curves.batches.last() {
+                let epochs = self.config.epochs.max(1);
+                let done = f64::from(last.epoch - 1) * f64::from(last.batches) + f64::from(last.batch);
+                let total = f64::from(epochs) * f64::from(last.batches.max(1));
+                if done > 0.0 {
+                    let eta = elapsed / done * (total - done).max(0.0);
+                    line.push_str(&format!(", epoch {}/{epochs}, batch {}/{}, ETA {} (if no early stop)", last.epoch, last.batch, last.batches, clock(eta)));
+                }
+            }
+            if let Some(epoch) = curves.epochs.last() {
+                line.push_str(&format!(", {} samples/s", thousands(epoch.samples_per_s.round() as u64)));
+            }
+            if let Some(p95) = self.frame_p95_ms {
+                line.push_str(&format!(", UI frame p95 {p95:.1} ms"));
+            }
+            ui.label(line);
+        }
+        if let Some(summary) = &curves.summary {
+            summary_ui(ui, summary);
+        }
+        let width = ui.available_width();
+        let half = (width / 2.0 - 8.0).max(200.0);
+        ui.horizontal(|ui| {
+            ui.vertical(|ui| {
+                ui.label("Loss per epoch");
+                epoch_plot(ui, "loss_plot", half, &curves.epochs, |e| e.train_loss, |e| e.val_loss);
+            });
+            ui.vertical(|ui| {
+                ui.label("Accuracy per epoch");
+                epoch_plot(ui, "accuracy_plot", half, &curves.epochs, |e| e.train_accuracy, |e| e.val_accuracy);
+            });
+        });
+        ui.label("Loss per batch (line: mean of each group of batches; band: its min and max, so spikes stay visible)");
+        Plot::new("batch_plot").height(200.0).legend(Legend::default()).x_axis_label("epoch").show(ui, |plot_ui| {
+            let band = batch_band(&curves.batches, BATCH_BUCKETS);
+            if band.x.is_empty() {
+                return;
+            }
+            plot_ui.add(FilledArea::new("min-max", &band.x, &band.min, &band.max).fill_color(TRAIN_COLOR.gamma_multiply(0.3)));
+            let mean: PlotPoints = band.x.iter().zip(&band.mean).map(|(&x, &y)| [x, y]).collect();
+            plot_ui.line(Line::new("batch loss", mean).color(TRAIN_COLOR));
+        });
+    }
+
+    fn runs_list(&mut self, ui: &mut egui::Ui, backend: &mut dyn Backend) {
+        ui.horizontal(|ui| {
+            ui.heading("Runs");
+            if ui.button("Refresh").clicked() {
+                backend.send(Request::ListRuns);
+            }
+        });
+        if self.runs.is_empty() {
+            ui.label("No runs yet.");
+            return;
+        }
+        let compare_enabled = self.selected.len() >= 2;
+        if ui.add_enabled(compare_enabled, egui::Button::new("Compare selected")).on_disabled_hover_text("Tick two or more runs").clicked() {
+            backend.send(Request::CompareRuns(self.selected.iter().cloned().collect()));
+        }
+        let mut open = None;
+        let mut delete = None;
+        for run in &self.runs {
+            ui.separator();
+            ui.push_id(&run.run_id, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    let mut ticked = self.selected.contains(&run.run_id);
+                    if ui.checkbox(&mut ticked, "").on_hover_text("Select for comparison").changed() {
+                        if ticked {
+                            self.selected.insert(run.run_id.clone());
+                        } else {
+                            self.selected.remove(&run.run_id);
+                        }
+                    }
+                    ui.label(RichText::new(&run.run_id).strong());
+                    ui.label(status_text(run.status));
+                });
+                ui.label(format!("{} on \"{}\", {} epochs (best {}), {}", run.model.as_str(), run.target, run.epochs_run, run.best_epoch, run.created));
+                if let (Some(roc), Some(pr)) = (run.test_roc_auc, run.test_pr_auc) {
+                    ui.label(format!("test ROC-AUC {roc:.3}, PR-AUC {pr:.3}"));
+                }
+                if !run.message.is_empty() {
+                    ui.label(RichText::new(&run.message).weak());
+                }
+                ui.horizontal(|ui| {
+                    if ui.button("Open").clicked() {
+                        open = Some(run.run_id.clone());
+                    }
+                    let running = run.status == RunStatus::Running;
+                    if self.confirm_delete.as_deref() == Some(run.run_id.as_str()) {
+                        if ui.button("Really delete").clicked() {
+                            delete = Some(run.run_id.clone());
+                        }
+                        if ui.button("Keep").clicked() {
+                            self.confirm_delete = None;
+                        }
+                    } else if ui.add_enabled(!running, egui::Button::new("Delete")).clicked() {
+                        self.confirm_delete = Some(run.run_id.clone());
+                    }
+                });
+            });
+        }
+        if let Some(run_id) = open {
+            backend.send(Request::OpenRun { run_id });
+        }
+        if let Some(run_id) = delete {
+            self.confirm_delete = None;
+            self.selected.remove(&run_id);
+            backend.send(Request::DeleteRun { run_id });
+        }
+    }
+}
+
+fn summary_ui(ui: &mut egui::Ui, summary: &RunSummary) {
+    ui.label(RichText::new(&summary.message).strong());
+    let Some(test) = &summary.test else { return };
+    let metric = |v: Option<f64>| v.map_or("n/a".to_owned(), |v| format!("{v:.3}"));
+    ui.label(format!(
+        "Test (best epoch {}): accuracy {:.3} (majority-class baseline {:.3}), balanced accuracy {:.3}, F1 {:.3}, ROC-AUC {}, PR-AUC {}",
+        summary.best_epoch,
+        test.accuracy,
+        summary.majority_accuracy,
+        test.balanced_accuracy,
+        test.f1,
+        metric(test.roc_auc),
+        metric(test.pr_auc)
+    ));
+}
+
+fn comparison_ui(ui: &mut egui::Ui, comparison: &RunComparison) {
+    ui.heading(format!("Comparing {} runs", comparison.runs.len()));
+    Plot::new("compare_plot").height(260.0).legend(Legend::default()).x_axis_label("epoch").y_axis_label("validation loss").show(ui, |plot_ui| {
+        for (i, run) in comparison.runs.iter().enumerate() {
+            let color = RUN_COLORS[i % RUN_COLORS.len()];
+            let points: PlotPoints = run.epochs.iter().map(|e| [f64::from(e.epoch), e.val_loss]).collect();
+            plot_ui.line(Line::new(format!("{} val loss", run.entry.run_id), points).color(color));
+            let train: PlotPoints = run.epochs.iter().map(|e| [f64::from(e.epoch), e.train_loss]).collect();
+            plot_ui.line(Line::new(format!("{} train loss", run.entry.run_id), train).color(color.gamma_multiply(0.5)).style(egui_plot::LineStyle::dashed_loose()));
+        }
+    });
+    ui.label(RichText::new("Settings that differ").strong());
+    if comparison.differences.is_empty() {
+        ui.label("None: the runs used the same configuration and recipe.");
+    }
+    egui::Grid::new("differences").striped(true).show(ui, |ui| {
+        ui.label("setting");
+        for run in &comparison.runs {
+            ui.label(RichText::new(&run.entry.run_id).strong());
+        }
+        ui.end_row();
+        for difference in &comparison.differences {
+            ui.label(&difference.field);
+            for value in &difference.values {
+                ui.label(value.as_deref().unwrap_or("-"));
+            }
+            ui.end_row();
+        }
+    });
+}
+
+fn epoch_plot(ui: &mut egui::Ui, id: &str, width: f32, epochs: &[EpochMetrics], train: fn(&EpochMetrics) -> f64, val: fn(&EpochMetrics) -> f64) {
+    Plot::new(id).width(width).height(220.0).legend(Legend::default()).x_axis_label("epoch").show(ui, |plot_ui| {
+        let train_points: PlotPoints = epochs.iter().map(|e| [f64::from(e.epoch), train(e)]).collect();
+        let val_points: PlotPoints = epochs.iter().map(|e| [f64::from(e.epoch), val(e)]).collect();
+        plot_ui.line(Line::new("train", train_points).color(TRAIN_COLOR));
+        plot_ui.line(Line::new("validation", val_points).color(VAL_COLOR));
+        let best: PlotPoints = epochs.iter().filter(|e| e.best).map(|e| [f64::from(e.epoch), val(e)]).collect();
+        plot_ui.points(egui_plot::Points::new("best so far", best).radius(4.0).color(VAL_COLOR));
+    });
+}
+
+/// The per-batch loss reduced to at most `buckets` groups: x = fractional epoch.
+#[derive(Debug, Default, PartialEq)]
+pub struct Band {
+    pub x: Vec<f64>,
+    pub mean: Vec<f64>,
+    pub min: Vec<f64>,
+    pub max: Vec<f64>,
+}
+
+pub fn batch_band(batches: &[BatchMetrics], buckets: usize) -> Band {
+    let finite: Vec<&BatchMetrics> = batches.iter().filter(|b| b.loss.is_finite()).collect();
+    let mut band = Band::default();
+    if finite.is_empty() || buckets == 0 {
+        return band;
+    }
+    let per_bucket = finite.len().div_ceil(buckets);
+    for group in finite.chunks(per_bucket) {
+        let losses = group.iter().map(|b| b.loss);
+        let (lo, hi) = losses.clone().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        let mean = losses.sum::<f64>() / group.len() as f64;
+        let last = group[group.len() - 1];
+        band.x.push(f64::from(last.epoch - 1) + f64::from(last.batch) / f64::from(last.batches.max(1)));
+        band.mean.push(mean);
+        band.min.push(lo);
+        band.max.push(hi);
+    }
+    band
+}
+
+/// Problems that keep the run from starting, in words.
+fn validate(config: &TrainConfig, dataset: &DatasetSummary) -> Vec<String> {
+    let mut problems = Vec::new();
+    if config.target.is_empty() {
+        problems.push("Choose a target column (the label to predict).".to_owned());
+    } else if !dataset.columns.iter().any(|c| c.name == config.target) {
+        problems.push(format!("The target \"{}\" is not a column of the open data.", config.target));
+    }
+    let split = config.split.train + config.split.validation + config.split.test;
+    if (split - 1.0).abs() > 0.001 {
+        problems.push(format!("The split fractions add up to {split:.2}; they must add up to 1."));
+    }
+    if config.split.validation <= 0.0 {
+        problems.push("Keep a validation part: early stopping and the best epoch need it.".to_owned());
+    }
+    let features = dataset.columns.iter().filter(|c| c.name != config.target && !config.exclude.contains(&c.name) && Some(c.name.as_str()) != dataset.timestamp_column.as_deref()).count();
+    if features == 0 {
+        problems.push("No feature columns are left; tick at least one under Features.".to_owned());
+    }
+    if config.model == ModelKind::Transformer && config.embedding_dim % 4 != 0 {
+        problems.push("The transformer has 4 heads: its embedding size must be a multiple of 4.".to_owned());
+    }
+    problems
+}
+
+/// A column that looks like a label: its name says fault/failure/label, or it is boolean.
+fn default_target(columns: &[ColumnInfo]) -> Option<String> {
+    let named = columns.iter().find(|c| {
+        let lower = c.name.to_lowercase();
+        ["fault", "failure", "label", "alarm", "trip"].iter().any(|w| lower.contains(w))
+    });
+    named.or_else(|| columns.iter().find(|c| c.kind == ColumnKind::Boolean)).map(|c| c.name.clone())
+}
+
+fn model_text(model: ModelKind) -> &'static str {
+    match model {
+        ModelKind::Seed => "Embedding + mean pool (origin)",
+        ModelKind::Transformer => "Small transformer",
+        ModelKind::Mlp => "MLP baseline (numeric)",
+    }
+}
+
+fn weighting_text(weighting: ClassWeighting) -> &'static str {
+    match weighting {
+        ClassWeighting::Auto => "auto (rare class < 20%)",
+        ClassWeighting::On => "on",
+        ClassWeighting::Off => "off",
+    }
+}
+
+fn status_text(status: RunStatus) -> &'static str {
+    match status {
+        RunStatus::Running => "running",
+        RunStatus::Completed => "completed",
+        RunStatus::Interrupted => "interrupted",
+        RunStatus::Cancelled => "cancelled",
+        RunStatus::Failed => "failed",
+    }
+}
+
+/// Seconds as `m:ss` or `h:mm:ss`.
+fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, (s % 3600) / 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(epoch: u32, batch: u32, loss: f64) -> BatchMetrics {
+        BatchMetrics { epoch, batch, batches: 10, loss, accuracy: 0.5 }
+    }
+
+    #[test]
+    fn the_band_keeps_a_spike_that_the_mean_smooths() {
+        let mut batches: Vec<BatchMetrics> = (1..=10).map(|b| batch(1, b, 0.5)).collect();
+        batches[4].loss = 9.0;
+        let band = batch_band(&batches, 2);
+        assert_eq!(band.x.len(), 2);
+        assert_eq!(band.max[0], 9.0, "the spike is in the band");
+        assert!(band.mean[0] < 9.0 && band.mean[0] > 0.5);
+        assert_eq!(band.min[1], 0.5);
+        assert_eq!(band.x[1], 1.0, "x is the fractional epoch of the group's last batch");
+    }
+
+    #[test]
+    fn non_finite_losses_are_left_out_of_the_band() {
+        let batches = vec![batch(1, 1, f64::NAN), batch(1, 2, 0.25)];
+        let band = batch_band(&batches, 10);
+        assert_eq!(band.mean, vec![0.25]);
+    }
+
+    #[test]
+    fn clock_reads_naturally() {
+        assert_eq!(clock(5.0), "0:05");
+        assert_eq!(clock(125.0), "2:05");
+        assert_eq!(clock(3725.0), "1:02:05");
+    }
+}

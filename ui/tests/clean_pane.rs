@@ -1,0 +1,286 @@
+//! Drives the Clean pane (native build) with an in-process fake backend that keeps a real
+//! history with undo/redo: suggested step -> preview -> apply -> undo -> redo.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::Harness;
+use plantlab_protocol::{
+    CleanState, CleanStep, ColumnChange, ColumnInfo, ColumnKind, ColumnProfile, DatasetSummary, Finding, FindingDelta, FindingKind,
+    GateCheck, GateResult, GateThresholds, ImportSettings, OutlierAction, OutlierMethod, PreviewSeries, QualityReport, RecipeStep, Series,
+    Severity, StepOutcome, StepPreview, Suggestion, TaskEvent, TaskKind, TaskOutcome, XAxis,
+};
+use plantlab_ui::{Backend, Pane, PlantLabApp, Reply, Request};
+
+const ROWS: u64 = 120;
+
+#[derive(Default)]
+struct Fake {
+    sent: Vec<Request>,
+    pending: Vec<Reply>,
+    history: Vec<RecipeStep>,
+    redo: Vec<RecipeStep>,
+}
+
+struct FakeBackend(Rc<RefCell<Fake>>);
+
+fn settings() -> ImportSettings {
+    ImportSettings {
+        delimiter: ',',
+        decimal: '.',
+        encoding: "utf-8".into(),
+        header_rows: 1,
+        timestamp_column: None,
+        timestamp_format: None,
+        status_strings: vec![],
+        sheet: None,
+    }
+}
+
+fn despike() -> CleanStep {
+    CleanStep::Outliers { columns: vec!["temp".into()], method: OutlierMethod::Hampel { window: 10, k: 5.0 }, action: OutlierAction::Null }
+}
+
+fn series(spike: bool) -> Series {
+    let x: Vec<f64> = (0..ROWS).map(|r| r as f64).collect();
+    let y: Vec<f64> = x.iter().map(|&v| if spike && v == 77.0 { 500.0 } else { v * 0.5 }).collect();
+    Series {
+        column: "temp".into(),
+        x_axis: XAxis::RowIndex,
+        x,
+        y_min: y.clone(),
+        y_max: y,
+        source_rows: ROWS,
+        x_extent: Some((0.0, (ROWS - 1) as f64)),
+        decimated: false,
+        x_range: None,
+        marks: vec![],
+    }
+}
+
+/// The state the engine would report for `history`: the spike is gone once the step is in.
+fn state(fake: &Fake) -> CleanState {
+    let cleaned = fake.history.iter().any(|s| s.enabled);
+    let findings = if cleaned {
+        vec![]
+    } else {
+        vec![Finding {
+            kind: FindingKind::Spike,
+            column: Some("temp".into()),
+            count: 1,
+            severity: Severity::Warning,
+            examples: vec!["row 77".into()],
+            rows: vec![77],
+            message: "1 isolated spike".into(),
+        }]
+    };
+    let suggestions = if cleaned {
+        vec![]
+    } else {
+        vec![Suggestion { kind: FindingKind::Spike, column: Some("temp".into()), step: despike(), reason: "Hampel filter removes isolated spikes".into() }]
+    };
+    let spikes = findings.len() as f64;
+    CleanState {
+        rows_raw: ROWS,
+        rows: ROWS,
+        train_fraction: 0.7,
+        steps: fake.history.clone(),
+        outcomes: fake
+            .history
+            .iter()
+            .enumerate()
+            .map(|(index, s)| StepOutcome {
+                index,
+                op: "outliers".into(),
+                description: "Spikes in temp to missing (Hampel, window 10, k 5)".into(),
+                enabled: s.enabled,
+                rows_in: ROWS,
+                rows_out: ROWS,
+                cells_changed: 1,
+                columns: vec!["temp".into()],
+                error: None,
+                elapsed_ms: 2.0,
+            })
+            .collect(),
+        can_undo: !fake.history.is_empty(),
+        can_redo: !fake.redo.is_empty(),
+        report: QualityReport {
+            rows: ROWS,
+            columns: vec![ColumnProfile {
+                name: "temp".into(),
+                dtype: "f64".into(),
+                unit: None,
+                null_count: u64::from(cleaned),
+                status_text_count: 0,
+                min: Some(0.0),
+                max: Some(500.0),
+                mean: Some(30.0),
+                std: Some(20.0),
+            }],
+            timestamp_column: None,
+            sampling_interval_s: None,
+            import: settings(),
+            import_warnings: vec![],
+            findings,
+        },
+        suggestions,
+        gate: GateResult {
+            passed: spikes == 0.0,
+            checks: vec![GateCheck {
+                name: "spikes".into(),
+                passed: spikes == 0.0,
+                value: spikes,
+                threshold: 0.0,
+                at_least: false,
+                message: "isolated spikes left".into(),
+            }],
+        },
+        gate_thresholds: GateThresholds::default(),
+    }
+}
+
+impl Backend for FakeBackend {
+    fn send(&mut self, request: Request) {
+        let mut fake = self.0.borrow_mut();
+        fake.sent.push(request.clone());
+        let replies = match request {
+            Request::PickFile => vec![Reply::PickedFile(Some("/data/pump.csv".into()))],
+            Request::Load { path, .. } => {
+                let summary = DatasetSummary {
+                    path,
+                    rows: ROWS,
+                    columns: vec![ColumnInfo { name: "temp".into(), dtype: "f64".into(), kind: ColumnKind::Numeric, null_count: 0, unit: None }],
+                    timestamp_column: None,
+                    import: settings(),
+                    warnings: vec![],
+                };
+                vec![
+                    Reply::Task(TaskEvent::Started { task: 1, kind: TaskKind::Load, label: "Loading".into() }),
+                    Reply::Task(TaskEvent::Finished { task: 1, outcome: TaskOutcome::Loaded(summary) }),
+                ]
+            }
+            Request::CleanState => vec![Reply::CleanState(Box::new(state(&fake)))],
+            Request::PreviewStep(preview) => vec![Reply::Preview(Box::new(StepPreview {
+                step: preview.step,
+                description: "Spikes in temp to missing (Hampel, window 10, k 5)".into(),
+                rows_before: ROWS,
+                rows_after: ROWS,
+                columns: vec![ColumnChange { column: "temp".into(), cells_changed: 1, nulls_before: 0, nulls_after: 1, added: false, removed: false }],
+                findings: vec![FindingDelta { kind: FindingKind::Spike, column: Some("temp".into()), before: 1, after: 0, message: "1 isolated spike".into() }],
+                series: vec![PreviewSeries { column: "temp".into(), before: series(true), after: series(false) }],
+                fitted: None,
+                elapsed_ms: 12.0,
+            }))],
+            Request::ApplyStep(step) => {
+                fake.history.push(RecipeStep::new(step));
+                fake.redo.clear();
+                vec![Reply::CleanState(Box::new(state(&fake)))]
+            }
+            Request::Undo => {
+                if let Some(step) = fake.history.pop() {
+                    fake.redo.push(step);
+                }
+                vec![Reply::CleanState(Box::new(state(&fake)))]
+            }
+            Request::Redo => {
+                if let Some(step) = fake.redo.pop() {
+                    fake.history.push(step);
+                }
+                vec![Reply::CleanState(Box::new(state(&fake)))]
+            }
+            Request::SetStepEnabled { index, enabled } => {
+                if let Some(step) = fake.history.get_mut(index) {
+                    step.enabled = enabled;
+                }
+                vec![Reply::CleanState(Box::new(state(&fake)))]
+            }
+            _ => vec![],
+        };
+        fake.pending.extend(replies);
+    }
+
+    fn poll(&mut self) -> Vec<Reply> {
+        std::mem::take(&mut self.0.borrow_mut().pending)
+    }
+}
+
+fn harness(fake: Rc<RefCell<Fake>>) -> Harness<'static, PlantLabApp> {
+    let app = PlantLabApp::new(Box::new(FakeBackend(fake)));
+    Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_ui_state(|ui, app: &mut PlantLabApp| app.ui(ui), app)
+}
+
+#[test]
+fn suggested_step_preview_apply_undo_redo() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    let mut harness = harness(fake.clone());
+    harness.run();
+    harness.get_by_label("Open…").click();
+    harness.run();
+    harness.get_by_label("Clean").click();
+    harness.run();
+    assert_eq!(harness.state().pane(), Pane::Clean);
+
+    // The finding, its suggestion and a failing gate.
+    harness.get_by_label("Quality gate");
+    harness.get_by_label("temp: 1 isolated spike");
+    assert!(harness.query_all_by_label("fail").count() >= 2, "gate and its spikes check fail");
+    harness.get_by_label("No steps yet. Add a suggested step, or pick one under New step.");
+
+    // One click opens the suggested step with a preview.
+    harness.get_by_label("Add").click();
+    harness.run();
+    assert!(fake.borrow().sent.iter().any(|r| matches!(r, Request::PreviewStep(p) if p.step == despike())));
+    harness.get_by_label("Resolves spike on temp (1 -> 0)");
+    harness.get_by_label("temp: 1 cells changed, missing 0 -> 1");
+    harness.get_by_label_contains("Rows 120 -> 120 (0 removed)");
+
+    // Apply: the step joins the history, the finding is gone and the gate passes.
+    harness.get_by_label("Apply").click();
+    harness.run();
+    assert!(fake.borrow().sent.iter().any(|r| matches!(r, Request::ApplyStep(s) if *s == despike())));
+    harness.get_by_label("1. Spikes in temp to missing (Hampel, window 10, k 5)");
+    harness.get_by_label("No findings left in the cleaned data.");
+    assert!(harness.query_all_by_label("fail").next().is_none(), "the gate passes");
+
+    // Undo with the button; redo with Ctrl+Y; undo again with Ctrl+Z.
+    harness.get_by_label("Undo").click();
+    harness.run();
+    harness.get_by_label("No steps yet. Add a suggested step, or pick one under New step.");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Y);
+    harness.run();
+    harness.get_by_label("1. Spikes in temp to missing (Hampel, window 10, k 5)");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run();
+    harness.get_by_label("No steps yet. Add a suggested step, or pick one under New step.");
+    let sent = fake.borrow().sent.clone();
+    assert_eq!(sent.iter().filter(|r| matches!(r, Request::Undo)).count(), 2);
+    assert_eq!(sent.iter().filter(|r| matches!(r, Request::Redo)).count(), 1);
+}
+
+#[test]
+fn an_edited_parameter_needs_a_new_preview_before_apply() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    let mut harness = harness(fake.clone());
+    harness.run();
+    harness.get_by_label("Open…").click();
+    harness.run();
+    harness.get_by_label("Clean").click();
+    harness.run();
+    harness.get_by_label("Add").click();
+    harness.run();
+    // The Hampel window is a form field; change it.
+    harness.get_by_label("window").click();
+    harness.run();
+    harness.get_by_label("window").type_text("5");
+    harness.run();
+    harness.get_by_label("Parameters changed: preview again before applying.");
+    assert!(harness.get_by_label("Apply").accesskit_node().is_disabled());
+    harness.get_by_label("Preview").click();
+    harness.run();
+    let previews: Vec<CleanStep> =
+        fake.borrow().sent.iter().filter_map(|r| if let Request::PreviewStep(p) = r { Some(p.step.clone()) } else { None }).collect();
+    assert_eq!(previews.len(), 2);
+    assert!(matches!(&previews[1], CleanStep::Outliers { method: OutlierMethod::Hampel { window: 105, .. }, .. }), "{previews:?}");
+    assert!(!harness.get_by_label("Apply").accesskit_node().is_disabled());
+}
