@@ -164,8 +164,12 @@ impl PlantLabApp {
                         }
                         self.data.set_dataset(summary, self.backend.as_mut());
                     }
+                    // The Train pane handles training results.
+                    TaskOutcome::Trained(_) => {}
                 }
             }
+            // Live training metrics belong to the Train pane.
+            TaskEvent::Train { .. } => {}
             TaskEvent::Failed { error, .. } => {
                 let label = self.tasks.iter().find(|t| t.id == id).map(|t| t.label.clone()).unwrap_or_else(|| "A task".into());
                 self.tasks.retain(|t| t.id != id);

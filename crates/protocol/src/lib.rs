@@ -6,6 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod train;
+pub use train::*;
+
 /// Identifier of a background task (load, profile, train, ...), unique within one app run.
 pub type TaskId = u64;
 
@@ -180,6 +183,7 @@ pub struct PaintReport {
 #[serde(rename_all = "snake_case")]
 pub enum TaskKind {
     Load,
+    Train,
 }
 
 /// Streamed from a background task to the UI, in order. Exactly one of `Finished`, `Failed`
@@ -190,6 +194,8 @@ pub enum TaskEvent {
     Started { task: TaskId, kind: TaskKind, label: String },
     /// `fraction` in 0..=1; `stage` says what is happening now in words.
     Progress { task: TaskId, fraction: f32, stage: String },
+    /// Metrics of a training task as they happen (epochs always arrive; batches may be thinned).
+    Train { task: TaskId, update: TrainUpdate },
     Finished { task: TaskId, outcome: TaskOutcome },
     Failed { task: TaskId, error: ApiError },
     Cancelled { task: TaskId },
@@ -200,6 +206,7 @@ impl TaskEvent {
         match self {
             TaskEvent::Started { task, .. }
             | TaskEvent::Progress { task, .. }
+            | TaskEvent::Train { task, .. }
             | TaskEvent::Finished { task, .. }
             | TaskEvent::Failed { task, .. }
             | TaskEvent::Cancelled { task } => *task,
@@ -207,7 +214,7 @@ impl TaskEvent {
     }
 
     pub fn is_terminal(&self) -> bool {
-        !matches!(self, TaskEvent::Started { .. } | TaskEvent::Progress { .. })
+        !matches!(self, TaskEvent::Started { .. } | TaskEvent::Progress { .. } | TaskEvent::Train { .. })
     }
 }
 
@@ -216,6 +223,8 @@ impl TaskEvent {
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum TaskOutcome {
     Loaded(DatasetSummary),
+    /// A training run that ended normally or by early stopping (cancel ends with `Cancelled`).
+    Trained(RunSummary),
 }
 
 #[cfg(test)]
