@@ -5,10 +5,11 @@ use std::path::PathBuf;
 
 use plantlab_engine::Workbench;
 use plantlab_protocol::{
-    ApiError, FilePurpose, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, QualityReport, Series, SeriesRequest, TablePage, TaskEvent, TaskId,
+    ApiError, FilePurpose, FrameStats, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, QualityReport, Series, SeriesRequest, TablePage, TaskEvent, TaskId,
+    RunComparison, RunDetail, RunEntry, TrainConfig,
 };
 use tauri::ipc::Channel;
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 
 /// What the shell keeps for the lifetime of the window.
 pub struct AppState {
@@ -71,6 +72,40 @@ fn start_load(
         .map_err(ApiError::from)
 }
 
+/// Starts a training run on the open data; batches, epochs and the result stream through
+/// `on_event`.
+#[tauri::command]
+fn start_train(state: State<'_, AppState>, config: TrainConfig, on_event: Channel<TaskEvent>) -> Result<TaskId, ApiError> {
+    state
+        .workbench
+        .start_train(config, move |event| {
+            let _ = on_event.send(event);
+        })
+        .map_err(ApiError::from)
+}
+
+#[tauri::command]
+async fn runs_list(state: State<'_, AppState>) -> Result<Vec<RunEntry>, ApiError> {
+    state.workbench.list_runs().map_err(ApiError::from)
+}
+
+#[tauri::command]
+async fn run_open(state: State<'_, AppState>, run_id: String) -> Result<RunDetail, ApiError> {
+    state.workbench.open_run(&run_id).map_err(ApiError::from)
+}
+
+/// Deletes a run and answers with the remaining list.
+#[tauri::command]
+async fn run_delete(state: State<'_, AppState>, run_id: String) -> Result<Vec<RunEntry>, ApiError> {
+    state.workbench.delete_run(&run_id).map_err(ApiError::from)?;
+    state.workbench.list_runs().map_err(ApiError::from)
+}
+
+#[tauri::command]
+async fn runs_compare(state: State<'_, AppState>, run_ids: Vec<String>) -> Result<RunComparison, ApiError> {
+    state.workbench.compare_runs(&run_ids).map_err(ApiError::from)
+}
+
 #[tauri::command]
 fn cancel_task(state: State<'_, AppState>, task: TaskId) -> bool {
     state.workbench.cancel(task)
@@ -106,6 +141,12 @@ fn report_painted(report: PaintReport) {
     );
 }
 
+/// The UI's frame times during a training run, for the log (budget: 16 ms per frame).
+#[tauri::command]
+fn report_frame_stats(stats: FrameStats) {
+    eprintln!("plantlab: ui frames during training: {} frames, p95 {:.1} ms, max {:.1} ms", stats.frames, stats.p95_ms, stats.max_ms);
+}
+
 #[tauri::command]
 fn quit<R: Runtime>(app: AppHandle<R>) {
     app.exit(0);
@@ -120,11 +161,17 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
         pick_path,
         start_load,
         cancel_task,
+        start_train,
+        runs_list,
+        run_open,
+        run_delete,
+        runs_compare,
         dataset_page,
         dataset_report,
         dataset_histogram,
         dataset_series,
         report_painted,
+        report_frame_stats,
         quit
     ])
 }
@@ -138,6 +185,15 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
 /// Runs the desktop app. `initial_path` comes from the command line.
 pub fn run(initial_path: Option<PathBuf>) -> anyhow::Result<()> {
     configure(tauri::Builder::default(), AppState::new(initial_path))
+        .setup(|app| {
+            // Runs live in the user's data folder so the runs list survives restarts.
+            let runs = app.path().app_data_dir().map(|dir| dir.join("runs"));
+            match runs {
+                Ok(runs) => app.state::<AppState>().workbench.set_runs_root(runs),
+                Err(e) => eprintln!("plantlab: no app data folder ({e}); runs are kept under ./runs"),
+            }
+            Ok(())
+        })
         .run(context())
         .map_err(|e| anyhow::anyhow!("the desktop window could not start: {e}"))
 }

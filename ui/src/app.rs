@@ -1,11 +1,13 @@
 //! The application frame: pane navigation, notices, the status bar with background tasks.
 
 use egui::{Color32, RichText};
-use plantlab_protocol::{ApiError, TaskEvent, TaskId, TaskOutcome};
+use plantlab_protocol::{ApiError, FrameStats, TaskEvent, TaskId, TaskKind, TaskOutcome, TrainUpdate};
 
 use crate::backend::{Backend, Reply, Request};
 use crate::clean_pane::CleanPane;
 use crate::data_pane::DataPane;
+use crate::frames::FrameTimes;
+use crate::train_pane::TrainPane;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pane {
@@ -69,12 +71,25 @@ pub struct PlantLabApp {
     notices: Vec<Notice>,
     data: DataPane,
     clean: CleanPane,
+    train: TrainPane,
+    /// How long each frame's UI code took, kept while a model trains.
+    frames: FrameTimes,
     asked_initial_path: bool,
 }
 
 impl PlantLabApp {
     pub fn new(backend: Box<dyn Backend>) -> Self {
-        Self { backend, pane: Pane::Data, tasks: Vec::new(), notices: Vec::new(), data: DataPane::default(), clean: CleanPane::default(), asked_initial_path: false }
+        Self {
+            backend,
+            pane: Pane::Data,
+            tasks: Vec::new(),
+            notices: Vec::new(),
+            data: DataPane::default(),
+            clean: CleanPane::default(),
+            train: TrainPane::default(),
+            frames: FrameTimes::default(),
+            asked_initial_path: false,
+        }
     }
 
     pub fn pane(&self) -> Pane {
@@ -91,6 +106,25 @@ impl PlantLabApp {
 
     /// One frame: take the backend's replies, then draw.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
+        let started = crate::frames::now_ms();
+        self.frame(ui);
+        if self.train.is_training() {
+            self.frames.push(crate::frames::now_ms() - started);
+        }
+    }
+
+    /// The p95 of the UI's frame times since the current training run started.
+    pub fn frame_p95_ms(&self) -> Option<f64> {
+        self.frames.p95_ms()
+    }
+
+    fn report_frame_times(&mut self) {
+        if let Some(p95_ms) = self.frames.p95_ms() {
+            self.backend.send(Request::ReportFrameStats(FrameStats { frames: self.frames.len() as u64, p95_ms, max_ms: self.frames.max_ms() }));
+        }
+    }
+
+    fn frame(&mut self, ui: &mut egui::Ui) {
         if !self.asked_initial_path {
             self.asked_initial_path = true;
             self.backend.send(Request::InitialPath);
@@ -110,11 +144,16 @@ impl PlantLabApp {
             match self.pane {
                 Pane::Data => self.data.ui(ui, self.backend.as_mut()),
                 Pane::Clean => self.clean.ui(ui, self.data.has_dataset(), self.backend.as_mut()),
+                Pane::Train => {
+                    let now = ui.input(|i| i.time);
+                    self.train.set_frame_p95(self.frames.p95_ms());
+                    self.train.ui(ui, self.data.summary(), self.clean.gate_passed(), now, self.backend.as_mut());
+                }
                 other => placeholder(ui, other),
             }
         });
         // Keep frames coming while work is under way so progress moves.
-        if !self.tasks.is_empty() || self.data.waiting() || self.clean.waiting() {
+        if !self.tasks.is_empty() || self.data.waiting() || self.clean.waiting() || self.train.is_training() {
             ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
         }
     }
@@ -132,10 +171,14 @@ impl PlantLabApp {
             Reply::PickedPath { purpose, path: Some(path) } => self.clean.picked_path(purpose, path, self.backend.as_mut()),
             Reply::CleanState(state) => self.clean.set_state(*state),
             Reply::Preview(preview) => self.clean.set_preview(*preview),
+            Reply::Runs(runs) => self.train.set_runs(runs),
+            Reply::Run(run) => self.train.set_run(*run),
+            Reply::Comparison(comparison) => self.train.set_comparison(*comparison),
             Reply::Saved { what, path } => self.notices.push(Notice { text: format!("{what} saved to {path}."), is_error: false }),
             Reply::Error { context, error } => {
                 self.data.request_failed();
                 self.clean.request_failed();
+                self.train.request_failed();
                 self.error(&context, &error);
             }
         }
@@ -156,7 +199,11 @@ impl PlantLabApp {
     fn task_event(&mut self, event: TaskEvent) {
         let id = event.task();
         match event {
-            TaskEvent::Started { label, .. } => {
+            TaskEvent::Started { label, kind, .. } => {
+                if kind == TaskKind::Train {
+                    self.train.task_started(id);
+                    self.frames.clear();
+                }
                 self.tasks.push(TaskView { id, label, fraction: 0.0, stage: "starting".into(), cancel_requested: false })
             }
             TaskEvent::Progress { fraction, stage, .. } => {
@@ -190,14 +237,38 @@ impl PlantLabApp {
                         });
                         self.clean.refresh(self.backend.as_mut());
                     }
+                    TaskOutcome::Trained(summary) => {
+                        self.notices.push(Notice { text: format!("Training: {}", summary.message), is_error: false });
+                        self.report_frame_times();
+                        self.train.finished(Some(summary), self.backend.as_mut());
+                    }
+                }
+            }
+            TaskEvent::Train { update, .. } => {
+                if let TrainUpdate::Batch(batch) = &update {
+                    if let Some(t) = self.tasks.iter_mut().find(|t| t.id == id) {
+                        let epochs = self.train.planned_epochs().max(1);
+                        let done = f64::from(batch.epoch - 1) + f64::from(batch.batch) / f64::from(batch.batches.max(1));
+                        t.fraction = (done / f64::from(epochs)).clamp(0.0, 1.0) as f32;
+                        t.stage = format!("epoch {} batch {}/{}", batch.epoch, batch.batch, batch.batches);
+                    }
+                }
+                if self.train.owns(id) {
+                    self.train.update(update);
                 }
             }
             TaskEvent::Failed { error, .. } => {
+                if self.train.owns(id) {
+                    self.train.finished(None, self.backend.as_mut());
+                }
                 let label = self.tasks.iter().find(|t| t.id == id).map(|t| t.label.clone()).unwrap_or_else(|| "A task".into());
                 self.tasks.retain(|t| t.id != id);
                 self.error(&label, &error);
             }
             TaskEvent::Cancelled { .. } => {
+                if self.train.owns(id) {
+                    self.train.finished(None, self.backend.as_mut());
+                }
                 let label = self.tasks.iter().find(|t| t.id == id).map(|t| t.label.clone()).unwrap_or_default();
                 self.tasks.retain(|t| t.id != id);
                 self.notices.push(Notice { text: format!("{label}: cancelled. The data you had is unchanged."), is_error: false });

@@ -2,8 +2,8 @@
 //! tests answer them in-process. Requests never block: replies arrive later through `poll`.
 
 use plantlab_protocol::{
-    ApiError, CleanState, CleanStep, FilePurpose, GateThresholds, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, PreviewRequest, QualityReport, Series, SeriesRequest, StepPreview, TablePage,
-    TaskEvent, TaskId,
+    ApiError, CleanState, FrameStats, CleanStep, FilePurpose, GateThresholds, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, PreviewRequest, QualityReport, RunComparison, RunDetail, RunEntry, Series, SeriesRequest, StepPreview, TablePage,
+    TaskEvent, TaskId, TrainConfig,
 };
 
 /// Something the UI asks of the backend.
@@ -27,6 +27,8 @@ pub enum Request {
     /// Tell the host that the Data pane has drawn a data set (for logs and end-to-end tests).
     ReportPainted(PaintReport),
     Quit,
+    /// Tell the host how long the UI's frames took during a training run (for logs).
+    ReportFrameStats(FrameStats),
 
     // The cleaning loop. Each change is answered with the new `CleanState` (or, for work that
     // may take long, with a task stream, after which the UI asks for the state).
@@ -45,6 +47,15 @@ pub enum Request {
     LoadRecipe { path: String },
     /// Writes the cleaned data (CSV or Parquet by extension); answered with `Saved`.
     ExportCleaned { path: String },
+
+    // Training.
+    /// Trains on the open (cleaned) data in the background; `Task` events carry the curves.
+    StartTrain(Box<TrainConfig>),
+    ListRuns,
+    OpenRun { run_id: String },
+    /// Answered with a fresh `Runs` list.
+    DeleteRun { run_id: String },
+    CompareRuns(Vec<String>),
 }
 
 /// Something the backend tells the UI.
@@ -62,6 +73,9 @@ pub enum Reply {
     Histogram(Histogram),
     CleanState(Box<CleanState>),
     Preview(Box<StepPreview>),
+    Runs(Vec<RunEntry>),
+    Run(Box<RunDetail>),
+    Comparison(Box<RunComparison>),
     /// A file was written; `what` names it for the user ("Recipe", "Cleaned data").
     Saved { what: String, path: String },
     /// A request failed; `context` says which (e.g. "Opening the file dialog").

@@ -100,10 +100,6 @@ impl CleanPane {
         self.state.as_ref().map(|s| s.gate.passed)
     }
 
-    pub fn state(&self) -> Option<&CleanState> {
-        self.state.as_ref()
-    }
-
     pub fn waiting(&self) -> bool {
         self.waiting
     }

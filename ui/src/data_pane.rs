@@ -106,6 +106,10 @@ pub struct DataPane {
 }
 
 impl DataPane {
+    pub fn summary(&self) -> Option<&DatasetSummary> {
+        self.summary.as_ref()
+    }
+
     pub fn has_dataset(&self) -> bool {
         self.summary.is_some()
     }

@@ -6,7 +6,9 @@ pub mod backend;
 mod clean_pane;
 mod data_pane;
 mod format;
+mod frames;
 mod json_form;
+mod train_pane;
 mod widgets;
 
 pub use app::{Pane, PlantLabApp};

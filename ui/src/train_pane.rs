@@ -66,6 +66,11 @@ impl TrainPane {
         self.frame_p95_ms = p95_ms;
     }
 
+    /// Epochs the run in progress was configured for (early stopping may end it sooner).
+    pub fn planned_epochs(&self) -> u32 {
+        self.config.epochs
+    }
+
     pub fn is_training(&self) -> bool {
         self.live.is_some()
     }
@@ -168,19 +173,23 @@ impl TrainPane {
         let columns: Vec<&ColumnInfo> = dataset.columns.iter().filter(|c| Some(c.name.as_str()) != dataset.timestamp_column.as_deref()).collect();
         let config = &mut self.config;
         egui::Grid::new("train_form").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
-            ui.label("Target");
+            let label = ui.label("Target").id;
             egui::ComboBox::new("train_target", "").selected_text(config.target.clone()).show_ui(ui, |ui| {
                 for column in &columns {
                     ui.selectable_value(&mut config.target, column.name.clone(), &column.name);
                 }
-            });
+            })
+            .response
+            .labelled_by(label);
             ui.end_row();
-            ui.label("Model");
+            let label_model = ui.label("Model").id;
             egui::ComboBox::new("train_model", "").selected_text(model_text(config.model)).show_ui(ui, |ui| {
                 for model in [ModelKind::Seed, ModelKind::Transformer, ModelKind::Mlp] {
                     ui.selectable_value(&mut config.model, model, model_text(model));
                 }
-            });
+            })
+            .response
+            .labelled_by(label_model);
             ui.end_row();
             ui.label("Sequences");
             let mut windowed = matches!(config.mode, SequenceMode::Window { .. });
@@ -195,49 +204,51 @@ impl TrainPane {
                 _ => {}
             }
             if let SequenceMode::Window { window, stride } = &mut config.mode {
-                ui.label("Window / stride (rows)");
+                let label = ui.label("Window / stride (rows)").id;
                 ui.horizontal(|ui| {
-                    ui.add(egui::DragValue::new(window).range(2..=512));
-                    ui.add(egui::DragValue::new(stride).range(1..=512));
+                    ui.add(egui::DragValue::new(window).range(2..=512)).labelled_by(label);
+                    ui.add(egui::DragValue::new(stride).range(1..=512)).labelled_by(label);
                 });
                 ui.end_row();
             }
-            ui.label("Bins per tag");
-            ui.add(egui::DragValue::new(&mut config.bins).range(2..=1024));
+            let label = ui.label("Bins per tag").id;
+            ui.add(egui::DragValue::new(&mut config.bins).range(2..=1024)).labelled_by(label);
             ui.end_row();
-            ui.label("Embedding size");
-            ui.add(egui::DragValue::new(&mut config.embedding_dim).range(4..=1024));
+            let label = ui.label("Embedding size").id;
+            ui.add(egui::DragValue::new(&mut config.embedding_dim).range(4..=1024)).labelled_by(label);
             ui.end_row();
-            ui.label("Batch size");
-            ui.add(egui::DragValue::new(&mut config.batch_size).range(1..=8192));
+            let label = ui.label("Batch size").id;
+            ui.add(egui::DragValue::new(&mut config.batch_size).range(1..=8192)).labelled_by(label);
             ui.end_row();
-            ui.label("Learning rate");
-            ui.add(egui::DragValue::new(&mut config.learning_rate).speed(0.0001).range(0.000001..=1.0).max_decimals(6));
+            let label = ui.label("Learning rate").id;
+            ui.add(egui::DragValue::new(&mut config.learning_rate).speed(0.0001).range(0.000001..=1.0).max_decimals(6)).labelled_by(label);
             ui.end_row();
-            ui.label("Epochs");
-            ui.add(egui::DragValue::new(&mut config.epochs).range(1..=1000));
+            let label = ui.label("Epochs").id;
+            ui.add(egui::DragValue::new(&mut config.epochs).range(1..=1000)).labelled_by(label);
             ui.end_row();
-            ui.label("Early stopping patience");
+            let label = ui.label("Early stopping patience").id;
             let mut patience = config.patience.unwrap_or(0);
-            ui.add(egui::DragValue::new(&mut patience).range(0..=100)).on_hover_text("0 = train every epoch");
+            ui.add(egui::DragValue::new(&mut patience).range(0..=100)).labelled_by(label).on_hover_text("0 = train every epoch");
             config.patience = (patience > 0).then_some(patience);
             ui.end_row();
-            ui.label("Class weights");
+            let label_weights = ui.label("Class weights").id;
             egui::ComboBox::new("train_weights", "").selected_text(weighting_text(config.class_weighting)).show_ui(ui, |ui| {
                 for w in [ClassWeighting::Auto, ClassWeighting::On, ClassWeighting::Off] {
                     ui.selectable_value(&mut config.class_weighting, w, weighting_text(w));
                 }
-            });
+            })
+            .response
+            .labelled_by(label_weights);
             ui.end_row();
-            ui.label("Split train / val / test");
+            let label = ui.label("Split train / val / test").id;
             ui.horizontal(|ui| {
-                ui.add(egui::DragValue::new(&mut config.split.train).speed(0.01).range(0.05..=0.95).max_decimals(2));
-                ui.add(egui::DragValue::new(&mut config.split.validation).speed(0.01).range(0.0..=0.9).max_decimals(2));
-                ui.add(egui::DragValue::new(&mut config.split.test).speed(0.01).range(0.0..=0.9).max_decimals(2));
+                ui.add(egui::DragValue::new(&mut config.split.train).speed(0.01).range(0.05..=0.95).max_decimals(2)).labelled_by(label);
+                ui.add(egui::DragValue::new(&mut config.split.validation).speed(0.01).range(0.0..=0.9).max_decimals(2)).labelled_by(label);
+                ui.add(egui::DragValue::new(&mut config.split.test).speed(0.01).range(0.0..=0.9).max_decimals(2)).labelled_by(label);
             });
             ui.end_row();
-            ui.label("Seed");
-            ui.add(egui::DragValue::new(&mut config.seed));
+            let label = ui.label("Seed").id;
+            ui.add(egui::DragValue::new(&mut config.seed)).labelled_by(label);
             ui.end_row();
         });
         egui::CollapsingHeader::new(format!("Features ({} excluded)", config.exclude.len())).id_salt("train_features").show(ui, |ui| {

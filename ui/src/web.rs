@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Function, Promise, Reflect};
-use plantlab_protocol::{ApiError, CleanState, CleanStep, FilePurpose, GateThresholds, ImportOverrides, TaskEvent};
+use plantlab_protocol::{ApiError, CleanState, FrameStats, CleanStep, FilePurpose, GateThresholds, ImportOverrides, TaskEvent, TrainConfig};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -135,6 +135,7 @@ impl Backend for TauriBackend {
             }
             Request::ReportPainted(report) => self.call("report_painted", "Reporting", ReportArgs { report }, |_: ()| None),
             Request::Quit => self.call("quit", "Quitting", Empty {}, |_: ()| None),
+            Request::ReportFrameStats(stats) => self.call("report_frame_stats", "Reporting", StatsArgs { stats }, |_: ()| None),
             Request::CleanState => self.call("clean_state", "Reading the cleaning state", Empty {}, clean_state),
             Request::PreviewStep(request) => {
                 self.call("clean_preview", "Previewing the step", RequestArgs { request }, |p| Some(Reply::Preview(Box::new(p))))
@@ -154,6 +155,13 @@ impl Backend for TauriBackend {
                 self.call("recipe_save", "Saving the recipe", PathArgs { path }, |path| Some(Reply::Saved { what: "Recipe".into(), path }))
             }
             Request::LoadRecipe { path } => self.start_task("recipe_load", "Loading the recipe", PathArgs { path }),
+            Request::StartTrain(config) => self.start_task("start_train", "Starting training", ConfigArgs { config: *config }),
+            Request::ListRuns => self.call("runs_list", "Listing runs", Empty {}, |runs| Some(Reply::Runs(runs))),
+            Request::OpenRun { run_id } => self.call("run_open", "Opening the run", RunArgs { run_id }, |run| Some(Reply::Run(Box::new(run)))),
+            Request::DeleteRun { run_id } => self.call("run_delete", "Deleting the run", RunArgs { run_id }, |runs| Some(Reply::Runs(runs))),
+            Request::CompareRuns(run_ids) => {
+                self.call("runs_compare", "Comparing runs", RunIdsArgs { run_ids }, |c| Some(Reply::Comparison(Box::new(c))))
+            }
             Request::ExportCleaned { path } => {
                 self.call("clean_export", "Exporting the cleaned data", PathArgs { path }, |path| Some(Reply::Saved { what: "Cleaned data".into(), path }))
             }
@@ -170,6 +178,28 @@ struct Empty {}
 
 fn clean_state(state: CleanState) -> Option<Reply> {
     Some(Reply::CleanState(Box::new(state)))
+}
+
+#[derive(Serialize)]
+struct StatsArgs {
+    stats: FrameStats,
+}
+
+#[derive(Serialize)]
+struct ConfigArgs {
+    config: TrainConfig,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunArgs {
+    run_id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunIdsArgs {
+    run_ids: Vec<String>,
 }
 
 #[derive(Serialize)]

@@ -9,8 +9,16 @@ use plantlab_engine::{JobContext, Workbench};
 use plantlab_protocol::{ImportOverrides, QualityReport, Severity};
 use serde_json::json;
 
+mod train;
+
 const USAGE: &str = "usage: plantlab info FILE [--json] | plantlab profile FILE [--json] [import options]
        plantlab bench load [--rows N] [--tags T] [--runs R] [--python PY] [--json]
+       plantlab train FILE --target COL [--exclude COL]... [--recipe R.json] [--model seed|transformer|mlp]
+                      [--epochs N] [--seed S] [--batch-size N] [--lr X] [--bins N] [--embedding N]
+                      [--window W [--stride S]] [--patience N|off] [--class-weights auto|on|off]
+                      [--threads T] [--runs DIR] [--json]
+       plantlab runs [--runs DIR] [--json]
+       plantlab bench train --workload w1|w2 [--n N] [--epochs E] [--threads T] [--python PY] [--json]
 import options: --delimiter C  --decimal C  --encoding E  --header-rows N  --timestamp-column NAME
                 --timestamp-format FMT  --sheet NAME  --label COL";
 
@@ -37,6 +45,8 @@ fn run(args: Vec<String>) -> Result<()> {
         "info" => info(rest),
         "profile" => profile(rest),
         "bench" => bench(rest),
+        "train" => train::train(rest),
+        "runs" => train::runs(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
@@ -194,6 +204,9 @@ fn bench(args: &[String]) -> Result<()> {
     let Some((what, rest)) = args.split_first() else {
         bail!("bench needs a workload; {USAGE}");
     };
+    if what == "train" {
+        return train::bench_train(rest);
+    }
     if what != "load" {
         bail!("unknown benchmark \"{what}\"; {USAGE}");
     }

@@ -31,6 +31,14 @@ pub enum EngineError {
     NotNumeric(String),
     #[error("Import setting not usable: {0}.")]
     BadSetting(String),
+    #[error("Training settings not usable: {0}.")]
+    BadTrainConfig(String),
+    #[error("Training stopped: {0}")]
+    Diverged(String),
+    #[error("There is no training run \"{0}\". It may have been deleted; refresh the runs list.")]
+    RunNotFound(String),
+    #[error("The model failed: {0}.")]
+    Model(String),
     #[error("Cancelled.")]
     Cancelled,
     #[error("Internal error in the data engine: {0}. Please report it with the file that caused it.")]
@@ -54,6 +62,10 @@ impl EngineError {
             EngineError::UnknownColumn(_) => "unknown_column",
             EngineError::NotNumeric(_) => "not_numeric",
             EngineError::BadSetting(_) => "bad_setting",
+            EngineError::BadTrainConfig(_) => "bad_train_config",
+            EngineError::Diverged(_) => "diverged",
+            EngineError::RunNotFound(_) => "run_not_found",
+            EngineError::Model(_) => "model_error",
             EngineError::Cancelled => "cancelled",
             EngineError::Internal(_) => "internal",
         }

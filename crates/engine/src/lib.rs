@@ -8,6 +8,7 @@ pub mod import;
 pub mod load;
 pub mod quality;
 pub mod tasks;
+pub mod train;
 pub mod workbench;
 
 pub use error::{EngineError, Result};

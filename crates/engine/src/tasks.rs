@@ -7,7 +7,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use plantlab_protocol::{TaskEvent, TaskId, TaskKind, TaskOutcome};
+use plantlab_protocol::{TaskEvent, TaskId, TaskKind, TaskOutcome, TrainUpdate};
 
 use crate::error::{EngineError, Result};
 
@@ -39,6 +39,19 @@ impl JobContext {
             // A full channel means the UI has not caught up; skipping one update is harmless.
             match events.try_send(event) {
                 Ok(()) | Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {}
+            }
+        }
+    }
+
+    /// Sends training metrics to the UI. Epoch updates wait for room in the channel (they must
+    /// arrive); batch updates are dropped when the UI lags, which thins the live curve.
+    pub fn train_update(&self, update: &TrainUpdate) {
+        if let Some(events) = &self.events {
+            let event = TaskEvent::Train { task: self.task, update: update.clone() };
+            if update.must_deliver() {
+                let _ = events.send(event);
+            } else {
+                let _ = events.try_send(event);
             }
         }
     }
@@ -154,6 +167,7 @@ fn kind_name(kind: TaskKind) -> &'static str {
     match kind {
         TaskKind::Load => "load",
         TaskKind::Clean => "clean",
+        TaskKind::Train => "train",
     }
 }
 

@@ -1,29 +1,129 @@
 //! The one engine API that the desktop shell and the CLI both call.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use plantlab_protocol::{
     DatasetSummary, Histogram, HistogramRequest, ImportOverrides, PageRequest, QualityReport, Series, SeriesRequest, TablePage, TaskEvent, TaskId, TaskKind,
     TaskOutcome,
 };
+use plantlab_protocol::{RunComparison, RunDetail, RunEntry, RunSummary, TrainConfig, TrainUpdate};
+use polars::prelude::DataFrame;
 
 use crate::dataset::Dataset;
 use crate::error::{contain_panics, EngineError, Result};
 use crate::import::import;
 use crate::quality::QualityThresholds;
 use crate::tasks::{JobContext, TaskRunner};
+use crate::train::{self, runs, ActiveRuns, TrainJob};
+
+/// Where runs go when the caller does not say (the CLI: `./runs`).
+const DEFAULT_RUNS_ROOT: &str = "runs";
 
 /// A user's session: the open data set and the background tasks working on it.
 #[derive(Default, Clone)]
 pub struct Workbench {
     tasks: TaskRunner,
     dataset: Arc<RwLock<Option<Arc<Dataset>>>>,
+    /// Folder of training runs; `None` means `./runs`.
+    runs_root: Arc<RwLock<Option<PathBuf>>>,
+    /// Runs training in this process.
+    active_runs: ActiveRuns,
+    /// Held by the run that is training; later runs wait for it (a queue of one at a time).
+    train_slot: Arc<Mutex<()>>,
 }
 
 impl Workbench {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A workbench whose training runs live under `root` (the desktop passes its data folder).
+    pub fn with_runs_root(root: impl Into<PathBuf>) -> Self {
+        let workbench = Self::default();
+        workbench.set_runs_root(root.into());
+        workbench
+    }
+
+    pub fn set_runs_root(&self, root: PathBuf) {
+        if let Ok(mut slot) = self.runs_root.write() {
+            *slot = Some(root);
+        }
+    }
+
+    pub fn runs_root(&self) -> PathBuf {
+        self.runs_root.read().ok().and_then(|r| r.clone()).unwrap_or_else(|| PathBuf::from(DEFAULT_RUNS_ROOT))
+    }
+
+    /// Trains on the open data set in the foreground (CLI, tests). `on_update` sees every
+    /// batch and epoch as it happens; the run directory is written as training goes.
+    pub fn train(&self, config: &TrainConfig, job: &JobContext, on_update: &mut dyn FnMut(&TrainUpdate)) -> Result<RunSummary> {
+        self.train_with(config, apply_recipe, job, on_update)
+    }
+
+    /// Like [`Workbench::train`], with `prepare` turning the open frame into the training
+    /// frame first (the cleaning recipe is applied here).
+    pub fn train_with(
+        &self,
+        config: &TrainConfig,
+        prepare: impl FnOnce(DataFrame, &TrainConfig) -> Result<DataFrame>,
+        job: &JobContext,
+        on_update: &mut dyn FnMut(&TrainUpdate),
+    ) -> Result<RunSummary> {
+        let dataset = self.current()?;
+        let _slot = wait_for_slot(&self.train_slot, job)?;
+        let frame = prepare(dataset.frame().clone(), config)?;
+        let summary = dataset.summary();
+        let request = TrainJob {
+            config,
+            data_label: &summary.path,
+            timestamp_column: summary.timestamp_column.as_deref(),
+            runs_root: &self.runs_root(),
+            active: &self.active_runs,
+        };
+        contain_panics(|| train::train(&frame, &request, job, on_update))
+    }
+
+    /// Trains on the open data set on a worker thread (`plantlab-train-N`). Events go to
+    /// `sink`: `Started`, `Train` updates (every epoch; batches thinned when the UI lags),
+    /// `Progress`, and one of `Finished(Trained)`, `Failed` or `Cancelled`. Cancel takes effect
+    /// within one batch. A second run waits until the first ends.
+    pub fn start_train<S>(&self, config: TrainConfig, sink: S) -> Result<TaskId>
+    where
+        S: FnMut(TaskEvent) + Send + 'static,
+    {
+        // Fail fast on a missing data set, before a task appears in the status bar.
+        self.current()?;
+        let label = format!("Training {} on \"{}\"", config.model.as_str(), config.target);
+        let workbench = self.clone();
+        self.tasks.spawn(TaskKind::Train, label, sink, move |job| {
+            let summary = workbench.train(&config, job, &mut |update| job.train_update(update))?;
+            Ok(TaskOutcome::Trained(summary))
+        })
+    }
+
+    /// Runs under the runs folder, newest first; runs whose process died are `Interrupted`.
+    pub fn list_runs(&self) -> Result<Vec<RunEntry>> {
+        runs::list_runs(&self.runs_root(), &self.active_ids())
+    }
+
+    /// A run's settings, recipe and every recorded metric (to redraw its curves).
+    pub fn open_run(&self, run_id: &str) -> Result<RunDetail> {
+        runs::open_run(&self.runs_root(), run_id, &self.active_ids())
+    }
+
+    /// Removes a run's folder; refused while it trains.
+    pub fn delete_run(&self, run_id: &str) -> Result<()> {
+        runs::delete_run(&self.runs_root(), run_id, &self.active_ids())
+    }
+
+    /// Two or more runs with the settings (config and recipe) that differ between them.
+    pub fn compare_runs(&self, run_ids: &[String]) -> Result<RunComparison> {
+        runs::compare_runs(&self.runs_root(), run_ids, &self.active_ids())
+    }
+
+    fn active_ids(&self) -> Vec<String> {
+        self.active_runs.lock().map(|a| a.clone()).unwrap_or_default()
     }
 
     /// Loads `path` in the foreground (CLI, tests) and makes it the open data set.
@@ -116,4 +216,27 @@ fn load_dataset(path: &Path, overrides: &ImportOverrides, job: &JobContext) -> R
     job.check_cancelled()?;
     job.progress(0.98, "checking quality");
     contain_panics(|| Ok(Dataset::from_import(path.display().to_string(), imported, &QualityThresholds::default(), None)))
+}
+
+/// The hook that turns the open frame into the training frame. A recipe named in the config
+/// is recorded with the run (copied to `recipe.json`); applying its steps here is the
+/// cleaning module's job, so until it is wired in the frame passes through unchanged.
+fn apply_recipe(frame: DataFrame, _config: &TrainConfig) -> Result<DataFrame> {
+    Ok(frame)
+}
+
+/// Waits until no other run trains, checking for cancel meanwhile.
+fn wait_for_slot<'a>(slot: &'a Mutex<()>, job: &JobContext) -> Result<std::sync::MutexGuard<'a, ()>> {
+    loop {
+        match slot.try_lock() {
+            Ok(guard) => return Ok(guard),
+            // A run that panicked left the lock poisoned; the slot itself is still usable.
+            Err(std::sync::TryLockError::Poisoned(p)) => return Ok(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                job.check_cancelled()?;
+                job.progress(0.0, "waiting for the previous training run to end");
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        }
+    }
 }

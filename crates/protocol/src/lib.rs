@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 pub mod clean;
 pub use clean::*;
+pub mod train;
+pub use train::*;
 
 /// Identifier of a background task (load, profile, train, ...), unique within one app run.
 pub type TaskId = u64;
@@ -185,6 +187,7 @@ pub enum TaskKind {
     Load,
     /// Replaying cleaning steps (a loaded recipe, or the history after an edit).
     Clean,
+    Train,
 }
 
 /// Streamed from a background task to the UI, in order. Exactly one of `Finished`, `Failed`
@@ -195,6 +198,8 @@ pub enum TaskEvent {
     Started { task: TaskId, kind: TaskKind, label: String },
     /// `fraction` in 0..=1; `stage` says what is happening now in words.
     Progress { task: TaskId, fraction: f32, stage: String },
+    /// Metrics of a training task as they happen (epochs always arrive; batches may be thinned).
+    Train { task: TaskId, update: TrainUpdate },
     Finished { task: TaskId, outcome: TaskOutcome },
     Failed { task: TaskId, error: ApiError },
     Cancelled { task: TaskId },
@@ -205,6 +210,7 @@ impl TaskEvent {
         match self {
             TaskEvent::Started { task, .. }
             | TaskEvent::Progress { task, .. }
+            | TaskEvent::Train { task, .. }
             | TaskEvent::Finished { task, .. }
             | TaskEvent::Failed { task, .. }
             | TaskEvent::Cancelled { task } => *task,
@@ -212,8 +218,16 @@ impl TaskEvent {
     }
 
     pub fn is_terminal(&self) -> bool {
-        !matches!(self, TaskEvent::Started { .. } | TaskEvent::Progress { .. })
+        !matches!(self, TaskEvent::Started { .. } | TaskEvent::Progress { .. } | TaskEvent::Train { .. })
     }
+}
+
+/// How long the UI's frames took while a model trained (the UI stays responsive: budget 16 ms).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameStats {
+    pub frames: u64,
+    pub p95_ms: f64,
+    pub max_ms: f64,
 }
 
 /// The result a finished task hands back.
@@ -222,6 +236,8 @@ impl TaskEvent {
 pub enum TaskOutcome {
     Loaded(DatasetSummary),
     Cleaned(CleanSummary),
+    /// A training run that ended normally or by early stopping (cancel ends with `Cancelled`).
+    Trained(RunSummary),
 }
 
 #[cfg(test)]

@@ -1,0 +1,629 @@
+//! From a data frame to training samples: the label classes, the time-ordered split, the
+//! tokenizer (quantile bins per numeric tag plus a null token, one token per categorical
+//! level) fitted on the training part, and the dense standardized features for the MLP.
+
+use std::collections::{BTreeMap, HashMap};
+
+use plantlab_protocol::{ModelKind, SequenceMode, SplitFractions, TrainConfig};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngineError, Result};
+
+/// Smallest number of samples each of train, validation and test must get.
+const MIN_SAMPLES_PER_PART: usize = 5;
+
+/// One feature column as the tokenizer sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum FeatureCoding {
+    /// Tokens: `offset` = missing, `offset + 1 + b` = bin b, where b counts the `edges`
+    /// (training quantiles) at or below the value. `mean`/`std` standardize it for the MLP.
+    Numeric {
+        name: String,
+        offset: u32,
+        edges: Vec<f64>,
+        mean: f64,
+        std: f64,
+    },
+    /// Tokens: `offset` = missing, `offset + 1` = a level rare or unseen in training,
+    /// `offset + 2 + i` = `levels[i]`.
+    Categorical {
+        name: String,
+        offset: u32,
+        levels: Vec<String>,
+    },
+}
+
+impl FeatureCoding {
+    pub fn name(&self) -> &str {
+        match self {
+            FeatureCoding::Numeric { name, .. } | FeatureCoding::Categorical { name, .. } => name,
+        }
+    }
+
+    fn token_count(&self) -> u32 {
+        match self {
+            FeatureCoding::Numeric { edges, .. } => edges.len() as u32 + 2,
+            FeatureCoding::Categorical { levels, .. } => levels.len() as u32 + 2,
+        }
+    }
+
+    /// Columns this feature takes in the dense (MLP) input.
+    fn dense_width(&self) -> usize {
+        match self {
+            FeatureCoding::Numeric { .. } => 1,
+            FeatureCoding::Categorical { levels, .. } => levels.len() + 1,
+        }
+    }
+}
+
+/// The fitted tokenizer, saved with the run as `tokenizer.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tokenizer {
+    pub target: String,
+    /// Class labels as text, in the order of the model's outputs.
+    pub classes: Vec<String>,
+    pub features: Vec<FeatureCoding>,
+    pub vocab_size: u32,
+    pub bins: u32,
+}
+
+/// A column's values, read once from the frame.
+enum Values {
+    Numeric(Vec<Option<f64>>),
+    Text(Vec<Option<String>>),
+}
+
+/// Everything training needs, in row order.
+pub struct Prepared {
+    pub tokenizer: Tokenizer,
+    /// Class index per row; `None` where the label is missing.
+    pub labels: Vec<Option<u32>>,
+    /// Token per row and feature, `[rows, features]`.
+    pub row_tokens: Vec<u32>,
+    /// Standardized dense features per row, `[rows, dense_width]`.
+    pub row_dense: Vec<f32>,
+    pub dense_width: usize,
+    pub rows: usize,
+    /// Row ranges of the three parts (time order).
+    pub parts: [std::ops::Range<usize>; 3],
+}
+
+/// Samples of one part: each is a window ending at `ends[i]` (a single row in row mode).
+pub struct Part {
+    pub ends: Vec<usize>,
+    pub labels: Vec<u32>,
+}
+
+/// The feature columns: those configured, or all but the target, the excluded and time columns.
+pub fn feature_columns(
+    frame: &DataFrame,
+    config: &TrainConfig,
+    timestamp_column: Option<&str>,
+) -> Result<Vec<String>> {
+    let names: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    for name in config
+        .features
+        .iter()
+        .chain(&config.exclude)
+        .chain(std::iter::once(&config.target))
+    {
+        if !names.contains(name) {
+            return Err(EngineError::UnknownColumn(name.clone()));
+        }
+    }
+    let chosen: Vec<String> = if config.features.is_empty() {
+        frame
+            .columns()
+            .iter()
+            .filter(|c| {
+                let name = c.name().as_str();
+                name != config.target
+                    && !config.exclude.iter().any(|e| e == name)
+                    && Some(name) != timestamp_column
+                    && !matches!(
+                        c.dtype(),
+                        DataType::Datetime(..)
+                            | DataType::Date
+                            | DataType::Time
+                            | DataType::Duration(_)
+                    )
+            })
+            .map(|c| c.name().to_string())
+            .collect()
+    } else {
+        config
+            .features
+            .iter()
+            .filter(|f| **f != config.target && !config.exclude.contains(f))
+            .cloned()
+            .collect()
+    };
+    if chosen.is_empty() {
+        return Err(EngineError::BadTrainConfig(
+            "no feature columns are left after excluding the target and the excluded columns"
+                .into(),
+        ));
+    }
+    Ok(chosen)
+}
+
+fn read_values(frame: &DataFrame, name: &str) -> Result<Values> {
+    let column = frame
+        .column(name)
+        .map_err(|_| EngineError::UnknownColumn(name.to_owned()))?;
+    let series = column.as_materialized_series();
+    let internal =
+        |e: PolarsError| EngineError::Internal(format!("reading column \"{name}\": {e}"));
+    if series.dtype().is_primitive_numeric() {
+        let cast = series.cast(&DataType::Float64).map_err(internal)?;
+        let values = cast
+            .f64()
+            .map_err(internal)?
+            .iter()
+            .map(|v| v.filter(|x| x.is_finite()))
+            .collect();
+        Ok(Values::Numeric(values))
+    } else {
+        let cast = series.cast(&DataType::String).map_err(internal)?;
+        let values = cast
+            .str()
+            .map_err(internal)?
+            .iter()
+            .map(|v| v.map(str::to_owned))
+            .collect();
+        Ok(Values::Text(values))
+    }
+}
+
+/// The class labels of the target, sorted (numerically for numeric targets).
+fn label_classes(values: &Values, target: &str) -> Result<(Vec<String>, Vec<Option<u32>>)> {
+    let (classes, labels): (Vec<String>, Vec<Option<u32>>) = match values {
+        Values::Numeric(v) => {
+            let mut distinct: Vec<f64> = v.iter().flatten().copied().collect();
+            distinct.sort_by(f64::total_cmp);
+            distinct.dedup();
+            if distinct.len() > MAX_CLASSES {
+                return Err(too_many_classes(target, distinct.len()));
+            }
+            let labels = v
+                .iter()
+                .map(|x| x.and_then(|x| distinct.iter().position(|d| *d == x).map(|i| i as u32)))
+                .collect();
+            (distinct.iter().map(|d| format_number(*d)).collect(), labels)
+        }
+        Values::Text(v) => {
+            let mut distinct: Vec<&String> = v.iter().flatten().collect();
+            distinct.sort();
+            distinct.dedup();
+            if distinct.len() > MAX_CLASSES {
+                return Err(too_many_classes(target, distinct.len()));
+            }
+            let index: HashMap<&String, u32> = distinct
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (*s, i as u32))
+                .collect();
+            let labels = v
+                .iter()
+                .map(|x| x.as_ref().and_then(|x| index.get(x).copied()))
+                .collect();
+            (distinct.into_iter().cloned().collect(), labels)
+        }
+    };
+    if classes.len() < 2 {
+        return Err(EngineError::BadTrainConfig(format!(
+            "the target \"{target}\" has {} distinct value(s); a classifier needs at least two (is it constant?)",
+            classes.len()
+        )));
+    }
+    Ok((classes, labels))
+}
+
+const MAX_CLASSES: usize = 50;
+
+fn too_many_classes(target: &str, n: usize) -> EngineError {
+    EngineError::BadTrainConfig(format!(
+        "the target \"{target}\" has {n} distinct values; PlantLab classifies up to {MAX_CLASSES} classes. Pick a label column (fault / no fault, failure mode)"
+    ))
+}
+
+fn format_number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Row ranges of train / validation / test in time order.
+fn split_rows(rows: usize, split: &SplitFractions) -> Result<[std::ops::Range<usize>; 3]> {
+    let fractions = [split.train, split.validation, split.test];
+    if fractions.iter().any(|f| !f.is_finite() || *f <= 0.0) {
+        return Err(EngineError::BadTrainConfig(
+            "train, validation and test fractions must all be positive".into(),
+        ));
+    }
+    let total: f64 = fractions.iter().sum();
+    let train_end = ((split.train / total) * rows as f64).round() as usize;
+    let val_end = (((split.train + split.validation) / total) * rows as f64).round() as usize;
+    Ok([
+        0..train_end,
+        train_end..val_end.max(train_end),
+        val_end.max(train_end)..rows,
+    ])
+}
+
+/// Quantile cut points of the training values: at most `bins − 1`, strictly increasing.
+fn quantile_edges(mut values: Vec<f64>, bins: u32) -> Vec<f64> {
+    if values.is_empty() || bins < 2 {
+        return Vec::new();
+    }
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    let mut edges: Vec<f64> = Vec::with_capacity(bins as usize);
+    for k in 1..bins {
+        let at = ((k as f64 / bins as f64) * n as f64).floor() as usize;
+        let edge = values[at.min(n - 1)];
+        // An edge equal to the smallest value would leave bin 0 empty; skip it and repeats.
+        if edge > values[0] && edges.last().is_none_or(|last| edge > *last) {
+            edges.push(edge);
+        }
+    }
+    edges
+}
+
+/// Reads the frame, fits the tokenizer on the training rows and encodes every row.
+pub fn prepare(
+    frame: &DataFrame,
+    config: &TrainConfig,
+    timestamp_column: Option<&str>,
+) -> Result<Prepared> {
+    if config.bins < 2 {
+        return Err(EngineError::BadTrainConfig(
+            "use at least 2 bins per tag".into(),
+        ));
+    }
+    let features = feature_columns(frame, config, timestamp_column)?;
+    let rows = frame.height();
+    let target_values = read_values(frame, &config.target)?;
+    let (classes, labels) = label_classes(&target_values, &config.target)?;
+    let parts = split_rows(rows, &config.split)?;
+    let train = parts[0].clone();
+
+    let mut codings = Vec::with_capacity(features.len());
+    let mut columns = Vec::with_capacity(features.len());
+    let mut offset = 0u32;
+    for name in &features {
+        let values = read_values(frame, name)?;
+        let coding = match &values {
+            Values::Numeric(v) => {
+                let fit: Vec<f64> = v[train.clone()].iter().flatten().copied().collect();
+                let (mean, std) = mean_std(&fit);
+                FeatureCoding::Numeric {
+                    name: name.clone(),
+                    offset,
+                    edges: quantile_edges(fit, config.bins),
+                    mean,
+                    std,
+                }
+            }
+            Values::Text(v) => {
+                let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
+                for s in v[train.clone()].iter().flatten() {
+                    *counts.entry(s.as_str()).or_default() += 1;
+                }
+                let levels = counts
+                    .into_iter()
+                    .filter(|(_, c)| *c >= config.min_level_count.max(1))
+                    .map(|(s, _)| s.to_owned())
+                    .collect();
+                FeatureCoding::Categorical {
+                    name: name.clone(),
+                    offset,
+                    levels,
+                }
+            }
+        };
+        offset += coding.token_count();
+        codings.push(coding);
+        columns.push(values);
+    }
+    let tokenizer = Tokenizer {
+        target: config.target.clone(),
+        classes,
+        features: codings,
+        vocab_size: offset,
+        bins: config.bins,
+    };
+
+    let nf = features.len();
+    let dense_width: usize = tokenizer
+        .features
+        .iter()
+        .map(FeatureCoding::dense_width)
+        .sum();
+    let want_dense = config.model == ModelKind::Mlp;
+    let mut row_tokens = vec![0u32; rows * nf];
+    let mut row_dense = if want_dense {
+        vec![0f32; rows * dense_width]
+    } else {
+        Vec::new()
+    };
+    let mut dense_at = 0;
+    for (j, (coding, values)) in tokenizer.features.iter().zip(&columns).enumerate() {
+        match (coding, values) {
+            (
+                FeatureCoding::Numeric {
+                    offset,
+                    edges,
+                    mean,
+                    std,
+                    ..
+                },
+                Values::Numeric(v),
+            ) => {
+                for (i, x) in v.iter().enumerate() {
+                    row_tokens[i * nf + j] = match x {
+                        Some(x) => offset + 1 + edges.partition_point(|e| e <= x) as u32,
+                        None => *offset,
+                    };
+                    if want_dense {
+                        // Missing → the training mean (0 after standardizing).
+                        row_dense[i * dense_width + dense_at] =
+                            x.map_or(0.0, |x| ((x - mean) / std) as f32);
+                    }
+                }
+            }
+            (FeatureCoding::Categorical { offset, levels, .. }, Values::Text(v)) => {
+                let index: HashMap<&str, u32> = levels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| (s.as_str(), i as u32))
+                    .collect();
+                for (i, x) in v.iter().enumerate() {
+                    let level = x.as_deref().map(|s| index.get(s).copied());
+                    row_tokens[i * nf + j] = match level {
+                        None => *offset,
+                        Some(None) => offset + 1,
+                        Some(Some(l)) => offset + 2 + l,
+                    };
+                    if want_dense {
+                        // One-hot over the levels plus "other"; missing is all zeros.
+                        let slot = match level {
+                            None => None,
+                            Some(None) => Some(levels.len()),
+                            Some(Some(l)) => Some(l as usize),
+                        };
+                        if let Some(slot) = slot {
+                            row_dense[i * dense_width + dense_at + slot] = 1.0;
+                        }
+                    }
+                }
+            }
+            _ => {
+                return Err(EngineError::Internal(
+                    "feature coding does not match its column".into(),
+                ))
+            }
+        }
+        dense_at += coding.dense_width();
+    }
+    Ok(Prepared {
+        tokenizer,
+        labels,
+        row_tokens,
+        row_dense,
+        dense_width,
+        rows,
+        parts,
+    })
+}
+
+fn mean_std(values: &[f64]) -> (f64, f64) {
+    if values.is_empty() {
+        return (0.0, 1.0);
+    }
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = values.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
+    let std = var.sqrt();
+    (
+        mean,
+        if std > 0.0 && std.is_finite() {
+            std
+        } else {
+            1.0
+        },
+    )
+}
+
+impl Prepared {
+    /// Samples of each part. In window mode a window lies wholly inside one part, so
+    /// neighbouring parts are separated by a gap of one window and never share a row.
+    pub fn samples(&self, mode: SequenceMode) -> Result<[Part; 3]> {
+        let (window, stride) = match mode {
+            SequenceMode::Row => (1, 1),
+            SequenceMode::Window { window, stride } => {
+                if window == 0 || stride == 0 {
+                    return Err(EngineError::BadTrainConfig(
+                        "window and stride must be at least 1".into(),
+                    ));
+                }
+                (window as usize, stride as usize)
+            }
+        };
+        let make = |range: &std::ops::Range<usize>| {
+            let mut part = Part {
+                ends: Vec::new(),
+                labels: Vec::new(),
+            };
+            let mut end = range.start + window - 1;
+            while end < range.end {
+                if let Some(label) = self.labels[end] {
+                    part.ends.push(end);
+                    part.labels.push(label);
+                }
+                end += stride;
+            }
+            part
+        };
+        let parts = [
+            make(&self.parts[0]),
+            make(&self.parts[1]),
+            make(&self.parts[2]),
+        ];
+        let names = ["training", "validation", "test"];
+        for (part, name) in parts.iter().zip(names) {
+            if part.ends.len() < MIN_SAMPLES_PER_PART {
+                return Err(EngineError::BadTrainConfig(format!(
+                    "too few rows: the {name} part has {} labelled sample(s) of {} rows in all; at least {MIN_SAMPLES_PER_PART} are needed in each part{}",
+                    part.ends.len(),
+                    self.rows,
+                    if window > 1 { " (use a shorter window or more data)" } else { "" }
+                )));
+            }
+        }
+        Ok(parts)
+    }
+
+    /// Tokens of the samples ending at `ends`, `[n, window, features]` (row mode: window 1).
+    pub fn gather_tokens(&self, ends: &[usize], window: usize, out: &mut Vec<u32>) {
+        let nf = self.tokenizer.features.len();
+        out.clear();
+        for &end in ends {
+            let start = end + 1 - window;
+            out.extend_from_slice(&self.row_tokens[start * nf..(end + 1) * nf]);
+        }
+    }
+
+    /// Dense features of the samples ending at `ends`, `[n, window · dense_width]`.
+    pub fn gather_dense(&self, ends: &[usize], window: usize, out: &mut Vec<f32>) {
+        let w = self.dense_width;
+        out.clear();
+        for &end in ends {
+            let start = end + 1 - window;
+            out.extend_from_slice(&self.row_dense[start * w..(end + 1) * w]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame() -> DataFrame {
+        let n = 100;
+        let temp: Vec<Option<f64>> = (0..n)
+            .map(|i| if i % 10 == 3 { None } else { Some(i as f64) })
+            .collect();
+        let kind: Vec<&str> = (0..n)
+            .map(|i| {
+                if i == 50 {
+                    "Z"
+                } else if i % 2 == 0 {
+                    "A"
+                } else {
+                    "B"
+                }
+            })
+            .collect();
+        let fault: Vec<i64> = (0..n).map(|i| i64::from(i % 7 == 0)).collect();
+        df!("temp" => temp, "kind" => kind, "fault" => fault, "id" => (0..n as i64).collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn tokenizer_fits_on_training_rows_only() {
+        let config = TrainConfig {
+            target: "fault".into(),
+            exclude: vec!["id".into()],
+            bins: 4,
+            ..TrainConfig::default()
+        };
+        let p = prepare(&frame(), &config, None).unwrap();
+        assert_eq!(p.parts, [0..70, 70..85, 85..100]);
+        assert_eq!(p.tokenizer.classes, ["0", "1"]);
+        let FeatureCoding::Numeric { edges, offset, .. } = &p.tokenizer.features[0] else {
+            panic!()
+        };
+        assert_eq!(*offset, 0);
+        assert_eq!(edges.len(), 3);
+        assert!(
+            edges.iter().all(|e| *e < 70.0),
+            "edges from training rows only: {edges:?}"
+        );
+        // Row 3 is missing → the null token; row 99 is above every edge → the last bin.
+        assert_eq!(p.row_tokens[3 * 2], 0);
+        assert_eq!(p.row_tokens[99 * 2], 4);
+        let FeatureCoding::Categorical { levels, offset, .. } = &p.tokenizer.features[1] else {
+            panic!()
+        };
+        assert_eq!(levels, &["A", "B"], "the rare level Z is pooled");
+        assert_eq!(*offset, 5);
+        assert_eq!(p.row_tokens[50 * 2 + 1], 6, "Z → the 'other' token");
+        assert_eq!(p.tokenizer.vocab_size, 9);
+    }
+
+    #[test]
+    fn windows_never_cross_parts() {
+        let config = TrainConfig {
+            target: "fault".into(),
+            exclude: vec!["id".into()],
+            ..TrainConfig::default()
+        };
+        let p = prepare(&frame(), &config, None).unwrap();
+        let parts = p
+            .samples(SequenceMode::Window {
+                window: 5,
+                stride: 2,
+            })
+            .unwrap();
+        assert_eq!(parts[0].ends.first(), Some(&4));
+        assert!(parts[0].ends.iter().all(|e| *e < 70));
+        assert!(parts[1].ends.iter().all(|e| *e - 4 >= 70 && *e < 85));
+        let mut tokens = Vec::new();
+        p.gather_tokens(&parts[1].ends[..2], 5, &mut tokens);
+        assert_eq!(tokens.len(), 2 * 5 * 2);
+    }
+
+    #[test]
+    fn clear_errors_for_bad_targets() {
+        let f = frame();
+        let missing = TrainConfig {
+            target: "nope".into(),
+            ..TrainConfig::default()
+        };
+        assert!(
+            matches!(prepare(&f, &missing, None), Err(EngineError::UnknownColumn(c)) if c == "nope")
+        );
+        let constant = df!("x" => [1.0, 2.0, 3.0], "y" => [1i64, 1, 1]).unwrap();
+        let err = prepare(
+            &constant,
+            &TrainConfig {
+                target: "y".into(),
+                ..TrainConfig::default()
+            },
+            None,
+        )
+        .err()
+        .unwrap();
+        assert!(err.to_string().contains("constant"), "{err}");
+        let tiny = df!("x" => [1.0, 2.0, 3.0, 4.0], "y" => [0i64, 1, 0, 1]).unwrap();
+        let p = prepare(
+            &tiny,
+            &TrainConfig {
+                target: "y".into(),
+                ..TrainConfig::default()
+            },
+            None,
+        )
+        .unwrap();
+        let err = p.samples(SequenceMode::Row).err().unwrap();
+        assert!(err.to_string().contains("too few rows"), "{err}");
+    }
+}

@@ -1,0 +1,547 @@
+//! Training a fault-prediction model on a data frame: tokenize, split in time order, train
+//! with a burn network batch by batch, validate every epoch, keep the best weights, write the
+//! run directory as it goes, and finish with test metrics next to the majority baseline.
+//!
+//! The loop lives here rather than in the model crate so that it can check the cancel flag
+//! and report between any two batches, and write every completed epoch to disk.
+
+pub mod bench;
+pub mod data;
+pub mod metrics;
+pub mod runs;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use plantlab_model::{Input, NetSpec, Trainer};
+use plantlab_protocol::{
+    BatchMetrics, ClassMetrics, ClassWeighting, EpochMetrics, ModelKind, RunStatus, RunSummary,
+    SequenceMode, TrainConfig, TrainDataInfo, TrainUpdate,
+};
+use polars::prelude::DataFrame;
+
+use crate::error::{EngineError, Result};
+use crate::tasks::JobContext;
+use data::{Part, Prepared};
+use runs::{io_err, write_json, MetricsLog, RunMeta};
+
+/// Rare classes get a loss weight when the rarest is under this share of the training rows.
+const AUTO_WEIGHT_BELOW: f64 = 0.20;
+/// Rows per forward pass when predicting (validation, test).
+const PREDICT_CHUNK: usize = 1024;
+
+/// Ids of the runs training in this process (so the runs list can tell "running" from
+/// "interrupted", and a running run cannot be deleted).
+pub type ActiveRuns = Arc<Mutex<Vec<String>>>;
+
+/// What a training call needs besides the frame.
+pub struct TrainJob<'a> {
+    pub config: &'a TrainConfig,
+    /// The data file, as recorded in the run.
+    pub data_label: &'a str,
+    pub timestamp_column: Option<&'a str>,
+    pub runs_root: &'a Path,
+    pub active: &'a ActiveRuns,
+}
+
+fn check_config(config: &TrainConfig) -> Result<()> {
+    let bad = |m: &str| Err(EngineError::BadTrainConfig(m.to_owned()));
+    if config.target.is_empty() {
+        return bad("choose a target column (the label to predict)");
+    }
+    if config.epochs == 0 {
+        return bad("train for at least one epoch");
+    }
+    if config.batch_size == 0 {
+        return bad("the batch size must be at least 1");
+    }
+    if !(config.learning_rate > 0.0 && config.learning_rate.is_finite()) {
+        return bad("the learning rate must be a positive number");
+    }
+    if config.embedding_dim == 0 || config.hidden == 0 {
+        return bad("the embedding size and hidden units must be at least 1");
+    }
+    if config.model == ModelKind::Transformer && config.embedding_dim % 4 != 0 {
+        return bad("the transformer's width (embedding size) must be a multiple of its 4 heads");
+    }
+    if config.patience == Some(0) {
+        return bad("patience must be at least 1 epoch (or off)");
+    }
+    Ok(())
+}
+
+/// Trains one model. `on_update` sees every update in order (the run's `metrics.jsonl` gets
+/// the same lines). Cancel (through `job`) takes effect before the next batch and ends with
+/// `Err(Cancelled)`, after writing the run's summary.
+pub fn train(
+    frame: &DataFrame,
+    request: &TrainJob<'_>,
+    job: &JobContext,
+    on_update: &mut dyn FnMut(&TrainUpdate),
+) -> Result<RunSummary> {
+    let config = request.config;
+    check_config(config)?;
+    if let Some(threads) = config.threads {
+        plantlab_model::set_threads(threads as usize);
+    }
+    job.progress(0.0, "tokenizing");
+    let prepared = data::prepare(frame, config, request.timestamp_column)?;
+    let parts = prepared.samples(config.mode)?;
+    job.check_cancelled()?;
+
+    let (run_id, dir) = runs::new_run_dir(request.runs_root, config.model.as_str())?;
+    if let Ok(mut active) = request.active.lock() {
+        active.push(run_id.clone());
+    }
+    let started = Instant::now();
+    let mut run = Run {
+        dir: dir.clone(),
+        run_id: run_id.clone(),
+        epochs: 0,
+        best_epoch: 0,
+        started,
+    };
+    let result = run.execute(&prepared, &parts, request, job, on_update);
+    let summary = match result {
+        Ok(summary) => Ok(summary),
+        Err(err) => {
+            let status = if matches!(err, EngineError::Cancelled) {
+                RunStatus::Cancelled
+            } else {
+                RunStatus::Failed
+            };
+            let message = if status == RunStatus::Cancelled {
+                "cancelled by the user".to_owned()
+            } else {
+                err.to_string()
+            };
+            let summary = run.summary(status, message, None, None, None, 0.0);
+            let _ = write_json(&dir.join("summary.json"), &summary);
+            Err(err)
+        }
+    };
+    if let Ok(mut active) = request.active.lock() {
+        active.retain(|id| *id != run_id);
+    }
+    summary
+}
+
+struct Run {
+    dir: PathBuf,
+    run_id: String,
+    epochs: u32,
+    best_epoch: u32,
+    started: Instant,
+}
+
+/// Per-class loss weights from the training labels.
+fn class_weights(
+    labels: &[u32],
+    classes: usize,
+    weighting: ClassWeighting,
+) -> (Vec<f64>, Vec<f64>) {
+    let mut counts = vec![0usize; classes];
+    for &l in labels {
+        if let Some(c) = counts.get_mut(l as usize) {
+            *c += 1;
+        }
+    }
+    let n = labels.len().max(1) as f64;
+    let shares: Vec<f64> = counts.iter().map(|&c| c as f64 / n).collect();
+    let rarest = shares.iter().copied().fold(f64::INFINITY, f64::min);
+    let on = match weighting {
+        ClassWeighting::On => true,
+        ClassWeighting::Off => false,
+        ClassWeighting::Auto => rarest < AUTO_WEIGHT_BELOW,
+    };
+    // "Balanced" weights n / (classes · count): each class contributes equally to the loss.
+    let weights = counts
+        .iter()
+        .map(|&c| {
+            if on && c > 0 {
+                n / (classes as f64 * c as f64)
+            } else {
+                1.0
+            }
+        })
+        .collect();
+    (weights, shares)
+}
+
+/// Small, fast, seedable generator for the per-epoch shuffle (SplitMix64).
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            items.swap(i, j);
+        }
+    }
+}
+
+/// Weighted mean cross-entropy of predicted probabilities (the training objective).
+fn weighted_loss(probs: &[f32], classes: usize, labels: &[u32], weights: &[f64]) -> f64 {
+    let (mut sum, mut total) = (0.0, 0.0);
+    for (row, &label) in probs.chunks(classes).zip(labels) {
+        let w = weights.get(label as usize).copied().unwrap_or(1.0);
+        let p = row
+            .get(label as usize)
+            .map_or(1e-7, |p| f64::from(*p).max(1e-7));
+        sum -= w * p.ln();
+        total += w;
+    }
+    if total > 0.0 {
+        sum / total
+    } else {
+        0.0
+    }
+}
+
+/// The model's input for a set of samples.
+struct Batcher<'a> {
+    prepared: &'a Prepared,
+    kind: ModelKind,
+    window: usize,
+    tokens: Vec<u32>,
+    dense: Vec<f32>,
+}
+
+impl<'a> Batcher<'a> {
+    fn input(&mut self, ends: &[usize]) -> Input<'_> {
+        if self.kind == ModelKind::Mlp {
+            self.prepared
+                .gather_dense(ends, self.window, &mut self.dense);
+            Input::Dense(&self.dense)
+        } else {
+            self.prepared
+                .gather_tokens(ends, self.window, &mut self.tokens);
+            Input::Tokens(&self.tokens)
+        }
+    }
+}
+
+fn model_err(e: plantlab_model::ModelError) -> EngineError {
+    EngineError::Model(e.to_string())
+}
+
+fn predict(
+    trainer: &Trainer,
+    batcher: &mut Batcher<'_>,
+    part: &Part,
+    job: &JobContext,
+) -> Result<Vec<f32>> {
+    let mut probs = Vec::with_capacity(part.ends.len() * trainer.spec().classes);
+    for chunk in part.ends.chunks(PREDICT_CHUNK) {
+        job.check_cancelled()?;
+        let input = batcher.input(chunk);
+        probs.extend(trainer.predict(input, chunk.len()).map_err(model_err)?);
+    }
+    Ok(probs)
+}
+
+impl Run {
+    fn summary(
+        &self,
+        status: RunStatus,
+        message: String,
+        val: Option<ClassMetrics>,
+        test: Option<ClassMetrics>,
+        baseline: Option<ClassMetrics>,
+        majority: f64,
+    ) -> RunSummary {
+        RunSummary {
+            run_id: self.run_id.clone(),
+            run_dir: self.dir.display().to_string(),
+            status,
+            message,
+            epochs_run: self.epochs,
+            best_epoch: self.best_epoch,
+            majority_accuracy: majority,
+            val,
+            test,
+            baseline,
+            seconds: self.started.elapsed().as_secs_f64(),
+        }
+    }
+
+    fn execute(
+        &mut self,
+        prepared: &Prepared,
+        parts: &[Part; 3],
+        request: &TrainJob<'_>,
+        job: &JobContext,
+        on_update: &mut dyn FnMut(&TrainUpdate),
+    ) -> Result<RunSummary> {
+        let config = request.config;
+        let dir = self.dir.clone();
+        write_json(
+            &dir.join("run.json"),
+            &RunMeta {
+                run_id: self.run_id.clone(),
+                created: runs::format_utc(runs::now_secs()),
+                data: request.data_label.to_owned(),
+                pid: std::process::id(),
+            },
+        )?;
+        write_json(&dir.join("config.json"), config)?;
+        if let Some(recipe) = &config.recipe {
+            let bytes =
+                std::fs::read(recipe).map_err(|e| EngineError::from_io(Path::new(recipe), e))?;
+            runs::write_atomic(&dir.join("recipe.json"), &bytes)?;
+        }
+        write_json(&dir.join("tokenizer.json"), &prepared.tokenizer)?;
+        let checkpoints = dir.join("checkpoints");
+        std::fs::create_dir_all(&checkpoints).map_err(|e| io_err(&checkpoints, e))?;
+
+        let tokenizer = &prepared.tokenizer;
+        let classes = tokenizer.classes.len();
+        let positive = (classes == 2).then_some(1);
+        let nf = tokenizer.features.len();
+        let window = match config.mode {
+            SequenceMode::Row => 1,
+            SequenceMode::Window { window, .. } => window as usize,
+        };
+        let (steps, per_step) = if window == 1 { (nf, 1) } else { (window, nf) };
+        let [train_part, val_part, test_part] = parts;
+        let (weights, shares) = class_weights(&train_part.labels, classes, config.class_weighting);
+        let spec = NetSpec {
+            kind: config.model,
+            classes,
+            vocab: tokenizer.vocab_size as usize,
+            steps,
+            per_step,
+            width: prepared.dense_width * window,
+            embedding_dim: config.embedding_dim as usize,
+            hidden: config.hidden as usize,
+            learning_rate: config.learning_rate,
+            seed: config.seed,
+            class_weights: weights.iter().map(|w| *w as f32).collect(),
+        };
+        write_json(&dir.join("network.json"), &spec)?;
+        let mut trainer = Trainer::new(spec).map_err(model_err)?;
+
+        let mut log = MetricsLog::create(&dir.join("metrics.jsonl"))?;
+        let mut emit = |update: TrainUpdate, log: &mut MetricsLog| -> Result<()> {
+            log.append(&update)?;
+            on_update(&update);
+            Ok(())
+        };
+        let info = TrainDataInfo {
+            classes: tokenizer.classes.clone(),
+            positive_class: positive,
+            features: tokenizer
+                .features
+                .iter()
+                .map(|f| f.name().to_owned())
+                .collect(),
+            train_samples: train_part.ends.len() as u64,
+            validation_samples: val_part.ends.len() as u64,
+            test_samples: test_part.ends.len() as u64,
+            vocab_size: if config.model == ModelKind::Mlp {
+                0
+            } else {
+                tokenizer.vocab_size
+            },
+            sequence_length: steps as u32,
+            class_weights: weights.clone(),
+            class_shares: shares.clone(),
+        };
+        emit(
+            TrainUpdate::Prepared {
+                run_id: self.run_id.clone(),
+                run_dir: dir.display().to_string(),
+                data: info,
+            },
+            &mut log,
+        )?;
+
+        let mut batcher = Batcher {
+            prepared,
+            kind: config.model,
+            window,
+            tokens: Vec::new(),
+            dense: Vec::new(),
+        };
+        let mut rng = SplitMix(config.seed ^ 0x5EED);
+        let mut order: Vec<usize> = (0..train_part.ends.len()).collect();
+        let batch_size = config.batch_size as usize;
+        let batches = order.len().div_ceil(batch_size) as u32;
+        let total_batches = (batches * config.epochs).max(1) as f32;
+        let mut best_loss = f64::INFINITY;
+        let mut since_best = 0u32;
+        let mut stop_message = format!("completed all {} epochs", config.epochs);
+        let (mut ends, mut labels) = (
+            Vec::with_capacity(batch_size),
+            Vec::with_capacity(batch_size),
+        );
+
+        for epoch in 1..=config.epochs {
+            let epoch_start = Instant::now();
+            rng.shuffle(&mut order);
+            let (mut loss_sum, mut weight_sum, mut correct) = (0.0f64, 0.0f64, 0usize);
+            for (b, chunk) in order.chunks(batch_size).enumerate() {
+                job.check_cancelled()?;
+                ends.clear();
+                labels.clear();
+                for &i in chunk {
+                    ends.push(train_part.ends[i]);
+                    labels.push(train_part.labels[i]);
+                }
+                let input = batcher.input(&ends);
+                let stats = trainer.train_batch(input, &labels).map_err(model_err)?;
+                if !stats.loss.is_finite() {
+                    return Err(EngineError::Diverged(format!(
+                        "the loss became {} in epoch {epoch}, batch {}. Lower the learning rate (now {}), or check the features for extreme values.",
+                        stats.loss,
+                        b + 1,
+                        config.learning_rate
+                    )));
+                }
+                let batch_weight: f64 = labels.iter().map(|&l| weights[l as usize]).sum();
+                loss_sum += stats.loss * batch_weight;
+                weight_sum += batch_weight;
+                correct += stats.correct;
+                emit(
+                    TrainUpdate::Batch(BatchMetrics {
+                        epoch,
+                        batch: b as u32 + 1,
+                        batches,
+                        loss: stats.loss,
+                        accuracy: stats.correct as f64 / labels.len() as f64,
+                    }),
+                    &mut log,
+                )?;
+                let done = (epoch - 1) * batches + b as u32 + 1;
+                job.progress(
+                    done as f32 / total_batches,
+                    &format!("epoch {epoch}/{}", config.epochs),
+                );
+            }
+            let train_seconds = epoch_start.elapsed().as_secs_f64();
+            let val_probs = predict(&trainer, &mut batcher, val_part, job)?;
+            let val_loss = weighted_loss(&val_probs, classes, &val_part.labels, &weights);
+            if !val_loss.is_finite() {
+                return Err(EngineError::Diverged(format!("the validation loss became {val_loss} in epoch {epoch}. Lower the learning rate.")));
+            }
+            let val =
+                metrics::classification_metrics(&val_probs, classes, &val_part.labels, positive);
+            let best = val_loss < best_loss;
+            if best {
+                best_loss = val_loss;
+                self.best_epoch = epoch;
+                since_best = 0;
+                trainer.keep_as_best().map_err(model_err)?;
+                save_weights(&trainer, &dir.join("best.bpk"), true)?;
+            } else {
+                since_best += 1;
+            }
+            save_weights(
+                &trainer,
+                &checkpoints.join(format!("epoch-{epoch:03}.bpk")),
+                false,
+            )?;
+            self.epochs = epoch;
+            emit(
+                TrainUpdate::Epoch(EpochMetrics {
+                    epoch,
+                    train_loss: if weight_sum > 0.0 {
+                        loss_sum / weight_sum
+                    } else {
+                        0.0
+                    },
+                    train_accuracy: correct as f64 / order.len().max(1) as f64,
+                    val_loss,
+                    val_accuracy: val.accuracy,
+                    val_roc_auc: val.roc_auc,
+                    val_pr_auc: val.pr_auc,
+                    best,
+                    seconds: epoch_start.elapsed().as_secs_f64(),
+                    samples_per_s: order.len() as f64 / train_seconds.max(1e-9),
+                }),
+                &mut log,
+            )?;
+            if let Some(patience) = config.patience {
+                if since_best >= patience && epoch < config.epochs {
+                    stop_message = format!("early stopping after epoch {epoch}: no better validation loss for {patience} epochs");
+                    break;
+                }
+            }
+        }
+
+        job.progress(0.99, "testing the best epoch");
+        trainer.restore_best();
+        let val_probs = predict(&trainer, &mut batcher, val_part, job)?;
+        let test_probs = predict(&trainer, &mut batcher, test_part, job)?;
+        let val = metrics::classification_metrics(&val_probs, classes, &val_part.labels, positive);
+        let test =
+            metrics::classification_metrics(&test_probs, classes, &test_part.labels, positive);
+        let majority = shares
+            .iter()
+            .enumerate()
+            .fold(0, |best, (i, s)| if *s > shares[best] { i } else { best });
+        let baseline = metrics::majority_baseline(majority, &test_part.labels, classes, positive);
+        let summary = self.summary(
+            RunStatus::Completed,
+            format!("{stop_message}; kept epoch {}", self.best_epoch),
+            Some(val),
+            Some(test),
+            Some(baseline.clone()),
+            baseline.accuracy,
+        );
+        write_json(&dir.join("summary.json"), &summary)?;
+        Ok(summary)
+    }
+}
+
+/// Weights go to a temporary name first, so a file under the final name is always complete.
+fn save_weights(trainer: &Trainer, path: &Path, best: bool) -> Result<()> {
+    let tmp = path.with_extension("partial.bpk");
+    if best {
+        trainer.save_best(&tmp).map_err(model_err)?;
+    } else {
+        trainer.save(&tmp).map_err(model_err)?;
+    }
+    std::fs::rename(&tmp, path).map_err(|e| io_err(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights_turn_on_for_rare_classes_only() {
+        let rare: Vec<u32> = (0..100).map(|i| u32::from(i % 10 == 0)).collect();
+        let (w, shares) = class_weights(&rare, 2, ClassWeighting::Auto);
+        assert_eq!(shares, vec![0.9, 0.1]);
+        assert!((w[1] / w[0] - 9.0).abs() < 1e-9, "{w:?}");
+        let even: Vec<u32> = (0..100).map(|i| i % 2).collect();
+        assert_eq!(
+            class_weights(&even, 2, ClassWeighting::Auto).0,
+            vec![1.0, 1.0]
+        );
+        assert_eq!(
+            class_weights(&rare, 2, ClassWeighting::Off).0,
+            vec![1.0, 1.0]
+        );
+    }
+
+    #[test]
+    fn shuffle_is_seeded() {
+        let mut a: Vec<u32> = (0..50).collect();
+        let mut b = a.clone();
+        SplitMix(3).shuffle(&mut a);
+        SplitMix(3).shuffle(&mut b);
+        assert_eq!(a, b);
+        assert_ne!(a, (0..50).collect::<Vec<_>>());
+    }
+}

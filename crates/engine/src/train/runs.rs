@@ -1,0 +1,356 @@
+//! The run directory and the runs list.
+//!
+//! ```text
+//! runs/<id>/run.json          id, start time, data file, process id (written first)
+//!           config.json       the TrainConfig
+//!           recipe.json       the cleaning recipe, when one was given
+//!           tokenizer.json    the fitted tokenizer
+//!           network.json      the network's shape (to load the weights again)
+//!           metrics.jsonl     one TrainUpdate per line, appended and flushed as training goes
+//!           checkpoints/epoch-NNN.bpk   weights after each completed epoch
+//!           best.bpk          the weights with the lowest validation loss
+//!           summary.json      written last: the status and final metrics
+//! ```
+//!
+//! A run without `summary.json` whose process is gone was interrupted (crash, kill, power
+//! loss); its completed epochs are still in `metrics.jsonl` and `checkpoints/`.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use plantlab_protocol::{
+    BatchMetrics, ConfigDifference, EpochMetrics, RunComparison, RunDetail, RunEntry, RunStatus,
+    RunSummary, TrainConfig, TrainDataInfo, TrainUpdate,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngineError, Result};
+
+/// What `run.json` holds.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunMeta {
+    pub run_id: String,
+    pub created: String,
+    pub data: String,
+    pub pid: u32,
+}
+
+pub(crate) fn io_err(path: &Path, e: std::io::Error) -> EngineError {
+    EngineError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    }
+}
+
+/// Writes a file whole or not at all (temporary file, then rename), so a crash never
+/// leaves half a JSON document behind.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    fs::write(&tmp, bytes).map_err(|e| io_err(&tmp, e))?;
+    fs::rename(&tmp, path).map_err(|e| io_err(path, e))
+}
+
+pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let text = serde_json::to_vec_pretty(value)
+        .map_err(|e| EngineError::Internal(format!("serializing {}: {e}", path.display())))?;
+    write_atomic(path, &text)
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
+    fs::read(path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+}
+
+/// A run id: start time plus model, made unique within `root`.
+pub fn new_run_dir(root: &Path, model: &str) -> Result<(String, PathBuf)> {
+    fs::create_dir_all(root).map_err(|e| io_err(root, e))?;
+    let stamp = format_utc(now_secs())
+        .replace(['-', ':'], "")
+        .replace(' ', "-");
+    for n in 0..1000 {
+        let id = if n == 0 {
+            format!("{stamp}-{model}")
+        } else {
+            format!("{stamp}-{model}-{n}")
+        };
+        let dir = root.join(&id);
+        // create_dir (not _all) fails when it exists, so two runs never share a directory.
+        match fs::create_dir(&dir) {
+            Ok(()) => return Ok((id, dir)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io_err(&dir, e)),
+        }
+    }
+    Err(EngineError::Internal("could not find a free run id".into()))
+}
+
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in UTC.
+pub fn format_utc(secs: i64) -> String {
+    plantlab_protocol::format_epoch_millis(secs * 1000)
+}
+
+/// Appends lines to `metrics.jsonl`; each line is flushed to the OS when written so a
+/// killed process loses nothing it reported.
+pub struct MetricsLog {
+    file: fs::File,
+    path: PathBuf,
+}
+
+impl MetricsLog {
+    pub fn create(path: &Path) -> Result<Self> {
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| io_err(path, e))?;
+        Ok(Self {
+            file,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn append(&mut self, update: &TrainUpdate) -> Result<()> {
+        let mut line =
+            serde_json::to_vec(update).map_err(|e| EngineError::Internal(e.to_string()))?;
+        line.push(b'\n');
+        // One write per line: a line is either whole in the file or absent.
+        self.file
+            .write_all(&line)
+            .map_err(|e| io_err(&self.path, e))
+    }
+}
+
+/// Reads `metrics.jsonl`, skipping a torn last line.
+fn read_metrics(dir: &Path) -> (Option<TrainDataInfo>, Vec<EpochMetrics>, Vec<BatchMetrics>) {
+    let text = fs::read_to_string(dir.join("metrics.jsonl")).unwrap_or_default();
+    let (mut data, mut epochs, mut batches) = (None, Vec::new(), Vec::new());
+    for line in text.lines() {
+        match serde_json::from_str::<TrainUpdate>(line) {
+            Ok(TrainUpdate::Prepared { data: d, .. }) => data = Some(d),
+            Ok(TrainUpdate::Epoch(e)) => epochs.push(e),
+            Ok(TrainUpdate::Batch(b)) => batches.push(b),
+            Err(_) => {}
+        }
+    }
+    (data, epochs, batches)
+}
+
+/// True while the process that started the run is alive (Linux: /proc; elsewhere we can
+/// only know about our own process).
+fn process_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let proc_root = Path::new("/proc");
+    proc_root.is_dir() && proc_root.join(pid.to_string()).is_dir()
+}
+
+fn entry(dir: &Path, active: &[String]) -> Option<RunEntry> {
+    let meta: RunMeta = read_json(&dir.join("run.json"))?;
+    let config: TrainConfig = read_json(&dir.join("config.json")).unwrap_or_default();
+    let summary: Option<RunSummary> = read_json(&dir.join("summary.json"));
+    let (_, epochs, _) = read_metrics(dir);
+    let best = epochs.iter().filter(|e| e.best).last();
+    let status = match &summary {
+        Some(s) => s.status,
+        // Our own runs in progress are running; a run of this process that is no longer
+        // active, or of a process that is gone, was interrupted.
+        None if active.contains(&meta.run_id) => RunStatus::Running,
+        None if meta.pid != std::process::id() && process_alive(meta.pid) => RunStatus::Running,
+        None => RunStatus::Interrupted,
+    };
+    let message = match (&summary, status) {
+        (Some(s), _) => s.message.clone(),
+        (None, RunStatus::Interrupted) => format!(
+            "interrupted after {} completed epoch(s); the checkpoints of those epochs are kept",
+            epochs.len()
+        ),
+        _ => "training".into(),
+    };
+    Some(RunEntry {
+        run_id: meta.run_id,
+        run_dir: dir.display().to_string(),
+        created: meta.created,
+        status,
+        model: config.model,
+        target: config.target,
+        data: meta.data,
+        epochs_run: summary
+            .as_ref()
+            .map_or(epochs.len() as u32, |s| s.epochs_run),
+        best_epoch: summary
+            .as_ref()
+            .map_or(best.map_or(0, |b| b.epoch), |s| s.best_epoch),
+        best_val_loss: best.map(|b| b.val_loss),
+        test_roc_auc: summary
+            .as_ref()
+            .and_then(|s| s.test.as_ref())
+            .and_then(|t| t.roc_auc),
+        test_pr_auc: summary
+            .as_ref()
+            .and_then(|s| s.test.as_ref())
+            .and_then(|t| t.pr_auc),
+        message,
+    })
+}
+
+/// Every run under `root`, newest first. A missing root is an empty list.
+pub fn list_runs(root: &Path, active: &[String]) -> Result<Vec<RunEntry>> {
+    let Ok(read) = fs::read_dir(root) else {
+        return Ok(Vec::new());
+    };
+    let mut runs: Vec<RunEntry> = read
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| entry(&e.path(), active))
+        .collect();
+    runs.sort_by(|a, b| b.created.cmp(&a.created).then(b.run_id.cmp(&a.run_id)));
+    Ok(runs)
+}
+
+/// A run id must name a directory directly under the root (no separators, no `..`).
+fn run_dir(root: &Path, id: &str) -> Result<PathBuf> {
+    if id.is_empty() || id.contains(['/', '\\']) || id == "." || id == ".." {
+        return Err(EngineError::RunNotFound(id.to_owned()));
+    }
+    let dir = root.join(id);
+    if !dir.join("run.json").is_file() {
+        return Err(EngineError::RunNotFound(id.to_owned()));
+    }
+    Ok(dir)
+}
+
+pub fn open_run(root: &Path, id: &str, active: &[String]) -> Result<RunDetail> {
+    let dir = run_dir(root, id)?;
+    let entry = entry(&dir, active).ok_or_else(|| EngineError::RunNotFound(id.to_owned()))?;
+    let config: TrainConfig = read_json(&dir.join("config.json")).unwrap_or_default();
+    let recipe = fs::read_to_string(dir.join("recipe.json")).ok();
+    let (data, epochs, batches) = read_metrics(&dir);
+    let summary = read_json(&dir.join("summary.json"));
+    Ok(RunDetail {
+        entry,
+        config,
+        recipe,
+        data,
+        epochs,
+        batches,
+        summary,
+    })
+}
+
+pub fn delete_run(root: &Path, id: &str, active: &[String]) -> Result<()> {
+    let dir = run_dir(root, id)?;
+    if active.iter().any(|a| a == id) {
+        return Err(EngineError::BadTrainConfig(format!(
+            "run {id} is still training; cancel it before deleting it"
+        )));
+    }
+    fs::remove_dir_all(&dir).map_err(|e| io_err(&dir, e))
+}
+
+/// Opens the runs and lists every setting (config and recipe) whose value differs.
+pub fn compare_runs(root: &Path, ids: &[String], active: &[String]) -> Result<RunComparison> {
+    let runs: Vec<RunDetail> = ids
+        .iter()
+        .map(|id| open_run(root, id, active))
+        .collect::<Result<_>>()?;
+    let flat: Vec<BTreeMap<String, String>> = runs
+        .iter()
+        .map(|run| {
+            let mut out = BTreeMap::new();
+            if let Ok(config) = serde_json::to_value(&run.config) {
+                flatten("config", &config, &mut out);
+            }
+            out.insert("data".into(), run.entry.data.clone());
+            if let Some(recipe) = run
+                .recipe
+                .as_deref()
+                .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())
+            {
+                flatten("recipe", &recipe, &mut out);
+            }
+            out
+        })
+        .collect();
+    let mut fields: Vec<&String> = flat.iter().flat_map(|m| m.keys()).collect();
+    fields.sort();
+    fields.dedup();
+    let differences = fields
+        .into_iter()
+        .filter_map(|field| {
+            let values: Vec<Option<String>> = flat.iter().map(|m| m.get(field).cloned()).collect();
+            let differ = values.windows(2).any(|w| w[0] != w[1]);
+            differ.then(|| ConfigDifference {
+                field: field.clone(),
+                values,
+            })
+        })
+        .collect();
+    Ok(RunComparison { runs, differences })
+}
+
+/// `{"a": {"b": [1, 2]}}` → `a.b[0] = 1`, `a.b[1] = 2`.
+fn flatten(prefix: &str, value: &serde_json::Value, out: &mut BTreeMap<String, String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                flatten(&format!("{prefix}.{k}"), v, out);
+            }
+        }
+        serde_json::Value::Array(items) if !items.is_empty() => {
+            for (i, v) in items.iter().enumerate() {
+                flatten(&format!("{prefix}[{i}]"), v, out);
+            }
+        }
+        serde_json::Value::String(s) => {
+            out.insert(prefix.to_owned(), s.clone());
+        }
+        other => {
+            out.insert(prefix.to_owned(), other.to_string());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flatten_names_nested_fields() {
+        let mut out = BTreeMap::new();
+        flatten(
+            "config",
+            &serde_json::json!({"a": {"b": [1, "x"]}, "c": null}),
+            &mut out,
+        );
+        assert_eq!(out.get("config.a.b[0]").map(String::as_str), Some("1"));
+        assert_eq!(out.get("config.a.b[1]").map(String::as_str), Some("x"));
+        assert_eq!(out.get("config.c").map(String::as_str), Some("null"));
+    }
+
+    #[test]
+    fn bad_run_ids_are_not_found() {
+        let dir = tempfile::tempdir().unwrap();
+        for id in ["", "..", "a/b", "nope"] {
+            assert!(
+                matches!(
+                    open_run(dir.path(), id, &[]),
+                    Err(EngineError::RunNotFound(_))
+                ),
+                "{id}"
+            );
+        }
+        assert!(list_runs(&dir.path().join("missing"), &[])
+            .unwrap()
+            .is_empty());
+    }
+}

@@ -1,0 +1,585 @@
+//! PlantLab's networks and one training step, in burn. Tensors in, numbers out: this crate
+//! knows nothing of data frames, files of plant data or the UI. The engine owns the epoch loop
+//! (batches, validation, checkpoints, cancel), so it can report and stop between any two batches.
+//!
+//! Inputs come in two shapes:
+//! - tokens `[n, steps, per_step]`: the embeddings of the `per_step` tokens of one step are
+//!   summed, and the models run over the `steps` axis. Row mode is `steps = features,
+//!   per_step = 1`; window mode is `steps = window, per_step = features`.
+//! - dense `[n, width]`: standardized numeric features, for the MLP.
+
+use burn::module::Module;
+use burn::nn::transformer::{
+    TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput,
+};
+use burn::nn::{Embedding, EmbeddingConfig, Initializer, Linear, LinearConfig};
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::store::ModuleRecord;
+use burn::tensor::activation::{log_softmax, relu, softmax};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+pub use plantlab_protocol::ModelKind;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("the model settings are not usable: {0}")]
+    BadSpec(String),
+    #[error("the input does not fit the model: {0}")]
+    BadInput(String),
+    #[error("could not save or load the model weights: {0}")]
+    Store(String),
+    #[error("the tensor library failed: {0}")]
+    Backend(String),
+}
+
+pub type Result<T, E = ModelError> = std::result::Result<T, E>;
+
+/// The shape and training settings of a network.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NetSpec {
+    pub kind: ModelKind,
+    pub classes: usize,
+    /// Token vocabulary (tokens models).
+    pub vocab: usize,
+    pub steps: usize,
+    pub per_step: usize,
+    /// Number of dense features (MLP).
+    pub width: usize,
+    pub embedding_dim: usize,
+    pub hidden: usize,
+    pub learning_rate: f64,
+    pub seed: u64,
+    /// Loss weight per class; empty means all 1.
+    pub class_weights: Vec<f32>,
+}
+
+impl NetSpec {
+    fn check(&self) -> Result<()> {
+        if self.classes < 2 {
+            return Err(ModelError::BadSpec(format!(
+                "a classifier needs at least 2 classes, got {}",
+                self.classes
+            )));
+        }
+        match self.kind {
+            ModelKind::Seed | ModelKind::Transformer => {
+                if self.vocab == 0 || self.steps == 0 || self.per_step == 0 {
+                    return Err(ModelError::BadSpec(
+                        "a token model needs a vocabulary and at least one token per sequence"
+                            .into(),
+                    ));
+                }
+            }
+            ModelKind::Mlp => {
+                if self.width == 0 {
+                    return Err(ModelError::BadSpec(
+                        "the MLP needs at least one numeric feature".into(),
+                    ));
+                }
+            }
+        }
+        if self.kind == ModelKind::Transformer && self.embedding_dim % TRANSFORMER_HEADS != 0 {
+            return Err(ModelError::BadSpec(format!(
+                "the transformer width must be a multiple of {TRANSFORMER_HEADS}"
+            )));
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
+            return Err(ModelError::BadSpec(
+                "the learning rate must be a positive number".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Values per sample the input must have.
+    pub fn input_len(&self) -> usize {
+        match self.kind {
+            ModelKind::Mlp => self.width,
+            _ => self.steps * self.per_step,
+        }
+    }
+}
+
+const TRANSFORMER_HEADS: usize = 4;
+const TRANSFORMER_LAYERS: usize = 2;
+const TRANSFORMER_FF: usize = 128;
+
+/// A batch of inputs, flattened row-major.
+#[derive(Clone, Copy, Debug)]
+pub enum Input<'a> {
+    Tokens(&'a [u32]),
+    Dense(&'a [f32]),
+}
+
+/// The origin's model: embedding → mean over the sequence → linear.
+#[derive(Module, Debug)]
+pub struct SeedNet {
+    embedding: Embedding,
+    output: Linear,
+}
+
+/// Token embeddings + learned positions → transformer encoder → mean pool → linear.
+#[derive(Module, Debug)]
+pub struct TransformerNet {
+    embedding: Embedding,
+    positions: Embedding,
+    encoder: TransformerEncoder,
+    output: Linear,
+}
+
+/// Two hidden ReLU layers on standardized numeric features.
+#[derive(Module, Debug)]
+pub struct MlpNet {
+    hidden1: Linear,
+    hidden2: Linear,
+    output: Linear,
+}
+
+#[derive(Module, Debug)]
+pub enum Net {
+    Seed(SeedNet),
+    Transformer(TransformerNet),
+    Mlp(MlpNet),
+}
+
+/// Small uniform start for embeddings, as the origin's framework does (±0.05).
+fn embedding_init() -> Initializer {
+    Initializer::Uniform {
+        min: -0.05,
+        max: 0.05,
+    }
+}
+
+impl Net {
+    fn init(spec: &NetSpec, device: &Device) -> Self {
+        let d = spec.embedding_dim;
+        match spec.kind {
+            ModelKind::Seed => Net::Seed(SeedNet {
+                embedding: EmbeddingConfig::new(spec.vocab, d)
+                    .with_initializer(embedding_init())
+                    .init(device),
+                output: LinearConfig::new(d, spec.classes).init(device),
+            }),
+            ModelKind::Transformer => Net::Transformer(TransformerNet {
+                embedding: EmbeddingConfig::new(spec.vocab, d)
+                    .with_initializer(embedding_init())
+                    .init(device),
+                positions: EmbeddingConfig::new(spec.steps, d)
+                    .with_initializer(embedding_init())
+                    .init(device),
+                // No dropout: the data sets are small and a run must repeat exactly.
+                encoder: TransformerEncoderConfig::new(
+                    d,
+                    TRANSFORMER_FF,
+                    TRANSFORMER_HEADS,
+                    TRANSFORMER_LAYERS,
+                )
+                .with_dropout(0.0)
+                .init(device),
+                output: LinearConfig::new(d, spec.classes).init(device),
+            }),
+            ModelKind::Mlp => Net::Mlp(MlpNet {
+                hidden1: LinearConfig::new(spec.width, spec.hidden).init(device),
+                hidden2: LinearConfig::new(spec.hidden, spec.hidden).init(device),
+                output: LinearConfig::new(spec.hidden, spec.classes).init(device),
+            }),
+        }
+    }
+
+    /// Logits `[n, classes]`.
+    fn forward(
+        &self,
+        spec: &NetSpec,
+        input: Input<'_>,
+        n: usize,
+        device: &Device,
+    ) -> Result<Tensor<2>> {
+        match (self, input) {
+            (Net::Seed(net), Input::Tokens(tokens)) => {
+                let steps = embed_steps(&net.embedding, spec, tokens, n, device)?;
+                let pooled: Tensor<2> = steps.mean_dim(1).squeeze_dim(1);
+                Ok(net.output.forward(pooled))
+            }
+            (Net::Transformer(net), Input::Tokens(tokens)) => {
+                let steps = embed_steps(&net.embedding, spec, tokens, n, device)?;
+                let positions: Vec<i64> = (0..spec.steps as i64).collect();
+                let positions = Tensor::<2, Int>::from_data(
+                    TensorData::new(positions, [1, spec.steps]),
+                    device,
+                );
+                let positions = net.positions.forward(positions);
+                let encoded = net
+                    .encoder
+                    .forward(TransformerEncoderInput::new(steps + positions));
+                let pooled: Tensor<2> = encoded.mean_dim(1).squeeze_dim(1);
+                Ok(net.output.forward(pooled))
+            }
+            (Net::Mlp(net), Input::Dense(values)) => {
+                if values.len() != n * spec.width {
+                    return Err(ModelError::BadInput(format!(
+                        "expected {} values, got {}",
+                        n * spec.width,
+                        values.len()
+                    )));
+                }
+                let x = Tensor::<2>::from_data(
+                    TensorData::new(values.to_vec(), [n, spec.width]),
+                    device,
+                );
+                let x = relu(net.hidden1.forward(x));
+                let x = relu(net.hidden2.forward(x));
+                Ok(net.output.forward(x))
+            }
+            _ => Err(ModelError::BadInput(
+                "this model takes the other kind of input (tokens vs numeric features)".into(),
+            )),
+        }
+    }
+}
+
+/// Embeds tokens `[n, steps, per_step]` and sums each step's embeddings → `[n, steps, d]`.
+fn embed_steps(
+    embedding: &Embedding,
+    spec: &NetSpec,
+    tokens: &[u32],
+    n: usize,
+    device: &Device,
+) -> Result<Tensor<3>> {
+    let len = spec.steps * spec.per_step;
+    if tokens.len() != n * len {
+        return Err(ModelError::BadInput(format!(
+            "expected {} tokens, got {}",
+            n * len,
+            tokens.len()
+        )));
+    }
+    if let Some(bad) = tokens.iter().find(|&&t| t as usize >= spec.vocab) {
+        return Err(ModelError::BadInput(format!(
+            "token {bad} is outside the vocabulary of {}",
+            spec.vocab
+        )));
+    }
+    let ids: Vec<i64> = tokens.iter().map(|&t| i64::from(t)).collect();
+    let ids = Tensor::<2, Int>::from_data(TensorData::new(ids, [n, len]), device);
+    let embedded = embedding.forward(ids);
+    if spec.per_step == 1 {
+        return Ok(embedded);
+    }
+    let d = spec.embedding_dim;
+    let per_token: Tensor<4> = embedded.reshape([n, spec.steps, spec.per_step, d]);
+    Ok(per_token.sum_dim(2).reshape([n, spec.steps, d]))
+}
+
+/// What one training step measured.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepStats {
+    /// Weighted mean cross-entropy of the batch (what was minimised).
+    pub loss: f64,
+    /// Samples whose most likely class was the label.
+    pub correct: usize,
+}
+
+/// A network with its optimizer state, on the CPU backend (or a GPU one when built with it).
+pub struct Trainer {
+    spec: NetSpec,
+    device: Device,
+    net: Option<Net>,
+    optim: ModuleOptimizer,
+    best: Option<Net>,
+}
+
+/// The device training runs on: the pure-Rust CPU backend with gradients.
+fn training_device() -> Device {
+    Device::flex().autodiff()
+}
+
+/// The backend training runs on, in words (for benchmarks and run records).
+pub fn backend_name() -> &'static str {
+    "burn flex (CPU) with autodiff"
+}
+
+/// Sets how many threads the CPU backend uses. Only the first call in a process takes effect
+/// (the pool is global); later calls return false.
+pub fn set_threads(threads: usize) -> bool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build_global()
+        .is_ok()
+}
+
+impl Trainer {
+    /// A freshly initialised network. The seed fixes the initial weights.
+    pub fn new(spec: NetSpec) -> Result<Self> {
+        spec.check()?;
+        let device = training_device();
+        device.seed(spec.seed);
+        let net = Net::init(&spec, &device);
+        Ok(Self {
+            optim: AdamConfig::new().init(),
+            spec,
+            device,
+            net: Some(net),
+            best: None,
+        })
+    }
+
+    /// A network with the weights saved at `path` (by [`Trainer::save`]).
+    pub fn load(spec: NetSpec, path: &std::path::Path) -> Result<Self> {
+        let mut trainer = Self::new(spec)?;
+        let record = ModuleRecord::load(path).map_err(|e| ModelError::Store(e.to_string()))?;
+        let net = trainer.take_net()?;
+        let net = net
+            .try_load_record(record)
+            .map_err(|e| ModelError::Store(e.to_string()))?;
+        trainer.net = Some(net);
+        Ok(trainer)
+    }
+
+    pub fn spec(&self) -> &NetSpec {
+        &self.spec
+    }
+
+    fn take_net(&mut self) -> Result<Net> {
+        self.net.take().ok_or_else(|| {
+            ModelError::Backend("the network was lost after an earlier failure".into())
+        })
+    }
+
+    fn net(&self) -> Result<&Net> {
+        self.net.as_ref().ok_or_else(|| {
+            ModelError::Backend("the network was lost after an earlier failure".into())
+        })
+    }
+
+    /// One optimizer step on a batch. Returns the batch loss before the update; the caller
+    /// decides what a NaN loss means (the weights are then not updated).
+    pub fn train_batch(&mut self, input: Input<'_>, labels: &[u32]) -> Result<StepStats> {
+        let n = labels.len();
+        if n == 0 {
+            return Err(ModelError::BadInput("an empty batch".into()));
+        }
+        let net = self.take_net()?;
+        let step = (|| {
+            let logits = net.forward(&self.spec, input, n, &self.device)?;
+            let loss = weighted_cross_entropy(logits.clone(), labels, &self.spec, &self.device)?;
+            let loss_value = f64::from(loss.clone().into_scalar::<f32>());
+            let correct = count_correct(&logits.into_data(), labels, self.spec.classes)?;
+            Ok::<_, ModelError>((loss, loss_value, correct))
+        })();
+        let (loss, loss_value, correct) = match step {
+            Ok(values) => values,
+            Err(err) => {
+                self.net = Some(net);
+                return Err(err);
+            }
+        };
+        if !loss_value.is_finite() {
+            self.net = Some(net);
+            return Ok(StepStats {
+                loss: loss_value,
+                correct,
+            });
+        }
+        let grads = GradientsParams::from_grads(loss.backward(), &net);
+        self.net = Some(self.optim.step(self.spec.learning_rate, net, grads));
+        Ok(StepStats {
+            loss: loss_value,
+            correct,
+        })
+    }
+
+    /// Class probabilities `[n, classes]`, row-major, without touching the weights.
+    pub fn predict(&self, input: Input<'_>, n: usize) -> Result<Vec<f32>> {
+        let net = self.net()?.valid();
+        let device = inner_device(&self.device);
+        let logits = net.forward(&self.spec, input, n, &device)?;
+        softmax(logits, 1)
+            .into_data()
+            .try_to_vec::<f32>()
+            .map_err(|e| ModelError::Backend(format!("{e:?}")))
+    }
+
+    /// Remembers the current weights as the best so far.
+    pub fn keep_as_best(&mut self) -> Result<()> {
+        self.best = Some(self.net()?.clone());
+        Ok(())
+    }
+
+    /// Goes back to the weights kept by [`Trainer::keep_as_best`] (if any).
+    pub fn restore_best(&mut self) {
+        if let Some(best) = self.best.clone() {
+            self.net = Some(best);
+        }
+    }
+
+    /// Writes the current weights (burnpack format).
+    pub fn save(&self, path: &std::path::Path) -> Result<()> {
+        self.net()?
+            .clone()
+            .into_record()
+            .save(path)
+            .map_err(|e| ModelError::Store(e.to_string()))
+    }
+
+    /// Writes the weights kept as best (the current ones when none were kept).
+    pub fn save_best(&self, path: &std::path::Path) -> Result<()> {
+        match &self.best {
+            Some(best) => best
+                .clone()
+                .into_record()
+                .save(path)
+                .map_err(|e| ModelError::Store(e.to_string())),
+            None => self.save(path),
+        }
+    }
+}
+
+/// The device without gradient tracking, for inference.
+fn inner_device(device: &Device) -> Device {
+    let _ = device;
+    Device::flex()
+}
+
+/// Weighted mean of the per-sample negative log-likelihood: `Σ wᵢ·nllᵢ / Σ wᵢ`, with `wᵢ` the
+/// weight of sample i's class (the usual definition, so weights only shift the balance).
+fn weighted_cross_entropy(
+    logits: Tensor<2>,
+    labels: &[u32],
+    spec: &NetSpec,
+    device: &Device,
+) -> Result<Tensor<1>> {
+    let n = labels.len();
+    let mut weights = Vec::with_capacity(n);
+    let mut ids = Vec::with_capacity(n);
+    for &label in labels {
+        let class = label as usize;
+        if class >= spec.classes {
+            return Err(ModelError::BadInput(format!(
+                "label {label} is not one of the {} classes",
+                spec.classes
+            )));
+        }
+        weights.push(spec.class_weights.get(class).copied().unwrap_or(1.0));
+        ids.push(i64::from(label));
+    }
+    let total: f32 = weights.iter().sum();
+    let ids = Tensor::<2, Int>::from_data(TensorData::new(ids, [n, 1]), device);
+    let weights = Tensor::<2>::from_data(TensorData::new(weights, [n, 1]), device);
+    let picked = log_softmax(logits, 1).gather(1, ids);
+    Ok(picked
+        .mul(weights)
+        .sum()
+        .neg()
+        .div_scalar(total.max(f32::MIN_POSITIVE)))
+}
+
+fn count_correct(logits: &TensorData, labels: &[u32], classes: usize) -> Result<usize> {
+    let values = logits
+        .try_to_vec::<f32>()
+        .map_err(|e| ModelError::Backend(format!("{e:?}")))?;
+    let mut correct = 0;
+    for (row, &label) in values.chunks(classes).zip(labels) {
+        let mut best = 0;
+        for (i, v) in row.iter().enumerate() {
+            if *v > row[best] {
+                best = i;
+            }
+        }
+        if best == label as usize {
+            correct += 1;
+        }
+    }
+    Ok(correct)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(kind: ModelKind) -> NetSpec {
+        NetSpec {
+            kind,
+            classes: 2,
+            vocab: 20,
+            steps: 4,
+            per_step: 2,
+            width: 3,
+            embedding_dim: 8,
+            hidden: 8,
+            learning_rate: 0.01,
+            seed: 7,
+            class_weights: vec![1.0, 3.0],
+        }
+    }
+
+    /// Label = whether the first token is in the upper half of the vocabulary: learnable.
+    fn toy_tokens(n: usize) -> (Vec<u32>, Vec<u32>) {
+        let mut tokens = Vec::new();
+        let mut labels = Vec::new();
+        for i in 0..n {
+            let first = (i * 7 % 20) as u32;
+            tokens.push(first);
+            for j in 1..8 {
+                tokens.push(((i + j * 3) % 20) as u32);
+            }
+            labels.push(u32::from(first >= 10));
+        }
+        (tokens, labels)
+    }
+
+    #[test]
+    fn token_models_learn_a_simple_rule_and_repeat_exactly() {
+        for kind in [ModelKind::Seed, ModelKind::Transformer] {
+            let (tokens, labels) = toy_tokens(64);
+            let mut losses = Vec::new();
+            for _ in 0..2 {
+                let mut trainer = Trainer::new(spec(kind)).unwrap();
+                let mut last = 0.0;
+                for _ in 0..30 {
+                    last = trainer
+                        .train_batch(Input::Tokens(&tokens), &labels)
+                        .unwrap()
+                        .loss;
+                }
+                losses.push(last);
+                let probs = trainer.predict(Input::Tokens(&tokens), 64).unwrap();
+                assert_eq!(probs.len(), 128);
+            }
+            assert_eq!(losses[0], losses[1], "{kind:?}: same seed, same loss");
+            assert!(losses[0] < 0.6, "{kind:?} did not learn: {}", losses[0]);
+        }
+    }
+
+    #[test]
+    fn mlp_trains_on_dense_input_and_rejects_tokens() {
+        let mut trainer = Trainer::new(spec(ModelKind::Mlp)).unwrap();
+        let values: Vec<f32> = (0..30).map(|i| (i as f32 / 10.0).sin()).collect();
+        let labels: Vec<u32> = (0..10).map(|i| i % 2).collect();
+        let stats = trainer.train_batch(Input::Dense(&values), &labels).unwrap();
+        assert!(stats.loss.is_finite());
+        assert!(trainer
+            .train_batch(Input::Tokens(&[1, 2, 3]), &[0])
+            .is_err());
+        assert!(
+            trainer.train_batch(Input::Dense(&values), &labels).is_ok(),
+            "the net survives a bad batch"
+        );
+    }
+
+    #[test]
+    fn weights_round_trip_through_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.bpk");
+        let (tokens, labels) = toy_tokens(16);
+        let mut trainer = Trainer::new(spec(ModelKind::Seed)).unwrap();
+        trainer
+            .train_batch(Input::Tokens(&tokens), &labels)
+            .unwrap();
+        trainer.save(&path).unwrap();
+        let loaded = Trainer::load(spec(ModelKind::Seed), &path).unwrap();
+        assert_eq!(
+            trainer.predict(Input::Tokens(&tokens), 16).unwrap(),
+            loaded.predict(Input::Tokens(&tokens), 16).unwrap()
+        );
+    }
+}

@@ -1,0 +1,370 @@
+//! Training: the configuration the Train pane edits, the updates streamed while a model
+//! trains, and the runs kept on disk (list, open, compare).
+//!
+//! Every type here is also what the run directory holds: `config.json` is a [`TrainConfig`],
+//! each line of `metrics.jsonl` is a [`TrainUpdate`], `summary.json` is a [`RunSummary`].
+
+use serde::{Deserialize, Serialize};
+
+/// Which network to train.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    /// The origin's model: token embedding → mean over the sequence → linear layer.
+    #[default]
+    Seed,
+    /// A small transformer encoder (d 64, 4 heads, 2 layers, feed-forward 128, learned
+    /// positions, mean pool) over the same tokens.
+    Transformer,
+    /// A multi-layer perceptron on standardized numeric features (no tokens): the plain baseline.
+    Mlp,
+}
+
+impl ModelKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelKind::Seed => "seed",
+            ModelKind::Transformer => "transformer",
+            ModelKind::Mlp => "mlp",
+        }
+    }
+}
+
+/// How rows become sequences of tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "mode")]
+pub enum SequenceMode {
+    /// One sequence per row: one token per feature, in a fixed order.
+    Row,
+    /// `window` consecutive rows per sequence, a new sequence every `stride` rows. Per time
+    /// step the feature tokens' embeddings are summed; the label is the label of the last row.
+    Window { window: u32, stride: u32 },
+}
+
+impl Default for SequenceMode {
+    fn default() -> Self {
+        SequenceMode::Row
+    }
+}
+
+/// Weighting of the loss for rare classes (faults are rare).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassWeighting {
+    /// On when the rarest class is under 20 % of the training rows.
+    #[default]
+    Auto,
+    On,
+    Off,
+}
+
+/// Fractions of the rows, in time order: train first, then validation, then test.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SplitFractions {
+    pub train: f64,
+    pub validation: f64,
+    pub test: f64,
+}
+
+impl Default for SplitFractions {
+    fn default() -> Self {
+        Self {
+            train: 0.70,
+            validation: 0.15,
+            test: 0.15,
+        }
+    }
+}
+
+/// Everything that decides a training run. Defaults are the origin's (embedding 64, batch 32,
+/// Adam lr 0.001, 10 epochs, cross-entropy) plus what rare faults need (class weights,
+/// early stopping). Serialized as the run's `config.json`; missing fields take the defaults.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TrainConfig {
+    /// The label column. Two distinct values → binary; more → multi-class.
+    pub target: String,
+    /// Feature columns; empty means every column except the target, `exclude` and the
+    /// timestamp column.
+    pub features: Vec<String>,
+    /// Columns never used as features: identifiers, and columns that leak the label.
+    pub exclude: Vec<String>,
+    pub model: ModelKind,
+    pub mode: SequenceMode,
+    /// Quantile bins per numeric tag (a null token comes on top).
+    pub bins: u32,
+    /// Levels of a categorical feature seen fewer times than this in training are pooled
+    /// into one "other" token.
+    pub min_level_count: u32,
+    /// Embedding width (seed model) and model width (transformer).
+    pub embedding_dim: u32,
+    /// Hidden units per layer of the MLP.
+    pub hidden: u32,
+    pub batch_size: u32,
+    pub learning_rate: f64,
+    /// Most epochs; early stopping may end the run sooner.
+    pub epochs: u32,
+    pub split: SplitFractions,
+    pub class_weighting: ClassWeighting,
+    /// Stop after this many epochs without a better validation loss; `None` trains every epoch.
+    pub patience: Option<u32>,
+    /// Same seed, same data, same machine → same metrics.
+    pub seed: u64,
+    /// Worker threads for the CPU backend; `None` lets the engine choose.
+    pub threads: Option<u32>,
+    /// Path of the cleaning recipe applied before training, if any (copied into the run).
+    pub recipe: Option<String>,
+    /// The quality gate when the run started, recorded with the run; `None` when no gate was
+    /// evaluated.
+    pub gate: Option<GateDecision>,
+}
+
+/// Whether the cleaning loop's quality gate passed when training started, and whether the
+/// user chose to train anyway although it failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GateDecision {
+    pub passed: bool,
+    pub overridden: bool,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            target: String::new(),
+            features: Vec::new(),
+            exclude: Vec::new(),
+            model: ModelKind::Seed,
+            mode: SequenceMode::Row,
+            bins: 32,
+            min_level_count: 10,
+            embedding_dim: 64,
+            hidden: 64,
+            batch_size: 32,
+            learning_rate: 0.001,
+            epochs: 10,
+            split: SplitFractions::default(),
+            class_weighting: ClassWeighting::Auto,
+            patience: Some(3),
+            seed: 42,
+            threads: None,
+            recipe: None,
+            gate: None,
+        }
+    }
+}
+
+/// Metrics of one training batch (the live curve; the UI may receive only some of them).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BatchMetrics {
+    /// 1-based epoch.
+    pub epoch: u32,
+    /// 1-based batch within the epoch.
+    pub batch: u32,
+    pub batches: u32,
+    /// Mean (weighted) loss of this batch.
+    pub loss: f64,
+    pub accuracy: f64,
+}
+
+/// Metrics at the end of one epoch. Never dropped on the way to the UI.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochMetrics {
+    /// 1-based epoch.
+    pub epoch: u32,
+    pub train_loss: f64,
+    pub train_accuracy: f64,
+    pub val_loss: f64,
+    pub val_accuracy: f64,
+    pub val_roc_auc: Option<f64>,
+    pub val_pr_auc: Option<f64>,
+    /// True when this epoch has the lowest validation loss so far (its weights are kept).
+    pub best: bool,
+    pub seconds: f64,
+    pub samples_per_s: f64,
+}
+
+/// What the data turned into, known before the first batch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainDataInfo {
+    /// The class labels as text, in the order of the model's outputs.
+    pub classes: Vec<String>,
+    /// For binary targets, the index in `classes` of the positive (fault) class.
+    pub positive_class: Option<usize>,
+    pub features: Vec<String>,
+    pub train_samples: u64,
+    pub validation_samples: u64,
+    pub test_samples: u64,
+    /// Tokens in the vocabulary (0 for the MLP).
+    pub vocab_size: u32,
+    /// Tokens per sequence (per time step in window mode).
+    pub sequence_length: u32,
+    /// Loss weight per class (all 1 when weighting is off).
+    pub class_weights: Vec<f64>,
+    /// Share of each class in the training split.
+    pub class_shares: Vec<f64>,
+}
+
+/// Streamed while a model trains, in order; also the lines of `metrics.jsonl`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum TrainUpdate {
+    /// The run directory exists and the data is tokenized; training starts next.
+    Prepared {
+        run_id: String,
+        run_dir: String,
+        data: TrainDataInfo,
+    },
+    Batch(BatchMetrics),
+    Epoch(EpochMetrics),
+}
+
+impl TrainUpdate {
+    /// Epoch updates must reach the UI; batch updates may be thinned when it lags.
+    pub fn must_deliver(&self) -> bool {
+        !matches!(self, TrainUpdate::Batch(_))
+    }
+}
+
+/// Classification metrics on one split, always reported next to the majority baseline.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClassMetrics {
+    pub samples: u64,
+    /// Mean cross-entropy (unweighted), when the metrics come from a model.
+    pub loss: Option<f64>,
+    pub accuracy: f64,
+    /// Mean of the per-class recalls: 0.5 for a model that always says "no fault".
+    pub balanced_accuracy: f64,
+    /// Binary: of the positive class. Multi-class: macro averages.
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    /// Binary: area under the ROC curve; multi-class: macro one-vs-rest. `None` when a split
+    /// holds a single class.
+    pub roc_auc: Option<f64>,
+    /// Area under the precision-recall curve (average precision).
+    pub pr_auc: Option<f64>,
+    /// `confusion[actual][predicted]` counts.
+    pub confusion: Vec<Vec<u64>>,
+}
+
+/// How a run ended (or that it is still going).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Running,
+    Completed,
+    /// The process stopped without writing an end (crash, power loss, kill); the completed
+    /// epochs and their checkpoints are on disk.
+    Interrupted,
+    Cancelled,
+    Failed,
+}
+
+/// The end of a run: `summary.json`, and what `plantlab train --json` prints.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub run_id: String,
+    pub run_dir: String,
+    pub status: RunStatus,
+    /// Why it stopped: "completed all epochs", "early stopping …", the failure message, …
+    pub message: String,
+    pub epochs_run: u32,
+    /// The epoch whose weights were kept (lowest validation loss); 0 when none finished.
+    pub best_epoch: u32,
+    /// Accuracy of always predicting the most frequent training class, on the test split.
+    pub majority_accuracy: f64,
+    /// Best-epoch metrics on the validation split.
+    pub val: Option<ClassMetrics>,
+    /// Best-epoch metrics on the test split.
+    pub test: Option<ClassMetrics>,
+    /// The majority-class baseline on the test split.
+    pub baseline: Option<ClassMetrics>,
+    pub seconds: f64,
+}
+
+/// One line of the runs list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunEntry {
+    pub run_id: String,
+    pub run_dir: String,
+    /// Start time, `YYYY-MM-DD HH:MM:SS` UTC.
+    pub created: String,
+    pub status: RunStatus,
+    pub model: ModelKind,
+    pub target: String,
+    /// The data file the run trained on.
+    pub data: String,
+    pub epochs_run: u32,
+    pub best_epoch: u32,
+    pub best_val_loss: Option<f64>,
+    pub test_roc_auc: Option<f64>,
+    pub test_pr_auc: Option<f64>,
+    pub message: String,
+}
+
+/// An opened run: enough to redraw its curves and show its settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunDetail {
+    pub entry: RunEntry,
+    pub config: TrainConfig,
+    /// The recipe stored with the run, as JSON text.
+    pub recipe: Option<String>,
+    pub data: Option<TrainDataInfo>,
+    pub epochs: Vec<EpochMetrics>,
+    /// Per-batch metrics as recorded (for the fine-grained training curve).
+    pub batches: Vec<BatchMetrics>,
+    pub summary: Option<RunSummary>,
+}
+
+/// A setting that differs between the compared runs: `values[i]` belongs to `runs[i]`
+/// (`None` when that run lacks the setting).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConfigDifference {
+    /// Dotted path, e.g. `config.learning_rate`, `config.split.train`, `recipe.steps[2].kind`.
+    pub field: String,
+    pub values: Vec<Option<String>>,
+}
+
+/// Two or more runs side by side: curves to overlay and the settings that differ.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunComparison {
+    pub runs: Vec<RunDetail>,
+    pub differences: Vec<ConfigDifference>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_defaults_fill_missing_fields() {
+        let config: TrainConfig =
+            serde_json::from_str(r#"{"target":"fault","epochs":3}"#).unwrap_or_default();
+        assert_eq!(config.target, "fault");
+        assert_eq!(config.epochs, 3);
+        assert_eq!(config.batch_size, 32);
+        assert_eq!(config.bins, 32);
+        assert_eq!(config.mode, SequenceMode::Row);
+    }
+
+    #[test]
+    fn updates_round_trip_as_tagged_json() {
+        let update = TrainUpdate::Batch(BatchMetrics {
+            epoch: 1,
+            batch: 2,
+            batches: 10,
+            loss: 0.5,
+            accuracy: 0.75,
+        });
+        let json = serde_json::to_string(&update).unwrap_or_default();
+        assert!(json.contains(r#""kind":"batch""#), "{json}");
+        let back: Option<TrainUpdate> = serde_json::from_str(&json).ok();
+        assert_eq!(back, Some(update));
+        let window = serde_json::to_string(&SequenceMode::Window {
+            window: 16,
+            stride: 4,
+        })
+        .unwrap_or_default();
+        assert_eq!(window, r#"{"mode":"window","window":16,"stride":4}"#);
+    }
+}
