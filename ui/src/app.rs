@@ -164,6 +164,8 @@ impl PlantLabApp {
                         }
                         self.data.set_dataset(summary, self.backend.as_mut());
                     }
+                    // The Clean pane asks for the clean state itself once a replay ends.
+                    TaskOutcome::Cleaned(_) => {}
                 }
             }
             TaskEvent::Failed { error, .. } => {

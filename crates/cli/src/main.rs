@@ -9,10 +9,14 @@ use plantlab_engine::{JobContext, Workbench};
 use plantlab_protocol::{ImportOverrides, QualityReport, Severity};
 use serde_json::json;
 
+mod clean;
+
 const USAGE: &str = "usage: plantlab info FILE [--json] | plantlab profile FILE [--json] [import options]
        plantlab bench load [--rows N] [--tags T] [--runs R] [--python PY] [--json]
 import options: --delimiter C  --decimal C  --encoding E  --header-rows N  --timestamp-column NAME
-                --timestamp-format FMT  --sheet NAME  --label COL";
+                --timestamp-format FMT  --sheet NAME  --label COL
+       plantlab clean FILE --suggest -o RECIPE.json | --recipe RECIPE.json [-o OUT.parquet|OUT.csv] [--json] [--require-gate]
+       plantlab bench clean [--rows N] [--tags T] [--runs R] [--json]";
 
 fn main() -> ExitCode {
     // The engine turns panics into errors; keep the default hook from printing a second,
@@ -37,6 +41,7 @@ fn run(args: Vec<String>) -> Result<()> {
         "info" => info(rest),
         "profile" => profile(rest),
         "bench" => bench(rest),
+        "clean" => clean::clean(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
@@ -194,6 +199,9 @@ fn bench(args: &[String]) -> Result<()> {
     let Some((what, rest)) = args.split_first() else {
         bail!("bench needs a workload; {USAGE}");
     };
+    if what == "clean" {
+        return clean::bench(rest);
+    }
     if what != "load" {
         bail!("unknown benchmark \"{what}\"; {USAGE}");
     }

@@ -31,6 +31,16 @@ pub enum EngineError {
     NotNumeric(String),
     #[error("Import setting not usable: {0}.")]
     BadSetting(String),
+    #[error("This cleaning step cannot run: {0}.")]
+    BadStep(String),
+    #[error("{}: {detail}. Save the recipe again from PlantLab, or fix the file.", .path.display())]
+    BadRecipe { path: PathBuf, detail: String },
+    #[error("{} is a recipe of format version {found}, newer than this PlantLab reads (up to {supported}). Update PlantLab to use it.", .path.display())]
+    RecipeVersion { path: PathBuf, found: u32, supported: u32 },
+    #[error("{0}")]
+    CleanHistory(String),
+    #[error("Could not write {}: {detail}.", .path.display())]
+    Write { path: PathBuf, detail: String },
     #[error("Cancelled.")]
     Cancelled,
     #[error("Internal error in the data engine: {0}. Please report it with the file that caused it.")]
@@ -54,6 +64,11 @@ impl EngineError {
             EngineError::UnknownColumn(_) => "unknown_column",
             EngineError::NotNumeric(_) => "not_numeric",
             EngineError::BadSetting(_) => "bad_setting",
+            EngineError::BadStep(_) => "bad_step",
+            EngineError::BadRecipe { .. } => "bad_recipe",
+            EngineError::RecipeVersion { .. } => "recipe_version",
+            EngineError::CleanHistory(_) => "clean_history",
+            EngineError::Write { .. } => "write_error",
             EngineError::Cancelled => "cancelled",
             EngineError::Internal(_) => "internal",
         }

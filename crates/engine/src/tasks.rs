@@ -153,6 +153,7 @@ fn forward_events<S: FnMut(TaskEvent)>(rx: Receiver<TaskEvent>, mut sink: S) {
 fn kind_name(kind: TaskKind) -> &'static str {
     match kind {
         TaskKind::Load => "load",
+        TaskKind::Clean => "clean",
     }
 }
 

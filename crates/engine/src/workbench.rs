@@ -14,11 +14,15 @@ use crate::import::import;
 use crate::quality::QualityThresholds;
 use crate::tasks::{JobContext, TaskRunner};
 
+mod clean_api;
+
 /// A user's session: the open data set and the background tasks working on it.
 #[derive(Default, Clone)]
 pub struct Workbench {
     tasks: TaskRunner,
     dataset: Arc<RwLock<Option<Arc<Dataset>>>>,
+    /// The cleaning session on the open data set (methods in `workbench/clean_api.rs`).
+    clean: Arc<std::sync::Mutex<Option<crate::clean::CleanSession>>>,
 }
 
 impl Workbench {

@@ -6,6 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod clean;
+pub use clean::*;
+
 /// Identifier of a background task (load, profile, train, ...), unique within one app run.
 pub type TaskId = u64;
 
@@ -180,6 +183,8 @@ pub struct PaintReport {
 #[serde(rename_all = "snake_case")]
 pub enum TaskKind {
     Load,
+    /// Replaying cleaning steps (a loaded recipe, or the history after an edit).
+    Clean,
 }
 
 /// Streamed from a background task to the UI, in order. Exactly one of `Finished`, `Failed`
@@ -216,6 +221,7 @@ impl TaskEvent {
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum TaskOutcome {
     Loaded(DatasetSummary),
+    Cleaned(CleanSummary),
 }
 
 #[cfg(test)]

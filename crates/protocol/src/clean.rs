@@ -1,0 +1,554 @@
+//! The cleaning loop: steps, the recipe file, previews, suggestions and the quality gate.
+//!
+//! A step is plain data (serde, tag `op`) with its parameters. Statistics a step needs
+//! (medians, bounds, noise floors) are fitted by the engine on the training part of the data
+//! when the step is added and stored beside it in [`RecipeStep::fitted`], so replaying a recipe
+//! on new data never fits on that data.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ApiError, Finding, FindingKind, ImportSettings, QualityReport, Series};
+
+/// The recipe format this build writes and the newest it reads.
+pub const RECIPE_SCHEMA_VERSION: u32 = 1;
+
+/// Share of rows (in time order, from the start) that statistics are fitted on; the same
+/// default split training uses.
+pub const DEFAULT_TRAIN_FRACTION: f64 = 0.7;
+
+// ---------------------------------------------------------------------------------------------
+// Steps
+// ---------------------------------------------------------------------------------------------
+
+/// One cleaning step. Every step names the columns it works on; a name that is not in the
+/// data when the step runs is a clear error, never a panic.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "op")]
+pub enum CleanStep {
+    /// Keep only these columns, in this order (the timestamp column is always kept).
+    Select { columns: Vec<String> },
+    /// Remove these columns.
+    Drop { columns: Vec<String> },
+    Rename { from: String, to: String },
+    /// Change a column's type; cells that do not convert become missing (and are counted).
+    Cast { column: String, to: CastType },
+    /// Parse a text (or epoch number) column into timestamps and make it the time axis.
+    /// `format` is a chrono-style pattern, `epoch_s` or `epoch_ms`; `None` sniffs it.
+    ParseTimestamp {
+        column: String,
+        #[serde(default)]
+        format: Option<String>,
+    },
+    /// Stable sort by the timestamp column; rows without a time go last.
+    SortByTime,
+    /// Remove rows that repeat an earlier row exactly (all columns).
+    DropDuplicateRows,
+    /// Keep one row per timestamp.
+    ResolveDuplicateTimestamps { keep: DuplicateKeep },
+    /// One row per interval, aligned to multiples of the interval since the epoch. Empty
+    /// intervals become rows with missing values (a gap becomes visible as missing cells).
+    /// Float columns use `aggregate`; integer, boolean and text columns (codes, states, labels)
+    /// keep the last value for `mean`/`last`, and their min/max otherwise.
+    Resample { interval_s: f64, aggregate: Aggregate },
+    /// Fill missing cells.
+    Fill { columns: Vec<String>, method: FillMethod },
+    /// Outlying values become missing or are clipped to the bounds.
+    Outliers { columns: Vec<String>, method: OutlierMethod, action: OutlierAction },
+    /// Runs of at least `min_run` identical consecutive readings (a stuck transmitter) become
+    /// missing.
+    FlatlineToNull { columns: Vec<String>, min_run: u32 },
+    /// y = scale·x + offset on the whole column (its unit changes too) or on a segment.
+    ConvertUnit {
+        column: String,
+        conversion: UnitConversion,
+        #[serde(default)]
+        segment: Option<Segment>,
+    },
+    /// Remove the rows where the condition holds (e.g. pump off: flow < 5), with an optional
+    /// margin of `pad_s` seconds before and after each excluded period.
+    ExcludePeriods {
+        condition: Condition,
+        #[serde(default)]
+        pad_s: f64,
+    },
+    /// Keep only the rows where the condition holds.
+    FilterRows { condition: Condition },
+    /// A new 0/1 column `name`: 1 when an event starts within the next `horizon_h` hours
+    /// (and, with `during_event`, while a fault column is active).
+    DeriveLabel {
+        name: String,
+        source: LabelSource,
+        horizon_h: f64,
+        #[serde(default = "default_true")]
+        during_event: bool,
+    },
+}
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CastType {
+    Float,
+    Integer,
+    Boolean,
+    Text,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DuplicateKeep {
+    First,
+    Last,
+    /// Float columns averaged, others the first value.
+    Mean,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregate {
+    Mean,
+    Last,
+    Min,
+    Max,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum FillMethod {
+    /// Carry the last reading forward over at most `limit` missing cells (`None`: no limit).
+    Forward {
+        #[serde(default)]
+        limit: Option<u32>,
+    },
+    /// Linear in time between the readings either side of a run of at most `limit` missing
+    /// cells (`None`: any run). At the start and end the nearest reading is held.
+    Interpolate {
+        #[serde(default)]
+        limit: Option<u32>,
+    },
+    /// The column's median on the training part (fitted).
+    Median,
+    /// A fixed value.
+    Value { value: f64 },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum OutlierMethod {
+    /// Outside [Q1 − k·IQR, Q3 + k·IQR] of the training part (fitted).
+    Iqr { k: f64 },
+    /// More than k robust standard deviations (1.4826·MAD) from the training median (fitted).
+    Mad { k: f64 },
+    /// Hampel filter: more than k robust standard deviations from the median of the
+    /// `window` samples either side; the noise floor is fitted on the training part.
+    Hampel { window: u32, k: f64 },
+    /// Outside [low, high], or equal to one of `values` (historian sentinels such as −9999).
+    /// Sentinels always become missing, even with `clip`.
+    Range {
+        #[serde(default)]
+        low: Option<f64>,
+        #[serde(default)]
+        high: Option<f64>,
+        #[serde(default)]
+        values: Vec<f64>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutlierAction {
+    Null,
+    Clip,
+}
+
+/// Unit conversions plant exports need; `Linear` covers anything else.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum UnitConversion {
+    FahrenheitToCelsius,
+    CelsiusToFahrenheit,
+    KelvinToCelsius,
+    CelsiusToKelvin,
+    KpaToBar,
+    BarToKpa,
+    PsiToBar,
+    BarToPsi,
+    M3hToLs,
+    LsToM3h,
+    Linear { scale: f64, offset: f64 },
+}
+
+impl UnitConversion {
+    /// (scale, offset) of y = scale·x + offset.
+    pub fn coefficients(self) -> (f64, f64) {
+        match self {
+            UnitConversion::FahrenheitToCelsius => (1.0 / 1.8, -32.0 / 1.8),
+            UnitConversion::CelsiusToFahrenheit => (1.8, 32.0),
+            UnitConversion::KelvinToCelsius => (1.0, -273.15),
+            UnitConversion::CelsiusToKelvin => (1.0, 273.15),
+            UnitConversion::KpaToBar => (0.01, 0.0),
+            UnitConversion::BarToKpa => (100.0, 0.0),
+            UnitConversion::PsiToBar => (1.0 / 14.5038, 0.0),
+            UnitConversion::BarToPsi => (14.5038, 0.0),
+            UnitConversion::M3hToLs => (1.0 / 3.6, 0.0),
+            UnitConversion::LsToM3h => (3.6, 0.0),
+            UnitConversion::Linear { scale, offset } => (scale, offset),
+        }
+    }
+
+    /// The unit a whole-column conversion leaves, if the conversion names one.
+    pub fn target_unit(self) -> Option<&'static str> {
+        match self {
+            UnitConversion::FahrenheitToCelsius | UnitConversion::KelvinToCelsius => Some("°C"),
+            UnitConversion::CelsiusToFahrenheit => Some("°F"),
+            UnitConversion::CelsiusToKelvin => Some("K"),
+            UnitConversion::KpaToBar | UnitConversion::PsiToBar => Some("bar"),
+            UnitConversion::BarToKpa => Some("kPa"),
+            UnitConversion::BarToPsi => Some("psi"),
+            UnitConversion::M3hToLs => Some("l/s"),
+            UnitConversion::LsToM3h => Some("m³/h"),
+            UnitConversion::Linear { .. } => None,
+        }
+    }
+}
+
+/// Part of the data a step is limited to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Segment {
+    /// Rows whose timestamp lies in [from_ms, to_ms] (milliseconds since the epoch, as the
+    /// export wrote them). Survives sorting and removed rows, so it suits recipes.
+    Time { from_ms: i64, to_ms: i64 },
+    /// Rows start..end (0-based, end exclusive) of the data as the step sees it.
+    Rows { start: u64, end: u64 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompareOp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+    IsNull,
+    NotNull,
+}
+
+/// `column op value`, on numeric or boolean columns (true = 1). A missing cell never
+/// satisfies a comparison, only `is_null`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Condition {
+    pub column: String,
+    pub op: CompareOp,
+    #[serde(default)]
+    pub value: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum LabelSource {
+    /// A fault/event column: an event starts where it turns non-zero (or true).
+    Column { column: String },
+    /// Event times as `YYYY-MM-DD HH:MM:SS` (or with `T`), in the export's time.
+    Events { at: Vec<String> },
+}
+
+/// Statistics fitted for one column on the training part.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FittedColumn {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high: Option<f64>,
+    /// A noise scale (robust standard deviation), e.g. the Hampel filter's floor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<f64>,
+}
+
+/// What a step learnt on the training part, per column; empty for steps that fit nothing.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FittedStats {
+    /// Rows of the training part the statistics came from.
+    pub train_rows: u64,
+    pub columns: BTreeMap<String, FittedColumn>,
+}
+
+/// A step as it sits in the history and the recipe file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecipeStep {
+    pub step: CleanStep,
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Filled by the engine when the step is added (or first run); kept on replay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fitted: Option<FittedStats>,
+}
+
+impl RecipeStep {
+    pub fn new(step: CleanStep) -> Self {
+        Self { step, enabled: true, fitted: None }
+    }
+}
+
+/// The recipe file: versioned JSON with the import settings and the ordered steps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Recipe {
+    pub schema_version: u32,
+    pub import: ImportSettings,
+    pub train_fraction: f64,
+    pub steps: Vec<RecipeStep>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// The state of the loop, previews, suggestions
+// ---------------------------------------------------------------------------------------------
+
+/// What one step did when it last ran in the history (or in `plantlab clean --recipe`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepOutcome {
+    pub index: usize,
+    /// The step's `op`, e.g. `fill`.
+    pub op: String,
+    /// The step in words, e.g. "Interpolate missing values in FI-301 Flow (≤ 30 samples)".
+    pub description: String,
+    pub enabled: bool,
+    pub rows_in: u64,
+    pub rows_out: u64,
+    /// Cells whose value changed (null ↔ value counts), over the columns kept.
+    pub cells_changed: u64,
+    pub columns: Vec<String>,
+    /// Set when the step could not run (e.g. a column it names is gone); it is then skipped.
+    pub error: Option<ApiError>,
+    pub elapsed_ms: f64,
+}
+
+/// A step the engine proposes for a finding; adding it is one click.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Suggestion {
+    pub kind: FindingKind,
+    pub column: Option<String>,
+    pub step: CleanStep,
+    /// Why this step, in one sentence.
+    pub reason: String,
+}
+
+/// One check of the quality gate. Passes when `value ≤ threshold` (or `≥` for minimums,
+/// as `at_least` says).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GateCheck {
+    pub name: String,
+    pub passed: bool,
+    pub value: f64,
+    pub threshold: f64,
+    #[serde(default)]
+    pub at_least: bool,
+    /// The check in words, with the worst column where that matters.
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GateResult {
+    pub passed: bool,
+    pub checks: Vec<GateCheck>,
+}
+
+/// Editable thresholds of the quality gate. Counts are findings' counts (cells, rows or
+/// columns, as each check says).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GateThresholds {
+    /// Largest share of missing cells in any column (status texts included).
+    pub max_missing_share: f64,
+    pub max_status_text_cells: u64,
+    pub max_duplicate_rows: u64,
+    pub max_duplicate_timestamps: u64,
+    pub max_unsorted_timestamps: u64,
+    pub max_gaps: u64,
+    pub max_flatline_samples: u64,
+    pub max_spikes: u64,
+    pub max_out_of_range: u64,
+    pub max_unit_jump_samples: u64,
+    pub max_constant_columns: u64,
+    pub max_high_cardinality_columns: u64,
+    pub min_rows: u64,
+}
+
+impl Default for GateThresholds {
+    fn default() -> Self {
+        Self {
+            max_missing_share: 0.01,
+            max_status_text_cells: 0,
+            max_duplicate_rows: 0,
+            max_duplicate_timestamps: 0,
+            max_unsorted_timestamps: 0,
+            max_gaps: 0,
+            max_flatline_samples: 0,
+            max_spikes: 0,
+            max_out_of_range: 0,
+            max_unit_jump_samples: 0,
+            max_constant_columns: 0,
+            max_high_cardinality_columns: 0,
+            min_rows: 100,
+        }
+    }
+}
+
+/// Everything the Clean pane shows: the history, the report of the cleaned data, the
+/// suggestions for its findings and the gate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CleanState {
+    pub rows_raw: u64,
+    pub rows: u64,
+    pub train_fraction: f64,
+    /// The history in order, each with what it did on the last replay.
+    pub steps: Vec<RecipeStep>,
+    pub outcomes: Vec<StepOutcome>,
+    pub can_undo: bool,
+    pub can_redo: bool,
+    pub report: QualityReport,
+    pub suggestions: Vec<Suggestion>,
+    pub gate: GateResult,
+    pub gate_thresholds: GateThresholds,
+}
+
+/// Asks for a preview of `step` on the current cleaned data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PreviewRequest {
+    pub step: CleanStep,
+    /// Points per before/after series (min/max envelope), as for `SeriesRequest`.
+    pub max_points: u32,
+    /// Most affected columns returned as series (the first ones the step touches).
+    #[serde(default = "default_preview_series")]
+    pub max_series: u32,
+}
+
+fn default_preview_series() -> u32 {
+    4
+}
+
+/// How one column changes under a previewed step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ColumnChange {
+    pub column: String,
+    /// Cells whose value differs (null ↔ value counts); for row-changing steps, over the
+    /// rows that exist on both sides.
+    pub cells_changed: u64,
+    pub nulls_before: u64,
+    pub nulls_after: u64,
+    pub added: bool,
+    pub removed: bool,
+}
+
+/// A finding's count before and after the previewed step, for the findings the step can
+/// affect. `before == 0` means it appears, `after == 0` that it disappears.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FindingDelta {
+    pub kind: FindingKind,
+    pub column: Option<String>,
+    pub before: u64,
+    pub after: u64,
+    /// The finding's message on the side where it exists (after, else before).
+    pub message: String,
+}
+
+/// An affected numeric column overlaid before and after on the same x axis.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PreviewSeries {
+    pub column: String,
+    pub before: Series,
+    pub after: Series,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepPreview {
+    pub step: CleanStep,
+    pub description: String,
+    pub rows_before: u64,
+    pub rows_after: u64,
+    pub columns: Vec<ColumnChange>,
+    pub findings: Vec<FindingDelta>,
+    pub series: Vec<PreviewSeries>,
+    /// What the step would fit on the training part (stored when it is applied).
+    pub fitted: Option<FittedStats>,
+    pub elapsed_ms: f64,
+}
+
+impl StepPreview {
+    pub fn resolved(&self) -> impl Iterator<Item = &FindingDelta> {
+        self.findings.iter().filter(|f| f.before > 0 && f.after == 0)
+    }
+
+    pub fn introduced(&self) -> impl Iterator<Item = &FindingDelta> {
+        self.findings.iter().filter(|f| f.before == 0 && f.after > 0)
+    }
+}
+
+/// A change to the cleaning history, for running on a worker thread (`start_clean`): on
+/// large data a replay can take longer than a UI frame.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum CleanAction {
+    /// Add a step at the end (fitting it on the training part).
+    Apply { step: CleanStep },
+    Undo,
+    Redo,
+    SetEnabled { index: usize, enabled: bool },
+    /// Replace step `index` (refitted) and re-apply the rest in order.
+    Edit { index: usize, step: CleanStep },
+    Remove { index: usize },
+    /// Add the suggested steps one after another until no suggestion is left.
+    ApplySuggestions,
+    /// Replace the history with a recipe file's steps and replay them on the open data.
+    LoadRecipe { path: String },
+    /// Set the fraction of rows (in time order) that statistics are fitted on; refits.
+    SetTrainFraction { fraction: f64 },
+    /// Back to the imported data with an empty history (undoable).
+    Reset,
+}
+
+/// What `plantlab clean --recipe` prints (and what a replay reports).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CleanSummary {
+    pub rows_in: u64,
+    pub rows_out: u64,
+    pub columns_out: u64,
+    pub steps: Vec<StepOutcome>,
+    /// Findings left in the cleaned data.
+    pub findings: Vec<Finding>,
+    pub gate: GateResult,
+    /// Where the cleaned data was written, if it was.
+    pub output: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_serialize_with_an_op_tag() {
+        let step = CleanStep::Fill { columns: vec!["a".into()], method: FillMethod::Forward { limit: Some(3) } };
+        let json = serde_json::to_string(&step).unwrap_or_default();
+        assert!(json.contains("\"op\":\"fill\""), "{json}");
+        let back: Option<CleanStep> = serde_json::from_str(&json).ok();
+        assert_eq!(back, Some(step));
+        let parsed: Option<RecipeStep> = serde_json::from_str(r#"{"step":{"op":"sort_by_time"}}"#).ok();
+        assert_eq!(parsed, Some(RecipeStep::new(CleanStep::SortByTime)), "enabled defaults to true");
+    }
+
+    #[test]
+    fn conversions_invert() {
+        let (s, o) = UnitConversion::FahrenheitToCelsius.coefficients();
+        let (s2, o2) = UnitConversion::CelsiusToFahrenheit.coefficients();
+        let x = 62.5;
+        assert!(((s * (s2 * x + o2) + o) - x).abs() < 1e-12);
+    }
+}
