@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use plantlab_engine::{JobContext, Workbench};
-use plantlab_protocol::{CleanAction, CleanStep, CleanSummary, FillMethod, ImportOverrides, OutlierAction, OutlierMethod, PreviewRequest};
+use plantlab_protocol::{Aggregate, CleanAction, CleanStep, CleanSummary, FillMethod, ImportOverrides, OutlierAction, OutlierMethod, PreviewRequest};
 use serde_json::json;
 
 pub const USAGE: &str = "plantlab clean FILE --suggest -o RECIPE.json [--json] [import options]
@@ -176,7 +176,7 @@ pub fn bench(args: &[String]) -> Result<()> {
             action: OutlierAction::Null,
         }),
         ("interpolate one tag", CleanStep::Fill { columns: vec![first.clone()], method: FillMethod::Interpolate { limit: Some(10) } }),
-        ("sort by time (a row step: whole report)", CleanStep::SortByTime),
+        ("resample to 2 min (a row step: every column, whole report)", CleanStep::Resample { interval_s: 120.0, aggregate: Aggregate::Mean }),
     ];
     let best = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
     let mut measured = Vec::new();

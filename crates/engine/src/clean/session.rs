@@ -440,7 +440,7 @@ impl CleanSession {
         let mut series = Vec::new();
         let plotted: Vec<&String> = columns
             .iter()
-            .filter(|c| !c.removed && (c.cells_changed > 0 || c.added || row_step))
+            .filter(|c| !c.removed)
             .map(|c| &c.column)
             .filter(|c| after.frame.column(c).is_ok_and(|col| is_numeric(col.dtype())) && Some(c.as_str()) != after.timestamp.as_deref())
             .take(request.max_series as usize)

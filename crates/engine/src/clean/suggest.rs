@@ -62,10 +62,10 @@ pub fn suggest(report: &QualityReport, table: &Table, thresholds: &QualityThresh
             (FindingKind::Spike, Some(name)) => push(
                 CleanStep::Outliers {
                     columns: vec![name.to_owned()],
-                    method: OutlierMethod::Hampel { window: thresholds.spike_window as u32, k: thresholds.spike_k },
+                    method: OutlierMethod::Hampel { window: thresholds.spike_window as u32, k: (thresholds.spike_k - 1.0).max(2.0) },
                     action: OutlierAction::Null,
                 },
-                format!("Spikes become missing values (Hampel filter as in the report); a fill then bridges them."),
+                "Spikes become missing values (a Hampel filter a little stricter than the report's check); a fill then bridges them.".into(),
             ),
             (FindingKind::Flatline, Some(name)) => push(
                 CleanStep::FlatlineToNull { columns: vec![name.to_owned()], min_run: thresholds.flatline_min_run as u32 },
