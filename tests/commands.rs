@@ -150,3 +150,51 @@ fn commands_outside_the_app_are_refused() {
     // Remote content may not call even the app's own commands.
     assert!(invoke_from(&window, "https://example.com", "initial_path", json!({})).is_err());
 }
+
+#[test]
+fn cleaning_then_training_run_through_ipc_and_the_run_keeps_the_recipe() {
+    use tauri::Manager;
+    let runs = tempfile::tempdir().expect("temp dir");
+    let (app, window, rx) = app(None);
+    app.state::<AppState>().workbench.set_runs_root(runs.path().to_path_buf());
+    invoke(&window, "start_load", json!({"path": sample(), "onEvent": "__CHANNEL__:7"})).expect("load starts");
+    assert!(matches!(wait_for_end(&rx).last(), Some(TaskEvent::Finished { .. })));
+
+    let state = invoke(&window, "clean_state", json!({})).expect("clean state");
+    assert_eq!(state["rows_raw"], json!(10_000));
+    assert!(state["gate"]["checks"].as_array().is_some_and(|c| !c.is_empty()), "{state}");
+
+    let step = json!({"op": "drop", "columns": ["Product ID"]});
+    let preview = invoke(&window, "clean_preview", json!({"request": {"step": step, "max_points": 200}})).expect("preview");
+    assert_eq!(preview["rows_before"], json!(10_000));
+    assert!(preview["columns"].as_array().is_some_and(|c| c.iter().any(|c| c["column"] == "Product ID" && c["removed"] == true)), "{preview}");
+
+    invoke(&window, "clean_start", json!({"action": {"action": "apply", "step": step}, "onEvent": "__CHANNEL__:8"})).expect("apply starts");
+    let events = wait_for_end(&rx);
+    assert!(matches!(events.last(), Some(TaskEvent::Finished { outcome: TaskOutcome::Cleaned(_), .. })), "{events:?}");
+    let state = invoke(&window, "clean_state", json!({})).expect("clean state");
+    assert_eq!(state["steps"].as_array().map(Vec::len), Some(1));
+    assert_eq!(state["can_undo"], json!(true));
+    // The cleaned data is what the Data pane (and training) now see.
+    let summary = invoke(&window, "dataset_summary", json!({})).expect("summary");
+    assert_eq!(summary["columns"].as_array().map(Vec::len), Some(13));
+
+    let config = json!({"target": "Machine failure", "exclude": ["UDI", "TWF", "HDF", "PWF", "OSF", "RNF"], "epochs": 1,
+        "gate": {"passed": false, "overridden": true}});
+    invoke(&window, "start_train", json!({"config": config, "onEvent": "__CHANNEL__:9"})).expect("training starts");
+    let events = wait_for_end(&rx);
+    assert!(events.iter().any(|e| matches!(e, TaskEvent::Train { .. })), "metrics are streamed");
+    let Some(TaskEvent::Finished { outcome: TaskOutcome::Trained(summary), .. }) = events.last() else {
+        panic!("training did not finish: {:?}", events.last());
+    };
+    let run_dir = PathBuf::from(&summary.run_dir);
+    assert!(run_dir.join("recipe.json").is_file(), "the cleaning steps are stored with the run");
+    let config: Value = serde_json::from_slice(&std::fs::read(run_dir.join("config.json")).expect("config")).expect("json");
+    assert_eq!(config["gate"], json!({"passed": false, "overridden": true}), "the gate override is recorded");
+
+    let listed = invoke(&window, "runs_list", json!({})).expect("runs");
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+    assert_eq!(listed[0]["status"], json!("completed"));
+    let remaining = invoke(&window, "run_delete", json!({"runId": summary.run_id})).expect("delete");
+    assert_eq!(remaining, json!([]));
+}

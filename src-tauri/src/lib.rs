@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use plantlab_engine::Workbench;
 use plantlab_protocol::{
     ApiError, FilePurpose, FrameStats, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, QualityReport, Series, SeriesRequest, TablePage, TaskEvent, TaskId,
-    RunComparison, RunDetail, RunEntry, TrainConfig,
+    RunComparison, RunDetail, RunEntry, TrainConfig, CleanAction, CleanState, DatasetSummary, GateThresholds, PreviewRequest, StepPreview,
 };
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -107,6 +107,51 @@ async fn runs_compare(state: State<'_, AppState>, run_ids: Vec<String>) -> Resul
 }
 
 #[tauri::command]
+async fn dataset_summary(state: State<'_, AppState>) -> Result<DatasetSummary, ApiError> {
+    state.workbench.summary().map_err(ApiError::from)
+}
+
+#[tauri::command]
+async fn clean_state(state: State<'_, AppState>) -> Result<CleanState, ApiError> {
+    state.workbench.clean_state().map_err(ApiError::from)
+}
+
+#[tauri::command]
+async fn clean_preview(state: State<'_, AppState>, request: PreviewRequest) -> Result<StepPreview, ApiError> {
+    state.workbench.clean_preview(&request).map_err(ApiError::from)
+}
+
+/// Applies a change to the cleaning history (add, undo, redo, edit, remove, load a recipe)
+/// on a worker thread; the new state is read with `clean_state` once it finishes.
+#[tauri::command]
+fn clean_start(state: State<'_, AppState>, action: CleanAction, on_event: Channel<TaskEvent>) -> Result<TaskId, ApiError> {
+    state
+        .workbench
+        .start_clean(action, move |event| {
+            let _ = on_event.send(event);
+        })
+        .map_err(ApiError::from)
+}
+
+#[tauri::command]
+async fn clean_set_gate(state: State<'_, AppState>, thresholds: GateThresholds) -> Result<CleanState, ApiError> {
+    state.workbench.set_gate_thresholds(thresholds).map_err(ApiError::from)?;
+    state.workbench.clean_state().map_err(ApiError::from)
+}
+
+#[tauri::command]
+async fn recipe_save(state: State<'_, AppState>, path: String) -> Result<String, ApiError> {
+    state.workbench.save_recipe(std::path::Path::new(&path)).map_err(ApiError::from)?;
+    Ok(path)
+}
+
+#[tauri::command]
+async fn clean_export(state: State<'_, AppState>, path: String) -> Result<String, ApiError> {
+    state.workbench.export_cleaned(std::path::Path::new(&path)).map_err(ApiError::from)?;
+    Ok(path)
+}
+
+#[tauri::command]
 fn cancel_task(state: State<'_, AppState>, task: TaskId) -> bool {
     state.workbench.cancel(task)
 }
@@ -161,6 +206,13 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
         pick_path,
         start_load,
         cancel_task,
+        dataset_summary,
+        clean_state,
+        clean_preview,
+        clean_start,
+        clean_set_gate,
+        recipe_save,
+        clean_export,
         start_train,
         runs_list,
         run_open,

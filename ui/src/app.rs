@@ -51,6 +51,7 @@ impl Pane {
 #[derive(Clone, Debug, PartialEq)]
 pub struct TaskView {
     pub id: TaskId,
+    pub kind: TaskKind,
     pub label: String,
     pub fraction: f32,
     pub stage: String,
@@ -170,6 +171,7 @@ impl PlantLabApp {
             Reply::PickedPath { path: None, .. } => {}
             Reply::PickedPath { purpose, path: Some(path) } => self.clean.picked_path(purpose, path, self.backend.as_mut()),
             Reply::CleanState(state) => self.clean.set_state(*state),
+            Reply::Summary(summary) => self.data.refresh_dataset(*summary, self.backend.as_mut()),
             Reply::Preview(preview) => self.clean.set_preview(*preview),
             Reply::Runs(runs) => self.train.set_runs(runs),
             Reply::Run(run) => self.train.set_run(*run),
@@ -204,7 +206,7 @@ impl PlantLabApp {
                     self.train.task_started(id);
                     self.frames.clear();
                 }
-                self.tasks.push(TaskView { id, label, fraction: 0.0, stage: "starting".into(), cancel_requested: false })
+                self.tasks.push(TaskView { id, kind, label, fraction: 0.0, stage: "starting".into(), cancel_requested: false })
             }
             TaskEvent::Progress { fraction, stage, .. } => {
                 if let Some(t) = self.tasks.iter_mut().find(|t| t.id == id) {
@@ -225,17 +227,20 @@ impl PlantLabApp {
                         self.clean.reset(self.backend.as_mut());
                     }
                     TaskOutcome::Cleaned(summary) => {
-                        self.notices.push(Notice {
-                            text: format!(
-                                "Recipe applied: {} steps, {} rows in, {} rows out; quality gate {}.",
-                                summary.steps.len(),
-                                summary.rows_in,
-                                summary.rows_out,
-                                if summary.gate.passed { "passed" } else { "failed" }
-                            ),
-                            is_error: false,
-                        });
-                        self.clean.refresh(self.backend.as_mut());
+                        if self.clean.change_finished(self.backend.as_mut()) {
+                            self.notices.push(Notice {
+                                text: format!(
+                                    "Recipe applied: {} steps, {} rows in, {} rows out; quality gate {}.",
+                                    summary.steps.len(),
+                                    summary.rows_in,
+                                    summary.rows_out,
+                                    if summary.gate.passed { "passed" } else { "failed" }
+                                ),
+                                is_error: false,
+                            });
+                        }
+                        // The cleaned data is now the open data set: the Data pane shows it.
+                        self.backend.send(Request::Summary);
                     }
                     TaskOutcome::Trained(summary) => {
                         self.notices.push(Notice { text: format!("Training: {}", summary.message), is_error: false });
@@ -258,6 +263,9 @@ impl PlantLabApp {
                 }
             }
             TaskEvent::Failed { error, .. } => {
+                if self.tasks.iter().any(|t| t.id == id && t.kind == TaskKind::Clean) {
+                    self.clean.change_ended(self.backend.as_mut());
+                }
                 if self.train.owns(id) {
                     self.train.finished(None, self.backend.as_mut());
                 }
@@ -266,6 +274,9 @@ impl PlantLabApp {
                 self.error(&label, &error);
             }
             TaskEvent::Cancelled { .. } => {
+                if self.tasks.iter().any(|t| t.id == id && t.kind == TaskKind::Clean) {
+                    self.clean.change_ended(self.backend.as_mut());
+                }
                 if self.train.owns(id) {
                     self.train.finished(None, self.backend.as_mut());
                 }

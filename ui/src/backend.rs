@@ -2,7 +2,7 @@
 //! tests answer them in-process. Requests never block: replies arrive later through `poll`.
 
 use plantlab_protocol::{
-    ApiError, CleanState, FrameStats, CleanStep, FilePurpose, GateThresholds, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, PreviewRequest, QualityReport, RunComparison, RunDetail, RunEntry, Series, SeriesRequest, StepPreview, TablePage,
+    ApiError, CleanState, DatasetSummary, FrameStats, CleanStep, FilePurpose, GateThresholds, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, PreviewRequest, QualityReport, RunComparison, RunDetail, RunEntry, Series, SeriesRequest, StepPreview, TablePage,
     TaskEvent, TaskId, TrainConfig,
 };
 
@@ -22,6 +22,8 @@ pub enum Request {
     /// The quality report of the open data set; answered with `Report`.
     Report,
     Histogram(HistogramRequest),
+    /// The open data set's summary (it changes when cleaning steps apply); answered with `Summary`.
+    Summary,
     /// The file named on the command line, if any; answered with `InitialPath`.
     InitialPath,
     /// Tell the host that the Data pane has drawn a data set (for logs and end-to-end tests).
@@ -71,6 +73,7 @@ pub enum Reply {
     Series(Series),
     Report(QualityReport),
     Histogram(Histogram),
+    Summary(Box<DatasetSummary>),
     CleanState(Box<CleanState>),
     Preview(Box<StepPreview>),
     Runs(Vec<RunEntry>),

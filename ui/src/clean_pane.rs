@@ -47,6 +47,8 @@ pub struct CleanPane {
     thresholds: Option<Value>,
     /// A request is out; buttons that would race it are disabled.
     waiting: bool,
+    /// A recipe file is being replayed (its end is worth a notice).
+    loading_recipe: bool,
     asked: bool,
     template: usize,
 }
@@ -90,9 +92,18 @@ impl CleanPane {
         backend.send(Request::CleanState);
     }
 
-    /// A background replay finished; fetch the state it left.
-    pub fn refresh(&mut self, backend: &mut dyn Backend) {
+    /// A background change finished; fetch the state it left. True when it was a recipe load.
+    pub fn change_finished(&mut self, backend: &mut dyn Backend) -> bool {
         self.clear_draft();
+        self.waiting = true;
+        backend.send(Request::CleanState);
+        std::mem::take(&mut self.loading_recipe)
+    }
+
+    /// A background change failed or was cancelled; the history is as it was.
+    pub fn change_ended(&mut self, backend: &mut dyn Backend) {
+        self.loading_recipe = false;
+        self.waiting = false;
         backend.send(Request::CleanState);
     }
 
@@ -201,6 +212,8 @@ impl CleanPane {
             FilePurpose::SaveRecipe => backend.send(Request::SaveRecipe { path }),
             FilePurpose::OpenRecipe => {
                 self.clear_draft();
+                self.loading_recipe = true;
+                self.waiting = true;
                 backend.send(Request::LoadRecipe { path });
             }
             FilePurpose::ExportCleaned => backend.send(Request::ExportCleaned { path }),

@@ -152,6 +152,24 @@ impl DataPane {
         self.reset_plot = true;
     }
 
+    /// The open data set changed in place (cleaning steps applied): show the new state but
+    /// keep the column the user was looking at when it still exists.
+    pub fn refresh_dataset(&mut self, summary: DatasetSummary, backend: &mut dyn Backend) {
+        let column = self.plot_column.clone().filter(|c| summary.numeric_columns().any(|n| &n.name == c));
+        let painted = self.painted_reported;
+        self.set_dataset(summary, backend);
+        self.painted_reported = painted;
+        if let Some(column) = column {
+            if self.plot_column.as_ref() != Some(&column) {
+                self.plot_column = Some(column);
+                self.series = None;
+                self.histogram = None;
+                self.request_series(backend, None, None);
+                self.request_histogram(backend);
+            }
+        }
+    }
+
     pub fn set_page(&mut self, page: TablePage) {
         self.page_pending = false;
         self.page = Some(page);

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Function, Promise, Reflect};
-use plantlab_protocol::{ApiError, CleanState, FrameStats, CleanStep, FilePurpose, GateThresholds, ImportOverrides, TaskEvent, TrainConfig};
+use plantlab_protocol::{ApiError, CleanAction, CleanState, FrameStats, FilePurpose, GateThresholds, ImportOverrides, TaskEvent, TrainConfig};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -94,6 +94,12 @@ impl TauriBackend {
         });
     }
 
+    /// Changes to the cleaning history run as background tasks (a replay of large data takes
+    /// longer than a frame); the pane reads the new state when the task ends.
+    fn clean_action(&self, action: CleanAction) {
+        self.start_task("clean_start", "Changing the cleaning steps", ActionArgs { action });
+    }
+
     fn listen_for_drops(&self) {
         let inbox = self.inbox.clone();
         let ctx = self.ctx.clone();
@@ -140,21 +146,20 @@ impl Backend for TauriBackend {
             Request::PreviewStep(request) => {
                 self.call("clean_preview", "Previewing the step", RequestArgs { request }, |p| Some(Reply::Preview(Box::new(p))))
             }
-            Request::ApplyStep(step) => self.call("clean_apply", "Applying the step", StepArgs { step }, clean_state),
-            Request::Undo => self.call("clean_undo", "Undo", Empty {}, clean_state),
-            Request::Redo => self.call("clean_redo", "Redo", Empty {}, clean_state),
-            Request::SetStepEnabled { index, enabled } => {
-                self.call("clean_set_enabled", "Enabling the step", EnableArgs { index, enabled }, clean_state)
-            }
-            Request::EditStep { index, step } => self.call("clean_edit", "Changing the step", EditArgs { index, step }, clean_state),
-            Request::RemoveStep { index } => self.call("clean_remove", "Removing the step", IndexArgs { index }, clean_state),
+            Request::ApplyStep(step) => self.clean_action(CleanAction::Apply { step }),
+            Request::Undo => self.clean_action(CleanAction::Undo),
+            Request::Redo => self.clean_action(CleanAction::Redo),
+            Request::SetStepEnabled { index, enabled } => self.clean_action(CleanAction::SetEnabled { index, enabled }),
+            Request::EditStep { index, step } => self.clean_action(CleanAction::Edit { index, step }),
+            Request::RemoveStep { index } => self.clean_action(CleanAction::Remove { index }),
+            Request::LoadRecipe { path } => self.clean_action(CleanAction::LoadRecipe { path }),
+            Request::Summary => self.call("dataset_summary", "Reading the data set", Empty {}, |s| Some(Reply::Summary(Box::new(s)))),
             Request::SetGateThresholds(thresholds) => {
                 self.call("clean_set_gate", "Changing the gate thresholds", ThresholdArgs { thresholds }, clean_state)
             }
             Request::SaveRecipe { path } => {
                 self.call("recipe_save", "Saving the recipe", PathArgs { path }, |path| Some(Reply::Saved { what: "Recipe".into(), path }))
             }
-            Request::LoadRecipe { path } => self.start_task("recipe_load", "Loading the recipe", PathArgs { path }),
             Request::StartTrain(config) => self.start_task("start_train", "Starting training", ConfigArgs { config: *config }),
             Request::ListRuns => self.call("runs_list", "Listing runs", Empty {}, |runs| Some(Reply::Runs(runs))),
             Request::OpenRun { run_id } => self.call("run_open", "Opening the run", RunArgs { run_id }, |run| Some(Reply::Run(Box::new(run)))),
@@ -202,26 +207,10 @@ struct RunIdsArgs {
     run_ids: Vec<String>,
 }
 
-#[derive(Serialize)]
-struct StepArgs {
-    step: CleanStep,
-}
 
 #[derive(Serialize)]
-struct EnableArgs {
-    index: usize,
-    enabled: bool,
-}
-
-#[derive(Serialize)]
-struct EditArgs {
-    index: usize,
-    step: CleanStep,
-}
-
-#[derive(Serialize)]
-struct IndexArgs {
-    index: usize,
+struct ActionArgs {
+    action: CleanAction,
 }
 
 #[derive(Serialize)]

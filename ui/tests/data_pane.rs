@@ -243,7 +243,7 @@ fn every_pane_is_reachable_and_says_what_it_will_do() {
     let mut harness = harness(state);
     harness.run();
     for (pane, words) in [
-        ("Clean", "quality gate"),
+        ("Clean", "the cleaning loop works on the open data"),
         ("Train", "loss and accuracy curves"),
         ("Evaluate", "majority-class baseline"),
         ("Predict", "model bundle"),

@@ -10,6 +10,7 @@ use plantlab_protocol::{ImportOverrides, QualityReport, Severity};
 use serde_json::json;
 
 mod train;
+mod clean;
 
 const USAGE: &str = "usage: plantlab info FILE [--json] | plantlab profile FILE [--json] [import options]
        plantlab bench load [--rows N] [--tags T] [--runs R] [--python PY] [--json]
@@ -20,7 +21,9 @@ const USAGE: &str = "usage: plantlab info FILE [--json] | plantlab profile FILE 
        plantlab runs [--runs DIR] [--json]
        plantlab bench train --workload w1|w2 [--n N] [--epochs E] [--threads T] [--python PY] [--json]
 import options: --delimiter C  --decimal C  --encoding E  --header-rows N  --timestamp-column NAME
-                --timestamp-format FMT  --sheet NAME  --label COL";
+                --timestamp-format FMT  --sheet NAME  --label COL
+       plantlab clean FILE --suggest -o RECIPE.json | --recipe RECIPE.json [-o OUT.parquet|OUT.csv] [--json] [--require-gate]
+       plantlab bench clean [--rows N] [--tags T] [--runs R] [--json]";
 
 fn main() -> ExitCode {
     // The engine turns panics into errors; keep the default hook from printing a second,
@@ -47,6 +50,7 @@ fn run(args: Vec<String>) -> Result<()> {
         "bench" => bench(rest),
         "train" => train::train(rest),
         "runs" => train::runs(rest),
+        "clean" => clean::clean(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
@@ -206,6 +210,9 @@ fn bench(args: &[String]) -> Result<()> {
     };
     if what == "train" {
         return train::bench_train(rest);
+    }
+    if what == "clean" {
+        return clean::bench(rest);
     }
     if what != "load" {
         bail!("unknown benchmark \"{what}\"; {USAGE}");

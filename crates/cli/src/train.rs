@@ -90,17 +90,23 @@ pub fn train(args: &[String]) -> Result<()> {
         if !std::path::Path::new(recipe).is_file() {
             bail!("the recipe file {recipe} does not exist");
         }
-        eprintln!("note: the recipe is stored with the run; applying recipe steps before training is not wired in yet");
     }
     let workbench = match runs {
         Some(root) => Workbench::with_runs_root(root),
         None => Workbench::new(),
     };
     let job = JobContext::detached();
-    workbench
-        .load(&file, &ImportOverrides::default(), &job)
-        .map_err(anyhow::Error::from)
-        .context("cannot open data")?;
+    match &config.recipe {
+        // The recipe's import settings read the file; its steps (with their fitted statistics)
+        // clean it before training, and the recipe is stored with the run.
+        Some(recipe) => {
+            let cleaned = workbench.apply_recipe_file(&file, std::path::Path::new(recipe), None, &job).map_err(anyhow::Error::from).context("cannot apply the recipe")?;
+            eprintln!("recipe: {} steps, {} rows in, {} rows out, quality gate {}", cleaned.steps.len(), cleaned.rows_in, cleaned.rows_out, if cleaned.gate.passed { "passed" } else { "failed" });
+        }
+        None => {
+            workbench.load(&file, &ImportOverrides::default(), &job).map_err(anyhow::Error::from).context("cannot open data")?;
+        }
+    }
     let epochs = config.epochs;
     let mut on_update = |update: &TrainUpdate| match update {
         TrainUpdate::Prepared { run_dir, data, .. } => {

@@ -63,3 +63,85 @@ fn bad_inputs_exit_non_zero_with_one_line() {
     assert_one_line_failure(&plantlab(&["frobnicate"]), "unknown command");
     assert_one_line_failure(&plantlab(&[]), "no command");
 }
+
+#[allow(clippy::expect_used)]
+fn messy_file(dir: &std::path::Path) -> String {
+    use plantlab_engine::generate::{messy_series, MessyOptions};
+    let (bytes, _) = messy_series(&MessyOptions::default());
+    let path = dir.join("messy.csv");
+    std::fs::write(&path, bytes).expect("write");
+    path.display().to_string()
+}
+
+#[test]
+fn clean_suggest_then_apply_passes_the_gate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = messy_file(dir.path());
+    let recipe = dir.path().join("recipe.json").display().to_string();
+    let out = plantlab(&["clean", &file, "--suggest", "-o", &recipe]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("quality gate: PASSED"), "{text}");
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&recipe).expect("recipe written")).expect("recipe is JSON");
+    assert_eq!(saved["schema_version"], 1);
+    assert!(saved["steps"].as_array().is_some_and(|s| s.len() >= 8), "{saved}");
+
+    let parquet = dir.path().join("clean.parquet").display().to_string();
+    let out = plantlab(&["clean", &file, "--recipe", &recipe, "-o", &parquet, "--json", "--require-gate"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary: Value = serde_json::from_slice(&out.stdout).expect("JSON summary");
+    assert_eq!(summary["gate"]["passed"], true, "{summary}");
+    let checks = summary["gate"]["checks"].as_array().expect("checks");
+    assert!(checks.iter().all(|c| c["name"].is_string() && c["passed"] == true && c["value"].is_number() && c["threshold"].is_number()));
+    assert!(summary["rows_in"].as_u64() > summary["rows_out"].as_u64().map(|r| r - 100));
+    assert_eq!(summary["steps"].as_array().map(Vec::len), saved["steps"].as_array().map(Vec::len));
+    assert!(std::fs::metadata(&parquet).is_ok_and(|m| m.len() > 0));
+    // The cleaned Parquet reads back: a gap-free table.
+    let info = plantlab(&["info", &parquet, "--json"]);
+    assert!(info.status.success(), "{}", String::from_utf8_lossy(&info.stderr));
+    let info: Value = serde_json::from_slice(&info.stdout).expect("info JSON");
+    assert_eq!(info["rows"], summary["rows_out"]);
+
+    // Without the recipe the raw file fails the gate, and --require-gate says so in one line.
+    let empty = dir.path().join("empty_recipe.json");
+    let mut none = saved.clone();
+    none["steps"] = serde_json::json!([]);
+    std::fs::write(&empty, none.to_string()).expect("write");
+    let out = plantlab(&["clean", &file, "--recipe", &empty.display().to_string(), "--require-gate"]);
+    assert_one_line_failure_allowing_stdout(&out, "quality gate fails");
+}
+
+#[allow(clippy::panic)]
+fn assert_one_line_failure_allowing_stdout(out: &Output, words: &str) {
+    assert!(!out.status.success(), "must fail");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line on stderr: {stderr:?}");
+    assert!(stderr.contains(words), "{stderr:?} should mention {words:?}");
+}
+
+#[test]
+fn clean_with_a_corrupt_or_newer_recipe_fails_in_one_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = messy_file(dir.path());
+    let corrupt = dir.path().join("corrupt.json");
+    std::fs::write(&corrupt, "{\"schema_version\": 1, \"steps\": [{\"step\"").expect("write");
+    let out = dir.path().join("out.csv").display().to_string();
+    assert_one_line_failure(&plantlab(&["clean", &file, "--recipe", &corrupt.display().to_string(), "-o", &out]), "not valid JSON");
+    let newer = dir.path().join("newer.json");
+    std::fs::write(&newer, "{\"schema_version\": 7}").expect("write");
+    assert_one_line_failure(&plantlab(&["clean", &file, "--recipe", &newer.display().to_string(), "-o", &out, "--json"]), "newer than this PlantLab reads");
+    assert_one_line_failure(&plantlab(&["clean", &file, "--recipe", "/no/such/recipe.json"]), "does not exist");
+    assert_one_line_failure(&plantlab(&["clean", &file]), "--suggest or --recipe");
+    assert_one_line_failure(&plantlab(&["clean", &file, "--suggest"]), "needs -o");
+    // A recipe naming a column this export lacks: one line naming the step and the column.
+    let missing = dir.path().join("missing.json");
+    let recipe = serde_json::json!({
+        "schema_version": 1, "train_fraction": 0.7,
+        "import": {"delimiter": ",", "decimal": ".", "encoding": "utf-8", "header_rows": 1, "timestamp_column": "Timestamp",
+                   "timestamp_format": null, "status_strings": [], "sheet": null},
+        "steps": [{"step": {"op": "drop", "columns": ["Ghost tag"]}}]
+    });
+    std::fs::write(&missing, recipe.to_string()).expect("write");
+    assert_one_line_failure(&plantlab(&["clean", &file, "--recipe", &missing.display().to_string(), "-o", &out]), "Ghost tag");
+    assert!(!std::path::Path::new(&out).exists(), "nothing is written on failure");
+}

@@ -80,6 +80,25 @@ impl Dataset {
         Self::from_import(path, imported, &QualityThresholds::default(), None)
     }
 
+    /// A view of a frame for plotting only, without a quality report (previews of cleaning
+    /// steps draw the "after" side from it).
+    pub(crate) fn plot_only(frame: DataFrame, timestamp_column: Option<String>) -> Self {
+        let (x, x_axis) = x_values(&frame, timestamp_column.as_deref());
+        let rows = frame.height() as u64;
+        let settings = memory_settings(timestamp_column.clone());
+        let summary = DatasetSummary { path: String::new(), rows, columns: Vec::new(), timestamp_column: timestamp_column.clone(), import: settings.clone(), warnings: Vec::new() };
+        let report = QualityReport {
+            rows,
+            columns: Vec::new(),
+            timestamp_column,
+            sampling_interval_s: None,
+            import: settings,
+            import_warnings: Vec::new(),
+            findings: Vec::new(),
+        };
+        Self { frame, summary, report, x: Arc::new(x), x_axis, plot_cache: Mutex::new(HashMap::new()) }
+    }
+
     pub fn report(&self) -> &QualityReport {
         &self.report
     }

@@ -39,6 +39,16 @@ pub enum EngineError {
     RunNotFound(String),
     #[error("The model failed: {0}.")]
     Model(String),
+    #[error("This cleaning step cannot run: {0}.")]
+    BadStep(String),
+    #[error("{}: {detail}. Save the recipe again from PlantLab, or fix the file.", .path.display())]
+    BadRecipe { path: PathBuf, detail: String },
+    #[error("{} is a recipe of format version {found}, newer than this PlantLab reads (up to {supported}). Update PlantLab to use it.", .path.display())]
+    RecipeVersion { path: PathBuf, found: u32, supported: u32 },
+    #[error("{0}")]
+    CleanHistory(String),
+    #[error("Could not write {}: {detail}.", .path.display())]
+    Write { path: PathBuf, detail: String },
     #[error("Cancelled.")]
     Cancelled,
     #[error("Internal error in the data engine: {0}. Please report it with the file that caused it.")]
@@ -66,6 +76,11 @@ impl EngineError {
             EngineError::Diverged(_) => "diverged",
             EngineError::RunNotFound(_) => "run_not_found",
             EngineError::Model(_) => "model_error",
+            EngineError::BadStep(_) => "bad_step",
+            EngineError::BadRecipe { .. } => "bad_recipe",
+            EngineError::RecipeVersion { .. } => "recipe_version",
+            EngineError::CleanHistory(_) => "clean_history",
+            EngineError::Write { .. } => "write_error",
             EngineError::Cancelled => "cancelled",
             EngineError::Internal(_) => "internal",
         }

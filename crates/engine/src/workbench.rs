@@ -20,6 +20,8 @@ use crate::train::{self, runs, ActiveRuns, TrainJob};
 /// Where runs go when the caller does not say (the CLI: `./runs`).
 const DEFAULT_RUNS_ROOT: &str = "runs";
 
+mod clean_api;
+
 /// A user's session: the open data set and the background tasks working on it.
 #[derive(Default, Clone)]
 pub struct Workbench {
@@ -31,6 +33,8 @@ pub struct Workbench {
     active_runs: ActiveRuns,
     /// Held by the run that is training; later runs wait for it (a queue of one at a time).
     train_slot: Arc<Mutex<()>>,
+    /// The cleaning session on the open data set (methods in `workbench/clean_api.rs`).
+    clean: Arc<std::sync::Mutex<Option<crate::clean::CleanSession>>>,
 }
 
 impl Workbench {
@@ -58,7 +62,7 @@ impl Workbench {
     /// Trains on the open data set in the foreground (CLI, tests). `on_update` sees every
     /// batch and epoch as it happens; the run directory is written as training goes.
     pub fn train(&self, config: &TrainConfig, job: &JobContext, on_update: &mut dyn FnMut(&TrainUpdate)) -> Result<RunSummary> {
-        self.train_with(config, apply_recipe, job, on_update)
+        self.train_with(config, as_opened, job, on_update)
     }
 
     /// Like [`Workbench::train`], with `prepare` turning the open frame into the training
@@ -74,8 +78,11 @@ impl Workbench {
         let _slot = wait_for_slot(&self.train_slot, job)?;
         let frame = prepare(dataset.frame().clone(), config)?;
         let summary = dataset.summary();
+        // The open data set already is the cleaned one; the steps that made it are kept with the run.
+        let recipe = self.cleaning_recipe_json();
         let request = TrainJob {
             config,
+            recipe: recipe.as_deref(),
             data_label: &summary.path,
             timestamp_column: summary.timestamp_column.as_deref(),
             runs_root: &self.runs_root(),
@@ -218,10 +225,9 @@ fn load_dataset(path: &Path, overrides: &ImportOverrides, job: &JobContext) -> R
     contain_panics(|| Ok(Dataset::from_import(path.display().to_string(), imported, &QualityThresholds::default(), None)))
 }
 
-/// The hook that turns the open frame into the training frame. A recipe named in the config
-/// is recorded with the run (copied to `recipe.json`); applying its steps here is the
-/// cleaning module's job, so until it is wired in the frame passes through unchanged.
-fn apply_recipe(frame: DataFrame, _config: &TrainConfig) -> Result<DataFrame> {
+/// The open data set is what training sees: the cleaning loop replaces it with the cleaned
+/// data, and `plantlab train --recipe` replays the recipe when it loads the file.
+fn as_opened(frame: DataFrame, _config: &TrainConfig) -> Result<DataFrame> {
     Ok(frame)
 }
 

@@ -492,6 +492,29 @@ impl StepPreview {
     }
 }
 
+/// A change to the cleaning history, for running on a worker thread (`start_clean`): on
+/// large data a replay can take longer than a UI frame.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum CleanAction {
+    /// Add a step at the end (fitting it on the training part).
+    Apply { step: CleanStep },
+    Undo,
+    Redo,
+    SetEnabled { index: usize, enabled: bool },
+    /// Replace step `index` (refitted) and re-apply the rest in order.
+    Edit { index: usize, step: CleanStep },
+    Remove { index: usize },
+    /// Add the suggested steps one after another until no suggestion is left.
+    ApplySuggestions,
+    /// Replace the history with a recipe file's steps and replay them on the open data.
+    LoadRecipe { path: String },
+    /// Set the fraction of rows (in time order) that statistics are fitted on; refits.
+    SetTrainFraction { fraction: f64 },
+    /// Back to the imported data with an empty history (undoable).
+    Reset,
+}
+
 /// What `plantlab clean --recipe` prints (and what a replay reports).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CleanSummary {

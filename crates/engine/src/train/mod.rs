@@ -38,6 +38,9 @@ pub type ActiveRuns = Arc<Mutex<Vec<String>>>;
 /// What a training call needs besides the frame.
 pub struct TrainJob<'a> {
     pub config: &'a TrainConfig,
+    /// The cleaning recipe (JSON) that produced the data, stored as the run's `recipe.json`;
+    /// when absent, the file named by `config.recipe` is copied instead.
+    pub recipe: Option<&'a str>,
     /// The data file, as recorded in the run.
     pub data_label: &'a str,
     pub timestamp_column: Option<&'a str>,
@@ -294,7 +297,9 @@ impl Run {
             },
         )?;
         write_json(&dir.join("config.json"), config)?;
-        if let Some(recipe) = &config.recipe {
+        if let Some(json) = request.recipe {
+            runs::write_atomic(&dir.join("recipe.json"), json.as_bytes())?;
+        } else if let Some(recipe) = &config.recipe {
             let bytes =
                 std::fs::read(recipe).map_err(|e| EngineError::from_io(Path::new(recipe), e))?;
             runs::write_atomic(&dir.join("recipe.json"), &bytes)?;

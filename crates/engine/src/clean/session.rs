@@ -1,0 +1,558 @@
+//! A cleaning session: the imported data, the ordered history of steps (each can be disabled,
+//! edited or removed), undo/redo, and the cleaned data set with its quality report.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use plantlab_protocol::{
+    CleanAction, CleanState, CleanStep, CleanSummary, ColumnChange, FindingDelta, GateResult, GateThresholds, ImportSettings, PreviewRequest,
+    PreviewSeries, Recipe, RecipeStep, SeriesRequest, StepOutcome, StepPreview, Suggestion, DEFAULT_TRAIN_FRACTION, RECIPE_SCHEMA_VERSION,
+};
+use polars::prelude::*;
+
+use super::table::{floats, internal, is_numeric, Table};
+use super::{gate, recipe, steps, suggest};
+use crate::dataset::Dataset;
+use crate::error::{EngineError, Result};
+use crate::import::Imported;
+use crate::quality::{assess, QualityInput, QualityThresholds};
+use crate::tasks::JobContext;
+
+/// Most steps "apply all suggestions" adds before it stops (each suggestion clears a finding,
+/// so a data set needs far fewer; this only guards against a suggestion that keeps coming back).
+const MAX_SUGGESTED_STEPS: usize = 100;
+/// Undo depth.
+const MAX_UNDO: usize = 200;
+
+/// The history as undo/redo remember it.
+#[derive(Clone)]
+struct Snapshot {
+    steps: Vec<RecipeStep>,
+    train_fraction: f64,
+}
+
+pub struct CleanSession {
+    path: String,
+    settings: ImportSettings,
+    /// The data set as imported; the session belongs to it.
+    raw: Arc<Dataset>,
+    raw_table: Table,
+    steps: Vec<RecipeStep>,
+    outcomes: Vec<StepOutcome>,
+    train_fraction: f64,
+    undo: Vec<Snapshot>,
+    redo: Vec<Snapshot>,
+    current: Table,
+    cleaned: Arc<Dataset>,
+    thresholds: QualityThresholds,
+    gate: GateThresholds,
+    label_column: Option<String>,
+}
+
+impl CleanSession {
+    /// A session on an imported data set, with an empty history.
+    pub fn start(raw: Arc<Dataset>) -> Self {
+        let raw_table = Table::from_dataset(&raw);
+        Self {
+            path: raw.summary().path.clone(),
+            settings: raw.summary().import.clone(),
+            cleaned: raw.clone(),
+            current: raw_table.clone(),
+            raw,
+            raw_table,
+            steps: Vec::new(),
+            outcomes: Vec::new(),
+            train_fraction: DEFAULT_TRAIN_FRACTION,
+            undo: Vec::new(),
+            redo: Vec::new(),
+            thresholds: QualityThresholds::default(),
+            gate: GateThresholds::default(),
+            label_column: None,
+        }
+    }
+
+    pub fn raw(&self) -> &Arc<Dataset> {
+        &self.raw
+    }
+
+    pub fn cleaned(&self) -> &Arc<Dataset> {
+        &self.cleaned
+    }
+
+    pub fn steps(&self) -> &[RecipeStep] {
+        &self.steps
+    }
+
+    pub fn suggestions(&self) -> Vec<Suggestion> {
+        suggest::suggest(self.cleaned.report(), &self.current, &self.thresholds)
+    }
+
+    pub fn gate(&self) -> GateResult {
+        gate::evaluate(self.cleaned.report(), &self.gate)
+    }
+
+    pub fn set_gate_thresholds(&mut self, thresholds: GateThresholds) {
+        self.gate = thresholds;
+    }
+
+    pub fn state(&self) -> CleanState {
+        CleanState {
+            rows_raw: self.raw_table.height() as u64,
+            rows: self.current.height() as u64,
+            train_fraction: self.train_fraction,
+            steps: self.steps.clone(),
+            outcomes: self.outcomes.clone(),
+            can_undo: !self.undo.is_empty(),
+            can_redo: !self.redo.is_empty(),
+            report: self.cleaned.report().clone(),
+            suggestions: self.suggestions(),
+            gate: self.gate(),
+            gate_thresholds: self.gate.clone(),
+        }
+    }
+
+    pub fn summary(&self) -> CleanSummary {
+        CleanSummary {
+            rows_in: self.raw_table.height() as u64,
+            rows_out: self.current.height() as u64,
+            columns_out: self.current.frame.width() as u64,
+            steps: self.outcomes.clone(),
+            findings: self.cleaned.report().findings.clone(),
+            gate: self.gate(),
+            output: None,
+        }
+    }
+
+    pub fn recipe(&self) -> Recipe {
+        Recipe { schema_version: RECIPE_SCHEMA_VERSION, import: self.settings.clone(), train_fraction: self.train_fraction, steps: self.steps.clone() }
+    }
+
+    /// The cleaned frame (for export and tests).
+    pub fn frame(&self) -> &DataFrame {
+        &self.current.frame
+    }
+
+    /// Runs one change to the history.
+    pub fn perform(&mut self, action: CleanAction, job: &JobContext) -> Result<()> {
+        match action {
+            CleanAction::Apply { step } => self.apply_step(step, job),
+            CleanAction::Undo => self.undo(job),
+            CleanAction::Redo => self.redo(job),
+            CleanAction::SetEnabled { index, enabled } => {
+                self.check_index(index)?;
+                self.change(job, |steps| steps[index].enabled = enabled)
+            }
+            CleanAction::Edit { index, step } => {
+                self.check_index(index)?;
+                self.change(job, |steps| steps[index] = RecipeStep { step, enabled: steps[index].enabled, fitted: None })
+            }
+            CleanAction::Remove { index } => {
+                self.check_index(index)?;
+                self.change(job, |steps| {
+                    steps.remove(index);
+                })
+            }
+            CleanAction::ApplySuggestions => self.apply_suggestions(job).map(|_| ()),
+            CleanAction::LoadRecipe { path } => self.load_recipe(Path::new(&path), job),
+            CleanAction::SetTrainFraction { fraction } => {
+                if !(fraction > 0.0 && fraction <= 1.0) {
+                    return Err(EngineError::BadStep(format!("the training fraction must be above 0 and at most 1, not {fraction}")));
+                }
+                self.remember();
+                self.train_fraction = fraction;
+                // New training part, new statistics.
+                for s in &mut self.steps {
+                    s.fitted = None;
+                }
+                self.replay(job)
+            }
+            CleanAction::Reset => self.change(job, Vec::clear),
+        }
+    }
+
+    fn check_index(&self, index: usize) -> Result<()> {
+        if index < self.steps.len() {
+            Ok(())
+        } else {
+            Err(EngineError::CleanHistory(format!("There is no step {} in the history (it has {} steps).", index + 1, self.steps.len())))
+        }
+    }
+
+    fn remember(&mut self) {
+        self.undo.push(Snapshot { steps: self.steps.clone(), train_fraction: self.train_fraction });
+        if self.undo.len() > MAX_UNDO {
+            self.undo.remove(0);
+        }
+        self.redo.clear();
+    }
+
+    /// Edits the history and re-applies it from the imported data; on failure nothing changes.
+    fn change(&mut self, job: &JobContext, edit: impl FnOnce(&mut Vec<RecipeStep>)) -> Result<()> {
+        let before = Snapshot { steps: self.steps.clone(), train_fraction: self.train_fraction };
+        edit(&mut self.steps);
+        match self.replay(job) {
+            Ok(()) => {
+                self.undo.push(before);
+                if self.undo.len() > MAX_UNDO {
+                    self.undo.remove(0);
+                }
+                self.redo.clear();
+                Ok(())
+            }
+            Err(err) => {
+                self.steps = before.steps;
+                Err(err)
+            }
+        }
+    }
+
+    /// Adds a step at the end: fitted on the current data, applied to it alone (no replay).
+    pub fn apply_step(&mut self, step: CleanStep, job: &JobContext) -> Result<()> {
+        let (entry, table, outcome) = self.run_new_step(step, job)?;
+        self.remember();
+        self.steps.push(entry);
+        self.outcomes.push(outcome);
+        self.current = table;
+        self.rebuild(job)
+    }
+
+    fn run_new_step(&self, step: CleanStep, job: &JobContext) -> Result<(RecipeStep, Table, StepOutcome)> {
+        job.check_cancelled()?;
+        let fitted = steps::fit(&step, &self.current, self.train_fraction)?;
+        let entry = RecipeStep { step, enabled: true, fitted };
+        let started = Instant::now();
+        let table = steps::apply(&entry.step, entry.fitted.as_ref(), &self.current)?;
+        let outcome = outcome_of(self.steps.len(), &entry, &self.current, &table, None, started);
+        Ok((entry, table, outcome))
+    }
+
+    /// Adds suggested steps one after another (as one click each would), re-assessing after
+    /// each, until none is left. One undo step for all of them. Returns how many were added.
+    pub fn apply_suggestions(&mut self, job: &JobContext) -> Result<usize> {
+        let before = Snapshot { steps: self.steps.clone(), train_fraction: self.train_fraction };
+        let mut added = 0;
+        while added < MAX_SUGGESTED_STEPS {
+            job.check_cancelled()?;
+            let next = self.suggestions().into_iter().find(|s| !self.steps.iter().any(|h| h.step == s.step));
+            let Some(next) = next else { break };
+            job.progress((added as f32 / 20.0).min(0.95), &steps::describe(&next.step));
+            let (entry, table, outcome) = self.run_new_step(next.step, job)?;
+            self.steps.push(entry);
+            self.outcomes.push(outcome);
+            self.current = table;
+            self.rebuild(job)?;
+            added += 1;
+        }
+        if added > 0 {
+            self.undo.push(before);
+            self.redo.clear();
+        }
+        Ok(added)
+    }
+
+    pub fn undo(&mut self, job: &JobContext) -> Result<()> {
+        let Some(previous) = self.undo.pop() else {
+            return Err(EngineError::CleanHistory("There is nothing to undo.".into()));
+        };
+        self.redo.push(Snapshot { steps: std::mem::take(&mut self.steps), train_fraction: self.train_fraction });
+        self.steps = previous.steps;
+        self.train_fraction = previous.train_fraction;
+        self.replay(job)
+    }
+
+    pub fn redo(&mut self, job: &JobContext) -> Result<()> {
+        let Some(next) = self.redo.pop() else {
+            return Err(EngineError::CleanHistory("There is nothing to redo.".into()));
+        };
+        self.undo.push(Snapshot { steps: std::mem::take(&mut self.steps), train_fraction: self.train_fraction });
+        self.steps = next.steps;
+        self.train_fraction = next.train_fraction;
+        self.replay(job)
+    }
+
+    /// Replaces the history with a recipe's steps and replays them on the imported data.
+    pub fn load_recipe(&mut self, path: &Path, job: &JobContext) -> Result<()> {
+        let recipe = recipe::read(path)?;
+        self.use_recipe(recipe, job)
+    }
+
+    pub fn use_recipe(&mut self, recipe: Recipe, job: &JobContext) -> Result<()> {
+        let before = Snapshot { steps: self.steps.clone(), train_fraction: self.train_fraction };
+        self.steps = recipe.steps;
+        self.train_fraction = recipe.train_fraction;
+        match self.replay(job) {
+            Ok(()) => {
+                self.undo.push(before);
+                self.redo.clear();
+                Ok(())
+            }
+            Err(err) => {
+                self.steps = before.steps;
+                self.train_fraction = before.train_fraction;
+                let _ = self.replay(&JobContext::detached());
+                Err(err)
+            }
+        }
+    }
+
+    pub fn save_recipe(&self, path: &Path) -> Result<()> {
+        recipe::write(path, &self.recipe())
+    }
+
+    /// Re-applies every enabled step in order from the imported data. Steps keep their fitted
+    /// statistics; a step without them (new, edited, or from a hand-written recipe) is fitted
+    /// where it stands. A step that cannot run is skipped and its outcome says why.
+    pub fn replay(&mut self, job: &JobContext) -> Result<()> {
+        let mut table = self.raw_table.clone();
+        let mut outcomes = Vec::with_capacity(self.steps.len());
+        let total = self.steps.len().max(1) as f32;
+        for (index, entry) in self.steps.iter_mut().enumerate() {
+            job.check_cancelled()?;
+            job.progress(0.9 * index as f32 / total, &steps::describe(&entry.step));
+            let started = Instant::now();
+            if !entry.enabled {
+                outcomes.push(outcome_of(index, entry, &table, &table, None, started));
+                continue;
+            }
+            let fits = steps::needs_fit(&entry.step);
+            let result = (|| {
+                if fits && entry.fitted.is_none() {
+                    entry.fitted = steps::fit(&entry.step, &table, self.train_fraction)?;
+                }
+                steps::apply(&entry.step, entry.fitted.as_ref(), &table)
+            })();
+            match result {
+                Ok(next) => {
+                    outcomes.push(outcome_of(index, entry, &table, &next, None, started));
+                    table = next;
+                }
+                Err(EngineError::Cancelled) => return Err(EngineError::Cancelled),
+                Err(err) => outcomes.push(outcome_of(index, entry, &table, &table, Some(err), started)),
+            }
+        }
+        self.current = table;
+        self.outcomes = outcomes;
+        job.progress(0.92, "checking quality");
+        self.rebuild(job)
+    }
+
+    /// The cleaned data set (with its quality report) from the current table.
+    fn rebuild(&mut self, job: &JobContext) -> Result<()> {
+        job.check_cancelled()?;
+        let mut settings = self.settings.clone();
+        settings.timestamp_column = self.current.timestamp.clone();
+        let imported = Imported {
+            frame: self.current.frame.clone(),
+            settings,
+            units: self.current.units.clone(),
+            status_text: self.current.status.clone(),
+            warnings: self.raw.summary().warnings.clone(),
+        };
+        let label = self.label_column.as_deref().filter(|l| self.current.has(l));
+        self.cleaned = Arc::new(Dataset::from_import(self.path.clone(), imported, &self.thresholds, label));
+        Ok(())
+    }
+
+    /// What `step` would do to the current cleaned data, computed on that data alone and
+    /// compared only where the step can change something.
+    pub fn preview(&self, request: &PreviewRequest) -> Result<StepPreview> {
+        let started = Instant::now();
+        let step = &request.step;
+        let before = &self.current;
+        let fitted = steps::fit(step, before, self.train_fraction)?;
+        let after = steps::apply(step, fitted.as_ref(), before)?;
+        let row_step = steps::changes_rows(step) || after.height() != before.height();
+        let before_names: BTreeSet<String> = before.names().into_iter().collect();
+        let after_names: BTreeSet<String> = after.names().into_iter().collect();
+
+        // Columns: values changed in the touched ones, and those added or removed.
+        let touched: Vec<String> = match steps::touched_columns(step) {
+            Some(cols) if !row_step => cols.into_iter().filter(|c| after_names.contains(c)).collect(),
+            _ => after.names(),
+        };
+        let mut columns = Vec::new();
+        for name in &touched {
+            let (b, a) = (before.frame.column(name).ok(), after.frame.column(name).ok());
+            let cells_changed = match (b, a) {
+                (Some(b), Some(a)) if !row_step => changed_cells(b, a)?,
+                _ => 0,
+            };
+            columns.push(ColumnChange {
+                column: name.clone(),
+                cells_changed,
+                nulls_before: b.map_or(0, |c| c.null_count() as u64),
+                nulls_after: a.map_or(0, |c| c.null_count() as u64),
+                added: b.is_none(),
+                removed: false,
+            });
+        }
+        for gone in before_names.difference(&after_names) {
+            let nulls = before.frame.column(gone).map_or(0, |c| c.null_count() as u64);
+            columns.push(ColumnChange { column: gone.clone(), cells_changed: 0, nulls_before: nulls, nulls_after: 0, added: false, removed: true });
+        }
+
+        // Findings: the whole report for row steps, else only the touched columns'.
+        let before_findings = &self.cleaned.report().findings;
+        let column_step = !row_step && !matches!(step, CleanStep::Rename { .. });
+        let (scope_before, after_findings): (Vec<_>, Vec<_>) = if column_step {
+            let in_scope = |c: &Option<String>| c.as_ref().is_some_and(|c| touched.contains(c) || !after_names.contains(c));
+            let mut keep: Vec<&str> = Vec::new();
+            if let Some(ts) = after.timestamp.as_deref().filter(|ts| after.has(ts)) {
+                keep.push(ts);
+            }
+            keep.extend(touched.iter().map(String::as_str).filter(|c| Some(*c) != after.timestamp.as_deref()));
+            let sub = after.frame.select(keep.iter().copied()).map_err(internal)?;
+            let found = self.assess(&sub, &after);
+            (
+                before_findings.iter().filter(|f| in_scope(&f.column)).cloned().collect(),
+                found.into_iter().filter(|f| f.column.as_ref().is_some_and(|c| touched.contains(c))).collect(),
+            )
+        } else {
+            (before_findings.clone(), self.assess(&after.frame, &after))
+        };
+        let mut deltas: BTreeMap<(plantlab_protocol::FindingKind, Option<String>), FindingDelta> = BTreeMap::new();
+        for f in &scope_before {
+            let d = deltas.entry((f.kind, f.column.clone())).or_insert_with(|| FindingDelta {
+                kind: f.kind,
+                column: f.column.clone(),
+                before: 0,
+                after: 0,
+                message: f.message.clone(),
+            });
+            d.before += f.count;
+        }
+        for f in &after_findings {
+            let d = deltas.entry((f.kind, f.column.clone())).or_insert_with(|| FindingDelta {
+                kind: f.kind,
+                column: f.column.clone(),
+                before: 0,
+                after: 0,
+                message: f.message.clone(),
+            });
+            d.after += f.count;
+            d.message = f.message.clone();
+        }
+        let findings = deltas.into_values().filter(|d| d.before != d.after).collect();
+
+        // Before/after envelopes of the first affected numeric columns.
+        let mut series = Vec::new();
+        let plotted: Vec<&String> = columns
+            .iter()
+            .filter(|c| !c.removed)
+            .map(|c| &c.column)
+            .filter(|c| after.frame.column(c).is_ok_and(|col| is_numeric(col.dtype())) && Some(c.as_str()) != after.timestamp.as_deref())
+            .take(request.max_series as usize)
+            .collect();
+        if !plotted.is_empty() {
+            let after_view = Dataset::plot_only(after.frame.clone(), after.timestamp.clone());
+            for name in plotted {
+                let req = SeriesRequest::whole(name.clone(), request.max_points);
+                let after_series = after_view.series(&req)?;
+                let before_series = match self.cleaned.series(&req) {
+                    Ok(s) => s,
+                    Err(_) => after_series.clone(),
+                };
+                series.push(PreviewSeries { column: name.clone(), before: before_series, after: after_series });
+            }
+        }
+        Ok(StepPreview {
+            step: step.clone(),
+            description: steps::describe(step),
+            rows_before: before.height() as u64,
+            rows_after: after.height() as u64,
+            columns,
+            findings,
+            series,
+            fitted,
+            elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+        })
+    }
+
+    fn assess(&self, frame: &DataFrame, table: &Table) -> Vec<plantlab_protocol::Finding> {
+        let label = self.label_column.as_deref().filter(|l| frame.column(l).is_ok());
+        let input = QualityInput {
+            frame,
+            timestamp_column: table.timestamp.as_deref().filter(|ts| frame.column(ts).is_ok()),
+            status_text: &table.status,
+            units: &table.units,
+            label_column: label,
+        };
+        assess(&input, &self.thresholds).findings
+    }
+
+    /// Writes the cleaned data as Parquet or CSV, by the file's extension.
+    pub fn export(&self, path: &Path) -> Result<()> {
+        export_frame(&self.current.frame, path)
+    }
+}
+
+/// Writes a frame as Parquet (`.parquet`) or CSV (anything else).
+pub fn export_frame(frame: &DataFrame, path: &Path) -> Result<()> {
+    let bad = |detail: String| EngineError::Write { path: path.to_path_buf(), detail };
+    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let file = std::fs::File::create(path).map_err(|e| bad(e.to_string()))?;
+    let mut frame = frame.clone();
+    match ext.as_str() {
+        "parquet" => {
+            ParquetWriter::new(file).finish(&mut frame).map_err(|e| bad(e.to_string()))?;
+        }
+        "csv" | "txt" | "tsv" => {
+            let separator = if ext == "tsv" { b'\t' } else { b',' };
+            CsvWriter::new(file)
+                .include_header(true)
+                .with_separator(separator)
+                .with_datetime_format(Some("%Y-%m-%d %H:%M:%S".into()))
+                .finish(&mut frame)
+                .map_err(|e| bad(e.to_string()))?;
+        }
+        other => return Err(bad(format!("unknown file type \".{other}\"; name the file .parquet or .csv"))),
+    }
+    Ok(())
+}
+
+/// Cells whose value differs between two columns of the same height (missing ↔ value counts).
+fn changed_cells(before: &Column, after: &Column) -> Result<u64> {
+    if before.len() != after.len() {
+        return Ok(0);
+    }
+    if let (Some(b), Some(a)) = (floats(before), floats(after)) {
+        return Ok(b.iter().zip(&a).filter(|(x, y)| !(x == y || (x.is_nan() && y.is_nan()))).count() as u64);
+    }
+    let (b, a) = (before.cast(&DataType::String).map_err(internal)?, after.cast(&DataType::String).map_err(internal)?);
+    let (b, a) = (b.str().map_err(internal)?, a.str().map_err(internal)?);
+    Ok(b.iter().zip(a.iter()).filter(|(x, y)| x != y).count() as u64)
+}
+
+fn outcome_of(index: usize, entry: &RecipeStep, before: &Table, after: &Table, error: Option<EngineError>, started: Instant) -> StepOutcome {
+    let columns = steps::touched_columns(&entry.step).unwrap_or_default();
+    let cells_changed = if entry.enabled && error.is_none() && before.height() == after.height() && !steps::changes_rows(&entry.step) {
+        columns
+            .iter()
+            .filter_map(|c| {
+                let a = after.frame.column(c).ok()?;
+                // A renamed column is compared with its old self.
+                let b = match &entry.step {
+                    CleanStep::Rename { from, .. } => before.frame.column(from).ok()?,
+                    _ => before.frame.column(c).ok()?,
+                };
+                changed_cells(b, a).ok()
+            })
+            .sum()
+    } else {
+        0
+    };
+    StepOutcome {
+        index,
+        op: steps::op_name(&entry.step).to_owned(),
+        description: steps::describe(&entry.step),
+        enabled: entry.enabled,
+        rows_in: before.height() as u64,
+        rows_out: after.height() as u64,
+        cells_changed,
+        columns,
+        error: error.map(|e| e.to_api()),
+        elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+    }
+}

@@ -1,0 +1,270 @@
+//! The cleaning loop on the messy generator: suggested steps clear every planted finding and
+//! the gate passes (it fails before); undo/redo round-trips; a recipe replays to an identical
+//! frame and gives a new export of the same tags the same treatment.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::channel;
+
+use plantlab_engine::generate::{messy_series, ExportDialect, MessyOptions, Planted};
+use plantlab_engine::{JobContext, Workbench};
+use plantlab_protocol::{
+    CleanAction, CleanStep, CompareOp, Condition, FillMethod, FindingKind, ImportOverrides, OutlierAction, OutlierMethod, PreviewRequest,
+    RecipeStep, TaskEvent, TaskOutcome, RECIPE_SCHEMA_VERSION,
+};
+use polars::prelude::*;
+
+fn write_messy(dir: &Path, name: &str, seed: u64, dialect: ExportDialect) -> (PathBuf, Vec<Planted>) {
+    let (bytes, planted) = messy_series(&MessyOptions { seed, dialect, ..MessyOptions::default() });
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    (path, planted)
+}
+
+fn open(path: &Path) -> Workbench {
+    let bench = Workbench::new();
+    bench.load(path, &ImportOverrides::default(), &JobContext::detached()).unwrap();
+    bench
+}
+
+fn job() -> JobContext {
+    JobContext::detached()
+}
+
+/// The cleaned frame as the Data pane sees it now, for comparisons.
+fn frame_of(bench: &Workbench, dir: &Path, name: &str) -> DataFrame {
+    let path = dir.join(format!("{name}.parquet"));
+    bench.export_cleaned(&path).unwrap();
+    ParquetReader::new(std::fs::File::open(&path).unwrap()).finish().unwrap()
+}
+
+#[test]
+fn suggested_steps_clear_every_planted_finding_and_the_gate_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, dialect) in [("plain", ExportDialect::plain()), ("european", ExportDialect::european())] {
+        let (path, planted) = write_messy(dir.path(), &format!("{name}.csv"), 42, dialect);
+        let bench = open(&path);
+        let before = bench.clean_state().unwrap();
+        assert!(!before.gate.passed, "{name}: the gate must fail on the raw export");
+        assert!(before.report.findings.len() >= 10, "{name}: {:#?}", before.report.findings);
+        // Every finding but the column-free label check has a suggestion.
+        for f in &before.report.findings {
+            let has = before.suggestions.iter().any(|s| s.kind == f.kind && s.column == f.column);
+            assert!(has, "{name}: no suggestion for {:?} {:?}", f.kind, f.column);
+        }
+
+        let after = bench.clean(CleanAction::ApplySuggestions, &job()).unwrap();
+        let left: Vec<String> = after.report.findings.iter().map(|f| format!("{} {:?}: {}", f.kind.as_str(), f.column, f.message)).collect();
+        assert!(after.report.findings.is_empty(), "{name}: findings left after the suggested steps: {left:#?}\nsteps: {:#?}", after.outcomes);
+        for p in planted.iter().filter(|p| p.kind != FindingKind::LabelImbalance) {
+            let still = after.report.findings.iter().any(|f| f.kind == p.kind && f.column == p.column);
+            assert!(!still, "{name}: {:?} {:?} not cleared", p.kind, p.column);
+        }
+        let failed: Vec<_> = after.gate.checks.iter().filter(|c| !c.passed).collect();
+        assert!(after.gate.passed, "{name}: gate fails: {failed:#?}");
+        assert!(after.outcomes.iter().all(|o| o.error.is_none()), "{:#?}", after.outcomes);
+        assert!(after.suggestions.is_empty(), "{name}: {:#?}", after.suggestions);
+        // The Data pane now shows the cleaned data: a regular one-minute grid, no missing cells.
+        let summary = bench.summary().unwrap();
+        assert_eq!(summary.rows, after.rows);
+        assert!(summary.columns.iter().all(|c| c.null_count == 0), "{:#?}", summary.columns);
+        assert_eq!(bench.report().unwrap().sampling_interval_s, Some(60.0));
+    }
+}
+
+#[test]
+fn undo_and_redo_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = write_messy(dir.path(), "m.csv", 7, ExportDialect::plain());
+    let bench = open(&path);
+    let raw = frame_of(&bench, dir.path(), "raw");
+    let s0 = bench.clean_state().unwrap();
+    assert!(!s0.can_undo && !s0.can_redo);
+
+    bench.clean(CleanAction::Apply { step: CleanStep::SortByTime }, &job()).unwrap();
+    let sorted = frame_of(&bench, dir.path(), "sorted");
+    let s2 = bench.clean(CleanAction::Apply { step: CleanStep::DropDuplicateRows }, &job()).unwrap();
+    assert_eq!(s2.steps.len(), 2);
+    assert!(s2.rows < s0.rows);
+    let deduped = frame_of(&bench, dir.path(), "deduped");
+
+    let u1 = bench.clean(CleanAction::Undo, &job()).unwrap();
+    assert_eq!(u1.steps.len(), 1);
+    assert!(u1.can_redo);
+    assert!(frame_of(&bench, dir.path(), "u1").equals_missing(&sorted));
+    let u0 = bench.clean(CleanAction::Undo, &job()).unwrap();
+    assert!(u0.steps.is_empty() && !u0.can_undo);
+    assert!(frame_of(&bench, dir.path(), "u0").equals_missing(&raw));
+    assert_eq!(u0.report.findings, s0.report.findings, "the report returns too");
+    assert_eq!(bench.clean(CleanAction::Undo, &job()).err().map(|e| e.code()), Some("clean_history"));
+
+    bench.clean(CleanAction::Redo, &job()).unwrap();
+    let r2 = bench.clean(CleanAction::Redo, &job()).unwrap();
+    assert_eq!(r2.steps, s2.steps);
+    assert!(!r2.can_redo);
+    assert!(frame_of(&bench, dir.path(), "r2").equals_missing(&deduped));
+
+    // A new change clears the redo stack.
+    bench.clean(CleanAction::Undo, &job()).unwrap();
+    let changed = bench.clean(CleanAction::Apply { step: CleanStep::Drop { columns: vec!["Sample ID".into()] } }, &job()).unwrap();
+    assert!(!changed.can_redo);
+}
+
+#[test]
+fn history_steps_can_be_disabled_edited_and_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = write_messy(dir.path(), "m.csv", 3, ExportDialect::plain());
+    let bench = open(&path);
+    let flow = "FI-301 Flow".to_owned();
+    bench.clean(CleanAction::Apply { step: CleanStep::SortByTime }, &job()).unwrap();
+    bench.clean(CleanAction::Apply { step: CleanStep::Fill { columns: vec![flow.clone()], method: FillMethod::Median } }, &job()).unwrap();
+    let state = bench.clean(CleanAction::Apply { step: CleanStep::Drop { columns: vec!["UI-900 Line".into()] } }, &job()).unwrap();
+    let fitted = state.steps[1].fitted.clone().expect("the median is fitted when the step is added");
+    assert!(fitted.columns[&flow].median.is_some());
+    let flow_nulls = |bench: &Workbench| bench.summary().unwrap().columns.iter().find(|c| c.name == flow).unwrap().null_count;
+    assert_eq!(flow_nulls(&bench), 0);
+
+    let disabled = bench.clean(CleanAction::SetEnabled { index: 1, enabled: false }, &job()).unwrap();
+    assert!(!disabled.outcomes[1].enabled);
+    assert!(flow_nulls(&bench) > 0, "with the fill disabled the gaps are back");
+    assert!(disabled.report.columns.iter().all(|c| c.name != "UI-900 Line"), "the later step still applies");
+    bench.clean(CleanAction::SetEnabled { index: 1, enabled: true }, &job()).unwrap();
+    assert_eq!(flow_nulls(&bench), 0);
+
+    // Editing a step to name a missing column: the step reports a clear error and is skipped.
+    let edited = bench.clean(CleanAction::Edit { index: 2, step: CleanStep::Drop { columns: vec!["No such tag".into()] } }, &job()).unwrap();
+    let error = edited.outcomes[2].error.clone().expect("a step naming a missing column fails");
+    assert_eq!(error.code, "bad_step");
+    assert!(error.message.contains("No such tag"), "{}", error.message);
+    let removed = bench.clean(CleanAction::Remove { index: 2 }, &job()).unwrap();
+    assert_eq!(removed.steps.len(), 2);
+    assert_eq!(bench.clean(CleanAction::Remove { index: 5 }, &job()).err().map(|e| e.code()), Some("clean_history"));
+    // Adding a step that names a missing column is refused outright.
+    let refused = bench.clean(CleanAction::Apply { step: CleanStep::FlatlineToNull { columns: vec!["nope".into()], min_run: 5 } }, &job());
+    assert_eq!(refused.err().map(|e| e.code()), Some("bad_step"));
+}
+
+#[test]
+fn replaying_a_recipe_gives_an_identical_frame_and_the_same_treatment_on_a_new_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = write_messy(dir.path(), "m.csv", 42, ExportDialect::plain());
+    let bench = open(&path);
+    bench.clean(CleanAction::ApplySuggestions, &job()).unwrap();
+    bench
+        .clean(
+            CleanAction::Apply {
+                step: CleanStep::Outliers { columns: vec!["TI-101 Bearing temp".into()], method: OutlierMethod::Iqr { k: 3.0 }, action: OutlierAction::Clip },
+            },
+            &job(),
+        )
+        .unwrap();
+    let cleaned = frame_of(&bench, dir.path(), "first");
+    let recipe_path = dir.path().join("recipe.json");
+    bench.save_recipe(&recipe_path).unwrap();
+    let text = std::fs::read_to_string(&recipe_path).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["schema_version"], RECIPE_SCHEMA_VERSION);
+    assert_eq!(json["train_fraction"], 0.7);
+    assert!(json["import"]["timestamp_column"].is_string());
+    assert!(text.contains("\"fitted\""), "fitted statistics are stored");
+
+    // Same export, fresh workbench: identical frame.
+    let again = Workbench::new();
+    let summary = again.apply_recipe_file(&path, &recipe_path, None, &job()).unwrap();
+    assert!(summary.gate.passed);
+    assert!(frame_of(&again, dir.path(), "second").equals_missing(&cleaned), "replay must give an identical frame");
+    // Loading the recipe onto data that is already open does the same.
+    let third = open(&path);
+    third.load_recipe(&recipe_path, &job()).unwrap();
+    assert!(frame_of(&third, dir.path(), "third").equals_missing(&cleaned));
+
+    // A new export of the same tags (another seed, another dialect): the same steps run with
+    // the stored statistics, not refitted on the new data.
+    let (other, _) = write_messy(dir.path(), "other.csv", 43, ExportDialect::plain());
+    let fresh = Workbench::new();
+    let summary = fresh.apply_recipe_file(&other, &recipe_path, Some(&dir.path().join("other_clean.csv")), &job()).unwrap();
+    assert_eq!(summary.steps.len(), bench.clean_state().unwrap().steps.len());
+    assert!(summary.steps.iter().all(|s| s.error.is_none()), "{:#?}", summary.steps);
+    let replayed = fresh.clean_recipe().unwrap();
+    let original: plantlab_protocol::Recipe = serde_json::from_str(&text).unwrap();
+    let fitted = |r: &[RecipeStep]| r.iter().map(|s| s.fitted.clone()).collect::<Vec<_>>();
+    assert_eq!(fitted(&replayed.steps), fitted(&original.steps), "statistics are never refitted on new data");
+    // The CSV export reads back with the same shape.
+    let back = Workbench::new().load(&dir.path().join("other_clean.csv"), &ImportOverrides::default(), &job()).unwrap();
+    assert_eq!(back.rows, summary.rows_out);
+}
+
+#[test]
+fn corrupt_and_newer_recipes_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = write_messy(dir.path(), "m.csv", 1, ExportDialect::plain());
+    let bench = open(&path);
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"schema_version\": 1, \"steps\": [").unwrap();
+    let err = bench.load_recipe(&bad, &job()).err().unwrap();
+    assert_eq!(err.code(), "bad_recipe");
+    let newer = dir.path().join("newer.json");
+    std::fs::write(&newer, "{\"schema_version\": 2, \"steps\": []}").unwrap();
+    let err = bench.load_recipe(&newer, &job()).err().unwrap();
+    assert_eq!(err.code(), "recipe_version");
+    assert!(err.to_string().contains("version 2"), "{err}");
+    let unknown_op = dir.path().join("op.json");
+    let recipe = bench.clean_recipe().unwrap();
+    let mut json = serde_json::to_value(&recipe).unwrap();
+    json["steps"] = serde_json::json!([{"step": {"op": "levitate"}}]);
+    std::fs::write(&unknown_op, json.to_string()).unwrap();
+    assert_eq!(bench.load_recipe(&unknown_op, &job()).err().map(|e| e.code()), Some("bad_recipe"));
+    // A failed load leaves the history as it was.
+    assert!(bench.clean_state().unwrap().steps.is_empty());
+}
+
+#[test]
+fn preview_shows_changes_without_applying_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = write_messy(dir.path(), "m.csv", 42, ExportDialect::plain());
+    let bench = open(&path);
+    let state = bench.clean_state().unwrap();
+    let spike = state.suggestions.iter().find(|s| s.kind == FindingKind::Spike).expect("a spike suggestion").clone();
+    let preview = bench.clean_preview(&PreviewRequest { step: spike.step.clone(), max_points: 500, max_series: 4 }).unwrap();
+    assert_eq!(preview.rows_before, preview.rows_after);
+    let column = spike.column.clone().unwrap();
+    let change = preview.columns.iter().find(|c| c.column == column).unwrap();
+    assert!(change.cells_changed >= 4, "{change:?}");
+    assert_eq!(change.nulls_after, change.nulls_before + change.cells_changed);
+    assert!(preview.resolved().any(|d| d.kind == FindingKind::Spike), "{:#?}", preview.findings);
+    assert!(preview.introduced().count() == 0 || preview.findings.iter().any(|d| d.kind == FindingKind::Missing));
+    assert_eq!(preview.series.len(), 1);
+    assert_eq!(preview.series[0].column, column);
+    assert!(preview.series[0].before.x.len() <= 500);
+    assert!(bench.clean_state().unwrap().steps.is_empty(), "a preview applies nothing");
+
+    // A row step previews rows removed and the findings of the whole table.
+    let preview = bench.clean_preview(&PreviewRequest { step: CleanStep::DropDuplicateRows, max_points: 100, max_series: 2 }).unwrap();
+    assert_eq!(preview.rows_before - preview.rows_after, 4);
+    assert!(preview.resolved().any(|d| d.kind == FindingKind::DuplicateRows));
+
+    // Excluding periods: rows where the pump is off go.
+    let off = CleanStep::ExcludePeriods { condition: Condition { column: "FI-301 Flow".into(), op: CompareOp::Lt, value: 115.0 }, pad_s: 0.0 };
+    let preview = bench.clean_preview(&PreviewRequest { step: off, max_points: 100, max_series: 1 }).unwrap();
+    assert!(preview.rows_after < preview.rows_before);
+}
+
+#[test]
+fn a_recipe_replays_on_the_task_runner_with_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = write_messy(dir.path(), "m.csv", 42, ExportDialect::plain());
+    let bench = open(&path);
+    bench.clean(CleanAction::ApplySuggestions, &job()).unwrap();
+    let recipe = dir.path().join("r.json");
+    bench.save_recipe(&recipe).unwrap();
+    let other = open(&path);
+    let (tx, rx) = channel();
+    other.start_load_recipe(recipe, move |e| tx.send(e).unwrap()).unwrap();
+    let events: Vec<TaskEvent> = rx.iter().collect();
+    match events.last() {
+        Some(TaskEvent::Finished { outcome: TaskOutcome::Cleaned(summary), .. }) => assert!(summary.gate.passed, "{:#?}", summary.gate),
+        other => panic!("unexpected end {other:?}"),
+    }
+    assert!(other.clean_state().unwrap().gate.passed);
+}
