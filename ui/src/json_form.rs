@@ -29,7 +29,7 @@ fn edit_fields(ui: &mut egui::Ui, id: &str, map: &mut Map<String, Value>) -> boo
         if READ_ONLY_KEYS.contains(&key.as_str()) {
             ui.label(summarize(field));
         } else {
-            changed |= edit_value(ui, &format!("{id}.{key}"), key, field, label);
+            changed |= edit_value(ui, &format!("{id}.{key}"), field, label);
         }
         ui.end_row();
     }
@@ -37,7 +37,7 @@ fn edit_fields(ui: &mut egui::Ui, id: &str, map: &mut Map<String, Value>) -> boo
 }
 
 /// `label` is the field's name label, which screen readers (and UI tests) read as its name.
-fn edit_value(ui: &mut egui::Ui, id: &str, key: &str, value: &mut Value, label: egui::Id) -> bool {
+fn edit_value(ui: &mut egui::Ui, id: &str, value: &mut Value, label: egui::Id) -> bool {
     match value {
         Value::Bool(flag) => ui.checkbox(flag, "").labelled_by(label).changed(),
         Value::Number(number) => {
@@ -79,9 +79,11 @@ fn edit_value(ui: &mut egui::Ui, id: &str, key: &str, value: &mut Value, label: 
             false
         }
         Value::Object(map) => {
+            // A nested value (a fill method, a condition): its fields in an indented grid;
+            // the row's own label already names it.
             let mut changed = false;
             ui.push_id(id, |ui| {
-                egui::CollapsingHeader::new(humanize(key)).default_open(true).show(ui, |ui| {
+                egui::Frame::new().inner_margin(egui::Margin { left: 8, ..Default::default() }).show(ui, |ui| {
                     egui::Grid::new(id).num_columns(2).show(ui, |ui| {
                         changed = edit_fields(ui, id, map);
                     });
