@@ -287,17 +287,40 @@ pub struct Trainer {
     device: Device,
     net: Option<Net>,
     optim: FusedAdam,
+    gpu_optim: burn::optim::ModuleOptimizer,
     best: Option<Net>,
 }
 
-/// The device training runs on: the pure-Rust CPU backend with gradients.
+/// The device training runs on: a GPU when built with the `cuda` or `wgpu` feature,
+/// otherwise the pure-Rust CPU backend; with gradients.
 fn training_device() -> Device {
-    Device::flex().autodiff()
+    plain_device().autodiff()
+}
+
+#[cfg(feature = "cuda")]
+fn plain_device() -> Device {
+    Device::cuda(0)
+}
+
+#[cfg(all(feature = "wgpu", not(feature = "cuda")))]
+fn plain_device() -> Device {
+    Device::wgpu(Default::default())
+}
+
+#[cfg(not(any(feature = "cuda", feature = "wgpu")))]
+fn plain_device() -> Device {
+    Device::flex()
 }
 
 /// The backend training runs on, in words (for benchmarks and run records).
 pub fn backend_name() -> &'static str {
-    "burn flex (CPU) with autodiff"
+    if cfg!(feature = "cuda") {
+        "burn cuda with autodiff"
+    } else if cfg!(feature = "wgpu") {
+        "burn wgpu with autodiff"
+    } else {
+        "burn flex (CPU) with autodiff, fused Adam"
+    }
 }
 
 /// Sets how many threads the CPU backend uses. Only the first call in a process takes effect
@@ -318,6 +341,7 @@ impl Trainer {
         let net = Net::init(&spec, &device);
         Ok(Self {
             optim: FusedAdam::new(spec.learning_rate),
+            gpu_optim: burn::optim::AdamConfig::new().with_epsilon(1e-7).init(),
             spec,
             device,
             net: Some(net),
@@ -383,7 +407,13 @@ impl Trainer {
             });
         }
         let mut grads = GradientsParams::from_grads(loss.backward(), &net);
-        let net = self.optim.step(net, &mut grads);
+        let net = if cfg!(any(feature = "cuda", feature = "wgpu")) {
+            // On a GPU the weights stay on the device: burn's own Adam, same settings.
+            let grads = std::mem::take(&mut grads);
+            self.gpu_optim.step(self.spec.learning_rate, net, grads)
+        } else {
+            self.optim.step(net, &mut grads)
+        };
         self.net = Some(net);
         match self.optim.error.take() {
             Some(err) => Err(ModelError::Backend(err)),
@@ -537,7 +567,7 @@ impl ModuleMapper for AdamMapper<'_> {
 /// The device without gradient tracking, for inference.
 fn inner_device(device: &Device) -> Device {
     let _ = device;
-    Device::flex()
+    plain_device()
 }
 
 /// Weighted mean of the per-sample negative log-likelihood: `Σ wᵢ·nllᵢ / Σ wᵢ`, with `wᵢ` the
