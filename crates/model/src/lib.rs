@@ -80,12 +80,12 @@ impl NetSpec {
                 }
             }
         }
-        if self.kind == ModelKind::Transformer && self.embedding_dim % TRANSFORMER_HEADS != 0 {
+        if self.kind == ModelKind::Transformer && !self.embedding_dim.is_multiple_of(TRANSFORMER_HEADS) {
             return Err(ModelError::BadSpec(format!(
                 "the transformer width must be a multiple of {TRANSFORMER_HEADS}"
             )));
         }
-        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
+        if !self.learning_rate.is_finite() || self.learning_rate <= 0.0 {
             return Err(ModelError::BadSpec(
                 "the learning rate must be a positive number".into(),
             ));
