@@ -82,3 +82,11 @@ fn protocol_and_sniff_stay_small_and_cli_skips_the_shell() {
     let bad = offenders(&cli, &["tauri", "egui", "eframe", "plantlab-ui", "plantlab-desktop"]);
     assert!(bad.is_empty(), "cli depends on {bad:?}");
 }
+
+#[test]
+fn model_crate_takes_tensors_not_dataframes() {
+    let closure = normal_closure(&metadata_for(HOST), "plantlab-model");
+    assert!(closure.contains("burn"), "sanity: the model crate uses burn");
+    let bad = offenders(&closure, &["polars", "tauri", "egui", "eframe", "plantlab-engine", "plantlab-ui", "plantlab-desktop"]);
+    assert!(bad.is_empty(), "model depends on {bad:?}");
+}

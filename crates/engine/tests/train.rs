@@ -228,3 +228,20 @@ fn window_mode_trains_on_sequences_over_time() {
         assert!(summary.test.as_ref().unwrap().samples > 0);
     }
 }
+
+#[test]
+fn a_second_run_waits_for_the_first() {
+    let (_dir, workbench) = workbench_with_data(600);
+    let (tx1, rx1) = channel();
+    let (tx2, rx2) = channel();
+    workbench.start_train(config(ModelKind::Seed, 3), move |e| tx1.send(e).unwrap()).unwrap();
+    workbench.start_train(config(ModelKind::Mlp, 3), move |e| tx2.send(e).unwrap()).unwrap();
+    let first: Vec<TaskEvent> = rx1.iter().collect();
+    let second: Vec<TaskEvent> = rx2.iter().collect();
+    for events in [&first, &second] {
+        assert!(matches!(events.last(), Some(TaskEvent::Finished { outcome: TaskOutcome::Trained(_), .. })), "{:?}", events.last());
+    }
+    let runs = workbench.list_runs().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert!(runs.iter().all(|r| r.status == RunStatus::Completed));
+}

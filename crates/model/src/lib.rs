@@ -8,12 +8,14 @@
 //!   per_step = 1`; window mode is `steps = window, per_step = features`.
 //! - dense `[n, width]`: standardized numeric features, for the MLP.
 
-use burn::module::Module;
+use std::collections::HashMap;
+
+use burn::module::{Module, ModuleMapper, Param, ParamId};
 use burn::nn::transformer::{
     TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput,
 };
 use burn::nn::{Embedding, EmbeddingConfig, Initializer, Linear, LinearConfig};
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::GradientsParams;
 use burn::store::ModuleRecord;
 use burn::tensor::activation::{log_softmax, relu, softmax};
 use burn::tensor::{Device, Int, Tensor, TensorData};
@@ -78,12 +80,12 @@ impl NetSpec {
                 }
             }
         }
-        if self.kind == ModelKind::Transformer && self.embedding_dim % TRANSFORMER_HEADS != 0 {
+        if self.kind == ModelKind::Transformer && !self.embedding_dim.is_multiple_of(TRANSFORMER_HEADS) {
             return Err(ModelError::BadSpec(format!(
                 "the transformer width must be a multiple of {TRANSFORMER_HEADS}"
             )));
         }
-        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
+        if !self.learning_rate.is_finite() || self.learning_rate <= 0.0 {
             return Err(ModelError::BadSpec(
                 "the learning rate must be a positive number".into(),
             ));
@@ -284,18 +286,41 @@ pub struct Trainer {
     spec: NetSpec,
     device: Device,
     net: Option<Net>,
-    optim: ModuleOptimizer,
+    optim: FusedAdam,
+    gpu_optim: burn::optim::ModuleOptimizer,
     best: Option<Net>,
 }
 
-/// The device training runs on: the pure-Rust CPU backend with gradients.
+/// The device training runs on: a GPU when built with the `cuda` or `wgpu` feature,
+/// otherwise the pure-Rust CPU backend; with gradients.
 fn training_device() -> Device {
-    Device::flex().autodiff()
+    plain_device().autodiff()
+}
+
+#[cfg(feature = "cuda")]
+fn plain_device() -> Device {
+    Device::cuda(0)
+}
+
+#[cfg(all(feature = "wgpu", not(feature = "cuda")))]
+fn plain_device() -> Device {
+    Device::wgpu(Default::default())
+}
+
+#[cfg(not(any(feature = "cuda", feature = "wgpu")))]
+fn plain_device() -> Device {
+    Device::flex()
 }
 
 /// The backend training runs on, in words (for benchmarks and run records).
 pub fn backend_name() -> &'static str {
-    "burn flex (CPU) with autodiff"
+    if cfg!(feature = "cuda") {
+        "burn cuda with autodiff"
+    } else if cfg!(feature = "wgpu") {
+        "burn wgpu with autodiff"
+    } else {
+        "burn flex (CPU) with autodiff, fused Adam"
+    }
 }
 
 /// Sets how many threads the CPU backend uses. Only the first call in a process takes effect
@@ -315,7 +340,8 @@ impl Trainer {
         device.seed(spec.seed);
         let net = Net::init(&spec, &device);
         Ok(Self {
-            optim: AdamConfig::new().init(),
+            optim: FusedAdam::new(spec.learning_rate),
+            gpu_optim: burn::optim::AdamConfig::new().with_epsilon(1e-7).init(),
             spec,
             device,
             net: Some(net),
@@ -380,12 +406,19 @@ impl Trainer {
                 correct,
             });
         }
-        let grads = GradientsParams::from_grads(loss.backward(), &net);
-        self.net = Some(self.optim.step(self.spec.learning_rate, net, grads));
-        Ok(StepStats {
-            loss: loss_value,
-            correct,
-        })
+        let mut grads = GradientsParams::from_grads(loss.backward(), &net);
+        let net = if cfg!(any(feature = "cuda", feature = "wgpu")) {
+            // On a GPU the weights stay on the device: burn's own Adam, same settings.
+            let grads = std::mem::take(&mut grads);
+            self.gpu_optim.step(self.spec.learning_rate, net, grads)
+        } else {
+            self.optim.step(net, &mut grads)
+        };
+        self.net = Some(net);
+        match self.optim.error.take() {
+            Some(err) => Err(ModelError::Backend(err)),
+            None => Ok(StepStats { loss: loss_value, correct }),
+        }
     }
 
     /// Class probabilities `[n, classes]`, row-major, without touching the weights.
@@ -434,10 +467,107 @@ impl Trainer {
     }
 }
 
+/// Adam (the origin's optimizer: β₁ 0.9, β₂ 0.999, ε 1e-7, no weight decay) as one fused
+/// pass over each parameter on the CPU.
+///
+/// Measured: with burn's generic Adam, a step of the origin's model spent most of its time in
+/// about ten whole-tensor operations over the 640,000-weight embedding table (each allocating
+/// a fresh 2.5 MB buffer, and page-faulting it in). Reading weight and gradient once and
+/// updating weight, first and second moment in one loop does the same arithmetic, dense
+/// exactly like Keras and PyTorch, at a fraction of the memory traffic.
+struct FusedAdam {
+    lr: f32,
+    beta1: f32,
+    beta2: f32,
+    epsilon: f32,
+    steps: i32,
+    moments: HashMap<ParamId, (Vec<f32>, Vec<f32>)>,
+    error: Option<String>,
+}
+
+/// Elements per parallel piece of an update (small tensors are updated on one thread).
+const ADAM_CHUNK: usize = 32 * 1024;
+
+impl FusedAdam {
+    fn new(lr: f64) -> Self {
+        Self { lr: lr as f32, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, steps: 0, moments: HashMap::new(), error: None }
+    }
+
+    fn step(&mut self, net: Net, grads: &mut GradientsParams) -> Net {
+        self.steps += 1;
+        let mut mapper = AdamMapper { adam: self, grads };
+        net.map(&mut mapper)
+    }
+
+    fn update(&mut self, id: ParamId, weights: &mut [f32], grad: &[f32]) {
+        let (m, v) = self.moments.entry(id).or_insert_with(|| (vec![0.0; weights.len()], vec![0.0; weights.len()]));
+        let (b1, b2, eps) = (self.beta1, self.beta2, self.epsilon);
+        // Bias corrections folded into the step size, as in the Adam paper (and Keras).
+        let t = self.steps;
+        let step = self.lr * (1.0 - b2.powi(t)).sqrt() / (1.0 - b1.powi(t));
+        let kernel = |w: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32]| {
+            for i in 0..w.len().min(g.len()) {
+                let gi = g[i];
+                let mi = b1 * m[i] + (1.0 - b1) * gi;
+                let vi = b2 * v[i] + (1.0 - b2) * gi * gi;
+                m[i] = mi;
+                v[i] = vi;
+                w[i] -= step * mi / (vi.sqrt() + eps);
+            }
+        };
+        if weights.len() <= ADAM_CHUNK {
+            kernel(weights, m, v, grad);
+        } else {
+            use rayon::prelude::*;
+            weights
+                .par_chunks_mut(ADAM_CHUNK)
+                .zip(m.par_chunks_mut(ADAM_CHUNK))
+                .zip(v.par_chunks_mut(ADAM_CHUNK))
+                .zip(grad.par_chunks(ADAM_CHUNK))
+                .for_each(|(((w, m), v), g)| kernel(w, m, v, g));
+        }
+    }
+}
+
+struct AdamMapper<'a> {
+    adam: &'a mut FusedAdam,
+    grads: &'a mut GradientsParams,
+}
+
+impl ModuleMapper for AdamMapper<'_> {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let (id, tensor, mapper) = param.consume();
+        let Some(grad) = self.grads.remove::<D>(id) else {
+            return Param::from_mapped_value(id, tensor, mapper);
+        };
+        let require_grad = tensor.is_require_grad();
+        let shape = tensor.shape();
+        let inner = tensor.inner();
+        let device = inner.device();
+        // `inner` is moved, not cloned, so its buffer is not shared and is taken without a copy.
+        let weights = inner.into_data().try_to_vec::<f32>();
+        let grad = grad.into_data().try_to_vec::<f32>();
+        let (mut weights, grad) = match (weights, grad) {
+            (Ok(w), Ok(g)) if w.len() == g.len() => (w, g),
+            _ => {
+                // Practically unreachable (all parameters are f32); the step reports it.
+                self.adam.error = Some("a parameter or its gradient could not be read as f32".into());
+                (vec![0.0; shape.num_elements()], Vec::new())
+            }
+        };
+        self.adam.update(id, &mut weights, &grad);
+        let mut updated = Tensor::from_inner(Tensor::<D>::from_data(TensorData::new(weights, shape), &device));
+        if require_grad {
+            updated = updated.require_grad();
+        }
+        Param::from_mapped_value(id, updated, mapper)
+    }
+}
+
 /// The device without gradient tracking, for inference.
 fn inner_device(device: &Device) -> Device {
     let _ = device;
-    Device::flex()
+    plain_device()
 }
 
 /// Weighted mean of the per-sample negative log-likelihood: `Σ wᵢ·nllᵢ / Σ wᵢ`, with `wᵢ` the

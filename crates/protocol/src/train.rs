@@ -31,20 +31,15 @@ impl ModelKind {
 }
 
 /// How rows become sequences of tokens.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "mode")]
 pub enum SequenceMode {
     /// One sequence per row: one token per feature, in a fixed order.
+    #[default]
     Row,
     /// `window` consecutive rows per sequence, a new sequence every `stride` rows. Per time
     /// step the feature tokens' embeddings are summed; the label is the label of the last row.
     Window { window: u32, stride: u32 },
-}
-
-impl Default for SequenceMode {
-    fn default() -> Self {
-        SequenceMode::Row
-    }
 }
 
 /// Weighting of the loss for rare classes (faults are rare).

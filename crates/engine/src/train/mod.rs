@@ -59,13 +59,13 @@ fn check_config(config: &TrainConfig) -> Result<()> {
     if config.batch_size == 0 {
         return bad("the batch size must be at least 1");
     }
-    if !(config.learning_rate > 0.0 && config.learning_rate.is_finite()) {
+    if !config.learning_rate.is_finite() || config.learning_rate <= 0.0 {
         return bad("the learning rate must be a positive number");
     }
     if config.embedding_dim == 0 || config.hidden == 0 {
         return bad("the embedding size and hidden units must be at least 1");
     }
-    if config.model == ModelKind::Transformer && config.embedding_dim % 4 != 0 {
+    if config.model == ModelKind::Transformer && !config.embedding_dim.is_multiple_of(4) {
         return bad("the transformer's width (embedding size) must be a multiple of its 4 heads");
     }
     if config.patience == Some(0) {

@@ -159,7 +159,7 @@ fn entry(dir: &Path, active: &[String]) -> Option<RunEntry> {
     let config: TrainConfig = read_json(&dir.join("config.json")).unwrap_or_default();
     let summary: Option<RunSummary> = read_json(&dir.join("summary.json"));
     let (_, epochs, _) = read_metrics(dir);
-    let best = epochs.iter().filter(|e| e.best).last();
+    let best = epochs.iter().rev().find(|e| e.best);
     let status = match &summary {
         Some(s) => s.status,
         // Our own runs in progress are running; a run of this process that is no longer
