@@ -64,6 +64,7 @@ fn bad_inputs_exit_non_zero_with_one_line() {
     assert_one_line_failure(&plantlab(&[]), "no command");
 }
 
+#[allow(clippy::expect_used)]
 fn messy_file(dir: &std::path::Path) -> String {
     use plantlab_engine::generate::{messy_series, MessyOptions};
     let (bytes, _) = messy_series(&MessyOptions::default());
@@ -110,6 +111,7 @@ fn clean_suggest_then_apply_passes_the_gate() {
     assert_one_line_failure_allowing_stdout(&out, "quality gate fails");
 }
 
+#[allow(clippy::panic)]
 fn assert_one_line_failure_allowing_stdout(out: &Output, words: &str) {
     assert!(!out.status.success(), "must fail");
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -781,8 +781,8 @@ pub(crate) fn interpolate(values: &mut [f64], times: Option<&[Option<i64>]>, lim
                     }
                     _ => {
                         let span = (r - l) as f64;
-                        for i in start..end {
-                            values[i] = a + (b - a) * (i - l) as f64 / span;
+                        for (i, v) in values.iter_mut().enumerate().take(end).skip(start) {
+                            *v = a + (b - a) * (i - l) as f64 / span;
                         }
                     }
                 }
