@@ -301,3 +301,21 @@ fn gate_thresholds_are_editable_and_every_check_reports_its_numbers() {
     assert!(bench.set_gate_thresholds(loose.clone()).unwrap().passed);
     assert_eq!(bench.clean_state().unwrap().gate_thresholds, loose);
 }
+
+#[test]
+fn recipes_replay_identically_in_other_export_dialects() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, dialect) in [("european", ExportDialect::european()), ("excel_unicode", ExportDialect::excel_unicode()), ("legacy", ExportDialect::legacy_windows())] {
+        let (path, _) = write_messy(dir.path(), &format!("{name}.csv"), 5, dialect);
+        let bench = open(&path);
+        let state = bench.clean(CleanAction::ApplySuggestions, &job()).unwrap();
+        assert!(state.gate.passed, "{name}: {:#?}", state.gate.checks.iter().filter(|c| !c.passed).collect::<Vec<_>>());
+        let cleaned = frame_of(&bench, dir.path(), &format!("{name}_a"));
+        let recipe = dir.path().join(format!("{name}.json"));
+        bench.save_recipe(&recipe).unwrap();
+        let again = Workbench::new();
+        let summary = again.apply_recipe_file(&path, &recipe, None, &job()).unwrap();
+        assert!(summary.gate.passed, "{name}");
+        assert!(frame_of(&again, dir.path(), &format!("{name}_b")).equals_missing(&cleaned), "{name}: replay differs");
+    }
+}
