@@ -9,7 +9,7 @@ use std::hash::{Hash, Hasher};
 
 use plantlab_protocol::{
     Aggregate, CastType, CleanStep, CompareOp, Condition, DuplicateKeep, FillMethod, FittedColumn, FittedStats, LabelSource, OutlierAction,
-    OutlierMethod, Segment,
+    OutlierMethod, Segment, UnitConversion,
 };
 use plantlab_sniff::timestamps::{self, TimestampFormat};
 use polars::prelude::*;
@@ -77,14 +77,18 @@ pub fn describe(step: &CleanStep) -> String {
         CleanStep::Select { columns } => format!("Keep only {}", list(columns)),
         CleanStep::Drop { columns } => format!("Drop {}", list(columns)),
         CleanStep::Rename { from, to } => format!("Rename {from} to {to}"),
-        CleanStep::Cast { column, to } => format!("Cast {column} to {to:?}").to_lowercase(),
+        CleanStep::Cast { column, to } => format!("Cast {column} to {}", format!("{to:?}").to_lowercase()),
         CleanStep::ParseTimestamp { column, format } => {
             format!("Parse {column} as timestamps ({})", format.as_deref().unwrap_or("format sniffed"))
         }
         CleanStep::SortByTime => "Sort rows by time".into(),
         CleanStep::DropDuplicateRows => "Drop rows that repeat an earlier row".into(),
-        CleanStep::ResolveDuplicateTimestamps { keep } => format!("One row per timestamp (keep {keep:?})").replace("(keep Mean)", "(average)").to_string(),
-        CleanStep::Resample { interval_s, aggregate } => format!("Resample to {interval_s} s ({aggregate:?})"),
+        CleanStep::ResolveDuplicateTimestamps { keep } => match keep {
+            DuplicateKeep::First => "One row per timestamp (keep the first)".into(),
+            DuplicateKeep::Last => "One row per timestamp (keep the last)".into(),
+            DuplicateKeep::Mean => "One row per timestamp (average)".into(),
+        },
+        CleanStep::Resample { interval_s, aggregate } => format!("Resample to {interval_s} s ({})", format!("{aggregate:?}").to_lowercase()),
         CleanStep::Fill { columns, method } => match method {
             FillMethod::Forward { limit } => format!("Forward-fill {}{}", list(columns), limit_text(*limit)),
             FillMethod::Interpolate { limit } => format!("Interpolate missing values in {}{}", list(columns), limit_text(*limit)),
@@ -119,9 +123,18 @@ pub fn describe(step: &CleanStep) -> String {
         CleanStep::FlatlineToNull { columns, min_run } => format!("Stuck runs of ≥ {min_run} samples in {} to missing", list(columns)),
         CleanStep::ConvertUnit { column, conversion, segment } => {
             let (s, o) = conversion.coefficients();
-            let label = match conversion.target_unit() {
-                Some(unit) => format!("{conversion:?} (to {unit})"),
-                None => format!("y = {s}·x + {o}"),
+            let label = match conversion {
+                UnitConversion::FahrenheitToCelsius => "°F → °C".to_owned(),
+                UnitConversion::CelsiusToFahrenheit => "°C → °F".to_owned(),
+                UnitConversion::KelvinToCelsius => "K → °C".to_owned(),
+                UnitConversion::CelsiusToKelvin => "°C → K".to_owned(),
+                UnitConversion::KpaToBar => "kPa → bar".to_owned(),
+                UnitConversion::BarToKpa => "bar → kPa".to_owned(),
+                UnitConversion::PsiToBar => "psi → bar".to_owned(),
+                UnitConversion::BarToPsi => "bar → psi".to_owned(),
+                UnitConversion::M3hToLs => "m³/h → l/s".to_owned(),
+                UnitConversion::LsToM3h => "l/s → m³/h".to_owned(),
+                UnitConversion::Linear { .. } => format!("y = {s}·x + {o}"),
             };
             let place = match segment {
                 None => String::new(),
@@ -1097,7 +1110,6 @@ pub(crate) fn column_times(column: &Column) -> Result<Vec<Option<i64>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use plantlab_protocol::UnitConversion;
 
     fn table(values: Vec<Option<f64>>) -> Table {
         let n = values.len() as i64;
