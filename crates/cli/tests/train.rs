@@ -245,3 +245,40 @@ fn bad_settings_fail_with_a_clear_message() {
         "refused runs leave no directory"
     );
 }
+
+#[test]
+fn a_recipe_is_replayed_before_training_and_kept_with_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/ai4i2020.csv");
+    let recipe = dir.path().join("recipe.json");
+    let suggest = plantlab(&["clean", sample.to_str().unwrap(), "--suggest", "-o", recipe.to_str().unwrap()]);
+    assert!(suggest.status.success(), "{}", String::from_utf8_lossy(&suggest.stderr));
+    let runs = dir.path().join("runs");
+    let out = plantlab(&[
+        "train",
+        sample.to_str().unwrap(),
+        "--target",
+        "Machine failure",
+        "--exclude",
+        "UDI",
+        "--exclude",
+        "TWF",
+        "--recipe",
+        recipe.to_str().unwrap(),
+        "--epochs",
+        "1",
+        "--runs",
+        runs.to_str().unwrap(),
+        "--json",
+    ]);
+    let summary = json_of(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("recipe: ") && stderr.contains("quality gate passed"), "{stderr}");
+    let run_dir = PathBuf::from(summary["run_dir"].as_str().unwrap());
+    let stored: Value = serde_json::from_slice(&std::fs::read(run_dir.join("recipe.json")).unwrap()).unwrap();
+    let written: Value = serde_json::from_slice(&std::fs::read(&recipe).unwrap()).unwrap();
+    assert_eq!(stored, written, "the run keeps the recipe it was cleaned with");
+    // The suggested recipe drops the identifier "Product ID", so it is no feature of the run.
+    let tokenizer = std::fs::read_to_string(run_dir.join("tokenizer.json")).unwrap();
+    assert!(!tokenizer.contains("Product ID"), "the recipe's steps were applied before training");
+}

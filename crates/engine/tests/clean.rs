@@ -268,3 +268,54 @@ fn a_recipe_replays_on_the_task_runner_with_progress() {
     }
     assert!(other.clean_state().unwrap().gate.passed);
 }
+
+#[test]
+fn gate_thresholds_are_editable_and_every_check_reports_its_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = write_messy(dir.path(), "m.csv", 42, ExportDialect::plain());
+    let bench = open(&path);
+    let gate = bench.clean_gate().unwrap();
+    let spikes = gate.checks.iter().find(|c| c.name == "spikes").unwrap();
+    assert!(!spikes.passed && spikes.value >= 4.0 && spikes.threshold == 0.0, "{spikes:?}");
+    assert!(spikes.message.contains("PI-204"), "{}", spikes.message);
+    let names: Vec<&str> = gate.checks.iter().map(|c| c.name.as_str()).collect();
+    for expected in ["missing_share", "status_text", "duplicate_rows", "duplicate_timestamps", "unsorted_timestamps", "gaps", "flatline_samples", "spikes", "out_of_range", "unit_jump_samples", "constant_columns", "high_cardinality_columns", "rows"] {
+        assert!(names.contains(&expected), "{expected} missing from {names:?}");
+    }
+    // Loosen every count threshold: the gate passes without cleaning.
+    let loose = plantlab_protocol::GateThresholds {
+        max_missing_share: 1.0,
+        max_status_text_cells: 1000,
+        max_duplicate_rows: 1000,
+        max_duplicate_timestamps: 1000,
+        max_unsorted_timestamps: 1000,
+        max_gaps: 1000,
+        max_flatline_samples: 1000,
+        max_spikes: 1000,
+        max_out_of_range: 1000,
+        max_unit_jump_samples: 1000,
+        max_constant_columns: 10,
+        max_high_cardinality_columns: 10,
+        min_rows: 1,
+    };
+    assert!(bench.set_gate_thresholds(loose.clone()).unwrap().passed);
+    assert_eq!(bench.clean_state().unwrap().gate_thresholds, loose);
+}
+
+#[test]
+fn recipes_replay_identically_in_other_export_dialects() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, dialect) in [("european", ExportDialect::european()), ("excel_unicode", ExportDialect::excel_unicode()), ("legacy", ExportDialect::legacy_windows())] {
+        let (path, _) = write_messy(dir.path(), &format!("{name}.csv"), 5, dialect);
+        let bench = open(&path);
+        let state = bench.clean(CleanAction::ApplySuggestions, &job()).unwrap();
+        assert!(state.gate.passed, "{name}: {:#?}", state.gate.checks.iter().filter(|c| !c.passed).collect::<Vec<_>>());
+        let cleaned = frame_of(&bench, dir.path(), &format!("{name}_a"));
+        let recipe = dir.path().join(format!("{name}.json"));
+        bench.save_recipe(&recipe).unwrap();
+        let again = Workbench::new();
+        let summary = again.apply_recipe_file(&path, &recipe, None, &job()).unwrap();
+        assert!(summary.gate.passed, "{name}");
+        assert!(frame_of(&again, dir.path(), &format!("{name}_b")).equals_missing(&cleaned), "{name}: replay differs");
+    }
+}

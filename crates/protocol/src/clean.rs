@@ -50,7 +50,8 @@ pub enum CleanStep {
     /// One row per interval, aligned to multiples of the interval since the epoch. Empty
     /// intervals become rows with missing values (a gap becomes visible as missing cells).
     /// Float columns use `aggregate`; integer, boolean and text columns (codes, states, labels)
-    /// keep the last value for `mean`/`last`, and their min/max otherwise.
+    /// keep the last value for `mean`/`last`, and their min/max otherwise. Rows without a
+    /// timestamp are dropped.
     Resample { interval_s: f64, aggregate: Aggregate },
     /// Fill missing cells.
     Fill { columns: Vec<String>, method: FillMethod },

@@ -233,23 +233,41 @@ impl CleanSession {
     pub fn apply_suggestions(&mut self, job: &JobContext) -> Result<usize> {
         let before = Snapshot { steps: self.steps.clone(), train_fraction: self.train_fraction };
         let mut added = 0;
+        // Suggestions that could not run (e.g. nothing to fit on) are passed over, not retried.
+        let mut skipped: Vec<CleanStep> = Vec::new();
+        let mut result = Ok(());
         while added < MAX_SUGGESTED_STEPS {
-            job.check_cancelled()?;
-            let next = self.suggestions().into_iter().find(|s| !self.steps.iter().any(|h| h.step == s.step));
+            if let Err(err) = job.check_cancelled() {
+                result = Err(err);
+                break;
+            }
+            let next = self.suggestions().into_iter().find(|s| !self.steps.iter().any(|h| h.step == s.step) && !skipped.contains(&s.step));
             let Some(next) = next else { break };
             job.progress((added as f32 / 20.0).min(0.95), &steps::describe(&next.step));
-            let (entry, table, outcome) = self.run_new_step(next.step, job)?;
-            self.steps.push(entry);
-            self.outcomes.push(outcome);
-            self.current = table;
-            self.rebuild(job)?;
-            added += 1;
+            match self.run_new_step(next.step.clone(), job) {
+                Ok((entry, table, outcome)) => {
+                    self.steps.push(entry);
+                    self.outcomes.push(outcome);
+                    self.current = table;
+                    if let Err(err) = self.rebuild(job) {
+                        result = Err(err);
+                        break;
+                    }
+                    added += 1;
+                }
+                Err(EngineError::Cancelled) => {
+                    result = Err(EngineError::Cancelled);
+                    break;
+                }
+                Err(_) => skipped.push(next.step),
+            }
         }
+        // Whatever was added is one undo step, even when the run was cut short.
         if added > 0 {
             self.undo.push(before);
             self.redo.clear();
         }
-        Ok(added)
+        result.map(|()| added)
     }
 
     pub fn undo(&mut self, job: &JobContext) -> Result<()> {

@@ -9,7 +9,7 @@ use std::hash::{Hash, Hasher};
 
 use plantlab_protocol::{
     Aggregate, CastType, CleanStep, CompareOp, Condition, DuplicateKeep, FillMethod, FittedColumn, FittedStats, LabelSource, OutlierAction,
-    OutlierMethod, Segment,
+    OutlierMethod, Segment, UnitConversion,
 };
 use plantlab_sniff::timestamps::{self, TimestampFormat};
 use polars::prelude::*;
@@ -23,6 +23,10 @@ const MAD_TO_SIGMA: f64 = 1.4826;
 const STEP_MEDIAN_TO_SIGMA: f64 = 1.0483;
 /// Most rows a resample may produce: guards against an interval far below the data's spacing.
 const MAX_RESAMPLE_ROWS: u64 = 50_000_000;
+/// Neighbour pairs the Hampel noise floor is estimated from.
+const NOISE_SAMPLE: usize = 65_536;
+/// Rows per worker below which the Hampel filter runs on the calling thread.
+const PARALLEL_MIN_ROWS: usize = 100_000;
 
 pub fn op_name(step: &CleanStep) -> &'static str {
     match step {
@@ -73,14 +77,18 @@ pub fn describe(step: &CleanStep) -> String {
         CleanStep::Select { columns } => format!("Keep only {}", list(columns)),
         CleanStep::Drop { columns } => format!("Drop {}", list(columns)),
         CleanStep::Rename { from, to } => format!("Rename {from} to {to}"),
-        CleanStep::Cast { column, to } => format!("Cast {column} to {to:?}").to_lowercase(),
+        CleanStep::Cast { column, to } => format!("Cast {column} to {}", format!("{to:?}").to_lowercase()),
         CleanStep::ParseTimestamp { column, format } => {
             format!("Parse {column} as timestamps ({})", format.as_deref().unwrap_or("format sniffed"))
         }
         CleanStep::SortByTime => "Sort rows by time".into(),
         CleanStep::DropDuplicateRows => "Drop rows that repeat an earlier row".into(),
-        CleanStep::ResolveDuplicateTimestamps { keep } => format!("One row per timestamp (keep {keep:?})").replace("(keep Mean)", "(average)").to_string(),
-        CleanStep::Resample { interval_s, aggregate } => format!("Resample to {interval_s} s ({aggregate:?})"),
+        CleanStep::ResolveDuplicateTimestamps { keep } => match keep {
+            DuplicateKeep::First => "One row per timestamp (keep the first)".into(),
+            DuplicateKeep::Last => "One row per timestamp (keep the last)".into(),
+            DuplicateKeep::Mean => "One row per timestamp (average)".into(),
+        },
+        CleanStep::Resample { interval_s, aggregate } => format!("Resample to {interval_s} s ({})", format!("{aggregate:?}").to_lowercase()),
         CleanStep::Fill { columns, method } => match method {
             FillMethod::Forward { limit } => format!("Forward-fill {}{}", list(columns), limit_text(*limit)),
             FillMethod::Interpolate { limit } => format!("Interpolate missing values in {}{}", list(columns), limit_text(*limit)),
@@ -115,9 +123,18 @@ pub fn describe(step: &CleanStep) -> String {
         CleanStep::FlatlineToNull { columns, min_run } => format!("Stuck runs of ≥ {min_run} samples in {} to missing", list(columns)),
         CleanStep::ConvertUnit { column, conversion, segment } => {
             let (s, o) = conversion.coefficients();
-            let label = match conversion.target_unit() {
-                Some(unit) => format!("{conversion:?} (to {unit})"),
-                None => format!("y = {s}·x + {o}"),
+            let label = match conversion {
+                UnitConversion::FahrenheitToCelsius => "°F → °C".to_owned(),
+                UnitConversion::CelsiusToFahrenheit => "°C → °F".to_owned(),
+                UnitConversion::KelvinToCelsius => "K → °C".to_owned(),
+                UnitConversion::CelsiusToKelvin => "°C → K".to_owned(),
+                UnitConversion::KpaToBar => "kPa → bar".to_owned(),
+                UnitConversion::BarToKpa => "bar → kPa".to_owned(),
+                UnitConversion::PsiToBar => "psi → bar".to_owned(),
+                UnitConversion::BarToPsi => "bar → psi".to_owned(),
+                UnitConversion::M3hToLs => "m³/h → l/s".to_owned(),
+                UnitConversion::LsToM3h => "l/s → m³/h".to_owned(),
+                UnitConversion::Linear { .. } => format!("y = {s}·x + {o}"),
             };
             let place = match segment {
                 None => String::new(),
@@ -196,6 +213,11 @@ pub fn training_rows(table: &Table, fraction: f64) -> Result<Vec<usize>> {
     let take = ((n as f64 * fraction).ceil() as usize).clamp(usize::from(n > 0), n);
     match table.times()? {
         Some(times) => {
+            let sorted = times.iter().all(Option::is_some) && times.windows(2).all(|w| w[0] <= w[1]);
+            if sorted {
+                // In time order already: the first rows are the training part.
+                return Ok((0..take).collect());
+            }
             let mut known: Vec<i64> = times.iter().flatten().copied().collect();
             if known.is_empty() {
                 return Ok((0..take).collect());
@@ -251,8 +273,11 @@ pub fn fit(step: &CleanStep, table: &Table, train_fraction: f64) -> Result<Optio
             CleanStep::Outliers { method: OutlierMethod::Hampel { .. }, .. } => {
                 // The noise between neighbours is the floor of the local spread: in a flat
                 // stretch the local MAD is zero and every wiggle would look like a spike.
+                // Estimated on evenly spaced pairs (at most ~65,000), as the quality check does.
+                let stride = (rows.len() / NOISE_SAMPLE).max(1);
                 let mut steps: Vec<f64> = rows
                     .windows(2)
+                    .step_by(stride)
                     .filter(|w| w[1] == w[0] + 1)
                     .filter_map(|w| {
                         let (a, b) = (values[w[0]], values[w[1]]);
@@ -260,7 +285,7 @@ pub fn fit(step: &CleanStep, table: &Table, train_fraction: f64) -> Result<Optio
                     })
                     .collect();
                 let noise = STEP_MEDIAN_TO_SIGMA * quantile(&mut steps, 0.5).unwrap_or(0.0);
-                FittedColumn { scale: Some(noise), median: quantile(&mut train, 0.5), ..Default::default() }
+                FittedColumn { scale: Some(noise), ..Default::default() }
             }
             _ => FittedColumn::default(),
         };
@@ -846,6 +871,29 @@ fn hampel(values: &mut [f64], window: usize, k: f64, floor: f64, action: Outlier
     let window = window.max(1);
     let input = values.to_vec();
     let n = input.len();
+    let workers = std::thread::available_parallelism().map_or(1, |w| w.get()).min(n / PARALLEL_MIN_ROWS).max(1);
+    if workers == 1 {
+        return hampel_rows(&input, values, 0, window, k, floor, action);
+    }
+    // Each worker filters its own rows; windows reach into the neighbours' rows of the input.
+    let size = n.div_ceil(workers);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = values
+            .chunks_mut(size)
+            .enumerate()
+            .map(|(c, out)| {
+                let input = &input;
+                scope.spawn(move || hampel_rows(input, out, c * size, window, k, floor, action))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
+    })
+}
+
+/// The Hampel filter for rows `first .. first + out.len()` of `input`, written into `out`.
+#[allow(clippy::too_many_arguments)]
+fn hampel_rows(input: &[f64], out: &mut [f64], first: usize, window: usize, k: f64, floor: f64, action: OutlierAction) -> usize {
+    let n = input.len();
     let mut sorted: Vec<f64> = Vec::with_capacity(2 * window + 2);
     let mut deviations: Vec<f64> = Vec::with_capacity(2 * window + 2);
     let insert = |sorted: &mut Vec<f64>, v: f64| {
@@ -862,11 +910,12 @@ fn hampel(values: &mut [f64], window: usize, k: f64, floor: f64, action: Outlier
             }
         }
     };
-    for &v in &input[..window.min(n)] {
+    // The window of the row before the first: input[first - 1 - window ..= first - 1 + window].
+    for &v in &input[first.saturating_sub(window + 1).min(n)..(first + window).min(n)] {
         insert(&mut sorted, v);
     }
     let mut changed = 0;
-    for i in 0..n {
+    for i in first..first + out.len() {
         // The window is input[i - window ..= i + window], clipped to the data.
         let incoming = if i + window < n { input[i + window] } else { f64::NAN };
         let outgoing = if i > window { input[i - window - 1] } else { f64::NAN };
@@ -901,7 +950,7 @@ fn hampel(values: &mut [f64], window: usize, k: f64, floor: f64, action: Outlier
         if sigma <= 0.0 || distance <= k * sigma {
             continue;
         }
-        values[i] = match action {
+        out[i - first] = match action {
             OutlierAction::Null => f64::NAN,
             OutlierAction::Clip => v.clamp(median - k * sigma, median + k * sigma),
         };
@@ -1061,7 +1110,6 @@ pub(crate) fn column_times(column: &Column) -> Result<Vec<Option<i64>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use plantlab_protocol::UnitConversion;
 
     fn table(values: Vec<Option<f64>>) -> Table {
         let n = values.len() as i64;
@@ -1135,7 +1183,8 @@ mod tests {
     fn the_sliding_hampel_window_matches_a_plain_one() {
         // Pseudo-random data with repeats, gaps and spikes.
         let mut state = 12345u64;
-        let data: Vec<f64> = (0..3000)
+        // Long enough to be split between workers where there are several cores.
+        let data: Vec<f64> = (0..250_000)
             .map(|i| {
                 state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
                 let r = (state >> 33) as f64 / (1u64 << 31) as f64;
