@@ -17,6 +17,11 @@ use crate::quality::QualityThresholds;
 use crate::tasks::{JobContext, TaskRunner};
 use crate::train::{self, runs, ActiveRuns, TrainJob};
 
+/// Held by the run that is training; later runs wait for it. Process-wide rather than per
+/// workbench: networks training at the same time share the backend's global state, and a
+/// seeded run must repeat exactly.
+static TRAIN_SLOT: Mutex<()> = Mutex::new(());
+
 /// Where runs go when the caller does not say (the CLI: `./runs`).
 const DEFAULT_RUNS_ROOT: &str = "runs";
 
@@ -31,8 +36,6 @@ pub struct Workbench {
     runs_root: Arc<RwLock<Option<PathBuf>>>,
     /// Runs training in this process.
     active_runs: ActiveRuns,
-    /// Held by the run that is training; later runs wait for it (a queue of one at a time).
-    train_slot: Arc<Mutex<()>>,
     /// The cleaning session on the open data set (methods in `workbench/clean_api.rs`).
     clean: Arc<std::sync::Mutex<Option<crate::clean::CleanSession>>>,
 }
@@ -75,7 +78,7 @@ impl Workbench {
         on_update: &mut dyn FnMut(&TrainUpdate),
     ) -> Result<RunSummary> {
         let dataset = self.current()?;
-        let _slot = wait_for_slot(&self.train_slot, job)?;
+        let _slot = wait_for_slot(&TRAIN_SLOT, job)?;
         let frame = prepare(dataset.frame().clone(), config)?;
         let summary = dataset.summary();
         // The open data set already is the cleaned one; the steps that made it are kept with the run.

@@ -332,13 +332,21 @@ pub fn set_threads(threads: usize) -> bool {
         .is_ok()
 }
 
+/// The backend's random generator is one per device and process: seeding and initialising
+/// must not interleave with another network's, or the same seed gives different weights.
+static INIT_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 impl Trainer {
     /// A freshly initialised network. The seed fixes the initial weights.
     pub fn new(spec: NetSpec) -> Result<Self> {
         spec.check()?;
         let device = training_device();
-        device.seed(spec.seed);
-        let net = Net::init(&spec, &device);
+        let net = {
+            // A panic elsewhere while holding the lock leaves nothing half-done here.
+            let _guard = INIT_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            device.seed(spec.seed);
+            Net::init(&spec, &device)
+        };
         Ok(Self {
             optim: FusedAdam::new(spec.learning_rate),
             gpu_optim: burn::optim::AdamConfig::new().with_epsilon(1e-7).init(),
@@ -624,6 +632,14 @@ fn count_correct(logits: &TensorData, labels: &[u32], classes: usize) -> Result<
 
 #[cfg(test)]
 mod tests {
+    /// Two networks training at the same time in one process share the backend's global
+    /// state, and a same-seed run then differs in the last digits; the engine trains one
+    /// network at a time, so these tests do too.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+        ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
     use super::*;
 
     fn spec(kind: ModelKind) -> NetSpec {
@@ -659,6 +675,7 @@ mod tests {
 
     #[test]
     fn token_models_learn_a_simple_rule_and_repeat_exactly() {
+        let _serial = one_at_a_time();
         for kind in [ModelKind::Seed, ModelKind::Transformer] {
             let (tokens, labels) = toy_tokens(64);
             let mut losses = Vec::new();
@@ -682,6 +699,7 @@ mod tests {
 
     #[test]
     fn mlp_trains_on_dense_input_and_rejects_tokens() {
+        let _serial = one_at_a_time();
         let mut trainer = Trainer::new(spec(ModelKind::Mlp)).unwrap();
         let values: Vec<f32> = (0..30).map(|i| (i as f32 / 10.0).sin()).collect();
         let labels: Vec<u32> = (0..10).map(|i| i % 2).collect();
@@ -698,6 +716,7 @@ mod tests {
 
     #[test]
     fn weights_round_trip_through_a_file() {
+        let _serial = one_at_a_time();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.bpk");
         let (tokens, labels) = toy_tokens(16);
