@@ -24,6 +24,14 @@ impl AppState {
     }
 }
 
+/// Forwards a background task's events to the webview's channel. The webview may have gone
+/// (window closed mid-task); then there is nobody left to tell.
+fn to_channel(channel: Channel<TaskEvent>) -> impl FnMut(TaskEvent) + Send + 'static {
+    move |event| {
+        let _ = channel.send(event);
+    }
+}
+
 #[tauri::command]
 fn initial_path(state: State<'_, AppState>) -> Option<String> {
     state.initial_path.as_ref().map(|p| p.display().to_string())
@@ -65,10 +73,7 @@ fn start_load(
 ) -> Result<TaskId, ApiError> {
     state
         .workbench
-        .start_load(PathBuf::from(path), overrides.unwrap_or_default(), move |event| {
-            // The webview may have gone (window closed mid-load); nothing else to tell.
-            let _ = on_event.send(event);
-        })
+        .start_load(PathBuf::from(path), overrides.unwrap_or_default(), to_channel(on_event))
         .map_err(ApiError::from)
 }
 
@@ -78,9 +83,7 @@ fn start_load(
 fn start_train(state: State<'_, AppState>, config: TrainConfig, on_event: Channel<TaskEvent>) -> Result<TaskId, ApiError> {
     state
         .workbench
-        .start_train(config, move |event| {
-            let _ = on_event.send(event);
-        })
+        .start_train(config, to_channel(on_event))
         .map_err(ApiError::from)
 }
 
@@ -127,9 +130,7 @@ async fn clean_preview(state: State<'_, AppState>, request: PreviewRequest) -> R
 fn clean_start(state: State<'_, AppState>, action: CleanAction, on_event: Channel<TaskEvent>) -> Result<TaskId, ApiError> {
     state
         .workbench
-        .start_clean(action, move |event| {
-            let _ = on_event.send(event);
-        })
+        .start_clean(action, to_channel(on_event))
         .map_err(ApiError::from)
 }
 

@@ -7,24 +7,28 @@ use plantlab_protocol::{Series, Severity};
 pub const MARK_COLOR: Color32 = Color32::from_rgb(255, 80, 80);
 pub const PASS_COLOR: Color32 = Color32::from_rgb(40, 130, 60);
 
-/// A small coloured label for a severity (or pass/fail).
+const FAIL_COLOR: Color32 = Color32::from_rgb(170, 40, 40);
+
+/// A small coloured label for a severity.
 pub fn badge(ui: &mut egui::Ui, severity: Severity, text: &str) -> egui::Response {
     let fill = match severity {
-        Severity::Error => Color32::from_rgb(170, 40, 40),
+        Severity::Error => FAIL_COLOR,
         Severity::Warning => Color32::from_rgb(170, 110, 20),
         Severity::Info => Color32::from_rgb(50, 90, 140),
     };
-    egui::Frame::new()
-        .fill(fill)
-        .corner_radius(3.0)
-        .inner_margin(egui::Margin::symmetric(4, 1))
-        .show(ui, |ui| ui.label(RichText::new(text).small().color(Color32::WHITE)))
-        .response
+    pill(ui, fill, text)
 }
 
 /// A pass/fail badge.
 pub fn pass_badge(ui: &mut egui::Ui, passed: bool) -> egui::Response {
-    let (fill, text) = if passed { (PASS_COLOR, "pass") } else { (Color32::from_rgb(170, 40, 40), "fail") };
+    if passed {
+        pill(ui, PASS_COLOR, "pass")
+    } else {
+        pill(ui, FAIL_COLOR, "fail")
+    }
+}
+
+fn pill(ui: &mut egui::Ui, fill: Color32, text: &str) -> egui::Response {
     egui::Frame::new()
         .fill(fill)
         .corner_radius(3.0)

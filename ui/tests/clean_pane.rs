@@ -8,10 +8,12 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use plantlab_protocol::{
     CleanState, CleanStep, ColumnChange, ColumnInfo, ColumnKind, ColumnProfile, DatasetSummary, Finding, FindingDelta, FindingKind,
-    GateCheck, GateResult, GateThresholds, ImportSettings, OutlierAction, OutlierMethod, PreviewSeries, QualityReport, RecipeStep, Series,
+    GateCheck, GateResult, GateThresholds, OutlierAction, OutlierMethod, PreviewSeries, QualityReport, RecipeStep, Series,
     Severity, StepOutcome, StepPreview, Suggestion, TaskEvent, TaskKind, TaskOutcome, XAxis,
 };
 use plantlab_ui::{Backend, Pane, PlantLabApp, Reply, Request};
+
+mod common;
 
 const ROWS: u64 = 120;
 
@@ -24,19 +26,6 @@ struct Fake {
 }
 
 struct FakeBackend(Rc<RefCell<Fake>>);
-
-fn settings() -> ImportSettings {
-    ImportSettings {
-        delimiter: ',',
-        decimal: '.',
-        encoding: "utf-8".into(),
-        header_rows: 1,
-        timestamp_column: None,
-        timestamp_format: None,
-        status_strings: vec![],
-        sheet: None,
-    }
-}
 
 fn despike() -> CleanStep {
     CleanStep::Outliers { columns: vec!["temp".into()], method: OutlierMethod::Hampel { window: 10, k: 5.0 }, action: OutlierAction::Null }
@@ -120,7 +109,7 @@ fn state(fake: &Fake) -> CleanState {
             }],
             timestamp_column: None,
             sampling_interval_s: None,
-            import: settings(),
+            import: common::plain_csv_settings(),
             import_warnings: vec![],
             findings,
         },
@@ -152,7 +141,7 @@ impl Backend for FakeBackend {
                     rows: ROWS,
                     columns: vec![ColumnInfo { name: "temp".into(), dtype: "f64".into(), kind: ColumnKind::Numeric, null_count: 0, unit: None }],
                     timestamp_column: None,
-                    import: settings(),
+                    import: common::plain_csv_settings(),
                     warnings: vec![],
                 };
                 vec![
@@ -206,19 +195,14 @@ impl Backend for FakeBackend {
 }
 
 fn harness(fake: Rc<RefCell<Fake>>) -> Harness<'static, PlantLabApp> {
-    let app = PlantLabApp::new(Box::new(FakeBackend(fake)));
-    Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_ui_state(|ui, app: &mut PlantLabApp| app.ui(ui), app)
+    common::app_harness(FakeBackend(fake), 1400.0, 900.0)
 }
 
 #[test]
 fn suggested_step_preview_apply_undo_redo() {
     let fake = Rc::new(RefCell::new(Fake::default()));
     let mut harness = harness(fake.clone());
-    harness.run();
-    harness.get_by_label("Open…").click();
-    harness.run();
-    harness.get_by_label("Clean").click();
-    harness.run();
+    common::open_file_and_go_to(&mut harness, "Clean");
     assert_eq!(harness.state().pane(), Pane::Clean);
 
     // The finding, its suggestion and a failing gate.
@@ -262,11 +246,7 @@ fn suggested_step_preview_apply_undo_redo() {
 fn an_edited_parameter_needs_a_new_preview_before_apply() {
     let fake = Rc::new(RefCell::new(Fake::default()));
     let mut harness = harness(fake.clone());
-    harness.run();
-    harness.get_by_label("Open…").click();
-    harness.run();
-    harness.get_by_label("Clean").click();
-    harness.run();
+    common::open_file_and_go_to(&mut harness, "Clean");
     harness.get_by_label("Add").click();
     harness.run();
     // The Hampel window is a form field; change it.

@@ -12,6 +12,8 @@ use plantlab_protocol::{
 };
 use plantlab_ui::{Backend, PlantLabApp, Reply, Request};
 
+mod common;
+
 /// Answers like the engine would for a small table: `temp` rises by row, `tag` is text.
 #[derive(Default)]
 struct FakeState {
@@ -149,8 +151,7 @@ impl Backend for FakeBackend {
 }
 
 fn harness(state: Rc<RefCell<FakeState>>) -> Harness<'static, PlantLabApp> {
-    let app = PlantLabApp::new(Box::new(FakeBackend(state)));
-    Harness::builder().with_size(egui::vec2(1200.0, 800.0)).build_ui_state(|ui, app: &mut PlantLabApp| app.ui(ui), app)
+    common::app_harness(FakeBackend(state), 1200.0, 800.0)
 }
 
 #[test]

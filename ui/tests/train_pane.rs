@@ -8,10 +8,12 @@ use std::rc::Rc;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use plantlab_protocol::{
-    BatchMetrics, ClassMetrics, ColumnInfo, ColumnKind, ConfigDifference, DatasetSummary, EpochMetrics, ImportSettings, ModelKind,
+    BatchMetrics, ClassMetrics, ColumnInfo, ColumnKind, ConfigDifference, DatasetSummary, EpochMetrics, ModelKind,
     RunComparison, RunDetail, RunEntry, RunStatus, RunSummary, TaskEvent, TaskKind, TaskOutcome, TrainConfig, TrainDataInfo, TrainUpdate,
 };
 use plantlab_ui::{Backend, Pane, PlantLabApp, Reply, Request};
+
+mod common;
 
 #[derive(Default)]
 struct Fake {
@@ -82,16 +84,7 @@ impl Backend for FakeBackend {
                     rows: 1000,
                     columns: vec![column("temp", ColumnKind::Numeric), column("pump_id", ColumnKind::Text), column("fault", ColumnKind::Boolean)],
                     timestamp_column: None,
-                    import: ImportSettings {
-                        delimiter: ',',
-                        decimal: '.',
-                        encoding: "utf-8".into(),
-                        header_rows: 1,
-                        timestamp_column: None,
-                        timestamp_format: None,
-                        status_strings: vec![],
-                        sheet: None,
-                    },
+                    import: common::plain_csv_settings(),
                     warnings: vec![],
                 };
                 vec![Reply::Task(TaskEvent::Finished { task: 1, outcome: TaskOutcome::Loaded(summary) })]
@@ -146,16 +139,11 @@ impl Backend for FakeBackend {
 }
 
 fn harness(fake: Rc<RefCell<Fake>>) -> Harness<'static, PlantLabApp> {
-    let app = PlantLabApp::new(Box::new(FakeBackend(fake)));
-    Harness::builder().with_size(egui::vec2(1500.0, 950.0)).build_ui_state(|ui, app: &mut PlantLabApp| app.ui(ui), app)
+    common::app_harness(FakeBackend(fake), 1500.0, 950.0)
 }
 
 fn open_train_pane(harness: &mut Harness<'static, PlantLabApp>) {
-    harness.run();
-    harness.get_by_label("Open…").click();
-    harness.run();
-    harness.get_by_label("Train").click();
-    harness.run();
+    common::open_file_and_go_to(harness, "Train");
     assert_eq!(harness.state().pane(), Pane::Train);
 }
 

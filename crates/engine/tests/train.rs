@@ -245,3 +245,28 @@ fn a_second_run_waits_for_the_first() {
     assert_eq!(runs.len(), 2);
     assert!(runs.iter().all(|r| r.status == RunStatus::Completed));
 }
+
+#[test]
+fn a_multi_class_target_trains_with_one_output_per_class() {
+    let (_dir, workbench) = workbench_with_data(600);
+    for model in [ModelKind::Seed, ModelKind::Mlp] {
+        let config = TrainConfig { target: "state".into(), exclude: vec!["fault".into()], model, epochs: 2, ..TrainConfig::default() };
+        let mut prepared = None;
+        let summary = workbench
+            .train(&config, &JobContext::detached(), &mut |update| {
+                if let TrainUpdate::Prepared { data, .. } = update {
+                    prepared = Some(data.clone());
+                }
+            })
+            .unwrap();
+        let data = prepared.expect("the data is described before training");
+        assert_eq!(data.classes, ["off", "on", "purge"], "{model:?}");
+        assert_eq!(data.positive_class, None, "no positive class in a multi-class target");
+        let test = summary.test.expect("test metrics");
+        assert_eq!(test.confusion.len(), 3);
+        assert!(test.confusion.iter().all(|row| row.len() == 3));
+        assert_eq!(test.confusion.iter().flatten().sum::<u64>(), test.samples);
+        assert!(test.roc_auc.is_some(), "macro one-vs-rest ROC-AUC");
+        assert!(summary.majority_accuracy > 0.2 && summary.majority_accuracy < 0.5);
+    }
+}

@@ -271,22 +271,24 @@ impl CleanSession {
     }
 
     pub fn undo(&mut self, job: &JobContext) -> Result<()> {
-        let Some(previous) = self.undo.pop() else {
-            return Err(EngineError::CleanHistory("There is nothing to undo.".into()));
-        };
-        self.redo.push(Snapshot { steps: std::mem::take(&mut self.steps), train_fraction: self.train_fraction });
-        self.steps = previous.steps;
-        self.train_fraction = previous.train_fraction;
-        self.replay(job)
+        self.travel(true, job)
     }
 
     pub fn redo(&mut self, job: &JobContext) -> Result<()> {
-        let Some(next) = self.redo.pop() else {
-            return Err(EngineError::CleanHistory("There is nothing to redo.".into()));
+        self.travel(false, job)
+    }
+
+    /// Undo (`back`) or redo: the current history goes onto the other stack, the popped one
+    /// becomes current, and the data is replayed from the import.
+    fn travel(&mut self, back: bool, job: &JobContext) -> Result<()> {
+        let (from, to, nothing) =
+            if back { (&mut self.undo, &mut self.redo, "undo") } else { (&mut self.redo, &mut self.undo, "redo") };
+        let Some(target) = from.pop() else {
+            return Err(EngineError::CleanHistory(format!("There is nothing to {nothing}.")));
         };
-        self.undo.push(Snapshot { steps: std::mem::take(&mut self.steps), train_fraction: self.train_fraction });
-        self.steps = next.steps;
-        self.train_fraction = next.train_fraction;
+        to.push(Snapshot { steps: std::mem::take(&mut self.steps), train_fraction: self.train_fraction });
+        self.steps = target.steps;
+        self.train_fraction = target.train_fraction;
         self.replay(job)
     }
 
