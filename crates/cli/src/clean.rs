@@ -131,14 +131,10 @@ pub fn bench(args: &[String]) -> Result<()> {
     let (mut rows, mut tags, mut runs, mut json_output) = (1_000_000usize, 50usize, 3usize, false);
     let mut it = args.iter();
     while let Some(arg) = it.next() {
-        let mut number = |flag: &str| -> Result<usize> {
-            let v = it.next().with_context(|| format!("{flag} needs a number"))?;
-            v.parse().with_context(|| format!("{flag} needs a number, not \"{v}\""))
-        };
         match arg.as_str() {
-            "--rows" => rows = number("--rows")?,
-            "--tags" => tags = number("--tags")?.max(1),
-            "--runs" => runs = number("--runs")?.max(1),
+            "--rows" => rows = crate::flag_number::<usize>(&mut it, "--rows")?,
+            "--tags" => tags = crate::flag_number::<usize>(&mut it, "--tags")?.max(1),
+            "--runs" => runs = crate::flag_number::<usize>(&mut it, "--runs")?.max(1),
             "--json" => json_output = true,
             other => bail!("unknown option {other}; usage: {USAGE}"),
         }

@@ -59,6 +59,17 @@ fn run(args: Vec<String>) -> Result<()> {
     }
 }
 
+/// The value after `flag` on the command line.
+pub(crate) fn flag_value(it: &mut std::slice::Iter<'_, String>, flag: &str) -> Result<String> {
+    it.next().cloned().with_context(|| format!("{flag} needs a value; {USAGE}"))
+}
+
+/// The number after `flag` on the command line.
+pub(crate) fn flag_number<T: std::str::FromStr>(it: &mut std::slice::Iter<'_, String>, flag: &str) -> Result<T> {
+    let v = it.next().with_context(|| format!("{flag} needs a number"))?;
+    v.parse().ok().with_context(|| format!("{flag} needs a number, not \"{v}\""))
+}
+
 /// Arguments shared by the commands that read one data file.
 struct FileArgs {
     file: PathBuf,
@@ -74,20 +85,19 @@ fn parse_file_args(command: &str, args: &[String]) -> Result<FileArgs> {
     let mut label = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
-        let mut value = |flag: &str| it.next().cloned().with_context(|| format!("{flag} needs a value; {USAGE}"));
         match arg.as_str() {
             "--json" => json = true,
-            "--delimiter" => overrides.delimiter = Some(single_char("--delimiter", &value("--delimiter")?)?),
-            "--decimal" => overrides.decimal = Some(single_char("--decimal", &value("--decimal")?)?),
-            "--encoding" => overrides.encoding = Some(value("--encoding")?),
+            "--delimiter" => overrides.delimiter = Some(single_char("--delimiter", &flag_value(&mut it, "--delimiter")?)?),
+            "--decimal" => overrides.decimal = Some(single_char("--decimal", &flag_value(&mut it, "--decimal")?)?),
+            "--encoding" => overrides.encoding = Some(flag_value(&mut it, "--encoding")?),
             "--header-rows" => {
-                let v = value("--header-rows")?;
+                let v = flag_value(&mut it, "--header-rows")?;
                 overrides.header_rows = Some(v.parse().with_context(|| format!("--header-rows must be 1 or 2, not \"{v}\""))?);
             }
-            "--timestamp-column" => overrides.timestamp_column = Some(value("--timestamp-column")?),
-            "--timestamp-format" => overrides.timestamp_format = Some(value("--timestamp-format")?),
-            "--sheet" => overrides.sheet = Some(value("--sheet")?),
-            "--label" => label = Some(value("--label")?),
+            "--timestamp-column" => overrides.timestamp_column = Some(flag_value(&mut it, "--timestamp-column")?),
+            "--timestamp-format" => overrides.timestamp_format = Some(flag_value(&mut it, "--timestamp-format")?),
+            "--sheet" => overrides.sheet = Some(flag_value(&mut it, "--sheet")?),
+            "--label" => label = Some(flag_value(&mut it, "--label")?),
             flag if flag.starts_with("--") => bail!("unknown option {flag}; {USAGE}"),
             path if file.is_none() => file = Some(PathBuf::from(path)),
             extra => bail!("unexpected argument \"{extra}\"; {USAGE}"),
@@ -221,14 +231,10 @@ fn bench(args: &[String]) -> Result<()> {
     let mut python = "python3".to_owned();
     let mut it = rest.iter();
     while let Some(arg) = it.next() {
-        let mut number = |flag: &str| -> Result<usize> {
-            let v = it.next().with_context(|| format!("{flag} needs a number"))?;
-            v.parse().with_context(|| format!("{flag} needs a number, not \"{v}\""))
-        };
         match arg.as_str() {
-            "--rows" => rows = number("--rows")?,
-            "--tags" => tags = number("--tags")?,
-            "--runs" => runs = number("--runs")?.max(1),
+            "--rows" => rows = flag_number::<usize>(&mut it, "--rows")?,
+            "--tags" => tags = flag_number::<usize>(&mut it, "--tags")?,
+            "--runs" => runs = flag_number::<usize>(&mut it, "--runs")?.max(1),
             "--json" => json_output = true,
             "--python" => python = it.next().cloned().context("--python needs an interpreter path")?,
             other => bail!("unknown option {other}; {USAGE}"),

@@ -21,37 +21,32 @@ pub fn train(args: &[String]) -> Result<()> {
     let mut stride: Option<u32> = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
-        let mut value = |flag: &str| {
-            it.next()
-                .cloned()
-                .with_context(|| format!("{flag} needs a value; {USAGE}"))
-        };
         match arg.as_str() {
             "--json" => json_output = true,
-            "--target" => config.target = value("--target")?,
-            "--exclude" => config.exclude.push(value("--exclude")?),
-            "--feature" => config.features.push(value("--feature")?),
-            "--recipe" => config.recipe = Some(value("--recipe")?),
+            "--target" => config.target = crate::flag_value(&mut it, "--target")?,
+            "--exclude" => config.exclude.push(crate::flag_value(&mut it, "--exclude")?),
+            "--feature" => config.features.push(crate::flag_value(&mut it, "--feature")?),
+            "--recipe" => config.recipe = Some(crate::flag_value(&mut it, "--recipe")?),
             "--model" => {
-                config.model = match value("--model")?.as_str() {
+                config.model = match crate::flag_value(&mut it, "--model")?.as_str() {
                     "seed" => ModelKind::Seed,
                     "transformer" => ModelKind::Transformer,
                     "mlp" => ModelKind::Mlp,
                     other => bail!("--model is seed, transformer or mlp, not \"{other}\""),
                 }
             }
-            "--epochs" => config.epochs = number("--epochs", &value("--epochs")?)?,
-            "--seed" => config.seed = number("--seed", &value("--seed")?)?,
-            "--batch-size" => config.batch_size = number("--batch-size", &value("--batch-size")?)?,
-            "--lr" => config.learning_rate = number("--lr", &value("--lr")?)?,
-            "--bins" => config.bins = number("--bins", &value("--bins")?)?,
-            "--embedding" => config.embedding_dim = number("--embedding", &value("--embedding")?)?,
-            "--hidden" => config.hidden = number("--hidden", &value("--hidden")?)?,
-            "--threads" => config.threads = Some(number("--threads", &value("--threads")?)?),
-            "--window" => window = Some(number("--window", &value("--window")?)?),
-            "--stride" => stride = Some(number("--stride", &value("--stride")?)?),
+            "--epochs" => config.epochs = crate::flag_number(&mut it, "--epochs")?,
+            "--seed" => config.seed = crate::flag_number(&mut it, "--seed")?,
+            "--batch-size" => config.batch_size = crate::flag_number(&mut it, "--batch-size")?,
+            "--lr" => config.learning_rate = crate::flag_number(&mut it, "--lr")?,
+            "--bins" => config.bins = crate::flag_number(&mut it, "--bins")?,
+            "--embedding" => config.embedding_dim = crate::flag_number(&mut it, "--embedding")?,
+            "--hidden" => config.hidden = crate::flag_number(&mut it, "--hidden")?,
+            "--threads" => config.threads = Some(crate::flag_number(&mut it, "--threads")?),
+            "--window" => window = Some(crate::flag_number(&mut it, "--window")?),
+            "--stride" => stride = Some(crate::flag_number(&mut it, "--stride")?),
             "--patience" => {
-                let v = value("--patience")?;
+                let v = crate::flag_value(&mut it, "--patience")?;
                 config.patience = if v == "off" {
                     None
                 } else {
@@ -59,14 +54,14 @@ pub fn train(args: &[String]) -> Result<()> {
                 };
             }
             "--class-weights" => {
-                config.class_weighting = match value("--class-weights")?.as_str() {
+                config.class_weighting = match crate::flag_value(&mut it, "--class-weights")?.as_str() {
                     "auto" => ClassWeighting::Auto,
                     "on" => ClassWeighting::On,
                     "off" => ClassWeighting::Off,
                     other => bail!("--class-weights is auto, on or off, not \"{other}\""),
                 }
             }
-            "--runs" => runs = Some(PathBuf::from(value("--runs")?)),
+            "--runs" => runs = Some(PathBuf::from(crate::flag_value(&mut it, "--runs")?)),
             flag if flag.starts_with("--") => bail!("unknown option {flag}; {USAGE}"),
             path if file.is_none() => file = Some(PathBuf::from(path)),
             extra => bail!("unexpected argument \"{extra}\"; {USAGE}"),
@@ -214,17 +209,12 @@ pub fn bench_train(args: &[String]) -> Result<()> {
     let mut json_output = false;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
-        let mut value = |flag: &str| {
-            it.next()
-                .cloned()
-                .with_context(|| format!("{flag} needs a value; {USAGE}"))
-        };
         match arg.as_str() {
-            "--workload" => workload = value("--workload")?,
-            "--n" => n = number("--n", &value("--n")?)?,
-            "--epochs" => epochs = number("--epochs", &value("--epochs")?)?,
-            "--threads" => threads = number("--threads", &value("--threads")?)?,
-            "--python" => python = Some(value("--python")?),
+            "--workload" => workload = crate::flag_value(&mut it, "--workload")?,
+            "--n" => n = crate::flag_number(&mut it, "--n")?,
+            "--epochs" => epochs = crate::flag_number(&mut it, "--epochs")?,
+            "--threads" => threads = crate::flag_number(&mut it, "--threads")?,
+            "--python" => python = Some(crate::flag_value(&mut it, "--python")?),
             "--json" => json_output = true,
             other => bail!("unknown option {other}; {USAGE}"),
         }

@@ -433,7 +433,8 @@ impl CleanSession {
             (before_findings.clone(), self.assess(&after.frame, &after))
         };
         let mut deltas: BTreeMap<(plantlab_protocol::FindingKind, Option<String>), FindingDelta> = BTreeMap::new();
-        for f in &scope_before {
+        // Counts per (kind, column) on each side; the message is the after side's when it exists.
+        for (f, after) in scope_before.iter().map(|f| (f, false)).chain(after_findings.iter().map(|f| (f, true))) {
             let d = deltas.entry((f.kind, f.column.clone())).or_insert_with(|| FindingDelta {
                 kind: f.kind,
                 column: f.column.clone(),
@@ -441,18 +442,12 @@ impl CleanSession {
                 after: 0,
                 message: f.message.clone(),
             });
-            d.before += f.count;
-        }
-        for f in &after_findings {
-            let d = deltas.entry((f.kind, f.column.clone())).or_insert_with(|| FindingDelta {
-                kind: f.kind,
-                column: f.column.clone(),
-                before: 0,
-                after: 0,
-                message: f.message.clone(),
-            });
-            d.after += f.count;
-            d.message = f.message.clone();
+            if after {
+                d.after += f.count;
+                d.message = f.message.clone();
+            } else {
+                d.before += f.count;
+            }
         }
         let findings = deltas.into_values().filter(|d| d.before != d.after).collect();
 
