@@ -56,6 +56,11 @@ async fn pick_path(purpose: FilePurpose) -> Result<Option<String>, ApiError> {
         FilePurpose::OpenRecipe => ("Open cleaning recipe", "Recipe (JSON)", &["json"], ""),
         FilePurpose::SaveRecipe => ("Save cleaning recipe", "Recipe (JSON)", &["json"], "recipe.json"),
         FilePurpose::ExportCleaned => ("Export cleaned data", "Parquet or CSV", &["parquet", "csv"], "cleaned.parquet"),
+        FilePurpose::OpenBundle => ("Open model bundle", "PlantLab model bundle", &["plmodel"], ""),
+        FilePurpose::SaveBundle => ("Export model bundle", "PlantLab model bundle", &["plmodel"], "model.plmodel"),
+        FilePurpose::OpenPredictData => ("Open data to predict on", "Plant data (CSV, TSV, Parquet, Excel)", &["csv", "tsv", "txt", "parquet", "xlsx"], ""),
+        FilePurpose::SavePredictions => ("Export predictions", "CSV", &["csv"], "predictions.csv"),
+        FilePurpose::SaveReport => ("Export report", "HTML report", &["html"], "plantlab-report.html"),
     };
     let dialog = rfd::AsyncFileDialog::new().set_title(title).add_filter(filter_name, extensions);
     let picked = if purpose.is_save() { dialog.set_file_name(default_name).save_file().await } else { dialog.pick_file().await };

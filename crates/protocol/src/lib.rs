@@ -10,6 +10,8 @@ pub mod clean;
 pub use clean::*;
 pub mod train;
 pub use train::*;
+pub mod evaluate;
+pub use evaluate::*;
 
 /// Identifier of a background task (load, profile, train, ...), unique within one app run.
 pub type TaskId = u64;
@@ -188,6 +190,10 @@ pub enum TaskKind {
     /// Replaying cleaning steps (a loaded recipe, or the history after an edit).
     Clean,
     Train,
+    /// Applying a model bundle to a new export.
+    Predict,
+    /// Scoring a run or a bundle on labelled data.
+    Evaluate,
 }
 
 /// Streamed from a background task to the UI, in order. Exactly one of `Finished`, `Failed`
@@ -238,6 +244,8 @@ pub enum TaskOutcome {
     Cleaned(CleanSummary),
     /// A training run that ended normally or by early stopping (cancel ends with `Cancelled`).
     Trained(RunSummary),
+    Predicted(Box<PredictionResult>),
+    Evaluated(Box<Evaluation>),
 }
 
 #[cfg(test)]
@@ -489,11 +497,28 @@ pub enum FilePurpose {
     SaveRecipe,
     /// Where to write the cleaned data (CSV or Parquet, by extension).
     ExportCleaned,
+    /// A model bundle to open (Predict pane).
+    OpenBundle,
+    /// Where to write a run's model bundle.
+    SaveBundle,
+    /// A new export to predict on (CSV, TSV, Parquet, Excel).
+    OpenPredictData,
+    /// Where to write the predictions (CSV).
+    SavePredictions,
+    /// Where to write the HTML report.
+    SaveReport,
 }
 
 impl FilePurpose {
     /// True when the dialog chooses a file to write rather than one to read.
     pub fn is_save(self) -> bool {
-        matches!(self, FilePurpose::SaveRecipe | FilePurpose::ExportCleaned)
+        matches!(
+            self,
+            FilePurpose::SaveRecipe
+                | FilePurpose::ExportCleaned
+                | FilePurpose::SaveBundle
+                | FilePurpose::SavePredictions
+                | FilePurpose::SaveReport
+        )
     }
 }

@@ -1,0 +1,325 @@
+//! Evaluation, model bundles and prediction: what the Evaluate and Predict panes show, what
+//! `plantlab eval` / `plantlab predict` print, and what the HTML report is made of.
+//!
+//! The "risk" of a sample is the model's probability that it is not normal: for a binary
+//! target the probability of the positive (fault) class, for a multi-class target one minus
+//! the probability of the most frequent training class.
+
+use serde::{Deserialize, Serialize};
+
+use crate::train::{ClassMetrics, ModelKind};
+
+/// How fault episodes and alarms are matched.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EventOptions {
+    /// With timestamps: an alarm up to this many seconds before an episode's onset counts as
+    /// warning of it (and is not a false alarm).
+    pub lookback_s: f64,
+    /// Without timestamps: the same, in samples.
+    pub lookback_samples: u32,
+}
+
+impl Default for EventOptions {
+    fn default() -> Self {
+        Self {
+            lookback_s: 6.0 * 3600.0,
+            lookback_samples: 0,
+        }
+    }
+}
+
+/// One labelled fault episode: a run of consecutive fault-labelled samples.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FaultEpisode {
+    /// 1-based, in time order.
+    pub index: u32,
+    /// Row numbers (0-based, in the evaluated data) of the first and last fault sample.
+    pub start_row: u64,
+    pub end_row: u64,
+    /// Epoch milliseconds (UTC) when the data has timestamps.
+    pub start_ms: Option<i64>,
+    pub end_ms: Option<i64>,
+    /// An alarm fell inside the episode or inside the look-back before it.
+    pub detected: bool,
+    pub first_alarm_row: Option<u64>,
+    pub first_alarm_ms: Option<i64>,
+    /// Onset minus the first alarm: positive = warned ahead, 0 = at the onset, negative =
+    /// only during the episode. Seconds with timestamps, samples without.
+    pub lead_time: Option<f64>,
+}
+
+/// Event-level scoring of a risk series against labelled fault episodes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventScore {
+    /// Whether times (lead times, days) are real time; otherwise they count samples.
+    pub has_timestamps: bool,
+    pub episodes: Vec<FaultEpisode>,
+    pub detected: u32,
+    pub missed: u32,
+    /// Median lead time of the detected episodes (seconds, or samples without timestamps).
+    pub median_lead_time: Option<f64>,
+    /// Alarms (runs of consecutive alarm samples) that start outside every episode and its
+    /// look-back.
+    pub false_alarms: u32,
+    /// Samples of normal operation (outside every episode and its look-back).
+    pub normal_samples: u64,
+    /// Time span of normal operation in days (with timestamps).
+    pub normal_days: Option<f64>,
+    pub false_alarms_per_day: Option<f64>,
+    pub false_alarms_per_1000_samples: f64,
+}
+
+/// Confusion counts of the binary decision `risk >= threshold`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ThresholdPoint {
+    pub threshold: f64,
+    pub tp: u64,
+    pub fp: u64,
+    pub tn: u64,
+    #[serde(rename = "fn")]
+    pub fn_: u64,
+}
+
+impl ThresholdPoint {
+    pub fn precision(&self) -> f64 {
+        ratio(self.tp, self.tp + self.fp)
+    }
+    pub fn recall(&self) -> f64 {
+        ratio(self.tp, self.tp + self.fn_)
+    }
+    pub fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        }
+    }
+    pub fn false_positive_rate(&self) -> f64 {
+        ratio(self.fp, self.fp + self.tn)
+    }
+    /// Total cost of the misses and false alarms at this threshold.
+    pub fn cost(&self, cost_miss: f64, cost_false_alarm: f64) -> f64 {
+        cost_miss * self.fn_ as f64 + cost_false_alarm * self.fp as f64
+    }
+}
+
+fn ratio(num: u64, den: u64) -> f64 {
+    if den == 0 {
+        0.0
+    } else {
+        num as f64 / den as f64
+    }
+}
+
+/// The point of `table` (ascending thresholds) that applies at `threshold`: the last one
+/// whose threshold is at or below it (the decisions are the same up to the next point).
+pub fn point_at(table: &[ThresholdPoint], threshold: f64) -> Option<ThresholdPoint> {
+    let at = table.partition_point(|p| p.threshold <= threshold);
+    table.get(at.saturating_sub(1)).copied()
+}
+
+/// The threshold of `table` with the lowest total cost; ties go to the higher threshold
+/// (fewer alarms).
+pub fn cost_optimal(
+    table: &[ThresholdPoint],
+    cost_miss: f64,
+    cost_false_alarm: f64,
+) -> Option<ThresholdPoint> {
+    table.iter().copied().fold(None, |best, p| match best {
+        Some(b) if b.cost(cost_miss, cost_false_alarm) < p.cost(cost_miss, cost_false_alarm) => {
+            Some(b)
+        }
+        _ => Some(p),
+    })
+}
+
+/// How much a tag moves the risk: the change when its input is replaced by "missing"
+/// (occlusion), in risk units (0..1).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TagContribution {
+    pub tag: String,
+    /// Mean of |risk − risk without the tag|.
+    pub mean_abs: f64,
+    /// Mean of (risk − risk without the tag): positive = the tag pushes towards a fault.
+    pub mean_signed: f64,
+}
+
+/// A risk series for plotting, reduced to at most a few thousand points (each point keeps
+/// the largest risk of the samples it stands for, so no alarm disappears).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RiskTimeline {
+    /// Epoch milliseconds when `has_timestamps`, otherwise row numbers.
+    pub x: Vec<f64>,
+    pub has_timestamps: bool,
+    pub risk: Vec<f32>,
+    /// Whether a fault label is set at the point (empty for unlabelled data).
+    pub fault: Vec<bool>,
+}
+
+/// The Evaluate pane's content, and `plantlab eval --json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// What was evaluated, e.g. "test split of run 20261128-101500-seed" or a file path.
+    pub source: String,
+    pub run_id: Option<String>,
+    pub classes: Vec<String>,
+    /// The class whose probability is the risk for binary targets.
+    pub positive_class: Option<usize>,
+    pub samples: u64,
+    /// The decision threshold the metrics, events and alarms use.
+    pub threshold: f64,
+    /// Accuracy of always predicting the most frequent training class.
+    pub majority_accuracy: f64,
+    /// The model: binary targets at `threshold`, multi-class by the most probable class.
+    pub test: ClassMetrics,
+    /// Always predicting the most frequent training class.
+    pub baseline: ClassMetrics,
+    /// (false positive rate, true positive rate), from (0,0) to (1,1).
+    pub roc: Vec<[f64; 2]>,
+    /// (recall, precision).
+    pub pr: Vec<[f64; 2]>,
+    /// Confusion counts over the risk's range, ascending thresholds (at most a few hundred).
+    pub thresholds: Vec<ThresholdPoint>,
+    /// `None` when the data has no fault episodes to score against.
+    pub events: Option<EventScore>,
+    pub event_options: EventOptions,
+    /// Tags by how much they move the risk, largest first (averaged over the samples).
+    pub contributions: Vec<TagContribution>,
+    pub timeline: RiskTimeline,
+}
+
+/// What the Evaluate pane asks for: a run's test split at a threshold.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EvaluateRequest {
+    pub run_id: String,
+    /// `None`: the bundle's / run's default (0.5 unless chosen otherwise).
+    pub threshold: Option<f64>,
+    #[serde(default)]
+    pub events: EventOptions,
+}
+
+/// Why the model may not be trusted on some input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputWarningKind {
+    /// A tag the model was trained on is absent from the file.
+    MissingTag,
+    /// Values below the smallest or above the largest seen in training.
+    OutOfTrainingRange,
+    /// Text levels the model never saw in training.
+    UnseenCategory,
+    /// Far more missing values than in training.
+    MostlyMissing,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InputWarning {
+    pub kind: InputWarningKind,
+    pub tag: String,
+    /// Samples affected.
+    pub count: u64,
+    /// In words, with what to do.
+    pub message: String,
+    /// Up to 5 row numbers.
+    pub example_rows: Vec<u64>,
+}
+
+/// A run of consecutive samples at or above the threshold.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Alarm {
+    /// 1-based, in time order.
+    pub index: u32,
+    pub start_row: u64,
+    pub end_row: u64,
+    pub start_ms: Option<i64>,
+    pub end_ms: Option<i64>,
+    pub peak_risk: f64,
+    pub peak_row: u64,
+    /// The tags that moved the risk most at the peak, largest first.
+    pub top_tags: Vec<TagContribution>,
+    /// A short plain-language explanation built from the top tags and their recent
+    /// behaviour, e.g. "TI-101 bearing temperature 18 °C above its training median …".
+    pub explanation: String,
+}
+
+/// What a bundle holds, in brief (shown before and after predicting).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BundleInfo {
+    pub path: String,
+    pub format_version: u32,
+    pub run_id: String,
+    /// When the model was trained, `YYYY-MM-DD HH:MM:SS` UTC.
+    pub created: String,
+    pub model: ModelKind,
+    pub target: String,
+    pub classes: Vec<String>,
+    pub features: Vec<String>,
+    /// Cleaning steps replayed before predicting.
+    pub recipe_steps: u32,
+    pub threshold: f64,
+    pub test: Option<ClassMetrics>,
+}
+
+/// What the Predict pane starts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PredictRequest {
+    /// The new export.
+    pub path: String,
+    /// The model bundle file.
+    pub bundle: String,
+    /// `None`: the bundle's threshold.
+    pub threshold: Option<f64>,
+}
+
+/// The Predict pane's content (the per-sample predictions stay in the engine; export them
+/// as CSV).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PredictionResult {
+    pub bundle: BundleInfo,
+    pub file: String,
+    /// Rows after the recipe replayed; samples = rows that got a prediction.
+    pub rows: u64,
+    pub samples: u64,
+    pub threshold: f64,
+    pub timeline: RiskTimeline,
+    pub alarms: Vec<Alarm>,
+    pub warnings: Vec<InputWarning>,
+    /// When the file has the target column: the same figures as `plantlab eval`.
+    pub evaluation: Option<Evaluation>,
+    pub seconds: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Vec<ThresholdPoint> {
+        vec![
+            ThresholdPoint { threshold: 0.1, tp: 10, fp: 50, tn: 40, fn_: 0 },
+            ThresholdPoint { threshold: 0.5, tp: 8, fp: 5, tn: 85, fn_: 2 },
+            ThresholdPoint { threshold: 0.9, tp: 2, fp: 0, tn: 90, fn_: 8 },
+        ]
+    }
+
+    #[test]
+    fn threshold_lookup_takes_the_point_at_or_below() {
+        let t = table();
+        assert_eq!(point_at(&t, 0.6).map(|p| p.tp), Some(8));
+        assert_eq!(point_at(&t, 0.5).map(|p| p.tp), Some(8));
+        assert_eq!(point_at(&t, 0.05).map(|p| p.tp), Some(10));
+        assert_eq!(point_at(&[], 0.5), None);
+    }
+
+    #[test]
+    fn cost_optimum_follows_the_costs() {
+        let t = table();
+        // A miss costs as much as 10 false alarms → 0.5 (2·10 + 5 = 25) beats 0.1 (50) and 0.9 (80).
+        assert_eq!(cost_optimal(&t, 10.0, 1.0).map(|p| p.threshold), Some(0.5));
+        // False alarms expensive → the highest threshold.
+        assert_eq!(cost_optimal(&t, 1.0, 100.0).map(|p| p.threshold), Some(0.9));
+        let json = serde_json::to_string(&t[0]).unwrap_or_default();
+        assert!(json.contains(r#""fn":0"#), "{json}");
+    }
+}
