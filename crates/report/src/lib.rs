@@ -1,1 +1,763 @@
-//! placeholder
+//! One self-contained HTML report of a PlantLab run: data quality, the cleaning recipe,
+//! training curves, evaluation against the majority baseline, event-level scoring, the risk
+//! timeline and the alarms of a prediction.
+//!
+//! The page must open offline in any browser and survive being mailed around, so it carries
+//! everything inline: CSS in a `<style>` block, charts as SVG drawn here, no scripts, no
+//! external fonts, images or links. Every text that comes from data is HTML-escaped.
+
+mod chart;
+mod text;
+
+use plantlab_protocol::{
+    format_epoch_millis, point_at, ClassMetrics, ClassWeighting, EpochMetrics, Evaluation, EventScore,
+    InputWarningKind, PredictionResult, QualityReport, Recipe, RiskTimeline, RunDetail, SequenceMode,
+};
+
+use chart::{bar_chart, Bar, Line, LineChart, Rule, XScale, BLUE, GREY, ORANGE, RED};
+use text::{
+    count, delimiter_name, describe_step, duration, escape, lead_time, number, optional_number,
+    place, yes_no, MISSING,
+};
+
+pub use chart::MAX_SERIES_POINTS;
+
+/// What the report is made of; every part is optional and a missing part gets a short note.
+#[derive(Clone, Copy, Debug)]
+pub struct ReportInput<'a> {
+    /// e.g. "PlantLab report — run 20261128-101500-seed".
+    pub title: &'a str,
+    /// "YYYY-MM-DD HH:MM:SS UTC".
+    pub generated: &'a str,
+    /// Training config, curves per epoch and the run summary.
+    pub run: Option<&'a RunDetail>,
+    /// Data-quality summary of the data the model trained on.
+    pub quality: Option<&'a QualityReport>,
+    /// The cleaning recipe (import settings + ordered steps).
+    pub recipe: Option<&'a Recipe>,
+    /// Test metrics vs the baseline, curves, confusion, thresholds, events, contributions.
+    pub evaluation: Option<&'a Evaluation>,
+    /// Alarms with explanations, input warnings, the risk timeline.
+    pub prediction: Option<&'a PredictionResult>,
+}
+
+/// The whole report as one HTML document.
+pub fn html_report(input: &ReportInput<'_>) -> String {
+    // A prediction on labelled data carries its own evaluation; use it when none is given.
+    let evaluation = input
+        .evaluation
+        .or_else(|| input.prediction.and_then(|p| p.evaluation.as_ref()));
+    // A run stores its recipe as JSON text; use it when no recipe is given.
+    let stored_recipe: Option<Recipe> = input
+        .run
+        .and_then(|r| r.recipe.as_deref())
+        .and_then(|json| serde_json::from_str(json).ok());
+    let recipe = input.recipe.or(stored_recipe.as_ref());
+
+    let mut html = String::with_capacity(64 * 1024);
+    html.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    html.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    html.push_str(&format!("<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n", escape(input.title)));
+    html.push_str(&header(input, evaluation));
+    html.push_str(&quality_section(input.quality));
+    html.push_str(&recipe_section(recipe));
+    html.push_str(&training_section(input.run));
+    html.push_str(&evaluation_section(evaluation));
+    html.push_str(&events_section(evaluation.and_then(|e| e.events.as_ref())));
+    html.push_str(&timeline_section(input.prediction, evaluation));
+    html.push_str(&alarms_section(input.prediction));
+    html.push_str("</main>\n</body>\n</html>\n");
+    html
+}
+
+const STYLE: &str = r#"
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+  color: #222; background: #fff; margin: 0; line-height: 1.4; font-size: 14px; }
+main { max-width: 960px; margin: 0 auto; padding: 16px 24px 48px; }
+h1 { font-size: 22px; margin: 8px 0 4px; }
+h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+h3 { font-size: 14px; margin: 16px 0 6px; }
+table { border-collapse: collapse; font-size: 12.5px; margin: 6px 0 10px; }
+th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.kv th { width: 200px; }
+.note { color: #666; font-size: 12.5px; }
+.missing { color: #888; font-style: italic; }
+.good { color: #1e7b34; font-weight: 600; }
+.bad { color: #b02a1e; font-weight: 600; }
+.sev-error { color: #b02a1e; font-weight: 600; }
+.sev-warning { color: #a35f00; }
+svg.chart { display: block; max-width: 100%; height: auto; margin: 6px 0 2px; }
+svg text { font-family: inherit; }
+svg .tick { font-size: 10px; fill: #444; }
+svg .axis { font-size: 11px; fill: #333; }
+svg .legend { font-size: 11px; fill: #333; }
+svg .note { font-size: 10px; }
+.charts { display: flex; flex-wrap: wrap; gap: 8px; }
+.charts > div { flex: 1 1 440px; min-width: 0; }
+section { break-inside: avoid-page; }
+@media print { main { max-width: none; padding: 0; } h2 { break-after: avoid; } }
+"#;
+
+fn not_available(what: &str) -> String {
+    format!("<p class=\"missing\">{what} not available.</p>\n")
+}
+
+fn section(id: &str, heading: &str, body: &str) -> String {
+    format!("<section id=\"{id}\">\n<h2>{heading}</h2>\n{body}</section>\n")
+}
+
+/// A two-column table of labels (plain text from this crate) and values (already HTML).
+fn key_values(rows: &[(&str, String)]) -> String {
+    let mut html = String::from("<table class=\"kv\">\n");
+    for (key, value) in rows {
+        html.push_str(&format!("<tr><th>{key}</th><td>{value}</td></tr>\n"));
+    }
+    html.push_str("</table>\n");
+    html
+}
+
+/// A table whose header cells are plain text from this crate and whose cells are HTML.
+/// Cells that start with a digit, sign or the missing mark are right-aligned.
+fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut html = String::from("<table>\n<tr>");
+    for h in headers {
+        html.push_str(&format!("<th>{h}</th>"));
+    }
+    html.push_str("</tr>\n");
+    for row in rows {
+        html.push_str("<tr>");
+        for cell in row {
+            let numeric = cell.starts_with(|c: char| c.is_ascii_digit() || c == '-') || cell == MISSING;
+            let class = if numeric { " class=\"num\"" } else { "" };
+            html.push_str(&format!("<td{class}>{cell}</td>"));
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</table>\n");
+    html
+}
+
+fn figure(chart: &str, caption: &str) -> String {
+    format!("<div>{chart}<p class=\"note\">{caption}</p></div>\n")
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Header
+// ---------------------------------------------------------------------------------------------
+
+fn header(input: &ReportInput<'_>, evaluation: Option<&Evaluation>) -> String {
+    let mut rows: Vec<(&str, String)> = vec![("Generated", escape(input.generated))];
+    let run_id = input
+        .run
+        .map(|r| r.entry.run_id.clone())
+        .or_else(|| input.prediction.map(|p| p.bundle.run_id.clone()))
+        .or_else(|| evaluation.and_then(|e| e.run_id.clone()));
+    if let Some(run_id) = run_id {
+        rows.push(("Run", escape(&run_id)));
+    }
+    if let Some(run) = input.run {
+        rows.push(("Model", run.entry.model.as_str().to_string()));
+        rows.push(("Target", escape(&run.entry.target)));
+        rows.push(("Data file", escape(&run.entry.data)));
+        rows.push(("Started", escape(&run.entry.created)));
+    } else if let Some(p) = input.prediction {
+        rows.push(("Model", p.bundle.model.as_str().to_string()));
+        rows.push(("Target", escape(&p.bundle.target)));
+    }
+    if let Some(p) = input.prediction {
+        rows.push(("Predicted file", escape(&p.file)));
+        rows.push(("Model bundle", escape(&p.bundle.path)));
+    }
+    if let Some(e) = evaluation {
+        rows.push(("Evaluated on", escape(&e.source)));
+    }
+    format!("<header>\n<h1>{}</h1>\n{}</header>\n", escape(input.title), key_values(&rows))
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Data quality
+// ---------------------------------------------------------------------------------------------
+
+fn quality_section(quality: Option<&QualityReport>) -> String {
+    let Some(q) = quality else {
+        return section("quality", "Data quality", &not_available("Data-quality report"));
+    };
+    let mut body = key_values(&[
+        ("Rows", count(q.rows)),
+        ("Columns", count(q.columns.len() as u64)),
+        ("Timestamp column", q.timestamp_column.as_deref().map_or_else(|| MISSING.to_string(), escape)),
+        ("Sampling interval", q.sampling_interval_s.map_or_else(|| MISSING.to_string(), duration)),
+    ]);
+    if !q.import_warnings.is_empty() {
+        body.push_str("<h3>Import warnings</h3>\n<ul>\n");
+        for w in &q.import_warnings {
+            body.push_str(&format!("<li>{}</li>\n", escape(w)));
+        }
+        body.push_str("</ul>\n");
+    }
+    body.push_str("<h3>Findings</h3>\n");
+    if q.findings.is_empty() {
+        body.push_str("<p class=\"note\">No findings: the checks found nothing to clean.</p>\n");
+    } else {
+        let rows: Vec<Vec<String>> = q
+            .findings
+            .iter()
+            .map(|f| {
+                let severity = format!("{:?}", f.severity).to_lowercase();
+                vec![
+                    f.kind.as_str().to_string(),
+                    f.column.as_deref().map_or_else(|| "(rows)".to_string(), escape),
+                    count(f.count),
+                    format!("<span class=\"sev-{severity}\">{severity}</span>"),
+                    escape(&f.examples.join(", ")),
+                    escape(&f.message),
+                ]
+            })
+            .collect();
+        body.push_str(&table(&["Kind", "Column", "Count", "Severity", "Examples", "Message"], &rows));
+    }
+    section("quality", "Data quality", &body)
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Cleaning recipe
+// ---------------------------------------------------------------------------------------------
+
+fn recipe_section(recipe: Option<&Recipe>) -> String {
+    let Some(r) = recipe else {
+        return section("recipe", "Cleaning recipe", &not_available("Cleaning recipe"));
+    };
+    let import = &r.import;
+    let mut body = String::from("<h3>Import settings</h3>\n");
+    body.push_str(&key_values(&[
+        ("Delimiter", escape(&delimiter_name(import.delimiter))),
+        ("Decimal separator", escape(&import.decimal.to_string())),
+        ("Encoding", escape(&import.encoding)),
+        ("Header rows", import.header_rows.to_string()),
+        ("Timestamp column", import.timestamp_column.as_deref().map_or_else(|| MISSING.to_string(), escape)),
+        ("Timestamp format", import.timestamp_format.as_deref().map_or_else(|| MISSING.to_string(), escape)),
+        ("Sheet", import.sheet.as_deref().map_or_else(|| MISSING.to_string(), escape)),
+        ("Statistics fitted on", format!("first {} % of rows", number(r.train_fraction * 100.0, 0))),
+    ]));
+    body.push_str("<h3>Steps, in order</h3>\n");
+    if r.steps.is_empty() {
+        body.push_str("<p class=\"note\">No cleaning steps.</p>\n");
+    } else {
+        let rows: Vec<Vec<String>> = r
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| vec![(i + 1).to_string(), escape(&describe_step(&s.step)), yes_no(s.enabled).to_string()])
+            .collect();
+        body.push_str(&table(&["#", "Step", "Enabled"], &rows));
+    }
+    section("recipe", "Cleaning recipe", &body)
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Training
+// ---------------------------------------------------------------------------------------------
+
+fn training_section(run: Option<&RunDetail>) -> String {
+    let Some(run) = run else {
+        return section("training", "Training", &not_available("Training run"));
+    };
+    let c = &run.config;
+    let mode = match c.mode {
+        SequenceMode::Row => "one row per sequence".to_string(),
+        SequenceMode::Window { window, stride } => format!("windows of {window} rows, stride {stride}"),
+    };
+    let weighting = match c.class_weighting {
+        ClassWeighting::Auto => "auto",
+        ClassWeighting::On => "on",
+        ClassWeighting::Off => "off",
+    };
+    let gate = match c.gate {
+        None => "not evaluated".to_string(),
+        Some(g) if g.passed => "<span class=\"good\">passed</span>".to_string(),
+        Some(g) if g.overridden => "<span class=\"bad\">failed</span>, trained anyway (overridden)".to_string(),
+        Some(_) => "<span class=\"bad\">failed</span>".to_string(),
+    };
+    let mut rows: Vec<(&str, String)> = vec![
+        ("Model", c.model.as_str().to_string()),
+        ("Target", escape(&c.target)),
+        ("Epochs", format!("{} at most, {} run", c.epochs, run.entry.epochs_run)),
+        ("Batch size", c.batch_size.to_string()),
+        ("Learning rate", c.learning_rate.to_string()),
+        ("Embedding width", c.embedding_dim.to_string()),
+        ("Bins per tag", c.bins.to_string()),
+        ("Sequence mode", mode),
+        (
+            "Split (train / validation / test)",
+            format!(
+                "{} / {} / {} %",
+                number(c.split.train * 100.0, 0),
+                number(c.split.validation * 100.0, 0),
+                number(c.split.test * 100.0, 0)
+            ),
+        ),
+        ("Class weighting", weighting.to_string()),
+        ("Early stopping patience", c.patience.map_or_else(|| "off".to_string(), |p| format!("{p} epochs"))),
+        ("Seed", c.seed.to_string()),
+        ("Quality gate", gate),
+    ];
+    if let Some(data) = &run.data {
+        rows.push(("Classes", escape(&data.classes.join(", "))));
+        rows.push(("Features", format!("{} ({})", data.features.len(), escape(&data.features.join(", ")))));
+        rows.push((
+            "Samples (train / validation / test)",
+            format!(
+                "{} / {} / {}",
+                count(data.train_samples),
+                count(data.validation_samples),
+                count(data.test_samples)
+            ),
+        ));
+    }
+    let mut body = key_values(&rows);
+
+    if run.epochs.is_empty() {
+        body.push_str(&not_available("Per-epoch curves"));
+    } else {
+        let best_epoch = run
+            .summary
+            .as_ref()
+            .map(|s| s.best_epoch)
+            .filter(|&e| e > 0)
+            .or_else(|| run.epochs.iter().rev().find(|e| e.best).map(|e| e.epoch));
+        let curve = |title: &str, y_label: &str, pick: fn(&EpochMetrics) -> (f64, f64)| {
+            let mut chart = LineChart::new(title, "epoch", y_label);
+            let points: Vec<(f64, (f64, f64))> =
+                run.epochs.iter().map(|e| (f64::from(e.epoch), pick(e))).collect();
+            chart.lines.push(Line {
+                name: "train".to_string(),
+                points: points.iter().map(|(x, y)| (*x, y.0)).collect(),
+                color: BLUE,
+                dashed: false,
+                dots: true,
+            });
+            chart.lines.push(Line {
+                name: "validation".to_string(),
+                points: points.iter().map(|(x, y)| (*x, y.1)).collect(),
+                color: ORANGE,
+                dashed: false,
+                dots: true,
+            });
+            if let Some(best) = best_epoch {
+                chart.vertical_rules.push(Rule {
+                    label: format!("best epoch {best}"),
+                    value: f64::from(best),
+                    color: GREY,
+                });
+            }
+            chart.render()
+        };
+        let loss = curve("Training and validation loss per epoch", "loss", |e| (e.train_loss, e.val_loss));
+        let accuracy = curve("Training and validation accuracy per epoch", "accuracy", |e| {
+            (e.train_accuracy, e.val_accuracy)
+        });
+        body.push_str("<div class=\"charts\">\n");
+        body.push_str(&figure(&loss, "Loss per epoch (train and validation)."));
+        body.push_str(&figure(&accuracy, "Accuracy per epoch (train and validation)."));
+        body.push_str("</div>\n");
+    }
+
+    body.push_str("<h3>Run summary</h3>\n");
+    match &run.summary {
+        None => body.push_str(&not_available("Run summary")),
+        Some(s) => {
+            body.push_str(&key_values(&[
+                ("Status", format!("{:?}", s.status).to_lowercase()),
+                ("Message", escape(&s.message)),
+                ("Epochs run", s.epochs_run.to_string()),
+                ("Best epoch", s.best_epoch.to_string()),
+                ("Majority accuracy (test)", number(s.majority_accuracy, 3)),
+                ("Test ROC-AUC", optional_number(s.test.as_ref().and_then(|t| t.roc_auc), 3)),
+                ("Test PR-AUC", optional_number(s.test.as_ref().and_then(|t| t.pr_auc), 3)),
+                ("Training time", duration(s.seconds)),
+            ]));
+        }
+    }
+    section("training", "Training", &body)
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Evaluation
+// ---------------------------------------------------------------------------------------------
+
+fn metrics_rows(model: &ClassMetrics, baseline: &ClassMetrics) -> Vec<Vec<String>> {
+    let rows: [(&str, f64, f64); 5] = [
+        ("Accuracy", model.accuracy, baseline.accuracy),
+        ("Balanced accuracy", model.balanced_accuracy, baseline.balanced_accuracy),
+        ("Precision", model.precision, baseline.precision),
+        ("Recall", model.recall, baseline.recall),
+        ("F1", model.f1, baseline.f1),
+    ];
+    let mut out: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(name, m, b)| vec![name.to_string(), number(*m, 3), number(*b, 3)])
+        .collect();
+    out.push(vec!["ROC-AUC".into(), optional_number(model.roc_auc, 3), optional_number(baseline.roc_auc, 3)]);
+    out.push(vec!["PR-AUC".into(), optional_number(model.pr_auc, 3), optional_number(baseline.pr_auc, 3)]);
+    out.push(vec!["Samples".into(), count(model.samples), count(baseline.samples)]);
+    out
+}
+
+fn confusion_table(confusion: &[Vec<u64>], classes: &[String]) -> String {
+    let name = |i: usize| classes.get(i).map_or_else(|| format!("class {i}"), |c| escape(c));
+    let mut html = String::from("<table>\n<tr><th>actual ↓ / predicted →</th>");
+    for j in 0..confusion.first().map_or(0, Vec::len) {
+        html.push_str(&format!("<th>{}</th>", name(j)));
+    }
+    html.push_str("</tr>\n");
+    for (i, row) in confusion.iter().enumerate() {
+        html.push_str(&format!("<tr><th>{}</th>", name(i)));
+        for (j, n) in row.iter().enumerate() {
+            let style = if i == j { " style=\"background:#eaf4ea\"" } else { "" };
+            html.push_str(&format!("<td class=\"num\"{style}>{}</td>", count(*n)));
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</table>\n");
+    html
+}
+
+/// Share of positive samples in the evaluated data: the precision of a random classifier.
+fn positive_rate(e: &Evaluation) -> Option<f64> {
+    let positive = e.positive_class?;
+    let total: u64 = e.test.confusion.iter().flatten().sum();
+    let positives: u64 = e.test.confusion.get(positive)?.iter().sum();
+    (total > 0).then(|| positives as f64 / total as f64)
+}
+
+fn evaluation_section(evaluation: Option<&Evaluation>) -> String {
+    let Some(e) = evaluation else {
+        return section("evaluation", "Evaluation", &not_available("Evaluation"));
+    };
+    let mut body = key_values(&[
+        ("Evaluated on", escape(&e.source)),
+        ("Samples", count(e.samples)),
+        ("Classes", escape(&e.classes.join(", "))),
+        (
+            "Positive (fault) class",
+            e.positive_class
+                .and_then(|i| e.classes.get(i))
+                .map_or_else(|| MISSING.to_string(), |c| escape(c)),
+        ),
+        ("Decision threshold", number(e.threshold, 3)),
+    ]);
+    body.push_str(&format!(
+        "<h3>Model vs majority baseline (threshold {})</h3>\n",
+        number(e.threshold, 3)
+    ));
+    body.push_str(&table(&["Metric", "Model", "Majority baseline"], &metrics_rows(&e.test, &e.baseline)));
+
+    body.push_str("<h3>Confusion matrix</h3>\n");
+    if e.test.confusion.is_empty() {
+        body.push_str(&not_available("Confusion matrix"));
+    } else {
+        body.push_str(&confusion_table(&e.test.confusion, &e.classes));
+    }
+
+    let mut charts = String::new();
+    if !e.roc.is_empty() {
+        let mut roc = LineChart::new("ROC curve", "false positive rate", "true positive rate");
+        roc.x_range = Some((0.0, 1.0));
+        roc.y_range = Some((0.0, 1.0));
+        roc.lines.push(Line {
+            name: "chance".into(),
+            points: vec![(0.0, 0.0), (1.0, 1.0)],
+            color: GREY,
+            dashed: true,
+            dots: false,
+        });
+        roc.lines.push(Line {
+            name: format!("model (AUC {})", optional_number(e.test.roc_auc, 3)),
+            points: e.roc.iter().map(|p| (p[0], p[1])).collect(),
+            color: BLUE,
+            dashed: false,
+            dots: false,
+        });
+        charts.push_str(&figure(&roc.render(), "ROC curve; the dashed diagonal is a random guess."));
+    }
+    if !e.pr.is_empty() {
+        let mut pr = LineChart::new("Precision-recall curve", "recall", "precision");
+        pr.x_range = Some((0.0, 1.0));
+        pr.y_range = Some((0.0, 1.0));
+        pr.lines.push(Line {
+            name: format!("model (AUC {})", optional_number(e.test.pr_auc, 3)),
+            points: e.pr.iter().map(|p| (p[0], p[1])).collect(),
+            color: BLUE,
+            dashed: false,
+            dots: false,
+        });
+        if let Some(rate) = positive_rate(e) {
+            pr.horizontal_rules.push(Rule {
+                label: format!("positive rate {}", number(rate, 3)),
+                value: rate,
+                color: GREY,
+            });
+        }
+        charts.push_str(&figure(
+            &pr.render(),
+            "Precision-recall curve; the dashed line is the share of fault samples (a random guess).",
+        ));
+    }
+    if charts.is_empty() {
+        body.push_str(&not_available("ROC and precision-recall curves"));
+    } else {
+        body.push_str(&format!("<div class=\"charts\">\n{charts}</div>\n"));
+    }
+
+    if !e.thresholds.is_empty() {
+        body.push_str("<h3>Thresholds</h3>\n");
+        let mut wanted: Vec<f64> = (1..10).map(|i| f64::from(i) / 10.0).collect();
+        wanted.push(e.threshold);
+        wanted.sort_by(f64::total_cmp);
+        let mut rows = Vec::new();
+        let mut last_threshold = None;
+        for t in wanted {
+            let Some(p) = point_at(&e.thresholds, t) else { continue };
+            // Thresholds between two table points decide the same; show each point once.
+            if last_threshold == Some(p.threshold.to_bits()) {
+                continue;
+            }
+            last_threshold = Some(p.threshold.to_bits());
+            let mark = if point_at(&e.thresholds, e.threshold) == Some(p) { " (used)" } else { "" };
+            rows.push(vec![
+                format!("{}{mark}", number(p.threshold, 3)),
+                number(p.precision(), 3),
+                number(p.recall(), 3),
+                number(p.f1(), 3),
+                number(p.false_positive_rate(), 3),
+                count(p.tp),
+                count(p.fp),
+                count(p.fn_),
+            ]);
+        }
+        body.push_str(&table(
+            &["Threshold", "Precision", "Recall", "F1", "False positive rate", "TP", "FP", "FN"],
+            &rows,
+        ));
+    }
+
+    body.push_str("<h3>Contributing tags</h3>\n");
+    if e.contributions.is_empty() {
+        body.push_str(&not_available("Tag contributions"));
+    } else {
+        const SHOWN: usize = 15;
+        let bars: Vec<Bar> = e
+            .contributions
+            .iter()
+            .take(SHOWN)
+            .map(|c| Bar {
+                label: c.tag.clone(),
+                value: c.mean_abs,
+                color: if c.mean_signed >= 0.0 { RED } else { BLUE },
+            })
+            .collect();
+        body.push_str(&figure(
+            &bar_chart("Contributing tags", &bars, 3),
+            "Mean change of the risk when the tag is hidden from the model (occlusion). \
+             Red: the tag pushes towards a fault on average; blue: away from it.",
+        ));
+        if e.contributions.len() > SHOWN {
+            body.push_str(&format!("<p class=\"note\">{} more tags not shown.</p>\n", e.contributions.len() - SHOWN));
+        }
+    }
+    section("evaluation", "Evaluation", &body)
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. Event-level scoring
+// ---------------------------------------------------------------------------------------------
+
+fn events_section(events: Option<&EventScore>) -> String {
+    let Some(ev) = events else {
+        return section("events", "Event-level scoring", &not_available("Event-level scoring (no labelled fault episodes)"));
+    };
+    let false_alarm_rate = if ev.has_timestamps {
+        ("False alarms per day", optional_number(ev.false_alarms_per_day, 2))
+    } else {
+        ("False alarms per 1,000 samples", number(ev.false_alarms_per_1000_samples, 2))
+    };
+    let mut rows = vec![
+        ("Episodes", count(ev.episodes.len() as u64)),
+        ("Detected", count(u64::from(ev.detected))),
+        ("Missed", count(u64::from(ev.missed))),
+        ("Median lead time", lead_time(ev.median_lead_time, ev.has_timestamps)),
+        ("False alarms", count(u64::from(ev.false_alarms))),
+        false_alarm_rate,
+        ("Normal samples", count(ev.normal_samples)),
+    ];
+    if let Some(days) = ev.normal_days {
+        rows.push(("Normal operation", format!("{} days", number(days, 1))));
+    }
+    let mut body = key_values(&rows);
+    if !ev.episodes.is_empty() {
+        let rows: Vec<Vec<String>> = ev
+            .episodes
+            .iter()
+            .map(|ep| {
+                let detected = if ep.detected {
+                    "<span class=\"good\">detected</span>"
+                } else {
+                    "<span class=\"bad\">missed</span>"
+                };
+                vec![
+                    ep.index.to_string(),
+                    place(ep.start_ms, ep.start_row),
+                    place(ep.end_ms, ep.end_row),
+                    detected.to_string(),
+                    match (ep.first_alarm_ms, ep.first_alarm_row) {
+                        (ms, Some(row)) => place(ms, row),
+                        (Some(ms), None) => format_epoch_millis(ms),
+                        (None, None) => MISSING.to_string(),
+                    },
+                    lead_time(ep.lead_time, ev.has_timestamps),
+                ]
+            })
+            .collect();
+        body.push_str(&table(&["#", "Start", "End", "Result", "First alarm", "Lead time"], &rows));
+        body.push_str("<p class=\"note\">Lead time: onset minus the first alarm; negative means the alarm came only during the episode.</p>\n");
+    }
+    section("events", "Event-level scoring", &body)
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. Risk timeline
+// ---------------------------------------------------------------------------------------------
+
+fn timeline_section(prediction: Option<&PredictionResult>, evaluation: Option<&Evaluation>) -> String {
+    let chosen: Option<(&RiskTimeline, f64)> = prediction
+        .filter(|p| !p.timeline.x.is_empty())
+        .map(|p| (&p.timeline, p.threshold))
+        .or_else(|| evaluation.filter(|e| !e.timeline.x.is_empty()).map(|e| (&e.timeline, e.threshold)));
+    let Some((timeline, threshold)) = chosen else {
+        return section("timeline", "Risk timeline", &not_available("Risk timeline"));
+    };
+    let x_label = if timeline.has_timestamps { "time (UTC)" } else { "row" };
+    let mut chart = LineChart::new("Risk timeline", x_label, "risk");
+    chart.x_scale = if timeline.has_timestamps { XScale::EpochMillis } else { XScale::Number };
+    chart.y_range = Some((0.0, 1.0));
+    chart.lines.push(Line {
+        name: "risk".into(),
+        points: timeline.x.iter().zip(&timeline.risk).map(|(x, r)| (*x, f64::from(*r))).collect(),
+        color: BLUE,
+        dashed: false,
+        dots: false,
+    });
+    chart.horizontal_rules.push(Rule {
+        label: format!("threshold {}", number(threshold, 3)),
+        value: threshold,
+        color: RED,
+    });
+    chart.bands = fault_spans(timeline);
+    chart.band_label = "fault label".into();
+    let range = match (timeline.x.first(), timeline.x.last()) {
+        (Some(a), Some(b)) if timeline.has_timestamps => format!(
+            " From {} to {} UTC.",
+            format_epoch_millis(a.round() as i64),
+            format_epoch_millis(b.round() as i64)
+        ),
+        (Some(a), Some(b)) => format!(" Rows {} to {}.", number(*a, 0), number(*b, 0)),
+        _ => String::new(),
+    };
+    let caption = format!(
+        "Risk per sample ({} points) with the decision threshold dashed; shaded stretches carry a fault label.{range}",
+        count(timeline.x.len() as u64)
+    );
+    section("timeline", "Risk timeline", &figure(&chart.render(), &caption))
+}
+
+/// Consecutive fault-labelled points as x spans.
+fn fault_spans(timeline: &RiskTimeline) -> Vec<(f64, f64)> {
+    let mut spans = Vec::new();
+    let mut start: Option<f64> = None;
+    let mut previous = 0.0;
+    for (x, fault) in timeline.x.iter().zip(&timeline.fault) {
+        match (fault, start) {
+            (true, None) => start = Some(*x),
+            (false, Some(s)) => {
+                spans.push((s, previous));
+                start = None;
+            }
+            _ => {}
+        }
+        previous = *x;
+    }
+    if let Some(s) = start {
+        spans.push((s, previous));
+    }
+    spans
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. Alarms
+// ---------------------------------------------------------------------------------------------
+
+fn alarms_section(prediction: Option<&PredictionResult>) -> String {
+    let Some(p) = prediction else {
+        return section("alarms", "Alarms", &not_available("Prediction (alarms and input warnings)"));
+    };
+    let mut body = key_values(&[
+        ("File", escape(&p.file)),
+        ("Rows / samples predicted", format!("{} / {}", count(p.rows), count(p.samples))),
+        ("Threshold", number(p.threshold, 3)),
+        ("Alarms", count(p.alarms.len() as u64)),
+    ]);
+    if p.alarms.is_empty() {
+        body.push_str("<p class=\"note\">No alarms: the risk stayed below the threshold.</p>\n");
+    } else {
+        let rows: Vec<Vec<String>> = p
+            .alarms
+            .iter()
+            .map(|a| {
+                let tags: Vec<String> = a
+                    .top_tags
+                    .iter()
+                    .map(|t| format!("{} ({})", escape(&t.tag), number(t.mean_signed, 3)))
+                    .collect();
+                vec![
+                    a.index.to_string(),
+                    place(a.start_ms, a.start_row),
+                    place(a.end_ms, a.end_row),
+                    number(a.peak_risk, 3),
+                    tags.join("<br>"),
+                    escape(&a.explanation),
+                ]
+            })
+            .collect();
+        body.push_str(&table(&["#", "Start", "End", "Peak risk", "Top tags", "Explanation"], &rows));
+    }
+    body.push_str("<h3>Input warnings</h3>\n");
+    if p.warnings.is_empty() {
+        body.push_str("<p class=\"note\">No input warnings: the data looks like the training data.</p>\n");
+    } else {
+        let rows: Vec<Vec<String>> = p
+            .warnings
+            .iter()
+            .map(|w| {
+                vec![
+                    warning_kind(w.kind).to_string(),
+                    escape(&w.tag),
+                    count(w.count),
+                    escape(&w.message),
+                ]
+            })
+            .collect();
+        body.push_str(&table(&["Kind", "Tag", "Samples", "Message"], &rows));
+    }
+    section("alarms", "Alarms", &body)
+}
+
+fn warning_kind(kind: InputWarningKind) -> &'static str {
+    match kind {
+        InputWarningKind::MissingTag => "missing tag",
+        InputWarningKind::OutOfTrainingRange => "out of training range",
+        InputWarningKind::UnseenCategory => "unseen category",
+        InputWarningKind::MostlyMissing => "mostly missing",
+    }
+}

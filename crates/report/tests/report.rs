@@ -1,0 +1,517 @@
+//! The report from hand-built protocol values: sections, escaping, numbers, offline-ness and
+//! bounded chart sizes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use plantlab_protocol::*;
+use plantlab_report::{html_report, ReportInput};
+
+const NASTY_TAG: &str = r#"<TI-101 & "x">"#;
+const NASTY_TAG_ESCAPED: &str = "&lt;TI-101 &amp; &quot;x&quot;&gt;";
+const HEADINGS: [&str; 7] = [
+    "Data quality",
+    "Cleaning recipe",
+    "Training",
+    "Evaluation",
+    "Event-level scoring",
+    "Risk timeline",
+    "Alarms",
+];
+
+// 2026-11-28 10:15:00 UTC
+const T0: i64 = 1_795_860_900_000;
+const HOUR_MS: i64 = 3_600_000;
+
+fn import_settings() -> ImportSettings {
+    ImportSettings {
+        delimiter: ';',
+        decimal: ',',
+        encoding: "windows-1252".into(),
+        header_rows: 2,
+        timestamp_column: Some("Time".into()),
+        timestamp_format: Some("%d.%m.%Y %H:%M:%S".into()),
+        status_strings: vec!["Bad Input".into()],
+        sheet: None,
+    }
+}
+
+fn quality() -> QualityReport {
+    QualityReport {
+        rows: 52_560,
+        columns: vec![ColumnProfile {
+            name: NASTY_TAG.into(),
+            dtype: "f64".into(),
+            unit: Some("°C".into()),
+            null_count: 12,
+            status_text_count: 3,
+            min: Some(20.0),
+            max: Some(95.0),
+            mean: Some(61.0),
+            std: Some(7.5),
+        }],
+        timestamp_column: Some("Time".into()),
+        sampling_interval_s: Some(600.0),
+        import: import_settings(),
+        import_warnings: vec!["Units row found under the header.".into()],
+        findings: vec![
+            Finding {
+                kind: FindingKind::Spike,
+                column: Some(NASTY_TAG.into()),
+                count: 17,
+                severity: Severity::Warning,
+                examples: vec!["2026-03-01 04:10:00".into()],
+                rows: vec![8_665],
+                message: "17 spikes more than 6 robust standard deviations from the local median.".into(),
+            },
+            Finding {
+                kind: FindingKind::DuplicateTimestamps,
+                column: None,
+                count: 6,
+                severity: Severity::Error,
+                examples: vec!["2026-10-25 02:30:00".into()],
+                rows: vec![42_000],
+                message: "6 timestamps repeat (DST fall-back).".into(),
+            },
+        ],
+    }
+}
+
+fn recipe() -> Recipe {
+    Recipe {
+        schema_version: RECIPE_SCHEMA_VERSION,
+        import: import_settings(),
+        train_fraction: 0.7,
+        steps: vec![
+            RecipeStep::new(CleanStep::SortByTime),
+            RecipeStep::new(CleanStep::ResolveDuplicateTimestamps { keep: DuplicateKeep::Mean }),
+            RecipeStep {
+                step: CleanStep::Fill {
+                    columns: vec![NASTY_TAG.into()],
+                    method: FillMethod::Interpolate { limit: Some(6) },
+                },
+                enabled: false,
+                fitted: None,
+            },
+            RecipeStep::new(CleanStep::DeriveLabel {
+                name: "fault_ahead".into(),
+                source: LabelSource::Column { column: "fault".into() },
+                horizon_h: 6.0,
+                during_event: true,
+            }),
+        ],
+    }
+}
+
+fn epoch(n: u32, train_loss: f64, val_loss: f64, best: bool) -> EpochMetrics {
+    EpochMetrics {
+        epoch: n,
+        train_loss,
+        train_accuracy: 0.80 + 0.02 * f64::from(n),
+        val_loss,
+        val_accuracy: 0.78 + 0.015 * f64::from(n),
+        val_roc_auc: Some(0.85),
+        val_pr_auc: Some(0.40),
+        best,
+        seconds: 2.5,
+        samples_per_s: 14_000.0,
+    }
+}
+
+fn metrics(accuracy: f64, roc_auc: Option<f64>, confusion: Vec<Vec<u64>>) -> ClassMetrics {
+    ClassMetrics {
+        samples: confusion.iter().flatten().sum(),
+        loss: None,
+        accuracy,
+        balanced_accuracy: 0.5,
+        precision: 0.0,
+        recall: 0.0,
+        f1: 0.0,
+        roc_auc,
+        pr_auc: roc_auc.map(|v| v / 2.0),
+        confusion,
+    }
+}
+
+fn run() -> RunDetail {
+    let summary = RunSummary {
+        run_id: "20261128-101500-seed".into(),
+        run_dir: "/runs/20261128-101500-seed".into(),
+        status: RunStatus::Completed,
+        message: "early stopping: no better validation loss for 3 epochs".into(),
+        epochs_run: 5,
+        best_epoch: 2,
+        majority_accuracy: 0.9731,
+        val: None,
+        test: Some(metrics(0.95, Some(0.912_345), vec![vec![7000, 150], vec![40, 160]])),
+        baseline: Some(metrics(0.9731, None, vec![vec![7150, 0], vec![200, 0]])),
+        seconds: 12.5,
+    };
+    RunDetail {
+        entry: RunEntry {
+            run_id: "20261128-101500-seed".into(),
+            run_dir: "/runs/20261128-101500-seed".into(),
+            created: "2026-11-28 10:15:00".into(),
+            status: RunStatus::Completed,
+            model: ModelKind::Seed,
+            target: "fault_ahead".into(),
+            data: "C:\\exports\\pump <7>.csv".into(),
+            epochs_run: 5,
+            best_epoch: 2,
+            best_val_loss: Some(0.21),
+            test_roc_auc: Some(0.912_345),
+            test_pr_auc: Some(0.45),
+            message: summary.message.clone(),
+        },
+        config: TrainConfig {
+            target: "fault_ahead".into(),
+            gate: Some(GateDecision { passed: false, overridden: true }),
+            ..TrainConfig::default()
+        },
+        recipe: None,
+        data: Some(TrainDataInfo {
+            classes: vec!["0".into(), "1".into()],
+            positive_class: Some(1),
+            features: vec![NASTY_TAG.into(), "PI-202".into()],
+            train_samples: 36_792,
+            validation_samples: 7_884,
+            test_samples: 7_350,
+            vocab_size: 70,
+            sequence_length: 2,
+            class_weights: vec![0.51, 18.4],
+            class_shares: vec![0.973, 0.027],
+        }),
+        epochs: vec![
+            epoch(1, 0.45, 0.30, true),
+            epoch(2, 0.30, 0.21, true),
+            epoch(3, 0.25, 0.24, false),
+            epoch(4, 0.22, 0.26, false),
+            epoch(5, 0.20, 0.27, false),
+        ],
+        batches: vec![],
+        summary: Some(summary),
+    }
+}
+
+fn timeline(points: usize, has_timestamps: bool) -> RiskTimeline {
+    let x = (0..points)
+        .map(|i| if has_timestamps { (T0 + i as i64 * 600_000) as f64 } else { i as f64 })
+        .collect();
+    let risk = (0..points).map(|i| ((i as f32 * 0.01).sin() * 0.5 + 0.5) * 0.9).collect();
+    let fault = (0..points).map(|i| i % 500 > 480).collect();
+    RiskTimeline { x, has_timestamps, risk, fault }
+}
+
+fn episode(index: u32, start_ms: i64, detected: bool, lead_s: Option<f64>) -> FaultEpisode {
+    FaultEpisode {
+        index,
+        start_row: u64::from(index) * 1000,
+        end_row: u64::from(index) * 1000 + 12,
+        start_ms: Some(start_ms),
+        end_ms: Some(start_ms + 2 * HOUR_MS),
+        detected,
+        first_alarm_row: detected.then_some(u64::from(index) * 1000 - 13),
+        first_alarm_ms: lead_s.map(|s| start_ms - (s * 1000.0) as i64),
+        lead_time: lead_s,
+    }
+}
+
+fn evaluation() -> Evaluation {
+    Evaluation {
+        source: "test split of run 20261128-101500-seed".into(),
+        run_id: Some("20261128-101500-seed".into()),
+        classes: vec!["normal".into(), "fault <soon>".into()],
+        positive_class: Some(1),
+        samples: 7_350,
+        threshold: 0.5,
+        majority_accuracy: 0.9731,
+        test: ClassMetrics {
+            precision: 0.516,
+            recall: 0.8,
+            f1: 0.627,
+            balanced_accuracy: 0.89,
+            ..metrics(0.9741, Some(0.912_345), vec![vec![7000, 150], vec![40, 160]])
+        },
+        baseline: metrics(0.9731, Some(0.5), vec![vec![7150, 0], vec![200, 0]]),
+        roc: vec![[0.0, 0.0], [0.02, 0.6], [0.1, 0.85], [0.4, 0.95], [1.0, 1.0]],
+        pr: vec![[0.0, 1.0], [0.5, 0.8], [0.8, 0.52], [1.0, 0.03]],
+        thresholds: vec![
+            ThresholdPoint { threshold: 0.1, tp: 195, fp: 900, tn: 6250, fn_: 5 },
+            ThresholdPoint { threshold: 0.5, tp: 160, fp: 150, tn: 7000, fn_: 40 },
+            ThresholdPoint { threshold: 0.9, tp: 60, fp: 5, tn: 7145, fn_: 140 },
+        ],
+        events: Some(EventScore {
+            has_timestamps: true,
+            episodes: vec![
+                episode(1, T0 + 100 * HOUR_MS, true, Some(8100.0)),
+                episode(2, T0 + 300 * HOUR_MS, true, Some(8100.0)),
+                episode(3, T0 + 500 * HOUR_MS, true, Some(-600.0)),
+                episode(4, T0 + 700 * HOUR_MS, false, None),
+            ],
+            detected: 3,
+            missed: 1,
+            median_lead_time: Some(8100.0),
+            false_alarms: 4,
+            normal_samples: 7_000,
+            normal_days: Some(48.6),
+            false_alarms_per_day: Some(0.0823),
+            false_alarms_per_1000_samples: 0.57,
+        }),
+        event_options: EventOptions::default(),
+        contributions: vec![
+            TagContribution { tag: NASTY_TAG.into(), mean_abs: 0.21, mean_signed: 0.15 },
+            TagContribution { tag: "PI-202".into(), mean_abs: 0.08, mean_signed: -0.02 },
+        ],
+        timeline: timeline(1_000, true),
+    }
+}
+
+fn prediction() -> PredictionResult {
+    PredictionResult {
+        bundle: BundleInfo {
+            path: "models/pump.plantlab".into(),
+            format_version: 1,
+            run_id: "20261128-101500-seed".into(),
+            created: "2026-11-28 10:15:00".into(),
+            model: ModelKind::Seed,
+            target: "fault_ahead".into(),
+            classes: vec!["0".into(), "1".into()],
+            features: vec![NASTY_TAG.into()],
+            recipe_steps: 4,
+            threshold: 0.5,
+            test: None,
+        },
+        file: "exports/december.csv".into(),
+        rows: 4_320,
+        samples: 4_320,
+        threshold: 0.5,
+        timeline: timeline(4_320, true),
+        alarms: vec![Alarm {
+            index: 1,
+            start_row: 100,
+            end_row: 130,
+            start_ms: Some(T0 + 1000 * 600_000),
+            end_ms: Some(T0 + 1030 * 600_000),
+            peak_risk: 0.934,
+            peak_row: 117,
+            top_tags: vec![TagContribution { tag: NASTY_TAG.into(), mean_abs: 0.3, mean_signed: 0.3 }],
+            explanation: "Bearing temperature 18 °C above its training median & rising.".into(),
+        }],
+        warnings: vec![InputWarning {
+            kind: InputWarningKind::OutOfTrainingRange,
+            tag: "PI-202".into(),
+            count: 37,
+            message: "37 samples above the largest value seen in training (12.4 bar).".into(),
+            example_rows: vec![1, 2, 3],
+        }],
+        evaluation: None,
+        seconds: 0.8,
+    }
+}
+
+fn full_report() -> String {
+    let (run, quality, recipe, evaluation, prediction) = (run(), quality(), recipe(), evaluation(), prediction());
+    html_report(&ReportInput {
+        title: "PlantLab report — run 20261128-101500-seed",
+        generated: "2026-11-29 08:00:00 UTC",
+        run: Some(&run),
+        quality: Some(&quality),
+        recipe: Some(&recipe),
+        evaluation: Some(&evaluation),
+        prediction: Some(&prediction),
+    })
+}
+
+fn empty_report() -> String {
+    html_report(&ReportInput {
+        title: "Empty",
+        generated: "2026-11-29 08:00:00 UTC",
+        run: None,
+        quality: None,
+        recipe: None,
+        evaluation: None,
+        prediction: None,
+    })
+}
+
+/// The HTML of one `<section id="...">`.
+fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html.find(&format!("<section id=\"{id}\">")).unwrap_or_else(|| panic!("no section {id}"));
+    let end = html[start..].find("</section>").expect("section ends") + start;
+    &html[start..end]
+}
+
+fn polyline_point_counts(html: &str) -> Vec<usize> {
+    html.split("<polyline")
+        .skip(1)
+        .map(|rest| {
+            let points = rest.split("points=\"").nth(1).and_then(|p| p.split('"').next()).expect("points");
+            points.split_whitespace().count()
+        })
+        .collect()
+}
+
+#[test]
+fn every_section_heading_is_present() {
+    let html = full_report();
+    for heading in HEADINGS {
+        assert!(html.contains(&format!("<h2>{heading}</h2>")), "missing heading {heading}");
+    }
+    assert!(!html.contains("not available"), "every input was given");
+}
+
+#[test]
+fn report_is_offline_and_script_free() {
+    for html in [full_report(), empty_report()] {
+        let lower = html.to_lowercase();
+        for forbidden in ["http://", "https://", "<script", "src=", "<link", "@import", "url("] {
+            assert!(!lower.contains(forbidden), "found {forbidden}");
+        }
+    }
+}
+
+#[test]
+fn text_from_data_is_escaped() {
+    let html = full_report();
+    assert!(!html.contains(NASTY_TAG), "raw tag name in the report");
+    assert!(!html.contains("fault <soon>"));
+    assert!(!html.contains("pump <7>"));
+    // The tag shows in findings, the recipe, the features, the bar chart and the alarms.
+    for id in ["quality", "recipe", "training", "evaluation", "alarms"] {
+        assert!(section(&html, id).contains(NASTY_TAG_ESCAPED), "escaped tag missing in {id}");
+    }
+    assert!(html.contains("median &amp; rising"));
+}
+
+#[test]
+fn numbers_are_shown() {
+    let html = full_report();
+    let evaluation = section(&html, "evaluation");
+    assert!(evaluation.contains("<td>ROC-AUC</td><td class=\"num\">0.912</td><td class=\"num\">0.500</td>"), "{evaluation}");
+    assert!(evaluation.contains("<td>Accuracy</td><td class=\"num\">0.974</td><td class=\"num\">0.973</td>"));
+    assert!(evaluation.contains("<th>fault &lt;soon&gt;</th>"), "confusion matrix names the classes");
+    assert!(evaluation.contains("<td class=\"num\" style=\"background:#eaf4ea\">7,000</td>"));
+    assert!(evaluation.contains("0.500 (used)"), "the threshold in use is marked");
+
+    let events = section(&html, "events");
+    assert!(events.contains("<th>Detected</th><td>3</td>"), "{events}");
+    assert!(events.contains("<th>Missed</th><td>1</td>"));
+    assert!(events.contains("<th>Median lead time</th><td>2 h 15 min</td>"));
+    assert!(events.contains("<th>False alarms per day</th><td>0.08</td>"));
+    assert!(events.contains("-10 min"), "a late alarm has a negative lead time");
+    assert!(events.contains(&format_epoch_millis(T0 + 100 * HOUR_MS)), "episodes show their start time");
+
+    let quality = section(&html, "quality");
+    assert!(quality.contains("52,560"));
+    assert!(quality.contains("<th>Sampling interval</th><td>10 min</td>"));
+    assert!(quality.contains("duplicate_timestamps") && quality.contains("(rows)"));
+
+    let recipe = section(&html, "recipe");
+    assert!(recipe.contains("<th>Delimiter</th><td>;</td>"));
+    assert!(recipe.contains("windows-1252") && recipe.contains("%d.%m.%Y %H:%M:%S"));
+    assert!(recipe.contains("Sort by time"));
+    assert!(recipe.contains("at most 6 samples)</td><td>no</td>"), "the disabled step shows so: {recipe}");
+
+    let training = section(&html, "training");
+    assert!(training.contains("best epoch 2"));
+    assert!(training.contains("early stopping: no better validation loss for 3 epochs"));
+    assert!(training.contains("trained anyway"));
+    assert!(training.contains("<th>Learning rate</th><td>0.001</td>"));
+
+    let alarms = section(&html, "alarms");
+    assert!(alarms.contains("0.934"));
+    assert!(alarms.contains("out of training range") && alarms.contains("PI-202"));
+}
+
+#[test]
+fn missing_inputs_leave_notes() {
+    let html = empty_report();
+    for heading in HEADINGS {
+        assert!(html.contains(&format!("<h2>{heading}</h2>")), "missing heading {heading}");
+    }
+    assert_eq!(html.matches("not available.").count(), HEADINGS.len(), "one note per section");
+    assert!(!html.contains("<svg"));
+}
+
+#[test]
+fn samples_replace_time_without_timestamps() {
+    let mut evaluation = evaluation();
+    let events = evaluation.events.as_mut().expect("events");
+    events.has_timestamps = false;
+    events.median_lead_time = Some(13.0);
+    events.false_alarms_per_day = None;
+    evaluation.timeline = timeline(300, false);
+    let html = html_report(&ReportInput {
+        title: "rows only",
+        generated: "2026-11-29 08:00:00 UTC",
+        run: None,
+        quality: None,
+        recipe: None,
+        evaluation: Some(&evaluation),
+        prediction: None,
+    });
+    let events = section(&html, "events");
+    assert!(events.contains("<th>Median lead time</th><td>13 samples</td>"), "{events}");
+    assert!(events.contains("<th>False alarms per 1,000 samples</th><td>0.57</td>"));
+    assert!(!events.contains(" min<"));
+    assert!(section(&html, "timeline").contains(">row</text>"), "x axis counts rows");
+}
+
+#[test]
+fn long_timelines_are_downsampled() {
+    let mut prediction = prediction();
+    prediction.timeline = timeline(100_000, true);
+    // One spike must survive the reduction.
+    prediction.timeline.risk[61_234] = 0.999;
+    let html = html_report(&ReportInput {
+        title: "long",
+        generated: "2026-11-29 08:00:00 UTC",
+        run: None,
+        quality: None,
+        recipe: None,
+        evaluation: None,
+        prediction: Some(&prediction),
+    });
+    let timeline = section(&html, "timeline");
+    let counts = polyline_point_counts(timeline);
+    assert_eq!(counts.len(), 1, "one risk line");
+    assert!(counts[0] > 1000 && counts[0] <= 2000, "{} points", counts[0]);
+    // Risk 0.999 on a 0..1 axis of a 260 px chart with 28 px top margin lands at y ≈ 28.2.
+    assert!(timeline.contains(",28.2"), "the spike is kept");
+    assert!(timeline.len() < 200_000, "timeline section is {} bytes", timeline.len());
+    assert!(timeline.matches("<rect").count() < 700, "fault bands are merged per pixel");
+}
+
+#[test]
+fn stored_recipe_of_a_run_is_used() {
+    let mut run = run();
+    run.recipe = serde_json::to_string(&recipe()).ok();
+    let html = html_report(&ReportInput {
+        title: "run only",
+        generated: "2026-11-29 08:00:00 UTC",
+        run: Some(&run),
+        quality: None,
+        recipe: None,
+        evaluation: None,
+        prediction: None,
+    });
+    assert!(section(&html, "recipe").contains("Sort by time"));
+}
+
+#[test]
+fn written_report_is_a_well_formed_page() {
+    let html = full_report();
+    let dir = option_env!("CARGO_TARGET_TMPDIR").map_or_else(std::env::temp_dir, std::path::PathBuf::from);
+    let path = dir.join("plantlab-report-example.html");
+    std::fs::write(&path, &html).expect("write report");
+    let back = std::fs::read_to_string(&path).expect("read report");
+    assert!(back.starts_with("<!DOCTYPE html>"));
+    assert!(back.trim_end().ends_with("</html>"));
+    for tag in ["svg", "section", "table", "tr", "p", "div", "text"] {
+        let opened = back.matches(&format!("<{tag}>")).count() + back.matches(&format!("<{tag} ")).count();
+        let closed = back.matches(&format!("</{tag}>")).count();
+        assert_eq!(opened, closed, "<{tag}> not balanced");
+    }
+    // Loss, accuracy, ROC, PR, contributions, timeline.
+    assert_eq!(back.matches("<svg").count(), 6);
+    assert_eq!(back.matches("<h1>").count(), 1);
+}
