@@ -153,7 +153,8 @@ impl LineChart {
     fn legend_svg(&self) -> String {
         let mut entries: Vec<(String, &'static str, bool, bool)> =
             self.lines.iter().map(|l| (l.name.clone(), l.color, l.dashed, false)).collect();
-        for rule in self.horizontal_rules.iter().chain(&self.vertical_rules) {
+        // Vertical rules carry their label in the plot; only horizontal ones need a legend entry.
+        for rule in &self.horizontal_rules {
             if !rule.label.is_empty() && rule.value.is_finite() {
                 entries.push((rule.label.clone(), rule.color, true, false));
             }
@@ -354,10 +355,17 @@ impl Frame {
                 (0..5).map(|i| self.x0 + span * f64::from(i) / 4.0).map(|v| (v, time_label(v, span))).collect()
             }
         };
-        for (v, label) in x_ticks {
+        let last = x_ticks.len().saturating_sub(1);
+        for (i, (v, label)) in x_ticks.into_iter().enumerate() {
             let x = self.sx(v);
+            // Long date labels at the plot's edges would be cut off if centred.
+            let anchor = match (x_scale, i) {
+                (XScale::EpochMillis, 0) => "start",
+                (XScale::EpochMillis, i) if i == last => "end",
+                _ => "middle",
+            };
             svg.push_str(&format!(
-                r##"<line x1="{x:.1}" y1="{bottom:.1}" x2="{x:.1}" y2="{:.1}" stroke="#888888"/><text x="{x:.1}" y="{:.1}" class="tick" text-anchor="middle">{}</text>"##,
+                r##"<line x1="{x:.1}" y1="{bottom:.1}" x2="{x:.1}" y2="{:.1}" stroke="#888888"/><text x="{x:.1}" y="{:.1}" class="tick" text-anchor="{anchor}">{}</text>"##,
                 bottom + 4.0,
                 bottom + 15.0,
                 escape(&label)
