@@ -2,7 +2,7 @@
 //! tests answer them in-process. Requests never block: replies arrive later through `poll`.
 
 use plantlab_protocol::{
-    ApiError, CleanState, DatasetSummary, FrameStats, CleanStep, FilePurpose, GateThresholds, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, PreviewRequest, QualityReport, RunComparison, RunDetail, RunEntry, Series, SeriesRequest, StepPreview, TablePage,
+    ApiError, BundleInfo, CleanState, EvaluateRequest, Evaluation, PredictRequest, DatasetSummary, FrameStats, CleanStep, FilePurpose, GateThresholds, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, PreviewRequest, QualityReport, RunComparison, RunDetail, RunEntry, Series, SeriesRequest, StepPreview, TablePage,
     TaskEvent, TaskId, TrainConfig,
 };
 
@@ -58,6 +58,22 @@ pub enum Request {
     /// Answered with a fresh `Runs` list.
     DeleteRun { run_id: String },
     CompareRuns(Vec<String>),
+
+    // Evaluation and prediction.
+    /// Scores a run's test split at a threshold; answered with `Evaluation`.
+    Evaluate(EvaluateRequest),
+    /// Writes a run's model bundle; answered with `Bundle` and `Saved`.
+    /// `threshold`: the decision threshold stored with it (`None`: the run's default).
+    ExportBundle { run_id: String, path: String, threshold: Option<f64> },
+    /// Reads a bundle's metadata; answered with `Bundle`.
+    OpenBundle { path: String },
+    /// Applies a bundle to a new export in the background; answered with a task stream that
+    /// ends in `TaskOutcome::Predicted`.
+    Predict(PredictRequest),
+    /// Writes the last prediction's per-sample results as CSV; answered with `Saved`.
+    ExportPredictions { path: String },
+    /// Writes a run's evaluation as an HTML report; answered with `Saved`.
+    ExportReport { run_id: String, path: String },
 }
 
 /// Something the backend tells the UI.
@@ -79,6 +95,9 @@ pub enum Reply {
     Runs(Vec<RunEntry>),
     Run(Box<RunDetail>),
     Comparison(Box<RunComparison>),
+    Evaluation(Box<Evaluation>),
+    /// A model bundle that was opened or just written.
+    Bundle(Box<BundleInfo>),
     /// A file was written; `what` names it for the user ("Recipe", "Cleaned data").
     Saved { what: String, path: String },
     /// A request failed; `context` says which (e.g. "Opening the file dialog").

@@ -217,6 +217,8 @@ impl CleanPane {
                 backend.send(Request::LoadRecipe { path });
             }
             FilePurpose::ExportCleaned => backend.send(Request::ExportCleaned { path }),
+            // The other dialogs belong to the Evaluate and Predict panes; the app routes them there.
+            _ => {}
         }
     }
 

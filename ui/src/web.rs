@@ -5,7 +5,10 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Function, Promise, Reflect};
-use plantlab_protocol::{ApiError, CleanAction, CleanState, FrameStats, FilePurpose, GateThresholds, ImportOverrides, TaskEvent, TrainConfig};
+use plantlab_protocol::{
+    ApiError, BundleInfo, CleanAction, CleanState, EvaluateRequest, Evaluation, FilePurpose, FrameStats, GateThresholds, ImportOverrides, PredictRequest,
+    TaskEvent, TrainConfig,
+};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -77,6 +80,27 @@ impl TauriBackend {
                 Err(error) => Some(Reply::Error { context: context.to_owned(), error }),
             };
             if let Some(reply) = reply {
+                Self::push(&inbox, &ctx, reply);
+            }
+        });
+    }
+
+    /// Like `call`, for commands whose answer becomes several replies (a bundle written is
+    /// both new bundle metadata and a file saved).
+    fn call_many<A, T, F>(&self, command: &'static str, context: &'static str, args: A, to_replies: F)
+    where
+        A: Serialize + 'static,
+        T: DeserializeOwned + 'static,
+        F: FnOnce(T) -> Vec<Reply> + 'static,
+    {
+        let inbox = self.inbox.clone();
+        let ctx = self.ctx.clone();
+        spawn_local(async move {
+            let replies = match invoke::<A, T>(command, &args).await {
+                Ok(value) => to_replies(value),
+                Err(error) => vec![Reply::Error { context: context.to_owned(), error }],
+            };
+            for reply in replies {
                 Self::push(&inbox, &ctx, reply);
             }
         });
@@ -170,6 +194,31 @@ impl Backend for TauriBackend {
             Request::ExportCleaned { path } => {
                 self.call("clean_export", "Exporting the cleaned data", PathArgs { path }, |path| Some(Reply::Saved { what: "Cleaned data".into(), path }))
             }
+            Request::Evaluate(request) => {
+                self.call("evaluate_run", "Evaluating the run", EvaluateArgs { request }, |e: Evaluation| Some(Reply::Evaluation(Box::new(e))))
+            }
+            Request::ExportBundle { run_id, path, threshold } => {
+                let saved_path = path.clone();
+                self.call_many("bundle_export", "Exporting the model bundle", BundleExportArgs { run_id, path, threshold }, move |b: BundleInfo| {
+                    vec![Reply::Bundle(Box::new(b)), Reply::Saved { what: "Model bundle".into(), path: saved_path }]
+                })
+            }
+            Request::OpenBundle { path } => {
+                self.call("bundle_open", "Opening the model bundle", PathArgs { path }, |b: BundleInfo| Some(Reply::Bundle(Box::new(b))))
+            }
+            Request::Predict(request) => self.start_task("predict_start", "Starting the prediction", PredictArgs { request }),
+            Request::ExportPredictions { path } => {
+                let saved_path = path.clone();
+                self.call("predict_export", "Exporting the predictions", PathArgs { path }, move |_: ()| {
+                    Some(Reply::Saved { what: "Predictions".into(), path: saved_path })
+                })
+            }
+            Request::ExportReport { run_id, path } => {
+                let saved_path = path.clone();
+                self.call("report_export", "Exporting the report", ReportExportArgs { run_id, path }, move |_: ()| {
+                    Some(Reply::Saved { what: "Report".into(), path: saved_path })
+                })
+            }
         }
     }
 
@@ -207,6 +256,31 @@ struct RunIdsArgs {
     run_ids: Vec<String>,
 }
 
+
+#[derive(Serialize)]
+struct EvaluateArgs {
+    request: EvaluateRequest,
+}
+
+#[derive(Serialize)]
+struct PredictArgs {
+    request: PredictRequest,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BundleExportArgs {
+    run_id: String,
+    path: String,
+    threshold: Option<f64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportExportArgs {
+    run_id: String,
+    path: String,
+}
 
 #[derive(Serialize)]
 struct ActionArgs {
