@@ -1,12 +1,14 @@
 //! The application frame: pane navigation, notices, the status bar with background tasks.
 
 use egui::{Color32, RichText};
-use plantlab_protocol::{ApiError, FrameStats, TaskEvent, TaskId, TaskKind, TaskOutcome, TrainUpdate};
+use plantlab_protocol::{ApiError, FilePurpose, FrameStats, TaskEvent, TaskId, TaskKind, RunStatus, TaskOutcome, TrainUpdate};
 
 use crate::backend::{Backend, Reply, Request};
 use crate::clean_pane::CleanPane;
 use crate::data_pane::DataPane;
+use crate::evaluate_pane::EvaluatePane;
 use crate::frames::FrameTimes;
+use crate::predict_pane::PredictPane;
 use crate::train_pane::TrainPane;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,21 +30,6 @@ impl Pane {
             Pane::Train => "Train",
             Pane::Evaluate => "Evaluate",
             Pane::Predict => "Predict",
-        }
-    }
-
-    /// What a pane that is not built yet will do, shown in its place.
-    fn plan(self) -> &'static str {
-        match self {
-            Pane::Data => "",
-            Pane::Clean => "The cleaning loop: quality report, pick a step, preview before and after, apply, report again, \
-                until the quality gate passes. Undo/redo; the recipe is a file you can replay on the next export.",
-            Pane::Train => "Choose target, features, tokenization and model (the origin's embedding model, a small transformer, \
-                or a plain MLP baseline), then train in the background while loss and accuracy curves draw live.",
-            Pane::Evaluate => "Test metrics next to the majority-class baseline, confusion matrix, ROC and PR curves, a threshold \
-                control, event-level scoring (lead time, false alarms per day) and the tags that drive each prediction.",
-            Pane::Predict => "Apply a saved model bundle to a new export: risk timeline, alarms, warnings where inputs leave \
-                the training range, and a plain-language explanation per alarm.",
         }
     }
 }
@@ -73,6 +60,8 @@ pub struct PlantLabApp {
     data: DataPane,
     clean: CleanPane,
     train: TrainPane,
+    evaluate: EvaluatePane,
+    predict: PredictPane,
     /// How long each frame's UI code took, kept while a model trains.
     frames: FrameTimes,
     asked_initial_path: bool,
@@ -88,6 +77,8 @@ impl PlantLabApp {
             data: DataPane::default(),
             clean: CleanPane::default(),
             train: TrainPane::default(),
+            evaluate: EvaluatePane::default(),
+            predict: PredictPane::default(),
             frames: FrameTimes::default(),
             asked_initial_path: false,
         }
@@ -150,11 +141,13 @@ impl PlantLabApp {
                     self.train.set_frame_p95(self.frames.p95_ms());
                     self.train.ui(ui, self.data.summary(), self.clean.gate_passed(), now, self.backend.as_mut());
                 }
-                other => placeholder(ui, other),
+                Pane::Evaluate => self.evaluate.ui(ui, self.backend.as_mut()),
+                Pane::Predict => self.predict.ui(ui, self.backend.as_mut()),
             }
         });
         // Keep frames coming while work is under way so progress moves.
-        if !self.tasks.is_empty() || self.data.waiting() || self.clean.waiting() || self.train.is_training() {
+        let busy = self.data.waiting() || self.clean.waiting() || self.train.is_training() || self.evaluate.waiting() || self.predict.is_running();
+        if !self.tasks.is_empty() || busy {
             ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
         }
     }
@@ -169,20 +162,37 @@ impl PlantLabApp {
             Reply::Report(report) => self.data.set_report(report),
             Reply::Histogram(histogram) => self.data.set_histogram(histogram),
             Reply::PickedPath { path: None, .. } => {}
-            Reply::PickedPath { purpose, path: Some(path) } => self.clean.picked_path(purpose, path, self.backend.as_mut()),
+            Reply::PickedPath { purpose, path: Some(path) } => self.picked_path(purpose, path),
             Reply::CleanState(state) => self.clean.set_state(*state),
             Reply::Summary(summary) => self.data.refresh_dataset(*summary, self.backend.as_mut()),
             Reply::Preview(preview) => self.clean.set_preview(*preview),
-            Reply::Runs(runs) => self.train.set_runs(runs),
+            Reply::Runs(runs) => {
+                self.evaluate.set_runs(runs.clone());
+                self.train.set_runs(runs);
+            }
             Reply::Run(run) => self.train.set_run(*run),
             Reply::Comparison(comparison) => self.train.set_comparison(*comparison),
+            Reply::Evaluation(evaluation) => self.evaluate.set_evaluation(*evaluation),
+            Reply::Bundle(bundle) => self.predict.bundle_arrived(*bundle),
             Reply::Saved { what, path } => self.notices.push(Notice { text: format!("{what} saved to {path}."), is_error: false }),
             Reply::Error { context, error } => {
                 self.data.request_failed();
                 self.clean.request_failed();
                 self.train.request_failed();
+                self.evaluate.request_failed();
+                self.predict.request_failed();
                 self.error(&context, &error);
             }
+        }
+    }
+
+    /// A file dialog answered: the purpose says which pane asked.
+    fn picked_path(&mut self, purpose: FilePurpose, path: String) {
+        let backend = self.backend.as_mut();
+        match purpose {
+            FilePurpose::OpenRecipe | FilePurpose::SaveRecipe | FilePurpose::ExportCleaned => self.clean.picked_path(purpose, path, backend),
+            FilePurpose::SaveBundle | FilePurpose::SaveReport => self.evaluate.picked_path(purpose, path, backend),
+            FilePurpose::OpenBundle | FilePurpose::OpenPredictData | FilePurpose::SavePredictions => self.predict.picked_path(purpose, path, backend),
         }
     }
 
@@ -205,6 +215,9 @@ impl PlantLabApp {
                 if kind == TaskKind::Train {
                     self.train.task_started(id);
                     self.frames.clear();
+                }
+                if kind == TaskKind::Predict {
+                    self.predict.task_started(id);
                 }
                 self.tasks.push(TaskView { id, kind, label, fraction: 0.0, stage: "starting".into(), cancel_requested: false })
             }
@@ -245,8 +258,17 @@ impl PlantLabApp {
                     TaskOutcome::Trained(summary) => {
                         self.notices.push(Notice { text: format!("Training: {}", summary.message), is_error: false });
                         self.report_frame_times();
+                        if summary.status == RunStatus::Completed {
+                            // The Evaluate pane shows the run that just finished.
+                            self.evaluate.run_trained(summary.run_id.clone());
+                        }
                         self.train.finished(Some(summary), self.backend.as_mut());
                     }
+                    TaskOutcome::Predicted(result) => {
+                        self.notices.retain(|n| !n.is_error);
+                        self.predict.set_result(*result);
+                    }
+                    TaskOutcome::Evaluated(evaluation) => self.evaluate.set_evaluation(*evaluation),
                 }
             }
             TaskEvent::Train { update, .. } => {
@@ -269,6 +291,9 @@ impl PlantLabApp {
                 if self.train.owns(id) {
                     self.train.finished(None, self.backend.as_mut());
                 }
+                if self.predict.owns(id) {
+                    self.predict.ended_without_result();
+                }
                 let label = self.tasks.iter().find(|t| t.id == id).map(|t| t.label.clone()).unwrap_or_else(|| "A task".into());
                 self.tasks.retain(|t| t.id != id);
                 self.error(&label, &error);
@@ -279,6 +304,9 @@ impl PlantLabApp {
                 }
                 if self.train.owns(id) {
                     self.train.finished(None, self.backend.as_mut());
+                }
+                if self.predict.owns(id) {
+                    self.predict.ended_without_result();
                 }
                 let label = self.tasks.iter().find(|t| t.id == id).map(|t| t.label.clone()).unwrap_or_default();
                 self.tasks.retain(|t| t.id != id);
@@ -369,15 +397,4 @@ impl PlantLabApp {
             });
         });
     }
-}
-
-fn placeholder(ui: &mut egui::Ui, pane: Pane) {
-    ui.vertical_centered(|ui| {
-        ui.add_space(40.0);
-        ui.heading(pane.title());
-        ui.add_space(8.0);
-        ui.label(RichText::new("Not built yet.").strong());
-        ui.add_space(4.0);
-        ui.label(pane.plan());
-    });
 }

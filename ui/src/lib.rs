@@ -5,9 +5,11 @@ pub mod app;
 pub mod backend;
 mod clean_pane;
 mod data_pane;
+mod evaluate_pane;
 mod format;
 mod frames;
 mod json_form;
+mod predict_pane;
 mod train_pane;
 mod widgets;
 

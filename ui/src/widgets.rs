@@ -1,8 +1,10 @@
 //! Small drawing helpers shared by the panes.
 
 use egui::{Color32, RichText};
-use egui_plot::{FilledArea, Line, MarkerShape, PlotPoints, Points};
-use plantlab_protocol::{Series, Severity};
+use egui_plot::{FilledArea, HLine, Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points, Span};
+use plantlab_protocol::{InputWarningKind, RiskTimeline, Series, Severity};
+
+use crate::format::epoch_seconds;
 
 pub const MARK_COLOR: Color32 = Color32::from_rgb(255, 80, 80);
 pub const PASS_COLOR: Color32 = Color32::from_rgb(40, 130, 60);
@@ -26,6 +28,17 @@ pub fn pass_badge(ui: &mut egui::Ui, passed: bool) -> egui::Response {
     } else {
         pill(ui, FAIL_COLOR, "fail")
     }
+}
+
+/// A badge naming why an input may not be trusted.
+pub fn warning_badge(ui: &mut egui::Ui, kind: InputWarningKind) -> egui::Response {
+    let (fill, text) = match kind {
+        InputWarningKind::MissingTag => (FAIL_COLOR, "missing_tag"),
+        InputWarningKind::OutOfTrainingRange => (Color32::from_rgb(170, 110, 20), "out_of_training_range"),
+        InputWarningKind::UnseenCategory => (Color32::from_rgb(120, 70, 150), "unseen_category"),
+        InputWarningKind::MostlyMissing => (Color32::from_rgb(50, 90, 140), "mostly_missing"),
+    };
+    pill(ui, fill, text)
 }
 
 fn pill(ui: &mut egui::Ui, fill: Color32, text: &str) -> egui::Response {
@@ -61,3 +74,127 @@ pub fn draw_series(plot_ui: &mut egui_plot::PlotUi<'_>, series: &Series, name: &
     }
 }
 
+
+pub const RISK_COLOR: Color32 = Color32::from_rgb(90, 170, 255);
+const THRESHOLD_COLOR: Color32 = Color32::from_rgb(230, 200, 80);
+const FAULT_FILL: Color32 = Color32::from_rgba_premultiplied(120, 30, 30, 70);
+const ALARM_FILL: Color32 = Color32::from_rgba_premultiplied(120, 75, 0, 60);
+const SELECTED_ALARM_FILL: Color32 = Color32::from_rgba_premultiplied(200, 120, 0, 140);
+
+/// A stretch of the x axis to shade on a timeline (an alarm), in plot units.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stretch {
+    pub start: f64,
+    pub end: f64,
+    pub highlighted: bool,
+}
+
+/// A risk timeline turned into plot geometry once, when it arrives, so a frame only draws:
+/// x in seconds since the epoch (time axis) or row numbers, fault-labelled stretches merged.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TimelinePlot {
+    pub has_timestamps: bool,
+    risk: Vec<PlotPoint>,
+    faults: Vec<(f64, f64)>,
+    /// The typical distance between points, so a one-point stretch still shows.
+    step: f64,
+}
+
+impl TimelinePlot {
+    pub fn new(timeline: &RiskTimeline) -> Self {
+        let scale = if timeline.has_timestamps { 0.001 } else { 1.0 };
+        let xs: Vec<f64> = timeline.x.iter().map(|&x| x * scale).collect();
+        let risk = xs.iter().zip(&timeline.risk).filter(|(x, r)| x.is_finite() && r.is_finite()).map(|(&x, &r)| PlotPoint::new(x, f64::from(r))).collect();
+        let step = match (xs.first(), xs.last()) {
+            (Some(first), Some(last)) if xs.len() > 1 && last > first => (last - first) / (xs.len() - 1) as f64,
+            _ => 1.0,
+        };
+        let mut faults = Vec::new();
+        let mut open: Option<usize> = None;
+        // `fault` may be empty (unlabelled data) or, defensively, shorter than `x`.
+        let labels = timeline.fault.iter().copied().chain(std::iter::once(false));
+        for (i, fault) in labels.enumerate().take(xs.len() + 1) {
+            match (fault && i < xs.len(), open) {
+                (true, None) => open = Some(i),
+                (false, Some(start)) => {
+                    faults.push((xs[start], xs[i - 1]));
+                    open = None;
+                }
+                _ => {}
+            }
+        }
+        Self { has_timestamps: timeline.has_timestamps, risk, faults, step }
+    }
+
+    /// The plot x of a place given as epoch milliseconds (when the data has timestamps) or a row.
+    pub fn x_of(&self, millis: Option<i64>, row: u64) -> f64 {
+        match (self.has_timestamps, millis) {
+            (true, Some(ms)) => ms as f64 / 1000.0,
+            _ => row as f64,
+        }
+    }
+
+    pub fn points(&self) -> usize {
+        self.risk.len()
+    }
+
+    /// Draws the risk, the threshold and the shaded stretches. `focus` moves the view to an
+    /// x range (once: pass it only on the frame it is asked for); `reset` fits the whole line.
+    pub fn show(&self, ui: &mut egui::Ui, id: &str, height: f32, threshold: f64, alarms: &[Stretch], focus: Option<(f64, f64)>, reset: bool) {
+        let mut plot = Plot::new(id)
+            .height(height)
+            .legend(Legend::default())
+            .include_y(0.0)
+            .include_y(1.0)
+            .y_axis_label("risk")
+            .x_axis_label(if self.has_timestamps { "time" } else { "row" })
+            .allow_double_click_reset(true);
+        if self.has_timestamps {
+            plot = plot.x_axis_formatter(|mark, _| epoch_seconds(mark.value));
+        }
+        if reset {
+            plot = plot.reset();
+        }
+        let half = self.step / 2.0;
+        plot.show(ui, |plot_ui| {
+            for &(start, end) in &self.faults {
+                plot_ui.add(Span::new("fault (label)", (start - half)..=(end + half)).fill(FAULT_FILL).border_width(0.0));
+            }
+            for alarm in alarms {
+                let fill = if alarm.highlighted { SELECTED_ALARM_FILL } else { ALARM_FILL };
+                plot_ui.add(Span::new("alarm", (alarm.start - half)..=(alarm.end + half)).fill(fill).border_width(0.0));
+            }
+            plot_ui.line(Line::new("risk", PlotPoints::Borrowed(&self.risk)).color(RISK_COLOR).width(1.2));
+            plot_ui.add(HLine::new(format!("threshold {threshold:.2}"), threshold).color(THRESHOLD_COLOR));
+            if let Some((start, end)) = focus {
+                // Some context either side of the stretch, at least a few points' worth.
+                let pad = ((end - start) * 0.5).max(self.step * 20.0);
+                plot_ui.set_plot_bounds_x((start - pad)..=(end + pad));
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fault_labels_become_stretches_and_times_become_seconds() {
+        let timeline = RiskTimeline {
+            x: vec![0.0, 1000.0, 2000.0, 3000.0, 4000.0, 5000.0],
+            has_timestamps: true,
+            risk: vec![0.1, 0.2, 0.9, 0.95, 0.1, 0.8],
+            fault: vec![false, false, true, true, false, true],
+        };
+        let plot = TimelinePlot::new(&timeline);
+        assert_eq!(plot.faults, vec![(2.0, 3.0), (5.0, 5.0)]);
+        assert_eq!(plot.points(), 6);
+        assert_eq!(plot.step, 1.0);
+        assert_eq!(plot.x_of(Some(4000), 4), 4.0);
+        let unlabelled = TimelinePlot::new(&RiskTimeline { x: vec![0.0, 1.0], risk: vec![0.5, f32::NAN], ..RiskTimeline::default() });
+        assert!(unlabelled.faults.is_empty());
+        assert_eq!(unlabelled.points(), 1, "non-finite risks are left out");
+        assert_eq!(unlabelled.x_of(Some(5000), 7), 7.0, "rows without timestamps");
+    }
+}

@@ -1,0 +1,653 @@
+//! The Evaluate pane: a run's test metrics next to the majority-class baseline, the confusion
+//! matrix, ROC and PR curves, a threshold that moves the confusion counts live, a cost-based
+//! threshold suggestion, event-level scoring (lead time, false alarms per day) with the risk
+//! timeline, and the tags that move the risk most. Exports the model bundle and a report.
+
+use egui::{Color32, RichText};
+use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoint, PlotPoints};
+use plantlab_protocol::{
+    cost_optimal, format_epoch_millis, point_at, ClassMetrics, EvaluateRequest, Evaluation, EventOptions, EventScore, FilePurpose, RunEntry,
+    RunStatus, TagContribution, ThresholdPoint,
+};
+
+use crate::backend::{Backend, Request};
+use crate::format::thousands;
+use crate::widgets::{TimelinePlot, RISK_COLOR};
+
+const CHANCE_COLOR: Color32 = Color32::from_rgb(150, 150, 150);
+const PUSHES_TO_FAULT: Color32 = Color32::from_rgb(220, 90, 70);
+const PUSHES_TO_NORMAL: Color32 = Color32::from_rgb(80, 140, 220);
+/// Tags shown in the contribution chart; the rest matter less and crowd the axis.
+const TOP_TAGS: usize = 20;
+
+/// An evaluation with its plot geometry, built once when it arrives.
+struct EvaluationView {
+    evaluation: Evaluation,
+    roc: Vec<PlotPoint>,
+    pr: Vec<PlotPoint>,
+    /// Share of positives among the samples: the precision of a model that guesses.
+    positive_rate: Option<f64>,
+    timeline: TimelinePlot,
+}
+
+impl EvaluationView {
+    fn new(evaluation: Evaluation) -> Self {
+        let to_points = |curve: &[[f64; 2]]| curve.iter().filter(|p| p[0].is_finite() && p[1].is_finite()).map(|p| PlotPoint::new(p[0], p[1])).collect();
+        let positive_rate = evaluation.thresholds.first().and_then(|p| {
+            let total = p.tp + p.fp + p.tn + p.fn_;
+            (total > 0).then(|| (p.tp + p.fn_) as f64 / total as f64)
+        });
+        Self {
+            roc: to_points(&evaluation.roc),
+            pr: to_points(&evaluation.pr),
+            positive_rate,
+            timeline: TimelinePlot::new(&evaluation.timeline),
+            evaluation,
+        }
+    }
+
+    /// Binary targets have a risk and a threshold table; multi-class ones have neither.
+    fn is_binary(&self) -> bool {
+        self.evaluation.positive_class.is_some() && !self.evaluation.thresholds.is_empty()
+    }
+}
+
+pub struct EvaluatePane {
+    runs: Vec<RunEntry>,
+    asked_runs: bool,
+    /// The run shown (or about to be).
+    run_id: Option<String>,
+    /// The run whose evaluation was last asked for, so a failure does not ask again each frame.
+    requested_for: Option<String>,
+    waiting: bool,
+    view: Option<EvaluationView>,
+    /// The slider's value; the metrics and confusion counts follow it without a round-trip.
+    threshold: f64,
+    cost_miss: f64,
+    cost_false_alarm: f64,
+    suggestion: Option<ThresholdPoint>,
+}
+
+impl Default for EvaluatePane {
+    fn default() -> Self {
+        Self {
+            runs: Vec::new(),
+            asked_runs: false,
+            run_id: None,
+            requested_for: None,
+            waiting: false,
+            view: None,
+            threshold: 0.5,
+            // A missed failure usually costs far more than a needless inspection.
+            cost_miss: 10.0,
+            cost_false_alarm: 1.0,
+            suggestion: None,
+        }
+    }
+}
+
+impl EvaluatePane {
+    pub fn set_runs(&mut self, runs: Vec<RunEntry>) {
+        self.runs = runs;
+        if self.run_id.is_none() {
+            self.run_id = newest_completed(&self.runs);
+        }
+    }
+
+    /// A training run just finished: show it next.
+    pub fn run_trained(&mut self, run_id: String) {
+        if self.run_id.as_deref() != Some(run_id.as_str()) {
+            self.select_run(run_id);
+        }
+    }
+
+    pub fn set_evaluation(&mut self, evaluation: Evaluation) {
+        // An answer for a run the user has since moved away from is stale.
+        if let (Some(got), Some(asked)) = (&evaluation.run_id, &self.requested_for) {
+            if got != asked {
+                return;
+            }
+        }
+        self.waiting = false;
+        if evaluation.run_id.is_some() && evaluation.run_id != self.run_id {
+            self.run_id = evaluation.run_id.clone();
+            self.suggestion = None;
+        }
+        self.threshold = evaluation.threshold;
+        self.view = Some(EvaluationView::new(evaluation));
+    }
+
+    pub fn request_failed(&mut self) {
+        self.waiting = false;
+    }
+
+    pub fn waiting(&self) -> bool {
+        self.waiting
+    }
+
+    pub fn picked_path(&mut self, purpose: FilePurpose, path: String, backend: &mut dyn Backend) {
+        let Some(run_id) = self.run_id.clone() else { return };
+        match purpose {
+            FilePurpose::SaveBundle => {
+                // The bundle keeps the threshold the user settled on (binary targets only).
+                let threshold = self.view.as_ref().filter(|v| v.is_binary()).map(|_| self.threshold);
+                backend.send(Request::ExportBundle { run_id, path, threshold });
+            }
+            FilePurpose::SaveReport => backend.send(Request::ExportReport { run_id, path }),
+            _ => {}
+        }
+    }
+
+    fn select_run(&mut self, run_id: String) {
+        self.run_id = Some(run_id);
+        self.requested_for = None;
+        self.view = None;
+        self.suggestion = None;
+    }
+
+    fn request(&mut self, threshold: Option<f64>, backend: &mut dyn Backend) {
+        let Some(run_id) = self.run_id.clone() else { return };
+        let events = self.view.as_ref().map_or_else(EventOptions::default, |v| v.evaluation.event_options);
+        self.requested_for = Some(run_id.clone());
+        self.waiting = true;
+        backend.send(Request::Evaluate(EvaluateRequest { run_id, threshold, events }));
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, backend: &mut dyn Backend) {
+        if !self.asked_runs {
+            self.asked_runs = true;
+            backend.send(Request::ListRuns);
+        }
+        // Evaluate when the pane is shown, not before: scoring a test split takes a moment.
+        if self.run_id.is_some() && self.requested_for != self.run_id && !self.waiting {
+            self.request(None, backend);
+        }
+        self.toolbar(ui, backend);
+        ui.separator();
+        // Taken out while drawing so the threshold tools can change the pane's own fields.
+        let Some(view) = self.view.take() else {
+            ui.label(match (&self.run_id, self.waiting) {
+                (_, true) => "Evaluating the run's test split…",
+                (None, _) if self.runs.is_empty() => "No runs yet: train a model in the Train pane, then evaluate it here.",
+                (None, _) => "Choose a run to evaluate.",
+                (Some(_), false) => "No evaluation to show for this run.",
+            });
+            ui.label(
+                RichText::new(
+                    "You will see the test metrics next to the majority-class baseline, the confusion matrix, ROC and PR curves, \
+                     a threshold with a cost-based suggestion, event-level scoring (lead time, false alarms per day) and the tags \
+                     that drive the risk.",
+                )
+                .weak(),
+            );
+            return;
+        };
+        let binary = view.is_binary();
+        let live = if binary { point_at(&view.evaluation.thresholds, self.threshold) } else { None };
+        let mut commit = None;
+        egui::ScrollArea::vertical().id_salt("evaluate_scroll").show(ui, |ui| {
+            let evaluation = &view.evaluation;
+            ui.label(format!(
+                "{}: {} test samples, classes {}{}",
+                evaluation.source,
+                thousands(evaluation.samples),
+                evaluation.classes.join(", "),
+                evaluation.positive_class.and_then(|p| evaluation.classes.get(p)).map_or(String::new(), |c| format!("; risk = probability of \"{c}\""))
+            ));
+            ui.horizontal_top(|ui| {
+                ui.vertical(|ui| {
+                    ui.label(RichText::new("Test metrics").strong());
+                    metrics_table(ui, "evaluate_metrics", &evaluation.test, &evaluation.baseline, live.as_ref());
+                });
+                ui.add_space(24.0);
+                ui.vertical(|ui| {
+                    ui.label(RichText::new("Confusion matrix").strong());
+                    confusion_ui(ui, evaluation, live.as_ref());
+                });
+            });
+            ui.separator();
+            if binary {
+                commit = self.threshold_tools(ui, live.as_ref(), &evaluation.thresholds);
+            } else {
+                ui.label("Multi-class target: the model predicts the most probable class, so there is no threshold to tune or cost to trade off.");
+            }
+            ui.separator();
+            curves_ui(ui, &view);
+            ui.separator();
+            ui.label(RichText::new("Fault episodes").strong());
+            match &evaluation.events {
+                Some(events) => events_ui(ui, events, &evaluation.event_options),
+                None => {
+                    ui.label("The test split has no labelled fault episodes, so alarms cannot be scored as events.");
+                }
+            }
+            if view.timeline.points() > 0 {
+                ui.label("Risk over the test split (line), threshold (yellow), fault-labelled stretches (red)");
+                view.timeline.show(ui, "evaluate_timeline", 220.0, evaluation.threshold, &[], None, false);
+            }
+            ui.separator();
+            ui.label(RichText::new("Contributing tags").strong());
+            contributions_ui(ui, &evaluation.contributions);
+        });
+        self.view = Some(view);
+        if let Some(threshold) = commit {
+            self.request(Some(threshold), backend);
+        }
+    }
+
+    fn toolbar(&mut self, ui: &mut egui::Ui, backend: &mut dyn Backend) {
+        ui.horizontal(|ui| {
+            let label = ui.label(RichText::new("Run to evaluate").strong()).id;
+            let selected = self.run_id.clone().unwrap_or_else(|| "(none)".into());
+            let mut chosen = None;
+            egui::ComboBox::new("evaluate_run", "")
+                .selected_text(selected)
+                .width(280.0)
+                .show_ui(ui, |ui| {
+                    for run in &self.runs {
+                        let text = format!("{}: {} on \"{}\", {}", run.run_id, run.model.as_str(), run.target, status_word(run.status));
+                        if ui.selectable_label(self.run_id.as_deref() == Some(run.run_id.as_str()), text).clicked() {
+                            chosen = Some(run.run_id.clone());
+                        }
+                    }
+                })
+                .response
+                .labelled_by(label);
+            if let Some(run_id) = chosen {
+                self.select_run(run_id);
+            }
+            if ui.button("Refresh runs").clicked() {
+                backend.send(Request::ListRuns);
+            }
+            if self.waiting {
+                ui.spinner();
+            }
+            let has_run = self.run_id.is_some() && self.view.is_some();
+            if ui.add_enabled(has_run, egui::Button::new("Export model bundle…")).on_hover_text("Model, recipe, tokenizer and the current threshold in one file, for the Predict pane").clicked() {
+                backend.send(Request::PickPath { purpose: FilePurpose::SaveBundle });
+            }
+            if ui.add_enabled(has_run, egui::Button::new("Export report…")).on_hover_text("This evaluation as an HTML page").clicked() {
+                backend.send(Request::PickPath { purpose: FilePurpose::SaveReport });
+            }
+        });
+    }
+
+    /// The threshold slider and the cost-based suggestion. Returns a threshold to evaluate
+    /// at when the user has settled on one.
+    fn threshold_tools(&mut self, ui: &mut egui::Ui, live: Option<&ThresholdPoint>, table: &[ThresholdPoint]) -> Option<f64> {
+        let mut commit = None;
+        ui.label(RichText::new("Decision threshold").strong());
+        let response = ui.add(egui::Slider::new(&mut self.threshold, 0.0..=1.0).text("Threshold").fixed_decimals(3));
+        // Dragging only redraws from the threshold table; the events and timeline are asked
+        // for once the value has settled (drag released, or a click or key step).
+        if response.drag_stopped() || (response.changed() && !response.dragged()) {
+            commit = Some(self.threshold);
+        }
+        if let Some(point) = live {
+            ui.label(live_summary(point, self.threshold));
+        }
+        ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            let label = ui.label("Cost of a missed failure").id;
+            let miss = ui.add(egui::DragValue::new(&mut self.cost_miss).range(0.0..=1e9).speed(1.0)).labelled_by(label);
+            let label = ui.label("Cost of a false alarm").id;
+            let false_alarm = ui.add(egui::DragValue::new(&mut self.cost_false_alarm).range(0.0..=1e9).speed(0.1)).labelled_by(label);
+            if miss.changed() || false_alarm.changed() {
+                self.suggestion = None;
+            }
+            if ui.button("Suggest threshold").on_hover_text("The threshold with the lowest total cost of misses and false alarms on the test split").clicked() {
+                self.suggestion = cost_optimal(table, self.cost_miss, self.cost_false_alarm);
+            }
+        });
+        if let Some(suggestion) = self.suggestion {
+            ui.horizontal(|ui| {
+                ui.label(format!(
+                    "Suggested threshold {:.3}: total cost {}, {} missed fault samples, {} false-alarm samples",
+                    suggestion.threshold,
+                    number(suggestion.cost(self.cost_miss, self.cost_false_alarm)),
+                    thousands(suggestion.fn_),
+                    thousands(suggestion.fp)
+                ));
+                if ui.button("Use this threshold").clicked() {
+                    self.threshold = suggestion.threshold;
+                    commit = Some(suggestion.threshold);
+                }
+            });
+        }
+        commit
+    }
+}
+
+/// The newest run that completed (the runs list gives start times as sortable text).
+fn newest_completed(runs: &[RunEntry]) -> Option<String> {
+    runs.iter().filter(|r| r.status == RunStatus::Completed).max_by(|a, b| a.created.cmp(&b.created)).map(|r| r.run_id.clone())
+}
+
+fn status_word(status: RunStatus) -> &'static str {
+    match status {
+        RunStatus::Running => "running",
+        RunStatus::Completed => "completed",
+        RunStatus::Interrupted => "interrupted",
+        RunStatus::Cancelled => "cancelled",
+        RunStatus::Failed => "failed",
+    }
+}
+
+/// What the confusion counts at the slider's threshold mean, in words.
+fn live_summary(point: &ThresholdPoint, threshold: f64) -> String {
+    let faults = point.tp + point.fn_;
+    let normal = point.tn + point.fp;
+    format!(
+        "At threshold {threshold:.3}: {} of {} fault samples caught ({} missed), {} false alarms among {} normal samples; precision {:.3}, recall {:.3}, F1 {:.3}",
+        thousands(point.tp),
+        thousands(faults),
+        thousands(point.fn_),
+        thousands(point.fp),
+        thousands(normal),
+        point.precision(),
+        point.recall(),
+        point.f1()
+    )
+}
+
+fn number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        thousands(value.abs() as u64)
+    } else {
+        format!("{value:.2}")
+    }
+}
+
+fn metric(value: Option<f64>) -> String {
+    value.filter(|v| v.is_finite()).map_or("n/a".to_owned(), |v| format!("{v:.3}"))
+}
+
+/// Model next to baseline. With a `live` threshold point the threshold-dependent metrics
+/// follow it; the areas under the curves do not depend on the threshold.
+pub(crate) fn metrics_table(ui: &mut egui::Ui, id: &str, model: &ClassMetrics, baseline: &ClassMetrics, live: Option<&ThresholdPoint>) {
+    let (accuracy, balanced, precision, recall, f1) = match live {
+        Some(p) => {
+            let total = p.tp + p.fp + p.tn + p.fn_;
+            let accuracy = if total == 0 { 0.0 } else { (p.tp + p.tn) as f64 / total as f64 };
+            let specificity = 1.0 - p.false_positive_rate();
+            (accuracy, (p.recall() + specificity) / 2.0, p.precision(), p.recall(), p.f1())
+        }
+        None => (model.accuracy, model.balanced_accuracy, model.precision, model.recall, model.f1),
+    };
+    let rows = [
+        ("Accuracy", Some(accuracy), Some(baseline.accuracy)),
+        ("Balanced accuracy", Some(balanced), Some(baseline.balanced_accuracy)),
+        ("Precision", Some(precision), Some(baseline.precision)),
+        ("Recall", Some(recall), Some(baseline.recall)),
+        ("F1", Some(f1), Some(baseline.f1)),
+        ("ROC-AUC", model.roc_auc, baseline.roc_auc),
+        ("PR-AUC", model.pr_auc, baseline.pr_auc),
+    ];
+    egui::Grid::new(id).striped(true).num_columns(3).spacing([16.0, 3.0]).show(ui, |ui| {
+        ui.label("");
+        ui.label(RichText::new("model").strong());
+        ui.label(RichText::new("majority baseline").strong());
+        ui.end_row();
+        for (name, model_value, baseline_value) in rows {
+            ui.label(name);
+            ui.label(metric(model_value));
+            ui.label(metric(baseline_value));
+            ui.end_row();
+        }
+    });
+}
+
+/// Rows are the actual classes, columns the predicted ones. Binary targets show the counts
+/// at the slider's threshold.
+fn confusion_ui(ui: &mut egui::Ui, evaluation: &Evaluation, live: Option<&ThresholdPoint>) {
+    let classes = &evaluation.classes;
+    let matrix: Vec<Vec<u64>> = match (live, evaluation.positive_class) {
+        (Some(p), Some(positive)) if classes.len() == 2 && positive < 2 => {
+            // Put the counts where the class order puts them.
+            let mut m = vec![vec![0; 2]; 2];
+            let negative = 1 - positive;
+            m[negative][negative] = p.tn;
+            m[negative][positive] = p.fp;
+            m[positive][negative] = p.fn_;
+            m[positive][positive] = p.tp;
+            m
+        }
+        _ => evaluation.test.confusion.clone(),
+    };
+    if matrix.is_empty() {
+        ui.label("No confusion counts in this evaluation.");
+        return;
+    }
+    let total: u64 = matrix.iter().flatten().sum();
+    egui::Grid::new("evaluate_confusion").striped(false).spacing([14.0, 4.0]).show(ui, |ui| {
+        ui.label(RichText::new("actual \\ predicted").weak());
+        for (j, _) in matrix.iter().enumerate() {
+            ui.label(RichText::new(class_name(classes, j)).strong());
+        }
+        ui.end_row();
+        for (i, row) in matrix.iter().enumerate() {
+            ui.label(RichText::new(class_name(classes, i)).strong());
+            for (j, &count) in row.iter().enumerate() {
+                // Shade by share of all samples; the diagonal green, the errors red.
+                let share = if total == 0 { 0.0 } else { count as f32 / total as f32 };
+                let base = if i == j { Color32::from_rgb(40, 130, 60) } else { Color32::from_rgb(170, 50, 40) };
+                let fill = base.gamma_multiply(0.25 + 0.75 * share.sqrt());
+                egui::Frame::new().fill(fill).inner_margin(egui::Margin::symmetric(8, 3)).corner_radius(3.0).show(ui, |ui| {
+                    ui.label(RichText::new(thousands(count)).color(Color32::WHITE));
+                });
+            }
+            ui.end_row();
+        }
+    });
+}
+
+fn class_name(classes: &[String], index: usize) -> String {
+    classes.get(index).cloned().unwrap_or_else(|| format!("class {index}"))
+}
+
+fn curves_ui(ui: &mut egui::Ui, view: &EvaluationView) {
+    let half = (ui.available_width() / 2.0 - 12.0).max(200.0);
+    ui.horizontal_top(|ui| {
+        ui.vertical(|ui| {
+            ui.label(format!("ROC curve (area {})", metric(view.evaluation.test.roc_auc)));
+            Plot::new("evaluate_roc")
+                .width(half)
+                .height(240.0)
+                .data_aspect(1.0)
+                .legend(Legend::default())
+                .x_axis_label("false positive rate")
+                .y_axis_label("true positive rate")
+                .include_x(0.0)
+                .include_x(1.0)
+                .include_y(0.0)
+                .include_y(1.0)
+                .show(ui, |plot_ui| {
+                    plot_ui.line(Line::new("chance", PlotPoints::new(vec![[0.0, 0.0], [1.0, 1.0]])).color(CHANCE_COLOR).style(egui_plot::LineStyle::dashed_loose()));
+                    plot_ui.line(Line::new("model", PlotPoints::Borrowed(&view.roc)).color(RISK_COLOR).width(1.5));
+                });
+        });
+        ui.vertical(|ui| {
+            ui.label(format!("Precision-recall curve (area {})", metric(view.evaluation.test.pr_auc)));
+            Plot::new("evaluate_pr")
+                .width(half)
+                .height(240.0)
+                .legend(Legend::default())
+                .x_axis_label("recall")
+                .y_axis_label("precision")
+                .include_x(0.0)
+                .include_x(1.0)
+                .include_y(0.0)
+                .include_y(1.0)
+                .show(ui, |plot_ui| {
+                    if let Some(rate) = view.positive_rate {
+                        plot_ui.line(
+                            Line::new(format!("positive rate {rate:.3}"), PlotPoints::new(vec![[0.0, rate], [1.0, rate]]))
+                                .color(CHANCE_COLOR)
+                                .style(egui_plot::LineStyle::dashed_loose()),
+                        );
+                    }
+                    plot_ui.line(Line::new("model", PlotPoints::Borrowed(&view.pr)).color(RISK_COLOR).width(1.5));
+                });
+        });
+    });
+}
+
+/// A duration in seconds as "2 h 15 min", "45 min" or "30 s".
+pub(crate) fn duration_text(seconds: f64) -> String {
+    let s = seconds.abs().round() as u64;
+    if s >= 3600 {
+        let minutes = (s % 3600) / 60;
+        if minutes == 0 {
+            format!("{} h", s / 3600)
+        } else {
+            format!("{} h {} min", s / 3600, minutes)
+        }
+    } else if s >= 60 {
+        format!("{} min", s / 60)
+    } else {
+        format!("{s} s")
+    }
+}
+
+/// A lead time: ahead of the onset, at it, or only during the episode.
+pub(crate) fn lead_text(lead: f64, has_timestamps: bool) -> String {
+    let amount = if has_timestamps {
+        duration_text(lead)
+    } else {
+        let n = lead.abs().round() as u64;
+        format!("{} sample{}", thousands(n), if n == 1 { "" } else { "s" })
+    };
+    if lead > 0.0 {
+        format!("{amount} ahead")
+    } else if lead == 0.0 {
+        "at the onset".to_owned()
+    } else {
+        format!("{amount} after the onset")
+    }
+}
+
+/// The headline of event scoring in one sentence.
+pub(crate) fn events_summary(events: &EventScore) -> String {
+    let total = events.detected + events.missed;
+    let median = events.median_lead_time.map_or("no lead time".to_owned(), |m| format!("median lead time {}", lead_text(m, events.has_timestamps)));
+    let rate = match events.false_alarms_per_day {
+        Some(per_day) if events.has_timestamps => format!("{per_day:.2} per day of normal operation"),
+        _ => format!("{:.2} per 1,000 normal samples", events.false_alarms_per_1000_samples),
+    };
+    format!(
+        "Detected {} of {} fault episodes ({} missed); {}; {} false alarms ({}).",
+        events.detected, total, events.missed, median, events.false_alarms, rate
+    )
+}
+
+fn place(millis: Option<i64>, row: u64) -> String {
+    millis.map_or_else(|| format!("row {}", thousands(row)), format_epoch_millis)
+}
+
+fn events_ui(ui: &mut egui::Ui, events: &EventScore, options: &EventOptions) {
+    ui.label(events_summary(events));
+    let lookback = if events.has_timestamps { duration_text(options.lookback_s) } else { format!("{} samples", options.lookback_samples) };
+    ui.label(RichText::new(format!("An alarm up to {lookback} before an onset counts as a warning of it, not as a false alarm.")).weak());
+    if events.episodes.is_empty() {
+        return;
+    }
+    egui::ScrollArea::vertical().id_salt("evaluate_episodes").max_height(200.0).show(ui, |ui| {
+        egui::Grid::new("evaluate_episode_table").striped(true).num_columns(5).spacing([16.0, 3.0]).show(ui, |ui| {
+            for title in ["Episode", "Start", "End", "Detected", "Lead time"] {
+                ui.label(RichText::new(title).strong());
+            }
+            ui.end_row();
+            for episode in &events.episodes {
+                ui.label(format!("#{}", episode.index));
+                ui.label(place(episode.start_ms, episode.start_row));
+                ui.label(place(episode.end_ms, episode.end_row));
+                if episode.detected {
+                    ui.label(RichText::new("detected").color(Color32::from_rgb(90, 200, 110)));
+                } else {
+                    ui.label(RichText::new("missed").color(Color32::from_rgb(255, 120, 100)));
+                }
+                ui.label(episode.lead_time.map_or("-".to_owned(), |lead| lead_text(lead, events.has_timestamps)));
+                ui.end_row();
+            }
+        });
+    });
+}
+
+pub(crate) fn contributions_ui(ui: &mut egui::Ui, contributions: &[TagContribution]) {
+    if contributions.is_empty() {
+        ui.label("No tag contributions in this evaluation.");
+        return;
+    }
+    let shown = &contributions[..contributions.len().min(TOP_TAGS)];
+    ui.label(RichText::new("Mean change of the risk when the tag is blanked out; red pushes towards a fault, blue away from it.").weak());
+    // The largest at the top: bar i sits at y = shown.len() - 1 - i.
+    let top = shown.len() as f64 - 1.0;
+    let bars: Vec<Bar> = shown
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let color = if c.mean_signed >= 0.0 { PUSHES_TO_FAULT } else { PUSHES_TO_NORMAL };
+            Bar::new(top - i as f64, c.mean_abs).name(&c.tag).fill(color).width(0.7)
+        })
+        .collect();
+    let names: Vec<String> = shown.iter().map(|c| c.tag.clone()).collect();
+    Plot::new("evaluate_contributions")
+        .height(24.0 * shown.len() as f32 + 60.0)
+        .x_axis_label("mean |risk change|")
+        .include_x(0.0)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .allow_scroll(false)
+        .y_axis_formatter(move |mark, _| {
+            let index = top - mark.value;
+            if (index - index.round()).abs() < 1e-6 && index >= 0.0 {
+                names.get(index.round() as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .show(ui, |plot_ui| plot_ui.bar_chart(BarChart::new("contribution", bars).horizontal()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_lead_times_read_naturally() {
+        assert_eq!(duration_text(30.0), "30 s");
+        assert_eq!(duration_text(45.0 * 60.0), "45 min");
+        assert_eq!(duration_text(2.0 * 3600.0 + 15.0 * 60.0), "2 h 15 min");
+        assert_eq!(duration_text(6.0 * 3600.0), "6 h");
+        assert_eq!(lead_text(5400.0, true), "1 h 30 min ahead");
+        assert_eq!(lead_text(-600.0, true), "10 min after the onset");
+        assert_eq!(lead_text(12.0, false), "12 samples ahead");
+        assert_eq!(lead_text(0.0, false), "at the onset");
+    }
+
+    #[test]
+    fn the_newest_completed_run_is_the_default() {
+        let run = |id: &str, created: &str, status| RunEntry {
+            run_id: id.into(),
+            run_dir: String::new(),
+            created: created.into(),
+            status,
+            model: plantlab_protocol::ModelKind::Seed,
+            target: "fault".into(),
+            data: String::new(),
+            epochs_run: 1,
+            best_epoch: 1,
+            best_val_loss: None,
+            test_roc_auc: None,
+            test_pr_auc: None,
+            message: String::new(),
+        };
+        let runs = vec![
+            run("old", "2026-01-01 00:00:00", RunStatus::Completed),
+            run("newest-but-failed", "2026-03-01 00:00:00", RunStatus::Failed),
+            run("new", "2026-02-01 00:00:00", RunStatus::Completed),
+        ];
+        assert_eq!(newest_completed(&runs).as_deref(), Some("new"));
+        assert_eq!(newest_completed(&runs[1..2]), None);
+    }
+}
