@@ -47,6 +47,14 @@ pub enum EngineError {
     RecipeVersion { path: PathBuf, found: u32, supported: u32 },
     #[error("{0}")]
     CleanHistory(String),
+    #[error("{} is not a usable model bundle: {detail}. Export the bundle again from its run (Evaluate pane or `plantlab bundle`).", .path.display())]
+    BadBundle { path: PathBuf, detail: String },
+    #[error("{} is a model bundle of format version {found}, newer than this PlantLab reads (up to {supported}). Update PlantLab to use it.", .path.display())]
+    BundleVersion { path: PathBuf, found: u32, supported: u32 },
+    #[error("Run {0} has no saved test predictions (it was interrupted, failed, or trained by an older PlantLab). Train it again to evaluate it.")]
+    NoEvaluationData(String),
+    #[error("There are no predictions yet. Open a bundle and a data file in the Predict pane and press Predict.")]
+    NoPredictions,
     #[error("Could not write {}: {detail}.", .path.display())]
     Write { path: PathBuf, detail: String },
     #[error("Cancelled.")]
@@ -80,6 +88,10 @@ impl EngineError {
             EngineError::BadRecipe { .. } => "bad_recipe",
             EngineError::RecipeVersion { .. } => "recipe_version",
             EngineError::CleanHistory(_) => "clean_history",
+            EngineError::BadBundle { .. } => "bad_bundle",
+            EngineError::BundleVersion { .. } => "bundle_version",
+            EngineError::NoEvaluationData(_) => "no_evaluation_data",
+            EngineError::NoPredictions => "no_predictions",
             EngineError::Write { .. } => "write_error",
             EngineError::Cancelled => "cancelled",
             EngineError::Internal(_) => "internal",

@@ -4,6 +4,7 @@
 pub mod clean;
 pub mod dataset;
 pub mod error;
+pub mod evaluate;
 pub mod generate;
 pub mod import;
 pub mod load;

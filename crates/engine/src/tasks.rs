@@ -168,6 +168,8 @@ fn kind_name(kind: TaskKind) -> &'static str {
         TaskKind::Load => "load",
         TaskKind::Clean => "clean",
         TaskKind::Train => "train",
+        TaskKind::Predict => "predict",
+        TaskKind::Evaluate => "evaluate",
     }
 }
 

@@ -26,6 +26,7 @@ static TRAIN_SLOT: Mutex<()> = Mutex::new(());
 const DEFAULT_RUNS_ROOT: &str = "runs";
 
 mod clean_api;
+mod evaluate_api;
 
 /// A user's session: the open data set and the background tasks working on it.
 #[derive(Default, Clone)]
@@ -38,6 +39,9 @@ pub struct Workbench {
     active_runs: ActiveRuns,
     /// The cleaning session on the open data set (methods in `workbench/clean_api.rs`).
     clean: Arc<std::sync::Mutex<Option<crate::clean::CleanSession>>>,
+    /// The last predictions of the Predict pane, with what they came from (for the CSV
+    /// export and the report; methods in `workbench/evaluate_api.rs`).
+    predictions: Arc<std::sync::Mutex<Option<evaluate_api::LastPrediction>>>,
 }
 
 impl Workbench {
@@ -90,6 +94,9 @@ impl Workbench {
             timestamp_column: summary.timestamp_column.as_deref(),
             runs_root: &self.runs_root(),
             active: &self.active_runs,
+            columns: &summary.columns,
+            import: &summary.import,
+            quality: Some(dataset.report()),
         };
         contain_panics(|| train::train(&frame, &request, job, on_update))
     }
@@ -221,7 +228,7 @@ impl Workbench {
     }
 }
 
-fn load_dataset(path: &Path, overrides: &ImportOverrides, job: &JobContext) -> Result<Dataset> {
+pub(crate) fn load_dataset(path: &Path, overrides: &ImportOverrides, job: &JobContext) -> Result<Dataset> {
     let imported = contain_panics(|| import(path, overrides, job))?;
     job.check_cancelled()?;
     job.progress(0.98, "checking quality");

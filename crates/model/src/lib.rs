@@ -369,6 +369,20 @@ impl Trainer {
         Ok(trainer)
     }
 
+    /// A network with weights from an in-memory burnpack (a model bundle). The record is
+    /// read whole here, so nothing refers back to a file afterwards.
+    pub fn from_weight_bytes(spec: NetSpec, bytes: Vec<u8>) -> Result<Self> {
+        let mut trainer = Self::new(spec)?;
+        let record = ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes))
+            .map_err(|e| ModelError::Store(e.to_string()))?;
+        let net = trainer.take_net()?;
+        let net = net
+            .try_load_record(record)
+            .map_err(|e| ModelError::Store(e.to_string()))?;
+        trainer.net = Some(net);
+        Ok(trainer)
+    }
+
     pub fn spec(&self) -> &NetSpec {
         &self.spec
     }

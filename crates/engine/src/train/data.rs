@@ -13,7 +13,8 @@ use crate::error::{EngineError, Result};
 /// Smallest number of samples each of train, validation and test must get.
 const MIN_SAMPLES_PER_PART: usize = 5;
 
-/// One feature column as the tokenizer sees it.
+/// One feature column as the tokenizer sees it, with what prediction needs to know about
+/// its training values (range, median, unit) to warn about new data and explain alarms.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum FeatureCoding {
@@ -25,6 +26,19 @@ pub enum FeatureCoding {
         edges: Vec<f64>,
         mean: f64,
         std: f64,
+        /// Smallest, largest and median training value.
+        #[serde(default)]
+        min: f64,
+        #[serde(default)]
+        max: f64,
+        #[serde(default)]
+        median: f64,
+        /// Share of training rows where the value is missing.
+        #[serde(default)]
+        missing_share: f64,
+        /// From the export's units row, e.g. `°C`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit: Option<String>,
     },
     /// Tokens: `offset` = missing, `offset + 1` = a level rare or unseen in training,
     /// `offset + 2 + i` = `levels[i]`.
@@ -32,6 +46,8 @@ pub enum FeatureCoding {
         name: String,
         offset: u32,
         levels: Vec<String>,
+        #[serde(default)]
+        missing_share: f64,
     },
 }
 
@@ -42,7 +58,14 @@ impl FeatureCoding {
         }
     }
 
-    fn token_count(&self) -> u32 {
+    /// The token that stands for "missing" (also what occlusion puts in the tag's place).
+    pub fn null_token(&self) -> u32 {
+        match self {
+            FeatureCoding::Numeric { offset, .. } | FeatureCoding::Categorical { offset, .. } => *offset,
+        }
+    }
+
+    pub fn token_count(&self) -> u32 {
         match self {
             FeatureCoding::Numeric { edges, .. } => edges.len() as u32 + 2,
             FeatureCoding::Categorical { levels, .. } => levels.len() as u32 + 2,
@@ -50,7 +73,7 @@ impl FeatureCoding {
     }
 
     /// Columns this feature takes in the dense (MLP) input.
-    fn dense_width(&self) -> usize {
+    pub fn dense_width(&self) -> usize {
         match self {
             FeatureCoding::Numeric { .. } => 1,
             FeatureCoding::Categorical { levels, .. } => levels.len() + 1,
@@ -70,7 +93,7 @@ pub struct Tokenizer {
 }
 
 /// A column's values, read once from the frame.
-enum Values {
+pub enum Values {
     Numeric(Vec<Option<f64>>),
     Text(Vec<Option<String>>),
 }
@@ -80,14 +103,35 @@ pub struct Prepared {
     pub tokenizer: Tokenizer,
     /// Class index per row; `None` where the label is missing.
     pub labels: Vec<Option<u32>>,
-    /// Token per row and feature, `[rows, features]`.
-    pub row_tokens: Vec<u32>,
-    /// Standardized dense features per row, `[rows, dense_width]`.
-    pub row_dense: Vec<f32>,
-    pub dense_width: usize,
+    pub encoded: Encoded,
     pub rows: usize,
     /// Row ranges of the three parts (time order).
     pub parts: [std::ops::Range<usize>; 3],
+}
+
+/// Rows turned into model input with a fitted tokenizer.
+pub struct Encoded {
+    /// Token per row and feature, `[rows, features]`.
+    pub row_tokens: Vec<u32>,
+    /// Standardized dense features per row, `[rows, dense_width]` (empty unless asked for).
+    pub row_dense: Vec<f32>,
+    pub dense_width: usize,
+    /// Per feature, how the encoded values compare with training.
+    pub inputs: Vec<InputCheck>,
+}
+
+/// How one feature's values compare with what the tokenizer saw in training.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InputCheck {
+    /// The column is absent from the data (every value encodes as missing).
+    pub absent: bool,
+    pub missing: u64,
+    /// Values below the training minimum or above the training maximum.
+    pub out_of_range: u64,
+    /// Text levels never seen (or pooled as rare) in training.
+    pub unseen: u64,
+    /// Up to 5 row numbers of out-of-range or unseen values.
+    pub examples: Vec<u64>,
 }
 
 /// Samples of one part: each is a window ending at `ends[i]` (a single row in row mode).
@@ -153,7 +197,7 @@ pub fn feature_columns(
     Ok(chosen)
 }
 
-fn read_values(frame: &DataFrame, name: &str) -> Result<Values> {
+pub fn read_values(frame: &DataFrame, name: &str) -> Result<Values> {
     let column = frame
         .column(name)
         .map_err(|_| EngineError::UnknownColumn(name.to_owned()))?;
@@ -295,6 +339,7 @@ pub fn prepare(
     let (classes, labels) = label_classes(&target_values, &config.target)?;
     let parts = split_rows(rows, &config.split)?;
     let train = parts[0].clone();
+    let train_rows = train.len().max(1) as f64;
 
     let mut codings = Vec::with_capacity(features.len());
     let mut columns = Vec::with_capacity(features.len());
@@ -303,20 +348,33 @@ pub fn prepare(
         let values = read_values(frame, name)?;
         let coding = match &values {
             Values::Numeric(v) => {
-                let fit: Vec<f64> = v[train.clone()].iter().flatten().copied().collect();
+                let mut fit: Vec<f64> = v[train.clone()].iter().flatten().copied().collect();
+                let missing_share = 1.0 - fit.len() as f64 / train_rows;
                 let (mean, std) = mean_std(&fit);
+                fit.sort_by(f64::total_cmp);
+                let (min, max, median) = match (fit.first(), fit.last()) {
+                    (Some(lo), Some(hi)) => (*lo, *hi, fit[fit.len() / 2]),
+                    _ => (0.0, 0.0, 0.0),
+                };
                 FeatureCoding::Numeric {
                     name: name.clone(),
                     offset,
                     edges: quantile_edges(fit, config.bins),
                     mean,
                     std,
+                    min,
+                    max,
+                    median,
+                    missing_share,
+                    unit: None,
                 }
             }
             Values::Text(v) => {
                 let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
+                let mut present = 0usize;
                 for s in v[train.clone()].iter().flatten() {
                     *counts.entry(s.as_str()).or_default() += 1;
+                    present += 1;
                 }
                 let levels = counts
                     .into_iter()
@@ -327,12 +385,13 @@ pub fn prepare(
                     name: name.clone(),
                     offset,
                     levels,
+                    missing_share: 1.0 - present as f64 / train_rows,
                 }
             }
         };
         offset += coding.token_count();
         codings.push(coding);
-        columns.push(values);
+        columns.push(Some(values));
     }
     let tokenizer = Tokenizer {
         target: config.target.clone(),
@@ -341,38 +400,122 @@ pub fn prepare(
         vocab_size: offset,
         bins: config.bins,
     };
+    let encoded = encode_values(&tokenizer, &columns, rows, config.model == ModelKind::Mlp)?;
+    Ok(Prepared {
+        tokenizer,
+        labels,
+        encoded,
+        rows,
+        parts,
+    })
+}
 
-    let nf = features.len();
+/// Encodes `frame` with a tokenizer fitted earlier (prediction on a new export). Feature
+/// columns missing from the frame encode as missing values and are flagged in `inputs`.
+pub fn encode(frame: &DataFrame, tokenizer: &Tokenizer, want_dense: bool) -> Result<Encoded> {
+    let columns: Vec<Option<Values>> = tokenizer
+        .features
+        .iter()
+        .map(|f| {
+            if frame.column(f.name()).is_ok() {
+                read_values(frame, f.name()).map(Some)
+            } else {
+                Ok(None)
+            }
+        })
+        .collect::<Result<_>>()?;
+    encode_values(tokenizer, &columns, frame.height(), want_dense)
+}
+
+/// Class index per row of `frame`'s target column, by the tokenizer's class names; `None`
+/// when the frame has no target column. Values that are not a known class are `None`.
+pub fn encode_labels(frame: &DataFrame, tokenizer: &Tokenizer) -> Result<Option<Vec<Option<u32>>>> {
+    if frame.column(&tokenizer.target).is_err() {
+        return Ok(None);
+    }
+    let index: HashMap<&str, u32> = tokenizer
+        .classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i as u32))
+        .collect();
+    let labels = match read_values(frame, &tokenizer.target)? {
+        Values::Numeric(v) => v
+            .iter()
+            .map(|x| x.and_then(|x| index.get(format_number(x).as_str()).copied()))
+            .collect(),
+        Values::Text(v) => v
+            .iter()
+            .map(|x| x.as_deref().and_then(|x| index.get(x).copied()))
+            .collect(),
+    };
+    Ok(Some(labels))
+}
+
+fn note_example(check: &mut InputCheck, row: usize) {
+    if check.examples.len() < 5 {
+        check.examples.push(row as u64);
+    }
+}
+
+/// One feature's token and dense slot(s) for every row.
+fn encode_values(
+    tokenizer: &Tokenizer,
+    columns: &[Option<Values>],
+    rows: usize,
+    want_dense: bool,
+) -> Result<Encoded> {
+    let nf = tokenizer.features.len();
     let dense_width: usize = tokenizer
         .features
         .iter()
         .map(FeatureCoding::dense_width)
         .sum();
-    let want_dense = config.model == ModelKind::Mlp;
     let mut row_tokens = vec![0u32; rows * nf];
     let mut row_dense = if want_dense {
         vec![0f32; rows * dense_width]
     } else {
         Vec::new()
     };
+    let mut inputs = vec![InputCheck::default(); nf];
     let mut dense_at = 0;
-    for (j, (coding, values)) in tokenizer.features.iter().zip(&columns).enumerate() {
+    for (j, (coding, values)) in tokenizer.features.iter().zip(columns).enumerate() {
+        let check = &mut inputs[j];
         match (coding, values) {
+            (_, None) => {
+                // Absent column: every row takes the null token (dense: the training mean, 0).
+                check.absent = true;
+                check.missing = rows as u64;
+                let null = coding.null_token();
+                for i in 0..rows {
+                    row_tokens[i * nf + j] = null;
+                }
+            }
             (
                 FeatureCoding::Numeric {
                     offset,
                     edges,
                     mean,
                     std,
+                    min,
+                    max,
                     ..
                 },
-                Values::Numeric(v),
+                Some(Values::Numeric(v)),
             ) => {
                 for (i, x) in v.iter().enumerate() {
                     row_tokens[i * nf + j] = match x {
                         Some(x) => offset + 1 + edges.partition_point(|e| e <= x) as u32,
                         None => *offset,
                     };
+                    match x {
+                        None => check.missing += 1,
+                        Some(x) if *x < *min || *x > *max => {
+                            check.out_of_range += 1;
+                            note_example(check, i);
+                        }
+                        Some(_) => {}
+                    }
                     if want_dense {
                         // Missing → the training mean (0 after standardizing).
                         row_dense[i * dense_width + dense_at] =
@@ -380,19 +523,32 @@ pub fn prepare(
                     }
                 }
             }
-            (FeatureCoding::Categorical { offset, levels, .. }, Values::Text(v)) => {
+            (FeatureCoding::Categorical { offset, levels, .. }, Some(values)) => {
                 let index: HashMap<&str, u32> = levels
                     .iter()
                     .enumerate()
                     .map(|(i, s)| (s.as_str(), i as u32))
                     .collect();
-                for (i, x) in v.iter().enumerate() {
+                // A text column read back as numbers (e.g. codes "1", "2") is compared as text.
+                let text: Vec<Option<String>> = match values {
+                    Values::Text(v) => v.clone(),
+                    Values::Numeric(v) => v.iter().map(|x| x.map(format_number)).collect(),
+                };
+                for (i, x) in text.iter().enumerate() {
                     let level = x.as_deref().map(|s| index.get(s).copied());
                     row_tokens[i * nf + j] = match level {
                         None => *offset,
                         Some(None) => offset + 1,
                         Some(Some(l)) => offset + 2 + l,
                     };
+                    match level {
+                        None => check.missing += 1,
+                        Some(None) => {
+                            check.unseen += 1;
+                            note_example(check, i);
+                        }
+                        Some(Some(_)) => {}
+                    }
                     if want_dense {
                         // One-hot over the levels plus "other"; missing is all zeros.
                         let slot = match level {
@@ -406,22 +562,22 @@ pub fn prepare(
                     }
                 }
             }
-            _ => {
-                return Err(EngineError::Internal(
-                    "feature coding does not match its column".into(),
-                ))
+            (FeatureCoding::Numeric { offset, .. }, Some(Values::Text(_))) => {
+                // A tag that was numeric in training arrives as text: nothing can be binned.
+                check.missing = rows as u64;
+                check.absent = true;
+                for i in 0..rows {
+                    row_tokens[i * nf + j] = *offset;
+                }
             }
         }
         dense_at += coding.dense_width();
     }
-    Ok(Prepared {
-        tokenizer,
-        labels,
+    Ok(Encoded {
         row_tokens,
         row_dense,
         dense_width,
-        rows,
-        parts,
+        inputs,
     })
 }
 
@@ -492,9 +648,17 @@ impl Prepared {
         Ok(parts)
     }
 
+}
+
+impl Encoded {
+    /// Features per row.
+    pub fn features(&self) -> usize {
+        self.inputs.len()
+    }
+
     /// Tokens of the samples ending at `ends`, `[n, window, features]` (row mode: window 1).
     pub fn gather_tokens(&self, ends: &[usize], window: usize, out: &mut Vec<u32>) {
-        let nf = self.tokenizer.features.len();
+        let nf = self.features();
         out.clear();
         for &end in ends {
             let start = end + 1 - window;
@@ -558,14 +722,14 @@ mod tests {
             "edges from training rows only: {edges:?}"
         );
         // Row 3 is missing → the null token; row 99 is above every edge → the last bin.
-        assert_eq!(p.row_tokens[3 * 2], 0);
-        assert_eq!(p.row_tokens[99 * 2], 4);
+        assert_eq!(p.encoded.row_tokens[3 * 2], 0);
+        assert_eq!(p.encoded.row_tokens[99 * 2], 4);
         let FeatureCoding::Categorical { levels, offset, .. } = &p.tokenizer.features[1] else {
             panic!()
         };
         assert_eq!(levels, &["A", "B"], "the rare level Z is pooled");
         assert_eq!(*offset, 5);
-        assert_eq!(p.row_tokens[50 * 2 + 1], 6, "Z → the 'other' token");
+        assert_eq!(p.encoded.row_tokens[50 * 2 + 1], 6, "Z → the 'other' token");
         assert_eq!(p.tokenizer.vocab_size, 9);
     }
 
@@ -587,7 +751,7 @@ mod tests {
         assert!(parts[0].ends.iter().all(|e| *e < 70));
         assert!(parts[1].ends.iter().all(|e| *e - 4 >= 70 && *e < 85));
         let mut tokens = Vec::new();
-        p.gather_tokens(&parts[1].ends[..2], 5, &mut tokens);
+        p.encoded.gather_tokens(&parts[1].ends[..2], 5, &mut tokens);
         assert_eq!(tokens.len(), 2 * 5 * 2);
     }
 

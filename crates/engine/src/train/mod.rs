@@ -16,20 +16,26 @@ use std::time::Instant;
 
 use plantlab_model::{Input, NetSpec, Trainer};
 use plantlab_protocol::{
-    BatchMetrics, ClassMetrics, ClassWeighting, EpochMetrics, ModelKind, RunStatus, RunSummary,
-    SequenceMode, TrainConfig, TrainDataInfo, TrainUpdate,
+    BatchMetrics, ClassMetrics, ClassWeighting, ColumnInfo, EpochMetrics, ImportSettings,
+    ModelKind, QualityReport, Recipe, RunStatus, RunSummary, SequenceMode, TrainConfig,
+    TrainDataInfo, TrainUpdate, RECIPE_SCHEMA_VERSION,
 };
 use polars::prelude::DataFrame;
 
 use crate::error::{EngineError, Result};
 use crate::tasks::JobContext;
-use data::{Part, Prepared};
+use crate::evaluate::explain::Explainer;
+use crate::evaluate::{row_times_ms, Scored};
+use data::{FeatureCoding, Part, Prepared};
 use runs::{io_err, write_json, MetricsLog, RunMeta};
 
 /// Rare classes get a loss weight when the rarest is under this share of the training rows.
 const AUTO_WEIGHT_BELOW: f64 = 0.20;
 /// Rows per forward pass when predicting (validation, test).
 const PREDICT_CHUNK: usize = 1024;
+/// Test samples × tags occluded at the end of a run for the contributing tags.
+const CONTRIBUTION_BUDGET: usize = 200_000;
+const CONTRIBUTION_SAMPLES: usize = 2000;
 
 /// Ids of the runs training in this process (so the runs list can tell "running" from
 /// "interrupted", and a running run cannot be deleted).
@@ -46,6 +52,13 @@ pub struct TrainJob<'a> {
     pub timestamp_column: Option<&'a str>,
     pub runs_root: &'a Path,
     pub active: &'a ActiveRuns,
+    /// The data's columns (their units go into the tokenizer for alarm explanations).
+    pub columns: &'a [ColumnInfo],
+    /// How the export was read; kept in the run's recipe when no cleaning recipe exists, so
+    /// a bundle can always read a new export the same way.
+    pub import: &'a ImportSettings,
+    /// The quality report of the data trained on, kept as `quality.json`.
+    pub quality: Option<&'a QualityReport>,
 }
 
 fn check_config(config: &TrainConfig) -> Result<()> {
@@ -89,7 +102,13 @@ pub fn train(
         plantlab_model::set_threads(threads as usize);
     }
     job.progress(0.0, "tokenizing");
-    let prepared = data::prepare(frame, config, request.timestamp_column)?;
+    let mut prepared = data::prepare(frame, config, request.timestamp_column)?;
+    for feature in &mut prepared.tokenizer.features {
+        if let FeatureCoding::Numeric { name, unit, .. } = feature {
+            *unit = request.columns.iter().find(|c| c.name == *name).and_then(|c| c.unit.clone());
+        }
+    }
+    let times = row_times_ms(frame, request.timestamp_column);
     let parts = prepared.samples(config.mode)?;
     job.check_cancelled()?;
 
@@ -105,7 +124,7 @@ pub fn train(
         best_epoch: 0,
         started,
     };
-    let result = run.execute(&prepared, &parts, request, job, on_update);
+    let result = run.execute(&prepared, &parts, times.as_deref(), request, job, on_update);
     let summary = match result {
         Ok(summary) => Ok(summary),
         Err(err) => {
@@ -223,10 +242,12 @@ impl<'a> Batcher<'a> {
     fn input(&mut self, ends: &[usize]) -> Input<'_> {
         if self.kind == ModelKind::Mlp {
             self.prepared
+                .encoded
                 .gather_dense(ends, self.window, &mut self.dense);
             Input::Dense(&self.dense)
         } else {
             self.prepared
+                .encoded
                 .gather_tokens(ends, self.window, &mut self.tokens);
             Input::Tokens(&self.tokens)
         }
@@ -281,6 +302,7 @@ impl Run {
         &mut self,
         prepared: &Prepared,
         parts: &[Part; 3],
+        times: Option<&[i64]>,
         request: &TrainJob<'_>,
         job: &JobContext,
         on_update: &mut dyn FnMut(&TrainUpdate),
@@ -303,6 +325,18 @@ impl Run {
             let bytes =
                 std::fs::read(recipe).map_err(|e| EngineError::from_io(Path::new(recipe), e))?;
             runs::write_atomic(&dir.join("recipe.json"), &bytes)?;
+        } else {
+            let split = &config.split;
+            let recipe = Recipe {
+                schema_version: RECIPE_SCHEMA_VERSION,
+                import: request.import.clone(),
+                train_fraction: split.train / (split.train + split.validation + split.test),
+                steps: Vec::new(),
+            };
+            write_json(&dir.join("recipe.json"), &recipe)?;
+        }
+        if let Some(quality) = request.quality {
+            write_json(&dir.join("quality.json"), quality)?;
         }
         write_json(&dir.join("tokenizer.json"), &prepared.tokenizer)?;
         let checkpoints = dir.join("checkpoints");
@@ -325,7 +359,7 @@ impl Run {
             vocab: tokenizer.vocab_size as usize,
             steps,
             per_step,
-            width: prepared.dense_width * window,
+            width: prepared.encoded.dense_width * window,
             embedding_dim: config.embedding_dim as usize,
             hidden: config.hidden as usize,
             learning_rate: config.learning_rate,
@@ -495,6 +529,31 @@ impl Run {
             .enumerate()
             .fold(0, |best, (i, s)| if *s > shares[best] { i } else { best });
         let baseline = metrics::majority_baseline(majority, &test_part.labels, classes, positive);
+        // What the Evaluate pane and the bundle need later: the test scores and the tags
+        // that drive them.
+        let scored = Scored {
+            classes: tokenizer.classes.clone(),
+            positive_class: positive,
+            majority_class: majority,
+            rows: test_part.ends.iter().map(|e| *e as u64).collect(),
+            times_ms: times.map(|t| test_part.ends.iter().map(|e| t[*e]).collect()),
+            labels: test_part.labels.iter().map(|l| Some(*l)).collect(),
+            probs: test_probs.clone(),
+        };
+        write_json(&dir.join("test_scores.json"), &scored)?;
+        job.progress(0.995, "finding the contributing tags");
+        let explainer = Explainer {
+            trainer: &trainer,
+            encoded: &prepared.encoded,
+            tokenizer,
+            kind: config.model,
+            window,
+            positive,
+            majority,
+        };
+        let samples = CONTRIBUTION_SAMPLES.min(CONTRIBUTION_BUDGET / nf.max(1));
+        let contributions = explainer.contributions(&test_part.ends, samples, job)?;
+        write_json(&dir.join("contributions.json"), &contributions)?;
         let summary = self.summary(
             RunStatus::Completed,
             format!("{stop_message}; kept epoch {}", self.best_epoch),

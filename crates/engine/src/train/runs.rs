@@ -218,7 +218,7 @@ pub fn list_runs(root: &Path, active: &[String]) -> Result<Vec<RunEntry>> {
 }
 
 /// A run id must name a directory directly under the root (no separators, no `..`).
-fn run_dir(root: &Path, id: &str) -> Result<PathBuf> {
+pub fn run_dir(root: &Path, id: &str) -> Result<PathBuf> {
     if id.is_empty() || id.contains(['/', '\\']) || id == "." || id == ".." {
         return Err(EngineError::RunNotFound(id.to_owned()));
     }

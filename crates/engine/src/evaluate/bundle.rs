@@ -1,0 +1,235 @@
+//! The model bundle: one JSON file with everything needed to apply a trained model to a new
+//! export — import settings and cleaning recipe, tokenizer, network shape, weights, training
+//! config and metrics, the decision threshold, and a format version.
+//!
+//! Loading a bundle only parses JSON and numbers: nothing in it is executed. The weights are
+//! base64 with a checksum, so a damaged file is refused rather than giving wrong predictions.
+
+use std::path::Path;
+
+use base64::Engine as _;
+use plantlab_model::{NetSpec, Trainer};
+use plantlab_protocol::{BundleInfo, Recipe, RunSummary, TrainConfig};
+use serde::{Deserialize, Serialize};
+
+use super::Scored;
+use crate::error::{EngineError, Result};
+use crate::train::data::Tokenizer;
+use crate::train::runs::{self, RunMeta};
+
+pub const BUNDLE_FORMAT: &str = "plantlab-model-bundle";
+pub const BUNDLE_VERSION: u32 = 1;
+
+/// The bundle file.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Bundle {
+    pub format: String,
+    pub format_version: u32,
+    pub run_id: String,
+    /// When the model was trained, `YYYY-MM-DD HH:MM:SS` UTC.
+    pub created: String,
+    /// The file it was trained on.
+    pub data: String,
+    pub config: TrainConfig,
+    /// Import settings and cleaning steps, replayed on new data (never refitted).
+    pub recipe: Recipe,
+    pub tokenizer: Tokenizer,
+    pub network: NetSpec,
+    pub summary: Option<RunSummary>,
+    /// The decision threshold on the risk.
+    pub threshold: f64,
+    /// The most frequent training class.
+    pub majority_class: usize,
+    /// FNV-1a 64 of the weight bytes, hex.
+    pub weights_checksum: String,
+    /// The best epoch's weights (burnpack), base64.
+    pub weights: String,
+}
+
+/// A bundle read back, with its network ready to predict.
+pub struct LoadedBundle {
+    pub bundle: Bundle,
+    pub trainer: Trainer,
+    pub path: String,
+}
+
+impl LoadedBundle {
+    pub fn info(&self) -> BundleInfo {
+        info(&self.bundle, &self.path)
+    }
+}
+
+pub fn info(bundle: &Bundle, path: &str) -> BundleInfo {
+    BundleInfo {
+        path: path.to_owned(),
+        format_version: bundle.format_version,
+        run_id: bundle.run_id.clone(),
+        created: bundle.created.clone(),
+        model: bundle.config.model,
+        target: bundle.tokenizer.target.clone(),
+        classes: bundle.tokenizer.classes.clone(),
+        features: bundle.tokenizer.features.iter().map(|f| f.name().to_owned()).collect(),
+        recipe_steps: bundle.recipe.steps.iter().filter(|s| s.enabled).count() as u32,
+        threshold: bundle.threshold,
+        test: bundle.summary.as_ref().and_then(|s| s.test.clone()),
+    }
+}
+
+fn fnv1a64(bytes: &[u8]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+fn bad(path: &Path, detail: impl Into<String>) -> EngineError {
+    EngineError::BadBundle { path: path.to_path_buf(), detail: detail.into() }
+}
+
+fn read_part<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result<T> {
+    let path = dir.join(name);
+    let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => EngineError::BadTrainConfig(format!(
+            "the run folder {} has no {name}; only runs trained by this PlantLab version can be bundled",
+            dir.display()
+        )),
+        _ => EngineError::from_io(&path, e),
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| EngineError::Internal(format!("reading {}: {e}", path.display())))
+}
+
+/// Builds the bundle of the run in `run_dir` (its best weights) and writes it to `out`.
+pub fn export(run_dir: &Path, out: &Path, threshold: Option<f64>) -> Result<BundleInfo> {
+    if !run_dir.join("run.json").is_file() {
+        return Err(EngineError::RunNotFound(run_dir.display().to_string()));
+    }
+    let threshold = threshold.unwrap_or(super::DEFAULT_THRESHOLD);
+    if !threshold.is_finite() || !(0.0..=1.0).contains(&threshold) {
+        return Err(EngineError::BadTrainConfig(format!("the threshold must be between 0 and 1 (got {threshold})")));
+    }
+    let meta: RunMeta = read_part(run_dir, "run.json")?;
+    let scores: Scored = read_part(run_dir, "test_scores.json")
+        .map_err(|_| EngineError::NoEvaluationData(meta.run_id.clone()))?;
+    let weights_path = run_dir.join("best.bpk");
+    let weights = std::fs::read(&weights_path).map_err(|e| EngineError::from_io(&weights_path, e))?;
+    let bundle = Bundle {
+        format: BUNDLE_FORMAT.to_owned(),
+        format_version: BUNDLE_VERSION,
+        run_id: meta.run_id,
+        created: meta.created,
+        data: meta.data,
+        config: read_part(run_dir, "config.json")?,
+        recipe: read_part(run_dir, "recipe.json")?,
+        tokenizer: read_part(run_dir, "tokenizer.json")?,
+        network: read_part(run_dir, "network.json")?,
+        summary: read_part(run_dir, "summary.json").ok(),
+        threshold,
+        majority_class: scores.majority_class,
+        weights_checksum: fnv1a64(&weights),
+        weights: base64::engine::general_purpose::STANDARD.encode(&weights),
+    };
+    let text = serde_json::to_vec(&bundle).map_err(|e| EngineError::Internal(e.to_string()))?;
+    runs::write_atomic(out, &text).map_err(|e| match e {
+        EngineError::Io { path, source } => EngineError::Write { path, detail: source.to_string() },
+        other => other,
+    })?;
+    Ok(info(&bundle, &out.display().to_string()))
+}
+
+/// Reads and checks a bundle and loads its network.
+pub fn open(path: &Path) -> Result<LoadedBundle> {
+    let bytes = std::fs::read(path).map_err(|e| EngineError::from_io(path, e))?;
+    if bytes.is_empty() {
+        return Err(bad(path, "the file is empty"));
+    }
+    // Format and version first, so a newer bundle says so instead of failing on a field.
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| bad(path, format!("it is not complete JSON ({e}); the file may be truncated or not a bundle")))?;
+    if value.get("format").and_then(|f| f.as_str()) != Some(BUNDLE_FORMAT) {
+        return Err(bad(path, "it is not a PlantLab model bundle (no \"format\": \"plantlab-model-bundle\")"));
+    }
+    let version = value.get("format_version").and_then(serde_json::Value::as_u64).unwrap_or(0);
+    if version > u64::from(BUNDLE_VERSION) {
+        return Err(EngineError::BundleVersion { path: path.to_path_buf(), found: version as u32, supported: BUNDLE_VERSION });
+    }
+    let bundle: Bundle = serde_json::from_value(value).map_err(|e| bad(path, format!("a part is missing or damaged ({e})")))?;
+    let weights = base64::engine::general_purpose::STANDARD
+        .decode(bundle.weights.as_bytes())
+        .map_err(|e| bad(path, format!("the weights are damaged ({e})")))?;
+    if fnv1a64(&weights) != bundle.weights_checksum {
+        return Err(bad(path, "the weights do not match their checksum (the file was changed or damaged)"));
+    }
+    check_consistency(&bundle).map_err(|detail| bad(path, detail))?;
+    let trainer = Trainer::from_weight_bytes(bundle.network.clone(), weights)
+        .map_err(|e| bad(path, format!("the weights do not fit the network ({e})")))?;
+    Ok(LoadedBundle { bundle, trainer, path: path.display().to_string() })
+}
+
+/// The parts must describe the same model (a hand-edited bundle could mix them).
+fn check_consistency(bundle: &Bundle) -> std::result::Result<(), String> {
+    let tokenizer = &bundle.tokenizer;
+    if tokenizer.classes.len() != bundle.network.classes || tokenizer.classes.len() < 2 {
+        return Err(format!(
+            "the tokenizer has {} classes but the network {}",
+            tokenizer.classes.len(),
+            bundle.network.classes
+        ));
+    }
+    if tokenizer.features.is_empty() {
+        return Err("the tokenizer has no features".into());
+    }
+    if bundle.majority_class >= tokenizer.classes.len() {
+        return Err("the majority class is not one of the classes".into());
+    }
+    if !(0.0..=1.0).contains(&bundle.threshold) {
+        return Err(format!("the threshold {} is not between 0 and 1", bundle.threshold));
+    }
+    let mut next = 0u32;
+    for f in &tokenizer.features {
+        if f.null_token() != next {
+            return Err(format!("the token offsets of feature \"{}\" are out of order", f.name()));
+        }
+        next = f.null_token() + f.token_count();
+    }
+    if next != tokenizer.vocab_size {
+        return Err("the vocabulary size does not match the features".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksum_is_stable_and_sensitive() {
+        assert_eq!(fnv1a64(b""), "cbf29ce484222325");
+        assert_ne!(fnv1a64(b"weights"), fnv1a64(b"weighty"));
+    }
+
+    #[test]
+    fn non_bundles_fail_clearly() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases: [(&str, &[u8], &str); 4] = [
+            ("empty.plmodel", b"", "empty"),
+            ("half.plmodel", br#"{"format": "plantlab-model-bundle", "format_vers"#, "truncated"),
+            ("other.plmodel", br#"{"hello": 1}"#, "not a PlantLab model bundle"),
+            ("partial.plmodel", br#"{"format": "plantlab-model-bundle", "format_version": 1}"#, "missing or damaged"),
+        ];
+        for (name, bytes, expected) in cases {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            let err = open(&path).err().unwrap();
+            assert!(err.to_string().contains(expected), "{name}: {err}");
+            assert_eq!(err.code(), "bad_bundle");
+        }
+        let newer = dir.path().join("newer.plmodel");
+        std::fs::write(&newer, br#"{"format": "plantlab-model-bundle", "format_version": 99}"#).unwrap();
+        let err = open(&newer).err().unwrap();
+        assert_eq!(err.code(), "bundle_version", "{err}");
+        assert!(err.to_string().contains("Update PlantLab"), "{err}");
+        assert!(matches!(open(&dir.path().join("missing.plmodel")), Err(EngineError::NotFound(_))));
+    }
+}

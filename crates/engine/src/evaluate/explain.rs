@@ -1,0 +1,330 @@
+//! Why the model fired: occlusion (each tag's input replaced by "missing", the same token the
+//! model sees for a gap) and the change in risk it causes; and plain-language explanations
+//! of alarms from the top tags' recent behaviour against their training statistics.
+
+use plantlab_model::{Input, Trainer};
+use plantlab_protocol::{format_epoch_millis, ModelKind, TagContribution};
+
+use super::risk_of;
+use crate::error::{EngineError, Result};
+use crate::tasks::JobContext;
+use crate::train::data::{Encoded, FeatureCoding, Tokenizer, Values};
+
+/// Samples × tags per forward pass when occluding.
+const OCCLUSION_BATCH: usize = 4096;
+
+/// The model with its input, ready to predict and occlude samples.
+pub struct Explainer<'a> {
+    pub trainer: &'a Trainer,
+    pub encoded: &'a Encoded,
+    pub tokenizer: &'a Tokenizer,
+    pub kind: ModelKind,
+    /// Rows per sample (1 in row mode).
+    pub window: usize,
+    pub positive: Option<usize>,
+    pub majority: usize,
+}
+
+fn model_err(e: plantlab_model::ModelError) -> EngineError {
+    EngineError::Model(e.to_string())
+}
+
+impl Explainer<'_> {
+    fn features(&self) -> usize {
+        self.tokenizer.features.len()
+    }
+
+    /// Class probabilities of the samples ending at `ends`, `[n, classes]`.
+    pub fn predict(&self, ends: &[usize]) -> Result<Vec<f32>> {
+        if self.kind == ModelKind::Mlp {
+            let mut dense = Vec::new();
+            self.encoded.gather_dense(ends, self.window, &mut dense);
+            self.trainer.predict(Input::Dense(&dense), ends.len()).map_err(model_err)
+        } else {
+            let mut tokens = Vec::new();
+            self.encoded.gather_tokens(ends, self.window, &mut tokens);
+            self.trainer.predict(Input::Tokens(&tokens), ends.len()).map_err(model_err)
+        }
+    }
+
+    fn risks(&self, probs: &[f32]) -> Vec<f64> {
+        let classes = self.tokenizer.classes.len().max(1);
+        probs
+            .chunks(classes)
+            .map(|row| risk_of(row, self.positive, self.majority))
+            .collect()
+    }
+
+    /// For each sample, risk − risk with tag j missing, for every tag j (`[n][features]`).
+    pub fn occlusion(&self, ends: &[usize], job: &JobContext) -> Result<Vec<Vec<f64>>> {
+        let nf = self.features();
+        let per_pass = (OCCLUSION_BATCH / nf.max(1)).max(1);
+        let mut out = Vec::with_capacity(ends.len());
+        for chunk in ends.chunks(per_pass) {
+            job.check_cancelled()?;
+            let base = self.risks(&self.predict(chunk)?);
+            let variants = chunk.len() * nf;
+            let probs = if self.kind == ModelKind::Mlp {
+                let mut dense = Vec::new();
+                self.encoded.gather_dense(chunk, self.window, &mut dense);
+                let per_sample = dense.len() / chunk.len().max(1);
+                let per_step = self.encoded.dense_width;
+                let mut batch = Vec::with_capacity(variants * per_sample);
+                for sample in dense.chunks(per_sample) {
+                    let mut at = 0;
+                    for coding in &self.tokenizer.features {
+                        let width = coding.dense_width();
+                        let mut copy = sample.to_vec();
+                        for step in 0..self.window {
+                            let from = step * per_step + at;
+                            for v in &mut copy[from..from + width] {
+                                *v = 0.0;
+                            }
+                        }
+                        batch.extend_from_slice(&copy);
+                        at += width;
+                    }
+                }
+                self.trainer.predict(Input::Dense(&batch), variants).map_err(model_err)?
+            } else {
+                let mut tokens = Vec::new();
+                self.encoded.gather_tokens(chunk, self.window, &mut tokens);
+                let per_sample = self.window * nf;
+                let mut batch = Vec::with_capacity(variants * per_sample);
+                for sample in tokens.chunks(per_sample) {
+                    for (j, coding) in self.tokenizer.features.iter().enumerate() {
+                        let mut copy = sample.to_vec();
+                        for step in 0..self.window {
+                            copy[step * nf + j] = coding.null_token();
+                        }
+                        batch.extend_from_slice(&copy);
+                    }
+                }
+                self.trainer.predict(Input::Tokens(&batch), variants).map_err(model_err)?
+            };
+            let occluded = self.risks(&probs);
+            for (s, base_risk) in base.iter().enumerate() {
+                out.push((0..nf).map(|j| base_risk - occluded[s * nf + j]).collect());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Mean contribution of each tag over `ends` (evenly thinned to at most `max_samples`),
+    /// largest first.
+    pub fn contributions(&self, ends: &[usize], max_samples: usize, job: &JobContext) -> Result<Vec<TagContribution>> {
+        let step = ends.len().div_ceil(max_samples.max(1)).max(1);
+        let sample: Vec<usize> = ends.iter().step_by(step).copied().collect();
+        let deltas = self.occlusion(&sample, job)?;
+        Ok(average(&deltas, self.tokenizer))
+    }
+}
+
+/// Mean |delta| and mean delta per tag, largest |delta| first.
+pub fn average(deltas: &[Vec<f64>], tokenizer: &Tokenizer) -> Vec<TagContribution> {
+    let n = deltas.len().max(1) as f64;
+    let mut out: Vec<TagContribution> = tokenizer
+        .features
+        .iter()
+        .enumerate()
+        .map(|(j, f)| TagContribution {
+            tag: f.name().to_owned(),
+            mean_abs: deltas.iter().map(|d| d[j].abs()).sum::<f64>() / n,
+            mean_signed: deltas.iter().map(|d| d[j]).sum::<f64>() / n,
+        })
+        .collect();
+    out.sort_by(|a, b| b.mean_abs.total_cmp(&a.mean_abs));
+    out
+}
+
+/// The `k` tags that raised (or moved) the risk most for one sample.
+pub fn top_tags(deltas: &[f64], tokenizer: &Tokenizer, k: usize) -> Vec<TagContribution> {
+    let mut order: Vec<usize> = (0..deltas.len()).collect();
+    // Tags that push towards a fault first, then by size.
+    order.sort_by(|&a, &b| deltas[b].total_cmp(&deltas[a]));
+    order
+        .into_iter()
+        .filter(|&j| deltas[j].abs() > 1e-4)
+        .take(k)
+        .filter_map(|j| {
+            tokenizer.features.get(j).map(|f| TagContribution {
+                tag: f.name().to_owned(),
+                mean_abs: deltas[j].abs(),
+                mean_signed: deltas[j],
+            })
+        })
+        .collect()
+}
+
+/// Recent rows `from..=to` of a tag and how to describe them.
+pub struct RecentSpan<'a> {
+    pub from: usize,
+    pub to: usize,
+    pub times_ms: Option<&'a [i64]>,
+}
+
+impl RecentSpan<'_> {
+    fn words(&self) -> String {
+        match self.times_ms {
+            Some(t) if self.to > self.from => format!("over the last {}", duration_words((t[self.to] - t[self.from]) as f64 / 1000.0)),
+            _ => format!("over the last {} samples", self.to - self.from + 1),
+        }
+    }
+}
+
+/// "2 h 15 min", "40 s", "3 d 4 h".
+pub fn duration_words(seconds: f64) -> String {
+    let s = seconds.abs().round() as i64;
+    let sign = if seconds < 0.0 { "−" } else { "" };
+    let (d, h, m) = (s / 86_400, (s % 86_400) / 3600, (s % 3600) / 60);
+    let text = if d > 0 {
+        format!("{d} d {h} h")
+    } else if h > 0 {
+        if m > 0 { format!("{h} h {m} min") } else { format!("{h} h") }
+    } else if m > 0 {
+        format!("{m} min")
+    } else {
+        format!("{s} s")
+    };
+    format!("{sign}{text}")
+}
+
+fn number(x: f64) -> String {
+    let a = x.abs();
+    if a >= 1000.0 {
+        format!("{x:.0}")
+    } else if a >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.3}").trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
+fn with_unit(x: f64, unit: Option<&str>) -> String {
+    match unit {
+        Some(u) if !u.is_empty() => format!("{} {u}", number(x)),
+        _ => number(x),
+    }
+}
+
+/// One sentence on a tag's recent behaviour, e.g. "TI-101: 18.2 °C above its training
+/// median of 61.0 °C over the last 6 h, rising."
+pub fn describe_tag(coding: &FeatureCoding, values: Option<&Values>, span: &RecentSpan<'_>) -> String {
+    let name = coding.name();
+    let Some(values) = values else {
+        return format!("{name}: missing from this file (the model sees it as a gap).");
+    };
+    match (coding, values) {
+        (FeatureCoding::Numeric { median, std, min, max, unit, .. }, Values::Numeric(v)) => {
+            let recent: Vec<f64> = v[span.from..=span.to.min(v.len().saturating_sub(1))].iter().flatten().copied().collect();
+            if recent.is_empty() {
+                return format!("{name}: no values {} (missing data).", span.words());
+            }
+            let mean = recent.iter().sum::<f64>() / recent.len() as f64;
+            let last = recent[recent.len() - 1];
+            let unit = unit.as_deref();
+            let diff = mean - median;
+            let level = if *std > 0.0 && diff.abs() < 0.5 * std {
+                format!("near its training median of {}", with_unit(*median, unit))
+            } else {
+                format!(
+                    "{} {} its training median of {}",
+                    with_unit(diff.abs(), unit),
+                    if diff > 0.0 { "above" } else { "below" },
+                    with_unit(*median, unit)
+                )
+            };
+            let half = recent.len() / 2;
+            let trend = if half >= 1 {
+                let first = recent[..half].iter().sum::<f64>() / half as f64;
+                let second = recent[half..].iter().sum::<f64>() / (recent.len() - half) as f64;
+                let change = second - first;
+                if *std > 0.0 && change > 0.25 * std {
+                    ", rising"
+                } else if *std > 0.0 && change < -0.25 * std {
+                    ", falling"
+                } else {
+                    ", steady"
+                }
+            } else {
+                ""
+            };
+            let range = if last > *max {
+                format!("; now {} is above anything seen in training (max {})", with_unit(last, unit), with_unit(*max, unit))
+            } else if last < *min {
+                format!("; now {} is below anything seen in training (min {})", with_unit(last, unit), with_unit(*min, unit))
+            } else {
+                String::new()
+            };
+            format!("{name}: {level} {}{trend}{range}.", span.words())
+        }
+        (FeatureCoding::Categorical { levels, .. }, values) => {
+            let at = span.to;
+            let level = match values {
+                Values::Text(v) => v.get(at).cloned().flatten(),
+                Values::Numeric(v) => v.get(at).copied().flatten().map(number),
+            };
+            match level {
+                None => format!("{name}: missing at the alarm."),
+                Some(l) if levels.contains(&l) => format!("{name} is \"{l}\"."),
+                Some(l) => format!("{name} is \"{l}\", a value rare or unseen in training."),
+            }
+        }
+        (FeatureCoding::Numeric { .. }, Values::Text(_)) => {
+            format!("{name}: text in this file where training had numbers (the model sees it as a gap).")
+        }
+    }
+}
+
+/// The opening sentence of an alarm's explanation.
+pub fn alarm_headline(peak_risk: f64, peak_row: u64, peak_ms: Option<i64>, samples: usize) -> String {
+    let when = match peak_ms {
+        Some(ms) => format_epoch_millis(ms),
+        None => format!("row {peak_row}"),
+    };
+    format!("Risk {peak_risk:.2} at {when} ({samples} sample{} above the threshold).", if samples == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn coding() -> FeatureCoding {
+        FeatureCoding::Numeric {
+            name: "TI-101".into(),
+            offset: 0,
+            edges: vec![],
+            mean: 60.0,
+            std: 2.0,
+            min: 50.0,
+            max: 70.0,
+            median: 61.0,
+            missing_share: 0.0,
+            unit: Some("°C".into()),
+        }
+    }
+
+    #[test]
+    fn describes_level_trend_and_range() {
+        let v = Values::Numeric(vec![Some(75.0), Some(77.0), Some(79.0), Some(81.0)]);
+        let times: Vec<i64> = (0..4).map(|i| i * 2 * 3600 * 1000).collect();
+        let span = RecentSpan { from: 0, to: 3, times_ms: Some(&times) };
+        let text = describe_tag(&coding(), Some(&v), &span);
+        assert_eq!(
+            text,
+            "TI-101: 17.0 °C above its training median of 61.0 °C over the last 6 h, rising; now 81.0 °C is above anything seen in training (max 70.0 °C)."
+        );
+        let calm = Values::Numeric(vec![Some(61.0), Some(60.5)]);
+        let span = RecentSpan { from: 0, to: 1, times_ms: None };
+        assert_eq!(describe_tag(&coding(), Some(&calm), &span), "TI-101: near its training median of 61.0 °C over the last 2 samples, steady.");
+        assert!(describe_tag(&coding(), None, &span).contains("missing from this file"));
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration_words(8100.0), "2 h 15 min");
+        assert_eq!(duration_words(40.0), "40 s");
+        assert_eq!(duration_words(3.0 * 86_400.0 + 4.0 * 3600.0), "3 d 4 h");
+        assert_eq!(duration_words(-600.0), "−10 min");
+    }
+}

@@ -1,0 +1,351 @@
+//! Applying a model bundle to a new export: load it the way the training export was read,
+//! replay the cleaning recipe (fitted statistics kept, never refitted), encode with the
+//! training tokenizer, predict in chunks (progress, cancel), find alarms, explain them, and
+//! warn where the input leaves what the model saw in training.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use plantlab_protocol::{
+    format_epoch_millis, Alarm, EventOptions, Evaluation, InputWarning, InputWarningKind, ModelKind,
+    PredictRequest, PredictionResult, SequenceMode,
+};
+use polars::prelude::DataFrame;
+
+use super::bundle::{self, LoadedBundle};
+use super::events::runs;
+use super::explain::{self, Explainer, RecentSpan};
+use super::{evaluate, reduce_timeline, row_times_ms, EvaluationInput, Scored};
+use crate::clean::{recipe, CleanSession};
+use crate::error::{EngineError, Result};
+use crate::tasks::JobContext;
+use crate::train::data::{self, FeatureCoding, InputCheck, Values};
+
+/// Samples per forward pass.
+const PREDICT_CHUNK: usize = 2048;
+/// Alarm samples whose top tags are computed one by one; beyond this only each alarm's peak.
+const EXPLAIN_ALL_UP_TO: usize = 20_000;
+/// Alarms listed (with explanations); the CSV has every sample.
+const MAX_ALARMS: usize = 1000;
+/// Tags named per alarm and per sample.
+const TOP_TAGS: usize = 3;
+/// Samples averaged for the whole-file contributions.
+const CONTRIBUTION_SAMPLES: usize = 1000;
+/// Rows of recent behaviour an alarm's explanation looks at (at least the model's window).
+const RECENT_ROWS: usize = 12;
+/// Points of the risk timeline.
+const TIMELINE_POINTS: usize = 4000;
+
+/// Every sample's prediction, kept by the engine for the CSV export.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Predictions {
+    pub rows: Vec<u64>,
+    pub times_ms: Option<Vec<i64>>,
+    pub risk: Vec<f64>,
+    pub threshold: f64,
+    /// Top tags of alarm samples (empty for the others).
+    pub top_tags: Vec<Vec<String>>,
+}
+
+/// `plantlab predict` / the Predict pane.
+pub fn predict_file(request: &PredictRequest, events: EventOptions, job: &JobContext) -> Result<(PredictionResult, Predictions)> {
+    job.progress(0.0, "opening the model bundle");
+    let loaded = bundle::open(Path::new(&request.bundle))?;
+    predict_with(&loaded, Path::new(&request.path), request.threshold, events, job)
+}
+
+/// `plantlab eval`: predictions on a labelled file, scored.
+pub fn evaluate_file(path: &Path, bundle_path: &Path, threshold: Option<f64>, events: EventOptions, job: &JobContext) -> Result<Evaluation> {
+    let loaded = bundle::open(bundle_path)?;
+    let target = loaded.bundle.tokenizer.target.clone();
+    let (result, _) = predict_with(&loaded, path, threshold, events, job)?;
+    result.evaluation.ok_or_else(|| {
+        EngineError::BadTrainConfig(format!(
+            "{} has no labelled \"{target}\" values to evaluate against; use `plantlab predict` for unlabelled data",
+            path.display()
+        ))
+    })
+}
+
+/// The file loaded as the bundle's training export was, with its recipe replayed.
+fn load_cleaned(loaded: &LoadedBundle, path: &Path, job: &JobContext) -> Result<(DataFrame, Option<String>)> {
+    let b = &loaded.bundle;
+    let dataset = crate::workbench::load_dataset(path, &recipe::overrides_for(&b.recipe.import), job)?;
+    if b.recipe.steps.iter().all(|s| !s.enabled) {
+        let ts = dataset.summary().timestamp_column.clone();
+        return Ok((dataset.frame().clone(), ts));
+    }
+    job.progress(0.0, "replaying the cleaning recipe");
+    let mut session = CleanSession::start(Arc::new(dataset));
+    session.use_recipe(b.recipe.clone(), job)?;
+    if let Some(failed) = session.summary().steps.iter().find(|o| o.error.is_some()) {
+        let why = failed.error.as_ref().map(|e| e.message.clone()).unwrap_or_default();
+        return Err(EngineError::BadStep(format!(
+            "the bundle's cleaning step {} ({}) cannot run on this file: {}",
+            failed.index + 1,
+            failed.description,
+            why.trim_end_matches('.')
+        )));
+    }
+    let cleaned = session.cleaned();
+    Ok((cleaned.frame().clone(), cleaned.summary().timestamp_column.clone()))
+}
+
+pub fn predict_with(
+    loaded: &LoadedBundle,
+    path: &Path,
+    threshold: Option<f64>,
+    events: EventOptions,
+    job: &JobContext,
+) -> Result<(PredictionResult, Predictions)> {
+    let started = Instant::now();
+    let b = &loaded.bundle;
+    let threshold = threshold.unwrap_or(b.threshold);
+    if !threshold.is_finite() || !(0.0..=1.0).contains(&threshold) {
+        return Err(EngineError::BadTrainConfig(format!("the threshold must be between 0 and 1 (got {threshold})")));
+    }
+    let (frame, timestamp_column) = load_cleaned(loaded, path, job)?;
+    job.check_cancelled()?;
+    job.progress(0.0, "encoding");
+    let tokenizer = &b.tokenizer;
+    let encoded = data::encode(&frame, tokenizer, b.config.model == ModelKind::Mlp)?;
+    let window = match b.config.mode {
+        SequenceMode::Row => 1,
+        SequenceMode::Window { window, .. } => window.max(1) as usize,
+    };
+    let rows = frame.height();
+    if rows < window {
+        return Err(EngineError::BadTrainConfig(format!(
+            "{} has {rows} rows after cleaning; the model looks at windows of {window} rows",
+            path.display()
+        )));
+    }
+    let positive = (tokenizer.classes.len() == 2).then_some(1);
+    let explainer = Explainer {
+        trainer: &loaded.trainer,
+        encoded: &encoded,
+        tokenizer,
+        kind: b.config.model,
+        window,
+        positive,
+        majority: b.majority_class,
+    };
+    let ends: Vec<usize> = (window - 1..rows).collect();
+    let mut probs = Vec::with_capacity(ends.len() * tokenizer.classes.len());
+    for (k, chunk) in ends.chunks(PREDICT_CHUNK).enumerate() {
+        job.check_cancelled()?;
+        probs.extend(explainer.predict(chunk)?);
+        job.progress(((k + 1) * PREDICT_CHUNK).min(ends.len()) as f32 / ends.len().max(1) as f32 * 0.8, "predicting");
+    }
+    let labels = data::encode_labels(&frame, tokenizer)?;
+    let all_times = row_times_ms(&frame, timestamp_column.as_deref());
+    let scored = Scored {
+        classes: tokenizer.classes.clone(),
+        positive_class: positive,
+        majority_class: b.majority_class,
+        rows: ends.iter().map(|e| *e as u64).collect(),
+        times_ms: all_times.as_ref().map(|t| ends.iter().map(|e| t[*e]).collect()),
+        labels: ends.iter().map(|e| labels.as_ref().and_then(|l| l[*e])).collect(),
+        probs,
+    };
+    let risk = scored.risk();
+
+    // Which tags drove each alarm sample.
+    job.progress(0.85, "explaining alarms");
+    let alarm_runs = runs(risk.iter().map(|r| *r >= threshold));
+    let alarm_samples: usize = alarm_runs.iter().map(|(s, e)| e - s + 1).sum();
+    let explained: Vec<usize> = if alarm_samples <= EXPLAIN_ALL_UP_TO {
+        alarm_runs.iter().flat_map(|&(s, e)| s..=e).collect()
+    } else {
+        alarm_runs.iter().map(|&(s, e)| peak(&risk, s, e)).collect()
+    };
+    let explained_ends: Vec<usize> = explained.iter().map(|&i| ends[i]).collect();
+    let deltas = explainer.occlusion(&explained_ends, job)?;
+    let mut top_tags = vec![Vec::new(); ends.len()];
+    let mut deltas_at: HashMap<usize, &Vec<f64>> = HashMap::with_capacity(explained.len());
+    for (&i, d) in explained.iter().zip(&deltas) {
+        top_tags[i] = explain::top_tags(d, tokenizer, TOP_TAGS).into_iter().map(|t| t.tag).collect();
+        deltas_at.insert(i, d);
+    }
+    if alarm_samples > EXPLAIN_ALL_UP_TO {
+        // Every sample of an alarm carries its peak's tags.
+        for &(s, e) in &alarm_runs {
+            let tags = top_tags[peak(&risk, s, e)].clone();
+            for t in &mut top_tags[s..=e] {
+                t.clone_from(&tags);
+            }
+        }
+    }
+
+    let mut values_cache: HashMap<String, Option<Values>> = HashMap::new();
+    let mut alarms = Vec::new();
+    for (k, &(s, e)) in alarm_runs.iter().take(MAX_ALARMS).enumerate() {
+        let p = peak(&risk, s, e);
+        let top = deltas_at.get(&p).map(|d| explain::top_tags(d, tokenizer, TOP_TAGS)).unwrap_or_default();
+        let peak_row = ends[p];
+        let span = RecentSpan {
+            from: (peak_row + 1).saturating_sub(RECENT_ROWS.max(window)),
+            to: peak_row,
+            times_ms: all_times.as_deref(),
+        };
+        let mut sentences = vec![explain::alarm_headline(risk[p], peak_row as u64, scored.times_ms.as_ref().map(|t| t[p]), e - s + 1)];
+        for tag in &top {
+            if let Some(coding) = tokenizer.features.iter().find(|f| f.name() == tag.tag) {
+                let values = values_cache
+                    .entry(tag.tag.clone())
+                    .or_insert_with(|| frame.column(&tag.tag).ok().and_then(|_| data::read_values(&frame, &tag.tag).ok()));
+                sentences.push(explain::describe_tag(coding, values.as_ref(), &span));
+            }
+        }
+        if top.is_empty() {
+            sentences.push("No single tag changes the risk much on its own; the combination of tags does.".into());
+        }
+        alarms.push(Alarm {
+            index: k as u32 + 1,
+            start_row: ends[s] as u64,
+            end_row: ends[e] as u64,
+            start_ms: scored.times_ms.as_ref().map(|t| t[s]),
+            end_ms: scored.times_ms.as_ref().map(|t| t[e]),
+            peak_risk: risk[p],
+            peak_row: peak_row as u64,
+            top_tags: top,
+            explanation: sentences.join(" "),
+        });
+    }
+
+    let warnings = input_warnings(tokenizer.features.as_slice(), &encoded.inputs, rows);
+    let evaluation = if scored.labels.iter().any(Option::is_some) {
+        job.progress(0.95, "scoring against the labels");
+        let step = ends.len().div_ceil(CONTRIBUTION_SAMPLES).max(1);
+        let sample: Vec<usize> = ends.iter().step_by(step).copied().collect();
+        let contributions = explain::average(&explainer.occlusion(&sample, job)?, tokenizer);
+        Some(evaluate(EvaluationInput {
+            source: path.display().to_string(),
+            run_id: Some(b.run_id.clone()),
+            threshold,
+            events,
+            contributions,
+            scored: &scored,
+        })?)
+    } else {
+        None
+    };
+    let x: Vec<f64> = match &scored.times_ms {
+        Some(t) => t.iter().map(|v| *v as f64).collect(),
+        None => scored.rows.iter().map(|r| *r as f64).collect(),
+    };
+    let faults: Vec<bool> = if labels.is_some() {
+        scored.faults().iter().map(|f| *f == Some(true)).collect()
+    } else {
+        Vec::new()
+    };
+    let result = PredictionResult {
+        bundle: loaded.info(),
+        file: path.display().to_string(),
+        rows: rows as u64,
+        samples: ends.len() as u64,
+        threshold,
+        timeline: reduce_timeline(&x, scored.times_ms.is_some(), &risk, &faults, TIMELINE_POINTS),
+        alarms,
+        warnings,
+        evaluation,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    let predictions = Predictions {
+        rows: scored.rows,
+        times_ms: scored.times_ms,
+        risk,
+        threshold,
+        top_tags,
+    };
+    Ok((result, predictions))
+}
+
+fn peak(risk: &[f64], start: usize, end: usize) -> usize {
+    (start..=end).fold(start, |best, i| if risk[i] > risk[best] { i } else { best })
+}
+
+fn percent(x: f64) -> String {
+    format!("{:.0} %", x * 100.0)
+}
+
+/// Where the new data leaves what the model saw in training.
+fn input_warnings(features: &[FeatureCoding], checks: &[InputCheck], rows: usize) -> Vec<InputWarning> {
+    let mut out = Vec::new();
+    for (coding, check) in features.iter().zip(checks) {
+        let tag = coding.name().to_owned();
+        if check.absent {
+            out.push(InputWarning {
+                kind: InputWarningKind::MissingTag,
+                tag: tag.clone(),
+                count: rows as u64,
+                message: format!("\"{tag}\" is not in this file (or is text where training had numbers); the model sees it as missing everywhere. Add the tag to the export, or train a model without it."),
+                example_rows: Vec::new(),
+            });
+            continue;
+        }
+        if check.out_of_range > 0 {
+            let range = match coding {
+                FeatureCoding::Numeric { min, max, unit, .. } => format!(" [{min}, {max}]{}", unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default()),
+                FeatureCoding::Categorical { .. } => String::new(),
+            };
+            out.push(InputWarning {
+                kind: InputWarningKind::OutOfTrainingRange,
+                tag: tag.clone(),
+                count: check.out_of_range,
+                message: format!(
+                    "{} value(s) of \"{tag}\" lie outside the training range{range}; the model puts them in its lowest or highest bin, so its risk there is an extrapolation. Check the unit and the sensor.",
+                    check.out_of_range
+                ),
+                example_rows: check.examples.clone(),
+            });
+        }
+        if check.unseen > 0 {
+            out.push(InputWarning {
+                kind: InputWarningKind::UnseenCategory,
+                tag: tag.clone(),
+                count: check.unseen,
+                message: format!("{} row(s) of \"{tag}\" hold values the model did not see (or saw rarely) in training; it treats them as one \"other\" value.", check.unseen),
+                example_rows: check.examples.clone(),
+            });
+        }
+        let trained_missing = match coding {
+            FeatureCoding::Numeric { missing_share, .. } | FeatureCoding::Categorical { missing_share, .. } => *missing_share,
+        };
+        let share = check.missing as f64 / rows.max(1) as f64;
+        if share > 0.5_f64.max(trained_missing + 0.3) {
+            out.push(InputWarning {
+                kind: InputWarningKind::MostlyMissing,
+                tag: tag.clone(),
+                count: check.missing,
+                message: format!("\"{tag}\" is missing in {} of the rows (in training: {}); predictions lean on the other tags.", percent(share), percent(trained_missing)),
+                example_rows: Vec::new(),
+            });
+        }
+    }
+    out
+}
+
+/// The predictions as CSV: `timestamp` (or `row`), `risk`, `alarm`, `top_tags`.
+pub fn write_csv(predictions: &Predictions, path: &Path) -> Result<()> {
+    let write_err = |e: std::io::Error| EngineError::Write { path: path.to_path_buf(), detail: e.to_string() };
+    let tmp = path.with_extension("csv.partial");
+    let file = std::fs::File::create(&tmp).map_err(write_err)?;
+    let mut out = std::io::BufWriter::new(file);
+    let first = if predictions.times_ms.is_some() { "timestamp" } else { "row" };
+    writeln!(out, "{first},risk,alarm,top_tags").map_err(write_err)?;
+    for (i, risk) in predictions.risk.iter().enumerate() {
+        let when = match &predictions.times_ms {
+            Some(t) => format_epoch_millis(t[i]),
+            None => predictions.rows[i].to_string(),
+        };
+        let tags = predictions.top_tags[i].join("; ").replace('"', "\"\"");
+        writeln!(out, "{when},{risk:.6},{},\"{tags}\"", u8::from(*risk >= predictions.threshold)).map_err(write_err)?;
+    }
+    out.flush().map_err(write_err)?;
+    drop(out);
+    std::fs::rename(&tmp, path).map_err(write_err)
+}
