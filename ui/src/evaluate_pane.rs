@@ -12,7 +12,7 @@ use plantlab_protocol::{
 
 use crate::backend::{Backend, Request};
 use crate::format::thousands;
-use crate::widgets::{TimelinePlot, RISK_COLOR};
+use crate::widgets::{TimelinePlot, TimelineView, RISK_COLOR};
 
 const CHANCE_COLOR: Color32 = Color32::from_rgb(150, 150, 150);
 const PUSHES_TO_FAULT: Color32 = Color32::from_rgb(220, 90, 70);
@@ -223,7 +223,7 @@ impl EvaluatePane {
             }
             if view.timeline.points() > 0 {
                 ui.label("Risk over the test split (line), threshold (yellow), fault-labelled stretches (red)");
-                view.timeline.show(ui, "evaluate_timeline", 220.0, evaluation.threshold, &[], None, false);
+                view.timeline.show(ui, "evaluate_timeline", 220.0, TimelineView { threshold: evaluation.threshold, ..TimelineView::default() });
             }
             ui.separator();
             ui.label(RichText::new("Contributing tags").strong());
@@ -260,7 +260,7 @@ impl EvaluatePane {
                 backend.send(Request::ListRuns);
             }
             if self.waiting {
-                ui.spinner();
+                ui.label(RichText::new("Evaluating…").weak());
             }
             let has_run = self.run_id.is_some() && self.view.is_some();
             if ui.add_enabled(has_run, egui::Button::new("Export model bundle…")).on_hover_text("Model, recipe, tokenizer and the current threshold in one file, for the Predict pane").clicked() {

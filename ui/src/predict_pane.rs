@@ -9,7 +9,7 @@ use plantlab_protocol::{format_epoch_millis, Alarm, BundleInfo, FilePurpose, Pre
 use crate::backend::{Backend, Request};
 use crate::evaluate_pane::{events_summary, metrics_table};
 use crate::format::{file_name, thousands};
-use crate::widgets::{warning_badge, Stretch, TimelinePlot};
+use crate::widgets::{warning_badge, Stretch, TimelinePlot, TimelineView};
 
 /// A prediction with its plot geometry, built once when it arrives.
 struct ResultView {
@@ -232,7 +232,8 @@ impl PredictPane {
                 .enumerate()
                 .map(|(i, &(start, end))| Stretch { start, end, highlighted: self.selected_alarm == Some(i) })
                 .collect();
-            view.timeline.show(ui, "predict_timeline", 240.0, result.threshold, &stretches, self.focus.take(), std::mem::take(&mut self.reset_timeline));
+            let shown = TimelineView { threshold: result.threshold, alarms: &stretches, focus: self.focus.take(), reset: std::mem::take(&mut self.reset_timeline) };
+            view.timeline.show(ui, "predict_timeline", 240.0, shown);
         }
 
         let mut clicked = None;

@@ -89,6 +89,17 @@ pub struct Stretch {
     pub highlighted: bool,
 }
 
+/// What one frame of a timeline shows on top of the risk line.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TimelineView<'a> {
+    pub threshold: f64,
+    pub alarms: &'a [Stretch],
+    /// Move the view to this x range (pass it only on the frame it is asked for).
+    pub focus: Option<(f64, f64)>,
+    /// Fit the whole line again.
+    pub reset: bool,
+}
+
 /// A risk timeline turned into plot geometry once, when it arrives, so a frame only draws:
 /// x in seconds since the epoch (time axis) or row numbers, fault-labelled stretches merged.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -138,9 +149,9 @@ impl TimelinePlot {
         self.risk.len()
     }
 
-    /// Draws the risk, the threshold and the shaded stretches. `focus` moves the view to an
-    /// x range (once: pass it only on the frame it is asked for); `reset` fits the whole line.
-    pub fn show(&self, ui: &mut egui::Ui, id: &str, height: f32, threshold: f64, alarms: &[Stretch], focus: Option<(f64, f64)>, reset: bool) {
+    /// Draws the risk, the threshold and the shaded stretches, as `view` says.
+    pub fn show(&self, ui: &mut egui::Ui, id: &str, height: f32, view: TimelineView<'_>) {
+        let TimelineView { threshold, alarms, focus, reset } = view;
         let mut plot = Plot::new(id)
             .height(height)
             .legend(Legend::default())

@@ -25,6 +25,10 @@ struct Fake {
     pending: Vec<Reply>,
     /// Answer evaluations as for a three-class target.
     multiclass: bool,
+    /// Keep answers to evaluations at a chosen threshold until the test releases them, to
+    /// show what the pane does before the engine has answered.
+    hold_threshold_answers: bool,
+    held: Vec<Reply>,
 }
 
 struct FakeBackend(Rc<RefCell<Fake>>);
@@ -186,7 +190,13 @@ impl Backend for FakeBackend {
             ])],
             Request::Evaluate(request) => {
                 let evaluation = if fake.multiclass { multiclass_evaluation(request) } else { binary_evaluation(request) };
-                vec![Reply::Evaluation(Box::new(evaluation))]
+                let reply = Reply::Evaluation(Box::new(evaluation));
+                if fake.hold_threshold_answers && request.threshold.is_some() {
+                    fake.held.push(reply);
+                    vec![]
+                } else {
+                    vec![reply]
+                }
             }
             Request::PickPath { purpose } => {
                 let path = match purpose {
@@ -250,7 +260,7 @@ fn the_newest_completed_run_shows_metrics_next_to_the_baseline() {
 
 #[test]
 fn the_threshold_moves_the_confusion_counts_and_costs_suggest_one() {
-    let fake = Rc::new(RefCell::new(Fake::default()));
+    let fake = Rc::new(RefCell::new(Fake { hold_threshold_answers: true, ..Fake::default() }));
     let mut harness = harness(fake.clone());
     open_evaluate_pane(&mut harness);
 
@@ -268,6 +278,13 @@ fn the_threshold_moves_the_confusion_counts_and_costs_suggest_one() {
     // …and once it settles, events and timeline are asked for at the new threshold.
     let last = evaluations_sent(&fake).pop();
     assert_eq!(last.map(|e| (e.run_id, e.threshold)), Some(("run-2".into(), Some(0.85))));
+    // The engine's answer agrees with what the table showed.
+    let held = std::mem::take(&mut fake.borrow_mut().held);
+    assert_eq!(held.len(), 1);
+    fake.borrow_mut().pending.extend(held);
+    harness.run();
+    harness.get_by_label_contains("At threshold 0.850: 8 of 15 fault samples caught");
+    fake.borrow_mut().hold_threshold_answers = false;
 
     // Costs: a miss 10, a false alarm 1 (the defaults) → 0.3.
     harness.get_by_label("Suggest threshold").click();
