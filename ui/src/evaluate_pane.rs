@@ -223,7 +223,8 @@ impl EvaluatePane {
             }
             if view.timeline.points() > 0 {
                 ui.label("Risk over the test split (line), threshold (yellow), fault-labelled stretches (red)");
-                view.timeline.show(ui, "evaluate_timeline", 220.0, TimelineView { threshold: evaluation.threshold, ..TimelineView::default() });
+                // The threshold line follows the slider, so the alarms it would raise show while dragging.
+                view.timeline.show(ui, "evaluate_timeline", 220.0, TimelineView { threshold: self.threshold, ..TimelineView::default() });
             }
             ui.separator();
             ui.label(RichText::new("Contributing tags").strong());
