@@ -198,3 +198,55 @@ fn cleaning_then_training_run_through_ipc_and_the_run_keeps_the_recipe() {
     let remaining = invoke(&window, "run_delete", json!({"runId": summary.run_id})).expect("delete");
     assert_eq!(remaining, json!([]));
 }
+
+#[test]
+fn evaluate_bundle_predict_and_report_run_through_ipc() {
+    use tauri::Manager;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (app, window, rx) = app(None);
+    app.state::<AppState>().workbench.set_runs_root(dir.path().join("runs"));
+    invoke(&window, "start_load", json!({"path": sample(), "onEvent": "__CHANNEL__:7"})).expect("load starts");
+    assert!(matches!(wait_for_end(&rx).last(), Some(TaskEvent::Finished { .. })));
+    let config = json!({"target": "Machine failure", "exclude": ["UDI", "Product ID", "TWF", "HDF", "PWF", "OSF", "RNF"], "epochs": 2});
+    invoke(&window, "start_train", json!({"config": config, "onEvent": "__CHANNEL__:8"})).expect("training starts");
+    let Some(TaskEvent::Finished { outcome: TaskOutcome::Trained(summary), .. }) = wait_for_end(&rx).last().cloned() else {
+        panic!("training did not finish");
+    };
+
+    let eval = invoke(&window, "evaluate_run", json!({"request": {"run_id": summary.run_id, "threshold": 0.3}})).expect("evaluation");
+    assert_eq!(eval["threshold"], json!(0.3));
+    assert_eq!(eval["samples"], json!(1500));
+    assert!(eval["baseline"]["accuracy"].as_f64().is_some_and(|a| a > 0.9), "{}", eval["baseline"]);
+    assert!(eval["thresholds"].as_array().is_some_and(|t| t.len() > 10));
+
+    let bundle = dir.path().join("model.plmodel");
+    let info = invoke(&window, "bundle_export", json!({"runId": summary.run_id, "path": bundle, "threshold": 0.3})).expect("bundle");
+    assert_eq!(info["target"], json!("Machine failure"));
+    assert_eq!(invoke(&window, "bundle_open", json!({"path": bundle})).expect("bundle opens"), info);
+    let refused = invoke(&window, "bundle_open", json!({"path": sample()})).expect_err("a CSV is not a bundle");
+    assert_eq!(refused["code"], json!("bad_bundle"), "{refused}");
+
+    let request = json!({"path": sample(), "bundle": bundle, "threshold": null});
+    invoke(&window, "predict_start", json!({"request": request, "onEvent": "__CHANNEL__:9"})).expect("prediction starts");
+    let events = wait_for_end(&rx);
+    let Some(TaskEvent::Finished { outcome: TaskOutcome::Predicted(result), .. }) = events.last() else {
+        panic!("prediction did not finish: {:?}", events.last());
+    };
+    assert_eq!(result.samples, 10_000);
+    assert_eq!(result.threshold, 0.3);
+    assert!(result.evaluation.is_some(), "the file has the label, so it is scored too");
+    let csv = dir.path().join("predictions.csv");
+    invoke(&window, "predict_export", json!({"path": csv})).expect("export");
+    // The same bundle through the engine directly (what the CLI calls) gives the same file.
+    let direct = plantlab_engine::Workbench::new();
+    let request = plantlab_protocol::PredictRequest { path: sample().display().to_string(), bundle: bundle.display().to_string(), threshold: None };
+    direct.predict(&request, &plantlab_engine::JobContext::detached()).expect("direct prediction");
+    let csv_direct = dir.path().join("direct.csv");
+    direct.export_predictions(&csv_direct).expect("direct export");
+    assert_eq!(std::fs::read(&csv).expect("csv"), std::fs::read(&csv_direct).expect("csv"));
+
+    let report = dir.path().join("report.html");
+    invoke(&window, "report_export", json!({"runId": summary.run_id, "path": report})).expect("report");
+    let html = std::fs::read_to_string(&report).expect("html");
+    assert!(html.contains("Machine failure") && html.contains("<svg"));
+}

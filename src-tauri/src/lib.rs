@@ -7,6 +7,7 @@ use plantlab_engine::Workbench;
 use plantlab_protocol::{
     ApiError, FilePurpose, FrameStats, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, QualityReport, Series, SeriesRequest, TablePage, TaskEvent, TaskId,
     RunComparison, RunDetail, RunEntry, TrainConfig, CleanAction, CleanState, DatasetSummary, GateThresholds, PreviewRequest, StepPreview,
+    BundleInfo, EvaluateRequest, Evaluation, PredictRequest,
 };
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -112,6 +113,39 @@ async fn run_delete(state: State<'_, AppState>, run_id: String) -> Result<Vec<Ru
 #[tauri::command]
 async fn runs_compare(state: State<'_, AppState>, run_ids: Vec<String>) -> Result<RunComparison, ApiError> {
     state.workbench.compare_runs(&run_ids).map_err(ApiError::from)
+}
+
+/// A run's test split scored at a threshold (metrics, curves, events, contributing tags).
+#[tauri::command]
+async fn evaluate_run(state: State<'_, AppState>, request: EvaluateRequest) -> Result<Evaluation, ApiError> {
+    state.workbench.evaluate_run(&request).map_err(ApiError::from)
+}
+
+#[tauri::command]
+async fn bundle_export(state: State<'_, AppState>, run_id: String, path: String, threshold: Option<f64>) -> Result<BundleInfo, ApiError> {
+    state.workbench.export_bundle(&run_id, std::path::Path::new(&path), threshold).map_err(ApiError::from)
+}
+
+#[tauri::command]
+async fn bundle_open(state: State<'_, AppState>, path: String) -> Result<BundleInfo, ApiError> {
+    state.workbench.open_bundle(std::path::Path::new(&path)).map_err(ApiError::from)
+}
+
+/// Applies a bundle to a new export on a worker thread; progress and the result stream
+/// through `on_event`.
+#[tauri::command]
+fn predict_start(state: State<'_, AppState>, request: PredictRequest, on_event: Channel<TaskEvent>) -> Result<TaskId, ApiError> {
+    state.workbench.start_predict(request, to_channel(on_event)).map_err(ApiError::from)
+}
+
+#[tauri::command]
+async fn predict_export(state: State<'_, AppState>, path: String) -> Result<(), ApiError> {
+    state.workbench.export_predictions(std::path::Path::new(&path)).map_err(ApiError::from)
+}
+
+#[tauri::command]
+async fn report_export(state: State<'_, AppState>, run_id: String, path: String) -> Result<(), ApiError> {
+    state.workbench.export_report(&run_id, std::path::Path::new(&path)).map_err(ApiError::from)
 }
 
 #[tauri::command]
@@ -224,6 +258,12 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
         run_open,
         run_delete,
         runs_compare,
+        evaluate_run,
+        bundle_export,
+        bundle_open,
+        predict_start,
+        predict_export,
+        report_export,
         dataset_page,
         dataset_report,
         dataset_histogram,
