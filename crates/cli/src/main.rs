@@ -11,6 +11,7 @@ use serde_json::json;
 
 mod train;
 mod clean;
+mod evaluate;
 
 const USAGE: &str = "usage: plantlab info FILE [--json] | plantlab profile FILE [--json] [import options]
        plantlab bench load [--rows N] [--tags T] [--runs R] [--python PY] [--json]
@@ -23,7 +24,11 @@ const USAGE: &str = "usage: plantlab info FILE [--json] | plantlab profile FILE 
 import options: --delimiter C  --decimal C  --encoding E  --header-rows N  --timestamp-column NAME
                 --timestamp-format FMT  --sheet NAME  --label COL
        plantlab clean FILE --suggest -o RECIPE.json | --recipe RECIPE.json [-o OUT.parquet|OUT.csv] [--json] [--require-gate]
-       plantlab bench clean [--rows N] [--tags T] [--runs R] [--json]";
+       plantlab bench clean [--rows N] [--tags T] [--runs R] [--json]
+       plantlab bundle RUN_DIR -o MODEL.plmodel [--threshold T] [--json]
+       plantlab predict FILE --bundle MODEL.plmodel -o PRED.csv [--threshold T] [--json]
+       plantlab eval FILE --bundle MODEL.plmodel [--threshold T] [--lookback-h H] [--json]
+       plantlab report RUN_DIR -o REPORT.html";
 
 fn main() -> ExitCode {
     // The engine turns panics into errors; keep the default hook from printing a second,
@@ -51,6 +56,10 @@ fn run(args: Vec<String>) -> Result<()> {
         "train" => train::train(rest),
         "runs" => train::runs(rest),
         "clean" => clean::clean(rest),
+        "bundle" => evaluate::bundle(rest),
+        "predict" => evaluate::predict(rest),
+        "eval" => evaluate::eval(rest),
+        "report" => evaluate::report(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())

@@ -1,0 +1,196 @@
+//! `plantlab bundle`, `plantlab predict`, `plantlab eval` and `plantlab report`: thin calls
+//! into the engine's evaluation API.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use plantlab_engine::{JobContext, Workbench};
+use plantlab_protocol::{EventOptions, Evaluation, PredictRequest, RiskTimeline};
+use serde_json::json;
+
+use crate::{flag_number, flag_value, USAGE};
+
+/// The options these commands share.
+#[derive(Default)]
+struct Args {
+    input: Option<PathBuf>,
+    output: Option<PathBuf>,
+    bundle: Option<PathBuf>,
+    threshold: Option<f64>,
+    lookback_h: Option<f64>,
+    json: bool,
+}
+
+fn parse(command: &str, args: &[String]) -> Result<Args> {
+    let mut out = Args::default();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--json" => out.json = true,
+            "-o" | "--output" => out.output = Some(PathBuf::from(flag_value(&mut it, "-o")?)),
+            "--bundle" => out.bundle = Some(PathBuf::from(flag_value(&mut it, "--bundle")?)),
+            "--threshold" => out.threshold = Some(flag_number(&mut it, "--threshold")?),
+            "--lookback-h" => out.lookback_h = Some(flag_number(&mut it, "--lookback-h")?),
+            flag if flag.starts_with('-') => bail!("unknown option {flag} for {command}; {USAGE}"),
+            path if out.input.is_none() => out.input = Some(PathBuf::from(path)),
+            extra => bail!("unexpected argument \"{extra}\"; {USAGE}"),
+        }
+    }
+    Ok(out)
+}
+
+fn required<'a>(value: &'a Option<PathBuf>, what: &str) -> Result<&'a PathBuf> {
+    value.as_ref().with_context(|| format!("{what}; {USAGE}"))
+}
+
+/// A run folder as (runs root, run id).
+fn split_run_dir(dir: &Path) -> Result<(PathBuf, String)> {
+    let dir = dir.canonicalize().with_context(|| format!("the run folder {} does not exist", dir.display()))?;
+    if !dir.join("run.json").is_file() {
+        bail!("{} is not a run folder (it has no run.json); pass a folder from `plantlab runs`", dir.display());
+    }
+    let id = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let root = dir.parent().map(Path::to_path_buf).unwrap_or_default();
+    Ok((root, id))
+}
+
+fn print_json(value: &serde_json::Value) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+/// `plantlab bundle RUN_DIR -o B [--threshold T] [--json]`
+pub fn bundle(args: &[String]) -> Result<()> {
+    let a = parse("bundle", args)?;
+    let run = required(&a.input, "bundle needs a RUN_DIR")?;
+    let out = required(&a.output, "bundle needs -o BUNDLE")?;
+    let (root, id) = split_run_dir(run)?;
+    let info = Workbench::with_runs_root(root).export_bundle(&id, out, a.threshold)?;
+    if a.json {
+        return print_json(&serde_json::to_value(&info)?);
+    }
+    println!(
+        "wrote {} ({} model for \"{}\", {} features, {} cleaning steps, threshold {})",
+        out.display(),
+        info.model.as_str(),
+        info.target,
+        info.features.len(),
+        info.recipe_steps,
+        info.threshold
+    );
+    Ok(())
+}
+
+fn events(a: &Args) -> EventOptions {
+    let mut options = EventOptions::default();
+    if let Some(h) = a.lookback_h {
+        options.lookback_s = h * 3600.0;
+    }
+    options
+}
+
+/// `plantlab predict FILE --bundle B -o PRED.csv [--threshold T] [--json]`
+pub fn predict(args: &[String]) -> Result<()> {
+    let a = parse("predict", args)?;
+    let file = required(&a.input, "predict needs a FILE")?;
+    let bundle = required(&a.bundle, "predict needs --bundle B")?;
+    let out = required(&a.output, "predict needs -o PRED.csv")?;
+    let workbench = Workbench::new();
+    let request = PredictRequest { path: file.display().to_string(), bundle: bundle.display().to_string(), threshold: a.threshold };
+    let mut result = workbench.predict(&request, &JobContext::detached())?;
+    workbench.export_predictions(out)?;
+    if a.json {
+        // The CSV has every sample; the timeline is for plotting only.
+        result.timeline = RiskTimeline::default();
+        if let Some(e) = result.evaluation.as_mut() {
+            e.timeline = RiskTimeline::default();
+        }
+        let mut value = serde_json::to_value(&result)?;
+        value["output"] = json!(out.display().to_string());
+        return print_json(&value);
+    }
+    println!(
+        "{} rows, {} predictions, {} alarm(s) at threshold {} in {:.1} s; wrote {}",
+        result.rows,
+        result.samples,
+        result.alarms.len(),
+        result.threshold,
+        result.seconds,
+        out.display()
+    );
+    for w in &result.warnings {
+        println!("warning: {}", w.message);
+    }
+    for alarm in result.alarms.iter().take(10) {
+        println!("alarm {}: {}", alarm.index, alarm.explanation);
+    }
+    if result.alarms.len() > 10 {
+        println!("… {} more alarms in {}", result.alarms.len() - 10, out.display());
+    }
+    if let Some(e) = &result.evaluation {
+        print_metrics(e);
+    }
+    Ok(())
+}
+
+fn fmt(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".to_owned(), |v| format!("{v:.3}"))
+}
+
+fn print_metrics(e: &Evaluation) {
+    println!("{:<18} {:>8} {:>10}", "", "model", "baseline");
+    let (m, b) = (&e.test, &e.baseline);
+    for (name, mv, bv) in [
+        ("accuracy", Some(m.accuracy), Some(b.accuracy)),
+        ("balanced accuracy", Some(m.balanced_accuracy), Some(b.balanced_accuracy)),
+        ("precision", Some(m.precision), Some(b.precision)),
+        ("recall", Some(m.recall), Some(b.recall)),
+        ("F1", Some(m.f1), Some(b.f1)),
+        ("ROC-AUC", m.roc_auc, b.roc_auc),
+        ("PR-AUC", m.pr_auc, b.pr_auc),
+    ] {
+        println!("{name:<18} {:>8} {:>10}", fmt(mv), fmt(bv));
+    }
+    if let Some(ev) = &e.events {
+        let rate = match ev.false_alarms_per_day {
+            Some(d) => format!("{d:.2} false alarms per day"),
+            None => format!("{:.2} false alarms per 1,000 samples", ev.false_alarms_per_1000_samples),
+        };
+        println!("fault episodes: {} detected, {} missed; {rate}", ev.detected, ev.missed);
+    }
+}
+
+/// `plantlab eval FILE --bundle B [--threshold T] [--lookback-h H] [--json]`
+pub fn eval(args: &[String]) -> Result<()> {
+    let a = parse("eval", args)?;
+    let file = required(&a.input, "eval needs a FILE")?;
+    let bundle = required(&a.bundle, "eval needs --bundle B")?;
+    let evaluation = Workbench::new().evaluate_file(file, bundle, a.threshold, events(&a), &JobContext::detached())?;
+    if a.json {
+        // The metric names of `plantlab train --json` ("test", "majority_accuracy"), plus events.
+        return print_json(&json!({
+            "file": file.display().to_string(),
+            "samples": evaluation.samples,
+            "threshold": evaluation.threshold,
+            "majority_accuracy": evaluation.majority_accuracy,
+            "test": evaluation.test,
+            "baseline": evaluation.baseline,
+            "events": evaluation.events,
+            "contributions": evaluation.contributions,
+        }));
+    }
+    println!("{} samples of {} at threshold {}", evaluation.samples, file.display(), evaluation.threshold);
+    print_metrics(&evaluation);
+    Ok(())
+}
+
+/// `plantlab report RUN_DIR -o REPORT.html`
+pub fn report(args: &[String]) -> Result<()> {
+    let a = parse("report", args)?;
+    let run = required(&a.input, "report needs a RUN_DIR")?;
+    let out = required(&a.output, "report needs -o REPORT.html")?;
+    let (root, id) = split_run_dir(run)?;
+    Workbench::with_runs_root(root).export_report(&id, out)?;
+    println!("wrote {}", out.display());
+    Ok(())
+}

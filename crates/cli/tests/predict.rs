@@ -1,0 +1,90 @@
+//! `plantlab bundle`, `predict`, `eval` and `report` end to end on the bundled AI4I data:
+//! the CLI's predictions match the engine API the app calls, and bad bundles fail clearly.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use plantlab_engine::{JobContext, Workbench};
+use plantlab_protocol::PredictRequest;
+use serde_json::Value;
+
+fn plantlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plantlab")).args(args).output().expect("plantlab runs")
+}
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/ai4i2020.csv")
+}
+
+fn ok_json(out: &Output) -> Value {
+    assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+fn one_line_error(out: &Output) -> String {
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    err
+}
+
+#[test]
+fn bundle_predict_eval_and_report_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    let data = sample();
+    let data = data.to_str().unwrap();
+    let trained = ok_json(&plantlab(&[
+        "train", data, "--target", "Machine failure", "--exclude", "UDI", "--exclude", "Product ID", "--exclude", "TWF", "--exclude", "HDF",
+        "--exclude", "PWF", "--exclude", "OSF", "--exclude", "RNF", "--model", "mlp", "--epochs", "3", "--runs", runs.to_str().unwrap(), "--json",
+    ]));
+    let run_dir = trained["run_dir"].as_str().unwrap().to_owned();
+    let bundle = dir.path().join("model.plmodel");
+    let bundle_s = bundle.to_str().unwrap();
+    let info = ok_json(&plantlab(&["bundle", &run_dir, "-o", bundle_s, "--threshold", "0.6", "--json"]));
+    assert_eq!(info["threshold"], 0.6);
+    assert_eq!(info["model"], "mlp");
+
+    let csv = dir.path().join("pred.csv");
+    let predicted = ok_json(&plantlab(&["predict", data, "--bundle", bundle_s, "-o", csv.to_str().unwrap(), "--json"]));
+    assert_eq!(predicted["samples"], 10_000);
+    assert!(predicted["alarms"].as_array().is_some_and(|a| !a.is_empty()));
+    // The app's engine call on the same file and bundle writes the same predictions.
+    let workbench = Workbench::new();
+    let request = PredictRequest { path: data.into(), bundle: bundle_s.into(), threshold: None };
+    workbench.predict(&request, &JobContext::detached()).unwrap();
+    let app_csv = dir.path().join("app.csv");
+    workbench.export_predictions(&app_csv).unwrap();
+    let cli_text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(cli_text, std::fs::read_to_string(&app_csv).unwrap());
+    assert!(cli_text.starts_with("row,risk,alarm,top_tags\n"));
+    let alarm_line = cli_text.lines().find(|l| l.contains(",1,")).expect("an alarm row");
+    assert!(alarm_line.split(',').nth(3).is_some_and(|tags| tags.len() > 2), "top tags on alarm rows: {alarm_line}");
+
+    // eval: the same metric names as `plantlab train --json`, plus the events.
+    let eval = ok_json(&plantlab(&["eval", data, "--bundle", bundle_s, "--json"]));
+    for key in ["loss", "accuracy", "balanced_accuracy", "f1", "roc_auc", "pr_auc"] {
+        assert!(eval["test"].get(key).is_some(), "test.{key} in {}", eval["test"]);
+    }
+    assert!(eval["majority_accuracy"].as_f64().is_some_and(|a| a > 0.95));
+    assert!(eval["events"]["episodes"].as_array().is_some_and(|e| !e.is_empty()));
+    assert!(eval["test"]["roc_auc"].as_f64().unwrap() > 0.8, "{}", eval["test"]);
+
+    let report = dir.path().join("report.html");
+    let out = plantlab(&["report", &run_dir, "-o", report.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::read_to_string(&report).unwrap().starts_with("<!DOCTYPE html>"));
+
+    // Damaged and missing inputs: one clear line, non-zero exit.
+    let half = dir.path().join("half.plmodel");
+    let bytes = std::fs::read(&bundle).unwrap();
+    std::fs::write(&half, &bytes[..bytes.len() / 3]).unwrap();
+    let err = one_line_error(&plantlab(&["predict", data, "--bundle", half.to_str().unwrap(), "-o", "x.csv"]));
+    assert!(err.contains("not a usable model bundle") && err.contains("truncated"), "{err}");
+    let err = one_line_error(&plantlab(&["eval", data, "--bundle", data]));
+    assert!(err.contains("not a usable model bundle"), "{err}");
+    let err = one_line_error(&plantlab(&["bundle", dir.path().to_str().unwrap(), "-o", "x.plmodel"]));
+    assert!(err.contains("not a run folder"), "{err}");
+    let err = one_line_error(&plantlab(&["predict", data, "-o", "x.csv"]));
+    assert!(err.contains("--bundle"), "{err}");
+}
