@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use plantlab_engine::{JobContext, Workbench};
-use plantlab_protocol::{EventOptions, Evaluation, PredictRequest, RiskTimeline};
+use plantlab_protocol::{EvaluateRequest, EventOptions, Evaluation, PredictRequest, RiskTimeline};
 use serde_json::json;
 
 use crate::{flag_number, flag_value, USAGE};
@@ -18,6 +18,7 @@ struct Args {
     bundle: Option<PathBuf>,
     threshold: Option<f64>,
     lookback_h: Option<f64>,
+    run: Option<PathBuf>,
     json: bool,
 }
 
@@ -31,6 +32,7 @@ fn parse(command: &str, args: &[String]) -> Result<Args> {
             "--bundle" => out.bundle = Some(PathBuf::from(flag_value(&mut it, "--bundle")?)),
             "--threshold" => out.threshold = Some(flag_number(&mut it, "--threshold")?),
             "--lookback-h" => out.lookback_h = Some(flag_number(&mut it, "--lookback-h")?),
+            "--run" => out.run = Some(PathBuf::from(flag_value(&mut it, "--run")?)),
             flag if flag.starts_with('-') => bail!("unknown option {flag} for {command}; {USAGE}"),
             path if out.input.is_none() => out.input = Some(PathBuf::from(path)),
             extra => bail!("unexpected argument \"{extra}\"; {USAGE}"),
@@ -160,12 +162,23 @@ fn print_metrics(e: &Evaluation) {
     }
 }
 
-/// `plantlab eval FILE --bundle B [--threshold T] [--lookback-h H] [--json]`
+/// `plantlab eval FILE --bundle B [--threshold T] [--lookback-h H] [--json]`, or
+/// `plantlab eval --run RUN_DIR …` for a run's own test split (what the Evaluate pane shows).
 pub fn eval(args: &[String]) -> Result<()> {
     let a = parse("eval", args)?;
-    let file = required(&a.input, "eval needs a FILE")?;
-    let bundle = required(&a.bundle, "eval needs --bundle B")?;
-    let evaluation = Workbench::new().evaluate_file(file, bundle, a.threshold, events(&a), &JobContext::detached())?;
+    let (file, evaluation) = match &a.run {
+        Some(run) => {
+            let (root, id) = split_run_dir(run)?;
+            let request = EvaluateRequest { run_id: id, threshold: a.threshold, events: events(&a) };
+            (run.clone(), Workbench::with_runs_root(root).evaluate_run(&request)?)
+        }
+        None => {
+            let file = required(&a.input, "eval needs a FILE (or --run RUN_DIR)")?;
+            let bundle = required(&a.bundle, "eval needs --bundle B")?;
+            (file.clone(), Workbench::new().evaluate_file(file, bundle, a.threshold, events(&a), &JobContext::detached())?)
+        }
+    };
+    let file = &file;
     if a.json {
         // The metric names of `plantlab train --json` ("test", "majority_accuracy"), plus events.
         return print_json(&json!({

@@ -27,7 +27,7 @@ import options: --delimiter C  --decimal C  --encoding E  --header-rows N  --tim
        plantlab bench clean [--rows N] [--tags T] [--runs R] [--json]
        plantlab bundle RUN_DIR -o MODEL.plmodel [--threshold T] [--json]
        plantlab predict FILE --bundle MODEL.plmodel -o PRED.csv [--threshold T] [--json]
-       plantlab eval FILE --bundle MODEL.plmodel [--threshold T] [--lookback-h H] [--json]
+       plantlab eval FILE --bundle MODEL.plmodel | --run RUN_DIR [--threshold T] [--lookback-h H] [--json]
        plantlab report RUN_DIR -o REPORT.html";
 
 fn main() -> ExitCode {

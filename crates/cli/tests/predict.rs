@@ -70,6 +70,11 @@ fn bundle_predict_eval_and_report_from_the_command_line() {
     assert!(eval["events"]["episodes"].as_array().is_some_and(|e| !e.is_empty()));
     assert!(eval["test"]["roc_auc"].as_f64().unwrap() > 0.8, "{}", eval["test"]);
 
+    // The run's own test split, as the Evaluate pane shows it.
+    let split = ok_json(&plantlab(&["eval", "--run", &run_dir, "--json"]));
+    assert_eq!(split["samples"], 1500);
+    assert_eq!(split["test"]["roc_auc"], trained["test"]["roc_auc"]);
+
     let report = dir.path().join("report.html");
     let out = plantlab(&["report", &run_dir, "-o", report.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
