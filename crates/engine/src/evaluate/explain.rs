@@ -167,6 +167,7 @@ impl RecentSpan<'_> {
     fn words(&self) -> String {
         match self.times_ms {
             Some(t) if self.to > self.from => format!("over the last {}", duration_words((t[self.to] - t[self.from]) as f64 / 1000.0)),
+            _ if self.to == self.from => "at this sample".to_owned(),
             _ => format!("over the last {} samples", self.to - self.from + 1),
         }
     }

@@ -186,8 +186,10 @@ pub fn predict_with(
         let p = peak(&risk, s, e);
         let top = deltas_at.get(&p).map(|d| explain::top_tags(d, tokenizer, TOP_TAGS)).unwrap_or_default();
         let peak_row = ends[p];
+        // Row-mode data without a time axis has no "recent" history: describe the row itself.
+        let history = if window == 1 && all_times.is_none() { 1 } else { RECENT_ROWS.max(window) };
         let span = RecentSpan {
-            from: (peak_row + 1).saturating_sub(RECENT_ROWS.max(window)),
+            from: (peak_row + 1).saturating_sub(history),
             to: peak_row,
             times_ms: all_times.as_deref(),
         };
