@@ -359,22 +359,20 @@ impl Trainer {
 
     /// A network with the weights saved at `path` (by [`Trainer::save`]).
     pub fn load(spec: NetSpec, path: &std::path::Path) -> Result<Self> {
-        let mut trainer = Self::new(spec)?;
         let record = ModuleRecord::load(path).map_err(|e| ModelError::Store(e.to_string()))?;
-        let net = trainer.take_net()?;
-        let net = net
-            .try_load_record(record)
-            .map_err(|e| ModelError::Store(e.to_string()))?;
-        trainer.net = Some(net);
-        Ok(trainer)
+        Self::with_record(spec, record)
     }
 
     /// A network with weights from an in-memory burnpack (a model bundle). The record is
     /// read whole here, so nothing refers back to a file afterwards.
     pub fn from_weight_bytes(spec: NetSpec, bytes: Vec<u8>) -> Result<Self> {
-        let mut trainer = Self::new(spec)?;
         let record = ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes))
             .map_err(|e| ModelError::Store(e.to_string()))?;
+        Self::with_record(spec, record)
+    }
+
+    fn with_record(spec: NetSpec, record: ModuleRecord) -> Result<Self> {
+        let mut trainer = Self::new(spec)?;
         let net = trainer.take_net()?;
         let net = net
             .try_load_record(record)

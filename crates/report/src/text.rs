@@ -1,9 +1,6 @@
 //! Text helpers: HTML escaping, number and duration formatting, cleaning steps in words.
 
-use plantlab_protocol::{
-    format_epoch_millis, CleanStep, CompareOp, Condition, FillMethod, LabelSource, OutlierAction,
-    OutlierMethod, Segment,
-};
+use plantlab_protocol::{format_epoch_millis, CleanStep};
 
 /// What a missing or non-finite number shows as.
 pub const MISSING: &str = "–";
@@ -121,123 +118,10 @@ pub fn delimiter_name(c: char) -> String {
     }
 }
 
-fn columns_text(columns: &[String]) -> String {
-    // Long selections are abbreviated: the report is read, not replayed.
-    const SHOWN: usize = 6;
-    if columns.len() <= SHOWN {
-        columns.join(", ")
-    } else {
-        format!("{} and {} more", columns[..SHOWN].join(", "), columns.len() - SHOWN)
-    }
-}
-
-fn limit_text(limit: Option<u32>) -> String {
-    limit.map_or_else(|| "no limit".to_string(), |n| format!("at most {n} samples"))
-}
-
-fn condition_text(condition: &Condition) -> String {
-    let symbol = match condition.op {
-        CompareOp::Lt => "<",
-        CompareOp::Le => "≤",
-        CompareOp::Gt => ">",
-        CompareOp::Ge => "≥",
-        CompareOp::Eq => "=",
-        CompareOp::Ne => "≠",
-        CompareOp::IsNull => return format!("{} missing", condition.column),
-        CompareOp::NotNull => return format!("{} not missing", condition.column),
-    };
-    format!("{} {symbol} {}", condition.column, condition.value)
-}
-
-/// One line per cleaning step (plain text; the caller escapes it).
+/// One line per cleaning step (plain text; the caller escapes it): the same words as the
+/// Clean pane's history.
 pub fn describe_step(step: &CleanStep) -> String {
-    match step {
-        CleanStep::Select { columns } => format!("Select columns: {}", columns_text(columns)),
-        CleanStep::Drop { columns } => format!("Drop columns: {}", columns_text(columns)),
-        CleanStep::Rename { from, to } => format!("Rename {from} → {to}"),
-        CleanStep::Cast { column, to } => format!("Cast {column} to {}", format!("{to:?}").to_lowercase()),
-        CleanStep::ParseTimestamp { column, format } => format!(
-            "Parse timestamps in {column} ({})",
-            format.as_deref().unwrap_or("format sniffed")
-        ),
-        CleanStep::SortByTime => "Sort by time".to_string(),
-        CleanStep::DropDuplicateRows => "Drop duplicate rows".to_string(),
-        CleanStep::ResolveDuplicateTimestamps { keep } => {
-            format!("Resolve duplicate timestamps (keep {})", format!("{keep:?}").to_lowercase())
-        }
-        CleanStep::Resample { interval_s, aggregate } => format!(
-            "Resample to {} ({})",
-            duration(*interval_s),
-            format!("{aggregate:?}").to_lowercase()
-        ),
-        CleanStep::Fill { columns, method } => {
-            let how = match method {
-                FillMethod::Forward { limit } => format!("forward fill, {}", limit_text(*limit)),
-                FillMethod::Interpolate { limit } => format!("interpolate, {}", limit_text(*limit)),
-                FillMethod::Median => "training median".to_string(),
-                FillMethod::Value { value } => format!("value {value}"),
-            };
-            format!("Fill missing in {} ({how})", columns_text(columns))
-        }
-        CleanStep::Outliers { columns, method, action } => {
-            let rule = match method {
-                OutlierMethod::Iqr { k } => format!("IQR, k = {k}"),
-                OutlierMethod::Mad { k } => format!("MAD, k = {k}"),
-                OutlierMethod::Hampel { window, k } => format!("Hampel, window {window}, k = {k}"),
-                OutlierMethod::Range { low, high, values } => {
-                    let mut parts = Vec::new();
-                    if let Some(low) = low {
-                        parts.push(format!("below {low}"));
-                    }
-                    if let Some(high) = high {
-                        parts.push(format!("above {high}"));
-                    }
-                    if !values.is_empty() {
-                        let list: Vec<String> = values.iter().map(|v| v.to_string()).collect();
-                        parts.push(format!("equal to {}", list.join(", ")));
-                    }
-                    format!("range: {}", parts.join(", "))
-                }
-            };
-            let act = match action {
-                OutlierAction::Null => "set missing",
-                OutlierAction::Clip => "clipped",
-            };
-            format!("Outliers in {} ({rule}) {act}", columns_text(columns))
-        }
-        CleanStep::FlatlineToNull { columns, min_run } => {
-            format!("Flatlines of ≥ {min_run} samples in {} set missing", columns_text(columns))
-        }
-        CleanStep::ConvertUnit { column, conversion, segment } => {
-            let (scale, offset) = conversion.coefficients();
-            let unit = conversion
-                .target_unit()
-                .map_or_else(|| format!("y = {scale}·x + {offset}"), |u| format!("to {u}"));
-            let part = match segment {
-                None => String::new(),
-                Some(Segment::Time { from_ms, to_ms }) => format!(
-                    " from {} to {}",
-                    format_epoch_millis(*from_ms),
-                    format_epoch_millis(*to_ms)
-                ),
-                Some(Segment::Rows { start, end }) => format!(" on rows {start}–{end}"),
-            };
-            format!("Convert {column} {unit}{part}")
-        }
-        CleanStep::ExcludePeriods { condition, pad_s } => {
-            let pad = if *pad_s > 0.0 { format!(" (± {})", duration(*pad_s)) } else { String::new() };
-            format!("Exclude periods where {}{pad}", condition_text(condition))
-        }
-        CleanStep::FilterRows { condition } => format!("Keep rows where {}", condition_text(condition)),
-        CleanStep::DeriveLabel { name, source, horizon_h, during_event } => {
-            let from = match source {
-                LabelSource::Column { column } => format!("events in {column}"),
-                LabelSource::Events { at } => format!("{} listed events", at.len()),
-            };
-            let during = if *during_event { ", also during the event" } else { "" };
-            format!("Derive label {name} from {from}: {horizon_h} h ahead{during}")
-        }
-    }
+    step.describe()
 }
 
 #[cfg(test)]

@@ -408,8 +408,8 @@ fn numbers_are_shown() {
     let recipe = section(&html, "recipe");
     assert!(recipe.contains("<th>Delimiter</th><td>;</td>"));
     assert!(recipe.contains("windows-1252") && recipe.contains("%d.%m.%Y %H:%M:%S"));
-    assert!(recipe.contains("Sort by time"));
-    assert!(recipe.contains("at most 6 samples)</td><td>no</td>"), "the disabled step shows so: {recipe}");
+    assert!(recipe.contains("Sort rows by time"));
+    assert!(recipe.contains("(≤ 6 samples)</td><td>no</td>"), "the disabled step shows so: {recipe}");
 
     let training = section(&html, "training");
     assert!(training.contains("best epoch 2"));
@@ -494,7 +494,7 @@ fn stored_recipe_of_a_run_is_used() {
         evaluation: None,
         prediction: None,
     });
-    assert!(section(&html, "recipe").contains("Sort by time"));
+    assert!(section(&html, "recipe").contains("Sort rows by time"));
 }
 
 #[test]

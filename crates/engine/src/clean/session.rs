@@ -243,7 +243,7 @@ impl CleanSession {
             }
             let next = self.suggestions().into_iter().find(|s| !self.steps.iter().any(|h| h.step == s.step) && !skipped.contains(&s.step));
             let Some(next) = next else { break };
-            job.progress((added as f32 / 20.0).min(0.95), &steps::describe(&next.step));
+            job.progress((added as f32 / 20.0).min(0.95), &next.step.describe());
             match self.run_new_step(next.step.clone(), job) {
                 Ok((entry, table, outcome)) => {
                     self.steps.push(entry);
@@ -330,7 +330,7 @@ impl CleanSession {
         let total = self.steps.len().max(1) as f32;
         for (index, entry) in self.steps.iter_mut().enumerate() {
             job.check_cancelled()?;
-            job.progress(0.9 * index as f32 / total, &steps::describe(&entry.step));
+            job.progress(0.9 * index as f32 / total, &entry.step.describe());
             let started = Instant::now();
             if !entry.enabled {
                 outcomes.push(outcome_of(index, entry, &table, &table, None, started));
@@ -474,7 +474,7 @@ impl CleanSession {
         }
         Ok(StepPreview {
             step: step.clone(),
-            description: steps::describe(step),
+            description: step.describe(),
             rows_before: before.height() as u64,
             rows_after: after.height() as u64,
             columns,
@@ -561,7 +561,7 @@ fn outcome_of(index: usize, entry: &RecipeStep, before: &Table, after: &Table, e
     StepOutcome {
         index,
         op: steps::op_name(&entry.step).to_owned(),
-        description: steps::describe(&entry.step),
+        description: entry.step.describe(),
         enabled: entry.enabled,
         rows_in: before.height() as u64,
         rows_out: after.height() as u64,

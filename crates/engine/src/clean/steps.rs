@@ -9,7 +9,7 @@ use std::hash::{Hash, Hasher};
 
 use plantlab_protocol::{
     Aggregate, CastType, CleanStep, CompareOp, Condition, DuplicateKeep, FillMethod, FittedColumn, FittedStats, LabelSource, OutlierAction,
-    OutlierMethod, Segment, UnitConversion,
+    OutlierMethod, Segment,
 };
 use plantlab_sniff::timestamps::{self, TimestampFormat};
 use polars::prelude::*;
@@ -49,122 +49,7 @@ pub fn op_name(step: &CleanStep) -> &'static str {
     }
 }
 
-fn list(columns: &[String]) -> String {
-    match columns.len() {
-        0 => "no columns".into(),
-        1..=3 => columns.join(", "),
-        n => format!("{}, {} and {} more", columns[0], columns[1], n - 2),
-    }
-}
 
-fn condition_text(c: &Condition) -> String {
-    let op = match c.op {
-        CompareOp::Lt => "<",
-        CompareOp::Le => "≤",
-        CompareOp::Gt => ">",
-        CompareOp::Ge => "≥",
-        CompareOp::Eq => "=",
-        CompareOp::Ne => "≠",
-        CompareOp::IsNull => return format!("{} is missing", c.column),
-        CompareOp::NotNull => return format!("{} is present", c.column),
-    };
-    format!("{} {op} {}", c.column, c.value)
-}
-
-/// The step in words, for the history list and summaries.
-pub fn describe(step: &CleanStep) -> String {
-    match step {
-        CleanStep::Select { columns } => format!("Keep only {}", list(columns)),
-        CleanStep::Drop { columns } => format!("Drop {}", list(columns)),
-        CleanStep::Rename { from, to } => format!("Rename {from} to {to}"),
-        CleanStep::Cast { column, to } => format!("Cast {column} to {}", format!("{to:?}").to_lowercase()),
-        CleanStep::ParseTimestamp { column, format } => {
-            format!("Parse {column} as timestamps ({})", format.as_deref().unwrap_or("format sniffed"))
-        }
-        CleanStep::SortByTime => "Sort rows by time".into(),
-        CleanStep::DropDuplicateRows => "Drop rows that repeat an earlier row".into(),
-        CleanStep::ResolveDuplicateTimestamps { keep } => match keep {
-            DuplicateKeep::First => "One row per timestamp (keep the first)".into(),
-            DuplicateKeep::Last => "One row per timestamp (keep the last)".into(),
-            DuplicateKeep::Mean => "One row per timestamp (average)".into(),
-        },
-        CleanStep::Resample { interval_s, aggregate } => format!("Resample to {interval_s} s ({})", format!("{aggregate:?}").to_lowercase()),
-        CleanStep::Fill { columns, method } => match method {
-            FillMethod::Forward { limit } => format!("Forward-fill {}{}", list(columns), limit_text(*limit)),
-            FillMethod::Interpolate { limit } => format!("Interpolate missing values in {}{}", list(columns), limit_text(*limit)),
-            FillMethod::Median => format!("Fill {} with the training median", list(columns)),
-            FillMethod::Value { value } => format!("Fill {} with {value}", list(columns)),
-        },
-        CleanStep::Outliers { columns, method, action } => {
-            let how = match method {
-                OutlierMethod::Iqr { k } => format!("outside {k}×IQR"),
-                OutlierMethod::Mad { k } => format!("more than {k} robust σ from the median"),
-                OutlierMethod::Hampel { window, k } => format!("spikes (Hampel, ±{window} samples, {k} σ)"),
-                OutlierMethod::Range { low, high, values } => {
-                    let mut parts = Vec::new();
-                    if let Some(l) = low {
-                        parts.push(format!("< {l}"));
-                    }
-                    if let Some(h) = high {
-                        parts.push(format!("> {h}"));
-                    }
-                    if !values.is_empty() {
-                        parts.push(values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "));
-                    }
-                    format!("values {}", parts.join(" or "))
-                }
-            };
-            let action = match action {
-                OutlierAction::Null => "to missing",
-                OutlierAction::Clip => "clipped",
-            };
-            format!("{} {how} {action}", list(columns))
-        }
-        CleanStep::FlatlineToNull { columns, min_run } => format!("Stuck runs of ≥ {min_run} samples in {} to missing", list(columns)),
-        CleanStep::ConvertUnit { column, conversion, segment } => {
-            let (s, o) = conversion.coefficients();
-            let label = match conversion {
-                UnitConversion::FahrenheitToCelsius => "°F → °C".to_owned(),
-                UnitConversion::CelsiusToFahrenheit => "°C → °F".to_owned(),
-                UnitConversion::KelvinToCelsius => "K → °C".to_owned(),
-                UnitConversion::CelsiusToKelvin => "°C → K".to_owned(),
-                UnitConversion::KpaToBar => "kPa → bar".to_owned(),
-                UnitConversion::BarToKpa => "bar → kPa".to_owned(),
-                UnitConversion::PsiToBar => "psi → bar".to_owned(),
-                UnitConversion::BarToPsi => "bar → psi".to_owned(),
-                UnitConversion::M3hToLs => "m³/h → l/s".to_owned(),
-                UnitConversion::LsToM3h => "l/s → m³/h".to_owned(),
-                UnitConversion::Linear { .. } => format!("y = {s}·x + {o}"),
-            };
-            let place = match segment {
-                None => String::new(),
-                Some(Segment::Time { from_ms, to_ms }) => format!(
-                    " from {} to {}",
-                    plantlab_protocol::format_epoch_millis(*from_ms),
-                    plantlab_protocol::format_epoch_millis(*to_ms)
-                ),
-                Some(Segment::Rows { start, end }) => format!(" on rows {start}..{end}"),
-            };
-            format!("Convert {column}: {label}{place}")
-        }
-        CleanStep::ExcludePeriods { condition, pad_s } => {
-            let pad = if *pad_s > 0.0 { format!(" (± {pad_s} s)") } else { String::new() };
-            format!("Exclude rows where {}{pad}", condition_text(condition))
-        }
-        CleanStep::FilterRows { condition } => format!("Keep rows where {}", condition_text(condition)),
-        CleanStep::DeriveLabel { name, source, horizon_h, .. } => {
-            let from = match source {
-                LabelSource::Column { column } => format!("events in {column}"),
-                LabelSource::Events { at } => format!("{} listed events", at.len()),
-            };
-            format!("Label {name}: event within {horizon_h} h ({from})")
-        }
-    }
-}
-
-fn limit_text(limit: Option<u32>) -> String {
-    limit.map(|l| format!(" (≤ {l} samples)")).unwrap_or_default()
-}
 
 /// Whether the step adds, removes or reorders rows (then every column is affected).
 pub fn changes_rows(step: &CleanStep) -> bool {

@@ -64,6 +64,12 @@ impl Workbench {
         })
     }
 
+    /// `plantlab eval`: the bundle's predictions on a labelled file, scored (metrics next to
+    /// the baseline, events, contributing tags).
+    pub fn evaluate_file(&self, path: &Path, bundle_path: &Path, threshold: Option<f64>, events: EventOptions, job: &JobContext) -> Result<Evaluation> {
+        contain_panics(|| predict::evaluate_file(path, bundle_path, threshold, events, job))
+    }
+
     /// Writes the last predictions as CSV (timestamp or row, risk, alarm, top tags).
     pub fn export_predictions(&self, path: &Path) -> Result<()> {
         let slot = self.predictions.lock().map_err(|_| EngineError::Internal("predictions lock poisoned".into()))?;
