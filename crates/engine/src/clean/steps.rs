@@ -995,6 +995,7 @@ pub(crate) fn column_times(column: &Column) -> Result<Vec<Option<i64>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use plantlab_protocol::UnitConversion;
 
     fn table(values: Vec<Option<f64>>) -> Table {
         let n = values.len() as i64;
