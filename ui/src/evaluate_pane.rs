@@ -451,7 +451,9 @@ fn curves_ui(ui: &mut egui::Ui, view: &EvaluationView) {
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
             ui.label(format!("ROC curve (area {})", metric(view.evaluation.test.roc_auc)));
+            // The mouse wheel scrolls the pane, not the curve.
             Plot::new("evaluate_roc")
+                .allow_scroll(false)
                 .width(half)
                 .height(240.0)
                 .data_aspect(1.0)
@@ -470,6 +472,7 @@ fn curves_ui(ui: &mut egui::Ui, view: &EvaluationView) {
         ui.vertical(|ui| {
             ui.label(format!("Precision-recall curve (area {})", metric(view.evaluation.test.pr_auc)));
             Plot::new("evaluate_pr")
+                .allow_scroll(false)
                 .width(half)
                 .height(240.0)
                 .legend(Legend::default())
@@ -593,6 +596,7 @@ pub(crate) fn contributions_ui(ui: &mut egui::Ui, contributions: &[TagContributi
         .collect();
     let names: Vec<String> = shown.iter().map(|c| c.tag.clone()).collect();
     Plot::new("evaluate_contributions")
+        .allow_scroll(false)
         .height(24.0 * shown.len() as f32 + 60.0)
         .x_axis_label("mean |risk change|")
         .include_x(0.0)

@@ -211,8 +211,8 @@ impl PredictPane {
             "{} rows, {} samples predicted, {} alarm{} at threshold {:.3}, in {:.1} s (model {} from run {})",
             thousands(result.rows),
             thousands(result.samples),
-            result.alarms.len(),
-            if result.alarms.len() == 1 { "" } else { "s" },
+            thousands(result.alarm_count),
+            if result.alarm_count == 1 { "" } else { "s" },
             result.threshold,
             result.seconds,
             result.bundle.model.as_str(),
@@ -238,7 +238,12 @@ impl PredictPane {
 
         let mut clicked = None;
         ui.add_space(6.0);
-        ui.label(RichText::new(format!("Alarms ({})", result.alarms.len())).strong());
+        let listed = if (result.alarms.len() as u64) < result.alarm_count {
+            format!("Alarms ({}; the first {} are listed, the CSV export has every sample)", thousands(result.alarm_count), result.alarms.len())
+        } else {
+            format!("Alarms ({})", result.alarms.len())
+        };
+        ui.label(RichText::new(listed).strong());
         if result.alarms.is_empty() {
             ui.label("No alarms: the risk stayed below the threshold.");
         }

@@ -159,6 +159,8 @@ impl TimelinePlot {
             .include_y(1.0)
             .y_axis_label("risk")
             .x_axis_label(if self.has_timestamps { "time" } else { "row" })
+            // The wheel scrolls the pane; drag pans, Ctrl+wheel zooms, double-click resets.
+            .allow_scroll(false)
             .allow_double_click_reset(true);
         if self.has_timestamps {
             plot = plot.x_axis_formatter(|mark, _| epoch_seconds(mark.value));

@@ -177,6 +177,7 @@ fn prediction() -> PredictionResult {
             alarm(1, 300, 320, 0.7, vec![tag("PI-310", 0.2)], FIRST_ALARM_EXPLANATION),
             alarm(2, 900, 960, 0.93, vec![tag("TI-101", 0.31), tag("VI-230", 0.12)], SECOND_ALARM_EXPLANATION),
         ],
+        alarm_count: 2,
         warnings: vec![
             InputWarning {
                 kind: InputWarningKind::OutOfTrainingRange,

@@ -115,7 +115,7 @@ pub fn predict(args: &[String]) -> Result<()> {
         "{} rows, {} predictions, {} alarm(s) at threshold {} in {:.1} s; wrote {}",
         result.rows,
         result.samples,
-        result.alarms.len(),
+        result.alarm_count,
         result.threshold,
         result.seconds,
         out.display()
@@ -126,8 +126,8 @@ pub fn predict(args: &[String]) -> Result<()> {
     for alarm in result.alarms.iter().take(10) {
         println!("alarm {}: {}", alarm.index, alarm.explanation);
     }
-    if result.alarms.len() > 10 {
-        println!("… {} more alarms in {}", result.alarms.len() - 10, out.display());
+    if result.alarm_count > 10 {
+        println!("… {} more alarms in {}", result.alarm_count - 10, out.display());
     }
     if let Some(e) = &result.evaluation {
         print_metrics(e);

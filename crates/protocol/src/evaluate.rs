@@ -284,7 +284,11 @@ pub struct PredictionResult {
     pub samples: u64,
     pub threshold: f64,
     pub timeline: RiskTimeline,
+    /// The first alarms (at most 1,000), each explained; the CSV has every sample.
     pub alarms: Vec<Alarm>,
+    /// Alarms in all, listed or not.
+    #[serde(default)]
+    pub alarm_count: u64,
     pub warnings: Vec<InputWarning>,
     /// When the file has the target column: the same figures as `plantlab eval`.
     pub evaluation: Option<Evaluation>,

@@ -706,7 +706,7 @@ fn alarms_section(prediction: Option<&PredictionResult>) -> String {
         ("File", escape(&p.file)),
         ("Rows / samples predicted", format!("{} / {}", count(p.rows), count(p.samples))),
         ("Threshold", number(p.threshold, 3)),
-        ("Alarms", count(p.alarms.len() as u64)),
+        ("Alarms", count(p.alarm_count.max(p.alarms.len() as u64))),
     ]);
     if p.alarms.is_empty() {
         body.push_str("<p class=\"note\">No alarms: the risk stayed below the threshold.</p>\n");

@@ -296,6 +296,7 @@ fn prediction() -> PredictionResult {
             top_tags: vec![TagContribution { tag: NASTY_TAG.into(), mean_abs: 0.3, mean_signed: 0.3 }],
             explanation: "Bearing temperature 18 °C above its training median & rising.".into(),
         }],
+        alarm_count: 1,
         warnings: vec![InputWarning {
             kind: InputWarningKind::OutOfTrainingRange,
             tag: "PI-202".into(),

@@ -211,23 +211,20 @@ fn threshold_table(truth: &[(f64, bool)], chosen: f64) -> Vec<ThresholdPoint> {
         .collect()
 }
 
-/// ROC (fpr, tpr) and PR (recall, precision) points from the threshold table.
+/// ROC (fpr, tpr) and PR (recall, precision) points from the threshold table, traced from
+/// the highest threshold down (so each curve is one path, not a zigzag over ties).
 #[allow(clippy::type_complexity)]
 fn curves(table: &[ThresholdPoint]) -> (Vec<[f64; 2]>, Vec<[f64; 2]>) {
-    let mut roc: Vec<[f64; 2]> = table
-        .iter()
-        .map(|p| [p.false_positive_rate(), p.recall()])
-        .collect();
-    roc.push([0.0, 0.0]);
+    let mut roc = vec![[0.0, 0.0]];
+    roc.extend(table.iter().rev().map(|p| [p.false_positive_rate(), p.recall()]));
     roc.push([1.0, 1.0]);
-    roc.sort_by(|a, b| a[0].total_cmp(&b[0]).then(a[1].total_cmp(&b[1])));
     roc.dedup();
     let mut pr: Vec<[f64; 2]> = table
         .iter()
+        .rev()
         .filter(|p| p.tp + p.fp > 0)
         .map(|p| [p.recall(), p.precision()])
         .collect();
-    pr.sort_by(|a, b| a[0].total_cmp(&b[0]).then(b[1].total_cmp(&a[1])));
     pr.dedup();
     (roc, pr)
 }

@@ -252,6 +252,7 @@ pub fn predict_with(
         threshold,
         timeline: reduce_timeline(&x, scored.times_ms.is_some(), &risk, &faults, TIMELINE_POINTS),
         alarms,
+        alarm_count: alarm_runs.len() as u64,
         warnings,
         evaluation,
         seconds: started.elapsed().as_secs_f64(),
