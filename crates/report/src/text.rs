@@ -54,6 +54,10 @@ pub fn duration(seconds: f64) -> String {
     }
     let sign = if seconds < 0.0 { "-" } else { "" };
     let abs = seconds.abs();
+    if abs < 10.0 {
+        // Short runs (small data) still deserve a figure that is not "0 s".
+        return format!("{sign}{abs:.1} s");
+    }
     if abs < 60.0 {
         return format!("{sign}{} s", abs.round());
     }
