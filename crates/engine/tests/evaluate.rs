@@ -202,3 +202,45 @@ fn the_report_is_one_offline_html_file() {
     assert!(html.contains("<svg"));
     assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"));
 }
+
+#[test]
+fn prediction_replays_the_recipe_with_its_training_statistics() {
+    use plantlab_protocol::{CleanAction, CleanStep, FillMethod};
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("plant.csv");
+    write_series(&csv, 3000, 2, 0.0, true);
+    let workbench = Workbench::with_runs_root(dir.path().join("runs"));
+    workbench.load(&csv, &ImportOverrides::default(), &JobContext::detached()).unwrap();
+    let fill = CleanStep::Fill { columns: vec!["bearing_temp".into()], method: FillMethod::Median };
+    workbench.clean(CleanAction::Apply { step: fill }, &JobContext::detached()).unwrap();
+    let config = TrainConfig { target: "fault".into(), epochs: 2, ..TrainConfig::default() };
+    let summary = workbench.train(&config, &JobContext::detached(), &mut |_| {}).unwrap();
+    let bundle = dir.path().join("model.plmodel");
+    let info = workbench.export_bundle(&summary.run_id, &bundle, None).unwrap();
+    assert_eq!(info.recipe_steps, 1);
+
+    // A new export where bearing_temp reads 200 °C in every 4th row and is empty elsewhere.
+    // Replayed with the stored training median (~60 °C) only the 200s are out of range; a
+    // median refitted on this file would be 200 and every row would be.
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut new = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut fields: Vec<String> = line.split(',').map(str::to_owned).collect();
+        if i > 0 {
+            fields[1] = if i % 4 == 0 { "200".into() } else { String::new() };
+        }
+        new.push_str(&fields.join(","));
+        new.push('\n');
+    }
+    let new_csv = dir.path().join("new.csv");
+    std::fs::write(&new_csv, new).unwrap();
+    let request = PredictRequest { path: new_csv.display().to_string(), bundle: bundle.display().to_string(), threshold: None };
+    let result = workbench.predict(&request, &JobContext::detached()).unwrap();
+    let hot = result
+        .warnings
+        .iter()
+        .find(|w| w.kind == InputWarningKind::OutOfTrainingRange && w.tag == "bearing_temp")
+        .expect("the 200 °C readings are flagged");
+    assert_eq!(hot.count, 750, "only the observed readings, not the filled gaps: {hot:?}");
+    assert!(!result.warnings.iter().any(|w| w.kind == InputWarningKind::MostlyMissing), "the gaps were filled: {:?}", result.warnings);
+}
