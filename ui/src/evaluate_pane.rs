@@ -66,6 +66,8 @@ pub struct EvaluatePane {
     cost_miss: f64,
     cost_false_alarm: f64,
     suggestion: Option<ThresholdPoint>,
+    /// The look-back being edited; sent with the next request.
+    event_options: EventOptions,
 }
 
 impl Default for EvaluatePane {
@@ -82,6 +84,7 @@ impl Default for EvaluatePane {
             cost_miss: 10.0,
             cost_false_alarm: 1.0,
             suggestion: None,
+            event_options: EventOptions::default(),
         }
     }
 }
@@ -114,6 +117,7 @@ impl EvaluatePane {
             self.suggestion = None;
         }
         self.threshold = evaluation.threshold;
+        self.event_options = evaluation.event_options;
         self.view = Some(EvaluationView::new(evaluation));
     }
 
@@ -147,7 +151,7 @@ impl EvaluatePane {
 
     fn request(&mut self, threshold: Option<f64>, backend: &mut dyn Backend) {
         let Some(run_id) = self.run_id.clone() else { return };
-        let events = self.view.as_ref().map_or_else(EventOptions::default, |v| v.evaluation.event_options);
+        let events = self.event_options;
         self.requested_for = Some(run_id.clone());
         self.waiting = true;
         backend.send(Request::Evaluate(EvaluateRequest { run_id, threshold, events }));
@@ -216,7 +220,11 @@ impl EvaluatePane {
             ui.separator();
             ui.label(RichText::new("Fault episodes").strong());
             match &evaluation.events {
-                Some(events) => events_ui(ui, events, &evaluation.event_options),
+                Some(events) => {
+                    if events_ui(ui, events, &mut self.event_options) {
+                        commit = Some(self.threshold);
+                    }
+                }
                 None => {
                     ui.label("The test split has no labelled fault episodes, so alarms cannot be scored as events.");
                 }
@@ -548,12 +556,29 @@ fn place(millis: Option<i64>, row: u64) -> String {
     millis.map_or_else(|| format!("row {}", thousands(row)), format_epoch_millis)
 }
 
-fn events_ui(ui: &mut egui::Ui, events: &EventScore, options: &EventOptions) {
+/// The event summary, an editable look-back, and the episode table. True when the look-back
+/// was changed and the evaluation should be asked for again.
+fn events_ui(ui: &mut egui::Ui, events: &EventScore, options: &mut EventOptions) -> bool {
     ui.label(events_summary(events));
-    let lookback = if events.has_timestamps { duration_text(options.lookback_s) } else { format!("{} samples", options.lookback_samples) };
-    ui.label(RichText::new(format!("An alarm up to {lookback} before an onset counts as a warning of it, not as a false alarm.")).weak());
+    let mut commit = false;
+    ui.horizontal(|ui| {
+        let label = ui.label("Look-back");
+        let response = if events.has_timestamps {
+            let mut hours = options.lookback_s / 3600.0;
+            let response = ui.add(egui::DragValue::new(&mut hours).range(0.0..=720.0).speed(0.25).suffix(" h"));
+            options.lookback_s = hours * 3600.0;
+            response
+        } else {
+            ui.add(egui::DragValue::new(&mut options.lookback_samples).range(0..=100_000).suffix(" samples"))
+        }
+        .labelled_by(label.id)
+        .on_hover_text("How long before a fault an alarm counts as a warning of it");
+        // Ask again when the edit is finished, not on every step of a drag.
+        commit = response.drag_stopped() || response.lost_focus() || (response.changed() && !response.dragged() && !response.has_focus());
+        ui.label(RichText::new("before an onset: an alarm in it warns of the episode and is not a false alarm.").weak());
+    });
     if events.episodes.is_empty() {
-        return;
+        return commit;
     }
     egui::ScrollArea::vertical().id_salt("evaluate_episodes").max_height(200.0).show(ui, |ui| {
         egui::Grid::new("evaluate_episode_table").striped(true).num_columns(5).spacing([16.0, 3.0]).show(ui, |ui| {
@@ -575,6 +600,7 @@ fn events_ui(ui: &mut egui::Ui, events: &EventScore, options: &EventOptions) {
             }
         });
     });
+    commit
 }
 
 pub(crate) fn contributions_ui(ui: &mut egui::Ui, contributions: &[TagContribution]) {

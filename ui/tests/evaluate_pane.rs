@@ -136,7 +136,7 @@ fn binary_evaluation(request: &EvaluateRequest) -> Evaluation {
             false_alarms_per_day: Some(2.4),
             false_alarms_per_1000_samples: 16.7,
         }),
-        event_options: EventOptions::default(),
+        event_options: request.events,
         contributions: vec![
             TagContribution { tag: "TI-101".into(), mean_abs: 0.12, mean_signed: 0.1 },
             TagContribution { tag: "FI-120".into(), mean_abs: 0.05, mean_signed: -0.03 },
@@ -355,3 +355,22 @@ fn a_finished_training_run_is_evaluated_next() {
     assert_eq!(last.map(|e| e.run_id), Some("run-4".into()));
     harness.get_by_label_contains("test split of run run-4");
 }
+
+#[test]
+fn the_look_back_is_editable_and_sent_with_the_next_request() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    let mut harness = harness(fake.clone());
+    open_evaluate_pane(&mut harness);
+    harness.get_by_label_contains("warns of the episode");
+    // Default 6 h; set 12 h.
+    harness.get_by_role_and_label(egui::Role::SpinButton, "Look-back").set_value_accesskit(12.0);
+    harness.run();
+    let last = evaluations_sent(&fake).pop().expect("asked again");
+    assert_eq!(last.events.lookback_s, 12.0 * 3600.0);
+    assert_eq!(last.run_id, "run-2");
+    // The answer keeps the new look-back (the next threshold request carries it too).
+    harness.get_by_role_and_label(egui::Role::Slider, "Threshold").set_value_accesskit(0.85);
+    harness.run();
+    assert_eq!(evaluations_sent(&fake).pop().map(|e| e.events.lookback_s), Some(12.0 * 3600.0));
+}
+
