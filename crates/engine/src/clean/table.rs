@@ -157,6 +157,10 @@ pub(crate) fn floats(column: &Column) -> Option<Vec<f64>> {
 
 /// A float column from values with NaN (or ±∞ never: they stay) as missing.
 pub(crate) fn float_column(name: &str, values: &[f64]) -> Column {
+    // Without missing cells a plain copy gives the same column, far faster than per-cell options.
+    if !values.iter().any(|v| v.is_nan()) {
+        return Float64Chunked::from_slice(name.into(), values).into_column();
+    }
     let ca: Float64Chunked = values.iter().map(|&v| (!v.is_nan()).then_some(v)).collect();
     ca.with_name(name.into()).into_column()
 }
