@@ -528,23 +528,31 @@ fn resolve_duplicates(table: &Table, out: &mut Table, keep: DuplicateKeep) -> Re
         .collect::<Result<_>>()?;
     out.take_rows(pick)?;
     if keep == DuplicateKeep::Mean {
-        for column in table.frame.columns() {
-            if !is_float(column.dtype()) {
-                continue;
-            }
-            let values = floats(column).unwrap_or_default();
-            let means: Vec<f64> = groups
-                .iter()
-                .map(|g| {
-                    let (sum, n) = g.iter().map(|&r| values[r]).filter(|v| v.is_finite()).fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
-                    if n > 0 {
-                        sum / n as f64
-                    } else {
-                        f64::NAN
-                    }
-                })
-                .collect();
-            out.put(float_column(column.name().as_str(), &means))?;
+        // Columns are independent: one per worker at a time.
+        let averaged: Vec<Column> = table
+            .frame
+            .columns()
+            .par_iter()
+            .filter(|column| is_float(column.dtype()))
+            .map(|column| {
+                let values = floats(column).unwrap_or_default();
+                let means: Vec<f64> = groups
+                    .iter()
+                    .map(|g| {
+                        let (sum, n) =
+                            g.iter().map(|&r| values[r]).filter(|v| v.is_finite()).fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+                        if n > 0 {
+                            sum / n as f64
+                        } else {
+                            f64::NAN
+                        }
+                    })
+                    .collect();
+                float_column(column.name().as_str(), &means)
+            })
+            .collect();
+        for column in averaged {
+            out.put(column)?;
         }
     }
     Ok(())
@@ -605,6 +613,10 @@ fn resample(table: &Table, out: &mut Table, interval_s: f64, aggregate: Aggregat
                 return column.take(&last_idx).map_err(internal);
             }
             let acc = aggregate_column(column, &bucket, buckets, aggregate)?;
+            // Every bucket filled: the values become the column as they are, without a copy.
+            if column.dtype() == &DataType::Float64 && !acc.iter().any(|v| v.is_nan()) {
+                return Ok(Float64Chunked::from_vec(name.into(), acc).into_column());
+            }
             Ok(numeric_column_like(name, &acc, column.dtype()))
         })
         .collect::<Result<Vec<Column>>>()?;
@@ -630,7 +642,8 @@ fn aggregate_column(column: &Column, bucket: &[u32], buckets: usize, aggregate: 
         let values: &[f64] = chunk.values();
         let rows = bucket.get(row..row + values.len()).ok_or_else(|| EngineError::Internal("resample: column longer than its time axis".into()))?;
         row += values.len();
-        match chunk.validity() {
+        // A chunk may carry a validity mask with nothing masked: then the plain values will do.
+        match chunk.validity().filter(|valid| valid.unset_bits() > 0) {
             None => fold_readings(values.iter().copied().zip(rows), &mut acc, &mut count, aggregate),
             Some(valid) => fold_readings(
                 values.iter().zip(valid.iter()).map(|(&v, ok)| if ok { v } else { f64::NAN }).zip(rows),
