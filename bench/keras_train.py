@@ -10,7 +10,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from workload import BATCH, EMBEDDING, SEQUENCE_LENGTH, VOCAB, arguments, random_tokens  # noqa: E402
+from workload import EMBEDDING, SEQUENCE_LENGTH, VOCAB, arguments, random_tokens  # noqa: E402
 
 args = arguments()
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -41,11 +41,11 @@ model = keras.Model(inputs, outputs)
 model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001), loss="binary_crossentropy", metrics=["accuracy"])
 
 start = time.perf_counter()
-history = model.fit(tokens, labels, batch_size=BATCH, epochs=args.epochs, shuffle=False, verbose=0)
+history = model.fit(tokens, labels, batch_size=args.batch, epochs=args.epochs, shuffle=False, verbose=0)
 seconds = time.perf_counter() - start
 print(json.dumps({
     "framework": f"keras {keras.__version__} / tensorflow {tf.__version__}",
-    "workload": args.workload, "n": args.n, "epochs": args.epochs, "threads": args.threads,
+    "workload": args.workload, "n": args.n, "epochs": args.epochs, "threads": args.threads, "batch": args.batch,
     "seconds": seconds, "samples_per_s": args.n * args.epochs / seconds,
     "last_loss": float(history.history["loss"][-1]),
 }))

@@ -32,4 +32,7 @@ def arguments():
     p.add_argument("--n", type=int, default=100_000)
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--batch", type=int, default=BATCH)
+    # cpu, or cuda for the GPU check (PyTorch only; Keras uses what TensorFlow finds).
+    p.add_argument("--device", default="cpu")
     return p.parse_args()

@@ -20,7 +20,7 @@ const USAGE: &str = "usage: plantlab info FILE [--json] | plantlab profile FILE 
                       [--window W [--stride S]] [--patience N|off] [--class-weights auto|on|off]
                       [--threads T] [--runs DIR] [--json]
        plantlab runs [--runs DIR] [--json]
-       plantlab bench train --workload w1|w2 [--n N] [--epochs E] [--threads T] [--python PY] [--json]
+       plantlab bench train --workload w1|w2 [--n N] [--epochs E] [--threads T] [--batch B] [--python PY [--peer-device cpu|cuda]] [--json]
 import options: --delimiter C  --decimal C  --encoding E  --header-rows N  --timestamp-column NAME
                 --timestamp-format FMT  --sheet NAME  --label COL
        plantlab clean FILE --suggest -o RECIPE.json | --recipe RECIPE.json [-o OUT.parquet|OUT.csv] [--json] [--require-gate]

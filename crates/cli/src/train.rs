@@ -205,6 +205,8 @@ fn number<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T> {
 pub fn bench_train(args: &[String]) -> Result<()> {
     let mut workload = String::from("w1");
     let (mut n, mut epochs, mut threads) = (100_000usize, 1usize, 2usize);
+    let mut batch = plantlab_engine::train::bench::BATCH;
+    let mut device = String::from("cpu");
     let mut python: Option<String> = None;
     let mut json_output = false;
     let mut it = args.iter();
@@ -214,6 +216,9 @@ pub fn bench_train(args: &[String]) -> Result<()> {
             "--n" => n = crate::flag_number(&mut it, "--n")?,
             "--epochs" => epochs = crate::flag_number(&mut it, "--epochs")?,
             "--threads" => threads = crate::flag_number(&mut it, "--threads")?,
+            "--batch" => batch = crate::flag_number(&mut it, "--batch")?,
+            // The peers' device (the GPU check runs PyTorch with --device cuda).
+            "--peer-device" => device = crate::flag_value(&mut it, "--peer-device")?,
             "--python" => python = Some(crate::flag_value(&mut it, "--python")?),
             "--json" => json_output = true,
             other => bail!("unknown option {other}; {USAGE}"),
@@ -224,7 +229,7 @@ pub fn bench_train(args: &[String]) -> Result<()> {
         "w2" => ModelKind::Transformer,
         other => bail!("--workload is w1 or w2, not \"{other}\""),
     };
-    let ours = plantlab_engine::train::bench::run(kind, n, epochs, threads)
+    let ours = plantlab_engine::train::bench::run(kind, n, epochs, threads, batch)
         .map_err(anyhow::Error::from)?;
     eprintln!("plantlab {workload}: {n} sequences × {epochs} epoch(s) in {:.2} s = {:.0} samples/s (last loss {:.4})", ours.seconds, ours.samples_per_s, ours.last_loss);
     let mut peers = serde_json::Map::new();
@@ -242,6 +247,10 @@ pub fn bench_train(args: &[String]) -> Result<()> {
                     &epochs.to_string(),
                     "--threads",
                     &threads.to_string(),
+                    "--batch",
+                    &batch.to_string(),
+                    "--device",
+                    &device,
                 ])
                 .env("OMP_NUM_THREADS", threads.to_string())
                 .output();
@@ -272,7 +281,7 @@ pub fn bench_train(args: &[String]) -> Result<()> {
     }
     if json_output {
         let out = json!({
-            "workload": workload, "n": n, "epochs": epochs, "threads": threads,
+            "workload": workload, "n": n, "epochs": epochs, "threads": threads, "batch": batch,
             "samples_per_s": ours.samples_per_s, "seconds": ours.seconds, "last_loss": ours.last_loss,
             "backend": ours.backend, "peers": peers,
         });

@@ -44,12 +44,13 @@ pub fn random_tokens(n: usize, seed: u64) -> (Vec<u32>, Vec<u32>) {
     (tokens, labels)
 }
 
-/// Trains `kind` (seed = W1, transformer = W2) for `epochs` on `n` random sequences with
-/// `threads` CPU threads and reports the training throughput (data generation not timed).
-pub fn run(kind: ModelKind, n: usize, epochs: usize, threads: usize) -> Result<BenchResult> {
-    if n < BATCH {
+/// Trains `kind` (seed = W1, transformer = W2) for `epochs` on `n` random sequences in
+/// batches of `batch` with `threads` CPU threads and reports the training throughput (data
+/// generation not timed).
+pub fn run(kind: ModelKind, n: usize, epochs: usize, threads: usize, batch: usize) -> Result<BenchResult> {
+    if batch == 0 || n < batch {
         return Err(EngineError::BadTrainConfig(format!(
-            "use at least {BATCH} sequences"
+            "use a batch of at least 1 and at least one batch of sequences ({batch})"
         )));
     }
     plantlab_model::set_threads(threads);
@@ -72,8 +73,8 @@ pub fn run(kind: ModelKind, n: usize, epochs: usize, threads: usize) -> Result<B
     let mut last_loss = f64::NAN;
     for _ in 0..epochs.max(1) {
         for (t, l) in tokens
-            .chunks(BATCH * SEQUENCE_LENGTH)
-            .zip(labels.chunks(BATCH))
+            .chunks(batch * SEQUENCE_LENGTH)
+            .zip(labels.chunks(batch))
         {
             last_loss = trainer
                 .train_batch(Input::Tokens(t), l)
