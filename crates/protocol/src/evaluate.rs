@@ -178,7 +178,7 @@ pub struct Evaluation {
     pub baseline: ClassMetrics,
     /// (false positive rate, true positive rate), from (0,0) to (1,1).
     pub roc: Vec<[f64; 2]>,
-    /// (recall, precision).
+    /// (recall, interpolated precision: the best precision at that recall or more).
     pub pr: Vec<[f64; 2]>,
     /// Confusion counts over the risk's range, ascending thresholds (at most a few hundred).
     pub thresholds: Vec<ThresholdPoint>,

@@ -225,6 +225,11 @@ fn curves(table: &[ThresholdPoint]) -> (Vec<[f64; 2]>, Vec<[f64; 2]>) {
         .filter(|p| p.tp + p.fp > 0)
         .map(|p| [p.recall(), p.precision()])
         .collect();
+    // Interpolated precision (the best precision at this recall or more): the raw curve
+    // saw-tooths at every false alarm and reads as a band when drawn.
+    for i in (0..pr.len().saturating_sub(1)).rev() {
+        pr[i][1] = pr[i][1].max(pr[i + 1][1]);
+    }
     pr.dedup();
     (roc, pr)
 }
@@ -340,6 +345,8 @@ mod tests {
         assert!((at_half.baseline.accuracy - 0.5).abs() < 1e-12);
         assert_eq!(at_half.roc.first(), Some(&[0.0, 0.0]));
         assert_eq!(at_half.roc.last(), Some(&[1.0, 1.0]));
+        // Interpolated precision never rises with recall.
+        assert!(at_half.pr.windows(2).all(|w| w[0][0] <= w[1][0] && w[0][1] >= w[1][1]), "{:?}", at_half.pr);
         assert!(evaluate(input(&s, 1.5)).is_err());
     }
 
