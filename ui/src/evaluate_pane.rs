@@ -254,7 +254,7 @@ impl EvaluatePane {
                 .width(280.0)
                 .show_ui(ui, |ui| {
                     for run in &self.runs {
-                        let text = format!("{}: {} on \"{}\", {}", run.run_id, run.model.as_str(), run.target, status_word(run.status));
+                        let text = format!("{}: {} on \"{}\", {}", run.run_id, run.model.as_str(), run.target, run.status.as_str());
                         if ui.selectable_label(self.run_id.as_deref() == Some(run.run_id.as_str()), text).clicked() {
                             chosen = Some(run.run_id.clone());
                         }
@@ -332,15 +332,6 @@ fn newest_completed(runs: &[RunEntry]) -> Option<String> {
     runs.iter().filter(|r| r.status == RunStatus::Completed).max_by(|a, b| a.created.cmp(&b.created)).map(|r| r.run_id.clone())
 }
 
-fn status_word(status: RunStatus) -> &'static str {
-    match status {
-        RunStatus::Running => "running",
-        RunStatus::Completed => "completed",
-        RunStatus::Interrupted => "interrupted",
-        RunStatus::Cancelled => "cancelled",
-        RunStatus::Failed => "failed",
-    }
-}
 
 /// What the confusion counts at the slider's threshold mean, in words.
 fn live_summary(point: &ThresholdPoint, threshold: f64) -> String {

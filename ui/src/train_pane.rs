@@ -83,7 +83,7 @@ impl TrainPane {
     pub fn set_run(&mut self, run: RunDetail) {
         self.comparison = None;
         self.curves = Curves {
-            title: format!("Run {} ({}, {})", run.entry.run_id, run.entry.model.as_str(), status_text(run.entry.status)),
+            title: format!("Run {} ({}, {})", run.entry.run_id, run.entry.model.as_str(), run.entry.status.as_str()),
             data: run.data,
             batches: run.batches,
             epochs: run.epochs,
@@ -122,7 +122,7 @@ impl TrainPane {
     pub fn finished(&mut self, summary: Option<RunSummary>, backend: &mut dyn Backend) {
         self.live = None;
         if let Some(summary) = summary {
-            self.curves.title = format!("Run {} ({})", summary.run_id, status_text(summary.status));
+            self.curves.title = format!("Run {} ({})", summary.run_id, summary.status.as_str());
             self.curves.summary = Some(summary);
         }
         backend.send(Request::ListRuns);
@@ -401,7 +401,7 @@ impl TrainPane {
                         }
                     }
                     ui.label(RichText::new(&run.run_id).strong());
-                    ui.label(status_text(run.status));
+                    ui.label(run.status.as_str());
                 });
                 ui.label(format!("{} on \"{}\", {} epochs (best {}), {}", run.model.as_str(), run.target, run.epochs_run, run.best_epoch, run.created));
                 if let (Some(roc), Some(pr)) = (run.test_roc_auc, run.test_pr_auc) {
@@ -576,15 +576,6 @@ fn weighting_text(weighting: ClassWeighting) -> &'static str {
     }
 }
 
-fn status_text(status: RunStatus) -> &'static str {
-    match status {
-        RunStatus::Running => "running",
-        RunStatus::Completed => "completed",
-        RunStatus::Interrupted => "interrupted",
-        RunStatus::Cancelled => "cancelled",
-        RunStatus::Failed => "failed",
-    }
-}
 
 /// Seconds as `m:ss` or `h:mm:ss`.
 fn clock(seconds: f64) -> String {

@@ -255,6 +255,19 @@ pub enum RunStatus {
     Failed,
 }
 
+impl RunStatus {
+    /// The status in one lowercase word, as the runs list shows it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Completed => "completed",
+            RunStatus::Interrupted => "interrupted",
+            RunStatus::Cancelled => "cancelled",
+            RunStatus::Failed => "failed",
+        }
+    }
+}
+
 /// The end of a run: `summary.json`, and what `plantlab train --json` prints.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
