@@ -495,21 +495,9 @@ fn curves_ui(ui: &mut egui::Ui, view: &EvaluationView) {
     });
 }
 
-/// A duration in seconds as "2 h 15 min", "45 min" or "30 s".
+/// A duration in words, as everywhere in PlantLab ("2 h 15 min", "45 min", "30 s").
 pub(crate) fn duration_text(seconds: f64) -> String {
-    let s = seconds.abs().round() as u64;
-    if s >= 3600 {
-        let minutes = (s % 3600) / 60;
-        if minutes == 0 {
-            format!("{} h", s / 3600)
-        } else {
-            format!("{} h {} min", s / 3600, minutes)
-        }
-    } else if s >= 60 {
-        format!("{} min", s / 60)
-    } else {
-        format!("{s} s")
-    }
+    plantlab_protocol::format_duration(seconds.abs())
 }
 
 /// A lead time: ahead of the onset, at it, or only during the episode.

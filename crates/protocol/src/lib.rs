@@ -253,6 +253,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn durations_read_naturally() {
+        assert_eq!(format_duration(0.36), "0.4 s");
+        assert_eq!(format_duration(3.0), "3 s");
+        assert_eq!(format_duration(40.0), "40 s");
+        assert_eq!(format_duration(900.0), "15 min");
+        assert_eq!(format_duration(8100.0), "2 h 15 min");
+        assert_eq!(format_duration(7200.0), "2 h");
+        assert_eq!(format_duration(3.0 * 86_400.0 + 4.0 * 3600.0), "3 d 4 h");
+        assert_eq!(format_duration(-600.0), "-10 min");
+        assert_eq!(format_duration(f64::NAN), "–");
+    }
+
+    #[test]
     fn task_events_round_trip_through_json() {
         let events = vec![
             TaskEvent::Started { task: 1, kind: TaskKind::Load, label: "a.csv".into() },
@@ -461,6 +474,35 @@ pub struct QualityReport {
     pub import: ImportSettings,
     pub import_warnings: Vec<String>,
     pub findings: Vec<Finding>,
+}
+
+/// A duration in words: "0.4 s", "40 s", "45 min", "2 h 15 min", "6 h", "3 d 4 h"; negative
+/// durations get a leading "-", and a non-finite one reads "–". Shared by the explanations,
+/// the panes and the report so a lead time reads the same everywhere.
+pub fn format_duration(seconds: f64) -> String {
+    if !seconds.is_finite() {
+        return "–".to_owned();
+    }
+    let sign = if seconds < 0.0 { "-" } else { "" };
+    let abs = seconds.abs();
+    if abs < 10.0 {
+        // Short runs still deserve a figure that is not "0 s".
+        let text = format!("{abs:.1}");
+        return format!("{sign}{} s", text.trim_end_matches(".0"));
+    }
+    if abs < 60.0 {
+        return format!("{sign}{} s", abs.round());
+    }
+    let minutes = (abs / 60.0).round() as u64;
+    let (days, hours, mins) = (minutes / 1440, (minutes / 60) % 24, minutes % 60);
+    let text = match (days, hours, mins) {
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) => format!("{d} d"),
+        (d, h, _) => format!("{d} d {h} h"),
+    };
+    format!("{sign}{text}")
 }
 
 /// Milliseconds since the Unix epoch as `YYYY-MM-DD HH:MM:SS` (UTC, or naive local time as

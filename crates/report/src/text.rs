@@ -47,38 +47,9 @@ pub fn count(value: u64) -> String {
     out
 }
 
-/// Seconds as "45 s", "12 min", "2 h 15 min" or "3 d 4 h"; negative durations keep their sign.
+/// A duration in words (the protocol's wording, shared with the panes).
 pub fn duration(seconds: f64) -> String {
-    if !seconds.is_finite() {
-        return MISSING.to_string();
-    }
-    let sign = if seconds < 0.0 { "-" } else { "" };
-    let abs = seconds.abs();
-    if abs < 10.0 {
-        // Short runs (small data) still deserve a figure that is not "0 s".
-        return format!("{sign}{abs:.1} s");
-    }
-    if abs < 60.0 {
-        return format!("{sign}{} s", abs.round());
-    }
-    let minutes = (abs / 60.0).round() as u64;
-    let (days, hours, mins) = (minutes / 1440, (minutes / 60) % 24, minutes % 60);
-    let text = if days > 0 {
-        if hours > 0 {
-            format!("{days} d {hours} h")
-        } else {
-            format!("{days} d")
-        }
-    } else if hours > 0 {
-        if mins > 0 {
-            format!("{hours} h {mins} min")
-        } else {
-            format!("{hours} h")
-        }
-    } else {
-        format!("{mins} min")
-    };
-    format!("{sign}{text}")
+    plantlab_protocol::format_duration(seconds)
 }
 
 /// A lead time: real time with timestamps, otherwise a number of samples.
@@ -139,6 +110,7 @@ mod tests {
         assert_eq!(duration(900.0), "15 min");
         assert_eq!(duration(30.0), "30 s");
         assert_eq!(duration(-900.0), "-15 min");
+        assert_eq!(duration(0.36), "0.4 s");
         assert_eq!(duration(3.0 * 86_400.0 + 4.0 * 3600.0), "3 d 4 h");
         assert_eq!(duration(f64::NAN), MISSING);
     }

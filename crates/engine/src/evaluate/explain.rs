@@ -3,7 +3,7 @@
 //! of alarms from the top tags' recent behaviour against their training statistics.
 
 use plantlab_model::{Input, Trainer};
-use plantlab_protocol::{format_epoch_millis, ModelKind, TagContribution};
+use plantlab_protocol::{format_duration, format_epoch_millis, ModelKind, TagContribution};
 
 use super::risk_of;
 use crate::error::{EngineError, Result};
@@ -166,29 +166,13 @@ pub struct RecentSpan<'a> {
 impl RecentSpan<'_> {
     fn words(&self) -> String {
         match self.times_ms {
-            Some(t) if self.to > self.from => format!("over the last {}", duration_words((t[self.to] - t[self.from]) as f64 / 1000.0)),
+            Some(t) if self.to > self.from => format!("over the last {}", format_duration((t[self.to] - t[self.from]) as f64 / 1000.0)),
             _ if self.to == self.from => "at this sample".to_owned(),
             _ => format!("over the last {} samples", self.to - self.from + 1),
         }
     }
 }
 
-/// "2 h 15 min", "40 s", "3 d 4 h".
-pub fn duration_words(seconds: f64) -> String {
-    let s = seconds.abs().round() as i64;
-    let sign = if seconds < 0.0 { "−" } else { "" };
-    let (d, h, m) = (s / 86_400, (s % 86_400) / 3600, (s % 3600) / 60);
-    let text = if d > 0 {
-        format!("{d} d {h} h")
-    } else if h > 0 {
-        if m > 0 { format!("{h} h {m} min") } else { format!("{h} h") }
-    } else if m > 0 {
-        format!("{m} min")
-    } else {
-        format!("{s} s")
-    };
-    format!("{sign}{text}")
-}
 
 fn number(x: f64) -> String {
     let a = x.abs();
@@ -319,13 +303,5 @@ mod tests {
         let span = RecentSpan { from: 0, to: 1, times_ms: None };
         assert_eq!(describe_tag(&coding(), Some(&calm), &span), "TI-101: near its training median of 61.0 °C over the last 2 samples, steady.");
         assert!(describe_tag(&coding(), None, &span).contains("missing from this file"));
-    }
-
-    #[test]
-    fn durations_read_naturally() {
-        assert_eq!(duration_words(8100.0), "2 h 15 min");
-        assert_eq!(duration_words(40.0), "40 s");
-        assert_eq!(duration_words(3.0 * 86_400.0 + 4.0 * 3600.0), "3 d 4 h");
-        assert_eq!(duration_words(-600.0), "−10 min");
     }
 }
