@@ -465,7 +465,8 @@ fn curves_ui(ui: &mut egui::Ui, view: &EvaluationView) {
                 .include_y(1.0)
                 .show(ui, |plot_ui| {
                     plot_ui.line(Line::new("chance", PlotPoints::new(vec![[0.0, 0.0], [1.0, 1.0]])).color(CHANCE_COLOR).style(egui_plot::LineStyle::dashed_loose()));
-                    plot_ui.line(Line::new("model", PlotPoints::Borrowed(&view.roc)).color(RISK_COLOR).width(1.5));
+                    // A curve with vertical steps: egui_plot's per-pixel band drawing would fill its corners.
+                    plot_ui.line(Line::new("model", PlotPoints::Borrowed(&view.roc)).color(RISK_COLOR).width(1.5).allow_band(false));
                 });
         });
         ui.vertical(|ui| {
@@ -489,7 +490,7 @@ fn curves_ui(ui: &mut egui::Ui, view: &EvaluationView) {
                                 .style(egui_plot::LineStyle::dashed_loose()),
                         );
                     }
-                    plot_ui.line(Line::new("model", PlotPoints::Borrowed(&view.pr)).color(RISK_COLOR).width(1.5));
+                    plot_ui.line(Line::new("model", PlotPoints::Borrowed(&view.pr)).color(RISK_COLOR).width(1.5).allow_band(false));
                 });
         });
     });
