@@ -180,8 +180,17 @@ fn number(x: f64) -> String {
         format!("{x:.0}")
     } else if a >= 10.0 {
         format!("{x:.1}")
+    } else if a == 0.0 || !a.is_finite() {
+        format!("{x}")
     } else {
-        format!("{x:.3}").trim_end_matches('0').trim_end_matches('.').to_owned()
+        // Three significant digits: "7.36", "0.709", "0.0123".
+        let decimals = (2 - a.log10().floor() as i32).clamp(0, 8) as usize;
+        let text = format!("{x:.decimals$}");
+        if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_owned()
+        } else {
+            text
+        }
     }
 }
 
@@ -287,6 +296,17 @@ mod tests {
             missing_share: 0.0,
             unit: Some("°C".into()),
         }
+    }
+
+    #[test]
+    fn small_numbers_keep_three_significant_digits() {
+        assert_eq!(number(7.359), "7.36");
+        assert_eq!(number(0.70912), "0.709");
+        assert_eq!(number(2.1), "2.1");
+        assert_eq!(number(-1.644), "-1.64");
+        assert_eq!(number(0.0), "0");
+        assert_eq!(number(61.23), "61.2");
+        assert_eq!(number(1504.4), "1504");
     }
 
     #[test]
