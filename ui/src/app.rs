@@ -285,34 +285,31 @@ impl PlantLabApp {
                 }
             }
             TaskEvent::Failed { error, .. } => {
-                if self.tasks.iter().any(|t| t.id == id && t.kind == TaskKind::Clean) {
-                    self.clean.change_ended(self.backend.as_mut());
-                }
-                if self.train.owns(id) {
-                    self.train.finished(None, self.backend.as_mut());
-                }
-                if self.predict.owns(id) {
-                    self.predict.ended_without_result();
-                }
-                let label = self.tasks.iter().find(|t| t.id == id).map(|t| t.label.clone()).unwrap_or_else(|| "A task".into());
-                self.tasks.retain(|t| t.id != id);
+                let label = self.end_without_result(id).unwrap_or_else(|| "A task".into());
                 self.error(&label, &error);
             }
             TaskEvent::Cancelled { .. } => {
-                if self.tasks.iter().any(|t| t.id == id && t.kind == TaskKind::Clean) {
-                    self.clean.change_ended(self.backend.as_mut());
-                }
-                if self.train.owns(id) {
-                    self.train.finished(None, self.backend.as_mut());
-                }
-                if self.predict.owns(id) {
-                    self.predict.ended_without_result();
-                }
-                let label = self.tasks.iter().find(|t| t.id == id).map(|t| t.label.clone()).unwrap_or_default();
-                self.tasks.retain(|t| t.id != id);
+                let label = self.end_without_result(id).unwrap_or_default();
                 self.notices.push(Notice { text: format!("{label}: cancelled. The data you had is unchanged."), is_error: false });
             }
         }
+    }
+
+    /// A task that failed or was cancelled: the pane that started it stops waiting, and the
+    /// task leaves the status bar. Returns its label.
+    fn end_without_result(&mut self, id: TaskId) -> Option<String> {
+        if self.tasks.iter().any(|t| t.id == id && t.kind == TaskKind::Clean) {
+            self.clean.change_ended(self.backend.as_mut());
+        }
+        if self.train.owns(id) {
+            self.train.finished(None, self.backend.as_mut());
+        }
+        if self.predict.owns(id) {
+            self.predict.ended_without_result();
+        }
+        let label = self.tasks.iter().find(|t| t.id == id).map(|t| t.label.clone());
+        self.tasks.retain(|t| t.id != id);
+        label
     }
 
     fn error(&mut self, context: &str, error: &ApiError) {
