@@ -63,6 +63,15 @@ impl Scored {
             .collect()
     }
 
+    /// The risk over time (or rows) reduced for plotting; `fault` may be empty (unlabelled).
+    pub fn timeline(&self, risk: &[f64], fault: &[bool]) -> RiskTimeline {
+        let x: Vec<f64> = match &self.times_ms {
+            Some(t) => t.iter().map(|v| *v as f64).collect(),
+            None => self.rows.iter().map(|r| *r as f64).collect(),
+        };
+        reduce_timeline(&x, self.times_ms.is_some(), risk, fault, TIMELINE_POINTS)
+    }
+
     /// Whether each sample's label is a fault (`None` where unlabelled).
     pub fn faults(&self) -> Vec<Option<bool>> {
         self.labels
@@ -151,10 +160,6 @@ pub fn evaluate(input: EvaluationInput<'_>) -> Result<Evaluation> {
     let baseline = metrics::majority_baseline(scored.majority_class, &labels, classes, positive);
     let times = scored.times_ms.as_deref();
     let events = events::score_events(&risk, &faults, &scored.rows, times, threshold, &input.events);
-    let x: Vec<f64> = match times {
-        Some(t) => t.iter().map(|v| *v as f64).collect(),
-        None => scored.rows.iter().map(|r| *r as f64).collect(),
-    };
     let fault_flags: Vec<bool> = faults.iter().map(|f| *f == Some(true)).collect();
     Ok(Evaluation {
         source: input.source,
@@ -172,7 +177,7 @@ pub fn evaluate(input: EvaluationInput<'_>) -> Result<Evaluation> {
         events,
         event_options: input.events,
         contributions: input.contributions,
-        timeline: reduce_timeline(&x, times.is_some(), &risk, &fault_flags, TIMELINE_POINTS),
+        timeline: scored.timeline(&risk, &fault_flags),
     })
 }
 

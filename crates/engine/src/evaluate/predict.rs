@@ -18,7 +18,7 @@ use polars::prelude::DataFrame;
 use super::bundle::{self, LoadedBundle};
 use super::events::runs;
 use super::explain::{self, Explainer, RecentSpan};
-use super::{evaluate, reduce_timeline, row_times_ms, EvaluationInput, Scored};
+use super::{evaluate, row_times_ms, EvaluationInput, Scored};
 use crate::clean::{recipe, CleanSession};
 use crate::error::{EngineError, Result};
 use crate::tasks::JobContext;
@@ -36,8 +36,6 @@ const TOP_TAGS: usize = 3;
 const CONTRIBUTION_SAMPLES: usize = 1000;
 /// Rows of recent behaviour an alarm's explanation looks at (at least the model's window).
 const RECENT_ROWS: usize = 12;
-/// Points of the risk timeline.
-const TIMELINE_POINTS: usize = 4000;
 
 /// Every sample's prediction, kept by the engine for the CSV export.
 #[derive(Clone, Debug, PartialEq)]
@@ -235,14 +233,13 @@ pub fn predict_with(
     } else {
         None
     };
-    let x: Vec<f64> = match &scored.times_ms {
-        Some(t) => t.iter().map(|v| *v as f64).collect(),
-        None => scored.rows.iter().map(|r| *r as f64).collect(),
-    };
-    let faults: Vec<bool> = if labels.is_some() {
-        scored.faults().iter().map(|f| *f == Some(true)).collect()
-    } else {
-        Vec::new()
+    // The evaluation already reduced the same risks and labels; otherwise reduce them here.
+    let timeline = match &evaluation {
+        Some(e) => e.timeline.clone(),
+        None => {
+            let faults: Vec<bool> = if labels.is_some() { vec![false; risk.len()] } else { Vec::new() };
+            scored.timeline(&risk, &faults)
+        }
     };
     let result = PredictionResult {
         bundle: loaded.info(),
@@ -250,7 +247,7 @@ pub fn predict_with(
         rows: rows as u64,
         samples: ends.len() as u64,
         threshold,
-        timeline: reduce_timeline(&x, scored.times_ms.is_some(), &risk, &faults, TIMELINE_POINTS),
+        timeline,
         alarms,
         alarm_count: alarm_runs.len() as u64,
         warnings,
