@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+pub mod numeric_table;
 pub mod timestamps;
 
 pub use timestamps::TimestampFormat;

@@ -1,0 +1,789 @@
+//! A fast reader for the common shape of a plant export: a plain delimited table of numbers
+//! (and a few text columns such as the timestamp), no quotes. It parses one row-aligned
+//! piece of the body on every core and returns typed columns, or says it cannot handle the
+//! piece, and the caller then uses a general CSV reader.
+//!
+//! Column types follow the rules of a CSV reader that infers a schema from the first
+//! `infer_rows` rows: a column is integer when every filled cell of those rows is an integer,
+//! float when any is a float (decimal point or comma, exponent, `inf`, `NaN`), and text when
+//! any is something else or none is filled. Cells that would break those rules further down
+//! (a float in an integer column, a word in a numeric column) make the piece unsupported
+//! rather than guessed at. Exact status texts are missing values, counted per column.
+
+use rayon::prelude::*;
+
+/// How the piece is laid out.
+#[derive(Clone, Debug)]
+pub struct TableLayout<'a> {
+    pub delimiter: u8,
+    /// `true` when the decimal separator is a comma.
+    pub decimal_comma: bool,
+    /// Fields per row (the header's width).
+    pub columns: usize,
+    /// Cells equal to one of these are missing values, counted per column.
+    pub status_texts: &'a [String],
+    /// Rows whose cells decide each column's type.
+    pub infer_rows: usize,
+    /// Example rows kept per column for status texts.
+    pub example_rows: usize,
+}
+
+/// Why a piece was left to the general reader.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unsupported {
+    /// Delimiter, decimal separator or a status text this reader does not handle.
+    Layout(&'static str),
+    /// The piece holds a byte this reader leaves alone (a quote or a carriage return).
+    Byte(u8),
+    EmptyLine { row: usize },
+    /// A row with fewer or more fields than the header.
+    Ragged { row: usize },
+    /// A cell whose type the general reader treats in a way this reader does not mirror
+    /// (true/false, integers beyond 64 bits, padded status texts, non-ASCII digits).
+    Cell { row: usize, column: usize },
+    /// A cell after the type-deciding rows that does not fit its column's type.
+    LateType { row: usize, column: usize },
+    TooLarge,
+}
+
+/// A cell's position in the piece (byte offsets).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnKind {
+    Integer,
+    Float,
+    Text,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Values {
+    Integer(Vec<i64>),
+    Float(Vec<f64>),
+    /// Cells of a text column as spans into the piece.
+    Text(Vec<Span>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParsedColumn {
+    pub values: Values,
+    /// `valid[row]` is false for a missing cell (empty or status text); `None` when none is.
+    pub valid: Option<Vec<bool>>,
+    pub status_count: u64,
+    /// The first rows (within the piece) holding a status text, ascending.
+    pub status_rows: Vec<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParsedTable {
+    pub rows: usize,
+    pub columns: Vec<ParsedColumn>,
+}
+
+/// Rows read before the parallel pass to guess the column types.
+const GUESS_ROWS: usize = 64;
+
+/// Parses a piece of body text (whole rows; the last may lack its line end).
+pub fn parse_table(piece: &[u8], layout: &TableLayout) -> Result<ParsedTable, Unsupported> {
+    check_layout(layout)?;
+    if piece.len() >= u32::MAX as usize {
+        return Err(Unsupported::TooLarge);
+    }
+    for byte in [b'"', b'\r'] {
+        if piece.contains(&byte) {
+            return Err(Unsupported::Byte(byte));
+        }
+    }
+    let decimal = if layout.decimal_comma { b',' } else { b'.' };
+    let parts = split_parts(piece, rayon::current_num_threads().max(1) * 4);
+    let total_rows: usize = parts.iter().map(|p| p.rows).sum();
+
+    let guess = guess_kinds(piece, layout, decimal);
+    let (mut columns, stats) = parse_parts(piece, &parts, total_rows, &guess, layout, decimal)?;
+    let kinds = decide_kinds(&stats, layout.infer_rows)?;
+    if kinds != guess {
+        // The guess from the first rows was wrong: read again with the decided types (the
+        // cell classes, and so the decision, do not depend on the types read with).
+        let (again, stats) = parse_parts(piece, &parts, total_rows, &kinds, layout, decimal)?;
+        let _ = decide_kinds(&stats, layout.infer_rows)?;
+        columns = again;
+    }
+    Ok(ParsedTable { rows: total_rows, columns })
+}
+
+fn check_layout(layout: &TableLayout) -> Result<(), Unsupported> {
+    if layout.columns == 0 {
+        return Err(Unsupported::Layout("no columns"));
+    }
+    if !matches!(layout.delimiter, b',' | b';' | b'\t' | b'|') {
+        return Err(Unsupported::Layout("delimiter"));
+    }
+    if layout.decimal_comma && layout.delimiter == b',' {
+        return Err(Unsupported::Layout("decimal comma with comma delimiter"));
+    }
+    let decimal = if layout.decimal_comma { b',' } else { b'.' };
+    for status in layout.status_texts {
+        let bytes = status.as_bytes();
+        // Status texts are matched exactly; ones that could also be read as something else
+        // (a number, a padded word, part of the layout) are left to the general reader.
+        let plain = !bytes.is_empty()
+            && status.trim() == status
+            && !bytes.iter().any(|&b| b == layout.delimiter || b == b'\n' || b == b'\r' || b == b'"')
+            && classify(bytes, decimal) == Cell::Text
+            && !is_boolean(bytes);
+        if !plain {
+            return Err(Unsupported::Layout("status text"));
+        }
+    }
+    Ok(())
+}
+
+/// One part of the piece, parsed by one task.
+struct Part {
+    start: usize,
+    end: usize,
+    first_row: usize,
+    rows: usize,
+}
+
+/// Splits the piece after line ends into about `wanted` parts and counts their rows.
+fn split_parts(piece: &[u8], wanted: usize) -> Vec<Part> {
+    let mut bounds = vec![0usize];
+    let step = piece.len() / wanted.max(1) + 1;
+    let mut at = 0usize;
+    while at < piece.len() {
+        let target = (at + step).min(piece.len());
+        let end = match piece[target..].iter().position(|&b| b == b'\n') {
+            Some(i) => target + i + 1,
+            None => piece.len(),
+        };
+        bounds.push(end);
+        at = end;
+    }
+    let counted: Vec<usize> = bounds
+        .windows(2)
+        .collect::<Vec<_>>()
+        .par_iter()
+        .map(|w| {
+            let bytes = &piece[w[0]..w[1]];
+            let lines = bytes.iter().filter(|&&b| b == b'\n').count();
+            lines + usize::from(bytes.last().is_some_and(|&b| b != b'\n'))
+        })
+        .collect();
+    let mut parts = Vec::with_capacity(counted.len());
+    let mut first_row = 0;
+    for (w, rows) in bounds.windows(2).zip(counted) {
+        parts.push(Part { start: w[0], end: w[1], first_row, rows });
+        first_row += rows;
+    }
+    parts
+}
+
+/// What one cell holds, as a schema-inferring CSV reader would classify it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Cell {
+    Empty,
+    /// An integer; `negative` keeps the sign of a zero for float columns.
+    Integer { value: i64, negative: bool },
+    /// An integer that does not fit 64 bits.
+    BigInteger,
+    Float(f64),
+    Text,
+}
+
+/// First row (within the whole piece) where each class of cell was seen in a column.
+#[derive(Clone, Copy, Debug)]
+struct ColumnStats {
+    first_integer: usize,
+    first_float: usize,
+    first_big_integer: usize,
+    first_text: usize,
+    status_count: u64,
+    /// Bad cell (see `Unsupported::Cell`), if any.
+    first_bad: usize,
+    nulls: usize,
+}
+
+const NEVER: usize = usize::MAX;
+
+impl ColumnStats {
+    fn new() -> Self {
+        ColumnStats { first_integer: NEVER, first_float: NEVER, first_big_integer: NEVER, first_text: NEVER, status_count: 0, first_bad: NEVER, nulls: 0 }
+    }
+
+    fn merge(&mut self, other: &ColumnStats) {
+        self.first_integer = self.first_integer.min(other.first_integer);
+        self.first_float = self.first_float.min(other.first_float);
+        self.first_big_integer = self.first_big_integer.min(other.first_big_integer);
+        self.first_text = self.first_text.min(other.first_text);
+        self.first_bad = self.first_bad.min(other.first_bad);
+        self.status_count += other.status_count;
+        self.nulls += other.nulls;
+    }
+}
+
+struct PartStats {
+    columns: Vec<ColumnStats>,
+    status_rows: Vec<Vec<u64>>,
+}
+
+/// The type each column takes from the first `infer_rows` rows, or why the piece cannot be
+/// read here.
+fn decide_kinds(stats: &[ColumnStats], infer_rows: usize) -> Result<Vec<ColumnKind>, Unsupported> {
+    let mut kinds = Vec::with_capacity(stats.len());
+    for (column, s) in stats.iter().enumerate() {
+        if s.first_bad != NEVER {
+            return Err(Unsupported::Cell { row: s.first_bad, column });
+        }
+        let first_typed = s.first_integer.min(s.first_float).min(s.first_big_integer);
+        if s.first_text < infer_rows || first_typed >= infer_rows {
+            kinds.push(ColumnKind::Text);
+            continue;
+        }
+        let late = |row: usize| Err(Unsupported::LateType { row, column });
+        if s.first_big_integer != NEVER {
+            return late(s.first_big_integer);
+        }
+        if s.first_text != NEVER {
+            return late(s.first_text);
+        }
+        if s.first_float < infer_rows {
+            kinds.push(ColumnKind::Float);
+        } else if s.first_float != NEVER {
+            return late(s.first_float);
+        } else {
+            kinds.push(ColumnKind::Integer);
+        }
+    }
+    Ok(kinds)
+}
+
+/// Types guessed from the first rows, to parse with before the whole piece is seen.
+fn guess_kinds(piece: &[u8], layout: &TableLayout, decimal: u8) -> Vec<ColumnKind> {
+    let (mut integer, mut float, mut text) = (vec![false; layout.columns], vec![false; layout.columns], vec![false; layout.columns]);
+    let mut at = 0;
+    let mut row = 0;
+    while at < piece.len() && row < GUESS_ROWS.min(layout.infer_rows) {
+        let mut column = 0;
+        loop {
+            let end = field_end(piece, at, layout.delimiter);
+            if column < layout.columns {
+                match classify(&piece[at..end], decimal) {
+                    Cell::Empty => {}
+                    Cell::Integer { .. } | Cell::BigInteger => integer[column] = true,
+                    Cell::Float(_) => float[column] = true,
+                    Cell::Text => text[column] = true,
+                }
+            }
+            column += 1;
+            at = end + 1;
+            if end >= piece.len() || piece[end] == b'\n' {
+                break;
+            }
+        }
+        row += 1;
+    }
+    (0..layout.columns)
+        .map(|c| match (text[c], float[c], integer[c]) {
+            (false, true, _) => ColumnKind::Float,
+            (false, false, true) => ColumnKind::Integer,
+            _ => ColumnKind::Text,
+        })
+        .collect()
+}
+
+/// End of the field starting at `at`: the next delimiter or line end, or the piece's end.
+#[inline]
+fn field_end(piece: &[u8], at: usize, delimiter: u8) -> usize {
+    let mut i = at;
+    while i < piece.len() {
+        let b = piece[i];
+        if b == delimiter || b == b'\n' {
+            return i;
+        }
+        i += 1;
+    }
+    piece.len()
+}
+
+/// Output slots of one part, one per column.
+enum Slot<'a> {
+    Integer(&'a mut [i64]),
+    Float(&'a mut [f64]),
+    Text(&'a mut [Span]),
+}
+
+type Parsed = (Vec<ParsedColumn>, Vec<ColumnStats>);
+/// A part with the slices of every column it fills.
+type PartJob<'p, 's> = (&'p Part, Vec<Slot<'s>>, Vec<&'s mut [bool]>);
+
+fn parse_parts(piece: &[u8], parts: &[Part], total_rows: usize, kinds: &[ColumnKind], layout: &TableLayout, decimal: u8) -> Result<Parsed, Unsupported> {
+    let mut values: Vec<Values> = kinds
+        .iter()
+        .map(|k| match k {
+            ColumnKind::Integer => Values::Integer(vec![0; total_rows]),
+            ColumnKind::Float => Values::Float(vec![0.0; total_rows]),
+            ColumnKind::Text => Values::Text(vec![Span::default(); total_rows]),
+        })
+        .collect();
+    let mut valid: Vec<Vec<bool>> = kinds.iter().map(|_| vec![true; total_rows]).collect();
+
+    // Cut every column's buffers into one disjoint slice per part.
+    let mut jobs: Vec<PartJob> = parts.iter().map(|p| (p, Vec::with_capacity(kinds.len()), Vec::with_capacity(kinds.len()))).collect();
+    for (column_values, column_valid) in values.iter_mut().zip(valid.iter_mut()) {
+        let mut valid_rest: &mut [bool] = column_valid;
+        match column_values {
+            Values::Integer(v) => {
+                let mut rest: &mut [i64] = v;
+                for (part, slots, valids) in jobs.iter_mut() {
+                    let (mine, after) = rest.split_at_mut(part.rows);
+                    rest = after;
+                    slots.push(Slot::Integer(mine));
+                    let (mine, after) = valid_rest.split_at_mut(part.rows);
+                    valid_rest = after;
+                    valids.push(mine);
+                }
+            }
+            Values::Float(v) => {
+                let mut rest: &mut [f64] = v;
+                for (part, slots, valids) in jobs.iter_mut() {
+                    let (mine, after) = rest.split_at_mut(part.rows);
+                    rest = after;
+                    slots.push(Slot::Float(mine));
+                    let (mine, after) = valid_rest.split_at_mut(part.rows);
+                    valid_rest = after;
+                    valids.push(mine);
+                }
+            }
+            Values::Text(v) => {
+                let mut rest: &mut [Span] = v;
+                for (part, slots, valids) in jobs.iter_mut() {
+                    let (mine, after) = rest.split_at_mut(part.rows);
+                    rest = after;
+                    slots.push(Slot::Text(mine));
+                    let (mine, after) = valid_rest.split_at_mut(part.rows);
+                    valid_rest = after;
+                    valids.push(mine);
+                }
+            }
+        }
+    }
+
+    let results: Vec<Result<PartStats, Unsupported>> =
+        jobs.into_par_iter().map(|(part, mut slots, mut valids)| parse_part(piece, part, &mut slots, &mut valids, layout, decimal)).collect();
+
+    let mut stats = vec![ColumnStats::new(); kinds.len()];
+    let mut status_rows: Vec<Vec<u64>> = vec![Vec::new(); kinds.len()];
+    for result in results {
+        let part = result?;
+        for (c, s) in part.columns.iter().enumerate() {
+            stats[c].merge(s);
+        }
+        for (c, rows) in part.status_rows.into_iter().enumerate() {
+            // Parts come in row order, so appending keeps the rows ascending.
+            let room = layout.example_rows.saturating_sub(status_rows[c].len());
+            status_rows[c].extend(rows.into_iter().take(room));
+        }
+    }
+    let columns = values
+        .into_iter()
+        .zip(valid)
+        .zip(stats.iter())
+        .zip(status_rows)
+        .map(|(((values, valid), s), status_rows)| ParsedColumn {
+            values,
+            valid: (s.nulls > 0).then_some(valid),
+            status_count: s.status_count,
+            status_rows,
+        })
+        .collect();
+    Ok((columns, stats))
+}
+
+fn parse_part(piece: &[u8], part: &Part, slots: &mut [Slot], valids: &mut [&mut [bool]], layout: &TableLayout, decimal: u8) -> Result<PartStats, Unsupported> {
+    let columns = layout.columns;
+    let mut stats = vec![ColumnStats::new(); columns];
+    let mut status_rows: Vec<Vec<u64>> = vec![Vec::new(); columns];
+    let mut at = part.start;
+    for local in 0..part.rows {
+        let row = part.first_row + local;
+        if at >= part.end || piece[at] == b'\n' {
+            return Err(Unsupported::EmptyLine { row });
+        }
+        for column in 0..columns {
+            let end = field_end(&piece[..part.end], at, layout.delimiter);
+            let last = column + 1 == columns;
+            let at_line_end = end >= part.end || piece[end] == b'\n';
+            if at_line_end != last {
+                return Err(Unsupported::Ragged { row });
+            }
+            let bytes = &piece[at..end];
+            let s = &mut stats[column];
+            let cell = classify(bytes, decimal);
+            let mut missing = false;
+            match cell {
+                Cell::Empty => missing = true,
+                Cell::Integer { .. } => {
+                    if s.first_integer == NEVER {
+                        s.first_integer = row;
+                    }
+                }
+                Cell::Float(_) => {
+                    if s.first_float == NEVER {
+                        s.first_float = row;
+                    }
+                }
+                Cell::BigInteger => {
+                    if s.first_big_integer == NEVER {
+                        s.first_big_integer = row;
+                    }
+                }
+                Cell::Text => match text_cell(bytes, layout.status_texts) {
+                    TextCell::Status => {
+                        missing = true;
+                        s.status_count += 1;
+                        if status_rows[column].len() < layout.example_rows {
+                            status_rows[column].push(row as u64);
+                        }
+                    }
+                    TextCell::Plain => {
+                        if s.first_text == NEVER {
+                            s.first_text = row;
+                        }
+                    }
+                    TextCell::Unsupported => {
+                        if s.first_bad == NEVER {
+                            s.first_bad = row;
+                        }
+                    }
+                },
+            }
+            if missing {
+                s.nulls += 1;
+                valids[column][local] = false;
+            }
+            match &mut slots[column] {
+                Slot::Integer(out) => {
+                    if let Cell::Integer { value, .. } = cell {
+                        out[local] = value;
+                    }
+                }
+                Slot::Float(out) => match cell {
+                    Cell::Integer { value, negative } => out[local] = if value == 0 && negative { -0.0 } else { value as f64 },
+                    Cell::Float(v) => out[local] = v,
+                    _ => {}
+                },
+                Slot::Text(out) => {
+                    // `piece.len() < u32::MAX` was checked, so these fit.
+                    out[local] = Span { start: at as u32, end: end as u32 };
+                }
+            }
+            at = end + 1;
+        }
+    }
+    Ok(PartStats { columns: stats, status_rows })
+}
+
+enum TextCell {
+    Status,
+    Plain,
+    Unsupported,
+}
+
+/// A cell that is not a number: an exact status text, plain text, or something a CSV reader
+/// would type or match differently (true/false, a padded status text, non-ASCII digits).
+fn text_cell(bytes: &[u8], status_texts: &[String]) -> TextCell {
+    if status_texts.iter().any(|s| s.as_bytes() == bytes) {
+        return TextCell::Status;
+    }
+    if is_boolean(bytes) {
+        return TextCell::Unsupported;
+    }
+    let padded = |b: u8| b.is_ascii_whitespace() || b >= 0x80;
+    if bytes.first().is_some_and(|&b| padded(b)) || bytes.last().is_some_and(|&b| padded(b)) {
+        let trimmed = std::str::from_utf8(bytes).map(str::trim).unwrap_or_default();
+        if status_texts.iter().any(|s| s == trimmed) {
+            return TextCell::Unsupported;
+        }
+    }
+    if bytes.iter().any(|&b| b >= 0x80) {
+        // Unicode digits or letters that case-fold to true/false may be typed differently by
+        // a reader with Unicode-aware patterns; leave any cell that could be one of those.
+        let could_be_number = bytes.iter().all(|&b| b >= 0x80 || b"0123456789+-.,eEinfNa".contains(&b));
+        let could_be_boolean = bytes.len() <= 12 && bytes.iter().all(|&b| b >= 0x80 || b"truefalsTRUEFALS".contains(&b));
+        if could_be_number || could_be_boolean {
+            return TextCell::Unsupported;
+        }
+    }
+    TextCell::Plain
+}
+
+fn is_boolean(bytes: &[u8]) -> bool {
+    bytes.eq_ignore_ascii_case(b"true") || bytes.eq_ignore_ascii_case(b"false")
+}
+
+/// Largest integer every smaller one of which an f64 holds exactly.
+const EXACT_MANTISSA: u64 = 1 << 53;
+/// Powers of ten an f64 holds exactly.
+const EXACT_POWERS: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Classifies a cell like a schema-inferring CSV reader: integers `-?\d+`; floats
+/// `[-+]?(\d*D\d+([eE][-+]?\d+)?|\d+[eE][-+]?\d+|\d+D|inf|NaN)` with `D` the decimal
+/// separator; everything else is text. Floats are the correctly rounded f64.
+fn classify(cell: &[u8], decimal: u8) -> Cell {
+    let Some(&first) = cell.first() else {
+        return Cell::Empty;
+    };
+    let (negative, plus, body) = match first {
+        b'-' => (true, false, &cell[1..]),
+        b'+' => (false, true, &cell[1..]),
+        _ => (false, false, cell),
+    };
+    let mut i = 0;
+    let mut mantissa: u64 = 0;
+    let mut too_many_digits = false;
+    while i < body.len() {
+        let digit = body[i].wrapping_sub(b'0');
+        if digit > 9 {
+            break;
+        }
+        match mantissa.checked_mul(10).and_then(|m| m.checked_add(u64::from(digit))) {
+            Some(m) => mantissa = m,
+            None => too_many_digits = true,
+        }
+        i += 1;
+    }
+    let int_digits = i;
+    let mut has_point = false;
+    let mut fraction_digits = 0usize;
+    if i < body.len() && body[i] == decimal {
+        has_point = true;
+        i += 1;
+        let start = i;
+        while i < body.len() {
+            let digit = body[i].wrapping_sub(b'0');
+            if digit > 9 {
+                break;
+            }
+            match mantissa.checked_mul(10).and_then(|m| m.checked_add(u64::from(digit))) {
+                Some(m) => mantissa = m,
+                None => too_many_digits = true,
+            }
+            i += 1;
+        }
+        fraction_digits = i - start;
+    }
+    let mut has_exponent = false;
+    let mut exponent: i64 = 0;
+    if i < body.len() && (body[i] | 0x20) == b'e' {
+        has_exponent = true;
+        i += 1;
+        let mut exponent_negative = false;
+        if i < body.len() && (body[i] == b'-' || body[i] == b'+') {
+            exponent_negative = body[i] == b'-';
+            i += 1;
+        }
+        let start = i;
+        while i < body.len() {
+            let digit = body[i].wrapping_sub(b'0');
+            if digit > 9 {
+                break;
+            }
+            // Saturates far beyond any f64 exponent; the slow path then gives 0 or inf.
+            exponent = (exponent * 10 + i64::from(digit)).min(1 << 40);
+            i += 1;
+        }
+        if i == start {
+            return Cell::Text;
+        }
+        if exponent_negative {
+            exponent = -exponent;
+        }
+    }
+    if i != body.len() {
+        if !has_point && !has_exponent && int_digits == 0 {
+            match body {
+                b"inf" => return Cell::Float(if negative { f64::NEG_INFINITY } else { f64::INFINITY }),
+                b"NaN" => return Cell::Float(if negative { -f64::NAN } else { f64::NAN }),
+                _ => {}
+            }
+        }
+        return Cell::Text;
+    }
+    if !has_point && !has_exponent {
+        if int_digits == 0 || plus {
+            return Cell::Text;
+        }
+        if too_many_digits {
+            return Cell::BigInteger;
+        }
+        return match (negative, mantissa) {
+            (false, m) if m <= i64::MAX as u64 => Cell::Integer { value: m as i64, negative },
+            (true, m) if m <= 1 << 63 => Cell::Integer { value: (m as i64).wrapping_neg(), negative },
+            _ => Cell::BigInteger,
+        };
+    }
+    let valid_float = if has_point { fraction_digits > 0 || (int_digits > 0 && !has_exponent) } else { int_digits > 0 };
+    if !valid_float {
+        return Cell::Text;
+    }
+    let power = exponent - fraction_digits as i64;
+    let value = if mantissa == 0 && !too_many_digits {
+        Some(0.0)
+    } else if !too_many_digits && mantissa <= EXACT_MANTISSA && (-22..=22).contains(&power) {
+        // Clinger's fast path: both operands exact, so one rounding gives the nearest f64.
+        let m = mantissa as f64;
+        Some(if power >= 0 { m * EXACT_POWERS[power as usize] } else { m / EXACT_POWERS[(-power) as usize] })
+    } else {
+        None
+    };
+    let magnitude = match value {
+        Some(v) => v,
+        None => match slow_parse(body, decimal) {
+            Some(v) => v,
+            None => return Cell::Text,
+        },
+    };
+    Cell::Float(if negative { -magnitude } else { magnitude })
+}
+
+/// The standard library's correctly rounded parse, with a decimal comma turned into a point.
+fn slow_parse(unsigned: &[u8], decimal: u8) -> Option<f64> {
+    let mut small = [0u8; 64];
+    let mut large = Vec::new();
+    let buffer: &mut [u8] = if unsigned.len() <= small.len() {
+        &mut small[..unsigned.len()]
+    } else {
+        large.resize(unsigned.len(), 0);
+        &mut large
+    };
+    for (out, &b) in buffer.iter_mut().zip(unsigned) {
+        *out = if b == decimal { b'.' } else { b };
+    }
+    std::str::from_utf8(buffer).ok()?.parse::<f64>().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout(columns: usize, status: &[String]) -> TableLayout<'_> {
+        TableLayout { delimiter: b',', decimal_comma: false, columns, status_texts: status, infer_rows: 10_000, example_rows: 5 }
+    }
+
+    #[test]
+    fn cells_are_classified_like_the_inference_patterns() {
+        let int = |v: i64| Cell::Integer { value: v, negative: v < 0 };
+        assert_eq!(classify(b"", b'.'), Cell::Empty);
+        assert_eq!(classify(b"12", b'.'), int(12));
+        assert_eq!(classify(b"-12", b'.'), int(-12));
+        assert_eq!(classify(b"+12", b'.'), Cell::Text);
+        assert_eq!(classify(b"-", b'.'), Cell::Text);
+        assert_eq!(classify(b"1.5", b'.'), Cell::Float(1.5));
+        assert_eq!(classify(b"+.5", b'.'), Cell::Float(0.5));
+        assert_eq!(classify(b"5.", b'.'), Cell::Float(5.0));
+        assert_eq!(classify(b"5.e3", b'.'), Cell::Text);
+        assert_eq!(classify(b".e3", b'.'), Cell::Text);
+        assert_eq!(classify(b"1e3", b'.'), Cell::Float(1000.0));
+        assert_eq!(classify(b"1E-3", b'.'), Cell::Float(0.001));
+        assert_eq!(classify(b"1e", b'.'), Cell::Text);
+        assert_eq!(classify(b"1,5", b'.'), Cell::Text);
+        assert_eq!(classify(b"1,5", b','), Cell::Float(1.5));
+        assert_eq!(classify(b"1.5", b','), Cell::Text);
+        assert_eq!(classify(b"-inf", b'.'), Cell::Float(f64::NEG_INFINITY));
+        assert_eq!(classify(b"Inf", b'.'), Cell::Text);
+        assert!(matches!(classify(b"NaN", b'.'), Cell::Float(v) if v.is_nan()));
+        assert_eq!(classify(b" 1", b'.'), Cell::Text);
+        assert_eq!(classify(b"1 ", b'.'), Cell::Text);
+        assert_eq!(classify(b"9223372036854775807", b'.'), int(i64::MAX));
+        assert_eq!(classify(b"-9223372036854775808", b'.'), int(i64::MIN));
+        assert_eq!(classify(b"9223372036854775808", b'.'), Cell::BigInteger);
+        assert_eq!(classify(b"-0", b'.'), Cell::Integer { value: 0, negative: true });
+    }
+
+    #[test]
+    fn floats_are_correctly_rounded() {
+        for text in [
+            "0.1", "0.30000000000000004", "1.7976931348623157e308", "2.2250738585072014e-308", "4.9e-324", "1e400", "1e-400",
+            "123456789012345678901234567890.5", "9007199254740993", "9007199254740993.0", "0.000000000000000000000000001",
+            "3.141592653589793238462643383279", "1e22", "1e23", "8.98846567431158e307", "00000000000000000000001.5",
+        ] {
+            let expected: f64 = text.parse().unwrap();
+            match classify(text.as_bytes(), b'.') {
+                Cell::Float(v) => assert_eq!(v.to_bits(), expected.to_bits(), "{text}"),
+                Cell::Integer { value, .. } => assert_eq!(value as f64, expected, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_plain_table_parses_on_all_parts() {
+        let mut text = String::new();
+        for i in 0..5000 {
+            text.push_str(&format!("2024-01-01 00:{:02}:00,{i},{i}.25,{}\n", i % 60, if i % 7 == 0 { "Bad" } else { "1" }));
+        }
+        let status = vec!["Bad".to_owned()];
+        let table = parse_table(text.as_bytes(), &layout(4, &status)).unwrap();
+        assert_eq!(table.rows, 5000);
+        assert!(matches!(&table.columns[0].values, Values::Text(v) if v.len() == 5000));
+        assert!(matches!(&table.columns[1].values, Values::Integer(v) if v[4999] == 4999));
+        assert!(matches!(&table.columns[2].values, Values::Float(v) if v[3] == 3.25));
+        let flags = &table.columns[3];
+        assert!(matches!(&flags.values, Values::Integer(_)));
+        assert_eq!(flags.status_count, (0..5000).filter(|i| i % 7 == 0).count() as u64);
+        assert_eq!(flags.status_rows, vec![0, 7, 14, 21, 28]);
+        assert_eq!(flags.valid.as_ref().map(|v| v.iter().filter(|b| !**b).count()), Some(flags.status_count as usize));
+    }
+
+    #[test]
+    fn types_follow_the_first_rows() {
+        let status: Vec<String> = Vec::new();
+        let mut l = layout(1, &status);
+        l.infer_rows = 3;
+        // A float within the deciding rows makes the column float.
+        let t = parse_table(b"1\n2\n3.5\n4\n", &l).unwrap();
+        assert!(matches!(&t.columns[0].values, Values::Float(v) if v == &[1.0, 2.0, 3.5, 4.0]));
+        // A float after them is left to the general reader.
+        assert_eq!(parse_table(b"1\n2\n3\n4.5\n", &l), Err(Unsupported::LateType { row: 3, column: 0 }));
+        // Text within them makes the column text; empty ones too.
+        assert!(matches!(&parse_table(b"1\nx\n3\n4\n", &l).unwrap().columns[0].values, Values::Text(_)));
+        let t = parse_table(b"\n", &l);
+        assert_eq!(t, Err(Unsupported::EmptyLine { row: 0 }));
+    }
+
+    #[test]
+    fn unsupported_pieces_are_refused() {
+        let status: Vec<String> = vec!["Bad".into()];
+        let l = layout(2, &status);
+        assert_eq!(parse_table(b"1,\"2\"\n", &l), Err(Unsupported::Byte(b'"')));
+        assert_eq!(parse_table(b"1,2\r\n", &l), Err(Unsupported::Byte(b'\r')));
+        assert_eq!(parse_table(b"1,2\n3\n", &l), Err(Unsupported::Ragged { row: 1 }));
+        assert_eq!(parse_table(b"1,2,\n", &l), Err(Unsupported::Ragged { row: 0 }));
+        assert_eq!(parse_table(b"1,2\n\n3,4\n", &l), Err(Unsupported::EmptyLine { row: 1 }));
+        assert_eq!(parse_table(b"1,true\n", &l), Err(Unsupported::Cell { row: 0, column: 1 }));
+        assert_eq!(parse_table(b"1, Bad\n", &l), Err(Unsupported::Cell { row: 0, column: 1 }));
+        let numeric_status = vec!["-9999".to_owned()];
+        assert!(matches!(parse_table(b"1,2\n", &layout(2, &numeric_status)), Err(Unsupported::Layout(_))));
+        // The last line may lack its end.
+        let t = parse_table(b"1,2\n3,Bad", &l).unwrap();
+        assert_eq!(t.rows, 2);
+        assert_eq!(t.columns[1].status_rows, vec![1]);
+    }
+
+    #[test]
+    fn never_panics_on_odd_bytes() {
+        let status: Vec<String> = vec!["Bad".into(), "#N/A".into()];
+        for bytes in [&b""[..], b"\n", b",", b",,\n,,", b"\xff\xfe", b"1e99999999999999999999999,2", b"-,+", b"\t|;"] {
+            for columns in 1..4 {
+                let _ = parse_table(bytes, &layout(columns, &status));
+            }
+        }
+    }
+}
