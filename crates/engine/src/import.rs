@@ -13,6 +13,7 @@ use crate::error::{EngineError, Result};
 use crate::load::{combine_chunks, read_bytes, split_rows, PARSE_CHUNK, READ_SHARE};
 use crate::quality::StatusTextCount;
 use crate::tasks::JobContext;
+use plantlab_sniff::numeric_table::{self, TableLayout, Values};
 use plantlab_sniff::timestamps::{self, TimestampFormat};
 use plantlab_sniff::{dedupe_names, head_lines, nth_line_end, sniff_decimal, sniff_delimiter, sniff_encoding, sniff_units_row, split_fields, SniffError};
 
@@ -24,6 +25,8 @@ const SNIFF_LINES: usize = 200;
 const SNIFF_VALUES: usize = 200;
 /// Rows kept as examples for status texts per column.
 const EXAMPLE_ROWS: usize = 5;
+/// Rows polars looks at to infer each column's type (the fast parser mirrors it).
+const INFER_SCHEMA_ROWS: usize = 10_000;
 /// Read size when streaming a text file.
 const READ_BLOCK_STREAM: usize = 4 << 20;
 /// A text column becomes numeric when at least this share of its filled cells are numbers
@@ -147,6 +150,8 @@ struct Dialect {
     decimal: char,
     header_rows: u32,
     units: HashMap<String, String>,
+    /// Deduplicated column names.
+    names: Vec<String>,
     /// The header as given to polars for every piece: deduplicated names, quoted.
     header_line: String,
     null_values: Vec<PlSmallStr>,
@@ -184,7 +189,7 @@ fn sniff_dialect(path: &Path, head: &str, overrides: &ImportOverrides, status_st
     }
     let header_line = names.iter().map(|n| quote_field(n)).collect::<Vec<_>>().join(&delimiter.to_string()) + "\n";
     let null_values = status_strings.iter().map(|s| PlSmallStr::from(s.as_str())).collect();
-    Ok(Dialect { delimiter, decimal, header_rows, units, header_line, null_values })
+    Ok(Dialect { delimiter, decimal, header_rows, units, names, header_line, null_values })
 }
 
 impl Dialect {
@@ -204,6 +209,48 @@ impl Dialect {
     /// Parses one row-aligned piece of the body. Status texts become nulls; those cells are
     /// counted per column (rows offset by `first_row`).
     fn parse_piece(&self, path: &Path, piece: &[u8], first_row: u64, status_strings: &[String]) -> Result<(DataFrame, Vec<StatusTextCount>)> {
+        match self.parse_piece_fast(piece, first_row, status_strings) {
+            Some(parsed) => Ok(parsed),
+            None => self.parse_piece_general(path, piece, first_row, status_strings),
+        }
+    }
+
+    /// The plain numeric table most exports are, read by the purpose-built parser. Gives the
+    /// same frame and counts as `parse_piece_general`, or `None` for any piece it does not
+    /// read exactly that way (quotes, ragged rows, cells typed differently further down, …).
+    fn parse_piece_fast(&self, piece: &[u8], first_row: u64, status_strings: &[String]) -> Option<(DataFrame, Vec<StatusTextCount>)> {
+        // Names polars would read back differently from the quoted header are left to it.
+        let unique: std::collections::HashSet<&str> = self.names.iter().map(String::as_str).collect();
+        if unique.len() != self.names.len() || self.names.iter().any(|n| n.is_empty() || n.contains(['"', '\r', '\n'])) {
+            return None;
+        }
+        let layout = TableLayout {
+            delimiter: u8::try_from(self.delimiter).ok()?,
+            decimal_comma: self.decimal == ',',
+            columns: self.names.len(),
+            status_texts: status_strings,
+            infer_rows: INFER_SCHEMA_ROWS,
+            example_rows: EXAMPLE_ROWS,
+        };
+        let table = numeric_table::parse_table(piece, &layout).ok()?;
+        if table.rows == 0 {
+            return None;
+        }
+        let mut columns = Vec::with_capacity(table.columns.len());
+        let mut status = Vec::new();
+        for (name, parsed) in self.names.iter().zip(table.columns) {
+            if parsed.status_count > 0 {
+                let rows = parsed.status_rows.iter().map(|r| r + first_row).collect();
+                status.push(StatusTextCount { column: name.clone(), count: parsed.status_count, rows });
+            }
+            columns.push(fast_column(name, piece, parsed.values, parsed.valid)?);
+        }
+        let frame = DataFrame::new(table.rows, columns).ok()?;
+        Some((frame, status))
+    }
+
+    /// Parses a piece with polars' CSV reader.
+    fn parse_piece_general(&self, path: &Path, piece: &[u8], first_row: u64, status_strings: &[String]) -> Result<(DataFrame, Vec<StatusTextCount>)> {
         let parse_err = |e: PolarsError| EngineError::Parse { path: path.to_path_buf(), detail: e.to_string() };
         let mut chunk = Vec::with_capacity(self.header_line.len() + piece.len());
         chunk.extend_from_slice(self.header_line.as_bytes());
@@ -213,7 +260,7 @@ impl Dialect {
         let null_values = may_contain_any(piece, status_strings).then(|| NullValues::AllColumns(self.null_values.clone()));
         let frame = CsvReadOptions::default()
             .with_has_header(true)
-            .with_infer_schema_length(Some(10_000))
+            .with_infer_schema_length(Some(INFER_SCHEMA_ROWS))
             .map_parse_options(|o| {
                 o.with_separator(self.delimiter as u8)
                     .with_decimal_comma(self.decimal == ',')
@@ -234,6 +281,27 @@ impl Dialect {
         }
         Ok((frame, status))
     }
+}
+
+/// A polars column from the fast parser's values; missing cells become nulls.
+fn fast_column(name: &str, piece: &[u8], values: Values, valid: Option<Vec<bool>>) -> Option<Column> {
+    let name = PlSmallStr::from(name);
+    let column = match (values, &valid) {
+        (Values::Integer(v), None) => Int64Chunked::from_vec(name, v).into_column(),
+        (Values::Integer(v), Some(valid)) => Int64Chunked::from_iter_options(name, v.into_iter().zip(valid).map(|(x, &ok)| ok.then_some(x))).into_column(),
+        (Values::Float(v), None) => Float64Chunked::from_vec(name, v).into_column(),
+        (Values::Float(v), Some(valid)) => Float64Chunked::from_iter_options(name, v.into_iter().zip(valid).map(|(x, &ok)| ok.then_some(x))).into_column(),
+        (Values::Text(spans), _) => {
+            // The piece is valid UTF-8 and spans end at delimiters or line ends (ASCII).
+            let text = std::str::from_utf8(piece).ok()?;
+            let cells = spans.iter().enumerate().map(|(row, span)| {
+                let filled = valid.as_ref().is_none_or(|v| v[row]);
+                filled.then(|| text.get(span.start as usize..span.end as usize).unwrap_or_default())
+            });
+            StringChunked::from_iter_options(name, cells).into_column()
+        }
+    };
+    Some(column)
 }
 
 /// Whether any of `needles` can occur in `haystack`: each byte of a needle must occur
@@ -743,6 +811,236 @@ mod tests {
         // Every byte present but not the text: a harmless "maybe".
         assert!(may_contain_any(b"tupnI daB", &status));
         assert!(!may_contain_any(b"1,2\n", &[String::new()]));
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // The fast parser against polars: same frame, same status counts, or no answer at all.
+    // ------------------------------------------------------------------------------------------
+
+    /// A small deterministic generator for test tables.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            self.0 >> 33
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    fn same_frames(fast: &DataFrame, general: &DataFrame, context: &str) {
+        assert_eq!(fast.get_column_names(), general.get_column_names(), "{context}: names");
+        assert_eq!(fast.height(), general.height(), "{context}: height");
+        for (a, b) in fast.columns().iter().zip(general.columns()) {
+            assert_eq!(a.dtype(), b.dtype(), "{context}: dtype of {}", a.name());
+            if a.dtype() == &DataType::Float64 {
+                let (x, y) = (a.f64().unwrap(), b.f64().unwrap());
+                for (row, (p, q)) in x.iter().zip(y.iter()).enumerate() {
+                    let same = match (p, q) {
+                        (Some(p), Some(q)) => p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan()),
+                        (None, None) => true,
+                        _ => false,
+                    };
+                    assert!(same, "{context}: {} row {row}: fast {p:?}, polars {q:?}", a.name());
+                }
+            } else {
+                let (x, y) = (a.as_materialized_series(), b.as_materialized_series());
+                assert!(x.equals_missing(y), "{context}: column {}: fast {x:?}, polars {y:?}", a.name());
+            }
+        }
+    }
+
+    /// Parses `text` (header included) both ways in pieces of about `piece_size` bytes and
+    /// checks they agree wherever the fast parser answers. Returns (fast pieces, all pieces).
+    fn both_ways(text: &str, overrides: &ImportOverrides, piece_size: usize, context: &str) -> (usize, usize) {
+        let path = Path::new("test.csv");
+        let status = status_strings(overrides);
+        let dialect = sniff_dialect(path, text, overrides, &status, &mut Vec::new()).unwrap();
+        let body = &text.as_bytes()[nth_line_end(text.as_bytes(), dialect.header_rows as usize)..];
+        let (mut fast, mut all, mut rows) = (0, 0, 0u64);
+        for piece in split_rows(body, piece_size) {
+            if piece.iter().all(|b| b.is_ascii_whitespace()) {
+                continue;
+            }
+            all += 1;
+            let general = dialect.parse_piece_general(path, piece, rows, &status);
+            if let Some((frame, counts)) = dialect.parse_piece_fast(piece, rows, &status) {
+                fast += 1;
+                let context = format!("{context}, piece at row {rows}:\n{}", String::from_utf8_lossy(&piece[..piece.len().min(400)]));
+                let (expected, expected_counts) = general.unwrap_or_else(|e| panic!("{context}: polars failed where the fast path read: {e}"));
+                same_frames(&frame, &expected, &context);
+                assert_eq!(counts, expected_counts, "{context}: status counts");
+                rows += frame.height() as u64;
+            } else if let Ok((frame, _)) = general {
+                rows += frame.height() as u64;
+            }
+        }
+        (fast, all)
+    }
+
+    const NUMBERS: &[&str] = &[
+        "1", "-2", "007", "-0", "0", "42", "1.5", "-0.0", ".5", "5.", "-.25", "+1.5", "1e5", "1E-3", "2.5e+10", "-7.125e-3", "inf", "-inf",
+        "+inf", "NaN", "-NaN", "0.12345678901234567", "123456.78901234567", "1.7976931348623157e308", "4.9e-324", "1e400", "-1e-400",
+        "9007199254740993", "9223372036854775807", "-9223372036854775808", "3.141592653589793238462643383279502884197", "1e22", "1e23",
+        "0.000001", "100000000000000000000.5",
+    ];
+    const ODD_CELLS: &[&str] = &[
+        "", "", "Bad Input", "#N/A", "I/O Timeout", " Bad", "+5", "nan", "Inf", " 1.5", "1.5 ", "x", "true", "FALSE", "12345678901234567890",
+        "-99999999999999999999", "5.e3", "1e", "--1", "12:00", "2024-03-04 00:00:00", "Störung", "٣", "1_000", "0x10", "1,5", "1.5.5",
+    ];
+
+    /// A random table: each column leans to integers, floats or text, with odd cells mixed in.
+    fn random_table(rng: &mut Lcg, decimal_comma: bool) -> String {
+        let delimiter = if decimal_comma { ";" } else { [",", ";", "\t", "|"][rng.below(4)] };
+        let columns = 1 + rng.below(5);
+        let longest = if rng.below(8) == 0 { 400 } else { 40 };
+        let rows = 1 + rng.below(longest);
+        let styles: Vec<usize> = (0..columns).map(|_| rng.below(4)).collect();
+        let odd_share = [0, 2, 10, 40][rng.below(4)];
+        let mut text = (0..columns).map(|c| format!("c{c}")).collect::<Vec<_>>().join(delimiter) + "\n";
+        for _ in 0..rows {
+            let cells: Vec<String> = styles
+                .iter()
+                .map(|&style| {
+                    let cell = if rng.below(100) < odd_share {
+                        ODD_CELLS[rng.below(ODD_CELLS.len())].to_owned()
+                    } else {
+                        match style {
+                            0 => (rng.below(2000) as i64 - 1000).to_string(),
+                            1 => NUMBERS[rng.below(NUMBERS.len())].to_owned(),
+                            2 => format!("{}.{:02}", rng.below(500), rng.below(100)),
+                            _ => format!("2024-03-04 {:02}:{:02}:00", rng.below(24), rng.below(60)),
+                        }
+                    };
+                    let cell = if decimal_comma { cell.replace('.', ",") } else { cell };
+                    // Cells must not hold the delimiter, or the row would be ragged by design.
+                    cell.replace(delimiter, "")
+                })
+                .collect();
+            text.push_str(&cells.join(delimiter));
+            text.push('\n');
+        }
+        if rng.below(4) == 0 {
+            text.pop();
+        }
+        text
+    }
+
+    #[test]
+    fn the_fast_parser_agrees_with_polars_on_random_tables() {
+        let mut rng = Lcg(7);
+        let overrides = ImportOverrides::default();
+        let (mut fast, mut all) = (0, 0);
+        for round in 0..600 {
+            let decimal_comma = round % 3 == 2;
+            let text = random_table(&mut rng, decimal_comma);
+            let mut o = overrides.clone();
+            if decimal_comma {
+                o.delimiter = Some(';');
+                o.decimal = Some(',');
+            } else {
+                o.delimiter = text.lines().next().and_then(|h| h.chars().find(|c| [',', ';', '\t', '|'].contains(c)));
+                o.decimal = Some('.');
+            }
+            o.header_rows = Some(1);
+            let piece_size = [1 << 20, 200, 50][round % 3];
+            let (f, a) = both_ways(&text, &o, piece_size, &format!("round {round}"));
+            fast += f;
+            all += a;
+        }
+        assert!(fast * 4 > all, "the fast path read {fast} of {all} pieces");
+    }
+
+    #[test]
+    fn the_fast_parser_agrees_with_polars_on_edge_cases() {
+        let cases: &[(&str, Option<char>, Option<char>)] = &[
+            ("a,b\n1,2\n3,4", None, None),
+            ("a,b\n1,2\n3,4\n", None, None),
+            ("a,b\r\n1,2\r\n3,4\r\n", None, None),
+            ("a,b\n1,2,\n3,4,\n", None, None),
+            ("a,b\n1,\n,4\n", None, None),
+            ("a,b\n,\n,\n", None, None),
+            ("a;b\n1,5;-2,25\n3;4e3\n", Some(';'), Some(',')),
+            ("a;b\n1,5;-2,25\n3;1.234,5\n", Some(';'), Some(',')),
+            ("a,b\n+1.5,-2\n+3,4\n", None, None),
+            ("a,b\n1e308,1e-320\n1e999,-1e-999\n", None, None),
+            ("a,b\n0.30000000000000004,12345678901234567\n1.0000000000000002,2.2250738585072014e-308\n", None, None),
+            ("a,b\n1,12345678901234567890\n2,3\n", None, None),
+            ("a,b\n1.5,99999999999999999999\n2,3\n", None, None),
+            ("a,b\nNaN,inf\n-inf,-NaN\n1,2\n", None, None),
+            ("a,b\nnan,Inf\n1,2\n", None, None),
+            ("a,b\n1, 2\n3 ,4\n", None, None),
+            ("a,b\n1,Bad Input\n#N/A,4\nI/O Timeout,5.5\n", None, None),
+            ("a,b\n1, Bad Input\n2,3\n", None, None),
+            ("a,b\n1,true\n2,false\n", None, None),
+            ("a,b\n1,\"2\"\n", None, None),
+            ("a\tb\n1\t2\n", Some('\t'), None),
+            ("a|b\n1|2\n", Some('|'), None),
+            ("Timestamp,v\n2024-03-04 00:00:00,1.25\n2024-03-04 00:01:00,1.5\n", None, None),
+            ("a,a\n1,2\n", None, None),
+            (",b\n1,2\n", None, None),
+            ("a,b\n1,2\n\n3,4\n", None, None),
+            ("a\n1\n\n2\n", None, None),
+            ("a,b\n-0,-0.0\n0,0\n", None, None),
+            ("a,b\n1,x\n2,Störung\n", None, None),
+        ];
+        for (i, (text, delimiter, decimal)) in cases.iter().enumerate() {
+            let overrides = ImportOverrides { delimiter: *delimiter, decimal: *decimal, header_rows: Some(1), ..ImportOverrides::default() };
+            both_ways(text, &overrides, 1 << 20, &format!("case {i}: {text:?}"));
+        }
+    }
+
+    #[test]
+    fn types_decided_by_the_first_rows_match_polars() {
+        let overrides = ImportOverrides { header_rows: Some(1), ..ImportOverrides::default() };
+        let build = |late_row: usize, late: &str, usual: &str| {
+            let mut text = String::from("t,v\n");
+            for row in 0..INFER_SCHEMA_ROWS + 50 {
+                text.push_str(&format!("{row},{}\n", if row == late_row { late } else { usual }));
+            }
+            text
+        };
+        // A late float in an integer column, a late word in a float column, a column empty
+        // through the deciding rows, and changes just inside them.
+        for (late_row, late, usual) in [
+            (INFER_SCHEMA_ROWS + 10, "2.5", "1"),
+            (INFER_SCHEMA_ROWS + 10, "x", "1.5"),
+            (INFER_SCHEMA_ROWS + 10, "7", ""),
+            (INFER_SCHEMA_ROWS - 1, "2.5", "1"),
+            (INFER_SCHEMA_ROWS - 1, "x", "1.5"),
+            (INFER_SCHEMA_ROWS, "2.5", "1"),
+            (100, "x", "1"),
+            (100, "1.5", "1"),
+        ] {
+            let text = build(late_row, late, usual);
+            both_ways(&text, &overrides, 1 << 30, &format!("{late:?} at row {late_row} among {usual:?}"));
+        }
+        let (fast, _) = both_ways(&build(100, "1.5", "1"), &overrides, 1 << 30, "reparse");
+        assert_eq!(fast, 1, "a type change after the guessed rows is read again, not refused");
+    }
+
+    #[test]
+    fn the_fast_parser_agrees_with_polars_on_generated_exports() {
+        use crate::generate::{messy_series, ExportDialect, MessyOptions};
+        let mut fast_total = 0;
+        for (name, dialect) in [("plain", ExportDialect::plain()), ("european", ExportDialect::european()), ("excel", ExportDialect::excel_unicode()), ("legacy", ExportDialect::legacy_windows())] {
+            for clean in [false, true] {
+                let (bytes, _) = messy_series(&MessyOptions { dialect, clean, ..MessyOptions::default() });
+                let decoded = plantlab_sniff::decode(&bytes, None).unwrap();
+                for piece_size in [1 << 20, 20_000, 3_000] {
+                    let (fast, _) = both_ways(&decoded.text, &ImportOverrides::default(), piece_size, &format!("{name} clean={clean}"));
+                    fast_total += fast;
+                }
+            }
+        }
+        assert!(fast_total > 0, "the generated exports never took the fast path");
+        let mut wide = Vec::new();
+        crate::generate::wide_numeric_csv(&mut wide, 3_000, 8, 3).unwrap();
+        let text = String::from_utf8(wide).unwrap();
+        let (fast, all) = both_ways(&text, &ImportOverrides::default(), 40_000, "wide");
+        assert_eq!(fast, all, "every piece of the benchmark's kind of file takes the fast path");
     }
 
     #[test]

@@ -89,7 +89,7 @@ const GUESS_ROWS: usize = 64;
 
 /// Parses a piece of body text (whole rows; the last may lack its line end).
 pub fn parse_table(piece: &[u8], layout: &TableLayout) -> Result<ParsedTable, Unsupported> {
-    check_layout(layout)?;
+    let value_like_status = check_layout(layout)?;
     if piece.len() >= u32::MAX as usize {
         return Err(Unsupported::TooLarge);
     }
@@ -103,19 +103,21 @@ pub fn parse_table(piece: &[u8], layout: &TableLayout) -> Result<ParsedTable, Un
     let total_rows: usize = parts.iter().map(|p| p.rows).sum();
 
     let guess = guess_kinds(piece, layout, decimal);
-    let (mut columns, stats) = parse_parts(piece, &parts, total_rows, &guess, layout, decimal)?;
+    let (mut columns, stats) = parse_parts(piece, &parts, total_rows, &guess, layout, decimal, &value_like_status)?;
     let kinds = decide_kinds(&stats, layout.infer_rows)?;
     if kinds != guess {
         // The guess from the first rows was wrong: read again with the decided types (the
         // cell classes, and so the decision, do not depend on the types read with).
-        let (again, stats) = parse_parts(piece, &parts, total_rows, &kinds, layout, decimal)?;
+        let (again, stats) = parse_parts(piece, &parts, total_rows, &kinds, layout, decimal, &value_like_status)?;
         let _ = decide_kinds(&stats, layout.infer_rows)?;
         columns = again;
     }
     Ok(ParsedTable { rows: total_rows, columns })
 }
 
-fn check_layout(layout: &TableLayout) -> Result<(), Unsupported> {
+/// Checks the layout; returns the status texts that could also be read as a value (`NaN`,
+/// `-9999`, `true`), which must be matched before a cell is classified.
+fn check_layout<'a>(layout: &TableLayout<'a>) -> Result<Vec<&'a [u8]>, Unsupported> {
     if layout.columns == 0 {
         return Err(Unsupported::Layout("no columns"));
     }
@@ -126,20 +128,22 @@ fn check_layout(layout: &TableLayout) -> Result<(), Unsupported> {
         return Err(Unsupported::Layout("decimal comma with comma delimiter"));
     }
     let decimal = if layout.decimal_comma { b',' } else { b'.' };
+    let mut value_like = Vec::new();
     for status in layout.status_texts {
         let bytes = status.as_bytes();
-        // Status texts are matched exactly; ones that could also be read as something else
-        // (a number, a padded word, part of the layout) are left to the general reader.
+        // Status texts are matched exactly; ones that could be padded or part of the layout
+        // are left to the general reader.
         let plain = !bytes.is_empty()
             && status.trim() == status
-            && !bytes.iter().any(|&b| b == layout.delimiter || b == b'\n' || b == b'\r' || b == b'"')
-            && classify(bytes, decimal) == Cell::Text
-            && !is_boolean(bytes);
+            && !bytes.iter().any(|&b| b == layout.delimiter || b == b'\n' || b == b'\r' || b == b'"');
         if !plain {
             return Err(Unsupported::Layout("status text"));
         }
+        if classify(bytes, decimal) != Cell::Text || is_boolean(bytes) {
+            value_like.push(bytes);
+        }
     }
-    Ok(())
+    Ok(value_like)
 }
 
 /// One part of the piece, parsed by one task.
@@ -271,8 +275,9 @@ fn guess_kinds(piece: &[u8], layout: &TableLayout, decimal: u8) -> Vec<ColumnKin
         let mut column = 0;
         loop {
             let end = field_end(piece, at, layout.delimiter);
-            if column < layout.columns {
-                match classify(&piece[at..end], decimal) {
+            let bytes = &piece[at..end];
+            if column < layout.columns && !layout.status_texts.iter().any(|s| s.as_bytes() == bytes) {
+                match classify(bytes, decimal) {
                     Cell::Empty => {}
                     Cell::Integer { .. } | Cell::BigInteger => integer[column] = true,
                     Cell::Float(_) => float[column] = true,
@@ -321,7 +326,15 @@ type Parsed = (Vec<ParsedColumn>, Vec<ColumnStats>);
 /// A part with the slices of every column it fills.
 type PartJob<'p, 's> = (&'p Part, Vec<Slot<'s>>, Vec<&'s mut [bool]>);
 
-fn parse_parts(piece: &[u8], parts: &[Part], total_rows: usize, kinds: &[ColumnKind], layout: &TableLayout, decimal: u8) -> Result<Parsed, Unsupported> {
+fn parse_parts(
+    piece: &[u8],
+    parts: &[Part],
+    total_rows: usize,
+    kinds: &[ColumnKind],
+    layout: &TableLayout,
+    decimal: u8,
+    value_like_status: &[&[u8]],
+) -> Result<Parsed, Unsupported> {
     let mut values: Vec<Values> = kinds
         .iter()
         .map(|k| match k {
@@ -374,7 +387,7 @@ fn parse_parts(piece: &[u8], parts: &[Part], total_rows: usize, kinds: &[ColumnK
     }
 
     let results: Vec<Result<PartStats, Unsupported>> =
-        jobs.into_par_iter().map(|(part, mut slots, mut valids)| parse_part(piece, part, &mut slots, &mut valids, layout, decimal)).collect();
+        jobs.into_par_iter().map(|(part, mut slots, mut valids)| parse_part(piece, part, &mut slots, &mut valids, layout, decimal, value_like_status)).collect();
 
     let mut stats = vec![ColumnStats::new(); kinds.len()];
     let mut status_rows: Vec<Vec<u64>> = vec![Vec::new(); kinds.len()];
@@ -404,7 +417,15 @@ fn parse_parts(piece: &[u8], parts: &[Part], total_rows: usize, kinds: &[ColumnK
     Ok((columns, stats))
 }
 
-fn parse_part(piece: &[u8], part: &Part, slots: &mut [Slot], valids: &mut [&mut [bool]], layout: &TableLayout, decimal: u8) -> Result<PartStats, Unsupported> {
+fn parse_part(
+    piece: &[u8],
+    part: &Part,
+    slots: &mut [Slot],
+    valids: &mut [&mut [bool]],
+    layout: &TableLayout,
+    decimal: u8,
+    value_like_status: &[&[u8]],
+) -> Result<PartStats, Unsupported> {
     let columns = layout.columns;
     let mut stats = vec![ColumnStats::new(); columns];
     let mut status_rows: Vec<Vec<u64>> = vec![Vec::new(); columns];
@@ -423,7 +444,8 @@ fn parse_part(piece: &[u8], part: &Part, slots: &mut [Slot], valids: &mut [&mut 
             }
             let bytes = &piece[at..end];
             let s = &mut stats[column];
-            let cell = classify(bytes, decimal);
+            // A status text that reads as a value (`NaN`) is still a status text.
+            let cell = if !value_like_status.is_empty() && value_like_status.contains(&bytes) { Cell::Text } else { classify(bytes, decimal) };
             let mut missing = false;
             match cell {
                 Cell::Empty => missing = true,
@@ -498,6 +520,7 @@ enum TextCell {
 /// would type or match differently (true/false, a padded status text, non-ASCII digits).
 fn text_cell(bytes: &[u8], status_texts: &[String]) -> TextCell {
     if status_texts.iter().any(|s| s.as_bytes() == bytes) {
+        // Checked first: a status text may also look like a boolean.
         return TextCell::Status;
     }
     if is_boolean(bytes) {
@@ -769,8 +792,13 @@ mod tests {
         assert_eq!(parse_table(b"1,2\n\n3,4\n", &l), Err(Unsupported::EmptyLine { row: 1 }));
         assert_eq!(parse_table(b"1,true\n", &l), Err(Unsupported::Cell { row: 0, column: 1 }));
         assert_eq!(parse_table(b"1, Bad\n", &l), Err(Unsupported::Cell { row: 0, column: 1 }));
-        let numeric_status = vec!["-9999".to_owned()];
-        assert!(matches!(parse_table(b"1,2\n", &layout(2, &numeric_status)), Err(Unsupported::Layout(_))));
+        let numeric_status = vec!["-9999".to_owned(), "NaN".to_owned()];
+        let t = parse_table(b"1,-9999\nNaN,2.5\n", &layout(2, &numeric_status)).unwrap();
+        assert_eq!((t.columns[0].status_count, t.columns[1].status_count), (1, 1));
+        assert!(matches!(&t.columns[0].values, Values::Integer(_)));
+        assert!(matches!(&t.columns[1].values, Values::Float(_)));
+        let padded = vec![" Bad".to_owned()];
+        assert!(matches!(parse_table(b"1,2\n", &layout(2, &padded)), Err(Unsupported::Layout(_))));
         // The last line may lack its end.
         let t = parse_table(b"1,2\n3,Bad", &l).unwrap();
         assert_eq!(t.rows, 2);
