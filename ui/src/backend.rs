@@ -42,6 +42,8 @@ pub enum Request {
     SetStepEnabled { index: usize, enabled: bool },
     EditStep { index: usize, step: CleanStep },
     RemoveStep { index: usize },
+    /// Names the label (target) column whose class balance the report checks; `None` clears it.
+    SetLabel { column: Option<String> },
     SetGateThresholds(GateThresholds),
     /// Answered with `Saved`.
     SaveRecipe { path: String },

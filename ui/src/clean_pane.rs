@@ -5,7 +5,7 @@
 use egui::{Color32, RichText};
 use egui_plot::{Legend, Plot};
 use plantlab_protocol::{
-    Aggregate, CleanState, CleanStep, ColumnProfile, CompareOp, Condition, DuplicateKeep, FilePurpose, FillMethod, GateThresholds,
+    Aggregate, CleanState, CleanStep, ColumnProfile, CompareOp, Condition, DuplicateKeep, FilePurpose, FillMethod, GateThresholds, DEFAULT_WEIGHT_COLUMN,
     LabelSource, OutlierAction, OutlierMethod, PreviewRequest, StepPreview, UnitConversion,
 };
 use serde_json::Value;
@@ -196,6 +196,8 @@ impl CleanPane {
                 backend.send(Request::PickPath { purpose: FilePurpose::ExportCleaned });
             }
             ui.separator();
+            self.label_picker(ui, state, backend);
+            ui.separator();
             ui.label(format!(
                 "{} rows imported, {} after cleaning; {} steps; statistics fitted on the first {:.0}% of rows",
                 thousands(state.rows_raw),
@@ -204,6 +206,26 @@ impl CleanPane {
                 state.train_fraction * 100.0
             ));
         });
+    }
+
+    /// The label (target) column: its class balance is checked and can be weighted.
+    fn label_picker(&mut self, ui: &mut egui::Ui, state: &CleanState, backend: &mut dyn Backend) {
+        let time = state.report.timestamp_column.as_deref();
+        let current = state.label_column.clone();
+        let mut chosen = current.clone();
+        egui::ComboBox::new("clean_label", "Label column")
+            .selected_text(current.as_deref().unwrap_or("(none)"))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut chosen, None, "(none)");
+                for column in state.report.columns.iter().filter(|c| Some(c.name.as_str()) != time) {
+                    ui.selectable_value(&mut chosen, Some(column.name.clone()), &column.name);
+                }
+            })
+            .response
+            .on_hover_text("The column a model will predict (fault / no fault). The report and the gate check its class balance.");
+        if chosen != current && !self.waiting {
+            self.send_change(Request::SetLabel { column: chosen }, backend);
+        }
     }
 
     /// Called with the path the user picked for a recipe or an export.
@@ -285,7 +307,7 @@ impl CleanPane {
         ui.add_space(6.0);
         let columns = &state.report.columns;
         let time = state.report.timestamp_column.as_deref();
-        let templates = step_templates(columns, time);
+        let templates = step_templates(columns, time, state.label_column.as_deref());
         ui.horizontal(|ui| {
             let selected = templates.get(self.template).map_or("", |(name, _)| *name);
             egui::ComboBox::new("step_template", "New step").selected_text(selected).show_ui(ui, |ui| {
@@ -491,7 +513,7 @@ fn op_name(step: &CleanStep) -> String {
 }
 
 /// One editable starting point per step type, filled with the data's own column names.
-fn step_templates(columns: &[ColumnProfile], time: Option<&str>) -> Vec<(&'static str, CleanStep)> {
+fn step_templates(columns: &[ColumnProfile], time: Option<&str>, label: Option<&str>) -> Vec<(&'static str, CleanStep)> {
     let names: Vec<String> = columns.iter().map(|c| c.name.clone()).filter(|n| Some(n.as_str()) != time).collect();
     let numeric: Vec<String> = columns.iter().filter(|c| c.mean.is_some()).map(|c| c.name.clone()).collect();
     let first = numeric.first().or(names.first()).cloned().unwrap_or_default();
@@ -513,6 +535,10 @@ fn step_templates(columns: &[ColumnProfile], time: Option<&str>) -> Vec<(&'stati
         ("Exclude periods", CleanStep::ExcludePeriods { condition: Condition { column: first.clone(), op: CompareOp::Lt, value: 0.0 }, pad_s: 0.0 }),
         ("Filter rows", CleanStep::FilterRows { condition: Condition { column: first.clone(), op: CompareOp::NotNull, value: 0.0 } }),
         ("Derive label", CleanStep::DeriveLabel { name: "fault_within_h".into(), source: LabelSource::Column { column: first.clone() }, horizon_h: 4.0, during_event: true }),
+        (
+            "Weight label classes",
+            CleanStep::WeightClasses { label: label.map_or_else(|| first.clone(), str::to_owned), weight_column: DEFAULT_WEIGHT_COLUMN.into() },
+        ),
         ("Select columns", CleanStep::Select { columns: names.clone() }),
         ("Drop columns", CleanStep::Drop { columns: vec![first.clone()] }),
         ("Rename column", CleanStep::Rename { from: first.clone(), to: format!("{first}_renamed") }),
@@ -538,7 +564,7 @@ mod tests {
             mean: Some(0.5),
             std: Some(0.1),
         }];
-        for (name, step) in step_templates(&columns, Some("Timestamp")) {
+        for (name, step) in step_templates(&columns, Some("Timestamp"), Some("fault")) {
             let value = serde_json::to_value(&step).unwrap_or(Value::Null);
             let back: Result<CleanStep, _> = serde_json::from_value(value);
             assert_eq!(back.ok().as_ref(), Some(&step), "{name}");

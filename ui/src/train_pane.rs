@@ -313,9 +313,16 @@ impl TrainPane {
         }
         ui.heading(&curves.title);
         if let Some(data) = &curves.data {
-            let shares: Vec<String> = data.classes.iter().zip(&data.class_shares).map(|(c, s)| format!("{c}: {:.1}%", s * 100.0)).collect();
+            let shares: Vec<String> = data
+                .classes
+                .iter()
+                .zip(&data.class_shares)
+                .zip(data.class_weights.iter().copied().chain(std::iter::repeat(1.0)))
+                .map(|((c, s), w)| if w == 1.0 { format!("{c}: {:.1}%", s * 100.0) } else { format!("{c}: {:.1}% (weight {w:.2})", s * 100.0) })
+                .collect();
+            let source = data.class_weights_from.as_ref().map(|c| format!("; class weights from the cleaning step's column {c}")).unwrap_or_default();
             ui.label(format!(
-                "{} train / {} validation / {} test samples; {} features; vocabulary {}; classes {}",
+                "{} train / {} validation / {} test samples; {} features; vocabulary {}; classes {}{source}",
                 thousands(data.train_samples),
                 thousands(data.validation_samples),
                 thousands(data.test_samples),

@@ -176,6 +176,7 @@ impl Backend for TauriBackend {
             Request::SetStepEnabled { index, enabled } => self.clean_action(CleanAction::SetEnabled { index, enabled }),
             Request::EditStep { index, step } => self.clean_action(CleanAction::Edit { index, step }),
             Request::RemoveStep { index } => self.clean_action(CleanAction::Remove { index }),
+            Request::SetLabel { column } => self.clean_action(CleanAction::SetLabel { column }),
             Request::LoadRecipe { path } => self.clean_action(CleanAction::LoadRecipe { path }),
             Request::Summary => self.call("dataset_summary", "Reading the data set", Empty {}, |s| Some(Reply::Summary(Box::new(s)))),
             Request::SetGateThresholds(thresholds) => {

@@ -23,6 +23,7 @@ struct Fake {
     pending: Vec<Reply>,
     history: Vec<RecipeStep>,
     redo: Vec<RecipeStep>,
+    label: Option<String>,
 }
 
 struct FakeBackend(Rc<RefCell<Fake>>);
@@ -126,6 +127,7 @@ fn state(fake: &Fake) -> CleanState {
             }],
         },
         gate_thresholds: GateThresholds::default(),
+        label_column: fake.label.clone(),
     }
 }
 
@@ -176,6 +178,10 @@ impl Backend for FakeBackend {
                 if let Some(step) = fake.redo.pop() {
                     fake.history.push(step);
                 }
+                vec![Reply::CleanState(Box::new(state(&fake)))]
+            }
+            Request::SetLabel { column } => {
+                fake.label = column;
                 vec![Reply::CleanState(Box::new(state(&fake)))]
             }
             Request::SetStepEnabled { index, enabled } => {
@@ -263,4 +269,19 @@ fn an_edited_parameter_needs_a_new_preview_before_apply() {
     assert_eq!(previews.len(), 2);
     assert!(matches!(&previews[1], CleanStep::Outliers { method: OutlierMethod::Hampel { window: 105, .. }, .. }), "{previews:?}");
     assert!(!harness.get_by_label("Apply").accesskit_node().is_disabled());
+}
+
+#[test]
+fn the_label_column_is_picked_in_the_toolbar() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    let mut harness = harness(fake.clone());
+    common::open_file_and_go_to(&mut harness, "Clean");
+    harness.get_by_label("Label column").click();
+    harness.run();
+    harness.get_by_label("temp").click();
+    harness.run();
+    assert!(fake.borrow().sent.iter().any(|r| matches!(r, Request::SetLabel { column: Some(c) } if c == "temp")));
+    assert_eq!(fake.borrow().label.as_deref(), Some("temp"));
+    // The engine's answer names it as the session's label.
+    assert_eq!(harness.get_by_label("Label column").accesskit_node().value().as_deref(), Some("temp"));
 }

@@ -102,6 +102,7 @@ impl Backend for FakeBackend {
                     sequence_length: 2,
                     class_weights: vec![1.0, 9.0],
                     class_shares: vec![0.9, 0.1],
+                    class_weights_from: None,
                 };
                 let mut replies = vec![
                     Reply::Task(TaskEvent::Started { task, kind: TaskKind::Train, label: "Training seed on \"fault\"".into() }),

@@ -8,13 +8,14 @@ use plantlab_engine::{JobContext, Workbench};
 use plantlab_protocol::{Aggregate, CleanAction, CleanStep, CleanSummary, FillMethod, ImportOverrides, OutlierAction, OutlierMethod, PreviewRequest};
 use serde_json::json;
 
-pub const USAGE: &str = "plantlab clean FILE --suggest -o RECIPE.json [--json] [import options]
+pub const USAGE: &str = "plantlab clean FILE --suggest -o RECIPE.json [--label COL] [--json] [import options]
        plantlab clean FILE --recipe RECIPE.json [-o OUT.parquet|OUT.csv] [--json] [--require-gate]
        plantlab bench clean [--rows N] [--tags T] [--runs R] [--json]";
 
 pub fn clean(args: &[String]) -> Result<()> {
     let mut file: Option<PathBuf> = None;
     let (mut suggest, mut recipe, mut output, mut json_output, mut require_gate) = (false, None, None, false, false);
+    let mut label: Option<String> = None;
     let mut rest: Vec<String> = Vec::new();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -22,6 +23,7 @@ pub fn clean(args: &[String]) -> Result<()> {
             "--suggest" => suggest = true,
             "--recipe" => recipe = Some(PathBuf::from(it.next().context("--recipe needs a file")?)),
             "-o" | "--output" => output = Some(PathBuf::from(it.next().context("-o needs a file")?)),
+            "--label" => label = Some(it.next().context("--label needs a column name")?.clone()),
             "--json" => json_output = true,
             "--require-gate" => require_gate = true,
             flag if flag.starts_with("--") => {
@@ -48,7 +50,7 @@ pub fn clean(args: &[String]) -> Result<()> {
             let Some(out) = output else {
                 bail!("--suggest needs -o RECIPE.json to write the recipe to");
             };
-            let (recipe, summary) = workbench.suggest_recipe(&file, &overrides, &job).map_err(anyhow::Error::from).context("cannot suggest a recipe")?;
+            let (recipe, summary) = workbench.suggest_recipe(&file, &overrides, label.as_deref(), &job).map_err(anyhow::Error::from).context("cannot suggest a recipe")?;
             workbench.save_recipe(&out).map_err(anyhow::Error::from).context("cannot save the recipe")?;
             if json_output {
                 let steps: Vec<_> = summary.steps.iter().map(|s| json!({"op": s.op, "description": s.description})).collect();

@@ -106,14 +106,15 @@ pub fn train(args: &[String]) -> Result<()> {
     let mut on_update = |update: &TrainUpdate| match update {
         TrainUpdate::Prepared { run_dir, data, .. } => {
             eprintln!(
-                "run {run_dir}: {} train / {} validation / {} test samples, {} features, {} tokens, classes {:?} (weights {:?})",
+                "run {run_dir}: {} train / {} validation / {} test samples, {} features, {} tokens, classes {:?} (weights {:?}{})",
                 data.train_samples,
                 data.validation_samples,
                 data.test_samples,
                 data.features.len(),
                 data.vocab_size,
                 data.classes,
-                data.class_weights.iter().map(|w| (w * 100.0).round() / 100.0).collect::<Vec<_>>()
+                data.class_weights.iter().map(|w| (w * 100.0).round() / 100.0).collect::<Vec<_>>(),
+                data.class_weights_from.as_ref().map(|c| format!(" from column {c}")).unwrap_or_default()
             );
         }
         TrainUpdate::Batch(_) => {}

@@ -37,6 +37,17 @@ pub struct Dataset {
 impl Dataset {
     /// A data set from an import, with its quality report computed once here.
     pub fn from_import(path: String, imported: Imported, thresholds: &QualityThresholds, label_column: Option<&str>) -> Self {
+        Self::from_import_weighted(path, imported, thresholds, label_column, None)
+    }
+
+    /// As [`Self::from_import`], with a column of class weights the label's balance is judged by.
+    pub fn from_import_weighted(
+        path: String,
+        imported: Imported,
+        thresholds: &QualityThresholds,
+        label_column: Option<&str>,
+        label_weight_column: Option<&str>,
+    ) -> Self {
         let Imported { frame, settings, units, status_text, warnings } = imported;
         let timestamp_column = settings.timestamp_column.clone();
         let (x, x_axis) = x_values(&frame, timestamp_column.as_deref());
@@ -58,6 +69,7 @@ impl Dataset {
                 status_text: &status_text,
                 units: &units,
                 label_column,
+                label_weight_column,
             },
             thresholds,
         );

@@ -33,6 +33,9 @@ pub struct QualityInput<'a> {
     pub units: &'a std::collections::HashMap<String, String>,
     /// The target column, if the user named one (for label_imbalance).
     pub label_column: Option<&'a str>,
+    /// A column of per-row class weights for the label (from a `weight_classes` step): the
+    /// balance check then weighs each row by it, as training will.
+    pub label_weight_column: Option<&'a str>,
 }
 
 /// Thresholds with defaults; all editable, serialized with the quality gate later.
@@ -149,6 +152,11 @@ pub fn assess(input: &QualityInput<'_>, thresholds: &QualityThresholds) -> Asses
         status_text: input.status_text,
         timestamp_column: timeline.as_ref().and(input.timestamp_column),
         label_column: input.label_column,
+        label_weights: input
+            .label_weight_column
+            .and_then(|w| frame.column(w).ok())
+            .and_then(numeric_values)
+            .map(Cow::into_owned),
         rows: frame.height(),
     };
     let mut columns = Vec::with_capacity(frame.width());
@@ -584,6 +592,8 @@ struct ColumnContext<'a> {
     status_text: &'a [StatusTextCount],
     timestamp_column: Option<&'a str>,
     label_column: Option<&'a str>,
+    /// Per-row weights of the label's classes, when a weight column balances them.
+    label_weights: Option<Vec<f64>>,
     rows: usize,
 }
 
@@ -1487,18 +1497,37 @@ fn text_checks(name: &str, text: &StringChunked, is_label: bool, ctx: &ColumnCon
     }
 }
 
+/// A class of the label: its value in words, rows, and summed weight (rows when unweighted).
+struct LabelClass {
+    label: String,
+    rows: u64,
+    weight: f64,
+}
+
+/// The weight of row `row` (1 without a weight column; a missing weight counts as 0).
+fn row_weight(ctx: &ColumnContext<'_>, row: usize) -> f64 {
+    match &ctx.label_weights {
+        Some(w) => w.get(row).copied().filter(|v| v.is_finite() && *v > 0.0).unwrap_or(0.0),
+        None => 1.0,
+    }
+}
+
 fn numeric_label_imbalance(name: &str, values: &[f64], ctx: &ColumnContext<'_>) -> Option<Finding> {
     let max_classes = ctx.thresholds.label_max_classes;
-    let mut classes: Vec<(f64, u64)> = Vec::new();
-    for &v in values.iter().filter(|v| v.is_finite()) {
-        match classes.iter().position(|&(c, _)| c == v) {
-            Some(i) => classes[i].1 += 1,
-            None if classes.len() < max_classes => classes.push((v, 1)),
+    let mut classes: Vec<(f64, u64, f64)> = Vec::new();
+    for (row, &v) in values.iter().enumerate().filter(|(_, v)| v.is_finite()) {
+        let weight = row_weight(ctx, row);
+        match classes.iter().position(|&(c, _, _)| c == v) {
+            Some(i) => {
+                classes[i].1 += 1;
+                classes[i].2 += weight;
+            }
+            None if classes.len() < max_classes => classes.push((v, 1, weight)),
             None => return None,
         }
     }
     classes.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let labelled: Vec<(String, u64)> = classes.iter().map(|&(v, n)| (format_number(v), n)).collect();
+    let labelled: Vec<LabelClass> = classes.iter().map(|&(v, rows, weight)| LabelClass { label: format_number(v), rows, weight }).collect();
     let minority = classes.iter().min_by_key(|c| c.1).map(|c| c.0);
     let rows: Vec<usize> = match minority {
         Some(m) if classes.len() > 1 => values.iter().enumerate().filter(|&(_, &v)| v == m).map(|(r, _)| r).take(MAX_EXAMPLES).collect(),
@@ -1509,34 +1538,37 @@ fn numeric_label_imbalance(name: &str, values: &[f64], ctx: &ColumnContext<'_>) 
 
 fn text_label_imbalance(name: &str, text: &StringChunked, ctx: &ColumnContext<'_>) -> Option<Finding> {
     let max_classes = ctx.thresholds.label_max_classes;
-    let mut counts: HashMap<&str, u64, FastBuild> = HashMap::default();
-    for v in text.iter().flatten() {
-        if let Some(n) = counts.get_mut(v) {
-            *n += 1;
+    let mut counts: HashMap<&str, (u64, f64), FastBuild> = HashMap::default();
+    for (row, v) in text.iter().enumerate() {
+        let Some(v) = v else { continue };
+        let weight = row_weight(ctx, row);
+        if let Some(entry) = counts.get_mut(v) {
+            entry.0 += 1;
+            entry.1 += weight;
         } else if counts.len() < max_classes {
-            counts.insert(v, 1);
+            counts.insert(v, (1, weight));
         } else {
             return None;
         }
     }
-    let mut classes: Vec<(&str, u64)> = counts.into_iter().collect();
-    classes.sort_unstable();
-    let minority = classes.iter().min_by_key(|c| c.1).map(|c| c.0);
+    let mut classes: Vec<(&str, (u64, f64))> = counts.into_iter().collect();
+    classes.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let minority = classes.iter().min_by_key(|c| c.1 .0).map(|c| c.0);
     let rows: Vec<usize> = match minority {
         Some(m) if classes.len() > 1 => text.iter().enumerate().filter(|&(_, v)| v == Some(m)).map(|(r, _)| r).take(MAX_EXAMPLES).collect(),
         _ => Vec::new(),
     };
-    let labelled: Vec<(String, u64)> = classes.iter().map(|&(v, n)| (v.to_owned(), n)).collect();
+    let labelled: Vec<LabelClass> = classes.iter().map(|&(v, (rows, weight))| LabelClass { label: v.to_owned(), rows, weight }).collect();
     imbalance_finding(name, &labelled, &rows, ctx)
 }
 
-fn imbalance_finding(name: &str, classes: &[(String, u64)], minority_rows: &[usize], ctx: &ColumnContext<'_>) -> Option<Finding> {
+fn imbalance_finding(name: &str, classes: &[LabelClass], minority_rows: &[usize], ctx: &ColumnContext<'_>) -> Option<Finding> {
     let t = ctx.thresholds;
-    let total: u64 = classes.iter().map(|c| c.1).sum();
+    let total: u64 = classes.iter().map(|c| c.rows).sum();
     if total == 0 {
         return None;
     }
-    let listing: Vec<String> = classes.iter().map(|(label, n)| format!("{label}: {n}")).collect();
+    let listing: Vec<String> = classes.iter().map(|c| format!("{}: {}", c.label, c.rows)).collect();
     let listing = listing.join(", ");
     if classes.len() == 1 {
         return Some(ctx.places.finding(
@@ -1548,8 +1580,20 @@ fn imbalance_finding(name: &str, classes: &[(String, u64)], minority_rows: &[usi
             format!("The label {name} has a single class ({listing}); a model cannot learn from it."),
         ));
     }
-    let (minority, count) = classes.iter().min_by_key(|c| c.1).map(|(l, n)| (l.as_str(), *n))?;
-    let share = count as f64 / total as f64;
+    let minority = classes.iter().min_by_key(|c| c.rows)?;
+    // With a weight column, each class's share is its share of the summed weight: balanced
+    // weights give every class the same say in training, whatever its row count.
+    let weighted = ctx.label_weights.is_some();
+    let total_weight: f64 = classes.iter().map(|c| c.weight).sum();
+    let share = if weighted {
+        if total_weight <= 0.0 {
+            0.0
+        } else {
+            classes.iter().map(|c| c.weight).fold(f64::INFINITY, f64::min) / total_weight
+        }
+    } else {
+        minority.rows as f64 / total as f64
+    };
     let severity = if share < t.label_error_share {
         Severity::Error
     } else if share < t.label_warning_share {
@@ -1557,14 +1601,16 @@ fn imbalance_finding(name: &str, classes: &[(String, u64)], minority_rows: &[usi
     } else {
         return None;
     };
+    let measure = if weighted { " by weight" } else { "" };
     Some(ctx.places.finding(
         FindingKind::LabelImbalance,
         Some(name),
-        count,
+        minority.rows,
         severity,
         minority_rows,
         format!(
-            "The label {name} is imbalanced: its rarest class {minority} is {} of {total} labelled rows ({listing}); judge models by recall and precision, not accuracy.",
+            "The label {name} is imbalanced: its rarest class {} is {}{measure} of {total} labelled rows ({listing}); weight the classes (or judge models by recall and precision, not accuracy).",
+            minority.label,
             format_share(share)
         ),
     ))
@@ -1801,7 +1847,7 @@ mod tests {
         units: &HashMap<String, String>,
         t: &QualityThresholds,
     ) -> Assessment {
-        let input = QualityInput { frame, timestamp_column: timestamp, status_text: status, units, label_column: label };
+        let input = QualityInput { frame, timestamp_column: timestamp, status_text: status, units, label_column: label, label_weight_column: None };
         assess(&input, t)
     }
 

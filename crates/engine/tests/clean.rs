@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::channel;
 
-use plantlab_engine::generate::{messy_series, ExportDialect, MessyOptions, Planted};
+use plantlab_engine::generate::{messy_series, ExportDialect, MessyOptions, Planted, LABEL_COLUMN};
 use plantlab_engine::{JobContext, Workbench};
 use plantlab_protocol::{
     CleanAction, CleanStep, CompareOp, Condition, FillMethod, FindingKind, ImportOverrides, OutlierAction, OutlierMethod, PreviewRequest,
@@ -45,10 +45,14 @@ fn suggested_steps_clear_every_planted_finding_and_the_gate_passes() {
     for (name, dialect) in [("plain", ExportDialect::plain()), ("european", ExportDialect::european())] {
         let (path, planted) = write_messy(dir.path(), &format!("{name}.csv"), 42, dialect);
         let bench = open(&path);
-        let before = bench.clean_state().unwrap();
+        // The engineer names the fault column as the label, so its balance is checked too.
+        let before = bench.clean(CleanAction::SetLabel { column: Some(LABEL_COLUMN.into()) }, &job()).unwrap();
+        assert_eq!(before.label_column.as_deref(), Some(LABEL_COLUMN));
         assert!(!before.gate.passed, "{name}: the gate must fail on the raw export");
         assert!(before.report.findings.len() >= 10, "{name}: {:#?}", before.report.findings);
-        // Every finding but the column-free label check has a suggestion.
+        let imbalance = before.gate.checks.iter().find(|c| c.name == "label_imbalance").unwrap();
+        assert!(!imbalance.passed && imbalance.value == 1.0, "{imbalance:?}");
+        // Every finding has a suggestion.
         for f in &before.report.findings {
             let has = before.suggestions.iter().any(|s| s.kind == f.kind && s.column == f.column);
             assert!(has, "{name}: no suggestion for {:?} {:?}", f.kind, f.column);
@@ -57,12 +61,17 @@ fn suggested_steps_clear_every_planted_finding_and_the_gate_passes() {
         let after = bench.clean(CleanAction::ApplySuggestions, &job()).unwrap();
         let left: Vec<String> = after.report.findings.iter().map(|f| format!("{} {:?}: {}", f.kind.as_str(), f.column, f.message)).collect();
         assert!(after.report.findings.is_empty(), "{name}: findings left after the suggested steps: {left:#?}\nsteps: {:#?}", after.outcomes);
-        for p in planted.iter().filter(|p| p.kind != FindingKind::LabelImbalance) {
+        for p in &planted {
             let still = after.report.findings.iter().any(|f| f.kind == p.kind && f.column == p.column);
             assert!(!still, "{name}: {:?} {:?} not cleared", p.kind, p.column);
         }
         let failed: Vec<_> = after.gate.checks.iter().filter(|c| !c.passed).collect();
         assert!(after.gate.passed, "{name}: gate fails: {failed:#?}");
+        // The fault label is balanced by fitted class weights (a column), not by dropping rows.
+        let weighting = after.steps.iter().find(|s| matches!(&s.step, CleanStep::WeightClasses { label, .. } if label == LABEL_COLUMN));
+        let weights = weighting.and_then(|s| s.fitted.clone()).map(|f| f.class_weights).unwrap_or_default();
+        assert_eq!(weights.len(), 2, "{name}: {weights:?}");
+        assert!(weights["1"] > 5.0 * weights["0"], "{name}: {weights:?}");
         assert!(after.outcomes.iter().all(|o| o.error.is_none()), "{:#?}", after.outcomes);
         assert!(after.suggestions.is_empty(), "{name}: {:#?}", after.suggestions);
         // The Data pane now shows the cleaned data: a regular one-minute grid, no missing cells.
@@ -279,7 +288,7 @@ fn gate_thresholds_are_editable_and_every_check_reports_its_numbers() {
     assert!(!spikes.passed && spikes.value >= 4.0 && spikes.threshold == 0.0, "{spikes:?}");
     assert!(spikes.message.contains("PI-204"), "{}", spikes.message);
     let names: Vec<&str> = gate.checks.iter().map(|c| c.name.as_str()).collect();
-    for expected in ["missing_share", "status_text", "duplicate_rows", "duplicate_timestamps", "unsorted_timestamps", "gaps", "flatline_samples", "spikes", "out_of_range", "unit_jump_samples", "constant_columns", "high_cardinality_columns", "rows"] {
+    for expected in ["missing_share", "status_text", "duplicate_rows", "duplicate_timestamps", "unsorted_timestamps", "gaps", "flatline_samples", "spikes", "out_of_range", "unit_jump_samples", "constant_columns", "high_cardinality_columns", "label_imbalance", "rows"] {
         assert!(names.contains(&expected), "{expected} missing from {names:?}");
     }
     // Loosen every count threshold: the gate passes without cleaning.
@@ -296,6 +305,7 @@ fn gate_thresholds_are_editable_and_every_check_reports_its_numbers() {
         max_unit_jump_samples: 1000,
         max_constant_columns: 10,
         max_high_cardinality_columns: 10,
+        max_imbalanced_labels: 10,
         min_rows: 1,
     };
     assert!(bench.set_gate_thresholds(loose.clone()).unwrap().passed);

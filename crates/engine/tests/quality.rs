@@ -74,6 +74,7 @@ fn assess_plain(bytes: &[u8], units: &HashMap<String, String>) -> (DataFrame, Ve
         status_text: &status,
         units,
         label_column: Some(LABEL_COLUMN),
+        label_weight_column: None,
     };
     let assessment = assess(&input, &QualityThresholds::default());
     (frame, status, assessment)
@@ -326,7 +327,7 @@ fn wide_benchmark_data_is_clean() {
     assert_eq!(frame.shape(), (3_000, 13));
     assert!(frame.columns()[1..].iter().all(|c| c.dtype() == &DataType::Float64));
     let input =
-        QualityInput { frame: &frame, timestamp_column: Some("Timestamp"), status_text: &[], units: &HashMap::new(), label_column: None };
+        QualityInput { frame: &frame, timestamp_column: Some("Timestamp"), status_text: &[], units: &HashMap::new(), label_column: None, label_weight_column: None };
     let assessment = assess(&input, &QualityThresholds::default());
     assert!(assessment.findings.is_empty(), "{}", describe(&assessment.findings));
     assert_eq!(assessment.sampling_interval_s, Some(60.0));
@@ -350,7 +351,7 @@ fn measure_assess_on_a_million_rows_by_fifty_tags() {
         .unwrap();
     println!("read with polars: {:.2} s, {:?}", started.elapsed().as_secs_f64(), frame.shape());
     let input =
-        QualityInput { frame: &frame, timestamp_column: Some("Timestamp"), status_text: &[], units: &HashMap::new(), label_column: None };
+        QualityInput { frame: &frame, timestamp_column: Some("Timestamp"), status_text: &[], units: &HashMap::new(), label_column: None, label_weight_column: None };
     for run in 1..=3 {
         let started = Instant::now();
         let assessment = assess(&input, &QualityThresholds::default());

@@ -270,3 +270,39 @@ fn a_multi_class_target_trains_with_one_output_per_class() {
         assert!(summary.majority_accuracy > 0.2 && summary.majority_accuracy < 0.5);
     }
 }
+
+#[test]
+fn class_weights_from_a_cleaning_step_drive_the_loss_and_are_never_a_feature() {
+    use plantlab_protocol::{CleanAction, CleanStep};
+    let (_dir, workbench) = workbench_with_data(600);
+    let job = JobContext::detached();
+    workbench.clean(CleanAction::SetLabel { column: Some("fault".into()) }, &job).unwrap();
+    let state = workbench
+        .clean(
+            CleanAction::Apply { step: CleanStep::WeightClasses { label: "fault".into(), weight_column: "class_weight".into() } },
+            &job,
+        )
+        .unwrap();
+    let fitted = state.steps[0].fitted.clone().unwrap().class_weights;
+    assert_eq!(fitted.keys().collect::<Vec<_>>(), ["0", "1"]);
+    // Balanced: rows ÷ (2 × rows of the class); the rarer class weighs more.
+    assert!(fitted["1"] > 1.0 && fitted["0"] < 1.0, "{fitted:?}");
+
+    let mut prepared = None;
+    let summary = workbench
+        .train(&config(ModelKind::Seed, 1), &job, &mut |u| {
+            if let TrainUpdate::Prepared { data, .. } = u {
+                prepared = Some(data.clone());
+            }
+        })
+        .unwrap();
+    let data = prepared.unwrap();
+    assert_eq!(data.class_weights_from.as_deref(), Some("class_weight"));
+    assert!(!data.features.iter().any(|f| f == "class_weight"), "{:?}", data.features);
+    for (got, want) in data.class_weights.iter().zip([fitted["0"], fitted["1"]]) {
+        assert!((got - want).abs() < 1e-9, "{:?} vs {fitted:?}", data.class_weights);
+    }
+    // The run's recipe keeps the step; its config records the automatic exclusion.
+    let config: TrainConfig = serde_json::from_str(&std::fs::read_to_string(Path::new(&summary.run_dir).join("config.json")).unwrap()).unwrap();
+    assert!(config.exclude.contains(&"class_weight".to_owned()));
+}

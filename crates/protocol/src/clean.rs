@@ -85,10 +85,27 @@ pub enum CleanStep {
         #[serde(default = "default_true")]
         during_event: bool,
     },
+    /// A new column `weight_column` holding each row's class weight for the label `label`:
+    /// "balanced" weights (rows of the training part ÷ (classes × rows of the class)), fitted
+    /// on the training part, so every class weighs the same in training. Rows without a label
+    /// weigh 0; a class the training part never saw weighs 1. Training uses the column as its
+    /// class weights and never as a feature; prediction skips the step (it needs the label).
+    WeightClasses {
+        label: String,
+        #[serde(default = "default_weight_column")]
+        weight_column: String,
+    },
 }
 
 fn default_true() -> bool {
     true
+}
+
+/// The column a `weight_classes` step writes unless told otherwise.
+pub const DEFAULT_WEIGHT_COLUMN: &str = "class_weight";
+
+fn default_weight_column() -> String {
+    DEFAULT_WEIGHT_COLUMN.to_owned()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -281,6 +298,9 @@ pub struct FittedStats {
     /// Rows of the training part the statistics came from.
     pub train_rows: u64,
     pub columns: BTreeMap<String, FittedColumn>,
+    /// Weight per class (the label value as text), for `weight_classes`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub class_weights: BTreeMap<String, f64>,
 }
 
 /// A step as it sits in the history and the recipe file.
@@ -306,6 +326,9 @@ pub struct Recipe {
     pub schema_version: u32,
     pub import: ImportSettings,
     pub train_fraction: f64,
+    /// The label (target) column the quality report checks for imbalance, if one was named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     pub steps: Vec<RecipeStep>,
 }
 
@@ -380,6 +403,9 @@ pub struct GateThresholds {
     pub max_unit_jump_samples: u64,
     pub max_constant_columns: u64,
     pub max_high_cardinality_columns: u64,
+    /// Label columns whose classes are imbalanced (a `label_imbalance` finding) and not
+    /// balanced by class weights.
+    pub max_imbalanced_labels: u64,
     pub min_rows: u64,
 }
 
@@ -398,6 +424,7 @@ impl Default for GateThresholds {
             max_unit_jump_samples: 0,
             max_constant_columns: 0,
             max_high_cardinality_columns: 0,
+            max_imbalanced_labels: 0,
             min_rows: 100,
         }
     }
@@ -419,6 +446,10 @@ pub struct CleanState {
     pub suggestions: Vec<Suggestion>,
     pub gate: GateResult,
     pub gate_thresholds: GateThresholds,
+    /// The label (target) column checked for imbalance: the one the user named, else the
+    /// column the last label-deriving step made.
+    #[serde(default)]
+    pub label_column: Option<String>,
 }
 
 /// Asks for a preview of `step` on the current cleaned data.
@@ -514,6 +545,9 @@ pub enum CleanAction {
     SetTrainFraction { fraction: f64 },
     /// Back to the imported data with an empty history (undoable).
     Reset,
+    /// Name the label (target) column, so the report checks its class balance; `None`
+    /// clears it.
+    SetLabel { column: Option<String> },
 }
 
 /// What `plantlab clean --recipe` prints (and what a replay reports).
@@ -649,6 +683,7 @@ impl CleanStep {
                 };
                 format!("Label {name}: event within {horizon_h} h ({from})")
             }
+            CleanStep::WeightClasses { label, weight_column } => format!("Weight the classes of {label} (balanced) into {weight_column}"),
         }
     }
 }

@@ -197,6 +197,10 @@ pub struct TrainDataInfo {
     pub class_weights: Vec<f64>,
     /// Share of each class in the training split.
     pub class_shares: Vec<f64>,
+    /// The data column the class weights came from (a cleaning step's class weights), if any;
+    /// otherwise they follow the class-weighting setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_weights_from: Option<String>,
 }
 
 /// Streamed while a model trains, in order; also the lines of `metrics.jsonl`.

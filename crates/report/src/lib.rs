@@ -274,6 +274,10 @@ fn training_section(run: Option<&RunDetail>) -> String {
         ClassWeighting::On => "on",
         ClassWeighting::Off => "off",
     };
+    let weighting = match run.data.as_ref().and_then(|d| d.class_weights_from.as_ref()) {
+        Some(column) => format!("from the cleaning step's column {}", escape(column)),
+        None => weighting.to_string(),
+    };
     let gate = match c.gate {
         None => "not evaluated".to_string(),
         Some(g) if g.passed => "<span class=\"good\">passed</span>".to_string(),
@@ -298,7 +302,7 @@ fn training_section(run: Option<&RunDetail>) -> String {
                 number(c.split.test * 100.0, 0)
             ),
         ),
-        ("Class weighting", weighting.to_string()),
+        ("Class weighting", weighting),
         ("Early stopping patience", c.patience.map_or_else(|| "off".to_string(), |p| format!("{p} epochs"))),
         ("Seed", c.seed.to_string()),
         ("Quality gate", gate),

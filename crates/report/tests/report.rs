@@ -81,6 +81,7 @@ fn recipe() -> Recipe {
         schema_version: RECIPE_SCHEMA_VERSION,
         import: import_settings(),
         train_fraction: 0.7,
+        label: Some("fault_ahead".into()),
         steps: vec![
             RecipeStep::new(CleanStep::SortByTime),
             RecipeStep::new(CleanStep::ResolveDuplicateTimestamps { keep: DuplicateKeep::Mean }),
@@ -179,6 +180,7 @@ fn run() -> RunDetail {
             sequence_length: 2,
             class_weights: vec![0.51, 18.4],
             class_shares: vec![0.973, 0.027],
+            class_weights_from: None,
         }),
         epochs: vec![
             epoch(1, 0.45, 0.30, true),

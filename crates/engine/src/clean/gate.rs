@@ -63,6 +63,8 @@ pub fn evaluate(report: &QualityReport, t: &GateThresholds) -> GateResult {
     checks.push(at_most("constant_columns", constant.len() as u64, t.max_constant_columns, "constant columns", &constant));
     let ids = columns_with(report, FindingKind::HighCardinality);
     checks.push(at_most("high_cardinality_columns", ids.len() as u64, t.max_high_cardinality_columns, "identifier-like text columns", &ids));
+    let imbalanced = columns_with(report, FindingKind::LabelImbalance);
+    checks.push(at_most("label_imbalance", imbalanced.len() as u64, t.max_imbalanced_labels, "imbalanced labels without class weights", &imbalanced));
     checks.push(GateCheck {
         name: "rows".into(),
         passed: report.rows >= t.min_rows,

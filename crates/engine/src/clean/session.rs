@@ -110,7 +110,45 @@ impl CleanSession {
             suggestions: self.suggestions(),
             gate: self.gate(),
             gate_thresholds: self.gate.clone(),
+            label_column: self.label().map(str::to_owned),
         }
+    }
+
+    /// The label checked for imbalance: the one named, else the column the last enabled
+    /// label-deriving step made (when it is in the data).
+    pub fn label(&self) -> Option<&str> {
+        let derived = || {
+            self.steps.iter().rev().filter(|s| s.enabled).find_map(|s| match &s.step {
+                CleanStep::DeriveLabel { name, .. } => Some(name.as_str()),
+                _ => None,
+            })
+        };
+        self.label_column.as_deref().or_else(derived).filter(|l| self.current.has(l))
+    }
+
+    /// The column of class weights for the label, from the last enabled weighting step on it.
+    fn label_weights(&self) -> Option<&str> {
+        let label = self.label()?;
+        self.steps
+            .iter()
+            .rev()
+            .filter(|s| s.enabled)
+            .find_map(|s| match &s.step {
+                CleanStep::WeightClasses { label: l, weight_column } if l == label => Some(weight_column.as_str()),
+                _ => None,
+            })
+            .filter(|w| self.current.has(w))
+    }
+
+    /// Names the label column (checked to exist); the report is recomputed.
+    fn set_label(&mut self, column: Option<String>, job: &JobContext) -> Result<()> {
+        if let Some(name) = &column {
+            if !self.current.has(name) {
+                return Err(EngineError::UnknownColumn(name.clone()));
+            }
+        }
+        self.label_column = column;
+        self.rebuild(job)
     }
 
     pub fn summary(&self) -> CleanSummary {
@@ -126,7 +164,13 @@ impl CleanSession {
     }
 
     pub fn recipe(&self) -> Recipe {
-        Recipe { schema_version: RECIPE_SCHEMA_VERSION, import: self.settings.clone(), train_fraction: self.train_fraction, steps: self.steps.clone() }
+        Recipe {
+            schema_version: RECIPE_SCHEMA_VERSION,
+            import: self.settings.clone(),
+            train_fraction: self.train_fraction,
+            label: self.label_column.clone(),
+            steps: self.steps.clone(),
+        }
     }
 
     /// The cleaned frame (for export and tests).
@@ -169,6 +213,7 @@ impl CleanSession {
                 self.replay(job)
             }
             CleanAction::Reset => self.change(job, Vec::clear),
+            CleanAction::SetLabel { column } => self.set_label(column, job),
         }
     }
 
@@ -302,6 +347,9 @@ impl CleanSession {
         let before = Snapshot { steps: self.steps.clone(), train_fraction: self.train_fraction };
         self.steps = recipe.steps;
         self.train_fraction = recipe.train_fraction;
+        if recipe.label.is_some() {
+            self.label_column = recipe.label;
+        }
         match self.replay(job) {
             Ok(()) => {
                 self.undo.push(before);
@@ -370,8 +418,8 @@ impl CleanSession {
             status_text: self.current.status.clone(),
             warnings: self.raw.summary().warnings.clone(),
         };
-        let label = self.label_column.as_deref().filter(|l| self.current.has(l));
-        self.cleaned = Arc::new(Dataset::from_import(self.path.clone(), imported, &self.thresholds, label));
+        let cleaned = Dataset::from_import_weighted(self.path.clone(), imported, &self.thresholds, self.label(), self.label_weights());
+        self.cleaned = Arc::new(cleaned);
         Ok(())
     }
 
@@ -424,13 +472,13 @@ impl CleanSession {
             }
             keep.extend(touched.iter().map(String::as_str).filter(|c| Some(*c) != after.timestamp.as_deref()));
             let sub = after.frame.select(keep.iter().copied()).map_err(internal)?;
-            let found = self.assess(&sub, &after);
+            let found = self.assess(&sub, &after, Some(step));
             (
                 before_findings.iter().filter(|f| in_scope(&f.column)).cloned().collect(),
                 found.into_iter().filter(|f| f.column.as_ref().is_some_and(|c| touched.contains(c))).collect(),
             )
         } else {
-            (before_findings.clone(), self.assess(&after.frame, &after))
+            (before_findings.clone(), self.assess(&after.frame, &after, Some(step)))
         };
         let mut deltas: BTreeMap<(plantlab_protocol::FindingKind, Option<String>), FindingDelta> = BTreeMap::new();
         // Counts per (kind, column) on each side; the message is the after side's when it exists.
@@ -485,14 +533,20 @@ impl CleanSession {
         })
     }
 
-    fn assess(&self, frame: &DataFrame, table: &Table) -> Vec<plantlab_protocol::Finding> {
-        let label = self.label_column.as_deref().filter(|l| frame.column(l).is_ok());
+    /// The findings on `frame`, as the report would give them after `previewed` is added.
+    fn assess(&self, frame: &DataFrame, table: &Table, previewed: Option<&CleanStep>) -> Vec<plantlab_protocol::Finding> {
+        let label = self.label().filter(|l| frame.column(l).is_ok());
+        let weights = match previewed {
+            Some(CleanStep::WeightClasses { label: l, weight_column }) if Some(l.as_str()) == label => Some(weight_column.as_str()),
+            _ => self.label_weights(),
+        };
         let input = QualityInput {
             frame,
             timestamp_column: table.timestamp.as_deref().filter(|ts| frame.column(ts).is_ok()),
             status_text: &table.status,
             units: &table.units,
             label_column: label,
+            label_weight_column: weights.filter(|w| frame.column(w).is_ok()),
         };
         assess(&input, &self.thresholds).findings
     }

@@ -47,6 +47,7 @@ pub fn op_name(step: &CleanStep) -> &'static str {
         CleanStep::ExcludePeriods { .. } => "exclude_periods",
         CleanStep::FilterRows { .. } => "filter_rows",
         CleanStep::DeriveLabel { .. } => "derive_label",
+        CleanStep::WeightClasses { .. } => "weight_classes",
     }
 }
 
@@ -78,6 +79,8 @@ pub fn touched_columns(step: &CleanStep) -> Option<Vec<String>> {
             Some(columns.clone())
         }
         CleanStep::DeriveLabel { name, .. } => Some(vec![name.clone()]),
+        // The label's balance finding changes with its weights, though its values do not.
+        CleanStep::WeightClasses { label, weight_column } => Some(vec![weight_column.clone(), label.clone()]),
         _ => None,
     }
 }
@@ -88,6 +91,7 @@ pub fn needs_fit(step: &CleanStep) -> bool {
         step,
         CleanStep::Fill { method: FillMethod::Median, .. }
             | CleanStep::Outliers { method: OutlierMethod::Iqr { .. } | OutlierMethod::Mad { .. } | OutlierMethod::Hampel { .. }, .. }
+            | CleanStep::WeightClasses { .. }
     )
 }
 
@@ -124,11 +128,14 @@ pub fn fit(step: &CleanStep, table: &Table, train_fraction: f64) -> Result<Optio
         return Ok(None);
     }
     let op = op_name(step);
+    if let CleanStep::WeightClasses { label, .. } = step {
+        return fit_class_weights(table, op, label, train_fraction).map(Some);
+    }
     let (CleanStep::Fill { columns, .. } | CleanStep::Outliers { columns, .. }) = step else {
         return Ok(None);
     };
     let rows = training_rows(table, train_fraction)?;
-    let mut fitted = FittedStats { train_rows: rows.len() as u64, columns: Default::default() };
+    let mut fitted = FittedStats { train_rows: rows.len() as u64, ..Default::default() };
     for name in columns {
         let values = table.floats(op, name)?;
         let mut train: Vec<f64> = rows.iter().filter_map(|&r| values.get(r).copied()).filter(|v| v.is_finite()).collect();
@@ -178,6 +185,80 @@ pub fn fit(step: &CleanStep, table: &Table, train_fraction: f64) -> Result<Optio
         fitted.columns.insert(name.clone(), column);
     }
     Ok(Some(fitted))
+}
+
+/// Most classes a label may have for class weighting; more looks like a measurement.
+const MAX_WEIGHTED_CLASSES: usize = 50;
+
+/// Each row's class as text (whole numbers without a decimal point), `None` where the label is
+/// missing; the same text in fitting and applying.
+fn label_classes(column: &Column) -> Result<Vec<Option<String>>> {
+    match column.dtype() {
+        DataType::String => Ok(column.str().map_err(internal)?.iter().map(|v| v.map(str::to_owned)).collect()),
+        DataType::Boolean => Ok(column.bool().map_err(internal)?.iter().map(|v| v.map(|b| b.to_string())).collect()),
+        dtype if is_numeric(dtype) => {
+            let values = floats(column).unwrap_or_default();
+            let mut names: HashMap<u64, String> = HashMap::new();
+            Ok(values
+                .iter()
+                .map(|&v| {
+                    (!v.is_nan()).then(|| {
+                        names
+                            .entry(v.to_bits())
+                            .or_insert_with(|| if v.fract() == 0.0 && v.abs() < 9.0e15 { format!("{}", v as i64) } else { format!("{v}") })
+                            .clone()
+                    })
+                })
+                .collect())
+        }
+        dtype => Err(EngineError::BadStep(format!("\"{}\" holds {dtype}, not class labels", column.name()))),
+    }
+}
+
+/// Balanced class weights on the training part: rows ÷ (classes × rows of the class).
+fn fit_class_weights(table: &Table, op: &str, label: &str, train_fraction: f64) -> Result<FittedStats> {
+    let classes = label_classes(table.column(op, label)?)?;
+    let rows = training_rows(table, train_fraction)?;
+    let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
+    for class in rows.iter().filter_map(|&r| classes.get(r)).flatten() {
+        if let Some(n) = counts.get_mut(class) {
+            *n += 1;
+        } else if counts.len() < MAX_WEIGHTED_CLASSES {
+            counts.insert(class.clone(), 1);
+        } else {
+            return Err(EngineError::BadStep(format!(
+                "\"{label}\" has more than {MAX_WEIGHTED_CLASSES} distinct values; class weights need a class label (e.g. 0/1 or a fault code)"
+            )));
+        }
+    }
+    if counts.len() < 2 {
+        return Err(EngineError::BadStep(format!(
+            "\"{label}\" has {} class{} in the training part (the first {:.0} % of rows in time); weighting needs at least two",
+            counts.len(),
+            if counts.len() == 1 { "" } else { "es" },
+            train_fraction * 100.0
+        )));
+    }
+    let labelled: u64 = counts.values().sum();
+    let k = counts.len() as f64;
+    let class_weights = counts.into_iter().map(|(class, n)| (class, labelled as f64 / (k * n as f64))).collect();
+    Ok(FittedStats { train_rows: rows.len() as u64, class_weights, ..Default::default() })
+}
+
+/// The weight column of a `weight_classes` step: the fitted weight of each row's class.
+fn class_weight_column(table: &Table, op: &str, label: &str, weight_column: &str, fitted: Option<&FittedStats>) -> Result<Column> {
+    let weights = fitted.map(|f| &f.class_weights).filter(|w| !w.is_empty()).ok_or_else(|| {
+        EngineError::BadStep(format!("step \"{op}\" has no fitted class weights; edit the step so it is fitted again"))
+    })?;
+    if weight_column.trim().is_empty() || weight_column == label || table.timestamp.as_deref() == Some(weight_column) {
+        return Err(EngineError::BadStep(format!(
+            "the weight column must be a new name, not \"{weight_column}\" (the label or the time axis)"
+        )));
+    }
+    let classes = label_classes(table.column(op, label)?)?;
+    // No label, no say in training; a class the training part never saw keeps weight 1.
+    let values: Vec<f64> = classes.iter().map(|c| c.as_ref().map_or(0.0, |c| weights.get(c).copied().unwrap_or(1.0))).collect();
+    Ok(float_column(weight_column, &values))
 }
 
 /// The `q` quantile (nearest rank) by selection; reorders `values`.
@@ -406,6 +487,9 @@ pub fn apply(step: &CleanStep, fitted: Option<&FittedStats>, table: &Table) -> R
         CleanStep::DeriveLabel { name, source, horizon_h, during_event } => {
             let column = derive_label(table, op, name, source, *horizon_h, *during_event)?;
             out.put(column)?;
+        }
+        CleanStep::WeightClasses { label, weight_column } => {
+            out.put(class_weight_column(table, op, label, weight_column, fitted)?)?;
         }
     }
     out.settle_status();

@@ -24,8 +24,20 @@ fn stage(step: &CleanStep) -> u8 {
         CleanStep::FlatlineToNull { .. } => 7,
         CleanStep::Resample { .. } => 8,
         CleanStep::Fill { method: FillMethod::Interpolate { .. }, .. } => 9,
+        // Weights last: they are fitted on the rows and labels the other steps leave.
+        CleanStep::WeightClasses { .. } => 11,
         _ => 10,
     }
+}
+
+/// A new column name for a label's class weights: the default, or one derived from the label
+/// when the default is taken.
+fn weight_column_name(table: &Table, label: &str) -> String {
+    let default = plantlab_protocol::DEFAULT_WEIGHT_COLUMN;
+    if !table.has(default) {
+        return default.to_owned();
+    }
+    (1..).map(|i| if i == 1 { format!("{label}_weight") } else { format!("{label}_weight_{i}") }).find(|n| !table.has(n)).unwrap_or_default()
 }
 
 /// Suggestions for the findings of `report` on `table`, first to run first.
@@ -81,6 +93,11 @@ pub fn suggest(report: &QualityReport, table: &Table, thresholds: &QualityThresh
                     push(step, "Convert the segment logged in another unit back to the column's unit.".into());
                 }
             }
+            // A single class (count 0) cannot be weighted: that label needs other data.
+            (FindingKind::LabelImbalance, Some(name)) if finding.count > 0 => push(
+                CleanStep::WeightClasses { label: name.to_owned(), weight_column: weight_column_name(table, name) },
+                format!("Weight {name}'s classes so the rare one counts as much as the common one in training (fitted on the training part)."),
+            ),
             (FindingKind::Missing | FindingKind::StatusText, Some(name)) => {
                 let float = table.frame.column(name).is_ok_and(|c| is_float(c.dtype()));
                 if float {

@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use plantlab_model::{Input, NetSpec, Trainer};
 use plantlab_protocol::{
-    BatchMetrics, ClassMetrics, ClassWeighting, ColumnInfo, EpochMetrics, ImportSettings,
+    BatchMetrics, ClassMetrics, ClassWeighting, CleanStep, ColumnInfo, EpochMetrics, ImportSettings,
     ModelKind, QualityReport, Recipe, RunStatus, RunSummary, SequenceMode, TrainConfig,
     TrainDataInfo, TrainUpdate, RECIPE_SCHEMA_VERSION,
 };
@@ -96,8 +96,29 @@ pub fn train(
     job: &JobContext,
     on_update: &mut dyn FnMut(&TrainUpdate),
 ) -> Result<RunSummary> {
+    check_config(request.config)?;
+    // Class-weight columns made by the cleaning recipe repeat the label: never features.
+    let weight_columns = recipe_weight_columns(request);
+    let mut adjusted = request.config.clone();
+    for (_, column) in &weight_columns {
+        if frame.column(column).is_ok() && !adjusted.exclude.contains(column) && *column != adjusted.target {
+            adjusted.exclude.push(column.clone());
+        }
+    }
+    let request = &TrainJob { config: &adjusted, ..*request };
     let config = request.config;
-    check_config(config)?;
+    let target_weights = weight_columns
+        .iter()
+        .rev()
+        .find(|(label, column)| *label == config.target && frame.column(column).is_ok())
+        .filter(|_| config.class_weighting != ClassWeighting::Off)
+        .map(|(_, column)| -> Result<RowWeights> {
+            let data::Values::Numeric(values) = data::read_values(frame, column)? else {
+                return Err(EngineError::BadTrainConfig(format!("the class-weight column \"{column}\" is not numeric")));
+            };
+            Ok(RowWeights { column: column.clone(), values: values.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect() })
+        })
+        .transpose()?;
     if let Some(threads) = config.threads {
         plantlab_model::set_threads(threads as usize);
     }
@@ -124,7 +145,7 @@ pub fn train(
         best_epoch: 0,
         started,
     };
-    let result = run.execute(&prepared, &parts, times.as_deref(), request, job, on_update);
+    let result = run.execute(&prepared, &parts, times.as_deref(), target_weights.as_ref(), request, job, on_update);
     let summary = match result {
         Ok(summary) => Ok(summary),
         Err(err) => {
@@ -189,6 +210,49 @@ fn class_weights(
         })
         .collect();
     (weights, shares)
+}
+
+/// Per-row class weights from the data (a cleaning recipe's `weight_classes` column).
+struct RowWeights {
+    column: String,
+    values: Vec<f64>,
+}
+
+impl RowWeights {
+    /// Each class's mean weight over the training samples (the weight at a window's end);
+    /// 1 for a class without training samples or usable weights.
+    fn class_means(&self, part: &Part, classes: usize) -> Vec<f64> {
+        let mut sums = vec![(0.0f64, 0usize); classes];
+        for (&end, &label) in part.ends.iter().zip(&part.labels) {
+            if let (Some(w), Some(sum)) = (self.values.get(end).filter(|w| w.is_finite() && **w >= 0.0), sums.get_mut(label as usize)) {
+                sum.0 += w;
+                sum.1 += 1;
+            }
+        }
+        sums.iter().map(|&(s, n)| if n > 0 && s > 0.0 { s / n as f64 } else { 1.0 }).collect()
+    }
+}
+
+/// (label, weight column) of each enabled `weight_classes` step of the run's recipe. A file
+/// that is not a readable recipe has none (it is stored with the run as it is).
+fn recipe_weight_columns(request: &TrainJob<'_>) -> Vec<(String, String)> {
+    let text = match (request.recipe, &request.config.recipe) {
+        (Some(json), _) => Some(std::borrow::Cow::Borrowed(json)),
+        (None, Some(path)) => std::fs::read_to_string(path).ok().map(std::borrow::Cow::Owned),
+        (None, None) => None,
+    };
+    let Some(recipe) = text.and_then(|t| crate::clean::recipe::parse(Path::new("recipe.json"), &t).ok()) else {
+        return Vec::new();
+    };
+    recipe
+        .steps
+        .iter()
+        .filter(|s| s.enabled)
+        .filter_map(|s| match &s.step {
+            CleanStep::WeightClasses { label, weight_column } => Some((label.clone(), weight_column.clone())),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Small, fast, seedable generator for the per-epoch shuffle (SplitMix64).
@@ -303,6 +367,7 @@ impl Run {
         prepared: &Prepared,
         parts: &[Part; 3],
         times: Option<&[i64]>,
+        row_weights: Option<&RowWeights>,
         request: &TrainJob<'_>,
         job: &JobContext,
         on_update: &mut dyn FnMut(&TrainUpdate),
@@ -331,6 +396,7 @@ impl Run {
                 schema_version: RECIPE_SCHEMA_VERSION,
                 import: request.import.clone(),
                 train_fraction: split.train / (split.train + split.validation + split.test),
+                label: Some(config.target.clone()),
                 steps: Vec::new(),
             };
             write_json(&dir.join("recipe.json"), &recipe)?;
@@ -352,7 +418,10 @@ impl Run {
         };
         let (steps, per_step) = if window == 1 { (nf, 1) } else { (window, nf) };
         let [train_part, val_part, test_part] = parts;
-        let (weights, shares) = class_weights(&train_part.labels, classes, config.class_weighting);
+        let (weights, shares) = match row_weights {
+            Some(rows) => (rows.class_means(train_part, classes), class_weights(&train_part.labels, classes, ClassWeighting::Off).1),
+            None => class_weights(&train_part.labels, classes, config.class_weighting),
+        };
         let spec = NetSpec {
             kind: config.model,
             classes,
@@ -394,6 +463,7 @@ impl Run {
             sequence_length: steps as u32,
             class_weights: weights.clone(),
             class_shares: shares.clone(),
+            class_weights_from: row_weights.map(|r| r.column.clone()),
         };
         emit(
             TrainUpdate::Prepared {

@@ -118,9 +118,12 @@ impl Workbench {
 
     /// `plantlab clean FILE --suggest`: loads `path`, adds the suggested steps one after
     /// another until none is left, and returns the recipe.
-    pub fn suggest_recipe(&self, path: &Path, overrides: &ImportOverrides, job: &JobContext) -> Result<(Recipe, CleanSummary)> {
+    pub fn suggest_recipe(&self, path: &Path, overrides: &ImportOverrides, label: Option<&str>, job: &JobContext) -> Result<(Recipe, CleanSummary)> {
         self.load(path, overrides, job)?;
         self.with_clean(|s| {
+            if let Some(label) = label {
+                s.perform(CleanAction::SetLabel { column: Some(label.to_owned()) }, job)?;
+            }
             s.apply_suggestions(job)?;
             Ok((s.recipe(), s.summary()))
         })
