@@ -6,7 +6,7 @@ use std::sync::mpsc::{channel, Receiver};
 use std::time::Duration;
 
 use plantlab_desktop::{configure, context, AppState};
-use plantlab_protocol::{ApiError, TablePage, TaskEvent, TaskOutcome};
+use plantlab_protocol::{ApiError, TablePage, TaskEvent, TaskOutcome, TrainUpdate};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody, InvokeResponseBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
@@ -179,11 +179,31 @@ fn cleaning_then_training_run_through_ipc_and_the_run_keeps_the_recipe() {
     let summary = invoke(&window, "dataset_summary", json!({})).expect("summary");
     assert_eq!(summary["columns"].as_array().map(Vec::len), Some(13));
 
+    // Name the label: its imbalance fails the gate until the suggested class weights are added.
+    invoke(&window, "clean_start", json!({"action": {"action": "set_label", "column": "Machine failure"}, "onEvent": "__CHANNEL__:10"}))
+        .expect("set label starts");
+    wait_for_end(&rx);
+    let state = invoke(&window, "clean_state", json!({})).expect("clean state");
+    assert_eq!(state["label_column"], json!("Machine failure"));
+    let label_check = |state: &Value| state["gate"]["checks"].as_array().and_then(|c| c.iter().find(|c| c["name"] == "label_imbalance").cloned());
+    assert_eq!(label_check(&state).map(|c| c["passed"].clone()), Some(json!(false)), "{state}");
+    let weighting = state["suggestions"].as_array().and_then(|s| s.iter().find(|s| s["kind"] == "label_imbalance").cloned()).expect("a suggestion");
+    invoke(&window, "clean_start", json!({"action": {"action": "apply", "step": weighting["step"]}, "onEvent": "__CHANNEL__:11"}))
+        .expect("weighting starts");
+    wait_for_end(&rx);
+    let state = invoke(&window, "clean_state", json!({})).expect("clean state");
+    assert_eq!(label_check(&state).map(|c| c["passed"].clone()), Some(json!(true)), "{state}");
+
     let config = json!({"target": "Machine failure", "exclude": ["UDI", "TWF", "HDF", "PWF", "OSF", "RNF"], "epochs": 1,
         "gate": {"passed": false, "overridden": true}});
     invoke(&window, "start_train", json!({"config": config, "onEvent": "__CHANNEL__:9"})).expect("training starts");
     let events = wait_for_end(&rx);
     assert!(events.iter().any(|e| matches!(e, TaskEvent::Train { .. })), "metrics are streamed");
+    let weights_from = events.iter().find_map(|e| match e {
+        TaskEvent::Train { update: TrainUpdate::Prepared { data, .. }, .. } => Some(data.class_weights_from.clone()),
+        _ => None,
+    });
+    assert_eq!(weights_from, Some(Some("class_weight".to_owned())), "training uses the cleaning step's class weights");
     let Some(TaskEvent::Finished { outcome: TaskOutcome::Trained(summary), .. }) = events.last() else {
         panic!("training did not finish: {:?}", events.last());
     };
