@@ -10,7 +10,10 @@
 
 use std::collections::HashMap;
 
-use burn::module::{Module, ModuleMapper, Param, ParamId};
+mod embedding_bag;
+use embedding_bag::{AdamStep, EmbeddingBag};
+
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::nn::transformer::{
     TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput,
 };
@@ -239,14 +242,8 @@ impl Net {
     }
 }
 
-/// Embeds tokens `[n, steps, per_step]` and sums each step's embeddings → `[n, steps, d]`.
-fn embed_steps(
-    embedding: &Embedding,
-    spec: &NetSpec,
-    tokens: &[u32],
-    n: usize,
-    device: &Device,
-) -> Result<Tensor<3>> {
+/// `n` samples of `steps × per_step` tokens, each inside the vocabulary.
+fn check_tokens(spec: &NetSpec, tokens: &[u32], n: usize) -> Result<()> {
     let len = spec.steps * spec.per_step;
     if tokens.len() != n * len {
         return Err(ModelError::BadInput(format!(
@@ -261,6 +258,19 @@ fn embed_steps(
             spec.vocab
         )));
     }
+    Ok(())
+}
+
+/// Embeds tokens `[n, steps, per_step]` and sums each step's embeddings → `[n, steps, d]`.
+fn embed_steps(
+    embedding: &Embedding,
+    spec: &NetSpec,
+    tokens: &[u32],
+    n: usize,
+    device: &Device,
+) -> Result<Tensor<3>> {
+    check_tokens(spec, tokens, n)?;
+    let len = spec.steps * spec.per_step;
     let ids: Vec<i64> = tokens.iter().map(|&t| i64::from(t)).collect();
     let ids = Tensor::<2, Int>::from_data(TensorData::new(ids, [n, len]), device);
     let embedded = embedding.forward(ids);
@@ -289,6 +299,11 @@ pub struct Trainer {
     optim: FusedAdam,
     gpu_optim: burn::optim::ModuleOptimizer,
     best: Option<Net>,
+    /// The origin's model on the CPU trains its embedding table here (see `embedding_bag`);
+    /// while it is `Some`, it holds the current table and the one in `net` is stale.
+    bag: Option<EmbeddingBag>,
+    use_bag: bool,
+    pooled: Vec<f32>,
 }
 
 /// The device training runs on: a GPU when built with the `cuda` or `wgpu` feature,
@@ -345,15 +360,22 @@ impl Trainer {
             // A panic elsewhere while holding the lock leaves nothing half-done here.
             let _guard = INIT_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             device.seed(spec.seed);
-            Net::init(&spec, &device)
+            let net = Net::init(&spec, &device);
+            // Parameters are created lazily, at first use; create them now, under the lock,
+            // so another network's initialisation cannot draw from the generator in between.
+            net.visit(&mut Materialize);
+            net
         };
         Ok(Self {
             optim: FusedAdam::new(spec.learning_rate),
             gpu_optim: burn::optim::AdamConfig::new().with_epsilon(1e-7).init(),
+            use_bag: spec.kind == ModelKind::Seed && !cfg!(any(feature = "cuda", feature = "wgpu")),
             spec,
             device,
             net: Some(net),
             best: None,
+            bag: None,
+            pooled: Vec::new(),
         })
     }
 
@@ -377,6 +399,8 @@ impl Trainer {
         let net = net
             .try_load_record(record)
             .map_err(|e| ModelError::Store(e.to_string()))?;
+        // Predictions of the origin's model then pool exactly as they did in training.
+        trainer.bag = if trainer.use_bag { Some(bag_of(&net, &trainer.spec)?) } else { None };
         trainer.net = Some(net);
         Ok(trainer)
     }
@@ -403,6 +427,9 @@ impl Trainer {
         let n = labels.len();
         if n == 0 {
             return Err(ModelError::BadInput("an empty batch".into()));
+        }
+        if let (true, Input::Tokens(tokens)) = (self.use_bag, input) {
+            return self.train_seed_batch(tokens, labels);
         }
         let net = self.take_net()?;
         let step = (|| {
@@ -441,10 +468,98 @@ impl Trainer {
         }
     }
 
+    /// One step of the origin's model with the embedding bag: pooling, its gradient and the
+    /// table's Adam step by hand; the output layer and the loss in burn, as always.
+    fn train_seed_batch(&mut self, tokens: &[u32], labels: &[u32]) -> Result<StepStats> {
+        let n = labels.len();
+        check_tokens(&self.spec, tokens, n)?;
+        let net = self.take_net()?;
+        if self.bag.is_none() {
+            match bag_of(&net, &self.spec) {
+                Ok(bag) => self.bag = Some(bag),
+                Err(err) => {
+                    self.net = Some(net);
+                    return Err(err);
+                }
+            }
+        }
+        let (Some(bag), Net::Seed(seed)) = (self.bag.as_mut(), &net) else {
+            self.net = Some(net);
+            return Err(ModelError::Backend("the embedding table is not the origin's model's".into()));
+        };
+        let d = self.spec.embedding_dim;
+        bag.pool(tokens, n, self.spec.steps, &mut self.pooled);
+        let device = inner_device(&self.device);
+        let pooled = Tensor::from_inner(Tensor::<2>::from_data(TensorData::new(self.pooled.clone(), [n, d]), &device)).require_grad();
+        let step = (|| {
+            let logits = seed.output.forward(pooled.clone());
+            let loss = weighted_cross_entropy(logits.clone(), labels, &self.spec, &self.device)?;
+            let loss_value = f64::from(loss.clone().into_scalar::<f32>());
+            let correct = count_correct(&logits.into_data(), labels, self.spec.classes)?;
+            Ok::<_, ModelError>((loss, loss_value, correct))
+        })();
+        let (loss, loss_value, correct) = match step {
+            Ok(values) => values,
+            Err(err) => {
+                self.net = Some(net);
+                return Err(err);
+            }
+        };
+        if !loss_value.is_finite() {
+            self.net = Some(net);
+            return Ok(StepStats { loss: loss_value, correct });
+        }
+        let mut grads = loss.backward();
+        let pooled_grad = pooled.grad_remove(&mut grads).map(|g| g.into_data().try_to_vec::<f32>());
+        let Some(Ok(pooled_grad)) = pooled_grad else {
+            self.net = Some(net);
+            return Err(ModelError::Backend("no gradient reached the pooled embeddings".into()));
+        };
+        let table_id = seed.embedding.weight.id;
+        let mut params = GradientsParams::from_grads(grads, &net);
+        let net = self.optim.step(net, &mut params);
+        self.net = Some(net);
+        bag.accumulate(tokens, n, self.spec.steps, &pooled_grad);
+        let settings = self.optim.settings();
+        let (first, second) = self.optim.moments(table_id, bag.weights.len());
+        bag.adam(first, second, settings);
+        match self.optim.error.take() {
+            Some(err) => Err(ModelError::Backend(err)),
+            None => Ok(StepStats { loss: loss_value, correct }),
+        }
+    }
+
+    /// The network with the current embedding table in it (the bag's, while it trains one).
+    fn current_net(&self) -> Result<Net> {
+        let net = self.net()?.clone();
+        match (&self.bag, net) {
+            (Some(bag), Net::Seed(SeedNet { embedding, output })) => {
+                let (id, table, mapper) = embedding.weight.consume();
+                let require_grad = table.is_require_grad();
+                let shape = table.shape();
+                let device = table.inner().device();
+                let mut updated = Tensor::from_inner(Tensor::<2>::from_data(TensorData::new(bag.weights.clone(), shape), &device));
+                if require_grad {
+                    updated = updated.require_grad();
+                }
+                Ok(Net::Seed(SeedNet { embedding: Embedding { weight: Param::from_mapped_value(id, updated, mapper) }, output }))
+            }
+            (_, net) => Ok(net),
+        }
+    }
+
     /// Class probabilities `[n, classes]`, row-major, without touching the weights.
     pub fn predict(&self, input: Input<'_>, n: usize) -> Result<Vec<f32>> {
-        let net = self.net()?.valid();
         let device = inner_device(&self.device);
+        if let (Some(bag), Net::Seed(seed), Input::Tokens(tokens)) = (&self.bag, self.net()?, input) {
+            check_tokens(&self.spec, tokens, n)?;
+            let mut pooled = Vec::new();
+            bag.pool(tokens, n, self.spec.steps, &mut pooled);
+            let pooled = Tensor::<2>::from_data(TensorData::new(pooled, [n, self.spec.embedding_dim]), &device);
+            let logits = seed.output.valid().forward(pooled);
+            return softmax(logits, 1).into_data().try_to_vec::<f32>().map_err(|e| ModelError::Backend(format!("{e:?}")));
+        }
+        let net = self.net()?.valid();
         let logits = net.forward(&self.spec, input, n, &device)?;
         softmax(logits, 1)
             .into_data()
@@ -454,21 +569,22 @@ impl Trainer {
 
     /// Remembers the current weights as the best so far.
     pub fn keep_as_best(&mut self) -> Result<()> {
-        self.best = Some(self.net()?.clone());
+        self.best = Some(self.current_net()?);
         Ok(())
     }
 
     /// Goes back to the weights kept by [`Trainer::keep_as_best`] (if any).
     pub fn restore_best(&mut self) {
         if let Some(best) = self.best.clone() {
+            // The bag takes the restored table (or is read again at the next step).
+            self.bag = if self.use_bag { bag_of(&best, &self.spec).ok() } else { None };
             self.net = Some(best);
         }
     }
 
     /// Writes the current weights (burnpack format).
     pub fn save(&self, path: &std::path::Path) -> Result<()> {
-        self.net()?
-            .clone()
+        self.current_net()?
             .into_record()
             .save(path)
             .map_err(|e| ModelError::Store(e.to_string()))
@@ -519,12 +635,22 @@ impl FusedAdam {
         net.map(&mut mapper)
     }
 
+    /// This step's settings; the bias corrections are folded into the step size, as in the
+    /// Adam paper (and Keras).
+    fn settings(&self) -> AdamStep {
+        let (b1, b2, t) = (self.beta1, self.beta2, self.steps);
+        AdamStep { beta1: b1, beta2: b2, epsilon: self.epsilon, step_size: self.lr * (1.0 - b2.powi(t)).sqrt() / (1.0 - b1.powi(t)) }
+    }
+
+    /// First and second moments of parameter `id` (`len` values), zero at first.
+    fn moments(&mut self, id: ParamId, len: usize) -> (&mut [f32], &mut [f32]) {
+        let (m, v) = self.moments.entry(id).or_insert_with(|| (vec![0.0; len], vec![0.0; len]));
+        (m, v)
+    }
+
     fn update(&mut self, id: ParamId, weights: &mut [f32], grad: &[f32]) {
-        let (m, v) = self.moments.entry(id).or_insert_with(|| (vec![0.0; weights.len()], vec![0.0; weights.len()]));
-        let (b1, b2, eps) = (self.beta1, self.beta2, self.epsilon);
-        // Bias corrections folded into the step size, as in the Adam paper (and Keras).
-        let t = self.steps;
-        let step = self.lr * (1.0 - b2.powi(t)).sqrt() / (1.0 - b1.powi(t));
+        let AdamStep { beta1: b1, beta2: b2, epsilon: eps, step_size: step } = self.settings();
+        let (m, v) = self.moments(id, weights.len());
         let kernel = |w: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32]| {
             for i in 0..w.len().min(g.len()) {
                 let gi = g[i];
@@ -582,6 +708,24 @@ impl ModuleMapper for AdamMapper<'_> {
         }
         Param::from_mapped_value(id, updated, mapper)
     }
+}
+
+/// Touches every parameter, which creates the lazily initialised ones.
+struct Materialize;
+
+impl ModuleVisitor for Materialize {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let _ = param.val();
+    }
+}
+
+/// The embedding table of the origin's model, read out of the network to train by hand.
+fn bag_of(net: &Net, spec: &NetSpec) -> Result<EmbeddingBag> {
+    let Net::Seed(seed) = net else {
+        return Err(ModelError::Backend("only the origin's model has an embedding bag".into()));
+    };
+    let table = seed.embedding.weight.val().into_data().try_to_vec::<f32>().map_err(|e| ModelError::Backend(format!("{e:?}")))?;
+    Ok(EmbeddingBag::new(table, spec.embedding_dim))
 }
 
 /// The device without gradient tracking, for inference.
@@ -707,6 +851,31 @@ mod tests {
             assert_eq!(losses[0], losses[1], "{kind:?}: same seed, same loss");
             assert!(losses[0] < 0.6, "{kind:?} did not learn: {}", losses[0]);
         }
+    }
+
+    #[test]
+    fn the_embedding_bag_trains_like_the_tensor_library_path() {
+        let _serial = one_at_a_time();
+        let (tokens, labels) = toy_tokens(32);
+        let mut by_hand = Trainer::new(spec(ModelKind::Seed)).unwrap();
+        let mut by_library = Trainer::new(spec(ModelKind::Seed)).unwrap();
+        by_library.use_bag = false;
+        assert!(by_hand.use_bag || cfg!(any(feature = "cuda", feature = "wgpu")));
+        for step in 0..12 {
+            let a = by_hand.train_batch(Input::Tokens(&tokens), &labels).unwrap();
+            let b = by_library.train_batch(Input::Tokens(&tokens), &labels).unwrap();
+            assert!((a.loss - b.loss).abs() < 1e-5, "step {step}: {} vs {}", a.loss, b.loss);
+            assert_eq!(a.correct, b.correct, "step {step}");
+        }
+        let pa = by_hand.predict(Input::Tokens(&tokens), 32).unwrap();
+        let pb = by_library.predict(Input::Tokens(&tokens), 32).unwrap();
+        let worst = pa.iter().zip(&pb).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+        assert!(worst < 1e-4, "probabilities differ by {worst}");
+        // Kept, saved and restored weights carry the bag's table.
+        by_hand.keep_as_best().unwrap();
+        by_hand.train_batch(Input::Tokens(&tokens), &labels).unwrap();
+        by_hand.restore_best();
+        assert_eq!(by_hand.predict(Input::Tokens(&tokens), 32).unwrap(), pa);
     }
 
     #[test]
