@@ -31,6 +31,7 @@ import options: --delimiter C  --decimal C  --encoding E  --header-rows N  --tim
        plantlab report RUN_DIR -o REPORT.html";
 
 fn main() -> ExitCode {
+    plantlab_engine::allocator::keep_freed_memory();
     // The engine turns panics into errors; keep the default hook from printing a second,
     // multi-line report so stderr stays one line.
     std::panic::set_hook(Box::new(|_| {}));

@@ -1,6 +1,7 @@
 //! PlantLab's engine: importing plant data, the views the UI draws from it, and the
 //! background task runner. It knows nothing of windows, webviews or widgets.
 
+pub mod allocator;
 pub mod clean;
 pub mod dataset;
 pub mod error;
