@@ -543,37 +543,69 @@ fn parse_timestamps(name: &str, column: &Column, format: Option<&str>) -> Result
 /// A 128-bit key per row over all columns: two independent hashes, so distinct rows
 /// colliding is not a practical concern.
 fn row_keys(frame: &DataFrame) -> Result<Vec<(u64, u64)>> {
+    /// Rows per parallel piece.
+    const PIECE: usize = 64 * 1024;
     let n = frame.height();
-    let mut keys = vec![(0x9E37_79B9_7F4A_7C15u64, 0xC2B2_AE3D_27D4_EB4Fu64); n];
+    // One pass per column type decision; the pieces then only slice.
+    let mut columns: Vec<(CellKind, Column)> = Vec::with_capacity(frame.width());
     for column in frame.columns() {
         let dtype = column.dtype();
-        let mix = |keys: &mut [(u64, u64)], i: usize, cell: u64| {
-            let (a, b) = keys[i];
-            keys[i] = (mix64(a ^ cell).wrapping_add(0x632B_E59B_D9B4_E019), mix64(b.rotate_left(17) ^ cell.wrapping_mul(0xFF51_AFD7_ED55_8CCD)));
-        };
-        if dtype.is_integer() || matches!(dtype, DataType::Datetime(_, _) | DataType::Date | DataType::Boolean) {
-            let ints = column.cast(&DataType::Int64).map_err(internal)?;
-            for (i, v) in ints.i64().map_err(internal)?.iter().enumerate() {
-                mix(&mut keys, i, v.map_or(NULL_CELL, |v| v as u64));
-            }
+        columns.push(if dtype.is_integer() || matches!(dtype, DataType::Datetime(_, _) | DataType::Date | DataType::Boolean) {
+            (CellKind::Integer, column.cast(&DataType::Int64).map_err(internal)?)
         } else if is_float(dtype) {
-            for (i, v) in floats(column).unwrap_or_default().iter().enumerate() {
-                let bits = if v.is_nan() { NULL_CELL } else if *v == 0.0 { 0 } else { v.to_bits() };
-                mix(&mut keys, i, bits);
-            }
+            (CellKind::Float, column.cast(&DataType::Float64).map_err(internal)?)
         } else {
-            let text = column.cast(&DataType::String).map_err(internal)?;
-            for (i, v) in text.str().map_err(internal)?.iter().enumerate() {
-                let cell = v.map_or(NULL_CELL, |s| {
-                    let mut h = std::collections::hash_map::DefaultHasher::new();
-                    s.hash(&mut h);
-                    h.finish()
-                });
-                mix(&mut keys, i, cell);
+            (CellKind::Text, column.cast(&DataType::String).map_err(internal)?)
+        });
+    }
+    let mut keys = vec![(0x9E37_79B9_7F4A_7C15u64, 0xC2B2_AE3D_27D4_EB4Fu64); n];
+    keys.par_chunks_mut(PIECE).enumerate().try_for_each(|(p, keys)| -> Result<()> {
+        let offset = (p * PIECE) as i64;
+        for (kind, column) in &columns {
+            let piece = column.slice(offset, keys.len());
+            let mix = |key: &mut (u64, u64), cell: u64| {
+                let (a, b) = *key;
+                *key = (mix64(a ^ cell).wrapping_add(0x632B_E59B_D9B4_E019), mix64(b.rotate_left(17) ^ cell.wrapping_mul(0xFF51_AFD7_ED55_8CCD)));
+            };
+            match kind {
+                CellKind::Integer => {
+                    for (key, v) in keys.iter_mut().zip(piece.i64().map_err(internal)?.iter()) {
+                        mix(key, v.map_or(NULL_CELL, |v| v as u64));
+                    }
+                }
+                CellKind::Float => {
+                    for (key, v) in keys.iter_mut().zip(piece.f64().map_err(internal)?.iter()) {
+                        let bits = match v {
+                            Some(v) if v.is_nan() => NULL_CELL,
+                            None => NULL_CELL,
+                            Some(v) if v == 0.0 => 0,
+                            Some(v) => v.to_bits(),
+                        };
+                        mix(key, bits);
+                    }
+                }
+                CellKind::Text => {
+                    for (key, v) in keys.iter_mut().zip(piece.str().map_err(internal)?.iter()) {
+                        let cell = v.map_or(NULL_CELL, |s| {
+                            let mut h = std::collections::hash_map::DefaultHasher::new();
+                            s.hash(&mut h);
+                            h.finish()
+                        });
+                        mix(key, cell);
+                    }
+                }
             }
         }
-    }
+        Ok(())
+    })?;
     Ok(keys)
+}
+
+/// How a column's cells enter a row's key.
+enum CellKind {
+    Integer,
+    Float,
+    Text,
 }
 
 const NULL_CELL: u64 = 0x6A09_E667_F3BC_C909;
