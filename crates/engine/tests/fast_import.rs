@@ -14,7 +14,8 @@ fn time_load_and_profile_phases() {
     let path = dir.path().join("wide.csv");
     let out = std::fs::File::create(&path).expect("create");
     plantlab_engine::generate::wide_numeric_csv(out, rows, 50, 7).expect("generate");
-    for run in 0..3 {
+    let runs: usize = std::env::var("PLANTLAB_TIMING_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    for run in 0..runs {
         let start = std::time::Instant::now();
         let imported = import(&path, &ImportOverrides::default(), &JobContext::detached()).expect("import");
         let loaded = start.elapsed().as_secs_f64();
