@@ -291,6 +291,14 @@ pub struct StepStats {
     pub correct: usize,
 }
 
+/// How the forward pass of a training step ended.
+enum Scored {
+    /// Go on with the update: the network, the loss to differentiate and the figures.
+    Finite(Net, Tensor<1>, StepStats),
+    /// A non-finite loss: no update; the network is back in place.
+    Stopped(StepStats),
+}
+
 /// A network with its optimizer state, on the CPU backend (or a GPU one when built with it).
 pub struct Trainer {
     spec: NetSpec,
@@ -432,27 +440,11 @@ impl Trainer {
             return self.train_seed_batch(tokens, labels);
         }
         let net = self.take_net()?;
-        let step = (|| {
-            let logits = net.forward(&self.spec, input, n, &self.device)?;
-            let loss = weighted_cross_entropy(logits.clone(), labels, &self.spec, &self.device)?;
-            let loss_value = f64::from(loss.clone().into_scalar::<f32>());
-            let correct = count_correct(&logits.into_data(), labels, self.spec.classes)?;
-            Ok::<_, ModelError>((loss, loss_value, correct))
-        })();
-        let (loss, loss_value, correct) = match step {
-            Ok(values) => values,
-            Err(err) => {
-                self.net = Some(net);
-                return Err(err);
-            }
+        let scored = net.forward(&self.spec, input, n, &self.device).and_then(|logits| self.score(logits, labels));
+        let (net, loss, stats) = match self.go_on(net, scored)? {
+            Scored::Finite(net, loss, stats) => (net, loss, stats),
+            Scored::Stopped(stats) => return Ok(stats),
         };
-        if !loss_value.is_finite() {
-            self.net = Some(net);
-            return Ok(StepStats {
-                loss: loss_value,
-                correct,
-            });
-        }
         let mut grads = GradientsParams::from_grads(loss.backward(), &net);
         let net = if cfg!(any(feature = "cuda", feature = "wgpu")) {
             // On a GPU the weights stay on the device: burn's own Adam, same settings.
@@ -464,7 +456,31 @@ impl Trainer {
         self.net = Some(net);
         match self.optim.error.take() {
             Some(err) => Err(ModelError::Backend(err)),
-            None => Ok(StepStats { loss: loss_value, correct }),
+            None => Ok(stats),
+        }
+    }
+
+    /// The batch loss (to differentiate), its value and the samples predicted right.
+    fn score(&self, logits: Tensor<2>, labels: &[u32]) -> Result<(Tensor<1>, StepStats)> {
+        let loss = weighted_cross_entropy(logits.clone(), labels, &self.spec, &self.device)?;
+        let value = f64::from(loss.clone().into_scalar::<f32>());
+        let correct = count_correct(&logits.into_data(), labels, self.spec.classes)?;
+        Ok((loss, StepStats { loss: value, correct }))
+    }
+
+    /// Whether the step goes on to the update: on an error or a non-finite loss the network
+    /// is put back untouched (the caller decides what a NaN loss means).
+    fn go_on(&mut self, net: Net, scored: Result<(Tensor<1>, StepStats)>) -> Result<Scored> {
+        match scored {
+            Ok((loss, stats)) if stats.loss.is_finite() => Ok(Scored::Finite(net, loss, stats)),
+            Ok((_, stats)) => {
+                self.net = Some(net);
+                Ok(Scored::Stopped(stats))
+            }
+            Err(err) => {
+                self.net = Some(net);
+                Err(err)
+            }
         }
     }
 
@@ -487,45 +503,35 @@ impl Trainer {
             self.net = Some(net);
             return Err(ModelError::Backend("the embedding table is not the origin's model's".into()));
         };
+        let table_id = seed.embedding.weight.id;
         let d = self.spec.embedding_dim;
         bag.pool(tokens, n, self.spec.steps, &mut self.pooled);
         let device = inner_device(&self.device);
         let pooled = Tensor::from_inner(Tensor::<2>::from_data(TensorData::new(self.pooled.clone(), [n, d]), &device)).require_grad();
-        let step = (|| {
-            let logits = seed.output.forward(pooled.clone());
-            let loss = weighted_cross_entropy(logits.clone(), labels, &self.spec, &self.device)?;
-            let loss_value = f64::from(loss.clone().into_scalar::<f32>());
-            let correct = count_correct(&logits.into_data(), labels, self.spec.classes)?;
-            Ok::<_, ModelError>((loss, loss_value, correct))
-        })();
-        let (loss, loss_value, correct) = match step {
-            Ok(values) => values,
-            Err(err) => {
-                self.net = Some(net);
-                return Err(err);
-            }
+        let scored = self.score(seed.output.forward(pooled.clone()), labels);
+        let (net, loss, stats) = match self.go_on(net, scored)? {
+            Scored::Finite(net, loss, stats) => (net, loss, stats),
+            Scored::Stopped(stats) => return Ok(stats),
         };
-        if !loss_value.is_finite() {
-            self.net = Some(net);
-            return Ok(StepStats { loss: loss_value, correct });
-        }
         let mut grads = loss.backward();
         let pooled_grad = pooled.grad_remove(&mut grads).map(|g| g.into_data().try_to_vec::<f32>());
         let Some(Ok(pooled_grad)) = pooled_grad else {
             self.net = Some(net);
             return Err(ModelError::Backend("no gradient reached the pooled embeddings".into()));
         };
-        let table_id = seed.embedding.weight.id;
         let mut params = GradientsParams::from_grads(grads, &net);
         let net = self.optim.step(net, &mut params);
         self.net = Some(net);
+        let Some(bag) = self.bag.as_mut() else {
+            return Err(ModelError::Backend("the embedding table was lost during the step".into()));
+        };
         bag.accumulate(tokens, n, self.spec.steps, &pooled_grad);
         let settings = self.optim.settings();
         let (first, second) = self.optim.moments(table_id, bag.weights.len());
         bag.adam(first, second, settings);
         match self.optim.error.take() {
             Some(err) => Err(ModelError::Backend(err)),
-            None => Ok(StepStats { loss: loss_value, correct }),
+            None => Ok(stats),
         }
     }
 
