@@ -11,7 +11,8 @@ use plantlab_protocol::ImportOverrides;
 fn time_load_and_profile_phases() {
     let rows: usize = std::env::var("PLANTLAB_TIMING_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("wide.csv");
+    // PLANTLAB_TIMING_FILE keeps the generated file (to measure a binary's memory on it).
+    let path = std::env::var_os("PLANTLAB_TIMING_FILE").map_or_else(|| dir.path().join("wide.csv"), std::path::PathBuf::from);
     let out = std::fs::File::create(&path).expect("create");
     plantlab_engine::generate::wide_numeric_csv(out, rows, 50, 7).expect("generate");
     let runs: usize = std::env::var("PLANTLAB_TIMING_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
