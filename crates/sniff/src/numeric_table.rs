@@ -859,6 +859,25 @@ mod timing {
 
     #[test]
     #[ignore = "a timing run"]
+    fn time_a_narrow_piece() {
+        let mut text = String::new();
+        let mut x = 1u64;
+        for _ in 0..5_100_000 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            text.push_str(&format!("{}.{:02}\n", (x >> 40) % 1000, (x >> 20) % 100));
+        }
+        let status: Vec<String> = ["Bad Input", "Bad", "NaN", "null"].iter().map(|s| s.to_string()).collect();
+        let layout = TableLayout { delimiter: b',', decimal_comma: false, columns: 1, status_texts: &status, infer_rows: 10_000, example_rows: 5 };
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        for _ in 0..4 {
+            let start = std::time::Instant::now();
+            let t = pool.install(|| parse_table(text.as_bytes(), &layout).unwrap());
+            eprintln!("narrow, 1 thread: {} MB, {} cells: {:.3} s", text.len() / 1_000_000, t.rows, start.elapsed().as_secs_f64());
+        }
+    }
+
+    #[test]
+    #[ignore = "a timing run"]
     fn time_a_wide_piece() {
         let mut text = String::new();
         let mut x = 1u64;
