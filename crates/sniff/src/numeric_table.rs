@@ -95,9 +95,8 @@ pub fn parse_table(piece: &[u8], layout: &TableLayout) -> Result<ParsedTable, Un
     }
     let decimal = if layout.decimal_comma { b',' } else { b'.' };
     let parts = split_parts(piece, rayon::current_num_threads().max(1) * 4);
-    if parts.iter().any(|p| p.quote_or_carriage_return) {
-        let byte = if piece.contains(&b'"') { b'"' } else { b'\r' };
-        return Err(Unsupported::Byte(byte));
+    if parts.iter().any(|p| p.has_quote) {
+        return Err(Unsupported::Byte(b'"'));
     }
     let total_rows: usize = parts.iter().map(|p| p.rows).sum();
 
@@ -151,7 +150,9 @@ struct Part {
     end: usize,
     first_row: usize,
     rows: usize,
-    quote_or_carriage_return: bool,
+    has_quote: bool,
+    /// Carriage returns in the part; each must end a line (CRLF), or the part is refused.
+    carriage_returns: usize,
 }
 
 /// Splits the piece after line ends into about `wanted` parts and counts their rows.
@@ -168,41 +169,43 @@ fn split_parts(piece: &[u8], wanted: usize) -> Vec<Part> {
         bounds.push(end);
         at = end;
     }
-    let counted: Vec<(usize, bool)> = bounds
+    let counted: Vec<(usize, bool, usize)> = bounds
         .windows(2)
         .collect::<Vec<_>>()
         .par_iter()
         .map(|w| {
             let bytes = &piece[w[0]..w[1]];
-            let (lines, odd) = scan_bytes(bytes);
-            (lines + usize::from(bytes.last().is_some_and(|&b| b != b'\n')), odd)
+            let (lines, has_quote, carriage_returns) = scan_bytes(bytes);
+            (lines + usize::from(bytes.last().is_some_and(|&b| b != b'\n')), has_quote, carriage_returns)
         })
         .collect();
     let mut parts = Vec::with_capacity(counted.len());
     let mut first_row = 0;
-    for (w, (rows, quote_or_carriage_return)) in bounds.windows(2).zip(counted) {
-        parts.push(Part { start: w[0], end: w[1], first_row, rows, quote_or_carriage_return });
+    for (w, (rows, has_quote, carriage_returns)) in bounds.windows(2).zip(counted) {
+        parts.push(Part { start: w[0], end: w[1], first_row, rows, has_quote, carriage_returns });
         first_row += rows;
     }
     parts
 }
 
-/// Counts line ends and notes any quote or carriage return, in one pass written so the
+/// Counts line ends and carriage returns and notes any quote, in one pass written so the
 /// compiler turns it into vector instructions (a byte-at-a-time count costs more than the
 /// number parsing of some cells).
-fn scan_bytes(bytes: &[u8]) -> (usize, bool) {
-    let mut lines = 0usize;
-    let mut odd = 0u8;
+fn scan_bytes(bytes: &[u8]) -> (usize, bool, usize) {
+    let (mut lines, mut carriage_returns) = (0usize, 0usize);
+    let mut quote = 0u8;
     for chunk in bytes.chunks(128) {
-        let mut in_chunk = 0u8;
+        let (mut lines_in_chunk, mut returns_in_chunk) = (0u8, 0u8);
         for &b in chunk {
             // Wrapping (at most 128 per chunk): an overflow check would stop the vectorising.
-            in_chunk = in_chunk.wrapping_add(u8::from(b == b'\n'));
-            odd |= u8::from(b == b'"') | u8::from(b == b'\r');
+            lines_in_chunk = lines_in_chunk.wrapping_add(u8::from(b == b'\n'));
+            returns_in_chunk = returns_in_chunk.wrapping_add(u8::from(b == b'\r'));
+            quote |= u8::from(b == b'"');
         }
-        lines = lines.wrapping_add(usize::from(in_chunk));
+        lines = lines.wrapping_add(usize::from(lines_in_chunk));
+        carriage_returns = carriage_returns.wrapping_add(usize::from(returns_in_chunk));
     }
-    (lines, odd != 0)
+    (lines, quote != 0, carriage_returns)
 }
 
 /// What one cell holds, as a schema-inferring CSV reader would classify it.
@@ -293,7 +296,10 @@ fn guess_kinds(piece: &[u8], layout: &TableLayout, decimal: u8) -> Vec<ColumnKin
         let mut column = 0;
         loop {
             let end = field_end(piece, at, layout.delimiter);
-            let bytes = &piece[at..end];
+            let mut bytes = &piece[at..end];
+            if end < piece.len() && piece[end] == b'\n' {
+                bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+            }
             if column < layout.columns && !layout.status_texts.iter().any(|s| s.as_bytes() == bytes) {
                 match classify(bytes, decimal) {
                     Cell::Empty => {}
@@ -448,16 +454,29 @@ fn parse_part(
     let mut stats = vec![ColumnStats::new(); columns];
     let mut status_rows: Vec<Vec<u64>> = vec![Vec::new(); columns];
     let bytes_of_part = &piece[..part.end];
+    let mut line_end_returns = 0usize;
     let mut at = part.start;
     for local in 0..part.rows {
         let row = part.first_row + local;
-        if at >= part.end || piece[at] == b'\n' {
+        if at >= part.end || piece[at] == b'\n' || piece[at..part.end].starts_with(b"\r\n") {
             return Err(Unsupported::EmptyLine { row });
         }
         for column in 0..columns {
-            let (read, end) = read_cell(bytes_of_part, at, layout.delimiter, decimal);
+            let (mut read, mut end) = read_cell(bytes_of_part, at, layout.delimiter, decimal);
+            let mut next = end + 1;
+            let mut at_line_end = end >= part.end || piece[end] == b'\n';
+            if !at_line_end && piece[end] == b'\r' {
+                // `read_cell` stops at a carriage return only before a line end: CRLF.
+                at_line_end = true;
+                next = end + 2;
+                line_end_returns += 1;
+            } else if at_line_end && end < part.end && end > at && piece[end - 1] == b'\r' {
+                // A text cell ran up to the line end: its carriage return belongs to the CRLF.
+                end -= 1;
+                line_end_returns += 1;
+                read = read_cell(&piece[..end], at, layout.delimiter, decimal).0;
+            }
             let last = column + 1 == columns;
-            let at_line_end = end >= part.end || piece[end] == b'\n';
             if at_line_end != last {
                 return Err(Unsupported::Ragged { row });
             }
@@ -523,8 +542,12 @@ fn parse_part(
                     out[local] = Span { start: at as u32, end: end as u32 };
                 }
             }
-            at = end + 1;
+            at = next;
         }
+    }
+    if line_end_returns != part.carriage_returns {
+        // A carriage return inside a cell or alone at the end: the general reader decides.
+        return Err(Unsupported::Byte(b'\r'));
     }
     Ok(PartStats { columns: stats, status_rows })
 }
@@ -653,7 +676,7 @@ fn read_cell(bytes: &[u8], at: usize, delimiter: u8, decimal: u8) -> (Cell, usiz
             exponent = -exponent;
         }
     }
-    if i < n && bytes[i] != delimiter && bytes[i] != b'\n' {
+    if i < n && bytes[i] != delimiter && bytes[i] != b'\n' && !bytes[i..].starts_with(b"\r\n") {
         // Not a number up to here: find the cell's end; it is text unless a spelled value.
         let end = field_end(bytes, i, delimiter);
         let body = &bytes[at + usize::from(negative || plus)..end];
@@ -823,7 +846,14 @@ mod tests {
         let status: Vec<String> = vec!["Bad".into()];
         let l = layout(2, &status);
         assert_eq!(parse_table(b"1,\"2\"\n", &l), Err(Unsupported::Byte(b'"')));
-        assert_eq!(parse_table(b"1,2\r\n", &l), Err(Unsupported::Byte(b'\r')));
+        assert_eq!(parse_table(b"1,2\r3\n", &l), Err(Unsupported::Byte(b'\r')));
+        assert_eq!(parse_table(b"1,2\r", &l), Err(Unsupported::Byte(b'\r')));
+        assert_eq!(parse_table(b"1,2\r\n\r\n", &l), Err(Unsupported::EmptyLine { row: 1 }));
+        // CRLF line ends are line ends.
+        let t = parse_table(b"1,x\r\n2,Bad\r\n3,\r\n", &l).unwrap();
+        assert_eq!(t.rows, 3);
+        assert_eq!(t.columns[1].status_rows, vec![1]);
+        assert!(matches!(&t.columns[1].values, Values::Text(spans) if spans[0] == Span { start: 2, end: 3 }));
         assert_eq!(parse_table(b"1,2\n3\n", &l), Err(Unsupported::Ragged { row: 1 }));
         assert_eq!(parse_table(b"1,2,\n", &l), Err(Unsupported::Ragged { row: 0 }));
         assert_eq!(parse_table(b"1,2\n\n3,4\n", &l), Err(Unsupported::EmptyLine { row: 1 }));
