@@ -292,13 +292,24 @@ fn fast_column(name: &str, piece: &[u8], values: Values, valid: Option<Vec<bool>
         (Values::Float(v), None) => Float64Chunked::from_vec(name, v).into_column(),
         (Values::Float(v), Some(valid)) => Float64Chunked::from_iter_options(name, v.into_iter().zip(valid).map(|(x, &ok)| ok.then_some(x))).into_column(),
         (Values::Text(spans), _) => {
-            // The piece is valid UTF-8 and spans end at delimiters or line ends (ASCII).
-            let text = std::str::from_utf8(piece).ok()?;
+            // Each cell is checked on its own (a few bytes) rather than the whole piece again
+            // per text column; the piece is valid UTF-8 and cells end at ASCII bytes anyway.
+            let mut not_utf8 = false;
             let cells = spans.iter().enumerate().map(|(row, span)| {
                 let filled = valid.as_ref().is_none_or(|v| v[row]);
-                filled.then(|| text.get(span.start as usize..span.end as usize).unwrap_or_default())
+                filled.then(|| {
+                    let bytes = piece.get(span.start as usize..span.end as usize).unwrap_or_default();
+                    std::str::from_utf8(bytes).unwrap_or_else(|_| {
+                        not_utf8 = true;
+                        ""
+                    })
+                })
             });
-            StringChunked::from_iter_options(name, cells).into_column()
+            let column = StringChunked::from_iter_options(name, cells).into_column();
+            if not_utf8 {
+                return None;
+            }
+            column
         }
     };
     Some(column)
