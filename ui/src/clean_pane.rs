@@ -107,6 +107,19 @@ impl CleanPane {
         backend.send(Request::CleanState);
     }
 
+    /// The columns enabled `weight_classes` steps write (training's class weights).
+    pub fn class_weight_columns(&self) -> Vec<String> {
+        let steps = self.state.as_ref().map(|s| s.steps.as_slice()).unwrap_or_default();
+        steps
+            .iter()
+            .filter(|s| s.enabled)
+            .filter_map(|s| match &s.step {
+                CleanStep::WeightClasses { weight_column, .. } => Some(weight_column.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn gate_passed(&self) -> Option<bool> {
         self.state.as_ref().map(|s| s.gate.passed)
     }

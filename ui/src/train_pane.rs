@@ -59,9 +59,16 @@ pub struct TrainPane {
     confirm_delete: Option<String>,
     /// The app's frame-time p95 over the last seconds, shown while training.
     frame_p95_ms: Option<f64>,
+    /// Columns of class weights made by the cleaning recipe: training never uses them as
+    /// features, so the feature list shows them as such.
+    class_weight_columns: Vec<String>,
 }
 
 impl TrainPane {
+    pub fn set_class_weight_columns(&mut self, columns: Vec<String>) {
+        self.class_weight_columns = columns;
+    }
+
     pub fn set_frame_p95(&mut self, p95_ms: Option<f64>) {
         self.frame_p95_ms = p95_ms;
     }
@@ -255,6 +262,10 @@ impl TrainPane {
             ui.label("Untick identifiers and columns that leak the label (e.g. failure-mode flags).");
             for column in &columns {
                 if column.name == config.target {
+                    continue;
+                }
+                if self.class_weight_columns.contains(&column.name) {
+                    ui.add_enabled(false, egui::Checkbox::new(&mut false, format!("{} (class weights from the cleaning recipe, never a feature)", column.name)));
                     continue;
                 }
                 let mut used = !config.exclude.contains(&column.name);
