@@ -9,6 +9,7 @@
 //! - dense `[n, width]`: standardized numeric features, for the MLP.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 mod embedding_bag;
 use embedding_bag::{AdamStep, EmbeddingBag};
@@ -309,7 +310,8 @@ pub struct Trainer {
     best: Option<Net>,
     /// The origin's model on the CPU trains its embedding table here (see `embedding_bag`);
     /// while it is `Some`, it holds the current table and the one in `net` is stale.
-    bag: Option<EmbeddingBag>,
+    /// Behind a lock because reading it (to predict) brings deferred rows up to date.
+    bag: Option<Mutex<EmbeddingBag>>,
     use_bag: bool,
     pooled: Vec<f32>,
 }
@@ -408,7 +410,7 @@ impl Trainer {
             .try_load_record(record)
             .map_err(|e| ModelError::Store(e.to_string()))?;
         // Predictions of the origin's model then pool exactly as they did in training.
-        trainer.bag = if trainer.use_bag { Some(bag_of(&net, &trainer.spec)?) } else { None };
+        trainer.bag = if trainer.use_bag { Some(Mutex::new(bag_of(&net, &trainer.spec)?)) } else { None };
         trainer.net = Some(net);
         Ok(trainer)
     }
@@ -492,18 +494,17 @@ impl Trainer {
         let net = self.take_net()?;
         if self.bag.is_none() {
             match bag_of(&net, &self.spec) {
-                Ok(bag) => self.bag = Some(bag),
+                Ok(bag) => self.bag = Some(Mutex::new(bag)),
                 Err(err) => {
                     self.net = Some(net);
                     return Err(err);
                 }
             }
         }
-        let (Some(bag), Net::Seed(seed)) = (self.bag.as_mut(), &net) else {
+        let (Some(Ok(bag)), Net::Seed(seed)) = (self.bag.as_mut().map(Mutex::get_mut), &net) else {
             self.net = Some(net);
             return Err(ModelError::Backend("the embedding table is not the origin's model's".into()));
         };
-        let table_id = seed.embedding.weight.id;
         let d = self.spec.embedding_dim;
         bag.pool(tokens, n, self.spec.steps, &mut self.pooled);
         let device = inner_device(&self.device);
@@ -522,13 +523,11 @@ impl Trainer {
         let mut params = GradientsParams::from_grads(grads, &net);
         let net = self.optim.step(net, &mut params);
         self.net = Some(net);
-        let Some(bag) = self.bag.as_mut() else {
+        let Some(Ok(bag)) = self.bag.as_mut().map(Mutex::get_mut) else {
             return Err(ModelError::Backend("the embedding table was lost during the step".into()));
         };
         bag.accumulate(tokens, n, self.spec.steps, &pooled_grad);
-        let settings = self.optim.settings();
-        let (first, second) = self.optim.moments(table_id, bag.weights.len());
-        bag.adam(first, second, settings);
+        bag.adam(self.optim.settings());
         match self.optim.error.take() {
             Some(err) => Err(ModelError::Backend(err)),
             None => Ok(stats),
@@ -540,11 +539,12 @@ impl Trainer {
         let net = self.net()?.clone();
         match (&self.bag, net) {
             (Some(bag), Net::Seed(SeedNet { embedding, output })) => {
+                let weights = lock(bag)?.table().to_vec();
                 let (id, table, mapper) = embedding.weight.consume();
                 let require_grad = table.is_require_grad();
                 let shape = table.shape();
                 let device = table.inner().device();
-                let mut updated = Tensor::from_inner(Tensor::<2>::from_data(TensorData::new(bag.weights.clone(), shape), &device));
+                let mut updated = Tensor::from_inner(Tensor::<2>::from_data(TensorData::new(weights, shape), &device));
                 if require_grad {
                     updated = updated.require_grad();
                 }
@@ -560,7 +560,12 @@ impl Trainer {
         if let (Some(bag), Net::Seed(seed), Input::Tokens(tokens)) = (&self.bag, self.net()?, input) {
             check_tokens(&self.spec, tokens, n)?;
             let mut pooled = Vec::new();
-            bag.pool(tokens, n, self.spec.steps, &mut pooled);
+            let mut bag = lock(bag)?;
+            if !bag.is_current() {
+                bag.catch_up_all();
+            }
+            bag.pool_current(tokens, n, self.spec.steps, &mut pooled);
+            drop(bag);
             let pooled = Tensor::<2>::from_data(TensorData::new(pooled, [n, self.spec.embedding_dim]), &device);
             let logits = seed.output.valid().forward(pooled);
             return softmax(logits, 1).into_data().try_to_vec::<f32>().map_err(|e| ModelError::Backend(format!("{e:?}")));
@@ -582,8 +587,18 @@ impl Trainer {
     /// Goes back to the weights kept by [`Trainer::keep_as_best`] (if any).
     pub fn restore_best(&mut self) {
         if let Some(best) = self.best.clone() {
-            // The bag takes the restored table (or is read again at the next step).
-            self.bag = if self.use_bag { bag_of(&best, &self.spec).ok() } else { None };
+            // The bag takes the restored table and keeps its Adam moments; without a bag, or
+            // when the table cannot be read, it is read again at the next step.
+            let restored = match (self.bag.as_mut().map(Mutex::get_mut), table_of(&best)) {
+                (Some(Ok(bag)), Ok(table)) => {
+                    bag.replace_table(table);
+                    true
+                }
+                _ => false,
+            };
+            if !restored {
+                self.bag = None;
+            }
             self.net = Some(best);
         }
     }
@@ -727,11 +742,19 @@ impl ModuleVisitor for Materialize {
 
 /// The embedding table of the origin's model, read out of the network to train by hand.
 fn bag_of(net: &Net, spec: &NetSpec) -> Result<EmbeddingBag> {
+    Ok(EmbeddingBag::new(table_of(net)?, spec.embedding_dim))
+}
+
+fn table_of(net: &Net) -> Result<Vec<f32>> {
     let Net::Seed(seed) = net else {
         return Err(ModelError::Backend("only the origin's model has an embedding bag".into()));
     };
-    let table = seed.embedding.weight.val().into_data().try_to_vec::<f32>().map_err(|e| ModelError::Backend(format!("{e:?}")))?;
-    Ok(EmbeddingBag::new(table, spec.embedding_dim))
+    seed.embedding.weight.val().into_data().try_to_vec::<f32>().map_err(|e| ModelError::Backend(format!("{e:?}")))
+}
+
+/// The bag, for reading; a panic while it was held leaves it unusable.
+fn lock(bag: &Mutex<EmbeddingBag>) -> Result<std::sync::MutexGuard<'_, EmbeddingBag>> {
+    bag.lock().map_err(|_| ModelError::Backend("the embedding table was left half-updated by an earlier failure".into()))
 }
 
 /// The device without gradient tracking, for inference.
