@@ -627,7 +627,8 @@ fn needs_refetch(requested: Option<(f64, f64)>, extent: Option<(f64, f64)>, visi
     };
     let (have_lo, have_hi) = requested.unwrap_or((full_lo, full_hi));
     let (lo, hi) = (visible.0.max(full_lo), visible.1.min(full_hi));
-    if !(hi > lo) {
+    // Also false for NaN bounds.
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
         return false;
     }
     let have_width = (have_hi - have_lo).max(f64::MIN_POSITIVE);

@@ -563,7 +563,7 @@ fn validate(config: &TrainConfig, dataset: &DatasetSummary) -> Vec<String> {
     if features == 0 {
         problems.push("No feature columns are left; tick at least one under Features.".to_owned());
     }
-    if config.model == ModelKind::Transformer && config.embedding_dim % 4 != 0 {
+    if config.model == ModelKind::Transformer && !config.embedding_dim.is_multiple_of(4) {
         problems.push("The transformer has 4 heads: its embedding size must be a multiple of 4.".to_owned());
     }
     problems

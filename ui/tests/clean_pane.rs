@@ -1,6 +1,8 @@
 //! Drives the Clean pane (native build) with an in-process fake backend that keeps a real
 //! history with undo/redo: suggested step -> preview -> apply -> undo -> redo.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::cell::RefCell;
 use std::rc::Rc;
 

@@ -3,6 +3,8 @@
 //! the baseline -> the threshold moves the confusion counts -> costs suggest a threshold ->
 //! export the bundle; multi-class runs hide the threshold tools.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::cell::RefCell;
 use std::rc::Rc;
 

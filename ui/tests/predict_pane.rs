@@ -2,6 +2,8 @@
 //! data -> predict (task events as the engine streams them) -> alarms with explanations,
 //! input warnings, the figures against the file's labels -> export the predictions.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::cell::RefCell;
 use std::rc::Rc;
 

@@ -2,6 +2,8 @@
 //! way the engine does: configure -> start -> live epochs -> cancel or finish -> runs list ->
 //! compare.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::cell::RefCell;
 use std::rc::Rc;
 

@@ -1,5 +1,7 @@
 //! `plantlab train` end to end: determinism, a run killed mid-training, bad settings.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,6 +1,8 @@
 //! Training through the Workbench: the background worker's event stream, cancel, a diverging
 //! run, and the runs list (open, compare, delete).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::io::Write;
 use std::path::Path;
 use std::sync::mpsc::channel;
@@ -135,8 +137,7 @@ fn a_diverging_loss_stops_the_run_with_a_clear_message() {
     cfg.hidden = 256;
     let err = workbench
         .train(&cfg, &JobContext::detached(), &mut |_| {})
-        .err()
-        .expect("must fail");
+        .expect_err("must fail");
     assert_eq!(err.code(), "diverged", "{err}");
     assert!(err.to_string().contains("Lower the learning rate"), "{err}");
     let runs = workbench.list_runs().unwrap();

@@ -292,7 +292,9 @@ pub struct StepStats {
     pub correct: usize,
 }
 
-/// How the forward pass of a training step ended.
+/// How the forward pass of a training step ended. Made and matched once per step, so the
+/// size of the network in one variant costs nothing worth boxing it for.
+#[allow(clippy::large_enum_variant)]
 enum Scored {
     /// Go on with the update: the network, the loss to differentiate and the figures.
     Finite(Net, Tensor<1>, StepStats),

@@ -578,7 +578,8 @@ fn row_keys(frame: &DataFrame) -> Result<Vec<(u64, u64)>> {
                         let bits = match v {
                             Some(v) if v.is_nan() => NULL_CELL,
                             None => NULL_CELL,
-                            Some(v) if v == 0.0 => 0,
+                            // Both zeros are one value.
+                            Some(0.0) => 0,
                             Some(v) => v.to_bits(),
                         };
                         mix(key, bits);

@@ -144,8 +144,9 @@ pub fn train(
         epochs: 0,
         best_epoch: 0,
         started,
+        row_weights: target_weights,
     };
-    let result = run.execute(&prepared, &parts, times.as_deref(), target_weights.as_ref(), request, job, on_update);
+    let result = run.execute(&prepared, &parts, times.as_deref(), request, job, on_update);
     let summary = match result {
         Ok(summary) => Ok(summary),
         Err(err) => {
@@ -176,6 +177,8 @@ struct Run {
     epochs: u32,
     best_epoch: u32,
     started: Instant,
+    /// Class weights per row from the cleaning recipe's weight column, if it has one.
+    row_weights: Option<RowWeights>,
 }
 
 /// Per-class loss weights from the training labels.
@@ -367,7 +370,6 @@ impl Run {
         prepared: &Prepared,
         parts: &[Part; 3],
         times: Option<&[i64]>,
-        row_weights: Option<&RowWeights>,
         request: &TrainJob<'_>,
         job: &JobContext,
         on_update: &mut dyn FnMut(&TrainUpdate),
@@ -418,6 +420,7 @@ impl Run {
         };
         let (steps, per_step) = if window == 1 { (nf, 1) } else { (window, nf) };
         let [train_part, val_part, test_part] = parts;
+        let row_weights = self.row_weights.as_ref();
         let (weights, shares) = match row_weights {
             Some(rows) => (rows.class_means(train_part, classes), class_weights(&train_part.labels, classes, ClassWeighting::Off).1),
             None => class_weights(&train_part.labels, classes, config.class_weighting),
