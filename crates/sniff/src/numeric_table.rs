@@ -350,6 +350,19 @@ type Parsed = (Vec<ParsedColumn>, Vec<ColumnStats>);
 /// A part with the slices of every column it fills.
 type PartJob<'p, 's> = (&'p Part, Vec<Slot<'s>>, Vec<&'s mut [bool]>);
 
+/// One column's buffer cut into one disjoint slice per part, in order.
+fn cut_per_part<'s, T>(buffer: &'s mut [T], parts: &[Part]) -> Vec<&'s mut [T]> {
+    let mut rest = buffer;
+    let mut slices = Vec::with_capacity(parts.len());
+    for part in parts {
+        let take = part.rows.min(rest.len());
+        let (mine, after) = std::mem::take(&mut rest).split_at_mut(take);
+        slices.push(mine);
+        rest = after;
+    }
+    slices
+}
+
 fn parse_parts(
     piece: &[u8],
     parts: &[Part],
@@ -372,41 +385,14 @@ fn parse_parts(
     // Cut every column's buffers into one disjoint slice per part.
     let mut jobs: Vec<PartJob> = parts.iter().map(|p| (p, Vec::with_capacity(kinds.len()), Vec::with_capacity(kinds.len()))).collect();
     for (column_values, column_valid) in values.iter_mut().zip(valid.iter_mut()) {
-        let mut valid_rest: &mut [bool] = column_valid;
-        match column_values {
-            Values::Integer(v) => {
-                let mut rest: &mut [i64] = v;
-                for (part, slots, valids) in jobs.iter_mut() {
-                    let (mine, after) = rest.split_at_mut(part.rows);
-                    rest = after;
-                    slots.push(Slot::Integer(mine));
-                    let (mine, after) = valid_rest.split_at_mut(part.rows);
-                    valid_rest = after;
-                    valids.push(mine);
-                }
-            }
-            Values::Float(v) => {
-                let mut rest: &mut [f64] = v;
-                for (part, slots, valids) in jobs.iter_mut() {
-                    let (mine, after) = rest.split_at_mut(part.rows);
-                    rest = after;
-                    slots.push(Slot::Float(mine));
-                    let (mine, after) = valid_rest.split_at_mut(part.rows);
-                    valid_rest = after;
-                    valids.push(mine);
-                }
-            }
-            Values::Text(v) => {
-                let mut rest: &mut [Span] = v;
-                for (part, slots, valids) in jobs.iter_mut() {
-                    let (mine, after) = rest.split_at_mut(part.rows);
-                    rest = after;
-                    slots.push(Slot::Text(mine));
-                    let (mine, after) = valid_rest.split_at_mut(part.rows);
-                    valid_rest = after;
-                    valids.push(mine);
-                }
-            }
+        let slots: Vec<Slot> = match column_values {
+            Values::Integer(v) => cut_per_part(v, parts).into_iter().map(Slot::Integer).collect(),
+            Values::Float(v) => cut_per_part(v, parts).into_iter().map(Slot::Float).collect(),
+            Values::Text(v) => cut_per_part(v, parts).into_iter().map(Slot::Text).collect(),
+        };
+        for (((_, job_slots, job_valids), slot), valid) in jobs.iter_mut().zip(slots).zip(cut_per_part(column_valid, parts)) {
+            job_slots.push(slot);
+            job_valids.push(valid);
         }
     }
 
