@@ -594,6 +594,21 @@ fn classify(cell: &[u8], decimal: u8) -> Cell {
     }
 }
 
+/// Reads the ASCII digits from `i` on into `mantissa` (wrapping: exact up to 19 digits) and
+/// returns where they end.
+#[inline(always)]
+fn read_digits(bytes: &[u8], mut i: usize, mantissa: &mut u64) -> usize {
+    while i < bytes.len() {
+        let digit = bytes[i].wrapping_sub(b'0');
+        if digit > 9 {
+            break;
+        }
+        *mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
+        i += 1;
+    }
+    i
+}
+
 /// Reads the cell starting at `at` (it ends at the next `delimiter`, line end or the end of
 /// `bytes`) and returns what it holds and where it ends. Numbers are read in the same pass
 /// that finds the cell's end, which is what makes this parser fast.
@@ -611,14 +626,7 @@ fn read_cell(bytes: &[u8], at: usize, delimiter: u8, decimal: u8) -> (Cell, usiz
     }
     let digits_start = i;
     let mut mantissa: u64 = 0;
-    while i < n {
-        let digit = bytes[i].wrapping_sub(b'0');
-        if digit > 9 {
-            break;
-        }
-        mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
-        i += 1;
-    }
+    i = read_digits(bytes, i, &mut mantissa);
     let int_digits = i - digits_start;
     let mut has_point = false;
     let mut fraction_digits = 0usize;
@@ -626,14 +634,7 @@ fn read_cell(bytes: &[u8], at: usize, delimiter: u8, decimal: u8) -> (Cell, usiz
         has_point = true;
         i += 1;
         let start = i;
-        while i < n {
-            let digit = bytes[i].wrapping_sub(b'0');
-            if digit > 9 {
-                break;
-            }
-            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
-            i += 1;
-        }
+        i = read_digits(bytes, i, &mut mantissa);
         fraction_digits = i - start;
     }
     let mut has_exponent = false;
