@@ -284,6 +284,7 @@ fn class_weights_from_a_cleaning_step_drive_the_loss_and_are_never_a_feature() {
             &job,
         )
         .unwrap();
+    assert_eq!(state.outcomes[0].cells_changed, 600, "every row gets a weight in the new column");
     let fitted = state.steps[0].fitted.clone().unwrap().class_weights;
     assert_eq!(fitted.keys().collect::<Vec<_>>(), ["0", "1"]);
     // Balanced: rows ÷ (2 × rows of the class); the rarer class weighs more.

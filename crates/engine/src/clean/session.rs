@@ -603,10 +603,14 @@ fn outcome_of(index: usize, entry: &RecipeStep, before: &Table, after: &Table, e
                 let a = after.frame.column(c).ok()?;
                 // A renamed column is compared with its old self.
                 let b = match &entry.step {
-                    CleanStep::Rename { from, .. } => before.frame.column(from).ok()?,
-                    _ => before.frame.column(c).ok()?,
+                    CleanStep::Rename { from, .. } => before.frame.column(from).ok(),
+                    _ => before.frame.column(c).ok(),
                 };
-                changed_cells(b, a).ok()
+                match b {
+                    Some(b) => changed_cells(b, a).ok(),
+                    // A new column (a label, class weights): every value it holds is new.
+                    None => Some((a.len() - a.null_count()) as u64),
+                }
             })
             .sum()
     } else {
