@@ -1,17 +1,7 @@
 //! Small text formatting helpers shared by the panes.
 
-/// 1234567 → "1,234,567".
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
+/// 1234567 → "1,234,567" (the protocol's grouping, shared with the report).
+pub use plantlab_protocol::format_count as thousands;
 
 /// The last path component, for labels; the whole string if it has none.
 pub fn file_name(path: &str) -> &str {

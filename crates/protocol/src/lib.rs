@@ -262,7 +262,16 @@ mod tests {
         assert_eq!(format_duration(7200.0), "2 h");
         assert_eq!(format_duration(3.0 * 86_400.0 + 4.0 * 3600.0), "3 d 4 h");
         assert_eq!(format_duration(-600.0), "-10 min");
+        assert_eq!(format_duration(30.0), "30 s");
+        assert_eq!(format_duration(-900.0), "-15 min");
         assert_eq!(format_duration(f64::NAN), "–");
+    }
+
+    #[test]
+    fn counts_are_grouped_in_thousands() {
+        assert_eq!(format_count(1_234_567), "1,234,567");
+        assert_eq!(format_count(12), "12");
+        assert_eq!(format_count(0), "0");
     }
 
     #[test]
@@ -474,6 +483,20 @@ pub struct QualityReport {
     pub import: ImportSettings,
     pub import_warnings: Vec<String>,
     pub findings: Vec<Finding>,
+}
+
+/// A count grouped in thousands so large row counts stay readable: 1234567 → "1,234,567".
+/// Shared by the panes and the report.
+pub fn format_count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
 }
 
 /// A duration in words: "0.4 s", "40 s", "45 min", "2 h 15 min", "6 h", "3 d 4 h"; negative

@@ -10,13 +10,13 @@ mod chart;
 mod text;
 
 use plantlab_protocol::{
-    format_epoch_millis, point_at, ClassMetrics, ClassWeighting, EpochMetrics, Evaluation, EventScore,
+    format_duration, format_epoch_millis, point_at, ClassMetrics, ClassWeighting, EpochMetrics, Evaluation, EventScore,
     InputWarningKind, PredictionResult, QualityReport, Recipe, RiskTimeline, RunDetail, SequenceMode,
 };
 
 use chart::{bar_chart, Bar, Line, LineChart, Rule, XScale, BLUE, GREY, ORANGE, RED};
 use text::{
-    count, delimiter_name, describe_step, duration, escape, lead_time, number, optional_number,
+    count, delimiter_name, escape, lead_time, number, optional_number,
     place, yes_no, MISSING,
 };
 
@@ -188,7 +188,7 @@ fn quality_section(quality: Option<&QualityReport>) -> String {
         ("Rows", count(q.rows)),
         ("Columns", count(q.columns.len() as u64)),
         ("Timestamp column", q.timestamp_column.as_deref().map_or_else(|| MISSING.to_string(), escape)),
-        ("Sampling interval", q.sampling_interval_s.map_or_else(|| MISSING.to_string(), duration)),
+        ("Sampling interval", q.sampling_interval_s.map_or_else(|| MISSING.to_string(), format_duration)),
     ]);
     if !q.import_warnings.is_empty() {
         body.push_str("<h3>Import warnings</h3>\n<ul>\n");
@@ -249,7 +249,7 @@ fn recipe_section(recipe: Option<&Recipe>) -> String {
             .steps
             .iter()
             .enumerate()
-            .map(|(i, s)| vec![(i + 1).to_string(), escape(&describe_step(&s.step)), yes_no(s.enabled).to_string()])
+            .map(|(i, s)| vec![(i + 1).to_string(), escape(&s.step.describe()), yes_no(s.enabled).to_string()])
             .collect();
         body.push_str(&table(&["#", "Step", "Enabled"], &rows));
     }
@@ -380,7 +380,7 @@ fn training_section(run: Option<&RunDetail>) -> String {
                 ("Majority accuracy (test)", number(s.majority_accuracy, 3)),
                 ("Test ROC-AUC", optional_number(s.test.as_ref().and_then(|t| t.roc_auc), 3)),
                 ("Test PR-AUC", optional_number(s.test.as_ref().and_then(|t| t.pr_auc), 3)),
-                ("Training time", duration(s.seconds)),
+                ("Training time", format_duration(s.seconds)),
             ]));
         }
     }

@@ -1,6 +1,6 @@
-//! Text helpers: HTML escaping, number and duration formatting, cleaning steps in words.
+//! Text helpers: HTML escaping and number formatting.
 
-use plantlab_protocol::{format_epoch_millis, CleanStep};
+use plantlab_protocol::{format_duration, format_epoch_millis};
 
 /// What a missing or non-finite number shows as.
 pub const MISSING: &str = "–";
@@ -34,28 +34,13 @@ pub fn optional_number(value: Option<f64>, decimals: usize) -> String {
     value.map_or_else(|| MISSING.to_string(), |v| number(v, decimals))
 }
 
-/// A count with thin grouping so large row counts stay readable: 1,234,567.
-pub fn count(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// A duration in words (the protocol's wording, shared with the panes).
-pub fn duration(seconds: f64) -> String {
-    plantlab_protocol::format_duration(seconds)
-}
+/// A count grouped in thousands: 1,234,567 (the protocol's grouping, shared with the panes).
+pub use plantlab_protocol::format_count as count;
 
 /// A lead time: real time with timestamps, otherwise a number of samples.
 pub fn lead_time(value: Option<f64>, has_timestamps: bool) -> String {
     match value {
-        Some(v) if v.is_finite() && has_timestamps => duration(v),
+        Some(v) if v.is_finite() && has_timestamps => format_duration(v),
         Some(v) if v.is_finite() => {
             let samples = v.round() as i64;
             if samples.abs() == 1 {
@@ -93,27 +78,9 @@ pub fn delimiter_name(c: char) -> String {
     }
 }
 
-/// One line per cleaning step (plain text; the caller escapes it): the same words as the
-/// Clean pane's history.
-pub fn describe_step(step: &CleanStep) -> String {
-    step.describe()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_read_naturally() {
-        assert_eq!(duration(8100.0), "2 h 15 min");
-        assert_eq!(duration(7200.0), "2 h");
-        assert_eq!(duration(900.0), "15 min");
-        assert_eq!(duration(30.0), "30 s");
-        assert_eq!(duration(-900.0), "-15 min");
-        assert_eq!(duration(0.36), "0.4 s");
-        assert_eq!(duration(3.0 * 86_400.0 + 4.0 * 3600.0), "3 d 4 h");
-        assert_eq!(duration(f64::NAN), MISSING);
-    }
 
     #[test]
     fn lead_times_without_timestamps_count_samples() {
@@ -126,6 +93,5 @@ mod tests {
     fn escapes_markup() {
         assert_eq!(escape(r#"<a & "b">"#), "&lt;a &amp; &quot;b&quot;&gt;");
         assert_eq!(count(1_234_567), "1,234,567");
-        assert_eq!(count(12), "12");
     }
 }
