@@ -97,15 +97,21 @@ pub fn train(
     on_update: &mut dyn FnMut(&TrainUpdate),
 ) -> Result<RunSummary> {
     check_config(request.config)?;
+    // The recipe is read once: its text is stored with the run, its class-weight steps used here.
+    let recipe_file = match (request.recipe, &request.config.recipe) {
+        (None, Some(path)) => Some(std::fs::read_to_string(path).map_err(|e| EngineError::from_io(Path::new(path), e))?),
+        _ => None,
+    };
+    let recipe_text = request.recipe.or(recipe_file.as_deref());
     // Class-weight columns made by the cleaning recipe repeat the label: never features.
-    let weight_columns = recipe_weight_columns(request);
+    let weight_columns = recipe_text.map(recipe_weight_columns).unwrap_or_default();
     let mut adjusted = request.config.clone();
     for (_, column) in &weight_columns {
         if frame.column(column).is_ok() && !adjusted.exclude.contains(column) && *column != adjusted.target {
             adjusted.exclude.push(column.clone());
         }
     }
-    let request = &TrainJob { config: &adjusted, ..*request };
+    let request = &TrainJob { config: &adjusted, recipe: recipe_text, ..*request };
     let config = request.config;
     let target_weights = weight_columns
         .iter()
@@ -236,15 +242,10 @@ impl RowWeights {
     }
 }
 
-/// (label, weight column) of each enabled `weight_classes` step of the run's recipe. A file
-/// that is not a readable recipe has none (it is stored with the run as it is).
-fn recipe_weight_columns(request: &TrainJob<'_>) -> Vec<(String, String)> {
-    let text = match (request.recipe, &request.config.recipe) {
-        (Some(json), _) => Some(std::borrow::Cow::Borrowed(json)),
-        (None, Some(path)) => std::fs::read_to_string(path).ok().map(std::borrow::Cow::Owned),
-        (None, None) => None,
-    };
-    let Some(recipe) = text.and_then(|t| crate::clean::recipe::parse(Path::new("recipe.json"), &t).ok()) else {
+/// (label, weight column) of each enabled `weight_classes` step of the run's recipe. Text that
+/// is not a readable recipe has none (it is stored with the run as it is).
+fn recipe_weight_columns(text: &str) -> Vec<(String, String)> {
+    let Ok(recipe) = crate::clean::recipe::parse(Path::new("recipe.json"), text) else {
         return Vec::new();
     };
     recipe
@@ -388,10 +389,6 @@ impl Run {
         write_json(&dir.join("config.json"), config)?;
         if let Some(json) = request.recipe {
             runs::write_atomic(&dir.join("recipe.json"), json.as_bytes())?;
-        } else if let Some(recipe) = &config.recipe {
-            let bytes =
-                std::fs::read(recipe).map_err(|e| EngineError::from_io(Path::new(recipe), e))?;
-            runs::write_atomic(&dir.join("recipe.json"), &bytes)?;
         } else {
             let split = &config.split;
             let recipe = Recipe {
