@@ -28,6 +28,23 @@ pub(crate) struct AdamStep {
     pub step_size: f32,
 }
 
+/// Which marks select the rows a parallel pass visits.
+enum Marks {
+    /// Rows with a gradient this step.
+    Used,
+    /// Rows about to be read that have deferred updates.
+    Stale,
+}
+
+/// One row's weights, moments and gradient, and how many Adam steps it has had.
+struct Row<'a> {
+    w: &'a mut [f32],
+    m: &'a mut [f32],
+    v: &'a mut [f32],
+    g: &'a mut [f32],
+    applied: &'a mut u32,
+}
+
 /// The embedding table, its Adam moments and the scratch space of its gradient.
 pub(crate) struct EmbeddingBag {
     /// `[vocab, dim]`, row-major. A row is current once `applied[row] == steps`.
@@ -83,31 +100,48 @@ impl EmbeddingBag {
         }
     }
 
-    /// Brings the rows marked stale (all rows with `everything`) up to the last step, on all
-    /// cores; only those rows' memory is touched.
-    fn catch_up(&mut self, everything: bool) {
-        if !everything && !self.any_stale {
-            return;
-        }
+    /// Calls `visit` on all cores for every row marked in `is_used` (`Marks::Used`) or
+    /// `is_stale` (`Marks::Stale`), clearing the mark; only those rows' memory is touched.
+    fn visit_marked(&mut self, marks: Marks, visit: impl Fn(Row<'_>) + Sync) {
         let d = self.dim;
         let piece = ROWS_PER_PIECE * d;
-        let (steps, betas, step_sizes) = (self.steps, self.betas, &self.step_sizes);
+        let marks = match marks {
+            Marks::Used => &mut self.is_used,
+            Marks::Stale => &mut self.is_stale,
+        };
         self.weights
             .par_chunks_mut(piece)
             .zip(self.first.par_chunks_mut(piece))
             .zip(self.second.par_chunks_mut(piece))
+            .zip(self.grad.par_chunks_mut(piece))
             .zip(self.applied.par_chunks_mut(ROWS_PER_PIECE))
-            .zip(self.is_stale.par_chunks_mut(ROWS_PER_PIECE))
-            .for_each(|((((w, m), v), applied), stale)| {
-                for (r, (applied, stale)) in applied.iter_mut().zip(stale.iter_mut()).enumerate() {
-                    if (everything || *stale) && *applied < steps {
+            .zip(marks.par_chunks_mut(ROWS_PER_PIECE))
+            .for_each(|(((((w, m), v), g), applied), marks)| {
+                for (r, (applied, mark)) in applied.iter_mut().zip(marks.iter_mut()).enumerate() {
+                    if std::mem::take(mark) {
                         let span = r * d..(r + 1) * d;
-                        replay_idle(&mut w[span.clone()], &mut m[span.clone()], &mut v[span], step_sizes, betas, *applied + 1, steps + 1);
-                        *applied = steps;
+                        visit(Row { w: &mut w[span.clone()], m: &mut m[span.clone()], v: &mut v[span.clone()], g: &mut g[span], applied });
                     }
-                    *stale = false;
                 }
             });
+    }
+
+    /// Brings the rows marked stale (all rows with `everything`) up to the last step.
+    fn catch_up(&mut self, everything: bool) {
+        if everything {
+            self.is_stale.fill(true);
+        } else if !self.any_stale {
+            return;
+        }
+        let (steps, betas) = (self.steps, self.betas);
+        let step_sizes = std::mem::take(&mut self.step_sizes);
+        self.visit_marked(Marks::Stale, |row| {
+            if *row.applied < steps {
+                replay_idle(row.w, row.m, row.v, &step_sizes, betas, *row.applied + 1, steps + 1);
+                *row.applied = steps;
+            }
+        });
+        self.step_sizes = step_sizes;
         self.any_stale = false;
     }
 
@@ -192,35 +226,21 @@ impl EmbeddingBag {
     pub fn adam(&mut self, adam: AdamStep) {
         let AdamStep { beta1: b1, beta2: b2, epsilon: eps, step_size } = adam;
         self.betas = (b1, b2, eps);
-        let d = self.dim;
-        let piece = ROWS_PER_PIECE * d;
-        let (steps, betas, step_sizes) = (self.steps, self.betas, &self.step_sizes);
-        self.weights
-            .par_chunks_mut(piece)
-            .zip(self.first.par_chunks_mut(piece))
-            .zip(self.second.par_chunks_mut(piece))
-            .zip(self.grad.par_chunks_mut(piece))
-            .zip(self.applied.par_chunks_mut(ROWS_PER_PIECE))
-            .zip(self.is_used.par_chunks_mut(ROWS_PER_PIECE))
-            .for_each(|(((((w, m), v), g), applied), used)| {
-                for (r, (applied, used)) in applied.iter_mut().zip(used.iter_mut()).enumerate() {
-                    if !*used {
-                        continue;
-                    }
-                    let span = r * d..(r + 1) * d;
-                    if *applied < steps {
-                        replay_idle(&mut w[span.clone()], &mut m[span.clone()], &mut v[span.clone()], step_sizes, betas, *applied + 1, steps + 1);
-                    }
-                    for (((w, m), v), g) in w[span.clone()].iter_mut().zip(m[span.clone()].iter_mut()).zip(v[span.clone()].iter_mut()).zip(&g[span.clone()]) {
-                        *m = b1 * *m + (1.0 - b1) * g;
-                        *v = b2 * *v + (1.0 - b2) * g * g;
-                        *w -= step_size * *m / (v.sqrt() + eps);
-                    }
-                    g[span].fill(0.0);
-                    *used = false;
-                    *applied = steps + 1;
-                }
-            });
+        let (steps, betas) = (self.steps, self.betas);
+        let step_sizes = std::mem::take(&mut self.step_sizes);
+        self.visit_marked(Marks::Used, |row| {
+            if *row.applied < steps {
+                replay_idle(row.w, row.m, row.v, &step_sizes, betas, *row.applied + 1, steps + 1);
+            }
+            for (((w, m), v), g) in row.w.iter_mut().zip(row.m.iter_mut()).zip(row.v.iter_mut()).zip(row.g.iter()) {
+                *m = b1 * *m + (1.0 - b1) * g;
+                *v = b2 * *v + (1.0 - b2) * g * g;
+                *w -= step_size * *m / (v.sqrt() + eps);
+            }
+            row.g.fill(0.0);
+            *row.applied = steps + 1;
+        });
+        self.step_sizes = step_sizes;
         self.steps += 1;
         self.step_sizes.push(step_size);
     }
