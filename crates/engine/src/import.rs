@@ -152,6 +152,9 @@ struct Dialect {
     units: HashMap<String, String>,
     /// Deduplicated column names.
     names: Vec<String>,
+    /// Whether polars reads the quoted header back as exactly `names` (distinct, non-empty,
+    /// no quotes or line breaks); otherwise pieces are left to polars.
+    plain_names: bool,
     /// The header as given to polars for every piece: deduplicated names, quoted.
     header_line: String,
     null_values: Vec<PlSmallStr>,
@@ -189,7 +192,9 @@ fn sniff_dialect(path: &Path, head: &str, overrides: &ImportOverrides, status_st
     }
     let header_line = names.iter().map(|n| quote_field(n)).collect::<Vec<_>>().join(&delimiter.to_string()) + "\n";
     let null_values = status_strings.iter().map(|s| PlSmallStr::from(s.as_str())).collect();
-    Ok(Dialect { delimiter, decimal, header_rows, units, names, header_line, null_values })
+    let distinct: std::collections::HashSet<&str> = names.iter().map(String::as_str).collect();
+    let plain_names = distinct.len() == names.len() && !names.iter().any(|n| n.is_empty() || n.contains(['"', '\r', '\n']));
+    Ok(Dialect { delimiter, decimal, header_rows, units, names, plain_names, header_line, null_values })
 }
 
 impl Dialect {
@@ -219,9 +224,7 @@ impl Dialect {
     /// same frame and counts as `parse_piece_general`, or `None` for any piece it does not
     /// read exactly that way (quotes, ragged rows, cells typed differently further down, …).
     fn parse_piece_fast(&self, piece: &[u8], first_row: u64, status_strings: &[String]) -> Option<(DataFrame, Vec<StatusTextCount>)> {
-        // Names polars would read back differently from the quoted header are left to it.
-        let unique: std::collections::HashSet<&str> = self.names.iter().map(String::as_str).collect();
-        if unique.len() != self.names.len() || self.names.iter().any(|n| n.is_empty() || n.contains(['"', '\r', '\n'])) {
+        if !self.plain_names {
             return None;
         }
         let layout = TableLayout {
