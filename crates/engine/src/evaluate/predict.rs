@@ -72,12 +72,6 @@ pub fn evaluate_file(path: &Path, bundle_path: &Path, threshold: Option<f64>, ev
 fn load_cleaned(loaded: &LoadedBundle, path: &Path, job: &JobContext) -> Result<(DataFrame, Option<String>)> {
     let b = &loaded.bundle;
     let dataset = crate::workbench::load_dataset(path, &recipe::overrides_for(&b.recipe.import), job)?;
-    if b.recipe.steps.iter().all(|s| !s.enabled || matches!(s.step, CleanStep::WeightClasses { .. })) {
-        let ts = dataset.summary().timestamp_column.clone();
-        return Ok((dataset.frame().clone(), ts));
-    }
-    job.progress(0.0, "replaying the cleaning recipe");
-    let mut session = CleanSession::start(Arc::new(dataset));
     // Class weights are for training only (and need the label, which new data may lack).
     let mut recipe = b.recipe.clone();
     for step in &mut recipe.steps {
@@ -85,6 +79,12 @@ fn load_cleaned(loaded: &LoadedBundle, path: &Path, job: &JobContext) -> Result<
             step.enabled = false;
         }
     }
+    if recipe.steps.iter().all(|s| !s.enabled) {
+        let ts = dataset.summary().timestamp_column.clone();
+        return Ok((dataset.frame().clone(), ts));
+    }
+    job.progress(0.0, "replaying the cleaning recipe");
+    let mut session = CleanSession::start(Arc::new(dataset));
     session.use_recipe(recipe, job)?;
     if let Some(failed) = session.summary().steps.iter().find(|o| o.error.is_some()) {
         let why = failed.error.as_ref().map(|e| e.message.clone()).unwrap_or_default();
