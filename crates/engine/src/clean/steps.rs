@@ -187,61 +187,39 @@ pub fn fit(step: &CleanStep, table: &Table, train_fraction: f64) -> Result<Optio
     Ok(Some(fitted))
 }
 
-/// Most classes a label may have for class weighting; more looks like a measurement.
-const MAX_WEIGHTED_CLASSES: usize = 50;
-
-/// Each row's class as text (whole numbers without a decimal point), `None` where the label is
-/// missing; the same text in fitting and applying.
-fn label_classes(column: &Column) -> Result<Vec<Option<String>>> {
-    match column.dtype() {
-        DataType::String => Ok(column.str().map_err(internal)?.iter().map(|v| v.map(str::to_owned)).collect()),
-        DataType::Boolean => Ok(column.bool().map_err(internal)?.iter().map(|v| v.map(|b| b.to_string())).collect()),
-        dtype if is_numeric(dtype) => {
-            let values = floats(column).unwrap_or_default();
-            let mut names: HashMap<u64, String> = HashMap::new();
-            Ok(values
-                .iter()
-                .map(|&v| {
-                    (!v.is_nan()).then(|| {
-                        names
-                            .entry(v.to_bits())
-                            .or_insert_with(|| if v.fract() == 0.0 && v.abs() < 9.0e15 { format!("{}", v as i64) } else { format!("{v}") })
-                            .clone()
-                    })
-                })
-                .collect())
-        }
-        dtype => Err(EngineError::BadStep(format!("\"{}\" holds {dtype}, not class labels", column.name()))),
-    }
+/// The label's classes named as training names them, and each row's class index (`None` where
+/// the label is missing), so the fitted weights are keyed by the run's class names.
+fn label_classes(table: &Table, op: &str, label: &str) -> Result<(Vec<String>, Vec<Option<u32>>)> {
+    table.column(op, label)?;
+    let values = crate::train::data::read_values(&table.frame, label)?;
+    crate::train::data::label_classes(&values, label).map_err(|e| match e {
+        EngineError::BadTrainConfig(why) => EngineError::BadStep(why),
+        other => other,
+    })
 }
 
 /// Balanced class weights on the training part: rows ÷ (classes × rows of the class).
 fn fit_class_weights(table: &Table, op: &str, label: &str, train_fraction: f64) -> Result<FittedStats> {
-    let classes = label_classes(table.column(op, label)?)?;
+    let (classes, labels) = label_classes(table, op, label)?;
     let rows = training_rows(table, train_fraction)?;
-    let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
-    for class in rows.iter().filter_map(|&r| classes.get(r)).flatten() {
-        if let Some(n) = counts.get_mut(class) {
+    let mut counts = vec![0u64; classes.len()];
+    for class in rows.iter().filter_map(|&r| labels.get(r).copied().flatten()) {
+        if let Some(n) = counts.get_mut(class as usize) {
             *n += 1;
-        } else if counts.len() < MAX_WEIGHTED_CLASSES {
-            counts.insert(class.clone(), 1);
-        } else {
-            return Err(EngineError::BadStep(format!(
-                "\"{label}\" has more than {MAX_WEIGHTED_CLASSES} distinct values; class weights need a class label (e.g. 0/1 or a fault code)"
-            )));
         }
     }
-    if counts.len() < 2 {
+    let seen: Vec<(&String, u64)> = classes.iter().zip(counts).filter(|(_, n)| *n > 0).collect();
+    if seen.len() < 2 {
         return Err(EngineError::BadStep(format!(
             "\"{label}\" has {} class{} in the training part (the first {:.0} % of rows in time); weighting needs at least two",
-            counts.len(),
-            if counts.len() == 1 { "" } else { "es" },
+            seen.len(),
+            if seen.len() == 1 { "" } else { "es" },
             train_fraction * 100.0
         )));
     }
-    let labelled: u64 = counts.values().sum();
-    let k = counts.len() as f64;
-    let class_weights = counts.into_iter().map(|(class, n)| (class, labelled as f64 / (k * n as f64))).collect();
+    let labelled: u64 = seen.iter().map(|(_, n)| n).sum();
+    let k = seen.len() as f64;
+    let class_weights = seen.into_iter().map(|(class, n)| (class.clone(), labelled as f64 / (k * n as f64))).collect();
     Ok(FittedStats { train_rows: rows.len() as u64, class_weights, ..Default::default() })
 }
 
@@ -255,9 +233,10 @@ fn class_weight_column(table: &Table, op: &str, label: &str, weight_column: &str
             "the weight column must be a new name, not \"{weight_column}\" (the label or the time axis)"
         )));
     }
-    let classes = label_classes(table.column(op, label)?)?;
-    // No label, no say in training; a class the training part never saw keeps weight 1.
-    let values: Vec<f64> = classes.iter().map(|c| c.as_ref().map_or(0.0, |c| weights.get(c).copied().unwrap_or(1.0))).collect();
+    let (classes, labels) = label_classes(table, op, label)?;
+    // A class the training part never saw keeps weight 1; no label, no say in training.
+    let per_class: Vec<f64> = classes.iter().map(|c| weights.get(c).copied().unwrap_or(1.0)).collect();
+    let values: Vec<f64> = labels.iter().map(|l| l.and_then(|i| per_class.get(i as usize).copied()).unwrap_or(0.0)).collect();
     Ok(float_column(weight_column, &values))
 }
 

@@ -225,8 +225,9 @@ pub fn read_values(frame: &DataFrame, name: &str) -> Result<Values> {
     }
 }
 
-/// The class labels of the target, sorted (numerically for numeric targets).
-fn label_classes(values: &Values, target: &str) -> Result<(Vec<String>, Vec<Option<u32>>)> {
+/// The class labels of the target, sorted (numerically for numeric targets), and each row's
+/// class index (`None` where the label is missing or not a finite number).
+pub(crate) fn label_classes(values: &Values, target: &str) -> Result<(Vec<String>, Vec<Option<u32>>)> {
     let (classes, labels): (Vec<String>, Vec<Option<u32>>) = match values {
         Values::Numeric(v) => {
             let mut distinct: Vec<f64> = v.iter().flatten().copied().collect();
