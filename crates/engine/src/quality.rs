@@ -155,8 +155,7 @@ pub fn assess(input: &QualityInput<'_>, thresholds: &QualityThresholds) -> Asses
         label_weights: input
             .label_weight_column
             .and_then(|w| frame.column(w).ok())
-            .and_then(numeric_values)
-            .map(Cow::into_owned),
+            .and_then(numeric_values),
         rows: frame.height(),
     };
     let mut columns = Vec::with_capacity(frame.width());
@@ -593,7 +592,7 @@ struct ColumnContext<'a> {
     timestamp_column: Option<&'a str>,
     label_column: Option<&'a str>,
     /// Per-row weights of the label's classes, when a weight column balances them.
-    label_weights: Option<Vec<f64>>,
+    label_weights: Option<Cow<'a, [f64]>>,
     rows: usize,
 }
 
