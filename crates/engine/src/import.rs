@@ -391,7 +391,6 @@ fn read_utf8_stream(path: &Path, len: u64, head: &[u8], overrides: &ImportOverri
 
     let mut file = std::fs::File::open(path).map_err(|e| EngineError::from_io(path, e))?;
     let mut pending: Vec<u8> = Vec::with_capacity(PARSE_CHUNK + READ_BLOCK_STREAM);
-    let mut block = vec![0u8; READ_BLOCK_STREAM];
     let mut consumed = 0u64;
     let mut skipped = 0usize;
     let mut in_quotes = false;
@@ -402,16 +401,17 @@ fn read_utf8_stream(path: &Path, len: u64, head: &[u8], overrides: &ImportOverri
     let mut bad_utf8 = false;
     while !eof {
         job.check_cancelled()?;
-        let n = file.read(&mut block).map_err(|e| EngineError::from_io(path, e))?;
+        // Read straight onto the end of `pending`, into its spare room (not zeroed first):
+        // no second copy of every byte.
+        let filled = pending.len();
+        let n = (&mut file).take(READ_BLOCK_STREAM as u64).read_to_end(&mut pending).map_err(|e| EngineError::from_io(path, e))?;
         eof = n == 0;
         consumed += n as u64;
-        let mut data = &block[..n];
         if skipped < skip {
-            let take = (skip - skipped).min(data.len());
+            let take = (skip - skipped).min(n);
             skipped += take;
-            data = &data[take..];
+            pending.drain(filled..filled + take);
         }
-        pending.extend_from_slice(data);
         // Find the last line end outside quotes in what has not been scanned yet. Without
         // quotes that is simply the last line end (the common case: no walk over every line).
         let mut cut = None;
@@ -439,9 +439,21 @@ fn read_utf8_stream(path: &Path, len: u64, head: &[u8], overrides: &ImportOverri
         }
         let rest = pending.split_off(ready);
         let piece = std::mem::replace(&mut pending, rest);
+        pending.reserve(PARSE_CHUNK + READ_BLOCK_STREAM);
         // The quote state and scan position now refer to what is left in `pending`.
         in_quotes = quote_state_after(&pending);
         scanned = pending.len();
+        if piece.iter().all(|b| b.is_ascii_whitespace()) {
+            continue;
+        }
+        job.progress(0.93 * consumed as f32 / len.max(1) as f32, "reading and parsing");
+        // A piece the fast parser takes is valid UTF-8: its numbers are ASCII and each text
+        // cell is checked on its own. Only other pieces need the whole-piece check.
+        if let Some((frame, status)) = dialect.parse_piece_fast(&piece, rows, status_strings) {
+            rows += frame.height() as u64;
+            parsed.push((frame, status));
+            continue;
+        }
         let piece = match utf8_check(&piece) {
             Ok(()) => piece,
             Err(e) if eof && e.error_len().is_none() => {
@@ -456,8 +468,7 @@ fn read_utf8_stream(path: &Path, len: u64, head: &[u8], overrides: &ImportOverri
         if piece.iter().all(|b| b.is_ascii_whitespace()) {
             continue;
         }
-        job.progress(0.93 * consumed as f32 / len.max(1) as f32, "reading and parsing");
-        let (frame, status) = dialect.parse_piece(path, &piece, rows, status_strings)?;
+        let (frame, status) = dialect.parse_piece_general(path, &piece, rows, status_strings)?;
         rows += frame.height() as u64;
         parsed.push((frame, status));
     }
