@@ -254,6 +254,8 @@ impl ColumnStats {
 struct PartStats {
     columns: Vec<ColumnStats>,
     status_rows: Vec<Vec<u64>>,
+    /// Rows (within the part) of the missing cells of each column.
+    missing_rows: Vec<Vec<u32>>,
 }
 
 /// The type each column takes from the first `infer_rows` rows, or why the piece cannot be
@@ -348,7 +350,7 @@ enum Slot<'a> {
 
 type Parsed = (Vec<ParsedColumn>, Vec<ColumnStats>);
 /// A part with the slices of every column it fills.
-type PartJob<'p, 's> = (&'p Part, Vec<Slot<'s>>, Vec<&'s mut [bool]>);
+type PartJob<'p, 's> = (&'p Part, Vec<Slot<'s>>);
 
 /// One column's buffer cut into one disjoint slice per part, in order.
 fn cut_per_part<'s, T>(buffer: &'s mut [T], parts: &[Part]) -> Vec<&'s mut [T]> {
@@ -380,33 +382,43 @@ fn parse_parts(
             ColumnKind::Text => Values::Text(vec![Span::default(); total_rows]),
         })
         .collect();
-    let mut valid: Vec<Vec<bool>> = kinds.iter().map(|_| vec![true; total_rows]).collect();
 
     // Cut every column's buffers into one disjoint slice per part.
-    let mut jobs: Vec<PartJob> = parts.iter().map(|p| (p, Vec::with_capacity(kinds.len()), Vec::with_capacity(kinds.len()))).collect();
-    for (column_values, column_valid) in values.iter_mut().zip(valid.iter_mut()) {
+    let mut jobs: Vec<PartJob> = parts.iter().map(|p| (p, Vec::with_capacity(kinds.len()))).collect();
+    for column_values in values.iter_mut() {
         let slots: Vec<Slot> = match column_values {
             Values::Integer(v) => cut_per_part(v, parts).into_iter().map(Slot::Integer).collect(),
             Values::Float(v) => cut_per_part(v, parts).into_iter().map(Slot::Float).collect(),
             Values::Text(v) => cut_per_part(v, parts).into_iter().map(Slot::Text).collect(),
         };
-        for (((_, job_slots, job_valids), slot), valid) in jobs.iter_mut().zip(slots).zip(cut_per_part(column_valid, parts)) {
+        for ((_, job_slots), slot) in jobs.iter_mut().zip(slots) {
             job_slots.push(slot);
-            job_valids.push(valid);
         }
     }
 
     let results: Vec<Result<PartStats, Unsupported>> =
-        jobs.into_par_iter().map(|(part, mut slots, mut valids)| parse_part(piece, part, &mut slots, &mut valids, layout, decimal, value_like_status)).collect();
+        jobs.into_par_iter().map(|(part, mut slots)| parse_part(piece, part, &mut slots, layout, decimal, value_like_status)).collect();
 
     let mut stats = vec![ColumnStats::new(); kinds.len()];
     let mut status_rows: Vec<Vec<u64>> = vec![Vec::new(); kinds.len()];
-    for result in results {
-        let part = result?;
-        for (c, s) in part.columns.iter().enumerate() {
+    // Validity is built only for the columns that have missing cells: most have none, and a
+    // flag per cell of every column was a memory fill as large as the piece's values.
+    let mut valid: Vec<Option<Vec<bool>>> = vec![None; kinds.len()];
+    for (part, result) in parts.iter().zip(results) {
+        let part_stats = result?;
+        for (c, rows) in part_stats.missing_rows.iter().enumerate() {
+            if rows.is_empty() {
+                continue;
+            }
+            let flags = valid[c].get_or_insert_with(|| vec![true; total_rows]);
+            for &local in rows {
+                flags[part.first_row + local as usize] = false;
+            }
+        }
+        for (c, s) in part_stats.columns.iter().enumerate() {
             stats[c].merge(s);
         }
-        for (c, rows) in part.status_rows.into_iter().enumerate() {
+        for (c, rows) in part_stats.status_rows.into_iter().enumerate() {
             // Parts come in row order, so appending keeps the rows ascending.
             let room = layout.example_rows.saturating_sub(status_rows[c].len());
             status_rows[c].extend(rows.into_iter().take(room));
@@ -417,12 +429,7 @@ fn parse_parts(
         .zip(valid)
         .zip(stats.iter())
         .zip(status_rows)
-        .map(|(((values, valid), s), status_rows)| ParsedColumn {
-            values,
-            valid: (s.nulls > 0).then_some(valid),
-            status_count: s.status_count,
-            status_rows,
-        })
+        .map(|(((values, valid), s), status_rows)| ParsedColumn { values, valid, status_count: s.status_count, status_rows })
         .collect();
     Ok((columns, stats))
 }
@@ -431,7 +438,6 @@ fn parse_part(
     piece: &[u8],
     part: &Part,
     slots: &mut [Slot],
-    valids: &mut [&mut [bool]],
     layout: &TableLayout,
     decimal: u8,
     value_like_status: &[&[u8]],
@@ -439,6 +445,7 @@ fn parse_part(
     let columns = layout.columns;
     let mut stats = vec![ColumnStats::new(); columns];
     let mut status_rows: Vec<Vec<u64>> = vec![Vec::new(); columns];
+    let mut missing_rows: Vec<Vec<u32>> = vec![Vec::new(); columns];
     let bytes_of_part = &piece[..part.end];
     // A status text that reads as a plain number (`-9999`) must be matched before reading.
     let plain_numbers = !value_like_status.iter().any(|s| s.first().is_some_and(|&b| b == b'-' || b.is_ascii_digit()));
@@ -530,7 +537,7 @@ fn parse_part(
             }
             if missing {
                 s.nulls += 1;
-                valids[column][local] = false;
+                missing_rows[column].push(local as u32);
             }
             match &mut slots[column] {
                 Slot::Integer(out) => {
@@ -555,7 +562,7 @@ fn parse_part(
         // A carriage return inside a cell or alone at the end: the general reader decides.
         return Err(Unsupported::Byte(b'\r'));
     }
-    Ok(PartStats { columns: stats, status_rows })
+    Ok(PartStats { columns: stats, status_rows, missing_rows })
 }
 
 enum TextCell {
