@@ -168,6 +168,12 @@ impl EmbeddingBag {
     /// sample's tokens are `tokens[i·len .. (i+1)·len]` with `len = steps · per_step`, so this
     /// is the sum of all its rows divided by `steps`. The rows read are brought up to date.
     pub fn pool(&mut self, tokens: &[u32], n: usize, steps: usize, out: &mut Vec<f32>) {
+        self.bring_up_to_date(tokens);
+        self.pool_current(tokens, n, steps, out);
+    }
+
+    /// Brings the rows of `tokens` up to the last step, so [`Self::rows`] reads them current.
+    pub fn bring_up_to_date(&mut self, tokens: &[u32]) {
         for &t in tokens {
             let t = t as usize;
             if self.applied[t] < self.steps {
@@ -176,7 +182,21 @@ impl EmbeddingBag {
             }
         }
         self.catch_up(false);
-        self.pool_current(tokens, n, steps, out);
+    }
+
+    /// The table as it is: only rows brought up to date (or all, after [`Self::table`]) are
+    /// current.
+    pub fn rows(&self) -> &[f32] {
+        &self.weights
+    }
+
+    /// Adds `grad` to the gradient of row `token` (for the next [`Self::adam`]).
+    pub fn add_to_row_grad(&mut self, token: usize, grad: &[f32]) {
+        let d = self.dim;
+        self.is_used[token] = true;
+        for (acc, g) in self.grad[token * d..(token + 1) * d].iter_mut().zip(grad) {
+            *acc += g;
+        }
     }
 
     /// As [`Self::pool`] on a table whose rows are all up to date (no catching up).

@@ -11,8 +11,11 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+mod cpu_kernels;
 mod embedding_bag;
+mod transformer_cpu;
 use embedding_bag::{AdamStep, EmbeddingBag};
+use transformer_cpu::HandTransformer;
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::nn::transformer::{
@@ -315,6 +318,11 @@ pub struct Trainer {
     /// Behind a lock because reading it (to predict) brings deferred rows up to date.
     bag: Option<Mutex<EmbeddingBag>>,
     use_bag: bool,
+    /// The transformer on the CPU trains by hand here (see `transformer_cpu`); while it is
+    /// `Some`, it holds the current weights and those in `net` are stale. Behind a lock for
+    /// the same reason as the bag.
+    hand: Option<Mutex<HandTransformer>>,
+    use_hand: bool,
     pooled: Vec<f32>,
 }
 
@@ -382,6 +390,8 @@ impl Trainer {
             optim: FusedAdam::new(spec.learning_rate),
             gpu_optim: burn::optim::AdamConfig::new().with_epsilon(1e-7).init(),
             use_bag: spec.kind == ModelKind::Seed && !cfg!(any(feature = "cuda", feature = "wgpu")),
+            use_hand: spec.kind == ModelKind::Transformer && !cfg!(any(feature = "cuda", feature = "wgpu")),
+            hand: None,
             spec,
             device,
             net: Some(net),
@@ -442,6 +452,9 @@ impl Trainer {
         }
         if let (true, Input::Tokens(tokens)) = (self.use_bag, input) {
             return self.train_seed_batch(tokens, labels);
+        }
+        if let (true, Input::Tokens(tokens)) = (self.use_hand, input) {
+            return self.train_transformer_batch(tokens, labels);
         }
         let net = self.take_net()?;
         let scored = net.forward(&self.spec, input, n, &self.device).and_then(|logits| self.score(logits, labels));
@@ -536,23 +549,38 @@ impl Trainer {
         }
     }
 
-    /// The network with the current embedding table in it (the bag's, while it trains one).
+    /// One step of the transformer on the CPU, all by hand (see `transformer_cpu`); the
+    /// weights move into the hand-written path at its first step.
+    fn train_transformer_batch(&mut self, tokens: &[u32], labels: &[u32]) -> Result<StepStats> {
+        check_tokens(&self.spec, tokens, labels.len())?;
+        check_labels(labels, self.spec.classes)?;
+        if self.hand.is_none() {
+            let Net::Transformer(net) = self.net()? else {
+                return Err(ModelError::Backend("the network is not a transformer".into()));
+            };
+            self.hand = Some(Mutex::new(HandTransformer::from_net(net, &self.spec)?));
+        }
+        let Some(Ok(hand)) = self.hand.as_mut().map(Mutex::get_mut) else {
+            return Err(ModelError::Backend("the transformer's weights were left half-updated by an earlier failure".into()));
+        };
+        let stats = hand.gradients(tokens, labels, &self.spec.class_weights)?;
+        if stats.loss.is_finite() {
+            hand.apply(tokens, self.optim.next_step());
+        }
+        Ok(stats)
+    }
+
+    /// The network with the current weights in it (the bag's table or the hand-trained
+    /// transformer's, while they train).
     fn current_net(&self) -> Result<Net> {
         let net = self.net()?.clone();
-        match (&self.bag, net) {
-            (Some(bag), Net::Seed(SeedNet { embedding, output })) => {
+        match (&self.bag, &self.hand, net) {
+            (Some(bag), _, Net::Seed(SeedNet { embedding, output })) => {
                 let weights = lock(bag)?.table().to_vec();
-                let (id, table, mapper) = embedding.weight.consume();
-                let require_grad = table.is_require_grad();
-                let shape = table.shape();
-                let device = table.inner().device();
-                let mut updated = Tensor::from_inner(Tensor::<2>::from_data(TensorData::new(weights, shape), &device));
-                if require_grad {
-                    updated = updated.require_grad();
-                }
-                Ok(Net::Seed(SeedNet { embedding: Embedding { weight: Param::from_mapped_value(id, updated, mapper) }, output }))
+                Ok(Net::Seed(SeedNet { embedding: Embedding { weight: with_values(embedding.weight, weights) }, output }))
             }
-            (_, net) => Ok(net),
+            (_, Some(hand), Net::Transformer(net)) => Ok(Net::Transformer(lock(hand)?.write_into(net)?)),
+            (_, _, net) => Ok(net),
         }
     }
 
@@ -571,6 +599,10 @@ impl Trainer {
             let pooled = Tensor::<2>::from_data(TensorData::new(pooled, [n, self.spec.embedding_dim]), &device);
             let logits = seed.output.valid().forward(pooled);
             return softmax(logits, 1).into_data().try_to_vec::<f32>().map_err(|e| ModelError::Backend(format!("{e:?}")));
+        }
+        if let (Some(hand), Input::Tokens(tokens)) = (&self.hand, input) {
+            check_tokens(&self.spec, tokens, n)?;
+            return lock(hand)?.predict(tokens, n);
         }
         let net = self.net()?.valid();
         let logits = net.forward(&self.spec, input, n, &device)?;
@@ -600,6 +632,14 @@ impl Trainer {
             };
             if !restored {
                 self.bag = None;
+            }
+            // Likewise the hand-trained transformer takes the weights and keeps its moments.
+            let restored = match (self.hand.as_mut().map(Mutex::get_mut), &best) {
+                (Some(Ok(hand)), Net::Transformer(net)) => hand.replace_weights(net).is_ok(),
+                _ => false,
+            };
+            if !restored {
+                self.hand = None;
             }
             self.net = Some(best);
         }
@@ -666,6 +706,12 @@ impl FusedAdam {
     }
 
     /// First and second moments of parameter `id` (`len` values), zero at first.
+    /// Counts a step taken outside [`Self::step`] and returns its settings.
+    fn next_step(&mut self) -> AdamStep {
+        self.steps += 1;
+        self.settings()
+    }
+
     fn moments(&mut self, id: ParamId, len: usize) -> (&mut [f32], &mut [f32]) {
         let (m, v) = self.moments.entry(id).or_insert_with(|| (vec![0.0; len], vec![0.0; len]));
         (m, v)
@@ -754,9 +800,31 @@ fn table_of(net: &Net) -> Result<Vec<f32>> {
     seed.embedding.weight.val().into_data().try_to_vec::<f32>().map_err(|e| ModelError::Backend(format!("{e:?}")))
 }
 
-/// The bag, for reading; a panic while it was held leaves it unusable.
-fn lock(bag: &Mutex<EmbeddingBag>) -> Result<std::sync::MutexGuard<'_, EmbeddingBag>> {
-    bag.lock().map_err(|_| ModelError::Backend("the embedding table was left half-updated by an earlier failure".into()))
+/// The bag or the hand-trained transformer, for reading; a panic while it was held leaves it
+/// unusable.
+fn lock<T>(state: &Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>> {
+    state.lock().map_err(|_| ModelError::Backend("the weights were left half-updated by an earlier failure".into()))
+}
+
+/// `param` with new values of the same shape, on the same device, keeping its id.
+pub(crate) fn with_values<const D: usize>(param: Param<Tensor<D>>, values: Vec<f32>) -> Param<Tensor<D>> {
+    let (id, tensor, mapper) = param.consume();
+    let require_grad = tensor.is_require_grad();
+    let shape = tensor.shape();
+    let device = tensor.inner().device();
+    let mut updated = Tensor::from_inner(Tensor::<D>::from_data(TensorData::new(values, shape), &device));
+    if require_grad {
+        updated = updated.require_grad();
+    }
+    Param::from_mapped_value(id, updated, mapper)
+}
+
+/// Every label is one of the classes.
+fn check_labels(labels: &[u32], classes: usize) -> Result<()> {
+    match labels.iter().find(|&&l| l as usize >= classes) {
+        Some(label) => Err(ModelError::BadInput(format!("label {label} is not one of the {classes} classes"))),
+        None => Ok(()),
+    }
 }
 
 /// The device without gradient tracking, for inference.
@@ -907,6 +975,117 @@ mod tests {
         by_hand.train_batch(Input::Tokens(&tokens), &labels).unwrap();
         by_hand.restore_best();
         assert_eq!(by_hand.predict(Input::Tokens(&tokens), 32).unwrap(), pa);
+    }
+
+    fn transformer_spec() -> NetSpec {
+        NetSpec { classes: 3, vocab: 30, steps: 5, per_step: 2, learning_rate: 0.01, seed: 3, class_weights: vec![1.0, 2.5, 0.5], ..spec(ModelKind::Transformer) }
+    }
+
+    /// `n` samples of the transformer spec's shape, pseudo-random.
+    fn random_batch(n: usize, spec: &NetSpec) -> (Vec<u32>, Vec<u32>) {
+        let mut state = 11u64;
+        let mut next = move |below: usize| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((state >> 33) as usize % below) as u32
+        };
+        let tokens = (0..n * spec.input_len()).map(|_| next(spec.vocab)).collect();
+        let labels = (0..n).map(|_| next(spec.classes)).collect();
+        (tokens, labels)
+    }
+
+    /// Each parameter's value replaced by its gradient (zero where it has none).
+    struct GradsAsValues<'a>(&'a mut GradientsParams);
+
+    impl ModuleMapper for GradsAsValues<'_> {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            let (id, tensor, mapper) = param.consume();
+            let value = match self.0.remove::<D>(id) {
+                Some(grad) => Tensor::from_inner(grad),
+                None => tensor.zeros_like(),
+            };
+            Param::from_mapped_value(id, value, mapper)
+        }
+    }
+
+    /// Largest difference relative to the largest magnitude of `expected`.
+    fn relative_gap(actual: &[f32], expected: &[f32]) -> f32 {
+        assert_eq!(actual.len(), expected.len());
+        let scale = expected.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-12);
+        actual.iter().zip(expected).map(|(a, e)| (a - e).abs()).fold(0.0, f32::max) / scale
+    }
+
+    #[test]
+    fn the_hand_written_transformer_gradient_is_the_library_s() {
+        let _serial = one_at_a_time();
+        let spec = transformer_spec();
+        // 11 samples: uneven thread shares, several passes per share.
+        let (tokens, labels) = random_batch(11, &spec);
+        let trainer = Trainer::new(spec.clone()).unwrap();
+        let net = trainer.net().unwrap().clone();
+        let logits = net.forward(&spec, Input::Tokens(&tokens), 11, &trainer.device).unwrap();
+        let loss = weighted_cross_entropy(logits, &labels, &spec, &trainer.device).unwrap();
+        let library_loss = f64::from(loss.clone().into_scalar::<f32>());
+        let mut grads = GradientsParams::from_grads(loss.backward(), &net);
+        let Net::Transformer(grad_net) = net.clone().map(&mut GradsAsValues(&mut grads)) else { panic!("not a transformer") };
+        let (library_table, library_flat) = transformer_cpu::flatten(&grad_net, &spec).unwrap();
+
+        let Net::Transformer(net) = net else { panic!("not a transformer") };
+        let mut hand = HandTransformer::from_net(&net, &spec).unwrap();
+        let stats = hand.gradients(&tokens, &labels, &spec.class_weights).unwrap();
+        assert!((stats.loss - library_loss).abs() < 1e-5 * library_loss.abs().max(1.0), "{} vs {library_loss}", stats.loss);
+        let gap = relative_gap(hand.flat_gradient(), &library_flat);
+        assert!(gap < 1e-4, "layer gradients differ by {gap}");
+        let gap = relative_gap(&hand.table_gradient(&tokens, spec.vocab), &library_table);
+        assert!(gap < 1e-4, "token table gradients differ by {gap}");
+    }
+
+    #[test]
+    fn the_hand_written_transformer_trains_like_the_tensor_library_path() {
+        let _serial = one_at_a_time();
+        let spec = transformer_spec();
+        let (tokens, labels) = random_batch(9, &spec);
+        let mut by_hand = Trainer::new(spec.clone()).unwrap();
+        let mut by_library = Trainer::new(spec.clone()).unwrap();
+        by_library.use_hand = false;
+        assert!(by_hand.use_hand || cfg!(any(feature = "cuda", feature = "wgpu")));
+        for step in 0..6 {
+            let a = by_hand.train_batch(Input::Tokens(&tokens), &labels).unwrap();
+            let b = by_library.train_batch(Input::Tokens(&tokens), &labels).unwrap();
+            assert!((a.loss - b.loss).abs() < 1e-4, "step {step}: {} vs {}", a.loss, b.loss);
+            assert_eq!(a.correct, b.correct, "step {step}");
+        }
+        let (Net::Transformer(hand_net), Net::Transformer(library_net)) = (by_hand.current_net().unwrap(), by_library.current_net().unwrap()) else {
+            panic!("not a transformer")
+        };
+        let (hand_table, hand_flat) = transformer_cpu::flatten(&hand_net, &spec).unwrap();
+        let (library_table, library_flat) = transformer_cpu::flatten(&library_net, &spec).unwrap();
+        let worst = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+        assert!(worst(&hand_flat, &library_flat) < 1e-3, "weights differ by {}", worst(&hand_flat, &library_flat));
+        assert!(worst(&hand_table, &library_table) < 1e-3, "table differs by {}", worst(&hand_table, &library_table));
+
+        let pa = by_hand.predict(Input::Tokens(&tokens), 9).unwrap();
+        let pb = by_library.predict(Input::Tokens(&tokens), 9).unwrap();
+        assert!(worst(&pa, &pb) < 1e-3, "probabilities differ by {}", worst(&pa, &pb));
+        // The hand-written prediction is the library's on the written-back weights.
+        let device = inner_device(&by_hand.device);
+        let logits = by_hand.current_net().unwrap().valid().forward(&spec, Input::Tokens(&tokens), 9, &device).unwrap();
+        let via_library = softmax(logits, 1).into_data().try_to_vec::<f32>().unwrap();
+        assert!(worst(&pa, &via_library) < 1e-5, "prediction paths differ by {}", worst(&pa, &via_library));
+
+        // Kept, restored, saved and loaded weights are the trained ones.
+        by_hand.keep_as_best().unwrap();
+        by_hand.train_batch(Input::Tokens(&tokens), &labels).unwrap();
+        by_hand.restore_best();
+        assert_eq!(by_hand.predict(Input::Tokens(&tokens), 9).unwrap(), pa);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.bpk");
+        by_hand.save(&path).unwrap();
+        let loaded = Trainer::load(spec.clone(), &path).unwrap();
+        let pl = loaded.predict(Input::Tokens(&tokens), 9).unwrap();
+        assert!(worst(&pa, &pl) < 1e-5, "loaded weights predict differently by {}", worst(&pa, &pl));
+        // A label outside the classes is refused before anything changes.
+        assert!(by_hand.train_batch(Input::Tokens(&tokens), &[5; 9]).is_err());
+        assert_eq!(by_hand.predict(Input::Tokens(&tokens), 9).unwrap(), pa);
     }
 
     #[test]
