@@ -387,31 +387,25 @@ impl Workspace {
             layer_norm_rows_backward(grad_x, &acts.norm2_hat[..rows * d], &acts.norm2_inv_std[..rows], w.at(at.norm2_gamma, d), grad_gamma, grad_beta);
 
             // Feed-forward block.
-            let act = &acts.act[..rows * ff];
-            matmul(MatMut::new(&mut grad[at.ff2_w..at.ff2_w + ff * d], ff, d), Mat::new(act, rows, ff).t(), Mat::new(grad_x, rows, d), true)?;
-            add_column_sums(&mut grad[at.ff2_b..at.ff2_b + d], grad_x);
             let grad_hidden = &mut self.grad_hidden[..rows * ff];
-            matmul(MatMut::new(grad_hidden, rows, ff), Mat::new(grad_x, rows, d), Mat::new(w.at(at.ff2_w, ff * d), ff, d).t(), false)?;
+            let ff2 = LinearAt { weight: at.ff2_w, bias: at.ff2_b, fan_in: ff, fan_out: d };
+            ff2.backward(&w, grad, &acts.act[..rows * ff], grad_x, grad_hidden, false)?;
             for (g, s) in grad_hidden.iter_mut().zip(&acts.act_slope[..rows * ff]) {
                 *g *= s;
             }
-            let norm1_out = &acts.norm1_out[..rows * d];
-            matmul(MatMut::new(&mut grad[at.ff1_w..at.ff1_w + d * ff], d, ff), Mat::new(norm1_out, rows, d).t(), Mat::new(grad_hidden, rows, ff), true)?;
-            add_column_sums(&mut grad[at.ff1_b..at.ff1_b + ff], grad_hidden);
             let grad_mid = &mut self.grad_mid[..rows * d];
             grad_mid.copy_from_slice(grad_x);
-            matmul(MatMut::new(grad_mid, rows, d), Mat::new(grad_hidden, rows, ff), Mat::new(w.at(at.ff1_w, d * ff), d, ff).t(), true)?;
+            let ff1 = LinearAt { weight: at.ff1_w, bias: at.ff1_b, fan_in: d, fan_out: ff };
+            ff1.backward(&w, grad, &acts.norm1_out[..rows * d], grad_hidden, grad_mid, true)?;
 
             // First layer norm: grad_mid becomes ∂/∂(x + attention output).
             let (grad_gamma, grad_beta) = pair_mut(grad, at.norm1_gamma, at.norm1_beta, d);
             layer_norm_rows_backward(grad_mid, &acts.norm1_hat[..rows * d], &acts.norm1_inv_std[..rows], w.at(at.norm1_gamma, d), grad_gamma, grad_beta);
 
             // Attention output projection.
-            let context = &acts.context[..rows * d];
-            matmul(MatMut::new(&mut grad[at.out_w..at.out_w + d * d], d, d), Mat::new(context, rows, d).t(), Mat::new(grad_mid, rows, d), true)?;
-            add_column_sums(&mut grad[at.out_b..at.out_b + d], grad_mid);
             let grad_context = &mut self.grad_context[..rows * d];
-            matmul(MatMut::new(grad_context, rows, d), Mat::new(grad_mid, rows, d), Mat::new(w.at(at.out_w, d * d), d, d).t(), false)?;
+            let out = LinearAt { weight: at.out_w, bias: at.out_b, fan_in: d, fan_out: d };
+            out.backward(&w, grad, &acts.context[..rows * d], grad_mid, grad_context, false)?;
 
             // Attention, per sample and head.
             let grad_probs = &mut self.grad_probs[..steps * steps];
@@ -436,14 +430,34 @@ impl Workspace {
             }
 
             // Query/key/value projection; the input's gradient is the residual's plus theirs.
-            let grad_qkv = &self.grad_qkv[..rows * 3 * d];
-            matmul(MatMut::new(&mut grad[at.qkv_w..at.qkv_w + d * 3 * d], d, 3 * d), Mat::new(x, rows, d).t(), Mat::new(grad_qkv, rows, 3 * d), true)?;
-            add_column_sums(&mut grad[at.qkv_b..at.qkv_b + 3 * d], grad_qkv);
             grad_x.copy_from_slice(grad_mid);
-            matmul(MatMut::new(grad_x, rows, d), Mat::new(grad_qkv, rows, 3 * d), Mat::new(w.at(at.qkv_w, d * 3 * d), d, 3 * d).t(), true)?;
+            let qkv = LinearAt { weight: at.qkv_w, bias: at.qkv_b, fan_in: d, fan_out: 3 * d };
+            qkv.backward(&w, grad, x, &self.grad_qkv[..rows * 3 * d], grad_x, true)?;
         }
         grad_input[..rows * d].copy_from_slice(grad_x);
         Ok(())
+    }
+}
+
+/// A linear layer's place in the flat weights: `out = input · W + b`, `W` is `fan_in × fan_out`.
+struct LinearAt {
+    weight: usize,
+    bias: usize,
+    fan_in: usize,
+    fan_out: usize,
+}
+
+impl LinearAt {
+    /// Adds ∂W and ∂b for the rows of `input` and `grad_out` into `grad`, and writes ∂input
+    /// into `grad_input` (adds to it with `accumulate_input`, for a residual's gradient).
+    fn backward(&self, w: &Weights<'_>, grad: &mut [f32], input: &[f32], grad_out: &[f32], grad_input: &mut [f32], accumulate_input: bool) -> Result<()> {
+        let (fan_in, fan_out) = (self.fan_in, self.fan_out);
+        let rows = grad_out.len() / fan_out;
+        let grad_weight = MatMut::new(&mut grad[self.weight..self.weight + fan_in * fan_out], fan_in, fan_out);
+        matmul(grad_weight, Mat::new(input, rows, fan_in).t(), Mat::new(grad_out, rows, fan_out), true)?;
+        add_column_sums(&mut grad[self.bias..self.bias + fan_out], grad_out);
+        let weight = Mat::new(w.at(self.weight, fan_in * fan_out), fan_in, fan_out);
+        matmul(MatMut::new(grad_input, rows, fan_in), Mat::new(grad_out, rows, fan_out), weight.t(), accumulate_input)
     }
 }
 
