@@ -927,31 +927,72 @@ impl Summary {
                 levels.push(v);
             }
         }
-        let (mut finite, mut infinite) = (0usize, 0usize);
-        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
         // Sums of deviations from the first value keep the variance accurate for large levels.
         let shift = values.iter().copied().find(|v| v.is_finite()).unwrap_or(0.0);
-        let (mut sum, mut sum_sq) = (0.0, 0.0);
-        for &v in values {
-            if v.is_finite() {
-                finite += 1;
-                if v < min {
-                    min = v;
-                }
-                if v > max {
-                    max = v;
-                }
-                let d = v - shift;
-                sum += d;
-                sum_sq += d * d;
-            } else if v.is_infinite() {
-                infinite += 1;
+        // Four independent lanes, with selects instead of branches, so the loop becomes vector
+        // code and the sums are not one long chain of dependent additions.
+        const LANES: usize = 4;
+        let mut lanes = [Moments::default(); LANES];
+        let chunks = values.chunks_exact(LANES);
+        let rest = chunks.remainder();
+        for chunk in chunks {
+            for (lane, &v) in lanes.iter_mut().zip(chunk) {
+                lane.add(v, shift);
             }
         }
+        for &v in rest {
+            lanes[0].add(v, shift);
+        }
+        let [a, b, c, d] = lanes;
+        let Moments { finite, infinite, min, max, sum, sum_sq } = a.merge(b).merge(c.merge(d));
         let n = finite as f64;
         let mean = if finite > 0 { shift + sum / n } else { f64::NAN };
         let std = (finite > 1).then(|| ((sum_sq - sum * sum / n) / (n - 1.0)).max(0.0).sqrt());
         Self { finite, infinite, min, max, mean, std, levels: (!many_levels).then_some(levels.len()) }
+    }
+}
+
+/// Counts, extremes and sums of deviations of the finite values seen by one lane.
+#[derive(Clone, Copy)]
+struct Moments {
+    finite: usize,
+    infinite: usize,
+    min: f64,
+    max: f64,
+    sum: f64,
+    sum_sq: f64,
+}
+
+impl Default for Moments {
+    fn default() -> Self {
+        Self { finite: 0, infinite: 0, min: f64::INFINITY, max: f64::NEG_INFINITY, sum: 0.0, sum_sq: 0.0 }
+    }
+}
+
+impl Moments {
+    #[inline(always)]
+    fn add(&mut self, v: f64, shift: f64) {
+        let finite = v.is_finite();
+        self.finite += usize::from(finite);
+        self.infinite += usize::from(v.is_infinite());
+        let low = if finite { v } else { f64::INFINITY };
+        let high = if finite { v } else { f64::NEG_INFINITY };
+        self.min = if low < self.min { low } else { self.min };
+        self.max = if high > self.max { high } else { self.max };
+        let d = if finite { v - shift } else { 0.0 };
+        self.sum += d;
+        self.sum_sq += d * d;
+    }
+
+    fn merge(self, other: Self) -> Self {
+        Self {
+            finite: self.finite + other.finite,
+            infinite: self.infinite + other.infinite,
+            min: self.min.min(other.min),
+            max: self.max.max(other.max),
+            sum: self.sum + other.sum,
+            sum_sq: self.sum_sq + other.sum_sq,
+        }
     }
 }
 
@@ -1142,6 +1183,32 @@ struct FlatRun {
 /// a run) — and the rows whose value differs from the previous finite one by more than `jump`.
 fn scan_neighbours(values: &[f64], min_run: usize, max_repeat_share: f64, jump: f64) -> (Vec<FlatRun>, Vec<usize>) {
     let min_run = min_run.max(2);
+    let mut scan = if all_finite(values) { neighbours_all_finite(values, min_run, jump) } else { neighbours_with_gaps(values, min_run, jump) };
+    let inside: usize = scan.runs.iter().map(|r| r.len - 1).sum();
+    let outside_pairs = scan.pairs - inside;
+    let outside_repeats = scan.repeats - inside;
+    let varies = outside_pairs >= (2 * min_run).max(scan.pairs / 10) && (outside_repeats as f64) <= max_repeat_share * outside_pairs as f64;
+    if !varies {
+        scan.runs.clear();
+    }
+    (scan.runs, scan.jumps)
+}
+
+/// What one pass over neighbouring samples saw.
+#[derive(Debug, PartialEq)]
+struct NeighbourScan {
+    /// Runs of at least `min_run` equal values.
+    runs: Vec<FlatRun>,
+    /// Rows that differ from the previous finite value by more than `jump`.
+    jumps: Vec<usize>,
+    /// Pairs of neighbouring finite values within a stretch without gaps, and how many repeat.
+    pairs: usize,
+    repeats: usize,
+}
+
+/// The scan for a column with missing or infinite values: they end a run, and a jump is
+/// measured from the last finite value before it.
+fn neighbours_with_gaps(values: &[f64], min_run: usize, jump: f64) -> NeighbourScan {
     let mut runs = Vec::new();
     let mut jumps = Vec::new();
     let (mut pairs, mut repeats) = (0usize, 0usize);
@@ -1176,14 +1243,87 @@ fn scan_neighbours(values: &[f64], min_run: usize, max_repeat_share: f64, jump: 
     if len >= min_run {
         runs.push(FlatRun { start, len, value });
     }
-    let inside: usize = runs.iter().map(|r| r.len - 1).sum();
-    let outside_pairs = pairs - inside;
-    let outside_repeats = repeats - inside;
-    let varies = outside_pairs >= (2 * min_run).max(pairs / 10) && (outside_repeats as f64) <= max_repeat_share * outside_pairs as f64;
-    if !varies {
-        runs.clear();
+    NeighbourScan { runs, jumps, pairs, repeats }
+}
+
+/// The scan for a column of finite values only (the usual case), 64 neighbour pairs at a time:
+/// "equal" and "jumped" become bit masks in a branch-free loop, and only set bits are visited.
+/// On noisy data whether a value repeats the last one is a coin toss, and a branch on it per
+/// value cost more than the rest of the scan.
+fn neighbours_all_finite(values: &[f64], min_run: usize, jump: f64) -> NeighbourScan {
+    let mut runs = Vec::new();
+    let mut jumps = Vec::new();
+    let mut repeats = 0usize;
+    // Row where the current run of equal values started.
+    let mut run_start = 0usize;
+    let mut row = 1usize;
+    while row < values.len() {
+        let end = (row + 64).min(values.len());
+        let (mut equal, mut jumped) = (0u64, 0u64);
+        for (bit, (&before, &now)) in values[row - 1..end - 1].iter().zip(&values[row..end]).enumerate() {
+            equal |= u64::from(now == before) << bit;
+            jumped |= u64::from((now - before).abs() > jump) << bit;
+        }
+        repeats += equal.count_ones() as usize;
+        while jumped != 0 {
+            jumps.push(row + jumped.trailing_zeros() as usize);
+            jumped &= jumped - 1;
+        }
+        // Each pair that is not equal ends the run before it and starts a new one.
+        let width = end - row;
+        let mut breaks = !equal & (u64::MAX >> (64 - width));
+        if breaks != 0 {
+            let first = breaks.trailing_zeros() as usize;
+            let last = 63 - breaks.leading_zeros() as usize;
+            // Runs that start and end in this block are visited one by one only when one of
+            // them is long enough; otherwise only the run carried in and the one carried on
+            // matter (on noisy data nearly every pair is a break).
+            let between = if last > first + 1 { equal & ((u64::MAX >> (63 - (last - 1))) & (u64::MAX << (first + 1))) } else { 0 };
+            if !has_run_of_ones(between, min_run - 1) {
+                let at = row + first;
+                if at - run_start >= min_run {
+                    runs.push(FlatRun { start: run_start, len: at - run_start, value: values[run_start] });
+                }
+                run_start = row + last;
+                breaks = 0;
+            }
+            while breaks != 0 {
+                let at = row + breaks.trailing_zeros() as usize;
+                if at - run_start >= min_run {
+                    runs.push(FlatRun { start: run_start, len: at - run_start, value: values[run_start] });
+                }
+                run_start = at;
+                breaks &= breaks - 1;
+            }
+        }
+        row = end;
     }
-    (runs, jumps)
+    if values.len() - run_start >= min_run {
+        runs.push(FlatRun { start: run_start, len: values.len() - run_start, value: values[run_start] });
+    }
+    NeighbourScan { runs, jumps, pairs: values.len().saturating_sub(1), repeats }
+}
+
+/// Whether `bits` holds at least `count` (≥ 1) consecutive set bits: the mask is shifted onto
+/// itself, doubling the run length covered each time.
+fn has_run_of_ones(mut bits: u64, count: usize) -> bool {
+    if count > 64 {
+        return false;
+    }
+    let mut covered = 1;
+    while covered < count && bits != 0 {
+        let shift = covered.min(count - covered);
+        bits &= bits >> shift;
+        covered += shift;
+    }
+    bits != 0
+}
+
+/// Whether no value is NaN or infinite, in a loop the compiler can vectorise (no early exit
+/// per value).
+fn all_finite(values: &[f64]) -> bool {
+    const EXPONENT: u64 = 0x7FF0_0000_0000_0000;
+    values.chunks(256).all(|chunk| chunk.iter().fold(true, |ok, v| ok & (v.to_bits() & EXPONENT != EXPONENT)))
 }
 
 /// The last finite value before `row`.
@@ -1885,6 +2025,98 @@ mod tests {
         assert_eq!(format_duration(1860.0), "31 min");
         assert_eq!(format_duration(7500.0), "2 h 5 min");
         assert_eq!(format_duration(0.5), "0.5 s");
+    }
+
+    #[test]
+    fn the_bit_mask_scan_agrees_with_the_value_by_value_scan() {
+        // Quantised random walks with held stretches and steps: repeats, runs across the
+        // 64-value blocks, runs at both ends, jumps, and ±0 (equal as floats).
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state >> 33
+        };
+        for case in 0..300 {
+            let len = [0, 1, 2, 63, 64, 65, 129, 1000, 5000][case % 9];
+            let mut values = Vec::with_capacity(len);
+            let mut level = 0.0f64;
+            while values.len() < len {
+                match next() % 10 {
+                    0 => values.extend(std::iter::repeat_n(level, (next() % 150) as usize)),
+                    1 => level += (next() % 100) as f64,
+                    2 => values.push(if next() % 2 == 0 { 0.0 } else { -0.0 }),
+                    _ => level += ((next() % 5) as f64 - 2.0) * 0.25,
+                }
+                values.push(level);
+            }
+            values.truncate(len);
+            for (min_run, jump) in [(2, 0.3), (3, 0.5), (5, 1.0), (30, 10.0), (64, f64::INFINITY), (66, 2.0), (200, 0.0)] {
+                assert_eq!(neighbours_all_finite(&values, min_run, jump), neighbours_with_gaps(&values, min_run, jump), "case {case}, min_run {min_run}");
+            }
+        }
+    }
+
+    #[test]
+    fn column_statistics_skip_missing_and_infinite_values() {
+        let mut state = 7u64;
+        for len in [0usize, 1, 2, 3, 4, 5, 7, 100, 1001] {
+            let values: Vec<f64> = (0..len)
+                .map(|i| {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    match (state >> 33) % 9 {
+                        0 => f64::NAN,
+                        1 => f64::INFINITY,
+                        2 => f64::NEG_INFINITY,
+                        _ => 1e6 + (state >> 40) as f64 * 0.01 - i as f64,
+                    }
+                })
+                .collect();
+            let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+            let summary = Summary::of(&values, 10);
+            assert_eq!(summary.finite, finite.len());
+            assert_eq!(summary.infinite, values.iter().filter(|v| v.is_infinite()).count());
+            if finite.is_empty() {
+                assert!(summary.mean.is_nan() && summary.min == f64::INFINITY && summary.max == f64::NEG_INFINITY);
+                continue;
+            }
+            assert_eq!(summary.min, finite.iter().copied().fold(f64::INFINITY, f64::min));
+            assert_eq!(summary.max, finite.iter().copied().fold(f64::NEG_INFINITY, f64::max));
+            let n = finite.len() as f64;
+            let mean = finite.iter().sum::<f64>() / n;
+            assert!((summary.mean - mean).abs() <= 1e-9 * mean.abs(), "{len}: {} vs {mean}", summary.mean);
+            if finite.len() > 1 {
+                let std = (finite.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+                let got = summary.std.unwrap_or(f64::NAN);
+                assert!((got - std).abs() <= 1e-6 * std.max(1.0), "{len}: {got} vs {std}");
+            }
+        }
+    }
+
+    #[test]
+    fn runs_of_set_bits_are_found_like_counting_them() {
+        let longest = |bits: u64| {
+            let (mut best, mut now) = (0, 0);
+            for i in 0..64 {
+                now = if bits >> i & 1 == 1 { now + 1 } else { 0 };
+                best = best.max(now);
+            }
+            best
+        };
+        let mut state = 12345u64;
+        for _ in 0..20_000 {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            // Sparse, dense and mixed masks.
+            let bits = match state % 3 {
+                0 => state,
+                1 => state | state.rotate_left(7) | state.rotate_left(19),
+                _ => state & state.rotate_left(11),
+            };
+            for count in 1..=66 {
+                assert_eq!(has_run_of_ones(bits, count), longest(bits) >= count, "{bits:064b}, {count}");
+            }
+        }
+        assert!(has_run_of_ones(u64::MAX, 64) && !has_run_of_ones(u64::MAX, 65));
+        assert!(all_finite(&[1.0; 1000]) && !all_finite(&[1.0, f64::NAN]) && !all_finite(&[f64::NEG_INFINITY]) && all_finite(&[]));
     }
 
     #[test]
