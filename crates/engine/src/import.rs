@@ -29,6 +29,9 @@ const EXAMPLE_ROWS: usize = 5;
 const INFER_SCHEMA_ROWS: usize = 10_000;
 /// Read size when streaming a text file.
 const READ_BLOCK_STREAM: usize = 4 << 20;
+/// Room in a piece buffer: a piece is cut once it reaches `PARSE_CHUNK`, after up to one more
+/// read block; the spare block keeps the read from ever growing (copying) the buffer.
+const PIECE_CAPACITY: usize = PARSE_CHUNK + 2 * READ_BLOCK_STREAM;
 /// A text column becomes numeric when at least this share of its filled cells are numbers
 /// and the rest are a few repeated words (status texts missing from the list).
 const NUMERIC_SHARE: f64 = 0.95;
@@ -241,12 +244,14 @@ impl Dialect {
         }
         let mut columns = Vec::with_capacity(table.columns.len());
         let mut status = Vec::new();
+        // The columns are zero-copy slices of these two buffers.
+        let numbers = (Float64Chunked::from_vec(PlSmallStr::EMPTY, table.floats), Int64Chunked::from_vec(PlSmallStr::EMPTY, table.integers));
         for (name, parsed) in self.names.iter().zip(table.columns) {
             if parsed.status_count > 0 {
                 let rows = parsed.status_rows.iter().map(|r| r + first_row).collect();
                 status.push(StatusTextCount { column: name.clone(), count: parsed.status_count, rows });
             }
-            columns.push(fast_column(name, piece, parsed.values, parsed.valid)?);
+            columns.push(fast_column(name, piece, &numbers, parsed.values, parsed.valid)?);
         }
         let frame = DataFrame::new(table.rows, columns).ok()?;
         Some((frame, status))
@@ -286,15 +291,21 @@ impl Dialect {
     }
 }
 
-/// A polars column from the fast parser's values; missing cells become nulls.
-fn fast_column(name: &str, piece: &[u8], values: Values, valid: Option<Vec<bool>>) -> Option<Column> {
+/// A polars column from the fast parser's values (`numbers`: its float and integer buffers);
+/// missing cells become nulls.
+fn fast_column(name: &str, piece: &[u8], numbers: &(Float64Chunked, Int64Chunked), values: Values, valid: Option<Vec<bool>>) -> Option<Column> {
     let name = PlSmallStr::from(name);
-    let column = match (values, &valid) {
-        (Values::Integer(v), None) => Int64Chunked::from_vec(name, v).into_column(),
-        (Values::Integer(v), Some(valid)) => Int64Chunked::from_iter_options(name, v.into_iter().zip(valid).map(|(x, &ok)| ok.then_some(x))).into_column(),
-        (Values::Float(v), None) => Float64Chunked::from_vec(name, v).into_column(),
-        (Values::Float(v), Some(valid)) => Float64Chunked::from_iter_options(name, v.into_iter().zip(valid).map(|(x, &ok)| ok.then_some(x))).into_column(),
-        (Values::Text(spans), _) => {
+    let rows_of = |range: &std::ops::Range<usize>| (i64::try_from(range.start).ok(), range.len());
+    let column = match values {
+        Values::Integer(range) => {
+            let (Some(start), len) = rows_of(&range) else { return None };
+            with_missing(numbers.1.slice(start, len).with_name(name), valid.as_deref()).into_column()
+        }
+        Values::Float(range) => {
+            let (Some(start), len) = rows_of(&range) else { return None };
+            with_missing(numbers.0.slice(start, len).with_name(name), valid.as_deref()).into_column()
+        }
+        Values::Text(spans) => {
             // Each cell is checked on its own (a few bytes) rather than the whole piece again
             // per text column; the piece is valid UTF-8 and cells end at ASCII bytes anyway.
             let mut not_utf8 = false;
@@ -316,6 +327,18 @@ fn fast_column(name: &str, piece: &[u8], values: Values, valid: Option<Vec<bool>
         }
     };
     Some(column)
+}
+
+/// Marks the cells flagged false in `valid` as missing, without copying the values.
+fn with_missing<T: PolarsDataType>(column: ChunkedArray<T>, valid: Option<&[bool]>) -> ChunkedArray<T> {
+    match valid {
+        None => column,
+        Some(valid) => {
+            let mask = BooleanChunked::from_slice(PlSmallStr::EMPTY, valid);
+            let bitmap = mask.downcast_iter().next().map(|flags| flags.values().clone());
+            column.with_validity(bitmap)
+        }
+    }
 }
 
 /// Whether any of `needles` can occur in `haystack`: each byte of a needle must occur
@@ -375,9 +398,10 @@ fn read_text(path: &Path, bytes: &[u8], overrides: &ImportOverrides, status_stri
     assemble(path, dialect, encoding, parsed, warnings)
 }
 
-/// A UTF-8 text file read and parsed piece by piece: only one piece of raw text is held at a time.
+/// A UTF-8 text file read and parsed piece by piece: only one piece of raw text is parsed at a
+/// time while a reader thread reads the next, so the disk or page cache and the parser work
+/// together.
 fn read_utf8_stream(path: &Path, len: u64, head: &[u8], overrides: &ImportOverrides, status_strings: &[String], job: &JobContext) -> Result<Imported> {
-    use std::io::Read;
     reject_binary(path, head)?;
     let bom = head.starts_with(b"\xEF\xBB\xBF");
     let head_body = if bom { &head[3..] } else { head };
@@ -388,23 +412,98 @@ fn read_utf8_stream(path: &Path, len: u64, head: &[u8], overrides: &ImportOverri
     let mut warnings = Vec::new();
     let dialect = sniff_dialect(path, head_text, overrides, status_strings, &mut warnings)?;
     let skip = (if bom { 3 } else { 0 }) + nth_line_end(head_body, dialect.header_rows as usize);
+    let file = std::fs::File::open(path).map_err(|e| EngineError::from_io(path, e))?;
 
-    let mut file = std::fs::File::open(path).map_err(|e| EngineError::from_io(path, e))?;
-    let mut pending: Vec<u8> = Vec::with_capacity(PARSE_CHUNK + READ_BLOCK_STREAM);
+    let mut parsed = Vec::new();
+    let mut rows = 0u64;
+    let mut bad_utf8 = false;
+    std::thread::scope(|scope| -> Result<()> {
+        // A piece is handed over only when the parser asks for it, and its buffer comes back
+        // once parsed: two buffers in all, however large the file.
+        let (piece_sender, pieces) = std::sync::mpsc::sync_channel::<Result<Piece>>(0);
+        let (buffer_sender, returned_buffers) = std::sync::mpsc::channel::<Vec<u8>>();
+        let reader = std::thread::Builder::new()
+            .name("plantlab-read".into())
+            .spawn_scoped(scope, move || read_pieces(path, file, skip, &piece_sender, &returned_buffers))
+            .map_err(|e| EngineError::from_io(path, e))?;
+        // Leaving early (error, cancel) drops the receiving ends, which stops the reader.
+        for piece in pieces {
+            job.check_cancelled()?;
+            let Piece { bytes: piece, consumed, eof } = piece?;
+            job.progress(0.93 * consumed as f32 / len.max(1) as f32, "reading and parsing");
+            if piece.iter().all(|b| b.is_ascii_whitespace()) {
+                let _ = buffer_sender.send(piece);
+                continue;
+            }
+            // A piece the fast parser takes is valid UTF-8: its numbers are ASCII and each text
+            // cell is checked on its own. Only other pieces need the whole-piece check.
+            if let Some((frame, status)) = dialect.parse_piece_fast(&piece, rows, status_strings) {
+                rows += frame.height() as u64;
+                parsed.push((frame, status));
+                let _ = buffer_sender.send(piece);
+                continue;
+            }
+            let piece = match utf8_check(&piece) {
+                Ok(()) => piece,
+                Err(e) if eof && e.error_len().is_none() => {
+                    warnings.push(format!("The file ends in the middle of a character (byte {}); the last line may be incomplete.", consumed as usize - piece.len() + e.valid_up_to()));
+                    piece[..e.valid_up_to()].to_vec()
+                }
+                Err(_) => {
+                    bad_utf8 = true;
+                    encoding_rs::WINDOWS_1252.decode_without_bom_handling(&piece).0.into_owned().into_bytes()
+                }
+            };
+            if !piece.iter().all(|b| b.is_ascii_whitespace()) {
+                let (frame, status) = dialect.parse_piece_general(path, &piece, rows, status_strings)?;
+                rows += frame.height() as u64;
+                parsed.push((frame, status));
+            }
+            let _ = buffer_sender.send(piece);
+        }
+        // The pieces end when the reader is done; had it failed, part of the file would be missing.
+        reader.join().map_err(|_| EngineError::Internal(format!("reading {} stopped unexpectedly", path.display())))
+    })?;
+    if bad_utf8 {
+        warnings.push("Parts of the file are not valid UTF-8; those parts were read as Windows-1252.".into());
+    }
+    let encoding = if bom { "utf-8-bom" } else { "utf-8" };
+    assemble(path, dialect, encoding.into(), parsed, warnings)
+}
+
+/// Whole rows of the body, cut outside quotes.
+struct Piece {
+    bytes: Vec<u8>,
+    /// Bytes of the file read so far, this piece included.
+    consumed: u64,
+    /// The last piece.
+    eof: bool,
+}
+
+/// The reader thread: reads the file after its `skip` header bytes and sends row-aligned pieces
+/// of about `PARSE_CHUNK` bytes. The rest after a piece's last line end moves into a buffer the
+/// parser returned, so the same two buffers serve the whole file (fresh memory for every piece
+/// cost a page fault per 4 KB read). Stops when the parser hangs up.
+fn read_pieces(path: &Path, mut file: std::fs::File, skip: usize, pieces: &std::sync::mpsc::SyncSender<Result<Piece>>, returned: &std::sync::mpsc::Receiver<Vec<u8>>) {
+    use std::io::Read;
+    let mut pending: Vec<u8> = Vec::with_capacity(PIECE_CAPACITY);
+    numeric_table::advise_huge_pages(pending.spare_capacity_mut());
     let mut consumed = 0u64;
     let mut skipped = 0usize;
     let mut in_quotes = false;
     let mut scanned = 0usize;
-    let mut parsed = Vec::new();
-    let mut rows = 0u64;
+    let mut sent_any = false;
     let mut eof = false;
-    let mut bad_utf8 = false;
     while !eof {
-        job.check_cancelled()?;
-        // Read straight onto the end of `pending`, into its spare room (not zeroed first):
-        // no second copy of every byte.
+        // Read straight onto the end of `pending`, into its spare room: no second copy.
         let filled = pending.len();
-        let n = (&mut file).take(READ_BLOCK_STREAM as u64).read_to_end(&mut pending).map_err(|e| EngineError::from_io(path, e))?;
+        let n = match (&mut file).take(READ_BLOCK_STREAM as u64).read_to_end(&mut pending) {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = pieces.send(Err(EngineError::from_io(path, e)));
+                return;
+            }
+        };
         eof = n == 0;
         consumed += n as u64;
         if skipped < skip {
@@ -437,46 +536,30 @@ fn read_utf8_stream(path: &Path, len: u64, head: &[u8], overrides: &ImportOverri
         if ready == 0 {
             continue;
         }
-        let rest = pending.split_off(ready);
-        let piece = std::mem::replace(&mut pending, rest);
-        pending.reserve(PARSE_CHUNK + READ_BLOCK_STREAM);
+        let mut next = if sent_any {
+            match returned.recv() {
+                Ok(buffer) => buffer,
+                Err(_) => return,
+            }
+        } else {
+            Vec::new()
+        };
+        next.clear();
+        if next.capacity() < PIECE_CAPACITY {
+            next.reserve(PIECE_CAPACITY);
+            numeric_table::advise_huge_pages(next.spare_capacity_mut());
+        }
+        next.extend_from_slice(&pending[ready..]);
+        pending.truncate(ready);
+        let piece = std::mem::replace(&mut pending, next);
         // The quote state and scan position now refer to what is left in `pending`.
         in_quotes = quote_state_after(&pending);
         scanned = pending.len();
-        if piece.iter().all(|b| b.is_ascii_whitespace()) {
-            continue;
+        if pieces.send(Ok(Piece { bytes: piece, consumed, eof })).is_err() {
+            return;
         }
-        job.progress(0.93 * consumed as f32 / len.max(1) as f32, "reading and parsing");
-        // A piece the fast parser takes is valid UTF-8: its numbers are ASCII and each text
-        // cell is checked on its own. Only other pieces need the whole-piece check.
-        if let Some((frame, status)) = dialect.parse_piece_fast(&piece, rows, status_strings) {
-            rows += frame.height() as u64;
-            parsed.push((frame, status));
-            continue;
-        }
-        let piece = match utf8_check(&piece) {
-            Ok(()) => piece,
-            Err(e) if eof && e.error_len().is_none() => {
-                warnings.push(format!("The file ends in the middle of a character (byte {}); the last line may be incomplete.", consumed as usize - piece.len() + e.valid_up_to()));
-                piece[..e.valid_up_to()].to_vec()
-            }
-            Err(_) => {
-                bad_utf8 = true;
-                encoding_rs::WINDOWS_1252.decode_without_bom_handling(&piece).0.into_owned().into_bytes()
-            }
-        };
-        if piece.iter().all(|b| b.is_ascii_whitespace()) {
-            continue;
-        }
-        let (frame, status) = dialect.parse_piece_general(path, &piece, rows, status_strings)?;
-        rows += frame.height() as u64;
-        parsed.push((frame, status));
+        sent_any = true;
     }
-    if bad_utf8 {
-        warnings.push("Parts of the file are not valid UTF-8; those parts were read as Windows-1252.".into());
-    }
-    let encoding = if bom { "utf-8-bom" } else { "utf-8" };
-    assemble(path, dialect, encoding.into(), parsed, warnings)
 }
 
 /// Checks that a piece is UTF-8, on all cores: cut at line ends (ASCII, so never inside a
@@ -1122,6 +1205,28 @@ mod tests {
         let expected = std::str::from_utf8(&broken).unwrap_err();
         assert_eq!(utf8_check(&broken).unwrap_err(), expected);
         assert!(utf8_check(b"").is_ok());
+    }
+
+    #[test]
+    fn a_file_streamed_in_several_pieces_reads_like_one_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wide.csv");
+        crate::generate::wide_numeric_csv(std::fs::File::create(&path).unwrap(), 220_000, 50, 3).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.len() > 2 * PARSE_CHUNK, "the file must span several pieces");
+        let job = JobContext::detached();
+        let streamed = import(&path, &ImportOverrides::default(), &job).unwrap();
+        let in_memory = import_bytes(&path, bytes, &ImportOverrides::default(), &job).unwrap();
+        assert_eq!(streamed.frame.height(), 220_000);
+        assert!(streamed.frame.equals_missing(&in_memory.frame));
+        assert_eq!(streamed.settings.timestamp_column.as_deref(), Some("Timestamp"));
+
+        // Cancelled, the load stops at the next piece and the reader thread ends with it.
+        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let started = std::time::Instant::now();
+        let result = import(&path, &ImportOverrides::default(), &JobContext::with_cancel_flag(cancel));
+        assert!(matches!(result, Err(EngineError::Cancelled)), "{:?}", result.err());
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
     }
 
     #[test]
