@@ -306,24 +306,40 @@ fn fast_column(name: &str, piece: &[u8], numbers: &(Float64Chunked, Int64Chunked
             with_missing(numbers.0.slice(start, len).with_name(name), valid.as_deref()).into_column()
         }
         Values::Text(spans) => {
-            // Each cell is checked on its own (a few bytes) rather than the whole piece again
-            // per text column; the piece is valid UTF-8 and cells end at ASCII bytes anyway.
-            let mut not_utf8 = false;
-            let cells = spans.iter().enumerate().map(|(row, span)| {
-                let filled = valid.as_ref().is_none_or(|v| v[row]);
-                filled.then(|| {
-                    let bytes = piece.get(span.start as usize..span.end as usize).unwrap_or_default();
-                    std::str::from_utf8(bytes).unwrap_or_else(|_| {
-                        not_utf8 = true;
-                        ""
-                    })
+            // Built in a few row ranges on all cores (one chunk each). Each cell is checked on
+            // its own (a few bytes) rather than the whole piece again per text column; the piece
+            // is valid UTF-8 where the cells are.
+            use rayon::prelude::*;
+            let rows_per_task = spans.len().div_ceil(2 * rayon::current_num_threads().max(1)).max(4096);
+            let ranges: Vec<Option<StringChunked>> = spans
+                .par_chunks(rows_per_task)
+                .enumerate()
+                .map(|(task, spans)| {
+                    let first = task * rows_per_task;
+                    let mut not_utf8 = false;
+                    let cells = spans.iter().enumerate().map(|(i, span)| {
+                        let filled = valid.as_ref().is_none_or(|v| v.get(first + i).copied().unwrap_or(false));
+                        filled.then(|| {
+                            let bytes = piece.get(span.start as usize..span.end as usize).unwrap_or_default();
+                            std::str::from_utf8(bytes).unwrap_or_else(|_| {
+                                not_utf8 = true;
+                                ""
+                            })
+                        })
+                    });
+                    let range = StringChunked::from_iter_options(name.clone(), cells);
+                    (!not_utf8).then_some(range)
                 })
-            });
-            let column = StringChunked::from_iter_options(name, cells).into_column();
-            if not_utf8 {
-                return None;
+                .collect();
+            let mut ranges = ranges.into_iter();
+            let mut column = match ranges.next() {
+                Some(first) => first?,
+                None => StringChunked::full_null(name.clone(), 0),
+            };
+            for range in ranges {
+                column.append_owned(range?).ok()?;
             }
-            column
+            column.into_column()
         }
     };
     Some(column)
@@ -798,14 +814,33 @@ fn parse_text_timestamps(column: &Column, forced: Option<TimestampFormat>) -> Op
         Some(f) => f,
         None => timestamps::sniff_text_format(sample.iter().copied())?,
     };
-    // Parsed on every core: a million timestamps take about half a second on one.
-    let cells: Vec<Option<&str>> = strings.iter().collect();
-    let parsed: Vec<Option<(i64, bool)>> = {
+    // Parsed on every core in row ranges (zero-copy slices): a million timestamps take about
+    // half a second on one.
+    const ROWS_PER_TASK: usize = 1 << 16;
+    let parsed: Vec<(Vec<Option<i64>>, bool)> = {
         use rayon::prelude::*;
-        cells.par_iter().map(|s| s.and_then(|s| timestamps::parse(s, format)).map(|p| (p.millis, p.had_offset))).collect()
+        let ranges: Vec<StringChunked> = (0..strings.len()).step_by(ROWS_PER_TASK).map(|first| strings.slice(first as i64, ROWS_PER_TASK)).collect();
+        ranges
+            .par_iter()
+            .map(|range| {
+                let mut any_offset = false;
+                let values = range
+                    .iter()
+                    .map(|s| {
+                        let p = timestamps::parse(s?, format)?;
+                        any_offset |= p.had_offset;
+                        Some(p.millis)
+                    })
+                    .collect();
+                (values, any_offset)
+            })
+            .collect()
     };
-    let any_offset = parsed.iter().flatten().any(|p| p.1);
-    let values: Vec<Option<i64>> = parsed.into_iter().map(|p| p.map(|p| p.0)).collect();
+    let any_offset = parsed.iter().any(|p| p.1);
+    let mut values: Vec<Option<i64>> = Vec::with_capacity(strings.len());
+    for (chunk, _) in parsed {
+        values.extend(chunk);
+    }
     // Most cells must parse; otherwise this is a text column that happens to start with dates.
     let parsed = values.iter().filter(|v| v.is_some()).count();
     let filled = strings.len() - strings.null_count();

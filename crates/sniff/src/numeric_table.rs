@@ -1015,6 +1015,25 @@ mod tests {
             }
         }
         assert!(agreed > 10_000, "only {agreed} plain numbers were tried");
+        // Readings of every width the short path takes (up to 7 + 7 digits).
+        for _ in 0..100_000 {
+            let digits = |n: u64, next: &mut dyn FnMut(u64) -> u64| (0..n).map(|_| char::from(b'0' + next(10) as u8)).collect::<String>();
+            let (whole, fraction) = (1 + next(7), next(8));
+            let sign = if next(4) == 0 { "-" } else { "" };
+            let text = match fraction {
+                0 => format!("{sign}{}\n00000000000000000", digits(whole, &mut next)),
+                f => format!("{sign}{}.{};00000000000000000", digits(whole, &mut next), digits(f, &mut next)),
+            };
+            let (value, _, end) = read_plain_number(text.as_bytes(), 0, b';', b'.').unwrap_or_else(|| panic!("{text:?}"));
+            let (full, full_end) = read_cell(text.as_bytes(), 0, b';', b'.');
+            assert_eq!(end, full_end, "{text:?}");
+            let expected = match full {
+                Cell::Float(v) => v,
+                Cell::Integer { value: v, negative } => if v == 0 && negative { -0.0 } else { v as f64 },
+                other => panic!("{text:?} read as {other:?}"),
+            };
+            assert_eq!(value.to_bits(), expected.to_bits(), "{text:?}");
+        }
     }
 
     #[test]
