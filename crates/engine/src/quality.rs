@@ -929,22 +929,38 @@ impl Summary {
         }
         // Sums of deviations from the first value keep the variance accurate for large levels.
         let shift = values.iter().copied().find(|v| v.is_finite()).unwrap_or(0.0);
-        // Four independent lanes, with selects instead of branches, so the loop becomes vector
-        // code and the sums are not one long chain of dependent additions.
+        // Four independent lanes, each quantity in its own array, with selects instead of
+        // branches: the loop becomes vector code and the sums are not one long chain of
+        // dependent additions.
         const LANES: usize = 4;
-        let mut lanes = [Moments::default(); LANES];
+        let (mut finite, mut infinite) = ([0usize; LANES], [0usize; LANES]);
+        let (mut min, mut max) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES]);
+        let (mut sum, mut sum_sq) = ([0.0f64; LANES], [0.0f64; LANES]);
         let chunks = values.chunks_exact(LANES);
         let rest = chunks.remainder();
         for chunk in chunks {
-            for (lane, &v) in lanes.iter_mut().zip(chunk) {
-                lane.add(v, shift);
+            for k in 0..LANES {
+                let v = chunk[k];
+                let ok = v.is_finite();
+                finite[k] += usize::from(ok);
+                infinite[k] += usize::from(v.is_infinite());
+                let low = if ok { v } else { f64::INFINITY };
+                let high = if ok { v } else { f64::NEG_INFINITY };
+                min[k] = if low < min[k] { low } else { min[k] };
+                max[k] = if high > max[k] { high } else { max[k] };
+                let d = if ok { v - shift } else { 0.0 };
+                sum[k] += d;
+                sum_sq[k] += d * d;
             }
         }
-        for &v in rest {
-            lanes[0].add(v, shift);
+        let mut total = Moments::default();
+        for k in 0..LANES {
+            total = total.merge(Moments { finite: finite[k], infinite: infinite[k], min: min[k], max: max[k], sum: sum[k], sum_sq: sum_sq[k] });
         }
-        let [a, b, c, d] = lanes;
-        let Moments { finite, infinite, min, max, sum, sum_sq } = a.merge(b).merge(c.merge(d));
+        for &v in rest {
+            total.add(v, shift);
+        }
+        let Moments { finite, infinite, min, max, sum, sum_sq } = total;
         let n = finite as f64;
         let mean = if finite > 0 { shift + sum / n } else { f64::NAN };
         let std = (finite > 1).then(|| ((sum_sq - sum * sum / n) / (n - 1.0)).max(0.0).sqrt());
