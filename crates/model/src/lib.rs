@@ -443,6 +443,17 @@ impl Trainer {
         })
     }
 
+    /// What this trainer's steps run on, for benchmark reports.
+    pub fn backend(&self) -> &'static str {
+        if self.use_hand {
+            "hand-written CPU step (gemm products, vectorised exp/erf), token table in the embedding bag"
+        } else if self.use_bag {
+            "burn flex (CPU) with autodiff, token table in the embedding bag, fused Adam"
+        } else {
+            backend_name()
+        }
+    }
+
     /// One optimizer step on a batch. Returns the batch loss before the update; the caller
     /// decides what a NaN loss means (the weights are then not updated).
     pub fn train_batch(&mut self, input: Input<'_>, labels: &[u32]) -> Result<StepStats> {

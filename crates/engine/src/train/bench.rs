@@ -87,6 +87,6 @@ pub fn run(kind: ModelKind, n: usize, epochs: usize, threads: usize, batch: usiz
         seconds,
         samples_per_s: (n * epochs.max(1)) as f64 / seconds,
         last_loss,
-        backend: plantlab_model::backend_name().to_owned(),
+        backend: trainer.backend().to_owned(),
     })
 }
