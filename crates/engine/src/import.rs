@@ -295,16 +295,10 @@ impl Dialect {
 /// missing cells become nulls.
 fn fast_column(name: &str, piece: &[u8], numbers: &(Float64Chunked, Int64Chunked), values: Values, valid: Option<Vec<bool>>) -> Option<Column> {
     let name = PlSmallStr::from(name);
-    let rows_of = |range: &std::ops::Range<usize>| (i64::try_from(range.start).ok(), range.len());
+    let offset = |range: &std::ops::Range<usize>| i64::try_from(range.start).ok();
     let column = match values {
-        Values::Integer(range) => {
-            let (Some(start), len) = rows_of(&range) else { return None };
-            with_missing(numbers.1.slice(start, len).with_name(name), valid.as_deref()).into_column()
-        }
-        Values::Float(range) => {
-            let (Some(start), len) = rows_of(&range) else { return None };
-            with_missing(numbers.0.slice(start, len).with_name(name), valid.as_deref()).into_column()
-        }
+        Values::Integer(rows) => with_missing(numbers.1.slice(offset(&rows)?, rows.len()).with_name(name), valid.as_deref()).into_column(),
+        Values::Float(rows) => with_missing(numbers.0.slice(offset(&rows)?, rows.len()).with_name(name), valid.as_deref()).into_column(),
         Values::Text(spans) => {
             // Built in a few row ranges on all cores (one chunk each). Each cell is checked on
             // its own (a few bytes) rather than the whole piece again per text column; the piece
@@ -438,6 +432,8 @@ fn read_utf8_stream(path: &Path, len: u64, head: &[u8], overrides: &ImportOverri
         // once parsed: two buffers in all, however large the file.
         let (piece_sender, pieces) = std::sync::mpsc::sync_channel::<Result<Piece>>(0);
         let (buffer_sender, returned_buffers) = std::sync::mpsc::channel::<Vec<u8>>();
+        // The second buffer, for what follows the first piece.
+        let _ = buffer_sender.send(Vec::new());
         let reader = std::thread::Builder::new()
             .name("plantlab-read".into())
             .spawn_scoped(scope, move || read_pieces(path, file, skip, &piece_sender, &returned_buffers))
@@ -502,13 +498,11 @@ struct Piece {
 /// cost a page fault per 4 KB read). Stops when the parser hangs up.
 fn read_pieces(path: &Path, mut file: std::fs::File, skip: usize, pieces: &std::sync::mpsc::SyncSender<Result<Piece>>, returned: &std::sync::mpsc::Receiver<Vec<u8>>) {
     use std::io::Read;
-    let mut pending: Vec<u8> = Vec::with_capacity(PIECE_CAPACITY);
-    numeric_table::advise_huge_pages(pending.spare_capacity_mut());
+    let mut pending = piece_buffer(Vec::new());
     let mut consumed = 0u64;
     let mut skipped = 0usize;
     let mut in_quotes = false;
     let mut scanned = 0usize;
-    let mut sent_any = false;
     let mut eof = false;
     while !eof {
         // Read straight onto the end of `pending`, into its spare room: no second copy.
@@ -552,19 +546,8 @@ fn read_pieces(path: &Path, mut file: std::fs::File, skip: usize, pieces: &std::
         if ready == 0 {
             continue;
         }
-        let mut next = if sent_any {
-            match returned.recv() {
-                Ok(buffer) => buffer,
-                Err(_) => return,
-            }
-        } else {
-            Vec::new()
-        };
-        next.clear();
-        if next.capacity() < PIECE_CAPACITY {
-            next.reserve(PIECE_CAPACITY);
-            numeric_table::advise_huge_pages(next.spare_capacity_mut());
-        }
+        let Ok(returned_buffer) = returned.recv() else { return };
+        let mut next = piece_buffer(returned_buffer);
         next.extend_from_slice(&pending[ready..]);
         pending.truncate(ready);
         let piece = std::mem::replace(&mut pending, next);
@@ -574,8 +557,17 @@ fn read_pieces(path: &Path, mut file: std::fs::File, skip: usize, pieces: &std::
         if pieces.send(Ok(Piece { bytes: piece, consumed, eof })).is_err() {
             return;
         }
-        sent_any = true;
     }
+}
+
+/// `buffer` emptied, with room for a piece; new room is advised to huge pages before use.
+fn piece_buffer(mut buffer: Vec<u8>) -> Vec<u8> {
+    buffer.clear();
+    if buffer.capacity() < PIECE_CAPACITY {
+        buffer.reserve(PIECE_CAPACITY);
+        numeric_table::advise_huge_pages(buffer.spare_capacity_mut());
+    }
+    buffer
 }
 
 /// Checks that a piece is UTF-8, on all cores: cut at line ends (ASCII, so never inside a
@@ -817,30 +809,25 @@ fn parse_text_timestamps(column: &Column, forced: Option<TimestampFormat>) -> Op
     // Parsed on every core in row ranges (zero-copy slices): a million timestamps take about
     // half a second on one.
     const ROWS_PER_TASK: usize = 1 << 16;
-    let parsed: Vec<(Vec<Option<i64>>, bool)> = {
+    let mut values: Vec<Option<i64>> = vec![None; strings.len()];
+    let any_offset = {
         use rayon::prelude::*;
-        let ranges: Vec<StringChunked> = (0..strings.len()).step_by(ROWS_PER_TASK).map(|first| strings.slice(first as i64, ROWS_PER_TASK)).collect();
-        ranges
-            .par_iter()
-            .map(|range| {
+        values
+            .par_chunks_mut(ROWS_PER_TASK)
+            .enumerate()
+            .map(|(task, out)| {
                 let mut any_offset = false;
-                let values = range
-                    .iter()
-                    .map(|s| {
-                        let p = timestamps::parse(s?, format)?;
+                let range = strings.slice((task * ROWS_PER_TASK) as i64, out.len());
+                for (slot, cell) in out.iter_mut().zip(range.iter()) {
+                    *slot = cell.and_then(|s| timestamps::parse(s, format)).map(|p| {
                         any_offset |= p.had_offset;
-                        Some(p.millis)
-                    })
-                    .collect();
-                (values, any_offset)
+                        p.millis
+                    });
+                }
+                any_offset
             })
-            .collect()
+            .reduce(|| false, |a, b| a || b)
     };
-    let any_offset = parsed.iter().any(|p| p.1);
-    let mut values: Vec<Option<i64>> = Vec::with_capacity(strings.len());
-    for (chunk, _) in parsed {
-        values.extend(chunk);
-    }
     // Most cells must parse; otherwise this is a text column that happens to start with dates.
     let parsed = values.iter().filter(|v| v.is_some()).count();
     let filled = strings.len() - strings.null_count();

@@ -929,38 +929,21 @@ impl Summary {
         }
         // Sums of deviations from the first value keep the variance accurate for large levels.
         let shift = values.iter().copied().find(|v| v.is_finite()).unwrap_or(0.0);
-        // Four independent lanes, each quantity in its own array, with selects instead of
-        // branches: the loop becomes vector code and the sums are not one long chain of
-        // dependent additions.
+        // Four independent lanes, with selects instead of branches: the loop becomes vector
+        // code and the sums are not one long chain of dependent additions.
         const LANES: usize = 4;
-        let (mut finite, mut infinite) = ([0usize; LANES], [0usize; LANES]);
-        let (mut min, mut max) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES]);
-        let (mut sum, mut sum_sq) = ([0.0f64; LANES], [0.0f64; LANES]);
+        let mut moments = Moments::<LANES>::new();
         let chunks = values.chunks_exact(LANES);
         let rest = chunks.remainder();
         for chunk in chunks {
-            for k in 0..LANES {
-                let v = chunk[k];
-                let ok = v.is_finite();
-                finite[k] += usize::from(ok);
-                infinite[k] += usize::from(v.is_infinite());
-                let low = if ok { v } else { f64::INFINITY };
-                let high = if ok { v } else { f64::NEG_INFINITY };
-                min[k] = if low < min[k] { low } else { min[k] };
-                max[k] = if high > max[k] { high } else { max[k] };
-                let d = if ok { v - shift } else { 0.0 };
-                sum[k] += d;
-                sum_sq[k] += d * d;
+            for lane in 0..LANES {
+                moments.add(lane, chunk[lane], shift);
             }
         }
-        let mut total = Moments::default();
-        for k in 0..LANES {
-            total = total.merge(Moments { finite: finite[k], infinite: infinite[k], min: min[k], max: max[k], sum: sum[k], sum_sq: sum_sq[k] });
-        }
         for &v in rest {
-            total.add(v, shift);
+            moments.add(0, v, shift);
         }
-        let Moments { finite, infinite, min, max, sum, sum_sq } = total;
+        let Totals { finite, infinite, min, max, sum, sum_sq } = moments.totals();
         let n = finite as f64;
         let mean = if finite > 0 { shift + sum / n } else { f64::NAN };
         let std = (finite > 1).then(|| ((sum_sq - sum * sum / n) / (n - 1.0)).max(0.0).sqrt());
@@ -968,9 +951,19 @@ impl Summary {
     }
 }
 
-/// Counts, extremes and sums of deviations of the finite values seen by one lane.
-#[derive(Clone, Copy)]
-struct Moments {
+/// Counts, extremes and sums of deviations of the finite values, kept in `LANES` independent
+/// lanes, each quantity in its own array (an array of per-lane structs needed shuffles).
+struct Moments<const LANES: usize> {
+    finite: [usize; LANES],
+    infinite: [usize; LANES],
+    min: [f64; LANES],
+    max: [f64; LANES],
+    sum: [f64; LANES],
+    sum_sq: [f64; LANES],
+}
+
+/// All lanes of `Moments` together.
+struct Totals {
     finite: usize,
     infinite: usize,
     min: f64,
@@ -979,35 +972,40 @@ struct Moments {
     sum_sq: f64,
 }
 
-impl Default for Moments {
-    fn default() -> Self {
-        Self { finite: 0, infinite: 0, min: f64::INFINITY, max: f64::NEG_INFINITY, sum: 0.0, sum_sq: 0.0 }
+impl<const LANES: usize> Moments<LANES> {
+    fn new() -> Self {
+        Self {
+            finite: [0; LANES],
+            infinite: [0; LANES],
+            min: [f64::INFINITY; LANES],
+            max: [f64::NEG_INFINITY; LANES],
+            sum: [0.0; LANES],
+            sum_sq: [0.0; LANES],
+        }
     }
-}
 
-impl Moments {
     #[inline(always)]
-    fn add(&mut self, v: f64, shift: f64) {
+    fn add(&mut self, lane: usize, v: f64, shift: f64) {
         let finite = v.is_finite();
-        self.finite += usize::from(finite);
-        self.infinite += usize::from(v.is_infinite());
+        self.finite[lane] += usize::from(finite);
+        self.infinite[lane] += usize::from(v.is_infinite());
         let low = if finite { v } else { f64::INFINITY };
         let high = if finite { v } else { f64::NEG_INFINITY };
-        self.min = if low < self.min { low } else { self.min };
-        self.max = if high > self.max { high } else { self.max };
+        self.min[lane] = if low < self.min[lane] { low } else { self.min[lane] };
+        self.max[lane] = if high > self.max[lane] { high } else { self.max[lane] };
         let d = if finite { v - shift } else { 0.0 };
-        self.sum += d;
-        self.sum_sq += d * d;
+        self.sum[lane] += d;
+        self.sum_sq[lane] += d * d;
     }
 
-    fn merge(self, other: Self) -> Self {
-        Self {
-            finite: self.finite + other.finite,
-            infinite: self.infinite + other.infinite,
-            min: self.min.min(other.min),
-            max: self.max.max(other.max),
-            sum: self.sum + other.sum,
-            sum_sq: self.sum_sq + other.sum_sq,
+    fn totals(&self) -> Totals {
+        Totals {
+            finite: self.finite.iter().sum(),
+            infinite: self.infinite.iter().sum(),
+            min: self.min.iter().copied().fold(f64::INFINITY, f64::min),
+            max: self.max.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            sum: self.sum.iter().sum(),
+            sum_sq: self.sum_sq.iter().sum(),
         }
     }
 }
@@ -1296,28 +1294,28 @@ fn neighbours_all_finite(values: &[f64], min_run: usize, jump: f64) -> Neighbour
             // matter (on noisy data nearly every pair is a break).
             let between = if last > first + 1 { equal & ((u64::MAX >> (63 - (last - 1))) & (u64::MAX << (first + 1))) } else { 0 };
             if !has_run_of_ones(between, min_run - 1) {
-                let at = row + first;
-                if at - run_start >= min_run {
-                    runs.push(FlatRun { start: run_start, len: at - run_start, value: values[run_start] });
-                }
+                end_run(&mut runs, values, run_start..row + first, min_run);
                 run_start = row + last;
                 breaks = 0;
             }
             while breaks != 0 {
                 let at = row + breaks.trailing_zeros() as usize;
-                if at - run_start >= min_run {
-                    runs.push(FlatRun { start: run_start, len: at - run_start, value: values[run_start] });
-                }
+                end_run(&mut runs, values, run_start..at, min_run);
                 run_start = at;
                 breaks &= breaks - 1;
             }
         }
         row = end;
     }
-    if values.len() - run_start >= min_run {
-        runs.push(FlatRun { start: run_start, len: values.len() - run_start, value: values[run_start] });
-    }
+    end_run(&mut runs, values, run_start..values.len(), min_run);
     NeighbourScan { runs, jumps, pairs: values.len().saturating_sub(1), repeats }
+}
+
+/// Records the run of equal values over `rows` when it holds at least `min_run` of them.
+fn end_run(runs: &mut Vec<FlatRun>, values: &[f64], rows: std::ops::Range<usize>, min_run: usize) {
+    if rows.len() >= min_run {
+        runs.push(FlatRun { start: rows.start, len: rows.len(), value: values[rows.start] });
+    }
 }
 
 /// Whether `bits` holds at least `count` (≥ 1) consecutive set bits: the mask is shifted onto

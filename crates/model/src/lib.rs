@@ -963,6 +963,17 @@ mod tests {
         }
     }
 
+    /// Trains both on the same batch `steps` times; their losses must agree within
+    /// `tolerance` and their correct counts exactly, step by step.
+    fn train_side_by_side(by_hand: &mut Trainer, by_library: &mut Trainer, tokens: &[u32], labels: &[u32], steps: usize, tolerance: f64) {
+        for step in 0..steps {
+            let a = by_hand.train_batch(Input::Tokens(tokens), labels).unwrap();
+            let b = by_library.train_batch(Input::Tokens(tokens), labels).unwrap();
+            assert!((a.loss - b.loss).abs() < tolerance, "step {step}: {} vs {}", a.loss, b.loss);
+            assert_eq!(a.correct, b.correct, "step {step}");
+        }
+    }
+
     #[test]
     fn the_embedding_bag_trains_like_the_tensor_library_path() {
         let _serial = one_at_a_time();
@@ -971,12 +982,7 @@ mod tests {
         let mut by_library = Trainer::new(spec(ModelKind::Seed)).unwrap();
         by_library.use_bag = false;
         assert!(by_hand.use_bag || cfg!(any(feature = "cuda", feature = "wgpu")));
-        for step in 0..12 {
-            let a = by_hand.train_batch(Input::Tokens(&tokens), &labels).unwrap();
-            let b = by_library.train_batch(Input::Tokens(&tokens), &labels).unwrap();
-            assert!((a.loss - b.loss).abs() < 1e-5, "step {step}: {} vs {}", a.loss, b.loss);
-            assert_eq!(a.correct, b.correct, "step {step}");
-        }
+        train_side_by_side(&mut by_hand, &mut by_library, &tokens, &labels, 12, 1e-5);
         let pa = by_hand.predict(Input::Tokens(&tokens), 32).unwrap();
         let pb = by_library.predict(Input::Tokens(&tokens), 32).unwrap();
         let worst = pa.iter().zip(&pb).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
@@ -1059,12 +1065,7 @@ mod tests {
         let mut by_library = Trainer::new(spec.clone()).unwrap();
         by_library.use_hand = false;
         assert!(by_hand.use_hand || cfg!(any(feature = "cuda", feature = "wgpu")));
-        for step in 0..6 {
-            let a = by_hand.train_batch(Input::Tokens(&tokens), &labels).unwrap();
-            let b = by_library.train_batch(Input::Tokens(&tokens), &labels).unwrap();
-            assert!((a.loss - b.loss).abs() < 1e-4, "step {step}: {} vs {}", a.loss, b.loss);
-            assert_eq!(a.correct, b.correct, "step {step}");
-        }
+        train_side_by_side(&mut by_hand, &mut by_library, &tokens, &labels, 6, 1e-4);
         let (Net::Transformer(hand_net), Net::Transformer(library_net)) = (by_hand.current_net().unwrap(), by_library.current_net().unwrap()) else {
             panic!("not a transformer")
         };

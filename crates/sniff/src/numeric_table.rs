@@ -86,9 +86,8 @@ pub struct ParsedTable {
     pub rows: usize,
     pub columns: Vec<ParsedColumn>,
     /// The values of every float column, column after column. One allocation rather than one
-    /// per column: large enough that fresh memory comes straight from the system untouched,
-    /// so the parsing threads take its page faults together, instead of one thread zeroing
-    /// it first (that was a third of a piece's time).
+    /// per column, so it can be zeroed on all cores (see `zeroed`) instead of column by column
+    /// on one thread (that was a third of a piece's time).
     pub floats: Vec<f64>,
     /// The same for integer columns.
     pub integers: Vec<i64>,
@@ -363,16 +362,16 @@ type Parsed = (ParsedTable, Vec<ColumnStats>);
 type PartJob<'p, 's> = (&'p Part, Vec<Slot<'s>>);
 
 /// One column's buffer cut into one disjoint slice per part, in order.
-fn cut_per_part<'s, T>(buffer: &'s mut [T], parts: &[Part]) -> Vec<&'s mut [T]> {
-    let mut rest = buffer;
-    let mut slices = Vec::with_capacity(parts.len());
-    for part in parts {
-        let take = part.rows.min(rest.len());
-        let (mine, after) = std::mem::take(&mut rest).split_at_mut(take);
-        slices.push(mine);
-        rest = after;
-    }
-    slices
+fn cut_per_part<'s, T>(mut buffer: &'s mut [T], parts: &[Part]) -> Vec<&'s mut [T]> {
+    parts.iter().map(|part| take_rows(&mut buffer, part.rows)).collect()
+}
+
+/// Splits the first `rows` (at most all) off `rest`.
+fn take_rows<'s, T>(rest: &mut &'s mut [T], rows: usize) -> &'s mut [T] {
+    let rows = rows.min(rest.len());
+    let (taken, after) = std::mem::take(rest).split_at_mut(rows);
+    *rest = after;
+    taken
 }
 
 fn parse_parts(
@@ -407,16 +406,8 @@ fn parse_parts(
         let mut jobs: Vec<PartJob> = parts.iter().map(|p| (p, Vec::with_capacity(kinds.len()))).collect();
         for column in values.iter_mut() {
             let slots: Vec<Slot> = match column {
-                Values::Integer(_) => {
-                    let (mine, rest) = std::mem::take(&mut integer_rest).split_at_mut(total_rows);
-                    integer_rest = rest;
-                    cut_per_part(mine, parts).into_iter().map(Slot::Integer).collect()
-                }
-                Values::Float(_) => {
-                    let (mine, rest) = std::mem::take(&mut float_rest).split_at_mut(total_rows);
-                    float_rest = rest;
-                    cut_per_part(mine, parts).into_iter().map(Slot::Float).collect()
-                }
+                Values::Integer(_) => cut_per_part(take_rows(&mut integer_rest, total_rows), parts).into_iter().map(Slot::Integer).collect(),
+                Values::Float(_) => cut_per_part(take_rows(&mut float_rest, total_rows), parts).into_iter().map(Slot::Float).collect(),
                 Values::Text(spans) => cut_per_part(spans, parts).into_iter().map(Slot::Text).collect(),
             };
             for ((_, job_slots), slot) in jobs.iter_mut().zip(slots) {
