@@ -1066,7 +1066,8 @@ mod tests {
                         match style {
                             0 => (rng.below(2000) as i64 - 1000).to_string(),
                             1 => NUMBERS[rng.below(NUMBERS.len())].to_owned(),
-                            2 => format!("{}.{:02}", rng.below(500), rng.below(100)),
+                            // Readings laid out alike row after row, now and then negative.
+                            2 => format!("{}{}.{:02}", if rng.below(8) == 0 { "-" } else { "" }, rng.below(500), rng.below(100)),
                             _ => format!("2024-03-04 {:02}:{:02}:00", rng.below(24), rng.below(60)),
                         }
                     };

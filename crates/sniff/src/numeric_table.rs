@@ -454,6 +454,7 @@ fn parse_parts(
 
 /// `len` zeros in fresh memory, advised to be backed by huge pages before it is first touched
 /// and then written on all cores (each page is cleared by the thread that first writes it).
+/// Leaving the pages to be faulted in by the parser instead (a zeroed allocation) was no faster.
 fn zeroed<T: Default + Clone + Send + Sync>(len: usize) -> Vec<T> {
     let mut buffer = Vec::with_capacity(len);
     advise_huge_pages(buffer.spare_capacity_mut());
@@ -493,126 +494,178 @@ fn parse_part(
     value_like_status: &[&[u8]],
 ) -> Result<PartStats, Unsupported> {
     let columns = layout.columns;
-    let mut stats = vec![ColumnStats::new(); columns];
-    let mut status_rows: Vec<Vec<u64>> = vec![Vec::new(); columns];
-    let mut missing_rows: Vec<Vec<u32>> = vec![Vec::new(); columns];
-    let bytes_of_part = &piece[..part.end];
+    let mut state = PartState {
+        piece: &piece[..part.end],
+        layout,
+        decimal,
+        value_like_status,
+        stats: vec![ColumnStats::new(); columns],
+        status_rows: vec![Vec::new(); columns],
+        missing_rows: vec![Vec::new(); columns],
+        line_end_returns: 0,
+    };
     // A status text that reads as a plain number (`-9999`) must be matched before reading.
     let plain_numbers = !value_like_status.iter().any(|s| s.first().is_some_and(|&b| b == b'-' || b.is_ascii_digit()));
-    let mut line_end_returns = 0usize;
+    let delimiter = layout.delimiter;
+    let bytes = state.piece;
+    let mut shapes = vec![Shape::NONE; columns];
     let mut at = part.start;
     for local in 0..part.rows {
         let row = part.first_row + local;
         if at >= part.end || piece[at] == b'\n' || piece[at..part.end].starts_with(b"\r\n") {
             return Err(Unsupported::EmptyLine { row });
         }
-        for column in 0..columns {
+        for (column, slot) in slots.iter_mut().enumerate() {
             let last = column + 1 == columns;
-            // The usual cell, a plain number in a float column, takes a short path.
-            if let (true, Slot::Float(out)) = (plain_numbers, &mut slots[column]) {
-                if let Some((value, integer, end)) = read_plain_number(bytes_of_part, at, layout.delimiter, decimal) {
-                    // `end` holds the delimiter or a line end.
-                    if (piece[end] == b'\n') != last {
+            // The usual cell, a plain number in a float column, takes a short path; the rest
+            // is read out of line, so this loop keeps its values in registers.
+            if let (true, Slot::Float(out)) = (plain_numbers, &mut *slot) {
+                // Most often it is laid out like the column's previous one. Such a cell needs
+                // no bookkeeping: the cell that set the shape was counted (same class, same
+                // delimiter or line end, an earlier row).
+                let shape = &shapes[column];
+                if let Some(value) = load_word(bytes, at).and_then(|word| shape.read(word)) {
+                    out[local] = value;
+                    at += shape.width + 1;
+                    continue;
+                }
+                if let Some(number) = read_plain_number(bytes, at, delimiter, decimal) {
+                    if number.line_end != last {
                         return Err(Unsupported::Ragged { row });
                     }
-                    out[local] = value;
-                    let s = &mut stats[column];
-                    if integer {
-                        s.first_integer = s.first_integer.min(row);
-                    } else {
-                        s.first_float = s.first_float.min(row);
+                    out[local] = number.value;
+                    // Rows only grow within a part: the first one seen is the first.
+                    let s = &mut state.stats[column];
+                    let first = if number.integer { &mut s.first_integer } else { &mut s.first_float };
+                    if *first == NEVER {
+                        *first = row;
                     }
-                    at = end + 1;
+                    shapes[column] = Shape::of(&number, delimiter, decimal);
+                    at = number.end + 1;
                     continue;
                 }
             }
-            let (mut read, mut end) = read_cell(bytes_of_part, at, layout.delimiter, decimal);
-            let mut next = end + 1;
-            let mut at_line_end = end >= part.end || piece[end] == b'\n';
-            if !at_line_end && piece[end] == b'\r' {
-                // `read_cell` stops at a carriage return only before a line end: CRLF.
-                at_line_end = true;
-                next = end + 2;
-                line_end_returns += 1;
-            } else if at_line_end && end < part.end && end > at && piece[end - 1] == b'\r' {
-                // A text cell ran up to the line end: its carriage return belongs to the CRLF.
-                end -= 1;
-                line_end_returns += 1;
-                read = read_cell(&piece[..end], at, layout.delimiter, decimal).0;
-            }
-            if at_line_end != last {
-                return Err(Unsupported::Ragged { row });
-            }
-            let bytes = &piece[at..end];
-            let s = &mut stats[column];
-            // A status text that reads as a value (`NaN`) is still a status text.
-            let cell = if !value_like_status.is_empty() && value_like_status.contains(&bytes) { Cell::Text } else { read };
-            let mut missing = false;
-            match cell {
-                Cell::Empty => missing = true,
-                Cell::Integer { .. } => {
-                    if s.first_integer == NEVER {
-                        s.first_integer = row;
-                    }
-                }
-                Cell::Float(_) => {
-                    if s.first_float == NEVER {
-                        s.first_float = row;
-                    }
-                }
-                Cell::BigInteger => {
-                    if s.first_big_integer == NEVER {
-                        s.first_big_integer = row;
-                    }
-                }
-                Cell::Text => match text_cell(bytes, layout.status_texts) {
-                    TextCell::Status => {
-                        missing = true;
-                        s.status_count += 1;
-                        if status_rows[column].len() < layout.example_rows {
-                            status_rows[column].push(row as u64);
-                        }
-                    }
-                    TextCell::Plain => {
-                        if s.first_text == NEVER {
-                            s.first_text = row;
-                        }
-                    }
-                    TextCell::Unsupported => {
-                        if s.first_bad == NEVER {
-                            s.first_bad = row;
-                        }
-                    }
-                },
-            }
-            if missing {
-                s.nulls += 1;
-                missing_rows[column].push(local as u32);
-            }
-            match &mut slots[column] {
-                Slot::Integer(out) => {
-                    if let Cell::Integer { value, .. } = cell {
-                        out[local] = value;
-                    }
-                }
-                Slot::Float(out) => match cell {
-                    Cell::Integer { value, negative } => out[local] = if value == 0 && negative { -0.0 } else { value as f64 },
-                    Cell::Float(v) => out[local] = v,
-                    _ => {}
-                },
-                Slot::Text(out) => {
-                    // `piece.len() < u32::MAX` was checked, so these fit.
-                    out[local] = Span { start: at as u32, end: end as u32 };
-                }
-            }
-            at = next;
+            at = state.read_other_cell(at, CellAt { column, last, local, row }, slot)?;
         }
     }
-    if line_end_returns != part.carriage_returns {
+    if state.line_end_returns != part.carriage_returns {
         // A carriage return inside a cell or alone at the end: the general reader decides.
         return Err(Unsupported::Byte(b'\r'));
     }
-    Ok(PartStats { columns: stats, status_rows, missing_rows })
+    Ok(PartStats { columns: state.stats, status_rows: state.status_rows, missing_rows: state.missing_rows })
+}
+
+/// Where a cell is: its column (and whether that is the row's last) and its row, within the
+/// part (`local`) and within the piece.
+#[derive(Clone, Copy)]
+struct CellAt {
+    column: usize,
+    last: bool,
+    local: usize,
+    row: usize,
+}
+
+/// What one part's parse has found so far, besides the values.
+struct PartState<'p> {
+    /// The piece up to the part's end.
+    piece: &'p [u8],
+    layout: &'p TableLayout<'p>,
+    decimal: u8,
+    value_like_status: &'p [&'p [u8]],
+    stats: Vec<ColumnStats>,
+    status_rows: Vec<Vec<u64>>,
+    /// Rows (within the part) of the missing cells of each column.
+    missing_rows: Vec<Vec<u32>>,
+    line_end_returns: usize,
+}
+
+impl PartState<'_> {
+    /// Reads any cell at `at` into `slot` and returns where the next cell starts.
+    #[inline(never)]
+    fn read_other_cell(&mut self, at: usize, cell_at: CellAt, slot: &mut Slot) -> Result<usize, Unsupported> {
+        let CellAt { column, last, local, row } = cell_at;
+        let (piece, layout, decimal) = (self.piece, self.layout, self.decimal);
+        let (mut read, mut end) = read_cell(piece, at, layout.delimiter, decimal);
+        let mut next = end + 1;
+        let mut at_line_end = end >= piece.len() || piece[end] == b'\n';
+        if !at_line_end && piece[end] == b'\r' {
+            // `read_cell` stops at a carriage return only before a line end: CRLF.
+            at_line_end = true;
+            next = end + 2;
+            self.line_end_returns += 1;
+        } else if at_line_end && end < piece.len() && end > at && piece[end - 1] == b'\r' {
+            // A text cell ran up to the line end: its carriage return belongs to the CRLF.
+            end -= 1;
+            self.line_end_returns += 1;
+            read = read_cell(&piece[..end], at, layout.delimiter, decimal).0;
+        }
+        if at_line_end != last {
+            return Err(Unsupported::Ragged { row });
+        }
+        let bytes = &piece[at..end];
+        let s = &mut self.stats[column];
+        // A status text that reads as a value (`NaN`) is still a status text.
+        let cell = if !self.value_like_status.is_empty() && self.value_like_status.contains(&bytes) { Cell::Text } else { read };
+        let mut missing = false;
+        match cell {
+            Cell::Empty => missing = true,
+            Cell::Integer { .. } => {
+                if s.first_integer == NEVER {
+                    s.first_integer = row;
+                }
+            }
+            Cell::Float(_) => {
+                if s.first_float == NEVER {
+                    s.first_float = row;
+                }
+            }
+            Cell::BigInteger => {
+                if s.first_big_integer == NEVER {
+                    s.first_big_integer = row;
+                }
+            }
+            Cell::Text => match text_cell(bytes, layout.status_texts) {
+                TextCell::Status => {
+                    missing = true;
+                    s.status_count += 1;
+                    if self.status_rows[column].len() < layout.example_rows {
+                        self.status_rows[column].push(row as u64);
+                    }
+                }
+                TextCell::Plain => {
+                    if s.first_text == NEVER {
+                        s.first_text = row;
+                    }
+                }
+                TextCell::Unsupported => {
+                    if s.first_bad == NEVER {
+                        s.first_bad = row;
+                    }
+                }
+            },
+        }
+        if missing {
+            s.nulls += 1;
+            self.missing_rows[column].push(local as u32);
+        }
+        match slot {
+            Slot::Integer(out) => {
+                if let Cell::Integer { value, .. } = cell {
+                    out[local] = value;
+                }
+            }
+            Slot::Float(out) => match cell {
+                Cell::Integer { value, negative } => out[local] = if value == 0 && negative { -0.0 } else { value as f64 },
+                Cell::Float(v) => out[local] = v,
+                _ => {}
+            },
+            Slot::Text(out) => {
+                // `piece.len() < u32::MAX` was checked, so these fit.
+                out[local] = Span { start: at as u32, end: end as u32 };
+            }
+        }
+        Ok(next)
+    }
 }
 
 enum TextCell {
@@ -708,27 +761,39 @@ const EVERY_BYTE: u64 = 0x0101_0101_0101_0101;
 /// `0x80`; borrows and carries only move to later bytes, so the first flag is exact.
 #[inline(always)]
 fn leading_digits(word: u64) -> usize {
-    let flagged = (word.wrapping_sub(EVERY_BYTE * b'0' as u64) | word.wrapping_add(EVERY_BYTE * 0x46)) & (EVERY_BYTE * 0x80);
-    (flagged.trailing_zeros() / 8) as usize
+    (non_digit_flags(word).trailing_zeros() / 8) as usize
+}
+
+/// The top bit of each byte that is not an ASCII digit; exact up to the first flagged byte
+/// (see `leading_digits`), not beyond it.
+#[inline(always)]
+fn non_digit_flags(word: u64) -> u64 {
+    (word.wrapping_sub(EVERY_BYTE * b'0' as u64) | word.wrapping_add(EVERY_BYTE * 0x46)) & (EVERY_BYTE * 0x80)
 }
 
 /// The value of the first `count` (1..=8) digits of `word`: they are moved to the top bytes,
 /// so the bytes below act as leading zeros, and then pairs, quads and halves are combined.
 #[inline(always)]
 fn digits_value(word: u64, count: usize) -> u64 {
-    let digits = word.wrapping_sub(EVERY_BYTE * b'0' as u64) << (8 * (8 - count));
+    top_digits_value(word, 8 * (8 - count) as u32)
+}
+
+/// The value of the digits left in `word` after shifting it up by `shift` bits.
+#[inline(always)]
+fn top_digits_value(word: u64, shift: u32) -> u64 {
+    let digits = word.wrapping_sub(EVERY_BYTE * b'0' as u64) << shift;
     let pairs = (digits.wrapping_mul(10) + (digits >> 8)) & 0x00FF_00FF_00FF_00FF;
     let quads = (pairs.wrapping_mul(100) + (pairs >> 16)) & 0x0000_FFFF_0000_FFFF;
     (quads.wrapping_mul(10_000) + (quads >> 32)) & 0xFFFF_FFFF
 }
 
 /// The usual cell of a plant export, `-?\d{1,7}(D\d{1,7})?` followed by the delimiter or a
-/// line end, read with two eight-byte loads and no branch per digit: its value as a float
-/// column stores it, whether it was an integer, and where it ends. Anything else, and a cell
-/// within 16 bytes of the end, gives `None` for `read_cell` to read.
+/// line end, read without a branch per digit: its value as a float column stores it, whether
+/// it was an integer, and where it ends. Anything else, and a cell within 16 bytes of the
+/// end, gives `None` for `read_cell` to read.
 #[inline(always)]
-fn read_plain_number(bytes: &[u8], at: usize, delimiter: u8, decimal: u8) -> Option<(f64, bool, usize)> {
-    let load = |i: usize| bytes.get(i..i + 8).and_then(|b| <[u8; 8]>::try_from(b).ok()).map(u64::from_le_bytes);
+fn read_plain_number(bytes: &[u8], at: usize, delimiter: u8, decimal: u8) -> Option<PlainNumber> {
+    let load = |i: usize| load_word(bytes, i);
     let negative = *bytes.get(at)? == b'-';
     let start = at + usize::from(negative);
     let word = load(start)?;
@@ -736,29 +801,152 @@ fn read_plain_number(bytes: &[u8], at: usize, delimiter: u8, decimal: u8) -> Opt
     if int_digits == 0 || int_digits == 8 {
         return None;
     }
-    let integer = digits_value(word, int_digits);
     let signed = |magnitude: f64| if negative { -magnitude } else { magnitude };
     let after = (word >> (8 * int_digits)) as u8;
     if after == delimiter || after == b'\n' {
-        return Some((signed(small_to_f64(integer)), true, start + int_digits));
+        let magnitude = small_to_f64(digits_value(word, int_digits));
+        let line_end = after == b'\n';
+        return Some(PlainNumber { value: signed(magnitude), integer: true, end: start + int_digits, line_end, negative, int_digits, fraction_digits: 0 });
     }
     if after != decimal {
         return None;
     }
+    // Most readings end within the word already loaded (`123.45,`): the fraction is the rest
+    // of it, and both digit runs are joined into one before they are combined.
+    let fraction = (word >> 8) >> (8 * int_digits);
+    let fraction_digits = leading_digits(fraction);
+    let after = (fraction >> (8 * fraction_digits)) as u8;
+    if fraction_digits > 0 && int_digits + fraction_digits < 7 && (after == delimiter || after == b'\n') {
+        let joined = (word & ((1 << (8 * int_digits)) - 1)) | (fraction << (8 * int_digits));
+        let magnitude = small_to_f64(digits_value(joined, int_digits + fraction_digits)) / EXACT_POWERS[fraction_digits];
+        let end = start + int_digits + 1 + fraction_digits;
+        return Some(PlainNumber { value: signed(magnitude), integer: false, end, line_end: after == b'\n', negative, int_digits, fraction_digits });
+    }
+    // A longer fraction is read from a second word.
     let fraction_start = start + int_digits + 1;
-    let word = load(fraction_start)?;
-    let fraction_digits = leading_digits(word);
+    let fraction = load(fraction_start)?;
+    let fraction_digits = leading_digits(fraction);
     if fraction_digits == 0 || fraction_digits == 8 {
         return None;
     }
-    let after = (word >> (8 * fraction_digits)) as u8;
+    let after = (fraction >> (8 * fraction_digits)) as u8;
     if after != delimiter && after != b'\n' {
         return None;
     }
     // At most 14 digits, below 2^53, and an exact power of ten: one correctly rounded division.
-    let mantissa = integer * POWERS_OF_TEN[fraction_digits] + digits_value(word, fraction_digits);
+    let mantissa = digits_value(word, int_digits) * POWERS_OF_TEN[fraction_digits] + digits_value(fraction, fraction_digits);
     let magnitude = small_to_f64(mantissa) / EXACT_POWERS[fraction_digits];
-    Some((signed(magnitude), false, fraction_start + fraction_digits))
+    let end = fraction_start + fraction_digits;
+    Some(PlainNumber { value: signed(magnitude), integer: false, end, line_end: after == b'\n', negative, int_digits, fraction_digits })
+}
+
+/// A number read by `read_plain_number`.
+struct PlainNumber {
+    /// As a float column stores it.
+    value: f64,
+    /// No decimal separator.
+    integer: bool,
+    /// Where the delimiter or line end that follows it is.
+    end: usize,
+    line_end: bool,
+    negative: bool,
+    int_digits: usize,
+    fraction_digits: usize,
+}
+
+/// The byte layout of a column's last plain number (sign, digits before and after the
+/// separator, what follows), so the next cell of the same layout, which in a historian export
+/// is nearly every one, is checked and read with a few masks instead of being measured again.
+#[derive(Clone, Copy)]
+struct Shape {
+    /// The sign, separator and following delimiter or line end: where and what they are.
+    fixed_mask: u64,
+    fixed: u64,
+    /// `'0'` where the fixed bytes are, so the digit test sees only digits up to the end.
+    fixed_as_zero: u64,
+    /// Flag bits of every byte up to and including the one that follows the number.
+    covered: u64,
+    /// Bytes of the integer digits once the sign is shifted out.
+    integer_bytes: u64,
+    sign_shift: u32,
+    digits_shift: u32,
+    /// Bytes from the cell's start to the byte that follows it.
+    width: usize,
+    divisor: f64,
+    sign_bit: u64,
+}
+
+impl Shape {
+    /// A shape no cell has.
+    const NONE: Shape = Shape { fixed_mask: 0, fixed: 1, fixed_as_zero: 0, covered: 0, integer_bytes: 0, sign_shift: 0, digits_shift: 0, width: 0, divisor: 1.0, sign_bit: 0 };
+
+    /// The shape of `number` when it and the byte after it fit in one eight-byte word.
+    fn of(number: &PlainNumber, delimiter: u8, decimal: u8) -> Shape {
+        let sign = usize::from(number.negative);
+        let (int_digits, fraction_digits) = (number.int_digits, number.fraction_digits);
+        let width = sign + int_digits + if fraction_digits > 0 { 1 + fraction_digits } else { 0 };
+        if width >= 8 {
+            return Shape::NONE;
+        }
+        let (mut fixed, mut fixed_mask) = (0, 0);
+        let mut place = |at: usize, value: u8| {
+            fixed |= u64::from(value) << (8 * at);
+            fixed_mask |= 0xFF << (8 * at);
+        };
+        place(width, if number.line_end { b'\n' } else { delimiter });
+        if number.negative {
+            place(0, b'-');
+        }
+        if fraction_digits > 0 {
+            place(sign + int_digits, decimal);
+        }
+        Shape {
+            fixed_mask,
+            fixed,
+            fixed_as_zero: EVERY_BYTE * u64::from(b'0') & fixed_mask,
+            covered: low_bytes(width + 1) & (EVERY_BYTE * 0x80),
+            integer_bytes: low_bytes(int_digits),
+            sign_shift: 8 * sign as u32,
+            digits_shift: 8 * (8 - (int_digits + fraction_digits)) as u32,
+            width,
+            divisor: EXACT_POWERS[fraction_digits],
+            sign_bit: if number.negative { 1 << 63 } else { 0 },
+        }
+    }
+
+    /// The value of a cell whose first eight bytes are `word`, if it has this shape.
+    #[inline(always)]
+    fn read(&self, word: u64) -> Option<f64> {
+        if word & self.fixed_mask != self.fixed {
+            return None;
+        }
+        // Digits wherever the shape has them. The fixed bytes are tested as '0': a '.' or '-'
+        // would borrow from the digit after it and spoil that digit's test.
+        let test = (word & !self.fixed_mask) | self.fixed_as_zero;
+        if non_digit_flags(test) & self.covered != 0 {
+            return None;
+        }
+        let unsigned = word >> self.sign_shift;
+        // The fraction digits moved down over the separator, next to the integer digits.
+        let joined = (unsigned & self.integer_bytes) | ((unsigned >> 8) & !self.integer_bytes);
+        let magnitude = small_to_f64(top_digits_value(joined, self.digits_shift)) / self.divisor;
+        Some(f64::from_bits(magnitude.to_bits() | self.sign_bit))
+    }
+}
+
+/// The lowest `count` bytes of a word set (all for 8 or more).
+fn low_bytes(count: usize) -> u64 {
+    if count >= 8 {
+        u64::MAX
+    } else {
+        (1 << (8 * count)) - 1
+    }
+}
+
+/// The eight bytes from `at` (first byte lowest), if there are eight.
+#[inline(always)]
+fn load_word(bytes: &[u8], at: usize) -> Option<u64> {
+    bytes.get(at..at + 8).and_then(|b| <[u8; 8]>::try_from(b).ok()).map(u64::from_le_bytes)
 }
 
 /// `value` (below 2^52) as f64, exactly. Placed in the mantissa of 2^52 and 2^52 taken away
@@ -987,7 +1175,8 @@ mod tests {
             let len = next(24) as usize;
             let text: Vec<u8> = (0..len).map(|_| alphabet[next(alphabet.len() as u64) as usize]).collect();
             for (delimiter, decimal) in [(b',', b'.'), (b';', b',')] {
-                if let Some((value, integer, end)) = read_plain_number(&text, 0, delimiter, decimal) {
+                if let Some(PlainNumber { value, integer, end, line_end, .. }) = read_plain_number(&text, 0, delimiter, decimal) {
+                    assert_eq!(line_end, text[end] == b'\n');
                     let (full, full_end) = read_cell(&text, 0, delimiter, decimal);
                     let context = String::from_utf8_lossy(&text);
                     assert_eq!(end, full_end, "{context:?}");
@@ -1015,7 +1204,7 @@ mod tests {
                 0 => format!("{sign}{}\n00000000000000000", digits(whole, &mut next)),
                 f => format!("{sign}{}.{};00000000000000000", digits(whole, &mut next), digits(f, &mut next)),
             };
-            let (value, _, end) = read_plain_number(text.as_bytes(), 0, b';', b'.').unwrap_or_else(|| panic!("{text:?}"));
+            let PlainNumber { value, end, .. } = read_plain_number(text.as_bytes(), 0, b';', b'.').unwrap_or_else(|| panic!("{text:?}"));
             let (full, full_end) = read_cell(text.as_bytes(), 0, b';', b'.');
             assert_eq!(end, full_end, "{text:?}");
             let expected = match full {
@@ -1025,6 +1214,51 @@ mod tests {
             };
             assert_eq!(value.to_bits(), expected.to_bits(), "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_shape_reads_exactly_the_cells_laid_out_like_its_own() {
+        let mut x = 5u64;
+        let mut next = |n: u64| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (x >> 33) % n
+        };
+        // Mostly digits, so that many cells are numbers and many share a layout.
+        let alphabet = b"01234567890123456789012345678901234567890123456789.-,;\ne+ ";
+        let texts: Vec<Vec<u8>> = (0..4_000)
+            .map(|_| {
+                let len = 1 + next(9) as usize;
+                let mut text: Vec<u8> = (0..len).map(|_| alphabet[next(alphabet.len() as u64) as usize]).collect();
+                text.extend_from_slice(b"00000000");
+                text
+            })
+            .collect();
+        let (mut shaped, mut read_by_shape) = (0, 0);
+        for (delimiter, decimal) in [(b',', b'.'), (b';', b',')] {
+            let numbers: Vec<(usize, PlainNumber)> = texts.iter().enumerate().filter_map(|(i, t)| Some((i, read_plain_number(t, 0, delimiter, decimal)?))).collect();
+            for (i, number) in numbers.iter().take(300) {
+                let shape = Shape::of(number, delimiter, decimal);
+                shaped += usize::from(shape.width > 0);
+                for (j, other) in &numbers {
+                    let same_layout = shape.width > 0
+                        && (other.negative, other.int_digits, other.fraction_digits, other.line_end) == (number.negative, number.int_digits, number.fraction_digits, number.line_end);
+                    let read = shape.read(load_word(&texts[*j], 0).unwrap_or_default());
+                    let context = (String::from_utf8_lossy(&texts[*i]), String::from_utf8_lossy(&texts[*j]));
+                    assert_eq!(read.is_some(), same_layout, "{context:?}");
+                    if let Some(value) = read {
+                        assert_eq!((value.to_bits(), shape.width), (other.value.to_bits(), other.end), "{context:?}");
+                        read_by_shape += 1;
+                    }
+                }
+                // Cells that are not plain numbers are never read by a shape.
+                for text in &texts {
+                    if read_plain_number(text, 0, delimiter, decimal).is_none() {
+                        assert!(shape.read(load_word(text, 0).unwrap_or_default()).is_none(), "{:?}", String::from_utf8_lossy(text));
+                    }
+                }
+            }
+        }
+        assert!(shaped > 300 && read_by_shape > 10_000, "{shaped} shapes read {read_by_shape} cells");
     }
 
     #[test]
