@@ -503,6 +503,7 @@ fn parse_part(
         status_rows: vec![Vec::new(); columns],
         missing_rows: vec![Vec::new(); columns],
         line_end_returns: 0,
+        text_shapes: vec![TextShape::NONE; columns],
     };
     // A status text that reads as a plain number (`-9999`) must be matched before reading.
     let plain_numbers = !value_like_status.iter().any(|s| s.first().is_some_and(|&b| b == b'-' || b.is_ascii_digit()));
@@ -545,6 +546,16 @@ fn parse_part(
                     continue;
                 }
             }
+            if let Slot::Text(out) = slot {
+                // A text cell laid out like the column's previous plain text (a timestamp):
+                // text again, and no status text, so nothing to count.
+                let shape = &state.text_shapes[column];
+                if shape.matches(bytes, at) {
+                    out[local] = Span { start: at as u32, end: (at + shape.len) as u32 };
+                    at += shape.len + 1;
+                    continue;
+                }
+            }
             at = state.read_other_cell(at, CellAt { column, last, local, row }, slot)?;
         }
     }
@@ -577,6 +588,8 @@ struct PartState<'p> {
     /// Rows (within the part) of the missing cells of each column.
     missing_rows: Vec<Vec<u32>>,
     line_end_returns: usize,
+    /// Each text column's last plain text cell, as a pattern for the next.
+    text_shapes: Vec<TextShape>,
 }
 
 impl PartState<'_> {
@@ -635,6 +648,13 @@ impl PartState<'_> {
                 TextCell::Plain => {
                     if s.first_text == NEVER {
                         s.first_text = row;
+                    }
+                    // Not for the piece's last cell (no line end after it) nor before a CRLF,
+                    // which only this reader handles.
+                    if let (Slot::Text(_), Some(&after)) = (&slot, piece.get(end)) {
+                        if after == layout.delimiter || after == b'\n' {
+                            self.text_shapes[column] = TextShape::of(bytes, after, layout.status_texts);
+                        }
                     }
                 }
                 TextCell::Unsupported => {
@@ -931,6 +951,81 @@ impl Shape {
         let joined = (unsigned & self.integer_bytes) | ((unsigned >> 8) & !self.integer_bytes);
         let magnitude = small_to_f64(top_digits_value(joined, self.digits_shift)) / self.divisor;
         Some(f64::from_bits(magnitude.to_bits() | self.sign_bit))
+    }
+}
+
+/// The words a text shape covers: cells up to 31 bytes, which holds any timestamp format.
+const TEXT_SHAPE_WORDS: usize = 4;
+
+/// Bytes a number or a spelled value (`inf`, `NaN`) can be made of. A cell with any other byte
+/// is text, whatever its digits are.
+const NUMBER_BYTES: &[u8] = b"0123456789+-.,eEinfNa";
+
+/// The layout of a plain text cell and the byte after it: its length, every byte that is not a
+/// digit (and the one after), and digits elsewhere. A timestamp column keeps one layout for
+/// rows on end. A cell of the same layout is text as well (it holds the same non-number byte),
+/// plain (same ends, ASCII, not true/false), and no status text (none has the layout).
+#[derive(Clone, Copy)]
+struct TextShape {
+    /// Bytes of the cell.
+    len: usize,
+    words: usize,
+    fixed_mask: [u64; TEXT_SHAPE_WORDS],
+    fixed: [u64; TEXT_SHAPE_WORDS],
+    fixed_as_zero: [u64; TEXT_SHAPE_WORDS],
+    covered: [u64; TEXT_SHAPE_WORDS],
+}
+
+impl TextShape {
+    /// A shape no cell has (its only word asks for a byte that a masked word cannot have).
+    const NONE: TextShape = TextShape { len: 0, words: 1, fixed_mask: [0; TEXT_SHAPE_WORDS], fixed: [1; TEXT_SHAPE_WORDS], fixed_as_zero: [0; TEXT_SHAPE_WORDS], covered: [0; TEXT_SHAPE_WORDS] };
+
+    /// The shape of a plain text `cell` followed by `after` (delimiter or line end), where
+    /// one can stand for the cells after it.
+    fn of(cell: &[u8], after: u8, status_texts: &[String]) -> TextShape {
+        let len = cell.len();
+        let printable = cell.iter().all(|b| (0x20..0x7F).contains(b));
+        if len == 0 || len >= 8 * TEXT_SHAPE_WORDS || !printable || cell.iter().all(|b| NUMBER_BYTES.contains(b)) {
+            return TextShape::NONE;
+        }
+        let mut shape = TextShape { len, words: (len + 1).div_ceil(8), ..TextShape::NONE };
+        shape.fixed = [0; TEXT_SHAPE_WORDS];
+        for (at, &b) in cell.iter().chain([&after]).enumerate() {
+            let (word, shift) = (at / 8, 8 * (at % 8));
+            shape.covered[word] |= 0x80 << shift;
+            if at == len || !b.is_ascii_digit() {
+                shape.fixed_mask[word] |= 0xFF << shift;
+                shape.fixed[word] |= u64::from(b) << shift;
+                shape.fixed_as_zero[word] |= u64::from(b'0') << shift;
+            }
+        }
+        let is_status = |status: &String| {
+            let mut text = [0u8; 8 * TEXT_SHAPE_WORDS];
+            status.len() == len && {
+                text[..len].copy_from_slice(status.as_bytes());
+                text[len] = after;
+                shape.matches(&text, 0)
+            }
+        };
+        if status_texts.iter().any(is_status) {
+            return TextShape::NONE;
+        }
+        shape
+    }
+
+    /// Whether the cell at `at` has this shape.
+    #[inline(always)]
+    fn matches(&self, bytes: &[u8], at: usize) -> bool {
+        let Some(window) = bytes.get(at..at + 8 * self.words) else { return false };
+        for (w, word) in window.chunks_exact(8).enumerate() {
+            let word = u64::from_le_bytes(<[u8; 8]>::try_from(word).unwrap_or_default());
+            let fixed_mask = self.fixed_mask[w];
+            // Fixed bytes tested as '0' (see `Shape::read`).
+            if word & fixed_mask != self.fixed[w] || non_digit_flags((word & !fixed_mask) | self.fixed_as_zero[w]) & self.covered[w] != 0 {
+                return false;
+            }
+        }
+        true
     }
 }
 
@@ -1259,6 +1354,74 @@ mod tests {
             }
         }
         assert!(shaped > 300 && read_by_shape > 10_000, "{shaped} shapes read {read_by_shape} cells");
+    }
+
+    #[test]
+    fn a_text_shape_matches_only_plain_text_laid_out_like_its_own() {
+        let mut x = 9u64;
+        let mut next = |n: u64| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (x >> 33) % n
+        };
+        let status: Vec<String> = ["Bad", "No Data", "12:00", "NaN", "true"].iter().map(|s| s.to_string()).collect();
+        // Timestamps and readings with a few other bytes swapped in, so that layouts repeat and
+        // sometimes differ in one byte only.
+        let odd = ["-", ":", " ", "T", "Z", ".", "e", "a", "N", "\r", "é", "/", "+", "x"];
+        let cells: Vec<String> = (0..3_000)
+            .map(|_| {
+                let mut cell = match next(4) {
+                    0 => format!("2024-{:02}-{:02} {:02}:{:02}:00", 1 + next(12), 1 + next(28), next(24), next(60)),
+                    1 => format!("{:02}:{:02}", next(24), next(60)),
+                    2 => format!("{}.{}", next(100), next(10)),
+                    _ => ["Bad", "No Data", "true", "Running", "12:00", "", " 12:00"][next(7) as usize].to_owned(),
+                };
+                if next(3) == 0 && !cell.is_empty() {
+                    let at = next(cell.len() as u64) as usize;
+                    if cell.is_char_boundary(at) && cell.is_char_boundary(at + 1) {
+                        cell.replace_range(at..at + 1, odd[next(odd.len() as u64) as usize]);
+                    }
+                }
+                cell
+            })
+            .collect();
+        let plain_text = |cell: &[u8]| classify(cell, b'.') == Cell::Text && matches!(text_cell(cell, &status), TextCell::Plain);
+        let with_after = |cell: &str, after: u8| {
+            let mut bytes = cell.as_bytes().to_vec();
+            bytes.push(after);
+            bytes.extend_from_slice(&[b'7'; 32]);
+            bytes
+        };
+        let same_layout = |a: &[u8], b: &[u8]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y || (x.is_ascii_digit() && y.is_ascii_digit()));
+        let (mut shapes, mut matched) = (0, 0);
+        for reference in cells.iter().take(400) {
+            if !plain_text(reference.as_bytes()) {
+                continue;
+            }
+            for after in [b',', b'\n'] {
+                let shape = TextShape::of(reference.as_bytes(), after, &status);
+                if shape.len == 0 {
+                    continue;
+                }
+                shapes += 1;
+                for cell in &cells {
+                    let found = shape.matches(&with_after(cell, after), 0);
+                    let context = (reference, cell);
+                    if found {
+                        assert!(plain_text(cell.as_bytes()) && !status.contains(cell), "{context:?}");
+                        assert!(same_layout(reference.as_bytes(), cell.as_bytes()), "{context:?}");
+                        matched += 1;
+                    } else {
+                        assert!(!same_layout(reference.as_bytes(), cell.as_bytes()), "{context:?}");
+                    }
+                    // Another byte after it is another layout.
+                    assert!(!shape.matches(&with_after(cell, if after == b',' { b'\n' } else { b',' }), 0), "{context:?}");
+                }
+            }
+        }
+        assert!(shapes > 200 && matched > 20_000, "{shapes} shapes matched {matched} cells");
+        // A layout that a status text has gives no shape.
+        assert_eq!(TextShape::of(b"13:45", b',', &status).len, 0);
+        assert_eq!(TextShape::of(b"13:4", b',', &status).len, 4);
     }
 
     #[test]
