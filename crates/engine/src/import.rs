@@ -300,9 +300,9 @@ fn fast_column(name: &str, piece: &[u8], numbers: &(Float64Chunked, Int64Chunked
         Values::Integer(rows) => with_missing(numbers.1.slice(offset(&rows)?, rows.len()).with_name(name), valid.as_deref()).into_column(),
         Values::Float(rows) => with_missing(numbers.0.slice(offset(&rows)?, rows.len()).with_name(name), valid.as_deref()).into_column(),
         Values::Text(spans) => {
-            // Built in a few row ranges on all cores (one chunk each). Each cell is checked on
-            // its own (a few bytes) rather than the whole piece again per text column; the piece
-            // is valid UTF-8 where the cells are.
+            // Built in a few row ranges on all cores (one chunk each), as bytes first: their
+            // UTF-8 check then runs over each range's buffers at once (an ASCII test), not per
+            // cell. A range that is not UTF-8 gives `None`, and the piece goes to polars.
             use rayon::prelude::*;
             let rows_per_task = spans.len().div_ceil(2 * rayon::current_num_threads().max(1)).max(4096);
             let ranges: Vec<Option<StringChunked>> = spans
@@ -310,19 +310,14 @@ fn fast_column(name: &str, piece: &[u8], numbers: &(Float64Chunked, Int64Chunked
                 .enumerate()
                 .map(|(task, spans)| {
                     let first = task * rows_per_task;
-                    let mut not_utf8 = false;
                     let cells = spans.iter().enumerate().map(|(i, span)| {
                         let filled = valid.as_ref().is_none_or(|v| v.get(first + i).copied().unwrap_or(false));
-                        filled.then(|| {
-                            let bytes = piece.get(span.start as usize..span.end as usize).unwrap_or_default();
-                            std::str::from_utf8(bytes).unwrap_or_else(|_| {
-                                not_utf8 = true;
-                                ""
-                            })
-                        })
+                        filled.then(|| piece.get(span.start as usize..span.end as usize).unwrap_or_default())
                     });
-                    let range = StringChunked::from_iter_options(name.clone(), cells);
-                    (!not_utf8).then_some(range)
+                    let bytes = BinaryChunked::from_iter_options(name.clone(), cells);
+                    let text = bytes.cast(&DataType::String).ok()?;
+                    // A cast that turned a cell into a null instead of failing is refused too.
+                    (text.null_count() == bytes.null_count()).then(|| text.str().ok().cloned()).flatten()
                 })
                 .collect();
             let mut ranges = ranges.into_iter();
@@ -1119,6 +1114,25 @@ mod tests {
         }
         assert!(fast * 4 > all, "the fast path read {fast} of {all} pieces");
         assert!(fast_crlf > 0, "no piece with CRLF line ends took the fast path");
+    }
+
+    #[test]
+    fn a_text_cell_that_is_not_utf8_leaves_the_piece_to_the_general_reader() {
+        let path = Path::new("test.csv");
+        let text = "time,state,value\n";
+        let dialect = sniff_dialect(path, text, &ImportOverrides::default(), &[], &mut Vec::new()).unwrap();
+        let mut piece = Vec::new();
+        for row in 0..10_000 {
+            piece.extend_from_slice(format!("2024-03-04 00:{:02}:{:02},café,{row}.5\n", row / 60 % 60, row % 60).as_bytes());
+        }
+        let (frame, _) = dialect.parse_piece_fast(&piece, 0, &[]).expect("a plain UTF-8 piece takes the fast path");
+        let state = frame.column("state").unwrap().str().unwrap();
+        assert_eq!((state.get(0), state.get(9_999), state.null_count()), (Some("café"), Some("café"), 0));
+        // The same piece with one cell in Windows-1252 (é as one byte).
+        let at = piece.len() - 20;
+        let cell = piece[..at].windows(5).rposition(|w| w == "café".as_bytes()).unwrap();
+        piece.splice(cell + 3..cell + 5, [0xE9]);
+        assert!(dialect.parse_piece_fast(&piece, 0, &[]).is_none());
     }
 
     #[test]
