@@ -31,10 +31,40 @@ fn run_ok(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Starts Xvfb on the first free display number.
-fn start_xvfb() -> (KillOnDrop, String) {
+/// A virtual X server, stopped with SIGTERM when dropped so that it removes its lock file and
+/// socket itself (a killed server leaves them behind, and each run would use up a display).
+struct XServer {
+    child: Child,
+    number: u32,
+}
+
+impl Drop for XServer {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // Whatever it could not clean up names a process that is gone now.
+        if lock_owner(self.number) == Some(self.child.id()) {
+            let _ = std::fs::remove_file(format!("/tmp/.X{}-lock", self.number));
+            let _ = std::fs::remove_file(format!("/tmp/.X11-unix/X{}", self.number));
+        }
+    }
+}
+
+/// The process named in display `n`'s lock file.
+fn lock_owner(n: u32) -> Option<u32> {
+    std::fs::read_to_string(format!("/tmp/.X{n}-lock")).ok()?.trim().parse().ok()
+}
+
+/// Starts Xvfb on the first display no running server holds. A lock file left by a server
+/// that is gone does not count: Xvfb replaces such a lock (and socket) itself.
+fn start_xvfb() -> (XServer, String) {
     for n in 91..140 {
-        if Path::new(&format!("/tmp/.X{n}-lock")).exists() || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+        if lock_owner(n).is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists()) {
             continue;
         }
         let display = format!(":{n}");
@@ -44,11 +74,15 @@ fn start_xvfb() -> (KillOnDrop, String) {
             .stderr(Stdio::null())
             .spawn()
             .expect("Xvfb is installed (scripts/install-deps.sh)");
-        let guard = KillOnDrop(child);
+        let mut server = XServer { child, number: n };
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
-            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-                return (guard, display);
+            // Ready once its own lock and socket are there; gone early if the display was taken.
+            if lock_owner(n) == Some(server.child.id()) && Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                return (server, display);
+            }
+            if !matches!(server.child.try_wait(), Ok(None)) {
+                break;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
