@@ -10,10 +10,11 @@ use polars::prelude::*;
 use plantlab_protocol::{ImportOverrides, ImportSettings, DEFAULT_STATUS_STRINGS};
 
 use crate::error::{EngineError, Result};
+use crate::fast_pieces::ParsedPieces;
 use crate::load::{combine_chunks, read_bytes, split_rows, PARSE_CHUNK, READ_SHARE};
 use crate::quality::StatusTextCount;
 use crate::tasks::JobContext;
-use plantlab_sniff::numeric_table::{self, TableLayout, Values};
+use plantlab_sniff::numeric_table::{self, TableLayout};
 use plantlab_sniff::timestamps::{self, TimestampFormat};
 use plantlab_sniff::{dedupe_names, head_lines, nth_line_end, sniff_decimal, sniff_delimiter, sniff_encoding, sniff_units_row, split_fields, SniffError};
 
@@ -214,47 +215,44 @@ impl Dialect {
         }
     }
 
-    /// Parses one row-aligned piece of the body. Status texts become nulls; those cells are
-    /// counted per column (rows offset by `first_row`).
-    fn parse_piece(&self, path: &Path, piece: &[u8], first_row: u64, status_strings: &[String]) -> Result<(DataFrame, Vec<StatusTextCount>)> {
-        match self.parse_piece_fast(piece, first_row, status_strings) {
-            Some(parsed) => Ok(parsed),
-            None => self.parse_piece_general(path, piece, first_row, status_strings),
-        }
-    }
-
-    /// The plain numeric table most exports are, read by the purpose-built parser. Gives the
-    /// same frame and counts as `parse_piece_general`, or `None` for any piece it does not
-    /// read exactly that way (quotes, ragged rows, cells typed differently further down, …).
-    fn parse_piece_fast(&self, piece: &[u8], first_row: u64, status_strings: &[String]) -> Option<(DataFrame, Vec<StatusTextCount>)> {
-        if !self.plain_names {
-            return None;
-        }
-        let layout = TableLayout {
+    /// The fast parser's view of this dialect, when its names allow the fast parser at all.
+    fn fast_layout<'a>(&self, status_strings: &'a [String]) -> Option<TableLayout<'a>> {
+        Some(TableLayout {
             delimiter: u8::try_from(self.delimiter).ok()?,
             decimal_comma: self.decimal == ',',
             columns: self.names.len(),
             status_texts: status_strings,
             infer_rows: INFER_SCHEMA_ROWS,
             example_rows: EXAMPLE_ROWS,
-        };
-        let table = numeric_table::parse_table(piece, &layout).ok()?;
-        if table.rows == 0 {
+        })
+        .filter(|_| self.plain_names)
+    }
+
+    /// Parses one row-aligned piece of the body into `pieces`: the plain numeric table most
+    /// exports are with the purpose-built parser (same frame and counts as polars' reader),
+    /// anything else with polars. Status texts become nulls; those cells are counted per column.
+    fn parse_piece(&self, path: &Path, piece: &[u8], pieces: &mut ParsedPieces, status_strings: &[String]) -> Result<()> {
+        if let Some(layout) = self.fast_layout(status_strings) {
+            if pieces.read_fast(piece, &layout, &self.names) {
+                return Ok(());
+            }
+        }
+        let (frame, status) = self.parse_piece_general(path, piece, pieces.rows(), status_strings)?;
+        pieces.push_general(frame, status);
+        Ok(())
+    }
+
+    /// One piece read by the fast parser alone, as a frame; `None` for any piece it does not
+    /// read exactly the way polars' reader would (quotes, ragged rows, cells typed differently
+    /// further down, …).
+    #[cfg(test)]
+    fn parse_piece_fast(&self, piece: &[u8], first_row: u64, status_strings: &[String]) -> Option<(DataFrame, Vec<StatusTextCount>)> {
+        let mut pieces = ParsedPieces::new(piece.len(), first_row);
+        if !pieces.read_fast(piece, &self.fast_layout(status_strings)?, &self.names) {
             return None;
         }
-        let mut columns = Vec::with_capacity(table.columns.len());
-        let mut status = Vec::new();
-        // The columns are zero-copy slices of these two buffers.
-        let numbers = (Float64Chunked::from_vec(PlSmallStr::EMPTY, table.floats), Int64Chunked::from_vec(PlSmallStr::EMPTY, table.integers));
-        for (name, parsed) in self.names.iter().zip(table.columns) {
-            if parsed.status_count > 0 {
-                let rows = parsed.status_rows.iter().map(|r| r + first_row).collect();
-                status.push(StatusTextCount { column: name.clone(), count: parsed.status_count, rows });
-            }
-            columns.push(fast_column(name, piece, &numbers, parsed.values, parsed.valid)?);
-        }
-        let frame = DataFrame::new(table.rows, columns).ok()?;
-        Some((frame, status))
+        let (frames, status) = pieces.finish(&self.names).ok()?;
+        Some((frames.into_iter().next()?, status))
     }
 
     /// Parses a piece with polars' CSV reader.
@@ -291,61 +289,6 @@ impl Dialect {
     }
 }
 
-/// A polars column from the fast parser's values (`numbers`: its float and integer buffers);
-/// missing cells become nulls.
-fn fast_column(name: &str, piece: &[u8], numbers: &(Float64Chunked, Int64Chunked), values: Values, valid: Option<Vec<bool>>) -> Option<Column> {
-    let name = PlSmallStr::from(name);
-    let offset = |range: &std::ops::Range<usize>| i64::try_from(range.start).ok();
-    let column = match values {
-        Values::Integer(rows) => with_missing(numbers.1.slice(offset(&rows)?, rows.len()).with_name(name), valid.as_deref()).into_column(),
-        Values::Float(rows) => with_missing(numbers.0.slice(offset(&rows)?, rows.len()).with_name(name), valid.as_deref()).into_column(),
-        Values::Text(spans) => {
-            // Built in a few row ranges on all cores (one chunk each), as bytes first: their
-            // UTF-8 check then runs over each range's buffers at once (an ASCII test), not per
-            // cell. A range that is not UTF-8 gives `None`, and the piece goes to polars.
-            use rayon::prelude::*;
-            let rows_per_task = spans.len().div_ceil(2 * rayon::current_num_threads().max(1)).max(4096);
-            let ranges: Vec<Option<StringChunked>> = spans
-                .par_chunks(rows_per_task)
-                .enumerate()
-                .map(|(task, spans)| {
-                    let first = task * rows_per_task;
-                    let cells = spans.iter().enumerate().map(|(i, span)| {
-                        let filled = valid.as_ref().is_none_or(|v| v.get(first + i).copied().unwrap_or(false));
-                        filled.then(|| piece.get(span.start as usize..span.end as usize).unwrap_or_default())
-                    });
-                    let bytes = BinaryChunked::from_iter_options(name.clone(), cells);
-                    let text = bytes.cast(&DataType::String).ok()?;
-                    // A cast that turned a cell into a null instead of failing is refused too.
-                    (text.null_count() == bytes.null_count()).then(|| text.str().ok().cloned()).flatten()
-                })
-                .collect();
-            let mut ranges = ranges.into_iter();
-            let mut column = match ranges.next() {
-                Some(first) => first?,
-                None => StringChunked::full_null(name.clone(), 0),
-            };
-            for range in ranges {
-                column.append_owned(range?).ok()?;
-            }
-            column.into_column()
-        }
-    };
-    Some(column)
-}
-
-/// Marks the cells flagged false in `valid` as missing, without copying the values.
-fn with_missing<T: PolarsDataType>(column: ChunkedArray<T>, valid: Option<&[bool]>) -> ChunkedArray<T> {
-    match valid {
-        None => column,
-        Some(valid) => {
-            let mask = BooleanChunked::from_slice(PlSmallStr::EMPTY, valid);
-            let bitmap = mask.downcast_iter().next().map(|flags| flags.values().clone());
-            column.with_validity(bitmap)
-        }
-    }
-}
-
 /// Whether any of `needles` can occur in `haystack`: each byte of a needle must occur
 /// somewhere in it. One pass over the haystack; exact as a "no" (a needle with a missing byte
 /// cannot be there), conservative as a "yes".
@@ -362,19 +305,17 @@ fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// Stacks the parsed pieces and their status-text counts into one import.
-fn assemble(path: &Path, dialect: Dialect, encoding: String, parsed: Vec<(DataFrame, Vec<StatusTextCount>)>, warnings: Vec<String>) -> Result<Imported> {
-    let mut frames = Vec::with_capacity(parsed.len());
+fn assemble(path: &Path, dialect: Dialect, encoding: String, pieces: ParsedPieces, warnings: Vec<String>) -> Result<Imported> {
+    let parse_err = |e: PolarsError| EngineError::Parse { path: path.to_path_buf(), detail: e.to_string() };
+    let (frames, status) = pieces.finish(&dialect.names).map_err(parse_err)?;
     let mut status_text: Vec<StatusTextCount> = Vec::new();
-    for (frame, status) in parsed {
-        frames.push(frame);
-        for s in status {
-            merge_status(&mut status_text, s);
-        }
+    for s in status {
+        merge_status(&mut status_text, s);
     }
     if frames.is_empty() {
         return Err(EngineError::NoDataRows(path.to_path_buf()));
     }
-    let frame = combine_chunks(frames).map_err(|e| EngineError::Parse { path: path.to_path_buf(), detail: e.to_string() })?;
+    let frame = combine_chunks(frames).map_err(parse_err)?;
     let settings = dialect.settings(encoding);
     Ok(Imported { frame, settings, units: dialect.units, status_text, warnings })
 }
@@ -391,14 +332,11 @@ fn read_text(path: &Path, bytes: &[u8], overrides: &ImportOverrides, status_stri
         return Err(EngineError::NoDataRows(path.to_path_buf()));
     }
     let pieces = split_rows(body, PARSE_CHUNK);
-    let mut parsed = Vec::with_capacity(pieces.len());
-    let mut rows = 0u64;
+    let mut parsed = ParsedPieces::new(body.len(), 0);
     for (i, piece) in pieces.iter().enumerate() {
         job.check_cancelled()?;
         job.progress(READ_SHARE + (1.0 - READ_SHARE) * 0.9 * i as f32 / pieces.len() as f32, "parsing");
-        let (frame, status) = dialect.parse_piece(path, piece, rows, status_strings)?;
-        rows += frame.height() as u64;
-        parsed.push((frame, status));
+        dialect.parse_piece(path, piece, &mut parsed, status_strings)?;
     }
     assemble(path, dialect, encoding, parsed, warnings)
 }
@@ -419,8 +357,8 @@ fn read_utf8_stream(path: &Path, len: u64, head: &[u8], overrides: &ImportOverri
     let skip = (if bom { 3 } else { 0 }) + nth_line_end(head_body, dialect.header_rows as usize);
     let file = std::fs::File::open(path).map_err(|e| EngineError::from_io(path, e))?;
 
-    let mut parsed = Vec::new();
-    let mut rows = 0u64;
+    let mut parsed = ParsedPieces::new((len as usize).saturating_sub(skip), 0);
+    let fast_layout = dialect.fast_layout(status_strings);
     let mut bad_utf8 = false;
     std::thread::scope(|scope| -> Result<()> {
         // A piece is handed over only when the parser asks for it, and its buffer comes back
@@ -442,11 +380,9 @@ fn read_utf8_stream(path: &Path, len: u64, head: &[u8], overrides: &ImportOverri
                 let _ = buffer_sender.send(piece);
                 continue;
             }
-            // A piece the fast parser takes is valid UTF-8: its numbers are ASCII and each text
-            // cell is checked on its own. Only other pieces need the whole-piece check.
-            if let Some((frame, status)) = dialect.parse_piece_fast(&piece, rows, status_strings) {
-                rows += frame.height() as u64;
-                parsed.push((frame, status));
+            // A piece the fast parser takes is valid UTF-8: its numbers are ASCII and its text
+            // columns are checked. Only other pieces need the whole-piece check.
+            if fast_layout.as_ref().is_some_and(|layout| parsed.read_fast(&piece, layout, &dialect.names)) {
                 let _ = buffer_sender.send(piece);
                 continue;
             }
@@ -462,9 +398,8 @@ fn read_utf8_stream(path: &Path, len: u64, head: &[u8], overrides: &ImportOverri
                 }
             };
             if !piece.iter().all(|b| b.is_ascii_whitespace()) {
-                let (frame, status) = dialect.parse_piece_general(path, &piece, rows, status_strings)?;
-                rows += frame.height() as u64;
-                parsed.push((frame, status));
+                let (frame, status) = dialect.parse_piece_general(path, &piece, parsed.rows(), status_strings)?;
+                parsed.push_general(frame, status);
             }
             let _ = buffer_sender.send(piece);
         }
@@ -1256,6 +1191,10 @@ mod tests {
         let in_memory = import_bytes(&path, bytes, &ImportOverrides::default(), &job).unwrap();
         assert_eq!(streamed.frame.height(), 220_000);
         assert!(streamed.frame.equals_missing(&in_memory.frame));
+        // Each number column is one buffer however many pieces it was read in.
+        for column in streamed.frame.columns().iter().filter(|c| c.dtype().is_float()) {
+            assert_eq!(column.as_materialized_series().n_chunks(), 1, "{}", column.name());
+        }
         assert_eq!(streamed.settings.timestamp_column.as_deref(), Some("Timestamp"));
 
         // Cancelled, the load stops at the next piece and the reader thread ends with it.

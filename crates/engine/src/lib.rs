@@ -6,6 +6,7 @@ pub mod clean;
 pub mod dataset;
 pub mod error;
 pub mod evaluate;
+mod fast_pieces;
 pub mod generate;
 pub mod import;
 pub mod load;

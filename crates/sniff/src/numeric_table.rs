@@ -60,7 +60,8 @@ pub enum ColumnKind {
     Text,
 }
 
-/// Where a column's cells are: numbers in the table's shared buffers, text as spans.
+/// Where a column's cells are: numbers in the table's shared buffers (or, read with a
+/// `NumberSink`, the rows `0..rows` of the slice it gave the column), text as spans.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Values {
     /// Rows of `ParsedTable::integers`.
@@ -96,8 +97,65 @@ pub struct ParsedTable {
 /// Rows read before the parallel pass to guess the column types.
 const GUESS_ROWS: usize = 64;
 
+/// Where the parser writes the values of number columns.
+pub trait NumberSink {
+    /// Room for `rows` values in each number column of `kinds`, in column order: one slice per
+    /// float column and one per integer column. Asked again when the piece is read a second
+    /// time (the first rows' guess of the types was wrong); the latest room holds the values.
+    fn room(&mut self, kinds: &[ColumnKind], rows: usize) -> (Vec<&mut [f64]>, Vec<&mut [i64]>);
+}
+
+/// The sink `parse_table` uses: both buffers of a `ParsedTable`, column after column.
+#[derive(Default)]
+struct TableBuffers {
+    floats: Vec<f64>,
+    integers: Vec<i64>,
+}
+
+impl NumberSink for TableBuffers {
+    fn room(&mut self, kinds: &[ColumnKind], rows: usize) -> (Vec<&mut [f64]>, Vec<&mut [i64]>) {
+        let (floats, integers) = (count_of(kinds, ColumnKind::Float), count_of(kinds, ColumnKind::Integer));
+        self.floats = zeroed(rows * floats);
+        self.integers = zeroed(rows * integers);
+        (split_columns(&mut self.floats, rows, floats), split_columns(&mut self.integers, rows, integers))
+    }
+}
+
+/// How many columns are of `kind`.
+pub fn count_of(kinds: &[ColumnKind], kind: ColumnKind) -> usize {
+    kinds.iter().filter(|&&k| k == kind).count()
+}
+
+/// `columns` slices of `rows` values each, from the start of `buffer`.
+fn split_columns<T>(mut buffer: &mut [T], rows: usize, columns: usize) -> Vec<&mut [T]> {
+    (0..columns).map(|_| take_rows(&mut buffer, rows)).collect()
+}
+
 /// Parses a piece of body text (whole rows; the last may lack its line end).
 pub fn parse_table(piece: &[u8], layout: &TableLayout) -> Result<ParsedTable, Unsupported> {
+    let mut buffers = TableBuffers::default();
+    let mut table = parse_table_into(piece, layout, &mut buffers)?;
+    // The columns' rows in the shared buffers, in column order.
+    let (mut floats, mut integers) = (0, 0);
+    for column in &mut table.columns {
+        let next = |at: &mut usize| {
+            *at += table.rows;
+            *at - table.rows..*at
+        };
+        match &mut column.values {
+            Values::Float(rows) => *rows = next(&mut floats),
+            Values::Integer(rows) => *rows = next(&mut integers),
+            Values::Text(_) => {}
+        }
+    }
+    (table.floats, table.integers) = (buffers.floats, buffers.integers);
+    Ok(table)
+}
+
+/// Parses a piece of body text (whole rows; the last may lack its line end) with the values of
+/// its number columns written where `sink` says. The number columns' ranges are then rows of
+/// the slices the sink gave (`0..rows`), and the table's own buffers are empty.
+pub fn parse_table_into(piece: &[u8], layout: &TableLayout, sink: &mut dyn NumberSink) -> Result<ParsedTable, Unsupported> {
     let value_like_status = check_layout(layout)?;
     if piece.len() >= u32::MAX as usize {
         return Err(Unsupported::TooLarge);
@@ -110,12 +168,12 @@ pub fn parse_table(piece: &[u8], layout: &TableLayout) -> Result<ParsedTable, Un
     let total_rows: usize = parts.iter().map(|p| p.rows).sum();
 
     let guess = guess_kinds(piece, layout, decimal);
-    let (mut table, stats) = parse_parts(piece, &parts, total_rows, &guess, layout, decimal, &value_like_status)?;
+    let (mut table, stats) = parse_parts(piece, &parts, total_rows, &guess, layout, decimal, &value_like_status, sink)?;
     let kinds = decide_kinds(&stats, layout.infer_rows)?;
     if kinds != guess {
         // The guess from the first rows was wrong: read again with the decided types (the
         // cell classes, and so the decision, do not depend on the types read with).
-        let (again, stats) = parse_parts(piece, &parts, total_rows, &kinds, layout, decimal, &value_like_status)?;
+        let (again, stats) = parse_parts(piece, &parts, total_rows, &kinds, layout, decimal, &value_like_status, sink)?;
         let _ = decide_kinds(&stats, layout.infer_rows)?;
         table = again;
     }
@@ -382,32 +440,29 @@ fn parse_parts(
     layout: &TableLayout,
     decimal: u8,
     value_like_status: &[&[u8]],
+    sink: &mut dyn NumberSink,
 ) -> Result<Parsed, Unsupported> {
-    let (mut float_rows, mut integer_rows) = (0, 0);
     let mut values: Vec<Values> = kinds
         .iter()
-        .map(|kind| {
-            let next = |at: &mut usize| {
-                *at += total_rows;
-                *at - total_rows..*at
-            };
-            match kind {
-                ColumnKind::Integer => Values::Integer(next(&mut integer_rows)),
-                ColumnKind::Float => Values::Float(next(&mut float_rows)),
-                ColumnKind::Text => Values::Text(vec![Span::default(); total_rows]),
-            }
+        .map(|kind| match kind {
+            ColumnKind::Integer => Values::Integer(0..total_rows),
+            ColumnKind::Float => Values::Float(0..total_rows),
+            ColumnKind::Text => Values::Text(vec![Span::default(); total_rows]),
         })
         .collect();
-    let mut floats = zeroed(float_rows);
-    let mut integers = zeroed(integer_rows);
+    let (floats, integers) = sink.room(kinds, total_rows);
+    let fits = |lengths: Vec<usize>, kind| lengths.len() == count_of(kinds, kind) && lengths.iter().all(|&len| len == total_rows);
+    if !fits(floats.iter().map(|c| c.len()).collect(), ColumnKind::Float) || !fits(integers.iter().map(|c| c.len()).collect(), ColumnKind::Integer) {
+        return Err(Unsupported::Layout("room for the number columns"));
+    }
+    let (mut floats, mut integers) = (floats.into_iter(), integers.into_iter());
     let results: Vec<Result<PartStats, Unsupported>> = {
         // Cut every column's rows into one disjoint slice per part.
-        let (mut float_rest, mut integer_rest) = (floats.as_mut_slice(), integers.as_mut_slice());
         let mut jobs: Vec<PartJob> = parts.iter().map(|p| (p, Vec::with_capacity(kinds.len()))).collect();
         for column in values.iter_mut() {
             let slots: Vec<Slot> = match column {
-                Values::Integer(_) => cut_per_part(take_rows(&mut integer_rest, total_rows), parts).into_iter().map(Slot::Integer).collect(),
-                Values::Float(_) => cut_per_part(take_rows(&mut float_rest, total_rows), parts).into_iter().map(Slot::Float).collect(),
+                Values::Integer(_) => cut_per_part(integers.next().unwrap_or_default(), parts).into_iter().map(Slot::Integer).collect(),
+                Values::Float(_) => cut_per_part(floats.next().unwrap_or_default(), parts).into_iter().map(Slot::Float).collect(),
                 Values::Text(spans) => cut_per_part(spans, parts).into_iter().map(Slot::Text).collect(),
             };
             for ((_, job_slots), slot) in jobs.iter_mut().zip(slots) {
@@ -449,7 +504,7 @@ fn parse_parts(
         .zip(status_rows)
         .map(|(((values, valid), s), status_rows)| ParsedColumn { values, valid, status_count: s.status_count, status_rows })
         .collect();
-    Ok((ParsedTable { rows: total_rows, columns, floats, integers }, stats))
+    Ok((ParsedTable { rows: total_rows, columns, floats: Vec::new(), integers: Vec::new() }, stats))
 }
 
 /// `len` zeros in fresh memory, advised to be backed by huge pages before it is first touched
