@@ -1242,6 +1242,15 @@ fn slow_parse(unsigned: &[u8], decimal: u8) -> Option<f64> {
 mod tests {
     use super::*;
 
+    /// A seeded generator of numbers below its argument, for generated test inputs.
+    fn random_below(seed: u64) -> impl FnMut(u64) -> u64 {
+        let mut x = seed;
+        move |n| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (x >> 33) % n
+        }
+    }
+
     fn layout(columns: usize, status: &[String]) -> TableLayout<'_> {
         TableLayout { delimiter: b',', decimal_comma: false, columns, status_texts: status, infer_rows: 10_000, example_rows: 5 }
     }
@@ -1286,11 +1295,7 @@ mod tests {
             }
             (i, m)
         };
-        let mut x = 7u64;
-        let mut next = |n: u64| {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (x >> 33) % n
-        };
+        let mut next = random_below(7);
         let stops = b"./,;\t\n\r eE-+:a\x00\x7f\x80\xb9\xba\xff/:";
         for _ in 0..20_000 {
             let len = next(30) as usize;
@@ -1314,11 +1319,7 @@ mod tests {
 
     #[test]
     fn the_plain_number_reader_agrees_with_the_full_one() {
-        let mut x = 11u64;
-        let mut next = |n: u64| {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (x >> 33) % n
-        };
+        let mut next = random_below(11);
         let alphabet = b"0123456789012345678901234567890123456789.-,;\n\re+ ";
         let mut agreed = 0;
         for _ in 0..200_000 {
@@ -1368,11 +1369,7 @@ mod tests {
 
     #[test]
     fn a_shape_reads_exactly_the_cells_laid_out_like_its_own() {
-        let mut x = 5u64;
-        let mut next = |n: u64| {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (x >> 33) % n
-        };
+        let mut next = random_below(5);
         // Mostly digits, so that many cells are numbers and many share a layout.
         let alphabet = b"01234567890123456789012345678901234567890123456789.-,;\ne+ ";
         let texts: Vec<Vec<u8>> = (0..4_000)
@@ -1413,11 +1410,7 @@ mod tests {
 
     #[test]
     fn a_text_shape_matches_only_plain_text_laid_out_like_its_own() {
-        let mut x = 9u64;
-        let mut next = |n: u64| {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (x >> 33) % n
-        };
+        let mut next = random_below(9);
         let status: Vec<String> = ["Bad", "No Data", "12:00", "NaN", "true"].iter().map(|s| s.to_string()).collect();
         // Timestamps and readings with a few other bytes swapped in, so that layouts repeat and
         // sometimes differ in one byte only.
@@ -1481,14 +1474,9 @@ mod tests {
 
     #[test]
     fn line_ends_quotes_and_returns_are_counted() {
-        let mut x = 3u64;
+        let mut next = random_below(3);
         for len in (0..300).chain([4_096, 100_003]) {
-            let bytes: Vec<u8> = (0..len)
-                .map(|_| {
-                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                    b"1234567,.\n\r\"x"[(x >> 33) as usize % 12]
-                })
-                .collect();
+            let bytes: Vec<u8> = (0..len).map(|_| b"1234567,.\n\r\"x"[next(12) as usize]).collect();
             let count = |b: u8| bytes.iter().filter(|&&c| c == b).count();
             assert_eq!(scan_bytes(&bytes), (count(b'\n'), count(b'"') > 0, count(b'\r')), "{len}");
         }
