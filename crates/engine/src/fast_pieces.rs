@@ -113,16 +113,19 @@ impl NumberSink for ParsedPieces {
             _ => false,
         };
         if !usable {
-            // Rows of this piece scaled to the whole body (bytes per row), with some to spare;
-            // should the file hold more, the rest goes into another set.
-            let expected = (rows as f64 * self.body_bytes as f64 / self.piece_bytes.max(1) as f64 * 1.05) as usize;
+            // Rows of this piece scaled to the whole body (bytes per row), with some to spare,
+            // but at most a bounded multiple of this piece (a first piece of unusually short
+            // rows must not reserve memory for a file of such rows); the rest of the file goes
+            // into further sets.
+            let scaled = (rows as f64 * self.body_bytes as f64 / self.piece_bytes.max(1) as f64 * 1.05) as usize;
+            let expected = scaled.min(rows.saturating_mul(MAX_PIECES_PER_SET));
             if let Some(Block::Fast(set)) = self.blocks.last() {
                 if set.rows == 0 {
                     // Read before with the first rows' guess of the types: start again.
                     self.blocks.pop();
                 }
             }
-            self.blocks.push(Block::Fast(ColumnSet::new(kinds, expected.max(rows))));
+            self.blocks.push(Block::Fast(ColumnSet::new(kinds, expected.max(rows), rows)));
         }
         match self.blocks.last_mut() {
             Some(Block::Fast(set)) => set.room(rows),
@@ -132,12 +135,20 @@ impl NumberSink for ParsedPieces {
 }
 
 impl ColumnSet {
-    fn new(kinds: &[ColumnKind], capacity: usize) -> Self {
+    /// A set with room for `capacity` rows (`piece_rows` at least).
+    fn new(kinds: &[ColumnKind], capacity: usize, piece_rows: usize) -> Self {
         let count = |kind| numeric_table::count_of(kinds, kind);
+        let (float_columns, integer_columns) = (count(ColumnKind::Float), count(ColumnKind::Integer));
+        // Where memory for the estimate is refused, room for this piece only; where even that
+        // is, none (the parser then leaves the piece to polars).
+        let capacity = [capacity, piece_rows]
+            .into_iter()
+            .find(|&c| can_allocate::<f64>(c.saturating_mul(float_columns)) && can_allocate::<i64>(c.saturating_mul(integer_columns)))
+            .unwrap_or(0);
         // Zeroed allocations: fresh memory the kernel clears when the parser first writes it,
         // advised to huge pages before that (and never touched where the estimate was high).
-        let mut floats = vec![0.0; capacity * count(ColumnKind::Float)];
-        let mut integers = vec![0; capacity * count(ColumnKind::Integer)];
+        let mut floats = vec![0.0; capacity * float_columns];
+        let mut integers = vec![0; capacity * integer_columns];
         numeric_table::advise_huge_pages(&mut floats);
         numeric_table::advise_huge_pages(&mut integers);
         Self { kinds: kinds.to_vec(), floats, integers, capacity, valid: vec![None; kinds.len()], texts: vec![None; kinds.len()], rows: 0, written: 0 }
@@ -206,6 +217,16 @@ impl ColumnSet {
         }
         DataFrame::new(rows, columns)
     }
+}
+
+/// A set holds at most this many times the rows of the piece that starts it.
+const MAX_PIECES_PER_SET: usize = 64;
+
+/// Whether `len` values can be allocated now: asked without touching memory, and given back,
+/// so that a refused request is an answer here and not an abort in `vec!`.
+fn can_allocate<T>(len: usize) -> bool {
+    let mut probe: Vec<T> = Vec::new();
+    probe.try_reserve_exact(len).is_ok()
 }
 
 /// Rows `kept..end` of each column of `buffer` (columns of `capacity` values). Rows up to
@@ -341,6 +362,18 @@ mod tests {
         let (frames, _) = parsed.finish(&names()).unwrap();
         assert_eq!(frames.len(), 1);
         check(frames, &[(0, 300), (600, 300)]);
+    }
+
+    #[test]
+    fn the_room_reserved_is_bounded_by_the_piece_and_by_what_can_be_had() {
+        // A terabyte of body after a small first piece: the estimate is capped.
+        let mut parsed = ParsedPieces::new(1 << 40, 0);
+        assert!(parsed.read_fast(piece(0, 300, None).as_bytes(), &layout(), &names()));
+        let Some(Block::Fast(set)) = parsed.blocks.last() else { panic!("no column set") };
+        assert_eq!(set.capacity, 300 * MAX_PIECES_PER_SET);
+        assert!(!can_allocate::<f64>(usize::MAX / 4));
+        assert!(can_allocate::<f64>(1 << 20));
+        check(parsed.finish(&names()).unwrap().0, &[(0, 300)]);
     }
 
     #[test]
