@@ -165,15 +165,14 @@ pub fn parse_table_into(piece: &[u8], layout: &TableLayout, sink: &mut dyn Numbe
     if parts.iter().any(|p| p.has_quote) {
         return Err(Unsupported::Byte(b'"'));
     }
-    let total_rows: usize = parts.iter().map(|p| p.rows).sum();
 
     let guess = guess_kinds(piece, layout, decimal);
-    let (mut table, stats) = parse_parts(piece, &parts, total_rows, &guess, layout, decimal, &value_like_status, sink)?;
+    let (mut table, stats) = parse_parts(piece, &parts, &guess, layout, decimal, &value_like_status, sink)?;
     let kinds = decide_kinds(&stats, layout.infer_rows)?;
     if kinds != guess {
         // The guess from the first rows was wrong: read again with the decided types (the
         // cell classes, and so the decision, do not depend on the types read with).
-        let (again, stats) = parse_parts(piece, &parts, total_rows, &kinds, layout, decimal, &value_like_status, sink)?;
+        let (again, stats) = parse_parts(piece, &parts, &kinds, layout, decimal, &value_like_status, sink)?;
         let _ = decide_kinds(&stats, layout.infer_rows)?;
         table = again;
     }
@@ -435,13 +434,13 @@ fn take_rows<'s, T>(rest: &mut &'s mut [T], rows: usize) -> &'s mut [T] {
 fn parse_parts(
     piece: &[u8],
     parts: &[Part],
-    total_rows: usize,
     kinds: &[ColumnKind],
     layout: &TableLayout,
     decimal: u8,
     value_like_status: &[&[u8]],
     sink: &mut dyn NumberSink,
 ) -> Result<Parsed, Unsupported> {
+    let total_rows: usize = parts.iter().map(|p| p.rows).sum();
     let mut values: Vec<Values> = kinds
         .iter()
         .map(|kind| match kind {
@@ -978,7 +977,7 @@ impl Shape {
         Shape {
             fixed_mask,
             fixed,
-            fixed_as_zero: EVERY_BYTE * u64::from(b'0') & fixed_mask,
+            fixed_as_zero: (EVERY_BYTE * u64::from(b'0')) & fixed_mask,
             covered: low_bytes(width + 1) & (EVERY_BYTE * 0x80),
             integer_bytes: low_bytes(int_digits),
             sign_shift: 8 * sign as u32,
