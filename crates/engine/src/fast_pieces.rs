@@ -327,7 +327,7 @@ mod tests {
         let under_mask: Vec<f64> = level.downcast_iter().flat_map(|chunk| chunk.values().iter().copied()).collect();
         for (i, &row) in rows.iter().enumerate() {
             assert_eq!(count.get(i), Some(row as i64), "row {i}");
-            let expected = (row % 7 != 0).then(|| (row % 100) as f64 + 0.25);
+            let expected = (row % 7 != 0).then_some((row % 100) as f64 + 0.25);
             assert_eq!(level.get(i), expected, "row {i}");
             assert_eq!(under_mask[i], expected.unwrap_or(0.0), "row {i}");
             assert_eq!(time.get(i), Some(format!("2024-03-04 {:02}:{:02}:00", row / 60 % 24, row % 60).as_str()));
@@ -390,7 +390,7 @@ mod tests {
             vec![
                 Column::new("time".into(), rows.clone().map(|r| format!("2024-03-04 {:02}:{:02}:00", r / 60 % 24, r % 60)).collect::<Vec<_>>()),
                 Column::new("count".into(), rows.clone().map(|r| r as i64).collect::<Vec<_>>()),
-                Column::new("level".into(), rows.clone().map(|r| (r % 7 != 0).then(|| (r % 100) as f64 + 0.25)).collect::<Vec<_>>()),
+                Column::new("level".into(), rows.clone().map(|r| (r % 7 != 0).then_some((r % 100) as f64 + 0.25)).collect::<Vec<_>>()),
             ],
         )
         .unwrap();
