@@ -1,9 +1,10 @@
 //! The pieces of a text file as they are parsed, in file order. Runs of pieces that the fast
 //! parser reads fill column sets in place; other pieces are frames from polars' reader.
 //!
-//! A set's number columns are each one buffer that grows piece by piece, so a loaded column is
-//! one chunk rather than one slice per piece, and later passes over it (quality checks, plots,
-//! cleaning) read it as it is instead of first copying its pieces together.
+//! A set's number columns are written in place into one buffer per type, reserved for the
+//! whole run, so a loaded column is one chunk rather than one slice per piece, and later passes
+//! over it (quality checks, plots, cleaning) read it as it is instead of first copying its
+//! pieces together.
 
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -277,7 +278,7 @@ fn text_column(name: &str, piece: &[u8], spans: &[Span], valid: Option<&[bool]>)
 }
 
 /// Marks the cells flagged false in `valid` as missing, without copying the values.
-pub(crate) fn with_missing<T: PolarsDataType>(column: ChunkedArray<T>, valid: Option<&[bool]>) -> ChunkedArray<T> {
+fn with_missing<T: PolarsDataType>(column: ChunkedArray<T>, valid: Option<&[bool]>) -> ChunkedArray<T> {
     match valid {
         None => column,
         Some(valid) => {

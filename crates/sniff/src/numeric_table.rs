@@ -804,8 +804,7 @@ fn classify(cell: &[u8], decimal: u8) -> Cell {
 /// most of a cell's cost.
 #[inline(always)]
 fn read_digits(bytes: &[u8], mut i: usize, mantissa: &mut u64) -> usize {
-    while let Some(word) = bytes.get(i..i + 8).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
-        let word = u64::from_le_bytes(word);
+    while let Some(word) = load_word(bytes, i) {
         let count = leading_digits(word);
         if count == 0 {
             return i;
@@ -933,13 +932,8 @@ struct PlainNumber {
 /// is nearly every one, is checked and read with a few masks instead of being measured again.
 #[derive(Clone, Copy)]
 struct Shape {
-    /// The sign, separator and following delimiter or line end: where and what they are.
-    fixed_mask: u64,
-    fixed: u64,
-    /// `'0'` where the fixed bytes are, so the digit test sees only digits up to the end.
-    fixed_as_zero: u64,
-    /// Flag bits of every byte up to and including the one that follows the number.
-    covered: u64,
+    /// Sign, separator and the delimiter or line end after the number fixed, digits elsewhere.
+    pattern: WordPattern,
     /// Bytes of the integer digits once the sign is shifted out.
     integer_bytes: u64,
     sign_shift: u32,
@@ -952,7 +946,7 @@ struct Shape {
 
 impl Shape {
     /// A shape no cell has.
-    const NONE: Shape = Shape { fixed_mask: 0, fixed: 1, fixed_as_zero: 0, covered: 0, integer_bytes: 0, sign_shift: 0, digits_shift: 0, width: 0, divisor: 1.0, sign_bit: 0 };
+    const NONE: Shape = Shape { pattern: WordPattern::NEVER, integer_bytes: 0, sign_shift: 0, digits_shift: 0, width: 0, divisor: 1.0, sign_bit: 0 };
 
     /// The shape of `number` when it and the byte after it fit in one eight-byte word.
     fn of(number: &PlainNumber, delimiter: u8, decimal: u8) -> Shape {
@@ -962,23 +956,17 @@ impl Shape {
         if width >= 8 {
             return Shape::NONE;
         }
-        let (mut fixed, mut fixed_mask) = (0, 0);
-        let mut place = |at: usize, value: u8| {
-            fixed |= u64::from(value) << (8 * at);
-            fixed_mask |= 0xFF << (8 * at);
-        };
-        place(width, if number.line_end { b'\n' } else { delimiter });
+        let mut pattern = WordPattern::ANY;
+        pattern.cover_first(width + 1);
+        pattern.fix(width, if number.line_end { b'\n' } else { delimiter });
         if number.negative {
-            place(0, b'-');
+            pattern.fix(0, b'-');
         }
         if fraction_digits > 0 {
-            place(sign + int_digits, decimal);
+            pattern.fix(sign + int_digits, decimal);
         }
         Shape {
-            fixed_mask,
-            fixed,
-            fixed_as_zero: (EVERY_BYTE * u64::from(b'0')) & fixed_mask,
-            covered: low_bytes(width + 1) & (EVERY_BYTE * 0x80),
+            pattern,
             integer_bytes: low_bytes(int_digits),
             sign_shift: 8 * sign as u32,
             digits_shift: 8 * (8 - (int_digits + fraction_digits)) as u32,
@@ -991,13 +979,7 @@ impl Shape {
     /// The value of a cell whose first eight bytes are `word`, if it has this shape.
     #[inline(always)]
     fn read(&self, word: u64) -> Option<f64> {
-        if word & self.fixed_mask != self.fixed {
-            return None;
-        }
-        // Digits wherever the shape has them. The fixed bytes are tested as '0': a '.' or '-'
-        // would borrow from the digit after it and spoil that digit's test.
-        let test = (word & !self.fixed_mask) | self.fixed_as_zero;
-        if non_digit_flags(test) & self.covered != 0 {
+        if !self.pattern.matches(word) {
             return None;
         }
         let unsigned = word >> self.sign_shift;
@@ -1023,16 +1005,14 @@ const NUMBER_BYTES: &[u8] = b"0123456789+-.,eEinfNa";
 struct TextShape {
     /// Bytes of the cell.
     len: usize,
+    /// The patterns of its words; `words` of them are in use.
+    patterns: [WordPattern; TEXT_SHAPE_WORDS],
     words: usize,
-    fixed_mask: [u64; TEXT_SHAPE_WORDS],
-    fixed: [u64; TEXT_SHAPE_WORDS],
-    fixed_as_zero: [u64; TEXT_SHAPE_WORDS],
-    covered: [u64; TEXT_SHAPE_WORDS],
 }
 
 impl TextShape {
-    /// A shape no cell has (its only word asks for a byte that a masked word cannot have).
-    const NONE: TextShape = TextShape { len: 0, words: 1, fixed_mask: [0; TEXT_SHAPE_WORDS], fixed: [1; TEXT_SHAPE_WORDS], fixed_as_zero: [0; TEXT_SHAPE_WORDS], covered: [0; TEXT_SHAPE_WORDS] };
+    /// A shape no cell has.
+    const NONE: TextShape = TextShape { len: 0, patterns: [WordPattern::NEVER; TEXT_SHAPE_WORDS], words: 1 };
 
     /// The shape of a plain text `cell` followed by `after` (delimiter or line end), where
     /// one can stand for the cells after it.
@@ -1042,15 +1022,13 @@ impl TextShape {
         if len == 0 || len >= 8 * TEXT_SHAPE_WORDS || !printable || cell.iter().all(|b| NUMBER_BYTES.contains(b)) {
             return TextShape::NONE;
         }
-        let mut shape = TextShape { len, words: (len + 1).div_ceil(8), ..TextShape::NONE };
-        shape.fixed = [0; TEXT_SHAPE_WORDS];
+        let mut shape = TextShape { len, patterns: [WordPattern::ANY; TEXT_SHAPE_WORDS], words: (len + 1).div_ceil(8) };
+        for (word, pattern) in shape.patterns.iter_mut().enumerate().take(shape.words) {
+            pattern.cover_first(len + 1 - 8 * word);
+        }
         for (at, &b) in cell.iter().chain([&after]).enumerate() {
-            let (word, shift) = (at / 8, 8 * (at % 8));
-            shape.covered[word] |= 0x80 << shift;
             if at == len || !b.is_ascii_digit() {
-                shape.fixed_mask[word] |= 0xFF << shift;
-                shape.fixed[word] |= u64::from(b) << shift;
-                shape.fixed_as_zero[word] |= u64::from(b'0') << shift;
+                shape.patterns[at / 8].fix(at % 8, b);
             }
         }
         let is_status = |status: &String| {
@@ -1070,16 +1048,47 @@ impl TextShape {
     /// Whether the cell at `at` has this shape.
     #[inline(always)]
     fn matches(&self, bytes: &[u8], at: usize) -> bool {
+        // One bounds check for the whole cell, then a word at a time.
         let Some(window) = bytes.get(at..at + 8 * self.words) else { return false };
-        for (w, word) in window.chunks_exact(8).enumerate() {
-            let word = u64::from_le_bytes(<[u8; 8]>::try_from(word).unwrap_or_default());
-            let fixed_mask = self.fixed_mask[w];
-            // Fixed bytes tested as '0' (see `Shape::read`).
-            if word & fixed_mask != self.fixed[w] || non_digit_flags((word & !fixed_mask) | self.fixed_as_zero[w]) & self.covered[w] != 0 {
-                return false;
-            }
-        }
-        true
+        window.chunks_exact(8).zip(&self.patterns).all(|(word, pattern)| pattern.matches(u64::from_le_bytes(<[u8; 8]>::try_from(word).unwrap_or_default())))
+    }
+}
+
+/// Which bytes of an eight-byte word are fixed (and to what), and which of the others up to
+/// some point must be ASCII digits; the rest may be anything.
+#[derive(Clone, Copy)]
+struct WordPattern {
+    fixed_mask: u64,
+    fixed: u64,
+    /// `'0'` where the fixed bytes are, so the digit test sees only digits up to the end.
+    fixed_as_zero: u64,
+    /// Flag bits of the bytes the pattern speaks for.
+    covered: u64,
+}
+
+impl WordPattern {
+    /// Any word.
+    const ANY: WordPattern = WordPattern { fixed_mask: 0, fixed: 0, fixed_as_zero: 0, covered: 0 };
+    /// No word: it asks for a byte that a masked word cannot have.
+    const NEVER: WordPattern = WordPattern { fixed: 1, ..WordPattern::ANY };
+
+    /// The first `count` bytes (all for 8 or more) must be digits where not fixed.
+    fn cover_first(&mut self, count: usize) {
+        self.covered |= low_bytes(count) & (EVERY_BYTE * 0x80);
+    }
+
+    /// Byte `at` must be `value`.
+    fn fix(&mut self, at: usize, value: u8) {
+        self.fixed_mask |= 0xFF << (8 * at);
+        self.fixed |= u64::from(value) << (8 * at);
+        self.fixed_as_zero |= u64::from(b'0') << (8 * at);
+    }
+
+    #[inline(always)]
+    fn matches(&self, word: u64) -> bool {
+        // The fixed bytes are tested as '0': a '.' or '-' would borrow from the digit after it
+        // and spoil that digit's test.
+        word & self.fixed_mask == self.fixed && non_digit_flags((word & !self.fixed_mask) | self.fixed_as_zero) & self.covered == 0
     }
 }
 
