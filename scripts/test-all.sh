@@ -4,5 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+# Every platform's crates, not only this one's: the layering test reads the dependency graph of
+# the wasm UI and of other targets with `cargo metadata --offline`.
+cargo fetch --locked
 bash scripts/build-ui.sh
 cargo test --workspace --locked "$@"

@@ -19,7 +19,13 @@ fn metadata_for(platform: &str) -> Value {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata runs");
-    assert!(out.status.success(), "cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr));
+    // Offline so the test never reaches the network; the metadata of every platform's crates must
+    // then be in the cargo cache, which `cargo fetch --locked` (run by scripts/test-all.sh) ensures.
+    assert!(
+        out.status.success(),
+        "cargo metadata failed (run `cargo fetch --locked` first so every platform's crates are in the cache): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("metadata is JSON")
 }
 
