@@ -52,7 +52,7 @@ pub enum CleanStep {
     /// Float columns use `aggregate`; integer, boolean and text columns (codes, states, labels)
     /// keep the last value for `mean`/`last`, and their min/max otherwise. Rows without a
     /// timestamp are dropped.
-    Resample { interval_s: f64, aggregate: Aggregate },
+    Resample { #[serde(with = "crate::float")] interval_s: f64, aggregate: Aggregate },
     /// Fill missing cells.
     Fill { columns: Vec<String>, method: FillMethod },
     /// Outlying values become missing or are clipped to the bounds.
@@ -72,6 +72,7 @@ pub enum CleanStep {
     ExcludePeriods {
         condition: Condition,
         #[serde(default)]
+        #[serde(with = "crate::float")]
         pad_s: f64,
     },
     /// Keep only the rows where the condition holds.
@@ -81,6 +82,7 @@ pub enum CleanStep {
     DeriveLabel {
         name: String,
         source: LabelSource,
+        #[serde(with = "crate::float")]
         horizon_h: f64,
         #[serde(default = "default_true")]
         during_event: bool,
@@ -152,27 +154,30 @@ pub enum FillMethod {
     /// The column's median on the training part (fitted).
     Median,
     /// A fixed value.
-    Value { value: f64 },
+    Value { #[serde(with = "crate::float")] value: f64 },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum OutlierMethod {
     /// Outside [Q1 − k·IQR, Q3 + k·IQR] of the training part (fitted).
-    Iqr { k: f64 },
+    Iqr { #[serde(with = "crate::float")] k: f64 },
     /// More than k robust standard deviations (1.4826·MAD) from the training median (fitted).
-    Mad { k: f64 },
+    Mad { #[serde(with = "crate::float")] k: f64 },
     /// Hampel filter: more than k robust standard deviations from the median of the
     /// `window` samples either side; the noise floor is fitted on the training part.
-    Hampel { window: u32, k: f64 },
+    Hampel { window: u32, #[serde(with = "crate::float")] k: f64 },
     /// Outside [low, high], or equal to one of `values` (historian sentinels such as −9999).
     /// Sentinels always become missing, even with `clip`.
     Range {
         #[serde(default)]
+        #[serde(with = "crate::float")]
         low: Option<f64>,
         #[serde(default)]
+        #[serde(with = "crate::float")]
         high: Option<f64>,
         #[serde(default)]
+        #[serde(with = "crate::float")]
         values: Vec<f64>,
     },
 }
@@ -198,7 +203,7 @@ pub enum UnitConversion {
     BarToPsi,
     M3hToLs,
     LsToM3h,
-    Linear { scale: f64, offset: f64 },
+    Linear { #[serde(with = "crate::float")] scale: f64, #[serde(with = "crate::float")] offset: f64 },
 }
 
 impl UnitConversion {
@@ -266,6 +271,7 @@ pub struct Condition {
     pub column: String,
     pub op: CompareOp,
     #[serde(default)]
+    #[serde(with = "crate::float")]
     pub value: f64,
 }
 
@@ -282,13 +288,17 @@ pub enum LabelSource {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FittedColumn {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "crate::float")]
     pub median: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "crate::float")]
     pub low: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "crate::float")]
     pub high: Option<f64>,
     /// A noise scale (robust standard deviation), e.g. the Hampel filter's floor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "crate::float")]
     pub scale: Option<f64>,
 }
 
@@ -300,6 +310,7 @@ pub struct FittedStats {
     pub columns: BTreeMap<String, FittedColumn>,
     /// Weight per class (the label value as text), for `weight_classes`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(with = "crate::float")]
     pub class_weights: BTreeMap<String, f64>,
 }
 
@@ -325,6 +336,7 @@ impl RecipeStep {
 pub struct Recipe {
     pub schema_version: u32,
     pub import: ImportSettings,
+    #[serde(with = "crate::float")]
     pub train_fraction: f64,
     /// The label (target) column the quality report checks for imbalance, if one was named.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -352,6 +364,7 @@ pub struct StepOutcome {
     pub columns: Vec<String>,
     /// Set when the step could not run (e.g. a column it names is gone); it is then skipped.
     pub error: Option<ApiError>,
+    #[serde(with = "crate::float")]
     pub elapsed_ms: f64,
 }
 
@@ -371,7 +384,9 @@ pub struct Suggestion {
 pub struct GateCheck {
     pub name: String,
     pub passed: bool,
+    #[serde(with = "crate::float")]
     pub value: f64,
+    #[serde(with = "crate::float")]
     pub threshold: f64,
     #[serde(default)]
     pub at_least: bool,
@@ -391,6 +406,7 @@ pub struct GateResult {
 #[serde(default)]
 pub struct GateThresholds {
     /// Largest share of missing cells in any column (status texts included).
+    #[serde(with = "crate::float")]
     pub max_missing_share: f64,
     pub max_status_text_cells: u64,
     pub max_duplicate_rows: u64,
@@ -436,6 +452,7 @@ impl Default for GateThresholds {
 pub struct CleanState {
     pub rows_raw: u64,
     pub rows: u64,
+    #[serde(with = "crate::float")]
     pub train_fraction: f64,
     /// The history in order, each with what it did on the last replay.
     pub steps: Vec<RecipeStep>,
@@ -511,6 +528,7 @@ pub struct StepPreview {
     pub series: Vec<PreviewSeries>,
     /// What the step would fit on the training part (stored when it is applied).
     pub fitted: Option<FittedStats>,
+    #[serde(with = "crate::float")]
     pub elapsed_ms: f64,
 }
 
@@ -542,7 +560,7 @@ pub enum CleanAction {
     /// Replace the history with a recipe file's steps and replay them on the open data.
     LoadRecipe { path: String },
     /// Set the fraction of rows (in time order) that statistics are fitted on; refits.
-    SetTrainFraction { fraction: f64 },
+    SetTrainFraction { #[serde(with = "crate::float")] fraction: f64 },
     /// Back to the imported data with an empty history (undoable).
     Reset,
     /// Name the label (target) column, so the report checks its class balance; `None`

@@ -15,6 +15,7 @@ use crate::train::{ClassMetrics, ModelKind};
 pub struct EventOptions {
     /// With timestamps: an alarm up to this many seconds before an episode's onset counts as
     /// warning of it (and is not a false alarm).
+    #[serde(with = "crate::float")]
     pub lookback_s: f64,
     /// Without timestamps: the same, in samples.
     pub lookback_samples: u32,
@@ -46,6 +47,7 @@ pub struct FaultEpisode {
     pub first_alarm_ms: Option<i64>,
     /// Onset minus the first alarm: positive = warned ahead, 0 = at the onset, negative =
     /// only during the episode. Seconds with timestamps, samples without.
+    #[serde(with = "crate::float", default)]
     pub lead_time: Option<f64>,
 }
 
@@ -58,6 +60,7 @@ pub struct EventScore {
     pub detected: u32,
     pub missed: u32,
     /// Median lead time of the detected episodes (seconds, or samples without timestamps).
+    #[serde(with = "crate::float", default)]
     pub median_lead_time: Option<f64>,
     /// Alarms (runs of consecutive alarm samples) that start outside every episode and its
     /// look-back.
@@ -65,14 +68,18 @@ pub struct EventScore {
     /// Samples of normal operation (outside every episode and its look-back).
     pub normal_samples: u64,
     /// Time span of normal operation in days (with timestamps).
+    #[serde(with = "crate::float", default)]
     pub normal_days: Option<f64>,
+    #[serde(with = "crate::float", default)]
     pub false_alarms_per_day: Option<f64>,
+    #[serde(with = "crate::float")]
     pub false_alarms_per_1000_samples: f64,
 }
 
 /// Confusion counts of the binary decision `risk >= threshold`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ThresholdPoint {
+    #[serde(with = "crate::float")]
     pub threshold: f64,
     pub tp: u64,
     pub fp: u64,
@@ -141,8 +148,10 @@ pub fn cost_optimal(
 pub struct TagContribution {
     pub tag: String,
     /// Mean of |risk − risk without the tag|.
+    #[serde(with = "crate::float")]
     pub mean_abs: f64,
     /// Mean of (risk − risk without the tag): positive = the tag pushes towards a fault.
+    #[serde(with = "crate::float")]
     pub mean_signed: f64,
 }
 
@@ -151,8 +160,10 @@ pub struct TagContribution {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RiskTimeline {
     /// Epoch milliseconds when `has_timestamps`, otherwise row numbers.
+    #[serde(with = "crate::float")]
     pub x: Vec<f64>,
     pub has_timestamps: bool,
+    #[serde(with = "crate::float")]
     pub risk: Vec<f32>,
     /// Whether a fault label is set at the point (empty for unlabelled data).
     pub fault: Vec<bool>,
@@ -169,16 +180,20 @@ pub struct Evaluation {
     pub positive_class: Option<usize>,
     pub samples: u64,
     /// The decision threshold the metrics, events and alarms use.
+    #[serde(with = "crate::float")]
     pub threshold: f64,
     /// Accuracy of always predicting the most frequent training class.
+    #[serde(with = "crate::float")]
     pub majority_accuracy: f64,
     /// The model: binary targets at `threshold`, multi-class by the most probable class.
     pub test: ClassMetrics,
     /// Always predicting the most frequent training class.
     pub baseline: ClassMetrics,
     /// (false positive rate, true positive rate), from (0,0) to (1,1).
+    #[serde(with = "crate::float")]
     pub roc: Vec<[f64; 2]>,
     /// (recall, interpolated precision: the best precision at that recall or more).
+    #[serde(with = "crate::float")]
     pub pr: Vec<[f64; 2]>,
     /// Confusion counts over the risk's range, ascending thresholds (at most a few hundred).
     pub thresholds: Vec<ThresholdPoint>,
@@ -195,6 +210,7 @@ pub struct Evaluation {
 pub struct EvaluateRequest {
     pub run_id: String,
     /// `None`: the bundle's / run's default (0.5 unless chosen otherwise).
+    #[serde(with = "crate::float", default)]
     pub threshold: Option<f64>,
     #[serde(default)]
     pub events: EventOptions,
@@ -235,6 +251,7 @@ pub struct Alarm {
     pub end_row: u64,
     pub start_ms: Option<i64>,
     pub end_ms: Option<i64>,
+    #[serde(with = "crate::float")]
     pub peak_risk: f64,
     pub peak_row: u64,
     /// The tags that moved the risk most at the peak, largest first.
@@ -258,6 +275,7 @@ pub struct BundleInfo {
     pub features: Vec<String>,
     /// Cleaning steps replayed before predicting.
     pub recipe_steps: u32,
+    #[serde(with = "crate::float")]
     pub threshold: f64,
     pub test: Option<ClassMetrics>,
 }
@@ -270,6 +288,7 @@ pub struct PredictRequest {
     /// The model bundle file.
     pub bundle: String,
     /// `None`: the bundle's threshold.
+    #[serde(with = "crate::float", default)]
     pub threshold: Option<f64>,
 }
 
@@ -282,6 +301,7 @@ pub struct PredictionResult {
     /// Rows after the recipe replayed; samples = rows that got a prediction.
     pub rows: u64,
     pub samples: u64,
+    #[serde(with = "crate::float")]
     pub threshold: f64,
     pub timeline: RiskTimeline,
     /// The first alarms (at most 1,000), each explained; the CSV has every sample.
@@ -292,6 +312,7 @@ pub struct PredictionResult {
     pub warnings: Vec<InputWarning>,
     /// When the file has the target column: the same figures as `plantlab eval`.
     pub evaluation: Option<Evaluation>,
+    #[serde(with = "crate::float")]
     pub seconds: f64,
 }
 

@@ -3,8 +3,16 @@
 //!
 //! Heavy data never crosses this boundary: the engine keeps the frame and the UI asks for
 //! pages, summaries and decimated series.
+//!
+//! Non-finite numbers: JSON has no NaN or infinity (serde_json writes them as `null`, which
+//! does not read back into an `f64`). Every float field of every type here is written through
+//! [`float`] (`#[serde(with = "crate::float")]`): NaN as the string `"NaN"`, ±∞ as `"inf"` /
+//! `"-inf"`, finite values as numbers. `null` only means an absent `Option`. A new float field
+//! needs the same attribute; the round-trip test in `tests/round_trip.rs` covers every type.
 
 use serde::{Deserialize, Serialize};
+
+pub mod float;
 
 pub mod clean;
 pub use clean::*;
@@ -106,6 +114,7 @@ pub struct TablePage {
 pub struct SeriesRequest {
     pub column: String,
     /// Visible x range; `None` means the whole data set.
+    #[serde(with = "crate::float", default)]
     pub x_range: Option<(f64, f64)>,
     pub max_points: u32,
     /// Centre the range on this row (about 200 rows around it), overriding `x_range`:
@@ -134,7 +143,9 @@ pub struct HistogramRequest {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Histogram {
     pub column: String,
+    #[serde(with = "crate::float")]
     pub min: f64,
+    #[serde(with = "crate::float")]
     pub max: f64,
     pub counts: Vec<u64>,
     /// Values that were missing or not finite.
@@ -156,18 +167,24 @@ pub enum XAxis {
 pub struct Series {
     pub column: String,
     pub x_axis: XAxis,
+    #[serde(with = "crate::float")]
     pub x: Vec<f64>,
+    #[serde(with = "crate::float")]
     pub y_min: Vec<f64>,
+    #[serde(with = "crate::float")]
     pub y_max: Vec<f64>,
     /// Rows in the requested range before reduction.
     pub source_rows: u64,
     /// Full x extent of the data, so the UI can offer "reset zoom".
+    #[serde(with = "crate::float", default)]
     pub x_extent: Option<(f64, f64)>,
     pub decimated: bool,
     /// The x range this series covers (what the plot should show after a focus request).
+    #[serde(with = "crate::float", default)]
     pub x_range: Option<(f64, f64)>,
     /// (x, y) of the requested `mark_rows`; y is NaN where the value is missing.
     #[serde(default)]
+    #[serde(with = "crate::float")]
     pub marks: Vec<(f64, f64)>,
 }
 
@@ -179,6 +196,7 @@ pub struct PaintReport {
     pub columns: usize,
     pub plot_column: String,
     /// Plot area in logical pixels: x, y, width, height.
+    #[serde(with = "crate::float")]
     pub plot_rect: [f32; 4],
 }
 
@@ -203,7 +221,7 @@ pub enum TaskKind {
 pub enum TaskEvent {
     Started { task: TaskId, kind: TaskKind, label: String },
     /// `fraction` in 0..=1; `stage` says what is happening now in words.
-    Progress { task: TaskId, fraction: f32, stage: String },
+    Progress { task: TaskId, #[serde(with = "crate::float")] fraction: f32, stage: String },
     /// Metrics of a training task as they happen (epochs always arrive; batches may be thinned).
     Train { task: TaskId, update: TrainUpdate },
     Finished { task: TaskId, outcome: TaskOutcome },
@@ -232,7 +250,9 @@ impl TaskEvent {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FrameStats {
     pub frames: u64,
+    #[serde(with = "crate::float")]
     pub p95_ms: f64,
+    #[serde(with = "crate::float")]
     pub max_ms: f64,
 }
 
@@ -466,9 +486,13 @@ pub struct ColumnProfile {
     pub unit: Option<String>,
     pub null_count: u64,
     pub status_text_count: u64,
+    #[serde(with = "crate::float", default)]
     pub min: Option<f64>,
+    #[serde(with = "crate::float", default)]
     pub max: Option<f64>,
+    #[serde(with = "crate::float", default)]
     pub mean: Option<f64>,
+    #[serde(with = "crate::float", default)]
     pub std: Option<f64>,
 }
 
@@ -479,6 +503,7 @@ pub struct QualityReport {
     pub columns: Vec<ColumnProfile>,
     pub timestamp_column: Option<String>,
     /// The typical spacing of timestamps (median of positive differences), in seconds.
+    #[serde(with = "crate::float", default)]
     pub sampling_interval_s: Option<f64>,
     pub import: ImportSettings,
     pub import_warnings: Vec<String>,

@@ -56,8 +56,11 @@ pub enum ClassWeighting {
 /// Fractions of the rows, in time order: train first, then validation, then test.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SplitFractions {
+    #[serde(with = "crate::float")]
     pub train: f64,
+    #[serde(with = "crate::float")]
     pub validation: f64,
+    #[serde(with = "crate::float")]
     pub test: f64,
 }
 
@@ -96,6 +99,7 @@ pub struct TrainConfig {
     /// Hidden units per layer of the MLP.
     pub hidden: u32,
     pub batch_size: u32,
+    #[serde(with = "crate::float")]
     pub learning_rate: f64,
     /// Most epochs; early stopping may end the run sooner.
     pub epochs: u32,
@@ -157,7 +161,9 @@ pub struct BatchMetrics {
     pub batch: u32,
     pub batches: u32,
     /// Mean (weighted) loss of this batch.
+    #[serde(with = "crate::float")]
     pub loss: f64,
+    #[serde(with = "crate::float")]
     pub accuracy: f64,
 }
 
@@ -166,15 +172,23 @@ pub struct BatchMetrics {
 pub struct EpochMetrics {
     /// 1-based epoch.
     pub epoch: u32,
+    #[serde(with = "crate::float")]
     pub train_loss: f64,
+    #[serde(with = "crate::float")]
     pub train_accuracy: f64,
+    #[serde(with = "crate::float")]
     pub val_loss: f64,
+    #[serde(with = "crate::float")]
     pub val_accuracy: f64,
+    #[serde(with = "crate::float", default)]
     pub val_roc_auc: Option<f64>,
+    #[serde(with = "crate::float", default)]
     pub val_pr_auc: Option<f64>,
     /// True when this epoch has the lowest validation loss so far (its weights are kept).
     pub best: bool,
+    #[serde(with = "crate::float")]
     pub seconds: f64,
+    #[serde(with = "crate::float")]
     pub samples_per_s: f64,
 }
 
@@ -194,8 +208,10 @@ pub struct TrainDataInfo {
     /// Tokens per sequence (per time step in window mode).
     pub sequence_length: u32,
     /// Loss weight per class (all 1 when weighting is off).
+    #[serde(with = "crate::float")]
     pub class_weights: Vec<f64>,
     /// Share of each class in the training split.
+    #[serde(with = "crate::float")]
     pub class_shares: Vec<f64>,
     /// The data column the class weights came from (a cleaning step's class weights), if any;
     /// otherwise they follow the class-weighting setting.
@@ -229,18 +245,26 @@ impl TrainUpdate {
 pub struct ClassMetrics {
     pub samples: u64,
     /// Mean cross-entropy (unweighted), when the metrics come from a model.
+    #[serde(with = "crate::float", default)]
     pub loss: Option<f64>,
+    #[serde(with = "crate::float")]
     pub accuracy: f64,
     /// Mean of the per-class recalls: 0.5 for a model that always says "no fault".
+    #[serde(with = "crate::float")]
     pub balanced_accuracy: f64,
     /// Binary: of the positive class. Multi-class: macro averages.
+    #[serde(with = "crate::float")]
     pub precision: f64,
+    #[serde(with = "crate::float")]
     pub recall: f64,
+    #[serde(with = "crate::float")]
     pub f1: f64,
     /// Binary: area under the ROC curve; multi-class: macro one-vs-rest. `None` when a split
     /// holds a single class.
+    #[serde(with = "crate::float", default)]
     pub roc_auc: Option<f64>,
     /// Area under the precision-recall curve (average precision).
+    #[serde(with = "crate::float", default)]
     pub pr_auc: Option<f64>,
     /// `confusion[actual][predicted]` counts.
     pub confusion: Vec<Vec<u64>>,
@@ -284,6 +308,7 @@ pub struct RunSummary {
     /// The epoch whose weights were kept (lowest validation loss); 0 when none finished.
     pub best_epoch: u32,
     /// Accuracy of always predicting the most frequent training class, on the test split.
+    #[serde(with = "crate::float")]
     pub majority_accuracy: f64,
     /// Best-epoch metrics on the validation split.
     pub val: Option<ClassMetrics>,
@@ -291,6 +316,7 @@ pub struct RunSummary {
     pub test: Option<ClassMetrics>,
     /// The majority-class baseline on the test split.
     pub baseline: Option<ClassMetrics>,
+    #[serde(with = "crate::float")]
     pub seconds: f64,
 }
 
@@ -308,8 +334,11 @@ pub struct RunEntry {
     pub data: String,
     pub epochs_run: u32,
     pub best_epoch: u32,
+    #[serde(with = "crate::float", default)]
     pub best_val_loss: Option<f64>,
+    #[serde(with = "crate::float", default)]
     pub test_roc_auc: Option<f64>,
+    #[serde(with = "crate::float", default)]
     pub test_pr_auc: Option<f64>,
     pub message: String,
 }
