@@ -10,6 +10,7 @@ mod fast_pieces;
 pub mod generate;
 pub mod import;
 pub mod load;
+pub mod normal;
 pub mod quality;
 pub mod tasks;
 pub mod train;

@@ -13,6 +13,7 @@ use std::sync::Mutex;
 
 mod cpu_kernels;
 mod embedding_bag;
+pub mod process_lm;
 mod transformer_cpu;
 use embedding_bag::{AdamStep, EmbeddingBag};
 use transformer_cpu::HandTransformer;
