@@ -72,6 +72,8 @@ impl ImportForm {
             timestamp_format: text(&self.timestamp_format),
             status_strings: Some(self.status_strings.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()),
             sheet: text(&self.sheet),
+            names: None,
+            column_widths: None,
         })
     }
 }

@@ -21,7 +21,8 @@ const USAGE: &str = "usage: plantlab info FILE [--json] | plantlab profile FILE 
                       [--threads T] [--runs DIR] [--json]
        plantlab runs [--runs DIR] [--json]
        plantlab bench train --workload w1|w2 [--n N] [--epochs E] [--threads T] [--batch B] [--python PY [--peer-device cpu|cuda]] [--json]
-import options: --delimiter C  --decimal C  --encoding E  --header-rows N  --timestamp-column NAME
+import options: --delimiter C|tab|whitespace  --decimal C  --encoding E  --header-rows N  --no-header
+                --names A,B,…  --column-widths W,W,…  --timestamp-column NAME
                 --timestamp-format FMT  --sheet NAME  --label COL
        plantlab clean FILE --suggest -o RECIPE.json | --recipe RECIPE.json [-o OUT.parquet|OUT.csv] [--json] [--require-gate]
        plantlab bench clean [--rows N] [--tags T] [--runs R] [--json]
@@ -102,7 +103,14 @@ fn parse_file_args(command: &str, args: &[String]) -> Result<FileArgs> {
             "--encoding" => overrides.encoding = Some(flag_value(&mut it, "--encoding")?),
             "--header-rows" => {
                 let v = flag_value(&mut it, "--header-rows")?;
-                overrides.header_rows = Some(v.parse().with_context(|| format!("--header-rows must be 1 or 2, not \"{v}\""))?);
+                overrides.header_rows = Some(v.parse().with_context(|| format!("--header-rows must be 0, 1 or 2, not \"{v}\""))?);
+            }
+            "--no-header" => overrides.header_rows = Some(0),
+            "--names" => overrides.names = Some(flag_value(&mut it, "--names")?.split(',').map(|n| n.trim().to_owned()).collect()),
+            "--column-widths" => {
+                let v = flag_value(&mut it, "--column-widths")?;
+                let widths = v.split(',').map(|w| w.trim().parse::<u32>().ok().filter(|&w| w > 0)).collect::<Option<Vec<u32>>>();
+                overrides.column_widths = Some(widths.with_context(|| format!("--column-widths takes positive widths separated by commas, not \"{v}\""))?);
             }
             "--timestamp-column" => overrides.timestamp_column = Some(flag_value(&mut it, "--timestamp-column")?),
             "--timestamp-format" => overrides.timestamp_format = Some(flag_value(&mut it, "--timestamp-format")?),
@@ -123,6 +131,9 @@ fn parse_file_args(command: &str, args: &[String]) -> Result<FileArgs> {
 fn single_char(flag: &str, value: &str) -> Result<char> {
     if value == "tab" || value == "\\t" {
         return Ok('\t');
+    }
+    if flag == "--delimiter" && (value == "whitespace" || value == "space") {
+        return Ok(plantlab_protocol::WHITESPACE_DELIMITER);
     }
     let mut chars = value.chars();
     match (chars.next(), chars.next()) {

@@ -293,6 +293,8 @@ fn memory_settings(timestamp_column: Option<String>) -> ImportSettings {
         timestamp_format: None,
         status_strings: Vec::new(),
         sheet: None,
+        names: None,
+        column_widths: None,
     }
 }
 

@@ -16,7 +16,8 @@ use crate::quality::StatusTextCount;
 use crate::tasks::JobContext;
 use plantlab_sniff::numeric_table::{self, TableLayout};
 use plantlab_sniff::timestamps::{self, TimestampFormat};
-use plantlab_sniff::{dedupe_names, head_lines, nth_line_end, sniff_decimal, sniff_delimiter, sniff_encoding, sniff_units_row, split_fields, SniffError};
+use plantlab_sniff::spaced::{self, REWRITTEN_DELIMITER};
+use plantlab_sniff::{dedupe_names, head_lines, header_names, nth_line_end, sniff_decimal_with, sniff_encoding, sniff_header_rows, sniff_separator, Separator, SniffError, WHITESPACE};
 
 /// Bytes read to sniff a file before choosing how to read it.
 const HEAD_BYTES: usize = 1 << 20;
@@ -150,9 +151,15 @@ fn reject_binary(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// How a text table is laid out, sniffed from its first lines (or set by the user).
 struct Dialect {
-    delimiter: char,
+    /// How cells are separated in the file.
+    separator: Separator,
+    /// The delimiter of the pieces as parsed: the file's, or a tab for pieces rewritten from
+    /// whitespace-separated or fixed-width text.
+    parse_delimiter: u8,
     decimal: char,
     header_rows: u32,
+    /// Names the user gave, kept in the settings so the import replays.
+    given_names: Option<Vec<String>>,
     units: HashMap<String, String>,
     /// Deduplicated column names.
     names: Vec<String>,
@@ -169,24 +176,62 @@ fn sniff_dialect(path: &Path, head: &str, overrides: &ImportOverrides, status_st
     if sample.iter().all(|l| l.trim().is_empty()) {
         return Err(EngineError::NoDataRows(path.to_path_buf()));
     }
-    let delimiter = overrides.delimiter.unwrap_or_else(|| sniff_delimiter(&sample));
-    let decimal = overrides.decimal.unwrap_or_else(|| sniff_decimal(&sample, delimiter));
-    if !matches!(delimiter, ',' | ';' | '\t' | '|') {
-        return Err(EngineError::BadSetting(format!("delimiter {delimiter:?} is not supported; use , ; tab or |")));
+    let separator = match (&overrides.column_widths, overrides.delimiter) {
+        (Some(widths), _) => {
+            if widths.is_empty() || widths.iter().any(|&w| w == 0) {
+                return Err(EngineError::BadSetting("column widths must be positive numbers of characters, one per column".into()));
+            }
+            Separator::Fixed(widths.iter().map(|&w| w as usize).collect())
+        }
+        (None, Some(delimiter)) => Separator::from_settings(delimiter, None),
+        (None, None) => sniff_separator(&sample),
+    };
+    if let Separator::Char(delimiter) = separator {
+        if !matches!(delimiter, ',' | ';' | '\t' | '|') {
+            return Err(EngineError::BadSetting(format!("delimiter {delimiter:?} is not supported; use , ; tab | or whitespace")));
+        }
     }
-    if !matches!(decimal, '.' | ',') || (decimal == ',' && delimiter == ',') {
+    let decimal = overrides.decimal.unwrap_or_else(|| sniff_decimal_with(&sample, &separator));
+    if !matches!(decimal, '.' | ',') || (decimal == ',' && separator == Separator::Char(',')) {
         return Err(EngineError::BadSetting("the decimal separator must be . or , and differ from the delimiter".into()));
     }
-    let header_rows = overrides.header_rows.unwrap_or_else(|| if sniff_units_row(&sample, delimiter, decimal) { 2 } else { 1 });
-    if !(1..=2).contains(&header_rows) {
-        return Err(EngineError::BadSetting("header rows must be 1 (names) or 2 (names and units)".into()));
+    let header_rows = overrides.header_rows.unwrap_or_else(|| sniff_header_rows(&sample, &separator, decimal));
+    if header_rows > 2 {
+        return Err(EngineError::BadSetting("header rows must be 0 (no header), 1 (names) or 2 (names and units)".into()));
     }
-    let mut names = split_fields(sample.first().copied().unwrap_or_default(), delimiter);
+    let mut names = header_names(&sample, &separator, header_rows);
+    if let Some(given) = &overrides.names {
+        if given.len() != names.len() {
+            return Err(EngineError::BadSetting(format!(
+                "{} column names were given but the file has {} columns; give one name per column",
+                given.len(),
+                names.len()
+            )));
+        }
+        names.clone_from(given);
+    }
+    if separator.rewrites() {
+        // Rewritten pieces are tab-separated and read without quoting: names must not hold
+        // the characters that separate cells and rows there.
+        for name in &mut names {
+            *name = name.replace(['\t', '\r', '\n'], " ");
+        }
+    }
     dedupe_names(&mut names, warnings);
+    if names.len() == 1 {
+        let data = sample.get(header_rows as usize..).unwrap_or_default();
+        if let Some((numbers, between)) = spaced::numbers_in_one_column(data, decimal) {
+            warnings.push(format!(
+                "Every row was read into one column, but the lines hold about {numbers} numbers each, separated by {between}. \
+                 Set the delimiter to the one between the numbers (\"whitespace\" for runs of spaces or tabs), \
+                 and the header rows to 0 if the first line is data."
+            ));
+        }
+    }
     let mut units = HashMap::new();
     if header_rows == 2 {
         if let Some(line) = sample.get(1) {
-            for (name, unit) in names.iter().zip(split_fields(line, delimiter)) {
+            for (name, unit) in names.iter().zip(separator.split(line)) {
                 let unit = unit.trim();
                 if !unit.is_empty() && unit != "-" {
                     units.insert(name.clone(), unit.to_owned());
@@ -194,17 +239,31 @@ fn sniff_dialect(path: &Path, head: &str, overrides: &ImportOverrides, status_st
             }
         }
     }
-    let header_line = names.iter().map(|n| quote_field(n)).collect::<Vec<_>>().join(&delimiter.to_string()) + "\n";
+    let parse_delimiter = match separator {
+        Separator::Char(c) => c as u8,
+        Separator::Whitespace | Separator::Fixed(_) => REWRITTEN_DELIMITER,
+    };
+    let header_line = if separator.rewrites() {
+        names.join("\t") + "\n"
+    } else {
+        names.iter().map(|n| quote_field(n)).collect::<Vec<_>>().join(&char::from(parse_delimiter).to_string()) + "\n"
+    };
     let null_values = status_strings.iter().map(|s| PlSmallStr::from(s.as_str())).collect();
     let distinct: std::collections::HashSet<&str> = names.iter().map(String::as_str).collect();
     let plain_names = distinct.len() == names.len() && !names.iter().any(|n| n.is_empty() || n.contains(['"', '\r', '\n']));
-    Ok(Dialect { delimiter, decimal, header_rows, units, names, plain_names, header_line, null_values })
+    let given_names = overrides.names.clone();
+    Ok(Dialect { separator, parse_delimiter, decimal, header_rows, given_names, units, names, plain_names, header_line, null_values })
 }
 
 impl Dialect {
     fn settings(&self, encoding: String) -> ImportSettings {
+        let (delimiter, column_widths) = match &self.separator {
+            Separator::Char(c) => (*c, None),
+            Separator::Whitespace => (WHITESPACE, None),
+            Separator::Fixed(widths) => (WHITESPACE, Some(widths.iter().map(|&w| u32::try_from(w).unwrap_or(u32::MAX)).collect())),
+        };
         ImportSettings {
-            delimiter: self.delimiter,
+            delimiter,
             decimal: self.decimal,
             encoding,
             header_rows: self.header_rows,
@@ -212,13 +271,28 @@ impl Dialect {
             timestamp_format: None,
             status_strings: Vec::new(),
             sheet: None,
+            names: self.given_names.clone(),
+            column_widths,
+        }
+    }
+
+    /// A piece of the body as the parsers read it: whitespace-separated and fixed-width text
+    /// rewritten into tab-separated rows (`D` exponents as `E`), anything else as it is.
+    fn rewrite(&self, mut piece: Vec<u8>) -> Vec<u8> {
+        match &self.separator {
+            Separator::Char(_) => piece,
+            Separator::Whitespace => {
+                spaced::rewrite_whitespace(&mut piece, self.decimal);
+                piece
+            }
+            Separator::Fixed(widths) => spaced::rewrite_fixed(&piece, widths, self.decimal),
         }
     }
 
     /// The fast parser's view of this dialect, when its names allow the fast parser at all.
     fn fast_layout<'a>(&self, status_strings: &'a [String]) -> Option<TableLayout<'a>> {
         Some(TableLayout {
-            delimiter: u8::try_from(self.delimiter).ok()?,
+            delimiter: self.parse_delimiter,
             decimal_comma: self.decimal == ',',
             columns: self.names.len(),
             status_texts: status_strings,
@@ -255,6 +329,11 @@ impl Dialect {
         Some((frames.into_iter().next()?, status))
     }
 
+    /// Quotes group cells in delimited files; rewritten pieces have none (a `"` there is data).
+    fn quote_char(&self) -> Option<u8> {
+        (!self.separator.rewrites()).then_some(b'"')
+    }
+
     /// Parses a piece with polars' CSV reader.
     fn parse_piece_general(&self, path: &Path, piece: &[u8], first_row: u64, status_strings: &[String]) -> Result<(DataFrame, Vec<StatusTextCount>)> {
         let parse_err = |e: PolarsError| EngineError::Parse { path: path.to_path_buf(), detail: e.to_string() };
@@ -268,7 +347,8 @@ impl Dialect {
             .with_has_header(true)
             .with_infer_schema_length(Some(INFER_SCHEMA_ROWS))
             .map_parse_options(|o| {
-                o.with_separator(self.delimiter as u8)
+                o.with_separator(self.parse_delimiter)
+                    .with_quote_char(self.quote_char())
                     .with_decimal_comma(self.decimal == ',')
                     .with_truncate_ragged_lines(true)
                     .with_null_values(null_values.clone())
@@ -280,7 +360,7 @@ impl Dialect {
         // Only a piece with missing cells can hold status texts; look for them only then.
         let has_nulls = frame.columns().iter().any(|c| c.null_count() > 0);
         if has_nulls && status_strings.iter().any(|s| contains_bytes(piece, s.as_bytes())) {
-            status = count_status_texts(&frame, piece, &self.header_line, self.delimiter, status_strings).map_err(parse_err)?;
+            status = count_status_texts(&frame, piece, &self.header_line, self.parse_delimiter, self.quote_char(), status_strings).map_err(parse_err)?;
             for s in &mut status {
                 s.rows.iter_mut().for_each(|r| *r += first_row);
             }
@@ -331,6 +411,13 @@ fn read_text(path: &Path, bytes: &[u8], overrides: &ImportOverrides, status_stri
     if body.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(EngineError::NoDataRows(path.to_path_buf()));
     }
+    let rewritten;
+    let body = if dialect.separator.rewrites() {
+        rewritten = dialect.rewrite(body.to_vec());
+        &rewritten[..]
+    } else {
+        body
+    };
     let pieces = split_rows(body, PARSE_CHUNK);
     let mut parsed = ParsedPieces::new(body.len(), 0);
     for (i, piece) in pieces.iter().enumerate() {
@@ -380,6 +467,9 @@ fn read_utf8_stream(path: &Path, len: u64, head: &[u8], overrides: &ImportOverri
                 let _ = buffer_sender.send(piece);
                 continue;
             }
+            // Whitespace-separated text is rewritten in place; a fixed-width piece into a new
+            // buffer, which then takes the old one's place in the reader's pair.
+            let piece = dialect.rewrite(piece);
             // A piece the fast parser takes is valid UTF-8: its numbers are ASCII and its text
             // columns are checked. Only other pieces need the whole-piece check.
             if fast_layout.as_ref().is_some_and(|layout| parsed.read_fast(&piece, layout, &dialect.names)) {
@@ -534,7 +624,8 @@ fn count_status_texts(
     frame: &DataFrame,
     body: &[u8],
     header_line: &str,
-    delimiter: char,
+    delimiter: u8,
+    quote_char: Option<u8>,
     status_strings: &[String],
 ) -> PolarsResult<Vec<StatusTextCount>> {
     let with_nulls: Vec<usize> = frame.columns().iter().enumerate().filter(|(_, c)| c.null_count() > 0).map(|(i, _)| i).collect();
@@ -545,7 +636,7 @@ fn count_status_texts(
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
         .with_projection(Some(Arc::new(with_nulls)))
-        .map_parse_options(|o| o.with_separator(delimiter as u8).with_truncate_ragged_lines(true).with_missing_is_null(true))
+        .map_parse_options(|o| o.with_separator(delimiter).with_quote_char(quote_char).with_truncate_ragged_lines(true).with_missing_is_null(true))
         .into_reader_with_file_handle(Cursor::new(chunk))
         .finish()?;
     let mut counts = Vec::new();
@@ -808,6 +899,8 @@ fn binary_settings(encoding: &str, sheet: Option<String>) -> ImportSettings {
         timestamp_format: None,
         status_strings: Vec::new(),
         sheet,
+        names: None,
+        column_widths: None,
     }
 }
 
@@ -944,9 +1037,9 @@ mod tests {
         let path = Path::new("test.csv");
         let status = status_strings(overrides);
         let dialect = sniff_dialect(path, text, overrides, &status, &mut Vec::new()).unwrap();
-        let body = &text.as_bytes()[nth_line_end(text.as_bytes(), dialect.header_rows as usize)..];
+        let body = dialect.rewrite(text.as_bytes()[nth_line_end(text.as_bytes(), dialect.header_rows as usize)..].to_vec());
         let (mut fast, mut all, mut rows) = (0, 0, 0u64);
-        for piece in split_rows(body, piece_size) {
+        for piece in split_rows(&body, piece_size) {
             if piece.iter().all(|b| b.is_ascii_whitespace()) {
                 continue;
             }
@@ -1114,6 +1207,37 @@ mod tests {
             let overrides = ImportOverrides { delimiter: *delimiter, decimal: *decimal, header_rows: Some(1), ..ImportOverrides::default() };
             both_ways(text, &overrides, 1 << 20, &format!("case {i}: {text:?}"));
         }
+    }
+
+    #[test]
+    fn the_fast_parser_agrees_with_polars_on_engineering_layouts() {
+        let mut rng = Lcg(18);
+        let mut fast_total = 0;
+        for round in 0..120 {
+            let columns = 1 + rng.below(6);
+            let rows = 1 + rng.below(60);
+            let mut text = String::new();
+            for _ in 0..rows {
+                for _ in 0..columns {
+                    let cell = match rng.below(6) {
+                        0 => (rng.below(2000) as i64 - 1000).to_string(),
+                        1 => format!("{}.{:07}e{}{:02}", rng.below(10), rng.below(10_000_000), ["-", "+"][rng.below(2)], rng.below(20)),
+                        2 => format!("{}{}.{}D{}{:02}", ["", "-", "+"][rng.below(3)], rng.below(10), rng.below(1000), ["-", "+"][rng.below(2)], rng.below(5)),
+                        3 => NUMBERS[rng.below(NUMBERS.len())].to_owned(),
+                        4 if rng.below(10) == 0 => ["Bad", "#N/A", "x", "1e", "Shutdown"][rng.below(5)].to_owned(),
+                        _ => format!("{}.{}", rng.below(500), rng.below(100)),
+                    };
+                    let pad = [" ", "  ", "\t", " \t  "][rng.below(4)];
+                    text.push_str(pad);
+                    text.push_str(&cell);
+                }
+                text.push_str([" \n", "\n", "\r\n", "  \n"][rng.below(4)]);
+            }
+            let overrides = ImportOverrides { delimiter: Some(WHITESPACE), header_rows: Some(0), ..ImportOverrides::default() };
+            let (fast, _) = both_ways(&text, &overrides, [1 << 20, 200][round % 2], &format!("round {round}"));
+            fast_total += fast;
+        }
+        assert!(fast_total > 20, "whitespace tables rarely took the fast path ({fast_total})");
     }
 
     #[test]

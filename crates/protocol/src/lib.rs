@@ -342,6 +342,8 @@ mod tests {
                 timestamp_format: None,
                 status_strings: vec![],
                 sheet: None,
+                names: None,
+                column_widths: None,
             },
             warnings: vec![],
         };
@@ -358,14 +360,24 @@ mod tests {
 /// and the settings used are reported back so the same import can be replayed exactly.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ImportSettings {
-    /// Field separator: `,` `;` tab or `|`.
+    /// Field separator: `,` `;` tab or `|`, or [`WHITESPACE_DELIMITER`] (a space) for runs of
+    /// spaces and tabs (leading and trailing whitespace ignored) and for fixed-width columns.
     pub delimiter: char,
     /// Decimal separator: `.` or `,`.
     pub decimal: char,
     /// `utf-8`, `utf-8-bom`, `utf-16le`, `utf-16be` or `windows-1252`.
     pub encoding: String,
-    /// Lines before the data: 1 (header) or 2 (header + units row).
+    /// Lines before the data: 0 (no header: the first line is data), 1 (header) or 2
+    /// (header + units row).
     pub header_rows: u32,
+    /// Column names the user gave (in place of the header's, or for a file without one);
+    /// `None` when they come from the header or are `col_1`, `col_2`, ….
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub names: Option<Vec<String>>,
+    /// Widths in bytes of fixed-width columns, left to right (the last runs to the line end);
+    /// `None` for a delimited file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column_widths: Option<Vec<u32>>,
     /// The timestamp column, if any.
     pub timestamp_column: Option<String>,
     /// The timestamp format as a chrono pattern, or `epoch_s` / `epoch_ms`.
@@ -405,15 +417,27 @@ pub const DEFAULT_STATUS_STRINGS: &[&str] = &[
 /// Overrides the user chose in the import panel; `None` means "sniff it".
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ImportOverrides {
+    /// `,` `;` tab `|`, or [`WHITESPACE_DELIMITER`] for runs of spaces and tabs.
     pub delimiter: Option<char>,
     pub decimal: Option<char>,
     pub encoding: Option<String>,
+    /// 0 (no header), 1 (names) or 2 (names and units).
     pub header_rows: Option<u32>,
     pub timestamp_column: Option<String>,
     pub timestamp_format: Option<String>,
     pub status_strings: Option<Vec<String>>,
     pub sheet: Option<String>,
+    /// Column names, left to right, one per column (replacing the header's, if any).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub names: Option<Vec<String>>,
+    /// Fixed-width columns of these widths in bytes (the last runs to the line end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column_widths: Option<Vec<u32>>,
 }
+
+/// The delimiter that stands for runs of spaces and tabs (and for fixed-width columns, which
+/// also give `column_widths`).
+pub const WHITESPACE_DELIMITER: char = ' ';
 
 /// The quality vocabulary (DESIGN.md). Serialized in snake_case, e.g. `duplicate_timestamps`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

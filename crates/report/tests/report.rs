@@ -32,6 +32,8 @@ fn import_settings() -> ImportSettings {
         timestamp_format: Some("%d.%m.%Y %H:%M:%S".into()),
         status_strings: vec!["Bad Input".into()],
         sheet: None,
+        names: None,
+        column_widths: None,
     }
 }
 

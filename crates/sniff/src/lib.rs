@@ -1,5 +1,6 @@
 //! Sniffing plant exports without parsing them: the encoding (and decoding to UTF-8), the
-//! dialect (delimiter, decimal separator, units row), column names, and timestamp formats.
+//! dialect (delimiter — a character, runs of whitespace or fixed-width columns —, decimal
+//! separator, header and units rows), column names, and timestamp formats.
 //! Pure functions over bytes and text, with no dataframe library, so they are cheap to test
 //! and to fuzz.
 
@@ -7,8 +8,10 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 pub mod numeric_table;
+pub mod spaced;
 pub mod timestamps;
 
+pub use spaced::{Separator, WHITESPACE};
 pub use timestamps::TimestampFormat;
 
 /// Why bytes cannot be read as a text table.
@@ -32,8 +35,12 @@ pub struct Decoded<'a> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sniffed {
     pub encoding: String,
+    /// `WHITESPACE` for runs of whitespace and for fixed-width columns.
     pub delimiter: char,
+    /// Column widths of a fixed-width table.
+    pub column_widths: Option<Vec<usize>>,
     pub decimal: char,
+    /// 0 (no header: names are `col_1`, …), 1 (names) or 2 (names and units).
     pub header_rows: u32,
     pub names: Vec<String>,
     /// Columns whose sampled values all parse as timestamps, with the format.
@@ -44,13 +51,13 @@ pub struct Sniffed {
 pub fn sniff(bytes: &[u8], sample_lines: usize) -> Result<Sniffed, SniffError> {
     let decoded = decode(bytes, None)?;
     let lines = head_lines(&decoded.text, sample_lines);
-    let delimiter = sniff_delimiter(&lines);
-    let decimal = sniff_decimal(&lines, delimiter);
-    let header_rows = if sniff_units_row(&lines, delimiter, decimal) { 2 } else { 1 };
-    let mut names = split_fields(lines.first().copied().unwrap_or_default(), delimiter);
+    let separator = sniff_separator(&lines);
+    let decimal = sniff_decimal_with(&lines, &separator);
+    let header_rows = sniff_header_rows(&lines, &separator, decimal);
+    let mut names = header_names(&lines, &separator, header_rows);
     let mut warnings = Vec::new();
     dedupe_names(&mut names, &mut warnings);
-    let rows: Vec<Vec<String>> = lines.iter().skip(header_rows as usize).map(|l| split_fields(l, delimiter)).collect();
+    let rows: Vec<Vec<String>> = lines.iter().skip(header_rows as usize).map(|l| separator.split(l)).collect();
     let mut timestamp_columns = Vec::new();
     for column in 0..names.len() {
         let values = rows.iter().filter_map(|r| r.get(column)).map(String::as_str).filter(|v| !v.trim().is_empty());
@@ -58,7 +65,45 @@ pub fn sniff(bytes: &[u8], sample_lines: usize) -> Result<Sniffed, SniffError> {
             timestamp_columns.push((column, format));
         }
     }
-    Ok(Sniffed { encoding: decoded.encoding, delimiter, decimal, header_rows, names, timestamp_columns })
+    let (delimiter, column_widths) = match separator {
+        Separator::Char(c) => (c, None),
+        Separator::Whitespace => (WHITESPACE, None),
+        Separator::Fixed(widths) => (WHITESPACE, Some(widths)),
+    };
+    Ok(Sniffed { encoding: decoded.encoding, delimiter, column_widths, decimal, header_rows, names, timestamp_columns })
+}
+
+/// 0 when the first line is data, 2 when a units row follows the names, else 1.
+pub fn sniff_header_rows(lines: &[&str], separator: &Separator, decimal: char) -> u32 {
+    if spaced::sniff_headerless(lines, separator, decimal) {
+        0
+    } else if sniff_units_row_with(lines, separator, decimal) {
+        2
+    } else {
+        1
+    }
+}
+
+/// Column names from the header line (`col_1`, … without one). A fixed-width header whose
+/// names are aligned differently from the data is read by its whitespace-separated words when
+/// there is one per column.
+pub fn header_names(lines: &[&str], separator: &Separator, header_rows: u32) -> Vec<String> {
+    let first = lines.first().copied().unwrap_or_default();
+    let cells = separator.split(first);
+    if header_rows == 0 {
+        let columns = match separator {
+            Separator::Fixed(widths) => widths.len(),
+            _ => cells.len(),
+        };
+        return spaced::generated_names(columns);
+    }
+    if let Separator::Fixed(widths) = separator {
+        let words: Vec<String> = spaced::split_whitespace(first).map(str::to_owned).collect();
+        if words.len() == widths.len() {
+            return words;
+        }
+    }
+    cells
 }
 
 /// Decodes the bytes to UTF-8 text, returning the encoding name used.
@@ -214,8 +259,40 @@ pub fn head_lines(text: &str, n: usize) -> Vec<&str> {
     lines
 }
 
-/// The delimiter that gives the most fields, consistently across the sampled lines.
+/// The delimiter that gives the most fields, consistently across the sampled lines;
+/// `WHITESPACE` for tables separated by runs of whitespace or laid out in fixed widths.
 pub fn sniff_delimiter(lines: &[&str]) -> char {
+    match sniff_separator(lines) {
+        Separator::Char(c) => c,
+        Separator::Whitespace | Separator::Fixed(_) => WHITESPACE,
+    }
+}
+
+/// How cells are separated: a delimiter character when one splits the lines consistently,
+/// else runs of whitespace when they do, else fixed-width columns when the fields line up,
+/// else `,` (a one-column table).
+pub fn sniff_separator(lines: &[&str]) -> Separator {
+    let whitespace = spaced::sniff_whitespace(lines);
+    match sniff_delimiter_char(lines) {
+        // A character that splits only some lines loses to whitespace that splits them all.
+        Some((c, agreeing)) if !whitespace || agreeing * 10 >= non_empty(lines) * 9 => return Separator::Char(c),
+        _ => {}
+    }
+    if whitespace {
+        Separator::Whitespace
+    } else if let Some(widths) = spaced::sniff_fixed_widths(lines) {
+        Separator::Fixed(widths)
+    } else {
+        Separator::Char(',')
+    }
+}
+
+fn non_empty(lines: &[&str]) -> usize {
+    lines.iter().filter(|l| !l.trim().is_empty()).count()
+}
+
+/// The best delimiter character and how many lines agree with the header's field count.
+fn sniff_delimiter_char(lines: &[&str]) -> Option<(char, usize)> {
     let mut best = (',', 0usize, 0usize);
     for d in [',', ';', '\t', '|'] {
         let counts: Vec<usize> = lines.iter().filter(|l| !l.trim().is_empty()).map(|l| split_fields(l, d).len()).collect();
@@ -229,13 +306,16 @@ pub fn sniff_delimiter(lines: &[&str]) -> char {
             best = (d, agreeing, header);
         }
     }
-    best.0
+    (best.1 > 0).then_some((best.0, best.1))
 }
 
 pub fn looks_numeric(s: &str, decimal: char) -> bool {
     let s = s.trim();
     if s.is_empty() {
         return false;
+    }
+    if spaced::is_number(s, decimal) {
+        return true;
     }
     if decimal == ',' {
         s.replace('.', "").replace(',', ".").parse::<f64>().is_ok()
@@ -246,12 +326,17 @@ pub fn looks_numeric(s: &str, decimal: char) -> bool {
 
 /// `,` when numbers in the sample are written `12,5` (and the delimiter is not a comma).
 pub fn sniff_decimal(lines: &[&str], delimiter: char) -> char {
-    if delimiter == ',' {
+    sniff_decimal_with(lines, &Separator::from_settings(delimiter, None))
+}
+
+/// `sniff_decimal` for any separator.
+pub fn sniff_decimal_with(lines: &[&str], separator: &Separator) -> char {
+    if *separator == Separator::Char(',') {
         return '.';
     }
     let (mut comma, mut dot) = (0, 0);
     for line in lines.iter().skip(1) {
-        for field in split_fields(line, delimiter) {
+        for field in separator.split(line) {
             let f = field.trim();
             let digits_only = |p: &str| !p.is_empty() && p.trim_start_matches(['-', '+']).chars().all(|c| c.is_ascii_digit());
             if let Some((a, b)) = f.split_once(',') {
@@ -274,11 +359,16 @@ pub fn sniff_decimal(lines: &[&str], delimiter: char) -> char {
 
 /// A second line of short non-numeric labels above numeric data is a units row.
 pub fn sniff_units_row(lines: &[&str], delimiter: char, decimal: char) -> bool {
+    sniff_units_row_with(lines, &Separator::from_settings(delimiter, None), decimal)
+}
+
+/// `sniff_units_row` for any separator.
+pub fn sniff_units_row_with(lines: &[&str], separator: &Separator, decimal: char) -> bool {
     let (Some(second), Some(third)) = (lines.get(1), lines.get(2)) else {
         return false;
     };
-    let units = split_fields(second, delimiter);
-    let data = split_fields(third, delimiter);
+    let units = separator.split(second);
+    let data = separator.split(third);
     let mut unit_like = 0;
     let mut numeric_below = 0;
     for (u, d) in units.iter().zip(&data) {
@@ -295,6 +385,9 @@ pub fn sniff_units_row(lines: &[&str], delimiter: char, decimal: char) -> bool {
 
 /// Byte offset after the `n`-th line end outside quotes (or the end of the text).
 pub fn nth_line_end(text: &[u8], n: usize) -> usize {
+    if n == 0 {
+        return 0;
+    }
     let mut seen = 0;
     let mut in_quotes = false;
     for (i, &b) in text.iter().enumerate() {

@@ -33,5 +33,7 @@ pub fn plain_csv_settings() -> ImportSettings {
         timestamp_format: None,
         status_strings: vec![],
         sheet: None,
+        names: None,
+        column_widths: None,
     }
 }

@@ -60,6 +60,8 @@ pub fn overrides_for(settings: &ImportSettings) -> ImportOverrides {
         timestamp_format: settings.timestamp_format.clone().filter(|f| TimestampFormat::from_pattern(f).is_some()),
         status_strings: (!settings.status_strings.is_empty()).then(|| settings.status_strings.clone()),
         sheet: settings.sheet.clone(),
+        names: settings.names.clone(),
+        column_widths: text_encoding.then(|| settings.column_widths.clone()).flatten(),
     }
 }
 
