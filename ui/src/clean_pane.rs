@@ -544,7 +544,7 @@ fn step_templates(columns: &[ColumnProfile], time: Option<&str>, label: Option<&
         ("Sort by time", CleanStep::SortByTime),
         ("Drop duplicate rows", CleanStep::DropDuplicateRows),
         ("Resolve duplicate timestamps", CleanStep::ResolveDuplicateTimestamps { keep: DuplicateKeep::First }),
-        ("Resample", CleanStep::Resample { interval_s: 60.0, aggregate: Aggregate::Mean }),
+        ("Resample", CleanStep::Resample { interval_s: 60.0, aggregate: Aggregate::Mean, max_columns: Vec::new() }),
         ("Exclude periods", CleanStep::ExcludePeriods { condition: Condition { column: first.clone(), op: CompareOp::Lt, value: 0.0 }, pad_s: 0.0 }),
         ("Filter rows", CleanStep::FilterRows { condition: Condition { column: first.clone(), op: CompareOp::NotNull, value: 0.0 } }),
         ("Derive label", CleanStep::DeriveLabel { name: "fault_within_h".into(), source: LabelSource::Column { column: first.clone() }, horizon_h: 4.0, during_event: true }),

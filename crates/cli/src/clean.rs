@@ -174,7 +174,7 @@ pub fn bench(args: &[String]) -> Result<()> {
             action: OutlierAction::Null,
         }),
         ("interpolate one tag", CleanStep::Fill { columns: vec![first.clone()], method: FillMethod::Interpolate { limit: Some(10) } }),
-        ("resample to 2 min (a row step: every column, whole report)", CleanStep::Resample { interval_s: 120.0, aggregate: Aggregate::Mean }),
+        ("resample to 2 min (a row step: every column, whole report)", CleanStep::Resample { interval_s: 120.0, aggregate: Aggregate::Mean, max_columns: Vec::new() }),
     ];
     let best = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
     let mut measured = Vec::new();
@@ -182,7 +182,7 @@ pub fn bench(args: &[String]) -> Result<()> {
         let mut times = Vec::new();
         for _ in 0..runs {
             let start = Instant::now();
-            let preview = workbench.clean_preview(&PreviewRequest { step: step.clone(), max_points: 2000, max_series: 4 })?;
+            let preview = workbench.clean_preview(&PreviewRequest { step: step.clone(), max_points: 2000, max_series: 4, edit_index: None })?;
             times.push(start.elapsed().as_secs_f64());
             eprintln!("preview {label}: {:.3} s ({} series)", times[times.len() - 1], preview.series.len());
         }

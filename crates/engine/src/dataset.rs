@@ -26,9 +26,8 @@ pub struct Dataset {
     frame: DataFrame,
     summary: DatasetSummary,
     report: QualityReport,
-    /// x value per row: seconds since the epoch when a sorted timestamp column exists,
-    /// otherwise the row index. Sorted, so a visible range maps to a row range by bisection.
-    x: Arc<Vec<f64>>,
+    /// Where each plotted point sits on the x axis and which row it comes from.
+    x: Arc<PlotOrder>,
     x_axis: XAxis,
     /// Numeric columns converted to f64 (NaN for missing) on first plot, then reused.
     plot_cache: Mutex<HashMap<String, Arc<Vec<f64>>>>,
@@ -50,7 +49,7 @@ impl Dataset {
     ) -> Self {
         let Imported { frame, settings, units, status_text, warnings } = imported;
         let timestamp_column = settings.timestamp_column.clone();
-        let (x, x_axis) = x_values(&frame, timestamp_column.as_deref());
+        let (x, x_axis) = plot_order(&frame, timestamp_column.as_deref());
         let columns = frame
             .columns()
             .iter()
@@ -92,10 +91,17 @@ impl Dataset {
         Self::from_import(path, imported, &QualityThresholds::default(), None)
     }
 
+    /// A data set from a frame built in memory whose `timestamp_column` is its time axis.
+    pub fn from_frame_with_time(path: String, frame: DataFrame, timestamp_column: &str) -> Self {
+        let settings = memory_settings(Some(timestamp_column.to_owned()));
+        let imported = Imported { frame, settings, units: HashMap::new(), status_text: Vec::new(), warnings: Vec::new() };
+        Self::from_import(path, imported, &QualityThresholds::default(), None)
+    }
+
     /// A view of a frame for plotting only, without a quality report (previews of cleaning
     /// steps draw the "after" side from it).
     pub(crate) fn plot_only(frame: DataFrame, timestamp_column: Option<String>) -> Self {
-        let (x, x_axis) = x_values(&frame, timestamp_column.as_deref());
+        let (x, x_axis) = plot_order(&frame, timestamp_column.as_deref());
         let rows = frame.height() as u64;
         let settings = memory_settings(timestamp_column.clone());
         let summary = DatasetSummary { path: String::new(), rows, columns: Vec::new(), timestamp_column: timestamp_column.clone(), import: settings.clone(), warnings: Vec::new() };
@@ -150,15 +156,25 @@ impl Dataset {
     /// each bucket keeping its min and max so that spikes stay visible.
     pub fn series(&self, request: &SeriesRequest) -> Result<Series> {
         let values = self.plot_values(&request.column)?;
-        let x = &self.x;
+        self.series_of(request, &values)
+    }
+
+    /// As [`Self::series`], for values given per row of this data set (a preview draws the
+    /// column as it was before a step on the same time axis as after it).
+    pub(crate) fn series_of(&self, request: &SeriesRequest, values: &[f64]) -> Result<Series> {
+        if values.len() != self.frame.height() {
+            return Err(EngineError::Internal(format!("{} values to plot for {} rows", values.len(), self.frame.height())));
+        }
+        let order = &self.x;
+        let x = &order.x;
         let x_extent = match (x.first(), x.last()) {
             (Some(&a), Some(&b)) => Some((a, b)),
             _ => None,
         };
         let (start, end) = match (request.focus_row, request.x_range) {
             (Some(row), _) => {
-                let row = (row as usize).min(x.len().saturating_sub(1));
-                (row.saturating_sub(FOCUS_HALF_WIDTH), (row + FOCUS_HALF_WIDTH).min(x.len()))
+                let at = order.position_near(row as usize);
+                (at.saturating_sub(FOCUS_HALF_WIDTH), (at + FOCUS_HALF_WIDTH).min(x.len()))
             }
             (None, Some((lo, hi))) if lo <= hi => (x.partition_point(|&v| v < lo), x.partition_point(|&v| v <= hi)),
             _ => (0, x.len()),
@@ -167,14 +183,18 @@ impl Dataset {
         let start = start.saturating_sub(1);
         let end = (end + 1).min(x.len());
         let max_points = request.max_points.clamp(2, MAX_SERIES_POINTS) as usize;
-        let (bx, ymin, ymax, decimated) = min_max_envelope(&x[start..end], &values[start..end], max_points);
+        let y: std::borrow::Cow<'_, [f64]> = match &order.rows {
+            Some(rows) => rows[start..end].iter().map(|&r| values[r]).collect::<Vec<f64>>().into(),
+            None => values[start..end].into(),
+        };
+        let (bx, ymin, ymax, decimated) = min_max_envelope(&x[start..end], &y, max_points);
         let marks = request
             .mark_rows
             .iter()
             .filter_map(|&r| usize::try_from(r).ok())
-            .filter(|&r| r < x.len())
+            .filter(|&r| r < values.len())
+            .filter_map(|r| order.position_of(r).map(|p| (x[p], values[r])))
             .take(MAX_MARKS)
-            .map(|r| (x[r], values[r]))
             .collect();
         let x_range = match (x.get(start), end.checked_sub(1).and_then(|e| x.get(e))) {
             (Some(&a), Some(&b)) => Some((a, b)),
@@ -298,17 +318,55 @@ fn memory_settings(timestamp_column: Option<String>) -> ImportSettings {
     }
 }
 
-/// Seconds since the epoch from the timestamp column if it is complete and sorted;
-/// otherwise the row index (a cleaning step sorts and repairs timestamps).
-fn x_values(frame: &DataFrame, timestamp_column: Option<&str>) -> (Vec<f64>, XAxis) {
-    let row_index = || ((0..frame.height()).map(|i| i as f64).collect(), XAxis::RowIndex);
+/// The plot's x values in ascending order and, when that order is not the row order, the row
+/// each comes from. Sorted, so a visible range maps to a range of points by bisection.
+struct PlotOrder {
+    x: Vec<f64>,
+    /// `rows[i]`: the row drawn at `x[i]`; `None` when point i is row i.
+    rows: Option<Vec<usize>>,
+    /// `position[row]`: where a row is drawn, `NOT_DRAWN` for a row without a time.
+    position: Option<Vec<usize>>,
+}
+
+const NOT_DRAWN: usize = usize::MAX;
+
+impl PlotOrder {
+    fn identity(x: Vec<f64>) -> Self {
+        Self { x, rows: None, position: None }
+    }
+
+    fn position_of(&self, row: usize) -> Option<usize> {
+        match &self.position {
+            Some(position) => position.get(row).copied().filter(|&p| p != NOT_DRAWN),
+            None => (row < self.x.len()).then_some(row),
+        }
+    }
+
+    /// Where a row is drawn, or where the nearest drawn row before it (else after it) is, when
+    /// it has no time.
+    fn position_near(&self, row: usize) -> usize {
+        let last = self.x.len().saturating_sub(1);
+        let Some(position) = &self.position else { return row.min(last) };
+        let row = row.min(position.len().saturating_sub(1));
+        let drawn = |p: &&usize| **p != NOT_DRAWN;
+        let before = position.get(..=row).and_then(|head| head.iter().rev().find(drawn));
+        let after = || position.get(row..).and_then(|tail| tail.iter().find(drawn));
+        before.or_else(after).copied().unwrap_or(0).min(last)
+    }
+}
+
+/// The time axis whenever the timestamp column holds times: seconds since the epoch, the rows
+/// in time order (rows out of order are drawn where their time puts them; rows without a time
+/// are left out). Without usable times, the row index.
+fn plot_order(frame: &DataFrame, timestamp_column: Option<&str>) -> (PlotOrder, XAxis) {
+    let row_index = || (PlotOrder::identity((0..frame.height()).map(|i| i as f64).collect()), XAxis::RowIndex);
     let Some(name) = timestamp_column else {
         return row_index();
     };
     let Ok(column) = frame.column(name) else {
         return row_index();
     };
-    if column.null_count() > 0 {
+    if !matches!(column.dtype(), DataType::Datetime(_, _) | DataType::Date) || column.null_count() == column.len() {
         return row_index();
     }
     let as_ms = column.cast(&DataType::Datetime(TimeUnit::Milliseconds, None)).and_then(|c| c.cast(&DataType::Int64));
@@ -318,12 +376,21 @@ fn x_values(frame: &DataFrame, timestamp_column: Option<&str>) -> (Vec<f64>, XAx
     let Ok(ms) = as_ms.i64() else {
         return row_index();
     };
-    let seconds: Vec<f64> = ms.iter().map(|v| v.unwrap_or(0) as f64 / 1000.0).collect();
-    if seconds.windows(2).all(|w| w[0] <= w[1]) {
-        (seconds, XAxis::Time(name.to_owned()))
-    } else {
-        row_index()
+    let axis = XAxis::Time(name.to_owned());
+    let complete = ms.null_count() == 0;
+    let sorted = complete && ms.into_no_null_iter().zip(ms.into_no_null_iter().skip(1)).all(|(a, b)| a <= b);
+    if sorted {
+        return (PlotOrder::identity(ms.into_no_null_iter().map(|v| v as f64 / 1000.0).collect()), axis);
     }
+    let mut timed: Vec<(i64, usize)> = ms.iter().enumerate().filter_map(|(row, v)| v.map(|v| (v, row))).collect();
+    timed.sort_unstable();
+    let mut position = vec![NOT_DRAWN; frame.height()];
+    for (p, &(_, row)) in timed.iter().enumerate() {
+        position[row] = p;
+    }
+    let x = timed.iter().map(|&(v, _)| v as f64 / 1000.0).collect();
+    let rows = timed.into_iter().map(|(_, row)| row).collect();
+    (PlotOrder { x, rows: Some(rows), position: Some(position) }, axis)
 }
 
 #[cfg(test)]
@@ -412,5 +479,36 @@ mod tests {
         let s = ds.series(&SeriesRequest::whole("v", 10)).unwrap();
         assert_eq!(s.x_axis, XAxis::Time("ts".into()));
         assert_eq!(s.x, vec![0.0, 60.0, 120.0]);
+    }
+
+    fn timed(ms: Vec<Option<i64>>, v: Vec<f64>) -> Dataset {
+        let mut frame = df!("ts" => ms, "v" => v).unwrap();
+        let ts = frame.column("ts").unwrap().cast(&DataType::Datetime(TimeUnit::Milliseconds, None)).unwrap();
+        frame.replace("ts", ts).unwrap();
+        let imported =
+            Imported { frame, settings: memory_settings(Some("ts".into())), units: HashMap::new(), status_text: Vec::new(), warnings: Vec::new() };
+        Dataset::from_import("t".into(), imported, &QualityThresholds::default(), None)
+    }
+
+    #[test]
+    fn unsorted_or_incomplete_timestamps_still_give_a_time_axis() {
+        // Rows 0..4 at 0, 120, 60, (none), 180 s: drawn in time order, the row without a time left out.
+        let ds = timed(vec![Some(0), Some(120_000), Some(60_000), None, Some(180_000)], vec![1.0, 3.0, 2.0, 99.0, 4.0]);
+        let s = ds.series(&SeriesRequest::whole("v", 100)).unwrap();
+        assert_eq!(s.x_axis, XAxis::Time("ts".into()));
+        assert_eq!(s.x, vec![0.0, 60.0, 120.0, 180.0]);
+        assert_eq!(s.y_min, vec![1.0, 2.0, 3.0, 4.0]);
+        // Marks and focus name rows; they land at the rows' times.
+        let marked = ds.series(&SeriesRequest { mark_rows: vec![1, 3, 2], ..SeriesRequest::whole("v", 100) }).unwrap();
+        assert_eq!(marked.marks, vec![(120.0, 3.0), (60.0, 2.0)], "a row without a time is not marked");
+        let focused = ds.series(&SeriesRequest { focus_row: Some(3), ..SeriesRequest::whole("v", 100) }).unwrap();
+        assert_eq!(focused.x_range, Some((0.0, 180.0)));
+        // A zoomed range is a time range.
+        let zoom = ds.series(&SeriesRequest { x_range: Some((50.0, 130.0)), ..SeriesRequest::whole("v", 100) }).unwrap();
+        assert_eq!(zoom.x, vec![0.0, 60.0, 120.0, 180.0], "one point either side of the view");
+        // Values given from outside are drawn on the same axis.
+        let other = ds.series_of(&SeriesRequest::whole("v", 100), &[10.0, 30.0, 20.0, 0.0, 40.0]).unwrap();
+        assert_eq!(other.y_min, vec![10.0, 20.0, 30.0, 40.0]);
+        assert!(ds.series_of(&SeriesRequest::whole("v", 100), &[1.0]).is_err());
     }
 }

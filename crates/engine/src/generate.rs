@@ -2,7 +2,10 @@
 //!
 //! [`messy_series`] writes a multi-tag historian export with every finding of the quality
 //! vocabulary planted at known rows, in one of several export dialects, and returns the ground
-//! truth alongside. [`wide_numeric_csv`] writes large clean numeric tables for benchmarks.
+//! truth alongside. [`pump_station_month`] writes a month of one pump station as a German
+//! workstation exports it, with stops, a stuck transmitter, a gap, a DST repeat, a week in °F
+//! and a failure label, for end-to-end tests of cleaning that must not invent data.
+//! [`wide_numeric_csv`] writes large clean numeric tables for benchmarks.
 
 use std::collections::{BTreeMap, HashSet};
 use std::f64::consts::TAU;
@@ -305,6 +308,11 @@ fn fault_events(n: usize, clean: bool, keep_clear: &std::ops::Range<usize>, rng:
     events
 }
 
+/// Length of the messy series' stuck flow transmitter run, in samples.
+pub const STUCK_ROWS: usize = 36;
+/// Rows the messy series' communication gap leaves out.
+pub const GAP_ROWS: usize = 10;
+
 /// Rows over which temperature and vibration rise before a fault.
 const RAMP_ROWS: usize = 90;
 /// Rows over which they fall back after it.
@@ -435,8 +443,9 @@ fn plant_cells(rows: &mut [Row], n: usize, unit_jump: std::ops::Range<usize>, rn
             set(rows, row, TI, Cell::Num(1.8 * v + 32.0, d), FindingKind::UnitJump);
         }
     }
-    // The flow transmitter sticks for 60 samples. The stuck value differs (as written) from
-    // both neighbours, so the run is exactly 60 long.
+    // The flow transmitter sticks for 36 samples. The stuck value differs (as written) from
+    // both neighbours, so the run is exactly 36 long. (Stuck readings become missing and stay
+    // missing, too long to fill: with the gap below that is under 1 % of the flow's cells.)
     let start = at(0.50);
     let written = |row: usize| match rows.get(row).map(|r| &r.cells[FI]) {
         Some(Cell::Num(v, _)) => Some((v * 100.0).round()),
@@ -444,10 +453,10 @@ fn plant_cells(rows: &mut [Row], n: usize, unit_jump: std::ops::Range<usize>, rn
     };
     if let Some(Cell::Num(mut stuck, d)) = rows.get(start).map(|r| r.cells[FI].clone()) {
         stuck = (stuck * 100.0).round() / 100.0;
-        while [written(start.wrapping_sub(1)), written(start + 60)].contains(&Some((stuck * 100.0).round())) {
+        while [written(start.wrapping_sub(1)), written(start + STUCK_ROWS)].contains(&Some((stuck * 100.0).round())) {
             stuck += 0.37 + rng.unit();
         }
-        for row in start..start + 60 {
+        for row in start..start + STUCK_ROWS {
             set(rows, row, FI, Cell::Num(stuck, d), FindingKind::Flatline);
         }
     }
@@ -465,7 +474,7 @@ fn plant_rows(mut rows: Vec<Row>, n: usize, rng: &mut Rng) -> Vec<Row> {
             rows[row + 1].mark(FindingKind::UnsortedTimestamps, None);
         }
     }
-    let gap = at(0.80)..at(0.80) + 30;
+    let gap = at(0.80)..at(0.80) + GAP_ROWS;
     if let Some(after) = rows.get_mut(gap.end) {
         after.mark(FindingKind::Gap, None);
     }
@@ -675,6 +684,204 @@ fn windows_1252_byte(c: char) -> u8 {
         '²' => 0xB2,
         _ => b'?',
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A month of a pump station
+// ---------------------------------------------------------------------------------------------
+
+/// Column names of [`pump_station_month`]'s export.
+pub mod pump_station {
+    pub const FLOW: &str = "FI-101 Flow";
+    pub const CURRENT: &str = "II-101 Motor current";
+    pub const SPEED: &str = "SI-101 Speed";
+    pub const DISCHARGE_PRESSURE: &str = "PI-102 Discharge pressure";
+    pub const BEARING_TEMPERATURE: &str = "TI-103 Bearing temp";
+    pub const VIBRATION: &str = "VI-104 Vibration";
+    /// The 0/1 failure label: 1 while a fault develops, up to the trip it ends in.
+    pub const LABEL: &str = "P-101 Failure";
+    /// Every column after the timestamp, in file order.
+    pub const COLUMNS: [&str; 7] = [FLOW, CURRENT, SPEED, DISCHARGE_PRESSURE, BEARING_TEMPERATURE, VIBRATION, LABEL];
+}
+
+/// A span of the export's wall-clock time, in milliseconds since the epoch as the importer
+/// reads the export's local timestamps (no zone), both ends included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeSpan {
+    pub from_ms: i64,
+    pub to_ms: i64,
+}
+
+impl TimeSpan {
+    pub fn contains(&self, ms: i64) -> bool {
+        ms >= self.from_ms && ms <= self.to_ms
+    }
+}
+
+/// What [`pump_station_month`] planted, for tests to check the cleaning against.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PumpStationTruth {
+    /// The pump stopped (after a trip, or planned): flow, motor current and speed read exactly
+    /// 0 together. First and last stopped minute.
+    pub stops: Vec<TimeSpan>,
+    /// Stops that follow a trip at the end of a fault episode.
+    pub trips: usize,
+    /// The discharge pressure transmitter repeats one reading while the pump runs.
+    pub stuck: TimeSpan,
+    pub stuck_column: &'static str,
+    /// No rows at all (the historian lost its connection): first and last missing minute.
+    pub communication_gap: TimeSpan,
+    /// The bearing temperature is logged in °F instead of °C.
+    pub fahrenheit: TimeSpan,
+    pub fahrenheit_column: &'static str,
+    /// The repeated local hour when summer time ends: every minute in it is written twice.
+    pub dst_repeat: TimeSpan,
+    /// Fault episodes, where the label is 1.
+    pub fault_episodes: Vec<TimeSpan>,
+    /// Cells holding a historian status text instead of a reading.
+    pub status_cells: usize,
+    /// Rows written (the repeated hour included, the gap left out).
+    pub rows: usize,
+}
+
+/// A messy historian export of one month (October 2023) of one-minute data from pump P-101,
+/// as a German-locale workstation writes it: UTF-8 with BOM, `;` between fields, decimal
+/// comma, a units row, `dd.mm.yyyy HH:MM:SS` local timestamps. Deterministic for a seed.
+///
+/// What is in it (see [`PumpStationTruth`] for the exact times):
+/// - flow, motor current, speed, discharge pressure, bearing temperature, vibration and the
+///   0/1 label [`pump_station::LABEL`];
+/// - three fault episodes (vibration and bearing temperature rise for 8 h, label 1), each
+///   ending in a trip, and a planned stop: the pump then stands for 3–5 h with flow, current
+///   and speed exactly 0 together, the pressure at static head and the bearing cooling down;
+/// - the discharge pressure transmitter stuck at one reading for 4 h while the pump runs;
+/// - a 2 h communication gap (rows missing);
+/// - the repeated hour 02:00–02:59 on 29 Oct when summer time ends;
+/// - one week of the bearing temperature logged in °F;
+/// - historian status texts ("Bad Input", "I/O Timeout") in a few dozen single cells.
+pub fn pump_station_month(seed: u64) -> (Vec<u8>, PumpStationTruth) {
+    use crate::generate::pump_station as ps;
+    const DAYS: i64 = 31;
+    let mut rng = Rng::new(seed);
+    let start_day = days_from_civil(2023, 10, 1);
+    // Wall-clock minute of the month for a day of October and a time of day.
+    let wall = |day: i64, hour: i64, minute: i64| (day - 1) * 1440 + hour * 60 + minute;
+    let ms = |wall_minute: i64| (start_day * 1440 + wall_minute) * 60_000;
+    let span = |from: i64, to: i64| TimeSpan { from_ms: ms(from), to_ms: ms(to) };
+
+    // Summer time ends on 29 Oct at 03:00 (CEST), when clocks go back to 02:00 (CET): the
+    // minutes of elapsed time map onto wall-clock minutes with that hour twice.
+    let clock_back = wall(29, 3, 0);
+    let total_minutes = DAYS * 1440 + 60;
+    let wall_of = |elapsed: i64| if elapsed < clock_back { elapsed } else { elapsed - 60 };
+
+    // Fault episodes (wall-clock, end exclusive) and the stops that follow them.
+    let episodes = [(wall(4, 18, 0), wall(5, 2, 0)), (wall(24, 8, 0), wall(24, 16, 0)), (wall(30, 20, 0), wall(31, 4, 0))];
+    let stop_hours = [3, 4, 3];
+    let mut stops: Vec<(i64, i64)> = episodes.iter().zip(stop_hours).map(|(&(_, trip), h)| (trip, trip + 60 * h)).collect();
+    stops.insert(1, (wall(11, 6, 0), wall(11, 11, 0)));
+    let stuck = (wall(14, 8, 0), wall(14, 12, 0));
+    let gap = (wall(9, 10, 0), wall(9, 12, 0));
+    let fahrenheit = (wall(16, 0, 0), wall(23, 0, 0));
+    let inside = |spans: &[(i64, i64)], m: i64| spans.iter().any(|&(a, b)| m >= a && m < b);
+
+    let decimal = ',';
+    let separator = ';';
+    let mut text = String::with_capacity(total_minutes as usize * 64);
+    let mut header = vec![TIMESTAMP_COLUMN];
+    header.extend(ps::COLUMNS);
+    write_fields(&mut text, header.into_iter(), separator, "\n");
+    write_fields(&mut text, ["", "m³/h", "A", "rpm", "bar", "°C", "mm/s", "-"].into_iter(), separator, "\n");
+
+    let mut bearing = 55.0f64;
+    let mut walk = 0.0f64;
+    let mut stuck_value: Option<f64> = None;
+    let mut status_cells = 0usize;
+    let mut rows = 0usize;
+    for elapsed in 0..total_minutes {
+        let m = wall_of(elapsed);
+        if m >= gap.0 && m < gap.1 {
+            continue;
+        }
+        // Stops and episodes are in wall-clock time; none is near the repeated hour.
+        let stopped = inside(&stops, m);
+        let fault = episodes.iter().find(|&&(a, b)| m >= a && m < b).map(|&(a, b)| (m - a) as f64 / (b - a) as f64);
+        let day = TAU * m as f64 / 1440.0;
+        walk = 0.99 * walk + 0.02 * rng.normal();
+        // Minutes since the last start (for a gentle ramp) or since the stop began.
+        let since_start = stops.iter().filter(|&&(_, b)| b <= m).map(|&(_, b)| m - b).min().unwrap_or(i64::MAX);
+        let ramp = if since_start < 3 { (since_start + 1) as f64 / 4.0 } else { 1.0 };
+        let fault_level = fault.unwrap_or(0.0);
+
+        let (flow, current, speed, pressure, vibration, target_temp);
+        if stopped {
+            flow = 0.0;
+            current = 0.0;
+            speed = 0.0;
+            pressure = 1.1 + 0.03 * rng.normal();
+            vibration = (0.05 + 0.02 * rng.normal()).abs();
+            target_temp = 22.0;
+        } else {
+            let f = 120.0 + 6.0 * day.sin() + 8.0 * walk + 1.2 * rng.normal();
+            flow = ramp * f;
+            current = ramp * (80.0 + 0.12 * (f - 120.0) + 3.0 * fault_level + 0.6 * rng.normal());
+            speed = ramp * (1485.0 + 1.5 * rng.normal());
+            pressure = 1.1 + ramp * (5.1 + 0.01 * (f - 120.0) + 0.05 * rng.normal());
+            vibration = 2.4 + 0.1 * (3.0 * day).sin() + 5.0 * fault_level * fault_level + 0.12 * rng.normal();
+            target_temp = 56.0 + 2.0 * day.sin() + 8.0 * fault_level;
+        }
+        // The bearing follows its target with a 40-minute time constant.
+        bearing += (target_temp - bearing) / 40.0;
+        let mut temperature = bearing + 0.15 * rng.normal();
+        if m >= fahrenheit.0 && m < fahrenheit.1 {
+            temperature = 1.8 * temperature + 32.0;
+        }
+        let mut pressure_written = (pressure * 100.0).round() / 100.0;
+        // The transmitter freezes at a reading that differs from its neighbours as written, so
+        // the frozen run is exactly as long as planted.
+        if m == stuck.0 - 1 {
+            stuck_value = Some(pressure_written + 0.23);
+        } else if m >= stuck.0 && m < stuck.1 {
+            pressure_written = stuck_value.unwrap_or(pressure_written);
+        } else if m == stuck.1 && stuck_value.is_some_and(|v| (v - pressure_written).abs() < 0.005) {
+            pressure_written += 0.01;
+        }
+        let label = i64::from(fault.is_some());
+
+        let seconds = (start_day * 1440 + m) * 60;
+        push_timestamp(&mut text, seconds, TimestampStyle::DayFirst);
+        let values = [(flow, 1), (current, 1), (speed, 1), (pressure_written, 2), (temperature, 1), (vibration, 2)];
+        for (column, &(value, decimals)) in values.iter().enumerate() {
+            text.push(separator);
+            // About one cell in 1,500 is a status text; never in the stuck run, so its length
+            // stays exact.
+            let status_allowed = !(column == 3 && m >= stuck.0 - 1 && m <= stuck.1);
+            if status_allowed && rng.unit() < 1.0 / 1500.0 {
+                text.push_str(if rng.unit() < 0.5 { "Bad Input" } else { "I/O Timeout" });
+                status_cells += 1;
+            } else {
+                push_fixed(&mut text, value, decimals, decimal);
+            }
+        }
+        let _ = write!(text, "{separator}{label}");
+        text.push('\n');
+        rows += 1;
+    }
+
+    let truth = PumpStationTruth {
+        stops: stops.iter().map(|&(a, b)| span(a, b - 1)).collect(),
+        trips: episodes.len(),
+        stuck: span(stuck.0, stuck.1 - 1),
+        stuck_column: ps::DISCHARGE_PRESSURE,
+        communication_gap: span(gap.0, gap.1 - 1),
+        fahrenheit: span(fahrenheit.0, fahrenheit.1 - 1),
+        fahrenheit_column: ps::BEARING_TEMPERATURE,
+        dst_repeat: span(wall(29, 2, 0), wall(29, 2, 59)),
+        fault_episodes: episodes.iter().map(|&(a, b)| span(a, b - 1)).collect(),
+        status_cells,
+        rows,
+    };
+    (encode(&text, TextEncoding::Utf8Bom), truth)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -143,15 +143,15 @@ fn planted_counts_are_the_documented_ones() {
     assert_eq!(count(FindingKind::DuplicateTimestamps, None), Some(3));
     assert_eq!(count(FindingKind::UnsortedTimestamps, None), Some(2));
     assert_eq!(count(FindingKind::Gap, None), Some(1));
-    assert_eq!(count(FindingKind::Flatline, Some("FI-301 Flow")), Some(60));
+    assert_eq!(count(FindingKind::Flatline, Some("FI-301 Flow")), Some(36));
     assert_eq!(count(FindingKind::Spike, Some("PI-204 Discharge pressure")), Some(4));
     assert_eq!(count(FindingKind::OutOfRange, Some("VI-101 Vibration")), Some(3));
     assert_eq!(count(FindingKind::UnitJump, Some("TI-101 Bearing temp")), Some(120));
     assert_eq!(count(FindingKind::StatusText, Some("PI-204 Discharge pressure")), Some(5));
     assert_eq!(count(FindingKind::Missing, Some("FI-301 Flow")), Some(3));
     assert_eq!(count(FindingKind::Missing, Some("Batch")), Some(1));
-    // 5000 base rows − 30 in the gap + 4 copies + 3 second readings.
-    assert_eq!(count(FindingKind::Constant, Some("UI-900 Line")), Some(4977));
+    // 5000 base rows − 10 in the gap + 4 copies + 3 second readings.
+    assert_eq!(count(FindingKind::Constant, Some("UI-900 Line")), Some(4997));
     let faults = count(FindingKind::LabelImbalance, Some(LABEL_COLUMN)).unwrap_or(0);
     assert!((50..250).contains(&faults), "{faults} fault rows");
 }
@@ -163,11 +163,11 @@ fn findings_read_well() {
     let find = |kind| assessment.findings.iter().find(|f| f.kind == kind).unwrap();
 
     let gap = find(FindingKind::Gap);
-    assert!(gap.message.contains("1 min") && gap.message.contains("31 min"), "{}", gap.message);
+    assert!(gap.message.contains("1 min") && gap.message.contains("11 min"), "{}", gap.message);
     let jump = find(FindingKind::UnitJump);
     assert!(jump.message.contains("°C → °F"), "{}", jump.message);
     let flat = find(FindingKind::Flatline);
-    assert!(flat.message.contains("60 samples"), "{}", flat.message);
+    assert!(flat.message.contains("36 samples"), "{}", flat.message);
     let label = find(FindingKind::LabelImbalance);
     assert!(label.message.contains("0: ") && label.message.contains("1: "), "{}", label.message);
     for f in &assessment.findings {
@@ -362,4 +362,67 @@ fn measure_assess_on_a_million_rows_by_fifty_tags() {
             assessment.findings.len()
         );
     }
+}
+
+/// A frame of one pump at one-minute spacing: flow, motor current and a discharge pressure,
+/// each a function of the row. Noise comes from a fixed sequence so runs of equal readings
+/// happen only where a test puts them.
+fn pump_frame(rows: usize, flow: impl Fn(usize) -> f64, current: impl Fn(usize) -> f64) -> DataFrame {
+    let noise = |i: usize, k: u64| ((i as u64 * 2_654_435_761 + k * 40_503) % 1000) as f64 / 1000.0 - 0.5;
+    let times: Vec<i64> = (0..rows as i64).map(|i| 1_700_000_000_000 + 60_000 * i).collect();
+    let ts = Int64Chunked::from_vec("Timestamp".into(), times).into_column().cast(&DataType::Datetime(TimeUnit::Milliseconds, None)).unwrap();
+    let col = |name: &str, f: &dyn Fn(usize) -> f64| Column::new(name.into(), (0..rows).map(f).collect::<Vec<f64>>());
+    DataFrame::new(
+        rows,
+        vec![
+            ts,
+            col("FI-101 Flow", &|i| flow(i)),
+            col("II-101 Motor current", &|i| current(i)),
+            col("PI-102 Discharge pressure", &|i| 5.0 + noise(i, 3)),
+        ],
+    )
+    .unwrap()
+}
+
+fn assess_pump(frame: &DataFrame, thresholds: &QualityThresholds) -> Assessment {
+    let units: HashMap<String, String> = [("FI-101 Flow", "m³/h"), ("II-101 Motor current", "A"), ("PI-102 Discharge pressure", "bar")]
+        .into_iter()
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        .collect();
+    let input = QualityInput { frame, timestamp_column: Some("Timestamp"), status_text: &[], units: &units, label_column: None, label_weight_column: None };
+    assess(&input, thresholds)
+}
+
+#[test]
+fn a_stopped_pump_is_a_shutdown_and_a_frozen_tag_while_it_runs_is_a_flatline() {
+    let noise = |i: usize| ((i * 7919) % 101) as f64 / 50.0;
+    let stopped = |i: usize| (1000..1180).contains(&i);
+    // Flow and current read 0 together for 3 h: a stop, not two stuck transmitters.
+    let frame = pump_frame(3000, |i| if stopped(i) { 0.0 } else { 120.0 + noise(i) }, |i| if stopped(i) { 0.0 } else { 80.0 + noise(i + 3) });
+    let a = assess_pump(&frame, &QualityThresholds::default());
+    assert!(!a.findings.iter().any(|f| f.kind == FindingKind::Flatline), "{}", describe(&a.findings));
+    let shutdown = a.findings.iter().find(|f| f.kind == FindingKind::Shutdown).unwrap_or_else(|| panic!("{}", describe(&a.findings)));
+    assert_eq!(shutdown.count, 180);
+    assert_eq!(shutdown.rows, vec![1000]);
+    assert_eq!(shutdown.column.as_deref(), Some("FI-101 Flow"));
+    // Row 1000 is 2023-11-15 14:53 (the frame starts at 1.7e12 ms).
+    assert!(shutdown.message.contains("Flow and motor current are both 0 from 15 Nov 14:53 for 3 h: the pump was stopped"), "{}", shutdown.message);
+
+    // The flow alone frozen at 0 while the motor draws current: a stuck transmitter.
+    let frame = pump_frame(3000, |i| if stopped(i) { 0.0 } else { 120.0 + noise(i) }, |i| 80.0 + noise(i + 3));
+    let a = assess_pump(&frame, &QualityThresholds::default());
+    assert!(!a.findings.iter().any(|f| f.kind == FindingKind::Shutdown), "{}", describe(&a.findings));
+    let flat = a.findings.iter().find(|f| f.kind == FindingKind::Flatline).unwrap_or_else(|| panic!("{}", describe(&a.findings)));
+    assert_eq!((flat.column.as_deref(), flat.count), (Some("FI-101 Flow"), 180));
+
+    // A running condition the user sets decides instead of the tags.
+    let frame = pump_frame(3000, |i| if stopped(i) { 0.0 } else { 120.0 + noise(i) }, |i| 80.0 + noise(i + 3));
+    let thresholds = QualityThresholds {
+        running_condition: Some(plantlab_protocol::Condition { column: "FI-101 Flow".into(), op: plantlab_protocol::CompareOp::Gt, value: 5.0 }),
+        ..QualityThresholds::default()
+    };
+    let a = assess_pump(&frame, &thresholds);
+    let shutdown = a.findings.iter().find(|f| f.kind == FindingKind::Shutdown).unwrap_or_else(|| panic!("{}", describe(&a.findings)));
+    assert_eq!(shutdown.count, 180);
+    assert!(!a.findings.iter().any(|f| f.kind == FindingKind::Flatline), "{}", describe(&a.findings));
 }

@@ -52,7 +52,15 @@ pub enum CleanStep {
     /// Float columns use `aggregate`; integer, boolean and text columns (codes, states, labels)
     /// keep the last value for `mean`/`last`, and their min/max otherwise. Rows without a
     /// timestamp are dropped.
-    Resample { #[serde(with = "crate::float")] interval_s: f64, aggregate: Aggregate },
+    /// Columns named in `max_columns` take their maximum instead, whatever their type: a 0/1
+    /// label then marks an interval that holds a fault anywhere in it.
+    Resample {
+        #[serde(with = "crate::float")]
+        interval_s: f64,
+        aggregate: Aggregate,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        max_columns: Vec<String>,
+    },
     /// Fill missing cells.
     Fill { columns: Vec<String>, method: FillMethod },
     /// Outlying values become missing or are clipped to the bounds.
@@ -150,6 +158,21 @@ pub enum FillMethod {
     Interpolate {
         #[serde(default)]
         limit: Option<u32>,
+    },
+    /// Carry the last reading forward over a run of missing cells that ends at most
+    /// `max_gap_s` seconds after that reading; a longer run stays missing as a whole (a
+    /// shutdown or an outage is not bridged). Needs a time axis.
+    ForwardWithin {
+        #[serde(with = "crate::float")]
+        max_gap_s: f64,
+    },
+    /// Linear in time between the readings either side of a run of missing cells, when those
+    /// readings are at most `max_gap_s` seconds apart; a longer run stays missing as a whole.
+    /// At the start and end the nearest reading is held when it is that close. Needs a time
+    /// axis.
+    InterpolateWithin {
+        #[serde(with = "crate::float")]
+        max_gap_s: f64,
     },
     /// The column's median on the training part (fitted).
     Median,
@@ -478,6 +501,11 @@ pub struct PreviewRequest {
     /// Most affected columns returned as series (the first ones the step touches).
     #[serde(default = "default_preview_series")]
     pub max_series: u32,
+    /// The history step being edited: the preview runs on the data as it was before that
+    /// step (what the edited step will see), not on the fully cleaned data. `None`: a new step
+    /// added at the end.
+    #[serde(default)]
+    pub edit_index: Option<usize>,
 }
 
 fn default_preview_series() -> u32 {
@@ -630,10 +658,19 @@ impl CleanStep {
                 DuplicateKeep::Last => "One row per timestamp (keep the last)".into(),
                 DuplicateKeep::Mean => "One row per timestamp (average)".into(),
             },
-            CleanStep::Resample { interval_s, aggregate } => format!("Resample to {interval_s} s ({})", format!("{aggregate:?}").to_lowercase()),
+            CleanStep::Resample { interval_s, aggregate, max_columns } => {
+                let maxima = if max_columns.is_empty() { String::new() } else { format!("; max of {}", list(max_columns)) };
+                format!("Resample to {interval_s} s ({}{maxima})", format!("{aggregate:?}").to_lowercase())
+            }
             CleanStep::Fill { columns, method } => match method {
                 FillMethod::Forward { limit } => format!("Forward-fill {}{}", list(columns), limit_text(*limit)),
                 FillMethod::Interpolate { limit } => format!("Interpolate missing values in {}{}", list(columns), limit_text(*limit)),
+                FillMethod::ForwardWithin { max_gap_s } => {
+                    format!("Forward-fill {} (gaps ≤ {})", list(columns), crate::format_duration(*max_gap_s))
+                }
+                FillMethod::InterpolateWithin { max_gap_s } => {
+                    format!("Interpolate missing values in {} (gaps ≤ {})", list(columns), crate::format_duration(*max_gap_s))
+                }
                 FillMethod::Median => format!("Fill {} with the training median", list(columns)),
                 FillMethod::Value { value } => format!("Fill {} with {value}", list(columns)),
             },

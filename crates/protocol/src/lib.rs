@@ -456,6 +456,9 @@ pub enum FindingKind {
     Constant,
     HighCardinality,
     LabelImbalance,
+    /// The unit was stopped (its flow, current and speed near zero together): an operating
+    /// state, not a data fault. Counts the stopped rows.
+    Shutdown,
 }
 
 impl FindingKind {
@@ -474,6 +477,7 @@ impl FindingKind {
             FindingKind::Constant => "constant",
             FindingKind::HighCardinality => "high_cardinality",
             FindingKind::LabelImbalance => "label_imbalance",
+            FindingKind::Shutdown => "shutdown",
         }
     }
 }

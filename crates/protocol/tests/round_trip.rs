@@ -266,7 +266,7 @@ structs! {
 units! {
     ColumnKind [Numeric, Boolean, Timestamp, Text, Other]
     TaskKind [Load, Clean, Train, Predict, Evaluate]
-    FindingKind [Missing, StatusText, DuplicateRows, DuplicateTimestamps, UnsortedTimestamps, Gap, Flatline, Spike, OutOfRange, UnitJump, Constant, HighCardinality, LabelImbalance]
+    FindingKind [Missing, StatusText, DuplicateRows, DuplicateTimestamps, UnsortedTimestamps, Gap, Flatline, Spike, OutOfRange, UnitJump, Constant, HighCardinality, LabelImbalance, Shutdown]
     Severity [Info, Warning, Error]
     FilePurpose [OpenRecipe, SaveRecipe, ExportCleaned, OpenBundle, SaveBundle, OpenPredictData, SavePredictions, SaveReport]
     CastType [Float, Integer, Boolean, Text]
@@ -291,7 +291,7 @@ impl Sample for CleanStep {
             5 => CleanStep::SortByTime,
             6 => CleanStep::DropDuplicateRows,
             7 => CleanStep::ResolveDuplicateTimestamps { keep: g.any() },
-            8 => CleanStep::Resample { interval_s: g.any(), aggregate: g.any() },
+            8 => CleanStep::Resample { interval_s: g.any(), aggregate: g.any(), max_columns: g.any() },
             9 => CleanStep::Fill { columns: g.any(), method: g.any() },
             10 => CleanStep::Outliers { columns: g.any(), method: g.any(), action: g.any() },
             11 => CleanStep::FlatlineToNull { columns: g.any(), min_run: g.any() },
@@ -309,10 +309,12 @@ impl Sample for CleanStep {
 
 impl Sample for FillMethod {
     fn sample(g: &mut Gen) -> Self {
-        match g.below(4) {
+        match g.below(6) {
             0 => FillMethod::Forward { limit: g.any() },
             1 => FillMethod::Interpolate { limit: g.any() },
-            2 => FillMethod::Median,
+            2 => FillMethod::ForwardWithin { max_gap_s: g.any() },
+            3 => FillMethod::InterpolateWithin { max_gap_s: g.any() },
+            4 => FillMethod::Median,
             _ => FillMethod::Value { value: g.any() },
         }
     }

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use plantlab_protocol::{
@@ -25,6 +25,20 @@ use crate::tasks::JobContext;
 const MAX_SUGGESTED_STEPS: usize = 100;
 /// Undo depth.
 const MAX_UNDO: usize = 200;
+
+/// The data as it was before one step of the history, kept while that step is being edited:
+/// each change to its parameters asks for a preview on it again. Columns a step does not touch
+/// are shared with the imported data, so it costs the columns and rows the earlier steps
+/// changed; one is kept at a time.
+struct BeforeStep {
+    index: usize,
+    /// What it was computed from; it is recomputed when any of this changes.
+    steps: Vec<RecipeStep>,
+    train_fraction: f64,
+    label: Option<String>,
+    table: Table,
+    dataset: Arc<Dataset>,
+}
 
 /// The history as undo/redo remember it.
 #[derive(Clone)]
@@ -49,6 +63,7 @@ pub struct CleanSession {
     thresholds: QualityThresholds,
     gate: GateThresholds,
     label_column: Option<String>,
+    before_step: Mutex<Option<Arc<BeforeStep>>>,
 }
 
 impl CleanSession {
@@ -70,6 +85,7 @@ impl CleanSession {
             thresholds: QualityThresholds::default(),
             gate: GateThresholds::default(),
             label_column: None,
+            before_step: Mutex::new(None),
         }
     }
 
@@ -128,6 +144,11 @@ impl CleanSession {
 
     /// The column of class weights for the label, from the last enabled weighting step on it.
     fn label_weights(&self) -> Option<&str> {
+        self.label_weights_in(&self.current)
+    }
+
+    /// [`Self::label_weights`] for another state of the data (the one before an edited step).
+    fn label_weights_in(&self, table: &Table) -> Option<&str> {
         let label = self.label()?;
         self.steps
             .iter()
@@ -137,7 +158,7 @@ impl CleanSession {
                 CleanStep::WeightClasses { label: l, weight_column } if l == label => Some(weight_column.as_str()),
                 _ => None,
             })
-            .filter(|w| self.current.has(w))
+            .filter(|w| table.has(w))
     }
 
     /// Names the label column (checked to exist); the report is recomputed.
@@ -409,26 +430,87 @@ impl CleanSession {
     /// The cleaned data set (with its quality report) from the current table.
     fn rebuild(&mut self, job: &JobContext) -> Result<()> {
         job.check_cancelled()?;
-        let mut settings = self.settings.clone();
-        settings.timestamp_column = self.current.timestamp.clone();
-        let imported = Imported {
-            frame: self.current.frame.clone(),
-            settings,
-            units: self.current.units.clone(),
-            status_text: self.current.status.clone(),
-            warnings: self.raw.summary().warnings.clone(),
-        };
-        let cleaned = Dataset::from_import_weighted(self.path.clone(), imported, &self.thresholds, self.label(), self.label_weights());
-        self.cleaned = Arc::new(cleaned);
+        self.cleaned = Arc::new(self.dataset_of(&self.current));
         Ok(())
     }
 
-    /// What `step` would do to the current cleaned data, computed on that data alone and
+    /// A state of the data as a data set, with its quality report.
+    fn dataset_of(&self, table: &Table) -> Dataset {
+        let mut settings = self.settings.clone();
+        settings.timestamp_column = table.timestamp.clone();
+        let imported = Imported {
+            frame: table.frame.clone(),
+            settings,
+            units: table.units.clone(),
+            status_text: table.status.clone(),
+            warnings: self.raw.summary().warnings.clone(),
+        };
+        let label = self.label().filter(|l| table.has(l));
+        Dataset::from_import_weighted(self.path.clone(), imported, &self.thresholds, label, self.label_weights_in(table))
+    }
+
+    /// The data as it was before history step `index` (what that step sees when it is edited),
+    /// with its report. The current state when no enabled step follows; else the enabled steps
+    /// before it replayed from the import with their stored statistics (kept for the next
+    /// preview of the same edit).
+    fn before_step(&self, index: usize) -> Result<(Table, Arc<Dataset>)> {
+        self.check_index(index)?;
+        if self.steps[index..].iter().all(|s| !s.enabled) {
+            return Ok((self.current.clone(), self.cleaned.clone()));
+        }
+        let mut kept = self.before_step.lock().map_err(|_| EngineError::Internal("preview cache lock poisoned".into()))?;
+        if let Some(k) = kept.as_ref() {
+            let same = k.index == index && k.steps[..] == self.steps[..index] && k.train_fraction == self.train_fraction && k.label.as_deref() == self.label();
+            if same {
+                return Ok((k.table.clone(), k.dataset.clone()));
+            }
+        }
+        // Let go of the old one before building the new one (at most one extra state in memory).
+        *kept = None;
+        let mut table = self.raw_table.clone();
+        for entry in self.steps[..index].iter().filter(|s| s.enabled) {
+            // As in a replay: a step without statistics is fitted where it stands, and a step
+            // that cannot run is passed over.
+            let refit;
+            let fitted = if entry.fitted.is_none() && steps::needs_fit(&entry.step) {
+                match steps::fit(&entry.step, &table, self.train_fraction) {
+                    Ok(f) => {
+                        refit = f;
+                        refit.as_ref()
+                    }
+                    Err(_) => continue,
+                }
+            } else {
+                entry.fitted.as_ref()
+            };
+            if let Ok(next) = steps::apply(&entry.step, fitted, &table) {
+                table = next;
+            }
+        }
+        let dataset = Arc::new(self.dataset_of(&table));
+        let entry = BeforeStep {
+            index,
+            steps: self.steps[..index].to_vec(),
+            train_fraction: self.train_fraction,
+            label: self.label().map(str::to_owned),
+            table: table.clone(),
+            dataset: dataset.clone(),
+        };
+        *kept = Some(Arc::new(entry));
+        Ok((table, dataset))
+    }
+
+    /// What `step` would do to the current cleaned data (or, when it replaces a step of the
+    /// history, to the data as it was before that step), computed on that data alone and
     /// compared only where the step can change something.
     pub fn preview(&self, request: &PreviewRequest) -> Result<StepPreview> {
         let started = Instant::now();
         let step = &request.step;
-        let before = &self.current;
+        let (before, before_set) = match request.edit_index {
+            Some(index) => self.before_step(index)?,
+            None => (self.current.clone(), self.cleaned.clone()),
+        };
+        let before = &before;
         let fitted = steps::fit(step, before, self.train_fraction)?;
         let after = steps::apply(step, fitted.as_ref(), before)?;
         let row_step = steps::changes_rows(step) || after.height() != before.height();
@@ -462,7 +544,7 @@ impl CleanSession {
         }
 
         // Findings: the whole report for row steps, else only the touched columns'.
-        let before_findings = &self.cleaned.report().findings;
+        let before_findings = &before_set.report().findings;
         let column_step = !row_step && !matches!(step, CleanStep::Rename { .. });
         let (scope_before, after_findings): (Vec<_>, Vec<_>) = if column_step {
             let in_scope = |c: &Option<String>| c.as_ref().is_some_and(|c| touched.contains(c) || !after_names.contains(c));
@@ -513,11 +595,26 @@ impl CleanSession {
             for name in plotted {
                 let req = SeriesRequest::whole(name.clone(), request.max_points);
                 let after_series = after_view.series(&req)?;
-                let before_series = match self.cleaned.series(&req) {
-                    Ok(s) => s,
-                    Err(_) => after_series.clone(),
+                // Both sides on one axis: a step that keeps the rows draws the old values at the
+                // new side's x (a step that parses the time column puts both on the time axis);
+                // a step that changes rows draws each side by its own time.
+                let old_values = before.frame.column(name).ok().filter(|_| !row_step).and_then(floats);
+                let before_series = match old_values {
+                    Some(values) => after_view.series_of(&req, &values),
+                    None => before_set.series(&req),
                 };
-                series.push(PreviewSeries { column: name.clone(), before: before_series, after: after_series });
+                let pair = match before_series {
+                    Ok(s) if s.x_axis == after_series.x_axis => (s, after_series),
+                    // One side has times and the other has none (the step made or dropped
+                    // them): both are drawn by row number.
+                    Ok(_) => {
+                        let by_row = |table: &Table| Dataset::plot_only(table.frame.clone(), None).series(&req);
+                        (by_row(before)?, by_row(&after)?)
+                    }
+                    // A column the step adds has no before.
+                    Err(_) => (after_series.clone(), after_series),
+                };
+                series.push(PreviewSeries { column: name.clone(), before: pair.0, after: pair.1 });
             }
         }
         Ok(StepPreview {
@@ -627,5 +724,97 @@ fn outcome_of(index: usize, entry: &RecipeStep, before: &Table, after: &Table, e
         columns,
         error: error.map(|e| e.to_api()),
         elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use plantlab_protocol::{FillMethod, OutlierAction, OutlierMethod, XAxis};
+
+    use super::*;
+
+    fn job() -> JobContext {
+        JobContext::detached()
+    }
+
+    /// 200 rows of `v`; every tenth row reads 500 (above the valid range).
+    fn session() -> CleanSession {
+        let v: Vec<f64> = (0..200).map(|i| if i % 10 == 0 { 500.0 } else { f64::from(i % 7) }).collect();
+        let frame = df!("v" => v).unwrap();
+        CleanSession::start(Arc::new(Dataset::from_frame("mem".into(), frame)))
+    }
+
+    fn range_to_missing() -> CleanStep {
+        CleanStep::Outliers {
+            columns: vec!["v".into()],
+            method: OutlierMethod::Range { low: None, high: Some(100.0), values: vec![] },
+            action: OutlierAction::Null,
+        }
+    }
+
+    fn preview(step: CleanStep, edit_index: Option<usize>) -> PreviewRequest {
+        PreviewRequest { step, max_points: 500, max_series: 2, edit_index }
+    }
+
+    fn changed(p: &StepPreview) -> u64 {
+        p.columns.iter().find(|c| c.column == "v").map_or(0, |c| c.cells_changed)
+    }
+
+    #[test]
+    fn editing_an_earlier_step_previews_it_on_the_data_before_it() {
+        let mut s = session();
+        s.perform(CleanAction::Apply { step: range_to_missing() }, &job()).unwrap();
+        s.perform(CleanAction::Apply { step: CleanStep::Fill { columns: vec!["v".into()], method: FillMethod::Median } }, &job()).unwrap();
+        // On the cleaned data the readings above 100 are gone: a new step would change nothing.
+        assert_eq!(changed(&s.preview(&preview(range_to_missing(), None)).unwrap()), 0);
+        // Step 1 being edited sees the data as imported: 20 readings above 100.
+        let edit = s.preview(&preview(range_to_missing(), Some(0))).unwrap();
+        assert_eq!(changed(&edit), 20);
+        assert_eq!(edit.columns[0].nulls_before, 0);
+        assert_eq!(edit.columns[0].nulls_after, 20);
+        let before = &edit.series[0].before;
+        assert_eq!(before.y_max.iter().copied().fold(f64::MIN, f64::max), 500.0, "the before side draws the imported values");
+        // Step 2 being edited sees step 1's output: 20 missing cells to fill.
+        let fill = s.preview(&preview(CleanStep::Fill { columns: vec!["v".into()], method: FillMethod::Median }, Some(1))).unwrap();
+        assert_eq!(changed(&fill), 20);
+        // The kept state follows the history: with step 1 disabled, step 2 sees no gaps.
+        s.perform(CleanAction::SetEnabled { index: 0, enabled: false }, &job()).unwrap();
+        let fill = s.preview(&preview(CleanStep::Fill { columns: vec!["v".into()], method: FillMethod::Median }, Some(1))).unwrap();
+        assert_eq!(changed(&fill), 0);
+        assert_eq!(s.preview(&preview(range_to_missing(), Some(0))).map(|p| changed(&p)).unwrap(), 20);
+        assert_eq!(s.preview(&preview(range_to_missing(), Some(5))).err().map(|e| e.code()), Some("clean_history"));
+    }
+
+    /// Rows 0..6 with times 0, 300, 60, 240, 120, 180 s; `v` is the time in minutes.
+    fn unsorted_session() -> CleanSession {
+        let ms: Vec<i64> = vec![0, 300_000, 60_000, 240_000, 120_000, 180_000];
+        let v: Vec<f64> = ms.iter().map(|m| *m as f64 / 60_000.0).collect();
+        let mut frame = df!("ts" => ms, "v" => v).unwrap();
+        let ts = frame.column("ts").unwrap().cast(&DataType::Datetime(TimeUnit::Milliseconds, None)).unwrap();
+        frame.replace("ts", ts).unwrap();
+        CleanSession::start(Arc::new(Dataset::from_frame_with_time("mem".into(), frame, "ts")))
+    }
+
+    #[test]
+    fn both_sides_of_a_preview_share_the_time_axis() {
+        let s = unsorted_session();
+        let sort = s.preview(&preview(CleanStep::SortByTime, None)).unwrap();
+        let pair = &sort.series[0];
+        assert_eq!(pair.before.x_axis, XAxis::Time("ts".into()));
+        assert_eq!(pair.after.x_axis, XAxis::Time("ts".into()));
+        assert_eq!(pair.before.x, pair.after.x, "sorting moves no value in time");
+        assert_eq!(pair.before.x, vec![0.0, 60.0, 120.0, 180.0, 240.0, 300.0]);
+        assert_eq!(pair.before.y_min, vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+        // A step that keeps the rows draws the old values at the same times.
+        let clip = CleanStep::Outliers {
+            columns: vec!["v".into()],
+            method: OutlierMethod::Range { low: None, high: Some(3.5), values: vec![] },
+            action: OutlierAction::Null,
+        };
+        let pair = &s.preview(&preview(clip, None)).unwrap().series[0];
+        assert_eq!(pair.before.x, pair.after.x);
+        assert_eq!(pair.before.x_axis, XAxis::Time("ts".into()));
+        assert_eq!(pair.before.y_min, vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert!(pair.after.y_min[4].is_nan() && pair.after.y_min[5].is_nan());
     }
 }

@@ -366,7 +366,12 @@ pub fn apply(step: &CleanStep, fitted: Option<&FittedStats>, table: &Table) -> R
             }
         }
         CleanStep::ResolveDuplicateTimestamps { keep } => resolve_duplicates(table, &mut out, *keep)?,
-        CleanStep::Resample { interval_s, aggregate } => resample(table, &mut out, *interval_s, *aggregate)?,
+        CleanStep::Resample { interval_s, aggregate, max_columns } => {
+            if !max_columns.is_empty() {
+                check_columns(table, op, max_columns)?;
+            }
+            resample(table, &mut out, *interval_s, *aggregate, max_columns)?
+        }
         CleanStep::Fill { columns, method } => {
             check_columns(table, op, columns)?;
             let times = table.times()?;
@@ -382,6 +387,16 @@ pub fn apply(step: &CleanStep, fitted: Option<&FittedStats>, table: &Table) -> R
                         interpolate(&mut values, times.as_deref(), *limit);
                         numeric_column_like(name, &values, column.dtype())
                     }
+                    FillMethod::ForwardWithin { max_gap_s } => {
+                        let times = times.as_deref().ok_or_else(|| needs_time_axis(op))?;
+                        forward_fill_within(column, times, gap_ms(*max_gap_s)?)?
+                    }
+                    FillMethod::InterpolateWithin { max_gap_s } => {
+                        let times = times.as_deref().ok_or_else(|| needs_time_axis(op))?;
+                        let mut values = table.floats(op, name)?;
+                        interpolate_within(&mut values, times, gap_ms(*max_gap_s)?);
+                        numeric_column_like(name, &values, column.dtype())
+                    }
                     FillMethod::Median => {
                         let median = fitted_column(fitted, op, name)?.median.unwrap_or(f64::NAN);
                         fill_value(table, op, name, median)?
@@ -389,6 +404,9 @@ pub fn apply(step: &CleanStep, fitted: Option<&FittedStats>, table: &Table) -> R
                     FillMethod::Value { value } => fill_value(table, op, name, *value)?,
                 };
                 out.put(filled)?;
+                // The column's status texts are settled by the fill: any left in runs too long
+                // to fill count as plain missing cells from here on.
+                out.status.retain(|s| &s.column != name);
             }
         }
         CleanStep::Outliers { columns, method, action } => {
@@ -456,6 +474,9 @@ pub fn apply(step: &CleanStep, fitted: Option<&FittedStats>, table: &Table) -> R
                 hit = widen(&hit, &times, (*pad_s * 1000.0).round() as i64);
             }
             let keep: Vec<IdxSize> = hit.iter().enumerate().filter(|(_, h)| !**h).map(|(i, _)| idx(i)).collect::<Result<_>>()?;
+            if let Some(times) = table.times()? {
+                out.excluded = merge_spans(out.excluded.iter().copied().chain(removed_spans(&hit, &times)).collect());
+            }
             out.take_rows(keep)?;
         }
         CleanStep::FilterRows { condition } => {
@@ -656,7 +677,7 @@ fn resolve_duplicates(table: &Table, out: &mut Table, keep: DuplicateKeep) -> Re
 
 // ----- resample ---------------------------------------------------------------------------------
 
-fn resample(table: &Table, out: &mut Table, interval_s: f64, aggregate: Aggregate) -> Result<()> {
+fn resample(table: &Table, out: &mut Table, interval_s: f64, aggregate: Aggregate, max_columns: &[String]) -> Result<()> {
     let op = "resample";
     let times = table.require_times(op)?;
     let interval = (interval_s * 1000.0).round() as i64;
@@ -703,6 +724,7 @@ fn resample(table: &Table, out: &mut Table, interval_s: f64, aggregate: Aggregat
                 let ms: Vec<Option<i64>> = (0..buckets).map(|b| Some((lo + b as i64) * interval)).collect();
                 return datetime_column(name, &ms)?.cast(column.dtype()).map_err(internal);
             }
+            let aggregate = if max_columns.iter().any(|m| m == name) { Aggregate::Max } else { aggregate };
             let float = is_float(column.dtype());
             let extreme = matches!(aggregate, Aggregate::Min | Aggregate::Max) && is_numeric(column.dtype());
             if !(float || extreme) {
@@ -720,7 +742,53 @@ fn resample(table: &Table, out: &mut Table, interval_s: f64, aggregate: Aggregat
     for s in &mut out.status {
         s.rows.clear();
     }
+    // Intervals inside periods excluded on purpose stay out: no rows of missing values where
+    // the unit was stopped.
+    if !table.excluded.is_empty() {
+        let keep: Vec<IdxSize> = (0..buckets)
+            .filter(|&b| {
+                let from = (lo + b as i64) * interval;
+                last[b].is_some() || !table.excluded.iter().any(|&(a, z)| a < from + interval && z >= from)
+            })
+            .map(idx)
+            .collect::<Result<_>>()?;
+        if keep.len() < buckets {
+            out.take_rows(keep)?;
+        }
+    }
     Ok(())
+}
+
+/// The time span of each run of consecutive `removed` rows (rows without a time are skipped).
+fn removed_spans(removed: &[bool], times: &[Option<i64>]) -> Vec<(i64, i64)> {
+    let mut spans = Vec::new();
+    let mut current: Option<(i64, i64)> = None;
+    for (&gone, t) in removed.iter().zip(times) {
+        match (gone, t) {
+            (true, Some(t)) => {
+                let (a, z) = current.get_or_insert((*t, *t));
+                *a = (*a).min(*t);
+                *z = (*z).max(*t);
+            }
+            (true, None) => {}
+            (false, _) => spans.extend(current.take()),
+        }
+    }
+    spans.extend(current);
+    spans
+}
+
+/// Sorted spans with overlapping ones merged.
+fn merge_spans(mut spans: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
+    spans.sort_unstable();
+    let mut out: Vec<(i64, i64)> = Vec::with_capacity(spans.len());
+    for (a, z) in spans {
+        match out.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(z),
+            _ => out.push((a, z)),
+        }
+    }
+    out
 }
 
 /// Marks a row without a time in the resampling buckets.
@@ -799,6 +867,103 @@ fn forward_fill(column: &Column, limit: Option<u32>) -> Result<Column> {
         }
     }
     column.take(&IdxCa::from_slice_options("idx".into(), &source)).map_err(internal)
+}
+
+fn needs_time_axis(op: &str) -> EngineError {
+    EngineError::BadStep(format!("step \"{op}\" with a fill limit in seconds needs a timestamp column; use a limit in samples without one"))
+}
+
+/// A fill limit in seconds as milliseconds, refusing limits that are not a duration.
+fn gap_ms(max_gap_s: f64) -> Result<i64> {
+    if !(max_gap_s.is_finite() && max_gap_s >= 0.0) {
+        return Err(EngineError::BadStep(format!("a fill limit must be a number of seconds ≥ 0, not {max_gap_s}")));
+    }
+    Ok((max_gap_s * 1000.0).round() as i64)
+}
+
+/// Runs of missing cells (as row ranges), each with the reading rows either side.
+fn missing_runs(missing: impl Iterator<Item = bool>) -> Vec<std::ops::Range<usize>> {
+    let mut runs = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut n = 0;
+    for (row, gone) in missing.enumerate() {
+        match (gone, start) {
+            (true, None) => start = Some(row),
+            (false, Some(s)) => {
+                runs.push(s..row);
+                start = None;
+            }
+            _ => {}
+        }
+        n = row + 1;
+    }
+    if let Some(s) = start {
+        runs.push(s..n);
+    }
+    runs
+}
+
+/// Forward fill of the runs of missing cells whose last cell is at most `max_gap` ms after the
+/// reading before the run; longer runs (and runs without a reading before them) stay missing.
+fn forward_fill_within(column: &Column, times: &[Option<i64>], max_gap: i64) -> Result<Column> {
+    let valid: Vec<bool> = column.is_not_null().iter().map(|v| v == Some(true)).collect();
+    let mut source: Vec<Option<IdxSize>> = Vec::with_capacity(valid.len());
+    for (row, &ok) in valid.iter().enumerate() {
+        source.push(if ok { Some(idx(row)?) } else { None });
+    }
+    for run in missing_runs(valid.iter().map(|ok| !ok)) {
+        let Some(left) = run.start.checked_sub(1) else { continue };
+        let (Some(Some(from)), Some(Some(to))) = (times.get(left), times.get(run.end - 1)) else { continue };
+        if to - from <= max_gap && to >= from {
+            let reading = idx(left)?;
+            for slot in &mut source[run] {
+                *slot = Some(reading);
+            }
+        }
+    }
+    column.take(&IdxCa::from_slice_options("idx".into(), &source)).map_err(internal)
+}
+
+/// Interpolation in time of the runs of missing values whose readings either side are at most
+/// `max_gap` ms apart; at the start and end of the column the nearest reading is held when it
+/// is within `max_gap` of the whole run. Longer runs stay missing as a whole.
+pub(crate) fn interpolate_within(values: &mut [f64], times: &[Option<i64>], max_gap: i64) {
+    let n = values.len();
+    let runs = missing_runs(values.iter().map(|v| !v.is_finite()));
+    for run in runs {
+        let time = |row: usize| times.get(row).copied().flatten();
+        let inner: Option<Vec<i64>> = run.clone().map(time).collect();
+        let Some(inner) = inner else { continue };
+        let left = run.start.checked_sub(1);
+        let right = (run.end < n).then_some(run.end);
+        match (left, right) {
+            (Some(l), Some(r)) => {
+                let (Some(tl), Some(tr)) = (time(l), time(r)) else { continue };
+                if tr <= tl || tr - tl > max_gap || inner.iter().any(|&t| t < tl || t > tr) {
+                    continue;
+                }
+                let (a, b) = (values[l], values[r]);
+                for (i, t) in run.zip(inner) {
+                    values[i] = a + (b - a) * (t - tl) as f64 / (tr - tl) as f64;
+                }
+            }
+            (Some(l), None) => {
+                let (Some(tl), Some(&last)) = (time(l), inner.last()) else { continue };
+                if last >= tl && last - tl <= max_gap {
+                    let a = values[l];
+                    values[run].fill(a);
+                }
+            }
+            (None, Some(r)) => {
+                let (Some(tr), Some(&first)) = (time(r), inner.first()) else { continue };
+                if tr >= first && tr - first <= max_gap {
+                    let b = values[r];
+                    values[run].fill(b);
+                }
+            }
+            (None, None) => {}
+        }
+    }
 }
 
 /// Fills runs of missing values of at most `limit` samples: linearly in time between the
@@ -1151,7 +1316,7 @@ mod tests {
         let mut frame = df!("ts" => ts, "v" => values).unwrap();
         let cast = frame.column("ts").unwrap().cast(&DataType::Datetime(TimeUnit::Milliseconds, None)).unwrap();
         frame.replace("ts", cast).unwrap();
-        Table { frame, timestamp: Some("ts".into()), units: HashMap::new(), status: Vec::new() }
+        Table { frame, timestamp: Some("ts".into()), units: HashMap::new(), status: Vec::new(), excluded: Vec::new() }
     }
 
     fn values(t: &Table) -> Vec<f64> {
@@ -1258,13 +1423,13 @@ mod tests {
         assert_eq!(values(&sorted), vec![2.0, 3.0, 1.0, 4.0]);
         let resolved = apply(&CleanStep::ResolveDuplicateTimestamps { keep: DuplicateKeep::Mean }, None, &sorted).unwrap();
         assert_eq!(values(&resolved), vec![2.5, 1.0, 4.0]);
-        let resampled = apply(&CleanStep::Resample { interval_s: 60.0, aggregate: Aggregate::Mean }, None, &resolved).unwrap();
+        let resampled = apply(&CleanStep::Resample { interval_s: 60.0, aggregate: Aggregate::Mean, max_columns: Vec::new() }, None, &resolved).unwrap();
         assert_eq!(resampled.height(), 6);
         let v = values(&resampled);
         assert_eq!(v[0], 2.5);
         assert!(v[1].is_nan(), "an empty minute is a missing row");
         let doubled = df!("a" => [1, 1, 2], "b" => ["x", "x", "x"]).unwrap();
-        let dup = Table { frame: doubled, timestamp: None, units: HashMap::new(), status: Vec::new() };
+        let dup = Table { frame: doubled, timestamp: None, units: HashMap::new(), status: Vec::new(), excluded: Vec::new() };
         assert_eq!(apply(&CleanStep::DropDuplicateRows, None, &dup).unwrap().height(), 2);
     }
 
@@ -1352,10 +1517,10 @@ mod tests {
         chunked.vstack_mut(&b).unwrap();
         assert!(chunked.column("f").unwrap().as_materialized_series().n_chunks() > 1);
         for frame in [frame, chunked] {
-            let t = Table { frame, timestamp: Some("ts".into()), units: HashMap::new(), status: Vec::new() };
+            let t = Table { frame, timestamp: Some("ts".into()), units: HashMap::new(), status: Vec::new(), excluded: Vec::new() };
             for aggregate in [Aggregate::Mean, Aggregate::Last, Aggregate::Min, Aggregate::Max] {
                 for interval_s in [20.0, 45.0, 60.0, 600.0] {
-                    let got = apply(&CleanStep::Resample { interval_s, aggregate }, None, &t).unwrap().frame;
+                    let got = apply(&CleanStep::Resample { interval_s, aggregate, max_columns: Vec::new() }, None, &t).unwrap().frame;
                     let want = resample_reference(&t, (interval_s * 1000.0).round() as i64, aggregate);
                     assert_eq!(got.height(), want.height());
                     for (g, w) in got.columns().iter().zip(want.columns()) {
@@ -1407,5 +1572,54 @@ mod tests {
         let t = table(v);
         let step = CleanStep::ExcludePeriods { condition: Condition { column: "v".into(), op: CompareOp::Lt, value: 1.0 }, pad_s: 60.0 };
         assert_eq!(apply(&step, None, &t).unwrap().height(), 7);
+    }
+
+    #[test]
+    fn fills_limited_in_time_leave_long_gaps_missing() {
+        // One-minute rows; a run of 2 missing (3 min between readings) and a run of 6 (7 min).
+        let mut v: Vec<Option<f64>> = (0..12).map(|i| Some(i as f64)).collect();
+        for i in [2, 3, 5, 6, 7, 8, 9, 10] {
+            v[i] = None;
+        }
+        let t = table(v);
+        let within = |method| apply(&CleanStep::Fill { columns: vec!["v".into()], method }, None, &t).unwrap();
+        let got = values(&within(FillMethod::InterpolateWithin { max_gap_s: 300.0 }));
+        assert_eq!(&got[..5], &[0.0, 1.0, 2.0, 3.0, 4.0]);
+        assert!(got[5..11].iter().all(|v| v.is_nan()), "a 7-minute gap stays missing as a whole: {got:?}");
+        let got = values(&within(FillMethod::ForwardWithin { max_gap_s: 180.0 }));
+        assert_eq!(&got[..4], &[0.0, 1.0, 1.0, 1.0]);
+        assert!(got[5..11].iter().all(|v| v.is_nan()), "{got:?}");
+        // Rows removed in between count as time: readings 10 min apart are not bridged.
+        let mut gapped = table(vec![Some(1.0), None, Some(3.0)]);
+        let ts: Vec<i64> = vec![0, 60_000, 600_000];
+        let cast = Int64Chunked::from_vec("ts".into(), ts).into_column().cast(&DataType::Datetime(TimeUnit::Milliseconds, None)).unwrap();
+        gapped.frame.replace("ts", cast).unwrap();
+        let step = CleanStep::Fill { columns: vec!["v".into()], method: FillMethod::InterpolateWithin { max_gap_s: 300.0 } };
+        assert!(values(&apply(&step, None, &gapped).unwrap())[1].is_nan());
+        // Without a time axis a limit in seconds is a clear error.
+        let mut untimed = table(vec![Some(1.0), None, Some(3.0)]);
+        untimed.timestamp = None;
+        assert_eq!(apply(&step, None, &untimed).err().map(|e| e.code()), Some("bad_step"));
+    }
+
+    #[test]
+    fn excluded_periods_stay_out_of_a_resample_and_labels_take_the_maximum() {
+        let v: Vec<Option<f64>> = (0..20).map(|i| Some(if (8..12).contains(&i) { 0.0 } else { 10.0 })).collect();
+        let t = table(v);
+        let exclude = CleanStep::ExcludePeriods { condition: Condition { column: "v".into(), op: CompareOp::Lt, value: 1.0 }, pad_s: 0.0 };
+        let out = apply(&exclude, None, &t).unwrap();
+        assert_eq!(out.height(), 16);
+        assert_eq!(out.excluded, vec![(8 * 60_000, 11 * 60_000)]);
+        let resample = CleanStep::Resample { interval_s: 60.0, aggregate: Aggregate::Mean, max_columns: Vec::new() };
+        assert_eq!(apply(&resample, None, &out).unwrap().height(), 16, "no empty rows where the unit was stopped");
+
+        // A 0/1 label resampled to 2 minutes: a fault anywhere in an interval marks it.
+        let label: Vec<Option<f64>> = (0..6).map(|i| Some(if i == 3 { 1.0 } else { 0.0 })).collect();
+        let mut t = table(label.clone());
+        t.frame.with_column(Column::new("y".into(), label)).unwrap();
+        let step = CleanStep::Resample { interval_s: 120.0, aggregate: Aggregate::Mean, max_columns: vec!["y".into()] };
+        let out = apply(&step, None, &t).unwrap();
+        assert_eq!(floats(out.frame.column("y").unwrap()).unwrap(), vec![0.0, 1.0, 0.0]);
+        assert_eq!(values(&out), vec![0.0, 0.5, 0.0], "other columns keep the mean");
     }
 }

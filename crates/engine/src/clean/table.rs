@@ -18,6 +18,10 @@ pub struct Table {
     /// Status texts per column from the import. After cleaning, a column's count is capped at
     /// its missing cells: a filled status cell is no longer a status text left in the data.
     pub status: Vec<StatusTextCount>,
+    /// Time spans (ms, both ends included) whose rows an `exclude_periods` step removed on
+    /// purpose (a stopped unit): the report sees no gap across them and a resample leaves them
+    /// empty rather than filling them with rows of missing values.
+    pub excluded: Vec<(i64, i64)>,
 }
 
 impl Table {
@@ -40,7 +44,7 @@ impl Table {
                 StatusTextCount { column: c.name.clone(), count: c.status_text_count, rows }
             })
             .collect();
-        Self { frame: dataset.frame().clone(), timestamp: summary.timestamp_column.clone(), units, status }
+        Self { frame: dataset.frame().clone(), timestamp: summary.timestamp_column.clone(), units, status, excluded: Vec::new() }
     }
 
     pub fn height(&self) -> usize {
