@@ -102,7 +102,7 @@ impl CleanSession {
     }
 
     pub fn suggestions(&self) -> Vec<Suggestion> {
-        suggest::suggest(self.cleaned.report(), &self.current, &self.thresholds)
+        suggest::suggest(self.cleaned.report(), &self.current, &self.thresholds, self.label())
     }
 
     pub fn gate(&self) -> GateResult {
@@ -446,7 +446,13 @@ impl CleanSession {
             warnings: self.raw.summary().warnings.clone(),
         };
         let label = self.label().filter(|l| table.has(l));
-        Dataset::from_import_weighted(self.path.clone(), imported, &self.thresholds, label, self.label_weights_in(table))
+        Dataset::from_import_weighted(self.path.clone(), imported, &self.thresholds_for(table), label, self.label_weights_in(table))
+    }
+
+    /// The quality thresholds for a state of the data: the periods it excluded on purpose
+    /// raise no gap.
+    fn thresholds_for(&self, table: &Table) -> QualityThresholds {
+        QualityThresholds { excluded_periods_ms: table.excluded.clone(), ..self.thresholds.clone() }
     }
 
     /// The data as it was before history step `index` (what that step sees when it is edited),
@@ -645,7 +651,7 @@ impl CleanSession {
             label_column: label,
             label_weight_column: weights.filter(|w| frame.column(w).is_ok()),
         };
-        assess(&input, &self.thresholds).findings
+        assess(&input, &self.thresholds_for(table)).findings
     }
 
     /// Writes the cleaned data as Parquet or CSV, by the file's extension.
