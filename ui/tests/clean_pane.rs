@@ -36,7 +36,8 @@ fn despike() -> CleanStep {
 
 fn series(spike: bool) -> Series {
     let x: Vec<f64> = (0..ROWS).map(|r| r as f64).collect();
-    let y: Vec<f64> = x.iter().map(|&v| if spike && v == 77.0 { 500.0 } else { v * 0.5 }).collect();
+    // After the step the spike is a missing value: NaN, which must cross JSON as such.
+    let y: Vec<f64> = x.iter().map(|&v| if v == 77.0 { if spike { 500.0 } else { f64::NAN } } else { v * 0.5 }).collect();
     Series {
         column: "temp".into(),
         x_axis: XAxis::RowIndex,

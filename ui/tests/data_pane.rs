@@ -41,8 +41,6 @@ fn settings() -> ImportSettings {
         timestamp_format: None,
         status_strings: vec!["Bad Input".into()],
         sheet: None,
-        names: None,
-        column_widths: None,
     }
 }
 
@@ -124,8 +122,10 @@ impl Backend for FakeBackend {
                 if req.column != "temp" {
                     vec![Reply::Error { context: "Preparing the plot".into(), error: ApiError::new("not_numeric", "not numeric") }]
                 } else {
+                    // Missing cells (as in the page) are NaN in the series, and cross JSON so.
+                    let value = |r: u64| if r % 40 == 7 { f64::NAN } else { r as f64 * 0.5 };
                     let x: Vec<f64> = (0..ROWS).map(|r| r as f64).collect();
-                    let y: Vec<f64> = x.iter().map(|v| v * 0.5).collect();
+                    let y: Vec<f64> = (0..ROWS).map(value).collect();
                     vec![Reply::Series(Series {
                         column: req.column,
                         x_axis: XAxis::RowIndex,
@@ -136,7 +136,7 @@ impl Backend for FakeBackend {
                         x_extent: Some((0.0, (ROWS - 1) as f64)),
                         decimated: false,
                         x_range: Some((0.0, (ROWS - 1) as f64)),
-                        marks: req.mark_rows.iter().map(|&r| (r as f64, r as f64 * 0.5)).collect(),
+                        marks: req.mark_rows.iter().map(|&r| (r as f64, value(r))).collect(),
                     })]
                 }
             }
