@@ -132,7 +132,7 @@ impl PlantLabApp {
         egui::Panel::top("navigation").show(ui, |ui| self.navigation(ui));
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar(ui));
         egui::CentralPanel::default_margins().show(ui, |ui| {
-            self.notices_ui(ui);
+            let pane_rect = ui.max_rect();
             match self.pane {
                 Pane::Data => self.data.ui(ui, self.backend.as_mut()),
                 Pane::Clean => self.clean.ui(ui, self.data.has_dataset(), self.backend.as_mut()),
@@ -145,6 +145,7 @@ impl PlantLabApp {
                 Pane::Evaluate => self.evaluate.ui(ui, self.backend.as_mut()),
                 Pane::Predict => self.predict.ui(ui, self.backend.as_mut()),
             }
+            self.notices_ui(ui, pane_rect);
         });
         // Keep frames coming while work is under way so progress moves.
         let busy = self.data.waiting() || self.clean.waiting() || self.train.is_training() || self.evaluate.waiting() || self.predict.is_running();
@@ -349,23 +350,44 @@ impl PlantLabApp {
         });
     }
 
-    fn notices_ui(&mut self, ui: &mut egui::Ui) {
+    /// Notices float over the bottom right of the pane: they never push what the user is about
+    /// to click, and Dismiss stays inside the window at any size.
+    fn notices_ui(&mut self, ui: &mut egui::Ui, pane_rect: egui::Rect) {
+        if self.notices.is_empty() {
+            return;
+        }
         let mut dismiss = None;
-        for (i, notice) in self.notices.iter().enumerate() {
-            let (fill, text_color) = if notice.is_error {
-                (Color32::from_rgb(90, 20, 20), Color32::from_rgb(255, 210, 210))
-            } else {
-                (Color32::from_rgb(30, 50, 80), Color32::from_rgb(210, 225, 255))
-            };
-            egui::Frame::new().fill(fill).inner_margin(6.0).corner_radius(4.0).show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    ui.label(RichText::new(&notice.text).color(text_color));
-                    if ui.small_button("Dismiss").clicked() {
-                        dismiss = Some(i);
+        let margin = 8.0;
+        let width = (pane_rect.width() - 2.0 * margin).clamp(120.0, 520.0);
+        let max_height = (pane_rect.height() * 0.5).max(60.0);
+        egui::Area::new(egui::Id::unique("notices"))
+            .order(egui::Order::Foreground)
+            .pivot(egui::Align2::RIGHT_BOTTOM)
+            .fixed_pos(pane_rect.right_bottom() - egui::vec2(margin, margin))
+            .constrain_to(pane_rect)
+            .show(ui.ctx(), |ui| {
+                ui.set_max_width(width);
+                egui::ScrollArea::vertical().id_salt("notices_scroll").max_height(max_height).show(ui, |ui| {
+                    for (i, notice) in self.notices.iter().enumerate() {
+                        let (fill, text_color) = if notice.is_error {
+                            (Color32::from_rgb(90, 20, 20), Color32::from_rgb(255, 210, 210))
+                        } else {
+                            (Color32::from_rgb(30, 50, 80), Color32::from_rgb(210, 225, 255))
+                        };
+                        egui::Frame::new().fill(fill).inner_margin(6.0).corner_radius(4.0).show(ui, |ui| {
+                            ui.set_width(width - 12.0);
+                            // Dismiss first, on the right, so a long text wraps beside it.
+                            ui.with_layout(egui::Layout::right_to_left(egui::Align::Min), |ui| {
+                                if ui.small_button("Dismiss").clicked() {
+                                    dismiss = Some(i);
+                                }
+                                ui.add(egui::Label::new(RichText::new(&notice.text).color(text_color)).wrap());
+                            });
+                        });
+                        ui.add_space(4.0);
                     }
                 });
             });
-        }
         if let Some(i) = dismiss {
             self.notices.remove(i);
         }

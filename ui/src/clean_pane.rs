@@ -3,7 +3,7 @@
 //! remove, undo/redo), the quality gate, and the recipe file.
 
 use egui::{Color32, RichText};
-use egui_plot::{Legend, Plot};
+use egui_plot::Legend;
 use plantlab_protocol::{
     Aggregate, CleanState, CleanStep, ColumnProfile, CompareOp, Condition, DuplicateKeep, FilePurpose, FillMethod, GateThresholds, DEFAULT_WEIGHT_COLUMN,
     LabelSource, OutlierAction, OutlierMethod, PreviewRequest, StepPreview, UnitConversion,
@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::backend::{Backend, Request};
 use crate::format::thousands;
 use crate::json_form;
-use crate::widgets::{badge, draw_series, pass_badge};
+use crate::widgets::{badge, draw_series, pass_badge, series_plot};
 
 const PREVIEW_POINTS: u32 = 1500;
 const BEFORE_COLOR: Color32 = Color32::from_rgb(150, 150, 150);
@@ -171,13 +171,19 @@ impl CleanPane {
         };
         self.toolbar(ui, &state, backend);
         ui.separator();
-        egui::Panel::left("clean_left").resizable(true).default_size(380.0).show(ui, |ui| {
-            egui::ScrollArea::vertical().id_salt("clean_left_scroll").show(ui, |ui| {
+        // The lists take at most 45% of a narrow window, so the editor and preview stay usable.
+        let max_left = (ui.available_width() * 0.45).max(240.0);
+        egui::Panel::left("clean_left").resizable(true).default_size(380.0_f32.min(max_left)).max_size(max_left).show(ui, |ui| {
+            // What an Apply changes (suggestions, history, findings) comes after what the user
+            // clicks, and the scroll offset is kept, so the list stays where it was after Apply.
+            egui::ScrollArea::vertical().id_salt("clean_left_scroll").auto_shrink([false, false]).show(ui, |ui| {
                 self.gate(ui, &state, backend);
                 ui.separator();
                 self.suggestions(ui, &state, backend);
                 ui.separator();
                 self.history(ui, &state, backend);
+                ui.separator();
+                self.findings(ui, &state);
             });
         });
         egui::CentralPanel::no_frame().show(ui, |ui| {
@@ -190,7 +196,8 @@ impl CleanPane {
     }
 
     fn toolbar(&mut self, ui: &mut egui::Ui, state: &CleanState, backend: &mut dyn Backend) {
-        ui.horizontal(|ui| {
+        // Wraps on a narrow window instead of running past its edge.
+        ui.horizontal_wrapped(|ui| {
             let idle = !self.waiting;
             if ui.add_enabled(idle && state.can_undo, egui::Button::new("Undo")).on_hover_text("Ctrl+Z").clicked() {
                 self.send_change(Request::Undo, backend);
@@ -290,21 +297,26 @@ impl CleanPane {
         });
     }
 
-    fn suggestions(&mut self, ui: &mut egui::Ui, state: &CleanState, backend: &mut dyn Backend) {
+    /// The findings of the cleaned data, below the lists the user works in.
+    fn findings(&mut self, ui: &mut egui::Ui, state: &CleanState) {
         let findings = state.report.findings.len();
-        ui.heading(format!("Findings: {findings}, suggested steps: {}", state.suggestions.len()));
-        if findings == 0 {
-            ui.label("No findings left in the cleaned data.");
-        }
-        for finding in &state.report.findings {
-            ui.horizontal_wrapped(|ui| {
-                badge(ui, finding.severity, finding.kind.as_str());
-                ui.label(format!("{}: {}", finding.column.as_deref().unwrap_or("all rows"), finding.message));
-            });
-        }
-        if !state.suggestions.is_empty() {
-            ui.add_space(6.0);
-            ui.label(RichText::new("Suggested steps").strong());
+        egui::CollapsingHeader::new(format!("Findings in the cleaned data: {findings}")).id_salt("clean_findings").default_open(true).show(ui, |ui| {
+            if findings == 0 {
+                ui.label("No findings left in the cleaned data.");
+            }
+            for finding in &state.report.findings {
+                ui.horizontal_wrapped(|ui| {
+                    badge(ui, finding.severity, finding.kind.as_str());
+                    ui.label(format!("{}: {}", finding.column.as_deref().unwrap_or("all rows"), finding.message));
+                });
+            }
+        });
+    }
+
+    fn suggestions(&mut self, ui: &mut egui::Ui, state: &CleanState, backend: &mut dyn Backend) {
+        ui.heading(format!("Suggested steps: {} (findings: {})", state.suggestions.len(), state.report.findings.len()));
+        if state.suggestions.is_empty() {
+            ui.label(RichText::new("No suggestions left.").weak());
         }
         for (i, suggestion) in state.suggestions.iter().enumerate() {
             ui.horizontal_wrapped(|ui| {
@@ -395,7 +407,13 @@ impl CleanPane {
                 draft.error = None;
                 self.previewed = Some(draft.value.clone());
                 self.waiting = true;
-                backend.send(Request::PreviewStep(PreviewRequest { step, max_points: PREVIEW_POINTS, max_series: 4 }));
+                // An edited step is previewed on the data as it was before it, which is what it
+                // will work on once saved.
+                let edit_index = match draft.origin {
+                    DraftOrigin::History(index) => Some(index),
+                    DraftOrigin::New => None,
+                };
+                backend.send(Request::PreviewStep(PreviewRequest { step, max_points: PREVIEW_POINTS, max_series: 4, edit_index }));
             }
             Err(e) => draft.error = Some(format!("This step is not valid yet: {e}")),
         }
@@ -454,6 +472,9 @@ impl CleanPane {
         };
         ui.heading("Before and after");
         ui.label(&preview.description);
+        if let Some(Draft { origin: DraftOrigin::History(index), .. }) = &self.draft {
+            ui.label(RichText::new(format!("Compared with the data as it is before step {}.", index + 1)).weak());
+        }
         ui.label(format!(
             "Rows {} -> {} ({} removed); computed in {:.0} ms",
             thousands(preview.rows_before),
@@ -505,7 +526,9 @@ impl CleanPane {
         });
         self.preview_column = column;
         let series = &preview.series[column];
-        Plot::new("preview_plot").height(320.0).legend(Legend::default()).show(ui, |plot_ui| {
+        // The engine draws both sides on one axis (time when the data has times).
+        let height = (ui.available_height() - 8.0).clamp(180.0, 320.0);
+        series_plot("preview_plot", &series.after.x_axis).height(height).y_axis_label(series.column.clone()).legend(Legend::default()).show(ui, |plot_ui| {
             draw_series(plot_ui, &series.before, "before", BEFORE_COLOR);
             draw_series(plot_ui, &series.after, "after", AFTER_COLOR);
         });

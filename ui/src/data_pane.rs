@@ -6,12 +6,12 @@ use egui::{Color32, RichText};
 use egui_plot::{Bar, BarChart, Plot};
 use plantlab_protocol::{
     ColumnKind, DatasetSummary, Finding, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, QualityReport,
-    Series, SeriesRequest, Severity, TablePage, XAxis,
+    Series, SeriesRequest, Severity, TablePage,
 };
 
 use crate::backend::{Backend, Request};
-use crate::format::{epoch_seconds, file_name, thousands};
-use crate::widgets::{badge, draw_series, MARK_COLOR};
+use crate::format::{file_name, thousands};
+use crate::widgets::{badge, draw_series, series_plot, MARK_COLOR};
 
 const PAGE_SIZE: u64 = 50;
 /// Buckets asked of the engine per view: enough to look exact on a wide screen.
@@ -242,12 +242,19 @@ impl DataPane {
         );
         self.import_panel(ui, &summary, backend);
 
-        egui::Panel::left("columns").resizable(true).default_size(300.0).show(ui, |ui| {
-            self.column_list(ui, &summary, backend);
+        // The column list takes at most a third of a narrow window; it scrolls both ways.
+        let max_left = (ui.available_width() / 3.0).max(200.0);
+        egui::Panel::left("columns").resizable(true).default_size(300.0_f32.min(max_left)).max_size(max_left).show(ui, |ui| {
+            egui::ScrollArea::vertical().id_salt("column_panel_scroll").auto_shrink([false, false]).show(ui, |ui| {
+                self.column_list(ui, &summary, backend);
+            });
         });
         egui::CentralPanel::no_frame().show(ui, |ui| {
-            self.findings(ui, backend);
-            let plot_height = (ui.available_height() * 0.55).max(180.0);
+            // Findings, plot and table share the height; the table keeps room for a few rows.
+            let total = ui.available_height();
+            self.findings(ui, (total * 0.22).clamp(48.0, 140.0), backend);
+            let left = ui.available_height();
+            let plot_height = (left * 0.6).min(left - 130.0).max(120.0);
             ui.allocate_ui(egui::vec2(ui.available_width(), plot_height), |ui| self.plot(ui, &summary, backend));
             ui.separator();
             self.table(ui, backend);
@@ -255,9 +262,10 @@ impl DataPane {
     }
 
     fn toolbar(&mut self, ui: &mut egui::Ui, backend: &mut dyn Backend) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label("File:");
-            let edit = ui.add(egui::TextEdit::singleline(&mut self.path_input).hint_text("path to a CSV, Parquet or .xlsx file").desired_width(420.0));
+            let width = (ui.available_width() - 260.0).clamp(160.0, 420.0);
+            let edit = ui.add(egui::TextEdit::singleline(&mut self.path_input).hint_text("path to a CSV, Parquet or .xlsx file").desired_width(width));
             let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if ui.button("Load").clicked() || enter {
                 let path = self.path_input.trim().to_owned();
@@ -346,8 +354,8 @@ impl DataPane {
     fn column_list(&mut self, ui: &mut egui::Ui, summary: &DatasetSummary, backend: &mut dyn Backend) {
         ui.heading("Columns");
         let profiles = self.report.as_ref().map(|r| r.columns.clone()).unwrap_or_default();
-        let max_height = (ui.available_height() * 0.55).max(120.0);
-        egui::ScrollArea::vertical().id_salt("column_scroll").max_height(max_height).show(ui, |ui| {
+        let max_height = (ui.clip_rect().height() * 0.5).max(120.0);
+        egui::ScrollArea::both().id_salt("column_scroll").max_height(max_height).show(ui, |ui| {
             egui::Grid::new("column_grid").striped(true).num_columns(4).show(ui, |ui| {
                 ui.label(RichText::new("name").weak());
                 ui.label(RichText::new("type").weak());
@@ -417,7 +425,7 @@ impl DataPane {
     }
 
     /// The findings list; clicking one moves the plot to it and marks the affected points.
-    fn findings(&mut self, ui: &mut egui::Ui, backend: &mut dyn Backend) {
+    fn findings(&mut self, ui: &mut egui::Ui, max_height: f32, backend: &mut dyn Backend) {
         let Some(report) = self.report.clone() else {
             ui.label(RichText::new("Checking quality…").weak());
             return;
@@ -430,9 +438,10 @@ impl DataPane {
             format!("Quality: {} findings ({errors} errors){interval}", report.findings.len())
         };
         egui::CollapsingHeader::new(header).id_salt("findings").default_open(true).show(ui, |ui| {
-            egui::ScrollArea::vertical().id_salt("findings_scroll").max_height(140.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().id_salt("findings_scroll").max_height(max_height).show(ui, |ui| {
                 for (i, finding) in report.findings.iter().enumerate() {
-                    ui.horizontal(|ui| {
+                    // Wrapped, so a long message never widens the pane past the window.
+                    ui.horizontal_wrapped(|ui| {
                         badge(ui, finding.severity, finding.kind.as_str());
                         let text = format!("{} — {}", finding.column.as_deref().unwrap_or("all rows"), finding.message);
                         let selected = self.selected_finding == Some(i);
@@ -467,7 +476,7 @@ impl DataPane {
 
     fn plot(&mut self, ui: &mut egui::Ui, summary: &DatasetSummary, backend: &mut dyn Backend) {
         let numeric: Vec<String> = summary.numeric_columns().map(|c| c.name.clone()).collect();
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let mut chosen = self.plot_column.clone();
             egui::ComboBox::new("plot_column", "plotted")
                 .selected_text(chosen.clone().unwrap_or_else(|| "no numeric column".into()))
@@ -499,15 +508,7 @@ impl DataPane {
             });
             return;
         };
-        let time_axis = matches!(series.x_axis, XAxis::Time(_));
-        let x_label = match &series.x_axis {
-            XAxis::Time(name) => name.clone(),
-            XAxis::RowIndex => "row".to_owned(),
-        };
-        let mut plot = Plot::new("data_plot").x_axis_label(x_label).y_axis_label(series.column.clone()).allow_double_click_reset(false);
-        if time_axis {
-            plot = plot.x_axis_formatter(|mark, _| epoch_seconds(mark.value));
-        }
+        let mut plot = series_plot("data_plot", &series.x_axis).y_axis_label(series.column.clone()).allow_double_click_reset(false);
         if self.reset_plot {
             plot = plot.reset();
             self.reset_plot = false;

@@ -16,6 +16,73 @@ pub fn epoch_seconds(secs: f64) -> String {
     plantlab_protocol::format_epoch_millis((secs * 1000.0).floor() as i64)
 }
 
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+const YEAR_S: f64 = 31_536_000.0;
+
+/// Grid steps a time axis may use, in seconds: round clock and calendar units.
+const TIME_STEPS: [f64; 22] = [
+    1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 10_800.0, 21_600.0, 43_200.0, 86_400.0,
+    172_800.0, 604_800.0, 2_592_000.0, 31_536_000.0,
+];
+
+/// Seconds since the epoch as (year, month 1–12, day, hour, minute, second).
+fn civil(secs: i64) -> (i64, usize, i64, i64, i64, i64) {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Days since 1970-01-01 to a proleptic Gregorian date, by 400-year eras.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month as usize, day, rem / 3600, (rem % 3600) / 60, rem % 60)
+}
+
+/// A time-axis tick label that says as much as the zoom needs: whole days as "2026-10-29",
+/// minutes and hours as "29 Oct 01:00", seconds as "01:00:30". `step_s` is the grid step.
+pub fn time_tick(secs: f64, step_s: f64) -> String {
+    if !secs.is_finite() {
+        return String::new();
+    }
+    let (year, month, day, hour, minute, second) = civil(secs.round() as i64);
+    let month_name = MONTHS.get(month.wrapping_sub(1)).copied().unwrap_or("?");
+    if step_s >= 86_400.0 {
+        format!("{year:04}-{month:02}-{day:02}")
+    } else if step_s >= 60.0 {
+        format!("{day} {month_name} {hour:02}:{minute:02}")
+    } else {
+        format!("{hour:02}:{minute:02}:{second:02}")
+    }
+}
+
+/// Three grid steps (fine, medium, coarse) in round time units for a time axis whose finest
+/// readable step is `base_step_s` seconds.
+pub fn time_grid_steps(base_step_s: f64) -> [f64; 3] {
+    let base = if base_step_s.is_finite() && base_step_s > 0.0 { base_step_s } else { 1.0 };
+    let first = TIME_STEPS.iter().position(|&s| s >= base);
+    match first {
+        Some(i) => {
+            // Past the last unit (a year): ten years, a hundred years.
+            let at = |k: usize| match TIME_STEPS.get(k) {
+                Some(&step) => step,
+                None => YEAR_S * 10f64.powi((k + 1 - TIME_STEPS.len()) as i32),
+            };
+            [at(i), at(i + 1), at(i + 2)]
+        }
+        // Beyond a year: decades of years.
+        None => {
+            let years = (base / YEAR_S).ceil().max(1.0);
+            let fine = YEAR_S * years;
+            [fine, fine * 10.0, fine * 100.0]
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -29,5 +96,36 @@ mod tests {
         assert_eq!(file_name("C:\\x\\y.csv"), "y.csv");
         assert_eq!(epoch_seconds(0.0), "1970-01-01 00:00:00");
         assert_eq!(epoch_seconds(1_709_210_096.0), "2024-02-29 12:34:56");
+    }
+
+    #[test]
+    fn time_ticks_follow_the_zoom() {
+        // 2026-10-29 01:00:30 UTC
+        let t = 1_793_235_630.0;
+        assert_eq!(time_tick(t, 86_400.0), "2026-10-29");
+        assert_eq!(time_tick(t, 3600.0), "29 Oct 01:00");
+        assert_eq!(time_tick(t, 60.0), "29 Oct 01:00");
+        assert_eq!(time_tick(t, 10.0), "01:00:30");
+        assert_eq!(time_tick(f64::NAN, 10.0), "");
+        assert_eq!(time_tick(0.0, 86_400.0), "1970-01-01");
+        assert_eq!(time_tick(951_782_400.0, 86_400.0), "2000-02-29");
+        // Every civil date agrees with the protocol's formatter over a few centuries.
+        for day in (-40_000i64..60_000).step_by(37) {
+            let secs = day * 86_400 + 3_723;
+            let full = epoch_seconds(secs as f64);
+            assert_eq!(&full[..10], time_tick(secs as f64, 86_400.0), "{full}");
+        }
+    }
+
+    #[test]
+    fn time_grids_use_round_units() {
+        assert_eq!(time_grid_steps(40.0), [60.0, 120.0, 300.0]);
+        assert_eq!(time_grid_steps(3000.0), [3600.0, 7200.0, 10_800.0]);
+        assert_eq!(time_grid_steps(50_000.0), [86_400.0, 172_800.0, 604_800.0]);
+        assert_eq!(time_grid_steps(0.0), [1.0, 2.0, 5.0]);
+        let huge = time_grid_steps(1e9);
+        assert!(huge[0] >= 1e9 && huge[1] > huge[0] && huge[2] > huge[1]);
+        let top = time_grid_steps(3e7);
+        assert!(top[0] >= 3e7 && top[1] > top[0] && top[2] > top[1]);
     }
 }

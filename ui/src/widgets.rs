@@ -1,10 +1,10 @@
 //! Small drawing helpers shared by the panes.
 
 use egui::{Color32, RichText};
-use egui_plot::{FilledArea, HLine, Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points, Span};
-use plantlab_protocol::{InputWarningKind, RiskTimeline, Series, Severity};
+use egui_plot::{uniform_grid_spacer, FilledArea, HLine, HoverPosition, Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points, Span};
+use plantlab_protocol::{InputWarningKind, RiskTimeline, Series, Severity, XAxis};
 
-use crate::format::epoch_seconds;
+use crate::format::{epoch_seconds, time_grid_steps, time_tick};
 
 pub const MARK_COLOR: Color32 = Color32::from_rgb(255, 80, 80);
 pub const PASS_COLOR: Color32 = Color32::from_rgb(40, 130, 60);
@@ -48,6 +48,31 @@ fn pill(ui: &mut egui::Ui, fill: Color32, text: &str) -> egui::Response {
         .inner_margin(egui::Margin::symmetric(4, 1))
         .show(ui, |ui| ui.label(RichText::new(text).small().color(Color32::WHITE)))
         .response
+}
+
+/// Dates on the x axis (seconds since the epoch): grid lines at round clock and calendar steps,
+/// tick labels as detailed as the zoom needs, the full timestamp on hover.
+pub fn with_time_axis(plot: Plot<'_>) -> Plot<'_> {
+    plot.x_grid_spacer(uniform_grid_spacer(|input| time_grid_steps(input.base_step_size)))
+        .x_axis_formatter(|mark, _| time_tick(mark.value, mark.step_size))
+        .label_formatter(|position| {
+            Some(match position {
+                HoverPosition::NearDataPoint { plot_name, position, .. } => {
+                    format!("{plot_name}\n{}\n{}", epoch_seconds(position.x), egui_plot::format_number(position.y, 4))
+                }
+                HoverPosition::Elsewhere { position } => format!("{}\n{}", epoch_seconds(position.x), egui_plot::format_number(position.y, 4)),
+            })
+        })
+}
+
+/// A plot whose x axis suits the series drawn on it: dates when the data has times (labelled
+/// with the time column), else row numbers.
+pub fn series_plot<'a>(id: &str, axis: &XAxis) -> Plot<'a> {
+    let plot = Plot::new(id);
+    match axis {
+        XAxis::Time(column) => with_time_axis(plot.x_axis_label(column.clone())),
+        XAxis::RowIndex => plot.x_axis_label("row"),
+    }
 }
 
 /// Draws a series: a min/max band with its midline when decimated, else the line itself;
@@ -163,7 +188,7 @@ impl TimelinePlot {
             .allow_scroll(false)
             .allow_double_click_reset(true);
         if self.has_timestamps {
-            plot = plot.x_axis_formatter(|mark, _| epoch_seconds(mark.value));
+            plot = with_time_axis(plot);
         }
         if reset {
             plot = plot.reset();
