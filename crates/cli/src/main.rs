@@ -12,6 +12,7 @@ use serde_json::json;
 mod train;
 mod clean;
 mod evaluate;
+mod normal;
 
 const USAGE: &str = "usage: plantlab info FILE [--json] | plantlab profile FILE [--json] [import options]
        plantlab bench load [--rows N] [--tags T] [--runs R] [--python PY] [--json]
@@ -55,13 +56,16 @@ fn run(args: Vec<String>) -> Result<()> {
         "info" => info(rest),
         "profile" => profile(rest),
         "bench" => bench(rest),
+        "train" if normal::wants_process_lm(rest) => normal::train_lm(rest),
         "train" => train::train(rest),
         "runs" => train::runs(rest),
         "clean" => clean::clean(rest),
         "bundle" => evaluate::bundle(rest),
         "predict" => evaluate::predict(rest),
+        "eval" if normal::names_normal_bundle(rest) => normal::eval_normal(rest),
         "eval" => evaluate::eval(rest),
         "report" => evaluate::report(rest),
+        "bench-normal" => normal::bench_tep(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
