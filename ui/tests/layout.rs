@@ -260,7 +260,14 @@ fn assert_inside(harness: &Harness<'static, PlantLabApp>, label: &str, nth: usiz
 
 #[test]
 fn data_pane_fits_a_1024_by_640_window() {
-    let (fake, harness) = opened(1024.0, 640.0);
+    // 900×600 too: smaller than supported, still usable.
+    for (width, height) in [(1024.0, 640.0), (900.0, 600.0)] {
+        data_pane_fits(width, height);
+    }
+}
+
+fn data_pane_fits(width: f32, height: f32) {
+    let (fake, harness) = opened(width, height);
     for label in ["Open…", "Quit", "Load", "Reset zoom", "Previous", "Next", "Columns"] {
         assert_inside(&harness, label, 0);
     }
@@ -280,7 +287,13 @@ fn data_pane_fits_a_1024_by_640_window() {
 
 #[test]
 fn clean_pane_fits_a_1024_by_640_window() {
-    let (_fake, mut harness) = opened(1024.0, 640.0);
+    for (width, height) in [(1024.0, 640.0), (900.0, 600.0)] {
+        clean_pane_fits(width, height);
+    }
+}
+
+fn clean_pane_fits(width: f32, height: f32) {
+    let (_fake, mut harness) = opened(width, height);
     harness.get_by_label("Clean").click();
     harness.run();
     for label in ["Undo", "Redo", "Load recipe…", "Save recipe…", "Export cleaned data…", "Quality gate"] {
