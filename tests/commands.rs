@@ -261,7 +261,7 @@ fn evaluate_bundle_predict_and_report_run_through_ipc() {
     invoke(&window, "predict_export", json!({"path": csv})).expect("export");
     // The same bundle through the engine directly (what the CLI calls) gives the same file.
     let direct = plantlab_engine::Workbench::new();
-    let request = plantlab_protocol::PredictRequest { path: sample().display().to_string(), bundle: bundle.display().to_string(), threshold: None };
+    let request = plantlab_protocol::PredictRequest { path: sample().display().to_string(), bundle: bundle.display().to_string(), threshold: None, events: None };
     direct.predict(&request, &plantlab_engine::JobContext::detached()).expect("direct prediction");
     let csv_direct = dir.path().join("direct.csv");
     direct.export_predictions(&csv_direct).expect("direct export");

@@ -191,6 +191,9 @@ impl EvaluatePane {
         let mut commit = None;
         egui::ScrollArea::vertical().id_salt("evaluate_scroll").show(ui, |ui| {
             let evaluation = &view.evaluation;
+            if let Some(episodes) = evaluation.thin_evidence() {
+                ui.label(RichText::new(thin_evidence_text(episodes, "the test split")).color(WARN_COLOR));
+            }
             ui.label(format!(
                 "{}: {} test samples, classes {}{}",
                 evaluation.source,
@@ -198,7 +201,8 @@ impl EvaluatePane {
                 evaluation.classes.join(", "),
                 evaluation.positive_class.and_then(|p| evaluation.classes.get(p)).map_or(String::new(), |c| format!("; risk = probability of \"{c}\""))
             ));
-            ui.horizontal_top(|ui| {
+            // Side by side when there is room; wrapped below each other otherwise.
+            ui.horizontal_wrapped(|ui| {
                 ui.vertical(|ui| {
                     ui.label(RichText::new("Test metrics").strong());
                     metrics_table(ui, "evaluate_metrics", &evaluation.test, &evaluation.baseline, live.as_ref());
@@ -218,7 +222,7 @@ impl EvaluatePane {
             ui.separator();
             curves_ui(ui, &view);
             ui.separator();
-            ui.label(RichText::new("Fault episodes").strong());
+            ui.label(RichText::new("Fault episodes and alarm events").strong());
             match &evaluation.events {
                 Some(events) => {
                     if events_ui(ui, events, &mut self.event_options) {
@@ -228,6 +232,9 @@ impl EvaluatePane {
                 None => {
                     ui.label("The test split has no labelled fault episodes, so alarms cannot be scored as events.");
                 }
+            }
+            if binary && alarm_settings_ui(ui, "evaluate_alarm_settings", &mut self.event_options) {
+                commit = Some(self.threshold);
             }
             if view.timeline.points() > 0 {
                 ui.label("Risk over the test split (line), threshold (yellow), fault-labelled stretches (red)");
@@ -245,13 +252,13 @@ impl EvaluatePane {
     }
 
     fn toolbar(&mut self, ui: &mut egui::Ui, backend: &mut dyn Backend) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let label = ui.label(RichText::new("Run to evaluate").strong()).id;
             let selected = self.run_id.clone().unwrap_or_else(|| "(none)".into());
             let mut chosen = None;
             egui::ComboBox::new("evaluate_run", "")
                 .selected_text(selected)
-                .width(280.0)
+                .width((ui.available_width() * 0.35).clamp(160.0, 280.0))
                 .show_ui(ui, |ui| {
                     for run in &self.runs {
                         let text = format!("{}: {} on \"{}\", {}", run.run_id, run.model.as_str(), run.target, run.status.as_str());
@@ -296,7 +303,7 @@ impl EvaluatePane {
             ui.label(live_summary(point, self.threshold));
         }
         ui.add_space(6.0);
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let label = ui.label("Cost of a missed failure").id;
             let miss = ui.add(egui::DragValue::new(&mut self.cost_miss).range(0.0..=1e9).speed(1.0)).labelled_by(label);
             let label = ui.label("Cost of a false alarm").id;
@@ -309,9 +316,9 @@ impl EvaluatePane {
             }
         });
         if let Some(suggestion) = self.suggestion {
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 ui.label(format!(
-                    "Suggested threshold {:.3}: total cost {}, {} missed fault samples, {} false-alarm samples",
+                    "Suggested threshold {:.3}: total cost {}, {} missed fault samples, {} false-alarm samples (samples, not events)",
                     suggestion.threshold,
                     number(suggestion.cost(self.cost_miss, self.cost_false_alarm)),
                     thousands(suggestion.fn_),
@@ -338,7 +345,7 @@ fn live_summary(point: &ThresholdPoint, threshold: f64) -> String {
     let faults = point.tp + point.fn_;
     let normal = point.tn + point.fp;
     format!(
-        "At threshold {threshold:.3}: {} of {} fault samples caught ({} missed), {} false alarms among {} normal samples; precision {:.3}, recall {:.3}, F1 {:.3}",
+        "At threshold {threshold:.3}: {} of {} fault samples caught ({} missed), {} false-alarm samples among {} normal samples; precision {:.3}, recall {:.3}, F1 {:.3}",
         thousands(point.tp),
         thousands(faults),
         thousands(point.fn_),
@@ -446,7 +453,8 @@ fn class_name(classes: &[String], index: usize) -> String {
 }
 
 fn curves_ui(ui: &mut egui::Ui, view: &EvaluationView) {
-    let half = (ui.available_width() / 2.0 - 12.0).max(200.0);
+    // Two curves side by side, each half of what is there (never past the window's edge).
+    let half = ((ui.available_width() - 24.0) / 2.0).max(120.0);
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
             ui.label(format!("ROC curve (area {})", metric(view.evaluation.test.roc_auc)));
@@ -523,13 +531,76 @@ pub(crate) fn events_summary(events: &EventScore) -> String {
     let total = events.detected + events.missed;
     let median = events.median_lead_time.map_or("no lead time".to_owned(), |m| format!("median lead time {}", lead_text(m, events.has_timestamps)));
     let rate = match events.false_alarms_per_day {
-        Some(per_day) if events.has_timestamps => format!("{per_day:.2} per day of normal operation"),
-        _ => format!("{:.2} per 1,000 normal samples", events.false_alarms_per_1000_samples),
+        Some(per_day) if events.has_timestamps => format!("{per_day:.2} false-alarm events per day of normal operation"),
+        _ => format!("{:.2} false-alarm events per 1,000 normal samples", events.false_alarms_per_1000_samples),
     };
     format!(
-        "Detected {} of {} fault episodes ({} missed); {}; {} false alarms ({}).",
-        events.detected, total, events.missed, median, events.false_alarms, rate
+        "Detected {} of {} fault episodes ({} missed); {}; {} false-alarm event{} ({}).",
+        events.detected,
+        total,
+        events.missed,
+        median,
+        events.false_alarms,
+        if events.false_alarms == 1 { "" } else { "s" },
+        rate
     )
+}
+
+pub(crate) const WARN_COLOR: Color32 = Color32::from_rgb(255, 190, 90);
+
+/// The thin-evidence warning in words.
+pub(crate) fn thin_evidence_text(episodes: usize, data: &str) -> String {
+    format!(
+        "Thin evidence: {data} holds only {episodes} fault episode{} (fewer than {}). Detections, lead times and false-alarm \
+         events per day on so few may not hold on other data; evaluate on a longer period or more faults.",
+        if episodes == 1 { "" } else { "s" },
+        plantlab_protocol::THIN_EVIDENCE_EPISODES
+    )
+}
+
+/// How the alarm settings read: "clear below 80 % of the threshold, at least 3 sampling
+/// intervals, merged within 30".
+pub(crate) fn alarm_settings_text(options: &EventOptions) -> String {
+    format!(
+        "alarm samples merge into alarm events: an event clears below {:.0} % of the threshold, lasts at least {} sampling interval{}, and events at most {} interval{} apart merge",
+        options.clear_ratio * 100.0,
+        options.min_duration_samples,
+        if options.min_duration_samples == 1 { "" } else { "s" },
+        options.dead_time_samples,
+        if options.dead_time_samples == 1 { "" } else { "s" }
+    )
+}
+
+/// Editors for hysteresis, minimum duration and dead time. True when an edit is finished and
+/// the result should be asked for again.
+pub(crate) fn alarm_settings_ui(ui: &mut egui::Ui, id: &str, options: &mut EventOptions) -> bool {
+    let mut commit = false;
+    ui.push_id(id, |ui| {
+        ui.label(RichText::new(alarm_settings_text(options)).weak());
+        egui::Grid::new("alarm_settings_grid").num_columns(2).spacing([8.0, 3.0]).show(ui, |ui| {
+            let finished = |r: &egui::Response| r.drag_stopped() || r.lost_focus() || (r.changed() && !r.dragged() && !r.has_focus());
+            let label = ui.label("Alarm clears below (× threshold)").id;
+            let r = ui.add(egui::DragValue::new(&mut options.clear_ratio).range(0.0..=1.0).speed(0.01).max_decimals(2)).labelled_by(label).on_hover_text("Hysteresis: an alarm event starts at the threshold and ends only when the risk falls below this share of it (1 = no hysteresis)");
+            commit |= finished(&r);
+            ui.end_row();
+            let label = ui.label("Minimum alarm duration (sampling intervals)").id;
+            let r = ui.add(egui::DragValue::new(&mut options.min_duration_samples).range(0..=100_000)).labelled_by(label).on_hover_text("Shorter alarm events are dropped (an alarm still on at the end of the data is kept)");
+            commit |= finished(&r);
+            ui.end_row();
+            let label = ui.label("Dead time (sampling intervals)").id;
+            let r = ui.add(egui::DragValue::new(&mut options.dead_time_samples).range(0..=100_000)).labelled_by(label).on_hover_text("Alarm events at most this far apart merge into one");
+            commit |= finished(&r);
+            ui.end_row();
+        });
+        if ui.small_button("Default alarm settings").clicked() {
+            let defaults = EventOptions::default();
+            options.clear_ratio = defaults.clear_ratio;
+            options.min_duration_samples = defaults.min_duration_samples;
+            options.dead_time_samples = defaults.dead_time_samples;
+            commit = true;
+        }
+    });
+    commit
 }
 
 fn place(millis: Option<i64>, row: u64) -> String {
@@ -541,7 +612,7 @@ fn place(millis: Option<i64>, row: u64) -> String {
 fn events_ui(ui: &mut egui::Ui, events: &EventScore, options: &mut EventOptions) -> bool {
     ui.label(events_summary(events));
     let mut commit = false;
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let label = ui.label("Look-back");
         let response = if events.has_timestamps {
             let mut hours = options.lookback_s / 3600.0;
@@ -652,6 +723,8 @@ mod tests {
             test_roc_auc: None,
             test_pr_auc: None,
             message: String::new(),
+            mode: plantlab_protocol::SequenceMode::Row,
+            sampling_interval_s: None,
         };
         let runs = vec![
             run("old", "2026-01-01 00:00:00", RunStatus::Completed),

@@ -4,10 +4,10 @@
 //! the same figures as the Evaluate pane. The per-sample predictions export as CSV.
 
 use egui::{Color32, RichText};
-use plantlab_protocol::{format_epoch_millis, Alarm, BundleInfo, FilePurpose, PredictRequest, PredictionResult, TaskId};
+use plantlab_protocol::{format_duration, format_epoch_millis, Alarm, BundleInfo, EventOptions, FilePurpose, PredictRequest, PredictionResult, TaskId};
 
 use crate::backend::{Backend, Request};
-use crate::evaluate_pane::{events_summary, metrics_table};
+use crate::evaluate_pane::{alarm_settings_text, alarm_settings_ui, events_summary, metrics_table, thin_evidence_text, WARN_COLOR};
 use crate::format::{file_name, thousands};
 use crate::widgets::{warning_badge, Stretch, TimelinePlot, TimelineView};
 
@@ -40,6 +40,9 @@ pub struct PredictPane {
     data_path: Option<String>,
     override_threshold: bool,
     threshold: f64,
+    /// Use `events` instead of the bundle's alarm settings.
+    override_events: bool,
+    events: EventOptions,
     running: Option<Running>,
     view: Option<ResultView>,
     selected_alarm: Option<usize>,
@@ -56,6 +59,8 @@ impl Default for PredictPane {
             data_path: None,
             override_threshold: false,
             threshold: 0.5,
+            override_events: false,
+            events: EventOptions::default(),
             running: None,
             view: None,
             selected_alarm: None,
@@ -127,8 +132,9 @@ impl PredictPane {
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, backend: &mut dyn Backend) {
-        egui::Panel::left("predict_inputs").resizable(true).default_size(330.0).show(ui, |ui| {
-            egui::ScrollArea::vertical().id_salt("predict_inputs_scroll").show(ui, |ui| self.inputs(ui, backend));
+        let side = (ui.available_width() * 0.32).clamp(220.0, 330.0);
+        egui::Panel::left("predict_inputs").resizable(true).default_size(side).show(ui, |ui| {
+            egui::ScrollArea::both().id_salt("predict_inputs_scroll").show(ui, |ui| self.inputs(ui, backend));
         });
         egui::CentralPanel::no_frame().show(ui, |ui| {
             egui::ScrollArea::vertical().id_salt("predict_results_scroll").show(ui, |ui| self.results(ui, backend));
@@ -170,6 +176,11 @@ impl PredictPane {
         if self.override_threshold {
             ui.add(egui::Slider::new(&mut self.threshold, 0.0..=1.0).text("Alarm threshold").fixed_decimals(3));
         }
+        ui.checkbox(&mut self.override_events, "Override the bundle's alarm settings")
+            .on_hover_text("How alarm samples (risk at or above the threshold) merge into alarm events");
+        if self.override_events {
+            alarm_settings_ui(ui, "predict_alarm_settings", &mut self.events);
+        }
         ui.separator();
         let missing = match (&self.bundle, &self.data_path) {
             (None, None) => Some("Open a model bundle and choose the data file to predict on."),
@@ -188,8 +199,9 @@ impl PredictPane {
         if button.clicked() {
             if let (Some(bundle), Some(path)) = (&self.bundle, &self.data_path) {
                 let threshold = self.override_threshold.then_some(self.threshold);
+                let events = self.override_events.then_some(self.events);
                 self.running = Some(Running { task: None });
-                backend.send(Request::Predict(PredictRequest { path: path.clone(), bundle: bundle.path.clone(), threshold }));
+                backend.send(Request::Predict(PredictRequest { path: path.clone(), bundle: bundle.path.clone(), threshold, events }));
             }
         }
     }
@@ -201,27 +213,40 @@ impl PredictPane {
             return;
         };
         let result = &view.result;
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.heading(format!("Prediction for {}", file_name(&result.file)));
             if ui.button("Export predictions (CSV)…").on_hover_text("Time, risk and alarm flag for every sample").clicked() {
                 backend.send(Request::PickPath { purpose: FilePurpose::SavePredictions });
             }
         });
         ui.label(format!(
-            "{} rows, {} samples predicted, {} alarm{} at threshold {:.3}, in {:.1} s (model {} from run {})",
+            "{} rows, {} samples predicted, {} alarm event{} from {} alarm sample{} at threshold {:.3}, in {:.1} s (model {} from run {})",
             thousands(result.rows),
             thousands(result.samples),
             thousands(result.alarm_count),
             if result.alarm_count == 1 { "" } else { "s" },
+            thousands(result.alarm_samples),
+            if result.alarm_samples == 1 { "" } else { "s" },
             result.threshold,
             result.seconds,
             result.bundle.model.as_str(),
             result.bundle.run_id
         ));
+        ui.label(RichText::new(format!("How: {}.", alarm_settings_text(&result.event_options))).weak());
+        if let Some(overlap) = &result.training_overlap {
+            ui.label(RichText::new(format!(
+                "Inside the training period: {} predicted sample{} lie between {} and {}, the data the model was trained on. Its risk there is not a fair test; predict on data after the training period to judge the model.",
+                thousands(overlap.samples),
+                if overlap.samples == 1 { "" } else { "s" },
+                format_epoch_millis(overlap.train_start_ms),
+                format_epoch_millis(overlap.train_end_ms)
+            ))
+            .color(WARN_COLOR));
+        }
 
         if view.timeline.points() > 0 {
-            ui.horizontal(|ui| {
-                ui.label("Risk (line), threshold (yellow), alarms (orange; the selected one darker), fault labels in the file (red)");
+            ui.horizontal_wrapped(|ui| {
+                ui.label("Risk (line), threshold (yellow), alarm events (orange; the selected one darker), fault labels in the file (red)");
                 if ui.small_button("Whole timeline").clicked() {
                     self.reset_timeline = true;
                 }
@@ -239,28 +264,33 @@ impl PredictPane {
         let mut clicked = None;
         ui.add_space(6.0);
         let listed = if (result.alarms.len() as u64) < result.alarm_count {
-            format!("Alarms ({}; the first {} are listed, the CSV export has every sample)", thousands(result.alarm_count), result.alarms.len())
+            format!("Alarm events ({}; the first {} are listed, the CSV export has every sample)", thousands(result.alarm_count), result.alarms.len())
         } else {
-            format!("Alarms ({})", result.alarms.len())
+            format!("Alarm events ({})", result.alarms.len())
         };
         ui.label(RichText::new(listed).strong());
         if result.alarms.is_empty() {
-            ui.label("No alarms: the risk stayed below the threshold.");
+            ui.label(if result.alarm_samples == 0 {
+                "No alarms: the risk stayed below the threshold."
+            } else {
+                "No alarm events: the alarm samples were too short to make one (see the alarm settings)."
+            });
         }
         egui::ScrollArea::vertical().id_salt("predict_alarms").max_height(220.0).show(ui, |ui| {
             for (i, alarm) in result.alarms.iter().enumerate() {
-                if ui.selectable_label(self.selected_alarm == Some(i), alarm_line(alarm)).clicked() {
+                // Wrapped, so a long line stays inside a narrow window.
+                if ui.add(egui::Button::selectable(self.selected_alarm == Some(i), alarm_line(alarm)).wrap()).clicked() {
                     clicked = Some(i);
                 }
             }
         });
         if let Some(alarm) = self.selected_alarm.and_then(|i| result.alarms.get(i)) {
             egui::Frame::group(ui.style()).show(ui, |ui| {
-                ui.label(RichText::new(format!("Why alarm {} fired", alarm.index)).strong());
+                ui.label(RichText::new(format!("Why alarm event {} fired", alarm.index)).strong());
                 ui.label(&alarm.explanation);
                 for tag in &alarm.top_tags {
                     let direction = if tag.mean_signed >= 0.0 { "raises" } else { "lowers" };
-                    ui.label(format!("{}: {direction} the risk by {:.3} at the peak", tag.tag, tag.mean_signed.abs()));
+                    ui.label(format!("{}: {direction} the risk by {:.3} on average over the event", tag.tag, tag.mean_signed.abs()));
                 }
             });
         }
@@ -282,6 +312,9 @@ impl PredictPane {
         if let Some(evaluation) = &result.evaluation {
             ui.add_space(6.0);
             ui.label(RichText::new("Against the labels in this file").strong());
+            if let Some(episodes) = evaluation.thin_evidence() {
+                ui.label(RichText::new(thin_evidence_text(episodes, "this file")).color(WARN_COLOR));
+            }
             metrics_table(ui, "predict_metrics", &evaluation.test, &evaluation.baseline, None);
             if let Some(events) = &evaluation.events {
                 ui.label(events_summary(events));
@@ -320,14 +353,28 @@ fn place(millis: Option<i64>, row: u64) -> String {
     millis.map_or_else(|| format!("row {}", thousands(row)), format_epoch_millis)
 }
 
-/// One alarm in the list: when, how high, and which tags drove it.
+/// How long an alarm event lasted: time between its first and last sample, or samples
+/// without timestamps.
+pub(crate) fn alarm_duration(alarm: &Alarm) -> String {
+    match (alarm.start_ms, alarm.end_ms) {
+        (Some(start), Some(end)) if end > start => format_duration((end - start) as f64 / 1000.0),
+        (Some(_), Some(_)) => "one sample".to_owned(),
+        _ => {
+            let n = alarm.end_row.saturating_sub(alarm.start_row) + 1;
+            format!("{} sample{}", thousands(n), if n == 1 { "" } else { "s" })
+        }
+    }
+}
+
+/// One alarm event in the list: when, how long, how high, and which tags drove it.
 fn alarm_line(alarm: &Alarm) -> String {
     let tags: Vec<&str> = alarm.top_tags.iter().take(3).map(|t| t.tag.as_str()).collect();
     format!(
-        "Alarm {}: {} – {}, peak risk {:.2}; top tags {}",
+        "Alarm event {}: {} – {} ({}), peak risk {:.2}; top tags {}",
         alarm.index,
         place(alarm.start_ms, alarm.start_row),
         place(alarm.end_ms, alarm.end_row),
+        alarm_duration(alarm),
         alarm.peak_risk,
         if tags.is_empty() { "-".to_owned() } else { tags.join(", ") }
     )

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use egui::{Color32, RichText};
 use egui_plot::{FilledArea, Legend, Line, Plot, PlotPoints};
 use plantlab_protocol::{
-    BatchMetrics, ClassWeighting, ColumnInfo, ColumnKind, DatasetSummary, EpochMetrics, GateDecision, ModelKind, RunComparison, RunDetail,
+    BatchMetrics, ClassMetrics, ClassWeighting, ColumnInfo, ColumnKind, DatasetSummary, EpochMetrics, GateDecision, ModelKind, RunComparison, RunDetail,
     RunEntry, RunStatus, RunSummary, SequenceMode, TaskId, TrainConfig, TrainDataInfo, TrainUpdate,
 };
 
@@ -31,6 +31,8 @@ const RUN_COLORS: [Color32; 6] = [
 #[derive(Default)]
 struct Curves {
     title: String,
+    /// The run shown, once known.
+    run_id: Option<String>,
     data: Option<TrainDataInfo>,
     batches: Vec<BatchMetrics>,
     epochs: Vec<EpochMetrics>,
@@ -90,7 +92,8 @@ impl TrainPane {
     pub fn set_run(&mut self, run: RunDetail) {
         self.comparison = None;
         self.curves = Curves {
-            title: format!("Run {} ({}, {})", run.entry.run_id, run.entry.model.as_str(), run.entry.status.as_str()),
+            title: format!("Run {} ({}, {}, {})", run.entry.run_id, run.entry.model.as_str(), run.entry.mode_text(), run.entry.status.as_str()),
+            run_id: Some(run.entry.run_id.clone()),
             data: run.data,
             batches: run.batches,
             epochs: run.epochs,
@@ -118,19 +121,30 @@ impl TrainPane {
     pub fn update(&mut self, update: TrainUpdate) {
         match update {
             TrainUpdate::Prepared { run_id, data, .. } => {
-                self.curves = Curves { title: format!("Run {run_id} (training)"), data: Some(data), ..Curves::default() };
+                self.curves = Curves { title: format!("Run {run_id} (training)"), run_id: Some(run_id), data: Some(data), ..Curves::default() };
             }
             TrainUpdate::Batch(batch) => self.curves.batches.push(batch),
             TrainUpdate::Epoch(epoch) => self.curves.epochs.push(epoch),
         }
     }
 
-    /// The run ended (finished, failed or cancelled): refresh the list.
+    /// The run ended (finished, failed or cancelled): the header says how, and the list is
+    /// refreshed. Without a summary the run was cancelled (when the user asked) or failed.
     pub fn finished(&mut self, summary: Option<RunSummary>, backend: &mut dyn Backend) {
-        self.live = None;
-        if let Some(summary) = summary {
-            self.curves.title = format!("Run {} ({})", summary.run_id, summary.status.as_str());
-            self.curves.summary = Some(summary);
+        let live = self.live.take();
+        match summary {
+            Some(summary) => {
+                self.curves.title = format!("Run {} ({})", summary.run_id, summary.status.as_str());
+                self.curves.summary = Some(summary);
+            }
+            None if live.is_some() => {
+                let status = if live.as_ref().is_some_and(|l| l.cancel_requested) { RunStatus::Cancelled } else { RunStatus::Failed };
+                self.curves.title = match &self.curves.run_id {
+                    Some(run_id) => format!("Run {run_id} ({})", status.as_str()),
+                    None => format!("Training {} before it started", status.as_str()),
+                };
+            }
+            None => {}
         }
         backend.send(Request::ListRuns);
     }
@@ -147,12 +161,14 @@ impl TrainPane {
             self.asked_runs = true;
             backend.send(Request::ListRuns);
         }
-        egui::Panel::left("train_config").resizable(true).default_size(340.0).show(ui, |ui| {
+        // Side panels leave the curves at least ~40 % of a 1024-pixel window.
+        let side = (ui.available_width() * 0.3).clamp(220.0, 340.0);
+        egui::Panel::left("train_config").resizable(true).default_size(side).show(ui, |ui| {
             egui::ScrollArea::vertical().id_salt("train_config_scroll").show(ui, |ui| {
                 self.config_form(ui, dataset, gate_passed, now_s, backend);
             });
         });
-        egui::Panel::right("train_runs").resizable(true).default_size(330.0).show(ui, |ui| {
+        egui::Panel::right("train_runs").resizable(true).default_size(side).show(ui, |ui| {
             egui::ScrollArea::vertical().id_salt("train_runs_scroll").show(ui, |ui| self.runs_list(ui, backend));
         });
         egui::CentralPanel::no_frame().show(ui, |ui| {
@@ -366,17 +382,25 @@ impl TrainPane {
             summary_ui(ui, summary);
         }
         let width = ui.available_width();
-        let half = (width / 2.0 - 8.0).max(200.0);
-        ui.horizontal(|ui| {
-            ui.vertical(|ui| {
-                ui.label("Loss per epoch");
-                epoch_plot(ui, "loss_plot", half, &curves.epochs, |e| e.train_loss, |e| e.val_loss);
+        // Side by side when there is room, else one above the other: never past the edge.
+        if width >= 440.0 {
+            let half = (width - ui.spacing().item_spacing.x) / 2.0 - 1.0;
+            ui.horizontal(|ui| {
+                ui.vertical(|ui| {
+                    ui.label("Loss per epoch");
+                    epoch_plot(ui, "loss_plot", half, &curves.epochs, |e| e.train_loss, |e| e.val_loss);
+                });
+                ui.vertical(|ui| {
+                    ui.label("Accuracy per epoch");
+                    epoch_plot(ui, "accuracy_plot", half, &curves.epochs, |e| e.train_accuracy, |e| e.val_accuracy);
+                });
             });
-            ui.vertical(|ui| {
-                ui.label("Accuracy per epoch");
-                epoch_plot(ui, "accuracy_plot", half, &curves.epochs, |e| e.train_accuracy, |e| e.val_accuracy);
-            });
-        });
+        } else {
+            ui.label("Loss per epoch");
+            epoch_plot(ui, "loss_plot", width, &curves.epochs, |e| e.train_loss, |e| e.val_loss);
+            ui.label("Accuracy per epoch");
+            epoch_plot(ui, "accuracy_plot", width, &curves.epochs, |e| e.train_accuracy, |e| e.val_accuracy);
+        }
         ui.label("Loss per batch (line: mean of each group of batches; band: its min and max, so spikes stay visible)");
         Plot::new("batch_plot").height(200.0).legend(Legend::default()).x_axis_label("epoch").show(ui, |plot_ui| {
             let band = batch_band(&curves.batches, BATCH_BUCKETS);
@@ -422,6 +446,7 @@ impl TrainPane {
                     ui.label(run.status.as_str());
                 });
                 ui.label(format!("{} on \"{}\", {} epochs (best {}), {}", run.model.as_str(), run.target, run.epochs_run, run.best_epoch, run.created));
+                ui.label(run.mode_text());
                 if let (Some(roc), Some(pr)) = (run.test_roc_auc, run.test_pr_auc) {
                     ui.label(format!("test ROC-AUC {roc:.3}, PR-AUC {pr:.3}"));
                 }
@@ -475,6 +500,43 @@ fn summary_ui(ui: &mut egui::Ui, summary: &RunSummary) {
 
 fn comparison_ui(ui: &mut egui::Ui, comparison: &RunComparison) {
     ui.heading(format!("Comparing {} runs", comparison.runs.len()));
+    ui.label(RichText::new("Test metrics (best epoch, test split)").strong());
+    egui::ScrollArea::horizontal().id_salt("compare_metrics_scroll").show(ui, |ui| {
+        egui::Grid::new("compare_metrics").striped(true).show(ui, |ui| {
+            ui.label("metric");
+            for run in &comparison.runs {
+                ui.label(RichText::new(&run.entry.run_id).strong());
+            }
+            ui.end_row();
+            ui.label("mode");
+            for run in &comparison.runs {
+                ui.label(run.entry.mode_text());
+            }
+            ui.end_row();
+            let metric = |v: Option<f64>| v.filter(|v| v.is_finite()).map_or("n/a".to_owned(), |v| format!("{v:.3}"));
+            let rows: [(&str, fn(&ClassMetrics) -> Option<f64>); 7] = [
+                ("accuracy", |t| Some(t.accuracy)),
+                ("balanced accuracy", |t| Some(t.balanced_accuracy)),
+                ("precision", |t| Some(t.precision)),
+                ("recall", |t| Some(t.recall)),
+                ("F1", |t| Some(t.f1)),
+                ("ROC-AUC", |t| t.roc_auc),
+                ("PR-AUC", |t| t.pr_auc),
+            ];
+            for (name, value) in rows {
+                ui.label(name);
+                for run in &comparison.runs {
+                    ui.label(metric(run.summary.as_ref().and_then(|s| s.test.as_ref()).and_then(value)));
+                }
+                ui.end_row();
+            }
+            ui.label("majority baseline accuracy");
+            for run in &comparison.runs {
+                ui.label(metric(run.summary.as_ref().filter(|s| s.test.is_some()).map(|s| s.majority_accuracy)));
+            }
+            ui.end_row();
+        });
+    });
     Plot::new("compare_plot").height(260.0).legend(Legend::default()).x_axis_label("epoch").y_axis_label("validation loss").show(ui, |plot_ui| {
         for (i, run) in comparison.runs.iter().enumerate() {
             let color = RUN_COLORS[i % RUN_COLORS.len()];
@@ -488,7 +550,7 @@ fn comparison_ui(ui: &mut egui::Ui, comparison: &RunComparison) {
     if comparison.differences.is_empty() {
         ui.label("None: the runs used the same configuration and recipe.");
     }
-    egui::Grid::new("differences").striped(true).show(ui, |ui| {
+    egui::ScrollArea::horizontal().id_salt("compare_differences_scroll").show(ui, |ui| egui::Grid::new("differences").striped(true).show(ui, |ui| {
         ui.label("setting");
         for run in &comparison.runs {
             ui.label(RichText::new(&run.entry.run_id).strong());
@@ -501,7 +563,7 @@ fn comparison_ui(ui: &mut egui::Ui, comparison: &RunComparison) {
             }
             ui.end_row();
         }
-    });
+    }));
 }
 
 fn epoch_plot(ui: &mut egui::Ui, id: &str, width: f32, epochs: &[EpochMetrics], train: fn(&EpochMetrics) -> f64, val: fn(&EpochMetrics) -> f64) {

@@ -50,6 +50,8 @@ fn entry(id: &str, created: &str, status: RunStatus) -> RunEntry {
         test_roc_auc: Some(0.93),
         test_pr_auc: Some(0.61),
         message: String::new(),
+        mode: plantlab_protocol::SequenceMode::Row,
+        sampling_interval_s: None,
     }
 }
 
@@ -255,7 +257,7 @@ fn the_newest_completed_run_shows_metrics_next_to_the_baseline() {
     harness.get_by_label("0.612");
     harness.get_by_label("0.100");
     harness.get_by_label_contains("ROC curve (area 0.931)");
-    harness.get_by_label_contains("Detected 2 of 3 fault episodes (1 missed); median lead time 1 h ahead; 2 false alarms (2.40 per day");
+    harness.get_by_label_contains("Detected 2 of 3 fault episodes (1 missed); median lead time 1 h ahead; 2 false-alarm events (2.40 false-alarm events per day");
     harness.get_by_label("1 h 30 min ahead");
     harness.get_by_label("missed");
 }
@@ -266,14 +268,14 @@ fn the_threshold_moves_the_confusion_counts_and_costs_suggest_one() {
     let mut harness = harness(fake.clone());
     open_evaluate_pane(&mut harness);
 
-    let at_half = "At threshold 0.500: 12 of 15 fault samples caught (3 missed), 5 false alarms among 135 normal samples";
+    let at_half = "At threshold 0.500: 12 of 15 fault samples caught (3 missed), 5 false-alarm samples among 135 normal samples";
     harness.get_by_label_contains(at_half);
     harness.get_by_label("130");
 
     // Moving the slider re-reads the threshold table: new counts without a round-trip…
     harness.get_by_role_and_label(egui::Role::Slider, "Threshold").set_value_accesskit(0.85);
     harness.run();
-    harness.get_by_label_contains("At threshold 0.850: 8 of 15 fault samples caught (7 missed), 1 false alarms among 135 normal samples");
+    harness.get_by_label_contains("At threshold 0.850: 8 of 15 fault samples caught (7 missed), 1 false-alarm samples among 135 normal samples");
     assert!(harness.query_by_label_contains(at_half).is_none());
     harness.get_by_label("134");
     assert!(harness.query_by_label("130").is_none(), "the old true-negative count is gone");

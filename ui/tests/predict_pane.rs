@@ -180,6 +180,9 @@ fn prediction() -> PredictionResult {
             alarm(2, 900, 960, 0.93, vec![tag("TI-101", 0.31), tag("VI-230", 0.12)], SECOND_ALARM_EXPLANATION),
         ],
         alarm_count: 2,
+        alarm_samples: 2,
+        event_options: plantlab_protocol::EventOptions::default(),
+        training_overlap: None,
         warnings: vec![
             InputWarning {
                 kind: InputWarningKind::OutOfTrainingRange,
@@ -258,7 +261,7 @@ fn bundle_and_data_predict_into_alarms_with_explanations_and_warnings() {
 
     harness.get_by_label("Run prediction").click();
     harness.run();
-    let expected = PredictRequest { path: DATA_PATH.into(), bundle: BUNDLE_PATH.into(), threshold: None };
+    let expected = PredictRequest { path: DATA_PATH.into(), bundle: BUNDLE_PATH.into(), threshold: None, events: None };
     assert!(fake.borrow().sent.contains(&Request::Predict(expected)), "sent: {:?}", fake.borrow().sent);
 
     // The engine's task stream: progress in the status bar, then the result in the pane.
@@ -273,18 +276,18 @@ fn bundle_and_data_predict_into_alarms_with_explanations_and_warnings() {
     harness.run();
     assert!(harness.state().tasks().is_empty());
 
-    harness.get_by_label_contains("1,442 rows, 1,440 samples predicted, 2 alarms at threshold 0.600");
-    harness.get_by_label("Alarm 1: 2026-12-01 05:00:00 – 2026-12-01 05:20:00, peak risk 0.70; top tags PI-310");
-    let second = "Alarm 2: 2026-12-01 15:00:00 – 2026-12-01 16:00:00, peak risk 0.93; top tags TI-101, VI-230";
+    harness.get_by_label_contains("1,442 rows, 1,440 samples predicted, 2 alarm events from 2 alarm samples at threshold 0.600");
+    harness.get_by_label("Alarm event 1: 2026-12-01 05:00:00 – 2026-12-01 05:20:00 (20 min), peak risk 0.70; top tags PI-310");
+    let second = "Alarm event 2: 2026-12-01 15:00:00 – 2026-12-01 16:00:00 (1 h), peak risk 0.93; top tags TI-101, VI-230";
     harness.get_by_label(second);
 
     // An alarm's explanation shows once it is selected, and only that alarm's.
     assert!(harness.query_by_label(SECOND_ALARM_EXPLANATION).is_none());
     harness.get_by_label(second).click();
     harness.run();
-    harness.get_by_label("Why alarm 2 fired");
+    harness.get_by_label("Why alarm event 2 fired");
     harness.get_by_label(SECOND_ALARM_EXPLANATION);
-    harness.get_by_label("TI-101: raises the risk by 0.310 at the peak");
+    harness.get_by_label("TI-101: raises the risk by 0.310 on average over the event");
     assert!(harness.query_by_label(FIRST_ALARM_EXPLANATION).is_none());
 
     // Warnings with their kind badges.
@@ -298,7 +301,7 @@ fn bundle_and_data_predict_into_alarms_with_explanations_and_warnings() {
     harness.get_by_label("Against the labels in this file");
     harness.get_by_label("0.971");
     harness.get_by_label("0.958");
-    harness.get_by_label_contains("Detected 1 of 1 fault episodes (0 missed); median lead time 40 min ahead; 1 false alarms (1.32 per day");
+    harness.get_by_label_contains("Detected 1 of 1 fault episodes (0 missed); median lead time 40 min ahead; 1 false-alarm event (1.32 false-alarm events per day");
 
     harness.get_by_label("Export predictions (CSV)…").click();
     harness.run();

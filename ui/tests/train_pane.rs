@@ -43,6 +43,8 @@ fn entry(id: &str, lr: f64) -> RunEntry {
         test_roc_auc: Some(0.91),
         test_pr_auc: Some(0.55),
         message: String::new(),
+        mode: plantlab_protocol::SequenceMode::Row,
+        sampling_interval_s: None,
     }
 }
 

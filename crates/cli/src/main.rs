@@ -27,10 +27,13 @@ import options: --delimiter C|tab|whitespace  --decimal C  --encoding E  --heade
                 --timestamp-format FMT  --sheet NAME  --label COL
        plantlab clean FILE --suggest -o RECIPE.json | --recipe RECIPE.json [-o OUT.parquet|OUT.csv] [--json] [--require-gate]
        plantlab bench clean [--rows N] [--tags T] [--runs R] [--json]
-       plantlab bundle RUN_DIR -o MODEL.plmodel [--threshold T] [--json]
-       plantlab predict FILE --bundle MODEL.plmodel -o PRED.csv [--threshold T] [--json]
-       plantlab eval FILE --bundle MODEL.plmodel | --run RUN_DIR [--threshold T] [--lookback-h H] [--json]
-       plantlab report RUN_DIR -o REPORT.html";
+       plantlab bundle RUN_DIR -o MODEL.plmodel [--threshold T] [alarm options] [--json]
+       plantlab predict FILE --bundle MODEL.plmodel -o PRED.csv [--threshold T] [alarm options] [--json]
+       plantlab eval FILE --bundle MODEL.plmodel | --run RUN_DIR [--threshold T] [--lookback-h H] [alarm options] [--json]
+       plantlab report RUN_DIR -o REPORT.html
+alarm options (alarm samples -> alarm events): --clear-ratio R (clear below R x threshold, default 0.8)
+                --min-alarm N (drop events shorter than N sampling intervals, default 3)
+                --dead-time N (merge events at most N intervals apart, default 30)";
 
 fn main() -> ExitCode {
     plantlab_engine::allocator::keep_freed_memory();

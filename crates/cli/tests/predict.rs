@@ -53,7 +53,7 @@ fn bundle_predict_eval_and_report_from_the_command_line() {
     assert!(predicted["alarms"].as_array().is_some_and(|a| !a.is_empty()));
     // The app's engine call on the same file and bundle writes the same predictions.
     let workbench = Workbench::new();
-    let request = PredictRequest { path: data.into(), bundle: bundle_s.into(), threshold: None };
+    let request = PredictRequest { path: data.into(), bundle: bundle_s.into(), threshold: None, events: None };
     workbench.predict(&request, &JobContext::detached()).unwrap();
     let app_csv = dir.path().join("app.csv");
     workbench.export_predictions(&app_csv).unwrap();
@@ -63,6 +63,30 @@ fn bundle_predict_eval_and_report_from_the_command_line() {
     let alarm_line = cli_text.lines().find(|l| l.contains(",1,")).expect("an alarm row");
     assert!(alarm_line.split(',').nth(3).is_some_and(|tags| tags.len() > 2), "top tags on alarm rows: {alarm_line}");
 
+    // Alarm samples merge into alarm events; the JSON names both counts.
+    let flags: Vec<bool> = cli_text.lines().skip(1).map(|l| l.split(',').nth(2) == Some("1")).collect();
+    let raw_runs = flags.iter().zip(std::iter::once(&false).chain(flags.iter())).filter(|(on, before)| **on && !**before).count() as u64;
+    let samples = flags.iter().filter(|f| **f).count() as u64;
+    assert_eq!(predicted["alarm_samples"], samples);
+    assert_eq!(predicted["alarm_events"], predicted["alarm_count"]);
+    assert_eq!(predicted["event_options"]["dead_time_samples"], 30, "the defaults: {}", predicted["event_options"]);
+    let events = predicted["alarm_events"].as_u64().unwrap();
+    assert!(events >= 1 && events <= raw_runs, "{events} events from {raw_runs} runs of alarm samples");
+    // Settings stored with a bundle are what predict uses; without merging, each run of alarm
+    // samples is an event.
+    let raw_bundle = dir.path().join("raw.plmodel");
+    let raw_bundle_s = raw_bundle.to_str().unwrap();
+    ok_json(&plantlab(&["bundle", &run_dir, "-o", raw_bundle_s, "--threshold", "0.6", "--clear-ratio", "1", "--min-alarm", "1", "--dead-time", "0", "--json"]));
+    let raw_csv = dir.path().join("raw.csv");
+    let raw = ok_json(&plantlab(&["predict", data, "--bundle", raw_bundle_s, "-o", raw_csv.to_str().unwrap(), "--json"]));
+    assert_eq!(raw["alarm_events"], raw_runs);
+    assert_eq!(raw["alarm_samples"], samples);
+    // Flags on the command line win over the bundle's settings.
+    let merged = ok_json(&plantlab(&["predict", data, "--bundle", raw_bundle_s, "-o", raw_csv.to_str().unwrap(), "--dead-time", "30", "--min-alarm", "3", "--clear-ratio", "0.8", "--json"]));
+    assert_eq!(merged["alarm_events"], predicted["alarm_events"]);
+    let err = one_line_error(&plantlab(&["predict", data, "--bundle", bundle_s, "-o", "x.csv", "--clear-ratio", "2"]));
+    assert!(err.contains("clear ratio"), "{err}");
+
     // eval: the same metric names as `plantlab train --json`, plus the events.
     let eval = ok_json(&plantlab(&["eval", data, "--bundle", bundle_s, "--json"]));
     for key in ["loss", "accuracy", "balanced_accuracy", "f1", "roc_auc", "pr_auc"] {
@@ -71,6 +95,12 @@ fn bundle_predict_eval_and_report_from_the_command_line() {
     assert!(eval["majority_accuracy"].as_f64().is_some_and(|a| a > 0.95));
     assert!(eval["events"]["episodes"].as_array().is_some_and(|e| !e.is_empty()));
     assert!(eval["test"]["roc_auc"].as_f64().unwrap() > 0.8, "{}", eval["test"]);
+    // Sample and event counts under names that say which they count; the old key stays.
+    assert_eq!(eval["false_alarm_events"], eval["events"]["false_alarms"]);
+    assert_eq!(eval["false_alarm_events_per_1000_samples"], eval["events"]["false_alarms_per_1000_samples"]);
+    assert!(eval["false_alarm_samples"].as_u64().is_some_and(|fp| fp >= eval["false_alarm_events"].as_u64().unwrap()), "{eval}");
+    assert!(eval["alarm_samples"].as_u64().is_some());
+    assert_eq!(eval["fault_episodes"].as_u64(), eval["events"]["episodes"].as_array().map(|e| e.len() as u64));
 
     // The run's own test split, as the Evaluate pane shows it.
     let split = ok_json(&plantlab(&["eval", "--run", &run_dir, "--json"]));

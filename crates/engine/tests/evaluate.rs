@@ -86,6 +86,12 @@ fn evaluation_agrees_with_training_and_follows_the_threshold() {
     assert!(events.episodes.len() >= 3, "{events:?}");
     assert!(events.has_timestamps);
     assert!(events.episodes.iter().all(|e| e.end_ms.unwrap() - e.start_ms.unwrap() == 17 * 600_000));
+    assert_eq!(eval.thin_evidence(), None, "{} episodes are enough", events.episodes.len());
+    // The runs list says how the run made its samples, in time.
+    let runs = t.workbench.list_runs().unwrap();
+    let entry = runs.iter().find(|r| r.run_id == t.run_id).unwrap();
+    assert_eq!(entry.sampling_interval_s, Some(600.0));
+    assert_eq!(entry.mode_text(), "row mode (one sample per row)");
     // Threshold 0: everything is an alarm → recall 1; above every risk: no alarm.
     let all = t.workbench.evaluate_run(&request(&t.run_id, Some(0.0))).unwrap();
     assert!((all.test.recall - 1.0).abs() < 1e-12);
@@ -106,7 +112,7 @@ fn bundle_round_trip_gives_identical_predictions() {
     assert_eq!(t.workbench.open_bundle(&bundle).unwrap(), info);
 
     // The bundle on the training file gives the run's own test scores.
-    let predict = PredictRequest { path: t.csv.display().to_string(), bundle: bundle.display().to_string(), threshold: None };
+    let predict = PredictRequest { path: t.csv.display().to_string(), bundle: bundle.display().to_string(), threshold: None, events: None };
     let result = t.workbench.predict(&predict, &JobContext::detached()).unwrap();
     assert_eq!(result.rows, 4000);
     assert_eq!(result.threshold, 0.4);
@@ -151,7 +157,7 @@ fn new_exports_get_warnings_and_run_in_the_background() {
     let new = t.dir.path().join("new.csv");
     write_series(&new, 900, 5, 25.0, false);
     let (tx, rx) = channel();
-    let request = PredictRequest { path: new.display().to_string(), bundle: bundle.display().to_string(), threshold: None };
+    let request = PredictRequest { path: new.display().to_string(), bundle: bundle.display().to_string(), threshold: None, events: None };
     t.workbench.start_predict(request, move |e| tx.send(e).unwrap()).unwrap();
     let events: Vec<TaskEvent> = rx.iter().collect();
     assert!(events.iter().any(|e| matches!(e, TaskEvent::Progress { .. })));
@@ -188,7 +194,7 @@ fn damaged_bundles_fail_clearly() {
     std::fs::write(&newer, text.replacen("\"format_version\":1", "\"format_version\":7", 1)).unwrap();
     assert_eq!(t.workbench.open_bundle(&newer).unwrap_err().code(), "bundle_version");
     assert_eq!(t.workbench.open_bundle(t.dir.path()).unwrap_err().code(), "is_directory");
-    let predict = PredictRequest { path: t.csv.display().to_string(), bundle: damaged.display().to_string(), threshold: None };
+    let predict = PredictRequest { path: t.csv.display().to_string(), bundle: damaged.display().to_string(), threshold: None, events: None };
     assert!(t.workbench.predict(&predict, &JobContext::detached()).is_err());
     assert_eq!(t.workbench.export_predictions(&t.dir.path().join("x.csv")).unwrap_err().code(), "no_predictions");
 }
@@ -236,7 +242,7 @@ fn prediction_replays_the_recipe_with_its_training_statistics() {
     }
     let new_csv = dir.path().join("new.csv");
     std::fs::write(&new_csv, new).unwrap();
-    let request = PredictRequest { path: new_csv.display().to_string(), bundle: bundle.display().to_string(), threshold: None };
+    let request = PredictRequest { path: new_csv.display().to_string(), bundle: bundle.display().to_string(), threshold: None, events: None };
     let result = workbench.predict(&request, &JobContext::detached()).unwrap();
     let hot = result
         .warnings
@@ -245,4 +251,84 @@ fn prediction_replays_the_recipe_with_its_training_statistics() {
         .expect("the 200 °C readings are flagged");
     assert_eq!(hot.count, 750, "only the observed readings, not the filled gaps: {hot:?}");
     assert!(!result.warnings.iter().any(|w| w.kind == InputWarningKind::MostlyMissing), "the gaps were filled: {:?}", result.warnings);
+}
+
+/// One sample a minute from `start_day` (days after 2026-03-01) for `days` days. Bearing
+/// temperature and vibration climb over the 3 hours before each fault onset in `onsets`
+/// (minutes from the start) and the label is 1 from the onset for 40 minutes; the noise is
+/// large, so a model's risk flickers around any threshold.
+fn write_minutes(path: &Path, start_day: u32, days: u32, onsets: &[usize], seed: u64) {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(out, "time,bearing_temp,vibration,flow,fault").unwrap();
+    let mut state = seed;
+    let mut noise = || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 33) as f64 / (1u64 << 31) as f64) - 0.5
+    };
+    for m in 0..(days as usize * 1440) {
+        let (ramp, fault) = onsets.iter().fold((0.0f64, false), |(ramp, fault), &onset| {
+            let before = onset as f64 - m as f64;
+            let r = if (0.0..180.0).contains(&before) { 1.0 - before / 180.0 } else if m >= onset && m < onset + 40 { 1.0 } else { 0.0 };
+            (ramp.max(r), fault || (m >= onset && m < onset + 40))
+        });
+        let temp = 60.0 + ramp * 12.0 + noise() * 8.0;
+        let vibration = 2.0 + ramp * 1.5 + noise() * 1.0;
+        let flow = 100.0 + noise() * 10.0;
+        let day = start_day as usize + m / 1440;
+        let time = format!("2026-03-{:02}T{:02}:{:02}:00", 1 + day, (m / 60) % 24, m % 60);
+        writeln!(out, "{time},{temp:.2},{vibration:.3},{flow:.1},{}", u8::from(fault)).unwrap();
+    }
+}
+
+#[test]
+fn a_week_with_two_faults_gives_a_handful_of_alarm_events_not_dozens() {
+    let dir = tempfile::tempdir().unwrap();
+    // Training: 12 days, a fault every 36 hours.
+    let train_csv = dir.path().join("train.csv");
+    let onsets: Vec<usize> = (1..8).map(|k| k * 36 * 60).collect();
+    write_minutes(&train_csv, 0, 12, &onsets, 3);
+    let workbench = Workbench::with_runs_root(dir.path().join("runs"));
+    workbench.load(&train_csv, &ImportOverrides::default(), &JobContext::detached()).unwrap();
+    let config = TrainConfig { target: "fault".into(), model: ModelKind::Mlp, epochs: 3, ..TrainConfig::default() };
+    let summary = workbench.train(&config, &JobContext::detached(), &mut |_| {}).unwrap();
+    let bundle = dir.path().join("model.plmodel");
+    workbench.export_bundle(&summary.run_id, &bundle, Some(0.5)).unwrap();
+
+    // A later week with two fault episodes.
+    let week = dir.path().join("week.csv");
+    write_minutes(&week, 14, 7, &[2 * 1440 + 600, 5 * 1440 + 200], 11);
+    let request = |events| PredictRequest { path: week.display().to_string(), bundle: bundle.display().to_string(), threshold: None, events };
+    let result = workbench.predict(&request(None), &JobContext::detached()).unwrap();
+    let raw = workbench.predict(&request(Some(EventOptions::default().raw_samples())), &JobContext::detached()).unwrap();
+    // Without merging, the flickering risk makes many short alarms; as events there are a few.
+    assert!(raw.alarm_count >= 10, "the risk flickers: {} runs of alarm samples", raw.alarm_count);
+    assert!((1..=8).contains(&result.alarm_count), "{} alarm events (raw runs {})", result.alarm_count, raw.alarm_count);
+    assert_eq!(result.alarm_samples, raw.alarm_samples, "the same samples, counted as samples");
+    assert_eq!(result.event_options, EventOptions::default(), "the bundle's (default) alarm settings");
+    for alarm in &result.alarms {
+        assert!(!alarm.top_tags.is_empty(), "every alarm event names its tags: {alarm:?}");
+        assert!(alarm.explanation.contains(&alarm.top_tags[0].tag), "{}", alarm.explanation);
+    }
+    let evaluation = result.evaluation.clone().unwrap();
+    let events = evaluation.events.clone().unwrap();
+    assert_eq!(events.episodes.len(), 2);
+    assert!(u64::from(events.false_alarms) <= result.alarm_count);
+    // Two episodes are thin evidence; the week lies after the training period.
+    assert_eq!(evaluation.thin_evidence(), Some(2));
+    assert!(result.training_overlap.is_none(), "{:?}", result.training_overlap);
+
+    // Predicting on the training file itself overlaps the training split.
+    let on_train = PredictRequest { path: train_csv.display().to_string(), bundle: bundle.display().to_string(), threshold: None, events: None };
+    let overlap = workbench.predict(&on_train, &JobContext::detached()).unwrap().training_overlap.expect("overlap with the training period");
+    // The training split is the first 70 % of the 12 days.
+    let first_ms = 1_772_323_200_000; // 2026-03-01 00:00 UTC
+    assert_eq!(overlap.train_start_ms, first_ms);
+    let span_days = (overlap.train_end_ms - overlap.train_start_ms) as f64 / 86_400_000.0;
+    assert!((span_days - 12.0 * 0.7).abs() < 0.1, "{span_days}");
+    assert!(overlap.samples > 10_000, "{overlap:?}");
+
+    // Settings that make no sense are refused with a message.
+    let bad = EventOptions { clear_ratio: 1.5, ..EventOptions::default() };
+    let err = workbench.predict(&request(Some(bad)), &JobContext::detached()).unwrap_err();
+    assert!(err.to_string().contains("clear ratio"), "{err}");
 }

@@ -9,7 +9,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::train::{ClassMetrics, ModelKind};
 
-/// How fault episodes and alarms are matched.
+/// How alarm samples become alarm events, and how alarm events are matched with fault
+/// episodes.
+///
+/// Samples at or above the threshold are *alarm samples*. They merge into *alarm events*:
+/// an event starts at a sample at or above the threshold and ends only when the risk falls
+/// below the clear level (`threshold × clear_ratio`, hysteresis); events closer than the dead
+/// time merge into one; events shorter than the minimum duration are dropped (unless the data
+/// ends during them). Durations count sampling intervals: with timestamps one interval is the
+/// median spacing of the samples, so 30 intervals of 1-minute data are 30 minutes.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct EventOptions {
@@ -19,14 +27,63 @@ pub struct EventOptions {
     pub lookback_s: f64,
     /// Without timestamps: the same, in samples.
     pub lookback_samples: u32,
+    /// An alarm event ends when the risk falls below `threshold × clear_ratio` (0..=1; 1 =
+    /// no hysteresis).
+    #[serde(with = "crate::float")]
+    pub clear_ratio: f64,
+    /// Alarm events shorter than this many sampling intervals are dropped (0 or 1 keeps all).
+    pub min_duration_samples: u32,
+    /// Alarm events whose gap is at most this many sampling intervals merge into one.
+    pub dead_time_samples: u32,
 }
+
+/// Default clear level: 80 % of the threshold.
+pub const DEFAULT_CLEAR_RATIO: f64 = 0.8;
+/// Default minimum alarm duration: 3 sampling intervals (3 min of 1-minute data).
+pub const DEFAULT_MIN_DURATION_SAMPLES: u32 = 3;
+/// Default dead time: 30 sampling intervals (30 min of 1-minute data).
+pub const DEFAULT_DEAD_TIME_SAMPLES: u32 = 30;
+/// A test split with fewer fault episodes than this is thin evidence for event figures.
+pub const THIN_EVIDENCE_EPISODES: usize = 3;
 
 impl Default for EventOptions {
     fn default() -> Self {
         Self {
             lookback_s: 6.0 * 3600.0,
             lookback_samples: 0,
+            clear_ratio: DEFAULT_CLEAR_RATIO,
+            min_duration_samples: DEFAULT_MIN_DURATION_SAMPLES,
+            dead_time_samples: DEFAULT_DEAD_TIME_SAMPLES,
         }
+    }
+}
+
+impl EventOptions {
+    /// Only the raw runs of alarm samples: no hysteresis, no minimum, no merging.
+    pub fn raw_samples(self) -> Self {
+        Self {
+            clear_ratio: 1.0,
+            min_duration_samples: 1,
+            dead_time_samples: 0,
+            ..self
+        }
+    }
+
+    /// The clear level at `threshold`.
+    pub fn clear_level(&self, threshold: f64) -> f64 {
+        let ratio = if self.clear_ratio.is_finite() { self.clear_ratio.clamp(0.0, 1.0) } else { 1.0 };
+        threshold * ratio
+    }
+
+    /// What is wrong with the settings, in words (`None` when they are usable).
+    pub fn problem(&self) -> Option<String> {
+        if !self.clear_ratio.is_finite() || !(0.0..=1.0).contains(&self.clear_ratio) {
+            return Some(format!("the alarm clear ratio must be between 0 and 1 (got {})", self.clear_ratio));
+        }
+        if !self.lookback_s.is_finite() || self.lookback_s < 0.0 {
+            return Some(format!("the look-back must be 0 or more seconds (got {})", self.lookback_s));
+        }
+        None
     }
 }
 
@@ -62,8 +119,8 @@ pub struct EventScore {
     /// Median lead time of the detected episodes (seconds, or samples without timestamps).
     #[serde(with = "crate::float", default)]
     pub median_lead_time: Option<f64>,
-    /// Alarms (runs of consecutive alarm samples) that start outside every episode and its
-    /// look-back.
+    /// False-alarm EVENTS: alarm events (see [`EventOptions`]) that start outside every
+    /// episode and its look-back. (Samples are counted in the threshold table.)
     pub false_alarms: u32,
     /// Samples of normal operation (outside every episode and its look-back).
     pub normal_samples: u64,
@@ -205,6 +262,21 @@ pub struct Evaluation {
     pub timeline: RiskTimeline,
 }
 
+impl Evaluation {
+    /// Fault episodes scored, when fewer than [`THIN_EVIDENCE_EPISODES`]: event figures
+    /// (detections, lead times, false-alarm events per day) on so few are thin evidence.
+    pub fn thin_evidence(&self) -> Option<usize> {
+        let episodes = self.events.as_ref().map_or(0, |e| e.episodes.len());
+        (self.positive_class.is_some() && episodes < THIN_EVIDENCE_EPISODES).then_some(episodes)
+    }
+
+    /// Samples at or above the threshold that are labelled normal (false-alarm SAMPLES) and
+    /// all alarm samples, from the threshold table (binary targets only).
+    pub fn alarm_samples(&self) -> Option<(u64, u64)> {
+        point_at(&self.thresholds, self.threshold).map(|p| (p.fp, p.tp + p.fp))
+    }
+}
+
 /// What the Evaluate pane asks for: a run's test split at a threshold.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvaluateRequest {
@@ -242,7 +314,8 @@ pub struct InputWarning {
     pub example_rows: Vec<u64>,
 }
 
-/// A run of consecutive samples at or above the threshold.
+/// An alarm EVENT: alarm samples merged with hysteresis, minimum duration and dead time
+/// (see [`EventOptions`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Alarm {
     /// 1-based, in time order.
@@ -254,7 +327,8 @@ pub struct Alarm {
     #[serde(with = "crate::float")]
     pub peak_risk: f64,
     pub peak_row: u64,
-    /// The tags that moved the risk most at the peak, largest first.
+    /// The tags that moved the risk most over the event (contributions averaged over its
+    /// alarm samples), largest first; never empty when the model has features.
     pub top_tags: Vec<TagContribution>,
     /// A short plain-language explanation built from the top tags and their recent
     /// behaviour, e.g. "TI-101 bearing temperature 18 °C above its training median …".
@@ -290,6 +364,20 @@ pub struct PredictRequest {
     /// `None`: the bundle's threshold.
     #[serde(with = "crate::float", default)]
     pub threshold: Option<f64>,
+    /// How alarm samples merge into alarm events; `None`: the bundle's settings.
+    #[serde(default)]
+    pub events: Option<EventOptions>,
+}
+
+/// The predicted data lies (partly) inside the period the model was trained on: its risk
+/// there is not a fair test of the model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainingOverlap {
+    /// Predicted samples inside the training split's time range.
+    pub samples: u64,
+    /// The training split's first and last time, epoch milliseconds (UTC).
+    pub train_start_ms: i64,
+    pub train_end_ms: i64,
 }
 
 /// The Predict pane's content (the per-sample predictions stay in the engine; export them
@@ -304,11 +392,20 @@ pub struct PredictionResult {
     #[serde(with = "crate::float")]
     pub threshold: f64,
     pub timeline: RiskTimeline,
-    /// The first alarms (at most 1,000), each explained; the CSV has every sample.
+    /// The first alarm events (at most 1,000), each explained; the CSV has every sample.
     pub alarms: Vec<Alarm>,
-    /// Alarms in all, listed or not.
+    /// Alarm EVENTS in all, listed or not.
     #[serde(default)]
     pub alarm_count: u64,
+    /// Alarm SAMPLES: samples at or above the threshold.
+    #[serde(default)]
+    pub alarm_samples: u64,
+    /// The settings that merged the alarm samples into events.
+    #[serde(default)]
+    pub event_options: EventOptions,
+    /// Set when the predicted data overlaps the training split's time range.
+    #[serde(default)]
+    pub training_overlap: Option<TrainingOverlap>,
     pub warnings: Vec<InputWarning>,
     /// When the file has the target column: the same figures as `plantlab eval`.
     pub evaluation: Option<Evaluation>,

@@ -341,6 +341,30 @@ pub struct RunEntry {
     #[serde(with = "crate::float", default)]
     pub test_pr_auc: Option<f64>,
     pub message: String,
+    /// Row or window mode (window length in rows).
+    #[serde(default)]
+    pub mode: SequenceMode,
+    /// The training data's sampling interval (median spacing of its timestamps), when it
+    /// has a time axis: with it a window reads in time ("window 30 × 1 min = 30 min").
+    #[serde(with = "crate::float", default)]
+    pub sampling_interval_s: Option<f64>,
+}
+
+impl RunEntry {
+    /// "row mode", or "window 30 × 1 min = 30 min, stride 5" (rows without a time axis).
+    pub fn mode_text(&self) -> String {
+        match self.mode {
+            SequenceMode::Row => "row mode (one sample per row)".to_owned(),
+            SequenceMode::Window { window, stride } => match self.sampling_interval_s.filter(|s| s.is_finite() && *s > 0.0) {
+                Some(interval) => format!(
+                    "window {window} × {} = {}, stride {stride}",
+                    crate::format_duration(interval),
+                    crate::format_duration(interval * f64::from(window))
+                ),
+                None => format!("window {window} rows, stride {stride}"),
+            },
+        }
+    }
 }
 
 /// An opened run: enough to redraw its curves and show its settings.

@@ -236,7 +236,7 @@ structs! {
     PreviewSeries { column, before, after }
     StepPreview { step, description, rows_before, rows_after, columns, findings, series, fitted, elapsed_ms }
     CleanSummary { rows_in, rows_out, columns_out, steps, findings, gate, output }
-    EventOptions { lookback_s, lookback_samples }
+    EventOptions { lookback_s, lookback_samples, clear_ratio, min_duration_samples, dead_time_samples }
     FaultEpisode { index, start_row, end_row, start_ms, end_ms, detected, first_alarm_row, first_alarm_ms, lead_time }
     EventScore { has_timestamps, episodes, detected, missed, median_lead_time, false_alarms, normal_samples, normal_days, false_alarms_per_day, false_alarms_per_1000_samples }
     ThresholdPoint { threshold, tp, fp, tn, fn_ }
@@ -247,8 +247,9 @@ structs! {
     InputWarning { kind, tag, count, message, example_rows }
     Alarm { index, start_row, end_row, start_ms, end_ms, peak_risk, peak_row, top_tags, explanation }
     BundleInfo { path, format_version, run_id, created, model, target, classes, features, recipe_steps, threshold, test }
-    PredictRequest { path, bundle, threshold }
-    PredictionResult { bundle, file, rows, samples, threshold, timeline, alarms, alarm_count, warnings, evaluation, seconds }
+    PredictRequest { path, bundle, threshold, events }
+    TrainingOverlap { samples, train_start_ms, train_end_ms }
+    PredictionResult { bundle, file, rows, samples, threshold, timeline, alarms, alarm_count, alarm_samples, event_options, training_overlap, warnings, evaluation, seconds }
     SplitFractions { train, validation, test }
     TrainConfig { target, features, exclude, model, mode, bins, min_level_count, embedding_dim, hidden, batch_size, learning_rate, epochs, split, class_weighting, patience, seed, threads, recipe, gate }
     GateDecision { passed, overridden }
@@ -257,7 +258,7 @@ structs! {
     TrainDataInfo { classes, positive_class, features, train_samples, validation_samples, test_samples, vocab_size, sequence_length, class_weights, class_shares, class_weights_from }
     ClassMetrics { samples, loss, accuracy, balanced_accuracy, precision, recall, f1, roc_auc, pr_auc, confusion }
     RunSummary { run_id, run_dir, status, message, epochs_run, best_epoch, majority_accuracy, val, test, baseline, seconds }
-    RunEntry { run_id, run_dir, created, status, model, target, data, epochs_run, best_epoch, best_val_loss, test_roc_auc, test_pr_auc, message }
+    RunEntry { run_id, run_dir, created, status, model, target, data, epochs_run, best_epoch, best_val_loss, test_roc_auc, test_pr_auc, message, mode, sampling_interval_s }
     RunDetail { entry, config, recipe, data, epochs, batches, summary }
     ConfigDifference { field, values }
     RunComparison { runs, differences }

@@ -10,7 +10,7 @@ mod chart;
 mod text;
 
 use plantlab_protocol::{
-    format_duration, format_epoch_millis, point_at, ClassMetrics, ClassWeighting, EpochMetrics, Evaluation, EventScore,
+    format_duration, format_epoch_millis, point_at, ClassMetrics, ClassWeighting, EpochMetrics, Evaluation,
     InputWarningKind, PredictionResult, QualityReport, Recipe, RiskTimeline, RunDetail, SequenceMode,
 };
 
@@ -63,7 +63,7 @@ pub fn html_report(input: &ReportInput<'_>) -> String {
     html.push_str(&recipe_section(recipe));
     html.push_str(&training_section(input.run));
     html.push_str(&evaluation_section(evaluation));
-    html.push_str(&events_section(evaluation.and_then(|e| e.events.as_ref())));
+    html.push_str(&events_section(evaluation));
     html.push_str(&timeline_section(input.prediction, evaluation));
     html.push_str(&alarms_section(input.prediction));
     html.push_str("</main>\n</body>\n</html>\n");
@@ -578,28 +578,52 @@ fn evaluation_section(evaluation: Option<&Evaluation>) -> String {
 // 6. Event-level scoring
 // ---------------------------------------------------------------------------------------------
 
-fn events_section(events: Option<&EventScore>) -> String {
-    let Some(ev) = events else {
-        return section("events", "Event-level scoring", &not_available("Event-level scoring (no labelled fault episodes)"));
+fn events_section(evaluation: Option<&Evaluation>) -> String {
+    let thin = evaluation.and_then(Evaluation::thin_evidence).map(|episodes| {
+        format!(
+            "<p class=\"bad\">Thin evidence: only {episodes} fault episode(s) to score against (fewer than {}). \
+             Detections, lead times and false-alarm rates may not hold on other data.</p>\n",
+            plantlab_protocol::THIN_EVIDENCE_EPISODES
+        )
+    });
+    let Some(ev) = evaluation.and_then(|e| e.events.as_ref()) else {
+        let mut body = not_available("Event-level scoring (no labelled fault episodes)");
+        body.push_str(&thin.unwrap_or_default());
+        return section("events", "Event-level scoring", &body);
     };
     let false_alarm_rate = if ev.has_timestamps {
-        ("False alarms per day", optional_number(ev.false_alarms_per_day, 2))
+        ("False-alarm events per day", optional_number(ev.false_alarms_per_day, 2))
     } else {
-        ("False alarms per 1,000 samples", number(ev.false_alarms_per_1000_samples, 2))
+        ("False-alarm events per 1,000 samples", number(ev.false_alarms_per_1000_samples, 2))
     };
     let mut rows = vec![
         ("Episodes", count(ev.episodes.len() as u64)),
         ("Detected", count(u64::from(ev.detected))),
         ("Missed", count(u64::from(ev.missed))),
         ("Median lead time", lead_time(ev.median_lead_time, ev.has_timestamps)),
-        ("False alarms", count(u64::from(ev.false_alarms))),
+        ("False-alarm events", count(u64::from(ev.false_alarms))),
         false_alarm_rate,
         ("Normal samples", count(ev.normal_samples)),
     ];
+    if let Some((false_samples, samples)) = evaluation.and_then(Evaluation::alarm_samples) {
+        rows.push(("Alarm samples (false-alarm samples)", format!("{} ({})", count(samples), count(false_samples))));
+    }
+    if let Some(o) = evaluation.map(|e| e.event_options) {
+        rows.push((
+            "Alarm events from samples",
+            format!(
+                "clear below {} % of the threshold, at least {} sampling interval(s), merged within {}",
+                number(o.clear_ratio * 100.0, 0),
+                o.min_duration_samples,
+                o.dead_time_samples
+            ),
+        ));
+    }
     if let Some(days) = ev.normal_days {
         rows.push(("Normal operation", format!("{} days", number(days, 1))));
     }
-    let mut body = key_values(&rows);
+    let mut body = thin.unwrap_or_default();
+    body.push_str(&key_values(&rows));
     if !ev.episodes.is_empty() {
         let rows: Vec<Vec<String>> = ev
             .episodes
@@ -710,8 +734,17 @@ fn alarms_section(prediction: Option<&PredictionResult>) -> String {
         ("File", escape(&p.file)),
         ("Rows / samples predicted", format!("{} / {}", count(p.rows), count(p.samples))),
         ("Threshold", number(p.threshold, 3)),
-        ("Alarms", count(p.alarm_count.max(p.alarms.len() as u64))),
+        ("Alarm events", count(p.alarm_count.max(p.alarms.len() as u64))),
+        ("Alarm samples", count(p.alarm_samples)),
     ]);
+    if let Some(o) = &p.training_overlap {
+        body.push_str(&format!(
+            "<p class=\"bad\">{} predicted sample(s) lie inside the model's training period ({} to {}): the risk there is not a fair test of the model.</p>\n",
+            count(o.samples),
+            format_epoch_millis(o.train_start_ms),
+            format_epoch_millis(o.train_end_ms)
+        ));
+    }
     if p.alarms.is_empty() {
         body.push_str("<p class=\"note\">No alarms: the risk stayed below the threshold.</p>\n");
     } else {
@@ -734,7 +767,7 @@ fn alarms_section(prediction: Option<&PredictionResult>) -> String {
                 ]
             })
             .collect();
-        body.push_str(&table(&["#", "Start", "End", "Peak risk", "Top tags", "Explanation"], &rows));
+        body.push_str(&table(&["Event", "Start", "End", "Peak risk", "Top tags", "Explanation"], &rows));
     }
     body.push_str("<h3>Input warnings</h3>\n");
     if p.warnings.is_empty() {

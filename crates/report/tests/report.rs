@@ -164,6 +164,8 @@ fn run() -> RunDetail {
             test_roc_auc: Some(0.912_345),
             test_pr_auc: Some(0.45),
             message: summary.message.clone(),
+            mode: SequenceMode::Row,
+            sampling_interval_s: None,
         },
         config: TrainConfig {
             target: "fault_ahead".into(),
@@ -301,6 +303,9 @@ fn prediction() -> PredictionResult {
             explanation: "Bearing temperature 18 °C above its training median & rising.".into(),
         }],
         alarm_count: 1,
+        alarm_samples: 3,
+        event_options: plantlab_protocol::EventOptions::default(),
+        training_overlap: None,
         warnings: vec![InputWarning {
             kind: InputWarningKind::OutOfTrainingRange,
             tag: "PI-202".into(),
@@ -401,7 +406,10 @@ fn numbers_are_shown() {
     assert!(events.contains("<th>Detected</th><td>3</td>"), "{events}");
     assert!(events.contains("<th>Missed</th><td>1</td>"));
     assert!(events.contains("<th>Median lead time</th><td>2 h 15 min</td>"));
-    assert!(events.contains("<th>False alarms per day</th><td>0.08</td>"));
+    assert!(events.contains("<th>False-alarm events per day</th><td>0.08</td>"), "{events}");
+    assert!(events.contains("<th>False-alarm events</th><td>4</td>"), "events are named as such: {events}");
+    assert!(events.contains("merged within 30"), "the alarm settings that made the events: {events}");
+    assert!(!events.contains("Thin evidence"), "four episodes are enough");
     assert!(events.contains("-10 min"), "a late alarm has a negative lead time");
     assert!(events.contains(&format_epoch_millis(T0 + 100 * HOUR_MS)), "episodes show their start time");
 
@@ -424,6 +432,8 @@ fn numbers_are_shown() {
 
     let alarms = section(&html, "alarms");
     assert!(alarms.contains("0.934"));
+    assert!(alarms.contains("<th>Alarm events</th><td>1</td>") && alarms.contains("<th>Alarm samples</th><td>3</td>"), "{alarms}");
+    assert!(!alarms.contains("training period"));
     assert!(alarms.contains("out of training range") && alarms.contains("PI-202"));
 }
 
@@ -456,7 +466,7 @@ fn samples_replace_time_without_timestamps() {
     });
     let events = section(&html, "events");
     assert!(events.contains("<th>Median lead time</th><td>13 samples</td>"), "{events}");
-    assert!(events.contains("<th>False alarms per 1,000 samples</th><td>0.57</td>"));
+    assert!(events.contains("<th>False-alarm events per 1,000 samples</th><td>0.57</td>"));
     assert!(!events.contains(" min<"));
     assert!(section(&html, "timeline").contains(">row</text>"), "x axis counts rows");
 }
@@ -519,4 +529,25 @@ fn written_report_is_a_well_formed_page() {
     // Loss, accuracy, ROC, PR, contributions, timeline.
     assert_eq!(back.matches("<svg").count(), 6);
     assert_eq!(back.matches("<h1>").count(), 1);
+}
+
+#[test]
+fn thin_evidence_and_the_training_period_are_warned_of() {
+    let mut evaluation = evaluation();
+    evaluation.events.as_mut().expect("events").episodes.truncate(1);
+    let mut prediction = prediction();
+    prediction.training_overlap = Some(TrainingOverlap { samples: 1440, train_start_ms: T0, train_end_ms: T0 + 24 * HOUR_MS });
+    let html = html_report(&ReportInput {
+        title: "thin",
+        generated: "2026-11-29 08:00:00 UTC",
+        run: None,
+        quality: None,
+        recipe: None,
+        evaluation: Some(&evaluation),
+        prediction: Some(&prediction),
+    });
+    let events = section(&html, "events");
+    assert!(events.contains("Thin evidence: only 1 fault episode(s)"), "{events}");
+    let alarms = section(&html, "alarms");
+    assert!(alarms.contains("1,440 predicted sample(s) lie inside the model&#39;s training period") || alarms.contains("1,440 predicted sample(s) lie inside the model's training period"), "{alarms}");
 }

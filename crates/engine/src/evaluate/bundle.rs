@@ -9,7 +9,7 @@ use std::path::Path;
 
 use base64::Engine as _;
 use plantlab_model::{NetSpec, Trainer};
-use plantlab_protocol::{BundleInfo, Recipe, RunSummary, TrainConfig};
+use plantlab_protocol::{BundleInfo, EventOptions, Recipe, RunSummary, TrainConfig};
 use serde::{Deserialize, Serialize};
 
 use super::Scored;
@@ -38,6 +38,12 @@ pub struct Bundle {
     pub summary: Option<RunSummary>,
     /// The decision threshold on the risk.
     pub threshold: f64,
+    /// How alarm samples merge into alarm events (bundles without it use the defaults).
+    #[serde(default)]
+    pub event_options: EventOptions,
+    /// First and last time (epoch ms) of the training split, when it had a time axis.
+    #[serde(default)]
+    pub training_period_ms: Option<(i64, i64)>,
     /// The most frequent training class.
     pub majority_class: usize,
     /// FNV-1a 64 of the weight bytes, hex.
@@ -100,14 +106,19 @@ fn read_part<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result<T> 
     serde_json::from_slice(&bytes).map_err(|e| EngineError::Internal(format!("reading {}: {e}", path.display())))
 }
 
-/// Builds the bundle of the run in `run_dir` (its best weights) and writes it to `out`.
-pub fn export(run_dir: &Path, out: &Path, threshold: Option<f64>) -> Result<BundleInfo> {
+/// Builds the bundle of the run in `run_dir` (its best weights) and writes it to `out`, with
+/// the alarm settings `events` (`None`: the defaults).
+pub fn export(run_dir: &Path, out: &Path, threshold: Option<f64>, events: Option<EventOptions>) -> Result<BundleInfo> {
     if !run_dir.join("run.json").is_file() {
         return Err(EngineError::RunNotFound(run_dir.display().to_string()));
     }
     let threshold = threshold.unwrap_or(super::DEFAULT_THRESHOLD);
     if !threshold.is_finite() || !(0.0..=1.0).contains(&threshold) {
         return Err(EngineError::BadTrainConfig(format!("the threshold must be between 0 and 1 (got {threshold})")));
+    }
+    let event_options = events.unwrap_or_default();
+    if let Some(problem) = event_options.problem() {
+        return Err(EngineError::BadTrainConfig(problem));
     }
     let meta: RunMeta = read_part(run_dir, "run.json")?;
     let scores: Scored = read_part(run_dir, "test_scores.json")
@@ -126,6 +137,8 @@ pub fn export(run_dir: &Path, out: &Path, threshold: Option<f64>) -> Result<Bund
         network: read_part(run_dir, "network.json")?,
         summary: read_part(run_dir, "summary.json").ok(),
         threshold,
+        event_options,
+        training_period_ms: scores.training_period_ms,
         majority_class: scores.majority_class,
         weights_checksum: fnv1a64(&weights),
         weights: base64::engine::general_purpose::STANDARD.encode(&weights),

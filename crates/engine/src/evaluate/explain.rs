@@ -156,6 +156,22 @@ pub fn top_tags(deltas: &[f64], tokenizer: &Tokenizer, k: usize) -> Vec<TagContr
         .collect()
 }
 
+/// A change of the risk (in risk units) below which a tag is said not to matter on its own.
+pub const NOTICEABLE_CHANGE: f64 = 1e-3;
+
+/// The `k` tags that moved the risk most over an alarm event: each tag's change averaged over
+/// the event's explained samples, those pushing towards a fault first. Never empty when the
+/// model has features, so every alarm names where to look first.
+pub fn event_top_tags(deltas: &[Vec<f64>], tokenizer: &Tokenizer, k: usize) -> Vec<TagContribution> {
+    let mut tags = average(deltas, tokenizer);
+    if deltas.is_empty() {
+        return Vec::new();
+    }
+    tags.sort_by(|a, b| b.mean_signed.total_cmp(&a.mean_signed).then(b.mean_abs.total_cmp(&a.mean_abs)));
+    tags.truncate(k);
+    tags
+}
+
 /// Recent rows `from..=to` of a tag and how to describe them.
 pub struct RecentSpan<'a> {
     pub from: usize,

@@ -43,6 +43,18 @@ pub struct Scored {
     pub labels: Vec<Option<u32>>,
     /// Class probabilities, `[samples, classes]`.
     pub probs: Vec<f32>,
+    /// First and last time (epoch ms) of the rows the model was trained on, when the
+    /// training data had a time axis: prediction warns when new data overlaps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_period_ms: Option<(i64, i64)>,
+}
+
+/// The time range of the rows the training samples cover (a window sample ending at row `e`
+/// covers rows `e - window + 1 ..= e`).
+pub fn training_period(times_ms: &[i64], train_ends: &[usize], window: usize) -> Option<(i64, i64)> {
+    let first = train_ends.iter().min()?.saturating_sub(window.saturating_sub(1));
+    let last = *train_ends.iter().max()?;
+    Some((*times_ms.get(first)?, *times_ms.get(last)?))
 }
 
 impl Scored {
@@ -120,6 +132,9 @@ pub fn evaluate(input: EvaluationInput<'_>) -> Result<Evaluation> {
         return Err(EngineError::BadTrainConfig(format!(
             "the threshold must be between 0 and 1 (got {threshold})"
         )));
+    }
+    if let Some(problem) = input.events.problem() {
+        return Err(EngineError::BadTrainConfig(problem));
     }
     let risk = scored.risk();
     let faults = scored.faults();
@@ -320,6 +335,7 @@ mod tests {
             times_ms: None,
             labels: labels.iter().map(|l| Some(*l)).collect(),
             probs: risks.iter().flat_map(|r| [1.0 - r, *r]).collect(),
+            training_period_ms: None,
         }
     }
 

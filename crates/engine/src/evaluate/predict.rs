@@ -11,12 +11,12 @@ use std::time::Instant;
 
 use plantlab_protocol::{
     format_epoch_millis, Alarm, CleanStep, EventOptions, Evaluation, InputWarning, InputWarningKind, ModelKind,
-    PredictRequest, PredictionResult, SequenceMode,
+    PredictRequest, PredictionResult, SequenceMode, TagContribution, TrainingOverlap,
 };
 use polars::prelude::DataFrame;
 
 use super::bundle::{self, LoadedBundle};
-use super::events::runs;
+use super::events::{alarm_events, AlarmEvent};
 use super::explain::{self, Explainer, RecentSpan};
 use super::{evaluate, row_times_ms, EvaluationInput, Scored};
 use crate::clean::{recipe, CleanSession};
@@ -26,9 +26,12 @@ use crate::train::data::{self, FeatureCoding, InputCheck, Values};
 
 /// Samples per forward pass.
 const PREDICT_CHUNK: usize = 2048;
-/// Alarm samples whose top tags are computed one by one; beyond this only each alarm's peak.
+/// Alarm samples whose tag contributions are computed; beyond this each alarm event is
+/// explained from evenly spread samples of it (its peak always among them).
 const EXPLAIN_ALL_UP_TO: usize = 20_000;
-/// Alarms listed (with explanations); the CSV has every sample.
+/// The fewest samples explained per alarm event when thinning.
+const EXPLAIN_PER_EVENT_MIN: usize = 8;
+/// Alarm events listed (with explanations); the CSV has every sample.
 const MAX_ALARMS: usize = 1000;
 /// Tags named per alarm and per sample.
 const TOP_TAGS: usize = 3;
@@ -44,19 +47,19 @@ pub struct Predictions {
     pub times_ms: Option<Vec<i64>>,
     pub risk: Vec<f64>,
     pub threshold: f64,
-    /// Top tags of alarm samples (empty for the others).
+    /// Top tags of the alarm event each alarm sample belongs to (empty for the others).
     pub top_tags: Vec<Vec<String>>,
 }
 
-/// `plantlab predict` / the Predict pane.
-pub fn predict_file(request: &PredictRequest, events: EventOptions, job: &JobContext) -> Result<(PredictionResult, Predictions)> {
+/// `plantlab predict` / the Predict pane. Alarm settings: the request's, else the bundle's.
+pub fn predict_file(request: &PredictRequest, job: &JobContext) -> Result<(PredictionResult, Predictions)> {
     job.progress(0.0, "opening the model bundle");
     let loaded = bundle::open(Path::new(&request.bundle))?;
-    predict_with(&loaded, Path::new(&request.path), request.threshold, events, job)
+    predict_with(&loaded, Path::new(&request.path), request.threshold, request.events, job)
 }
 
 /// `plantlab eval`: predictions on a labelled file, scored.
-pub fn evaluate_file(path: &Path, bundle_path: &Path, threshold: Option<f64>, events: EventOptions, job: &JobContext) -> Result<Evaluation> {
+pub fn evaluate_file(path: &Path, bundle_path: &Path, threshold: Option<f64>, events: Option<EventOptions>, job: &JobContext) -> Result<Evaluation> {
     let loaded = bundle::open(bundle_path)?;
     let target = loaded.bundle.tokenizer.target.clone();
     let (result, _) = predict_with(&loaded, path, threshold, events, job)?;
@@ -103,7 +106,7 @@ pub fn predict_with(
     loaded: &LoadedBundle,
     path: &Path,
     threshold: Option<f64>,
-    events: EventOptions,
+    events: Option<EventOptions>,
     job: &JobContext,
 ) -> Result<(PredictionResult, Predictions)> {
     let started = Instant::now();
@@ -111,6 +114,10 @@ pub fn predict_with(
     let threshold = threshold.unwrap_or(b.threshold);
     if !threshold.is_finite() || !(0.0..=1.0).contains(&threshold) {
         return Err(EngineError::BadTrainConfig(format!("the threshold must be between 0 and 1 (got {threshold})")));
+    }
+    let events = events.unwrap_or(b.event_options);
+    if let Some(problem) = events.problem() {
+        return Err(EngineError::BadTrainConfig(problem));
     }
     let (frame, timestamp_column) = load_cleaned(loaded, path, job)?;
     job.check_cancelled()?;
@@ -155,41 +162,43 @@ pub fn predict_with(
         times_ms: all_times.as_ref().map(|t| ends.iter().map(|e| t[*e]).collect()),
         labels: ends.iter().map(|e| labels.as_ref().and_then(|l| l[*e])).collect(),
         probs,
+        training_period_ms: None,
     };
     let risk = scored.risk();
 
-    // Which tags drove each alarm sample.
+    // Alarm samples merge into alarm events; each event is explained by the tag contributions
+    // averaged over its alarm samples (all of them, or an even spread with the peak).
     job.progress(0.85, "explaining alarms");
-    let alarm_runs = runs(risk.iter().map(|r| *r >= threshold));
-    let alarm_samples: usize = alarm_runs.iter().map(|(s, e)| e - s + 1).sum();
-    let explained: Vec<usize> = if alarm_samples <= EXPLAIN_ALL_UP_TO {
-        alarm_runs.iter().flat_map(|&(s, e)| s..=e).collect()
+    let events_found = alarm_events(&risk, scored.times_ms.as_deref(), threshold, &events);
+    let alarm_samples = risk.iter().filter(|r| **r >= threshold).count();
+    let per_event_budget = if alarm_samples <= EXPLAIN_ALL_UP_TO {
+        usize::MAX
     } else {
-        alarm_runs.iter().map(|&(s, e)| peak(&risk, s, e)).collect()
+        (EXPLAIN_ALL_UP_TO / events_found.len().max(1)).max(EXPLAIN_PER_EVENT_MIN)
     };
+    let explained_by_event: Vec<Vec<usize>> = events_found.iter().map(|e| explained_samples(&risk, threshold, e, per_event_budget)).collect();
+    let explained: Vec<usize> = explained_by_event.iter().flatten().copied().collect();
     let explained_ends: Vec<usize> = explained.iter().map(|&i| ends[i]).collect();
     let deltas = explainer.occlusion(&explained_ends, job)?;
     let mut top_tags = vec![Vec::new(); ends.len()];
-    let mut deltas_at: HashMap<usize, &Vec<f64>> = HashMap::with_capacity(explained.len());
-    for (&i, d) in explained.iter().zip(&deltas) {
-        top_tags[i] = explain::top_tags(d, tokenizer, TOP_TAGS).into_iter().map(|t| t.tag).collect();
-        deltas_at.insert(i, d);
-    }
-    if alarm_samples > EXPLAIN_ALL_UP_TO {
-        // Every sample of an alarm carries its peak's tags.
-        for &(s, e) in &alarm_runs {
-            let tags = top_tags[peak(&risk, s, e)].clone();
-            for t in &mut top_tags[s..=e] {
-                t.clone_from(&tags);
+    let mut event_tags: Vec<Vec<TagContribution>> = Vec::with_capacity(events_found.len());
+    let mut at = 0;
+    for (event, samples) in events_found.iter().zip(&explained_by_event) {
+        let tags = explain::event_top_tags(&deltas[at..at + samples.len()], tokenizer, TOP_TAGS);
+        at += samples.len();
+        let names: Vec<String> = tags.iter().map(|t| t.tag.clone()).collect();
+        for i in event.start..=event.end {
+            if risk[i] >= threshold {
+                top_tags[i].clone_from(&names);
             }
         }
+        event_tags.push(tags);
     }
 
     let mut values_cache: HashMap<String, Option<Values>> = HashMap::new();
     let mut alarms = Vec::new();
-    for (k, &(s, e)) in alarm_runs.iter().take(MAX_ALARMS).enumerate() {
-        let p = peak(&risk, s, e);
-        let top = deltas_at.get(&p).map(|d| explain::top_tags(d, tokenizer, TOP_TAGS)).unwrap_or_default();
+    for (k, (event, top)) in events_found.iter().zip(event_tags).take(MAX_ALARMS).enumerate() {
+        let p = event.peak;
         let peak_row = ends[p];
         // Row-mode data without a time axis has no "recent" history: describe the row itself.
         let history = if window == 1 && all_times.is_none() { 1 } else { RECENT_ROWS.max(window) };
@@ -198,7 +207,8 @@ pub fn predict_with(
             to: peak_row,
             times_ms: all_times.as_deref(),
         };
-        let mut sentences = vec![explain::alarm_headline(risk[p], peak_row as u64, scored.times_ms.as_ref().map(|t| t[p]), e - s + 1)];
+        let samples_above = (event.start..=event.end).filter(|&i| risk[i] >= threshold).count();
+        let mut sentences = vec![explain::alarm_headline(risk[p], peak_row as u64, scored.times_ms.as_ref().map(|t| t[p]), samples_above)];
         for tag in &top {
             if let Some(coding) = tokenizer.features.iter().find(|f| f.name() == tag.tag) {
                 let values = values_cache
@@ -207,15 +217,18 @@ pub fn predict_with(
                 sentences.push(explain::describe_tag(coding, values.as_ref(), &span));
             }
         }
-        if top.is_empty() {
+        if top.iter().all(|t| t.mean_abs < explain::NOTICEABLE_CHANGE) {
             sentences.push("No single tag changes the risk much on its own; the combination of tags does.".into());
+        }
+        if event.open_at_end {
+            sentences.push("The alarm is still on at the end of the data.".into());
         }
         alarms.push(Alarm {
             index: k as u32 + 1,
-            start_row: ends[s] as u64,
-            end_row: ends[e] as u64,
-            start_ms: scored.times_ms.as_ref().map(|t| t[s]),
-            end_ms: scored.times_ms.as_ref().map(|t| t[e]),
+            start_row: ends[event.start] as u64,
+            end_row: ends[event.end] as u64,
+            start_ms: scored.times_ms.as_ref().map(|t| t[event.start]),
+            end_ms: scored.times_ms.as_ref().map(|t| t[event.end]),
             peak_risk: risk[p],
             peak_row: peak_row as u64,
             top_tags: top,
@@ -256,7 +269,10 @@ pub fn predict_with(
         threshold,
         timeline,
         alarms,
-        alarm_count: alarm_runs.len() as u64,
+        alarm_count: events_found.len() as u64,
+        alarm_samples: alarm_samples as u64,
+        event_options: events,
+        training_overlap: training_overlap(b.training_period_ms, scored.times_ms.as_deref()),
         warnings,
         evaluation,
         seconds: started.elapsed().as_secs_f64(),
@@ -271,8 +287,27 @@ pub fn predict_with(
     Ok((result, predictions))
 }
 
-fn peak(risk: &[f64], start: usize, end: usize) -> usize {
-    (start..=end).fold(start, |best, i| if risk[i] > risk[best] { i } else { best })
+/// The alarm samples of `event` whose contributions explain it: all of them, or at most
+/// `budget` spread evenly, the peak always included.
+fn explained_samples(risk: &[f64], threshold: f64, event: &AlarmEvent, budget: usize) -> Vec<usize> {
+    let above: Vec<usize> = (event.start..=event.end).filter(|&i| risk[i] >= threshold).collect();
+    if above.len() <= budget {
+        return above;
+    }
+    let step = above.len().div_ceil(budget.max(1)).max(1);
+    let mut chosen: Vec<usize> = above.iter().step_by(step).copied().collect();
+    if !chosen.contains(&event.peak) {
+        chosen.push(event.peak);
+        chosen.sort_unstable();
+    }
+    chosen
+}
+
+/// Predicted samples inside the training split's time range.
+fn training_overlap(period: Option<(i64, i64)>, times_ms: Option<&[i64]>) -> Option<TrainingOverlap> {
+    let (train_start_ms, train_end_ms) = period?;
+    let samples = times_ms?.iter().filter(|t| (train_start_ms..=train_end_ms).contains(t)).count() as u64;
+    (samples > 0).then_some(TrainingOverlap { samples, train_start_ms, train_end_ms })
 }
 
 fn percent(x: f64) -> String {

@@ -606,6 +606,7 @@ impl Run {
             positive_class: positive,
             majority_class: majority,
             rows: test_part.ends.iter().map(|e| *e as u64).collect(),
+            training_period_ms: times.and_then(|t| crate::evaluate::training_period(t, &train_part.ends, window)),
             times_ms: times.map(|t| test_part.ends.iter().map(|e| t[*e]).collect()),
             labels: test_part.labels.iter().map(|l| Some(*l)).collect(),
             probs: test_probs.clone(),

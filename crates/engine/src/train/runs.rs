@@ -200,7 +200,16 @@ fn entry(dir: &Path, active: &[String]) -> Option<RunEntry> {
             .and_then(|s| s.test.as_ref())
             .and_then(|t| t.pr_auc),
         message,
+        mode: config.mode,
+        sampling_interval_s: sampling_interval_s(dir),
     })
+}
+
+/// The training data's sampling interval from the run's `quality.json` (the report of the
+/// data it trained on), read as a single field so a report of an older layout still gives it.
+fn sampling_interval_s(dir: &Path) -> Option<f64> {
+    let report: serde_json::Value = read_json(&dir.join("quality.json"))?;
+    report.get("sampling_interval_s")?.as_f64().filter(|s| s.is_finite() && *s > 0.0)
 }
 
 /// Every run under `root`, newest first. A missing root is an empty list.
@@ -352,5 +361,24 @@ mod tests {
         assert!(list_runs(&dir.path().join("missing"), &[])
             .unwrap()
             .is_empty());
+    }
+
+    #[test]
+    fn run_cards_read_the_window_in_time() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("r1");
+        fs::create_dir(&dir).unwrap();
+        let meta = RunMeta { run_id: "r1".into(), created: "2026-12-01 00:00:00".into(), data: "x.csv".into(), pid: 0 };
+        write_json(&dir.join("run.json"), &meta).unwrap();
+        let config = TrainConfig { mode: plantlab_protocol::SequenceMode::Window { window: 30, stride: 5 }, ..TrainConfig::default() };
+        write_json(&dir.join("config.json"), &config).unwrap();
+        // Without a quality report the window is in rows.
+        let entry = &list_runs(root.path(), &[]).unwrap()[0];
+        assert_eq!(entry.sampling_interval_s, None);
+        assert_eq!(entry.mode_text(), "window 30 rows, stride 5");
+        fs::write(dir.join("quality.json"), r#"{"rows": 10, "sampling_interval_s": 60.0}"#).unwrap();
+        let entry = &list_runs(root.path(), &[]).unwrap()[0];
+        assert_eq!(entry.sampling_interval_s, Some(60.0));
+        assert_eq!(entry.mode_text(), "window 30 × 1 min = 30 min, stride 5");
     }
 }

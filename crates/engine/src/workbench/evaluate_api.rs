@@ -30,10 +30,21 @@ impl Workbench {
         contain_panics(|| evaluate::evaluate_run(&dir, &request.run_id, request))
     }
 
-    /// Writes the bundle of run `run_id` to `path`.
+    /// Writes the bundle of run `run_id` to `path` with the default alarm settings.
     pub fn export_bundle(&self, run_id: &str, path: &Path, threshold: Option<f64>) -> Result<BundleInfo> {
+        self.export_bundle_with_events(run_id, path, threshold, None)
+    }
+
+    /// Writes the bundle of run `run_id` to `path`; `events` (how alarm samples merge into
+    /// alarm events) travels with the threshold and is what prediction uses by default.
+    pub fn export_bundle_with_events(&self, run_id: &str, path: &Path, threshold: Option<f64>, events: Option<EventOptions>) -> Result<BundleInfo> {
         let dir = runs::run_dir(&self.runs_root(), run_id)?;
-        contain_panics(|| bundle::export(&dir, path, threshold))
+        contain_panics(|| bundle::export(&dir, path, threshold, events))
+    }
+
+    /// The alarm settings stored in a bundle (what prediction uses unless told otherwise).
+    pub fn bundle_event_options(&self, path: &Path) -> Result<EventOptions> {
+        contain_panics(|| bundle::open(path).map(|b| b.bundle.event_options))
     }
 
     /// Reads and checks a bundle (its network loads) and says what it holds.
@@ -43,7 +54,7 @@ impl Workbench {
 
     /// Predicts in the foreground (CLI, tests) and keeps the result for export.
     pub fn predict(&self, request: &PredictRequest, job: &JobContext) -> Result<PredictionResult> {
-        let (result, predictions) = contain_panics(|| predict::predict_file(request, EventOptions::default(), job))?;
+        let (result, predictions) = contain_panics(|| predict::predict_file(request, job))?;
         if let Ok(mut slot) = self.predictions.lock() {
             *slot = Some(LastPrediction { result: result.clone(), predictions });
         }
@@ -66,7 +77,8 @@ impl Workbench {
 
     /// `plantlab eval`: the bundle's predictions on a labelled file, scored (metrics next to
     /// the baseline, events, contributing tags).
-    pub fn evaluate_file(&self, path: &Path, bundle_path: &Path, threshold: Option<f64>, events: EventOptions, job: &JobContext) -> Result<Evaluation> {
+    /// `events`: `None` takes the bundle's alarm settings.
+    pub fn evaluate_file(&self, path: &Path, bundle_path: &Path, threshold: Option<f64>, events: Option<EventOptions>, job: &JobContext) -> Result<Evaluation> {
         contain_panics(|| predict::evaluate_file(path, bundle_path, threshold, events, job))
     }
 
