@@ -505,3 +505,28 @@ fn recipes_with_fill_limits_in_samples_still_load() {
     let old_resample: CleanStep = serde_json::from_str(r#"{"op": "resample", "interval_s": 60.0, "aggregate": "mean"}"#).unwrap();
     assert_eq!(old_resample, CleanStep::Resample { interval_s: 60.0, aggregate: plantlab_protocol::Aggregate::Mean, max_columns: Vec::new() });
 }
+
+#[test]
+fn models_train_on_the_cleaned_pump_station_with_the_gaps_it_leaves() {
+    use plantlab_engine::generate::{pump_station, pump_station_month};
+    use plantlab_protocol::{ModelKind, RunStatus, TrainConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let (bytes, _) = pump_station_month(3);
+    let path = dir.path().join("pump_station.csv");
+    std::fs::write(&path, bytes).unwrap();
+    let bench = Workbench::with_runs_root(dir.path().join("runs"));
+    bench.load(&path, &ImportOverrides::default(), &job()).unwrap();
+    bench.clean(CleanAction::SetLabel { column: Some(pump_station::LABEL.into()) }, &job()).unwrap();
+    let state = bench.clean(CleanAction::ApplySuggestions, &job()).unwrap();
+    assert!(state.gate.passed);
+    assert!(state.report.columns.iter().any(|c| c.null_count > 0), "the gap and the stuck run stay missing");
+    // Missing inputs become the null token (tokens) or the training mean (MLP): the loss stays
+    // a number; rows without a label are left out.
+    for model in [ModelKind::Mlp, ModelKind::Seed] {
+        let config = TrainConfig { target: pump_station::LABEL.into(), model, epochs: 1, ..TrainConfig::default() };
+        let summary = bench.train(&config, &job(), &mut |_| {}).unwrap();
+        assert_eq!(summary.status, RunStatus::Completed, "{model:?}: {}", summary.message);
+        let loss = summary.test.as_ref().and_then(|t| t.loss);
+        assert!(loss.is_some_and(f64::is_finite), "{model:?}: {summary:?}");
+    }
+}
