@@ -173,3 +173,33 @@ fn bad_input_is_refused_with_a_clear_message() {
     assert!(text.contains("lacks 1 tag(s)") && text.contains("tag3"), "{text}");
     let _: TagMatrix = without;
 }
+
+#[test]
+fn a_saved_normal_model_scores_exactly_as_the_trained_one() {
+    use plantlab_engine::normal::bundle::NormalBundle;
+    let normal = process(1200, PLANT, 1, &[]);
+    let model = ok(ProcessLm::train(&normal, &NormalRows::All, small_lm(2), &JobContext::detached(), |_| {}));
+    let pca = ok(PcaModel::fit(&normal, 3, 0.99));
+    let linear = ok(LinearPredictor::fit(&normal, &NormalRows::All, LinearSettings::default()));
+    let bundle = ok(NormalBundle::new(&model, pca, linear, normal.rows));
+    let dir = ok(tempfile::tempdir());
+    let path = dir.path().join("normal_model.json");
+    ok(bundle.save(&path));
+    let loaded = ok(NormalBundle::load(&path));
+    let restored = ok(loaded.language_model(&path));
+    let run = process(500, PLANT, 3, &[Fault::Step { tag: 7, onset: 200, size: 3.0 }]);
+    let (before, after) = (ok(model.score(&run)), ok(restored.score(&run)));
+    assert_eq!(before.total.len(), after.total.len());
+    for (a, b) in before.total.iter().zip(&after.total) {
+        assert!(a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()), "{a} vs {b}");
+    }
+    assert_eq!(ok(loaded.pca.score(&run)).combined.total, ok(bundle.pca.score(&run)).combined.total);
+    assert_eq!(ok(loaded.linear.score(&run)).total[1..], ok(bundle.linear.score(&run)).total[1..]);
+    assert_eq!(loaded.lm.threshold.to_bits(), model.threshold.to_bits());
+    // A changed weight is caught by the checksum.
+    let text = ok(std::fs::read_to_string(&path));
+    let cut = text.replacen("\"weights_fnv1a\":", "\"weights_fnv1a\":1", 1);
+    ok(std::fs::write(&path, cut));
+    let broken = ok(NormalBundle::load(&path));
+    assert!(broken.language_model(&path).is_err());
+}

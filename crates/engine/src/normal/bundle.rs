@@ -22,6 +22,7 @@ pub const NORMAL_BUNDLE_FILE: &str = "normal_model.json";
 pub struct LmPart {
     pub settings: LmSettings,
     pub tokenizer: StepTokenizer,
+    #[serde(with = "super::exact::scalar")]
     pub threshold: f64,
     pub best_epoch: usize,
     pub history: Vec<EpochLosses>,

@@ -32,12 +32,17 @@ pub struct LinearPredictor {
     pub scale: Autoscale,
     pub settings: LinearSettings,
     /// Tags × tags, row-major: next = bias + current · weights.
+    #[serde(with = "super::exact::list")]
     pub weights: Vec<f64>,
+    #[serde(with = "super::exact::list")]
     pub bias: Vec<f64>,
     /// Cholesky factor (lower, row-major) of the prediction-error covariance.
+    #[serde(with = "super::exact::list")]
     pub error_cholesky: Vec<f64>,
     /// Standard deviation of each tag's prediction error, for per-tag parts of the score.
+    #[serde(with = "super::exact::list")]
     pub error_std: Vec<f64>,
+    #[serde(with = "super::exact::scalar")]
     pub threshold: f64,
     pub fitted_pairs: usize,
     pub calibration_steps: usize,

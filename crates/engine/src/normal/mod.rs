@@ -14,6 +14,7 @@
 
 pub mod bundle;
 pub mod detect;
+pub(crate) mod exact;
 pub mod frame;
 pub mod linear;
 pub mod lm;
@@ -110,7 +111,9 @@ pub(crate) fn bad(message: &str) -> EngineError {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Autoscale {
     pub tags: Vec<String>,
+    #[serde(with = "exact::list")]
     pub mean: Vec<f64>,
+    #[serde(with = "exact::list")]
     pub std: Vec<f64>,
 }
 

@@ -17,10 +17,14 @@ pub struct PcaModel {
     pub scale: Autoscale,
     pub components: usize,
     /// Tags × components, row-major: the kept eigenvectors of the correlation matrix.
+    #[serde(with = "super::exact::list")]
     pub loadings: Vec<f64>,
     /// The kept eigenvalues, largest first.
+    #[serde(with = "super::exact::list")]
     pub eigenvalues: Vec<f64>,
+    #[serde(with = "super::exact::scalar")]
     pub t2_limit: f64,
+    #[serde(with = "super::exact::scalar")]
     pub q_limit: f64,
     pub confidence: f64,
     pub fitted_rows: usize,

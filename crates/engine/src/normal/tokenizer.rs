@@ -13,42 +13,13 @@ pub struct StepTokenizer {
     pub bins: usize,
     /// Per tag, the `bins − 1` inner bin edges (ascending); value v is in bin
     /// `#edges ≤ v`.
-    #[serde(with = "exact_nested")]
+    #[serde(with = "super::exact::nested")]
     pub edges: Vec<Vec<f64>>,
     /// Per tag, the smallest and largest training value.
-    #[serde(with = "exact")]
+    #[serde(with = "super::exact::list")]
     pub min: Vec<f64>,
-    #[serde(with = "exact")]
+    #[serde(with = "super::exact::list")]
     pub max: Vec<f64>,
-}
-
-/// Bin edges stored as the shortest text that reads back to the same f64 (Rust's own
-/// formatting and correctly rounded parsing): JSON number parsing may be off by one unit in
-/// the last place, which would move a value sitting on an edge into the neighbouring bin.
-mod exact {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(values: &[f64], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(values.iter().map(|v| format!("{v:?}")))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
-        let texts = Vec::<String>::deserialize(d)?;
-        texts.iter().map(|t| t.parse::<f64>().map_err(serde::de::Error::custom)).collect()
-    }
-}
-
-mod exact_nested {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(values: &[Vec<f64>], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(values.iter().map(|row| row.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>()))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<f64>>, D::Error> {
-        let texts = Vec::<Vec<String>>::deserialize(d)?;
-        texts.iter().map(|row| row.iter().map(|t| t.parse::<f64>().map_err(serde::de::Error::custom)).collect()).collect()
-    }
 }
 
 /// The three tokens after the bins.
