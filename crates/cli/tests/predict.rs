@@ -59,7 +59,7 @@ fn bundle_predict_eval_and_report_from_the_command_line() {
     workbench.export_predictions(&app_csv).unwrap();
     let cli_text = std::fs::read_to_string(&csv).unwrap();
     assert_eq!(cli_text, std::fs::read_to_string(&app_csv).unwrap());
-    assert!(cli_text.starts_with("row,risk,alarm,top_tags\n"));
+    assert!(cli_text.starts_with("row,risk,alarm,top_tags,alarm_event\n"));
     let alarm_line = cli_text.lines().find(|l| l.contains(",1,")).expect("an alarm row");
     assert!(alarm_line.split(',').nth(3).is_some_and(|tags| tags.len() > 2), "top tags on alarm rows: {alarm_line}");
 

@@ -124,7 +124,7 @@ fn bundle_round_trip_gives_identical_predictions() {
     t.workbench.export_predictions(&out_a).unwrap();
     let text = std::fs::read_to_string(&out_a).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "timestamp,risk,alarm,top_tags");
+    assert_eq!(lines[0], "timestamp,risk,alarm,top_tags,alarm_event");
     assert_eq!(lines.len(), 4001);
     let scores: serde_json::Value =
         serde_json::from_slice(&std::fs::read(t.dir.path().join("runs").join(&t.run_id).join("test_scores.json")).unwrap()).unwrap();
@@ -299,7 +299,15 @@ fn a_week_with_two_faults_gives_a_handful_of_alarm_events_not_dozens() {
     write_minutes(&week, 14, 7, &[2 * 1440 + 600, 5 * 1440 + 200], 11);
     let request = |events| PredictRequest { path: week.display().to_string(), bundle: bundle.display().to_string(), threshold: None, events };
     let result = workbench.predict(&request(None), &JobContext::detached()).unwrap();
+    // The CSV numbers each sample's event; alarm samples outside an event have none.
+    let csv = dir.path().join("week-predictions.csv");
+    workbench.export_predictions(&csv).unwrap();
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let events_in_csv: Vec<u64> = text.lines().skip(1).filter_map(|l| l.rsplit(',').next().and_then(|e| e.parse().ok())).collect();
+    assert_eq!(events_in_csv.iter().max().copied().unwrap_or(0), result.alarm_count);
+    assert!(events_in_csv.windows(2).all(|w| w[0] <= w[1]), "events in time order");
     let raw = workbench.predict(&request(Some(EventOptions::default().raw_samples())), &JobContext::detached()).unwrap();
+    eprintln!("{} alarm events from {} runs of {} alarm samples", result.alarm_count, raw.alarm_count, raw.alarm_samples);
     // Without merging, the flickering risk makes many short alarms; as events there are a few.
     assert!(raw.alarm_count >= 10, "the risk flickers: {} runs of alarm samples", raw.alarm_count);
     assert!((1..=8).contains(&result.alarm_count), "{} alarm events (raw runs {})", result.alarm_count, raw.alarm_count);

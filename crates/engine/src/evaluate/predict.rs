@@ -49,6 +49,8 @@ pub struct Predictions {
     pub threshold: f64,
     /// Top tags of the alarm event each alarm sample belongs to (empty for the others).
     pub top_tags: Vec<Vec<String>>,
+    /// The alarm event (1-based, as listed) each sample lies in; 0 outside every event.
+    pub alarm_event: Vec<u32>,
 }
 
 /// `plantlab predict` / the Predict pane. Alarm settings: the request's, else the bundle's.
@@ -181,12 +183,17 @@ pub fn predict_with(
     let explained_ends: Vec<usize> = explained.iter().map(|&i| ends[i]).collect();
     let deltas = explainer.occlusion(&explained_ends, job)?;
     let mut top_tags = vec![Vec::new(); ends.len()];
+    let mut alarm_event = vec![0u32; ends.len()];
     let mut event_tags: Vec<Vec<TagContribution>> = Vec::with_capacity(events_found.len());
     let mut at = 0;
     for (event, samples) in events_found.iter().zip(&explained_by_event) {
         let tags = explain::event_top_tags(&deltas[at..at + samples.len()], tokenizer, TOP_TAGS);
         at += samples.len();
         let names: Vec<String> = tags.iter().map(|t| t.tag.clone()).collect();
+        let number = event_tags.len() as u32 + 1;
+        for slot in &mut alarm_event[event.start..=event.end] {
+            *slot = number;
+        }
         for i in event.start..=event.end {
             if risk[i] >= threshold {
                 top_tags[i].clone_from(&names);
@@ -283,6 +290,7 @@ pub fn predict_with(
         risk,
         threshold,
         top_tags,
+        alarm_event,
     };
     Ok((result, predictions))
 }
@@ -371,21 +379,27 @@ fn input_warnings(features: &[FeatureCoding], checks: &[InputCheck], rows: usize
     out
 }
 
-/// The predictions as CSV: `timestamp` (or `row`), `risk`, `alarm`, `top_tags`.
+/// The predictions as CSV: `timestamp` (or `row`), `risk`, `alarm` (the sample is at or above
+/// the threshold), `top_tags` (of its alarm event) and `alarm_event` (the event it lies in,
+/// empty outside events; an event also holds the samples hysteresis and dead time kept on).
 pub fn write_csv(predictions: &Predictions, path: &Path) -> Result<()> {
     let write_err = |e: std::io::Error| EngineError::Write { path: path.to_path_buf(), detail: e.to_string() };
     let tmp = path.with_extension("csv.partial");
     let file = std::fs::File::create(&tmp).map_err(write_err)?;
     let mut out = std::io::BufWriter::new(file);
     let first = if predictions.times_ms.is_some() { "timestamp" } else { "row" };
-    writeln!(out, "{first},risk,alarm,top_tags").map_err(write_err)?;
+    writeln!(out, "{first},risk,alarm,top_tags,alarm_event").map_err(write_err)?;
     for (i, risk) in predictions.risk.iter().enumerate() {
         let when = match &predictions.times_ms {
             Some(t) => format_epoch_millis(t[i]),
             None => predictions.rows[i].to_string(),
         };
         let tags = predictions.top_tags[i].join("; ").replace('"', "\"\"");
-        writeln!(out, "{when},{risk:.6},{},\"{tags}\"", u8::from(*risk >= predictions.threshold)).map_err(write_err)?;
+        let event = match predictions.alarm_event.get(i) {
+            Some(&n) if n > 0 => n.to_string(),
+            _ => String::new(),
+        };
+        writeln!(out, "{when},{risk:.6},{},\"{tags}\",{event}", u8::from(*risk >= predictions.threshold)).map_err(write_err)?;
     }
     out.flush().map_err(write_err)?;
     drop(out);
