@@ -61,26 +61,19 @@ pub fn time_tick(secs: f64, step_s: f64) -> String {
 }
 
 /// Three grid steps (fine, medium, coarse) in round time units for a time axis whose finest
-/// readable step is `base_step_s` seconds.
+/// readable step is `base_step_s` seconds (the plot's value of 8 pixels). The medium lines are
+/// about 100 pixels apart or more, room for a label such as "29 Oct 01:00".
 pub fn time_grid_steps(base_step_s: f64) -> [f64; 3] {
     let base = if base_step_s.is_finite() && base_step_s > 0.0 { base_step_s } else { 1.0 };
-    let first = TIME_STEPS.iter().position(|&s| s >= base);
-    match first {
-        Some(i) => {
-            // Past the last unit (a year): ten years, a hundred years.
-            let at = |k: usize| match TIME_STEPS.get(k) {
-                Some(&step) => step,
-                None => YEAR_S * 10f64.powi((k + 1 - TIME_STEPS.len()) as i32),
-            };
-            [at(i), at(i + 1), at(i + 2)]
-        }
-        // Beyond a year: decades of years.
-        None => {
-            let years = (base / YEAR_S).ceil().max(1.0);
-            let fine = YEAR_S * years;
-            [fine, fine * 10.0, fine * 100.0]
-        }
-    }
+    // The first round unit of at least `at_least` seconds; past a year, whole decades of years.
+    let round_up = |at_least: f64| match TIME_STEPS.iter().find(|&&s| s >= at_least) {
+        Some(&step) => step,
+        None => YEAR_S * 10f64.powf((at_least / YEAR_S).log10().ceil().max(0.0)),
+    };
+    let fine = round_up(base);
+    let medium = round_up((fine * 4.0).max(base * 12.0));
+    let coarse = round_up(medium * 4.0);
+    [fine, medium, coarse]
 }
 
 #[cfg(test)]
@@ -119,13 +112,15 @@ mod tests {
 
     #[test]
     fn time_grids_use_round_units() {
-        assert_eq!(time_grid_steps(40.0), [60.0, 120.0, 300.0]);
-        assert_eq!(time_grid_steps(3000.0), [3600.0, 7200.0, 10_800.0]);
-        assert_eq!(time_grid_steps(50_000.0), [86_400.0, 172_800.0, 604_800.0]);
-        assert_eq!(time_grid_steps(0.0), [1.0, 2.0, 5.0]);
-        let huge = time_grid_steps(1e9);
-        assert!(huge[0] >= 1e9 && huge[1] > huge[0] && huge[2] > huge[1]);
-        let top = time_grid_steps(3e7);
-        assert!(top[0] >= 3e7 && top[1] > top[0] && top[2] > top[1]);
+        // A month on a 900-pixel plot: lines every 12 h, labels every week (200 px apart).
+        assert_eq!(time_grid_steps(23_544.0), [43_200.0, 604_800.0, 2_592_000.0]);
+        // A day: lines every 15 min, labels every 3 h.
+        assert_eq!(time_grid_steps(760.0), [900.0, 10_800.0, 43_200.0]);
+        assert_eq!(time_grid_steps(40.0), [60.0, 600.0, 3600.0]);
+        assert_eq!(time_grid_steps(0.0), [1.0, 15.0, 60.0]);
+        for base in [1e7, 3e7, 1e9, 1e11] {
+            let [fine, medium, coarse] = time_grid_steps(base);
+            assert!(fine >= base && medium >= 4.0 * fine && coarse >= 4.0 * medium, "{base}: {fine} {medium} {coarse}");
+        }
     }
 }
