@@ -860,8 +860,8 @@ fn top_digits_value(word: u64, shift: u32) -> u64 {
     (quads.wrapping_mul(10_000) + (quads >> 32)) & 0xFFFF_FFFF
 }
 
-/// The usual cell of a plant export, `-?\d{1,7}(D\d{1,7})?` followed by the delimiter or a
-/// line end, read without a branch per digit: its value as a float column stores it, whether
+/// The usual cell of a plant export, `-?\d{1,7}(D\d{1,7}([eE][+-]?\d{1,3})?)?` followed by
+/// the delimiter or a line end, read without a branch per digit: its value as a float column stores it, whether
 /// it was an integer, and where it ends. Anything else, and a cell within 16 bytes of the
 /// end, gives `None` for `read_cell` to read.
 #[inline(always)]
@@ -879,7 +879,7 @@ fn read_plain_number(bytes: &[u8], at: usize, delimiter: u8, decimal: u8) -> Opt
     if after == delimiter || after == b'\n' {
         let magnitude = small_to_f64(digits_value(word, int_digits));
         let line_end = after == b'\n';
-        return Some(PlainNumber { value: signed(magnitude), integer: true, end: start + int_digits, line_end, negative, int_digits, fraction_digits: 0 });
+        return Some(PlainNumber { value: signed(magnitude), integer: true, end: start + int_digits, line_end, negative, int_digits, fraction_digits: 0, scientific: false });
     }
     if after != decimal {
         return None;
@@ -893,7 +893,7 @@ fn read_plain_number(bytes: &[u8], at: usize, delimiter: u8, decimal: u8) -> Opt
         let joined = (word & ((1 << (8 * int_digits)) - 1)) | (fraction << (8 * int_digits));
         let magnitude = small_to_f64(digits_value(joined, int_digits + fraction_digits)) / EXACT_POWERS[fraction_digits];
         let end = start + int_digits + 1 + fraction_digits;
-        return Some(PlainNumber { value: signed(magnitude), integer: false, end, line_end: after == b'\n', negative, int_digits, fraction_digits });
+        return Some(PlainNumber { value: signed(magnitude), integer: false, end, line_end: after == b'\n', negative, int_digits, fraction_digits, scientific: false });
     }
     // A longer fraction is read from a second word.
     let fraction_start = start + int_digits + 1;
@@ -902,15 +902,51 @@ fn read_plain_number(bytes: &[u8], at: usize, delimiter: u8, decimal: u8) -> Opt
     if fraction_digits == 0 || fraction_digits == 8 {
         return None;
     }
-    let after = (fraction >> (8 * fraction_digits)) as u8;
+    let mut after = (fraction >> (8 * fraction_digits)) as u8;
+    let mut end = fraction_start + fraction_digits;
+    // Scientific notation as simulators and loggers write it (`2.5052000e-01`): the power of
+    // ten joins the fraction's.
+    let mut power = -(fraction_digits as i32);
+    if after == b'e' || after == b'E' {
+        let (exponent, exponent_end) = read_exponent(bytes, end + 1)?;
+        power += exponent;
+        end = exponent_end;
+        after = *bytes.get(end)?;
+    }
     if after != delimiter && after != b'\n' {
         return None;
     }
-    // At most 14 digits, below 2^53, and an exact power of ten: one correctly rounded division.
-    let mantissa = digits_value(word, int_digits) * POWERS_OF_TEN[fraction_digits] + digits_value(fraction, fraction_digits);
-    let magnitude = small_to_f64(mantissa) / EXACT_POWERS[fraction_digits];
-    let end = fraction_start + fraction_digits;
-    Some(PlainNumber { value: signed(magnitude), integer: false, end, line_end: after == b'\n', negative, int_digits, fraction_digits })
+    // At most 14 digits, below 2^53, and an exact power of ten: one correctly rounded division
+    // (or multiplication).
+    let mantissa = small_to_f64(digits_value(word, int_digits) * POWERS_OF_TEN[fraction_digits] + digits_value(fraction, fraction_digits));
+    let magnitude = match power {
+        -22..=-1 => mantissa / EXACT_POWERS[power.unsigned_abs() as usize],
+        0..=22 => mantissa * EXACT_POWERS[power as usize],
+        _ => return None,
+    };
+    let scientific = end != fraction_start + fraction_digits;
+    Some(PlainNumber { value: signed(magnitude), integer: false, end, line_end: after == b'\n', negative, int_digits, fraction_digits, scientific })
+}
+
+/// The exponent after an `e`: an optional sign and one to three digits; its value and where
+/// it ends.
+#[inline(always)]
+fn read_exponent(bytes: &[u8], at: usize) -> Option<(i32, usize)> {
+    let (negative, start) = match *bytes.get(at)? {
+        b'-' => (true, at + 1),
+        b'+' => (false, at + 1),
+        _ => (false, at),
+    };
+    let mut value = 0i32;
+    let mut i = start;
+    while let Some(digit) = bytes.get(i).filter(|b| b.is_ascii_digit()) {
+        if i - start == 3 {
+            return None;
+        }
+        value = value * 10 + i32::from(digit - b'0');
+        i += 1;
+    }
+    (i > start).then_some((if negative { -value } else { value }, i))
 }
 
 /// A number read by `read_plain_number`.
@@ -925,6 +961,8 @@ struct PlainNumber {
     negative: bool,
     int_digits: usize,
     fraction_digits: usize,
+    /// Written with an exponent (no shape: shapes are digits and a separator only).
+    scientific: bool,
 }
 
 /// The byte layout of a column's last plain number (sign, digits before and after the
@@ -953,7 +991,7 @@ impl Shape {
         let sign = usize::from(number.negative);
         let (int_digits, fraction_digits) = (number.int_digits, number.fraction_digits);
         let width = sign + int_digits + if fraction_digits > 0 { 1 + fraction_digits } else { 0 };
-        if width >= 8 {
+        if width >= 8 || number.scientific {
             return Shape::NONE;
         }
         let mut pattern = WordPattern::ANY;

@@ -179,54 +179,85 @@ fn line_aligned_bounds(bytes: &[u8], wanted: usize) -> Vec<(usize, usize)> {
     bounds
 }
 
-/// Compacts one line-aligned part in place; returns its new length.
+/// Compacts one line-aligned part in place; returns its new length. Cells are found with
+/// slice scans and moved with `copy_within`, not byte by byte.
 fn compact_whitespace(part: &mut [u8], decimal: u8) -> usize {
-    let mut write = 0usize;
-    let mut read = 0usize;
     let len = part.len();
+    let (mut read, mut write) = (0usize, 0usize);
+    let mut cells = 0usize;
     while read < len {
-        // One line: cells separated by single tabs.
-        let line_start = write;
-        let mut cells = 0usize;
-        let newline;
-        loop {
-            while read < len && (is_blank(part[read]) || part[read] == b'\r') {
+        match part[read] {
+            b' ' | b'\t' | b'\r' => read += 1,
+            b'\n' => {
+                // A line without cells leaves nothing behind.
+                if cells > 0 {
+                    part[write] = b'\n';
+                    write += 1;
+                }
+                cells = 0;
                 read += 1;
             }
-            if read >= len || part[read] == b'\n' {
-                newline = read < len;
-                read += 1;
-                break;
+            _ => {
+                let (end, has_d) = cell_end(part, read);
+                // A separator was skipped before every cell but a line's first, so the write
+                // position stays behind the read position.
+                if cells > 0 {
+                    part[write] = REWRITTEN_DELIMITER;
+                    write += 1;
+                }
+                part.copy_within(read..end, write);
+                let cell_end = write + (end - read);
+                if has_d {
+                    fix_d_exponent(&mut part[write..cell_end], decimal);
+                }
+                write = cell_end;
+                read = end;
+                cells += 1;
             }
-            if cells > 0 {
-                part[write] = REWRITTEN_DELIMITER;
-                write += 1;
-            }
-            let cell_start = write;
-            let mut has_d = false;
-            while read < len && !matches!(part[read], b' ' | b'\t' | b'\r' | b'\n') {
-                let b = part[read];
-                has_d |= b == b'd' || b == b'D';
-                part[write] = b;
-                write += 1;
-                read += 1;
-            }
-            if has_d {
-                fix_d_exponent(&mut part[cell_start..write], decimal);
-            }
-            cells += 1;
-        }
-        if cells > 0 {
-            // A last line without a line end keeps none: there may be no room for one.
-            if newline {
-                part[write] = b'\n';
-                write += 1;
-            }
-        } else {
-            write = line_start;
         }
     }
     write
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// Where the cell starting at `at` ends (the next space, tab, carriage return or line end),
+/// and whether it holds a `d` or `D`; eight bytes at a time. In each word the lowest byte
+/// flagged below 0x21 (or equal to `d` after folding case) is exact: the borrows that can
+/// flag a byte wrongly only reach bytes above a truly flagged one.
+fn cell_end(bytes: &[u8], at: usize) -> (usize, bool) {
+    let mut end = at;
+    let mut has_d = false;
+    while let Some(chunk) = bytes.get(end..end + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let low = word.wrapping_sub(ONES * 0x21) & !word & HIGH_BITS;
+        let folded = (word | (ONES * 0x20)) ^ (ONES * u64::from(b'd'));
+        let d = folded.wrapping_sub(ONES) & !folded & HIGH_BITS;
+        if low == 0 {
+            has_d |= d != 0;
+            end += 8;
+            continue;
+        }
+        let first_low = (low.trailing_zeros() / 8) as usize;
+        has_d |= d != 0 && ((d.trailing_zeros() / 8) as usize) < first_low;
+        end += first_low;
+        if matches!(bytes[end], b' ' | b'\t' | b'\r' | b'\n') {
+            return (end, has_d);
+        }
+        // Another control byte belongs to the cell.
+        end += 1;
+    }
+    for &b in &bytes[end..] {
+        if matches!(b, b' ' | b'\t' | b'\r' | b'\n') {
+            break;
+        }
+        has_d |= (b | 0x20) == b'd';
+        end += 1;
+    }
+    (end, has_d)
 }
 
 /// Rewrites a fixed-width piece into tab-separated rows (cells trimmed, `D` exponents as `E`,

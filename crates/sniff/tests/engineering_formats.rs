@@ -145,3 +145,20 @@ fn rewrites_of_random_text_keep_their_promises() {
         }
     }
 }
+
+/// Cells with control bytes, non-ASCII bytes and `d`s at every offset of the eight-byte
+/// scan are cut and fixed as a byte-by-byte reading would.
+#[test]
+fn the_word_scan_finds_cell_ends_and_d_exponents_at_every_offset() {
+    for pad in 0..9 {
+        for cell in ["1.5D+02", "x\u{b}y", "µs", "1.0d-3", "abcdefghijklmnopqrstuvwxyz", "1234567890123456d1", "Dd"] {
+            let text = format!("{}{cell}\t{}{cell} \r\n", " ".repeat(pad), "7".repeat(pad));
+            let expected_cell = if is_number(cell, '.') { cell.replace(['d', 'D'], "E") } else { cell.to_owned() };
+            let second = format!("{}{cell}", "7".repeat(pad));
+            let expected_second = if pad == 0 { expected_cell.clone() } else if is_number(&second, '.') { second.replace(['d', 'D'], "E") } else { second };
+            let mut bytes = text.into_bytes();
+            rewrite_whitespace(&mut bytes, '.');
+            assert_eq!(String::from_utf8(bytes).unwrap(), format!("{expected_cell}\t{expected_second}\n"), "pad {pad}, {cell:?}");
+        }
+    }
+}
