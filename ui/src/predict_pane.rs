@@ -77,6 +77,8 @@ impl PredictPane {
         if self.opening_bundle || self.bundle.is_none() {
             self.opening_bundle = false;
             self.threshold = bundle.threshold;
+            // Overriding starts from what the bundle would use.
+            self.events = bundle.event_options;
             self.bundle = Some(bundle);
         }
     }
@@ -346,7 +348,13 @@ fn bundle_ui(ui: &mut egui::Ui, bundle: &BundleInfo) {
             row("Test", format!("ROC-AUC {}, PR-AUC {}", area(test.roc_auc), area(test.pr_auc)));
         }
         row("Threshold", format!("{:.3}", bundle.threshold));
+        if let Some((start, end)) = bundle.training_period_ms {
+            row("Trained from", format_epoch_millis(start));
+            row("Trained until", format_epoch_millis(end));
+        }
     });
+    // Wrapped below the grid: the sentence is longer than a narrow panel.
+    ui.label(RichText::new(format!("The bundle's alarm settings: {}.", alarm_settings_text(&bundle.event_options))).weak());
 }
 
 fn place(millis: Option<i64>, row: u64) -> String {

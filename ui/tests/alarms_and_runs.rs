@@ -225,6 +225,8 @@ fn bundle(path: &str) -> BundleInfo {
         recipe_steps: 0,
         threshold: 0.5,
         test: None,
+        event_options: EventOptions { dead_time_samples: 45, ..EventOptions::default() },
+        training_period_ms: Some((T0_MS - 10 * 1440 * MINUTE_MS, T0_MS + 1439 * MINUTE_MS)),
     }
 }
 
@@ -312,9 +314,14 @@ fn predict_lists_alarm_events_with_durations_and_sends_the_alarm_settings() {
     harness.get_by_label("Open data…").click();
     harness.run();
 
-    // The bundle's alarm settings unless the user overrides them; then the request says so.
+    // The bundle's alarm settings and training period are shown; overriding starts from them.
+    harness.get_by_label_contains("The bundle's alarm settings: alarm samples merge into alarm events: an event clears below 80 % of the threshold, lasts at least 3 sampling intervals, and events at most 45 intervals apart merge");
+    harness.get_by_label("2026-11-21 00:00:00");
+    harness.get_by_label("2026-12-01 23:59:00");
     harness.get_by_label("Override the bundle's alarm settings").click();
     harness.run();
+    let dead_time = harness.get_by_role_and_label(egui::Role::SpinButton, "Dead time (sampling intervals)").value();
+    assert_eq!(dead_time.as_deref(), Some("45"), "overriding starts from the bundle's settings");
     harness.get_by_role_and_label(egui::Role::SpinButton, "Dead time (sampling intervals)").set_value_accesskit(60.0);
     harness.run();
     harness.get_by_role_and_label(egui::Role::SpinButton, "Minimum alarm duration (sampling intervals)").set_value_accesskit(5.0);
@@ -336,7 +343,7 @@ fn predict_lists_alarm_events_with_durations_and_sends_the_alarm_settings() {
 
     // Events and samples are counted as such; each event has its duration and top tags.
     harness.get_by_label_contains("2 alarm events from 96 alarm samples at threshold 0.500");
-    harness.get_by_label_contains("an event clears below 80 % of the threshold, lasts at least 3 sampling intervals");
+    harness.get_by_label_contains("How: alarm samples merge into alarm events: an event clears below 80 % of the threshold, lasts at least 3 sampling intervals");
     harness.get_by_label("Alarm events (2)");
     harness.get_by_label("Alarm event 1: 2026-12-03 02:00:00 – 2026-12-03 04:05:00 (2 h 5 min), peak risk 0.90; top tags bearing_temp, vibration");
     harness.get_by_label("Alarm event 2: 2026-12-06 00:00:00 – 2026-12-06 00:10:00 (10 min), peak risk 0.90; top tags vibration");

@@ -93,6 +93,8 @@ fn bundle(path: &str) -> BundleInfo {
         recipe_steps: 4,
         threshold: 0.6,
         test: Some(metrics(0.95, 0.8, 0.912)),
+        event_options: EventOptions::default(),
+        training_period_ms: None,
     }
 }
 

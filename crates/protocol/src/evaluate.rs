@@ -352,6 +352,12 @@ pub struct BundleInfo {
     #[serde(with = "crate::float")]
     pub threshold: f64,
     pub test: Option<ClassMetrics>,
+    /// How alarm samples merge into alarm events unless a prediction says otherwise.
+    #[serde(default)]
+    pub event_options: EventOptions,
+    /// First and last time (epoch ms) of the training split, when it had a time axis.
+    #[serde(default)]
+    pub training_period_ms: Option<(i64, i64)>,
 }
 
 /// What the Predict pane starts.

@@ -246,7 +246,7 @@ structs! {
     EvaluateRequest { run_id, threshold, events }
     InputWarning { kind, tag, count, message, example_rows }
     Alarm { index, start_row, end_row, start_ms, end_ms, peak_risk, peak_row, top_tags, explanation }
-    BundleInfo { path, format_version, run_id, created, model, target, classes, features, recipe_steps, threshold, test }
+    BundleInfo { path, format_version, run_id, created, model, target, classes, features, recipe_steps, threshold, test, event_options, training_period_ms }
     PredictRequest { path, bundle, threshold, events }
     TrainingOverlap { samples, train_start_ms, train_end_ms }
     PredictionResult { bundle, file, rows, samples, threshold, timeline, alarms, alarm_count, alarm_samples, event_options, training_overlap, warnings, evaluation, seconds }

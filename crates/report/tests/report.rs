@@ -285,6 +285,8 @@ fn prediction() -> PredictionResult {
             recipe_steps: 4,
             threshold: 0.5,
             test: None,
+            event_options: EventOptions::default(),
+            training_period_ms: None,
         },
         file: "exports/december.csv".into(),
         rows: 4_320,

@@ -78,6 +78,8 @@ pub fn info(bundle: &Bundle, path: &str) -> BundleInfo {
         recipe_steps: bundle.recipe.steps.iter().filter(|s| s.enabled).count() as u32,
         threshold: bundle.threshold,
         test: bundle.summary.as_ref().and_then(|s| s.test.clone()),
+        event_options: bundle.event_options,
+        training_period_ms: bundle.training_period_ms,
     }
 }
 
