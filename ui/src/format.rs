@@ -72,7 +72,9 @@ pub fn time_grid_steps(base_step_s: f64) -> [f64; 3] {
     };
     let fine = round_up(base);
     let medium = round_up((fine * 4.0).max(base * 12.0));
-    let coarse = round_up(medium * 4.0);
+    // A multiple of the medium step, so the two never put labels a few pixels apart.
+    let rounded = round_up(medium * 4.0);
+    let coarse = if (rounded / medium).fract() == 0.0 { rounded } else { medium * 4.0 };
     [fine, medium, coarse]
 }
 
@@ -113,7 +115,7 @@ mod tests {
     #[test]
     fn time_grids_use_round_units() {
         // A month on a 900-pixel plot: lines every 12 h, labels every week (200 px apart).
-        assert_eq!(time_grid_steps(23_544.0), [43_200.0, 604_800.0, 2_592_000.0]);
+        assert_eq!(time_grid_steps(23_544.0), [43_200.0, 604_800.0, 2_419_200.0]);
         // A day: lines every 15 min, labels every 3 h.
         assert_eq!(time_grid_steps(760.0), [900.0, 10_800.0, 43_200.0]);
         assert_eq!(time_grid_steps(40.0), [60.0, 600.0, 3600.0]);
@@ -121,6 +123,7 @@ mod tests {
         for base in [1e7, 3e7, 1e9, 1e11] {
             let [fine, medium, coarse] = time_grid_steps(base);
             assert!(fine >= base && medium >= 4.0 * fine && coarse >= 4.0 * medium, "{base}: {fine} {medium} {coarse}");
+            assert_eq!((coarse / medium).fract(), 0.0);
         }
     }
 }
