@@ -197,9 +197,20 @@ fn a_saved_normal_model_scores_exactly_as_the_trained_one() {
     assert_eq!(ok(loaded.linear.score(&run)).total[1..], ok(bundle.linear.score(&run)).total[1..]);
     assert_eq!(loaded.lm.threshold.to_bits(), model.threshold.to_bits());
     // A changed weight is caught by the checksum.
-    let text = ok(std::fs::read_to_string(&path));
-    let cut = text.replacen("\"weights_fnv1a\":", "\"weights_fnv1a\":1", 1);
-    ok(std::fs::write(&path, cut));
+    let mut tampered = bundle.clone();
+    tampered.lm.weights_fnv1a ^= 1;
+    ok(tampered.save(&path));
     let broken = ok(NormalBundle::load(&path));
     assert!(broken.language_model(&path).is_err());
+    // Parts whose sizes disagree, or a network too large to build, are refused before use.
+    let mut short = bundle.clone();
+    short.linear.bias.pop();
+    ok(short.save(&path));
+    let text = err_text(NormalBundle::load(&path));
+    assert!(text.contains("linear predictor does not fit its 8 tags"), "{text}");
+    let mut huge = bundle.clone();
+    huge.lm.settings.d_model = 1 << 30;
+    ok(huge.save(&path));
+    let text = err_text(ok(NormalBundle::load(&path)).language_model(&path));
+    assert!(text.contains("d_model"), "{text}");
 }

@@ -50,6 +50,25 @@ impl ProcessLmSpec {
         if !self.learning_rate.is_finite() || self.learning_rate <= 0.0 {
             return Err(ModelError::BadSpec("the learning rate must be a positive number".into()));
         }
+        // Sizes come from files too (a saved model): checked before anything is allocated.
+        let sizes = [
+            ("tags", self.tags, 10_000),
+            ("tokens_per_tag", self.tokens_per_tag, 1_000),
+            ("window", self.window, 4_096),
+            ("d_model", self.d_model, 4_096),
+            ("heads", self.heads, 64),
+            ("layers", self.layers, 64),
+            ("feed_forward", self.feed_forward, 16_384),
+        ];
+        for (name, value, most) in sizes {
+            if value > most {
+                return Err(ModelError::BadSpec(format!("\"{name}\" is {value}, more than the {most} a process model may have")));
+            }
+        }
+        let table = self.tags.saturating_mul(self.tokens_per_tag).saturating_mul(self.d_model);
+        if table > 100_000_000 {
+            return Err(ModelError::BadSpec(format!("{table} embedding weights are more than a process model may have (100,000,000)")));
+        }
         Ok(())
     }
 

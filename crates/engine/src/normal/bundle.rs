@@ -87,7 +87,30 @@ impl NormalBundle {
         if bundle.lm.tokenizer.tags != bundle.tags || bundle.pca.scale.tags != bundle.tags || bundle.linear.scale.tags != bundle.tags {
             return Err(bad("its models name different tags"));
         }
+        if let Some(part) = bundle.inconsistent_part() {
+            return Err(bad(&format!("its {part} does not fit its {} tags", bundle.tags.len())));
+        }
         Ok(bundle)
+    }
+
+    /// The first part whose sizes disagree with the tags (scoring would read past its end).
+    fn inconsistent_part(&self) -> Option<&'static str> {
+        let w = self.tags.len();
+        let scale_ok = |a: &super::Autoscale| a.mean.len() == w && a.std.len() == w;
+        let t = &self.lm.tokenizer;
+        if t.bins < 2 || t.edges.len() != w || t.edges.iter().any(|e| e.len() != t.bins - 1) || t.min.len() != w || t.max.len() != w {
+            return Some("tokenizer");
+        }
+        let p = &self.pca;
+        if !scale_ok(&p.scale) || p.components == 0 || p.eigenvalues.len() != p.components || p.loadings.len() != w.saturating_mul(p.components) {
+            return Some("PCA model");
+        }
+        let l = &self.linear;
+        let square = w.saturating_mul(w);
+        if !scale_ok(&l.scale) || l.weights.len() != square || l.error_cholesky.len() != square || l.bias.len() != w || l.error_std.len() != w {
+            return Some("linear predictor");
+        }
+        None
     }
 
     /// The language model with its weights, checked against the stored checksum.
