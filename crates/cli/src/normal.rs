@@ -353,10 +353,13 @@ pub(crate) fn train_lm(args: &[String]) -> Result<()> {
     let segments = normal.segments(data.rows)?;
     let normal_count: usize = segments.iter().map(|(s, e)| e - s).sum();
     let start = Instant::now();
-    let model = ProcessLm::train(&data, &normal, settings.clone(), &JobContext::detached(), |e| {
-        if !json_output {
-            eprintln!("epoch {:>3}: train {:.4}  validation {:.4} (perplexity {:.3})", e.epoch, e.train_loss, e.validation_loss, e.validation_perplexity);
-        }
+    // A failure inside the tensor library becomes an error with a message, not an abort.
+    let model = plantlab_engine::error::contain_panics(|| {
+        ProcessLm::train(&data, &normal, settings.clone(), &JobContext::detached(), |e| {
+            if !json_output {
+                eprintln!("epoch {:>3}: train {:.4}  validation {:.4} (perplexity {:.3})", e.epoch, e.train_loss, e.validation_loss, e.validation_perplexity);
+            }
+        })
     })?;
     let seconds = start.elapsed().as_secs_f64();
     // The baselines on the same normal rows: PCA with its theoretical limits, the linear
@@ -458,12 +461,12 @@ pub(crate) fn eval_normal(args: &[String]) -> Result<()> {
         bail!("eval of a normal-operation model needs FILE, --bundle and --label COL; {TRAIN_USAGE}");
     };
     let bundle = NormalBundle::load(&bundle_path)?;
-    let model = bundle.language_model(&bundle_path)?;
+    let model = plantlab_engine::error::contain_panics(|| bundle.language_model(&bundle_path))?;
     let imported = load_frame(&file)?;
     let frame = &imported.frame;
     let faulty = fault_labels(frame, &label)?;
     let data = tags_of(frame, &[], Some(label.as_str()))?.select_tags(&bundle.tags)?;
-    let lm_scores = model.score(&data)?.total;
+    let lm_scores = plantlab_engine::error::contain_panics(|| model.score(&data))?.total;
     let pca_scores = bundle.pca.score(&data)?.combined.total;
     let linear_scores = bundle.linear.score(&data)?.total;
     let lm = detection(&lm_scores, &faulty, model.threshold);
