@@ -2,11 +2,13 @@
 //! background task runner. It knows nothing of windows, webviews or widgets.
 
 pub mod allocator;
+pub mod atomic_file;
 pub mod clean;
 pub mod dataset;
 pub mod error;
 pub mod evaluate;
 mod fast_pieces;
+pub mod frame_export;
 pub mod generate;
 pub mod import;
 pub mod load;

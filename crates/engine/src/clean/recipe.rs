@@ -44,7 +44,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Recipe> {
 
 pub fn write(path: &Path, recipe: &Recipe) -> Result<()> {
     let text = serde_json::to_string_pretty(recipe).map_err(|e| EngineError::Internal(format!("recipe not serializable: {e}")))?;
-    std::fs::write(path, text + "\n").map_err(|e| EngineError::Write { path: path.to_path_buf(), detail: e.to_string() })
+    // Atomic: a failed save (full disk, cancelled) leaves the recipe that was there.
+    crate::atomic_file::write_bytes(path, (text + "\n").as_bytes())
 }
 
 /// The import overrides that read a new export the way the recipe's export was read. Only

@@ -660,28 +660,10 @@ impl CleanSession {
     }
 }
 
-/// Writes a frame as Parquet (`.parquet`) or CSV (anything else).
+/// Writes a frame as Parquet (`.parquet`) or CSV; see [`crate::frame_export::export_frame`]
+/// (atomic, extension checked first, formula text guarded).
 pub fn export_frame(frame: &DataFrame, path: &Path) -> Result<()> {
-    let bad = |detail: String| EngineError::Write { path: path.to_path_buf(), detail };
-    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-    let file = std::fs::File::create(path).map_err(|e| bad(e.to_string()))?;
-    let mut frame = frame.clone();
-    match ext.as_str() {
-        "parquet" => {
-            ParquetWriter::new(file).finish(&mut frame).map_err(|e| bad(e.to_string()))?;
-        }
-        "csv" | "txt" | "tsv" => {
-            let separator = if ext == "tsv" { b'\t' } else { b',' };
-            CsvWriter::new(file)
-                .include_header(true)
-                .with_separator(separator)
-                .with_datetime_format(Some("%Y-%m-%d %H:%M:%S".into()))
-                .finish(&mut frame)
-                .map_err(|e| bad(e.to_string()))?;
-        }
-        other => return Err(bad(format!("unknown file type \".{other}\"; name the file .parquet or .csv"))),
-    }
-    Ok(())
+    crate::frame_export::export_frame(frame, path)
 }
 
 /// Cells whose value differs between two columns of the same height (missing ↔ value counts).
