@@ -39,6 +39,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Recipe> {
     if !(recipe.train_fraction > 0.0 && recipe.train_fraction <= 1.0) {
         return Err(bad(format!("\"train_fraction\" must be above 0 and at most 1, not {}", recipe.train_fraction)));
     }
+    // Every step's numbers are checked here too, so a hostile recipe is refused as a whole
+    // before any step runs.
+    for (index, entry) in recipe.steps.iter().enumerate() {
+        super::steps::check_parameters(&entry.step).map_err(|e| bad(format!("step {}: {e}", index + 1)))?;
+    }
     Ok(recipe)
 }
 

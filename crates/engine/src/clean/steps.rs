@@ -29,6 +29,114 @@ const NOISE_SAMPLE: usize = 65_536;
 /// Rows per worker below which the Hampel filter runs on the calling thread.
 const PARALLEL_MIN_ROWS: usize = 100_000;
 
+/// Most samples either side of a Hampel window (its buffers hold 2·window + 2 values).
+pub const MAX_HAMPEL_WINDOW: u32 = 100_000;
+/// Most missing cells a fill limit in samples may bridge, and the longest flatline run.
+pub const MAX_RUN_SAMPLES: u32 = 100_000_000;
+/// Longest duration any step parameter may name: 100 years, in seconds. Durations become
+/// milliseconds in an i64, and this keeps every sum of them far from overflowing.
+pub const MAX_DURATION_S: f64 = 100.0 * 365.25 * 86_400.0;
+/// Most sentinel values a range step may list.
+pub const MAX_SENTINELS: usize = 10_000;
+/// Largest factor `k` of the IQR, MAD and Hampel rules.
+pub const MAX_OUTLIER_K: f64 = 1.0e6;
+
+/// Checks every numeric parameter of a step against its allowed range, before the step
+/// touches any data. The one place these ranges live: adding, editing, previewing and
+/// replaying a step (from the history, a recipe file or a bundle) all pass through it.
+pub fn check_parameters(step: &CleanStep) -> Result<()> {
+    let op = op_name(step);
+    let out_of_range = |parameter: &str, allowed: &str, got: String| {
+        Err(EngineError::BadStep(format!("step \"{op}\": {parameter} must be {allowed}, not {got}")))
+    };
+    let duration = |parameter: &str, value: f64, smallest: f64| {
+        if value.is_finite() && value >= smallest && value <= MAX_DURATION_S {
+            Ok(())
+        } else {
+            out_of_range(parameter, &format!("between {smallest} and {MAX_DURATION_S} seconds"), value.to_string())
+        }
+    };
+    let finite = |parameter: &str, value: f64| if value.is_finite() { Ok(()) } else { out_of_range(parameter, "a finite number", value.to_string()) };
+    match step {
+        CleanStep::Resample { interval_s, .. } => duration("\"interval_s\" (the resampling interval)", *interval_s, 0.001)?,
+        CleanStep::Fill { method, .. } => match method {
+            FillMethod::Forward { limit: Some(limit) } | FillMethod::Interpolate { limit: Some(limit) } if *limit > MAX_RUN_SAMPLES => {
+                out_of_range("\"limit\" (missing cells to fill)", &format!("at most {MAX_RUN_SAMPLES}"), limit.to_string())?
+            }
+            FillMethod::ForwardWithin { max_gap_s } | FillMethod::InterpolateWithin { max_gap_s } => {
+                duration("\"max_gap_s\" (the longest gap to fill)", *max_gap_s, 0.0)?
+            }
+            FillMethod::Value { value } => finite("\"value\" (the fill value)", *value)?,
+            _ => {}
+        },
+        CleanStep::Outliers { method, .. } => match method {
+            OutlierMethod::Iqr { k } | OutlierMethod::Mad { k } => {
+                if !(k.is_finite() && *k >= 0.0 && *k <= MAX_OUTLIER_K) {
+                    out_of_range("\"k\"", &format!("between 0 and {MAX_OUTLIER_K}"), k.to_string())?;
+                }
+            }
+            OutlierMethod::Hampel { window, k } => {
+                if !(1..=MAX_HAMPEL_WINDOW).contains(window) {
+                    out_of_range("\"window\" (samples either side)", &format!("between 1 and {MAX_HAMPEL_WINDOW}"), window.to_string())?;
+                }
+                if !(k.is_finite() && *k >= 0.0 && *k <= MAX_OUTLIER_K) {
+                    out_of_range("\"k\"", &format!("between 0 and {MAX_OUTLIER_K}"), k.to_string())?;
+                }
+            }
+            OutlierMethod::Range { low, high, values } => {
+                if low.is_some_and(f64::is_nan) || high.is_some_and(f64::is_nan) {
+                    out_of_range("\"low\" and \"high\"", "numbers", "NaN".into())?;
+                }
+                if let (Some(low), Some(high)) = (low, high) {
+                    if low > high {
+                        out_of_range("\"low\"", &format!("at most \"high\" ({high})"), low.to_string())?;
+                    }
+                }
+                if values.len() > MAX_SENTINELS {
+                    out_of_range("the list of sentinel \"values\"", &format!("at most {MAX_SENTINELS} long"), values.len().to_string())?;
+                }
+            }
+        },
+        CleanStep::FlatlineToNull { min_run, .. } if *min_run > MAX_RUN_SAMPLES => {
+            out_of_range("\"min_run\"", &format!("at most {MAX_RUN_SAMPLES}"), min_run.to_string())?
+        }
+        CleanStep::ConvertUnit { conversion, segment, .. } => {
+            let (scale, offset) = conversion.coefficients();
+            finite("\"scale\"", scale)?;
+            finite("\"offset\"", offset)?;
+            match segment {
+                Some(Segment::Time { from_ms, to_ms }) if from_ms > to_ms => {
+                    out_of_range("the segment's \"from_ms\"", &format!("at most its \"to_ms\" ({to_ms})"), from_ms.to_string())?
+                }
+                Some(Segment::Rows { start, end }) if start > end => {
+                    out_of_range("the segment's \"start\"", &format!("at most its \"end\" ({end})"), start.to_string())?
+                }
+                _ => {}
+            }
+        }
+        CleanStep::ExcludePeriods { condition, pad_s } => {
+            duration("\"pad_s\" (the margin)", *pad_s, 0.0)?;
+            condition_value(op, condition)?;
+        }
+        CleanStep::FilterRows { condition } => condition_value(op, condition)?,
+        CleanStep::DeriveLabel { horizon_h, .. } => {
+            if !(horizon_h.is_finite() && *horizon_h >= 0.0 && *horizon_h * 3600.0 <= MAX_DURATION_S) {
+                out_of_range("\"horizon_h\" (the warning horizon)", &format!("between 0 and {} hours", MAX_DURATION_S / 3600.0), horizon_h.to_string())?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A comparison needs a number to compare with (`is_null`/`not_null` ignore it).
+fn condition_value(op: &str, condition: &Condition) -> Result<()> {
+    if condition.value.is_nan() && !matches!(condition.op, CompareOp::IsNull | CompareOp::NotNull) {
+        return Err(EngineError::BadStep(format!("step \"{op}\": the condition's \"value\" must be a number, not NaN")));
+    }
+    Ok(())
+}
+
 pub fn op_name(step: &CleanStep) -> &'static str {
     match step {
         CleanStep::Select { .. } => "select",
@@ -124,6 +232,7 @@ pub fn training_rows(table: &Table, fraction: f64) -> Result<Vec<usize>> {
 
 /// Fits the statistics a step needs on the training part of `table`.
 pub fn fit(step: &CleanStep, table: &Table, train_fraction: f64) -> Result<Option<FittedStats>> {
+    check_parameters(step)?;
     if !needs_fit(step) {
         return Ok(None);
     }
@@ -268,6 +377,7 @@ fn check_columns(table: &Table, op: &str, columns: &[String]) -> Result<()> {
 
 /// Applies `step` (with its fitted statistics) to `table`.
 pub fn apply(step: &CleanStep, fitted: Option<&FittedStats>, table: &Table) -> Result<Table> {
+    check_parameters(step)?;
     let op = op_name(step);
     let mut out = table.clone();
     match step {
