@@ -915,6 +915,7 @@ fn read_parquet(path: &Path, bytes: Vec<u8>) -> Result<Imported> {
 fn read_xlsx(path: &Path, bytes: Vec<u8>, sheet: Option<&str>) -> Result<Imported> {
     use calamine::{Data, Reader};
     let bad = |detail: String| EngineError::Parse { path: path.to_path_buf(), detail };
+    crate::import_xlsx_limits::check_sheet_extent(path, &bytes, sheet)?;
     let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| bad(format!("not a readable Excel workbook ({e})")))?;
     let names = workbook.sheet_names();
     let chosen = match sheet {
@@ -1238,6 +1239,17 @@ mod tests {
             fast_total += fast;
         }
         assert!(fast_total > 20, "whitespace tables rarely took the fast path ({fast_total})");
+        // The Tennessee Eastman layout: every piece takes the fast path.
+        let mut text = String::new();
+        for row in 0..20_000u64 {
+            for column in 0..52u64 {
+                let digits = 10_000_000 + (row * 7_919 + column * 104_729) % 90_000_000;
+                text.push_str(&format!("   {}.{}e{}", digits / 10_000_000, digits % 10_000_000, ["-01", "+00", "+03"][(column % 3) as usize]));
+            }
+            text.push('\n');
+        }
+        let (fast, all) = both_ways(&text, &ImportOverrides::default(), 1 << 20, "tep layout");
+        assert_eq!(fast, all, "every piece of the Tennessee Eastman layout takes the fast path");
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod fast_pieces;
 pub mod frame_export;
 pub mod generate;
 pub mod import;
+mod import_xlsx_limits;
 pub mod load;
 pub mod normal;
 pub mod quality;

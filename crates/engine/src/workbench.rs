@@ -109,8 +109,9 @@ impl Workbench {
     where
         S: FnMut(TaskEvent) + Send + 'static,
     {
-        // Fail fast on a missing data set, before a task appears in the status bar.
+        // Fail fast on a missing data set or a bad config, before a task appears in the status bar.
         self.current()?;
+        crate::train::validate_config(&config)?;
         let label = format!("Training {} on \"{}\"", config.model.as_str(), config.target);
         let workbench = self.clone();
         self.tasks.spawn(TaskKind::Train, label, sink, move |job| {

@@ -98,7 +98,59 @@ impl NetSpec {
                 "the learning rate must be a positive number".into(),
             ));
         }
-        Ok(())
+        // Sizes are checked before anything is allocated: a file that declares a huge
+        // network must be a clear error, never an allocation abort.
+        let sizes = [
+            ("classes", self.classes, MAX_CLASSES),
+            ("vocab", self.vocab, MAX_VOCAB),
+            ("steps", self.steps, MAX_SEQUENCE),
+            ("per_step", self.per_step, MAX_SEQUENCE),
+            ("width", self.width, MAX_SEQUENCE),
+            ("embedding_dim", self.embedding_dim, MAX_LAYER_WIDTH),
+            ("hidden", self.hidden, MAX_LAYER_WIDTH),
+        ];
+        for (name, value, most) in sizes {
+            if value > most {
+                return Err(ModelError::BadSpec(format!(
+                    "\"{name}\" is {value}, more than the {most} a network may have"
+                )));
+            }
+        }
+        if self.steps.checked_mul(self.per_step).is_none_or(|len| len > MAX_SEQUENCE) {
+            return Err(ModelError::BadSpec(format!(
+                "{} steps of {} tokens are more than the {MAX_SEQUENCE} tokens a sample may have",
+                self.steps, self.per_step
+            )));
+        }
+        match self.weight_count() {
+            Some(count) if count <= MAX_WEIGHTS => Ok(()),
+            _ => Err(ModelError::BadSpec(format!(
+                "the network would hold more than {MAX_WEIGHTS} weights"
+            ))),
+        }
+    }
+
+    /// The weights of the network's weight matrices (biases and norms left out), so a lower
+    /// bound of what its saved weights hold; `None` if the count overflows.
+    pub fn weight_count(&self) -> Option<usize> {
+        let d = self.embedding_dim;
+        let output = d.checked_mul(self.classes)?;
+        match self.kind {
+            ModelKind::Seed => self.vocab.checked_mul(d)?.checked_add(output),
+            ModelKind::Transformer => {
+                let per_layer = d.checked_mul(d)?.checked_mul(4)?.checked_add(d.checked_mul(TRANSFORMER_FF)?.checked_mul(2)?)?;
+                self.vocab
+                    .checked_mul(d)?
+                    .checked_add(self.steps.checked_mul(d)?)?
+                    .checked_add(per_layer.checked_mul(TRANSFORMER_LAYERS)?)?
+                    .checked_add(output)
+            }
+            ModelKind::Mlp => self
+                .width
+                .checked_mul(self.hidden)?
+                .checked_add(self.hidden.checked_mul(self.hidden)?)?
+                .checked_add(self.hidden.checked_mul(self.classes)?),
+        }
     }
 
     /// Values per sample the input must have.
@@ -109,6 +161,14 @@ impl NetSpec {
         }
     }
 }
+
+/// Bounds on a network's sizes (far above anything trained here, far below an abort).
+const MAX_CLASSES: usize = 1 << 16;
+const MAX_VOCAB: usize = 1 << 24;
+const MAX_SEQUENCE: usize = 1 << 20;
+const MAX_LAYER_WIDTH: usize = 1 << 16;
+/// Most weights a network may hold (1 GiB of f32).
+const MAX_WEIGHTS: usize = 1 << 28;
 
 const TRANSFORMER_HEADS: usize = 4;
 const TRANSFORMER_LAYERS: usize = 2;
@@ -411,6 +471,16 @@ impl Trainer {
     /// A network with weights from an in-memory burnpack (a model bundle). The record is
     /// read whole here, so nothing refers back to a file afterwards.
     pub fn from_weight_bytes(spec: NetSpec, bytes: Vec<u8>) -> Result<Self> {
+        // The declared network must fit in the bytes at hand before it is allocated: four
+        // bytes per weight at the least.
+        spec.check()?;
+        let needed = spec.weight_count().and_then(|n| n.checked_mul(4)).unwrap_or(usize::MAX);
+        if bytes.len() < needed {
+            return Err(ModelError::BadSpec(format!(
+                "the network declares at least {needed} bytes of weights but only {} are there",
+                bytes.len()
+            )));
+        }
         let record = ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes))
             .map_err(|e| ModelError::Store(e.to_string()))?;
         Self::with_record(spec, record)

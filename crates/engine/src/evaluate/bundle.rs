@@ -19,6 +19,8 @@ use crate::train::runs::{self, RunMeta};
 
 pub const BUNDLE_FORMAT: &str = "plantlab-model-bundle";
 pub const BUNDLE_VERSION: u32 = 1;
+/// Largest bundle file read (its weights are base64, a third larger than the network).
+pub const MAX_BUNDLE_BYTES: u64 = 1 << 30;
 
 /// The bundle file.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -155,6 +157,10 @@ pub fn export(run_dir: &Path, out: &Path, threshold: Option<f64>, events: Option
 
 /// Reads and checks a bundle and loads its network.
 pub fn open(path: &Path) -> Result<LoadedBundle> {
+    let size = std::fs::metadata(path).map_err(|e| EngineError::from_io(path, e))?.len();
+    if size > MAX_BUNDLE_BYTES {
+        return Err(bad(path, format!("it is {size} bytes, more than the {MAX_BUNDLE_BYTES} a model bundle may have")));
+    }
     let bytes = std::fs::read(path).map_err(|e| EngineError::from_io(path, e))?;
     if bytes.is_empty() {
         return Err(bad(path, "the file is empty"));
@@ -206,10 +212,40 @@ fn check_consistency(bundle: &Bundle) -> std::result::Result<(), String> {
         if f.null_token() != next {
             return Err(format!("the token offsets of feature \"{}\" are out of order", f.name()));
         }
-        next = f.null_token() + f.token_count();
+        next = f.null_token().checked_add(f.token_count()).ok_or("the tokenizer's token counts overflow")?;
     }
     if next != tokenizer.vocab_size {
         return Err("the vocabulary size does not match the features".into());
+    }
+    check_network_shape(bundle)
+}
+
+/// The network's sizes must be the ones its tokenizer and config make, so a bundle cannot
+/// declare a network larger than the data it reads.
+fn check_network_shape(bundle: &Bundle) -> std::result::Result<(), String> {
+    let (network, tokenizer) = (&bundle.network, &bundle.tokenizer);
+    if network.kind != bundle.config.model {
+        return Err(format!("the network is a {} model but the config says {}", network.kind.as_str(), bundle.config.model.as_str()));
+    }
+    let window = match bundle.config.mode {
+        plantlab_protocol::SequenceMode::Row => 1,
+        plantlab_protocol::SequenceMode::Window { window, .. } => window as usize,
+    };
+    let features = tokenizer.features.len();
+    let (steps, per_step) = if window == 1 { (features, 1) } else { (window, features) };
+    let dense: usize = tokenizer.features.iter().map(|f| f.dense_width()).sum();
+    let expected = [
+        ("vocab", network.vocab, tokenizer.vocab_size as usize),
+        ("steps", network.steps, steps),
+        ("per_step", network.per_step, per_step),
+        ("width", network.width, dense.saturating_mul(window)),
+    ];
+    let token_model = network.kind != plantlab_protocol::ModelKind::Mlp;
+    for (name, declared, made) in expected {
+        let applies = if name == "width" { !token_model } else { token_model };
+        if applies && declared != made {
+            return Err(format!("the network's {name} is {declared} but its tokenizer and config make {made}"));
+        }
     }
     Ok(())
 }

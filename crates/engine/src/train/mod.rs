@@ -61,8 +61,34 @@ pub struct TrainJob<'a> {
     pub quality: Option<&'a QualityReport>,
 }
 
+/// Largest embedding width (seed model, transformer).
+pub const MAX_EMBEDDING_DIM: u32 = 1024;
+/// Most hidden units per MLP layer.
+pub const MAX_HIDDEN: u32 = 4096;
+/// Most quantile bins per numeric tag.
+pub const MAX_BINS: u32 = 1024;
+/// Longest window (rows per sequence) and stride.
+pub const MAX_WINDOW: u32 = 4096;
+/// Most epochs, samples per batch and worker threads.
+pub const MAX_EPOCHS: u32 = 100_000;
+pub const MAX_BATCH: u32 = 65_536;
+pub const MAX_THREADS: u32 = 1024;
+
+/// Checks a training config before anything is allocated for it; the UI bounds the same
+/// fields, but the CLI and IPC reach the engine directly.
+pub fn validate_config(config: &TrainConfig) -> Result<()> {
+    check_config(config)
+}
+
 fn check_config(config: &TrainConfig) -> Result<()> {
     let bad = |m: &str| Err(EngineError::BadTrainConfig(m.to_owned()));
+    let within = |name: &str, value: u32, low: u32, high: u32| {
+        if (low..=high).contains(&value) {
+            Ok(())
+        } else {
+            Err(EngineError::BadTrainConfig(format!("{name} must be between {low} and {high}, not {value}")))
+        }
+    };
     if config.target.is_empty() {
         return bad("choose a target column (the label to predict)");
     }
@@ -83,6 +109,23 @@ fn check_config(config: &TrainConfig) -> Result<()> {
     }
     if config.patience == Some(0) {
         return bad("patience must be at least 1 epoch (or off)");
+    }
+    within("the embedding size", config.embedding_dim, 1, MAX_EMBEDDING_DIM)?;
+    within("the hidden units", config.hidden, 1, MAX_HIDDEN)?;
+    within("the bins per tag", config.bins, 2, MAX_BINS)?;
+    within("the epochs", config.epochs, 1, MAX_EPOCHS)?;
+    within("the batch size", config.batch_size, 1, MAX_BATCH)?;
+    if let Some(threads) = config.threads {
+        within("the worker threads", threads, 1, MAX_THREADS)?;
+    }
+    if let SequenceMode::Window { window, stride } = config.mode {
+        within("the window", window, 1, MAX_WINDOW)?;
+        within("the stride", stride, 1, MAX_WINDOW)?;
+    }
+    let split = &config.split;
+    let fractions = [split.train, split.validation, split.test];
+    if fractions.iter().any(|f| !f.is_finite() || *f < 0.0) || split.train <= 0.0 {
+        return bad("the split fractions must be numbers of at least 0, with a training part above 0");
     }
     Ok(())
 }
@@ -152,7 +195,12 @@ pub fn train(
         started,
         row_weights: target_weights,
     };
-    let result = run.execute(&prepared, &parts, times.as_deref(), request, job, on_update);
+    // A panic inside the training body (a bug, or a library's assertion on odd data) must end
+    // the run as failed with its reason, not leave it "running" until the app restarts.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run.execute(&prepared, &parts, times.as_deref(), request, job, on_update)
+    }))
+    .unwrap_or_else(|panic| Err(EngineError::Internal(format!("training stopped on an internal error ({})", panic_text(&*panic)))));
     let summary = match result {
         Ok(summary) => Ok(summary),
         Err(err) => {
@@ -175,6 +223,15 @@ pub fn train(
         active.retain(|id| *id != run_id);
     }
     summary
+}
+
+/// The message of a caught panic, when it carried one.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_owned())
 }
 
 struct Run {

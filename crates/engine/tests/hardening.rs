@@ -1,0 +1,297 @@
+//! Files that declare sizes, writes that fail half-way and a panic inside training: each must
+//! end in a clear error (never an allocation abort), leave the user's files as they were and
+//! leave no run "running" forever.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use plantlab_engine::{JobContext, Workbench};
+use plantlab_protocol::{
+    CleanAction, CleanStep, FillMethod, ImportOverrides, ModelKind, OutlierAction, OutlierMethod, RunStatus, SequenceMode, TrainConfig,
+};
+
+fn write_csv(path: &Path, rows: usize) {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(out, "temperature,pressure,state,fault").unwrap();
+    for i in 0..rows {
+        let t = 50.0 + ((i * 37) % 100) as f64 * 0.3;
+        let p = 2.0 + ((i * 11) % 17) as f64 * 0.1;
+        let state = ["on", "off", "purge"][i % 3];
+        writeln!(out, "{t},{p},{state},{}", u8::from(t > 72.0)).unwrap();
+    }
+}
+
+fn workbench_with_data(rows: usize) -> (tempfile::TempDir, Workbench) {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("plant.csv");
+    write_csv(&csv, rows);
+    let workbench = Workbench::with_runs_root(dir.path().join("runs"));
+    workbench.load(&csv, &ImportOverrides::default(), &JobContext::detached()).unwrap();
+    (dir, workbench)
+}
+
+fn config(model: ModelKind) -> TrainConfig {
+    TrainConfig { target: "fault".into(), model, epochs: 1, ..TrainConfig::default() }
+}
+
+fn one_line(message: &str) {
+    assert!(!message.is_empty() && !message.contains('\n'), "not one line: {message:?}");
+}
+
+#[test]
+fn bundles_declaring_larger_networks_than_their_weights_are_refused() {
+    let (dir, workbench) = workbench_with_data(400);
+    for model in [ModelKind::Seed, ModelKind::Mlp, ModelKind::Transformer] {
+        let mut cfg = config(model);
+        cfg.embedding_dim = 8;
+        cfg.hidden = 8;
+        let summary = workbench.train(&cfg, &JobContext::detached(), &mut |_| {}).unwrap();
+        let bundle = dir.path().join(format!("{}.plmodel", model.as_str()));
+        workbench.export_bundle(&summary.run_id, &bundle, None).unwrap();
+        workbench.open_bundle(&bundle).unwrap();
+        let original: serde_json::Value = serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
+        let fields = ["vocab", "embedding_dim", "hidden", "width", "steps", "per_step"];
+        // Raised a little (passes the size caps: must be caught against the tokenizer or the
+        // weight bytes) and raised to sizes no machine can allocate.
+        for field in fields {
+            for raised in [1_000u64, 1 << 40, u64::MAX] {
+                let mut edited = original.clone();
+                let declared = edited["network"][field].as_u64().unwrap();
+                edited["network"][field] = serde_json::json!(declared.saturating_mul(raised));
+                let path = dir.path().join("edited.plmodel");
+                std::fs::write(&path, serde_json::to_vec(&edited).unwrap()).unwrap();
+                match workbench.open_bundle(&path) {
+                    Err(err) => {
+                        assert_eq!(err.code(), "bad_bundle", "{model:?} {field}×{raised}: {err}");
+                        one_line(&err.to_string());
+                    }
+                    // A size the network does not use (the MLP's vocabulary, a token model's
+                    // hidden units) changes nothing that is allocated.
+                    Ok(_) => assert!(
+                        matches!((model, field), (ModelKind::Mlp, "vocab" | "embedding_dim" | "steps" | "per_step") | (ModelKind::Seed | ModelKind::Transformer, "hidden" | "width")) && raised == 1_000,
+                        "{model:?}: {field} raised ×{raised} was accepted"
+                    ),
+                }
+            }
+        }
+    }
+    // A bundle larger than any real one is refused before it is read.
+    let huge = dir.path().join("huge.plmodel");
+    let file = std::fs::File::create(&huge).unwrap();
+    file.set_len((1 << 30) + 1).unwrap();
+    let err = workbench.open_bundle(&huge).err().unwrap();
+    assert_eq!(err.code(), "bad_bundle", "{err}");
+    assert!(err.to_string().contains("more than"), "{err}");
+}
+
+fn hampel(window: u32) -> CleanStep {
+    CleanStep::Outliers { columns: vec!["temperature".into()], method: OutlierMethod::Hampel { window, k: 3.0 }, action: OutlierAction::Null }
+}
+
+#[test]
+fn step_parameters_out_of_range_are_refused_when_added_and_in_recipes() {
+    let (dir, workbench) = workbench_with_data(300);
+    let job = JobContext::detached();
+    let hostile = [
+        (hampel(u32::MAX), "window"),
+        (CleanStep::Fill { columns: vec!["temperature".into()], method: FillMethod::InterpolateWithin { max_gap_s: 1e300 } }, "max_gap_s"),
+        (CleanStep::Fill { columns: vec!["temperature".into()], method: FillMethod::Forward { limit: Some(u32::MAX) } }, "limit"),
+        (CleanStep::Fill { columns: vec!["temperature".into()], method: FillMethod::Value { value: f64::NAN } }, "value"),
+        (CleanStep::Resample { interval_s: 1e-9, aggregate: plantlab_protocol::Aggregate::Mean, max_columns: Vec::new() }, "interval_s"),
+        (CleanStep::Outliers { columns: vec!["temperature".into()], method: OutlierMethod::Iqr { k: f64::INFINITY }, action: OutlierAction::Null }, "\"k\""),
+    ];
+    for (step, parameter) in &hostile {
+        let err = workbench.clean(CleanAction::Apply { step: step.clone() }, &job).err().unwrap();
+        let message = err.to_string();
+        assert_eq!(err.code(), "bad_step", "{message}");
+        assert!(message.contains(parameter) && message.contains("must be"), "{parameter}: {message}");
+        one_line(&message);
+    }
+    // The same window inside a recipe file is refused as the file is read.
+    workbench.clean(CleanAction::Apply { step: hampel(7) }, &job).unwrap();
+    let recipe = dir.path().join("recipe.json");
+    workbench.save_recipe(&recipe).unwrap();
+    let text = std::fs::read_to_string(&recipe).unwrap();
+    assert!(text.contains("\"window\": 7"), "{text}");
+    std::fs::write(&recipe, text.replace("\"window\": 7", "\"window\": 4294967295")).unwrap();
+    let err = workbench.load_recipe(&recipe, &job).err().unwrap();
+    assert_eq!(err.code(), "bad_recipe", "{err}");
+    assert!(err.to_string().contains("step 1") && err.to_string().contains("window"), "{err}");
+}
+
+#[test]
+fn train_config_sizes_are_checked_by_the_engine() {
+    let (_dir, workbench) = workbench_with_data(300);
+    let huge = [
+        TrainConfig { embedding_dim: u32::MAX, ..config(ModelKind::Seed) },
+        TrainConfig { hidden: u32::MAX, ..config(ModelKind::Mlp) },
+        TrainConfig { bins: u32::MAX, ..config(ModelKind::Seed) },
+        TrainConfig { mode: SequenceMode::Window { window: u32::MAX, stride: 1 }, ..config(ModelKind::Seed) },
+        TrainConfig { batch_size: u32::MAX, ..config(ModelKind::Seed) },
+    ];
+    for cfg in huge {
+        // Refused before a task starts, and by the foreground path too.
+        let err = workbench.start_train(cfg.clone(), |_| {}).err().unwrap();
+        assert_eq!(err.code(), "bad_train_config", "{err}");
+        assert!(err.to_string().contains("must be between"), "{err}");
+        let err = workbench.train(&cfg, &JobContext::detached(), &mut |_| {}).err().unwrap();
+        assert_eq!(err.code(), "bad_train_config", "{err}");
+    }
+    assert!(workbench.list_runs().unwrap().is_empty(), "no run folder for a refused config");
+}
+
+#[test]
+fn a_panic_inside_training_ends_the_run_as_failed() {
+    let (_dir, workbench) = workbench_with_data(300);
+    let mut cfg = config(ModelKind::Seed);
+    cfg.epochs = 3;
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        workbench.train(&cfg, &JobContext::detached(), &mut |_| panic!("a planted bug in the training loop"))
+    }));
+    let err = outcome.expect("the panic is caught inside training").err().unwrap();
+    assert!(err.to_string().contains("a planted bug"), "{err}");
+    let runs = workbench.list_runs().unwrap();
+    assert_eq!(runs.len(), 1);
+    let detail = workbench.open_run(&runs[0].run_id).unwrap();
+    let summary = detail.summary.expect("a failed run keeps a summary");
+    assert_eq!(summary.status, RunStatus::Failed);
+    assert!(summary.message.contains("a planted bug"), "{}", summary.message);
+    // Not "running": a new run may start and the failed one may be deleted.
+    workbench.delete_run(&runs[0].run_id).unwrap();
+}
+
+// --- .xlsx whose cells span the whole sheet -------------------------------------------------
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xffff_ffffu32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+/// A zip archive with the entries stored (not compressed).
+fn stored_zip(entries: &[(&str, String)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, text) in entries {
+        let (data, offset) = (text.as_bytes(), out.len() as u32);
+        let crc = crc32(data);
+        let header = |sig: u32, central_entry: bool| {
+            let mut h = Vec::new();
+            h.extend(sig.to_le_bytes());
+            if central_entry {
+                h.extend(20u16.to_le_bytes());
+            }
+            for v in [20u16, 0, 0, 0, 0] {
+                h.extend(v.to_le_bytes());
+            }
+            h.extend(crc.to_le_bytes());
+            h.extend((data.len() as u32).to_le_bytes());
+            h.extend((data.len() as u32).to_le_bytes());
+            h.extend((name.len() as u16).to_le_bytes());
+            h.extend(0u16.to_le_bytes());
+            if central_entry {
+                for v in [0u16, 0, 0] {
+                    h.extend(v.to_le_bytes());
+                }
+                h.extend(0u32.to_le_bytes());
+                h.extend(offset.to_le_bytes());
+            }
+            h.extend(name.as_bytes());
+            h
+        };
+        let local = header(0x0403_4b50, false);
+        let entry = header(0x0201_4b50, true);
+        out.extend(local);
+        out.extend(data);
+        central.extend(entry);
+    }
+    let (cd_offset, cd_size) = (out.len() as u32, central.len() as u32);
+    out.extend(central);
+    out.extend(0x0605_4b50u32.to_le_bytes());
+    for v in [0u16, 0, entries.len() as u16, entries.len() as u16] {
+        out.extend(v.to_le_bytes());
+    }
+    out.extend(cd_size.to_le_bytes());
+    out.extend(cd_offset.to_le_bytes());
+    out.extend(0u16.to_le_bytes());
+    out
+}
+
+fn xlsx_with_cells(cells: &str, dimension: &str) -> Vec<u8> {
+    let sheet = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="{dimension}"/><sheetData>{cells}</sheetData></worksheet>"#
+    );
+    stored_zip(&[
+        ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.into()),
+        ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.into()),
+        ("xl/workbook.xml", r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>"#.into()),
+        ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.into()),
+        ("xl/worksheets/sheet1.xml", sheet),
+    ])
+}
+
+#[test]
+fn an_xlsx_whose_cells_span_the_whole_sheet_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let workbench = Workbench::new();
+    // A small honest sheet loads (the hand-made workbook is readable).
+    let small = dir.path().join("small.xlsx");
+    let rows: String = (1..=4).map(|r| format!(r#"<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}"><v>{}</v></c></row>"#, r * 2)).collect();
+    std::fs::write(&small, xlsx_with_cells(&rows, "A1:B4")).unwrap();
+    let summary = workbench.load(&small, &ImportOverrides::default(), &JobContext::detached()).unwrap();
+    assert_eq!(summary.rows, 3);
+    // Two cells, at A1 and XFD1048576: a grid of 17 billion cells.
+    let spread = dir.path().join("spread.xlsx");
+    let cells = r#"<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>2</v></c></row>"#;
+    std::fs::write(&spread, xlsx_with_cells(cells, "A1:XFD1048576")).unwrap();
+    let err = workbench.load(&spread, &ImportOverrides::default(), &JobContext::detached()).err().unwrap();
+    assert_eq!(err.code(), "parse_error", "{err}");
+    assert!(err.to_string().contains("holds only 2 values"), "{err}");
+    one_line(&err.to_string());
+}
+
+// --- writes that fail half-way ------------------------------------------------------------
+
+const CHILD_TARGET: &str = "PLANTLAB_TEST_EXPORT_TARGET";
+
+/// Run in a child process with a file-size limit (see the test below): exports a frame far
+/// larger than the limit over an existing file.
+#[test]
+fn export_child_under_a_file_size_limit() {
+    let Some(target) = std::env::var_os(CHILD_TARGET) else {
+        return;
+    };
+    use polars::prelude::*;
+    let frame = df!("v" => (0..200_000).map(f64::from).collect::<Vec<_>>(), "note" => (0..200_000).map(|i| format!("row {i}")).collect::<Vec<_>>()).unwrap();
+    let err = plantlab_engine::clean::export_frame(&frame, &PathBuf::from(target)).err().expect("the export must fail under the limit");
+    assert_eq!(err.code(), "write_error", "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_full_disk_during_export_keeps_the_old_file_and_leaves_no_temporary() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("cleaned.csv");
+    std::fs::write(&target, "v,note\n1,old\n").unwrap();
+    let me = std::env::current_exe().unwrap();
+    // 64 blocks of 512 bytes; the signal a process gets past the limit is ignored, so the
+    // write fails with EFBIG as it would on a full disk.
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 64; exec \"$0\" --exact export_child_under_a_file_size_limit --nocapture --test-threads 1")
+        .arg(&me)
+        .env(CHILD_TARGET, &target)
+        .status()
+        .unwrap();
+    assert!(status.success(), "the child export did not fail cleanly: {status}");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "v,note\n1,old\n");
+    let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["cleaned.csv"], "a temporary was left behind");
+}
