@@ -7,7 +7,7 @@ use plantlab_engine::Workbench;
 use plantlab_protocol::{
     ApiError, FilePurpose, FrameStats, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, QualityReport, Series, SeriesRequest, TablePage, TaskEvent, TaskId,
     RunComparison, RunDetail, RunEntry, TrainConfig, CleanAction, CleanState, DatasetSummary, GateThresholds, PreviewRequest, StepPreview,
-    BundleInfo, EvaluateRequest, Evaluation, PredictRequest,
+    BundleInfo, EvaluateRequest, Evaluation, EventOptions, PredictRequest, WidgetReport,
 };
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -122,8 +122,14 @@ async fn evaluate_run(state: State<'_, AppState>, request: EvaluateRequest) -> R
 }
 
 #[tauri::command]
-async fn bundle_export(state: State<'_, AppState>, run_id: String, path: String, threshold: Option<f64>) -> Result<BundleInfo, ApiError> {
-    state.workbench.export_bundle(&run_id, std::path::Path::new(&path), threshold).map_err(ApiError::from)
+async fn bundle_export(
+    state: State<'_, AppState>,
+    run_id: String,
+    path: String,
+    threshold: Option<f64>,
+    events: Option<EventOptions>,
+) -> Result<BundleInfo, ApiError> {
+    state.workbench.export_bundle_with_events(&run_id, std::path::Path::new(&path), threshold, events).map_err(ApiError::from)
 }
 
 #[tauri::command]
@@ -226,6 +232,17 @@ fn report_painted(report: PaintReport) {
     );
 }
 
+/// Where the UI's journey controls are now; logged as one line (end-to-end tests click them).
+#[tauri::command]
+fn report_widgets(report: WidgetReport) {
+    let marks: Vec<String> = report
+        .widgets
+        .iter()
+        .map(|w| format!("{}@{:.0},{:.0},{:.0},{:.0}", w.id, w.rect[0], w.rect[1], w.rect[2], w.rect[3]))
+        .collect();
+    eprintln!("plantlab: widgets {}", marks.join(" "));
+}
+
 /// The UI's frame times during a training run, for the log (budget: 16 ms per frame).
 #[tauri::command]
 fn report_frame_stats(stats: FrameStats) {
@@ -269,6 +286,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
         dataset_histogram,
         dataset_series,
         report_painted,
+        report_widgets,
         report_frame_stats,
         quit
     ])

@@ -65,6 +65,8 @@ pub struct PlantLabApp {
     /// How long each frame's UI code took, kept while a model trains.
     frames: FrameTimes,
     asked_initial_path: bool,
+    /// The journey's controls as last reported to the host (see `probe`).
+    reported_marks: crate::probe::Marks,
 }
 
 impl PlantLabApp {
@@ -81,6 +83,7 @@ impl PlantLabApp {
             predict: PredictPane::default(),
             frames: FrameTimes::default(),
             asked_initial_path: false,
+            reported_marks: crate::probe::Marks::default(),
         }
     }
 
@@ -147,6 +150,11 @@ impl PlantLabApp {
             }
             self.notices_ui(ui, pane_rect);
         });
+        let marks = crate::probe::take(ui.ctx());
+        if marks != self.reported_marks {
+            self.backend.send(Request::ReportWidgets(marks.report()));
+            self.reported_marks = marks;
+        }
         // Keep frames coming while work is under way so progress moves.
         let busy = self.data.waiting() || self.clean.waiting() || self.train.is_training() || self.evaluate.waiting() || self.predict.is_running();
         if !self.tasks.is_empty() || busy {
@@ -335,7 +343,9 @@ impl PlantLabApp {
             ui.heading("PlantLab");
             ui.separator();
             for pane in Pane::ALL {
-                if ui.selectable_label(self.pane == pane, pane.title()).clicked() {
+                let tab = ui.selectable_label(self.pane == pane, pane.title());
+                crate::probe::mark(ui, format!("tab:{}", pane.title()), &tab);
+                if tab.clicked() {
                     self.pane = pane;
                 }
             }

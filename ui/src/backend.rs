@@ -3,7 +3,7 @@
 
 use plantlab_protocol::{
     ApiError, BundleInfo, CleanState, EvaluateRequest, Evaluation, PredictRequest, DatasetSummary, FrameStats, CleanStep, FilePurpose, GateThresholds, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, PreviewRequest, QualityReport, RunComparison, RunDetail, RunEntry, Series, SeriesRequest, StepPreview, TablePage,
-    TaskEvent, TaskId, TrainConfig,
+    TaskEvent, TaskId, TrainConfig, EventOptions, WidgetReport,
 };
 
 /// Something the UI asks of the backend.
@@ -28,6 +28,8 @@ pub enum Request {
     InitialPath,
     /// Tell the host that the Data pane has drawn a data set (for logs and end-to-end tests).
     ReportPainted(PaintReport),
+    /// Tell the host where the journey's controls are (see `probe`); for end-to-end tests.
+    ReportWidgets(WidgetReport),
     Quit,
     /// Tell the host how long the UI's frames took during a training run (for logs).
     ReportFrameStats(FrameStats),
@@ -66,7 +68,8 @@ pub enum Request {
     Evaluate(EvaluateRequest),
     /// Writes a run's model bundle; answered with `Bundle` and `Saved`.
     /// `threshold`: the decision threshold stored with it (`None`: the run's default).
-    ExportBundle { run_id: String, path: String, threshold: Option<f64> },
+    /// `events`: the alarm settings to store with the bundle (`None`: the defaults).
+    ExportBundle { run_id: String, path: String, threshold: Option<f64>, events: Option<EventOptions> },
     /// Reads a bundle's metadata; answered with `Bundle`.
     OpenBundle { path: String },
     /// Applies a bundle to a new export in the background; answered with a task stream that
@@ -227,6 +230,7 @@ pub mod bridge {
                 call("dataset_histogram", "Computing the histogram", args!{ "request" => request }, |h| vec![Reply::Histogram(h)])
             }
             Request::ReportPainted(report) => call_unit("report_painted", "Reporting", args!{ "report" => report }, vec![]),
+            Request::ReportWidgets(report) => call_unit("report_widgets", "Reporting", args!{ "report" => report }, vec![]),
             Request::Quit => call_unit("quit", "Quitting", args!{}, vec![]),
             Request::ReportFrameStats(stats) => call_unit("report_frame_stats", "Reporting", args!{ "stats" => stats }, vec![]),
             Request::CleanState => call("clean_state", "Reading the cleaning state", args!{}, |s: CleanState| vec![Reply::CleanState(Box::new(s))]),
@@ -260,9 +264,9 @@ pub mod bridge {
             Request::Evaluate(request) => {
                 call("evaluate_run", "Evaluating the run", args!{ "request" => request }, |e: Evaluation| vec![Reply::Evaluation(Box::new(e))])
             }
-            Request::ExportBundle { run_id, path, threshold } => {
+            Request::ExportBundle { run_id, path, threshold, events } => {
                 let saved_path = path.clone();
-                let args = args!{ "runId" => run_id, "path" => path, "threshold" => threshold };
+                let args = args!{ "runId" => run_id, "path" => path, "threshold" => threshold, "events" => events };
                 // A bundle written is both new bundle metadata and a file saved.
                 call("bundle_export", "Exporting the model bundle", args, move |b: BundleInfo| {
                     vec![Reply::Bundle(Box::new(b)), Reply::Saved { what: "Model bundle".into(), path: saved_path }]

@@ -266,7 +266,8 @@ impl CleanPane {
 
     fn gate(&mut self, ui: &mut egui::Ui, state: &CleanState, backend: &mut dyn Backend) {
         ui.horizontal(|ui| {
-            ui.heading("Quality gate");
+            let heading = ui.heading("Quality gate");
+            crate::probe::mark(ui, if state.gate.passed { "clean:gate:passed" } else { "clean:gate:failed" }, &heading);
             pass_badge(ui, state.gate.passed);
         });
         egui::Grid::new("gate_checks").striped(true).num_columns(3).show(ui, |ui| {
@@ -321,6 +322,9 @@ impl CleanPane {
         for (i, suggestion) in state.suggestions.iter().enumerate() {
             ui.horizontal_wrapped(|ui| {
                 let add = ui.add_enabled(!self.waiting, egui::Button::new("Add")).on_hover_text("Open this step in the editor with a preview");
+                if !self.waiting {
+                    crate::probe::mark(ui, format!("clean:add:{i}"), &add);
+                }
                 ui.push_id(i, |ui| {
                     ui.label(format!("{} ({}): {}", suggestion.kind.as_str(), suggestion.column.as_deref().unwrap_or("all rows"), suggestion.reason));
                 });
@@ -438,12 +442,19 @@ impl CleanPane {
         let origin = draft.origin;
         let value = draft.value.clone();
         ui.horizontal(|ui| {
-            if ui.add_enabled(!self.waiting, egui::Button::new("Preview")).clicked() {
+            let preview = ui.add_enabled(!self.waiting, egui::Button::new("Preview"));
+            if !self.waiting {
+                crate::probe::mark(ui, "clean:preview", &preview);
+            }
+            if preview.clicked() {
                 self.request_preview(backend);
             }
             let apply_label = if matches!(origin, DraftOrigin::New) { "Apply" } else { "Save changes" };
             let can_apply = !self.waiting && !stale && self.preview.is_some();
             let apply = ui.add_enabled(can_apply, egui::Button::new(apply_label)).on_disabled_hover_text("Preview the step first");
+            if can_apply {
+                crate::probe::mark(ui, "clean:apply", &apply);
+            }
             if apply.clicked() {
                 if let Ok(step) = serde_json::from_value::<CleanStep>(value) {
                     let request = match origin {

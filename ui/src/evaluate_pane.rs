@@ -135,7 +135,7 @@ impl EvaluatePane {
             FilePurpose::SaveBundle => {
                 // The bundle keeps the threshold the user settled on (binary targets only).
                 let threshold = self.view.as_ref().filter(|v| v.is_binary()).map(|_| self.threshold);
-                backend.send(Request::ExportBundle { run_id, path, threshold });
+                backend.send(Request::ExportBundle { run_id, path, threshold, events: Some(self.event_options) });
             }
             FilePurpose::SaveReport => backend.send(Request::ExportReport { run_id, path }),
             _ => {}

@@ -10,6 +10,7 @@ mod format;
 mod frames;
 mod json_form;
 mod predict_pane;
+mod probe;
 mod train_pane;
 mod widgets;
 

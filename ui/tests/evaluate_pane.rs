@@ -309,7 +309,9 @@ fn the_threshold_moves_the_confusion_counts_and_costs_suggest_one() {
     // The bundle carries the chosen threshold.
     harness.get_by_label("Export model bundle…").click();
     harness.run();
-    assert!(fake.borrow().sent.contains(&Request::ExportBundle { run_id: "run-2".into(), path: BUNDLE_PATH.into(), threshold: Some(0.5) }));
+    // ... and the alarm settings the pane shows.
+    assert!(fake.borrow().sent.iter().any(|r| matches!(r,
+        Request::ExportBundle { run_id, path, threshold: Some(t), events: Some(_) } if run_id == "run-2" && path == BUNDLE_PATH && *t == 0.5)));
     harness.get_by_label("Export report…").click();
     harness.run();
     assert!(fake.borrow().sent.contains(&Request::ExportReport { run_id: "run-2".into(), path: REPORT_PATH.into() }));

@@ -200,6 +200,22 @@ pub struct PaintReport {
     pub plot_rect: [f32; 4],
 }
 
+/// Where the controls of a user's journey are on screen (logical pixels), reported by the UI
+/// whenever they change, so an end-to-end test can click them in the real window: the webview
+/// shows one canvas, with no document to ask where a button is.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct WidgetReport {
+    pub widgets: Vec<WidgetMark>,
+}
+
+/// One control: a stable id (e.g. `tab:Clean`, `clean:apply`) and its rect: x, y, width, height.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WidgetMark {
+    pub id: String,
+    #[serde(with = "crate::float")]
+    pub rect: [f32; 4],
+}
+
 /// What a background task is doing, shown in the status bar.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

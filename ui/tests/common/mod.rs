@@ -7,7 +7,7 @@ use egui_kittest::Harness;
 use plantlab_protocol::{
     ApiError, BundleInfo, CleanAction, CleanState, DatasetSummary, EvaluateRequest, Evaluation, FilePurpose, FrameStats, GateThresholds,
     Histogram, HistogramRequest, ImportOverrides, ImportSettings, PageRequest, PaintReport, PredictRequest, PreviewRequest, QualityReport,
-    RunComparison, RunDetail, RunEntry, Series, SeriesRequest, StepPreview, TablePage, TaskEvent, TrainConfig,
+    RunComparison, RunDetail, RunEntry, Series, SeriesRequest, StepPreview, TablePage, TaskEvent, TrainConfig, EventOptions, WidgetReport,
 };
 use plantlab_ui::{Backend, PlantLabApp, Reply, Request};
 use serde::de::DeserializeOwned;
@@ -40,6 +40,8 @@ pub fn plain_csv_settings() -> ImportSettings {
         timestamp_format: None,
         status_strings: vec![],
         sheet: None,
+        names: None,
+        column_widths: None,
     }
 }
 
@@ -86,6 +88,7 @@ pub fn request_through_json(request: Request) -> Request {
         Request::Series(r) => Request::Series(via_json::<SeriesRequest>("dataset_series", &r)),
         Request::Histogram(r) => Request::Histogram(via_json::<HistogramRequest>("dataset_histogram", &r)),
         Request::ReportPainted(r) => Request::ReportPainted(via_json::<PaintReport>("report_painted", &r)),
+        Request::ReportWidgets(r) => Request::ReportWidgets(via_json::<WidgetReport>("report_widgets", &r)),
         Request::ReportFrameStats(s) => Request::ReportFrameStats(via_json::<FrameStats>("report_frame_stats", &s)),
         Request::PreviewStep(r) => Request::PreviewStep(via_json::<PreviewRequest>("clean_preview", &r)),
         Request::ApplyStep(step) => match action_via_json(CleanAction::Apply { step }) {
@@ -128,11 +131,12 @@ pub fn request_through_json(request: Request) -> Request {
         Request::DeleteRun { run_id } => Request::DeleteRun { run_id: via_json("run_delete", &run_id) },
         Request::CompareRuns(ids) => Request::CompareRuns(via_json("runs_compare", &ids)),
         Request::Evaluate(r) => Request::Evaluate(via_json::<EvaluateRequest>("evaluate_run", &r)),
-        Request::ExportBundle { run_id, path, threshold } => Request::ExportBundle {
+        Request::ExportBundle { run_id, path, threshold, events } => Request::ExportBundle {
             run_id: via_json("bundle_export", &run_id),
             path: via_json("bundle_export", &path),
             // The command takes a plain `Option<f64>`.
             threshold: via_json::<Option<f64>>("bundle_export", &threshold),
+            events: via_json::<Option<EventOptions>>("bundle_export", &events),
         },
         Request::OpenBundle { path } => Request::OpenBundle { path: via_json("bundle_open", &path) },
         Request::Predict(r) => Request::Predict(via_json::<PredictRequest>("predict_start", &r)),
