@@ -230,7 +230,7 @@ structs! {
     GateResult { passed, checks }
     GateThresholds { max_missing_share, max_status_text_cells, max_duplicate_rows, max_duplicate_timestamps, max_unsorted_timestamps, max_gaps, max_flatline_samples, max_spikes, max_out_of_range, max_unit_jump_samples, max_constant_columns, max_high_cardinality_columns, max_imbalanced_labels, min_rows }
     CleanState { rows_raw, rows, train_fraction, steps, outcomes, can_undo, can_redo, report, suggestions, gate, gate_thresholds, label_column }
-    PreviewRequest { step, max_points, max_series }
+    PreviewRequest { step, max_points, max_series, edit_index }
     ColumnChange { column, cells_changed, nulls_before, nulls_after, added, removed }
     FindingDelta { kind, column, before, after, message }
     PreviewSeries { column, before, after }
