@@ -232,7 +232,8 @@ fn report_painted(report: PaintReport) {
     );
 }
 
-/// Where the UI's journey controls are now; logged as one line (end-to-end tests click them).
+/// Where the UI's journey controls are now; logged as one line, the controls separated by tabs
+/// (ids may hold spaces), for end-to-end tests that click them.
 #[tauri::command]
 fn report_widgets(report: WidgetReport) {
     let marks: Vec<String> = report
@@ -240,7 +241,7 @@ fn report_widgets(report: WidgetReport) {
         .iter()
         .map(|w| format!("{}@{:.0},{:.0},{:.0},{:.0}", w.id, w.rect[0], w.rect[1], w.rect[2], w.rect[3]))
         .collect();
-    eprintln!("plantlab: widgets {}", marks.join(" "));
+    eprintln!("plantlab: widgets\t{}", marks.join("\t"));
 }
 
 /// The UI's frame times during a training run, for the log (budget: 16 ms per frame).

@@ -233,16 +233,19 @@ impl CleanPane {
         let time = state.report.timestamp_column.as_deref();
         let current = state.label_column.clone();
         let mut chosen = current.clone();
-        egui::ComboBox::new("clean_label", "Label column")
+        let picker = egui::ComboBox::new("clean_label", "Label column")
             .selected_text(current.as_deref().unwrap_or("(none)"))
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut chosen, None, "(none)");
                 for column in state.report.columns.iter().filter(|c| Some(c.name.as_str()) != time) {
-                    ui.selectable_value(&mut chosen, Some(column.name.clone()), &column.name);
+                    let option = ui.selectable_value(&mut chosen, Some(column.name.clone()), &column.name);
+                    crate::probe::mark(ui, format!("clean:label:{}", column.name), &option);
                 }
             })
             .response
             .on_hover_text("The column a model will predict (fault / no fault). The report and the gate check its class balance.");
+        crate::probe::mark(ui, "clean:label", &picker);
+        crate::probe::mark(ui, format!("clean:label={}", current.as_deref().unwrap_or("")), &picker);
         if chosen != current && !self.waiting {
             self.send_change(Request::SetLabel { column: chosen }, backend);
         }

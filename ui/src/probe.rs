@@ -12,7 +12,7 @@ use plantlab_protocol::{WidgetMark, WidgetReport};
 pub struct Marks(BTreeMap<String, [i32; 4]>);
 
 fn key() -> egui::Id {
-    egui::Id::new("plantlab-probe-marks")
+    egui::Id::unique("plantlab-probe-marks")
 }
 
 /// Marks `response`'s widget as `id` for this frame, if it is really on screen.

@@ -31,6 +31,7 @@ import options: --delimiter C|tab|whitespace  --decimal C  --encoding E  --heade
        plantlab predict FILE --bundle MODEL.plmodel -o PRED.csv [--threshold T] [alarm options] [--json]
        plantlab eval FILE --bundle MODEL.plmodel | --run RUN_DIR [--threshold T] [--lookback-h H] [alarm options] [--json]
        plantlab report RUN_DIR -o REPORT.html
+       plantlab generate pump-station -o OUT.csv [--seed S]   (a messy month of pump data for demos)
 alarm options (alarm samples -> alarm events): --clear-ratio R (clear below R x threshold, default 0.8)
                 --min-alarm N (drop events shorter than N sampling intervals, default 3)
                 --dead-time N (merge events at most N intervals apart, default 30)";
@@ -69,12 +70,42 @@ fn run(args: Vec<String>) -> Result<()> {
         "eval" => evaluate::eval(rest),
         "report" => evaluate::report(rest),
         "bench-normal" => normal::bench_tep(rest),
+        "generate" => generate(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
         }
         other => bail!("unknown command \"{other}\"; {USAGE}"),
     }
+}
+
+/// `plantlab generate pump-station -o OUT.csv [--seed S]`: the generated export the tests use
+/// (a month of one-minute pump data as a German workstation writes it, with stops, a stuck
+/// transmitter, a gap, a DST repeat, a week in °F, status texts and a failure label), for demos
+/// and for trying the app by hand.
+fn generate(args: &[String]) -> Result<()> {
+    let mut kind = None;
+    let mut out = None;
+    let mut seed = 17_u64;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "-o" | "--output" => out = Some(PathBuf::from(flag_value(&mut it, "-o")?)),
+            "--seed" => seed = flag_number(&mut it, "--seed")?,
+            flag if flag.starts_with('-') => bail!("unknown option {flag}; {USAGE}"),
+            name if kind.is_none() => kind = Some(name.to_owned()),
+            extra => bail!("unexpected argument \"{extra}\"; {USAGE}"),
+        }
+    }
+    let Some(out) = out else { bail!("generate needs -o OUT.csv; {USAGE}") };
+    let bytes = match kind.as_deref() {
+        Some("pump-station") => plantlab_engine::generate::pump_station_month(seed).0,
+        Some(other) => bail!("unknown data set \"{other}\"; the one there is: pump-station"),
+        None => bail!("generate needs a data set name (pump-station); {USAGE}"),
+    };
+    plantlab_engine::atomic_file::write_bytes(&out, &bytes).map_err(anyhow::Error::from).with_context(|| format!("cannot write {}", out.display()))?;
+    println!("wrote {}", out.display());
+    Ok(())
 }
 
 /// The value after `flag` on the command line.
