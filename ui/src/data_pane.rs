@@ -6,7 +6,7 @@ use egui::{Color32, RichText};
 use egui_plot::{Bar, BarChart, Plot};
 use plantlab_protocol::{
     ColumnKind, DatasetSummary, Finding, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, QualityReport,
-    Series, SeriesRequest, Severity, TablePage,
+    Series, SeriesRequest, Severity, TablePage, WHITESPACE_DELIMITER,
 };
 
 use crate::backend::{Backend, Request};
@@ -19,63 +19,216 @@ const PLOT_POINTS: u32 = 2000;
 const HISTOGRAM_BINS: u32 = 40;
 const RECENT_LIMIT: usize = 8;
 const SERIES_COLOR: Color32 = Color32::from_rgb(90, 170, 255);
+const WARNING_FILL: Color32 = Color32::from_rgb(80, 60, 20);
+const WARNING_TEXT: Color32 = Color32::from_rgb(255, 220, 150);
+
+/// How the fields of a line are separated, as the import panel offers it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum DelimiterChoice {
+    #[default]
+    Comma,
+    Semicolon,
+    Tab,
+    Pipe,
+    /// Runs of spaces and tabs.
+    Whitespace,
+    /// Columns of fixed widths in bytes.
+    FixedWidth,
+}
+
+impl DelimiterChoice {
+    const ALL: [DelimiterChoice; 6] = [Self::Comma, Self::Semicolon, Self::Tab, Self::Pipe, Self::Whitespace, Self::FixedWidth];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Comma => "comma",
+            Self::Semicolon => "semicolon",
+            Self::Tab => "tab",
+            Self::Pipe => "pipe",
+            Self::Whitespace => "whitespace",
+            Self::FixedWidth => "fixed width",
+        }
+    }
+
+    fn hover(self) -> &'static str {
+        match self {
+            Self::Comma => "Fields separated by ,",
+            Self::Semicolon => "Fields separated by ;",
+            Self::Tab => "Fields separated by one tab each",
+            Self::Pipe => "Fields separated by |",
+            Self::Whitespace => "Fields separated by runs of spaces and/or tabs; leading and trailing spaces are ignored",
+            Self::FixedWidth => "Columns of fixed widths in characters (bytes), as printed by loggers and Fortran programs",
+        }
+    }
+
+    /// The choice for a delimiter the engine reported (`' '` stands for whitespace and, with
+    /// column widths, for fixed width). `None` for one the panel does not offer.
+    fn from_settings(delimiter: char, fixed_width: bool) -> Option<Self> {
+        match delimiter {
+            _ if fixed_width => Some(Self::FixedWidth),
+            ',' => Some(Self::Comma),
+            ';' => Some(Self::Semicolon),
+            '\t' => Some(Self::Tab),
+            '|' => Some(Self::Pipe),
+            WHITESPACE_DELIMITER => Some(Self::Whitespace),
+            _ => None,
+        }
+    }
+
+    fn delimiter(self) -> char {
+        match self {
+            Self::Comma => ',',
+            Self::Semicolon => ';',
+            Self::Tab => '\t',
+            Self::Pipe => '|',
+            Self::Whitespace | Self::FixedWidth => WHITESPACE_DELIMITER,
+        }
+    }
+}
 
 /// The import settings as the user edits them before "Reload".
 #[derive(Default)]
 struct ImportForm {
-    delimiter: String,
+    /// `None` when the file's delimiter is none the panel offers (sniffed again on Reload).
+    delimiter: Option<DelimiterChoice>,
+    /// Fixed-width columns' widths as typed: numbers separated by commas or spaces.
+    column_widths: String,
     decimal: String,
     encoding: String,
+    /// 0 when the first row is data.
     header_rows: u32,
+    /// Column names as typed or pasted: separated by commas, or else by whitespace.
+    names: String,
     timestamp_column: String,
     timestamp_format: String,
     status_strings: String,
     sheet: String,
+    /// What the last import used, to tell the user's edits from what was read.
+    loaded: Option<LoadedLayout>,
+}
+
+/// The settings of the last import that decide the column names and the time axis.
+#[derive(Clone, PartialEq)]
+struct LoadedLayout {
+    delimiter: Option<DelimiterChoice>,
+    column_widths: String,
+    header_rows: u32,
+    names: String,
+    timestamp_column: String,
+    timestamp_format: String,
 }
 
 impl ImportForm {
     fn from_summary(summary: &DatasetSummary) -> Self {
         let s = &summary.import;
-        Self {
-            delimiter: if s.delimiter == '\t' { "tab".into() } else { s.delimiter.to_string() },
+        let mut form = Self {
+            delimiter: DelimiterChoice::from_settings(s.delimiter, s.column_widths.is_some()),
+            column_widths: s.column_widths.as_ref().map(|w| w.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")).unwrap_or_default(),
             decimal: s.decimal.to_string(),
             encoding: s.encoding.clone(),
             header_rows: s.header_rows,
+            names: s.names.as_deref().map(names_text).unwrap_or_default(),
             timestamp_column: s.timestamp_column.clone().unwrap_or_default(),
             timestamp_format: s.timestamp_format.clone().filter(|f| f != "native").unwrap_or_default(),
             status_strings: s.status_strings.join("; "),
             sheet: s.sheet.clone().unwrap_or_default(),
+            loaded: None,
+        };
+        form.loaded = Some(form.layout());
+        form
+    }
+
+    fn layout(&self) -> LoadedLayout {
+        LoadedLayout {
+            delimiter: self.delimiter,
+            column_widths: self.column_widths.clone(),
+            header_rows: self.header_rows,
+            names: self.names.clone(),
+            timestamp_column: self.timestamp_column.clone(),
+            timestamp_format: self.timestamp_format.clone(),
         }
     }
 
-    /// Every setting pinned, so "Reload" replays exactly what the form shows.
+    /// Every setting pinned, so "Reload" replays exactly what the form shows. One exception:
+    /// when the user changed how columns are cut or named, a time axis the file's last import
+    /// found (and the user left alone) is found again, since its name may no longer exist.
     fn to_overrides(&self) -> Result<ImportOverrides, String> {
         let one_char = |name: &str, v: &str| -> Result<Option<char>, String> {
-            let v = v.trim();
-            if v.eq_ignore_ascii_case("tab") || v == "\\t" {
-                return Ok(Some('\t'));
-            }
-            let mut chars = v.chars();
+            let mut chars = v.trim().chars();
             match (chars.next(), chars.next()) {
                 (None, _) => Ok(None),
                 (Some(c), None) => Ok(Some(c)),
-                _ => Err(format!("{name} must be one character (or \"tab\")")),
+                _ => Err(format!("{name} must be one character")),
             }
         };
         let text = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        let column_widths = match self.delimiter {
+            Some(DelimiterChoice::FixedWidth) => Some(parse_widths(&self.column_widths)?),
+            _ => None,
+        };
+        let names = parse_names(&self.names);
+        let (mut timestamp_column, mut timestamp_format) = (text(&self.timestamp_column), text(&self.timestamp_format));
+        if let Some(loaded) = &self.loaded {
+            let columns_changed = loaded.delimiter != self.delimiter
+                || (column_widths.is_some() && loaded.column_widths != self.column_widths)
+                || loaded.header_rows != self.header_rows
+                || loaded.names != self.names;
+            let column_untouched = loaded.timestamp_column == self.timestamp_column;
+            if columns_changed && column_untouched {
+                timestamp_column = None;
+                if loaded.timestamp_format == self.timestamp_format {
+                    timestamp_format = None;
+                }
+            }
+        }
         Ok(ImportOverrides {
-            delimiter: one_char("The delimiter", &self.delimiter)?,
+            delimiter: self.delimiter.map(DelimiterChoice::delimiter),
             decimal: one_char("The decimal separator", &self.decimal)?,
             encoding: text(&self.encoding).filter(|e| e != "parquet" && e != "xlsx"),
             header_rows: Some(self.header_rows),
-            timestamp_column: text(&self.timestamp_column),
-            timestamp_format: text(&self.timestamp_format),
+            timestamp_column,
+            timestamp_format,
             status_strings: Some(self.status_strings.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()),
             sheet: text(&self.sheet),
-            names: None,
-            column_widths: None,
+            names,
+            column_widths,
         })
     }
+}
+
+/// Names as the form shows them; one name with spaces gets a trailing comma so that it reads
+/// back as one name.
+fn names_text(names: &[String]) -> String {
+    let joined = names.join(", ");
+    if names.len() == 1 && joined.contains(char::is_whitespace) {
+        joined + ","
+    } else {
+        joined
+    }
+}
+
+/// A pasted list of names: comma-separated (names may then hold spaces), else separated by
+/// whitespace (a header row copied from a spreadsheet arrives tab-separated). `None` when
+/// empty, so the names come from the file.
+fn parse_names(text: &str) -> Option<Vec<String>> {
+    let names: Vec<String> = if text.contains(',') {
+        text.split([',', '\n']).map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned).collect()
+    } else {
+        text.split_whitespace().map(str::to_owned).collect()
+    };
+    Some(names).filter(|n| !n.is_empty())
+}
+
+fn parse_widths(text: &str) -> Result<Vec<u32>, String> {
+    let widths = text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.parse::<u32>().ok().filter(|&w| w > 0).ok_or_else(|| format!("Column width \"{w}\" is not a positive whole number")))
+        .collect::<Result<Vec<u32>, String>>()?;
+    if widths.is_empty() {
+        return Err("Fixed width needs the column widths in characters, left to right, e.g. 8, 14, 14 (the last column runs to the line end)".into());
+    }
+    Ok(widths)
 }
 
 #[derive(Default)]
@@ -105,6 +258,9 @@ pub struct DataPane {
     recent: Vec<String>,
     import_form: ImportForm,
     form_error: Option<String>,
+    /// Open the import settings on the next frame: the file landed in one column with a
+    /// warning, so the delimiter and header are what the user needs next.
+    open_import_panel: bool,
 }
 
 impl DataPane {
@@ -138,6 +294,7 @@ impl DataPane {
         self.plot_column = default_plot_column(&summary);
         self.import_form = ImportForm::from_summary(&summary);
         self.form_error = None;
+        self.open_import_panel = summary.columns.len() == 1 && !summary.warnings.is_empty();
         self.summary = Some(summary);
         self.report = None;
         self.page = None;
@@ -240,6 +397,7 @@ impl DataPane {
             ))
             .strong(),
         );
+        self.import_warnings(ui, &summary);
         self.import_panel(ui, &summary, backend);
 
         // The column list takes at most a third of a narrow window; it scrolls both ways.
@@ -291,50 +449,127 @@ impl DataPane {
         });
     }
 
+    /// What the import wants the user to know (guesses, repairs, a file read into one column),
+    /// in the pane itself so it stays with the data set after the notice is dismissed.
+    fn import_warnings(&self, ui: &mut egui::Ui, summary: &DatasetSummary) {
+        let mut warnings: Vec<&String> = summary.warnings.iter().collect();
+        if let Some(report) = &self.report {
+            for w in &report.import_warnings {
+                if !warnings.contains(&w) {
+                    warnings.push(w);
+                }
+            }
+        }
+        if warnings.is_empty() {
+            return;
+        }
+        egui::Frame::new().fill(WARNING_FILL).inner_margin(6.0).corner_radius(4.0).show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            // A few lines at most; more (say many daylight-saving repeats) scroll.
+            egui::ScrollArea::vertical().id_salt("import_warnings_scroll").max_height(64.0).show(ui, |ui| {
+                for warning in warnings {
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label(RichText::new("Import warning").strong().color(WARNING_TEXT));
+                        ui.add(egui::Label::new(RichText::new(warning.as_str()).color(WARNING_TEXT)).wrap());
+                    });
+                }
+            });
+        });
+    }
+
     /// What the importer guessed, editable; "Reload" reads the file again with exactly these.
     fn import_panel(&mut self, ui: &mut egui::Ui, summary: &DatasetSummary, backend: &mut dyn Backend) {
         let s = &summary.import;
+        let delimiter = match DelimiterChoice::from_settings(s.delimiter, s.column_widths.is_some()) {
+            Some(DelimiterChoice::FixedWidth) => format!("fixed width ({} columns)", s.column_widths.as_ref().map_or(0, Vec::len)),
+            Some(DelimiterChoice::Whitespace) => "whitespace".to_owned(),
+            Some(DelimiterChoice::Tab) => "tab".to_owned(),
+            _ => format!("'{}'", s.delimiter),
+        };
+        let header = match s.header_rows {
+            0 => "no header (first row is data)".to_owned(),
+            n => format!("{n} header row(s)"),
+        };
         let title = format!(
-            "Import settings: {}, delimiter {}, decimal '{}', {} header row(s){}",
+            "Import settings: {}, delimiter {delimiter}, decimal '{}', {header}{}{}",
             s.encoding,
-            if s.delimiter == '\t' { "tab".to_owned() } else { format!("'{}'", s.delimiter) },
             s.decimal,
-            s.header_rows,
+            if s.names.is_some() { ", names given" } else { "" },
             s.timestamp_format.as_ref().map(|f| format!(", timestamps {f}")).unwrap_or_default()
         );
-        egui::CollapsingHeader::new(title).id_salt("import_settings").show(ui, |ui| {
+        let mut header = egui::CollapsingHeader::new(title).id_salt("import_settings");
+        if std::mem::take(&mut self.open_import_panel) {
+            header = header.open(Some(true));
+        }
+        let text_file = !matches!(s.encoding.as_str(), "parquet" | "xlsx");
+        header.show(ui, |ui| {
             let form = &mut self.import_form;
-            egui::Grid::new("import_grid").num_columns(2).show(ui, |ui| {
-                ui.label("Delimiter (, ; | or tab)");
-                ui.add(egui::TextEdit::singleline(&mut form.delimiter).desired_width(60.0));
-                ui.end_row();
-                ui.label("Decimal separator");
-                ui.add(egui::TextEdit::singleline(&mut form.decimal).desired_width(60.0));
-                ui.end_row();
-                ui.label("Text encoding");
-                egui::ComboBox::new("encoding", "encoding").selected_text(form.encoding.clone()).show_ui(ui, |ui| {
-                    for e in ["utf-8", "utf-8-bom", "utf-16le", "utf-16be", "windows-1252"] {
-                        ui.selectable_value(&mut form.encoding, e.to_owned(), e);
+            // The form scrolls in a short window; "Reload" below it stays in view.
+            let max_height = (ui.available_height() * 0.4).max(120.0);
+            egui::ScrollArea::vertical().id_salt("import_form_scroll").max_height(max_height).show(ui, |ui| {
+                egui::Grid::new("import_grid").num_columns(2).show(ui, |ui| {
+                    if text_file {
+                        ui.label("Delimiter");
+                        ui.horizontal_wrapped(|ui| {
+                            for choice in DelimiterChoice::ALL {
+                                ui.selectable_value(&mut form.delimiter, Some(choice), choice.label()).on_hover_text(choice.hover());
+                            }
+                        });
+                        ui.end_row();
+                        if form.delimiter == Some(DelimiterChoice::FixedWidth) {
+                            let label = ui.label("Column widths (characters, left to right)");
+                            ui.add(egui::TextEdit::singleline(&mut form.column_widths).hint_text("e.g. 8, 14, 14; the last runs to the line end").desired_width(260.0))
+                                .labelled_by(label.id);
+                            ui.end_row();
+                        }
+                        let label = ui.label("Decimal separator");
+                        ui.add(egui::TextEdit::singleline(&mut form.decimal).desired_width(60.0)).labelled_by(label.id);
+                        ui.end_row();
+                        ui.label("Text encoding");
+                        egui::ComboBox::new("encoding", "encoding").selected_text(form.encoding.clone()).show_ui(ui, |ui| {
+                            for e in ["utf-8", "utf-8-bom", "utf-16le", "utf-16be", "windows-1252"] {
+                                ui.selectable_value(&mut form.encoding, e.to_owned(), e);
+                            }
+                        });
+                        ui.end_row();
+                        ui.label("Header");
+                        ui.horizontal(|ui| {
+                            let mut no_header = form.header_rows == 0;
+                            if ui.checkbox(&mut no_header, "First row is data (no header)").changed() {
+                                form.header_rows = if no_header { 0 } else { 1 };
+                            }
+                            if !no_header {
+                                let label = ui.label("header rows (2 = names + units)");
+                                ui.add(egui::DragValue::new(&mut form.header_rows).range(1..=2)).labelled_by(label.id);
+                            }
+                        });
+                        ui.end_row();
+                        let label = ui.label("Column names (comma or space separated)");
+                        ui.vertical(|ui| {
+                            let hint = if form.header_rows == 0 { "col_1, col_2, … unless given here" } else { "from the header unless given here" };
+                            ui.add(egui::TextEdit::multiline(&mut form.names).hint_text(hint).desired_rows(1).desired_width(420.0)).labelled_by(label.id);
+                            if let Some(names) = parse_names(&form.names) {
+                                ui.label(RichText::new(format!("{} names, one per column, left to right", names.len())).weak());
+                            }
+                        });
+                        ui.end_row();
                     }
-                });
-                ui.end_row();
-                ui.label("Header rows (2 = names + units)");
-                ui.add(egui::DragValue::new(&mut form.header_rows).range(1..=2));
-                ui.end_row();
-                ui.label("Timestamp column");
-                ui.add(egui::TextEdit::singleline(&mut form.timestamp_column).hint_text("sniffed").desired_width(200.0));
-                ui.end_row();
-                ui.label("Timestamp format");
-                ui.add(egui::TextEdit::singleline(&mut form.timestamp_format).hint_text("%d.%m.%Y %H:%M:%S, epoch_s, …").desired_width(200.0));
-                ui.end_row();
-                if form.encoding == "xlsx" {
-                    ui.label("Worksheet");
-                    ui.add(egui::TextEdit::singleline(&mut form.sheet).hint_text("first sheet").desired_width(200.0));
+                    let label = ui.label("Timestamp column");
+                    ui.add(egui::TextEdit::singleline(&mut form.timestamp_column).hint_text("sniffed").desired_width(200.0)).labelled_by(label.id);
                     ui.end_row();
-                }
-                ui.label("Status texts (read as missing, ; separated)");
-                ui.add(egui::TextEdit::multiline(&mut form.status_strings).desired_rows(2).desired_width(420.0));
-                ui.end_row();
+                    let label = ui.label("Timestamp format");
+                    ui.add(egui::TextEdit::singleline(&mut form.timestamp_format).hint_text("%d.%m.%Y %H:%M:%S, epoch_s, …").desired_width(200.0))
+                        .labelled_by(label.id);
+                    ui.end_row();
+                    if form.encoding == "xlsx" {
+                        let label = ui.label("Worksheet");
+                        ui.add(egui::TextEdit::singleline(&mut form.sheet).hint_text("first sheet").desired_width(200.0)).labelled_by(label.id);
+                        ui.end_row();
+                    }
+                    let label = ui.label("Status texts (read as missing, ; separated)");
+                    ui.add(egui::TextEdit::multiline(&mut form.status_strings).desired_rows(2).desired_width(420.0)).labelled_by(label.id);
+                    ui.end_row();
+                });
             });
             if ui.button("Reload with these settings").clicked() {
                 match self.import_form.to_overrides() {
@@ -644,6 +879,7 @@ fn needs_refetch(requested: Option<(f64, f64)>, extent: Option<(f64, f64)>, visi
 #[cfg(test)]
 mod tests {
     use super::*;
+    use plantlab_protocol::ImportSettings;
 
     #[test]
     fn refetch_only_when_the_view_changes_enough() {
@@ -657,15 +893,91 @@ mod tests {
 
     #[test]
     fn import_form_pins_every_setting() {
-        let mut form = ImportForm { delimiter: "tab".into(), decimal: ",".into(), encoding: "windows-1252".into(), header_rows: 2, ..Default::default() };
+        let mut form = ImportForm {
+            delimiter: Some(DelimiterChoice::Tab),
+            decimal: ",".into(),
+            encoding: "windows-1252".into(),
+            header_rows: 2,
+            ..Default::default()
+        };
         form.status_strings = "Bad Input; Shutdown ;".into();
         let o = form.to_overrides().unwrap();
         assert_eq!(o.delimiter, Some('\t'));
         assert_eq!(o.decimal, Some(','));
         assert_eq!(o.header_rows, Some(2));
         assert_eq!(o.status_strings, Some(vec!["Bad Input".to_owned(), "Shutdown".to_owned()]));
-        form.delimiter = ";;".into();
+        assert_eq!((o.names, o.column_widths), (None, None));
+        form.decimal = ",,".into();
         assert!(form.to_overrides().is_err());
+    }
+
+    fn summary_with(import: ImportSettings) -> DatasetSummary {
+        DatasetSummary { path: "x.dat".into(), rows: 1, columns: vec![], timestamp_column: import.timestamp_column.clone(), import, warnings: vec![] }
+    }
+
+    fn settings(delimiter: char) -> ImportSettings {
+        ImportSettings {
+            delimiter,
+            decimal: '.',
+            encoding: "utf-8".into(),
+            header_rows: 1,
+            names: None,
+            column_widths: None,
+            timestamp_column: None,
+            timestamp_format: None,
+            status_strings: vec![],
+            sheet: None,
+        }
+    }
+
+    #[test]
+    fn whitespace_fixed_width_and_names_survive_a_reload() {
+        // A headerless whitespace file with names the user gave.
+        let names = vec!["flow".to_owned(), "level".to_owned(), "temp".to_owned()];
+        let form = ImportForm::from_summary(&summary_with(ImportSettings { header_rows: 0, names: Some(names.clone()), ..settings(' ') }));
+        assert_eq!(form.delimiter, Some(DelimiterChoice::Whitespace));
+        let o = form.to_overrides().unwrap();
+        // A space, not trimmed away into "sniff again".
+        assert_eq!(o.delimiter, Some(WHITESPACE_DELIMITER));
+        assert_eq!(o.header_rows, Some(0));
+        assert_eq!(o.names, Some(names));
+        assert_eq!(o.column_widths, None);
+
+        let form = ImportForm::from_summary(&summary_with(ImportSettings { header_rows: 0, column_widths: Some(vec![8, 14, 14]), ..settings(' ') }));
+        assert_eq!(form.delimiter, Some(DelimiterChoice::FixedWidth));
+        let o = form.to_overrides().unwrap();
+        assert_eq!(o.delimiter, Some(WHITESPACE_DELIMITER));
+        assert_eq!(o.column_widths, Some(vec![8, 14, 14]));
+
+        // One name with a space reads back as one name.
+        let one = vec!["PS1 flow".to_owned()];
+        let form = ImportForm::from_summary(&summary_with(ImportSettings { names: Some(one.clone()), ..settings(',') }));
+        assert_eq!(form.to_overrides().unwrap().names, Some(one));
+    }
+
+    #[test]
+    fn pasted_names_and_widths_are_read_as_meant() {
+        assert_eq!(parse_names(" a, b c ,d,\n"), Some(vec!["a".to_owned(), "b c".to_owned(), "d".to_owned()]));
+        assert_eq!(parse_names("a\tb  c\nd"), Some(vec!["a".to_owned(), "b".to_owned(), "c".to_owned(), "d".to_owned()]));
+        assert_eq!(parse_names("  \n "), None);
+        assert_eq!(parse_widths("8, 14 14"), Ok(vec![8, 14, 14]));
+        assert!(parse_widths("8, 0").is_err());
+        assert!(parse_widths("8, x").is_err());
+        assert!(parse_widths(" ").is_err());
+        let form = ImportForm { delimiter: Some(DelimiterChoice::FixedWidth), column_widths: "".into(), ..Default::default() };
+        assert!(form.to_overrides().unwrap_err().contains("column widths"));
+    }
+
+    #[test]
+    fn a_new_layout_finds_the_time_axis_again_unless_the_user_set_it() {
+        let loaded = ImportSettings { timestamp_column: Some("Time".into()), timestamp_format: Some("%d.%m.%Y %H:%M:%S".into()), ..settings(';') };
+        let mut form = ImportForm::from_summary(&summary_with(loaded));
+        assert_eq!(form.to_overrides().unwrap().timestamp_column.as_deref(), Some("Time"), "nothing changed: pinned");
+        form.header_rows = 0;
+        let o = form.to_overrides().unwrap();
+        assert_eq!((o.timestamp_column, o.timestamp_format), (None, None), "the header is gone, so is the name \"Time\"");
+        form.timestamp_column = "col_1".into();
+        assert_eq!(form.to_overrides().unwrap().timestamp_column.as_deref(), Some("col_1"), "the user's choice wins");
     }
 
     #[test]
