@@ -69,6 +69,9 @@ pub struct PlantLabApp {
     reported_marks: crate::probe::Marks,
 }
 
+/// How a notice about the import of the open file begins.
+const IMPORT_NOTICE: &str = "Import: ";
+
 impl PlantLabApp {
     pub fn new(backend: Box<dyn Backend>) -> Self {
         Self {
@@ -241,10 +244,12 @@ impl PlantLabApp {
                 self.tasks.retain(|t| t.id != id);
                 match outcome {
                     TaskOutcome::Loaded(summary) => {
-                        // A new data set replaces the old one; stale notices about loading go too.
-                        self.notices.retain(|n| !n.is_error);
+                        // A new data set replaces the old one; stale notices about loading go too,
+                        // and so do the import warnings of the previous reading (the Data pane
+                        // shows the current file's own).
+                        self.notices.retain(|n| !n.is_error && !n.text.starts_with(IMPORT_NOTICE));
                         for warning in &summary.warnings {
-                            self.notices.push(Notice { text: format!("Import: {warning}"), is_error: false });
+                            self.notices.push(Notice { text: format!("{IMPORT_NOTICE}{warning}"), is_error: false });
                         }
                         self.data.set_dataset(summary, self.backend.as_mut());
                         self.clean.reset(self.backend.as_mut());
