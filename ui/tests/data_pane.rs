@@ -41,6 +41,8 @@ fn settings() -> ImportSettings {
         timestamp_format: None,
         status_strings: vec!["Bad Input".into()],
         sheet: None,
+        names: None,
+        column_widths: None,
     }
 }
 
