@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use plantlab_desktop::{configure, context, AppState};
-use plantlab_engine::generate::{messy_series, MessyOptions, LABEL_COLUMN};
+use plantlab_engine::generate::{messy_series, pump_station, pump_station_month, MessyOptions, LABEL_COLUMN};
 use plantlab_protocol::{ApiError, CleanState, FilePurpose, FindingKind, TaskOutcome};
 use plantlab_ui::backend::bridge::{self, Invocation};
 use plantlab_ui::{Backend, Pane, PlantLabApp, Reply, Request};
@@ -223,9 +223,22 @@ fn gate_report(state: &CleanState) -> String {
 
 #[test]
 fn a_messy_export_goes_from_raw_file_to_predictions_through_the_ui() {
+    let (bytes, _) = messy_series(&MessyOptions::default());
+    raw_file_to_predictions(bytes, LABEL_COLUMN);
+}
+
+/// A month of pump-station data as a German workstation exports it, with stops after trips, a
+/// stuck transmitter, a 2 h gap, a DST repeat, a week in °F, status texts and a failure label.
+#[test]
+fn a_pump_station_month_goes_from_raw_file_to_predictions_through_the_ui() {
+    let (bytes, _) = pump_station_month(17);
+    raw_file_to_predictions(bytes, pump_station::LABEL);
+}
+
+/// The user's whole loop on `bytes`, with `label` named as the target in the Clean pane.
+fn raw_file_to_predictions(bytes: Vec<u8>, label: &str) {
     let dir = tempfile::tempdir().expect("temp dir");
     let export = dir.path().join("pump-export.csv");
-    let (bytes, _) = messy_series(&MessyOptions::default());
     std::fs::write(&export, bytes).expect("export written");
     let files = Files { export: export.clone(), dir: dir.path().to_path_buf() };
     let mut journey = Journey::new(files.clone(), &dir.path().join("runs"));
@@ -259,9 +272,9 @@ fn a_messy_export_goes_from_raw_file_to_predictions_through_the_ui() {
     assert_eq!(journey.harness.state().pane(), Pane::Clean);
     journey.until("the cleaning state", 60, |j| j.shows("Quality gate"));
     journey.click("Label column");
-    journey.until("the label choices", 30, |j| j.harness.query_by_label(LABEL_COLUMN).is_some());
-    journey.harness.get_by_label(LABEL_COLUMN).click_accesskit();
-    journey.until("the label is set", 60, |j| j.clean_state().label_column.as_deref() == Some(LABEL_COLUMN));
+    journey.until("the label choices", 30, |j| j.harness.query_by_label(label).is_some());
+    journey.harness.get_by_label(label).click_accesskit();
+    journey.until("the label is set", 60, |j| j.clean_state().label_column.as_deref() == Some(label));
 
     let mut applied = 0usize;
     while !journey.clean_state().gate.passed {

@@ -83,6 +83,8 @@ pub enum Request {
 
 /// Something the backend tells the UI.
 #[derive(Clone, Debug, PartialEq)]
+// A handful per frame at most: their size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Reply {
     PickedFile(Option<String>),
     PickedPath { purpose: FilePurpose, path: Option<String> },

@@ -514,7 +514,8 @@ fn comparison_ui(ui: &mut egui::Ui, comparison: &RunComparison) {
             }
             ui.end_row();
             let metric = |v: Option<f64>| v.filter(|v| v.is_finite()).map_or("n/a".to_owned(), |v| format!("{v:.3}"));
-            let rows: [(&str, fn(&ClassMetrics) -> Option<f64>); 7] = [
+            type MetricOf = fn(&ClassMetrics) -> Option<f64>;
+            let rows: [(&str, MetricOf); 7] = [
                 ("accuracy", |t| Some(t.accuracy)),
                 ("balanced accuracy", |t| Some(t.balanced_accuracy)),
                 ("precision", |t| Some(t.precision)),

@@ -427,7 +427,7 @@ fn events(scores: &[f64], faulty: &[bool], threshold: f64) -> serde_json::Value 
     }
     let normal = faulty.iter().filter(|&&f| !f).count();
     let false_alarms = (0..scores.len())
-        .filter(|&r| !faulty[r] && scores[r] > threshold && (r == 0 || !(scores[r - 1] > threshold)))
+        .filter(|&r| !faulty[r] && scores[r] > threshold && (r == 0 || scores[r - 1] <= threshold || scores[r - 1].is_nan()))
         .count();
     json!({
         "episodes": episodes,

@@ -178,7 +178,7 @@ fn sniff_dialect(path: &Path, head: &str, overrides: &ImportOverrides, status_st
     }
     let separator = match (&overrides.column_widths, overrides.delimiter) {
         (Some(widths), _) => {
-            if widths.is_empty() || widths.iter().any(|&w| w == 0) {
+            if widths.is_empty() || widths.contains(&0) {
                 return Err(EngineError::BadSetting("column widths must be positive numbers of characters, one per column".into()));
             }
             Separator::Fixed(widths.iter().map(|&w| w as usize).collect())

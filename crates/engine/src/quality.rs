@@ -973,8 +973,8 @@ impl Summary {
         let chunks = values.chunks_exact(LANES);
         let rest = chunks.remainder();
         for chunk in chunks {
-            for lane in 0..LANES {
-                moments.add(lane, chunk[lane], shift);
+            for (lane, &value) in chunk.iter().enumerate() {
+                moments.add(lane, value, shift);
             }
         }
         for &v in rest {

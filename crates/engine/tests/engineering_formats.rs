@@ -74,7 +74,7 @@ fn tep_like(rows: usize, seed: u64) -> String {
     let mut text = String::new();
     for _ in 0..rows {
         for c in 0..52 {
-            let v = (0.25 + rng.unit()) * 10f64.powi((c % 5) as i32 - 1);
+            let v = (0.25 + rng.unit()) * 10f64.powi(c % 5 - 1);
             text.push_str("   ");
             text.push_str(&fortran_e(v));
         }

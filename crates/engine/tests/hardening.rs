@@ -276,7 +276,7 @@ fn export_child_under_a_file_size_limit() {
     };
     use polars::prelude::*;
     let frame = df!("v" => (0..200_000).map(f64::from).collect::<Vec<_>>(), "note" => (0..200_000).map(|i| format!("row {i}")).collect::<Vec<_>>()).unwrap();
-    let err = plantlab_engine::clean::export_frame(&frame, &PathBuf::from(target)).err().expect("the export must fail under the limit");
+    let err = plantlab_engine::clean::export_frame(&frame, &PathBuf::from(target)).expect_err("the export must fail under the limit");
     assert_eq!(err.code(), "write_error", "{err}");
 }
 

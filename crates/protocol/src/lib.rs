@@ -234,6 +234,8 @@ pub enum TaskKind {
 /// or `Cancelled` ends the stream.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "event")]
+// A few hundred bytes per event, sent a few times a second: boxing the outcome would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum TaskEvent {
     Started { task: TaskId, kind: TaskKind, label: String },
     /// `fraction` in 0..=1; `stage` says what is happening now in words.
@@ -275,6 +277,8 @@ pub struct FrameStats {
 /// The result a finished task hands back.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
+// One per finished task: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum TaskOutcome {
     Loaded(DatasetSummary),
     Cleaned(CleanSummary),

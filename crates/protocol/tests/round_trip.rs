@@ -460,7 +460,7 @@ fn round_trips<T: Serialize + DeserializeOwned + Debug>(value: &T, seed: u64) {
 /// Debug texts equal token by token; two finite numbers may differ by 2 units in the last place.
 fn assert_same(expected: &str, actual: &str, what: &str) {
     let split = |text: &str| -> Vec<String> {
-        text.split(|c: char| matches!(c, ' ' | ',' | '(' | ')' | '[' | ']' | '{' | '}' | ':')).map(str::to_owned).collect()
+        text.split([' ', ',', '(', ')', '[', ']', '{', '}', ':']).map(str::to_owned).collect()
     };
     let (a, b) = (split(expected), split(actual));
     let same = a.len() == b.len()

@@ -1,6 +1,8 @@
 //! Engineering text layouts: whitespace runs, fixed widths, Fortran `D` exponents, files
 //! without a header row.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use plantlab_sniff::spaced::*;
 use plantlab_sniff::{sniff, sniff_separator};
 

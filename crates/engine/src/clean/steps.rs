@@ -119,10 +119,8 @@ pub fn check_parameters(step: &CleanStep) -> Result<()> {
             condition_value(op, condition)?;
         }
         CleanStep::FilterRows { condition } => condition_value(op, condition)?,
-        CleanStep::DeriveLabel { horizon_h, .. } => {
-            if !(horizon_h.is_finite() && *horizon_h >= 0.0 && *horizon_h * 3600.0 <= MAX_DURATION_S) {
-                out_of_range("\"horizon_h\" (the warning horizon)", &format!("between 0 and {} hours", MAX_DURATION_S / 3600.0), horizon_h.to_string())?;
-            }
+        CleanStep::DeriveLabel { horizon_h, .. } if !(horizon_h.is_finite() && *horizon_h >= 0.0 && *horizon_h * 3600.0 <= MAX_DURATION_S) => {
+            out_of_range("\"horizon_h\" (the warning horizon)", &format!("between 0 and {} hours", MAX_DURATION_S / 3600.0), horizon_h.to_string())?;
         }
         _ => {}
     }

@@ -93,7 +93,7 @@ pub fn alarm_events(risk: &[f64], times_ms: Option<&[i64]>, threshold: f64, opti
     for (i, r) in risk.iter().enumerate() {
         match start {
             None if *r >= threshold => start = Some(i),
-            Some(s) if !(*r >= clear) => {
+            Some(s) if *r < clear || r.is_nan() => {
                 raw.push((s, i - 1));
                 start = None;
             }

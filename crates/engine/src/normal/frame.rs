@@ -57,7 +57,7 @@ pub fn fault_labels(frame: &DataFrame, label: &str) -> Result<Vec<bool>> {
         .iter()
         .map(|v| match v.map(str::trim) {
             None | Some("") => false,
-            Some(v) => v.parse::<f64>().map_or(true, |x| x != 0.0),
+            Some(v) => v.parse::<f64>() != Ok(0.0),
         })
         .collect())
 }

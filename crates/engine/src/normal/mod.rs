@@ -219,9 +219,12 @@ impl NormalRows {
     }
 }
 
+/// Rows `start..end` of one stretch of normal operation.
+pub type Segment = (usize, usize);
+
 /// Splits the normal segments in time: the first `1 − holdout` share of the normal rows for
 /// fitting, the rest held out to calibrate the threshold. Returns (fit, held-out) segments.
-pub fn split_segments(segments: &[(usize, usize)], holdout: f64) -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
+pub fn split_segments(segments: &[(usize, usize)], holdout: f64) -> (Vec<Segment>, Vec<Segment>) {
     let total: usize = segments.iter().map(|(s, e)| e - s).sum();
     let fit_rows = ((total as f64) * (1.0 - holdout.clamp(0.0, 0.9))).round() as usize;
     let (mut fit, mut held) = (Vec::new(), Vec::new());

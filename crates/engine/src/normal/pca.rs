@@ -105,8 +105,8 @@ impl PcaModel {
             let row = &x[r * w..(r + 1) * w];
             t.iter_mut().for_each(|v| *v = 0.0);
             for (i, &xi) in row.iter().enumerate() {
-                for j in 0..k {
-                    t[j] += xi * self.loadings[i * k + j];
+                for (tj, loading) in t.iter_mut().zip(&self.loadings[i * k..(i + 1) * k]) {
+                    *tj += xi * loading;
                 }
             }
             let t2_r: f64 = t.iter().zip(&self.eigenvalues).map(|(tj, l)| tj * tj / l).sum();

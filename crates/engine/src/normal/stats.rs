@@ -34,7 +34,7 @@ pub fn normal_cdf(z: f64) -> f64 {
 
 /// The standard normal quantile, by bisection of [`normal_cdf`] (p in (0, 1)).
 pub fn normal_quantile(p: f64) -> f64 {
-    bisect(|z| normal_cdf(z), p, -9.0, 9.0)
+    bisect(normal_cdf, p, -9.0, 9.0)
 }
 
 /// ln Γ(x) for x > 0: the recurrence up to x ≥ 10, then Stirling's series.

@@ -44,12 +44,10 @@ pub(crate) fn io_err(path: &Path, e: std::io::Error) -> EngineError {
     }
 }
 
-/// Writes a file whole or not at all (temporary file, then rename), so a crash never
-/// leaves half a JSON document behind.
+/// Writes a file whole or not at all, so a crash, a kill or a full disk never leaves half a
+/// JSON document behind (run files, bundles, reports): see `atomic_file`.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    fs::write(&tmp, bytes).map_err(|e| io_err(&tmp, e))?;
-    fs::rename(&tmp, path).map_err(|e| io_err(path, e))
+    crate::atomic_file::write_bytes(path, bytes)
 }
 
 pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
