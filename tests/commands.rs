@@ -93,18 +93,16 @@ fn load_streams_progress_then_pages_and_series_answer() {
     }
 
     let page: TablePage =
-        serde_json::from_value(invoke(&window, "dataset_page", json!({"request": {"offset": 9998, "limit": 50}})).expect("page"))
-            .expect("page json");
+        serde_json::from_value(invoke(&window, "dataset_page", json!({"request": {"offset": 9998, "limit": 50}})).expect("page")).expect("page json");
     assert_eq!(page.rows.len(), 2);
     assert_eq!(page.rows[1][0].as_deref(), Some("10000"));
 
-    let series = invoke(&window, "dataset_series", json!({"request": {"column": "Torque [Nm]", "x_range": null, "max_points": 500}}))
-        .expect("series");
+    let series =
+        invoke(&window, "dataset_series", json!({"request": {"column": "Torque [Nm]", "x_range": null, "max_points": 500}})).expect("series");
     assert_eq!(series["decimated"], json!(true));
     assert_eq!(series["x"].as_array().map(Vec::len), Some(500));
 
-    let bad = invoke(&window, "dataset_series", json!({"request": {"column": "Type", "x_range": null, "max_points": 500}}))
-        .expect_err("text column");
+    let bad = invoke(&window, "dataset_series", json!({"request": {"column": "Type", "x_range": null, "max_points": 500}})).expect_err("text column");
     assert_eq!(bad["code"], json!("not_numeric"));
 }
 
@@ -261,7 +259,12 @@ fn evaluate_bundle_predict_and_report_run_through_ipc() {
     invoke(&window, "predict_export", json!({"path": csv})).expect("export");
     // The same bundle through the engine directly (what the CLI calls) gives the same file.
     let direct = plantlab_engine::Workbench::new();
-    let request = plantlab_protocol::PredictRequest { path: sample().display().to_string(), bundle: bundle.display().to_string(), threshold: None, events: None };
+    let request = plantlab_protocol::PredictRequest {
+        path: sample().display().to_string(),
+        bundle: bundle.display().to_string(),
+        threshold: None,
+        events: None,
+    };
     direct.predict(&request, &plantlab_engine::JobContext::detached()).expect("direct prediction");
     let csv_direct = dir.path().join("direct.csv");
     direct.export_predictions(&csv_direct).expect("direct export");

@@ -248,7 +248,15 @@ impl Widgets {
 
     fn click(&self, display: &str, window_id: &str, id: &str) {
         let (x, y) = self.0[id];
-        run_ok(Command::new("xdotool").env("DISPLAY", display).args(["mousemove", "--window", window_id, &x.to_string(), &y.to_string(), "click", "1"]));
+        run_ok(Command::new("xdotool").env("DISPLAY", display).args([
+            "mousemove",
+            "--window",
+            window_id,
+            &x.to_string(),
+            &y.to_string(),
+            "click",
+            "1",
+        ]));
     }
 }
 

@@ -32,12 +32,8 @@ fn metadata_for(platform: &str) -> Value {
 /// Names of every package `root` depends on, transitively, through normal (non-dev)
 /// dependencies, for any target platform.
 fn normal_closure(meta: &Value, root: &str) -> BTreeSet<String> {
-    let packages: HashMap<&str, &str> = meta["packages"]
-        .as_array()
-        .expect("packages")
-        .iter()
-        .map(|p| (p["id"].as_str().expect("id"), p["name"].as_str().expect("name")))
-        .collect();
+    let packages: HashMap<&str, &str> =
+        meta["packages"].as_array().expect("packages").iter().map(|p| (p["id"].as_str().expect("id"), p["name"].as_str().expect("name"))).collect();
     let nodes: HashMap<&str, &Value> =
         meta["resolve"]["nodes"].as_array().expect("nodes").iter().map(|n| (n["id"].as_str().expect("id"), n)).collect();
     let root_id = packages.iter().find(|(_, name)| **name == root).map(|(id, _)| *id).expect("root package");

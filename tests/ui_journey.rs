@@ -216,8 +216,10 @@ impl Journey {
 
 /// Why the gate still fails, in words, for a failure message.
 fn gate_report(state: &CleanState) -> String {
-    let failing: Vec<String> = state.gate.checks.iter().filter(|c| !c.passed).map(|c| format!("{}: {} (limit {})", c.name, c.message, c.threshold)).collect();
-    let suggestions: Vec<String> = state.suggestions.iter().map(|s| format!("{} on {:?}: {}", s.kind.as_str(), s.column, s.step.describe())).collect();
+    let failing: Vec<String> =
+        state.gate.checks.iter().filter(|c| !c.passed).map(|c| format!("{}: {} (limit {})", c.name, c.message, c.threshold)).collect();
+    let suggestions: Vec<String> =
+        state.suggestions.iter().map(|s| format!("{} on {:?}: {}", s.kind.as_str(), s.column, s.step.describe())).collect();
     format!("failing checks: {failing:#?}\nsuggestions left: {suggestions:#?}")
 }
 
@@ -312,7 +314,9 @@ fn raw_file_to_predictions(bytes: Vec<u8>, label: &str) {
 
     // Evaluate: the pane lists the runs and evaluates the newest completed one.
     journey.click("Evaluate");
-    journey.until("the evaluation", 120, |j| j.shows_containing(&run.run_id) && j.harness.query_by_label("Export model bundle…").is_some_and(|b| !b.accesskit_node().is_disabled()));
+    journey.until("the evaluation", 120, |j| {
+        j.shows_containing(&run.run_id) && j.harness.query_by_label("Export model bundle…").is_some_and(|b| !b.accesskit_node().is_disabled())
+    });
 
     // Bundle.
     let bundle = files.picked(FilePurpose::SaveBundle);
@@ -325,10 +329,17 @@ fn raw_file_to_predictions(bytes: Vec<u8>, label: &str) {
     journey.click("Open bundle…");
     journey.until("the bundle to open", 60, |j| j.shows_containing(&run.run_id));
     journey.click("Open data…");
-    journey.until("Run prediction to be enabled", 30, |j| j.harness.query_by_label("Run prediction").is_some_and(|b| !b.accesskit_node().is_disabled()));
+    journey
+        .until("Run prediction to be enabled", 30, |j| j.harness.query_by_label("Run prediction").is_some_and(|b| !b.accesskit_node().is_disabled()));
     journey.click("Run prediction");
     journey.until("the prediction", 300, |j| j.finished(|o| matches!(o, TaskOutcome::Predicted(_))) == 1);
-    let result = journey.log.borrow().outcomes.iter().find_map(|o| if let TaskOutcome::Predicted(r) = o { Some(r.clone()) } else { None }).expect("a prediction");
+    let result = journey
+        .log
+        .borrow()
+        .outcomes
+        .iter()
+        .find_map(|o| if let TaskOutcome::Predicted(r) = o { Some(r.clone()) } else { None })
+        .expect("a prediction");
     assert!(result.samples > 0, "{} samples predicted", result.samples);
     assert!(result.timeline.risk.iter().all(|r| (0.0..=1.0).contains(r)), "risks are probabilities");
     // A few more frames with the result on screen: drawing it must not fail either.

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use plantlab_engine::Workbench;
 use plantlab_protocol::{
-    ApiError, FilePurpose, FrameStats, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, QualityReport, Series, SeriesRequest, TablePage, TaskEvent, TaskId,
-    RunComparison, RunDetail, RunEntry, TrainConfig, CleanAction, CleanState, DatasetSummary, GateThresholds, PreviewRequest, StepPreview,
-    BundleInfo, EvaluateRequest, Evaluation, EventOptions, PredictRequest, WidgetReport,
+    ApiError, BundleInfo, CleanAction, CleanState, DatasetSummary, EvaluateRequest, Evaluation, EventOptions, FilePurpose, FrameStats,
+    GateThresholds, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, PredictRequest, PreviewRequest, QualityReport,
+    RunComparison, RunDetail, RunEntry, Series, SeriesRequest, StepPreview, TablePage, TaskEvent, TaskId, TrainConfig, WidgetReport,
 };
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -59,7 +59,9 @@ async fn pick_path(purpose: FilePurpose) -> Result<Option<String>, ApiError> {
         FilePurpose::ExportCleaned => ("Export cleaned data", "Parquet or CSV", &["parquet", "csv"], "cleaned.parquet"),
         FilePurpose::OpenBundle => ("Open model bundle", "PlantLab model bundle", &["plmodel"], ""),
         FilePurpose::SaveBundle => ("Export model bundle", "PlantLab model bundle", &["plmodel"], "model.plmodel"),
-        FilePurpose::OpenPredictData => ("Open data to predict on", "Plant data (CSV, TSV, Parquet, Excel)", &["csv", "tsv", "txt", "parquet", "xlsx"], ""),
+        FilePurpose::OpenPredictData => {
+            ("Open data to predict on", "Plant data (CSV, TSV, Parquet, Excel)", &["csv", "tsv", "txt", "parquet", "xlsx"], "")
+        }
         FilePurpose::SavePredictions => ("Export predictions", "CSV", &["csv"], "predictions.csv"),
         FilePurpose::SaveReport => ("Export report", "HTML report", &["html"], "plantlab-report.html"),
     };
@@ -77,20 +79,14 @@ fn start_load(
     overrides: Option<ImportOverrides>,
     on_event: Channel<TaskEvent>,
 ) -> Result<TaskId, ApiError> {
-    state
-        .workbench
-        .start_load(PathBuf::from(path), overrides.unwrap_or_default(), to_channel(on_event))
-        .map_err(ApiError::from)
+    state.workbench.start_load(PathBuf::from(path), overrides.unwrap_or_default(), to_channel(on_event)).map_err(ApiError::from)
 }
 
 /// Starts a training run on the open data; batches, epochs and the result stream through
 /// `on_event`.
 #[tauri::command]
 fn start_train(state: State<'_, AppState>, config: TrainConfig, on_event: Channel<TaskEvent>) -> Result<TaskId, ApiError> {
-    state
-        .workbench
-        .start_train(config, to_channel(on_event))
-        .map_err(ApiError::from)
+    state.workbench.start_train(config, to_channel(on_event)).map_err(ApiError::from)
 }
 
 #[tauri::command]
@@ -173,10 +169,7 @@ async fn clean_preview(state: State<'_, AppState>, request: PreviewRequest) -> R
 /// on a worker thread; the new state is read with `clean_state` once it finishes.
 #[tauri::command]
 fn clean_start(state: State<'_, AppState>, action: CleanAction, on_event: Channel<TaskEvent>) -> Result<TaskId, ApiError> {
-    state
-        .workbench
-        .start_clean(action, to_channel(on_event))
-        .map_err(ApiError::from)
+    state.workbench.start_clean(action, to_channel(on_event)).map_err(ApiError::from)
 }
 
 #[tauri::command]
@@ -236,11 +229,8 @@ fn report_painted(report: PaintReport) {
 /// (ids may hold spaces), for end-to-end tests that click them.
 #[tauri::command]
 fn report_widgets(report: WidgetReport) {
-    let marks: Vec<String> = report
-        .widgets
-        .iter()
-        .map(|w| format!("{}@{:.0},{:.0},{:.0},{:.0}", w.id, w.rect[0], w.rect[1], w.rect[2], w.rect[3]))
-        .collect();
+    let marks: Vec<String> =
+        report.widgets.iter().map(|w| format!("{}@{:.0},{:.0},{:.0},{:.0}", w.id, w.rect[0], w.rect[1], w.rect[2], w.rect[3])).collect();
     eprintln!("plantlab: widgets\t{}", marks.join("\t"));
 }
 

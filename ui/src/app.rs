@@ -1,7 +1,7 @@
 //! The application frame: pane navigation, notices, the status bar with background tasks.
 
 use egui::{Color32, RichText};
-use plantlab_protocol::{ApiError, FilePurpose, FrameStats, TaskEvent, TaskId, TaskKind, RunStatus, TaskOutcome, TrainUpdate};
+use plantlab_protocol::{ApiError, FilePurpose, FrameStats, RunStatus, TaskEvent, TaskId, TaskKind, TaskOutcome, TrainUpdate};
 
 use crate::backend::{Backend, Reply, Request};
 use crate::clean_pane::CleanPane;
@@ -332,9 +332,7 @@ impl PlantLabApp {
     }
 
     fn handle_shortcuts(&mut self, ui: &egui::Ui) {
-        let (open, quit) = ui.input(|i| {
-            (i.modifiers.command && i.key_pressed(egui::Key::O), i.modifiers.command && i.key_pressed(egui::Key::Q))
-        });
+        let (open, quit) = ui.input(|i| (i.modifiers.command && i.key_pressed(egui::Key::O), i.modifiers.command && i.key_pressed(egui::Key::Q)));
         if open {
             self.backend.send(Request::PickFile);
         }

@@ -2,8 +2,9 @@
 //! tests answer them in-process. Requests never block: replies arrive later through `poll`.
 
 use plantlab_protocol::{
-    ApiError, BundleInfo, CleanState, EvaluateRequest, Evaluation, PredictRequest, DatasetSummary, FrameStats, CleanStep, FilePurpose, GateThresholds, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, PreviewRequest, QualityReport, RunComparison, RunDetail, RunEntry, Series, SeriesRequest, StepPreview, TablePage,
-    TaskEvent, TaskId, TrainConfig, EventOptions, WidgetReport,
+    ApiError, BundleInfo, CleanState, CleanStep, DatasetSummary, EvaluateRequest, Evaluation, EventOptions, FilePurpose, FrameStats, GateThresholds,
+    Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, PredictRequest, PreviewRequest, QualityReport, RunComparison, RunDetail,
+    RunEntry, Series, SeriesRequest, StepPreview, TablePage, TaskEvent, TaskId, TrainConfig, WidgetReport,
 };
 
 /// Something the UI asks of the backend.
@@ -12,11 +13,18 @@ pub enum Request {
     /// Show the native file dialog; answered with `PickedFile`.
     PickFile,
     /// Show the open or save dialog for `purpose`; answered with `PickedPath`.
-    PickPath { purpose: FilePurpose },
+    PickPath {
+        purpose: FilePurpose,
+    },
     /// Start loading a file in the background; answered with a stream of `Task` events.
     /// `overrides` are the import settings the user set (`None`: sniff everything).
-    Load { path: String, overrides: Option<ImportOverrides> },
-    Cancel { task: TaskId },
+    Load {
+        path: String,
+        overrides: Option<ImportOverrides>,
+    },
+    Cancel {
+        task: TaskId,
+    },
     Page(PageRequest),
     Series(SeriesRequest),
     /// The quality report of the open data set; answered with `Report`.
@@ -41,26 +49,46 @@ pub enum Request {
     ApplyStep(CleanStep),
     Undo,
     Redo,
-    SetStepEnabled { index: usize, enabled: bool },
-    EditStep { index: usize, step: CleanStep },
-    RemoveStep { index: usize },
+    SetStepEnabled {
+        index: usize,
+        enabled: bool,
+    },
+    EditStep {
+        index: usize,
+        step: CleanStep,
+    },
+    RemoveStep {
+        index: usize,
+    },
     /// Names the label (target) column whose class balance the report checks; `None` clears it.
-    SetLabel { column: Option<String> },
+    SetLabel {
+        column: Option<String>,
+    },
     SetGateThresholds(GateThresholds),
     /// Answered with `Saved`.
-    SaveRecipe { path: String },
+    SaveRecipe {
+        path: String,
+    },
     /// Replays the recipe on the open raw data in the background.
-    LoadRecipe { path: String },
+    LoadRecipe {
+        path: String,
+    },
     /// Writes the cleaned data (CSV or Parquet by extension); answered with `Saved`.
-    ExportCleaned { path: String },
+    ExportCleaned {
+        path: String,
+    },
 
     // Training.
     /// Trains on the open (cleaned) data in the background; `Task` events carry the curves.
     StartTrain(Box<TrainConfig>),
     ListRuns,
-    OpenRun { run_id: String },
+    OpenRun {
+        run_id: String,
+    },
     /// Answered with a fresh `Runs` list.
-    DeleteRun { run_id: String },
+    DeleteRun {
+        run_id: String,
+    },
     CompareRuns(Vec<String>),
 
     // Evaluation and prediction.
@@ -69,16 +97,28 @@ pub enum Request {
     /// Writes a run's model bundle; answered with `Bundle` and `Saved`.
     /// `threshold`: the decision threshold stored with it (`None`: the run's default).
     /// `events`: the alarm settings to store with the bundle (`None`: the defaults).
-    ExportBundle { run_id: String, path: String, threshold: Option<f64>, events: Option<EventOptions> },
+    ExportBundle {
+        run_id: String,
+        path: String,
+        threshold: Option<f64>,
+        events: Option<EventOptions>,
+    },
     /// Reads a bundle's metadata; answered with `Bundle`.
-    OpenBundle { path: String },
+    OpenBundle {
+        path: String,
+    },
     /// Applies a bundle to a new export in the background; answered with a task stream that
     /// ends in `TaskOutcome::Predicted`.
     Predict(PredictRequest),
     /// Writes the last prediction's per-sample results as CSV; answered with `Saved`.
-    ExportPredictions { path: String },
+    ExportPredictions {
+        path: String,
+    },
     /// Writes a run's evaluation as an HTML report; answered with `Saved`.
-    ExportReport { run_id: String, path: String },
+    ExportReport {
+        run_id: String,
+        path: String,
+    },
 }
 
 /// Something the backend tells the UI.
@@ -87,7 +127,10 @@ pub enum Request {
 #[allow(clippy::large_enum_variant)]
 pub enum Reply {
     PickedFile(Option<String>),
-    PickedPath { purpose: FilePurpose, path: Option<String> },
+    PickedPath {
+        purpose: FilePurpose,
+        path: Option<String>,
+    },
     InitialPath(Option<String>),
     /// A file dropped onto the window.
     FileDropped(String),
@@ -106,9 +149,15 @@ pub enum Reply {
     /// A model bundle that was opened or just written.
     Bundle(Box<BundleInfo>),
     /// A file was written; `what` names it for the user ("Recipe", "Cleaned data").
-    Saved { what: String, path: String },
+    Saved {
+        what: String,
+        path: String,
+    },
     /// A request failed; `context` says which (e.g. "Opening the file dialog").
-    Error { context: String, error: ApiError },
+    Error {
+        context: String,
+        error: ApiError,
+    },
 }
 
 pub trait Backend {
@@ -187,7 +236,7 @@ pub mod bridge {
     /// Changes to the cleaning history run as background tasks (a replay of large data takes
     /// longer than a frame); the pane reads the new state when the task ends.
     fn clean_action(action: CleanAction) -> Invocation {
-        Invocation::Task { command: "clean_start", context: "Changing the cleaning steps", args: args!{ "action" => action } }
+        Invocation::Task { command: "clean_start", context: "Changing the cleaning steps", args: args! { "action" => action } }
     }
 
     /// A task channel's message as the reply it becomes.
@@ -215,29 +264,29 @@ pub mod bridge {
     /// Tauri expects them (camelCase).
     pub fn invocation(request: Request) -> Invocation {
         match request {
-            Request::PickFile => call("pick_file", "Opening the file dialog", args!{}, |p| vec![Reply::PickedFile(p)]),
-            Request::InitialPath => call("initial_path", "Reading the command line", args!{}, |p| vec![Reply::InitialPath(p)]),
+            Request::PickFile => call("pick_file", "Opening the file dialog", args! {}, |p| vec![Reply::PickedFile(p)]),
+            Request::InitialPath => call("initial_path", "Reading the command line", args! {}, |p| vec![Reply::InitialPath(p)]),
             Request::PickPath { purpose } => {
-                call("pick_path", "Opening the file dialog", args!{ "purpose" => purpose }, move |path| vec![Reply::PickedPath { purpose, path }])
+                call("pick_path", "Opening the file dialog", args! { "purpose" => purpose }, move |path| vec![Reply::PickedPath { purpose, path }])
             }
             Request::Load { path, overrides } => {
-                Invocation::Task { command: "start_load", context: "Loading the file", args: args!{ "path" => path, "overrides" => overrides } }
+                Invocation::Task { command: "start_load", context: "Loading the file", args: args! { "path" => path, "overrides" => overrides } }
             }
             // The task's own Cancelled event reports the outcome.
-            Request::Cancel { task } => call("cancel_task", "Cancelling", args!{ "task" => task }, |_: bool| vec![]),
-            Request::Page(request) => call("dataset_page", "Reading rows", args!{ "request" => request }, |p| vec![Reply::Page(p)]),
-            Request::Series(request) => call("dataset_series", "Preparing the plot", args!{ "request" => request }, |s| vec![Reply::Series(s)]),
-            Request::Report => call("dataset_report", "Reading the quality report", args!{}, |r| vec![Reply::Report(r)]),
+            Request::Cancel { task } => call("cancel_task", "Cancelling", args! { "task" => task }, |_: bool| vec![]),
+            Request::Page(request) => call("dataset_page", "Reading rows", args! { "request" => request }, |p| vec![Reply::Page(p)]),
+            Request::Series(request) => call("dataset_series", "Preparing the plot", args! { "request" => request }, |s| vec![Reply::Series(s)]),
+            Request::Report => call("dataset_report", "Reading the quality report", args! {}, |r| vec![Reply::Report(r)]),
             Request::Histogram(request) => {
-                call("dataset_histogram", "Computing the histogram", args!{ "request" => request }, |h| vec![Reply::Histogram(h)])
+                call("dataset_histogram", "Computing the histogram", args! { "request" => request }, |h| vec![Reply::Histogram(h)])
             }
-            Request::ReportPainted(report) => call_unit("report_painted", "Reporting", args!{ "report" => report }, vec![]),
-            Request::ReportWidgets(report) => call_unit("report_widgets", "Reporting", args!{ "report" => report }, vec![]),
-            Request::Quit => call_unit("quit", "Quitting", args!{}, vec![]),
-            Request::ReportFrameStats(stats) => call_unit("report_frame_stats", "Reporting", args!{ "stats" => stats }, vec![]),
-            Request::CleanState => call("clean_state", "Reading the cleaning state", args!{}, |s: CleanState| vec![Reply::CleanState(Box::new(s))]),
+            Request::ReportPainted(report) => call_unit("report_painted", "Reporting", args! { "report" => report }, vec![]),
+            Request::ReportWidgets(report) => call_unit("report_widgets", "Reporting", args! { "report" => report }, vec![]),
+            Request::Quit => call_unit("quit", "Quitting", args! {}, vec![]),
+            Request::ReportFrameStats(stats) => call_unit("report_frame_stats", "Reporting", args! { "stats" => stats }, vec![]),
+            Request::CleanState => call("clean_state", "Reading the cleaning state", args! {}, |s: CleanState| vec![Reply::CleanState(Box::new(s))]),
             Request::PreviewStep(request) => {
-                call("clean_preview", "Previewing the step", args!{ "request" => request }, |p| vec![Reply::Preview(Box::new(p))])
+                call("clean_preview", "Previewing the step", args! { "request" => request }, |p| vec![Reply::Preview(Box::new(p))])
             }
             Request::ApplyStep(step) => clean_action(CleanAction::Apply { step }),
             Request::Undo => clean_action(CleanAction::Undo),
@@ -247,46 +296,47 @@ pub mod bridge {
             Request::RemoveStep { index } => clean_action(CleanAction::Remove { index }),
             Request::SetLabel { column } => clean_action(CleanAction::SetLabel { column }),
             Request::LoadRecipe { path } => clean_action(CleanAction::LoadRecipe { path }),
-            Request::Summary => call("dataset_summary", "Reading the data set", args!{}, |s| vec![Reply::Summary(Box::new(s))]),
-            Request::SetGateThresholds(thresholds) => call(
-                "clean_set_gate",
-                "Changing the gate thresholds",
-                args!{ "thresholds" => thresholds },
-                |s: CleanState| vec![Reply::CleanState(Box::new(s))],
-            ),
-            Request::SaveRecipe { path } => call("recipe_save", "Saving the recipe", args!{ "path" => path }, saved("Recipe")),
-            Request::StartTrain(config) => Invocation::Task { command: "start_train", context: "Starting training", args: args!{ "config" => config } },
-            Request::ListRuns => call("runs_list", "Listing runs", args!{}, |runs| vec![Reply::Runs(runs)]),
-            Request::OpenRun { run_id } => call("run_open", "Opening the run", args!{ "runId" => run_id }, |run| vec![Reply::Run(Box::new(run))]),
-            Request::DeleteRun { run_id } => call("run_delete", "Deleting the run", args!{ "runId" => run_id }, |runs| vec![Reply::Runs(runs)]),
-            Request::CompareRuns(run_ids) => {
-                call("runs_compare", "Comparing runs", args!{ "runIds" => run_ids }, |c| vec![Reply::Comparison(Box::new(c))])
+            Request::Summary => call("dataset_summary", "Reading the data set", args! {}, |s| vec![Reply::Summary(Box::new(s))]),
+            Request::SetGateThresholds(thresholds) => {
+                call("clean_set_gate", "Changing the gate thresholds", args! { "thresholds" => thresholds }, |s: CleanState| {
+                    vec![Reply::CleanState(Box::new(s))]
+                })
             }
-            Request::ExportCleaned { path } => call("clean_export", "Exporting the cleaned data", args!{ "path" => path }, saved("Cleaned data")),
+            Request::SaveRecipe { path } => call("recipe_save", "Saving the recipe", args! { "path" => path }, saved("Recipe")),
+            Request::StartTrain(config) => {
+                Invocation::Task { command: "start_train", context: "Starting training", args: args! { "config" => config } }
+            }
+            Request::ListRuns => call("runs_list", "Listing runs", args! {}, |runs| vec![Reply::Runs(runs)]),
+            Request::OpenRun { run_id } => call("run_open", "Opening the run", args! { "runId" => run_id }, |run| vec![Reply::Run(Box::new(run))]),
+            Request::DeleteRun { run_id } => call("run_delete", "Deleting the run", args! { "runId" => run_id }, |runs| vec![Reply::Runs(runs)]),
+            Request::CompareRuns(run_ids) => {
+                call("runs_compare", "Comparing runs", args! { "runIds" => run_ids }, |c| vec![Reply::Comparison(Box::new(c))])
+            }
+            Request::ExportCleaned { path } => call("clean_export", "Exporting the cleaned data", args! { "path" => path }, saved("Cleaned data")),
             Request::Evaluate(request) => {
-                call("evaluate_run", "Evaluating the run", args!{ "request" => request }, |e: Evaluation| vec![Reply::Evaluation(Box::new(e))])
+                call("evaluate_run", "Evaluating the run", args! { "request" => request }, |e: Evaluation| vec![Reply::Evaluation(Box::new(e))])
             }
             Request::ExportBundle { run_id, path, threshold, events } => {
                 let saved_path = path.clone();
-                let args = args!{ "runId" => run_id, "path" => path, "threshold" => threshold, "events" => events };
+                let args = args! { "runId" => run_id, "path" => path, "threshold" => threshold, "events" => events };
                 // A bundle written is both new bundle metadata and a file saved.
                 call("bundle_export", "Exporting the model bundle", args, move |b: BundleInfo| {
                     vec![Reply::Bundle(Box::new(b)), Reply::Saved { what: "Model bundle".into(), path: saved_path }]
                 })
             }
             Request::OpenBundle { path } => {
-                call("bundle_open", "Opening the model bundle", args!{ "path" => path }, |b: BundleInfo| vec![Reply::Bundle(Box::new(b))])
+                call("bundle_open", "Opening the model bundle", args! { "path" => path }, |b: BundleInfo| vec![Reply::Bundle(Box::new(b))])
             }
             Request::Predict(request) => {
-                Invocation::Task { command: "predict_start", context: "Starting the prediction", args: args!{ "request" => request } }
+                Invocation::Task { command: "predict_start", context: "Starting the prediction", args: args! { "request" => request } }
             }
             Request::ExportPredictions { path } => {
                 let done = vec![Reply::Saved { what: "Predictions".into(), path: path.clone() }];
-                call_unit("predict_export", "Exporting the predictions", args!{ "path" => path }, done)
+                call_unit("predict_export", "Exporting the predictions", args! { "path" => path }, done)
             }
             Request::ExportReport { run_id, path } => {
                 let done = vec![Reply::Saved { what: "Report".into(), path: path.clone() }];
-                call_unit("report_export", "Exporting the report", args!{ "runId" => run_id, "path" => path }, done)
+                call_unit("report_export", "Exporting the report", args! { "runId" => run_id, "path" => path }, done)
             }
         }
     }

@@ -5,8 +5,8 @@
 use egui::{Color32, RichText};
 use egui_plot::Legend;
 use plantlab_protocol::{
-    Aggregate, CleanState, CleanStep, ColumnProfile, CompareOp, Condition, DuplicateKeep, FilePurpose, FillMethod, GateThresholds, DEFAULT_WEIGHT_COLUMN,
-    LabelSource, OutlierAction, OutlierMethod, PreviewRequest, StepPreview, UnitConversion,
+    Aggregate, CleanState, CleanStep, ColumnProfile, CompareOp, Condition, DuplicateKeep, FilePurpose, FillMethod, GateThresholds, LabelSource,
+    OutlierAction, OutlierMethod, PreviewRequest, StepPreview, UnitConversion, DEFAULT_WEIGHT_COLUMN,
 };
 use serde_json::Value;
 
@@ -304,17 +304,20 @@ impl CleanPane {
     /// The findings of the cleaned data, below the lists the user works in.
     fn findings(&mut self, ui: &mut egui::Ui, state: &CleanState) {
         let findings = state.report.findings.len();
-        egui::CollapsingHeader::new(format!("Findings in the cleaned data: {findings}")).id_salt("clean_findings").default_open(true).show(ui, |ui| {
-            if findings == 0 {
-                ui.label("No findings left in the cleaned data.");
-            }
-            for finding in &state.report.findings {
-                ui.horizontal_wrapped(|ui| {
-                    badge(ui, finding.severity, finding.kind.as_str());
-                    ui.label(format!("{}: {}", finding.column.as_deref().unwrap_or("all rows"), finding.message));
-                });
-            }
-        });
+        egui::CollapsingHeader::new(format!("Findings in the cleaned data: {findings}")).id_salt("clean_findings").default_open(true).show(
+            ui,
+            |ui| {
+                if findings == 0 {
+                    ui.label("No findings left in the cleaned data.");
+                }
+                for finding in &state.report.findings {
+                    ui.horizontal_wrapped(|ui| {
+                        badge(ui, finding.severity, finding.kind.as_str());
+                        ui.label(format!("{}: {}", finding.column.as_deref().unwrap_or("all rows"), finding.message));
+                    });
+                }
+            },
+        );
     }
 
     fn suggestions(&mut self, ui: &mut egui::Ui, state: &CleanState, backend: &mut dyn Backend) {
@@ -520,10 +523,16 @@ impl CleanPane {
         let resolved: Vec<_> = preview.resolved().collect();
         let introduced: Vec<_> = preview.introduced().collect();
         for f in &resolved {
-            ui.label(RichText::new(format!("Resolves {} on {} ({} -> 0)", f.kind.as_str(), f.column.as_deref().unwrap_or("all rows"), f.before)).color(Color32::LIGHT_GREEN));
+            ui.label(
+                RichText::new(format!("Resolves {} on {} ({} -> 0)", f.kind.as_str(), f.column.as_deref().unwrap_or("all rows"), f.before))
+                    .color(Color32::LIGHT_GREEN),
+            );
         }
         for f in &introduced {
-            ui.label(RichText::new(format!("Introduces {} on {}: {}", f.kind.as_str(), f.column.as_deref().unwrap_or("all rows"), f.message)).color(Color32::LIGHT_RED));
+            ui.label(
+                RichText::new(format!("Introduces {} on {}: {}", f.kind.as_str(), f.column.as_deref().unwrap_or("all rows"), f.message))
+                    .color(Color32::LIGHT_RED),
+            );
         }
         for f in preview.findings.iter().filter(|f| f.before > 0 && f.after > 0 && f.before != f.after) {
             ui.label(format!("{} on {}: {} -> {}", f.kind.as_str(), f.column.as_deref().unwrap_or("all rows"), f.before, f.after));
@@ -542,10 +551,13 @@ impl CleanPane {
         let series = &preview.series[column];
         // The engine draws both sides on one axis (time when the data has times).
         let height = (ui.available_height() - 8.0).clamp(180.0, 320.0);
-        series_plot("preview_plot", &series.after.x_axis).height(height).y_axis_label(series.column.clone()).legend(Legend::default()).show(ui, |plot_ui| {
-            draw_series(plot_ui, &series.before, "before", BEFORE_COLOR);
-            draw_series(plot_ui, &series.after, "after", AFTER_COLOR);
-        });
+        series_plot("preview_plot", &series.after.x_axis).height(height).y_axis_label(series.column.clone()).legend(Legend::default()).show(
+            ui,
+            |plot_ui| {
+                draw_series(plot_ui, &series.before, "before", BEFORE_COLOR);
+                draw_series(plot_ui, &series.after, "after", AFTER_COLOR);
+            },
+        );
     }
 }
 
@@ -573,9 +585,19 @@ fn step_templates(columns: &[ColumnProfile], time: Option<&str>, label: Option<&
         ("Fill missing: forward fill", CleanStep::Fill { columns: vec![first.clone()], method: FillMethod::Forward { limit: Some(10) } }),
         ("Fill missing: training median", CleanStep::Fill { columns: vec![first.clone()], method: FillMethod::Median }),
         ("Outliers (MAD)", CleanStep::Outliers { columns: vec![first.clone()], method: OutlierMethod::Mad { k: 5.0 }, action: OutlierAction::Null }),
-        ("Outliers (Hampel)", CleanStep::Outliers { columns: vec![first.clone()], method: OutlierMethod::Hampel { window: 10, k: 5.0 }, action: OutlierAction::Null }),
+        (
+            "Outliers (Hampel)",
+            CleanStep::Outliers { columns: vec![first.clone()], method: OutlierMethod::Hampel { window: 10, k: 5.0 }, action: OutlierAction::Null },
+        ),
         ("Outliers (IQR)", CleanStep::Outliers { columns: vec![first.clone()], method: OutlierMethod::Iqr { k: 3.0 }, action: OutlierAction::Clip }),
-        ("Valid range", CleanStep::Outliers { columns: vec![first.clone()], method: OutlierMethod::Range { low: None, high: None, values: vec![] }, action: OutlierAction::Null }),
+        (
+            "Valid range",
+            CleanStep::Outliers {
+                columns: vec![first.clone()],
+                method: OutlierMethod::Range { low: None, high: None, values: vec![] },
+                action: OutlierAction::Null,
+            },
+        ),
         ("Flatline to missing", CleanStep::FlatlineToNull { columns: vec![first.clone()], min_run: 30 }),
         ("Unit conversion", CleanStep::ConvertUnit { column: first.clone(), conversion: UnitConversion::FahrenheitToCelsius, segment: None }),
         ("Sort by time", CleanStep::SortByTime),
@@ -584,7 +606,15 @@ fn step_templates(columns: &[ColumnProfile], time: Option<&str>, label: Option<&
         ("Resample", CleanStep::Resample { interval_s: 60.0, aggregate: Aggregate::Mean, max_columns: Vec::new() }),
         ("Exclude periods", CleanStep::ExcludePeriods { condition: Condition { column: first.clone(), op: CompareOp::Lt, value: 0.0 }, pad_s: 0.0 }),
         ("Filter rows", CleanStep::FilterRows { condition: Condition { column: first.clone(), op: CompareOp::NotNull, value: 0.0 } }),
-        ("Derive label", CleanStep::DeriveLabel { name: "fault_within_h".into(), source: LabelSource::Column { column: first.clone() }, horizon_h: 4.0, during_event: true }),
+        (
+            "Derive label",
+            CleanStep::DeriveLabel {
+                name: "fault_within_h".into(),
+                source: LabelSource::Column { column: first.clone() },
+                horizon_h: 4.0,
+                during_event: true,
+            },
+        ),
         (
             "Weight label classes",
             CleanStep::WeightClasses { label: label.map_or_else(|| first.clone(), str::to_owned), weight_column: DEFAULT_WEIGHT_COLUMN.into() },

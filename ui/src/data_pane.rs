@@ -5,8 +5,8 @@
 use egui::{Color32, RichText};
 use egui_plot::{Bar, BarChart, Plot};
 use plantlab_protocol::{
-    ColumnKind, DatasetSummary, Finding, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, QualityReport,
-    Series, SeriesRequest, Severity, TablePage, WHITESPACE_DELIMITER,
+    ColumnKind, DatasetSummary, Finding, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, QualityReport, Series,
+    SeriesRequest, Severity, TablePage, WHITESPACE_DELIMITER,
 };
 
 use crate::backend::{Backend, Request};
@@ -423,7 +423,8 @@ impl DataPane {
         ui.horizontal_wrapped(|ui| {
             ui.label("File:");
             let width = (ui.available_width() - 260.0).clamp(160.0, 420.0);
-            let edit = ui.add(egui::TextEdit::singleline(&mut self.path_input).hint_text("path to a CSV, Parquet or .xlsx file").desired_width(width));
+            let edit =
+                ui.add(egui::TextEdit::singleline(&mut self.path_input).hint_text("path to a CSV, Parquet or .xlsx file").desired_width(width));
             let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if ui.button("Load").clicked() || enter {
                 let path = self.path_input.trim().to_owned();
@@ -518,8 +519,12 @@ impl DataPane {
                         ui.end_row();
                         if form.delimiter == Some(DelimiterChoice::FixedWidth) {
                             let label = ui.label("Column widths (characters, left to right)");
-                            ui.add(egui::TextEdit::singleline(&mut form.column_widths).hint_text("e.g. 8, 14, 14; the last runs to the line end").desired_width(260.0))
-                                .labelled_by(label.id);
+                            ui.add(
+                                egui::TextEdit::singleline(&mut form.column_widths)
+                                    .hint_text("e.g. 8, 14, 14; the last runs to the line end")
+                                    .desired_width(260.0),
+                            )
+                            .labelled_by(label.id);
                             ui.end_row();
                         }
                         let label = ui.label("Decimal separator");
@@ -546,8 +551,10 @@ impl DataPane {
                         ui.end_row();
                         let label = ui.label("Column names (comma or space separated)");
                         ui.vertical(|ui| {
-                            let hint = if form.header_rows == 0 { "col_1, col_2, … unless given here" } else { "from the header unless given here" };
-                            ui.add(egui::TextEdit::multiline(&mut form.names).hint_text(hint).desired_rows(1).desired_width(420.0)).labelled_by(label.id);
+                            let hint =
+                                if form.header_rows == 0 { "col_1, col_2, … unless given here" } else { "from the header unless given here" };
+                            ui.add(egui::TextEdit::multiline(&mut form.names).hint_text(hint).desired_rows(1).desired_width(420.0))
+                                .labelled_by(label.id);
                             if let Some(names) = parse_names(&form.names) {
                                 ui.label(RichText::new(format!("{} names, one per column, left to right", names.len())).weak());
                             }
@@ -681,7 +688,11 @@ impl DataPane {
                         let text = format!("{} — {}", finding.column.as_deref().unwrap_or("all rows"), finding.message);
                         let selected = self.selected_finding == Some(i);
                         let response = ui.selectable_label(selected, text);
-                        let response = if finding.examples.is_empty() { response } else { response.on_hover_text(format!("e.g. {}", finding.examples.join(", "))) };
+                        let response = if finding.examples.is_empty() {
+                            response
+                        } else {
+                            response.on_hover_text(format!("e.g. {}", finding.examples.join(", ")))
+                        };
                         if response.clicked() {
                             self.focus_finding(i, finding, backend);
                         }
@@ -693,9 +704,7 @@ impl DataPane {
 
     fn focus_finding(&mut self, index: usize, finding: &Finding, backend: &mut dyn Backend) {
         self.selected_finding = Some(index);
-        let plottable = |name: &str| {
-            self.summary.as_ref().is_some_and(|s| s.numeric_columns().any(|c| c.name == name))
-        };
+        let plottable = |name: &str| self.summary.as_ref().is_some_and(|s| s.numeric_columns().any(|c| c.name == name));
         if let Some(column) = finding.column.as_deref().filter(|c| plottable(c)) {
             if self.plot_column.as_deref() != Some(column) {
                 self.plot_column = Some(column.to_owned());
@@ -713,13 +722,14 @@ impl DataPane {
         let numeric: Vec<String> = summary.numeric_columns().map(|c| c.name.clone()).collect();
         ui.horizontal_wrapped(|ui| {
             let mut chosen = self.plot_column.clone();
-            egui::ComboBox::new("plot_column", "plotted")
-                .selected_text(chosen.clone().unwrap_or_else(|| "no numeric column".into()))
-                .show_ui(ui, |ui| {
+            egui::ComboBox::new("plot_column", "plotted").selected_text(chosen.clone().unwrap_or_else(|| "no numeric column".into())).show_ui(
+                ui,
+                |ui| {
                     for name in &numeric {
                         ui.selectable_value(&mut chosen, Some(name.clone()), name.as_str());
                     }
-                });
+                },
+            );
             if chosen != self.plot_column {
                 if let Some(c) = chosen {
                     self.select_plot_column(c, backend);
@@ -840,12 +850,8 @@ fn human_seconds(s: f64) -> String {
 fn histogram_plot(ui: &mut egui::Ui, h: &Histogram) {
     let bins = h.counts.len().max(1);
     let width = (h.max - h.min) / bins as f64;
-    let bars: Vec<Bar> = h
-        .counts
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| Bar::new(h.min + width * (i as f64 + 0.5), c as f64).width(width.max(f64::MIN_POSITIVE)))
-        .collect();
+    let bars: Vec<Bar> =
+        h.counts.iter().enumerate().map(|(i, &c)| Bar::new(h.min + width * (i as f64 + 0.5), c as f64).width(width.max(f64::MIN_POSITIVE))).collect();
     Plot::new("histogram").height(140.0).allow_zoom(false).allow_drag(false).allow_scroll(false).show_y(false).show(ui, |plot_ui| {
         plot_ui.bar_chart(BarChart::new("count", bars).color(SERIES_COLOR));
     });

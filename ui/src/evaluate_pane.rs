@@ -32,7 +32,8 @@ struct EvaluationView {
 
 impl EvaluationView {
     fn new(evaluation: Evaluation) -> Self {
-        let to_points = |curve: &[[f64; 2]]| curve.iter().filter(|p| p[0].is_finite() && p[1].is_finite()).map(|p| PlotPoint::new(p[0], p[1])).collect();
+        let to_points =
+            |curve: &[[f64; 2]]| curve.iter().filter(|p| p[0].is_finite() && p[1].is_finite()).map(|p| PlotPoint::new(p[0], p[1])).collect();
         let positive_rate = evaluation.thresholds.first().and_then(|p| {
             let total = p.tp + p.fp + p.tn + p.fn_;
             (total > 0).then(|| (p.tp + p.fn_) as f64 / total as f64)
@@ -199,7 +200,10 @@ impl EvaluatePane {
                 evaluation.source,
                 thousands(evaluation.samples),
                 evaluation.classes.join(", "),
-                evaluation.positive_class.and_then(|p| evaluation.classes.get(p)).map_or(String::new(), |c| format!("; risk = probability of \"{c}\""))
+                evaluation
+                    .positive_class
+                    .and_then(|p| evaluation.classes.get(p))
+                    .map_or(String::new(), |c| format!("; risk = probability of \"{c}\""))
             ));
             // Side by side when there is room; wrapped below each other otherwise.
             ui.horizontal_wrapped(|ui| {
@@ -279,7 +283,11 @@ impl EvaluatePane {
                 ui.label(RichText::new("Evaluating…").weak());
             }
             let has_run = self.run_id.is_some() && self.view.is_some();
-            if ui.add_enabled(has_run, egui::Button::new("Export model bundle…")).on_hover_text("Model, recipe, tokenizer and the current threshold in one file, for the Predict pane").clicked() {
+            if ui
+                .add_enabled(has_run, egui::Button::new("Export model bundle…"))
+                .on_hover_text("Model, recipe, tokenizer and the current threshold in one file, for the Predict pane")
+                .clicked()
+            {
                 backend.send(Request::PickPath { purpose: FilePurpose::SaveBundle });
             }
             if ui.add_enabled(has_run, egui::Button::new("Export report…")).on_hover_text("This evaluation as an HTML page").clicked() {
@@ -311,7 +319,11 @@ impl EvaluatePane {
             if miss.changed() || false_alarm.changed() {
                 self.suggestion = None;
             }
-            if ui.button("Suggest threshold").on_hover_text("The threshold with the lowest total cost of misses and false alarms on the test split").clicked() {
+            if ui
+                .button("Suggest threshold")
+                .on_hover_text("The threshold with the lowest total cost of misses and false alarms on the test split")
+                .clicked()
+            {
                 self.suggestion = cost_optimal(table, self.cost_miss, self.cost_false_alarm);
             }
         });
@@ -338,7 +350,6 @@ impl EvaluatePane {
 fn newest_completed(runs: &[RunEntry]) -> Option<String> {
     runs.iter().filter(|r| r.status == RunStatus::Completed).max_by(|a, b| a.created.cmp(&b.created)).map(|r| r.run_id.clone())
 }
-
 
 /// What the confusion counts at the slider's threshold mean, in words.
 fn live_summary(point: &ThresholdPoint, threshold: f64) -> String {
@@ -472,7 +483,11 @@ fn curves_ui(ui: &mut egui::Ui, view: &EvaluationView) {
                 .include_y(0.0)
                 .include_y(1.0)
                 .show(ui, |plot_ui| {
-                    plot_ui.line(Line::new("chance", PlotPoints::new(vec![[0.0, 0.0], [1.0, 1.0]])).color(CHANCE_COLOR).style(egui_plot::LineStyle::dashed_loose()));
+                    plot_ui.line(
+                        Line::new("chance", PlotPoints::new(vec![[0.0, 0.0], [1.0, 1.0]]))
+                            .color(CHANCE_COLOR)
+                            .style(egui_plot::LineStyle::dashed_loose()),
+                    );
                     // A curve with vertical steps: egui_plot's per-pixel band drawing would fill its corners.
                     plot_ui.line(Line::new("model", PlotPoints::Borrowed(&view.roc)).color(RISK_COLOR).width(1.5).allow_band(false));
                 });
@@ -580,15 +595,24 @@ pub(crate) fn alarm_settings_ui(ui: &mut egui::Ui, id: &str, options: &mut Event
         egui::Grid::new("alarm_settings_grid").num_columns(2).spacing([8.0, 3.0]).show(ui, |ui| {
             let finished = |r: &egui::Response| r.drag_stopped() || r.lost_focus() || (r.changed() && !r.dragged() && !r.has_focus());
             let label = ui.label("Alarm clears below (× threshold)").id;
-            let r = ui.add(egui::DragValue::new(&mut options.clear_ratio).range(0.0..=1.0).speed(0.01).max_decimals(2)).labelled_by(label).on_hover_text("Hysteresis: an alarm event starts at the threshold and ends only when the risk falls below this share of it (1 = no hysteresis)");
+            let r =
+                ui.add(egui::DragValue::new(&mut options.clear_ratio).range(0.0..=1.0).speed(0.01).max_decimals(2)).labelled_by(label).on_hover_text(
+                    "Hysteresis: an alarm event starts at the threshold and ends only when the risk falls below this share of it (1 = no hysteresis)",
+                );
             commit |= finished(&r);
             ui.end_row();
             let label = ui.label("Minimum alarm duration (sampling intervals)").id;
-            let r = ui.add(egui::DragValue::new(&mut options.min_duration_samples).range(0..=100_000)).labelled_by(label).on_hover_text("Shorter alarm events are dropped (an alarm still on at the end of the data is kept)");
+            let r = ui
+                .add(egui::DragValue::new(&mut options.min_duration_samples).range(0..=100_000))
+                .labelled_by(label)
+                .on_hover_text("Shorter alarm events are dropped (an alarm still on at the end of the data is kept)");
             commit |= finished(&r);
             ui.end_row();
             let label = ui.label("Dead time (sampling intervals)").id;
-            let r = ui.add(egui::DragValue::new(&mut options.dead_time_samples).range(0..=100_000)).labelled_by(label).on_hover_text("Alarm events at most this far apart merge into one");
+            let r = ui
+                .add(egui::DragValue::new(&mut options.dead_time_samples).range(0..=100_000))
+                .labelled_by(label)
+                .on_hover_text("Alarm events at most this far apart merge into one");
             commit |= finished(&r);
             ui.end_row();
         });

@@ -68,12 +68,18 @@ fn edit_value(ui: &mut egui::Ui, id: &str, value: &mut Value, label: egui::Id) -
             let response = ui.add(egui::TextEdit::singleline(&mut text).desired_width(240.0).id_salt(id)).labelled_by(label);
             if response.changed() {
                 let numeric = items.first().is_some_and(Value::is_number);
-                *items = text
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(|s| if numeric { parse_number(s, true).map(Value::Number).unwrap_or(Value::String(s.into())) } else { Value::String(s.into()) })
-                    .collect();
+                *items =
+                    text.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(|s| {
+                            if numeric {
+                                parse_number(s, true).map(Value::Number).unwrap_or(Value::String(s.into()))
+                            } else {
+                                Value::String(s.into())
+                            }
+                        })
+                        .collect();
                 return true;
             }
             false

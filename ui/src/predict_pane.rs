@@ -4,7 +4,9 @@
 //! the same figures as the Evaluate pane. The per-sample predictions export as CSV.
 
 use egui::{Color32, RichText};
-use plantlab_protocol::{format_duration, format_epoch_millis, Alarm, BundleInfo, EventOptions, FilePurpose, PredictRequest, PredictionResult, TaskId};
+use plantlab_protocol::{
+    format_duration, format_epoch_millis, Alarm, BundleInfo, EventOptions, FilePurpose, PredictRequest, PredictionResult, TaskId,
+};
 
 use crate::backend::{Backend, Request};
 use crate::evaluate_pane::{alarm_settings_text, alarm_settings_ui, events_summary, metrics_table, thin_evidence_text, WARN_COLOR};
@@ -259,7 +261,12 @@ impl PredictPane {
                 .enumerate()
                 .map(|(i, &(start, end))| Stretch { start, end, highlighted: self.selected_alarm == Some(i) })
                 .collect();
-            let shown = TimelineView { threshold: result.threshold, alarms: &stretches, focus: self.focus.take(), reset: std::mem::take(&mut self.reset_timeline) };
+            let shown = TimelineView {
+                threshold: result.threshold,
+                alarms: &stretches,
+                focus: self.focus.take(),
+                reset: std::mem::take(&mut self.reset_timeline),
+            };
             view.timeline.show(ui, "predict_timeline", 240.0, shown);
         }
 

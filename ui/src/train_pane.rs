@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use egui::{Color32, RichText};
 use egui_plot::{FilledArea, Legend, Line, Plot, PlotPoints};
 use plantlab_protocol::{
-    BatchMetrics, ClassMetrics, ClassWeighting, ColumnInfo, ColumnKind, DatasetSummary, EpochMetrics, GateDecision, ModelKind, RunComparison, RunDetail,
-    RunEntry, RunStatus, RunSummary, SequenceMode, TaskId, TrainConfig, TrainDataInfo, TrainUpdate,
+    BatchMetrics, ClassMetrics, ClassWeighting, ColumnInfo, ColumnKind, DatasetSummary, EpochMetrics, GateDecision, ModelKind, RunComparison,
+    RunDetail, RunEntry, RunStatus, RunSummary, SequenceMode, TaskId, TrainConfig, TrainDataInfo, TrainUpdate,
 };
 
 use crate::backend::{Backend, Request};
@@ -197,22 +197,26 @@ impl TrainPane {
         let config = &mut self.config;
         egui::Grid::new("train_form").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
             let label = ui.label("Target").id;
-            egui::ComboBox::new("train_target", "").selected_text(config.target.clone()).show_ui(ui, |ui| {
-                for column in &columns {
-                    ui.selectable_value(&mut config.target, column.name.clone(), &column.name);
-                }
-            })
-            .response
-            .labelled_by(label);
+            egui::ComboBox::new("train_target", "")
+                .selected_text(config.target.clone())
+                .show_ui(ui, |ui| {
+                    for column in &columns {
+                        ui.selectable_value(&mut config.target, column.name.clone(), &column.name);
+                    }
+                })
+                .response
+                .labelled_by(label);
             ui.end_row();
             let label_model = ui.label("Model").id;
-            egui::ComboBox::new("train_model", "").selected_text(model_text(config.model)).show_ui(ui, |ui| {
-                for model in [ModelKind::Seed, ModelKind::Transformer, ModelKind::Mlp] {
-                    ui.selectable_value(&mut config.model, model, model_text(model));
-                }
-            })
-            .response
-            .labelled_by(label_model);
+            egui::ComboBox::new("train_model", "")
+                .selected_text(model_text(config.model))
+                .show_ui(ui, |ui| {
+                    for model in [ModelKind::Seed, ModelKind::Transformer, ModelKind::Mlp] {
+                        ui.selectable_value(&mut config.model, model, model_text(model));
+                    }
+                })
+                .response
+                .labelled_by(label_model);
             ui.end_row();
             ui.label("Sequences");
             let mut windowed = matches!(config.mode, SequenceMode::Window { .. });
@@ -255,13 +259,15 @@ impl TrainPane {
             config.patience = (patience > 0).then_some(patience);
             ui.end_row();
             let label_weights = ui.label("Class weights").id;
-            egui::ComboBox::new("train_weights", "").selected_text(weighting_text(config.class_weighting)).show_ui(ui, |ui| {
-                for w in [ClassWeighting::Auto, ClassWeighting::On, ClassWeighting::Off] {
-                    ui.selectable_value(&mut config.class_weighting, w, weighting_text(w));
-                }
-            })
-            .response
-            .labelled_by(label_weights);
+            egui::ComboBox::new("train_weights", "")
+                .selected_text(weighting_text(config.class_weighting))
+                .show_ui(ui, |ui| {
+                    for w in [ClassWeighting::Auto, ClassWeighting::On, ClassWeighting::Off] {
+                        ui.selectable_value(&mut config.class_weighting, w, weighting_text(w));
+                    }
+                })
+                .response
+                .labelled_by(label_weights);
             ui.end_row();
             let label = ui.label("Split train / val / test").id;
             ui.horizontal(|ui| {
@@ -281,7 +287,10 @@ impl TrainPane {
                     continue;
                 }
                 if self.class_weight_columns.contains(&column.name) {
-                    ui.add_enabled(false, egui::Checkbox::new(&mut false, format!("{} (class weights from the cleaning recipe, never a feature)", column.name)));
+                    ui.add_enabled(
+                        false,
+                        egui::Checkbox::new(&mut false, format!("{} (class weights from the cleaning recipe, never a feature)", column.name)),
+                    );
                     continue;
                 }
                 let mut used = !config.exclude.contains(&column.name);
@@ -367,7 +376,13 @@ impl TrainPane {
                 let total = f64::from(epochs) * f64::from(last.batches.max(1));
                 if done > 0.0 {
                     let eta = elapsed / done * (total - done).max(0.0);
-                    line.push_str(&format!(", epoch {}/{epochs}, batch {}/{}, ETA {} (if no early stop)", last.epoch, last.batch, last.batches, clock(eta)));
+                    line.push_str(&format!(
+                        ", epoch {}/{epochs}, batch {}/{}, ETA {} (if no early stop)",
+                        last.epoch,
+                        last.batch,
+                        last.batches,
+                        clock(eta)
+                    ));
                 }
             }
             if let Some(epoch) = curves.epochs.last() {
@@ -445,7 +460,14 @@ impl TrainPane {
                     ui.label(RichText::new(&run.run_id).strong());
                     ui.label(run.status.as_str());
                 });
-                ui.label(format!("{} on \"{}\", {} epochs (best {}), {}", run.model.as_str(), run.target, run.epochs_run, run.best_epoch, run.created));
+                ui.label(format!(
+                    "{} on \"{}\", {} epochs (best {}), {}",
+                    run.model.as_str(),
+                    run.target,
+                    run.epochs_run,
+                    run.best_epoch,
+                    run.created
+                ));
                 ui.label(run.mode_text());
                 if let (Some(roc), Some(pr)) = (run.test_roc_auc, run.test_pr_auc) {
                     ui.label(format!("test ROC-AUC {roc:.3}, PR-AUC {pr:.3}"));
@@ -544,27 +566,33 @@ fn comparison_ui(ui: &mut egui::Ui, comparison: &RunComparison) {
             let points: PlotPoints = run.epochs.iter().map(|e| [f64::from(e.epoch), e.val_loss]).collect();
             plot_ui.line(Line::new(format!("{} val loss", run.entry.run_id), points).color(color));
             let train: PlotPoints = run.epochs.iter().map(|e| [f64::from(e.epoch), e.train_loss]).collect();
-            plot_ui.line(Line::new(format!("{} train loss", run.entry.run_id), train).color(color.gamma_multiply(0.5)).style(egui_plot::LineStyle::dashed_loose()));
+            plot_ui.line(
+                Line::new(format!("{} train loss", run.entry.run_id), train)
+                    .color(color.gamma_multiply(0.5))
+                    .style(egui_plot::LineStyle::dashed_loose()),
+            );
         }
     });
     ui.label(RichText::new("Settings that differ").strong());
     if comparison.differences.is_empty() {
         ui.label("None: the runs used the same configuration and recipe.");
     }
-    egui::ScrollArea::horizontal().id_salt("compare_differences_scroll").show(ui, |ui| egui::Grid::new("differences").striped(true).show(ui, |ui| {
-        ui.label("setting");
-        for run in &comparison.runs {
-            ui.label(RichText::new(&run.entry.run_id).strong());
-        }
-        ui.end_row();
-        for difference in &comparison.differences {
-            ui.label(&difference.field);
-            for value in &difference.values {
-                ui.label(value.as_deref().unwrap_or("-"));
+    egui::ScrollArea::horizontal().id_salt("compare_differences_scroll").show(ui, |ui| {
+        egui::Grid::new("differences").striped(true).show(ui, |ui| {
+            ui.label("setting");
+            for run in &comparison.runs {
+                ui.label(RichText::new(&run.entry.run_id).strong());
             }
             ui.end_row();
-        }
-    }));
+            for difference in &comparison.differences {
+                ui.label(&difference.field);
+                for value in &difference.values {
+                    ui.label(value.as_deref().unwrap_or("-"));
+                }
+                ui.end_row();
+            }
+        })
+    });
 }
 
 fn epoch_plot(ui: &mut egui::Ui, id: &str, width: f32, epochs: &[EpochMetrics], train: fn(&EpochMetrics) -> f64, val: fn(&EpochMetrics) -> f64) {
@@ -622,7 +650,11 @@ fn validate(config: &TrainConfig, dataset: &DatasetSummary) -> Vec<String> {
     if config.split.validation <= 0.0 {
         problems.push("Keep a validation part: early stopping and the best epoch need it.".to_owned());
     }
-    let features = dataset.columns.iter().filter(|c| c.name != config.target && !config.exclude.contains(&c.name) && Some(c.name.as_str()) != dataset.timestamp_column.as_deref()).count();
+    let features = dataset
+        .columns
+        .iter()
+        .filter(|c| c.name != config.target && !config.exclude.contains(&c.name) && Some(c.name.as_str()) != dataset.timestamp_column.as_deref())
+        .count();
     if features == 0 {
         problems.push("No feature columns are left; tick at least one under Features.".to_owned());
     }
@@ -656,7 +688,6 @@ fn weighting_text(weighting: ClassWeighting) -> &'static str {
         ClassWeighting::Off => "off",
     }
 }
-
 
 /// Seconds as `m:ss` or `h:mm:ss`.
 fn clock(seconds: f64) -> String {

@@ -99,7 +99,6 @@ pub fn draw_series(plot_ui: &mut egui_plot::PlotUi<'_>, series: &Series, name: &
     }
 }
 
-
 pub const RISK_COLOR: Color32 = Color32::from_rgb(90, 170, 255);
 const THRESHOLD_COLOR: Color32 = Color32::from_rgb(230, 200, 80);
 const FAULT_FILL: Color32 = Color32::from_rgba_premultiplied(120, 30, 30, 70);
@@ -140,7 +139,8 @@ impl TimelinePlot {
     pub fn new(timeline: &RiskTimeline) -> Self {
         let scale = if timeline.has_timestamps { 0.001 } else { 1.0 };
         let xs: Vec<f64> = timeline.x.iter().map(|&x| x * scale).collect();
-        let risk = xs.iter().zip(&timeline.risk).filter(|(x, r)| x.is_finite() && r.is_finite()).map(|(&x, &r)| PlotPoint::new(x, f64::from(r))).collect();
+        let risk =
+            xs.iter().zip(&timeline.risk).filter(|(x, r)| x.is_finite() && r.is_finite()).map(|(&x, &r)| PlotPoint::new(x, f64::from(r))).collect();
         let step = match (xs.first(), xs.last()) {
             (Some(first), Some(last)) if xs.len() > 1 && last > first => (last - first) / (xs.len() - 1) as f64,
             _ => 1.0,

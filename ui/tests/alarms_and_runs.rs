@@ -12,10 +12,9 @@ use std::rc::Rc;
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use plantlab_protocol::{
-    Alarm, BundleInfo, ClassMetrics, ColumnInfo, ColumnKind, DatasetSummary, EvaluateRequest, EventOptions, EventScore, Evaluation,
-    FaultEpisode, FilePurpose, ModelKind, PredictionResult, RiskTimeline, RunComparison, RunDetail, RunEntry, RunStatus, RunSummary,
-    SequenceMode, TagContribution, TaskEvent, TaskKind, TaskOutcome, ThresholdPoint, TrainConfig, TrainDataInfo, TrainUpdate,
-    TrainingOverlap,
+    Alarm, BundleInfo, ClassMetrics, ColumnInfo, ColumnKind, DatasetSummary, EvaluateRequest, Evaluation, EventOptions, EventScore, FaultEpisode,
+    FilePurpose, ModelKind, PredictionResult, RiskTimeline, RunComparison, RunDetail, RunEntry, RunStatus, RunSummary, SequenceMode, TagContribution,
+    TaskEvent, TaskKind, TaskOutcome, ThresholdPoint, TrainConfig, TrainDataInfo, TrainUpdate, TrainingOverlap,
 };
 use plantlab_ui::{Backend, Pane, PlantLabApp, Reply, Request};
 
@@ -44,14 +43,19 @@ impl Backend for FakeBackend {
         let replies = match request {
             Request::PickFile => vec![Reply::PickedFile(Some("/data/pump.csv".into()))],
             Request::Load { path, .. } => vec![Reply::Task(TaskEvent::Finished { task: 1, outcome: TaskOutcome::Loaded(dataset(path)) })],
-            Request::ListRuns => vec![Reply::Runs(vec![entry("run-row", SequenceMode::Row), entry("run-window", SequenceMode::Window { window: 30, stride: 5 })])],
+            Request::ListRuns => {
+                vec![Reply::Runs(vec![entry("run-row", SequenceMode::Row), entry("run-window", SequenceMode::Window { window: 30, stride: 5 })])]
+            }
             Request::CompareRuns(ids) => {
                 let runs = ids.iter().map(|id| detail(id)).collect();
                 vec![Reply::Comparison(Box::new(RunComparison { runs, differences: vec![] }))]
             }
             Request::StartTrain(_) => vec![
                 Reply::Task(TaskEvent::Started { task: TRAIN_TASK, kind: TaskKind::Train, label: "Training seed on \"fault\"".into() }),
-                Reply::Task(TaskEvent::Train { task: TRAIN_TASK, update: TrainUpdate::Prepared { run_id: "run-new".into(), run_dir: "/runs/run-new".into(), data: data_info() } }),
+                Reply::Task(TaskEvent::Train {
+                    task: TRAIN_TASK,
+                    update: TrainUpdate::Prepared { run_id: "run-new".into(), run_dir: "/runs/run-new".into(), data: data_info() },
+                }),
             ],
             Request::Cancel { task } => vec![Reply::Task(TaskEvent::Cancelled { task })],
             Request::Evaluate(request) => vec![Reply::Evaluation(Box::new(evaluation(&request)))],
@@ -255,14 +259,15 @@ fn prediction() -> PredictionResult {
         samples: 10_080,
         threshold: 0.5,
         timeline: RiskTimeline::default(),
-        alarms: vec![
-            alarm(1, 3000, 3125, vec![tag("bearing_temp", 0.3), tag("vibration", 0.1)]),
-            alarm(2, 7200, 7210, vec![tag("vibration", 0.2)]),
-        ],
+        alarms: vec![alarm(1, 3000, 3125, vec![tag("bearing_temp", 0.3), tag("vibration", 0.1)]), alarm(2, 7200, 7210, vec![tag("vibration", 0.2)])],
         alarm_count: 2,
         alarm_samples: 96,
         event_options: EventOptions::default(),
-        training_overlap: Some(TrainingOverlap { samples: 1440, train_start_ms: T0_MS - 10 * 1440 * MINUTE_MS, train_end_ms: T0_MS + 1439 * MINUTE_MS }),
+        training_overlap: Some(TrainingOverlap {
+            samples: 1440,
+            train_start_ms: T0_MS - 10 * 1440 * MINUTE_MS,
+            train_end_ms: T0_MS + 1439 * MINUTE_MS,
+        }),
         warnings: vec![],
         evaluation: None,
         seconds: 0.8,
@@ -336,14 +341,20 @@ fn predict_lists_alarm_events_with_durations_and_sends_the_alarm_settings() {
     assert_eq!((events.dead_time_samples, events.min_duration_samples), (60, 5));
     assert_eq!(events.clear_ratio, EventOptions::default().clear_ratio);
 
-    fake.borrow_mut().pending.push(Reply::Task(TaskEvent::Started { task: PREDICT_TASK, kind: TaskKind::Predict, label: "Predicting week.csv".into() }));
+    fake.borrow_mut().pending.push(Reply::Task(TaskEvent::Started {
+        task: PREDICT_TASK,
+        kind: TaskKind::Predict,
+        label: "Predicting week.csv".into(),
+    }));
     harness.run();
     fake.borrow_mut().pending.push(Reply::Task(TaskEvent::Finished { task: PREDICT_TASK, outcome: TaskOutcome::Predicted(Box::new(prediction())) }));
     harness.run();
 
     // Events and samples are counted as such; each event has its duration and top tags.
     harness.get_by_label_contains("2 alarm events from 96 alarm samples at threshold 0.500");
-    harness.get_by_label_contains("How: alarm samples merge into alarm events: an event clears below 80 % of the threshold, lasts at least 3 sampling intervals");
+    harness.get_by_label_contains(
+        "How: alarm samples merge into alarm events: an event clears below 80 % of the threshold, lasts at least 3 sampling intervals",
+    );
     harness.get_by_label("Alarm events (2)");
     harness.get_by_label("Alarm event 1: 2026-12-03 02:00:00 – 2026-12-03 04:05:00 (2 h 5 min), peak risk 0.90; top tags bearing_temp, vibration");
     harness.get_by_label("Alarm event 2: 2026-12-06 00:00:00 – 2026-12-06 00:10:00 (10 min), peak risk 0.90; top tags vibration");
@@ -369,7 +380,9 @@ fn evaluate_names_samples_and_events_and_warns_of_thin_evidence() {
 
     // 80 false-alarm SAMPLES and 0 false-alarm EVENTS, each named for what it counts.
     harness.get_by_label_contains("30 of 40 fault samples caught (10 missed), 80 false-alarm samples among 980 normal samples");
-    harness.get_by_label_contains("Detected 1 of 1 fault episodes (0 missed); median lead time 40 min ahead; 0 false-alarm events (0.00 false-alarm events per day");
+    harness.get_by_label_contains(
+        "Detected 1 of 1 fault episodes (0 missed); median lead time 40 min ahead; 0 false-alarm events (0.00 false-alarm events per day",
+    );
     assert!(harness.query_by_label_contains("80 false alarms").is_none());
     assert!(harness.query_by_label_contains("0 false alarms").is_none());
     harness.get_by_label_contains("Thin evidence: the test split holds only 1 fault episode (fewer than 3)");

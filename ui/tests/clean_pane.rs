@@ -9,9 +9,9 @@ use std::rc::Rc;
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use plantlab_protocol::{
-    CleanState, CleanStep, ColumnChange, ColumnInfo, ColumnKind, ColumnProfile, DatasetSummary, Finding, FindingDelta, FindingKind,
-    GateCheck, GateResult, GateThresholds, OutlierAction, OutlierMethod, PreviewSeries, QualityReport, RecipeStep, Series,
-    Severity, StepOutcome, StepPreview, Suggestion, TaskEvent, TaskKind, TaskOutcome, XAxis,
+    CleanState, CleanStep, ColumnChange, ColumnInfo, ColumnKind, ColumnProfile, DatasetSummary, Finding, FindingDelta, FindingKind, GateCheck,
+    GateResult, GateThresholds, OutlierAction, OutlierMethod, PreviewSeries, QualityReport, RecipeStep, Series, Severity, StepOutcome, StepPreview,
+    Suggestion, TaskEvent, TaskKind, TaskOutcome, XAxis,
 };
 use plantlab_ui::{Backend, Pane, PlantLabApp, Reply, Request};
 
@@ -37,7 +37,20 @@ fn despike() -> CleanStep {
 fn series(spike: bool) -> Series {
     let x: Vec<f64> = (0..ROWS).map(|r| r as f64).collect();
     // After the step the spike is a missing value: NaN, which must cross JSON as such.
-    let y: Vec<f64> = x.iter().map(|&v| if v == 77.0 { if spike { 500.0 } else { f64::NAN } } else { v * 0.5 }).collect();
+    let y: Vec<f64> = x
+        .iter()
+        .map(|&v| {
+            if v == 77.0 {
+                if spike {
+                    500.0
+                } else {
+                    f64::NAN
+                }
+            } else {
+                v * 0.5
+            }
+        })
+        .collect();
     Series {
         column: "temp".into(),
         x_axis: XAxis::RowIndex,
@@ -71,7 +84,12 @@ fn state(fake: &Fake) -> CleanState {
     let suggestions = if cleaned {
         vec![]
     } else {
-        vec![Suggestion { kind: FindingKind::Spike, column: Some("temp".into()), step: despike(), reason: "Hampel filter removes isolated spikes".into() }]
+        vec![Suggestion {
+            kind: FindingKind::Spike,
+            column: Some("temp".into()),
+            step: despike(),
+            reason: "Hampel filter removes isolated spikes".into(),
+        }]
     };
     let spikes = findings.len() as f64;
     CleanState {
@@ -160,8 +178,21 @@ impl Backend for FakeBackend {
                 description: "Spikes in temp to missing (Hampel, window 10, k 5)".into(),
                 rows_before: ROWS,
                 rows_after: ROWS,
-                columns: vec![ColumnChange { column: "temp".into(), cells_changed: 1, nulls_before: 0, nulls_after: 1, added: false, removed: false }],
-                findings: vec![FindingDelta { kind: FindingKind::Spike, column: Some("temp".into()), before: 1, after: 0, message: "1 isolated spike".into() }],
+                columns: vec![ColumnChange {
+                    column: "temp".into(),
+                    cells_changed: 1,
+                    nulls_before: 0,
+                    nulls_after: 1,
+                    added: false,
+                    removed: false,
+                }],
+                findings: vec![FindingDelta {
+                    kind: FindingKind::Spike,
+                    column: Some("temp".into()),
+                    before: 1,
+                    after: 0,
+                    message: "1 isolated spike".into(),
+                }],
                 series: vec![PreviewSeries { column: "temp".into(), before: series(true), after: series(false) }],
                 fitted: None,
                 elapsed_ms: 12.0,

@@ -18,7 +18,11 @@ mod common;
 const ROWS: u64 = 10_000;
 
 fn range_to_missing() -> CleanStep {
-    CleanStep::Outliers { columns: vec!["flow".into()], method: OutlierMethod::Range { low: Some(0.0), high: Some(400.0), values: vec![] }, action: OutlierAction::Null }
+    CleanStep::Outliers {
+        columns: vec!["flow".into()],
+        method: OutlierMethod::Range { low: Some(0.0), high: Some(400.0), values: vec![] },
+        action: OutlierAction::Null,
+    }
 }
 
 fn despike() -> CleanStep {
@@ -130,9 +134,20 @@ impl Backend for FakeBackend {
                     description: "Values of flow outside 0..400 to missing".into(),
                     rows_before: ROWS,
                     rows_after: ROWS,
-                    columns: vec![ColumnChange { column: "flow".into(), cells_changed: changed, nulls_before: 0, nulls_after: changed, added: false, removed: false }],
+                    columns: vec![ColumnChange {
+                        column: "flow".into(),
+                        cells_changed: changed,
+                        nulls_before: 0,
+                        nulls_after: changed,
+                        added: false,
+                        removed: false,
+                    }],
                     findings: vec![],
-                    series: vec![PreviewSeries { column: "flow".into(), before: series(XAxis::Time("time".into())), after: series(XAxis::Time("time".into())) }],
+                    series: vec![PreviewSeries {
+                        column: "flow".into(),
+                        before: series(XAxis::Time("time".into())),
+                        after: series(XAxis::Time("time".into())),
+                    }],
                     fitted: None,
                     elapsed_ms: 9.0,
                 }))]

@@ -9,8 +9,8 @@ use std::rc::Rc;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use plantlab_protocol::{
-    ApiError, ColumnInfo, ColumnKind, ColumnProfile, DatasetSummary, Finding, FindingKind, Histogram, ImportSettings, QualityReport,
-    Series, Severity, TablePage, TaskEvent, TaskKind, TaskOutcome, XAxis,
+    ApiError, ColumnInfo, ColumnKind, ColumnProfile, DatasetSummary, Finding, FindingKind, Histogram, ImportSettings, QualityReport, Series,
+    Severity, TablePage, TaskEvent, TaskKind, TaskOutcome, XAxis,
 };
 use plantlab_ui::{Backend, PlantLabApp, Reply, Request};
 
@@ -143,7 +143,9 @@ impl Backend for FakeBackend {
                 }
             }
             Request::Report => vec![Reply::Report(report())],
-            Request::Histogram(h) => vec![Reply::Histogram(Histogram { column: h.column, min: 0.0, max: 59.5, counts: vec![30, 30, 30, 27], missing: 3 })],
+            Request::Histogram(h) => {
+                vec![Reply::Histogram(Histogram { column: h.column, min: 0.0, max: 59.5, counts: vec![30, 30, 30, 27], missing: 3 })]
+            }
             Request::ReportPainted(_) | Request::Quit => vec![],
             // The cleaning and training panes have their own tests.
             _ => vec![],

@@ -11,8 +11,8 @@ use std::rc::Rc;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use plantlab_protocol::{
-    ClassMetrics, EventOptions, EventScore, Evaluation, EvaluateRequest, FaultEpisode, FilePurpose, ModelKind, RiskTimeline, RunEntry,
-    RunStatus, RunSummary, TagContribution, TaskEvent, TaskOutcome, ThresholdPoint,
+    ClassMetrics, EvaluateRequest, Evaluation, EventOptions, EventScore, FaultEpisode, FilePurpose, ModelKind, RiskTimeline, RunEntry, RunStatus,
+    RunSummary, TagContribution, TaskEvent, TaskOutcome, ThresholdPoint,
 };
 use plantlab_ui::{Backend, Pane, PlantLabApp, Reply, Request};
 
@@ -63,13 +63,7 @@ fn point(threshold: f64, tp: u64, fp: u64, tn: u64, fn_: u64) -> ThresholdPoint 
 /// the cheapest threshold is 0.3 (1·10 + 15 = 25); with a false alarm costing 5 it is 0.5
 /// (3·10 + 5·5 = 55).
 fn threshold_table() -> Vec<ThresholdPoint> {
-    vec![
-        point(0.1, 15, 60, 75, 0),
-        point(0.3, 14, 15, 120, 1),
-        point(0.5, 12, 5, 130, 3),
-        point(0.8, 8, 1, 134, 7),
-        point(0.95, 2, 0, 135, 13),
-    ]
+    vec![point(0.1, 15, 60, 75, 0), point(0.3, 14, 15, 120, 1), point(0.5, 12, 5, 130, 3), point(0.8, 8, 1, 134, 7), point(0.95, 2, 0, 135, 13)]
 }
 
 fn binary_evaluation(request: &EvaluateRequest) -> Evaluation {
@@ -257,7 +251,9 @@ fn the_newest_completed_run_shows_metrics_next_to_the_baseline() {
     harness.get_by_label("0.612");
     harness.get_by_label("0.100");
     harness.get_by_label_contains("ROC curve (area 0.931)");
-    harness.get_by_label_contains("Detected 2 of 3 fault episodes (1 missed); median lead time 1 h ahead; 2 false-alarm events (2.40 false-alarm events per day");
+    harness.get_by_label_contains(
+        "Detected 2 of 3 fault episodes (1 missed); median lead time 1 h ahead; 2 false-alarm events (2.40 false-alarm events per day",
+    );
     harness.get_by_label("1 h 30 min ahead");
     harness.get_by_label("missed");
 }
@@ -379,4 +375,3 @@ fn the_look_back_is_editable_and_sent_with_the_next_request() {
     harness.run();
     assert_eq!(evaluations_sent(&fake).pop().map(|e| e.events.lookback_s), Some(12.0 * 3600.0));
 }
-

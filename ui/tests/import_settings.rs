@@ -7,8 +7,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use egui_kittest::kittest::{NodeT, Queryable};
 use egui::accesskit::Toggled;
+use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use plantlab_protocol::{
     ColumnInfo, ColumnKind, DatasetSummary, ImportOverrides, ImportSettings, QualityReport, TablePage, TaskEvent, TaskKind, TaskOutcome,
@@ -65,7 +65,14 @@ fn sniffed(path: &str) -> DatasetSummary {
         };
     }
     let import = ImportSettings { delimiter: WHITESPACE_DELIMITER, header_rows: 0, ..common::plain_csv_settings() };
-    DatasetSummary { path: path.into(), rows: ROWS, columns: (1..=6).map(|i| numeric(format!("col_{i}"))).collect(), timestamp_column: None, import, warnings: vec![] }
+    DatasetSummary {
+        path: path.into(),
+        rows: ROWS,
+        columns: (1..=6).map(|i| numeric(format!("col_{i}"))).collect(),
+        timestamp_column: None,
+        import,
+        warnings: vec![],
+    }
 }
 
 /// What the engine reports after reading with `o`: the settings it used, replayable.
@@ -87,7 +94,14 @@ fn read_with(path: &str, o: &ImportOverrides) -> DatasetSummary {
         status_strings: o.status_strings.clone().unwrap_or_default(),
         sheet: o.sheet.clone(),
     };
-    DatasetSummary { path: path.into(), rows: ROWS, columns: names.into_iter().map(numeric).collect(), timestamp_column: None, import, warnings: vec![] }
+    DatasetSummary {
+        path: path.into(),
+        rows: ROWS,
+        columns: names.into_iter().map(numeric).collect(),
+        timestamp_column: None,
+        import,
+        warnings: vec![],
+    }
 }
 
 fn report(summary: &DatasetSummary) -> QualityReport {
@@ -131,7 +145,8 @@ impl Backend for FakeBackend {
             Request::Report => self.current.as_ref().map(|s| Reply::Report(report(s))).into_iter().collect(),
             Request::Page(page) => {
                 let columns: Vec<String> = self.current.as_ref().map(|s| s.columns.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();
-                let rows = (page.offset..(page.offset + page.limit).min(ROWS)).map(|r| columns.iter().map(|_| Some(format!("{r}.25"))).collect()).collect();
+                let rows =
+                    (page.offset..(page.offset + page.limit).min(ROWS)).map(|r| columns.iter().map(|_| Some(format!("{r}.25"))).collect()).collect();
                 vec![Reply::Page(TablePage { offset: page.offset, total_rows: ROWS, columns, rows })]
             }
             // Plot, histogram and the other panes are tested elsewhere.

@@ -10,9 +10,9 @@ use std::rc::Rc;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use plantlab_protocol::{
-    CleanState, CleanStep, ColumnChange, ColumnInfo, ColumnKind, ColumnProfile, DatasetSummary, Finding, FindingKind, GateCheck,
-    GateResult, GateThresholds, Histogram, ImportSettings, OutlierAction, OutlierMethod, PreviewSeries, QualityReport, RecipeStep, Series,
-    Severity, StepOutcome, StepPreview, Suggestion, TablePage, TaskEvent, TaskKind, TaskOutcome, XAxis,
+    CleanState, CleanStep, ColumnChange, ColumnInfo, ColumnKind, ColumnProfile, DatasetSummary, Finding, FindingKind, GateCheck, GateResult,
+    GateThresholds, Histogram, ImportSettings, OutlierAction, OutlierMethod, PreviewSeries, QualityReport, RecipeStep, Series, Severity, StepOutcome,
+    StepPreview, Suggestion, TablePage, TaskEvent, TaskKind, TaskOutcome, XAxis,
 };
 use plantlab_ui::{Backend, PlantLabApp, Reply, Request};
 
@@ -42,8 +42,15 @@ fn settings() -> ImportSettings {
 }
 
 fn summary() -> DatasetSummary {
-    let mut columns = vec![ColumnInfo { name: "Zeitstempel".into(), dtype: "datetime[ms]".into(), kind: ColumnKind::Timestamp, null_count: 0, unit: None }];
-    columns.extend((0..TAGS).map(|i| ColumnInfo { name: tag(i), dtype: "f64".into(), kind: ColumnKind::Numeric, null_count: 1234, unit: Some("m³/h".into()) }));
+    let mut columns =
+        vec![ColumnInfo { name: "Zeitstempel".into(), dtype: "datetime[ms]".into(), kind: ColumnKind::Timestamp, null_count: 0, unit: None }];
+    columns.extend((0..TAGS).map(|i| ColumnInfo {
+        name: tag(i),
+        dtype: "f64".into(),
+        kind: ColumnKind::Numeric,
+        null_count: 1234,
+        unit: Some("m³/h".into()),
+    }));
     DatasetSummary { path: PATH.into(), rows: ROWS, columns, timestamp_column: Some("Zeitstempel".into()), import: settings(), warnings: vec![] }
 }
 
@@ -198,7 +205,9 @@ impl Backend for FakeBackend {
                 vec![Reply::Page(TablePage { offset: page.offset, total_rows: ROWS, columns, rows })]
             }
             Request::Series(req) => vec![Reply::Series(time_series(req.column))],
-            Request::Histogram(req) => vec![Reply::Histogram(Histogram { column: req.column, min: 0.0, max: 412.5, counts: vec![5; 40], missing: 1234 })],
+            Request::Histogram(req) => {
+                vec![Reply::Histogram(Histogram { column: req.column, min: 0.0, max: 412.5, counts: vec![5; 40], missing: 1234 })]
+            }
             Request::CleanState => vec![Reply::CleanState(Box::new(fake.state()))],
             Request::PreviewStep(preview) => {
                 let column = match &preview.step {
@@ -210,7 +219,14 @@ impl Backend for FakeBackend {
                     description: format!("Spikes in {column} to missing (Hampel, window 10, k 5)"),
                     rows_before: ROWS,
                     rows_after: ROWS,
-                    columns: vec![ColumnChange { column: column.clone(), cells_changed: 3, nulls_before: 1234, nulls_after: 1237, added: false, removed: false }],
+                    columns: vec![ColumnChange {
+                        column: column.clone(),
+                        cells_changed: 3,
+                        nulls_before: 1234,
+                        nulls_after: 1237,
+                        added: false,
+                        removed: false,
+                    }],
                     findings: vec![],
                     series: vec![PreviewSeries { column: column.clone(), before: time_series(column.clone()), after: time_series(column) }],
                     fitted: None,
@@ -354,7 +370,8 @@ fn the_suggestion_list_keeps_its_place_after_apply() {
     let (fake, mut harness) = opened(1024.0, 640.0);
     harness.get_by_label("Clean").click();
     harness.run();
-    let label = |i: usize| format!("spike ({}): suggestion {i}: a Hampel filter sets isolated spikes missing; the neighbours stay as they are", tag(i));
+    let label =
+        |i: usize| format!("spike ({}): suggestion {i}: a Hampel filter sets isolated spikes missing; the neighbours stay as they are", tag(i));
     // Scroll the list down to the middle of the suggestions.
     harness.get_by_label(&label(14)).scroll_to_me();
     harness.run();

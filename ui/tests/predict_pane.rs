@@ -10,8 +10,8 @@ use std::rc::Rc;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use plantlab_protocol::{
-    Alarm, BundleInfo, ClassMetrics, EventOptions, EventScore, Evaluation, FaultEpisode, FilePurpose, InputWarning, InputWarningKind,
-    ModelKind, PredictRequest, PredictionResult, RiskTimeline, TagContribution, TaskEvent, TaskKind, TaskOutcome,
+    Alarm, BundleInfo, ClassMetrics, Evaluation, EventOptions, EventScore, FaultEpisode, FilePurpose, InputWarning, InputWarningKind, ModelKind,
+    PredictRequest, PredictionResult, RiskTimeline, TagContribution, TaskEvent, TaskKind, TaskOutcome,
 };
 use plantlab_ui::{Backend, Pane, PlantLabApp, Reply, Request};
 
@@ -303,7 +303,9 @@ fn bundle_and_data_predict_into_alarms_with_explanations_and_warnings() {
     harness.get_by_label("Against the labels in this file");
     harness.get_by_label("0.971");
     harness.get_by_label("0.958");
-    harness.get_by_label_contains("Detected 1 of 1 fault episodes (0 missed); median lead time 40 min ahead; 1 false-alarm event (1.32 false-alarm events per day");
+    harness.get_by_label_contains(
+        "Detected 1 of 1 fault episodes (0 missed); median lead time 40 min ahead; 1 false-alarm event (1.32 false-alarm events per day",
+    );
 
     harness.get_by_label("Export predictions (CSV)…").click();
     harness.run();

@@ -10,8 +10,8 @@ use std::rc::Rc;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use plantlab_protocol::{
-    BatchMetrics, ClassMetrics, ColumnInfo, ColumnKind, ConfigDifference, DatasetSummary, EpochMetrics, ModelKind,
-    RunComparison, RunDetail, RunEntry, RunStatus, RunSummary, TaskEvent, TaskKind, TaskOutcome, TrainConfig, TrainDataInfo, TrainUpdate,
+    BatchMetrics, ClassMetrics, ColumnInfo, ColumnKind, ConfigDifference, DatasetSummary, EpochMetrics, ModelKind, RunComparison, RunDetail,
+    RunEntry, RunStatus, RunSummary, TaskEvent, TaskKind, TaskOutcome, TrainConfig, TrainDataInfo, TrainUpdate,
 };
 use plantlab_ui::{Backend, Pane, PlantLabApp, Reply, Request};
 
@@ -110,7 +110,10 @@ impl Backend for FakeBackend {
                 };
                 let mut replies = vec![
                     Reply::Task(TaskEvent::Started { task, kind: TaskKind::Train, label: "Training seed on \"fault\"".into() }),
-                    Reply::Task(TaskEvent::Train { task, update: TrainUpdate::Prepared { run_id: "run-3".into(), run_dir: "/runs/run-3".into(), data } }),
+                    Reply::Task(TaskEvent::Train {
+                        task,
+                        update: TrainUpdate::Prepared { run_id: "run-3".into(), run_dir: "/runs/run-3".into(), data },
+                    }),
                 ];
                 for e in 1..=2 {
                     for b in 1..=22 {
@@ -130,7 +133,10 @@ impl Backend for FakeBackend {
                 let runs: Vec<RunDetail> = fake.runs.iter().filter(|r| ids.contains(&r.run_id)).cloned().map(detail).collect();
                 vec![Reply::Comparison(Box::new(RunComparison {
                     runs,
-                    differences: vec![ConfigDifference { field: "config.learning_rate".into(), values: vec![Some("0.001".into()), Some("0.01".into())] }],
+                    differences: vec![ConfigDifference {
+                        field: "config.learning_rate".into(),
+                        values: vec![Some("0.001".into()), Some("0.01".into())],
+                    }],
                 }))]
             }
             _ => vec![],

@@ -50,7 +50,10 @@ pub fn clean(args: &[String]) -> Result<()> {
             let Some(out) = output else {
                 bail!("--suggest needs -o RECIPE.json to write the recipe to");
             };
-            let (recipe, summary) = workbench.suggest_recipe(&file, &overrides, label.as_deref(), &job).map_err(anyhow::Error::from).context("cannot suggest a recipe")?;
+            let (recipe, summary) = workbench
+                .suggest_recipe(&file, &overrides, label.as_deref(), &job)
+                .map_err(anyhow::Error::from)
+                .context("cannot suggest a recipe")?;
             workbench.save_recipe(&out).map_err(anyhow::Error::from).context("cannot save the recipe")?;
             if json_output {
                 let steps: Vec<_> = summary.steps.iter().map(|s| json!({"op": s.op, "description": s.description})).collect();
@@ -168,13 +171,15 @@ pub fn bench(args: &[String]) -> Result<()> {
         workbench.clean(CleanAction::Apply { step }, &job)?;
     }
     let previews = [
-        ("spike filter on one tag (Hampel ±7, k 6)", CleanStep::Outliers {
-            columns: vec![first.clone()],
-            method: OutlierMethod::Hampel { window: 7, k: 6.0 },
-            action: OutlierAction::Null,
-        }),
+        (
+            "spike filter on one tag (Hampel ±7, k 6)",
+            CleanStep::Outliers { columns: vec![first.clone()], method: OutlierMethod::Hampel { window: 7, k: 6.0 }, action: OutlierAction::Null },
+        ),
         ("interpolate one tag", CleanStep::Fill { columns: vec![first.clone()], method: FillMethod::Interpolate { limit: Some(10) } }),
-        ("resample to 2 min (a row step: every column, whole report)", CleanStep::Resample { interval_s: 120.0, aggregate: Aggregate::Mean, max_columns: Vec::new() }),
+        (
+            "resample to 2 min (a row step: every column, whole report)",
+            CleanStep::Resample { interval_s: 120.0, aggregate: Aggregate::Mean, max_columns: Vec::new() },
+        ),
     ];
     let best = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
     let mut measured = Vec::new();

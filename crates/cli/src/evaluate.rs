@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use plantlab_engine::{JobContext, Workbench};
-use plantlab_protocol::{format_duration, format_epoch_millis, EvaluateRequest, EventOptions, Evaluation, PredictRequest, RiskTimeline};
+use plantlab_protocol::{format_duration, format_epoch_millis, EvaluateRequest, Evaluation, EventOptions, PredictRequest, RiskTimeline};
 use serde_json::json;
 
 use crate::{flag_number, flag_value, USAGE};

@@ -9,10 +9,10 @@ use plantlab_engine::{JobContext, Workbench};
 use plantlab_protocol::{ImportOverrides, QualityReport, Severity};
 use serde_json::json;
 
-mod train;
 mod clean;
 mod evaluate;
 mod normal;
+mod train;
 
 const USAGE: &str = "usage: plantlab info FILE [--json] | plantlab profile FILE [--json] [import options]
        plantlab bench load [--rows N] [--tags T] [--runs R] [--python PY] [--json]
@@ -103,7 +103,9 @@ fn generate(args: &[String]) -> Result<()> {
         Some(other) => bail!("unknown data set \"{other}\"; the one there is: pump-station"),
         None => bail!("generate needs a data set name (pump-station); {USAGE}"),
     };
-    plantlab_engine::atomic_file::write_bytes(&out, &bytes).map_err(anyhow::Error::from).with_context(|| format!("cannot write {}", out.display()))?;
+    plantlab_engine::atomic_file::write_bytes(&out, &bytes)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("cannot write {}", out.display()))?;
     println!("wrote {}", out.display());
     Ok(())
 }
@@ -148,7 +150,8 @@ fn parse_file_args(command: &str, args: &[String]) -> Result<FileArgs> {
             "--column-widths" => {
                 let v = flag_value(&mut it, "--column-widths")?;
                 let widths = v.split(',').map(|w| w.trim().parse::<u32>().ok().filter(|&w| w > 0)).collect::<Option<Vec<u32>>>();
-                overrides.column_widths = Some(widths.with_context(|| format!("--column-widths takes positive widths separated by commas, not \"{v}\""))?);
+                overrides.column_widths =
+                    Some(widths.with_context(|| format!("--column-widths takes positive widths separated by commas, not \"{v}\""))?);
             }
             "--timestamp-column" => overrides.timestamp_column = Some(flag_value(&mut it, "--timestamp-column")?),
             "--timestamp-format" => overrides.timestamp_format = Some(flag_value(&mut it, "--timestamp-format")?),
@@ -182,13 +185,10 @@ fn single_char(flag: &str, value: &str) -> Result<char> {
 
 fn info(args: &[String]) -> Result<()> {
     let args = parse_file_args("info", args)?;
-    let summary = Workbench::new().load(&args.file, &args.overrides, &JobContext::detached()).map_err(anyhow::Error::from).context("cannot open data")?;
+    let summary =
+        Workbench::new().load(&args.file, &args.overrides, &JobContext::detached()).map_err(anyhow::Error::from).context("cannot open data")?;
     if args.json {
-        let columns: Vec<_> = summary
-            .columns
-            .iter()
-            .map(|c| json!({"name": c.name, "dtype": c.dtype, "null_count": c.null_count}))
-            .collect();
+        let columns: Vec<_> = summary.columns.iter().map(|c| json!({"name": c.name, "dtype": c.dtype, "null_count": c.null_count})).collect();
         let out = json!({"rows": summary.rows, "columns": columns});
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
@@ -238,7 +238,10 @@ fn print_report(report: &QualityReport) {
     }
     println!();
     let width = report.columns.iter().map(|c| c.name.len()).max().unwrap_or(4).max(4);
-    println!("{:width$}  {:8}  {:6}  {:>8}  {:>7}  {:>12}  {:>12}  {:>12}  {:>12}", "column", "dtype", "unit", "missing", "status", "min", "max", "mean", "std");
+    println!(
+        "{:width$}  {:8}  {:6}  {:>8}  {:>7}  {:>12}  {:>12}  {:>12}  {:>12}",
+        "column", "dtype", "unit", "missing", "status", "min", "max", "mean", "std"
+    );
     let num = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.4}"));
     for c in &report.columns {
         println!(
@@ -351,4 +354,3 @@ fn bench(args: &[String]) -> Result<()> {
     }
     Ok(())
 }
-

@@ -109,7 +109,10 @@ pub(crate) fn bench_tep(args: &[String]) -> Result<()> {
             let settings = LmSettings { seed, ..lm.clone() };
             let start = Instant::now();
             let model = ProcessLm::train(&train, &NormalRows::All, settings, &JobContext::detached(), |e| {
-                eprintln!("seed {seed} epoch {:>3}: train {:.4}  validation {:.4} (perplexity {:.3})", e.epoch, e.train_loss, e.validation_loss, e.validation_perplexity);
+                eprintln!(
+                    "seed {seed} epoch {:>3}: train {:.4}  validation {:.4} (perplexity {:.3})",
+                    e.epoch, e.train_loss, e.validation_loss, e.validation_perplexity
+                );
             })?;
             let seconds = start.elapsed().as_secs_f64();
             let far = false_alarm_rate(&model.score(&normal_test)?.total, model.threshold);
@@ -174,7 +177,11 @@ fn report(
     let lm_rate = |i: usize| median_range(&lm_runs.iter().map(|r| r.rows[i].detection_rate).collect::<Vec<_>>());
     let lm_delay = |i: usize| {
         let d: Vec<f64> = lm_runs.iter().filter_map(|r| r.rows[i].delay_min).collect();
-        if d.len() * 2 > lm_runs.len() { median_range(&d).map(|m| m.0) } else { None }
+        if d.len() * 2 > lm_runs.len() {
+            median_range(&d).map(|m| m.0)
+        } else {
+            None
+        }
     };
     let lm_far = median_range(&lm_runs.iter().map(|r| r.far).collect::<Vec<_>>());
     if json_output {
@@ -202,7 +209,9 @@ fn report(
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
-    println!("Tennessee Eastman, fitted on d00.dat; detection rate % of samples 161-960, delay in minutes to the first of {DELAY_RUN} alarms in a row");
+    println!(
+        "Tennessee Eastman, fitted on d00.dat; detection rate % of samples 161-960, delay in minutes to the first of {DELAY_RUN} alarms in a row"
+    );
     println!(
         "{:>5} | {:>7} {:>6} | {:>7} {:>6} | {:>7} {:>6} | {:>17} {:>6}",
         "fault", "PCA T2", "delay", "PCA Q", "delay", "linear", "delay", "LM median [range]", "delay"
@@ -357,7 +366,10 @@ pub(crate) fn train_lm(args: &[String]) -> Result<()> {
     let model = plantlab_engine::error::contain_panics(|| {
         ProcessLm::train(&data, &normal, settings.clone(), &JobContext::detached(), |e| {
             if !json_output {
-                eprintln!("epoch {:>3}: train {:.4}  validation {:.4} (perplexity {:.3})", e.epoch, e.train_loss, e.validation_loss, e.validation_perplexity);
+                eprintln!(
+                    "epoch {:>3}: train {:.4}  validation {:.4} (perplexity {:.3})",
+                    e.epoch, e.train_loss, e.validation_loss, e.validation_perplexity
+                );
             }
         })
     })?;
@@ -369,7 +381,12 @@ pub(crate) fn train_lm(args: &[String]) -> Result<()> {
     let linear = LinearPredictor::fit(
         &data,
         &normal,
-        LinearSettings { smoothing: settings.smoothing, target_false_alarm_rate: settings.target_false_alarm_rate, holdout: settings.holdout, ..LinearSettings::default() },
+        LinearSettings {
+            smoothing: settings.smoothing,
+            target_false_alarm_rate: settings.target_false_alarm_rate,
+            holdout: settings.holdout,
+            ..LinearSettings::default()
+        },
     )?;
     let bundle = NormalBundle::new(&model, pca, linear, normal_count)?;
     let root = runs.unwrap_or_else(|| plantlab_engine::Workbench::new().runs_root());

@@ -4,10 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use plantlab_engine::{JobContext, Workbench};
-use plantlab_protocol::{
-    ClassMetrics, ClassWeighting, ImportOverrides, ModelKind, SequenceMode, TrainConfig,
-    TrainUpdate,
-};
+use plantlab_protocol::{ClassMetrics, ClassWeighting, ImportOverrides, ModelKind, SequenceMode, TrainConfig, TrainUpdate};
 use serde_json::json;
 
 use crate::USAGE;
@@ -47,11 +44,7 @@ pub fn train(args: &[String]) -> Result<()> {
             "--stride" => stride = Some(crate::flag_number(&mut it, "--stride")?),
             "--patience" => {
                 let v = crate::flag_value(&mut it, "--patience")?;
-                config.patience = if v == "off" {
-                    None
-                } else {
-                    Some(number("--patience", &v)?)
-                };
+                config.patience = if v == "off" { None } else { Some(number("--patience", &v)?) };
             }
             "--class-weights" => {
                 config.class_weighting = match crate::flag_value(&mut it, "--class-weights")?.as_str() {
@@ -74,10 +67,7 @@ pub fn train(args: &[String]) -> Result<()> {
         bail!("train needs --target COLUMN (the label to predict); {USAGE}");
     }
     if let Some(window) = window {
-        config.mode = SequenceMode::Window {
-            window,
-            stride: stride.unwrap_or(1),
-        };
+        config.mode = SequenceMode::Window { window, stride: stride.unwrap_or(1) };
     } else if stride.is_some() {
         bail!("--stride needs --window");
     }
@@ -95,8 +85,17 @@ pub fn train(args: &[String]) -> Result<()> {
         // The recipe's import settings read the file; its steps (with their fitted statistics)
         // clean it before training, and the recipe is stored with the run.
         Some(recipe) => {
-            let cleaned = workbench.apply_recipe_file(&file, std::path::Path::new(recipe), None, &job).map_err(anyhow::Error::from).context("cannot apply the recipe")?;
-            eprintln!("recipe: {} steps, {} rows in, {} rows out, quality gate {}", cleaned.steps.len(), cleaned.rows_in, cleaned.rows_out, if cleaned.gate.passed { "passed" } else { "failed" });
+            let cleaned = workbench
+                .apply_recipe_file(&file, std::path::Path::new(recipe), None, &job)
+                .map_err(anyhow::Error::from)
+                .context("cannot apply the recipe")?;
+            eprintln!(
+                "recipe: {} steps, {} rows in, {} rows out, quality gate {}",
+                cleaned.steps.len(),
+                cleaned.rows_in,
+                cleaned.rows_out,
+                if cleaned.gate.passed { "passed" } else { "failed" }
+            );
         }
         None => {
             workbench.load(&file, &ImportOverrides::default(), &job).map_err(anyhow::Error::from).context("cannot open data")?;
@@ -134,10 +133,7 @@ pub fn train(args: &[String]) -> Result<()> {
             );
         }
     };
-    let summary = workbench
-        .train(&config, &job, &mut on_update)
-        .map_err(anyhow::Error::from)
-        .context("training failed")?;
+    let summary = workbench.train(&config, &job, &mut on_update).map_err(anyhow::Error::from).context("training failed")?;
     eprintln!("{}", summary.message);
     let empty = ClassMetrics::default();
     let val = summary.val.as_ref().unwrap_or(&empty);
@@ -163,14 +159,8 @@ pub fn train(args: &[String]) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         println!("run: {}", summary.run_dir);
-        println!(
-            "epochs run {}, best epoch {}",
-            summary.epochs_run, summary.best_epoch
-        );
-        println!(
-            "{:10} {:>8} {:>9} {:>8} {:>8} {:>8} {:>8}",
-            "", "accuracy", "bal. acc", "f1", "roc-auc", "pr-auc", "loss"
-        );
+        println!("epochs run {}, best epoch {}", summary.epochs_run, summary.best_epoch);
+        println!("{:10} {:>8} {:>9} {:>8} {:>8} {:>8} {:>8}", "", "accuracy", "bal. acc", "f1", "roc-auc", "pr-auc", "loss");
         let row = |name: &str, m: &ClassMetrics| {
             println!(
                 "{name:10} {:>8.4} {:>9.4} {:>8.4} {:>8} {:>8} {:>8}",
@@ -196,9 +186,7 @@ fn opt(v: Option<f64>) -> String {
 }
 
 fn number<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T> {
-    v.parse()
-        .ok()
-        .with_context(|| format!("{flag} needs a number, not \"{v}\""))
+    v.parse().ok().with_context(|| format!("{flag} needs a number, not \"{v}\""))
 }
 
 /// `plantlab bench train`: the origin's model (w1) or the small transformer (w2) on random
@@ -230,9 +218,11 @@ pub fn bench_train(args: &[String]) -> Result<()> {
         "w2" => ModelKind::Transformer,
         other => bail!("--workload is w1 or w2, not \"{other}\""),
     };
-    let ours = plantlab_engine::train::bench::run(kind, n, epochs, threads, batch)
-        .map_err(anyhow::Error::from)?;
-    eprintln!("plantlab {workload}: {n} sequences × {epochs} epoch(s) in {:.2} s = {:.0} samples/s (last loss {:.4})", ours.seconds, ours.samples_per_s, ours.last_loss);
+    let ours = plantlab_engine::train::bench::run(kind, n, epochs, threads, batch).map_err(anyhow::Error::from)?;
+    eprintln!(
+        "plantlab {workload}: {n} sequences × {epochs} epoch(s) in {:.2} s = {:.0} samples/s (last loss {:.4})",
+        ours.seconds, ours.samples_per_s, ours.last_loss
+    );
     let mut peers = serde_json::Map::new();
     if let Some(python) = &python {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../bench");
@@ -257,20 +247,12 @@ pub fn bench_train(args: &[String]) -> Result<()> {
                 .output();
             match out {
                 Ok(out) if out.status.success() => {
-                    let answer: serde_json::Value = serde_json::from_slice(&out.stdout)
-                        .with_context(|| format!("{script} printed no JSON"))?;
-                    eprintln!(
-                        "{name} {workload}: {:.0} samples/s",
-                        answer["samples_per_s"].as_f64().unwrap_or(0.0)
-                    );
+                    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).with_context(|| format!("{script} printed no JSON"))?;
+                    eprintln!("{name} {workload}: {:.0} samples/s", answer["samples_per_s"].as_f64().unwrap_or(0.0));
                     peers.insert(name.to_owned(), answer);
                 }
                 Ok(out) => {
-                    let why = String::from_utf8_lossy(&out.stderr)
-                        .lines()
-                        .last()
-                        .unwrap_or("")
-                        .to_owned();
+                    let why = String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("").to_owned();
                     eprintln!("{name} failed: {why}");
                     peers.insert(name.to_owned(), json!({"error": why}));
                 }
@@ -288,17 +270,9 @@ pub fn bench_train(args: &[String]) -> Result<()> {
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        println!(
-            "{workload}: plantlab {:.0} samples/s ({})",
-            ours.samples_per_s, ours.backend
-        );
+        println!("{workload}: plantlab {:.0} samples/s ({})", ours.samples_per_s, ours.backend);
         for (name, v) in &peers {
-            println!(
-                "{workload}: {name} {}",
-                v["samples_per_s"]
-                    .as_f64()
-                    .map_or_else(|| v.to_string(), |s| format!("{s:.0} samples/s"))
-            );
+            println!("{workload}: {name} {}", v["samples_per_s"].as_f64().map_or_else(|| v.to_string(), |s| format!("{s:.0} samples/s")));
         }
     }
     Ok(())

@@ -131,7 +131,10 @@ fn clean_with_a_corrupt_or_newer_recipe_fails_in_one_line() {
     assert_one_line_failure(&plantlab(&["clean", &file, "--recipe", &corrupt.display().to_string(), "-o", &out]), "not valid JSON");
     let newer = dir.path().join("newer.json");
     std::fs::write(&newer, "{\"schema_version\": 7}").expect("write");
-    assert_one_line_failure(&plantlab(&["clean", &file, "--recipe", &newer.display().to_string(), "-o", &out, "--json"]), "newer than this PlantLab reads");
+    assert_one_line_failure(
+        &plantlab(&["clean", &file, "--recipe", &newer.display().to_string(), "-o", &out, "--json"]),
+        "newer than this PlantLab reads",
+    );
     assert_one_line_failure(&plantlab(&["clean", &file, "--recipe", "/no/such/recipe.json"]), "does not exist");
     assert_one_line_failure(&plantlab(&["clean", &file]), "--suggest or --recipe");
     assert_one_line_failure(&plantlab(&["clean", &file, "--suggest"]), "needs -o");

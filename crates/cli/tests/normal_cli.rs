@@ -33,8 +33,21 @@ fn trains_a_process_language_model_and_evaluates_it_next_to_its_baselines() {
     write_csv(&test, 700, 3, Some(Fault::Step { tag: 7, onset: 300, size: 4.0 }));
     let runs = dir.path().join("runs");
     let out = plantlab(&[
-        "train", train.to_str().expect("path"), "--model", "process-lm", "--normal-when", "label=0", "--window", "8",
-        "--epochs", "15", "--smoothing", "5", "--runs", runs.to_str().expect("path"), "--json",
+        "train",
+        train.to_str().expect("path"),
+        "--model",
+        "process-lm",
+        "--normal-when",
+        "label=0",
+        "--window",
+        "8",
+        "--epochs",
+        "15",
+        "--smoothing",
+        "5",
+        "--runs",
+        runs.to_str().expect("path"),
+        "--json",
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let trained: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
@@ -63,7 +76,16 @@ fn refuses_a_choice_of_normal_rows_that_matches_none() {
     let dir = tempfile::tempdir().expect("tempdir");
     let train = dir.path().join("normal.csv");
     write_csv(&train, 300, 1, None);
-    let out = plantlab(&["train", train.to_str().expect("path"), "--model", "process-lm", "--normal-when", "label=5", "--runs", dir.path().to_str().expect("path")]);
+    let out = plantlab(&[
+        "train",
+        train.to_str().expect("path"),
+        "--model",
+        "process-lm",
+        "--normal-when",
+        "label=5",
+        "--runs",
+        dir.path().to_str().expect("path"),
+    ]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no rows are marked as normal operation"), "{err}");

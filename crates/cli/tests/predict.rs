@@ -37,8 +37,31 @@ fn bundle_predict_eval_and_report_from_the_command_line() {
     let data = sample();
     let data = data.to_str().unwrap();
     let trained = ok_json(&plantlab(&[
-        "train", data, "--target", "Machine failure", "--exclude", "UDI", "--exclude", "Product ID", "--exclude", "TWF", "--exclude", "HDF",
-        "--exclude", "PWF", "--exclude", "OSF", "--exclude", "RNF", "--model", "mlp", "--epochs", "3", "--runs", runs.to_str().unwrap(), "--json",
+        "train",
+        data,
+        "--target",
+        "Machine failure",
+        "--exclude",
+        "UDI",
+        "--exclude",
+        "Product ID",
+        "--exclude",
+        "TWF",
+        "--exclude",
+        "HDF",
+        "--exclude",
+        "PWF",
+        "--exclude",
+        "OSF",
+        "--exclude",
+        "RNF",
+        "--model",
+        "mlp",
+        "--epochs",
+        "3",
+        "--runs",
+        runs.to_str().unwrap(),
+        "--json",
     ]));
     let run_dir = trained["run_dir"].as_str().unwrap().to_owned();
     let bundle = dir.path().join("model.plmodel");
@@ -76,13 +99,41 @@ fn bundle_predict_eval_and_report_from_the_command_line() {
     // samples is an event.
     let raw_bundle = dir.path().join("raw.plmodel");
     let raw_bundle_s = raw_bundle.to_str().unwrap();
-    ok_json(&plantlab(&["bundle", &run_dir, "-o", raw_bundle_s, "--threshold", "0.6", "--clear-ratio", "1", "--min-alarm", "1", "--dead-time", "0", "--json"]));
+    ok_json(&plantlab(&[
+        "bundle",
+        &run_dir,
+        "-o",
+        raw_bundle_s,
+        "--threshold",
+        "0.6",
+        "--clear-ratio",
+        "1",
+        "--min-alarm",
+        "1",
+        "--dead-time",
+        "0",
+        "--json",
+    ]));
     let raw_csv = dir.path().join("raw.csv");
     let raw = ok_json(&plantlab(&["predict", data, "--bundle", raw_bundle_s, "-o", raw_csv.to_str().unwrap(), "--json"]));
     assert_eq!(raw["alarm_events"], raw_runs);
     assert_eq!(raw["alarm_samples"], samples);
     // Flags on the command line win over the bundle's settings.
-    let merged = ok_json(&plantlab(&["predict", data, "--bundle", raw_bundle_s, "-o", raw_csv.to_str().unwrap(), "--dead-time", "30", "--min-alarm", "3", "--clear-ratio", "0.8", "--json"]));
+    let merged = ok_json(&plantlab(&[
+        "predict",
+        data,
+        "--bundle",
+        raw_bundle_s,
+        "-o",
+        raw_csv.to_str().unwrap(),
+        "--dead-time",
+        "30",
+        "--min-alarm",
+        "3",
+        "--clear-ratio",
+        "0.8",
+        "--json",
+    ]));
     assert_eq!(merged["alarm_events"], predicted["alarm_events"]);
     let err = one_line_error(&plantlab(&["predict", data, "--bundle", bundle_s, "-o", "x.csv", "--clear-ratio", "2"]));
     assert!(err.contains("clear ratio"), "{err}");

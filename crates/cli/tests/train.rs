@@ -10,10 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 fn plantlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plantlab"))
-        .args(args)
-        .output()
-        .expect("plantlab runs")
+    Command::new(env!("CARGO_BIN_EXE_plantlab")).args(args).output().expect("plantlab runs")
 }
 
 /// A labelled plant-like table: three tags, an operating mode, an id, and a fault that
@@ -34,20 +31,12 @@ fn write_labelled_csv(path: &Path, rows: usize) {
         let vibration = next() * 2.0;
         let mode = if next() < 0.5 { "run" } else { "idle" };
         let fault = u8::from(temperature > 76.0 && vibration > 0.6 || next() < 0.01);
-        writeln!(
-            out,
-            "{i},{temperature:.3},{pressure:.3},{vibration:.3},{mode},{fault}"
-        )
-        .unwrap();
+        writeln!(out, "{i},{temperature:.3},{pressure:.3},{vibration:.3},{mode},{fault}").unwrap();
     }
 }
 
 fn json_of(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("JSON on stdout")
 }
 
@@ -81,55 +70,21 @@ fn same_seed_gives_the_same_metrics_twice() {
         let a: Vec<&str> = owned.iter().map(String::as_str).collect();
         let first = json_of(&plantlab(&a));
         let second = json_of(&plantlab(&a));
-        assert_ne!(
-            first["run_dir"], second["run_dir"],
-            "each run gets its own directory"
-        );
-        for key in [
-            "val",
-            "test",
-            "epochs_run",
-            "best_epoch",
-            "majority_accuracy",
-        ] {
-            assert_eq!(
-                first[key], second[key],
-                "{model}: {key} differs between two runs with the same seed"
-            );
+        assert_ne!(first["run_dir"], second["run_dir"], "each run gets its own directory");
+        for key in ["val", "test", "epochs_run", "best_epoch", "majority_accuracy"] {
+            assert_eq!(first[key], second[key], "{model}: {key} differs between two runs with the same seed");
         }
-        assert!(
-            first["test"]["roc_auc"].as_f64().unwrap() > 0.5,
-            "{model} learns something: {first}"
-        );
+        assert!(first["test"]["roc_auc"].as_f64().unwrap() > 0.5, "{model} learns something: {first}");
         let run_dir = PathBuf::from(first["run_dir"].as_str().unwrap());
-        for file in [
-            "run.json",
-            "config.json",
-            "tokenizer.json",
-            "network.json",
-            "metrics.jsonl",
-            "summary.json",
-            "best.bpk",
-            "checkpoints/epoch-001.bpk",
-        ] {
-            assert!(
-                run_dir.join(file).is_file(),
-                "{model}: {file} missing in the run directory"
-            );
+        for file in
+            ["run.json", "config.json", "tokenizer.json", "network.json", "metrics.jsonl", "summary.json", "best.bpk", "checkpoints/epoch-001.bpk"]
+        {
+            assert!(run_dir.join(file).is_file(), "{model}: {file} missing in the run directory");
         }
     }
-    let listed: Value = json_of(&plantlab(&[
-        "runs",
-        "--runs",
-        &runs.display().to_string(),
-        "--json",
-    ]));
+    let listed: Value = json_of(&plantlab(&["runs", "--runs", &runs.display().to_string(), "--json"]));
     assert_eq!(listed.as_array().unwrap().len(), 6);
-    assert!(listed
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|r| r["status"] == "completed"));
+    assert!(listed.as_array().unwrap().iter().all(|r| r["status"] == "completed"));
 }
 
 #[test]
@@ -140,16 +95,7 @@ fn a_killed_run_keeps_its_epochs_and_is_listed_as_interrupted() {
     let runs = dir.path().join("runs");
     let runs_arg = runs.display().to_string();
     let mut child = Command::new(env!("CARGO_BIN_EXE_plantlab"))
-        .args([
-            "train",
-            &data.display().to_string(),
-            "--target",
-            "fault",
-            "--exclude",
-            "id",
-            "--model",
-            "transformer",
-        ])
+        .args(["train", &data.display().to_string(), "--target", "fault", "--exclude", "id", "--model", "transformer"])
         .args(["--epochs", "200", "--patience", "off", "--runs", &runs_arg])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -158,20 +104,10 @@ fn a_killed_run_keeps_its_epochs_and_is_listed_as_interrupted() {
     let deadline = Instant::now() + Duration::from_secs(300);
     let metrics = loop {
         assert!(Instant::now() < deadline, "no epoch finished in time");
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "training ended before it was killed"
-        );
-        let found = std::fs::read_dir(&runs)
-            .ok()
-            .and_then(|mut d| d.next())
-            .and_then(|e| e.ok())
-            .map(|e| e.path().join("metrics.jsonl"));
+        assert!(child.try_wait().unwrap().is_none(), "training ended before it was killed");
+        let found = std::fs::read_dir(&runs).ok().and_then(|mut d| d.next()).and_then(|e| e.ok()).map(|e| e.path().join("metrics.jsonl"));
         if let Some(metrics) = found {
-            if std::fs::read_to_string(&metrics)
-                .unwrap_or_default()
-                .contains(r#""kind":"epoch""#)
-            {
+            if std::fs::read_to_string(&metrics).unwrap_or_default().contains(r#""kind":"epoch""#) {
                 break metrics;
             }
         }
@@ -183,20 +119,11 @@ fn a_killed_run_keeps_its_epochs_and_is_listed_as_interrupted() {
     let run_dir = metrics.parent().unwrap();
     assert!(!run_dir.join("summary.json").exists());
     let text = std::fs::read_to_string(&metrics).unwrap();
-    let epochs: Vec<Value> = text
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["kind"] == "epoch")
-        .collect();
+    let epochs: Vec<Value> = text.lines().filter_map(|l| serde_json::from_str::<Value>(l).ok()).filter(|v| v["kind"] == "epoch").collect();
     assert!(!epochs.is_empty());
     for e in &epochs {
         let n = e["epoch"].as_u64().unwrap();
-        assert!(
-            run_dir
-                .join(format!("checkpoints/epoch-{n:03}.bpk"))
-                .is_file(),
-            "checkpoint of completed epoch {n}"
-        );
+        assert!(run_dir.join(format!("checkpoints/epoch-{n:03}.bpk")).is_file(), "checkpoint of completed epoch {n}");
     }
     assert!(run_dir.join("best.bpk").is_file());
     let listed: Value = json_of(&plantlab(&["runs", "--runs", &runs_arg, "--json"]));
@@ -218,32 +145,16 @@ fn bad_settings_fail_with_a_clear_message() {
         let out = plantlab(&all);
         assert!(!out.status.success(), "{args:?} must fail");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            stderr.contains(words),
-            "{args:?}: {stderr:?} should mention {words:?}"
-        );
+        assert!(stderr.contains(words), "{args:?}: {stderr:?} should mention {words:?}");
     };
     fail(&["--target", "nope"], "no column named \"nope\"");
-    fail(
-        &["--target", "fault", "--exclude", "missing"],
-        "no column named \"missing\"",
-    );
-    fail(
-        &["--target", "fault", "--epochs", "0"],
-        "at least one epoch",
-    );
-    fail(
-        &["--target", "fault", "--model", "big"],
-        "seed, transformer or mlp",
-    );
+    fail(&["--target", "fault", "--exclude", "missing"], "no column named \"missing\"");
+    fail(&["--target", "fault", "--epochs", "0"], "at least one epoch");
+    fail(&["--target", "fault", "--model", "big"], "seed, transformer or mlp");
     fail(&["--target", "fault", "--window", "150"], "too few rows");
     fail(&[], "--target");
     assert!(
-        !dir.path().join("runs").exists()
-            || std::fs::read_dir(dir.path().join("runs"))
-                .unwrap()
-                .next()
-                .is_none(),
+        !dir.path().join("runs").exists() || std::fs::read_dir(dir.path().join("runs")).unwrap().next().is_none(),
         "refused runs leave no directory"
     );
 }

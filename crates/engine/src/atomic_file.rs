@@ -28,9 +28,7 @@ pub fn write_with(path: &Path, write: impl FnOnce(&mut File) -> std::result::Res
         _ => PathBuf::from("."),
     };
     let (temporary, mut file) = create_temporary(&folder, &name.to_string_lossy()).map_err(|e| failed(e.to_string()))?;
-    let written = write(&mut file)
-        .and_then(|()| file.flush().map_err(|e| e.to_string()))
-        .and_then(|()| file.sync_all().map_err(|e| e.to_string()));
+    let written = write(&mut file).and_then(|()| file.flush().map_err(|e| e.to_string())).and_then(|()| file.sync_all().map_err(|e| e.to_string()));
     drop(file);
     let renamed = written.and_then(|()| std::fs::rename(&temporary, path).map_err(|e| e.to_string()));
     if let Err(detail) = renamed {

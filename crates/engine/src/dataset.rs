@@ -3,10 +3,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use polars::prelude::*;
 use plantlab_protocol::{
-    ColumnInfo, ColumnKind, DatasetSummary, Histogram, HistogramRequest, ImportSettings, PageRequest, QualityReport, Series, SeriesRequest, TablePage, XAxis,
+    ColumnInfo, ColumnKind, DatasetSummary, Histogram, HistogramRequest, ImportSettings, PageRequest, QualityReport, Series, SeriesRequest,
+    TablePage, XAxis,
 };
+use polars::prelude::*;
 
 use crate::error::{EngineError, Result};
 use crate::import::Imported;
@@ -104,7 +105,14 @@ impl Dataset {
         let (x, x_axis) = plot_order(&frame, timestamp_column.as_deref());
         let rows = frame.height() as u64;
         let settings = memory_settings(timestamp_column.clone());
-        let summary = DatasetSummary { path: String::new(), rows, columns: Vec::new(), timestamp_column: timestamp_column.clone(), import: settings.clone(), warnings: Vec::new() };
+        let summary = DatasetSummary {
+            path: String::new(),
+            rows,
+            columns: Vec::new(),
+            timestamp_column: timestamp_column.clone(),
+            import: settings.clone(),
+            warnings: Vec::new(),
+        };
         let report = QualityReport {
             rows,
             columns: Vec::new(),
@@ -141,15 +149,8 @@ impl Dataset {
             let strings = as_text.str().map_err(|e| EngineError::Internal(e.to_string()))?.clone();
             text_columns.push(strings);
         }
-        let rows = (0..slice.height())
-            .map(|r| text_columns.iter().map(|col| col.get(r).map(str::to_owned)).collect())
-            .collect();
-        Ok(TablePage {
-            offset,
-            total_rows: total,
-            columns: self.summary.columns.iter().map(|c| c.name.clone()).collect(),
-            rows,
-        })
+        let rows = (0..slice.height()).map(|r| text_columns.iter().map(|col| col.get(r).map(str::to_owned)).collect()).collect();
+        Ok(TablePage { offset, total_rows: total, columns: self.summary.columns.iter().map(|c| c.name.clone()).collect(), rows })
     }
 
     /// The column reduced to at most `max_points` buckets over the requested x range,

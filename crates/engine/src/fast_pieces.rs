@@ -152,7 +152,16 @@ impl ColumnSet {
         let mut integers = vec![0; capacity * integer_columns];
         numeric_table::advise_huge_pages(&mut floats);
         numeric_table::advise_huge_pages(&mut integers);
-        Self { kinds: kinds.to_vec(), floats, integers, capacity, valid: vec![None; kinds.len()], texts: vec![None; kinds.len()], rows: 0, written: 0 }
+        Self {
+            kinds: kinds.to_vec(),
+            floats,
+            integers,
+            capacity,
+            valid: vec![None; kinds.len()],
+            texts: vec![None; kinds.len()],
+            rows: 0,
+            written: 0,
+        }
     }
 
     /// Room for `rows` more values in every number column (at most `capacity` in all).

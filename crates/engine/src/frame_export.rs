@@ -54,8 +54,7 @@ fn guard_formulas(frame: &DataFrame) -> PolarsResult<DataFrame> {
         if !text.iter().flatten().any(|cell| guard_formula_text(cell).is_some()) {
             continue;
         }
-        let guarded: StringChunked =
-            text.iter().map(|cell| cell.map(|c| guard_formula_text(c).unwrap_or_else(|| c.to_owned()))).collect();
+        let guarded: StringChunked = text.iter().map(|cell| cell.map(|c| guard_formula_text(c).unwrap_or_else(|| c.to_owned()))).collect();
         out.with_column(guarded.with_name(column.name().clone()).into_column())?;
     }
     Ok(out)

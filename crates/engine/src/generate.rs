@@ -72,24 +72,12 @@ impl ExportDialect {
 
     /// Excel "Unicode text": UTF-16LE with BOM, tab, units row, `mm/dd/yyyy HH:MM`.
     pub fn excel_unicode() -> Self {
-        Self {
-            encoding: TextEncoding::Utf16Le,
-            delimiter: b'\t',
-            decimal_comma: false,
-            units_row: true,
-            timestamp: TimestampStyle::MonthFirst,
-        }
+        Self { encoding: TextEncoding::Utf16Le, delimiter: b'\t', decimal_comma: false, units_row: true, timestamp: TimestampStyle::MonthFirst }
     }
 
     /// An older Windows tool: Windows-1252, `;`, decimal comma, units row, `dd.mm.yyyy`.
     pub fn legacy_windows() -> Self {
-        Self {
-            encoding: TextEncoding::Windows1252,
-            delimiter: b';',
-            decimal_comma: true,
-            units_row: true,
-            timestamp: TimestampStyle::DayFirst,
-        }
+        Self { encoding: TextEncoding::Windows1252, delimiter: b';', decimal_comma: true, units_row: true, timestamp: TimestampStyle::DayFirst }
     }
 
     /// The separator actually written: never `,` together with a decimal comma.

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::io::Cursor;
 use std::path::Path;
 
-use polars::prelude::*;
 use plantlab_protocol::{ImportOverrides, ImportSettings, DEFAULT_STATUS_STRINGS};
+use polars::prelude::*;
 
 use crate::error::{EngineError, Result};
 use crate::fast_pieces::ParsedPieces;
@@ -15,9 +15,12 @@ use crate::load::{combine_chunks, read_bytes, split_rows, PARSE_CHUNK, READ_SHAR
 use crate::quality::StatusTextCount;
 use crate::tasks::JobContext;
 use plantlab_sniff::numeric_table::{self, TableLayout};
-use plantlab_sniff::timestamps::{self, TimestampFormat};
 use plantlab_sniff::spaced::{self, REWRITTEN_DELIMITER};
-use plantlab_sniff::{dedupe_names, head_lines, header_names, nth_line_end, sniff_decimal_with, sniff_encoding, sniff_header_rows, sniff_separator, Separator, SniffError, WHITESPACE};
+use plantlab_sniff::timestamps::{self, TimestampFormat};
+use plantlab_sniff::{
+    dedupe_names, head_lines, header_names, nth_line_end, sniff_decimal_with, sniff_encoding, sniff_header_rows, sniff_separator, Separator,
+    SniffError, WHITESPACE,
+};
 
 /// Bytes read to sniff a file before choosing how to read it.
 const HEAD_BYTES: usize = 1 << 20;
@@ -360,7 +363,8 @@ impl Dialect {
         // Only a piece with missing cells can hold status texts; look for them only then.
         let has_nulls = frame.columns().iter().any(|c| c.null_count() > 0);
         if has_nulls && status_strings.iter().any(|s| contains_bytes(piece, s.as_bytes())) {
-            status = count_status_texts(&frame, piece, &self.header_line, self.parse_delimiter, self.quote_char(), status_strings).map_err(parse_err)?;
+            status =
+                count_status_texts(&frame, piece, &self.header_line, self.parse_delimiter, self.quote_char(), status_strings).map_err(parse_err)?;
             for s in &mut status {
                 s.rows.iter_mut().for_each(|r| *r += first_row);
             }
@@ -431,7 +435,14 @@ fn read_text(path: &Path, bytes: &[u8], overrides: &ImportOverrides, status_stri
 /// A UTF-8 text file read and parsed piece by piece: only one piece of raw text is parsed at a
 /// time while a reader thread reads the next, so the disk or page cache and the parser work
 /// together.
-fn read_utf8_stream(path: &Path, len: u64, head: &[u8], overrides: &ImportOverrides, status_strings: &[String], job: &JobContext) -> Result<Imported> {
+fn read_utf8_stream(
+    path: &Path,
+    len: u64,
+    head: &[u8],
+    overrides: &ImportOverrides,
+    status_strings: &[String],
+    job: &JobContext,
+) -> Result<Imported> {
     reject_binary(path, head)?;
     let bom = head.starts_with(b"\xEF\xBB\xBF");
     let head_body = if bom { &head[3..] } else { head };
@@ -479,7 +490,10 @@ fn read_utf8_stream(path: &Path, len: u64, head: &[u8], overrides: &ImportOverri
             let piece = match utf8_check(&piece) {
                 Ok(()) => piece,
                 Err(e) if eof && e.error_len().is_none() => {
-                    warnings.push(format!("The file ends in the middle of a character (byte {}); the last line may be incomplete.", consumed as usize - piece.len() + e.valid_up_to()));
+                    warnings.push(format!(
+                        "The file ends in the middle of a character (byte {}); the last line may be incomplete.",
+                        consumed as usize - piece.len() + e.valid_up_to()
+                    ));
                     piece[..e.valid_up_to()].to_vec()
                 }
                 Err(_) => {
@@ -516,7 +530,13 @@ struct Piece {
 /// of about `PARSE_CHUNK` bytes. The rest after a piece's last line end moves into a buffer the
 /// parser returned, so the same two buffers serve the whole file (fresh memory for every piece
 /// cost a page fault per 4 KB read). Stops when the parser hangs up.
-fn read_pieces(path: &Path, mut file: std::fs::File, skip: usize, pieces: &std::sync::mpsc::SyncSender<Result<Piece>>, returned: &std::sync::mpsc::Receiver<Vec<u8>>) {
+fn read_pieces(
+    path: &Path,
+    mut file: std::fs::File,
+    skip: usize,
+    pieces: &std::sync::mpsc::SyncSender<Result<Piece>>,
+    returned: &std::sync::mpsc::Receiver<Vec<u8>>,
+) {
     use std::io::Read;
     let mut pending = piece_buffer(Vec::new());
     let mut consumed = 0u64;
@@ -1061,14 +1081,70 @@ mod tests {
     }
 
     const NUMBERS: &[&str] = &[
-        "1", "-2", "007", "-0", "0", "42", "1.5", "-0.0", ".5", "5.", "-.25", "+1.5", "1e5", "1E-3", "2.5e+10", "-7.125e-3", "inf", "-inf",
-        "+inf", "NaN", "-NaN", "0.12345678901234567", "123456.78901234567", "1.7976931348623157e308", "4.9e-324", "1e400", "-1e-400",
-        "9007199254740993", "9223372036854775807", "-9223372036854775808", "3.141592653589793238462643383279502884197", "1e22", "1e23",
-        "0.000001", "100000000000000000000.5",
+        "1",
+        "-2",
+        "007",
+        "-0",
+        "0",
+        "42",
+        "1.5",
+        "-0.0",
+        ".5",
+        "5.",
+        "-.25",
+        "+1.5",
+        "1e5",
+        "1E-3",
+        "2.5e+10",
+        "-7.125e-3",
+        "inf",
+        "-inf",
+        "+inf",
+        "NaN",
+        "-NaN",
+        "0.12345678901234567",
+        "123456.78901234567",
+        "1.7976931348623157e308",
+        "4.9e-324",
+        "1e400",
+        "-1e-400",
+        "9007199254740993",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "3.141592653589793238462643383279502884197",
+        "1e22",
+        "1e23",
+        "0.000001",
+        "100000000000000000000.5",
     ];
     const ODD_CELLS: &[&str] = &[
-        "", "", "Bad Input", "#N/A", "I/O Timeout", " Bad", "+5", "nan", "Inf", " 1.5", "1.5 ", "x", "true", "FALSE", "12345678901234567890",
-        "-99999999999999999999", "5.e3", "1e", "--1", "12:00", "2024-03-04 00:00:00", "Störung", "٣", "1_000", "0x10", "1,5", "1.5.5",
+        "",
+        "",
+        "Bad Input",
+        "#N/A",
+        "I/O Timeout",
+        " Bad",
+        "+5",
+        "nan",
+        "Inf",
+        " 1.5",
+        "1.5 ",
+        "x",
+        "true",
+        "FALSE",
+        "12345678901234567890",
+        "-99999999999999999999",
+        "5.e3",
+        "1e",
+        "--1",
+        "12:00",
+        "2024-03-04 00:00:00",
+        "Störung",
+        "٣",
+        "1_000",
+        "0x10",
+        "1,5",
+        "1.5.5",
     ];
 
     /// A random table: each column leans to integers, floats or text, with odd cells mixed in.
@@ -1223,7 +1299,14 @@ mod tests {
                     let cell = match rng.below(6) {
                         0 => (rng.below(2000) as i64 - 1000).to_string(),
                         1 => format!("{}.{:07}e{}{:02}", rng.below(10), rng.below(10_000_000), ["-", "+"][rng.below(2)], rng.below(20)),
-                        2 => format!("{}{}.{}D{}{:02}", ["", "-", "+"][rng.below(3)], rng.below(10), rng.below(1000), ["-", "+"][rng.below(2)], rng.below(5)),
+                        2 => format!(
+                            "{}{}.{}D{}{:02}",
+                            ["", "-", "+"][rng.below(3)],
+                            rng.below(10),
+                            rng.below(1000),
+                            ["-", "+"][rng.below(2)],
+                            rng.below(5)
+                        ),
                         3 => NUMBERS[rng.below(NUMBERS.len())].to_owned(),
                         4 if rng.below(10) == 0 => ["Bad", "#N/A", "x", "1e", "Shutdown"][rng.below(5)].to_owned(),
                         _ => format!("{}.{}", rng.below(500), rng.below(100)),
@@ -1285,7 +1368,12 @@ mod tests {
     fn the_fast_parser_agrees_with_polars_on_generated_exports() {
         use crate::generate::{messy_series, ExportDialect, MessyOptions};
         let mut fast_total = 0;
-        for (name, dialect) in [("plain", ExportDialect::plain()), ("european", ExportDialect::european()), ("excel", ExportDialect::excel_unicode()), ("legacy", ExportDialect::legacy_windows())] {
+        for (name, dialect) in [
+            ("plain", ExportDialect::plain()),
+            ("european", ExportDialect::european()),
+            ("excel", ExportDialect::excel_unicode()),
+            ("legacy", ExportDialect::legacy_windows()),
+        ] {
             for clean in [false, true] {
                 let (bytes, _) = messy_series(&MessyOptions { dialect, clean, ..MessyOptions::default() });
                 let decoded = plantlab_sniff::decode(&bytes, None).unwrap();

@@ -170,5 +170,4 @@ mod tests {
         assert_eq!(out.height(), 2000);
         assert_eq!(out.column("v").unwrap().dtype(), &DataType::Float64);
     }
-
 }

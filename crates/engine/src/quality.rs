@@ -178,10 +178,7 @@ pub fn assess(input: &QualityInput<'_>, thresholds: &QualityThresholds) -> Asses
         status_text: input.status_text,
         timestamp_column: timeline.as_ref().and(input.timestamp_column),
         label_column: input.label_column,
-        label_weights: input
-            .label_weight_column
-            .and_then(|w| frame.column(w).ok())
-            .and_then(numeric_values),
+        label_weights: input.label_weight_column.and_then(|w| frame.column(w).ok()).and_then(numeric_values),
         rows: frame.height(),
     };
     let mut columns = Vec::with_capacity(frame.width());
@@ -271,13 +268,7 @@ impl Places<'_> {
 }
 
 /// Row-level findings on the time axis; returns the sampling interval in seconds.
-fn time_findings(
-    frame: &DataFrame,
-    timeline: &Timeline,
-    t: &QualityThresholds,
-    places: Places<'_>,
-    findings: &mut Vec<Finding>,
-) -> Option<f64> {
+fn time_findings(frame: &DataFrame, timeline: &Timeline, t: &QualityThresholds, places: Places<'_>, findings: &mut Vec<Finding>) -> Option<f64> {
     let ticks = &timeline.ticks;
     let mut backwards = Vec::new();
     let mut last: Option<i64> = None;
@@ -735,11 +726,7 @@ fn analyse_column(column: &Column, ctx: &ColumnContext<'_>, scratch: &mut Vec<f6
             missing,
             severity,
             &examples,
-            format!(
-                "{name}: {missing} cell{} empty ({} of rows){besides}.",
-                if missing == 1 { " is" } else { "s are" },
-                format_share(share)
-            ),
+            format!("{name}: {missing} cell{} empty ({} of rows){besides}.", if missing == 1 { " is" } else { "s are" }, format_share(share)),
         ));
     }
 
@@ -844,14 +831,7 @@ fn numeric_checks(
     let rule = RangeRule::for_column(name, unit, t, &robust, &summary);
     let hits = if rule.could_reject(&summary) { rule.scan(&values) } else { RangeHits::default() };
     if hits.count > 0 {
-        findings.push(places.finding(
-            FindingKind::OutOfRange,
-            Some(name),
-            hits.count as u64,
-            Severity::Error,
-            &hits.rows,
-            hits.message(name, &rule),
-        ));
+        findings.push(places.finding(FindingKind::OutOfRange, Some(name), hits.count as u64, Severity::Error, &hits.rows, hits.message(name, &rule)));
         // The detectors below judge the readings that are left.
         for v in values.to_mut().iter_mut() {
             if rule.rejects(*v) {
@@ -1151,8 +1131,7 @@ impl RangeRule {
     }
 
     fn scan(&self, values: &[f64]) -> RangeHits {
-        let mut hits =
-            RangeHits { count: 0, rows: Vec::new(), sentinel_hits: 0, sentinels_seen: Vec::new(), range_hits: 0, invalid_hits: 0 };
+        let mut hits = RangeHits { count: 0, rows: Vec::new(), sentinel_hits: 0, sentinels_seen: Vec::new(), range_hits: 0, invalid_hits: 0 };
         for (row, &v) in values.iter().enumerate() {
             if !self.rejects(v) {
                 continue;
@@ -1517,24 +1496,14 @@ struct Level {
 /// jump `candidates`); the levels either
 /// side of each edge are medians of `LEVEL_WINDOW` samples. A known unit limits the candidate
 /// conversions to those from that unit.
-fn find_unit_jumps(
-    values: &[f64],
-    candidates: &[usize],
-    noise: f64,
-    unit: Option<&str>,
-    t: &QualityThresholds,
-    buf: &mut Vec<f64>,
-) -> Vec<UnitJump> {
+fn find_unit_jumps(values: &[f64], candidates: &[usize], noise: f64, unit: Option<&str>, t: &QualityThresholds, buf: &mut Vec<f64>) -> Vec<UnitJump> {
     let mut jumps = Vec::new();
     let threshold = t.spike_k * noise;
     if threshold <= 0.0 || !threshold.is_finite() {
         return jumps;
     }
-    let edges: Vec<usize> = candidates
-        .iter()
-        .copied()
-        .filter(|&row| previous_finite(values, row).is_some_and(|p| (values[row] - p).abs() > threshold))
-        .collect();
+    let edges: Vec<usize> =
+        candidates.iter().copied().filter(|&row| previous_finite(values, row).is_some_and(|p| (values[row] - p).abs() > threshold)).collect();
     let family = unit.and_then(unit_family);
     let conversions: Vec<&'static Conversion> = CONVERSIONS.iter().filter(|c| family.is_none_or(|f| c.from == f)).collect();
     let mut next = 0;
@@ -1610,8 +1579,7 @@ fn best_conversion(conversions: &[&'static Conversion], before: Level, after: Le
 
 /// Does the level go back from `segment` to the original unit at this edge?
 fn returns_from(conversion: &Conversion, segment: Level, after: Level, tolerance: f64) -> bool {
-    let inverse =
-        Conversion { label: "", from: conversion.from, scale: 1.0 / conversion.scale, offset: -conversion.offset / conversion.scale };
+    let inverse = Conversion { label: "", from: conversion.from, scale: 1.0 / conversion.scale, offset: -conversion.offset / conversion.scale };
     mismatch(&inverse, segment, after, tolerance) <= 1.0
 }
 
@@ -1623,8 +1591,8 @@ fn noise_agrees(values: &[f64], start: usize, end: usize, scale: f64, buf: &mut 
         return true;
     }
     let inside = step_noise(values, start, end.min(start + PAIRS), buf);
-    let outside = step_noise(values, start.saturating_sub(PAIRS), start, buf)
-        .or_else(|| step_noise(values, end, (end + PAIRS).min(values.len()), buf));
+    let outside =
+        step_noise(values, start.saturating_sub(PAIRS), start, buf).or_else(|| step_noise(values, end, (end + PAIRS).min(values.len()), buf));
     match (inside, outside) {
         (Some(inside), Some(outside)) if inside > 0.0 && outside > 0.0 => {
             let ratio = (inside / outside).ln();
@@ -2474,7 +2442,11 @@ mod tests {
             }
             values.truncate(len);
             for (min_run, jump) in [(2, 0.3), (3, 0.5), (5, 1.0), (30, 10.0), (64, f64::INFINITY), (66, 2.0), (200, 0.0)] {
-                assert_eq!(neighbours_all_finite(&values, min_run, jump), neighbours_with_gaps(&values, min_run, jump), "case {case}, min_run {min_run}");
+                assert_eq!(
+                    neighbours_all_finite(&values, min_run, jump),
+                    neighbours_with_gaps(&values, min_run, jump),
+                    "case {case}, min_run {min_run}"
+                );
             }
         }
     }
@@ -2741,8 +2713,7 @@ mod tests {
 
     #[test]
     fn missing_cells_are_counted_apart_from_status_texts() {
-        let values: Vec<Option<f64>> =
-            (0..100).map(|i| if [3, 5, 40, 41].contains(&i) { None } else { Some(i as f64 * 1.37 % 7.0) }).collect();
+        let values: Vec<Option<f64>> = (0..100).map(|i| if [3, 5, 40, 41].contains(&i) { None } else { Some(i as f64 * 1.37 % 7.0) }).collect();
         let frame = DataFrame::new(100, vec![Column::new("p".into(), values)]).unwrap();
         let status = [StatusTextCount { column: "p".into(), count: 2, rows: vec![5, 40] }];
         let a = assess_with(&frame, None, None, &status, &HashMap::new(), &QualityThresholds::default());
@@ -2834,11 +2805,8 @@ mod tests {
         assert_eq!(a.columns[1].std, None);
         assert_eq!(a.sampling_interval_s, None);
 
-        let all_null = DataFrame::new(
-            3,
-            vec![Column::new("v".into(), [None::<f64>, None, None]), Column::new("s".into(), [None::<&str>, None, None])],
-        )
-        .unwrap();
+        let all_null =
+            DataFrame::new(3, vec![Column::new("v".into(), [None::<f64>, None, None]), Column::new("s".into(), [None::<&str>, None, None])]).unwrap();
         // Empty rows are missing cells, not duplicates of each other.
         let a = assess_frame(&all_null, None, None);
         assert_eq!(kinds(&a), vec![(FindingKind::Missing, Some("v".into()), 3), (FindingKind::Missing, Some("s".into()), 3)]);

@@ -116,10 +116,7 @@ impl TaskRunner {
                     Ok(Ok(outcome)) => TaskEvent::Finished { task, outcome },
                     Ok(Err(EngineError::Cancelled)) => TaskEvent::Cancelled { task },
                     Ok(Err(err)) => TaskEvent::Failed { task, error: err.to_api() },
-                    Err(_) => TaskEvent::Failed {
-                        task,
-                        error: EngineError::Internal("the worker stopped unexpectedly".into()).to_api(),
-                    },
+                    Err(_) => TaskEvent::Failed { task, error: EngineError::Internal("the worker stopped unexpectedly".into()).to_api() },
                 };
                 if let Ok(mut running) = running.lock() {
                     running.remove(&task);
@@ -190,11 +187,16 @@ mod tests {
         let (tx, rx) = channel();
         let (name_tx, name_rx) = channel();
         runner
-            .spawn(TaskKind::Load, "x".into(), move |e| tx.send(e).unwrap(), move |ctx| {
-                name_tx.send(thread::current().name().map(str::to_owned)).unwrap();
-                ctx.progress(0.5, "half");
-                Ok(empty_summary())
-            })
+            .spawn(
+                TaskKind::Load,
+                "x".into(),
+                move |e| tx.send(e).unwrap(),
+                move |ctx| {
+                    name_tx.send(thread::current().name().map(str::to_owned)).unwrap();
+                    ctx.progress(0.5, "half");
+                    Ok(empty_summary())
+                },
+            )
             .unwrap();
         let events: Vec<TaskEvent> = rx.iter().collect();
         assert!(matches!(events.first(), Some(TaskEvent::Started { .. })));
@@ -208,10 +210,15 @@ mod tests {
         let runner = TaskRunner::new();
         let (tx, rx) = channel();
         let id = runner
-            .spawn(TaskKind::Load, "slow".into(), move |e| tx.send(e).unwrap(), |ctx| loop {
-                ctx.check_cancelled()?;
-                thread::sleep(Duration::from_millis(5));
-            })
+            .spawn(
+                TaskKind::Load,
+                "slow".into(),
+                move |e| tx.send(e).unwrap(),
+                |ctx| loop {
+                    ctx.check_cancelled()?;
+                    thread::sleep(Duration::from_millis(5));
+                },
+            )
             .unwrap();
         assert_eq!(runner.running(), vec![id]);
         assert!(runner.cancel(id));

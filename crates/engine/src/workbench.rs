@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use plantlab_protocol::{
-    DatasetSummary, Histogram, HistogramRequest, ImportOverrides, PageRequest, QualityReport, Series, SeriesRequest, TablePage, TaskEvent, TaskId, TaskKind,
-    TaskOutcome,
+    DatasetSummary, Histogram, HistogramRequest, ImportOverrides, PageRequest, QualityReport, Series, SeriesRequest, TablePage, TaskEvent, TaskId,
+    TaskKind, TaskOutcome,
 };
 use plantlab_protocol::{RunComparison, RunDetail, RunEntry, RunSummary, TrainConfig, TrainUpdate};
 use polars::prelude::DataFrame;
@@ -161,9 +161,7 @@ impl Workbench {
                 return Err(EngineError::UnknownColumn(label.to_owned()));
             }
         }
-        let dataset = contain_panics(|| {
-            Ok(Dataset::from_import(path.display().to_string(), imported, &QualityThresholds::default(), label_column))
-        })?;
+        let dataset = contain_panics(|| Ok(Dataset::from_import(path.display().to_string(), imported, &QualityThresholds::default(), label_column)))?;
         let report = dataset.report().clone();
         self.install(dataset);
         Ok(report)

@@ -10,8 +10,8 @@ use std::sync::mpsc::channel;
 use plantlab_engine::generate::{messy_series, ExportDialect, MessyOptions, Planted, GAP_ROWS, LABEL_COLUMN, STUCK_ROWS};
 use plantlab_engine::{JobContext, Workbench};
 use plantlab_protocol::{
-    CleanAction, CleanStep, CompareOp, Condition, FillMethod, FindingKind, ImportOverrides, OutlierAction, OutlierMethod, PreviewRequest,
-    RecipeStep, TaskEvent, TaskOutcome, RECIPE_SCHEMA_VERSION,
+    CleanAction, CleanStep, CompareOp, Condition, FillMethod, FindingKind, ImportOverrides, OutlierAction, OutlierMethod, PreviewRequest, RecipeStep,
+    TaskEvent, TaskOutcome, RECIPE_SCHEMA_VERSION,
 };
 use polars::prelude::*;
 
@@ -62,7 +62,11 @@ fn suggested_steps_clear_every_planted_finding_and_the_gate_passes() {
         let left: Vec<String> = after.report.findings.iter().map(|f| format!("{} {:?}: {}", f.kind.as_str(), f.column, f.message)).collect();
         // Only missing cells are left: the gap and the stuck run are longer than a fill may
         // bridge (a few sampling intervals), so nothing is invented there.
-        assert!(after.report.findings.iter().all(|f| f.kind == FindingKind::Missing), "{name}: findings left after the suggested steps: {left:#?}\nsteps: {:#?}", after.outcomes);
+        assert!(
+            after.report.findings.iter().all(|f| f.kind == FindingKind::Missing),
+            "{name}: findings left after the suggested steps: {left:#?}\nsteps: {:#?}",
+            after.outcomes
+        );
         for p in planted.iter().filter(|p| !matches!(p.kind, FindingKind::Missing | FindingKind::StatusText)) {
             let still = after.report.findings.iter().any(|f| f.kind == p.kind && f.column == p.column);
             assert!(!still, "{name}: {:?} {:?} not cleared", p.kind, p.column);
@@ -169,7 +173,11 @@ fn replaying_a_recipe_gives_an_identical_frame_and_the_same_treatment_on_a_new_e
     bench
         .clean(
             CleanAction::Apply {
-                step: CleanStep::Outliers { columns: vec!["TI-101 Bearing temp".into()], method: OutlierMethod::Iqr { k: 3.0 }, action: OutlierAction::Clip },
+                step: CleanStep::Outliers {
+                    columns: vec!["TI-101 Bearing temp".into()],
+                    method: OutlierMethod::Iqr { k: 3.0 },
+                    action: OutlierAction::Clip,
+                },
             },
             &job(),
         )
@@ -255,7 +263,8 @@ fn preview_shows_changes_without_applying_them() {
     assert!(bench.clean_state().unwrap().steps.is_empty(), "a preview applies nothing");
 
     // A row step previews rows removed and the findings of the whole table.
-    let preview = bench.clean_preview(&PreviewRequest { step: CleanStep::DropDuplicateRows, max_points: 100, max_series: 2, edit_index: None }).unwrap();
+    let preview =
+        bench.clean_preview(&PreviewRequest { step: CleanStep::DropDuplicateRows, max_points: 100, max_series: 2, edit_index: None }).unwrap();
     assert_eq!(preview.rows_before - preview.rows_after, 4);
     assert!(preview.resolved().any(|d| d.kind == FindingKind::DuplicateRows));
 
@@ -294,7 +303,22 @@ fn gate_thresholds_are_editable_and_every_check_reports_its_numbers() {
     assert!(!spikes.passed && spikes.value >= 4.0 && spikes.threshold == 0.0, "{spikes:?}");
     assert!(spikes.message.contains("PI-204"), "{}", spikes.message);
     let names: Vec<&str> = gate.checks.iter().map(|c| c.name.as_str()).collect();
-    for expected in ["missing_share", "status_text", "duplicate_rows", "duplicate_timestamps", "unsorted_timestamps", "gaps", "flatline_samples", "spikes", "out_of_range", "unit_jump_samples", "constant_columns", "high_cardinality_columns", "label_imbalance", "rows"] {
+    for expected in [
+        "missing_share",
+        "status_text",
+        "duplicate_rows",
+        "duplicate_timestamps",
+        "unsorted_timestamps",
+        "gaps",
+        "flatline_samples",
+        "spikes",
+        "out_of_range",
+        "unit_jump_samples",
+        "constant_columns",
+        "high_cardinality_columns",
+        "label_imbalance",
+        "rows",
+    ] {
         assert!(names.contains(&expected), "{expected} missing from {names:?}");
     }
     // Loosen every count threshold: the gate passes without cleaning.
@@ -321,7 +345,9 @@ fn gate_thresholds_are_editable_and_every_check_reports_its_numbers() {
 #[test]
 fn recipes_replay_identically_in_other_export_dialects() {
     let dir = tempfile::tempdir().unwrap();
-    for (name, dialect) in [("european", ExportDialect::european()), ("excel_unicode", ExportDialect::excel_unicode()), ("legacy", ExportDialect::legacy_windows())] {
+    for (name, dialect) in
+        [("european", ExportDialect::european()), ("excel_unicode", ExportDialect::excel_unicode()), ("legacy", ExportDialect::legacy_windows())]
+    {
         let (path, _) = write_messy(dir.path(), &format!("{name}.csv"), 5, dialect);
         let bench = open(&path);
         let state = bench.clean(CleanAction::ApplySuggestions, &job()).unwrap();
@@ -351,9 +377,10 @@ fn floats_of(frame: &DataFrame, name: &str) -> Vec<Option<f64>> {
 /// The columns a step changes values in (`None`: whole rows).
 fn value_columns(step: &CleanStep) -> Vec<String> {
     match step {
-        CleanStep::Fill { columns, .. } | CleanStep::Outliers { columns, .. } | CleanStep::FlatlineToNull { columns, .. } | CleanStep::Drop { columns } => {
-            columns.clone()
-        }
+        CleanStep::Fill { columns, .. }
+        | CleanStep::Outliers { columns, .. }
+        | CleanStep::FlatlineToNull { columns, .. }
+        | CleanStep::Drop { columns } => columns.clone(),
         CleanStep::ConvertUnit { column, .. } | CleanStep::Cast { column, .. } => vec![column.clone()],
         _ => Vec::new(),
     }
@@ -411,12 +438,18 @@ fn suggestions_on_a_pump_station_month_exclude_stops_and_invent_no_data() {
     assert!(after.outcomes.iter().all(|o| o.error.is_none()), "{:#?}", after.outcomes);
     let steps: Vec<&CleanStep> = after.steps.iter().map(|s| &s.step).collect();
     assert!(steps.iter().any(|s| matches!(s, CleanStep::ExcludePeriods { .. })), "{steps:#?}");
-    assert!(steps.iter().any(|s| matches!(s, CleanStep::FlatlineToNull { columns, .. } if columns == &vec![truth.stuck_column.to_owned()])), "{steps:#?}");
+    assert!(
+        steps.iter().any(|s| matches!(s, CleanStep::FlatlineToNull { columns, .. } if columns == &vec![truth.stuck_column.to_owned()])),
+        "{steps:#?}"
+    );
     for s in &steps {
         assert!(!value_columns(s).iter().any(|c| c == label), "the label is never changed: {s:#?}");
         if let CleanStep::Fill { method, .. } = s {
             // Fill limits are in time: a few one-minute intervals.
-            assert!(matches!(method, FillMethod::InterpolateWithin { max_gap_s } | FillMethod::ForwardWithin { max_gap_s } if *max_gap_s <= 300.0), "{method:?}");
+            assert!(
+                matches!(method, FillMethod::InterpolateWithin { max_gap_s } | FillMethod::ForwardWithin { max_gap_s } if *max_gap_s <= 300.0),
+                "{method:?}"
+            );
         }
         if let CleanStep::Resample { max_columns, .. } = s {
             assert_eq!(max_columns, &vec![label.to_owned()], "the label takes the maximum of an interval");
@@ -446,13 +479,18 @@ fn suggestions_on_a_pump_station_month_exclude_stops_and_invent_no_data() {
     for tag in &pump_station::COLUMNS[..6] {
         let raw_values = floats_of(&raw, tag);
         let values = floats_of(&cleaned, tag);
-        let original = |row: usize| raw_rows.get(&times[row]).map(|rs| rs.iter().filter_map(|&r| raw_values[r]).collect::<Vec<f64>>()).unwrap_or_default();
+        let original =
+            |row: usize| raw_rows.get(&times[row]).map(|rs| rs.iter().filter_map(|&r| raw_values[r]).collect::<Vec<f64>>()).unwrap_or_default();
         let mut row = 0;
         while row < values.len() {
             // No shutdown minute holds an invented value.
             if in_stop(times[row]) {
                 stop_rows_kept += 1;
-                assert!(values[row].is_none() || original(row).contains(&values[row].unwrap_or(f64::NAN)), "{tag}: invented value in a stop at {}", times[row]);
+                assert!(
+                    values[row].is_none() || original(row).contains(&values[row].unwrap_or(f64::NAN)),
+                    "{tag}: invented value in a stop at {}",
+                    times[row]
+                );
             }
             // A run of cells with no reading in the export that now hold values was filled:
             // the readings either side are at most the fill limit apart.

@@ -268,7 +268,13 @@ fn write_minutes(path: &Path, start_day: u32, days: u32, onsets: &[usize], seed:
     for m in 0..(days as usize * 1440) {
         let (ramp, fault) = onsets.iter().fold((0.0f64, false), |(ramp, fault), &onset| {
             let before = onset as f64 - m as f64;
-            let r = if (0.0..180.0).contains(&before) { 1.0 - before / 180.0 } else if m >= onset && m < onset + 40 { 1.0 } else { 0.0 };
+            let r = if (0.0..180.0).contains(&before) {
+                1.0 - before / 180.0
+            } else if m >= onset && m < onset + 40 {
+                1.0
+            } else {
+                0.0
+            };
             (ramp.max(r), fault || (m >= onset && m < onset + 40))
         });
         let temp = 60.0 + ramp * 12.0 + noise() * 8.0;

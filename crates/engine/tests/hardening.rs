@@ -73,7 +73,11 @@ fn bundles_declaring_larger_networks_than_their_weights_are_refused() {
                     // hidden units) changes nothing that is allocated.
                     Ok(_) => {
                         assert!(
-                            matches!((model, field), (ModelKind::Mlp, "vocab" | "embedding_dim" | "steps" | "per_step") | (ModelKind::Seed | ModelKind::Transformer, "hidden" | "width")) && raised == 1_000,
+                            matches!(
+                                (model, field),
+                                (ModelKind::Mlp, "vocab" | "embedding_dim" | "steps" | "per_step")
+                                    | (ModelKind::Seed | ModelKind::Transformer, "hidden" | "width")
+                            ) && raised == 1_000,
                             "{model:?}: {field} raised ×{raised} was accepted"
                         );
                         loaded += 1;
@@ -106,7 +110,10 @@ fn step_parameters_out_of_range_are_refused_when_added_and_in_recipes() {
         (CleanStep::Fill { columns: vec!["temperature".into()], method: FillMethod::Forward { limit: Some(u32::MAX) } }, "limit"),
         (CleanStep::Fill { columns: vec!["temperature".into()], method: FillMethod::Value { value: f64::NAN } }, "value"),
         (CleanStep::Resample { interval_s: 1e-9, aggregate: plantlab_protocol::Aggregate::Mean, max_columns: Vec::new() }, "interval_s"),
-        (CleanStep::Outliers { columns: vec!["temperature".into()], method: OutlierMethod::Iqr { k: f64::INFINITY }, action: OutlierAction::Null }, "\"k\""),
+        (
+            CleanStep::Outliers { columns: vec!["temperature".into()], method: OutlierMethod::Iqr { k: f64::INFINITY }, action: OutlierAction::Null },
+            "\"k\"",
+        ),
     ];
     for (step, parameter) in &hostile {
         let err = workbench.clean(CleanAction::Apply { step: step.clone() }, &job).err().unwrap();
@@ -275,7 +282,8 @@ fn export_child_under_a_file_size_limit() {
         return;
     };
     use polars::prelude::*;
-    let frame = df!("v" => (0..200_000).map(f64::from).collect::<Vec<_>>(), "note" => (0..200_000).map(|i| format!("row {i}")).collect::<Vec<_>>()).unwrap();
+    let frame =
+        df!("v" => (0..200_000).map(f64::from).collect::<Vec<_>>(), "note" => (0..200_000).map(|i| format!("row {i}")).collect::<Vec<_>>()).unwrap();
     let err = plantlab_engine::clean::export_frame(&frame, &PathBuf::from(target)).expect_err("the export must fail under the limit");
     assert_eq!(err.code(), "write_error", "{err}");
 }

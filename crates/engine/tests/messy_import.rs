@@ -19,15 +19,33 @@ fn dialects() -> Vec<(&'static str, ExportDialect)> {
         ("legacy_windows", ExportDialect::legacy_windows()),
         (
             "utf16be_pipe_epoch_ms",
-            ExportDialect { encoding: TextEncoding::Utf16Be, delimiter: b'|', decimal_comma: false, units_row: false, timestamp: TimestampStyle::EpochMillis },
+            ExportDialect {
+                encoding: TextEncoding::Utf16Be,
+                delimiter: b'|',
+                decimal_comma: false,
+                units_row: false,
+                timestamp: TimestampStyle::EpochMillis,
+            },
         ),
         (
             "offset_epoch_s",
-            ExportDialect { encoding: TextEncoding::Utf8, delimiter: b',', decimal_comma: false, units_row: false, timestamp: TimestampStyle::EpochSeconds },
+            ExportDialect {
+                encoding: TextEncoding::Utf8,
+                delimiter: b',',
+                decimal_comma: false,
+                units_row: false,
+                timestamp: TimestampStyle::EpochSeconds,
+            },
         ),
         (
             "iso_offset",
-            ExportDialect { encoding: TextEncoding::Utf8, delimiter: b';', decimal_comma: true, units_row: false, timestamp: TimestampStyle::IsoOffset },
+            ExportDialect {
+                encoding: TextEncoding::Utf8,
+                delimiter: b';',
+                decimal_comma: true,
+                units_row: false,
+                timestamp: TimestampStyle::IsoOffset,
+            },
         ),
     ]
 }
@@ -36,9 +54,7 @@ fn profile(bytes: &[u8], name: &str, label: Option<&str>) -> QualityReport {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join(format!("{name}.csv"));
     std::fs::write(&path, bytes).expect("write");
-    Workbench::new()
-        .profile(&path, &ImportOverrides::default(), label, &JobContext::detached())
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
+    Workbench::new().profile(&path, &ImportOverrides::default(), label, &JobContext::detached()).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 fn key(kind: FindingKind, column: Option<&str>, count: u64) -> (String, String, u64) {

@@ -11,8 +11,7 @@ use std::io::Cursor;
 use std::time::Instant;
 
 use plantlab_engine::generate::{
-    messy_series, wide_numeric_csv, ExportDialect, MessyOptions, Planted, TextEncoding, TimestampStyle, LABEL_COLUMN, STATUS_TEXTS,
-    TIMESTAMP_COLUMN,
+    messy_series, wide_numeric_csv, ExportDialect, MessyOptions, Planted, TextEncoding, TimestampStyle, LABEL_COLUMN, STATUS_TEXTS, TIMESTAMP_COLUMN,
 };
 use plantlab_engine::quality::{assess, Assessment, QualityInput, QualityThresholds, StatusTextCount};
 use plantlab_protocol::{Finding, FindingKind};
@@ -52,8 +51,7 @@ fn count_status_texts(bytes: &[u8]) -> Vec<StatusTextCount> {
     let text = std::str::from_utf8(bytes).unwrap();
     let mut lines = text.lines();
     let names: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let mut counts: Vec<StatusTextCount> =
-        names.iter().map(|n| StatusTextCount { column: (*n).to_owned(), ..Default::default() }).collect();
+    let mut counts: Vec<StatusTextCount> = names.iter().map(|n| StatusTextCount { column: (*n).to_owned(), ..Default::default() }).collect();
     for (row, line) in lines.enumerate() {
         for (cell, count) in line.split(',').zip(counts.iter_mut()) {
             if STATUS_TEXTS.contains(&cell) {
@@ -85,11 +83,7 @@ fn messy(seed: u64) -> (Vec<u8>, Vec<Planted>) {
 }
 
 fn describe(findings: &[Finding]) -> String {
-    findings
-        .iter()
-        .map(|f| format!("{:?} {:?} count {} rows {:?}: {}", f.kind, f.column, f.count, f.rows, f.message))
-        .collect::<Vec<_>>()
-        .join("\n")
+    findings.iter().map(|f| format!("{:?} {:?} count {} rows {:?}: {}", f.kind, f.column, f.count, f.rows, f.message)).collect::<Vec<_>>().join("\n")
 }
 
 /// Every planted finding is reported with its column, exact count and first rows; nothing else is.
@@ -326,8 +320,14 @@ fn wide_benchmark_data_is_clean() {
         .unwrap();
     assert_eq!(frame.shape(), (3_000, 13));
     assert!(frame.columns()[1..].iter().all(|c| c.dtype() == &DataType::Float64));
-    let input =
-        QualityInput { frame: &frame, timestamp_column: Some("Timestamp"), status_text: &[], units: &HashMap::new(), label_column: None, label_weight_column: None };
+    let input = QualityInput {
+        frame: &frame,
+        timestamp_column: Some("Timestamp"),
+        status_text: &[],
+        units: &HashMap::new(),
+        label_column: None,
+        label_weight_column: None,
+    };
     let assessment = assess(&input, &QualityThresholds::default());
     assert!(assessment.findings.is_empty(), "{}", describe(&assessment.findings));
     assert_eq!(assessment.sampling_interval_s, Some(60.0));
@@ -350,8 +350,14 @@ fn measure_assess_on_a_million_rows_by_fifty_tags() {
         .finish()
         .unwrap();
     println!("read with polars: {:.2} s, {:?}", started.elapsed().as_secs_f64(), frame.shape());
-    let input =
-        QualityInput { frame: &frame, timestamp_column: Some("Timestamp"), status_text: &[], units: &HashMap::new(), label_column: None, label_weight_column: None };
+    let input = QualityInput {
+        frame: &frame,
+        timestamp_column: Some("Timestamp"),
+        status_text: &[],
+        units: &HashMap::new(),
+        label_column: None,
+        label_weight_column: None,
+    };
     for run in 1..=3 {
         let started = Instant::now();
         let assessment = assess(&input, &QualityThresholds::default());
@@ -389,7 +395,8 @@ fn assess_pump(frame: &DataFrame, thresholds: &QualityThresholds) -> Assessment 
         .into_iter()
         .map(|(a, b)| (a.to_owned(), b.to_owned()))
         .collect();
-    let input = QualityInput { frame, timestamp_column: Some("Timestamp"), status_text: &[], units: &units, label_column: None, label_weight_column: None };
+    let input =
+        QualityInput { frame, timestamp_column: Some("Timestamp"), status_text: &[], units: &units, label_column: None, label_weight_column: None };
     assess(&input, thresholds)
 }
 

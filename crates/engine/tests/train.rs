@@ -9,9 +9,7 @@ use std::sync::mpsc::channel;
 use std::time::Duration;
 
 use plantlab_engine::{JobContext, Workbench};
-use plantlab_protocol::{
-    ImportOverrides, ModelKind, RunStatus, TaskEvent, TaskOutcome, TrainConfig, TrainUpdate,
-};
+use plantlab_protocol::{ImportOverrides, ModelKind, RunStatus, TaskEvent, TaskOutcome, TrainConfig, TrainUpdate};
 
 fn write_csv(path: &Path, rows: usize) {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
@@ -29,65 +27,36 @@ fn workbench_with_data(rows: usize) -> (tempfile::TempDir, Workbench) {
     let csv = dir.path().join("plant.csv");
     write_csv(&csv, rows);
     let workbench = Workbench::with_runs_root(dir.path().join("runs"));
-    workbench
-        .load(&csv, &ImportOverrides::default(), &JobContext::detached())
-        .unwrap();
+    workbench.load(&csv, &ImportOverrides::default(), &JobContext::detached()).unwrap();
     (dir, workbench)
 }
 
 fn config(model: ModelKind, epochs: u32) -> TrainConfig {
-    TrainConfig {
-        target: "fault".into(),
-        model,
-        epochs,
-        ..TrainConfig::default()
-    }
+    TrainConfig { target: "fault".into(), model, epochs, ..TrainConfig::default() }
 }
 
 #[test]
 fn background_training_streams_every_epoch_and_finishes() {
     let (_dir, workbench) = workbench_with_data(600);
     let (tx, rx) = channel();
-    workbench
-        .start_train(config(ModelKind::Seed, 3), move |e| tx.send(e).unwrap())
-        .unwrap();
+    workbench.start_train(config(ModelKind::Seed, 3), move |e| tx.send(e).unwrap()).unwrap();
     let events: Vec<TaskEvent> = rx.iter().collect();
     assert!(matches!(events.first(), Some(TaskEvent::Started { .. })));
     let epochs: Vec<u32> = events
         .iter()
         .filter_map(|e| match e {
-            TaskEvent::Train {
-                update: TrainUpdate::Epoch(m),
-                ..
-            } => Some(m.epoch),
+            TaskEvent::Train { update: TrainUpdate::Epoch(m), .. } => Some(m.epoch),
             _ => None,
         })
         .collect();
-    let Some(TaskEvent::Finished {
-        outcome: TaskOutcome::Trained(summary),
-        ..
-    }) = events.last()
-    else {
+    let Some(TaskEvent::Finished { outcome: TaskOutcome::Trained(summary), .. }) = events.last() else {
         panic!("unexpected end: {:?}", events.last());
     };
-    assert_eq!(
-        epochs,
-        (1..=summary.epochs_run).collect::<Vec<_>>(),
-        "no epoch update is dropped"
-    );
-    assert!(events.iter().any(|e| matches!(
-        e,
-        TaskEvent::Train {
-            update: TrainUpdate::Prepared { .. },
-            ..
-        }
-    )));
+    assert_eq!(epochs, (1..=summary.epochs_run).collect::<Vec<_>>(), "no epoch update is dropped");
+    assert!(events.iter().any(|e| matches!(e, TaskEvent::Train { update: TrainUpdate::Prepared { .. }, .. })));
     assert_eq!(summary.status, RunStatus::Completed);
     let test = summary.test.as_ref().unwrap();
-    assert!(
-        test.roc_auc.unwrap() > 0.8,
-        "an easy rule is learned: {test:?}"
-    );
+    assert!(test.roc_auc.unwrap() > 0.8, "an easy rule is learned: {test:?}");
     assert!(summary.baseline.is_some());
 }
 
@@ -96,22 +65,12 @@ fn cancel_stops_within_a_batch_and_is_recorded() {
     let (_dir, workbench) = workbench_with_data(3000);
     let (tx, rx) = channel();
     let task = workbench
-        .start_train(
-            TrainConfig {
-                batch_size: 8,
-                patience: None,
-                ..config(ModelKind::Transformer, 500)
-            },
-            move |e| tx.send(e).unwrap(),
-        )
+        .start_train(TrainConfig { batch_size: 8, patience: None, ..config(ModelKind::Transformer, 500) }, move |e| tx.send(e).unwrap())
         .unwrap();
     // Wait for the first batch, then cancel.
     loop {
         match rx.recv_timeout(Duration::from_secs(120)).unwrap() {
-            TaskEvent::Train {
-                update: TrainUpdate::Batch(_),
-                ..
-            } => break,
+            TaskEvent::Train { update: TrainUpdate::Batch(_), .. } => break,
             e => assert!(!e.is_terminal(), "ended early: {e:?}"),
         }
     }
@@ -119,11 +78,7 @@ fn cancel_stops_within_a_batch_and_is_recorded() {
     assert!(workbench.cancel(task));
     let last = rx.iter().last().unwrap();
     assert_eq!(last, TaskEvent::Cancelled { task });
-    assert!(
-        asked.elapsed() < Duration::from_secs(5),
-        "cancel took {:?}",
-        asked.elapsed()
-    );
+    assert!(asked.elapsed() < Duration::from_secs(5), "cancel took {:?}", asked.elapsed());
     let runs = workbench.list_runs().unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].status, RunStatus::Cancelled);
@@ -135,42 +90,24 @@ fn a_diverging_loss_stops_the_run_with_a_clear_message() {
     let mut cfg = config(ModelKind::Mlp, 5);
     cfg.learning_rate = 1e30;
     cfg.hidden = 256;
-    let err = workbench
-        .train(&cfg, &JobContext::detached(), &mut |_| {})
-        .expect_err("must fail");
+    let err = workbench.train(&cfg, &JobContext::detached(), &mut |_| {}).expect_err("must fail");
     assert_eq!(err.code(), "diverged", "{err}");
     assert!(err.to_string().contains("Lower the learning rate"), "{err}");
     let runs = workbench.list_runs().unwrap();
     assert_eq!(runs[0].status, RunStatus::Failed);
-    assert!(
-        runs[0].message.contains("loss became"),
-        "{}",
-        runs[0].message
-    );
+    assert!(runs[0].message.contains("loss became"), "{}", runs[0].message);
 }
 
 #[test]
 fn runs_can_be_opened_compared_and_deleted() {
     let (dir, workbench) = workbench_with_data(600);
     let recipe = dir.path().join("recipe.json");
-    std::fs::write(
-        &recipe,
-        r#"{"version":1,"steps":[{"kind":"fill","limit":3}]}"#,
-    )
-    .unwrap();
-    let a = workbench
-        .train(
-            &config(ModelKind::Seed, 2),
-            &JobContext::detached(),
-            &mut |_| {},
-        )
-        .unwrap();
+    std::fs::write(&recipe, r#"{"version":1,"steps":[{"kind":"fill","limit":3}]}"#).unwrap();
+    let a = workbench.train(&config(ModelKind::Seed, 2), &JobContext::detached(), &mut |_| {}).unwrap();
     let mut cfg = config(ModelKind::Mlp, 2);
     cfg.learning_rate = 0.01;
     cfg.recipe = Some(recipe.display().to_string());
-    let b = workbench
-        .train(&cfg, &JobContext::detached(), &mut |_| {})
-        .unwrap();
+    let b = workbench.train(&cfg, &JobContext::detached(), &mut |_| {}).unwrap();
 
     let list = workbench.list_runs().unwrap();
     assert_eq!(list.len(), 2);
@@ -179,38 +116,20 @@ fn runs_can_be_opened_compared_and_deleted() {
     assert_eq!(opened.epochs.len(), 2);
     assert!(!opened.batches.is_empty());
     assert!(opened.recipe.as_deref().unwrap_or("").contains("fill"));
-    assert_eq!(
-        opened.summary.as_ref().map(|s| s.status),
-        Some(RunStatus::Completed)
-    );
+    assert_eq!(opened.summary.as_ref().map(|s| s.status), Some(RunStatus::Completed));
 
-    let cmp = workbench
-        .compare_runs(&[a.run_id.clone(), b.run_id.clone()])
-        .unwrap();
+    let cmp = workbench.compare_runs(&[a.run_id.clone(), b.run_id.clone()]).unwrap();
     let fields: Vec<&str> = cmp.differences.iter().map(|d| d.field.as_str()).collect();
     assert!(fields.contains(&"config.model"), "{fields:?}");
     assert!(fields.contains(&"config.learning_rate"), "{fields:?}");
     assert!(fields.contains(&"recipe.steps[0].kind"), "{fields:?}");
-    assert!(
-        !fields.contains(&"config.epochs"),
-        "equal settings are not differences"
-    );
-    let model = cmp
-        .differences
-        .iter()
-        .find(|d| d.field == "config.model")
-        .unwrap();
-    assert_eq!(
-        model.values,
-        vec![Some("seed".to_owned()), Some("mlp".to_owned())]
-    );
+    assert!(!fields.contains(&"config.epochs"), "equal settings are not differences");
+    let model = cmp.differences.iter().find(|d| d.field == "config.model").unwrap();
+    assert_eq!(model.values, vec![Some("seed".to_owned()), Some("mlp".to_owned())]);
 
     workbench.delete_run(&a.run_id).unwrap();
     assert_eq!(workbench.list_runs().unwrap().len(), 1);
-    assert_eq!(
-        workbench.open_run(&a.run_id).err().map(|e| e.code()),
-        Some("run_not_found")
-    );
+    assert_eq!(workbench.open_run(&a.run_id).err().map(|e| e.code()), Some("run_not_found"));
 }
 
 #[test]
@@ -218,13 +137,8 @@ fn window_mode_trains_on_sequences_over_time() {
     let (_dir, workbench) = workbench_with_data(800);
     for model in [ModelKind::Seed, ModelKind::Transformer, ModelKind::Mlp] {
         let mut cfg = config(model, 2);
-        cfg.mode = plantlab_protocol::SequenceMode::Window {
-            window: 8,
-            stride: 2,
-        };
-        let summary = workbench
-            .train(&cfg, &JobContext::detached(), &mut |_| {})
-            .unwrap();
+        cfg.mode = plantlab_protocol::SequenceMode::Window { window: 8, stride: 2 };
+        let summary = workbench.train(&cfg, &JobContext::detached(), &mut |_| {}).unwrap();
         assert_eq!(summary.status, RunStatus::Completed, "{model:?}");
         assert!(summary.test.as_ref().unwrap().samples > 0);
     }
@@ -279,10 +193,7 @@ fn class_weights_from_a_cleaning_step_drive_the_loss_and_are_never_a_feature() {
     let job = JobContext::detached();
     workbench.clean(CleanAction::SetLabel { column: Some("fault".into()) }, &job).unwrap();
     let state = workbench
-        .clean(
-            CleanAction::Apply { step: CleanStep::WeightClasses { label: "fault".into(), weight_column: "class_weight".into() } },
-            &job,
-        )
+        .clean(CleanAction::Apply { step: CleanStep::WeightClasses { label: "fault".into(), weight_column: "class_weight".into() } }, &job)
         .unwrap();
     assert_eq!(state.outcomes[0].cells_changed, 600, "every row gets a weight in the new column");
     let fitted = state.steps[0].fitted.clone().unwrap().class_weights;

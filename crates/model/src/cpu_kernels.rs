@@ -57,9 +57,7 @@ fn fits(len: usize, rows: usize, cols: usize, row_stride: usize, col_stride: usi
     if rows == 0 || cols == 0 {
         return true;
     }
-    let last = (rows - 1)
-        .checked_mul(row_stride)
-        .and_then(|r| (cols - 1).checked_mul(col_stride).and_then(|c| r.checked_add(c)));
+    let last = (rows - 1).checked_mul(row_stride).and_then(|r| (cols - 1).checked_mul(col_stride).and_then(|c| r.checked_add(c)));
     matches!(last, Some(last) if last < len && isize::try_from(row_stride.max(col_stride)).is_ok())
 }
 
@@ -155,8 +153,7 @@ pub(crate) fn erfc(x: f32) -> f32 {
         + t * (1.000_023_7
             + t * (0.374_091_96
                 + t * (0.096_784_18
-                    + t * (-0.186_288_06
-                        + t * (0.278_868_07 + t * (-1.135_204 + t * (1.488_515_9 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+                    + t * (-0.186_288_06 + t * (0.278_868_07 + t * (-1.135_204 + t * (1.488_515_9 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
     // z² exactly as z_high² (12 significant bits, so exact in f32) plus a small remainder.
     let z_high = f32::from_bits(z.to_bits() & 0xFFFF_F000);
     let z_low = z - z_high;
@@ -426,4 +423,3 @@ mod tests {
         assert!(matmul(MatMut::new(&mut out, 3, 3), a, Mat::new(&b_data, 3, 2), false).is_err());
     }
 }
-

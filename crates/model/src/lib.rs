@@ -19,9 +19,7 @@ use embedding_bag::{AdamStep, EmbeddingBag};
 use transformer_cpu::HandTransformer;
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
-use burn::nn::transformer::{
-    TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput,
-};
+use burn::nn::transformer::{TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput};
 use burn::nn::{Embedding, EmbeddingConfig, Initializer, Linear, LinearConfig};
 use burn::optim::GradientsParams;
 use burn::store::ModuleRecord;
@@ -66,37 +64,25 @@ pub struct NetSpec {
 impl NetSpec {
     fn check(&self) -> Result<()> {
         if self.classes < 2 {
-            return Err(ModelError::BadSpec(format!(
-                "a classifier needs at least 2 classes, got {}",
-                self.classes
-            )));
+            return Err(ModelError::BadSpec(format!("a classifier needs at least 2 classes, got {}", self.classes)));
         }
         match self.kind {
             ModelKind::Seed | ModelKind::Transformer => {
                 if self.vocab == 0 || self.steps == 0 || self.per_step == 0 {
-                    return Err(ModelError::BadSpec(
-                        "a token model needs a vocabulary and at least one token per sequence"
-                            .into(),
-                    ));
+                    return Err(ModelError::BadSpec("a token model needs a vocabulary and at least one token per sequence".into()));
                 }
             }
             ModelKind::Mlp => {
                 if self.width == 0 {
-                    return Err(ModelError::BadSpec(
-                        "the MLP needs at least one numeric feature".into(),
-                    ));
+                    return Err(ModelError::BadSpec("the MLP needs at least one numeric feature".into()));
                 }
             }
         }
         if self.kind == ModelKind::Transformer && !self.embedding_dim.is_multiple_of(TRANSFORMER_HEADS) {
-            return Err(ModelError::BadSpec(format!(
-                "the transformer width must be a multiple of {TRANSFORMER_HEADS}"
-            )));
+            return Err(ModelError::BadSpec(format!("the transformer width must be a multiple of {TRANSFORMER_HEADS}")));
         }
         if !self.learning_rate.is_finite() || self.learning_rate <= 0.0 {
-            return Err(ModelError::BadSpec(
-                "the learning rate must be a positive number".into(),
-            ));
+            return Err(ModelError::BadSpec("the learning rate must be a positive number".into()));
         }
         // Sizes are checked before anything is allocated: a file that declares a huge
         // network must be a clear error, never an allocation abort.
@@ -111,9 +97,7 @@ impl NetSpec {
         ];
         for (name, value, most) in sizes {
             if value > most {
-                return Err(ModelError::BadSpec(format!(
-                    "\"{name}\" is {value}, more than the {most} a network may have"
-                )));
+                return Err(ModelError::BadSpec(format!("\"{name}\" is {value}, more than the {most} a network may have")));
             }
         }
         if self.steps.checked_mul(self.per_step).is_none_or(|len| len > MAX_SEQUENCE) {
@@ -124,9 +108,7 @@ impl NetSpec {
         }
         match self.weight_count() {
             Some(count) if count <= MAX_WEIGHTS => Ok(()),
-            _ => Err(ModelError::BadSpec(format!(
-                "the network would hold more than {MAX_WEIGHTS} weights"
-            ))),
+            _ => Err(ModelError::BadSpec(format!("the network would hold more than {MAX_WEIGHTS} weights"))),
         }
     }
 
@@ -214,10 +196,7 @@ pub enum Net {
 
 /// Small uniform start for embeddings, as the origin's framework does (±0.05).
 fn embedding_init() -> Initializer {
-    Initializer::Uniform {
-        min: -0.05,
-        max: 0.05,
-    }
+    Initializer::Uniform { min: -0.05, max: 0.05 }
 }
 
 impl Net {
@@ -225,27 +204,14 @@ impl Net {
         let d = spec.embedding_dim;
         match spec.kind {
             ModelKind::Seed => Net::Seed(SeedNet {
-                embedding: EmbeddingConfig::new(spec.vocab, d)
-                    .with_initializer(embedding_init())
-                    .init(device),
+                embedding: EmbeddingConfig::new(spec.vocab, d).with_initializer(embedding_init()).init(device),
                 output: LinearConfig::new(d, spec.classes).init(device),
             }),
             ModelKind::Transformer => Net::Transformer(TransformerNet {
-                embedding: EmbeddingConfig::new(spec.vocab, d)
-                    .with_initializer(embedding_init())
-                    .init(device),
-                positions: EmbeddingConfig::new(spec.steps, d)
-                    .with_initializer(embedding_init())
-                    .init(device),
+                embedding: EmbeddingConfig::new(spec.vocab, d).with_initializer(embedding_init()).init(device),
+                positions: EmbeddingConfig::new(spec.steps, d).with_initializer(embedding_init()).init(device),
                 // No dropout: the data sets are small and a run must repeat exactly.
-                encoder: TransformerEncoderConfig::new(
-                    d,
-                    TRANSFORMER_FF,
-                    TRANSFORMER_HEADS,
-                    TRANSFORMER_LAYERS,
-                )
-                .with_dropout(0.0)
-                .init(device),
+                encoder: TransformerEncoderConfig::new(d, TRANSFORMER_FF, TRANSFORMER_HEADS, TRANSFORMER_LAYERS).with_dropout(0.0).init(device),
                 output: LinearConfig::new(d, spec.classes).init(device),
             }),
             ModelKind::Mlp => Net::Mlp(MlpNet {
@@ -257,13 +223,7 @@ impl Net {
     }
 
     /// Logits `[n, classes]`.
-    fn forward(
-        &self,
-        spec: &NetSpec,
-        input: Input<'_>,
-        n: usize,
-        device: &Device,
-    ) -> Result<Tensor<2>> {
+    fn forward(&self, spec: &NetSpec, input: Input<'_>, n: usize, device: &Device) -> Result<Tensor<2>> {
         match (self, input) {
             (Net::Seed(net), Input::Tokens(tokens)) => {
                 let steps = embed_steps(&net.embedding, spec, tokens, n, device)?;
@@ -273,36 +233,22 @@ impl Net {
             (Net::Transformer(net), Input::Tokens(tokens)) => {
                 let steps = embed_steps(&net.embedding, spec, tokens, n, device)?;
                 let positions: Vec<i64> = (0..spec.steps as i64).collect();
-                let positions = Tensor::<2, Int>::from_data(
-                    TensorData::new(positions, [1, spec.steps]),
-                    device,
-                );
+                let positions = Tensor::<2, Int>::from_data(TensorData::new(positions, [1, spec.steps]), device);
                 let positions = net.positions.forward(positions);
-                let encoded = net
-                    .encoder
-                    .forward(TransformerEncoderInput::new(steps + positions));
+                let encoded = net.encoder.forward(TransformerEncoderInput::new(steps + positions));
                 let pooled: Tensor<2> = encoded.mean_dim(1).squeeze_dim(1);
                 Ok(net.output.forward(pooled))
             }
             (Net::Mlp(net), Input::Dense(values)) => {
                 if values.len() != n * spec.width {
-                    return Err(ModelError::BadInput(format!(
-                        "expected {} values, got {}",
-                        n * spec.width,
-                        values.len()
-                    )));
+                    return Err(ModelError::BadInput(format!("expected {} values, got {}", n * spec.width, values.len())));
                 }
-                let x = Tensor::<2>::from_data(
-                    TensorData::new(values.to_vec(), [n, spec.width]),
-                    device,
-                );
+                let x = Tensor::<2>::from_data(TensorData::new(values.to_vec(), [n, spec.width]), device);
                 let x = relu(net.hidden1.forward(x));
                 let x = relu(net.hidden2.forward(x));
                 Ok(net.output.forward(x))
             }
-            _ => Err(ModelError::BadInput(
-                "this model takes the other kind of input (tokens vs numeric features)".into(),
-            )),
+            _ => Err(ModelError::BadInput("this model takes the other kind of input (tokens vs numeric features)".into())),
         }
     }
 }
@@ -311,29 +257,16 @@ impl Net {
 fn check_tokens(spec: &NetSpec, tokens: &[u32], n: usize) -> Result<()> {
     let len = spec.steps * spec.per_step;
     if tokens.len() != n * len {
-        return Err(ModelError::BadInput(format!(
-            "expected {} tokens, got {}",
-            n * len,
-            tokens.len()
-        )));
+        return Err(ModelError::BadInput(format!("expected {} tokens, got {}", n * len, tokens.len())));
     }
     if let Some(bad) = tokens.iter().find(|&&t| t as usize >= spec.vocab) {
-        return Err(ModelError::BadInput(format!(
-            "token {bad} is outside the vocabulary of {}",
-            spec.vocab
-        )));
+        return Err(ModelError::BadInput(format!("token {bad} is outside the vocabulary of {}", spec.vocab)));
     }
     Ok(())
 }
 
 /// Embeds tokens `[n, steps, per_step]` and sums each step's embeddings → `[n, steps, d]`.
-fn embed_steps(
-    embedding: &Embedding,
-    spec: &NetSpec,
-    tokens: &[u32],
-    n: usize,
-    device: &Device,
-) -> Result<Tensor<3>> {
+fn embed_steps(embedding: &Embedding, spec: &NetSpec, tokens: &[u32], n: usize, device: &Device) -> Result<Tensor<3>> {
     check_tokens(spec, tokens, n)?;
     let len = spec.steps * spec.per_step;
     let ids: Vec<i64> = tokens.iter().map(|&t| i64::from(t)).collect();
@@ -422,10 +355,7 @@ pub fn backend_name() -> &'static str {
 /// Sets how many threads the CPU backend uses. Only the first call in a process takes effect
 /// (the pool is global); later calls return false.
 pub fn set_threads(threads: usize) -> bool {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
-        .build_global()
-        .is_ok()
+    rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build_global().is_ok()
 }
 
 /// The backend's random generator is one per device and process: seeding and initialising
@@ -476,22 +406,16 @@ impl Trainer {
         spec.check()?;
         let needed = spec.weight_count().and_then(|n| n.checked_mul(4)).unwrap_or(usize::MAX);
         if bytes.len() < needed {
-            return Err(ModelError::BadSpec(format!(
-                "the network declares at least {needed} bytes of weights but only {} are there",
-                bytes.len()
-            )));
+            return Err(ModelError::BadSpec(format!("the network declares at least {needed} bytes of weights but only {} are there", bytes.len())));
         }
-        let record = ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes))
-            .map_err(|e| ModelError::Store(e.to_string()))?;
+        let record = ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes)).map_err(|e| ModelError::Store(e.to_string()))?;
         Self::with_record(spec, record)
     }
 
     fn with_record(spec: NetSpec, record: ModuleRecord) -> Result<Self> {
         let mut trainer = Self::new(spec)?;
         let net = trainer.take_net()?;
-        let net = net
-            .try_load_record(record)
-            .map_err(|e| ModelError::Store(e.to_string()))?;
+        let net = net.try_load_record(record).map_err(|e| ModelError::Store(e.to_string()))?;
         // Predictions of the origin's model then pool exactly as they did in training.
         trainer.bag = if trainer.use_bag { Some(Mutex::new(bag_of(&net, &trainer.spec)?)) } else { None };
         trainer.net = Some(net);
@@ -503,15 +427,11 @@ impl Trainer {
     }
 
     fn take_net(&mut self) -> Result<Net> {
-        self.net.take().ok_or_else(|| {
-            ModelError::Backend("the network was lost after an earlier failure".into())
-        })
+        self.net.take().ok_or_else(|| ModelError::Backend("the network was lost after an earlier failure".into()))
     }
 
     fn net(&self) -> Result<&Net> {
-        self.net.as_ref().ok_or_else(|| {
-            ModelError::Backend("the network was lost after an earlier failure".into())
-        })
+        self.net.as_ref().ok_or_else(|| ModelError::Backend("the network was lost after an earlier failure".into()))
     }
 
     /// What this trainer's steps run on, for benchmark reports.
@@ -688,10 +608,7 @@ impl Trainer {
         }
         let net = self.net()?.valid();
         let logits = net.forward(&self.spec, input, n, &device)?;
-        softmax(logits, 1)
-            .into_data()
-            .try_to_vec::<f32>()
-            .map_err(|e| ModelError::Backend(format!("{e:?}")))
+        softmax(logits, 1).into_data().try_to_vec::<f32>().map_err(|e| ModelError::Backend(format!("{e:?}")))
     }
 
     /// Remembers the current weights as the best so far.
@@ -729,20 +646,13 @@ impl Trainer {
 
     /// Writes the current weights (burnpack format).
     pub fn save(&self, path: &std::path::Path) -> Result<()> {
-        self.current_net()?
-            .into_record()
-            .save(path)
-            .map_err(|e| ModelError::Store(e.to_string()))
+        self.current_net()?.into_record().save(path).map_err(|e| ModelError::Store(e.to_string()))
     }
 
     /// Writes the weights kept as best (the current ones when none were kept).
     pub fn save_best(&self, path: &std::path::Path) -> Result<()> {
         match &self.best {
-            Some(best) => best
-                .clone()
-                .into_record()
-                .save(path)
-                .map_err(|e| ModelError::Store(e.to_string())),
+            Some(best) => best.clone().into_record().save(path).map_err(|e| ModelError::Store(e.to_string())),
             None => self.save(path),
         }
     }
@@ -917,22 +827,14 @@ fn inner_device(device: &Device) -> Device {
 
 /// Weighted mean of the per-sample negative log-likelihood: `Σ wᵢ·nllᵢ / Σ wᵢ`, with `wᵢ` the
 /// weight of sample i's class (the usual definition, so weights only shift the balance).
-fn weighted_cross_entropy(
-    logits: Tensor<2>,
-    labels: &[u32],
-    spec: &NetSpec,
-    device: &Device,
-) -> Result<Tensor<1>> {
+fn weighted_cross_entropy(logits: Tensor<2>, labels: &[u32], spec: &NetSpec, device: &Device) -> Result<Tensor<1>> {
     let n = labels.len();
     let mut weights = Vec::with_capacity(n);
     let mut ids = Vec::with_capacity(n);
     for &label in labels {
         let class = label as usize;
         if class >= spec.classes {
-            return Err(ModelError::BadInput(format!(
-                "label {label} is not one of the {} classes",
-                spec.classes
-            )));
+            return Err(ModelError::BadInput(format!("label {label} is not one of the {} classes", spec.classes)));
         }
         weights.push(spec.class_weights.get(class).copied().unwrap_or(1.0));
         ids.push(i64::from(label));
@@ -941,17 +843,11 @@ fn weighted_cross_entropy(
     let ids = Tensor::<2, Int>::from_data(TensorData::new(ids, [n, 1]), device);
     let weights = Tensor::<2>::from_data(TensorData::new(weights, [n, 1]), device);
     let picked = log_softmax(logits, 1).gather(1, ids);
-    Ok(picked
-        .mul(weights)
-        .sum()
-        .neg()
-        .div_scalar(total.max(f32::MIN_POSITIVE)))
+    Ok(picked.mul(weights).sum().neg().div_scalar(total.max(f32::MIN_POSITIVE)))
 }
 
 fn count_correct(logits: &TensorData, labels: &[u32], classes: usize) -> Result<usize> {
-    let values = logits
-        .try_to_vec::<f32>()
-        .map_err(|e| ModelError::Backend(format!("{e:?}")))?;
+    let values = logits.try_to_vec::<f32>().map_err(|e| ModelError::Backend(format!("{e:?}")))?;
     let mut correct = 0;
     for (row, &label) in values.chunks(classes).zip(labels) {
         let mut best = 0;
@@ -1020,10 +916,7 @@ mod tests {
                 let mut trainer = Trainer::new(spec(kind)).unwrap();
                 let mut last = 0.0;
                 for _ in 0..30 {
-                    last = trainer
-                        .train_batch(Input::Tokens(&tokens), &labels)
-                        .unwrap()
-                        .loss;
+                    last = trainer.train_batch(Input::Tokens(&tokens), &labels).unwrap().loss;
                 }
                 losses.push(last);
                 let probs = trainer.predict(Input::Tokens(&tokens), 64).unwrap();
@@ -1066,7 +959,16 @@ mod tests {
     }
 
     fn transformer_spec() -> NetSpec {
-        NetSpec { classes: 3, vocab: 30, steps: 5, per_step: 2, learning_rate: 0.01, seed: 3, class_weights: vec![1.0, 2.5, 0.5], ..spec(ModelKind::Transformer) }
+        NetSpec {
+            classes: 3,
+            vocab: 30,
+            steps: 5,
+            per_step: 2,
+            learning_rate: 0.01,
+            seed: 3,
+            class_weights: vec![1.0, 2.5, 0.5],
+            ..spec(ModelKind::Transformer)
+        }
     }
 
     /// `n` samples of the transformer spec's shape, pseudo-random.
@@ -1179,13 +1081,8 @@ mod tests {
         let labels: Vec<u32> = (0..10).map(|i| i % 2).collect();
         let stats = trainer.train_batch(Input::Dense(&values), &labels).unwrap();
         assert!(stats.loss.is_finite());
-        assert!(trainer
-            .train_batch(Input::Tokens(&[1, 2, 3]), &[0])
-            .is_err());
-        assert!(
-            trainer.train_batch(Input::Dense(&values), &labels).is_ok(),
-            "the net survives a bad batch"
-        );
+        assert!(trainer.train_batch(Input::Tokens(&[1, 2, 3]), &[0]).is_err());
+        assert!(trainer.train_batch(Input::Dense(&values), &labels).is_ok(), "the net survives a bad batch");
     }
 
     #[test]
@@ -1195,14 +1092,9 @@ mod tests {
         let path = dir.path().join("w.bpk");
         let (tokens, labels) = toy_tokens(16);
         let mut trainer = Trainer::new(spec(ModelKind::Seed)).unwrap();
-        trainer
-            .train_batch(Input::Tokens(&tokens), &labels)
-            .unwrap();
+        trainer.train_batch(Input::Tokens(&tokens), &labels).unwrap();
         trainer.save(&path).unwrap();
         let loaded = Trainer::load(spec(ModelKind::Seed), &path).unwrap();
-        assert_eq!(
-            trainer.predict(Input::Tokens(&tokens), 16).unwrap(),
-            loaded.predict(Input::Tokens(&tokens), 16).unwrap()
-        );
+        assert_eq!(trainer.predict(Input::Tokens(&tokens), 16).unwrap(), loaded.predict(Input::Tokens(&tokens), 16).unwrap());
     }
 }

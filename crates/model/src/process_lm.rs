@@ -174,11 +174,7 @@ impl ProcessLmTrainer {
 
     fn check_windows(&self, windows: &[u32], n: usize) -> Result<()> {
         if n == 0 || windows.len() != n * self.spec.window_len() {
-            return Err(ModelError::BadInput(format!(
-                "expected {n} windows of {} tokens, got {} tokens",
-                self.spec.window_len(),
-                windows.len()
-            )));
+            return Err(ModelError::BadInput(format!("expected {n} windows of {} tokens, got {} tokens", self.spec.window_len(), windows.len())));
         }
         if let Some(bad) = windows.iter().find(|&&k| k as usize >= self.spec.tokens_per_tag) {
             return Err(ModelError::BadInput(format!("token {bad} is outside the {} tokens of a tag", self.spec.tokens_per_tag)));
@@ -236,11 +232,8 @@ impl ProcessLmTrainer {
         let (w, t, v) = (self.spec.window, self.spec.tags, self.spec.tokens_per_tag);
         let (context, _) = self.context_and_targets(windows, n, &device);
         let log_probs = net.log_probs(&self.spec, &context, n, w, &device);
-        let last: Vec<f32> = log_probs
-            .slice([0..n, w - 1..w, 0..t, 0..v])
-            .into_data()
-            .try_to_vec::<f32>()
-            .map_err(|e| ModelError::Backend(format!("{e:?}")))?;
+        let last: Vec<f32> =
+            log_probs.slice([0..n, w - 1..w, 0..t, 0..v]).into_data().try_to_vec::<f32>().map_err(|e| ModelError::Backend(format!("{e:?}")))?;
         let len = (w + 1) * t;
         let mut nll = Vec::with_capacity(n * t);
         let mut expected = Vec::with_capacity(n * t);
@@ -289,7 +282,8 @@ mod tests {
     #[test]
     fn learns_a_deterministic_sequence_and_is_surprised_by_a_break() {
         // Two tags: tag 0 counts 0,1,2,3,0,…; tag 1 is tag 0's previous value.
-        let spec = ProcessLmSpec { tags: 2, tokens_per_tag: 4, window: 4, d_model: 16, heads: 2, layers: 1, feed_forward: 32, learning_rate: 0.01, seed: 3 };
+        let spec =
+            ProcessLmSpec { tags: 2, tokens_per_tag: 4, window: 4, d_model: 16, heads: 2, layers: 1, feed_forward: 32, learning_rate: 0.01, seed: 3 };
         let stream: Vec<u32> = (0..40u32).flat_map(|s| [s % 4, (s + 3) % 4]).collect();
         let windows: Vec<u32> = (0..30).flat_map(|s| stream[s * 2..(s + 5) * 2].to_vec()).collect();
         let mut trainer = ProcessLmTrainer::new(spec.clone()).unwrap_or_else(|e| panic!("{e}"));

@@ -21,8 +21,8 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use crate::cpu_kernels::{
-    add_assign, add_column_sums, fill_rows, gelu_with_slope, layer_norm_rows, layer_norm_rows_backward, matmul, softmax_rows,
-    softmax_rows_backward, Mat, MatMut,
+    add_assign, add_column_sums, fill_rows, gelu_with_slope, layer_norm_rows, layer_norm_rows_backward, matmul, softmax_rows, softmax_rows_backward,
+    Mat, MatMut,
 };
 use crate::embedding_bag::{AdamStep, EmbeddingBag};
 use crate::{ModelError, NetSpec, Result, StepStats, TransformerNet, TRANSFORMER_FF, TRANSFORMER_HEADS, TRANSFORMER_LAYERS};
@@ -364,10 +364,20 @@ impl Workspace {
         // Output layer and mean pooling.
         let grad_logits = &self.grad_logits[..samples * classes];
         let pooled = &self.pooled[..samples * d];
-        matmul(MatMut::new(&mut grad[lay.head_w..lay.head_w + d * classes], d, classes), Mat::new(pooled, samples, d).t(), Mat::new(grad_logits, samples, classes), true)?;
+        matmul(
+            MatMut::new(&mut grad[lay.head_w..lay.head_w + d * classes], d, classes),
+            Mat::new(pooled, samples, d).t(),
+            Mat::new(grad_logits, samples, classes),
+            true,
+        )?;
         add_column_sums(&mut grad[lay.head_b..lay.head_b + classes], grad_logits);
         let grad_pooled = &mut self.grad_pooled[..samples * d];
-        matmul(MatMut::new(grad_pooled, samples, d), Mat::new(grad_logits, samples, classes), Mat::new(w.at(lay.head_w, d * classes), d, classes).t(), false)?;
+        matmul(
+            MatMut::new(grad_pooled, samples, d),
+            Mat::new(grad_logits, samples, classes),
+            Mat::new(w.at(lay.head_w, d * classes), d, classes).t(),
+            false,
+        )?;
         let inv_steps = 1.0 / steps as f32;
         let grad_x = &mut self.grad_x[..rows * d];
         for (sample, gp) in grad_x.chunks_exact_mut(steps * d).zip(grad_pooled.chunks_exact(d)) {
@@ -384,7 +394,14 @@ impl Workspace {
 
             // Second layer norm: grad_x becomes ∂/∂(norm1_out + feed-forward output).
             let (grad_gamma, grad_beta) = pair_mut(grad, at.norm2_gamma, at.norm2_beta, d);
-            layer_norm_rows_backward(grad_x, &acts.norm2_hat[..rows * d], &acts.norm2_inv_std[..rows], w.at(at.norm2_gamma, d), grad_gamma, grad_beta);
+            layer_norm_rows_backward(
+                grad_x,
+                &acts.norm2_hat[..rows * d],
+                &acts.norm2_inv_std[..rows],
+                w.at(at.norm2_gamma, d),
+                grad_gamma,
+                grad_beta,
+            );
 
             // Feed-forward block.
             let grad_hidden = &mut self.grad_hidden[..rows * ff];
@@ -400,7 +417,14 @@ impl Workspace {
 
             // First layer norm: grad_mid becomes ∂/∂(x + attention output).
             let (grad_gamma, grad_beta) = pair_mut(grad, at.norm1_gamma, at.norm1_beta, d);
-            layer_norm_rows_backward(grad_mid, &acts.norm1_hat[..rows * d], &acts.norm1_inv_std[..rows], w.at(at.norm1_gamma, d), grad_gamma, grad_beta);
+            layer_norm_rows_backward(
+                grad_mid,
+                &acts.norm1_hat[..rows * d],
+                &acts.norm1_inv_std[..rows],
+                w.at(at.norm1_gamma, d),
+                grad_gamma,
+                grad_beta,
+            );
 
             // Attention output projection.
             let grad_context = &mut self.grad_context[..rows * d];
@@ -450,7 +474,15 @@ struct LinearAt {
 impl LinearAt {
     /// Adds ∂W and ∂b for the rows of `input` and `grad_out` into `grad`, and writes ∂input
     /// into `grad_input` (adds to it with `accumulate_input`, for a residual's gradient).
-    fn backward(&self, w: &Weights<'_>, grad: &mut [f32], input: &[f32], grad_out: &[f32], grad_input: &mut [f32], accumulate_input: bool) -> Result<()> {
+    fn backward(
+        &self,
+        w: &Weights<'_>,
+        grad: &mut [f32],
+        input: &[f32],
+        grad_out: &[f32],
+        grad_input: &mut [f32],
+        accumulate_input: bool,
+    ) -> Result<()> {
         let (fan_in, fan_out) = (self.fan_in, self.fan_out);
         let rows = grad_out.len() / fan_out;
         let grad_weight = MatMut::new(&mut grad[self.weight..self.weight + fan_in * fan_out], fan_in, fan_out);

@@ -28,12 +28,22 @@ pub const DEFAULT_TRAIN_FRACTION: f64 = 0.7;
 #[serde(rename_all = "snake_case", tag = "op")]
 pub enum CleanStep {
     /// Keep only these columns, in this order (the timestamp column is always kept).
-    Select { columns: Vec<String> },
+    Select {
+        columns: Vec<String>,
+    },
     /// Remove these columns.
-    Drop { columns: Vec<String> },
-    Rename { from: String, to: String },
+    Drop {
+        columns: Vec<String>,
+    },
+    Rename {
+        from: String,
+        to: String,
+    },
     /// Change a column's type; cells that do not convert become missing (and are counted).
-    Cast { column: String, to: CastType },
+    Cast {
+        column: String,
+        to: CastType,
+    },
     /// Parse a text (or epoch number) column into timestamps and make it the time axis.
     /// `format` is a chrono-style pattern, `epoch_s` or `epoch_ms`; `None` sniffs it.
     ParseTimestamp {
@@ -46,7 +56,9 @@ pub enum CleanStep {
     /// Remove rows that repeat an earlier row exactly (all columns).
     DropDuplicateRows,
     /// Keep one row per timestamp.
-    ResolveDuplicateTimestamps { keep: DuplicateKeep },
+    ResolveDuplicateTimestamps {
+        keep: DuplicateKeep,
+    },
     /// One row per interval, aligned to multiples of the interval since the epoch. Empty
     /// intervals become rows with missing values (a gap becomes visible as missing cells).
     /// Float columns use `aggregate`; integer, boolean and text columns (codes, states, labels)
@@ -62,12 +74,22 @@ pub enum CleanStep {
         max_columns: Vec<String>,
     },
     /// Fill missing cells.
-    Fill { columns: Vec<String>, method: FillMethod },
+    Fill {
+        columns: Vec<String>,
+        method: FillMethod,
+    },
     /// Outlying values become missing or are clipped to the bounds.
-    Outliers { columns: Vec<String>, method: OutlierMethod, action: OutlierAction },
+    Outliers {
+        columns: Vec<String>,
+        method: OutlierMethod,
+        action: OutlierAction,
+    },
     /// Runs of at least `min_run` identical consecutive readings (a stuck transmitter) become
     /// missing.
-    FlatlineToNull { columns: Vec<String>, min_run: u32 },
+    FlatlineToNull {
+        columns: Vec<String>,
+        min_run: u32,
+    },
     /// y = scale·x + offset on the whole column (its unit changes too) or on a segment.
     ConvertUnit {
         column: String,
@@ -84,7 +106,9 @@ pub enum CleanStep {
         pad_s: f64,
     },
     /// Keep only the rows where the condition holds.
-    FilterRows { condition: Condition },
+    FilterRows {
+        condition: Condition,
+    },
     /// A new 0/1 column `name`: 1 when an event starts within the next `horizon_h` hours
     /// (and, with `during_event`, while a fault column is active).
     DeriveLabel {
@@ -177,19 +201,32 @@ pub enum FillMethod {
     /// The column's median on the training part (fitted).
     Median,
     /// A fixed value.
-    Value { #[serde(with = "crate::float")] value: f64 },
+    Value {
+        #[serde(with = "crate::float")]
+        value: f64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum OutlierMethod {
     /// Outside [Q1 − k·IQR, Q3 + k·IQR] of the training part (fitted).
-    Iqr { #[serde(with = "crate::float")] k: f64 },
+    Iqr {
+        #[serde(with = "crate::float")]
+        k: f64,
+    },
     /// More than k robust standard deviations (1.4826·MAD) from the training median (fitted).
-    Mad { #[serde(with = "crate::float")] k: f64 },
+    Mad {
+        #[serde(with = "crate::float")]
+        k: f64,
+    },
     /// Hampel filter: more than k robust standard deviations from the median of the
     /// `window` samples either side; the noise floor is fitted on the training part.
-    Hampel { window: u32, #[serde(with = "crate::float")] k: f64 },
+    Hampel {
+        window: u32,
+        #[serde(with = "crate::float")]
+        k: f64,
+    },
     /// Outside [low, high], or equal to one of `values` (historian sentinels such as −9999).
     /// Sentinels always become missing, even with `clip`.
     Range {
@@ -226,7 +263,12 @@ pub enum UnitConversion {
     BarToPsi,
     M3hToLs,
     LsToM3h,
-    Linear { #[serde(with = "crate::float")] scale: f64, #[serde(with = "crate::float")] offset: f64 },
+    Linear {
+        #[serde(with = "crate::float")]
+        scale: f64,
+        #[serde(with = "crate::float")]
+        offset: f64,
+    },
 }
 
 impl UnitConversion {
@@ -576,24 +618,41 @@ impl StepPreview {
 #[serde(rename_all = "snake_case", tag = "action")]
 pub enum CleanAction {
     /// Add a step at the end (fitting it on the training part).
-    Apply { step: CleanStep },
+    Apply {
+        step: CleanStep,
+    },
     Undo,
     Redo,
-    SetEnabled { index: usize, enabled: bool },
+    SetEnabled {
+        index: usize,
+        enabled: bool,
+    },
     /// Replace step `index` (refitted) and re-apply the rest in order.
-    Edit { index: usize, step: CleanStep },
-    Remove { index: usize },
+    Edit {
+        index: usize,
+        step: CleanStep,
+    },
+    Remove {
+        index: usize,
+    },
     /// Add the suggested steps one after another until no suggestion is left.
     ApplySuggestions,
     /// Replace the history with a recipe file's steps and replay them on the open data.
-    LoadRecipe { path: String },
+    LoadRecipe {
+        path: String,
+    },
     /// Set the fraction of rows (in time order) that statistics are fitted on; refits.
-    SetTrainFraction { #[serde(with = "crate::float")] fraction: f64 },
+    SetTrainFraction {
+        #[serde(with = "crate::float")]
+        fraction: f64,
+    },
     /// Back to the imported data with an empty history (undoable).
     Reset,
     /// Name the label (target) column, so the report checks its class balance; `None`
     /// clears it.
-    SetLabel { column: Option<String> },
+    SetLabel {
+        column: Option<String>,
+    },
 }
 
 /// What `plantlab clean --recipe` prints (and what a replay reports).
@@ -717,11 +776,9 @@ impl CleanStep {
                 };
                 let place = match segment {
                     None => String::new(),
-                    Some(Segment::Time { from_ms, to_ms }) => format!(
-                        " from {} to {}",
-                        crate::format_epoch_millis(*from_ms),
-                        crate::format_epoch_millis(*to_ms)
-                    ),
+                    Some(Segment::Time { from_ms, to_ms }) => {
+                        format!(" from {} to {}", crate::format_epoch_millis(*from_ms), crate::format_epoch_millis(*to_ms))
+                    }
                     Some(Segment::Rows { start, end }) => format!(" on rows {start}..{end}"),
                 };
                 format!("Convert {column}: {label}{place}")

@@ -61,12 +61,7 @@ impl Default for EventOptions {
 impl EventOptions {
     /// Only the raw runs of alarm samples: no hysteresis, no minimum, no merging.
     pub fn raw_samples(self) -> Self {
-        Self {
-            clear_ratio: 1.0,
-            min_duration_samples: 1,
-            dead_time_samples: 0,
-            ..self
-        }
+        Self { clear_ratio: 1.0, min_duration_samples: 1, dead_time_samples: 0, ..self }
     }
 
     /// The clear level at `threshold`.
@@ -186,15 +181,9 @@ pub fn point_at(table: &[ThresholdPoint], threshold: f64) -> Option<ThresholdPoi
 
 /// The threshold of `table` with the lowest total cost; ties go to the higher threshold
 /// (fewer alarms).
-pub fn cost_optimal(
-    table: &[ThresholdPoint],
-    cost_miss: f64,
-    cost_false_alarm: f64,
-) -> Option<ThresholdPoint> {
+pub fn cost_optimal(table: &[ThresholdPoint], cost_miss: f64, cost_false_alarm: f64) -> Option<ThresholdPoint> {
     table.iter().copied().fold(None, |best, p| match best {
-        Some(b) if b.cost(cost_miss, cost_false_alarm) < p.cost(cost_miss, cost_false_alarm) => {
-            Some(b)
-        }
+        Some(b) if b.cost(cost_miss, cost_false_alarm) < p.cost(cost_miss, cost_false_alarm) => Some(b),
         _ => Some(p),
     })
 }

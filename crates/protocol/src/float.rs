@@ -244,10 +244,7 @@ mod tests {
     #[test]
     fn non_finite_numbers_are_written_as_text_never_null() {
         let json = serde_json::to_string(&shapes()).unwrap_or_default();
-        assert_eq!(
-            json,
-            r#"{"one":"NaN","maybe":"inf","many":[1.5,"-inf",-0.0],"pair":["NaN",2.0],"rect":[1.0,"NaN","inf",-3.5]}"#
-        );
+        assert_eq!(json, r#"{"one":"NaN","maybe":"inf","many":[1.5,"-inf",-0.0],"pair":["NaN",2.0],"rect":[1.0,"NaN","inf",-3.5]}"#);
         let back: Shapes = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
         assert_eq!(format!("{back:?}"), format!("{:?}", shapes()));
     }

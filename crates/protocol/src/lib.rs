@@ -237,14 +237,34 @@ pub enum TaskKind {
 // A few hundred bytes per event, sent a few times a second: boxing the outcome would buy nothing.
 #[allow(clippy::large_enum_variant)]
 pub enum TaskEvent {
-    Started { task: TaskId, kind: TaskKind, label: String },
+    Started {
+        task: TaskId,
+        kind: TaskKind,
+        label: String,
+    },
     /// `fraction` in 0..=1; `stage` says what is happening now in words.
-    Progress { task: TaskId, #[serde(with = "crate::float")] fraction: f32, stage: String },
+    Progress {
+        task: TaskId,
+        #[serde(with = "crate::float")]
+        fraction: f32,
+        stage: String,
+    },
     /// Metrics of a training task as they happen (epochs always arrive; batches may be thinned).
-    Train { task: TaskId, update: TrainUpdate },
-    Finished { task: TaskId, outcome: TaskOutcome },
-    Failed { task: TaskId, error: ApiError },
-    Cancelled { task: TaskId },
+    Train {
+        task: TaskId,
+        update: TrainUpdate,
+    },
+    Finished {
+        task: TaskId,
+        outcome: TaskOutcome,
+    },
+    Failed {
+        task: TaskId,
+        error: ApiError,
+    },
+    Cancelled {
+        task: TaskId,
+    },
 }
 
 impl TaskEvent {
@@ -652,11 +672,7 @@ impl FilePurpose {
     pub fn is_save(self) -> bool {
         matches!(
             self,
-            FilePurpose::SaveRecipe
-                | FilePurpose::ExportCleaned
-                | FilePurpose::SaveBundle
-                | FilePurpose::SavePredictions
-                | FilePurpose::SaveReport
+            FilePurpose::SaveRecipe | FilePurpose::ExportCleaned | FilePurpose::SaveBundle | FilePurpose::SavePredictions | FilePurpose::SaveReport
         )
     }
 }

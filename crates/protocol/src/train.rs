@@ -66,11 +66,7 @@ pub struct SplitFractions {
 
 impl Default for SplitFractions {
     fn default() -> Self {
-        Self {
-            train: 0.70,
-            validation: 0.15,
-            test: 0.15,
-        }
+        Self { train: 0.70, validation: 0.15, test: 0.15 }
     }
 }
 
@@ -403,8 +399,7 @@ mod tests {
 
     #[test]
     fn config_defaults_fill_missing_fields() {
-        let config: TrainConfig =
-            serde_json::from_str(r#"{"target":"fault","epochs":3}"#).unwrap_or_default();
+        let config: TrainConfig = serde_json::from_str(r#"{"target":"fault","epochs":3}"#).unwrap_or_default();
         assert_eq!(config.target, "fault");
         assert_eq!(config.epochs, 3);
         assert_eq!(config.batch_size, 32);
@@ -414,22 +409,12 @@ mod tests {
 
     #[test]
     fn updates_round_trip_as_tagged_json() {
-        let update = TrainUpdate::Batch(BatchMetrics {
-            epoch: 1,
-            batch: 2,
-            batches: 10,
-            loss: 0.5,
-            accuracy: 0.75,
-        });
+        let update = TrainUpdate::Batch(BatchMetrics { epoch: 1, batch: 2, batches: 10, loss: 0.5, accuracy: 0.75 });
         let json = serde_json::to_string(&update).unwrap_or_default();
         assert!(json.contains(r#""kind":"batch""#), "{json}");
         let back: Option<TrainUpdate> = serde_json::from_str(&json).ok();
         assert_eq!(back, Some(update));
-        let window = serde_json::to_string(&SequenceMode::Window {
-            window: 16,
-            stride: 4,
-        })
-        .unwrap_or_default();
+        let window = serde_json::to_string(&SequenceMode::Window { window: 16, stride: 4 }).unwrap_or_default();
         assert_eq!(window, r#"{"mode":"window","window":16,"stride":4}"#);
     }
 }

@@ -301,8 +301,14 @@ impl Sample for CleanStep {
             14 => CleanStep::FilterRows { condition: g.any() },
             15 => CleanStep::DeriveLabel { name: g.any(), source: g.any(), horizon_h: g.any(), during_event: g.any() },
             16 => CleanStep::WeightClasses { label: g.any(), weight_column: g.any() },
-            17 => CleanStep::Outliers { columns: g.any(), method: OutlierMethod::Range { low: g.any(), high: g.any(), values: g.any() }, action: g.any() },
-            18 => CleanStep::ConvertUnit { column: g.any(), conversion: UnitConversion::Linear { scale: g.any(), offset: g.any() }, segment: g.any() },
+            17 => CleanStep::Outliers {
+                columns: g.any(),
+                method: OutlierMethod::Range { low: g.any(), high: g.any(), values: g.any() },
+                action: g.any(),
+            },
+            18 => {
+                CleanStep::ConvertUnit { column: g.any(), conversion: UnitConversion::Linear { scale: g.any(), offset: g.any() }, segment: g.any() }
+            }
             _ => CleanStep::Fill { columns: g.any(), method: FillMethod::Value { value: g.any() } },
         }
     }
@@ -459,15 +465,15 @@ fn round_trips<T: Serialize + DeserializeOwned + Debug>(value: &T, seed: u64) {
 
 /// Debug texts equal token by token; two finite numbers may differ by 2 units in the last place.
 fn assert_same(expected: &str, actual: &str, what: &str) {
-    let split = |text: &str| -> Vec<String> {
-        text.split([' ', ',', '(', ')', '[', ']', '{', '}', ':']).map(str::to_owned).collect()
-    };
+    let split = |text: &str| -> Vec<String> { text.split([' ', ',', '(', ')', '[', ']', '{', '}', ':']).map(str::to_owned).collect() };
     let (a, b) = (split(expected), split(actual));
     let same = a.len() == b.len()
         && a.iter().zip(&b).all(|(x, y)| {
             x == y
                 || match (x.parse::<f64>(), y.parse::<f64>()) {
-                    (Ok(x), Ok(y)) => x.is_finite() && y.is_finite() && x.is_sign_negative() == y.is_sign_negative() && x.to_bits().abs_diff(y.to_bits()) <= 2,
+                    (Ok(x), Ok(y)) => {
+                        x.is_finite() && y.is_finite() && x.is_sign_negative() == y.is_sign_negative() && x.to_bits().abs_diff(y.to_bits()) <= 2
+                    }
                     _ => false,
                 }
         });

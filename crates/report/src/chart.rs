@@ -79,12 +79,8 @@ impl LineChart {
 
     pub fn render(&self) -> String {
         let all_points = || self.lines.iter().flat_map(|l| l.points.iter());
-        let x_range = self.x_range.unwrap_or_else(|| {
-            extent(all_points().map(|p| p.0).chain(self.bands.iter().flat_map(|b| [b.0, b.1])))
-        });
-        let y_range = self.y_range.unwrap_or_else(|| {
-            extent(all_points().map(|p| p.1).chain(self.horizontal_rules.iter().map(|r| r.value)))
-        });
+        let x_range = self.x_range.unwrap_or_else(|| extent(all_points().map(|p| p.0).chain(self.bands.iter().flat_map(|b| [b.0, b.1]))));
+        let y_range = self.y_range.unwrap_or_else(|| extent(all_points().map(|p| p.1).chain(self.horizontal_rules.iter().map(|r| r.value))));
         let frame = Frame::new(x_range, y_range);
         let mut svg = format!(
             r#"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{}">"#,
@@ -151,8 +147,7 @@ impl LineChart {
     }
 
     fn legend_svg(&self) -> String {
-        let mut entries: Vec<(String, &'static str, bool, bool)> =
-            self.lines.iter().map(|l| (l.name.clone(), l.color, l.dashed, false)).collect();
+        let mut entries: Vec<(String, &'static str, bool, bool)> = self.lines.iter().map(|l| (l.name.clone(), l.color, l.dashed, false)).collect();
         // Vertical rules carry their label in the plot; only horizontal ones need a legend entry.
         for rule in &self.horizontal_rules {
             if !rule.label.is_empty() && rule.value.is_finite() {
@@ -169,10 +164,7 @@ impl LineChart {
                 format!(r#"<rect x="{x:.1}" y="8" width="18" height="10" fill="{color}" fill-opacity="0.15"/>"#)
             } else {
                 let dash = if dashed { r#" stroke-dasharray="4 3""# } else { "" };
-                format!(
-                    r#"<line x1="{x:.1}" y1="13" x2="{:.1}" y2="13" stroke="{color}" stroke-width="2"{dash}/>"#,
-                    x + 18.0
-                )
+                format!(r#"<line x1="{x:.1}" y1="13" x2="{:.1}" y2="13" stroke="{color}" stroke-width="2"{dash}/>"#, x + 18.0)
             };
             svg.push_str(&symbol);
             svg.push_str(&format!(r#"<text x="{:.1}" y="17" class="legend">{}</text>"#, x + 22.0, escape(&name)));
@@ -188,22 +180,12 @@ fn line_svg(line: &Line, frame: &Frame) -> String {
     if points.is_empty() {
         return String::new();
     }
-    let coords: Vec<String> =
-        points.iter().map(|&(x, y)| format!("{:.1},{:.1}", frame.sx(x), frame.sy(y))).collect();
+    let coords: Vec<String> = points.iter().map(|&(x, y)| format!("{:.1},{:.1}", frame.sx(x), frame.sy(y))).collect();
     let dash = if line.dashed { r#" stroke-dasharray="6 4""# } else { "" };
-    let mut svg = format!(
-        r#"<polyline fill="none" stroke="{}" stroke-width="1.5"{dash} points="{}"/>"#,
-        line.color,
-        coords.join(" ")
-    );
+    let mut svg = format!(r#"<polyline fill="none" stroke="{}" stroke-width="1.5"{dash} points="{}"/>"#, line.color, coords.join(" "));
     if line.dots {
         for &(x, y) in &points {
-            svg.push_str(&format!(
-                r#"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="{}"/>"#,
-                frame.sx(x),
-                frame.sy(y),
-                line.color
-            ));
+            svg.push_str(&format!(r#"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="{}"/>"#, frame.sx(x), frame.sy(y), line.color));
         }
     }
     svg
@@ -212,8 +194,7 @@ fn line_svg(line: &Line, frame: &Frame) -> String {
 /// Keeps at most about `max_points` of `points` (in x order): per bucket the lowest and the
 /// highest point, in their original order. Non-finite points are dropped.
 pub fn downsample_min_max(points: &[(f64, f64)], max_points: usize) -> Vec<(f64, f64)> {
-    let finite: Vec<(f64, f64)> =
-        points.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite()).collect();
+    let finite: Vec<(f64, f64)> = points.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite()).collect();
     if finite.len() <= max_points.max(2) {
         return finite;
     }
@@ -246,9 +227,7 @@ pub fn downsample_min_max(points: &[(f64, f64)], max_points: usize) -> Vec<(f64,
 
 /// Smallest and largest finite value, widened when the values are all equal or absent.
 fn extent(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (lo, hi) = values
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = values.filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
     if !lo.is_finite() {
         return (0.0, 1.0);
     }
@@ -267,11 +246,7 @@ pub fn nice_ticks(lo: f64, hi: f64, target: usize) -> (Vec<f64>, f64) {
     }
     let raw = span / target.max(1) as f64;
     let magnitude = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * magnitude)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * magnitude);
+    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * magnitude).find(|s| *s >= raw).unwrap_or(10.0 * magnitude);
     let mut ticks = Vec::new();
     let first = (lo / step).ceil();
     for i in 0..50 {
@@ -329,11 +304,8 @@ impl Frame {
 
     fn axes(&self, x_scale: XScale, x_label: &str, y_label: &str) -> String {
         let (bottom, right) = (HEIGHT - BOTTOM, WIDTH - RIGHT);
-        let mut svg = format!(
-            r##"<rect x="{LEFT}" y="{TOP}" width="{:.1}" height="{:.1}" fill="none" stroke="#bbbbbb"/>"##,
-            right - LEFT,
-            bottom - TOP
-        );
+        let mut svg =
+            format!(r##"<rect x="{LEFT}" y="{TOP}" width="{:.1}" height="{:.1}" fill="none" stroke="#bbbbbb"/>"##, right - LEFT, bottom - TOP);
         let (y_ticks, y_step) = nice_ticks(self.y0, self.y1, 5);
         for v in y_ticks {
             let y = self.sy(v);
@@ -409,11 +381,7 @@ pub fn bar_chart(aria_label: &str, bars: &[Bar], decimals: usize) -> String {
         let y = 5.0 + ROW * i as f64;
         let length = if bar.value.is_finite() { bar.value.abs() * scale } else { 0.0 };
         // Long tag names are cut so they cannot run into the bars.
-        let label: String = if bar.label.chars().count() > 30 {
-            bar.label.chars().take(29).chain(['…']).collect()
-        } else {
-            bar.label.clone()
-        };
+        let label: String = if bar.label.chars().count() > 30 { bar.label.chars().take(29).chain(['…']).collect() } else { bar.label.clone() };
         svg.push_str(&format!(
             r#"<text x="{:.1}" y="{:.1}" class="tick" text-anchor="end">{}</text><rect x="{LABEL_WIDTH}" y="{:.1}" width="{length:.1}" height="{:.1}" fill="{}"/><text x="{:.1}" y="{:.1}" class="tick">{}</text>"#,
             LABEL_WIDTH - 6.0,

@@ -10,15 +10,12 @@ mod chart;
 mod text;
 
 use plantlab_protocol::{
-    format_duration, format_epoch_millis, point_at, ClassMetrics, ClassWeighting, EpochMetrics, Evaluation,
-    InputWarningKind, PredictionResult, QualityReport, Recipe, RiskTimeline, RunDetail, SequenceMode,
+    format_duration, format_epoch_millis, point_at, ClassMetrics, ClassWeighting, EpochMetrics, Evaluation, InputWarningKind, PredictionResult,
+    QualityReport, Recipe, RiskTimeline, RunDetail, SequenceMode,
 };
 
 use chart::{bar_chart, Bar, Line, LineChart, Rule, XScale, BLUE, GREY, ORANGE, RED};
-use text::{
-    count, delimiter_name, escape, lead_time, number, optional_number,
-    place, yes_no, MISSING,
-};
+use text::{count, delimiter_name, escape, lead_time, number, optional_number, place, yes_no, MISSING};
 
 pub use chart::MAX_SERIES_POINTS;
 
@@ -44,14 +41,9 @@ pub struct ReportInput<'a> {
 /// The whole report as one HTML document.
 pub fn html_report(input: &ReportInput<'_>) -> String {
     // A prediction on labelled data carries its own evaluation; use it when none is given.
-    let evaluation = input
-        .evaluation
-        .or_else(|| input.prediction.and_then(|p| p.evaluation.as_ref()));
+    let evaluation = input.evaluation.or_else(|| input.prediction.and_then(|p| p.evaluation.as_ref()));
     // A run stores its recipe as JSON text; use it when no recipe is given.
-    let stored_recipe: Option<Recipe> = input
-        .run
-        .and_then(|r| r.recipe.as_deref())
-        .and_then(|json| serde_json::from_str(json).ok());
+    let stored_recipe: Option<Recipe> = input.run.and_then(|r| r.recipe.as_deref()).and_then(|json| serde_json::from_str(json).ok());
     let recipe = input.recipe.or(stored_recipe.as_ref());
 
     let mut html = String::with_capacity(64 * 1024);
@@ -245,12 +237,8 @@ fn recipe_section(recipe: Option<&Recipe>) -> String {
     if r.steps.is_empty() {
         body.push_str("<p class=\"note\">No cleaning steps.</p>\n");
     } else {
-        let rows: Vec<Vec<String>> = r
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(i, s)| vec![(i + 1).to_string(), escape(&s.step.describe()), yes_no(s.enabled).to_string()])
-            .collect();
+        let rows: Vec<Vec<String>> =
+            r.steps.iter().enumerate().map(|(i, s)| vec![(i + 1).to_string(), escape(&s.step.describe()), yes_no(s.enabled).to_string()]).collect();
         body.push_str(&table(&["#", "Step", "Enabled"], &rows));
     }
     section("recipe", "Cleaning recipe", &body)
@@ -295,12 +283,7 @@ fn training_section(run: Option<&RunDetail>) -> String {
         ("Sequence mode", mode),
         (
             "Split (train / validation / test)",
-            format!(
-                "{} / {} / {} %",
-                number(c.split.train * 100.0, 0),
-                number(c.split.validation * 100.0, 0),
-                number(c.split.test * 100.0, 0)
-            ),
+            format!("{} / {} / {} %", number(c.split.train * 100.0, 0), number(c.split.validation * 100.0, 0), number(c.split.test * 100.0, 0)),
         ),
         ("Class weighting", weighting),
         ("Early stopping patience", c.patience.map_or_else(|| "off".to_string(), |p| format!("{p} epochs"))),
@@ -312,12 +295,7 @@ fn training_section(run: Option<&RunDetail>) -> String {
         rows.push(("Features", format!("{} ({})", data.features.len(), escape(&data.features.join(", ")))));
         rows.push((
             "Samples (train / validation / test)",
-            format!(
-                "{} / {} / {}",
-                count(data.train_samples),
-                count(data.validation_samples),
-                count(data.test_samples)
-            ),
+            format!("{} / {} / {}", count(data.train_samples), count(data.validation_samples), count(data.test_samples)),
         ));
     }
     let mut body = key_values(&rows);
@@ -325,16 +303,11 @@ fn training_section(run: Option<&RunDetail>) -> String {
     if run.epochs.is_empty() {
         body.push_str(&not_available("Per-epoch curves"));
     } else {
-        let best_epoch = run
-            .summary
-            .as_ref()
-            .map(|s| s.best_epoch)
-            .filter(|&e| e > 0)
-            .or_else(|| run.epochs.iter().rev().find(|e| e.best).map(|e| e.epoch));
+        let best_epoch =
+            run.summary.as_ref().map(|s| s.best_epoch).filter(|&e| e > 0).or_else(|| run.epochs.iter().rev().find(|e| e.best).map(|e| e.epoch));
         let curve = |title: &str, y_label: &str, pick: fn(&EpochMetrics) -> (f64, f64)| {
             let mut chart = LineChart::new(title, "epoch", y_label);
-            let points: Vec<(f64, (f64, f64))> =
-                run.epochs.iter().map(|e| (f64::from(e.epoch), pick(e))).collect();
+            let points: Vec<(f64, (f64, f64))> = run.epochs.iter().map(|e| (f64::from(e.epoch), pick(e))).collect();
             chart.lines.push(Line {
                 name: "train".to_string(),
                 points: points.iter().map(|(x, y)| (*x, y.0)).collect(),
@@ -350,18 +323,12 @@ fn training_section(run: Option<&RunDetail>) -> String {
                 dots: true,
             });
             if let Some(best) = best_epoch {
-                chart.vertical_rules.push(Rule {
-                    label: format!("best epoch {best}"),
-                    value: f64::from(best),
-                    color: GREY,
-                });
+                chart.vertical_rules.push(Rule { label: format!("best epoch {best}"), value: f64::from(best), color: GREY });
             }
             chart.render()
         };
         let loss = curve("Training and validation loss per epoch", "loss", |e| (e.train_loss, e.val_loss));
-        let accuracy = curve("Training and validation accuracy per epoch", "accuracy", |e| {
-            (e.train_accuracy, e.val_accuracy)
-        });
+        let accuracy = curve("Training and validation accuracy per epoch", "accuracy", |e| (e.train_accuracy, e.val_accuracy));
         body.push_str("<div class=\"charts\">\n");
         body.push_str(&figure(&loss, "Loss per epoch (train and validation)."));
         body.push_str(&figure(&accuracy, "Accuracy per epoch (train and validation)."));
@@ -399,10 +366,7 @@ fn metrics_rows(model: &ClassMetrics, baseline: &ClassMetrics) -> Vec<Vec<String
         ("Recall", model.recall, baseline.recall),
         ("F1", model.f1, baseline.f1),
     ];
-    let mut out: Vec<Vec<String>> = rows
-        .iter()
-        .map(|(name, m, b)| vec![name.to_string(), number(*m, 3), number(*b, 3)])
-        .collect();
+    let mut out: Vec<Vec<String>> = rows.iter().map(|(name, m, b)| vec![name.to_string(), number(*m, 3), number(*b, 3)]).collect();
     out.push(vec!["ROC-AUC".into(), optional_number(model.roc_auc, 3), optional_number(baseline.roc_auc, 3)]);
     out.push(vec!["PR-AUC".into(), optional_number(model.pr_auc, 3), optional_number(baseline.pr_auc, 3)]);
     out.push(vec!["Samples".into(), count(model.samples), count(baseline.samples)]);
@@ -444,18 +408,10 @@ fn evaluation_section(evaluation: Option<&Evaluation>) -> String {
         ("Evaluated on", escape(&e.source)),
         ("Samples", count(e.samples)),
         ("Classes", escape(&e.classes.join(", "))),
-        (
-            "Positive (fault) class",
-            e.positive_class
-                .and_then(|i| e.classes.get(i))
-                .map_or_else(|| MISSING.to_string(), |c| escape(c)),
-        ),
+        ("Positive (fault) class", e.positive_class.and_then(|i| e.classes.get(i)).map_or_else(|| MISSING.to_string(), |c| escape(c))),
         ("Decision threshold", number(e.threshold, 3)),
     ]);
-    body.push_str(&format!(
-        "<h3>Model vs majority baseline (threshold {})</h3>\n",
-        number(e.threshold, 3)
-    ));
+    body.push_str(&format!("<h3>Model vs majority baseline (threshold {})</h3>\n", number(e.threshold, 3)));
     body.push_str(&table(&["Metric", "Model", "Majority baseline"], &metrics_rows(&e.test, &e.baseline)));
 
     body.push_str("<h3>Confusion matrix</h3>\n");
@@ -470,13 +426,7 @@ fn evaluation_section(evaluation: Option<&Evaluation>) -> String {
         let mut roc = LineChart::new("ROC curve", "false positive rate", "true positive rate");
         roc.x_range = Some((0.0, 1.0));
         roc.y_range = Some((0.0, 1.0));
-        roc.lines.push(Line {
-            name: "chance".into(),
-            points: vec![(0.0, 0.0), (1.0, 1.0)],
-            color: GREY,
-            dashed: true,
-            dots: false,
-        });
+        roc.lines.push(Line { name: "chance".into(), points: vec![(0.0, 0.0), (1.0, 1.0)], color: GREY, dashed: true, dots: false });
         roc.lines.push(Line {
             name: format!("model (AUC {})", optional_number(e.test.roc_auc, 3)),
             points: e.roc.iter().map(|p| (p[0], p[1])).collect(),
@@ -498,16 +448,9 @@ fn evaluation_section(evaluation: Option<&Evaluation>) -> String {
             dots: false,
         });
         if let Some(rate) = positive_rate(e) {
-            pr.horizontal_rules.push(Rule {
-                label: format!("positive rate {}", number(rate, 3)),
-                value: rate,
-                color: GREY,
-            });
+            pr.horizontal_rules.push(Rule { label: format!("positive rate {}", number(rate, 3)), value: rate, color: GREY });
         }
-        charts.push_str(&figure(
-            &pr.render(),
-            "Precision-recall curve; the dashed line is the share of fault samples (a random guess).",
-        ));
+        charts.push_str(&figure(&pr.render(), "Precision-recall curve; the dashed line is the share of fault samples (a random guess)."));
     }
     if charts.is_empty() {
         body.push_str(&not_available("ROC and precision-recall curves"));
@@ -541,10 +484,7 @@ fn evaluation_section(evaluation: Option<&Evaluation>) -> String {
                 count(p.fn_),
             ]);
         }
-        body.push_str(&table(
-            &["Threshold", "Precision", "Recall", "F1", "False positive rate", "TP", "FP", "FN"],
-            &rows,
-        ));
+        body.push_str(&table(&["Threshold", "Precision", "Recall", "F1", "False positive rate", "TP", "FP", "FN"], &rows));
     }
 
     body.push_str("<h3>Contributing tags</h3>\n");
@@ -556,11 +496,7 @@ fn evaluation_section(evaluation: Option<&Evaluation>) -> String {
             .contributions
             .iter()
             .take(SHOWN)
-            .map(|c| Bar {
-                label: c.tag.clone(),
-                value: c.mean_abs,
-                color: if c.mean_signed >= 0.0 { RED } else { BLUE },
-            })
+            .map(|c| Bar { label: c.tag.clone(), value: c.mean_abs, color: if c.mean_signed >= 0.0 { RED } else { BLUE } })
             .collect();
         body.push_str(&figure(
             &bar_chart("Contributing tags", &bars, 3),
@@ -629,11 +565,7 @@ fn events_section(evaluation: Option<&Evaluation>) -> String {
             .episodes
             .iter()
             .map(|ep| {
-                let detected = if ep.detected {
-                    "<span class=\"good\">detected</span>"
-                } else {
-                    "<span class=\"bad\">missed</span>"
-                };
+                let detected = if ep.detected { "<span class=\"good\">detected</span>" } else { "<span class=\"bad\">missed</span>" };
                 vec![
                     ep.index.to_string(),
                     place(ep.start_ms, ep.start_row),
@@ -677,19 +609,13 @@ fn timeline_section(prediction: Option<&PredictionResult>, evaluation: Option<&E
         dashed: false,
         dots: false,
     });
-    chart.horizontal_rules.push(Rule {
-        label: format!("threshold {}", number(threshold, 3)),
-        value: threshold,
-        color: RED,
-    });
+    chart.horizontal_rules.push(Rule { label: format!("threshold {}", number(threshold, 3)), value: threshold, color: RED });
     chart.bands = fault_spans(timeline);
     chart.band_label = "fault label".into();
     let range = match (timeline.x.first(), timeline.x.last()) {
-        (Some(a), Some(b)) if timeline.has_timestamps => format!(
-            " From {} to {} UTC.",
-            format_epoch_millis(a.round() as i64),
-            format_epoch_millis(b.round() as i64)
-        ),
+        (Some(a), Some(b)) if timeline.has_timestamps => {
+            format!(" From {} to {} UTC.", format_epoch_millis(a.round() as i64), format_epoch_millis(b.round() as i64))
+        }
         (Some(a), Some(b)) => format!(" Rows {} to {}.", number(*a, 0), number(*b, 0)),
         _ => String::new(),
     };
@@ -752,11 +678,7 @@ fn alarms_section(prediction: Option<&PredictionResult>) -> String {
             .alarms
             .iter()
             .map(|a| {
-                let tags: Vec<String> = a
-                    .top_tags
-                    .iter()
-                    .map(|t| format!("{} ({})", escape(&t.tag), number(t.mean_signed, 3)))
-                    .collect();
+                let tags: Vec<String> = a.top_tags.iter().map(|t| format!("{} ({})", escape(&t.tag), number(t.mean_signed, 3))).collect();
                 vec![
                     a.index.to_string(),
                     place(a.start_ms, a.start_row),
@@ -773,18 +695,8 @@ fn alarms_section(prediction: Option<&PredictionResult>) -> String {
     if p.warnings.is_empty() {
         body.push_str("<p class=\"note\">No input warnings: the data looks like the training data.</p>\n");
     } else {
-        let rows: Vec<Vec<String>> = p
-            .warnings
-            .iter()
-            .map(|w| {
-                vec![
-                    warning_kind(w.kind).to_string(),
-                    escape(&w.tag),
-                    count(w.count),
-                    escape(&w.message),
-                ]
-            })
-            .collect();
+        let rows: Vec<Vec<String>> =
+            p.warnings.iter().map(|w| vec![warning_kind(w.kind).to_string(), escape(&w.tag), count(w.count), escape(&w.message)]).collect();
         body.push_str(&table(&["Kind", "Tag", "Samples", "Message"], &rows));
     }
     section("alarms", "Alarms", &body)

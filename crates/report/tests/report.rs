@@ -8,15 +8,7 @@ use plantlab_report::{html_report, ReportInput};
 
 const NASTY_TAG: &str = r#"<TI-101 & "x">"#;
 const NASTY_TAG_ESCAPED: &str = "&lt;TI-101 &amp; &quot;x&quot;&gt;";
-const HEADINGS: [&str; 7] = [
-    "Data quality",
-    "Cleaning recipe",
-    "Training",
-    "Evaluation",
-    "Event-level scoring",
-    "Risk timeline",
-    "Alarms",
-];
+const HEADINGS: [&str; 7] = ["Data quality", "Cleaning recipe", "Training", "Evaluation", "Event-level scoring", "Risk timeline", "Alarms"];
 
 // 2026-11-28 10:15:00 UTC
 const T0: i64 = 1_795_860_900_000;
@@ -88,10 +80,7 @@ fn recipe() -> Recipe {
             RecipeStep::new(CleanStep::SortByTime),
             RecipeStep::new(CleanStep::ResolveDuplicateTimestamps { keep: DuplicateKeep::Mean }),
             RecipeStep {
-                step: CleanStep::Fill {
-                    columns: vec![NASTY_TAG.into()],
-                    method: FillMethod::Interpolate { limit: Some(6) },
-                },
+                step: CleanStep::Fill { columns: vec![NASTY_TAG.into()], method: FillMethod::Interpolate { limit: Some(6) } },
                 enabled: false,
                 fitted: None,
             },
@@ -167,11 +156,7 @@ fn run() -> RunDetail {
             mode: SequenceMode::Row,
             sampling_interval_s: None,
         },
-        config: TrainConfig {
-            target: "fault_ahead".into(),
-            gate: Some(GateDecision { passed: false, overridden: true }),
-            ..TrainConfig::default()
-        },
+        config: TrainConfig { target: "fault_ahead".into(), gate: Some(GateDecision { passed: false, overridden: true }), ..TrainConfig::default() },
         recipe: None,
         data: Some(TrainDataInfo {
             classes: vec!["0".into(), "1".into()],
@@ -199,9 +184,7 @@ fn run() -> RunDetail {
 }
 
 fn timeline(points: usize, has_timestamps: bool) -> RiskTimeline {
-    let x = (0..points)
-        .map(|i| if has_timestamps { (T0 + i as i64 * 600_000) as f64 } else { i as f64 })
-        .collect();
+    let x = (0..points).map(|i| if has_timestamps { (T0 + i as i64 * 600_000) as f64 } else { i as f64 }).collect();
     let risk = (0..points).map(|i| ((i as f32 * 0.01).sin() * 0.5 + 0.5) * 0.9).collect();
     let fault = (0..points).map(|i| i % 500 > 480).collect();
     RiskTimeline { x, has_timestamps, risk, fault }
@@ -551,5 +534,9 @@ fn thin_evidence_and_the_training_period_are_warned_of() {
     let events = section(&html, "events");
     assert!(events.contains("Thin evidence: only 1 fault episode(s)"), "{events}");
     let alarms = section(&html, "alarms");
-    assert!(alarms.contains("1,440 predicted sample(s) lie inside the model&#39;s training period") || alarms.contains("1,440 predicted sample(s) lie inside the model's training period"), "{alarms}");
+    assert!(
+        alarms.contains("1,440 predicted sample(s) lie inside the model&#39;s training period")
+            || alarms.contains("1,440 predicted sample(s) lie inside the model's training period"),
+        "{alarms}"
+    );
 }

@@ -20,7 +20,9 @@ pub enum SniffError {
     /// Not text at all; says what it looks like instead.
     NotText(&'static str),
     /// Declared UTF-8 but is not (first bad byte at `offset`).
-    NotUtf8 { offset: usize },
+    NotUtf8 {
+        offset: usize,
+    },
     UnknownEncoding(String),
 }
 
@@ -147,9 +149,7 @@ pub fn decode<'a>(bytes: &'a [u8], forced: Option<&str>) -> Result<Decoded<'a>, 
             reject_binary(bytes)?;
             encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0
         }
-        other => {
-            return Err(SniffError::UnknownEncoding(other.to_owned()))
-        }
+        other => return Err(SniffError::UnknownEncoding(other.to_owned())),
     };
     let name = if encoding == "utf-8" && bytes.starts_with(b"\xEF\xBB\xBF") { "utf-8-bom".to_owned() } else { encoding };
     Ok(Decoded { text, encoding: name, warnings })
@@ -415,11 +415,13 @@ pub fn dedupe_names(names: &mut [String], warnings: &mut Vec<String>) {
         *count += 1;
         *name = if *count == 1 { base } else { format!("{base}_{count}") };
         if *count > 1 {
-            warnings.push(format!("Column name \"{}\" appears more than once; the copy is called \"{name}\".", name.rsplit_once('_').map_or("", |p| p.0)));
+            warnings.push(format!(
+                "Column name \"{}\" appears more than once; the copy is called \"{name}\".",
+                name.rsplit_once('_').map_or("", |p| p.0)
+            ));
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -35,14 +35,24 @@ pub enum Unsupported {
     Layout(&'static str),
     /// The piece holds a byte this reader leaves alone (a quote or a carriage return).
     Byte(u8),
-    EmptyLine { row: usize },
+    EmptyLine {
+        row: usize,
+    },
     /// A row with fewer or more fields than the header.
-    Ragged { row: usize },
+    Ragged {
+        row: usize,
+    },
     /// A cell whose type the general reader treats in a way this reader does not mirror
     /// (true/false, integers beyond 64 bits, padded status texts, non-ASCII digits).
-    Cell { row: usize, column: usize },
+    Cell {
+        row: usize,
+        column: usize,
+    },
     /// A cell after the type-deciding rows that does not fit its column's type.
-    LateType { row: usize, column: usize },
+    LateType {
+        row: usize,
+        column: usize,
+    },
     TooLarge,
 }
 
@@ -197,9 +207,8 @@ fn check_layout<'a>(layout: &TableLayout<'a>) -> Result<Vec<&'a [u8]>, Unsupport
         let bytes = status.as_bytes();
         // Status texts are matched exactly; ones that could be padded or part of the layout
         // are left to the general reader.
-        let plain = !bytes.is_empty()
-            && status.trim() == status
-            && !bytes.iter().any(|&b| b == layout.delimiter || b == b'\n' || b == b'\r' || b == b'"');
+        let plain =
+            !bytes.is_empty() && status.trim() == status && !bytes.iter().any(|&b| b == layout.delimiter || b == b'\n' || b == b'\r' || b == b'"');
         if !plain {
             return Err(Unsupported::Layout("status text"));
         }
@@ -279,7 +288,10 @@ fn scan_bytes(bytes: &[u8]) -> (usize, bool, usize) {
 enum Cell {
     Empty,
     /// An integer; `negative` keeps the sign of a zero for float columns.
-    Integer { value: i64, negative: bool },
+    Integer {
+        value: i64,
+        negative: bool,
+    },
     /// An integer that does not fit 64 bits.
     BigInteger,
     Float(f64),
@@ -303,7 +315,15 @@ const NEVER: usize = usize::MAX;
 
 impl ColumnStats {
     fn new() -> Self {
-        ColumnStats { first_integer: NEVER, first_float: NEVER, first_big_integer: NEVER, first_text: NEVER, status_count: 0, first_bad: NEVER, nulls: 0 }
+        ColumnStats {
+            first_integer: NEVER,
+            first_float: NEVER,
+            first_big_integer: NEVER,
+            first_text: NEVER,
+            status_count: 0,
+            first_bad: NEVER,
+            nulls: 0,
+        }
     }
 
     fn merge(&mut self, other: &ColumnStats) {
@@ -784,9 +804,8 @@ fn is_boolean(bytes: &[u8]) -> bool {
 /// Largest integer every smaller one of which an f64 holds exactly.
 const EXACT_MANTISSA: u64 = 1 << 53;
 /// Powers of ten an f64 holds exactly.
-const EXACT_POWERS: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
+const EXACT_POWERS: [f64; 23] =
+    [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
 /// Classifies a cell like a schema-inferring CSV reader: integers `-?\d+`; floats
 /// `[-+]?(\d*D\d+([eE][-+]?\d+)?|\d+[eE][-+]?\d+|\d+D|inf|NaN)` with `D` the decimal
@@ -879,7 +898,16 @@ fn read_plain_number(bytes: &[u8], at: usize, delimiter: u8, decimal: u8) -> Opt
     if after == delimiter || after == b'\n' {
         let magnitude = small_to_f64(digits_value(word, int_digits));
         let line_end = after == b'\n';
-        return Some(PlainNumber { value: signed(magnitude), integer: true, end: start + int_digits, line_end, negative, int_digits, fraction_digits: 0, scientific: false });
+        return Some(PlainNumber {
+            value: signed(magnitude),
+            integer: true,
+            end: start + int_digits,
+            line_end,
+            negative,
+            int_digits,
+            fraction_digits: 0,
+            scientific: false,
+        });
     }
     if after != decimal {
         return None;
@@ -893,7 +921,16 @@ fn read_plain_number(bytes: &[u8], at: usize, delimiter: u8, decimal: u8) -> Opt
         let joined = (word & ((1 << (8 * int_digits)) - 1)) | (fraction << (8 * int_digits));
         let magnitude = small_to_f64(digits_value(joined, int_digits + fraction_digits)) / EXACT_POWERS[fraction_digits];
         let end = start + int_digits + 1 + fraction_digits;
-        return Some(PlainNumber { value: signed(magnitude), integer: false, end, line_end: after == b'\n', negative, int_digits, fraction_digits, scientific: false });
+        return Some(PlainNumber {
+            value: signed(magnitude),
+            integer: false,
+            end,
+            line_end: after == b'\n',
+            negative,
+            int_digits,
+            fraction_digits,
+            scientific: false,
+        });
     }
     // A longer fraction is read from a second word.
     let fraction_start = start + int_digits + 1;
@@ -1088,7 +1125,10 @@ impl TextShape {
     fn matches(&self, bytes: &[u8], at: usize) -> bool {
         // One bounds check for the whole cell, then a word at a time.
         let Some(window) = bytes.get(at..at + 8 * self.words) else { return false };
-        window.chunks_exact(8).zip(&self.patterns).all(|(word, pattern)| pattern.matches(u64::from_le_bytes(<[u8; 8]>::try_from(word).unwrap_or_default())))
+        window
+            .chunks_exact(8)
+            .zip(&self.patterns)
+            .all(|(word, pattern)| pattern.matches(u64::from_le_bytes(<[u8; 8]>::try_from(word).unwrap_or_default())))
     }
 }
 
@@ -1406,7 +1446,13 @@ mod tests {
             assert_eq!(end, full_end, "{text:?}");
             let expected = match full {
                 Cell::Float(v) => v,
-                Cell::Integer { value: v, negative } => if v == 0 && negative { -0.0 } else { v as f64 },
+                Cell::Integer { value: v, negative } => {
+                    if v == 0 && negative {
+                        -0.0
+                    } else {
+                        v as f64
+                    }
+                }
                 other => panic!("{text:?} read as {other:?}"),
             };
             assert_eq!(value.to_bits(), expected.to_bits(), "{text:?}");
@@ -1428,13 +1474,15 @@ mod tests {
             .collect();
         let (mut shaped, mut read_by_shape) = (0, 0);
         for (delimiter, decimal) in [(b',', b'.'), (b';', b',')] {
-            let numbers: Vec<(usize, PlainNumber)> = texts.iter().enumerate().filter_map(|(i, t)| Some((i, read_plain_number(t, 0, delimiter, decimal)?))).collect();
+            let numbers: Vec<(usize, PlainNumber)> =
+                texts.iter().enumerate().filter_map(|(i, t)| Some((i, read_plain_number(t, 0, delimiter, decimal)?))).collect();
             for (i, number) in numbers.iter().take(300) {
                 let shape = Shape::of(number, delimiter, decimal);
                 shaped += usize::from(shape.width > 0);
                 for (j, other) in &numbers {
                     let same_layout = shape.width > 0
-                        && (other.negative, other.int_digits, other.fraction_digits, other.line_end) == (number.negative, number.int_digits, number.fraction_digits, number.line_end);
+                        && (other.negative, other.int_digits, other.fraction_digits, other.line_end)
+                            == (number.negative, number.int_digits, number.fraction_digits, number.line_end);
                     let read = shape.read(load_word(&texts[*j], 0).unwrap_or_default());
                     let context = (String::from_utf8_lossy(&texts[*i]), String::from_utf8_lossy(&texts[*j]));
                     assert_eq!(read.is_some(), same_layout, "{context:?}");
@@ -1485,7 +1533,8 @@ mod tests {
             bytes.extend_from_slice(&[b'7'; 32]);
             bytes
         };
-        let same_layout = |a: &[u8], b: &[u8]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y || (x.is_ascii_digit() && y.is_ascii_digit()));
+        let same_layout =
+            |a: &[u8], b: &[u8]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y || (x.is_ascii_digit() && y.is_ascii_digit()));
         let (mut shapes, mut matched) = (0, 0);
         for reference in cells.iter().take(400) {
             if !plain_text(reference.as_bytes()) {
@@ -1531,9 +1580,22 @@ mod tests {
     #[test]
     fn floats_are_correctly_rounded() {
         for text in [
-            "0.1", "0.30000000000000004", "1.7976931348623157e308", "2.2250738585072014e-308", "4.9e-324", "1e400", "1e-400",
-            "123456789012345678901234567890.5", "9007199254740993", "9007199254740993.0", "0.000000000000000000000000001",
-            "3.141592653589793238462643383279", "1e22", "1e23", "8.98846567431158e307", "00000000000000000000001.5",
+            "0.1",
+            "0.30000000000000004",
+            "1.7976931348623157e308",
+            "2.2250738585072014e-308",
+            "4.9e-324",
+            "1e400",
+            "1e-400",
+            "123456789012345678901234567890.5",
+            "9007199254740993",
+            "9007199254740993.0",
+            "0.000000000000000000000000001",
+            "3.141592653589793238462643383279",
+            "1e22",
+            "1e23",
+            "8.98846567431158e307",
+            "00000000000000000000001.5",
         ] {
             let expected: f64 = text.parse().unwrap();
             match classify(text.as_bytes(), b'.') {
@@ -1687,7 +1749,11 @@ mod timing {
                 best = best.min(start.elapsed().as_secs_f64());
             }
             let cells = 100_000.0 * 51.0;
-            eprintln!("{what}, {threads} threads: {} MB, best of {runs} {best:.3} s = {:.1} ns a cell", text.len() / 1_000_000, best * 1e9 * threads as f64 / cells);
+            eprintln!(
+                "{what}, {threads} threads: {} MB, best of {runs} {best:.3} s = {:.1} ns a cell",
+                text.len() / 1_000_000,
+                best * 1e9 * threads as f64 / cells
+            );
         }
     }
 }

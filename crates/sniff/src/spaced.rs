@@ -401,7 +401,8 @@ pub fn sniff_headerless(lines: &[&str], separator: &Separator, decimal: char) ->
     // few words (status texts) among numbers below are not.
     let below: Vec<Vec<String>> = rows.take(20).collect();
     first.iter().enumerate().all(|(column, kind)| {
-        let kinds: Vec<CellKind> = below.iter().filter_map(|r| r.get(column)).map(|c| cell_kind(c, decimal)).filter(|k| *k != CellKind::Empty).collect();
+        let kinds: Vec<CellKind> =
+            below.iter().filter_map(|r| r.get(column)).map(|c| cell_kind(c, decimal)).filter(|k| *k != CellKind::Empty).collect();
         match kind {
             CellKind::Number => kinds.is_empty() || (kinds.contains(&CellKind::Number) && !kinds.contains(&CellKind::Time)),
             CellKind::Time => kinds.iter().all(|k| *k == CellKind::Time),

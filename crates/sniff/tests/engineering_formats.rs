@@ -41,13 +41,8 @@ fn numbers_with_fortran_exponents() {
 
 #[test]
 fn fixed_widths_are_found_where_fields_touch() {
-    let lines = [
-        "   TIME    FLOW   TEMP",
-        "    0.0-1.5D+02 2.0D+01",
-        "    1.0 1.5D+02-2.0D+01",
-        "   10.0-1.5D+02 2.5D+01",
-        "  100.0 1.2D+02-2.5D+01",
-    ];
+    let lines =
+        ["   TIME    FLOW   TEMP", "    0.0-1.5D+02 2.0D+01", "    1.0 1.5D+02-2.0D+01", "   10.0-1.5D+02 2.5D+01", "  100.0 1.2D+02-2.5D+01"];
     let widths = sniff_fixed_widths(&lines).unwrap();
     assert_eq!(widths, vec![7, 8, 8]);
     assert_eq!(sniff_separator(&lines), Separator::Fixed(widths.clone()));
@@ -140,7 +135,14 @@ fn rewrites_of_random_text_keep_their_promises() {
             assert!(found.len() >= 2 && found.iter().all(|&w| w > 0));
         }
         for (piece, columns) in [(&rewritten, 1 + next() % 4), (&fixed, widths.len())] {
-            let layout = TableLayout { delimiter: REWRITTEN_DELIMITER, decimal_comma: decimal == ',', columns, status_texts: &[], infer_rows: 10_000, example_rows: 5 };
+            let layout = TableLayout {
+                delimiter: REWRITTEN_DELIMITER,
+                decimal_comma: decimal == ',',
+                columns,
+                status_texts: &[],
+                infer_rows: 10_000,
+                example_rows: 5,
+            };
             if let Ok(table) = parse_table(piece, &layout) {
                 assert_eq!(table.columns.len(), columns);
             }
@@ -157,7 +159,13 @@ fn the_word_scan_finds_cell_ends_and_d_exponents_at_every_offset() {
             let text = format!("{}{cell}\t{}{cell} \r\n", " ".repeat(pad), "7".repeat(pad));
             let expected_cell = if is_number(cell, '.') { cell.replace(['d', 'D'], "E") } else { cell.to_owned() };
             let second = format!("{}{cell}", "7".repeat(pad));
-            let expected_second = if pad == 0 { expected_cell.clone() } else if is_number(&second, '.') { second.replace(['d', 'D'], "E") } else { second };
+            let expected_second = if pad == 0 {
+                expected_cell.clone()
+            } else if is_number(&second, '.') {
+                second.replace(['d', 'D'], "E")
+            } else {
+                second
+            };
             let mut bytes = text.into_bytes();
             rewrite_whitespace(&mut bytes, '.');
             assert_eq!(String::from_utf8(bytes).unwrap(), format!("{expected_cell}\t{expected_second}\n"), "pad {pad}, {cell:?}");

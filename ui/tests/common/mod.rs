@@ -5,9 +5,9 @@
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use plantlab_protocol::{
-    ApiError, BundleInfo, CleanAction, CleanState, DatasetSummary, EvaluateRequest, Evaluation, FilePurpose, FrameStats, GateThresholds,
-    Histogram, HistogramRequest, ImportOverrides, ImportSettings, PageRequest, PaintReport, PredictRequest, PreviewRequest, QualityReport,
-    RunComparison, RunDetail, RunEntry, Series, SeriesRequest, StepPreview, TablePage, TaskEvent, TrainConfig, EventOptions, WidgetReport,
+    ApiError, BundleInfo, CleanAction, CleanState, DatasetSummary, EvaluateRequest, Evaluation, EventOptions, FilePurpose, FrameStats,
+    GateThresholds, Histogram, HistogramRequest, ImportOverrides, ImportSettings, PageRequest, PaintReport, PredictRequest, PreviewRequest,
+    QualityReport, RunComparison, RunDetail, RunEntry, Series, SeriesRequest, StepPreview, TablePage, TaskEvent, TrainConfig, WidgetReport,
 };
 use plantlab_ui::{Backend, PlantLabApp, Reply, Request};
 use serde::de::DeserializeOwned;
@@ -77,12 +77,13 @@ fn action_via_json(action: CleanAction) -> CleanAction {
 /// The request as the shell's command receives it.
 pub fn request_through_json(request: Request) -> Request {
     match request {
-        Request::PickFile | Request::InitialPath | Request::Report | Request::Summary | Request::Quit | Request::CleanState | Request::ListRuns => request,
+        Request::PickFile | Request::InitialPath | Request::Report | Request::Summary | Request::Quit | Request::CleanState | Request::ListRuns => {
+            request
+        }
         Request::PickPath { purpose } => Request::PickPath { purpose: via_json::<FilePurpose>("pick_path", &purpose) },
-        Request::Load { path, overrides } => Request::Load {
-            path: via_json("start_load", &path),
-            overrides: via_json::<Option<ImportOverrides>>("start_load", &overrides),
-        },
+        Request::Load { path, overrides } => {
+            Request::Load { path: via_json("start_load", &path), overrides: via_json::<Option<ImportOverrides>>("start_load", &overrides) }
+        }
         Request::Cancel { task } => Request::Cancel { task: via_json("cancel_task", &task) },
         Request::Page(r) => Request::Page(via_json::<PageRequest>("dataset_page", &r)),
         Request::Series(r) => Request::Series(via_json::<SeriesRequest>("dataset_series", &r)),

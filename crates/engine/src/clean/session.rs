@@ -347,8 +347,7 @@ impl CleanSession {
     /// Undo (`back`) or redo: the current history goes onto the other stack, the popped one
     /// becomes current, and the data is replayed from the import.
     fn travel(&mut self, back: bool, job: &JobContext) -> Result<()> {
-        let (from, to, nothing) =
-            if back { (&mut self.undo, &mut self.redo, "undo") } else { (&mut self.redo, &mut self.undo, "redo") };
+        let (from, to, nothing) = if back { (&mut self.undo, &mut self.redo, "undo") } else { (&mut self.redo, &mut self.undo, "redo") };
         let Some(target) = from.pop() else {
             return Err(EngineError::CleanHistory(format!("There is nothing to {nothing}.")));
         };
@@ -466,7 +465,10 @@ impl CleanSession {
         }
         let mut kept = self.before_step.lock().map_err(|_| EngineError::Internal("preview cache lock poisoned".into()))?;
         if let Some(k) = kept.as_ref() {
-            let same = k.index == index && k.steps[..] == self.steps[..index] && k.train_fraction == self.train_fraction && k.label.as_deref() == self.label();
+            let same = k.index == index
+                && k.steps[..] == self.steps[..index]
+                && k.train_fraction == self.train_fraction
+                && k.label.as_deref() == self.label();
             if same {
                 return Ok((k.table.clone(), k.dataset.clone()));
             }

@@ -46,9 +46,8 @@ pub const MAX_OUTLIER_K: f64 = 1.0e6;
 /// replaying a step (from the history, a recipe file or a bundle) all pass through it.
 pub fn check_parameters(step: &CleanStep) -> Result<()> {
     let op = op_name(step);
-    let out_of_range = |parameter: &str, allowed: &str, got: String| {
-        Err(EngineError::BadStep(format!("step \"{op}\": {parameter} must be {allowed}, not {got}")))
-    };
+    let out_of_range =
+        |parameter: &str, allowed: &str, got: String| Err(EngineError::BadStep(format!("step \"{op}\": {parameter} must be {allowed}, not {got}")));
     let duration = |parameter: &str, value: f64, smallest: f64| {
         if value.is_finite() && value >= smallest && value <= MAX_DURATION_S {
             Ok(())
@@ -157,8 +156,6 @@ pub fn op_name(step: &CleanStep) -> &'static str {
     }
 }
 
-
-
 /// Whether the step adds, removes or reorders rows (then every column is affected).
 pub fn changes_rows(step: &CleanStep) -> bool {
     matches!(
@@ -181,9 +178,7 @@ pub fn touched_columns(step: &CleanStep) -> Option<Vec<String>> {
         CleanStep::Cast { column, .. } | CleanStep::ParseTimestamp { column, .. } | CleanStep::ConvertUnit { column, .. } => {
             Some(vec![column.clone()])
         }
-        CleanStep::Fill { columns, .. } | CleanStep::Outliers { columns, .. } | CleanStep::FlatlineToNull { columns, .. } => {
-            Some(columns.clone())
-        }
+        CleanStep::Fill { columns, .. } | CleanStep::Outliers { columns, .. } | CleanStep::FlatlineToNull { columns, .. } => Some(columns.clone()),
         CleanStep::DeriveLabel { name, .. } => Some(vec![name.clone()]),
         // The label's balance finding changes with its weights, though its values do not.
         CleanStep::WeightClasses { label, weight_column } => Some(vec![weight_column.clone(), label.clone()]),
@@ -332,13 +327,12 @@ fn fit_class_weights(table: &Table, op: &str, label: &str, train_fraction: f64) 
 
 /// The weight column of a `weight_classes` step: the fitted weight of each row's class.
 fn class_weight_column(table: &Table, op: &str, label: &str, weight_column: &str, fitted: Option<&FittedStats>) -> Result<Column> {
-    let weights = fitted.map(|f| &f.class_weights).filter(|w| !w.is_empty()).ok_or_else(|| {
-        EngineError::BadStep(format!("step \"{op}\" has no fitted class weights; edit the step so it is fitted again"))
-    })?;
+    let weights = fitted
+        .map(|f| &f.class_weights)
+        .filter(|w| !w.is_empty())
+        .ok_or_else(|| EngineError::BadStep(format!("step \"{op}\" has no fitted class weights; edit the step so it is fitted again")))?;
     if weight_column.trim().is_empty() || weight_column == label || table.timestamp.as_deref() == Some(weight_column) {
-        return Err(EngineError::BadStep(format!(
-            "the weight column must be a new name, not \"{weight_column}\" (the label or the time axis)"
-        )));
+        return Err(EngineError::BadStep(format!("the weight column must be a new name, not \"{weight_column}\" (the label or the time axis)")));
     }
     let (classes, labels) = label_classes(table, op, label)?;
     // A class the training part never saw keeps weight 1; no label, no say in training.
@@ -358,9 +352,9 @@ fn quantile(values: &mut [f64], q: f64) -> Option<f64> {
 }
 
 fn fitted_column<'a>(fitted: Option<&'a FittedStats>, op: &str, name: &str) -> Result<&'a FittedColumn> {
-    fitted.and_then(|f| f.columns.get(name)).ok_or_else(|| {
-        EngineError::BadStep(format!("step \"{op}\" has no fitted statistics for \"{name}\"; edit the step so it is fitted again"))
-    })
+    fitted
+        .and_then(|f| f.columns.get(name))
+        .ok_or_else(|| EngineError::BadStep(format!("step \"{op}\" has no fitted statistics for \"{name}\"; edit the step so it is fitted again")))
 }
 
 fn check_columns(table: &Table, op: &str, columns: &[String]) -> Result<()> {
@@ -747,10 +741,7 @@ fn resolve_duplicates(table: &Table, out: &mut Table, keep: DuplicateKeep) -> Re
     if groups.len() == times.len() {
         return Ok(());
     }
-    let pick: Vec<IdxSize> = groups
-        .iter()
-        .map(|g| idx(if keep == DuplicateKeep::Last { g[g.len() - 1] } else { g[0] }))
-        .collect::<Result<_>>()?;
+    let pick: Vec<IdxSize> = groups.iter().map(|g| idx(if keep == DuplicateKeep::Last { g[g.len() - 1] } else { g[0] })).collect::<Result<_>>()?;
     out.take_rows(pick)?;
     if keep == DuplicateKeep::Mean {
         // Columns are independent: one per worker at a time.
@@ -764,8 +755,7 @@ fn resolve_duplicates(table: &Table, out: &mut Table, keep: DuplicateKeep) -> Re
                 let means: Vec<f64> = groups
                     .iter()
                     .map(|g| {
-                        let (sum, n) =
-                            g.iter().map(|&r| values[r]).filter(|v| v.is_finite()).fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+                        let (sum, n) = g.iter().map(|&r| values[r]).filter(|v| v.is_finite()).fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
                         if n > 0 {
                             sum / n as f64
                         } else {
@@ -803,9 +793,7 @@ fn resample(table: &Table, out: &mut Table, interval_s: f64, aggregate: Aggregat
     let buckets = (hi - lo + 1) as u64;
     let known = times.iter().flatten().count() as u64;
     if buckets > MAX_RESAMPLE_ROWS || buckets > 100 * known + 1000 {
-        return Err(EngineError::BadStep(format!(
-            "resampling {known} rows to {interval_s} s would make {buckets} rows; choose a longer interval"
-        )));
+        return Err(EngineError::BadStep(format!("resampling {known} rows to {interval_s} s would make {buckets} rows; choose a longer interval")));
     }
     let buckets = buckets as usize;
     // Bucket per row as u32 (a quarter of an Option<usize>): MAX_RESAMPLE_ROWS fits well below
@@ -1464,7 +1452,17 @@ mod tests {
     #[test]
     fn medians_are_fitted_on_the_training_part_only() {
         // The last 30 % holds huge values; the median must not see them.
-        let v: Vec<Option<f64>> = (0..100).map(|i| if i == 3 { None } else if i < 70 { Some(1.0) } else { Some(1000.0) }).collect();
+        let v: Vec<Option<f64>> = (0..100)
+            .map(|i| {
+                if i == 3 {
+                    None
+                } else if i < 70 {
+                    Some(1.0)
+                } else {
+                    Some(1000.0)
+                }
+            })
+            .collect();
         let t = table(v);
         let step = CleanStep::Fill { columns: vec!["v".into()], method: FillMethod::Median };
         let fitted = fit(&step, &t, 0.7).unwrap().unwrap();
@@ -1478,7 +1476,8 @@ mod tests {
     fn hampel_removes_a_spike_and_keeps_the_rest() {
         let v: Vec<Option<f64>> = (0..200).map(|i| Some(if i == 100 { 50.0 } else { (i as f64 * 0.3).sin() })).collect();
         let t = table(v);
-        let step = CleanStep::Outliers { columns: vec!["v".into()], method: OutlierMethod::Hampel { window: 7, k: 6.0 }, action: OutlierAction::Null };
+        let step =
+            CleanStep::Outliers { columns: vec!["v".into()], method: OutlierMethod::Hampel { window: 7, k: 6.0 }, action: OutlierAction::Null };
         let fitted = fit(&step, &t, 0.7).unwrap();
         let out = apply(&step, fitted.as_ref(), &t).unwrap();
         let v = values(&out);
@@ -1495,7 +1494,13 @@ mod tests {
             .map(|i| {
                 state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
                 let r = (state >> 33) as f64 / (1u64 << 31) as f64;
-                if i % 97 == 0 { f64::NAN } else if i % 211 == 0 { 40.0 } else { (r * 8.0).round() / 4.0 }
+                if i % 97 == 0 {
+                    f64::NAN
+                } else if i % 211 == 0 {
+                    40.0
+                } else {
+                    (r * 8.0).round() / 4.0
+                }
             })
             .collect();
         let (window, k, floor) = (5usize, 3.0, 0.05);
@@ -1504,7 +1509,8 @@ mod tests {
         let mut plain = data.clone();
         for i in 0..data.len() {
             let v = data[i];
-            let mut w: Vec<f64> = data[i.saturating_sub(window)..(i + window + 1).min(data.len())].iter().copied().filter(|x| x.is_finite()).collect();
+            let mut w: Vec<f64> =
+                data[i.saturating_sub(window)..(i + window + 1).min(data.len())].iter().copied().filter(|x| x.is_finite()).collect();
             if !v.is_finite() || w.len() < 3 {
                 continue;
             }
@@ -1531,7 +1537,8 @@ mod tests {
         assert_eq!(values(&sorted), vec![2.0, 3.0, 1.0, 4.0]);
         let resolved = apply(&CleanStep::ResolveDuplicateTimestamps { keep: DuplicateKeep::Mean }, None, &sorted).unwrap();
         assert_eq!(values(&resolved), vec![2.5, 1.0, 4.0]);
-        let resampled = apply(&CleanStep::Resample { interval_s: 60.0, aggregate: Aggregate::Mean, max_columns: Vec::new() }, None, &resolved).unwrap();
+        let resampled =
+            apply(&CleanStep::Resample { interval_s: 60.0, aggregate: Aggregate::Mean, max_columns: Vec::new() }, None, &resolved).unwrap();
         assert_eq!(resampled.height(), 6);
         let v = values(&resampled);
         assert_eq!(v[0], 2.5);
@@ -1602,8 +1609,7 @@ mod tests {
         // Unsorted times with gaps, repeats and missing times; floats with NaN, nulls and ±∞;
         // integers with nulls, booleans and text; one float column in several chunks.
         let n = 2_000usize;
-        let ts: Vec<Option<i64>> =
-            (0..n).map(|i| if i % 97 == 5 { None } else { Some(((i * 7_919) % 1_500) as i64 * 20_000 - 600_000) }).collect();
+        let ts: Vec<Option<i64>> = (0..n).map(|i| if i % 97 == 5 { None } else { Some(((i * 7_919) % 1_500) as i64 * 20_000 - 600_000) }).collect();
         let f: Vec<Option<f64>> = (0..n)
             .map(|i| match i % 13 {
                 0 => None,
@@ -1665,7 +1671,8 @@ mod tests {
     fn labels_mark_the_hours_before_an_event() {
         let v: Vec<Option<f64>> = (0..200).map(|i| Some(if (150..160).contains(&i) { 1.0 } else { 0.0 })).collect();
         let t = table(v);
-        let step = CleanStep::DeriveLabel { name: "soon".into(), source: LabelSource::Column { column: "v".into() }, horizon_h: 1.0, during_event: true };
+        let step =
+            CleanStep::DeriveLabel { name: "soon".into(), source: LabelSource::Column { column: "v".into() }, horizon_h: 1.0, during_event: true };
         let out = apply(&step, None, &t).unwrap();
         let label = floats(out.frame.column("soon").unwrap()).unwrap();
         assert_eq!(label[89], 0.0);

@@ -8,8 +8,8 @@
 //! or averaged. Each reason says what the engine believes happened, with times.
 
 use plantlab_protocol::{
-    format_duration, Aggregate, CleanStep, DuplicateKeep, FillMethod, Finding, FindingKind, OutlierAction, OutlierMethod, QualityReport,
-    Segment, Suggestion, UnitConversion,
+    format_duration, Aggregate, CleanStep, DuplicateKeep, FillMethod, Finding, FindingKind, OutlierAction, OutlierMethod, QualityReport, Segment,
+    Suggestion, UnitConversion,
 };
 
 use super::steps::column_times;
@@ -202,7 +202,11 @@ pub fn suggest(report: &QualityReport, table: &Table, thresholds: &QualityThresh
             (Some(interval), Some(_)) => {
                 let max_gap_s = FILL_INTERVALS * interval;
                 let method = if interpolate { FillMethod::InterpolateWithin { max_gap_s } } else { FillMethod::ForwardWithin { max_gap_s } };
-                (method, format!("gaps of at most {} ({} sampling intervals)", format_duration(max_gap_s), FILL_INTERVALS), Some((max_gap_s * 1000.0).round() as i64))
+                (
+                    method,
+                    format!("gaps of at most {} ({} sampling intervals)", format_duration(max_gap_s), FILL_INTERVALS),
+                    Some((max_gap_s * 1000.0).round() as i64),
+                )
             }
             _ => {
                 let limit = Some(FILL_SAMPLES);
@@ -210,7 +214,8 @@ pub fn suggest(report: &QualityReport, table: &Table, thresholds: &QualityThresh
                 (method, format!("runs of at most {FILL_SAMPLES} samples"), None)
             }
         };
-        let (fillable, left) = columns.iter().map(|c| fill_reach(table, c, times.as_deref(), max_gap_ms, interpolate)).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        let (fillable, left) =
+            columns.iter().map(|c| fill_reach(table, c, times.as_deref(), max_gap_ms, interpolate)).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
         // Nothing short enough to fill: the missing cells stay, and no suggestion repeats.
         if fillable == 0 {
             continue;
@@ -250,7 +255,13 @@ fn plural(n: u64) -> &'static str {
 }
 
 /// The exclusion of a unit's stops, found again on the table, with the story of what happened.
-fn stop_step(table: &Table, column: &str, thresholds: &QualityThresholds, interval: Option<f64>, times: Option<&[Option<i64>]>) -> Option<(CleanStep, String)> {
+fn stop_step(
+    table: &Table,
+    column: &str,
+    thresholds: &QualityThresholds,
+    interval: Option<f64>,
+    times: Option<&[Option<i64>]>,
+) -> Option<(CleanStep, String)> {
     let stops = find_stops(&table.frame, &table.units, thresholds);
     let unit = stops.into_iter().find(|u| u.exclude_when.column == column)?;
     let story = unit.story(|row| times.and_then(|t| t.get(row).copied().flatten()), interval);

@@ -76,9 +76,7 @@ impl Table {
     /// A numeric (or boolean) column as f64 with NaN for missing cells.
     pub fn floats(&self, op: &str, name: &str) -> Result<Vec<f64>> {
         let column = self.column(op, name)?;
-        floats(column).ok_or_else(|| {
-            EngineError::BadStep(format!("step \"{op}\" needs a numeric column, but \"{name}\" holds {}", column.dtype()))
-        })
+        floats(column).ok_or_else(|| EngineError::BadStep(format!("step \"{op}\" needs a numeric column, but \"{name}\" holds {}", column.dtype())))
     }
 
     /// Milliseconds since the epoch per row, if there is a time axis.
@@ -89,9 +87,7 @@ impl Table {
     }
 
     pub fn require_times(&self, op: &str) -> Result<Vec<Option<i64>>> {
-        self.times()?.ok_or_else(|| {
-            EngineError::BadStep(format!("step \"{op}\" needs a timestamp column; add a \"parse timestamp\" step first"))
-        })
+        self.times()?.ok_or_else(|| EngineError::BadStep(format!("step \"{op}\" needs a timestamp column; add a \"parse timestamp\" step first")))
     }
 
     /// Replaces (or adds) a column, keeping its position.

@@ -125,8 +125,7 @@ pub fn export(run_dir: &Path, out: &Path, threshold: Option<f64>, events: Option
         return Err(EngineError::BadTrainConfig(problem));
     }
     let meta: RunMeta = read_part(run_dir, "run.json")?;
-    let scores: Scored = read_part(run_dir, "test_scores.json")
-        .map_err(|_| EngineError::NoEvaluationData(meta.run_id.clone()))?;
+    let scores: Scored = read_part(run_dir, "test_scores.json").map_err(|_| EngineError::NoEvaluationData(meta.run_id.clone()))?;
     let weights_path = run_dir.join("best.bpk");
     let weights = std::fs::read(&weights_path).map_err(|e| EngineError::from_io(&weights_path, e))?;
     let bundle = Bundle {
@@ -166,8 +165,8 @@ pub fn open(path: &Path) -> Result<LoadedBundle> {
         return Err(bad(path, "the file is empty"));
     }
     // Format and version first, so a newer bundle says so instead of failing on a field.
-    let value: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|e| bad(path, format!("it is not complete JSON ({e}); the file may be truncated or not a bundle")))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| bad(path, format!("it is not complete JSON ({e}); the file may be truncated or not a bundle")))?;
     if value.get("format").and_then(|f| f.as_str()) != Some(BUNDLE_FORMAT) {
         return Err(bad(path, "it is not a PlantLab model bundle (no \"format\": \"plantlab-model-bundle\")"));
     }
@@ -183,8 +182,8 @@ pub fn open(path: &Path) -> Result<LoadedBundle> {
         return Err(bad(path, "the weights do not match their checksum (the file was changed or damaged)"));
     }
     check_consistency(&bundle).map_err(|detail| bad(path, detail))?;
-    let trainer = Trainer::from_weight_bytes(bundle.network.clone(), weights)
-        .map_err(|e| bad(path, format!("the weights do not fit the network ({e})")))?;
+    let trainer =
+        Trainer::from_weight_bytes(bundle.network.clone(), weights).map_err(|e| bad(path, format!("the weights do not fit the network ({e})")))?;
     Ok(LoadedBundle { bundle, trainer, path: path.display().to_string() })
 }
 
@@ -192,11 +191,7 @@ pub fn open(path: &Path) -> Result<LoadedBundle> {
 fn check_consistency(bundle: &Bundle) -> std::result::Result<(), String> {
     let tokenizer = &bundle.tokenizer;
     if tokenizer.classes.len() != bundle.network.classes || tokenizer.classes.len() < 2 {
-        return Err(format!(
-            "the tokenizer has {} classes but the network {}",
-            tokenizer.classes.len(),
-            bundle.network.classes
-        ));
+        return Err(format!("the tokenizer has {} classes but the network {}", tokenizer.classes.len(), bundle.network.classes));
     }
     if tokenizer.features.is_empty() {
         return Err("the tokenizer has no features".into());

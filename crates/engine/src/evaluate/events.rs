@@ -220,14 +220,8 @@ pub fn score_events(
         false_alarms,
         normal_samples,
         normal_days,
-        false_alarms_per_day: normal_days
-            .filter(|d| *d > 0.0)
-            .map(|d| f64::from(false_alarms) / d),
-        false_alarms_per_1000_samples: if normal_samples > 0 {
-            f64::from(false_alarms) * 1000.0 / normal_samples as f64
-        } else {
-            0.0
-        },
+        false_alarms_per_day: normal_days.filter(|d| *d > 0.0).map(|d| f64::from(false_alarms) / d),
+        false_alarms_per_1000_samples: if normal_samples > 0 { f64::from(false_alarms) * 1000.0 / normal_samples as f64 } else { 0.0 },
     })
 }
 
@@ -246,11 +240,8 @@ mod tests {
         // Faults at 10..=12 and 30..=31; alarms from 7 (3 samples ahead), nothing before 30,
         // one false alarm at 20..=21.
         let n = 40;
-        let faults: Vec<Option<bool>> =
-            (0..n).map(|i| Some((10..=12).contains(&i) || (30..=31).contains(&i))).collect();
-        let risk: Vec<f64> = (0..n)
-            .map(|i| if (7..=12).contains(&i) || (20..=21).contains(&i) { 0.9 } else { 0.1 })
-            .collect();
+        let faults: Vec<Option<bool>> = (0..n).map(|i| Some((10..=12).contains(&i) || (30..=31).contains(&i))).collect();
+        let risk: Vec<f64> = (0..n).map(|i| if (7..=12).contains(&i) || (20..=21).contains(&i) { 0.9 } else { 0.1 }).collect();
         let rows: Vec<u64> = (0..n as u64).collect();
         let options = EventOptions { lookback_s: 0.0, lookback_samples: 5, ..EventOptions::default() }.raw_samples();
         let score = score_events(&risk, &faults, &rows, None, 0.5, &options).unwrap();
@@ -276,7 +267,11 @@ mod tests {
                 let early = (6 * 60 - 90..6 * 60 + 20).contains(&m);
                 let late = (30 * 60 + 10..30 * 60 + 20).contains(&m);
                 let false_alarm = (15 * 60..15 * 60 + 5).contains(&m);
-                if early || late || false_alarm { 0.8 } else { 0.05 }
+                if early || late || false_alarm {
+                    0.8
+                } else {
+                    0.05
+                }
             })
             .collect();
         let rows: Vec<u64> = (0..n as u64).collect();

@@ -49,10 +49,7 @@ impl Explainer<'_> {
 
     fn risks(&self, probs: &[f32]) -> Vec<f64> {
         let classes = self.tokenizer.classes.len().max(1);
-        probs
-            .chunks(classes)
-            .map(|row| risk_of(row, self.positive, self.majority))
-            .collect()
+        probs.chunks(classes).map(|row| risk_of(row, self.positive, self.majority)).collect()
     }
 
     /// For each sample, risk − risk with tag j missing, for every tag j (`[n][features]`).
@@ -147,11 +144,7 @@ pub fn top_tags(deltas: &[f64], tokenizer: &Tokenizer, k: usize) -> Vec<TagContr
         .filter(|&j| deltas[j].abs() > 1e-4)
         .take(k)
         .filter_map(|j| {
-            tokenizer.features.get(j).map(|f| TagContribution {
-                tag: f.name().to_owned(),
-                mean_abs: deltas[j].abs(),
-                mean_signed: deltas[j],
-            })
+            tokenizer.features.get(j).map(|f| TagContribution { tag: f.name().to_owned(), mean_abs: deltas[j].abs(), mean_signed: deltas[j] })
         })
         .collect()
 }
@@ -188,7 +181,6 @@ impl RecentSpan<'_> {
         }
     }
 }
-
 
 fn number(x: f64) -> String {
     let a = x.abs();

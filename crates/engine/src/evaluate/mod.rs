@@ -9,10 +9,7 @@ pub mod predict;
 
 use std::path::Path;
 
-use plantlab_protocol::{
-    ClassMetrics, EvaluateRequest, EventOptions, Evaluation, RiskTimeline, TagContribution,
-    ThresholdPoint,
-};
+use plantlab_protocol::{ClassMetrics, EvaluateRequest, Evaluation, EventOptions, RiskTimeline, TagContribution, ThresholdPoint};
 use polars::prelude::{DataFrame, DataType, TimeUnit};
 use serde::{Deserialize, Serialize};
 
@@ -69,10 +66,7 @@ impl Scored {
     /// The risk of each sample (see [`risk_of`]).
     pub fn risk(&self) -> Vec<f64> {
         let classes = self.classes.len().max(1);
-        self.probs
-            .chunks(classes)
-            .map(|row| risk_of(row, self.positive_class, self.majority_class))
-            .collect()
+        self.probs.chunks(classes).map(|row| risk_of(row, self.positive_class, self.majority_class)).collect()
     }
 
     /// The risk over time (or rows) reduced for plotting; `fault` may be empty (unlabelled).
@@ -86,10 +80,7 @@ impl Scored {
 
     /// Whether each sample's label is a fault (`None` where unlabelled).
     pub fn faults(&self) -> Vec<Option<bool>> {
-        self.labels
-            .iter()
-            .map(|l| l.map(|l| is_fault(l as usize, self.positive_class, self.majority_class)))
-            .collect()
+        self.labels.iter().map(|l| l.map(|l| is_fault(l as usize, self.positive_class, self.majority_class))).collect()
     }
 }
 
@@ -123,15 +114,11 @@ pub fn evaluate(input: EvaluationInput<'_>) -> Result<Evaluation> {
     let scored = input.scored;
     let classes = scored.classes.len();
     if classes < 2 || scored.probs.len() != scored.len() * classes {
-        return Err(EngineError::Internal(
-            "the saved scores do not match their classes".into(),
-        ));
+        return Err(EngineError::Internal("the saved scores do not match their classes".into()));
     }
     let threshold = input.threshold;
     if !threshold.is_finite() || !(0.0..=1.0).contains(&threshold) {
-        return Err(EngineError::BadTrainConfig(format!(
-            "the threshold must be between 0 and 1 (got {threshold})"
-        )));
+        return Err(EngineError::BadTrainConfig(format!("the threshold must be between 0 and 1 (got {threshold})")));
     }
     if let Some(problem) = input.events.problem() {
         return Err(EngineError::BadTrainConfig(problem));
@@ -141,31 +128,17 @@ pub fn evaluate(input: EvaluationInput<'_>) -> Result<Evaluation> {
     // Metrics use the labelled samples only.
     let labelled: Vec<usize> = (0..scored.len()).filter(|&i| scored.labels[i].is_some()).collect();
     let labels: Vec<u32> = labelled.iter().filter_map(|&i| scored.labels[i]).collect();
-    let probs: Vec<f32> = labelled
-        .iter()
-        .flat_map(|&i| scored.probs[i * classes..(i + 1) * classes].iter().copied())
-        .collect();
+    let probs: Vec<f32> = labelled.iter().flat_map(|&i| scored.probs[i * classes..(i + 1) * classes].iter().copied()).collect();
     let positive = scored.positive_class;
     let mut test = metrics::classification_metrics(&probs, classes, &labels, positive);
     let (thresholds, roc, pr) = match positive {
         Some(pos) => {
             // The decision is risk ≥ threshold, not the most probable class.
             let other = 1 - pos.min(1);
-            let predicted: Vec<usize> = labelled
-                .iter()
-                .map(|&i| if risk[i] >= threshold { pos } else { other })
-                .collect();
+            let predicted: Vec<usize> = labelled.iter().map(|&i| if risk[i] >= threshold { pos } else { other }).collect();
             let hard = metrics::from_predictions(&predicted, &labels, classes, positive);
-            test = ClassMetrics {
-                loss: test.loss,
-                roc_auc: test.roc_auc,
-                pr_auc: test.pr_auc,
-                ..hard
-            };
-            let truth: Vec<(f64, bool)> = labelled
-                .iter()
-                .map(|&i| (risk[i], faults[i] == Some(true)))
-                .collect();
+            test = ClassMetrics { loss: test.loss, roc_auc: test.roc_auc, pr_auc: test.pr_auc, ..hard };
+            let truth: Vec<(f64, bool)> = labelled.iter().map(|&i| (risk[i], faults[i] == Some(true))).collect();
             let table = threshold_table(&truth, threshold);
             let (roc, pr) = curves(&table);
             (table, roc, pr)
@@ -220,13 +193,7 @@ fn threshold_table(truth: &[(f64, bool)], chosen: f64) -> Vec<ThresholdPoint> {
             // Counts of risk ≥ t in sorted vectors.
             let tp = (pos.len() - pos.partition_point(|r| *r < t)) as u64;
             let fp = (neg.len() - neg.partition_point(|r| *r < t)) as u64;
-            ThresholdPoint {
-                threshold: t,
-                tp,
-                fp,
-                tn: neg.len() as u64 - fp,
-                fn_: pos.len() as u64 - tp,
-            }
+            ThresholdPoint { threshold: t, tp, fp, tn: neg.len() as u64 - fp, fn_: pos.len() as u64 - tp }
         })
         .collect()
 }
@@ -239,12 +206,7 @@ fn curves(table: &[ThresholdPoint]) -> (Vec<[f64; 2]>, Vec<[f64; 2]>) {
     roc.extend(table.iter().rev().map(|p| [p.false_positive_rate(), p.recall()]));
     roc.push([1.0, 1.0]);
     roc.dedup();
-    let mut pr: Vec<[f64; 2]> = table
-        .iter()
-        .rev()
-        .filter(|p| p.tp + p.fp > 0)
-        .map(|p| [p.recall(), p.precision()])
-        .collect();
+    let mut pr: Vec<[f64; 2]> = table.iter().rev().filter(|p| p.tp + p.fp > 0).map(|p| [p.recall(), p.precision()]).collect();
     // Interpolated precision (the best precision at this recall or more): the raw curve
     // saw-tooths at every false alarm and reads as a band when drawn.
     for i in (0..pr.len().saturating_sub(1)).rev() {
@@ -256,19 +218,10 @@ fn curves(table: &[ThresholdPoint]) -> (Vec<[f64; 2]>, Vec<[f64; 2]>) {
 
 /// At most `max_points` points; each keeps the largest risk of its bucket (so alarms stay
 /// visible) and whether any of its samples is fault-labelled.
-pub fn reduce_timeline(
-    x: &[f64],
-    has_timestamps: bool,
-    risk: &[f64],
-    fault: &[bool],
-    max_points: usize,
-) -> RiskTimeline {
+pub fn reduce_timeline(x: &[f64], has_timestamps: bool, risk: &[f64], fault: &[bool], max_points: usize) -> RiskTimeline {
     let n = x.len().min(risk.len());
     let bucket = n.div_ceil(max_points.max(1)).max(1);
-    let mut out = RiskTimeline {
-        has_timestamps,
-        ..RiskTimeline::default()
-    };
+    let mut out = RiskTimeline { has_timestamps, ..RiskTimeline::default() };
     let mut start = 0;
     while start < n {
         let end = (start + bucket).min(n);
@@ -294,10 +247,7 @@ pub fn row_times_ms(frame: &DataFrame, timestamp_column: Option<&str>) -> Option
     if column.null_count() > 0 {
         return None;
     }
-    let ms = column
-        .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
-        .and_then(|c| c.cast(&DataType::Int64))
-        .ok()?;
+    let ms = column.cast(&DataType::Datetime(TimeUnit::Milliseconds, None)).and_then(|c| c.cast(&DataType::Int64)).ok()?;
     let values: Vec<i64> = ms.i64().ok()?.iter().map(|v| v.unwrap_or(0)).collect();
     values.windows(2).all(|w| w[0] <= w[1]).then_some(values)
 }
@@ -308,10 +258,8 @@ pub fn evaluate_run(run_dir: &Path, run_id: &str, request: &EvaluateRequest) -> 
     let bytes = std::fs::read(run_dir.join("test_scores.json")).map_err(|_| EngineError::NoEvaluationData(run_id.to_owned()))?;
     let scored: Scored = serde_json::from_slice(&bytes).map_err(|_| EngineError::NoEvaluationData(run_id.to_owned()))?;
     // Contributions are an extra: a run without them still evaluates.
-    let contributions: Vec<TagContribution> = std::fs::read(run_dir.join("contributions.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
+    let contributions: Vec<TagContribution> =
+        std::fs::read(run_dir.join("contributions.json")).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
     evaluate(EvaluationInput {
         source: format!("test split of run {run_id}"),
         run_id: Some(run_id.to_owned()),
@@ -340,14 +288,7 @@ mod tests {
     }
 
     fn input(scored: &Scored, threshold: f64) -> EvaluationInput<'_> {
-        EvaluationInput {
-            source: "test".into(),
-            run_id: None,
-            threshold,
-            events: EventOptions::default(),
-            contributions: Vec::new(),
-            scored,
-        }
+        EvaluationInput { source: "test".into(), run_id: None, threshold, events: EventOptions::default(), contributions: Vec::new(), scored }
     }
 
     #[test]

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use plantlab_protocol::{
-    format_epoch_millis, Alarm, CleanStep, EventOptions, Evaluation, InputWarning, InputWarningKind, ModelKind,
-    PredictRequest, PredictionResult, SequenceMode, TagContribution, TrainingOverlap,
+    format_epoch_millis, Alarm, CleanStep, Evaluation, EventOptions, InputWarning, InputWarningKind, ModelKind, PredictRequest, PredictionResult,
+    SequenceMode, TagContribution, TrainingOverlap,
 };
 use polars::prelude::DataFrame;
 
@@ -138,15 +138,8 @@ pub fn predict_with(
         )));
     }
     let positive = (tokenizer.classes.len() == 2).then_some(1);
-    let explainer = Explainer {
-        trainer: &loaded.trainer,
-        encoded: &encoded,
-        tokenizer,
-        kind: b.config.model,
-        window,
-        positive,
-        majority: b.majority_class,
-    };
+    let explainer =
+        Explainer { trainer: &loaded.trainer, encoded: &encoded, tokenizer, kind: b.config.model, window, positive, majority: b.majority_class };
     let ends: Vec<usize> = (window - 1..rows).collect();
     let mut probs = Vec::with_capacity(ends.len() * tokenizer.classes.len());
     for (k, chunk) in ends.chunks(PREDICT_CHUNK).enumerate() {
@@ -173,11 +166,8 @@ pub fn predict_with(
     job.progress(0.85, "explaining alarms");
     let events_found = alarm_events(&risk, scored.times_ms.as_deref(), threshold, &events);
     let alarm_samples = risk.iter().filter(|r| **r >= threshold).count();
-    let per_event_budget = if alarm_samples <= EXPLAIN_ALL_UP_TO {
-        usize::MAX
-    } else {
-        (EXPLAIN_ALL_UP_TO / events_found.len().max(1)).max(EXPLAIN_PER_EVENT_MIN)
-    };
+    let per_event_budget =
+        if alarm_samples <= EXPLAIN_ALL_UP_TO { usize::MAX } else { (EXPLAIN_ALL_UP_TO / events_found.len().max(1)).max(EXPLAIN_PER_EVENT_MIN) };
     let explained_by_event: Vec<Vec<usize>> = events_found.iter().map(|e| explained_samples(&risk, threshold, e, per_event_budget)).collect();
     let explained: Vec<usize> = explained_by_event.iter().flatten().copied().collect();
     let explained_ends: Vec<usize> = explained.iter().map(|&i| ends[i]).collect();
@@ -209,11 +199,7 @@ pub fn predict_with(
         let peak_row = ends[p];
         // Row-mode data without a time axis has no "recent" history: describe the row itself.
         let history = if window == 1 && all_times.is_none() { 1 } else { RECENT_ROWS.max(window) };
-        let span = RecentSpan {
-            from: (peak_row + 1).saturating_sub(history),
-            to: peak_row,
-            times_ms: all_times.as_deref(),
-        };
+        let span = RecentSpan { from: (peak_row + 1).saturating_sub(history), to: peak_row, times_ms: all_times.as_deref() };
         let samples_above = (event.start..=event.end).filter(|&i| risk[i] >= threshold).count();
         let mut sentences = vec![explain::alarm_headline(risk[p], peak_row as u64, scored.times_ms.as_ref().map(|t| t[p]), samples_above)];
         for tag in &top {
@@ -284,14 +270,7 @@ pub fn predict_with(
         evaluation,
         seconds: started.elapsed().as_secs_f64(),
     };
-    let predictions = Predictions {
-        rows: scored.rows,
-        times_ms: scored.times_ms,
-        risk,
-        threshold,
-        top_tags,
-        alarm_event,
-    };
+    let predictions = Predictions { rows: scored.rows, times_ms: scored.times_ms, risk, threshold, top_tags, alarm_event };
     Ok((result, predictions))
 }
 
@@ -339,7 +318,9 @@ fn input_warnings(features: &[FeatureCoding], checks: &[InputCheck], rows: usize
         }
         if check.out_of_range > 0 {
             let range = match coding {
-                FeatureCoding::Numeric { min, max, unit, .. } => format!(" [{min}, {max}]{}", unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default()),
+                FeatureCoding::Numeric { min, max, unit, .. } => {
+                    format!(" [{min}, {max}]{}", unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default())
+                }
                 FeatureCoding::Categorical { .. } => String::new(),
             };
             out.push(InputWarning {
@@ -358,7 +339,10 @@ fn input_warnings(features: &[FeatureCoding], checks: &[InputCheck], rows: usize
                 kind: InputWarningKind::UnseenCategory,
                 tag: tag.clone(),
                 count: check.unseen,
-                message: format!("{} row(s) of \"{tag}\" hold values the model did not see (or saw rarely) in training; it treats them as one \"other\" value.", check.unseen),
+                message: format!(
+                    "{} row(s) of \"{tag}\" hold values the model did not see (or saw rarely) in training; it treats them as one \"other\" value.",
+                    check.unseen
+                ),
                 example_rows: check.examples.clone(),
             });
         }
@@ -371,7 +355,11 @@ fn input_warnings(features: &[FeatureCoding], checks: &[InputCheck], rows: usize
                 kind: InputWarningKind::MostlyMissing,
                 tag: tag.clone(),
                 count: check.missing,
-                message: format!("\"{tag}\" is missing in {} of the rows (in training: {}); predictions lean on the other tags.", percent(share), percent(trained_missing)),
+                message: format!(
+                    "\"{tag}\" is missing in {} of the rows (in training: {}); predictions lean on the other tags.",
+                    percent(share),
+                    percent(trained_missing)
+                ),
                 example_rows: Vec::new(),
             });
         }

@@ -116,12 +116,18 @@ impl NormalBundle {
     /// The language model with its weights, checked against the stored checksum.
     pub fn language_model(&self, path: &Path) -> Result<ProcessLm> {
         let bad = |detail: &str| EngineError::BadBundle { path: path.to_path_buf(), detail: detail.to_owned() };
-        let weights = base64::engine::general_purpose::STANDARD
-            .decode(self.lm.weights_base64.as_bytes())
-            .map_err(|_| bad("the weights are not base64"))?;
+        let weights =
+            base64::engine::general_purpose::STANDARD.decode(self.lm.weights_base64.as_bytes()).map_err(|_| bad("the weights are not base64"))?;
         if fnv1a(&weights) != self.lm.weights_fnv1a {
             return Err(bad("the weights do not match their checksum (the file was changed or cut short)"));
         }
-        ProcessLm::from_parts(self.lm.tokenizer.clone(), self.lm.settings.clone(), self.lm.threshold, self.lm.best_epoch, self.lm.history.clone(), weights)
+        ProcessLm::from_parts(
+            self.lm.tokenizer.clone(),
+            self.lm.settings.clone(),
+            self.lm.threshold,
+            self.lm.best_epoch,
+            self.lm.history.clone(),
+            weights,
+        )
     }
 }

@@ -11,10 +11,16 @@ use crate::{EngineError, Result};
 pub enum NormalChoice {
     All,
     /// Rows whose `column` equals `value` (numbers compared as numbers), e.g. `label=0`.
-    When { column: String, value: String },
+    When {
+        column: String,
+        value: String,
+    },
     /// Rows from `from` to `to` (inclusive): row numbers, or times compared with the
     /// timestamp column's text (ISO order, e.g. `2024-03-01` or `2024-03-01 06:00`).
-    Between { from: String, to: String },
+    Between {
+        from: String,
+        to: String,
+    },
 }
 
 /// The numeric columns of `frame` except `exclude` and the label, row for row.
@@ -95,10 +101,7 @@ pub fn normal_rows(frame: &DataFrame, choice: &NormalChoice, timestamp: Option<&
             let text = text.str().map_err(|e| EngineError::Internal(e.to_string()))?;
             // ISO-ordered times compare as text; the end is inclusive of everything that
             // starts with it (so "2024-03-01" includes that whole day).
-            let mask = text
-                .iter()
-                .map(|v| v.is_some_and(|v| v >= from.as_str() && (v <= to.as_str() || v.starts_with(to.as_str()))))
-                .collect();
+            let mask = text.iter().map(|v| v.is_some_and(|v| v >= from.as_str() && (v <= to.as_str() || v.starts_with(to.as_str())))).collect();
             Ok(NormalRows::Mask(mask))
         }
     }

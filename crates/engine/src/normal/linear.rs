@@ -97,9 +97,8 @@ impl LinearPredictor {
             }
         }
         let error_std: Vec<f64> = (0..w).map(|i| covariance[(i, i)].max(1e-12).sqrt()).collect();
-        let cholesky = covariance
-            .cholesky()
-            .ok_or_else(|| EngineError::Internal("the prediction-error covariance is not positive definite".into()))?;
+        let cholesky =
+            covariance.cholesky().ok_or_else(|| EngineError::Internal("the prediction-error covariance is not positive definite".into()))?;
         let l = cholesky.l();
         let mut model = Self {
             scale,
@@ -138,9 +137,8 @@ impl LinearPredictor {
                 per_tag[t * w + c] = (error[c] / self.error_std[c]).powi(2);
             }
             // d² = eᵀ Σ⁻¹ e = |L⁻¹ e|² with Σ = L Lᵀ.
-            let whitened = l.solve_lower_triangular(&error).ok_or_else(|| {
-                EngineError::Internal("the prediction-error covariance factor is singular".into())
-            })?;
+            let whitened =
+                l.solve_lower_triangular(&error).ok_or_else(|| EngineError::Internal("the prediction-error covariance factor is singular".into()))?;
             total[t] = whitened.norm_squared();
         }
         let scores = StepScores { tags: self.scale.tags.clone(), total, per_tag };

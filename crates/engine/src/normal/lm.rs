@@ -152,20 +152,13 @@ impl ProcessLm {
                 let windows = gather_windows(&tokens, tags, settings.window, batch);
                 let loss = trainer.train_batch(&windows, batch.len()).map_err(model_error)?;
                 if !loss.is_finite() {
-                    return Err(EngineError::Diverged(format!(
-                        "the loss became {loss} in epoch {epoch}. Lower the learning rate"
-                    )));
+                    return Err(EngineError::Diverged(format!("the loss became {loss} in epoch {epoch}. Lower the learning rate")));
                 }
                 sum += loss * batch.len() as f64;
                 count += batch.len();
             }
             let validation_loss = validation_loss(&trainer, &validation_windows, validation_starts.len())?;
-            let losses = EpochLosses {
-                epoch,
-                train_loss: sum / count.max(1) as f64,
-                validation_loss,
-                validation_perplexity: validation_loss.exp(),
-            };
+            let losses = EpochLosses { epoch, train_loss: sum / count.max(1) as f64, validation_loss, validation_perplexity: validation_loss.exp() };
             on_epoch(&losses);
             ctx.progress(epoch as f32 / settings.max_epochs as f32, &format!("epoch {epoch}: validation loss {validation_loss:.4}"));
             history.push(losses);
@@ -253,12 +246,7 @@ impl ProcessLm {
             .into_iter()
             .filter_map(|(tag, surprise)| {
                 let c = self.tokenizer.tags.iter().position(|t| *t == tag)?;
-                Some(TagSurprise {
-                    expected: self.tokenizer.describe(c, expected[row * tags + c]),
-                    observed: data.row(row)[c],
-                    tag,
-                    surprise,
-                })
+                Some(TagSurprise { expected: self.tokenizer.describe(c, expected[row * tags + c]), observed: data.row(row)[c], tag, surprise })
             })
             .collect())
     }

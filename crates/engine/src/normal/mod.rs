@@ -40,11 +40,7 @@ impl TagMatrix {
             return Err(bad("the data has no tags (numeric columns) to model"));
         }
         if !values.len().is_multiple_of(tags.len()) {
-            return Err(EngineError::Internal(format!(
-                "{} values do not fill rows of {} tags",
-                values.len(),
-                tags.len()
-            )));
+            return Err(EngineError::Internal(format!("{} values do not fill rows of {} tags", values.len(), tags.len())));
         }
         let rows = values.len() / tags.len();
         Ok(Self { tags, rows, values })
@@ -187,7 +183,11 @@ impl NormalRows {
             NormalRows::All => vec![(0, rows)],
             NormalRows::Range { start, end } => {
                 let (s, e) = ((*start).min(rows), (*end).min(rows));
-                if s < e { vec![(s, e)] } else { Vec::new() }
+                if s < e {
+                    vec![(s, e)]
+                } else {
+                    Vec::new()
+                }
             }
             NormalRows::Mask(mask) => {
                 let mut out = Vec::new();

@@ -51,10 +51,7 @@ impl PcaModel {
             )));
         }
         if n <= components + 1 {
-            return Err(bad(&format!(
-                "PCA with {components} components needs more than {} normal rows; there are {n}",
-                components + 1
-            )));
+            return Err(bad(&format!("PCA with {components} components needs more than {} normal rows; there are {n}", components + 1)));
         }
         if !(confidence > 0.5 && confidence < 1.0) {
             return Err(bad("the confidence of the PCA limits must be between 0.5 and 1 (e.g. 0.99)"));
@@ -68,9 +65,7 @@ impl PcaModel {
         order.sort_by(|&a, &b| eigen.eigenvalues[b].total_cmp(&eigen.eigenvalues[a]));
         let values: Vec<f64> = order.iter().map(|&i| eigen.eigenvalues[i].max(0.0)).collect();
         if values[components - 1] <= 1e-12 {
-            return Err(bad(&format!(
-                "the normal data has fewer than {components} independent directions of variation; use fewer components"
-            )));
+            return Err(bad(&format!("the normal data has fewer than {components} independent directions of variation; use fewer components")));
         }
         let mut loadings = vec![0.0; w * components];
         for (j, &i) in order.iter().take(components).enumerate() {
@@ -81,16 +76,7 @@ impl PcaModel {
         let (k, nf) = (components as f64, n as f64);
         let t2_limit = k * (nf - 1.0) * (nf + 1.0) / (nf * (nf - k)) * f_quantile(confidence, k, nf - k);
         let q_limit = jackson_mudholkar(&values[components..], confidence);
-        Ok(Self {
-            scale,
-            components,
-            loadings,
-            eigenvalues: values[..components].to_vec(),
-            t2_limit,
-            q_limit,
-            confidence,
-            fitted_rows: n,
-        })
+        Ok(Self { scale, components, loadings, eigenvalues: values[..components].to_vec(), t2_limit, q_limit, confidence, fitted_rows: n })
     }
 
     pub fn score(&self, data: &TagMatrix) -> Result<PcaScores> {

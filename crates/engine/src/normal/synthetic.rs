@@ -73,9 +73,8 @@ pub fn process(rows: usize, plant_seed: u64, noise_seed: u64, faults: &[Fault]) 
     // The normal standard deviation of each tag, for sizing the faults: loadings² × the
     // factors' stationary variance (0.3² / (1 − 0.95²)) + the sensor noise.
     let factor_var = 0.09 / (1.0 - 0.95 * 0.95);
-    let tag_std: Vec<f64> = (0..SYNTHETIC_TAGS)
-        .map(|i| ((0..FACTORS).map(|j| loadings[i * FACTORS + j].powi(2)).sum::<f64>() * factor_var + 0.01).sqrt())
-        .collect();
+    let tag_std: Vec<f64> =
+        (0..SYNTHETIC_TAGS).map(|i| ((0..FACTORS).map(|j| loadings[i * FACTORS + j].powi(2)).sum::<f64>() * factor_var + 0.01).sqrt()).collect();
     let mut frozen = [f64::NAN; SYNTHETIC_TAGS];
     for t in 0..rows {
         for zj in z.iter_mut() {

@@ -49,9 +49,7 @@ pub fn random_tokens(n: usize, seed: u64) -> (Vec<u32>, Vec<u32>) {
 /// generation not timed).
 pub fn run(kind: ModelKind, n: usize, epochs: usize, threads: usize, batch: usize) -> Result<BenchResult> {
     if batch == 0 || n < batch {
-        return Err(EngineError::BadTrainConfig(format!(
-            "use a batch of at least 1 and at least one batch of sequences ({batch})"
-        )));
+        return Err(EngineError::BadTrainConfig(format!("use a batch of at least 1 and at least one batch of sequences ({batch})")));
     }
     plantlab_model::set_threads(threads);
     let (tokens, labels) = random_tokens(n, 1);
@@ -72,21 +70,10 @@ pub fn run(kind: ModelKind, n: usize, epochs: usize, threads: usize, batch: usiz
     let start = Instant::now();
     let mut last_loss = f64::NAN;
     for _ in 0..epochs.max(1) {
-        for (t, l) in tokens
-            .chunks(batch * SEQUENCE_LENGTH)
-            .zip(labels.chunks(batch))
-        {
-            last_loss = trainer
-                .train_batch(Input::Tokens(t), l)
-                .map_err(|e| EngineError::Model(e.to_string()))?
-                .loss;
+        for (t, l) in tokens.chunks(batch * SEQUENCE_LENGTH).zip(labels.chunks(batch)) {
+            last_loss = trainer.train_batch(Input::Tokens(t), l).map_err(|e| EngineError::Model(e.to_string()))?.loss;
         }
     }
     let seconds = start.elapsed().as_secs_f64();
-    Ok(BenchResult {
-        seconds,
-        samples_per_s: (n * epochs.max(1)) as f64 / seconds,
-        last_loss,
-        backend: trainer.backend().to_owned(),
-    })
+    Ok(BenchResult { seconds, samples_per_s: (n * epochs.max(1)) as f64 / seconds, last_loss, backend: trainer.backend().to_owned() })
 }

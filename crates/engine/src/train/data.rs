@@ -141,22 +141,9 @@ pub struct Part {
 }
 
 /// The feature columns: those configured, or all but the target, the excluded and time columns.
-pub fn feature_columns(
-    frame: &DataFrame,
-    config: &TrainConfig,
-    timestamp_column: Option<&str>,
-) -> Result<Vec<String>> {
-    let names: Vec<String> = frame
-        .get_column_names()
-        .iter()
-        .map(|n| n.to_string())
-        .collect();
-    for name in config
-        .features
-        .iter()
-        .chain(&config.exclude)
-        .chain(std::iter::once(&config.target))
-    {
+pub fn feature_columns(frame: &DataFrame, config: &TrainConfig, timestamp_column: Option<&str>) -> Result<Vec<String>> {
+    let names: Vec<String> = frame.get_column_names().iter().map(|n| n.to_string()).collect();
+    for name in config.features.iter().chain(&config.exclude).chain(std::iter::once(&config.target)) {
         if !names.contains(name) {
             return Err(EngineError::UnknownColumn(name.clone()));
         }
@@ -170,57 +157,30 @@ pub fn feature_columns(
                 name != config.target
                     && !config.exclude.iter().any(|e| e == name)
                     && Some(name) != timestamp_column
-                    && !matches!(
-                        c.dtype(),
-                        DataType::Datetime(..)
-                            | DataType::Date
-                            | DataType::Time
-                            | DataType::Duration(_)
-                    )
+                    && !matches!(c.dtype(), DataType::Datetime(..) | DataType::Date | DataType::Time | DataType::Duration(_))
             })
             .map(|c| c.name().to_string())
             .collect()
     } else {
-        config
-            .features
-            .iter()
-            .filter(|f| **f != config.target && !config.exclude.contains(f))
-            .cloned()
-            .collect()
+        config.features.iter().filter(|f| **f != config.target && !config.exclude.contains(f)).cloned().collect()
     };
     if chosen.is_empty() {
-        return Err(EngineError::BadTrainConfig(
-            "no feature columns are left after excluding the target and the excluded columns"
-                .into(),
-        ));
+        return Err(EngineError::BadTrainConfig("no feature columns are left after excluding the target and the excluded columns".into()));
     }
     Ok(chosen)
 }
 
 pub fn read_values(frame: &DataFrame, name: &str) -> Result<Values> {
-    let column = frame
-        .column(name)
-        .map_err(|_| EngineError::UnknownColumn(name.to_owned()))?;
+    let column = frame.column(name).map_err(|_| EngineError::UnknownColumn(name.to_owned()))?;
     let series = column.as_materialized_series();
-    let internal =
-        |e: PolarsError| EngineError::Internal(format!("reading column \"{name}\": {e}"));
+    let internal = |e: PolarsError| EngineError::Internal(format!("reading column \"{name}\": {e}"));
     if series.dtype().is_primitive_numeric() {
         let cast = series.cast(&DataType::Float64).map_err(internal)?;
-        let values = cast
-            .f64()
-            .map_err(internal)?
-            .iter()
-            .map(|v| v.filter(|x| x.is_finite()))
-            .collect();
+        let values = cast.f64().map_err(internal)?.iter().map(|v| v.filter(|x| x.is_finite())).collect();
         Ok(Values::Numeric(values))
     } else {
         let cast = series.cast(&DataType::String).map_err(internal)?;
-        let values = cast
-            .str()
-            .map_err(internal)?
-            .iter()
-            .map(|v| v.map(str::to_owned))
-            .collect();
+        let values = cast.str().map_err(internal)?.iter().map(|v| v.map(str::to_owned)).collect();
         Ok(Values::Text(values))
     }
 }
@@ -236,10 +196,7 @@ pub(crate) fn label_classes(values: &Values, target: &str) -> Result<(Vec<String
             if distinct.len() > MAX_CLASSES {
                 return Err(too_many_classes(target, distinct.len()));
             }
-            let labels = v
-                .iter()
-                .map(|x| x.and_then(|x| distinct.iter().position(|d| *d == x).map(|i| i as u32)))
-                .collect();
+            let labels = v.iter().map(|x| x.and_then(|x| distinct.iter().position(|d| *d == x).map(|i| i as u32))).collect();
             (distinct.iter().map(|d| format_number(*d)).collect(), labels)
         }
         Values::Text(v) => {
@@ -249,15 +206,8 @@ pub(crate) fn label_classes(values: &Values, target: &str) -> Result<(Vec<String
             if distinct.len() > MAX_CLASSES {
                 return Err(too_many_classes(target, distinct.len()));
             }
-            let index: HashMap<&String, u32> = distinct
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (*s, i as u32))
-                .collect();
-            let labels = v
-                .iter()
-                .map(|x| x.as_ref().and_then(|x| index.get(x).copied()))
-                .collect();
+            let index: HashMap<&String, u32> = distinct.iter().enumerate().map(|(i, s)| (*s, i as u32)).collect();
+            let labels = v.iter().map(|x| x.as_ref().and_then(|x| index.get(x).copied())).collect();
             (distinct.into_iter().cloned().collect(), labels)
         }
     };
@@ -290,18 +240,12 @@ fn format_number(x: f64) -> String {
 fn split_rows(rows: usize, split: &SplitFractions) -> Result<[std::ops::Range<usize>; 3]> {
     let fractions = [split.train, split.validation, split.test];
     if fractions.iter().any(|f| !f.is_finite() || *f <= 0.0) {
-        return Err(EngineError::BadTrainConfig(
-            "train, validation and test fractions must all be positive".into(),
-        ));
+        return Err(EngineError::BadTrainConfig("train, validation and test fractions must all be positive".into()));
     }
     let total: f64 = fractions.iter().sum();
     let train_end = ((split.train / total) * rows as f64).round() as usize;
     let val_end = (((split.train + split.validation) / total) * rows as f64).round() as usize;
-    Ok([
-        0..train_end,
-        train_end..val_end.max(train_end),
-        val_end.max(train_end)..rows,
-    ])
+    Ok([0..train_end, train_end..val_end.max(train_end), val_end.max(train_end)..rows])
 }
 
 /// Quantile cut points of the training values: at most `bins − 1`, strictly increasing.
@@ -324,15 +268,9 @@ fn quantile_edges(mut values: Vec<f64>, bins: u32) -> Vec<f64> {
 }
 
 /// Reads the frame, fits the tokenizer on the training rows and encodes every row.
-pub fn prepare(
-    frame: &DataFrame,
-    config: &TrainConfig,
-    timestamp_column: Option<&str>,
-) -> Result<Prepared> {
+pub fn prepare(frame: &DataFrame, config: &TrainConfig, timestamp_column: Option<&str>) -> Result<Prepared> {
     if config.bins < 2 {
-        return Err(EngineError::BadTrainConfig(
-            "use at least 2 bins per tag".into(),
-        ));
+        return Err(EngineError::BadTrainConfig("use at least 2 bins per tag".into()));
     }
     let features = feature_columns(frame, config, timestamp_column)?;
     let rows = frame.height();
@@ -377,38 +315,17 @@ pub fn prepare(
                     *counts.entry(s.as_str()).or_default() += 1;
                     present += 1;
                 }
-                let levels = counts
-                    .into_iter()
-                    .filter(|(_, c)| *c >= config.min_level_count.max(1))
-                    .map(|(s, _)| s.to_owned())
-                    .collect();
-                FeatureCoding::Categorical {
-                    name: name.clone(),
-                    offset,
-                    levels,
-                    missing_share: 1.0 - present as f64 / train_rows,
-                }
+                let levels = counts.into_iter().filter(|(_, c)| *c >= config.min_level_count.max(1)).map(|(s, _)| s.to_owned()).collect();
+                FeatureCoding::Categorical { name: name.clone(), offset, levels, missing_share: 1.0 - present as f64 / train_rows }
             }
         };
         offset += coding.token_count();
         codings.push(coding);
         columns.push(Some(values));
     }
-    let tokenizer = Tokenizer {
-        target: config.target.clone(),
-        classes,
-        features: codings,
-        vocab_size: offset,
-        bins: config.bins,
-    };
+    let tokenizer = Tokenizer { target: config.target.clone(), classes, features: codings, vocab_size: offset, bins: config.bins };
     let encoded = encode_values(&tokenizer, &columns, rows, config.model == ModelKind::Mlp)?;
-    Ok(Prepared {
-        tokenizer,
-        labels,
-        encoded,
-        rows,
-        parts,
-    })
+    Ok(Prepared { tokenizer, labels, encoded, rows, parts })
 }
 
 /// Encodes `frame` with a tokenizer fitted earlier (prediction on a new export). Feature
@@ -417,13 +334,7 @@ pub fn encode(frame: &DataFrame, tokenizer: &Tokenizer, want_dense: bool) -> Res
     let columns: Vec<Option<Values>> = tokenizer
         .features
         .iter()
-        .map(|f| {
-            if frame.column(f.name()).is_ok() {
-                read_values(frame, f.name()).map(Some)
-            } else {
-                Ok(None)
-            }
-        })
+        .map(|f| if frame.column(f.name()).is_ok() { read_values(frame, f.name()).map(Some) } else { Ok(None) })
         .collect::<Result<_>>()?;
     encode_values(tokenizer, &columns, frame.height(), want_dense)
 }
@@ -434,21 +345,10 @@ pub fn encode_labels(frame: &DataFrame, tokenizer: &Tokenizer) -> Result<Option<
     if frame.column(&tokenizer.target).is_err() {
         return Ok(None);
     }
-    let index: HashMap<&str, u32> = tokenizer
-        .classes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.as_str(), i as u32))
-        .collect();
+    let index: HashMap<&str, u32> = tokenizer.classes.iter().enumerate().map(|(i, c)| (c.as_str(), i as u32)).collect();
     let labels = match read_values(frame, &tokenizer.target)? {
-        Values::Numeric(v) => v
-            .iter()
-            .map(|x| x.and_then(|x| index.get(format_number(x).as_str()).copied()))
-            .collect(),
-        Values::Text(v) => v
-            .iter()
-            .map(|x| x.as_deref().and_then(|x| index.get(x).copied()))
-            .collect(),
+        Values::Numeric(v) => v.iter().map(|x| x.and_then(|x| index.get(format_number(x).as_str()).copied())).collect(),
+        Values::Text(v) => v.iter().map(|x| x.as_deref().and_then(|x| index.get(x).copied())).collect(),
     };
     Ok(Some(labels))
 }
@@ -460,24 +360,11 @@ fn note_example(check: &mut InputCheck, row: usize) {
 }
 
 /// One feature's token and dense slot(s) for every row.
-fn encode_values(
-    tokenizer: &Tokenizer,
-    columns: &[Option<Values>],
-    rows: usize,
-    want_dense: bool,
-) -> Result<Encoded> {
+fn encode_values(tokenizer: &Tokenizer, columns: &[Option<Values>], rows: usize, want_dense: bool) -> Result<Encoded> {
     let nf = tokenizer.features.len();
-    let dense_width: usize = tokenizer
-        .features
-        .iter()
-        .map(FeatureCoding::dense_width)
-        .sum();
+    let dense_width: usize = tokenizer.features.iter().map(FeatureCoding::dense_width).sum();
     let mut row_tokens = vec![0u32; rows * nf];
-    let mut row_dense = if want_dense {
-        vec![0f32; rows * dense_width]
-    } else {
-        Vec::new()
-    };
+    let mut row_dense = if want_dense { vec![0f32; rows * dense_width] } else { Vec::new() };
     let mut inputs = vec![InputCheck::default(); nf];
     let mut dense_at = 0;
     for (j, (coding, values)) in tokenizer.features.iter().zip(columns).enumerate() {
@@ -492,18 +379,7 @@ fn encode_values(
                     row_tokens[i * nf + j] = null;
                 }
             }
-            (
-                FeatureCoding::Numeric {
-                    offset,
-                    edges,
-                    mean,
-                    std,
-                    min,
-                    max,
-                    ..
-                },
-                Some(Values::Numeric(v)),
-            ) => {
+            (FeatureCoding::Numeric { offset, edges, mean, std, min, max, .. }, Some(Values::Numeric(v))) => {
                 for (i, x) in v.iter().enumerate() {
                     row_tokens[i * nf + j] = match x {
                         Some(x) => offset + 1 + edges.partition_point(|e| e <= x) as u32,
@@ -519,17 +395,12 @@ fn encode_values(
                     }
                     if want_dense {
                         // Missing → the training mean (0 after standardizing).
-                        row_dense[i * dense_width + dense_at] =
-                            x.map_or(0.0, |x| ((x - mean) / std) as f32);
+                        row_dense[i * dense_width + dense_at] = x.map_or(0.0, |x| ((x - mean) / std) as f32);
                     }
                 }
             }
             (FeatureCoding::Categorical { offset, levels, .. }, Some(values)) => {
-                let index: HashMap<&str, u32> = levels
-                    .iter()
-                    .enumerate()
-                    .map(|(i, s)| (s.as_str(), i as u32))
-                    .collect();
+                let index: HashMap<&str, u32> = levels.iter().enumerate().map(|(i, s)| (s.as_str(), i as u32)).collect();
                 // A text column read back as numbers (e.g. codes "1", "2") is compared as text.
                 let text: Vec<Option<String>> = match values {
                     Values::Text(v) => v.clone(),
@@ -574,12 +445,7 @@ fn encode_values(
         }
         dense_at += coding.dense_width();
     }
-    Ok(Encoded {
-        row_tokens,
-        row_dense,
-        dense_width,
-        inputs,
-    })
+    Ok(Encoded { row_tokens, row_dense, dense_width, inputs })
 }
 
 fn mean_std(values: &[f64]) -> (f64, f64) {
@@ -590,14 +456,7 @@ fn mean_std(values: &[f64]) -> (f64, f64) {
     let mean = values.iter().sum::<f64>() / n;
     let var = values.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
     let std = var.sqrt();
-    (
-        mean,
-        if std > 0.0 && std.is_finite() {
-            std
-        } else {
-            1.0
-        },
-    )
+    (mean, if std > 0.0 && std.is_finite() { std } else { 1.0 })
 }
 
 impl Prepared {
@@ -608,18 +467,13 @@ impl Prepared {
             SequenceMode::Row => (1, 1),
             SequenceMode::Window { window, stride } => {
                 if window == 0 || stride == 0 {
-                    return Err(EngineError::BadTrainConfig(
-                        "window and stride must be at least 1".into(),
-                    ));
+                    return Err(EngineError::BadTrainConfig("window and stride must be at least 1".into()));
                 }
                 (window as usize, stride as usize)
             }
         };
         let make = |range: &std::ops::Range<usize>| {
-            let mut part = Part {
-                ends: Vec::new(),
-                labels: Vec::new(),
-            };
+            let mut part = Part { ends: Vec::new(), labels: Vec::new() };
             let mut end = range.start + window - 1;
             while end < range.end {
                 if let Some(label) = self.labels[end] {
@@ -630,11 +484,7 @@ impl Prepared {
             }
             part
         };
-        let parts = [
-            make(&self.parts[0]),
-            make(&self.parts[1]),
-            make(&self.parts[2]),
-        ];
+        let parts = [make(&self.parts[0]), make(&self.parts[1]), make(&self.parts[2])];
         let names = ["training", "validation", "test"];
         for (part, name) in parts.iter().zip(names) {
             if part.ends.len() < MIN_SAMPLES_PER_PART {
@@ -648,7 +498,6 @@ impl Prepared {
         }
         Ok(parts)
     }
-
 }
 
 impl Encoded {
@@ -684,9 +533,7 @@ mod tests {
 
     fn frame() -> DataFrame {
         let n = 100;
-        let temp: Vec<Option<f64>> = (0..n)
-            .map(|i| if i % 10 == 3 { None } else { Some(i as f64) })
-            .collect();
+        let temp: Vec<Option<f64>> = (0..n).map(|i| if i % 10 == 3 { None } else { Some(i as f64) }).collect();
         let kind: Vec<&str> = (0..n)
             .map(|i| {
                 if i == 50 {
@@ -704,30 +551,18 @@ mod tests {
 
     #[test]
     fn tokenizer_fits_on_training_rows_only() {
-        let config = TrainConfig {
-            target: "fault".into(),
-            exclude: vec!["id".into()],
-            bins: 4,
-            ..TrainConfig::default()
-        };
+        let config = TrainConfig { target: "fault".into(), exclude: vec!["id".into()], bins: 4, ..TrainConfig::default() };
         let p = prepare(&frame(), &config, None).unwrap();
         assert_eq!(p.parts, [0..70, 70..85, 85..100]);
         assert_eq!(p.tokenizer.classes, ["0", "1"]);
-        let FeatureCoding::Numeric { edges, offset, .. } = &p.tokenizer.features[0] else {
-            panic!()
-        };
+        let FeatureCoding::Numeric { edges, offset, .. } = &p.tokenizer.features[0] else { panic!() };
         assert_eq!(*offset, 0);
         assert_eq!(edges.len(), 3);
-        assert!(
-            edges.iter().all(|e| *e < 70.0),
-            "edges from training rows only: {edges:?}"
-        );
+        assert!(edges.iter().all(|e| *e < 70.0), "edges from training rows only: {edges:?}");
         // Row 3 is missing → the null token; row 99 is above every edge → the last bin.
         assert_eq!(p.encoded.row_tokens[3 * 2], 0);
         assert_eq!(p.encoded.row_tokens[99 * 2], 4);
-        let FeatureCoding::Categorical { levels, offset, .. } = &p.tokenizer.features[1] else {
-            panic!()
-        };
+        let FeatureCoding::Categorical { levels, offset, .. } = &p.tokenizer.features[1] else { panic!() };
         assert_eq!(levels, &["A", "B"], "the rare level Z is pooled");
         assert_eq!(*offset, 5);
         assert_eq!(p.encoded.row_tokens[50 * 2 + 1], 6, "Z → the 'other' token");
@@ -736,18 +571,9 @@ mod tests {
 
     #[test]
     fn windows_never_cross_parts() {
-        let config = TrainConfig {
-            target: "fault".into(),
-            exclude: vec!["id".into()],
-            ..TrainConfig::default()
-        };
+        let config = TrainConfig { target: "fault".into(), exclude: vec!["id".into()], ..TrainConfig::default() };
         let p = prepare(&frame(), &config, None).unwrap();
-        let parts = p
-            .samples(SequenceMode::Window {
-                window: 5,
-                stride: 2,
-            })
-            .unwrap();
+        let parts = p.samples(SequenceMode::Window { window: 5, stride: 2 }).unwrap();
         assert_eq!(parts[0].ends.first(), Some(&4));
         assert!(parts[0].ends.iter().all(|e| *e < 70));
         assert!(parts[1].ends.iter().all(|e| *e - 4 >= 70 && *e < 85));
@@ -759,35 +585,13 @@ mod tests {
     #[test]
     fn clear_errors_for_bad_targets() {
         let f = frame();
-        let missing = TrainConfig {
-            target: "nope".into(),
-            ..TrainConfig::default()
-        };
-        assert!(
-            matches!(prepare(&f, &missing, None), Err(EngineError::UnknownColumn(c)) if c == "nope")
-        );
+        let missing = TrainConfig { target: "nope".into(), ..TrainConfig::default() };
+        assert!(matches!(prepare(&f, &missing, None), Err(EngineError::UnknownColumn(c)) if c == "nope"));
         let constant = df!("x" => [1.0, 2.0, 3.0], "y" => [1i64, 1, 1]).unwrap();
-        let err = prepare(
-            &constant,
-            &TrainConfig {
-                target: "y".into(),
-                ..TrainConfig::default()
-            },
-            None,
-        )
-        .err()
-        .unwrap();
+        let err = prepare(&constant, &TrainConfig { target: "y".into(), ..TrainConfig::default() }, None).err().unwrap();
         assert!(err.to_string().contains("constant"), "{err}");
         let tiny = df!("x" => [1.0, 2.0, 3.0, 4.0], "y" => [0i64, 1, 0, 1]).unwrap();
-        let p = prepare(
-            &tiny,
-            &TrainConfig {
-                target: "y".into(),
-                ..TrainConfig::default()
-            },
-            None,
-        )
-        .unwrap();
+        let p = prepare(&tiny, &TrainConfig { target: "y".into(), ..TrainConfig::default() }, None).unwrap();
         let err = p.samples(SequenceMode::Row).err().unwrap();
         assert!(err.to_string().contains("too few rows"), "{err}");
     }

@@ -11,49 +11,28 @@ const PROB_FLOOR: f64 = 1e-7;
 /// Metrics of predicted class probabilities `probs` (`[n, classes]`, row-major) against
 /// `labels`. For two classes, precision/recall/F1 and the curves are for `positive`;
 /// otherwise they are macro averages over the classes (one-vs-rest for the curves).
-pub fn classification_metrics(
-    probs: &[f32],
-    classes: usize,
-    labels: &[u32],
-    positive: Option<usize>,
-) -> ClassMetrics {
+pub fn classification_metrics(probs: &[f32], classes: usize, labels: &[u32], positive: Option<usize>) -> ClassMetrics {
     let n = labels.len();
     if n == 0 || classes == 0 || probs.len() != n * classes {
-        return ClassMetrics {
-            confusion: vec![vec![0; classes]; classes],
-            ..ClassMetrics::default()
-        };
+        return ClassMetrics { confusion: vec![vec![0; classes]; classes], ..ClassMetrics::default() };
     }
     let predicted: Vec<usize> = probs.chunks(classes).map(argmax).collect();
     let mut loss = 0.0;
     for (row, &label) in probs.chunks(classes).zip(labels) {
-        let p = row
-            .get(label as usize)
-            .copied()
-            .map_or(PROB_FLOOR, f64::from);
+        let p = row.get(label as usize).copied().map_or(PROB_FLOOR, f64::from);
         loss -= p.max(PROB_FLOOR).ln();
     }
     let mut metrics = from_predictions(&predicted, labels, classes, positive);
     metrics.loss = Some(loss / n as f64);
-    let scores = |class: usize| -> Vec<f64> {
-        probs
-            .chunks(classes)
-            .map(|row| f64::from(row[class]))
-            .collect()
-    };
-    let truth =
-        |class: usize| -> Vec<bool> { labels.iter().map(|&l| l as usize == class).collect() };
+    let scores = |class: usize| -> Vec<f64> { probs.chunks(classes).map(|row| f64::from(row[class])).collect() };
+    let truth = |class: usize| -> Vec<bool> { labels.iter().map(|&l| l as usize == class).collect() };
     if classes == 2 {
         let pos = positive.unwrap_or(1).min(1);
         metrics.roc_auc = roc_auc(&scores(pos), &truth(pos));
         metrics.pr_auc = average_precision(&scores(pos), &truth(pos));
     } else {
-        let rocs: Vec<f64> = (0..classes)
-            .filter_map(|c| roc_auc(&scores(c), &truth(c)))
-            .collect();
-        let prs: Vec<f64> = (0..classes)
-            .filter_map(|c| average_precision(&scores(c), &truth(c)))
-            .collect();
+        let rocs: Vec<f64> = (0..classes).filter_map(|c| roc_auc(&scores(c), &truth(c))).collect();
+        let prs: Vec<f64> = (0..classes).filter_map(|c| average_precision(&scores(c), &truth(c))).collect();
         metrics.roc_auc = mean(&rocs);
         metrics.pr_auc = mean(&prs);
     }
@@ -62,12 +41,7 @@ pub fn classification_metrics(
 
 /// The baseline every model must beat: always predict `majority` (the most frequent class in
 /// training). Its scores are constant, so ROC-AUC is 0.5 and PR-AUC is the positive rate.
-pub fn majority_baseline(
-    majority: usize,
-    labels: &[u32],
-    classes: usize,
-    positive: Option<usize>,
-) -> ClassMetrics {
+pub fn majority_baseline(majority: usize, labels: &[u32], classes: usize, positive: Option<usize>) -> ClassMetrics {
     let n = labels.len();
     let mut probs = vec![0.0f32; n * classes];
     for row in probs.chunks_mut(classes.max(1)) {
@@ -108,12 +82,7 @@ fn ratio(num: u64, den: u64) -> f64 {
 }
 
 /// Accuracy, balanced accuracy, precision, recall, F1 and the confusion matrix of hard predictions.
-pub fn from_predictions(
-    predicted: &[usize],
-    labels: &[u32],
-    classes: usize,
-    positive: Option<usize>,
-) -> ClassMetrics {
+pub fn from_predictions(predicted: &[usize], labels: &[u32], classes: usize, positive: Option<usize>) -> ClassMetrics {
     let mut confusion = vec![vec![0u64; classes]; classes];
     let mut correct = 0u64;
     for (&p, &l) in predicted.iter().zip(labels) {
@@ -140,21 +109,13 @@ pub fn from_predictions(
     };
     // Balanced accuracy averages recall over the classes that occur in this split.
     let present: Vec<usize> = (0..classes).filter(|&c| actual(c) > 0).collect();
-    let balanced_accuracy = if present.is_empty() {
-        0.0
-    } else {
-        present.iter().map(|&c| recall_of(c)).sum::<f64>() / present.len() as f64
-    };
+    let balanced_accuracy = if present.is_empty() { 0.0 } else { present.iter().map(|&c| recall_of(c)).sum::<f64>() / present.len() as f64 };
     let (precision, recall, f1) = if classes == 2 {
         let pos = positive.unwrap_or(1).min(1);
         (precision_of(pos), recall_of(pos), f1_of(pos))
     } else {
         let k = classes.max(1) as f64;
-        (
-            (0..classes).map(precision_of).sum::<f64>() / k,
-            (0..classes).map(recall_of).sum::<f64>() / k,
-            (0..classes).map(f1_of).sum::<f64>() / k,
-        )
+        ((0..classes).map(precision_of).sum::<f64>() / k, (0..classes).map(recall_of).sum::<f64>() / k, (0..classes).map(f1_of).sum::<f64>() / k)
     };
     ClassMetrics {
         samples: n,
@@ -257,11 +218,7 @@ mod tests {
         assert_eq!(roc_auc(&[0.9, 0.8, 0.2, 0.1], &truth), Some(0.0));
         assert_eq!(roc_auc(&[0.5; 4], &truth), Some(0.5));
         assert_eq!(average_precision(&[0.1, 0.2, 0.8, 0.9], &truth), Some(1.0));
-        assert_eq!(
-            average_precision(&[0.5; 4], &truth),
-            Some(0.5),
-            "constant scores: PR-AUC is the positive rate"
-        );
+        assert_eq!(average_precision(&[0.5; 4], &truth), Some(0.5), "constant scores: PR-AUC is the positive rate");
         assert_eq!(roc_auc(&[0.1, 0.2], &[true, true]), None);
     }
 

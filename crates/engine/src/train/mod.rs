@@ -16,16 +16,15 @@ use std::time::Instant;
 
 use plantlab_model::{Input, NetSpec, Trainer};
 use plantlab_protocol::{
-    BatchMetrics, ClassMetrics, ClassWeighting, CleanStep, ColumnInfo, EpochMetrics, ImportSettings,
-    ModelKind, QualityReport, Recipe, RunStatus, RunSummary, SequenceMode, TrainConfig,
-    TrainDataInfo, TrainUpdate, RECIPE_SCHEMA_VERSION,
+    BatchMetrics, ClassMetrics, ClassWeighting, CleanStep, ColumnInfo, EpochMetrics, ImportSettings, ModelKind, QualityReport, Recipe, RunStatus,
+    RunSummary, SequenceMode, TrainConfig, TrainDataInfo, TrainUpdate, RECIPE_SCHEMA_VERSION,
 };
 use polars::prelude::DataFrame;
 
 use crate::error::{EngineError, Result};
-use crate::tasks::JobContext;
 use crate::evaluate::explain::Explainer;
 use crate::evaluate::{row_times_ms, Scored};
+use crate::tasks::JobContext;
 use data::{FeatureCoding, Part, Prepared};
 use runs::{io_err, write_json, MetricsLog, RunMeta};
 
@@ -133,12 +132,7 @@ fn check_config(config: &TrainConfig) -> Result<()> {
 /// Trains one model. `on_update` sees every update in order (the run's `metrics.jsonl` gets
 /// the same lines). Cancel (through `job`) takes effect before the next batch and ends with
 /// `Err(Cancelled)`, after writing the run's summary.
-pub fn train(
-    frame: &DataFrame,
-    request: &TrainJob<'_>,
-    job: &JobContext,
-    on_update: &mut dyn FnMut(&TrainUpdate),
-) -> Result<RunSummary> {
+pub fn train(frame: &DataFrame, request: &TrainJob<'_>, job: &JobContext, on_update: &mut dyn FnMut(&TrainUpdate)) -> Result<RunSummary> {
     check_config(request.config)?;
     // The recipe is read once: its text is stored with the run, its class-weight steps used here.
     let recipe_file = match (request.recipe, &request.config.recipe) {
@@ -187,33 +181,16 @@ pub fn train(
         active.push(run_id.clone());
     }
     let started = Instant::now();
-    let mut run = Run {
-        dir: dir.clone(),
-        run_id: run_id.clone(),
-        epochs: 0,
-        best_epoch: 0,
-        started,
-        row_weights: target_weights,
-    };
+    let mut run = Run { dir: dir.clone(), run_id: run_id.clone(), epochs: 0, best_epoch: 0, started, row_weights: target_weights };
     // A panic inside the training body (a bug, or a library's assertion on odd data) must end
     // the run as failed with its reason, not leave it "running" until the app restarts.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run.execute(&prepared, &parts, times.as_deref(), request, job, on_update)
-    }))
-    .unwrap_or_else(|panic| Err(EngineError::Internal(format!("training stopped on an internal error ({})", panic_text(&*panic)))));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run.execute(&prepared, &parts, times.as_deref(), request, job, on_update)))
+        .unwrap_or_else(|panic| Err(EngineError::Internal(format!("training stopped on an internal error ({})", panic_text(&*panic)))));
     let summary = match result {
         Ok(summary) => Ok(summary),
         Err(err) => {
-            let status = if matches!(err, EngineError::Cancelled) {
-                RunStatus::Cancelled
-            } else {
-                RunStatus::Failed
-            };
-            let message = if status == RunStatus::Cancelled {
-                "cancelled by the user".to_owned()
-            } else {
-                err.to_string()
-            };
+            let status = if matches!(err, EngineError::Cancelled) { RunStatus::Cancelled } else { RunStatus::Failed };
+            let message = if status == RunStatus::Cancelled { "cancelled by the user".to_owned() } else { err.to_string() };
             let summary = run.summary(status, message, None, None, None, 0.0);
             let _ = write_json(&dir.join("summary.json"), &summary);
             Err(err)
@@ -245,11 +222,7 @@ struct Run {
 }
 
 /// Per-class loss weights from the training labels.
-fn class_weights(
-    labels: &[u32],
-    classes: usize,
-    weighting: ClassWeighting,
-) -> (Vec<f64>, Vec<f64>) {
+fn class_weights(labels: &[u32], classes: usize, weighting: ClassWeighting) -> (Vec<f64>, Vec<f64>) {
     let mut counts = vec![0usize; classes];
     for &l in labels {
         if let Some(c) = counts.get_mut(l as usize) {
@@ -265,16 +238,7 @@ fn class_weights(
         ClassWeighting::Auto => rarest < AUTO_WEIGHT_BELOW,
     };
     // "Balanced" weights n / (classes · count): each class contributes equally to the loss.
-    let weights = counts
-        .iter()
-        .map(|&c| {
-            if on && c > 0 {
-                n / (classes as f64 * c as f64)
-            } else {
-                1.0
-            }
-        })
-        .collect();
+    let weights = counts.iter().map(|&c| if on && c > 0 { n / (classes as f64 * c as f64) } else { 1.0 }).collect();
     (weights, shares)
 }
 
@@ -341,9 +305,7 @@ fn weighted_loss(probs: &[f32], classes: usize, labels: &[u32], weights: &[f64])
     let (mut sum, mut total) = (0.0, 0.0);
     for (row, &label) in probs.chunks(classes).zip(labels) {
         let w = weights.get(label as usize).copied().unwrap_or(1.0);
-        let p = row
-            .get(label as usize)
-            .map_or(1e-7, |p| f64::from(*p).max(1e-7));
+        let p = row.get(label as usize).map_or(1e-7, |p| f64::from(*p).max(1e-7));
         sum -= w * p.ln();
         total += w;
     }
@@ -366,14 +328,10 @@ struct Batcher<'a> {
 impl<'a> Batcher<'a> {
     fn input(&mut self, ends: &[usize]) -> Input<'_> {
         if self.kind == ModelKind::Mlp {
-            self.prepared
-                .encoded
-                .gather_dense(ends, self.window, &mut self.dense);
+            self.prepared.encoded.gather_dense(ends, self.window, &mut self.dense);
             Input::Dense(&self.dense)
         } else {
-            self.prepared
-                .encoded
-                .gather_tokens(ends, self.window, &mut self.tokens);
+            self.prepared.encoded.gather_tokens(ends, self.window, &mut self.tokens);
             Input::Tokens(&self.tokens)
         }
     }
@@ -383,12 +341,7 @@ fn model_err(e: plantlab_model::ModelError) -> EngineError {
     EngineError::Model(e.to_string())
 }
 
-fn predict(
-    trainer: &Trainer,
-    batcher: &mut Batcher<'_>,
-    part: &Part,
-    job: &JobContext,
-) -> Result<Vec<f32>> {
+fn predict(trainer: &Trainer, batcher: &mut Batcher<'_>, part: &Part, job: &JobContext) -> Result<Vec<f32>> {
     let mut probs = Vec::with_capacity(part.ends.len() * trainer.spec().classes);
     for chunk in part.ends.chunks(PREDICT_CHUNK) {
         job.check_cancelled()?;
@@ -504,40 +457,19 @@ impl Run {
         let info = TrainDataInfo {
             classes: tokenizer.classes.clone(),
             positive_class: positive,
-            features: tokenizer
-                .features
-                .iter()
-                .map(|f| f.name().to_owned())
-                .collect(),
+            features: tokenizer.features.iter().map(|f| f.name().to_owned()).collect(),
             train_samples: train_part.ends.len() as u64,
             validation_samples: val_part.ends.len() as u64,
             test_samples: test_part.ends.len() as u64,
-            vocab_size: if config.model == ModelKind::Mlp {
-                0
-            } else {
-                tokenizer.vocab_size
-            },
+            vocab_size: if config.model == ModelKind::Mlp { 0 } else { tokenizer.vocab_size },
             sequence_length: steps as u32,
             class_weights: weights.clone(),
             class_shares: shares.clone(),
             class_weights_from: row_weights.map(|r| r.column.clone()),
         };
-        emit(
-            TrainUpdate::Prepared {
-                run_id: self.run_id.clone(),
-                run_dir: dir.display().to_string(),
-                data: info,
-            },
-            &mut log,
-        )?;
+        emit(TrainUpdate::Prepared { run_id: self.run_id.clone(), run_dir: dir.display().to_string(), data: info }, &mut log)?;
 
-        let mut batcher = Batcher {
-            prepared,
-            kind: config.model,
-            window,
-            tokens: Vec::new(),
-            dense: Vec::new(),
-        };
+        let mut batcher = Batcher { prepared, kind: config.model, window, tokens: Vec::new(), dense: Vec::new() };
         let mut rng = SplitMix(config.seed ^ 0x5EED);
         let mut order: Vec<usize> = (0..train_part.ends.len()).collect();
         let batch_size = config.batch_size as usize;
@@ -546,10 +478,7 @@ impl Run {
         let mut best_loss = f64::INFINITY;
         let mut since_best = 0u32;
         let mut stop_message = format!("completed all {} epochs", config.epochs);
-        let (mut ends, mut labels) = (
-            Vec::with_capacity(batch_size),
-            Vec::with_capacity(batch_size),
-        );
+        let (mut ends, mut labels) = (Vec::with_capacity(batch_size), Vec::with_capacity(batch_size));
 
         for epoch in 1..=config.epochs {
             let epoch_start = Instant::now();
@@ -588,10 +517,7 @@ impl Run {
                     &mut log,
                 )?;
                 let done = (epoch - 1) * batches + b as u32 + 1;
-                job.progress(
-                    done as f32 / total_batches,
-                    &format!("epoch {epoch}/{}", config.epochs),
-                );
+                job.progress(done as f32 / total_batches, &format!("epoch {epoch}/{}", config.epochs));
             }
             let train_seconds = epoch_start.elapsed().as_secs_f64();
             let val_probs = predict(&trainer, &mut batcher, val_part, job)?;
@@ -599,8 +525,7 @@ impl Run {
             if !val_loss.is_finite() {
                 return Err(EngineError::Diverged(format!("the validation loss became {val_loss} in epoch {epoch}. Lower the learning rate.")));
             }
-            let val =
-                metrics::classification_metrics(&val_probs, classes, &val_part.labels, positive);
+            let val = metrics::classification_metrics(&val_probs, classes, &val_part.labels, positive);
             let best = val_loss < best_loss;
             if best {
                 best_loss = val_loss;
@@ -611,20 +536,12 @@ impl Run {
             } else {
                 since_best += 1;
             }
-            save_weights(
-                &trainer,
-                &checkpoints.join(format!("epoch-{epoch:03}.bpk")),
-                false,
-            )?;
+            save_weights(&trainer, &checkpoints.join(format!("epoch-{epoch:03}.bpk")), false)?;
             self.epochs = epoch;
             emit(
                 TrainUpdate::Epoch(EpochMetrics {
                     epoch,
-                    train_loss: if weight_sum > 0.0 {
-                        loss_sum / weight_sum
-                    } else {
-                        0.0
-                    },
+                    train_loss: if weight_sum > 0.0 { loss_sum / weight_sum } else { 0.0 },
                     train_accuracy: correct as f64 / order.len().max(1) as f64,
                     val_loss,
                     val_accuracy: val.accuracy,
@@ -649,12 +566,8 @@ impl Run {
         let val_probs = predict(&trainer, &mut batcher, val_part, job)?;
         let test_probs = predict(&trainer, &mut batcher, test_part, job)?;
         let val = metrics::classification_metrics(&val_probs, classes, &val_part.labels, positive);
-        let test =
-            metrics::classification_metrics(&test_probs, classes, &test_part.labels, positive);
-        let majority = shares
-            .iter()
-            .enumerate()
-            .fold(0, |best, (i, s)| if *s > shares[best] { i } else { best });
+        let test = metrics::classification_metrics(&test_probs, classes, &test_part.labels, positive);
+        let majority = shares.iter().enumerate().fold(0, |best, (i, s)| if *s > shares[best] { i } else { best });
         let baseline = metrics::majority_baseline(majority, &test_part.labels, classes, positive);
         // What the Evaluate pane and the bundle need later: the test scores and the tags
         // that drive them.
@@ -670,15 +583,7 @@ impl Run {
         };
         write_json(&dir.join("test_scores.json"), &scored)?;
         job.progress(0.995, "finding the contributing tags");
-        let explainer = Explainer {
-            trainer: &trainer,
-            encoded: &prepared.encoded,
-            tokenizer,
-            kind: config.model,
-            window,
-            positive,
-            majority,
-        };
+        let explainer = Explainer { trainer: &trainer, encoded: &prepared.encoded, tokenizer, kind: config.model, window, positive, majority };
         let samples = CONTRIBUTION_SAMPLES.min(CONTRIBUTION_BUDGET / nf.max(1));
         let contributions = explainer.contributions(&test_part.ends, samples, job)?;
         write_json(&dir.join("contributions.json"), &contributions)?;
@@ -717,14 +622,8 @@ mod tests {
         assert_eq!(shares, vec![0.9, 0.1]);
         assert!((w[1] / w[0] - 9.0).abs() < 1e-9, "{w:?}");
         let even: Vec<u32> = (0..100).map(|i| i % 2).collect();
-        assert_eq!(
-            class_weights(&even, 2, ClassWeighting::Auto).0,
-            vec![1.0, 1.0]
-        );
-        assert_eq!(
-            class_weights(&rare, 2, ClassWeighting::Off).0,
-            vec![1.0, 1.0]
-        );
+        assert_eq!(class_weights(&even, 2, ClassWeighting::Auto).0, vec![1.0, 1.0]);
+        assert_eq!(class_weights(&rare, 2, ClassWeighting::Off).0, vec![1.0, 1.0]);
     }
 
     #[test]

@@ -21,8 +21,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use plantlab_protocol::{
-    BatchMetrics, ConfigDifference, EpochMetrics, RunComparison, RunDetail, RunEntry, RunStatus,
-    RunSummary, TrainConfig, TrainDataInfo, TrainUpdate,
+    BatchMetrics, ConfigDifference, EpochMetrics, RunComparison, RunDetail, RunEntry, RunStatus, RunSummary, TrainConfig, TrainDataInfo, TrainUpdate,
 };
 use serde::{Deserialize, Serialize};
 
@@ -38,10 +37,7 @@ pub struct RunMeta {
 }
 
 pub(crate) fn io_err(path: &Path, e: std::io::Error) -> EngineError {
-    EngineError::Io {
-        path: path.to_path_buf(),
-        source: e,
-    }
+    EngineError::Io { path: path.to_path_buf(), source: e }
 }
 
 /// Writes a file whole or not at all, so a crash, a kill or a full disk never leaves half a
@@ -51,29 +47,20 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let text = serde_json::to_vec_pretty(value)
-        .map_err(|e| EngineError::Internal(format!("serializing {}: {e}", path.display())))?;
+    let text = serde_json::to_vec_pretty(value).map_err(|e| EngineError::Internal(format!("serializing {}: {e}", path.display())))?;
     write_atomic(path, &text)
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
-    fs::read(path)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+    fs::read(path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok())
 }
 
 /// A run id: start time plus model, made unique within `root`.
 pub fn new_run_dir(root: &Path, model: &str) -> Result<(String, PathBuf)> {
     fs::create_dir_all(root).map_err(|e| io_err(root, e))?;
-    let stamp = format_utc(now_secs())
-        .replace(['-', ':'], "")
-        .replace(' ', "-");
+    let stamp = format_utc(now_secs()).replace(['-', ':'], "").replace(' ', "-");
     for n in 0..1000 {
-        let id = if n == 0 {
-            format!("{stamp}-{model}")
-        } else {
-            format!("{stamp}-{model}-{n}")
-        };
+        let id = if n == 0 { format!("{stamp}-{model}") } else { format!("{stamp}-{model}-{n}") };
         let dir = root.join(&id);
         // create_dir (not _all) fails when it exists, so two runs never share a directory.
         match fs::create_dir(&dir) {
@@ -86,9 +73,7 @@ pub fn new_run_dir(root: &Path, model: &str) -> Result<(String, PathBuf)> {
 }
 
 pub fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
 /// `YYYY-MM-DD HH:MM:SS` in UTC.
@@ -105,25 +90,15 @@ pub struct MetricsLog {
 
 impl MetricsLog {
     pub fn create(path: &Path) -> Result<Self> {
-        let file = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|e| io_err(path, e))?;
-        Ok(Self {
-            file,
-            path: path.to_path_buf(),
-        })
+        let file = fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| io_err(path, e))?;
+        Ok(Self { file, path: path.to_path_buf() })
     }
 
     pub fn append(&mut self, update: &TrainUpdate) -> Result<()> {
-        let mut line =
-            serde_json::to_vec(update).map_err(|e| EngineError::Internal(e.to_string()))?;
+        let mut line = serde_json::to_vec(update).map_err(|e| EngineError::Internal(e.to_string()))?;
         line.push(b'\n');
         // One write per line: a line is either whole in the file or absent.
-        self.file
-            .write_all(&line)
-            .map_err(|e| io_err(&self.path, e))
+        self.file.write_all(&line).map_err(|e| io_err(&self.path, e))
     }
 }
 
@@ -168,10 +143,7 @@ fn entry(dir: &Path, active: &[String]) -> Option<RunEntry> {
     };
     let message = match (&summary, status) {
         (Some(s), _) => s.message.clone(),
-        (None, RunStatus::Interrupted) => format!(
-            "interrupted after {} completed epoch(s); the checkpoints of those epochs are kept",
-            epochs.len()
-        ),
+        (None, RunStatus::Interrupted) => format!("interrupted after {} completed epoch(s); the checkpoints of those epochs are kept", epochs.len()),
         _ => "training".into(),
     };
     Some(RunEntry {
@@ -182,21 +154,11 @@ fn entry(dir: &Path, active: &[String]) -> Option<RunEntry> {
         model: config.model,
         target: config.target,
         data: meta.data,
-        epochs_run: summary
-            .as_ref()
-            .map_or(epochs.len() as u32, |s| s.epochs_run),
-        best_epoch: summary
-            .as_ref()
-            .map_or(best.map_or(0, |b| b.epoch), |s| s.best_epoch),
+        epochs_run: summary.as_ref().map_or(epochs.len() as u32, |s| s.epochs_run),
+        best_epoch: summary.as_ref().map_or(best.map_or(0, |b| b.epoch), |s| s.best_epoch),
         best_val_loss: best.map(|b| b.val_loss),
-        test_roc_auc: summary
-            .as_ref()
-            .and_then(|s| s.test.as_ref())
-            .and_then(|t| t.roc_auc),
-        test_pr_auc: summary
-            .as_ref()
-            .and_then(|s| s.test.as_ref())
-            .and_then(|t| t.pr_auc),
+        test_roc_auc: summary.as_ref().and_then(|s| s.test.as_ref()).and_then(|t| t.roc_auc),
+        test_pr_auc: summary.as_ref().and_then(|s| s.test.as_ref()).and_then(|t| t.pr_auc),
         message,
         mode: config.mode,
         sampling_interval_s: sampling_interval_s(dir),
@@ -215,11 +177,7 @@ pub fn list_runs(root: &Path, active: &[String]) -> Result<Vec<RunEntry>> {
     let Ok(read) = fs::read_dir(root) else {
         return Ok(Vec::new());
     };
-    let mut runs: Vec<RunEntry> = read
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .filter_map(|e| entry(&e.path(), active))
-        .collect();
+    let mut runs: Vec<RunEntry> = read.flatten().filter(|e| e.path().is_dir()).filter_map(|e| entry(&e.path(), active)).collect();
     runs.sort_by(|a, b| b.created.cmp(&a.created).then(b.run_id.cmp(&a.run_id)));
     Ok(runs)
 }
@@ -243,33 +201,20 @@ pub fn open_run(root: &Path, id: &str, active: &[String]) -> Result<RunDetail> {
     let recipe = fs::read_to_string(dir.join("recipe.json")).ok();
     let (data, epochs, batches) = read_metrics(&dir);
     let summary = read_json(&dir.join("summary.json"));
-    Ok(RunDetail {
-        entry,
-        config,
-        recipe,
-        data,
-        epochs,
-        batches,
-        summary,
-    })
+    Ok(RunDetail { entry, config, recipe, data, epochs, batches, summary })
 }
 
 pub fn delete_run(root: &Path, id: &str, active: &[String]) -> Result<()> {
     let dir = run_dir(root, id)?;
     if active.iter().any(|a| a == id) {
-        return Err(EngineError::BadTrainConfig(format!(
-            "run {id} is still training; cancel it before deleting it"
-        )));
+        return Err(EngineError::BadTrainConfig(format!("run {id} is still training; cancel it before deleting it")));
     }
     fs::remove_dir_all(&dir).map_err(|e| io_err(&dir, e))
 }
 
 /// Opens the runs and lists every setting (config and recipe) whose value differs.
 pub fn compare_runs(root: &Path, ids: &[String], active: &[String]) -> Result<RunComparison> {
-    let runs: Vec<RunDetail> = ids
-        .iter()
-        .map(|id| open_run(root, id, active))
-        .collect::<Result<_>>()?;
+    let runs: Vec<RunDetail> = ids.iter().map(|id| open_run(root, id, active)).collect::<Result<_>>()?;
     let flat: Vec<BTreeMap<String, String>> = runs
         .iter()
         .map(|run| {
@@ -278,11 +223,7 @@ pub fn compare_runs(root: &Path, ids: &[String], active: &[String]) -> Result<Ru
                 flatten("config", &config, &mut out);
             }
             out.insert("data".into(), run.entry.data.clone());
-            if let Some(recipe) = run
-                .recipe
-                .as_deref()
-                .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())
-            {
+            if let Some(recipe) = run.recipe.as_deref().and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok()) {
                 flatten("recipe", &recipe, &mut out);
             }
             out
@@ -296,10 +237,7 @@ pub fn compare_runs(root: &Path, ids: &[String], active: &[String]) -> Result<Ru
         .filter_map(|field| {
             let values: Vec<Option<String>> = flat.iter().map(|m| m.get(field).cloned()).collect();
             let differ = values.windows(2).any(|w| w[0] != w[1]);
-            differ.then(|| ConfigDifference {
-                field: field.clone(),
-                values,
-            })
+            differ.then(|| ConfigDifference { field: field.clone(), values })
         })
         .collect();
     Ok(RunComparison { runs, differences })
@@ -334,11 +272,7 @@ mod tests {
     #[test]
     fn flatten_names_nested_fields() {
         let mut out = BTreeMap::new();
-        flatten(
-            "config",
-            &serde_json::json!({"a": {"b": [1, "x"]}, "c": null}),
-            &mut out,
-        );
+        flatten("config", &serde_json::json!({"a": {"b": [1, "x"]}, "c": null}), &mut out);
         assert_eq!(out.get("config.a.b[0]").map(String::as_str), Some("1"));
         assert_eq!(out.get("config.a.b[1]").map(String::as_str), Some("x"));
         assert_eq!(out.get("config.c").map(String::as_str), Some("null"));
@@ -348,17 +282,9 @@ mod tests {
     fn bad_run_ids_are_not_found() {
         let dir = tempfile::tempdir().unwrap();
         for id in ["", "..", "a/b", "nope"] {
-            assert!(
-                matches!(
-                    open_run(dir.path(), id, &[]),
-                    Err(EngineError::RunNotFound(_))
-                ),
-                "{id}"
-            );
+            assert!(matches!(open_run(dir.path(), id, &[]), Err(EngineError::RunNotFound(_))), "{id}");
         }
-        assert!(list_runs(&dir.path().join("missing"), &[])
-            .unwrap()
-            .is_empty());
+        assert!(list_runs(&dir.path().join("missing"), &[]).unwrap().is_empty());
     }
 
     #[test]

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use plantlab_protocol::{
-    CleanAction, CleanState, CleanSummary, GateResult, GateThresholds, ImportOverrides, PreviewRequest, Recipe, Series, SeriesRequest,
-    StepPreview, TaskEvent, TaskId, TaskKind, TaskOutcome,
+    CleanAction, CleanState, CleanSummary, GateResult, GateThresholds, ImportOverrides, PreviewRequest, Recipe, Series, SeriesRequest, StepPreview,
+    TaskEvent, TaskId, TaskKind, TaskOutcome,
 };
 
 use super::{load_dataset, Workbench};
@@ -65,7 +65,9 @@ impl Workbench {
         S: FnMut(TaskEvent) + Send + 'static,
     {
         let label = match &action {
-            CleanAction::LoadRecipe { path } => format!("Applying recipe {}", Path::new(path).file_name().map_or_else(|| path.clone(), |n| n.to_string_lossy().into_owned())),
+            CleanAction::LoadRecipe { path } => {
+                format!("Applying recipe {}", Path::new(path).file_name().map_or_else(|| path.clone(), |n| n.to_string_lossy().into_owned()))
+            }
             CleanAction::ApplySuggestions => "Applying suggested steps".into(),
             _ => "Cleaning".into(),
         };
@@ -141,7 +143,12 @@ impl Workbench {
             let mut summary = s.summary();
             if let Some(failed) = summary.steps.iter().find(|o| o.error.is_some()) {
                 let why = failed.error.as_ref().map(|e| e.message.clone()).unwrap_or_default();
-                return Err(EngineError::BadStep(format!("step {} ({}) failed: {}", failed.index + 1, failed.description, why.trim_end_matches('.'))));
+                return Err(EngineError::BadStep(format!(
+                    "step {} ({}) failed: {}",
+                    failed.index + 1,
+                    failed.description,
+                    why.trim_end_matches('.')
+                )));
             }
             if let Some(out) = output {
                 s.export(out)?;

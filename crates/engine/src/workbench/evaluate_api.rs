@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use plantlab_protocol::{
-    BundleInfo, EvaluateRequest, EventOptions, Evaluation, PredictRequest, PredictionResult, QualityReport, Recipe, TaskEvent, TaskId, TaskKind,
+    BundleInfo, EvaluateRequest, Evaluation, EventOptions, PredictRequest, PredictionResult, QualityReport, Recipe, TaskEvent, TaskId, TaskKind,
     TaskOutcome,
 };
 use plantlab_report::{html_report, ReportInput};
@@ -78,7 +78,14 @@ impl Workbench {
     /// `plantlab eval`: the bundle's predictions on a labelled file, scored (metrics next to
     /// the baseline, events, contributing tags).
     /// `events`: `None` takes the bundle's alarm settings.
-    pub fn evaluate_file(&self, path: &Path, bundle_path: &Path, threshold: Option<f64>, events: Option<EventOptions>, job: &JobContext) -> Result<Evaluation> {
+    pub fn evaluate_file(
+        &self,
+        path: &Path,
+        bundle_path: &Path,
+        threshold: Option<f64>,
+        events: Option<EventOptions>,
+        job: &JobContext,
+    ) -> Result<Evaluation> {
         contain_panics(|| predict::evaluate_file(path, bundle_path, threshold, events, job))
     }
 
@@ -94,11 +101,8 @@ impl Workbench {
     /// with that run's model.
     pub fn export_report(&self, run_id: &str, path: &Path) -> Result<()> {
         let dir = runs::run_dir(&self.runs_root(), run_id)?;
-        let prediction = self
-            .predictions
-            .lock()
-            .ok()
-            .and_then(|slot| slot.as_ref().filter(|p| p.result.bundle.run_id == run_id).map(|p| p.result.clone()));
+        let prediction =
+            self.predictions.lock().ok().and_then(|slot| slot.as_ref().filter(|p| p.result.bundle.run_id == run_id).map(|p| p.result.clone()));
         let run = self.open_run(run_id)?;
         let html = report_html(&dir, &run, prediction.as_ref())?;
         write_report(path, &html)
@@ -109,7 +113,12 @@ impl Workbench {
 pub fn report_html(dir: &Path, run: &plantlab_protocol::RunDetail, prediction: Option<&PredictionResult>) -> Result<String> {
     let quality: Option<QualityReport> = std::fs::read(dir.join("quality.json")).ok().and_then(|b| serde_json::from_slice(&b).ok());
     let recipe: Option<Recipe> = run.recipe.as_deref().and_then(|r| serde_json::from_str(r).ok());
-    let evaluation = evaluate::evaluate_run(dir, &run.entry.run_id, &EvaluateRequest { run_id: run.entry.run_id.clone(), threshold: None, events: EventOptions::default() }).ok();
+    let evaluation = evaluate::evaluate_run(
+        dir,
+        &run.entry.run_id,
+        &EvaluateRequest { run_id: run.entry.run_id.clone(), threshold: None, events: EventOptions::default() },
+    )
+    .ok();
     let title = format!("PlantLab report — run {}", run.entry.run_id);
     let generated = format!("{} UTC", runs::format_utc(runs::now_secs()));
     Ok(html_report(&ReportInput {
