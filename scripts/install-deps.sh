@@ -27,6 +27,10 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown
+# The style checks (scripts/check-style.sh) need rustfmt and clippy; a minimal rustup profile lacks them.
+for component in rustfmt clippy; do
+  rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
+done
 
 # The CLI must match the wasm-bindgen crate version in Cargo.lock exactly.
 want=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
