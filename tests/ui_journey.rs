@@ -82,6 +82,10 @@ fn invoke(window: &WebviewWindow<MockRuntime>, command: &str, args: Value) -> Re
 
 impl Backend for ShellBackend {
     fn send(&mut self, request: Request) {
+        if std::env::var_os("JOURNEY_DEBUG").is_some() && !matches!(request, Request::ReportWidgets(_)) {
+            let text = format!("{request:?}");
+            eprintln!("journey request: {}", &text[..text.len().min(200)]);
+        }
         match request {
             Request::PickFile => {
                 let path = self.files.export.display().to_string();
@@ -126,6 +130,18 @@ impl Backend for ShellBackend {
     fn poll(&mut self) -> Vec<Reply> {
         let mut replies = std::mem::take(&mut self.pending);
         replies.extend(self.events.try_iter().map(bridge::task_event));
+        if std::env::var_os("JOURNEY_DEBUG").is_some() {
+            for reply in &replies {
+                match reply {
+                    Reply::CleanState(state) => eprintln!("journey reply: clean state, label {:?}, {} steps", state.label_column, state.steps.len()),
+                    Reply::Task(event) => {
+                        let text = format!("{event:?}");
+                        eprintln!("journey reply: {}", &text[..text.len().min(300)]);
+                    }
+                    _ => {}
+                }
+            }
+        }
         let mut log = self.log.borrow_mut();
         for reply in &replies {
             match reply {

@@ -568,3 +568,37 @@ fn models_train_on_the_cleaned_pump_station_with_the_gaps_it_leaves() {
         assert!(loss.is_some_and(f64::is_finite), "{model:?}: {summary:?}");
     }
 }
+
+/// Requests that arrive while a change runs (the UI asks for the state, previews, pages and the
+/// report whenever it likes) must wait for the change and see its result, never take the data
+/// set of before the change for a newly opened file and start the history afresh.
+#[test]
+fn requests_during_changes_never_restart_the_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = write_messy(dir.path(), "messy.csv", 11, ExportDialect::plain());
+    let bench = open(&path);
+    bench.clean(CleanAction::SetLabel { column: Some(LABEL_COLUMN.into()) }, &job()).unwrap();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let mut counts = Vec::new();
+    let steps = [CleanStep::SortByTime, CleanStep::DropDuplicateRows, CleanStep::SortByTime, CleanStep::DropDuplicateRows, CleanStep::SortByTime];
+    std::thread::scope(|scope| {
+        for _ in 0..3 {
+            scope.spawn(|| {
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    bench.clean_state().unwrap();
+                }
+            });
+        }
+        // Counted here and checked once the requesting threads have stopped.
+        for step in &steps {
+            let state = bench.clean(CleanAction::Apply { step: step.clone() }, &job());
+            counts.push(state.map(|s| s.steps.len()));
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    let counts: Vec<usize> = counts.into_iter().map(Result::unwrap).collect();
+    assert_eq!(counts, (1..=steps.len()).collect::<Vec<_>>(), "steps in the history after each change");
+    let state = bench.clean_state().unwrap();
+    assert_eq!(state.steps.len(), steps.len());
+    assert_eq!(state.label_column.as_deref(), Some(LABEL_COLUMN));
+}

@@ -19,9 +19,13 @@ use crate::tasks::JobContext;
 impl Workbench {
     /// Runs `work` on the cleaning session of the open data set (starting one if the open
     /// data set is new), then makes the cleaned data set the open one.
+    ///
+    /// The open data set is read and replaced under the session lock: read before it, a
+    /// request waiting behind a running change would see the data set of before the change,
+    /// take it for a newly opened file and start the history afresh.
     fn with_clean<T>(&self, work: impl FnOnce(&mut CleanSession) -> Result<T>) -> Result<T> {
-        let current = self.current()?;
         let mut guard = self.clean.lock().map_err(|_| EngineError::Internal("cleaning session lock poisoned".into()))?;
+        let current = self.current()?;
         let belongs = guard.as_ref().is_some_and(|s| Arc::ptr_eq(s.raw(), &current) || Arc::ptr_eq(s.cleaned(), &current));
         if !belongs {
             *guard = Some(CleanSession::start(current.clone()));
@@ -29,7 +33,6 @@ impl Workbench {
         let session = guard.as_mut().ok_or_else(|| EngineError::Internal("no cleaning session".into()))?;
         let result = contain_panics(|| work(session));
         let cleaned = session.cleaned().clone();
-        drop(guard);
         if let Ok(mut slot) = self.dataset.write() {
             // Only if the user has not opened another file meanwhile.
             let still_ours = slot.as_ref().is_some_and(|d| Arc::ptr_eq(d, &current));
@@ -37,6 +40,7 @@ impl Workbench {
                 *slot = Some(cleaned);
             }
         }
+        drop(guard);
         result
     }
 
@@ -161,8 +165,8 @@ impl Workbench {
     /// The recipe that produced the open data set, as JSON, when a cleaning session with at
     /// least one step belongs to it (recorded with training runs).
     pub(crate) fn cleaning_recipe_json(&self) -> Option<String> {
-        let current = self.current().ok()?;
         let guard = self.clean.lock().ok()?;
+        let current = self.current().ok()?;
         let session = guard.as_ref()?;
         let belongs = Arc::ptr_eq(session.cleaned(), &current);
         let recipe = session.recipe();
