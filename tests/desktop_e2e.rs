@@ -105,6 +105,20 @@ fn stderr_lines(child: &mut Child) -> Receiver<String> {
     rx
 }
 
+/// The desktop app on `file`, on the virtual display, with its stderr lines.
+fn start_app(file: &Path, display: &str) -> (KillOnDrop, Receiver<String>) {
+    let mut app = Command::new(env!("CARGO_BIN_EXE_plantlab-desktop"))
+        .arg(file)
+        .env("DISPLAY", display)
+        .env_remove("WAYLAND_DISPLAY")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("desktop binary starts");
+    let lines = stderr_lines(&mut app);
+    (KillOnDrop(app), lines)
+}
+
 /// "… plot of "X" at 270,140 990x300" → [x, y, w, h].
 fn parse_rect(line: &str) -> [u32; 4] {
     let tail = line.rsplit(" at ").next().expect("rect");
@@ -142,16 +156,7 @@ fn desktop_app_shows_the_sample_and_quits_cleanly() {
     std::fs::create_dir_all(&artifacts).expect("artifact dir");
     let sample = repo().join("sample-data/ai4i2020.csv");
 
-    let mut app = Command::new(env!("CARGO_BIN_EXE_plantlab-desktop"))
-        .arg(&sample)
-        .env("DISPLAY", &display)
-        .env_remove("WAYLAND_DISPLAY")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("desktop binary starts");
-    let lines = stderr_lines(&mut app);
-    let mut app = KillOnDrop(app);
+    let (mut app, lines) = start_app(&sample, &display);
 
     let deadline = Instant::now() + Duration::from_secs(120);
     let painted = loop {
@@ -274,24 +279,14 @@ fn parse_mark(entry: &str) -> Option<(String, (u32, u32))> {
 /// left; the quality gate must then pass. The screenshot of the passed gate is kept.
 #[test]
 fn desktop_app_takes_a_messy_export_through_the_quality_gate() {
-    use plantlab_engine::generate::{pump_station, pump_station_month};
+    use plantlab_engine::generate::pump_station;
     let (_xvfb, display) = start_xvfb();
     let artifacts = repo().join("ci-artifacts");
     std::fs::create_dir_all(&artifacts).expect("artifact dir");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let export = dir.path().join("pump_station_october.csv");
-    std::fs::write(&export, pump_station_month(17).0).expect("export written");
+    // The kept export (the generator's output, checked byte for byte by the engine's tests).
+    let export = repo().join("sample-data/pump-station-2023-10.csv");
 
-    let mut app = Command::new(env!("CARGO_BIN_EXE_plantlab-desktop"))
-        .arg(&export)
-        .env("DISPLAY", &display)
-        .env_remove("WAYLAND_DISPLAY")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("desktop binary starts");
-    let lines = stderr_lines(&mut app);
-    let _app = KillOnDrop(app);
+    let (_app, lines) = start_app(&export, &display);
     let mut widgets = Widgets::default();
     widgets.wait(&lines, 120, "the Clean tab", |w| w.has("tab:Clean"));
     let window_id = run_ok(Command::new("xdotool").env("DISPLAY", &display).args(["search", "--sync", "--onlyvisible", "--name", "PlantLab"]));

@@ -602,3 +602,12 @@ fn requests_during_changes_never_restart_the_history() {
     assert_eq!(state.steps.len(), steps.len());
     assert_eq!(state.label_column.as_deref(), Some(LABEL_COLUMN));
 }
+
+/// The pump-station month kept in sample-data (the desktop test and a user's first try open it)
+/// is exactly what the generator writes, so what the tests check on one holds for the other.
+#[test]
+fn the_kept_pump_station_export_is_the_generators() {
+    let kept = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/pump-station-2023-10.csv");
+    let kept = std::fs::read(&kept).unwrap();
+    assert!(kept == plantlab_engine::generate::pump_station_month(17).0, "sample-data/pump-station-2023-10.csv differs from the generator's output");
+}
