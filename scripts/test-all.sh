@@ -8,6 +8,7 @@ bash scripts/install-deps.sh
 # Every platform's crates, not only this one's: the layering test reads the dependency graph of
 # the wasm UI and of other targets with `cargo metadata --offline`.
 cargo fetch --locked
-bash scripts/check-style.sh
+# The UI first: the desktop shell embeds dist/ at compile time, clippy's check of it included.
 bash scripts/build-ui.sh
+bash scripts/check-style.sh
 cargo test --workspace --locked "$@"
