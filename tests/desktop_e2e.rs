@@ -220,13 +220,21 @@ fn desktop_app_shows_the_sample_and_quits_cleanly() {
     assert!(status.success(), "the app exited with {status}");
 }
 
-/// The controls the UI last reported (`plantlab: widgets` lines): id → centre.
+/// The controls the UI last reported (`plantlab: widgets` lines): id → centre; and whether the
+/// Data pane has drawn the file.
 #[derive(Default)]
-struct Widgets(std::collections::HashMap<String, (u32, u32)>);
+struct Widgets(std::collections::HashMap<String, (u32, u32)>, bool);
 
 impl Widgets {
     /// Reads lines until `done` holds for the latest report, or panics after `secs` seconds.
     fn wait(&mut self, lines: &Receiver<String>, secs: u64, what: &str, done: impl Fn(&Self) -> bool) {
+        if !self.try_wait(lines, secs, &done) {
+            panic!("waited {secs} s for {what}; the UI shows {:?}", self.ids());
+        }
+    }
+
+    /// Reads lines until `done` holds (true) or `secs` seconds pass (false).
+    fn try_wait(&mut self, lines: &Receiver<String>, secs: u64, done: impl Fn(&Self) -> bool) -> bool {
         let deadline = Instant::now() + Duration::from_secs(secs);
         while !done(self) {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -235,10 +243,12 @@ impl Widgets {
                     if let Some(list) = line.strip_prefix("plantlab: widgets") {
                         self.0 = list.split('\t').filter_map(parse_mark).collect();
                     }
+                    self.1 |= line.contains("data pane painted");
                 }
-                Err(_) => panic!("waited {secs} s for {what}; the UI shows {:?}", self.ids()),
+                Err(_) => return false,
             }
         }
+        true
     }
 
     fn has(&self, id: &str) -> bool {
@@ -288,15 +298,19 @@ fn desktop_app_takes_a_messy_export_through_the_quality_gate() {
 
     let (_app, lines) = start_app(&export, &display);
     let mut widgets = Widgets::default();
-    widgets.wait(&lines, 120, "the Clean tab", |w| w.has("tab:Clean"));
+    widgets.wait(&lines, 120, "the file drawn in the Data pane", |w| w.1 && w.has("tab:Clean"));
     let window_id = run_ok(Command::new("xdotool").env("DISPLAY", &display).args(["search", "--sync", "--onlyvisible", "--name", "PlantLab"]));
     let window_id = window_id.lines().next().expect("PlantLab window found").trim().to_owned();
     run_ok(Command::new("xdotool").env("DISPLAY", &display).args(["windowfocus", "--sync", &window_id]));
-    // The file must be loaded (its report drawn) before the Clean pane has something to clean.
-    std::thread::sleep(Duration::from_secs(3));
-
-    widgets.click(&display, &window_id, "tab:Clean");
-    widgets.wait(&lines, 60, "the label picker", |w| w.has("clean:label") && w.has("clean:add:0"));
+    // A click right after the window maps may only focus it: click the tab until the pane shows.
+    let in_clean = |w: &Widgets| w.has("clean:label") && w.has("clean:add:0");
+    for _ in 0..6 {
+        widgets.click(&display, &window_id, "tab:Clean");
+        if widgets.try_wait(&lines, 10, in_clean) {
+            break;
+        }
+    }
+    widgets.wait(&lines, 1, "the label picker", in_clean);
     let label_option = format!("clean:label:{}", pump_station::LABEL);
     widgets.click(&display, &window_id, "clean:label");
     widgets.wait(&lines, 20, "the label column in the picker", |w| w.has(&label_option));
