@@ -46,30 +46,13 @@ const TIME_STEPS: [f64; 22] = [
     31_536_000.0,
 ];
 
-/// Seconds since the epoch as (year, month 1–12, day, hour, minute, second).
-fn civil(secs: i64) -> (i64, usize, i64, i64, i64, i64) {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Days since 1970-01-01 to a proleptic Gregorian date, by 400-year eras.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month as usize, day, rem / 3600, (rem % 3600) / 60, rem % 60)
-}
-
 /// A time-axis tick label that says as much as the zoom needs: whole days as "2026-10-29",
 /// minutes and hours as "29 Oct 01:00", seconds as "01:00:30". `step_s` is the grid step.
 pub fn time_tick(secs: f64, step_s: f64) -> String {
     if !secs.is_finite() {
         return String::new();
     }
-    let (year, month, day, hour, minute, second) = civil(secs.round() as i64);
+    let (year, month, day, hour, minute, second) = plantlab_protocol::civil_from_epoch_seconds(secs.round() as i64);
     let month_name = MONTHS.get(month.wrapping_sub(1)).copied().unwrap_or("?");
     if step_s >= 86_400.0 {
         format!("{year:04}-{month:02}-{day:02}")

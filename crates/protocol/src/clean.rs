@@ -272,6 +272,20 @@ pub enum UnitConversion {
 }
 
 impl UnitConversion {
+    /// Every conversion with a name (all but `Linear`).
+    pub const NAMED: [UnitConversion; 10] = [
+        UnitConversion::FahrenheitToCelsius,
+        UnitConversion::CelsiusToFahrenheit,
+        UnitConversion::KelvinToCelsius,
+        UnitConversion::CelsiusToKelvin,
+        UnitConversion::KpaToBar,
+        UnitConversion::BarToKpa,
+        UnitConversion::PsiToBar,
+        UnitConversion::BarToPsi,
+        UnitConversion::M3hToLs,
+        UnitConversion::LsToM3h,
+    ];
+
     /// (scale, offset) of y = scale·x + offset.
     pub fn coefficients(self) -> (f64, f64) {
         match self {

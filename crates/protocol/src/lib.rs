@@ -624,7 +624,13 @@ pub fn format_duration(seconds: f64) -> String {
 /// Milliseconds since the Unix epoch as `YYYY-MM-DD HH:MM:SS` (UTC, or naive local time as
 /// written in the export).
 pub fn format_epoch_millis(millis: i64) -> String {
-    let secs = millis.div_euclid(1000);
+    let (y, m, d, hour, minute, second) = civil_from_epoch_seconds(millis.div_euclid(1000));
+    format!("{y:04}-{m:02}-{d:02} {hour:02}:{minute:02}:{second:02}")
+}
+
+/// Seconds since the Unix epoch as (year, month 1–12, day, hour, minute, second) of the
+/// proleptic Gregorian calendar.
+pub fn civil_from_epoch_seconds(secs: i64) -> (i64, usize, i64, i64, i64, i64) {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     // Days since 1970-01-01 to a Gregorian date (Howard Hinnant's civil_from_days).
@@ -637,7 +643,7 @@ pub fn format_epoch_millis(millis: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, (rem % 3600) / 60, rem % 60)
+    (y, m as usize, d, rem / 3600, (rem % 3600) / 60, rem % 60)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -340,18 +340,7 @@ impl Sample for OutlierMethod {
 
 impl Sample for UnitConversion {
     fn sample(g: &mut Gen) -> Self {
-        let fixed = [
-            UnitConversion::FahrenheitToCelsius,
-            UnitConversion::CelsiusToFahrenheit,
-            UnitConversion::KelvinToCelsius,
-            UnitConversion::CelsiusToKelvin,
-            UnitConversion::KpaToBar,
-            UnitConversion::BarToKpa,
-            UnitConversion::PsiToBar,
-            UnitConversion::BarToPsi,
-            UnitConversion::M3hToLs,
-            UnitConversion::LsToM3h,
-        ];
+        let fixed = UnitConversion::NAMED;
         match g.below(fixed.len() + 2) {
             i if i < fixed.len() => fixed[i],
             _ => UnitConversion::Linear { scale: g.any(), offset: g.any() },

@@ -379,18 +379,7 @@ fn unit_steps(table: &Table, name: &str, thresholds: &QualityThresholds) -> Vec<
 /// The conversion that undoes y = scale·x + offset, by name where it has one.
 fn named_inverse(scale: f64, offset: f64) -> UnitConversion {
     let inverse = (1.0 / scale, -offset / scale);
-    let named = [
-        UnitConversion::FahrenheitToCelsius,
-        UnitConversion::CelsiusToFahrenheit,
-        UnitConversion::KelvinToCelsius,
-        UnitConversion::CelsiusToKelvin,
-        UnitConversion::KpaToBar,
-        UnitConversion::BarToKpa,
-        UnitConversion::PsiToBar,
-        UnitConversion::BarToPsi,
-        UnitConversion::M3hToLs,
-        UnitConversion::LsToM3h,
-    ];
+    let named = UnitConversion::NAMED;
     named
         .into_iter()
         .find(|c| {
