@@ -297,14 +297,24 @@ fn a_full_disk_during_export_keeps_the_old_file_and_leaves_no_temporary() {
     let me = std::env::current_exe().unwrap();
     // 64 blocks of 512 bytes; the signal a process gets past the limit is ignored, so the
     // write fails with EFBIG as it would on a full disk.
-    let status = std::process::Command::new("sh")
+    let child = std::process::Command::new("sh")
         .arg("-c")
         .arg("trap '' XFSZ; ulimit -f 64; exec \"$0\" --exact export_child_under_a_file_size_limit --nocapture --test-threads 1")
         .arg(&me)
         .env(CHILD_TARGET, &target)
-        .status()
+        // Pipes, not inherited descriptors: the limit also applies to a log file the test
+        // run's output may be redirected into, which is often larger than the limit already.
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .output()
         .unwrap();
-    assert!(status.success(), "the child export did not fail cleanly: {status}");
+    assert!(
+        child.status.success(),
+        "the child export did not fail cleanly: {}\n{}\n{}",
+        child.status,
+        String::from_utf8_lossy(&child.stdout),
+        String::from_utf8_lossy(&child.stderr)
+    );
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "v,note\n1,old\n");
     let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(names, ["cleaned.csv"], "a temporary was left behind");
