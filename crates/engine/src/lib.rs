@@ -9,6 +9,8 @@ pub mod error;
 pub mod evaluate;
 mod fast_pieces;
 pub mod frame_export;
+/// Test and demo exports; behind a feature so the shipped app does not carry them.
+#[cfg(any(test, feature = "generators"))]
 pub mod generate;
 pub mod import;
 mod import_xlsx_limits;
