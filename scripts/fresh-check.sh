@@ -7,11 +7,16 @@
 #
 # Kept from this machine: system packages, the Rust toolchain (rustup) and the wasm-bindgen CLI on
 # PATH. Usage: bash scripts/fresh-check.sh [WORK_DIR]   (default: a new temporary folder)
+# It checks the committed state (HEAD), cloned into the work folder, so uncommitted edits and
+# ignored files of this checkout (dist/, target/) cannot make it pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repo=$(pwd)
 work=${1:-$(mktemp -d -t plantlab-fresh-XXXXXX)}
 mkdir -p "$work/cargo-home" "$work/target"
+rm -rf "$work/repo"
+git clone --quiet --no-hardlinks "$(pwd)" "$work/repo"
+cd "$work/repo"
+echo "Checking commit $(git rev-parse --short HEAD)"
 # rustup's proxies find the toolchain through RUSTUP_HOME, which stays where it is.
 export RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
 export CARGO_HOME="$work/cargo-home"
