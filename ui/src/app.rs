@@ -1,6 +1,6 @@
 //! The application frame: pane navigation, notices, the status bar with background tasks.
 
-use egui::{Color32, RichText};
+use egui::RichText;
 use plantlab_protocol::{ApiError, FilePurpose, FrameStats, RunStatus, TaskEvent, TaskId, TaskKind, TaskOutcome, TrainUpdate};
 
 use crate::backend::{Backend, Reply, Request};
@@ -9,6 +9,7 @@ use crate::data_pane::DataPane;
 use crate::evaluate_pane::EvaluatePane;
 use crate::frames::FrameTimes;
 use crate::predict_pane::PredictPane;
+use crate::theme;
 use crate::train_pane::TrainPane;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -383,9 +384,9 @@ impl PlantLabApp {
                 egui::ScrollArea::vertical().id_salt("notices_scroll").max_height(max_height).show(ui, |ui| {
                     for (i, notice) in self.notices.iter().enumerate() {
                         let (fill, text_color) = if notice.is_error {
-                            (Color32::from_rgb(90, 20, 20), Color32::from_rgb(255, 210, 210))
+                            (theme::ERROR_NOTICE_FILL, theme::ERROR_NOTICE_TEXT)
                         } else {
-                            (Color32::from_rgb(30, 50, 80), Color32::from_rgb(210, 225, 255))
+                            (theme::INFO_NOTICE_FILL, theme::INFO_NOTICE_TEXT)
                         };
                         egui::Frame::new().fill(fill).inner_margin(6.0).corner_radius(4.0).show(ui, |ui| {
                             ui.set_width(width - 12.0);

@@ -2,7 +2,7 @@
 //! step per finding, a step editor with a before/after preview, the history (enable, edit,
 //! remove, undo/redo), the quality gate, and the recipe file.
 
-use egui::{Color32, RichText};
+use egui::RichText;
 use egui_plot::Legend;
 use plantlab_protocol::{
     Aggregate, CleanState, CleanStep, ColumnProfile, CompareOp, Condition, DuplicateKeep, FilePurpose, FillMethod, GateThresholds, LabelSource,
@@ -13,11 +13,10 @@ use serde_json::Value;
 use crate::backend::{Backend, Request};
 use crate::format::thousands;
 use crate::json_form;
+use crate::theme;
 use crate::widgets::{badge, draw_series, pass_badge, series_plot};
 
 const PREVIEW_POINTS: u32 = 1500;
-const BEFORE_COLOR: Color32 = Color32::from_rgb(150, 150, 150);
-const AFTER_COLOR: Color32 = Color32::from_rgb(90, 170, 255);
 
 /// Where the step in the editor came from, which decides what "Apply" does.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -293,7 +292,7 @@ impl CleanPane {
                         backend.send(Request::SetGateThresholds(thresholds));
                     }
                     Some(Err(e)) => {
-                        ui.label(RichText::new(format!("Thresholds not valid: {e}")).color(Color32::LIGHT_RED));
+                        ui.label(RichText::new(format!("Thresholds not valid: {e}")).color(theme::BAD_TEXT));
                     }
                     None => {}
                 }
@@ -382,7 +381,7 @@ impl CleanPane {
                 });
                 if let Some(outcome) = outcome {
                     let detail = match &outcome.error {
-                        Some(error) => RichText::new(format!("skipped: {}", error.message)).color(Color32::LIGHT_RED),
+                        Some(error) => RichText::new(format!("skipped: {}", error.message)).color(theme::BAD_TEXT),
                         None => RichText::new(format!(
                             "rows {} -> {}, {} cells changed, {:.0} ms",
                             thousands(outcome.rows_in),
@@ -442,7 +441,7 @@ impl CleanPane {
         ui.heading(title);
         json_form::edit_object(ui, "step_form", &mut draft.value);
         if let Some(error) = &draft.error {
-            ui.label(RichText::new(error).color(Color32::LIGHT_RED));
+            ui.label(RichText::new(error).color(theme::BAD_TEXT));
         }
         let stale = self.previewed.as_ref() != Some(&draft.value);
         let origin = draft.origin;
@@ -525,13 +524,13 @@ impl CleanPane {
         for f in &resolved {
             ui.label(
                 RichText::new(format!("Resolves {} on {} ({} -> 0)", f.kind.as_str(), f.column.as_deref().unwrap_or("all rows"), f.before))
-                    .color(Color32::LIGHT_GREEN),
+                    .color(theme::GOOD_TEXT),
             );
         }
         for f in &introduced {
             ui.label(
                 RichText::new(format!("Introduces {} on {}: {}", f.kind.as_str(), f.column.as_deref().unwrap_or("all rows"), f.message))
-                    .color(Color32::LIGHT_RED),
+                    .color(theme::BAD_TEXT),
             );
         }
         for f in preview.findings.iter().filter(|f| f.before > 0 && f.after > 0 && f.before != f.after) {
@@ -554,8 +553,8 @@ impl CleanPane {
         series_plot("preview_plot", &series.after.x_axis).height(height).y_axis_label(series.column.clone()).legend(Legend::default()).show(
             ui,
             |plot_ui| {
-                draw_series(plot_ui, &series.before, "before", BEFORE_COLOR);
-                draw_series(plot_ui, &series.after, "after", AFTER_COLOR);
+                draw_series(plot_ui, &series.before, "before", theme::SERIES_RAW);
+                draw_series(plot_ui, &series.after, "after", theme::SERIES_CLEANED);
             },
         );
     }

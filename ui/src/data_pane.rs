@@ -2,7 +2,7 @@
 //! columns with types, units and statistics, the quality findings, a histogram, a paged table,
 //! and a zoomable plot of one numeric column that can jump to a finding.
 
-use egui::{Color32, RichText};
+use egui::RichText;
 use egui_plot::{Bar, BarChart, Plot};
 use plantlab_protocol::{
     ColumnKind, DatasetSummary, Finding, Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, QualityReport, Series,
@@ -11,16 +11,14 @@ use plantlab_protocol::{
 
 use crate::backend::{Backend, Request};
 use crate::format::{file_name, thousands};
-use crate::widgets::{badge, draw_series, series_plot, MARK_COLOR};
+use crate::theme;
+use crate::widgets::{badge, draw_series, series_plot};
 
 const PAGE_SIZE: u64 = 50;
 /// Buckets asked of the engine per view: enough to look exact on a wide screen.
 const PLOT_POINTS: u32 = 2000;
 const HISTOGRAM_BINS: u32 = 40;
 const RECENT_LIMIT: usize = 8;
-const SERIES_COLOR: Color32 = Color32::from_rgb(90, 170, 255);
-const WARNING_FILL: Color32 = Color32::from_rgb(80, 60, 20);
-const WARNING_TEXT: Color32 = Color32::from_rgb(255, 220, 150);
 
 /// How the fields of a line are separated, as the import panel offers it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -464,14 +462,14 @@ impl DataPane {
         if warnings.is_empty() {
             return;
         }
-        egui::Frame::new().fill(WARNING_FILL).inner_margin(6.0).corner_radius(4.0).show(ui, |ui| {
+        egui::Frame::new().fill(theme::WARNING_BANNER_FILL).inner_margin(6.0).corner_radius(4.0).show(ui, |ui| {
             ui.set_width(ui.available_width());
             // A few lines at most; more (say many daylight-saving repeats) scroll.
             egui::ScrollArea::vertical().id_salt("import_warnings_scroll").max_height(64.0).show(ui, |ui| {
                 for warning in warnings {
                     ui.horizontal_wrapped(|ui| {
-                        ui.label(RichText::new("Import warning").strong().color(WARNING_TEXT));
-                        ui.add(egui::Label::new(RichText::new(warning.as_str()).color(WARNING_TEXT)).wrap());
+                        ui.label(RichText::new("Import warning").strong().color(theme::WARNING_BANNER_TEXT));
+                        ui.add(egui::Label::new(RichText::new(warning.as_str()).color(theme::WARNING_BANNER_TEXT)).wrap());
                     });
                 }
             });
@@ -588,7 +586,7 @@ impl DataPane {
                 }
             }
             if let Some(e) = &self.form_error {
-                ui.label(RichText::new(e).color(Color32::from_rgb(255, 120, 120)));
+                ui.label(RichText::new(e).color(theme::BAD_TEXT));
             }
         });
     }
@@ -619,7 +617,7 @@ impl DataPane {
                         ui.label("0");
                     } else {
                         let share = column.null_count as f64 / summary.rows.max(1) as f64 * 100.0;
-                        ui.label(RichText::new(format!("{} ({share:.1}%)", thousands(column.null_count))).color(Color32::from_rgb(230, 160, 60)));
+                        ui.label(RichText::new(format!("{} ({share:.1}%)", thousands(column.null_count))).color(theme::WARNING_TEXT));
                     }
                     self.column_badges(ui, &column.name);
                     ui.end_row();
@@ -743,7 +741,7 @@ impl DataPane {
                 let how = if series.decimated { "min/max envelope of" } else { "all" };
                 ui.label(RichText::new(format!("{how} {} rows in view", thousands(series.source_rows))).weak());
                 if !series.marks.is_empty() {
-                    ui.label(RichText::new(format!("{} marked", series.marks.len())).color(MARK_COLOR));
+                    ui.label(RichText::new(format!("{} marked", series.marks.len())).color(theme::FINDING_MARK));
                 }
             }
         });
@@ -760,7 +758,7 @@ impl DataPane {
             self.settle_frames = 3;
         }
         let response = plot.show(ui, |plot_ui| {
-            draw_series(plot_ui, series, &series.column, SERIES_COLOR);
+            draw_series(plot_ui, series, &series.column, theme::SERIES_DATA);
             plot_ui.plot_bounds()
         });
         let bounds = response.inner;
@@ -827,7 +825,7 @@ impl DataPane {
                     for cell in row {
                         match cell {
                             Some(text) => ui.label(text),
-                            None => ui.label(RichText::new("missing").italics().color(Color32::from_rgb(230, 160, 60))),
+                            None => ui.label(RichText::new("missing").italics().color(theme::WARNING_TEXT)),
                         };
                     }
                     ui.end_row();
@@ -853,7 +851,7 @@ fn histogram_plot(ui: &mut egui::Ui, h: &Histogram) {
     let bars: Vec<Bar> =
         h.counts.iter().enumerate().map(|(i, &c)| Bar::new(h.min + width * (i as f64 + 0.5), c as f64).width(width.max(f64::MIN_POSITIVE))).collect();
     Plot::new("histogram").height(140.0).allow_zoom(false).allow_drag(false).allow_scroll(false).show_y(false).show(ui, |plot_ui| {
-        plot_ui.bar_chart(BarChart::new("count", bars).color(SERIES_COLOR));
+        plot_ui.bar_chart(BarChart::new("count", bars).color(theme::SERIES_DATA));
     });
 }
 

@@ -3,7 +3,7 @@
 //! threshold suggestion, event-level scoring (lead time, false alarms per day) with the risk
 //! timeline, and the tags that move the risk most. Exports the model bundle and a report.
 
-use egui::{Color32, RichText};
+use egui::RichText;
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoint, PlotPoints};
 use plantlab_protocol::{
     cost_optimal, format_epoch_millis, point_at, ClassMetrics, EvaluateRequest, Evaluation, EventOptions, EventScore, FilePurpose, RunEntry,
@@ -12,11 +12,9 @@ use plantlab_protocol::{
 
 use crate::backend::{Backend, Request};
 use crate::format::thousands;
-use crate::widgets::{TimelinePlot, TimelineView, RISK_COLOR};
+use crate::theme;
+use crate::widgets::{TimelinePlot, TimelineView};
 
-const CHANCE_COLOR: Color32 = Color32::from_rgb(150, 150, 150);
-const PUSHES_TO_FAULT: Color32 = Color32::from_rgb(220, 90, 70);
-const PUSHES_TO_NORMAL: Color32 = Color32::from_rgb(80, 140, 220);
 /// Tags shown in the contribution chart; the rest matter less and crowd the axis.
 const TOP_TAGS: usize = 20;
 
@@ -193,7 +191,7 @@ impl EvaluatePane {
         egui::ScrollArea::vertical().id_salt("evaluate_scroll").show(ui, |ui| {
             let evaluation = &view.evaluation;
             if let Some(episodes) = evaluation.thin_evidence() {
-                ui.label(RichText::new(thin_evidence_text(episodes, "the test split")).color(WARN_COLOR));
+                ui.label(RichText::new(thin_evidence_text(episodes, "the test split")).color(theme::WARNING_TEXT));
             }
             ui.label(format!(
                 "{}: {} test samples, classes {}{}",
@@ -448,10 +446,10 @@ fn confusion_ui(ui: &mut egui::Ui, evaluation: &Evaluation, live: Option<&Thresh
             for (j, &count) in row.iter().enumerate() {
                 // Shade by share of all samples; the diagonal green, the errors red.
                 let share = if total == 0 { 0.0 } else { count as f32 / total as f32 };
-                let base = if i == j { Color32::from_rgb(40, 130, 60) } else { Color32::from_rgb(170, 50, 40) };
+                let base = if i == j { theme::PASS_FILL } else { theme::FAIL_FILL };
                 let fill = base.gamma_multiply(0.25 + 0.75 * share.sqrt());
                 egui::Frame::new().fill(fill).inner_margin(egui::Margin::symmetric(8, 3)).corner_radius(3.0).show(ui, |ui| {
-                    ui.label(RichText::new(thousands(count)).color(Color32::WHITE));
+                    ui.label(RichText::new(thousands(count)).color(theme::TEXT_ON_FILL));
                 });
             }
             ui.end_row();
@@ -485,11 +483,11 @@ fn curves_ui(ui: &mut egui::Ui, view: &EvaluationView) {
                 .show(ui, |plot_ui| {
                     plot_ui.line(
                         Line::new("chance", PlotPoints::new(vec![[0.0, 0.0], [1.0, 1.0]]))
-                            .color(CHANCE_COLOR)
+                            .color(theme::REFERENCE_LINE)
                             .style(egui_plot::LineStyle::dashed_loose()),
                     );
                     // A curve with vertical steps: egui_plot's per-pixel band drawing would fill its corners.
-                    plot_ui.line(Line::new("model", PlotPoints::Borrowed(&view.roc)).color(RISK_COLOR).width(1.5).allow_band(false));
+                    plot_ui.line(Line::new("model", PlotPoints::Borrowed(&view.roc)).color(theme::SERIES_RISK).width(1.5).allow_band(false));
                 });
         });
         ui.vertical(|ui| {
@@ -509,11 +507,11 @@ fn curves_ui(ui: &mut egui::Ui, view: &EvaluationView) {
                     if let Some(rate) = view.positive_rate {
                         plot_ui.line(
                             Line::new(format!("positive rate {rate:.3}"), PlotPoints::new(vec![[0.0, rate], [1.0, rate]]))
-                                .color(CHANCE_COLOR)
+                                .color(theme::REFERENCE_LINE)
                                 .style(egui_plot::LineStyle::dashed_loose()),
                         );
                     }
-                    plot_ui.line(Line::new("model", PlotPoints::Borrowed(&view.pr)).color(RISK_COLOR).width(1.5).allow_band(false));
+                    plot_ui.line(Line::new("model", PlotPoints::Borrowed(&view.pr)).color(theme::SERIES_RISK).width(1.5).allow_band(false));
                 });
         });
     });
@@ -560,8 +558,6 @@ pub(crate) fn events_summary(events: &EventScore) -> String {
         rate
     )
 }
-
-pub(crate) const WARN_COLOR: Color32 = Color32::from_rgb(255, 190, 90);
 
 /// The thin-evidence warning in words.
 pub(crate) fn thin_evidence_text(episodes: usize, data: &str) -> String {
@@ -666,9 +662,9 @@ fn events_ui(ui: &mut egui::Ui, events: &EventScore, options: &mut EventOptions)
                 ui.label(place(episode.start_ms, episode.start_row));
                 ui.label(place(episode.end_ms, episode.end_row));
                 if episode.detected {
-                    ui.label(RichText::new("detected").color(Color32::from_rgb(90, 200, 110)));
+                    ui.label(RichText::new("detected").color(theme::GOOD_TEXT));
                 } else {
-                    ui.label(RichText::new("missed").color(Color32::from_rgb(255, 120, 100)));
+                    ui.label(RichText::new("missed").color(theme::BAD_TEXT));
                 }
                 ui.label(episode.lead_time.map_or("-".to_owned(), |lead| lead_text(lead, events.has_timestamps)));
                 ui.end_row();
@@ -691,7 +687,7 @@ pub(crate) fn contributions_ui(ui: &mut egui::Ui, contributions: &[TagContributi
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let color = if c.mean_signed >= 0.0 { PUSHES_TO_FAULT } else { PUSHES_TO_NORMAL };
+            let color = if c.mean_signed >= 0.0 { theme::PUSHES_TO_FAULT } else { theme::PUSHES_TO_NORMAL };
             Bar::new(top - i as f64, c.mean_abs).name(&c.tag).fill(color).width(0.7)
         })
         .collect();

@@ -11,6 +11,7 @@ mod frames;
 mod json_form;
 mod predict_pane;
 mod probe;
+mod theme;
 mod train_pane;
 mod widgets;
 

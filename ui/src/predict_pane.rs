@@ -3,14 +3,15 @@
 //! warnings about inputs the model was not trained for, and, when the file carries the label,
 //! the same figures as the Evaluate pane. The per-sample predictions export as CSV.
 
-use egui::{Color32, RichText};
+use egui::RichText;
 use plantlab_protocol::{
     format_duration, format_epoch_millis, Alarm, BundleInfo, EventOptions, FilePurpose, PredictRequest, PredictionResult, TaskId,
 };
 
 use crate::backend::{Backend, Request};
-use crate::evaluate_pane::{alarm_settings_text, alarm_settings_ui, events_summary, metrics_table, thin_evidence_text, WARN_COLOR};
+use crate::evaluate_pane::{alarm_settings_text, alarm_settings_ui, events_summary, metrics_table, thin_evidence_text};
 use crate::format::{file_name, thousands};
+use crate::theme;
 use crate::widgets::{warning_badge, Stretch, TimelinePlot, TimelineView};
 
 /// A prediction with its plot geometry, built once when it arrives.
@@ -195,7 +196,7 @@ impl PredictPane {
         let can_start = missing.is_none() && self.running.is_none();
         let button = ui.add_enabled(can_start, egui::Button::new("Run prediction"));
         if let Some(hint) = missing {
-            ui.label(RichText::new(hint).color(Color32::from_rgb(255, 190, 90)));
+            ui.label(RichText::new(hint).color(theme::WARNING_TEXT));
         } else if self.running.is_some() {
             // No spinner: the status bar already animates the task's progress.
             ui.label("Predicting… (progress and Cancel in the status bar)");
@@ -245,7 +246,7 @@ impl PredictPane {
                 format_epoch_millis(overlap.train_start_ms),
                 format_epoch_millis(overlap.train_end_ms)
             ))
-            .color(WARN_COLOR));
+            .color(theme::WARNING_TEXT));
         }
 
         if view.timeline.points() > 0 {
@@ -322,7 +323,7 @@ impl PredictPane {
             ui.add_space(6.0);
             ui.label(RichText::new("Against the labels in this file").strong());
             if let Some(episodes) = evaluation.thin_evidence() {
-                ui.label(RichText::new(thin_evidence_text(episodes, "this file")).color(WARN_COLOR));
+                ui.label(RichText::new(thin_evidence_text(episodes, "this file")).color(theme::WARNING_TEXT));
             }
             metrics_table(ui, "predict_metrics", &evaluation.test, &evaluation.baseline, None);
             if let Some(events) = &evaluation.events {

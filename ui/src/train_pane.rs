@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use egui::{Color32, RichText};
+use egui::RichText;
 use egui_plot::{FilledArea, Legend, Line, Plot, PlotPoints};
 use plantlab_protocol::{
     BatchMetrics, ClassMetrics, ClassWeighting, ColumnInfo, ColumnKind, DatasetSummary, EpochMetrics, GateDecision, ModelKind, RunComparison,
@@ -13,19 +13,10 @@ use plantlab_protocol::{
 
 use crate::backend::{Backend, Request};
 use crate::format::thousands;
+use crate::theme;
 
-const TRAIN_COLOR: Color32 = Color32::from_rgb(90, 170, 255);
-const VAL_COLOR: Color32 = Color32::from_rgb(255, 160, 60);
 /// Buckets of the per-batch loss curve: each shows the mean and the min/max of its batches.
 const BATCH_BUCKETS: usize = 300;
-const RUN_COLORS: [Color32; 6] = [
-    Color32::from_rgb(90, 170, 255),
-    Color32::from_rgb(255, 160, 60),
-    Color32::from_rgb(120, 200, 120),
-    Color32::from_rgb(220, 110, 200),
-    Color32::from_rgb(230, 220, 90),
-    Color32::from_rgb(160, 160, 160),
-];
 
 /// What the curves show: the run training now, or a run opened from the list.
 #[derive(Default)]
@@ -311,11 +302,11 @@ impl TrainPane {
         ui.separator();
         let problems = validate(config, dataset);
         for problem in &problems {
-            ui.label(RichText::new(problem).color(Color32::LIGHT_RED));
+            ui.label(RichText::new(problem).color(theme::BAD_TEXT));
         }
         let gate_blocks = gate_passed == Some(false);
         if gate_blocks {
-            ui.label(RichText::new("The quality gate fails (see Clean).").color(Color32::from_rgb(255, 190, 90)));
+            ui.label(RichText::new("The quality gate fails (see Clean).").color(theme::WARNING_TEXT));
             ui.checkbox(&mut self.override_gate, "Train anyway (the override is recorded with the run)");
         }
         let can_start = problems.is_empty() && self.live.is_none() && (!gate_blocks || self.override_gate);
@@ -422,9 +413,9 @@ impl TrainPane {
             if band.x.is_empty() {
                 return;
             }
-            plot_ui.add(FilledArea::new("min-max", &band.x, &band.min, &band.max).fill_color(TRAIN_COLOR.gamma_multiply(0.3)));
+            plot_ui.add(FilledArea::new("min-max", &band.x, &band.min, &band.max).fill_color(theme::SERIES_TRAINING.gamma_multiply(0.3)));
             let mean: PlotPoints = band.x.iter().zip(&band.mean).map(|(&x, &y)| [x, y]).collect();
-            plot_ui.line(Line::new("batch loss", mean).color(TRAIN_COLOR));
+            plot_ui.line(Line::new("batch loss", mean).color(theme::SERIES_TRAINING));
         });
     }
 
@@ -562,7 +553,7 @@ fn comparison_ui(ui: &mut egui::Ui, comparison: &RunComparison) {
     });
     Plot::new("compare_plot").height(260.0).legend(Legend::default()).x_axis_label("epoch").y_axis_label("validation loss").show(ui, |plot_ui| {
         for (i, run) in comparison.runs.iter().enumerate() {
-            let color = RUN_COLORS[i % RUN_COLORS.len()];
+            let color = theme::RUN_PALETTE[i % theme::RUN_PALETTE.len()];
             let points: PlotPoints = run.epochs.iter().map(|e| [f64::from(e.epoch), e.val_loss]).collect();
             plot_ui.line(Line::new(format!("{} val loss", run.entry.run_id), points).color(color));
             let train: PlotPoints = run.epochs.iter().map(|e| [f64::from(e.epoch), e.train_loss]).collect();
@@ -599,10 +590,10 @@ fn epoch_plot(ui: &mut egui::Ui, id: &str, width: f32, epochs: &[EpochMetrics], 
     Plot::new(id).width(width).height(220.0).legend(Legend::default()).x_axis_label("epoch").show(ui, |plot_ui| {
         let train_points: PlotPoints = epochs.iter().map(|e| [f64::from(e.epoch), train(e)]).collect();
         let val_points: PlotPoints = epochs.iter().map(|e| [f64::from(e.epoch), val(e)]).collect();
-        plot_ui.line(Line::new("train", train_points).color(TRAIN_COLOR));
-        plot_ui.line(Line::new("validation", val_points).color(VAL_COLOR));
+        plot_ui.line(Line::new("train", train_points).color(theme::SERIES_TRAINING));
+        plot_ui.line(Line::new("validation", val_points).color(theme::SERIES_VALIDATION));
         let best: PlotPoints = epochs.iter().filter(|e| e.best).map(|e| [f64::from(e.epoch), val(e)]).collect();
-        plot_ui.points(egui_plot::Points::new("best so far", best).radius(4.0).color(VAL_COLOR));
+        plot_ui.points(egui_plot::Points::new("best so far", best).radius(4.0).color(theme::SERIES_VALIDATION));
     });
 }
 

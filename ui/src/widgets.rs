@@ -5,18 +5,14 @@ use egui_plot::{uniform_grid_spacer, FilledArea, HLine, HoverPosition, Legend, L
 use plantlab_protocol::{InputWarningKind, RiskTimeline, Series, Severity, XAxis};
 
 use crate::format::{epoch_seconds, time_grid_steps, time_tick};
-
-pub const MARK_COLOR: Color32 = Color32::from_rgb(255, 80, 80);
-pub const PASS_COLOR: Color32 = Color32::from_rgb(40, 130, 60);
-
-const FAIL_COLOR: Color32 = Color32::from_rgb(170, 40, 40);
+use crate::theme;
 
 /// A small coloured label for a severity.
 pub fn badge(ui: &mut egui::Ui, severity: Severity, text: &str) -> egui::Response {
     let fill = match severity {
-        Severity::Error => FAIL_COLOR,
-        Severity::Warning => Color32::from_rgb(170, 110, 20),
-        Severity::Info => Color32::from_rgb(50, 90, 140),
+        Severity::Error => theme::FAIL_FILL,
+        Severity::Warning => theme::WARNING_FILL,
+        Severity::Info => theme::INFO_FILL,
     };
     pill(ui, fill, text)
 }
@@ -24,19 +20,19 @@ pub fn badge(ui: &mut egui::Ui, severity: Severity, text: &str) -> egui::Respons
 /// A pass/fail badge.
 pub fn pass_badge(ui: &mut egui::Ui, passed: bool) -> egui::Response {
     if passed {
-        pill(ui, PASS_COLOR, "pass")
+        pill(ui, theme::PASS_FILL, "pass")
     } else {
-        pill(ui, FAIL_COLOR, "fail")
+        pill(ui, theme::FAIL_FILL, "fail")
     }
 }
 
 /// A badge naming why an input may not be trusted.
 pub fn warning_badge(ui: &mut egui::Ui, kind: InputWarningKind) -> egui::Response {
     let (fill, text) = match kind {
-        InputWarningKind::MissingTag => (FAIL_COLOR, "missing_tag"),
-        InputWarningKind::OutOfTrainingRange => (Color32::from_rgb(170, 110, 20), "out_of_training_range"),
-        InputWarningKind::UnseenCategory => (Color32::from_rgb(120, 70, 150), "unseen_category"),
-        InputWarningKind::MostlyMissing => (Color32::from_rgb(50, 90, 140), "mostly_missing"),
+        InputWarningKind::MissingTag => (theme::FAIL_FILL, "missing_tag"),
+        InputWarningKind::OutOfTrainingRange => (theme::WARNING_FILL, "out_of_training_range"),
+        InputWarningKind::UnseenCategory => (theme::UNSEEN_CATEGORY_FILL, "unseen_category"),
+        InputWarningKind::MostlyMissing => (theme::INFO_FILL, "mostly_missing"),
     };
     pill(ui, fill, text)
 }
@@ -46,7 +42,7 @@ fn pill(ui: &mut egui::Ui, fill: Color32, text: &str) -> egui::Response {
         .fill(fill)
         .corner_radius(3.0)
         .inner_margin(egui::Margin::symmetric(4, 1))
-        .show(ui, |ui| ui.label(RichText::new(text).small().color(Color32::WHITE)))
+        .show(ui, |ui| ui.label(RichText::new(text).small().color(theme::TEXT_ON_FILL)))
         .response
 }
 
@@ -95,15 +91,9 @@ pub fn draw_series(plot_ui: &mut egui_plot::PlotUi<'_>, series: &Series, name: &
         let floor = series.y_min.iter().copied().filter(|v| v.is_finite()).fold(f64::INFINITY, f64::min);
         let floor = if floor.is_finite() { floor } else { 0.0 };
         let marks: PlotPoints = series.marks.iter().map(|&(x, y)| [x, if y.is_finite() { y } else { floor }]).collect();
-        plot_ui.points(Points::new("finding", marks).shape(MarkerShape::Circle).radius(5.0).filled(false).color(MARK_COLOR));
+        plot_ui.points(Points::new("finding", marks).shape(MarkerShape::Circle).radius(5.0).filled(false).color(theme::FINDING_MARK));
     }
 }
-
-pub const RISK_COLOR: Color32 = Color32::from_rgb(90, 170, 255);
-const THRESHOLD_COLOR: Color32 = Color32::from_rgb(230, 200, 80);
-const FAULT_FILL: Color32 = Color32::from_rgba_premultiplied(120, 30, 30, 70);
-const ALARM_FILL: Color32 = Color32::from_rgba_premultiplied(120, 75, 0, 60);
-const SELECTED_ALARM_FILL: Color32 = Color32::from_rgba_premultiplied(200, 120, 0, 140);
 
 /// A stretch of the x axis to shade on a timeline (an alarm), in plot units.
 #[derive(Clone, Debug, PartialEq)]
@@ -196,14 +186,14 @@ impl TimelinePlot {
         let half = self.step / 2.0;
         plot.show(ui, |plot_ui| {
             for &(start, end) in &self.faults {
-                plot_ui.add(Span::new("fault (label)", (start - half)..=(end + half)).fill(FAULT_FILL).border_width(0.0));
+                plot_ui.add(Span::new("fault (label)", (start - half)..=(end + half)).fill(theme::FAULT_SPAN).border_width(0.0));
             }
             for alarm in alarms {
-                let fill = if alarm.highlighted { SELECTED_ALARM_FILL } else { ALARM_FILL };
+                let fill = if alarm.highlighted { theme::ALARM_SPAN_SELECTED } else { theme::ALARM_SPAN };
                 plot_ui.add(Span::new("alarm", (alarm.start - half)..=(alarm.end + half)).fill(fill).border_width(0.0));
             }
-            plot_ui.line(Line::new("risk", PlotPoints::Borrowed(&self.risk)).color(RISK_COLOR).width(1.2));
-            plot_ui.add(HLine::new(format!("threshold {threshold:.2}"), threshold).color(THRESHOLD_COLOR));
+            plot_ui.line(Line::new("risk", PlotPoints::Borrowed(&self.risk)).color(theme::SERIES_RISK).width(1.2));
+            plot_ui.add(HLine::new(format!("threshold {threshold:.2}"), threshold).color(theme::THRESHOLD));
             if let Some((start, end)) = focus {
                 // Some context either side of the stretch, at least a few points' worth.
                 let pad = ((end - start) * 0.5).max(self.step * 20.0);
