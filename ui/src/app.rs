@@ -285,6 +285,8 @@ impl PlantLabApp {
                         self.predict.set_result(*result);
                     }
                     TaskOutcome::Evaluated(evaluation) => self.evaluate.set_evaluation(*evaluation),
+                    // Normal-operation results are shown by their own pane.
+                    TaskOutcome::NormalTrained(_) | TaskOutcome::NormalEvaluated(_) | TaskOutcome::NormalPredicted(_) => {}
                 }
             }
             TaskEvent::Train { update, .. } => {

@@ -116,6 +116,8 @@ impl TrainPane {
             }
             TrainUpdate::Batch(batch) => self.curves.batches.push(batch),
             TrainUpdate::Epoch(epoch) => self.curves.epochs.push(epoch),
+            // Normal-operation runs are drawn by their own pane.
+            TrainUpdate::NormalEpoch(_) => {}
         }
     }
 

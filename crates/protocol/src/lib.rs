@@ -20,6 +20,8 @@ pub mod train;
 pub use train::*;
 pub mod evaluate;
 pub use evaluate::*;
+pub mod normal;
+pub use normal::*;
 
 /// Identifier of a background task (load, profile, train, ...), unique within one app run.
 pub type TaskId = u64;
@@ -306,6 +308,10 @@ pub enum TaskOutcome {
     Trained(RunSummary),
     Predicted(Box<PredictionResult>),
     Evaluated(Box<Evaluation>),
+    /// A normal-operation run that finished (cancel ends with `Cancelled`).
+    NormalTrained(Box<NormalRunSummary>),
+    NormalEvaluated(Box<NormalEvaluation>),
+    NormalPredicted(Box<NormalPrediction>),
 }
 
 #[cfg(test)]

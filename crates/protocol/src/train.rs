@@ -227,6 +227,8 @@ pub enum TrainUpdate {
     },
     Batch(BatchMetrics),
     Epoch(EpochMetrics),
+    /// An epoch of a normal-operation language model (no accuracy; perplexity instead).
+    NormalEpoch(crate::normal::NormalEpochMetrics),
 }
 
 impl TrainUpdate {

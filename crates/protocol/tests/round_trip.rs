@@ -262,6 +262,20 @@ structs! {
     RunDetail { entry, config, recipe, data, epochs, batches, summary }
     ConfigDifference { field, values }
     RunComparison { runs, differences }
+    NormalTrainRequest { detector, normal, exclude, fault_label, window, bins, smoothing, target_false_alarms, false_alarm_unit, seed, epochs, patience }
+    NormalEpochMetrics { epoch, train_loss, validation_loss, validation_perplexity, best, seconds }
+    NormalRunSummary { run_id, run_dir, status, message, detector, tags, normal_rows, fit_rows, calibration_rows, threshold, target_false_alarm_rate, epochs_run, best_epoch, validation_loss, validation_perplexity, bundle, evaluation, sampling_interval_s, seconds }
+    NormalEpisode { index, start_row, end_row, start_ms, end_ms, detected, first_alarm_row, delay_samples, delay_s }
+    DetectorScore { name, threshold, roc_auc, pr_auc, false_alarm_rate, detection_rate, false_alarms, false_alarms_per_day, false_alarms_per_1000_samples, normal_samples, fault_samples, episodes }
+    NormalEvaluation { source, run_id, label, samples, has_timestamps, model, pca_t2, pca_q }
+    NormalEvaluateRequest { run_id, path, label }
+    NormalPredictRequest { path, bundle }
+    NormalBundleInfo { path, format_version, detector, tags, normal_rows, threshold, window, smoothing }
+    TagSurprise { tag, surprise, expected_low, expected_high, observed, trend, explanation }
+    NormalAlarm { index, start_row, end_row, start_ms, end_ms, peak_score, peak_row, top_tags }
+    TagScoreSeries { tag, surprise }
+    NormalTimeline { x, has_timestamps, score, alarm, pca, top_tags }
+    NormalPrediction { bundle, file, rows, samples, threshold, timeline, alarms, alarm_count, alarm_samples, warnings, seconds }
 }
 
 units! {
@@ -279,6 +293,18 @@ units! {
     ModelKind [Seed, Transformer, Mlp]
     ClassWeighting [Auto, On, Off]
     RunStatus [Running, Completed, Interrupted, Cancelled, Failed]
+    NormalDetector [LinearPredictor, ProcessLm]
+    FalseAlarmUnit [PerDay, PerThousandSamples]
+}
+
+impl Sample for NormalPeriod {
+    fn sample(g: &mut Gen) -> Self {
+        match g.below(3) {
+            0 => NormalPeriod::All,
+            1 => NormalPeriod::LabelEquals { column: g.any(), value: g.any() },
+            _ => NormalPeriod::Between { from: g.any(), to: g.any() },
+        }
+    }
 }
 
 impl Sample for CleanStep {
@@ -404,9 +430,10 @@ impl Sample for SequenceMode {
 
 impl Sample for TrainUpdate {
     fn sample(g: &mut Gen) -> Self {
-        match g.below(3) {
+        match g.below(4) {
             0 => TrainUpdate::Prepared { run_id: g.any(), run_dir: g.any(), data: g.any() },
             1 => TrainUpdate::Batch(g.any()),
+            2 => TrainUpdate::NormalEpoch(g.any()),
             _ => TrainUpdate::Epoch(g.any()),
         }
     }
@@ -414,11 +441,14 @@ impl Sample for TrainUpdate {
 
 impl Sample for TaskOutcome {
     fn sample(g: &mut Gen) -> Self {
-        match g.below(5) {
+        match g.below(8) {
             0 => TaskOutcome::Loaded(g.any()),
             1 => TaskOutcome::Cleaned(g.any()),
             2 => TaskOutcome::Trained(g.any()),
             3 => TaskOutcome::Predicted(g.any()),
+            4 => TaskOutcome::NormalTrained(g.any()),
+            5 => TaskOutcome::NormalEvaluated(g.any()),
+            6 => TaskOutcome::NormalPredicted(g.any()),
             _ => TaskOutcome::Evaluated(g.any()),
         }
     }
@@ -487,7 +517,7 @@ fn requests_round_trip() {
     check_all!(400;
         PageRequest, SeriesRequest, HistogramRequest, ImportOverrides, PreviewRequest, CleanAction, CleanStep,
         GateThresholds, TrainConfig, EvaluateRequest, PredictRequest, EventOptions, FilePurpose, PaintReport,
-        FrameStats, Recipe,
+        FrameStats, Recipe, NormalTrainRequest, NormalEvaluateRequest, NormalPredictRequest, NormalPeriod,
     );
 }
 
@@ -496,7 +526,7 @@ fn replies_round_trip() {
     check_all!(300;
         ApiError, DatasetSummary, TablePage, Series, Histogram, QualityReport, CleanState, StepPreview,
         CleanSummary, RunEntry, RunDetail, RunComparison, RunSummary, Evaluation, BundleInfo, PredictionResult,
-        TrainConfig,
+        TrainConfig, NormalRunSummary, NormalEvaluation, NormalPrediction, NormalBundleInfo, NormalEpochMetrics,
     );
 }
 

@@ -111,6 +111,19 @@ fn read_metrics(dir: &Path) -> (Option<TrainDataInfo>, Vec<EpochMetrics>, Vec<Ba
             Ok(TrainUpdate::Prepared { data: d, .. }) => data = Some(d),
             Ok(TrainUpdate::Epoch(e)) => epochs.push(e),
             Ok(TrainUpdate::Batch(b)) => batches.push(b),
+            // A normal-operation language model's epoch draws on the same curves (no accuracy).
+            Ok(TrainUpdate::NormalEpoch(e)) => epochs.push(EpochMetrics {
+                epoch: e.epoch,
+                train_loss: e.train_loss,
+                train_accuracy: f64::NAN,
+                val_loss: e.validation_loss,
+                val_accuracy: f64::NAN,
+                val_roc_auc: None,
+                val_pr_auc: None,
+                best: e.best,
+                seconds: e.seconds,
+                samples_per_s: f64::NAN,
+            }),
             Err(_) => {}
         }
     }
