@@ -243,6 +243,14 @@ pub struct NormalEvaluation {
     pub pca_t2: DetectorScore,
     /// PCA Q (squared prediction error) at its theoretical 99 % limit.
     pub pca_q: DetectorScore,
+    /// The other detectors fitted on the same rows: PCA's combined index max(T²/limit,
+    /// Q/limit) at 1, and the linear predictor when the model is the language model.
+    #[serde(default)]
+    pub others: Vec<DetectorScore>,
+    /// The model's score over the evaluated samples with its threshold, PCA's index and the
+    /// top tags' surprise, for the Evaluate pane's timeline (`None`: not computed).
+    #[serde(default)]
+    pub timeline: Option<NormalTimeline>,
 }
 
 /// What the normal-operation pane asks to evaluate: a run's model on the open data set (when
