@@ -7,14 +7,11 @@ pub mod clean;
 pub mod dataset;
 pub mod error;
 pub mod evaluate;
-mod fast_pieces;
 pub mod frame_export;
 /// Test and demo exports; behind a feature so the shipped app does not carry them.
 #[cfg(any(test, feature = "generators"))]
 pub mod generate;
 pub mod import;
-mod import_xlsx_limits;
-pub mod load;
 pub mod normal;
 pub mod quality;
 pub mod tasks;

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use crate::quality::StatusTextCount;
 use plantlab_sniff::numeric_table::{self, ColumnKind, NumberSink, Span, TableLayout, Values};
 
-pub(crate) struct ParsedPieces {
+pub(super) struct ParsedPieces {
     blocks: Vec<Block>,
     status: Vec<StatusTextCount>,
     /// Rows so far (the first piece's rows start here).
@@ -47,17 +47,17 @@ struct ColumnSet {
 }
 
 impl ParsedPieces {
-    pub(crate) fn new(body_bytes: usize, first_row: u64) -> Self {
+    pub(super) fn new(body_bytes: usize, first_row: u64) -> Self {
         Self { blocks: Vec::new(), status: Vec::new(), rows: first_row, body_bytes, piece_bytes: 0 }
     }
 
-    pub(crate) fn rows(&self) -> u64 {
+    pub(super) fn rows(&self) -> u64 {
         self.rows
     }
 
     /// Reads `piece` with the fast parser and keeps it; `false` (nothing kept) when the parser
     /// does not take it or a text cell is not UTF-8.
-    pub(crate) fn read_fast(&mut self, piece: &[u8], layout: &TableLayout, names: &[String]) -> bool {
+    pub(super) fn read_fast(&mut self, piece: &[u8], layout: &TableLayout, names: &[String]) -> bool {
         self.piece_bytes = piece.len();
         let Ok(table) = numeric_table::parse_table_into(piece, layout, self) else { return false };
         if table.rows == 0 {
@@ -86,7 +86,7 @@ impl ParsedPieces {
     }
 
     /// Keeps a piece that polars read.
-    pub(crate) fn push_general(&mut self, frame: DataFrame, status: Vec<StatusTextCount>) {
+    pub(super) fn push_general(&mut self, frame: DataFrame, status: Vec<StatusTextCount>) {
         self.rows += frame.height() as u64;
         self.blocks.push(Block::General(frame));
         self.status.extend(status);
@@ -94,7 +94,7 @@ impl ParsedPieces {
 
     /// The frames in file order (one per column set, one per polars piece) and the status-text
     /// counts of all pieces.
-    pub(crate) fn finish(self, names: &[String]) -> PolarsResult<(Vec<DataFrame>, Vec<StatusTextCount>)> {
+    pub(super) fn finish(self, names: &[String]) -> PolarsResult<(Vec<DataFrame>, Vec<StatusTextCount>)> {
         let mut frames = Vec::with_capacity(self.blocks.len());
         for block in self.blocks {
             match block {
@@ -327,7 +327,7 @@ mod tests {
 
     /// Checks `frames` stacked hold exactly the rows of `kept` (first row, count) pieces.
     fn check(frames: Vec<DataFrame>, kept: &[(usize, usize)]) {
-        let frame = crate::load::combine_chunks(frames).unwrap();
+        let frame = crate::import::chunks::combine_chunks(frames).unwrap();
         let rows: Vec<usize> = kept.iter().flat_map(|&(first, n)| first..first + n).collect();
         assert_eq!(frame.height(), rows.len());
         let count = frame.column("count").unwrap().i64().unwrap().clone();

@@ -1,40 +1,13 @@
-//! Low-level reading: file bytes in blocks with progress and cancel, splitting text into
-//! row-aligned chunks, and stacking chunks parsed separately into one frame.
-
-use std::fs::File;
-use std::io::Read;
-use std::path::Path;
+//! Cutting a text body into row-aligned pieces, and stacking the frames parsed from pieces
+//! separately into one.
 
 use polars::prelude::*;
 
-use crate::error::{EngineError, Result};
-use crate::tasks::JobContext;
-
-/// Bytes read from disk between progress reports and cancel checks.
-const READ_BLOCK: usize = 8 << 20;
 /// Target size of one parse chunk; each chunk is parsed by polars with all cores.
-pub(crate) const PARSE_CHUNK: usize = 32 << 20;
-/// Share of the progress bar spent reading bytes; the rest is parsing.
-pub(crate) const READ_SHARE: f32 = 0.25;
-
-pub(crate) fn read_bytes(path: &Path, len: u64, job: &JobContext) -> Result<Vec<u8>> {
-    let mut file = File::open(path).map_err(|e| EngineError::from_io(path, e))?;
-    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-    let mut block = vec![0u8; READ_BLOCK];
-    loop {
-        job.check_cancelled()?;
-        let n = file.read(&mut block).map_err(|e| EngineError::from_io(path, e))?;
-        if n == 0 {
-            break;
-        }
-        bytes.extend_from_slice(&block[..n]);
-        job.progress(READ_SHARE * bytes.len() as f32 / len.max(1) as f32, "reading file");
-    }
-    Ok(bytes)
-}
+pub(super) const PARSE_CHUNK: usize = 32 << 20;
 
 /// Splits `body` into pieces of about `target` bytes at line ends that are not inside quotes.
-pub(crate) fn split_rows(body: &[u8], target: usize) -> Vec<&[u8]> {
+pub(super) fn split_rows(body: &[u8], target: usize) -> Vec<&[u8]> {
     let mut pieces = Vec::new();
     let mut start = 0;
     let mut in_quotes = false;
@@ -58,7 +31,7 @@ pub(crate) fn split_rows(body: &[u8], target: usize) -> Vec<&[u8]> {
 
 /// Stacks frames parsed separately. Each chunk inferred its own types, so a column may be
 /// integer in one chunk and float (or text) in another; bring every chunk to a common type.
-pub(crate) fn combine_chunks(frames: Vec<DataFrame>) -> PolarsResult<DataFrame> {
+pub(super) fn combine_chunks(frames: Vec<DataFrame>) -> PolarsResult<DataFrame> {
     let mut frames = frames.into_iter();
     let Some(first) = frames.next() else {
         return Ok(DataFrame::empty());
@@ -120,6 +93,7 @@ fn common_type(a: &DataType, b: &DataType) -> DataType {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs::File;
     use std::io::{Cursor, Write};
 
     fn write(dir: &tempfile::TempDir, name: &str, content: &[u8]) -> std::path::PathBuf {

@@ -1,0 +1,270 @@
+//! UTF-8 text streamed: a reader thread reads the file in blocks and cuts it into row-aligned
+//! pieces while the parser works on the previous one, with two buffers in all.
+
+use std::path::Path;
+
+use plantlab_protocol::ImportOverrides;
+use plantlab_sniff::nth_line_end;
+use plantlab_sniff::numeric_table;
+
+use super::chunks::PARSE_CHUNK;
+use super::dialect::{reject_binary, sniff_dialect};
+use super::parse::assemble;
+use super::pieces::ParsedPieces;
+use super::Imported;
+use crate::error::{EngineError, Result};
+use crate::tasks::JobContext;
+
+/// Read size when streaming a text file.
+const READ_BLOCK_STREAM: usize = 4 << 20;
+/// Room in a piece buffer: a piece is cut once it reaches `PARSE_CHUNK`, after up to one more
+/// read block; the spare block keeps the read from ever growing (copying) the buffer.
+const PIECE_CAPACITY: usize = PARSE_CHUNK + 2 * READ_BLOCK_STREAM;
+
+/// A UTF-8 text file read and parsed piece by piece: only one piece of raw text is parsed at a
+/// time while a reader thread reads the next, so the disk or page cache and the parser work
+/// together.
+pub(super) fn read_utf8_stream(
+    path: &Path,
+    len: u64,
+    head: &[u8],
+    overrides: &ImportOverrides,
+    status_strings: &[String],
+    job: &JobContext,
+) -> Result<Imported> {
+    reject_binary(path, head)?;
+    let bom = head.starts_with(b"\xEF\xBB\xBF");
+    let head_body = if bom { &head[3..] } else { head };
+    let head_text = match std::str::from_utf8(head_body) {
+        Ok(t) => t,
+        Err(e) => std::str::from_utf8(&head_body[..e.valid_up_to()]).unwrap_or_default(),
+    };
+    let mut warnings = Vec::new();
+    let dialect = sniff_dialect(path, head_text, overrides, status_strings, &mut warnings)?;
+    let skip = (if bom { 3 } else { 0 }) + nth_line_end(head_body, dialect.header_rows as usize);
+    let file = std::fs::File::open(path).map_err(|e| EngineError::from_io(path, e))?;
+
+    let mut parsed = ParsedPieces::new((len as usize).saturating_sub(skip), 0);
+    let fast_layout = dialect.fast_layout(status_strings);
+    let mut bad_utf8 = false;
+    std::thread::scope(|scope| -> Result<()> {
+        // A piece is handed over only when the parser asks for it, and its buffer comes back
+        // once parsed: two buffers in all, however large the file.
+        let (piece_sender, pieces) = std::sync::mpsc::sync_channel::<Result<Piece>>(0);
+        // With two buffers in all, at most one waits here to be taken back: sends never block.
+        let (buffer_sender, returned_buffers) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+        // The second buffer, for what follows the first piece.
+        let _ = buffer_sender.send(Vec::new());
+        let reader = std::thread::Builder::new()
+            .name("plantlab-read".into())
+            .spawn_scoped(scope, move || read_pieces(path, file, skip, &piece_sender, &returned_buffers))
+            .map_err(|e| EngineError::from_io(path, e))?;
+        // Leaving early (error, cancel) drops the receiving ends, which stops the reader.
+        for piece in pieces {
+            job.check_cancelled()?;
+            let Piece { bytes: piece, consumed, eof } = piece?;
+            job.progress(0.93 * consumed as f32 / len.max(1) as f32, "reading and parsing");
+            if piece.iter().all(|b| b.is_ascii_whitespace()) {
+                let _ = buffer_sender.send(piece);
+                continue;
+            }
+            // Whitespace-separated text is rewritten in place; a fixed-width piece into a new
+            // buffer, which then takes the old one's place in the reader's pair.
+            let piece = dialect.rewrite(piece);
+            // A piece the fast parser takes is valid UTF-8: its numbers are ASCII and its text
+            // columns are checked. Only other pieces need the whole-piece check.
+            if fast_layout.as_ref().is_some_and(|layout| parsed.read_fast(&piece, layout, &dialect.names)) {
+                let _ = buffer_sender.send(piece);
+                continue;
+            }
+            let piece = match utf8_check(&piece) {
+                Ok(()) => piece,
+                Err(e) if eof && e.error_len().is_none() => {
+                    warnings.push(format!(
+                        "The file ends in the middle of a character (byte {}); the last line may be incomplete.",
+                        consumed as usize - piece.len() + e.valid_up_to()
+                    ));
+                    piece[..e.valid_up_to()].to_vec()
+                }
+                Err(_) => {
+                    bad_utf8 = true;
+                    encoding_rs::WINDOWS_1252.decode_without_bom_handling(&piece).0.into_owned().into_bytes()
+                }
+            };
+            if !piece.iter().all(|b| b.is_ascii_whitespace()) {
+                let (frame, status) = dialect.parse_piece_general(path, &piece, parsed.rows(), status_strings)?;
+                parsed.push_general(frame, status);
+            }
+            let _ = buffer_sender.send(piece);
+        }
+        // The pieces end when the reader is done; had it failed, part of the file would be missing.
+        reader.join().map_err(|_| EngineError::Internal(format!("reading {} stopped unexpectedly", path.display())))
+    })?;
+    if bad_utf8 {
+        warnings.push("Parts of the file are not valid UTF-8; those parts were read as Windows-1252.".into());
+    }
+    let encoding = if bom { "utf-8-bom" } else { "utf-8" };
+    assemble(path, dialect, encoding.into(), parsed, warnings)
+}
+
+/// Whole rows of the body, cut outside quotes.
+struct Piece {
+    bytes: Vec<u8>,
+    /// Bytes of the file read so far, this piece included.
+    consumed: u64,
+    /// The last piece.
+    eof: bool,
+}
+
+/// The reader thread: reads the file after its `skip` header bytes and sends row-aligned pieces
+/// of about `PARSE_CHUNK` bytes. The rest after a piece's last line end moves into a buffer the
+/// parser returned, so the same two buffers serve the whole file (fresh memory for every piece
+/// cost a page fault per 4 KB read). Stops when the parser hangs up.
+fn read_pieces(
+    path: &Path,
+    mut file: std::fs::File,
+    skip: usize,
+    pieces: &std::sync::mpsc::SyncSender<Result<Piece>>,
+    returned: &std::sync::mpsc::Receiver<Vec<u8>>,
+) {
+    use std::io::Read;
+    let mut pending = piece_buffer(Vec::new());
+    let mut consumed = 0u64;
+    let mut skipped = 0usize;
+    let mut in_quotes = false;
+    let mut scanned = 0usize;
+    let mut eof = false;
+    while !eof {
+        // Read straight onto the end of `pending`, into its spare room: no second copy.
+        let filled = pending.len();
+        let n = match (&mut file).take(READ_BLOCK_STREAM as u64).read_to_end(&mut pending) {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = pieces.send(Err(EngineError::from_io(path, e)));
+                return;
+            }
+        };
+        eof = n == 0;
+        consumed += n as u64;
+        if skipped < skip {
+            let take = (skip - skipped).min(n);
+            skipped += take;
+            pending.drain(filled..filled + take);
+        }
+        // Find the last line end outside quotes in what has not been scanned yet. Without
+        // quotes that is simply the last line end (the common case: no walk over every line).
+        let mut cut = None;
+        let fresh = &pending[scanned..];
+        if !in_quotes && memchr::memchr(b'"', fresh).is_none() {
+            cut = memchr::memrchr(b'\n', fresh).map(|at| scanned + at + 1);
+        } else {
+            for at in memchr::memchr2_iter(b'"', b'\n', fresh) {
+                let i = scanned + at;
+                if pending[i] == b'"' {
+                    in_quotes = !in_quotes;
+                } else if !in_quotes {
+                    cut = Some(i + 1);
+                }
+            }
+        }
+        scanned = pending.len();
+        let ready = match (eof, cut) {
+            (true, _) => pending.len(),
+            (false, Some(c)) if c >= PARSE_CHUNK => c,
+            _ => continue,
+        };
+        if ready == 0 {
+            continue;
+        }
+        let Ok(returned_buffer) = returned.recv() else { return };
+        let mut next = piece_buffer(returned_buffer);
+        next.extend_from_slice(&pending[ready..]);
+        pending.truncate(ready);
+        let piece = std::mem::replace(&mut pending, next);
+        // The quote state and scan position now refer to what is left in `pending`.
+        in_quotes = quote_state_after(&pending);
+        scanned = pending.len();
+        if pieces.send(Ok(Piece { bytes: piece, consumed, eof })).is_err() {
+            return;
+        }
+    }
+}
+
+/// `buffer` emptied, with room for a piece; new room is advised to huge pages before use.
+fn piece_buffer(mut buffer: Vec<u8>) -> Vec<u8> {
+    buffer.clear();
+    if buffer.capacity() < PIECE_CAPACITY {
+        buffer.reserve(PIECE_CAPACITY);
+        numeric_table::advise_huge_pages(buffer.spare_capacity_mut());
+    }
+    buffer
+}
+
+/// Checks that a piece is UTF-8, on all cores: cut at line ends (ASCII, so never inside a
+/// character) each part is valid exactly when the whole is. A sequential check finds the
+/// error's place when there is one.
+fn utf8_check(piece: &[u8]) -> std::result::Result<(), std::str::Utf8Error> {
+    use rayon::prelude::*;
+    const PART: usize = 1 << 20;
+    let mut parts = Vec::with_capacity(piece.len() / PART + 1);
+    let mut start = 0;
+    while start < piece.len() {
+        let target = (start + PART).min(piece.len());
+        let end = memchr::memchr(b'\n', &piece[target..]).map_or(piece.len(), |at| target + at + 1);
+        parts.push(&piece[start..end]);
+        start = end;
+    }
+    if parts.par_iter().all(|part| std::str::from_utf8(part).is_ok()) {
+        return Ok(());
+    }
+    std::str::from_utf8(piece).map(|_| ())
+}
+
+/// Whether `text` ends inside a quoted field.
+fn quote_state_after(text: &[u8]) -> bool {
+    text.iter().filter(|&&b| b == b'"').count() % 2 == 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{import, import_bytes};
+    use super::*;
+
+    #[test]
+    fn the_parallel_utf8_check_agrees_with_the_sequential_one() {
+        let line = "2024-03-04 00:00:00;Temperatur °C;µS/cm;12,5\n".repeat(60_000);
+        assert!(utf8_check(line.as_bytes()).is_ok());
+        let mut broken = line.into_bytes();
+        let at = broken.len() / 2 + 3;
+        broken[at] = 0xFF;
+        let expected = std::str::from_utf8(&broken).unwrap_err();
+        assert_eq!(utf8_check(&broken).unwrap_err(), expected);
+        assert!(utf8_check(b"").is_ok());
+    }
+
+    #[test]
+    fn a_file_streamed_in_several_pieces_reads_like_one_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wide.csv");
+        crate::generate::wide_numeric_csv(std::fs::File::create(&path).unwrap(), 220_000, 50, 3).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.len() > 2 * PARSE_CHUNK, "the file must span several pieces");
+        let job = JobContext::detached();
+        let streamed = import(&path, &ImportOverrides::default(), &job).unwrap();
+        let in_memory = import_bytes(&path, bytes, &ImportOverrides::default(), &job).unwrap();
+        assert_eq!(streamed.frame.height(), 220_000);
+        assert!(streamed.frame.equals_missing(&in_memory.frame));
+        // Each number column is one buffer however many pieces it was read in.
+        for column in streamed.frame.columns().iter().filter(|c| c.dtype().is_float()) {
+            assert_eq!(column.as_materialized_series().n_chunks(), 1, "{}", column.name());
+        }
+        assert_eq!(streamed.settings.timestamp_column.as_deref(), Some("Timestamp"));
+
+        // Cancelled, the load stops at the next piece and the reader thread ends with it.
+        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let started = std::time::Instant::now();
+        let result = import(&path, &ImportOverrides::default(), &JobContext::with_cancel_flag(cancel));
+        assert!(matches!(result, Err(EngineError::Cancelled)), "{:?}", result.err());
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    }
+}
