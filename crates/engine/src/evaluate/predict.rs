@@ -370,26 +370,67 @@ fn input_warnings(features: &[FeatureCoding], checks: &[InputCheck], rows: usize
 /// The predictions as CSV: `timestamp` (or `row`), `risk`, `alarm` (the sample is at or above
 /// the threshold), `top_tags` (of its alarm event) and `alarm_event` (the event it lies in,
 /// empty outside events; an event also holds the samples hysteresis and dead time kept on).
+/// Written atomically (a failed or killed write leaves the old file), and a tag list that a
+/// spreadsheet would run as a formula (a tag named `=…`) gets the usual guard.
 pub fn write_csv(predictions: &Predictions, path: &Path) -> Result<()> {
-    let write_err = |e: std::io::Error| EngineError::Write { path: path.to_path_buf(), detail: e.to_string() };
-    let tmp = path.with_extension("csv.partial");
-    let file = std::fs::File::create(&tmp).map_err(write_err)?;
-    let mut out = std::io::BufWriter::new(file);
+    crate::atomic_file::write_with(path, |file| {
+        let mut out = std::io::BufWriter::new(file);
+        write_rows(predictions, &mut out).and_then(|()| out.flush()).map_err(|e| e.to_string())
+    })
+}
+
+fn write_rows(predictions: &Predictions, out: &mut impl Write) -> std::io::Result<()> {
     let first = if predictions.times_ms.is_some() { "timestamp" } else { "row" };
-    writeln!(out, "{first},risk,alarm,top_tags,alarm_event").map_err(write_err)?;
+    writeln!(out, "{first},risk,alarm,top_tags,alarm_event")?;
     for (i, risk) in predictions.risk.iter().enumerate() {
         let when = match &predictions.times_ms {
             Some(t) => format_epoch_millis(t[i]),
             None => predictions.rows[i].to_string(),
         };
-        let tags = predictions.top_tags[i].join("; ").replace('"', "\"\"");
+        let joined = predictions.top_tags[i].join("; ");
+        let tags = crate::frame_export::guard_formula_text(&joined).unwrap_or(joined).replace('"', "\"\"");
         let event = match predictions.alarm_event.get(i) {
             Some(&n) if n > 0 => n.to_string(),
             _ => String::new(),
         };
-        writeln!(out, "{when},{risk:.6},{},\"{tags}\",{event}", u8::from(*risk >= predictions.threshold)).map_err(write_err)?;
+        writeln!(out, "{when},{risk:.6},{},\"{tags}\",{event}", u8::from(*risk >= predictions.threshold))?;
     }
-    out.flush().map_err(write_err)?;
-    drop(out);
-    std::fs::rename(&tmp, path).map_err(write_err)
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two_predictions(tags: &[&str]) -> Predictions {
+        Predictions {
+            rows: vec![0, 1],
+            times_ms: None,
+            risk: vec![0.1, 0.9],
+            threshold: 0.5,
+            top_tags: vec![Vec::new(), tags.iter().map(|t| (*t).to_owned()).collect()],
+            alarm_event: vec![0, 1],
+        }
+    }
+
+    #[test]
+    fn the_predictions_csv_guards_formula_tags_and_spares_the_users_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("pred.csv");
+        // A file of the user's under the name the old temporary took.
+        std::fs::write(dir.path().join("pred.csv.partial"), "mine\n").unwrap();
+        write_csv(&two_predictions(&["=HYPERLINK(\"http://x\")", "P1"]), &target).unwrap();
+        let text = std::fs::read_to_string(&target).unwrap();
+        assert_eq!(text, "row,risk,alarm,top_tags,alarm_event\n0,0.100000,0,\"\",\n1,0.900000,1,\"'=HYPERLINK(\"\"http://x\"\"); P1\",1\n");
+        assert_eq!(std::fs::read_to_string(dir.path().join("pred.csv.partial")).unwrap(), "mine\n");
+        // Plain tag names are written as they are.
+        write_csv(&two_predictions(&["P1", "-T2"]), &target).unwrap();
+        assert!(std::fs::read_to_string(&target).unwrap().ends_with("1,0.900000,1,\"P1; -T2\",1\n"));
+        // A write that fails leaves no temporary behind.
+        let missing = dir.path().join("no-such-folder").join("pred.csv");
+        assert!(write_csv(&two_predictions(&["P1"]), &missing).is_err());
+        let mut names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        assert_eq!(names, ["pred.csv", "pred.csv.partial"]);
+    }
 }
