@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
-use std::sync::mpsc::{channel, Receiver};
+use std::sync::mpsc::{sync_channel, Receiver};
 use std::time::Duration;
 
 use plantlab_desktop::{configure, context, AppState};
@@ -21,7 +21,8 @@ fn sample() -> PathBuf {
 
 /// An app on the mock runtime whose channel messages are collected in the receiver.
 fn app(initial: Option<PathBuf>) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>, Receiver<TaskEvent>) {
-    let (tx, rx) = channel();
+    // Far more than any test's task sends; a full queue makes the sender wait, never grow.
+    let (tx, rx) = sync_channel(4096);
     let builder = mock_builder().channel_interceptor(move |_webview, _callback, _index, body| {
         if let InvokeResponseBody::Json(text) = body {
             if let Ok(event) = serde_json::from_str::<TaskEvent>(text) {

@@ -9,7 +9,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
+use std::sync::mpsc::{sync_channel, Receiver};
 use std::time::{Duration, Instant};
 
 struct KillOnDrop(Child);
@@ -92,16 +92,20 @@ fn start_xvfb() -> (XServer, String) {
 
 /// Lines the app writes to stderr, read on a thread so the pipe never fills.
 fn stderr_lines(child: &mut Child) -> Receiver<String> {
-    let (tx, rx) = channel();
+    // Room for minutes of the app's per-frame reports between the test's reads.
+    let (tx, rx) = sync_channel(65_536);
     let stderr = child.stderr.take().expect("stderr piped");
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            eprintln!("[app] {line}");
-            if tx.send(line).is_err() {
-                break;
+    std::thread::Builder::new()
+        .name("app-stderr".into())
+        .spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("[app] {line}");
+                if tx.send(line).is_err() {
+                    break;
+                }
             }
-        }
-    });
+        })
+        .expect("stderr reader thread starts");
     rx
 }
 

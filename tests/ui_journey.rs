@@ -9,7 +9,7 @@
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::mpsc::{channel, Receiver};
+use std::sync::mpsc::{sync_channel, Receiver};
 use std::time::{Duration, Instant};
 
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -164,7 +164,8 @@ struct Journey {
 
 impl Journey {
     fn new(files: Files, runs: &Path) -> Self {
-        let (tx, rx) = channel();
+        // The UI drains this every frame; the bound only stops a stalled UI growing it forever.
+        let (tx, rx) = sync_channel(4096);
         // Task events as the webview's channel receives them: JSON text.
         let builder = mock_builder().channel_interceptor(move |_webview, _callback, _index, body| {
             if let InvokeResponseBody::Json(text) = body {

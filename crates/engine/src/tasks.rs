@@ -174,8 +174,11 @@ fn kind_name(kind: TaskKind) -> &'static str {
 mod tests {
     use super::*;
     use plantlab_protocol::TaskOutcome;
-    use std::sync::mpsc::channel;
+    use std::sync::mpsc::sync_channel;
     use std::time::Duration;
+
+    /// Room for a task's events in these tests; the test reads them while the task runs.
+    const EVENTS_BOUND: usize = 64;
 
     fn empty_summary() -> TaskOutcome {
         TaskOutcome::Loaded(crate::dataset::Dataset::from_frame(String::new(), polars::prelude::DataFrame::empty()).summary().clone())
@@ -184,8 +187,8 @@ mod tests {
     #[test]
     fn task_runs_on_named_thread_and_ends_with_finished() {
         let runner = TaskRunner::new();
-        let (tx, rx) = channel();
-        let (name_tx, name_rx) = channel();
+        let (tx, rx) = sync_channel(EVENTS_BOUND);
+        let (name_tx, name_rx) = sync_channel(1);
         runner
             .spawn(
                 TaskKind::Load,
@@ -208,7 +211,7 @@ mod tests {
     #[test]
     fn cancel_stops_work_at_next_check() {
         let runner = TaskRunner::new();
-        let (tx, rx) = channel();
+        let (tx, rx) = sync_channel(EVENTS_BOUND);
         let id = runner
             .spawn(
                 TaskKind::Load,
@@ -231,13 +234,13 @@ mod tests {
     #[test]
     fn errors_and_panics_become_failed_events() {
         let runner = TaskRunner::new();
-        let (tx, rx) = channel();
+        let (tx, rx) = sync_channel(EVENTS_BOUND);
         runner.spawn(TaskKind::Load, "bad".into(), move |e| tx.send(e).unwrap(), |_| Err(EngineError::NoDataset)).unwrap();
         match rx.iter().last().unwrap() {
             TaskEvent::Failed { error, .. } => assert_eq!(error.code, "no_dataset"),
             other => panic!("unexpected {other:?}"),
         }
-        let (tx, rx) = channel();
+        let (tx, rx) = sync_channel(EVENTS_BOUND);
         #[allow(clippy::panic)]
         runner.spawn(TaskKind::Load, "boom".into(), move |e| tx.send(e).unwrap(), |_| panic!("boom")).unwrap();
         assert!(matches!(rx.iter().last().unwrap(), TaskEvent::Failed { .. }));
