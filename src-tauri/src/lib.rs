@@ -12,6 +12,8 @@ use plantlab_protocol::{
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
 
+mod events;
+
 /// What the shell keeps for the lifetime of the window.
 pub struct AppState {
     pub workbench: Workbench,
@@ -25,11 +27,14 @@ impl AppState {
     }
 }
 
-/// Forwards a background task's events to the webview's channel. The webview may have gone
-/// (window closed mid-task); then there is nobody left to tell.
+/// Forwards a background task's events to the webview's channel, thinned (see `events`). The
+/// webview may have gone (window closed mid-task); then there is nobody left to tell.
 fn to_channel(channel: Channel<TaskEvent>) -> impl FnMut(TaskEvent) + Send + 'static {
+    let mut thinner = events::EventThinner::new(events::WEBVIEW_EVENT_GAP);
     move |event| {
-        let _ = channel.send(event);
+        for event in thinner.admit(event, std::time::Instant::now()) {
+            let _ = channel.send(event);
+        }
     }
 }
 
