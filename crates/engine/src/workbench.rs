@@ -27,6 +27,7 @@ const DEFAULT_RUNS_ROOT: &str = "runs";
 
 mod clean_api;
 mod evaluate_api;
+pub mod normal_api;
 
 /// A user's session: the open data set and the background tasks working on it.
 #[derive(Default, Clone)]
@@ -42,6 +43,9 @@ pub struct Workbench {
     /// The last predictions of the Predict pane, with what they came from (for the CSV
     /// export and the report; methods in `workbench/evaluate_api.rs`).
     predictions: Arc<std::sync::Mutex<Option<evaluate_api::LastPrediction>>>,
+    /// The newest file load: its number and task. A newer request cancels an older load, and an
+    /// older load that finishes anyway never replaces the newer file (the last request wins).
+    latest_load: Arc<Mutex<(u64, Option<TaskId>)>>,
 }
 
 impl Workbench {
@@ -176,15 +180,28 @@ impl Workbench {
     {
         let label = format!("Loading {}", path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()));
         let slot = self.dataset.clone();
-        self.tasks.spawn(TaskKind::Load, label, sink, move |job| {
+        let latest = self.latest_load.clone();
+        // Numbered and started under the lock, so two requests cannot both think they are newest.
+        let mut newest = latest.lock().map_err(|_| EngineError::Internal("the load bookkeeping was poisoned by an earlier failure".into()))?;
+        if let Some(older) = newest.1.take() {
+            self.tasks.cancel(older);
+        }
+        let number = newest.0 + 1;
+        let still_newest = latest.clone();
+        let task = self.tasks.spawn(TaskKind::Load, label, sink, move |job| {
             let dataset = load_dataset(&path, &overrides, job)?;
             job.check_cancelled()?;
             let summary = dataset.summary().clone();
-            if let Ok(mut slot) = slot.write() {
-                *slot = Some(Arc::new(dataset));
+            // Checked while holding the data set, so a newer load cannot slip in between.
+            let mut slot = slot.write().map_err(|_| EngineError::Internal("the open data set was poisoned by an earlier failure".into()))?;
+            if still_newest.lock().map(|n| n.0 != number).unwrap_or(true) {
+                return Err(EngineError::Cancelled);
             }
+            *slot = Some(Arc::new(dataset));
             Ok(TaskOutcome::Loaded(summary))
-        })
+        })?;
+        *newest = (number, Some(task));
+        Ok(task)
     }
 
     pub fn cancel(&self, task: TaskId) -> bool {
@@ -253,5 +270,41 @@ fn wait_for_slot<'a>(slot: &'a Mutex<()>, job: &JobContext) -> Result<std::sync:
                 std::thread::sleep(std::time::Duration::from_millis(100));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc::sync_channel;
+
+    /// Starts a load and returns a receiver of its terminal event.
+    fn load(workbench: &Workbench, path: &Path) -> std::sync::mpsc::Receiver<TaskEvent> {
+        let (send, receive) = sync_channel(1);
+        workbench
+            .start_load(path.to_path_buf(), ImportOverrides::default(), move |event: TaskEvent| {
+                if event.is_terminal() {
+                    let _ = send.send(event);
+                }
+            })
+            .unwrap();
+        receive
+    }
+
+    #[test]
+    fn a_second_file_cancels_the_first_load_and_the_last_request_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let slow = dir.path().join("slow.csv");
+        let quick = dir.path().join("quick.csv");
+        crate::generate::wide_numeric_csv(std::fs::File::create(&slow).unwrap(), 400_000, 20, 1).unwrap();
+        crate::generate::wide_numeric_csv(std::fs::File::create(&quick).unwrap(), 50, 3, 2).unwrap();
+        let workbench = Workbench::new();
+        let first = load(&workbench, &slow);
+        let second = load(&workbench, &quick);
+        let timeout = std::time::Duration::from_secs(120);
+        assert!(matches!(second.recv_timeout(timeout).unwrap(), TaskEvent::Finished { .. }));
+        let first_end = first.recv_timeout(timeout).unwrap();
+        assert!(matches!(first_end, TaskEvent::Cancelled { .. }), "the first load went on: {first_end:?}");
+        assert_eq!(workbench.summary().unwrap().rows, 50, "the file asked for last must stay open");
     }
 }
