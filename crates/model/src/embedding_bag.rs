@@ -16,17 +16,10 @@
 
 use rayon::prelude::*;
 
+use crate::optimiser::AdamStep;
+
 /// Rows per parallel piece when every row is brought up to date.
 const ROWS_PER_PIECE: usize = 256;
-
-/// Adam's settings and one step's size (bias corrections folded in).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct AdamStep {
-    pub beta1: f32,
-    pub beta2: f32,
-    pub epsilon: f32,
-    pub step_size: f32,
-}
 
 /// Which marks select the rows a parallel pass visits.
 enum Marks {
@@ -69,14 +62,12 @@ pub(crate) struct EmbeddingBag {
 
 /// Replays the gradient-free Adam updates of steps `from..to` (1-based) on one row.
 #[inline]
-fn replay_idle(w: &mut [f32], m: &mut [f32], v: &mut [f32], step_sizes: &[f32], (b1, b2, eps): (f32, f32, f32), from: u32, to: u32) {
+fn replay_idle(w: &mut [f32], m: &mut [f32], v: &mut [f32], step_sizes: &[f32], (beta1, beta2, epsilon): (f32, f32, f32), from: u32, to: u32) {
     for step in from..to {
-        let step_size = step_sizes[step as usize - 1];
+        let step = AdamStep { beta1, beta2, epsilon, step_size: step_sizes[step as usize - 1] };
         // Zipped iterators (no indexing) so the loop compiles to vector code.
         for ((w, m), v) in w.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()) {
-            *m *= b1;
-            *v *= b2;
-            *w -= step_size * *m / (v.sqrt() + eps);
+            step.update(w, m, v, None);
         }
     }
 }
@@ -244,8 +235,7 @@ impl EmbeddingBag {
     /// (on all cores), deferred for the others. Clears the gradient. The rows with a gradient
     /// were read by the forward pass, so they are up to the previous step.
     pub fn adam(&mut self, adam: AdamStep) {
-        let AdamStep { beta1: b1, beta2: b2, epsilon: eps, step_size } = adam;
-        self.betas = (b1, b2, eps);
+        self.betas = (adam.beta1, adam.beta2, adam.epsilon);
         let (steps, betas) = (self.steps, self.betas);
         let step_sizes = std::mem::take(&mut self.step_sizes);
         self.visit_marked(Marks::Used, |row| {
@@ -253,16 +243,14 @@ impl EmbeddingBag {
                 replay_idle(row.w, row.m, row.v, &step_sizes, betas, *row.applied + 1, steps + 1);
             }
             for (((w, m), v), g) in row.w.iter_mut().zip(row.m.iter_mut()).zip(row.v.iter_mut()).zip(row.g.iter()) {
-                *m = b1 * *m + (1.0 - b1) * g;
-                *v = b2 * *v + (1.0 - b2) * g * g;
-                *w -= step_size * *m / (v.sqrt() + eps);
+                adam.update(w, m, v, Some(*g));
             }
             row.g.fill(0.0);
             *row.applied = steps + 1;
         });
         self.step_sizes = step_sizes;
         self.steps += 1;
-        self.step_sizes.push(step_size);
+        self.step_sizes.push(adam.step_size);
     }
 }
 
@@ -270,11 +258,8 @@ impl EmbeddingBag {
 mod tests {
     use super::*;
 
-    const ADAM: (f32, f32, f32) = (0.9, 0.999, 1e-7);
-
     fn step(t: i32, lr: f32) -> AdamStep {
-        let (b1, b2, eps) = ADAM;
-        AdamStep { beta1: b1, beta2: b2, epsilon: eps, step_size: lr * (1.0 - b2.powi(t)).sqrt() / (1.0 - b1.powi(t)) }
+        AdamStep::at(lr, t)
     }
 
     #[test]
@@ -298,17 +283,9 @@ mod tests {
 
     /// Dense Adam over the whole table at every step: the definition the bag must match.
     fn dense_reference(weights: &mut [f32], m: &mut [f32], v: &mut [f32], grad: &[f32], adam: AdamStep) {
-        let AdamStep { beta1: b1, beta2: b2, epsilon: eps, step_size } = adam;
         for i in 0..weights.len() {
             let g = grad[i];
-            if g == 0.0 {
-                m[i] *= b1;
-                v[i] *= b2;
-            } else {
-                m[i] = b1 * m[i] + (1.0 - b1) * g;
-                v[i] = b2 * v[i] + (1.0 - b2) * g * g;
-            }
-            weights[i] -= step_size * m[i] / (v[i].sqrt() + eps);
+            adam.update(&mut weights[i], &mut m[i], &mut v[i], (g != 0.0).then_some(g));
         }
     }
 

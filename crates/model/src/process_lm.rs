@@ -19,7 +19,9 @@ use burn::store::ModuleRecord;
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use super::{embedding_init, inner_device, training_device, Materialize, ModelError, Result, INIT_LOCK};
+use crate::device::{inner_device, training_device};
+use crate::nets::{embedding_init, Materialize, INIT_LOCK};
+use crate::{ModelError, Result};
 
 /// Shape and training settings of a process language model.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]

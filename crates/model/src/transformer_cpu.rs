@@ -24,8 +24,10 @@ use crate::cpu_kernels::{
     add_assign, add_column_sums, fill_rows, gelu_with_slope, layer_norm_rows, layer_norm_rows_backward, matmul, softmax_rows, softmax_rows_backward,
     Mat, MatMut,
 };
-use crate::embedding_bag::{AdamStep, EmbeddingBag};
-use crate::{ModelError, NetSpec, Result, StepStats, TransformerNet, TRANSFORMER_FF, TRANSFORMER_HEADS, TRANSFORMER_LAYERS};
+use crate::embedding_bag::EmbeddingBag;
+use crate::nets::{with_values, TRANSFORMER_FF, TRANSFORMER_HEADS, TRANSFORMER_LAYERS};
+use crate::optimiser::AdamStep;
+use crate::{ModelError, NetSpec, Result, StepStats, TransformerNet};
 use burn::module::Param;
 use burn::nn::{LayerNorm, Linear};
 use burn::tensor::Tensor;
@@ -635,11 +637,8 @@ impl HandTransformer {
             }
         }
         self.table.adam(step);
-        let AdamStep { beta1: b1, beta2: b2, epsilon: eps, step_size } = step;
         for (((w, m), v), g) in self.flat.iter_mut().zip(self.first.iter_mut()).zip(self.second.iter_mut()).zip(&self.grad) {
-            *m = b1 * *m + (1.0 - b1) * g;
-            *v = b2 * *v + (1.0 - b2) * g * g;
-            *w -= step_size * *m / (v.sqrt() + eps);
+            step.update(w, m, v, Some(*g));
         }
     }
 
@@ -754,15 +753,15 @@ fn read_weights(net: &TransformerNet, layout: &Layout, dims: Dims) -> Result<(Ve
 
 fn replace_linear(mut linear: Linear, weight: Vec<f32>, bias: Vec<f32>) -> Result<Linear> {
     let old_bias = linear.bias.take().ok_or_else(|| ModelError::Backend("a linear layer of the transformer has no bias".into()))?;
-    linear.weight = crate::with_values(linear.weight, weight);
-    linear.bias = Some(crate::with_values(old_bias, bias));
+    linear.weight = with_values(linear.weight, weight);
+    linear.bias = Some(with_values(old_bias, bias));
     Ok(linear)
 }
 
 fn replace_norm(mut norm: LayerNorm, gamma: Vec<f32>, beta: Vec<f32>) -> Result<LayerNorm> {
     let old_beta = norm.beta.take().ok_or_else(|| ModelError::Backend("a layer norm of the transformer has no bias".into()))?;
-    norm.gamma = crate::with_values(norm.gamma, gamma);
-    norm.beta = Some(crate::with_values(old_beta, beta));
+    norm.gamma = with_values(norm.gamma, gamma);
+    norm.beta = Some(with_values(old_beta, beta));
     Ok(norm)
 }
 
@@ -770,8 +769,8 @@ fn replace_norm(mut norm: LayerNorm, gamma: Vec<f32>, beta: Vec<f32>) -> Result<
 fn write_weights(mut net: TransformerNet, table: Vec<f32>, flat: &[f32], layout: &Layout, dims: Dims) -> Result<TransformerNet> {
     let Dims { steps, d, ff, classes, .. } = dims;
     let piece = |at: usize, len: usize| flat[at..at + len].to_vec();
-    net.embedding.weight = crate::with_values(net.embedding.weight, table);
-    net.positions.weight = crate::with_values(net.positions.weight, piece(layout.positions, steps * d));
+    net.embedding.weight = with_values(net.embedding.weight, table);
+    net.positions.weight = with_values(net.positions.weight, piece(layout.positions, steps * d));
     let layers = std::mem::take(&mut net.encoder.layers);
     if layers.len() != layout.layers.len() {
         return Err(ModelError::Backend("the transformer has an unexpected number of layers".into()));
