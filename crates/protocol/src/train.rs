@@ -346,6 +346,10 @@ pub struct RunEntry {
     /// has a time axis: with it a window reads in time ("window 30 × 1 min = 30 min").
     #[serde(with = "crate::float", default)]
     pub sampling_interval_s: Option<f64>,
+    /// Set for a model of normal operation (its `model` and `target` do not apply): the
+    /// detector that raises its alarms.
+    #[serde(default)]
+    pub normal: Option<crate::normal::NormalDetector>,
 }
 
 impl RunEntry {

@@ -258,7 +258,7 @@ structs! {
     TrainDataInfo { classes, positive_class, features, train_samples, validation_samples, test_samples, vocab_size, sequence_length, class_weights, class_shares, class_weights_from }
     ClassMetrics { samples, loss, accuracy, balanced_accuracy, precision, recall, f1, roc_auc, pr_auc, confusion }
     RunSummary { run_id, run_dir, status, message, epochs_run, best_epoch, majority_accuracy, val, test, baseline, seconds }
-    RunEntry { run_id, run_dir, created, status, model, target, data, epochs_run, best_epoch, best_val_loss, test_roc_auc, test_pr_auc, message, mode, sampling_interval_s }
+    RunEntry { run_id, run_dir, created, status, model, target, data, epochs_run, best_epoch, best_val_loss, test_roc_auc, test_pr_auc, message, mode, sampling_interval_s, normal }
     RunDetail { entry, config, recipe, data, epochs, batches, summary }
     ConfigDifference { field, values }
     RunComparison { runs, differences }

@@ -155,6 +155,7 @@ fn run() -> RunDetail {
             message: summary.message.clone(),
             mode: SequenceMode::Row,
             sampling_interval_s: None,
+            normal: None,
         },
         config: TrainConfig { target: "fault_ahead".into(), gate: Some(GateDecision { passed: false, overridden: true }), ..TrainConfig::default() },
         recipe: None,

@@ -1,12 +1,14 @@
 //! A trained set of normal-operation models in one JSON file (`normal_model.json` in its run
-//! directory): the process language model (tokenizer, settings, threshold, weights as base64
-//! with an FNV-1a checksum), and the PCA and linear baselines fitted on the same normal rows.
+//! directory): which detector raises the alarms, the linear next-step predictor and the PCA
+//! baseline fitted on the normal rows, and, when it was trained, the process language model
+//! (tokenizer, settings, threshold, weights as base64 with an FNV-1a checksum).
 //! Reading checks the format, version, checksum and that the parts name the same tags before
 //! anything is built; it only parses JSON and numbers.
 
 use std::path::Path;
 
 use base64::Engine as _;
+use plantlab_protocol::NormalDetector;
 
 use super::linear::LinearPredictor;
 use super::lm::{EpochLosses, LmSettings, ProcessLm};
@@ -15,7 +17,8 @@ use super::tokenizer::StepTokenizer;
 use crate::{EngineError, Result};
 
 pub const NORMAL_BUNDLE_FORMAT: &str = "plantlab-normal-model";
-pub const NORMAL_BUNDLE_VERSION: u32 = 1;
+/// Version 2 added the detector and made the language model optional (version 1 always held one).
+pub const NORMAL_BUNDLE_VERSION: u32 = 2;
 pub const NORMAL_BUNDLE_FILE: &str = "normal_model.json";
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -34,11 +37,23 @@ pub struct LmPart {
 pub struct NormalBundle {
     pub format: String,
     pub version: u32,
+    /// The detector whose score and threshold raise the alarms (version 1: the language model).
+    #[serde(default = "language_model_detector")]
+    pub detector: NormalDetector,
     pub tags: Vec<String>,
     pub normal_rows: usize,
-    pub lm: LmPart,
+    /// Present when the language model was trained.
+    #[serde(default)]
+    pub lm: Option<LmPart>,
     pub pca: PcaModel,
     pub linear: LinearPredictor,
+    /// Median spacing of the training data's timestamps (for alarm durations in time).
+    #[serde(default)]
+    pub sampling_interval_s: Option<f64>,
+}
+
+fn language_model_detector() -> NormalDetector {
+    NormalDetector::ProcessLm
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
@@ -46,25 +61,55 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 impl NormalBundle {
+    /// A bundle whose alarms come from the language model `lm`.
     pub fn new(lm: &ProcessLm, pca: PcaModel, linear: LinearPredictor, normal_rows: usize) -> Result<Self> {
-        let weights = lm.weights()?;
+        Self::assemble(NormalDetector::ProcessLm, Some(lm), pca, linear, normal_rows)
+    }
+
+    /// A bundle whose alarms come from the linear next-step predictor.
+    pub fn linear(pca: PcaModel, linear: LinearPredictor, normal_rows: usize) -> Result<Self> {
+        Self::assemble(NormalDetector::LinearPredictor, None, pca, linear, normal_rows)
+    }
+
+    /// The language-model detector needs `lm`; the linear detector may carry one beside it.
+    pub fn assemble(detector: NormalDetector, lm: Option<&ProcessLm>, pca: PcaModel, linear: LinearPredictor, normal_rows: usize) -> Result<Self> {
+        if detector == NormalDetector::ProcessLm && lm.is_none() {
+            return Err(EngineError::Internal("a language-model bundle needs its language model".into()));
+        }
+        let lm = match lm {
+            Some(lm) => {
+                let weights = lm.weights()?;
+                Some(LmPart {
+                    settings: lm.settings.clone(),
+                    tokenizer: lm.tokenizer.clone(),
+                    threshold: lm.threshold,
+                    best_epoch: lm.best_epoch,
+                    history: lm.history.clone(),
+                    weights_fnv1a: fnv1a(&weights),
+                    weights_base64: base64::engine::general_purpose::STANDARD.encode(&weights),
+                })
+            }
+            None => None,
+        };
         Ok(Self {
             format: NORMAL_BUNDLE_FORMAT.to_owned(),
             version: NORMAL_BUNDLE_VERSION,
-            tags: lm.tokenizer.tags.clone(),
+            detector,
+            tags: linear.scale.tags.clone(),
             normal_rows,
-            lm: LmPart {
-                settings: lm.settings.clone(),
-                tokenizer: lm.tokenizer.clone(),
-                threshold: lm.threshold,
-                best_epoch: lm.best_epoch,
-                history: lm.history.clone(),
-                weights_fnv1a: fnv1a(&weights),
-                weights_base64: base64::engine::general_purpose::STANDARD.encode(&weights),
-            },
+            lm,
             pca,
             linear,
+            sampling_interval_s: None,
         })
+    }
+
+    /// The alarm threshold of the bundle's detector.
+    pub fn threshold(&self) -> f64 {
+        match (self.detector, &self.lm) {
+            (NormalDetector::ProcessLm, Some(lm)) => lm.threshold,
+            _ => self.linear.threshold,
+        }
     }
 
     pub fn save(&self, path: &Path) -> Result<()> {
@@ -84,8 +129,14 @@ impl NormalBundle {
             return Err(EngineError::BundleVersion { path: path.to_path_buf(), found: version as u32, supported: NORMAL_BUNDLE_VERSION });
         }
         let bundle: NormalBundle = serde_json::from_value(head).map_err(|e| bad(&format!("its parts do not read ({e})")))?;
-        if bundle.lm.tokenizer.tags != bundle.tags || bundle.pca.scale.tags != bundle.tags || bundle.linear.scale.tags != bundle.tags {
+        if bundle.lm.as_ref().is_some_and(|lm| lm.tokenizer.tags != bundle.tags)
+            || bundle.pca.scale.tags != bundle.tags
+            || bundle.linear.scale.tags != bundle.tags
+        {
             return Err(bad("its models name different tags"));
+        }
+        if bundle.detector == NormalDetector::ProcessLm && bundle.lm.is_none() {
+            return Err(bad("its detector is the language model, which it does not hold"));
         }
         if let Some(part) = bundle.inconsistent_part() {
             return Err(bad(&format!("its {part} does not fit its {} tags", bundle.tags.len())));
@@ -97,9 +148,11 @@ impl NormalBundle {
     fn inconsistent_part(&self) -> Option<&'static str> {
         let w = self.tags.len();
         let scale_ok = |a: &super::Autoscale| a.mean.len() == w && a.std.len() == w;
-        let t = &self.lm.tokenizer;
-        if t.bins < 2 || t.edges.len() != w || t.edges.iter().any(|e| e.len() != t.bins - 1) || t.min.len() != w || t.max.len() != w {
-            return Some("tokenizer");
+        if let Some(lm) = &self.lm {
+            let t = &lm.tokenizer;
+            if t.bins < 2 || t.edges.len() != w || t.edges.iter().any(|e| e.len() != t.bins - 1) || t.min.len() != w || t.max.len() != w {
+                return Some("tokenizer");
+            }
         }
         let p = &self.pca;
         if !scale_ok(&p.scale) || p.components == 0 || p.eigenvalues.len() != p.components || p.loadings.len() != w.saturating_mul(p.components) {
@@ -116,18 +169,12 @@ impl NormalBundle {
     /// The language model with its weights, checked against the stored checksum.
     pub fn language_model(&self, path: &Path) -> Result<ProcessLm> {
         let bad = |detail: &str| EngineError::BadBundle { path: path.to_path_buf(), detail: detail.to_owned() };
+        let lm = self.lm.as_ref().ok_or_else(|| bad("it holds no language model (its detector is the linear next-step predictor)"))?;
         let weights =
-            base64::engine::general_purpose::STANDARD.decode(self.lm.weights_base64.as_bytes()).map_err(|_| bad("the weights are not base64"))?;
-        if fnv1a(&weights) != self.lm.weights_fnv1a {
+            base64::engine::general_purpose::STANDARD.decode(lm.weights_base64.as_bytes()).map_err(|_| bad("the weights are not base64"))?;
+        if fnv1a(&weights) != lm.weights_fnv1a {
             return Err(bad("the weights do not match their checksum (the file was changed or cut short)"));
         }
-        ProcessLm::from_parts(
-            self.lm.tokenizer.clone(),
-            self.lm.settings.clone(),
-            self.lm.threshold,
-            self.lm.best_epoch,
-            self.lm.history.clone(),
-            weights,
-        )
+        ProcessLm::from_parts(lm.tokenizer.clone(), lm.settings.clone(), lm.threshold, lm.best_epoch, lm.history.clone(), weights)
     }
 }

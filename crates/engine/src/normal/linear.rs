@@ -146,6 +146,27 @@ impl LinearPredictor {
     }
 }
 
+impl LinearPredictor {
+    /// Per tag, the range normal operation expected at step `row` (the prediction from the
+    /// step before ± 2 standard deviations of the prediction error), in the tag's units;
+    /// NaN for the first step, which has no step before it.
+    pub fn expected_ranges(&self, data: &TagMatrix, row: usize) -> Result<Vec<(f64, f64)>> {
+        let w = self.scale.tags.len();
+        if row == 0 || row >= data.rows {
+            return Ok(vec![(f64::NAN, f64::NAN); w]);
+        }
+        let x = self.scale.apply(&data.slice_rows(row - 1, row))?;
+        Ok((0..w)
+            .map(|c| {
+                let predicted = self.bias[c] + (0..w).map(|r| x[r] * self.weights[r * w + c]).sum::<f64>();
+                let (mean, std) = (self.scale.mean[c], self.scale.std[c]);
+                let band = 2.0 * self.error_std[c];
+                ((predicted - band) * std + mean, (predicted + band) * std + mean)
+            })
+            .collect())
+    }
+}
+
 fn row_major(m: &DMatrix<f64>) -> Vec<f64> {
     let mut out = Vec::with_capacity(m.nrows() * m.ncols());
     for r in 0..m.nrows() {

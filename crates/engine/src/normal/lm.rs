@@ -210,6 +210,15 @@ impl ProcessLm {
         Ok(self.score_raw(data)?.0.smoothed(self.settings.smoothing))
     }
 
+    /// The smoothed scores (as [`ProcessLm::score`]) and, per step and tag (row-major), the
+    /// range of values the model found most likely: one scoring pass for a whole prediction.
+    pub fn score_with_expected(&self, data: &TagMatrix) -> Result<(StepScores, Vec<(f64, f64)>)> {
+        let (scores, expected) = self.score_raw(data)?;
+        let tags = self.tokenizer.tags.len();
+        let ranges = expected.iter().enumerate().map(|(i, &token)| self.tokenizer.bin_range(i % tags, token)).collect();
+        Ok((scores.smoothed(self.settings.smoothing), ranges))
+    }
+
     /// Unsmoothed scores and, per scored step and tag, the token the model expected.
     fn score_raw(&self, data: &TagMatrix) -> Result<(StepScores, Vec<u32>)> {
         let tokens = self.tokenizer.encode(data)?;

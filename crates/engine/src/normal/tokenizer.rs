@@ -94,6 +94,24 @@ impl StepTokenizer {
         Ok(data.values.iter().enumerate().map(|(i, &v)| self.token(i % w, v)).collect())
     }
 
+    /// The range of values token `token` of tag `tag` stands for: its bin, or below / above
+    /// the training range (open-ended); NaN for the missing token.
+    pub fn bin_range(&self, tag: usize, token: u32) -> (f64, f64) {
+        let k = token as usize;
+        let (lo, hi) = (self.min[tag], self.max[tag]);
+        if k == self.bins + MISSING {
+            (f64::NAN, f64::NAN)
+        } else if k == self.bins + BELOW_RANGE {
+            (f64::NEG_INFINITY, lo)
+        } else if k == self.bins + ABOVE_RANGE {
+            (hi, f64::INFINITY)
+        } else {
+            let low = if k == 0 { lo } else { self.edges[tag][k - 1] };
+            let high = if k + 1 >= self.bins { hi } else { self.edges[tag][k] };
+            (low, high)
+        }
+    }
+
     /// What token `token` of tag `tag` stands for, in the tag's units.
     pub fn describe(&self, tag: usize, token: u32) -> String {
         let k = token as usize;

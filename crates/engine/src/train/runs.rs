@@ -21,7 +21,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use plantlab_protocol::{
-    BatchMetrics, ConfigDifference, EpochMetrics, RunComparison, RunDetail, RunEntry, RunStatus, RunSummary, TrainConfig, TrainDataInfo, TrainUpdate,
+    BatchMetrics, ConfigDifference, EpochMetrics, NormalTrainRequest, RunComparison, RunDetail, RunEntry, RunStatus, RunSummary, TrainConfig,
+    TrainDataInfo, TrainUpdate,
 };
 use serde::{Deserialize, Serialize};
 
@@ -143,6 +144,8 @@ fn process_alive(pid: u32) -> bool {
 fn entry(dir: &Path, active: &[String]) -> Option<RunEntry> {
     let meta: RunMeta = read_json(&dir.join("run.json"))?;
     let config: TrainConfig = read_json(&dir.join("config.json")).unwrap_or_default();
+    // A model of normal operation keeps its request instead of a TrainConfig.
+    let normal: Option<NormalTrainRequest> = read_json(&dir.join(crate::workbench::normal_api::NORMAL_CONFIG_FILE));
     let summary: Option<RunSummary> = read_json(&dir.join("summary.json"));
     let (_, epochs, _) = read_metrics(dir);
     let best = epochs.iter().rev().find(|e| e.best);
@@ -165,7 +168,10 @@ fn entry(dir: &Path, active: &[String]) -> Option<RunEntry> {
         created: meta.created,
         status,
         model: config.model,
-        target: config.target,
+        target: match &normal {
+            Some(request) => request.fault_label.clone().unwrap_or_default(),
+            None => config.target,
+        },
         data: meta.data,
         epochs_run: summary.as_ref().map_or(epochs.len() as u32, |s| s.epochs_run),
         best_epoch: summary.as_ref().map_or(best.map_or(0, |b| b.epoch), |s| s.best_epoch),
@@ -175,6 +181,7 @@ fn entry(dir: &Path, active: &[String]) -> Option<RunEntry> {
         message,
         mode: config.mode,
         sampling_interval_s: sampling_interval_s(dir),
+        normal: normal.map(|request| request.detector),
     })
 }
 
