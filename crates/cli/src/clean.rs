@@ -1,64 +1,104 @@
 //! `plantlab clean` and `plantlab bench clean`.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use plantlab_engine::{JobContext, Workbench};
 use plantlab_protocol::{Aggregate, CleanAction, CleanStep, CleanSummary, FillMethod, ImportOverrides, OutlierAction, OutlierMethod, PreviewRequest};
-use serde_json::json;
+use serde::Serialize;
 
-pub const USAGE: &str = "plantlab clean FILE --suggest -o RECIPE.json [--label COL] [--json] [import options]
-       plantlab clean FILE --recipe RECIPE.json [-o OUT.parquet|OUT.csv] [--json] [--require-gate]
-       plantlab bench clean [--rows N] [--tags T] [--runs R] [--json]";
+use crate::args::{BenchCleanArgs, CleanArgs};
+use crate::json_out::print_json;
+use crate::GateFailed;
 
-pub fn clean(args: &[String]) -> Result<()> {
-    let mut file: Option<PathBuf> = None;
-    let (mut suggest, mut recipe, mut output, mut json_output, mut require_gate) = (false, None, None, false, false);
-    let mut label: Option<String> = None;
-    let mut rest: Vec<String> = Vec::new();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--suggest" => suggest = true,
-            "--recipe" => recipe = Some(PathBuf::from(it.next().context("--recipe needs a file")?)),
-            "-o" | "--output" => output = Some(PathBuf::from(it.next().context("-o needs a file")?)),
-            "--label" => label = Some(it.next().context("--label needs a column name")?.clone()),
-            "--json" => json_output = true,
-            "--require-gate" => require_gate = true,
-            flag if flag.starts_with("--") => {
-                // Import options are passed on to the shared parser below.
-                rest.push(flag.to_owned());
-                rest.extend(it.next().cloned());
-            }
-            path if file.is_none() => file = Some(PathBuf::from(path)),
-            extra => bail!("unexpected argument \"{extra}\"; usage: {USAGE}"),
-        }
+/// `clean --suggest --json`.
+#[derive(Serialize)]
+struct SuggestJson<'a> {
+    recipe: String,
+    steps: Vec<SuggestedStep<'a>>,
+    rows_in: u64,
+    rows_out: u64,
+    gate: GateJson<'a>,
+}
+
+#[derive(Serialize)]
+struct SuggestedStep<'a> {
+    op: &'a str,
+    description: &'a str,
+}
+
+/// `clean --recipe --json`.
+#[derive(Serialize)]
+struct ApplyJson<'a> {
+    rows_in: u64,
+    rows_out: u64,
+    columns_out: u64,
+    steps: Vec<AppliedStep<'a>>,
+    findings_left: usize,
+    gate: GateJson<'a>,
+    output: &'a Option<String>,
+}
+
+#[derive(Serialize)]
+struct AppliedStep<'a> {
+    index: usize,
+    op: &'a str,
+    description: &'a str,
+    enabled: bool,
+    rows_in: u64,
+    rows_out: u64,
+    cells_changed: u64,
+    columns: &'a [String],
+}
+
+/// The quality gate in `clean --json`; plain numbers (a non-finite one is `null`).
+#[derive(Serialize)]
+struct GateJson<'a> {
+    passed: bool,
+    checks: Vec<GateCheckJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct GateCheckJson<'a> {
+    name: &'a str,
+    passed: bool,
+    value: f64,
+    threshold: f64,
+    message: &'a str,
+}
+
+impl<'a> GateJson<'a> {
+    fn of(summary: &'a CleanSummary) -> Self {
+        let checks = summary
+            .gate
+            .checks
+            .iter()
+            .map(|c| GateCheckJson { name: &c.name, passed: c.passed, value: c.value, threshold: c.threshold, message: &c.message })
+            .collect();
+        Self { passed: summary.gate.passed, checks }
     }
-    let Some(file) = file else {
-        bail!("clean needs a FILE; usage: {USAGE}");
-    };
-    let mut import_args = vec![file.display().to_string()];
-    import_args.extend(rest);
-    let overrides: ImportOverrides = super::parse_file_args("clean", &import_args)?.overrides;
+}
+
+pub fn clean(args: &CleanArgs) -> Result<()> {
     let workbench = Workbench::new();
     let job = JobContext::detached();
-    match (suggest, recipe) {
-        (true, Some(_)) => bail!("use either --suggest or --recipe, not both"),
-        (false, None) => bail!("clean needs --suggest or --recipe RECIPE.json; usage: {USAGE}"),
-        (true, None) => {
-            let Some(out) = output else {
-                bail!("--suggest needs -o RECIPE.json to write the recipe to");
-            };
+    // clap makes --suggest and --recipe exclusive and requires one, and -o with --suggest.
+    let summary = match (&args.recipe, &args.output) {
+        (None, Some(out)) => {
             let (recipe, summary) = workbench
-                .suggest_recipe(&file, &overrides, label.as_deref(), &job)
+                .suggest_recipe(&args.file, &args.import.overrides(), args.label.as_deref(), &job)
                 .map_err(anyhow::Error::from)
                 .context("cannot suggest a recipe")?;
-            workbench.save_recipe(&out).map_err(anyhow::Error::from).context("cannot save the recipe")?;
-            if json_output {
-                let steps: Vec<_> = summary.steps.iter().map(|s| json!({"op": s.op, "description": s.description})).collect();
-                let out = json!({"recipe": out.display().to_string(), "steps": steps, "rows_in": summary.rows_in, "rows_out": summary.rows_out, "gate": gate_json(&summary)});
-                println!("{}", serde_json::to_string_pretty(&out)?);
+            workbench.save_recipe(out).map_err(anyhow::Error::from).context("cannot save the recipe")?;
+            if args.json {
+                let steps = summary.steps.iter().map(|s| SuggestedStep { op: &s.op, description: &s.description }).collect();
+                print_json(&SuggestJson {
+                    recipe: out.display().to_string(),
+                    steps,
+                    rows_in: summary.rows_in,
+                    rows_out: summary.rows_out,
+                    gate: GateJson::of(&summary),
+                })?;
             } else {
                 println!("wrote {} with {} suggested step(s):", out.display(), recipe.steps.len());
                 for s in &summary.steps {
@@ -66,26 +106,40 @@ pub fn clean(args: &[String]) -> Result<()> {
                 }
                 print_gate(&summary);
             }
+            summary
         }
-        (false, Some(recipe)) => {
+        (None, None) => {
+            return Err(crate::usage_error(&["clean"], clap::error::ErrorKind::MissingRequiredArgument, "--suggest needs -o RECIPE.json"))
+        }
+        (Some(recipe), output) => {
             let summary = workbench
-                .apply_recipe_file(&file, &recipe, output.as_deref(), &job)
+                .apply_recipe_file(&args.file, recipe, output.as_deref(), &job)
                 .map_err(anyhow::Error::from)
                 .context("cannot apply the recipe")?;
-            if json_output {
-                let steps: Vec<_> = summary
+            if args.json {
+                let steps = summary
                     .steps
                     .iter()
-                    .map(|s| {
-                        json!({"index": s.index, "op": s.op, "description": s.description, "enabled": s.enabled,
-                               "rows_in": s.rows_in, "rows_out": s.rows_out, "cells_changed": s.cells_changed, "columns": s.columns})
+                    .map(|s| AppliedStep {
+                        index: s.index,
+                        op: &s.op,
+                        description: &s.description,
+                        enabled: s.enabled,
+                        rows_in: s.rows_in,
+                        rows_out: s.rows_out,
+                        cells_changed: s.cells_changed,
+                        columns: &s.columns,
                     })
                     .collect();
-                let out = json!({
-                    "rows_in": summary.rows_in, "rows_out": summary.rows_out, "columns_out": summary.columns_out,
-                    "steps": steps, "findings_left": summary.findings.len(), "gate": gate_json(&summary), "output": summary.output,
-                });
-                println!("{}", serde_json::to_string_pretty(&out)?);
+                print_json(&ApplyJson {
+                    rows_in: summary.rows_in,
+                    rows_out: summary.rows_out,
+                    columns_out: summary.columns_out,
+                    steps,
+                    findings_left: summary.findings.len(),
+                    gate: GateJson::of(&summary),
+                    output: &summary.output,
+                })?;
             } else {
                 println!("{} rows in, {} rows out ({} columns)", summary.rows_in, summary.rows_out, summary.columns_out);
                 for s in &summary.steps {
@@ -104,23 +158,14 @@ pub fn clean(args: &[String]) -> Result<()> {
                     println!("wrote {out}");
                 }
             }
-            if require_gate && !summary.gate.passed {
-                let failed: Vec<&str> = summary.gate.checks.iter().filter(|c| !c.passed).map(|c| c.name.as_str()).collect();
-                bail!("the quality gate fails: {}", failed.join(", "));
-            }
+            summary
         }
+    };
+    if args.require_gate && !summary.gate.passed {
+        let failed: Vec<&str> = summary.gate.checks.iter().filter(|c| !c.passed).map(|c| c.name.as_str()).collect();
+        return Err(GateFailed(failed.join(", ")).into());
     }
     Ok(())
-}
-
-fn gate_json(summary: &CleanSummary) -> serde_json::Value {
-    let checks: Vec<_> = summary
-        .gate
-        .checks
-        .iter()
-        .map(|c| json!({"name": c.name, "passed": c.passed, "value": c.value, "threshold": c.threshold, "message": c.message}))
-        .collect();
-    json!({"passed": summary.gate.passed, "checks": checks})
 }
 
 fn print_gate(summary: &CleanSummary) {
@@ -130,20 +175,28 @@ fn print_gate(summary: &CleanSummary) {
     }
 }
 
+/// `bench clean --json`.
+#[derive(Serialize)]
+struct BenchCleanJson<'a> {
+    workload: &'static str,
+    rows: usize,
+    tags: usize,
+    runs: usize,
+    previews: Vec<PreviewTime<'a>>,
+    full_recompute_s: f64,
+    history_steps: usize,
+}
+
+#[derive(Serialize)]
+struct PreviewTime<'a> {
+    step: &'a str,
+    preview_s: f64,
+}
+
 /// `plantlab bench clean`: the preview of one step next to a full recompute (replaying the
 /// whole history from the imported data plus the quality report), on a generated wide table.
-pub fn bench(args: &[String]) -> Result<()> {
-    let (mut rows, mut tags, mut runs, mut json_output) = (1_000_000usize, 50usize, 3usize, false);
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--rows" => rows = crate::flag_number::<usize>(&mut it, "--rows")?,
-            "--tags" => tags = crate::flag_number::<usize>(&mut it, "--tags")?.max(1),
-            "--runs" => runs = crate::flag_number::<usize>(&mut it, "--runs")?.max(1),
-            "--json" => json_output = true,
-            other => bail!("unknown option {other}; usage: {USAGE}"),
-        }
-    }
+pub fn bench(args: &BenchCleanArgs) -> Result<()> {
+    let BenchCleanArgs { rows, tags, runs, json: json_output } = *args;
     let dir = std::env::temp_dir().join(format!("plantlab-bench-clean-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let file = dir.join(format!("wide_{rows}x{tags}.csv"));
@@ -205,10 +258,8 @@ pub fn bench(args: &[String]) -> Result<()> {
     }
     let full_best = best(&full);
     if json_output {
-        let previews: Vec<_> = measured.iter().map(|(label, s)| json!({"step": label, "preview_s": s})).collect();
-        let out = json!({"workload": "clean", "rows": rows, "tags": tags, "runs": runs, "previews": previews,
-                         "full_recompute_s": full_best, "history_steps": 5});
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        let previews = measured.iter().map(|(label, s)| PreviewTime { step: label, preview_s: *s }).collect();
+        print_json(&BenchCleanJson { workload: "clean", rows, tags, runs, previews, full_recompute_s: full_best, history_steps: 5 })?;
     } else {
         println!("cleaning, {rows} rows × {tags} tags, best of {runs}:");
         for (label, s) in &measured {

@@ -4,52 +4,16 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use clap::error::ErrorKind;
 use plantlab_engine::{JobContext, Workbench};
-use plantlab_protocol::{format_duration, format_epoch_millis, EvaluateRequest, Evaluation, EventOptions, PredictRequest, RiskTimeline};
-use serde_json::json;
+use plantlab_protocol::{
+    format_duration, format_epoch_millis, ClassMetrics, EvaluateRequest, Evaluation, EventOptions, EventScore, PredictRequest, PredictionResult,
+    RiskTimeline, TagContribution,
+};
+use serde::Serialize;
 
-use crate::{flag_number, flag_value, USAGE};
-
-/// The options these commands share.
-#[derive(Default)]
-struct Args {
-    input: Option<PathBuf>,
-    output: Option<PathBuf>,
-    bundle: Option<PathBuf>,
-    threshold: Option<f64>,
-    lookback_h: Option<f64>,
-    clear_ratio: Option<f64>,
-    min_alarm: Option<u32>,
-    dead_time: Option<u32>,
-    run: Option<PathBuf>,
-    json: bool,
-}
-
-fn parse(command: &str, args: &[String]) -> Result<Args> {
-    let mut out = Args::default();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--json" => out.json = true,
-            "-o" | "--output" => out.output = Some(PathBuf::from(flag_value(&mut it, "-o")?)),
-            "--bundle" => out.bundle = Some(PathBuf::from(flag_value(&mut it, "--bundle")?)),
-            "--threshold" => out.threshold = Some(flag_number(&mut it, "--threshold")?),
-            "--lookback-h" => out.lookback_h = Some(flag_number(&mut it, "--lookback-h")?),
-            "--clear-ratio" => out.clear_ratio = Some(flag_number(&mut it, "--clear-ratio")?),
-            "--min-alarm" => out.min_alarm = Some(flag_number(&mut it, "--min-alarm")?),
-            "--dead-time" => out.dead_time = Some(flag_number(&mut it, "--dead-time")?),
-            "--run" => out.run = Some(PathBuf::from(flag_value(&mut it, "--run")?)),
-            flag if flag.starts_with('-') => bail!("unknown option {flag} for {command}; {USAGE}"),
-            path if out.input.is_none() => out.input = Some(PathBuf::from(path)),
-            extra => bail!("unexpected argument \"{extra}\"; {USAGE}"),
-        }
-    }
-    Ok(out)
-}
-
-fn required<'a>(value: &'a Option<PathBuf>, what: &str) -> Result<&'a PathBuf> {
-    value.as_ref().with_context(|| format!("{what}; {USAGE}"))
-}
+use crate::args::{AlarmArgs, BundleArgs, EvalArgs, PredictArgs, ReportArgs};
+use crate::json_out::print_json;
 
 /// A run folder as (runs root, run id).
 fn split_run_dir(dir: &Path) -> Result<(PathBuf, String)> {
@@ -62,20 +26,14 @@ fn split_run_dir(dir: &Path) -> Result<(PathBuf, String)> {
     Ok((root, id))
 }
 
-fn print_json(value: &serde_json::Value) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
-}
-
-/// `plantlab bundle RUN_DIR -o B [--threshold T] [--json]`
-pub fn bundle(args: &[String]) -> Result<()> {
-    let a = parse("bundle", args)?;
-    let run = required(&a.input, "bundle needs a RUN_DIR")?;
-    let out = required(&a.output, "bundle needs -o BUNDLE")?;
-    let (root, id) = split_run_dir(run)?;
-    let info = Workbench::with_runs_root(root).export_bundle_with_events(&id, out, a.threshold, Some(events(&a, EventOptions::default())))?;
-    if a.json {
-        return print_json(&serde_json::to_value(&info)?);
+/// `plantlab bundle RUN_DIR -o B [--threshold T] [alarm options] [--json]`
+pub fn bundle(args: &BundleArgs) -> Result<()> {
+    let out = &args.output;
+    let (root, id) = split_run_dir(&args.run_dir)?;
+    let info =
+        Workbench::with_runs_root(root).export_bundle_with_events(&id, out, args.threshold, Some(args.alarm.apply(EventOptions::default())))?;
+    if args.json {
+        return print_json(&info);
     }
     println!(
         "wrote {} ({} model for \"{}\", {} features, {} cleaning steps, threshold {})",
@@ -89,35 +47,13 @@ pub fn bundle(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// `base` with the options given on the command line.
-fn events(a: &Args, base: EventOptions) -> EventOptions {
-    let mut options = base;
-    if let Some(h) = a.lookback_h {
-        options.lookback_s = h * 3600.0;
-    }
-    if let Some(r) = a.clear_ratio {
-        options.clear_ratio = r;
-    }
-    if let Some(n) = a.min_alarm {
-        options.min_duration_samples = n;
-    }
-    if let Some(n) = a.dead_time {
-        options.dead_time_samples = n;
-    }
-    options
-}
-
-fn any_event_flag(a: &Args) -> bool {
-    a.lookback_h.is_some() || a.clear_ratio.is_some() || a.min_alarm.is_some() || a.dead_time.is_some()
-}
-
 /// The bundle's alarm settings with the command line's on top (`None` when none was given:
 /// the engine then takes the bundle's own).
-fn bundle_events(a: &Args, workbench: &Workbench, bundle: &Path) -> Result<Option<EventOptions>> {
-    if !any_event_flag(a) {
+fn bundle_events(alarm: &AlarmArgs, workbench: &Workbench, bundle: &Path) -> Result<Option<EventOptions>> {
+    if !alarm.any() {
         return Ok(None);
     }
-    Ok(Some(events(a, workbench.bundle_event_options(bundle)?)))
+    Ok(Some(alarm.apply(workbench.bundle_event_options(bundle)?)))
 }
 
 fn settings_text(o: &EventOptions) -> String {
@@ -129,28 +65,31 @@ fn settings_text(o: &EventOptions) -> String {
     )
 }
 
-/// `plantlab predict FILE --bundle B -o PRED.csv [--threshold T] [--json]`
-pub fn predict(args: &[String]) -> Result<()> {
-    let a = parse("predict", args)?;
-    let file = required(&a.input, "predict needs a FILE")?;
-    let bundle = required(&a.bundle, "predict needs --bundle B")?;
-    let out = required(&a.output, "predict needs -o PRED.csv")?;
+/// `predict --json`: the engine's result (without the timelines) and where the CSV went.
+#[derive(Serialize)]
+struct PredictJson<'a> {
+    #[serde(flatten)]
+    result: &'a PredictionResult,
+    output: String,
+    /// `alarm_count` counts events; this key says so.
+    alarm_events: u64,
+}
+
+/// `plantlab predict FILE --bundle B -o PRED.csv [--threshold T] [alarm options] [--json]`
+pub fn predict(args: &PredictArgs) -> Result<()> {
+    let (file, bundle, out) = (&args.file, &args.bundle, &args.output);
     let workbench = Workbench::new();
-    let events = bundle_events(&a, &workbench, bundle)?;
-    let request = PredictRequest { path: file.display().to_string(), bundle: bundle.display().to_string(), threshold: a.threshold, events };
+    let events = bundle_events(&args.alarm, &workbench, bundle)?;
+    let request = PredictRequest { path: file.display().to_string(), bundle: bundle.display().to_string(), threshold: args.threshold, events };
     let mut result = workbench.predict(&request, &JobContext::detached())?;
     workbench.export_predictions(out)?;
-    if a.json {
+    if args.json {
         // The CSV has every sample; the timeline is for plotting only.
         result.timeline = RiskTimeline::default();
         if let Some(e) = result.evaluation.as_mut() {
             e.timeline = RiskTimeline::default();
         }
-        let mut value = serde_json::to_value(&result)?;
-        value["output"] = json!(out.display().to_string());
-        // `alarm_count` counts events; say so in a key of its own.
-        value["alarm_events"] = json!(result.alarm_count);
-        return print_json(&value);
+        return print_json(&PredictJson { result: &result, output: out.display().to_string(), alarm_events: result.alarm_count });
     }
     println!(
         "{} rows, {} predictions, {} alarm event(s) from {} alarm sample(s) at threshold {} ({}) in {:.1} s; wrote {}",
@@ -229,62 +168,97 @@ fn thin_evidence_text(episodes: usize) -> String {
     )
 }
 
-/// `plantlab eval FILE --bundle B [--threshold T] [--lookback-h H] [--json]`, or
+/// `eval --json`: the metric names of `plantlab train --json` ("test", "majority_accuracy"),
+/// plus events. `events.false_alarms*` count alarm EVENTS (kept for scripts); the explicit
+/// keys say what they count.
+#[derive(Serialize)]
+struct EvalJson<'a> {
+    file: String,
+    samples: u64,
+    threshold: f64,
+    majority_accuracy: f64,
+    test: &'a ClassMetrics,
+    baseline: &'a ClassMetrics,
+    events: &'a Option<EventScore>,
+    event_options: &'a EventOptions,
+    alarm_samples: Option<u64>,
+    false_alarm_samples: Option<u64>,
+    false_alarm_events: Option<u32>,
+    false_alarm_events_per_day: Option<f64>,
+    false_alarm_events_per_1000_samples: Option<f64>,
+    fault_episodes: usize,
+    thin_evidence: Option<String>,
+    contributions: &'a [TagContribution],
+}
+
+/// `plantlab eval FILE --bundle B [--threshold T] [alarm options] [--json]`, or
 /// `plantlab eval --run RUN_DIR …` for a run's own test split (what the Evaluate pane shows).
-pub fn eval(args: &[String]) -> Result<()> {
-    let a = parse("eval", args)?;
-    let (file, evaluation) = match &a.run {
-        Some(run) => {
+pub fn eval(args: &EvalArgs) -> Result<()> {
+    if args.label.is_some() {
+        return Err(crate::usage_error(
+            &["eval"],
+            ErrorKind::ArgumentConflict,
+            "--label is for normal-operation bundles (normal_model.json); a classifier's bundle knows its target column",
+        ));
+    }
+    let (file, evaluation) = match (&args.run, &args.file, &args.bundle) {
+        (Some(run), _, _) => {
             let (root, id) = split_run_dir(run)?;
-            let request = EvaluateRequest { run_id: id, threshold: a.threshold, events: events(&a, EventOptions::default()) };
+            let request = EvaluateRequest { run_id: id, threshold: args.threshold, events: args.alarm.apply(EventOptions::default()) };
             (run.clone(), Workbench::with_runs_root(root).evaluate_run(&request)?)
         }
-        None => {
-            let file = required(&a.input, "eval needs a FILE (or --run RUN_DIR)")?;
-            let bundle = required(&a.bundle, "eval needs --bundle B")?;
+        (None, Some(file), Some(bundle)) => {
             let workbench = Workbench::new();
-            let events = bundle_events(&a, &workbench, bundle)?;
-            (file.clone(), workbench.evaluate_file(file, bundle, a.threshold, events, &JobContext::detached())?)
+            let events = bundle_events(&args.alarm, &workbench, bundle)?;
+            (file.clone(), workbench.evaluate_file(file, bundle, args.threshold, events, &JobContext::detached())?)
         }
+        // clap requires FILE and --bundle unless --run is given.
+        _ => return Err(crate::usage_error(&["eval"], ErrorKind::MissingRequiredArgument, "eval needs FILE and --bundle, or --run RUN_DIR")),
     };
-    let file = &file;
-    if a.json {
-        // The metric names of `plantlab train --json` ("test", "majority_accuracy"), plus events.
-        // `events.false_alarms*` count alarm EVENTS (kept for scripts); the explicit keys below
-        // say what they count.
+    if args.json {
         let (false_alarm_samples, alarm_samples) = evaluation.alarm_samples().unzip();
         let events = evaluation.events.as_ref();
-        return print_json(&json!({
-            "file": file.display().to_string(),
-            "samples": evaluation.samples,
-            "threshold": evaluation.threshold,
-            "majority_accuracy": evaluation.majority_accuracy,
-            "test": evaluation.test,
-            "baseline": evaluation.baseline,
-            "events": evaluation.events,
-            "event_options": evaluation.event_options,
-            "alarm_samples": alarm_samples,
-            "false_alarm_samples": false_alarm_samples,
-            "false_alarm_events": events.map(|e| e.false_alarms),
-            "false_alarm_events_per_day": events.and_then(|e| e.false_alarms_per_day),
-            "false_alarm_events_per_1000_samples": events.map(|e| e.false_alarms_per_1000_samples),
-            "fault_episodes": events.map_or(0, |e| e.episodes.len()),
-            "thin_evidence": evaluation.thin_evidence().map(thin_evidence_text),
-            "contributions": evaluation.contributions,
-        }));
+        return print_json(&EvalJson {
+            file: file.display().to_string(),
+            samples: evaluation.samples,
+            threshold: evaluation.threshold,
+            majority_accuracy: evaluation.majority_accuracy,
+            test: &evaluation.test,
+            baseline: &evaluation.baseline,
+            events: &evaluation.events,
+            event_options: &evaluation.event_options,
+            alarm_samples,
+            false_alarm_samples,
+            false_alarm_events: events.map(|e| e.false_alarms),
+            false_alarm_events_per_day: events.and_then(|e| e.false_alarms_per_day),
+            false_alarm_events_per_1000_samples: events.map(|e| e.false_alarms_per_1000_samples),
+            fault_episodes: events.map_or(0, |e| e.episodes.len()),
+            thin_evidence: evaluation.thin_evidence().map(thin_evidence_text),
+            contributions: &evaluation.contributions,
+        });
     }
     println!("{} samples of {} at threshold {}", evaluation.samples, file.display(), evaluation.threshold);
     print_metrics(&evaluation);
     Ok(())
 }
 
-/// `plantlab report RUN_DIR -o REPORT.html`
-pub fn report(args: &[String]) -> Result<()> {
-    let a = parse("report", args)?;
-    let run = required(&a.input, "report needs a RUN_DIR")?;
-    let out = required(&a.output, "report needs -o REPORT.html")?;
-    let (root, id) = split_run_dir(run)?;
+/// `report --json`: where the report went.
+#[derive(Serialize)]
+struct ReportJson {
+    output: String,
+    bytes: u64,
+    run_id: String,
+}
+
+/// `plantlab report RUN_DIR -o REPORT.html [--json]`
+pub fn report(args: &ReportArgs) -> Result<()> {
+    let out = &args.output;
+    let (root, id) = split_run_dir(&args.run_dir)?;
     Workbench::with_runs_root(root).export_report(&id, out)?;
+    if args.json {
+        let bytes = std::fs::metadata(out).with_context(|| format!("cannot read back {}", out.display()))?.len();
+        return print_json(&ReportJson { output: out.display().to_string(), bytes, run_id: id });
+    }
     println!("wrote {}", out.display());
     Ok(())
 }

@@ -1,81 +1,101 @@
-//! `plantlab`: the command line over the PlantLab engine. Thin: parse arguments, call the
-//! engine, print. Errors end the process with one line on stderr and a non-zero exit code.
+//! `plantlab`: the command line over the PlantLab engine. Thin: parse arguments (clap, in
+//! `args.rs`), call the engine, print. Failures end the process with one line on stderr and
+//! the exit status `args::EXIT_*` documents (clap formats its own usage errors).
 
+use std::fmt::Display;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
 use plantlab_engine::{JobContext, Workbench};
 use plantlab_protocol::{ImportOverrides, QualityReport, Severity};
-use serde_json::json;
+use serde::Serialize;
 
+mod args;
 mod clean;
 mod evaluate;
+mod json_out;
 mod normal;
 mod train;
 
-const USAGE: &str = "usage: plantlab info FILE [--json] | plantlab profile FILE [--json] [import options]
-       plantlab bench load [--rows N] [--tags T] [--runs R] [--python PY] [--json]
-       plantlab train FILE --target COL [--exclude COL]... [--recipe R.json] [--model seed|transformer|mlp]
-                      [--epochs N] [--seed S] [--batch-size N] [--lr X] [--bins N] [--embedding N]
-                      [--window W [--stride S]] [--patience N|off] [--class-weights auto|on|off]
-                      [--threads T] [--runs DIR] [--json]
-       plantlab runs [--runs DIR] [--json]
-       plantlab bench train --workload w1|w2 [--n N] [--epochs E] [--threads T] [--batch B] [--python PY [--peer-device cpu|cuda]] [--json]
-import options: --delimiter C|tab|whitespace  --decimal C  --encoding E  --header-rows N  --no-header
-                --names A,B,…  --column-widths W,W,…  --timestamp-column NAME
-                --timestamp-format FMT  --sheet NAME  --label COL
-       plantlab clean FILE --suggest -o RECIPE.json | --recipe RECIPE.json [-o OUT.parquet|OUT.csv] [--json] [--require-gate]
-       plantlab bench clean [--rows N] [--tags T] [--runs R] [--json]
-       plantlab bundle RUN_DIR -o MODEL.plmodel [--threshold T] [alarm options] [--json]
-       plantlab predict FILE --bundle MODEL.plmodel -o PRED.csv [--threshold T] [alarm options] [--json]
-       plantlab eval FILE --bundle MODEL.plmodel | --run RUN_DIR [--threshold T] [--lookback-h H] [alarm options] [--json]
-       plantlab report RUN_DIR -o REPORT.html
-       plantlab generate pump-station -o OUT.csv [--seed S]   (a messy month of pump data for demos)
-alarm options (alarm samples -> alarm events): --clear-ratio R (clear below R x threshold, default 0.8)
-                --min-alarm N (drop events shorter than N sampling intervals, default 3)
-                --dead-time N (merge events at most N intervals apart, default 30)";
+use args::{BenchCommand, BenchLoadArgs, Cli, Command, DataSet, GenerateArgs, InfoArgs, ProfileArgs, EXIT_FAILURE, EXIT_GATE_FAILED, EXIT_USAGE};
+use json_out::print_json;
 
 fn main() -> ExitCode {
     plantlab_engine::allocator::keep_freed_memory();
     // The engine turns panics into errors; keep the default hook from printing a second,
     // multi-line report so stderr stays one line.
     std::panic::set_hook(Box::new(|_| {}));
-    match run(std::env::args().skip(1).collect()) {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Usage errors (status 2), and --help / --version (status 0, on stdout).
+        Err(err) => return clap_exit(&err),
+    };
+    match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
+            if let Some(usage) = err.downcast_ref::<clap::Error>() {
+                return clap_exit(usage);
+            }
             // One line: the chain of causes joined, so scripts can log it as is.
             let line = format!("{err:#}").replace('\n', " ");
             eprintln!("plantlab: {line}");
-            ExitCode::from(1)
+            ExitCode::from(if err.is::<GateFailed>() { EXIT_GATE_FAILED } else { EXIT_FAILURE })
         }
     }
 }
 
-fn run(args: Vec<String>) -> Result<()> {
-    let Some((command, rest)) = args.split_first() else {
-        bail!("no command given; {USAGE}");
-    };
-    match command.as_str() {
-        "info" => info(rest),
-        "profile" => profile(rest),
-        "bench" => bench(rest),
-        "train" if normal::wants_process_lm(rest) => normal::train_lm(rest),
-        "train" => train::train(rest),
-        "runs" => train::runs(rest),
-        "clean" => clean::clean(rest),
-        "bundle" => evaluate::bundle(rest),
-        "predict" => evaluate::predict(rest),
-        "eval" if normal::names_normal_bundle(rest) => normal::eval_normal(rest),
-        "eval" => evaluate::eval(rest),
-        "report" => evaluate::report(rest),
-        "bench-normal" => normal::bench_tep(rest),
-        "generate" => generate(rest),
-        "-h" | "--help" | "help" => {
-            println!("{USAGE}");
-            Ok(())
+/// Prints clap's message where clap says (help on stdout, errors on stderr) and exits with
+/// clap's status.
+fn clap_exit(err: &clap::Error) -> ExitCode {
+    let _ = err.print();
+    ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(EXIT_USAGE))
+}
+
+/// A command line that parsed but asks for something impossible (flags of another model,
+/// a missing --target): reported as clap reports usage errors, with `subcommand`'s usage.
+pub(crate) fn usage_error(subcommand: &[&str], kind: ErrorKind, message: impl Display) -> anyhow::Error {
+    let mut command = Cli::command();
+    command.build();
+    for name in subcommand {
+        if let Some(sub) = command.find_subcommand(name).cloned() {
+            command = sub;
         }
-        other => bail!("unknown command \"{other}\"; {USAGE}"),
+    }
+    clap::Error::raw(kind, message).format(&mut command).into()
+}
+
+/// `clean --require-gate` found the quality gate failed (exit status 3).
+#[derive(Debug)]
+pub(crate) struct GateFailed(pub String);
+
+impl Display for GateFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the quality gate fails: {}", self.0)
+    }
+}
+
+impl std::error::Error for GateFailed {}
+
+fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Info(args) => info(&args),
+        Command::Profile(args) => profile(&args),
+        Command::Bench(BenchCommand::Load(args)) => bench_load(&args),
+        Command::Bench(BenchCommand::Train(args)) => train::bench_train(&args),
+        Command::Bench(BenchCommand::Clean(args)) => clean::bench(&args),
+        Command::Train(args) => train::train(&args),
+        Command::Runs(args) => train::runs(&args),
+        Command::Clean(args) => clean::clean(&args),
+        Command::Bundle(args) => evaluate::bundle(&args),
+        Command::Predict(args) => evaluate::predict(&args),
+        Command::Eval(args) if args.bundle.as_deref().is_some_and(normal::is_normal_bundle) => normal::eval_normal(&args),
+        Command::Eval(args) => evaluate::eval(&args),
+        Command::Report(args) => evaluate::report(&args),
+        Command::BenchNormal(args) => normal::bench_tep(&args),
+        Command::Generate(args) => generate(&args),
     }
 }
 
@@ -83,114 +103,38 @@ fn run(args: Vec<String>) -> Result<()> {
 /// (a month of one-minute pump data as a German workstation writes it, with stops, a stuck
 /// transmitter, a gap, a DST repeat, a week in °F, status texts and a failure label), for demos
 /// and for trying the app by hand.
-fn generate(args: &[String]) -> Result<()> {
-    let mut kind = None;
-    let mut out = None;
-    let mut seed = 17_u64;
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "-o" | "--output" => out = Some(PathBuf::from(flag_value(&mut it, "-o")?)),
-            "--seed" => seed = flag_number(&mut it, "--seed")?,
-            flag if flag.starts_with('-') => bail!("unknown option {flag}; {USAGE}"),
-            name if kind.is_none() => kind = Some(name.to_owned()),
-            extra => bail!("unexpected argument \"{extra}\"; {USAGE}"),
-        }
-    }
-    let Some(out) = out else { bail!("generate needs -o OUT.csv; {USAGE}") };
-    let bytes = match kind.as_deref() {
-        Some("pump-station") => plantlab_engine::generate::pump_station_month(seed).0,
-        Some(other) => bail!("unknown data set \"{other}\"; the one there is: pump-station"),
-        None => bail!("generate needs a data set name (pump-station); {USAGE}"),
+fn generate(args: &GenerateArgs) -> Result<()> {
+    let bytes = match args.data_set {
+        DataSet::PumpStation => plantlab_engine::generate::pump_station_month(args.seed).0,
     };
-    plantlab_engine::atomic_file::write_bytes(&out, &bytes)
-        .map_err(anyhow::Error::from)
-        .with_context(|| format!("cannot write {}", out.display()))?;
+    let out = &args.output;
+    plantlab_engine::atomic_file::write_bytes(out, &bytes).map_err(anyhow::Error::from).with_context(|| format!("cannot write {}", out.display()))?;
     println!("wrote {}", out.display());
     Ok(())
 }
 
-/// The value after `flag` on the command line.
-pub(crate) fn flag_value(it: &mut std::slice::Iter<'_, String>, flag: &str) -> Result<String> {
-    it.next().cloned().with_context(|| format!("{flag} needs a value; {USAGE}"))
+/// `info --json`.
+#[derive(Serialize)]
+struct InfoJson<'a> {
+    rows: u64,
+    columns: Vec<InfoColumn<'a>>,
 }
 
-/// The number after `flag` on the command line.
-pub(crate) fn flag_number<T: std::str::FromStr>(it: &mut std::slice::Iter<'_, String>, flag: &str) -> Result<T> {
-    let v = it.next().with_context(|| format!("{flag} needs a number"))?;
-    v.parse().ok().with_context(|| format!("{flag} needs a number, not \"{v}\""))
+#[derive(Serialize)]
+struct InfoColumn<'a> {
+    name: &'a str,
+    dtype: &'a str,
+    null_count: u64,
 }
 
-/// Arguments shared by the commands that read one data file.
-struct FileArgs {
-    file: PathBuf,
-    json: bool,
-    overrides: ImportOverrides,
-    label: Option<String>,
-}
-
-fn parse_file_args(command: &str, args: &[String]) -> Result<FileArgs> {
-    let mut json = false;
-    let mut file: Option<PathBuf> = None;
-    let mut overrides = ImportOverrides::default();
-    let mut label = None;
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--json" => json = true,
-            "--delimiter" => overrides.delimiter = Some(single_char("--delimiter", &flag_value(&mut it, "--delimiter")?)?),
-            "--decimal" => overrides.decimal = Some(single_char("--decimal", &flag_value(&mut it, "--decimal")?)?),
-            "--encoding" => overrides.encoding = Some(flag_value(&mut it, "--encoding")?),
-            "--header-rows" => {
-                let v = flag_value(&mut it, "--header-rows")?;
-                overrides.header_rows = Some(v.parse().with_context(|| format!("--header-rows must be 0, 1 or 2, not \"{v}\""))?);
-            }
-            "--no-header" => overrides.header_rows = Some(0),
-            "--names" => overrides.names = Some(flag_value(&mut it, "--names")?.split(',').map(|n| n.trim().to_owned()).collect()),
-            "--column-widths" => {
-                let v = flag_value(&mut it, "--column-widths")?;
-                let widths = v.split(',').map(|w| w.trim().parse::<u32>().ok().filter(|&w| w > 0)).collect::<Option<Vec<u32>>>();
-                overrides.column_widths =
-                    Some(widths.with_context(|| format!("--column-widths takes positive widths separated by commas, not \"{v}\""))?);
-            }
-            "--timestamp-column" => overrides.timestamp_column = Some(flag_value(&mut it, "--timestamp-column")?),
-            "--timestamp-format" => overrides.timestamp_format = Some(flag_value(&mut it, "--timestamp-format")?),
-            "--sheet" => overrides.sheet = Some(flag_value(&mut it, "--sheet")?),
-            "--label" => label = Some(flag_value(&mut it, "--label")?),
-            flag if flag.starts_with("--") => bail!("unknown option {flag}; {USAGE}"),
-            path if file.is_none() => file = Some(PathBuf::from(path)),
-            extra => bail!("unexpected argument \"{extra}\"; {USAGE}"),
-        }
-    }
-    let Some(file) = file else {
-        bail!("{command} needs a FILE; {USAGE}");
-    };
-    Ok(FileArgs { file, json, overrides, label })
-}
-
-/// `tab` and `\t` name the tab character; otherwise exactly one character.
-fn single_char(flag: &str, value: &str) -> Result<char> {
-    if value == "tab" || value == "\\t" {
-        return Ok('\t');
-    }
-    if flag == "--delimiter" && (value == "whitespace" || value == "space") {
-        return Ok(plantlab_protocol::WHITESPACE_DELIMITER);
-    }
-    let mut chars = value.chars();
-    match (chars.next(), chars.next()) {
-        (Some(c), None) => Ok(c),
-        _ => bail!("{flag} takes one character (or \"tab\"), not \"{value}\""),
-    }
-}
-
-fn info(args: &[String]) -> Result<()> {
-    let args = parse_file_args("info", args)?;
-    let summary =
-        Workbench::new().load(&args.file, &args.overrides, &JobContext::detached()).map_err(anyhow::Error::from).context("cannot open data")?;
+fn info(args: &InfoArgs) -> Result<()> {
+    let summary = Workbench::new()
+        .load(&args.file, &args.import.overrides(), &JobContext::detached())
+        .map_err(anyhow::Error::from)
+        .context("cannot open data")?;
     if args.json {
-        let columns: Vec<_> = summary.columns.iter().map(|c| json!({"name": c.name, "dtype": c.dtype, "null_count": c.null_count})).collect();
-        let out = json!({"rows": summary.rows, "columns": columns});
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        let columns = summary.columns.iter().map(|c| InfoColumn { name: &c.name, dtype: &c.dtype, null_count: c.null_count }).collect();
+        print_json(&InfoJson { rows: summary.rows, columns })?;
     } else {
         println!("{}: {} rows × {} columns", summary.path, summary.rows, summary.columns.len());
         let width = summary.columns.iter().map(|c| c.name.len()).max().unwrap_or(4).max(4);
@@ -202,15 +146,14 @@ fn info(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn profile(args: &[String]) -> Result<()> {
-    let args = parse_file_args("profile", args)?;
+fn profile(args: &ProfileArgs) -> Result<()> {
     let workbench = Workbench::new();
     let report = workbench
-        .profile(&args.file, &args.overrides, args.label.as_deref(), &JobContext::detached())
+        .profile(&args.file, &args.import.overrides(), args.label.as_deref(), &JobContext::detached())
         .map_err(anyhow::Error::from)
         .context("cannot profile data")?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        print_json(&report)?;
     } else {
         print_report(&report);
     }
@@ -274,34 +217,24 @@ fn print_report(report: &QualityReport) {
     }
 }
 
+/// `bench load --json`.
+#[derive(Serialize)]
+struct BenchLoadJson {
+    workload: &'static str,
+    rows: usize,
+    tags: usize,
+    file_mb: f64,
+    runs: usize,
+    plantlab_s: f64,
+    pandas_s: Option<f64>,
+    speedup: Option<f64>,
+    note: Option<String>,
+}
+
 /// `plantlab bench load`: generate a wide CSV, time load + profile here, then pandas on the
 /// same file in the same run (runs alternate, best of each is reported).
-fn bench(args: &[String]) -> Result<()> {
-    let Some((what, rest)) = args.split_first() else {
-        bail!("bench needs a workload; {USAGE}");
-    };
-    if what == "train" {
-        return train::bench_train(rest);
-    }
-    if what == "clean" {
-        return clean::bench(rest);
-    }
-    if what != "load" {
-        bail!("unknown benchmark \"{what}\"; {USAGE}");
-    }
-    let (mut rows, mut tags, mut runs, mut json_output) = (1_000_000usize, 50usize, 3usize, false);
-    let mut python = "python3".to_owned();
-    let mut it = rest.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--rows" => rows = flag_number::<usize>(&mut it, "--rows")?,
-            "--tags" => tags = flag_number::<usize>(&mut it, "--tags")?,
-            "--runs" => runs = flag_number::<usize>(&mut it, "--runs")?.max(1),
-            "--json" => json_output = true,
-            "--python" => python = it.next().cloned().context("--python needs an interpreter path")?,
-            other => bail!("unknown option {other}; {USAGE}"),
-        }
-    }
+fn bench_load(args: &BenchLoadArgs) -> Result<()> {
+    let BenchLoadArgs { rows, tags, runs, ref python, json: json_output } = *args;
     let dir = std::env::temp_dir().join(format!("plantlab-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let file = dir.join(format!("wide_{rows}x{tags}.csv"));
@@ -320,7 +253,7 @@ fn bench(args: &[String]) -> Result<()> {
         let seconds = start.elapsed().as_secs_f64();
         eprintln!("run {}: plantlab load + profile {seconds:.2} s ({} rows, {} findings)", run + 1, report.rows, report.findings.len());
         ours.push(seconds);
-        match std::process::Command::new(&python).arg(&script).arg(&file).output() {
+        match std::process::Command::new(python).arg(&script).arg(&file).output() {
             Ok(out) if out.status.success() => {
                 let answer: serde_json::Value = serde_json::from_slice(&out.stdout).context("pandas script printed no JSON")?;
                 let s = answer["seconds"].as_f64().context("pandas script gave no time")?;
@@ -338,12 +271,17 @@ fn bench(args: &[String]) -> Result<()> {
     let (ours_best, theirs_best) = (best(&ours), best(&theirs));
     let ratio = if theirs.is_empty() { None } else { Some(theirs_best / ours_best) };
     if json_output {
-        let out = json!({
-            "workload": "load+profile", "rows": rows, "tags": tags, "file_mb": size_mb, "runs": runs,
-            "plantlab_s": ours_best, "pandas_s": if theirs.is_empty() { None } else { Some(theirs_best) },
-            "speedup": ratio, "note": pandas_note,
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        print_json(&BenchLoadJson {
+            workload: "load+profile",
+            rows,
+            tags,
+            file_mb: size_mb,
+            runs,
+            plantlab_s: ours_best,
+            pandas_s: if theirs.is_empty() { None } else { Some(theirs_best) },
+            speedup: ratio,
+            note: pandas_note,
+        })?;
     } else {
         println!("load + profile, {rows} rows × {tags} tags ({size_mb:.0} MB CSV), best of {runs}:");
         println!("  plantlab  {ours_best:>7.2} s");

@@ -5,10 +5,10 @@
 //! limits, the linear next-step predictor and the process language model (median and range
 //! over seeds), each with its detection rate and detection delay.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use plantlab_engine::normal::detect::{detection, detection_delay};
 use plantlab_engine::normal::linear::{LinearPredictor, LinearSettings};
 use plantlab_engine::normal::lm::{LmSettings, ProcessLm};
@@ -16,12 +16,10 @@ use plantlab_engine::normal::pca::{PcaModel, DEFAULT_COMPONENTS};
 use plantlab_engine::normal::tep::{read_tep, TEP_SAMPLE_MINUTES, TEP_TEST_ONSET};
 use plantlab_engine::normal::{NormalRows, TagMatrix};
 use plantlab_engine::JobContext;
-use serde_json::json;
+use serde::Serialize;
 
-use crate::flag_number;
-
-const USAGE: &str = "usage: plantlab bench-normal TEP_DIR [--components K] [--seeds N] [--window W] [--bins B]
-                      [--epochs E] [--smoothing S] [--no-lm] [--json]";
+use crate::args::{BenchNormalArgs, EvalArgs, TrainArgs};
+use crate::json_out::print_json;
 
 /// Alarms in a row that count as a detection (and start the delay).
 const DELAY_RUN: usize = 3;
@@ -29,7 +27,7 @@ const DELAY_RUN: usize = 3;
 const UNDETECTABLE: [usize; 3] = [3, 9, 15];
 
 /// One detector's figures on one test run.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize)]
 struct RunFigures {
     detection_rate: f64,
     delay_min: Option<f64>,
@@ -49,34 +47,12 @@ fn false_alarm_rate(scores: &[f64], threshold: f64) -> f64 {
     scored.iter().filter(|&&s| s > threshold).count() as f64 / scored.len().max(1) as f64
 }
 
-pub(crate) fn bench_tep(args: &[String]) -> Result<()> {
-    let mut dir: Option<PathBuf> = None;
-    let (mut components, mut seeds, mut json_output, mut run_lm) = (DEFAULT_COMPONENTS, 5u64, false, true);
-    let mut lm = LmSettings::default();
-    let mut linear = LinearSettings::default();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--components" => components = flag_number(&mut it, "--components")?,
-            "--seeds" => seeds = flag_number(&mut it, "--seeds")?,
-            "--window" => lm.window = flag_number(&mut it, "--window")?,
-            "--bins" => lm.bins = flag_number(&mut it, "--bins")?,
-            "--epochs" => lm.max_epochs = flag_number(&mut it, "--epochs")?,
-            "--smoothing" => {
-                let s: usize = flag_number(&mut it, "--smoothing")?;
-                lm.smoothing = s;
-                linear.smoothing = s;
-            }
-            "--no-lm" => run_lm = false,
-            "--json" => json_output = true,
-            flag if flag.starts_with("--") => bail!("unknown option {flag}; {USAGE}"),
-            path if dir.is_none() => dir = Some(PathBuf::from(path)),
-            extra => bail!("unexpected argument \"{extra}\"; {USAGE}"),
-        }
-    }
-    let Some(dir) = dir else {
-        bail!("bench-normal needs the folder with d00.dat, d00_te.dat and dNN_te.dat; {USAGE}");
-    };
+pub(crate) fn bench_tep(args: &BenchNormalArgs) -> Result<()> {
+    let BenchNormalArgs { ref tep_dir, components, seeds, window, bins, epochs, smoothing, no_lm, json: json_output } = *args;
+    let dir = tep_dir.clone();
+    let run_lm = !no_lm;
+    let lm = LmSettings { window, bins, max_epochs: epochs, smoothing, ..LmSettings::default() };
+    let linear = LinearSettings { smoothing, ..LinearSettings::default() };
     let read = |name: &str| -> Result<TagMatrix> { read_tep(&dir.join(name)).with_context(|| format!("cannot read {name}")) };
     let train = read("d00.dat")?;
     let normal_test = read("d00_te.dat")?;
@@ -134,6 +110,60 @@ pub(crate) fn bench_tep(args: &[String]) -> Result<()> {
     report(&dir, &faults, pca_far, &pca_rows, linear_far, &linear_rows, &lm_runs, components, &lm, json_output)
 }
 
+/// `bench-normal --json`.
+#[derive(Serialize)]
+struct TepJson<'a> {
+    data: String,
+    false_alarm_rate: TepFalseAlarms,
+    faults: Vec<TepFault>,
+    lm_runs: Vec<LmRunJson>,
+    settings: TepSettings<'a>,
+}
+
+#[derive(Serialize)]
+struct TepFalseAlarms {
+    pca_t2: f64,
+    pca_q: f64,
+    linear: f64,
+    lm: Vec<SeedRate>,
+}
+
+#[derive(Serialize)]
+struct SeedRate {
+    seed: u64,
+    rate: f64,
+}
+
+#[derive(Serialize)]
+struct TepFault {
+    fault: usize,
+    pca_t2: RunFigures,
+    pca_q: RunFigures,
+    linear: RunFigures,
+    lm: Vec<SeedFigures>,
+}
+
+#[derive(Serialize)]
+struct SeedFigures {
+    seed: u64,
+    #[serde(flatten)]
+    figures: RunFigures,
+}
+
+#[derive(Serialize)]
+struct LmRunJson {
+    seed: u64,
+    seconds: f64,
+    epochs: usize,
+    validation_loss: f64,
+}
+
+#[derive(Serialize)]
+struct TepSettings<'a> {
+    pca_components: usize,
+    lm: &'a LmSettings,
+}
+
 struct LmRun {
     seed: u64,
     far: f64,
@@ -185,28 +215,32 @@ fn report(
     };
     let lm_far = median_range(&lm_runs.iter().map(|r| r.far).collect::<Vec<_>>());
     if json_output {
-        let per_fault: Vec<_> = faults
+        let faults = faults
             .iter()
             .enumerate()
-            .map(|(i, (f, _))| {
-                json!({
-                    "fault": f,
-                    "pca_t2": {"detection_rate": pca_rows[i].0.detection_rate, "delay_min": pca_rows[i].0.delay_min},
-                    "pca_q": {"detection_rate": pca_rows[i].1.detection_rate, "delay_min": pca_rows[i].1.delay_min},
-                    "linear": {"detection_rate": linear_rows[i].detection_rate, "delay_min": linear_rows[i].delay_min},
-                    "lm": lm_runs.iter().map(|r| json!({"seed": r.seed, "detection_rate": r.rows[i].detection_rate, "delay_min": r.rows[i].delay_min})).collect::<Vec<_>>(),
-                })
+            .map(|(i, (fault, _))| TepFault {
+                fault: *fault,
+                pca_t2: pca_rows[i].0,
+                pca_q: pca_rows[i].1,
+                linear: linear_rows[i],
+                lm: lm_runs.iter().map(|r| SeedFigures { seed: r.seed, figures: r.rows[i] }).collect(),
             })
             .collect();
-        let out = json!({
-            "data": dir.display().to_string(),
-            "false_alarm_rate": {"pca_t2": pca_far.0, "pca_q": pca_far.1, "linear": linear_far,
-                                  "lm": lm_runs.iter().map(|r| json!({"seed": r.seed, "rate": r.far})).collect::<Vec<_>>()},
-            "faults": per_fault,
-            "lm_runs": lm_runs.iter().map(|r| json!({"seed": r.seed, "seconds": r.seconds, "epochs": r.epochs, "validation_loss": r.validation_loss})).collect::<Vec<_>>(),
-            "settings": {"pca_components": components, "lm": lm},
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        print_json(&TepJson {
+            data: dir.display().to_string(),
+            false_alarm_rate: TepFalseAlarms {
+                pca_t2: pca_far.0,
+                pca_q: pca_far.1,
+                linear: linear_far,
+                lm: lm_runs.iter().map(|r| SeedRate { seed: r.seed, rate: r.far }).collect(),
+            },
+            faults,
+            lm_runs: lm_runs
+                .iter()
+                .map(|r| LmRunJson { seed: r.seed, seconds: r.seconds, epochs: r.epochs, validation_loss: r.validation_loss })
+                .collect(),
+            settings: TepSettings { pca_components: components, lm },
+        })?;
         return Ok(());
     }
     println!(
@@ -271,23 +305,10 @@ use plantlab_engine::normal::detect::Detection;
 use plantlab_engine::normal::frame::{fault_labels, normal_rows, tags_of, NormalChoice};
 use plantlab_protocol::ImportOverrides;
 
-const TRAIN_USAGE: &str = "usage: plantlab train FILE --model process-lm [--normal-when COL=VALUE | --normal-from T --normal-to T]
-                      [--exclude COL]... [--window W] [--bins B] [--epochs E] [--seed S] [--smoothing S]
-                      [--target-far R] [--runs DIR] [--json]
-       plantlab eval FILE --bundle RUN_DIR/normal_model.json --label COL [--json]";
-
-/// Whether a `train` command line asks for the process language model.
-pub(crate) fn wants_process_lm(args: &[String]) -> bool {
-    args.windows(2).any(|w| w[0] == "--model" && w[1] == "process-lm")
-}
-
-/// Whether an `eval` command line names a normal-operation model as its bundle.
-pub(crate) fn names_normal_bundle(args: &[String]) -> bool {
-    let Some(path) = args.windows(2).find(|w| w[0] == "--bundle").map(|w| PathBuf::from(&w[1])) else {
-        return false;
-    };
+/// Whether `path` holds a normal-operation model (it names its format near the start).
+pub(crate) fn is_normal_bundle(path: &Path) -> bool {
     let mut head = [0u8; 64];
-    let Ok(mut file) = std::fs::File::open(&path) else {
+    let Ok(mut file) = std::fs::File::open(path) else {
         return false;
     };
     let n = std::io::Read::read(&mut file, &mut head).unwrap_or(0);
@@ -300,62 +321,57 @@ fn load_frame(file: &Path) -> Result<plantlab_engine::import::Imported> {
         .with_context(|| format!("cannot read {}", file.display()))
 }
 
-pub(crate) fn train_lm(args: &[String]) -> Result<()> {
-    let (mut file, mut choice, mut exclude, mut json_output, mut runs) = (None, NormalChoice::All, Vec::new(), false, None);
-    let (mut from, mut to) = (None, None);
-    let mut settings = LmSettings::default();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--model" => {
-                let m = crate::flag_value(&mut it, "--model")?;
-                if m != "process-lm" {
-                    bail!("this command trains --model process-lm, not {m}");
-                }
-            }
-            "--normal-when" => {
-                let v = crate::flag_value(&mut it, "--normal-when")?;
-                let Some((column, value)) = v.split_once('=') else {
-                    bail!("--normal-when takes COL=VALUE (e.g. label=0), not \"{v}\"");
-                };
-                choice = NormalChoice::When { column: column.trim().to_owned(), value: value.trim().to_owned() };
-            }
-            "--normal-from" => from = Some(crate::flag_value(&mut it, "--normal-from")?),
-            "--normal-to" => to = Some(crate::flag_value(&mut it, "--normal-to")?),
-            "--exclude" => exclude.push(crate::flag_value(&mut it, "--exclude")?),
-            "--window" => settings.window = flag_number(&mut it, "--window")?,
-            "--bins" => settings.bins = flag_number(&mut it, "--bins")?,
-            "--epochs" => settings.max_epochs = flag_number(&mut it, "--epochs")?,
-            "--seed" => settings.seed = flag_number(&mut it, "--seed")?,
-            "--smoothing" => settings.smoothing = flag_number(&mut it, "--smoothing")?,
-            "--target-far" => settings.target_false_alarm_rate = flag_number(&mut it, "--target-far")?,
-            "--runs" => runs = Some(PathBuf::from(crate::flag_value(&mut it, "--runs")?)),
-            "--json" => json_output = true,
-            flag if flag.starts_with("--") => bail!("unknown option {flag}; {TRAIN_USAGE}"),
-            path if file.is_none() => file = Some(PathBuf::from(path)),
-            extra => bail!("unexpected argument \"{extra}\"; {TRAIN_USAGE}"),
-        }
+/// `train --model process-lm --json`.
+#[derive(Serialize)]
+struct TrainLmJson {
+    run_id: String,
+    run_dir: String,
+    bundle: String,
+    tags: usize,
+    normal_rows: usize,
+    epochs_run: usize,
+    best_epoch: usize,
+    validation_loss: f64,
+    validation_perplexity: f64,
+    threshold: f64,
+    calibration_steps: usize,
+    train_seconds: f64,
+    baseline_linear_threshold: f64,
+}
+
+/// `train FILE --model process-lm …`: a normal-operation model with its PCA and linear baselines.
+pub(crate) fn train_lm(args: &TrainArgs) -> Result<()> {
+    if let Some(flag) = args.classifier_flags_given().first() {
+        return Err(crate::usage_error(
+            &["train"],
+            clap::error::ErrorKind::ArgumentConflict,
+            format!("{flag} is for the classifiers (--model seed, transformer or mlp), not --model process-lm"),
+        ));
     }
-    let Some(file) = file else {
-        bail!("train needs a FILE; {TRAIN_USAGE}");
+    let defaults = LmSettings::default();
+    let settings = LmSettings {
+        window: args.window.map_or(defaults.window, |w| w as usize),
+        bins: args.bins.map_or(defaults.bins, |b| b as usize),
+        max_epochs: args.epochs.map_or(defaults.max_epochs, |e| e as usize),
+        seed: args.seed.unwrap_or(defaults.seed),
+        smoothing: args.smoothing.unwrap_or(defaults.smoothing),
+        target_false_alarm_rate: args.target_far.unwrap_or(defaults.target_false_alarm_rate),
+        ..defaults
     };
-    match (from, to) {
-        (Some(from), Some(to)) => {
-            if choice != NormalChoice::All {
-                bail!("choose the normal rows one way: --normal-when or --normal-from/--normal-to");
-            }
-            choice = NormalChoice::Between { from, to };
-        }
-        (None, None) => {}
-        _ => bail!("--normal-from and --normal-to go together"),
-    }
+    // clap keeps --normal-when apart from --normal-from/--normal-to, and those two together.
+    let choice = match (&args.normal_when, &args.normal_from, &args.normal_to) {
+        (Some(when), _, _) => NormalChoice::When { column: when.column.clone(), value: when.value.clone() },
+        (None, Some(from), Some(to)) => NormalChoice::Between { from: from.clone(), to: to.clone() },
+        _ => NormalChoice::All,
+    };
+    let (file, json_output, mut exclude) = (&args.file, args.json, args.exclude.clone());
     // The column that marks normal rows says what the model must not see.
     if let NormalChoice::When { column, .. } = &choice {
         if !exclude.contains(column) {
             exclude.push(column.clone());
         }
     }
-    let imported = load_frame(&file)?;
+    let imported = load_frame(file)?;
     let frame = &imported.frame;
     let normal = normal_rows(frame, &choice, imported.settings.timestamp_column.as_deref())?;
     let data = tags_of(frame, &exclude, None)?;
@@ -389,27 +405,26 @@ pub(crate) fn train_lm(args: &[String]) -> Result<()> {
         },
     )?;
     let bundle = NormalBundle::new(&model, pca, linear, normal_count)?;
-    let root = runs.unwrap_or_else(|| plantlab_engine::Workbench::new().runs_root());
+    let root = args.runs.clone().unwrap_or_else(|| plantlab_engine::Workbench::new().runs_root());
     let (run_id, run_dir) = plantlab_engine::train::runs::new_run_dir(&root, "process-lm")?;
     let bundle_path = run_dir.join(NORMAL_BUNDLE_FILE);
     bundle.save(&bundle_path)?;
-    let out = json!({
-        "run_id": run_id,
-        "run_dir": run_dir.display().to_string(),
-        "bundle": bundle_path.display().to_string(),
-        "tags": data.width(),
-        "normal_rows": normal_count,
-        "epochs_run": model.history.len(),
-        "best_epoch": model.best_epoch,
-        "validation_loss": model.validation_loss(),
-        "validation_perplexity": model.validation_loss().exp(),
-        "threshold": model.threshold,
-        "calibration_steps": model.calibration_steps,
-        "train_seconds": seconds,
-        "baseline_linear_threshold": bundle.linear.threshold,
-    });
     if json_output {
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        print_json(&TrainLmJson {
+            run_id,
+            run_dir: run_dir.display().to_string(),
+            bundle: bundle_path.display().to_string(),
+            tags: data.width(),
+            normal_rows: normal_count,
+            epochs_run: model.history.len(),
+            best_epoch: model.best_epoch,
+            validation_loss: model.validation_loss(),
+            validation_perplexity: model.validation_loss().exp(),
+            threshold: model.threshold,
+            calibration_steps: model.calibration_steps,
+            train_seconds: seconds,
+            baseline_linear_threshold: bundle.linear.threshold,
+        })?;
     } else {
         println!(
             "process language model: {} tags, {normal_count} normal rows, {} epochs (best {}), validation loss {:.4} (perplexity {:.3}), threshold {:.3}; {}",
@@ -427,7 +442,22 @@ pub(crate) fn train_lm(args: &[String]) -> Result<()> {
 
 /// Per fault episode (a run of label ≠ 0 rows): detected or not, and the delay in samples
 /// from its onset to the first alarm inside it; plus false-alarm events per 1,000 normal samples.
-fn events(scores: &[f64], faulty: &[bool], threshold: f64) -> serde_json::Value {
+#[derive(Serialize)]
+struct EpisodeEvents {
+    episodes: Vec<Episode>,
+    false_alarm_events: usize,
+    false_alarms_per_1000_samples: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct Episode {
+    onset_row: usize,
+    end_row: usize,
+    detected: bool,
+    delay_samples: Option<usize>,
+}
+
+fn events(scores: &[f64], faulty: &[bool], threshold: f64) -> EpisodeEvents {
     let mut episodes = Vec::new();
     let mut i = 0;
     while i < faulty.len() {
@@ -437,7 +467,7 @@ fn events(scores: &[f64], faulty: &[bool], threshold: f64) -> serde_json::Value 
                 i += 1;
             }
             let first = (onset..i).find(|&r| scores[r] > threshold);
-            episodes.push(json!({"onset_row": onset, "end_row": i, "detected": first.is_some(), "delay_samples": first.map(|r| r - onset)}));
+            episodes.push(Episode { onset_row: onset, end_row: i, detected: first.is_some(), delay_samples: first.map(|r| r - onset) });
         } else {
             i += 1;
         }
@@ -446,42 +476,68 @@ fn events(scores: &[f64], faulty: &[bool], threshold: f64) -> serde_json::Value 
     let false_alarms = (0..scores.len())
         .filter(|&r| !faulty[r] && scores[r] > threshold && (r == 0 || scores[r - 1] <= threshold || scores[r - 1].is_nan()))
         .count();
-    json!({
-        "episodes": episodes,
-        "false_alarm_events": false_alarms,
-        "false_alarms_per_1000_samples": if normal == 0 { None } else { Some(false_alarms as f64 * 1000.0 / normal as f64) },
-    })
+    EpisodeEvents {
+        episodes,
+        false_alarm_events: false_alarms,
+        false_alarms_per_1000_samples: if normal == 0 { None } else { Some(false_alarms as f64 * 1000.0 / normal as f64) },
+    }
 }
 
-fn detection_json(d: &Detection) -> serde_json::Value {
-    json!({
-        "roc_auc": d.roc_auc, "pr_auc": d.pr_auc, "false_alarm_rate": d.false_alarm_rate,
-        "detection_rate": d.detection_rate, "threshold": d.threshold,
-        "normal_samples": d.normal_samples, "fault_samples": d.fault_samples,
-    })
+/// A detector's figures in `eval --json` of a normal-operation model.
+#[derive(Serialize)]
+struct DetectionJson {
+    roc_auc: Option<f64>,
+    pr_auc: Option<f64>,
+    false_alarm_rate: Option<f64>,
+    detection_rate: Option<f64>,
+    threshold: f64,
+    normal_samples: usize,
+    fault_samples: usize,
 }
 
-pub(crate) fn eval_normal(args: &[String]) -> Result<()> {
-    let (mut file, mut bundle_path, mut label, mut json_output) = (None, None, None, false);
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--bundle" => bundle_path = Some(PathBuf::from(crate::flag_value(&mut it, "--bundle")?)),
-            "--label" => label = Some(crate::flag_value(&mut it, "--label")?),
-            "--json" => json_output = true,
-            flag if flag.starts_with("--") => bail!("unknown option {flag} for a normal-operation model; {TRAIN_USAGE}"),
-            path if file.is_none() => file = Some(PathBuf::from(path)),
-            extra => bail!("unexpected argument \"{extra}\"; {TRAIN_USAGE}"),
+impl From<&Detection> for DetectionJson {
+    fn from(d: &Detection) -> Self {
+        Self {
+            roc_auc: d.roc_auc,
+            pr_auc: d.pr_auc,
+            false_alarm_rate: d.false_alarm_rate,
+            detection_rate: d.detection_rate,
+            threshold: d.threshold,
+            normal_samples: d.normal_samples,
+            fault_samples: d.fault_samples,
         }
     }
-    let (Some(file), Some(bundle_path), Some(label)) = (file, bundle_path, label) else {
-        bail!("eval of a normal-operation model needs FILE, --bundle and --label COL; {TRAIN_USAGE}");
+}
+
+/// `eval --json` of a normal-operation model.
+#[derive(Serialize)]
+struct EvalNormalJson {
+    file: String,
+    label: String,
+    test: DetectionJson,
+    baseline_pca: DetectionJson,
+    linear_predictor: DetectionJson,
+    events: EpisodeEvents,
+    events_pca: EpisodeEvents,
+    events_linear: EpisodeEvents,
+}
+
+/// `eval FILE --bundle normal_model.json --label COL`: the language model next to its PCA
+/// and linear baselines on a labelled file.
+pub(crate) fn eval_normal(args: &EvalArgs) -> Result<()> {
+    let refuse = |message: String| crate::usage_error(&["eval"], clap::error::ErrorKind::ArgumentConflict, message);
+    let given = [("--threshold", args.threshold.is_some()), ("--run", args.run.is_some()), ("alarm options", args.alarm.any())];
+    if let Some((flag, _)) = given.iter().find(|(_, on)| *on) {
+        return Err(refuse(format!("{flag} cannot be used with a normal-operation model (its threshold and scoring were set in training)")));
+    }
+    let (Some(file), Some(bundle_path), Some(label)) = (&args.file, &args.bundle, &args.label) else {
+        return Err(refuse("eval of a normal-operation model needs FILE, --bundle and --label COL".to_owned()));
     };
-    let bundle = NormalBundle::load(&bundle_path)?;
-    let model = plantlab_engine::error::contain_panics(|| bundle.language_model(&bundle_path))?;
-    let imported = load_frame(&file)?;
+    let bundle = NormalBundle::load(bundle_path)?;
+    let model = plantlab_engine::error::contain_panics(|| bundle.language_model(bundle_path))?;
+    let imported = load_frame(file)?;
     let frame = &imported.frame;
-    let faulty = fault_labels(frame, &label)?;
+    let faulty = fault_labels(frame, label)?;
     let data = tags_of(frame, &[], Some(label.as_str()))?.select_tags(&bundle.tags)?;
     let lm_scores = plantlab_engine::error::contain_panics(|| model.score(&data))?.total;
     let pca_scores = bundle.pca.score(&data)?.combined.total;
@@ -489,18 +545,17 @@ pub(crate) fn eval_normal(args: &[String]) -> Result<()> {
     let lm = detection(&lm_scores, &faulty, model.threshold);
     let pca = detection(&pca_scores, &faulty, 1.0);
     let linear = detection(&linear_scores, &faulty, bundle.linear.threshold);
-    let out = json!({
-        "file": file.display().to_string(),
-        "label": label,
-        "test": detection_json(&lm),
-        "baseline_pca": detection_json(&pca),
-        "linear_predictor": detection_json(&linear),
-        "events": events(&lm_scores, &faulty, model.threshold),
-        "events_pca": events(&pca_scores, &faulty, 1.0),
-        "events_linear": events(&linear_scores, &faulty, bundle.linear.threshold),
-    });
-    if json_output {
-        println!("{}", serde_json::to_string_pretty(&out)?);
+    if args.json {
+        print_json(&EvalNormalJson {
+            file: file.display().to_string(),
+            label: label.clone(),
+            test: (&lm).into(),
+            baseline_pca: (&pca).into(),
+            linear_predictor: (&linear).into(),
+            events: events(&lm_scores, &faulty, model.threshold),
+            events_pca: events(&pca_scores, &faulty, 1.0),
+            events_linear: events(&linear_scores, &faulty, bundle.linear.threshold),
+        })?;
     } else {
         let pct = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{:.1} %", v * 100.0));
         let auc = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.3}"));

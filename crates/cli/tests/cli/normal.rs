@@ -1,17 +1,12 @@
 //! `plantlab train --model process-lm` and `plantlab eval` of its model on generated plant
 //! data with a planted step change, and a clear refusal when no row is normal.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use plantlab_engine::normal::synthetic::{process, Fault};
 
-fn plantlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plantlab")).args(args).output().expect("plantlab runs")
-}
+use super::plantlab;
 
 /// A CSV of the generated process with a label column (1 from `onset` on, when given).
 fn write_csv(path: &Path, rows: usize, noise_seed: u64, fault: Option<Fault>) {
@@ -51,6 +46,7 @@ fn trains_a_process_language_model_and_evaluates_it_next_to_its_baselines() {
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let trained: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(trained["schema_version"], 1);
     assert_eq!(trained["tags"], 8, "the label column is not a tag: {trained}");
     assert!(trained["epochs_run"].as_u64().is_some_and(|e| e >= 1));
     assert!(trained["threshold"].as_f64().is_some_and(f64::is_finite));
@@ -61,6 +57,7 @@ fn trains_a_process_language_model_and_evaluates_it_next_to_its_baselines() {
     let out = plantlab(&["eval", test.to_str().expect("path"), "--bundle", &bundle, "--label", "label", "--json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let eval: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(eval["schema_version"], 1);
     for part in ["test", "baseline_pca", "linear_predictor"] {
         for key in ["roc_auc", "pr_auc", "false_alarm_rate", "detection_rate"] {
             assert!(eval[part][key].as_f64().is_some(), "{part}.{key} missing: {eval}");
@@ -86,7 +83,7 @@ fn refuses_a_choice_of_normal_rows_that_matches_none() {
         "--runs",
         dir.path().to_str().expect("path"),
     ]);
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no rows are marked as normal operation"), "{err}");
 }

@@ -1,30 +1,24 @@
 //! `plantlab bundle`, `predict`, `eval` and `report` end to end on the bundled AI4I data:
 //! the CLI's predictions match the engine API the app calls, and bad bundles fail clearly.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use plantlab_engine::{JobContext, Workbench};
 use plantlab_protocol::PredictRequest;
 use serde_json::Value;
 
-fn plantlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plantlab")).args(args).output().expect("plantlab runs")
-}
+use super::{assert_usage_error, plantlab, sample};
 
-fn sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/ai4i2020.csv")
-}
-
+/// The JSON a successful command printed; every `--json` output carries its schema version.
 fn ok_json(out: &Output) -> Value {
     assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+    let json: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(json["schema_version"], 1, "schema_version in {json}");
+    json
 }
 
 fn one_line_error(out: &Output) -> String {
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(1), "a failure, not a usage error");
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
     err
@@ -162,6 +156,12 @@ fn bundle_predict_eval_and_report_from_the_command_line() {
     let out = plantlab(&["report", &run_dir, "-o", report.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(std::fs::read_to_string(&report).unwrap().starts_with("<!DOCTYPE html>"));
+    // With --json: where it went, its size and the run.
+    let report_json = dir.path().join("report-json.html");
+    let written = ok_json(&plantlab(&["report", &run_dir, "-o", report_json.to_str().unwrap(), "--json"]));
+    assert_eq!(written["output"], report_json.to_str().unwrap());
+    assert_eq!(written["bytes"].as_u64(), Some(std::fs::metadata(&report_json).unwrap().len()));
+    assert_eq!(written["run_id"], trained["run_id"]);
 
     // Damaged and missing inputs: one clear line, non-zero exit.
     let half = dir.path().join("half.plmodel");
@@ -173,6 +173,8 @@ fn bundle_predict_eval_and_report_from_the_command_line() {
     assert!(err.contains("not a usable model bundle"), "{err}");
     let err = one_line_error(&plantlab(&["bundle", dir.path().to_str().unwrap(), "-o", "x.plmodel"]));
     assert!(err.contains("not a run folder"), "{err}");
-    let err = one_line_error(&plantlab(&["predict", data, "-o", "x.csv"]));
-    assert!(err.contains("--bundle"), "{err}");
+    assert_usage_error(&plantlab(&["predict", data, "-o", "x.csv"]), "--bundle");
+    assert_usage_error(&plantlab(&["eval", data, "--run", &run_dir]), "cannot be used with");
+    // A classifier's bundle knows its target: --label is for normal-operation bundles.
+    assert_usage_error(&plantlab(&["eval", data, "--bundle", bundle_s, "--label", "Machine failure"]), "--label");
 }

@@ -1,7 +1,5 @@
 //! `plantlab train` end to end: determinism, a run killed mid-training, bad settings.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -9,9 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-fn plantlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plantlab")).args(args).output().expect("plantlab runs")
-}
+use super::{plantlab, sample};
 
 /// A labelled plant-like table: three tags, an operating mode, an id, and a fault that
 /// follows high temperature with vibration (about 10 % of rows).
@@ -35,9 +31,16 @@ fn write_labelled_csv(path: &Path, rows: usize) {
     }
 }
 
+/// The JSON a successful command printed: an object with its schema version, or a list
+/// whose entries each carry it.
 fn json_of(out: &Output) -> Value {
     assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+    let json: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    match json.as_array() {
+        Some(entries) => assert!(entries.iter().all(|e| e["schema_version"] == 1), "schema_version in each entry: {json}"),
+        None => assert_eq!(json["schema_version"], 1, "schema_version in {json}"),
+    }
+    json
 }
 
 #[test]
@@ -146,13 +149,21 @@ fn bad_settings_fail_with_a_clear_message() {
         assert!(!out.status.success(), "{args:?} must fail");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(words), "{args:?}: {stderr:?} should mention {words:?}");
+        out.status.code()
     };
-    fail(&["--target", "nope"], "no column named \"nope\"");
-    fail(&["--target", "fault", "--exclude", "missing"], "no column named \"missing\"");
-    fail(&["--target", "fault", "--epochs", "0"], "at least one epoch");
-    fail(&["--target", "fault", "--model", "big"], "seed, transformer or mlp");
-    fail(&["--target", "fault", "--window", "150"], "too few rows");
-    fail(&[], "--target");
+    // Settings the data refuses: one line, status 1.
+    assert_eq!(fail(&["--target", "nope"], "no column named \"nope\""), Some(1));
+    assert_eq!(fail(&["--target", "fault", "--exclude", "missing"], "no column named \"missing\""), Some(1));
+    assert_eq!(fail(&["--target", "fault", "--epochs", "0"], "at least one epoch"), Some(1));
+    assert_eq!(fail(&["--target", "fault", "--window", "150"], "too few rows"), Some(1));
+    // Command lines that cannot work: usage errors, status 2.
+    assert_eq!(fail(&["--target", "fault", "--model", "big"], "[possible values: seed, transformer, mlp, process-lm]"), Some(2));
+    assert_eq!(fail(&[], "--target"), Some(2));
+    assert_eq!(fail(&["--target", "fault", "--stride", "2"], "--window"), Some(2));
+    assert_eq!(fail(&["--target", "fault", "--epochs", "many"], "invalid value 'many' for '--epochs"), Some(2));
+    assert_eq!(fail(&["--target", "fault", "--patience", "never"], "N|off"), Some(2));
+    assert_eq!(fail(&["--target", "fault", "--normal-when", "label=0"], "--normal-when is for --model process-lm"), Some(2));
+    assert_eq!(fail(&["--model", "process-lm", "--target", "fault"], "--target is for the classifiers"), Some(2));
     assert!(
         !dir.path().join("runs").exists() || std::fs::read_dir(dir.path().join("runs")).unwrap().next().is_none(),
         "refused runs leave no directory"
@@ -162,7 +173,7 @@ fn bad_settings_fail_with_a_clear_message() {
 #[test]
 fn a_recipe_is_replayed_before_training_and_kept_with_the_run() {
     let dir = tempfile::tempdir().unwrap();
-    let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/ai4i2020.csv");
+    let sample = sample();
     let recipe = dir.path().join("recipe.json");
     let suggest = plantlab(&["clean", sample.to_str().unwrap(), "--suggest", "-o", recipe.to_str().unwrap()]);
     assert!(suggest.status.success(), "{}", String::from_utf8_lossy(&suggest.stderr));

@@ -1,34 +1,21 @@
-//! The `plantlab` binary end to end: real files in, JSON or one error line out.
+//! `info` and `clean` on real files: JSON or one error line out.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-fn plantlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plantlab")).args(args).output().expect("plantlab runs")
-}
+use super::{assert_one_line_failure, assert_usage_error, plantlab, sample, EXIT_GATE_FAILED};
 
-fn sample() -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/ai4i2020.csv").display().to_string()
-}
-
-fn assert_one_line_failure(out: &Output, words: &str) {
-    assert!(!out.status.success(), "must fail");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one line on stderr: {stderr:?}");
-    assert!(stderr.starts_with("plantlab: "), "{stderr}");
-    assert!(stderr.contains(words), "{stderr:?} should mention {words:?}");
-    assert!(out.stdout.is_empty(), "nothing on stdout on failure");
+fn sample_arg() -> String {
+    sample().display().to_string()
 }
 
 #[test]
 fn info_json_describes_the_sample() {
-    let out = plantlab(&["info", &sample(), "--json"]);
+    let out = plantlab(&["info", &sample_arg(), "--json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let json: Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(json["schema_version"], 1);
     assert_eq!(json["rows"], 10_000);
     let columns = json["columns"].as_array().expect("columns");
     assert_eq!(columns.len(), 14);
@@ -42,7 +29,7 @@ fn info_json_describes_the_sample() {
 
 #[test]
 fn info_text_is_a_table() {
-    let out = plantlab(&["info", &sample()]);
+    let out = plantlab(&["info", &sample_arg()]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("10000 rows × 14 columns"), "{text}");
@@ -61,9 +48,10 @@ fn bad_inputs_exit_non_zero_with_one_line() {
     assert_one_line_failure(&plantlab(&["info", &d]), "is a folder");
     assert_one_line_failure(&plantlab(&["info", &empty.display().to_string()]), "is empty");
     assert_one_line_failure(&plantlab(&["info", &binary.display().to_string()]), "not a text table");
-    assert_one_line_failure(&plantlab(&["info"]), "needs a FILE");
-    assert_one_line_failure(&plantlab(&["frobnicate"]), "unknown command");
-    assert_one_line_failure(&plantlab(&[]), "no command");
+    // Usage errors: clap's message with the usage, status 2.
+    assert_usage_error(&plantlab(&["info"]), "<FILE>");
+    assert_usage_error(&plantlab(&["frobnicate"]), "unrecognized subcommand 'frobnicate'");
+    assert_usage_error(&plantlab(&[]), "Usage: plantlab");
 }
 
 #[allow(clippy::expect_used)]
@@ -92,6 +80,7 @@ fn clean_suggest_then_apply_passes_the_gate() {
     let out = plantlab(&["clean", &file, "--recipe", &recipe, "-o", &parquet, "--json", "--require-gate"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let summary: Value = serde_json::from_slice(&out.stdout).expect("JSON summary");
+    assert_eq!(summary["schema_version"], 1);
     assert_eq!(summary["gate"]["passed"], true, "{summary}");
     let checks = summary["gate"]["checks"].as_array().expect("checks");
     assert!(checks.iter().all(|c| c["name"].is_string() && c["passed"] == true && c["value"].is_number() && c["threshold"].is_number()));
@@ -111,6 +100,13 @@ fn clean_suggest_then_apply_passes_the_gate() {
     std::fs::write(&empty, none.to_string()).expect("write");
     let out = plantlab(&["clean", &file, "--recipe", &empty.display().to_string(), "--require-gate"]);
     assert_one_line_failure_allowing_stdout(&out, "quality gate fails");
+    assert_eq!(out.status.code(), Some(EXIT_GATE_FAILED), "a failed gate has its own exit status");
+    // Without --require-gate the same failing gate is reported, not an error.
+    let out = plantlab(&["clean", &file, "--recipe", &empty.display().to_string(), "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary: Value = serde_json::from_slice(&out.stdout).expect("JSON summary");
+    assert_eq!(summary["gate"]["passed"], false, "{summary}");
+    assert_eq!(summary["schema_version"], 1);
 }
 
 #[allow(clippy::panic)]
@@ -136,8 +132,9 @@ fn clean_with_a_corrupt_or_newer_recipe_fails_in_one_line() {
         "newer than this PlantLab reads",
     );
     assert_one_line_failure(&plantlab(&["clean", &file, "--recipe", "/no/such/recipe.json"]), "does not exist");
-    assert_one_line_failure(&plantlab(&["clean", &file]), "--suggest or --recipe");
-    assert_one_line_failure(&plantlab(&["clean", &file, "--suggest"]), "needs -o");
+    assert_usage_error(&plantlab(&["clean", &file]), "--suggest|--recipe");
+    assert_usage_error(&plantlab(&["clean", &file, "--suggest"]), "--output");
+    assert_usage_error(&plantlab(&["clean", &file, "--suggest", "--recipe", "r.json", "-o", &out]), "cannot be used with");
     // A recipe naming a column this export lacks: one line naming the step and the column.
     let missing = dir.path().join("missing.json");
     let recipe = serde_json::json!({

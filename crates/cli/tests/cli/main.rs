@@ -1,0 +1,45 @@
+//! The `plantlab` binary end to end, in one test binary: real files in, JSON or one error line
+//! out, the exit statuses scripts rely on, and the help of every subcommand.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+mod data;
+mod normal;
+mod predict;
+mod train;
+mod usage;
+
+/// `clean --require-gate` when the quality gate fails.
+pub const EXIT_GATE_FAILED: i32 = 3;
+
+pub fn plantlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plantlab")).args(args).output().expect("plantlab runs")
+}
+
+/// The AI4I 2020 data shipped with the repository.
+pub fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/ai4i2020.csv")
+}
+
+/// A failure: status 1, one line on stderr that says `words`, nothing on stdout.
+pub fn assert_one_line_failure(out: &Output, words: &str) {
+    assert_eq!(out.status.code(), Some(1), "a failure, not a usage error: {}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line on stderr: {stderr:?}");
+    assert!(stderr.starts_with("plantlab: "), "{stderr}");
+    assert!(stderr.contains(words), "{stderr:?} should mention {words:?}");
+    assert!(out.stdout.is_empty(), "nothing on stdout on failure");
+}
+
+/// A usage error: status 2, clap's message naming `words` and pointing to the help, nothing
+/// on stdout.
+pub fn assert_usage_error(out: &Output, words: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "a usage error: {stderr}");
+    assert!(stderr.contains(words), "{stderr:?} should mention {words:?}");
+    assert!(stderr.contains("Usage: plantlab") || stderr.contains("try '--help'"), "the usage or the help follows: {stderr}");
+    assert!(out.stdout.is_empty(), "nothing on stdout on a usage error");
+}
