@@ -1,0 +1,367 @@
+//! Operating states: where a unit was stopped (its flow, current, speed or power tags read near
+//! zero together, or the user's running condition fails), and the `shutdown` finding.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+
+use plantlab_protocol::{CompareOp, Condition, Finding, FindingKind, Severity};
+use polars::prelude::*;
+
+use super::columns::numeric_values;
+use super::range::normalize_unit;
+use super::statistics::ROBUST_SAMPLE;
+use super::time_axis::{ticks_to_ms, Places};
+use super::wording::format_number;
+use super::QualityThresholds;
+
+/// What a tag tells about whether its unit runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum RunningSignal {
+    Flow,
+    Current,
+    Speed,
+    Power,
+    /// The user's running condition.
+    Condition,
+}
+
+impl RunningSignal {
+    fn word(self) -> &'static str {
+        match self {
+            RunningSignal::Flow => "flow",
+            RunningSignal::Current => "motor current",
+            RunningSignal::Speed => "speed",
+            RunningSignal::Power => "power",
+            RunningSignal::Condition => "the running condition",
+        }
+    }
+
+    /// The signal a tag carries, by its unit or its name; setpoints and valves carry none
+    /// (they keep their value while the unit stands).
+    fn of(name: &str, unit: Option<&str>) -> Option<Self> {
+        let n = name.to_lowercase();
+        if ["setpoint", "sollwert", "valve", "ventil"].iter().any(|w| n.contains(w)) {
+            return None;
+        }
+        let u = unit.map(|u| normalize_unit(u).replace('3', "³")).unwrap_or_default();
+        let has = |words: &[&str]| words.iter().any(|w| n.contains(w));
+        if ["m³/h", "m³/s", "nm³/h", "l/s", "l/min", "l/h", "t/h", "kg/h", "kg/s", "gpm"].contains(&u.as_str()) || has(&["flow", "durchfluss"]) {
+            Some(RunningSignal::Flow)
+        } else if u == "a" || has(&["current", "strom", "amps"]) {
+            Some(RunningSignal::Current)
+        } else if ["rpm", "1/min", "min-1", "min⁻¹"].contains(&u.as_str()) || has(&["speed", "drehzahl"]) {
+            Some(RunningSignal::Speed)
+        } else if ["kw", "mw"].contains(&u.as_str()) || has(&["power", "leistung"]) {
+            Some(RunningSignal::Power)
+        } else {
+            None
+        }
+    }
+}
+
+/// The stops of one unit found in the data.
+#[derive(Clone, Debug)]
+pub(crate) struct UnitStops {
+    /// The unit's tags that say whether it runs, with what each measures.
+    pub signals: Vec<(String, RunningSignal)>,
+    /// Rows where the unit is stopped, for excluding them (the flow below its stop level when
+    /// the unit has a flow tag).
+    pub exclude_when: Condition,
+    /// Stopped periods as row ranges, in row order.
+    pub periods: Vec<std::ops::Range<usize>>,
+    /// Whether every signal read exactly 0 throughout the periods.
+    pub exactly_zero: bool,
+}
+
+impl UnitStops {
+    pub fn rows(&self) -> usize {
+        self.periods.iter().map(|p| p.len()).sum()
+    }
+
+    /// What happened, with times: "flow, motor current and speed are all 0 from 5 Oct 02:00
+    /// for 3 h and from 11 Oct 06:00 for 5 h: the pump was stopped". `time_ms` gives a row's
+    /// time (row numbers are used without one).
+    pub fn story(&self, time_ms: impl Fn(usize) -> Option<i64>, interval_s: Option<f64>) -> String {
+        // Signals are sorted by kind, so one word per kind.
+        let mut distinct: Vec<&str> = self.signals.iter().map(|(_, s)| s.word()).collect();
+        distinct.dedup();
+        let subject = if self.signals.iter().any(|(_, s)| *s == RunningSignal::Condition) {
+            format!("{} does not hold", condition_words(&self.exclude_when, true))
+        } else {
+            let zero = if self.exactly_zero { "0" } else { "near 0" };
+            match distinct.len() {
+                1 => format!("{} is {zero}", distinct[0]),
+                2 => format!("{} and {} are both {zero}", distinct[0], distinct[1]),
+                n => format!("{} and {} are all {zero}", distinct[..n - 1].join(", "), distinct[n - 1]),
+            }
+        };
+        let step_s = interval_s.filter(|s| *s > 0.0).unwrap_or(0.0);
+        let mut places: Vec<String> = self
+            .periods
+            .iter()
+            .take(3)
+            .map(|p| match (time_ms(p.start), time_ms(p.end.saturating_sub(1))) {
+                (Some(a), Some(z)) => {
+                    format!("from {} for {}", short_time(a), plantlab_protocol::format_duration((z - a) as f64 / 1000.0 + step_s))
+                }
+                _ => format!("in rows {}..{}", p.start, p.end),
+            })
+            .collect();
+        if self.periods.len() > 3 {
+            let more = self.periods.len() - 3;
+            places.push(if more == 1 { "once more".to_owned() } else { format!("{more} more times") });
+        }
+        let when = match places.len() {
+            0 | 1 => places.concat(),
+            n => format!("{} and {}", places[..n - 1].join(", "), places[n - 1]),
+        };
+        let machine = if self.signals.iter().any(|(_, s)| *s == RunningSignal::Flow) { "pump" } else { "machine" };
+        format!("{subject} {when}: the {machine} was stopped")
+    }
+}
+
+/// "FI-101 Flow < 6" in words; `negate` words the opposite.
+fn condition_words(c: &Condition, negate: bool) -> String {
+    let op = match (c.op, negate) {
+        (CompareOp::Lt, false) | (CompareOp::Ge, true) => "<",
+        (CompareOp::Le, false) | (CompareOp::Gt, true) => "≤",
+        (CompareOp::Gt, false) | (CompareOp::Le, true) => ">",
+        (CompareOp::Ge, false) | (CompareOp::Lt, true) => "≥",
+        (CompareOp::Eq, false) | (CompareOp::Ne, true) => "=",
+        (CompareOp::Ne, false) | (CompareOp::Eq, true) => "≠",
+        (CompareOp::IsNull, false) | (CompareOp::NotNull, true) => return format!("{} is missing", c.column),
+        (CompareOp::NotNull, false) | (CompareOp::IsNull, true) => return format!("{} is present", c.column),
+    };
+    format!("{} {op} {}", c.column, format_number(c.value))
+}
+
+/// "5 Oct 02:00" for milliseconds since the epoch (the export's wall-clock time).
+pub(crate) fn short_time(ms: i64) -> String {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let seconds = ms.div_euclid(1000);
+    let (_, month, day) = plantlab_sniff::timestamps::civil_from_days(seconds.div_euclid(86_400));
+    let of_day = seconds.rem_euclid(86_400);
+    let name = MONTHS.get((month as usize).saturating_sub(1)).copied().unwrap_or("?");
+    format!("{day} {name} {:02}:{:02}", of_day / 3600, of_day / 60 % 60)
+}
+
+/// The opposite comparison: where `c` fails (for a present reading).
+fn negated(c: &Condition) -> Condition {
+    let op = match c.op {
+        CompareOp::Lt => CompareOp::Ge,
+        CompareOp::Le => CompareOp::Gt,
+        CompareOp::Gt => CompareOp::Le,
+        CompareOp::Ge => CompareOp::Lt,
+        CompareOp::Eq => CompareOp::Ne,
+        CompareOp::Ne => CompareOp::Eq,
+        CompareOp::IsNull => CompareOp::NotNull,
+        CompareOp::NotNull => CompareOp::IsNull,
+    };
+    Condition { column: c.column.clone(), op, value: c.value }
+}
+
+fn holds(c: &Condition, v: f64) -> bool {
+    match c.op {
+        CompareOp::Lt => v < c.value,
+        CompareOp::Le => v <= c.value,
+        CompareOp::Gt => v > c.value,
+        CompareOp::Ge => v >= c.value,
+        CompareOp::Eq => v == c.value,
+        CompareOp::Ne => v != c.value,
+        CompareOp::IsNull => v.is_nan(),
+        CompareOp::NotNull => !v.is_nan(),
+    }
+}
+
+/// The unit a tag belongs to by its loop number: the first run of two or more digits in its
+/// name ("FI-101 Flow" → "101").
+fn loop_number(name: &str) -> Option<&str> {
+    let bytes = name.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i - start >= 2 {
+                return name.get(start..i);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+/// Stops of the units in `frame`: where the user's running condition fails, or else where a
+/// unit's flow / current / speed / power tags (at least two kinds, grouped by loop number, or
+/// all of them when no loop has two kinds) read near zero together for a while.
+pub(crate) fn find_stops(frame: &DataFrame, units: &HashMap<String, String>, t: &QualityThresholds) -> Vec<UnitStops> {
+    let min_rows = t.stop_min_samples.max(2);
+    if let Some(running) = &t.running_condition {
+        let Some(values) = frame.column(&running.column).ok().and_then(numeric_values) else { return Vec::new() };
+        let stopped: Vec<Option<bool>> = values.iter().map(|&v| (!v.is_nan()).then(|| !holds(running, v))).collect();
+        let periods = stopped_periods(&stopped, min_rows);
+        if periods.is_empty() {
+            return Vec::new();
+        }
+        return vec![UnitStops {
+            signals: vec![(running.column.clone(), RunningSignal::Condition)],
+            exclude_when: negated(running),
+            periods,
+            exactly_zero: false,
+        }];
+    }
+    // Candidate tags with their signal and running level.
+    let mut tags: Vec<(String, RunningSignal, f64, Cow<'_, [f64]>)> = Vec::new();
+    for column in frame.columns() {
+        let name = column.name().as_str();
+        if !(column.dtype().is_primitive_numeric()) {
+            continue;
+        }
+        let Some(signal) = RunningSignal::of(name, units.get(name).map(String::as_str)) else { continue };
+        let Some(values) = numeric_values(column) else { continue };
+        // The running level from a subsample: a percentile needs no more on long columns.
+        let stride = (values.len() / ROBUST_SAMPLE).max(1);
+        let mut magnitudes: Vec<f64> = values.iter().step_by(stride).filter(|v| v.is_finite()).map(|v| v.abs()).collect();
+        if magnitudes.len() < min_rows {
+            continue;
+        }
+        let k = magnitudes.len() * 9 / 10;
+        let (_, level, _) = magnitudes.select_nth_unstable_by(k, f64::total_cmp);
+        let level = *level;
+        if level > 0.0 && level.is_finite() {
+            tags.push((name.to_owned(), signal, level, values));
+        }
+    }
+    // Units: loops with two kinds of signal; else all tags together when they have two kinds.
+    let kinds = |members: &[usize]| {
+        let mut k: Vec<RunningSignal> = members.iter().map(|&i| tags[i].1).collect();
+        k.sort();
+        k.dedup();
+        k.len()
+    };
+    let mut loops: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, (name, ..)) in tags.iter().enumerate() {
+        if let Some(number) = loop_number(name) {
+            loops.entry(number).or_default().push(i);
+        }
+    }
+    let mut groups: Vec<Vec<usize>> = loops.into_values().filter(|m| kinds(m) >= 2).collect();
+    if groups.is_empty() {
+        let all: Vec<usize> = (0..tags.len()).collect();
+        if kinds(&all) >= 2 {
+            groups.push(all);
+        }
+    }
+    let rows = frame.height();
+    let mut out = Vec::new();
+    for mut members in groups {
+        members.sort_by_key(|&i| tags[i].1);
+        let stopped: Vec<Option<bool>> = (0..rows)
+            .map(|row| {
+                let mut present = false;
+                for &i in &members {
+                    let (_, _, level, values) = &tags[i];
+                    let v = values[row];
+                    if v.is_finite() {
+                        if v.abs() > t.stop_level_share * level {
+                            // One signal that is clearly on: the unit runs.
+                            return Some(false);
+                        }
+                        present = true;
+                    }
+                }
+                present.then_some(true)
+            })
+            .collect();
+        let periods = stopped_periods(&stopped, min_rows);
+        if periods.is_empty() {
+            continue;
+        }
+        let exactly_zero = members.iter().all(|&i| periods.iter().all(|p| tags[i].3[p.clone()].iter().all(|v| *v == 0.0 || v.is_nan())));
+        // Exclusion by the first signal (flow before current before speed): below its stop level.
+        let (column, _, level, _) = &tags[members[0]];
+        let below = round_up_nicely(t.stop_level_share * level);
+        out.push(UnitStops {
+            signals: members.iter().map(|&i| (tags[i].0.clone(), tags[i].1)).collect(),
+            exclude_when: Condition { column: column.clone(), op: CompareOp::Lt, value: below },
+            periods,
+            exactly_zero,
+        });
+    }
+    out
+}
+
+/// A threshold rounded up to two significant digits, so a condition reads "< 6.3", not
+/// "< 6.2871".
+fn round_up_nicely(x: f64) -> f64 {
+    if !(x.is_finite() && x > 0.0) {
+        return x;
+    }
+    let exponent = x.log10().floor() as i32 - 1;
+    if exponent < 0 {
+        let scale = 10f64.powi(-exponent);
+        (x * scale).ceil() / scale
+    } else {
+        let scale = 10f64.powi(exponent);
+        (x / scale).ceil() * scale
+    }
+}
+
+/// Runs of stopped rows (`Some(true)`; rows without a reading, `None`, continue a run) with at
+/// least `min_rows` stopped rows.
+fn stopped_periods(stopped: &[Option<bool>], min_rows: usize) -> Vec<std::ops::Range<usize>> {
+    let mut periods = Vec::new();
+    let mut run: Option<(usize, usize, usize)> = None; // (start, last stopped row, stopped rows)
+    let close = |run: &mut Option<(usize, usize, usize)>, periods: &mut Vec<std::ops::Range<usize>>| {
+        if let Some((start, last, count)) = run.take() {
+            if count >= min_rows {
+                periods.push(start..last + 1);
+            }
+        }
+    };
+    for (row, state) in stopped.iter().enumerate() {
+        match state {
+            Some(true) => match &mut run {
+                Some((_, last, count)) => {
+                    *last = row;
+                    *count += 1;
+                }
+                None => run = Some((row, row, 1)),
+            },
+            Some(false) => close(&mut run, &mut periods),
+            None => {}
+        }
+    }
+    close(&mut run, &mut periods);
+    periods
+}
+
+/// The `shutdown` finding of one unit.
+pub(super) fn shutdown_finding(unit: &UnitStops, places: Places<'_>, interval_s: Option<f64>) -> Finding {
+    let time_ms = |row: usize| places.timeline.and_then(|t| t.at(row).map(|ticks| ticks_to_ms(ticks, t.ticks_per_second)));
+    let story = unit.story(time_ms, interval_s);
+    let rows = unit.rows();
+    let starts: Vec<usize> = unit.periods.iter().map(|p| p.start).collect();
+    let tags: Vec<&str> = unit.signals.iter().map(|(n, _)| n.as_str()).collect();
+    places.finding(
+        FindingKind::Shutdown,
+        Some(unit.exclude_when.column.as_str()),
+        rows as u64,
+        Severity::Info,
+        &starts,
+        format!(
+            "{} ({rows} rows; {}). A stopped unit is an operating state, not a stuck sensor: exclude those periods rather than filling them.",
+            capitalized(&story),
+            tags.join(", ")
+        ),
+    )
+}
+
+/// The text with its first letter in upper case.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}

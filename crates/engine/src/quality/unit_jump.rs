@@ -1,0 +1,287 @@
+//! `unit_jump`: a segment logged in another unit, found as a level shift that matches a unit
+//! conversion and shifts back by its inverse.
+
+use super::flatline::previous_finite;
+use super::range::normalize_unit;
+use super::statistics::{median_and_sigma, median_in_place};
+use super::QualityThresholds;
+
+/// Samples on each side of a level shift used to measure the levels.
+const LEVEL_WINDOW: usize = 15;
+/// Fewest finite samples that make a level measurement.
+const LEVEL_MIN_SAMPLES: usize = 5;
+/// Jump candidates inspected when looking for the end of a unit-jump segment.
+const MAX_SEGMENT_END_CANDIDATES: usize = 512;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum UnitFamily {
+    Celsius,
+    Fahrenheit,
+    Kelvin,
+    Bar,
+    KiloPascal,
+    Psi,
+    CubicMetresPerHour,
+    LitresPerSecond,
+}
+
+/// y = scale·x + offset takes a reading in `from` to the other unit.
+#[derive(Debug)]
+pub(super) struct Conversion {
+    pub(super) label: &'static str,
+    from: UnitFamily,
+    pub(super) scale: f64,
+    pub(super) offset: f64,
+}
+
+const CONVERSIONS: &[Conversion] = &[
+    Conversion { label: "°C → °F (y = 1.8·x + 32)", from: UnitFamily::Celsius, scale: 1.8, offset: 32.0 },
+    Conversion { label: "°F → °C (y = (x − 32) / 1.8)", from: UnitFamily::Fahrenheit, scale: 1.0 / 1.8, offset: -32.0 / 1.8 },
+    Conversion { label: "°C → K (y = x + 273.15)", from: UnitFamily::Celsius, scale: 1.0, offset: 273.15 },
+    Conversion { label: "K → °C (y = x − 273.15)", from: UnitFamily::Kelvin, scale: 1.0, offset: -273.15 },
+    Conversion { label: "bar → kPa (y = 100·x)", from: UnitFamily::Bar, scale: 100.0, offset: 0.0 },
+    Conversion { label: "kPa → bar (y = x / 100)", from: UnitFamily::KiloPascal, scale: 0.01, offset: 0.0 },
+    Conversion { label: "bar → psi (y = 14.5038·x)", from: UnitFamily::Bar, scale: 14.5038, offset: 0.0 },
+    Conversion { label: "psi → bar (y = x / 14.5038)", from: UnitFamily::Psi, scale: 1.0 / 14.5038, offset: 0.0 },
+    Conversion { label: "m³/h → l/s (y = x / 3.6)", from: UnitFamily::CubicMetresPerHour, scale: 1.0 / 3.6, offset: 0.0 },
+    Conversion { label: "l/s → m³/h (y = 3.6·x)", from: UnitFamily::LitresPerSecond, scale: 3.6, offset: 0.0 },
+];
+
+fn unit_family(unit: &str) -> Option<UnitFamily> {
+    let family = match normalize_unit(unit).as_str() {
+        "°c" | "degc" | "℃" | "celsius" => UnitFamily::Celsius,
+        "°f" | "degf" | "℉" | "fahrenheit" => UnitFamily::Fahrenheit,
+        "k" | "kelvin" => UnitFamily::Kelvin,
+        "bar" | "bara" | "barg" | "bar(a)" | "bar(g)" => UnitFamily::Bar,
+        "kpa" | "kpaa" | "kpag" | "kpa(a)" | "kpa(g)" => UnitFamily::KiloPascal,
+        "psi" | "psia" | "psig" | "psi(a)" | "psi(g)" => UnitFamily::Psi,
+        "m³/h" | "m3/h" | "m^3/h" | "m³/hr" | "m3/hr" => UnitFamily::CubicMetresPerHour,
+        "l/s" => UnitFamily::LitresPerSecond,
+        _ => return None,
+    };
+    Some(family)
+}
+
+#[derive(Debug)]
+pub(super) struct UnitJump {
+    pub(super) start: usize,
+    /// One past the last row of the segment.
+    pub(super) end: usize,
+    pub(super) samples: usize,
+    pub(super) conversion: &'static Conversion,
+    pub(super) surrounding_level: f64,
+    pub(super) segment_level: f64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Level {
+    median: f64,
+    sigma: f64,
+}
+
+/// Segments that leave the surrounding level by a unit conversion and come back by its
+/// inverse. Both edges must be sharp jumps (> k·noise between neighbours, taken from the
+/// jump `candidates`); the levels either
+/// side of each edge are medians of `LEVEL_WINDOW` samples. A known unit limits the candidate
+/// conversions to those from that unit.
+pub(super) fn find_unit_jumps(
+    values: &[f64],
+    candidates: &[usize],
+    noise: f64,
+    unit: Option<&str>,
+    t: &QualityThresholds,
+    buf: &mut Vec<f64>,
+) -> Vec<UnitJump> {
+    let mut jumps = Vec::new();
+    let threshold = t.spike_k * noise;
+    if threshold <= 0.0 || !threshold.is_finite() {
+        return jumps;
+    }
+    let edges: Vec<usize> =
+        candidates.iter().copied().filter(|&row| previous_finite(values, row).is_some_and(|p| (values[row] - p).abs() > threshold)).collect();
+    let family = unit.and_then(unit_family);
+    let conversions: Vec<&'static Conversion> = CONVERSIONS.iter().filter(|c| family.is_none_or(|f| c.from == f)).collect();
+    let mut next = 0;
+    while next < edges.len() {
+        let start = edges[next];
+        next += 1;
+        let (Some(before), Some(after)) = (level_before(values, start, buf), level_after(values, start, buf)) else { continue };
+        if !starts_new_level(values[start], before, after) {
+            continue;
+        }
+        let Some(conversion) = best_conversion(&conversions, before, after, t.unit_jump_tolerance) else { continue };
+        let end = edges.iter().enumerate().skip(next).take(MAX_SEGMENT_END_CANDIDATES).find_map(|(i, &edge)| {
+            let (b, a) = (level_before(values, edge, buf)?, level_after(values, edge, buf)?);
+            (starts_new_level(values[edge], b, a) && returns_from(conversion, b, a, t.unit_jump_tolerance)).then_some((i, edge))
+        });
+        let Some((end_index, end)) = end else { continue };
+        let samples = values[start..end].iter().filter(|v| v.is_finite()).count();
+        if samples >= t.unit_jump_min_samples && noise_agrees(values, start, end, conversion.scale, buf) {
+            jumps.push(UnitJump { start, end, samples, conversion, surrounding_level: before.median, segment_level: after.median });
+            next = end_index + 1;
+        }
+    }
+    jumps
+}
+
+/// The edge sample itself must belong to the level after it. Without this, a noise jump just
+/// before the real edge (whose window after already holds mostly the new level) would be
+/// taken for the edge.
+fn starts_new_level(value: f64, before: Level, after: Level) -> bool {
+    (value - after.median).abs() < (value - before.median).abs()
+}
+
+fn level_before(values: &[f64], row: usize, buf: &mut Vec<f64>) -> Option<Level> {
+    buf.clear();
+    let lo = row.saturating_sub(3 * LEVEL_WINDOW);
+    buf.extend(values[lo..row.min(values.len())].iter().rev().copied().filter(|v| v.is_finite()).take(LEVEL_WINDOW));
+    level_of(buf)
+}
+
+fn level_after(values: &[f64], row: usize, buf: &mut Vec<f64>) -> Option<Level> {
+    buf.clear();
+    let hi = (row + 3 * LEVEL_WINDOW).min(values.len());
+    buf.extend(values[row.min(hi)..hi].iter().copied().filter(|v| v.is_finite()).take(LEVEL_WINDOW));
+    level_of(buf)
+}
+
+fn level_of(buf: &mut [f64]) -> Option<Level> {
+    if buf.len() < LEVEL_MIN_SAMPLES {
+        return None;
+    }
+    median_and_sigma(buf).map(|(median, sigma)| Level { median, sigma })
+}
+
+/// How far `to` is from `conversion(from)`, in tolerances; a match is ≤ 1.
+fn mismatch(conversion: &Conversion, from: Level, to: Level, relative_tolerance: f64) -> f64 {
+    let predicted = conversion.scale * from.median + conversion.offset;
+    let tolerance = relative_tolerance * predicted.abs() + 2.0 * (to.sigma + conversion.scale.abs() * from.sigma);
+    // The shift itself must stand well clear of that tolerance.
+    if (to.median - from.median).abs() <= 3.0 * tolerance || tolerance <= 0.0 {
+        return f64::INFINITY;
+    }
+    (to.median - predicted).abs() / tolerance
+}
+
+fn best_conversion(conversions: &[&'static Conversion], before: Level, after: Level, tolerance: f64) -> Option<&'static Conversion> {
+    conversions
+        .iter()
+        .map(|&c| (c, mismatch(c, before, after, tolerance)))
+        .filter(|&(_, m)| m <= 1.0)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(c, _)| c)
+}
+
+/// Does the level go back from `segment` to the original unit at this edge?
+fn returns_from(conversion: &Conversion, segment: Level, after: Level, tolerance: f64) -> bool {
+    let inverse = Conversion { label: "", from: conversion.from, scale: 1.0 / conversion.scale, offset: -conversion.offset / conversion.scale };
+    mismatch(&inverse, segment, after, tolerance) <= 1.0
+}
+
+/// For large factors (×3.6 and beyond) the noise must scale too: a segment whose noise is as
+/// large as its surroundings' is a process step that happens to match, not a unit change.
+fn noise_agrees(values: &[f64], start: usize, end: usize, scale: f64, buf: &mut Vec<f64>) -> bool {
+    const PAIRS: usize = 256;
+    if scale.abs().ln().abs() < 3f64.ln() {
+        return true;
+    }
+    let inside = step_noise(values, start, end.min(start + PAIRS), buf);
+    let outside =
+        step_noise(values, start.saturating_sub(PAIRS), start, buf).or_else(|| step_noise(values, end, (end + PAIRS).min(values.len()), buf));
+    match (inside, outside) {
+        (Some(inside), Some(outside)) if inside > 0.0 && outside > 0.0 => {
+            let ratio = (inside / outside).ln();
+            (ratio - scale.abs().ln()).abs() < ratio.abs()
+        }
+        _ => true,
+    }
+}
+
+/// Median absolute change between neighbours in `values[from..to]`, if there are enough pairs.
+fn step_noise(values: &[f64], from: usize, to: usize, buf: &mut Vec<f64>) -> Option<f64> {
+    buf.clear();
+    let slice = values.get(from..to)?;
+    buf.extend(slice.windows(2).filter(|w| w[0].is_finite() && w[1].is_finite()).map(|w| (w[1] - w[0]).abs()));
+    if buf.len() < 10 {
+        return None;
+    }
+    median_in_place(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_signals::{candidates, noisy, random_walk, setpoint_and_follower, sine};
+    use super::*;
+
+    fn unit_jumps(values: &[f64], unit: Option<&str>) -> Vec<UnitJump> {
+        let (jumps, noise) = candidates(values);
+        find_unit_jumps(values, &jumps, noise, unit, &QualityThresholds::default(), &mut Vec::new())
+    }
+
+    #[test]
+    fn unit_jump_finds_a_fahrenheit_segment() {
+        let mut values = sine(3000, 1440.0, 2.5, 0.15, 5);
+        for v in &mut values {
+            *v -= 40.0; // about 60 °C
+        }
+        for v in &mut values[1200..1320] {
+            *v = 1.8 * *v + 32.0;
+        }
+        for unit in [None, Some("°C"), Some("degC")] {
+            let jumps = unit_jumps(&values, unit);
+            assert_eq!(jumps.len(), 1, "{unit:?}");
+            assert_eq!((jumps[0].start, jumps[0].end, jumps[0].samples), (1200, 1320, 120));
+            assert!(jumps[0].conversion.label.starts_with("°C → °F"));
+        }
+        // A tag known to be in bar cannot have a °F segment.
+        assert!(unit_jumps(&values, Some("bar")).is_empty());
+    }
+
+    #[test]
+    fn unit_jump_finds_pressure_and_kelvin_segments() {
+        let mut pressure = noisy(6.5, 0.03, 2000, 6);
+        for v in &mut pressure[400..450] {
+            *v *= 100.0;
+        }
+        let jumps = unit_jumps(&pressure, None);
+        assert_eq!(jumps.len(), 1);
+        assert_eq!((jumps[0].start, jumps[0].samples), (400, 50));
+        assert!(jumps[0].conversion.label.starts_with("bar → kPa"));
+
+        let mut kelvin = noisy(300.0, 0.2, 2000, 7);
+        for v in &mut kelvin[1000..1100] {
+            *v -= 273.15;
+        }
+        let jumps = unit_jumps(&kelvin, Some("K"));
+        assert_eq!(jumps.len(), 1);
+        assert!(jumps[0].conversion.label.starts_with("K → °C"));
+    }
+
+    #[test]
+    fn level_shifts_that_are_not_unit_changes_are_ignored() {
+        // A shift by an arbitrary amount and back.
+        let mut values = noisy(60.0, 0.15, 2000, 8);
+        for v in &mut values[500..600] {
+            *v += 30.0;
+        }
+        assert!(unit_jumps(&values, None).is_empty());
+        // A real °F segment that is too short.
+        let mut short = noisy(60.0, 0.15, 2000, 8);
+        for v in &mut short[500..510] {
+            *v = 1.8 * *v + 32.0;
+        }
+        assert!(unit_jumps(&short, None).is_empty());
+        // A flow that drops to 1/3.6 of its level and back, with unchanged noise: a process step.
+        let mut flow = noisy(120.0, 0.8, 2000, 9);
+        for v in &mut flow[800..900] {
+            *v -= 120.0 - 120.0 / 3.6;
+        }
+        assert!(unit_jumps(&flow, None).is_empty());
+        for seed in 0..5 {
+            let (setpoint, follower) = setpoint_and_follower(5000, seed);
+            assert!(unit_jumps(&setpoint, None).is_empty());
+            assert!(unit_jumps(&follower, None).is_empty());
+            assert!(unit_jumps(&random_walk(5000, 0.1, seed), None).is_empty());
+        }
+    }
+}
