@@ -1,8 +1,6 @@
 //! Evaluation, bundles and prediction through the Workbench: a model trained on a generated
 //! plant series with known faults, evaluated, bundled, and applied to a new export.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::io::Write;
 use std::path::Path;
 use std::sync::mpsc::channel;

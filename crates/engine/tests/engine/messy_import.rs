@@ -3,8 +3,6 @@
 //! finding must be reported with its kind, column and count, whatever the dialect; a clean
 //! series must give no findings.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::collections::BTreeSet;
 
 use plantlab_engine::generate::{messy_series, ExportDialect, MessyOptions, TextEncoding, TimestampStyle, LABEL_COLUMN, TIMESTAMP_COLUMN};

@@ -2,39 +2,14 @@
 //! end in a clear error (never an allocation abort), leave the user's files as they were and
 //! leave no run "running" forever.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use plantlab_engine::{JobContext, Workbench};
 use plantlab_protocol::{
     CleanAction, CleanStep, FillMethod, ImportOverrides, ModelKind, OutlierAction, OutlierMethod, RunStatus, SequenceMode, TrainConfig,
 };
 
-fn write_csv(path: &Path, rows: usize) {
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    writeln!(out, "temperature,pressure,state,fault").unwrap();
-    for i in 0..rows {
-        let t = 50.0 + ((i * 37) % 100) as f64 * 0.3;
-        let p = 2.0 + ((i * 11) % 17) as f64 * 0.1;
-        let state = ["on", "off", "purge"][i % 3];
-        writeln!(out, "{t},{p},{state},{}", u8::from(t > 72.0)).unwrap();
-    }
-}
-
-fn workbench_with_data(rows: usize) -> (tempfile::TempDir, Workbench) {
-    let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("plant.csv");
-    write_csv(&csv, rows);
-    let workbench = Workbench::with_runs_root(dir.path().join("runs"));
-    workbench.load(&csv, &ImportOverrides::default(), &JobContext::detached()).unwrap();
-    (dir, workbench)
-}
-
-fn config(model: ModelKind) -> TrainConfig {
-    TrainConfig { target: "fault".into(), model, epochs: 1, ..TrainConfig::default() }
-}
+use crate::common::{config, workbench_with_data};
 
 fn one_line(message: &str) {
     assert!(!message.is_empty() && !message.contains('\n'), "not one line: {message:?}");
@@ -45,7 +20,7 @@ fn bundles_declaring_larger_networks_than_their_weights_are_refused() {
     let (dir, workbench) = workbench_with_data(400);
     let (mut refused, mut loaded) = (0, 0);
     for model in [ModelKind::Seed, ModelKind::Mlp, ModelKind::Transformer] {
-        let mut cfg = config(model);
+        let mut cfg = config(model, 1);
         cfg.embedding_dim = 8;
         cfg.hidden = 8;
         let summary = workbench.train(&cfg, &JobContext::detached(), &mut |_| {}).unwrap();
@@ -138,11 +113,11 @@ fn step_parameters_out_of_range_are_refused_when_added_and_in_recipes() {
 fn train_config_sizes_are_checked_by_the_engine() {
     let (_dir, workbench) = workbench_with_data(300);
     let huge = [
-        TrainConfig { embedding_dim: u32::MAX, ..config(ModelKind::Seed) },
-        TrainConfig { hidden: u32::MAX, ..config(ModelKind::Mlp) },
-        TrainConfig { bins: u32::MAX, ..config(ModelKind::Seed) },
-        TrainConfig { mode: SequenceMode::Window { window: u32::MAX, stride: 1 }, ..config(ModelKind::Seed) },
-        TrainConfig { batch_size: u32::MAX, ..config(ModelKind::Seed) },
+        TrainConfig { embedding_dim: u32::MAX, ..config(ModelKind::Seed, 1) },
+        TrainConfig { hidden: u32::MAX, ..config(ModelKind::Mlp, 1) },
+        TrainConfig { bins: u32::MAX, ..config(ModelKind::Seed, 1) },
+        TrainConfig { mode: SequenceMode::Window { window: u32::MAX, stride: 1 }, ..config(ModelKind::Seed, 1) },
+        TrainConfig { batch_size: u32::MAX, ..config(ModelKind::Seed, 1) },
     ];
     for cfg in huge {
         // Refused before a task starts, and by the foreground path too.
@@ -158,7 +133,7 @@ fn train_config_sizes_are_checked_by_the_engine() {
 #[test]
 fn a_panic_inside_training_ends_the_run_as_failed() {
     let (_dir, workbench) = workbench_with_data(300);
-    let mut cfg = config(ModelKind::Seed);
+    let mut cfg = config(ModelKind::Seed, 1);
     cfg.epochs = 3;
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         workbench.train(&cfg, &JobContext::detached(), &mut |_| panic!("a planted bug in the training loop"))
@@ -299,7 +274,7 @@ fn a_full_disk_during_export_keeps_the_old_file_and_leaves_no_temporary() {
     // write fails with EFBIG as it would on a full disk.
     let child = std::process::Command::new("sh")
         .arg("-c")
-        .arg("trap '' XFSZ; ulimit -f 64; exec \"$0\" --exact export_child_under_a_file_size_limit --nocapture --test-threads 1")
+        .arg("trap '' XFSZ; ulimit -f 64; exec \"$0\" --exact hardening::export_child_under_a_file_size_limit --nocapture --test-threads 1")
         .arg(&me)
         .env(CHILD_TARGET, &target)
         // Pipes, not inherited descriptors: the limit also applies to a log file the test
@@ -315,6 +290,9 @@ fn a_full_disk_during_export_keeps_the_old_file_and_leaves_no_temporary() {
         String::from_utf8_lossy(&child.stdout),
         String::from_utf8_lossy(&child.stderr)
     );
+    // A name that matches no test would pass as well: the export must really have run.
+    let report = String::from_utf8_lossy(&child.stdout);
+    assert!(report.contains("test result: ok. 1 passed"), "the child ran no test: {report}");
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "v,note\n1,old\n");
     let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(names, ["cleaned.csv"], "a temporary was left behind");

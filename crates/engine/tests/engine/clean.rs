@@ -2,8 +2,6 @@
 //! the gate passes (it fails before); undo/redo round-trips; a recipe replays to an identical
 //! frame and gives a new export of the same tags the same treatment.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::channel;
 

@@ -1,39 +1,14 @@
 //! Training through the Workbench: the background worker's event stream, cancel, a diverging
 //! run, and the runs list (open, compare, delete).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-use std::io::Write;
 use std::path::Path;
 use std::sync::mpsc::channel;
 use std::time::Duration;
 
-use plantlab_engine::{JobContext, Workbench};
-use plantlab_protocol::{ImportOverrides, ModelKind, RunStatus, TaskEvent, TaskOutcome, TrainConfig, TrainUpdate};
+use plantlab_engine::JobContext;
+use plantlab_protocol::{ModelKind, RunStatus, TaskEvent, TaskOutcome, TrainConfig, TrainUpdate};
 
-fn write_csv(path: &Path, rows: usize) {
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    writeln!(out, "temperature,pressure,state,fault").unwrap();
-    for i in 0..rows {
-        let t = 50.0 + ((i * 37) % 100) as f64 * 0.3;
-        let p = 2.0 + ((i * 11) % 17) as f64 * 0.1;
-        let state = ["on", "off", "purge"][i % 3];
-        writeln!(out, "{t},{p},{state},{}", u8::from(t > 72.0)).unwrap();
-    }
-}
-
-fn workbench_with_data(rows: usize) -> (tempfile::TempDir, Workbench) {
-    let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("plant.csv");
-    write_csv(&csv, rows);
-    let workbench = Workbench::with_runs_root(dir.path().join("runs"));
-    workbench.load(&csv, &ImportOverrides::default(), &JobContext::detached()).unwrap();
-    (dir, workbench)
-}
-
-fn config(model: ModelKind, epochs: u32) -> TrainConfig {
-    TrainConfig { target: "fault".into(), model, epochs, ..TrainConfig::default() }
-}
+use crate::common::{config, workbench_with_data};
 
 #[test]
 fn background_training_streams_every_epoch_and_finishes() {

@@ -1,14 +1,14 @@
 //! A corpus of hostile files, written at test time: each must give a clear error or load
 //! (with warnings where something was repaired) — never a panic, never a hang.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::channel;
 use std::time::Duration;
 
 use plantlab_engine::{JobContext, Workbench};
 use plantlab_protocol::{ImportOverrides, QualityReport};
+
+use crate::common::write;
 
 /// What a hostile file must lead to.
 enum Expect {
@@ -31,12 +31,6 @@ fn profile_with_timeout(path: &Path) -> std::thread::Result<Result<QualityReport
         Ok(result) => result,
         Err(_) => panic!("{} hung for more than 60 s", path.display()),
     }
-}
-
-fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).expect("write corpus file");
-    path
 }
 
 fn parquet_bytes() -> Vec<u8> {

@@ -1,7 +1,5 @@
 //! Timing of the import phases on the benchmark's kind of file (run with `--ignored`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use plantlab_engine::dataset::Dataset;
 use plantlab_engine::import::import;
 use plantlab_engine::quality::QualityThresholds;

@@ -2,14 +2,14 @@
 //! Tennessee Eastman), tabs with padding, fixed-width columns, Fortran `D` exponents, files
 //! without a header row; and the settings that read them replay.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use plantlab_engine::clean::recipe::overrides_for;
 use plantlab_engine::import::import;
 use plantlab_engine::{EngineError, JobContext, Workbench};
 use plantlab_protocol::{ColumnKind, DatasetSummary, ImportOverrides, WHITESPACE_DELIMITER};
+
+use crate::common::write;
 
 /// A small deterministic generator.
 struct Lcg(u64);
@@ -22,12 +22,6 @@ impl Lcg {
     fn unit(&mut self) -> f64 {
         self.next() as f64 / (1u64 << 31) as f64
     }
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
 }
 
 fn load(path: &Path, overrides: &ImportOverrides) -> DatasetSummary {
@@ -94,7 +88,7 @@ fn fortran_e(v: f64) -> String {
 #[test]
 fn cmapss_layout_opens_as_26_numeric_columns() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "train_FD001.txt", &cmapss_like(20_631, 1));
+    let path = write(dir.path(), "train_FD001.txt", cmapss_like(20_631, 1));
     let summary = load(&path, &ImportOverrides::default());
     assert_eq!((summary.rows, summary.columns.len(), numeric_columns(&summary)), (20_631, 26, 26));
     assert_eq!(summary.columns[0].name, "col_1");
@@ -205,7 +199,7 @@ fn headerless_files_take_generated_or_given_names_and_replay_them() {
 #[test]
 fn a_file_read_into_one_column_warns_and_says_which_setting_to_try() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "one.txt", &cmapss_like(50, 3));
+    let path = write(dir.path(), "one.txt", cmapss_like(50, 3));
     let comma = ImportOverrides { delimiter: Some(','), ..ImportOverrides::default() };
     let summary = load(&path, &comma);
     assert_eq!(summary.columns.len(), 1);

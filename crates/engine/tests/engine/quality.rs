@@ -3,9 +3,6 @@
 //! Until the importer turns status texts into nulls itself, these tests read the plain dialect
 //! with polars directly and count the status texts by scanning the text.
 
-// Helpers shared by the tests fail the test the same way the tests do.
-#![allow(clippy::unwrap_used, clippy::panic)]
-
 use std::collections::{BTreeSet, HashMap};
 use std::io::Cursor;
 use std::time::Instant;
@@ -333,7 +330,7 @@ fn wide_benchmark_data_is_clean() {
     assert_eq!(assessment.sampling_interval_s, Some(60.0));
 }
 
-/// A measurement, not a check: `cargo test -p plantlab-engine --test quality -- --ignored --nocapture`.
+/// A measurement, not a check: `cargo test --workspace --locked --test engine -- --ignored --nocapture quality::`.
 #[test]
 #[ignore = "measurement on a million rows; run on demand"]
 fn measure_assess_on_a_million_rows_by_fifty_tags() {

@@ -2,8 +2,6 @@
 //! faults are detected and the right tag is named, normal data stays under the calibrated
 //! threshold, and bad input is refused with a message that says what to do.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use plantlab_engine::normal::detect::{detection, StepScores};
 use plantlab_engine::normal::linear::{LinearPredictor, LinearSettings};
 use plantlab_engine::normal::lm::{LmSettings, ProcessLm};

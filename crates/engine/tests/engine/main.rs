@@ -1,0 +1,19 @@
+//! The engine's integration tests in one binary, a module per area: each test binary links
+//! polars and burn, so one binary instead of ten saves nine of those links on every build.
+//!
+//! Run one area with `cargo test --workspace --locked --test engine MODULE::`, e.g. `train::`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+mod clean;
+mod engineering_formats;
+mod evaluate;
+mod fast_import;
+mod hardening;
+mod hostile;
+mod messy_import;
+mod normal;
+mod quality;
+mod train;
