@@ -8,7 +8,7 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use std::time::Duration;
 
 use plantlab_desktop::{configure, context, AppState};
-use plantlab_protocol::{ApiError, TablePage, TaskEvent, TaskOutcome, TrainUpdate};
+use plantlab_protocol::{ApiError, FilePurpose, TablePage, TaskEvent, TaskOutcome, TrainUpdate};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody, InvokeResponseBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
@@ -240,14 +240,28 @@ fn evaluate_bundle_predict_and_report_run_through_ipc() {
     assert!(eval["baseline"]["accuracy"].as_f64().is_some_and(|a| a > 0.9), "{}", eval["baseline"]);
     assert!(eval["thresholds"].as_array().is_some_and(|t| t.len() > 10));
 
+    // Paths that the user did not choose in a dialog are refused, and nothing is written.
+    let grants = &app.state::<AppState>().grants;
     let bundle = dir.path().join("model.plmodel");
+    let refused = invoke(&window, "bundle_export", json!({"runId": summary.run_id, "path": bundle})).expect_err("not chosen");
+    assert_eq!(refused["code"], json!("path_not_chosen"), "{refused}");
+    let rc_file = dir.path().join(".bashrc");
+    let refused = invoke(&window, "report_export", json!({"runId": summary.run_id, "path": rc_file})).expect_err("not chosen");
+    assert_eq!(refused["code"], json!("path_not_chosen"), "{refused}");
+    assert!(!bundle.exists() && !rc_file.exists());
+    // The test stands in for the native dialogs from here on.
+    grants.grant(FilePurpose::SaveBundle, &bundle);
     let info = invoke(&window, "bundle_export", json!({"runId": summary.run_id, "path": bundle, "threshold": 0.3})).expect("bundle");
     assert_eq!(info["target"], json!("Machine failure"));
     assert_eq!(invoke(&window, "bundle_open", json!({"path": bundle})).expect("bundle opens"), info);
+    grants.grant(FilePurpose::OpenBundle, &sample());
     let refused = invoke(&window, "bundle_open", json!({"path": sample()})).expect_err("a CSV is not a bundle");
     assert_eq!(refused["code"], json!("bad_bundle"), "{refused}");
 
     let request = json!({"path": sample(), "bundle": bundle, "threshold": null});
+    let refused = invoke(&window, "predict_start", json!({"request": request.clone(), "onEvent": "__CHANNEL__:9"})).expect_err("data not chosen");
+    assert_eq!(refused["code"], json!("path_not_chosen"), "{refused}");
+    grants.grant(FilePurpose::OpenPredictData, &sample());
     invoke(&window, "predict_start", json!({"request": request, "onEvent": "__CHANNEL__:9"})).expect("prediction starts");
     let events = wait_for_end(&rx);
     let Some(TaskEvent::Finished { outcome: TaskOutcome::Predicted(result), .. }) = events.last() else {
@@ -257,6 +271,7 @@ fn evaluate_bundle_predict_and_report_run_through_ipc() {
     assert_eq!(result.threshold, 0.3);
     assert!(result.evaluation.is_some(), "the file has the label, so it is scored too");
     let csv = dir.path().join("predictions.csv");
+    grants.grant(FilePurpose::SavePredictions, &csv);
     invoke(&window, "predict_export", json!({"path": csv})).expect("export");
     // The same bundle through the engine directly (what the CLI calls) gives the same file.
     let direct = plantlab_engine::Workbench::new();
@@ -272,7 +287,65 @@ fn evaluate_bundle_predict_and_report_run_through_ipc() {
     assert_eq!(std::fs::read(&csv).expect("csv"), std::fs::read(&csv_direct).expect("csv"));
 
     let report = dir.path().join("report.html");
+    grants.grant(FilePurpose::SaveReport, &report);
     invoke(&window, "report_export", json!({"runId": summary.run_id, "path": report})).expect("report");
     let html = std::fs::read_to_string(&report).expect("html");
     assert!(html.contains("Machine failure") && html.contains("<svg"));
+}
+
+#[test]
+fn normal_operation_models_train_evaluate_export_and_predict_through_ipc() {
+    use tauri::Manager;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (app, window, rx) = app(None);
+    app.state::<AppState>().workbench.set_runs_root(dir.path().join("runs"));
+    invoke(&window, "start_load", json!({"path": sample(), "onEvent": "__CHANNEL__:7"})).expect("load starts");
+    assert!(matches!(wait_for_end(&rx).last(), Some(TaskEvent::Finished { .. })));
+
+    // Normal operation: the rows without a machine failure; the failure modes are no tags.
+    let request = json!({"normal": {"kind": "label_equals", "column": "Machine failure", "value": "0"},
+        "exclude": ["UDI", "TWF", "HDF", "PWF", "OSF", "RNF"], "fault_label": "Machine failure"});
+    invoke(&window, "normal_train_start", json!({"request": request, "onEvent": "__CHANNEL__:8"})).expect("training starts");
+    let events = wait_for_end(&rx);
+    assert!(events.iter().any(|e| matches!(e, TaskEvent::Train { update: TrainUpdate::Prepared { .. }, .. })), "{events:?}");
+    let Some(TaskEvent::Finished { outcome: TaskOutcome::NormalTrained(summary), .. }) = events.last().cloned() else {
+        panic!("training did not finish: {:?}", events.last());
+    };
+    assert_eq!(summary.tags.len(), 5, "{:?}", summary.tags);
+    let evaluation = summary.evaluation.as_deref().expect("evaluated against the failures");
+    assert!(evaluation.model.fault_samples > 0 && evaluation.pca_t2.roc_auc.is_some());
+    let stored = invoke(&window, "normal_run_summary", json!({"runId": summary.run_id})).expect("summary");
+    assert_eq!(stored["detector"], json!("linear_predictor"));
+    let listed = invoke(&window, "runs_list", json!({})).expect("runs");
+    assert_eq!((listed[0]["status"].clone(), listed[0]["normal"].clone()), (json!("completed"), json!("linear_predictor")));
+
+    invoke(
+        &window,
+        "normal_evaluate_start",
+        json!({"request": {"run_id": summary.run_id, "path": null, "label": "Machine failure"}, "onEvent": "__CHANNEL__:9"}),
+    )
+    .expect("evaluation starts");
+    let Some(TaskEvent::Finished { outcome: TaskOutcome::NormalEvaluated(again), .. }) = wait_for_end(&rx).last().cloned() else {
+        panic!("evaluation did not finish");
+    };
+    assert_eq!(again.model.detection_rate, evaluation.model.detection_rate);
+
+    // Paths the user did not choose in a dialog are refused; chosen ones work.
+    let bundle = dir.path().join("normal.plmodel");
+    let refused = invoke(&window, "normal_bundle_export", json!({"runId": summary.run_id, "path": bundle})).expect_err("not chosen");
+    assert_eq!(refused["code"], json!("path_not_chosen"));
+    let grants = &app.state::<AppState>().grants;
+    grants.grant(FilePurpose::SaveBundle, &bundle);
+    let info = invoke(&window, "normal_bundle_export", json!({"runId": summary.run_id, "path": bundle})).expect("export");
+    assert_eq!(info, invoke(&window, "normal_bundle_open", json!({"path": bundle})).expect("open"));
+    let predict = json!({"path": sample(), "bundle": bundle});
+    assert!(invoke(&window, "normal_predict_start", json!({"request": predict, "onEvent": "__CHANNEL__:10"})).is_err(), "data not chosen");
+    grants.grant(FilePurpose::OpenPredictData, &sample());
+    invoke(&window, "normal_predict_start", json!({"request": predict, "onEvent": "__CHANNEL__:11"})).expect("prediction starts");
+    let Some(TaskEvent::Finished { outcome: TaskOutcome::NormalPredicted(prediction), .. }) = wait_for_end(&rx).last().cloned() else {
+        panic!("prediction did not finish");
+    };
+    assert_eq!(prediction.rows, 10_000);
+    assert_eq!(prediction.timeline.score.len(), 10_000);
+    assert!(prediction.alarms.iter().all(|a| !a.top_tags.is_empty()));
 }

@@ -93,7 +93,10 @@ impl Backend for ShellBackend {
                 return;
             }
             Request::PickPath { purpose } => {
-                let path = self.files.picked(purpose).display().to_string();
+                let picked = self.files.picked(purpose);
+                // What the shell's dialog command records when the user chooses a file.
+                self.window.state::<AppState>().grants.grant(purpose, &picked);
+                let path = picked.display().to_string();
                 self.pending.push(Reply::PickedPath { purpose, path: Some(path) });
                 return;
             }

@@ -13,17 +13,23 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
 
 mod events;
+mod grants;
+mod normal_commands;
+
+pub use grants::PathGrants;
 
 /// What the shell keeps for the lifetime of the window.
 pub struct AppState {
     pub workbench: Workbench,
     /// The file named on the command line, opened when the UI is ready.
     pub initial_path: Option<PathBuf>,
+    /// The paths the user chose in a dialog, per purpose (see `grants`).
+    pub grants: PathGrants,
 }
 
 impl AppState {
     pub fn new(initial_path: Option<PathBuf>) -> Self {
-        Self { workbench: Workbench::new(), initial_path }
+        Self { workbench: Workbench::new(), initial_path, grants: PathGrants::default() }
     }
 }
 
@@ -57,7 +63,7 @@ async fn pick_file() -> Result<Option<String>, ApiError> {
 
 /// Shows the open or save dialog for `purpose`; `None` when the user cancels.
 #[tauri::command]
-async fn pick_path(purpose: FilePurpose) -> Result<Option<String>, ApiError> {
+async fn pick_path(state: State<'_, AppState>, purpose: FilePurpose) -> Result<Option<String>, ApiError> {
     let (title, filter_name, extensions, default_name): (&str, &str, &[&str], &str) = match purpose {
         FilePurpose::OpenRecipe => ("Open cleaning recipe", "Recipe (JSON)", &["json"], ""),
         FilePurpose::SaveRecipe => ("Save cleaning recipe", "Recipe (JSON)", &["json"], "recipe.json"),
@@ -72,7 +78,10 @@ async fn pick_path(purpose: FilePurpose) -> Result<Option<String>, ApiError> {
     };
     let dialog = rfd::AsyncFileDialog::new().set_title(title).add_filter(filter_name, extensions);
     let picked = if purpose.is_save() { dialog.set_file_name(default_name).save_file().await } else { dialog.pick_file().await };
-    Ok(picked.map(|f| f.path().display().to_string()))
+    Ok(picked.map(|f| {
+        state.grants.grant(purpose, f.path());
+        f.path().display().to_string()
+    }))
 }
 
 /// Starts a background load; its progress and result stream through `on_event`.
@@ -130,29 +139,35 @@ async fn bundle_export(
     threshold: Option<f64>,
     events: Option<EventOptions>,
 ) -> Result<BundleInfo, ApiError> {
-    state.workbench.export_bundle_with_events(&run_id, std::path::Path::new(&path), threshold, events).map_err(ApiError::from)
+    let path = state.grants.check(&[FilePurpose::SaveBundle], &path)?;
+    state.workbench.export_bundle_with_events(&run_id, &path, threshold, events).map_err(ApiError::from)
 }
 
 #[tauri::command]
 async fn bundle_open(state: State<'_, AppState>, path: String) -> Result<BundleInfo, ApiError> {
-    state.workbench.open_bundle(std::path::Path::new(&path)).map_err(ApiError::from)
+    let path = state.grants.check(&[FilePurpose::OpenBundle, FilePurpose::SaveBundle], &path)?;
+    state.workbench.open_bundle(&path).map_err(ApiError::from)
 }
 
 /// Applies a bundle to a new export on a worker thread; progress and the result stream
 /// through `on_event`.
 #[tauri::command]
 fn predict_start(state: State<'_, AppState>, request: PredictRequest, on_event: Channel<TaskEvent>) -> Result<TaskId, ApiError> {
+    state.grants.check(&[FilePurpose::OpenPredictData], &request.path)?;
+    state.grants.check(&[FilePurpose::OpenBundle, FilePurpose::SaveBundle], &request.bundle)?;
     state.workbench.start_predict(request, to_channel(on_event)).map_err(ApiError::from)
 }
 
 #[tauri::command]
 async fn predict_export(state: State<'_, AppState>, path: String) -> Result<(), ApiError> {
-    state.workbench.export_predictions(std::path::Path::new(&path)).map_err(ApiError::from)
+    let path = state.grants.check(&[FilePurpose::SavePredictions], &path)?;
+    state.workbench.export_predictions(&path).map_err(ApiError::from)
 }
 
 #[tauri::command]
 async fn report_export(state: State<'_, AppState>, run_id: String, path: String) -> Result<(), ApiError> {
-    state.workbench.export_report(&run_id, std::path::Path::new(&path)).map_err(ApiError::from)
+    let path = state.grants.check(&[FilePurpose::SaveReport], &path)?;
+    state.workbench.export_report(&run_id, &path).map_err(ApiError::from)
 }
 
 #[tauri::command]
@@ -174,6 +189,9 @@ async fn clean_preview(state: State<'_, AppState>, request: PreviewRequest) -> R
 /// on a worker thread; the new state is read with `clean_state` once it finishes.
 #[tauri::command]
 fn clean_start(state: State<'_, AppState>, action: CleanAction, on_event: Channel<TaskEvent>) -> Result<TaskId, ApiError> {
+    if let CleanAction::LoadRecipe { path } = &action {
+        state.grants.check(&[FilePurpose::OpenRecipe], path)?;
+    }
     state.workbench.start_clean(action, to_channel(on_event)).map_err(ApiError::from)
 }
 
@@ -185,13 +203,15 @@ async fn clean_set_gate(state: State<'_, AppState>, thresholds: GateThresholds) 
 
 #[tauri::command]
 async fn recipe_save(state: State<'_, AppState>, path: String) -> Result<String, ApiError> {
-    state.workbench.save_recipe(std::path::Path::new(&path)).map_err(ApiError::from)?;
+    let chosen = state.grants.check(&[FilePurpose::SaveRecipe], &path)?;
+    state.workbench.save_recipe(&chosen).map_err(ApiError::from)?;
     Ok(path)
 }
 
 #[tauri::command]
 async fn clean_export(state: State<'_, AppState>, path: String) -> Result<String, ApiError> {
-    state.workbench.export_cleaned(std::path::Path::new(&path)).map_err(ApiError::from)?;
+    let chosen = state.grants.check(&[FilePurpose::ExportCleaned], &path)?;
+    state.workbench.export_cleaned(&chosen).map_err(ApiError::from)?;
     Ok(path)
 }
 
@@ -284,6 +304,12 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
         report_painted,
         report_widgets,
         report_frame_stats,
+        normal_commands::normal_train_start,
+        normal_commands::normal_evaluate_start,
+        normal_commands::normal_run_summary,
+        normal_commands::normal_bundle_export,
+        normal_commands::normal_bundle_open,
+        normal_commands::normal_predict_start,
         quit
     ])
 }

@@ -658,7 +658,7 @@ pub fn civil_from_epoch_seconds(secs: i64) -> (i64, usize, i64, i64, i64, i64) {
 
 /// Why the UI asks for a file dialog. The shell picks the title and the file filters, so the
 /// webview never names arbitrary paths or patterns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FilePurpose {
     /// A cleaning recipe (JSON) to load.
