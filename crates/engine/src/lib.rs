@@ -8,7 +8,8 @@ pub mod dataset;
 pub mod error;
 pub mod evaluate;
 pub mod frame_export;
-/// Test and demo exports; behind a feature so the shipped app does not carry them.
+// Test and demo exports; behind a feature so the shipped app does not carry them. (A plain
+// comment: an outer doc here would make rustdoc resolve the module's own links from the crate root.)
 #[cfg(any(test, feature = "generators"))]
 pub mod generate;
 pub mod import;
