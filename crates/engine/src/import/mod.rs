@@ -2,7 +2,7 @@
 //! historians and Excel write, Parquet and .xlsx. Every guess is reported in `ImportSettings`
 //! and can be overridden, so an import replays exactly.
 //!
-//! [`import`] (a file) and [`import_bytes`] (contents in memory) are the one entry point; the
+//! [`import`] (a file) and [`import_bytes`] (contents in memory) are the only ways in; the
 //! steps live in the submodules:
 //! - `dialect`: the text layout sniffed from the first lines, or set by the user;
 //! - `stream`: UTF-8 text read and parsed piece by piece while the next piece is read;
