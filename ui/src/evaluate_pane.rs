@@ -745,6 +745,7 @@ mod tests {
             message: String::new(),
             mode: plantlab_protocol::SequenceMode::Row,
             sampling_interval_s: None,
+            normal: None,
         };
         let runs = vec![
             run("old", "2026-01-01 00:00:00", RunStatus::Completed),

@@ -107,6 +107,7 @@ fn entry(id: &str, mode: SequenceMode) -> RunEntry {
         message: String::new(),
         mode,
         sampling_interval_s: Some(60.0),
+        normal: None,
     }
 }
 

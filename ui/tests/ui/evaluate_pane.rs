@@ -52,6 +52,7 @@ fn entry(id: &str, created: &str, status: RunStatus) -> RunEntry {
         message: String::new(),
         mode: plantlab_protocol::SequenceMode::Row,
         sampling_interval_s: None,
+        normal: None,
     }
 }
 

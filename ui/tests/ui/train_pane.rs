@@ -45,6 +45,7 @@ fn entry(id: &str, lr: f64) -> RunEntry {
         message: String::new(),
         mode: plantlab_protocol::SequenceMode::Row,
         sampling_interval_s: None,
+        normal: None,
     }
 }
 
