@@ -351,6 +351,16 @@ impl Trainer {
             None => self.save(path),
         }
     }
+
+    /// The weights as a burnpack in memory: the best ones kept (`best`, the current ones when
+    /// none were kept) or the current ones. The caller writes them, atomically.
+    pub fn weights_bytes(&self, best: bool) -> Result<Vec<u8>> {
+        let net = match (&self.best, best) {
+            (Some(kept), true) => kept.clone(),
+            _ => self.current_net()?,
+        };
+        net.into_record().into_bytes().map(|b| b.to_vec()).map_err(|e| ModelError::Store(e.to_string()))
+    }
 }
 
 /// The embedding table of the origin's model, read out of the network to train by hand.
@@ -654,5 +664,8 @@ mod tests {
         trainer.save(&path).unwrap();
         let loaded = Trainer::load(spec(ModelKind::Seed), &path).unwrap();
         assert_eq!(trainer.predict(Input::Tokens(&tokens), 16).unwrap(), loaded.predict(Input::Tokens(&tokens), 16).unwrap());
+        // The bytes the engine writes atomically are the file burn writes.
+        assert_eq!(trainer.weights_bytes(false).unwrap(), std::fs::read(&path).unwrap());
+        assert_eq!(trainer.weights_bytes(true).unwrap(), std::fs::read(&path).unwrap(), "no best kept yet: the current weights");
     }
 }

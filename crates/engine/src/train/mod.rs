@@ -600,15 +600,11 @@ impl Run {
     }
 }
 
-/// Weights go to a temporary name first, so a file under the final name is always complete.
+/// Weights are written atomically (a uniquely named temporary beside the file, then a rename),
+/// so a file under the final name is always complete and nothing of the user's is overwritten.
 fn save_weights(trainer: &Trainer, path: &Path, best: bool) -> Result<()> {
-    let tmp = path.with_extension("partial.bpk");
-    if best {
-        trainer.save_best(&tmp).map_err(model_err)?;
-    } else {
-        trainer.save(&tmp).map_err(model_err)?;
-    }
-    std::fs::rename(&tmp, path).map_err(|e| io_err(path, e))
+    let bytes = trainer.weights_bytes(best).map_err(model_err)?;
+    crate::atomic_file::write_bytes(path, &bytes)
 }
 
 #[cfg(test)]
