@@ -147,3 +147,15 @@ fn clean_with_a_corrupt_or_newer_recipe_fails_in_one_line() {
     assert_one_line_failure(&plantlab(&["clean", &file, "--recipe", &missing.display().to_string(), "-o", &out]), "Ghost tag");
     assert!(!std::path::Path::new(&out).exists(), "nothing is written on failure");
 }
+
+#[test]
+fn require_gate_applies_to_a_suggested_recipe_too() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tiny = dir.path().join("tiny.csv");
+    std::fs::write(&tiny, "a,b\n1,2\n3,4\n").expect("write");
+    let recipe = dir.path().join("recipe.json");
+    let out = plantlab(&["clean", &tiny.display().to_string(), "--suggest", "-o", &recipe.display().to_string(), "--require-gate"]);
+    assert_one_line_failure_allowing_stdout(&out, "quality gate fails: rows");
+    assert_eq!(out.status.code(), Some(EXIT_GATE_FAILED));
+    assert!(recipe.is_file(), "the recipe is written before the gate is judged");
+}
