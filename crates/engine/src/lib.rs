@@ -12,6 +12,7 @@ pub mod frame_export;
 // comment: an outer doc here would make rustdoc resolve the module's own links from the crate root.)
 #[cfg(any(test, feature = "generators"))]
 pub mod generate;
+mod hampel;
 pub mod import;
 pub mod normal;
 pub mod quality;

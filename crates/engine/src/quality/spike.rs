@@ -1,8 +1,8 @@
 //! `spike`: isolated outliers that return to the level they left.
 
 use super::flatline::previous_finite;
-use super::statistics::median_and_sigma;
 use super::QualityThresholds;
+use crate::hampel::Hampel;
 
 /// Isolated outliers (Hampel filter) that return to the level they left. The filter runs only
 /// at `candidates` — rows that jumped from their predecessor by more than about (k − 2)·noise —
@@ -12,7 +12,10 @@ pub(super) fn find_spikes(values: &[f64], candidates: &[usize], noise: f64, t: &
     if noise <= 0.0 || !noise.is_finite() || t.spike_window == 0 {
         return spikes;
     }
-    let is_outlier = |row: usize, buf: &mut Vec<f64>| hampel_outlier(values, row, t.spike_window, t.spike_k, noise, buf);
+    // The step noise is the floor of σ; a verdict needs more than half a window of readings.
+    let rule = Hampel { half_width: t.spike_window, k: t.spike_k, floor: noise, min_samples: t.spike_window + 1 };
+    let mut deviations = Vec::new();
+    let mut is_outlier = |row: usize, buf: &mut Vec<f64>| rule.outlier_at(values, row, buf, &mut deviations).is_some();
     let mut resume = 0usize;
     for &row in candidates {
         if row < resume {
@@ -48,20 +51,6 @@ pub(super) fn find_spikes(values: &[f64], candidates: &[usize], noise: f64, t: &
         }
     }
     spikes
-}
-
-/// Hampel test: is `values[row]` more than k robust σ from the median of its window?
-/// `floor` keeps σ from collapsing to zero on quantized or briefly constant stretches.
-fn hampel_outlier(values: &[f64], row: usize, half_width: usize, k: f64, floor: f64, buf: &mut Vec<f64>) -> bool {
-    let lo = row.saturating_sub(half_width);
-    let hi = (row + half_width + 1).min(values.len());
-    buf.clear();
-    buf.extend(values[lo..hi].iter().copied().filter(|v| v.is_finite()));
-    if buf.len() <= half_width {
-        return false;
-    }
-    let Some((median, sigma)) = median_and_sigma(buf) else { return false };
-    (values[row] - median).abs() > k * sigma.max(floor)
 }
 
 #[cfg(test)]

@@ -1,12 +1,9 @@
 //! Column statistics in one pass, and robust level and noise estimates by selection.
 
+use crate::hampel::{MAD_TO_SIGMA, STEP_MEDIAN_TO_SIGMA};
+
 /// Values in the subsample that estimates a column's robust level and noise.
 pub(super) const ROBUST_SAMPLE: usize = 16_384;
-
-/// 1.4826 × MAD estimates the standard deviation of normal noise.
-const MAD_TO_SIGMA: f64 = 1.4826;
-/// median |x[i] − x[i−1]| of normal noise is 0.954 σ; this turns it back into σ.
-const STEP_MEDIAN_TO_SIGMA: f64 = 1.0483;
 
 /// One pass over a numeric column: finite count, extremes, mean, sample standard deviation,
 /// and its distinct values while there are few of them.

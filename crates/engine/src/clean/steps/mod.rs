@@ -4,8 +4,8 @@
 //! Column steps rebuild only the columns they name (the others are shared with the input
 //! frame), so a step on one tag of a wide table costs one column's work.
 //!
-//! `mod.rs` holds the parameter limits and checks, the fitting and the dispatch; each family of
-//! steps lives in its own file, in the order of the protocol's `CleanStep` variants.
+//! `mod.rs` holds the parameter limits and checks, the fitting and the dispatch over the
+//! protocol's `CleanStep` variants; each family of steps lives in its own file.
 
 mod columns;
 mod duplicates;
@@ -24,11 +24,8 @@ use polars::prelude::*;
 
 use super::table::{times_ms, Table};
 use crate::error::{EngineError, Result};
+use crate::hampel::{MAD_TO_SIGMA, STEP_MEDIAN_TO_SIGMA};
 
-/// 1.4826 × MAD estimates the standard deviation of normal noise.
-const MAD_TO_SIGMA: f64 = 1.4826;
-/// median |x[i] − x[i−1]| of normal noise is 0.954 σ; this turns it back into σ.
-const STEP_MEDIAN_TO_SIGMA: f64 = 1.0483;
 /// Neighbour pairs the Hampel noise floor is estimated from.
 const NOISE_SAMPLE: usize = 65_536;
 
