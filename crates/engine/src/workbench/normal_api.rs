@@ -1281,4 +1281,20 @@ mod tests {
         assert_eq!(on_open.model, from_file.model);
         assert_eq!(on_open.pca_q, from_file.pca_q);
     }
+
+    #[test]
+    fn a_time_range_marks_the_normal_rows_by_the_clock() {
+        // One sample a minute from midnight: 00:00 to 10:00 inclusive is 601 rows.
+        let (workbench, _runs) = workbench_with(frame(&process(1500, PLANT, 1, &[]), None, true), true);
+        let request = NormalTrainRequest {
+            normal: NormalPeriod::Between { from: "2024-03-01 00:00".into(), to: "2024-03-01 10:00".into() },
+            target_false_alarms: 14.4,
+            false_alarm_unit: FalseAlarmUnit::PerDay,
+            ..NormalTrainRequest::default()
+        };
+        let summary = ok(workbench.train_normal(&request, &JobContext::detached(), &mut |_| {}));
+        assert_eq!(summary.normal_rows, 601);
+        assert_eq!(summary.sampling_interval_s, Some(60.0));
+        assert!((summary.target_false_alarm_rate - 0.01).abs() < 1e-12, "14.4 a day at one a minute is 1 %");
+    }
 }
