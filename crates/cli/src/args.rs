@@ -134,18 +134,14 @@ pub struct ColumnWidths(pub Vec<u32>);
 
 /// How alarm samples merge into alarm events (flags left out keep the bundle's settings).
 #[derive(Clone, Debug, Default, Args)]
-#[command(next_help_heading = "Alarm options (alarm samples → alarm events)")]
+#[command(next_help_heading = "Alarm options (alarm samples → alarm events; for a bundle, predict and eval default to its stored settings)")]
 pub struct AlarmArgs {
-    /// An alarm event ends when the risk falls below R × the threshold, 0 to 1
     #[arg(long, value_name = "R", help = format!("An alarm event ends when the risk falls below R × the threshold, 0 to 1 (default {DEFAULT_CLEAR_RATIO})"))]
     pub clear_ratio: Option<f64>,
-    /// Drop alarm events shorter than N sampling intervals
     #[arg(long, value_name = "N", help = format!("Drop alarm events shorter than N sampling intervals (default {DEFAULT_MIN_DURATION_SAMPLES})"))]
     pub min_alarm: Option<u32>,
-    /// Merge alarm events at most N sampling intervals apart
     #[arg(long, value_name = "N", help = format!("Merge alarm events at most N sampling intervals apart (default {DEFAULT_DEAD_TIME_SAMPLES})"))]
     pub dead_time: Option<u32>,
-    /// An alarm up to H hours before a fault episode warns of it (it is no false alarm)
     #[arg(long, value_name = "H", help = format!(
         "An alarm up to H hours before a fault episode warns of it and is no false alarm (default {})",
         EventOptions::default().lookback_s / 3600.0
@@ -336,19 +332,14 @@ pub struct TrainArgs {
     /// Columns never used as features (identifiers, columns that leak the label); repeat for more
     #[arg(long, value_name = "COL")]
     pub exclude: Vec<String>,
-    /// Rows of context per sample
     #[arg(long, value_name = "W", help = format!("Rows of context per sample ({})", both_defaults("1: one row", LmSettings::default().window)))]
     pub window: Option<u32>,
-    /// Quantile bins per numeric tag
     #[arg(long, value_name = "N", help = format!("Quantile bins per numeric tag ({})", both_defaults(TrainConfig::default().bins, LmSettings::default().bins)))]
     pub bins: Option<u32>,
-    /// Epochs at most; early stopping may end sooner
     #[arg(long, value_name = "N", help = format!("Epochs at most; early stopping may end sooner ({})", both_defaults(TrainConfig::default().epochs, LmSettings::default().max_epochs)))]
     pub epochs: Option<u32>,
-    /// Random seed: same seed, same data, same machine → same model
     #[arg(long, value_name = "S", help = format!("Random seed: the same seed on the same data gives the same model ({})", both_defaults(TrainConfig::default().seed, LmSettings::default().seed)))]
     pub seed: Option<u64>,
-    /// Where runs are written
     #[arg(long, value_name = "DIR", help = format!("The folder runs are written to (default: {})", default_runs_root()))]
     pub runs: Option<PathBuf>,
     /// Print the run's summary as JSON
@@ -364,26 +355,19 @@ pub struct TrainArgs {
     /// Read FILE with a cleaning recipe's import settings, replay its steps first, and keep it with the run
     #[arg(long, value_name = "R.json", help_heading = CLASSIFIER)]
     pub recipe: Option<PathBuf>,
-    /// Samples per batch
     #[arg(long, value_name = "N", help_heading = CLASSIFIER, help = format!("Samples per batch (default {})", TrainConfig::default().batch_size))]
     pub batch_size: Option<u32>,
-    /// Adam learning rate
     #[arg(long, value_name = "X", help_heading = CLASSIFIER, help = format!("Adam learning rate (default {})", TrainConfig::default().learning_rate))]
     pub lr: Option<f64>,
-    /// Embedding width (seed) and model width (transformer)
     #[arg(long, value_name = "N", help_heading = CLASSIFIER, help = format!("Embedding width (seed) and model width (transformer) (default {})", TrainConfig::default().embedding_dim))]
     pub embedding: Option<u32>,
-    /// Hidden units per layer of the MLP
     #[arg(long, value_name = "N", help_heading = CLASSIFIER, help = format!("Hidden units per layer of the MLP (default {})", TrainConfig::default().hidden))]
     pub hidden: Option<u32>,
-    /// Rows between the starts of two windows
     #[arg(long, value_name = "S", requires = "window", help_heading = CLASSIFIER, help = "Rows between the starts of two windows (with --window; default 1)")]
     pub stride: Option<u32>,
-    /// Stop after N epochs without a better validation loss, or `off`
     #[arg(long, value_name = "N|off", value_parser = parse_patience, help_heading = CLASSIFIER,
           help = format!("Stop after N epochs without a better validation loss, or off (default {})", TrainConfig::default().patience.map_or_else(|| "off".to_owned(), |p| p.to_string())))]
     pub patience: Option<Patience>,
-    /// Weight the loss for rare classes
     #[arg(long, value_enum, value_name = "auto|on|off", help_heading = CLASSIFIER, help = "Weight the loss for rare classes; auto: when the rarest class is under 20 % (default auto)")]
     pub class_weights: Option<ClassWeightsChoice>,
     /// CPU threads for training (default: the engine chooses)
@@ -399,10 +383,8 @@ pub struct TrainArgs {
     /// Normal rows end at this time or row (with --normal-from)
     #[arg(long, value_name = "T", requires = "normal_from", help_heading = PROCESS_LM)]
     pub normal_to: Option<String>,
-    /// Steps the score is averaged over
     #[arg(long, value_name = "S", help_heading = PROCESS_LM, help = format!("Steps the score is averaged over; 1 = none (default {})", LmSettings::default().smoothing))]
     pub smoothing: Option<usize>,
-    /// Share of held-out normal steps allowed above the threshold
     #[arg(long, value_name = "R", help_heading = PROCESS_LM, help = format!("Share of held-out normal steps allowed above the calibrated threshold (default {})", LmSettings::default().target_false_alarm_rate))]
     pub target_far: Option<f64>,
 }
@@ -494,7 +476,6 @@ pub struct NormalWhen {
 
 #[derive(Debug, Args)]
 pub struct RunsArgs {
-    /// The folder the runs are in
     #[arg(long, value_name = "DIR", help = format!("The folder the runs are in (default: {})", default_runs_root()))]
     pub runs: Option<PathBuf>,
     /// Print the list as a JSON array

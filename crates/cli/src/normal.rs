@@ -526,7 +526,7 @@ struct EvalNormalJson {
 /// and linear baselines on a labelled file.
 pub(crate) fn eval_normal(args: &EvalArgs) -> Result<()> {
     let refuse = |message: String| crate::usage_error(&["eval"], clap::error::ErrorKind::ArgumentConflict, message);
-    let given = [("--threshold", args.threshold.is_some()), ("--run", args.run.is_some()), ("alarm options", args.alarm.any())];
+    let given = [("--threshold", args.threshold.is_some()), ("alarm options", args.alarm.any())];
     if let Some((flag, _)) = given.iter().find(|(_, on)| *on) {
         return Err(refuse(format!("{flag} cannot be used with a normal-operation model (its threshold and scoring were set in training)")));
     }
