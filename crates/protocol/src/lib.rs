@@ -331,6 +331,19 @@ mod tests {
         assert_eq!(format_duration(30.0), "30 s");
         assert_eq!(format_duration(-900.0), "-15 min");
         assert_eq!(format_duration(f64::NAN), "–");
+        // Fast sampling keeps its milliseconds; zero is "0 s".
+        assert_eq!(format_duration(0.05), "0.05 s");
+        assert_eq!(format_duration(0.001), "0.001 s");
+        assert_eq!(format_duration(0.0), "0 s");
+        assert_eq!(format_duration(0.5), "0.5 s");
+        // Under ten minutes the seconds are kept; a value that rounds to a minute reads as one.
+        assert_eq!(format_duration(60.0), "1 min");
+        assert_eq!(format_duration(59.7), "1 min");
+        assert_eq!(format_duration(90.0), "1 min 30 s");
+        assert_eq!(format_duration(-150.0), "-2 min 30 s");
+        assert_eq!(format_duration(599.0), "9 min 59 s");
+        assert_eq!(format_duration(1860.0), "31 min");
+        assert_eq!(format_duration(7500.0), "2 h 5 min");
     }
 
     #[test]
@@ -598,22 +611,34 @@ pub fn format_count(n: u64) -> String {
     out
 }
 
-/// A duration in words: "0.4 s", "40 s", "45 min", "2 h 15 min", "6 h", "3 d 4 h"; negative
-/// durations get a leading "-", and a non-finite one reads "–". Shared by the explanations,
-/// the panes and the report so a lead time reads the same everywhere.
+/// A duration in words: "0.05 s", "0.4 s", "40 s", "1 min 30 s", "45 min", "2 h 15 min",
+/// "6 h", "3 d 4 h"; negative durations get a leading "-", and a non-finite one reads "–".
+/// Shared by the explanations, the panes, the report and the quality findings so a lead time
+/// or a sampling interval reads the same everywhere.
 pub fn format_duration(seconds: f64) -> String {
     if !seconds.is_finite() {
         return "–".to_owned();
     }
     let sign = if seconds < 0.0 { "-" } else { "" };
     let abs = seconds.abs();
+    if abs < 0.1 {
+        // Fast sampling (20 Hz is 0.05 s) to the millisecond, rather than "0.1 s" or "0 s".
+        let text = format!("{abs:.3}");
+        return format!("{sign}{} s", text.trim_end_matches('0').trim_end_matches('.'));
+    }
     if abs < 10.0 {
         // Short runs still deserve a figure that is not "0 s".
         let text = format!("{abs:.1}");
         return format!("{sign}{} s", text.trim_end_matches(".0"));
     }
-    if abs < 60.0 {
-        return format!("{sign}{} s", abs.round());
+    let whole_seconds = abs.round() as u64;
+    if whole_seconds < 60 {
+        return format!("{sign}{whole_seconds} s");
+    }
+    if whole_seconds < 600 {
+        // Under ten minutes the seconds still matter: a 90 s sampling interval is not "2 min".
+        let (mins, secs) = (whole_seconds / 60, whole_seconds % 60);
+        return if secs == 0 { format!("{sign}{mins} min") } else { format!("{sign}{mins} min {secs} s") };
     }
     let minutes = (abs / 60.0).round() as u64;
     let (days, hours, mins) = (minutes / 1440, (minutes / 60) % 24, minutes % 60);

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
-use plantlab_protocol::{CompareOp, Condition, Finding, FindingKind, Severity};
+use plantlab_protocol::{format_duration, CompareOp, Condition, Finding, FindingKind, Severity};
 use polars::prelude::*;
 
 use super::columns::numeric_values;
@@ -102,7 +102,7 @@ impl UnitStops {
             .take(3)
             .map(|p| match (time_ms(p.start), time_ms(p.end.saturating_sub(1))) {
                 (Some(a), Some(z)) => {
-                    format!("from {} for {}", short_time(a), plantlab_protocol::format_duration((z - a) as f64 / 1000.0 + step_s))
+                    format!("from {} for {}", short_time(a), format_duration((z - a) as f64 / 1000.0 + step_s))
                 }
                 _ => format!("in rows {}..{}", p.start, p.end),
             })

@@ -1,12 +1,12 @@
 //! The time axis: where examples point (timestamps rather than row numbers), the sampling
 //! interval, timestamps that go backwards or repeat, and gaps.
 
-use plantlab_protocol::{Finding, FindingKind, Severity};
+use plantlab_protocol::{format_duration, Finding, FindingKind, Severity};
 use polars::prelude::*;
 
 use super::duplicates::{repeated_times, split_repeats};
 use super::statistics::median_i64;
-use super::wording::{format_duration, format_number, format_unix_seconds};
+use super::wording::{format_number, format_unix_seconds};
 use super::{QualityThresholds, MAX_EXAMPLES};
 
 /// Marks a row whose timestamp is missing.

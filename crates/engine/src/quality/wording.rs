@@ -1,4 +1,5 @@
-//! Numbers, shares, durations and times as the findings' sentences write them.
+//! Numbers, shares and times as the findings' sentences write them (durations use the
+//! protocol's `format_duration`, as the panes and the report do).
 
 pub(super) fn plural(n: usize) -> &'static str {
     if n == 1 {
@@ -32,35 +33,6 @@ pub(super) fn format_number(v: f64) -> String {
     }
 }
 
-/// "45 s", "1 min", "31 min", "2 h 5 min", "3 d 4 h".
-pub(super) fn format_duration(seconds: f64) -> String {
-    if !seconds.is_finite() || seconds < 0.0 {
-        return format!("{seconds} s");
-    }
-    if seconds < 60.0 {
-        return format!("{} s", format_number((seconds * 1000.0).round() / 1000.0));
-    }
-    let total = seconds.round() as u64;
-    let (days, hours, minutes, secs) = (total / 86_400, total / 3600 % 24, total / 60 % 60, total % 60);
-    if days > 0 {
-        if hours > 0 {
-            format!("{days} d {hours} h")
-        } else {
-            format!("{days} d")
-        }
-    } else if hours > 0 {
-        if minutes > 0 {
-            format!("{hours} h {minutes} min")
-        } else {
-            format!("{hours} h")
-        }
-    } else if secs > 0 {
-        format!("{minutes} min {secs} s")
-    } else {
-        format!("{minutes} min")
-    }
-}
-
 /// `YYYY-MM-DD HH:MM:SS` of seconds since the Unix epoch (UTC, or naive local time).
 pub(crate) fn format_unix_seconds(seconds: i64) -> String {
     plantlab_protocol::format_epoch_millis(seconds.saturating_mul(1000))
@@ -69,6 +41,7 @@ pub(crate) fn format_unix_seconds(seconds: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use plantlab_protocol::format_duration;
 
     #[test]
     fn calendar_arithmetic_round_trips() {
