@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::backend::{Backend, Request};
 use crate::format::thousands;
-use crate::json_form;
+use crate::parameter_form::{self, FormContext};
 use crate::theme;
 use crate::widgets::{badge, draw_series, pass_badge, series_plot};
 
@@ -283,7 +283,7 @@ impl CleanPane {
         });
         egui::CollapsingHeader::new("Gate thresholds").id_salt("gate_thresholds").show(ui, |ui| {
             if let Some(value) = self.thresholds.as_mut() {
-                json_form::edit_object(ui, "thresholds_form", value);
+                parameter_form::edit_object(ui, "thresholds_form", value, FormContext::default());
             }
             if ui.add_enabled(!self.waiting, egui::Button::new("Use these thresholds")).clicked() {
                 match self.thresholds.clone().map(serde_json::from_value::<GateThresholds>) {
@@ -439,7 +439,8 @@ impl CleanPane {
             DraftOrigin::History(i) => format!("Editing step {}", i + 1),
         };
         ui.heading(title);
-        json_form::edit_object(ui, "step_form", &mut draft.value);
+        let columns: Vec<String> = state.report.columns.iter().map(|c| c.name.clone()).collect();
+        parameter_form::edit_object(ui, "step_form", &mut draft.value, FormContext { columns: &columns });
         if let Some(error) = &draft.error {
             ui.label(RichText::new(error).color(theme::BAD_TEXT));
         }

@@ -8,7 +8,7 @@ mod data_pane;
 mod evaluate_pane;
 mod format;
 mod frames;
-mod json_form;
+mod parameter_form;
 mod predict_pane;
 mod probe;
 mod theme;

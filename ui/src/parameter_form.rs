@@ -1,56 +1,341 @@
-//! An editor for the parameters of a serializable value (a cleaning step, a training option),
-//! driven by its JSON form. Every step type gets editable fields without a hand-made form, and
-//! a new step type in the protocol shows up here with no UI change.
+//! An editor for the parameters of a serializable value (a cleaning step, the gate thresholds),
+//! driven by its JSON form, so a new step type in the protocol gets fields with no UI change.
+//! What the protocol names is shown by name: its enums as drop-downs with readable choices
+//! (fill method, outlier rule and action, unit conversion, …), numbers with their unit and the
+//! range the engine accepts ([`plantlab_protocol::STEP_PARAMETER_RANGES`]), and column fields
+//! as a picker of the data's columns.
 
+use plantlab_protocol::{
+    step_parameter_range, Aggregate, CastType, CompareOp, DuplicateKeep, FillMethod, LabelSource, OutlierAction, OutlierMethod, ParameterRange,
+    Segment, UnitConversion,
+};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
-/// Keys shown but not editable: the step's type and statistics the engine fitted. (A nested
-/// `kind`, such as a fill method, stays editable: typing another kind switches the method.)
+use crate::theme;
+
+/// Keys shown but not editable: the step's type (at the top) and statistics the engine fitted.
 const READ_ONLY_KEYS: [&str; 2] = ["op", "fitted"];
+/// Keys that name one column of the data.
+const COLUMN_KEYS: [&str; 3] = ["column", "from", "label"];
+/// Keys that list columns of the data.
+const COLUMN_LIST_KEYS: [&str; 2] = ["columns", "max_columns"];
+/// Optional numbers: clearing the field unsets them.
+const OPTIONAL_NUMBER_KEYS: [&str; 3] = ["limit", "low", "high"];
+
+/// What the form knows beyond the value itself.
+#[derive(Clone, Copy, Default)]
+pub struct FormContext<'a> {
+    /// The data's column names, for column pickers (empty: columns are typed).
+    pub columns: &'a [String],
+}
+
+/// Where a field sits: the step's `op` (tells a fill method from an outlier rule) and whether
+/// the field is at the top of the value.
+#[derive(Clone, Copy)]
+struct Place<'a> {
+    op: Option<&'a str>,
+    top: bool,
+}
 
 /// Draws one row per field of `value` (an object) and edits it in place.
 /// Returns true when the user changed something.
-pub fn edit_object(ui: &mut egui::Ui, id: &str, value: &mut Value) -> bool {
+pub fn edit_object(ui: &mut egui::Ui, id: &str, value: &mut Value, context: FormContext<'_>) -> bool {
     let Value::Object(map) = value else {
         ui.label(value.to_string());
         return false;
     };
+    let op = map.get("op").and_then(Value::as_str).map(str::to_owned);
+    let place = Place { op: op.as_deref(), top: true };
     let mut changed = false;
     egui::Grid::new(id).num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
-        changed = edit_fields(ui, id, map);
+        changed = edit_fields(ui, id, map, place, context);
     });
     changed
 }
 
-fn edit_fields(ui: &mut egui::Ui, id: &str, map: &mut Map<String, Value>) -> bool {
+fn edit_fields(ui: &mut egui::Ui, id: &str, map: &mut Map<String, Value>, place: Place<'_>, context: FormContext<'_>) -> bool {
     let mut changed = false;
     for (key, field) in map.iter_mut() {
+        // A nested value's `kind` is chosen by the drop-down on its own row.
+        if !place.top && key == "kind" {
+            continue;
+        }
         let label = ui.label(humanize(key)).id;
-        if READ_ONLY_KEYS.contains(&key.as_str()) {
+        let read_only = key == "fitted" || (place.top && READ_ONLY_KEYS.contains(&key.as_str()));
+        if read_only {
             ui.label(summarize(field));
         } else {
-            changed |= edit_value(ui, &format!("{id}.{key}"), field, label);
+            changed |= edit_field(ui, &format!("{id}.{key}"), key, field, label, place, context);
         }
         ui.end_row();
     }
     changed
 }
 
+/// One choice of a drop-down: the value written and what the user reads.
+struct Choice {
+    value: Value,
+    name: &'static str,
+}
+
+fn choice<T: Serialize>(value: T, name: &'static str) -> Choice {
+    Choice { value: serde_json::to_value(value).unwrap_or(Value::Null), name }
+}
+
+/// The named choices of a field whose value is one of a protocol enum's; for a tagged enum
+/// (`kind`), each choice is a whole value with workable parameters to start from.
+fn choices(op: Option<&str>, key: &str) -> Option<Vec<Choice>> {
+    Some(match (op, key) {
+        (Some("fill"), "method") => vec![
+            choice(FillMethod::Forward { limit: Some(10) }, "Carry the last reading forward"),
+            choice(FillMethod::Interpolate { limit: Some(30) }, "Interpolate in time"),
+            choice(FillMethod::ForwardWithin { max_gap_s: 600.0 }, "Carry forward across short gaps"),
+            choice(FillMethod::InterpolateWithin { max_gap_s: 600.0 }, "Interpolate across short gaps"),
+            choice(FillMethod::Median, "Training median"),
+            choice(FillMethod::Value { value: 0.0 }, "A fixed value"),
+        ],
+        (Some("outliers"), "method") => vec![
+            choice(OutlierMethod::Iqr { k: 3.0 }, "IQR rule"),
+            choice(OutlierMethod::Mad { k: 5.0 }, "MAD rule (robust spread)"),
+            choice(OutlierMethod::Hampel { window: 10, k: 5.0 }, "Hampel filter (spikes)"),
+            choice(OutlierMethod::Range { low: None, high: None, values: vec![] }, "Range and sentinel values"),
+        ],
+        (_, "action") => vec![choice(OutlierAction::Null, "Set to missing"), choice(OutlierAction::Clip, "Clip to the bounds")],
+        (Some("convert_unit"), "conversion") => {
+            let mut named: Vec<Choice> = UnitConversion::NAMED.iter().map(|&c| choice(c, conversion_name(c))).collect();
+            named.push(choice(
+                UnitConversion::Linear { scale: 1.0, offset: 0.0 },
+                conversion_name(UnitConversion::Linear { scale: 1.0, offset: 0.0 }),
+            ));
+            named
+        }
+        (Some("convert_unit"), "segment") => vec![
+            Choice { value: Value::Null, name: "The whole column" },
+            choice(Segment::Time { from_ms: 0, to_ms: 0 }, "A time span"),
+            choice(Segment::Rows { start: 0, end: 0 }, "A range of rows"),
+        ],
+        (Some("cast"), "to") => vec![
+            choice(CastType::Float, "Number"),
+            choice(CastType::Integer, "Whole number"),
+            choice(CastType::Boolean, "True or false"),
+            choice(CastType::Text, "Text"),
+        ],
+        (_, "keep") => {
+            vec![choice(DuplicateKeep::First, "The first row"), choice(DuplicateKeep::Last, "The last row"), choice(DuplicateKeep::Mean, "The mean")]
+        }
+        (_, "aggregate") => vec![
+            choice(Aggregate::Mean, "Mean"),
+            choice(Aggregate::Last, "Last value"),
+            choice(Aggregate::Min, "Minimum"),
+            choice(Aggregate::Max, "Maximum"),
+        ],
+        // The comparison inside a condition (the step's own `op` is read-only).
+        (_, "op") => vec![
+            choice(CompareOp::Lt, "<"),
+            choice(CompareOp::Le, "<="),
+            choice(CompareOp::Gt, ">"),
+            choice(CompareOp::Ge, ">="),
+            choice(CompareOp::Eq, "="),
+            choice(CompareOp::Ne, "!="),
+            choice(CompareOp::IsNull, "is missing"),
+            choice(CompareOp::NotNull, "is not missing"),
+        ],
+        (Some("derive_label"), "source") => vec![
+            choice(LabelSource::Column { column: String::new() }, "A fault column"),
+            choice(LabelSource::Events { at: vec![] }, "Listed event times"),
+        ],
+        _ => return None,
+    })
+}
+
+/// A unit conversion as the user reads it.
+pub fn conversion_name(conversion: UnitConversion) -> &'static str {
+    match conversion {
+        UnitConversion::FahrenheitToCelsius => "°F to °C",
+        UnitConversion::CelsiusToFahrenheit => "°C to °F",
+        UnitConversion::KelvinToCelsius => "K to °C",
+        UnitConversion::CelsiusToKelvin => "°C to K",
+        UnitConversion::KpaToBar => "kPa to bar",
+        UnitConversion::BarToKpa => "bar to kPa",
+        UnitConversion::PsiToBar => "psi to bar",
+        UnitConversion::BarToPsi => "bar to psi",
+        UnitConversion::M3hToLs => "m³/h to l/s",
+        UnitConversion::LsToM3h => "l/s to m³/h",
+        UnitConversion::Linear { .. } => "Linear: scale and offset",
+    }
+}
+
+/// Which choice `value` is: a tagged value by its `kind`, any other by equality.
+fn chosen(choices: &[Choice], value: &Value) -> Option<usize> {
+    match value.get("kind") {
+        Some(kind) => choices.iter().position(|c| c.value.get("kind") == Some(kind)),
+        None => choices.iter().position(|c| c.value == *value),
+    }
+}
+
 /// `label` is the field's name label, which screen readers (and UI tests) read as its name.
-fn edit_value(ui: &mut egui::Ui, id: &str, value: &mut Value, label: egui::Id) -> bool {
-    match value {
-        Value::Bool(flag) => ui.checkbox(flag, "").labelled_by(label).changed(),
-        Value::Number(number) => {
-            let mut text = number.to_string();
-            let response = ui.add(egui::TextEdit::singleline(&mut text).desired_width(120.0).id_salt(id)).labelled_by(label);
-            if response.changed() {
-                if let Some(parsed) = parse_number(&text, number.is_f64()) {
-                    *number = parsed;
-                    return true;
+fn edit_field(ui: &mut egui::Ui, id: &str, key: &str, value: &mut Value, label: egui::Id, place: Place<'_>, context: FormContext<'_>) -> bool {
+    if let Some(choices) = choices(place.op, key) {
+        return choose(ui, id, value, &choices, label, place, context);
+    }
+    if !context.columns.is_empty() {
+        if COLUMN_KEYS.contains(&key) && value.is_string() {
+            return pick_column(ui, id, value, label, context.columns);
+        }
+        if COLUMN_LIST_KEYS.contains(&key) && value.is_array() {
+            return pick_columns(ui, id, value, label, context.columns);
+        }
+    }
+    if let Some(range) = step_parameter_range(key) {
+        if value.is_number() || value.is_null() {
+            return edit_number(ui, id, key, value, label, Some(range));
+        }
+    }
+    if value.is_number() {
+        return edit_number(ui, id, key, value, label, None);
+    }
+    edit_value(ui, id, value, label, place, context)
+}
+
+/// A drop-down of named choices; a tagged value's own parameters follow in an indented grid.
+fn choose(ui: &mut egui::Ui, id: &str, value: &mut Value, choices: &[Choice], label: egui::Id, place: Place<'_>, context: FormContext<'_>) -> bool {
+    let current = chosen(choices, value);
+    let mut picked = current;
+    let shown = current.map_or_else(|| summarize(value), |i| choices[i].name.to_owned());
+    let mut changed = false;
+    ui.vertical(|ui| {
+        egui::ComboBox::from_id_salt(id)
+            .selected_text(shown)
+            .width(220.0)
+            .show_ui(ui, |ui| {
+                for (i, option) in choices.iter().enumerate() {
+                    ui.selectable_value(&mut picked, Some(i), option.name);
+                }
+            })
+            .response
+            .labelled_by(label);
+        if picked != current {
+            if let Some(i) = picked {
+                *value = choices[i].value.clone();
+                changed = true;
+            }
+        }
+        if let Value::Object(map) = value {
+            if map.keys().any(|k| k != "kind") {
+                changed |= nested(ui, id, map, place, context);
+            }
+        }
+    });
+    changed
+}
+
+/// A nested value's fields in an indented grid (its row's label already names it).
+fn nested(ui: &mut egui::Ui, id: &str, map: &mut Map<String, Value>, place: Place<'_>, context: FormContext<'_>) -> bool {
+    let mut changed = false;
+    ui.push_id(id, |ui| {
+        egui::Frame::new().inner_margin(egui::Margin { left: 8, ..Default::default() }).show(ui, |ui| {
+            egui::Grid::new(id).num_columns(2).show(ui, |ui| {
+                changed = edit_fields(ui, id, map, Place { top: false, ..place }, context);
+            });
+        });
+    });
+    changed
+}
+
+/// One of the data's columns; a name the data lacks (a recipe from other data) stays shown.
+fn pick_column(ui: &mut egui::Ui, id: &str, value: &mut Value, label: egui::Id, columns: &[String]) -> bool {
+    let current = value.as_str().unwrap_or_default().to_owned();
+    let mut picked = current.clone();
+    egui::ComboBox::from_id_salt(id)
+        .selected_text(if current.is_empty() { "(choose a column)" } else { current.as_str() })
+        .width(220.0)
+        .show_ui(ui, |ui| {
+            for column in columns {
+                ui.selectable_value(&mut picked, column.clone(), column);
+            }
+        })
+        .response
+        .labelled_by(label);
+    if picked != current {
+        *value = Value::String(picked);
+        return true;
+    }
+    false
+}
+
+/// Several of the data's columns, ticked in a drop-down, in the data's order.
+fn pick_columns(ui: &mut egui::Ui, id: &str, value: &mut Value, label: egui::Id, columns: &[String]) -> bool {
+    let Value::Array(items) = value else { return false };
+    let selected: Vec<String> = items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+    let shown = if selected.is_empty() { "(none)".to_owned() } else { summarize(&Value::String(selected.join(", "))) };
+    let mut ticked: Vec<bool> = columns.iter().map(|c| selected.contains(c)).collect();
+    let mut changed = false;
+    egui::ComboBox::from_id_salt(id)
+        .selected_text(shown)
+        .width(220.0)
+        // Stays open while columns are ticked.
+        .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside)
+        .show_ui(ui, |ui| {
+            for (column, tick) in columns.iter().zip(ticked.iter_mut()) {
+                changed |= ui.checkbox(tick, column).changed();
+            }
+        })
+        .response
+        .labelled_by(label);
+    if changed {
+        // Names the data lacks stay at the end, so editing never drops them silently.
+        let unknown = selected.iter().filter(|s| !columns.contains(s)).cloned();
+        let known = columns.iter().zip(&ticked).filter(|(_, &t)| t).map(|(c, _)| c.clone());
+        *items = known.chain(unknown).map(Value::String).collect();
+    }
+    changed
+}
+
+/// A number typed as text, with its unit and allowed range beside it; a value outside the range
+/// is kept (the engine names the problem too) but marked at once.
+fn edit_number(ui: &mut egui::Ui, id: &str, key: &str, value: &mut Value, label: egui::Id, range: Option<ParameterRange>) -> bool {
+    // Counts take whole numbers; a number written without a fraction keeps its kind.
+    let whole = matches!(key, "limit" | "window" | "min_run") || value.as_number().is_some_and(|n| !n.is_f64());
+    let optional = OPTIONAL_NUMBER_KEYS.contains(&key);
+    let mut text = match value {
+        Value::Number(number) => number.to_string(),
+        _ => String::new(),
+    };
+    let hint = if optional { "not set" } else { "" };
+    let mut changed = false;
+    ui.horizontal(|ui| {
+        let response = ui.add(egui::TextEdit::singleline(&mut text).hint_text(hint).desired_width(120.0).id_salt(id)).labelled_by(label);
+        if response.changed() {
+            if text.trim().is_empty() && (optional || value.is_null()) {
+                *value = Value::Null;
+                changed = true;
+            } else if let Some(parsed) = parse_number(&text, !whole) {
+                *value = Value::Number(parsed);
+                changed = true;
+            }
+        }
+        if let Some(range) = range {
+            ui.label(egui::RichText::new(range_text(&range)).weak());
+            if let Some(number) = value.as_f64() {
+                if !(range.min..=range.max).contains(&number) {
+                    ui.label(egui::RichText::new("out of range").color(theme::BAD_TEXT));
                 }
             }
-            false
         }
+    });
+    changed
+}
+
+/// "s, 0.001 to 3155760000".
+fn range_text(range: &ParameterRange) -> String {
+    format!("{}, {} to {}", range.unit, range.min, range.max)
+}
+
+/// Any other field: checkboxes, text, lists as comma-separated text, nested objects.
+fn edit_value(ui: &mut egui::Ui, id: &str, value: &mut Value, label: egui::Id, place: Place<'_>, context: FormContext<'_>) -> bool {
+    match value {
+        Value::Bool(flag) => ui.checkbox(flag, "").labelled_by(label).changed(),
         Value::String(text) => ui.add(egui::TextEdit::singleline(text).desired_width(200.0).id_salt(id)).labelled_by(label).changed(),
         Value::Null => {
             // An unset option: typing a number or text sets it.
@@ -84,19 +369,7 @@ fn edit_value(ui: &mut egui::Ui, id: &str, value: &mut Value, label: egui::Id) -
             }
             false
         }
-        Value::Object(map) => {
-            // A nested value (a fill method, a condition): its fields in an indented grid;
-            // the row's own label already names it.
-            let mut changed = false;
-            ui.push_id(id, |ui| {
-                egui::Frame::new().inner_margin(egui::Margin { left: 8, ..Default::default() }).show(ui, |ui| {
-                    egui::Grid::new(id).num_columns(2).show(ui, |ui| {
-                        changed = edit_fields(ui, id, map);
-                    });
-                });
-            });
-            changed
-        }
+        Value::Object(map) => nested(ui, id, map, place, context),
         other => {
             ui.label(summarize(other));
             false
@@ -144,6 +417,7 @@ pub fn humanize(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use plantlab_protocol::CleanStep;
 
     #[test]
     fn numbers_parse_as_integers_first() {
@@ -158,5 +432,32 @@ mod tests {
         let long = Value::String("x".repeat(200));
         assert_eq!(summarize(&long).chars().count(), 80);
         assert_eq!(humanize("max_gap_s"), "max gap s");
+    }
+
+    #[test]
+    fn every_named_choice_is_a_value_the_protocol_reads() {
+        let mut conversions = 0;
+        for (op, key) in [("fill", "method"), ("outliers", "method"), ("convert_unit", "conversion")] {
+            for option in choices(Some(op), key).unwrap() {
+                assert!(option.value.get("kind").is_some(), "{op}.{key}: {}", option.name);
+                conversions += usize::from(key == "conversion");
+            }
+        }
+        // Every named conversion and the linear one.
+        assert_eq!(conversions, UnitConversion::NAMED.len() + 1);
+        // A fill step with each method choice reads back as a step.
+        for option in choices(Some("fill"), "method").unwrap() {
+            let step = serde_json::json!({ "op": "fill", "columns": ["flow"], "method": option.value });
+            assert!(serde_json::from_value::<CleanStep>(step).is_ok(), "{}", option.name);
+        }
+    }
+
+    #[test]
+    fn a_tagged_value_is_recognised_by_its_kind() {
+        let methods = choices(Some("outliers"), "method").unwrap();
+        let hampel = serde_json::to_value(OutlierMethod::Hampel { window: 3, k: 2.0 }).unwrap();
+        assert_eq!(methods[chosen(&methods, &hampel).unwrap()].name, "Hampel filter (spikes)");
+        let actions = choices(Some("outliers"), "action").unwrap();
+        assert_eq!(actions[chosen(&actions, &Value::String("clip".into())).unwrap()].name, "Clip to the bounds");
     }
 }

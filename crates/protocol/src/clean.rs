@@ -319,6 +319,44 @@ impl UnitConversion {
     }
 }
 
+/// Most samples either side of a Hampel window (its buffers hold 2·window + 2 values).
+pub const MAX_HAMPEL_WINDOW: u32 = 100_000;
+/// Most missing cells a fill limit in samples may bridge, and the longest flatline run.
+pub const MAX_RUN_SAMPLES: u32 = 100_000_000;
+/// Longest duration any step parameter may name: 100 years, in seconds. Durations become
+/// milliseconds in an i64, and this keeps every sum of them far from overflowing.
+pub const MAX_DURATION_S: f64 = 100.0 * 365.25 * 86_400.0;
+/// Largest factor `k` of the IQR, MAD and Hampel rules.
+pub const MAX_OUTLIER_K: f64 = 1.0e6;
+
+/// The unit and allowed range (inclusive) of a numeric step parameter.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ParameterRange {
+    pub min: f64,
+    pub max: f64,
+    /// What the number counts, for people ("s", "samples either side").
+    pub unit: &'static str,
+}
+
+/// The numeric step parameters with a range, by their field name in a step's JSON form (each
+/// name means one parameter across all steps). The engine rejects a step with a value outside
+/// when it is parsed, previewed or applied; the step editor shows the same ranges.
+pub const STEP_PARAMETER_RANGES: [(&str, ParameterRange); 8] = [
+    ("interval_s", ParameterRange { min: 0.001, max: MAX_DURATION_S, unit: "s" }),
+    ("max_gap_s", ParameterRange { min: 0.0, max: MAX_DURATION_S, unit: "s" }),
+    ("pad_s", ParameterRange { min: 0.0, max: MAX_DURATION_S, unit: "s" }),
+    ("horizon_h", ParameterRange { min: 0.0, max: MAX_DURATION_S / 3600.0, unit: "h" }),
+    ("k", ParameterRange { min: 0.0, max: MAX_OUTLIER_K, unit: "× robust spread" }),
+    ("window", ParameterRange { min: 1.0, max: MAX_HAMPEL_WINDOW as f64, unit: "samples either side" }),
+    ("limit", ParameterRange { min: 0.0, max: MAX_RUN_SAMPLES as f64, unit: "missing cells" }),
+    ("min_run", ParameterRange { min: 0.0, max: MAX_RUN_SAMPLES as f64, unit: "equal readings" }),
+];
+
+/// The range of the step parameter named `field` (see [`STEP_PARAMETER_RANGES`]).
+pub fn step_parameter_range(field: &str) -> Option<ParameterRange> {
+    STEP_PARAMETER_RANGES.iter().find(|(name, _)| *name == field).map(|(_, range)| *range)
+}
+
 /// Part of the data a step is limited to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]

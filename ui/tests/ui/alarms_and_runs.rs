@@ -16,9 +16,9 @@ use plantlab_protocol::{
     FilePurpose, ModelKind, PredictionResult, RiskTimeline, RunComparison, RunDetail, RunEntry, RunStatus, RunSummary, SequenceMode, TagContribution,
     TaskEvent, TaskKind, TaskOutcome, ThresholdPoint, TrainConfig, TrainDataInfo, TrainUpdate, TrainingOverlap,
 };
-use plantlab_ui::{Backend, Pane, PlantLabApp, Reply, Request};
+use plantlab_ui::{Pane, PlantLabApp, Reply, Request};
 
-mod common;
+use crate::common;
 
 const WIDTH: f32 = 1024.0;
 const HEIGHT: f32 = 640.0;
@@ -29,18 +29,13 @@ const T0_MS: i64 = 1_796_083_200_000;
 const MINUTE_MS: i64 = 60_000;
 
 #[derive(Default)]
-struct Fake {
-    sent: Vec<Request>,
-    pending: Vec<Reply>,
-}
+struct Engine;
 
-struct FakeBackend(Rc<RefCell<Fake>>);
+type Fake = common::Fake<Engine>;
 
-impl Backend for FakeBackend {
-    fn send(&mut self, request: Request) {
-        let mut fake = self.0.borrow_mut();
-        fake.sent.push(request.clone());
-        let replies = match request {
+impl common::Answer for Engine {
+    fn answer(&mut self, request: Request) -> Vec<Reply> {
+        match request {
             Request::PickFile => vec![Reply::PickedFile(Some("/data/pump.csv".into()))],
             Request::Load { path, .. } => vec![Reply::Task(TaskEvent::Finished { task: 1, outcome: TaskOutcome::Loaded(dataset(path)) })],
             Request::ListRuns => {
@@ -69,12 +64,7 @@ impl Backend for FakeBackend {
             }
             Request::OpenBundle { path } => vec![Reply::Bundle(Box::new(bundle(&path)))],
             _ => vec![],
-        };
-        fake.pending.extend(replies);
-    }
-
-    fn poll(&mut self) -> Vec<Reply> {
-        std::mem::take(&mut self.0.borrow_mut().pending)
+        }
     }
 }
 
@@ -276,7 +266,7 @@ fn prediction() -> PredictionResult {
 }
 
 fn harness(fake: &Rc<RefCell<Fake>>) -> Harness<'static, PlantLabApp> {
-    common::app_harness(FakeBackend(fake.clone()), WIDTH, HEIGHT)
+    common::app_harness(fake.clone(), WIDTH, HEIGHT)
 }
 
 fn go_to(harness: &mut Harness<'static, PlantLabApp>, tab: &str, pane: Pane) {

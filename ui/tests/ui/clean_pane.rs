@@ -13,22 +13,20 @@ use plantlab_protocol::{
     GateResult, GateThresholds, OutlierAction, OutlierMethod, PreviewSeries, QualityReport, RecipeStep, Series, Severity, StepOutcome, StepPreview,
     Suggestion, TaskEvent, TaskKind, TaskOutcome, XAxis,
 };
-use plantlab_ui::{Backend, Pane, PlantLabApp, Reply, Request};
+use plantlab_ui::{Pane, PlantLabApp, Reply, Request};
 
-mod common;
+use crate::common;
 
 const ROWS: u64 = 120;
 
 #[derive(Default)]
-struct Fake {
-    sent: Vec<Request>,
-    pending: Vec<Reply>,
+struct Engine {
     history: Vec<RecipeStep>,
     redo: Vec<RecipeStep>,
     label: Option<String>,
 }
 
-struct FakeBackend(Rc<RefCell<Fake>>);
+type Fake = common::Fake<Engine>;
 
 fn despike() -> CleanStep {
     CleanStep::Outliers { columns: vec!["temp".into()], method: OutlierMethod::Hampel { window: 10, k: 5.0 }, action: OutlierAction::Null }
@@ -66,7 +64,7 @@ fn series(spike: bool) -> Series {
 }
 
 /// The state the engine would report for `history`: the spike is gone once the step is in.
-fn state(fake: &Fake) -> CleanState {
+fn state(fake: &Engine) -> CleanState {
     let cleaned = fake.history.iter().any(|s| s.enabled);
     let findings = if cleaned {
         vec![]
@@ -152,11 +150,10 @@ fn state(fake: &Fake) -> CleanState {
     }
 }
 
-impl Backend for FakeBackend {
-    fn send(&mut self, request: Request) {
-        let mut fake = self.0.borrow_mut();
-        fake.sent.push(request.clone());
-        let replies = match request {
+impl common::Answer for Engine {
+    fn answer(&mut self, request: Request) -> Vec<Reply> {
+        let fake = self;
+        match request {
             Request::PickFile => vec![Reply::PickedFile(Some("/data/pump.csv".into()))],
             Request::Load { path, .. } => {
                 let summary = DatasetSummary {
@@ -172,7 +169,7 @@ impl Backend for FakeBackend {
                     Reply::Task(TaskEvent::Finished { task: 1, outcome: TaskOutcome::Loaded(summary) }),
                 ]
             }
-            Request::CleanState => vec![Reply::CleanState(Box::new(state(&fake)))],
+            Request::CleanState => vec![Reply::CleanState(Box::new(state(fake)))],
             Request::PreviewStep(preview) => vec![Reply::Preview(Box::new(StepPreview {
                 step: preview.step,
                 description: "Spikes in temp to missing (Hampel, window 10, k 5)".into(),
@@ -200,42 +197,37 @@ impl Backend for FakeBackend {
             Request::ApplyStep(step) => {
                 fake.history.push(RecipeStep::new(step));
                 fake.redo.clear();
-                vec![Reply::CleanState(Box::new(state(&fake)))]
+                vec![Reply::CleanState(Box::new(state(fake)))]
             }
             Request::Undo => {
                 if let Some(step) = fake.history.pop() {
                     fake.redo.push(step);
                 }
-                vec![Reply::CleanState(Box::new(state(&fake)))]
+                vec![Reply::CleanState(Box::new(state(fake)))]
             }
             Request::Redo => {
                 if let Some(step) = fake.redo.pop() {
                     fake.history.push(step);
                 }
-                vec![Reply::CleanState(Box::new(state(&fake)))]
+                vec![Reply::CleanState(Box::new(state(fake)))]
             }
             Request::SetLabel { column } => {
                 fake.label = column;
-                vec![Reply::CleanState(Box::new(state(&fake)))]
+                vec![Reply::CleanState(Box::new(state(fake)))]
             }
             Request::SetStepEnabled { index, enabled } => {
                 if let Some(step) = fake.history.get_mut(index) {
                     step.enabled = enabled;
                 }
-                vec![Reply::CleanState(Box::new(state(&fake)))]
+                vec![Reply::CleanState(Box::new(state(fake)))]
             }
             _ => vec![],
-        };
-        fake.pending.extend(replies);
-    }
-
-    fn poll(&mut self) -> Vec<Reply> {
-        std::mem::take(&mut self.0.borrow_mut().pending)
+        }
     }
 }
 
 fn harness(fake: Rc<RefCell<Fake>>) -> Harness<'static, PlantLabApp> {
-    common::app_harness(FakeBackend(fake), 1400.0, 900.0)
+    common::app_harness(fake, 1400.0, 900.0)
 }
 
 #[test]

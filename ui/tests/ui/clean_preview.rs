@@ -11,9 +11,9 @@ use plantlab_protocol::{
     CleanState, CleanStep, ColumnChange, ColumnInfo, ColumnKind, ColumnProfile, DatasetSummary, GateResult, GateThresholds, OutlierAction,
     OutlierMethod, PreviewSeries, QualityReport, RecipeStep, Series, StepOutcome, StepPreview, TaskEvent, TaskKind, TaskOutcome, XAxis,
 };
-use plantlab_ui::{Backend, Reply, Request};
+use plantlab_ui::{Reply, Request};
 
-mod common;
+use crate::common;
 
 const ROWS: u64 = 10_000;
 
@@ -46,10 +46,9 @@ fn series(x_axis: XAxis) -> Series {
 }
 
 #[derive(Default)]
-struct Fake {
-    sent: Vec<Request>,
-    pending: Vec<Reply>,
-}
+struct Engine;
+
+type Fake = common::Fake<Engine>;
 
 fn state() -> CleanState {
     let steps = vec![RecipeStep::new(range_to_missing()), RecipeStep::new(despike())];
@@ -102,13 +101,9 @@ fn state() -> CleanState {
     }
 }
 
-struct FakeBackend(Rc<RefCell<Fake>>);
-
-impl Backend for FakeBackend {
-    fn send(&mut self, request: Request) {
-        let mut fake = self.0.borrow_mut();
-        fake.sent.push(request.clone());
-        let replies = match request {
+impl common::Answer for Engine {
+    fn answer(&mut self, request: Request) -> Vec<Reply> {
+        match request {
             Request::PickFile => vec![Reply::PickedFile(Some("/data/pump.csv".into()))],
             Request::Load { path, .. } => {
                 let summary = DatasetSummary {
@@ -154,19 +149,14 @@ impl Backend for FakeBackend {
             }
             Request::EditStep { .. } => vec![Reply::CleanState(Box::new(state()))],
             _ => vec![],
-        };
-        fake.pending.extend(replies);
-    }
-
-    fn poll(&mut self) -> Vec<Reply> {
-        std::mem::take(&mut self.0.borrow_mut().pending)
+        }
     }
 }
 
 #[test]
 fn editing_an_earlier_step_previews_it_on_the_data_before_it() {
     let fake = Rc::new(RefCell::new(Fake::default()));
-    let mut harness = common::app_harness(common::JsonBackend(FakeBackend(fake.clone())), 1280.0, 800.0);
+    let mut harness = common::app_harness(fake.clone(), 1280.0, 800.0);
     common::open_file_and_go_to(&mut harness, "Clean");
 
     harness.query_all_by_label("Edit").next().unwrap().click();
@@ -203,7 +193,7 @@ fn editing_an_earlier_step_previews_it_on_the_data_before_it() {
 #[test]
 fn a_new_step_previews_on_the_cleaned_data() {
     let fake = Rc::new(RefCell::new(Fake::default()));
-    let mut harness = common::app_harness(common::JsonBackend(FakeBackend(fake.clone())), 1280.0, 800.0);
+    let mut harness = common::app_harness(fake.clone(), 1280.0, 800.0);
     common::open_file_and_go_to(&mut harness, "Clean");
     harness.get_by_label("Edit new step").click();
     harness.run();

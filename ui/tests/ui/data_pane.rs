@@ -12,22 +12,20 @@ use plantlab_protocol::{
     ApiError, ColumnInfo, ColumnKind, ColumnProfile, DatasetSummary, Finding, FindingKind, Histogram, ImportSettings, QualityReport, Series,
     Severity, TablePage, TaskEvent, TaskKind, TaskOutcome, XAxis,
 };
-use plantlab_ui::{Backend, PlantLabApp, Reply, Request};
+use plantlab_ui::{PlantLabApp, Reply, Request};
 
-mod common;
+use crate::common;
 
 /// Answers like the engine would for a small table: `temp` rises by row, `tag` is text.
 #[derive(Default)]
-struct FakeState {
-    sent: Vec<Request>,
-    pending: Vec<Reply>,
+struct Engine {
     picked_file: Option<String>,
     next_task: u64,
     /// When set, loads stay running until the test finishes them.
     hold_loads: bool,
 }
 
-struct FakeBackend(Rc<RefCell<FakeState>>);
+type FakeState = common::Fake<Engine>;
 
 const ROWS: u64 = 120;
 
@@ -91,11 +89,10 @@ fn report() -> QualityReport {
     }
 }
 
-impl Backend for FakeBackend {
-    fn send(&mut self, request: Request) {
-        let mut state = self.0.borrow_mut();
-        state.sent.push(request.clone());
-        let replies = match request {
+impl common::Answer for Engine {
+    fn answer(&mut self, request: Request) -> Vec<Reply> {
+        let state = self;
+        match request {
             Request::PickFile => vec![Reply::PickedFile(state.picked_file.clone())],
             Request::InitialPath => vec![Reply::InitialPath(None)],
             Request::Load { path, .. } => {
@@ -149,22 +146,17 @@ impl Backend for FakeBackend {
             Request::ReportPainted(_) | Request::Quit => vec![],
             // The cleaning and training panes have their own tests.
             _ => vec![],
-        };
-        state.pending.extend(replies);
-    }
-
-    fn poll(&mut self) -> Vec<Reply> {
-        std::mem::take(&mut self.0.borrow_mut().pending)
+        }
     }
 }
 
 fn harness(state: Rc<RefCell<FakeState>>) -> Harness<'static, PlantLabApp> {
-    common::app_harness(FakeBackend(state), 1200.0, 800.0)
+    common::app_harness(state, 1200.0, 800.0)
 }
 
 #[test]
 fn opening_a_file_shows_summary_table_and_plot() {
-    let state = Rc::new(RefCell::new(FakeState { picked_file: Some("/data/pump.csv".into()), ..Default::default() }));
+    let state = Rc::new(RefCell::new(FakeState::new(Engine { picked_file: Some("/data/pump.csv".into()), ..Engine::default() })));
     let mut harness = harness(state.clone());
     harness.run();
     harness.get_by_label("No data set open");
@@ -232,7 +224,7 @@ fn a_backend_error_is_shown_and_the_app_stays_usable() {
 
 #[test]
 fn a_running_load_shows_progress_and_can_be_cancelled() {
-    let state = Rc::new(RefCell::new(FakeState { hold_loads: true, picked_file: Some("/data/big.csv".into()), ..Default::default() }));
+    let state = Rc::new(RefCell::new(FakeState::new(Engine { hold_loads: true, picked_file: Some("/data/big.csv".into()), ..Engine::default() })));
     let mut harness = harness(state.clone());
     harness.run();
     harness.get_by_label("Open…").click();

@@ -14,17 +14,15 @@ use plantlab_protocol::{
     ClassMetrics, EvaluateRequest, Evaluation, EventOptions, EventScore, FaultEpisode, FilePurpose, ModelKind, RiskTimeline, RunEntry, RunStatus,
     RunSummary, TagContribution, TaskEvent, TaskOutcome, ThresholdPoint,
 };
-use plantlab_ui::{Backend, Pane, PlantLabApp, Reply, Request};
+use plantlab_ui::{Pane, PlantLabApp, Reply, Request};
 
-mod common;
+use crate::common;
 
 const BUNDLE_PATH: &str = "/out/pump.plbundle";
 const REPORT_PATH: &str = "/out/pump-report.html";
 
 #[derive(Default)]
-struct Fake {
-    sent: Vec<Request>,
-    pending: Vec<Reply>,
+struct Engine {
     /// Answer evaluations as for a three-class target.
     multiclass: bool,
     /// Keep answers to evaluations at a chosen threshold until the test releases them, to
@@ -33,7 +31,7 @@ struct Fake {
     held: Vec<Reply>,
 }
 
-struct FakeBackend(Rc<RefCell<Fake>>);
+type Fake = common::Fake<Engine>;
 
 fn entry(id: &str, created: &str, status: RunStatus) -> RunEntry {
     RunEntry {
@@ -177,11 +175,10 @@ fn multiclass_evaluation(request: &EvaluateRequest) -> Evaluation {
     }
 }
 
-impl Backend for FakeBackend {
-    fn send(&mut self, request: Request) {
-        let mut fake = self.0.borrow_mut();
-        fake.sent.push(request.clone());
-        let replies = match &request {
+impl common::Answer for Engine {
+    fn answer(&mut self, request: Request) -> Vec<Reply> {
+        let fake = self;
+        match &request {
             Request::ListRuns => vec![Reply::Runs(vec![
                 entry("run-1", "2026-11-27 09:00:00", RunStatus::Completed),
                 entry("run-2", "2026-11-28 10:15:00", RunStatus::Completed),
@@ -207,17 +204,12 @@ impl Backend for FakeBackend {
             }
             Request::ExportReport { path, .. } => vec![Reply::Saved { what: "Report".into(), path: path.clone() }],
             _ => vec![],
-        };
-        fake.pending.extend(replies);
-    }
-
-    fn poll(&mut self) -> Vec<Reply> {
-        std::mem::take(&mut self.0.borrow_mut().pending)
+        }
     }
 }
 
 fn harness(fake: Rc<RefCell<Fake>>) -> Harness<'static, PlantLabApp> {
-    common::app_harness(FakeBackend(fake), 1500.0, 1400.0)
+    common::app_harness(fake, 1500.0, 1400.0)
 }
 
 fn open_evaluate_pane(harness: &mut Harness<'static, PlantLabApp>) {
@@ -261,7 +253,7 @@ fn the_newest_completed_run_shows_metrics_next_to_the_baseline() {
 
 #[test]
 fn the_threshold_moves_the_confusion_counts_and_costs_suggest_one() {
-    let fake = Rc::new(RefCell::new(Fake { hold_threshold_answers: true, ..Fake::default() }));
+    let fake = Rc::new(RefCell::new(Fake::new(Engine { hold_threshold_answers: true, ..Engine::default() })));
     let mut harness = harness(fake.clone());
     open_evaluate_pane(&mut harness);
 
@@ -317,7 +309,7 @@ fn the_threshold_moves_the_confusion_counts_and_costs_suggest_one() {
 
 #[test]
 fn a_multiclass_run_shows_metrics_and_matrix_without_threshold_tools() {
-    let fake = Rc::new(RefCell::new(Fake { multiclass: true, ..Fake::default() }));
+    let fake = Rc::new(RefCell::new(Fake::new(Engine { multiclass: true, ..Engine::default() })));
     let mut harness = harness(fake.clone());
     open_evaluate_pane(&mut harness);
 

@@ -14,9 +14,9 @@ use plantlab_protocol::{
     ColumnInfo, ColumnKind, DatasetSummary, ImportOverrides, ImportSettings, QualityReport, TablePage, TaskEvent, TaskKind, TaskOutcome,
     WHITESPACE_DELIMITER,
 };
-use plantlab_ui::{Backend, PlantLabApp, Reply, Request};
+use plantlab_ui::{PlantLabApp, Reply, Request};
 
-mod common;
+use crate::common;
 
 const ROWS: u64 = 960;
 /// A Tennessee-Eastman-like file: 960 rows of 6 numbers padded with runs of spaces, no header.
@@ -30,11 +30,15 @@ const FIRST_ROW: &str = "  2.5052000e-01  3.6630000e+03  4.5093000e+03  9.348000
 /// Answers loads like the engine: what it sniffs for each file without overrides, and with
 /// overrides the settings it was given, one numeric column per name or width.
 #[derive(Default)]
-struct Fake {
-    sent: Vec<Request>,
-    pending: Vec<Reply>,
+struct Engine {
     next_task: u64,
+    /// The file the open dialog picks.
+    picked: &'static str,
+    /// What the last load read.
+    current: Option<DatasetSummary>,
 }
+
+type Fake = common::Fake<Engine>;
 
 impl Fake {
     fn loads(&self) -> Vec<(String, Option<ImportOverrides>)> {
@@ -116,18 +120,11 @@ fn report(summary: &DatasetSummary) -> QualityReport {
     }
 }
 
-struct FakeBackend {
-    fake: Rc<RefCell<Fake>>,
-    picked: &'static str,
-    current: Option<DatasetSummary>,
-}
-
-impl Backend for FakeBackend {
-    fn send(&mut self, request: Request) {
-        let mut fake = self.fake.borrow_mut();
-        fake.sent.push(request.clone());
-        let replies = match request {
-            Request::PickFile => vec![Reply::PickedFile(Some(self.picked.into()))],
+impl common::Answer for Engine {
+    fn answer(&mut self, request: Request) -> Vec<Reply> {
+        let fake = self;
+        match request {
+            Request::PickFile => vec![Reply::PickedFile(Some(fake.picked.into()))],
             Request::InitialPath => vec![Reply::InitialPath(None)],
             Request::Load { path, overrides } => {
                 fake.next_task += 1;
@@ -136,34 +133,28 @@ impl Backend for FakeBackend {
                     Some(o) => read_with(&path, o),
                     None => sniffed(&path),
                 };
-                self.current = Some(summary.clone());
+                fake.current = Some(summary.clone());
                 vec![
                     Reply::Task(TaskEvent::Started { task, kind: TaskKind::Load, label: format!("Loading {path}") }),
                     Reply::Task(TaskEvent::Finished { task, outcome: TaskOutcome::Loaded(summary) }),
                 ]
             }
-            Request::Report => self.current.as_ref().map(|s| Reply::Report(report(s))).into_iter().collect(),
+            Request::Report => fake.current.as_ref().map(|s| Reply::Report(report(s))).into_iter().collect(),
             Request::Page(page) => {
-                let columns: Vec<String> = self.current.as_ref().map(|s| s.columns.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();
+                let columns: Vec<String> = fake.current.as_ref().map(|s| s.columns.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();
                 let rows =
                     (page.offset..(page.offset + page.limit).min(ROWS)).map(|r| columns.iter().map(|_| Some(format!("{r}.25"))).collect()).collect();
                 vec![Reply::Page(TablePage { offset: page.offset, total_rows: ROWS, columns, rows })]
             }
             // Plot, histogram and the other panes are tested elsewhere.
             _ => vec![],
-        };
-        fake.pending.extend(replies);
-    }
-
-    fn poll(&mut self) -> Vec<Reply> {
-        std::mem::take(&mut self.fake.borrow_mut().pending)
+        }
     }
 }
 
 fn opened(picked: &'static str, width: f32, height: f32) -> (Rc<RefCell<Fake>>, Harness<'static, PlantLabApp>) {
-    let fake = Rc::new(RefCell::new(Fake::default()));
-    let backend = FakeBackend { fake: fake.clone(), picked, current: None };
-    let mut harness = common::app_harness(backend, width, height);
+    let fake = Rc::new(RefCell::new(Fake::new(Engine { picked, ..Engine::default() })));
+    let mut harness = common::app_harness(fake.clone(), width, height);
     settle(&mut harness);
     harness.get_by_label("Open…").click();
     settle(&mut harness);

@@ -14,9 +14,9 @@ use plantlab_protocol::{
     GateThresholds, Histogram, ImportSettings, OutlierAction, OutlierMethod, PreviewSeries, QualityReport, RecipeStep, Series, Severity, StepOutcome,
     StepPreview, Suggestion, TablePage, TaskEvent, TaskKind, TaskOutcome, XAxis,
 };
-use plantlab_ui::{Backend, PlantLabApp, Reply, Request};
+use plantlab_ui::{PlantLabApp, Reply, Request};
 
-mod common;
+use crate::common;
 
 const ROWS: u64 = 44_640;
 const TAGS: usize = 24;
@@ -72,13 +72,13 @@ fn spike_finding(i: usize) -> Finding {
 
 /// The engine's answers for a month of minute data with a spike finding on every tag.
 #[derive(Default)]
-struct Fake {
-    sent: Vec<Request>,
-    pending: Vec<Reply>,
+struct Engine {
     applied: Vec<usize>,
 }
 
-impl Fake {
+type Fake = common::Fake<Engine>;
+
+impl Engine {
     fn open(&self) -> Vec<usize> {
         (0..TAGS).filter(|i| !self.applied.contains(i)).collect()
     }
@@ -178,13 +178,10 @@ fn time_series(column: String) -> Series {
     }
 }
 
-struct FakeBackend(Rc<RefCell<Fake>>);
-
-impl Backend for FakeBackend {
-    fn send(&mut self, request: Request) {
-        let mut fake = self.0.borrow_mut();
-        fake.sent.push(request.clone());
-        let replies = match request {
+impl common::Answer for Engine {
+    fn answer(&mut self, request: Request) -> Vec<Reply> {
+        let fake = self;
+        match request {
             Request::PickFile => vec![Reply::PickedFile(Some(PATH.into()))],
             Request::InitialPath => vec![Reply::InitialPath(None)],
             Request::Load { .. } => vec![
@@ -242,18 +239,13 @@ impl Backend for FakeBackend {
             Request::PickPath { purpose } => vec![Reply::PickedPath { purpose, path: Some("/home/engineer/recipes/pump_station.json".into()) }],
             Request::SaveRecipe { path } => vec![Reply::Saved { what: "Recipe".into(), path }],
             _ => vec![],
-        };
-        fake.pending.extend(replies);
-    }
-
-    fn poll(&mut self) -> Vec<Reply> {
-        std::mem::take(&mut self.0.borrow_mut().pending)
+        }
     }
 }
 
 fn opened(width: f32, height: f32) -> (Rc<RefCell<Fake>>, Harness<'static, PlantLabApp>) {
     let fake = Rc::new(RefCell::new(Fake::default()));
-    let mut harness = common::app_harness(common::JsonBackend(FakeBackend(fake.clone())), width, height);
+    let mut harness = common::app_harness(fake.clone(), width, height);
     harness.run();
     harness.get_by_label("Open…").click();
     harness.run();

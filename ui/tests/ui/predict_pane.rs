@@ -13,9 +13,9 @@ use plantlab_protocol::{
     Alarm, BundleInfo, ClassMetrics, Evaluation, EventOptions, EventScore, FaultEpisode, FilePurpose, InputWarning, InputWarningKind, ModelKind,
     PredictRequest, PredictionResult, RiskTimeline, TagContribution, TaskEvent, TaskKind, TaskOutcome,
 };
-use plantlab_ui::{Backend, Pane, PlantLabApp, Reply, Request};
+use plantlab_ui::{Pane, PlantLabApp, Reply, Request};
 
-mod common;
+use crate::common;
 
 const BUNDLE_PATH: &str = "/models/pump-7.plbundle";
 const DATA_PATH: &str = "/data/pump-2026-12.csv";
@@ -30,18 +30,13 @@ const SECOND_ALARM_EXPLANATION: &str =
 const FIRST_ALARM_EXPLANATION: &str = "PI-310 discharge pressure fell 1.2 bar below its training range.";
 
 #[derive(Default)]
-struct Fake {
-    sent: Vec<Request>,
-    pending: Vec<Reply>,
-}
+struct Engine;
 
-struct FakeBackend(Rc<RefCell<Fake>>);
+type Fake = common::Fake<Engine>;
 
-impl Backend for FakeBackend {
-    fn send(&mut self, request: Request) {
-        let mut fake = self.0.borrow_mut();
-        fake.sent.push(request.clone());
-        let replies = match request {
+impl common::Answer for Engine {
+    fn answer(&mut self, request: Request) -> Vec<Reply> {
+        match request {
             Request::PickPath { purpose } => {
                 let path = match purpose {
                     FilePurpose::OpenBundle => Some(BUNDLE_PATH),
@@ -56,12 +51,7 @@ impl Backend for FakeBackend {
             Request::Cancel { task } => vec![Reply::Task(TaskEvent::Cancelled { task })],
             // The prediction's events are fed by the test, as the engine would stream them.
             _ => vec![],
-        };
-        fake.pending.extend(replies);
-    }
-
-    fn poll(&mut self) -> Vec<Reply> {
-        std::mem::take(&mut self.0.borrow_mut().pending)
+        }
     }
 }
 
@@ -207,7 +197,7 @@ fn prediction() -> PredictionResult {
 }
 
 fn harness(fake: Rc<RefCell<Fake>>) -> Harness<'static, PlantLabApp> {
-    common::app_harness(FakeBackend(fake), 1500.0, 1100.0)
+    common::app_harness(fake, 1500.0, 1100.0)
 }
 
 fn open_predict_pane(harness: &mut Harness<'static, PlantLabApp>) {

@@ -13,18 +13,16 @@ use plantlab_protocol::{
     BatchMetrics, ClassMetrics, ColumnInfo, ColumnKind, ConfigDifference, DatasetSummary, EpochMetrics, ModelKind, RunComparison, RunDetail,
     RunEntry, RunStatus, RunSummary, TaskEvent, TaskKind, TaskOutcome, TrainConfig, TrainDataInfo, TrainUpdate,
 };
-use plantlab_ui::{Backend, Pane, PlantLabApp, Reply, Request};
+use plantlab_ui::{Pane, PlantLabApp, Reply, Request};
 
-mod common;
+use crate::common;
 
 #[derive(Default)]
-struct Fake {
-    sent: Vec<Request>,
-    pending: Vec<Reply>,
+struct Engine {
     runs: Vec<RunEntry>,
 }
 
-struct FakeBackend(Rc<RefCell<Fake>>);
+type Fake = common::Fake<Engine>;
 
 const TRAIN_TASK: u64 = 7;
 
@@ -76,11 +74,10 @@ fn detail(entry: RunEntry) -> RunDetail {
     }
 }
 
-impl Backend for FakeBackend {
-    fn send(&mut self, request: Request) {
-        let mut fake = self.0.borrow_mut();
-        fake.sent.push(request.clone());
-        let replies = match request {
+impl common::Answer for Engine {
+    fn answer(&mut self, request: Request) -> Vec<Reply> {
+        let fake = self;
+        match request {
             Request::PickFile => vec![Reply::PickedFile(Some("/data/pump.csv".into()))],
             Request::Load { path, .. } => {
                 let column = |name: &str, kind| ColumnInfo { name: name.into(), dtype: "f64".into(), kind, null_count: 0, unit: None };
@@ -141,17 +138,12 @@ impl Backend for FakeBackend {
                 }))]
             }
             _ => vec![],
-        };
-        fake.pending.extend(replies);
-    }
-
-    fn poll(&mut self) -> Vec<Reply> {
-        std::mem::take(&mut self.0.borrow_mut().pending)
+        }
     }
 }
 
 fn harness(fake: Rc<RefCell<Fake>>) -> Harness<'static, PlantLabApp> {
-    common::app_harness(FakeBackend(fake), 1500.0, 950.0)
+    common::app_harness(fake, 1500.0, 950.0)
 }
 
 fn open_train_pane(harness: &mut Harness<'static, PlantLabApp>) {
@@ -193,7 +185,7 @@ fn a_run_streams_live_curves_and_can_be_cancelled() {
 
 #[test]
 fn a_finished_run_shows_test_metrics_next_to_the_baseline_and_runs_compare() {
-    let fake = Rc::new(RefCell::new(Fake { runs: vec![entry("run-1", 0.001), entry("run-2", 0.01)], ..Fake::default() }));
+    let fake = Rc::new(RefCell::new(Fake::new(Engine { runs: vec![entry("run-1", 0.001), entry("run-2", 0.01)] })));
     let mut harness = harness(fake.clone());
     open_train_pane(&mut harness);
     harness.get_by_label("Start training").click();
