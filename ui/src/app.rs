@@ -149,7 +149,11 @@ impl PlantLabApp {
                     self.train.set_class_weight_columns(self.clean.class_weight_columns());
                     self.train.ui(ui, self.data.summary(), self.clean.gate_passed(), now, self.backend.as_mut());
                 }
-                Pane::Evaluate => self.evaluate.ui(ui, self.backend.as_mut()),
+                Pane::Evaluate => {
+                    let columns = self.data.summary().map(|d| d.columns.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();
+                    self.evaluate.set_dataset_columns(columns);
+                    self.evaluate.ui(ui, self.backend.as_mut());
+                }
                 Pane::Predict => self.predict.ui(ui, self.backend.as_mut()),
             }
             self.notices_ui(ui, pane_rect);
@@ -188,6 +192,7 @@ impl PlantLabApp {
             Reply::Comparison(comparison) => self.train.set_comparison(*comparison),
             Reply::Evaluation(evaluation) => self.evaluate.set_evaluation(*evaluation),
             Reply::Bundle(bundle) => self.predict.bundle_arrived(*bundle),
+            Reply::NormalBundle(bundle) => self.predict.normal_bundle_arrived(*bundle),
             Reply::Saved { what, path } => self.notices.push(Notice { text: format!("{what} saved to {path}."), is_error: false }),
             Reply::Error { context, error } => {
                 self.data.request_failed();
@@ -206,6 +211,8 @@ impl PlantLabApp {
         match purpose {
             FilePurpose::OpenRecipe | FilePurpose::SaveRecipe | FilePurpose::ExportCleaned => self.clean.picked_path(purpose, path, backend),
             FilePurpose::SaveBundle | FilePurpose::SaveReport => self.evaluate.picked_path(purpose, path, backend),
+            // The Evaluate pane asks for a file with fault labels to score a normal-operation run on.
+            FilePurpose::OpenPredictData if self.pane == Pane::Evaluate => self.evaluate.picked_path(purpose, path, backend),
             FilePurpose::OpenBundle | FilePurpose::OpenPredictData | FilePurpose::SavePredictions => self.predict.picked_path(purpose, path, backend),
         }
     }
@@ -236,6 +243,9 @@ impl PlantLabApp {
                 self.tasks.push(TaskView { id, kind, label, fraction: 0.0, stage: "starting".into(), cancel_requested: false })
             }
             TaskEvent::Progress { fraction, stage, .. } => {
+                if self.train.owns(id) {
+                    self.train.progress(id, fraction, &stage);
+                }
                 if let Some(t) = self.tasks.iter_mut().find(|t| t.id == id) {
                     t.fraction = fraction;
                     t.stage = stage;
@@ -285,8 +295,18 @@ impl PlantLabApp {
                         self.predict.set_result(*result);
                     }
                     TaskOutcome::Evaluated(evaluation) => self.evaluate.set_evaluation(*evaluation),
-                    // Normal-operation results are shown by their own pane.
-                    TaskOutcome::NormalTrained(_) | TaskOutcome::NormalEvaluated(_) | TaskOutcome::NormalPredicted(_) => {}
+                    TaskOutcome::NormalTrained(summary) => {
+                        self.notices.push(Notice { text: format!("Normal-operation training: {}", summary.message), is_error: false });
+                        if summary.status == RunStatus::Completed {
+                            self.evaluate.normal_run_trained(&summary);
+                        }
+                        self.train.normal_finished(*summary, self.backend.as_mut());
+                    }
+                    TaskOutcome::NormalEvaluated(evaluation) => self.evaluate.set_normal_evaluation(*evaluation),
+                    TaskOutcome::NormalPredicted(prediction) => {
+                        self.notices.retain(|n| !n.is_error);
+                        self.predict.set_normal_result(*prediction);
+                    }
                 }
             }
             TaskEvent::Train { update, .. } => {
@@ -320,10 +340,13 @@ impl PlantLabApp {
             self.clean.change_ended(self.backend.as_mut());
         }
         if self.train.owns(id) {
-            self.train.finished(None, self.backend.as_mut());
+            self.train.ended_without_result(id, self.backend.as_mut());
         }
         if self.predict.owns(id) {
-            self.predict.ended_without_result();
+            self.predict.ended_without_result(id);
+        }
+        if self.tasks.iter().any(|t| t.id == id && t.kind == TaskKind::Evaluate) {
+            self.evaluate.request_failed();
         }
         let label = self.tasks.iter().find(|t| t.id == id).map(|t| t.label.clone());
         self.tasks.retain(|t| t.id != id);

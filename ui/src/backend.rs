@@ -3,8 +3,9 @@
 
 use plantlab_protocol::{
     ApiError, BundleInfo, CleanState, CleanStep, DatasetSummary, EvaluateRequest, Evaluation, EventOptions, FilePurpose, FrameStats, GateThresholds,
-    Histogram, HistogramRequest, ImportOverrides, PageRequest, PaintReport, PredictRequest, PreviewRequest, QualityReport, RunComparison, RunDetail,
-    RunEntry, Series, SeriesRequest, StepPreview, TablePage, TaskEvent, TaskId, TrainConfig, WidgetReport,
+    Histogram, HistogramRequest, ImportOverrides, NormalBundleInfo, NormalEvaluateRequest, NormalPredictRequest, NormalTrainRequest, PageRequest,
+    PaintReport, PredictRequest, PreviewRequest, QualityReport, RunComparison, RunDetail, RunEntry, Series, SeriesRequest, StepPreview, TablePage,
+    TaskEvent, TaskId, TrainConfig, WidgetReport,
 };
 
 /// Something the UI asks of the backend.
@@ -119,6 +120,21 @@ pub enum Request {
         run_id: String,
         path: String,
     },
+
+    // Models of normal operation (no fault labels needed to train).
+    /// Trains one on the open (cleaned) data in the background; the task streams
+    /// `TrainUpdate::NormalEpoch` for the language model and ends in `TaskOutcome::NormalTrained`.
+    StartNormalTrain(Box<NormalTrainRequest>),
+    /// Scores a normal run and PCA against fault labels in the background; ends in
+    /// `TaskOutcome::NormalEvaluated`.
+    EvaluateNormal(NormalEvaluateRequest),
+    /// Reads a normal-model bundle's metadata; answered with `NormalBundle`.
+    OpenNormalBundle {
+        path: String,
+    },
+    /// Scores a new export with a normal-model bundle in the background; ends in
+    /// `TaskOutcome::NormalPredicted`.
+    PredictNormal(NormalPredictRequest),
 }
 
 /// Something the backend tells the UI.
@@ -148,6 +164,8 @@ pub enum Reply {
     Evaluation(Box<Evaluation>),
     /// A model bundle that was opened or just written.
     Bundle(Box<BundleInfo>),
+    /// A normal-operation model bundle that was opened.
+    NormalBundle(Box<NormalBundleInfo>),
     /// A file was written; `what` names it for the user ("Recipe", "Cleaned data").
     Saved {
         what: String,
@@ -171,7 +189,7 @@ pub trait Backend {
 /// backend (`web.rs`) sends exactly this, and the integration test that drives the UI against
 /// the real shell commands does too, so both exercise one mapping.
 pub mod bridge {
-    use plantlab_protocol::{ApiError, BundleInfo, CleanAction, CleanState, Evaluation, TaskEvent};
+    use plantlab_protocol::{ApiError, BundleInfo, CleanAction, CleanState, Evaluation, NormalBundleInfo, TaskEvent};
     use serde::de::DeserializeOwned;
     use serde_json::Value;
 
@@ -338,6 +356,26 @@ pub mod bridge {
                 let done = vec![Reply::Saved { what: "Report".into(), path: path.clone() }];
                 call_unit("report_export", "Exporting the report", args! { "runId" => run_id, "path" => path }, done)
             }
+            Request::StartNormalTrain(request) => Invocation::Task {
+                command: "normal_train_start",
+                context: "Starting the normal-operation training",
+                args: args! { "request" => request },
+            },
+            Request::EvaluateNormal(request) => Invocation::Task {
+                command: "normal_evaluate_start",
+                context: "Evaluating the normal-operation run",
+                args: args! { "request" => request },
+            },
+            Request::OpenNormalBundle { path } => {
+                call("normal_bundle_open", "Opening the normal-operation bundle", args! { "path" => path }, |b: NormalBundleInfo| {
+                    vec![Reply::NormalBundle(Box::new(b))]
+                })
+            }
+            Request::PredictNormal(request) => Invocation::Task {
+                command: "normal_predict_start",
+                context: "Starting the normal-operation check",
+                args: args! { "request" => request },
+            },
         }
     }
 }

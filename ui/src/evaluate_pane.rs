@@ -12,6 +12,7 @@ use plantlab_protocol::{
 
 use crate::backend::{Backend, Request};
 use crate::format::thousands;
+use crate::normal_model::{is_normal_run, NormalEvaluator};
 use crate::theme;
 use crate::widgets::{TimelinePlot, TimelineView};
 
@@ -67,6 +68,8 @@ pub struct EvaluatePane {
     suggestion: Option<ThresholdPoint>,
     /// The look-back being edited; sent with the next request.
     event_options: EventOptions,
+    /// Shown instead of the classifier's figures when the run is a normal-operation model.
+    normal: NormalEvaluator,
 }
 
 impl Default for EvaluatePane {
@@ -84,6 +87,7 @@ impl Default for EvaluatePane {
             cost_false_alarm: 1.0,
             suggestion: None,
             event_options: EventOptions::default(),
+            normal: NormalEvaluator::default(),
         }
     }
 }
@@ -122,13 +126,43 @@ impl EvaluatePane {
 
     pub fn request_failed(&mut self) {
         self.waiting = false;
+        self.normal.request_failed();
     }
 
     pub fn waiting(&self) -> bool {
-        self.waiting
+        self.waiting || self.normal.waiting()
+    }
+
+    /// Columns of the open data set: the choices of fault labels for a normal-operation run.
+    pub fn set_dataset_columns(&mut self, columns: Vec<String>) {
+        self.normal.set_columns(columns);
+    }
+
+    /// A normal-operation run just finished: show it next, with its evaluation when it has one.
+    pub fn normal_run_trained(&mut self, summary: &plantlab_protocol::NormalRunSummary) {
+        self.select_run(summary.run_id.clone());
+        let label = summary.evaluation.as_ref().map(|e| e.label.as_str());
+        self.normal.select(&summary.run_id, label);
+        if let Some(evaluation) = &summary.evaluation {
+            self.normal.set_evaluation((**evaluation).clone());
+        }
+    }
+
+    pub fn set_normal_evaluation(&mut self, evaluation: plantlab_protocol::NormalEvaluation) {
+        self.normal.set_evaluation(evaluation);
+    }
+
+    /// True when the chosen run is a model of normal operation.
+    fn shows_normal_run(&self) -> bool {
+        self.run_id.as_deref().is_some_and(|id| self.normal.shows(id) || self.runs.iter().any(|r| r.run_id == id && is_normal_run(r)))
     }
 
     pub fn picked_path(&mut self, purpose: FilePurpose, path: String, backend: &mut dyn Backend) {
+        if purpose == FilePurpose::OpenPredictData {
+            // Another file with fault labels for a normal-operation run.
+            self.normal.picked_path(path);
+            return;
+        }
         let Some(run_id) = self.run_id.clone() else { return };
         match purpose {
             FilePurpose::SaveBundle => {
@@ -160,6 +194,16 @@ impl EvaluatePane {
         if !self.asked_runs {
             self.asked_runs = true;
             backend.send(Request::ListRuns);
+        }
+        if self.shows_normal_run() {
+            if let Some(run_id) = self.run_id.clone() {
+                let target = self.runs.iter().find(|r| r.run_id == run_id).map(|r| r.target.clone());
+                self.normal.select(&run_id, target.as_deref());
+            }
+            self.toolbar(ui, backend);
+            ui.separator();
+            egui::ScrollArea::vertical().id_salt("evaluate_normal_scroll").show(ui, |ui| self.normal.ui(ui, backend));
+            return;
         }
         // Evaluate when the pane is shown, not before: scoring a test split takes a moment.
         if self.run_id.is_some() && self.requested_for != self.run_id && !self.waiting {
@@ -263,7 +307,10 @@ impl EvaluatePane {
                 .width((ui.available_width() * 0.35).clamp(160.0, 280.0))
                 .show_ui(ui, |ui| {
                     for run in &self.runs {
-                        let text = format!("{}: {} on \"{}\", {}", run.run_id, run.model.as_str(), run.target, run.status.as_str());
+                        let text = match crate::normal_model::run_text(run) {
+                            Some(normal) => format!("{}: {normal}", run.run_id),
+                            None => format!("{}: {} on \"{}\", {}", run.run_id, run.model.as_str(), run.target, run.status.as_str()),
+                        };
                         if ui.selectable_label(self.run_id.as_deref() == Some(run.run_id.as_str()), text).clicked() {
                             chosen = Some(run.run_id.clone());
                         }

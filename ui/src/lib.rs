@@ -8,6 +8,7 @@ mod data_pane;
 mod evaluate_pane;
 mod format;
 mod frames;
+mod normal_model;
 mod parameter_form;
 mod predict_pane;
 mod probe;

@@ -11,6 +11,7 @@ use plantlab_protocol::{
 use crate::backend::{Backend, Request};
 use crate::evaluate_pane::{alarm_settings_text, alarm_settings_ui, events_summary, metrics_table, thin_evidence_text};
 use crate::format::{file_name, thousands};
+use crate::normal_model::{ModelFamily, NormalPredictor};
 use crate::theme;
 use crate::widgets::{warning_badge, Stretch, TimelinePlot, TimelineView};
 
@@ -52,6 +53,9 @@ pub struct PredictPane {
     /// Move the timeline to this x range on the next frame.
     focus: Option<(f64, f64)>,
     reset_timeline: bool,
+    /// Which kind of bundle the pane applies: a fault classifier's or a normal-operation model's.
+    family: ModelFamily,
+    normal: NormalPredictor,
 }
 
 impl Default for PredictPane {
@@ -69,6 +73,8 @@ impl Default for PredictPane {
             selected_alarm: None,
             focus: None,
             reset_timeline: false,
+            family: ModelFamily::Classifier,
+            normal: NormalPredictor::default(),
         }
     }
 }
@@ -87,6 +93,14 @@ impl PredictPane {
     }
 
     pub fn picked_path(&mut self, purpose: FilePurpose, path: String, backend: &mut dyn Backend) {
+        if self.family == ModelFamily::Normal {
+            match purpose {
+                FilePurpose::OpenBundle => self.normal.open_bundle(path, backend),
+                FilePurpose::OpenPredictData => self.normal.set_data_path(path),
+                _ => {}
+            }
+            return;
+        }
         match purpose {
             FilePurpose::OpenBundle => {
                 self.opening_bundle = true;
@@ -100,19 +114,30 @@ impl PredictPane {
 
     /// A predict task began; the pane owns the first one after it asked.
     pub fn task_started(&mut self, task: TaskId) {
-        if let Some(running) = self.running.as_mut() {
-            if running.task.is_none() {
-                running.task = Some(task);
-            }
+        if let Some(running) = self.running.as_mut().filter(|r| r.task.is_none()) {
+            running.task = Some(task);
+        } else {
+            self.normal.task_started(task);
         }
     }
 
     pub fn owns(&self, task: TaskId) -> bool {
-        self.running.as_ref().and_then(|r| r.task) == Some(task)
+        self.running.as_ref().and_then(|r| r.task) == Some(task) || self.normal.owns(task)
     }
 
     pub fn is_running(&self) -> bool {
-        self.running.is_some()
+        self.running.is_some() || self.normal.is_running()
+    }
+
+    /// A normal-operation bundle was opened (here, or from a run's folder).
+    pub fn normal_bundle_arrived(&mut self, bundle: plantlab_protocol::NormalBundleInfo) {
+        self.family = ModelFamily::Normal;
+        self.normal.bundle_arrived(bundle);
+    }
+
+    pub fn set_normal_result(&mut self, prediction: plantlab_protocol::NormalPrediction) {
+        self.family = ModelFamily::Normal;
+        self.normal.set_result(prediction);
     }
 
     pub fn set_result(&mut self, result: PredictionResult) {
@@ -124,11 +149,16 @@ impl PredictPane {
     }
 
     /// The prediction failed or was cancelled: the previous result (if any) stays.
-    pub fn ended_without_result(&mut self) {
-        self.running = None;
+    pub fn ended_without_result(&mut self, task: TaskId) {
+        if self.normal.owns(task) {
+            self.normal.ended_without_result();
+        } else {
+            self.running = None;
+        }
     }
 
     pub fn request_failed(&mut self) {
+        self.normal.request_failed();
         self.opening_bundle = false;
         // A start that failed before a task existed leaves nothing running.
         if self.running.as_ref().is_some_and(|r| r.task.is_none()) {
@@ -139,10 +169,20 @@ impl PredictPane {
     pub fn ui(&mut self, ui: &mut egui::Ui, backend: &mut dyn Backend) {
         let side = (ui.available_width() * 0.32).clamp(220.0, 330.0);
         egui::Panel::left("predict_inputs").resizable(true).default_size(side).show(ui, |ui| {
-            egui::ScrollArea::both().id_salt("predict_inputs_scroll").show(ui, |ui| self.inputs(ui, backend));
+            egui::ScrollArea::both().id_salt("predict_inputs_scroll").show(ui, |ui| {
+                crate::normal_model::family_choice(ui, &mut self.family);
+                ui.separator();
+                match self.family {
+                    ModelFamily::Classifier => self.inputs(ui, backend),
+                    ModelFamily::Normal => self.normal.inputs_ui(ui, backend),
+                }
+            });
         });
         egui::CentralPanel::no_frame().show(ui, |ui| {
-            egui::ScrollArea::vertical().id_salt("predict_results_scroll").show(ui, |ui| self.results(ui, backend));
+            egui::ScrollArea::vertical().id_salt("predict_results_scroll").show(ui, |ui| match self.family {
+                ModelFamily::Classifier => self.results(ui, backend),
+                ModelFamily::Normal => self.normal.results_ui(ui),
+            });
         });
     }
 

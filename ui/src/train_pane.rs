@@ -13,6 +13,7 @@ use plantlab_protocol::{
 
 use crate::backend::{Backend, Request};
 use crate::format::thousands;
+use crate::normal_model::{ModelFamily, NormalTrainer};
 use crate::theme;
 
 /// Buckets of the per-batch loss curve: each shows the mean and the min/max of its batches.
@@ -55,6 +56,13 @@ pub struct TrainPane {
     /// Columns of class weights made by the cleaning recipe: training never uses them as
     /// features, so the feature list shows them as such.
     class_weight_columns: Vec<String>,
+    /// Which kind of model the form configures.
+    family: ModelFamily,
+    /// The normal-operation model's form, run and curves.
+    normal: NormalTrainer,
+    /// The curves area shows the normal-operation run (the last one started or finished)
+    /// rather than a classifier's.
+    showing_normal: bool,
 }
 
 impl TrainPane {
@@ -72,7 +80,7 @@ impl TrainPane {
     }
 
     pub fn is_training(&self) -> bool {
-        self.live.is_some()
+        self.live.is_some() || self.normal.is_training()
     }
 
     pub fn set_runs(&mut self, runs: Vec<RunEntry>) {
@@ -82,6 +90,7 @@ impl TrainPane {
 
     pub fn set_run(&mut self, run: RunDetail) {
         self.comparison = None;
+        self.showing_normal = false;
         self.curves = Curves {
             title: format!("Run {} ({}, {}, {})", run.entry.run_id, run.entry.model.as_str(), run.entry.mode_text(), run.entry.status.as_str()),
             run_id: Some(run.entry.run_id.clone()),
@@ -98,15 +107,37 @@ impl TrainPane {
 
     /// A task began; the pane owns it when it is a training run the pane started.
     pub fn task_started(&mut self, task: TaskId) {
-        if let Some(live) = self.live.as_mut() {
-            if live.task.is_none() {
-                live.task = Some(task);
-            }
+        if let Some(live) = self.live.as_mut().filter(|l| l.task.is_none()) {
+            live.task = Some(task);
+        } else {
+            self.normal.task_started(task);
         }
     }
 
     pub fn owns(&self, task: TaskId) -> bool {
-        self.live.as_ref().and_then(|l| l.task) == Some(task)
+        self.live.as_ref().and_then(|l| l.task) == Some(task) || self.normal.owns(task)
+    }
+
+    /// A task of this pane failed or was cancelled.
+    pub fn ended_without_result(&mut self, task: TaskId, backend: &mut dyn Backend) {
+        if self.normal.owns(task) {
+            self.normal.finished(None, backend);
+        } else {
+            self.finished(None, backend);
+        }
+    }
+
+    /// Progress of a task of this pane (the linear predictor reports its stages this way).
+    pub fn progress(&mut self, task: TaskId, fraction: f32, stage: &str) {
+        if self.normal.owns(task) {
+            self.normal.progress(fraction, stage);
+        }
+    }
+
+    /// A normal-operation run ended with its summary.
+    pub fn normal_finished(&mut self, summary: plantlab_protocol::NormalRunSummary, backend: &mut dyn Backend) {
+        self.showing_normal = true;
+        self.normal.finished(Some(summary), backend);
     }
 
     pub fn update(&mut self, update: TrainUpdate) {
@@ -116,8 +147,7 @@ impl TrainPane {
             }
             TrainUpdate::Batch(batch) => self.curves.batches.push(batch),
             TrainUpdate::Epoch(epoch) => self.curves.epochs.push(epoch),
-            // Normal-operation runs are drawn by their own pane.
-            TrainUpdate::NormalEpoch(_) => {}
+            TrainUpdate::NormalEpoch(epoch) => self.normal.epoch(epoch),
         }
     }
 
@@ -147,6 +177,7 @@ impl TrainPane {
         if self.live.as_ref().is_some_and(|l| l.task.is_none()) {
             self.live = None;
         }
+        self.normal.request_failed();
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, dataset: Option<&DatasetSummary>, gate_passed: Option<bool>, now_s: f64, backend: &mut dyn Backend) {
@@ -168,6 +199,8 @@ impl TrainPane {
             egui::ScrollArea::vertical().id_salt("train_curves_scroll").show(ui, |ui| {
                 if let Some(comparison) = &self.comparison {
                     comparison_ui(ui, comparison);
+                } else if self.showing_normal || (self.family == ModelFamily::Normal && self.curves.title.is_empty()) {
+                    self.normal.curves_ui(ui, now_s);
                 } else {
                     self.curves_ui(ui, now_s);
                 }
@@ -181,6 +214,20 @@ impl TrainPane {
             ui.label("Open a data file first; training uses the open data (after the cleaning steps, if any).");
             return;
         };
+        let family = self.family;
+        crate::normal_model::family_choice(ui, &mut self.family);
+        if self.family != family {
+            self.comparison = None;
+            self.showing_normal = self.family == ModelFamily::Normal && !self.normal.is_empty();
+        }
+        if self.family == ModelFamily::Normal {
+            ui.separator();
+            if self.normal.form_ui(ui, dataset, now_s, backend) {
+                self.comparison = None;
+                self.showing_normal = true;
+            }
+            return;
+        }
         if self.configured_for.as_deref() != Some(dataset.path.as_str()) {
             self.configured_for = Some(dataset.path.clone());
             self.config.target = default_target(&dataset.columns).unwrap_or_default();
@@ -453,15 +500,19 @@ impl TrainPane {
                     ui.label(RichText::new(&run.run_id).strong());
                     ui.label(run.status.as_str());
                 });
-                ui.label(format!(
-                    "{} on \"{}\", {} epochs (best {}), {}",
-                    run.model.as_str(),
-                    run.target,
-                    run.epochs_run,
-                    run.best_epoch,
-                    run.created
-                ));
-                ui.label(run.mode_text());
+                if let Some(text) = crate::normal_model::run_text(run) {
+                    ui.label(text);
+                } else {
+                    ui.label(format!(
+                        "{} on \"{}\", {} epochs (best {}), {}",
+                        run.model.as_str(),
+                        run.target,
+                        run.epochs_run,
+                        run.best_epoch,
+                        run.created
+                    ));
+                    ui.label(run.mode_text());
+                }
                 if let (Some(roc), Some(pr)) = (run.test_roc_auc, run.test_pr_auc) {
                     ui.label(format!("test ROC-AUC {roc:.3}, PR-AUC {pr:.3}"));
                 }
@@ -658,7 +709,7 @@ fn validate(config: &TrainConfig, dataset: &DatasetSummary) -> Vec<String> {
 }
 
 /// A column that looks like a label: its name says fault/failure/label, or it is boolean.
-fn default_target(columns: &[ColumnInfo]) -> Option<String> {
+pub(crate) fn default_target(columns: &[ColumnInfo]) -> Option<String> {
     let named = columns.iter().find(|c| {
         let lower = c.name.to_lowercase();
         ["fault", "failure", "label", "alarm", "trip"].iter().any(|w| lower.contains(w))

@@ -1,0 +1,469 @@
+//! Drives a model of normal operation through the app (native build) on the shared fake
+//! backend: Train (the family choice, the form, Start, live progress and epochs, the fitted
+//! figures, Cancel) -> Evaluate (the model beside PCA T²/Q, episode by episode, the surprise
+//! timeline) -> Predict (a normal-model bundle on a new export: alarms explained tag by tag,
+//! input warnings). Every request and reply crosses the UI's own bridge mapping as JSON.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::Harness;
+use plantlab_protocol::{
+    ColumnInfo, ColumnKind, DatasetSummary, DetectorScore, FalseAlarmUnit, FilePurpose, InputWarning, InputWarningKind, ModelKind, NormalAlarm,
+    NormalBundleInfo, NormalDetector, NormalEpisode, NormalEpochMetrics, NormalEvaluateRequest, NormalEvaluation, NormalPeriod, NormalPredictRequest,
+    NormalPrediction, NormalRunSummary, NormalTimeline, RunEntry, RunStatus, TagScoreSeries, TagSurprise, TaskEvent, TaskKind, TaskOutcome,
+    TrainUpdate,
+};
+use plantlab_ui::{Pane, PlantLabApp, Reply, Request};
+
+use crate::common;
+
+const DATA_PATH: &str = "/data/compressor-2026-11.csv";
+const NEW_EXPORT: &str = "/data/compressor-2026-12.csv";
+const RUN_ID: &str = "20261206-020000-linear-predictor";
+const BUNDLE_PATH: &str = "/runs/20261206-020000-linear-predictor/normal_model.json";
+const TRAIN_TASK: u64 = 41;
+const EVALUATE_TASK: u64 = 42;
+const PREDICT_TASK: u64 = 43;
+/// 2026-11-01 00:00:00 UTC; one sample a minute.
+const T0_MS: i64 = 1_793_491_200_000;
+const MINUTE_MS: i64 = 60_000;
+const EXPLANATION: &str = "TI-101: expected 61.2–63.0, saw 71.4, rising for 25 min";
+
+#[derive(Default)]
+struct Engine {
+    runs: Vec<RunEntry>,
+}
+
+type Fake = common::Fake<Engine>;
+
+fn dataset(path: &str) -> DatasetSummary {
+    let column = |name: &str, dtype: &str, kind| ColumnInfo { name: name.into(), dtype: dtype.into(), kind, null_count: 0, unit: None };
+    DatasetSummary {
+        path: path.into(),
+        rows: 1440,
+        columns: vec![
+            column("time", "datetime[ms]", ColumnKind::Timestamp),
+            column("TI-101", "f64", ColumnKind::Numeric),
+            column("PI-310", "f64", ColumnKind::Numeric),
+            column("FI-120", "f64", ColumnKind::Numeric),
+            column("unit_id", "str", ColumnKind::Text),
+            column("fault", "i64", ColumnKind::Numeric),
+        ],
+        timestamp_column: Some("time".into()),
+        import: common::plain_csv_settings(),
+        warnings: vec![],
+    }
+}
+
+fn episode(index: u32, start_row: u64, end_row: u64, delay: Option<u64>) -> NormalEpisode {
+    let at = |row: u64| Some(T0_MS + row as i64 * MINUTE_MS);
+    NormalEpisode {
+        index,
+        start_row,
+        end_row,
+        start_ms: at(start_row),
+        end_ms: at(end_row),
+        detected: delay.is_some(),
+        first_alarm_row: delay.map(|d| start_row + d),
+        delay_samples: delay,
+        delay_s: delay.map(|d| d as f64 * 60.0),
+    }
+}
+
+fn score(name: &str, detection: f64, false_alarm_rate: f64, delays: [Option<u64>; 2]) -> DetectorScore {
+    DetectorScore {
+        name: name.into(),
+        threshold: 12.5,
+        roc_auc: Some(0.93),
+        pr_auc: Some(0.71),
+        false_alarm_rate: Some(false_alarm_rate),
+        detection_rate: Some(detection),
+        false_alarms: 2,
+        false_alarms_per_day: Some(1.5),
+        false_alarms_per_1000_samples: Some(1.4),
+        normal_samples: 1340,
+        fault_samples: 100,
+        episodes: vec![episode(1, 400, 449, delays[0]), episode(2, 1000, 1049, delays[1])],
+    }
+}
+
+fn timeline(rows: usize) -> NormalTimeline {
+    let score: Vec<f64> = (0..rows)
+        .map(|i| {
+            if i == 0 {
+                f64::NAN
+            } else if (1004..1040).contains(&i) {
+                30.0
+            } else {
+                3.0 + (i % 5) as f64
+            }
+        })
+        .collect();
+    NormalTimeline {
+        x: (0..rows).map(|i| (T0_MS + i as i64 * MINUTE_MS) as f64).collect(),
+        has_timestamps: true,
+        alarm: score.iter().map(|s| *s > 12.5).collect(),
+        pca: score.iter().map(|s| s / 15.0).collect(),
+        top_tags: vec![TagScoreSeries { tag: "TI-101".into(), surprise: score.iter().map(|s| s * 0.7).collect() }],
+        score,
+    }
+}
+
+fn evaluation(source: &str, model_detection: f64) -> NormalEvaluation {
+    NormalEvaluation {
+        source: source.into(),
+        run_id: Some(RUN_ID.into()),
+        label: "fault".into(),
+        samples: 1440,
+        has_timestamps: true,
+        model: score("linear next-step predictor", model_detection, 0.029, [Some(4), Some(2)]),
+        pca_t2: score("PCA T²", 0.605, 0.021, [None, Some(9)]),
+        pca_q: score("PCA Q", 0.41, 0.018, [None, None]),
+        others: vec![],
+        timeline: Some(timeline(1440)),
+    }
+}
+
+fn summary() -> NormalRunSummary {
+    NormalRunSummary {
+        run_id: RUN_ID.into(),
+        run_dir: format!("/runs/{RUN_ID}"),
+        status: RunStatus::Completed,
+        message: "Fitted the linear next-step predictor on 1,200 normal rows; threshold calibrated on 240 held-out rows.".into(),
+        detector: NormalDetector::LinearPredictor,
+        tags: vec!["TI-101".into(), "PI-310".into(), "FI-120".into()],
+        normal_rows: 1340,
+        fit_rows: 1100,
+        calibration_rows: 240,
+        threshold: 12.5,
+        target_false_alarm_rate: 0.0007,
+        epochs_run: 0,
+        best_epoch: 0,
+        validation_loss: None,
+        validation_perplexity: None,
+        bundle: BUNDLE_PATH.into(),
+        evaluation: Some(Box::new(evaluation("run on its training data", 0.87))),
+        sampling_interval_s: Some(60.0),
+        seconds: 0.8,
+    }
+}
+
+fn entry() -> RunEntry {
+    RunEntry {
+        run_id: RUN_ID.into(),
+        run_dir: format!("/runs/{RUN_ID}"),
+        created: "2026-12-06 02:00:00".into(),
+        status: RunStatus::Completed,
+        model: ModelKind::Seed,
+        target: "fault".into(),
+        data: DATA_PATH.into(),
+        epochs_run: 0,
+        best_epoch: 0,
+        best_val_loss: None,
+        test_roc_auc: None,
+        test_pr_auc: None,
+        message: String::new(),
+        mode: plantlab_protocol::SequenceMode::Row,
+        sampling_interval_s: Some(60.0),
+        normal: Some(NormalDetector::LinearPredictor),
+    }
+}
+
+fn bundle(path: &str) -> NormalBundleInfo {
+    NormalBundleInfo {
+        path: path.into(),
+        format_version: 1,
+        detector: NormalDetector::LinearPredictor,
+        tags: vec!["TI-101".into(), "PI-310".into(), "FI-120".into()],
+        normal_rows: 1340,
+        threshold: 12.5,
+        window: 1,
+        smoothing: 1,
+    }
+}
+
+fn prediction() -> NormalPrediction {
+    let surprise = |tag: &str, value: f64, explanation: &str| TagSurprise {
+        tag: tag.into(),
+        surprise: value,
+        expected_low: 61.2,
+        expected_high: 63.0,
+        observed: 71.4,
+        trend: Some(1500.0),
+        explanation: explanation.into(),
+    };
+    let timeline = timeline(1440);
+    NormalPrediction {
+        bundle: bundle(BUNDLE_PATH),
+        file: NEW_EXPORT.into(),
+        rows: 1440,
+        samples: 1439,
+        threshold: 12.5,
+        alarm_samples: timeline.alarm.iter().filter(|a| **a).count() as u64,
+        timeline,
+        alarms: vec![NormalAlarm {
+            index: 1,
+            start_row: 1004,
+            end_row: 1039,
+            start_ms: Some(T0_MS + 1004 * MINUTE_MS),
+            end_ms: Some(T0_MS + 1039 * MINUTE_MS),
+            peak_score: 30.0,
+            peak_row: 1020,
+            top_tags: vec![surprise("TI-101", 21.0, EXPLANATION), surprise("PI-310", 6.0, "PI-310: expected 4.1–4.4, saw 3.2, falling for 12 min")],
+        }],
+        alarm_count: 1,
+        warnings: vec![InputWarning {
+            kind: InputWarningKind::OutOfTrainingRange,
+            tag: "FI-120".into(),
+            count: 17,
+            message: "17 samples above the highest flow seen in normal operation (48.0 m³/h); the score there is less certain.".into(),
+            example_rows: vec![1010, 1011],
+        }],
+        seconds: 0.3,
+    }
+}
+
+impl common::Answer for Engine {
+    fn answer(&mut self, request: Request) -> Vec<Reply> {
+        match request {
+            Request::PickFile => vec![Reply::PickedFile(Some(DATA_PATH.into()))],
+            Request::Load { path, .. } => vec![Reply::Task(TaskEvent::Finished { task: 1, outcome: TaskOutcome::Loaded(dataset(&path)) })],
+            Request::ListRuns => vec![Reply::Runs(self.runs.clone())],
+            Request::PickPath { purpose } => {
+                let path = match purpose {
+                    FilePurpose::OpenBundle => Some(BUNDLE_PATH),
+                    FilePurpose::OpenPredictData => Some(NEW_EXPORT),
+                    _ => None,
+                };
+                vec![Reply::PickedPath { purpose, path: path.map(str::to_owned) }]
+            }
+            Request::StartNormalTrain(request) => {
+                let label = format!("Training a {}", request.detector.label());
+                vec![
+                    Reply::Task(TaskEvent::Started { task: TRAIN_TASK, kind: TaskKind::Train, label }),
+                    Reply::Task(TaskEvent::Progress { task: TRAIN_TASK, fraction: 0.4, stage: "fitting the predictor".into() }),
+                ]
+            }
+            Request::EvaluateNormal(request) => vec![
+                Reply::Task(TaskEvent::Started {
+                    task: EVALUATE_TASK,
+                    kind: TaskKind::Evaluate,
+                    label: format!("Evaluating run {}", request.run_id),
+                }),
+                Reply::Task(TaskEvent::Finished {
+                    task: EVALUATE_TASK,
+                    outcome: TaskOutcome::NormalEvaluated(Box::new(evaluation(DATA_PATH, 0.912))),
+                }),
+            ],
+            Request::OpenNormalBundle { path } => vec![Reply::NormalBundle(Box::new(bundle(&path)))],
+            Request::PredictNormal(_) => {
+                vec![Reply::Task(TaskEvent::Started { task: PREDICT_TASK, kind: TaskKind::Predict, label: "Checking compressor-2026-12.csv".into() })]
+            }
+            Request::Cancel { task } => vec![Reply::Task(TaskEvent::Cancelled { task })],
+            // The rest of a task's events are fed by the test, as the engine would stream them.
+            _ => vec![],
+        }
+    }
+}
+
+fn harness(fake: Rc<RefCell<Fake>>) -> Harness<'static, PlantLabApp> {
+    common::app_harness(fake, 1500.0, 1100.0)
+}
+
+fn push(fake: &Rc<RefCell<Fake>>, event: TaskEvent) {
+    fake.borrow_mut().pending.push(Reply::Task(event));
+}
+
+fn sent<T>(fake: &Rc<RefCell<Fake>>, pick: impl Fn(&Request) -> Option<T>) -> Vec<T> {
+    fake.borrow().sent.iter().filter_map(pick).collect()
+}
+
+/// The data set open, the Train pane showing the normal-operation form.
+fn open_normal_form(harness: &mut Harness<'static, PlantLabApp>) {
+    common::open_file_and_go_to(harness, "Train");
+    assert_eq!(harness.state().pane(), Pane::Train);
+    harness.get_by_label("Normal-operation model (no labels)").click();
+    harness.run();
+}
+
+#[test]
+fn a_normal_model_goes_from_train_through_evaluate_to_predict() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    let mut harness = harness(fake.clone());
+    open_normal_form(&mut harness);
+
+    // The recommended detector is the default; the label column marks normal rows and is
+    // never a tag; the text column cannot be one.
+    assert_eq!(harness.get_by_label("Detector").accesskit_node().value().as_deref(), Some("Linear next-step predictor (recommended)"));
+    harness.get_by_label("Rows where a column has a value (e.g. label 0)");
+    harness.get_by_label("Tags (0 excluded)").click();
+    harness.run();
+    harness.get_by_label("fault (label)");
+    harness.get_by_label("unit_id (not numeric)");
+    harness.get_by_label("PI-310").click();
+    harness.run();
+    harness.get_by_label("Tags (1 excluded)");
+
+    harness.get_by_label("Start training").click();
+    harness.run();
+    let requests = sent(&fake, |r| match r {
+        Request::StartNormalTrain(request) => Some((**request).clone()),
+        _ => None,
+    });
+    assert_eq!(requests.len(), 1, "one start");
+    let request = &requests[0];
+    assert_eq!(request.detector, NormalDetector::LinearPredictor);
+    assert_eq!(request.normal, NormalPeriod::LabelEquals { column: "fault".into(), value: "0".into() });
+    assert_eq!(request.fault_label.as_deref(), Some("fault"), "the run is scored against the label when it ends");
+    assert_eq!(request.exclude, vec!["PI-310".to_owned()]);
+    assert_eq!(request.false_alarm_unit, FalseAlarmUnit::PerDay, "the data has times");
+    // Running: progress shows in the pane, Start waits, Cancel is offered.
+    harness.run();
+    assert!(harness.query_by_label_contains("fitting the predictor (40 % done)").is_some(), "the worker's stage and share show in the pane");
+    assert!(harness.state().tasks().iter().any(|t| t.id == TRAIN_TASK), "the status bar lists the task");
+
+    // The run ends; the runs list now has it.
+    fake.borrow_mut().runs = vec![entry()];
+    push(&fake, TaskEvent::Finished { task: TRAIN_TASK, outcome: TaskOutcome::NormalTrained(Box::new(summary())) });
+    harness.run();
+    harness.run();
+    let message = summary().message;
+    assert!(harness.query_by_label(&message).is_some(), "the run's message heads its figures");
+    assert!(harness.query_by_label(&format!("Normal-operation training: {message}")).is_some(), "and a notice says it finished");
+    assert!(harness.query_by_label_contains("1,340 (1,100 fitted on, 240 held out").is_some(), "the fitted figures");
+    assert!(
+        harness
+            .query_by_label_contains("The linear next-step predictor beats its baseline: it detects 87.0 % of fault samples at 2.9 % false alarms")
+            .is_some(),
+        "the verdict against PCA"
+    );
+    assert!(harness.query_by_label(RUN_ID).is_some(), "the finished run shows in the runs list");
+    assert!(harness.state().tasks().is_empty());
+
+    // Evaluate shows the run just trained, scored on its training data, beside PCA.
+    harness.get_by_label("Evaluate").click();
+    harness.run();
+    harness.run();
+    assert!(harness.query_by_label_contains("run on its training data: 1,440 samples scored against \"fault\"").is_some());
+    for cell in ["linear next-step predictor", "PCA T²", "PCA Q", "87.0 %", "60.5 %", "41.0 %", "2 of 2", "1 of 2", "0 of 2"] {
+        assert!(harness.query_by_label(cell).is_some(), "the detection table shows {cell}");
+    }
+    assert!(harness.query_by_label("detected, after 4 min").is_some(), "episode 1's delay for the model");
+    assert!(harness.query_by_label("detected, after 9 min").is_some(), "episode 2's delay for PCA T²");
+    assert!(harness.query_all_by_label("missed").count() >= 3, "PCA misses");
+    assert!(harness.query_by_label_contains("Surprise of the linear next-step predictor (line), its threshold").is_some(), "the timeline");
+    assert!(harness.query_by_label_contains("Per-tag surprise").is_some(), "the tags' surprise");
+    assert!(sent(&fake, |r| matches!(r, Request::Evaluate(_)).then_some(())).is_empty(), "no classifier evaluation for a normal run");
+
+    // Evaluating again asks the engine, against the chosen labels on the open data set.
+    harness.get_by_label("Score against the labels").click();
+    harness.run();
+    harness.run();
+    let evaluations = sent(&fake, |r| match r {
+        Request::EvaluateNormal(request) => Some(request.clone()),
+        _ => None,
+    });
+    assert_eq!(evaluations, vec![NormalEvaluateRequest { run_id: RUN_ID.into(), path: None, label: "fault".into() }]);
+    assert!(harness.query_by_label("91.2 %").is_some(), "the new figures replace the old");
+    assert!(harness.query_by_label_contains(&format!("{DATA_PATH}: 1,440 samples")).is_some());
+
+    // Predict: the normal-operation bundle on a new export.
+    harness.get_by_label("Predict").click();
+    harness.run();
+    harness.get_by_label("Normal-operation model (no labels)").click();
+    harness.run();
+    harness.get_by_label("Open a normal-operation bundle and choose the data file to score.");
+    harness.get_by_label("Open bundle…").click();
+    harness.run();
+    harness.run();
+    assert!(harness.query_by_label("Linear next-step predictor (recommended)").is_some(), "the bundle's detector");
+    harness.get_by_label("Open data…").click();
+    harness.run();
+    harness.get_by_label("Run prediction").click();
+    harness.run();
+    let predictions = sent(&fake, |r| match r {
+        Request::PredictNormal(request) => Some(request.clone()),
+        _ => None,
+    });
+    assert_eq!(predictions, vec![NormalPredictRequest { path: NEW_EXPORT.into(), bundle: BUNDLE_PATH.into() }]);
+    assert!(sent(&fake, |r| matches!(r, Request::Predict(_)).then_some(())).is_empty(), "not the classifier's prediction");
+    harness.run();
+    assert!(harness.query_by_label_contains("Scoring…").is_some());
+
+    push(&fake, TaskEvent::Progress { task: PREDICT_TASK, fraction: 0.7, stage: "explaining the alarms".into() });
+    push(&fake, TaskEvent::Finished { task: PREDICT_TASK, outcome: TaskOutcome::NormalPredicted(Box::new(prediction())) });
+    harness.run();
+    harness.run();
+    assert!(harness.query_by_label_contains("1,440 rows, 1,439 samples scored, 1 alarm event from 36 alarm samples at threshold 12.5").is_some());
+    assert!(harness.query_by_label_contains("Surprise (line), threshold (yellow)").is_some(), "the timeline");
+    harness.get_by_label("Alarm events (1)");
+    let alarm = "Alarm event 1: 2026-11-01 16:44:00 – 2026-11-01 17:19:00, peak surprise 30.0; top tags TI-101, PI-310";
+    harness.get_by_label(alarm).click();
+    harness.run();
+    harness.get_by_label("Why alarm event 1 fired");
+    harness.get_by_label(EXPLANATION);
+    harness.get_by_label("PI-310: expected 4.1–4.4, saw 3.2, falling for 12 min");
+    harness.get_by_label("Input warnings (1)");
+    harness.get_by_label("out_of_training_range");
+    assert!(harness.query_by_label_contains("17 samples above the highest flow seen in normal operation").is_some());
+    assert!(harness.state().tasks().is_empty(), "the prediction left the status bar");
+}
+
+#[test]
+fn the_language_model_draws_its_epochs_and_cancel_stops_it() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    let mut harness = harness(fake.clone());
+    open_normal_form(&mut harness);
+
+    harness.get_by_label("Detector").click();
+    harness.run();
+    harness.get_by_label("Process language model").click();
+    harness.run();
+    // Only the language model has epochs.
+    harness.get_by_label("Epochs");
+    harness.get_by_label("All rows (the data holds no faults)").click();
+    harness.run();
+    harness.get_by_label("Start training").click();
+    harness.run();
+    let request = sent(&fake, |r| match r {
+        Request::StartNormalTrain(request) => Some((**request).clone()),
+        _ => None,
+    })
+    .pop()
+    .expect("a start");
+    assert_eq!(request.detector, NormalDetector::ProcessLm);
+    assert_eq!(request.normal, NormalPeriod::All);
+
+    for epoch in 1..=3u32 {
+        let validation_loss = 1.2 / f64::from(epoch);
+        let update = TrainUpdate::NormalEpoch(NormalEpochMetrics {
+            epoch,
+            train_loss: validation_loss + 0.1,
+            validation_loss,
+            validation_perplexity: validation_loss.exp(),
+            best: true,
+            seconds: 2.0,
+        });
+        push(&fake, TaskEvent::Train { task: TRAIN_TASK, update });
+    }
+    harness.run();
+    harness.run();
+    assert!(harness.query_by_label("Loss per epoch (nats per tag token)").is_some());
+    assert!(
+        harness.query_by_label_contains("Epoch 3: train loss 0.5000, validation loss 0.4000, perplexity 1.49").is_some(),
+        "the last epoch in words"
+    );
+
+    harness.get_by_label("Cancel training").click();
+    harness.run();
+    harness.run();
+    assert_eq!(sent(&fake, |r| matches!(r, Request::Cancel { task: TRAIN_TASK }).then_some(())).len(), 1, "cancel asked for the task");
+    harness.get_by_label("Normal-operation training cancelled");
+    assert!(harness.state().tasks().is_empty());
+    // Another run can start.
+    harness.get_by_label("Start training").click();
+    harness.run();
+    assert_eq!(sent(&fake, |r| matches!(r, Request::StartNormalTrain(_)).then_some(())).len(), 2);
+}
