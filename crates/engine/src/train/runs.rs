@@ -159,6 +159,8 @@ fn entry(dir: &Path, active: &[String]) -> Option<RunEntry> {
     };
     let message = match (&summary, status) {
         (Some(s), _) => s.message.clone(),
+        // A normal-operation model is saved only at its end: nothing of it survives.
+        (None, RunStatus::Interrupted) if normal.is_some() => "interrupted before its model was saved; train it again".to_owned(),
         (None, RunStatus::Interrupted) => format!("interrupted after {} completed epoch(s); the checkpoints of those epochs are kept", epochs.len()),
         _ => "training".into(),
     };

@@ -1297,4 +1297,20 @@ mod tests {
         assert_eq!(summary.sampling_interval_s, Some(60.0));
         assert!((summary.target_false_alarm_rate - 0.01).abs() < 1e-12, "14.4 a day at one a minute is 1 %");
     }
+
+    #[test]
+    fn a_normal_run_whose_process_died_is_listed_as_interrupted() {
+        let (workbench, _runs) = workbench_with(frame(&process(800, PLANT, 1, &[]), None, false), false);
+        let summary = ok(workbench.train_normal(&NormalTrainRequest::default(), &JobContext::detached(), &mut |_| {}));
+        // As a kill -9 leaves it: the run's files without the end, of a process that is gone.
+        let dir = PathBuf::from(&summary.run_dir);
+        ok(std::fs::remove_file(dir.join("summary.json")));
+        let mut meta: RunMeta = ok(serde_json::from_slice(&ok(std::fs::read(dir.join("run.json")))));
+        meta.pid = u32::MAX;
+        ok(write_json(&dir.join("run.json"), &meta));
+        let runs = ok(workbench.list_runs());
+        assert_eq!(runs.len(), 1);
+        assert_eq!((runs[0].status, runs[0].normal), (RunStatus::Interrupted, Some(NormalDetector::LinearPredictor)));
+        assert!(runs[0].message.contains("train it again"), "{}", runs[0].message);
+    }
 }
