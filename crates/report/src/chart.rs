@@ -1,9 +1,14 @@
 //! Inline SVG charts: line charts with axes and horizontal bar charts. Coordinates are
 //! written with one decimal and long series are reduced first, so a chart stays small.
+//!
+//! The SVG is built with the same templates as the page, so every label (tag names, legend
+//! entries, axis titles) is escaped like any other text. Elements are closed explicitly
+//! (`<line ...></line>`): inside SVG an unclosed start tag would swallow its siblings.
 
+use maud::{html, Markup};
 use plantlab_protocol::format_epoch_millis;
 
-use crate::text::{escape, number};
+use crate::text::number;
 
 /// Points a drawn series keeps at most (min and max per bucket, so spikes survive).
 pub const MAX_SERIES_POINTS: usize = 2000;
@@ -77,50 +82,33 @@ impl LineChart {
         }
     }
 
-    pub fn render(&self) -> String {
+    pub fn render(&self) -> Markup {
         let all_points = || self.lines.iter().flat_map(|l| l.points.iter());
         let x_range = self.x_range.unwrap_or_else(|| extent(all_points().map(|p| p.0).chain(self.bands.iter().flat_map(|b| [b.0, b.1]))));
         let y_range = self.y_range.unwrap_or_else(|| extent(all_points().map(|p| p.1).chain(self.horizontal_rules.iter().map(|r| r.value))));
         let frame = Frame::new(x_range, y_range);
-        let mut svg = format!(
-            r#"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{}">"#,
-            escape(&self.aria_label)
-        );
-        svg.push_str(&self.bands_svg(&frame));
-        svg.push_str(&frame.axes(self.x_scale, &self.x_label, &self.y_label));
-        for rule in &self.vertical_rules {
-            if rule.value.is_finite() {
-                let x = frame.sx(rule.value);
-                svg.push_str(&format!(
-                    r#"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{:.1}" stroke="{}" stroke-dasharray="4 3"/><text x="{:.1}" y="{:.1}" class="note" fill="{}">{}</text>"#,
-                    HEIGHT - BOTTOM,
-                    rule.color,
-                    x + 3.0,
-                    TOP + 10.0,
-                    rule.color,
-                    escape(&rule.label)
-                ));
+        html! {
+            svg class="chart" viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } width=(WIDTH) height=(HEIGHT) role="img" aria-label=(self.aria_label) {
+                (self.bands_svg(&frame))
+                (frame.axes(self.x_scale, &self.x_label, &self.y_label))
+                @for rule in self.vertical_rules.iter().filter(|r| r.value.is_finite()) {
+                    @let x = frame.sx(rule.value);
+                    line x1=(at(x)) y1=(TOP) x2=(at(x)) y2=(at(HEIGHT - BOTTOM)) stroke=(rule.color) stroke-dasharray="4 3" {}
+                    text x=(at(x + 3.0)) y=(at(TOP + 10.0)) class="note" fill=(rule.color) { (rule.label) }
+                }
+                @for rule in self.horizontal_rules.iter().filter(|r| r.value.is_finite()) {
+                    @let y = frame.sy(rule.value);
+                    line x1=(LEFT) y1=(at(y)) x2=(at(WIDTH - RIGHT)) y2=(at(y)) stroke=(rule.color) stroke-dasharray="6 4" {}
+                }
+                @for line in &self.lines {
+                    (line_svg(line, &frame))
+                }
+                (self.legend_svg())
             }
         }
-        for rule in &self.horizontal_rules {
-            if rule.value.is_finite() {
-                let y = frame.sy(rule.value);
-                svg.push_str(&format!(
-                    r#"<line x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="{}" stroke-dasharray="6 4"/>"#,
-                    WIDTH - RIGHT,
-                    rule.color
-                ));
-            }
-        }
-        for line in &self.lines {
-            svg.push_str(&line_svg(line, &frame));
-        }
-        svg.push_str(&self.legend_svg());
-        svg.push_str("</svg>");
-        svg
     }
 
-    fn bands_svg(&self, frame: &Frame) -> String {
+    fn bands_svg(&self, frame: &Frame) -> Markup {
         // Neighbouring spans closer than a pixel merge, so the number of rectangles is bounded
         // by the plot width however many labelled stretches the data has.
         let mut merged: Vec<(f64, f64)> = Vec::new();
@@ -134,61 +122,72 @@ impl LineChart {
                 _ => merged.push((x0, x1)),
             }
         }
-        merged
-            .iter()
-            .map(|(x0, x1)| {
-                format!(
-                    r#"<rect x="{x0:.1}" y="{TOP}" width="{:.1}" height="{:.1}" fill="{RED}" fill-opacity="0.15"/>"#,
-                    (x1 - x0).max(1.0),
-                    HEIGHT - TOP - BOTTOM
-                )
-            })
-            .collect()
+        html! {
+            @for (x0, x1) in merged {
+                rect x=(at(x0)) y=(TOP) width=(at((x1 - x0).max(1.0))) height=(at(HEIGHT - TOP - BOTTOM)) fill=(RED) fill-opacity="0.15" {}
+            }
+        }
     }
 
-    fn legend_svg(&self) -> String {
-        let mut entries: Vec<(String, &'static str, bool, bool)> = self.lines.iter().map(|l| (l.name.clone(), l.color, l.dashed, false)).collect();
+    fn legend_svg(&self) -> Markup {
+        let mut entries: Vec<LegendEntry<'_>> =
+            self.lines.iter().map(|l| LegendEntry { name: &l.name, color: l.color, dashed: l.dashed, band: false }).collect();
         // Vertical rules carry their label in the plot; only horizontal ones need a legend entry.
         for rule in &self.horizontal_rules {
             if !rule.label.is_empty() && rule.value.is_finite() {
-                entries.push((rule.label.clone(), rule.color, true, false));
+                entries.push(LegendEntry { name: &rule.label, color: rule.color, dashed: true, band: false });
             }
         }
         if !self.bands.is_empty() {
-            entries.push((self.band_label.clone(), RED, false, true));
+            entries.push(LegendEntry { name: &self.band_label, color: RED, dashed: false, band: true });
         }
-        let mut svg = String::new();
-        let mut x = LEFT;
-        for (name, color, dashed, band) in entries {
-            let symbol = if band {
-                format!(r#"<rect x="{x:.1}" y="8" width="18" height="10" fill="{color}" fill-opacity="0.15"/>"#)
-            } else {
-                let dash = if dashed { r#" stroke-dasharray="4 3""# } else { "" };
-                format!(r#"<line x1="{x:.1}" y1="13" x2="{:.1}" y2="13" stroke="{color}" stroke-width="2"{dash}/>"#, x + 18.0)
-            };
-            svg.push_str(&symbol);
-            svg.push_str(&format!(r#"<text x="{:.1}" y="17" class="legend">{}</text>"#, x + 22.0, escape(&name)));
-            // A rough width per character is enough to keep entries apart.
-            x += 34.0 + 6.0 * name.chars().count() as f64;
+        // A rough width per character is enough to keep entries apart.
+        let starts = entries.iter().scan(LEFT, |x, entry| {
+            let start = *x;
+            *x += 34.0 + 6.0 * entry.name.chars().count() as f64;
+            Some(start)
+        });
+        let placed: Vec<(f64, &LegendEntry<'_>)> = starts.zip(&entries).collect();
+        html! {
+            @for (x, entry) in placed {
+                @if entry.band {
+                    rect x=(at(x)) y="8" width="18" height="10" fill=(entry.color) fill-opacity="0.15" {}
+                } @else {
+                    line x1=(at(x)) y1="13" x2=(at(x + 18.0)) y2="13" stroke=(entry.color) stroke-width="2" stroke-dasharray=[entry.dashed.then_some("4 3")] {}
+                }
+                text x=(at(x + 22.0)) y="17" class="legend" { (entry.name) }
+            }
         }
-        svg
     }
 }
 
-fn line_svg(line: &Line, frame: &Frame) -> String {
+/// One entry of a chart's legend: a line or a shaded band, and its name.
+struct LegendEntry<'a> {
+    name: &'a str,
+    color: &'static str,
+    dashed: bool,
+    band: bool,
+}
+
+fn line_svg(line: &Line, frame: &Frame) -> Markup {
     let points = downsample_min_max(&line.points, MAX_SERIES_POINTS);
     if points.is_empty() {
-        return String::new();
+        return Markup::default();
     }
     let coords: Vec<String> = points.iter().map(|&(x, y)| format!("{:.1},{:.1}", frame.sx(x), frame.sy(y))).collect();
-    let dash = if line.dashed { r#" stroke-dasharray="6 4""# } else { "" };
-    let mut svg = format!(r#"<polyline fill="none" stroke="{}" stroke-width="1.5"{dash} points="{}"/>"#, line.color, coords.join(" "));
-    if line.dots {
-        for &(x, y) in &points {
-            svg.push_str(&format!(r#"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="{}"/>"#, frame.sx(x), frame.sy(y), line.color));
+    html! {
+        polyline fill="none" stroke=(line.color) stroke-width="1.5" stroke-dasharray=[line.dashed.then_some("6 4")] points=(coords.join(" ")) {}
+        @if line.dots {
+            @for &(x, y) in &points {
+                circle cx=(at(frame.sx(x))) cy=(at(frame.sy(y))) r="2.5" fill=(line.color) {}
+            }
         }
     }
-    svg
+}
+
+/// A coordinate with one decimal, as every position in the charts is written.
+fn at(value: f64) -> String {
+    format!("{value:.1}")
 }
 
 /// Keeps at most about `max_points` of `points` (in x order): per bucket the lowest and the
@@ -302,20 +301,9 @@ impl Frame {
         HEIGHT - BOTTOM - (y - self.y0) / (self.y1 - self.y0) * (HEIGHT - TOP - BOTTOM)
     }
 
-    fn axes(&self, x_scale: XScale, x_label: &str, y_label: &str) -> String {
+    fn axes(&self, x_scale: XScale, x_label: &str, y_label: &str) -> Markup {
         let (bottom, right) = (HEIGHT - BOTTOM, WIDTH - RIGHT);
-        let mut svg =
-            format!(r##"<rect x="{LEFT}" y="{TOP}" width="{:.1}" height="{:.1}" fill="none" stroke="#bbbbbb"/>"##, right - LEFT, bottom - TOP);
         let (y_ticks, y_step) = nice_ticks(self.y0, self.y1, 5);
-        for v in y_ticks {
-            let y = self.sy(v);
-            svg.push_str(&format!(
-                r##"<line x1="{LEFT}" y1="{y:.1}" x2="{right:.1}" y2="{y:.1}" stroke="#eeeeee"/><text x="{:.1}" y="{:.1}" class="tick" text-anchor="end">{}</text>"##,
-                LEFT - 4.0,
-                y + 3.5,
-                tick_label(v, y_step)
-            ));
-        }
         let x_ticks: Vec<(f64, String)> = match x_scale {
             XScale::Number => {
                 let (ticks, step) = nice_ticks(self.x0, self.x1, 6);
@@ -328,34 +316,28 @@ impl Frame {
             }
         };
         let last = x_ticks.len().saturating_sub(1);
-        for (i, (v, label)) in x_ticks.into_iter().enumerate() {
-            let x = self.sx(v);
-            // Long date labels at the plot's edges would be cut off if centred.
-            let anchor = match (x_scale, i) {
-                (XScale::EpochMillis, 0) => "start",
-                (XScale::EpochMillis, i) if i == last => "end",
-                _ => "middle",
-            };
-            svg.push_str(&format!(
-                r##"<line x1="{x:.1}" y1="{bottom:.1}" x2="{x:.1}" y2="{:.1}" stroke="#888888"/><text x="{x:.1}" y="{:.1}" class="tick" text-anchor="{anchor}">{}</text>"##,
-                bottom + 4.0,
-                bottom + 15.0,
-                escape(&label)
-            ));
+        // Long date labels at the plot's edges would be cut off if centred.
+        let anchor = |i: usize| match (x_scale, i) {
+            (XScale::EpochMillis, 0) => "start",
+            (XScale::EpochMillis, i) if i == last => "end",
+            _ => "middle",
+        };
+        let middle = (TOP + bottom) / 2.0;
+        html! {
+            rect x=(LEFT) y=(TOP) width=(at(right - LEFT)) height=(at(bottom - TOP)) fill="none" stroke="#bbbbbb" {}
+            @for v in y_ticks {
+                @let y = self.sy(v);
+                line x1=(LEFT) y1=(at(y)) x2=(at(right)) y2=(at(y)) stroke="#eeeeee" {}
+                text x=(at(LEFT - 4.0)) y=(at(y + 3.5)) class="tick" text-anchor="end" { (tick_label(v, y_step)) }
+            }
+            @for (i, (v, label)) in x_ticks.into_iter().enumerate() {
+                @let x = self.sx(v);
+                line x1=(at(x)) y1=(at(bottom)) x2=(at(x)) y2=(at(bottom + 4.0)) stroke="#888888" {}
+                text x=(at(x)) y=(at(bottom + 15.0)) class="tick" text-anchor=(anchor(i)) { (label) }
+            }
+            text x=(at((LEFT + right) / 2.0)) y=(at(HEIGHT - 4.0)) class="axis" text-anchor="middle" { (x_label) }
+            text x="12" y=(at(middle)) class="axis" text-anchor="middle" transform={ "rotate(-90 12 " (at(middle)) ")" } { (y_label) }
         }
-        svg.push_str(&format!(
-            r#"<text x="{:.1}" y="{:.1}" class="axis" text-anchor="middle">{}</text>"#,
-            (LEFT + right) / 2.0,
-            HEIGHT - 4.0,
-            escape(x_label)
-        ));
-        svg.push_str(&format!(
-            r#"<text x="12" y="{:.1}" class="axis" text-anchor="middle" transform="rotate(-90 12 {:.1})">{}</text>"#,
-            (TOP + bottom) / 2.0,
-            (TOP + bottom) / 2.0,
-            escape(y_label)
-        ));
-        svg
     }
 }
 
@@ -367,36 +349,25 @@ pub struct Bar {
 }
 
 /// Horizontal bars from zero, longest first as given, labelled on the left and valued on the right.
-pub fn bar_chart(aria_label: &str, bars: &[Bar], decimals: usize) -> String {
+pub fn bar_chart(aria_label: &str, bars: &[Bar], decimals: usize) -> Markup {
     const LABEL_WIDTH: f64 = 200.0;
     const ROW: f64 = 20.0;
     let height = ROW * bars.len() as f64 + 10.0;
     let max = bars.iter().map(|b| b.value.abs()).filter(|v| v.is_finite()).fold(0.0, f64::max);
     let scale = if max > 0.0 { (WIDTH - LABEL_WIDTH - 70.0) / max } else { 0.0 };
-    let mut svg = format!(
-        r#"<svg class="chart" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-label="{}">"#,
-        escape(aria_label)
-    );
-    for (i, bar) in bars.iter().enumerate() {
-        let y = 5.0 + ROW * i as f64;
-        let length = if bar.value.is_finite() { bar.value.abs() * scale } else { 0.0 };
-        // Long tag names are cut so they cannot run into the bars.
-        let label: String = if bar.label.chars().count() > 30 { bar.label.chars().take(29).chain(['…']).collect() } else { bar.label.clone() };
-        svg.push_str(&format!(
-            r#"<text x="{:.1}" y="{:.1}" class="tick" text-anchor="end">{}</text><rect x="{LABEL_WIDTH}" y="{:.1}" width="{length:.1}" height="{:.1}" fill="{}"/><text x="{:.1}" y="{:.1}" class="tick">{}</text>"#,
-            LABEL_WIDTH - 6.0,
-            y + 13.0,
-            escape(&label),
-            y + 3.0,
-            ROW - 6.0,
-            bar.color,
-            LABEL_WIDTH + length + 4.0,
-            y + 13.0,
-            number(bar.value, decimals)
-        ));
+    html! {
+        svg class="chart" viewBox={ "0 0 " (WIDTH) " " (height) } width=(WIDTH) height=(height) role="img" aria-label=(aria_label) {
+            @for (i, bar) in bars.iter().enumerate() {
+                @let y = 5.0 + ROW * i as f64;
+                @let length = if bar.value.is_finite() { bar.value.abs() * scale } else { 0.0 };
+                // Long tag names are cut so they cannot run into the bars.
+                @let label: String = if bar.label.chars().count() > 30 { bar.label.chars().take(29).chain(['…']).collect() } else { bar.label.clone() };
+                text x=(at(LABEL_WIDTH - 6.0)) y=(at(y + 13.0)) class="tick" text-anchor="end" { (label) }
+                rect x=(LABEL_WIDTH) y=(at(y + 3.0)) width=(at(length)) height=(at(ROW - 6.0)) fill=(bar.color) {}
+                text x=(at(LABEL_WIDTH + length + 4.0)) y=(at(y + 13.0)) class="tick" { (number(bar.value, decimals)) }
+            }
+        }
     }
-    svg.push_str("</svg>");
-    svg
 }
 
 #[cfg(test)]
@@ -415,6 +386,21 @@ mod tests {
         assert!(reduced.windows(2).all(|w| w[0].0 < w[1].0), "x order kept");
         let short = [(0.0, 1.0), (1.0, f64::NAN), (2.0, 3.0)];
         assert_eq!(downsample_min_max(&short, 2000), vec![(0.0, 1.0), (2.0, 3.0)]);
+    }
+
+    #[test]
+    fn labels_and_attributes_are_escaped() {
+        let mut chart = LineChart::new(r#"chart "A" <b> & c"#, "x <1>", r#"y "2""#);
+        chart.lines.push(Line { name: "<script>&".into(), points: vec![(0.0, 0.0), (1.0, 1.0)], color: BLUE, dashed: true, dots: false });
+        chart.vertical_rules.push(Rule { label: r#"best "<3>""#.into(), value: 0.5, color: GREY });
+        let svg = chart.render().into_string();
+        assert!(svg.contains(r#"aria-label="chart &quot;A&quot; &lt;b&gt; &amp; c""#), "{svg}");
+        assert!(svg.contains(">x &lt;1&gt;</text>") && svg.contains(">y &quot;2&quot;</text>"), "axis titles: {svg}");
+        assert!(svg.contains(r#"class="legend">&lt;script&gt;&amp;</text>"#), "legend: {svg}");
+        assert!(svg.contains(">best &quot;&lt;3&gt;&quot;</text>"), "rule label: {svg}");
+        assert!(svg.contains(r#"stroke-dasharray="6 4" points="#), "a dashed line stays dashed: {svg}");
+        let bars = bar_chart("bars & <more>", &[Bar { label: "<T&1>".into(), value: 1.0, color: RED }], 2).into_string();
+        assert!(bars.contains(r#"aria-label="bars &amp; &lt;more&gt;""#) && bars.contains(">&lt;T&amp;1&gt;</text>"), "{bars}");
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //!
 //! The page must open offline in any browser and survive being mailed around, so it carries
 //! everything inline: CSS in a `<style>` block, charts as SVG drawn here, no scripts, no
-//! external fonts, images or links. Every text that comes from data is HTML-escaped.
+//! external fonts, images or links. The page is built with `maud` templates, which escape every
+//! value put into them (text and attributes alike); the only markup let through unescaped is
+//! the style sheet below, a constant, and the charts, which are built the same way.
 
 mod chart;
 mod text;
@@ -14,8 +16,10 @@ use plantlab_protocol::{
     QualityReport, Recipe, RiskTimeline, RunDetail, SequenceMode,
 };
 
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
 use chart::{bar_chart, Bar, Line, LineChart, Rule, XScale, BLUE, GREY, ORANGE, RED};
-use text::{count, delimiter_name, escape, lead_time, number, optional_number, place, yes_no, MISSING};
+use text::{count, delimiter_name, lead_time, number, optional_number, place, yes_no, MISSING};
 
 pub use chart::MAX_SERIES_POINTS;
 
@@ -46,20 +50,39 @@ pub fn html_report(input: &ReportInput<'_>) -> String {
     let stored_recipe: Option<Recipe> = input.run.and_then(|r| r.recipe.as_deref()).and_then(|json| serde_json::from_str(json).ok());
     let recipe = input.recipe.or(stored_recipe.as_ref());
 
-    let mut html = String::with_capacity(64 * 1024);
-    html.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    html.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    html.push_str(&format!("<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n", escape(input.title)));
-    html.push_str(&header(input, evaluation));
-    html.push_str(&quality_section(input.quality));
-    html.push_str(&recipe_section(recipe));
-    html.push_str(&training_section(input.run));
-    html.push_str(&evaluation_section(evaluation));
-    html.push_str(&events_section(evaluation));
-    html.push_str(&timeline_section(input.prediction, evaluation));
-    html.push_str(&alarms_section(input.prediction));
-    html.push_str("</main>\n</body>\n</html>\n");
-    html
+    // The line breaks between elements only keep the page's source readable.
+    let page = html! {
+        (DOCTYPE) "\n"
+        html lang="en" {
+            "\n"
+            head {
+                "\n" meta charset="utf-8";
+                "\n" meta name="viewport" content="width=device-width, initial-scale=1";
+                "\n" title { (input.title) }
+                "\n" style { (PreEscaped(STYLE)) }
+                "\n"
+            }
+            "\n"
+            body {
+                "\n"
+                main {
+                    "\n"
+                    (header(input, evaluation))
+                    (quality_section(input.quality))
+                    (recipe_section(recipe))
+                    (training_section(input.run))
+                    (evaluation_section(evaluation))
+                    (events_section(evaluation))
+                    (timeline_section(input.prediction, evaluation))
+                    (alarms_section(input.prediction))
+                }
+                "\n"
+            }
+            "\n"
+        }
+        "\n"
+    };
+    page.into_string()
 }
 
 const STYLE: &str = r#"
@@ -92,165 +115,193 @@ section { break-inside: avoid-page; }
 @media print { main { max-width: none; padding: 0; } h2 { break-after: avoid; } }
 "#;
 
-fn not_available(what: &str) -> String {
-    format!("<p class=\"missing\">{what} not available.</p>\n")
+fn not_available(what: &str) -> Markup {
+    html! { p class="missing" { (what) " not available." } "\n" }
 }
 
-fn section(id: &str, heading: &str, body: &str) -> String {
-    format!("<section id=\"{id}\">\n<h2>{heading}</h2>\n{body}</section>\n")
+/// A short note in the report's small grey type.
+fn note(text: &str) -> Markup {
+    html! { p class="note" { (text) } "\n" }
 }
 
-/// A two-column table of labels (plain text from this crate) and values (already HTML).
-fn key_values(rows: &[(&str, String)]) -> String {
-    let mut html = String::from("<table class=\"kv\">\n");
-    for (key, value) in rows {
-        html.push_str(&format!("<tr><th>{key}</th><td>{value}</td></tr>\n"));
-    }
-    html.push_str("</table>\n");
-    html
+fn section(id: &str, heading: &str, body: Markup) -> Markup {
+    html! { section id=(id) { "\n" h2 { (heading) } "\n" (body) } "\n" }
 }
 
-/// A table whose header cells are plain text from this crate and whose cells are HTML.
-/// Cells that start with a digit, sign or the missing mark are right-aligned.
-fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut html = String::from("<table>\n<tr>");
-    for h in headers {
-        html.push_str(&format!("<th>{h}</th>"));
-    }
-    html.push_str("</tr>\n");
-    for row in rows {
-        html.push_str("<tr>");
-        for cell in row {
-            let numeric = cell.starts_with(|c: char| c.is_ascii_digit() || c == '-') || cell == MISSING;
-            let class = if numeric { " class=\"num\"" } else { "" };
-            html.push_str(&format!("<td{class}>{cell}</td>"));
+fn subheading(text: &str) -> Markup {
+    html! { h3 { (text) } "\n" }
+}
+
+/// Text as markup (escaped), for a cell or value next to cells that carry markup.
+fn plain(text: impl AsRef<str>) -> Markup {
+    html! { (text.as_ref()) }
+}
+
+/// `text` (e.g. a column name) or the missing mark.
+fn plain_or_missing(text: Option<&str>) -> Markup {
+    plain(text.unwrap_or(MISSING))
+}
+
+/// A two-column table of labels and values.
+fn key_values(rows: &[(&str, Markup)]) -> Markup {
+    html! {
+        table class="kv" {
+            "\n"
+            @for (key, value) in rows {
+                tr { th { (key) } td { (value) } }
+                "\n"
+            }
         }
-        html.push_str("</tr>\n");
+        "\n"
     }
-    html.push_str("</table>\n");
-    html
 }
 
-fn figure(chart: &str, caption: &str) -> String {
-    format!("<div>{chart}<p class=\"note\">{caption}</p></div>\n")
+/// A table with a header row. Cells that start with a digit, sign or the missing mark are
+/// right-aligned.
+fn table(headers: &[&str], rows: &[Vec<Markup>]) -> Markup {
+    let numeric = |cell: &Markup| cell.0.starts_with(|c: char| c.is_ascii_digit() || c == '-') || cell.0 == MISSING;
+    html! {
+        table {
+            "\n"
+            tr { @for h in headers { th { (h) } } }
+            "\n"
+            @for row in rows {
+                tr { @for cell in row { td class=[numeric(cell).then_some("num")] { (cell) } } }
+                "\n"
+            }
+        }
+        "\n"
+    }
+}
+
+fn figure(chart: Markup, caption: &str) -> Markup {
+    html! { div { (chart) p class="note" { (caption) } } "\n" }
+}
+
+/// Figures side by side where the page is wide enough.
+fn charts(figures: &[Markup]) -> Markup {
+    html! { div class="charts" { "\n" @for f in figures { (f) } } "\n" }
 }
 
 // ---------------------------------------------------------------------------------------------
 // 1. Header
 // ---------------------------------------------------------------------------------------------
 
-fn header(input: &ReportInput<'_>, evaluation: Option<&Evaluation>) -> String {
-    let mut rows: Vec<(&str, String)> = vec![("Generated", escape(input.generated))];
+fn header(input: &ReportInput<'_>, evaluation: Option<&Evaluation>) -> Markup {
+    let mut rows: Vec<(&str, Markup)> = vec![("Generated", plain(input.generated))];
     let run_id = input
         .run
         .map(|r| r.entry.run_id.clone())
         .or_else(|| input.prediction.map(|p| p.bundle.run_id.clone()))
         .or_else(|| evaluation.and_then(|e| e.run_id.clone()));
     if let Some(run_id) = run_id {
-        rows.push(("Run", escape(&run_id)));
+        rows.push(("Run", plain(run_id)));
     }
     if let Some(run) = input.run {
-        rows.push(("Model", run.entry.model.as_str().to_string()));
-        rows.push(("Target", escape(&run.entry.target)));
-        rows.push(("Data file", escape(&run.entry.data)));
-        rows.push(("Started", escape(&run.entry.created)));
+        rows.push(("Model", plain(run.entry.model.as_str())));
+        rows.push(("Target", plain(&run.entry.target)));
+        rows.push(("Data file", plain(&run.entry.data)));
+        rows.push(("Started", plain(&run.entry.created)));
     } else if let Some(p) = input.prediction {
-        rows.push(("Model", p.bundle.model.as_str().to_string()));
-        rows.push(("Target", escape(&p.bundle.target)));
+        rows.push(("Model", plain(p.bundle.model.as_str())));
+        rows.push(("Target", plain(&p.bundle.target)));
     }
     if let Some(p) = input.prediction {
-        rows.push(("Predicted file", escape(&p.file)));
-        rows.push(("Model bundle", escape(&p.bundle.path)));
+        rows.push(("Predicted file", plain(&p.file)));
+        rows.push(("Model bundle", plain(&p.bundle.path)));
     }
     if let Some(e) = evaluation {
-        rows.push(("Evaluated on", escape(&e.source)));
+        rows.push(("Evaluated on", plain(&e.source)));
     }
-    format!("<header>\n<h1>{}</h1>\n{}</header>\n", escape(input.title), key_values(&rows))
+    html! { header { "\n" h1 { (input.title) } "\n" (key_values(&rows)) } "\n" }
 }
 
 // ---------------------------------------------------------------------------------------------
 // 2. Data quality
 // ---------------------------------------------------------------------------------------------
 
-fn quality_section(quality: Option<&QualityReport>) -> String {
+fn quality_section(quality: Option<&QualityReport>) -> Markup {
     let Some(q) = quality else {
-        return section("quality", "Data quality", &not_available("Data-quality report"));
+        return section("quality", "Data quality", not_available("Data-quality report"));
     };
-    let mut body = key_values(&[
-        ("Rows", count(q.rows)),
-        ("Columns", count(q.columns.len() as u64)),
-        ("Timestamp column", q.timestamp_column.as_deref().map_or_else(|| MISSING.to_string(), escape)),
-        ("Sampling interval", q.sampling_interval_s.map_or_else(|| MISSING.to_string(), format_duration)),
+    let summary = key_values(&[
+        ("Rows", plain(count(q.rows))),
+        ("Columns", plain(count(q.columns.len() as u64))),
+        ("Timestamp column", plain_or_missing(q.timestamp_column.as_deref())),
+        ("Sampling interval", plain(q.sampling_interval_s.map_or_else(|| MISSING.to_string(), format_duration))),
     ]);
-    if !q.import_warnings.is_empty() {
-        body.push_str("<h3>Import warnings</h3>\n<ul>\n");
-        for w in &q.import_warnings {
-            body.push_str(&format!("<li>{}</li>\n", escape(w)));
+    let findings: Vec<Vec<Markup>> = q
+        .findings
+        .iter()
+        .map(|f| {
+            let severity = format!("{:?}", f.severity).to_lowercase();
+            vec![
+                plain(f.kind.as_str()),
+                plain(f.column.as_deref().unwrap_or("(rows)")),
+                plain(count(f.count)),
+                html! { span class={ "sev-" (severity) } { (severity) } },
+                plain(f.examples.join(", ")),
+                plain(&f.message),
+            ]
+        })
+        .collect();
+    let body = html! {
+        (summary)
+        @if !q.import_warnings.is_empty() {
+            (subheading("Import warnings"))
+            ul { "\n" @for w in &q.import_warnings { li { (w) } "\n" } } "\n"
         }
-        body.push_str("</ul>\n");
-    }
-    body.push_str("<h3>Findings</h3>\n");
-    if q.findings.is_empty() {
-        body.push_str("<p class=\"note\">No findings: the checks found nothing to clean.</p>\n");
-    } else {
-        let rows: Vec<Vec<String>> = q
-            .findings
-            .iter()
-            .map(|f| {
-                let severity = format!("{:?}", f.severity).to_lowercase();
-                vec![
-                    f.kind.as_str().to_string(),
-                    f.column.as_deref().map_or_else(|| "(rows)".to_string(), escape),
-                    count(f.count),
-                    format!("<span class=\"sev-{severity}\">{severity}</span>"),
-                    escape(&f.examples.join(", ")),
-                    escape(&f.message),
-                ]
-            })
-            .collect();
-        body.push_str(&table(&["Kind", "Column", "Count", "Severity", "Examples", "Message"], &rows));
-    }
-    section("quality", "Data quality", &body)
+        (subheading("Findings"))
+        @if findings.is_empty() {
+            (note("No findings: the checks found nothing to clean."))
+        } @else {
+            (table(&["Kind", "Column", "Count", "Severity", "Examples", "Message"], &findings))
+        }
+    };
+    section("quality", "Data quality", body)
 }
 
 // ---------------------------------------------------------------------------------------------
 // 3. Cleaning recipe
 // ---------------------------------------------------------------------------------------------
 
-fn recipe_section(recipe: Option<&Recipe>) -> String {
+fn recipe_section(recipe: Option<&Recipe>) -> Markup {
     let Some(r) = recipe else {
-        return section("recipe", "Cleaning recipe", &not_available("Cleaning recipe"));
+        return section("recipe", "Cleaning recipe", not_available("Cleaning recipe"));
     };
     let import = &r.import;
-    let mut body = String::from("<h3>Import settings</h3>\n");
-    body.push_str(&key_values(&[
-        ("Delimiter", escape(&delimiter_name(import.delimiter))),
-        ("Decimal separator", escape(&import.decimal.to_string())),
-        ("Encoding", escape(&import.encoding)),
-        ("Header rows", import.header_rows.to_string()),
-        ("Timestamp column", import.timestamp_column.as_deref().map_or_else(|| MISSING.to_string(), escape)),
-        ("Timestamp format", import.timestamp_format.as_deref().map_or_else(|| MISSING.to_string(), escape)),
-        ("Sheet", import.sheet.as_deref().map_or_else(|| MISSING.to_string(), escape)),
-        ("Statistics fitted on", format!("first {} % of rows", number(r.train_fraction * 100.0, 0))),
-    ]));
-    body.push_str("<h3>Steps, in order</h3>\n");
-    if r.steps.is_empty() {
-        body.push_str("<p class=\"note\">No cleaning steps.</p>\n");
-    } else {
-        let rows: Vec<Vec<String>> =
-            r.steps.iter().enumerate().map(|(i, s)| vec![(i + 1).to_string(), escape(&s.step.describe()), yes_no(s.enabled).to_string()]).collect();
-        body.push_str(&table(&["#", "Step", "Enabled"], &rows));
-    }
-    section("recipe", "Cleaning recipe", &body)
+    let settings = key_values(&[
+        ("Delimiter", plain(delimiter_name(import.delimiter))),
+        ("Decimal separator", plain(import.decimal.to_string())),
+        ("Encoding", plain(&import.encoding)),
+        ("Header rows", plain(import.header_rows.to_string())),
+        ("Timestamp column", plain_or_missing(import.timestamp_column.as_deref())),
+        ("Timestamp format", plain_or_missing(import.timestamp_format.as_deref())),
+        ("Sheet", plain_or_missing(import.sheet.as_deref())),
+        ("Statistics fitted on", plain(format!("first {} % of rows", number(r.train_fraction * 100.0, 0)))),
+    ]);
+    let steps: Vec<Vec<Markup>> =
+        r.steps.iter().enumerate().map(|(i, s)| vec![plain((i + 1).to_string()), plain(s.step.describe()), plain(yes_no(s.enabled))]).collect();
+    let body = html! {
+        (subheading("Import settings"))
+        (settings)
+        (subheading("Steps, in order"))
+        @if steps.is_empty() {
+            (note("No cleaning steps."))
+        } @else {
+            (table(&["#", "Step", "Enabled"], &steps))
+        }
+    };
+    section("recipe", "Cleaning recipe", body)
 }
 
 // ---------------------------------------------------------------------------------------------
 // 4. Training
 // ---------------------------------------------------------------------------------------------
 
-fn training_section(run: Option<&RunDetail>) -> String {
+fn training_section(run: Option<&RunDetail>) -> Markup {
     let Some(run) = run else {
-        return section("training", "Training", &not_available("Training run"));
+        return section("training", "Training", not_available("Training run"));
     };
     let c = &run.config;
     let mode = match c.mode {
@@ -263,45 +314,49 @@ fn training_section(run: Option<&RunDetail>) -> String {
         ClassWeighting::Off => "off",
     };
     let weighting = match run.data.as_ref().and_then(|d| d.class_weights_from.as_ref()) {
-        Some(column) => format!("from the cleaning step's column {}", escape(column)),
-        None => weighting.to_string(),
+        Some(column) => plain(format!("from the cleaning step's column {column}")),
+        None => plain(weighting),
     };
     let gate = match c.gate {
-        None => "not evaluated".to_string(),
-        Some(g) if g.passed => "<span class=\"good\">passed</span>".to_string(),
-        Some(g) if g.overridden => "<span class=\"bad\">failed</span>, trained anyway (overridden)".to_string(),
-        Some(_) => "<span class=\"bad\">failed</span>".to_string(),
+        None => plain("not evaluated"),
+        Some(g) if g.passed => html! { span class="good" { "passed" } },
+        Some(g) if g.overridden => html! { span class="bad" { "failed" } ", trained anyway (overridden)" },
+        Some(_) => html! { span class="bad" { "failed" } },
     };
-    let mut rows: Vec<(&str, String)> = vec![
-        ("Model", c.model.as_str().to_string()),
-        ("Target", escape(&c.target)),
-        ("Epochs", format!("{} at most, {} run", c.epochs, run.entry.epochs_run)),
-        ("Batch size", c.batch_size.to_string()),
-        ("Learning rate", c.learning_rate.to_string()),
-        ("Embedding width", c.embedding_dim.to_string()),
-        ("Bins per tag", c.bins.to_string()),
-        ("Sequence mode", mode),
+    let mut rows: Vec<(&str, Markup)> = vec![
+        ("Model", plain(c.model.as_str())),
+        ("Target", plain(&c.target)),
+        ("Epochs", plain(format!("{} at most, {} run", c.epochs, run.entry.epochs_run))),
+        ("Batch size", plain(c.batch_size.to_string())),
+        ("Learning rate", plain(c.learning_rate.to_string())),
+        ("Embedding width", plain(c.embedding_dim.to_string())),
+        ("Bins per tag", plain(c.bins.to_string())),
+        ("Sequence mode", plain(mode)),
         (
             "Split (train / validation / test)",
-            format!("{} / {} / {} %", number(c.split.train * 100.0, 0), number(c.split.validation * 100.0, 0), number(c.split.test * 100.0, 0)),
+            plain(format!(
+                "{} / {} / {} %",
+                number(c.split.train * 100.0, 0),
+                number(c.split.validation * 100.0, 0),
+                number(c.split.test * 100.0, 0)
+            )),
         ),
         ("Class weighting", weighting),
-        ("Early stopping patience", c.patience.map_or_else(|| "off".to_string(), |p| format!("{p} epochs"))),
-        ("Seed", c.seed.to_string()),
+        ("Early stopping patience", plain(c.patience.map_or_else(|| "off".to_string(), |p| format!("{p} epochs")))),
+        ("Seed", plain(c.seed.to_string())),
         ("Quality gate", gate),
     ];
     if let Some(data) = &run.data {
-        rows.push(("Classes", escape(&data.classes.join(", "))));
-        rows.push(("Features", format!("{} ({})", data.features.len(), escape(&data.features.join(", ")))));
+        rows.push(("Classes", plain(data.classes.join(", "))));
+        rows.push(("Features", plain(format!("{} ({})", data.features.len(), data.features.join(", ")))));
         rows.push((
             "Samples (train / validation / test)",
-            format!("{} / {} / {}", count(data.train_samples), count(data.validation_samples), count(data.test_samples)),
+            plain(format!("{} / {} / {}", count(data.train_samples), count(data.validation_samples), count(data.test_samples))),
         ));
     }
-    let mut body = key_values(&rows);
 
-    if run.epochs.is_empty() {
-        body.push_str(&not_available("Per-epoch curves"));
+    let curves = if run.epochs.is_empty() {
+        not_available("Per-epoch curves")
     } else {
         let best_epoch =
             run.summary.as_ref().map(|s| s.best_epoch).filter(|&e| e > 0).or_else(|| run.epochs.iter().rev().find(|e| e.best).map(|e| e.epoch));
@@ -329,36 +384,36 @@ fn training_section(run: Option<&RunDetail>) -> String {
         };
         let loss = curve("Training and validation loss per epoch", "loss", |e| (e.train_loss, e.val_loss));
         let accuracy = curve("Training and validation accuracy per epoch", "accuracy", |e| (e.train_accuracy, e.val_accuracy));
-        body.push_str("<div class=\"charts\">\n");
-        body.push_str(&figure(&loss, "Loss per epoch (train and validation)."));
-        body.push_str(&figure(&accuracy, "Accuracy per epoch (train and validation)."));
-        body.push_str("</div>\n");
-    }
+        charts(&[figure(loss, "Loss per epoch (train and validation)."), figure(accuracy, "Accuracy per epoch (train and validation).")])
+    };
 
-    body.push_str("<h3>Run summary</h3>\n");
-    match &run.summary {
-        None => body.push_str(&not_available("Run summary")),
-        Some(s) => {
-            body.push_str(&key_values(&[
-                ("Status", format!("{:?}", s.status).to_lowercase()),
-                ("Message", escape(&s.message)),
-                ("Epochs run", s.epochs_run.to_string()),
-                ("Best epoch", s.best_epoch.to_string()),
-                ("Majority accuracy (test)", number(s.majority_accuracy, 3)),
-                ("Test ROC-AUC", optional_number(s.test.as_ref().and_then(|t| t.roc_auc), 3)),
-                ("Test PR-AUC", optional_number(s.test.as_ref().and_then(|t| t.pr_auc), 3)),
-                ("Training time", format_duration(s.seconds)),
-            ]));
-        }
-    }
-    section("training", "Training", &body)
+    let summary = match &run.summary {
+        None => not_available("Run summary"),
+        Some(s) => key_values(&[
+            ("Status", plain(format!("{:?}", s.status).to_lowercase())),
+            ("Message", plain(&s.message)),
+            ("Epochs run", plain(s.epochs_run.to_string())),
+            ("Best epoch", plain(s.best_epoch.to_string())),
+            ("Majority accuracy (test)", plain(number(s.majority_accuracy, 3))),
+            ("Test ROC-AUC", plain(optional_number(s.test.as_ref().and_then(|t| t.roc_auc), 3))),
+            ("Test PR-AUC", plain(optional_number(s.test.as_ref().and_then(|t| t.pr_auc), 3))),
+            ("Training time", plain(format_duration(s.seconds))),
+        ]),
+    };
+    let body = html! {
+        (key_values(&rows))
+        (curves)
+        (subheading("Run summary"))
+        (summary)
+    };
+    section("training", "Training", body)
 }
 
 // ---------------------------------------------------------------------------------------------
 // 5. Evaluation
 // ---------------------------------------------------------------------------------------------
 
-fn metrics_rows(model: &ClassMetrics, baseline: &ClassMetrics) -> Vec<Vec<String>> {
+fn metrics_rows(model: &ClassMetrics, baseline: &ClassMetrics) -> Vec<Vec<Markup>> {
     let rows: [(&str, f64, f64); 5] = [
         ("Accuracy", model.accuracy, baseline.accuracy),
         ("Balanced accuracy", model.balanced_accuracy, baseline.balanced_accuracy),
@@ -370,26 +425,31 @@ fn metrics_rows(model: &ClassMetrics, baseline: &ClassMetrics) -> Vec<Vec<String
     out.push(vec!["ROC-AUC".into(), optional_number(model.roc_auc, 3), optional_number(baseline.roc_auc, 3)]);
     out.push(vec!["PR-AUC".into(), optional_number(model.pr_auc, 3), optional_number(baseline.pr_auc, 3)]);
     out.push(vec!["Samples".into(), count(model.samples), count(baseline.samples)]);
-    out
+    out.into_iter().map(|row| row.into_iter().map(plain).collect()).collect()
 }
 
-fn confusion_table(confusion: &[Vec<u64>], classes: &[String]) -> String {
-    let name = |i: usize| classes.get(i).map_or_else(|| format!("class {i}"), |c| escape(c));
-    let mut html = String::from("<table>\n<tr><th>actual ↓ / predicted →</th>");
-    for j in 0..confusion.first().map_or(0, Vec::len) {
-        html.push_str(&format!("<th>{}</th>", name(j)));
-    }
-    html.push_str("</tr>\n");
-    for (i, row) in confusion.iter().enumerate() {
-        html.push_str(&format!("<tr><th>{}</th>", name(i)));
-        for (j, n) in row.iter().enumerate() {
-            let style = if i == j { " style=\"background:#eaf4ea\"" } else { "" };
-            html.push_str(&format!("<td class=\"num\"{style}>{}</td>", count(*n)));
+fn confusion_table(confusion: &[Vec<u64>], classes: &[String]) -> Markup {
+    let name = |i: usize| classes.get(i).cloned().unwrap_or_else(|| format!("class {i}"));
+    html! {
+        table {
+            "\n"
+            tr {
+                th { "actual ↓ / predicted →" }
+                @for j in 0..confusion.first().map_or(0, Vec::len) { th { (name(j)) } }
+            }
+            "\n"
+            @for (i, row) in confusion.iter().enumerate() {
+                tr {
+                    th { (name(i)) }
+                    @for (j, n) in row.iter().enumerate() {
+                        td class="num" style=[(i == j).then_some("background:#eaf4ea")] { (count(*n)) }
+                    }
+                }
+                "\n"
+            }
         }
-        html.push_str("</tr>\n");
+        "\n"
     }
-    html.push_str("</table>\n");
-    html
 }
 
 /// Share of positive samples in the evaluated data: the precision of a random classifier.
@@ -400,28 +460,19 @@ fn positive_rate(e: &Evaluation) -> Option<f64> {
     (total > 0).then(|| positives as f64 / total as f64)
 }
 
-fn evaluation_section(evaluation: Option<&Evaluation>) -> String {
+fn evaluation_section(evaluation: Option<&Evaluation>) -> Markup {
     let Some(e) = evaluation else {
-        return section("evaluation", "Evaluation", &not_available("Evaluation"));
+        return section("evaluation", "Evaluation", not_available("Evaluation"));
     };
-    let mut body = key_values(&[
-        ("Evaluated on", escape(&e.source)),
-        ("Samples", count(e.samples)),
-        ("Classes", escape(&e.classes.join(", "))),
-        ("Positive (fault) class", e.positive_class.and_then(|i| e.classes.get(i)).map_or_else(|| MISSING.to_string(), |c| escape(c))),
-        ("Decision threshold", number(e.threshold, 3)),
+    let summary = key_values(&[
+        ("Evaluated on", plain(&e.source)),
+        ("Samples", plain(count(e.samples))),
+        ("Classes", plain(e.classes.join(", "))),
+        ("Positive (fault) class", plain_or_missing(e.positive_class.and_then(|i| e.classes.get(i)).map(String::as_str))),
+        ("Decision threshold", plain(number(e.threshold, 3))),
     ]);
-    body.push_str(&format!("<h3>Model vs majority baseline (threshold {})</h3>\n", number(e.threshold, 3)));
-    body.push_str(&table(&["Metric", "Model", "Majority baseline"], &metrics_rows(&e.test, &e.baseline)));
 
-    body.push_str("<h3>Confusion matrix</h3>\n");
-    if e.test.confusion.is_empty() {
-        body.push_str(&not_available("Confusion matrix"));
-    } else {
-        body.push_str(&confusion_table(&e.test.confusion, &e.classes));
-    }
-
-    let mut charts = String::new();
+    let mut curves = Vec::new();
     if !e.roc.is_empty() {
         let mut roc = LineChart::new("ROC curve", "false positive rate", "true positive rate");
         roc.x_range = Some((0.0, 1.0));
@@ -434,7 +485,7 @@ fn evaluation_section(evaluation: Option<&Evaluation>) -> String {
             dashed: false,
             dots: false,
         });
-        charts.push_str(&figure(&roc.render(), "ROC curve; the dashed diagonal is a random guess."));
+        curves.push(figure(roc.render(), "ROC curve; the dashed diagonal is a random guess."));
     }
     if !e.pr.is_empty() {
         let mut pr = LineChart::new("Precision-recall curve", "recall", "precision");
@@ -450,20 +501,14 @@ fn evaluation_section(evaluation: Option<&Evaluation>) -> String {
         if let Some(rate) = positive_rate(e) {
             pr.horizontal_rules.push(Rule { label: format!("positive rate {}", number(rate, 3)), value: rate, color: GREY });
         }
-        charts.push_str(&figure(&pr.render(), "Precision-recall curve; the dashed line is the share of fault samples (a random guess)."));
-    }
-    if charts.is_empty() {
-        body.push_str(&not_available("ROC and precision-recall curves"));
-    } else {
-        body.push_str(&format!("<div class=\"charts\">\n{charts}</div>\n"));
+        curves.push(figure(pr.render(), "Precision-recall curve; the dashed line is the share of fault samples (a random guess)."));
     }
 
+    let mut thresholds = Vec::new();
     if !e.thresholds.is_empty() {
-        body.push_str("<h3>Thresholds</h3>\n");
         let mut wanted: Vec<f64> = (1..10).map(|i| f64::from(i) / 10.0).collect();
         wanted.push(e.threshold);
         wanted.sort_by(f64::total_cmp);
-        let mut rows = Vec::new();
         let mut last_threshold = None;
         for t in wanted {
             let Some(p) = point_at(&e.thresholds, t) else { continue };
@@ -473,59 +518,86 @@ fn evaluation_section(evaluation: Option<&Evaluation>) -> String {
             }
             last_threshold = Some(p.threshold.to_bits());
             let mark = if point_at(&e.thresholds, e.threshold) == Some(p) { " (used)" } else { "" };
-            rows.push(vec![
-                format!("{}{mark}", number(p.threshold, 3)),
-                number(p.precision(), 3),
-                number(p.recall(), 3),
-                number(p.f1(), 3),
-                number(p.false_positive_rate(), 3),
-                count(p.tp),
-                count(p.fp),
-                count(p.fn_),
-            ]);
+            thresholds.push(
+                [
+                    format!("{}{mark}", number(p.threshold, 3)),
+                    number(p.precision(), 3),
+                    number(p.recall(), 3),
+                    number(p.f1(), 3),
+                    number(p.false_positive_rate(), 3),
+                    count(p.tp),
+                    count(p.fp),
+                    count(p.fn_),
+                ]
+                .into_iter()
+                .map(plain)
+                .collect(),
+            );
         }
-        body.push_str(&table(&["Threshold", "Precision", "Recall", "F1", "False positive rate", "TP", "FP", "FN"], &rows));
     }
 
-    body.push_str("<h3>Contributing tags</h3>\n");
-    if e.contributions.is_empty() {
-        body.push_str(&not_available("Tag contributions"));
-    } else {
-        const SHOWN: usize = 15;
-        let bars: Vec<Bar> = e
-            .contributions
-            .iter()
-            .take(SHOWN)
-            .map(|c| Bar { label: c.tag.clone(), value: c.mean_abs, color: if c.mean_signed >= 0.0 { RED } else { BLUE } })
-            .collect();
-        body.push_str(&figure(
-            &bar_chart("Contributing tags", &bars, 3),
-            "Mean change of the risk when the tag is hidden from the model (occlusion). \
-             Red: the tag pushes towards a fault on average; blue: away from it.",
-        ));
-        if e.contributions.len() > SHOWN {
-            body.push_str(&format!("<p class=\"note\">{} more tags not shown.</p>\n", e.contributions.len() - SHOWN));
+    const SHOWN: usize = 15;
+    let bars: Vec<Bar> = e
+        .contributions
+        .iter()
+        .take(SHOWN)
+        .map(|c| Bar { label: c.tag.clone(), value: c.mean_abs, color: if c.mean_signed >= 0.0 { RED } else { BLUE } })
+        .collect();
+
+    let body = html! {
+        (summary)
+        (subheading(&format!("Model vs majority baseline (threshold {})", number(e.threshold, 3))))
+        (table(&["Metric", "Model", "Majority baseline"], &metrics_rows(&e.test, &e.baseline)))
+        (subheading("Confusion matrix"))
+        @if e.test.confusion.is_empty() {
+            (not_available("Confusion matrix"))
+        } @else {
+            (confusion_table(&e.test.confusion, &e.classes))
         }
-    }
-    section("evaluation", "Evaluation", &body)
+        @if curves.is_empty() {
+            (not_available("ROC and precision-recall curves"))
+        } @else {
+            (charts(&curves))
+        }
+        @if !e.thresholds.is_empty() {
+            (subheading("Thresholds"))
+            (table(&["Threshold", "Precision", "Recall", "F1", "False positive rate", "TP", "FP", "FN"], &thresholds))
+        }
+        (subheading("Contributing tags"))
+        @if bars.is_empty() {
+            (not_available("Tag contributions"))
+        } @else {
+            (figure(
+                bar_chart("Contributing tags", &bars, 3),
+                "Mean change of the risk when the tag is hidden from the model (occlusion). \
+                 Red: the tag pushes towards a fault on average; blue: away from it.",
+            ))
+            @if e.contributions.len() > SHOWN {
+                (note(&format!("{} more tags not shown.", e.contributions.len() - SHOWN)))
+            }
+        }
+    };
+    section("evaluation", "Evaluation", body)
 }
 
 // ---------------------------------------------------------------------------------------------
 // 6. Event-level scoring
 // ---------------------------------------------------------------------------------------------
 
-fn events_section(evaluation: Option<&Evaluation>) -> String {
-    let thin = evaluation.and_then(Evaluation::thin_evidence).map(|episodes| {
-        format!(
-            "<p class=\"bad\">Thin evidence: only {episodes} fault episode(s) to score against (fewer than {}). \
-             Detections, lead times and false-alarm rates may not hold on other data.</p>\n",
-            plantlab_protocol::THIN_EVIDENCE_EPISODES
-        )
-    });
+fn events_section(evaluation: Option<&Evaluation>) -> Markup {
+    let thin = html! {
+        @if let Some(episodes) = evaluation.and_then(Evaluation::thin_evidence) {
+            p class="bad" {
+                "Thin evidence: only " (episodes) " fault episode(s) to score against (fewer than "
+                (plantlab_protocol::THIN_EVIDENCE_EPISODES)
+                "). Detections, lead times and false-alarm rates may not hold on other data."
+            }
+            "\n"
+        }
+    };
     let Some(ev) = evaluation.and_then(|e| e.events.as_ref()) else {
-        let mut body = not_available("Event-level scoring (no labelled fault episodes)");
-        body.push_str(&thin.unwrap_or_default());
-        return section("events", "Event-level scoring", &body);
+        let body = html! { (not_available("Event-level scoring (no labelled fault episodes)")) (thin) };
+        return section("events", "Event-level scoring", body);
     };
     let false_alarm_rate = if ev.has_timestamps {
         ("False-alarm events per day", optional_number(ev.false_alarms_per_day, 2))
@@ -558,45 +630,53 @@ fn events_section(evaluation: Option<&Evaluation>) -> String {
     if let Some(days) = ev.normal_days {
         rows.push(("Normal operation", format!("{} days", number(days, 1))));
     }
-    let mut body = thin.unwrap_or_default();
-    body.push_str(&key_values(&rows));
-    if !ev.episodes.is_empty() {
-        let rows: Vec<Vec<String>> = ev
-            .episodes
-            .iter()
-            .map(|ep| {
-                let detected = if ep.detected { "<span class=\"good\">detected</span>" } else { "<span class=\"bad\">missed</span>" };
-                vec![
-                    ep.index.to_string(),
-                    place(ep.start_ms, ep.start_row),
-                    place(ep.end_ms, ep.end_row),
-                    detected.to_string(),
-                    match (ep.first_alarm_ms, ep.first_alarm_row) {
-                        (ms, Some(row)) => place(ms, row),
-                        (Some(ms), None) => format_epoch_millis(ms),
-                        (None, None) => MISSING.to_string(),
-                    },
-                    lead_time(ep.lead_time, ev.has_timestamps),
-                ]
-            })
-            .collect();
-        body.push_str(&table(&["#", "Start", "End", "Result", "First alarm", "Lead time"], &rows));
-        body.push_str("<p class=\"note\">Lead time: onset minus the first alarm; negative means the alarm came only during the episode.</p>\n");
-    }
-    section("events", "Event-level scoring", &body)
+    let rows: Vec<(&str, Markup)> = rows.into_iter().map(|(key, value)| (key, plain(value))).collect();
+    let episodes: Vec<Vec<Markup>> = ev
+        .episodes
+        .iter()
+        .map(|ep| {
+            let detected = if ep.detected {
+                html! { span class="good" { "detected" } }
+            } else {
+                html! { span class="bad" { "missed" } }
+            };
+            let first_alarm = match (ep.first_alarm_ms, ep.first_alarm_row) {
+                (ms, Some(row)) => place(ms, row),
+                (Some(ms), None) => format_epoch_millis(ms),
+                (None, None) => MISSING.to_string(),
+            };
+            vec![
+                plain(ep.index.to_string()),
+                plain(place(ep.start_ms, ep.start_row)),
+                plain(place(ep.end_ms, ep.end_row)),
+                detected,
+                plain(first_alarm),
+                plain(lead_time(ep.lead_time, ev.has_timestamps)),
+            ]
+        })
+        .collect();
+    let body = html! {
+        (thin)
+        (key_values(&rows))
+        @if !episodes.is_empty() {
+            (table(&["#", "Start", "End", "Result", "First alarm", "Lead time"], &episodes))
+            (note("Lead time: onset minus the first alarm; negative means the alarm came only during the episode."))
+        }
+    };
+    section("events", "Event-level scoring", body)
 }
 
 // ---------------------------------------------------------------------------------------------
 // 7. Risk timeline
 // ---------------------------------------------------------------------------------------------
 
-fn timeline_section(prediction: Option<&PredictionResult>, evaluation: Option<&Evaluation>) -> String {
+fn timeline_section(prediction: Option<&PredictionResult>, evaluation: Option<&Evaluation>) -> Markup {
     let chosen: Option<(&RiskTimeline, f64)> = prediction
         .filter(|p| !p.timeline.x.is_empty())
         .map(|p| (&p.timeline, p.threshold))
         .or_else(|| evaluation.filter(|e| !e.timeline.x.is_empty()).map(|e| (&e.timeline, e.threshold)));
     let Some((timeline, threshold)) = chosen else {
-        return section("timeline", "Risk timeline", &not_available("Risk timeline"));
+        return section("timeline", "Risk timeline", not_available("Risk timeline"));
     };
     let x_label = if timeline.has_timestamps { "time (UTC)" } else { "row" };
     let mut chart = LineChart::new("Risk timeline", x_label, "risk");
@@ -623,7 +703,7 @@ fn timeline_section(prediction: Option<&PredictionResult>, evaluation: Option<&E
         "Risk per sample ({} points) with the decision threshold dashed; shaded stretches carry a fault label.{range}",
         count(timeline.x.len() as u64)
     );
-    section("timeline", "Risk timeline", &figure(&chart.render(), &caption))
+    section("timeline", "Risk timeline", figure(chart.render(), &caption))
 }
 
 /// Consecutive fault-labelled points as x spans.
@@ -652,54 +732,62 @@ fn fault_spans(timeline: &RiskTimeline) -> Vec<(f64, f64)> {
 // 8. Alarms
 // ---------------------------------------------------------------------------------------------
 
-fn alarms_section(prediction: Option<&PredictionResult>) -> String {
+fn alarms_section(prediction: Option<&PredictionResult>) -> Markup {
     let Some(p) = prediction else {
-        return section("alarms", "Alarms", &not_available("Prediction (alarms and input warnings)"));
+        return section("alarms", "Alarms", not_available("Prediction (alarms and input warnings)"));
     };
-    let mut body = key_values(&[
-        ("File", escape(&p.file)),
-        ("Rows / samples predicted", format!("{} / {}", count(p.rows), count(p.samples))),
-        ("Threshold", number(p.threshold, 3)),
-        ("Alarm events", count(p.alarm_count.max(p.alarms.len() as u64))),
-        ("Alarm samples", count(p.alarm_samples)),
+    let summary = key_values(&[
+        ("File", plain(&p.file)),
+        ("Rows / samples predicted", plain(format!("{} / {}", count(p.rows), count(p.samples)))),
+        ("Threshold", plain(number(p.threshold, 3))),
+        ("Alarm events", plain(count(p.alarm_count.max(p.alarms.len() as u64)))),
+        ("Alarm samples", plain(count(p.alarm_samples))),
     ]);
-    if let Some(o) = &p.training_overlap {
-        body.push_str(&format!(
-            "<p class=\"bad\">{} predicted sample(s) lie inside the model's training period ({} to {}): the risk there is not a fair test of the model.</p>\n",
-            count(o.samples),
-            format_epoch_millis(o.train_start_ms),
-            format_epoch_millis(o.train_end_ms)
-        ));
-    }
-    if p.alarms.is_empty() {
-        body.push_str("<p class=\"note\">No alarms: the risk stayed below the threshold.</p>\n");
-    } else {
-        let rows: Vec<Vec<String>> = p
-            .alarms
-            .iter()
-            .map(|a| {
-                let tags: Vec<String> = a.top_tags.iter().map(|t| format!("{} ({})", escape(&t.tag), number(t.mean_signed, 3))).collect();
-                vec![
-                    a.index.to_string(),
-                    place(a.start_ms, a.start_row),
-                    place(a.end_ms, a.end_row),
-                    number(a.peak_risk, 3),
-                    tags.join("<br>"),
-                    escape(&a.explanation),
-                ]
-            })
-            .collect();
-        body.push_str(&table(&["Event", "Start", "End", "Peak risk", "Top tags", "Explanation"], &rows));
-    }
-    body.push_str("<h3>Input warnings</h3>\n");
-    if p.warnings.is_empty() {
-        body.push_str("<p class=\"note\">No input warnings: the data looks like the training data.</p>\n");
-    } else {
-        let rows: Vec<Vec<String>> =
-            p.warnings.iter().map(|w| vec![warning_kind(w.kind).to_string(), escape(&w.tag), count(w.count), escape(&w.message)]).collect();
-        body.push_str(&table(&["Kind", "Tag", "Samples", "Message"], &rows));
-    }
-    section("alarms", "Alarms", &body)
+    let alarms: Vec<Vec<Markup>> = p
+        .alarms
+        .iter()
+        .map(|a| {
+            let tags = html! {
+                @for (i, t) in a.top_tags.iter().enumerate() {
+                    @if i > 0 { br; }
+                    (t.tag) " (" (number(t.mean_signed, 3)) ")"
+                }
+            };
+            vec![
+                plain(a.index.to_string()),
+                plain(place(a.start_ms, a.start_row)),
+                plain(place(a.end_ms, a.end_row)),
+                plain(number(a.peak_risk, 3)),
+                tags,
+                plain(&a.explanation),
+            ]
+        })
+        .collect();
+    let warnings: Vec<Vec<Markup>> =
+        p.warnings.iter().map(|w| vec![plain(warning_kind(w.kind)), plain(&w.tag), plain(count(w.count)), plain(&w.message)]).collect();
+    let body = html! {
+        (summary)
+        @if let Some(o) = &p.training_overlap {
+            p class="bad" {
+                (count(o.samples)) " predicted sample(s) lie inside the model's training period ("
+                (format_epoch_millis(o.train_start_ms)) " to " (format_epoch_millis(o.train_end_ms))
+                "): the risk there is not a fair test of the model."
+            }
+            "\n"
+        }
+        @if alarms.is_empty() {
+            (note("No alarms: the risk stayed below the threshold."))
+        } @else {
+            (table(&["Event", "Start", "End", "Peak risk", "Top tags", "Explanation"], &alarms))
+        }
+        (subheading("Input warnings"))
+        @if warnings.is_empty() {
+            (note("No input warnings: the data looks like the training data."))
+        } @else {
+            (table(&["Kind", "Tag", "Samples", "Message"], &warnings))
+        }
+    };
+    section("alarms", "Alarms", body)
 }
 
 fn warning_kind(kind: InputWarningKind) -> &'static str {

@@ -1,25 +1,9 @@
-//! Text helpers: HTML escaping and number formatting.
+//! Text helpers: number, time and place formatting (escaping is left to the templates).
 
 use plantlab_protocol::{format_duration, format_epoch_millis};
 
 /// What a missing or non-finite number shows as.
 pub const MISSING: &str = "–";
-
-/// Escapes text for HTML element content and double-quoted attributes.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
 
 /// `value` with `decimals` places, or the missing mark when it is not a finite number.
 pub fn number(value: f64, decimals: usize) -> String {
@@ -90,8 +74,10 @@ mod tests {
     }
 
     #[test]
-    fn escapes_markup() {
-        assert_eq!(escape(r#"<a & "b">"#), "&lt;a &amp; &quot;b&quot;&gt;");
+    fn counts_and_places_read_plainly() {
         assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(place(None, 12_345), "row 12,345");
+        assert_eq!(delimiter_name('\t'), "tab");
+        assert_eq!(number(f64::NAN, 2), MISSING);
     }
 }

@@ -541,3 +541,83 @@ fn thin_evidence_and_the_training_period_are_warned_of() {
         "{alarms}"
     );
 }
+
+/// Checks markup structure outside the style sheet: every `<` opens a tag whose quotes pair
+/// up and which holds no `<`, and every `&` starts one of the entities the escaping writes.
+/// Data that slipped through unescaped breaks one of these.
+fn assert_markup_is_intact(html: &str) {
+    let body = &html[html.find("</style>").expect("style sheet")..];
+    let mut rest = body;
+    while let Some(open) = rest.find('<') {
+        let after = &rest[open + 1..];
+        assert!(after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/'), "a bare '<' in the text: {}", &rest[open..open + 60]);
+        let close = after.find('>').expect("tag closes");
+        let tag = &after[..close];
+        assert!(!tag.contains('<'), "a '<' inside a tag: {tag}");
+        assert_eq!(tag.matches('"').count() % 2, 0, "unpaired quotes in a tag: {tag}");
+        rest = &after[close + 1..];
+    }
+    for (at, _) in body.match_indices('&') {
+        let entity = &body[at..];
+        assert!(["&amp;", "&lt;", "&gt;", "&quot;"].iter().any(|e| entity.starts_with(e)), "a bare '&': {}", &entity[..entity.len().min(40)]);
+    }
+}
+
+#[test]
+fn tag_file_and_run_names_with_markup_are_escaped_everywhere() {
+    // Short enough that the bar chart shows the tag name whole.
+    const TAG: &str = r#"<script>"T&'1"</script>"#;
+    const TAG_ESCAPED: &str = "&lt;script&gt;&quot;T&amp;'1&quot;&lt;/script&gt;";
+    const FILE: &str = r#"C:\data "<b>" & co.csv"#;
+    const FILE_ESCAPED: &str = r#"C:\data &quot;&lt;b&gt;&quot; &amp; co.csv"#;
+    const RUN: &str = r#"run <img src=x onerror="alert(1)"> & 'x'"#;
+    const RUN_ESCAPED: &str = "run &lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; 'x'";
+
+    let rename = |name: &mut String| {
+        if name == NASTY_TAG {
+            *name = TAG.into();
+        }
+    };
+    let mut quality = quality();
+    quality.findings.iter_mut().filter_map(|f| f.column.as_mut()).for_each(rename);
+    let mut run = run();
+    run.entry.run_id = RUN.into();
+    run.entry.data = FILE.into();
+    run.data.as_mut().expect("data").features.iter_mut().for_each(rename);
+    let mut evaluation = evaluation();
+    evaluation.contributions.iter_mut().for_each(|c| rename(&mut c.tag));
+    evaluation.source = format!("test split of run {RUN}");
+    let mut prediction = prediction();
+    prediction.file = FILE.into();
+    prediction.alarms.iter_mut().flat_map(|a| a.top_tags.iter_mut()).for_each(|t| rename(&mut t.tag));
+    prediction.warnings[0].tag = TAG.into();
+    let html = html_report(&ReportInput {
+        title: RUN,
+        generated: "2026-11-29 08:00:00 UTC",
+        run: Some(&run),
+        quality: Some(&quality),
+        recipe: Some(&recipe()),
+        evaluation: Some(&evaluation),
+        prediction: Some(&prediction),
+    });
+
+    for raw in [TAG, FILE, RUN, "<script", "<img", "<b>"] {
+        assert!(!html.contains(raw), "{raw} is in the page unescaped");
+    }
+    assert_markup_is_intact(&html);
+    // The page title and heading, and the header's run and file.
+    assert!(html.contains(&format!("<title>{RUN_ESCAPED}</title>")));
+    assert!(html.contains(&format!("<h1>{RUN_ESCAPED}</h1>")));
+    assert!(html.contains(&format!("<th>Run</th><td>{RUN_ESCAPED}</td>")));
+    assert!(html.contains(&format!("<th>Data file</th><td>{FILE_ESCAPED}</td>")));
+    // The tag in the findings table, the features, the alarms and warnings tables.
+    assert!(section(&html, "quality").contains(&format!("<td>{TAG_ESCAPED}</td>")));
+    assert!(section(&html, "training").contains(&format!("2 ({TAG_ESCAPED}, PI-202)")));
+    let alarms = section(&html, "alarms");
+    assert!(alarms.contains(&format!("<td>{TAG_ESCAPED} (0.300)</td>")), "{alarms}");
+    assert!(alarms.contains(&format!("<td>{TAG_ESCAPED}</td>")));
+    assert!(alarms.contains(&format!("<th>File</th><td>{FILE_ESCAPED}</td>")));
+    assert!(section(&html, "evaluation").contains(&format!("test split of run {RUN_ESCAPED}")));
+    // The SVG label of the bar chart.
+    assert!(section(&html, "evaluation").contains(&format!(r#"class="tick" text-anchor="end">{TAG_ESCAPED}</text>"#)));
+}
