@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# Load + profile benchmark: PlantLab against pandas on the same generated file
-# (1,000,000 rows × 50 tags by default). Sets up a venv for pandas (benchmark only).
+# Load + profile benchmark: PlantLab against its peers on the same generated file
+# (1,000,000 rows × 50 tags by default), in the same runs: pandas 3.x, pandas 2.3 and Python
+# polars, each in its own venv under bench/ (benchmark only, created on first use).
 # Run it on an otherwise idle machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x bench/.venv/bin/python ]; then
-  python3 -m venv bench/.venv
-  bench/.venv/bin/pip install --quiet pandas
-fi
-# Build with the same feature set as the test suite so artifacts are shared.
+venv() { # venv DIR PIP_SPEC
+  if [ ! -x "$1/bin/python" ]; then
+    python3 -m venv "$1"
+    "$1/bin/pip" install --quiet "$2"
+  fi
+}
+venv bench/.venv-pandas3 "pandas>=3,<4"
+venv bench/.venv-pandas2 "pandas>=2.3,<3"
+venv bench/.venv-polars "polars>=1"
+# Built with the same feature set as the test suite so artifacts are shared.
 cargo build --locked --workspace --bins
-"${CARGO_TARGET_DIR:-target}/debug/plantlab" bench load --python bench/.venv/bin/python "$@"
+"${CARGO_TARGET_DIR:-target}/debug/plantlab" bench load \
+  --peer pandas=bench/.venv-pandas3/bin/python \
+  --peer pandas=bench/.venv-pandas2/bin/python \
+  --peer polars=bench/.venv-polars/bin/python "$@"

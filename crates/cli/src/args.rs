@@ -215,12 +215,51 @@ pub struct BenchLoadArgs {
     /// Runs of each; the best is reported
     #[arg(long, value_name = "R", default_value_t = 3, value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
     pub runs: usize,
-    /// The Python interpreter that runs the pandas peer
+    /// The Python interpreter that runs the pandas peer (when no --peer is given)
     #[arg(long, value_name = "PY", default_value = "python3")]
     pub python: String,
+    /// A peer to time on the same file in the same runs, as LIBRARY=PY: pandas or polars (Python)
+    /// run by the interpreter PY; repeat for several (e.g. two pandas versions)
+    #[arg(long, value_name = "LIBRARY=PY", value_parser = parse_load_peer)]
+    pub peer: Vec<LoadPeer>,
     /// Print JSON
     #[arg(long)]
     pub json: bool,
+}
+
+/// A peer of `bench load`: which library, run by which Python.
+#[derive(Debug, Clone)]
+pub struct LoadPeer {
+    pub library: LoadPeerLibrary,
+    pub python: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadPeerLibrary {
+    Pandas,
+    Polars,
+}
+
+impl LoadPeerLibrary {
+    pub fn name(self) -> &'static str {
+        match self {
+            LoadPeerLibrary::Pandas => "pandas",
+            LoadPeerLibrary::Polars => "polars",
+        }
+    }
+}
+
+fn parse_load_peer(text: &str) -> Result<LoadPeer, String> {
+    let (library, python) = text.split_once('=').ok_or_else(|| format!("\"{text}\" is not LIBRARY=PY (e.g. pandas=.venv/bin/python)"))?;
+    let library = match library {
+        "pandas" => LoadPeerLibrary::Pandas,
+        "polars" => LoadPeerLibrary::Polars,
+        other => return Err(format!("unknown peer library \"{other}\"; use pandas or polars")),
+    };
+    if python.is_empty() {
+        return Err("the peer needs a Python interpreter after '='".into());
+    }
+    Ok(LoadPeer { library, python: python.to_owned() })
 }
 
 #[derive(Debug, Args)]

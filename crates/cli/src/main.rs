@@ -3,24 +3,24 @@
 //! the exit status `args::EXIT_*` documents (clap formats its own usage errors).
 
 use std::fmt::Display;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
 use plantlab_engine::{JobContext, Workbench};
-use plantlab_protocol::{ImportOverrides, QualityReport, Severity};
+use plantlab_protocol::{QualityReport, Severity};
 use serde::Serialize;
 
 mod args;
+mod bench_load;
 mod clean;
 mod evaluate;
 mod json_out;
 mod normal;
 mod train;
 
-use args::{BenchCommand, BenchLoadArgs, Cli, Command, DataSet, GenerateArgs, InfoArgs, ProfileArgs, EXIT_FAILURE, EXIT_GATE_FAILED, EXIT_USAGE};
+use args::{BenchCommand, Cli, Command, DataSet, GenerateArgs, InfoArgs, ProfileArgs, EXIT_FAILURE, EXIT_GATE_FAILED, EXIT_USAGE};
 use json_out::print_json;
 
 fn main() -> ExitCode {
@@ -83,7 +83,7 @@ fn run(command: Command) -> Result<()> {
     match command {
         Command::Info(args) => info(&args),
         Command::Profile(args) => profile(&args),
-        Command::Bench(BenchCommand::Load(args)) => bench_load(&args),
+        Command::Bench(BenchCommand::Load(args)) => bench_load::run(&args),
         Command::Bench(BenchCommand::Train(args)) => train::bench_train(&args),
         Command::Bench(BenchCommand::Clean(args)) => clean::bench(&args),
         Command::Train(args) => train::train(&args),
@@ -215,80 +215,4 @@ fn print_report(report: &QualityReport) {
             println!("        e.g. {}", f.examples.join(", "));
         }
     }
-}
-
-/// `bench load --json`.
-#[derive(Serialize)]
-struct BenchLoadJson {
-    workload: &'static str,
-    rows: usize,
-    tags: usize,
-    file_mb: f64,
-    runs: usize,
-    plantlab_s: f64,
-    pandas_s: Option<f64>,
-    speedup: Option<f64>,
-    note: Option<String>,
-}
-
-/// `plantlab bench load`: generate a wide CSV, time load + profile here, then pandas on the
-/// same file in the same run (runs alternate, best of each is reported).
-fn bench_load(args: &BenchLoadArgs) -> Result<()> {
-    let BenchLoadArgs { rows, tags, runs, ref python, json: json_output } = *args;
-    let dir = std::env::temp_dir().join(format!("plantlab-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let file = dir.join(format!("wide_{rows}x{tags}.csv"));
-    eprintln!("generating {rows} rows × {tags} tags into {}", file.display());
-    let out = std::io::BufWriter::new(std::fs::File::create(&file)?);
-    plantlab_engine::generate::wide_numeric_csv(out, rows, tags, 7)?;
-    let size_mb = std::fs::metadata(&file)?.len() as f64 / 1e6;
-
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../bench/pandas_load.py");
-    let mut ours = Vec::new();
-    let mut theirs = Vec::new();
-    let mut pandas_note = None;
-    for run in 0..runs {
-        let start = std::time::Instant::now();
-        let report = Workbench::new().profile(&file, &ImportOverrides::default(), None, &JobContext::detached())?;
-        let seconds = start.elapsed().as_secs_f64();
-        eprintln!("run {}: plantlab load + profile {seconds:.2} s ({} rows, {} findings)", run + 1, report.rows, report.findings.len());
-        ours.push(seconds);
-        match std::process::Command::new(python).arg(&script).arg(&file).output() {
-            Ok(out) if out.status.success() => {
-                let answer: serde_json::Value = serde_json::from_slice(&out.stdout).context("pandas script printed no JSON")?;
-                let s = answer["seconds"].as_f64().context("pandas script gave no time")?;
-                eprintln!("run {}: pandas read_csv + describe + isna {s:.2} s", run + 1);
-                theirs.push(s);
-            }
-            Ok(out) => {
-                pandas_note = Some(format!("pandas peer failed: {}", String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("")));
-            }
-            Err(e) => pandas_note = Some(format!("pandas peer not run ({python}: {e})")),
-        }
-    }
-    let _ = std::fs::remove_dir_all(&dir);
-    let best = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
-    let (ours_best, theirs_best) = (best(&ours), best(&theirs));
-    let ratio = if theirs.is_empty() { None } else { Some(theirs_best / ours_best) };
-    if json_output {
-        print_json(&BenchLoadJson {
-            workload: "load+profile",
-            rows,
-            tags,
-            file_mb: size_mb,
-            runs,
-            plantlab_s: ours_best,
-            pandas_s: if theirs.is_empty() { None } else { Some(theirs_best) },
-            speedup: ratio,
-            note: pandas_note,
-        })?;
-    } else {
-        println!("load + profile, {rows} rows × {tags} tags ({size_mb:.0} MB CSV), best of {runs}:");
-        println!("  plantlab  {ours_best:>7.2} s");
-        match ratio {
-            Some(r) => println!("  pandas    {theirs_best:>7.2} s   (read_csv + describe + isna)\n  plantlab is {r:.1}× faster"),
-            None => println!("  pandas    not measured: {}", pandas_note.unwrap_or_default()),
-        }
-    }
-    Ok(())
 }

@@ -49,6 +49,14 @@ fn small_benchmarks_print_versioned_json() {
     assert!(load["plantlab_s"].as_f64().is_some_and(|s| s > 0.0));
     assert!(load["pandas_s"].is_null() && load["speedup"].is_null());
     assert!(load["note"].as_str().is_some_and(|n| n.contains("/no/such/python")), "{load}");
+    // Several peers, each with its own result; one that cannot run does not stop the others.
+    let peers = versioned_json(&plantlab(&[
+        "bench", "load", "--rows", "2000", "--tags", "2", "--runs", "1", "--peer", "polars=/no/such/python", "--peer", "pandas=/no/such/python2", "--json",
+    ]));
+    assert_eq!(peers["peers"][0]["library"], "polars");
+    assert!(peers["peers"][0]["error"].as_str().is_some_and(|e| e.contains("/no/such/python")), "{peers}");
+    assert!(peers["peers"][1]["error"].as_str().is_some_and(|e| e.contains("/no/such/python2")), "{peers}");
+    assert!(peers["fastest_peer"].is_null() && peers["speedup_vs_fastest"].is_null());
 
     let train = versioned_json(&plantlab(&["bench", "train", "--n", "64", "--batch", "32", "--json"]));
     assert_eq!(train["workload"], "w1");

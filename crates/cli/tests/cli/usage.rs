@@ -23,7 +23,7 @@ const SUBCOMMANDS: &[(&[&str], &[&str])] = &[
         ],
     ),
     (&["profile"], &["<FILE>", "--label", "--json", "--delimiter", "--header-rows", "--timestamp-format"]),
-    (&["bench", "load"], &["--rows", "--tags", "--runs", "--python", "--json"]),
+    (&["bench", "load"], &["--rows", "--tags", "--runs", "--python", "--peer", "--json"]),
     (&["bench", "train"], &["--workload", "--n", "--epochs", "--threads", "--batch", "--python", "--peer-device", "--json"]),
     (&["bench", "clean"], &["--rows", "--tags", "--runs", "--json"]),
     (
@@ -130,6 +130,8 @@ fn malformed_command_lines_are_usage_errors() {
     assert_usage_error(&plantlab(&["info", data, "--column-widths", "4,0"]), "positive widths");
     assert_usage_error(&plantlab(&["predict", data, "--bundle", "m", "-o", "p.csv", "--min-alarm", "1.5"]), "invalid value '1.5' for '--min-alarm");
     assert_usage_error(&plantlab(&["bench", "load", "--runs", "0"]), "--runs");
+    assert_usage_error(&plantlab(&["bench", "load", "--peer", "duckdb=python3"]), "--peer");
+    assert_usage_error(&plantlab(&["bench", "load", "--peer", "pandas"]), "--peer");
     assert_usage_error(&plantlab(&["bench"]), "Usage: plantlab bench");
     assert_usage_error(&plantlab(&["bench", "fly"]), "unrecognized subcommand 'fly'");
     // Flags that belong together or apart.
