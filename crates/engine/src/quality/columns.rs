@@ -330,7 +330,7 @@ fn numeric_checks(
                 places.describe(first.end.saturating_sub(1)),
                 format_number(first.segment_level),
                 format_number(first.surrounding_level),
-                first.conversion.label
+                first.conversion.label()
             ),
         ));
     }

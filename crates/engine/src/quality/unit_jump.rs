@@ -1,9 +1,12 @@
 //! `unit_jump`: a segment logged in another unit, found as a level shift that matches a unit
 //! conversion and shifts back by its inverse.
 
+use plantlab_protocol::UnitConversion;
+
 use super::flatline::previous_finite;
 use super::range::normalize_unit;
 use super::statistics::{median_and_sigma, median_in_place};
+use super::wording::format_number;
 use super::QualityThresholds;
 
 /// Samples on each side of a level shift used to measure the levels.
@@ -25,27 +28,83 @@ enum UnitFamily {
     LitresPerSecond,
 }
 
+impl UnitFamily {
+    fn symbol(self) -> &'static str {
+        match self {
+            UnitFamily::Celsius => "°C",
+            UnitFamily::Fahrenheit => "°F",
+            UnitFamily::Kelvin => "K",
+            UnitFamily::Bar => "bar",
+            UnitFamily::KiloPascal => "kPa",
+            UnitFamily::Psi => "psi",
+            UnitFamily::CubicMetresPerHour => "m³/h",
+            UnitFamily::LitresPerSecond => "l/s",
+        }
+    }
+
+    /// The unit a named conversion starts from (`Linear` names none).
+    fn source_of(conversion: UnitConversion) -> Option<Self> {
+        let family = match conversion {
+            UnitConversion::CelsiusToFahrenheit | UnitConversion::CelsiusToKelvin => UnitFamily::Celsius,
+            UnitConversion::FahrenheitToCelsius => UnitFamily::Fahrenheit,
+            UnitConversion::KelvinToCelsius => UnitFamily::Kelvin,
+            UnitConversion::BarToKpa | UnitConversion::BarToPsi => UnitFamily::Bar,
+            UnitConversion::KpaToBar => UnitFamily::KiloPascal,
+            UnitConversion::PsiToBar => UnitFamily::Psi,
+            UnitConversion::M3hToLs => UnitFamily::CubicMetresPerHour,
+            UnitConversion::LsToM3h => UnitFamily::LitresPerSecond,
+            UnitConversion::Linear { .. } => return None,
+        };
+        Some(family)
+    }
+}
+
+/// One of the protocol's named conversions (`UnitConversion::NAMED`, the one table of them):
 /// y = scale·x + offset takes a reading in `from` to the other unit.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(super) struct Conversion {
-    pub(super) label: &'static str,
+    named: UnitConversion,
     from: UnitFamily,
     pub(super) scale: f64,
     pub(super) offset: f64,
 }
 
-const CONVERSIONS: &[Conversion] = &[
-    Conversion { label: "°C → °F (y = 1.8·x + 32)", from: UnitFamily::Celsius, scale: 1.8, offset: 32.0 },
-    Conversion { label: "°F → °C (y = (x − 32) / 1.8)", from: UnitFamily::Fahrenheit, scale: 1.0 / 1.8, offset: -32.0 / 1.8 },
-    Conversion { label: "°C → K (y = x + 273.15)", from: UnitFamily::Celsius, scale: 1.0, offset: 273.15 },
-    Conversion { label: "K → °C (y = x − 273.15)", from: UnitFamily::Kelvin, scale: 1.0, offset: -273.15 },
-    Conversion { label: "bar → kPa (y = 100·x)", from: UnitFamily::Bar, scale: 100.0, offset: 0.0 },
-    Conversion { label: "kPa → bar (y = x / 100)", from: UnitFamily::KiloPascal, scale: 0.01, offset: 0.0 },
-    Conversion { label: "bar → psi (y = 14.5038·x)", from: UnitFamily::Bar, scale: 14.5038, offset: 0.0 },
-    Conversion { label: "psi → bar (y = x / 14.5038)", from: UnitFamily::Psi, scale: 1.0 / 14.5038, offset: 0.0 },
-    Conversion { label: "m³/h → l/s (y = x / 3.6)", from: UnitFamily::CubicMetresPerHour, scale: 1.0 / 3.6, offset: 0.0 },
-    Conversion { label: "l/s → m³/h (y = 3.6·x)", from: UnitFamily::LitresPerSecond, scale: 3.6, offset: 0.0 },
-];
+impl Conversion {
+    /// Every named conversion with the unit it starts from.
+    fn all() -> impl Iterator<Item = Conversion> {
+        UnitConversion::NAMED.into_iter().filter_map(|named| {
+            let from = UnitFamily::source_of(named)?;
+            let (scale, offset) = named.coefficients();
+            Some(Conversion { named, from, scale, offset })
+        })
+    }
+
+    /// The conversion in words for a finding: "°C → °F (y = 1.8·x + 32)".
+    pub(super) fn label(&self) -> String {
+        let to = self.named.target_unit().unwrap_or("?");
+        format!("{} → {to} ({})", self.from.symbol(), formula(self.scale, self.offset))
+    }
+}
+
+/// y = scale·x + offset in words; a factor below 1 is written as a division by its inverse:
+/// "y = 1.8·x + 32", "y = x − 273.15", "y = x / 100", "y = (x − 32) / 1.8".
+fn formula(scale: f64, offset: f64) -> String {
+    let signed = |term: f64| if term < 0.0 { format!(" − {}", format_number(-term)) } else { format!(" + {}", format_number(term)) };
+    if scale == 1.0 {
+        return format!("y = x{}", signed(offset));
+    }
+    if scale.abs() >= 1.0 {
+        let shift = if offset == 0.0 { String::new() } else { signed(offset) };
+        return format!("y = {}·x{shift}", format_number(scale));
+    }
+    // y = scale·x + offset = (x + offset / scale) / (1 / scale)
+    let divisor = format_number(1.0 / scale);
+    if offset == 0.0 {
+        format!("y = x / {divisor}")
+    } else {
+        format!("y = (x{}) / {divisor}", signed(offset / scale))
+    }
+}
 
 fn unit_family(unit: &str) -> Option<UnitFamily> {
     let family = match normalize_unit(unit).as_str() {
@@ -68,7 +127,7 @@ pub(super) struct UnitJump {
     /// One past the last row of the segment.
     pub(super) end: usize,
     pub(super) samples: usize,
-    pub(super) conversion: &'static Conversion,
+    pub(super) conversion: Conversion,
     pub(super) surrounding_level: f64,
     pub(super) segment_level: f64,
 }
@@ -100,7 +159,7 @@ pub(super) fn find_unit_jumps(
     let edges: Vec<usize> =
         candidates.iter().copied().filter(|&row| previous_finite(values, row).is_some_and(|p| (values[row] - p).abs() > threshold)).collect();
     let family = unit.and_then(unit_family);
-    let conversions: Vec<&'static Conversion> = CONVERSIONS.iter().filter(|c| family.is_none_or(|f| c.from == f)).collect();
+    let conversions: Vec<Conversion> = Conversion::all().filter(|c| family.is_none_or(|f| c.from == f)).collect();
     let mut next = 0;
     while next < edges.len() {
         let start = edges[next];
@@ -152,10 +211,10 @@ fn level_of(buf: &mut [f64]) -> Option<Level> {
     median_and_sigma(buf).map(|(median, sigma)| Level { median, sigma })
 }
 
-/// How far `to` is from `conversion(from)`, in tolerances; a match is ≤ 1.
-fn mismatch(conversion: &Conversion, from: Level, to: Level, relative_tolerance: f64) -> f64 {
-    let predicted = conversion.scale * from.median + conversion.offset;
-    let tolerance = relative_tolerance * predicted.abs() + 2.0 * (to.sigma + conversion.scale.abs() * from.sigma);
+/// How far `to` is from y = scale·`from` + offset, in tolerances; a match is ≤ 1.
+fn mismatch((scale, offset): (f64, f64), from: Level, to: Level, relative_tolerance: f64) -> f64 {
+    let predicted = scale * from.median + offset;
+    let tolerance = relative_tolerance * predicted.abs() + 2.0 * (to.sigma + scale.abs() * from.sigma);
     // The shift itself must stand well clear of that tolerance.
     if (to.median - from.median).abs() <= 3.0 * tolerance || tolerance <= 0.0 {
         return f64::INFINITY;
@@ -163,19 +222,19 @@ fn mismatch(conversion: &Conversion, from: Level, to: Level, relative_tolerance:
     (to.median - predicted).abs() / tolerance
 }
 
-fn best_conversion(conversions: &[&'static Conversion], before: Level, after: Level, tolerance: f64) -> Option<&'static Conversion> {
+fn best_conversion(conversions: &[Conversion], before: Level, after: Level, tolerance: f64) -> Option<Conversion> {
     conversions
         .iter()
-        .map(|&c| (c, mismatch(c, before, after, tolerance)))
+        .map(|&c| (c, mismatch((c.scale, c.offset), before, after, tolerance)))
         .filter(|&(_, m)| m <= 1.0)
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(c, _)| c)
 }
 
 /// Does the level go back from `segment` to the original unit at this edge?
-fn returns_from(conversion: &Conversion, segment: Level, after: Level, tolerance: f64) -> bool {
-    let inverse = Conversion { label: "", from: conversion.from, scale: 1.0 / conversion.scale, offset: -conversion.offset / conversion.scale };
-    mismatch(&inverse, segment, after, tolerance) <= 1.0
+fn returns_from(conversion: Conversion, segment: Level, after: Level, tolerance: f64) -> bool {
+    let inverse = (1.0 / conversion.scale, -conversion.offset / conversion.scale);
+    mismatch(inverse, segment, after, tolerance) <= 1.0
 }
 
 /// For large factors (×3.6 and beyond) the noise must scale too: a segment whose noise is as
@@ -231,7 +290,7 @@ mod tests {
             let jumps = unit_jumps(&values, unit);
             assert_eq!(jumps.len(), 1, "{unit:?}");
             assert_eq!((jumps[0].start, jumps[0].end, jumps[0].samples), (1200, 1320, 120));
-            assert!(jumps[0].conversion.label.starts_with("°C → °F"));
+            assert!(jumps[0].conversion.label().starts_with("°C → °F"));
         }
         // A tag known to be in bar cannot have a °F segment.
         assert!(unit_jumps(&values, Some("bar")).is_empty());
@@ -246,7 +305,7 @@ mod tests {
         let jumps = unit_jumps(&pressure, None);
         assert_eq!(jumps.len(), 1);
         assert_eq!((jumps[0].start, jumps[0].samples), (400, 50));
-        assert!(jumps[0].conversion.label.starts_with("bar → kPa"));
+        assert!(jumps[0].conversion.label().starts_with("bar → kPa"));
 
         let mut kelvin = noisy(300.0, 0.2, 2000, 7);
         for v in &mut kelvin[1000..1100] {
@@ -254,7 +313,7 @@ mod tests {
         }
         let jumps = unit_jumps(&kelvin, Some("K"));
         assert_eq!(jumps.len(), 1);
-        assert!(jumps[0].conversion.label.starts_with("K → °C"));
+        assert!(jumps[0].conversion.label().starts_with("K → °C"));
     }
 
     #[test]
@@ -282,6 +341,30 @@ mod tests {
             assert!(unit_jumps(&setpoint, None).is_empty());
             assert!(unit_jumps(&follower, None).is_empty());
             assert!(unit_jumps(&random_walk(5000, 0.1, seed), None).is_empty());
+        }
+    }
+
+    #[test]
+    fn conversions_come_from_the_protocol_with_their_labels() {
+        let labels: Vec<String> = Conversion::all().map(|c| c.label()).collect();
+        let expected = [
+            "°F → °C (y = (x − 32) / 1.8)",
+            "°C → °F (y = 1.8·x + 32)",
+            "K → °C (y = x − 273.15)",
+            "°C → K (y = x + 273.15)",
+            "kPa → bar (y = x / 100)",
+            "bar → kPa (y = 100·x)",
+            "psi → bar (y = x / 14.5038)",
+            "bar → psi (y = 14.5038·x)",
+            "m³/h → l/s (y = x / 3.6)",
+            "l/s → m³/h (y = 3.6·x)",
+        ];
+        assert_eq!(labels, expected);
+        // Every named conversion takes part, with its coefficients.
+        assert_eq!(Conversion::all().count(), UnitConversion::NAMED.len());
+        for c in Conversion::all() {
+            assert_eq!((c.scale, c.offset), c.named.coefficients());
+            assert_eq!(unit_family(c.from.symbol()), Some(c.from), "{}", c.from.symbol());
         }
     }
 }
