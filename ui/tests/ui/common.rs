@@ -18,8 +18,8 @@ use std::rc::Rc;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use plantlab_protocol::{
-    ApiError, BundleInfo, CleanAction, CleanState, DatasetSummary, Evaluation, ImportSettings, QualityReport, RunComparison, RunDetail, RunEntry,
-    Series, StepPreview, TablePage,
+    ApiError, BundleInfo, CleanAction, CleanState, DatasetSummary, Evaluation, ImportSettings, NormalBundleInfo, QualityReport, RunComparison,
+    RunDetail, RunEntry, Series, StepPreview, TablePage,
 };
 use plantlab_ui::backend::bridge::{self, Invocation};
 use plantlab_ui::{Backend, PlantLabApp, Reply, Request};
@@ -200,6 +200,10 @@ fn request_from_command(command: &str, args: &Value) -> Request {
         "predict_start" => Request::Predict(arg(command, args, "request")),
         "predict_export" => Request::ExportPredictions { path: arg(command, args, "path") },
         "report_export" => Request::ExportReport { run_id: arg(command, args, "runId"), path: arg(command, args, "path") },
+        "normal_train_start" => Request::StartNormalTrain(Box::new(arg(command, args, "request"))),
+        "normal_evaluate_start" => Request::EvaluateNormal(arg(command, args, "request")),
+        "normal_bundle_open" => Request::OpenNormalBundle { path: arg(command, args, "path") },
+        "normal_predict_start" => Request::PredictNormal(arg(command, args, "request")),
         other => panic!("the shell has no command `{other}`"),
     }
 }
@@ -222,6 +226,7 @@ fn answer_value(reply: &Reply) -> Option<Value> {
         Reply::Comparison(comparison) => json_value(what, comparison),
         Reply::Evaluation(evaluation) => json_value(what, evaluation),
         Reply::Bundle(bundle) => json_value(what, bundle),
+        Reply::NormalBundle(bundle) => json_value(what, bundle),
         // `recipe_save` and `clean_export` answer the path written.
         Reply::Saved { path, .. } => json_value(what, path),
         Reply::Task(_) | Reply::FileDropped(_) | Reply::Error { .. } => return None,
@@ -290,6 +295,7 @@ pub fn reply_through_json(reply: Reply) -> Reply {
         Reply::Comparison(c) => Reply::Comparison(Box::new(via_json::<RunComparison>("runs_compare", &*c))),
         Reply::Evaluation(e) => Reply::Evaluation(Box::new(via_json::<Evaluation>("evaluate_run", &*e))),
         Reply::Bundle(b) => Reply::Bundle(Box::new(via_json::<BundleInfo>("bundle_open", &*b))),
+        Reply::NormalBundle(b) => Reply::NormalBundle(Box::new(via_json::<NormalBundleInfo>("normal_bundle_open", &*b))),
         Reply::Saved { what, path } => Reply::Saved { what, path: via_json("saved path", &path) },
         Reply::Error { context, error } => Reply::Error { context, error: via_json::<ApiError>("rejected command", &error) },
     }

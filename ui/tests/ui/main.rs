@@ -12,6 +12,7 @@ mod data_pane;
 mod evaluate_pane;
 mod import_settings;
 mod layout;
+mod normal_model;
 mod predict_pane;
 mod step_editor;
 mod train_pane;
