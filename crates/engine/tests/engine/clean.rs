@@ -3,7 +3,7 @@
 //! frame and gives a new export of the same tags the same treatment.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::channel;
+use std::sync::mpsc::sync_channel;
 
 use plantlab_engine::generate::{messy_series, ExportDialect, MessyOptions, Planted, GAP_ROWS, LABEL_COLUMN, STUCK_ROWS};
 use plantlab_engine::{JobContext, Workbench};
@@ -12,6 +12,9 @@ use plantlab_protocol::{
     TaskEvent, TaskOutcome, RECIPE_SCHEMA_VERSION,
 };
 use polars::prelude::*;
+
+/// Room for a task's events; far more than one test sends, and a full queue makes the task wait.
+const EVENTS_BOUND: usize = 4096;
 
 fn write_messy(dir: &Path, name: &str, seed: u64, dialect: ExportDialect) -> (PathBuf, Vec<Planted>) {
     let (bytes, planted) = messy_series(&MessyOptions { seed, dialect, ..MessyOptions::default() });
@@ -281,7 +284,7 @@ fn a_recipe_replays_on_the_task_runner_with_progress() {
     let recipe = dir.path().join("r.json");
     bench.save_recipe(&recipe).unwrap();
     let other = open(&path);
-    let (tx, rx) = channel();
+    let (tx, rx) = sync_channel(EVENTS_BOUND);
     other.start_load_recipe(recipe, move |e| tx.send(e).unwrap()).unwrap();
     let events: Vec<TaskEvent> = rx.iter().collect();
     match events.last() {

@@ -3,12 +3,15 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::sync::mpsc::channel;
+use std::sync::mpsc::sync_channel;
 
 use plantlab_engine::{JobContext, Workbench};
 use plantlab_protocol::{
     EvaluateRequest, EventOptions, ImportOverrides, InputWarningKind, ModelKind, PredictRequest, TaskEvent, TaskOutcome, TrainConfig,
 };
+
+/// Room for a task's events; far more than one test sends, and a full queue makes the task wait.
+const EVENTS_BOUND: usize = 4096;
 
 /// A 10-minute series: bearing temperature and vibration rise over the 3 hours before each
 /// fault; `fault` marks those 3 hours. `shift` moves every temperature (out-of-range tests);
@@ -154,7 +157,7 @@ fn new_exports_get_warnings_and_run_in_the_background() {
     // A hotter plant without the vibration tag.
     let new = t.dir.path().join("new.csv");
     write_series(&new, 900, 5, 25.0, false);
-    let (tx, rx) = channel();
+    let (tx, rx) = sync_channel(EVENTS_BOUND);
     let request = PredictRequest { path: new.display().to_string(), bundle: bundle.display().to_string(), threshold: None, events: None };
     t.workbench.start_predict(request, move |e| tx.send(e).unwrap()).unwrap();
     let events: Vec<TaskEvent> = rx.iter().collect();

@@ -2,7 +2,7 @@
 //! (with warnings where something was repaired) — never a panic, never a hang.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::channel;
+use std::sync::mpsc::sync_channel;
 use std::time::Duration;
 
 use plantlab_engine::{JobContext, Workbench};
@@ -17,16 +17,19 @@ enum Expect {
 }
 
 fn profile_with_timeout(path: &Path) -> std::thread::Result<Result<QualityReport, (String, String)>> {
-    let (tx, rx) = channel();
+    let (tx, rx) = sync_channel(1);
     let owned = path.to_path_buf();
-    std::thread::spawn(move || {
-        let result = std::panic::catch_unwind(|| {
-            Workbench::new()
-                .profile(&owned, &ImportOverrides::default(), None, &JobContext::detached())
-                .map_err(|e| (e.code().to_owned(), e.to_string()))
-        });
-        let _ = tx.send(result);
-    });
+    std::thread::Builder::new()
+        .name(format!("profile {}", path.display()))
+        .spawn(move || {
+            let result = std::panic::catch_unwind(|| {
+                Workbench::new()
+                    .profile(&owned, &ImportOverrides::default(), None, &JobContext::detached())
+                    .map_err(|e| (e.code().to_owned(), e.to_string()))
+            });
+            let _ = tx.send(result);
+        })
+        .unwrap();
     match rx.recv_timeout(Duration::from_secs(60)) {
         Ok(result) => result,
         Err(_) => panic!("{} hung for more than 60 s", path.display()),

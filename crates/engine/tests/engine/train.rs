@@ -2,7 +2,7 @@
 //! run, and the runs list (open, compare, delete).
 
 use std::path::Path;
-use std::sync::mpsc::channel;
+use std::sync::mpsc::sync_channel;
 use std::time::Duration;
 
 use plantlab_engine::JobContext;
@@ -10,10 +10,13 @@ use plantlab_protocol::{ModelKind, RunStatus, TaskEvent, TaskOutcome, TrainConfi
 
 use crate::common::{config, workbench_with_data};
 
+/// Room for a task's events; far more than one test sends, and a full queue makes the task wait.
+const EVENTS_BOUND: usize = 4096;
+
 #[test]
 fn background_training_streams_every_epoch_and_finishes() {
     let (_dir, workbench) = workbench_with_data(600);
-    let (tx, rx) = channel();
+    let (tx, rx) = sync_channel(EVENTS_BOUND);
     workbench.start_train(config(ModelKind::Seed, 3), move |e| tx.send(e).unwrap()).unwrap();
     let events: Vec<TaskEvent> = rx.iter().collect();
     assert!(matches!(events.first(), Some(TaskEvent::Started { .. })));
@@ -38,7 +41,7 @@ fn background_training_streams_every_epoch_and_finishes() {
 #[test]
 fn cancel_stops_within_a_batch_and_is_recorded() {
     let (_dir, workbench) = workbench_with_data(3000);
-    let (tx, rx) = channel();
+    let (tx, rx) = sync_channel(EVENTS_BOUND);
     let task = workbench
         .start_train(TrainConfig { batch_size: 8, patience: None, ..config(ModelKind::Transformer, 500) }, move |e| tx.send(e).unwrap())
         .unwrap();
@@ -122,8 +125,8 @@ fn window_mode_trains_on_sequences_over_time() {
 #[test]
 fn a_second_run_waits_for_the_first() {
     let (_dir, workbench) = workbench_with_data(600);
-    let (tx1, rx1) = channel();
-    let (tx2, rx2) = channel();
+    let (tx1, rx1) = sync_channel(EVENTS_BOUND);
+    let (tx2, rx2) = sync_channel(EVENTS_BOUND);
     workbench.start_train(config(ModelKind::Seed, 3), move |e| tx1.send(e).unwrap()).unwrap();
     workbench.start_train(config(ModelKind::Mlp, 3), move |e| tx2.send(e).unwrap()).unwrap();
     let first: Vec<TaskEvent> = rx1.iter().collect();
