@@ -6,7 +6,7 @@
 //! sections; the state and drawing live here.
 
 use egui::RichText;
-use egui_plot::{Bar, BarChart, HLine, Legend, Line, Plot, PlotPoint, PlotPoints, Span};
+use egui_plot::{Bar, BarChart, HLine, HoverPosition, Legend, Line, Plot, PlotPoint, PlotPoints, Span};
 use plantlab_protocol::{
     format_duration, format_epoch_millis, ColumnKind, DatasetSummary, DetectorScore, FalseAlarmUnit, NormalAlarm, NormalBundleInfo, NormalDetector,
     NormalEpisode, NormalEpochMetrics, NormalEvaluateRequest, NormalEvaluation, NormalPeriod, NormalPredictRequest, NormalPrediction,
@@ -14,7 +14,7 @@ use plantlab_protocol::{
 };
 
 use crate::backend::{Backend, Request};
-use crate::format::{file_name, thousands};
+use crate::format::{epoch_seconds, file_name, thousands};
 use crate::theme;
 use crate::widgets::{warning_badge, with_time_axis};
 
@@ -352,8 +352,10 @@ impl NormalTrainer {
         self.label_column = label.clone().unwrap_or_default();
         self.label_value = "0".into();
         self.request.fault_label = label;
-        self.request.false_alarm_unit = if dataset.timestamp_column.is_some() { FalseAlarmUnit::PerDay } else { FalseAlarmUnit::PerThousandSamples };
-        self.request.target_false_alarms = default_target_rate(self.request.false_alarm_unit);
+        // 10 alarm samples per 1,000 (1 %): the benchmark's setting, and it needs no regular
+        // time axis (an export straight from the historian often has repeated or unsorted times).
+        self.request.false_alarm_unit = FalseAlarmUnit::PerThousandSamples;
+        self.request.target_false_alarms = 10.0;
     }
 
     fn period(&self) -> NormalPeriod {
@@ -426,14 +428,6 @@ fn unit_text(unit: FalseAlarmUnit) -> &'static str {
     match unit {
         FalseAlarmUnit::PerDay => "alarm samples per day",
         FalseAlarmUnit::PerThousandSamples => "alarm samples per 1,000 samples",
-    }
-}
-
-/// A sensible first target in each unit: about 1 % of samples.
-fn default_target_rate(unit: FalseAlarmUnit) -> f64 {
-    match unit {
-        FalseAlarmUnit::PerDay => 1.0,
-        FalseAlarmUnit::PerThousandSamples => 10.0,
     }
 }
 
@@ -729,7 +723,7 @@ fn evaluation_ui(ui: &mut egui::Ui, view: &EvaluationView) {
     episodes_ui(ui, evaluation);
     if let Some(timeline) = &view.timeline {
         ui.add_space(6.0);
-        ui.label(format!("Surprise of the {} (line), its threshold (yellow), labelled fault episodes (red), alarms (orange)", evaluation.model.name));
+        ui.label(format!("Surprise of the {} (line), its threshold (yellow), labelled fault episodes (red)", evaluation.model.name));
         let faults: Vec<(f64, f64)> =
             evaluation.model.episodes.iter().map(|e| (timeline.x_of(e.start_ms, e.start_row), timeline.x_of(e.end_ms, e.end_row))).collect();
         timeline.show(ui, "normal_evaluate_timeline", evaluation.model.threshold, &faults, &[]);
@@ -1115,8 +1109,18 @@ fn alarm_tags_chart(ui: &mut egui::Ui, alarm: &NormalAlarm) {
 // ---------------------------------------------------------------------------------------------
 // The surprise timeline
 
+/// Scores below this are drawn at it: the log scale has no zero.
+const LOG_FLOOR: f64 = 1e-3;
+
+/// Where a score goes on a log-scale axis. Surprise spans orders of magnitude (a fault can be
+/// a thousand times the threshold), so on a linear axis the threshold and normal operation
+/// would be a flat line under the peaks.
+fn log_y(score: f64) -> f64 {
+    score.max(LOG_FLOOR).log10()
+}
+
 /// A score timeline turned into plot geometry once: x in seconds since the epoch (time axis)
-/// or row numbers; steps the detector could not score are left out.
+/// or row numbers, y on a log scale; steps the detector could not score are left out.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScoreTimeline {
     has_timestamps: bool,
@@ -1133,7 +1137,7 @@ impl ScoreTimeline {
         let scale = if timeline.has_timestamps { 0.001 } else { 1.0 };
         let xs: Vec<f64> = timeline.x.iter().map(|&x| x * scale).collect();
         let points = |ys: &[f64]| -> Vec<PlotPoint> {
-            xs.iter().zip(ys).filter(|(x, y)| x.is_finite() && y.is_finite()).map(|(&x, &y)| PlotPoint::new(x, y)).collect()
+            xs.iter().zip(ys).filter(|(x, y)| x.is_finite() && y.is_finite()).map(|(&x, &y)| PlotPoint::new(x, log_y(y))).collect()
         };
         let step = match (xs.first(), xs.last()) {
             (Some(first), Some(last)) if xs.len() > 1 && last > first => (last - first) / (xs.len() - 1) as f64,
@@ -1160,20 +1164,26 @@ impl ScoreTimeline {
         }
     }
 
+    /// A plot with the y axis on a log scale (ticks and hover read in the score's own units).
     fn plot(&self, id: &str, height: f32, y_label: &str) -> Plot<'static> {
         let plot = Plot::new(id)
             .height(height)
             .legend(Legend::default())
-            .include_y(0.0)
-            .y_axis_label(y_label.to_owned())
+            .y_axis_label(format!("{y_label} (log scale)"))
             .x_axis_label(if self.has_timestamps { "time" } else { "row" })
             .allow_scroll(false)
             .allow_double_click_reset(true);
-        if self.has_timestamps {
-            with_time_axis(plot)
-        } else {
-            plot
-        }
+        let plot = if self.has_timestamps { with_time_axis(plot) } else { plot };
+        let has_timestamps = self.has_timestamps;
+        plot.y_axis_formatter(|mark, _| number(10f64.powf(mark.value))).label_formatter(move |hover| {
+            let (name, position) = match hover {
+                HoverPosition::NearDataPoint { plot_name, position, .. } => (*plot_name, position),
+                HoverPosition::Elsewhere { position } => ("", position),
+            };
+            let x = if has_timestamps { epoch_seconds(position.x) } else { format!("row {}", position.x.round()) };
+            let y = number(10f64.powf(position.y));
+            Some(if name.is_empty() { format!("{x}\n{y}") } else { format!("{name}\n{x}\n{y}") })
+        })
     }
 
     /// The score with its threshold; labelled faults (red) and alarms (orange, a selected one
@@ -1189,7 +1199,7 @@ impl ScoreTimeline {
                 plot_ui.add(Span::new("alarm", (start - half)..=(end + half)).fill(fill).border_width(0.0));
             }
             plot_ui.line(Line::new("surprise", PlotPoints::Borrowed(&self.score)).color(theme::SERIES_RISK).width(1.2));
-            plot_ui.add(HLine::new(format!("threshold {}", number(threshold)), threshold).color(theme::THRESHOLD));
+            plot_ui.add(HLine::new(format!("threshold {}", number(threshold)), log_y(threshold)).color(theme::THRESHOLD));
         });
         if !self.pca.is_empty() {
             ui.label(RichText::new("Baseline: PCA's index, max(T²/limit, Q/limit), alarms above 1").weak());
@@ -1198,7 +1208,7 @@ impl ScoreTimeline {
                     plot_ui.add(Span::new("fault (label)", (start - half)..=(end + half)).fill(theme::FAULT_SPAN).border_width(0.0));
                 }
                 plot_ui.line(Line::new("PCA index", PlotPoints::Borrowed(&self.pca)).color(theme::REFERENCE_LINE).width(1.0));
-                plot_ui.add(HLine::new("limit 1", 1.0).color(theme::THRESHOLD));
+                plot_ui.add(HLine::new("limit 1", log_y(1.0)).color(theme::THRESHOLD));
             });
         }
     }
@@ -1291,6 +1301,8 @@ mod tests {
         };
         let plot = ScoreTimeline::new(&timeline);
         assert_eq!(plot.points(), 2);
+        assert_eq!((plot.score[0].y, plot.score[1].y), (2f64.log10(), 9f64.log10()), "y on a log scale");
+        assert_eq!(log_y(0.0), -3.0, "zero sits at the floor");
         assert_eq!(plot.step, 60.0);
         assert_eq!(plot.x_of(Some(120_000), 2), 120.0);
     }

@@ -318,7 +318,7 @@ fn a_normal_model_goes_from_train_through_evaluate_to_predict() {
     assert_eq!(request.normal, NormalPeriod::LabelEquals { column: "fault".into(), value: "0".into() });
     assert_eq!(request.fault_label.as_deref(), Some("fault"), "the run is scored against the label when it ends");
     assert_eq!(request.exclude, vec!["PI-310".to_owned()]);
-    assert_eq!(request.false_alarm_unit, FalseAlarmUnit::PerDay, "the data has times");
+    assert_eq!((request.false_alarm_unit, request.target_false_alarms), (FalseAlarmUnit::PerThousandSamples, 10.0), "1 % of samples");
     // Running: progress shows in the pane, Start waits, Cancel is offered.
     harness.run();
     assert!(harness.query_by_label_contains("fitting the predictor (40 % done)").is_some(), "the worker's stage and share show in the pane");
