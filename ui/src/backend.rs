@@ -128,6 +128,11 @@ pub enum Request {
     /// Scores a normal run and PCA against fault labels in the background; ends in
     /// `TaskOutcome::NormalEvaluated`.
     EvaluateNormal(NormalEvaluateRequest),
+    /// Writes a normal run's model bundle; answered with `NormalBundle` and `Saved`.
+    ExportNormalBundle {
+        run_id: String,
+        path: String,
+    },
     /// Reads a normal-model bundle's metadata; answered with `NormalBundle`.
     OpenNormalBundle {
         path: String,
@@ -366,6 +371,13 @@ pub mod bridge {
                 context: "Evaluating the normal-operation run",
                 args: args! { "request" => request },
             },
+            Request::ExportNormalBundle { run_id, path } => {
+                let saved_path = path.clone();
+                let args = args! { "runId" => run_id, "path" => path };
+                call("normal_bundle_export", "Exporting the normal-operation bundle", args, move |b: NormalBundleInfo| {
+                    vec![Reply::NormalBundle(Box::new(b)), Reply::Saved { what: "Normal-operation bundle".into(), path: saved_path }]
+                })
+            }
             Request::OpenNormalBundle { path } => {
                 call("normal_bundle_open", "Opening the normal-operation bundle", args! { "path" => path }, |b: NormalBundleInfo| {
                     vec![Reply::NormalBundle(Box::new(b))]

@@ -165,6 +165,7 @@ impl EvaluatePane {
         }
         let Some(run_id) = self.run_id.clone() else { return };
         match purpose {
+            FilePurpose::SaveBundle if self.shows_normal_run() => backend.send(Request::ExportNormalBundle { run_id, path }),
             FilePurpose::SaveBundle => {
                 // The bundle keeps the threshold the user settled on (binary targets only).
                 let threshold = self.view.as_ref().filter(|v| v.is_binary()).map(|_| self.threshold);
@@ -328,8 +329,10 @@ impl EvaluatePane {
                 ui.label(RichText::new("Evaluating…").weak());
             }
             let has_run = self.run_id.is_some() && self.view.is_some();
+            // A normal-operation run's bundle is its fitted models and threshold; it needs no evaluation first.
+            let normal = self.shows_normal_run();
             if ui
-                .add_enabled(has_run, egui::Button::new("Export model bundle…"))
+                .add_enabled(has_run || normal, egui::Button::new("Export model bundle…"))
                 .on_hover_text("Model, recipe, tokenizer and the current threshold in one file, for the Predict pane")
                 .clicked()
             {

@@ -203,6 +203,7 @@ fn request_from_command(command: &str, args: &Value) -> Request {
         "normal_train_start" => Request::StartNormalTrain(Box::new(arg(command, args, "request"))),
         "normal_evaluate_start" => Request::EvaluateNormal(arg(command, args, "request")),
         "normal_bundle_open" => Request::OpenNormalBundle { path: arg(command, args, "path") },
+        "normal_bundle_export" => Request::ExportNormalBundle { run_id: arg(command, args, "runId"), path: arg(command, args, "path") },
         "normal_predict_start" => Request::PredictNormal(arg(command, args, "request")),
         other => panic!("the shell has no command `{other}`"),
     }

@@ -23,6 +23,7 @@ const DATA_PATH: &str = "/data/compressor-2026-11.csv";
 const NEW_EXPORT: &str = "/data/compressor-2026-12.csv";
 const RUN_ID: &str = "20261206-020000-linear-predictor";
 const BUNDLE_PATH: &str = "/runs/20261206-020000-linear-predictor/normal_model.json";
+const EXPORTED_BUNDLE: &str = "/models/compressor-normal.json";
 const TRAIN_TASK: u64 = 41;
 const EVALUATE_TASK: u64 = 42;
 const PREDICT_TASK: u64 = 43;
@@ -234,6 +235,7 @@ impl common::Answer for Engine {
             Request::PickPath { purpose } => {
                 let path = match purpose {
                     FilePurpose::OpenBundle => Some(BUNDLE_PATH),
+                    FilePurpose::SaveBundle => Some(EXPORTED_BUNDLE),
                     FilePurpose::OpenPredictData => Some(NEW_EXPORT),
                     _ => None,
                 };
@@ -258,6 +260,9 @@ impl common::Answer for Engine {
                 }),
             ],
             Request::OpenNormalBundle { path } => vec![Reply::NormalBundle(Box::new(bundle(&path)))],
+            Request::ExportNormalBundle { path, .. } => {
+                vec![Reply::NormalBundle(Box::new(bundle(&path))), Reply::Saved { what: "Normal-operation bundle".into(), path }]
+            }
             Request::PredictNormal(_) => {
                 vec![Reply::Task(TaskEvent::Started { task: PREDICT_TASK, kind: TaskKind::Predict, label: "Checking compressor-2026-12.csv".into() })]
             }
@@ -369,12 +374,23 @@ fn a_normal_model_goes_from_train_through_evaluate_to_predict() {
     assert!(harness.query_by_label("91.2 %").is_some(), "the new figures replace the old");
     assert!(harness.query_by_label_contains(&format!("{DATA_PATH}: 1,440 samples")).is_some());
 
+    // The run's bundle is exported from here, and the Predict pane takes it.
+    harness.get_by_label("Export model bundle…").click();
+    harness.run();
+    let exports = sent(&fake, |r| match r {
+        Request::ExportNormalBundle { run_id, path } => Some((run_id.clone(), path.clone())),
+        _ => None,
+    });
+    assert_eq!(exports, vec![(RUN_ID.to_owned(), EXPORTED_BUNDLE.to_owned())]);
+    assert!(sent(&fake, |r| matches!(r, Request::ExportBundle { .. }).then_some(())).is_empty(), "not the classifier's bundle");
+    assert!(harness.state().notices().iter().any(|n| n.text == format!("Normal-operation bundle saved to {EXPORTED_BUNDLE}.")));
+
     // Predict: the normal-operation bundle on a new export.
     harness.get_by_label("Predict").click();
     harness.run();
-    harness.get_by_label("Normal-operation model (no labels)").click();
-    harness.run();
-    harness.get_by_label("Open a normal-operation bundle and choose the data file to score.");
+    harness.get_by_label("compressor-normal.json");
+    harness.get_by_label("Choose the data file to score (Open data…).");
+    // Another bundle, opened in the dialog, replaces it.
     harness.get_by_label("Open bundle…").click();
     harness.run();
     harness.run();
