@@ -7,6 +7,7 @@
 //! - `tokenizer` and `lm`: the process language model, a causal transformer over per-tag
 //!   quantile-bin tokens whose surprise (negative log-likelihood) is the score.
 //! - `detect`: what all three share: smoothing, calibrated thresholds, detection metrics.
+//! - `prediction_csv`: a prediction with a normal-operation model as CSV, one line per sample.
 //! - `tep`: reading the Tennessee Eastman benchmark files for the benchmark command.
 //!
 //! Everything here works on a [`TagMatrix`] (rows × tags of f64, NaN = missing), so the models
@@ -19,6 +20,7 @@ pub mod frame;
 pub mod linear;
 pub mod lm;
 pub mod pca;
+pub mod prediction_csv;
 pub mod stats;
 pub mod synthetic;
 pub mod tep;
