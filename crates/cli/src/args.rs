@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use plantlab_engine::normal::lm::LmSettings;
 use plantlab_engine::normal::pca::DEFAULT_COMPONENTS;
 use plantlab_protocol::{
-    ClassWeighting, EventOptions, ImportOverrides, ModelKind, TrainConfig, DEFAULT_CLEAR_RATIO, DEFAULT_DEAD_TIME_SAMPLES,
-    DEFAULT_MIN_DURATION_SAMPLES, WHITESPACE_DELIMITER,
+    ClassWeighting, EventOptions, ImportOverrides, ModelKind, NormalDetector, NormalTrainRequest, TrainConfig, DEFAULT_CLEAR_RATIO,
+    DEFAULT_DEAD_TIME_SAMPLES, DEFAULT_MIN_DURATION_SAMPLES, WHITESPACE_DELIMITER,
 };
 
 /// Exit status of a run that failed (a file missing, bad data, a training error).
@@ -41,7 +41,7 @@ pub enum Command {
     /// Benchmarks: loading, training and cleaning on generated data.
     #[command(subcommand)]
     Bench(BenchCommand),
-    /// Train a fault classifier of a label column, or (--model process-lm) a normal-operation model.
+    /// Train a fault classifier of a label column, or (--model linear or process-lm) a normal-operation model.
     Train(Box<TrainArgs>),
     /// The training runs, with interrupted runs marked.
     Runs(RunsArgs),
@@ -49,7 +49,7 @@ pub enum Command {
     Clean(CleanArgs),
     /// Package a training run as a model bundle for prediction.
     Bundle(BundleArgs),
-    /// Predict the fault risk of every sample of FILE with a model bundle; write it as CSV.
+    /// Predict the fault risk (or, with a normal-operation model, the surprise) of every sample of FILE; write it as CSV.
     Predict(PredictArgs),
     /// Evaluate a bundle on a labelled FILE, or a run on its own test split.
     Eval(EvalArgs),
@@ -351,7 +351,7 @@ fn default_runs_root() -> String {
 }
 
 const CLASSIFIER: &str = "Classifier options (--model seed, transformer or mlp)";
-const PROCESS_LM: &str = "Normal-operation model options (--model process-lm)";
+const PROCESS_LM: &str = "Normal-operation model options (--model linear or process-lm)";
 
 /// Both models' defaults, for the help of the flags they share.
 fn both_defaults(classifier: impl std::fmt::Display, process_lm: impl std::fmt::Display) -> String {
@@ -360,8 +360,10 @@ fn both_defaults(classifier: impl std::fmt::Display, process_lm: impl std::fmt::
 
 #[derive(Debug, Args)]
 #[command(after_help = "Classifiers train on a time-ordered 70/15/15 split, print each epoch on stderr and write the run to runs/<id>/. \
-The process language model learns normal operation only (no label needed) and writes RUN_DIR/normal_model.json with its PCA and \
-linear baselines.")]
+The normal-operation models learn normal operation only (no label needed): --model linear, the linear next-step predictor \
+(recommended: on the Tennessee Eastman benchmark it detects 87 % of fault samples at 2.9 % false alarms, the language model \
+45.6 %), or --model process-lm, the process language model (--window, --bins, --epochs, --seed are its own). Both calibrate \
+their threshold on the latest 20 % of the normal rows and write RUN_DIR/normal_model.json with the PCA T²/Q baseline.")]
 pub struct TrainArgs {
     /// The data file to train on
     pub file: PathBuf,
@@ -371,13 +373,13 @@ pub struct TrainArgs {
     /// Columns never used as features (identifiers, columns that leak the label); repeat for more
     #[arg(long, value_name = "COL")]
     pub exclude: Vec<String>,
-    #[arg(long, value_name = "W", help = format!("Rows of context per sample ({})", both_defaults("1: one row", LmSettings::default().window)))]
+    #[arg(long, value_name = "W", help = format!("Rows of context per sample ({})", both_defaults("1: one row", NormalTrainRequest::default().window)))]
     pub window: Option<u32>,
-    #[arg(long, value_name = "N", help = format!("Quantile bins per numeric tag ({})", both_defaults(TrainConfig::default().bins, LmSettings::default().bins)))]
+    #[arg(long, value_name = "N", help = format!("Quantile bins per numeric tag ({})", both_defaults(TrainConfig::default().bins, NormalTrainRequest::default().bins)))]
     pub bins: Option<u32>,
-    #[arg(long, value_name = "N", help = format!("Epochs at most; early stopping may end sooner ({})", both_defaults(TrainConfig::default().epochs, LmSettings::default().max_epochs)))]
+    #[arg(long, value_name = "N", help = format!("Epochs at most; early stopping may end sooner ({})", both_defaults(TrainConfig::default().epochs, NormalTrainRequest::default().epochs)))]
     pub epochs: Option<u32>,
-    #[arg(long, value_name = "S", help = format!("Random seed: the same seed on the same data gives the same model ({})", both_defaults(TrainConfig::default().seed, LmSettings::default().seed)))]
+    #[arg(long, value_name = "S", help = format!("Random seed: the same seed on the same data gives the same model ({})", both_defaults(TrainConfig::default().seed, NormalTrainRequest::default().seed)))]
     pub seed: Option<u64>,
     #[arg(long, value_name = "DIR", help = format!("The folder runs are written to (default: {})", default_runs_root()))]
     pub runs: Option<PathBuf>,
@@ -422,10 +424,17 @@ pub struct TrainArgs {
     /// Normal rows end at this time or row (with --normal-from)
     #[arg(long, value_name = "T", requires = "normal_from", help_heading = PROCESS_LM)]
     pub normal_to: Option<String>,
-    #[arg(long, value_name = "S", help_heading = PROCESS_LM, help = format!("Steps the score is averaged over; 1 = none (default {})", LmSettings::default().smoothing))]
-    pub smoothing: Option<usize>,
-    #[arg(long, value_name = "R", help_heading = PROCESS_LM, help = format!("Share of held-out normal steps allowed above the calibrated threshold (default {})", LmSettings::default().target_false_alarm_rate))]
+    #[arg(long, value_name = "S", help_heading = PROCESS_LM, help = format!("Steps the score is averaged over; 1 = none (default {})", NormalTrainRequest::default().smoothing))]
+    pub smoothing: Option<u32>,
+    #[arg(long, value_name = "R", help_heading = PROCESS_LM, help = format!(
+        "Share of held-out normal samples allowed above the calibrated threshold (default {}, i.e. {} per 1,000 samples)",
+        NormalTrainRequest::default().target_false_alarms / 1000.0,
+        NormalTrainRequest::default().target_false_alarms
+    ))]
     pub target_far: Option<f64>,
+    /// Alarm samples normal operation may raise per day, instead of --target-far (needs a time axis)
+    #[arg(long, value_name = "N", conflicts_with = "target_far", help_heading = PROCESS_LM)]
+    pub false_alarms_per_day: Option<f64>,
 }
 
 impl TrainArgs {
@@ -447,7 +456,7 @@ impl TrainArgs {
         given.iter().filter(|(_, on)| *on).map(|(flag, _)| *flag).collect()
     }
 
-    /// The process-lm-only flags that were given, by name.
+    /// The flags of the normal-operation models that were given, by name.
     pub fn process_lm_flags_given(&self) -> Vec<&'static str> {
         let given = [
             ("--normal-when", self.normal_when.is_some()),
@@ -455,6 +464,19 @@ impl TrainArgs {
             ("--normal-to", self.normal_to.is_some()),
             ("--smoothing", self.smoothing.is_some()),
             ("--target-far", self.target_far.is_some()),
+            ("--false-alarms-per-day", self.false_alarms_per_day.is_some()),
+        ];
+        given.iter().filter(|(_, on)| *on).map(|(flag, _)| *flag).collect()
+    }
+
+    /// The language model's own flags that were given, by name (the linear predictor looks
+    /// one step back and has nothing to train by epochs or seed).
+    pub fn language_model_flags_given(&self) -> Vec<&'static str> {
+        let given = [
+            ("--window", self.window.is_some()),
+            ("--bins", self.bins.is_some()),
+            ("--epochs", self.epochs.is_some()),
+            ("--seed", self.seed.is_some()),
         ];
         given.iter().filter(|(_, on)| *on).map(|(flag, _)| *flag).collect()
     }
@@ -468,18 +490,40 @@ pub enum ModelChoice {
     Transformer,
     /// A multi-layer perceptron on standardized numeric features
     Mlp,
+    /// The linear next-step predictor of normal operation (no label; recommended)
+    Linear,
     /// A process language model of normal operation (no label; scores surprise)
     ProcessLm,
 }
 
 impl ModelChoice {
-    /// The classifier this names; `None` for the process language model.
+    /// The classifier this names; `None` for a normal-operation model.
     pub fn classifier(self) -> Option<ModelKind> {
         match self {
             ModelChoice::Seed => Some(ModelKind::Seed),
             ModelChoice::Transformer => Some(ModelKind::Transformer),
             ModelChoice::Mlp => Some(ModelKind::Mlp),
-            ModelChoice::ProcessLm => None,
+            ModelChoice::Linear | ModelChoice::ProcessLm => None,
+        }
+    }
+
+    /// The normal-operation model this names; `None` for a classifier.
+    pub fn normal_detector(self) -> Option<NormalDetector> {
+        match self {
+            ModelChoice::Linear => Some(NormalDetector::LinearPredictor),
+            ModelChoice::ProcessLm => Some(NormalDetector::ProcessLm),
+            ModelChoice::Seed | ModelChoice::Transformer | ModelChoice::Mlp => None,
+        }
+    }
+
+    /// The name on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelChoice::Seed => "seed",
+            ModelChoice::Transformer => "transformer",
+            ModelChoice::Mlp => "mlp",
+            ModelChoice::Linear => "linear",
+            ModelChoice::ProcessLm => "process-lm",
         }
     }
 }
@@ -570,7 +614,7 @@ pub struct BundleArgs {
 pub struct PredictArgs {
     /// The new export to predict
     pub file: PathBuf,
-    /// The model bundle
+    /// The model bundle (.plmodel, or a normal-operation model's normal_model.json)
     #[arg(long, value_name = "MODEL.plmodel")]
     pub bundle: PathBuf,
     /// The CSV of predictions to write: one line per sample
@@ -587,8 +631,9 @@ pub struct PredictArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "A normal-operation bundle (RUN_DIR/normal_model.json from `train --model process-lm`) takes FILE, --bundle and --label; \
-its output has \"test\" (the language model), \"baseline_pca\", \"linear_predictor\" and \"events\".")]
+#[command(after_help = "A normal-operation bundle (RUN_DIR/normal_model.json from `train --model linear` or `--model process-lm`) takes FILE, \
+--bundle and --label; its output has \"test\" (the trained model), \"baseline_pca\" (PCA T² or Q), \"linear_predictor\" (the language \
+model's linear baseline, or the model itself) and \"events\" (per fault episode).")]
 pub struct EvalArgs {
     /// A labelled data file
     #[arg(required_unless_present = "run")]

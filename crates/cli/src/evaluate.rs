@@ -1,5 +1,5 @@
 //! `plantlab bundle`, `plantlab predict`, `plantlab eval` and `plantlab report`: thin calls
-//! into the engine's evaluation API.
+//! into the engine's evaluation API. Normal-operation runs and bundles go to `normal.rs`.
 
 use std::path::{Path, PathBuf};
 
@@ -30,6 +30,9 @@ fn split_run_dir(dir: &Path) -> Result<(PathBuf, String)> {
 pub fn bundle(args: &BundleArgs) -> Result<()> {
     let out = &args.output;
     let (root, id) = split_run_dir(&args.run_dir)?;
+    if crate::normal::is_normal_run(&root.join(&id)) {
+        return crate::normal::bundle(args, root, &id);
+    }
     let info =
         Workbench::with_runs_root(root).export_bundle_with_events(&id, out, args.threshold, Some(args.alarm.apply(EventOptions::default())))?;
     if args.json {
@@ -77,6 +80,9 @@ struct PredictJson<'a> {
 
 /// `plantlab predict FILE --bundle B -o PRED.csv [--threshold T] [alarm options] [--json]`
 pub fn predict(args: &PredictArgs) -> Result<()> {
+    if crate::normal::is_normal_bundle(&args.bundle) {
+        return crate::normal::predict(args);
+    }
     let (file, bundle, out) = (&args.file, &args.bundle, &args.output);
     let workbench = Workbench::new();
     let events = bundle_events(&args.alarm, &workbench, bundle)?;
@@ -194,6 +200,9 @@ struct EvalJson<'a> {
 /// `plantlab eval FILE --bundle B [--threshold T] [alarm options] [--json]`, or
 /// `plantlab eval --run RUN_DIR …` for a run's own test split (what the Evaluate pane shows).
 pub fn eval(args: &EvalArgs) -> Result<()> {
+    if args.bundle.as_deref().is_some_and(crate::normal::is_normal_bundle) {
+        return crate::normal::eval_normal(args);
+    }
     if args.label.is_some() {
         return Err(crate::usage_error(
             &["eval"],

@@ -91,7 +91,6 @@ fn run(command: Command) -> Result<()> {
         Command::Clean(args) => clean::clean(&args),
         Command::Bundle(args) => evaluate::bundle(&args),
         Command::Predict(args) => evaluate::predict(&args),
-        Command::Eval(args) if args.bundle.as_deref().is_some_and(normal::is_normal_bundle) => normal::eval_normal(&args),
         Command::Eval(args) => evaluate::eval(&args),
         Command::Report(args) => evaluate::report(&args),
         Command::BenchNormal(args) => normal::bench_tep(&args),

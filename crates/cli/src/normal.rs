@@ -5,20 +5,20 @@
 //! limits, the linear next-step predictor and the process language model (median and range
 //! over seeds), each with its detection rate and detection delay.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 use plantlab_engine::normal::detect::{detection, detection_delay};
 use plantlab_engine::normal::linear::{LinearPredictor, LinearSettings};
 use plantlab_engine::normal::lm::{LmSettings, ProcessLm};
-use plantlab_engine::normal::pca::{PcaModel, DEFAULT_COMPONENTS};
+use plantlab_engine::normal::pca::PcaModel;
 use plantlab_engine::normal::tep::{read_tep, TEP_SAMPLE_MINUTES, TEP_TEST_ONSET};
 use plantlab_engine::normal::{NormalRows, TagMatrix};
 use plantlab_engine::JobContext;
 use serde::Serialize;
 
-use crate::args::{BenchNormalArgs, EvalArgs, TrainArgs};
+use crate::args::{BenchNormalArgs, BundleArgs, EvalArgs, PredictArgs, TrainArgs};
 use crate::json_out::print_json;
 
 /// Alarms in a row that count as a detection (and start the delay).
@@ -298,12 +298,15 @@ fn report(
 }
 
 // ---------------------------------------------------------------------------------------
-// `plantlab train FILE --model process-lm …` and `plantlab eval FILE --bundle normal_model.json`
+// `plantlab train FILE --model linear|process-lm`, and `bundle`, `eval` and `predict` with
+// its model: each one call of the engine's normal-operation API, then printing.
 
 use plantlab_engine::normal::bundle::{NormalBundle, NORMAL_BUNDLE_FILE, NORMAL_BUNDLE_FORMAT};
-use plantlab_engine::normal::detect::Detection;
-use plantlab_engine::normal::frame::{fault_labels, normal_rows, tags_of, NormalChoice};
-use plantlab_protocol::ImportOverrides;
+use plantlab_engine::Workbench;
+use plantlab_protocol::{
+    DetectorScore, FalseAlarmUnit, ImportOverrides, NormalDetector, NormalEpisode, NormalPeriod, NormalPredictRequest, NormalPrediction,
+    NormalTimeline, NormalTrainRequest, TrainUpdate,
+};
 
 /// Whether `path` holds a normal-operation model (it names its format near the start).
 pub(crate) fn is_normal_bundle(path: &Path) -> bool {
@@ -315,189 +318,208 @@ pub(crate) fn is_normal_bundle(path: &Path) -> bool {
     String::from_utf8_lossy(&head[..n]).contains(NORMAL_BUNDLE_FORMAT)
 }
 
-/// Reads a data file as the rest of PlantLab does (sniffed dialect, timestamp column).
-fn load_frame(file: &Path) -> Result<plantlab_engine::import::Imported> {
-    plantlab_engine::import::import(file, &ImportOverrides::default(), &JobContext::detached())
-        .with_context(|| format!("cannot read {}", file.display()))
+/// Whether `run_dir` is a normal-operation run (it keeps its model as `normal_model.json`).
+pub(crate) fn is_normal_run(run_dir: &Path) -> bool {
+    run_dir.join(NORMAL_BUNDLE_FILE).is_file()
 }
 
-/// `train --model process-lm --json`.
+/// `train --model linear|process-lm --json`.
 #[derive(Serialize)]
-struct TrainLmJson {
-    run_id: String,
-    run_dir: String,
-    bundle: String,
+struct TrainNormalJson<'a> {
+    run_id: &'a str,
+    run_dir: &'a str,
+    bundle: &'a str,
+    /// "linear_predictor" or "process_lm".
+    detector: NormalDetector,
+    /// How many tags the model scores; `tag_names` names them.
     tags: usize,
-    normal_rows: usize,
-    epochs_run: usize,
-    best_epoch: usize,
-    validation_loss: f64,
-    validation_perplexity: f64,
+    tag_names: &'a [String],
+    normal_rows: u64,
+    fit_rows: u64,
+    /// Held-out normal rows the threshold was calibrated on.
+    calibration_rows: u64,
+    /// The same as `calibration_rows` (the name of earlier versions).
+    calibration_steps: u64,
+    epochs_run: u32,
+    best_epoch: u32,
+    /// The language model's; null for the linear predictor.
+    validation_loss: Option<f64>,
+    validation_perplexity: Option<f64>,
     threshold: f64,
-    calibration_steps: usize,
-    train_seconds: f64,
+    target_false_alarm_rate: f64,
+    /// The linear next-step predictor's threshold (fitted beside the language model, or the model itself).
     baseline_linear_threshold: f64,
+    sampling_interval_s: Option<f64>,
+    train_seconds: f64,
+    message: &'a str,
 }
 
-/// `train FILE --model process-lm …`: a normal-operation model with its PCA and linear baselines.
-pub(crate) fn train_lm(args: &TrainArgs) -> Result<()> {
+/// The request `train FILE --model linear|process-lm …` asks for.
+fn train_request(args: &TrainArgs, detector: NormalDetector) -> Result<NormalTrainRequest> {
+    let name = args.model.as_str();
     if let Some(flag) = args.classifier_flags_given().first() {
         return Err(crate::usage_error(
             &["train"],
             clap::error::ErrorKind::ArgumentConflict,
-            format!("{flag} is for the classifiers (--model seed, transformer or mlp), not --model process-lm"),
+            format!("{flag} is for the classifiers (--model seed, transformer or mlp), not --model {name}"),
         ));
     }
-    let defaults = LmSettings::default();
-    let settings = LmSettings {
-        window: args.window.map_or(defaults.window, |w| w as usize),
-        bins: args.bins.map_or(defaults.bins, |b| b as usize),
-        max_epochs: args.epochs.map_or(defaults.max_epochs, |e| e as usize),
-        seed: args.seed.unwrap_or(defaults.seed),
-        smoothing: args.smoothing.unwrap_or(defaults.smoothing),
-        target_false_alarm_rate: args.target_far.unwrap_or(defaults.target_false_alarm_rate),
-        ..defaults
-    };
-    // clap keeps --normal-when apart from --normal-from/--normal-to, and those two together.
-    let choice = match (&args.normal_when, &args.normal_from, &args.normal_to) {
-        (Some(when), _, _) => NormalChoice::When { column: when.column.clone(), value: when.value.clone() },
-        (None, Some(from), Some(to)) => NormalChoice::Between { from: from.clone(), to: to.clone() },
-        _ => NormalChoice::All,
-    };
-    let (file, json_output, mut exclude) = (&args.file, args.json, args.exclude.clone());
-    // The column that marks normal rows says what the model must not see.
-    if let NormalChoice::When { column, .. } = &choice {
-        if !exclude.contains(column) {
-            exclude.push(column.clone());
+    if detector == NormalDetector::LinearPredictor {
+        if let Some(flag) = args.language_model_flags_given().first() {
+            return Err(crate::usage_error(
+                &["train"],
+                clap::error::ErrorKind::ArgumentConflict,
+                format!("{flag} is for --model process-lm; the linear predictor looks one step back and trains in one pass"),
+            ));
         }
     }
-    let imported = load_frame(file)?;
-    let frame = &imported.frame;
-    let normal = normal_rows(frame, &choice, imported.settings.timestamp_column.as_deref())?;
-    let data = tags_of(frame, &exclude, None)?;
-    let segments = normal.segments(data.rows)?;
-    let normal_count: usize = segments.iter().map(|(s, e)| e - s).sum();
-    let start = Instant::now();
-    // A failure inside the tensor library becomes an error with a message, not an abort.
-    let model = plantlab_engine::error::contain_panics(|| {
-        ProcessLm::train(&data, &normal, settings.clone(), &JobContext::detached(), |e| {
-            if !json_output {
-                eprintln!(
-                    "epoch {:>3}: train {:.4}  validation {:.4} (perplexity {:.3})",
-                    e.epoch, e.train_loss, e.validation_loss, e.validation_perplexity
-                );
-            }
-        })
+    let defaults = NormalTrainRequest::default();
+    // clap keeps --normal-when apart from --normal-from/--normal-to, and those two together.
+    let normal = match (&args.normal_when, &args.normal_from, &args.normal_to) {
+        (Some(when), _, _) => NormalPeriod::LabelEquals { column: when.column.clone(), value: when.value.clone() },
+        (None, Some(from), Some(to)) => NormalPeriod::Between { from: from.clone(), to: to.clone() },
+        _ => NormalPeriod::All,
+    };
+    // --target-far is a share of samples; the engine takes a count per 1,000 samples or per day.
+    let (target_false_alarms, false_alarm_unit) = match (args.false_alarms_per_day, args.target_far) {
+        (Some(per_day), _) => (per_day, FalseAlarmUnit::PerDay),
+        (None, Some(share)) => (share * 1000.0, FalseAlarmUnit::PerThousandSamples),
+        (None, None) => (defaults.target_false_alarms, defaults.false_alarm_unit),
+    };
+    Ok(NormalTrainRequest {
+        detector,
+        normal,
+        exclude: args.exclude.clone(),
+        fault_label: None,
+        window: args.window.unwrap_or(defaults.window),
+        bins: args.bins.unwrap_or(defaults.bins),
+        smoothing: args.smoothing.unwrap_or(defaults.smoothing),
+        target_false_alarms,
+        false_alarm_unit,
+        seed: args.seed.unwrap_or(defaults.seed),
+        epochs: args.epochs.unwrap_or(defaults.epochs),
+        ..defaults
+    })
+}
+
+/// `train FILE --model linear|process-lm …`: a model of normal operation with its PCA
+/// baseline (and, beside the language model, the linear predictor), kept as a run.
+pub(crate) fn train_normal(args: &TrainArgs, detector: NormalDetector) -> Result<()> {
+    let request = train_request(args, detector)?;
+    let workbench = args.runs.clone().map_or_else(Workbench::new, Workbench::with_runs_root);
+    let job = JobContext::detached();
+    workbench
+        .load(&args.file, &ImportOverrides::default(), &job)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let json_output = args.json;
+    let summary = workbench.train_normal(&request, &job, &mut |update| {
+        if let (TrainUpdate::NormalEpoch(e), false) = (update, json_output) {
+            eprintln!(
+                "epoch {:>3}: train {:.4}  validation {:.4} (perplexity {:.3}){}",
+                e.epoch,
+                e.train_loss,
+                e.validation_loss,
+                e.validation_perplexity,
+                if e.best { " best" } else { "" }
+            );
+        }
     })?;
-    let seconds = start.elapsed().as_secs_f64();
-    // The baselines on the same normal rows: PCA with its theoretical limits, the linear
-    // predictor calibrated on the same held-out share as the language model.
-    let normal_data = plantlab_engine::normal::stack_segments(&data, &segments);
-    let pca = PcaModel::fit(&normal_data, DEFAULT_COMPONENTS.min(data.width().saturating_sub(1)).max(1), 0.99)?;
-    let linear = LinearPredictor::fit(
-        &data,
-        &normal,
-        LinearSettings {
-            smoothing: settings.smoothing,
-            target_false_alarm_rate: settings.target_false_alarm_rate,
-            holdout: settings.holdout,
-            ..LinearSettings::default()
-        },
-    )?;
-    let bundle = NormalBundle::new(&model, pca, linear, normal_count)?;
-    let root = args.runs.clone().unwrap_or_else(|| plantlab_engine::Workbench::new().runs_root());
-    let (run_id, run_dir) = plantlab_engine::train::runs::new_run_dir(&root, "process-lm")?;
-    let bundle_path = run_dir.join(NORMAL_BUNDLE_FILE);
-    bundle.save(&bundle_path)?;
+    // The language model keeps the linear predictor beside it as a baseline.
+    let baseline_linear_threshold = NormalBundle::load(Path::new(&summary.bundle))?.linear.threshold;
     if json_output {
-        print_json(&TrainLmJson {
-            run_id,
-            run_dir: run_dir.display().to_string(),
-            bundle: bundle_path.display().to_string(),
-            tags: data.width(),
-            normal_rows: normal_count,
-            epochs_run: model.history.len(),
-            best_epoch: model.best_epoch,
-            validation_loss: model.validation_loss(),
-            validation_perplexity: model.validation_loss().exp(),
-            threshold: model.threshold,
-            calibration_steps: model.calibration_steps,
-            train_seconds: seconds,
-            baseline_linear_threshold: bundle.linear.threshold,
-        })?;
-    } else {
-        println!(
-            "process language model: {} tags, {normal_count} normal rows, {} epochs (best {}), validation loss {:.4} (perplexity {:.3}), threshold {:.3}; {}",
-            data.width(),
-            model.history.len(),
-            model.best_epoch,
-            model.validation_loss(),
-            model.validation_loss().exp(),
-            model.threshold,
-            bundle_path.display()
-        );
+        return print_json(&TrainNormalJson {
+            run_id: &summary.run_id,
+            run_dir: &summary.run_dir,
+            bundle: &summary.bundle,
+            detector: summary.detector,
+            tags: summary.tags.len(),
+            tag_names: &summary.tags,
+            normal_rows: summary.normal_rows,
+            fit_rows: summary.fit_rows,
+            calibration_rows: summary.calibration_rows,
+            calibration_steps: summary.calibration_rows,
+            epochs_run: summary.epochs_run,
+            best_epoch: summary.best_epoch,
+            validation_loss: summary.validation_loss,
+            validation_perplexity: summary.validation_perplexity,
+            threshold: summary.threshold,
+            target_false_alarm_rate: summary.target_false_alarm_rate,
+            baseline_linear_threshold,
+            sampling_interval_s: summary.sampling_interval_s,
+            train_seconds: summary.seconds,
+            message: &summary.message,
+        });
     }
+    // The engine's message names the detector and its threshold.
+    println!(
+        "{}; {} tags, {} normal rows ({} fitted, {} to calibrate); model in {}",
+        summary.message,
+        summary.tags.len(),
+        summary.normal_rows,
+        summary.fit_rows,
+        summary.calibration_rows,
+        summary.bundle
+    );
     Ok(())
 }
 
-/// Per fault episode (a run of label ≠ 0 rows): detected or not, and the delay in samples
-/// from its onset to the first alarm inside it; plus false-alarm events per 1,000 normal samples.
-#[derive(Serialize)]
-struct EpisodeEvents {
-    episodes: Vec<Episode>,
-    false_alarm_events: usize,
-    false_alarms_per_1000_samples: Option<f64>,
-}
-
-#[derive(Serialize)]
-struct Episode {
-    onset_row: usize,
-    end_row: usize,
-    detected: bool,
-    delay_samples: Option<usize>,
-}
-
-fn events(scores: &[f64], faulty: &[bool], threshold: f64) -> EpisodeEvents {
-    let mut episodes = Vec::new();
-    let mut i = 0;
-    while i < faulty.len() {
-        if faulty[i] {
-            let onset = i;
-            while i < faulty.len() && faulty[i] {
-                i += 1;
-            }
-            let first = (onset..i).find(|&r| scores[r] > threshold);
-            episodes.push(Episode { onset_row: onset, end_row: i, detected: first.is_some(), delay_samples: first.map(|r| r - onset) });
-        } else {
-            i += 1;
-        }
+/// `bundle RUN_DIR -o B` of a normal-operation run: its model, copied whole or not at all.
+pub(crate) fn bundle(args: &BundleArgs, runs_root: PathBuf, run_id: &str) -> Result<()> {
+    refuse_alarm_flags(&["bundle"], args.threshold.is_some(), args.alarm.any())?;
+    let out = &args.output;
+    let info = Workbench::with_runs_root(runs_root).export_normal_bundle(run_id, out)?;
+    if args.json {
+        return print_json(&info);
     }
-    let normal = faulty.iter().filter(|&&f| !f).count();
-    let false_alarms = (0..scores.len())
-        .filter(|&r| !faulty[r] && scores[r] > threshold && (r == 0 || scores[r - 1] <= threshold || scores[r - 1].is_nan()))
-        .count();
-    EpisodeEvents {
-        episodes,
-        false_alarm_events: false_alarms,
-        false_alarms_per_1000_samples: if normal == 0 { None } else { Some(false_alarms as f64 * 1000.0 / normal as f64) },
+    println!(
+        "wrote {} ({} of {} tags fitted on {} normal rows, threshold {})",
+        out.display(),
+        detector_name(info.detector),
+        info.tags.len(),
+        info.normal_rows,
+        info.threshold
+    );
+    Ok(())
+}
+
+/// A normal-operation model's threshold and alarm rule were set in training.
+fn refuse_alarm_flags(subcommand: &[&str], threshold: bool, alarm: bool) -> Result<()> {
+    let given = [("--threshold", threshold), ("alarm options", alarm)];
+    match given.iter().find(|(_, on)| *on) {
+        Some((flag, _)) => Err(crate::usage_error(
+            subcommand,
+            clap::error::ErrorKind::ArgumentConflict,
+            format!("{flag} cannot be used with a normal-operation model (its threshold and scoring were set in training)"),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn detector_name(detector: NormalDetector) -> &'static str {
+    match detector {
+        NormalDetector::LinearPredictor => "linear next-step predictor",
+        NormalDetector::ProcessLm => "process language model",
     }
 }
 
 /// A detector's figures in `eval --json` of a normal-operation model.
 #[derive(Serialize)]
-struct DetectionJson {
+struct DetectionJson<'a> {
+    name: &'a str,
     roc_auc: Option<f64>,
     pr_auc: Option<f64>,
     false_alarm_rate: Option<f64>,
     detection_rate: Option<f64>,
     threshold: f64,
-    normal_samples: usize,
-    fault_samples: usize,
+    normal_samples: u64,
+    fault_samples: u64,
 }
 
-impl From<&Detection> for DetectionJson {
-    fn from(d: &Detection) -> Self {
+impl<'a> From<&'a DetectorScore> for DetectionJson<'a> {
+    fn from(d: &'a DetectorScore) -> Self {
         Self {
+            name: &d.name,
             roc_auc: d.roc_auc,
             pr_auc: d.pr_auc,
             false_alarm_rate: d.false_alarm_rate,
@@ -509,60 +531,175 @@ impl From<&Detection> for DetectionJson {
     }
 }
 
+/// Per fault episode (a run of label ≠ 0 rows): detected or not and the delay from its onset
+/// to the first alarm inside it; plus false-alarm events (runs of alarm samples that start
+/// outside every episode).
+#[derive(Serialize)]
+struct EpisodeEvents {
+    episodes: Vec<EpisodeJson>,
+    false_alarm_events: u64,
+    false_alarms_per_1000_samples: Option<f64>,
+    false_alarms_per_day: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct EpisodeJson {
+    onset_row: u64,
+    /// One past the episode's last row.
+    end_row: u64,
+    detected: bool,
+    delay_samples: Option<u64>,
+    first_alarm_row: Option<u64>,
+    start_ms: Option<i64>,
+    end_ms: Option<i64>,
+    delay_s: Option<f64>,
+}
+
+impl From<&DetectorScore> for EpisodeEvents {
+    fn from(d: &DetectorScore) -> Self {
+        let episode = |e: &NormalEpisode| EpisodeJson {
+            onset_row: e.start_row,
+            end_row: e.end_row + 1,
+            detected: e.detected,
+            delay_samples: e.delay_samples,
+            first_alarm_row: e.first_alarm_row,
+            start_ms: e.start_ms,
+            end_ms: e.end_ms,
+            delay_s: e.delay_s,
+        };
+        Self {
+            episodes: d.episodes.iter().map(episode).collect(),
+            false_alarm_events: d.false_alarms,
+            false_alarms_per_1000_samples: d.false_alarms_per_1000_samples,
+            false_alarms_per_day: d.false_alarms_per_day,
+        }
+    }
+}
+
 /// `eval --json` of a normal-operation model.
 #[derive(Serialize)]
-struct EvalNormalJson {
+struct EvalNormalJson<'a> {
     file: String,
-    label: String,
-    test: DetectionJson,
-    baseline_pca: DetectionJson,
-    linear_predictor: DetectionJson,
+    label: &'a str,
+    samples: u64,
+    has_timestamps: bool,
+    detector: NormalDetector,
+    /// The trained model.
+    test: DetectionJson<'a>,
+    /// PCA's combined index, max(T²/limit, Q/limit), alarming above 1.
+    baseline_pca: DetectionJson<'a>,
+    /// The linear next-step predictor: the language model's baseline, or the model itself.
+    linear_predictor: DetectionJson<'a>,
+    pca_t2: DetectionJson<'a>,
+    pca_q: DetectionJson<'a>,
     events: EpisodeEvents,
     events_pca: EpisodeEvents,
     events_linear: EpisodeEvents,
 }
 
-/// `eval FILE --bundle normal_model.json --label COL`: the language model next to its PCA
-/// and linear baselines on a labelled file.
+/// `eval FILE --bundle normal_model.json --label COL`: the model next to its PCA baseline
+/// (and the language model next to the linear predictor) on a labelled file.
 pub(crate) fn eval_normal(args: &EvalArgs) -> Result<()> {
-    let refuse = |message: String| crate::usage_error(&["eval"], clap::error::ErrorKind::ArgumentConflict, message);
-    let given = [("--threshold", args.threshold.is_some()), ("alarm options", args.alarm.any())];
-    if let Some((flag, _)) = given.iter().find(|(_, on)| *on) {
-        return Err(refuse(format!("{flag} cannot be used with a normal-operation model (its threshold and scoring were set in training)")));
-    }
+    refuse_alarm_flags(&["eval"], args.threshold.is_some(), args.alarm.any())?;
     let (Some(file), Some(bundle_path), Some(label)) = (&args.file, &args.bundle, &args.label) else {
-        return Err(refuse("eval of a normal-operation model needs FILE, --bundle and --label COL".to_owned()));
+        return Err(crate::usage_error(
+            &["eval"],
+            clap::error::ErrorKind::MissingRequiredArgument,
+            "eval of a normal-operation model needs FILE, --bundle and --label COL",
+        ));
     };
-    let bundle = NormalBundle::load(bundle_path)?;
-    let model = plantlab_engine::error::contain_panics(|| bundle.language_model(bundle_path))?;
-    let imported = load_frame(file)?;
-    let frame = &imported.frame;
-    let faulty = fault_labels(frame, label)?;
-    let data = tags_of(frame, &[], Some(label.as_str()))?.select_tags(&bundle.tags)?;
-    let lm_scores = plantlab_engine::error::contain_panics(|| model.score(&data))?.total;
-    let pca_scores = bundle.pca.score(&data)?.combined.total;
-    let linear_scores = bundle.linear.score(&data)?.total;
-    let lm = detection(&lm_scores, &faulty, model.threshold);
-    let pca = detection(&pca_scores, &faulty, 1.0);
-    let linear = detection(&linear_scores, &faulty, bundle.linear.threshold);
+    let evaluation = Workbench::new().evaluate_normal_bundle(file, bundle_path, label, &JobContext::detached())?;
+    let detector = NormalBundle::load(bundle_path)?.detector;
+    let model = &evaluation.model;
+    let missing = || anyhow::anyhow!("the evaluation of {} lacks its PCA baseline; export the bundle again", bundle_path.display());
+    let pca = evaluation.others.first().ok_or_else(missing)?;
+    let linear = match detector {
+        NormalDetector::LinearPredictor => model,
+        NormalDetector::ProcessLm => evaluation.others.get(1).unwrap_or(model),
+    };
     if args.json {
-        print_json(&EvalNormalJson {
+        return print_json(&EvalNormalJson {
             file: file.display().to_string(),
-            label: label.clone(),
-            test: (&lm).into(),
-            baseline_pca: (&pca).into(),
-            linear_predictor: (&linear).into(),
-            events: events(&lm_scores, &faulty, model.threshold),
-            events_pca: events(&pca_scores, &faulty, 1.0),
-            events_linear: events(&linear_scores, &faulty, bundle.linear.threshold),
-        })?;
-    } else {
-        let pct = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{:.1} %", v * 100.0));
-        let auc = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.3}"));
-        println!("{:24} {:>9} {:>9} {:>12} {:>12}", "model", "ROC-AUC", "PR-AUC", "false alarms", "detection");
-        for (name, d) in [("process language model", &lm), ("PCA T²/Q (99 %)", &pca), ("linear next-step", &linear)] {
-            println!("{:24} {:>9} {:>9} {:>12} {:>12}", name, auc(d.roc_auc), auc(d.pr_auc), pct(d.false_alarm_rate), pct(d.detection_rate));
-        }
+            label,
+            samples: evaluation.samples,
+            has_timestamps: evaluation.has_timestamps,
+            detector,
+            test: model.into(),
+            baseline_pca: pca.into(),
+            linear_predictor: linear.into(),
+            pca_t2: (&evaluation.pca_t2).into(),
+            pca_q: (&evaluation.pca_q).into(),
+            events: model.into(),
+            events_pca: pca.into(),
+            events_linear: linear.into(),
+        });
+    }
+    let pct = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{:.1} %", v * 100.0));
+    let auc = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.3}"));
+    println!("{} samples of {} against \"{label}\"", evaluation.samples, file.display());
+    println!("{:30} {:>9} {:>9} {:>12} {:>12} {:>9}", "model", "ROC-AUC", "PR-AUC", "false alarms", "detection", "episodes");
+    let mut rows = vec![model, pca, &evaluation.pca_t2, &evaluation.pca_q];
+    if detector == NormalDetector::ProcessLm {
+        rows.insert(1, linear);
+    }
+    for d in rows {
+        let detected = d.episodes.iter().filter(|e| e.detected).count();
+        println!(
+            "{:30} {:>9} {:>9} {:>12} {:>12} {:>9}",
+            d.name,
+            auc(d.roc_auc),
+            auc(d.pr_auc),
+            pct(d.false_alarm_rate),
+            pct(d.detection_rate),
+            format!("{detected}/{}", d.episodes.len())
+        );
+    }
+    Ok(())
+}
+
+/// `predict --json` of a normal-operation model: the engine's result without the per-sample
+/// timeline (the CSV has every sample), and where the CSV went.
+#[derive(Serialize)]
+struct PredictNormalJson<'a> {
+    #[serde(flatten)]
+    result: &'a NormalPrediction,
+    output: String,
+    /// `alarm_count` counts events; this key says so.
+    alarm_events: u64,
+}
+
+/// `predict FILE --bundle normal_model.json -o OUT.csv [--json]`: every sample's score,
+/// threshold, alarm flag and the tags that explain its alarm event.
+pub(crate) fn predict(args: &PredictArgs) -> Result<()> {
+    refuse_alarm_flags(&["predict"], args.threshold.is_some(), args.alarm.any())?;
+    let (file, out) = (&args.file, &args.output);
+    let request = NormalPredictRequest { path: file.display().to_string(), bundle: args.bundle.display().to_string() };
+    let mut result = Workbench::new().predict_normal(&request, &JobContext::detached())?;
+    plantlab_engine::normal::prediction_csv::write_csv(&result, out)?;
+    if args.json {
+        result.timeline = NormalTimeline::default();
+        return print_json(&PredictNormalJson { result: &result, output: out.display().to_string(), alarm_events: result.alarm_count });
+    }
+    println!(
+        "{} rows, {} scored by the {}, {} alarm event(s) from {} alarm sample(s) at threshold {} in {:.1} s; wrote {}",
+        result.rows,
+        result.samples,
+        detector_name(result.bundle.detector),
+        result.alarm_count,
+        result.alarm_samples,
+        result.threshold,
+        result.seconds,
+        out.display()
+    );
+    for w in &result.warnings {
+        println!("warning: {}", w.message);
+    }
+    for alarm in result.alarms.iter().take(10) {
+        let why: Vec<&str> = alarm.top_tags.iter().map(|t| t.explanation.as_str()).collect();
+        println!("alarm event {} (rows {}-{}): {}", alarm.index, alarm.start_row, alarm.end_row, why.join("; "));
+    }
+    if result.alarm_count > 10 {
+        println!("… {} more alarm events; every sample is in {}", result.alarm_count - 10, out.display());
     }
     Ok(())
 }

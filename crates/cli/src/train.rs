@@ -80,14 +80,17 @@ fn config_of(args: &TrainArgs, model: ModelKind) -> Result<TrainConfig> {
 }
 
 pub fn train(args: &TrainArgs) -> Result<()> {
+    if let Some(detector) = args.model.normal_detector() {
+        return crate::normal::train_normal(args, detector);
+    }
     let Some(model) = args.model.classifier() else {
-        return crate::normal::train_lm(args);
+        bail!("--model {} is neither a classifier nor a normal-operation model", args.model.as_str());
     };
     if let Some(flag) = args.process_lm_flags_given().first() {
         return Err(crate::usage_error(
             &["train"],
             ErrorKind::ArgumentConflict,
-            format!("{flag} is for --model process-lm, not --model {}", model.as_str()),
+            format!("{flag} is for --model process-lm or linear (the normal-operation models), not --model {}", model.as_str()),
         ));
     }
     let config = config_of(args, model)?;

@@ -157,7 +157,7 @@ fn bad_settings_fail_with_a_clear_message() {
     assert_eq!(fail(&["--target", "fault", "--epochs", "0"], "at least one epoch"), Some(1));
     assert_eq!(fail(&["--target", "fault", "--window", "150"], "too few rows"), Some(1));
     // Command lines that cannot work: usage errors, status 2.
-    assert_eq!(fail(&["--target", "fault", "--model", "big"], "[possible values: seed, transformer, mlp, process-lm]"), Some(2));
+    assert_eq!(fail(&["--target", "fault", "--model", "big"], "[possible values: seed, transformer, mlp, linear, process-lm]"), Some(2));
     assert_eq!(fail(&[], "--target"), Some(2));
     assert_eq!(fail(&["--target", "fault", "--stride", "2"], "--window"), Some(2));
     assert_eq!(fail(&["--target", "fault", "--epochs", "many"], "invalid value 'many' for '--epochs"), Some(2));
