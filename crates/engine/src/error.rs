@@ -53,6 +53,8 @@ pub enum EngineError {
     BundleVersion { path: PathBuf, found: u32, supported: u32 },
     #[error("Run {0} has no saved test predictions (it was interrupted, failed, or trained by an older PlantLab). Train it again to evaluate it.")]
     NoEvaluationData(String),
+    #[error("{data}: the column \"{label}\" marks no fault samples (every value is 0 or empty), so there is nothing to detect. Choose the column that marks faults.")]
+    NoFaultSamples { data: String, label: String },
     #[error("There are no predictions yet. Open a bundle and a data file in the Predict pane and press Predict.")]
     NoPredictions,
     #[error("Could not write {}: {detail}.", .path.display())]
@@ -91,6 +93,7 @@ impl EngineError {
             EngineError::BadBundle { .. } => "bad_bundle",
             EngineError::BundleVersion { .. } => "bundle_version",
             EngineError::NoEvaluationData(_) => "no_evaluation_data",
+            EngineError::NoFaultSamples { .. } => "no_fault_samples",
             EngineError::NoPredictions => "no_predictions",
             EngineError::Write { .. } => "write_error",
             EngineError::Cancelled => "cancelled",

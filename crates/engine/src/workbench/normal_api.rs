@@ -145,7 +145,9 @@ pub fn target_rate(request: &NormalTrainRequest, interval_s: Option<f64>) -> Res
         FalseAlarmUnit::PerThousandSamples => (target / 1000.0, format!("{target} per 1,000 samples")),
         FalseAlarmUnit::PerDay => {
             let Some(interval) = interval_s else {
-                return Err(bad("a false-alarm target per day needs a time axis, and the data has none; give the target per 1,000 samples"));
+                return Err(bad(
+                    "a false-alarm target per day needs a time axis in time order, and this data has none (no timestamp column, or timestamps that repeat or go back, as at a daylight-saving change); clean the data first (the Clean pane orders the timestamps) or give the target per 1,000 samples",
+                ));
             };
             (target * interval / SECONDS_PER_DAY, format!("{target} per day at one sample every {}", format_duration(interval)))
         }
@@ -598,9 +600,7 @@ pub fn evaluate_frame(
 ) -> Result<NormalEvaluation> {
     let faulty = fault_labels(frame, label)?;
     if !faulty.iter().any(|f| *f) {
-        return Err(EngineError::NoEvaluationData(format!(
-            "{source}: the column \"{label}\" marks no fault samples (every value is 0 or empty); choose the column that marks faults"
-        )));
+        return Err(EngineError::NoFaultSamples { data: source.to_owned(), label: label.to_owned() });
     }
     let input = NormalInput::of(frame, timestamp, &[label.to_owned()])?;
     evaluate_model(model, &input.data, &faulty, &input, label, source, run_id)
@@ -1190,7 +1190,7 @@ mod tests {
         assert!(err_text(workbench.train_normal(&request, &job, &mut |_| {})).contains("no such"));
         // A label column that marks no fault.
         let text = err_text(evaluate_frame(&model, &frame(&normal, Some(usize::MAX), false), None, "label", "plant.csv", None));
-        assert!(text.contains("marks no fault samples"), "{text}");
+        assert!(text.contains("marks no fault samples") && !text.contains("saved test predictions"), "one message, not two glued: {text}");
     }
 
     fn wait_for_end(events: &Receiver<TaskEvent>) -> Vec<TaskEvent> {
