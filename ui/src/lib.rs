@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod backend;
+mod batch_history;
 mod clean_pane;
 mod data_pane;
 mod evaluate_pane;

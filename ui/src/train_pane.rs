@@ -7,11 +7,12 @@ use std::collections::BTreeSet;
 use egui::RichText;
 use egui_plot::{FilledArea, Legend, Line, Plot, PlotPoints};
 use plantlab_protocol::{
-    BatchMetrics, ClassMetrics, ClassWeighting, ColumnInfo, ColumnKind, DatasetSummary, EpochMetrics, GateDecision, ModelKind, RunComparison,
-    RunDetail, RunEntry, RunStatus, RunSummary, SequenceMode, TaskId, TrainConfig, TrainDataInfo, TrainUpdate,
+    ClassMetrics, ClassWeighting, ColumnInfo, ColumnKind, DatasetSummary, EpochMetrics, GateDecision, ModelKind, RunComparison, RunDetail, RunEntry,
+    RunStatus, RunSummary, SequenceMode, TaskId, TrainConfig, TrainDataInfo, TrainUpdate,
 };
 
 use crate::backend::{Backend, Request};
+use crate::batch_history::BatchHistory;
 use crate::format::thousands;
 use crate::normal_model::{ModelFamily, NormalTrainer};
 use crate::theme;
@@ -26,7 +27,7 @@ struct Curves {
     /// The run shown, once known.
     run_id: Option<String>,
     data: Option<TrainDataInfo>,
-    batches: Vec<BatchMetrics>,
+    batches: BatchHistory,
     epochs: Vec<EpochMetrics>,
     summary: Option<RunSummary>,
 }
@@ -95,7 +96,7 @@ impl TrainPane {
             title: format!("Run {} ({}, {}, {})", run.entry.run_id, run.entry.model.as_str(), run.entry.mode_text(), run.entry.status.as_str()),
             run_id: Some(run.entry.run_id.clone()),
             data: run.data,
-            batches: run.batches,
+            batches: run.batches.into_iter().collect(),
             epochs: run.epochs,
             summary: run.summary,
         };
@@ -659,18 +660,18 @@ pub struct Band {
     pub max: Vec<f64>,
 }
 
-pub fn batch_band(batches: &[BatchMetrics], buckets: usize) -> Band {
-    let finite: Vec<&BatchMetrics> = batches.iter().filter(|b| b.loss.is_finite()).collect();
+pub fn batch_band(batches: &BatchHistory, buckets: usize) -> Band {
+    let spans = batches.spans();
     let mut band = Band::default();
-    if finite.is_empty() || buckets == 0 {
+    if spans.is_empty() || buckets == 0 {
         return band;
     }
-    let per_bucket = finite.len().div_ceil(buckets);
-    for group in finite.chunks(per_bucket) {
-        let losses = group.iter().map(|b| b.loss);
-        let (lo, hi) = losses.clone().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
-        let mean = losses.sum::<f64>() / group.len() as f64;
-        let last = group[group.len() - 1];
+    let per_bucket = spans.len().div_ceil(buckets);
+    for group in spans.chunks(per_bucket) {
+        let (lo, hi) = group.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), s| (lo.min(s.min), hi.max(s.max)));
+        let count: u64 = group.iter().map(|s| s.count).sum();
+        let mean = group.iter().map(|s| s.sum).sum::<f64>() / count.max(1) as f64;
+        let last = &group[group.len() - 1].last;
         band.x.push(f64::from(last.epoch - 1) + f64::from(last.batch) / f64::from(last.batches.max(1)));
         band.mean.push(mean);
         band.min.push(lo);
@@ -746,6 +747,7 @@ fn clock(seconds: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use plantlab_protocol::BatchMetrics;
 
     fn batch(epoch: u32, batch: u32, loss: f64) -> BatchMetrics {
         BatchMetrics { epoch, batch, batches: 10, loss, accuracy: 0.5 }
@@ -755,7 +757,7 @@ mod tests {
     fn the_band_keeps_a_spike_that_the_mean_smooths() {
         let mut batches: Vec<BatchMetrics> = (1..=10).map(|b| batch(1, b, 0.5)).collect();
         batches[4].loss = 9.0;
-        let band = batch_band(&batches, 2);
+        let band = batch_band(&batches.into_iter().collect(), 2);
         assert_eq!(band.x.len(), 2);
         assert_eq!(band.max[0], 9.0, "the spike is in the band");
         assert!(band.mean[0] < 9.0 && band.mean[0] > 0.5);
@@ -766,7 +768,7 @@ mod tests {
     #[test]
     fn non_finite_losses_are_left_out_of_the_band() {
         let batches = vec![batch(1, 1, f64::NAN), batch(1, 2, 0.25)];
-        let band = batch_band(&batches, 10);
+        let band = batch_band(&batches.into_iter().collect(), 10);
         assert_eq!(band.mean, vec![0.25]);
     }
 
