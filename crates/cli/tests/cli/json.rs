@@ -51,7 +51,19 @@ fn small_benchmarks_print_versioned_json() {
     assert!(load["note"].as_str().is_some_and(|n| n.contains("/no/such/python")), "{load}");
     // Several peers, each with its own result; one that cannot run does not stop the others.
     let peers = versioned_json(&plantlab(&[
-        "bench", "load", "--rows", "2000", "--tags", "2", "--runs", "1", "--peer", "polars=/no/such/python", "--peer", "pandas=/no/such/python2", "--json",
+        "bench",
+        "load",
+        "--rows",
+        "2000",
+        "--tags",
+        "2",
+        "--runs",
+        "1",
+        "--peer",
+        "polars=/no/such/python",
+        "--peer",
+        "pandas=/no/such/python2",
+        "--json",
     ]));
     assert_eq!(peers["peers"][0]["library"], "polars");
     assert!(peers["peers"][0]["error"].as_str().is_some_and(|e| e.contains("/no/such/python")), "{peers}");
