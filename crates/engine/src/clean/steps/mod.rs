@@ -29,17 +29,11 @@ use crate::hampel::{MAD_TO_SIGMA, STEP_MEDIAN_TO_SIGMA};
 /// Neighbour pairs the Hampel noise floor is estimated from.
 const NOISE_SAMPLE: usize = 65_536;
 
-/// Most samples either side of a Hampel window (its buffers hold 2·window + 2 values).
-pub const MAX_HAMPEL_WINDOW: u32 = 100_000;
-/// Most missing cells a fill limit in samples may bridge, and the longest flatline run.
-pub const MAX_RUN_SAMPLES: u32 = 100_000_000;
-/// Longest duration any step parameter may name: 100 years, in seconds. Durations become
-/// milliseconds in an i64, and this keeps every sum of them far from overflowing.
-pub const MAX_DURATION_S: f64 = 100.0 * 365.25 * 86_400.0;
+// The parameter limits live in the protocol, which also publishes them (with units) to the
+// step editor as `STEP_PARAMETER_RANGES`.
+pub use plantlab_protocol::{MAX_DURATION_S, MAX_HAMPEL_WINDOW, MAX_OUTLIER_K, MAX_RUN_SAMPLES};
 /// Most sentinel values a range step may list.
 pub const MAX_SENTINELS: usize = 10_000;
-/// Largest factor `k` of the IQR, MAD and Hampel rules.
-pub const MAX_OUTLIER_K: f64 = 1.0e6;
 
 /// Checks every numeric parameter of a step against its allowed range, before the step
 /// touches any data. The one place these ranges live: adding, editing, previewing and
