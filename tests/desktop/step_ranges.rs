@@ -1,8 +1,6 @@
 //! The step parameter ranges the protocol publishes (and the UI's step editor shows) are the
 //! ones the engine enforces: each range's ends are accepted and values just outside rejected.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use plantlab_engine::clean::steps::check_parameters;
 use plantlab_protocol::{
     step_parameter_range, Aggregate, CleanStep, CompareOp, Condition, FillMethod, LabelSource, OutlierAction, OutlierMethod, STEP_PARAMETER_RANGES,
@@ -16,9 +14,12 @@ fn step_with(field: &str, value: f64) -> CleanStep {
         "interval_s" => CleanStep::Resample { interval_s: value, aggregate: Aggregate::Mean, max_columns: vec![] },
         "max_gap_s" => CleanStep::Fill { columns, method: FillMethod::InterpolateWithin { max_gap_s: value } },
         "pad_s" => CleanStep::ExcludePeriods { condition: Condition { column: "flow".into(), op: CompareOp::Lt, value: 5.0 }, pad_s: value },
-        "horizon_h" => {
-            CleanStep::DeriveLabel { name: "soon".into(), source: LabelSource::Column { column: "fault".into() }, horizon_h: value, during_event: true }
-        }
+        "horizon_h" => CleanStep::DeriveLabel {
+            name: "soon".into(),
+            source: LabelSource::Column { column: "fault".into() },
+            horizon_h: value,
+            during_event: true,
+        },
         "k" => outliers(OutlierMethod::Mad { k: value }),
         "window" => outliers(OutlierMethod::Hampel { window: value as u32, k: 3.0 }),
         "limit" => CleanStep::Fill { columns, method: FillMethod::Forward { limit: Some(value as u32) } },

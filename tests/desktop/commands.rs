@@ -1,8 +1,6 @@
 //! The shell's Tauri commands, driven through Tauri's mock runtime (no window): real IPC
 //! dispatch, the real capability file, the real engine behind it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::time::Duration;

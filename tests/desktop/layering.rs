@@ -1,8 +1,6 @@
 //! The dependency rules from ARCHITECTURE.md, checked on the resolved dependency graph
 //! (`cargo metadata`), so a stray import fails the build's tests rather than a review.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::collections::{BTreeSet, HashMap};
 use std::process::Command;
 

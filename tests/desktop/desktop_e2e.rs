@@ -4,8 +4,6 @@
 //!
 //! Needs Xvfb, xdotool and ImageMagick (scripts/install-deps.sh installs them).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

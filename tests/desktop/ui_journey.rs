@@ -4,8 +4,6 @@
 //! from the webview, on a messy generated export: open → add and apply every suggested step
 //! from the Clean pane → the gate passes → train → evaluate → bundle → predict.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
