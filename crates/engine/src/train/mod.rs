@@ -265,7 +265,8 @@ impl RowWeights {
 
 /// (label, weight column) of each enabled `weight_classes` step of the run's recipe. Text that
 /// is not a readable recipe has none (it is stored with the run as it is).
-fn recipe_weight_columns(text: &str) -> Vec<(String, String)> {
+/// (label, weight column) of every enabled class-weight step of a recipe's text.
+pub(crate) fn recipe_weight_columns(text: &str) -> Vec<(String, String)> {
     let Ok(recipe) = crate::clean::recipe::parse(Path::new("recipe.json"), text) else {
         return Vec::new();
     };

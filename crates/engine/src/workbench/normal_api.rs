@@ -196,6 +196,19 @@ fn excluded_columns(request: &NormalTrainRequest) -> Vec<String> {
     exclude
 }
 
+/// The request with the class-weight columns the cleaning recipe made (`(label, column)`)
+/// excluded: they repeat the label, so as tags they would let a model of normal operation see
+/// the faults it is meant to find.
+fn without_weight_columns(request: &NormalTrainRequest, weight_columns: &[(String, String)], frame: &DataFrame) -> NormalTrainRequest {
+    let mut adjusted = request.clone();
+    for (_, column) in weight_columns {
+        if frame.column(column).is_ok() && !adjusted.exclude.contains(column) {
+            adjusted.exclude.push(column.clone());
+        }
+    }
+    adjusted
+}
+
 fn choice_of(period: &NormalPeriod) -> NormalChoice {
     match period {
         NormalPeriod::All => NormalChoice::All,
@@ -843,6 +856,8 @@ impl Workbench {
         let dataset = self.current()?;
         let summary = dataset.summary();
         let root = self.runs_root();
+        let weight_columns = self.cleaning_recipe_json().as_deref().map(crate::train::recipe_weight_columns).unwrap_or_default();
+        let request = &without_weight_columns(request, &weight_columns, dataset.frame());
         let job_in = NormalTrainJob {
             request,
             frame: dataset.frame(),
@@ -1191,6 +1206,16 @@ mod tests {
         // A label column that marks no fault.
         let text = err_text(evaluate_frame(&model, &frame(&normal, Some(usize::MAX), false), None, "label", "plant.csv", None));
         assert!(text.contains("marks no fault samples") && !text.contains("saved test predictions"), "one message, not two glued: {text}");
+    }
+
+    #[test]
+    fn class_weight_columns_of_the_recipe_are_never_tags() {
+        let frame = polars::df!("flow" => [1.0, 2.0], "label" => [0i64, 1], "class_weight" => [0.5, 5.0]).unwrap();
+        let request = NormalTrainRequest::default();
+        let weights = vec![("label".to_owned(), "class_weight".to_owned()), ("label".to_owned(), "gone".to_owned())];
+        let adjusted = without_weight_columns(&request, &weights, &frame);
+        assert_eq!(adjusted.exclude, vec!["class_weight".to_owned()], "a weight column not in the data is left out");
+        assert_eq!(without_weight_columns(&adjusted, &weights, &frame).exclude, adjusted.exclude, "no duplicates");
     }
 
     fn wait_for_end(events: &Receiver<TaskEvent>) -> Vec<TaskEvent> {
