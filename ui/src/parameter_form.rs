@@ -14,8 +14,6 @@ use serde_json::{Map, Value};
 
 use crate::theme;
 
-/// Keys shown but not editable: the step's type (at the top) and statistics the engine fitted.
-const READ_ONLY_KEYS: [&str; 2] = ["op", "fitted"];
 /// Keys that name one column of the data.
 const COLUMN_KEYS: [&str; 3] = ["column", "from", "label"];
 /// Keys that list columns of the data.
@@ -57,12 +55,14 @@ pub fn edit_object(ui: &mut egui::Ui, id: &str, value: &mut Value, context: Form
 fn edit_fields(ui: &mut egui::Ui, id: &str, map: &mut Map<String, Value>, place: Place<'_>, context: FormContext<'_>) -> bool {
     let mut changed = false;
     for (key, field) in map.iter_mut() {
-        // A nested value's `kind` is chosen by the drop-down on its own row.
-        if !place.top && key == "kind" {
+        // A nested value's `kind` is chosen by the drop-down on its own row; the step's own type
+        // (`op`, e.g. "sort_by_time") is code, and the step's description already says what it does.
+        if (!place.top && key == "kind") || (place.top && key == "op") {
             continue;
         }
         let label = ui.label(humanize(key)).id;
-        let read_only = key == "fitted" || (place.top && READ_ONLY_KEYS.contains(&key.as_str()));
+        // Statistics the engine fitted are shown, not edited.
+        let read_only = key == "fitted";
         if read_only {
             ui.label(summarize(field));
         } else {
