@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use plantlab_protocol::{
     format_epoch_millis, Alarm, CleanStep, Evaluation, EventOptions, InputWarning, InputWarningKind, ModelKind, PredictRequest, PredictionResult,
-    SequenceMode, TagContribution, TrainingOverlap,
+    Recipe, SequenceMode, TagContribution, TrainingOverlap,
 };
 use polars::prelude::DataFrame;
 
@@ -73,12 +73,13 @@ pub fn evaluate_file(path: &Path, bundle_path: &Path, threshold: Option<f64>, ev
     })
 }
 
-/// The file loaded as the bundle's training export was, with its recipe replayed.
-fn load_cleaned(loaded: &LoadedBundle, path: &Path, job: &JobContext) -> Result<(DataFrame, Option<String>)> {
-    let b = &loaded.bundle;
-    let dataset = crate::workbench::load_dataset(path, &recipe::overrides_for(&b.recipe.import), job)?;
+/// The file loaded as the training export was (the recipe's import settings), with the
+/// recipe's steps replayed, their fitted statistics kept: the frame and its timestamp column.
+/// Model bundles of either kind read new data through here.
+pub(crate) fn load_cleaned(recipe: &Recipe, path: &Path, job: &JobContext) -> Result<(DataFrame, Option<String>)> {
+    let dataset = crate::workbench::load_dataset(path, &recipe::overrides_for(&recipe.import), job)?;
     // Class weights are for training only (and need the label, which new data may lack).
-    let mut recipe = b.recipe.clone();
+    let mut recipe = recipe.clone();
     for step in &mut recipe.steps {
         if matches!(step.step, CleanStep::WeightClasses { .. }) {
             step.enabled = false;
@@ -94,7 +95,7 @@ fn load_cleaned(loaded: &LoadedBundle, path: &Path, job: &JobContext) -> Result<
     if let Some(failed) = session.summary().steps.iter().find(|o| o.error.is_some()) {
         let why = failed.error.as_ref().map(|e| e.message.clone()).unwrap_or_default();
         return Err(EngineError::BadStep(format!(
-            "the bundle's cleaning step {} ({}) cannot run on this file: {}",
+            "the bundle's cleaning step {} ({}) cannot run on this file: {}. Export the file with the columns and settings of the training export, or train the model on data cleaned without that step",
             failed.index + 1,
             failed.description,
             why.trim_end_matches('.')
@@ -121,7 +122,7 @@ pub fn predict_with(
     if let Some(problem) = events.problem() {
         return Err(EngineError::BadTrainConfig(problem));
     }
-    let (frame, timestamp_column) = load_cleaned(loaded, path, job)?;
+    let (frame, timestamp_column) = load_cleaned(&b.recipe, path, job)?;
     job.check_cancelled()?;
     job.progress(0.0, "encoding");
     let tokenizer = &b.tokenizer;

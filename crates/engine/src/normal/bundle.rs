@@ -1,14 +1,15 @@
 //! A trained set of normal-operation models in one JSON file (`normal_model.json` in its run
 //! directory): which detector raises the alarms, the linear next-step predictor and the PCA
 //! baseline fitted on the normal rows, and, when it was trained, the process language model
-//! (tokenizer, settings, threshold, weights as base64 with an FNV-1a checksum).
+//! (tokenizer, settings, threshold, weights as base64 with an FNV-1a checksum), and the
+//! cleaning recipe of the training data when it was cleaned.
 //! Reading checks the format, version, checksum and that the parts name the same tags before
 //! anything is built; it only parses JSON and numbers.
 
 use std::path::Path;
 
 use base64::Engine as _;
-use plantlab_protocol::NormalDetector;
+use plantlab_protocol::{NormalDetector, Recipe};
 
 use super::linear::LinearPredictor;
 use super::lm::{EpochLosses, LmSettings, ProcessLm};
@@ -50,6 +51,11 @@ pub struct NormalBundle {
     /// Median spacing of the training data's timestamps (for alarm durations in time).
     #[serde(default)]
     pub sampling_interval_s: Option<f64>,
+    /// The cleaning recipe that made the training data (import settings, steps, fitted
+    /// statistics): a new export is read and cleaned with it before scoring. Absent when the
+    /// data was not cleaned, and in bundles written before recipes were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipe: Option<Recipe>,
 }
 
 fn language_model_detector() -> NormalDetector {
@@ -101,6 +107,7 @@ impl NormalBundle {
             pca,
             linear,
             sampling_interval_s: None,
+            recipe: None,
         })
     }
 
@@ -127,6 +134,11 @@ impl NormalBundle {
         let version = head.get("version").and_then(serde_json::Value::as_u64).unwrap_or(0);
         if version > u64::from(NORMAL_BUNDLE_VERSION) {
             return Err(EngineError::BundleVersion { path: path.to_path_buf(), found: version as u32, supported: NORMAL_BUNDLE_VERSION });
+        }
+        // The recipe is checked as a recipe file is (format version, every step's numbers), so
+        // a changed one is refused before any step runs on new data.
+        if let Some(recipe) = head.get("recipe").filter(|r| !r.is_null()) {
+            crate::clean::recipe::parse(path, &recipe.to_string())?;
         }
         let bundle: NormalBundle = serde_json::from_value(head).map_err(|e| bad(&format!("its parts do not read ({e})")))?;
         if bundle.lm.as_ref().is_some_and(|lm| lm.tokenizer.tags != bundle.tags)

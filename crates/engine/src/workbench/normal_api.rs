@@ -4,12 +4,17 @@
 //! open its bundle, and predict with it on a new export, each alarm explained by the tags that
 //! surprised the model.
 //!
+//! A model trained on cleaned data keeps the cleaning recipe (in its run and in its bundle): a
+//! new export is read with the recipe's import settings and cleaned by its steps, their fitted
+//! statistics kept, before it is scored, as the classifier bundles do.
+//!
 //! A normal run lives in the runs folder like a classifier run:
 //!
 //! ```text
 //! runs/<id>/run.json               written first (id, start, data, process id)
 //!           normal_config.json     the NormalTrainRequest
 //!           quality.json           the quality report of the data (when known)
+//!           recipe.json            the cleaning recipe that made the data (when it was cleaned)
 //!           metrics.jsonl          Prepared, then one NormalEpoch per language-model epoch
 //!           normal_model.json      the bundle
 //!           normal_summary.json    the NormalRunSummary
@@ -21,8 +26,8 @@ use std::path::{Path, PathBuf};
 use plantlab_protocol::{
     format_duration, DetectorScore, FalseAlarmUnit, ImportOverrides, InputWarning, InputWarningKind, NormalAlarm, NormalBundleInfo, NormalDetector,
     NormalEpisode, NormalEpochMetrics, NormalEvaluateRequest, NormalEvaluation, NormalPeriod, NormalPredictRequest, NormalPrediction,
-    NormalRunSummary, NormalTimeline, NormalTrainRequest, QualityReport, RunStatus, RunSummary, TagScoreSeries, TagSurprise, TaskEvent, TaskId,
-    TaskKind, TaskOutcome, TrainDataInfo, TrainUpdate,
+    NormalRunSummary, NormalTimeline, NormalTrainRequest, QualityReport, Recipe, RunStatus, RunSummary, TagScoreSeries, TagSurprise, TaskEvent,
+    TaskId, TaskKind, TaskOutcome, TrainDataInfo, TrainUpdate,
 };
 use polars::prelude::DataFrame;
 
@@ -45,6 +50,8 @@ use crate::train::ActiveRuns;
 pub const NORMAL_CONFIG_FILE: &str = "normal_config.json";
 /// The end of a normal run.
 pub const NORMAL_SUMMARY_FILE: &str = "normal_summary.json";
+/// The cleaning recipe of a run's data (the name classifier runs use too).
+const RECIPE_FILE: &str = "recipe.json";
 /// The share of the normal rows (the latest) held out to calibrate the threshold.
 const HOLDOUT: f64 = 0.2;
 /// PCA's theoretical limits are set at this confidence.
@@ -241,6 +248,9 @@ pub struct NormalTrainJob<'a> {
     pub runs_root: &'a Path,
     pub active: &'a ActiveRuns,
     pub quality: Option<&'a QualityReport>,
+    /// The cleaning recipe (JSON) that made the data, kept as the run's `recipe.json` and in
+    /// its bundle; `None` when the data was not cleaned.
+    pub recipe: Option<&'a str>,
 }
 
 /// Trains a normal-operation model in the foreground and keeps it as a run. `on_update` sees
@@ -257,6 +267,7 @@ pub fn train_normal(job_in: &NormalTrainJob<'_>, job: &JobContext, on_update: &m
         Some(label) => Some(fault_labels(job_in.frame, label)?),
         None => None,
     };
+    let recipe = job_in.recipe.map(|text| crate::clean::recipe::parse(Path::new(RECIPE_FILE), text)).transpose()?;
     job.check_cancelled()?;
 
     let (run_id, dir) = runs::new_run_dir(job_in.runs_root, request.detector.as_str())?;
@@ -266,7 +277,7 @@ pub fn train_normal(job_in: &NormalTrainJob<'_>, job: &JobContext, on_update: &m
     let started = std::time::Instant::now();
     let mut record = RunRecord { run_id: run_id.clone(), dir: dir.clone(), epochs: 0, best_epoch: 0 };
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        record.execute(job_in, &input, &normal, &segments, rate, faulty.as_deref(), job, on_update)
+        record.execute(job_in, &input, &normal, &segments, rate, faulty.as_deref(), recipe, job, on_update)
     }))
     .unwrap_or_else(|_| Err(EngineError::Internal("training stopped on an internal error".into())));
     let outcome = match result {
@@ -326,6 +337,7 @@ impl RunRecord {
         segments: &[(usize, usize)],
         rate: f64,
         faulty: Option<&[bool]>,
+        recipe: Option<Recipe>,
         job: &JobContext,
         on_update: &mut dyn FnMut(&TrainUpdate),
     ) -> Result<NormalRunSummary> {
@@ -343,6 +355,9 @@ impl RunRecord {
         write_json(&dir.join(NORMAL_CONFIG_FILE), request)?;
         if let Some(quality) = job_in.quality {
             write_json(&dir.join("quality.json"), quality)?;
+        }
+        if let Some(text) = job_in.recipe {
+            runs::write_atomic(&dir.join(RECIPE_FILE), text.as_bytes())?;
         }
         let mut log = MetricsLog::create(&dir.join("metrics.jsonl"))?;
         let data = &input.data;
@@ -431,6 +446,7 @@ impl RunRecord {
         job.progress(0.9, "saving the model");
         let mut bundle = NormalBundle::assemble(request.detector, lm.as_ref(), pca, linear, normal_count)?;
         bundle.sampling_interval_s = input.interval_s;
+        bundle.recipe = recipe;
         let bundle_path = dir.join(NORMAL_BUNDLE_FILE);
         bundle.save(&bundle_path)?;
         let model = OpenNormalModel { path: bundle_path.clone(), bundle, lm };
@@ -846,8 +862,19 @@ fn file_name(path: &str) -> String {
     PathBuf::from(path).file_name().map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned())
 }
 
-fn load_file(path: &Path, job: &JobContext) -> Result<crate::import::Imported> {
-    contain_panics(|| crate::import::import(path, &ImportOverrides::default(), job))
+/// A new export as `model` sees it, with its timestamp column: read and cleaned by the
+/// bundle's recipe when it keeps one (shared with the classifier bundles), else read as it is.
+fn load_for(model: &OpenNormalModel, path: &Path, job: &JobContext) -> Result<(DataFrame, Option<String>)> {
+    job.progress(0.05, "reading the export");
+    let loaded = match &model.bundle.recipe {
+        Some(recipe) => crate::evaluate::predict::load_cleaned(recipe, path, job)?,
+        None => {
+            let imported = contain_panics(|| crate::import::import(path, &ImportOverrides::default(), job))?;
+            (imported.frame, imported.settings.timestamp_column)
+        }
+    };
+    job.check_cancelled()?;
+    Ok(loaded)
 }
 
 impl Workbench {
@@ -856,7 +883,8 @@ impl Workbench {
         let dataset = self.current()?;
         let summary = dataset.summary();
         let root = self.runs_root();
-        let weight_columns = self.cleaning_recipe_json().as_deref().map(crate::train::recipe_weight_columns).unwrap_or_default();
+        let recipe = self.cleaning_recipe_json();
+        let weight_columns = recipe.as_deref().map(crate::train::recipe_weight_columns).unwrap_or_default();
         let request = &without_weight_columns(request, &weight_columns, dataset.frame());
         let job_in = NormalTrainJob {
             request,
@@ -866,6 +894,7 @@ impl Workbench {
             runs_root: &root,
             active: &self.active_runs,
             quality: Some(dataset.report()),
+            recipe: recipe.as_deref(),
         };
         train_normal(&job_in, job, on_update)
     }
@@ -914,9 +943,8 @@ impl Workbench {
                 evaluate_frame(&model, dataset.frame(), summary.timestamp_column.as_deref(), &request.label, &summary.path, Some(&request.run_id))
             }
             Some(path) => {
-                let imported = load_file(Path::new(path), job)?;
-                job.check_cancelled()?;
-                evaluate_frame(&model, &imported.frame, imported.settings.timestamp_column.as_deref(), &request.label, path, Some(&request.run_id))
+                let (frame, timestamp) = load_for(&model, Path::new(path), job)?;
+                evaluate_frame(&model, &frame, timestamp.as_deref(), &request.label, path, Some(&request.run_id))
             }
         }
     }
@@ -934,12 +962,12 @@ impl Workbench {
         })
     }
 
-    /// A normal-model bundle scored against a labelled file (`plantlab eval FILE --bundle …`).
+    /// A normal-model bundle scored against a labelled file (`plantlab eval FILE --bundle …`),
+    /// the file cleaned by the bundle's recipe first.
     pub fn evaluate_normal_bundle(&self, path: &Path, bundle: &Path, label: &str, job: &JobContext) -> Result<NormalEvaluation> {
         let model = OpenNormalModel::open(bundle)?;
-        let imported = load_file(path, job)?;
-        let source = path.display().to_string();
-        evaluate_frame(&model, &imported.frame, imported.settings.timestamp_column.as_deref(), label, &source, None)
+        let (frame, timestamp) = load_for(&model, path, job)?;
+        evaluate_frame(&model, &frame, timestamp.as_deref(), label, &path.display().to_string(), None)
     }
 
     /// Copies a normal run's bundle to `path` (whole or not at all).
@@ -954,13 +982,12 @@ impl Workbench {
         Ok(OpenNormalModel::open(path)?.info())
     }
 
-    /// Scores a new export with a bundle in the foreground; the open data set is left as it is.
+    /// Scores a new export with a bundle in the foreground, the export cleaned by the bundle's
+    /// recipe first; the open data set is left as it is.
     pub fn predict_normal(&self, request: &NormalPredictRequest, job: &JobContext) -> Result<NormalPrediction> {
         let model = OpenNormalModel::open(Path::new(&request.bundle))?;
-        job.progress(0.05, "reading the export");
-        let imported = load_file(Path::new(&request.path), job)?;
-        job.check_cancelled()?;
-        predict_frame(&model, &imported.frame, imported.settings.timestamp_column.as_deref(), &request.path, job)
+        let (frame, timestamp) = load_for(&model, Path::new(&request.path), job)?;
+        predict_frame(&model, &frame, timestamp.as_deref(), &request.path, job)
     }
 
     /// [`Workbench::predict_normal`] on a worker thread; ends with `Finished(NormalPredicted)`.

@@ -218,3 +218,117 @@ fn a_saved_normal_model_scores_exactly_as_the_trained_one() {
     let text = err_text(ok(NormalBundle::load(&path)).language_model(&path));
     assert!(text.contains("d_model"), "{text}");
 }
+
+// ----- a bundle trained on cleaned data reads a new raw export through its recipe -------------
+
+/// Writes the pump-station month of `seed` to `dir/name`; returns its path and what it holds.
+fn write_pump_month(dir: &std::path::Path, name: &str, seed: u64) -> (std::path::PathBuf, plantlab_engine::generate::PumpStationTruth) {
+    let (bytes, truth) = plantlab_engine::generate::pump_station_month(seed);
+    let path = dir.join(name);
+    ok(std::fs::write(&path, bytes));
+    (path, truth)
+}
+
+/// The share of scored samples that alarm, over all of them and over those outside every
+/// fault episode (where each alarm is a false one).
+fn alarm_shares(prediction: &plantlab_protocol::NormalPrediction, truth: &plantlab_engine::generate::PumpStationTruth) -> (f64, f64) {
+    let timeline = &prediction.timeline;
+    let all = prediction.alarm_samples as f64 / prediction.samples as f64;
+    if !timeline.has_timestamps {
+        return (all, all);
+    }
+    let (mut normal, mut alarms) = (0usize, 0usize);
+    for (x, (score, alarm)) in timeline.x.iter().zip(timeline.score.iter().zip(&timeline.alarm)) {
+        if score.is_finite() && !truth.fault_episodes.iter().any(|e| e.contains(*x as i64)) {
+            normal += 1;
+            alarms += usize::from(*alarm);
+        }
+    }
+    (all, alarms as f64 / normal.max(1) as f64)
+}
+
+#[test]
+fn a_bundle_trained_on_cleaned_data_replays_its_recipe_on_a_new_raw_export() {
+    use plantlab_engine::generate::pump_station;
+    use plantlab_engine::normal::bundle::NormalBundle;
+    use plantlab_engine::Workbench;
+    use plantlab_protocol::{CleanAction, CleanStep, ImportOverrides, NormalPeriod, NormalPredictRequest, NormalTrainRequest, Recipe};
+
+    let dir = ok(tempfile::tempdir());
+    let job = JobContext::detached();
+    // The kept month, cleaned with the suggested recipe (stops excluded, °F week converted,
+    // the repeated summer-time hour averaged, …), and a model of its normal rows.
+    let (kept, _) = write_pump_month(dir.path(), "pump_station.csv", 17);
+    let bench = Workbench::with_runs_root(dir.path().join("runs"));
+    ok(bench.load(&kept, &ImportOverrides::default(), &job));
+    ok(bench.clean(CleanAction::SetLabel { column: Some(pump_station::LABEL.into()) }, &job));
+    let cleaned = ok(bench.clean(CleanAction::ApplySuggestions, &job));
+    assert!(cleaned.outcomes.iter().all(|o| o.error.is_none()), "{:#?}", cleaned.outcomes);
+    let request = NormalTrainRequest {
+        normal: NormalPeriod::LabelEquals { column: pump_station::LABEL.into(), value: "0".into() },
+        ..NormalTrainRequest::default()
+    };
+    let summary = ok(bench.train_normal(&request, &job, &mut |_| {}));
+
+    // The run and its exported bundle keep the recipe, fitted statistics included.
+    let stored: Recipe = ok(serde_json::from_str(&ok(std::fs::read_to_string(std::path::Path::new(&summary.run_dir).join("recipe.json")))));
+    assert_eq!(stored.steps, cleaned.steps);
+    assert!(stored.steps.iter().any(|s| matches!(s.step, CleanStep::ExcludePeriods { .. })), "{:#?}", stored.steps);
+    let bundle_path = dir.path().join("pump_normal.json");
+    ok(bench.export_normal_bundle(&summary.run_id, &bundle_path));
+    let bundle = ok(NormalBundle::load(&bundle_path));
+    assert_eq!(bundle.recipe.as_ref(), Some(&stored));
+
+    // Another raw month of the same plant, scored by a workbench that never saw the first.
+    let (next, truth) = write_pump_month(dir.path(), "next_month.csv", 23);
+    let predict = |bundle: &std::path::Path| {
+        let request = NormalPredictRequest { path: next.display().to_string(), bundle: bundle.display().to_string() };
+        ok(Workbench::new().predict_normal(&request, &job))
+    };
+    let replayed = predict(&bundle_path);
+    let (replayed_share, replayed_false) = alarm_shares(&replayed, &truth);
+    assert!(replayed.timeline.has_timestamps, "the recipe orders the time axis (the repeated hour is averaged)");
+    assert!(replayed.rows < truth.rows as u64, "the stops are excluded: {} of {} rows", replayed.rows, truth.rows);
+
+    // A bundle without a recipe (as written before recipes were kept) scores the file as it is.
+    let mut old = bundle.clone();
+    old.recipe = None;
+    let old_path = dir.path().join("pump_normal_old.json");
+    ok(old.save(&old_path));
+    let raw = predict(&old_path);
+    let (raw_share, raw_false) = alarm_shares(&raw, &truth);
+    eprintln!(
+        "alarm share on another raw month: {:.2} % with the recipe replayed ({:.2} % outside the fault episodes, {} of {} samples), {:.2} % without ({:.2} % outside, {} of {}; time axis: {})",
+        replayed_share * 100.0,
+        replayed_false * 100.0,
+        replayed.alarm_samples,
+        replayed.samples,
+        raw_share * 100.0,
+        raw_false * 100.0,
+        raw.alarm_samples,
+        raw.samples,
+        raw.timeline.has_timestamps
+    );
+    assert!(replayed_share < 0.05, "{replayed_share}");
+    assert!(replayed_false < 0.02, "near the calibrated 1 % outside the fault episodes: {replayed_false}");
+    assert!(raw_share > 4.0 * replayed_share, "the raw file alarms far more: {raw_share} vs {replayed_share}");
+
+    // Evaluating the bundle on the labelled new month goes through the same replay.
+    let evaluation = ok(Workbench::new().evaluate_normal_bundle(&next, &bundle_path, pump_station::LABEL, &job));
+    assert!(evaluation.has_timestamps && evaluation.model.fault_samples > 0, "{:?}", evaluation.model);
+    assert!(evaluation.model.episodes.iter().any(|e| e.detected), "{:?}", evaluation.model.episodes);
+
+    // A new export the recipe cannot clean (a column it names is missing): one line that says
+    // which step and what to do.
+    let text = ok(std::fs::read_to_string(&next));
+    let lines: Vec<&str> = text.lines().collect();
+    let flow = lines[0].split(';').position(|h| h == pump_station::FLOW).unwrap_or_else(|| panic!("{}", lines[0]));
+    let without: Vec<String> =
+        lines.iter().map(|line| line.split(';').enumerate().filter(|(i, _)| *i != flow).map(|(_, f)| f).collect::<Vec<_>>().join(";")).collect();
+    let lacking = dir.path().join("no_flow.csv");
+    ok(std::fs::write(&lacking, without.join("\n")));
+    let request = NormalPredictRequest { path: lacking.display().to_string(), bundle: bundle_path.display().to_string() };
+    let text = err_text(Workbench::new().predict_normal(&request, &job));
+    assert!(text.contains("cleaning step") && text.contains(pump_station::FLOW) && text.contains("Export the file"), "{text}");
+    assert!(!text.contains('\n'), "{text}");
+}
