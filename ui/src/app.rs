@@ -197,9 +197,9 @@ impl PlantLabApp {
             Reply::Error { context, error } => {
                 self.data.request_failed();
                 self.clean.request_failed();
-                self.train.request_failed();
-                self.evaluate.request_failed();
-                self.predict.request_failed();
+                self.train.request_failed(&error);
+                self.evaluate.request_failed(Some(&error));
+                self.predict.request_failed(&error);
                 self.error(&context, &error);
             }
         }
@@ -323,30 +323,30 @@ impl PlantLabApp {
                 }
             }
             TaskEvent::Failed { error, .. } => {
-                let label = self.end_without_result(id).unwrap_or_else(|| "A task".into());
+                let label = self.end_without_result(id, Some(&error)).unwrap_or_else(|| "A task".into());
                 self.error(&label, &error);
             }
             TaskEvent::Cancelled { .. } => {
-                let label = self.end_without_result(id).unwrap_or_default();
+                let label = self.end_without_result(id, None).unwrap_or_default();
                 self.notices.push(Notice { text: format!("{label}: cancelled. The data you had is unchanged."), is_error: false });
             }
         }
     }
 
-    /// A task that failed or was cancelled: the pane that started it stops waiting, and the
-    /// task leaves the status bar. Returns its label.
-    fn end_without_result(&mut self, id: TaskId) -> Option<String> {
+    /// A task that failed (`error`) or was cancelled (`None`): the pane that started it stops
+    /// waiting and says why, and the task leaves the status bar. Returns its label.
+    fn end_without_result(&mut self, id: TaskId, error: Option<&ApiError>) -> Option<String> {
         if self.tasks.iter().any(|t| t.id == id && t.kind == TaskKind::Clean) {
             self.clean.change_ended(self.backend.as_mut());
         }
         if self.train.owns(id) {
-            self.train.ended_without_result(id, self.backend.as_mut());
+            self.train.ended_without_result(id, error, self.backend.as_mut());
         }
         if self.predict.owns(id) {
-            self.predict.ended_without_result(id);
+            self.predict.ended_without_result(id, error);
         }
         if self.tasks.iter().any(|t| t.id == id && t.kind == TaskKind::Evaluate) {
-            self.evaluate.request_failed();
+            self.evaluate.request_failed(error);
         }
         let label = self.tasks.iter().find(|t| t.id == id).map(|t| t.label.clone());
         self.tasks.retain(|t| t.id != id);

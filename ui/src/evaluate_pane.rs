@@ -6,8 +6,8 @@
 use egui::RichText;
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoint, PlotPoints};
 use plantlab_protocol::{
-    cost_optimal, format_epoch_millis, point_at, ClassMetrics, EvaluateRequest, Evaluation, EventOptions, EventScore, FilePurpose, RunEntry,
-    RunStatus, TagContribution, ThresholdPoint,
+    cost_optimal, format_epoch_millis, point_at, ApiError, ClassMetrics, EvaluateRequest, Evaluation, EventOptions, EventScore, FilePurpose,
+    RunEntry, RunStatus, TagContribution, ThresholdPoint,
 };
 
 use crate::backend::{Backend, Request};
@@ -124,9 +124,10 @@ impl EvaluatePane {
         self.view = Some(EvaluationView::new(evaluation));
     }
 
-    pub fn request_failed(&mut self) {
+    /// A request or task failed (`error`), or a task was cancelled (`None`).
+    pub fn request_failed(&mut self, error: Option<&ApiError>) {
         self.waiting = false;
-        self.normal.request_failed();
+        self.normal.request_failed(error);
     }
 
     pub fn waiting(&self) -> bool {

@@ -7,6 +7,7 @@
 
 use egui::RichText;
 use egui_plot::{Bar, BarChart, HLine, HoverPosition, Legend, Line, Plot, PlotPoint, PlotPoints, Span};
+use plantlab_protocol::ApiError;
 use plantlab_protocol::{
     format_duration, format_epoch_millis, ColumnKind, DatasetSummary, DetectorScore, FalseAlarmUnit, NormalAlarm, NormalBundleInfo, NormalDetector,
     NormalEpisode, NormalEpochMetrics, NormalEvaluateRequest, NormalEvaluation, NormalPeriod, NormalPredictRequest, NormalPrediction,
@@ -92,6 +93,8 @@ pub struct NormalTrainer {
     to: String,
     live: Option<Live>,
     view: RunView,
+    /// Why the last start was refused or the last run failed; shown by Start until the next one.
+    failure: Option<String>,
 }
 
 impl NormalTrainer {
@@ -143,11 +146,22 @@ impl NormalTrainer {
         backend.send(Request::ListRuns);
     }
 
-    pub fn request_failed(&mut self) {
+    /// A request failed. Every pane hears of every failed request, so it is this section's
+    /// only when its start is waiting for a task.
+    pub fn request_failed(&mut self, error: &ApiError) {
         // A start refused before a task existed leaves nothing running.
         if self.live.as_ref().is_some_and(|l| l.task.is_none()) {
             self.live = None;
             self.view.title = "Normal-operation training failed to start".into();
+            self.failure = Some(error.message.clone());
+        }
+    }
+
+    /// This section's run failed (`error`) or was cancelled (`None`).
+    pub fn ended_without_result(&mut self, error: Option<&ApiError>, backend: &mut dyn Backend) {
+        self.finished(None, backend);
+        if let Some(error) = error {
+            self.failure = Some(error.message.clone());
         }
     }
 
@@ -158,7 +172,17 @@ impl NormalTrainer {
 
     /// The form: detector, normal period, tags, window, smoothing, false-alarm target; Start and
     /// Cancel. True when a run was started.
-    pub fn form_ui(&mut self, ui: &mut egui::Ui, dataset: &DatasetSummary, now_s: f64, backend: &mut dyn Backend) -> bool {
+    ///
+    /// `class_weight_columns`: the columns the cleaning recipe's class-weight steps made from the
+    /// label; they repeat the label, so they are never tags.
+    pub fn form_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        dataset: &DatasetSummary,
+        class_weight_columns: &[String],
+        now_s: f64,
+        backend: &mut dyn Backend,
+    ) -> bool {
         if self.configured_for.as_deref() != Some(dataset.path.as_str()) {
             self.configure_for(dataset);
         }
@@ -295,8 +319,15 @@ impl NormalTrainer {
             ui.label("Untick identifiers and set points; the label columns are never tags.");
             for column in dataset.columns.iter().filter(|c| Some(c.name.as_str()) != dataset.timestamp_column.as_deref()) {
                 let is_label = Some(column.name.as_str()) == label_column || request.fault_label.as_deref() == Some(column.name.as_str());
-                if is_label || column.kind != ColumnKind::Numeric {
-                    let why = if is_label { "label" } else { "not numeric" };
+                let is_weight = class_weight_columns.contains(&column.name);
+                if is_label || is_weight || column.kind != ColumnKind::Numeric {
+                    let why = if is_label {
+                        "label"
+                    } else if is_weight {
+                        "class weights of the label"
+                    } else {
+                        "not numeric"
+                    };
                     ui.add_enabled(false, egui::Checkbox::new(&mut false, format!("{} ({why})", column.name)));
                     continue;
                 }
@@ -312,7 +343,7 @@ impl NormalTrainer {
         });
 
         ui.separator();
-        let problems = self.problems(dataset);
+        let problems = self.problems(dataset, class_weight_columns);
         for problem in &problems {
             ui.label(RichText::new(problem).color(theme::BAD_TEXT));
         }
@@ -321,6 +352,7 @@ impl NormalTrainer {
         ui.horizontal(|ui| {
             if ui.add_enabled(can_start, egui::Button::new("Start training")).clicked() {
                 started = true;
+                self.failure = None;
                 let mut request = self.request.clone();
                 request.normal = self.period();
                 self.live = Some(Live { task: None, started_at: now_s, cancel_requested: false, fraction: 0.0, stage: "starting".into() });
@@ -341,6 +373,7 @@ impl NormalTrainer {
                 }
             }
         });
+        failure_ui(ui, self.failure.as_deref());
         started
     }
 
@@ -367,7 +400,7 @@ impl NormalTrainer {
     }
 
     /// What keeps the run from starting, in words.
-    fn problems(&self, dataset: &DatasetSummary) -> Vec<String> {
+    fn problems(&self, dataset: &DatasetSummary, class_weight_columns: &[String]) -> Vec<String> {
         let mut problems = Vec::new();
         match self.period {
             PeriodChoice::LabelEquals if self.label_column.is_empty() => {
@@ -387,7 +420,7 @@ impl NormalTrainer {
             .iter()
             .filter(|c| c.kind == ColumnKind::Numeric && Some(c.name.as_str()) != dataset.timestamp_column.as_deref())
             .filter(|c| Some(c.name.as_str()) != label_column && self.request.fault_label.as_deref() != Some(c.name.as_str()))
-            .filter(|c| !self.request.exclude.contains(&c.name))
+            .filter(|c| !self.request.exclude.contains(&c.name) && !class_weight_columns.contains(&c.name))
             .count();
         if tags < 2 {
             problems.push(format!("{tags} numeric tag(s) left; a model of normal operation needs at least 2 (tick them under Tags)."));
@@ -421,6 +454,13 @@ impl NormalTrainer {
         if view.detector == NormalDetector::ProcessLm || !view.epochs.is_empty() {
             lm_curves(ui, &view.epochs);
         }
+    }
+}
+
+/// Why the last try failed, next to the button that starts the next one.
+fn failure_ui(ui: &mut egui::Ui, failure: Option<&str>) {
+    if let Some(message) = failure {
+        ui.label(RichText::new(format!("Failed: {message}")).color(theme::BAD_TEXT));
     }
 }
 
@@ -551,6 +591,8 @@ pub struct NormalEvaluator {
     requested: bool,
     waiting: bool,
     evaluation: Option<EvaluationView>,
+    /// Why the last scoring failed; shown by its button until the next one.
+    failure: Option<String>,
 }
 
 /// An evaluation with its plot geometry, built once.
@@ -608,7 +650,12 @@ impl NormalEvaluator {
         self.path = Some(path);
     }
 
-    pub fn request_failed(&mut self) {
+    /// A request or task failed (`error`) or a task was cancelled (`None`); it was this
+    /// section's when the section was waiting for its scoring.
+    pub fn request_failed(&mut self, error: Option<&ApiError>) {
+        if self.waiting {
+            self.failure = error.map(|e| e.message.clone());
+        }
         self.waiting = false;
     }
 
@@ -620,6 +667,7 @@ impl NormalEvaluator {
         let Some(run_id) = self.run_id.clone() else { return };
         self.requested = true;
         self.waiting = true;
+        self.failure = None;
         backend.send(Request::EvaluateNormal(NormalEvaluateRequest { run_id, path: self.path.clone(), label: self.label.trim().to_owned() }));
     }
 
@@ -659,6 +707,7 @@ impl NormalEvaluator {
                 ui.label(RichText::new("Evaluating…").weak());
             }
         });
+        failure_ui(ui, self.failure.as_deref());
         ui.separator();
         let Some(view) = &self.evaluation else {
             ui.label(if self.waiting {
@@ -861,6 +910,8 @@ pub struct NormalPredictor {
     running: Option<Option<TaskId>>,
     view: Option<PredictionView>,
     selected_alarm: Option<usize>,
+    /// Why the last prediction was refused or failed; shown by Run until the next one.
+    failure: Option<String>,
 }
 
 impl NormalPredictor {
@@ -896,14 +947,21 @@ impl NormalPredictor {
         self.running.is_some()
     }
 
-    pub fn ended_without_result(&mut self) {
+    /// This section's prediction failed (`error`) or was cancelled (`None`).
+    pub fn ended_without_result(&mut self, error: Option<&ApiError>) {
         self.running = None;
+        if let Some(error) = error {
+            self.failure = Some(error.message.clone());
+        }
     }
 
-    pub fn request_failed(&mut self) {
+    /// A request failed; it was this section's when its start is waiting for a task (a missing
+    /// data file is refused that way).
+    pub fn request_failed(&mut self, error: &ApiError) {
         self.opening_bundle = false;
         if self.running == Some(None) {
             self.running = None;
+            self.failure = Some(error.message.clone());
         }
     }
 
@@ -958,9 +1016,11 @@ impl NormalPredictor {
         } else if self.running.is_some() {
             ui.label("Scoring… (progress and Cancel in the status bar)");
         }
+        failure_ui(ui, self.failure.as_deref());
         if button.clicked() {
             if let (Some(bundle), Some(path)) = (&self.bundle, &self.data_path) {
                 self.running = Some(None);
+                self.failure = None;
                 backend.send(Request::PredictNormal(NormalPredictRequest { path: path.clone(), bundle: bundle.path.clone() }));
             }
         }

@@ -5,7 +5,7 @@
 
 use egui::RichText;
 use plantlab_protocol::{
-    format_duration, format_epoch_millis, Alarm, BundleInfo, EventOptions, FilePurpose, PredictRequest, PredictionResult, TaskId,
+    format_duration, format_epoch_millis, Alarm, ApiError, BundleInfo, EventOptions, FilePurpose, PredictRequest, PredictionResult, TaskId,
 };
 
 use crate::backend::{Backend, Request};
@@ -148,17 +148,17 @@ impl PredictPane {
         self.view = Some(ResultView::new(result));
     }
 
-    /// The prediction failed or was cancelled: the previous result (if any) stays.
-    pub fn ended_without_result(&mut self, task: TaskId) {
+    /// The prediction failed (`error`) or was cancelled (`None`): the previous result (if any) stays.
+    pub fn ended_without_result(&mut self, task: TaskId, error: Option<&ApiError>) {
         if self.normal.owns(task) {
-            self.normal.ended_without_result();
+            self.normal.ended_without_result(error);
         } else {
             self.running = None;
         }
     }
 
-    pub fn request_failed(&mut self) {
-        self.normal.request_failed();
+    pub fn request_failed(&mut self, error: &ApiError) {
+        self.normal.request_failed(error);
         self.opening_bundle = false;
         // A start that failed before a task existed leaves nothing running.
         if self.running.as_ref().is_some_and(|r| r.task.is_none()) {

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use egui::RichText;
 use egui_plot::{FilledArea, Legend, Line, Plot, PlotPoints};
 use plantlab_protocol::{
-    ClassMetrics, ClassWeighting, ColumnInfo, ColumnKind, DatasetSummary, EpochMetrics, GateDecision, ModelKind, RunComparison, RunDetail, RunEntry,
-    RunStatus, RunSummary, SequenceMode, TaskId, TrainConfig, TrainDataInfo, TrainUpdate,
+    ApiError, ClassMetrics, ClassWeighting, ColumnInfo, ColumnKind, DatasetSummary, EpochMetrics, GateDecision, ModelKind, RunComparison, RunDetail,
+    RunEntry, RunStatus, RunSummary, SequenceMode, TaskId, TrainConfig, TrainDataInfo, TrainUpdate,
 };
 
 use crate::backend::{Backend, Request};
@@ -119,10 +119,10 @@ impl TrainPane {
         self.live.as_ref().and_then(|l| l.task) == Some(task) || self.normal.owns(task)
     }
 
-    /// A task of this pane failed or was cancelled.
-    pub fn ended_without_result(&mut self, task: TaskId, backend: &mut dyn Backend) {
+    /// A task of this pane failed (`error`) or was cancelled (`None`).
+    pub fn ended_without_result(&mut self, task: TaskId, error: Option<&ApiError>, backend: &mut dyn Backend) {
         if self.normal.owns(task) {
-            self.normal.finished(None, backend);
+            self.normal.ended_without_result(error, backend);
         } else {
             self.finished(None, backend);
         }
@@ -173,12 +173,12 @@ impl TrainPane {
         backend.send(Request::ListRuns);
     }
 
-    pub fn request_failed(&mut self) {
+    pub fn request_failed(&mut self, error: &ApiError) {
         // A start that failed before a task existed leaves nothing running.
         if self.live.as_ref().is_some_and(|l| l.task.is_none()) {
             self.live = None;
         }
-        self.normal.request_failed();
+        self.normal.request_failed(error);
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, dataset: Option<&DatasetSummary>, gate_passed: Option<bool>, now_s: f64, backend: &mut dyn Backend) {
@@ -223,7 +223,7 @@ impl TrainPane {
         }
         if self.family == ModelFamily::Normal {
             ui.separator();
-            if self.normal.form_ui(ui, dataset, now_s, backend) {
+            if self.normal.form_ui(ui, dataset, &self.class_weight_columns, now_s, backend) {
                 self.comparison = None;
                 self.showing_normal = true;
             }

@@ -9,11 +9,12 @@ use std::rc::Rc;
 
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
+use plantlab_protocol::DEFAULT_WEIGHT_COLUMN;
 use plantlab_protocol::{
-    ColumnInfo, ColumnKind, DatasetSummary, DetectorScore, FalseAlarmUnit, FilePurpose, InputWarning, InputWarningKind, ModelKind, NormalAlarm,
-    NormalBundleInfo, NormalDetector, NormalEpisode, NormalEpochMetrics, NormalEvaluateRequest, NormalEvaluation, NormalPeriod, NormalPredictRequest,
-    NormalPrediction, NormalRunSummary, NormalTimeline, RunEntry, RunStatus, TagScoreSeries, TagSurprise, TaskEvent, TaskKind, TaskOutcome,
-    TrainUpdate,
+    ApiError, CleanState, CleanStep, ColumnInfo, ColumnKind, DatasetSummary, DetectorScore, FalseAlarmUnit, FilePurpose, GateResult, GateThresholds,
+    InputWarning, InputWarningKind, ModelKind, NormalAlarm, NormalBundleInfo, NormalDetector, NormalEpisode, NormalEpochMetrics,
+    NormalEvaluateRequest, NormalEvaluation, NormalPeriod, NormalPredictRequest, NormalPrediction, NormalRunSummary, NormalTimeline, QualityReport,
+    RecipeStep, RunEntry, RunStatus, TagScoreSeries, TagSurprise, TaskEvent, TaskKind, TaskOutcome, TrainUpdate,
 };
 use plantlab_ui::{Pane, PlantLabApp, Reply, Request};
 
@@ -35,6 +36,44 @@ const EXPLANATION: &str = "TI-101: expected 61.2–63.0, saw 71.4, rising for 25
 #[derive(Default)]
 struct Engine {
     runs: Vec<RunEntry>,
+    /// The shell refuses to start normal-operation tasks with this error (a missing file, say).
+    refusal: Option<ApiError>,
+    /// Evaluation tasks start, then fail with this error.
+    evaluation_failure: Option<ApiError>,
+    /// The cleaning recipe weights the classes of `fault` into this column, which the data has.
+    weight_column: Option<String>,
+}
+
+/// The cleaning state of a recipe whose one step weights the classes of `fault` into `weight_column`.
+fn weighted_clean_state(weight_column: &str) -> CleanState {
+    let summary = dataset(DATA_PATH);
+    CleanState {
+        rows_raw: summary.rows,
+        rows: summary.rows,
+        train_fraction: 0.7,
+        steps: vec![RecipeStep::new(CleanStep::WeightClasses { label: "fault".into(), weight_column: weight_column.into() })],
+        outcomes: vec![],
+        can_undo: true,
+        can_redo: false,
+        report: QualityReport {
+            rows: summary.rows,
+            columns: vec![],
+            timestamp_column: summary.timestamp_column,
+            sampling_interval_s: Some(60.0),
+            import: summary.import,
+            import_warnings: vec![],
+            findings: vec![],
+        },
+        suggestions: vec![],
+        gate: GateResult { passed: true, checks: vec![] },
+        gate_thresholds: GateThresholds::default(),
+        label_column: Some("fault".into()),
+    }
+}
+
+/// What the shell answers when the chosen data file is not there.
+fn missing_file() -> ApiError {
+    ApiError::new("not_found", format!("The file {NEW_EXPORT} does not exist. Check the path, or pick the file with Open…."))
 }
 
 type Fake = common::Fake<Engine>;
@@ -228,9 +267,23 @@ fn prediction() -> NormalPrediction {
 
 impl common::Answer for Engine {
     fn answer(&mut self, request: Request) -> Vec<Reply> {
+        if let Some(error) = self.refusal.clone() {
+            if matches!(request, Request::StartNormalTrain(_) | Request::EvaluateNormal(_) | Request::PredictNormal(_)) {
+                return vec![Reply::Error { context: String::new(), error }];
+            }
+        }
         match request {
             Request::PickFile => vec![Reply::PickedFile(Some(DATA_PATH.into()))],
-            Request::Load { path, .. } => vec![Reply::Task(TaskEvent::Finished { task: 1, outcome: TaskOutcome::Loaded(dataset(&path)) })],
+            Request::Load { path, .. } => {
+                let mut summary = dataset(&path);
+                if let Some(weight_column) = &self.weight_column {
+                    let column =
+                        ColumnInfo { name: weight_column.clone(), dtype: "f64".into(), kind: ColumnKind::Numeric, null_count: 0, unit: None };
+                    summary.columns.push(column);
+                }
+                vec![Reply::Task(TaskEvent::Finished { task: 1, outcome: TaskOutcome::Loaded(summary) })]
+            }
+            Request::CleanState => self.weight_column.as_deref().map(|c| Reply::CleanState(Box::new(weighted_clean_state(c)))).into_iter().collect(),
             Request::ListRuns => vec![Reply::Runs(self.runs.clone())],
             Request::PickPath { purpose } => {
                 let path = match purpose {
@@ -248,17 +301,20 @@ impl common::Answer for Engine {
                     Reply::Task(TaskEvent::Progress { task: TRAIN_TASK, fraction: 0.4, stage: "fitting the predictor".into() }),
                 ]
             }
-            Request::EvaluateNormal(request) => vec![
-                Reply::Task(TaskEvent::Started {
+            Request::EvaluateNormal(request) => {
+                let started = Reply::Task(TaskEvent::Started {
                     task: EVALUATE_TASK,
                     kind: TaskKind::Evaluate,
                     label: format!("Evaluating run {}", request.run_id),
-                }),
-                Reply::Task(TaskEvent::Finished {
-                    task: EVALUATE_TASK,
-                    outcome: TaskOutcome::NormalEvaluated(Box::new(evaluation(DATA_PATH, 0.912))),
-                }),
-            ],
+                });
+                let ended = match self.evaluation_failure.clone() {
+                    Some(error) => TaskEvent::Failed { task: EVALUATE_TASK, error },
+                    None => {
+                        TaskEvent::Finished { task: EVALUATE_TASK, outcome: TaskOutcome::NormalEvaluated(Box::new(evaluation(DATA_PATH, 0.912))) }
+                    }
+                };
+                vec![started, Reply::Task(ended)]
+            }
             Request::OpenNormalBundle { path } => vec![Reply::NormalBundle(Box::new(bundle(&path)))],
             Request::ExportNormalBundle { path, .. } => {
                 vec![Reply::NormalBundle(Box::new(bundle(&path))), Reply::Saved { what: "Normal-operation bundle".into(), path }]
@@ -482,4 +538,161 @@ fn the_language_model_draws_its_epochs_and_cancel_stops_it() {
     harness.get_by_label("Start training").click();
     harness.run();
     assert_eq!(sent(&fake, |r| matches!(r, Request::StartNormalTrain(_)).then_some(())).len(), 2);
+}
+
+/// The Predict pane with a normal-operation bundle open and a data file chosen.
+fn ready_to_predict(fake: &Rc<RefCell<Fake>>) -> Harness<'static, PlantLabApp> {
+    let mut harness = harness(fake.clone());
+    common::open_file_and_go_to(&mut harness, "Predict");
+    harness.get_by_label("Normal-operation model (no labels)").click();
+    harness.run();
+    harness.get_by_label("Open bundle…").click();
+    harness.run();
+    harness.get_by_label("Open data…").click();
+    harness.run();
+    harness
+}
+
+/// The error shows twice: as a notice, and in the pane next to the button that failed.
+fn error_shows(harness: &Harness<'static, PlantLabApp>, message: &str) {
+    assert!(harness.state().notices().iter().any(|n| n.is_error && n.text.contains(message)), "a notice says why: {:?}", harness.state().notices());
+    let shown: Vec<egui::Rect> = harness.query_all_by_label_contains(message).map(|n| n.rect()).collect();
+    assert!(shown.len() >= 2, "the pane says it next to the button too");
+    let window = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1500.0, 1100.0));
+    for rect in shown {
+        assert!(window.contains_rect(rect), "the message is inside the window: {rect:?}");
+    }
+}
+
+#[test]
+fn a_prediction_refused_for_a_missing_file_says_why() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    let mut harness = ready_to_predict(&fake);
+    fake.borrow_mut().refusal = Some(missing_file());
+    harness.get_by_label("Run prediction").click();
+    harness.run();
+    harness.run();
+    assert_eq!(sent(&fake, |r| matches!(r, Request::PredictNormal(_)).then_some(())).len(), 1, "the check was asked for");
+    error_shows(&harness, &missing_file().message);
+    assert!(harness.state().notices().iter().any(|n| n.text.starts_with("Starting the normal-operation check failed")));
+    assert!(harness.query_by_label_contains("Scoring…").is_none(), "nothing is running");
+    // The file is there now: the next run clears the message from the pane.
+    fake.borrow_mut().refusal = None;
+    harness.get_by_label("Run prediction").click();
+    harness.run();
+    harness.run();
+    assert_eq!(harness.query_all_by_label_contains(&missing_file().message).count(), 1, "only the notice is left");
+    assert!(harness.query_by_label_contains("Scoring…").is_some());
+}
+
+#[test]
+fn a_prediction_that_fails_says_why() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    let mut harness = ready_to_predict(&fake);
+    harness.get_by_label("Run prediction").click();
+    harness.run();
+    harness.run();
+    assert!(harness.query_by_label_contains("Scoring…").is_some());
+    let message = "The file has none of the bundle's tags (TI-101, PI-310, FI-120). Score an export of the same plant.";
+    push(&fake, TaskEvent::Failed { task: PREDICT_TASK, error: ApiError::new("bad_input", message) });
+    harness.run();
+    harness.run();
+    error_shows(&harness, message);
+    assert!(harness.state().tasks().is_empty(), "the task left the status bar");
+    assert!(harness.query_by_label_contains("Scoring…").is_none());
+}
+
+#[test]
+fn a_normal_training_that_cannot_start_or_fails_says_why() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    let mut harness = harness(fake.clone());
+    open_normal_form(&mut harness);
+    let refused = "The label column \"fault\" has no rows equal to 0. Choose the value that marks normal rows.";
+    fake.borrow_mut().refusal = Some(ApiError::new("bad_input", refused));
+    harness.get_by_label("Start training").click();
+    harness.run();
+    harness.run();
+    error_shows(&harness, refused);
+    harness.get_by_label("Normal-operation training failed to start");
+
+    // Started, then failed in the worker.
+    fake.borrow_mut().refusal = None;
+    harness.get_by_label("Start training").click();
+    harness.run();
+    harness.run();
+    assert_eq!(harness.query_all_by_label_contains(refused).count(), 1, "the new run clears the old message from the pane");
+    let failed = "Too few normal rows left after the window (12); mark a longer normal period.";
+    push(&fake, TaskEvent::Failed { task: TRAIN_TASK, error: ApiError::new("bad_input", failed) });
+    harness.run();
+    harness.run();
+    error_shows(&harness, failed);
+    harness.get_by_label("Normal-operation training failed");
+    assert!(harness.state().tasks().is_empty());
+}
+
+/// Evaluate showing the normal run just trained.
+fn evaluating(fake: &Rc<RefCell<Fake>>) -> Harness<'static, PlantLabApp> {
+    let mut harness = harness(fake.clone());
+    open_normal_form(&mut harness);
+    harness.get_by_label("Start training").click();
+    harness.run();
+    fake.borrow_mut().runs = vec![entry()];
+    push(fake, TaskEvent::Finished { task: TRAIN_TASK, outcome: TaskOutcome::NormalTrained(Box::new(summary())) });
+    harness.run();
+    harness.run();
+    harness.get_by_label("Evaluate").click();
+    harness.run();
+    harness.run();
+    harness
+}
+
+#[test]
+fn scoring_against_a_missing_file_says_why() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    let mut harness = evaluating(&fake);
+    harness.get_by_label("Other file…").click();
+    harness.run();
+    fake.borrow_mut().refusal = Some(missing_file());
+    harness.get_by_label("Score against the labels").click();
+    harness.run();
+    harness.run();
+    error_shows(&harness, &missing_file().message);
+    assert!(harness.query_by_label("Evaluating…").is_none(), "nothing is running");
+    assert!(!harness.get_by_label("Score against the labels").accesskit_node().is_disabled(), "another try can start");
+}
+
+#[test]
+fn scoring_that_fails_says_why() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    let mut harness = evaluating(&fake);
+    harness.get_by_label("Other file…").click();
+    harness.run();
+    // This time the task starts and fails in the worker.
+    let failed = "The column \"fault\" is not in compressor-2026-12.csv. Choose the column of fault labels in that file.";
+    fake.borrow_mut().evaluation_failure = Some(ApiError::new("bad_input", failed));
+    harness.get_by_label("Score against the labels").click();
+    harness.run();
+    harness.run();
+    error_shows(&harness, failed);
+    assert!(harness.state().tasks().is_empty(), "the task left the status bar");
+    assert!(harness.query_by_label("Evaluating…").is_none(), "nothing is running");
+}
+
+#[test]
+fn the_class_weights_of_the_label_are_never_a_tag() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    fake.borrow_mut().weight_column = Some(DEFAULT_WEIGHT_COLUMN.into());
+    let mut harness = harness(fake.clone());
+    open_normal_form(&mut harness);
+    harness.get_by_label("Tags (0 excluded)").click();
+    harness.run();
+    let weights = format!("{DEFAULT_WEIGHT_COLUMN} (class weights of the label)");
+    assert!(harness.get_by_label(&weights).accesskit_node().is_disabled(), "greyed like the label");
+    assert!(harness.query_by_label(DEFAULT_WEIGHT_COLUMN).is_none(), "not offered as a tag");
+    // Unticking tags down to one leaves too few: the weight column does not count as a tag.
+    harness.get_by_label("PI-310").click();
+    harness.run();
+    harness.get_by_label("FI-120").click();
+    harness.run();
+    assert!(harness.query_by_label_contains("1 numeric tag(s) left").is_some(), "TI-101 is the only tag left");
 }
