@@ -176,7 +176,9 @@ pub fn train(frame: &DataFrame, request: &TrainJob<'_>, job: &JobContext, on_upd
     let parts = prepared.samples(config.mode)?;
     job.check_cancelled()?;
 
-    let (run_id, dir) = runs::new_run_dir(request.runs_root, config.model.as_str())?;
+    // Held until this function returns, after the summary: other instances see the run as
+    // running exactly that long, and as interrupted if this process is killed.
+    let (run_id, dir, _lock) = runs::new_run_dir(request.runs_root, config.model.as_str())?;
     if let Ok(mut active) = request.active.lock() {
         active.push(run_id.clone());
     }

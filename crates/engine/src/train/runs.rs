@@ -1,7 +1,8 @@
 //! The run directory and the runs list.
 //!
 //! ```text
-//! runs/<id>/run.json          id, start time, data file, process id (written first)
+//! runs/<id>/run.lock          empty; locked by the training process for the run's whole life
+//!           run.json          id, start time, data file, process id (written first)
 //!           config.json       the TrainConfig
 //!           recipe.json       the cleaning recipe, when one was given
 //!           tokenizer.json    the fitted tokenizer
@@ -12,8 +13,11 @@
 //!           summary.json      written last: the status and final metrics
 //! ```
 //!
-//! A run without `summary.json` whose process is gone was interrupted (crash, kill, power
-//! loss); its completed epochs are still in `metrics.jsonl` and `checkpoints/`.
+//! A run without `summary.json` is running while some process holds the lock on its
+//! `run.lock`, and was interrupted otherwise (crash, kill, power loss): the operating system
+//! drops the lock when its process ends in any way, where a process id may be reused by
+//! another program. Its completed epochs are still in `metrics.jsonl` and `checkpoints/`.
+//! A run's id is its folder's name; the id inside `run.json` is for information only.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -28,13 +32,50 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, Result};
 
-/// What `run.json` holds.
+/// What `run.json` holds. `run_id` and `pid` are for information only: the folder's name is
+/// the id, and the lock on `run.lock` tells whether the run is alive.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunMeta {
     pub run_id: String,
     pub created: String,
     pub data: String,
     pub pid: u32,
+}
+
+/// The name of the file whose lock marks a run as alive.
+pub const RUN_LOCK_FILE: &str = "run.lock";
+
+/// The training process's exclusive lock on its run's `run.lock`, held until this value is
+/// dropped or the process ends (a kill -9 included: the OS releases it), so other PlantLab
+/// instances see the run as running exactly while it trains.
+#[derive(Debug)]
+pub struct RunLock {
+    // Never read: holding the open file holds the lock.
+    _file: Option<fs::File>,
+}
+
+impl RunLock {
+    fn take(dir: &Path) -> Result<Self> {
+        let path = dir.join(RUN_LOCK_FILE);
+        let file = fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(|e| io_err(&path, e))?;
+        match file.lock() {
+            Ok(()) => Ok(Self { _file: Some(file) }),
+            // A file system without locks (some network shares: ENOLCK, unsupported) must not
+            // stop training: the run then lists as running only in this process (its active list).
+            Err(_) => Ok(Self { _file: None }),
+        }
+    }
+}
+
+/// True while some process (this one included) holds the lock of the run in `dir`. A run
+/// without a lock file (made by an older PlantLab) is never held.
+fn lock_held(dir: &Path) -> bool {
+    let Ok(file) = fs::File::open(dir.join(RUN_LOCK_FILE)) else {
+        return false;
+    };
+    // Dropping the file releases the lock if the probe took it; the lock of a run is taken
+    // only as its folder is made, before run.json exists, so no trainer is ever kept waiting.
+    matches!(file.try_lock(), Err(fs::TryLockError::WouldBlock))
 }
 
 pub(crate) fn io_err(path: &Path, e: std::io::Error) -> EngineError {
@@ -56,8 +97,9 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
     fs::read(path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok())
 }
 
-/// A run id: start time plus model, made unique within `root`.
-pub fn new_run_dir(root: &Path, model: &str) -> Result<(String, PathBuf)> {
+/// A run id: start time plus model, made unique within `root`, with its folder made and its
+/// lock taken. Keep the lock until the run ends (its summary written).
+pub fn new_run_dir(root: &Path, model: &str) -> Result<(String, PathBuf, RunLock)> {
     fs::create_dir_all(root).map_err(|e| io_err(root, e))?;
     let stamp = format_utc(now_secs()).replace(['-', ':'], "").replace(' ', "-");
     for n in 0..1000 {
@@ -65,7 +107,15 @@ pub fn new_run_dir(root: &Path, model: &str) -> Result<(String, PathBuf)> {
         let dir = root.join(&id);
         // create_dir (not _all) fails when it exists, so two runs never share a directory.
         match fs::create_dir(&dir) {
-            Ok(()) => return Ok((id, dir)),
+            Ok(()) => {
+                return match RunLock::take(&dir) {
+                    Ok(lock) => Ok((id, dir, lock)),
+                    Err(e) => {
+                        let _ = fs::remove_dir(&dir);
+                        Err(e)
+                    }
+                };
+            }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(io_err(&dir, e)),
         }
@@ -131,18 +181,29 @@ fn read_metrics(dir: &Path) -> (Option<TrainDataInfo>, Vec<EpochMetrics>, Vec<Ba
     (data, epochs, batches)
 }
 
-/// True while the process that started the run is alive (Linux: /proc; elsewhere we can
-/// only know about our own process).
-fn process_alive(pid: u32) -> bool {
-    if pid == std::process::id() {
-        return true;
-    }
-    let proc_root = Path::new("/proc");
-    proc_root.is_dir() && proc_root.join(pid.to_string()).is_dir()
+/// When the folder was last changed, as `YYYY-MM-DD HH:MM:SS` UTC (empty when unknown).
+fn folder_time(dir: &Path) -> String {
+    let modified = fs::metadata(dir).and_then(|m| m.modified()).ok();
+    let secs = modified.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_secs() as i64);
+    secs.map(format_utc).unwrap_or_default()
+}
+
+/// The run's id: its folder's name (what `run_dir` finds it by), whatever `run.json` says.
+fn folder_id(dir: &Path) -> Option<String> {
+    dir.file_name().and_then(|name| name.to_str()).map(str::to_owned)
 }
 
 fn entry(dir: &Path, active: &[String]) -> Option<RunEntry> {
-    let meta: RunMeta = read_json(&dir.join("run.json"))?;
+    let run_id = folder_id(dir)?;
+    let meta: RunMeta = match read_json(&dir.join("run.json")) {
+        Some(meta) => meta,
+        // A run killed between making its folder and writing run.json: listed (so it can be
+        // deleted) once its lock is free; while held, it is a run starting up.
+        None if dir.join(RUN_LOCK_FILE).is_file() && !active.contains(&run_id) && !lock_held(dir) => {
+            RunMeta { run_id: run_id.clone(), created: folder_time(dir), data: String::new(), pid: 0 }
+        }
+        None => return None,
+    };
     let config: TrainConfig = read_json(&dir.join("config.json")).unwrap_or_default();
     // A model of normal operation keeps its request instead of a TrainConfig.
     let normal: Option<NormalTrainRequest> = read_json(&dir.join(crate::workbench::normal_api::NORMAL_CONFIG_FILE));
@@ -151,10 +212,9 @@ fn entry(dir: &Path, active: &[String]) -> Option<RunEntry> {
     let best = epochs.iter().rev().find(|e| e.best);
     let status = match &summary {
         Some(s) => s.status,
-        // Our own runs in progress are running; a run of this process that is no longer
-        // active, or of a process that is gone, was interrupted.
-        None if active.contains(&meta.run_id) => RunStatus::Running,
-        None if meta.pid != std::process::id() && process_alive(meta.pid) => RunStatus::Running,
+        // Our own runs in progress, and runs whose lock a live process holds, are running;
+        // any other run without a summary was interrupted.
+        None if active.contains(&run_id) || lock_held(dir) => RunStatus::Running,
         None => RunStatus::Interrupted,
     };
     let message = match (&summary, status) {
@@ -165,7 +225,7 @@ fn entry(dir: &Path, active: &[String]) -> Option<RunEntry> {
         _ => "training".into(),
     };
     Some(RunEntry {
-        run_id: meta.run_id,
+        run_id,
         run_dir: dir.display().to_string(),
         created: meta.created,
         status,
@@ -210,7 +270,7 @@ pub fn run_dir(root: &Path, id: &str) -> Result<PathBuf> {
         return Err(EngineError::RunNotFound(id.to_owned()));
     }
     let dir = root.join(id);
-    if !dir.join("run.json").is_file() {
+    if !dir.join("run.json").is_file() && !dir.join(RUN_LOCK_FILE).is_file() {
         return Err(EngineError::RunNotFound(id.to_owned()));
     }
     Ok(dir)
@@ -230,6 +290,11 @@ pub fn delete_run(root: &Path, id: &str, active: &[String]) -> Result<()> {
     let dir = run_dir(root, id)?;
     if active.iter().any(|a| a == id) {
         return Err(EngineError::BadTrainConfig(format!("run {id} is still training; cancel it before deleting it")));
+    }
+    if lock_held(&dir) {
+        return Err(EngineError::BadTrainConfig(format!(
+            "run {id} is still training in another PlantLab window or process; stop it there, or wait for it to end, before deleting it"
+        )));
     }
     fs::remove_dir_all(&dir).map_err(|e| io_err(&dir, e))
 }

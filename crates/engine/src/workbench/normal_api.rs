@@ -270,7 +270,8 @@ pub fn train_normal(job_in: &NormalTrainJob<'_>, job: &JobContext, on_update: &m
     let recipe = job_in.recipe.map(|text| crate::clean::recipe::parse(Path::new(RECIPE_FILE), text)).transpose()?;
     job.check_cancelled()?;
 
-    let (run_id, dir) = runs::new_run_dir(job_in.runs_root, request.detector.as_str())?;
+    // Held until this function returns, after the summary (see `runs::RunLock`).
+    let (run_id, dir, _lock) = runs::new_run_dir(job_in.runs_root, request.detector.as_str())?;
     if let Ok(mut active) = job_in.active.lock() {
         active.push(run_id.clone());
     }

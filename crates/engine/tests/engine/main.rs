@@ -12,6 +12,7 @@ mod engineering_formats;
 mod evaluate;
 mod fast_import;
 mod hardening;
+mod hardening_runs;
 mod hostile;
 mod messy_import;
 mod normal;
