@@ -7,10 +7,9 @@
 
 use egui::RichText;
 use egui_plot::{Bar, BarChart, HLine, HoverPosition, Legend, Line, Plot, PlotPoint, PlotPoints, Span};
-use plantlab_protocol::ApiError;
 use plantlab_protocol::{
-    format_duration, format_epoch_millis, ColumnKind, DatasetSummary, DetectorScore, FalseAlarmUnit, NormalAlarm, NormalBundleInfo, NormalDetector,
-    NormalEpisode, NormalEpochMetrics, NormalEvaluateRequest, NormalEvaluation, NormalPeriod, NormalPredictRequest, NormalPrediction,
+    format_duration, format_epoch_millis, ApiError, ColumnKind, DatasetSummary, DetectorScore, FalseAlarmUnit, NormalAlarm, NormalBundleInfo,
+    NormalDetector, NormalEpisode, NormalEpochMetrics, NormalEvaluateRequest, NormalEvaluation, NormalPeriod, NormalPredictRequest, NormalPrediction,
     NormalRunSummary, NormalTimeline, NormalTrainRequest, RunEntry, RunStatus, TaskId,
 };
 
