@@ -55,6 +55,10 @@ pub enum EngineError {
     NoEvaluationData(String),
     #[error("{data}: the column \"{label}\" marks no fault samples (every value is 0 or empty), so there is nothing to detect. Choose the column that marks faults.")]
     NoFaultSamples { data: String, label: String },
+    #[error(
+        "Run {0} is still training, in this window or another PlantLab window or process. Stop it there, or wait for it to end, before deleting it."
+    )]
+    RunBusy(String),
     #[error("There are no predictions yet. Open a bundle and a data file in the Predict pane and press Predict.")]
     NoPredictions,
     #[error("Could not write {}: {detail}.", .path.display())]
@@ -94,6 +98,7 @@ impl EngineError {
             EngineError::BundleVersion { .. } => "bundle_version",
             EngineError::NoEvaluationData(_) => "no_evaluation_data",
             EngineError::NoFaultSamples { .. } => "no_fault_samples",
+            EngineError::RunBusy(_) => "run_busy",
             EngineError::NoPredictions => "no_predictions",
             EngineError::Write { .. } => "write_error",
             EngineError::Cancelled => "cancelled",

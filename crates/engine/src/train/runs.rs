@@ -288,13 +288,9 @@ pub fn open_run(root: &Path, id: &str, active: &[String]) -> Result<RunDetail> {
 
 pub fn delete_run(root: &Path, id: &str, active: &[String]) -> Result<()> {
     let dir = run_dir(root, id)?;
-    if active.iter().any(|a| a == id) {
-        return Err(EngineError::BadTrainConfig(format!("run {id} is still training; cancel it before deleting it")));
-    }
-    if lock_held(&dir) {
-        return Err(EngineError::BadTrainConfig(format!(
-            "run {id} is still training in another PlantLab window or process; stop it there, or wait for it to end, before deleting it"
-        )));
+    // Training here, or holding its lock in another process.
+    if active.iter().any(|a| a == id) || lock_held(&dir) {
+        return Err(EngineError::RunBusy(id.to_owned()));
     }
     fs::remove_dir_all(&dir).map_err(|e| io_err(&dir, e))
 }

@@ -108,7 +108,7 @@ fn a_run_whose_lock_another_process_holds_is_running_and_cannot_be_deleted() {
     assert_eq!((runs.len(), runs[0].status), (1, RunStatus::Running), "another process holds the lock: {runs:?}");
     let err = workbench.delete_run(&id).expect_err("a run another process trains must not be deleted");
     let message = err.to_string();
-    assert!(message.contains("still training in another PlantLab") && !message.contains('\n'), "{message}");
+    assert!(message.contains("still training, in this window or another PlantLab window or process") && !message.contains('\n'), "{message}");
     assert!(run.join("run.json").is_file(), "the refused delete removed files");
 
     // Killed, the holder's lock goes with it: interrupted, and deletable.
