@@ -58,6 +58,9 @@ pub struct PlantLabApp {
     pane: Pane,
     tasks: Vec<TaskView>,
     notices: Vec<Notice>,
+    /// How many notices the last frame drew: a change needs one more frame, since the area
+    /// is placed by its bottom right corner from the size it had before.
+    notices_drawn: usize,
     data: DataPane,
     clean: CleanPane,
     train: TrainPane,
@@ -80,6 +83,7 @@ impl PlantLabApp {
             pane: Pane::Data,
             tasks: Vec::new(),
             notices: Vec::new(),
+            notices_drawn: 0,
             data: DataPane::default(),
             clean: CleanPane::default(),
             train: TrainPane::default(),
@@ -390,8 +394,13 @@ impl PlantLabApp {
     }
 
     /// Notices float over the bottom right of the pane: they never push what the user is about
-    /// to click, and Dismiss stays inside the window at any size.
+    /// to click, and Dismiss stays inside the window at any size. The newest comes first, so a
+    /// new message is never hidden below older ones.
     fn notices_ui(&mut self, ui: &mut egui::Ui, pane_rect: egui::Rect) {
+        if self.notices.len() != self.notices_drawn {
+            self.notices_drawn = self.notices.len();
+            ui.ctx().request_repaint();
+        }
         if self.notices.is_empty() {
             return;
         }
@@ -407,7 +416,7 @@ impl PlantLabApp {
             .show(ui.ctx(), |ui| {
                 ui.set_max_width(width);
                 egui::ScrollArea::vertical().id_salt("notices_scroll").max_height(max_height).show(ui, |ui| {
-                    for (i, notice) in self.notices.iter().enumerate() {
+                    for (i, notice) in self.notices.iter().enumerate().rev() {
                         let (fill, text_color) = if notice.is_error {
                             (theme::ERROR_NOTICE_FILL, theme::ERROR_NOTICE_TEXT)
                         } else {
