@@ -14,8 +14,8 @@ venv() { # venv DIR PIP_SPEC
 venv bench/.venv-pandas3 "pandas>=3,<4"
 venv bench/.venv-pandas2 "pandas>=2.3,<3"
 venv bench/.venv-polars "polars>=1"
-# Built with the same feature set as the test suite so artifacts are shared.
-cargo build --locked --workspace --bins
+# Built exactly as the test command builds it (which builds the CLI too), so nothing is rebuilt.
+cargo test --locked --workspace --no-run
 "${CARGO_TARGET_DIR:-target}/debug/plantlab" bench load \
   --peer pandas=bench/.venv-pandas3/bin/python \
   --peer pandas=bench/.venv-pandas2/bin/python \

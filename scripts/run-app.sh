@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build-ui.sh
 file="${1:-sample-data/ai4i2020.csv}"
-# Built for the whole workspace, as the tests build it: `cargo run --bin` alone would resolve the
-# dependencies' features for this one package and rebuild polars and burn after the tests.
-cargo build --workspace --locked --bins
+# Built exactly as the test command builds it (`cargo test --no-run` builds the app too): the
+# tests' dev-dependencies switch on features of crates polars and burn depend on (bitflags' std,
+# for one), so `cargo build --bins` or `cargo run --bin` resolve other features and would rebuild
+# polars and burn after the tests, and the tests after the app.
+cargo test --workspace --locked --no-run
 exec "${CARGO_TARGET_DIR:-target}/debug/plantlab-desktop" "$file"
