@@ -4,7 +4,7 @@
 //! timeline, and the tags that move the risk most. Exports the model bundle and a report.
 
 use egui::RichText;
-use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoint, PlotPoints};
+use egui_plot::{Bar, Legend, Line, Plot, PlotPoint, PlotPoints};
 use plantlab_protocol::{
     cost_optimal, format_epoch_millis, point_at, ApiError, ClassMetrics, EvaluateRequest, Evaluation, EventOptions, EventScore, FilePurpose,
     RunEntry, RunStatus, TagContribution, ThresholdPoint,
@@ -743,23 +743,8 @@ pub(crate) fn contributions_ui(ui: &mut egui::Ui, contributions: &[TagContributi
         })
         .collect();
     let names: Vec<String> = shown.iter().map(|c| c.tag.clone()).collect();
-    Plot::new("evaluate_contributions")
-        .allow_scroll(false)
-        .height(24.0 * shown.len() as f32 + 60.0)
-        .x_axis_label("mean |risk change|")
-        .include_x(0.0)
-        .allow_zoom(false)
-        .allow_drag(false)
-        .allow_scroll(false)
-        .y_axis_formatter(move |mark, _| {
-            let index = top - mark.value;
-            if (index - index.round()).abs() < 1e-6 && index >= 0.0 {
-                names.get(index.round() as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
-        .show(ui, |plot_ui| plot_ui.bar_chart(BarChart::new("contribution", bars).horizontal()));
+    let plot = Plot::new("evaluate_contributions").height(24.0 * shown.len() as f32 + 60.0).x_axis_label("mean |risk change|");
+    crate::widgets::named_bar_chart(ui, plot, names, "contribution", bars);
 }
 
 #[cfg(test)]

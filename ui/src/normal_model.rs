@@ -6,7 +6,7 @@
 //! sections; the state and drawing live here.
 
 use egui::RichText;
-use egui_plot::{Bar, BarChart, HLine, HoverPosition, Legend, Line, Plot, PlotPoint, PlotPoints, Span};
+use egui_plot::{Bar, HLine, HoverPosition, Legend, Line, Plot, PlotPoint, PlotPoints, Span};
 use plantlab_protocol::{
     format_duration, format_epoch_millis, ApiError, ColumnKind, DatasetSummary, DetectorScore, FalseAlarmUnit, NormalAlarm, NormalBundleInfo,
     NormalDetector, NormalEpisode, NormalEpochMetrics, NormalEvaluateRequest, NormalEvaluation, NormalPeriod, NormalPredictRequest, NormalPrediction,
@@ -1008,15 +1008,9 @@ impl NormalPredictor {
             (Some(_), None) => Some("Choose the data file to score (Open data…)."),
             (Some(_), Some(_)) => None,
         };
-        let can_start = missing.is_none() && self.running.is_none();
-        let button = ui.add_enabled(can_start, egui::Button::new("Run prediction"));
-        if let Some(hint) = missing {
-            ui.label(RichText::new(hint).color(theme::WARNING_TEXT));
-        } else if self.running.is_some() {
-            ui.label("Scoring… (progress and Cancel in the status bar)");
-        }
+        let clicked = crate::widgets::run_button(ui, missing, self.running.is_some(), "Scoring… (progress and Cancel in the status bar)");
         failure_ui(ui, self.failure.as_deref());
-        if button.clicked() {
+        if clicked {
             if let (Some(bundle), Some(path)) = (&self.bundle, &self.data_path) {
                 self.running = Some(None);
                 self.failure = None;
@@ -1147,22 +1141,8 @@ fn alarm_tags_chart(ui: &mut egui::Ui, alarm: &NormalAlarm) {
     let bars: Vec<Bar> =
         shown.iter().enumerate().map(|(i, t)| Bar::new(top - i as f64, t.surprise).name(&t.tag).fill(theme::PUSHES_TO_FAULT).width(0.7)).collect();
     let names: Vec<String> = shown.iter().map(|t| t.tag.clone()).collect();
-    Plot::new(("normal_alarm_tags", alarm.index))
-        .height(22.0 * shown.len() as f32 + 50.0)
-        .x_axis_label("surprise at the peak")
-        .include_x(0.0)
-        .allow_zoom(false)
-        .allow_drag(false)
-        .allow_scroll(false)
-        .y_axis_formatter(move |mark, _| {
-            let index = top - mark.value;
-            if (index - index.round()).abs() < 1e-6 && index >= 0.0 {
-                names.get(index.round() as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
-        .show(ui, |plot_ui| plot_ui.bar_chart(BarChart::new("surprise", bars).horizontal()));
+    let plot = Plot::new(("normal_alarm_tags", alarm.index)).height(22.0 * shown.len() as f32 + 50.0).x_axis_label("surprise at the peak");
+    crate::widgets::named_bar_chart(ui, plot, names, "surprise", bars);
 }
 
 // ---------------------------------------------------------------------------------------------

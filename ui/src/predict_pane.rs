@@ -233,15 +233,7 @@ impl PredictPane {
             (Some(_), None) => Some("Choose the data file to predict on (Open data…)."),
             (Some(_), Some(_)) => None,
         };
-        let can_start = missing.is_none() && self.running.is_none();
-        let button = ui.add_enabled(can_start, egui::Button::new("Run prediction"));
-        if let Some(hint) = missing {
-            ui.label(RichText::new(hint).color(theme::WARNING_TEXT));
-        } else if self.running.is_some() {
-            // No spinner: the status bar already animates the task's progress.
-            ui.label("Predicting… (progress and Cancel in the status bar)");
-        }
-        if button.clicked() {
+        if crate::widgets::run_button(ui, missing, self.running.is_some(), "Predicting… (progress and Cancel in the status bar)") {
             if let (Some(bundle), Some(path)) = (&self.bundle, &self.data_path) {
                 let threshold = self.override_threshold.then_some(self.threshold);
                 let events = self.override_events.then_some(self.events);

@@ -203,6 +203,39 @@ impl TimelinePlot {
     }
 }
 
+/// The Run button of a pane that needs a bundle and a data file: disabled while something is
+/// `missing` (said in words beside it) or the task runs (`running_text` said instead).
+/// Returns whether it was clicked.
+pub fn run_button(ui: &mut egui::Ui, missing: Option<&str>, running: bool, running_text: &str) -> bool {
+    let button = ui.add_enabled(missing.is_none() && !running, egui::Button::new("Run prediction"));
+    if let Some(hint) = missing {
+        ui.label(RichText::new(hint).color(theme::WARNING_TEXT));
+    } else if running {
+        // No spinner: the status bar already animates the task's progress.
+        ui.label(running_text);
+    }
+    button.clicked()
+}
+
+/// Horizontal bars, one per tag, with the tags' names on the y axis; `bars[i]` must sit at
+/// y = names.len() - 1 - i (the first at the top).
+pub fn named_bar_chart(ui: &mut egui::Ui, plot: Plot<'_>, names: Vec<String>, series: &str, bars: Vec<egui_plot::Bar>) {
+    let top = names.len() as f64 - 1.0;
+    plot.include_x(0.0)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .allow_scroll(false)
+        .y_axis_formatter(move |mark, _| {
+            let index = top - mark.value;
+            if (index - index.round()).abs() < 1e-6 && index >= 0.0 {
+                names.get(index.round() as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .show(ui, |plot_ui| plot_ui.bar_chart(egui_plot::BarChart::new(series, bars).horizontal()));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

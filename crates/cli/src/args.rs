@@ -453,7 +453,7 @@ impl TrainArgs {
             ("--class-weights", self.class_weights.is_some()),
             ("--threads", self.threads.is_some()),
         ];
-        given.iter().filter(|(_, on)| *on).map(|(flag, _)| *flag).collect()
+        flags_given(&given)
     }
 
     /// The flags of the normal-operation models that were given, by name.
@@ -466,7 +466,7 @@ impl TrainArgs {
             ("--target-far", self.target_far.is_some()),
             ("--false-alarms-per-day", self.false_alarms_per_day.is_some()),
         ];
-        given.iter().filter(|(_, on)| *on).map(|(flag, _)| *flag).collect()
+        flags_given(&given)
     }
 
     /// The language model's own flags that were given, by name (the linear predictor looks
@@ -478,7 +478,7 @@ impl TrainArgs {
             ("--epochs", self.epochs.is_some()),
             ("--seed", self.seed.is_some()),
         ];
-        given.iter().filter(|(_, on)| *on).map(|(flag, _)| *flag).collect()
+        flags_given(&given)
     }
 }
 
@@ -760,6 +760,11 @@ fn parse_normal_when(value: &str) -> Result<NormalWhen, String> {
         Some((column, value)) if !column.trim().is_empty() => Ok(NormalWhen { column: column.trim().to_owned(), value: value.trim().to_owned() }),
         _ => Err("give COL=VALUE, e.g. label=0".to_owned()),
     }
+}
+
+/// The names of the flags marked as given.
+fn flags_given(given: &[(&'static str, bool)]) -> Vec<&'static str> {
+    given.iter().filter(|(_, on)| *on).map(|(flag, _)| *flag).collect()
 }
 
 #[cfg(test)]
