@@ -305,6 +305,26 @@ pub fn sniff_whitespace(lines: &[&str]) -> bool {
     mode >= 2 && agreeing * 10 >= counts.len() * 9
 }
 
+/// Whether runs of whitespace read the lines better than `delimiter`: every whitespace-separated
+/// cell is a number (the first line may hold names, none containing the delimiter), and the
+/// delimiter leaves an empty cell or a cell of several numbers somewhere. A delimited table of
+/// numbers gives one number per cell, and one with gaps splits unevenly on whitespace.
+pub fn whitespace_splits_better(lines: &[&str], delimiter: char) -> bool {
+    let lines: Vec<&str> = lines.iter().filter(|l| !l.trim().is_empty()).copied().collect();
+    let number = |cell: &str| is_number(cell, '.') || is_number(cell, ',');
+    let name = |cell: &str| !cell.contains(delimiter);
+    let cells_fit = lines.iter().enumerate().all(|(i, line)| split_whitespace(line).all(|cell| number(cell) || (i == 0 && name(cell))));
+    if lines.len() < 2 || !cells_fit {
+        return false;
+    }
+    lines.iter().skip(1).any(|line| {
+        crate::split_fields(line, delimiter).iter().any(|cell| {
+            let mut words = split_whitespace(cell);
+            words.next().is_none() || words.next().is_some()
+        })
+    })
+}
+
 fn most_common(counts: &[usize]) -> Option<usize> {
     let mut sorted = counts.to_vec();
     sorted.sort_unstable();

@@ -117,7 +117,33 @@ fn finish(mut imported: Imported, status_strings: &[String], overrides: &ImportO
     job.progress(0.96, "recognising columns");
     repair::repair_text_columns(&mut imported, status_strings, overrides)?;
     timestamps::attach_timestamp(&mut imported, overrides)?;
+    if let Some(warning) = transposed_warning(&imported) {
+        imported.warnings.push(warning);
+    }
     Ok(imported)
+}
+
+/// Columns read as tags, at least this many of them and more than the rows, in a numeric file
+/// without a header or time axis: most likely one variable per row.
+const TRANSPOSED_MIN_COLUMNS: usize = 20;
+
+/// A headerless all-numeric table with many more columns than rows and no time axis is most
+/// likely stored one variable per row (the Tennessee Eastman `d00.dat` is 52 rows × 500
+/// samples); PlantLab reads columns as tags, so the user hears it before modelling noise.
+fn transposed_warning(imported: &Imported) -> Option<String> {
+    let (rows, columns) = imported.frame.shape();
+    let numeric = imported.frame.columns().iter().all(|c| c.dtype().is_primitive_numeric());
+    let suspicious = imported.settings.header_rows == 0
+        && imported.settings.timestamp_column.is_none()
+        && columns >= TRANSPOSED_MIN_COLUMNS
+        && columns > 2 * rows
+        && numeric;
+    suspicious.then(|| {
+        format!(
+            "The file has {rows} rows and {columns} columns of numbers and no header: PlantLab reads each column as one tag and each row as \
+             one sample, so if each row holds one variable over time, transpose the file (one column per tag) before importing it."
+        )
+    })
 }
 
 /// The first bytes of the file, enough to sniff its kind, encoding and dialect.
