@@ -10,6 +10,7 @@ mod clean_pane;
 mod clean_preview;
 mod data_pane;
 mod evaluate_pane;
+mod import_guesses;
 mod import_settings;
 mod layout;
 mod normal_model;
