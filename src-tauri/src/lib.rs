@@ -324,8 +324,10 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
 pub fn run(initial_path: Option<PathBuf>) -> anyhow::Result<()> {
     configure(tauri::Builder::default(), AppState::new(initial_path))
         .setup(|app| {
-            // Runs live in the user's data folder so the runs list survives restarts.
-            let runs = app.path().app_data_dir().map(|dir| dir.join("runs"));
+            // Runs live in the user's data folder so the runs list survives restarts: the local
+            // one (%LOCALAPPDATA% on Windows, not the roaming %APPDATA%, which a domain copies to
+            // a server at every sign-out; the same ~/.local/share folder on Linux).
+            let runs = app.path().app_local_data_dir().map(|dir| dir.join("runs"));
             match runs {
                 Ok(runs) => app.state::<AppState>().workbench.set_runs_root(runs),
                 Err(e) => eprintln!("plantlab: no app data folder ({e}); runs are kept under ./runs"),

@@ -17,10 +17,16 @@ const TRIM_THRESHOLD: i32 = 256 << 20;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const TOP_PAD: i32 = 64 << 20;
 
-/// Keeps freed memory in the process for reuse (glibc on Linux; elsewhere nothing changes).
-/// Call once at the start of `main`, before threads start.
+/// Keeps freed memory in the process for reuse (see the module documentation; what each
+/// platform can do is in its `keep_freed_memory_here`). Call once at the start of `main`,
+/// before threads start.
 pub fn keep_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    keep_freed_memory_here();
+}
+
+/// glibc: raise the mapping and trim thresholds and grow the heap in large steps.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn keep_freed_memory_here() {
     #[allow(unsafe_code)]
     // SAFETY: mallopt only changes allocator parameters; it is called before other threads
     // exist, and invalid values are rejected by glibc (return value 0), not acted upon.
@@ -30,3 +36,15 @@ pub fn keep_freed_memory() {
         libc::mallopt(libc::M_TOP_PAD, TOP_PAD);
     }
 }
+
+/// Windows: Rust allocates from the process heap (HeapAlloc), whose low-fragmentation front end
+/// already keeps freed blocks for reuse. Its decommit thresholds, the counterpart of glibc's
+/// settings above, are fields of the executable's load configuration that no call can change at
+/// run time (HeapSetInformation offers only corruption checks and shrinking), so there is
+/// nothing to set here.
+#[cfg(windows)]
+fn keep_freed_memory_here() {}
+
+/// Other systems (macOS, musl): their allocators have no portable settings of this kind.
+#[cfg(not(any(windows, all(target_os = "linux", target_env = "gnu"))))]
+fn keep_freed_memory_here() {}

@@ -2,6 +2,9 @@
 //! uniquely named temporary beside the target, is flushed to disk, and replaces the target in
 //! one rename; the folder is flushed too, so the rename survives a power cut. On any error the
 //! temporary is removed and the old file is untouched.
+//!
+//! The two platform steps, replacing the target and flushing its folder, are `replace` and
+//! `sync_folder`, each with a Unix and a Windows implementation.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -30,7 +33,7 @@ pub fn write_with(path: &Path, write: impl FnOnce(&mut File) -> std::result::Res
     let (temporary, mut file) = create_temporary(&folder, &name.to_string_lossy()).map_err(|e| failed(e.to_string()))?;
     let written = write(&mut file).and_then(|()| file.flush().map_err(|e| e.to_string())).and_then(|()| file.sync_all().map_err(|e| e.to_string()));
     drop(file);
-    let renamed = written.and_then(|()| std::fs::rename(&temporary, path).map_err(|e| e.to_string()));
+    let renamed = written.and_then(|()| replace(&temporary, path).map_err(replace_failed));
     if let Err(detail) = renamed {
         // Best effort: the temporary is ours, and the error that matters is the one above.
         let _ = std::fs::remove_file(&temporary);
@@ -53,15 +56,74 @@ fn create_temporary(folder: &Path, name: &str) -> std::io::Result<(PathBuf, File
     }
 }
 
-#[cfg(unix)]
+/// Puts `temporary` in place of `path` in one step, replacing any file there.
+#[cfg(not(windows))]
+fn replace(temporary: &Path, path: &Path) -> std::io::Result<()> {
+    std::fs::rename(temporary, path)
+}
+
+#[cfg(not(windows))]
+fn replace_failed(e: std::io::Error) -> String {
+    e.to_string()
+}
+
+/// Windows error codes that mean another handle is in the way (winerror.h): access denied,
+/// sharing violation, lock violation.
+#[cfg(windows)]
+const WINDOWS_IN_USE_ERRORS: [i32; 3] = [5, 32, 33];
+
+/// Windows: std's rename replaces an existing file in one step (FileRenameInfoEx with POSIX
+/// semantics, so a target another program reads with delete sharing is replaced too; MoveFileExW
+/// with MOVEFILE_REPLACE_EXISTING on file systems without them). A virus scanner or the search
+/// indexer that opens the fresh temporary for a moment makes it fail with a sharing violation,
+/// so a few short retries ride that out before the error is reported.
+#[cfg(windows)]
+fn replace(temporary: &Path, path: &Path) -> std::io::Result<()> {
+    const RETRIES: u64 = 8;
+    let mut attempt = 0;
+    loop {
+        match std::fs::rename(temporary, path) {
+            Err(e) if attempt < RETRIES && e.raw_os_error().is_some_and(|code| WINDOWS_IN_USE_ERRORS.contains(&code)) => {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(25 * attempt));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// On Windows a file that another program holds open without delete sharing (a spreadsheet,
+/// typically) cannot be replaced: the message says what to do.
+#[cfg(windows)]
+fn replace_failed(e: std::io::Error) -> String {
+    if e.raw_os_error().is_some_and(|code| WINDOWS_IN_USE_ERRORS.contains(&code)) {
+        format!("{e}; another program may have the file open: close it there, or choose another file name, and try again")
+    } else {
+        e.to_string()
+    }
+}
+
+#[cfg(not(windows))]
 fn sync_folder(folder: &Path) -> std::io::Result<()> {
     File::open(folder)?.sync_all()
 }
 
-/// Windows flushes the rename with the file system's metadata; a folder cannot be opened as a file.
-#[cfg(not(unix))]
-fn sync_folder(_folder: &Path) -> std::io::Result<()> {
-    Ok(())
+/// Windows: a folder opens as a file only with FILE_FLAG_BACKUP_SEMANTICS, and FlushFileBuffers
+/// (`sync_all`) needs write access to it. File systems that cannot flush a folder (FAT, exFAT,
+/// some network shares) refuse with one of the codes below; the file itself is already flushed
+/// and renamed, so the write stands.
+#[cfg(windows)]
+fn sync_folder(folder: &Path) -> std::io::Result<()> {
+    use std::os::windows::fs::OpenOptionsExt;
+    /// winbase.h: lets CreateFileW open a folder.
+    const FILE_FLAG_BACKUP_SEMANTICS: u32 = 0x0200_0000;
+    /// winerror.h: invalid function, access denied, not supported, invalid parameter.
+    const FLUSH_UNSUPPORTED: [i32; 4] = [1, 5, 50, 87];
+    let flushed = OpenOptions::new().write(true).custom_flags(FILE_FLAG_BACKUP_SEMANTICS).open(folder).and_then(|handle| handle.sync_all());
+    match flushed {
+        Err(e) if e.raw_os_error().is_some_and(|code| FLUSH_UNSUPPORTED.contains(&code)) => Ok(()),
+        other => other,
+    }
 }
 
 /// Whether `name` is a temporary this module creates (for tests and cleanup listings).
@@ -101,5 +163,73 @@ mod tests {
         write_bytes(&target, b"new\n").unwrap();
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "new\n");
         assert_eq!(names(dir.path()), ["x.csv", "x.tmp"]);
+    }
+
+    #[test]
+    fn a_file_another_handle_reads_is_replaced_or_left_whole_with_a_hint() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("model.json");
+        std::fs::write(&target, "old").unwrap();
+        // std opens with read, write and delete sharing on Windows, as well-behaved readers do.
+        let mut reader = File::open(&target).unwrap();
+        let replaced = write_bytes(&target, b"new");
+        let mut seen = String::new();
+        std::io::Read::read_to_string(&mut reader, &mut seen).unwrap();
+        assert_eq!(seen, "old", "the open handle still reads the file it opened");
+        match replaced {
+            Ok(()) => assert_eq!(std::fs::read_to_string(&target).unwrap(), "new"),
+            // Windows without POSIX rename semantics (FAT, older Windows, Wine) cannot replace an
+            // open file; the old one must then be whole and the message must say what to do.
+            Err(e) if cfg!(windows) => {
+                assert!(e.to_string().contains("another program may have the file open: close it there"), "{e}");
+                assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
+            }
+            Err(e) => panic!("a file another handle reads must be replaced: {e}"),
+        }
+        assert_eq!(names(dir.path()), ["model.json"], "no temporary is left");
+        drop(reader);
+        write_bytes(&target, b"newer").unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "newer");
+    }
+
+    /// What a spreadsheet program does to a CSV it shows: opens it without delete sharing.
+    #[cfg(windows)]
+    #[test]
+    fn a_file_another_program_holds_without_delete_sharing_is_left_whole_with_a_hint() {
+        use std::os::windows::fs::OpenOptionsExt;
+        const FILE_SHARE_READ: u32 = 1;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("cleaned.csv");
+        std::fs::write(&target, "old").unwrap();
+        let holder = OpenOptions::new().read(true).share_mode(FILE_SHARE_READ).open(&target).unwrap();
+        let err = write_bytes(&target, b"new").err().unwrap();
+        assert_eq!(err.code(), "write_error");
+        let message = err.to_string();
+        assert!(message.contains("another program may have the file open: close it there") && !message.contains('\n'), "{message}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
+        assert_eq!(names(dir.path()), ["cleaned.csv"], "no temporary is left");
+        drop(holder);
+        write_bytes(&target, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+    }
+
+    #[test]
+    fn names_outside_ascii_are_written_and_bytes_kept_as_given() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("Prüfstand Ω — März.csv");
+        write_bytes(&target, b"a\r\nb\r\n").unwrap();
+        write_bytes(&target, b"c\n").unwrap();
+        // Bytes are written as given: no line-end translation on any platform.
+        assert_eq!(std::fs::read(&target).unwrap(), b"c\n");
+        assert_eq!(names(dir.path()), ["Prüfstand Ω — März.csv"]);
+        let err = write_bytes(&dir.path().join("no such folder").join("x.csv"), b"x").err().unwrap();
+        assert_eq!(err.code(), "write_error");
+    }
+
+    #[test]
+    fn the_folder_of_a_written_file_can_be_flushed() {
+        let dir = tempfile::tempdir().unwrap();
+        sync_folder(dir.path()).unwrap();
+        assert!(sync_folder(&dir.path().join("missing")).is_err(), "a missing folder is an error, not silently skipped");
     }
 }

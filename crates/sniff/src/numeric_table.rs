@@ -555,6 +555,9 @@ pub fn advise_huge_pages<T>(buffer: &mut [T]) {
             }
         }
     }
+    // Windows has no advice for memory already reserved: large pages are asked for when memory
+    // is reserved (VirtualAlloc with MEM_LARGE_PAGES) and need the "Lock pages in memory"
+    // privilege ordinary accounts lack, so there the buffer keeps its 4 KB pages.
     #[cfg(not(target_os = "linux"))]
     let _ = buffer;
 }

@@ -47,7 +47,8 @@ pub const RUN_LOCK_FILE: &str = "run.lock";
 
 /// The training process's exclusive lock on its run's `run.lock`, held until this value is
 /// dropped or the process ends (a kill -9 included: the OS releases it), so other PlantLab
-/// instances see the run as running exactly while it trains.
+/// instances see the run as running exactly while it trains. std's `File::lock` is flock on
+/// Unix and LockFileEx on Windows; both locks belong to the open file and end with the process.
 #[derive(Debug)]
 pub struct RunLock {
     // Never read: holding the open file holds the lock.
@@ -264,9 +265,13 @@ pub fn list_runs(root: &Path, active: &[String]) -> Result<Vec<RunEntry>> {
     Ok(runs)
 }
 
-/// A run id must name a directory directly under the root (no separators, no `..`).
+/// A run id must name a directory directly under the root: one plain path component, so no
+/// separators, no `..`, and on Windows no drive prefix either (`C:x` joined to the root would
+/// replace it with a folder on drive C).
 pub fn run_dir(root: &Path, id: &str) -> Result<PathBuf> {
-    if id.is_empty() || id.contains(['/', '\\']) || id == "." || id == ".." {
+    let mut parts = Path::new(id).components();
+    let single_name = matches!((parts.next(), parts.next()), (Some(std::path::Component::Normal(_)), None));
+    if !single_name || id.contains(['/', '\\', ':']) {
         return Err(EngineError::RunNotFound(id.to_owned()));
     }
     let dir = root.join(id);
@@ -364,10 +369,14 @@ mod tests {
     #[test]
     fn bad_run_ids_are_not_found() {
         let dir = tempfile::tempdir().unwrap();
-        for id in ["", "..", "a/b", "nope"] {
+        // A run id comes from the UI or the command line: nothing in it may leave the root.
+        fs::create_dir(dir.path().join("inside")).unwrap();
+        fs::write(dir.path().join("inside").join("run.json"), "{}").unwrap();
+        for id in ["", ".", "..", "a/b", "a\\b", "inside/.", "./inside", "C:inside", "C:\\inside", "\\\\server\\share", "/inside", "nope"] {
             assert!(matches!(open_run(dir.path(), id, &[]), Err(EngineError::RunNotFound(_))), "{id}");
         }
         assert!(list_runs(&dir.path().join("missing"), &[]).unwrap().is_empty());
+        assert_eq!(run_dir(dir.path(), "inside").unwrap(), dir.path().join("inside"));
     }
 
     #[test]
