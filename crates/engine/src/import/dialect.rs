@@ -94,7 +94,9 @@ pub(super) fn sniff_dialect(
     }
     let mut names = header_names(&sample, &separator, header_rows);
     if let Some(given) = &overrides.names {
-        if given.len() != names.len() {
+        // Names for the values the rows hold replace a header that names more columns.
+        let fills_rows = header_rows > 0 && widest_data_row(&sample, &separator, header_rows).is_some_and(|w| w == given.len() && w < names.len());
+        if given.len() != names.len() && !fills_rows {
             return Err(EngineError::BadSetting(format!(
                 "{} column names were given but the file has {} columns; give one name per column",
                 given.len(),
@@ -111,6 +113,9 @@ pub(super) fn sniff_dialect(
         }
     }
     dedupe_names(&mut names, warnings);
+    if overrides.names.is_none() {
+        warnings.extend(surplus_names_warning(&sample, &separator, header_rows, &names));
+    }
     if names.len() == 1 {
         let data = sample.get(header_rows as usize..).unwrap_or_default();
         if let Some((numbers, between)) = spaced::numbers_in_one_column(data, decimal) {
@@ -200,6 +205,35 @@ impl Dialect {
     pub(super) fn quote_char(&self) -> Option<u8> {
         (!self.separator.rewrites()).then_some(b'"')
     }
+}
+
+/// The most values a sampled data row holds (`None` for fixed widths, which always fill
+/// every column, or without data rows).
+fn widest_data_row(sample: &[&str], separator: &Separator, header_rows: u32) -> Option<usize> {
+    if matches!(separator, Separator::Fixed(_)) {
+        return None;
+    }
+    let data = sample.get(header_rows as usize..)?.iter().filter(|l| !l.trim().is_empty());
+    data.map(|line| separator.split(line).len()).max()
+}
+
+/// A header naming more columns than any sampled row fills (a names line copied from another
+/// file, as some published copies of C-MAPSS carry 31 names over 26 numbers) leaves its last
+/// columns empty; says so and what to set.
+fn surplus_names_warning(sample: &[&str], separator: &Separator, header_rows: u32, names: &[String]) -> Option<String> {
+    if header_rows == 0 {
+        return None;
+    }
+    let widest = widest_data_row(sample, separator, header_rows)?;
+    (widest < names.len()).then(|| {
+        format!(
+            "The header names {} columns but no row holds more than {widest} values, so the last {} columns ({} …) are empty. \
+             If the names belong to another file, give {widest} column names for the values.",
+            names.len(),
+            names.len() - widest,
+            names[widest]
+        )
+    })
 }
 
 fn quote_field(name: &str) -> String {

@@ -256,3 +256,25 @@ fn the_real_benchmark_files_open_with_no_setting_touched_when_present() {
         None => eprintln!("PLANTLAB_TEP_DIR not set: the real Tennessee Eastman files are not checked"),
     }
 }
+
+#[test]
+fn a_header_naming_more_columns_than_the_rows_fill_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    // A published copy of train_FD001.txt: 31 names over 26 numbers.
+    let header: Vec<String> =
+        ["unit_number", "time", "opt_set1", "opt_set2", "opt_set3"].into_iter().map(String::from).chain((1..=26).map(|i| format!("s{i}"))).collect();
+    let text = format!("{}\n{}", header.join(" "), cmapss_single_spaced(30));
+    let path = write(dir.path(), "train_FD001_named.txt", &text);
+    let summary = load(&path, &ImportOverrides::default());
+    assert_eq!((summary.rows, summary.columns.len(), summary.import.header_rows), (30, 31, 1));
+    let warning = summary.warnings.iter().find(|w| w.contains("header names")).unwrap_or_else(|| panic!("{:?}", summary.warnings));
+    assert!(warning.contains("31 columns") && warning.contains("26 values") && warning.contains("last 5 columns (s22 …)"), "{warning}");
+    // Given names that fit, or a header that fits, say nothing.
+    let fitting = ImportOverrides { names: Some(header[..26].to_vec()), header_rows: Some(1), ..ImportOverrides::default() };
+    let summary = load(&path, &fitting);
+    assert!(summary.warnings.is_empty(), "{:?}", summary.warnings);
+    assert_eq!((summary.rows, summary.columns.len(), names(&summary)[25]), (30, 26, "s21"));
+    assert!(all_numeric(&summary));
+    let path = write(dir.path(), "fits.txt", format!("{}\n{}", header[..26].join(" "), cmapss_single_spaced(30)));
+    assert!(load(&path, &ImportOverrides::default()).warnings.is_empty());
+}
