@@ -191,3 +191,73 @@ fn whitespace_wins_over_a_character_that_leaves_several_numbers_or_none_in_a_cel
     assert_eq!(sniff_separator(&["state;flow", "Bad Input;1.5", "on;2.5"]), Separator::Char(';'));
     assert_eq!(sniff_separator(&["a,b c", "1,2 3"]), Separator::Char(','));
 }
+
+#[test]
+fn whitespace_rewrites_match_splitting_each_line_by_hand() {
+    let mut state = 7u64;
+    let mut next = move || {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as usize
+    };
+    // Cells of 1 to 30 bytes between runs of 0 to 9 blanks, so cells move back by every
+    // distance, shorter and longer than a word.
+    let cell_bytes = b"0123456789.,+-eEdDx";
+    for _ in 0..3_000 {
+        let mut body = Vec::new();
+        for _ in 0..next() % 6 {
+            for _ in 0..next() % 7 {
+                for _ in 0..next() % 10 {
+                    body.push([b' ', b' ', b'\t', b'\r'][next() % 4]);
+                }
+                body.extend((0..1 + next() % 30).map(|_| cell_bytes[next() % cell_bytes.len()]));
+            }
+            body.extend((0..next() % 3).map(|_| b' '));
+            body.push(b'\n');
+        }
+        let decimal = if next() % 2 == 0 { '.' } else { ',' };
+        let mut expected = String::new();
+        for line in String::from_utf8(body.clone()).unwrap().lines() {
+            let cells: Vec<String> = line
+                .split([' ', '\t', '\r'])
+                .filter(|c| !c.is_empty())
+                .map(|cell| match cell.find(['d', 'D']) {
+                    Some(at) if is_number(cell, decimal) => format!("{}E{}", &cell[..at], &cell[at + 1..]),
+                    _ => cell.to_owned(),
+                })
+                .collect();
+            if !cells.is_empty() {
+                expected.push_str(&cells.join("\t"));
+                expected.push('\n');
+            }
+        }
+        let mut rewritten = body.clone();
+        rewrite_whitespace(&mut rewritten, decimal);
+        assert_eq!(String::from_utf8(rewritten).unwrap(), expected, "{:?}", String::from_utf8_lossy(&body));
+    }
+}
+
+/// The whitespace rewrite's speed on the Tennessee Eastman layout (52 numbers of 13 bytes,
+/// each after three spaces), best of `PLANTLAB_TIMING_RUNS` (default 10).
+#[test]
+#[ignore = "a timing run"]
+fn time_the_whitespace_rewrite() {
+    let rows: usize = std::env::var("PLANTLAB_TIMING_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
+    let runs: usize = std::env::var("PLANTLAB_TIMING_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+    let mut text = Vec::with_capacity(rows * 52 * 16 + rows);
+    for row in 0..rows {
+        for column in 0..52 {
+            text.extend_from_slice(format!("   {}.{:07}e-0{}", 1 + (row + column) % 9, (row * 31 + column * 7) % 10_000_000, column % 4).as_bytes());
+        }
+        text.push(b'\n');
+    }
+    let mut best = f64::INFINITY;
+    for _ in 0..runs {
+        let mut piece = text.clone();
+        let start = std::time::Instant::now();
+        rewrite_whitespace(&mut piece, '.');
+        best = best.min(start.elapsed().as_secs_f64());
+        assert_eq!(piece.len(), text.len() - rows * 52 * 3 + rows * 51);
+    }
+    let mb = text.len() as f64 / 1e6;
+    eprintln!("whitespace rewrite, {rows} rows × 52 ({mb:.0} MB), best of {runs}: {best:.4} s ({:.0} MB/s)", mb / best);
+}
