@@ -275,8 +275,8 @@ pub fn sniff_separator(lines: &[&str]) -> Separator {
     let whitespace = spaced::sniff_whitespace(lines);
     match sniff_delimiter_char(lines) {
         // A character that splits only some lines loses to whitespace that splits them all, and
-        // so does one that leaves empty cells or several numbers in a cell where whitespace finds
-        // only numbers (tabs mixed into space padding, `1,5 2,5` with decimal commas).
+        // so does one that leaves several numbers in a cell where whitespace finds only numbers
+        // (tabs mixed into space padding, `1,5 2,5` with decimal commas).
         Some((c, agreeing)) if !whitespace || (agreeing * 10 >= non_empty(lines) * 9 && !spaced::whitespace_splits_better(lines, c)) => {
             return Separator::Char(c)
         }

@@ -307,8 +307,10 @@ pub fn sniff_whitespace(lines: &[&str]) -> bool {
 
 /// Whether runs of whitespace read the lines better than `delimiter`: every whitespace-separated
 /// cell is a number (the first line may hold names, none containing the delimiter), and the
-/// delimiter leaves an empty cell or a cell of several numbers somewhere. A delimited table of
-/// numbers gives one number per cell, and one with gaps splits unevenly on whitespace.
+/// delimiter leaves several numbers in one cell somewhere (tabs mixed into space padding,
+/// `1,5 2,5` with decimal commas). A delimited table of numbers gives one number per cell. An
+/// empty cell alone is no evidence: a delimited export may have a column still empty in the
+/// first lines.
 pub fn whitespace_splits_better(lines: &[&str], delimiter: char) -> bool {
     let lines: Vec<&str> = lines.iter().filter(|l| !l.trim().is_empty()).copied().collect();
     let number = |cell: &str| is_number(cell, '.') || is_number(cell, ',');
@@ -317,12 +319,7 @@ pub fn whitespace_splits_better(lines: &[&str], delimiter: char) -> bool {
     if lines.len() < 2 || !cells_fit {
         return false;
     }
-    lines.iter().skip(1).any(|line| {
-        crate::split_fields(line, delimiter).iter().any(|cell| {
-            let mut words = split_whitespace(cell);
-            words.next().is_none() || words.next().is_some()
-        })
-    })
+    lines.iter().skip(1).any(|line| crate::split_fields(line, delimiter).iter().any(|cell| split_whitespace(cell).nth(1).is_some()))
 }
 
 fn most_common(counts: &[usize]) -> Option<usize> {

@@ -174,12 +174,12 @@ fn the_word_scan_finds_cell_ends_and_d_exponents_at_every_offset() {
 }
 
 #[test]
-fn whitespace_wins_over_a_character_that_leaves_several_numbers_or_none_in_a_cell() {
+fn whitespace_wins_over_a_character_that_leaves_several_numbers_in_a_cell() {
     // Tabs mixed into space padding: the tab splits every line alike, but into cells of
     // several numbers.
     assert_eq!(sniff_separator(&["+1.5E+02  -2.5e-03\t+3.0D+00", "-1.0E+00  +2.0e+01\t-3.5D-02"]), Separator::Whitespace);
-    // Leading tabs and tab runs leave empty cells.
-    assert_eq!(sniff_separator(&["\t 1\t\t2.5", "\t 4\t\t5.5", "\t 7\t\t8.5"]), Separator::Whitespace);
+    // Leading tabs and tab runs with a run of spaces holding two numbers.
+    assert_eq!(sniff_separator(&["\t 1\t\t2.5  3", "\t 4\t\t5.5  6", "\t 7\t\t8.5  9"]), Separator::Whitespace);
     // Decimal commas between spaces: the comma would cut every number in two.
     assert_eq!(sniff_separator(&["1,5 2,5 3,5", "4,5 5,5 6,5"]), Separator::Whitespace);
     // A header of names over such data.
@@ -187,6 +187,9 @@ fn whitespace_wins_over_a_character_that_leaves_several_numbers_or_none_in_a_cel
     // Real delimited tables keep their delimiter: one number per cell, gaps, timestamps, texts.
     assert_eq!(sniff_separator(&["1\t2\t3", "4\t5\t6"]), Separator::Char('\t'));
     assert_eq!(sniff_separator(&["a\tb\tc", "1\t\t3", "4\t5\t6", "7\t8\t9"]), Separator::Char('\t'));
+    // A column still empty in every sampled line stays a column.
+    assert_eq!(sniff_separator(&["1\t\t3", "4\t\t6", "7\t\t9"]), Separator::Char('\t'));
+    assert_eq!(sniff_separator(&["\t1\t3", "\t4\t6"]), Separator::Char('\t'));
     assert_eq!(sniff_separator(&["2024-01-01 00:00\t1.5", "2024-01-01 00:01\t2.5"]), Separator::Char('\t'));
     assert_eq!(sniff_separator(&["state;flow", "Bad Input;1.5", "on;2.5"]), Separator::Char(';'));
     assert_eq!(sniff_separator(&["a,b c", "1,2 3"]), Separator::Char(','));
