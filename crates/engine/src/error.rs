@@ -113,6 +113,8 @@ impl EngineError {
     pub(crate) fn from_io(path: &std::path::Path, err: std::io::Error) -> Self {
         match err.kind() {
             std::io::ErrorKind::NotFound => EngineError::NotFound(path.to_path_buf()),
+            // Windows refuses to open a folder as a file with "access denied", not EISDIR.
+            std::io::ErrorKind::PermissionDenied if path.is_dir() => EngineError::IsDirectory(path.to_path_buf()),
             std::io::ErrorKind::PermissionDenied => EngineError::PermissionDenied(path.to_path_buf()),
             std::io::ErrorKind::IsADirectory => EngineError::IsDirectory(path.to_path_buf()),
             _ => EngineError::Io { path: path.to_path_buf(), source: err },
