@@ -26,7 +26,7 @@ Every --json output is one JSON document on stdout with \"schema_version\": 1 (t
 /// PlantLab on the command line: read plant-historian exports, check and clean them, train
 /// fault-prediction models, evaluate, bundle and predict.
 #[derive(Debug, Parser)]
-#[command(name = "plantlab", version, arg_required_else_help = true, after_help = EXIT_STATUS_HELP)]
+#[command(name = "plantlab", bin_name = "plantlab", version, arg_required_else_help = true, after_help = EXIT_STATUS_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
