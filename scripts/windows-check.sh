@@ -2,11 +2,12 @@
 # Windows checks from Linux, with the x86_64-pc-windows-gnu target (mingw-w64) and Wine:
 #   check  type-check the whole workspace for Windows, all targets, and run clippy for it
 #          with warnings as errors (what CI runs);
-#   test   build the engine's and the CLI's tests for Windows and run them under Wine;
+#   test   build the workspace's tests for Windows and run them under Wine (all but the desktop
+#          shell's integration tests, which need Linux: Xvfb, cargo);
 #   all    both (the default).
 # Builds go to their own folder, target-windows/ beside target/ (or $CARGO_TARGET_DIR-windows;
-# WINDOWS_TARGET_DIR overrides both), so they never wait on or invalidate the Linux build. Installs what it needs on Debian/Ubuntu: the mingw-w64
-# linker, Wine and the Rust target.
+# WINDOWS_TARGET_DIR overrides both), so they never wait on or invalidate the Linux build.
+# Installs what it needs on Debian/Ubuntu: the mingw-w64 linker, Wine and the Rust target.
 #   bash scripts/windows-check.sh [check|test|all] [extra arguments for the test binaries]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,8 +63,8 @@ if [ "$mode" != check ]; then
     echo "Wine prefix made: $(elapsed "$start")"
   fi
   # The build is the Linux test command's (--workspace, every test binary) so features resolve
-  # as there; the engine's and the CLI's test binaries then run under Wine, each from its
-  # package's folder as `cargo test` would.
+  # as there; the test binaries then run under Wine, each from its package's folder as
+  # `cargo test` would.
   start=$(date +%s)
   list=$CARGO_TARGET_DIR/windows-test-binaries.json
   cargo test --workspace --locked --target "$target" --no-run --message-format=json-render-diagnostics >"$list"
@@ -74,15 +75,22 @@ if [ "$mode" != check ]; then
   if [ ! -f "$prng_dll" ] || [ scripts/windows/bcryptprimitives.c -nt "$prng_dll" ]; then
     x86_64-w64-mingw32-gcc -shared -O2 -s -o "$prng_dll" scripts/windows/bcryptprimitives.c -ladvapi32
   fi
+  # Every test binary but the desktop shell's integration tests (tests/desktop), which drive
+  # Xvfb and cargo, and whose mock-runtime IPC calls the capability check refuses under the
+  # Windows origin: those stay Linux-only.
   mapfile -t binaries < <(python3 -c '
-import json, sys
+import json, os, sys
+root = os.getcwd()
 for line in open(sys.argv[1]):
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"]["test"]:
-        package = m["manifest_path"].rsplit("/", 1)[0]
-        if package.endswith(("/crates/engine", "/crates/cli")):
+        package = os.path.dirname(m["manifest_path"])
+        if not (package == root and m["target"]["kind"] == ["test"]):
             print(package + "\t" + m["target"]["name"] + "\t" + m["executable"])
 ' "$list")
+  # The shell's own binaries load WebView2Loader.dll, which the build puts beside them.
+  WINEPATH=$(winepath -w "$CARGO_TARGET_DIR/$target/debug" 2>/dev/null)
+  export WINEPATH
   failed=()
   start=$(date +%s)
   for entry in "${binaries[@]}"; do
