@@ -226,6 +226,21 @@ mod tests {
         assert_eq!(err.code(), "write_error");
     }
 
+    /// Windows limits classic paths to 260 characters (MAX_PATH); std lengthens longer ones
+    /// with the `\\?\` prefix, and the temporary's longer name must get the same treatment.
+    #[test]
+    fn paths_longer_than_windows_classic_limit_are_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = (0..6).fold(dir.path().to_path_buf(), |path, i| path.join(format!("plant area {i} {}", "x".repeat(40))));
+        std::fs::create_dir_all(&deep).unwrap();
+        let target = deep.join("cleaned export of the pump station.csv");
+        assert!(target.as_os_str().len() > 300, "{}", target.display());
+        write_bytes(&target, b"old").unwrap();
+        write_bytes(&target, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+        assert_eq!(names(&deep), ["cleaned export of the pump station.csv"]);
+    }
+
     #[test]
     fn the_folder_of_a_written_file_can_be_flushed() {
         let dir = tempfile::tempdir().unwrap();
