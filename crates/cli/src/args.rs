@@ -694,6 +694,14 @@ pub struct BenchNormalArgs {
     /// Leave out the language model (PCA and the linear predictor only)
     #[arg(long)]
     pub no_lm: bool,
+    /// The language model predicts each tag from earlier steps only, not also from the same
+    /// step's other tags (the ablation of its step context)
+    #[arg(long)]
+    pub no_step_context: bool,
+    /// The language model's tokens are free symbols, not bins in order (the ablation of its
+    /// ordinal tokens)
+    #[arg(long)]
+    pub no_ordinal: bool,
     /// Print JSON
     #[arg(long)]
     pub json: bool,

@@ -15,6 +15,7 @@ use plantlab_engine::normal::lm::{LmSettings, ProcessLm};
 use plantlab_engine::normal::pca::PcaModel;
 use plantlab_engine::normal::tep::{read_tep, TEP_SAMPLE_MINUTES, TEP_TEST_ONSET};
 use plantlab_engine::normal::{NormalRows, TagMatrix};
+use plantlab_engine::train::metrics::roc_auc;
 use plantlab_engine::JobContext;
 use serde::Serialize;
 
@@ -31,14 +32,25 @@ const UNDETECTABLE: [usize; 3] = [3, 9, 15];
 struct RunFigures {
     detection_rate: f64,
     delay_min: Option<f64>,
+    /// ROC-AUC of the score, the run's fault samples against the normal samples of d00_te:
+    /// how well the score ranks them, whatever the threshold.
+    roc_auc: f64,
 }
 
-fn figures(scores: &[f64], threshold: f64) -> RunFigures {
+fn figures(scores: &[f64], threshold: f64, normal_scores: &[f64]) -> RunFigures {
     let faulty: Vec<bool> = (0..scores.len()).map(|i| i >= TEP_TEST_ONSET).collect();
     let d = detection(scores, &faulty, threshold);
+    let ranked: Vec<(f64, bool)> = scores[TEP_TEST_ONSET.min(scores.len())..]
+        .iter()
+        .map(|&s| (s, true))
+        .chain(normal_scores.iter().map(|&s| (s, false)))
+        .filter(|(s, _)| s.is_finite())
+        .collect();
+    let (values, truth): (Vec<f64>, Vec<bool>) = ranked.into_iter().unzip();
     RunFigures {
         detection_rate: d.detection_rate.unwrap_or(0.0),
         delay_min: detection_delay(scores, threshold, TEP_TEST_ONSET, DELAY_RUN).map(|s| s as f64 * TEP_SAMPLE_MINUTES),
+        roc_auc: roc_auc(&values, &truth).unwrap_or(f64::NAN),
     }
 }
 
@@ -48,10 +60,12 @@ fn false_alarm_rate(scores: &[f64], threshold: f64) -> f64 {
 }
 
 pub(crate) fn bench_tep(args: &BenchNormalArgs) -> Result<()> {
-    let BenchNormalArgs { ref tep_dir, components, seeds, window, bins, epochs, smoothing, no_lm, json: json_output } = *args;
+    let BenchNormalArgs { ref tep_dir, components, seeds, window, bins, epochs, smoothing, no_lm, no_step_context, no_ordinal, json: json_output } =
+        *args;
     let dir = tep_dir.clone();
     let run_lm = !no_lm;
-    let lm = LmSettings { window, bins, max_epochs: epochs, smoothing, ..LmSettings::default() };
+    let lm =
+        LmSettings { window, bins, max_epochs: epochs, smoothing, step_context: !no_step_context, ordinal: !no_ordinal, ..LmSettings::default() };
     let linear = LinearSettings { smoothing, ..LinearSettings::default() };
     let read = |name: &str| -> Result<TagMatrix> { read_tep(&dir.join(name)).with_context(|| format!("cannot read {name}")) };
     let train = read("d00.dat")?;
@@ -66,16 +80,17 @@ pub(crate) fn bench_tep(args: &BenchNormalArgs) -> Result<()> {
     let mut pca_rows = Vec::new();
     for (_, run) in &faults {
         let s = pca.score(run)?;
-        pca_rows.push((figures(&s.t2, pca.t2_limit), figures(&s.q, pca.q_limit)));
+        pca_rows.push((figures(&s.t2, pca.t2_limit, &pca_normal.t2), figures(&s.q, pca.q_limit, &pca_normal.q)));
     }
 
     // The linear next-step predictor: fitted on the first 80 % of d00, threshold calibrated
     // on the last 20 % for a 1 % false-alarm rate.
     let predictor = LinearPredictor::fit(&train, &NormalRows::All, linear)?;
-    let linear_far = false_alarm_rate(&predictor.score(&normal_test)?.total, predictor.threshold);
+    let linear_normal = predictor.score(&normal_test)?.total;
+    let linear_far = false_alarm_rate(&linear_normal, predictor.threshold);
     let mut linear_rows = Vec::new();
     for (_, run) in &faults {
-        linear_rows.push(figures(&predictor.score(run)?.total, predictor.threshold));
+        linear_rows.push(figures(&predictor.score(run)?.total, predictor.threshold, &linear_normal));
     }
 
     // The process language model, once per seed.
@@ -91,17 +106,19 @@ pub(crate) fn bench_tep(args: &BenchNormalArgs) -> Result<()> {
                 );
             })?;
             let seconds = start.elapsed().as_secs_f64();
-            let far = false_alarm_rate(&model.score(&normal_test)?.total, model.threshold);
+            let lm_normal = model.score(&normal_test)?.total;
+            let far = false_alarm_rate(&lm_normal, model.threshold);
             let mut rows = Vec::new();
             for (_, run) in &faults {
-                rows.push(figures(&model.score(run)?.total, model.threshold));
+                rows.push(figures(&model.score(run)?.total, model.threshold, &lm_normal));
             }
             eprintln!(
-                "seed {seed}: {} epochs (best {}), {:.1} s, validation loss {:.4}, false alarms on d00_te {:.1} %",
+                "seed {seed}: {} epochs (best {}), {:.1} s, validation loss {:.4}, widening {:.2}, false alarms on d00_te {:.1} %",
                 model.history.len(),
                 model.best_epoch,
                 seconds,
                 model.validation_loss(),
+                model.widening,
                 far * 100.0
             );
             lm_runs.push(LmRun { seed, far, rows, seconds, epochs: model.history.len(), validation_loss: model.validation_loss() });
@@ -290,7 +307,21 @@ fn report(
         "",
         lm_far.map_or_else(|| "-".to_owned(), |(m, lo, hi)| format!("{} [{}-{}]", pct(m), pct(lo), pct(hi)))
     );
+    let mean_auc = |rows: &mut dyn Iterator<Item = f64>| mean_detectable(faults.iter().map(|(f, _)| *f).zip(rows));
+    let lm_auc = median_range(&lm_runs.iter().map(|r| mean_auc(&mut r.rows.iter().map(|x| x.roc_auc))).collect::<Vec<_>>());
+    println!(
+        "{:>5} | {:>7} {:>6} | {:>7} {:>6} | {:>7} {:>6} | {:>17}",
+        "AUC*",
+        format!("{:.3}", mean_auc(&mut pca_rows.iter().map(|r| r.0.roc_auc))),
+        "",
+        format!("{:.3}", mean_auc(&mut pca_rows.iter().map(|r| r.1.roc_auc))),
+        "",
+        format!("{:.3}", mean_auc(&mut linear_rows.iter().map(|r| r.roc_auc))),
+        "",
+        lm_auc.map_or_else(|| "-".to_owned(), |(m, lo, hi)| format!("{m:.3} [{lo:.3}-{hi:.3}]"))
+    );
     println!("mean*: over faults 1-21 without 3, 9 and 15; FAR: % of the 960 normal samples of d00_te above the threshold");
+    println!("AUC*: mean over the same faults of the ROC-AUC of the score, fault samples 161-960 against the 960 normal samples of d00_te");
     if let Some((m, lo, hi)) = median_range(&lm_runs.iter().map(|r| r.seconds).collect::<Vec<_>>()) {
         println!("LM training: {m:.1} s median [{lo:.1}-{hi:.1}] per seed, settings {lm:?}");
     }

@@ -12,7 +12,7 @@ use base64::Engine as _;
 use plantlab_protocol::{NormalDetector, Recipe};
 
 use super::linear::LinearPredictor;
-use super::lm::{EpochLosses, LmSettings, ProcessLm};
+use super::lm::{EpochLosses, LmScoring, LmSettings, ProcessLm, SurpriseBaseline};
 use super::pca::PcaModel;
 use super::tokenizer::StepTokenizer;
 use crate::{EngineError, Result};
@@ -32,6 +32,16 @@ pub struct LmPart {
     pub history: Vec<EpochLosses>,
     pub weights_base64: String,
     pub weights_fnv1a: u64,
+    /// Absent in bundles written before the score weighed each tag's surprise.
+    #[serde(default)]
+    pub surprise_baseline: SurpriseBaseline,
+    /// Absent in bundles written before scoring widened the predictions: 1.
+    #[serde(default = "no_widening", with = "super::exact::scalar")]
+    pub widening: f64,
+}
+
+fn no_widening() -> f64 {
+    1.0
 }
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -93,6 +103,8 @@ impl NormalBundle {
                     history: lm.history.clone(),
                     weights_fnv1a: fnv1a(&weights),
                     weights_base64: base64::engine::general_purpose::STANDARD.encode(&weights),
+                    surprise_baseline: lm.surprise_baseline.clone(),
+                    widening: lm.widening,
                 })
             }
             None => None,
@@ -162,7 +174,14 @@ impl NormalBundle {
         let scale_ok = |a: &super::Autoscale| a.mean.len() == w && a.std.len() == w;
         if let Some(lm) = &self.lm {
             let t = &lm.tokenizer;
-            if t.bins < 2 || t.edges.len() != w || t.edges.iter().any(|e| e.len() != t.bins - 1) || t.min.len() != w || t.max.len() != w {
+            let graded_tails_ok = (t.spread.is_empty() && t.tail_steps.is_empty()) || t.spread.len() == w;
+            if t.bins < 2
+                || t.edges.len() != w
+                || t.edges.iter().any(|e| e.len() != t.bins - 1)
+                || t.min.len() != w
+                || t.max.len() != w
+                || !graded_tails_ok
+            {
                 return Some("tokenizer");
             }
         }
@@ -187,6 +206,7 @@ impl NormalBundle {
         if fnv1a(&weights) != lm.weights_fnv1a {
             return Err(bad("the weights do not match their checksum (the file was changed or cut short)"));
         }
-        ProcessLm::from_parts(lm.tokenizer.clone(), lm.settings.clone(), lm.threshold, lm.best_epoch, lm.history.clone(), weights)
+        let scoring = LmScoring { threshold: lm.threshold, surprise_baseline: lm.surprise_baseline.clone(), widening: lm.widening };
+        ProcessLm::from_parts(lm.tokenizer.clone(), lm.settings.clone(), scoring, lm.best_epoch, lm.history.clone(), weights)
     }
 }

@@ -36,6 +36,13 @@ pub struct LmSettings {
     pub target_false_alarm_rate: f64,
     /// Steps the surprise is averaged over (causal); 1 = none.
     pub smoothing: usize,
+    /// Each tag's prediction also sees the same step's other tags (see `ProcessLmSpec`);
+    /// models saved before this setting existed did not: absent means `false`.
+    #[serde(default)]
+    pub step_context: bool,
+    /// Ordinal tokens (see `ProcessLmSpec::ordinal_edges`); absent in older models: `false`.
+    #[serde(default)]
+    pub ordinal: bool,
 }
 
 impl Default for LmSettings {
@@ -56,6 +63,8 @@ impl Default for LmSettings {
             validation: 0.19,
             target_false_alarm_rate: 0.01,
             smoothing: 1,
+            step_context: true,
+            ordinal: true,
         }
     }
 }
@@ -76,7 +85,58 @@ pub struct ProcessLm {
     pub history: Vec<EpochLosses>,
     pub best_epoch: usize,
     pub calibration_steps: usize,
+    /// Per tag, the mean and spread of its surprise on the validation rows: a tag's surprise
+    /// counts in units of its own normal variation, so a tag the model predicts sharply is
+    /// not drowned by the noise of many it cannot. Empty in models saved before it existed
+    /// (their score is the plain sum).
+    pub surprise_baseline: SurpriseBaseline,
+    /// How much wider than trained the predicted distributions are read when scoring
+    /// (chosen on the validation rows; 1 in models saved before it existed).
+    pub widening: f64,
     trainer: ProcessLmTrainer,
+}
+
+/// What turns a trained network's surprise into a score and an alarm (kept in bundles).
+pub struct LmScoring {
+    pub threshold: f64,
+    pub surprise_baseline: SurpriseBaseline,
+    pub widening: f64,
+}
+
+/// The widenings tried on the validation rows after training.
+const WIDENINGS: [f64; 8] = [1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5, 3.0];
+
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SurpriseBaseline {
+    #[serde(with = "super::exact::list")]
+    pub mean: Vec<f64>,
+    #[serde(with = "super::exact::list")]
+    pub scale: Vec<f64>,
+}
+
+impl SurpriseBaseline {
+    /// From per-tag surprises, row-major `steps × tags` (NaN where a step was not scored).
+    fn fit(per_tag: &[f64], tags: usize) -> Self {
+        let (mut mean, mut scale) = (Vec::with_capacity(tags), Vec::with_capacity(tags));
+        for c in 0..tags {
+            let values: Vec<f64> = per_tag.iter().skip(c).step_by(tags).copied().filter(|v| v.is_finite()).collect();
+            let n = values.len().max(1) as f64;
+            let m = values.iter().sum::<f64>() / n;
+            let var = values.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n;
+            mean.push(m);
+            // A floor: a tag predicted alike at every validation step must not divide by ~0.
+            scale.push(var.sqrt().max(0.05));
+        }
+        Self { mean, scale }
+    }
+
+    /// The step's score from its tags' surprises.
+    fn combine(&self, parts: &[f64]) -> f64 {
+        if self.mean.len() != parts.len() {
+            return parts.iter().sum();
+        }
+        parts.iter().zip(self.mean.iter().zip(&self.scale)).map(|(p, (m, s))| (p - m) / s).sum()
+    }
 }
 
 /// One tag's part in an alarm: what the model expected and what it saw.
@@ -132,7 +192,7 @@ impl ProcessLm {
                 settings.window, settings.window
             )));
         }
-        let tokenizer = StepTokenizer::fit(&stack_segments(data, &train), settings.bins)?;
+        let tokenizer = StepTokenizer::fit(&stack_segments(data, &learn), settings.bins)?;
         let tokens = tokenizer.encode(data)?;
         let tags = tokenizer.tags.len();
         let mut trainer = ProcessLmTrainer::new(spec_for(&tokenizer, &settings)).map_err(model_error)?;
@@ -171,7 +231,32 @@ impl ProcessLm {
             }
         }
         trainer.restore_best();
-        let mut model = Self { tokenizer, settings, threshold: f64::INFINITY, history, best_epoch, calibration_steps: 0, trainer };
+        let mut widening = 1.0;
+        let mut widened_best = f64::INFINITY;
+        for factor in WIDENINGS {
+            trainer.set_widening(factor as f32);
+            let loss = validation_loss(&trainer, &validation_windows, validation_starts.len())?;
+            if loss < widened_best {
+                (widening, widened_best) = (factor, loss);
+            }
+        }
+        trainer.set_widening(widening as f32);
+        let mut model = Self {
+            tokenizer,
+            settings,
+            threshold: f64::INFINITY,
+            history,
+            best_epoch,
+            calibration_steps: 0,
+            surprise_baseline: SurpriseBaseline::default(),
+            widening,
+            trainer,
+        };
+        let mut validation_surprise = Vec::new();
+        for &(s, e) in &validation {
+            validation_surprise.extend(model.score_raw(&data.slice_rows(s, e))?.0.per_tag);
+        }
+        model.surprise_baseline = SurpriseBaseline::fit(&validation_surprise, tags);
         let mut held = Vec::new();
         for &(s, e) in &calibration {
             held.extend(model.score(&data.slice_rows(s, e))?.total);
@@ -185,13 +270,15 @@ impl ProcessLm {
     pub fn from_parts(
         tokenizer: StepTokenizer,
         settings: LmSettings,
-        threshold: f64,
+        scoring: LmScoring,
         best_epoch: usize,
         history: Vec<EpochLosses>,
         weights: Vec<u8>,
     ) -> Result<Self> {
-        let trainer = ProcessLmTrainer::from_weight_bytes(spec_for(&tokenizer, &settings), weights).map_err(model_error)?;
-        Ok(Self { tokenizer, settings, threshold, history, best_epoch, calibration_steps: 0, trainer })
+        let mut trainer = ProcessLmTrainer::from_weight_bytes(spec_for(&tokenizer, &settings), weights).map_err(model_error)?;
+        trainer.set_widening(scoring.widening as f32);
+        let LmScoring { threshold, surprise_baseline, widening } = scoring;
+        Ok(Self { tokenizer, settings, threshold, history, best_epoch, calibration_steps: 0, surprise_baseline, widening, trainer })
     }
 
     /// The best weights as a burnpack, for a bundle.
@@ -234,9 +321,10 @@ impl ProcessLm {
             for (i, &start) in chunk.iter().enumerate() {
                 let row = start + w;
                 let parts = &surprise.nll[i * tags..(i + 1) * tags];
-                total[row] = parts.iter().map(|&v| f64::from(v)).sum();
+                let parts: Vec<f64> = parts.iter().map(|&v| f64::from(v)).collect();
+                total[row] = self.surprise_baseline.combine(&parts);
                 for c in 0..tags {
-                    per_tag[row * tags + c] = f64::from(parts[c]);
+                    per_tag[row * tags + c] = parts[c];
                     expected[row * tags + c] = surprise.expected[i * tags + c];
                 }
             }
@@ -272,6 +360,10 @@ fn spec_for(tokenizer: &StepTokenizer, settings: &LmSettings) -> ProcessLmSpec {
         feed_forward: settings.feed_forward,
         learning_rate: settings.learning_rate,
         seed: settings.seed,
+        step_context: settings.step_context,
+        ordinal_edges: settings.ordinal.then(|| tokenizer.normal_score_edges()),
+        // A tag's spread is about one unit of the normal-score scale, so the steps carry over.
+        tail_steps: if settings.ordinal && tokenizer.tail_tokens() > 1 { tokenizer.tail_steps.clone() } else { Vec::new() },
     }
 }
 

@@ -4,6 +4,7 @@
 //! `bins + 3`, so a step is `tags` small integers and tag `t`'s token `k` has the global id
 //! `t · (bins + 3) + k` (see ARCHITECTURE.md, "Normal-operation models", for the layout).
 
+use super::stats::normal_quantile;
 use super::{bad, TagMatrix};
 use crate::Result;
 
@@ -20,21 +21,39 @@ pub struct StepTokenizer {
     pub min: Vec<f64>,
     #[serde(with = "super::exact::list")]
     pub max: Vec<f64>,
+    /// Rows the bins were fitted on (0 in tokenizers saved before it was kept).
+    #[serde(default)]
+    pub fit_rows: usize,
+    /// Distances beyond the training range, in units of the tag's `spread`, where one
+    /// out-of-range token ends and the next begins (ascending): a value far outside the range
+    /// gets a different token from one just outside it. Empty in tokenizers saved before
+    /// it existed: one token below and one above.
+    #[serde(default, with = "super::exact::list")]
+    pub tail_steps: Vec<f64>,
+    /// Per tag, the standard deviation of the training values (the unit of `tail_steps`).
+    #[serde(default, with = "super::exact::list")]
+    pub spread: Vec<f64>,
 }
 
-/// The three tokens after the bins.
+/// The token after the bins.
 pub const MISSING: usize = 0;
-pub const BELOW_RANGE: usize = 1;
-pub const ABOVE_RANGE: usize = 2;
+
+/// Where the out-of-range tokens change, in standard deviations beyond the training range.
+pub const TAIL_STEPS: [f64; 5] = [0.5, 1.0, 2.0, 4.0, 8.0];
 
 impl StepTokenizer {
     /// Fits `bins` quantile bins per tag on `data` (the normal training rows).
     pub fn fit(data: &TagMatrix, bins: usize) -> Result<Self> {
+        Self::fit_with_tails(data, bins, &TAIL_STEPS)
+    }
+
+    /// As [`StepTokenizer::fit`], with the given out-of-range steps (empty: one token each side).
+    pub fn fit_with_tails(data: &TagMatrix, bins: usize, tail_steps: &[f64]) -> Result<Self> {
         if !(2..=256).contains(&bins) {
             return Err(bad(&format!("the number of bins per tag must be between 2 and 256; {bins} was asked")));
         }
         let w = data.width();
-        let (mut edges, mut min, mut max) = (Vec::with_capacity(w), Vec::with_capacity(w), Vec::with_capacity(w));
+        let (mut edges, mut min, mut max, mut spread) = (Vec::with_capacity(w), Vec::with_capacity(w), Vec::with_capacity(w), Vec::with_capacity(w));
         for c in 0..w {
             let mut values: Vec<f64> = (0..data.rows).map(|r| data.row(r)[c]).filter(|v| v.is_finite()).collect();
             values.sort_by(f64::total_cmp);
@@ -59,13 +78,78 @@ impl StepTokenizer {
             edges.push(tag_edges);
             min.push(lo);
             max.push(hi);
+            let mean = values.iter().sum::<f64>() / n as f64;
+            let variance = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64;
+            spread.push(variance.sqrt());
         }
-        Ok(Self { tags: data.tags.clone(), bins, edges, min, max })
+        Ok(Self { tags: data.tags.clone(), bins, edges, min, max, fit_rows: data.rows, tail_steps: tail_steps.to_vec(), spread })
     }
 
-    /// Tokens per tag (bins + missing + below + above).
+    /// Out-of-range tokens on each side.
+    pub fn tail_tokens(&self) -> usize {
+        if self.spread.len() == self.tags.len() {
+            self.tail_steps.len() + 1
+        } else {
+            1
+        }
+    }
+
+    /// Tokens per tag: the bins, missing, then the below-range tokens (nearest first), then
+    /// the above-range ones (nearest first).
     pub fn per_tag(&self) -> usize {
-        self.bins + 3
+        self.bins + 1 + 2 * self.tail_tokens()
+    }
+
+    /// Which out-of-range token (0 = nearest) a value `distance` beyond the range falls in.
+    fn tail_index(&self, tag: usize, distance: f64) -> usize {
+        if self.tail_tokens() == 1 {
+            return 0;
+        }
+        let units = distance / self.spread[tag].max(f64::MIN_POSITIVE);
+        self.tail_steps.partition_point(|&step| step <= units)
+    }
+
+    /// The stretch beyond the range that out-of-range token `index` covers, in values.
+    fn tail_stretch(&self, tag: usize, index: usize) -> (f64, f64) {
+        if self.tail_tokens() == 1 {
+            return (0.0, f64::INFINITY);
+        }
+        let spread = self.spread[tag];
+        let from = if index == 0 { 0.0 } else { self.tail_steps[index - 1] * spread };
+        let to = self.tail_steps.get(index).map_or(f64::INFINITY, |s| s * spread);
+        (from, to)
+    }
+
+    /// What a token is, in the layout of [`StepTokenizer::per_tag`].
+    fn kind(&self, token: u32) -> TokenKind {
+        let k = token as usize;
+        let tails = self.tail_tokens();
+        if k < self.bins {
+            TokenKind::Bin(k)
+        } else if k == self.bins + MISSING {
+            TokenKind::Missing
+        } else if k < self.bins + 1 + tails {
+            TokenKind::Below(k - self.bins - 1)
+        } else {
+            TokenKind::Above(k - self.bins - 1 - tails)
+        }
+    }
+
+    /// The bins' boundaries on the normal-score scale: bin `k` holds the training values
+    /// between the `k/bins` and `(k+1)/bins` quantiles, so its boundaries are the standard
+    /// normal quantiles of those shares; the outer ones sit where the smallest and largest of
+    /// `fit_rows` normal draws are expected (their median, the 1/(2n) quantile), and at least
+    /// 0.1 beyond the inner ones.
+    pub fn normal_score_edges(&self) -> Vec<f64> {
+        let bins = self.bins as f64;
+        let inner: Vec<f64> = (1..self.bins).map(|k| normal_quantile(k as f64 / bins)).collect();
+        let rows = if self.fit_rows > 0 { self.fit_rows as f64 } else { 1_000.0 };
+        let outer = normal_quantile(1.0 - 0.5 / rows).max(inner.last().map_or(0.0, |e| e + 0.1));
+        let mut edges = Vec::with_capacity(self.bins + 1);
+        edges.push(-outer);
+        edges.extend(inner);
+        edges.push(outer);
+        edges
     }
 
     pub fn vocabulary(&self) -> usize {
@@ -77,9 +161,9 @@ impl StepTokenizer {
         let token = if !value.is_finite() {
             self.bins + MISSING
         } else if value < self.min[tag] {
-            self.bins + BELOW_RANGE
+            self.bins + 1 + self.tail_index(tag, self.min[tag] - value)
         } else if value > self.max[tag] {
-            self.bins + ABOVE_RANGE
+            self.bins + 1 + self.tail_tokens() + self.tail_index(tag, value - self.max[tag])
         } else {
             self.edges[tag].partition_point(|&e| e <= value)
         };
@@ -94,38 +178,88 @@ impl StepTokenizer {
         Ok(data.values.iter().enumerate().map(|(i, &v)| self.token(i % w, v)).collect())
     }
 
-    /// The range of values token `token` of tag `tag` stands for: its bin, or below / above
-    /// the training range (open-ended); NaN for the missing token.
+    /// The range of values token `token` of tag `tag` stands for: its bin, or its stretch
+    /// below / above the training range; NaN for the missing token.
     pub fn bin_range(&self, tag: usize, token: u32) -> (f64, f64) {
-        let k = token as usize;
         let (lo, hi) = (self.min[tag], self.max[tag]);
-        if k == self.bins + MISSING {
-            (f64::NAN, f64::NAN)
-        } else if k == self.bins + BELOW_RANGE {
-            (f64::NEG_INFINITY, lo)
-        } else if k == self.bins + ABOVE_RANGE {
-            (hi, f64::INFINITY)
-        } else {
-            let low = if k == 0 { lo } else { self.edges[tag][k - 1] };
-            let high = if k + 1 >= self.bins { hi } else { self.edges[tag][k] };
-            (low, high)
+        match self.kind(token) {
+            TokenKind::Missing => (f64::NAN, f64::NAN),
+            TokenKind::Below(i) => {
+                let (from, to) = self.tail_stretch(tag, i);
+                (lo - to, lo - from)
+            }
+            TokenKind::Above(i) => {
+                let (from, to) = self.tail_stretch(tag, i);
+                (hi + from, hi + to)
+            }
+            TokenKind::Bin(k) => {
+                let low = if k == 0 { lo } else { self.edges[tag][k - 1] };
+                let high = if k + 1 >= self.bins { hi } else { self.edges[tag][k] };
+                (low, high)
+            }
         }
     }
 
     /// What token `token` of tag `tag` stands for, in the tag's units.
     pub fn describe(&self, tag: usize, token: u32) -> String {
-        let k = token as usize;
-        let (lo, hi) = (self.min[tag], self.max[tag]);
-        if k == self.bins + MISSING {
-            "missing".to_owned()
-        } else if k == self.bins + BELOW_RANGE {
-            format!("below {lo:.4}")
-        } else if k == self.bins + ABOVE_RANGE {
-            format!("above {hi:.4}")
-        } else {
-            let low = if k == 0 { lo } else { self.edges[tag][k - 1] };
-            let high = if k + 1 >= self.bins { hi } else { self.edges[tag][k] };
-            format!("{low:.4}–{high:.4}")
+        let (low, high) = self.bin_range(tag, token);
+        match self.kind(token) {
+            TokenKind::Missing => "missing".to_owned(),
+            TokenKind::Below(_) if low == f64::NEG_INFINITY => format!("below {high:.4}"),
+            TokenKind::Above(_) if high == f64::INFINITY => format!("above {low:.4}"),
+            _ => format!("{low:.4}–{high:.4}"),
         }
+    }
+}
+
+enum TokenKind {
+    Bin(usize),
+    Missing,
+    /// Below the training range; 0 is the stretch nearest to it.
+    Below(usize),
+    Above(usize),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fitted() -> StepTokenizer {
+        // One tag, values 0..100: range [0, 99], standard deviation ~28.9.
+        let data = TagMatrix { tags: vec!["t".into()], rows: 100, values: (0..100).map(f64::from).collect() };
+        StepTokenizer::fit(&data, 4).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn values_beyond_the_range_get_tokens_graded_by_distance_and_each_token_covers_its_values() {
+        let tokenizer = fitted();
+        let spread = tokenizer.spread[0];
+        assert!((spread - 28.866).abs() < 0.01, "{spread}");
+        assert_eq!(tokenizer.per_tag(), 4 + 1 + 2 * (TAIL_STEPS.len() + 1));
+        let mut seen = Vec::new();
+        for value in [-1000.0, -3.0 * spread, -0.7 * spread, -1.0, 0.0, 30.0, 70.0, 99.0, 99.5, 99.0 + 1.5 * spread, 99.0 + 9.0 * spread] {
+            let token = tokenizer.token(0, value);
+            let (low, high) = tokenizer.bin_range(0, token);
+            assert!(low <= value && value <= high, "{value} → token {token} covering {low}..{high}");
+            seen.push(token);
+        }
+        // Farther out is a different token, on both sides.
+        assert_eq!(seen.iter().collect::<std::collections::BTreeSet<_>>().len(), 11, "{seen:?}");
+        assert_eq!(tokenizer.token(0, f64::NAN), 4 + MISSING as u32);
+        assert_eq!(tokenizer.describe(0, tokenizer.token(0, 99.0 + 9.0 * spread)), format!("above {:.4}", 99.0 + 8.0 * spread));
+    }
+
+    #[test]
+    fn a_tokenizer_saved_before_graded_tails_keeps_one_token_each_side() {
+        let mut json = serde_json::to_value(fitted()).unwrap_or_else(|e| panic!("{e}"));
+        let object = json.as_object_mut().unwrap_or_else(|| panic!("an object"));
+        object.remove("tail_steps");
+        object.remove("spread");
+        object.remove("fit_rows");
+        let old: StepTokenizer = serde_json::from_value(json).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(old.per_tag(), 4 + 3);
+        assert_eq!((old.token(0, -5.0), old.token(0, 500.0)), (5, 6));
+        assert_eq!(old.bin_range(0, 6), (99.0, f64::INFINITY));
+        assert_eq!(old.normal_score_edges().len(), 5);
     }
 }
