@@ -10,6 +10,8 @@
 //! cannot make the trip (say a NaN written as `null`) or an argument the command does not take
 //! fails the test with the command's name, as it would fail in the app.
 
+pub mod import;
+
 use std::cell::RefCell;
 use std::mem::discriminant;
 use std::ops::{Deref, DerefMut};

@@ -4,21 +4,12 @@
 //! replayed from earlier settings (cleared to take the file's again), and the warning about a
 //! table stored one variable per row.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use egui::accesskit::Toggled;
-use egui_kittest::kittest::{NodeT, Queryable};
-use egui_kittest::Harness;
-use plantlab_protocol::{
-    ColumnInfo, ColumnKind, DatasetSummary, ImportOverrides, ImportSettings, QualityReport, TablePage, TaskEvent, TaskKind, TaskOutcome,
-    WHITESPACE_DELIMITER,
-};
-use plantlab_ui::{PlantLabApp, Reply, Request};
+use egui_kittest::kittest::Queryable;
+use plantlab_protocol::{DatasetSummary, ImportOverrides, ImportSettings, WHITESPACE_DELIMITER};
 
 use crate::common;
+use crate::common::import::{click, field_text, numeric, open_import_settings, opened, reloaded, replace_text, settings_from, toggled, Files};
 
 const ROWS: u64 = 200;
 /// A Fortran program's output in fixed-width columns, sniffed as widths 7, 11, 11.
@@ -33,21 +24,12 @@ const TRANSPOSED_WARNING: &str =
     "The file has 52 rows and 500 columns of numbers and no header: PlantLab reads each column as one tag and each row as \
      one sample, so if each row holds one variable over time, transpose the file (one column per tag) before importing it.";
 
-#[derive(Default)]
-struct Engine {
-    next_task: u64,
-    picked: &'static str,
-    current: Option<DatasetSummary>,
-}
-
-type Fake = common::Fake<Engine>;
-
-fn numeric(name: &str) -> ColumnInfo {
-    ColumnInfo { name: name.into(), dtype: "f64".into(), kind: ColumnKind::Numeric, null_count: 0, unit: None }
-}
+/// The engine's readings: sniffed as above without overrides, and with overrides the settings
+/// it was given, three numeric columns unless names were given.
+const FILES: Files = Files { sniffed, read_with, table_rows: ROWS, cell: |r| format!("{r}.5") };
 
 fn summary(path: &str, import: ImportSettings, names: &[&str], warnings: Vec<String>) -> DatasetSummary {
-    DatasetSummary { path: path.into(), rows: ROWS, columns: names.iter().map(|n| numeric(n)).collect(), timestamp_column: None, import, warnings }
+    DatasetSummary { path: path.into(), rows: ROWS, columns: names.iter().map(|&n| numeric(n)).collect(), timestamp_column: None, import, warnings }
 }
 
 /// What the engine sniffs for each file without overrides.
@@ -74,128 +56,14 @@ fn sniffed(path: &str) -> DatasetSummary {
 
 /// The engine's reading with overrides: the settings it was given.
 fn read_with(path: &str, o: &ImportOverrides) -> DatasetSummary {
-    let import = ImportSettings {
-        delimiter: o.delimiter.unwrap_or(','),
-        decimal: o.decimal.unwrap_or('.'),
-        encoding: o.encoding.clone().unwrap_or_else(|| "utf-8".into()),
-        header_rows: o.header_rows.unwrap_or(1),
-        names: o.names.clone(),
-        column_widths: o.column_widths.clone(),
-        timestamp_column: o.timestamp_column.clone(),
-        timestamp_format: o.timestamp_format.clone(),
-        status_strings: o.status_strings.clone().unwrap_or_default(),
-        sheet: o.sheet.clone(),
-    };
     let names: Vec<String> = o.names.clone().unwrap_or_else(|| (1..=3).map(|i| format!("col_{i}")).collect());
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    summary(path, import, &names, vec![])
-}
-
-impl common::Answer for Engine {
-    fn answer(&mut self, request: Request) -> Vec<Reply> {
-        match request {
-            Request::PickFile => vec![Reply::PickedFile(Some(self.picked.into()))],
-            Request::InitialPath => vec![Reply::InitialPath(None)],
-            Request::Load { path, overrides } => {
-                self.next_task += 1;
-                let task = self.next_task;
-                let summary = match &overrides {
-                    Some(o) => read_with(&path, o),
-                    None => sniffed(&path),
-                };
-                self.current = Some(summary.clone());
-                vec![
-                    Reply::Task(TaskEvent::Started { task, kind: TaskKind::Load, label: format!("Loading {path}") }),
-                    Reply::Task(TaskEvent::Finished { task, outcome: TaskOutcome::Loaded(summary) }),
-                ]
-            }
-            Request::Report => self
-                .current
-                .as_ref()
-                .map(|s| {
-                    Reply::Report(QualityReport {
-                        rows: s.rows,
-                        columns: vec![],
-                        timestamp_column: None,
-                        sampling_interval_s: None,
-                        import: s.import.clone(),
-                        import_warnings: s.warnings.clone(),
-                        findings: vec![],
-                    })
-                })
-                .into_iter()
-                .collect(),
-            Request::Page(page) => {
-                let columns: Vec<String> = self.current.as_ref().map(|s| s.columns.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();
-                let end = (page.offset + page.limit).min(ROWS);
-                let rows = (page.offset..end).map(|r| columns.iter().map(|_| Some(format!("{r}.5"))).collect()).collect();
-                vec![Reply::Page(TablePage { offset: page.offset, total_rows: ROWS, columns, rows })]
-            }
-            _ => vec![],
-        }
-    }
-}
-
-fn opened(picked: &'static str) -> (Rc<RefCell<Fake>>, Harness<'static, PlantLabApp>) {
-    let fake = Rc::new(RefCell::new(Fake::new(Engine { picked, ..Engine::default() })));
-    let mut harness = common::app_harness(fake.clone(), 1200.0, 800.0);
-    settle(&mut harness);
-    harness.get_by_label("Open…").click();
-    settle(&mut harness);
-    (fake, harness)
-}
-
-fn settle(harness: &mut Harness<'static, PlantLabApp>) {
-    harness.run_steps(8);
-}
-
-fn open_import_settings(harness: &mut Harness<'static, PlantLabApp>) {
-    if harness.query_by_label("Reload with these settings").is_none() {
-        harness.get_by_label_contains("Import settings:").click();
-        settle(harness);
-    }
-}
-
-fn click(harness: &mut Harness<'static, PlantLabApp>, label: &str) {
-    harness.get_by_label(label).click();
-    settle(harness);
-}
-
-/// The overrides the last Reload sent.
-fn reloaded(fake: &Rc<RefCell<Fake>>, harness: &mut Harness<'static, PlantLabApp>) -> ImportOverrides {
-    click(harness, "Reload with these settings");
-    let sent = fake.borrow().sent.clone();
-    let last = sent.iter().rev().find_map(|r| match r {
-        Request::Load { overrides, .. } => Some(overrides.clone()),
-        _ => None,
-    });
-    last.flatten().expect("Reload sends the settings")
-}
-
-/// Selects all of a text field and types `text` over it.
-fn replace_text(harness: &mut Harness<'static, PlantLabApp>, label: &str, text: &str) {
-    harness.get_by_label(label).click();
-    settle(harness);
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    harness.key_press(egui::Key::Backspace);
-    settle(harness);
-    if !text.is_empty() {
-        harness.get_by_label(label).type_text(text);
-        settle(harness);
-    }
-}
-
-fn field_text(harness: &Harness<'static, PlantLabApp>, label: &str) -> String {
-    harness.get_by_label(label).accesskit_node().value().unwrap_or_default()
-}
-
-fn toggled(harness: &Harness<'static, PlantLabApp>, label: &str) -> Option<Toggled> {
-    harness.get_by_label(label).accesskit_node().toggled()
+    summary(path, settings_from(o), &names, vec![])
 }
 
 #[test]
 fn sniffed_fixed_widths_are_shown_and_whitespace_replaces_them() {
-    let (fake, mut harness) = opened(FIXED);
+    let (fake, mut harness) = opened(&FILES, FIXED, 1200.0, 800.0);
     harness.get_by_label_contains("delimiter fixed width (3 columns)");
     open_import_settings(&mut harness);
     assert_eq!(toggled(&harness, "fixed width"), Some(Toggled::True));
@@ -214,7 +82,7 @@ fn sniffed_fixed_widths_are_shown_and_whitespace_replaces_them() {
 
 #[test]
 fn a_sniffed_header_and_decimal_mark_are_overridden() {
-    let (fake, mut harness) = opened(NAMED);
+    let (fake, mut harness) = opened(&FILES, NAMED, 1200.0, 800.0);
     harness.get_by_label_contains("delimiter whitespace, decimal '.'");
     open_import_settings(&mut harness);
     assert_eq!(toggled(&harness, "First row is data (no header)"), Some(Toggled::False), "the sniffer took the first row for names");
@@ -231,7 +99,7 @@ fn a_sniffed_header_and_decimal_mark_are_overridden() {
 
 #[test]
 fn replayed_names_are_shown_and_cleared_to_take_the_files_own() {
-    let (fake, mut harness) = opened(REPLAYED);
+    let (fake, mut harness) = opened(&FILES, REPLAYED, 1200.0, 800.0);
     harness.get_by_label_contains("names given");
     open_import_settings(&mut harness);
     assert_eq!(field_text(&harness, "Column names (comma or space separated)"), "feed, reactor pressure, purge");
@@ -248,7 +116,7 @@ fn replayed_names_are_shown_and_cleared_to_take_the_files_own() {
 
 #[test]
 fn a_table_stored_one_variable_per_row_warns_in_the_pane() {
-    let (_fake, harness) = opened(TRANSPOSED);
+    let (_fake, harness) = opened(&FILES, TRANSPOSED, 1200.0, 800.0);
     harness.get_by_label_contains("/data/d00.dat: 52 rows × 500 columns");
     harness.get_by_label("Import warning");
     let window = harness.ctx.content_rect().expand(0.5);

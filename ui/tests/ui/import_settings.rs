@@ -2,21 +2,12 @@
 //! shows what was sniffed; the user's delimiter, header, names and widths go to the engine on
 //! "Reload" and stay chosen after it; a file read into one column says so where it is seen.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use egui::accesskit::Toggled;
-use egui_kittest::kittest::{NodeT, Queryable};
-use egui_kittest::Harness;
-use plantlab_protocol::{
-    ColumnInfo, ColumnKind, DatasetSummary, ImportOverrides, ImportSettings, QualityReport, TablePage, TaskEvent, TaskKind, TaskOutcome,
-    WHITESPACE_DELIMITER,
-};
-use plantlab_ui::{PlantLabApp, Reply, Request};
+use egui_kittest::kittest::Queryable;
+use plantlab_protocol::{ColumnInfo, ColumnKind, DatasetSummary, ImportOverrides, ImportSettings, WHITESPACE_DELIMITER};
 
 use crate::common;
+use crate::common::import::{click, numeric, open_import_settings, opened, reload, replace_text, settings_from, toggled, Files};
 
 const ROWS: u64 = 960;
 /// A Tennessee-Eastman-like file: 960 rows of 6 numbers padded with runs of spaces, no header.
@@ -27,34 +18,9 @@ const ONE_COLUMN_WARNING: &str = "Every row was read into one column, but the li
      Set the delimiter to the one between the numbers (\"whitespace\" for runs of spaces or tabs), and the header rows to 0 if the first line is data.";
 const FIRST_ROW: &str = "  2.5052000e-01  3.6630000e+03  4.5093000e+03  9.3480000e+00  2.6920000e+01  4.2339000e+01";
 
-/// Answers loads like the engine: what it sniffs for each file without overrides, and with
-/// overrides the settings it was given, one numeric column per name or width.
-#[derive(Default)]
-struct Engine {
-    next_task: u64,
-    /// The file the open dialog picks.
-    picked: &'static str,
-    /// What the last load read.
-    current: Option<DatasetSummary>,
-}
-
-type Fake = common::Fake<Engine>;
-
-impl Fake {
-    fn loads(&self) -> Vec<(String, Option<ImportOverrides>)> {
-        self.sent
-            .iter()
-            .filter_map(|r| match r {
-                Request::Load { path, overrides } => Some((path.clone(), overrides.clone())),
-                _ => None,
-            })
-            .collect()
-    }
-}
-
-fn numeric(name: String) -> ColumnInfo {
-    ColumnInfo { name, dtype: "f64".into(), kind: ColumnKind::Numeric, null_count: 0, unit: None }
-}
+/// The engine's readings: sniffed as above without overrides, and with overrides the settings
+/// it was given, one numeric column per name or width.
+const FILES: Files = Files { sniffed, read_with, table_rows: ROWS, cell: |r| format!("{r}.25") };
 
 fn sniffed(path: &str) -> DatasetSummary {
     if path == ONE_COLUMN {
@@ -86,114 +52,25 @@ fn read_with(path: &str, o: &ImportOverrides) -> DatasetSummary {
         Some(names) => names.clone(),
         None => (1..=count).map(|i| format!("col_{i}")).collect(),
     };
-    let import = ImportSettings {
-        delimiter: o.delimiter.unwrap_or(','),
-        decimal: o.decimal.unwrap_or('.'),
-        encoding: o.encoding.clone().unwrap_or_else(|| "utf-8".into()),
-        header_rows: o.header_rows.unwrap_or(1),
-        names: o.names.clone(),
-        column_widths: o.column_widths.clone(),
-        timestamp_column: o.timestamp_column.clone(),
-        timestamp_format: o.timestamp_format.clone(),
-        status_strings: o.status_strings.clone().unwrap_or_default(),
-        sheet: o.sheet.clone(),
-    };
     DatasetSummary {
         path: path.into(),
         rows: ROWS,
         columns: names.into_iter().map(numeric).collect(),
         timestamp_column: None,
-        import,
+        import: settings_from(o),
         warnings: vec![],
     }
 }
 
-fn report(summary: &DatasetSummary) -> QualityReport {
-    QualityReport {
-        rows: summary.rows,
-        columns: vec![],
-        timestamp_column: None,
-        sampling_interval_s: None,
-        import: summary.import.clone(),
-        import_warnings: summary.warnings.clone(),
-        findings: vec![],
-    }
-}
-
-impl common::Answer for Engine {
-    fn answer(&mut self, request: Request) -> Vec<Reply> {
-        let fake = self;
-        match request {
-            Request::PickFile => vec![Reply::PickedFile(Some(fake.picked.into()))],
-            Request::InitialPath => vec![Reply::InitialPath(None)],
-            Request::Load { path, overrides } => {
-                fake.next_task += 1;
-                let task = fake.next_task;
-                let summary = match &overrides {
-                    Some(o) => read_with(&path, o),
-                    None => sniffed(&path),
-                };
-                fake.current = Some(summary.clone());
-                vec![
-                    Reply::Task(TaskEvent::Started { task, kind: TaskKind::Load, label: format!("Loading {path}") }),
-                    Reply::Task(TaskEvent::Finished { task, outcome: TaskOutcome::Loaded(summary) }),
-                ]
-            }
-            Request::Report => fake.current.as_ref().map(|s| Reply::Report(report(s))).into_iter().collect(),
-            Request::Page(page) => {
-                let columns: Vec<String> = fake.current.as_ref().map(|s| s.columns.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();
-                let rows =
-                    (page.offset..(page.offset + page.limit).min(ROWS)).map(|r| columns.iter().map(|_| Some(format!("{r}.25"))).collect()).collect();
-                vec![Reply::Page(TablePage { offset: page.offset, total_rows: ROWS, columns, rows })]
-            }
-            // Plot, histogram and the other panes are tested elsewhere.
-            _ => vec![],
-        }
-    }
-}
-
-fn opened(picked: &'static str, width: f32, height: f32) -> (Rc<RefCell<Fake>>, Harness<'static, PlantLabApp>) {
-    let fake = Rc::new(RefCell::new(Fake::new(Engine { picked, ..Engine::default() })));
-    let mut harness = common::app_harness(fake.clone(), width, height);
-    settle(&mut harness);
-    harness.get_by_label("Open…").click();
-    settle(&mut harness);
-    (fake, harness)
-}
-
-/// Runs frames until the UI is still: opening the settings animates and shows a scroll bar,
-/// which takes a few more frames than `run` allows.
-fn settle(harness: &mut Harness<'static, PlantLabApp>) {
-    harness.run_steps(8);
-}
-
-fn open_import_settings(harness: &mut Harness<'static, PlantLabApp>) {
-    harness.get_by_label_contains("Import settings:").click();
-    settle(harness);
-}
-
-fn type_into(harness: &mut Harness<'static, PlantLabApp>, label: &str, text: &str) {
-    harness.get_by_label(label).click();
-    settle(harness);
-    harness.get_by_label(label).type_text(text);
-    settle(harness);
-}
-
-fn reload(harness: &mut Harness<'static, PlantLabApp>) {
-    harness.get_by_label("Reload with these settings").click();
-    settle(harness);
-}
-
 #[test]
 fn the_sniffed_settings_of_a_headerless_whitespace_file_are_shown() {
-    let (fake, mut harness) = opened(SPACED, 1200.0, 800.0);
+    let (fake, mut harness) = opened(&FILES, SPACED, 1200.0, 800.0);
     harness.get_by_label_contains("/data/d01_te.dat: 960 rows × 6 columns");
     harness.get_by_label_contains("delimiter whitespace, decimal '.', no header (first row is data)");
     open_import_settings(&mut harness);
-    assert_eq!(harness.get_by_label("whitespace").accesskit_node().toggled(), Some(Toggled::True), "whitespace is the chosen delimiter");
-    assert_eq!(harness.get_by_label("comma").accesskit_node().toggled(), Some(Toggled::False));
-    let no_header = harness.get_by_label("First row is data (no header)");
-    assert_eq!(no_header.accesskit_node().toggled(), Some(Toggled::True), "the first row is data");
+    assert_eq!(toggled(&harness, "whitespace"), Some(Toggled::True), "whitespace is the chosen delimiter");
+    assert_eq!(toggled(&harness, "comma"), Some(Toggled::False));
+    assert_eq!(toggled(&harness, "First row is data (no header)"), Some(Toggled::True), "the first row is data");
     // No header: the rows-count field is not offered, and no column widths for a delimited file.
     assert!(harness.query_by_label("header rows (2 = names + units)").is_none());
     assert!(harness.query_by_label("Column widths (characters, left to right)").is_none());
@@ -208,13 +85,11 @@ fn the_sniffed_settings_of_a_headerless_whitespace_file_are_shown() {
 
 #[test]
 fn whitespace_no_header_and_names_go_to_the_engine_and_stay_chosen() {
-    let (fake, mut harness) = opened(ONE_COLUMN, 1200.0, 800.0);
+    let (fake, mut harness) = opened(&FILES, ONE_COLUMN, 1200.0, 800.0);
     // The one-column read opened the settings by itself.
-    harness.get_by_label("whitespace").click();
-    settle(&mut harness);
-    harness.get_by_label("First row is data (no header)").click();
-    settle(&mut harness);
-    type_into(&mut harness, "Column names (comma or space separated)", "feed_A, feed_D, feed_E, feed_AC, flow_recycle, reactor_P");
+    click(&mut harness, "whitespace");
+    click(&mut harness, "First row is data (no header)");
+    replace_text(&mut harness, "Column names (comma or space separated)", "feed_A, feed_D, feed_E, feed_AC, flow_recycle, reactor_P");
     harness.get_by_label("6 names, one per column, left to right");
     reload(&mut harness);
 
@@ -241,7 +116,7 @@ fn whitespace_no_header_and_names_go_to_the_engine_and_stay_chosen() {
     assert!(harness.query_by_label(ONE_COLUMN_WARNING).is_none(), "the new reading has no warning");
     assert!(harness.query_all_by_label("reactor_P").count() >= 2, "the given name in the column list and the table header");
     // The settings stay open after the reload, showing the choices.
-    assert_eq!(harness.get_by_label("whitespace").accesskit_node().toggled(), Some(Toggled::True));
+    assert_eq!(toggled(&harness, "whitespace"), Some(Toggled::True));
     reload(&mut harness);
     let loads = fake.borrow().loads();
     assert_eq!(loads.len(), 3);
@@ -250,23 +125,21 @@ fn whitespace_no_header_and_names_go_to_the_engine_and_stay_chosen() {
 
 #[test]
 fn fixed_width_columns_go_to_the_engine_as_widths() {
-    let (fake, mut harness) = opened(ONE_COLUMN, 1200.0, 800.0);
-    harness.get_by_label("fixed width").click();
-    settle(&mut harness);
+    let (fake, mut harness) = opened(&FILES, ONE_COLUMN, 1200.0, 800.0);
+    click(&mut harness, "fixed width");
     // Without widths the form says what it needs instead of sending a guess.
     reload(&mut harness);
     harness.get_by_label_contains("Fixed width needs the column widths");
     assert_eq!(fake.borrow().loads().len(), 1, "nothing sent");
-    type_into(&mut harness, "Column widths (characters, left to right)", "15, 15 15,15,15, 15");
-    harness.get_by_label("First row is data (no header)").click();
-    settle(&mut harness);
+    replace_text(&mut harness, "Column widths (characters, left to right)", "15, 15 15,15,15, 15");
+    click(&mut harness, "First row is data (no header)");
     reload(&mut harness);
     let (_, overrides) = fake.borrow().loads().last().cloned().unwrap();
     let o = overrides.unwrap();
     assert_eq!((o.delimiter, o.header_rows, o.column_widths, o.names), (Some(WHITESPACE_DELIMITER), Some(0), Some(vec![15; 6]), None));
     // After the reload the pane shows fixed width with the widths, kept for the next Reload.
     harness.get_by_label_contains("delimiter fixed width (6 columns)");
-    assert_eq!(harness.get_by_label("fixed width").accesskit_node().toggled(), Some(Toggled::True));
+    assert_eq!(toggled(&harness, "fixed width"), Some(Toggled::True));
     reload(&mut harness);
     let (_, again) = fake.borrow().loads().last().cloned().unwrap();
     assert_eq!(again.unwrap().column_widths, Some(vec![15; 6]));
@@ -275,7 +148,7 @@ fn fixed_width_columns_go_to_the_engine_as_widths() {
 #[test]
 fn a_file_read_into_one_column_warns_in_the_pane_with_the_settings_at_hand() {
     for (width, height) in [(1024.0, 640.0), (1200.0, 800.0)] {
-        let (_fake, mut harness) = opened(ONE_COLUMN, width, height);
+        let (_fake, mut harness) = opened(&FILES, ONE_COLUMN, width, height);
         let window = harness.ctx.content_rect().expand(0.5);
         // In the pane (the notice that also says it can be dismissed; this stays).
         let warning = harness.get_by_label(ONE_COLUMN_WARNING).rect();
@@ -286,8 +159,7 @@ fn a_file_read_into_one_column_warns_in_the_pane_with_the_settings_at_hand() {
             let rect = harness.get_by_label(label).rect();
             assert!(window.contains_rect(rect), "{label:?} at {rect:?} lies outside the {width}×{height} window");
         }
-        harness.get_by_label("Dismiss").click();
-        settle(&mut harness);
+        click(&mut harness, "Dismiss");
         assert!(harness.state().notices().is_empty());
         harness.get_by_label(ONE_COLUMN_WARNING);
     }
