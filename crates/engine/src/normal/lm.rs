@@ -130,12 +130,14 @@ impl SurpriseBaseline {
         Self { mean, scale }
     }
 
-    /// The step's score from its tags' surprises.
+    /// The step's score from its tags' surprises: the sum of each tag's surprise above its
+    /// normal mean, in units of its normal spread (never negative, so it can be drawn on a
+    /// log scale; the plain sum for models saved without a baseline).
     fn combine(&self, parts: &[f64]) -> f64 {
         if self.mean.len() != parts.len() {
             return parts.iter().sum();
         }
-        parts.iter().zip(self.mean.iter().zip(&self.scale)).map(|(p, (m, s))| (p - m) / s).sum()
+        parts.iter().zip(self.mean.iter().zip(&self.scale)).map(|(p, (m, s))| ((p - m) / s).max(0.0)).sum()
     }
 }
 
