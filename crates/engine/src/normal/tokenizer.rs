@@ -44,11 +44,6 @@ pub const TAIL_STEPS: [f64; 5] = [0.5, 1.0, 2.0, 4.0, 8.0];
 impl StepTokenizer {
     /// Fits `bins` quantile bins per tag on `data` (the normal training rows).
     pub fn fit(data: &TagMatrix, bins: usize) -> Result<Self> {
-        Self::fit_with_tails(data, bins, &TAIL_STEPS)
-    }
-
-    /// As [`StepTokenizer::fit`], with the given out-of-range steps (empty: one token each side).
-    pub fn fit_with_tails(data: &TagMatrix, bins: usize, tail_steps: &[f64]) -> Result<Self> {
         if !(2..=256).contains(&bins) {
             return Err(bad(&format!("the number of bins per tag must be between 2 and 256; {bins} was asked")));
         }
@@ -82,7 +77,7 @@ impl StepTokenizer {
             let variance = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64;
             spread.push(variance.sqrt());
         }
-        Ok(Self { tags: data.tags.clone(), bins, edges, min, max, fit_rows: data.rows, tail_steps: tail_steps.to_vec(), spread })
+        Ok(Self { tags: data.tags.clone(), bins, edges, min, max, fit_rows: data.rows, tail_steps: TAIL_STEPS.to_vec(), spread })
     }
 
     /// Out-of-range tokens on each side.
