@@ -530,7 +530,7 @@ impl DataPane {
                         ui.end_row();
                         ui.label("Text encoding");
                         egui::ComboBox::new("encoding", "encoding").selected_text(form.encoding.clone()).show_ui(ui, |ui| {
-                            for e in ["utf-8", "utf-8-bom", "utf-16le", "utf-16be", "windows-1252"] {
+                            for e in ["utf-8", "utf-8-bom", "utf-16le", "utf-16be", "windows-1252", "gb18030", "big5", "shift_jis"] {
                                 ui.selectable_value(&mut form.encoding, e.to_owned(), e);
                             }
                         });
@@ -924,6 +924,7 @@ mod tests {
             delimiter,
             decimal: '.',
             encoding: "utf-8".into(),
+            encoding_confidence: None,
             header_rows: 1,
             names: None,
             column_widths: None,

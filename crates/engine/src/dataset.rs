@@ -309,6 +309,7 @@ fn memory_settings(timestamp_column: Option<String>) -> ImportSettings {
         delimiter: ',',
         decimal: '.',
         encoding: "memory".into(),
+        encoding_confidence: None,
         header_rows: 1,
         timestamp_column,
         timestamp_format: None,

@@ -396,6 +396,7 @@ mod tests {
                 delimiter: ',',
                 decimal: '.',
                 encoding: "utf-8".into(),
+                encoding_confidence: None,
                 header_rows: 1,
                 timestamp_column: None,
                 timestamp_format: None,
@@ -424,8 +425,14 @@ pub struct ImportSettings {
     pub delimiter: char,
     /// Decimal separator: `.` or `,`.
     pub decimal: char,
-    /// `utf-8`, `utf-8-bom`, `utf-16le`, `utf-16be` or `windows-1252`.
+    /// `utf-8`, `utf-8-bom`, `utf-16le`, `utf-16be`, `gb18030` (also GBK and GB2312), `big5`,
+    /// `shift_jis` or `windows-1252`.
     pub encoding: String,
+    /// How sure the sniffer was of `encoding`, from 0 to 1 (1: a byte-order mark or text that
+    /// only one encoding reads); `None` when the user set the encoding or nothing was sniffed
+    /// (Parquet, Excel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding_confidence: Option<f32>,
     /// Lines before the data: 0 (no header: the first line is data), 1 (header) or 2
     /// (header + units row).
     pub header_rows: u32,

@@ -214,7 +214,7 @@ structs! {
     Series { column, x_axis, x, y_min, y_max, source_rows, x_extent, decimated, x_range, marks }
     PaintReport { rows, columns, plot_column, plot_rect }
     FrameStats { frames, p95_ms, max_ms }
-    ImportSettings { delimiter, decimal, encoding, header_rows, names, column_widths, timestamp_column, timestamp_format, status_strings, sheet }
+    ImportSettings { delimiter, decimal, encoding, encoding_confidence, header_rows, names, column_widths, timestamp_column, timestamp_format, status_strings, sheet }
     ImportOverrides { delimiter, decimal, encoding, header_rows, timestamp_column, timestamp_format, status_strings, sheet, names, column_widths }
     Finding { kind, column, count, severity, examples, rows, message }
     ColumnProfile { name, dtype, unit, null_count, status_text_count, min, max, mean, std }

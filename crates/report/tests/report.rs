@@ -19,6 +19,7 @@ fn import_settings() -> ImportSettings {
         delimiter: ';',
         decimal: ',',
         encoding: "windows-1252".into(),
+        encoding_confidence: None,
         header_rows: 2,
         timestamp_column: Some("Time".into()),
         timestamp_format: Some("%d.%m.%Y %H:%M:%S".into()),

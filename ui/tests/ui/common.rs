@@ -111,6 +111,7 @@ pub fn plain_csv_settings() -> ImportSettings {
         delimiter: ',',
         decimal: '.',
         encoding: "utf-8".into(),
+        encoding_confidence: None,
         header_rows: 1,
         timestamp_column: None,
         timestamp_format: None,

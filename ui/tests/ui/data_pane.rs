@@ -34,6 +34,7 @@ fn settings() -> ImportSettings {
         delimiter: ';',
         decimal: ',',
         encoding: "windows-1252".into(),
+        encoding_confidence: None,
         header_rows: 2,
         timestamp_column: None,
         timestamp_format: None,

@@ -33,6 +33,7 @@ fn settings() -> ImportSettings {
         delimiter: ';',
         decimal: ',',
         encoding: "windows-1252".into(),
+        encoding_confidence: None,
         header_rows: 2,
         timestamp_column: Some("Zeitstempel".into()),
         timestamp_format: Some("%d.%m.%Y %H:%M:%S".into()),

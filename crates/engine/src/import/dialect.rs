@@ -165,6 +165,7 @@ impl Dialect {
             delimiter,
             decimal: self.decimal,
             encoding,
+            encoding_confidence: None,
             header_rows: self.header_rows,
             timestamp_column: None,
             timestamp_format: None,

@@ -201,6 +201,7 @@ fn binary_settings(encoding: &str, sheet: Option<String>) -> ImportSettings {
         delimiter: ',',
         decimal: '.',
         encoding: encoding.into(),
+        encoding_confidence: None,
         header_rows: 1,
         timestamp_column: None,
         timestamp_format: None,

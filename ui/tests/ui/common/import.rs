@@ -109,6 +109,7 @@ pub fn settings_from(o: &ImportOverrides) -> ImportSettings {
         delimiter: o.delimiter.unwrap_or(','),
         decimal: o.decimal.unwrap_or('.'),
         encoding: o.encoding.clone().unwrap_or_else(|| "utf-8".into()),
+        encoding_confidence: None,
         header_rows: o.header_rows.unwrap_or(1),
         names: o.names.clone(),
         column_widths: o.column_widths.clone(),
