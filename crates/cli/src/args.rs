@@ -85,7 +85,8 @@ pub struct ImportArgs {
     /// Decimal mark: one character, e.g. `,`
     #[arg(long, value_name = "C", value_parser = parse_one_char)]
     pub decimal: Option<char>,
-    /// Text encoding, e.g. utf-8, windows-1252, utf-16le
+    /// Text encoding (case does not matter): utf-8, utf-8-bom, utf-16le, utf-16be, gb18030 (gbk and gb2312 are read as gb18030),
+    /// big5, shift_jis (or sjis), windows-1252
     #[arg(long, value_name = "E")]
     pub encoding: Option<String>,
     /// Header rows: 0 (none), 1 (names) or 2 (names and units)

@@ -7,10 +7,12 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+pub mod encoding;
 pub mod numeric_table;
 pub mod spaced;
 pub mod timestamps;
 
+pub use encoding::{guess_encoding, EncodingGuess, ENCODING_NAMES};
 pub use spaced::{Separator, WHITESPACE};
 pub use timestamps::TimestampFormat;
 
@@ -30,6 +32,8 @@ pub enum SniffError {
 pub struct Decoded<'a> {
     pub text: Cow<'a, str>,
     pub encoding: String,
+    /// How sure the sniff was of `encoding` (0 to 1); `None` when the caller named it.
+    pub confidence: Option<f32>,
     pub warnings: Vec<String>,
 }
 
@@ -108,12 +112,17 @@ pub fn header_names(lines: &[&str], separator: &Separator, header_rows: u32) -> 
     cells
 }
 
-/// Decodes the bytes to UTF-8 text, returning the encoding name used.
+/// Decodes the bytes to UTF-8 text, returning the encoding name used (the canonical one:
+/// `gbk` and `gb2312` are read as `gb18030`) and, when sniffed, how sure the guess was; a
+/// guess below [`encoding::CONFIDENT`] comes with a warning saying how to override it.
 pub fn decode<'a>(bytes: &'a [u8], forced: Option<&str>) -> Result<Decoded<'a>, SniffError> {
     let mut warnings = Vec::new();
-    let encoding = match forced {
-        Some(name) => name.to_ascii_lowercase(),
-        None => sniff_encoding(bytes).to_owned(),
+    let (encoding, confidence) = match forced {
+        Some(name) => (name.to_ascii_lowercase(), None),
+        None => {
+            let guess = guess_encoding(bytes);
+            (guess.name.to_owned(), Some(guess.confidence))
+        }
     };
     let text = match encoding.as_str() {
         "utf-8" | "utf-8-bom" | "utf8" => {
@@ -128,10 +137,13 @@ pub fn decode<'a>(bytes: &'a [u8], forced: Option<&str>) -> Result<Decoded<'a>, 
                 }
                 Err(e) if forced.is_some() => return Err(SniffError::NotUtf8 { offset: e.valid_up_to() }),
                 Err(_) => {
-                    // Not UTF-8 after all: Excel's "CSV" on Windows is Windows-1252.
-                    let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(body);
-                    warnings.push("The file is not valid UTF-8; read it as Windows-1252 (Excel's default on Windows).".into());
-                    return Ok(Decoded { text, encoding: "windows-1252".into(), warnings });
+                    // A byte-order mark over text that is not UTF-8 after all: read the text
+                    // in the legacy encoding it looks most like.
+                    let guess = encoding::guess_legacy_text(body);
+                    let (_, codec) = encoding::legacy_codec(guess.name).ok_or_else(|| SniffError::UnknownEncoding(guess.name.to_owned()))?;
+                    let (text, _) = codec.decode_without_bom_handling(body);
+                    warnings.push(format!("The file is not valid UTF-8; read it as {} (the encoding it looks most like).", guess.name));
+                    return Ok(Decoded { text, encoding: guess.name.into(), confidence: Some(guess.confidence), warnings });
                 }
             }
         }
@@ -145,45 +157,33 @@ pub fn decode<'a>(bytes: &'a [u8], forced: Option<&str>) -> Result<Decoded<'a>, 
             }
             text
         }
-        "windows-1252" | "cp1252" | "latin1" | "iso-8859-1" => {
+        other => {
+            let (name, codec) = encoding::legacy_codec(other).ok_or_else(|| SniffError::UnknownEncoding(other.to_owned()))?;
             reject_binary(bytes)?;
-            encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0
+            let (text, had_errors) = codec.decode_without_bom_handling(bytes);
+            if had_errors {
+                warnings.push(format!(
+                    "Some bytes are not valid {name} and were replaced by �; if names or units look garbled, set the encoding (one of {ENCODING_NAMES})."
+                ));
+            }
+            if let Some(confidence) = confidence.filter(|&c| c < encoding::CONFIDENT) {
+                warnings.push(format!(
+                    "The text encoding was guessed as {name} but with low confidence ({:.0} %); if names or units look garbled, set the encoding \
+                     (one of {ENCODING_NAMES}).",
+                    confidence * 100.0
+                ));
+            }
+            let name = name.to_owned();
+            return Ok(Decoded { text, encoding: name, confidence, warnings });
         }
-        other => return Err(SniffError::UnknownEncoding(other.to_owned())),
     };
     let name = if encoding == "utf-8" && bytes.starts_with(b"\xEF\xBB\xBF") { "utf-8-bom".to_owned() } else { encoding };
-    Ok(Decoded { text, encoding: name, warnings })
+    Ok(Decoded { text, encoding: name, confidence, warnings })
 }
 
-/// BOMs first; then UTF-16 without BOM by its zero bytes in ASCII text; then UTF-8 if valid,
-/// otherwise Windows-1252.
+/// The name of the sniffed encoding ([`guess_encoding`] without the confidence).
 pub fn sniff_encoding(bytes: &[u8]) -> &'static str {
-    if bytes.starts_with(b"\xEF\xBB\xBF") {
-        return "utf-8-bom";
-    }
-    if bytes.starts_with(b"\xFF\xFE") {
-        return "utf-16le";
-    }
-    if bytes.starts_with(b"\xFE\xFF") {
-        return "utf-16be";
-    }
-    let head = &bytes[..bytes.len().min(4096)];
-    let pairs = head.len() / 2;
-    if pairs >= 2 {
-        let zero_odd = head.chunks_exact(2).filter(|p| p[1] == 0 && p[0] != 0).count();
-        let zero_even = head.chunks_exact(2).filter(|p| p[0] == 0 && p[1] != 0).count();
-        if zero_odd * 10 >= pairs * 7 {
-            return "utf-16le";
-        }
-        if zero_even * 10 >= pairs * 7 {
-            return "utf-16be";
-        }
-    }
-    match std::str::from_utf8(bytes) {
-        Ok(_) => "utf-8",
-        Err(e) if e.error_len().is_none() => "utf-8",
-        Err(_) => "windows-1252",
-    }
+    guess_encoding(bytes).name
 }
 
 /// Recognises common non-text files, so the user hears "this is a zip" rather than a parse error.

@@ -14,6 +14,8 @@ pub enum TimestampFormat {
     DayFirstSlashes,
     /// `YYYY/MM/DD HH:MM[:SS]`
     YearFirstSlashes,
+    /// `YYYY年M月D日 H:MM[:SS]` or `YYYY年MM月DD日 HH时MM分[SS秒]` (Chinese and Japanese exports).
+    YearMonthDayCjk,
     EpochSeconds,
     EpochMillis,
 }
@@ -26,6 +28,7 @@ impl TimestampFormat {
             TimestampFormat::MonthFirstSlashes => "%m/%d/%Y %H:%M:%S",
             TimestampFormat::DayFirstSlashes => "%d/%m/%Y %H:%M:%S",
             TimestampFormat::YearFirstSlashes => "%Y/%m/%d %H:%M:%S",
+            TimestampFormat::YearMonthDayCjk => "%Y年%m月%d日 %H:%M:%S",
             TimestampFormat::EpochSeconds => "epoch_s",
             TimestampFormat::EpochMillis => "epoch_ms",
         }
@@ -38,6 +41,7 @@ impl TimestampFormat {
             TimestampFormat::MonthFirstSlashes,
             TimestampFormat::DayFirstSlashes,
             TimestampFormat::YearFirstSlashes,
+            TimestampFormat::YearMonthDayCjk,
             TimestampFormat::EpochSeconds,
             TimestampFormat::EpochMillis,
         ]
@@ -46,10 +50,11 @@ impl TimestampFormat {
     }
 
     /// Text formats tried when sniffing, in order.
-    pub const TEXT: [TimestampFormat; 5] = [
+    pub const TEXT: [TimestampFormat; 6] = [
         TimestampFormat::Iso,
         TimestampFormat::DayFirstDots,
         TimestampFormat::YearFirstSlashes,
+        TimestampFormat::YearMonthDayCjk,
         TimestampFormat::MonthFirstSlashes,
         TimestampFormat::DayFirstSlashes,
     ];
@@ -70,6 +75,7 @@ pub fn parse(text: &str, format: TimestampFormat) -> Option<Parsed> {
         TimestampFormat::DayFirstSlashes => parse_dmy(b, b'/').map(naive),
         TimestampFormat::MonthFirstSlashes => parse_mdy(b).map(naive),
         TimestampFormat::YearFirstSlashes => parse_ymd_slashes(b).map(naive),
+        TimestampFormat::YearMonthDayCjk => parse_ymd_cjk(b).map(naive),
         TimestampFormat::EpochSeconds => text.trim().parse::<f64>().ok().filter(|v| v.is_finite()).map(|s| naive((s * 1000.0).round() as i64)),
         TimestampFormat::EpochMillis => text.trim().parse::<f64>().ok().filter(|v| v.is_finite()).map(|ms| naive(ms.round() as i64)),
     }
@@ -233,6 +239,50 @@ fn parse_ymd_slashes(b: &[u8]) -> Option<i64> {
     (i == b.len()).then_some(v)
 }
 
+/// `2026年10月1日 0:00`, `2026年10月01日 00时00分00秒` (also `点` for the hour and no space
+/// between date and time).
+fn parse_ymd_cjk(b: &[u8]) -> Option<i64> {
+    let mut i = 0;
+    let y = digits(b, &mut i, 4)?;
+    expect_str(b, &mut i, "年")?;
+    let mo = short_number(b, &mut i)?;
+    expect_str(b, &mut i, "月")?;
+    let d = short_number(b, &mut i)?;
+    expect_str(b, &mut i, "日")?;
+    let day = checked_days(y, mo, d)?;
+    while b.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    if i == b.len() {
+        return Some(day * 86_400_000);
+    }
+    let time_start = i;
+    let h = short_number(b, &mut i)?;
+    let t = if expect_str(b, &mut i, "时").or_else(|| expect_str(b, &mut i, "時")).or_else(|| expect_str(b, &mut i, "点")).is_some() {
+        let m = short_number(b, &mut i)?;
+        expect_str(b, &mut i, "分")?;
+        let mut s = 0;
+        if i < b.len() {
+            s = short_number(b, &mut i)?;
+            expect_str(b, &mut i, "秒")?;
+        }
+        if h > 23 || m > 59 || s > 60 {
+            return None;
+        }
+        i64::from(h) * 3_600_000 + i64::from(m) * 60_000 + i64::from(s) * 1000
+    } else {
+        i = time_start;
+        time_of_day(b, &mut i)?
+    };
+    (i == b.len()).then_some(day * 86_400_000 + t)
+}
+
+/// Expects the UTF-8 spelling of `s` at `*i`.
+fn expect_str(b: &[u8], i: &mut usize, s: &str) -> Option<()> {
+    let end = i.checked_add(s.len())?;
+    (b.get(*i..end) == Some(s.as_bytes())).then(|| *i = end)
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date. Years are counted from March so the
 /// leap day falls at the end; 400-year eras repeat exactly (146 097 days).
 pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
@@ -296,6 +346,7 @@ pub fn sniff_text_format<'a>(samples: impl Iterator<Item = &'a str> + Clone) -> 
         TimestampFormat::Iso,
         TimestampFormat::DayFirstDots,
         TimestampFormat::YearFirstSlashes,
+        TimestampFormat::YearMonthDayCjk,
         TimestampFormat::MonthFirstSlashes,
         TimestampFormat::DayFirstSlashes,
     ]
@@ -368,6 +419,25 @@ mod tests {
         assert_eq!(sniff_epoch([1.7e9, 1.8e9].into_iter()), Some(TimestampFormat::EpochSeconds));
         assert_eq!(sniff_epoch([1.7e12].into_iter()), Some(TimestampFormat::EpochMillis));
         assert_eq!(sniff_epoch([1.0, 2.0].into_iter()), None);
+    }
+
+    #[test]
+    fn parses_chinese_dates() {
+        let midnight = Some(1_790_812_800_000); // 2026-10-01 00:00:00 UTC
+        assert_eq!(ms("2026/10/01 00:00:00", TimestampFormat::YearFirstSlashes), midnight);
+        assert_eq!(ms("2026-10-01 00:00", TimestampFormat::Iso), midnight);
+        assert_eq!(ms("2026年10月1日 0:00", TimestampFormat::YearMonthDayCjk), midnight);
+        assert_eq!(ms("2026年10月01日 00时00分00秒", TimestampFormat::YearMonthDayCjk), midnight);
+        assert_eq!(ms("2026年10月1日", TimestampFormat::YearMonthDayCjk), midnight);
+        assert_eq!(ms("2026年10月1日 8:05:30", TimestampFormat::YearMonthDayCjk), Some(1_790_812_800_000 + 29_130_000));
+        assert_eq!(ms("2026年10月01日08时05分", TimestampFormat::YearMonthDayCjk), Some(1_790_812_800_000 + 29_100_000));
+        assert_eq!(ms("2026年2月30日 0:00", TimestampFormat::YearMonthDayCjk), None);
+        assert_eq!(ms("2026年10月1日 25时00分", TimestampFormat::YearMonthDayCjk), None);
+        assert_eq!(ms("2026年10月1日 0:00 备注", TimestampFormat::YearMonthDayCjk), None);
+        let cells = ["2026年10月1日 0:00", "2026年10月1日 0:01"];
+        assert_eq!(sniff_text_format(cells.iter().copied()), Some(TimestampFormat::YearMonthDayCjk));
+        let slashes = ["2026/10/01 00:00:00", "2026/10/01 00:01:00"];
+        assert_eq!(sniff_text_format(slashes.iter().copied()), Some(TimestampFormat::YearFirstSlashes));
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub(super) fn sniff_error(path: &Path, err: SniffError) -> EngineError {
         SniffError::NotText(kind) => EngineError::NotText { path: path.to_path_buf(), kind: kind.to_owned() },
         SniffError::NotUtf8 { offset } => EngineError::NotUtf8 { path: path.to_path_buf(), offset },
         SniffError::UnknownEncoding(name) => {
-            EngineError::BadSetting(format!("unknown encoding \"{name}\"; use utf-8, utf-8-bom, utf-16le, utf-16be or windows-1252"))
+            EngineError::BadSetting(format!("unknown encoding \"{name}\"; use one of {}", plantlab_sniff::ENCODING_NAMES))
         }
     }
 }

@@ -30,7 +30,7 @@ use std::io::Read;
 use std::path::Path;
 
 use plantlab_protocol::{ImportOverrides, ImportSettings, DEFAULT_STATUS_STRINGS};
-use plantlab_sniff::sniff_encoding;
+use plantlab_sniff::guess_encoding;
 use polars::prelude::*;
 
 use crate::error::{EngineError, Result};
@@ -80,12 +80,16 @@ pub fn import(path: &Path, overrides: &ImportOverrides, job: &JobContext) -> Res
     }
     let head = read_head(path)?;
     let utf8_forced = matches!(overrides.encoding.as_deref(), None | Some("utf-8") | Some("utf-8-bom") | Some("utf8"));
-    let utf8_sniffed = matches!(sniff_encoding(&head), "utf-8" | "utf-8-bom");
+    let guess = guess_encoding(&head);
+    let utf8_sniffed = matches!(guess.name, "utf-8" | "utf-8-bom");
     // Streaming needs the header lines within the head; a monster first line goes the slow way.
     let header_in_head = head.len() as u64 == meta.len() || head.iter().filter(|&&b| b == b'\n').count() >= 3;
     if file_kind(path, &head) == FileKind::Text && utf8_forced && utf8_sniffed && header_in_head {
         let status_strings = status_strings(overrides);
-        let imported = stream::read_utf8_stream(path, meta.len(), &head, overrides, &status_strings, job)?;
+        let mut imported = stream::read_utf8_stream(path, meta.len(), &head, overrides, &status_strings, job)?;
+        if overrides.encoding.is_none() {
+            imported.settings.encoding_confidence = Some(guess.confidence);
+        }
         return finish(imported, &status_strings, overrides, job);
     }
     let bytes = read_bytes(path, meta.len(), job)?;

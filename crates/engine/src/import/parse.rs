@@ -123,7 +123,7 @@ pub(super) fn assemble(path: &Path, dialect: Dialect, encoding: String, pieces: 
 /// A text file already decoded in memory.
 pub(super) fn read_text(path: &Path, bytes: &[u8], overrides: &ImportOverrides, status_strings: &[String], job: &JobContext) -> Result<Imported> {
     let decoded = plantlab_sniff::decode(bytes, overrides.encoding.as_deref()).map_err(|e| sniff_error(path, e))?;
-    let (encoding, mut warnings) = (decoded.encoding, decoded.warnings);
+    let (encoding, confidence, mut warnings) = (decoded.encoding, decoded.confidence, decoded.warnings);
     let text = decoded.text.as_ref();
     let dialect = sniff_dialect(path, text, overrides, status_strings, &mut warnings)?;
     let body_start = nth_line_end(text.as_bytes(), dialect.header_rows as usize);
@@ -145,7 +145,9 @@ pub(super) fn read_text(path: &Path, bytes: &[u8], overrides: &ImportOverrides, 
         job.progress(READ_SHARE + (1.0 - READ_SHARE) * 0.9 * i as f32 / pieces.len() as f32, "parsing");
         dialect.parse_piece(path, piece, &mut parsed, status_strings)?;
     }
-    assemble(path, dialect, encoding, parsed, warnings)
+    let mut imported = assemble(path, dialect, encoding, parsed, warnings)?;
+    imported.settings.encoding_confidence = confidence;
+    Ok(imported)
 }
 
 /// Re-reads the columns that have nulls as plain text and counts exact status-text matches.

@@ -77,7 +77,9 @@ pub(super) fn attach_timestamp(imported: &mut Imported, overrides: &ImportOverri
 
 fn is_time_like_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    ["time", "date", "zeit", "datum", "timestamp"].iter().any(|k| n.contains(k)) || n == "ts" || n == "t"
+    ["time", "date", "zeit", "datum", "timestamp", "时间", "日期", "时刻", "時間", "日時", "日付"].iter().any(|k| n.contains(k))
+        || n == "ts"
+        || n == "t"
 }
 
 type ParsedTimes = (TimestampFormat, Vec<Option<i64>>, bool);
