@@ -8,6 +8,7 @@ use crate::clean_pane::CleanPane;
 use crate::data_pane::DataPane;
 use crate::evaluate_pane::EvaluatePane;
 use crate::frames::FrameTimes;
+use crate::i18n::{tr, tr_with, Lang};
 use crate::predict_pane::PredictPane;
 use crate::theme;
 use crate::train_pane::TrainPane;
@@ -24,7 +25,19 @@ pub enum Pane {
 impl Pane {
     pub const ALL: [Pane; 5] = [Pane::Data, Pane::Clean, Pane::Train, Pane::Evaluate, Pane::Predict];
 
-    pub fn title(self) -> &'static str {
+    /// The pane's tab title in the current language.
+    pub fn title(self) -> String {
+        match self {
+            Pane::Data => tr("pane-data"),
+            Pane::Clean => tr("pane-clean"),
+            Pane::Train => tr("pane-train"),
+            Pane::Evaluate => tr("pane-evaluate"),
+            Pane::Predict => tr("pane-predict"),
+        }
+    }
+
+    /// The pane's name for the host's probe marks, the same in every language.
+    fn probe_name(self) -> &'static str {
         match self {
             Pane::Data => "Data",
             Pane::Clean => "Clean",
@@ -51,6 +64,18 @@ pub struct TaskView {
 pub struct Notice {
     pub text: String,
     pub is_error: bool,
+    /// A warning from the import of the open file, dropped when another file is loaded.
+    pub from_import: bool,
+}
+
+impl Notice {
+    fn info(text: String) -> Self {
+        Self { text, is_error: false, from_import: false }
+    }
+
+    fn error(text: String) -> Self {
+        Self { text, is_error: true, from_import: false }
+    }
 }
 
 pub struct PlantLabApp {
@@ -71,14 +96,22 @@ pub struct PlantLabApp {
     asked_initial_path: bool,
     /// The journey's controls as last reported to the host (see `probe`).
     reported_marks: crate::probe::Marks,
+    /// The language the UI draws in; switching it changes no data, file or setting.
+    lang: Lang,
+    /// Whether the native build has tried to add the CJK font (the web build adds it at start).
+    font_tried: bool,
 }
 
-/// How a notice about the import of the open file begins.
-const IMPORT_NOTICE: &str = "Import: ";
-
 impl PlantLabApp {
+    /// The app in English; the web build starts it in the user's language with [`PlantLabApp::with_language`].
     pub fn new(backend: Box<dyn Backend>) -> Self {
+        Self::with_language(backend, Lang::En)
+    }
+
+    pub fn with_language(backend: Box<dyn Backend>, lang: Lang) -> Self {
         Self {
+            lang,
+            font_tried: false,
             backend,
             pane: Pane::Data,
             tasks: Vec::new(),
@@ -107,6 +140,31 @@ impl PlantLabApp {
         &self.notices
     }
 
+    pub fn language(&self) -> Lang {
+        self.lang
+    }
+
+    /// Draws the UI in `lang` from the next frame on; nothing else changes.
+    pub fn set_language(&mut self, lang: Lang) {
+        self.lang = lang;
+        crate::i18n::set_language(lang);
+    }
+
+    /// What the user has chosen and opened, in one comparable text: the open file, the data set,
+    /// the cleaning recipe and state, the training, evaluation and prediction settings. A
+    /// change of language must leave it as it was.
+    pub fn settings_fingerprint(&self) -> String {
+        format!(
+            "pane {:?}\ndata {}\nclean {}\ntrain {}\nevaluate {}\npredict {}",
+            self.pane,
+            self.data.settings_fingerprint(),
+            self.clean.settings_fingerprint(),
+            self.train.settings_fingerprint(),
+            self.evaluate.settings_fingerprint(),
+            self.predict.settings_fingerprint()
+        )
+    }
+
     /// One frame: take the backend's replies, then draw.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         let started = crate::frames::now_ms();
@@ -128,6 +186,18 @@ impl PlantLabApp {
     }
 
     fn frame(&mut self, ui: &mut egui::Ui) {
+        crate::i18n::set_language(self.lang);
+        #[cfg(not(target_arch = "wasm32"))]
+        if !self.font_tried {
+            self.font_tried = true;
+            // Without the font the UI still works; Chinese text shows as boxes.
+            let installed = crate::fonts::read_repo_cjk_font().and_then(|bytes| crate::fonts::install_cjk_font(ui.ctx(), bytes));
+            if let Err(why) = installed {
+                eprintln!("{why}");
+            }
+        }
+        #[cfg(target_arch = "wasm32")]
+        let _ = self.font_tried;
         if !self.asked_initial_path {
             self.asked_initial_path = true;
             self.backend.send(Request::InitialPath);
@@ -197,7 +267,9 @@ impl PlantLabApp {
             Reply::Evaluation(evaluation) => self.evaluate.set_evaluation(*evaluation),
             Reply::Bundle(bundle) => self.predict.bundle_arrived(*bundle),
             Reply::NormalBundle(bundle) => self.predict.normal_bundle_arrived(*bundle),
-            Reply::Saved { what, path } => self.notices.push(Notice { text: format!("{what} saved to {path}."), is_error: false }),
+            Reply::Saved { what, path } => {
+                self.notices.push(Notice::info(tr_with("notice-saved", &[("what", saved_what(&what).into()), ("path", path.into())])))
+            }
             Reply::Error { context, error } => {
                 self.data.request_failed();
                 self.clean.request_failed();
@@ -224,7 +296,7 @@ impl PlantLabApp {
     fn start_load(&mut self, path: String) {
         let path = path.trim().to_owned();
         if path.is_empty() {
-            self.notices.push(Notice { text: "Type a file path first, or use Open….".into(), is_error: true });
+            self.notices.push(Notice::error(tr("notice-type-path-first")));
             return;
         }
         self.pane = Pane::Data;
@@ -244,7 +316,7 @@ impl PlantLabApp {
                 if kind == TaskKind::Predict {
                     self.predict.task_started(id);
                 }
-                self.tasks.push(TaskView { id, kind, label, fraction: 0.0, stage: "starting".into(), cancel_requested: false })
+                self.tasks.push(TaskView { id, kind, label, fraction: 0.0, stage: tr("app-task-starting"), cancel_requested: false })
             }
             TaskEvent::Progress { fraction, stage, .. } => {
                 if self.train.owns(id) {
@@ -262,31 +334,32 @@ impl PlantLabApp {
                         // A new data set replaces the old one; stale notices about loading go too,
                         // and so do the import warnings of the previous reading (the Data pane
                         // shows the current file's own).
-                        self.notices.retain(|n| !n.is_error && !n.text.starts_with(IMPORT_NOTICE));
+                        self.notices.retain(|n| !n.is_error && !n.from_import);
                         for warning in &summary.warnings {
-                            self.notices.push(Notice { text: format!("{IMPORT_NOTICE}{warning}"), is_error: false });
+                            let text = tr_with("notice-import-warning", &[("warning", warning.into())]);
+                            self.notices.push(Notice { text, is_error: false, from_import: true });
                         }
                         self.data.set_dataset(summary, self.backend.as_mut());
                         self.clean.reset(self.backend.as_mut());
                     }
                     TaskOutcome::Cleaned(summary) => {
                         if self.clean.change_finished(self.backend.as_mut()) {
-                            self.notices.push(Notice {
-                                text: format!(
-                                    "Recipe applied: {} steps, {} rows in, {} rows out; quality gate {}.",
-                                    summary.steps.len(),
-                                    summary.rows_in,
-                                    summary.rows_out,
-                                    if summary.gate.passed { "passed" } else { "failed" }
-                                ),
-                                is_error: false,
-                            });
+                            let gate = if summary.gate.passed { tr("notice-gate-passed") } else { tr("notice-gate-failed") };
+                            self.notices.push(Notice::info(tr_with(
+                                "notice-recipe-applied",
+                                &[
+                                    ("steps", summary.steps.len().to_string().into()),
+                                    ("rows-in", summary.rows_in.to_string().into()),
+                                    ("rows-out", summary.rows_out.to_string().into()),
+                                    ("gate", gate.into()),
+                                ],
+                            )));
                         }
                         // The cleaned data is now the open data set: the Data pane shows it.
                         self.backend.send(Request::Summary);
                     }
                     TaskOutcome::Trained(summary) => {
-                        self.notices.push(Notice { text: format!("Training: {}", summary.message), is_error: false });
+                        self.notices.push(Notice::info(tr_with("notice-training-finished", &[("message", (&summary.message).into())])));
                         self.report_frame_times();
                         if summary.status == RunStatus::Completed {
                             // The Evaluate pane shows the run that just finished.
@@ -300,7 +373,7 @@ impl PlantLabApp {
                     }
                     TaskOutcome::Evaluated(evaluation) => self.evaluate.set_evaluation(*evaluation),
                     TaskOutcome::NormalTrained(summary) => {
-                        self.notices.push(Notice { text: format!("Normal-operation training: {}", summary.message), is_error: false });
+                        self.notices.push(Notice::info(tr_with("notice-normal-training-finished", &[("message", (&summary.message).into())])));
                         if summary.status == RunStatus::Completed {
                             self.evaluate.normal_run_trained(&summary);
                         }
@@ -319,7 +392,14 @@ impl PlantLabApp {
                         let epochs = self.train.planned_epochs().max(1);
                         let done = f64::from(batch.epoch - 1) + f64::from(batch.batch) / f64::from(batch.batches.max(1));
                         t.fraction = (done / f64::from(epochs)).clamp(0.0, 1.0) as f32;
-                        t.stage = format!("epoch {} batch {}/{}", batch.epoch, batch.batch, batch.batches);
+                        t.stage = tr_with(
+                            "app-task-epoch-batch",
+                            &[
+                                ("epoch", batch.epoch.to_string().into()),
+                                ("batch", batch.batch.to_string().into()),
+                                ("batches", batch.batches.to_string().into()),
+                            ],
+                        );
                     }
                 }
                 if self.train.owns(id) {
@@ -327,12 +407,12 @@ impl PlantLabApp {
                 }
             }
             TaskEvent::Failed { error, .. } => {
-                let label = self.end_without_result(id, Some(&error)).unwrap_or_else(|| "A task".into());
+                let label = self.end_without_result(id, Some(&error)).unwrap_or_else(|| tr("app-task-unnamed"));
                 self.error(&label, &error);
             }
             TaskEvent::Cancelled { .. } => {
                 let label = self.end_without_result(id, None).unwrap_or_default();
-                self.notices.push(Notice { text: format!("{label}: cancelled. The data you had is unchanged."), is_error: false });
+                self.notices.push(Notice::info(tr_with("notice-task-cancelled", &[("label", label.into())])));
             }
         }
     }
@@ -358,7 +438,8 @@ impl PlantLabApp {
     }
 
     fn error(&mut self, context: &str, error: &ApiError) {
-        self.notices.push(Notice { text: format!("{context} failed: {}", error.message), is_error: true });
+        self.notices
+            .push(Notice::error(tr_with("notice-failed", &[("context", context_text(context).into()), ("message", (&error.message).into())])));
     }
 
     fn handle_shortcuts(&mut self, ui: &egui::Ui) {
@@ -373,21 +454,28 @@ impl PlantLabApp {
 
     fn navigation(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
-            ui.heading("PlantLab");
+            ui.heading(tr("app-title"));
             ui.separator();
             for pane in Pane::ALL {
                 let tab = ui.selectable_label(self.pane == pane, pane.title());
-                crate::probe::mark(ui, format!("tab:{}", pane.title()), &tab);
+                crate::probe::mark(ui, format!("tab:{}", pane.probe_name()), &tab);
                 if tab.clicked() {
                     self.pane = pane;
                 }
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui.button("Quit").on_hover_text("Ctrl+Q").clicked() {
+                if ui.button(tr("app-quit-button")).on_hover_text(tr("app-quit-hint")).clicked() {
                     self.backend.send(Request::Quit);
                 }
-                if ui.button("Open…").on_hover_text("Open a CSV file (Ctrl+O), or drop one on the window").clicked() {
+                if ui.button(tr("app-open-button")).on_hover_text(tr("app-open-hint")).clicked() {
                     self.backend.send(Request::PickFile);
+                }
+                ui.separator();
+                // Each language's name in itself, so a user who cannot read the current one finds theirs.
+                for lang in Lang::ALL.into_iter().rev() {
+                    if ui.selectable_label(self.lang == lang, lang.display_name()).on_hover_text(tr("app-language-hint")).clicked() {
+                        self.set_language(lang);
+                    }
                 }
             });
         });
@@ -426,7 +514,7 @@ impl PlantLabApp {
                             ui.set_width(width - 12.0);
                             // Dismiss first, on the right, so a long text wraps beside it.
                             ui.with_layout(egui::Layout::right_to_left(egui::Align::Min), |ui| {
-                                if ui.small_button("Dismiss").clicked() {
+                                if ui.small_button(tr("app-dismiss-button")).clicked() {
                                     dismiss = Some(i);
                                 }
                                 ui.add(egui::Label::new(RichText::new(&notice.text).color(text_color)).wrap());
@@ -444,13 +532,14 @@ impl PlantLabApp {
     fn status_bar(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             if self.tasks.is_empty() {
-                ui.label("Ready");
+                ui.label(tr("app-status-ready"));
             }
             let mut cancel = Vec::new();
             for task in &mut self.tasks {
                 ui.label(&task.label);
                 ui.add(egui::ProgressBar::new(task.fraction).desired_width(160.0).text(format!("{} {:.0}%", task.stage, task.fraction * 100.0)));
-                let button = ui.add_enabled(!task.cancel_requested, egui::Button::new("Cancel"));
+                let button = ui.add_enabled(!task.cancel_requested, egui::Button::new(tr("app-cancel-button")));
+
                 if button.clicked() {
                     task.cancel_requested = true;
                     cancel.push(task.id);
@@ -464,5 +553,60 @@ impl PlantLabApp {
                 ui.label(self.data.status_text());
             });
         });
+    }
+}
+
+/// What a `Saved` reply names, in the current language (the bridge names it in English).
+fn saved_what(what: &str) -> String {
+    match what {
+        "Recipe" => tr("saved-recipe"),
+        "Cleaned data" => tr("saved-cleaned-data"),
+        "Model bundle" => tr("saved-model-bundle"),
+        "Predictions" => tr("saved-predictions"),
+        "Report" => tr("saved-report"),
+        "Normal-operation bundle" => tr("saved-normal-bundle"),
+        other => other.to_owned(),
+    }
+}
+
+/// What a failed request was doing, in the current language: the bridge's contexts are English
+/// (they also go to logs); a task's own label, from the engine, stays as it came.
+fn context_text(context: &str) -> String {
+    match context {
+        "Cancelling" => tr("context-cancelling"),
+        "Changing the cleaning steps" => tr("context-changing-steps"),
+        "Changing the gate thresholds" => tr("context-changing-gate"),
+        "Comparing runs" => tr("context-comparing-runs"),
+        "Computing the histogram" => tr("context-histogram"),
+        "Deleting the run" => tr("context-deleting-run"),
+        "Evaluating the normal-operation run" => tr("context-evaluating-normal-run"),
+        "Evaluating the run" => tr("context-evaluating-run"),
+        "Exporting the cleaned data" => tr("context-exporting-cleaned"),
+        "Exporting the model bundle" => tr("context-exporting-bundle"),
+        "Exporting the normal-operation bundle" => tr("context-exporting-normal-bundle"),
+        "Exporting the predictions" => tr("context-exporting-predictions"),
+        "Exporting the report" => tr("context-exporting-report"),
+        "Listing runs" => tr("context-listing-runs"),
+        "Loading the file" => tr("context-loading-file"),
+        "Opening the file dialog" => tr("context-file-dialog"),
+        "Opening the model bundle" => tr("context-opening-bundle"),
+        "Opening the normal-operation bundle" => tr("context-opening-normal-bundle"),
+        "Opening the run" => tr("context-opening-run"),
+        "Preparing the plot" => tr("context-preparing-plot"),
+        "Previewing the step" => tr("context-previewing-step"),
+        "Quitting" => tr("context-quitting"),
+        "Reading rows" => tr("context-reading-rows"),
+        "Reading the cleaning state" => tr("context-reading-clean-state"),
+        "Reading the command line" => tr("context-reading-command-line"),
+        "Reading the data set" => tr("context-reading-dataset"),
+        "Reading the quality report" => tr("context-reading-quality-report"),
+        "Receiving progress" => tr("context-receiving-progress"),
+        "Reporting" => tr("context-reporting"),
+        "Saving the recipe" => tr("context-saving-recipe"),
+        "Starting the normal-operation check" => tr("context-starting-normal-check"),
+        "Starting the normal-operation training" => tr("context-starting-normal-training"),
+        "Starting the prediction" => tr("context-starting-prediction"),
+        "Starting training" => tr("context-starting-training"),
+        other => other.to_owned(),
     }
 }

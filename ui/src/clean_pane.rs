@@ -627,6 +627,13 @@ fn step_templates(columns: &[ColumnProfile], time: Option<&str>, label: Option<&
     ]
 }
 
+impl CleanPane {
+    /// The recipe, gate thresholds and step being drafted, for `PlantLabApp::settings_fingerprint`.
+    pub fn settings_fingerprint(&self) -> String {
+        format!("{:?} {:?} {:?} {}", self.state, self.thresholds, self.previewed, self.template)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

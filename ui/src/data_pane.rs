@@ -880,6 +880,13 @@ fn needs_refetch(requested: Option<(f64, f64)>, extent: Option<(f64, f64)>, visi
     outside || zoomed
 }
 
+impl DataPane {
+    /// The open data set and file choices, for `PlantLabApp::settings_fingerprint`.
+    pub fn settings_fingerprint(&self) -> String {
+        format!("{:?} {:?} {:?} {:?} {:?}", self.summary, self.path_input, self.recent, self.plot_column, self.marked_rows)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

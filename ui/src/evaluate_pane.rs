@@ -12,6 +12,7 @@ use plantlab_protocol::{
 
 use crate::backend::{Backend, Request};
 use crate::format::thousands;
+use crate::i18n::{tr, tr_with};
 use crate::normal_model::{is_normal_run, NormalEvaluator};
 use crate::theme;
 use crate::widgets::{TimelinePlot, TimelineView};
@@ -216,19 +217,12 @@ impl EvaluatePane {
         // Taken out while drawing so the threshold tools can change the pane's own fields.
         let Some(view) = self.view.take() else {
             ui.label(match (&self.run_id, self.waiting) {
-                (_, true) => "Evaluating the run's test split…",
-                (None, _) if self.runs.is_empty() => "No runs yet: train a model in the Train pane, then evaluate it here.",
-                (None, _) => "Choose a run to evaluate.",
-                (Some(_), false) => "No evaluation to show for this run.",
+                (_, true) => tr("eval-waiting"),
+                (None, _) if self.runs.is_empty() => tr("eval-no-runs"),
+                (None, _) => tr("eval-choose-run"),
+                (Some(_), false) => tr("eval-nothing-to-show"),
             });
-            ui.label(
-                RichText::new(
-                    "You will see the test metrics next to the majority-class baseline, the confusion matrix, ROC and PR curves, \
-                     a threshold with a cost-based suggestion, event-level scoring (lead time, false alarms per day) and the tags \
-                     that drive the risk.",
-                )
-                .weak(),
-            );
+            ui.label(RichText::new(tr("eval-empty-explainer")).weak());
             return;
         };
         let binary = view.is_binary();
@@ -237,27 +231,30 @@ impl EvaluatePane {
         egui::ScrollArea::vertical().id_salt("evaluate_scroll").show(ui, |ui| {
             let evaluation = &view.evaluation;
             if let Some(episodes) = evaluation.thin_evidence() {
-                ui.label(RichText::new(thin_evidence_text(episodes, "the test split")).color(theme::WARNING_TEXT));
+                ui.label(RichText::new(thin_evidence_text(episodes, &tr("eval-the-test-split"))).color(theme::WARNING_TEXT));
             }
-            ui.label(format!(
-                "{}: {} test samples, classes {}{}",
-                evaluation.source,
-                thousands(evaluation.samples),
-                evaluation.classes.join(", "),
-                evaluation
-                    .positive_class
-                    .and_then(|p| evaluation.classes.get(p))
-                    .map_or(String::new(), |c| format!("; risk = probability of \"{c}\""))
+            let positive = evaluation
+                .positive_class
+                .and_then(|p| evaluation.classes.get(p))
+                .map_or(String::new(), |c| tr_with("eval-risk-is-probability", &[("class", c.into())]));
+            ui.label(tr_with(
+                "eval-source-line",
+                &[
+                    ("source", (&evaluation.source).into()),
+                    ("samples", thousands(evaluation.samples).into()),
+                    ("classes", evaluation.classes.join(", ").into()),
+                    ("positive", positive.into()),
+                ],
             ));
             // Side by side when there is room; wrapped below each other otherwise.
             ui.horizontal_wrapped(|ui| {
                 ui.vertical(|ui| {
-                    ui.label(RichText::new("Test metrics").strong());
+                    ui.label(RichText::new(tr("eval-test-metrics")).strong());
                     metrics_table(ui, "evaluate_metrics", &evaluation.test, &evaluation.baseline, live.as_ref());
                 });
                 ui.add_space(24.0);
                 ui.vertical(|ui| {
-                    ui.label(RichText::new("Confusion matrix").strong());
+                    ui.label(RichText::new(tr("eval-confusion-matrix")).strong());
                     confusion_ui(ui, evaluation, live.as_ref());
                 });
             });
@@ -265,12 +262,12 @@ impl EvaluatePane {
             if binary {
                 commit = self.threshold_tools(ui, live.as_ref(), &evaluation.thresholds);
             } else {
-                ui.label("Multi-class target: the model predicts the most probable class, so there is no threshold to tune or cost to trade off.");
+                ui.label(tr("eval-multiclass-note"));
             }
             ui.separator();
             curves_ui(ui, &view);
             ui.separator();
-            ui.label(RichText::new("Fault episodes and alarm events").strong());
+            ui.label(RichText::new(tr("eval-episodes-heading")).strong());
             match &evaluation.events {
                 Some(events) => {
                     if events_ui(ui, events, &mut self.event_options) {
@@ -278,19 +275,19 @@ impl EvaluatePane {
                     }
                 }
                 None => {
-                    ui.label("The test split has no labelled fault episodes, so alarms cannot be scored as events.");
+                    ui.label(tr("eval-no-episodes"));
                 }
             }
             if binary && alarm_settings_ui(ui, "evaluate_alarm_settings", &mut self.event_options) {
                 commit = Some(self.threshold);
             }
             if view.timeline.points() > 0 {
-                ui.label("Risk over the test split (line), threshold (yellow), fault-labelled stretches (red)");
+                ui.label(tr("eval-timeline-caption"));
                 // The threshold line follows the slider, so the alarms it would raise show while dragging.
                 view.timeline.show(ui, "evaluate_timeline", 220.0, TimelineView { threshold: self.threshold, ..TimelineView::default() });
             }
             ui.separator();
-            ui.label(RichText::new("Contributing tags").strong());
+            ui.label(RichText::new(tr("eval-contributing-tags")).strong());
             contributions_ui(ui, &evaluation.contributions);
         });
         self.view = Some(view);
@@ -301,8 +298,8 @@ impl EvaluatePane {
 
     fn toolbar(&mut self, ui: &mut egui::Ui, backend: &mut dyn Backend) {
         ui.horizontal_wrapped(|ui| {
-            let label = ui.label(RichText::new("Run to evaluate").strong()).id;
-            let selected = self.run_id.clone().unwrap_or_else(|| "(none)".into());
+            let label = ui.label(RichText::new(tr("eval-run-to-evaluate")).strong()).id;
+            let selected = self.run_id.clone().unwrap_or_else(|| tr("eval-no-run-selected"));
             let mut chosen = None;
             egui::ComboBox::new("evaluate_run", "")
                 .selected_text(selected)
@@ -310,8 +307,16 @@ impl EvaluatePane {
                 .show_ui(ui, |ui| {
                     for run in &self.runs {
                         let text = match crate::normal_model::run_text(run) {
-                            Some(normal) => format!("{}: {normal}", run.run_id),
-                            None => format!("{}: {} on \"{}\", {}", run.run_id, run.model.as_str(), run.target, run.status.as_str()),
+                            Some(normal) => tr_with("eval-run-option-normal", &[("run", (&run.run_id).into()), ("description", normal.into())]),
+                            None => tr_with(
+                                "eval-run-option",
+                                &[
+                                    ("run", (&run.run_id).into()),
+                                    ("model", run.model.as_str().into()),
+                                    ("target", (&run.target).into()),
+                                    ("status", run.status.as_str().into()),
+                                ],
+                            ),
                         };
                         if ui.selectable_label(self.run_id.as_deref() == Some(run.run_id.as_str()), text).clicked() {
                             chosen = Some(run.run_id.clone());
@@ -323,23 +328,23 @@ impl EvaluatePane {
             if let Some(run_id) = chosen {
                 self.select_run(run_id);
             }
-            if ui.button("Refresh runs").clicked() {
+            if ui.button(tr("eval-refresh-runs")).clicked() {
                 backend.send(Request::ListRuns);
             }
             if self.waiting {
-                ui.label(RichText::new("Evaluating…").weak());
+                ui.label(RichText::new(tr("eval-evaluating")).weak());
             }
             let has_run = self.run_id.is_some() && self.view.is_some();
             // A normal-operation run's bundle is its fitted models and threshold; it needs no evaluation first.
             let normal = self.shows_normal_run();
             if ui
-                .add_enabled(has_run || normal, egui::Button::new("Export model bundle…"))
-                .on_hover_text("Model, recipe, tokenizer and the current threshold in one file, for the Predict pane")
+                .add_enabled(has_run || normal, egui::Button::new(tr("eval-export-bundle-button")))
+                .on_hover_text(tr("eval-export-bundle-hint"))
                 .clicked()
             {
                 backend.send(Request::PickPath { purpose: FilePurpose::SaveBundle });
             }
-            if ui.add_enabled(has_run, egui::Button::new("Export report…")).on_hover_text("This evaluation as an HTML page").clicked() {
+            if ui.add_enabled(has_run, egui::Button::new(tr("eval-export-report-button"))).on_hover_text(tr("eval-export-report-hint")).clicked() {
                 backend.send(Request::PickPath { purpose: FilePurpose::SaveReport });
             }
         });
@@ -349,8 +354,8 @@ impl EvaluatePane {
     /// at when the user has settled on one.
     fn threshold_tools(&mut self, ui: &mut egui::Ui, live: Option<&ThresholdPoint>, table: &[ThresholdPoint]) -> Option<f64> {
         let mut commit = None;
-        ui.label(RichText::new("Decision threshold").strong());
-        let response = ui.add(egui::Slider::new(&mut self.threshold, 0.0..=1.0).text("Threshold").fixed_decimals(3));
+        ui.label(RichText::new(tr("eval-decision-threshold")).strong());
+        let response = ui.add(egui::Slider::new(&mut self.threshold, 0.0..=1.0).text(tr("eval-threshold-slider")).fixed_decimals(3));
         // Dragging only redraws from the threshold table; the events and timeline are asked
         // for once the value has settled (drag released, or a click or key step).
         if response.drag_stopped() || (response.changed() && !response.dragged()) {
@@ -361,31 +366,29 @@ impl EvaluatePane {
         }
         ui.add_space(6.0);
         ui.horizontal_wrapped(|ui| {
-            let label = ui.label("Cost of a missed failure").id;
+            let label = ui.label(tr("eval-cost-miss")).id;
             let miss = ui.add(egui::DragValue::new(&mut self.cost_miss).range(0.0..=1e9).speed(1.0)).labelled_by(label);
-            let label = ui.label("Cost of a false alarm").id;
+            let label = ui.label(tr("eval-cost-false-alarm")).id;
             let false_alarm = ui.add(egui::DragValue::new(&mut self.cost_false_alarm).range(0.0..=1e9).speed(0.1)).labelled_by(label);
             if miss.changed() || false_alarm.changed() {
                 self.suggestion = None;
             }
-            if ui
-                .button("Suggest threshold")
-                .on_hover_text("The threshold with the lowest total cost of misses and false alarms on the test split")
-                .clicked()
-            {
+            if ui.button(tr("eval-suggest-threshold")).on_hover_text(tr("eval-suggest-threshold-hint")).clicked() {
                 self.suggestion = cost_optimal(table, self.cost_miss, self.cost_false_alarm);
             }
         });
         if let Some(suggestion) = self.suggestion {
             ui.horizontal_wrapped(|ui| {
-                ui.label(format!(
-                    "Suggested threshold {:.3}: total cost {}, {} missed fault samples, {} false-alarm samples (samples, not events)",
-                    suggestion.threshold,
-                    number(suggestion.cost(self.cost_miss, self.cost_false_alarm)),
-                    thousands(suggestion.fn_),
-                    thousands(suggestion.fp)
+                ui.label(tr_with(
+                    "eval-suggestion",
+                    &[
+                        ("threshold", format!("{:.3}", suggestion.threshold).into()),
+                        ("cost", number(suggestion.cost(self.cost_miss, self.cost_false_alarm)).into()),
+                        ("missed", thousands(suggestion.fn_).into()),
+                        ("false-alarms", thousands(suggestion.fp).into()),
+                    ],
                 ));
-                if ui.button("Use this threshold").clicked() {
+                if ui.button(tr("eval-use-threshold")).clicked() {
                     self.threshold = suggestion.threshold;
                     commit = Some(suggestion.threshold);
                 }
@@ -404,16 +407,19 @@ fn newest_completed(runs: &[RunEntry]) -> Option<String> {
 fn live_summary(point: &ThresholdPoint, threshold: f64) -> String {
     let faults = point.tp + point.fn_;
     let normal = point.tn + point.fp;
-    format!(
-        "At threshold {threshold:.3}: {} of {} fault samples caught ({} missed), {} false-alarm samples among {} normal samples; precision {:.3}, recall {:.3}, F1 {:.3}",
-        thousands(point.tp),
-        thousands(faults),
-        thousands(point.fn_),
-        thousands(point.fp),
-        thousands(normal),
-        point.precision(),
-        point.recall(),
-        point.f1()
+    tr_with(
+        "eval-live-summary",
+        &[
+            ("threshold", format!("{threshold:.3}").into()),
+            ("caught", thousands(point.tp).into()),
+            ("faults", thousands(faults).into()),
+            ("missed", thousands(point.fn_).into()),
+            ("false-alarms", thousands(point.fp).into()),
+            ("normal", thousands(normal).into()),
+            ("precision", format!("{:.3}", point.precision()).into()),
+            ("recall", format!("{:.3}", point.recall()).into()),
+            ("f1", format!("{:.3}", point.f1()).into()),
+        ],
     )
 }
 
@@ -426,7 +432,7 @@ fn number(value: f64) -> String {
 }
 
 fn metric(value: Option<f64>) -> String {
-    value.filter(|v| v.is_finite()).map_or("n/a".to_owned(), |v| format!("{v:.3}"))
+    value.filter(|v| v.is_finite()).map_or(tr("metric-not-available"), |v| format!("{v:.3}"))
 }
 
 /// Model next to baseline. With a `live` threshold point the threshold-dependent metrics
@@ -442,18 +448,18 @@ pub(crate) fn metrics_table(ui: &mut egui::Ui, id: &str, model: &ClassMetrics, b
         None => (model.accuracy, model.balanced_accuracy, model.precision, model.recall, model.f1),
     };
     let rows = [
-        ("Accuracy", Some(accuracy), Some(baseline.accuracy)),
-        ("Balanced accuracy", Some(balanced), Some(baseline.balanced_accuracy)),
-        ("Precision", Some(precision), Some(baseline.precision)),
-        ("Recall", Some(recall), Some(baseline.recall)),
-        ("F1", Some(f1), Some(baseline.f1)),
-        ("ROC-AUC", model.roc_auc, baseline.roc_auc),
-        ("PR-AUC", model.pr_auc, baseline.pr_auc),
+        (tr("eval-metric-accuracy"), Some(accuracy), Some(baseline.accuracy)),
+        (tr("eval-metric-balanced-accuracy"), Some(balanced), Some(baseline.balanced_accuracy)),
+        (tr("eval-metric-precision"), Some(precision), Some(baseline.precision)),
+        (tr("eval-metric-recall"), Some(recall), Some(baseline.recall)),
+        (tr("metric-f1"), Some(f1), Some(baseline.f1)),
+        (tr("metric-roc-auc"), model.roc_auc, baseline.roc_auc),
+        (tr("metric-pr-auc"), model.pr_auc, baseline.pr_auc),
     ];
     egui::Grid::new(id).striped(true).num_columns(3).spacing([16.0, 3.0]).show(ui, |ui| {
         ui.label("");
-        ui.label(RichText::new("model").strong());
-        ui.label(RichText::new("majority baseline").strong());
+        ui.label(RichText::new(tr("eval-column-model")).strong());
+        ui.label(RichText::new(tr("eval-column-baseline")).strong());
         ui.end_row();
         for (name, model_value, baseline_value) in rows {
             ui.label(name);
@@ -482,12 +488,12 @@ fn confusion_ui(ui: &mut egui::Ui, evaluation: &Evaluation, live: Option<&Thresh
         _ => evaluation.test.confusion.clone(),
     };
     if matrix.is_empty() {
-        ui.label("No confusion counts in this evaluation.");
+        ui.label(tr("eval-no-confusion"));
         return;
     }
     let total: u64 = matrix.iter().flatten().sum();
     egui::Grid::new("evaluate_confusion").striped(false).spacing([14.0, 4.0]).show(ui, |ui| {
-        ui.label(RichText::new("actual \\ predicted").weak());
+        ui.label(RichText::new(tr("eval-actual-predicted")).weak());
         for (j, _) in matrix.iter().enumerate() {
             ui.label(RichText::new(class_name(classes, j)).strong());
         }
@@ -509,7 +515,7 @@ fn confusion_ui(ui: &mut egui::Ui, evaluation: &Evaluation, live: Option<&Thresh
 }
 
 fn class_name(classes: &[String], index: usize) -> String {
-    classes.get(index).cloned().unwrap_or_else(|| format!("class {index}"))
+    classes.get(index).cloned().unwrap_or_else(|| tr_with("eval-class-index", &[("index", index.to_string().into())]))
 }
 
 fn curves_ui(ui: &mut egui::Ui, view: &EvaluationView) {
@@ -517,7 +523,7 @@ fn curves_ui(ui: &mut egui::Ui, view: &EvaluationView) {
     let half = ((ui.available_width() - 24.0) / 2.0).max(120.0);
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
-            ui.label(format!("ROC curve (area {})", metric(view.evaluation.test.roc_auc)));
+            ui.label(tr_with("eval-roc-curve", &[("area", metric(view.evaluation.test.roc_auc).into())]));
             // The mouse wheel scrolls the pane, not the curve.
             Plot::new("evaluate_roc")
                 .allow_scroll(false)
@@ -525,31 +531,33 @@ fn curves_ui(ui: &mut egui::Ui, view: &EvaluationView) {
                 .height(240.0)
                 .data_aspect(1.0)
                 .legend(Legend::default())
-                .x_axis_label("false positive rate")
-                .y_axis_label("true positive rate")
+                .x_axis_label(tr("plot-axis-false-positive-rate"))
+                .y_axis_label(tr("plot-axis-true-positive-rate"))
                 .include_x(0.0)
                 .include_x(1.0)
                 .include_y(0.0)
                 .include_y(1.0)
                 .show(ui, |plot_ui| {
                     plot_ui.line(
-                        Line::new("chance", PlotPoints::new(vec![[0.0, 0.0], [1.0, 1.0]]))
+                        Line::new(tr("plot-series-chance"), PlotPoints::new(vec![[0.0, 0.0], [1.0, 1.0]]))
                             .color(theme::REFERENCE_LINE)
                             .style(egui_plot::LineStyle::dashed_loose()),
                     );
                     // A curve with vertical steps: egui_plot's per-pixel band drawing would fill its corners.
-                    plot_ui.line(Line::new("model", PlotPoints::Borrowed(&view.roc)).color(theme::SERIES_RISK).width(1.5).allow_band(false));
+                    plot_ui.line(
+                        Line::new(tr("plot-series-model"), PlotPoints::Borrowed(&view.roc)).color(theme::SERIES_RISK).width(1.5).allow_band(false),
+                    );
                 });
         });
         ui.vertical(|ui| {
-            ui.label(format!("Precision-recall curve (area {})", metric(view.evaluation.test.pr_auc)));
+            ui.label(tr_with("eval-pr-curve", &[("area", metric(view.evaluation.test.pr_auc).into())]));
             Plot::new("evaluate_pr")
                 .allow_scroll(false)
                 .width(half)
                 .height(240.0)
                 .legend(Legend::default())
-                .x_axis_label("recall")
-                .y_axis_label("precision")
+                .x_axis_label(tr("plot-axis-recall"))
+                .y_axis_label(tr("plot-axis-precision"))
                 .include_x(0.0)
                 .include_x(1.0)
                 .include_y(0.0)
@@ -557,12 +565,17 @@ fn curves_ui(ui: &mut egui::Ui, view: &EvaluationView) {
                 .show(ui, |plot_ui| {
                     if let Some(rate) = view.positive_rate {
                         plot_ui.line(
-                            Line::new(format!("positive rate {rate:.3}"), PlotPoints::new(vec![[0.0, rate], [1.0, rate]]))
-                                .color(theme::REFERENCE_LINE)
-                                .style(egui_plot::LineStyle::dashed_loose()),
+                            Line::new(
+                                tr_with("plot-series-positive-rate", &[("rate", format!("{rate:.3}").into())]),
+                                PlotPoints::new(vec![[0.0, rate], [1.0, rate]]),
+                            )
+                            .color(theme::REFERENCE_LINE)
+                            .style(egui_plot::LineStyle::dashed_loose()),
                         );
                     }
-                    plot_ui.line(Line::new("model", PlotPoints::Borrowed(&view.pr)).color(theme::SERIES_RISK).width(1.5).allow_band(false));
+                    plot_ui.line(
+                        Line::new(tr("plot-series-model"), PlotPoints::Borrowed(&view.pr)).color(theme::SERIES_RISK).width(1.5).allow_band(false),
+                    );
                 });
         });
     });
@@ -579,57 +592,58 @@ pub(crate) fn lead_text(lead: f64, has_timestamps: bool) -> String {
         duration_text(lead)
     } else {
         let n = lead.abs().round() as u64;
-        format!("{} sample{}", thousands(n), if n == 1 { "" } else { "s" })
+        tr_with("eval-samples-count", &[("count", n.into()), ("formatted", thousands(n).into())])
     };
     if lead > 0.0 {
-        format!("{amount} ahead")
+        tr_with("eval-lead-ahead", &[("amount", amount.into())])
     } else if lead == 0.0 {
-        "at the onset".to_owned()
+        tr("eval-lead-at-onset")
     } else {
-        format!("{amount} after the onset")
+        tr_with("eval-lead-after-onset", &[("amount", amount.into())])
     }
 }
 
 /// The headline of event scoring in one sentence.
 pub(crate) fn events_summary(events: &EventScore) -> String {
     let total = events.detected + events.missed;
-    let median = events.median_lead_time.map_or("no lead time".to_owned(), |m| format!("median lead time {}", lead_text(m, events.has_timestamps)));
+    let median = events
+        .median_lead_time
+        .map_or(tr("eval-no-lead-time"), |m| tr_with("eval-median-lead-time", &[("lead", lead_text(m, events.has_timestamps).into())]));
     let rate = match events.false_alarms_per_day {
-        Some(per_day) if events.has_timestamps => format!("{per_day:.2} false-alarm events per day of normal operation"),
-        _ => format!("{:.2} false-alarm events per 1,000 normal samples", events.false_alarms_per_1000_samples),
+        Some(per_day) if events.has_timestamps => tr_with("eval-false-alarms-per-day", &[("rate", format!("{per_day:.2}").into())]),
+        _ => tr_with("eval-false-alarms-per-1000", &[("rate", format!("{:.2}", events.false_alarms_per_1000_samples).into())]),
     };
-    format!(
-        "Detected {} of {} fault episodes ({} missed); {}; {} false-alarm event{} ({}).",
-        events.detected,
-        total,
-        events.missed,
-        median,
-        events.false_alarms,
-        if events.false_alarms == 1 { "" } else { "s" },
-        rate
+    tr_with(
+        "eval-events-summary",
+        &[
+            ("detected", events.detected.into()),
+            ("total", total.into()),
+            ("missed", events.missed.into()),
+            ("median", median.into()),
+            ("false-alarms", events.false_alarms.into()),
+            ("rate", rate.into()),
+        ],
     )
 }
 
 /// The thin-evidence warning in words.
 pub(crate) fn thin_evidence_text(episodes: usize, data: &str) -> String {
-    format!(
-        "Thin evidence: {data} holds only {episodes} fault episode{} (fewer than {}). Detections, lead times and false-alarm \
-         events per day on so few may not hold on other data; evaluate on a longer period or more faults.",
-        if episodes == 1 { "" } else { "s" },
-        plantlab_protocol::THIN_EVIDENCE_EPISODES
+    tr_with(
+        "eval-thin-evidence",
+        &[("data", data.into()), ("episodes", episodes.into()), ("minimum", plantlab_protocol::THIN_EVIDENCE_EPISODES.into())],
     )
 }
 
 /// How the alarm settings read: "clear below 80 % of the threshold, at least 3 sampling
 /// intervals, merged within 30".
 pub(crate) fn alarm_settings_text(options: &EventOptions) -> String {
-    format!(
-        "alarm samples merge into alarm events: an event clears below {:.0} % of the threshold, lasts at least {} sampling interval{}, and events at most {} interval{} apart merge",
-        options.clear_ratio * 100.0,
-        options.min_duration_samples,
-        if options.min_duration_samples == 1 { "" } else { "s" },
-        options.dead_time_samples,
-        if options.dead_time_samples == 1 { "" } else { "s" }
+    tr_with(
+        "eval-alarm-settings-text",
+        &[
+            ("clear", format!("{:.0}", options.clear_ratio * 100.0).into()),
+            ("duration", options.min_duration_samples.into()),
+            ("dead-time", options.dead_time_samples.into()),
+        ],
     )
 }
 
@@ -641,29 +655,29 @@ pub(crate) fn alarm_settings_ui(ui: &mut egui::Ui, id: &str, options: &mut Event
         ui.label(RichText::new(alarm_settings_text(options)).weak());
         egui::Grid::new("alarm_settings_grid").num_columns(2).spacing([8.0, 3.0]).show(ui, |ui| {
             let finished = |r: &egui::Response| r.drag_stopped() || r.lost_focus() || (r.changed() && !r.dragged() && !r.has_focus());
-            let label = ui.label("Alarm clears below (× threshold)").id;
-            let r =
-                ui.add(egui::DragValue::new(&mut options.clear_ratio).range(0.0..=1.0).speed(0.01).max_decimals(2)).labelled_by(label).on_hover_text(
-                    "Hysteresis: an alarm event starts at the threshold and ends only when the risk falls below this share of it (1 = no hysteresis)",
-                );
+            let label = ui.label(tr("eval-alarm-clear-label")).id;
+            let r = ui
+                .add(egui::DragValue::new(&mut options.clear_ratio).range(0.0..=1.0).speed(0.01).max_decimals(2))
+                .labelled_by(label)
+                .on_hover_text(tr("eval-alarm-clear-hint"));
             commit |= finished(&r);
             ui.end_row();
-            let label = ui.label("Minimum alarm duration (sampling intervals)").id;
+            let label = ui.label(tr("eval-alarm-duration-label")).id;
             let r = ui
                 .add(egui::DragValue::new(&mut options.min_duration_samples).range(0..=100_000))
                 .labelled_by(label)
-                .on_hover_text("Shorter alarm events are dropped (an alarm still on at the end of the data is kept)");
+                .on_hover_text(tr("eval-alarm-duration-hint"));
             commit |= finished(&r);
             ui.end_row();
-            let label = ui.label("Dead time (sampling intervals)").id;
+            let label = ui.label(tr("eval-alarm-dead-time-label")).id;
             let r = ui
                 .add(egui::DragValue::new(&mut options.dead_time_samples).range(0..=100_000))
                 .labelled_by(label)
-                .on_hover_text("Alarm events at most this far apart merge into one");
+                .on_hover_text(tr("eval-alarm-dead-time-hint"));
             commit |= finished(&r);
             ui.end_row();
         });
-        if ui.small_button("Default alarm settings").clicked() {
+        if ui.small_button(tr("eval-alarm-defaults-button")).clicked() {
             let defaults = EventOptions::default();
             options.clear_ratio = defaults.clear_ratio;
             options.min_duration_samples = defaults.min_duration_samples;
@@ -675,7 +689,7 @@ pub(crate) fn alarm_settings_ui(ui: &mut egui::Ui, id: &str, options: &mut Event
 }
 
 fn place(millis: Option<i64>, row: u64) -> String {
-    millis.map_or_else(|| format!("row {}", thousands(row)), format_epoch_millis)
+    millis.map_or_else(|| tr_with("eval-place-row", &[("row", thousands(row).into())]), format_epoch_millis)
 }
 
 /// The event summary, an editable look-back, and the episode table. True when the look-back
@@ -684,27 +698,29 @@ fn events_ui(ui: &mut egui::Ui, events: &EventScore, options: &mut EventOptions)
     ui.label(events_summary(events));
     let mut commit = false;
     ui.horizontal_wrapped(|ui| {
-        let label = ui.label("Look-back");
+        let label = ui.label(tr("eval-look-back"));
         let response = if events.has_timestamps {
             let mut hours = options.lookback_s / 3600.0;
-            let response = ui.add(egui::DragValue::new(&mut hours).range(0.0..=720.0).speed(0.25).suffix(" h"));
+            let response = ui.add(egui::DragValue::new(&mut hours).range(0.0..=720.0).speed(0.25).suffix(tr("eval-unit-hours")));
             options.lookback_s = hours * 3600.0;
             response
         } else {
-            ui.add(egui::DragValue::new(&mut options.lookback_samples).range(0..=100_000).suffix(" samples"))
+            ui.add(egui::DragValue::new(&mut options.lookback_samples).range(0..=100_000).suffix(tr("eval-unit-samples")))
         }
         .labelled_by(label.id)
-        .on_hover_text("How long before a fault an alarm counts as a warning of it");
+        .on_hover_text(tr("eval-look-back-hint"));
         // Ask again when the edit is finished, not on every step of a drag.
         commit = response.drag_stopped() || response.lost_focus() || (response.changed() && !response.dragged() && !response.has_focus());
-        ui.label(RichText::new("before an onset: an alarm in it warns of the episode and is not a false alarm.").weak());
+        ui.label(RichText::new(tr("eval-look-back-explainer")).weak());
     });
     if events.episodes.is_empty() {
         return commit;
     }
     egui::ScrollArea::vertical().id_salt("evaluate_episodes").max_height(200.0).show(ui, |ui| {
         egui::Grid::new("evaluate_episode_table").striped(true).num_columns(5).spacing([16.0, 3.0]).show(ui, |ui| {
-            for title in ["Episode", "Start", "End", "Detected", "Lead time"] {
+            for title in
+                [tr("eval-episode-column"), tr("eval-start-column"), tr("eval-end-column"), tr("eval-detected-column"), tr("eval-lead-time-column")]
+            {
                 ui.label(RichText::new(title).strong());
             }
             ui.end_row();
@@ -713,9 +729,9 @@ fn events_ui(ui: &mut egui::Ui, events: &EventScore, options: &mut EventOptions)
                 ui.label(place(episode.start_ms, episode.start_row));
                 ui.label(place(episode.end_ms, episode.end_row));
                 if episode.detected {
-                    ui.label(RichText::new("detected").color(theme::GOOD_TEXT));
+                    ui.label(RichText::new(tr("eval-detected")).color(theme::GOOD_TEXT));
                 } else {
-                    ui.label(RichText::new("missed").color(theme::BAD_TEXT));
+                    ui.label(RichText::new(tr("eval-missed")).color(theme::BAD_TEXT));
                 }
                 ui.label(episode.lead_time.map_or("-".to_owned(), |lead| lead_text(lead, events.has_timestamps)));
                 ui.end_row();
@@ -727,11 +743,11 @@ fn events_ui(ui: &mut egui::Ui, events: &EventScore, options: &mut EventOptions)
 
 pub(crate) fn contributions_ui(ui: &mut egui::Ui, contributions: &[TagContribution]) {
     if contributions.is_empty() {
-        ui.label("No tag contributions in this evaluation.");
+        ui.label(tr("eval-no-contributions"));
         return;
     }
     let shown = &contributions[..contributions.len().min(TOP_TAGS)];
-    ui.label(RichText::new("Mean change of the risk when the tag is blanked out; red pushes towards a fault, blue away from it.").weak());
+    ui.label(RichText::new(tr("eval-contributions-explainer")).weak());
     // The largest at the top: bar i sits at y = shown.len() - 1 - i.
     let top = shown.len() as f64 - 1.0;
     let bars: Vec<Bar> = shown
@@ -743,8 +759,15 @@ pub(crate) fn contributions_ui(ui: &mut egui::Ui, contributions: &[TagContributi
         })
         .collect();
     let names: Vec<String> = shown.iter().map(|c| c.tag.clone()).collect();
-    let plot = Plot::new("evaluate_contributions").height(24.0 * shown.len() as f32 + 60.0).x_axis_label("mean |risk change|");
-    crate::widgets::named_bar_chart(ui, plot, names, "contribution", bars);
+    let plot = Plot::new("evaluate_contributions").height(24.0 * shown.len() as f32 + 60.0).x_axis_label(tr("plot-axis-mean-risk-change"));
+    crate::widgets::named_bar_chart(ui, plot, names, &tr("plot-series-contribution"), bars);
+}
+
+impl EvaluatePane {
+    /// The run, threshold, costs and event options chosen, for `PlantLabApp::settings_fingerprint`.
+    pub fn settings_fingerprint(&self) -> String {
+        format!("{:?} {} {} {} {:?}", self.run_id, self.threshold, self.cost_miss, self.cost_false_alarm, self.event_options)
+    }
 }
 
 #[cfg(test)]
@@ -760,7 +783,7 @@ mod tests {
         assert_eq!(lead_text(5400.0, true), "1 h 30 min ahead");
         assert_eq!(lead_text(-600.0, true), "10 min after the onset");
         assert_eq!(lead_text(12.0, false), "12 samples ahead");
-        assert_eq!(lead_text(0.0, false), "at the onset");
+        assert_eq!(lead_text(0.0, false), tr("eval-lead-at-onset"));
     }
 
     #[test]

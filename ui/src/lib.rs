@@ -7,8 +7,10 @@ mod batch_history;
 mod clean_pane;
 mod data_pane;
 mod evaluate_pane;
+pub mod fonts;
 mod format;
 mod frames;
+pub mod i18n;
 mod normal_model;
 mod parameter_form;
 mod predict_pane;
@@ -19,6 +21,7 @@ mod widgets;
 
 pub use app::{Pane, PlantLabApp};
 pub use backend::{Backend, Reply, Request};
+pub use i18n::Lang;
 
 #[cfg(target_arch = "wasm32")]
 mod web;

@@ -427,3 +427,13 @@ fn alarm_line(alarm: &Alarm) -> String {
         if tags.is_empty() { "-".to_owned() } else { tags.join(", ") }
     )
 }
+
+impl PredictPane {
+    /// The bundle, data file and overrides chosen, for `PlantLabApp::settings_fingerprint`.
+    pub fn settings_fingerprint(&self) -> String {
+        format!(
+            "{:?} {:?} {} {} {} {:?} {:?}",
+            self.bundle, self.data_path, self.override_threshold, self.threshold, self.override_events, self.events, self.family
+        )
+    }
+}

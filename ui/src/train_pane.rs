@@ -14,6 +14,7 @@ use plantlab_protocol::{
 use crate::backend::{Backend, Request};
 use crate::batch_history::BatchHistory;
 use crate::format::thousands;
+use crate::i18n::{tr, tr_with};
 use crate::normal_model::{ModelFamily, NormalTrainer};
 use crate::theme;
 
@@ -93,7 +94,15 @@ impl TrainPane {
         self.comparison = None;
         self.showing_normal = false;
         self.curves = Curves {
-            title: format!("Run {} ({}, {}, {})", run.entry.run_id, run.entry.model.as_str(), run.entry.mode_text(), run.entry.status.as_str()),
+            title: tr_with(
+                "train-run-title-full",
+                &[
+                    ("run", (&run.entry.run_id).into()),
+                    ("model", run.entry.model.as_str().into()),
+                    ("mode", run.entry.mode_text().into()),
+                    ("status", run.entry.status.as_str().into()),
+                ],
+            ),
             run_id: Some(run.entry.run_id.clone()),
             data: run.data,
             batches: run.batches.into_iter().collect(),
@@ -144,7 +153,8 @@ impl TrainPane {
     pub fn update(&mut self, update: TrainUpdate) {
         match update {
             TrainUpdate::Prepared { run_id, data, .. } => {
-                self.curves = Curves { title: format!("Run {run_id} (training)"), run_id: Some(run_id), data: Some(data), ..Curves::default() };
+                let title = tr_with("train-run-title-training", &[("run", (&run_id).into())]);
+                self.curves = Curves { title, run_id: Some(run_id), data: Some(data), ..Curves::default() };
             }
             TrainUpdate::Batch(batch) => self.curves.batches.push(batch),
             TrainUpdate::Epoch(epoch) => self.curves.epochs.push(epoch),
@@ -158,14 +168,14 @@ impl TrainPane {
         let live = self.live.take();
         match summary {
             Some(summary) => {
-                self.curves.title = format!("Run {} ({})", summary.run_id, summary.status.as_str());
+                self.curves.title = tr_with("train-run-title", &[("run", (&summary.run_id).into()), ("status", summary.status.as_str().into())]);
                 self.curves.summary = Some(summary);
             }
             None if live.is_some() => {
                 let status = if live.as_ref().is_some_and(|l| l.cancel_requested) { RunStatus::Cancelled } else { RunStatus::Failed };
                 self.curves.title = match &self.curves.run_id {
-                    Some(run_id) => format!("Run {run_id} ({})", status.as_str()),
-                    None => format!("Training {} before it started", status.as_str()),
+                    Some(run_id) => tr_with("train-run-title", &[("run", run_id.into()), ("status", status.as_str().into())]),
+                    None => tr_with("train-run-title-before-start", &[("status", status.as_str().into())]),
                 };
             }
             None => {}
@@ -210,9 +220,9 @@ impl TrainPane {
     }
 
     fn config_form(&mut self, ui: &mut egui::Ui, dataset: Option<&DatasetSummary>, gate_passed: Option<bool>, now_s: f64, backend: &mut dyn Backend) {
-        ui.heading("Run configuration");
+        ui.heading(tr("train-config-heading"));
         let Some(dataset) = dataset else {
-            ui.label("Open a data file first; training uses the open data (after the cleaning steps, if any).");
+            ui.label(tr("train-open-data-first"));
             return;
         };
         let family = self.family;
@@ -237,7 +247,7 @@ impl TrainPane {
         let columns: Vec<&ColumnInfo> = dataset.columns.iter().filter(|c| Some(c.name.as_str()) != dataset.timestamp_column.as_deref()).collect();
         let config = &mut self.config;
         egui::Grid::new("train_form").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
-            let label = ui.label("Target").id;
+            let label = ui.label(tr("train-target-label")).id;
             egui::ComboBox::new("train_target", "")
                 .selected_text(config.target.clone())
                 .show_ui(ui, |ui| {
@@ -248,7 +258,7 @@ impl TrainPane {
                 .response
                 .labelled_by(label);
             ui.end_row();
-            let label_model = ui.label("Model").id;
+            let label_model = ui.label(tr("train-model-label")).id;
             egui::ComboBox::new("train_model", "")
                 .selected_text(model_text(config.model))
                 .show_ui(ui, |ui| {
@@ -259,11 +269,11 @@ impl TrainPane {
                 .response
                 .labelled_by(label_model);
             ui.end_row();
-            ui.label("Sequences");
+            ui.label(tr("train-sequences-label"));
             let mut windowed = matches!(config.mode, SequenceMode::Window { .. });
             ui.horizontal(|ui| {
-                ui.radio_value(&mut windowed, false, "one per row");
-                ui.radio_value(&mut windowed, true, "time windows");
+                ui.radio_value(&mut windowed, false, tr("train-sequences-per-row"));
+                ui.radio_value(&mut windowed, true, tr("train-sequences-windows"));
             });
             ui.end_row();
             match (windowed, config.mode) {
@@ -272,34 +282,34 @@ impl TrainPane {
                 _ => {}
             }
             if let SequenceMode::Window { window, stride } = &mut config.mode {
-                let label = ui.label("Window / stride (rows)").id;
+                let label = ui.label(tr("train-window-stride-label")).id;
                 ui.horizontal(|ui| {
                     ui.add(egui::DragValue::new(window).range(2..=512)).labelled_by(label);
                     ui.add(egui::DragValue::new(stride).range(1..=512)).labelled_by(label);
                 });
                 ui.end_row();
             }
-            let label = ui.label("Bins per tag").id;
+            let label = ui.label(tr("train-bins-label")).id;
             ui.add(egui::DragValue::new(&mut config.bins).range(2..=1024)).labelled_by(label);
             ui.end_row();
-            let label = ui.label("Embedding size").id;
+            let label = ui.label(tr("train-embedding-label")).id;
             ui.add(egui::DragValue::new(&mut config.embedding_dim).range(4..=1024)).labelled_by(label);
             ui.end_row();
-            let label = ui.label("Batch size").id;
+            let label = ui.label(tr("train-batch-size-label")).id;
             ui.add(egui::DragValue::new(&mut config.batch_size).range(1..=8192)).labelled_by(label);
             ui.end_row();
-            let label = ui.label("Learning rate").id;
+            let label = ui.label(tr("train-learning-rate-label")).id;
             ui.add(egui::DragValue::new(&mut config.learning_rate).speed(0.0001).range(0.000001..=1.0).max_decimals(6)).labelled_by(label);
             ui.end_row();
-            let label = ui.label("Epochs").id;
+            let label = ui.label(tr("train-epochs-label")).id;
             ui.add(egui::DragValue::new(&mut config.epochs).range(1..=1000)).labelled_by(label);
             ui.end_row();
-            let label = ui.label("Early stopping patience").id;
+            let label = ui.label(tr("train-patience-label")).id;
             let mut patience = config.patience.unwrap_or(0);
-            ui.add(egui::DragValue::new(&mut patience).range(0..=100)).labelled_by(label).on_hover_text("0 = train every epoch");
+            ui.add(egui::DragValue::new(&mut patience).range(0..=100)).labelled_by(label).on_hover_text(tr("train-patience-hint"));
             config.patience = (patience > 0).then_some(patience);
             ui.end_row();
-            let label_weights = ui.label("Class weights").id;
+            let label_weights = ui.label(tr("train-class-weights-label")).id;
             egui::ComboBox::new("train_weights", "")
                 .selected_text(weighting_text(config.class_weighting))
                 .show_ui(ui, |ui| {
@@ -310,45 +320,48 @@ impl TrainPane {
                 .response
                 .labelled_by(label_weights);
             ui.end_row();
-            let label = ui.label("Split train / val / test").id;
+            let label = ui.label(tr("train-split-label")).id;
             ui.horizontal(|ui| {
                 ui.add(egui::DragValue::new(&mut config.split.train).speed(0.01).range(0.05..=0.95).max_decimals(2)).labelled_by(label);
                 ui.add(egui::DragValue::new(&mut config.split.validation).speed(0.01).range(0.0..=0.9).max_decimals(2)).labelled_by(label);
                 ui.add(egui::DragValue::new(&mut config.split.test).speed(0.01).range(0.0..=0.9).max_decimals(2)).labelled_by(label);
             });
             ui.end_row();
-            let label = ui.label("Seed").id;
+            let label = ui.label(tr("train-seed-label")).id;
             ui.add(egui::DragValue::new(&mut config.seed)).labelled_by(label);
             ui.end_row();
         });
-        egui::CollapsingHeader::new(format!("Features ({} excluded)", config.exclude.len())).id_salt("train_features").show(ui, |ui| {
-            ui.label("Untick identifiers and columns that leak the label (e.g. failure-mode flags).");
-            for column in &columns {
-                if column.name == config.target {
-                    continue;
-                }
-                if self.class_weight_columns.contains(&column.name) {
-                    ui.add_enabled(
-                        false,
-                        egui::Checkbox::new(&mut false, format!("{} (class weights from the cleaning recipe, never a feature)", column.name)),
-                    );
-                    continue;
-                }
-                let mut used = !config.exclude.contains(&column.name);
-                let kind = match column.kind {
-                    ColumnKind::Numeric => "numeric",
-                    ColumnKind::Boolean => "boolean",
-                    _ => "categorical",
-                };
-                if ui.checkbox(&mut used, format!("{} ({kind})", column.name)).changed() {
-                    if used {
-                        config.exclude.retain(|c| c != &column.name);
-                    } else {
-                        config.exclude.push(column.name.clone());
+        egui::CollapsingHeader::new(tr_with("train-features-heading", &[("excluded", config.exclude.len().to_string().into())]))
+            .id_salt("train_features")
+            .show(ui, |ui| {
+                ui.label(tr("train-features-hint"));
+                for column in &columns {
+                    if column.name == config.target {
+                        continue;
+                    }
+                    if self.class_weight_columns.contains(&column.name) {
+                        ui.add_enabled(
+                            false,
+                            egui::Checkbox::new(&mut false, tr_with("train-feature-weight-column", &[("column", (&column.name).into())])),
+                        );
+                        continue;
+                    }
+                    let mut used = !config.exclude.contains(&column.name);
+                    let kind = match column.kind {
+                        ColumnKind::Numeric => tr("train-kind-numeric"),
+                        ColumnKind::Boolean => tr("train-kind-boolean"),
+                        _ => tr("train-kind-categorical"),
+                    };
+                    if ui.checkbox(&mut used, tr_with("train-feature-column", &[("column", (&column.name).into()), ("kind", kind.into())])).changed()
+                    {
+                        if used {
+                            config.exclude.retain(|c| c != &column.name);
+                        } else {
+                            config.exclude.push(column.name.clone());
+                        }
                     }
                 }
-            }
-        });
+            });
         ui.separator();
         let problems = validate(config, dataset);
         for problem in &problems {
@@ -356,21 +369,21 @@ impl TrainPane {
         }
         let gate_blocks = gate_passed == Some(false);
         if gate_blocks {
-            ui.label(RichText::new("The quality gate fails (see Clean).").color(theme::WARNING_TEXT));
-            ui.checkbox(&mut self.override_gate, "Train anyway (the override is recorded with the run)");
+            ui.label(RichText::new(tr("train-gate-fails")).color(theme::WARNING_TEXT));
+            ui.checkbox(&mut self.override_gate, tr("train-override-gate"));
         }
         let can_start = problems.is_empty() && self.live.is_none() && (!gate_blocks || self.override_gate);
         ui.horizontal(|ui| {
-            if ui.add_enabled(can_start, egui::Button::new("Start training")).clicked() {
+            if ui.add_enabled(can_start, egui::Button::new(tr("train-start-button"))).clicked() {
                 let mut config = self.config.clone();
                 config.gate = gate_passed.map(|passed| GateDecision { passed, overridden: !passed && self.override_gate });
                 self.live = Some(Live { task: None, started_at: now_s, cancel_requested: false });
                 self.comparison = None;
-                self.curves = Curves { title: "Starting…".into(), ..Curves::default() };
+                self.curves = Curves { title: tr("train-starting"), ..Curves::default() };
                 backend.send(Request::StartTrain(Box::new(config)));
             }
             let cancellable = self.live.as_ref().is_some_and(|l| l.task.is_some() && !l.cancel_requested);
-            if ui.add_enabled(cancellable, egui::Button::new("Cancel training")).clicked() {
+            if ui.add_enabled(cancellable, egui::Button::new(tr("train-cancel-button"))).clicked() {
                 if let Some(live) = self.live.as_mut() {
                     live.cancel_requested = true;
                     if let Some(task) = live.task {
@@ -384,8 +397,8 @@ impl TrainPane {
     fn curves_ui(&mut self, ui: &mut egui::Ui, now_s: f64) {
         let curves = &self.curves;
         if curves.title.is_empty() {
-            ui.heading("Training curves");
-            ui.label("Start a run, or open one from the list, to see its loss and accuracy curves.");
+            ui.heading(tr("train-curves-heading"));
+            ui.label(tr("train-curves-empty"));
             return;
         }
         ui.heading(&curves.title);
@@ -395,42 +408,55 @@ impl TrainPane {
                 .iter()
                 .zip(&data.class_shares)
                 .zip(data.class_weights.iter().copied().chain(std::iter::repeat(1.0)))
-                .map(|((c, s), w)| if w == 1.0 { format!("{c}: {:.1}%", s * 100.0) } else { format!("{c}: {:.1}% (weight {w:.2})", s * 100.0) })
+                .map(|((c, s), w)| {
+                    let share = format!("{:.1}", s * 100.0);
+                    if w == 1.0 {
+                        tr_with("train-class-share", &[("class", c.into()), ("share", share.into())])
+                    } else {
+                        tr_with("train-class-share-weighted", &[("class", c.into()), ("share", share.into()), ("weight", format!("{w:.2}").into())])
+                    }
+                })
                 .collect();
-            let source = data.class_weights_from.as_ref().map(|c| format!("; class weights from the cleaning step's column {c}")).unwrap_or_default();
-            ui.label(format!(
-                "{} train / {} validation / {} test samples; {} features; vocabulary {}; classes {}{source}",
-                thousands(data.train_samples),
-                thousands(data.validation_samples),
-                thousands(data.test_samples),
-                data.features.len(),
-                thousands(u64::from(data.vocab_size)),
-                shares.join(", ")
+            let source = data.class_weights_from.as_ref().map(|c| tr_with("train-class-weights-source", &[("column", c.into())])).unwrap_or_default();
+            ui.label(tr_with(
+                "train-data-summary",
+                &[
+                    ("train", thousands(data.train_samples).into()),
+                    ("validation", thousands(data.validation_samples).into()),
+                    ("test", thousands(data.test_samples).into()),
+                    ("features", data.features.len().to_string().into()),
+                    ("vocabulary", thousands(u64::from(data.vocab_size)).into()),
+                    ("classes", shares.join(", ").into()),
+                    ("source", source.into()),
+                ],
             ));
         }
         if let Some(live) = &self.live {
             let elapsed = (now_s - live.started_at).max(0.0);
-            let mut line = format!("Elapsed {}", clock(elapsed));
+            let mut line = tr_with("train-progress-elapsed", &[("elapsed", clock(elapsed).into())]);
             if let Some(last) = curves.batches.last() {
                 let epochs = self.config.epochs.max(1);
                 let done = f64::from(last.epoch - 1) * f64::from(last.batches) + f64::from(last.batch);
                 let total = f64::from(epochs) * f64::from(last.batches.max(1));
                 if done > 0.0 {
                     let eta = elapsed / done * (total - done).max(0.0);
-                    line.push_str(&format!(
-                        ", epoch {}/{epochs}, batch {}/{}, ETA {} (if no early stop)",
-                        last.epoch,
-                        last.batch,
-                        last.batches,
-                        clock(eta)
+                    line.push_str(&tr_with(
+                        "train-progress-epoch",
+                        &[
+                            ("epoch", last.epoch.to_string().into()),
+                            ("epochs", epochs.to_string().into()),
+                            ("batch", last.batch.to_string().into()),
+                            ("batches", last.batches.to_string().into()),
+                            ("eta", clock(eta).into()),
+                        ],
                     ));
                 }
             }
             if let Some(epoch) = curves.epochs.last() {
-                line.push_str(&format!(", {} samples/s", thousands(epoch.samples_per_s.round() as u64)));
+                line.push_str(&tr_with("train-progress-speed", &[("speed", thousands(epoch.samples_per_s.round() as u64).into())]));
             }
             if let Some(p95) = self.frame_p95_ms {
-                line.push_str(&format!(", UI frame p95 {p95:.1} ms"));
+                line.push_str(&tr_with("train-progress-frame", &[("p95", format!("{p95:.1}").into())]));
             }
             ui.label(line);
         }
@@ -443,45 +469,50 @@ impl TrainPane {
             let half = (width - ui.spacing().item_spacing.x) / 2.0 - 1.0;
             ui.horizontal(|ui| {
                 ui.vertical(|ui| {
-                    ui.label("Loss per epoch");
+                    ui.label(tr("train-loss-per-epoch"));
                     epoch_plot(ui, "loss_plot", half, &curves.epochs, |e| e.train_loss, |e| e.val_loss);
                 });
                 ui.vertical(|ui| {
-                    ui.label("Accuracy per epoch");
+                    ui.label(tr("train-accuracy-per-epoch"));
                     epoch_plot(ui, "accuracy_plot", half, &curves.epochs, |e| e.train_accuracy, |e| e.val_accuracy);
                 });
             });
         } else {
-            ui.label("Loss per epoch");
+            ui.label(tr("train-loss-per-epoch"));
             epoch_plot(ui, "loss_plot", width, &curves.epochs, |e| e.train_loss, |e| e.val_loss);
-            ui.label("Accuracy per epoch");
+            ui.label(tr("train-accuracy-per-epoch"));
             epoch_plot(ui, "accuracy_plot", width, &curves.epochs, |e| e.train_accuracy, |e| e.val_accuracy);
         }
-        ui.label("Loss per batch (line: mean of each group of batches; band: its min and max, so spikes stay visible)");
-        Plot::new("batch_plot").height(200.0).legend(Legend::default()).x_axis_label("epoch").show(ui, |plot_ui| {
+        ui.label(tr("train-loss-per-batch"));
+        Plot::new("batch_plot").height(200.0).legend(Legend::default()).x_axis_label(tr("plot-axis-epoch")).show(ui, |plot_ui| {
             let band = batch_band(&curves.batches, BATCH_BUCKETS);
             if band.x.is_empty() {
                 return;
             }
-            plot_ui.add(FilledArea::new("min-max", &band.x, &band.min, &band.max).fill_color(theme::SERIES_TRAINING.gamma_multiply(0.3)));
+            plot_ui
+                .add(FilledArea::new(tr("train-plot-min-max"), &band.x, &band.min, &band.max).fill_color(theme::SERIES_TRAINING.gamma_multiply(0.3)));
             let mean: PlotPoints = band.x.iter().zip(&band.mean).map(|(&x, &y)| [x, y]).collect();
-            plot_ui.line(Line::new("batch loss", mean).color(theme::SERIES_TRAINING));
+            plot_ui.line(Line::new(tr("train-plot-batch-loss"), mean).color(theme::SERIES_TRAINING));
         });
     }
 
     fn runs_list(&mut self, ui: &mut egui::Ui, backend: &mut dyn Backend) {
         ui.horizontal(|ui| {
-            ui.heading("Runs");
-            if ui.button("Refresh").clicked() {
+            ui.heading(tr("train-runs-heading"));
+            if ui.button(tr("train-refresh-button")).clicked() {
                 backend.send(Request::ListRuns);
             }
         });
         if self.runs.is_empty() {
-            ui.label("No runs yet.");
+            ui.label(tr("train-no-runs"));
             return;
         }
         let compare_enabled = self.selected.len() >= 2;
-        if ui.add_enabled(compare_enabled, egui::Button::new("Compare selected")).on_disabled_hover_text("Tick two or more runs").clicked() {
+        if ui
+            .add_enabled(compare_enabled, egui::Button::new(tr("train-compare-button")))
+            .on_disabled_hover_text(tr("train-compare-disabled-hint"))
+            .clicked()
+        {
             backend.send(Request::CompareRuns(self.selected.iter().cloned().collect()));
         }
         let mut open = None;
@@ -491,7 +522,7 @@ impl TrainPane {
             ui.push_id(&run.run_id, |ui| {
                 ui.horizontal_wrapped(|ui| {
                     let mut ticked = self.selected.contains(&run.run_id);
-                    if ui.checkbox(&mut ticked, "").on_hover_text("Select for comparison").changed() {
+                    if ui.checkbox(&mut ticked, "").on_hover_text(tr("train-select-for-comparison")).changed() {
                         if ticked {
                             self.selected.insert(run.run_id.clone());
                         } else {
@@ -504,35 +535,37 @@ impl TrainPane {
                 if let Some(text) = crate::normal_model::run_text(run) {
                     ui.label(text);
                 } else {
-                    ui.label(format!(
-                        "{} on \"{}\", {} epochs (best {}), {}",
-                        run.model.as_str(),
-                        run.target,
-                        run.epochs_run,
-                        run.best_epoch,
-                        run.created
+                    ui.label(tr_with(
+                        "train-run-line",
+                        &[
+                            ("model", run.model.as_str().into()),
+                            ("target", (&run.target).into()),
+                            ("epochs", run.epochs_run.to_string().into()),
+                            ("best", run.best_epoch.to_string().into()),
+                            ("created", (&run.created).into()),
+                        ],
                     ));
                     ui.label(run.mode_text());
                 }
                 if let (Some(roc), Some(pr)) = (run.test_roc_auc, run.test_pr_auc) {
-                    ui.label(format!("test ROC-AUC {roc:.3}, PR-AUC {pr:.3}"));
+                    ui.label(tr_with("train-run-test-auc", &[("roc", format!("{roc:.3}").into()), ("pr", format!("{pr:.3}").into())]));
                 }
                 if !run.message.is_empty() {
                     ui.label(RichText::new(&run.message).weak());
                 }
                 ui.horizontal(|ui| {
-                    if ui.button("Open").clicked() {
+                    if ui.button(tr("train-open-button")).clicked() {
                         open = Some(run.run_id.clone());
                     }
                     let running = run.status == RunStatus::Running;
                     if self.confirm_delete.as_deref() == Some(run.run_id.as_str()) {
-                        if ui.button("Really delete").clicked() {
+                        if ui.button(tr("train-really-delete-button")).clicked() {
                             delete = Some(run.run_id.clone());
                         }
-                        if ui.button("Keep").clicked() {
+                        if ui.button(tr("train-keep-button")).clicked() {
                             self.confirm_delete = None;
                         }
-                    } else if ui.add_enabled(!running, egui::Button::new("Delete")).clicked() {
+                    } else if ui.add_enabled(!running, egui::Button::new(tr("train-delete-button"))).clicked() {
                         self.confirm_delete = Some(run.run_id.clone());
                     }
                 });
@@ -552,44 +585,47 @@ impl TrainPane {
 fn summary_ui(ui: &mut egui::Ui, summary: &RunSummary) {
     ui.label(RichText::new(&summary.message).strong());
     let Some(test) = &summary.test else { return };
-    let metric = |v: Option<f64>| v.map_or("n/a".to_owned(), |v| format!("{v:.3}"));
-    ui.label(format!(
-        "Test (best epoch {}): accuracy {:.3} (majority-class baseline {:.3}), balanced accuracy {:.3}, F1 {:.3}, ROC-AUC {}, PR-AUC {}",
-        summary.best_epoch,
-        test.accuracy,
-        summary.majority_accuracy,
-        test.balanced_accuracy,
-        test.f1,
-        metric(test.roc_auc),
-        metric(test.pr_auc)
+    let metric = |v: Option<f64>| v.map_or(tr("metric-not-available"), |v| format!("{v:.3}"));
+    let fixed = |v: f64| format!("{v:.3}");
+    ui.label(tr_with(
+        "train-test-summary",
+        &[
+            ("best", summary.best_epoch.to_string().into()),
+            ("accuracy", fixed(test.accuracy).into()),
+            ("baseline", fixed(summary.majority_accuracy).into()),
+            ("balanced", fixed(test.balanced_accuracy).into()),
+            ("f1", fixed(test.f1).into()),
+            ("roc", metric(test.roc_auc).into()),
+            ("pr", metric(test.pr_auc).into()),
+        ],
     ));
 }
 
 fn comparison_ui(ui: &mut egui::Ui, comparison: &RunComparison) {
-    ui.heading(format!("Comparing {} runs", comparison.runs.len()));
-    ui.label(RichText::new("Test metrics (best epoch, test split)").strong());
+    ui.heading(tr_with("train-comparing-heading", &[("count", comparison.runs.len().to_string().into())]));
+    ui.label(RichText::new(tr("train-compare-metrics-heading")).strong());
     egui::ScrollArea::horizontal().id_salt("compare_metrics_scroll").show(ui, |ui| {
         egui::Grid::new("compare_metrics").striped(true).show(ui, |ui| {
-            ui.label("metric");
+            ui.label(tr("train-compare-metric"));
             for run in &comparison.runs {
                 ui.label(RichText::new(&run.entry.run_id).strong());
             }
             ui.end_row();
-            ui.label("mode");
+            ui.label(tr("train-compare-mode"));
             for run in &comparison.runs {
                 ui.label(run.entry.mode_text());
             }
             ui.end_row();
-            let metric = |v: Option<f64>| v.filter(|v| v.is_finite()).map_or("n/a".to_owned(), |v| format!("{v:.3}"));
+            let metric = |v: Option<f64>| v.filter(|v| v.is_finite()).map_or(tr("metric-not-available"), |v| format!("{v:.3}"));
             type MetricOf = fn(&ClassMetrics) -> Option<f64>;
-            let rows: [(&str, MetricOf); 7] = [
-                ("accuracy", |t| Some(t.accuracy)),
-                ("balanced accuracy", |t| Some(t.balanced_accuracy)),
-                ("precision", |t| Some(t.precision)),
-                ("recall", |t| Some(t.recall)),
-                ("F1", |t| Some(t.f1)),
-                ("ROC-AUC", |t| t.roc_auc),
-                ("PR-AUC", |t| t.pr_auc),
+            let rows: [(String, MetricOf); 7] = [
+                (tr("metric-accuracy"), |t| Some(t.accuracy)),
+                (tr("metric-balanced-accuracy"), |t| Some(t.balanced_accuracy)),
+                (tr("metric-precision"), |t| Some(t.precision)),
+                (tr("metric-recall"), |t| Some(t.recall)),
+                (tr("metric-f1"), |t| Some(t.f1)),
+                (tr("metric-roc-auc"), |t| t.roc_auc),
+                (tr("metric-pr-auc"), |t| t.pr_auc),
             ];
             for (name, value) in rows {
                 ui.label(name);
@@ -598,33 +634,38 @@ fn comparison_ui(ui: &mut egui::Ui, comparison: &RunComparison) {
                 }
                 ui.end_row();
             }
-            ui.label("majority baseline accuracy");
+            ui.label(tr("train-compare-majority"));
             for run in &comparison.runs {
                 ui.label(metric(run.summary.as_ref().filter(|s| s.test.is_some()).map(|s| s.majority_accuracy)));
             }
             ui.end_row();
         });
     });
-    Plot::new("compare_plot").height(260.0).legend(Legend::default()).x_axis_label("epoch").y_axis_label("validation loss").show(ui, |plot_ui| {
-        for (i, run) in comparison.runs.iter().enumerate() {
-            let color = theme::RUN_PALETTE[i % theme::RUN_PALETTE.len()];
-            let points: PlotPoints = run.epochs.iter().map(|e| [f64::from(e.epoch), e.val_loss]).collect();
-            plot_ui.line(Line::new(format!("{} val loss", run.entry.run_id), points).color(color));
-            let train: PlotPoints = run.epochs.iter().map(|e| [f64::from(e.epoch), e.train_loss]).collect();
-            plot_ui.line(
-                Line::new(format!("{} train loss", run.entry.run_id), train)
-                    .color(color.gamma_multiply(0.5))
-                    .style(egui_plot::LineStyle::dashed_loose()),
-            );
-        }
-    });
-    ui.label(RichText::new("Settings that differ").strong());
+    Plot::new("compare_plot")
+        .height(260.0)
+        .legend(Legend::default())
+        .x_axis_label(tr("plot-axis-epoch"))
+        .y_axis_label(tr("plot-axis-validation-loss"))
+        .show(ui, |plot_ui| {
+            for (i, run) in comparison.runs.iter().enumerate() {
+                let color = theme::RUN_PALETTE[i % theme::RUN_PALETTE.len()];
+                let points: PlotPoints = run.epochs.iter().map(|e| [f64::from(e.epoch), e.val_loss]).collect();
+                plot_ui.line(Line::new(tr_with("train-plot-run-val-loss", &[("run", (&run.entry.run_id).into())]), points).color(color));
+                let train: PlotPoints = run.epochs.iter().map(|e| [f64::from(e.epoch), e.train_loss]).collect();
+                plot_ui.line(
+                    Line::new(tr_with("train-plot-run-train-loss", &[("run", (&run.entry.run_id).into())]), train)
+                        .color(color.gamma_multiply(0.5))
+                        .style(egui_plot::LineStyle::dashed_loose()),
+                );
+            }
+        });
+    ui.label(RichText::new(tr("train-compare-differences-heading")).strong());
     if comparison.differences.is_empty() {
-        ui.label("None: the runs used the same configuration and recipe.");
+        ui.label(tr("train-compare-no-differences"));
     }
     egui::ScrollArea::horizontal().id_salt("compare_differences_scroll").show(ui, |ui| {
         egui::Grid::new("differences").striped(true).show(ui, |ui| {
-            ui.label("setting");
+            ui.label(tr("train-compare-setting"));
             for run in &comparison.runs {
                 ui.label(RichText::new(&run.entry.run_id).strong());
             }
@@ -641,13 +682,13 @@ fn comparison_ui(ui: &mut egui::Ui, comparison: &RunComparison) {
 }
 
 fn epoch_plot(ui: &mut egui::Ui, id: &str, width: f32, epochs: &[EpochMetrics], train: fn(&EpochMetrics) -> f64, val: fn(&EpochMetrics) -> f64) {
-    Plot::new(id).width(width).height(220.0).legend(Legend::default()).x_axis_label("epoch").show(ui, |plot_ui| {
+    Plot::new(id).width(width).height(220.0).legend(Legend::default()).x_axis_label(tr("plot-axis-epoch")).show(ui, |plot_ui| {
         let train_points: PlotPoints = epochs.iter().map(|e| [f64::from(e.epoch), train(e)]).collect();
         let val_points: PlotPoints = epochs.iter().map(|e| [f64::from(e.epoch), val(e)]).collect();
-        plot_ui.line(Line::new("train", train_points).color(theme::SERIES_TRAINING));
-        plot_ui.line(Line::new("validation", val_points).color(theme::SERIES_VALIDATION));
+        plot_ui.line(Line::new(tr("plot-series-train"), train_points).color(theme::SERIES_TRAINING));
+        plot_ui.line(Line::new(tr("plot-series-validation"), val_points).color(theme::SERIES_VALIDATION));
         let best: PlotPoints = epochs.iter().filter(|e| e.best).map(|e| [f64::from(e.epoch), val(e)]).collect();
-        plot_ui.points(egui_plot::Points::new("best so far", best).radius(4.0).color(theme::SERIES_VALIDATION));
+        plot_ui.points(egui_plot::Points::new(tr("plot-series-best"), best).radius(4.0).color(theme::SERIES_VALIDATION));
     });
 }
 
@@ -684,16 +725,16 @@ pub fn batch_band(batches: &BatchHistory, buckets: usize) -> Band {
 fn validate(config: &TrainConfig, dataset: &DatasetSummary) -> Vec<String> {
     let mut problems = Vec::new();
     if config.target.is_empty() {
-        problems.push("Choose a target column (the label to predict).".to_owned());
+        problems.push(tr("train-problem-no-target"));
     } else if !dataset.columns.iter().any(|c| c.name == config.target) {
-        problems.push(format!("The target \"{}\" is not a column of the open data.", config.target));
+        problems.push(tr_with("train-problem-target-missing", &[("target", (&config.target).into())]));
     }
     let split = config.split.train + config.split.validation + config.split.test;
     if (split - 1.0).abs() > 0.001 {
-        problems.push(format!("The split fractions add up to {split:.2}; they must add up to 1."));
+        problems.push(tr_with("train-problem-split", &[("sum", format!("{split:.2}").into())]));
     }
     if config.split.validation <= 0.0 {
-        problems.push("Keep a validation part: early stopping and the best epoch need it.".to_owned());
+        problems.push(tr("train-problem-no-validation"));
     }
     let features = dataset
         .columns
@@ -701,10 +742,10 @@ fn validate(config: &TrainConfig, dataset: &DatasetSummary) -> Vec<String> {
         .filter(|c| c.name != config.target && !config.exclude.contains(&c.name) && Some(c.name.as_str()) != dataset.timestamp_column.as_deref())
         .count();
     if features == 0 {
-        problems.push("No feature columns are left; tick at least one under Features.".to_owned());
+        problems.push(tr("train-problem-no-features"));
     }
     if config.model == ModelKind::Transformer && !config.embedding_dim.is_multiple_of(4) {
-        problems.push("The transformer has 4 heads: its embedding size must be a multiple of 4.".to_owned());
+        problems.push(tr("train-problem-heads"));
     }
     problems
 }
@@ -718,19 +759,19 @@ pub(crate) fn default_target(columns: &[ColumnInfo]) -> Option<String> {
     named.or_else(|| columns.iter().find(|c| c.kind == ColumnKind::Boolean)).map(|c| c.name.clone())
 }
 
-fn model_text(model: ModelKind) -> &'static str {
+fn model_text(model: ModelKind) -> String {
     match model {
-        ModelKind::Seed => "Embedding + mean pool (origin)",
-        ModelKind::Transformer => "Small transformer",
-        ModelKind::Mlp => "MLP baseline (numeric)",
+        ModelKind::Seed => tr("train-model-seed"),
+        ModelKind::Transformer => tr("train-model-transformer"),
+        ModelKind::Mlp => tr("train-model-mlp"),
     }
 }
 
-fn weighting_text(weighting: ClassWeighting) -> &'static str {
+fn weighting_text(weighting: ClassWeighting) -> String {
     match weighting {
-        ClassWeighting::Auto => "auto (rare class < 20%)",
-        ClassWeighting::On => "on",
-        ClassWeighting::Off => "off",
+        ClassWeighting::Auto => tr("train-weights-auto"),
+        ClassWeighting::On => tr("train-weights-on"),
+        ClassWeighting::Off => tr("train-weights-off"),
     }
 }
 
@@ -741,6 +782,13 @@ fn clock(seconds: f64) -> String {
         format!("{}:{:02}:{:02}", s / 3600, (s % 3600) / 60, s % 60)
     } else {
         format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+impl TrainPane {
+    /// The training configuration and run selection, for `PlantLabApp::settings_fingerprint`.
+    pub fn settings_fingerprint(&self) -> String {
+        format!("{:?} {} {:?} {:?}", self.config, self.override_gate, self.family, self.selected)
     }
 }
 

@@ -1,0 +1,63 @@
+//! The UI's words: every user-visible text goes through [`tr`] or [`tr_with`] with a key of
+//! the catalogues in `crates/i18n` (`pane-element`, kebab case). The catalogue test finds the
+//! keys by those two call patterns, so keep the key a string literal at the call.
+//!
+//! The current language is kept per thread: the UI draws on one thread, and the kittests,
+//! which run in parallel threads, each get their own.
+
+use std::cell::RefCell;
+
+use plantlab_i18n::Catalog;
+pub use plantlab_i18n::{Arg, Lang};
+
+thread_local! {
+    static CATALOG: RefCell<Catalog> = RefCell::new(Catalog::new(Lang::En));
+}
+
+/// Makes `lang` the language of this thread's UI; cheap when it already is.
+pub fn set_language(lang: Lang) {
+    CATALOG.with(|catalog| {
+        if catalog.borrow().lang() != lang {
+            *catalog.borrow_mut() = Catalog::new(lang);
+        }
+    });
+}
+
+/// The language this thread's UI draws in.
+pub fn language() -> Lang {
+    CATALOG.with(|catalog| catalog.borrow().lang())
+}
+
+/// The text of `key` in the current language.
+pub fn tr(key: &str) -> String {
+    CATALOG.with(|catalog| catalog.borrow().text(key))
+}
+
+/// The text of `key` with its `{ $name }` placeholders filled in.
+pub fn tr_with(key: &str, args: &[(&str, Arg)]) -> String {
+    CATALOG.with(|catalog| catalog.borrow().text_with(key, args))
+}
+
+/// How many texts were shown in English (or as their key) because the current language lacks
+/// them, since the language was last set; the tests insist on none.
+pub fn fallback_count() -> usize {
+    CATALOG.with(|catalog| catalog.borrow().fallback_count())
+}
+
+/// The keys counted by [`fallback_count`].
+pub fn fallback_keys() -> Vec<String> {
+    CATALOG.with(|catalog| catalog.borrow().fallback_keys())
+}
+
+/// The language of the system the UI runs on, if it is one the UI speaks: the browser's
+/// (`navigator.language`) in the webview, the locale variables natively.
+pub fn system_language() -> Option<Lang> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window().and_then(|window| window.navigator().language()).and_then(|tag| Lang::from_tag(&tag))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        Lang::from_environment()
+    }
+}
