@@ -30,7 +30,11 @@ pub fn write_with(path: &Path, write: impl FnOnce(&mut File) -> std::result::Res
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let (temporary, mut file) = create_temporary(&folder, &name.to_string_lossy()).map_err(|e| failed(e.to_string()))?;
+    let name = name.to_string_lossy();
+    let (temporary, mut file) = create_temporary(&folder, &name).map_err(|e| failed(e.to_string()))?;
+    // Held while the temporary is written, so a later write's sweep leaves it alone; the lock
+    // of a killed writer goes with its process. A file system without locks just skips this.
+    let _ = file.try_lock();
     let written = write(&mut file).and_then(|()| file.flush().map_err(|e| e.to_string())).and_then(|()| file.sync_all().map_err(|e| e.to_string()));
     drop(file);
     let renamed = written.and_then(|()| replace(&temporary, path).map_err(replace_failed));
@@ -39,7 +43,36 @@ pub fn write_with(path: &Path, write: impl FnOnce(&mut File) -> std::result::Res
         let _ = std::fs::remove_file(&temporary);
         return Err(failed(detail));
     }
-    sync_folder(&folder).map_err(|e| failed(format!("the file was written but its folder could not be flushed ({e})")))
+    sync_folder(&folder).map_err(|e| failed(format!("the file was written but its folder could not be flushed ({e})")))?;
+    remove_abandoned_temporaries(&folder, &name);
+    Ok(())
+}
+
+/// How old an unlocked temporary must be before a sweep removes it: its writer unlocks it just
+/// before the rename, and that moment must never look abandoned.
+const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Removes the temporaries of `name` in `folder` that writers killed mid-write left behind
+/// (unlocked, and not touched for a moment). Best effort: a leftover only takes space.
+fn remove_abandoned_temporaries(folder: &Path, name: &str) {
+    let prefix = format!(".{name}.");
+    let Ok(entries) = std::fs::read_dir(folder) else { return };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        if !(file_name.starts_with(&prefix) && is_temporary(&file_name)) {
+            continue;
+        }
+        let path = entry.path();
+        let idle = entry.metadata().ok().and_then(|m| m.modified().ok()).and_then(|t| t.elapsed().ok());
+        if !idle.is_some_and(|idle| idle >= ABANDONED_AFTER) {
+            continue;
+        }
+        let unlocked = OpenOptions::new().write(true).open(&path).is_ok_and(|file| file.try_lock().is_ok());
+        if unlocked {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
 }
 
 /// A new file `.<name>.<pid>-<n>-<nanos>.partial` in `folder`, never an existing one.
@@ -139,6 +172,31 @@ mod tests {
         let mut names: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         names.sort();
         names
+    }
+
+    #[test]
+    fn temporaries_of_killed_writers_are_removed_by_the_next_write_but_live_ones_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("cleaned.csv");
+        let abandoned = dir.path().join(".cleaned.csv.4242-0-1.partial");
+        let live = dir.path().join(".cleaned.csv.4243-0-1.partial");
+        let fresh = dir.path().join(".cleaned.csv.4244-0-1.partial");
+        let other = dir.path().join(".other.csv.4242-0-1.partial");
+        for path in [&abandoned, &live, &other] {
+            std::fs::write(path, "half").unwrap();
+            let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+            File::options().write(true).open(path).unwrap().set_modified(old).unwrap();
+        }
+        std::fs::write(&fresh, "half").unwrap();
+        // A writer still at work holds its temporary's lock (here, this test holds it).
+        let holder = File::options().write(true).open(&live).unwrap();
+        holder.lock().unwrap();
+        write_bytes(&target, b"new").unwrap();
+        assert_eq!(
+            names(dir.path()),
+            [".cleaned.csv.4243-0-1.partial", ".cleaned.csv.4244-0-1.partial", ".other.csv.4242-0-1.partial", "cleaned.csv"]
+        );
+        drop(holder);
     }
 
     #[test]

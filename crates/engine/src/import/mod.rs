@@ -19,6 +19,7 @@ mod dialect;
 mod parquet;
 mod parse;
 mod pieces;
+mod quotes;
 mod repair;
 mod stream;
 mod timestamps;

@@ -13,6 +13,7 @@ use polars::prelude::*;
 use super::chunks::{combine_chunks, split_rows, PARSE_CHUNK};
 use super::dialect::{sniff_dialect, sniff_error, Dialect};
 use super::pieces::ParsedPieces;
+use super::quotes::{count_lines, quote_lone_quotes, unclosed_quote, LoneQuotes, RowCutter};
 use super::{merge_status, Imported, EXAMPLE_ROWS, INFER_SCHEMA_ROWS, READ_SHARE};
 use crate::error::{EngineError, Result};
 use crate::quality::StatusTextCount;
@@ -138,6 +139,9 @@ pub(super) fn read_text(path: &Path, bytes: &[u8], overrides: &ImportOverrides, 
     } else {
         body
     };
+    let (quoted, lone_quotes) = check_quotes(path, &dialect, body)?;
+    let body = quoted.as_deref().unwrap_or(body);
+    warnings.extend(lone_quotes.warning(&dialect.names));
     let pieces = split_rows(body, PARSE_CHUNK);
     let mut parsed = ParsedPieces::new(body.len(), 0);
     for (i, piece) in pieces.iter().enumerate() {
@@ -148,6 +152,22 @@ pub(super) fn read_text(path: &Path, bytes: &[u8], overrides: &ImportOverrides, 
     let mut imported = assemble(path, dialect, encoding, parsed, warnings)?;
     imported.settings.encoding_confidence = confidence;
     Ok(imported)
+}
+
+/// A body decoded in memory with its quotes checked: an error at a quote that opens a cell and
+/// never closes; a copy with quotes inside cell text quoted (so they read as text), if any.
+fn check_quotes(path: &Path, dialect: &Dialect, body: &[u8]) -> Result<(Option<Vec<u8>>, LoneQuotes)> {
+    let Some(quote) = dialect.quote_char() else { return Ok((None, LoneQuotes::default())) };
+    let mut cutter = RowCutter::new(dialect.parse_delimiter, Some(quote));
+    cutter.scan(body, 0);
+    if let Some(opened_at) = cutter.open_quote() {
+        let line = u64::from(dialect.header_rows) + count_lines(&body[..opened_at]) + 1;
+        return Err(unclosed_quote(path, line, body, opened_at));
+    }
+    Ok(match quote_lone_quotes(body, dialect.parse_delimiter) {
+        Some((quoted, found)) => (Some(quoted), found),
+        None => (None, LoneQuotes::default()),
+    })
 }
 
 /// Re-reads the columns that have nulls as plain text and counts exact status-text matches.

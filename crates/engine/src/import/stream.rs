@@ -2,6 +2,7 @@
 //! pieces while the parser works on the previous one, with two buffers in all.
 
 use std::path::Path;
+use std::sync::mpsc::{Receiver, SyncSender};
 
 use plantlab_protocol::ImportOverrides;
 use plantlab_sniff::nth_line_end;
@@ -11,6 +12,7 @@ use super::chunks::PARSE_CHUNK;
 use super::dialect::{reject_binary, sniff_dialect};
 use super::parse::assemble;
 use super::pieces::ParsedPieces;
+use super::quotes::{line_of_offset, quote_lone_quotes, unclosed_quote, LoneQuotes, RowCutter, MAX_QUOTED_CELL};
 use super::Imported;
 use crate::error::{EngineError, Result};
 use crate::tasks::JobContext;
@@ -47,6 +49,8 @@ pub(super) fn read_utf8_stream(
     let mut parsed = ParsedPieces::new((len as usize).saturating_sub(skip), 0);
     let fast_layout = dialect.fast_layout(status_strings);
     let mut bad_utf8 = false;
+    let reading = Reading { skip, delimiter: dialect.parse_delimiter, quote: dialect.quote_char() };
+    let mut lone_quotes = LoneQuotes::default();
     std::thread::scope(|scope| -> Result<()> {
         // A piece is handed over only when the parser asks for it, and its buffer comes back
         // once parsed: two buffers in all, however large the file.
@@ -57,7 +61,7 @@ pub(super) fn read_utf8_stream(
         let _ = buffer_sender.send(Vec::new());
         let reader = std::thread::Builder::new()
             .name("plantlab-read".into())
-            .spawn_scoped(scope, move || read_pieces(path, file, skip, &piece_sender, &returned_buffers))
+            .spawn_scoped(scope, move || read_pieces(path, file, reading, &piece_sender, &returned_buffers, job))
             .map_err(|e| EngineError::from_io(path, e))?;
         // Leaving early (error, cancel) drops the receiving ends, which stops the reader.
         for piece in pieces {
@@ -71,6 +75,15 @@ pub(super) fn read_utf8_stream(
             // Whitespace-separated text is rewritten in place; a fixed-width piece into a new
             // buffer, which then takes the old one's place in the reader's pair.
             let piece = dialect.rewrite(piece);
+            // A quote inside a cell's text (an inch mark) is quoted, so polars reads it as text.
+            let piece = match reading.quote.and_then(|_| quote_lone_quotes(&piece, reading.delimiter)) {
+                // The quoted copy takes the piece buffer's place in the reader's pair.
+                Some((quoted, found)) => {
+                    lone_quotes.add(found, parsed.rows() as usize);
+                    quoted
+                }
+                None => piece,
+            };
             // A piece the fast parser takes is valid UTF-8: its numbers are ASCII and its text
             // columns are checked. Only other pieces need the whole-piece check.
             if fast_layout.as_ref().is_some_and(|layout| parsed.read_fast(&piece, layout, &dialect.names)) {
@@ -100,6 +113,7 @@ pub(super) fn read_utf8_stream(
         // The pieces end when the reader is done; had it failed, part of the file would be missing.
         reader.join().map_err(|_| EngineError::Internal(format!("reading {} stopped unexpectedly", path.display())))
     })?;
+    warnings.extend(lone_quotes.warning(&dialect.names));
     if bad_utf8 {
         warnings.push("Parts of the file are not valid UTF-8; those parts were read as Windows-1252.".into());
     }
@@ -119,22 +133,32 @@ struct Piece {
 /// The reader thread: reads the file after its `skip` header bytes and sends row-aligned pieces
 /// of about `PARSE_CHUNK` bytes. The rest after a piece's last line end moves into a buffer the
 /// parser returned, so the same two buffers serve the whole file (fresh memory for every piece
-/// cost a page fault per 4 KB read). Stops when the parser hangs up.
+/// cost a page fault per 4 KB read). Stops when the parser hangs up or the user cancels, and
+/// with an error at a quote that opens a cell and does not close within `MAX_QUOTED_CELL`
+/// (buffering on would hold the rest of the file as one cell).
 fn read_pieces(
     path: &Path,
     mut file: std::fs::File,
-    skip: usize,
-    pieces: &std::sync::mpsc::SyncSender<Result<Piece>>,
-    returned: &std::sync::mpsc::Receiver<Vec<u8>>,
+    reading: Reading,
+    pieces: &SyncSender<Result<Piece>>,
+    returned: &Receiver<Vec<u8>>,
+    job: &JobContext,
 ) {
     use std::io::Read;
     let mut pending = piece_buffer(Vec::new());
+    let mut cutter = RowCutter::new(reading.delimiter, reading.quote);
     let mut consumed = 0u64;
+    // File offset of `pending[0]`.
+    let mut pending_at = reading.skip as u64;
     let mut skipped = 0usize;
-    let mut in_quotes = false;
     let mut scanned = 0usize;
+    let mut cut = None;
     let mut eof = false;
     while !eof {
+        if job.is_cancelled() {
+            let _ = pieces.send(Err(EngineError::Cancelled));
+            return;
+        }
         // Read straight onto the end of `pending`, into its spare room: no second copy.
         let filled = pending.len();
         let n = match (&mut file).take(READ_BLOCK_STREAM as u64).read_to_end(&mut pending) {
@@ -146,28 +170,20 @@ fn read_pieces(
         };
         eof = n == 0;
         consumed += n as u64;
-        if skipped < skip {
-            let take = (skip - skipped).min(n);
+        if skipped < reading.skip {
+            let take = (reading.skip - skipped).min(n);
             skipped += take;
             pending.drain(filled..filled + take);
         }
-        // Find the last line end outside quotes in what has not been scanned yet. Without
-        // quotes that is simply the last line end (the common case: no walk over every line).
-        let mut cut = None;
-        let fresh = &pending[scanned..];
-        if !in_quotes && memchr::memchr(b'"', fresh).is_none() {
-            cut = memchr::memrchr(b'\n', fresh).map(|at| scanned + at + 1);
-        } else {
-            for at in memchr::memchr2_iter(b'"', b'\n', fresh) {
-                let i = scanned + at;
-                if pending[i] == b'"' {
-                    in_quotes = !in_quotes;
-                } else if !in_quotes {
-                    cut = Some(i + 1);
-                }
+        cut = cutter.scan(&pending, scanned).or(cut);
+        scanned = pending.len();
+        if let Some(opened_at) = cutter.open_quote() {
+            if eof || pending.len() - opened_at > MAX_QUOTED_CELL {
+                let line = line_of_offset(path, pending_at + opened_at as u64);
+                let _ = pieces.send(Err(unclosed_quote(path, line, &pending, opened_at)));
+                return;
             }
         }
-        scanned = pending.len();
         let ready = match (eof, cut) {
             (true, _) => pending.len(),
             (false, Some(c)) if c >= PARSE_CHUNK => c,
@@ -181,13 +197,22 @@ fn read_pieces(
         next.extend_from_slice(&pending[ready..]);
         pending.truncate(ready);
         let piece = std::mem::replace(&mut pending, next);
-        // The quote state and scan position now refer to what is left in `pending`.
-        in_quotes = quote_state_after(&pending);
-        scanned = pending.len();
+        pending_at += piece.len() as u64;
+        // What is left starts a row: scan it afresh with the next block.
+        cutter.restart();
+        (scanned, cut) = (0, None);
         if pieces.send(Ok(Piece { bytes: piece, consumed, eof })).is_err() {
             return;
         }
     }
+}
+
+/// How the reader cuts the body: after `skip` header bytes, at row ends outside quoted cells.
+#[derive(Clone, Copy)]
+struct Reading {
+    skip: usize,
+    delimiter: u8,
+    quote: Option<u8>,
 }
 
 /// `buffer` emptied, with room for a piece; new room is advised to huge pages before use.
@@ -218,11 +243,6 @@ fn utf8_check(piece: &[u8]) -> std::result::Result<(), std::str::Utf8Error> {
         return Ok(());
     }
     std::str::from_utf8(piece).map(|_| ())
-}
-
-/// Whether `text` ends inside a quoted field.
-fn quote_state_after(text: &[u8]) -> bool {
-    text.iter().filter(|&&b| b == b'"').count() % 2 == 1
 }
 
 #[cfg(test)]

@@ -297,3 +297,84 @@ fn a_full_disk_during_export_keeps_the_old_file_and_leaves_no_temporary() {
     let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(names, ["cleaned.csv"], "a temporary was left behind");
 }
+
+fn import_error(path: &std::path::Path, job: &JobContext) -> plantlab_engine::EngineError {
+    match plantlab_engine::import::import(path, &ImportOverrides::default(), job) {
+        Ok(imported) => panic!("{} imported as {} rows", path.display(), imported.frame.height()),
+        Err(err) => err,
+    }
+}
+
+/// A CSV body of `rows` rows (time, two numbers, a comment) after a header; row `odd_row`'s
+/// comment is `odd_comment`.
+fn commented_csv(rows: usize, odd_row: usize, odd_comment: &str) -> String {
+    let mut text = String::from("time,TI-101,PI-204,comment\n");
+    for i in 0..rows {
+        let comment = if i == odd_row { odd_comment } else { "ok" };
+        text.push_str(&format!("2024-01-01 {:02}:{:02}:{:02},{}.5,{}.25,{comment}\n", i / 3600 % 24, i / 60 % 60, i % 60, 20 + i % 7, 3 + i % 5));
+    }
+    text
+}
+
+#[test]
+fn an_inch_mark_inside_a_cell_reads_as_text_streamed_and_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    // 1,500,000 rows (about 60 MB) are streamed in several pieces; 1,000 rows are one piece.
+    for rows in [1_000, 1_500_000] {
+        let path = dir.path().join(format!("inch-{rows}.csv"));
+        std::fs::write(&path, commented_csv(rows, 5, "valve 8\" inlet")).unwrap();
+        let imported = plantlab_engine::import::import(&path, &ImportOverrides::default(), &JobContext::detached()).unwrap();
+        assert_eq!(imported.frame.height(), rows);
+        let comments = imported.frame.column("comment").unwrap().str().unwrap().clone();
+        assert_eq!(comments.get(5), Some("valve 8\" inlet"));
+        assert_eq!(comments.get(6), Some("ok"));
+        let warning = imported.warnings.iter().find(|w| w.contains("quote")).unwrap_or_else(|| panic!("{:?}", imported.warnings));
+        assert!(warning.starts_with("Data row 6 of \"comment\""), "{warning}");
+        one_line(warning);
+    }
+    // A small Windows-1252 file is decoded whole in memory: the other path, the same result.
+    let path = dir.path().join("inch-1252.csv");
+    let mut bytes = commented_csv(1_000, 5, "valve 8\" inlet").into_bytes();
+    bytes.extend_from_slice(b"2024-01-02 00:00:00,20.5,3.25,caf\xe9\n");
+    std::fs::write(&path, &bytes).unwrap();
+    let imported = plantlab_engine::import::import(&path, &ImportOverrides::default(), &JobContext::detached()).unwrap();
+    assert_eq!(imported.settings.encoding, "windows-1252");
+    assert_eq!(imported.frame.height(), 1_001);
+    assert_eq!(imported.frame.column("comment").unwrap().str().unwrap().get(5), Some("valve 8\" inlet"));
+}
+
+#[test]
+fn a_quote_that_never_closes_is_reported_at_its_line_without_reading_on() {
+    let dir = tempfile::tempdir().unwrap();
+    // A quote opening a cell on the fourth line of a 60 MB file; before, the reader held
+    // the whole rest of the file as one cell and polars then failed with a riddle.
+    let path = dir.path().join("stray.csv");
+    std::fs::write(&path, commented_csv(1_500_000, 2, "\"pump A trip")).unwrap();
+    let err = import_error(&path, &JobContext::detached());
+    assert_eq!(err.code(), "unclosed_quote", "{err}");
+    let message = err.to_string();
+    one_line(&message);
+    assert!(message.contains("at line 4, `\"pump A trip`"), "{message}");
+    // A small file read whole (Windows-1252) and one ending inside a quote say the same.
+    let small = dir.path().join("stray-small.csv");
+    let mut bytes = commented_csv(50, 2, "\"pump A trip").into_bytes();
+    bytes.extend_from_slice(b"2024-01-02 00:00:00,20.5,3.25,caf\xe9\n");
+    std::fs::write(&small, &bytes).unwrap();
+    let err = import_error(&small, &JobContext::detached());
+    assert_eq!(err.code(), "unclosed_quote", "{err}");
+    assert!(err.to_string().contains("at line 4"), "{err}");
+    let tail = dir.path().join("stray-tail.csv");
+    std::fs::write(&tail, commented_csv(50, 49, "\"pump A trip")).unwrap();
+    let err = import_error(&tail, &JobContext::detached());
+    assert!(err.to_string().contains("at line 51"), "{err}");
+}
+
+#[test]
+fn a_cancelled_import_stops_while_the_file_is_still_being_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.csv");
+    std::fs::write(&path, commented_csv(1_500_000, 2, "ok")).unwrap();
+    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let err = import_error(&path, &JobContext::with_cancel_flag(cancel));
+    assert_eq!(err.code(), "cancelled");
+}

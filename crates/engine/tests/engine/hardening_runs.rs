@@ -274,3 +274,160 @@ fn runs_killed_at_random_moments_list_as_interrupted_or_completed_and_can_be_del
         "{KILLS} kills: {interrupted} runs interrupted, {completed} completed, {temporaries} hidden temporaries, {bare_folders} empty folders ({context})"
     );
 }
+
+const WRITE_UNTIL_KILLED: &str = "PLANTLAB_TEST_WRITE_UNTIL_KILLED";
+
+/// The three files the writing child replaces again and again, in `root/out`.
+fn written_files(root: &Path) -> [PathBuf; 3] {
+    let out = root.join("out");
+    [out.join("recipe.plrecipe"), out.join("cleaned.csv"), out.join("model.plmodel")]
+}
+
+/// Run in a child process (see the test below): saves the recipe, exports the cleaned data
+/// and exports the bundle of the one run in the folder it is given, over the same three files,
+/// again and again until it is killed (or 30 s pass).
+#[test]
+fn writing_child_until_killed() {
+    let Some(root) = std::env::var_os(WRITE_UNTIL_KILLED) else {
+        return;
+    };
+    let root = PathBuf::from(root);
+    let workbench = Workbench::with_runs_root(root.join("runs"));
+    workbench.load(&root.join("plant.csv"), &ImportOverrides::default(), &JobContext::detached()).unwrap();
+    let run_id = workbench.list_runs().unwrap()[0].run_id.clone();
+    let [recipe, cleaned, bundle] = written_files(&root);
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(30) {
+        workbench.save_recipe(&recipe).unwrap();
+        workbench.export_cleaned(&cleaned).unwrap();
+        workbench.export_bundle(&run_id, &bundle, None).unwrap();
+    }
+}
+
+/// Checks the three written files: each absent (never written yet) or whole.
+fn check_written_files(root: &Path, rows: usize, context: &str) {
+    let [recipe, cleaned, bundle] = written_files(root);
+    if recipe.exists() {
+        plantlab_engine::clean::recipe::read(&recipe).unwrap_or_else(|e| panic!("the recipe is not whole: {e} ({context})"));
+    }
+    if cleaned.exists() {
+        let imported = plantlab_engine::import::import(&cleaned, &ImportOverrides::default(), &JobContext::detached())
+            .unwrap_or_else(|e| panic!("the export is not whole: {e} ({context})"));
+        assert_eq!(imported.frame.height(), rows, "the export lost rows ({context})");
+    }
+    if bundle.exists() {
+        let reader = Workbench::with_runs_root(root.join("other-runs"));
+        reader.open_bundle(&bundle).unwrap_or_else(|e| panic!("the bundle is not whole: {e} ({context})"));
+    }
+}
+
+fn temporaries_in(folder: &Path) -> usize {
+    std::fs::read_dir(folder).map_or(0, |entries| {
+        entries.filter(|e| e.as_ref().is_ok_and(|e| plantlab_engine::atomic_file::is_temporary(&e.file_name().to_string_lossy()))).count()
+    })
+}
+
+#[test]
+fn recipe_saves_exports_and_bundles_killed_at_random_moments_leave_the_old_file_or_a_whole_new_one() {
+    const KILLS: usize = 20;
+    const ROWS: usize = 2_000;
+    let (dir, workbench) = workbench_with_data(ROWS);
+    trained_run(&workbench);
+    std::fs::create_dir(dir.path().join("out")).unwrap();
+    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1;
+    let mut state = seed;
+    let (mut delays_ms, mut most_temporaries) = (Vec::new(), 0);
+    for kill in 0..KILLS {
+        let delay_ms = next_random(&mut state) % 1000;
+        delays_ms.push(delay_ms);
+        let mut child = spawn_child("hardening_runs::writing_child_until_killed", WRITE_UNTIL_KILLED, dir.path());
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        if let Some(status) = child.try_wait().unwrap() {
+            let output = child.wait_with_output().unwrap();
+            panic!("the writing child ended ({status}) before its kill: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let context = format!("kill {kill}, seed {seed}, kill delays {delays_ms:?} ms");
+        check_written_files(dir.path(), ROWS, &context);
+        most_temporaries = most_temporaries.max(temporaries_in(&dir.path().join("out")));
+    }
+    let context = format!("seed {seed}, kill delays {delays_ms:?} ms");
+    assert!(written_files(dir.path()).iter().all(|f| f.exists()), "no child got as far as writing all three files ({context})");
+    // The temporaries killed writes left are removed by the next write of the same file once
+    // they are a moment old (a writer at work holds a lock on its own).
+    std::thread::sleep(Duration::from_millis(2_100));
+    let [recipe, cleaned, bundle] = written_files(dir.path());
+    workbench.save_recipe(&recipe).unwrap();
+    workbench.export_cleaned(&cleaned).unwrap();
+    let run_id = workbench.list_runs().unwrap()[0].run_id.clone();
+    workbench.export_bundle(&run_id, &bundle, None).unwrap();
+    assert_eq!(temporaries_in(&dir.path().join("out")), 0, "temporaries left after the next writes ({context})");
+    check_written_files(dir.path(), ROWS, &context);
+    println!("{KILLS} kills of a writing process: every file old or whole after each; up to {most_temporaries} temporaries at once, none after the next writes ({context})");
+}
+
+// --- a full disk during training ------------------------------------------------------------
+
+const TRAIN_UNDER_LIMIT: &str = "PLANTLAB_TEST_TRAIN_UNDER_FILE_SIZE_LIMIT";
+
+/// Run in a child process with a file-size limit (see the test below): trains a run whose
+/// checkpoint is larger than the limit; training must end with a write error.
+#[test]
+fn training_child_under_a_file_size_limit() {
+    let Some(root) = std::env::var_os(TRAIN_UNDER_LIMIT) else {
+        return;
+    };
+    let root = PathBuf::from(root);
+    let workbench = Workbench::with_runs_root(root.join("runs"));
+    workbench.load(&root.join("plant.csv"), &ImportOverrides::default(), &JobContext::detached()).unwrap();
+    let mut cfg = config(ModelKind::Seed, 2);
+    cfg.embedding_dim = 512;
+    cfg.hidden = 512;
+    let err = workbench.train(&cfg, &JobContext::detached(), &mut |_| {}).expect_err("training must fail under the limit");
+    assert_eq!(err.code(), "write_error", "{err}");
+}
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<(PathBuf, Vec<u8>)> = files_under(dir).into_iter().map(|f| (f.clone(), std::fs::read(&f).unwrap())).collect();
+    files.sort();
+    files
+}
+
+#[cfg(unix)]
+#[test]
+fn a_full_disk_during_training_fails_the_run_with_its_reason_and_keeps_earlier_runs() {
+    let (dir, workbench) = workbench_with_data(300);
+    let earlier = trained_run(&workbench);
+    let before = snapshot(&earlier);
+    // 32 blocks of 512 bytes: run.json, the metrics and the summary fit, a checkpoint of this
+    // network does not. The signal past the limit is ignored, so writes fail with EFBIG as
+    // they would on a full disk.
+    let child = Command::new("sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 32; exec \"$0\" --exact hardening_runs::training_child_under_a_file_size_limit --nocapture --test-threads 1")
+        .arg(std::env::current_exe().unwrap())
+        .env(TRAIN_UNDER_LIMIT, dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&child.stdout);
+    assert!(
+        child.status.success() && report.contains("test result: ok. 1 passed"),
+        "the child did not fail cleanly: {report}\n{}",
+        String::from_utf8_lossy(&child.stderr)
+    );
+    assert_eq!(snapshot(&earlier), before, "the earlier run changed");
+    let runs = workbench.list_runs().unwrap();
+    assert_eq!(runs.len(), 2);
+    let failed = runs.iter().find(|r| r.run_dir != earlier.display().to_string()).unwrap();
+    assert_eq!(failed.status, RunStatus::Failed, "{}", failed.message);
+    assert!(failed.message.contains("File too large"), "the reason is not given: {}", failed.message);
+    for file in files_under(Path::new(&failed.run_dir)) {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(!plantlab_engine::atomic_file::is_temporary(&name), "a temporary was left: {}", file.display());
+    }
+    workbench.delete_run(&failed.run_id).unwrap();
+}

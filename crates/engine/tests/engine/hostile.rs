@@ -96,7 +96,7 @@ fn every_hostile_file_fails_clearly_or_loads() {
             }),
         ),
         // The quote never closes, so the rest of the file is one field: refuse, and say why.
-        (write(d, "unbalanced_quotes.csv", b"name,value\n\"pump A,1\nvalve,2\nmotor,3\n"), Expect::Error("parse_error")),
+        (write(d, "unbalanced_quotes.csv", b"name,value\n\"pump A,1\nvalve,2\nmotor,3\n"), Expect::Error("unclosed_quote")),
         (
             write(d, "duplicate_names.csv", b"temp,temp,,flow\n1,2,3,4\n5,6,7,8\n"),
             Expect::Loads(|r| {
