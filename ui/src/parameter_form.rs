@@ -12,6 +12,7 @@ use plantlab_protocol::{
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::i18n::{tr, tr_with};
 use crate::theme;
 
 /// Keys that name one column of the data.
@@ -76,10 +77,11 @@ fn edit_fields(ui: &mut egui::Ui, id: &str, map: &mut Map<String, Value>, place:
 /// One choice of a drop-down: the value written and what the user reads.
 struct Choice {
     value: Value,
-    name: &'static str,
+    name: String,
 }
 
-fn choice<T: Serialize>(value: T, name: &'static str) -> Choice {
+fn choice<T: Serialize>(value: T, name: impl Into<String>) -> Choice {
+    let name = name.into();
     Choice { value: serde_json::to_value(value).unwrap_or(Value::Null), name }
 }
 
@@ -88,20 +90,20 @@ fn choice<T: Serialize>(value: T, name: &'static str) -> Choice {
 fn choices(op: Option<&str>, key: &str) -> Option<Vec<Choice>> {
     Some(match (op, key) {
         (Some("fill"), "method") => vec![
-            choice(FillMethod::Forward { limit: Some(10) }, "Carry the last reading forward"),
-            choice(FillMethod::Interpolate { limit: Some(30) }, "Interpolate in time"),
-            choice(FillMethod::ForwardWithin { max_gap_s: 600.0 }, "Carry forward across short gaps"),
-            choice(FillMethod::InterpolateWithin { max_gap_s: 600.0 }, "Interpolate across short gaps"),
-            choice(FillMethod::Median, "Training median"),
-            choice(FillMethod::Value { value: 0.0 }, "A fixed value"),
+            choice(FillMethod::Forward { limit: Some(10) }, tr("form-fill-forward")),
+            choice(FillMethod::Interpolate { limit: Some(30) }, tr("form-fill-interpolate")),
+            choice(FillMethod::ForwardWithin { max_gap_s: 600.0 }, tr("form-fill-forward-within")),
+            choice(FillMethod::InterpolateWithin { max_gap_s: 600.0 }, tr("form-fill-interpolate-within")),
+            choice(FillMethod::Median, tr("form-fill-median")),
+            choice(FillMethod::Value { value: 0.0 }, tr("form-fill-value")),
         ],
         (Some("outliers"), "method") => vec![
-            choice(OutlierMethod::Iqr { k: 3.0 }, "IQR rule"),
-            choice(OutlierMethod::Mad { k: 5.0 }, "MAD rule (robust spread)"),
-            choice(OutlierMethod::Hampel { window: 10, k: 5.0 }, "Hampel filter (spikes)"),
-            choice(OutlierMethod::Range { low: None, high: None, values: vec![] }, "Range and sentinel values"),
+            choice(OutlierMethod::Iqr { k: 3.0 }, tr("form-outliers-iqr")),
+            choice(OutlierMethod::Mad { k: 5.0 }, tr("form-outliers-mad")),
+            choice(OutlierMethod::Hampel { window: 10, k: 5.0 }, tr("form-outliers-hampel")),
+            choice(OutlierMethod::Range { low: None, high: None, values: vec![] }, tr("form-outliers-range")),
         ],
-        (_, "action") => vec![choice(OutlierAction::Null, "Set to missing"), choice(OutlierAction::Clip, "Clip to the bounds")],
+        (_, "action") => vec![choice(OutlierAction::Null, tr("form-action-null")), choice(OutlierAction::Clip, tr("form-action-clip"))],
         (Some("convert_unit"), "conversion") => {
             let mut named: Vec<Choice> = UnitConversion::NAMED.iter().map(|&c| choice(c, conversion_name(c))).collect();
             named.push(choice(
@@ -111,24 +113,28 @@ fn choices(op: Option<&str>, key: &str) -> Option<Vec<Choice>> {
             named
         }
         (Some("convert_unit"), "segment") => vec![
-            Choice { value: Value::Null, name: "The whole column" },
-            choice(Segment::Time { from_ms: 0, to_ms: 0 }, "A time span"),
-            choice(Segment::Rows { start: 0, end: 0 }, "A range of rows"),
+            Choice { value: Value::Null, name: tr("form-segment-whole") },
+            choice(Segment::Time { from_ms: 0, to_ms: 0 }, tr("form-segment-time")),
+            choice(Segment::Rows { start: 0, end: 0 }, tr("form-segment-rows")),
         ],
         (Some("cast"), "to") => vec![
-            choice(CastType::Float, "Number"),
-            choice(CastType::Integer, "Whole number"),
-            choice(CastType::Boolean, "True or false"),
-            choice(CastType::Text, "Text"),
+            choice(CastType::Float, tr("form-cast-float")),
+            choice(CastType::Integer, tr("form-cast-integer")),
+            choice(CastType::Boolean, tr("form-cast-boolean")),
+            choice(CastType::Text, tr("form-cast-text")),
         ],
         (_, "keep") => {
-            vec![choice(DuplicateKeep::First, "The first row"), choice(DuplicateKeep::Last, "The last row"), choice(DuplicateKeep::Mean, "The mean")]
+            vec![
+                choice(DuplicateKeep::First, tr("form-keep-first")),
+                choice(DuplicateKeep::Last, tr("form-keep-last")),
+                choice(DuplicateKeep::Mean, tr("form-keep-mean")),
+            ]
         }
         (_, "aggregate") => vec![
-            choice(Aggregate::Mean, "Mean"),
-            choice(Aggregate::Last, "Last value"),
-            choice(Aggregate::Min, "Minimum"),
-            choice(Aggregate::Max, "Maximum"),
+            choice(Aggregate::Mean, tr("form-aggregate-mean")),
+            choice(Aggregate::Last, tr("form-aggregate-last")),
+            choice(Aggregate::Min, tr("form-aggregate-min")),
+            choice(Aggregate::Max, tr("form-aggregate-max")),
         ],
         // The comparison inside a condition (the step's own `op` is read-only).
         (_, "op") => vec![
@@ -138,32 +144,36 @@ fn choices(op: Option<&str>, key: &str) -> Option<Vec<Choice>> {
             choice(CompareOp::Ge, ">="),
             choice(CompareOp::Eq, "="),
             choice(CompareOp::Ne, "!="),
-            choice(CompareOp::IsNull, "is missing"),
-            choice(CompareOp::NotNull, "is not missing"),
+            choice(CompareOp::IsNull, tr("form-op-is-missing")),
+            choice(CompareOp::NotNull, tr("form-op-not-missing")),
         ],
         (Some("derive_label"), "source") => vec![
-            choice(LabelSource::Column { column: String::new() }, "A fault column"),
-            choice(LabelSource::Events { at: vec![] }, "Listed event times"),
+            choice(LabelSource::Column { column: String::new() }, tr("form-source-column")),
+            choice(LabelSource::Events { at: vec![] }, tr("form-source-events")),
         ],
         _ => return None,
     })
 }
 
 /// A unit conversion as the user reads it.
-pub fn conversion_name(conversion: UnitConversion) -> &'static str {
+pub fn conversion_name(conversion: UnitConversion) -> String {
     match conversion {
-        UnitConversion::FahrenheitToCelsius => "°F to °C",
-        UnitConversion::CelsiusToFahrenheit => "°C to °F",
-        UnitConversion::KelvinToCelsius => "K to °C",
-        UnitConversion::CelsiusToKelvin => "°C to K",
-        UnitConversion::KpaToBar => "kPa to bar",
-        UnitConversion::BarToKpa => "bar to kPa",
-        UnitConversion::PsiToBar => "psi to bar",
-        UnitConversion::BarToPsi => "bar to psi",
-        UnitConversion::M3hToLs => "m³/h to l/s",
-        UnitConversion::LsToM3h => "l/s to m³/h",
-        UnitConversion::Linear { .. } => "Linear: scale and offset",
+        UnitConversion::FahrenheitToCelsius => conversion_text("°F", "°C"),
+        UnitConversion::CelsiusToFahrenheit => conversion_text("°C", "°F"),
+        UnitConversion::KelvinToCelsius => conversion_text("K", "°C"),
+        UnitConversion::CelsiusToKelvin => conversion_text("°C", "K"),
+        UnitConversion::KpaToBar => conversion_text("kPa", "bar"),
+        UnitConversion::BarToKpa => conversion_text("bar", "kPa"),
+        UnitConversion::PsiToBar => conversion_text("psi", "bar"),
+        UnitConversion::BarToPsi => conversion_text("bar", "psi"),
+        UnitConversion::M3hToLs => conversion_text("m³/h", "l/s"),
+        UnitConversion::LsToM3h => conversion_text("l/s", "m³/h"),
+        UnitConversion::Linear { .. } => tr("form-conversion-linear"),
     }
+}
+
+fn conversion_text(from: &str, to: &str) -> String {
+    tr_with("form-conversion", &[("from", from.into()), ("to", to.into())])
 }
 
 /// Which choice `value` is: a tagged value by its `kind`, any other by equality.
@@ -210,7 +220,7 @@ fn choose(ui: &mut egui::Ui, id: &str, value: &mut Value, choices: &[Choice], la
             .width(220.0)
             .show_ui(ui, |ui| {
                 for (i, option) in choices.iter().enumerate() {
-                    ui.selectable_value(&mut picked, Some(i), option.name);
+                    ui.selectable_value(&mut picked, Some(i), &option.name);
                 }
             })
             .response
@@ -268,7 +278,7 @@ fn pick_column(ui: &mut egui::Ui, id: &str, value: &mut Value, label: egui::Id, 
 fn pick_columns(ui: &mut egui::Ui, id: &str, value: &mut Value, label: egui::Id, columns: &[String]) -> bool {
     let Value::Array(items) = value else { return false };
     let selected: Vec<String> = items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
-    let shown = if selected.is_empty() { "(none)".to_owned() } else { summarize(&Value::String(selected.join(", "))) };
+    let shown = if selected.is_empty() { tr("form-none").to_owned() } else { summarize(&Value::String(selected.join(", "))) };
     let mut ticked: Vec<bool> = columns.iter().map(|c| selected.contains(c)).collect();
     let mut changed = false;
     egui::ComboBox::from_id_salt(id)
@@ -302,7 +312,7 @@ fn edit_number(ui: &mut egui::Ui, id: &str, key: &str, value: &mut Value, label:
         Value::Number(number) => number.to_string(),
         _ => String::new(),
     };
-    let hint = if optional { "not set" } else { "" };
+    let hint = if optional { tr("form-not-set") } else { String::new() };
     let mut changed = false;
     ui.horizontal(|ui| {
         let response = ui.add(egui::TextEdit::singleline(&mut text).hint_text(hint).desired_width(120.0).id_salt(id)).labelled_by(label);
@@ -319,7 +329,7 @@ fn edit_number(ui: &mut egui::Ui, id: &str, key: &str, value: &mut Value, label:
             ui.label(egui::RichText::new(range_text(&range)).weak());
             if let Some(number) = value.as_f64() {
                 if !(range.min..=range.max).contains(&number) {
-                    ui.label(egui::RichText::new("out of range").color(theme::BAD_TEXT));
+                    ui.label(egui::RichText::new(tr("form-out-of-range")).color(theme::BAD_TEXT));
                 }
             }
         }
@@ -329,7 +339,7 @@ fn edit_number(ui: &mut egui::Ui, id: &str, key: &str, value: &mut Value, label:
 
 /// "s, 0.001 to 3155760000".
 fn range_text(range: &ParameterRange) -> String {
-    format!("{}, {} to {}", range.unit, range.min, range.max)
+    tr_with("form-range", &[("unit", range.unit.into()), ("min", range.min.to_string().into()), ("max", range.max.to_string().into())])
 }
 
 /// Any other field: checkboxes, text, lists as comma-separated text, nested objects.
@@ -398,7 +408,7 @@ fn scalar_text(value: &Value) -> String {
 /// A short one-line rendering of a value that is not edited here.
 pub fn summarize(value: &Value) -> String {
     let text = match value {
-        Value::Null => "none".to_owned(),
+        Value::Null => tr("form-value-none").to_owned(),
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
@@ -409,9 +419,65 @@ pub fn summarize(value: &Value) -> String {
     }
 }
 
-/// `max_gap_s` reads as "max gap s".
+/// `max_gap_s` reads as "max gap s" in English; a field the catalogues do not name reads so
+/// in every language.
 pub fn humanize(key: &str) -> String {
-    key.replace('_', " ")
+    match key {
+        "action" => tr("field-action"),
+        "aggregate" => tr("field-aggregate"),
+        "at" => tr("field-at"),
+        "column" => tr("field-column"),
+        "columns" => tr("field-columns"),
+        "condition" => tr("field-condition"),
+        "conversion" => tr("field-conversion"),
+        "during_event" => tr("field-during-event"),
+        "end" => tr("field-end"),
+        "every_s" => tr("field-every-s"),
+        "format" => tr("field-format"),
+        "from" => tr("field-from"),
+        "from_ms" => tr("field-from-ms"),
+        "high" => tr("field-high"),
+        "horizon_h" => tr("field-horizon-h"),
+        "interval_s" => tr("field-interval-s"),
+        "k" => tr("field-k"),
+        "keep" => tr("field-keep"),
+        "label" => tr("field-label"),
+        "limit" => tr("field-limit"),
+        "low" => tr("field-low"),
+        "max_columns" => tr("field-max-columns"),
+        "max_gap_s" => tr("field-max-gap-s"),
+        "method" => tr("field-method"),
+        "min_run" => tr("field-min-run"),
+        "name" => tr("field-name"),
+        "offset" => tr("field-offset"),
+        "op" => tr("field-op"),
+        "pad_s" => tr("field-pad-s"),
+        "scale" => tr("field-scale"),
+        "segment" => tr("field-segment"),
+        "source" => tr("field-source"),
+        "start" => tr("field-start"),
+        "to" => tr("field-to"),
+        "to_ms" => tr("field-to-ms"),
+        "value" => tr("field-value"),
+        "values" => tr("field-values"),
+        "weight_column" => tr("field-weight-column"),
+        "window" => tr("field-window"),
+        "max_missing_share" => tr("field-max-missing-share"),
+        "max_gaps" => tr("field-max-gaps"),
+        "max_spikes" => tr("field-max-spikes"),
+        "max_flatline_samples" => tr("field-max-flatline-samples"),
+        "max_constant_columns" => tr("field-max-constant-columns"),
+        "max_duplicate_rows" => tr("field-max-duplicate-rows"),
+        "max_duplicate_timestamps" => tr("field-max-duplicate-timestamps"),
+        "max_unsorted_timestamps" => tr("field-max-unsorted-timestamps"),
+        "max_out_of_range" => tr("field-max-out-of-range"),
+        "max_status_text_cells" => tr("field-max-status-text-cells"),
+        "max_unit_jump_samples" => tr("field-max-unit-jump-samples"),
+        "max_high_cardinality_columns" => tr("field-max-high-cardinality-columns"),
+        "max_imbalanced_labels" => tr("field-max-imbalanced-labels"),
+        "min_rows" => tr("field-min-rows"),
+        other => other.replace('_', " "),
+    }
 }
 
 #[cfg(test)]
@@ -456,8 +522,8 @@ mod tests {
     fn a_tagged_value_is_recognised_by_its_kind() {
         let methods = choices(Some("outliers"), "method").unwrap();
         let hampel = serde_json::to_value(OutlierMethod::Hampel { window: 3, k: 2.0 }).unwrap();
-        assert_eq!(methods[chosen(&methods, &hampel).unwrap()].name, "Hampel filter (spikes)");
+        assert_eq!(methods[chosen(&methods, &hampel).unwrap()].name, tr("form-outliers-hampel"));
         let actions = choices(Some("outliers"), "action").unwrap();
-        assert_eq!(actions[chosen(&actions, &Value::String("clip".into())).unwrap()].name, "Clip to the bounds");
+        assert_eq!(actions[chosen(&actions, &Value::String("clip".into())).unwrap()].name, tr("form-action-clip"));
     }
 }

@@ -11,6 +11,7 @@ use plantlab_protocol::{
 use crate::backend::{Backend, Request};
 use crate::evaluate_pane::{alarm_settings_text, alarm_settings_ui, events_summary, metrics_table, thin_evidence_text};
 use crate::format::{file_name, thousands};
+use crate::i18n::{tr, tr_with};
 use crate::normal_model::{ModelFamily, NormalPredictor};
 use crate::theme;
 use crate::widgets::{warning_badge, Stretch, TimelinePlot, TimelineView};
@@ -187,9 +188,9 @@ impl PredictPane {
     }
 
     fn inputs(&mut self, ui: &mut egui::Ui, backend: &mut dyn Backend) {
-        ui.heading("Model bundle");
+        ui.heading(tr("predict-bundle-heading"));
         ui.horizontal(|ui| {
-            if ui.button("Open bundle…").on_hover_text("A model bundle exported from the Evaluate pane (or `plantlab bundle`)").clicked() {
+            if ui.button(tr("predict-open-bundle-button")).on_hover_text(tr("predict-open-bundle-hint")).clicked() {
                 backend.send(Request::PickPath { purpose: FilePurpose::OpenBundle });
             }
             if self.opening_bundle {
@@ -199,12 +200,12 @@ impl PredictPane {
         match &self.bundle {
             Some(bundle) => bundle_ui(ui, bundle),
             None => {
-                ui.label("No bundle open: export one from the Evaluate pane, then open it here.");
+                ui.label(tr("predict-no-bundle"));
             }
         }
         ui.separator();
-        ui.heading("Data to predict on");
-        if ui.button("Open data…").on_hover_text("The new export to predict on (CSV, TSV, Parquet, Excel)").clicked() {
+        ui.heading(tr("predict-data-heading"));
+        if ui.button(tr("predict-open-data-button")).on_hover_text(tr("predict-open-data-hint")).clicked() {
             backend.send(Request::PickPath { purpose: FilePurpose::OpenPredictData });
         }
         match &self.data_path {
@@ -213,27 +214,26 @@ impl PredictPane {
                 ui.label(RichText::new(path).weak().small());
             }
             None => {
-                ui.label("No data file chosen.");
+                ui.label(tr("predict-no-data"));
             }
         }
         ui.separator();
-        ui.checkbox(&mut self.override_threshold, "Override the bundle's threshold");
+        ui.checkbox(&mut self.override_threshold, tr("predict-override-threshold"));
         if self.override_threshold {
-            ui.add(egui::Slider::new(&mut self.threshold, 0.0..=1.0).text("Alarm threshold").fixed_decimals(3));
+            ui.add(egui::Slider::new(&mut self.threshold, 0.0..=1.0).text(tr("predict-alarm-threshold")).fixed_decimals(3));
         }
-        ui.checkbox(&mut self.override_events, "Override the bundle's alarm settings")
-            .on_hover_text("How alarm samples (risk at or above the threshold) merge into alarm events");
+        ui.checkbox(&mut self.override_events, tr("predict-override-events")).on_hover_text(tr("predict-override-events-hint"));
         if self.override_events {
             alarm_settings_ui(ui, "predict_alarm_settings", &mut self.events);
         }
         ui.separator();
         let missing = match (&self.bundle, &self.data_path) {
-            (None, None) => Some("Open a model bundle and choose the data file to predict on."),
-            (None, Some(_)) => Some("Open a model bundle first."),
-            (Some(_), None) => Some("Choose the data file to predict on (Open data…)."),
+            (None, None) => Some(tr("predict-missing-both")),
+            (None, Some(_)) => Some(tr("predict-missing-bundle")),
+            (Some(_), None) => Some(tr("predict-missing-data")),
             (Some(_), Some(_)) => None,
         };
-        if crate::widgets::run_button(ui, missing, self.running.is_some(), "Predicting… (progress and Cancel in the status bar)") {
+        if crate::widgets::run_button(ui, missing.as_deref(), self.running.is_some(), &tr("predict-running")) {
             if let (Some(bundle), Some(path)) = (&self.bundle, &self.data_path) {
                 let threshold = self.override_threshold.then_some(self.threshold);
                 let events = self.override_events.then_some(self.events);
@@ -246,45 +246,51 @@ impl PredictPane {
     fn results(&mut self, ui: &mut egui::Ui, backend: &mut dyn Backend) {
         let Some(view) = &self.view else {
             ui.add_space(20.0);
-            ui.label("Results appear here: the risk over time, the alarms with an explanation each, and warnings about the inputs.");
+            ui.label(tr("predict-results-placeholder"));
             return;
         };
         let result = &view.result;
         ui.horizontal_wrapped(|ui| {
-            ui.heading(format!("Prediction for {}", file_name(&result.file)));
-            if ui.button("Export predictions (CSV)…").on_hover_text("Time, risk and alarm flag for every sample").clicked() {
+            ui.heading(tr_with("predict-heading", &[("file", file_name(&result.file).into())]));
+            if ui.button(tr("predict-export-button")).on_hover_text(tr("predict-export-hint")).clicked() {
                 backend.send(Request::PickPath { purpose: FilePurpose::SavePredictions });
             }
         });
-        ui.label(format!(
-            "{} rows, {} samples predicted, {} alarm event{} from {} alarm sample{} at threshold {:.3}, in {:.1} s (model {} from run {})",
-            thousands(result.rows),
-            thousands(result.samples),
-            thousands(result.alarm_count),
-            if result.alarm_count == 1 { "" } else { "s" },
-            thousands(result.alarm_samples),
-            if result.alarm_samples == 1 { "" } else { "s" },
-            result.threshold,
-            result.seconds,
-            result.bundle.model.as_str(),
-            result.bundle.run_id
+        ui.label(tr_with(
+            "predict-result-line",
+            &[
+                ("rows", thousands(result.rows).into()),
+                ("samples", thousands(result.samples).into()),
+                ("alarm-events", result.alarm_count.into()),
+                ("alarm-events-text", thousands(result.alarm_count).into()),
+                ("alarm-samples", result.alarm_samples.into()),
+                ("alarm-samples-text", thousands(result.alarm_samples).into()),
+                ("threshold", format!("{:.3}", result.threshold).into()),
+                ("seconds", format!("{:.1}", result.seconds).into()),
+                ("model", result.bundle.model.as_str().into()),
+                ("run", (&result.bundle.run_id).into()),
+            ],
         ));
-        ui.label(RichText::new(format!("How: {}.", alarm_settings_text(&result.event_options))).weak());
+        ui.label(RichText::new(tr_with("predict-how", &[("settings", alarm_settings_text(&result.event_options).into())])).weak());
         if let Some(overlap) = &result.training_overlap {
-            ui.label(RichText::new(format!(
-                "Inside the training period: {} predicted sample{} lie between {} and {}, the data the model was trained on. Its risk there is not a fair test; predict on data after the training period to judge the model.",
-                thousands(overlap.samples),
-                if overlap.samples == 1 { "" } else { "s" },
-                format_epoch_millis(overlap.train_start_ms),
-                format_epoch_millis(overlap.train_end_ms)
-            ))
-            .color(theme::WARNING_TEXT));
+            ui.label(
+                RichText::new(tr_with(
+                    "predict-training-overlap",
+                    &[
+                        ("samples", overlap.samples.into()),
+                        ("samples-text", thousands(overlap.samples).into()),
+                        ("start", format_epoch_millis(overlap.train_start_ms).into()),
+                        ("end", format_epoch_millis(overlap.train_end_ms).into()),
+                    ],
+                ))
+                .color(theme::WARNING_TEXT),
+            );
         }
 
         if view.timeline.points() > 0 {
             ui.horizontal_wrapped(|ui| {
-                ui.label("Risk (line), threshold (yellow), alarm events (orange; the selected one darker), fault labels in the file (red)");
-                if ui.small_button("Whole timeline").clicked() {
+                ui.label(tr("predict-timeline-caption"));
+                if ui.small_button(tr("predict-whole-timeline")).clicked() {
                     self.reset_timeline = true;
                 }
             });
@@ -306,17 +312,16 @@ impl PredictPane {
         let mut clicked = None;
         ui.add_space(6.0);
         let listed = if (result.alarms.len() as u64) < result.alarm_count {
-            format!("Alarm events ({}; the first {} are listed, the CSV export has every sample)", thousands(result.alarm_count), result.alarms.len())
+            tr_with(
+                "predict-alarm-events-truncated",
+                &[("count", thousands(result.alarm_count).into()), ("listed", result.alarms.len().to_string().into())],
+            )
         } else {
-            format!("Alarm events ({})", result.alarms.len())
+            tr_with("predict-alarm-events", &[("count", result.alarms.len().to_string().into())])
         };
         ui.label(RichText::new(listed).strong());
         if result.alarms.is_empty() {
-            ui.label(if result.alarm_samples == 0 {
-                "No alarms: the risk stayed below the threshold."
-            } else {
-                "No alarm events: the alarm samples were too short to make one (see the alarm settings)."
-            });
+            ui.label(if result.alarm_samples == 0 { tr("predict-no-alarms") } else { tr("predict-no-alarm-events") });
         }
         egui::ScrollArea::vertical().id_salt("predict_alarms").max_height(220.0).show(ui, |ui| {
             for (i, alarm) in result.alarms.iter().enumerate() {
@@ -328,34 +333,34 @@ impl PredictPane {
         });
         if let Some(alarm) = self.selected_alarm.and_then(|i| result.alarms.get(i)) {
             egui::Frame::group(ui.style()).show(ui, |ui| {
-                ui.label(RichText::new(format!("Why alarm event {} fired", alarm.index)).strong());
+                ui.label(RichText::new(tr_with("predict-why-alarm", &[("index", alarm.index.to_string().into())])).strong());
                 ui.label(&alarm.explanation);
                 for tag in &alarm.top_tags {
-                    let direction = if tag.mean_signed >= 0.0 { "raises" } else { "lowers" };
-                    ui.label(format!("{}: {direction} the risk by {:.3} on average over the event", tag.tag, tag.mean_signed.abs()));
+                    let args = [("tag", (&tag.tag).into()), ("amount", format!("{:.3}", tag.mean_signed.abs()).into())];
+                    ui.label(if tag.mean_signed >= 0.0 { tr_with("predict-tag-raises", &args) } else { tr_with("predict-tag-lowers", &args) });
                 }
             });
         }
 
         ui.add_space(6.0);
-        ui.label(RichText::new(format!("Input warnings ({})", result.warnings.len())).strong());
+        ui.label(RichText::new(tr_with("predict-input-warnings", &[("count", result.warnings.len().to_string().into())])).strong());
         if result.warnings.is_empty() {
-            ui.label("None: every input looks like what the model was trained on.");
+            ui.label(tr("predict-no-input-warnings"));
         }
         for warning in &result.warnings {
             ui.horizontal_wrapped(|ui| {
                 warning_badge(ui, warning.kind);
                 ui.label(RichText::new(&warning.tag).strong());
-                ui.label(format!("({} samples)", thousands(warning.count)));
+                ui.label(tr_with("predict-warning-samples", &[("count", thousands(warning.count).into())]));
                 ui.label(&warning.message);
             });
         }
 
         if let Some(evaluation) = &result.evaluation {
             ui.add_space(6.0);
-            ui.label(RichText::new("Against the labels in this file").strong());
+            ui.label(RichText::new(tr("predict-against-labels")).strong());
             if let Some(episodes) = evaluation.thin_evidence() {
-                ui.label(RichText::new(thin_evidence_text(episodes, "this file")).color(theme::WARNING_TEXT));
+                ui.label(RichText::new(thin_evidence_text(episodes, &tr("predict-this-file"))).color(theme::WARNING_TEXT));
             }
             metrics_table(ui, "predict_metrics", &evaluation.test, &evaluation.baseline, None);
             if let Some(events) = &evaluation.events {
@@ -373,32 +378,41 @@ impl PredictPane {
 fn bundle_ui(ui: &mut egui::Ui, bundle: &BundleInfo) {
     ui.label(RichText::new(file_name(&bundle.path)).strong()).on_hover_text(&bundle.path);
     egui::Grid::new("predict_bundle").num_columns(2).spacing([10.0, 2.0]).show(ui, |ui| {
-        let mut row = |name: &str, value: String| {
+        let mut row = |name: String, value: String| {
             ui.label(RichText::new(name).weak());
             ui.label(value);
             ui.end_row();
         };
-        row("Model", format!("{} (run {})", bundle.model.as_str(), bundle.run_id));
-        row("Target", format!("{} ({})", bundle.target, bundle.classes.join(", ")));
-        row("Features", format!("{} tags", bundle.features.len()));
-        row("Recipe", format!("{} cleaning steps", bundle.recipe_steps));
-        row("Trained", bundle.created.clone());
+        row(
+            tr("predict-bundle-model"),
+            tr_with("predict-bundle-model-value", &[("model", bundle.model.as_str().into()), ("run", (&bundle.run_id).into())]),
+        );
+        row(
+            tr("predict-bundle-target"),
+            tr_with("predict-bundle-target-value", &[("target", (&bundle.target).into()), ("classes", bundle.classes.join(", ").into())]),
+        );
+        row(tr("predict-bundle-features"), tr_with("predict-bundle-features-value", &[("count", bundle.features.len().to_string().into())]));
+        row(tr("predict-bundle-recipe"), tr_with("predict-bundle-recipe-value", &[("count", bundle.recipe_steps.to_string().into())]));
+        row(tr("predict-bundle-trained"), bundle.created.clone());
         if let Some(test) = &bundle.test {
-            let area = |v: Option<f64>| v.map_or("n/a".to_owned(), |v| format!("{v:.3}"));
-            row("Test", format!("ROC-AUC {}, PR-AUC {}", area(test.roc_auc), area(test.pr_auc)));
+            let area = |v: Option<f64>| v.map_or(tr("metric-not-available"), |v| format!("{v:.3}"));
+            row(
+                tr("predict-bundle-test"),
+                tr_with("predict-bundle-test-value", &[("roc", area(test.roc_auc).into()), ("pr", area(test.pr_auc).into())]),
+            );
         }
-        row("Threshold", format!("{:.3}", bundle.threshold));
+        row(tr("predict-bundle-threshold"), format!("{:.3}", bundle.threshold));
         if let Some((start, end)) = bundle.training_period_ms {
-            row("Trained from", format_epoch_millis(start));
-            row("Trained until", format_epoch_millis(end));
+            row(tr("predict-bundle-trained-from"), format_epoch_millis(start));
+            row(tr("predict-bundle-trained-until"), format_epoch_millis(end));
         }
     });
     // Wrapped below the grid: the sentence is longer than a narrow panel.
-    ui.label(RichText::new(format!("The bundle's alarm settings: {}.", alarm_settings_text(&bundle.event_options))).weak());
+    ui.label(RichText::new(tr_with("predict-bundle-alarm-settings", &[("settings", alarm_settings_text(&bundle.event_options).into())])).weak());
 }
 
 fn place(millis: Option<i64>, row: u64) -> String {
-    millis.map_or_else(|| format!("row {}", thousands(row)), format_epoch_millis)
+    millis.map_or_else(|| tr_with("eval-place-row", &[("row", thousands(row).into())]), format_epoch_millis)
 }
 
 /// How long an alarm event lasted: time between its first and last sample, or samples
@@ -406,10 +420,10 @@ fn place(millis: Option<i64>, row: u64) -> String {
 pub(crate) fn alarm_duration(alarm: &Alarm) -> String {
     match (alarm.start_ms, alarm.end_ms) {
         (Some(start), Some(end)) if end > start => format_duration((end - start) as f64 / 1000.0),
-        (Some(_), Some(_)) => "one sample".to_owned(),
+        (Some(_), Some(_)) => tr("predict-one-sample"),
         _ => {
             let n = alarm.end_row.saturating_sub(alarm.start_row) + 1;
-            format!("{} sample{}", thousands(n), if n == 1 { "" } else { "s" })
+            tr_with("eval-samples-count", &[("count", n.into()), ("formatted", thousands(n).into())])
         }
     }
 }
@@ -417,14 +431,16 @@ pub(crate) fn alarm_duration(alarm: &Alarm) -> String {
 /// One alarm event in the list: when, how long, how high, and which tags drove it.
 fn alarm_line(alarm: &Alarm) -> String {
     let tags: Vec<&str> = alarm.top_tags.iter().take(3).map(|t| t.tag.as_str()).collect();
-    format!(
-        "Alarm event {}: {} – {} ({}), peak risk {:.2}; top tags {}",
-        alarm.index,
-        place(alarm.start_ms, alarm.start_row),
-        place(alarm.end_ms, alarm.end_row),
-        alarm_duration(alarm),
-        alarm.peak_risk,
-        if tags.is_empty() { "-".to_owned() } else { tags.join(", ") }
+    tr_with(
+        "predict-alarm-line",
+        &[
+            ("index", alarm.index.to_string().into()),
+            ("start", place(alarm.start_ms, alarm.start_row).into()),
+            ("end", place(alarm.end_ms, alarm.end_row).into()),
+            ("duration", alarm_duration(alarm).into()),
+            ("peak", format!("{:.2}", alarm.peak_risk).into()),
+            ("tags", if tags.is_empty() { "-".to_owned() } else { tags.join(", ") }.into()),
+        ],
     )
 }
 

@@ -5,6 +5,7 @@ use egui_plot::{uniform_grid_spacer, FilledArea, HLine, HoverPosition, Legend, L
 use plantlab_protocol::{InputWarningKind, RiskTimeline, Series, Severity, XAxis};
 
 use crate::format::{epoch_seconds, time_grid_steps, time_tick};
+use crate::i18n::{tr, tr_with};
 use crate::theme;
 
 /// A small coloured label for a severity.
@@ -20,21 +21,21 @@ pub fn badge(ui: &mut egui::Ui, severity: Severity, text: &str) -> egui::Respons
 /// A pass/fail badge.
 pub fn pass_badge(ui: &mut egui::Ui, passed: bool) -> egui::Response {
     if passed {
-        pill(ui, theme::PASS_FILL, "pass")
+        pill(ui, theme::PASS_FILL, &tr("widget-pass"))
     } else {
-        pill(ui, theme::FAIL_FILL, "fail")
+        pill(ui, theme::FAIL_FILL, &tr("widget-fail"))
     }
 }
 
 /// A badge naming why an input may not be trusted.
 pub fn warning_badge(ui: &mut egui::Ui, kind: InputWarningKind) -> egui::Response {
     let (fill, text) = match kind {
-        InputWarningKind::MissingTag => (theme::FAIL_FILL, "missing_tag"),
-        InputWarningKind::OutOfTrainingRange => (theme::WARNING_FILL, "out_of_training_range"),
-        InputWarningKind::UnseenCategory => (theme::UNSEEN_CATEGORY_FILL, "unseen_category"),
-        InputWarningKind::MostlyMissing => (theme::INFO_FILL, "mostly_missing"),
+        InputWarningKind::MissingTag => (theme::FAIL_FILL, tr("widget-warning-missing-tag")),
+        InputWarningKind::OutOfTrainingRange => (theme::WARNING_FILL, tr("widget-warning-out-of-range")),
+        InputWarningKind::UnseenCategory => (theme::UNSEEN_CATEGORY_FILL, tr("widget-warning-unseen-category")),
+        InputWarningKind::MostlyMissing => (theme::INFO_FILL, tr("widget-warning-mostly-missing")),
     };
-    pill(ui, fill, text)
+    pill(ui, fill, &text)
 }
 
 fn pill(ui: &mut egui::Ui, fill: Color32, text: &str) -> egui::Response {
@@ -67,7 +68,7 @@ pub fn series_plot<'a>(id: &str, axis: &XAxis) -> Plot<'a> {
     let plot = Plot::new(id);
     match axis {
         XAxis::Time(column) => with_time_axis(plot.x_axis_label(column.clone())),
-        XAxis::RowIndex => plot.x_axis_label("row"),
+        XAxis::RowIndex => plot.x_axis_label(tr("plot-axis-row")),
     }
 }
 
@@ -79,7 +80,7 @@ pub fn draw_series(plot_ui: &mut egui_plot::PlotUi<'_>, series: &Series, name: &
         let xs: Vec<f64> = finite.iter().map(|&i| series.x[i]).collect();
         let lo: Vec<f64> = finite.iter().map(|&i| series.y_min[i]).collect();
         let hi: Vec<f64> = finite.iter().map(|&i| series.y_max[i]).collect();
-        plot_ui.add(FilledArea::new(format!("{name} min-max"), &xs, &lo, &hi).fill_color(color.gamma_multiply(0.35)));
+        plot_ui.add(FilledArea::new(tr_with("plot-series-min-max", &[("name", name.into())]), &xs, &lo, &hi).fill_color(color.gamma_multiply(0.35)));
         let mid: PlotPoints = finite.iter().map(|&i| [series.x[i], (series.y_min[i] + series.y_max[i]) / 2.0]).collect();
         plot_ui.line(Line::new(name.to_owned(), mid).color(color).width(1.0));
     } else {
@@ -91,7 +92,7 @@ pub fn draw_series(plot_ui: &mut egui_plot::PlotUi<'_>, series: &Series, name: &
         let floor = series.y_min.iter().copied().filter(|v| v.is_finite()).fold(f64::INFINITY, f64::min);
         let floor = if floor.is_finite() { floor } else { 0.0 };
         let marks: PlotPoints = series.marks.iter().map(|&(x, y)| [x, if y.is_finite() { y } else { floor }]).collect();
-        plot_ui.points(Points::new("finding", marks).shape(MarkerShape::Circle).radius(5.0).filled(false).color(theme::FINDING_MARK));
+        plot_ui.points(Points::new(tr("plot-series-finding"), marks).shape(MarkerShape::Circle).radius(5.0).filled(false).color(theme::FINDING_MARK));
     }
 }
 
@@ -172,8 +173,8 @@ impl TimelinePlot {
             .legend(Legend::default())
             .include_y(0.0)
             .include_y(1.0)
-            .y_axis_label("risk")
-            .x_axis_label(if self.has_timestamps { "time" } else { "row" })
+            .y_axis_label(tr("plot-axis-risk"))
+            .x_axis_label(if self.has_timestamps { tr("plot-axis-time") } else { tr("plot-axis-row") })
             // The wheel scrolls the pane; drag pans, Ctrl+wheel zooms, double-click resets.
             .allow_scroll(false)
             .allow_double_click_reset(true);
@@ -186,14 +187,16 @@ impl TimelinePlot {
         let half = self.step / 2.0;
         plot.show(ui, |plot_ui| {
             for &(start, end) in &self.faults {
-                plot_ui.add(Span::new("fault (label)", (start - half)..=(end + half)).fill(theme::FAULT_SPAN).border_width(0.0));
+                plot_ui.add(Span::new(tr("plot-series-fault-label"), (start - half)..=(end + half)).fill(theme::FAULT_SPAN).border_width(0.0));
             }
             for alarm in alarms {
                 let fill = if alarm.highlighted { theme::ALARM_SPAN_SELECTED } else { theme::ALARM_SPAN };
-                plot_ui.add(Span::new("alarm", (alarm.start - half)..=(alarm.end + half)).fill(fill).border_width(0.0));
+                plot_ui.add(Span::new(tr("plot-series-alarm"), (alarm.start - half)..=(alarm.end + half)).fill(fill).border_width(0.0));
             }
-            plot_ui.line(Line::new("risk", PlotPoints::Borrowed(&self.risk)).color(theme::SERIES_RISK).width(1.2));
-            plot_ui.add(HLine::new(format!("threshold {threshold:.2}"), threshold).color(theme::THRESHOLD));
+            plot_ui.line(Line::new(tr("plot-series-risk"), PlotPoints::Borrowed(&self.risk)).color(theme::SERIES_RISK).width(1.2));
+            plot_ui.add(
+                HLine::new(tr_with("plot-series-threshold", &[("threshold", format!("{threshold:.2}").into())]), threshold).color(theme::THRESHOLD),
+            );
             if let Some((start, end)) = focus {
                 // Some context either side of the stretch, at least a few points' worth.
                 let pad = ((end - start) * 0.5).max(self.step * 20.0);
@@ -207,7 +210,7 @@ impl TimelinePlot {
 /// `missing` (said in words beside it) or the task runs (`running_text` said instead).
 /// Returns whether it was clicked.
 pub fn run_button(ui: &mut egui::Ui, missing: Option<&str>, running: bool, running_text: &str) -> bool {
-    let button = ui.add_enabled(missing.is_none() && !running, egui::Button::new("Run prediction"));
+    let button = ui.add_enabled(missing.is_none() && !running, egui::Button::new(tr("widget-run-prediction")));
     if let Some(hint) = missing {
         ui.label(RichText::new(hint).color(theme::WARNING_TEXT));
     } else if running {
