@@ -12,13 +12,14 @@ use serde_json::Value;
 
 use crate::backend::{Backend, Request};
 use crate::format::thousands;
+use crate::i18n::{tr, tr_with};
 use crate::parameter_form::{self, FormContext};
 use crate::theme;
 use crate::widgets::{badge, draw_series, pass_badge, series_plot};
 
 const PREVIEW_POINTS: u32 = 1500;
 
-/// Where the step in the editor came from, which decides what "Apply" does.
+/// Where the step in the editor came from, which decides what tr("clean-apply-button") does.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum DraftOrigin {
     /// A new step (from a suggestion or the step menu): applying appends it.
@@ -155,8 +156,8 @@ impl CleanPane {
         if !has_data {
             ui.vertical_centered(|ui| {
                 ui.add_space(40.0);
-                ui.heading("Clean");
-                ui.label("Open a data file first (Open… or drop it on the window); the cleaning loop works on the open data.");
+                ui.heading(tr("pane-clean"));
+                ui.label(tr("clean-open-data-first"));
             });
             return;
         }
@@ -165,7 +166,7 @@ impl CleanPane {
             backend.send(Request::CleanState);
         }
         let Some(state) = self.state.clone() else {
-            ui.label(RichText::new("Reading the cleaning state…").weak());
+            ui.label(RichText::new(tr("clean-reading-state")).weak());
             return;
         };
         self.toolbar(ui, &state, backend);
@@ -198,31 +199,33 @@ impl CleanPane {
         // Wraps on a narrow window instead of running past its edge.
         ui.horizontal_wrapped(|ui| {
             let idle = !self.waiting;
-            if ui.add_enabled(idle && state.can_undo, egui::Button::new("Undo")).on_hover_text("Ctrl+Z").clicked() {
+            if ui.add_enabled(idle && state.can_undo, egui::Button::new(tr("clean-undo-button"))).on_hover_text(tr("clean-undo-hint")).clicked() {
                 self.send_change(Request::Undo, backend);
             }
-            if ui.add_enabled(idle && state.can_redo, egui::Button::new("Redo")).on_hover_text("Ctrl+Y").clicked() {
+            if ui.add_enabled(idle && state.can_redo, egui::Button::new(tr("clean-redo-button"))).on_hover_text(tr("clean-redo-hint")).clicked() {
                 self.send_change(Request::Redo, backend);
             }
             ui.separator();
-            if ui.button("Load recipe…").clicked() {
+            if ui.button(tr("clean-load-recipe-button")).clicked() {
                 backend.send(Request::PickPath { purpose: FilePurpose::OpenRecipe });
             }
-            if ui.button("Save recipe…").clicked() {
+            if ui.button(tr("clean-save-recipe-button")).clicked() {
                 backend.send(Request::PickPath { purpose: FilePurpose::SaveRecipe });
             }
-            if ui.button("Export cleaned data…").clicked() {
+            if ui.button(tr("clean-export-button")).clicked() {
                 backend.send(Request::PickPath { purpose: FilePurpose::ExportCleaned });
             }
             ui.separator();
             self.label_picker(ui, state, backend);
             ui.separator();
-            ui.label(format!(
-                "{} rows imported, {} after cleaning; {} steps; statistics fitted on the first {:.0}% of rows",
-                thousands(state.rows_raw),
-                thousands(state.rows),
-                state.steps.len(),
-                state.train_fraction * 100.0
+            ui.label(tr_with(
+                "clean-rows-summary",
+                &[
+                    ("raw", thousands(state.rows_raw).into()),
+                    ("rows", thousands(state.rows).into()),
+                    ("steps", state.steps.len().to_string().into()),
+                    ("fraction", format!("{:.0}", state.train_fraction * 100.0).into()),
+                ],
             ));
         });
     }
@@ -232,17 +235,17 @@ impl CleanPane {
         let time = state.report.timestamp_column.as_deref();
         let current = state.label_column.clone();
         let mut chosen = current.clone();
-        let picker = egui::ComboBox::new("clean_label", "Label column")
-            .selected_text(current.as_deref().unwrap_or("(none)"))
+        let picker = egui::ComboBox::new("clean_label", tr("clean-label-column"))
+            .selected_text(current.clone().unwrap_or_else(|| tr("clean-none")))
             .show_ui(ui, |ui| {
-                ui.selectable_value(&mut chosen, None, "(none)");
+                ui.selectable_value(&mut chosen, None, tr("clean-none"));
                 for column in state.report.columns.iter().filter(|c| Some(c.name.as_str()) != time) {
                     let option = ui.selectable_value(&mut chosen, Some(column.name.clone()), &column.name);
                     crate::probe::mark(ui, format!("clean:label:{}", column.name), &option);
                 }
             })
             .response
-            .on_hover_text("The column a model will predict (fault / no fault). The report and the gate check its class balance.");
+            .on_hover_text(tr("clean-label-hint"));
         crate::probe::mark(ui, "clean:label", &picker);
         crate::probe::mark(ui, format!("clean:label={}", current.as_deref().unwrap_or("")), &picker);
         if chosen != current && !self.waiting {
@@ -268,7 +271,7 @@ impl CleanPane {
 
     fn gate(&mut self, ui: &mut egui::Ui, state: &CleanState, backend: &mut dyn Backend) {
         ui.horizontal(|ui| {
-            let heading = ui.heading("Quality gate");
+            let heading = ui.heading(tr("clean-gate-heading"));
             crate::probe::mark(ui, if state.gate.passed { "clean:gate:passed" } else { "clean:gate:failed" }, &heading);
             pass_badge(ui, state.gate.passed);
         });
@@ -277,7 +280,14 @@ impl CleanPane {
                 pass_badge(ui, check.passed);
                 ui.label(&check.name).on_hover_text(&check.message);
                 let relation = if check.at_least { ">=" } else { "<=" };
-                ui.label(format!("{} (needs {relation} {})", short_number(check.value), short_number(check.threshold)));
+                ui.label(tr_with(
+                    "clean-check-needs",
+                    &[
+                        ("value", short_number(check.value).into()),
+                        ("relation", relation.into()),
+                        ("threshold", short_number(check.threshold).into()),
+                    ],
+                ));
                 ui.end_row();
             }
         });
@@ -285,14 +295,14 @@ impl CleanPane {
             if let Some(value) = self.thresholds.as_mut() {
                 parameter_form::edit_object(ui, "thresholds_form", value, FormContext::default());
             }
-            if ui.add_enabled(!self.waiting, egui::Button::new("Use these thresholds")).clicked() {
+            if ui.add_enabled(!self.waiting, egui::Button::new(tr("clean-use-thresholds-button"))).clicked() {
                 match self.thresholds.clone().map(serde_json::from_value::<GateThresholds>) {
                     Some(Ok(thresholds)) => {
                         self.waiting = true;
                         backend.send(Request::SetGateThresholds(thresholds));
                     }
                     Some(Err(e)) => {
-                        ui.label(RichText::new(format!("Thresholds not valid: {e}")).color(theme::BAD_TEXT));
+                        ui.label(RichText::new(tr_with("clean-thresholds-invalid", &[("error", e.to_string().into())])).color(theme::BAD_TEXT));
                     }
                     None => {}
                 }
@@ -307,12 +317,13 @@ impl CleanPane {
             ui,
             |ui| {
                 if findings == 0 {
-                    ui.label("No findings left in the cleaned data.");
+                    ui.label(tr("clean-no-findings"));
                 }
                 for finding in &state.report.findings {
                     ui.horizontal_wrapped(|ui| {
                         badge(ui, finding.severity, finding.kind.as_str());
-                        ui.label(format!("{}: {}", finding.column.as_deref().unwrap_or("all rows"), finding.message));
+                        let column = finding.column.clone().unwrap_or_else(|| tr("clean-all-rows"));
+                        ui.label(tr_with("clean-finding-line", &[("column", column.into()), ("message", (&finding.message).into())]));
                     });
                 }
             },
@@ -320,18 +331,25 @@ impl CleanPane {
     }
 
     fn suggestions(&mut self, ui: &mut egui::Ui, state: &CleanState, backend: &mut dyn Backend) {
-        ui.heading(format!("Suggested steps: {} (findings: {})", state.suggestions.len(), state.report.findings.len()));
+        ui.heading(tr_with(
+            "clean-suggested-heading",
+            &[("count", state.suggestions.len().to_string().into()), ("findings", state.report.findings.len().to_string().into())],
+        ));
         if state.suggestions.is_empty() {
-            ui.label(RichText::new("No suggestions left.").weak());
+            ui.label(RichText::new(tr("clean-no-suggestions")).weak());
         }
         for (i, suggestion) in state.suggestions.iter().enumerate() {
             ui.horizontal_wrapped(|ui| {
-                let add = ui.add_enabled(!self.waiting, egui::Button::new("Add")).on_hover_text("Open this step in the editor with a preview");
+                let add = ui.add_enabled(!self.waiting, egui::Button::new(tr("clean-add-button"))).on_hover_text(tr("clean-add-hint"));
                 if !self.waiting {
                     crate::probe::mark(ui, format!("clean:add:{i}"), &add);
                 }
                 ui.push_id(i, |ui| {
-                    ui.label(format!("{} ({}): {}", suggestion.kind.as_str(), suggestion.column.as_deref().unwrap_or("all rows"), suggestion.reason));
+                    let column = suggestion.column.clone().unwrap_or_else(|| tr("clean-all-rows"));
+                    ui.label(tr_with(
+                        "clean-suggestion-line",
+                        &[("kind", suggestion.kind.as_str().into()), ("column", column.into()), ("reason", (&suggestion.reason).into())],
+                    ));
                 });
                 if add.clicked() {
                     self.open_draft(DraftOrigin::New, &suggestion.step, backend);
@@ -343,13 +361,13 @@ impl CleanPane {
         let time = state.report.timestamp_column.as_deref();
         let templates = step_templates(columns, time, state.label_column.as_deref());
         ui.horizontal(|ui| {
-            let selected = templates.get(self.template).map_or("", |(name, _)| *name);
-            egui::ComboBox::new("step_template", "New step").selected_text(selected).show_ui(ui, |ui| {
+            let selected = templates.get(self.template).map_or(String::new(), |(name, _)| name.clone());
+            egui::ComboBox::new("step_template", tr("clean-new-step-label")).selected_text(selected).show_ui(ui, |ui| {
                 for (i, (name, _)) in templates.iter().enumerate() {
-                    ui.selectable_value(&mut self.template, i, *name);
+                    ui.selectable_value(&mut self.template, i, name);
                 }
             });
-            if ui.add_enabled(!self.waiting, egui::Button::new("Edit new step")).clicked() {
+            if ui.add_enabled(!self.waiting, egui::Button::new(tr("clean-edit-new-step-button"))).clicked() {
                 if let Some((_, step)) = templates.get(self.template) {
                     self.open_draft(DraftOrigin::New, step, backend);
                 }
@@ -358,36 +376,38 @@ impl CleanPane {
     }
 
     fn history(&mut self, ui: &mut egui::Ui, state: &CleanState, backend: &mut dyn Backend) {
-        ui.heading("History");
+        ui.heading(tr("clean-history-heading"));
         if state.steps.is_empty() {
-            ui.label("No steps yet. Add a suggested step, or pick one under New step.");
+            ui.label(tr("clean-no-steps"));
         }
         for (i, step) in state.steps.iter().enumerate() {
             let outcome = state.outcomes.iter().find(|o| o.index == i);
             ui.push_id(("history", i), |ui| {
                 ui.horizontal_wrapped(|ui| {
                     let mut enabled = step.enabled;
-                    if ui.add_enabled(!self.waiting, egui::Checkbox::new(&mut enabled, "")).on_hover_text("Enable or disable this step").changed() {
+                    if ui.add_enabled(!self.waiting, egui::Checkbox::new(&mut enabled, "")).on_hover_text(tr("clean-enable-step-hint")).changed() {
                         self.send_change(Request::SetStepEnabled { index: i, enabled }, backend);
                     }
                     let text = outcome.map_or_else(|| op_name(&step.step), |o| o.description.clone());
-                    ui.label(format!("{}. {text}", i + 1));
-                    if ui.add_enabled(!self.waiting, egui::Button::new("Edit").small()).clicked() {
+                    ui.label(tr_with("clean-step-line", &[("number", (i + 1).to_string().into()), ("text", text.into())]));
+                    if ui.add_enabled(!self.waiting, egui::Button::new(tr("clean-edit-button")).small()).clicked() {
                         self.open_draft(DraftOrigin::History(i), &step.step, backend);
                     }
-                    if ui.add_enabled(!self.waiting, egui::Button::new("Remove").small()).clicked() {
+                    if ui.add_enabled(!self.waiting, egui::Button::new(tr("clean-remove-button")).small()).clicked() {
                         self.send_change(Request::RemoveStep { index: i }, backend);
                     }
                 });
                 if let Some(outcome) = outcome {
                     let detail = match &outcome.error {
-                        Some(error) => RichText::new(format!("skipped: {}", error.message)).color(theme::BAD_TEXT),
-                        None => RichText::new(format!(
-                            "rows {} -> {}, {} cells changed, {:.0} ms",
-                            thousands(outcome.rows_in),
-                            thousands(outcome.rows_out),
-                            thousands(outcome.cells_changed),
-                            outcome.elapsed_ms
+                        Some(error) => RichText::new(tr_with("clean-step-skipped", &[("error", (&error.message).into())])).color(theme::BAD_TEXT),
+                        None => RichText::new(tr_with(
+                            "clean-step-outcome",
+                            &[
+                                ("rows-in", thousands(outcome.rows_in).into()),
+                                ("rows-out", thousands(outcome.rows_out).into()),
+                                ("cells", thousands(outcome.cells_changed).into()),
+                                ("ms", format!("{:.0}", outcome.elapsed_ms).into()),
+                            ],
                         ))
                         .weak(),
                     };
@@ -424,19 +444,19 @@ impl CleanPane {
                 };
                 backend.send(Request::PreviewStep(PreviewRequest { step, max_points: PREVIEW_POINTS, max_series: 4, edit_index }));
             }
-            Err(e) => draft.error = Some(format!("This step is not valid yet: {e}")),
+            Err(e) => draft.error = Some(tr_with("clean-step-invalid", &[("error", e.to_string().into())])),
         }
     }
 
     fn editor(&mut self, ui: &mut egui::Ui, state: &CleanState, backend: &mut dyn Backend) {
         let Some(draft) = self.draft.as_mut() else {
-            ui.heading("Step editor");
-            ui.label("Pick a suggested step (Add) or a new step to edit its parameters and preview it before applying.");
+            ui.heading(tr("clean-editor-heading"));
+            ui.label(tr("clean-editor-empty"));
             return;
         };
         let title = match draft.origin {
-            DraftOrigin::New => "New step".to_owned(),
-            DraftOrigin::History(i) => format!("Editing step {}", i + 1),
+            DraftOrigin::New => tr("clean-new-step-label"),
+            DraftOrigin::History(i) => tr_with("clean-editing-step", &[("number", (i + 1).to_string().into())]),
         };
         ui.heading(title);
         let columns: Vec<String> = state.report.columns.iter().map(|c| c.name.clone()).collect();
@@ -448,16 +468,16 @@ impl CleanPane {
         let origin = draft.origin;
         let value = draft.value.clone();
         ui.horizontal(|ui| {
-            let preview = ui.add_enabled(!self.waiting, egui::Button::new("Preview"));
+            let preview = ui.add_enabled(!self.waiting, egui::Button::new(tr("clean-preview-button")));
             if !self.waiting {
                 crate::probe::mark(ui, "clean:preview", &preview);
             }
             if preview.clicked() {
                 self.request_preview(backend);
             }
-            let apply_label = if matches!(origin, DraftOrigin::New) { "Apply" } else { "Save changes" };
+            let apply_label = if matches!(origin, DraftOrigin::New) { tr("clean-apply-button") } else { tr("clean-save-changes-button") };
             let can_apply = !self.waiting && !stale && self.preview.is_some();
-            let apply = ui.add_enabled(can_apply, egui::Button::new(apply_label)).on_disabled_hover_text("Preview the step first");
+            let apply = ui.add_enabled(can_apply, egui::Button::new(apply_label)).on_disabled_hover_text(tr("clean-preview-first-hint"));
             if can_apply {
                 crate::probe::mark(ui, "clean:apply", &apply);
             }
@@ -470,11 +490,11 @@ impl CleanPane {
                     self.send_change(request, backend);
                 }
             }
-            if ui.button("Discard").clicked() {
+            if ui.button(tr("clean-discard-button")).clicked() {
                 self.clear_draft();
             }
             if stale && self.preview.is_some() {
-                ui.label(RichText::new("Parameters changed: preview again before applying.").weak());
+                ui.label(RichText::new(tr("clean-parameters-changed")).weak());
             }
         });
         let _ = state;
@@ -483,21 +503,23 @@ impl CleanPane {
     fn preview_ui(&mut self, ui: &mut egui::Ui) {
         let Some(preview) = &self.preview else {
             if self.waiting && self.draft.is_some() {
-                ui.label(RichText::new("Computing the preview…").weak());
+                ui.label(RichText::new(tr("clean-computing-preview")).weak());
             }
             return;
         };
-        ui.heading("Before and after");
+        ui.heading(tr("clean-before-after-heading"));
         ui.label(&preview.description);
         if let Some(Draft { origin: DraftOrigin::History(index), .. }) = &self.draft {
-            ui.label(RichText::new(format!("Compared with the data as it is before step {}.", index + 1)).weak());
+            ui.label(RichText::new(tr_with("clean-compared-before-step", &[("number", (index + 1).to_string().into())])).weak());
         }
-        ui.label(format!(
-            "Rows {} -> {} ({} removed); computed in {:.0} ms",
-            thousands(preview.rows_before),
-            thousands(preview.rows_after),
-            thousands(preview.rows_before.saturating_sub(preview.rows_after)),
-            preview.elapsed_ms
+        ui.label(tr_with(
+            "clean-preview-rows",
+            &[
+                ("before", thousands(preview.rows_before).into()),
+                ("after", thousands(preview.rows_after).into()),
+                ("removed", thousands(preview.rows_before.saturating_sub(preview.rows_after)).into()),
+                ("ms", format!("{:.0}", preview.elapsed_ms).into()),
+            ],
         ));
         let changed: Vec<String> = preview
             .columns
@@ -505,17 +527,24 @@ impl CleanPane {
             .filter(|c| c.cells_changed > 0 || c.added || c.removed)
             .map(|c| {
                 let what = if c.added {
-                    "new column".to_owned()
+                    tr("clean-new-column")
                 } else if c.removed {
-                    "removed".to_owned()
+                    tr("clean-removed-column")
                 } else {
-                    format!("{} cells changed, missing {} -> {}", thousands(c.cells_changed), thousands(c.nulls_before), thousands(c.nulls_after))
+                    tr_with(
+                        "clean-cells-changed",
+                        &[
+                            ("cells", thousands(c.cells_changed).into()),
+                            ("before", thousands(c.nulls_before).into()),
+                            ("after", thousands(c.nulls_after).into()),
+                        ],
+                    )
                 };
-                format!("{}: {what}", c.column)
+                tr_with("clean-column-change", &[("column", (&c.column).into()), ("what", what.into())])
             })
             .collect();
         if changed.is_empty() {
-            ui.label("No cell changes.");
+            ui.label(tr("clean-no-cell-changes"));
         }
         for line in changed {
             ui.label(line);
@@ -524,25 +553,47 @@ impl CleanPane {
         let introduced: Vec<_> = preview.introduced().collect();
         for f in &resolved {
             ui.label(
-                RichText::new(format!("Resolves {} on {} ({} -> 0)", f.kind.as_str(), f.column.as_deref().unwrap_or("all rows"), f.before))
-                    .color(theme::GOOD_TEXT),
+                RichText::new(tr_with(
+                    "clean-resolves",
+                    &[
+                        ("kind", f.kind.as_str().into()),
+                        ("column", f.column.clone().unwrap_or_else(|| tr("clean-all-rows")).into()),
+                        ("before", f.before.to_string().into()),
+                    ],
+                ))
+                .color(theme::GOOD_TEXT),
             );
         }
         for f in &introduced {
             ui.label(
-                RichText::new(format!("Introduces {} on {}: {}", f.kind.as_str(), f.column.as_deref().unwrap_or("all rows"), f.message))
-                    .color(theme::BAD_TEXT),
+                RichText::new(tr_with(
+                    "clean-introduces",
+                    &[
+                        ("kind", f.kind.as_str().into()),
+                        ("column", f.column.clone().unwrap_or_else(|| tr("clean-all-rows")).into()),
+                        ("message", (&f.message).into()),
+                    ],
+                ))
+                .color(theme::BAD_TEXT),
             );
         }
         for f in preview.findings.iter().filter(|f| f.before > 0 && f.after > 0 && f.before != f.after) {
-            ui.label(format!("{} on {}: {} -> {}", f.kind.as_str(), f.column.as_deref().unwrap_or("all rows"), f.before, f.after));
+            ui.label(tr_with(
+                "clean-finding-change",
+                &[
+                    ("kind", f.kind.as_str().into()),
+                    ("column", f.column.clone().unwrap_or_else(|| tr("clean-all-rows")).into()),
+                    ("before", f.before.to_string().into()),
+                    ("after", f.after.to_string().into()),
+                ],
+            ));
         }
         if preview.series.is_empty() {
             return;
         }
         let names: Vec<String> = preview.series.iter().map(|s| s.column.clone()).collect();
         let mut column = self.preview_column.min(names.len() - 1);
-        egui::ComboBox::new("preview_column", "Column").selected_text(names[column].clone()).show_ui(ui, |ui| {
+        egui::ComboBox::new("preview_column", tr("clean-preview-column")).selected_text(names[column].clone()).show_ui(ui, |ui| {
             for (i, name) in names.iter().enumerate() {
                 ui.selectable_value(&mut column, i, name);
             }
@@ -554,8 +605,8 @@ impl CleanPane {
         series_plot("preview_plot", &series.after.x_axis).height(height).y_axis_label(series.column.clone()).legend(Legend::default()).show(
             ui,
             |plot_ui| {
-                draw_series(plot_ui, &series.before, "before", theme::SERIES_RAW);
-                draw_series(plot_ui, &series.after, "after", theme::SERIES_CLEANED);
+                draw_series(plot_ui, &series.before, &tr("plot-series-before"), theme::SERIES_RAW);
+                draw_series(plot_ui, &series.after, &tr("plot-series-after"), theme::SERIES_CLEANED);
             },
         );
     }
@@ -575,39 +626,57 @@ fn op_name(step: &CleanStep) -> String {
 }
 
 /// One editable starting point per step type, filled with the data's own column names.
-fn step_templates(columns: &[ColumnProfile], time: Option<&str>, label: Option<&str>) -> Vec<(&'static str, CleanStep)> {
+fn step_templates(columns: &[ColumnProfile], time: Option<&str>, label: Option<&str>) -> Vec<(String, CleanStep)> {
     let names: Vec<String> = columns.iter().map(|c| c.name.clone()).filter(|n| Some(n.as_str()) != time).collect();
     let numeric: Vec<String> = columns.iter().filter(|c| c.mean.is_some()).map(|c| c.name.clone()).collect();
     let first = numeric.first().or(names.first()).cloned().unwrap_or_default();
     let time_column = time.map(str::to_owned).unwrap_or_else(|| names.first().cloned().unwrap_or_default());
     vec![
-        ("Fill missing: interpolate in time", CleanStep::Fill { columns: vec![first.clone()], method: FillMethod::Interpolate { limit: Some(30) } }),
-        ("Fill missing: forward fill", CleanStep::Fill { columns: vec![first.clone()], method: FillMethod::Forward { limit: Some(10) } }),
-        ("Fill missing: training median", CleanStep::Fill { columns: vec![first.clone()], method: FillMethod::Median }),
-        ("Outliers (MAD)", CleanStep::Outliers { columns: vec![first.clone()], method: OutlierMethod::Mad { k: 5.0 }, action: OutlierAction::Null }),
         (
-            "Outliers (Hampel)",
+            tr("clean-template-fill-interpolate"),
+            CleanStep::Fill { columns: vec![first.clone()], method: FillMethod::Interpolate { limit: Some(30) } },
+        ),
+        (tr("clean-template-fill-forward"), CleanStep::Fill { columns: vec![first.clone()], method: FillMethod::Forward { limit: Some(10) } }),
+        (tr("clean-template-fill-median"), CleanStep::Fill { columns: vec![first.clone()], method: FillMethod::Median }),
+        (
+            tr("clean-template-outliers-mad"),
+            CleanStep::Outliers { columns: vec![first.clone()], method: OutlierMethod::Mad { k: 5.0 }, action: OutlierAction::Null },
+        ),
+        (
+            tr("clean-template-outliers-hampel"),
             CleanStep::Outliers { columns: vec![first.clone()], method: OutlierMethod::Hampel { window: 10, k: 5.0 }, action: OutlierAction::Null },
         ),
-        ("Outliers (IQR)", CleanStep::Outliers { columns: vec![first.clone()], method: OutlierMethod::Iqr { k: 3.0 }, action: OutlierAction::Clip }),
         (
-            "Valid range",
+            tr("clean-template-outliers-iqr"),
+            CleanStep::Outliers { columns: vec![first.clone()], method: OutlierMethod::Iqr { k: 3.0 }, action: OutlierAction::Clip },
+        ),
+        (
+            tr("clean-template-valid-range"),
             CleanStep::Outliers {
                 columns: vec![first.clone()],
                 method: OutlierMethod::Range { low: None, high: None, values: vec![] },
                 action: OutlierAction::Null,
             },
         ),
-        ("Flatline to missing", CleanStep::FlatlineToNull { columns: vec![first.clone()], min_run: 30 }),
-        ("Unit conversion", CleanStep::ConvertUnit { column: first.clone(), conversion: UnitConversion::FahrenheitToCelsius, segment: None }),
-        ("Sort by time", CleanStep::SortByTime),
-        ("Drop duplicate rows", CleanStep::DropDuplicateRows),
-        ("Resolve duplicate timestamps", CleanStep::ResolveDuplicateTimestamps { keep: DuplicateKeep::First }),
-        ("Resample", CleanStep::Resample { interval_s: 60.0, aggregate: Aggregate::Mean, max_columns: Vec::new() }),
-        ("Exclude periods", CleanStep::ExcludePeriods { condition: Condition { column: first.clone(), op: CompareOp::Lt, value: 0.0 }, pad_s: 0.0 }),
-        ("Filter rows", CleanStep::FilterRows { condition: Condition { column: first.clone(), op: CompareOp::NotNull, value: 0.0 } }),
+        (tr("clean-template-flatline"), CleanStep::FlatlineToNull { columns: vec![first.clone()], min_run: 30 }),
         (
-            "Derive label",
+            tr("clean-template-unit-conversion"),
+            CleanStep::ConvertUnit { column: first.clone(), conversion: UnitConversion::FahrenheitToCelsius, segment: None },
+        ),
+        (tr("clean-template-sort"), CleanStep::SortByTime),
+        (tr("clean-template-drop-duplicates"), CleanStep::DropDuplicateRows),
+        (tr("clean-template-duplicate-timestamps"), CleanStep::ResolveDuplicateTimestamps { keep: DuplicateKeep::First }),
+        (tr("clean-template-resample"), CleanStep::Resample { interval_s: 60.0, aggregate: Aggregate::Mean, max_columns: Vec::new() }),
+        (
+            tr("clean-template-exclude-periods"),
+            CleanStep::ExcludePeriods { condition: Condition { column: first.clone(), op: CompareOp::Lt, value: 0.0 }, pad_s: 0.0 },
+        ),
+        (
+            tr("clean-template-filter-rows"),
+            CleanStep::FilterRows { condition: Condition { column: first.clone(), op: CompareOp::NotNull, value: 0.0 } },
+        ),
+        (
+            tr("clean-template-derive-label"),
             CleanStep::DeriveLabel {
                 name: "fault_within_h".into(),
                 source: LabelSource::Column { column: first.clone() },
@@ -616,14 +685,14 @@ fn step_templates(columns: &[ColumnProfile], time: Option<&str>, label: Option<&
             },
         ),
         (
-            "Weight label classes",
+            tr("clean-template-weight-classes"),
             CleanStep::WeightClasses { label: label.map_or_else(|| first.clone(), str::to_owned), weight_column: DEFAULT_WEIGHT_COLUMN.into() },
         ),
-        ("Select columns", CleanStep::Select { columns: names.clone() }),
-        ("Drop columns", CleanStep::Drop { columns: vec![first.clone()] }),
-        ("Rename column", CleanStep::Rename { from: first.clone(), to: format!("{first}_renamed") }),
-        ("Cast column", CleanStep::Cast { column: first, to: plantlab_protocol::CastType::Float }),
-        ("Parse timestamp", CleanStep::ParseTimestamp { column: time_column, format: None }),
+        (tr("clean-template-select"), CleanStep::Select { columns: names.clone() }),
+        (tr("clean-template-drop"), CleanStep::Drop { columns: vec![first.clone()] }),
+        (tr("clean-template-rename"), CleanStep::Rename { from: first.clone(), to: format!("{first}_renamed") }),
+        (tr("clean-template-cast"), CleanStep::Cast { column: first, to: plantlab_protocol::CastType::Float }),
+        (tr("clean-template-parse-timestamp"), CleanStep::ParseTimestamp { column: time_column, format: None }),
     ]
 }
 

@@ -258,7 +258,7 @@ fn pick_column(ui: &mut egui::Ui, id: &str, value: &mut Value, label: egui::Id, 
     let current = value.as_str().unwrap_or_default().to_owned();
     let mut picked = current.clone();
     egui::ComboBox::from_id_salt(id)
-        .selected_text(if current.is_empty() { "(choose a column)" } else { current.as_str() })
+        .selected_text(if current.is_empty() { tr("form-choose-column") } else { current.clone() })
         .width(220.0)
         .show_ui(ui, |ui| {
             for column in columns {
