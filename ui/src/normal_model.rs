@@ -15,6 +15,7 @@ use plantlab_protocol::{
 
 use crate::backend::{Backend, Request};
 use crate::format::{epoch_seconds, file_name, thousands};
+use crate::i18n::{tr, tr_with, Arg};
 use crate::theme;
 use crate::widgets::{warning_badge, with_time_axis};
 
@@ -30,10 +31,10 @@ pub enum ModelFamily {
 }
 
 impl ModelFamily {
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            ModelFamily::Classifier => "Fault classifier (needs a label)",
-            ModelFamily::Normal => "Normal-operation model (no labels)",
+            ModelFamily::Classifier => tr("normal-family-classifier"),
+            ModelFamily::Normal => tr("normal-family-normal"),
         }
     }
 }
@@ -132,13 +133,16 @@ impl NormalTrainer {
         let live = self.live.take();
         match summary {
             Some(summary) => {
-                self.view.title = format!("Run {} ({}, {})", summary.run_id, summary.detector.label(), summary.status.as_str());
+                self.view.title = tr_with(
+                    "normal-run-title",
+                    &[("run", (&summary.run_id).into()), ("detector", summary.detector.label().into()), ("status", summary.status.as_str().into())],
+                );
                 self.view.detector = summary.detector;
                 self.view.summary = Some(summary);
             }
             None if live.is_some() => {
                 let status = if live.as_ref().is_some_and(|l| l.cancel_requested) { RunStatus::Cancelled } else { RunStatus::Failed };
-                self.view.title = format!("Normal-operation training {}", status.as_str());
+                self.view.title = tr_with("normal-training-status", &[("status", status.as_str().into())]);
             }
             None => {}
         }
@@ -151,7 +155,7 @@ impl NormalTrainer {
         // A start refused before a task existed leaves nothing running.
         if self.live.as_ref().is_some_and(|l| l.task.is_none()) {
             self.live = None;
-            self.view.title = "Normal-operation training failed to start".into();
+            self.view.title = tr("normal-training-failed-to-start").into();
             self.failure = Some(error.message.clone());
         }
     }
@@ -189,12 +193,9 @@ impl NormalTrainer {
             dataset.columns.iter().filter(|c| Some(c.name.as_str()) != dataset.timestamp_column.as_deref()).map(|c| c.name.as_str()).collect();
         let has_time = dataset.timestamp_column.is_some();
         let request = &mut self.request;
-        ui.label(
-            RichText::new("Learns how the plant behaves when it runs well; its surprise at new data raises the alarm. PCA T²/Q is fitted beside it as the baseline.")
-                .weak(),
-        );
+        ui.label(RichText::new(tr("normal-explainer")).weak());
         egui::Grid::new("normal_form").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
-            let label = ui.label("Detector").id;
+            let label = ui.label(tr("normal-detector-label")).id;
             egui::ComboBox::new("normal_detector", "")
                 .selected_text(request.detector.label())
                 .show_ui(ui, |ui| {
@@ -205,37 +206,33 @@ impl NormalTrainer {
                 .response
                 .labelled_by(label);
             ui.end_row();
-            let label = ui.label("Smoothing (steps)").id;
-            ui.add(egui::DragValue::new(&mut request.smoothing).range(1..=1000))
-                .labelled_by(label)
-                .on_hover_text("The score is averaged over this many recent steps (1 = none); fewer false alarms, a later alarm");
+            let label = ui.label(tr("normal-smoothing-label")).id;
+            ui.add(egui::DragValue::new(&mut request.smoothing).range(1..=1000)).labelled_by(label).on_hover_text(tr("normal-smoothing-hint"));
             ui.end_row();
             let lm = request.detector == NormalDetector::ProcessLm;
-            let label = ui.label("Window (steps)").id;
+            let label = ui.label(tr("normal-window-label")).id;
             ui.add_enabled(lm, egui::DragValue::new(&mut request.window).range(2..=512)).labelled_by(label).on_hover_text(if lm {
-                "Steps of history the language model sees"
+                tr("normal-window-hint-language")
             } else {
-                "The linear predictor always looks one step back"
+                tr("normal-window-hint-linear")
             });
             ui.end_row();
             if lm {
-                let label = ui.label("Bins per tag").id;
+                let label = ui.label(tr("train-bins-label")).id;
                 ui.add(egui::DragValue::new(&mut request.bins).range(2..=256)).labelled_by(label);
                 ui.end_row();
-                let label = ui.label("Epochs").id;
+                let label = ui.label(tr("train-epochs-label")).id;
                 ui.add(egui::DragValue::new(&mut request.epochs).range(1..=1000)).labelled_by(label);
                 ui.end_row();
-                let label = ui.label("Early stopping patience").id;
+                let label = ui.label(tr("train-patience-label")).id;
                 ui.add(egui::DragValue::new(&mut request.patience).range(1..=100)).labelled_by(label);
                 ui.end_row();
             }
-            let label = ui.label("Target false alarms").id;
+            let label = ui.label(tr("normal-target-false-alarms-label")).id;
             ui.horizontal(|ui| {
                 ui.add(egui::DragValue::new(&mut request.target_false_alarms).range(0.001..=500.0).speed(0.1).max_decimals(3))
                     .labelled_by(label)
-                    .on_hover_text(
-                        "The threshold is calibrated on held-out normal rows so that normal operation raises about this many alarm samples",
-                    );
+                    .on_hover_text(tr("normal-target-false-alarms-hint"));
                 if !has_time {
                     request.false_alarm_unit = FalseAlarmUnit::PerThousandSamples;
                 }
@@ -249,24 +246,24 @@ impl NormalTrainer {
                         );
                         ui.add_enabled_ui(has_time, |ui| {
                             ui.selectable_value(&mut request.false_alarm_unit, FalseAlarmUnit::PerDay, unit_text(FalseAlarmUnit::PerDay))
-                                .on_disabled_hover_text("The data has no time axis");
+                                .on_disabled_hover_text(tr("normal-no-time-axis"));
                         });
                     })
                     .response
                     .labelled_by(label);
             });
             ui.end_row();
-            let label = ui.label("Seed").id;
+            let label = ui.label(tr("train-seed-label")).id;
             ui.add(egui::DragValue::new(&mut request.seed)).labelled_by(label);
             ui.end_row();
         });
 
         ui.add_space(4.0);
-        ui.label(RichText::new("Normal operation").strong());
-        ui.radio_value(&mut self.period, PeriodChoice::LabelEquals, "Rows where a column has a value (e.g. label 0)");
+        ui.label(RichText::new(tr("normal-operation-heading")).strong());
+        ui.radio_value(&mut self.period, PeriodChoice::LabelEquals, tr("normal-period-label-equals"));
         if self.period == PeriodChoice::LabelEquals {
             ui.horizontal_wrapped(|ui| {
-                let label = ui.label("Column").id;
+                let label = ui.label(tr("normal-column-label")).id;
                 egui::ComboBox::new("normal_label_column", "")
                     .selected_text(self.label_column.clone())
                     .show_ui(ui, |ui| {
@@ -280,66 +277,83 @@ impl NormalTrainer {
                 ui.add(egui::TextEdit::singleline(&mut self.label_value).desired_width(60.0)).labelled_by(label);
             });
         }
-        ui.radio_value(&mut self.period, PeriodChoice::Between, "A known-good time range");
+        ui.radio_value(&mut self.period, PeriodChoice::Between, tr("normal-period-between"));
         if self.period == PeriodChoice::Between {
             ui.horizontal_wrapped(|ui| {
-                let label = ui.label("From").id;
-                ui.add(egui::TextEdit::singleline(&mut self.from).desired_width(120.0).hint_text(if has_time { "2024-03-01" } else { "row" }))
-                    .labelled_by(label);
-                let label = ui.label("to").id;
-                ui.add(egui::TextEdit::singleline(&mut self.to).desired_width(120.0).hint_text(if has_time { "2024-03-07 18:00" } else { "row" }))
-                    .labelled_by(label);
+                let label = ui.label(tr("normal-from-label")).id;
+                ui.add(egui::TextEdit::singleline(&mut self.from).desired_width(120.0).hint_text(if has_time {
+                    tr("normal-from-hint-time")
+                } else {
+                    tr("normal-row-hint")
+                }))
+                .labelled_by(label);
+                let label = ui.label(tr("normal-to-label")).id;
+                ui.add(egui::TextEdit::singleline(&mut self.to).desired_width(120.0).hint_text(if has_time {
+                    tr("normal-to-hint-time")
+                } else {
+                    tr("normal-row-hint")
+                }))
+                .labelled_by(label);
             });
-            ui.label(RichText::new(if has_time { "Times as in the time column (a date as 'to' includes that day)." } else { "Row numbers." }).weak());
+            ui.label(RichText::new(if has_time { tr("normal-times-explainer") } else { tr("normal-rows-explainer") }).weak());
         }
-        ui.radio_value(&mut self.period, PeriodChoice::All, "All rows (the data holds no faults)");
+        ui.radio_value(&mut self.period, PeriodChoice::All, tr("normal-period-all"));
 
         ui.add_space(4.0);
         ui.horizontal_wrapped(|ui| {
-            let label = ui.label("Fault labels to evaluate against").id;
-            let shown = self.request.fault_label.clone().unwrap_or_else(|| "(none)".into());
+            let label = ui.label(tr("normal-fault-labels-label")).id;
+            let shown = self.request.fault_label.clone().unwrap_or_else(|| tr("normal-none").into());
             egui::ComboBox::new("normal_fault_label", "")
                 .selected_text(shown)
                 .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut self.request.fault_label, None, "(none)");
+                    ui.selectable_value(&mut self.request.fault_label, None, tr("normal-none"));
                     for column in &columns {
                         ui.selectable_value(&mut self.request.fault_label, Some((*column).to_owned()), *column);
                     }
                 })
                 .response
                 .labelled_by(label)
-                .on_hover_text("Optional: the finished run is scored against this column (anything but 0 or empty is a fault); never a tag");
+                .on_hover_text(tr("normal-fault-labels-hint"));
         });
 
         let request = &mut self.request;
         let label_column = (self.period == PeriodChoice::LabelEquals).then_some(self.label_column.as_str());
         let excluded = request.exclude.len();
-        egui::CollapsingHeader::new(format!("Tags ({excluded} excluded)")).id_salt("normal_tags").show(ui, |ui| {
-            ui.label("Untick identifiers and set points; the label columns are never tags.");
-            for column in dataset.columns.iter().filter(|c| Some(c.name.as_str()) != dataset.timestamp_column.as_deref()) {
-                let is_label = Some(column.name.as_str()) == label_column || request.fault_label.as_deref() == Some(column.name.as_str());
-                let is_weight = class_weight_columns.contains(&column.name);
-                if is_label || is_weight || column.kind != ColumnKind::Numeric {
-                    let why = if is_label {
-                        "label"
-                    } else if is_weight {
-                        "class weights of the label"
-                    } else {
-                        "not numeric"
-                    };
-                    ui.add_enabled(false, egui::Checkbox::new(&mut false, format!("{} ({why})", column.name)));
-                    continue;
-                }
-                let mut used = !request.exclude.contains(&column.name);
-                if ui.checkbox(&mut used, &column.name).changed() {
-                    if used {
-                        request.exclude.retain(|c| c != &column.name);
-                    } else {
-                        request.exclude.push(column.name.clone());
+        egui::CollapsingHeader::new(tr_with("normal-tags-heading", &[("excluded", excluded.to_string().into())])).id_salt("normal_tags").show(
+            ui,
+            |ui| {
+                ui.label(tr("normal-tags-hint"));
+                for column in dataset.columns.iter().filter(|c| Some(c.name.as_str()) != dataset.timestamp_column.as_deref()) {
+                    let is_label = Some(column.name.as_str()) == label_column || request.fault_label.as_deref() == Some(column.name.as_str());
+                    let is_weight = class_weight_columns.contains(&column.name);
+                    if is_label || is_weight || column.kind != ColumnKind::Numeric {
+                        let why = if is_label {
+                            tr("normal-why-label")
+                        } else if is_weight {
+                            tr("normal-why-weights")
+                        } else {
+                            tr("normal-why-not-numeric")
+                        };
+                        ui.add_enabled(
+                            false,
+                            egui::Checkbox::new(
+                                &mut false,
+                                tr_with("normal-tag-disabled", &[("column", (&column.name).into()), ("why", why.into())]),
+                            ),
+                        );
+                        continue;
+                    }
+                    let mut used = !request.exclude.contains(&column.name);
+                    if ui.checkbox(&mut used, &column.name).changed() {
+                        if used {
+                            request.exclude.retain(|c| c != &column.name);
+                        } else {
+                            request.exclude.push(column.name.clone());
+                        }
                     }
                 }
-            }
-        });
+            },
+        );
 
         ui.separator();
         let problems = self.problems(dataset, class_weight_columns);
@@ -349,21 +363,21 @@ impl NormalTrainer {
         let can_start = problems.is_empty() && self.live.is_none();
         let mut started = false;
         ui.horizontal(|ui| {
-            if ui.add_enabled(can_start, egui::Button::new("Start training")).clicked() {
+            if ui.add_enabled(can_start, egui::Button::new(tr("train-start-button"))).clicked() {
                 started = true;
                 self.failure = None;
                 let mut request = self.request.clone();
                 request.normal = self.period();
-                self.live = Some(Live { task: None, started_at: now_s, cancel_requested: false, fraction: 0.0, stage: "starting".into() });
+                self.live = Some(Live { task: None, started_at: now_s, cancel_requested: false, fraction: 0.0, stage: tr("app-task-starting") });
                 self.view = RunView {
-                    title: format!("Training a {} (starting…)", request.detector.label()),
+                    title: tr_with("normal-training-starting", &[("detector", request.detector.label().into())]),
                     detector: request.detector,
                     ..RunView::default()
                 };
                 backend.send(Request::StartNormalTrain(Box::new(request)));
             }
             let cancellable = self.live.as_ref().is_some_and(|l| l.task.is_some() && !l.cancel_requested);
-            if ui.add_enabled(cancellable, egui::Button::new("Cancel training")).clicked() {
+            if ui.add_enabled(cancellable, egui::Button::new(tr("train-cancel-button"))).clicked() {
                 if let Some(live) = self.live.as_mut() {
                     live.cancel_requested = true;
                     if let Some(task) = live.task {
@@ -402,15 +416,11 @@ impl NormalTrainer {
     fn problems(&self, dataset: &DatasetSummary, class_weight_columns: &[String]) -> Vec<String> {
         let mut problems = Vec::new();
         match self.period {
-            PeriodChoice::LabelEquals if self.label_column.is_empty() => {
-                problems.push("Choose the column that marks normal rows, or another way to mark normal operation.".to_owned())
-            }
+            PeriodChoice::LabelEquals if self.label_column.is_empty() => problems.push(tr("normal-problem-label-column")),
             PeriodChoice::LabelEquals if self.label_value.trim().is_empty() => {
-                problems.push(format!("Type the value of \"{}\" that marks a normal row (e.g. 0).", self.label_column))
+                problems.push(tr_with("normal-problem-label-value", &[("column", (&self.label_column).into())]))
             }
-            PeriodChoice::Between if self.from.trim().is_empty() || self.to.trim().is_empty() => {
-                problems.push("Give the start and the end of the known-good period.".to_owned())
-            }
+            PeriodChoice::Between if self.from.trim().is_empty() || self.to.trim().is_empty() => problems.push(tr("normal-problem-period")),
             _ => {}
         }
         let label_column = (self.period == PeriodChoice::LabelEquals).then_some(self.label_column.as_str());
@@ -422,10 +432,10 @@ impl NormalTrainer {
             .filter(|c| !self.request.exclude.contains(&c.name) && !class_weight_columns.contains(&c.name))
             .count();
         if tags < 2 {
-            problems.push(format!("{tags} numeric tag(s) left; a model of normal operation needs at least 2 (tick them under Tags)."));
+            problems.push(tr_with("normal-problem-tags", &[("tags", tags.to_string().into())]));
         }
         if self.request.target_false_alarms.is_nan() || self.request.target_false_alarms <= 0.0 {
-            problems.push("The target false-alarm rate must be above 0.".to_owned());
+            problems.push(tr("normal-problem-false-alarms"));
         }
         problems
     }
@@ -434,17 +444,22 @@ impl NormalTrainer {
     pub fn curves_ui(&self, ui: &mut egui::Ui, now_s: f64) {
         let view = &self.view;
         if view.title.is_empty() {
-            ui.heading("Normal-operation model");
-            ui.label(
-                "Start a run to see its progress here: the language model's loss and perplexity per epoch, or the linear predictor's fitted figures.",
-            );
+            ui.heading(tr("normal-model-heading"));
+            ui.label(tr("normal-curves-empty"));
             return;
         }
         ui.heading(&view.title);
         if let Some(live) = &self.live {
             let elapsed = (now_s - live.started_at).max(0.0);
             // The stage in words too: the linear predictor has no epochs to draw.
-            ui.label(format!("{} ({:.0} % done), elapsed {}", live.stage, live.fraction * 100.0, format_duration(elapsed)));
+            ui.label(tr_with(
+                "normal-progress",
+                &[
+                    ("stage", (&live.stage).into()),
+                    ("percent", format!("{:.0}", live.fraction * 100.0).into()),
+                    ("elapsed", format_duration(elapsed).into()),
+                ],
+            ));
             ui.add(egui::ProgressBar::new(live.fraction.clamp(0.0, 1.0)).desired_width(ui.available_width().min(420.0)));
         }
         if let Some(summary) = &view.summary {
@@ -459,62 +474,79 @@ impl NormalTrainer {
 /// Why the last try failed, next to the button that starts the next one.
 fn failure_ui(ui: &mut egui::Ui, failure: Option<&str>) {
     if let Some(message) = failure {
-        ui.label(RichText::new(format!("Failed: {message}")).color(theme::BAD_TEXT));
+        ui.label(RichText::new(tr_with("normal-failed", &[("message", message.into())])).color(theme::BAD_TEXT));
     }
 }
 
-fn unit_text(unit: FalseAlarmUnit) -> &'static str {
+fn unit_text(unit: FalseAlarmUnit) -> String {
     match unit {
-        FalseAlarmUnit::PerDay => "alarm samples per day",
-        FalseAlarmUnit::PerThousandSamples => "alarm samples per 1,000 samples",
+        FalseAlarmUnit::PerDay => tr("normal-unit-per-day"),
+        FalseAlarmUnit::PerThousandSamples => tr("normal-unit-per-thousand"),
     }
 }
 
 fn summary_ui(ui: &mut egui::Ui, summary: &NormalRunSummary) {
     ui.label(RichText::new(&summary.message).strong());
     egui::Grid::new("normal_summary").num_columns(2).spacing([10.0, 2.0]).show(ui, |ui| {
-        let mut row = |name: &str, value: String| {
+        let mut row = |name: String, value: String| {
             ui.label(RichText::new(name).weak());
             ui.label(value);
             ui.end_row();
         };
-        row("Detector", summary.detector.label().to_owned());
-        row("Tags", format!("{} ({})", summary.tags.len(), preview_list(&summary.tags, 6)));
+        row(tr("normal-detector-label"), summary.detector.label().to_owned());
         row(
-            "Normal rows",
-            format!(
-                "{} ({} fitted on, {} held out to calibrate the threshold)",
-                thousands(summary.normal_rows),
-                thousands(summary.fit_rows),
-                thousands(summary.calibration_rows)
+            tr("normal-summary-tags"),
+            tr_with(
+                "normal-summary-tags-value",
+                &[("count", summary.tags.len().to_string().into()), ("list", preview_list(&summary.tags, 6).into())],
             ),
         );
         row(
-            "Alarm threshold",
-            format!("{} (calibrated for {:.2} % of normal samples)", number(summary.threshold), summary.target_false_alarm_rate * 100.0),
+            tr("normal-summary-normal-rows"),
+            tr_with(
+                "normal-summary-normal-rows-value",
+                &[
+                    ("rows", thousands(summary.normal_rows).into()),
+                    ("fit", thousands(summary.fit_rows).into()),
+                    ("calibration", thousands(summary.calibration_rows).into()),
+                ],
+            ),
+        );
+        row(
+            tr("normal-summary-threshold"),
+            tr_with(
+                "normal-summary-threshold-value",
+                &[("threshold", number(summary.threshold).into()), ("rate", format!("{:.2}", summary.target_false_alarm_rate * 100.0).into())],
+            ),
         );
         if summary.epochs_run > 0 {
-            row("Epochs", format!("{} (best {})", summary.epochs_run, summary.best_epoch));
+            row(
+                tr("normal-summary-epochs"),
+                tr_with(
+                    "normal-summary-epochs-value",
+                    &[("epochs", summary.epochs_run.to_string().into()), ("best", summary.best_epoch.to_string().into())],
+                ),
+            );
         }
         if let Some(loss) = summary.validation_loss {
-            row("Validation loss", format!("{loss:.4} nats per tag token"));
+            row(tr("normal-summary-validation-loss"), tr_with("normal-summary-validation-loss-value", &[("loss", format!("{loss:.4}").into())]));
         }
         if let Some(perplexity) = summary.validation_perplexity {
-            row("Validation perplexity", format!("{perplexity:.2} bins"));
+            row(tr("normal-summary-perplexity"), tr_with("normal-summary-perplexity-value", &[("perplexity", format!("{perplexity:.2}").into())]));
         }
-        row("Trained in", format_duration(summary.seconds));
-        row("Bundle", summary.bundle.clone());
+        row(tr("normal-summary-trained-in"), format_duration(summary.seconds));
+        row(tr("normal-summary-bundle"), summary.bundle.clone());
     });
     if let Some(evaluation) = &summary.evaluation {
         ui.label(RichText::new(verdict(evaluation)).strong());
-        ui.label(RichText::new("The Evaluate pane has the full comparison with PCA, episode by episode.").weak());
+        ui.label(RichText::new(tr("normal-evaluate-pane-note")).weak());
     }
 }
 
 fn preview_list(items: &[String], shown: usize) -> String {
     let mut text = items.iter().take(shown).cloned().collect::<Vec<_>>().join(", ");
     if items.len() > shown {
-        text.push_str(&format!(", … {} more", items.len() - shown));
+        text.push_str(&tr_with("normal-list-more", &[("count", (items.len() - shown).to_string().into())]));
     }
     text
 }
@@ -524,24 +556,30 @@ fn lm_curves(ui: &mut egui::Ui, epochs: &[NormalEpochMetrics]) {
     let plot_width = if width >= 440.0 { (width - ui.spacing().item_spacing.x) / 2.0 - 1.0 } else { width };
     let loss = |ui: &mut egui::Ui| {
         ui.vertical(|ui| {
-            ui.label("Loss per epoch (nats per tag token)");
-            Plot::new("normal_loss_plot").width(plot_width).height(220.0).legend(Legend::default()).x_axis_label("epoch").show(ui, |plot_ui| {
-                let train: PlotPoints = epochs.iter().map(|e| [f64::from(e.epoch), e.train_loss]).collect();
-                let validation: PlotPoints = epochs.iter().map(|e| [f64::from(e.epoch), e.validation_loss]).collect();
-                plot_ui.line(Line::new("train", train).color(theme::SERIES_TRAINING));
-                plot_ui.line(Line::new("validation", validation).color(theme::SERIES_VALIDATION));
-                let best: PlotPoints = epochs.iter().filter(|e| e.best).map(|e| [f64::from(e.epoch), e.validation_loss]).collect();
-                plot_ui.points(egui_plot::Points::new("best so far", best).radius(4.0).color(theme::SERIES_VALIDATION));
-            });
+            ui.label(tr("normal-loss-caption"));
+            Plot::new("normal_loss_plot").width(plot_width).height(220.0).legend(Legend::default()).x_axis_label(tr("plot-axis-epoch")).show(
+                ui,
+                |plot_ui| {
+                    let train: PlotPoints = epochs.iter().map(|e| [f64::from(e.epoch), e.train_loss]).collect();
+                    let validation: PlotPoints = epochs.iter().map(|e| [f64::from(e.epoch), e.validation_loss]).collect();
+                    plot_ui.line(Line::new(tr("plot-series-train"), train).color(theme::SERIES_TRAINING));
+                    plot_ui.line(Line::new(tr("plot-series-validation"), validation).color(theme::SERIES_VALIDATION));
+                    let best: PlotPoints = epochs.iter().filter(|e| e.best).map(|e| [f64::from(e.epoch), e.validation_loss]).collect();
+                    plot_ui.points(egui_plot::Points::new(tr("plot-series-best"), best).radius(4.0).color(theme::SERIES_VALIDATION));
+                },
+            );
         });
     };
     let perplexity = |ui: &mut egui::Ui| {
         ui.vertical(|ui| {
-            ui.label("Validation perplexity (bins the model hesitates between)");
-            Plot::new("normal_perplexity_plot").width(plot_width).height(220.0).legend(Legend::default()).x_axis_label("epoch").show(ui, |plot_ui| {
-                let points: PlotPoints = epochs.iter().map(|e| [f64::from(e.epoch), e.validation_perplexity]).collect();
-                plot_ui.line(Line::new("perplexity", points).color(theme::SERIES_VALIDATION));
-            });
+            ui.label(tr("normal-perplexity-caption"));
+            Plot::new("normal_perplexity_plot").width(plot_width).height(220.0).legend(Legend::default()).x_axis_label(tr("plot-axis-epoch")).show(
+                ui,
+                |plot_ui| {
+                    let points: PlotPoints = epochs.iter().map(|e| [f64::from(e.epoch), e.validation_perplexity]).collect();
+                    plot_ui.line(Line::new(tr("plot-series-perplexity"), points).color(theme::SERIES_VALIDATION));
+                },
+            );
         });
     };
     if width >= 440.0 {
@@ -554,9 +592,15 @@ fn lm_curves(ui: &mut egui::Ui, epochs: &[NormalEpochMetrics]) {
         perplexity(ui);
     }
     if let Some(last) = epochs.last() {
-        ui.label(format!(
-            "Epoch {}: train loss {:.4}, validation loss {:.4}, perplexity {:.2} ({:.1} s)",
-            last.epoch, last.train_loss, last.validation_loss, last.validation_perplexity, last.seconds
+        ui.label(tr_with(
+            "normal-epoch-line",
+            &[
+                ("epoch", last.epoch.to_string().into()),
+                ("train", format!("{:.4}", last.train_loss).into()),
+                ("validation", format!("{:.4}", last.validation_loss).into()),
+                ("perplexity", format!("{:.2}", last.validation_perplexity).into()),
+                ("seconds", format!("{:.1}", last.seconds).into()),
+            ],
         ));
     }
 }
@@ -572,8 +616,20 @@ pub fn is_normal_run(run: &RunEntry) -> bool {
 /// How the runs lists describe a model of normal operation (`None` for a classifier).
 pub fn run_text(run: &RunEntry) -> Option<String> {
     let detector = run.normal?;
-    let epochs = if run.epochs_run > 0 { format!(", {} epochs (best {})", run.epochs_run, run.best_epoch) } else { String::new() };
-    Some(format!("normal-operation model: {}{epochs}, {}, {}", detector.label(), run.created, run.status.as_str()))
+    let epochs = if run.epochs_run > 0 {
+        tr_with("normal-run-epochs", &[("epochs", run.epochs_run.to_string().into()), ("best", run.best_epoch.to_string().into())])
+    } else {
+        String::new()
+    };
+    Some(tr_with(
+        "normal-run-text",
+        &[
+            ("detector", detector.label().into()),
+            ("epochs", epochs.into()),
+            ("created", (&run.created).into()),
+            ("status", run.status.as_str().into()),
+        ],
+    ))
 }
 
 /// The normal-operation part of the Evaluate pane: which labels and data to score against, and
@@ -679,10 +735,10 @@ impl NormalEvaluator {
             self.request(backend);
         }
         ui.horizontal_wrapped(|ui| {
-            let label = ui.label("Fault labels").id;
+            let label = ui.label(tr("normal-fault-labels")).id;
             let mut text = self.label.clone();
             egui::ComboBox::new("normal_evaluate_label", "")
-                .selected_text(if text.is_empty() { "(choose)".to_owned() } else { text.clone() })
+                .selected_text(if text.is_empty() { tr("normal-choose") } else { text.clone() })
                 .show_ui(ui, |ui| {
                     for column in &self.columns {
                         ui.selectable_value(&mut text, column.clone(), column);
@@ -691,29 +747,25 @@ impl NormalEvaluator {
                 .response
                 .labelled_by(label);
             self.label = text;
-            ui.label("in");
-            ui.label(RichText::new(self.path.as_deref().map_or("the open data set", file_name)).strong());
-            if ui.button("Other file…").on_hover_text("Evaluate on another export with fault labels").clicked() {
+            ui.label(tr("normal-in"));
+            ui.label(RichText::new(self.path.as_deref().map_or_else(|| tr("normal-the-open-data"), |p| file_name(p).to_owned())).strong());
+            if ui.button(tr("normal-other-file-button")).on_hover_text(tr("normal-other-file-hint")).clicked() {
                 backend.send(Request::PickPath { purpose: plantlab_protocol::FilePurpose::OpenPredictData });
             }
-            if self.path.is_some() && ui.small_button("Open data set").clicked() {
+            if self.path.is_some() && ui.small_button(tr("normal-open-data-set-button")).clicked() {
                 self.path = None;
             }
-            if ui.add_enabled(!self.label.trim().is_empty() && !self.waiting, egui::Button::new("Score against the labels")).clicked() {
+            if ui.add_enabled(!self.label.trim().is_empty() && !self.waiting, egui::Button::new(tr("normal-score-button"))).clicked() {
                 self.request(backend);
             }
             if self.waiting {
-                ui.label(RichText::new("Evaluating…").weak());
+                ui.label(RichText::new(tr("normal-evaluating")).weak());
             }
         });
         failure_ui(ui, self.failure.as_deref());
         ui.separator();
         let Some(view) = &self.evaluation else {
-            ui.label(if self.waiting {
-                "Scoring the model and PCA against the fault labels…"
-            } else {
-                "Choose the column of fault labels (anything but 0 or empty is a fault) and press Score against the labels: the model and PCA T²/Q are scored side by side, fault episode by fault episode."
-            });
+            ui.label(if self.waiting { tr("normal-scoring") } else { tr("normal-score-explainer") });
             return;
         };
         evaluation_ui(ui, view);
@@ -722,30 +774,32 @@ impl NormalEvaluator {
 
 fn evaluation_ui(ui: &mut egui::Ui, view: &EvaluationView) {
     let evaluation = &view.evaluation;
-    ui.label(format!(
-        "{}: {} samples scored against \"{}\" ({} normal, {} fault)",
-        evaluation.source,
-        thousands(evaluation.samples),
-        evaluation.label,
-        thousands(evaluation.model.normal_samples),
-        thousands(evaluation.model.fault_samples)
+    ui.label(tr_with(
+        "normal-evaluation-line",
+        &[
+            ("source", (&evaluation.source).into()),
+            ("samples", thousands(evaluation.samples).into()),
+            ("label", (&evaluation.label).into()),
+            ("normal", thousands(evaluation.model.normal_samples).into()),
+            ("fault", thousands(evaluation.model.fault_samples).into()),
+        ],
     ));
     ui.label(RichText::new(verdict(evaluation)).strong());
     ui.add_space(4.0);
-    ui.label(RichText::new("Detection next to the baseline (samples unless it says events)").strong());
+    ui.label(RichText::new(tr("normal-detection-heading")).strong());
     let detectors = detectors(evaluation);
     egui::ScrollArea::horizontal().id_salt("normal_scores_scroll").show(ui, |ui| {
         egui::Grid::new("normal_scores").striped(true).spacing([14.0, 3.0]).show(ui, |ui| {
             for title in [
-                "Detector",
-                "Fault samples detected",
-                "Normal samples alarmed",
-                "False-alarm events",
-                "per day",
-                "ROC-AUC",
-                "PR-AUC",
-                "Episodes detected",
-                "Threshold",
+                tr("normal-detector-label"),
+                tr("normal-column-fault-detected"),
+                tr("normal-column-normal-alarmed"),
+                tr("normal-column-false-alarm-events"),
+                tr("normal-column-per-day"),
+                tr("metric-roc-auc"),
+                tr("metric-pr-auc"),
+                tr("normal-column-episodes"),
+                tr("normal-column-threshold"),
             ] {
                 ui.label(RichText::new(title).strong());
             }
@@ -756,22 +810,25 @@ fn evaluation_ui(ui: &mut egui::Ui, view: &EvaluationView) {
                 ui.label(percent(score.detection_rate));
                 ui.label(percent(score.false_alarm_rate));
                 ui.label(thousands(score.false_alarms));
-                ui.label(score.false_alarms_per_day.map_or("n/a".to_owned(), |d| format!("{d:.2}")));
+                ui.label(score.false_alarms_per_day.map_or(tr("metric-not-available"), |d| format!("{d:.2}")));
                 ui.label(ratio(score.roc_auc));
                 ui.label(ratio(score.pr_auc));
                 let detected = score.episodes.iter().filter(|e| e.detected).count();
-                ui.label(format!("{detected} of {}", score.episodes.len()));
+                ui.label(tr_with(
+                    "normal-episodes-of",
+                    &[("detected", detected.to_string().into()), ("total", score.episodes.len().to_string().into())],
+                ));
                 ui.label(number(score.threshold));
                 ui.end_row();
             }
         });
     });
     ui.add_space(6.0);
-    ui.label(RichText::new("Fault episodes").strong());
+    ui.label(RichText::new(tr("normal-fault-episodes-heading")).strong());
     episodes_ui(ui, evaluation);
     if let Some(timeline) = &view.timeline {
         ui.add_space(6.0);
-        ui.label(format!("Surprise of the {} (line), its threshold (yellow), labelled fault episodes (red)", evaluation.model.name));
+        ui.label(tr_with("normal-timeline-caption", &[("model", (&evaluation.model.name).into())]));
         let faults: Vec<(f64, f64)> =
             evaluation.model.episodes.iter().map(|e| (timeline.x_of(e.start_ms, e.start_row), timeline.x_of(e.end_ms, e.end_row))).collect();
         timeline.show(ui, "normal_evaluate_timeline", evaluation.model.threshold, &faults, &[]);
@@ -792,24 +849,23 @@ pub fn verdict(evaluation: &NormalEvaluation) -> String {
     match (model.detection_rate, best) {
         (Some(detection), Some(baseline)) => {
             let base = baseline.detection_rate.unwrap_or(0.0);
-            let comparison = if detection > base + 0.005 {
-                "beats"
+            let args = [
+                ("model", Arg::from(&model.name)),
+                ("detection", percent(Some(detection)).into()),
+                ("false-alarms", percent(model.false_alarm_rate).into()),
+                ("baseline", (&baseline.name).into()),
+                ("baseline-detection", percent(Some(base)).into()),
+                ("baseline-false-alarms", percent(baseline.false_alarm_rate).into()),
+            ];
+            if detection > base + 0.005 {
+                tr_with("normal-verdict-beats", &args)
             } else if detection + 0.005 < base {
-                "loses to"
+                tr_with("normal-verdict-loses", &args)
             } else {
-                "ties with"
-            };
-            format!(
-                "The {} {comparison} its baseline: it detects {} of fault samples at {} false alarms; the better PCA index ({}) detects {} at {}.",
-                model.name,
-                percent(Some(detection)),
-                percent(model.false_alarm_rate),
-                baseline.name,
-                percent(Some(base)),
-                percent(baseline.false_alarm_rate)
-            )
+                tr_with("normal-verdict-ties", &args)
+            }
         }
-        _ => "No fault samples in these labels: detection cannot be scored, only the false alarms.".to_owned(),
+        _ => tr("normal-verdict-no-faults"),
     }
 }
 
@@ -821,16 +877,16 @@ fn detectors(evaluation: &NormalEvaluation) -> Vec<&DetectorScore> {
 fn episodes_ui(ui: &mut egui::Ui, evaluation: &NormalEvaluation) {
     let detectors = detectors(evaluation);
     if evaluation.model.episodes.is_empty() {
-        ui.label("The labels hold no fault episodes.");
+        ui.label(tr("normal-no-episodes"));
         return;
     }
     egui::ScrollArea::both().id_salt("normal_episodes_scroll").max_height(220.0).show(ui, |ui| {
         egui::Grid::new("normal_episodes").striped(true).spacing([14.0, 3.0]).show(ui, |ui| {
-            ui.label(RichText::new("Episode").strong());
-            ui.label(RichText::new("Start").strong());
-            ui.label(RichText::new("End").strong());
+            ui.label(RichText::new(tr("eval-episode-column")).strong());
+            ui.label(RichText::new(tr("eval-start-column")).strong());
+            ui.label(RichText::new(tr("eval-end-column")).strong());
             for score in &detectors {
-                ui.label(RichText::new(format!("{}: detected, delay", score.name)).strong());
+                ui.label(RichText::new(tr_with("normal-episode-detected-delay", &[("detector", (&score.name).into())])).strong());
             }
             ui.end_row();
             for (i, episode) in evaluation.model.episodes.iter().enumerate() {
@@ -840,8 +896,10 @@ fn episodes_ui(ui: &mut egui::Ui, evaluation: &NormalEvaluation) {
                 for score in &detectors {
                     // The detectors score the same labels, so episode i is the same episode in each.
                     match score.episodes.get(i) {
-                        Some(e) if e.detected => ui.label(RichText::new(format!("detected, {}", delay_text(e))).color(theme::GOOD_TEXT)),
-                        Some(_) => ui.label(RichText::new("missed").color(theme::BAD_TEXT)),
+                        Some(e) if e.detected => {
+                            ui.label(RichText::new(tr_with("normal-detected-with-delay", &[("delay", delay_text(e).into())])).color(theme::GOOD_TEXT))
+                        }
+                        Some(_) => ui.label(RichText::new(tr("eval-missed")).color(theme::BAD_TEXT)),
                         None => ui.label("-"),
                     };
                 }
@@ -854,25 +912,25 @@ fn episodes_ui(ui: &mut egui::Ui, evaluation: &NormalEvaluation) {
 /// How long after the onset the first alarm came.
 fn delay_text(episode: &NormalEpisode) -> String {
     match (episode.delay_s, episode.delay_samples) {
-        (Some(0.0), _) | (None, Some(0)) => "at the onset".to_owned(),
-        (Some(seconds), _) => format!("after {}", format_duration(seconds)),
-        (None, Some(n)) => format!("after {} sample{}", thousands(n), if n == 1 { "" } else { "s" }),
-        (None, None) => "delay unknown".to_owned(),
+        (Some(0.0), _) | (None, Some(0)) => tr("normal-delay-at-onset"),
+        (Some(seconds), _) => tr_with("normal-delay-after", &[("duration", format_duration(seconds).into())]),
+        (None, Some(n)) => tr_with("normal-delay-samples", &[("count", n.into()), ("formatted", thousands(n).into())]),
+        (None, None) => tr("normal-delay-unknown"),
     }
 }
 
 fn percent(value: Option<f64>) -> String {
-    value.filter(|v| v.is_finite()).map_or("n/a".to_owned(), |v| format!("{:.1} %", v * 100.0))
+    value.filter(|v| v.is_finite()).map_or(tr("metric-not-available"), |v| format!("{:.1} %", v * 100.0))
 }
 
 fn ratio(value: Option<f64>) -> String {
-    value.filter(|v| v.is_finite()).map_or("n/a".to_owned(), |v| format!("{v:.3}"))
+    value.filter(|v| v.is_finite()).map_or(tr("metric-not-available"), |v| format!("{v:.3}"))
 }
 
 /// A score or threshold: a few significant digits whatever its size.
 fn number(value: f64) -> String {
     if !value.is_finite() {
-        return "n/a".to_owned();
+        return tr("metric-not-available");
     }
     let magnitude = value.abs();
     if magnitude >= 1000.0 {
@@ -885,7 +943,7 @@ fn number(value: f64) -> String {
 }
 
 fn place(millis: Option<i64>, row: u64) -> String {
-    millis.map_or_else(|| format!("row {}", thousands(row)), format_epoch_millis)
+    millis.map_or_else(|| tr_with("eval-place-row", &[("row", thousands(row).into())]), format_epoch_millis)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -973,9 +1031,9 @@ impl NormalPredictor {
     }
 
     pub fn inputs_ui(&mut self, ui: &mut egui::Ui, backend: &mut dyn Backend) {
-        ui.heading("Normal-operation bundle");
+        ui.heading(tr("normal-bundle-heading"));
         ui.horizontal(|ui| {
-            if ui.button("Open bundle…").on_hover_text("normal_model.json from a normal-operation run's folder").clicked() {
+            if ui.button(tr("predict-open-bundle-button")).on_hover_text(tr("normal-open-bundle-hint")).clicked() {
                 backend.send(Request::PickPath { purpose: plantlab_protocol::FilePurpose::OpenBundle });
             }
             if self.opening_bundle {
@@ -985,12 +1043,12 @@ impl NormalPredictor {
         match &self.bundle {
             Some(bundle) => bundle_ui(ui, bundle),
             None => {
-                ui.label("No bundle open: train a normal-operation model in the Train pane; its run folder holds the bundle.");
+                ui.label(tr("normal-no-bundle"));
             }
         }
         ui.separator();
-        ui.heading("Data to score");
-        if ui.button("Open data…").on_hover_text("The new export to score (CSV, TSV, Parquet, Excel)").clicked() {
+        ui.heading(tr("normal-data-heading"));
+        if ui.button(tr("predict-open-data-button")).on_hover_text(tr("normal-open-data-hint")).clicked() {
             backend.send(Request::PickPath { purpose: plantlab_protocol::FilePurpose::OpenPredictData });
         }
         match &self.data_path {
@@ -998,17 +1056,17 @@ impl NormalPredictor {
                 ui.label(RichText::new(file_name(path)).strong()).on_hover_text(path);
             }
             None => {
-                ui.label("No data file chosen.");
+                ui.label(tr("predict-no-data"));
             }
         }
         ui.separator();
         let missing = match (&self.bundle, &self.data_path) {
-            (None, None) => Some("Open a normal-operation bundle and choose the data file to score."),
-            (None, Some(_)) => Some("Open a normal-operation bundle first."),
-            (Some(_), None) => Some("Choose the data file to score (Open data…)."),
+            (None, None) => Some(tr("normal-missing-both")),
+            (None, Some(_)) => Some(tr("normal-missing-bundle")),
+            (Some(_), None) => Some(tr("normal-missing-data")),
             (Some(_), Some(_)) => None,
         };
-        let clicked = crate::widgets::run_button(ui, missing, self.running.is_some(), "Scoring… (progress and Cancel in the status bar)");
+        let clicked = crate::widgets::run_button(ui, missing.as_deref(), self.running.is_some(), &tr("normal-scoring-running"));
         failure_ui(ui, self.failure.as_deref());
         if clicked {
             if let (Some(bundle), Some(path)) = (&self.bundle, &self.data_path) {
@@ -1025,41 +1083,44 @@ impl NormalPredictor {
     pub fn results_ui(&mut self, ui: &mut egui::Ui) {
         let Some(view) = &self.view else {
             ui.add_space(20.0);
-            ui.label(
-                "Results appear here: the surprise over time with its threshold, the alarms with what each tag was expected to read and what it read, the tags that surprise most, and warnings about the inputs.",
-            );
+            ui.label(tr("normal-results-placeholder"));
             return;
         };
         let prediction = &view.prediction;
-        ui.heading(format!("Normal-operation check of {}", file_name(&prediction.file)));
-        ui.label(format!(
-            "{} rows, {} samples scored, {} alarm event{} from {} alarm sample{} at threshold {}, in {:.1} s ({})",
-            thousands(prediction.rows),
-            thousands(prediction.samples),
-            thousands(prediction.alarm_count),
-            if prediction.alarm_count == 1 { "" } else { "s" },
-            thousands(prediction.alarm_samples),
-            if prediction.alarm_samples == 1 { "" } else { "s" },
-            number(prediction.threshold),
-            prediction.seconds,
-            prediction.bundle.detector.label()
+        ui.heading(tr_with("normal-check-heading", &[("file", file_name(&prediction.file).into())]));
+        ui.label(tr_with(
+            "normal-result-line",
+            &[
+                ("rows", thousands(prediction.rows).into()),
+                ("samples", thousands(prediction.samples).into()),
+                ("alarm-events", prediction.alarm_count.into()),
+                ("alarm-events-text", thousands(prediction.alarm_count).into()),
+                ("alarm-samples", prediction.alarm_samples.into()),
+                ("alarm-samples-text", thousands(prediction.alarm_samples).into()),
+                ("threshold", number(prediction.threshold).into()),
+                ("seconds", format!("{:.1}", prediction.seconds).into()),
+                ("detector", prediction.bundle.detector.label().into()),
+            ],
         ));
         let stretches: Vec<(f64, f64)> = view.alarm_ranges.clone();
         if view.timeline.points() > 0 {
-            ui.label("Surprise (line), threshold (yellow), alarm events (orange; the selected one darker)");
+            ui.label(tr("normal-timeline-predict-caption"));
             let selected: Vec<usize> = self.selected_alarm.into_iter().collect();
             view.timeline.show(ui, "normal_predict_timeline", prediction.threshold, &[], &alarm_stretches(&stretches, &selected));
         }
         let mut clicked = None;
         ui.add_space(6.0);
         let listed = if (prediction.alarms.len() as u64) < prediction.alarm_count {
-            format!("Alarm events ({}; the first {} are listed)", thousands(prediction.alarm_count), prediction.alarms.len())
+            tr_with(
+                "normal-alarm-events-truncated",
+                &[("count", thousands(prediction.alarm_count).into()), ("listed", prediction.alarms.len().to_string().into())],
+            )
         } else {
-            format!("Alarm events ({})", prediction.alarms.len())
+            tr_with("predict-alarm-events", &[("count", prediction.alarms.len().to_string().into())])
         };
         ui.label(RichText::new(listed).strong());
         if prediction.alarms.is_empty() {
-            ui.label("No alarms: the plant behaved as in normal operation.");
+            ui.label(tr("normal-no-alarms"));
         }
         egui::ScrollArea::vertical().id_salt("normal_predict_alarms").max_height(220.0).show(ui, |ui| {
             for (i, alarm) in prediction.alarms.iter().enumerate() {
@@ -1070,7 +1131,7 @@ impl NormalPredictor {
         });
         if let Some(alarm) = self.selected_alarm.and_then(|i| prediction.alarms.get(i)) {
             egui::Frame::group(ui.style()).show(ui, |ui| {
-                ui.label(RichText::new(format!("Why alarm event {} fired", alarm.index)).strong());
+                ui.label(RichText::new(tr_with("predict-why-alarm", &[("index", alarm.index.to_string().into())])).strong());
                 for tag in &alarm.top_tags {
                     ui.label(&tag.explanation);
                 }
@@ -1079,15 +1140,15 @@ impl NormalPredictor {
         }
         tag_surprise_ui(ui, "normal_predict_tags", &view.timeline);
         ui.add_space(6.0);
-        ui.label(RichText::new(format!("Input warnings ({})", prediction.warnings.len())).strong());
+        ui.label(RichText::new(tr_with("predict-input-warnings", &[("count", prediction.warnings.len().to_string().into())])).strong());
         if prediction.warnings.is_empty() {
-            ui.label("None: every input looks like the normal operation the model learnt.");
+            ui.label(tr("normal-no-input-warnings"));
         }
         for warning in &prediction.warnings {
             ui.horizontal_wrapped(|ui| {
                 warning_badge(ui, warning.kind);
                 ui.label(RichText::new(&warning.tag).strong());
-                ui.label(format!("({} samples)", thousands(warning.count)));
+                ui.label(tr_with("predict-warning-samples", &[("count", thousands(warning.count).into())]));
                 ui.label(&warning.message);
             });
         }
@@ -1104,30 +1165,32 @@ fn alarm_stretches(ranges: &[(f64, f64)], selected: &[usize]) -> Vec<(f64, f64, 
 fn bundle_ui(ui: &mut egui::Ui, bundle: &NormalBundleInfo) {
     ui.label(RichText::new(file_name(&bundle.path)).strong()).on_hover_text(&bundle.path);
     egui::Grid::new("normal_bundle").num_columns(2).spacing([10.0, 2.0]).show(ui, |ui| {
-        let mut row = |name: &str, value: String| {
+        let mut row = |name: String, value: String| {
             ui.label(RichText::new(name).weak());
             ui.label(value);
             ui.end_row();
         };
-        row("Detector", bundle.detector.label().to_owned());
-        row("Tags", format!("{} tags", bundle.tags.len()));
-        row("Normal rows", thousands(bundle.normal_rows));
-        row("Threshold", number(bundle.threshold));
-        row("Window", format!("{} steps", bundle.window));
-        row("Smoothing", format!("{} steps", bundle.smoothing));
+        row(tr("normal-detector-label"), bundle.detector.label().to_owned());
+        row(tr("normal-summary-tags"), tr_with("normal-bundle-tags-value", &[("count", bundle.tags.len().to_string().into())]));
+        row(tr("normal-summary-normal-rows"), thousands(bundle.normal_rows));
+        row(tr("normal-column-threshold"), number(bundle.threshold));
+        row(tr("normal-bundle-window"), tr_with("normal-steps-value", &[("count", bundle.window.to_string().into())]));
+        row(tr("normal-bundle-smoothing"), tr_with("normal-steps-value", &[("count", bundle.smoothing.to_string().into())]));
     });
 }
 
 /// One alarm event in the list: when, how high, and which tags surprised most.
 fn alarm_line(alarm: &NormalAlarm) -> String {
     let tags: Vec<&str> = alarm.top_tags.iter().take(3).map(|t| t.tag.as_str()).collect();
-    format!(
-        "Alarm event {}: {} – {}, peak surprise {}; top tags {}",
-        alarm.index,
-        place(alarm.start_ms, alarm.start_row),
-        place(alarm.end_ms, alarm.end_row),
-        number(alarm.peak_score),
-        if tags.is_empty() { "-".to_owned() } else { tags.join(", ") }
+    tr_with(
+        "normal-alarm-line",
+        &[
+            ("index", alarm.index.to_string().into()),
+            ("start", place(alarm.start_ms, alarm.start_row).into()),
+            ("end", place(alarm.end_ms, alarm.end_row).into()),
+            ("peak", number(alarm.peak_score).into()),
+            ("tags", if tags.is_empty() { "-".to_owned() } else { tags.join(", ") }.into()),
+        ],
     )
 }
 
@@ -1141,8 +1204,8 @@ fn alarm_tags_chart(ui: &mut egui::Ui, alarm: &NormalAlarm) {
     let bars: Vec<Bar> =
         shown.iter().enumerate().map(|(i, t)| Bar::new(top - i as f64, t.surprise).name(&t.tag).fill(theme::PUSHES_TO_FAULT).width(0.7)).collect();
     let names: Vec<String> = shown.iter().map(|t| t.tag.clone()).collect();
-    let plot = Plot::new(("normal_alarm_tags", alarm.index)).height(22.0 * shown.len() as f32 + 50.0).x_axis_label("surprise at the peak");
-    crate::widgets::named_bar_chart(ui, plot, names, "surprise", bars);
+    let plot = Plot::new(("normal_alarm_tags", alarm.index)).height(22.0 * shown.len() as f32 + 50.0).x_axis_label(tr("plot-axis-surprise-at-peak"));
+    crate::widgets::named_bar_chart(ui, plot, names, &tr("plot-series-surprise"), bars);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1204,12 +1267,12 @@ impl ScoreTimeline {
     }
 
     /// A plot with the y axis on a log scale (ticks and hover read in the score's own units).
-    fn plot(&self, id: &str, height: f32, y_label: &str) -> Plot<'static> {
+    fn plot(&self, id: &str, height: f32, y_label: String) -> Plot<'static> {
         let plot = Plot::new(id)
             .height(height)
             .legend(Legend::default())
-            .y_axis_label(format!("{y_label} (log scale)"))
-            .x_axis_label(if self.has_timestamps { "time" } else { "row" })
+            .y_axis_label(tr_with("plot-axis-log-scale", &[("label", y_label.into())]))
+            .x_axis_label(if self.has_timestamps { tr("plot-axis-time") } else { tr("plot-axis-row") })
             .allow_scroll(false)
             .allow_double_click_reset(true);
         let plot = if self.has_timestamps { with_time_axis(plot) } else { plot };
@@ -1219,7 +1282,8 @@ impl ScoreTimeline {
                 HoverPosition::NearDataPoint { plot_name, position, .. } => (*plot_name, position),
                 HoverPosition::Elsewhere { position } => ("", position),
             };
-            let x = if has_timestamps { epoch_seconds(position.x) } else { format!("row {}", position.x.round()) };
+            let x =
+                if has_timestamps { epoch_seconds(position.x) } else { tr_with("plot-hover-row", &[("row", position.x.round().to_string().into())]) };
             let y = number(10f64.powf(position.y));
             Some(if name.is_empty() { format!("{x}\n{y}") } else { format!("{name}\n{x}\n{y}") })
         })
@@ -1229,25 +1293,27 @@ impl ScoreTimeline {
     /// darker) shaded; PCA's index below when there is one.
     pub fn show(&self, ui: &mut egui::Ui, id: &str, threshold: f64, faults: &[(f64, f64)], alarms: &[(f64, f64, bool)]) {
         let half = self.step / 2.0;
-        self.plot(id, 220.0, "surprise").show(ui, |plot_ui| {
+        self.plot(id, 220.0, tr("plot-series-surprise")).show(ui, |plot_ui| {
             for &(start, end) in faults {
-                plot_ui.add(Span::new("fault (label)", (start - half)..=(end + half)).fill(theme::FAULT_SPAN).border_width(0.0));
+                plot_ui.add(Span::new(tr("plot-series-fault-label"), (start - half)..=(end + half)).fill(theme::FAULT_SPAN).border_width(0.0));
             }
             for &(start, end, selected) in alarms {
                 let fill = if selected { theme::ALARM_SPAN_SELECTED } else { theme::ALARM_SPAN };
-                plot_ui.add(Span::new("alarm", (start - half)..=(end + half)).fill(fill).border_width(0.0));
+                plot_ui.add(Span::new(tr("plot-series-alarm"), (start - half)..=(end + half)).fill(fill).border_width(0.0));
             }
-            plot_ui.line(Line::new("surprise", PlotPoints::Borrowed(&self.score)).color(theme::SERIES_RISK).width(1.2));
-            plot_ui.add(HLine::new(format!("threshold {}", number(threshold)), log_y(threshold)).color(theme::THRESHOLD));
+            plot_ui.line(Line::new(tr("plot-series-surprise"), PlotPoints::Borrowed(&self.score)).color(theme::SERIES_RISK).width(1.2));
+            plot_ui.add(
+                HLine::new(tr_with("plot-series-threshold", &[("threshold", number(threshold).into())]), log_y(threshold)).color(theme::THRESHOLD),
+            );
         });
         if !self.pca.is_empty() {
-            ui.label(RichText::new("Baseline: PCA's index, max(T²/limit, Q/limit), alarms above 1").weak());
-            self.plot(&format!("{id}_pca"), 140.0, "PCA index").show(ui, |plot_ui| {
+            ui.label(RichText::new(tr("normal-pca-caption")).weak());
+            self.plot(&format!("{id}_pca"), 140.0, tr("plot-series-pca-index")).show(ui, |plot_ui| {
                 for &(start, end) in faults {
-                    plot_ui.add(Span::new("fault (label)", (start - half)..=(end + half)).fill(theme::FAULT_SPAN).border_width(0.0));
+                    plot_ui.add(Span::new(tr("plot-series-fault-label"), (start - half)..=(end + half)).fill(theme::FAULT_SPAN).border_width(0.0));
                 }
-                plot_ui.line(Line::new("PCA index", PlotPoints::Borrowed(&self.pca)).color(theme::REFERENCE_LINE).width(1.0));
-                plot_ui.add(HLine::new("limit 1", log_y(1.0)).color(theme::THRESHOLD));
+                plot_ui.line(Line::new(tr("plot-series-pca-index"), PlotPoints::Borrowed(&self.pca)).color(theme::REFERENCE_LINE).width(1.0));
+                plot_ui.add(HLine::new(tr("plot-series-limit-one"), log_y(1.0)).color(theme::THRESHOLD));
             });
         }
     }
@@ -1259,8 +1325,9 @@ fn tag_surprise_ui(ui: &mut egui::Ui, id: &str, timeline: &ScoreTimeline) {
         return;
     }
     ui.add_space(6.0);
-    ui.label(RichText::new(format!("Per-tag surprise (the {} tags that surprise most)", timeline.tags.len())).strong());
-    timeline.plot(id, 200.0, "surprise per tag").show(ui, |plot_ui| {
+    ui.label(RichText::new(tr_with("normal-per-tag-heading", &[("count", timeline.tags.len().to_string().into())])).strong());
+
+    timeline.plot(id, 200.0, tr("plot-axis-surprise-per-tag")).show(ui, |plot_ui| {
         for (i, (tag, points)) in timeline.tags.iter().enumerate() {
             let color = theme::RUN_PALETTE[i % theme::RUN_PALETTE.len()];
             plot_ui.line(Line::new(tag.clone(), PlotPoints::Borrowed(points)).color(color).width(1.0));
@@ -1325,7 +1392,7 @@ mod tests {
         };
         assert_eq!(delay_text(&episode(Some(2), Some(120.0))), "after 2 min");
         assert_eq!(delay_text(&episode(Some(2), None)), "after 2 samples");
-        assert_eq!(delay_text(&episode(Some(0), None)), "at the onset");
+        assert_eq!(delay_text(&episode(Some(0), None)), tr("normal-delay-at-onset"));
     }
 
     #[test]
