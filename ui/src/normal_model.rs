@@ -155,7 +155,7 @@ impl NormalTrainer {
         // A start refused before a task existed leaves nothing running.
         if self.live.as_ref().is_some_and(|l| l.task.is_none()) {
             self.live = None;
-            self.view.title = tr("normal-training-failed-to-start").into();
+            self.view.title = tr("normal-training-failed-to-start");
             self.failure = Some(error.message.clone());
         }
     }
@@ -302,7 +302,7 @@ impl NormalTrainer {
         ui.add_space(4.0);
         ui.horizontal_wrapped(|ui| {
             let label = ui.label(tr("normal-fault-labels-label")).id;
-            let shown = self.request.fault_label.clone().unwrap_or_else(|| tr("normal-none").into());
+            let shown = self.request.fault_label.clone().unwrap_or_else(|| tr("normal-none"));
             egui::ComboBox::new("normal_fault_label", "")
                 .selected_text(shown)
                 .show_ui(ui, |ui| {

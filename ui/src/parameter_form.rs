@@ -278,7 +278,7 @@ fn pick_column(ui: &mut egui::Ui, id: &str, value: &mut Value, label: egui::Id, 
 fn pick_columns(ui: &mut egui::Ui, id: &str, value: &mut Value, label: egui::Id, columns: &[String]) -> bool {
     let Value::Array(items) = value else { return false };
     let selected: Vec<String> = items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
-    let shown = if selected.is_empty() { tr("form-none").to_owned() } else { summarize(&Value::String(selected.join(", "))) };
+    let shown = if selected.is_empty() { tr("form-none") } else { summarize(&Value::String(selected.join(", "))) };
     let mut ticked: Vec<bool> = columns.iter().map(|c| selected.contains(c)).collect();
     let mut changed = false;
     egui::ComboBox::from_id_salt(id)
@@ -408,7 +408,7 @@ fn scalar_text(value: &Value) -> String {
 /// A short one-line rendering of a value that is not edited here.
 pub fn summarize(value: &Value) -> String {
     let text = match value {
-        Value::Null => tr("form-value-none").to_owned(),
+        Value::Null => tr("form-value-none"),
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
