@@ -132,7 +132,9 @@ fn confidence(best: Plausibility, runner_up: f32) -> f32 {
     }
     let ratio = best.score.max(SCORE_FLOOR) / runner_up.max(SCORE_FLOOR);
     let evidence = best.characters as f32 * ratio.ln();
-    (best.score * (1.0 - (-evidence / EVIDENCE_SCALE).exp())).clamp(0.0, 1.0)
+    let confidence = (best.score * (1.0 - (-evidence / EVIDENCE_SCALE).exp())).clamp(0.0, 1.0);
+    // Two decimals: what a person reads, and the same in every replay's JSON.
+    (confidence * 100.0).round() / 100.0
 }
 
 /// How plausible the non-ASCII text of one reading is.

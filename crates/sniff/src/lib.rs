@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 pub mod encoding;
+pub mod fullwidth;
 pub mod numeric_table;
 pub mod spaced;
 pub mod timestamps;
@@ -163,13 +164,14 @@ pub fn decode<'a>(bytes: &'a [u8], forced: Option<&str>) -> Result<Decoded<'a>, 
             let (text, had_errors) = codec.decode_without_bom_handling(bytes);
             if had_errors {
                 warnings.push(format!(
-                    "Some bytes are not valid {name} and were replaced by �; if names or units look garbled, set the encoding (one of {ENCODING_NAMES})."
+                    "Some bytes are not valid {name} and were replaced by �; if names or units look garbled, set the text encoding in the \
+                     import settings (--encoding on the command line) to one of {ENCODING_NAMES}."
                 ));
             }
             if let Some(confidence) = confidence.filter(|&c| c < encoding::CONFIDENT) {
                 warnings.push(format!(
-                    "The text encoding was guessed as {name} but with low confidence ({:.0} %); if names or units look garbled, set the encoding \
-                     (one of {ENCODING_NAMES}).",
+                    "The text encoding was guessed as {name} but with low confidence ({:.0} %); if names or units look garbled, set the text \
+                     encoding in the import settings (--encoding on the command line) to one of {ENCODING_NAMES}.",
                     confidence * 100.0
                 ));
             }
@@ -320,6 +322,9 @@ pub fn looks_numeric(s: &str, decimal: char) -> bool {
     }
     if spaced::is_number(s, decimal) {
         return true;
+    }
+    if fullwidth::has_wide_number_chars(s) {
+        return fullwidth::narrow_number(s, decimal).is_some();
     }
     if decimal == ',' {
         s.replace('.', "").replace(',', ".").parse::<f64>().is_ok()

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod data;
+mod import_chinese;
 mod import_whitespace;
 mod json;
 mod normal;

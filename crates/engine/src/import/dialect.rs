@@ -130,9 +130,10 @@ pub(super) fn sniff_dialect(
     if header_rows == 2 {
         if let Some(line) = sample.get(1) {
             for (name, unit) in names.iter().zip(separator.split(line)) {
-                let unit = unit.trim();
+                // `ＭＰａ` and `％` typed with a CJK input method are the units `MPa` and `%`.
+                let unit = plantlab_sniff::fullwidth::narrow_ascii(unit.trim());
                 if !unit.is_empty() && unit != "-" {
-                    units.insert(name.clone(), unit.to_owned());
+                    units.insert(name.clone(), unit);
                 }
             }
         }

@@ -16,6 +16,7 @@
 
 mod chunks;
 mod dialect;
+mod fullwidth;
 mod parquet;
 mod parse;
 mod pieces;
@@ -120,8 +121,10 @@ fn finish(mut imported: Imported, status_strings: &[String], overrides: &ImportO
     imported.settings.status_strings = status_strings.to_vec();
     job.check_cancelled()?;
     job.progress(0.96, "recognising columns");
+    fullwidth::narrow_wide_numbers(&mut imported, overrides)?;
     repair::repair_text_columns(&mut imported, status_strings, overrides)?;
     timestamps::attach_timestamp(&mut imported, overrides)?;
+    fullwidth::unread_wide_numbers_warnings(&mut imported);
     if let Some(warning) = transposed_warning(&imported) {
         imported.warnings.push(warning);
     }

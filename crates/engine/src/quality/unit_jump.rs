@@ -106,15 +106,48 @@ fn formula(scale: f64, offset: f64) -> String {
     }
 }
 
+/// A unit as written in an export (`°C`, `℃`, `摄氏度`, `ｍ３／ｈ`, `m3/hr`, `kPa(g)`) in one
+/// spelling: lower case, no spaces, full-width forms and superscripts as ASCII, Chinese names
+/// as symbols, `hr` as `h`.
+fn canonical_unit(unit: &str) -> String {
+    let narrowed: String = normalize_unit(unit)
+        .chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFF01 + 0x21).map_or(c, |c| c.to_ascii_lowercase()),
+            '³' => '3',
+            '²' => '2',
+            c => c,
+        })
+        .collect();
+    let spelled = narrowed.replace("m^3", "m3").replace("/hr", "/h");
+    match spelled.as_str() {
+        "摄氏度" | "℃" | "°c" | "ºc" | "degc" | "celsius" => "°c".into(),
+        "华氏度" | "℉" | "°f" | "ºf" | "degf" | "fahrenheit" => "°f".into(),
+        "开尔文" | "开" => "k".into(),
+        "千帕" => "kpa".into(),
+        "兆帕" => "mpa".into(),
+        "巴" => "bar".into(),
+        "立方米/时" | "立方米/小时" | "方/时" | "方/小时" => "m3/h".into(),
+        "吨/时" | "吨/小时" => "t/h".into(),
+        "千克/时" | "千克/小时" | "公斤/时" | "公斤/小时" => "kg/h".into(),
+        "标方/时" | "标立方米/时" | "nm3/hr" => "nm3/h".into(),
+        "升/秒" => "l/s".into(),
+        _ => spelled,
+    }
+}
+
+/// The unit family a unit string belongs to, for the named conversions; `None` for units the
+/// conversion table has no entry for (MPa, t/h, kg/h, Nm³/h — normal cubic metres are not m³/h —,
+/// %) and for anything unknown.
 fn unit_family(unit: &str) -> Option<UnitFamily> {
-    let family = match normalize_unit(unit).as_str() {
-        "°c" | "degc" | "℃" | "celsius" => UnitFamily::Celsius,
-        "°f" | "degf" | "℉" | "fahrenheit" => UnitFamily::Fahrenheit,
+    let family = match canonical_unit(unit).as_str() {
+        "°c" => UnitFamily::Celsius,
+        "°f" => UnitFamily::Fahrenheit,
         "k" | "kelvin" => UnitFamily::Kelvin,
         "bar" | "bara" | "barg" | "bar(a)" | "bar(g)" => UnitFamily::Bar,
         "kpa" | "kpaa" | "kpag" | "kpa(a)" | "kpa(g)" => UnitFamily::KiloPascal,
         "psi" | "psia" | "psig" | "psi(a)" | "psi(g)" => UnitFamily::Psi,
-        "m³/h" | "m3/h" | "m^3/h" | "m³/hr" | "m3/hr" => UnitFamily::CubicMetresPerHour,
+        "m3/h" => UnitFamily::CubicMetresPerHour,
         "l/s" => UnitFamily::LitresPerSecond,
         _ => return None,
     };
@@ -365,6 +398,27 @@ mod tests {
         for c in Conversion::all() {
             assert_eq!((c.scale, c.offset), c.named.coefficients());
             assert_eq!(unit_family(c.from.symbol()), Some(c.from), "{}", c.from.symbol());
+        }
+    }
+
+    #[test]
+    fn chinese_and_full_width_units_map_onto_the_unit_table() {
+        for unit in ["℃", "°C", "° C", "摄氏度", "°Ｃ", "degC"] {
+            assert_eq!(unit_family(unit), Some(UnitFamily::Celsius), "{unit}");
+        }
+        assert_eq!(unit_family("℉"), Some(UnitFamily::Fahrenheit));
+        for unit in ["m³/h", "m3/h", "M3/H", "ｍ３／ｈ", "m^3/hr", "立方米/时"] {
+            assert_eq!(unit_family(unit), Some(UnitFamily::CubicMetresPerHour), "{unit}");
+        }
+        assert_eq!(unit_family("ｋＰａ"), Some(UnitFamily::KiloPascal));
+        assert_eq!(unit_family("千帕"), Some(UnitFamily::KiloPascal));
+        // Spelled one way whatever the input method; the table has no conversion for them.
+        let canonical: Vec<String> =
+            ["MPa", "ＭＰａ", "兆帕", "t/h", "吨/时", "Nm³/h", "Nm3/h", "kg/h", "公斤/时", "%", "％"].iter().map(|u| canonical_unit(u)).collect();
+        assert_eq!(canonical, ["mpa", "mpa", "mpa", "t/h", "t/h", "nm3/h", "nm3/h", "kg/h", "kg/h", "%", "%"]);
+        // Normal cubic metres are not cubic metres at line conditions.
+        for unit in ["MPa", "t/h", "Nm³/h", "Nm3/h", "kg/h", "%"] {
+            assert_eq!(unit_family(unit), None, "{unit}");
         }
     }
 }

@@ -14,6 +14,7 @@ mod fast_import;
 mod hardening;
 mod hardening_runs;
 mod hostile;
+mod import_chinese;
 mod import_whitespace;
 mod messy_import;
 mod normal;
