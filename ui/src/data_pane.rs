@@ -11,6 +11,7 @@ use plantlab_protocol::{
 
 use crate::backend::{Backend, Request};
 use crate::format::{file_name, thousands};
+use crate::i18n::{tr, tr_with};
 use crate::theme;
 use crate::widgets::{badge, draw_series, series_plot};
 
@@ -37,25 +38,25 @@ enum DelimiterChoice {
 impl DelimiterChoice {
     const ALL: [DelimiterChoice; 6] = [Self::Comma, Self::Semicolon, Self::Tab, Self::Pipe, Self::Whitespace, Self::FixedWidth];
 
-    fn label(self) -> &'static str {
+    fn label(self) -> String {
         match self {
-            Self::Comma => "comma",
-            Self::Semicolon => "semicolon",
-            Self::Tab => "tab",
-            Self::Pipe => "pipe",
-            Self::Whitespace => "whitespace",
-            Self::FixedWidth => "fixed width",
+            Self::Comma => tr("data-delimiter-comma"),
+            Self::Semicolon => tr("data-delimiter-semicolon"),
+            Self::Tab => tr("data-delimiter-tab"),
+            Self::Pipe => tr("data-delimiter-pipe"),
+            Self::Whitespace => tr("data-delimiter-whitespace"),
+            Self::FixedWidth => tr("data-delimiter-fixed-width"),
         }
     }
 
-    fn hover(self) -> &'static str {
+    fn hover(self) -> String {
         match self {
-            Self::Comma => "Fields separated by ,",
-            Self::Semicolon => "Fields separated by ;",
-            Self::Tab => "Fields separated by one tab each",
-            Self::Pipe => "Fields separated by |",
-            Self::Whitespace => "Fields separated by runs of spaces and/or tabs; leading and trailing spaces are ignored",
-            Self::FixedWidth => "Columns of fixed widths in characters (bytes), as printed by loggers and Fortran programs",
+            Self::Comma => tr("data-delimiter-comma-hint"),
+            Self::Semicolon => tr("data-delimiter-semicolon-hint"),
+            Self::Tab => tr("data-delimiter-tab-hint"),
+            Self::Pipe => tr("data-delimiter-pipe-hint"),
+            Self::Whitespace => tr("data-delimiter-whitespace-hint"),
+            Self::FixedWidth => tr("data-delimiter-fixed-width-hint"),
         }
     }
 
@@ -156,7 +157,7 @@ impl ImportForm {
             match (chars.next(), chars.next()) {
                 (None, _) => Ok(None),
                 (Some(c), None) => Ok(Some(c)),
-                _ => Err(format!("{name} must be one character")),
+                _ => Err(tr_with("data-one-character", &[("name", name.into())])),
             }
         };
         let text = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
@@ -181,7 +182,7 @@ impl ImportForm {
         }
         Ok(ImportOverrides {
             delimiter: self.delimiter.map(DelimiterChoice::delimiter),
-            decimal: one_char("The decimal separator", &self.decimal)?,
+            decimal: one_char(&tr("data-decimal-separator-name"), &self.decimal)?,
             encoding: text(&self.encoding).filter(|e| e != "parquet" && e != "xlsx"),
             header_rows: Some(self.header_rows),
             timestamp_column,
@@ -221,10 +222,10 @@ fn parse_widths(text: &str) -> Result<Vec<u32>, String> {
     let widths = text
         .split(|c: char| c == ',' || c.is_whitespace())
         .filter(|w| !w.is_empty())
-        .map(|w| w.parse::<u32>().ok().filter(|&w| w > 0).ok_or_else(|| format!("Column width \"{w}\" is not a positive whole number")))
+        .map(|w| w.parse::<u32>().ok().filter(|&w| w > 0).ok_or_else(|| tr_with("data-width-not-whole", &[("width", w.into())])))
         .collect::<Result<Vec<u32>, String>>()?;
     if widths.is_empty() {
-        return Err("Fixed width needs the column widths in characters, left to right, e.g. 8, 14, 14 (the last column runs to the line end)".into());
+        return Err(tr("data-widths-needed"));
     }
     Ok(widths)
 }
@@ -283,8 +284,11 @@ impl DataPane {
 
     pub fn status_text(&self) -> String {
         match &self.summary {
-            Some(s) => format!("{}: {} rows × {} columns", file_name(&s.path), thousands(s.rows), s.columns.len()),
-            None => "Nothing loaded".into(),
+            Some(s) => tr_with(
+                "data-status-loaded",
+                &[("file", file_name(&s.path).into()), ("rows", thousands(s.rows).into()), ("columns", s.columns.len().to_string().into())],
+            ),
+            None => tr("data-status-nothing"),
         }
     }
 
@@ -380,18 +384,23 @@ impl DataPane {
         let Some(summary) = self.summary.clone() else {
             ui.vertical_centered(|ui| {
                 ui.add_space(60.0);
-                ui.heading("No data set open");
-                ui.label("Open a CSV, TSV, Parquet or Excel export with Open… (Ctrl+O), drop a file on this window, or type its path above.");
+                ui.heading(tr("data-no-dataset-heading"));
+                ui.label(tr("data-no-dataset-hint"));
             });
             return;
         };
         ui.label(
-            RichText::new(format!(
-                "{}: {} rows × {} columns{}",
-                summary.path,
-                thousands(summary.rows),
-                summary.columns.len(),
-                summary.timestamp_column.as_ref().map(|t| format!(", time axis \"{t}\"")).unwrap_or_default()
+            RichText::new(tr_with(
+                "data-dataset-line",
+                &[
+                    ("path", (&summary.path).into()),
+                    ("rows", thousands(summary.rows).into()),
+                    ("columns", summary.columns.len().to_string().into()),
+                    (
+                        "time",
+                        summary.timestamp_column.as_ref().map(|t| tr_with("data-time-axis", &[("column", t.into())])).unwrap_or_default().into(),
+                    ),
+                ],
             ))
             .strong(),
         );
@@ -419,12 +428,11 @@ impl DataPane {
 
     fn toolbar(&mut self, ui: &mut egui::Ui, backend: &mut dyn Backend) {
         ui.horizontal_wrapped(|ui| {
-            ui.label("File:");
+            ui.label(tr("data-file-label"));
             let width = (ui.available_width() - 260.0).clamp(160.0, 420.0);
-            let edit =
-                ui.add(egui::TextEdit::singleline(&mut self.path_input).hint_text("path to a CSV, Parquet or .xlsx file").desired_width(width));
+            let edit = ui.add(egui::TextEdit::singleline(&mut self.path_input).hint_text(tr("data-path-hint")).desired_width(width));
             let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            if ui.button("Load").clicked() || enter {
+            if ui.button(tr("data-load-button")).clicked() || enter {
                 let path = self.path_input.trim().to_owned();
                 if !path.is_empty() {
                     self.remember_path(&path);
@@ -433,7 +441,7 @@ impl DataPane {
             }
             if !self.recent.is_empty() {
                 let mut chosen = None;
-                egui::ComboBox::new("recent", "recent files").selected_text("Recent").show_ui(ui, |ui| {
+                egui::ComboBox::new("recent", tr("data-recent-files")).selected_text(tr("data-recent")).show_ui(ui, |ui| {
                     for path in &self.recent {
                         if ui.selectable_label(false, path.as_str()).clicked() {
                             chosen = Some(path.clone());
@@ -468,7 +476,7 @@ impl DataPane {
             egui::ScrollArea::vertical().id_salt("import_warnings_scroll").max_height(64.0).show(ui, |ui| {
                 for warning in warnings {
                     ui.horizontal_wrapped(|ui| {
-                        ui.label(RichText::new("Import warning").strong().color(theme::WARNING_BANNER_TEXT));
+                        ui.label(RichText::new(tr("data-import-warning")).strong().color(theme::WARNING_BANNER_TEXT));
                         ui.add(egui::Label::new(RichText::new(warning.as_str()).color(theme::WARNING_BANNER_TEXT)).wrap());
                     });
                 }
@@ -480,21 +488,30 @@ impl DataPane {
     fn import_panel(&mut self, ui: &mut egui::Ui, summary: &DatasetSummary, backend: &mut dyn Backend) {
         let s = &summary.import;
         let delimiter = match DelimiterChoice::from_settings(s.delimiter, s.column_widths.is_some()) {
-            Some(DelimiterChoice::FixedWidth) => format!("fixed width ({} columns)", s.column_widths.as_ref().map_or(0, Vec::len)),
-            Some(DelimiterChoice::Whitespace) => "whitespace".to_owned(),
-            Some(DelimiterChoice::Tab) => "tab".to_owned(),
+            Some(DelimiterChoice::FixedWidth) => {
+                tr_with("data-delimiter-fixed-width-columns", &[("count", s.column_widths.as_ref().map_or(0, Vec::len).to_string().into())])
+            }
+            Some(DelimiterChoice::Whitespace) => tr("data-delimiter-whitespace"),
+            Some(DelimiterChoice::Tab) => tr("data-delimiter-tab"),
             _ => format!("'{}'", s.delimiter),
         };
         let header = match s.header_rows {
-            0 => "no header (first row is data)".to_owned(),
-            n => format!("{n} header row(s)"),
+            0 => tr("data-no-header"),
+            n => tr_with("data-header-rows", &[("count", n.to_string().into())]),
         };
-        let title = format!(
-            "Import settings: {}, delimiter {delimiter}, decimal '{}', {header}{}{}",
-            s.encoding,
-            s.decimal,
-            if s.names.is_some() { ", names given" } else { "" },
-            s.timestamp_format.as_ref().map(|f| format!(", timestamps {f}")).unwrap_or_default()
+        let title = tr_with(
+            "data-import-settings-title",
+            &[
+                ("encoding", (&s.encoding).into()),
+                ("delimiter", delimiter.into()),
+                ("decimal", s.decimal.to_string().into()),
+                ("header", header.into()),
+                ("names", if s.names.is_some() { tr("data-names-given") } else { String::new() }.into()),
+                (
+                    "timestamps",
+                    s.timestamp_format.as_ref().map(|f| tr_with("data-timestamps-format", &[("format", f.into())])).unwrap_or_default().into(),
+                ),
+            ],
         );
         let mut header = egui::CollapsingHeader::new(title).id_salt("import_settings");
         if std::mem::take(&mut self.open_import_panel) {
@@ -508,7 +525,7 @@ impl DataPane {
             egui::ScrollArea::vertical().id_salt("import_form_scroll").max_height(max_height).show(ui, |ui| {
                 egui::Grid::new("import_grid").num_columns(2).show(ui, |ui| {
                     if text_file {
-                        ui.label("Delimiter");
+                        ui.label(tr("data-delimiter-label"));
                         ui.horizontal_wrapped(|ui| {
                             for choice in DelimiterChoice::ALL {
                                 ui.selectable_value(&mut form.delimiter, Some(choice), choice.label()).on_hover_text(choice.hover());
@@ -516,67 +533,64 @@ impl DataPane {
                         });
                         ui.end_row();
                         if form.delimiter == Some(DelimiterChoice::FixedWidth) {
-                            let label = ui.label("Column widths (characters, left to right)");
-                            ui.add(
-                                egui::TextEdit::singleline(&mut form.column_widths)
-                                    .hint_text("e.g. 8, 14, 14; the last runs to the line end")
-                                    .desired_width(260.0),
-                            )
-                            .labelled_by(label.id);
+                            let label = ui.label(tr("data-column-widths-label"));
+                            ui.add(egui::TextEdit::singleline(&mut form.column_widths).hint_text(tr("data-column-widths-hint")).desired_width(260.0))
+                                .labelled_by(label.id);
                             ui.end_row();
                         }
-                        let label = ui.label("Decimal separator");
+                        let label = ui.label(tr("data-decimal-label"));
                         ui.add(egui::TextEdit::singleline(&mut form.decimal).desired_width(60.0)).labelled_by(label.id);
                         ui.end_row();
-                        ui.label("Text encoding");
+                        ui.label(tr("data-encoding-label"));
                         egui::ComboBox::new("encoding", "encoding").selected_text(form.encoding.clone()).show_ui(ui, |ui| {
                             for e in ["utf-8", "utf-8-bom", "utf-16le", "utf-16be", "windows-1252", "gb18030", "big5", "shift_jis"] {
                                 ui.selectable_value(&mut form.encoding, e.to_owned(), e);
                             }
                         });
                         ui.end_row();
-                        ui.label("Header");
+                        ui.label(tr("data-header-label"));
                         ui.horizontal(|ui| {
                             let mut no_header = form.header_rows == 0;
-                            if ui.checkbox(&mut no_header, "First row is data (no header)").changed() {
+                            if ui.checkbox(&mut no_header, tr("data-first-row-is-data")).changed() {
                                 form.header_rows = if no_header { 0 } else { 1 };
                             }
                             if !no_header {
-                                let label = ui.label("header rows (2 = names + units)");
+                                let label = ui.label(tr("data-header-rows-label"));
                                 ui.add(egui::DragValue::new(&mut form.header_rows).range(1..=2)).labelled_by(label.id);
                             }
                         });
                         ui.end_row();
-                        let label = ui.label("Column names (comma or space separated)");
+                        let label = ui.label(tr("data-column-names-label"));
                         ui.vertical(|ui| {
-                            let hint =
-                                if form.header_rows == 0 { "col_1, col_2, … unless given here" } else { "from the header unless given here" };
+                            let hint = if form.header_rows == 0 { tr("data-names-hint-generated") } else { tr("data-names-hint-header") };
                             ui.add(egui::TextEdit::multiline(&mut form.names).hint_text(hint).desired_rows(1).desired_width(420.0))
                                 .labelled_by(label.id);
                             if let Some(names) = parse_names(&form.names) {
-                                ui.label(RichText::new(format!("{} names, one per column, left to right", names.len())).weak());
+                                ui.label(RichText::new(tr_with("data-names-count", &[("count", names.len().to_string().into())])).weak());
                             }
                         });
                         ui.end_row();
                     }
-                    let label = ui.label("Timestamp column");
-                    ui.add(egui::TextEdit::singleline(&mut form.timestamp_column).hint_text("sniffed").desired_width(200.0)).labelled_by(label.id);
+                    let label = ui.label(tr("data-timestamp-column-label"));
+                    ui.add(egui::TextEdit::singleline(&mut form.timestamp_column).hint_text(tr("data-sniffed-hint")).desired_width(200.0))
+                        .labelled_by(label.id);
                     ui.end_row();
-                    let label = ui.label("Timestamp format");
+                    let label = ui.label(tr("data-timestamp-format-label"));
                     ui.add(egui::TextEdit::singleline(&mut form.timestamp_format).hint_text("%d.%m.%Y %H:%M:%S, epoch_s, …").desired_width(200.0))
                         .labelled_by(label.id);
                     ui.end_row();
                     if form.encoding == "xlsx" {
-                        let label = ui.label("Worksheet");
-                        ui.add(egui::TextEdit::singleline(&mut form.sheet).hint_text("first sheet").desired_width(200.0)).labelled_by(label.id);
+                        let label = ui.label(tr("data-worksheet-label"));
+                        ui.add(egui::TextEdit::singleline(&mut form.sheet).hint_text(tr("data-first-sheet-hint")).desired_width(200.0))
+                            .labelled_by(label.id);
                         ui.end_row();
                     }
-                    let label = ui.label("Status texts (read as missing, ; separated)");
+                    let label = ui.label(tr("data-status-texts-label"));
                     ui.add(egui::TextEdit::multiline(&mut form.status_strings).desired_rows(2).desired_width(420.0)).labelled_by(label.id);
                     ui.end_row();
                 });
             });
-            if ui.button("Reload with these settings").clicked() {
+            if ui.button(tr("data-reload-button")).clicked() {
                 match self.import_form.to_overrides() {
                     Ok(overrides) => {
                         self.form_error = None;
@@ -592,21 +606,21 @@ impl DataPane {
     }
 
     fn column_list(&mut self, ui: &mut egui::Ui, summary: &DatasetSummary, backend: &mut dyn Backend) {
-        ui.heading("Columns");
+        ui.heading(tr("data-columns-heading"));
         let profiles = self.report.as_ref().map(|r| r.columns.clone()).unwrap_or_default();
         let max_height = (ui.clip_rect().height() * 0.5).max(120.0);
         egui::ScrollArea::both().id_salt("column_scroll").max_height(max_height).show(ui, |ui| {
             egui::Grid::new("column_grid").striped(true).num_columns(4).show(ui, |ui| {
-                ui.label(RichText::new("name").weak());
-                ui.label(RichText::new("type").weak());
-                ui.label(RichText::new("missing").weak());
-                ui.label(RichText::new("issues").weak());
+                ui.label(RichText::new(tr("data-column-name")).weak());
+                ui.label(RichText::new(tr("data-column-type")).weak());
+                ui.label(RichText::new(tr("data-column-missing")).weak());
+                ui.label(RichText::new(tr("data-column-issues")).weak());
                 ui.end_row();
                 for column in &summary.columns {
                     let plottable = matches!(column.kind, ColumnKind::Numeric | ColumnKind::Boolean);
                     let selected = self.plot_column.as_deref() == Some(column.name.as_str());
                     let label = match &column.unit {
-                        Some(unit) => format!("{} [{unit}]", column.name),
+                        Some(unit) => tr_with("data-column-with-unit", &[("column", (&column.name).into()), ("unit", unit.into())]),
                         None => column.name.clone(),
                     };
                     if ui.selectable_label(selected, label).clicked() && plottable && !selected {
@@ -617,7 +631,13 @@ impl DataPane {
                         ui.label("0");
                     } else {
                         let share = column.null_count as f64 / summary.rows.max(1) as f64 * 100.0;
-                        ui.label(RichText::new(format!("{} ({share:.1}%)", thousands(column.null_count))).color(theme::WARNING_TEXT));
+                        ui.label(
+                            RichText::new(tr_with(
+                                "data-missing-share",
+                                &[("count", thousands(column.null_count).into()), ("share", format!("{share:.1}").into())],
+                            ))
+                            .color(theme::WARNING_TEXT),
+                        );
                     }
                     self.column_badges(ui, &column.name);
                     ui.end_row();
@@ -629,9 +649,12 @@ impl DataPane {
             ui.label(RichText::new(&name).strong());
             if let Some(p) = profiles.iter().find(|p| p.name == name) {
                 let num = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), |v| format!("{v:.4}"));
-                ui.label(format!("min {}   max {}", num(p.min), num(p.max)));
-                ui.label(format!("mean {}   std {}", num(p.mean), num(p.std)));
-                ui.label(format!("missing {}   status texts {}", thousands(p.null_count), thousands(p.status_text_count)));
+                ui.label(tr_with("data-profile-min-max", &[("min", num(p.min).into()), ("max", num(p.max).into())]));
+                ui.label(tr_with("data-profile-mean-std", &[("mean", num(p.mean).into()), ("std", num(p.std).into())]));
+                ui.label(tr_with(
+                    "data-profile-missing",
+                    &[("missing", thousands(p.null_count).into()), ("status", thousands(p.status_text_count).into())],
+                ));
             }
             if let Some(h) = &self.histogram {
                 histogram_plot(ui, h);
@@ -667,15 +690,19 @@ impl DataPane {
     /// The findings list; clicking one moves the plot to it and marks the affected points.
     fn findings(&mut self, ui: &mut egui::Ui, max_height: f32, backend: &mut dyn Backend) {
         let Some(report) = self.report.clone() else {
-            ui.label(RichText::new("Checking quality…").weak());
+            ui.label(RichText::new(tr("data-checking-quality")).weak());
             return;
         };
-        let interval = report.sampling_interval_s.map(|s| format!(", sampling interval {}", human_seconds(s))).unwrap_or_default();
+        let interval =
+            report.sampling_interval_s.map(|s| tr_with("data-sampling-interval", &[("interval", human_seconds(s).into())])).unwrap_or_default();
         let header = if report.findings.is_empty() {
-            format!("Quality: no findings{interval}")
+            tr_with("data-quality-no-findings", &[("interval", interval.into())])
         } else {
             let errors = report.findings.iter().filter(|f| f.severity == Severity::Error).count();
-            format!("Quality: {} findings ({errors} errors){interval}", report.findings.len())
+            tr_with(
+                "data-quality-findings",
+                &[("count", report.findings.len().to_string().into()), ("errors", errors.to_string().into()), ("interval", interval.into())],
+            )
         };
         egui::CollapsingHeader::new(header).id_salt("findings").default_open(true).show(ui, |ui| {
             egui::ScrollArea::vertical().id_salt("findings_scroll").max_height(max_height).show(ui, |ui| {
@@ -683,13 +710,14 @@ impl DataPane {
                     // Wrapped, so a long message never widens the pane past the window.
                     ui.horizontal_wrapped(|ui| {
                         badge(ui, finding.severity, finding.kind.as_str());
-                        let text = format!("{} — {}", finding.column.as_deref().unwrap_or("all rows"), finding.message);
+                        let column = finding.column.clone().unwrap_or_else(|| tr("clean-all-rows"));
+                        let text = tr_with("data-finding-line", &[("column", column.into()), ("message", (&finding.message).into())]);
                         let selected = self.selected_finding == Some(i);
                         let response = ui.selectable_label(selected, text);
                         let response = if finding.examples.is_empty() {
                             response
                         } else {
-                            response.on_hover_text(format!("e.g. {}", finding.examples.join(", ")))
+                            response.on_hover_text(tr_with("data-examples", &[("examples", finding.examples.join(", ").into())]))
                         };
                         if response.clicked() {
                             self.focus_finding(i, finding, backend);
@@ -720,34 +748,34 @@ impl DataPane {
         let numeric: Vec<String> = summary.numeric_columns().map(|c| c.name.clone()).collect();
         ui.horizontal_wrapped(|ui| {
             let mut chosen = self.plot_column.clone();
-            egui::ComboBox::new("plot_column", "plotted").selected_text(chosen.clone().unwrap_or_else(|| "no numeric column".into())).show_ui(
-                ui,
-                |ui| {
+            egui::ComboBox::new("plot_column", tr("data-plotted"))
+                .selected_text(chosen.clone().unwrap_or_else(|| tr("data-no-numeric-column")))
+                .show_ui(ui, |ui| {
                     for name in &numeric {
                         ui.selectable_value(&mut chosen, Some(name.clone()), name.as_str());
                     }
-                },
-            );
+                });
             if chosen != self.plot_column {
                 if let Some(c) = chosen {
                     self.select_plot_column(c, backend);
                 }
             }
-            if ui.button("Reset zoom").clicked() {
+            if ui.button(tr("data-reset-zoom")).clicked() {
                 self.reset_plot = true;
                 self.request_series(backend, None, None);
             }
             if let Some(series) = &self.series {
-                let how = if series.decimated { "min/max envelope of" } else { "all" };
-                ui.label(RichText::new(format!("{how} {} rows in view", thousands(series.source_rows))).weak());
+                let rows = [("rows", thousands(series.source_rows).into())];
+                let in_view = if series.decimated { tr_with("data-rows-in-view-envelope", &rows) } else { tr_with("data-rows-in-view-all", &rows) };
+                ui.label(RichText::new(in_view).weak());
                 if !series.marks.is_empty() {
-                    ui.label(RichText::new(format!("{} marked", series.marks.len())).color(theme::FINDING_MARK));
+                    ui.label(RichText::new(tr_with("data-marked", &[("count", series.marks.len().to_string().into())])).color(theme::FINDING_MARK));
                 }
             }
         });
         let Some(series) = &self.series else {
             ui.centered_and_justified(|ui| {
-                ui.label(if numeric.is_empty() { "This data set has no numeric column to plot." } else { "Loading plot…" });
+                ui.label(if numeric.is_empty() { tr("data-no-numeric-to-plot") } else { tr("data-loading-plot") });
             });
             return;
         };
@@ -797,20 +825,23 @@ impl DataPane {
         ui.horizontal(|ui| {
             let at_start = self.page_offset == 0;
             let at_end = self.page_offset + PAGE_SIZE >= total;
-            if ui.add_enabled(!at_start, egui::Button::new("Previous")).clicked() {
+            if ui.add_enabled(!at_start, egui::Button::new(tr("data-previous-button"))).clicked() {
                 self.page_offset = self.page_offset.saturating_sub(PAGE_SIZE);
                 self.request_page(backend);
             }
-            if ui.add_enabled(!at_end, egui::Button::new("Next")).clicked() {
+            if ui.add_enabled(!at_end, egui::Button::new(tr("data-next-button"))).clicked() {
                 self.page_offset += PAGE_SIZE;
                 self.request_page(backend);
             }
             let last = (self.page_offset + PAGE_SIZE).min(total);
             let first = if total == 0 { 0 } else { self.page_offset + 1 };
-            ui.label(format!("rows {}–{} of {}", thousands(first), thousands(last), thousands(total)));
+            ui.label(tr_with(
+                "data-rows-range",
+                &[("first", thousands(first).into()), ("last", thousands(last).into()), ("total", thousands(total).into())],
+            ));
         });
         let Some(page) = &self.page else {
-            ui.label("Loading rows…");
+            ui.label(tr("data-loading-rows"));
             return;
         };
         egui::ScrollArea::both().id_salt("table_scroll").auto_shrink([false, false]).show(ui, |ui| {
@@ -825,7 +856,7 @@ impl DataPane {
                     for cell in row {
                         match cell {
                             Some(text) => ui.label(text),
-                            None => ui.label(RichText::new("missing").italics().color(theme::WARNING_TEXT)),
+                            None => ui.label(RichText::new(tr("data-cell-missing")).italics().color(theme::WARNING_TEXT)),
                         };
                     }
                     ui.end_row();
@@ -851,7 +882,7 @@ fn histogram_plot(ui: &mut egui::Ui, h: &Histogram) {
     let bars: Vec<Bar> =
         h.counts.iter().enumerate().map(|(i, &c)| Bar::new(h.min + width * (i as f64 + 0.5), c as f64).width(width.max(f64::MIN_POSITIVE))).collect();
     Plot::new("histogram").height(140.0).allow_zoom(false).allow_drag(false).allow_scroll(false).show_y(false).show(ui, |plot_ui| {
-        plot_ui.bar_chart(BarChart::new("count", bars).color(theme::SERIES_DATA));
+        plot_ui.bar_chart(BarChart::new(tr("plot-series-count"), bars).color(theme::SERIES_DATA));
     });
 }
 
