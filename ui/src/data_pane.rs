@@ -499,10 +499,13 @@ impl DataPane {
             0 => tr("data-no-header"),
             n => tr_with("data-header-rows", &[("count", n.to_string().into())]),
         };
+        // A sniffed encoding with how sure the sniff was: "gb18030 (99 %)".
+        let sure = |c: f32| format!("{} ({:.0} %)", s.encoding, c * 100.0);
+        let encoding = s.encoding_confidence.filter(|c| *c < 1.0).map_or_else(|| s.encoding.clone(), sure);
         let title = tr_with(
             "data-import-settings-title",
             &[
-                ("encoding", (&s.encoding).into()),
+                ("encoding", encoding.into()),
                 ("delimiter", delimiter.into()),
                 ("decimal", s.decimal.to_string().into()),
                 ("header", header.into()),
