@@ -21,6 +21,9 @@ pub enum EngineError {
     NoDataRows(PathBuf),
     #[error("Could not parse {} as CSV: {detail}. Check the delimiter and that every row has the same number of fields.", .path.display())]
     Parse { path: PathBuf, detail: String },
+    /// A binary table (.xlsx, Parquet) that cannot be read; `detail` says what to do.
+    #[error("Could not read {}: {detail}.", .path.display())]
+    Unreadable { path: PathBuf, detail: String },
     #[error(
         "{}: the quote (\") at line {line}, `{text}`, opens a quoted cell with no closing quote in the next 4 MiB or before the file ends, so the rest of the file would read as one cell. Remove that quote, or double it (\"\") if it belongs to the text, and open the file again.",
         .path.display()
@@ -85,7 +88,7 @@ impl EngineError {
             EngineError::NotText { .. } => "not_text",
             EngineError::NotUtf8 { .. } => "not_utf8",
             EngineError::NoDataRows(_) => "no_data_rows",
-            EngineError::Parse { .. } => "parse_error",
+            EngineError::Parse { .. } | EngineError::Unreadable { .. } => "parse_error",
             EngineError::UnclosedQuote { .. } => "unclosed_quote",
             EngineError::Io { .. } => "io_error",
             EngineError::NoDataset => "no_dataset",

@@ -38,10 +38,17 @@ impl NetSpec {
                 if self.vocab == 0 || self.steps == 0 || self.per_step == 0 {
                     return Err(ModelError::BadSpec("a token model needs a vocabulary and at least one token per sequence".into()));
                 }
+                // A zero width would make the weight initialisation divide by zero.
+                if self.embedding_dim == 0 || (self.kind == ModelKind::Transformer && self.hidden == 0) {
+                    return Err(ModelError::BadSpec("the network's embedding and hidden widths must be at least 1".into()));
+                }
             }
             ModelKind::Mlp => {
                 if self.width == 0 {
                     return Err(ModelError::BadSpec("the MLP needs at least one numeric feature".into()));
+                }
+                if self.hidden == 0 {
+                    return Err(ModelError::BadSpec("the MLP's hidden width must be at least 1".into()));
                 }
             }
         }

@@ -57,7 +57,7 @@ impl ProcessLmSpec {
         if self.tags == 0 || self.tokens_per_tag < 2 || self.window == 0 {
             return Err(ModelError::BadSpec("the process model needs tags, at least 2 tokens per tag and a window of at least 1 step".into()));
         }
-        if self.heads == 0 || self.layers == 0 || !self.d_model.is_multiple_of(self.heads) {
+        if self.heads == 0 || self.layers == 0 || self.d_model == 0 || !self.d_model.is_multiple_of(self.heads) {
             return Err(ModelError::BadSpec(format!(
                 "the model width ({}) must be a multiple of the number of heads ({}), and both positive",
                 self.d_model, self.heads

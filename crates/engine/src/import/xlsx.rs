@@ -23,16 +23,19 @@ const MAX_GRID_CELLS: u64 = 100_000_000;
 
 /// The chosen sheet (else the first) as a table: its first row names the columns.
 pub(super) fn read_xlsx(path: &Path, bytes: Vec<u8>, sheet: Option<&str>) -> Result<Imported> {
-    let bad = |detail: String| EngineError::Parse { path: path.to_path_buf(), detail };
+    let bad = |detail: String| EngineError::Unreadable { path: path.to_path_buf(), detail };
     check_sheet_extent(path, &bytes, sheet)?;
-    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| bad(format!("not a readable Excel workbook ({e})")))?;
+    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+        .map_err(|e| bad(format!("not a readable Excel workbook ({e}); save it again from Excel as .xlsx, or export the sheet as CSV")))?;
     let names = workbook.sheet_names();
     let chosen = match sheet {
         Some(s) if names.iter().any(|n| n == s) => s.to_owned(),
         Some(s) => return Err(EngineError::BadSetting(format!("the workbook has no sheet \"{s}\"; it has {}", names.join(", ")))),
         None => names.first().cloned().ok_or_else(|| bad("the workbook has no sheets".into()))?,
     };
-    let range = workbook.worksheet_range(&chosen).map_err(|e| bad(format!("sheet \"{chosen}\" cannot be read ({e})")))?;
+    let range = workbook
+        .worksheet_range(&chosen)
+        .map_err(|e| bad(format!("sheet \"{chosen}\" cannot be read ({e}); save the workbook again from Excel, or export the sheet as CSV")))?;
     let mut rows = range.rows();
     let Some(header) = rows.next() else {
         return Err(EngineError::NoDataRows(path.to_path_buf()));
@@ -119,7 +122,7 @@ fn check_sheet_extent(path: &Path, bytes: &[u8], sheet: Option<&str>) -> Result<
     if grid <= ALWAYS_READ_CELLS || (grid <= MAX_GRID_CELLS && grid <= values.saturating_mul(MOST_EMPTY_PER_VALUE)) {
         return Ok(());
     }
-    Err(EngineError::Parse {
+    Err(EngineError::Unreadable {
         path: path.to_path_buf(),
         detail: format!(
             "sheet \"{name}\" spans {} rows × {} columns ({grid} cells) but holds only {values} values; \

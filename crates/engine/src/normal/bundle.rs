@@ -163,7 +163,7 @@ impl NormalBundle {
             return Err(bad("its detector is the language model, which it does not hold"));
         }
         if let Some(part) = bundle.inconsistent_part() {
-            return Err(bad(&format!("its {part} does not fit its {} tags", bundle.tags.len())));
+            return Err(bad(&format!("its {part} does not fit its {} tags, or holds numbers it cannot have", bundle.tags.len())));
         }
         Ok(bundle)
     }
@@ -192,6 +192,24 @@ impl NormalBundle {
         let l = &self.linear;
         let square = w.saturating_mul(w);
         if !scale_ok(&l.scale) || l.weights.len() != square || l.error_cholesky.len() != square || l.bias.len() != w || l.error_std.len() != w {
+            return Some("linear predictor");
+        }
+        // Sizes right, numbers still usable: finite, spreads and the factor's diagonal positive
+        // (a hand-edited zero there would make every score fail half-way).
+        let finite = |values: &[f64]| values.iter().all(|v| v.is_finite());
+        let positive = |values: &[f64]| values.iter().all(|v| v.is_finite() && *v > 0.0);
+        let scale_usable = |a: &super::Autoscale| finite(&a.mean) && positive(&a.std);
+        if !scale_usable(&p.scale) || !finite(&p.loadings) || p.eigenvalues.iter().any(|v| !v.is_finite() || *v < 0.0) {
+            return Some("PCA model");
+        }
+        let diagonal: Vec<f64> = (0..w).map(|i| l.error_cholesky[i * w + i]).collect();
+        if !scale_usable(&l.scale)
+            || !finite(&l.weights)
+            || !finite(&l.bias)
+            || !finite(&l.error_cholesky)
+            || !positive(&diagonal)
+            || !positive(&l.error_std)
+        {
             return Some("linear predictor");
         }
         None

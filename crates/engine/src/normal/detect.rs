@@ -49,7 +49,7 @@ pub fn smooth(scores: &[f64], window: usize) -> Vec<f64> {
         return scores.to_vec();
     }
     let mut out = Vec::with_capacity(scores.len());
-    let mut recent: std::collections::VecDeque<f64> = std::collections::VecDeque::with_capacity(window);
+    let mut recent: std::collections::VecDeque<f64> = std::collections::VecDeque::with_capacity(window.min(scores.len()));
     let mut sum = 0.0;
     for &s in scores {
         if !s.is_finite() {

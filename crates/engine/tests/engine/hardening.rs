@@ -212,7 +212,7 @@ fn stored_zip(entries: &[(&str, String)]) -> Vec<u8> {
     out
 }
 
-fn xlsx_with_cells(cells: &str, dimension: &str) -> Vec<u8> {
+pub(crate) fn xlsx_with_cells(cells: &str, dimension: &str) -> Vec<u8> {
     let sheet = format!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="{dimension}"/><sheetData>{cells}</sheetData></worksheet>"#
     );

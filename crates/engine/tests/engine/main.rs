@@ -17,6 +17,7 @@ mod hostile;
 mod import_chinese;
 mod import_whitespace;
 mod messy_import;
+mod mutations;
 mod normal;
 mod quality;
 mod train;
