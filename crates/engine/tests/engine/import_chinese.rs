@@ -108,7 +108,7 @@ fn gbk_and_gb2312_overrides_read_the_export_as_gb18030() {
     }
     // An encoding the importer does not know is refused, naming the ones it does.
     let overrides = ImportOverrides { encoding: Some("koi8-r".into()), ..Default::default() };
-    let message = Workbench::new().load(&path, &overrides, &JobContext::detached()).err().expect("refused").to_string();
+    let message = Workbench::new().load(&path, &overrides, &JobContext::detached()).expect_err("refused").to_string();
     for name in ["gb18030", "gbk", "big5", "shift_jis", "windows-1252"] {
         assert!(message.contains(name), "{message}");
     }
