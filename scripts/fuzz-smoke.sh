@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the fuzz targets (fuzz/, its own workspace) and runs each for a short while (default 60 s
-# each; the first argument sets it), seeded with the layouts the importer sniffs: delimited,
-# whitespace-separated, fixed-width, headerless, Fortran D exponents. Prints each target's run
-# time and stops at the first crash (its input is left in fuzz/artifacts/TARGET/).
+# each; the first argument sets it). The text targets are seeded with the layouts the importer
+# sniffs: delimited, whitespace-separated, fixed-width, headerless, Fortran D exponents; the
+# format targets (xlsx, parquet, recipe, bundle) with the real files the engine's mutation
+# tests build. Prints each target's run time and stops at the first crash (its input is left in
+# fuzz/artifacts/TARGET/).
 #
 # cargo-fuzz passes nightly-only flags to rustc (-Z sanitizer=address and the coverage
 # instrumentation libFuzzer needs); only the stable toolchain is installed here, and
@@ -26,9 +28,15 @@ for target in sniff import; do
     seed "$target" decimal_comma.txt '1,5 2,5 3,5\n4,5 5,5 6,5\n'
 done
 
+# The format targets' seeds: a workbook, a Parquet file, a recipe and bundles of each kind.
+PLANTLAB_FUZZ_SEEDS="$PWD/fuzz/corpus" cargo test --workspace --locked --test engine mutations:: -- --test-threads 1 >/dev/null
+# The fuzz workspace starts from the main lock file, so it builds the same dependency versions.
+cp Cargo.lock fuzz/Cargo.lock
 cargo fuzz build
 for target in $(cargo fuzz list); do
     start=$(date +%s)
-    cargo fuzz run "$target" -- -max_total_time="$seconds" -max_len=65536 -timeout=10 -print_final_stats=1 2>&1 | tail -n 12
+    # Bundles with their weights run to a few hundred kilobytes.
+    max_len=65536; [ "$target" = bundle ] && max_len=1048576
+    cargo fuzz run "$target" -- -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -print_final_stats=1 2>&1 | tail -n 12
     echo "fuzz target $target: $(($(date +%s) - start)) s, no crash"
 done

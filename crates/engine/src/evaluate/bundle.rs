@@ -161,12 +161,18 @@ pub fn open(path: &Path) -> Result<LoadedBundle> {
         return Err(bad(path, format!("it is {size} bytes, more than the {MAX_BUNDLE_BYTES} a model bundle may have")));
     }
     let bytes = std::fs::read(path).map_err(|e| EngineError::from_io(path, e))?;
+    open_bytes(path, &bytes)
+}
+
+/// A bundle's contents, read from `path`, checked and with its network loaded (what `open`
+/// does once the file is read; also the fuzz target's way in).
+pub fn open_bytes(path: &Path, bytes: &[u8]) -> Result<LoadedBundle> {
     if bytes.is_empty() {
         return Err(bad(path, "the file is empty"));
     }
     // Format and version first, so a newer bundle says so instead of failing on a field.
     let value: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| bad(path, format!("it is not complete JSON ({e}); the file may be truncated or not a bundle")))?;
+        serde_json::from_slice(bytes).map_err(|e| bad(path, format!("it is not complete JSON ({e}); the file may be truncated or not a bundle")))?;
     if value.get("format").and_then(|f| f.as_str()) != Some(BUNDLE_FORMAT) {
         return Err(bad(path, "it is not a PlantLab model bundle (no \"format\": \"plantlab-model-bundle\")"));
     }

@@ -137,9 +137,20 @@ impl NormalBundle {
     }
 
     pub fn load(path: &Path) -> Result<Self> {
-        let bad = |detail: &str| EngineError::BadBundle { path: path.to_path_buf(), detail: detail.to_owned() };
+        let size = std::fs::metadata(path).map_err(|e| EngineError::from_io(path, e))?.len();
+        if size > crate::evaluate::bundle::MAX_BUNDLE_BYTES {
+            let detail = format!("it is {size} bytes, more than the {} a model bundle may have", crate::evaluate::bundle::MAX_BUNDLE_BYTES);
+            return Err(EngineError::BadBundle { path: path.to_path_buf(), detail });
+        }
         let bytes = std::fs::read(path).map_err(|e| EngineError::from_io(path, e))?;
-        let head: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| bad(&format!("not JSON ({e})")))?;
+        Self::from_bytes(path, &bytes)
+    }
+
+    /// A bundle's contents, read from `path`, checked (what `load` does once the file is read;
+    /// also the fuzz target's way in).
+    pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Self> {
+        let bad = |detail: &str| EngineError::BadBundle { path: path.to_path_buf(), detail: detail.to_owned() };
+        let head: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| bad(&format!("not JSON ({e})")))?;
         if head.get("format").and_then(|f| f.as_str()) != Some(NORMAL_BUNDLE_FORMAT) {
             return Err(bad("not a normal-operation model"));
         }

@@ -228,6 +228,16 @@ impl Drop for Tally {
     }
 }
 
+/// With `PLANTLAB_FUZZ_SEEDS` set (`scripts/fuzz-smoke.sh` sets it), the unmutated files are
+/// kept there as the fuzz targets' seeds, one folder per target.
+fn keep_seed(target: &str, name: &str, bytes: &[u8]) {
+    if let Some(root) = std::env::var_os("PLANTLAB_FUZZ_SEEDS") {
+        let folder = Path::new(&root).join(target);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join(name), bytes).unwrap();
+    }
+}
+
 fn load(path: &Path) -> Result<(), EngineError> {
     Workbench::new().load(path, &ImportOverrides::default(), &JobContext::detached()).map(|_| ())
 }
@@ -245,6 +255,7 @@ fn mutated_xlsx_workbooks_load_or_fail_clearly() {
             format!(r#"<row r="{r}"><c r="A{r}"><v>{}</v></c><c r="B{r}"><v>{}.5</v></c>{label}</row>"#, r * 3, r)
         })
         .collect();
+    keep_seed("xlsx", "plant.xlsx", &xlsx_with_cells(&rows, "A1:C40"));
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut tally = Tally::new("xlsx");
     let path = dir.path().join("mutated.xlsx");
@@ -282,6 +293,7 @@ fn mutated_parquet_files_load_or_fail_clearly() {
     .unwrap();
     let mut original = Vec::new();
     ParquetWriter::new(&mut original).finish(&mut frame).unwrap();
+    keep_seed("parquet", "plant.parquet", &original);
     let mut rng = Rng(0xd1b5_4a32_d192_ed03);
     let mut tally = Tally::new("parquet");
     let path = dir.path().join("mutated.parquet");
@@ -308,6 +320,7 @@ fn mutated_recipes_replay_or_fail_clearly() {
     }
     let recipe_path = dir.path().join("recipe.plrecipe");
     workbench.save_recipe(&recipe_path).unwrap();
+    keep_seed("recipe", "plant.plrecipe", &std::fs::read(&recipe_path).unwrap());
     let original: Value = serde_json::from_slice(&std::fs::read(&recipe_path).unwrap()).unwrap();
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let mut tally = Tally::new("recipes");
@@ -340,6 +353,7 @@ fn mutated_model_bundles_open_and_predict_or_fail_clearly() {
         let run = workbench.train(&cfg, &JobContext::detached(), &mut |_| {}).unwrap();
         let path = dir.path().join(format!("{}.plmodel", model.as_str()));
         workbench.export_bundle(&run.run_id, &path, None).unwrap();
+        keep_seed("bundle", &format!("{}.plmodel", model.as_str()), &std::fs::read(&path).unwrap());
         originals.push(serde_json::from_slice::<Value>(&std::fs::read(&path).unwrap()).unwrap());
     }
     let mut rng = Rng(0x6a09_e667_f3bc_c908);
@@ -370,6 +384,7 @@ fn mutated_normal_operation_bundles_open_and_predict_or_fail_clearly() {
     let run = workbench.train_normal(&request, &JobContext::detached(), &mut |_| {}).unwrap();
     let bundle = dir.path().join("normal.json");
     workbench.export_normal_bundle(&run.run_id, &bundle).unwrap();
+    keep_seed("bundle", "normal.json", &std::fs::read(&bundle).unwrap());
     let original: Value = serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
     let mut rng = Rng(0xbb67_ae85_84ca_a73b);
     let mut tally = Tally::new("normal-operation bundles");
