@@ -10,9 +10,25 @@ function showFailure(error) {
   console.error(error);
 }
 
+// The CJK font is a file beside the wasm (not inside it), fetched while the wasm loads. Without
+// it the UI still starts; Chinese text then shows as boxes and the console says why.
+async function loadCjkFont() {
+  try {
+    const response = await fetch("fonts/NotoSansSC-GB2312.otf");
+    if (!response.ok) {
+      throw new Error("HTTP " + response.status);
+    }
+    return new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    console.warn("PlantLab could not load its CJK font (fonts/NotoSansSC-GB2312.otf): " + error);
+    return undefined;
+  }
+}
+
 try {
+  const font = loadCjkFont();
   await init();
-  await start("plantlab_canvas");
+  await start("plantlab_canvas", await font);
 } catch (error) {
   showFailure(error);
 }

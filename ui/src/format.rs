@@ -47,7 +47,8 @@ const TIME_STEPS: [f64; 22] = [
 ];
 
 /// A time-axis tick label that says as much as the zoom needs: whole days as "2026-10-29",
-/// minutes and hours as "29 Oct 01:00", seconds as "01:00:30". `step_s` is the grid step.
+/// minutes and hours as "29 Oct 01:00" (Chinese: "10月29日 01:00"), seconds as "01:00:30".
+/// `step_s` is the grid step.
 pub fn time_tick(secs: f64, step_s: f64) -> String {
     if !secs.is_finite() {
         return String::new();
@@ -57,7 +58,10 @@ pub fn time_tick(secs: f64, step_s: f64) -> String {
     if step_s >= 86_400.0 {
         format!("{year:04}-{month:02}-{day:02}")
     } else if step_s >= 60.0 {
-        format!("{day} {month_name} {hour:02}:{minute:02}")
+        match crate::i18n::language() {
+            crate::i18n::Lang::En => format!("{day} {month_name} {hour:02}:{minute:02}"),
+            crate::i18n::Lang::ZhCn => format!("{month}月{day}日 {hour:02}:{minute:02}"),
+        }
     } else {
         format!("{hour:02}:{minute:02}:{second:02}")
     }
@@ -104,6 +108,11 @@ mod tests {
         assert_eq!(time_tick(t, 3600.0), "29 Oct 01:00");
         assert_eq!(time_tick(t, 60.0), "29 Oct 01:00");
         assert_eq!(time_tick(t, 10.0), "01:00:30");
+        crate::i18n::set_language(crate::i18n::Lang::ZhCn);
+        assert_eq!(time_tick(t, 3600.0), "10月29日 01:00");
+        assert_eq!(time_tick(t, 86_400.0), "2026-10-29");
+        crate::i18n::set_language(crate::i18n::Lang::En);
+
         assert_eq!(time_tick(f64::NAN, 10.0), "");
         assert_eq!(time_tick(0.0, 86_400.0), "1970-01-01");
         assert_eq!(time_tick(951_782_400.0, 86_400.0), "2000-02-29");

@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 
 use plantlab_i18n::Catalog;
-pub use plantlab_i18n::{Arg, Lang};
+pub use plantlab_i18n::{Arg, Lang, CHINESE_FTL};
 
 thread_local! {
     static CATALOG: RefCell<Catalog> = RefCell::new(Catalog::new(Lang::En));

@@ -13,12 +13,18 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 use crate::app::PlantLabApp;
+use crate::i18n::Lang;
+
 use crate::backend::bridge::{self, Args, Decode, Invocation};
 use crate::backend::{Backend, Reply, Request};
 
-/// Called by index.html once the module is loaded.
+/// Where the chosen language is remembered between starts.
+const LANGUAGE_KEY: &str = "plantlab.language";
+
+/// Called by main.js once the module is loaded, with the CJK font's bytes when main.js could
+/// fetch them (`None` when it could not: the UI then draws Latin text only and says why).
 #[wasm_bindgen]
-pub async fn start(canvas_id: String) -> Result<(), JsValue> {
+pub async fn start(canvas_id: String, cjk_font: Option<Vec<u8>>) -> Result<(), JsValue> {
     let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| JsValue::from_str("no document"))?;
     let canvas = document
         .get_element_by_id(&canvas_id)
@@ -29,18 +35,54 @@ pub async fn start(canvas_id: String) -> Result<(), JsValue> {
             canvas,
             eframe::WebOptions::default(),
             Box::new(|cc| {
+                match cjk_font {
+                    Some(bytes) => {
+                        if let Err(why) = crate::fonts::install_cjk_font(&cc.egui_ctx, bytes) {
+                            web_sys::console::warn_1(&why.into());
+                        }
+                    }
+                    None => web_sys::console::warn_1(&"the CJK font was not loaded; Chinese text will show as boxes".into()),
+                }
                 let backend = TauriBackend::new(cc.egui_ctx.clone());
-                Ok(Box::new(WebApp(PlantLabApp::new(Box::new(backend)))))
+                let lang = remembered_language().or_else(crate::i18n::system_language).unwrap_or_default();
+                Ok(Box::new(WebApp { app: PlantLabApp::with_language(Box::new(backend), lang), remembered: lang }))
             }),
         )
         .await
 }
 
-struct WebApp(PlantLabApp);
+struct WebApp {
+    app: PlantLabApp,
+    /// The language last written to storage.
+    remembered: Lang,
+}
 
 impl eframe::App for WebApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        self.0.ui(ui);
+        self.app.ui(ui);
+        let lang = self.app.language();
+        if lang != self.remembered {
+            self.remembered = lang;
+            remember_language(lang);
+        }
+    }
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|window| window.local_storage().ok().flatten())
+}
+
+/// The language the user last chose in this webview, if any.
+fn remembered_language() -> Option<Lang> {
+    local_storage().and_then(|storage| storage.get_item(LANGUAGE_KEY).ok().flatten()).and_then(|tag| Lang::from_tag(&tag))
+}
+
+fn remember_language(lang: Lang) {
+    // Not remembering is no reason to stop: the switch still works for this session.
+    if let Some(storage) = local_storage() {
+        if storage.set_item(LANGUAGE_KEY, lang.tag()).is_err() {
+            web_sys::console::warn_1(&"the language choice could not be saved".into());
+        }
     }
 }
 

@@ -311,3 +311,82 @@ fn the_label_column_is_picked_in_the_toolbar() {
     // The engine's answer names it as the session's label.
     assert_eq!(harness.get_by_label("Label column").accesskit_node().value().as_deref(), Some("temp"));
 }
+
+#[test]
+fn the_clean_pane_reads_in_chinese() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    let mut harness = common::app_harness_in(fake.clone(), 1400.0, 900.0, plantlab_ui::Lang::ZhCn);
+    common::open_file_and_go_to_in_chinese(&mut harness, "数据清洗");
+    assert_eq!(harness.state().pane(), Pane::Clean);
+
+    harness.get_by_label("质量门");
+    harness.get_by_label("还没有步骤。请添加建议的步骤，或在“新步骤”中选择一个。");
+    assert!(harness.query_all_by_label("未通过").count() >= 2, "gate and its spikes check fail");
+    harness.get_by_label("添加").click();
+    harness.run();
+    harness.get_by_label_contains("行数 120 -> 120（删除 0 行）");
+    harness.get_by_label("应用").click();
+    harness.run();
+    assert!(fake.borrow().sent.iter().any(|r| matches!(r, Request::ApplyStep(s) if *s == despike())));
+    harness.get_by_label("清洗后的数据中已没有发现的问题。");
+    common::assert_nothing_fell_back_to_english();
+}
+
+#[test]
+fn switching_the_language_changes_words_only_and_is_kept() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    let mut harness = harness(fake.clone());
+    common::open_file_and_go_to(&mut harness, "Clean");
+    harness.get_by_label("Add").click();
+    harness.run();
+    harness.get_by_label("Apply").click();
+    harness.run();
+    harness.get_by_label("Train").click();
+    harness.run();
+    let before = harness.state().settings_fingerprint();
+    assert!(before.contains("/data/pump.csv") && before.contains("Hampel") && before.contains("TrainConfig {"), "{before}");
+    let requests_before = fake.borrow().sent.len();
+
+    harness.get_by_label("简体中文").click();
+    harness.run();
+    assert_eq!(harness.state().language(), plantlab_ui::Lang::ZhCn);
+    harness.get_by_label("训练配置");
+    harness.get_by_label("数据清洗");
+    // Kept from frame to frame, with the file, recipe and training settings as they were, and
+    // nothing asked of the engine.
+    for _ in 0..5 {
+        harness.step();
+    }
+    assert_eq!(harness.state().language(), plantlab_ui::Lang::ZhCn);
+    assert_eq!(harness.state().settings_fingerprint(), before);
+    let asked: Vec<_> = fake.borrow().sent[requests_before..].iter().filter(|r| !matches!(r, Request::ReportWidgets(_))).cloned().collect();
+    assert!(asked.is_empty(), "a language switch asks nothing of the engine: {asked:?}");
+    common::assert_nothing_fell_back_to_english();
+
+    harness.get_by_label("English").click();
+    harness.run();
+    harness.get_by_label("Run configuration");
+    assert_eq!(harness.state().language(), plantlab_ui::Lang::En);
+    assert_eq!(harness.state().settings_fingerprint(), before);
+}
+
+#[test]
+fn chinese_tag_names_and_every_chinese_text_have_glyphs() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    let mut harness = common::app_harness_in(fake, 800.0, 600.0, plantlab_ui::Lang::ZhCn);
+    harness.run();
+    let font = egui::FontId::proportional(14.0);
+    let tag_names = "反应器温度 ℃ 进料流量 m³/h 塔顶压力 MPa １２３，。";
+    // egui's own fonts lack them: the test would fail without the CJK font.
+    let mut plain = Harness::new_ui(|ui| {
+        ui.label("PlantLab");
+    });
+    plain.run();
+    assert!(!plain.ctx.fonts_mut(|fonts| fonts.has_glyphs(&font, tag_names)));
+    assert!(harness.ctx.fonts_mut(|fonts| fonts.has_glyphs(&font, tag_names)), "the CJK font is installed");
+    assert!(harness.ctx.fonts_mut(|fonts| fonts.has_glyphs(&egui::FontId::monospace(14.0), tag_names)), "in monospace text too");
+    // Every character of the Chinese catalogue draws, so no UI text shows a box.
+    let text: String = plantlab_ui::i18n::CHINESE_FTL.chars().filter(|c| !c.is_control()).collect();
+    let missing: String = text.chars().filter(|&c| !harness.ctx.fonts_mut(|fonts| fonts.has_glyph(&font, c))).collect();
+    assert!(missing.is_empty(), "characters of the catalogue without a glyph: {missing:?}");
+}

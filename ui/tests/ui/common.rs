@@ -24,7 +24,8 @@ use plantlab_protocol::{
     RunDetail, RunEntry, Series, StepPreview, TablePage,
 };
 use plantlab_ui::backend::bridge::{self, Invocation};
-use plantlab_ui::{Backend, PlantLabApp, Reply, Request};
+use plantlab_ui::{Backend, Lang, PlantLabApp, Reply, Request};
+
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -94,6 +95,28 @@ impl<S: Answer> Backend for FakeBackend<S> {
 pub fn app_harness<S: Answer + 'static>(fake: Rc<RefCell<Fake<S>>>, width: f32, height: f32) -> Harness<'static, PlantLabApp> {
     let app = PlantLabApp::new(Box::new(FakeBackend { fake, answered: Vec::new() }));
     Harness::builder().with_size(egui::vec2(width, height)).build_ui_state(|ui, app: &mut PlantLabApp| app.ui(ui), app)
+}
+
+/// The whole app on the fake `fake`, drawn in `lang` from the first frame.
+pub fn app_harness_in<S: Answer + 'static>(fake: Rc<RefCell<Fake<S>>>, width: f32, height: f32, lang: Lang) -> Harness<'static, PlantLabApp> {
+    let app = PlantLabApp::with_language(Box::new(FakeBackend { fake, answered: Vec::new() }), lang);
+    Harness::builder().with_size(egui::vec2(width, height)).build_ui_state(|ui, app: &mut PlantLabApp| app.ui(ui), app)
+}
+
+/// Like [`open_file_and_go_to`], clicking the Chinese labels.
+pub fn open_file_and_go_to_in_chinese(harness: &mut Harness<'static, PlantLabApp>, tab: &str) {
+    harness.run();
+    harness.get_by_label("打开…").click();
+    harness.run();
+    harness.get_by_label(tab).click();
+    harness.run();
+}
+
+/// Every text drawn so far on this test's thread came from the current language's catalogue:
+/// none fell back to English.
+pub fn assert_nothing_fell_back_to_english() {
+    let keys = plantlab_ui::i18n::fallback_keys();
+    assert_eq!(plantlab_ui::i18n::fallback_count(), 0, "texts shown in English for want of a translation: {keys:?}");
 }
 
 /// Opens the file the fake backend's dialog picks, then switches to the pane `tab`.

@@ -258,3 +258,28 @@ fn every_pane_is_reachable_and_says_what_it_will_do() {
     harness.run();
     harness.get_by_label("No data set open");
 }
+
+#[test]
+fn the_data_pane_reads_in_chinese() {
+    let state = Rc::new(RefCell::new(FakeState::new(Engine { picked_file: Some("/data/pump.csv".into()), ..Engine::default() })));
+    let mut harness = common::app_harness_in(state.clone(), 1200.0, 800.0, plantlab_ui::Lang::ZhCn);
+    harness.run();
+    harness.get_by_label("未打开数据集");
+    harness.get_by_label("打开…").click();
+    harness.run();
+
+    harness.get_by_label_contains("/data/pump.csv：120 行 × 2 列");
+    harness.get_by_label("第 1–50 行，共 120 行");
+    harness.get_by_label_contains("视图中全部 120 行");
+    harness.get_by_label("均值 29.7500   标准差 17.0000");
+    harness.get_by_label_contains("数据质量：发现 1 个问题");
+    harness.get_by_label_contains("导入设置：windows-1252，分隔符 ';'，小数点“,”");
+    // The numbers, units and data are the same as in English; only the words change.
+    harness.get_by_label("3（2.5%）");
+    harness.get_by_label("temp [°C]");
+    harness.get_by_label("下一页").click();
+    harness.run();
+    harness.get_by_label("第 51–100 行，共 120 行");
+    assert!(state.borrow().sent.iter().any(|r| matches!(r, Request::Series(s) if s.column == "temp")));
+    common::assert_nothing_fell_back_to_english();
+}

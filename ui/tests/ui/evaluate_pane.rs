@@ -368,3 +368,22 @@ fn the_look_back_is_editable_and_sent_with_the_next_request() {
     harness.run();
     assert_eq!(evaluations_sent(&fake).pop().map(|e| e.events.lookback_s), Some(12.0 * 3600.0));
 }
+
+#[test]
+fn the_evaluate_pane_reads_in_chinese() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    let mut harness = common::app_harness_in(fake.clone(), 1500.0, 1400.0, plantlab_ui::Lang::ZhCn);
+    harness.run();
+    harness.get_by_label("评估").click();
+    harness.run();
+    assert_eq!(harness.state().pane(), Pane::Evaluate);
+    harness.get_by_label_contains("测试样本 150 个");
+    harness.get_by_label("多数类基线");
+    harness.get_by_label("0.931");
+    harness.get_by_label_contains("ROC 曲线（面积 0.931）");
+    harness.get_by_label_contains("检出 3 个故障片段中的 2 个（漏报 1 个）");
+    harness.get_by_label("提前 1 h 30 min");
+    harness.get_by_label("漏报");
+    harness.get_by_label("判定阈值");
+    common::assert_nothing_fell_back_to_english();
+}

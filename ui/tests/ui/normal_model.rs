@@ -696,3 +696,55 @@ fn the_class_weights_of_the_label_are_never_a_tag() {
     harness.run();
     assert!(harness.query_by_label_contains("1 numeric tag(s) left").is_some(), "TI-101 is the only tag left");
 }
+
+#[test]
+fn the_normal_model_reads_in_chinese_from_train_through_evaluate_to_predict() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    let mut harness = common::app_harness_in(fake.clone(), 1500.0, 1100.0, plantlab_ui::Lang::ZhCn);
+    common::open_file_and_go_to_in_chinese(&mut harness, "训练");
+    harness.get_by_label("正常工况模型（无需标签）").click();
+    harness.run();
+    harness.get_by_label("某列等于指定值的行（例如标签为 0）");
+    harness.get_by_label("位号（已排除 0 个）").click();
+    harness.run();
+    harness.get_by_label("unit_id（非数值）");
+    harness.get_by_label("开始训练").click();
+    harness.run();
+    harness.run();
+    assert!(harness.query_by_label_contains("fitting the predictor（已完成 40 %）").is_some(), "the engine's stage, the UI's words");
+
+    fake.borrow_mut().runs = vec![entry()];
+    push(&fake, TaskEvent::Finished { task: TRAIN_TASK, outcome: TaskOutcome::NormalTrained(Box::new(summary())) });
+    harness.run();
+    harness.run();
+    assert!(harness.query_by_label_contains("1,340（1,100 行用于拟合，240 行留出用于标定阈值）").is_some());
+    assert!(harness.query_by_label_contains("linear next-step predictor 优于基线").is_some(), "the verdict against PCA");
+
+    harness.get_by_label("评估").click();
+    harness.run();
+    harness.run();
+    assert!(harness.query_by_label_contains("对照“fault”评分 1,440 个样本").is_some());
+    assert!(harness.query_by_label("已检出，延迟 4 min").is_some());
+    assert!(harness.query_by_label("2 / 2").is_some());
+    harness.get_by_label("导出模型包…").click();
+    harness.run();
+    assert!(harness.state().notices().iter().any(|n| n.text == format!("正常工况模型包已保存到 {EXPORTED_BUNDLE}。")));
+
+    harness.get_by_label("预测").click();
+    harness.run();
+    harness.get_by_label("请选择待检查的数据文件（打开数据…）。");
+    harness.get_by_label("打开数据…").click();
+    harness.run();
+    // Through accessibility: the pointer still hovers "打开数据…", whose tooltip covers the button.
+    harness.get_by_label("运行预测").click_accesskit();
+    harness.run();
+    push(&fake, TaskEvent::Finished { task: PREDICT_TASK, outcome: TaskOutcome::NormalPredicted(Box::new(prediction())) });
+    harness.run();
+    harness.run();
+    assert!(harness.query_by_label_contains("1,440 行，检查样本 1,439 个；阈值 12.5 下，36 个报警样本合并为 1 个报警事件").is_some());
+    harness.get_by_label("报警事件（1 个）");
+    harness.get_by_label("报警事件 1：2026-11-01 16:44:00 – 2026-11-01 17:19:00，意外程度峰值 30.0；主要位号 TI-101, PI-310").click();
+    harness.run();
+    harness.get_by_label("报警事件 1 的原因");
+    common::assert_nothing_fell_back_to_english();
+}

@@ -340,3 +340,41 @@ fn a_threshold_override_goes_with_the_request() {
     let sent = fake.borrow().sent.iter().find_map(|r| if let Request::Predict(p) = r { Some(p.clone()) } else { None });
     assert_eq!(sent.and_then(|p| p.threshold), Some(0.75));
 }
+
+#[test]
+fn the_predict_pane_reads_in_chinese() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    let mut harness = common::app_harness_in(fake.clone(), 1500.0, 1100.0, plantlab_ui::Lang::ZhCn);
+    harness.run();
+    harness.get_by_label("预测").click();
+    harness.run();
+    assert_eq!(harness.state().pane(), Pane::Predict);
+    harness.get_by_label("请打开模型包并选择待预测的数据文件。");
+    harness.get_by_label("打开模型包…").click();
+    harness.run();
+    harness.get_by_label("5 个位号");
+    harness.get_by_label("4 个清洗步骤");
+    harness.get_by_label("打开数据…").click();
+    harness.run();
+    // Through accessibility: the pointer still hovers "打开数据…", whose tooltip covers the button.
+    harness.get_by_label("运行预测").click_accesskit();
+    harness.run();
+    let expected = PredictRequest { path: DATA_PATH.into(), bundle: BUNDLE_PATH.into(), threshold: None, events: None };
+    assert!(fake.borrow().sent.contains(&Request::Predict(expected)), "the same request as in English: {:?}", fake.borrow().sent);
+    push(&fake, TaskEvent::Started { task: PREDICT_TASK, kind: TaskKind::Predict, label: "Predicting pump-2026-12.csv".into() });
+    push(&fake, TaskEvent::Finished { task: PREDICT_TASK, outcome: TaskOutcome::Predicted(Box::new(prediction())) });
+    harness.run();
+    harness.get_by_label_contains("1,442 行，预测样本 1,440 个；阈值 0.600 下，2 个报警样本合并为 2 个报警事件");
+    let second = "报警事件 2：2026-12-01 15:00:00 – 2026-12-01 16:00:00（1 h），风险峰值 0.93；主要位号 TI-101, VI-230";
+    harness.get_by_label(second).click();
+    harness.run();
+    harness.get_by_label("报警事件 2 的原因");
+    harness.get_by_label("TI-101：在该事件期间平均使风险升高 0.310");
+    harness.get_by_label("输入警告（2 条）");
+    harness.get_by_label("超出训练范围");
+    harness.get_by_label("（37 个样本）");
+    harness.get_by_label("导出预测结果（CSV）…").click();
+    harness.run();
+    assert!(harness.state().notices().iter().any(|n| n.text == format!("预测结果已保存到 {PREDICTIONS_PATH}。")));
+    common::assert_nothing_fell_back_to_english();
+}

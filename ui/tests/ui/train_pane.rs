@@ -234,3 +234,24 @@ fn a_finished_run_shows_test_metrics_next_to_the_baseline_and_runs_compare() {
     harness.get_by_label("config.learning_rate");
     harness.get_by_label("0.01");
 }
+
+#[test]
+fn the_train_pane_reads_in_chinese() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    let mut harness = common::app_harness_in(fake.clone(), 1500.0, 950.0, plantlab_ui::Lang::ZhCn);
+    common::open_file_and_go_to_in_chinese(&mut harness, "训练");
+    assert_eq!(harness.state().pane(), Pane::Train);
+    harness.get_by_label("训练配置");
+    harness.get_by_label("还没有训练记录。");
+    harness.get_by_label("开始训练").click();
+    harness.run();
+    let config = fake.borrow().sent.iter().find_map(|r| if let Request::StartTrain(c) = r { Some(c.clone()) } else { None });
+    assert_eq!(config.map(|c| c.target).as_deref(), Some("fault"));
+    harness.get_by_label_contains("样本：训练 700 / 验证 150 / 测试 150");
+    harness.get_by_label_contains("第 2/10 轮，批次 22/22");
+    harness.get_by_label_contains("12,345 样本/秒");
+    harness.get_by_label("取消训练").click();
+    harness.run();
+    assert!(fake.borrow().sent.iter().any(|r| matches!(r, Request::Cancel { task: TRAIN_TASK })));
+    common::assert_nothing_fell_back_to_english();
+}
