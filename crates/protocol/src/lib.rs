@@ -432,6 +432,7 @@ pub struct ImportSettings {
     /// only one encoding reads); `None` when the user set the encoding or nothing was sniffed
     /// (Parquet, Excel).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "crate::float")]
     pub encoding_confidence: Option<f32>,
     /// Lines before the data: 0 (no header: the first line is data), 1 (header) or 2
     /// (header + units row).

@@ -56,7 +56,8 @@ pub fn write(path: &Path, recipe: &Recipe) -> Result<()> {
 /// The import overrides that read a new export the way the recipe's export was read. Only
 /// settings that are choices for a text export are forced; the rest is sniffed again.
 pub fn overrides_for(settings: &ImportSettings) -> ImportOverrides {
-    let text_encoding = matches!(settings.encoding.as_str(), "utf-8" | "utf-8-bom" | "utf-16le" | "utf-16be" | "windows-1252");
+    let text_encoding =
+        matches!(settings.encoding.as_str(), "utf-8" | "utf-8-bom" | "utf-16le" | "utf-16be" | "windows-1252" | "gb18030" | "big5" | "shift_jis");
     ImportOverrides {
         delimiter: text_encoding.then_some(settings.delimiter),
         decimal: text_encoding.then_some(settings.decimal),

@@ -187,7 +187,8 @@ impl CleanSession {
     pub fn recipe(&self) -> Recipe {
         Recipe {
             schema_version: RECIPE_SCHEMA_VERSION,
-            import: self.settings.clone(),
+            // How sure the encoding sniff was describes this file, not a setting to replay.
+            import: ImportSettings { encoding_confidence: None, ..self.settings.clone() },
             train_fraction: self.train_fraction,
             label: self.label_column.clone(),
             steps: self.steps.clone(),
