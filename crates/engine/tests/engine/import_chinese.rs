@@ -115,6 +115,18 @@ fn gbk_and_gb2312_overrides_read_the_export_as_gb18030() {
 }
 
 #[test]
+fn a_recipe_replays_a_gb18030_export_with_its_encoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "reactor.csv", reactor_export(&["2026/10/01 00:00:00", "2026/10/01 00:01:00", "2026/10/01 00:02:00"]));
+    let imported = import(&path, &ImportOverrides::default(), &JobContext::detached()).unwrap();
+    let replay = plantlab_engine::clean::recipe::overrides_for(&imported.settings);
+    assert_eq!(replay.encoding.as_deref(), Some("gb18030"));
+    let again = import(&path, &replay, &JobContext::detached()).unwrap();
+    assert_eq!(again.frame.get_column_names(), imported.frame.get_column_names());
+    assert_eq!((again.settings.encoding.as_str(), again.settings.encoding_confidence), ("gb18030", None));
+}
+
+#[test]
 fn a_guess_on_little_evidence_warns_how_to_override_it() {
     let dir = tempfile::tempdir().unwrap();
     // Two bytes: the hanzi 你 in GB18030, `Äã` in Windows-1252.
