@@ -314,7 +314,7 @@ impl EvaluatePane {
                                     ("run", (&run.run_id).into()),
                                     ("model", run.model.as_str().into()),
                                     ("target", (&run.target).into()),
-                                    ("status", run.status.as_str().into()),
+                                    ("status", crate::i18n::run_status(run.status).into()),
                                 ],
                             ),
                         };

@@ -135,14 +135,18 @@ impl NormalTrainer {
             Some(summary) => {
                 self.view.title = tr_with(
                     "normal-run-title",
-                    &[("run", (&summary.run_id).into()), ("detector", summary.detector.label().into()), ("status", summary.status.as_str().into())],
+                    &[
+                        ("run", (&summary.run_id).into()),
+                        ("detector", summary.detector.label().into()),
+                        ("status", crate::i18n::run_status(summary.status).into()),
+                    ],
                 );
                 self.view.detector = summary.detector;
                 self.view.summary = Some(summary);
             }
             None if live.is_some() => {
                 let status = if live.as_ref().is_some_and(|l| l.cancel_requested) { RunStatus::Cancelled } else { RunStatus::Failed };
-                self.view.title = tr_with("normal-training-status", &[("status", status.as_str().into())]);
+                self.view.title = tr_with("normal-training-status", &[("status", crate::i18n::run_status(status).into())]);
             }
             None => {}
         }
@@ -627,7 +631,7 @@ pub fn run_text(run: &RunEntry) -> Option<String> {
             ("detector", detector.label().into()),
             ("epochs", epochs.into()),
             ("created", (&run.created).into()),
-            ("status", run.status.as_str().into()),
+            ("status", crate::i18n::run_status(run.status).into()),
         ],
     ))
 }

@@ -100,7 +100,7 @@ impl TrainPane {
                     ("run", (&run.entry.run_id).into()),
                     ("model", run.entry.model.as_str().into()),
                     ("mode", run.entry.mode_text().into()),
-                    ("status", run.entry.status.as_str().into()),
+                    ("status", crate::i18n::run_status(run.entry.status).into()),
                 ],
             ),
             run_id: Some(run.entry.run_id.clone()),
@@ -168,14 +168,15 @@ impl TrainPane {
         let live = self.live.take();
         match summary {
             Some(summary) => {
-                self.curves.title = tr_with("train-run-title", &[("run", (&summary.run_id).into()), ("status", summary.status.as_str().into())]);
+                self.curves.title =
+                    tr_with("train-run-title", &[("run", (&summary.run_id).into()), ("status", crate::i18n::run_status(summary.status).into())]);
                 self.curves.summary = Some(summary);
             }
             None if live.is_some() => {
                 let status = if live.as_ref().is_some_and(|l| l.cancel_requested) { RunStatus::Cancelled } else { RunStatus::Failed };
                 self.curves.title = match &self.curves.run_id {
-                    Some(run_id) => tr_with("train-run-title", &[("run", run_id.into()), ("status", status.as_str().into())]),
-                    None => tr_with("train-run-title-before-start", &[("status", status.as_str().into())]),
+                    Some(run_id) => tr_with("train-run-title", &[("run", run_id.into()), ("status", crate::i18n::run_status(status).into())]),
+                    None => tr_with("train-run-title-before-start", &[("status", crate::i18n::run_status(status).into())]),
                 };
             }
             None => {}
@@ -530,7 +531,7 @@ impl TrainPane {
                         }
                     }
                     ui.label(RichText::new(&run.run_id).strong());
-                    ui.label(run.status.as_str());
+                    ui.label(crate::i18n::run_status(run.status));
                 });
                 if let Some(text) = crate::normal_model::run_text(run) {
                     ui.label(text);

@@ -767,3 +767,10 @@ data-rows-range = rows { $first }–{ $last } of { $total }
 data-loading-rows = Loading rows…
 data-cell-missing = missing
 plot-series-count = count
+
+## Run status
+run-status-running = running
+run-status-completed = completed
+run-status-interrupted = interrupted
+run-status-cancelled = cancelled
+run-status-failed = failed

@@ -748,3 +748,10 @@ data-rows-range = 第 { $first }–{ $last } 行，共 { $total } 行
 data-loading-rows = 正在加载数据行…
 data-cell-missing = 缺失
 plot-series-count = 计数
+
+## Run status
+run-status-running = 运行中
+run-status-completed = 已完成
+run-status-interrupted = 已中断
+run-status-cancelled = 已取消
+run-status-failed = 失败
