@@ -30,6 +30,17 @@ Every --json output is one JSON document on stdout with \"schema_version\": 1 (t
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Language of messages and the report: en or zh-CN (default: LC_ALL, LC_MESSAGES or LANG,
+    /// else English). `--json` keys and codes stay English.
+    #[arg(long, global = true, value_name = "LANG", value_parser = parse_lang)]
+    pub lang: Option<plantlab_i18n::Lang>,
+}
+
+/// `--lang`: a language the catalogues have.
+fn parse_lang(text: &str) -> Result<plantlab_i18n::Lang, String> {
+    // Read before the language is chosen, so in the locale's language.
+    let locale = plantlab_i18n::Catalog::new(plantlab_i18n::Lang::from_environment().unwrap_or_default());
+    plantlab_i18n::Lang::from_tag(text).ok_or_else(|| locale.text_with("cli-unknown-language", &[("lang", plantlab_i18n::Arg::from(text))]))
 }
 
 #[derive(Debug, Subcommand)]
@@ -812,7 +823,7 @@ mod tests {
     fn import_flags_become_overrides() {
         let cli =
             Cli::try_parse_from(["plantlab", "info", "f.csv", "--delimiter", "tab", "--no-header", "--names", "a, b", "--column-widths", "3,4"]);
-        let Ok(Cli { command: Command::Info(info) }) = cli else { panic!("parses: {cli:?}") };
+        let Ok(Cli { command: Command::Info(info), .. }) = cli else { panic!("parses: {cli:?}") };
         let o = info.import.overrides();
         assert_eq!(o.delimiter, Some('\t'));
         assert_eq!(o.header_rows, Some(0));

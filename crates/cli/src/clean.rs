@@ -1,5 +1,7 @@
 //! `plantlab clean` and `plantlab bench clean`.
 
+use crate::i18n::{tr, tr_with};
+use plantlab_i18n::Arg;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -88,8 +90,8 @@ pub fn clean(args: &CleanArgs) -> Result<()> {
             let (recipe, summary) = workbench
                 .suggest_recipe(&args.file, &args.import.overrides(), args.label.as_deref(), &job)
                 .map_err(anyhow::Error::from)
-                .context("cannot suggest a recipe")?;
-            workbench.save_recipe(out).map_err(anyhow::Error::from).context("cannot save the recipe")?;
+                .with_context(|| tr("cli-cannot-suggest-recipe"))?;
+            workbench.save_recipe(out).map_err(anyhow::Error::from).with_context(|| tr("cli-cannot-save-recipe"))?;
             if args.json {
                 let steps = summary.steps.iter().map(|s| SuggestedStep { op: &s.op, description: &s.description }).collect();
                 print_json(&SuggestJson {
@@ -100,7 +102,13 @@ pub fn clean(args: &CleanArgs) -> Result<()> {
                     gate: GateJson::of(&summary),
                 })?;
             } else {
-                println!("wrote {} with {} suggested step(s):", out.display(), recipe.steps.len());
+                println!(
+                    "{}",
+                    tr_with(
+                        "cli-clean-wrote-suggestion",
+                        &[("path", Arg::from(out.display().to_string())), ("steps", Arg::from(recipe.steps.len()))]
+                    )
+                );
                 for s in &summary.steps {
                     println!("  {:>2}. {}", s.index + 1, s.description);
                 }
@@ -115,7 +123,7 @@ pub fn clean(args: &CleanArgs) -> Result<()> {
             let summary = workbench
                 .apply_recipe_file(&args.file, recipe, output.as_deref(), &job)
                 .map_err(anyhow::Error::from)
-                .context("cannot apply the recipe")?;
+                .with_context(|| tr("cli-cannot-apply-recipe"))?;
             if args.json {
                 let steps = summary
                     .steps
@@ -141,21 +149,32 @@ pub fn clean(args: &CleanArgs) -> Result<()> {
                     output: &summary.output,
                 })?;
             } else {
-                println!("{} rows in, {} rows out ({} columns)", summary.rows_in, summary.rows_out, summary.columns_out);
+                println!(
+                    "{}",
+                    tr_with(
+                        "cli-clean-rows-in-out",
+                        &[
+                            ("rows-in", Arg::from(summary.rows_in.to_string())),
+                            ("rows-out", Arg::from(summary.rows_out.to_string())),
+                            ("columns", Arg::from(summary.columns_out.to_string()))
+                        ]
+                    )
+                );
                 for s in &summary.steps {
-                    let state = if s.enabled { "" } else { " (disabled)" };
-                    println!(
-                        "  {:>2}. {}{state}: rows {} → {}, {} cells changed",
-                        s.index + 1,
-                        s.description,
-                        s.rows_in,
-                        s.rows_out,
-                        s.cells_changed
+                    let state = if s.enabled { String::new() } else { tr("cli-clean-step-disabled") };
+                    let effect = tr_with(
+                        "cli-clean-step-effect",
+                        &[
+                            ("rows-in", Arg::from(s.rows_in.to_string())),
+                            ("rows-out", Arg::from(s.rows_out.to_string())),
+                            ("cells", Arg::from(s.cells_changed.to_string())),
+                        ],
                     );
+                    println!("  {:>2}. {}{state}: {effect}", s.index + 1, s.description);
                 }
                 print_gate(&summary);
                 if let Some(out) = &summary.output {
-                    println!("wrote {out}");
+                    println!("{}", tr_with("cli-wrote", &[("path", Arg::from(out))]));
                 }
             }
             summary
@@ -169,9 +188,10 @@ pub fn clean(args: &CleanArgs) -> Result<()> {
 }
 
 fn print_gate(summary: &CleanSummary) {
-    println!("quality gate: {}", if summary.gate.passed { "PASSED" } else { "FAILED" });
+    let verdict = tr(if summary.gate.passed { "cli-gate-passed" } else { "cli-gate-failed" });
+    println!("{}", tr_with("cli-quality-gate", &[("verdict", Arg::from(verdict))]));
     for c in &summary.gate.checks {
-        println!("  [{}] {:26} {}", if c.passed { "pass" } else { "FAIL" }, c.name, c.message);
+        println!("  [{}] {:26} {}", tr(if c.passed { "cli-check-pass" } else { "cli-check-fail" }), c.name, c.message);
     }
 }
 

@@ -1,6 +1,8 @@
 //! `plantlab bundle`, `plantlab predict`, `plantlab eval` and `plantlab report`: thin calls
 //! into the engine's evaluation API. Normal-operation runs and bundles go to `normal.rs`.
 
+use crate::i18n::{tr, tr_with};
+use plantlab_i18n::Arg;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -17,9 +19,9 @@ use crate::json_out::print_json;
 
 /// A run folder as (runs root, run id).
 fn split_run_dir(dir: &Path) -> Result<(PathBuf, String)> {
-    let dir = dir.canonicalize().with_context(|| format!("the run folder {} does not exist", dir.display()))?;
+    let dir = dir.canonicalize().with_context(|| tr_with("cli-run-folder-missing", &[("path", Arg::from(dir.display().to_string()))]))?;
     if !dir.join("run.json").is_file() {
-        bail!("{} is not a run folder (it has no run.json); pass a folder from `plantlab runs`", dir.display());
+        bail!("{}", tr_with("cli-not-a-run-folder", &[("path", Arg::from(dir.display().to_string()))]));
     }
     let id = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let root = dir.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -38,15 +40,15 @@ pub fn bundle(args: &BundleArgs) -> Result<()> {
     if args.json {
         return print_json(&info);
     }
-    println!(
-        "wrote {} ({} model for \"{}\", {} features, {} cleaning steps, threshold {})",
-        out.display(),
-        info.model.as_str(),
-        info.target,
-        info.features.len(),
-        info.recipe_steps,
-        info.threshold
-    );
+    let args = [
+        ("path", Arg::from(out.display().to_string())),
+        ("model", Arg::from(info.model.as_str())),
+        ("target", Arg::from(&info.target)),
+        ("features", Arg::from(info.features.len().to_string())),
+        ("steps", Arg::from(info.recipe_steps.to_string())),
+        ("threshold", Arg::from(info.threshold.to_string())),
+    ];
+    println!("{}", tr_with("cli-bundle-wrote", &args));
     Ok(())
 }
 
@@ -60,12 +62,12 @@ fn bundle_events(alarm: &AlarmArgs, workbench: &Workbench, bundle: &Path) -> Res
 }
 
 fn settings_text(o: &EventOptions) -> String {
-    format!(
-        "clear below {:.0} % of the threshold, at least {} sampling interval(s), merged within {}",
-        o.clear_ratio * 100.0,
-        o.min_duration_samples,
-        o.dead_time_samples
-    )
+    let args = [
+        ("clear", Arg::from(format!("{:.0}", o.clear_ratio * 100.0))),
+        ("duration", Arg::from(o.min_duration_samples.to_string())),
+        ("dead-time", Arg::from(o.dead_time_samples.to_string())),
+    ];
+    tr_with("cli-alarm-settings", &args)
 }
 
 /// `predict --json`: the engine's result (without the timelines) and where the CSV went.
@@ -97,33 +99,34 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
         }
         return print_json(&PredictJson { result: &result, output: out.display().to_string(), alarm_events: result.alarm_count });
     }
-    println!(
-        "{} rows, {} predictions, {} alarm event(s) from {} alarm sample(s) at threshold {} ({}) in {:.1} s; wrote {}",
-        result.rows,
-        result.samples,
-        result.alarm_count,
-        result.alarm_samples,
-        result.threshold,
-        settings_text(&result.event_options),
-        result.seconds,
-        out.display()
-    );
+    let args = [
+        ("rows", Arg::from(result.rows.to_string())),
+        ("predictions", Arg::from(result.samples.to_string())),
+        ("events", Arg::from(result.alarm_count.to_string())),
+        ("samples", Arg::from(result.alarm_samples.to_string())),
+        ("threshold", Arg::from(result.threshold.to_string())),
+        ("settings", Arg::from(settings_text(&result.event_options))),
+        ("seconds", Arg::from(format!("{:.1}", result.seconds))),
+        ("path", Arg::from(out.display().to_string())),
+    ];
+    println!("{}", tr_with("cli-predict-summary", &args));
     if let Some(overlap) = &result.training_overlap {
-        println!(
-            "warning: {} predicted sample(s) lie inside the model's training period ({} to {}); the risk there is not a fair test of the model",
-            overlap.samples,
-            format_epoch_millis(overlap.train_start_ms),
-            format_epoch_millis(overlap.train_end_ms)
-        );
+        let args = [
+            ("samples", Arg::from(overlap.samples.to_string())),
+            ("from", Arg::from(format_epoch_millis(overlap.train_start_ms))),
+            ("to", Arg::from(format_epoch_millis(overlap.train_end_ms))),
+        ];
+        println!("{}", tr_with("cli-warning", &[("message", Arg::from(tr_with("cli-training-overlap", &args)))]));
     }
     for w in &result.warnings {
-        println!("warning: {}", w.message);
+        println!("{}", tr_with("cli-warning", &[("message", Arg::from(&w.message))]));
     }
     for alarm in result.alarms.iter().take(10) {
-        println!("alarm event {}: {}", alarm.index, alarm.explanation);
+        println!("{}", tr_with("cli-alarm-event", &[("index", Arg::from(alarm.index.to_string())), ("explanation", Arg::from(&alarm.explanation))]));
     }
     if result.alarm_count > 10 {
-        println!("… {} more alarm events; every sample is in {}", result.alarm_count - 10, out.display());
+        let args = [("count", Arg::from((result.alarm_count - 10).to_string())), ("path", Arg::from(out.display().to_string()))];
+        println!("{}", tr_with("cli-more-alarm-events", &args));
     }
     if let Some(e) = &result.evaluation {
         print_metrics(e);
@@ -136,42 +139,47 @@ fn fmt(v: Option<f64>) -> String {
 }
 
 fn print_metrics(e: &Evaluation) {
-    println!("{:<18} {:>8} {:>10}", "", "model", "baseline");
+    println!("{:<18} {:>8} {:>10}", "", tr("cli-metric-model"), tr("cli-metric-baseline"));
     let (m, b) = (&e.test, &e.baseline);
     for (name, mv, bv) in [
-        ("accuracy", Some(m.accuracy), Some(b.accuracy)),
-        ("balanced accuracy", Some(m.balanced_accuracy), Some(b.balanced_accuracy)),
-        ("precision", Some(m.precision), Some(b.precision)),
-        ("recall", Some(m.recall), Some(b.recall)),
-        ("F1", Some(m.f1), Some(b.f1)),
-        ("ROC-AUC", m.roc_auc, b.roc_auc),
-        ("PR-AUC", m.pr_auc, b.pr_auc),
+        (tr("cli-metric-accuracy"), Some(m.accuracy), Some(b.accuracy)),
+        (tr("cli-metric-balanced-accuracy"), Some(m.balanced_accuracy), Some(b.balanced_accuracy)),
+        (tr("cli-metric-precision"), Some(m.precision), Some(b.precision)),
+        (tr("cli-metric-recall"), Some(m.recall), Some(b.recall)),
+        ("F1".to_owned(), Some(m.f1), Some(b.f1)),
+        ("ROC-AUC".to_owned(), m.roc_auc, b.roc_auc),
+        ("PR-AUC".to_owned(), m.pr_auc, b.pr_auc),
     ] {
         println!("{name:<18} {:>8} {:>10}", fmt(mv), fmt(bv));
     }
     if let Some((false_samples, samples)) = e.alarm_samples() {
-        println!("alarm samples: {samples} ({false_samples} of them labelled normal: false-alarm samples)");
+        let args = [("samples", Arg::from(samples.to_string())), ("false-samples", Arg::from(false_samples.to_string()))];
+        println!("{}", tr_with("cli-alarm-samples", &args));
     }
     if let Some(ev) = &e.events {
         let rate = match ev.false_alarms_per_day {
-            Some(d) => format!("{d:.2} false-alarm events per day"),
-            None => format!("{:.2} false-alarm events per 1,000 samples", ev.false_alarms_per_1000_samples),
+            Some(d) => tr_with("cli-false-alarms-per-day", &[("rate", Arg::from(format!("{d:.2}")))]),
+            None => tr_with("cli-false-alarms-per-1000", &[("rate", Arg::from(format!("{:.2}", ev.false_alarms_per_1000_samples)))]),
         };
-        println!("fault episodes: {} detected, {} missed; {} false-alarm event(s), {rate}", ev.detected, ev.missed, ev.false_alarms);
+        let args = [
+            ("detected", Arg::from(ev.detected.to_string())),
+            ("missed", Arg::from(ev.missed.to_string())),
+            ("false-alarms", Arg::from(ev.false_alarms.to_string())),
+            ("rate", Arg::from(rate)),
+        ];
+        println!("{}", tr_with("cli-fault-episodes", &args));
         if let Some(lead) = ev.median_lead_time.filter(|_| ev.has_timestamps) {
-            println!("median lead time: {}", format_duration(lead));
+            println!("{}", tr_with("cli-median-lead-time", &[("lead", Arg::from(format_duration(lead)))]));
         }
     }
     if let Some(episodes) = e.thin_evidence() {
-        println!("warning: {}", thin_evidence_text(episodes));
+        println!("{}", tr_with("cli-warning", &[("message", Arg::from(thin_evidence_text(episodes)))]));
     }
 }
 
 fn thin_evidence_text(episodes: usize) -> String {
-    format!(
-        "thin evidence: only {episodes} fault episode(s) to score against (fewer than {}); detections, lead times and false-alarm rates may not hold on other data",
-        plantlab_protocol::THIN_EVIDENCE_EPISODES
-    )
+    let args = [("episodes", Arg::from(episodes.to_string())), ("minimum", Arg::from(plantlab_protocol::THIN_EVIDENCE_EPISODES.to_string()))];
+    tr_with("cli-thin-evidence", &args)
 }
 
 /// `eval --json`: the metric names of `plantlab train --json` ("test", "majority_accuracy"),
@@ -246,7 +254,12 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
             contributions: &evaluation.contributions,
         });
     }
-    println!("{} samples of {} at threshold {}", evaluation.samples, file.display(), evaluation.threshold);
+    let args = [
+        ("samples", Arg::from(evaluation.samples.to_string())),
+        ("path", Arg::from(file.display().to_string())),
+        ("threshold", Arg::from(evaluation.threshold.to_string())),
+    ];
+    println!("{}", tr_with("cli-eval-summary", &args));
     print_metrics(&evaluation);
     Ok(())
 }
@@ -263,11 +276,11 @@ struct ReportJson {
 pub fn report(args: &ReportArgs) -> Result<()> {
     let out = &args.output;
     let (root, id) = split_run_dir(&args.run_dir)?;
-    Workbench::with_runs_root(root).export_report(&id, out)?;
+    Workbench::with_runs_root(root).export_report_in(&id, out, crate::i18n::language())?;
     if args.json {
-        let bytes = std::fs::metadata(out).with_context(|| format!("cannot read back {}", out.display()))?.len();
+        let bytes = std::fs::metadata(out).with_context(|| tr_with("cli-cannot-read-back", &[("path", Arg::from(out.display().to_string()))]))?.len();
         return print_json(&ReportJson { output: out.display().to_string(), bytes, run_id: id });
     }
-    println!("wrote {}", out.display());
+    println!("{}", tr_with("cli-wrote", &[("path", Arg::from(out.display().to_string()))]));
     Ok(())
 }

@@ -16,12 +16,15 @@ mod args;
 mod bench_load;
 mod clean;
 mod evaluate;
+mod i18n;
 mod json_out;
 mod normal;
 mod train;
 
 use args::{BenchCommand, Cli, Command, DataSet, GenerateArgs, InfoArgs, ProfileArgs, EXIT_FAILURE, EXIT_GATE_FAILED, EXIT_USAGE};
+use i18n::{tr, tr_with};
 use json_out::print_json;
+use plantlab_i18n::{Arg, Lang};
 
 fn main() -> ExitCode {
     plantlab_engine::allocator::keep_freed_memory();
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
         // Usage errors (status 2), and --help / --version (status 0, on stdout).
         Err(err) => return clap_exit(&err),
     };
+    i18n::choose_language(cli.lang.unwrap_or_else(|| Lang::from_environment().unwrap_or_default()));
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -73,7 +77,7 @@ pub(crate) struct GateFailed(pub String);
 
 impl Display for GateFailed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the quality gate fails: {}", self.0)
+        write!(f, "{}", tr_with("cli-gate-fails", &[("checks", Arg::from(&self.0))]))
     }
 }
 
@@ -107,8 +111,10 @@ fn generate(args: &GenerateArgs) -> Result<()> {
         DataSet::PumpStation => plantlab_engine::generate::pump_station_month(args.seed).0,
     };
     let out = &args.output;
-    plantlab_engine::atomic_file::write_bytes(out, &bytes).map_err(anyhow::Error::from).with_context(|| format!("cannot write {}", out.display()))?;
-    println!("wrote {}", out.display());
+    plantlab_engine::atomic_file::write_bytes(out, &bytes)
+        .map_err(anyhow::Error::from)
+        .with_context(|| tr_with("cli-cannot-write", &[("path", Arg::from(out.display().to_string()))]))?;
+    println!("{}", tr_with("cli-wrote", &[("path", Arg::from(out.display().to_string()))]));
     Ok(())
 }
 
@@ -130,14 +136,15 @@ fn info(args: &InfoArgs) -> Result<()> {
     let summary = Workbench::new()
         .load(&args.file, &args.import.overrides(), &JobContext::detached())
         .map_err(anyhow::Error::from)
-        .context("cannot open data")?;
+        .with_context(|| tr("cli-cannot-open-data"))?;
     if args.json {
         let columns = summary.columns.iter().map(|c| InfoColumn { name: &c.name, dtype: &c.dtype, null_count: c.null_count }).collect();
         print_json(&InfoJson { rows: summary.rows, columns })?;
     } else {
-        println!("{}: {} rows × {} columns", summary.path, summary.rows, summary.columns.len());
+        let shape = tr_with("cli-rows-by-columns", &[("rows", Arg::from(summary.rows.to_string())), ("columns", Arg::from(summary.columns.len()))]);
+        println!("{}: {shape}", summary.path);
         let width = summary.columns.iter().map(|c| c.name.len()).max().unwrap_or(4).max(4);
-        println!("{:width$}  {:14}  {:>10}", "name", "dtype", "missing");
+        println!("{:width$}  {:14}  {:>10}", tr("cli-header-name"), tr("cli-header-dtype"), tr("cli-header-missing"));
         for c in &summary.columns {
             println!("{:width$}  {:14}  {:>10}", c.name, c.dtype, c.null_count);
         }
@@ -150,7 +157,7 @@ fn profile(args: &ProfileArgs) -> Result<()> {
     let report = workbench
         .profile(&args.file, &args.import.overrides(), args.label.as_deref(), &JobContext::detached())
         .map_err(anyhow::Error::from)
-        .context("cannot profile data")?;
+        .with_context(|| tr("cli-cannot-profile-data"))?;
     if args.json {
         print_json(&report)?;
     } else {
@@ -161,28 +168,48 @@ fn profile(args: &ProfileArgs) -> Result<()> {
 
 fn print_report(report: &QualityReport) {
     let import = &report.import;
-    println!(
-        "{} rows × {} columns; read as {} with delimiter {:?}, decimal {:?}, {} header row(s)",
-        report.rows,
-        report.columns.len(),
-        import.encoding,
-        import.delimiter,
-        import.decimal,
-        import.header_rows
+    let shape = tr_with("cli-rows-by-columns", &[("rows", Arg::from(report.rows.to_string())), ("columns", Arg::from(report.columns.len()))]);
+    let read_as = tr_with(
+        "cli-profile-read-as",
+        &[
+            ("encoding", Arg::from(&import.encoding)),
+            ("delimiter", Arg::from(format!("{:?}", import.delimiter))),
+            ("decimal", Arg::from(format!("{:?}", import.decimal))),
+            ("header-rows", Arg::from(import.header_rows)),
+        ],
     );
+    println!("{shape}; {read_as}");
     match (&report.timestamp_column, report.sampling_interval_s) {
-        (Some(ts), Some(dt)) => println!("time axis: \"{ts}\" ({}), sampling interval {dt} s", import.timestamp_format.as_deref().unwrap_or("?")),
-        (Some(ts), None) => println!("time axis: \"{ts}\""),
-        _ => println!("no timestamp column found"),
+        (Some(ts), Some(dt)) => println!(
+            "{}",
+            tr_with(
+                "cli-profile-time-axis-interval",
+                &[
+                    ("column", Arg::from(ts)),
+                    ("format", Arg::from(import.timestamp_format.as_deref().unwrap_or("?"))),
+                    ("seconds", Arg::from(dt.to_string()))
+                ]
+            )
+        ),
+        (Some(ts), None) => println!("{}", tr_with("cli-profile-time-axis", &[("column", Arg::from(ts))])),
+        _ => println!("{}", tr("cli-profile-no-timestamp")),
     }
     for warning in &report.import_warnings {
-        println!("note: {warning}");
+        println!("{}", tr_with("cli-note", &[("message", Arg::from(warning))]));
     }
     println!();
     let width = report.columns.iter().map(|c| c.name.len()).max().unwrap_or(4).max(4);
     println!(
         "{:width$}  {:8}  {:6}  {:>8}  {:>7}  {:>12}  {:>12}  {:>12}  {:>12}",
-        "column", "dtype", "unit", "missing", "status", "min", "max", "mean", "std"
+        tr("cli-header-column"),
+        tr("cli-header-dtype"),
+        tr("cli-header-unit"),
+        tr("cli-header-missing"),
+        tr("cli-header-status"),
+        tr("cli-header-min"),
+        tr("cli-header-max"),
+        tr("cli-header-mean"),
+        tr("cli-header-std")
     );
     let num = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.4}"));
     for c in &report.columns {
@@ -201,17 +228,18 @@ fn print_report(report: &QualityReport) {
     }
     println!();
     if report.findings.is_empty() {
-        println!("no findings: the data passes every quality check");
+        println!("{}", tr("cli-profile-no-findings"));
     }
     for f in &report.findings {
         let severity = match f.severity {
-            Severity::Info => "info",
-            Severity::Warning => "WARN",
-            Severity::Error => "ERROR",
+            Severity::Info => tr("cli-severity-info"),
+            Severity::Warning => tr("cli-severity-warning"),
+            Severity::Error => tr("cli-severity-error"),
         };
-        println!("[{severity:5}] {:22} {:30} {:>7}  {}", f.kind.as_str(), f.column.as_deref().unwrap_or("(rows)"), f.count, f.message);
+        let rows = tr("cli-rows-not-a-column");
+        println!("[{severity:5}] {:22} {:30} {:>7}  {}", f.kind.as_str(), f.column.as_deref().unwrap_or(&rows), f.count, f.message);
         if !f.examples.is_empty() {
-            println!("        e.g. {}", f.examples.join(", "));
+            println!("        {}", tr_with("cli-examples", &[("examples", Arg::from(f.examples.join(", ")))]));
         }
     }
 }

@@ -5,6 +5,8 @@
 //! limits, the linear next-step predictor and the process language model (median and range
 //! over seeds), each with its detection rate and detection delay.
 
+use crate::i18n::{tr, tr_with};
+use plantlab_i18n::Arg;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -442,18 +444,18 @@ pub(crate) fn train_normal(args: &TrainArgs, detector: NormalDetector) -> Result
     workbench
         .load(&args.file, &ImportOverrides::default(), &job)
         .map_err(anyhow::Error::from)
-        .with_context(|| format!("cannot read {}", args.file.display()))?;
+        .with_context(|| tr_with("cli-cannot-read", &[("path", Arg::from(args.file.display().to_string()))]))?;
     let json_output = args.json;
     let summary = workbench.train_normal(&request, &job, &mut |update| {
         if let (TrainUpdate::NormalEpoch(e), false) = (update, json_output) {
-            eprintln!(
-                "epoch {:>3}: train {:.4}  validation {:.4} (perplexity {:.3}){}",
-                e.epoch,
-                e.train_loss,
-                e.validation_loss,
-                e.validation_perplexity,
-                if e.best { " best" } else { "" }
-            );
+            let args = [
+                ("epoch", Arg::from(format!("{:>3}", e.epoch))),
+                ("train-loss", Arg::from(format!("{:.4}", e.train_loss))),
+                ("val-loss", Arg::from(format!("{:.4}", e.validation_loss))),
+                ("perplexity", Arg::from(format!("{:.3}", e.validation_perplexity))),
+            ];
+            let best = if e.best { tr("cli-normal-best") } else { String::new() };
+            eprintln!("{}{best}", tr_with("cli-normal-epoch", &args));
         }
     })?;
     // The language model keeps the linear predictor beside it as a baseline.
@@ -483,15 +485,15 @@ pub(crate) fn train_normal(args: &TrainArgs, detector: NormalDetector) -> Result
         });
     }
     // The engine's message names the detector and its threshold.
-    println!(
-        "{}; {} tags, {} normal rows ({} fitted, {} to calibrate); model in {}",
-        summary.message,
-        summary.tags.len(),
-        summary.normal_rows,
-        summary.fit_rows,
-        summary.calibration_rows,
-        summary.bundle
-    );
+    let args = [
+        ("message", Arg::from(&summary.message)),
+        ("tags", Arg::from(summary.tags.len().to_string())),
+        ("normal-rows", Arg::from(summary.normal_rows.to_string())),
+        ("fit-rows", Arg::from(summary.fit_rows.to_string())),
+        ("calibration-rows", Arg::from(summary.calibration_rows.to_string())),
+        ("bundle", Arg::from(&summary.bundle)),
+    ];
+    println!("{}", tr_with("cli-normal-trained", &args));
     Ok(())
 }
 
@@ -503,14 +505,14 @@ pub(crate) fn bundle(args: &BundleArgs, runs_root: PathBuf, run_id: &str) -> Res
     if args.json {
         return print_json(&info);
     }
-    println!(
-        "wrote {} ({} of {} tags fitted on {} normal rows, threshold {})",
-        out.display(),
-        detector_name(info.detector),
-        info.tags.len(),
-        info.normal_rows,
-        info.threshold
-    );
+    let args = [
+        ("path", Arg::from(out.display().to_string())),
+        ("detector", Arg::from(detector_name(info.detector))),
+        ("tags", Arg::from(info.tags.len().to_string())),
+        ("normal-rows", Arg::from(info.normal_rows.to_string())),
+        ("threshold", Arg::from(info.threshold.to_string())),
+    ];
+    println!("{}", tr_with("cli-normal-bundle-wrote", &args));
     Ok(())
 }
 
@@ -667,8 +669,17 @@ pub(crate) fn eval_normal(args: &EvalArgs) -> Result<()> {
     }
     let pct = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{:.1} %", v * 100.0));
     let auc = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.3}"));
-    println!("{} samples of {} against \"{label}\"", evaluation.samples, file.display());
-    println!("{:30} {:>9} {:>9} {:>12} {:>12} {:>9}", "model", "ROC-AUC", "PR-AUC", "false alarms", "detection", "episodes");
+    let args = [("samples", Arg::from(evaluation.samples.to_string())), ("path", Arg::from(file.display().to_string())), ("label", Arg::from(label))];
+    println!("{}", tr_with("cli-normal-eval-summary", &args));
+    println!(
+        "{:30} {:>9} {:>9} {:>12} {:>12} {:>9}",
+        tr("cli-metric-model"),
+        "ROC-AUC",
+        "PR-AUC",
+        tr("cli-header-false-alarms"),
+        tr("cli-header-detection"),
+        tr("cli-header-episodes")
+    );
     let mut rows = vec![model, pca, &evaluation.pca_t2, &evaluation.pca_q];
     if detector == NormalDetector::ProcessLm {
         rows.insert(1, linear);
@@ -711,26 +722,33 @@ pub(crate) fn predict(args: &PredictArgs) -> Result<()> {
         result.timeline = NormalTimeline::default();
         return print_json(&PredictNormalJson { result: &result, output: out.display().to_string(), alarm_events: result.alarm_count });
     }
-    println!(
-        "{} rows, {} scored by the {}, {} alarm event(s) from {} alarm sample(s) at threshold {} in {:.1} s; wrote {}",
-        result.rows,
-        result.samples,
-        detector_name(result.bundle.detector),
-        result.alarm_count,
-        result.alarm_samples,
-        result.threshold,
-        result.seconds,
-        out.display()
-    );
+    let args = [
+        ("rows", Arg::from(result.rows.to_string())),
+        ("samples", Arg::from(result.samples.to_string())),
+        ("detector", Arg::from(detector_name(result.bundle.detector))),
+        ("events", Arg::from(result.alarm_count.to_string())),
+        ("alarm-samples", Arg::from(result.alarm_samples.to_string())),
+        ("threshold", Arg::from(result.threshold.to_string())),
+        ("seconds", Arg::from(format!("{:.1}", result.seconds))),
+        ("path", Arg::from(out.display().to_string())),
+    ];
+    println!("{}", tr_with("cli-normal-predict-summary", &args));
     for w in &result.warnings {
-        println!("warning: {}", w.message);
+        println!("{}", tr_with("cli-warning", &[("message", Arg::from(&w.message))]));
     }
     for alarm in result.alarms.iter().take(10) {
         let why: Vec<&str> = alarm.top_tags.iter().map(|t| t.explanation.as_str()).collect();
-        println!("alarm event {} (rows {}-{}): {}", alarm.index, alarm.start_row, alarm.end_row, why.join("; "));
+        let args = [
+            ("index", Arg::from(alarm.index.to_string())),
+            ("first-row", Arg::from(alarm.start_row.to_string())),
+            ("last-row", Arg::from(alarm.end_row.to_string())),
+            ("explanation", Arg::from(why.join("; "))),
+        ];
+        println!("{}", tr_with("cli-normal-alarm-event", &args));
     }
     if result.alarm_count > 10 {
-        println!("… {} more alarm events; every sample is in {}", result.alarm_count - 10, out.display());
+        let args = [("count", Arg::from((result.alarm_count - 10).to_string())), ("path", Arg::from(out.display().to_string()))];
+        println!("{}", tr_with("cli-more-alarm-events", &args));
     }
     Ok(())
 }

@@ -1,5 +1,7 @@
 //! `plantlab train` and `plantlab bench train`.
 
+use crate::i18n::{tr, tr_with};
+use plantlab_i18n::Arg;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -97,7 +99,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     let file = &args.file;
     if let Some(recipe) = &config.recipe {
         if !std::path::Path::new(recipe).is_file() {
-            bail!("the recipe file {recipe} does not exist");
+            bail!("{}", tr_with("cli-recipe-missing", &[("path", Arg::from(recipe))]));
         }
     }
     let workbench = args.runs.clone().map_or_else(Workbench::new, Workbench::with_runs_root);
@@ -109,53 +111,58 @@ pub fn train(args: &TrainArgs) -> Result<()> {
             let cleaned = workbench
                 .apply_recipe_file(file, std::path::Path::new(recipe), None, &job)
                 .map_err(anyhow::Error::from)
-                .context("cannot apply the recipe")?;
-            eprintln!(
-                "recipe: {} steps, {} rows in, {} rows out, quality gate {}",
-                cleaned.steps.len(),
-                cleaned.rows_in,
-                cleaned.rows_out,
-                if cleaned.gate.passed { "passed" } else { "failed" }
-            );
+                .with_context(|| tr("cli-cannot-apply-recipe"))?;
+            let verdict = tr(if cleaned.gate.passed { "cli-train-gate-passed" } else { "cli-train-gate-failed" });
+            let args = [
+                ("steps", Arg::from(cleaned.steps.len())),
+                ("rows-in", Arg::from(cleaned.rows_in.to_string())),
+                ("rows-out", Arg::from(cleaned.rows_out.to_string())),
+                ("verdict", Arg::from(verdict)),
+            ];
+            eprintln!("{}", tr_with("cli-train-recipe", &args));
         }
         None => {
-            workbench.load(file, &ImportOverrides::default(), &job).map_err(anyhow::Error::from).context("cannot open data")?;
+            workbench.load(file, &ImportOverrides::default(), &job).map_err(anyhow::Error::from).with_context(|| tr("cli-cannot-open-data"))?;
         }
     }
     let epochs = config.epochs;
     let mut on_update = |update: &TrainUpdate| match update {
         TrainUpdate::Prepared { run_dir, data, .. } => {
-            eprintln!(
-                "run {run_dir}: {} train / {} validation / {} test samples, {} features, {} tokens, classes {:?} (weights {:?}{})",
-                data.train_samples,
-                data.validation_samples,
-                data.test_samples,
-                data.features.len(),
-                data.vocab_size,
-                data.classes,
-                data.class_weights.iter().map(|w| (w * 100.0).round() / 100.0).collect::<Vec<_>>(),
-                data.class_weights_from.as_ref().map(|c| format!(" from column {c}")).unwrap_or_default()
-            );
+            let weights = data.class_weights.iter().map(|w| (w * 100.0).round() / 100.0).collect::<Vec<_>>();
+            let weights_from =
+                data.class_weights_from.as_ref().map(|c| tr_with("cli-train-weights-from-column", &[("column", Arg::from(c))])).unwrap_or_default();
+            let args = [
+                ("run", Arg::from(run_dir)),
+                ("train", Arg::from(data.train_samples.to_string())),
+                ("validation", Arg::from(data.validation_samples.to_string())),
+                ("test", Arg::from(data.test_samples.to_string())),
+                ("features", Arg::from(data.features.len().to_string())),
+                ("tokens", Arg::from(data.vocab_size.to_string())),
+                ("classes", Arg::from(format!("{:?}", data.classes))),
+                ("weights", Arg::from(format!("{weights:?}{weights_from}"))),
+            ];
+            eprintln!("{}", tr_with("cli-train-prepared", &args));
         }
         TrainUpdate::Epoch(e) => {
-            eprintln!(
-                "epoch {:>3}/{epochs}: train loss {:.4} acc {:.4} | val loss {:.4} acc {:.4} roc-auc {} pr-auc {} | {:.1} s, {:.0} samples/s{}",
-                e.epoch,
-                e.train_loss,
-                e.train_accuracy,
-                e.val_loss,
-                e.val_accuracy,
-                opt(e.val_roc_auc),
-                opt(e.val_pr_auc),
-                e.seconds,
-                e.samples_per_s,
-                if e.best { "  *best" } else { "" }
-            );
+            let args = [
+                ("epoch", Arg::from(format!("{:>3}", e.epoch))),
+                ("epochs", Arg::from(epochs.to_string())),
+                ("train-loss", Arg::from(format!("{:.4}", e.train_loss))),
+                ("train-accuracy", Arg::from(format!("{:.4}", e.train_accuracy))),
+                ("val-loss", Arg::from(format!("{:.4}", e.val_loss))),
+                ("val-accuracy", Arg::from(format!("{:.4}", e.val_accuracy))),
+                ("roc-auc", Arg::from(opt(e.val_roc_auc))),
+                ("pr-auc", Arg::from(opt(e.val_pr_auc))),
+                ("seconds", Arg::from(format!("{:.1}", e.seconds))),
+                ("rate", Arg::from(format!("{:.0}", e.samples_per_s))),
+            ];
+            let best = if e.best { tr("cli-train-best") } else { String::new() };
+            eprintln!("{}{best}", tr_with("cli-train-epoch", &args));
         }
         // Batches are too many for a terminal; other updates are not about this run's epochs.
         _ => {}
     };
-    let summary = workbench.train(&config, &job, &mut on_update).map_err(anyhow::Error::from).context("training failed")?;
+    let summary = workbench.train(&config, &job, &mut on_update).map_err(anyhow::Error::from).with_context(|| tr("cli-training-failed"))?;
     eprintln!("{}", summary.message);
     let empty = ClassMetrics::default();
     let val = summary.val.as_ref().unwrap_or(&empty);
@@ -185,9 +192,19 @@ pub fn train(args: &TrainArgs) -> Result<()> {
             seconds: summary.seconds,
         })?;
     } else {
-        println!("run: {}", summary.run_dir);
-        println!("epochs run {}, best epoch {}", summary.epochs_run, summary.best_epoch);
-        println!("{:10} {:>8} {:>9} {:>8} {:>8} {:>8} {:>8}", "", "accuracy", "bal. acc", "f1", "roc-auc", "pr-auc", "loss");
+        println!("{}", tr_with("cli-train-run", &[("run", Arg::from(&summary.run_dir))]));
+        let epochs = [("epochs", Arg::from(summary.epochs_run.to_string())), ("best", Arg::from(summary.best_epoch.to_string()))];
+        println!("{}", tr_with("cli-train-epochs-run", &epochs));
+        println!(
+            "{:10} {:>8} {:>9} {:>8} {:>8} {:>8} {:>8}",
+            "",
+            tr("cli-metric-accuracy"),
+            tr("cli-metric-balanced-accuracy-short"),
+            "f1",
+            "roc-auc",
+            "pr-auc",
+            tr("cli-metric-loss")
+        );
         let row = |name: &str, m: &ClassMetrics| {
             println!(
                 "{name:10} {:>8.4} {:>9.4} {:>8.4} {:>8} {:>8} {:>8}",
@@ -199,10 +216,10 @@ pub fn train(args: &TrainArgs) -> Result<()> {
                 opt(m.loss)
             )
         };
-        row("val", val);
-        row("test", test);
+        row(&tr("cli-row-validation"), val);
+        row(&tr("cli-row-test"), test);
         if let Some(baseline) = &summary.baseline {
-            row("majority", baseline);
+            row(&tr("cli-row-majority"), baseline);
         }
     }
     Ok(())

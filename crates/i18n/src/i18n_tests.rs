@@ -67,17 +67,95 @@ fn keys_used_by_the_ui() -> BTreeMap<String, String> {
     used
 }
 
+/// The `cli-…` and `report-…` keys the command line's and the report's source name as string
+/// literals, each with a file that uses it, and the prefixes of keys built with `format!`
+/// (`"report-severity-{severity}"`).
+fn keys_used_by_the_cli_and_report() -> (BTreeMap<String, String>, BTreeSet<String>) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut used = BTreeMap::new();
+    let mut prefixes = BTreeSet::new();
+    let mut stack = vec![root.join("crates/cli/src"), root.join("crates/report/src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for prefix in ["\"cli-", "\"report-"] {
+                for (index, _) in text.match_indices(prefix) {
+                    let key: String = text[index + 1..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+                    match text[index + 1 + key.len()..].chars().next() {
+                        Some('"') => drop(used.insert(key, path.display().to_string())),
+                        Some('{') => drop(prefixes.insert(key)),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    (used, prefixes)
+}
+
 #[test]
 fn catalogues_parse_without_errors() {
     for lang in Lang::ALL {
-        if let Err((_, errors)) = FluentResource::try_new(lang.source().to_owned()) {
-            panic!("{} catalogue: {errors:?}", lang.tag());
+        for source in [lang.source(), lang.cli_source()] {
+            if let Err((_, errors)) = FluentResource::try_new(source.to_owned()) {
+                panic!("{} catalogue: {errors:?}", lang.tag());
+            }
         }
+        // Both files in one bundle, as `Catalog` loads them: a key defined in both is an error.
         let mut bundle = FluentBundle::new(vec![lang.tag().parse::<LanguageIdentifier>().unwrap()]);
-        if let Err(errors) = bundle.add_resource(FluentResource::try_new(lang.source().to_owned()).unwrap()) {
-            panic!("{} catalogue: {errors:?}", lang.tag());
+        for source in [lang.source(), lang.cli_source()] {
+            if let Err(errors) = bundle.add_resource(FluentResource::try_new(source.to_owned()).unwrap()) {
+                panic!("{} catalogue: {errors:?}", lang.tag());
+            }
         }
     }
+}
+
+#[test]
+fn every_cli_and_report_key_is_in_both_languages_with_the_same_arguments() {
+    let english = messages(CLI_ENGLISH_FTL);
+    let chinese = messages(CLI_CHINESE_FTL);
+    assert!(english.len() > 150, "the English CLI catalogue has only {} messages", english.len());
+    for key in english.keys() {
+        assert!(key.starts_with("cli-") || key.starts_with("report-"), "{key}: CLI and report keys start with cli- or report-");
+        assert!(key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{key} is not kebab case");
+    }
+    let only_english: Vec<_> = english.keys().filter(|k| !chinese.contains_key(*k)).collect();
+    let only_chinese: Vec<_> = chinese.keys().filter(|k| !english.contains_key(*k)).collect();
+    assert!(only_english.is_empty(), "keys missing from zh-CN/cli.ftl: {only_english:?}");
+    assert!(only_chinese.is_empty(), "keys missing from en/cli.ftl: {only_chinese:?}");
+    for (key, variables) in &english {
+        assert_eq!(variables, &chinese[key], "{key}: the two languages use different arguments");
+    }
+}
+
+#[test]
+fn every_key_the_cli_and_report_use_exists_and_every_key_is_used() {
+    let english = messages(CLI_ENGLISH_FTL);
+    let (used, prefixes) = keys_used_by_the_cli_and_report();
+    assert!(used.len() > 150, "found only {} cli-/report- keys in crates/cli and crates/report", used.len());
+    let missing: Vec<_> = used.iter().filter(|(key, _)| !english.contains_key(*key)).collect();
+    assert!(missing.is_empty(), "keys the CLI or report uses but the catalogues lack: {missing:?}");
+    let unused: Vec<_> =
+        english.keys().filter(|key| !used.contains_key(*key) && !prefixes.iter().any(|prefix| key.starts_with(prefix.as_str()))).collect();
+    assert!(unused.is_empty(), "catalogue keys no CLI or report source uses: {unused:?}");
+}
+
+#[test]
+fn the_report_and_cli_messages_come_from_the_same_catalogue() {
+    let chinese = Catalog::new(Lang::ZhCn);
+    assert_eq!(chinese.text("report-data-quality"), "数据质量");
+    assert_eq!(chinese.text("pane-data"), "数据");
+    assert_eq!(Catalog::new(Lang::En).text("report-data-quality"), "Data quality");
+    assert_eq!(chinese.fallback_count(), 0);
 }
 
 #[test]

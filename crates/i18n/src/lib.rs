@@ -15,6 +15,10 @@ use unic_langid::LanguageIdentifier;
 pub const ENGLISH_FTL: &str = include_str!("../locales/en/plantlab.ftl");
 /// The Simplified Chinese catalogue.
 pub const CHINESE_FTL: &str = include_str!("../locales/zh-CN/plantlab.ftl");
+/// The command line's and the HTML report's English messages (`cli-…`, `report-…` keys).
+pub const CLI_ENGLISH_FTL: &str = include_str!("../locales/en/cli.ftl");
+/// The command line's and the HTML report's Simplified Chinese messages.
+pub const CLI_CHINESE_FTL: &str = include_str!("../locales/zh-CN/cli.ftl");
 
 /// A language the workbench speaks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -67,6 +71,14 @@ impl Lang {
         match self {
             Lang::En => ENGLISH_FTL,
             Lang::ZhCn => CHINESE_FTL,
+        }
+    }
+
+    /// The command line's and report's catalogue, a second resource in the same bundle.
+    fn cli_source(self) -> &'static str {
+        match self {
+            Lang::En => CLI_ENGLISH_FTL,
+            Lang::ZhCn => CLI_CHINESE_FTL,
         }
     }
 }
@@ -179,10 +191,12 @@ fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
     let mut bundle = FluentBundle::new(vec![langid]);
     // egui draws Unicode isolation marks (U+2068/U+2069) around placeables as boxes.
     bundle.set_use_isolating(false);
-    // A malformed entry is skipped and the rest kept; the tests insist on none.
-    let resource = FluentResource::try_new(lang.source().to_owned()).unwrap_or_else(|(partial, _errors)| partial);
-    // Duplicate keys keep the first entry; the tests insist on none.
-    let _ = bundle.add_resource(resource);
+    for source in [lang.source(), lang.cli_source()] {
+        // A malformed entry is skipped and the rest kept; the tests insist on none.
+        let resource = FluentResource::try_new(source.to_owned()).unwrap_or_else(|(partial, _errors)| partial);
+        // Duplicate keys keep the first entry; the tests insist on none.
+        let _ = bundle.add_resource(resource);
+    }
     bundle
 }
 

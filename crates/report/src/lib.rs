@@ -17,6 +17,8 @@ use plantlab_protocol::{
 };
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
+pub use plantlab_i18n::Lang;
+use plantlab_i18n::{Arg, Catalog};
 
 use chart::{bar_chart, Bar, Line, LineChart, Rule, XScale, BLUE, GREY, ORANGE, RED};
 use text::{count, delimiter_name, lead_time, number, optional_number, place, yes_no, MISSING};
@@ -42,8 +44,22 @@ pub struct ReportInput<'a> {
     pub prediction: Option<&'a PredictionResult>,
 }
 
-/// The whole report as one HTML document.
+/// The title of a run's report, e.g. "PlantLab report — run 20261128-101500-seed".
+pub fn run_report_title(run_id: &str, lang: Lang) -> String {
+    Catalog::new(lang).text_with("report-run-title", &[("run", Arg::from(run_id))])
+}
+
+/// The whole report as one HTML document, in English.
 pub fn html_report(input: &ReportInput<'_>) -> String {
+    html_report_in(input, Lang::En)
+}
+
+/// The whole report as one HTML document in `lang`: every heading, label and sentence this
+/// crate writes comes from the catalogue; numbers read the same in every language, and the
+/// names, messages and explanations the engine made are shown as given.
+pub fn html_report_in(input: &ReportInput<'_>, lang: Lang) -> String {
+    let catalog = Catalog::new(lang);
+    let t = &catalog;
     // A prediction on labelled data carries its own evaluation; use it when none is given.
     let evaluation = input.evaluation.or_else(|| input.prediction.and_then(|p| p.evaluation.as_ref()));
     // A run stores its recipe as JSON text; use it when no recipe is given.
@@ -53,7 +69,7 @@ pub fn html_report(input: &ReportInput<'_>) -> String {
     // The line breaks between elements only keep the page's source readable.
     let page = html! {
         (DOCTYPE) "\n"
-        html lang="en" {
+        html lang=(lang.tag()) {
             "\n"
             head {
                 "\n" meta charset="utf-8";
@@ -67,14 +83,14 @@ pub fn html_report(input: &ReportInput<'_>) -> String {
                 "\n"
                 main {
                     "\n"
-                    (header(input, evaluation))
-                    (quality_section(input.quality))
-                    (recipe_section(recipe))
-                    (training_section(input.run))
-                    (evaluation_section(evaluation))
-                    (events_section(evaluation))
-                    (timeline_section(input.prediction, evaluation))
-                    (alarms_section(input.prediction))
+                    (header(t, input, evaluation))
+                    (quality_section(t, input.quality))
+                    (recipe_section(t, recipe))
+                    (training_section(t, input.run))
+                    (evaluation_section(t, evaluation))
+                    (events_section(t, evaluation))
+                    (timeline_section(t, input.prediction, evaluation))
+                    (alarms_section(t, input.prediction))
                 }
                 "\n"
             }
@@ -86,7 +102,8 @@ pub fn html_report(input: &ReportInput<'_>) -> String {
 }
 
 const STYLE: &str = r#"
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+  "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif;
   color: #222; background: #fff; margin: 0; line-height: 1.4; font-size: 14px; }
 main { max-width: 960px; margin: 0 auto; padding: 16px 24px 48px; }
 h1 { font-size: 22px; margin: 8px 0 4px; }
@@ -115,8 +132,8 @@ section { break-inside: avoid-page; }
 @media print { main { max-width: none; padding: 0; } h2 { break-after: avoid; } }
 "#;
 
-fn not_available(what: &str) -> Markup {
-    html! { p class="missing" { (what) " not available." } "\n" }
+fn not_available(t: &Catalog, what: &str) -> Markup {
+    html! { p class="missing" { (t.text_with("report-not-available", &[("what", Arg::from(what))])) } "\n" }
 }
 
 /// A short note in the report's small grey type.
@@ -143,7 +160,7 @@ fn plain_or_missing(text: Option<&str>) -> Markup {
 }
 
 /// A two-column table of labels and values.
-fn key_values(rows: &[(&str, Markup)]) -> Markup {
+fn key_values(rows: &[(String, Markup)]) -> Markup {
     html! {
         table class="kv" {
             "\n"
@@ -158,7 +175,7 @@ fn key_values(rows: &[(&str, Markup)]) -> Markup {
 
 /// A table with a header row. Cells that start with a digit, sign or the missing mark are
 /// right-aligned.
-fn table(headers: &[&str], rows: &[Vec<Markup>]) -> Markup {
+fn table(headers: &[String], rows: &[Vec<Markup>]) -> Markup {
     let numeric = |cell: &Markup| cell.0.starts_with(|c: char| c.is_ascii_digit() || c == '-') || cell.0 == MISSING;
     html! {
         table {
@@ -187,31 +204,31 @@ fn charts(figures: &[Markup]) -> Markup {
 // 1. Header
 // ---------------------------------------------------------------------------------------------
 
-fn header(input: &ReportInput<'_>, evaluation: Option<&Evaluation>) -> Markup {
-    let mut rows: Vec<(&str, Markup)> = vec![("Generated", plain(input.generated))];
+fn header(t: &Catalog, input: &ReportInput<'_>, evaluation: Option<&Evaluation>) -> Markup {
+    let mut rows: Vec<(String, Markup)> = vec![(t.text("report-generated"), plain(input.generated))];
     let run_id = input
         .run
         .map(|r| r.entry.run_id.clone())
         .or_else(|| input.prediction.map(|p| p.bundle.run_id.clone()))
         .or_else(|| evaluation.and_then(|e| e.run_id.clone()));
     if let Some(run_id) = run_id {
-        rows.push(("Run", plain(run_id)));
+        rows.push((t.text("report-run"), plain(run_id)));
     }
     if let Some(run) = input.run {
-        rows.push(("Model", plain(run.entry.model.as_str())));
-        rows.push(("Target", plain(&run.entry.target)));
-        rows.push(("Data file", plain(&run.entry.data)));
-        rows.push(("Started", plain(&run.entry.created)));
+        rows.push((t.text("report-model"), plain(run.entry.model.as_str())));
+        rows.push((t.text("report-target"), plain(&run.entry.target)));
+        rows.push((t.text("report-data-file"), plain(&run.entry.data)));
+        rows.push((t.text("report-started"), plain(&run.entry.created)));
     } else if let Some(p) = input.prediction {
-        rows.push(("Model", plain(p.bundle.model.as_str())));
-        rows.push(("Target", plain(&p.bundle.target)));
+        rows.push((t.text("report-model"), plain(p.bundle.model.as_str())));
+        rows.push((t.text("report-target"), plain(&p.bundle.target)));
     }
     if let Some(p) = input.prediction {
-        rows.push(("Predicted file", plain(&p.file)));
-        rows.push(("Model bundle", plain(&p.bundle.path)));
+        rows.push((t.text("report-predicted-file"), plain(&p.file)));
+        rows.push((t.text("report-model-bundle"), plain(&p.bundle.path)));
     }
     if let Some(e) = evaluation {
-        rows.push(("Evaluated on", plain(&e.source)));
+        rows.push((t.text("report-evaluated-on"), plain(&e.source)));
     }
     html! { header { "\n" h1 { (input.title) } "\n" (key_values(&rows)) } "\n" }
 }
@@ -220,26 +237,27 @@ fn header(input: &ReportInput<'_>, evaluation: Option<&Evaluation>) -> Markup {
 // 2. Data quality
 // ---------------------------------------------------------------------------------------------
 
-fn quality_section(quality: Option<&QualityReport>) -> Markup {
+fn quality_section(t: &Catalog, quality: Option<&QualityReport>) -> Markup {
     let Some(q) = quality else {
-        return section("quality", "Data quality", not_available("Data-quality report"));
+        return section("quality", &t.text("report-data-quality"), not_available(t, &t.text("report-data-quality-report")));
     };
     let summary = key_values(&[
-        ("Rows", plain(count(q.rows))),
-        ("Columns", plain(count(q.columns.len() as u64))),
-        ("Timestamp column", plain_or_missing(q.timestamp_column.as_deref())),
-        ("Sampling interval", plain(q.sampling_interval_s.map_or_else(|| MISSING.to_string(), format_duration))),
+        (t.text("report-rows"), plain(count(q.rows))),
+        (t.text("report-columns"), plain(count(q.columns.len() as u64))),
+        (t.text("report-timestamp-column"), plain_or_missing(q.timestamp_column.as_deref())),
+        (t.text("report-sampling-interval"), plain(q.sampling_interval_s.map_or_else(|| MISSING.to_string(), format_duration))),
     ]);
     let findings: Vec<Vec<Markup>> = q
         .findings
         .iter()
         .map(|f| {
             let severity = format!("{:?}", f.severity).to_lowercase();
+            let severity_text = t.text(&format!("report-severity-{severity}"));
             vec![
                 plain(f.kind.as_str()),
-                plain(f.column.as_deref().unwrap_or("(rows)")),
+                plain(f.column.clone().unwrap_or_else(|| t.text("report-rows-not-a-column"))),
                 plain(count(f.count)),
-                html! { span class={ "sev-" (severity) } { (severity) } },
+                html! { span class={ "sev-" (severity) } { (severity_text) } },
                 plain(f.examples.join(", ")),
                 plain(&f.message),
             ]
@@ -248,193 +266,217 @@ fn quality_section(quality: Option<&QualityReport>) -> Markup {
     let body = html! {
         (summary)
         @if !q.import_warnings.is_empty() {
-            (subheading("Import warnings"))
+            (subheading(&t.text("report-import-warnings")))
             ul { "\n" @for w in &q.import_warnings { li { (w) } "\n" } } "\n"
         }
-        (subheading("Findings"))
+        (subheading(&t.text("report-findings")))
         @if findings.is_empty() {
-            (note("No findings: the checks found nothing to clean."))
+            (note(&t.text("report-no-findings-the-checks-found-nothing-to-clean")))
         } @else {
-            (table(&["Kind", "Column", "Count", "Severity", "Examples", "Message"], &findings))
+            (table(&[t.text("report-kind"), t.text("report-column"), t.text("report-count"), t.text("report-severity"), t.text("report-examples"), t.text("report-message")], &findings))
         }
     };
-    section("quality", "Data quality", body)
+    section("quality", &t.text("report-data-quality"), body)
 }
 
 // ---------------------------------------------------------------------------------------------
 // 3. Cleaning recipe
 // ---------------------------------------------------------------------------------------------
 
-fn recipe_section(recipe: Option<&Recipe>) -> Markup {
+fn recipe_section(t: &Catalog, recipe: Option<&Recipe>) -> Markup {
     let Some(r) = recipe else {
-        return section("recipe", "Cleaning recipe", not_available("Cleaning recipe"));
+        return section("recipe", &t.text("report-cleaning-recipe"), not_available(t, &t.text("report-cleaning-recipe")));
     };
     let import = &r.import;
     let settings = key_values(&[
-        ("Delimiter", plain(delimiter_name(import.delimiter))),
-        ("Decimal separator", plain(import.decimal.to_string())),
-        ("Encoding", plain(&import.encoding)),
-        ("Header rows", plain(import.header_rows.to_string())),
-        ("Timestamp column", plain_or_missing(import.timestamp_column.as_deref())),
-        ("Timestamp format", plain_or_missing(import.timestamp_format.as_deref())),
-        ("Sheet", plain_or_missing(import.sheet.as_deref())),
-        ("Statistics fitted on", plain(format!("first {} % of rows", number(r.train_fraction * 100.0, 0)))),
+        (t.text("report-delimiter"), plain(delimiter_name(t, import.delimiter))),
+        (t.text("report-decimal-separator"), plain(import.decimal.to_string())),
+        (t.text("report-encoding"), plain(&import.encoding)),
+        (t.text("report-header-rows"), plain(import.header_rows.to_string())),
+        (t.text("report-timestamp-column"), plain_or_missing(import.timestamp_column.as_deref())),
+        (t.text("report-timestamp-format"), plain_or_missing(import.timestamp_format.as_deref())),
+        (t.text("report-sheet"), plain_or_missing(import.sheet.as_deref())),
+        (
+            t.text("report-statistics-fitted-on"),
+            plain(t.text_with("report-first-percent-of-rows", &[("percent", Arg::from(number(r.train_fraction * 100.0, 0)))])),
+        ),
     ]);
     let steps: Vec<Vec<Markup>> =
-        r.steps.iter().enumerate().map(|(i, s)| vec![plain((i + 1).to_string()), plain(s.step.describe()), plain(yes_no(s.enabled))]).collect();
+        r.steps.iter().enumerate().map(|(i, s)| vec![plain((i + 1).to_string()), plain(s.step.describe()), plain(yes_no(t, s.enabled))]).collect();
     let body = html! {
-        (subheading("Import settings"))
+        (subheading(&t.text("report-import-settings")))
         (settings)
-        (subheading("Steps, in order"))
+        (subheading(&t.text("report-steps-in-order")))
         @if steps.is_empty() {
-            (note("No cleaning steps."))
+            (note(&t.text("report-no-cleaning-steps")))
         } @else {
-            (table(&["#", "Step", "Enabled"], &steps))
+            (table(&["#".to_string(), t.text("report-step"), t.text("report-enabled")], &steps))
         }
     };
-    section("recipe", "Cleaning recipe", body)
+    section("recipe", &t.text("report-cleaning-recipe"), body)
 }
 
 // ---------------------------------------------------------------------------------------------
 // 4. Training
 // ---------------------------------------------------------------------------------------------
 
-fn training_section(run: Option<&RunDetail>) -> Markup {
+fn training_section(t: &Catalog, run: Option<&RunDetail>) -> Markup {
     let Some(run) = run else {
-        return section("training", "Training", not_available("Training run"));
+        return section("training", &t.text("report-training"), not_available(t, &t.text("report-training-run")));
     };
     let c = &run.config;
     let mode = match c.mode {
-        SequenceMode::Row => "one row per sequence".to_string(),
-        SequenceMode::Window { window, stride } => format!("windows of {window} rows, stride {stride}"),
+        SequenceMode::Row => t.text("report-one-row-per-sequence"),
+        SequenceMode::Window { window, stride } => {
+            t.text_with("report-windows-of-rows", &[("window", Arg::from(window)), ("stride", Arg::from(stride))])
+        }
     };
     let weighting = match c.class_weighting {
-        ClassWeighting::Auto => "auto",
-        ClassWeighting::On => "on",
-        ClassWeighting::Off => "off",
+        ClassWeighting::Auto => t.text("report-weighting-auto"),
+        ClassWeighting::On => t.text("report-weighting-on"),
+        ClassWeighting::Off => t.text("report-weighting-off"),
     };
     let weighting = match run.data.as_ref().and_then(|d| d.class_weights_from.as_ref()) {
-        Some(column) => plain(format!("from the cleaning step's column {column}")),
+        Some(column) => plain(t.text_with("report-weights-from-column", &[("column", Arg::from(column))])),
         None => plain(weighting),
     };
     let gate = match c.gate {
-        None => plain("not evaluated"),
-        Some(g) if g.passed => html! { span class="good" { "passed" } },
-        Some(g) if g.overridden => html! { span class="bad" { "failed" } ", trained anyway (overridden)" },
-        Some(_) => html! { span class="bad" { "failed" } },
+        None => plain(t.text("report-not-evaluated")),
+        Some(g) if g.passed => html! { span class="good" { (t.text("report-gate-passed")) } },
+        Some(g) if g.overridden => html! { span class="bad" { (t.text("report-gate-failed")) } (t.text("report-gate-overridden")) },
+        Some(_) => html! { span class="bad" { (t.text("report-gate-failed")) } },
     };
-    let mut rows: Vec<(&str, Markup)> = vec![
-        ("Model", plain(c.model.as_str())),
-        ("Target", plain(&c.target)),
-        ("Epochs", plain(format!("{} at most, {} run", c.epochs, run.entry.epochs_run))),
-        ("Batch size", plain(c.batch_size.to_string())),
-        ("Learning rate", plain(c.learning_rate.to_string())),
-        ("Embedding width", plain(c.embedding_dim.to_string())),
-        ("Bins per tag", plain(c.bins.to_string())),
-        ("Sequence mode", plain(mode)),
-        (
-            "Split (train / validation / test)",
-            plain(format!(
-                "{} / {} / {} %",
-                number(c.split.train * 100.0, 0),
-                number(c.split.validation * 100.0, 0),
-                number(c.split.test * 100.0, 0)
-            )),
-        ),
-        ("Class weighting", weighting),
-        ("Early stopping patience", plain(c.patience.map_or_else(|| "off".to_string(), |p| format!("{p} epochs")))),
-        ("Seed", plain(c.seed.to_string())),
-        ("Quality gate", gate),
-    ];
+    let mut rows: Vec<(String, Markup)> =
+        vec![
+            (t.text("report-model"), plain(c.model.as_str())),
+            (t.text("report-target"), plain(&c.target)),
+            (
+                t.text("report-epochs"),
+                plain(t.text_with(
+                    "report-epochs-at-most-run",
+                    &[("epochs", Arg::from(c.epochs.to_string())), ("run", Arg::from(run.entry.epochs_run.to_string()))],
+                )),
+            ),
+            (t.text("report-batch-size"), plain(c.batch_size.to_string())),
+            (t.text("report-learning-rate"), plain(c.learning_rate.to_string())),
+            (t.text("report-embedding-width"), plain(c.embedding_dim.to_string())),
+            (t.text("report-bins-per-tag"), plain(c.bins.to_string())),
+            (t.text("report-sequence-mode"), plain(mode)),
+            (
+                t.text("report-split-train-validation-test"),
+                plain(format!(
+                    "{} / {} / {} %",
+                    number(c.split.train * 100.0, 0),
+                    number(c.split.validation * 100.0, 0),
+                    number(c.split.test * 100.0, 0)
+                )),
+            ),
+            (t.text("report-class-weighting"), weighting),
+            (
+                t.text("report-early-stopping-patience"),
+                plain(c.patience.map_or_else(
+                    || t.text("report-weighting-off"),
+                    |p| t.text_with("report-patience-epochs", &[("epochs", Arg::from(p.to_string()))]),
+                )),
+            ),
+            (t.text("report-seed"), plain(c.seed.to_string())),
+            (t.text("report-quality-gate"), gate),
+        ];
     if let Some(data) = &run.data {
-        rows.push(("Classes", plain(data.classes.join(", "))));
-        rows.push(("Features", plain(format!("{} ({})", data.features.len(), data.features.join(", ")))));
+        rows.push((t.text("report-classes"), plain(data.classes.join(", "))));
+        rows.push((t.text("report-features"), plain(format!("{} ({})", data.features.len(), data.features.join(", ")))));
         rows.push((
-            "Samples (train / validation / test)",
+            t.text("report-samples-train-validation-test"),
             plain(format!("{} / {} / {}", count(data.train_samples), count(data.validation_samples), count(data.test_samples))),
         ));
     }
 
     let curves = if run.epochs.is_empty() {
-        not_available("Per-epoch curves")
+        not_available(t, &t.text("report-per-epoch-curves"))
     } else {
         let best_epoch =
             run.summary.as_ref().map(|s| s.best_epoch).filter(|&e| e > 0).or_else(|| run.epochs.iter().rev().find(|e| e.best).map(|e| e.epoch));
-        let curve = |title: &str, y_label: &str, pick: fn(&EpochMetrics) -> (f64, f64)| {
-            let mut chart = LineChart::new(title, "epoch", y_label);
+        let curve = |title: String, y_label: String, pick: fn(&EpochMetrics) -> (f64, f64)| {
+            let mut chart = LineChart::new(&title, &t.text("report-axis-epoch"), &y_label);
             let points: Vec<(f64, (f64, f64))> = run.epochs.iter().map(|e| (f64::from(e.epoch), pick(e))).collect();
             chart.lines.push(Line {
-                name: "train".to_string(),
+                name: t.text("report-series-train"),
                 points: points.iter().map(|(x, y)| (*x, y.0)).collect(),
                 color: BLUE,
                 dashed: false,
                 dots: true,
             });
             chart.lines.push(Line {
-                name: "validation".to_string(),
+                name: t.text("report-series-validation"),
                 points: points.iter().map(|(x, y)| (*x, y.1)).collect(),
                 color: ORANGE,
                 dashed: false,
                 dots: true,
             });
             if let Some(best) = best_epoch {
-                chart.vertical_rules.push(Rule { label: format!("best epoch {best}"), value: f64::from(best), color: GREY });
+                chart.vertical_rules.push(Rule {
+                    label: t.text_with("report-best-epoch", &[("epoch", Arg::from(best.to_string()))]),
+                    value: f64::from(best),
+                    color: GREY,
+                });
             }
             chart.render()
         };
-        let loss = curve("Training and validation loss per epoch", "loss", |e| (e.train_loss, e.val_loss));
-        let accuracy = curve("Training and validation accuracy per epoch", "accuracy", |e| (e.train_accuracy, e.val_accuracy));
-        charts(&[figure(loss, "Loss per epoch (train and validation)."), figure(accuracy, "Accuracy per epoch (train and validation).")])
+        let loss = curve(t.text("report-training-and-validation-loss-per-epoch"), t.text("report-axis-loss"), |e| (e.train_loss, e.val_loss));
+        let accuracy = curve(t.text("report-training-and-validation-accuracy-per-epoch"), t.text("report-axis-accuracy"), |e| {
+            (e.train_accuracy, e.val_accuracy)
+        });
+        charts(&[figure(loss, &t.text("report-loss-caption")), figure(accuracy, &t.text("report-accuracy-caption"))])
     };
 
     let summary = match &run.summary {
-        None => not_available("Run summary"),
+        None => not_available(t, &t.text("report-run-summary")),
         Some(s) => key_values(&[
-            ("Status", plain(format!("{:?}", s.status).to_lowercase())),
-            ("Message", plain(&s.message)),
-            ("Epochs run", plain(s.epochs_run.to_string())),
-            ("Best epoch", plain(s.best_epoch.to_string())),
-            ("Majority accuracy (test)", plain(number(s.majority_accuracy, 3))),
-            ("Test ROC-AUC", plain(optional_number(s.test.as_ref().and_then(|t| t.roc_auc), 3))),
-            ("Test PR-AUC", plain(optional_number(s.test.as_ref().and_then(|t| t.pr_auc), 3))),
-            ("Training time", plain(format_duration(s.seconds))),
+            (t.text("report-status"), plain(format!("{:?}", s.status).to_lowercase())),
+            (t.text("report-message"), plain(&s.message)),
+            (t.text("report-epochs-run"), plain(s.epochs_run.to_string())),
+            (t.text("report-best-epoch"), plain(s.best_epoch.to_string())),
+            (t.text("report-majority-accuracy-test"), plain(number(s.majority_accuracy, 3))),
+            (t.text("report-test-roc-auc"), plain(optional_number(s.test.as_ref().and_then(|t| t.roc_auc), 3))),
+            (t.text("report-test-pr-auc"), plain(optional_number(s.test.as_ref().and_then(|t| t.pr_auc), 3))),
+            (t.text("report-training-time"), plain(format_duration(s.seconds))),
         ]),
     };
     let body = html! {
         (key_values(&rows))
         (curves)
-        (subheading("Run summary"))
+        (subheading(&t.text("report-run-summary")))
         (summary)
     };
-    section("training", "Training", body)
+    section("training", &t.text("report-training"), body)
 }
 
 // ---------------------------------------------------------------------------------------------
 // 5. Evaluation
 // ---------------------------------------------------------------------------------------------
 
-fn metrics_rows(model: &ClassMetrics, baseline: &ClassMetrics) -> Vec<Vec<Markup>> {
-    let rows: [(&str, f64, f64); 5] = [
-        ("Accuracy", model.accuracy, baseline.accuracy),
-        ("Balanced accuracy", model.balanced_accuracy, baseline.balanced_accuracy),
-        ("Precision", model.precision, baseline.precision),
-        ("Recall", model.recall, baseline.recall),
-        ("F1", model.f1, baseline.f1),
+fn metrics_rows(t: &Catalog, model: &ClassMetrics, baseline: &ClassMetrics) -> Vec<Vec<Markup>> {
+    let rows: [(String, f64, f64); 5] = [
+        (t.text("report-accuracy"), model.accuracy, baseline.accuracy),
+        (t.text("report-balanced-accuracy"), model.balanced_accuracy, baseline.balanced_accuracy),
+        (t.text("report-precision"), model.precision, baseline.precision),
+        (t.text("report-recall"), model.recall, baseline.recall),
+        (t.text("report-f1"), model.f1, baseline.f1),
     ];
     let mut out: Vec<Vec<String>> = rows.iter().map(|(name, m, b)| vec![name.to_string(), number(*m, 3), number(*b, 3)]).collect();
-    out.push(vec!["ROC-AUC".into(), optional_number(model.roc_auc, 3), optional_number(baseline.roc_auc, 3)]);
-    out.push(vec!["PR-AUC".into(), optional_number(model.pr_auc, 3), optional_number(baseline.pr_auc, 3)]);
-    out.push(vec!["Samples".into(), count(model.samples), count(baseline.samples)]);
+    out.push(vec![t.text("report-roc-auc"), optional_number(model.roc_auc, 3), optional_number(baseline.roc_auc, 3)]);
+    out.push(vec![t.text("report-pr-auc"), optional_number(model.pr_auc, 3), optional_number(baseline.pr_auc, 3)]);
+    out.push(vec![t.text("report-samples"), count(model.samples), count(baseline.samples)]);
     out.into_iter().map(|row| row.into_iter().map(plain).collect()).collect()
 }
 
-fn confusion_table(confusion: &[Vec<u64>], classes: &[String]) -> Markup {
-    let name = |i: usize| classes.get(i).cloned().unwrap_or_else(|| format!("class {i}"));
+fn confusion_table(t: &Catalog, confusion: &[Vec<u64>], classes: &[String]) -> Markup {
+    let name = |i: usize| classes.get(i).cloned().unwrap_or_else(|| t.text_with("report-class-number", &[("index", Arg::from(i.to_string()))]));
     html! {
         table {
             "\n"
             tr {
-                th { "actual ↓ / predicted →" }
+                th { (t.text("report-actual-predicted")) }
                 @for j in 0..confusion.first().map_or(0, Vec::len) { th { (name(j)) } }
             }
             "\n"
@@ -460,48 +502,53 @@ fn positive_rate(e: &Evaluation) -> Option<f64> {
     (total > 0).then(|| positives as f64 / total as f64)
 }
 
-fn evaluation_section(evaluation: Option<&Evaluation>) -> Markup {
+fn evaluation_section(t: &Catalog, evaluation: Option<&Evaluation>) -> Markup {
     let Some(e) = evaluation else {
-        return section("evaluation", "Evaluation", not_available("Evaluation"));
+        return section("evaluation", &t.text("report-evaluation"), not_available(t, &t.text("report-evaluation")));
     };
     let summary = key_values(&[
-        ("Evaluated on", plain(&e.source)),
-        ("Samples", plain(count(e.samples))),
-        ("Classes", plain(e.classes.join(", "))),
-        ("Positive (fault) class", plain_or_missing(e.positive_class.and_then(|i| e.classes.get(i)).map(String::as_str))),
-        ("Decision threshold", plain(number(e.threshold, 3))),
+        (t.text("report-evaluated-on"), plain(&e.source)),
+        (t.text("report-samples"), plain(count(e.samples))),
+        (t.text("report-classes"), plain(e.classes.join(", "))),
+        (t.text("report-positive-fault-class"), plain_or_missing(e.positive_class.and_then(|i| e.classes.get(i)).map(String::as_str))),
+        (t.text("report-decision-threshold"), plain(number(e.threshold, 3))),
     ]);
 
     let mut curves = Vec::new();
     if !e.roc.is_empty() {
-        let mut roc = LineChart::new("ROC curve", "false positive rate", "true positive rate");
+        let mut roc =
+            LineChart::new(&t.text("report-roc-curve"), &t.text("report-axis-false-positive-rate"), &t.text("report-axis-true-positive-rate"));
         roc.x_range = Some((0.0, 1.0));
         roc.y_range = Some((0.0, 1.0));
-        roc.lines.push(Line { name: "chance".into(), points: vec![(0.0, 0.0), (1.0, 1.0)], color: GREY, dashed: true, dots: false });
+        roc.lines.push(Line { name: t.text("report-series-chance"), points: vec![(0.0, 0.0), (1.0, 1.0)], color: GREY, dashed: true, dots: false });
         roc.lines.push(Line {
-            name: format!("model (AUC {})", optional_number(e.test.roc_auc, 3)),
+            name: t.text_with("report-series-model-auc", &[("auc", Arg::from(optional_number(e.test.roc_auc, 3)))]),
             points: e.roc.iter().map(|p| (p[0], p[1])).collect(),
             color: BLUE,
             dashed: false,
             dots: false,
         });
-        curves.push(figure(roc.render(), "ROC curve; the dashed diagonal is a random guess."));
+        curves.push(figure(roc.render(), &t.text("report-roc-caption")));
     }
     if !e.pr.is_empty() {
-        let mut pr = LineChart::new("Precision-recall curve", "recall", "precision");
+        let mut pr = LineChart::new(&t.text("report-precision-recall-curve"), &t.text("report-axis-recall"), &t.text("report-axis-precision"));
         pr.x_range = Some((0.0, 1.0));
         pr.y_range = Some((0.0, 1.0));
         pr.lines.push(Line {
-            name: format!("model (AUC {})", optional_number(e.test.pr_auc, 3)),
+            name: t.text_with("report-series-model-auc", &[("auc", Arg::from(optional_number(e.test.pr_auc, 3)))]),
             points: e.pr.iter().map(|p| (p[0], p[1])).collect(),
             color: BLUE,
             dashed: false,
             dots: false,
         });
         if let Some(rate) = positive_rate(e) {
-            pr.horizontal_rules.push(Rule { label: format!("positive rate {}", number(rate, 3)), value: rate, color: GREY });
+            pr.horizontal_rules.push(Rule {
+                label: t.text_with("report-positive-rate", &[("rate", Arg::from(number(rate, 3)))]),
+                value: rate,
+                color: GREY,
+            });
         }
-        curves.push(figure(pr.render(), "Precision-recall curve; the dashed line is the share of fault samples (a random guess)."));
+        curves.push(figure(pr.render(), &t.text("report-pr-caption")));
     }
 
     let mut thresholds = Vec::new();
@@ -510,14 +557,14 @@ fn evaluation_section(evaluation: Option<&Evaluation>) -> Markup {
         wanted.push(e.threshold);
         wanted.sort_by(f64::total_cmp);
         let mut last_threshold = None;
-        for t in wanted {
-            let Some(p) = point_at(&e.thresholds, t) else { continue };
+        for wanted_threshold in wanted {
+            let Some(p) = point_at(&e.thresholds, wanted_threshold) else { continue };
             // Thresholds between two table points decide the same; show each point once.
             if last_threshold == Some(p.threshold.to_bits()) {
                 continue;
             }
             last_threshold = Some(p.threshold.to_bits());
-            let mark = if point_at(&e.thresholds, e.threshold) == Some(p) { " (used)" } else { "" };
+            let mark = if point_at(&e.thresholds, e.threshold) == Some(p) { t.text("report-threshold-used") } else { String::new() };
             thresholds.push(
                 [
                     format!("{}{mark}", number(p.threshold, 3)),
@@ -546,112 +593,112 @@ fn evaluation_section(evaluation: Option<&Evaluation>) -> Markup {
 
     let body = html! {
         (summary)
-        (subheading(&format!("Model vs majority baseline (threshold {})", number(e.threshold, 3))))
-        (table(&["Metric", "Model", "Majority baseline"], &metrics_rows(&e.test, &e.baseline)))
-        (subheading("Confusion matrix"))
+        (subheading(&t.text_with("report-model-vs-baseline", &[("threshold", Arg::from(number(e.threshold, 3)))])))
+        (table(&[t.text("report-metric"), t.text("report-model"), t.text("report-majority-baseline")], &metrics_rows(t, &e.test, &e.baseline)))
+        (subheading(&t.text("report-confusion-matrix")))
         @if e.test.confusion.is_empty() {
-            (not_available("Confusion matrix"))
+            (not_available(t, &t.text("report-confusion-matrix")))
         } @else {
-            (confusion_table(&e.test.confusion, &e.classes))
+            (confusion_table(t, &e.test.confusion, &e.classes))
         }
         @if curves.is_empty() {
-            (not_available("ROC and precision-recall curves"))
+            (not_available(t, &t.text("report-roc-and-precision-recall-curves")))
         } @else {
             (charts(&curves))
         }
         @if !e.thresholds.is_empty() {
-            (subheading("Thresholds"))
-            (table(&["Threshold", "Precision", "Recall", "F1", "False positive rate", "TP", "FP", "FN"], &thresholds))
+            (subheading(&t.text("report-thresholds")))
+            (table(&[t.text("report-threshold"), t.text("report-precision"), t.text("report-recall"), t.text("report-f1"), t.text("report-false-positive-rate"), t.text("report-tp"), t.text("report-fp"), t.text("report-fn")], &thresholds))
         }
-        (subheading("Contributing tags"))
+        (subheading(&t.text("report-contributing-tags")))
         @if bars.is_empty() {
-            (not_available("Tag contributions"))
+            (not_available(t, &t.text("report-tag-contributions")))
         } @else {
             (figure(
-                bar_chart("Contributing tags", &bars, 3),
+                bar_chart(&t.text("report-contributing-tags"), &bars, 3),
                 "Mean change of the risk when the tag is hidden from the model (occlusion). \
                  Red: the tag pushes towards a fault on average; blue: away from it.",
             ))
             @if e.contributions.len() > SHOWN {
-                (note(&format!("{} more tags not shown.", e.contributions.len() - SHOWN)))
+                (note(&t.text_with("report-more-tags-not-shown", &[("count", Arg::from(e.contributions.len() - SHOWN))])))
             }
         }
     };
-    section("evaluation", "Evaluation", body)
+    section("evaluation", &t.text("report-evaluation"), body)
 }
 
 // ---------------------------------------------------------------------------------------------
 // 6. Event-level scoring
 // ---------------------------------------------------------------------------------------------
 
-fn events_section(evaluation: Option<&Evaluation>) -> Markup {
+fn events_section(t: &Catalog, evaluation: Option<&Evaluation>) -> Markup {
     let thin = html! {
         @if let Some(episodes) = evaluation.and_then(Evaluation::thin_evidence) {
             p class="bad" {
-                "Thin evidence: only " (episodes) " fault episode(s) to score against (fewer than "
-                (plantlab_protocol::THIN_EVIDENCE_EPISODES)
-                "). Detections, lead times and false-alarm rates may not hold on other data."
+                (t.text_with("report-thin-evidence", &[("episodes", Arg::from(episodes)), ("minimum", Arg::from(plantlab_protocol::THIN_EVIDENCE_EPISODES))]))
             }
             "\n"
         }
     };
     let Some(ev) = evaluation.and_then(|e| e.events.as_ref()) else {
-        let body = html! { (not_available("Event-level scoring (no labelled fault episodes)")) (thin) };
-        return section("events", "Event-level scoring", body);
+        let body = html! { (not_available(t, &t.text("report-event-level-scoring-no-labelled-fault-episodes"))) (thin) };
+        return section("events", &t.text("report-event-level-scoring"), body);
     };
     let false_alarm_rate = if ev.has_timestamps {
-        ("False-alarm events per day", optional_number(ev.false_alarms_per_day, 2))
+        (t.text("report-false-alarm-events-per-day"), optional_number(ev.false_alarms_per_day, 2))
     } else {
-        ("False-alarm events per 1,000 samples", number(ev.false_alarms_per_1000_samples, 2))
+        (t.text("report-false-alarm-events-per-1-000-samples"), number(ev.false_alarms_per_1000_samples, 2))
     };
     let mut rows = vec![
-        ("Episodes", count(ev.episodes.len() as u64)),
-        ("Detected", count(u64::from(ev.detected))),
-        ("Missed", count(u64::from(ev.missed))),
-        ("Median lead time", lead_time(ev.median_lead_time, ev.has_timestamps)),
-        ("False-alarm events", count(u64::from(ev.false_alarms))),
+        (t.text("report-episodes"), count(ev.episodes.len() as u64)),
+        (t.text("report-detected"), count(u64::from(ev.detected))),
+        (t.text("report-missed"), count(u64::from(ev.missed))),
+        (t.text("report-median-lead-time"), lead_time(t, ev.median_lead_time, ev.has_timestamps)),
+        (t.text("report-false-alarm-events"), count(u64::from(ev.false_alarms))),
         false_alarm_rate,
-        ("Normal samples", count(ev.normal_samples)),
+        (t.text("report-normal-samples"), count(ev.normal_samples)),
     ];
     if let Some((false_samples, samples)) = evaluation.and_then(Evaluation::alarm_samples) {
-        rows.push(("Alarm samples (false-alarm samples)", format!("{} ({})", count(samples), count(false_samples))));
+        rows.push((t.text("report-alarm-samples-false-alarm-samples"), format!("{} ({})", count(samples), count(false_samples))));
     }
     if let Some(o) = evaluation.map(|e| e.event_options) {
         rows.push((
-            "Alarm events from samples",
-            format!(
-                "clear below {} % of the threshold, at least {} sampling interval(s), merged within {}",
-                number(o.clear_ratio * 100.0, 0),
-                o.min_duration_samples,
-                o.dead_time_samples
+            t.text("report-alarm-events-from-samples"),
+            t.text_with(
+                "report-alarm-event-settings",
+                &[
+                    ("clear", Arg::from(number(o.clear_ratio * 100.0, 0))),
+                    ("duration", Arg::from(o.min_duration_samples.to_string())),
+                    ("dead-time", Arg::from(o.dead_time_samples.to_string())),
+                ],
             ),
         ));
     }
     if let Some(days) = ev.normal_days {
-        rows.push(("Normal operation", format!("{} days", number(days, 1))));
+        rows.push((t.text("report-normal-operation"), t.text_with("report-days", &[("days", Arg::from(number(days, 1)))])));
     }
-    let rows: Vec<(&str, Markup)> = rows.into_iter().map(|(key, value)| (key, plain(value))).collect();
+    let rows: Vec<(String, Markup)> = rows.into_iter().map(|(key, value)| (key, plain(value))).collect();
     let episodes: Vec<Vec<Markup>> = ev
         .episodes
         .iter()
         .map(|ep| {
             let detected = if ep.detected {
-                html! { span class="good" { "detected" } }
+                html! { span class="good" { (t.text("report-episode-detected")) } }
             } else {
-                html! { span class="bad" { "missed" } }
+                html! { span class="bad" { (t.text("report-episode-missed")) } }
             };
             let first_alarm = match (ep.first_alarm_ms, ep.first_alarm_row) {
-                (ms, Some(row)) => place(ms, row),
+                (ms, Some(row)) => place(t, ms, row),
                 (Some(ms), None) => format_epoch_millis(ms),
                 (None, None) => MISSING.to_string(),
             };
             vec![
                 plain(ep.index.to_string()),
-                plain(place(ep.start_ms, ep.start_row)),
-                plain(place(ep.end_ms, ep.end_row)),
+                plain(place(t, ep.start_ms, ep.start_row)),
+                plain(place(t, ep.end_ms, ep.end_row)),
                 detected,
                 plain(first_alarm),
-                plain(lead_time(ep.lead_time, ev.has_timestamps)),
+                plain(lead_time(t, ep.lead_time, ev.has_timestamps)),
             ]
         })
         .collect();
@@ -659,51 +706,53 @@ fn events_section(evaluation: Option<&Evaluation>) -> Markup {
         (thin)
         (key_values(&rows))
         @if !episodes.is_empty() {
-            (table(&["#", "Start", "End", "Result", "First alarm", "Lead time"], &episodes))
-            (note("Lead time: onset minus the first alarm; negative means the alarm came only during the episode."))
+            (table(&["#".to_string(), t.text("report-start"), t.text("report-end"), t.text("report-result"), t.text("report-first-alarm"), t.text("report-lead-time")], &episodes))
+            (note(&t.text("report-lead-time-note")))
         }
     };
-    section("events", "Event-level scoring", body)
+    section("events", &t.text("report-event-level-scoring"), body)
 }
 
 // ---------------------------------------------------------------------------------------------
 // 7. Risk timeline
 // ---------------------------------------------------------------------------------------------
 
-fn timeline_section(prediction: Option<&PredictionResult>, evaluation: Option<&Evaluation>) -> Markup {
+fn timeline_section(t: &Catalog, prediction: Option<&PredictionResult>, evaluation: Option<&Evaluation>) -> Markup {
     let chosen: Option<(&RiskTimeline, f64)> = prediction
         .filter(|p| !p.timeline.x.is_empty())
         .map(|p| (&p.timeline, p.threshold))
         .or_else(|| evaluation.filter(|e| !e.timeline.x.is_empty()).map(|e| (&e.timeline, e.threshold)));
     let Some((timeline, threshold)) = chosen else {
-        return section("timeline", "Risk timeline", not_available("Risk timeline"));
+        return section("timeline", &t.text("report-risk-timeline"), not_available(t, &t.text("report-risk-timeline")));
     };
-    let x_label = if timeline.has_timestamps { "time (UTC)" } else { "row" };
-    let mut chart = LineChart::new("Risk timeline", x_label, "risk");
+    let x_label = if timeline.has_timestamps { t.text("report-axis-time-utc") } else { t.text("report-axis-row") };
+    let mut chart = LineChart::new(&t.text("report-risk-timeline"), &x_label, &t.text("report-axis-risk"));
     chart.x_scale = if timeline.has_timestamps { XScale::EpochMillis } else { XScale::Number };
     chart.y_range = Some((0.0, 1.0));
     chart.lines.push(Line {
-        name: "risk".into(),
+        name: t.text("report-axis-risk"),
         points: timeline.x.iter().zip(&timeline.risk).map(|(x, r)| (*x, f64::from(*r))).collect(),
         color: BLUE,
         dashed: false,
         dots: false,
     });
-    chart.horizontal_rules.push(Rule { label: format!("threshold {}", number(threshold, 3)), value: threshold, color: RED });
+    chart.horizontal_rules.push(Rule {
+        label: t.text_with("report-threshold-rule", &[("threshold", Arg::from(number(threshold, 3)))]),
+        value: threshold,
+        color: RED,
+    });
     chart.bands = fault_spans(timeline);
-    chart.band_label = "fault label".into();
+    chart.band_label = t.text("report-fault-label");
     let range = match (timeline.x.first(), timeline.x.last()) {
-        (Some(a), Some(b)) if timeline.has_timestamps => {
-            format!(" From {} to {} UTC.", format_epoch_millis(a.round() as i64), format_epoch_millis(b.round() as i64))
-        }
-        (Some(a), Some(b)) => format!(" Rows {} to {}.", number(*a, 0), number(*b, 0)),
+        (Some(a), Some(b)) if timeline.has_timestamps => t.text_with(
+            "report-timeline-from-to",
+            &[("from", Arg::from(format_epoch_millis(a.round() as i64))), ("to", Arg::from(format_epoch_millis(b.round() as i64)))],
+        ),
+        (Some(a), Some(b)) => t.text_with("report-timeline-rows", &[("from", Arg::from(number(*a, 0))), ("to", Arg::from(number(*b, 0)))]),
         _ => String::new(),
     };
-    let caption = format!(
-        "Risk per sample ({} points) with the decision threshold dashed; shaded stretches carry a fault label.{range}",
-        count(timeline.x.len() as u64)
-    );
-    section("timeline", "Risk timeline", figure(chart.render(), &caption))
+    let caption = t.text_with("report-timeline-caption", &[("points", Arg::from(count(timeline.x.len() as u64))), ("range", Arg::from(range))]);
+    section("timeline", &t.text("report-risk-timeline"), figure(chart.render(), &caption))
 }
 
 /// Consecutive fault-labelled points as x spans.
@@ -732,31 +781,31 @@ fn fault_spans(timeline: &RiskTimeline) -> Vec<(f64, f64)> {
 // 8. Alarms
 // ---------------------------------------------------------------------------------------------
 
-fn alarms_section(prediction: Option<&PredictionResult>) -> Markup {
+fn alarms_section(t: &Catalog, prediction: Option<&PredictionResult>) -> Markup {
     let Some(p) = prediction else {
-        return section("alarms", "Alarms", not_available("Prediction (alarms and input warnings)"));
+        return section("alarms", &t.text("report-alarms"), not_available(t, &t.text("report-prediction-alarms-and-input-warnings")));
     };
     let summary = key_values(&[
-        ("File", plain(&p.file)),
-        ("Rows / samples predicted", plain(format!("{} / {}", count(p.rows), count(p.samples)))),
-        ("Threshold", plain(number(p.threshold, 3))),
-        ("Alarm events", plain(count(p.alarm_count.max(p.alarms.len() as u64)))),
-        ("Alarm samples", plain(count(p.alarm_samples))),
+        (t.text("report-file"), plain(&p.file)),
+        (t.text("report-rows-samples-predicted"), plain(format!("{} / {}", count(p.rows), count(p.samples)))),
+        (t.text("report-threshold"), plain(number(p.threshold, 3))),
+        (t.text("report-alarm-events"), plain(count(p.alarm_count.max(p.alarms.len() as u64)))),
+        (t.text("report-alarm-samples"), plain(count(p.alarm_samples))),
     ]);
     let alarms: Vec<Vec<Markup>> = p
         .alarms
         .iter()
         .map(|a| {
             let tags = html! {
-                @for (i, t) in a.top_tags.iter().enumerate() {
+                @for (i, top) in a.top_tags.iter().enumerate() {
                     @if i > 0 { br; }
-                    (t.tag) " (" (number(t.mean_signed, 3)) ")"
+                    (top.tag) " (" (number(top.mean_signed, 3)) ")"
                 }
             };
             vec![
                 plain(a.index.to_string()),
-                plain(place(a.start_ms, a.start_row)),
-                plain(place(a.end_ms, a.end_row)),
+                plain(place(t, a.start_ms, a.start_row)),
+                plain(place(t, a.end_ms, a.end_row)),
                 plain(number(a.peak_risk, 3)),
                 tags,
                 plain(&a.explanation),
@@ -764,37 +813,39 @@ fn alarms_section(prediction: Option<&PredictionResult>) -> Markup {
         })
         .collect();
     let warnings: Vec<Vec<Markup>> =
-        p.warnings.iter().map(|w| vec![plain(warning_kind(w.kind)), plain(&w.tag), plain(count(w.count)), plain(&w.message)]).collect();
+        p.warnings.iter().map(|w| vec![plain(warning_kind(t, w.kind)), plain(&w.tag), plain(count(w.count)), plain(&w.message)]).collect();
     let body = html! {
         (summary)
         @if let Some(o) = &p.training_overlap {
             p class="bad" {
-                (count(o.samples)) " predicted sample(s) lie inside the model's training period ("
-                (format_epoch_millis(o.train_start_ms)) " to " (format_epoch_millis(o.train_end_ms))
-                "): the risk there is not a fair test of the model."
+                (t.text_with("report-training-overlap", &[
+                    ("samples", Arg::from(count(o.samples))),
+                    ("from", Arg::from(format_epoch_millis(o.train_start_ms))),
+                    ("to", Arg::from(format_epoch_millis(o.train_end_ms))),
+                ]))
             }
             "\n"
         }
         @if alarms.is_empty() {
-            (note("No alarms: the risk stayed below the threshold."))
+            (note(&t.text("report-no-alarms-the-risk-stayed-below-the-threshold")))
         } @else {
-            (table(&["Event", "Start", "End", "Peak risk", "Top tags", "Explanation"], &alarms))
+            (table(&[t.text("report-event"), t.text("report-start"), t.text("report-end"), t.text("report-peak-risk"), t.text("report-top-tags"), t.text("report-explanation")], &alarms))
         }
-        (subheading("Input warnings"))
+        (subheading(&t.text("report-input-warnings")))
         @if warnings.is_empty() {
-            (note("No input warnings: the data looks like the training data."))
+            (note(&t.text("report-no-input-warnings-the-data-looks-like-the-training-data")))
         } @else {
-            (table(&["Kind", "Tag", "Samples", "Message"], &warnings))
+            (table(&[t.text("report-kind"), t.text("report-tag"), t.text("report-samples"), t.text("report-message")], &warnings))
         }
     };
-    section("alarms", "Alarms", body)
+    section("alarms", &t.text("report-alarms"), body)
 }
 
-fn warning_kind(kind: InputWarningKind) -> &'static str {
-    match kind {
-        InputWarningKind::MissingTag => "missing tag",
-        InputWarningKind::OutOfTrainingRange => "out of training range",
-        InputWarningKind::UnseenCategory => "unseen category",
-        InputWarningKind::MostlyMissing => "mostly missing",
-    }
+fn warning_kind(t: &Catalog, kind: InputWarningKind) -> String {
+    t.text(match kind {
+        InputWarningKind::MissingTag => "report-warning-missing-tag",
+        InputWarningKind::OutOfTrainingRange => "report-warning-out-of-training-range",
+        InputWarningKind::UnseenCategory => "report-warning-unseen-category",
+        InputWarningKind::MostlyMissing => "report-warning-mostly-missing",
+    })
 }

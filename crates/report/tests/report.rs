@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use plantlab_protocol::*;
-use plantlab_report::{html_report, ReportInput};
+use plantlab_report::{html_report, html_report_in, run_report_title, Lang, ReportInput};
 
 const NASTY_TAG: &str = r#"<TI-101 & "x">"#;
 const NASTY_TAG_ESCAPED: &str = "&lt;TI-101 &amp; &quot;x&quot;&gt;";
@@ -621,4 +621,92 @@ fn tag_file_and_run_names_with_markup_are_escaped_everywhere() {
     assert!(section(&html, "evaluation").contains(&format!("test split of run {RUN_ESCAPED}")));
     // The SVG label of the bar chart.
     assert!(section(&html, "evaluation").contains(&format!(r#"class="tick" text-anchor="end">{TAG_ESCAPED}</text>"#)));
+}
+
+fn full_report_in(lang: Lang) -> String {
+    let (run, quality, recipe, evaluation, prediction) = (run(), quality(), recipe(), evaluation(), prediction());
+    html_report_in(
+        &ReportInput {
+            title: &run_report_title("20261128-101500-seed", lang),
+            generated: "2026-11-29 08:00:00 UTC",
+            run: Some(&run),
+            quality: Some(&quality),
+            recipe: Some(&recipe),
+            evaluation: Some(&evaluation),
+            prediction: Some(&prediction),
+        },
+        lang,
+    )
+}
+
+/// The text between tags, without the style sheet: what a reader sees.
+fn visible_text(html: &str) -> String {
+    let body = &html[html.find("<body>").expect("a body")..];
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}
+
+#[test]
+fn the_report_reads_in_chinese_with_the_same_numbers() {
+    let html = full_report_in(Lang::ZhCn);
+    assert!(html.contains("<html lang=\"zh-CN\">"), "the page says its language");
+    assert!(html.contains(r#""Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif"#), "a CJK font stack");
+    assert!(html.contains("<title>PlantLab 报告 — 运行 20261128-101500-seed</title>"));
+    for heading in ["数据质量", "清洗配方", "训练", "评估", "事件级评分", "风险时间线", "报警"] {
+        assert!(html.contains(&format!("<h2>{heading}</h2>")), "missing heading {heading}");
+    }
+    for english in HEADINGS {
+        assert!(!html.contains(&format!("<h2>{english}</h2>")), "English heading {english} left");
+    }
+    let evaluation = section(&html, "evaluation");
+    assert!(evaluation.contains("<td>ROC-AUC</td><td class=\"num\">0.912</td><td class=\"num\">0.500</td>"), "{evaluation}");
+    assert!(evaluation.contains("<td>准确率</td><td class=\"num\">0.974</td><td class=\"num\">0.973</td>"), "{evaluation}");
+    assert!(evaluation.contains("<th>指标</th><th>模型</th><th>多数类基线</th>"), "table headers: {evaluation}");
+    assert!(evaluation.contains("假阳性率"), "axis names: {evaluation}");
+    let events = section(&html, "events");
+    assert!(events.contains("<th>已检出</th><td>3</td>") && events.contains("<th>提前量中位数</th><td>2 h 15 min</td>"), "{events}");
+    let quality = section(&html, "quality");
+    assert!(quality.contains("52,560") && quality.contains("（行）"), "{quality}");
+    let recipe = section(&html, "recipe");
+    assert!(recipe.contains("<th>分隔符</th><td>;</td>") && recipe.contains("</td><td>否</td>"), "{recipe}");
+    let training = section(&html, "training");
+    assert!(training.contains("最佳轮次 2") && training.contains("<th>学习率</th><td>0.001</td>"), "{training}");
+
+    // Apart from what the data and the engine wrote (tags, file names, step descriptions,
+    // messages), no English sentence of the report's own is left: the English page's words
+    // that are not in the Chinese page are all the report's.
+    let english_words: std::collections::BTreeSet<String> = visible_text(&full_report_in(Lang::En))
+        .split_whitespace()
+        .filter(|w| w.len() > 3 && w.chars().all(|c| c.is_ascii_alphabetic()))
+        .map(str::to_owned)
+        .collect();
+    let chinese_text = visible_text(&html);
+    for own in ["Generated", "Thresholds", "Findings", "Explanation", "Severity", "detected", "missed", "failed", "Precision", "Confusion"] {
+        assert!(english_words.contains(own), "{own} is one of the English page's words");
+        assert!(!chinese_text.contains(own), "{own} left in English in the Chinese report");
+    }
+}
+
+#[test]
+fn the_english_report_is_unchanged_by_the_language_argument() {
+    let html = full_report_in(Lang::En);
+    assert_eq!(html, full_report(), "html_report is html_report_in English");
+    assert!(html.contains("<html lang=\"en\">"));
+    assert!(html.contains("<title>PlantLab report — run 20261128-101500-seed</title>"));
+    assert!(html.contains("Arial,") && html.contains("\"Noto Sans CJK SC\""), "Latin fonts first, then the CJK ones");
+    for heading in HEADINGS {
+        assert!(html.contains(&format!("<h2>{heading}</h2>")), "missing heading {heading}");
+    }
 }

@@ -7,7 +7,7 @@ use plantlab_protocol::{
     BundleInfo, EvaluateRequest, Evaluation, EventOptions, PredictRequest, PredictionResult, QualityReport, Recipe, TaskEvent, TaskId, TaskKind,
     TaskOutcome,
 };
-use plantlab_report::{html_report, ReportInput};
+use plantlab_report::{html_report_in, run_report_title, Lang, ReportInput};
 
 use super::Workbench;
 use crate::error::{contain_panics, EngineError, Result};
@@ -100,17 +100,22 @@ impl Workbench {
     /// evaluation with baseline and events, and the alarms of the last prediction made
     /// with that run's model.
     pub fn export_report(&self, run_id: &str, path: &Path) -> Result<()> {
+        self.export_report_in(run_id, path, Lang::En)
+    }
+
+    /// [`Workbench::export_report`] with the report's own words in `lang`.
+    pub fn export_report_in(&self, run_id: &str, path: &Path, lang: Lang) -> Result<()> {
         let dir = runs::run_dir(&self.runs_root(), run_id)?;
         let prediction =
             self.predictions.lock().ok().and_then(|slot| slot.as_ref().filter(|p| p.result.bundle.run_id == run_id).map(|p| p.result.clone()));
         let run = self.open_run(run_id)?;
-        let html = report_html(&dir, &run, prediction.as_ref())?;
+        let html = report_html(&dir, &run, prediction.as_ref(), lang)?;
         write_report(path, &html)
     }
 }
 
 /// The report of the run in `dir` (also `plantlab report`).
-pub fn report_html(dir: &Path, run: &plantlab_protocol::RunDetail, prediction: Option<&PredictionResult>) -> Result<String> {
+pub fn report_html(dir: &Path, run: &plantlab_protocol::RunDetail, prediction: Option<&PredictionResult>, lang: Lang) -> Result<String> {
     let quality: Option<QualityReport> = std::fs::read(dir.join("quality.json")).ok().and_then(|b| serde_json::from_slice(&b).ok());
     let recipe: Option<Recipe> = run.recipe.as_deref().and_then(|r| serde_json::from_str(r).ok());
     let evaluation = evaluate::evaluate_run(
@@ -119,17 +124,20 @@ pub fn report_html(dir: &Path, run: &plantlab_protocol::RunDetail, prediction: O
         &EvaluateRequest { run_id: run.entry.run_id.clone(), threshold: None, events: EventOptions::default() },
     )
     .ok();
-    let title = format!("PlantLab report — run {}", run.entry.run_id);
+    let title = run_report_title(&run.entry.run_id, lang);
     let generated = format!("{} UTC", runs::format_utc(runs::now_secs()));
-    Ok(html_report(&ReportInput {
-        title: &title,
-        generated: &generated,
-        run: Some(run),
-        quality: quality.as_ref(),
-        recipe: recipe.as_ref(),
-        evaluation: evaluation.as_ref(),
-        prediction,
-    }))
+    Ok(html_report_in(
+        &ReportInput {
+            title: &title,
+            generated: &generated,
+            run: Some(run),
+            quality: quality.as_ref(),
+            recipe: recipe.as_ref(),
+            evaluation: evaluation.as_ref(),
+            prediction,
+        },
+        lang,
+    ))
 }
 
 pub fn write_report(path: &Path, html: &str) -> Result<()> {
