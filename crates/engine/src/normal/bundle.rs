@@ -186,12 +186,14 @@ impl NormalBundle {
         if let Some(lm) = &self.lm {
             let t = &lm.tokenizer;
             let graded_tails_ok = (t.spread.is_empty() && t.tail_steps.is_empty()) || t.spread.len() == w;
+            let holds_ok = t.longest_hold.is_empty() || t.longest_hold.len() == w;
             if t.bins < 2
                 || t.edges.len() != w
                 || t.edges.iter().any(|e| e.len() != t.bins - 1)
                 || t.min.len() != w
                 || t.max.len() != w
                 || !graded_tails_ok
+                || !holds_ok
             {
                 return Some("tokenizer");
             }

@@ -311,6 +311,7 @@ impl ProcessLm {
     /// Unsmoothed scores and, per scored step and tag, the token the model expected.
     fn score_raw(&self, data: &TagMatrix) -> Result<(StepScores, Vec<u32>)> {
         let tokens = self.tokenizer.encode(data)?;
+        let holds = self.tokenizer.hold_surprise(data)?;
         let tags = self.tokenizer.tags.len();
         let w = self.settings.window;
         let mut total = vec![f64::NAN; data.rows];
@@ -322,8 +323,9 @@ impl ProcessLm {
             let surprise = self.trainer.surprise(&windows, chunk.len()).map_err(model_error)?;
             for (i, &start) in chunk.iter().enumerate() {
                 let row = start + w;
+                // The token's surprise plus that of a reading held longer than normal.
                 let parts = &surprise.nll[i * tags..(i + 1) * tags];
-                let parts: Vec<f64> = parts.iter().map(|&v| f64::from(v)).collect();
+                let parts: Vec<f64> = parts.iter().zip(&holds[row * tags..(row + 1) * tags]).map(|(&v, h)| f64::from(v) + h).collect();
                 total[row] = self.surprise_baseline.combine(&parts);
                 for c in 0..tags {
                     per_tag[row * tags + c] = parts[c];

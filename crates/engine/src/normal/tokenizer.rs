@@ -33,6 +33,24 @@ pub struct StepTokenizer {
     /// Per tag, the standard deviation of the training values (the unit of `tail_steps`).
     #[serde(default, with = "super::exact::list")]
     pub spread: Vec<f64>,
+    /// Per tag, the most times in a row a reading repeated the one before it exactly in the
+    /// training rows (0 for a tag that never repeated; analyser values held between samples
+    /// repeat for the sampling period). Tokens are bins, so a frozen transmitter whose value
+    /// sits inside a bin looks normal to the token model; holding longer than normal
+    /// operation ever did is the evidence it lacks. Empty in tokenizers saved before it existed.
+    #[serde(default)]
+    pub longest_hold: Vec<usize>,
+}
+
+/// The most consecutive steps at which tag `c`'s reading repeated the one before exactly.
+fn longest_hold(data: &TagMatrix, c: usize) -> usize {
+    let (mut held, mut longest) = (0usize, 0usize);
+    for r in 1..data.rows {
+        let (before, now) = (data.row(r - 1)[c], data.row(r)[c]);
+        held = if now.is_finite() && now == before { held + 1 } else { 0 };
+        longest = longest.max(held);
+    }
+    longest
 }
 
 /// The token after the bins.
@@ -77,7 +95,33 @@ impl StepTokenizer {
             let variance = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64;
             spread.push(variance.sqrt());
         }
-        Ok(Self { tags: data.tags.clone(), bins, edges, min, max, fit_rows: data.rows, tail_steps: TAIL_STEPS.to_vec(), spread })
+        let longest_hold = (0..w).map(|c| longest_hold(data, c)).collect();
+        Ok(Self { tags: data.tags.clone(), bins, edges, min, max, fit_rows: data.rows, tail_steps: TAIL_STEPS.to_vec(), spread, longest_hold })
+    }
+
+    /// Per step (row-major, steps × tags), the surprise in nats of a reading held unchanged
+    /// longer than in any stretch of the training rows: that of an event not seen in those
+    /// rows, ln(rows + 1), for every step beyond the longest normal hold; 0 otherwise, and in
+    /// tokenizers saved without hold lengths.
+    pub fn hold_surprise(&self, data: &TagMatrix) -> Result<Vec<f64>> {
+        let data = data.select_tags(&self.tags)?;
+        let w = self.tags.len();
+        let mut out = vec![0.0; data.values.len()];
+        if self.longest_hold.len() != w {
+            return Ok(out);
+        }
+        let unseen = (self.fit_rows as f64 + 1.0).ln();
+        let mut held = vec![0usize; w];
+        for r in 1..data.rows {
+            let (before, now) = (data.row(r - 1), data.row(r));
+            for c in 0..w {
+                held[c] = if now[c].is_finite() && now[c] == before[c] { held[c] + 1 } else { 0 };
+                if held[c] > self.longest_hold[c] {
+                    out[r * w + c] = unseen;
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Out-of-range tokens on each side.

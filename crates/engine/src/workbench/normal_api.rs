@@ -774,15 +774,38 @@ impl Explainer<'_> {
                         -seconds
                     }
                 });
-                let explanation = explanation(&tag, expected_low, expected_high, observed, trend, self.input.times_ms.is_some());
+                // A reading repeated exactly (a frozen transmitter) is said as such.
+                let mut held_since = row;
+                while held_since > 0 && observed.is_finite() && self.data.row(held_since - 1)[c] == observed {
+                    held_since -= 1;
+                }
+                let held = (row - held_since >= HELD_STEPS).then(|| match &self.input.times_ms {
+                    Some(t) => (t[row] - t[held_since]) as f64 / 1000.0,
+                    None => (row - held_since) as f64,
+                });
+                let change = match held {
+                    Some(length) => Some(Change::Held(length)),
+                    None => trend.map(Change::Moving),
+                };
+                let explanation = explanation(&tag, expected_low, expected_high, observed, change, self.input.times_ms.is_some());
                 Some(TagSurprise { tag, surprise, expected_low, expected_high, observed, trend, explanation })
             })
             .collect())
     }
 }
 
-/// "TAG: expected a–b, saw c, rising for N min".
-fn explanation(tag: &str, low: f64, high: f64, observed: f64, trend: Option<f64>, timed: bool) -> String {
+/// Steps a reading must repeat exactly before an explanation calls it held.
+const HELD_STEPS: usize = 3;
+
+/// How a tag got to its reading: moving away from normal (seconds or samples, negative when
+/// falling), or held at exactly that reading (seconds or samples).
+enum Change {
+    Moving(f64),
+    Held(f64),
+}
+
+/// "TAG: expected a–b, saw c, rising for N min" (or "…, held there for N min").
+fn explanation(tag: &str, low: f64, high: f64, observed: f64, change: Option<Change>, timed: bool) -> String {
     let number = |v: f64| format_value(v);
     let expected = match (low.is_finite(), high.is_finite()) {
         (true, true) => format!("expected {}–{}", number(low), number(high)),
@@ -791,12 +814,12 @@ fn explanation(tag: &str, low: f64, high: f64, observed: f64, trend: Option<f64>
         (false, false) => "expected a value".to_owned(),
     };
     let saw = if observed.is_finite() { format!("saw {}", number(observed)) } else { "saw none (missing)".to_owned() };
-    let moving = trend.map(|t| {
-        let way = if t >= 0.0 { "rising" } else { "falling" };
-        let length = if timed { format_duration(t.abs()) } else { format!("{} samples", t.abs()) };
-        format!(", {way} for {length}")
+    let length = |t: f64| if timed { format_duration(t.abs()) } else { format!("{} samples", t.abs()) };
+    let change = change.map(|change| match change {
+        Change::Moving(t) => format!(", {} for {}", if t >= 0.0 { "rising" } else { "falling" }, length(t)),
+        Change::Held(t) => format!(", held there unchanged for {}", length(t)),
     });
-    format!("{tag}: {expected}, {saw}{}", moving.unwrap_or_default())
+    format!("{tag}: {expected}, {saw}{}", change.unwrap_or_default())
 }
 
 /// Four significant digits, without a trailing exponent for ordinary plant values.
@@ -1007,6 +1030,17 @@ impl Workbench {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn explanations_say_whether_a_tag_is_moving_or_held() {
+        let rising = explanation("TI-101", 120.3, 120.5, 121.4, Some(Change::Moving(2700.0)), true);
+        assert!(rising.starts_with("TI-101: expected 120.3–120.5, saw 121.4, rising for 45"), "{rising}");
+        let falling = explanation("TI-101", 120.3, 120.5, 119.0, Some(Change::Moving(-12.0)), false);
+        assert!(falling.ends_with("falling for 12 samples"), "{falling}");
+        let held = explanation("PI-204", 3.1, 3.3, 3.2, Some(Change::Held(1800.0)), true);
+        assert!(held.contains("saw 3.200, held there unchanged for 30"), "{held}");
+        assert_eq!(explanation("FI-1", f64::NAN, f64::NAN, f64::NAN, None, true), "FI-1: expected a value, saw none (missing)");
+    }
     use std::sync::mpsc::{sync_channel, Receiver};
     use std::time::Duration;
 
