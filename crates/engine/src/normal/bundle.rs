@@ -19,7 +19,11 @@ use crate::{EngineError, Result};
 
 pub const NORMAL_BUNDLE_FORMAT: &str = "plantlab-normal-model";
 /// Version 2 added the detector and made the language model optional (version 1 always held one).
-pub const NORMAL_BUNDLE_VERSION: u32 = 2;
+/// Version 3: the language model's ordinal tokens, graded out-of-range tokens, step context,
+/// per-tag weighing, widening and hold lengths. A PlantLab that reads only version 2 would
+/// ignore those parts and score differently, so it must refuse these bundles; this version
+/// still reads versions 1 and 2 (each part missing from them has a default meaning "as before").
+pub const NORMAL_BUNDLE_VERSION: u32 = 3;
 pub const NORMAL_BUNDLE_FILE: &str = "normal_model.json";
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]

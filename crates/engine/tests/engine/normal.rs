@@ -221,6 +221,21 @@ fn a_saved_normal_model_scores_exactly_as_the_trained_one() {
     ok(huge.save(&path));
     let text = err_text(ok(NormalBundle::load(&path)).language_model(&path));
     assert!(text.contains("d_model"), "{text}");
+    // A bundle of the previous version (no hold lengths) still opens and scores; one of a
+    // newer version is refused with the version named.
+    let mut value: serde_json::Value = ok(serde_json::to_value(&bundle));
+    value["version"] = serde_json::json!(2);
+    if let Some(tokenizer) = value["lm"]["tokenizer"].as_object_mut() {
+        tokenizer.remove("longest_hold");
+    }
+    ok(std::fs::write(&path, ok(serde_json::to_vec(&value))));
+    let older = ok(NormalBundle::load(&path));
+    assert!(older.lm.as_ref().is_some_and(|lm| lm.tokenizer.longest_hold.is_empty()));
+    assert_eq!(ok(ok(older.language_model(&path)).score(&run)).total.len(), run.rows);
+    value["version"] = serde_json::json!(plantlab_engine::normal::bundle::NORMAL_BUNDLE_VERSION + 1);
+    ok(std::fs::write(&path, ok(serde_json::to_vec(&value))));
+    let text = err_text(NormalBundle::load(&path));
+    assert!(text.contains("newer than this PlantLab reads"), "{text}");
 }
 
 // ----- a bundle trained on cleaned data reads a new raw export through its recipe -------------
