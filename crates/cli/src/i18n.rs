@@ -32,3 +32,42 @@ pub fn tr(key: &str) -> String {
 pub fn tr_with(key: &str, args: &[(&str, Arg)]) -> String {
     CATALOG.with(|catalog| catalog.text_with(key, args))
 }
+
+/// How many terminal columns `text` takes: Chinese characters and full-width forms take two.
+pub fn display_width(text: &str) -> usize {
+    text.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
+}
+
+/// East Asian wide and full-width characters (the ranges terminals draw two columns wide).
+fn is_wide(c: char) -> bool {
+    matches!(u32::from(c),
+        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xA000..=0xA4CF
+        | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
+}
+
+/// `text` followed by spaces up to `width` columns (format's `{:width$}` counts characters,
+/// which misaligns Chinese headers and tag names).
+pub fn pad_end(text: &str, width: usize) -> String {
+    format!("{text}{}", " ".repeat(width.saturating_sub(display_width(text))))
+}
+
+/// `text` after spaces up to `width` columns.
+pub fn pad_start(text: &str, width: usize) -> String {
+    format!("{}{text}", " ".repeat(width.saturating_sub(display_width(text))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_text_is_padded_by_the_columns_it_takes() {
+        assert_eq!(display_width("name"), 4);
+        assert_eq!(display_width("反应器温度"), 10);
+        assert_eq!(display_width("缺失"), 4);
+        assert_eq!(pad_end("缺失", 6), "缺失  ");
+        assert_eq!(pad_start("缺失", 6), "  缺失");
+        assert_eq!(pad_end("temperature", 4), "temperature", "never cut");
+        assert_eq!(pad_end("°F", 4), "°F  ");
+    }
+}

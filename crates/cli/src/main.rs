@@ -22,7 +22,7 @@ mod normal;
 mod train;
 
 use args::{BenchCommand, Cli, Command, DataSet, GenerateArgs, InfoArgs, ProfileArgs, EXIT_FAILURE, EXIT_GATE_FAILED, EXIT_USAGE};
-use i18n::{tr, tr_with};
+use i18n::{display_width, pad_end, pad_start, tr, tr_with};
 use json_out::print_json;
 use plantlab_i18n::{Arg, Lang};
 
@@ -143,10 +143,11 @@ fn info(args: &InfoArgs) -> Result<()> {
     } else {
         let shape = tr_with("cli-rows-by-columns", &[("rows", Arg::from(summary.rows.to_string())), ("columns", Arg::from(summary.columns.len()))]);
         println!("{}: {shape}", summary.path);
-        let width = summary.columns.iter().map(|c| c.name.len()).max().unwrap_or(4).max(4);
-        println!("{:width$}  {:14}  {:>10}", tr("cli-header-name"), tr("cli-header-dtype"), tr("cli-header-missing"));
+        let (name, dtype, missing) = (tr("cli-header-name"), tr("cli-header-dtype"), tr("cli-header-missing"));
+        let width = summary.columns.iter().map(|c| display_width(&c.name)).chain([display_width(&name)]).max().unwrap_or(4).max(4);
+        println!("{}  {}  {}", pad_end(&name, width), pad_end(&dtype, 14), pad_start(&missing, 10));
         for c in &summary.columns {
-            println!("{:width$}  {:14}  {:>10}", c.name, c.dtype, c.null_count);
+            println!("{}  {:14}  {:>10}", pad_end(&c.name, width), c.dtype, c.null_count);
         }
     }
     Ok(())
@@ -198,26 +199,27 @@ fn print_report(report: &QualityReport) {
         println!("{}", tr_with("cli-note", &[("message", Arg::from(warning))]));
     }
     println!();
-    let width = report.columns.iter().map(|c| c.name.len()).max().unwrap_or(4).max(4);
-    println!(
-        "{:width$}  {:8}  {:6}  {:>8}  {:>7}  {:>12}  {:>12}  {:>12}  {:>12}",
-        tr("cli-header-column"),
-        tr("cli-header-dtype"),
-        tr("cli-header-unit"),
-        tr("cli-header-missing"),
-        tr("cli-header-status"),
-        tr("cli-header-min"),
-        tr("cli-header-max"),
-        tr("cli-header-mean"),
-        tr("cli-header-std")
-    );
+    let column = tr("cli-header-column");
+    let width = report.columns.iter().map(|c| display_width(&c.name)).chain([display_width(&column)]).max().unwrap_or(4).max(4);
+    let headers = [
+        pad_end(&column, width),
+        pad_end(&tr("cli-header-dtype"), 8),
+        pad_end(&tr("cli-header-unit"), 6),
+        pad_start(&tr("cli-header-missing"), 8),
+        pad_start(&tr("cli-header-status"), 7),
+        pad_start(&tr("cli-header-min"), 12),
+        pad_start(&tr("cli-header-max"), 12),
+        pad_start(&tr("cli-header-mean"), 12),
+        pad_start(&tr("cli-header-std"), 12),
+    ];
+    println!("{}", headers.join("  "));
     let num = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.4}"));
     for c in &report.columns {
         println!(
-            "{:width$}  {:8}  {:6}  {:>8}  {:>7}  {:>12}  {:>12}  {:>12}  {:>12}",
-            c.name,
+            "{}  {:8}  {}  {:>8}  {:>7}  {:>12}  {:>12}  {:>12}  {:>12}",
+            pad_end(&c.name, width),
             c.dtype,
-            c.unit.as_deref().unwrap_or(""),
+            pad_end(c.unit.as_deref().unwrap_or(""), 6),
             c.null_count,
             c.status_text_count,
             num(c.min),

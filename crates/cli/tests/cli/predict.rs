@@ -163,6 +163,25 @@ fn bundle_predict_eval_and_report_from_the_command_line() {
     assert_eq!(written["bytes"].as_u64(), Some(std::fs::metadata(&report_json).unwrap().len()));
     assert_eq!(written["run_id"], trained["run_id"]);
 
+    // In Chinese: the report's own words and page language, the CLI's summary lines; the JSON
+    // of eval the same in both languages but for the sentence the CLI writes into it.
+    let report_zh = dir.path().join("report-zh.html");
+    let out = crate::plantlab_in_locale(&["report", &run_dir, "-o", report_zh.to_str().unwrap(), "--lang", "zh-CN"], "");
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("已写入 "), "{}", String::from_utf8_lossy(&out.stderr));
+    let html_zh = std::fs::read_to_string(&report_zh).unwrap();
+    assert!(html_zh.contains("<html lang=\"zh-CN\">") && html_zh.contains("<h2>数据质量</h2>") && html_zh.contains("Noto Sans CJK SC"));
+    assert!(std::fs::read_to_string(&report).unwrap().contains("<h2>Data quality</h2>"), "without --lang the report is English");
+    let eval_zh = crate::plantlab_in_locale(&["eval", "--run", &run_dir], "zh_CN.UTF-8");
+    let eval_zh = String::from_utf8_lossy(&eval_zh.stdout);
+    assert!(eval_zh.contains("平衡准确率") && eval_zh.contains("个样本"), "{eval_zh}");
+    let mut split_zh: serde_json::Value =
+        serde_json::from_slice(&crate::plantlab_in_locale(&["eval", "--run", &run_dir, "--json"], "zh_CN.UTF-8").stdout).unwrap();
+    let mut split_en = split.clone();
+    for json in [&mut split_zh, &mut split_en] {
+        json.as_object_mut().unwrap().remove("thin_evidence");
+    }
+    assert_eq!(split_zh, split_en, "eval --json keys and values do not depend on the language");
+
     // Damaged and missing inputs: one clear line, non-zero exit.
     let half = dir.path().join("half.plmodel");
     let bytes = std::fs::read(&bundle).unwrap();
