@@ -80,6 +80,64 @@ fn without_thousands_commas(number: &str) -> Option<String> {
     Some(plain)
 }
 
+/// Cells of one column whose full-width numbers were narrowed, with the first as an example.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NarrowedColumn {
+    /// 0-based column index.
+    pub column: usize,
+    pub cells: usize,
+    /// The first cell as written and as narrowed.
+    pub example: (String, String),
+}
+
+/// Delimited text with every cell that is a number in full-width characters narrowed to ASCII
+/// (quotes and line structure kept), so the parser reads those columns as numbers whatever row
+/// they first appear in; `None` when no cell needed it. One pass, after a byte search that
+/// skips text without full-width forms at memory speed.
+pub fn narrow_delimited(text: &str, delimiter: char, decimal: char) -> Option<(String, Vec<NarrowedColumn>)> {
+    // Every full-width digit, point, sign and comma is U+FF0B..U+FF19: UTF-8 `EF BC 8B..99`.
+    let bytes = text.as_bytes();
+    let first = bytes.windows(2).position(|w| w == [0xEF, 0xBC])?;
+    let line_start = bytes[..first].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..line_start]);
+    let mut columns: Vec<NarrowedColumn> = Vec::new();
+    for line in text[line_start..].split_inclusive('\n') {
+        let mut column = 0;
+        let mut cell_start = 0;
+        let mut in_quotes = false;
+        for (i, c) in line.char_indices() {
+            if c == '"' {
+                in_quotes = !in_quotes;
+            } else if !in_quotes && (c == delimiter || c == '\n' || c == '\r') {
+                push_cell(&mut out, &line[cell_start..i], column, decimal, &mut columns);
+                out.push(c);
+                cell_start = i + c.len_utf8();
+                if c == delimiter {
+                    column += 1;
+                }
+            }
+        }
+        push_cell(&mut out, &line[cell_start..], column, decimal, &mut columns);
+    }
+    (!columns.is_empty()).then_some((out, columns))
+}
+
+/// Appends one cell, narrowed when it is a full-width number (inside its quotes, if quoted).
+fn push_cell(out: &mut String, cell: &str, column: usize, decimal: char, columns: &mut Vec<NarrowedColumn>) {
+    let inner = cell.trim().trim_matches('"');
+    let narrowed = if inner.as_bytes().windows(2).any(|w| w == [0xEF, 0xBC]) { narrow_number(inner, decimal) } else { None };
+    let Some(ascii) = narrowed else {
+        out.push_str(cell);
+        return;
+    };
+    match columns.iter_mut().find(|c| c.column == column) {
+        Some(seen) => seen.cells += 1,
+        None => columns.push(NarrowedColumn { column, cells: 1, example: (inner.to_owned(), ascii.clone()) }),
+    }
+    out.push_str(&ascii);
+}
+
 /// Full-width ASCII forms (U+FF01–U+FF5E) and the ideographic space as their ASCII
 /// counterparts, so `ＭＰａ` reads `MPa` and `％` reads `%`; other characters (`℃`, `³`, CJK)
 /// are kept.
@@ -113,6 +171,18 @@ mod tests {
         assert!(looks_like_wide_number("１，５") && looks_like_wide_number("－１２．５"));
         assert!(looks_like_wide_number("1，5"));
         assert!(!looks_like_wide_number("１号泵") && !looks_like_wide_number("12.5") && !looks_like_wide_number("，"));
+    }
+
+    #[test]
+    fn wide_numbers_narrow_in_delimited_text() {
+        let text = "t,a,b,note\r\n1,１２．５,\"1，234.5\",１号泵\r\n2,3,\"1，5\",x\r\n3,－１,7,y";
+        let (narrowed, columns) = narrow_delimited(text, ',', '.').unwrap();
+        assert_eq!(narrowed, "t,a,b,note\r\n1,12.5,1234.5,１号泵\r\n2,3,\"1，5\",x\r\n3,-1,7,y");
+        let a = NarrowedColumn { column: 1, cells: 2, example: ("１２．５".into(), "12.5".into()) };
+        let b = NarrowedColumn { column: 2, cells: 1, example: ("1，234.5".into(), "1234.5".into()) };
+        assert_eq!(columns, [a, b]);
+        assert_eq!(narrow_delimited("a;b\n1;2\n", ';', ','), None);
+        assert_eq!(narrow_delimited("a;b\n１２;２,５\n", ';', ',').unwrap().0, "a;b\n12;2,5\n");
     }
 
     #[test]

@@ -38,10 +38,7 @@ pub(super) fn narrow_wide_numbers(imported: &mut Imported, overrides: &ImportOve
             })
             .collect();
         if let Some((wide, ascii)) = example {
-            imported.warnings.push(format!(
-                "Column \"{}\": {narrowed_cells} number(s) typed in full-width characters (e.g. \"{wide}\") were read as ASCII numbers (\"{ascii}\").",
-                column.name()
-            ));
+            imported.warnings.push(narrowed_note(column.name(), narrowed_cells, &wide, &ascii));
             replacements.push(narrowed.with_name(column.name().clone()).into_column());
         }
     }
@@ -50,6 +47,11 @@ pub(super) fn narrow_wide_numbers(imported: &mut Imported, overrides: &ImportOve
         imported.frame.replace(name.as_str(), column).map_err(|e| EngineError::Internal(e.to_string()))?;
     }
     Ok(())
+}
+
+/// The note for a column whose numbers typed in full-width characters were read as ASCII.
+pub(super) fn narrowed_note(column: &str, cells: usize, wide: &str, ascii: &str) -> String {
+    format!("Column \"{column}\": {cells} number(s) typed in full-width characters (e.g. \"{wide}\") were read as ASCII numbers (\"{ascii}\").")
 }
 
 /// Text columns that still hold full-width digits after the import: numbers that could not be

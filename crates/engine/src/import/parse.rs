@@ -7,11 +7,13 @@ use std::io::Cursor;
 use std::path::Path;
 
 use plantlab_protocol::ImportOverrides;
-use plantlab_sniff::nth_line_end;
+use plantlab_sniff::fullwidth::narrow_delimited;
+use plantlab_sniff::{nth_line_end, Separator};
 use polars::prelude::*;
 
 use super::chunks::{combine_chunks, split_rows, PARSE_CHUNK};
 use super::dialect::{sniff_dialect, sniff_error, Dialect};
+use super::fullwidth::narrowed_note;
 use super::pieces::ParsedPieces;
 use super::quotes::{count_lines, quote_lone_quotes, unclosed_quote, LoneQuotes, RowCutter};
 use super::{merge_status, Imported, EXAMPLE_ROWS, INFER_SCHEMA_ROWS, READ_SHARE};
@@ -132,6 +134,23 @@ pub(super) fn read_text(path: &Path, bytes: &[u8], overrides: &ImportOverrides, 
     if body.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(EngineError::NoDataRows(path.to_path_buf()));
     }
+    // Numbers typed in full-width characters become ASCII before parsing, so a column reads as
+    // numeric wherever in it they appear (a delimited text is decoded whole here anyway).
+    let narrowed;
+    let body = match &dialect.separator {
+        Separator::Char(delimiter) => match narrow_delimited(&text[body_start..], *delimiter, dialect.decimal) {
+            Some((ascii, columns)) => {
+                for c in columns {
+                    let name = dialect.names.get(c.column).map_or("?", String::as_str);
+                    warnings.push(narrowed_note(name, c.cells, &c.example.0, &c.example.1));
+                }
+                narrowed = ascii;
+                narrowed.as_bytes()
+            }
+            None => body,
+        },
+        _ => body,
+    };
     let rewritten;
     let body = if dialect.separator.rewrites() {
         rewritten = dialect.rewrite(body.to_vec());

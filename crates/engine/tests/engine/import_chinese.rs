@@ -186,6 +186,22 @@ fn numbers_typed_in_full_width_characters_are_read_or_named() {
 }
 
 #[test]
+fn a_full_width_number_far_down_a_numeric_column_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    // Past the rows the column type is inferred from: read as text there, a parse error.
+    let mut text = String::from("时间,温度\r\n");
+    for i in 0..12_000 {
+        text.push_str(&format!("2026/10/01 {:02}:{:02}:00,{}.5\r\n", i / 60 % 24, i % 60, 20 + i % 7));
+    }
+    text.push_str("2026/10/02 00:00:00,１２．５\r\n");
+    let path = write(dir.path(), "late.csv", encoding_rs::GB18030.encode(&text).0);
+    let imported = import(&path, &ImportOverrides::default(), &JobContext::detached()).unwrap();
+    let temperature = imported.frame.column("温度").unwrap().f64().unwrap().clone();
+    assert_eq!((temperature.len(), temperature.get(12_000)), (12_001, Some(12.5)));
+    assert!(imported.warnings.iter().any(|w| w.contains("\"温度\": 1 number(s)")), "{:?}", imported.warnings);
+}
+
+#[test]
 fn full_width_units_are_stored_in_ascii() {
     let dir = tempfile::tempdir().unwrap();
     let text = "时间,压力,阀位,温度\r\n,ＭＰａ,％,℃\r\n2026/10/01 00:00:00,2.45,50,185\r\n2026/10/01 00:01:00,2.46,51,186\r\n";
@@ -211,8 +227,8 @@ fn the_bundled_gb18030_reactor_sample_opens_right() {
 }
 
 /// What reading a Chinese export costs: the same table (about 100 MB; `PLANTLAB_TIMING_ROWS`
-/// sets the rows) as GB18030 and as UTF-8, the encoding sniff and the decoding of the GB18030
-/// bytes alone, and the import of each file (best of 3).
+/// sets the rows) as GB18030 and as UTF-8, the encoding sniff, the decoding of the GB18030
+/// bytes and the search for full-width numbers alone, and the import of each file (best of 3).
 #[test]
 #[ignore = "a timing run on large generated files"]
 fn time_gb18030_import_next_to_utf8() {
@@ -249,8 +265,12 @@ fn time_gb18030_import_next_to_utf8() {
     };
     let sniff = best(&mut || assert_eq!(plantlab_sniff::guess_encoding(&gb_bytes).name, "gb18030"));
     let decode = best(&mut || assert!(plantlab_sniff::decode(&gb_bytes, None).unwrap().text.len() > gb_bytes.len()));
+    let narrow = best(&mut || assert!(plantlab_sniff::fullwidth::narrow_delimited(&text, ',', '.').is_none()));
     let mb = gb_bytes.len() as f64 / 1e6;
-    eprintln!("{rows} rows, GB18030 {mb:.1} MB: encoding sniff {sniff:.4} s, decoding {decode:.3} s ({:.0} MB/s)", mb / decode);
+    eprintln!(
+        "{rows} rows, GB18030 {mb:.1} MB: encoding sniff {sniff:.4} s, decoding {decode:.3} s ({:.0} MB/s), full-width number search {narrow:.3} s",
+        mb / decode
+    );
     for (name, path) in [("GB18030", &gb), ("UTF-8", &utf8)] {
         let mut shape = (0, 0);
         let seconds = best(&mut || shape = import(path, &ImportOverrides::default(), &JobContext::detached()).unwrap().frame.shape());
