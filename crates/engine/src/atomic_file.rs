@@ -65,7 +65,7 @@ fn remove_abandoned_temporaries(folder: &Path, name: &str) {
         }
         let path = entry.path();
         let idle = entry.metadata().ok().and_then(|m| m.modified().ok()).and_then(|t| t.elapsed().ok());
-        if !idle.is_some_and(|idle| idle >= ABANDONED_AFTER) {
+        if idle.is_none_or(|idle| idle < ABANDONED_AFTER) {
             continue;
         }
         let unlocked = OpenOptions::new().write(true).open(&path).is_ok_and(|file| file.try_lock().is_ok());

@@ -18,6 +18,7 @@ mod chunks;
 mod dialect;
 mod fullwidth;
 mod parquet;
+mod parquet_footer;
 mod parse;
 mod pieces;
 mod quotes;

@@ -16,6 +16,7 @@ pub(super) fn read_parquet(path: &Path, bytes: Vec<u8>) -> Result<Imported> {
         detail: format!("not a readable Parquet file ({why}); it may be truncated, damaged or from an unsupported writer: write it again, or export the data as CSV"),
     }
     };
+    super::parquet_footer::check_footer(&bytes).map_err(unreadable)?;
     // Polars checks much of a damaged file with assertions (page offsets, bitmap lengths)
     // rather than errors; such a panic means the same as an error here.
     let read = std::panic::catch_unwind(|| ParquetReader::new(Cursor::new(bytes)).finish());

@@ -308,6 +308,16 @@ fn mutated_parquet_files_load_or_fail_clearly() {
 }
 
 #[test]
+fn a_parquet_footer_declaring_billions_of_row_groups_is_refused_before_polars_reserves_room() {
+    // Found by the `parquet` fuzz target: 1,154 bytes that made polars reserve 8 GB for the
+    // row-group list its footer declares (an abort where memory is not overcommitted).
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/engine/data/fuzzed-footer-8gb.parquet");
+    let err = load(&path).unwrap_err();
+    assert_eq!(err.code(), "parse_error", "{err}");
+    assert!(err.to_string().contains("not a readable Parquet file (its footer"), "{err}");
+}
+
+#[test]
 fn mutated_recipes_replay_or_fail_clearly() {
     let (dir, workbench) = workbench_with_data(300);
     // A recipe with a step of each common kind, fitted on the data.
