@@ -165,9 +165,11 @@ async fn predict_export(state: State<'_, AppState>, path: String) -> Result<(), 
 }
 
 #[tauri::command]
-async fn report_export(state: State<'_, AppState>, run_id: String, path: String) -> Result<(), ApiError> {
+async fn report_export(state: State<'_, AppState>, run_id: String, path: String, lang: Option<String>) -> Result<(), ApiError> {
     let path = state.grants.check(&[FilePurpose::SaveReport], &path)?;
-    state.workbench.export_report(&run_id, &path).map_err(ApiError::from)
+    // In the language the UI shows; English when it names none it knows.
+    let lang = lang.as_deref().and_then(plantlab_i18n::Lang::from_tag).unwrap_or_default();
+    state.workbench.export_report_in(&run_id, &path, lang).map_err(ApiError::from)
 }
 
 #[tauri::command]
@@ -273,7 +275,7 @@ fn quit<R: Runtime>(app: AppHandle<R>) {
 /// Registers the shell's state and commands on a builder; shared by `main` and the tests,
 /// which use Tauri's mock runtime.
 pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
-    builder.manage(state).invoke_handler(tauri::generate_handler![
+    builder.manage(state).plugin(system_locale_plugin()).invoke_handler(tauri::generate_handler![
         initial_path,
         pick_file,
         pick_path,
@@ -312,6 +314,21 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
         normal_commands::normal_predict_start,
         quit
     ])
+}
+
+/// The locale the app was started in (`LC_ALL`, then `LC_MESSAGES`, then `LANG`, as POSIX
+/// orders them), if any is set.
+fn system_locale() -> Option<String> {
+    ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|name| std::env::var(name).ok().filter(|value| !value.trim().is_empty()))
+}
+
+/// Gives the webview the process's locale as `window.__PLANTLAB_SYSTEM_LOCALE__` before the UI
+/// starts: WebKitGTK's `navigator.language` does not follow `LANG`, so a Chinese desktop would
+/// otherwise open in English. (WebView2 on Windows follows the system's language, and there
+/// these variables are usually unset.)
+fn system_locale_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    let locale = system_locale().map_or_else(|| "null".to_owned(), |l| serde_json::Value::String(l).to_string());
+    tauri::plugin::Builder::new("system-locale").js_init_script(format!("window.__PLANTLAB_SYSTEM_LOCALE__ = {locale};")).build()
 }
 
 /// The app's configuration, window and security settings and embedded frontend, compiled in

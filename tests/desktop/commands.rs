@@ -289,6 +289,13 @@ fn evaluate_bundle_predict_and_report_run_through_ipc() {
     invoke(&window, "report_export", json!({"runId": summary.run_id, "path": report})).expect("report");
     let html = std::fs::read_to_string(&report).expect("html");
     assert!(html.contains("Machine failure") && html.contains("<svg"));
+    assert!(html.contains("<html lang=\"en\""), "an export without a language is English");
+    // The UI sends the language it shows; the report follows it.
+    let chinese = dir.path().join("report-zh.html");
+    grants.grant(FilePurpose::SaveReport, &chinese);
+    invoke(&window, "report_export", json!({"runId": summary.run_id, "path": chinese, "lang": "zh-CN"})).expect("report in Chinese");
+    let html = std::fs::read_to_string(&chinese).expect("html");
+    assert!(html.contains("<html lang=\"zh-CN\"") && html.contains("Machine failure") && html.contains("<svg"));
 }
 
 #[test]

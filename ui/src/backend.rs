@@ -119,6 +119,8 @@ pub enum Request {
     ExportReport {
         run_id: String,
         path: String,
+        /// The report's language (`en`, `zh-CN`): the one the UI shows.
+        lang: String,
     },
 
     // Models of normal operation (no fault labels needed to train).
@@ -357,9 +359,9 @@ pub mod bridge {
                 let done = vec![Reply::Saved { what: "Predictions".into(), path: path.clone() }];
                 call_unit("predict_export", "Exporting the predictions", args! { "path" => path }, done)
             }
-            Request::ExportReport { run_id, path } => {
+            Request::ExportReport { run_id, path, lang } => {
                 let done = vec![Reply::Saved { what: "Report".into(), path: path.clone() }];
-                call_unit("report_export", "Exporting the report", args! { "runId" => run_id, "path" => path }, done)
+                call_unit("report_export", "Exporting the report", args! { "runId" => run_id, "path" => path, "lang" => lang }, done)
             }
             Request::StartNormalTrain(request) => Invocation::Task {
                 command: "normal_train_start",

@@ -173,7 +173,7 @@ impl EvaluatePane {
                 let threshold = self.view.as_ref().filter(|v| v.is_binary()).map(|_| self.threshold);
                 backend.send(Request::ExportBundle { run_id, path, threshold, events: Some(self.event_options) });
             }
-            FilePurpose::SaveReport => backend.send(Request::ExportReport { run_id, path }),
+            FilePurpose::SaveReport => backend.send(Request::ExportReport { run_id, path, lang: crate::i18n::language().tag().to_owned() }),
             _ => {}
         }
     }

@@ -54,7 +54,11 @@ pub fn fallback_keys() -> Vec<String> {
 pub fn system_language() -> Option<Lang> {
     #[cfg(target_arch = "wasm32")]
     {
-        web_sys::window().and_then(|window| window.navigator().language()).and_then(|tag| Lang::from_tag(&tag))
+        // The desktop shell passes the process's locale (WebKitGTK's navigator.language does
+        // not follow LANG); a plain browser has only the navigator's.
+        let window = web_sys::window()?;
+        let from_shell = js_sys::Reflect::get(&window, &"__PLANTLAB_SYSTEM_LOCALE__".into()).ok().and_then(|value| value.as_string());
+        from_shell.and_then(|tag| Lang::from_tag(&tag)).or_else(|| window.navigator().language().and_then(|tag| Lang::from_tag(&tag)))
     }
     #[cfg(not(target_arch = "wasm32"))]
     {

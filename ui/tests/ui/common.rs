@@ -225,7 +225,9 @@ fn request_from_command(command: &str, args: &Value) -> Request {
         "bundle_open" => Request::OpenBundle { path: arg(command, args, "path") },
         "predict_start" => Request::Predict(arg(command, args, "request")),
         "predict_export" => Request::ExportPredictions { path: arg(command, args, "path") },
-        "report_export" => Request::ExportReport { run_id: arg(command, args, "runId"), path: arg(command, args, "path") },
+        "report_export" => {
+            Request::ExportReport { run_id: arg(command, args, "runId"), path: arg(command, args, "path"), lang: arg(command, args, "lang") }
+        }
         "normal_train_start" => Request::StartNormalTrain(Box::new(arg(command, args, "request"))),
         "normal_evaluate_start" => Request::EvaluateNormal(arg(command, args, "request")),
         "normal_bundle_open" => Request::OpenNormalBundle { path: arg(command, args, "path") },

@@ -303,7 +303,7 @@ fn the_threshold_moves_the_confusion_counts_and_costs_suggest_one() {
         Request::ExportBundle { run_id, path, threshold: Some(t), events: Some(_) } if run_id == "run-2" && path == BUNDLE_PATH && *t == 0.5)));
     harness.get_by_label("Export report…").click();
     harness.run();
-    assert!(fake.borrow().sent.contains(&Request::ExportReport { run_id: "run-2".into(), path: REPORT_PATH.into() }));
+    assert!(fake.borrow().sent.contains(&Request::ExportReport { run_id: "run-2".into(), path: REPORT_PATH.into(), lang: "en".into() }));
     assert!(harness.state().notices().iter().any(|n| n.text == format!("Report saved to {REPORT_PATH}.")));
 }
 
