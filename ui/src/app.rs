@@ -607,6 +607,38 @@ fn context_text(context: &str) -> String {
         "Starting the normal-operation training" => tr("context-starting-normal-training"),
         "Starting the prediction" => tr("context-starting-prediction"),
         "Starting training" => tr("context-starting-training"),
-        other => other.to_owned(),
+        other => named_task_text(other).unwrap_or_else(|| other.to_owned()),
+    }
+}
+
+/// The engine's labels of tasks on a named file ("Loading plant.csv", "Predicting on
+/// "plant.csv"", "Checking "plant.csv" against normal operation") in the current language.
+fn named_task_text(label: &str) -> Option<String> {
+    let quoted = |text: &str| text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).map(str::to_owned);
+    if let Some(file) = label.strip_prefix("Loading ") {
+        return Some(tr_with("context-loading-named", &[("file", file.into())]));
+    }
+    if let Some(file) = label.strip_prefix("Predicting on ").and_then(quoted) {
+        return Some(tr_with("context-predicting-named", &[("file", file.into())]));
+    }
+    let file = label.strip_prefix("Checking ").and_then(|rest| rest.strip_suffix(" against normal operation")).and_then(quoted)?;
+    Some(tr_with("context-checking-named", &[("file", file.into())]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_task_labels_on_named_files_are_said_in_the_current_language() {
+        crate::i18n::set_language(Lang::ZhCn);
+        assert_eq!(context_text("Loading stray.csv"), "加载 stray.csv");
+        assert_eq!(context_text("Predicting on \"march.csv\""), "对“march.csv”进行预测");
+        assert_eq!(context_text("Checking \"march.csv\" against normal operation"), "对照正常运行检查“march.csv”");
+        assert_eq!(context_text("Loading the file"), "加载文件");
+        // A label it does not know stays as the engine wrote it.
+        assert_eq!(context_text("Training mlp on \"fault\""), "Training mlp on \"fault\"");
+        crate::i18n::set_language(Lang::En);
+        assert_eq!(context_text("Loading stray.csv"), "Loading stray.csv");
     }
 }
