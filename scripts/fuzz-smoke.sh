@@ -13,6 +13,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+# The format targets' seeds: a workbook, a Parquet file, a recipe and bundles of each kind. Run
+# before RUSTC_BOOTSTRAP is set: build scripts low in the tree (proc-macro2's among them) watch it,
+# so building the main workspace with it set rebuilds nearly every crate there, and again after.
+PLANTLAB_FUZZ_SEEDS="$PWD/fuzz/corpus" cargo test --workspace --locked --test engine mutations:: -- --test-threads 1 >/dev/null
 export RUSTC_BOOTSTRAP=1
 
 seed() {
@@ -28,8 +32,6 @@ for target in sniff import; do
     seed "$target" decimal_comma.txt '1,5 2,5 3,5\n4,5 5,5 6,5\n'
 done
 
-# The format targets' seeds: a workbook, a Parquet file, a recipe and bundles of each kind.
-PLANTLAB_FUZZ_SEEDS="$PWD/fuzz/corpus" cargo test --workspace --locked --test engine mutations:: -- --test-threads 1 >/dev/null
 # The fuzz workspace starts from the main lock file, so it builds the same dependency versions.
 cp Cargo.lock fuzz/Cargo.lock
 cargo fuzz build
