@@ -389,6 +389,7 @@ fn training_child_under_a_file_size_limit() {
 }
 
 /// Every file under `dir` with its bytes.
+#[cfg(unix)]
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files: Vec<(PathBuf, Vec<u8>)> = files_under(dir).into_iter().map(|f| (f.clone(), std::fs::read(&f).unwrap())).collect();
     files.sort();
