@@ -189,6 +189,29 @@ fn next_random(state: &mut u64) -> u64 {
     *state
 }
 
+/// Starts `test` as a child process `kills` times (with `key` = `dir` in its environment) and
+/// kills it 0–999 ms after each start; `after_kill` runs after each kill with the kill's number
+/// and how to repeat the run. Returns the seed and the delays, for failure messages.
+fn kill_at_random_moments(kills: usize, test: &str, key: &str, dir: &Path, mut after_kill: impl FnMut(usize, &str)) -> (u64, Vec<u64>) {
+    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1;
+    let mut state = seed;
+    let mut delays_ms = Vec::new();
+    for kill in 0..kills {
+        let delay_ms = next_random(&mut state) % 1000;
+        delays_ms.push(delay_ms);
+        let mut child = spawn_child(test, key, dir);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        if let Some(status) = child.try_wait().unwrap() {
+            let output = child.wait_with_output().unwrap();
+            panic!("the child {test} ended ({status}) before its kill: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        after_kill(kill, &format!("seed {seed}, kill delays {delays_ms:?} ms"));
+    }
+    (seed, delays_ms)
+}
+
 /// Every file under `dir` (recursively), as paths.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -207,23 +230,9 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 fn runs_killed_at_random_moments_list_as_interrupted_or_completed_and_can_be_deleted() {
     const KILLS: usize = 20;
     let (dir, workbench) = workbench_with_data(300);
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1;
-    let mut state = seed;
-    let mut delays_ms = Vec::new();
-    for _ in 0..KILLS {
-        // The first second covers the child's start, the load, the run's first files and
-        // (most kills) its epochs, checkpoints and summary.
-        let delay_ms = next_random(&mut state) % 1000;
-        delays_ms.push(delay_ms);
-        let mut child = spawn_child("hardening_runs::training_child_until_killed", TRAIN_UNTIL_KILLED, dir.path());
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        if let Some(status) = child.try_wait().unwrap() {
-            let output = child.wait_with_output().unwrap();
-            panic!("the training child ended ({status}) before its kill: {}", String::from_utf8_lossy(&output.stderr));
-        }
-        child.kill().unwrap();
-        child.wait().unwrap();
-    }
+    // The first second covers the child's start, the load, the run's first files and (most
+    // kills) its epochs, checkpoints and summary.
+    let (seed, delays_ms) = kill_at_random_moments(KILLS, "hardening_runs::training_child_until_killed", TRAIN_UNTIL_KILLED, dir.path(), |_, _| {});
     let context = format!("seed {seed}, kill delays {delays_ms:?} ms");
 
     let runs_root = dir.path().join("runs");
@@ -334,24 +343,12 @@ fn recipe_saves_exports_and_bundles_killed_at_random_moments_leave_the_old_file_
     let (dir, workbench) = workbench_with_data(ROWS);
     trained_run(&workbench);
     std::fs::create_dir(dir.path().join("out")).unwrap();
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1;
-    let mut state = seed;
-    let (mut delays_ms, mut most_temporaries) = (Vec::new(), 0);
-    for kill in 0..KILLS {
-        let delay_ms = next_random(&mut state) % 1000;
-        delays_ms.push(delay_ms);
-        let mut child = spawn_child("hardening_runs::writing_child_until_killed", WRITE_UNTIL_KILLED, dir.path());
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        if let Some(status) = child.try_wait().unwrap() {
-            let output = child.wait_with_output().unwrap();
-            panic!("the writing child ended ({status}) before its kill: {}", String::from_utf8_lossy(&output.stderr));
-        }
-        child.kill().unwrap();
-        child.wait().unwrap();
-        let context = format!("kill {kill}, seed {seed}, kill delays {delays_ms:?} ms");
-        check_written_files(dir.path(), ROWS, &context);
-        most_temporaries = most_temporaries.max(temporaries_in(&dir.path().join("out")));
-    }
+    let mut most_temporaries = 0;
+    let (seed, delays_ms) =
+        kill_at_random_moments(KILLS, "hardening_runs::writing_child_until_killed", WRITE_UNTIL_KILLED, dir.path(), |kill, context| {
+            check_written_files(dir.path(), ROWS, &format!("kill {kill}, {context}"));
+            most_temporaries = most_temporaries.max(temporaries_in(&dir.path().join("out")));
+        });
     let context = format!("seed {seed}, kill delays {delays_ms:?} ms");
     assert!(written_files(dir.path()).iter().all(|f| f.exists()), "no child got as far as writing all three files ({context})");
     // The temporaries killed writes left are removed by the next write of the same file once
