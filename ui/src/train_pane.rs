@@ -765,6 +765,7 @@ fn model_text(model: ModelKind) -> String {
         ModelKind::Seed => tr("train-model-seed"),
         ModelKind::Transformer => tr("train-model-transformer"),
         ModelKind::Mlp => tr("train-model-mlp"),
+        ModelKind::Trees => tr("train-model-trees"),
     }
 }
 

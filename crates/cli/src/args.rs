@@ -385,11 +385,18 @@ pub struct TrainArgs {
     /// Columns never used as features (identifiers, columns that leak the label); repeat for more
     #[arg(long, value_name = "COL")]
     pub exclude: Vec<String>,
-    #[arg(long, value_name = "W", help = format!("Rows of context per sample ({})", both_defaults("1: one row", NormalTrainRequest::default().window)))]
+    #[arg(long, value_name = "W", help = format!(
+        "Rows of context per sample: a sequence of W rows for seed and transformer, window features over the last W rows for mlp and trees ({})",
+        both_defaults("1: one row", NormalTrainRequest::default().window)
+    ))]
     pub window: Option<u32>,
     #[arg(long, value_name = "N", help = format!("Quantile bins per numeric tag ({})", both_defaults(TrainConfig::default().bins, NormalTrainRequest::default().bins)))]
     pub bins: Option<u32>,
-    #[arg(long, value_name = "N", help = format!("Epochs at most; early stopping may end sooner ({})", both_defaults(TrainConfig::default().epochs, NormalTrainRequest::default().epochs)))]
+    #[arg(long, value_name = "N", help = format!(
+        "Epochs at most (trees: boosting rounds, default {}); early stopping may end sooner ({})",
+        TrainConfig::default().trees.rounds,
+        both_defaults(TrainConfig::default().epochs, NormalTrainRequest::default().epochs)
+    ))]
     pub epochs: Option<u32>,
     #[arg(long, value_name = "S", help = format!("Random seed: the same seed on the same data gives the same model ({})", both_defaults(TrainConfig::default().seed, NormalTrainRequest::default().seed)))]
     pub seed: Option<u64>,
@@ -410,16 +417,24 @@ pub struct TrainArgs {
     pub recipe: Option<PathBuf>,
     #[arg(long, value_name = "N", help_heading = CLASSIFIER, help = format!("Samples per batch (default {})", TrainConfig::default().batch_size))]
     pub batch_size: Option<u32>,
-    #[arg(long, value_name = "X", help_heading = CLASSIFIER, help = format!("Adam learning rate (default {})", TrainConfig::default().learning_rate))]
+    #[arg(long, value_name = "X", help_heading = CLASSIFIER, help = format!(
+        "Adam learning rate (default {}); trees: shrinkage per round (default {})",
+        TrainConfig::default().learning_rate,
+        TrainConfig::default().trees.learning_rate
+    ))]
     pub lr: Option<f64>,
     #[arg(long, value_name = "N", help_heading = CLASSIFIER, help = format!("Embedding width (seed) and model width (transformer) (default {})", TrainConfig::default().embedding_dim))]
     pub embedding: Option<u32>,
     #[arg(long, value_name = "N", help_heading = CLASSIFIER, help = format!("Hidden units per layer of the MLP (default {})", TrainConfig::default().hidden))]
     pub hidden: Option<u32>,
-    #[arg(long, value_name = "S", requires = "window", help_heading = CLASSIFIER, help = "Rows between the starts of two windows (with --window; default 1)")]
+    /// Leaves per tree (trees; default 31)
+    #[arg(long, value_name = "N", help_heading = CLASSIFIER)]
+    pub leaves: Option<u32>,
+    #[arg(long, value_name = "S", requires = "window", help_heading = CLASSIFIER, help = "Rows between the starts of two windows (seed and transformer, with --window; default 1)")]
     pub stride: Option<u32>,
     #[arg(long, value_name = "N|off", value_parser = parse_patience, help_heading = CLASSIFIER,
-          help = format!("Stop after N epochs without a better validation loss, or off (default {})", TrainConfig::default().patience.map_or_else(|| "off".to_owned(), |p| p.to_string())))]
+          help = format!("Stop after N epochs without a better validation loss, or off (default {}; trees: rounds, default {})",
+                         TrainConfig::default().patience.map_or_else(|| "off".to_owned(), |p| p.to_string()), TrainConfig::default().trees.patience))]
     pub patience: Option<Patience>,
     #[arg(long, value_enum, value_name = "auto|on|off", help_heading = CLASSIFIER, help = "Weight the loss for rare classes; auto: when the rarest class is under 20 % (default auto)")]
     pub class_weights: Option<ClassWeightsChoice>,
@@ -460,6 +475,7 @@ impl TrainArgs {
             ("--lr", self.lr.is_some()),
             ("--embedding", self.embedding.is_some()),
             ("--hidden", self.hidden.is_some()),
+            ("--leaves", self.leaves.is_some()),
             ("--stride", self.stride.is_some()),
             ("--patience", self.patience.is_some()),
             ("--class-weights", self.class_weights.is_some()),
@@ -502,6 +518,8 @@ pub enum ModelChoice {
     Transformer,
     /// A multi-layer perceptron on standardized numeric features
     Mlp,
+    /// Gradient-boosted trees on the same features as the MLP (--epochs: rounds, --lr: shrinkage)
+    Trees,
     /// The linear next-step predictor of normal operation (no label; recommended)
     Linear,
     /// A process language model of normal operation (no label; scores surprise)
@@ -515,6 +533,7 @@ impl ModelChoice {
             ModelChoice::Seed => Some(ModelKind::Seed),
             ModelChoice::Transformer => Some(ModelKind::Transformer),
             ModelChoice::Mlp => Some(ModelKind::Mlp),
+            ModelChoice::Trees => Some(ModelKind::Trees),
             ModelChoice::Linear | ModelChoice::ProcessLm => None,
         }
     }
@@ -524,7 +543,7 @@ impl ModelChoice {
         match self {
             ModelChoice::Linear => Some(NormalDetector::LinearPredictor),
             ModelChoice::ProcessLm => Some(NormalDetector::ProcessLm),
-            ModelChoice::Seed | ModelChoice::Transformer | ModelChoice::Mlp => None,
+            ModelChoice::Seed | ModelChoice::Transformer | ModelChoice::Mlp | ModelChoice::Trees => None,
         }
     }
 
@@ -534,6 +553,7 @@ impl ModelChoice {
             ModelChoice::Seed => "seed",
             ModelChoice::Transformer => "transformer",
             ModelChoice::Mlp => "mlp",
+            ModelChoice::Trees => "trees",
             ModelChoice::Linear => "linear",
             ModelChoice::ProcessLm => "process-lm",
         }

@@ -27,6 +27,8 @@ struct TrainJson<'a> {
     val: ValJson,
     test: TestJson<'a>,
     baseline: &'a Option<ClassMetrics>,
+    /// Gradient-boosted trees on the same split and features (same metric names).
+    baseline_trees: &'a Option<ClassMetrics>,
     seconds: f64,
 }
 
@@ -57,15 +59,39 @@ fn config_of(args: &TrainArgs, model: ModelKind) -> Result<TrainConfig> {
     let Some(target) = args.target.clone() else {
         return Err(crate::usage_error(&["train"], ErrorKind::MissingRequiredArgument, "train needs --target COLUMN (the label to predict)"));
     };
+    let dense = model.dense_input();
+    if dense && args.stride.is_some() {
+        return Err(crate::usage_error(
+            &["train"],
+            ErrorKind::ArgumentConflict,
+            format!("--stride is for the sequence windows of seed and transformer; --model {} reads window features on every row", model.as_str()),
+        ));
+    }
+    if model != ModelKind::Trees && args.leaves.is_some() {
+        return Err(crate::usage_error(&["train"], ErrorKind::ArgumentConflict, "--leaves is for --model trees"));
+    }
+    let trees = if model == ModelKind::Trees {
+        plantlab_protocol::TreeSettings {
+            rounds: args.epochs.unwrap_or(defaults.trees.rounds),
+            learning_rate: args.lr.unwrap_or(defaults.trees.learning_rate),
+            max_leaves: args.leaves.unwrap_or(defaults.trees.max_leaves),
+            patience: args.patience.map_or(Some(defaults.trees.patience), |p| p.0).unwrap_or(u32::MAX),
+            ..defaults.trees
+        }
+    } else {
+        defaults.trees
+    };
     Ok(TrainConfig {
         target,
         features: args.feature.clone(),
         exclude: args.exclude.clone(),
         model,
         mode: match args.window {
-            Some(window) => SequenceMode::Window { window, stride: args.stride.unwrap_or(1) },
-            None => SequenceMode::Row,
+            Some(window) if !dense => SequenceMode::Window { window, stride: args.stride.unwrap_or(1) },
+            _ => SequenceMode::Row,
         },
+        feature_window: args.window.filter(|_| dense),
+        trees,
         bins: args.bins.unwrap_or(defaults.bins),
         embedding_dim: args.embedding.unwrap_or(defaults.embedding_dim),
         hidden: args.hidden.unwrap_or(defaults.hidden),
@@ -125,7 +151,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
             workbench.load(file, &ImportOverrides::default(), &job).map_err(anyhow::Error::from).with_context(|| tr("cli-cannot-open-data"))?;
         }
     }
-    let epochs = config.epochs;
+    let epochs = if config.model == ModelKind::Trees { config.trees.rounds } else { config.epochs };
     let mut on_update = |update: &TrainUpdate| match update {
         TrainUpdate::Prepared { run_dir, data, .. } => {
             let weights = data.class_weights.iter().map(|w| (w * 100.0).round() / 100.0).collect::<Vec<_>>();
@@ -189,6 +215,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
                 confusion: &test.confusion,
             },
             baseline: &summary.baseline,
+            baseline_trees: &summary.baseline_trees,
             seconds: summary.seconds,
         })?;
     } else {
@@ -220,6 +247,9 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         row(&tr("cli-row-test"), test);
         if let Some(baseline) = &summary.baseline {
             row(&tr("cli-row-majority"), baseline);
+        }
+        if let (Some(trees), false) = (&summary.baseline_trees, config.model == ModelKind::Trees) {
+            row(&tr("cli-row-trees"), trees);
         }
     }
     Ok(())

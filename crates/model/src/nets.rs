@@ -43,6 +43,7 @@ impl NetSpec {
                     return Err(ModelError::BadSpec("the network's embedding and hidden widths must be at least 1".into()));
                 }
             }
+            ModelKind::Trees => return Err(ModelError::BadSpec("gradient-boosted trees are not a network; the engine grows them".into())),
             ModelKind::Mlp => {
                 if self.width == 0 {
                     return Err(ModelError::BadSpec("the MLP needs at least one numeric feature".into()));
@@ -101,6 +102,8 @@ impl NetSpec {
                     .checked_add(per_layer.checked_mul(TRANSFORMER_LAYERS)?)?
                     .checked_add(output)
             }
+            // Not a network: `check` refuses it before anything is sized.
+            ModelKind::Trees => None,
             ModelKind::Mlp => self
                 .width
                 .checked_mul(self.hidden)?
@@ -188,7 +191,8 @@ impl Net {
                 encoder: TransformerEncoderConfig::new(d, TRANSFORMER_FF, TRANSFORMER_HEADS, TRANSFORMER_LAYERS).with_dropout(0.0).init(device),
                 output: LinearConfig::new(d, spec.classes).init(device),
             }),
-            ModelKind::Mlp => Net::Mlp(MlpNet {
+            // `check` refuses trees before a network is made; they share the MLP's input.
+            ModelKind::Mlp | ModelKind::Trees => Net::Mlp(MlpNet {
                 hidden1: LinearConfig::new(spec.width, spec.hidden).init(device),
                 hidden2: LinearConfig::new(spec.hidden, spec.hidden).init(device),
                 output: LinearConfig::new(spec.hidden, spec.classes).init(device),

@@ -235,6 +235,11 @@ pub struct Evaluation {
     pub test: ClassMetrics,
     /// Always predicting the most frequent training class.
     pub baseline: ClassMetrics,
+    /// Gradient-boosted trees trained on the same split and features, on the same test
+    /// samples (at their most likely class, not at `threshold`); `None` for a bundle or a
+    /// run from before trees baselines.
+    #[serde(default)]
+    pub baseline_trees: Option<ClassMetrics>,
     /// (false positive rate, true positive rate), from (0,0) to (1,1).
     #[serde(with = "crate::float")]
     pub roc: Vec<[f64; 2]>,

@@ -18,6 +18,9 @@ pub enum ModelKind {
     Transformer,
     /// A multi-layer perceptron on standardized numeric features (no tokens): the plain baseline.
     Mlp,
+    /// Gradient-boosted decision trees on the same features as the MLP: the honest baseline
+    /// for tabular and windowed data, and a model in its own right.
+    Trees,
 }
 
 impl ModelKind {
@@ -26,7 +29,14 @@ impl ModelKind {
             ModelKind::Seed => "seed",
             ModelKind::Transformer => "transformer",
             ModelKind::Mlp => "mlp",
+            ModelKind::Trees => "trees",
         }
+    }
+
+    /// Whether the model reads the dense numeric input (standardized values, one-hot levels
+    /// and window features) rather than tokens.
+    pub fn dense_input(self) -> bool {
+        matches!(self, ModelKind::Mlp | ModelKind::Trees)
     }
 }
 
@@ -51,6 +61,33 @@ pub enum ClassWeighting {
     Auto,
     On,
     Off,
+}
+
+/// How the gradient-boosted trees grow (the `trees` model, and the trees baseline every run
+/// reports). Defaults are scikit-learn's HistGradientBoosting ones, with early stopping on the
+/// time-ordered validation part instead of a random tenth of the training rows.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TreeSettings {
+    /// Most boosting rounds; early stopping may end sooner.
+    pub rounds: u32,
+    #[serde(with = "crate::float")]
+    pub learning_rate: f64,
+    /// Leaves per tree (grown best-first).
+    pub max_leaves: u32,
+    /// Fewest training samples in a leaf.
+    pub min_samples_leaf: u32,
+    /// L2 penalty on leaf values.
+    #[serde(with = "crate::float")]
+    pub l2: f64,
+    /// Stop after this many rounds without a better validation loss.
+    pub patience: u32,
+}
+
+impl Default for TreeSettings {
+    fn default() -> Self {
+        Self { rounds: 300, learning_rate: 0.1, max_leaves: 31, min_samples_leaf: 20, l2: 0.0, patience: 10 }
+    }
 }
 
 /// Fractions of the rows, in time order: train first, then validation, then test.
@@ -85,6 +122,12 @@ pub struct TrainConfig {
     pub exclude: Vec<String>,
     pub model: ModelKind,
     pub mode: SequenceMode,
+    /// Window features for the MLP and the trees: per numeric tag over the last `W` samples
+    /// (lag, mean, standard deviation, min, max, slope, time since the last change), causal and
+    /// restarted after a gap in the time axis. `None`: the current row only.
+    pub feature_window: Option<u32>,
+    /// The trees' settings (the `trees` model and every run's trees baseline).
+    pub trees: TreeSettings,
     /// Quantile bins per numeric tag (a null token comes on top).
     pub bins: u32,
     /// Levels of a categorical feature seen fewer times than this in training are pooled
@@ -130,6 +173,8 @@ impl Default for TrainConfig {
             exclude: Vec::new(),
             model: ModelKind::Seed,
             mode: SequenceMode::Row,
+            feature_window: None,
+            trees: TreeSettings::default(),
             bins: 32,
             min_level_count: 10,
             embedding_dim: 64,
@@ -314,6 +359,10 @@ pub struct RunSummary {
     pub test: Option<ClassMetrics>,
     /// The majority-class baseline on the test split.
     pub baseline: Option<ClassMetrics>,
+    /// Gradient-boosted trees trained on the same split and features, on the test split: the
+    /// baseline a neural model has to beat. `None` for older runs and failed ones.
+    #[serde(default)]
+    pub baseline_trees: Option<ClassMetrics>,
     #[serde(with = "crate::float")]
     pub seconds: f64,
 }

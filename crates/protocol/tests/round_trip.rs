@@ -242,7 +242,7 @@ structs! {
     ThresholdPoint { threshold, tp, fp, tn, fn_ }
     TagContribution { tag, mean_abs, mean_signed }
     RiskTimeline { x, has_timestamps, risk, fault }
-    Evaluation { source, run_id, classes, positive_class, samples, threshold, majority_accuracy, test, baseline, roc, pr, thresholds, events, event_options, contributions, timeline }
+    Evaluation { source, run_id, classes, positive_class, samples, threshold, majority_accuracy, test, baseline, baseline_trees, roc, pr, thresholds, events, event_options, contributions, timeline }
     EvaluateRequest { run_id, threshold, events }
     InputWarning { kind, tag, count, message, example_rows }
     Alarm { index, start_row, end_row, start_ms, end_ms, peak_risk, peak_row, top_tags, explanation }

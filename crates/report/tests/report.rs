@@ -223,6 +223,7 @@ fn evaluation() -> Evaluation {
             ..metrics(0.9741, Some(0.912_345), vec![vec![7000, 150], vec![40, 160]])
         },
         baseline: metrics(0.9731, Some(0.5), vec![vec![7150, 0], vec![200, 0]]),
+        baseline_trees: None,
         roc: vec![[0.0, 0.0], [0.02, 0.6], [0.1, 0.85], [0.4, 0.95], [1.0, 1.0]],
         pr: vec![[0.0, 1.0], [0.5, 0.8], [0.8, 0.52], [1.0, 0.03]],
         thresholds: vec![

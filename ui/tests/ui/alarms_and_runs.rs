@@ -137,6 +137,7 @@ fn detail(id: &str) -> RunDetail {
             val: None,
             test: Some(test),
             baseline: None,
+            baseline_trees: None,
             seconds: 3.0,
         }),
         entry,
@@ -173,6 +174,7 @@ fn evaluation(request: &EvaluateRequest) -> Evaluation {
         majority_accuracy: 0.96,
         test: metrics(0.91, 0.4, 0.9),
         baseline: metrics(0.96, 0.0, 0.5),
+        baseline_trees: None,
         roc: vec![[0.0, 0.0], [1.0, 1.0]],
         pr: vec![[0.0, 1.0], [1.0, 0.04]],
         thresholds: vec![

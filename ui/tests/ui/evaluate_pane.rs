@@ -118,6 +118,7 @@ fn binary_evaluation(request: &EvaluateRequest) -> Evaluation {
             pr_auc: Some(0.1),
             confusion: vec![vec![135, 0], vec![15, 0]],
         },
+        baseline_trees: None,
         roc: vec![[0.0, 0.0], [0.04, 0.8], [0.44, 1.0], [1.0, 1.0]],
         pr: vec![[0.0, 1.0], [0.8, 0.706], [1.0, 0.2]],
         thresholds: threshold_table(),
@@ -165,6 +166,7 @@ fn multiclass_evaluation(request: &EvaluateRequest) -> Evaluation {
         majority_accuracy: 0.7,
         test: metrics(0.91, 0.81),
         baseline: ClassMetrics { accuracy: 0.7, balanced_accuracy: 0.333, ..ClassMetrics::default() },
+        baseline_trees: None,
         roc: vec![],
         pr: vec![],
         thresholds: vec![],
@@ -342,6 +344,7 @@ fn a_finished_training_run_is_evaluated_next() {
         val: None,
         test: None,
         baseline: None,
+        baseline_trees: None,
         seconds: 30.0,
     };
     fake.borrow_mut().pending.push(Reply::Task(TaskEvent::Finished { task: 9, outcome: TaskOutcome::Trained(summary) }));

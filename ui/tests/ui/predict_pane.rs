@@ -152,6 +152,7 @@ fn prediction() -> PredictionResult {
         majority_accuracy: 0.958,
         test: metrics(0.971, 0.84, 0.944),
         baseline: ClassMetrics { accuracy: 0.958, balanced_accuracy: 0.5, roc_auc: Some(0.5), pr_auc: Some(0.042), ..ClassMetrics::default() },
+        baseline_trees: None,
         roc: vec![[0.0, 0.0], [0.1, 0.8], [1.0, 1.0]],
         pr: vec![[0.0, 1.0], [0.84, 0.62], [1.0, 0.04]],
         thresholds: vec![],

@@ -213,6 +213,7 @@ fn a_finished_run_shows_test_metrics_next_to_the_baseline_and_runs_compare() {
         val: None,
         test: Some(test),
         baseline: None,
+        baseline_trees: None,
         seconds: 3.0,
     };
     fake.borrow_mut().pending.push(Reply::Task(TaskEvent::Finished { task: TRAIN_TASK, outcome: TaskOutcome::Trained(summary) }));

@@ -159,6 +159,7 @@ pub fn evaluate(input: EvaluationInput<'_>) -> Result<Evaluation> {
         majority_accuracy: baseline.accuracy,
         test,
         baseline,
+        baseline_trees: None,
         roc,
         pr,
         thresholds,

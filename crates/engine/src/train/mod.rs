@@ -330,7 +330,7 @@ struct Batcher<'a> {
 
 impl<'a> Batcher<'a> {
     fn input(&mut self, ends: &[usize]) -> Input<'_> {
-        if self.kind == ModelKind::Mlp {
+        if self.kind.dense_input() {
             self.prepared.encoded.gather_dense(ends, self.window, &mut self.dense);
             Input::Dense(&self.dense)
         } else {
@@ -375,6 +375,7 @@ impl Run {
             val,
             test,
             baseline,
+            baseline_trees: None,
             seconds: self.started.elapsed().as_secs_f64(),
         }
     }

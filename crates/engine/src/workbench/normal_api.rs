@@ -319,6 +319,7 @@ impl RunRecord {
             val: None,
             test: None,
             baseline: None,
+            baseline_trees: None,
             seconds,
         }
     }

@@ -250,6 +250,7 @@ cli-profile-time-axis-interval = time axis: "{ $column }" ({ $format }), samplin
 cli-quality-gate = quality gate: { $verdict }
 cli-recipe-missing = the recipe file { $path } does not exist
 cli-row-majority = majority
+cli-row-trees = trees
 cli-row-test = test
 cli-row-validation = val
 cli-rows-by-columns = { $rows } rows × { $columns } columns

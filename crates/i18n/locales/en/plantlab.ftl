@@ -167,6 +167,7 @@ train-problem-heads = The transformer has 4 heads: its embedding size must be a 
 train-model-seed = Embedding + mean pool (origin)
 train-model-transformer = Small transformer
 train-model-mlp = MLP baseline (numeric)
+train-model-trees = gradient-boosted trees (numeric)
 train-weights-auto = auto (rare class < 20%)
 train-weights-on = on
 train-weights-off = off

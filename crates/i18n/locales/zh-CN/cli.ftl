@@ -246,6 +246,7 @@ cli-profile-time-axis-interval = 时间轴：“{ $column }”（{ $format }）�
 cli-quality-gate = 质量门：{ $verdict }
 cli-recipe-missing = 配方文件 { $path } 不存在
 cli-row-majority = 多数类
+cli-row-trees = 梯度提升树
 cli-row-test = 测试
 cli-row-validation = 验证
 cli-rows-by-columns = { $rows } 行 × { $columns } 列

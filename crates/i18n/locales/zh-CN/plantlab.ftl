@@ -166,6 +166,7 @@ train-problem-heads = Transformer 有 4 个注意力头：嵌入维度必须是 
 train-model-seed = 嵌入 + 平均池化（原始模型）
 train-model-transformer = 小型 Transformer
 train-model-mlp = MLP 基线（数值）
+train-model-trees = 梯度提升树（数值）
 train-weights-auto = 自动（少数类 < 20%）
 train-weights-on = 开启
 train-weights-off = 关闭
