@@ -221,6 +221,7 @@ impl PlantLabApp {
                     let now = ui.input(|i| i.time);
                     self.train.set_frame_p95(self.frames.p95_ms());
                     self.train.set_class_weight_columns(self.clean.class_weight_columns());
+                    self.train.set_sampling_interval(self.data.sampling_interval_s());
                     self.train.ui(ui, self.data.summary(), self.clean.gate_passed(), now, self.backend.as_mut());
                 }
                 Pane::Evaluate => {

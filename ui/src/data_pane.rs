@@ -271,6 +271,12 @@ impl DataPane {
         self.summary.is_some()
     }
 
+    /// The open data's typical spacing of timestamps, from its quality report, when it has a
+    /// time axis: windows of samples then read as spans of time.
+    pub fn sampling_interval_s(&self) -> Option<f64> {
+        self.report.as_ref().and_then(|r| r.sampling_interval_s).filter(|s| s.is_finite() && *s > 0.0)
+    }
+
     pub fn waiting(&self) -> bool {
         self.page_pending || self.series_pending
     }

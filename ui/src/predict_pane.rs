@@ -362,7 +362,7 @@ impl PredictPane {
             if let Some(episodes) = evaluation.thin_evidence() {
                 ui.label(RichText::new(thin_evidence_text(episodes, &tr("predict-this-file"))).color(theme::WARNING_TEXT));
             }
-            metrics_table(ui, "predict_metrics", &evaluation.test, &evaluation.baseline, None);
+            metrics_table(ui, "predict_metrics", &evaluation.test, &evaluation.baseline, None, None);
             if let Some(events) = &evaluation.events {
                 ui.label(events_summary(events));
             }

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use egui::RichText;
 use egui_plot::{FilledArea, Legend, Line, Plot, PlotPoints};
 use plantlab_protocol::{
-    ApiError, ClassMetrics, ClassWeighting, ColumnInfo, ColumnKind, DatasetSummary, EpochMetrics, GateDecision, ModelKind, RunComparison, RunDetail,
-    RunEntry, RunStatus, RunSummary, SequenceMode, TaskId, TrainConfig, TrainDataInfo, TrainUpdate,
+    format_duration, ApiError, ClassMetrics, ClassWeighting, ColumnInfo, ColumnKind, DatasetSummary, EpochMetrics, GateDecision, ModelKind,
+    RunComparison, RunDetail, RunEntry, RunStatus, RunSummary, SequenceMode, TaskId, TrainConfig, TrainDataInfo, TrainUpdate, TreeSettings,
 };
 
 use crate::backend::{Backend, Request};
@@ -31,6 +31,14 @@ struct Curves {
     batches: BatchHistory,
     epochs: Vec<EpochMetrics>,
     summary: Option<RunSummary>,
+    /// The model of the run shown: a trees run counts boosting rounds, not epochs.
+    model: Option<ModelKind>,
+}
+
+impl Curves {
+    fn counts_rounds(&self) -> bool {
+        self.model == Some(ModelKind::Trees)
+    }
 }
 
 /// The run in progress, as the status of the pane sees it.
@@ -38,7 +46,14 @@ struct Live {
     task: Option<TaskId>,
     started_at: f64,
     cancel_requested: bool,
+    /// Epochs (boosting rounds for trees) the run was started with; the form may change since.
+    planned_epochs: u32,
 }
+
+/// Default length of window features when the user turns them on.
+const DEFAULT_FEATURE_WINDOW: u32 = 16;
+/// Longest window the engine accepts, for sequence windows and window features alike.
+const MAX_WINDOW: u32 = 4096;
 
 #[derive(Default)]
 pub struct TrainPane {
@@ -65,6 +80,12 @@ pub struct TrainPane {
     /// The curves area shows the normal-operation run (the last one started or finished)
     /// rather than a classifier's.
     showing_normal: bool,
+    /// The open data's sampling interval, so a window of samples also reads as time.
+    sampling_interval_s: Option<f64>,
+    /// The past each family of models saw, kept while the other family is chosen: the token
+    /// models' sequence mode and the dense models' window features.
+    token_mode: SequenceMode,
+    dense_feature_window: Option<u32>,
 }
 
 impl TrainPane {
@@ -76,9 +97,14 @@ impl TrainPane {
         self.frame_p95_ms = p95_ms;
     }
 
-    /// Epochs the run in progress was configured for (early stopping may end it sooner).
+    pub fn set_sampling_interval(&mut self, interval_s: Option<f64>) {
+        self.sampling_interval_s = interval_s;
+    }
+
+    /// Epochs (boosting rounds for trees) the run in progress was configured for; early
+    /// stopping may end it sooner. Without a run, what the form would start.
     pub fn planned_epochs(&self) -> u32 {
-        self.config.epochs
+        self.live.as_ref().map_or_else(|| planned_epochs(&self.config), |live| live.planned_epochs)
     }
 
     pub fn is_training(&self) -> bool {
@@ -108,6 +134,7 @@ impl TrainPane {
             batches: run.batches.into_iter().collect(),
             epochs: run.epochs,
             summary: run.summary,
+            model: Some(run.config.model),
         };
     }
 
@@ -154,7 +181,8 @@ impl TrainPane {
         match update {
             TrainUpdate::Prepared { run_id, data, .. } => {
                 let title = tr_with("train-run-title-training", &[("run", (&run_id).into())]);
-                self.curves = Curves { title, run_id: Some(run_id), data: Some(data), ..Curves::default() };
+                let model = self.curves.model;
+                self.curves = Curves { title, run_id: Some(run_id), data: Some(data), model, ..Curves::default() };
             }
             TrainUpdate::Batch(batch) => self.curves.batches.push(batch),
             TrainUpdate::Epoch(epoch) => self.curves.epochs.push(epoch),
@@ -247,6 +275,8 @@ impl TrainPane {
         }
         let columns: Vec<&ColumnInfo> = dataset.columns.iter().filter(|c| Some(c.name.as_str()) != dataset.timestamp_column.as_deref()).collect();
         let config = &mut self.config;
+        let (token_mode, dense_feature_window) = (&mut self.token_mode, &mut self.dense_feature_window);
+        let interval = self.sampling_interval_s;
         egui::Grid::new("train_form").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
             let label = ui.label(tr("train-target-label")).id;
             egui::ComboBox::new("train_target", "")
@@ -260,56 +290,31 @@ impl TrainPane {
                 .labelled_by(label);
             ui.end_row();
             let label_model = ui.label(tr("train-model-label")).id;
+            let previous_model = config.model;
             egui::ComboBox::new("train_model", "")
                 .selected_text(model_text(config.model))
                 .show_ui(ui, |ui| {
-                    for model in [ModelKind::Seed, ModelKind::Transformer, ModelKind::Mlp] {
+                    for model in [ModelKind::Seed, ModelKind::Transformer, ModelKind::Mlp, ModelKind::Trees] {
                         ui.selectable_value(&mut config.model, model, model_text(model));
                     }
                 })
                 .response
                 .labelled_by(label_model);
             ui.end_row();
-            ui.label(tr("train-sequences-label"));
-            let mut windowed = matches!(config.mode, SequenceMode::Window { .. });
-            ui.horizontal(|ui| {
-                ui.radio_value(&mut windowed, false, tr("train-sequences-per-row"));
-                ui.radio_value(&mut windowed, true, tr("train-sequences-windows"));
-            });
-            ui.end_row();
-            match (windowed, config.mode) {
-                (false, SequenceMode::Window { .. }) => config.mode = SequenceMode::Row,
-                (true, SequenceMode::Row) => config.mode = SequenceMode::Window { window: 16, stride: 4 },
-                _ => {}
-            }
-            if let SequenceMode::Window { window, stride } = &mut config.mode {
-                let label = ui.label(tr("train-window-stride-label")).id;
-                ui.horizontal(|ui| {
-                    ui.add(egui::DragValue::new(window).range(2..=512)).labelled_by(label);
-                    ui.add(egui::DragValue::new(stride).range(1..=512)).labelled_by(label);
-                });
-                ui.end_row();
+            switch_model_family(config, previous_model, token_mode, dense_feature_window);
+            if config.model.dense_input() {
+                feature_window_ui(ui, config, interval);
+            } else {
+                sequence_mode_ui(ui, config, interval);
             }
             let label = ui.label(tr("train-bins-label")).id;
             ui.add(egui::DragValue::new(&mut config.bins).range(2..=1024)).labelled_by(label);
             ui.end_row();
-            let label = ui.label(tr("train-embedding-label")).id;
-            ui.add(egui::DragValue::new(&mut config.embedding_dim).range(4..=1024)).labelled_by(label);
-            ui.end_row();
-            let label = ui.label(tr("train-batch-size-label")).id;
-            ui.add(egui::DragValue::new(&mut config.batch_size).range(1..=8192)).labelled_by(label);
-            ui.end_row();
-            let label = ui.label(tr("train-learning-rate-label")).id;
-            ui.add(egui::DragValue::new(&mut config.learning_rate).speed(0.0001).range(0.000001..=1.0).max_decimals(6)).labelled_by(label);
-            ui.end_row();
-            let label = ui.label(tr("train-epochs-label")).id;
-            ui.add(egui::DragValue::new(&mut config.epochs).range(1..=1000)).labelled_by(label);
-            ui.end_row();
-            let label = ui.label(tr("train-patience-label")).id;
-            let mut patience = config.patience.unwrap_or(0);
-            ui.add(egui::DragValue::new(&mut patience).range(0..=100)).labelled_by(label).on_hover_text(tr("train-patience-hint"));
-            config.patience = (patience > 0).then_some(patience);
-            ui.end_row();
+            if config.model == ModelKind::Trees {
+                tree_settings_ui(ui, &mut config.trees);
+            } else {
+                network_settings_ui(ui, config);
+            }
             let label_weights = ui.label(tr("train-class-weights-label")).id;
             egui::ComboBox::new("train_weights", "")
                 .selected_text(weighting_text(config.class_weighting))
@@ -378,9 +383,9 @@ impl TrainPane {
             if ui.add_enabled(can_start, egui::Button::new(tr("train-start-button"))).clicked() {
                 let mut config = self.config.clone();
                 config.gate = gate_passed.map(|passed| GateDecision { passed, overridden: !passed && self.override_gate });
-                self.live = Some(Live { task: None, started_at: now_s, cancel_requested: false });
+                self.live = Some(Live { task: None, started_at: now_s, cancel_requested: false, planned_epochs: planned_epochs(&config) });
                 self.comparison = None;
-                self.curves = Curves { title: tr("train-starting"), ..Curves::default() };
+                self.curves = Curves { title: tr("train-starting"), model: Some(config.model), ..Curves::default() };
                 backend.send(Request::StartTrain(Box::new(config)));
             }
             let cancellable = self.live.as_ref().is_some_and(|l| l.task.is_some() && !l.cancel_requested);
@@ -435,8 +440,18 @@ impl TrainPane {
         if let Some(live) = &self.live {
             let elapsed = (now_s - live.started_at).max(0.0);
             let mut line = tr_with("train-progress-elapsed", &[("elapsed", clock(elapsed).into())]);
-            if let Some(last) = curves.batches.last() {
-                let epochs = self.config.epochs.max(1);
+            let rounds = curves.counts_rounds();
+            // Trees stream no batches: their progress is in rounds.
+            if let (true, Some(last)) = (rounds, curves.epochs.last()) {
+                let planned = live.planned_epochs.max(1);
+                let done = f64::from(last.epoch);
+                let eta = elapsed / done.max(1.0) * (f64::from(planned) - done).max(0.0);
+                line.push_str(&tr_with(
+                    "train-progress-round",
+                    &[("round", last.epoch.to_string().into()), ("rounds", planned.to_string().into()), ("eta", clock(eta).into())],
+                ));
+            } else if let Some(last) = curves.batches.last() {
+                let epochs = live.planned_epochs.max(1);
                 let done = f64::from(last.epoch - 1) * f64::from(last.batches) + f64::from(last.batch);
                 let total = f64::from(epochs) * f64::from(last.batches.max(1));
                 if done > 0.0 {
@@ -462,27 +477,38 @@ impl TrainPane {
             ui.label(line);
         }
         if let Some(summary) = &curves.summary {
-            summary_ui(ui, summary);
+            summary_ui(ui, summary, curves.model);
         }
+        let rounds = curves.counts_rounds();
+        let (loss_title, accuracy_title) = if rounds {
+            (tr("train-loss-per-round"), tr("train-accuracy-per-round"))
+        } else {
+            (tr("train-loss-per-epoch"), tr("train-accuracy-per-epoch"))
+        };
+        let axis = if rounds { tr("plot-axis-round") } else { tr("plot-axis-epoch") };
         let width = ui.available_width();
         // Side by side when there is room, else one above the other: never past the edge.
         if width >= 440.0 {
             let half = (width - ui.spacing().item_spacing.x) / 2.0 - 1.0;
             ui.horizontal(|ui| {
                 ui.vertical(|ui| {
-                    ui.label(tr("train-loss-per-epoch"));
-                    epoch_plot(ui, "loss_plot", half, &curves.epochs, |e| e.train_loss, |e| e.val_loss);
+                    ui.label(&loss_title);
+                    epoch_plot(ui, "loss_plot", half, &axis, &curves.epochs, |e| e.train_loss, |e| e.val_loss);
                 });
                 ui.vertical(|ui| {
-                    ui.label(tr("train-accuracy-per-epoch"));
-                    epoch_plot(ui, "accuracy_plot", half, &curves.epochs, |e| e.train_accuracy, |e| e.val_accuracy);
+                    ui.label(&accuracy_title);
+                    epoch_plot(ui, "accuracy_plot", half, &axis, &curves.epochs, |e| e.train_accuracy, |e| e.val_accuracy);
                 });
             });
         } else {
-            ui.label(tr("train-loss-per-epoch"));
-            epoch_plot(ui, "loss_plot", width, &curves.epochs, |e| e.train_loss, |e| e.val_loss);
-            ui.label(tr("train-accuracy-per-epoch"));
-            epoch_plot(ui, "accuracy_plot", width, &curves.epochs, |e| e.train_accuracy, |e| e.val_accuracy);
+            ui.label(&loss_title);
+            epoch_plot(ui, "loss_plot", width, &axis, &curves.epochs, |e| e.train_loss, |e| e.val_loss);
+            ui.label(&accuracy_title);
+            epoch_plot(ui, "accuracy_plot", width, &axis, &curves.epochs, |e| e.train_accuracy, |e| e.val_accuracy);
+        }
+        if rounds {
+            // Boosting has no batches; a round is one pass over all training rows.
+            return;
         }
         ui.label(tr("train-loss-per-batch"));
         Plot::new("batch_plot").height(200.0).legend(Legend::default()).x_axis_label(tr("plot-axis-epoch")).show(ui, |plot_ui| {
@@ -583,23 +609,37 @@ impl TrainPane {
     }
 }
 
-fn summary_ui(ui: &mut egui::Ui, summary: &RunSummary) {
+fn summary_ui(ui: &mut egui::Ui, summary: &RunSummary, model: Option<ModelKind>) {
     ui.label(RichText::new(&summary.message).strong());
     let Some(test) = &summary.test else { return };
     let metric = |v: Option<f64>| v.map_or(tr("metric-not-available"), |v| format!("{v:.3}"));
     let fixed = |v: f64| format!("{v:.3}");
+    let trees_run = model == Some(ModelKind::Trees);
+    let figures = [
+        ("best", summary.best_epoch.to_string().into()),
+        ("accuracy", fixed(test.accuracy).into()),
+        ("baseline", fixed(summary.majority_accuracy).into()),
+        ("balanced", fixed(test.balanced_accuracy).into()),
+        ("f1", fixed(test.f1).into()),
+        ("roc", metric(test.roc_auc).into()),
+        ("pr", metric(test.pr_auc).into()),
+    ];
+    ui.label(if trees_run { tr_with("train-test-summary-rounds", &figures) } else { tr_with("train-test-summary", &figures) });
+    // A trees run's baseline is the run itself.
+    let Some(trees) = summary.baseline_trees.as_ref().filter(|_| !trees_run) else { return };
     ui.label(tr_with(
-        "train-test-summary",
+        "train-trees-baseline-summary",
         &[
-            ("best", summary.best_epoch.to_string().into()),
-            ("accuracy", fixed(test.accuracy).into()),
-            ("baseline", fixed(summary.majority_accuracy).into()),
-            ("balanced", fixed(test.balanced_accuracy).into()),
-            ("f1", fixed(test.f1).into()),
-            ("roc", metric(test.roc_auc).into()),
-            ("pr", metric(test.pr_auc).into()),
+            ("accuracy", fixed(trees.accuracy).into()),
+            ("balanced", fixed(trees.balanced_accuracy).into()),
+            ("f1", fixed(trees.f1).into()),
+            ("roc", metric(trees.roc_auc).into()),
+            ("pr", metric(trees.pr_auc).into()),
         ],
     ));
+    if let Some(sentence) = crate::evaluate_pane::trees_ahead_text(test, trees, test.confusion.len() == 2) {
+        ui.label(RichText::new(sentence).color(theme::WARNING_TEXT));
+    }
 }
 
 fn comparison_ui(ui: &mut egui::Ui, comparison: &RunComparison) {
@@ -640,14 +680,29 @@ fn comparison_ui(ui: &mut egui::Ui, comparison: &RunComparison) {
                 ui.label(metric(run.summary.as_ref().filter(|s| s.test.is_some()).map(|s| s.majority_accuracy)));
             }
             ui.end_row();
+            // Older runs have no trees baseline; the rows appear when one of the runs has it.
+            if comparison.runs.iter().any(|r| r.summary.as_ref().is_some_and(|s| s.baseline_trees.is_some())) {
+                let trees_rows: [(String, MetricOf); 2] =
+                    [(tr("train-compare-trees-accuracy"), |t| Some(t.accuracy)), (tr("train-compare-trees-pr-auc"), |t| t.pr_auc)];
+                for (name, value) in trees_rows {
+                    ui.label(name);
+                    for run in &comparison.runs {
+                        ui.label(metric(run.summary.as_ref().and_then(|s| s.baseline_trees.as_ref()).and_then(value)));
+                    }
+                    ui.end_row();
+                }
+            }
         });
     });
-    Plot::new("compare_plot")
-        .height(260.0)
-        .legend(Legend::default())
-        .x_axis_label(tr("plot-axis-epoch"))
-        .y_axis_label(tr("plot-axis-validation-loss"))
-        .show(ui, |plot_ui| {
+    let trees_runs = comparison.runs.iter().filter(|r| r.config.model == ModelKind::Trees).count();
+    let axis = match trees_runs {
+        0 => tr("plot-axis-epoch"),
+        n if n == comparison.runs.len() => tr("plot-axis-round"),
+        _ => tr("plot-axis-epoch-or-round"),
+    };
+    Plot::new("compare_plot").height(260.0).legend(Legend::default()).x_axis_label(axis).y_axis_label(tr("plot-axis-validation-loss")).show(
+        ui,
+        |plot_ui| {
             for (i, run) in comparison.runs.iter().enumerate() {
                 let color = theme::RUN_PALETTE[i % theme::RUN_PALETTE.len()];
                 let points: PlotPoints = run.epochs.iter().map(|e| [f64::from(e.epoch), e.val_loss]).collect();
@@ -659,7 +714,8 @@ fn comparison_ui(ui: &mut egui::Ui, comparison: &RunComparison) {
                         .style(egui_plot::LineStyle::dashed_loose()),
                 );
             }
-        });
+        },
+    );
     ui.label(RichText::new(tr("train-compare-differences-heading")).strong());
     if comparison.differences.is_empty() {
         ui.label(tr("train-compare-no-differences"));
@@ -682,8 +738,16 @@ fn comparison_ui(ui: &mut egui::Ui, comparison: &RunComparison) {
     });
 }
 
-fn epoch_plot(ui: &mut egui::Ui, id: &str, width: f32, epochs: &[EpochMetrics], train: fn(&EpochMetrics) -> f64, val: fn(&EpochMetrics) -> f64) {
-    Plot::new(id).width(width).height(220.0).legend(Legend::default()).x_axis_label(tr("plot-axis-epoch")).show(ui, |plot_ui| {
+fn epoch_plot(
+    ui: &mut egui::Ui,
+    id: &str,
+    width: f32,
+    axis: &str,
+    epochs: &[EpochMetrics],
+    train: fn(&EpochMetrics) -> f64,
+    val: fn(&EpochMetrics) -> f64,
+) {
+    Plot::new(id).width(width).height(220.0).legend(Legend::default()).x_axis_label(axis).show(ui, |plot_ui| {
         let train_points: PlotPoints = epochs.iter().map(|e| [f64::from(e.epoch), train(e)]).collect();
         let val_points: PlotPoints = epochs.iter().map(|e| [f64::from(e.epoch), val(e)]).collect();
         plot_ui.line(Line::new(tr("plot-series-train"), train_points).color(theme::SERIES_TRAINING));
@@ -720,6 +784,160 @@ pub fn batch_band(batches: &BatchHistory, buckets: usize) -> Band {
         band.max.push(hi);
     }
     band
+}
+
+/// Epochs the configured run trains at most: boosting rounds for trees.
+fn planned_epochs(config: &TrainConfig) -> u32 {
+    if config.model == ModelKind::Trees {
+        config.trees.rounds
+    } else {
+        config.epochs
+    }
+}
+
+/// The token models (seed, transformer) see the past through sequence windows, the dense ones
+/// (MLP, trees) through window features, and the engine refuses each where it does not apply.
+/// Moving between the families swaps them, keeping each family's choice for when the user
+/// comes back to it.
+fn switch_model_family(config: &mut TrainConfig, previous: ModelKind, token_mode: &mut SequenceMode, dense_feature_window: &mut Option<u32>) {
+    match (previous.dense_input(), config.model.dense_input()) {
+        (false, true) => {
+            *token_mode = config.mode;
+            config.feature_window = dense_feature_window.take();
+        }
+        (true, false) => {
+            *dense_feature_window = config.feature_window.take();
+            config.mode = *token_mode;
+        }
+        _ => {}
+    }
+    if config.model.dense_input() {
+        config.mode = SequenceMode::Row;
+    } else {
+        config.feature_window = None;
+    }
+}
+
+/// "16 samples × 1 min = 16 min" when the data has a sampling interval.
+fn window_span_text(window: u32, interval_s: Option<f64>) -> Option<String> {
+    interval_s.filter(|s| s.is_finite() && *s > 0.0).map(|interval| {
+        tr_with(
+            "train-window-span",
+            &[
+                ("window", window.to_string().into()),
+                ("interval", format_duration(interval).into()),
+                ("span", format_duration(interval * f64::from(window)).into()),
+            ],
+        )
+    })
+}
+
+/// A grid row under a window setting: how long the window is in time.
+fn window_span_row(ui: &mut egui::Ui, window: u32, interval_s: Option<f64>) {
+    if let Some(span) = window_span_text(window, interval_s) {
+        ui.label("");
+        ui.label(RichText::new(span).weak());
+        ui.end_row();
+    }
+}
+
+/// The token models' sequences: one per row, or windows of rows with a stride.
+fn sequence_mode_ui(ui: &mut egui::Ui, config: &mut TrainConfig, interval_s: Option<f64>) {
+    ui.label(tr("train-sequences-label"));
+    let mut windowed = matches!(config.mode, SequenceMode::Window { .. });
+    ui.horizontal(|ui| {
+        ui.radio_value(&mut windowed, false, tr("train-sequences-per-row"));
+        ui.radio_value(&mut windowed, true, tr("train-sequences-windows"));
+    });
+    ui.end_row();
+    match (windowed, config.mode) {
+        (false, SequenceMode::Window { .. }) => config.mode = SequenceMode::Row,
+        (true, SequenceMode::Row) => config.mode = SequenceMode::Window { window: 16, stride: 4 },
+        _ => {}
+    }
+    if let SequenceMode::Window { window, stride } = &mut config.mode {
+        let label = ui.label(tr("train-window-stride-label")).id;
+        ui.horizontal(|ui| {
+            ui.add(egui::DragValue::new(window).range(2..=512)).labelled_by(label);
+            ui.add(egui::DragValue::new(stride).range(1..=512)).labelled_by(label);
+        });
+        ui.end_row();
+        window_span_row(ui, *window, interval_s);
+    }
+}
+
+/// The dense models' window features: off, or over the last W samples.
+fn feature_window_ui(ui: &mut egui::Ui, config: &mut TrainConfig, interval_s: Option<f64>) {
+    let shown_window = config.feature_window.unwrap_or(DEFAULT_FEATURE_WINDOW);
+    let mut hint = tr("train-feature-window-hint");
+    if let Some(span) = window_span_text(shown_window, interval_s) {
+        hint.push('\n');
+        hint.push_str(&tr_with("train-feature-window-hint-span", &[("span", span.into())]));
+    }
+    let label = ui.label(tr("train-feature-window-label")).on_hover_text(&hint).id;
+    let mut on = config.feature_window.is_some();
+    ui.horizontal(|ui| {
+        ui.radio_value(&mut on, false, tr("train-feature-window-off")).on_hover_text(&hint);
+        ui.radio_value(&mut on, true, tr("train-feature-window-last")).on_hover_text(&hint);
+        config.feature_window = on.then_some(shown_window);
+        if let Some(window) = config.feature_window.as_mut() {
+            ui.add(egui::DragValue::new(window).range(1..=MAX_WINDOW).suffix(tr("train-feature-window-suffix")))
+                .labelled_by(label)
+                .on_hover_text(&hint);
+        }
+    });
+    ui.end_row();
+    if let Some(window) = config.feature_window {
+        window_span_row(ui, window, interval_s);
+    }
+}
+
+/// The neural networks' settings: width, batches, Adam's learning rate, epochs and patience.
+fn network_settings_ui(ui: &mut egui::Ui, config: &mut TrainConfig) {
+    if config.model == ModelKind::Mlp {
+        let label = ui.label(tr("train-hidden-label")).id;
+        ui.add(egui::DragValue::new(&mut config.hidden).range(1..=4096)).labelled_by(label);
+    } else {
+        let label = ui.label(tr("train-embedding-label")).id;
+        ui.add(egui::DragValue::new(&mut config.embedding_dim).range(4..=1024)).labelled_by(label);
+    }
+    ui.end_row();
+    let label = ui.label(tr("train-batch-size-label")).id;
+    ui.add(egui::DragValue::new(&mut config.batch_size).range(1..=8192)).labelled_by(label);
+    ui.end_row();
+    let label = ui.label(tr("train-learning-rate-label")).id;
+    ui.add(egui::DragValue::new(&mut config.learning_rate).speed(0.0001).range(0.000001..=1.0).max_decimals(6)).labelled_by(label);
+    ui.end_row();
+    let label = ui.label(tr("train-epochs-label")).id;
+    ui.add(egui::DragValue::new(&mut config.epochs).range(1..=1000)).labelled_by(label);
+    ui.end_row();
+    let label = ui.label(tr("train-patience-label")).id;
+    let mut patience = config.patience.unwrap_or(0);
+    ui.add(egui::DragValue::new(&mut patience).range(0..=100)).labelled_by(label).on_hover_text(tr("train-patience-hint"));
+    config.patience = (patience > 0).then_some(patience);
+    ui.end_row();
+}
+
+/// The gradient-boosted trees' settings (the ranges the engine accepts).
+fn tree_settings_ui(ui: &mut egui::Ui, trees: &mut TreeSettings) {
+    let label = ui.label(tr("train-rounds-label")).id;
+    ui.add(egui::DragValue::new(&mut trees.rounds).range(1..=100_000)).labelled_by(label);
+    ui.end_row();
+    let label = ui.label(tr("train-learning-rate-label")).id;
+    ui.add(egui::DragValue::new(&mut trees.learning_rate).speed(0.001).range(0.001..=1.0).max_decimals(3)).labelled_by(label);
+    ui.end_row();
+    let label = ui.label(tr("train-leaves-label")).id;
+    ui.add(egui::DragValue::new(&mut trees.max_leaves).range(2..=4096)).labelled_by(label);
+    ui.end_row();
+    let label = ui.label(tr("train-min-leaf-label")).id;
+    ui.add(egui::DragValue::new(&mut trees.min_samples_leaf).range(1..=1_000_000)).labelled_by(label);
+    ui.end_row();
+    let label = ui.label(tr("train-l2-label")).id;
+    ui.add(egui::DragValue::new(&mut trees.l2).speed(0.01).range(0.0..=1e6).max_decimals(3)).labelled_by(label);
+    ui.end_row();
+    let label = ui.label(tr("train-patience-rounds-label")).id;
+    ui.add(egui::DragValue::new(&mut trees.patience).range(1..=100_000)).labelled_by(label).on_hover_text(tr("train-patience-rounds-hint"));
+    ui.end_row();
 }
 
 /// Problems that keep the run from starting, in words.
