@@ -120,7 +120,7 @@ def stretches(times):
     steps = np.diff(times)
     forward = steps[np.isfinite(steps) & (steps > 0)]
     if forward.size == 0:
-        return np.zeros(len(times), dtype=int), 1, float("nan")
+        return np.zeros(len(times), dtype=int), 1, None
     median = float(np.median(forward))
     breaks = ~np.isfinite(steps) | (steps < 0) | (steps > GAP_FACTOR * median)
     ids = np.concatenate([[0], np.cumsum(breaks)])
