@@ -91,12 +91,25 @@ struct OpenLeaf {
 }
 
 /// Buffers kept from tree to tree.
-#[derive(Default)]
 pub(crate) struct Workspace {
     free_histograms: Vec<Histogram>,
     rows: Vec<u32>,
     right_rows: Vec<u32>,
     ordered: Vec<(f64, f64)>,
+    /// Memory the histograms of the open leaves may take (see [`HISTOGRAM_BUDGET_BYTES`]).
+    histogram_budget_bytes: usize,
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Workspace {
+            free_histograms: Vec::new(),
+            rows: Vec::new(),
+            right_rows: Vec::new(),
+            ordered: Vec::new(),
+            histogram_budget_bytes: HISTOGRAM_BUDGET_BYTES,
+        }
+    }
 }
 
 impl Workspace {
@@ -137,7 +150,7 @@ impl GrownTree {
     }
 }
 
-/// The node's split scores `G² / (H + l2)`.
+/// A node's score `G² / (H + l2)`; a split gains half of children's minus parent's.
 fn score(gradient: f64, hessian: f64, l2: f64) -> f64 {
     gradient * gradient / (hessian + l2)
 }
@@ -155,7 +168,7 @@ pub(crate) fn grow_tree(
 ) -> GrownTree {
     let features = data.features();
     let histogram_bytes = features * std::mem::size_of::<FeatureHistogram>();
-    let histograms_kept = (HISTOGRAM_BUDGET_BYTES / histogram_bytes.max(1)).max(4);
+    let histograms_kept = (work.histogram_budget_bytes / histogram_bytes.max(1)).max(1);
     let grower = Grower { data, active, gradient, hessian, params };
 
     work.rows.clear();
@@ -399,38 +412,123 @@ impl Grower<'_> {
     /// The best threshold of one feature: `(bin, missing_left, children's score)`. Both sides
     /// of the missing values are tried; without missing values they go with the larger child.
     fn best_split_of_feature(&self, sums: &FeatureHistogram, value_bins: usize, totals: Totals) -> Option<(u8, bool, f64)> {
-        let (l2, min_rows) = (self.params.l2, self.params.min_samples_leaf);
         let missing = sums[usize::from(MISSING_BIN)];
-        let missing_count = missing.count as usize;
-        let mut best: Option<(u8, bool, f64)> = None;
-        let mut consider = |bin: usize, left: (f64, f64, usize), missing_left: bool| {
-            let right = (totals.gradient - left.0, totals.hessian - left.1, totals.count - left.2);
-            if left.2 < min_rows || right.2 < min_rows || left.1 < MIN_CHILD_HESSIAN || right.1 < MIN_CHILD_HESSIAN {
-                return;
-            }
-            let children_score = score(left.0, left.1, l2) + score(right.0, right.1, l2);
-            if best.is_none_or(|(_, _, current)| children_score > current) {
-                let missing_left = if missing_count > 0 { missing_left } else { left.2 >= right.2 };
-                best = Some((bin as u8, missing_left, children_score));
-            }
-        };
-        let (mut gradient, mut hessian, mut count) = (0.0f64, 0.0f64, 0usize);
+        // Left-side sums of "bins 0..=b go left", as plain arrays so the scoring loop below has
+        // no branches and vectorizes. An empty bin repeats the previous split's score, and the
+        // first best wins, so it never changes the choice.
+        let mut prefix = PrefixSums::default();
+        let (mut gradient, mut hessian, mut count) = (0.0f64, 0.0f64, 0.0f64);
         for (bin, sum) in sums[..value_bins].iter().enumerate() {
-            if sum.count == 0 {
-                continue;
-            }
             gradient += sum.gradient;
             hessian += sum.hessian;
-            count += sum.count as usize;
-            // The right side only shrinks from here on.
-            if totals.count - count < min_rows {
-                break;
+            count += f64::from(sum.count);
+            prefix.gradient[bin] = gradient;
+            prefix.hessian[bin] = hessian;
+            prefix.count[bin] = count;
+        }
+        let mut scores = [0.0f64; 256];
+        let mut best = self.scan(&prefix, value_bins, totals, (0.0, 0.0, 0.0), &mut scores).map(|(bin, score)| (bin, false, score));
+        if missing.count > 0 {
+            let with_missing = (missing.gradient, missing.hessian, f64::from(missing.count));
+            if let Some((bin, score)) = self.scan(&prefix, value_bins, totals, with_missing, &mut scores) {
+                if best.is_none_or(|(_, _, current)| score > current) {
+                    best = Some((bin, true, score));
+                }
             }
-            consider(bin, (gradient, hessian, count), false);
-            if missing_count > 0 {
-                consider(bin, (gradient + missing.gradient, hessian + missing.hessian, count + missing_count), true);
-            }
+        } else if let Some((bin, missing_left, _)) = &mut best {
+            // No missing values here: send future ones to the side with more rows.
+            let left_rows = prefix.count[usize::from(*bin)];
+            *missing_left = left_rows >= totals.count as f64 - left_rows;
         }
         best
+    }
+
+    /// The best bin to split at, given prefix sums and what is added to the left side (the
+    /// missing values, or nothing): `(bin, children's score)`.
+    fn scan(&self, prefix: &PrefixSums, value_bins: usize, totals: Totals, extra: (f64, f64, f64), scores: &mut [f64; 256]) -> Option<(u8, f64)> {
+        let l2 = self.params.l2;
+        let min_rows = self.params.min_samples_leaf as f64;
+        let total_count = totals.count as f64;
+        let bins = value_bins.min(256);
+        for (((score, &gradient), &hessian), &count) in
+            scores[..bins].iter_mut().zip(&prefix.gradient[..bins]).zip(&prefix.hessian[..bins]).zip(&prefix.count[..bins])
+        {
+            let (left_gradient, left_hessian, left_count) = (gradient + extra.0, hessian + extra.1, count + extra.2);
+            let (right_gradient, right_hessian, right_count) =
+                (totals.gradient - left_gradient, totals.hessian - left_hessian, total_count - left_count);
+            let valid = left_count >= min_rows && right_count >= min_rows && left_hessian >= MIN_CHILD_HESSIAN && right_hessian >= MIN_CHILD_HESSIAN;
+            // G_L²/(H_L+λ) + G_R²/(H_R+λ) over one common denominator: one division, not two.
+            let (left_denominator, right_denominator) = (left_hessian + l2, right_hessian + l2);
+            let children = (left_gradient * left_gradient * right_denominator + right_gradient * right_gradient * left_denominator)
+                / (left_denominator * right_denominator);
+            *score = if valid { children } else { f64::NEG_INFINITY };
+        }
+        let (mut best_bin, mut best_score) = (0usize, f64::NEG_INFINITY);
+        for (bin, &score) in scores[..bins].iter().enumerate() {
+            if score > best_score {
+                (best_bin, best_score) = (bin, score);
+            }
+        }
+        (best_score > f64::NEG_INFINITY).then_some((best_bin as u8, best_score))
+    }
+}
+
+/// Running sums over a feature's value bins, `0..=b` at index `b`.
+struct PrefixSums {
+    gradient: [f64; 256],
+    hessian: [f64; 256],
+    count: [f64; 256],
+}
+
+impl Default for PrefixSums {
+    fn default() -> Self {
+        PrefixSums { gradient: [0.0; 256], hessian: [0.0; 256], count: [0.0; 256] }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::SplitMix64;
+
+    #[test]
+    fn leaves_that_lost_their_histogram_to_the_memory_budget_grow_the_same_tree() {
+        let (rows, features) = (3000, 6);
+        let mut rng = SplitMix64::new(21);
+        let x: Vec<f32> = (0..rows * features).map(|_| (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32).collect();
+        let data = BinnedData::new(&x, rows, features, 255);
+        // Gradients of a smooth target in three features, so there are many worthwhile splits.
+        let gradient: Vec<f64> = x.chunks(features).map(|row| f64::from(row[0] * 3.0 - row[1] * row[1] * 2.0 + (row[2] * 9.0).sin())).collect();
+        let hessian = vec![1.0; rows];
+        let all_rows: Vec<u32> = (0..rows as u32).collect();
+        let active = vec![true; features];
+        let params = GrowParams { learning_rate: 0.1, max_leaves: 24, max_depth: None, min_samples_leaf: 20, l2: 1.0 };
+        let mut roomy = Workspace::default();
+        let mut tight = Workspace { histogram_budget_bytes: 0, ..Workspace::default() };
+        let with_subtraction = grow_tree(&data, &active, &all_rows, &gradient, &hessian, &params, &mut roomy).tree;
+        let rebuilt = grow_tree(&data, &active, &all_rows, &gradient, &hessian, &params, &mut tight).tree;
+        assert_eq!(with_subtraction.leaves(), 24);
+        assert_eq!((&with_subtraction.feature, &with_subtraction.threshold), (&rebuilt.feature, &rebuilt.threshold));
+        assert_eq!((&with_subtraction.left, &with_subtraction.right), (&rebuilt.left, &rebuilt.right));
+        // Leaf values come from the rows themselves, so they agree exactly too.
+        assert_eq!(with_subtraction.leaf_value, rebuilt.leaf_value);
+        assert!(tight.free_histograms.len() <= 3, "at most one kept plus the two children being made");
+    }
+
+    #[test]
+    fn a_split_sends_rows_where_the_stored_raw_threshold_sends_them() {
+        let (rows, features) = (2000, 3);
+        let mut rng = SplitMix64::new(22);
+        let x: Vec<f32> = (0..rows * features).map(|i| if i % 7 == 0 { f32::NAN } else { ((rng.next_u64() >> 40) % 50) as f32 - 25.0 }).collect();
+        let data = BinnedData::new(&x, rows, features, 16);
+        let gradient: Vec<f64> = x.chunks(features).map(|row| if row[1].is_nan() || row[0] > 3.0 { 1.0 } else { -1.0 }).collect();
+        let hessian = vec![0.25; rows];
+        let all_rows: Vec<u32> = (0..rows as u32).collect();
+        let params = GrowParams { learning_rate: 1.0, max_leaves: 12, max_depth: None, min_samples_leaf: 5, l2: 0.0 };
+        let grown = grow_tree(&data, &[true; 3], &all_rows, &gradient, &hessian, &params, &mut Workspace::default());
+        assert!(grown.tree.splits() >= 3);
+        for (row, values) in x.chunks(features).enumerate() {
+            assert_eq!(grown.leaf_of_binned(&data, row), grown.tree.leaf_of(values).unwrap(), "row {row}: {values:?}");
+        }
     }
 }
