@@ -112,6 +112,23 @@ pub fn open_file_and_go_to_in_chinese(harness: &mut Harness<'static, PlantLabApp
     harness.run();
 }
 
+/// Every text painted in the last frame, as drawn: plot axis labels and ticks are painted
+/// rather than widgets, so they are found here and not by label.
+pub fn painted_texts(harness: &Harness<'static, PlantLabApp>) -> Vec<String> {
+    fn collect(shape: &egui::Shape, texts: &mut Vec<String>) {
+        match shape {
+            egui::Shape::Text(text) => texts.push(text.galley.text().to_owned()),
+            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| collect(s, texts)),
+            _ => {}
+        }
+    }
+    let mut texts = Vec::new();
+    for clipped in &harness.output().shapes {
+        collect(&clipped.shape, &mut texts);
+    }
+    texts
+}
+
 /// Every text drawn so far on this test's thread came from the current language's catalogue:
 /// none fell back to English.
 pub fn assert_nothing_fell_back_to_english() {

@@ -17,3 +17,4 @@ mod normal_model;
 mod predict_pane;
 mod step_editor;
 mod train_pane;
+mod trees;
