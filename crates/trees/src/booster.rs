@@ -7,7 +7,7 @@ use crate::binning::BinnedData;
 use crate::ensemble::{outputs_for, probabilities_into, Ensemble, Tree};
 use crate::grow::{grow_tree, GrowParams, Workspace};
 use crate::rng::SplitMix64;
-use crate::{BoostParams, TreesError, MAX_CLASSES};
+use crate::{BoostParams, TreesError, MAX_CLASSES, MAX_FEATURES};
 
 /// Class priors are clamped to this so a class absent from training has a finite base score.
 const MIN_PRIOR: f64 = 1e-7;
@@ -78,6 +78,9 @@ impl Booster {
         }
         if f == 0 {
             return Err(TreesError::NoFeatures);
+        }
+        if f > MAX_FEATURES {
+            return Err(TreesError::TooManyFeatures { features: f });
         }
         let values = n.checked_mul(f).filter(|_| u32::try_from(n).is_ok()).ok_or(TreesError::TooLarge { rows: n, features: f })?;
         let same_size = |what: &'static str, expected: usize, found: usize| {

@@ -6,12 +6,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::binning::clamp_infinite;
-use crate::{TreesError, MAX_CLASSES};
+use crate::{TreesError, MAX_CLASSES, MAX_FEATURES, MAX_LEAVES};
 
-/// Most features a model may name (bounds the importance vector of a damaged model).
-const MAX_FEATURES: usize = 1 << 24;
-/// Most split nodes in one tree (child references are `i32`).
-const MAX_SPLITS_PER_TREE: usize = 1 << 20;
+/// Most split nodes in one tree.
+const MAX_SPLITS_PER_TREE: usize = MAX_LEAVES - 1;
 
 /// One regression tree, stored as parallel arrays over its split nodes (compact in JSON).
 ///

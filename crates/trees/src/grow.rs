@@ -18,6 +18,10 @@ const MIN_RELATIVE_GAIN: f64 = 1e-10;
 /// Histograms kept for subtraction use at most about this much memory; beyond it the leaves
 /// least likely to be split rebuild theirs from their rows.
 const HISTOGRAM_BUDGET_BYTES: usize = 256 << 20;
+/// Leaf values (after the learning rate) are kept within this: a larger step of the raw score
+/// only saturates the probabilities further, and the value must stay finite as an `f32`. Only a
+/// leaf of rows with near-zero hessians (already near-certain predictions) comes close.
+const MAX_LEAF_VALUE: f64 = 1000.0;
 /// Below this many row-feature pairs a histogram is built on one thread (spawning costs more).
 const PARALLEL_MIN_WORK: usize = 1 << 16;
 
@@ -292,6 +296,7 @@ pub(crate) fn grow_tree(
     for (leaf_index, leaf) in leaves.iter_mut().enumerate() {
         let denominator = leaf.totals.hessian + params.l2;
         let value = if denominator > 0.0 { -leaf.totals.gradient / denominator * params.learning_rate } else { 0.0 };
+        let value = value.clamp(-MAX_LEAF_VALUE, MAX_LEAF_VALUE);
         tree.leaf_value.push(value as f32);
         match leaf.parent {
             Parent::Root => {}
@@ -530,5 +535,18 @@ mod tests {
         for (row, values) in x.chunks(features).enumerate() {
             assert_eq!(grown.leaf_of_binned(&data, row), grown.tree.leaf_of(values).unwrap(), "row {row}: {values:?}");
         }
+    }
+
+    #[test]
+    fn a_leaf_of_near_certain_rows_keeps_a_finite_bounded_value() {
+        let rows = 100;
+        let x: Vec<f32> = (0..rows).map(|i| i as f32).collect();
+        let data = BinnedData::new(&x, rows, 1, 255);
+        // Confidently wrong rows: unit gradients, almost no curvature.
+        let (gradient, hessian) = (vec![-1.0; rows], vec![1e-12; rows]);
+        let all_rows: Vec<u32> = (0..rows as u32).collect();
+        let params = GrowParams { learning_rate: 1.0, max_leaves: 4, max_depth: None, min_samples_leaf: 1, l2: 0.0 };
+        let tree = grow_tree(&data, &[true], &all_rows, &gradient, &hessian, &params, &mut Workspace::default()).tree;
+        assert_eq!(tree.leaf_value, [MAX_LEAF_VALUE as f32], "no split below the minimum hessian; the step is capped");
     }
 }

@@ -30,6 +30,10 @@ pub use ensemble::{Ensemble, Tree};
 
 /// The most classes a model may have (also bounds what a damaged model can make us allocate).
 pub const MAX_CLASSES: usize = 1 << 16;
+/// The most feature columns a model may have (also bounds what a damaged model can make us allocate).
+pub const MAX_FEATURES: usize = 1 << 20;
+/// The most leaves per tree.
+pub const MAX_LEAVES: usize = 1 << 20;
 /// The most value bins per feature; one more bin holds the missing values.
 pub const MAX_BINS: usize = 255;
 
@@ -79,8 +83,8 @@ impl BoostParams {
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
             return invalid("learning_rate", format!("{} given; it must be a positive number such as 0.1", self.learning_rate));
         }
-        if self.max_leaves < 2 {
-            return invalid("max_leaves", format!("{} given; a tree needs at least 2 leaves", self.max_leaves));
+        if !(2..=MAX_LEAVES).contains(&self.max_leaves) {
+            return invalid("max_leaves", format!("{} given; use 2 to {MAX_LEAVES} leaves per tree", self.max_leaves));
         }
         if self.max_depth == Some(0) {
             return invalid("max_depth", "0 given; use at least 1, or no limit".to_string());
@@ -115,6 +119,8 @@ pub enum TreesError {
     NoRows,
     #[error("no feature columns; give the trees at least one feature")]
     NoFeatures,
+    #[error("{features} feature columns; tree models take at most {max}, so select fewer features", max = MAX_FEATURES)]
+    TooManyFeatures { features: usize },
     #[error("{rows} rows × {features} features is more than the trees can index; use fewer rows")]
     TooLarge { rows: usize, features: usize },
     #[error("{what} has {found} values but {expected} were expected; pass one value per row (and per feature, row after row)")]
@@ -125,7 +131,7 @@ pub enum TreesError {
     InvalidWeight { row: usize, weight: f32 },
     #[error("every sample weight is zero; give the training rows positive weights")]
     ZeroTotalWeight,
-    #[error("the rows have {found} values for {rows} rows, but the model expects {expected} features per row; pass the columns it was trained on, in the same order")]
+    #[error("{rows} rows came with {found} values, but the model reads {expected} features per row; pass the columns it was trained on, in the same order")]
     FeatureCountMismatch { rows: usize, found: usize, expected: usize },
     #[error("the tree model is damaged ({0}); train it again or restore the saved model")]
     DamagedModel(String),

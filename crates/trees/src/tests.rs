@@ -233,6 +233,7 @@ fn a_saved_model_loads_back_and_predicts_the_same() {
     let booster = fit(BoostParams::default(), 3, &x, 4, &labels, &vec![1.0; 1000], 8);
     let loaded: Ensemble = serde_json::from_str(&serde_json::to_string(booster.ensemble()).unwrap()).unwrap();
     loaded.check().unwrap();
+    assert_eq!(&loaded, booster.ensemble(), "every number survives JSON exactly");
     assert_eq!(loaded.predict_proba(&x, 1000).unwrap(), booster.ensemble().predict_proba(&x, 1000).unwrap());
     assert_eq!((loaded.classes(), loaded.features(), loaded.rounds()), (3, 4, 8));
 }
@@ -322,6 +323,8 @@ fn wrong_input_gives_errors_not_panics() {
     }
     assert_eq!(Booster::new(ok(), 2, &[], 0, 3, &[], &[], None).err(), Some(TreesError::NoRows));
     assert_eq!(Booster::new(ok(), 2, &[], 2, 0, &[0, 1], &[1.0, 1.0], None).err(), Some(TreesError::NoFeatures));
+    let wide = crate::MAX_FEATURES + 1;
+    assert_eq!(Booster::new(ok(), 2, &vec![0.0; wide], 1, wide, &[0], &[1.0], None).err(), Some(TreesError::TooManyFeatures { features: wide }));
 }
 
 #[test]
