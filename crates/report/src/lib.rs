@@ -12,8 +12,8 @@ mod chart;
 mod text;
 
 use plantlab_protocol::{
-    format_duration, format_epoch_millis, point_at, ClassMetrics, ClassWeighting, EpochMetrics, Evaluation, InputWarningKind, PredictionResult,
-    QualityReport, Recipe, RiskTimeline, RunDetail, SequenceMode,
+    format_duration, format_epoch_millis, point_at, ClassMetrics, ClassWeighting, EpochMetrics, Evaluation, InputWarningKind, ModelKind,
+    PredictionResult, QualityReport, Recipe, RiskTimeline, RunDetail, SequenceMode,
 };
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
@@ -65,6 +65,8 @@ pub fn html_report_in(input: &ReportInput<'_>, lang: Lang) -> String {
     // A run stores its recipe as JSON text; use it when no recipe is given.
     let stored_recipe: Option<Recipe> = input.run.and_then(|r| r.recipe.as_deref()).and_then(|json| serde_json::from_str(json).ok());
     let recipe = input.recipe.or(stored_recipe.as_ref());
+    // The model evaluated, when known: a trees run's trees baseline is the run itself.
+    let model = input.run.map(|r| r.config.model).or_else(|| input.prediction.map(|p| p.bundle.model));
 
     // The line breaks between elements only keep the page's source readable.
     let page = html! {
@@ -87,7 +89,7 @@ pub fn html_report_in(input: &ReportInput<'_>, lang: Lang) -> String {
                     (quality_section(t, input.quality))
                     (recipe_section(t, recipe))
                     (training_section(t, input.run))
-                    (evaluation_section(t, evaluation))
+                    (evaluation_section(t, evaluation, model))
                     (events_section(t, evaluation))
                     (timeline_section(t, input.prediction, evaluation))
                     (alarms_section(t, input.prediction))
@@ -346,10 +348,31 @@ fn training_section(t: &Catalog, run: Option<&RunDetail>) -> Markup {
         Some(g) if g.overridden => html! { span class="bad" { (t.text("report-gate-failed")) } (t.text("report-gate-overridden")) },
         Some(_) => html! { span class="bad" { (t.text("report-gate-failed")) } },
     };
-    let mut rows: Vec<(String, Markup)> =
-        vec![
-            (t.text("report-model"), plain(c.model.as_str())),
-            (t.text("report-target"), plain(&c.target)),
+    // A trees run grows boosting rounds: its settings and curves are the trees', not a network's.
+    let trees_run = c.model == ModelKind::Trees;
+    let mut rows: Vec<(String, Markup)> = vec![(t.text("report-model"), plain(c.model.as_str())), (t.text("report-target"), plain(&c.target))];
+    if trees_run {
+        let trees = &c.trees;
+        rows.extend([
+            (
+                t.text("report-boosting-rounds"),
+                plain(t.text_with(
+                    "report-rounds-at-most-run",
+                    &[("rounds", Arg::from(trees.rounds.to_string())), ("run", Arg::from(run.entry.epochs_run.to_string()))],
+                )),
+            ),
+            (t.text("report-learning-rate"), plain(trees.learning_rate.to_string())),
+            (t.text("report-leaves-per-tree"), plain(trees.max_leaves.to_string())),
+            (t.text("report-min-samples-per-leaf"), plain(trees.min_samples_leaf.to_string())),
+            (t.text("report-l2-penalty"), plain(trees.l2.to_string())),
+        ]);
+    } else {
+        let width = if c.model == ModelKind::Mlp {
+            (t.text("report-hidden-units"), plain(c.hidden.to_string()))
+        } else {
+            (t.text("report-embedding-width"), plain(c.embedding_dim.to_string()))
+        };
+        rows.extend([
             (
                 t.text("report-epochs"),
                 plain(t.text_with(
@@ -359,29 +382,41 @@ fn training_section(t: &Catalog, run: Option<&RunDetail>) -> Markup {
             ),
             (t.text("report-batch-size"), plain(c.batch_size.to_string())),
             (t.text("report-learning-rate"), plain(c.learning_rate.to_string())),
-            (t.text("report-embedding-width"), plain(c.embedding_dim.to_string())),
-            (t.text("report-bins-per-tag"), plain(c.bins.to_string())),
-            (t.text("report-sequence-mode"), plain(mode)),
-            (
-                t.text("report-split-train-validation-test"),
-                plain(format!(
-                    "{} / {} / {} %",
-                    number(c.split.train * 100.0, 0),
-                    number(c.split.validation * 100.0, 0),
-                    number(c.split.test * 100.0, 0)
-                )),
-            ),
-            (t.text("report-class-weighting"), weighting),
-            (
-                t.text("report-early-stopping-patience"),
-                plain(c.patience.map_or_else(
-                    || t.text("report-weighting-off"),
-                    |p| t.text_with("report-patience-epochs", &[("epochs", Arg::from(p.to_string()))]),
-                )),
-            ),
-            (t.text("report-seed"), plain(c.seed.to_string())),
-            (t.text("report-quality-gate"), gate),
-        ];
+            width,
+        ]);
+    }
+    rows.push((t.text("report-bins-per-tag"), plain(c.bins.to_string())));
+    if c.model.dense_input() {
+        let window = match c.feature_window {
+            None => t.text("report-window-features-off"),
+            Some(window) => t.text_with("report-window-features-samples", &[("window", Arg::from(window.to_string()))]),
+        };
+        rows.push((t.text("report-window-features"), plain(window)));
+    }
+    // Runs from before window features trained the MLP on sequence windows too.
+    if !c.model.dense_input() || c.mode != SequenceMode::Row {
+        rows.push((t.text("report-sequence-mode"), plain(mode)));
+    }
+    let patience = if trees_run {
+        t.text_with("report-patience-rounds", &[("rounds", Arg::from(c.trees.patience.to_string()))])
+    } else {
+        c.patience.map_or_else(|| t.text("report-weighting-off"), |p| t.text_with("report-patience-epochs", &[("epochs", Arg::from(p.to_string()))]))
+    };
+    rows.extend([
+        (
+            t.text("report-split-train-validation-test"),
+            plain(format!(
+                "{} / {} / {} %",
+                number(c.split.train * 100.0, 0),
+                number(c.split.validation * 100.0, 0),
+                number(c.split.test * 100.0, 0)
+            )),
+        ),
+        (t.text("report-class-weighting"), weighting),
+        (t.text("report-early-stopping-patience"), plain(patience)),
+        (t.text("report-seed"), plain(c.seed.to_string())),
+        (t.text("report-quality-gate"), gate),
+    ]);
     if let Some(data) = &run.data {
         rows.push((t.text("report-classes"), plain(data.classes.join(", "))));
         rows.push((t.text("report-features"), plain(format!("{} ({})", data.features.len(), data.features.join(", ")))));
@@ -396,8 +431,9 @@ fn training_section(t: &Catalog, run: Option<&RunDetail>) -> Markup {
     } else {
         let best_epoch =
             run.summary.as_ref().map(|s| s.best_epoch).filter(|&e| e > 0).or_else(|| run.epochs.iter().rev().find(|e| e.best).map(|e| e.epoch));
+        let axis = if trees_run { t.text("report-axis-round") } else { t.text("report-axis-epoch") };
         let curve = |title: String, y_label: String, pick: fn(&EpochMetrics) -> (f64, f64)| {
-            let mut chart = LineChart::new(&title, &t.text("report-axis-epoch"), &y_label);
+            let mut chart = LineChart::new(&title, &axis, &y_label);
             let points: Vec<(f64, (f64, f64))> = run.epochs.iter().map(|e| (f64::from(e.epoch), pick(e))).collect();
             chart.lines.push(Line {
                 name: t.text("report-series-train"),
@@ -414,33 +450,52 @@ fn training_section(t: &Catalog, run: Option<&RunDetail>) -> Markup {
                 dots: true,
             });
             if let Some(best) = best_epoch {
-                chart.vertical_rules.push(Rule {
-                    label: t.text_with("report-best-epoch", &[("epoch", Arg::from(best.to_string()))]),
-                    value: f64::from(best),
-                    color: GREY,
-                });
+                let label = if trees_run {
+                    t.text_with("report-best-round", &[("round", Arg::from(best.to_string()))])
+                } else {
+                    t.text_with("report-best-epoch", &[("epoch", Arg::from(best.to_string()))])
+                };
+                chart.vertical_rules.push(Rule { label, value: f64::from(best), color: GREY });
             }
             chart.render()
         };
-        let loss = curve(t.text("report-training-and-validation-loss-per-epoch"), t.text("report-axis-loss"), |e| (e.train_loss, e.val_loss));
-        let accuracy = curve(t.text("report-training-and-validation-accuracy-per-epoch"), t.text("report-axis-accuracy"), |e| {
-            (e.train_accuracy, e.val_accuracy)
-        });
-        charts(&[figure(loss, &t.text("report-loss-caption")), figure(accuracy, &t.text("report-accuracy-caption"))])
+        let loss_of: fn(&EpochMetrics) -> (f64, f64) = |e| (e.train_loss, e.val_loss);
+        let accuracy_of: fn(&EpochMetrics) -> (f64, f64) = |e| (e.train_accuracy, e.val_accuracy);
+        if trees_run {
+            let loss = curve(t.text("report-training-and-validation-loss-per-round"), t.text("report-axis-loss"), loss_of);
+            let accuracy = curve(t.text("report-training-and-validation-accuracy-per-round"), t.text("report-axis-accuracy"), accuracy_of);
+            charts(&[figure(loss, &t.text("report-loss-caption-rounds")), figure(accuracy, &t.text("report-accuracy-caption-rounds"))])
+        } else {
+            let loss = curve(t.text("report-training-and-validation-loss-per-epoch"), t.text("report-axis-loss"), loss_of);
+            let accuracy = curve(t.text("report-training-and-validation-accuracy-per-epoch"), t.text("report-axis-accuracy"), accuracy_of);
+            charts(&[figure(loss, &t.text("report-loss-caption")), figure(accuracy, &t.text("report-accuracy-caption"))])
+        }
     };
 
     let summary = match &run.summary {
         None => not_available(t, &t.text("report-run-summary")),
-        Some(s) => key_values(&[
-            (t.text("report-status"), plain(format!("{:?}", s.status).to_lowercase())),
-            (t.text("report-message"), plain(&s.message)),
-            (t.text("report-epochs-run"), plain(s.epochs_run.to_string())),
-            (t.text("report-best-epoch"), plain(s.best_epoch.to_string())),
-            (t.text("report-majority-accuracy-test"), plain(number(s.majority_accuracy, 3))),
-            (t.text("report-test-roc-auc"), plain(optional_number(s.test.as_ref().and_then(|t| t.roc_auc), 3))),
-            (t.text("report-test-pr-auc"), plain(optional_number(s.test.as_ref().and_then(|t| t.pr_auc), 3))),
-            (t.text("report-training-time"), plain(format_duration(s.seconds))),
-        ]),
+        Some(s) => {
+            let (run_key, best_key) = if trees_run {
+                (t.text("report-rounds-run"), t.text("report-best-round-heading"))
+            } else {
+                (t.text("report-epochs-run"), t.text("report-best-epoch-heading"))
+            };
+            let mut rows = vec![
+                (t.text("report-status"), plain(format!("{:?}", s.status).to_lowercase())),
+                (t.text("report-message"), plain(&s.message)),
+                (run_key, plain(s.epochs_run.to_string())),
+                (best_key, plain(s.best_epoch.to_string())),
+                (t.text("report-majority-accuracy-test"), plain(number(s.majority_accuracy, 3))),
+                (t.text("report-test-roc-auc"), plain(optional_number(s.test.as_ref().and_then(|t| t.roc_auc), 3))),
+                (t.text("report-test-pr-auc"), plain(optional_number(s.test.as_ref().and_then(|t| t.pr_auc), 3))),
+            ];
+            if let Some(trees) = s.baseline_trees.as_ref().filter(|_| !trees_run) {
+                rows.push((t.text("report-trees-baseline-test-accuracy"), plain(number(trees.accuracy, 3))));
+                rows.push((t.text("report-trees-baseline-test-pr-auc"), plain(optional_number(trees.pr_auc, 3))));
+            }
+            rows.push((t.text("report-training-time"), plain(format_duration(s.seconds))));
+            key_values(&rows)
+        }
     };
     let body = html! {
         (key_values(&rows))
@@ -455,19 +510,40 @@ fn training_section(t: &Catalog, run: Option<&RunDetail>) -> Markup {
 // 5. Evaluation
 // ---------------------------------------------------------------------------------------------
 
-fn metrics_rows(t: &Catalog, model: &ClassMetrics, baseline: &ClassMetrics) -> Vec<Vec<Markup>> {
-    let rows: [(String, f64, f64); 5] = [
-        (t.text("report-accuracy"), model.accuracy, baseline.accuracy),
-        (t.text("report-balanced-accuracy"), model.balanced_accuracy, baseline.balanced_accuracy),
-        (t.text("report-precision"), model.precision, baseline.precision),
-        (t.text("report-recall"), model.recall, baseline.recall),
-        (t.text("report-f1"), model.f1, baseline.f1),
+/// One row per metric: the model, the majority baseline and, when given, the trees baseline.
+fn metrics_rows(t: &Catalog, model: &ClassMetrics, baseline: &ClassMetrics, trees: Option<&ClassMetrics>) -> Vec<Vec<Markup>> {
+    let fixed = |value: fn(&ClassMetrics) -> f64| move |m: &ClassMetrics| number(value(m), 3);
+    type Cell = Box<dyn Fn(&ClassMetrics) -> String>;
+    let rows: [(String, Cell); 8] = [
+        (t.text("report-accuracy"), Box::new(fixed(|m| m.accuracy))),
+        (t.text("report-balanced-accuracy"), Box::new(fixed(|m| m.balanced_accuracy))),
+        (t.text("report-precision"), Box::new(fixed(|m| m.precision))),
+        (t.text("report-recall"), Box::new(fixed(|m| m.recall))),
+        (t.text("report-f1"), Box::new(fixed(|m| m.f1))),
+        (t.text("report-roc-auc"), Box::new(|m| optional_number(m.roc_auc, 3))),
+        (t.text("report-pr-auc"), Box::new(|m| optional_number(m.pr_auc, 3))),
+        (t.text("report-samples"), Box::new(|m| count(m.samples))),
     ];
-    let mut out: Vec<Vec<String>> = rows.iter().map(|(name, m, b)| vec![name.to_string(), number(*m, 3), number(*b, 3)]).collect();
-    out.push(vec![t.text("report-roc-auc"), optional_number(model.roc_auc, 3), optional_number(baseline.roc_auc, 3)]);
-    out.push(vec![t.text("report-pr-auc"), optional_number(model.pr_auc, 3), optional_number(baseline.pr_auc, 3)]);
-    out.push(vec![t.text("report-samples"), count(model.samples), count(baseline.samples)]);
-    out.into_iter().map(|row| row.into_iter().map(plain).collect()).collect()
+    rows.iter()
+        .map(|(name, cell)| {
+            let mut row = vec![plain(name), plain(cell(model)), plain(cell(baseline))];
+            row.extend(trees.map(|trees| plain(cell(trees))));
+            row
+        })
+        .collect()
+}
+
+/// "The trees baseline is ahead of this model on PR-AUC (0.723 against 0.612).", when it is:
+/// on PR-AUC for a binary target, on accuracy otherwise; equal at the decimals shown is not ahead.
+fn trees_ahead(t: &Catalog, model: &ClassMetrics, trees: &ClassMetrics, binary: bool) -> Option<String> {
+    let (key, model_value, trees_value) = if binary {
+        ("report-trees-ahead-pr-auc", model.pr_auc?, trees.pr_auc?)
+    } else {
+        ("report-trees-ahead-accuracy", model.accuracy, trees.accuracy)
+    };
+    let shown = |v: f64| (v * 1000.0).round();
+    let ahead = model_value.is_finite() && trees_value.is_finite() && shown(trees_value) > shown(model_value);
+    ahead.then(|| t.text_with(key, &[("trees", Arg::from(number(trees_value, 3))), ("model", Arg::from(number(model_value, 3)))]))
 }
 
 fn confusion_table(t: &Catalog, confusion: &[Vec<u64>], classes: &[String]) -> Markup {
@@ -502,10 +578,18 @@ fn positive_rate(e: &Evaluation) -> Option<f64> {
     (total > 0).then(|| positives as f64 / total as f64)
 }
 
-fn evaluation_section(t: &Catalog, evaluation: Option<&Evaluation>) -> Markup {
+fn evaluation_section(t: &Catalog, evaluation: Option<&Evaluation>, model: Option<ModelKind>) -> Markup {
     let Some(e) = evaluation else {
         return section("evaluation", &t.text("report-evaluation"), not_available(t, &t.text("report-evaluation")));
     };
+    // A trees run's trees baseline would repeat the model.
+    let trees = e.baseline_trees.as_ref().filter(|_| model != Some(ModelKind::Trees));
+    let mut metric_headers = vec![t.text("report-metric"), t.text("report-model"), t.text("report-majority-baseline")];
+    metric_headers.extend(trees.map(|_| t.text("report-trees-baseline")));
+    let threshold = [("threshold", Arg::from(number(e.threshold, 3)))];
+    let metrics_heading =
+        if trees.is_some() { t.text_with("report-model-vs-baselines", &threshold) } else { t.text_with("report-model-vs-baseline", &threshold) };
+    let ahead = trees.and_then(|trees| trees_ahead(t, &e.test, trees, e.positive_class.is_some()));
     let summary = key_values(&[
         (t.text("report-evaluated-on"), plain(&e.source)),
         (t.text("report-samples"), plain(count(e.samples))),
@@ -593,8 +677,14 @@ fn evaluation_section(t: &Catalog, evaluation: Option<&Evaluation>) -> Markup {
 
     let body = html! {
         (summary)
-        (subheading(&t.text_with("report-model-vs-baseline", &[("threshold", Arg::from(number(e.threshold, 3)))])))
-        (table(&[t.text("report-metric"), t.text("report-model"), t.text("report-majority-baseline")], &metrics_rows(t, &e.test, &e.baseline)))
+        (subheading(&metrics_heading))
+        (table(&metric_headers, &metrics_rows(t, &e.test, &e.baseline, trees)))
+        @if trees.is_some() {
+            (note(&t.text("report-trees-baseline-note")))
+        }
+        @if let Some(sentence) = &ahead {
+            p class="bad" { (sentence) } "\n"
+        }
         (subheading(&t.text("report-confusion-matrix")))
         @if e.test.confusion.is_empty() {
             (not_available(t, &t.text("report-confusion-matrix")))

@@ -137,6 +137,7 @@ fn run() -> RunDetail {
         val: None,
         test: Some(metrics(0.95, Some(0.912_345), vec![vec![7000, 150], vec![40, 160]])),
         baseline: Some(metrics(0.9731, None, vec![vec![7150, 0], vec![200, 0]])),
+        baseline_trees: None,
         seconds: 12.5,
     };
     RunDetail {
@@ -710,4 +711,138 @@ fn the_english_report_is_unchanged_by_the_language_argument() {
     for heading in HEADINGS {
         assert!(html.contains(&format!("<h2>{heading}</h2>")), "missing heading {heading}");
     }
+}
+
+/// A report of `run` with `evaluation`, in `lang`.
+fn report_of(run: &RunDetail, evaluation: &Evaluation, lang: Lang) -> String {
+    html_report_in(
+        &ReportInput {
+            title: "Trees",
+            generated: "2026-11-29 08:00:00 UTC",
+            run: Some(run),
+            quality: None,
+            recipe: None,
+            evaluation: Some(evaluation),
+            prediction: None,
+        },
+        lang,
+    )
+}
+
+/// The evaluation with a trees baseline whose PR-AUC is `pr_auc` (the model's is 0.456).
+fn evaluation_with_trees(pr_auc: f64) -> Evaluation {
+    Evaluation {
+        baseline_trees: Some(ClassMetrics { pr_auc: Some(pr_auc), ..metrics(0.981, Some(0.95), vec![vec![7100, 50], vec![90, 110]]) }),
+        ..evaluation()
+    }
+}
+
+/// A trees run with window features over 30 samples, stopped early at round 40 of 300.
+fn trees_run() -> RunDetail {
+    let mut run = run();
+    run.config.model = ModelKind::Trees;
+    run.config.feature_window = Some(30);
+    run.config.trees.max_leaves = 15;
+    run.entry.model = ModelKind::Trees;
+    run.entry.epochs_run = 40;
+    if let Some(summary) = run.summary.as_mut() {
+        summary.epochs_run = 40;
+        summary.best_epoch = 30;
+        summary.baseline_trees = summary.test.clone();
+    }
+    run
+}
+
+#[test]
+fn the_trees_baseline_is_a_column_and_a_model_behind_it_says_so() {
+    let mut run = run();
+    if let Some(summary) = run.summary.as_mut() {
+        summary.baseline_trees = Some(ClassMetrics { pr_auc: Some(0.723), ..metrics(0.981, Some(0.95), vec![vec![7100, 50], vec![90, 110]]) });
+    }
+    let html = report_of(&run, &evaluation_with_trees(0.723), Lang::En);
+    let evaluation = section(&html, "evaluation");
+    assert!(evaluation.contains("<h3>Model vs majority and trees baselines (threshold 0.500)</h3>"), "{evaluation}");
+    assert!(evaluation.contains("<th>Metric</th><th>Model</th><th>Majority baseline</th><th>Trees baseline</th>"), "{evaluation}");
+    assert!(
+        evaluation.contains("<td>PR-AUC</td><td class=\"num\">0.456</td><td class=\"num\">0.250</td><td class=\"num\">0.723</td>"),
+        "{evaluation}"
+    );
+    assert!(evaluation.contains("<td>Accuracy</td><td class=\"num\">0.974</td><td class=\"num\">0.973</td><td class=\"num\">0.981</td>"));
+    assert!(evaluation.contains("<p class=\"bad\">The trees baseline is ahead of this model on PR-AUC (0.723 against 0.456).</p>"), "{evaluation}");
+    // The run's summary names the trees' test figures too.
+    let training = section(&html, "training");
+    assert!(training.contains("<th>Trees baseline PR-AUC (test)</th><td>0.723</td>"), "{training}");
+    assert!(training.contains("<th>Best epoch</th><td>2</td>"), "{training}");
+
+    let chinese = report_of(&run, &evaluation_with_trees(0.723), Lang::ZhCn);
+    let evaluation = section(&chinese, "evaluation");
+    assert!(evaluation.contains("<th>指标</th><th>模型</th><th>多数类基线</th><th>树模型基线</th>"), "{evaluation}");
+    assert!(evaluation.contains("树模型基线在 PR-AUC 上领先于本模型（0.723 对 0.456）。"), "{evaluation}");
+}
+
+#[test]
+fn a_model_ahead_of_the_trees_has_their_column_and_no_sentence() {
+    let html = report_of(&run(), &evaluation_with_trees(0.31), Lang::En);
+    let evaluation = section(&html, "evaluation");
+    assert!(
+        evaluation.contains("<td>PR-AUC</td><td class=\"num\">0.456</td><td class=\"num\">0.250</td><td class=\"num\">0.310</td>"),
+        "{evaluation}"
+    );
+    assert!(!evaluation.contains("ahead of this model"), "{evaluation}");
+    // Equal at the decimals shown is not ahead either.
+    let html = report_of(&run(), &evaluation_with_trees(0.4562), Lang::En);
+    assert!(!section(&html, "evaluation").contains("ahead of this model"));
+}
+
+#[test]
+fn multi_class_models_are_compared_with_the_trees_on_accuracy() {
+    let evaluation = Evaluation { positive_class: None, thresholds: vec![], ..evaluation_with_trees(0.1) };
+    let html = report_of(&run(), &evaluation, Lang::En);
+    assert!(section(&html, "evaluation").contains("The trees baseline is ahead of this model on accuracy (0.981 against 0.974)."));
+}
+
+#[test]
+fn a_trees_run_reports_its_rounds_and_settings_without_repeating_itself_as_baseline() {
+    let run = trees_run();
+    let html = report_of(&run, &evaluation_with_trees(0.723), Lang::En);
+    let evaluation = section(&html, "evaluation");
+    assert!(!evaluation.contains("Trees baseline"), "a trees run is its own trees baseline: {evaluation}");
+    assert!(evaluation.contains("<h3>Model vs majority baseline (threshold 0.500)</h3>"));
+    let training = section(&html, "training");
+    for row in [
+        "<th>Boosting rounds</th><td>300 at most, 40 run</td>",
+        "<th>Leaves per tree</th><td>15</td>",
+        "<th>Fewest samples per leaf</th><td>20</td>",
+        "<th>Learning rate</th><td>0.1</td>",
+        "<th>Early stopping patience</th><td>10 rounds</td>",
+        "<th>Rounds run</th><td>40</td>",
+        "<th>Best round</th><td>30</td>",
+    ] {
+        assert!(training.contains(row), "{row} missing: {training}");
+    }
+    assert!(training.contains("<th>Window features</th><td>per numeric tag over the last 30 samples"), "{training}");
+    assert!(training.contains("Training and validation loss per boosting round") && training.contains("best round 30"), "{training}");
+    for network in ["Batch size", "Embedding width", "Sequence mode", "Epochs run", "per epoch", "Trees baseline PR-AUC"] {
+        assert!(!training.contains(network), "{network} is not a trees run's: {training}");
+    }
+
+    let chinese = report_of(&run, &evaluation_with_trees(0.723), Lang::ZhCn);
+    let training = section(&chinese, "training");
+    assert!(training.contains("<th>提升轮数</th><td>最多 300 轮，实际 40 轮</td>"), "{training}");
+    assert!(training.contains("<th>窗口特征</th><td>每个数值位号在最近 30 个样本上"), "{training}");
+    assert!(!section(&chinese, "evaluation").contains("树模型基线"));
+}
+
+#[test]
+fn an_mlp_reports_its_hidden_units_and_window_features() {
+    let mut run = run();
+    run.config.model = ModelKind::Mlp;
+    run.config.hidden = 128;
+    let html = report_of(&run, &evaluation(), Lang::En);
+    let training = section(&html, "training");
+    assert!(training.contains("<th>Hidden units per layer</th><td>128</td>"), "{training}");
+    assert!(training.contains("<th>Window features</th><td>off (the current row only)</td>"), "{training}");
+    assert!(!training.contains("Embedding width") && !training.contains("Sequence mode"), "{training}");
+    // Without a trees baseline (runs from before them) the table has two columns as before.
+    assert!(section(&html, "evaluation").contains("<th>Metric</th><th>Model</th><th>Majority baseline</th></tr>"));
 }
