@@ -239,40 +239,39 @@ pub(crate) fn grow_tree(
         let left_is_smaller = left.totals.count <= right.totals.count;
         let (smaller, larger, smaller_splits, larger_splits) =
             if left_is_smaller { (&mut left, &mut right, left_splits, right_splits) } else { (&mut right, &mut left, right_splits, left_splits) };
-        if smaller_splits || larger_splits {
-            let mut small_histogram = work.take_histogram(features);
-            grower.build_histogram(&mut small_histogram, &work.rows[smaller.start..smaller.end], &mut work.ordered);
-            if larger_splits {
-                let large_histogram = match parent_histogram {
-                    Some(mut histogram) => {
-                        grower.subtract(&mut histogram, &small_histogram);
-                        histogram
-                    }
-                    None => {
-                        let mut histogram = work.take_histogram(features);
-                        grower.build_histogram(&mut histogram, &work.rows[larger.start..larger.end], &mut work.ordered);
-                        histogram
-                    }
-                };
-                larger.best = grower.best_split(&large_histogram, larger.totals);
-                if larger.best.is_some() {
-                    larger.histogram = Some(large_histogram);
-                } else {
-                    work.give_back(Some(large_histogram));
-                }
-            } else {
+        // The smaller child's histogram is built when it may split or when the larger one is
+        // then taken by subtraction; without the parent's histogram the larger one is built too.
+        let small_histogram = (smaller_splits || (larger_splits && parent_histogram.is_some())).then(|| {
+            let mut histogram = work.take_histogram(features);
+            grower.build_histogram(&mut histogram, &work.rows[smaller.start..smaller.end], &mut work.ordered);
+            histogram
+        });
+        let large_histogram = match (larger_splits, parent_histogram, &small_histogram) {
+            (true, Some(mut histogram), Some(small)) => {
+                grower.subtract(&mut histogram, small);
+                Some(histogram)
+            }
+            (true, parent_histogram, _) => {
                 work.give_back(parent_histogram);
+                let mut histogram = work.take_histogram(features);
+                grower.build_histogram(&mut histogram, &work.rows[larger.start..larger.end], &mut work.ordered);
+                Some(histogram)
             }
-            if smaller_splits {
-                smaller.best = grower.best_split(&small_histogram, smaller.totals);
+            (false, parent_histogram, _) => {
+                work.give_back(parent_histogram);
+                None
             }
-            if smaller.best.is_some() {
-                smaller.histogram = Some(small_histogram);
+        };
+        for (child, histogram, may_split) in [(smaller, small_histogram, smaller_splits), (larger, large_histogram, larger_splits)] {
+            if let (true, Some(histogram)) = (may_split, histogram.as_ref()) {
+                child.best = grower.best_split(histogram, child.totals);
+            }
+            // Only a leaf that can still split keeps its histogram.
+            if child.best.is_some() {
+                child.histogram = histogram;
             } else {
-                work.give_back(Some(small_histogram));
+                work.give_back(histogram);
             }
-        } else {
-            work.give_back(parent_histogram);
         }
         leaves[index] = left;
         leaves.push(right);

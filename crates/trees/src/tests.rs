@@ -116,6 +116,25 @@ fn the_same_seed_repeats_exactly_and_another_seed_subsamples_differently() {
 }
 
 #[test]
+fn each_round_splits_only_on_its_sample_of_the_features() {
+    let mut rng = SplitMix64::new(23);
+    let (n, f) = (1500, 10);
+    let x = features(&mut rng, n, f);
+    // Every feature carries some signal, so a tree would use many of them if it could.
+    let labels: Vec<u32> = x.chunks(f).map(|row| (row.iter().sum::<f32>() > 0.0) as u32 * 2 + u32::from(row[0] > row[1])).collect();
+    let params = BoostParams { colsample: 0.3, ..BoostParams::default() };
+    let booster = fit(params, 4, &x, f, &labels, &vec![1.0; n], 12);
+    let mut used_overall = std::collections::BTreeSet::new();
+    for round in 0..booster.rounds() {
+        let used: std::collections::BTreeSet<u32> =
+            booster.ensemble().round_trees(round).unwrap().iter().flat_map(|tree| tree.feature.iter().copied()).collect();
+        assert!(used.len() <= 3, "round {round} used features {used:?}, 3 of 10 drawn");
+        used_overall.extend(used);
+    }
+    assert!(used_overall.len() > 3, "other rounds draw other features: {used_overall:?}");
+}
+
+#[test]
 fn results_do_not_depend_on_the_number_of_threads() {
     let (x, labels) = bands_data(9, 3000, 3);
     let weights = vec![1.0; labels.len()];
