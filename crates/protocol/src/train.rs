@@ -225,7 +225,8 @@ pub struct EpochMetrics {
     pub val_roc_auc: Option<f64>,
     #[serde(with = "crate::float", default)]
     pub val_pr_auc: Option<f64>,
-    /// True when this epoch has the lowest validation loss so far (its weights are kept).
+    /// True when this epoch (or boosting round) is the best so far on validation — PR-AUC for
+    /// a binary network, else the loss; the trees by their loss — and its weights are kept.
     pub best: bool,
     #[serde(with = "crate::float")]
     pub seconds: f64,
@@ -348,7 +349,7 @@ pub struct RunSummary {
     /// Why it stopped: "completed all epochs", "early stopping …", the failure message, …
     pub message: String,
     pub epochs_run: u32,
-    /// The epoch whose weights were kept (lowest validation loss); 0 when none finished.
+    /// The epoch (trees: round) whose weights were kept (best on validation); 0 when none finished.
     pub best_epoch: u32,
     /// Accuracy of always predicting the most frequent training class, on the test split.
     #[serde(with = "crate::float")]

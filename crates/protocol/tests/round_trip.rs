@@ -251,13 +251,14 @@ structs! {
     TrainingOverlap { samples, train_start_ms, train_end_ms }
     PredictionResult { bundle, file, rows, samples, threshold, timeline, alarms, alarm_count, alarm_samples, event_options, training_overlap, warnings, evaluation, seconds }
     SplitFractions { train, validation, test }
-    TrainConfig { target, features, exclude, model, mode, bins, min_level_count, embedding_dim, hidden, batch_size, learning_rate, epochs, split, class_weighting, patience, seed, threads, recipe, gate }
+    TreeSettings { rounds, learning_rate, max_leaves, min_samples_leaf, l2, patience }
+    TrainConfig { target, features, exclude, model, mode, feature_window, trees, bins, min_level_count, embedding_dim, hidden, batch_size, learning_rate, epochs, split, class_weighting, patience, seed, threads, recipe, gate }
     GateDecision { passed, overridden }
     BatchMetrics { epoch, batch, batches, loss, accuracy }
     EpochMetrics { epoch, train_loss, train_accuracy, val_loss, val_accuracy, val_roc_auc, val_pr_auc, best, seconds, samples_per_s }
     TrainDataInfo { classes, positive_class, features, train_samples, validation_samples, test_samples, vocab_size, sequence_length, class_weights, class_shares, class_weights_from }
     ClassMetrics { samples, loss, accuracy, balanced_accuracy, precision, recall, f1, roc_auc, pr_auc, confusion }
-    RunSummary { run_id, run_dir, status, message, epochs_run, best_epoch, majority_accuracy, val, test, baseline, seconds }
+    RunSummary { run_id, run_dir, status, message, epochs_run, best_epoch, majority_accuracy, val, test, baseline, baseline_trees, seconds }
     RunEntry { run_id, run_dir, created, status, model, target, data, epochs_run, best_epoch, best_val_loss, test_roc_auc, test_pr_auc, message, mode, sampling_interval_s, normal }
     RunDetail { entry, config, recipe, data, epochs, batches, summary }
     ConfigDifference { field, values }
@@ -290,7 +291,7 @@ units! {
     OutlierAction [Null, Clip]
     CompareOp [Lt, Le, Gt, Ge, Eq, Ne, IsNull, NotNull]
     InputWarningKind [MissingTag, OutOfTrainingRange, UnseenCategory, MostlyMissing]
-    ModelKind [Seed, Transformer, Mlp]
+    ModelKind [Seed, Transformer, Mlp, Trees]
     ClassWeighting [Auto, On, Off]
     RunStatus [Running, Completed, Interrupted, Cancelled, Failed]
     NormalDetector [LinearPredictor, ProcessLm]

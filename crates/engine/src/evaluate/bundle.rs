@@ -9,16 +9,20 @@ use std::path::Path;
 
 use base64::Engine as _;
 use plantlab_model::{NetSpec, Trainer};
-use plantlab_protocol::{BundleInfo, EventOptions, Recipe, RunSummary, TrainConfig};
+use plantlab_protocol::{BundleInfo, EventOptions, ModelKind, Recipe, RunSummary, TrainConfig};
+use plantlab_trees::Ensemble;
 use serde::{Deserialize, Serialize};
 
 use super::Scored;
 use crate::error::{EngineError, Result};
 use crate::train::data::Tokenizer;
+use crate::train::fitted::{FittedModel, TREES_FILE};
 use crate::train::runs::{self, RunMeta};
 
 pub const BUNDLE_FORMAT: &str = "plantlab-model-bundle";
-pub const BUNDLE_VERSION: u32 = 1;
+/// Version 2 added gradient-boosted trees and window features; a version-1 reader would
+/// ignore the window features and score differently, so it must refuse these bundles.
+pub const BUNDLE_VERSION: u32 = 2;
 /// Largest bundle file read (its weights are base64, a third larger than the network).
 pub const MAX_BUNDLE_BYTES: u64 = 1 << 30;
 
@@ -50,14 +54,14 @@ pub struct Bundle {
     pub majority_class: usize,
     /// FNV-1a 64 of the weight bytes, hex.
     pub weights_checksum: String,
-    /// The best epoch's weights (burnpack), base64.
+    /// The best epoch's weights (burnpack), or the trees (JSON) up to the best round, base64.
     pub weights: String,
 }
 
 /// A bundle read back, with its network ready to predict.
 pub struct LoadedBundle {
     pub bundle: Bundle,
-    pub trainer: Trainer,
+    pub model: FittedModel,
     pub path: String,
 }
 
@@ -126,7 +130,8 @@ pub fn export(run_dir: &Path, out: &Path, threshold: Option<f64>, events: Option
     }
     let meta: RunMeta = read_part(run_dir, "run.json")?;
     let scores: Scored = read_part(run_dir, "test_scores.json").map_err(|_| EngineError::NoEvaluationData(meta.run_id.clone()))?;
-    let weights_path = run_dir.join("best.bpk");
+    let config: TrainConfig = read_part(run_dir, "config.json")?;
+    let weights_path = run_dir.join(if config.model == ModelKind::Trees { TREES_FILE } else { "best.bpk" });
     let weights = std::fs::read(&weights_path).map_err(|e| EngineError::from_io(&weights_path, e))?;
     let bundle = Bundle {
         format: BUNDLE_FORMAT.to_owned(),
@@ -134,7 +139,7 @@ pub fn export(run_dir: &Path, out: &Path, threshold: Option<f64>, events: Option
         run_id: meta.run_id,
         created: meta.created,
         data: meta.data,
-        config: read_part(run_dir, "config.json")?,
+        config,
         recipe: read_part(run_dir, "recipe.json")?,
         tokenizer: read_part(run_dir, "tokenizer.json")?,
         network: read_part(run_dir, "network.json")?,
@@ -188,9 +193,20 @@ pub fn open_bytes(path: &Path, bytes: &[u8]) -> Result<LoadedBundle> {
         return Err(bad(path, "the weights do not match their checksum (the file was changed or damaged)"));
     }
     check_consistency(&bundle).map_err(|detail| bad(path, detail))?;
-    let trainer =
-        Trainer::from_weight_bytes(bundle.network.clone(), weights).map_err(|e| bad(path, format!("the weights do not fit the network ({e})")))?;
-    Ok(LoadedBundle { bundle, trainer, path: path.display().to_string() })
+    let model = if bundle.network.kind == ModelKind::Trees {
+        let ensemble: Ensemble = serde_json::from_slice(&weights).map_err(|e| bad(path, format!("the trees are damaged ({e})")))?;
+        ensemble.check().map_err(|e| bad(path, format!("the trees are damaged ({e})")))?;
+        if ensemble.features() != bundle.network.width || ensemble.classes() != bundle.tokenizer.classes.len() {
+            return Err(bad(path, "the trees do not fit the tokenizer's features and classes"));
+        }
+        FittedModel::Trees(ensemble)
+    } else {
+        FittedModel::Net(
+            Trainer::from_weight_bytes(bundle.network.clone(), weights)
+                .map_err(|e| bad(path, format!("the weights do not fit the network ({e})")))?,
+        )
+    };
+    Ok(LoadedBundle { bundle, model, path: path.display().to_string() })
 }
 
 /// The parts must describe the same model (a hand-edited bundle could mix them).
@@ -234,14 +250,17 @@ fn check_network_shape(bundle: &Bundle) -> std::result::Result<(), String> {
     };
     let features = tokenizer.features.len();
     let (steps, per_step) = if window == 1 { (features, 1) } else { (window, features) };
-    let dense: usize = tokenizer.features.iter().map(|f| f.dense_width()).sum();
+    if let Some(spec) = &tokenizer.window_features {
+        spec.check(features)?;
+    }
+    let dense = tokenizer.dense_width();
     let expected = [
         ("vocab", network.vocab, tokenizer.vocab_size as usize),
         ("steps", network.steps, steps),
         ("per_step", network.per_step, per_step),
         ("width", network.width, dense.saturating_mul(window)),
     ];
-    let token_model = network.kind != plantlab_protocol::ModelKind::Mlp;
+    let token_model = !network.kind.dense_input();
     for (name, declared, made) in expected {
         let applies = if name == "width" { !token_model } else { token_model };
         if applies && declared != made {

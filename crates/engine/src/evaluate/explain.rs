@@ -2,20 +2,21 @@
 //! model sees for a gap) and the change in risk it causes; and plain-language explanations
 //! of alarms from the top tags' recent behaviour against their training statistics.
 
-use plantlab_model::{Input, Trainer};
+use plantlab_model::Input;
 use plantlab_protocol::{format_duration, format_epoch_millis, ModelKind, TagContribution};
 
 use super::risk_of;
-use crate::error::{EngineError, Result};
+use crate::error::Result;
 use crate::tasks::JobContext;
 use crate::train::data::{Encoded, FeatureCoding, Tokenizer, Values};
+use crate::train::fitted::FittedModel;
 
 /// Samples × tags per forward pass when occluding.
 const OCCLUSION_BATCH: usize = 4096;
 
 /// The model with its input, ready to predict and occlude samples.
 pub struct Explainer<'a> {
-    pub trainer: &'a Trainer,
+    pub model: &'a FittedModel,
     pub encoded: &'a Encoded,
     pub tokenizer: &'a Tokenizer,
     pub kind: ModelKind,
@@ -25,10 +26,6 @@ pub struct Explainer<'a> {
     pub majority: usize,
 }
 
-fn model_err(e: plantlab_model::ModelError) -> EngineError {
-    EngineError::Model(e.to_string())
-}
-
 impl Explainer<'_> {
     fn features(&self) -> usize {
         self.tokenizer.features.len()
@@ -36,14 +33,14 @@ impl Explainer<'_> {
 
     /// Class probabilities of the samples ending at `ends`, `[n, classes]`.
     pub fn predict(&self, ends: &[usize]) -> Result<Vec<f32>> {
-        if self.kind == ModelKind::Mlp {
+        if self.kind.dense_input() {
             let mut dense = Vec::new();
             self.encoded.gather_dense(ends, self.window, &mut dense);
-            self.trainer.predict(Input::Dense(&dense), ends.len()).map_err(model_err)
+            self.model.predict(Input::Dense(&dense), ends.len())
         } else {
             let mut tokens = Vec::new();
             self.encoded.gather_tokens(ends, self.window, &mut tokens);
-            self.trainer.predict(Input::Tokens(&tokens), ends.len()).map_err(model_err)
+            self.model.predict(Input::Tokens(&tokens), ends.len())
         }
     }
 
@@ -61,28 +58,29 @@ impl Explainer<'_> {
             job.check_cancelled()?;
             let base = self.risks(&self.predict(chunk)?);
             let variants = chunk.len() * nf;
-            let probs = if self.kind == ModelKind::Mlp {
+            let probs = if self.kind.dense_input() {
                 let mut dense = Vec::new();
                 self.encoded.gather_dense(chunk, self.window, &mut dense);
                 let per_sample = dense.len() / chunk.len().max(1);
                 let per_step = self.encoded.dense_width;
+                // A tag is blanked with its window features: the model must not read it back
+                // from its own recent past.
+                let slots = self.tokenizer.dense_slots();
                 let mut batch = Vec::with_capacity(variants * per_sample);
                 for sample in dense.chunks(per_sample) {
-                    let mut at = 0;
-                    for coding in &self.tokenizer.features {
-                        let width = coding.dense_width();
+                    for tag_slots in &slots {
                         let mut copy = sample.to_vec();
                         for step in 0..self.window {
-                            let from = step * per_step + at;
-                            for v in &mut copy[from..from + width] {
-                                *v = 0.0;
+                            for &slot in tag_slots {
+                                if let Some(v) = copy.get_mut(step * per_step + slot) {
+                                    *v = 0.0;
+                                }
                             }
                         }
                         batch.extend_from_slice(&copy);
-                        at += width;
                     }
                 }
-                self.trainer.predict(Input::Dense(&batch), variants).map_err(model_err)?
+                self.model.predict(Input::Dense(&batch), variants)?
             } else {
                 let mut tokens = Vec::new();
                 self.encoded.gather_tokens(chunk, self.window, &mut tokens);
@@ -97,7 +95,7 @@ impl Explainer<'_> {
                         batch.extend_from_slice(&copy);
                     }
                 }
-                self.trainer.predict(Input::Tokens(&batch), variants).map_err(model_err)?
+                self.model.predict(Input::Tokens(&batch), variants)?
             };
             let occluded = self.risks(&probs);
             for (s, base_risk) in base.iter().enumerate() {

@@ -261,14 +261,18 @@ pub fn evaluate_run(run_dir: &Path, run_id: &str, request: &EvaluateRequest) -> 
     // Contributions are an extra: a run without them still evaluates.
     let contributions: Vec<TagContribution> =
         std::fs::read(run_dir.join("contributions.json")).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-    evaluate(EvaluationInput {
+    // So is the trees baseline, which runs from before it lack.
+    let summary: Option<plantlab_protocol::RunSummary> =
+        std::fs::read(run_dir.join("summary.json")).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    let evaluation = evaluate(EvaluationInput {
         source: format!("test split of run {run_id}"),
         run_id: Some(run_id.to_owned()),
         threshold: request.threshold.unwrap_or(DEFAULT_THRESHOLD),
         events: request.events,
         contributions,
         scored: &scored,
-    })
+    })?;
+    Ok(Evaluation { baseline_trees: summary.and_then(|s| s.baseline_trees), ..evaluation })
 }
 
 #[cfg(test)]

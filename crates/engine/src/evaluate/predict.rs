@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use plantlab_protocol::{
-    format_epoch_millis, Alarm, CleanStep, Evaluation, EventOptions, InputWarning, InputWarningKind, ModelKind, PredictRequest, PredictionResult,
-    Recipe, SequenceMode, TagContribution, TrainingOverlap,
+    format_epoch_millis, Alarm, CleanStep, Evaluation, EventOptions, InputWarning, InputWarningKind, PredictRequest, PredictionResult, Recipe,
+    SequenceMode, TagContribution, TrainingOverlap,
 };
 use polars::prelude::DataFrame;
 
@@ -126,7 +126,8 @@ pub fn predict_with(
     job.check_cancelled()?;
     job.progress(0.0, "encoding");
     let tokenizer = &b.tokenizer;
-    let encoded = data::encode(&frame, tokenizer, b.config.model == ModelKind::Mlp)?;
+    let all_times = row_times_ms(&frame, timestamp_column.as_deref());
+    let encoded = data::encode(&frame, tokenizer, b.config.model.dense_input(), all_times.as_deref())?;
     let window = match b.config.mode {
         SequenceMode::Row => 1,
         SequenceMode::Window { window, .. } => window.max(1) as usize,
@@ -140,7 +141,7 @@ pub fn predict_with(
     }
     let positive = (tokenizer.classes.len() == 2).then_some(1);
     let explainer =
-        Explainer { trainer: &loaded.trainer, encoded: &encoded, tokenizer, kind: b.config.model, window, positive, majority: b.majority_class };
+        Explainer { model: &loaded.model, encoded: &encoded, tokenizer, kind: b.config.model, window, positive, majority: b.majority_class };
     let ends: Vec<usize> = (window - 1..rows).collect();
     let mut probs = Vec::with_capacity(ends.len() * tokenizer.classes.len());
     for (k, chunk) in ends.chunks(PREDICT_CHUNK).enumerate() {
@@ -149,7 +150,6 @@ pub fn predict_with(
         job.progress(((k + 1) * PREDICT_CHUNK).min(ends.len()) as f32 / ends.len().max(1) as f32 * 0.8, "predicting");
     }
     let labels = data::encode_labels(&frame, tokenizer)?;
-    let all_times = row_times_ms(&frame, timestamp_column.as_deref());
     let scored = Scored {
         classes: tokenizer.classes.clone(),
         positive_class: positive,

@@ -4,10 +4,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use plantlab_protocol::{ModelKind, SequenceMode, SplitFractions, TrainConfig};
+use plantlab_protocol::{SequenceMode, SplitFractions, TrainConfig};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::window_features::{self, WindowFeatureSpec, WINDOW_STATS};
 use crate::error::{EngineError, Result};
 
 /// Smallest number of samples each of train, validation and test must get.
@@ -90,6 +91,36 @@ pub struct Tokenizer {
     pub features: Vec<FeatureCoding>,
     pub vocab_size: u32,
     pub bins: u32,
+    /// Window features appended to the dense input (MLP, trees), fitted on the training rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_features: Option<WindowFeatureSpec>,
+}
+
+impl Tokenizer {
+    /// Dense input columns per row: the features' own, then the window features.
+    pub fn dense_width(&self) -> usize {
+        self.features.iter().map(FeatureCoding::dense_width).sum::<usize>() + self.window_features.as_ref().map_or(0, WindowFeatureSpec::width)
+    }
+
+    /// For each feature, the dense columns that carry it (its own and its window features):
+    /// what occlusion blanks to ask how much the model relies on the tag.
+    pub fn dense_slots(&self) -> Vec<Vec<usize>> {
+        let mut slots = Vec::with_capacity(self.features.len());
+        let mut at = 0;
+        for coding in &self.features {
+            slots.push((at..at + coding.dense_width()).collect::<Vec<_>>());
+            at += coding.dense_width();
+        }
+        if let Some(spec) = &self.window_features {
+            let k = WINDOW_STATS.len();
+            for (n, &tag) in spec.tags.iter().enumerate() {
+                if let Some(tag_slots) = slots.get_mut(tag) {
+                    tag_slots.extend(at + n * k..at + (n + 1) * k);
+                }
+            }
+        }
+        slots
+    }
 }
 
 /// A column's values, read once from the frame.
@@ -323,20 +354,51 @@ pub fn prepare(frame: &DataFrame, config: &TrainConfig, timestamp_column: Option
         codings.push(coding);
         columns.push(Some(values));
     }
-    let tokenizer = Tokenizer { target: config.target.clone(), classes, features: codings, vocab_size: offset, bins: config.bins };
-    let encoded = encode_values(&tokenizer, &columns, rows, config.model == ModelKind::Mlp)?;
+    let mut tokenizer =
+        Tokenizer { target: config.target.clone(), classes, features: codings, vocab_size: offset, bins: config.bins, window_features: None };
+    let times = crate::evaluate::row_times_ms(frame, timestamp_column);
+    let dense = config.model.dense_input();
+    if let (Some(window), true) = (config.feature_window, dense) {
+        window_features::check_window(window)?;
+        let tags: Vec<usize> =
+            tokenizer.features.iter().enumerate().filter(|(_, f)| matches!(f, FeatureCoding::Numeric { .. })).map(|(i, _)| i).collect();
+        let gap_ms = times.as_deref().and_then(|t| window_features::gap_threshold(&t[train.clone()]));
+        let starts = window_features::segment_starts(rows, times.as_deref(), gap_ms);
+        let raw = raw_window_features(&columns, &tags, &starts, window as usize);
+        let width = tags.len() * WINDOW_STATS.len();
+        let (means, stds) = window_features::column_moments(&raw, width, train.clone());
+        tokenizer.window_features = Some(WindowFeatureSpec { window, gap_ms, tags, means, stds });
+    }
+    // Dense input for every model: the trees baseline reads it beside a token model.
+    let encoded = encode_values(&tokenizer, &columns, rows, true, times.as_deref())?;
     Ok(Prepared { tokenizer, labels, encoded, rows, parts })
+}
+
+/// The unstandardized window features of `tags`, `[rows, tags × WINDOW_STATS]`.
+fn raw_window_features(columns: &[Option<Values>], tags: &[usize], starts: &[bool], window: usize) -> Vec<f64> {
+    let rows = starts.len();
+    let k = WINDOW_STATS.len();
+    let width = tags.len() * k;
+    let mut out = vec![f64::NAN; rows * width];
+    for (n, &tag) in tags.iter().enumerate() {
+        let Some(Some(Values::Numeric(values))) = columns.get(tag) else { continue };
+        let stats = window_features::tag_statistics(values, starts, window);
+        for (r, row) in stats.chunks(k).enumerate() {
+            out[r * width + n * k..r * width + (n + 1) * k].copy_from_slice(row);
+        }
+    }
+    out
 }
 
 /// Encodes `frame` with a tokenizer fitted earlier (prediction on a new export). Feature
 /// columns missing from the frame encode as missing values and are flagged in `inputs`.
-pub fn encode(frame: &DataFrame, tokenizer: &Tokenizer, want_dense: bool) -> Result<Encoded> {
+pub fn encode(frame: &DataFrame, tokenizer: &Tokenizer, want_dense: bool, times: Option<&[i64]>) -> Result<Encoded> {
     let columns: Vec<Option<Values>> = tokenizer
         .features
         .iter()
         .map(|f| if frame.column(f.name()).is_ok() { read_values(frame, f.name()).map(Some) } else { Ok(None) })
         .collect::<Result<_>>()?;
-    encode_values(tokenizer, &columns, frame.height(), want_dense)
+    encode_values(tokenizer, &columns, frame.height(), want_dense, times)
 }
 
 /// Class index per row of `frame`'s target column, by the tokenizer's class names; `None`
@@ -360,9 +422,9 @@ fn note_example(check: &mut InputCheck, row: usize) {
 }
 
 /// One feature's token and dense slot(s) for every row.
-fn encode_values(tokenizer: &Tokenizer, columns: &[Option<Values>], rows: usize, want_dense: bool) -> Result<Encoded> {
+fn encode_values(tokenizer: &Tokenizer, columns: &[Option<Values>], rows: usize, want_dense: bool, times: Option<&[i64]>) -> Result<Encoded> {
     let nf = tokenizer.features.len();
-    let dense_width: usize = tokenizer.features.iter().map(FeatureCoding::dense_width).sum();
+    let dense_width = tokenizer.dense_width();
     let mut row_tokens = vec![0u32; rows * nf];
     let mut row_dense = if want_dense { vec![0f32; rows * dense_width] } else { Vec::new() };
     let mut inputs = vec![InputCheck::default(); nf];
@@ -444,6 +506,19 @@ fn encode_values(tokenizer: &Tokenizer, columns: &[Option<Values>], rows: usize,
             }
         }
         dense_at += coding.dense_width();
+    }
+    if let (Some(spec), true) = (&tokenizer.window_features, want_dense) {
+        spec.check(nf).map_err(EngineError::BadTrainConfig)?;
+        let starts = window_features::segment_starts(rows, times, spec.gap_ms);
+        let raw = raw_window_features(columns, &spec.tags, &starts, spec.window as usize);
+        let width = spec.width();
+        for r in 0..rows {
+            for c in 0..width {
+                let x = raw[r * width + c];
+                // Missing → the training mean (0 after standardizing), like the tags themselves.
+                row_dense[r * dense_width + dense_at + c] = if x.is_finite() { ((x - spec.means[c]) / spec.stds[c]) as f32 } else { 0.0 };
+            }
+        }
     }
     Ok(Encoded { row_tokens, row_dense, dense_width, inputs })
 }

@@ -55,7 +55,7 @@ pub fn majority_baseline(majority: usize, labels: &[u32], classes: usize, positi
     metrics
 }
 
-fn argmax(row: &[f32]) -> usize {
+pub(crate) fn argmax(row: &[f32]) -> usize {
     let mut best = 0;
     for (i, v) in row.iter().enumerate() {
         if *v > row[best] {

@@ -6,9 +6,12 @@
 //! and report between any two batches, and write every completed epoch to disk.
 
 pub mod bench;
+pub mod boosting;
 pub mod data;
+pub mod fitted;
 pub mod metrics;
 pub mod runs;
+pub mod window_features;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -26,6 +29,7 @@ use crate::evaluate::explain::Explainer;
 use crate::evaluate::{row_times_ms, Scored};
 use crate::tasks::JobContext;
 use data::{FeatureCoding, Part, Prepared};
+use fitted::{FittedModel, TREES_FILE};
 use runs::{io_err, write_json, MetricsLog, RunMeta};
 
 /// Rare classes get a loss weight when the rarest is under this share of the training rows.
@@ -121,6 +125,14 @@ fn check_config(config: &TrainConfig) -> Result<()> {
         within("the window", window, 1, MAX_WINDOW)?;
         within("the stride", stride, 1, MAX_WINDOW)?;
     }
+    if let Some(window) = config.feature_window {
+        window_features::check_window(window)?;
+        if !config.model.dense_input() {
+            return bad("window features are for the MLP and the trees; the token models see the past through --window (sequence mode)");
+        }
+    }
+    // Every run grows the trees baseline, so their settings are checked for every model.
+    boosting::check_settings(&config.trees)?;
     let split = &config.split;
     let fractions = [split.train, split.validation, split.test];
     if fractions.iter().any(|f| !f.is_finite() || *f < 0.0) || split.train <= 0.0 {
@@ -303,8 +315,27 @@ impl SplitMix {
     }
 }
 
+/// What keeps an epoch and drives early stopping. For a binary target, the validation PR-AUC:
+/// with a rare fault the loss is ruled by the normal samples and can bottom out before the
+/// network ranks the faults well, so runs stopped on it swung with the seed. Otherwise the
+/// (class-weighted) validation loss, which sees every class.
+fn selection_score(val: &ClassMetrics, val_loss: f64, positive: Option<usize>) -> f64 {
+    match (positive, val.pr_auc) {
+        (Some(_), Some(pr_auc)) if pr_auc.is_finite() => pr_auc,
+        _ => -val_loss,
+    }
+}
+
+fn selection_metric_name(positive: Option<usize>) -> &'static str {
+    if positive.is_some() {
+        "PR-AUC"
+    } else {
+        "loss"
+    }
+}
+
 /// Weighted mean cross-entropy of predicted probabilities (the training objective).
-fn weighted_loss(probs: &[f32], classes: usize, labels: &[u32], weights: &[f64]) -> f64 {
+pub(crate) fn weighted_loss(probs: &[f32], classes: usize, labels: &[u32], weights: &[f64]) -> f64 {
     let (mut sum, mut total) = (0.0, 0.0);
     for (row, &label) in probs.chunks(classes).zip(labels) {
         let w = weights.get(label as usize).copied().unwrap_or(1.0);
@@ -344,7 +375,18 @@ fn model_err(e: plantlab_model::ModelError) -> EngineError {
     EngineError::Model(e.to_string())
 }
 
-fn predict(trainer: &Trainer, batcher: &mut Batcher<'_>, part: &Part, job: &JobContext) -> Result<Vec<f32>> {
+fn predict(model: &FittedModel, batcher: &mut Batcher<'_>, part: &Part, job: &JobContext) -> Result<Vec<f32>> {
+    let mut probs = Vec::new();
+    for chunk in part.ends.chunks(PREDICT_CHUNK) {
+        job.check_cancelled()?;
+        let input = batcher.input(chunk);
+        probs.extend(model.predict(input, chunk.len())?);
+    }
+    Ok(probs)
+}
+
+/// Validation scores of a network while it trains.
+fn predict_net(trainer: &Trainer, batcher: &mut Batcher<'_>, part: &Part, job: &JobContext) -> Result<Vec<f32>> {
     let mut probs = Vec::with_capacity(part.ends.len() * trainer.spec().classes);
     for chunk in part.ends.chunks(PREDICT_CHUNK) {
         job.check_cancelled()?;
@@ -378,6 +420,114 @@ impl Run {
             baseline_trees: None,
             seconds: self.started.elapsed().as_secs_f64(),
         }
+    }
+
+    /// The epoch loop of a network: batches, validation after every epoch, the best weights
+    /// kept and checkpointed, early stopping. Returns the network with its best weights.
+    #[allow(clippy::too_many_arguments)]
+    fn train_network(
+        &mut self,
+        mut trainer: Trainer,
+        batcher: &mut Batcher<'_>,
+        parts: &[Part; 3],
+        weights: &[f64],
+        positive: Option<usize>,
+        config: &TrainConfig,
+        job: &JobContext,
+        emit: &mut dyn FnMut(TrainUpdate) -> Result<()>,
+    ) -> Result<(FittedModel, String)> {
+        let [train_part, val_part, _] = parts;
+        let classes = trainer.spec().classes;
+        let checkpoints = self.dir.join("checkpoints");
+        let mut rng = SplitMix(config.seed ^ 0x5EED);
+        let mut order: Vec<usize> = (0..train_part.ends.len()).collect();
+        let batch_size = config.batch_size as usize;
+        let batches = order.len().div_ceil(batch_size) as u32;
+        let total_batches = (batches * config.epochs).max(1) as f32;
+        let mut best_score = f64::NEG_INFINITY;
+        let mut since_best = 0u32;
+        let judged_on = selection_metric_name(positive);
+        let mut stop_message = format!("completed all {} epochs", config.epochs);
+        let (mut ends, mut labels) = (Vec::with_capacity(batch_size), Vec::with_capacity(batch_size));
+
+        for epoch in 1..=config.epochs {
+            let epoch_start = Instant::now();
+            rng.shuffle(&mut order);
+            let (mut loss_sum, mut weight_sum, mut correct) = (0.0f64, 0.0f64, 0usize);
+            for (b, chunk) in order.chunks(batch_size).enumerate() {
+                job.check_cancelled()?;
+                ends.clear();
+                labels.clear();
+                for &i in chunk {
+                    ends.push(train_part.ends[i]);
+                    labels.push(train_part.labels[i]);
+                }
+                let input = batcher.input(&ends);
+                let stats = trainer.train_batch(input, &labels).map_err(model_err)?;
+                if !stats.loss.is_finite() {
+                    return Err(EngineError::Diverged(format!(
+                        "the loss became {} in epoch {epoch}, batch {}. Lower the learning rate (now {}), or check the features for extreme values.",
+                        stats.loss,
+                        b + 1,
+                        config.learning_rate
+                    )));
+                }
+                let batch_weight: f64 = labels.iter().map(|&l| weights[l as usize]).sum();
+                loss_sum += stats.loss * batch_weight;
+                weight_sum += batch_weight;
+                correct += stats.correct;
+                emit(TrainUpdate::Batch(BatchMetrics {
+                    epoch,
+                    batch: b as u32 + 1,
+                    batches,
+                    loss: stats.loss,
+                    accuracy: stats.correct as f64 / labels.len() as f64,
+                }))?;
+                let done = (epoch - 1) * batches + b as u32 + 1;
+                job.progress(done as f32 / total_batches, &format!("epoch {epoch}/{}", config.epochs));
+            }
+            let train_seconds = epoch_start.elapsed().as_secs_f64();
+            let val_probs = predict_net(&trainer, batcher, val_part, job)?;
+            let val_loss = weighted_loss(&val_probs, classes, &val_part.labels, weights);
+            if !val_loss.is_finite() {
+                return Err(EngineError::Diverged(format!("the validation loss became {val_loss} in epoch {epoch}. Lower the learning rate.")));
+            }
+            let val = metrics::classification_metrics(&val_probs, classes, &val_part.labels, positive);
+            let score = selection_score(&val, val_loss, positive);
+            let best = score > best_score;
+            if best {
+                best_score = score;
+                self.best_epoch = epoch;
+                since_best = 0;
+                trainer.keep_as_best().map_err(model_err)?;
+                save_weights(&trainer, &self.dir.join("best.bpk"), true)?;
+            } else {
+                since_best += 1;
+            }
+            save_weights(&trainer, &checkpoints.join(format!("epoch-{epoch:03}.bpk")), false)?;
+            self.epochs = epoch;
+            emit(TrainUpdate::Epoch(EpochMetrics {
+                epoch,
+                train_loss: if weight_sum > 0.0 { loss_sum / weight_sum } else { 0.0 },
+                train_accuracy: correct as f64 / order.len().max(1) as f64,
+                val_loss,
+                val_accuracy: val.accuracy,
+                val_roc_auc: val.roc_auc,
+                val_pr_auc: val.pr_auc,
+                best,
+                seconds: epoch_start.elapsed().as_secs_f64(),
+                samples_per_s: order.len() as f64 / train_seconds.max(1e-9),
+            }))?;
+            if let Some(patience) = config.patience {
+                if since_best >= patience && epoch < config.epochs {
+                    stop_message = format!("early stopping after epoch {epoch}: no better validation {judged_on} for {patience} epochs");
+                    break;
+                }
+            }
+        }
+
+        trainer.restore_best();
+        Ok((FittedModel::Net(trainer), stop_message))
     }
 
     fn execute(
@@ -450,7 +600,6 @@ impl Run {
             class_weights: weights.iter().map(|w| *w as f32).collect(),
         };
         write_json(&dir.join("network.json"), &spec)?;
-        let mut trainer = Trainer::new(spec).map_err(model_err)?;
 
         let mut log = MetricsLog::create(&dir.join("metrics.jsonl"))?;
         let mut emit = |update: TrainUpdate, log: &mut MetricsLog| -> Result<()> {
@@ -465,7 +614,7 @@ impl Run {
             train_samples: train_part.ends.len() as u64,
             validation_samples: val_part.ends.len() as u64,
             test_samples: test_part.ends.len() as u64,
-            vocab_size: if config.model == ModelKind::Mlp { 0 } else { tokenizer.vocab_size },
+            vocab_size: if config.model.dense_input() { 0 } else { tokenizer.vocab_size },
             sequence_length: steps as u32,
             class_weights: weights.clone(),
             class_shares: shares.clone(),
@@ -474,105 +623,44 @@ impl Run {
         emit(TrainUpdate::Prepared { run_id: self.run_id.clone(), run_dir: dir.display().to_string(), data: info }, &mut log)?;
 
         let mut batcher = Batcher { prepared, kind: config.model, window, tokens: Vec::new(), dense: Vec::new() };
-        let mut rng = SplitMix(config.seed ^ 0x5EED);
-        let mut order: Vec<usize> = (0..train_part.ends.len()).collect();
-        let batch_size = config.batch_size as usize;
-        let batches = order.len().div_ceil(batch_size) as u32;
-        let total_batches = (batches * config.epochs).max(1) as f32;
-        let mut best_loss = f64::INFINITY;
-        let mut since_best = 0u32;
-        let mut stop_message = format!("completed all {} epochs", config.epochs);
-        let (mut ends, mut labels) = (Vec::with_capacity(batch_size), Vec::with_capacity(batch_size));
-
-        for epoch in 1..=config.epochs {
-            let epoch_start = Instant::now();
-            rng.shuffle(&mut order);
-            let (mut loss_sum, mut weight_sum, mut correct) = (0.0f64, 0.0f64, 0usize);
-            for (b, chunk) in order.chunks(batch_size).enumerate() {
-                job.check_cancelled()?;
-                ends.clear();
-                labels.clear();
-                for &i in chunk {
-                    ends.push(train_part.ends[i]);
-                    labels.push(train_part.labels[i]);
-                }
-                let input = batcher.input(&ends);
-                let stats = trainer.train_batch(input, &labels).map_err(model_err)?;
-                if !stats.loss.is_finite() {
-                    return Err(EngineError::Diverged(format!(
-                        "the loss became {} in epoch {epoch}, batch {}. Lower the learning rate (now {}), or check the features for extreme values.",
-                        stats.loss,
-                        b + 1,
-                        config.learning_rate
-                    )));
-                }
-                let batch_weight: f64 = labels.iter().map(|&l| weights[l as usize]).sum();
-                loss_sum += stats.loss * batch_weight;
-                weight_sum += batch_weight;
-                correct += stats.correct;
-                emit(
-                    TrainUpdate::Batch(BatchMetrics {
-                        epoch,
-                        batch: b as u32 + 1,
-                        batches,
-                        loss: stats.loss,
-                        accuracy: stats.correct as f64 / labels.len() as f64,
-                    }),
-                    &mut log,
-                )?;
-                let done = (epoch - 1) * batches + b as u32 + 1;
-                job.progress(done as f32 / total_batches, &format!("epoch {epoch}/{}", config.epochs));
-            }
-            let train_seconds = epoch_start.elapsed().as_secs_f64();
-            let val_probs = predict(&trainer, &mut batcher, val_part, job)?;
-            let val_loss = weighted_loss(&val_probs, classes, &val_part.labels, &weights);
-            if !val_loss.is_finite() {
-                return Err(EngineError::Diverged(format!("the validation loss became {val_loss} in epoch {epoch}. Lower the learning rate.")));
-            }
-            let val = metrics::classification_metrics(&val_probs, classes, &val_part.labels, positive);
-            let best = val_loss < best_loss;
-            if best {
-                best_loss = val_loss;
-                self.best_epoch = epoch;
-                since_best = 0;
-                trainer.keep_as_best().map_err(model_err)?;
-                save_weights(&trainer, &dir.join("best.bpk"), true)?;
-            } else {
-                since_best += 1;
-            }
-            save_weights(&trainer, &checkpoints.join(format!("epoch-{epoch:03}.bpk")), false)?;
-            self.epochs = epoch;
-            emit(
-                TrainUpdate::Epoch(EpochMetrics {
-                    epoch,
-                    train_loss: if weight_sum > 0.0 { loss_sum / weight_sum } else { 0.0 },
-                    train_accuracy: correct as f64 / order.len().max(1) as f64,
-                    val_loss,
-                    val_accuracy: val.accuracy,
-                    val_roc_auc: val.roc_auc,
-                    val_pr_auc: val.pr_auc,
-                    best,
-                    seconds: epoch_start.elapsed().as_secs_f64(),
-                    samples_per_s: order.len() as f64 / train_seconds.max(1e-9),
-                }),
-                &mut log,
+        let (model, stop_message) = if config.model == ModelKind::Trees {
+            let fit = boosting::fit_trees(
+                &boosting::TreeData { prepared, window, train: train_part, validation: val_part, class_weights: &weights, positive },
+                &config.trees,
+                config.seed,
+                job,
+                (0.0, 0.98, "round"),
+                &mut |metrics| emit(TrainUpdate::Epoch(metrics), &mut log),
             )?;
-            if let Some(patience) = config.patience {
-                if since_best >= patience && epoch < config.epochs {
-                    stop_message = format!("early stopping after epoch {epoch}: no better validation loss for {patience} epochs");
-                    break;
-                }
-            }
-        }
-
+            self.epochs = fit.rounds_run;
+            self.best_epoch = fit.best_round;
+            crate::atomic_file::write_bytes(
+                &dir.join(TREES_FILE),
+                &serde_json::to_vec(&fit.ensemble).map_err(|e| EngineError::Internal(e.to_string()))?,
+            )?;
+            (FittedModel::Trees(fit.ensemble), fit.stop_message)
+        } else {
+            let trainer = Trainer::new(spec).map_err(model_err)?;
+            self.train_network(trainer, &mut batcher, parts, &weights, positive, config, job, &mut |update| emit(update, &mut log))?
+        };
         job.progress(0.99, "testing the best epoch");
-        trainer.restore_best();
-        let val_probs = predict(&trainer, &mut batcher, val_part, job)?;
-        let test_probs = predict(&trainer, &mut batcher, test_part, job)?;
+        let val_probs = predict(&model, &mut batcher, val_part, job)?;
+        let test_probs = predict(&model, &mut batcher, test_part, job)?;
         let val = metrics::classification_metrics(&val_probs, classes, &val_part.labels, positive);
         let test = metrics::classification_metrics(&test_probs, classes, &test_part.labels, positive);
         let majority = shares.iter().enumerate().fold(0, |best, (i, s)| if *s > shares[best] { i } else { best });
         let baseline = metrics::majority_baseline(majority, &test_part.labels, classes, positive);
+        // Trees on the same samples and features: the baseline a network has to beat. A
+        // trees run is its own.
+        let baseline_trees = if config.model == ModelKind::Trees {
+            test.clone()
+        } else {
+            job.progress(0.99, "training the trees baseline");
+            let data = boosting::TreeData { prepared, window, train: train_part, validation: val_part, class_weights: &weights, positive };
+            let fit = boosting::fit_trees(&data, &config.trees, config.seed, job, (0.99, 0.995, "trees baseline, round"), &mut |_| Ok(()))?;
+            let probs = boosting::predict_part(&fit.ensemble, &data, test_part, job)?;
+            metrics::classification_metrics(&probs, classes, &test_part.labels, positive)
+        };
         // What the Evaluate pane and the bundle need later: the test scores and the tags
         // that drive them.
         let scored = Scored {
@@ -587,7 +675,7 @@ impl Run {
         };
         write_json(&dir.join("test_scores.json"), &scored)?;
         job.progress(0.995, "finding the contributing tags");
-        let explainer = Explainer { trainer: &trainer, encoded: &prepared.encoded, tokenizer, kind: config.model, window, positive, majority };
+        let explainer = Explainer { model: &model, encoded: &prepared.encoded, tokenizer, kind: config.model, window, positive, majority };
         let samples = CONTRIBUTION_SAMPLES.min(CONTRIBUTION_BUDGET / nf.max(1));
         let contributions = explainer.contributions(&test_part.ends, samples, job)?;
         write_json(&dir.join("contributions.json"), &contributions)?;
@@ -599,6 +687,7 @@ impl Run {
             Some(baseline.clone()),
             baseline.accuracy,
         );
+        let summary = RunSummary { baseline_trees: Some(baseline_trees), ..summary };
         write_json(&dir.join("summary.json"), &summary)?;
         Ok(summary)
     }

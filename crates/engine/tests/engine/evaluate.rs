@@ -192,7 +192,7 @@ fn damaged_bundles_fail_clearly() {
     let err = t.workbench.open_bundle(&damaged).unwrap_err();
     assert_eq!(err.code(), "bad_bundle", "{err}");
     let newer = t.dir.path().join("newer.plmodel");
-    std::fs::write(&newer, text.replacen("\"format_version\":1", "\"format_version\":7", 1)).unwrap();
+    std::fs::write(&newer, text.replacen("\"format_version\":2", "\"format_version\":7", 1)).unwrap();
     assert_eq!(t.workbench.open_bundle(&newer).unwrap_err().code(), "bundle_version");
     assert_eq!(t.workbench.open_bundle(t.dir.path()).unwrap_err().code(), "is_directory");
     let predict = PredictRequest { path: t.csv.display().to_string(), bundle: damaged.display().to_string(), threshold: None, events: None };

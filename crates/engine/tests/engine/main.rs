@@ -21,3 +21,4 @@ mod mutations;
 mod normal;
 mod quality;
 mod train;
+mod trees;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use plantlab_engine::{EngineError, JobContext, Workbench};
 use plantlab_protocol::{
     CleanAction, CleanStep, FillMethod, ImportOverrides, ModelKind, NormalPeriod, NormalPredictRequest, NormalTrainRequest, OutlierAction,
-    OutlierMethod, PredictRequest, SequenceMode,
+    OutlierMethod, PredictRequest, SequenceMode, TrainConfig,
 };
 use serde_json::Value;
 
@@ -366,12 +366,27 @@ fn mutated_model_bundles_open_and_predict_or_fail_clearly() {
         keep_seed("bundle", &format!("{}.plmodel", model.as_str()), &std::fs::read(&path).unwrap());
         originals.push(serde_json::from_slice::<Value>(&std::fs::read(&path).unwrap()).unwrap());
     }
+    // Trees with window features: their weights are the trees as JSON, mutated too.
+    let trees_config = TrainConfig {
+        feature_window: Some(3),
+        trees: plantlab_protocol::TreeSettings { rounds: 5, max_leaves: 4, ..Default::default() },
+        ..config(ModelKind::Trees, 1)
+    };
+    let run = workbench.train(&trees_config, &JobContext::detached(), &mut |_| {}).unwrap();
+    let trees_path = dir.path().join("trees.plmodel");
+    workbench.export_bundle(&run.run_id, &trees_path, None).unwrap();
+    keep_seed("bundle", "trees.plmodel", &std::fs::read(&trees_path).unwrap());
+    originals.push(serde_json::from_slice::<Value>(&std::fs::read(&trees_path).unwrap()).unwrap());
     let mut rng = Rng(0x6a09_e667_f3bc_c908);
     let mut tally = Tally::new("model bundles");
     let path = dir.path().join("mutated.plmodel");
     for case in 0..CASES {
         let mut doc = originals[case % originals.len()].clone();
-        mutate_json(&mut rng, &mut doc);
+        if doc["network"]["kind"] == "trees" && rng.below(2) == 0 {
+            mutate_trees(&mut rng, &mut doc);
+        } else {
+            mutate_json(&mut rng, &mut doc);
+        }
         // The weights checksum is kept right for half the cases, so the checks behind it run.
         if rng.below(2) == 0 {
             refresh_checksum(&mut doc);
@@ -409,6 +424,16 @@ fn mutated_normal_operation_bundles_open_and_predict_or_fail_clearly() {
         tally.add(case, started, outcome);
     }
     assert!(tally.refused > 0, "no mutation broke a bundle");
+}
+
+/// Mutates the trees inside a trees bundle's weights (base64 of their JSON).
+fn mutate_trees(rng: &mut Rng, doc: &mut Value) {
+    use base64::Engine;
+    let Some(weights) = doc.get("weights").and_then(Value::as_str) else { return };
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(weights) else { return };
+    let Ok(mut trees) = serde_json::from_slice::<Value>(&bytes) else { return };
+    mutate_json(rng, &mut trees);
+    doc["weights"] = Value::String(base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(&trees).unwrap()));
 }
 
 /// Sets a bundle's weight checksum to match its (possibly mutated) weights, as a careful

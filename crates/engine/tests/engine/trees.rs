@@ -1,0 +1,221 @@
+//! Gradient-boosted trees and window features through the Workbench: the trees baseline of
+//! every run, window features that are causal and replay from a bundle, repeatable trees,
+//! cancel between boosting rounds, multi-class.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::sync_channel;
+use std::time::Duration;
+
+use plantlab_engine::{JobContext, Workbench};
+use plantlab_protocol::{ImportOverrides, ModelKind, PredictRequest, RunStatus, TaskEvent, TrainConfig, TrainUpdate, TreeSettings};
+
+const EVENTS_BOUND: usize = 1 << 16;
+
+/// A tag that swings slowly up and down, with a fault label set while it *rises* fast. A
+/// single row cannot tell rising from falling at the same level; the recent past can. The
+/// export has a two-hour gap half-way (two separate periods laid end to end), and a `regime`
+/// column (low/mid/high by level) for multi-class.
+fn write_rising_export(path: &Path, rows: usize) {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(out, "time,level,flow,regime,fault").unwrap();
+    let mut noise = 0x2545_F491_4F6C_DD1Du64;
+    let start = 1_767_225_600i64; // 2026-01-01 00:00 UTC
+    for i in 0..rows {
+        noise ^= noise << 13;
+        noise ^= noise >> 7;
+        noise ^= noise << 17;
+        let jitter = (noise % 1000) as f64 / 1000.0 - 0.5;
+        let phase = i as f64 / 23.0;
+        let level = 50.0 + 10.0 * phase.sin() + 0.3 * jitter;
+        let rising_fast = phase.cos() > 0.7;
+        let flow = 3.0 + 0.5 * jitter;
+        let regime = if level < 45.0 {
+            "low"
+        } else if level < 55.0 {
+            "mid"
+        } else {
+            "high"
+        };
+        let gap = if i >= rows / 2 { 7_200 } else { 0 };
+        let t = start + 60 * i as i64 + gap;
+        let time = format_utc(t);
+        writeln!(out, "{time},{level:.4},{flow:.4},{regime},{}", u8::from(rising_fast)).unwrap();
+    }
+}
+
+fn format_utc(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Days since 1970-01-01 → civil date (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, (rem % 3600) / 60, rem % 60)
+}
+
+struct Setup {
+    dir: tempfile::TempDir,
+    csv: PathBuf,
+    workbench: Workbench,
+}
+
+fn setup(rows: usize) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("rising.csv");
+    write_rising_export(&csv, rows);
+    let workbench = Workbench::with_runs_root(dir.path().join("runs"));
+    workbench.load(&csv, &ImportOverrides::default(), &JobContext::detached()).unwrap();
+    Setup { dir, csv, workbench }
+}
+
+fn trees(window: Option<u32>) -> TrainConfig {
+    TrainConfig {
+        target: "fault".into(),
+        exclude: vec!["regime".into()],
+        model: ModelKind::Trees,
+        feature_window: window,
+        trees: TreeSettings { rounds: 60, ..TreeSettings::default() },
+        ..TrainConfig::default()
+    }
+}
+
+fn train(workbench: &Workbench, config: &TrainConfig) -> plantlab_protocol::RunSummary {
+    workbench.train(config, &JobContext::detached(), &mut |_| {}).unwrap()
+}
+
+#[test]
+fn window_features_let_trees_see_a_rising_tag() {
+    let s = setup(3000);
+    let row_only = train(&s.workbench, &trees(None));
+    let windowed = train(&s.workbench, &trees(Some(8)));
+    let auc = |summary: &plantlab_protocol::RunSummary| summary.test.as_ref().and_then(|t| t.roc_auc).unwrap();
+    assert!(auc(&row_only) < 0.86, "one row cannot tell rising from falling: {}", auc(&row_only));
+    assert!(auc(&windowed) > 0.95, "the window's slope shows the rise: {}", auc(&windowed));
+    // A trees run is its own trees baseline.
+    assert_eq!(windowed.baseline_trees, windowed.test);
+    assert_eq!(windowed.status, RunStatus::Completed);
+}
+
+#[test]
+fn every_run_reports_its_trees_baseline_on_the_same_samples() {
+    let s = setup(2000);
+    let config = TrainConfig { model: ModelKind::Mlp, epochs: 2, ..trees(Some(8)) };
+    let summary = train(&s.workbench, &config);
+    let baseline = summary.baseline_trees.expect("an MLP run carries its trees baseline");
+    let test = summary.test.unwrap();
+    assert_eq!(baseline.samples, test.samples, "the same test samples");
+    assert!(baseline.roc_auc.unwrap() > 0.95, "{baseline:?}");
+    // The Evaluate pane sees it too.
+    let request = plantlab_protocol::EvaluateRequest { run_id: summary.run_id.clone(), threshold: None, events: Default::default() };
+    let evaluation = s.workbench.evaluate_run(&request).unwrap();
+    assert_eq!(evaluation.baseline_trees.map(|b| b.samples), Some(test.samples));
+}
+
+#[test]
+fn trees_repeat_exactly_with_a_seed() {
+    let s = setup(2000);
+    let a = train(&s.workbench, &trees(Some(5)));
+    let b = train(&s.workbench, &trees(Some(5)));
+    assert_eq!(a.test, b.test);
+    assert_eq!(a.best_epoch, b.best_epoch);
+    let saved = |summary: &plantlab_protocol::RunSummary| std::fs::read(Path::new(&summary.run_dir).join("best_trees.json")).unwrap();
+    assert_eq!(saved(&a), saved(&b), "the same trees, byte for byte");
+}
+
+#[test]
+fn window_features_replay_identically_from_a_bundle() {
+    let s = setup(2400);
+    let summary = train(&s.workbench, &trees(Some(12)));
+    let bundle = s.dir.path().join("rising.plmodel");
+    s.workbench.export_bundle(&summary.run_id, &bundle, None).unwrap();
+    let request = PredictRequest { path: s.csv.display().to_string(), bundle: bundle.display().to_string(), threshold: None, events: None };
+    s.workbench.predict(&request, &JobContext::detached()).unwrap();
+    let out = s.dir.path().join("predictions.csv");
+    s.workbench.export_predictions(&out).unwrap();
+    let text = std::fs::read_to_string(&out).unwrap();
+    let risks: Vec<f64> = text.lines().skip(1).map(|l| l.split(',').nth(1).unwrap().parse().unwrap()).collect();
+    let scores: serde_json::Value = serde_json::from_slice(&std::fs::read(Path::new(&summary.run_dir).join("test_scores.json")).unwrap()).unwrap();
+    let rows = scores["rows"].as_array().unwrap();
+    let probs = scores["probs"].as_array().unwrap();
+    assert!(rows.len() > 300);
+    for (k, row) in rows.iter().enumerate() {
+        let row = row.as_u64().unwrap() as usize;
+        let from_run = probs[k * 2 + 1].as_f64().unwrap();
+        assert!((from_run - risks[row]).abs() < 1e-6, "row {row}: run {from_run} vs bundle {}", risks[row]);
+    }
+
+    // Causal: a later change to the export changes no earlier risk.
+    let text = std::fs::read_to_string(&s.csv).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let changed_row = 2000;
+    let mut cells: Vec<String> = lines[changed_row + 1].split(',').map(str::to_owned).collect();
+    cells[1] = "99.0".into();
+    lines[changed_row + 1] = cells.join(",");
+    let changed = s.dir.path().join("changed.csv");
+    std::fs::write(&changed, lines.join("\n") + "\n").unwrap();
+    let request = PredictRequest { path: changed.display().to_string(), ..request };
+    s.workbench.predict(&request, &JobContext::detached()).unwrap();
+    let out_changed = s.dir.path().join("changed-predictions.csv");
+    s.workbench.export_predictions(&out_changed).unwrap();
+    let changed_text = std::fs::read_to_string(&out_changed).unwrap();
+    let changed_risks: Vec<f64> = changed_text.lines().skip(1).map(|l| l.split(',').nth(1).unwrap().parse().unwrap()).collect();
+    assert_eq!(risks[..changed_row], changed_risks[..changed_row], "no earlier risk moves");
+    assert_ne!(risks[changed_row], changed_risks[changed_row], "the changed row itself does");
+}
+
+#[test]
+fn cancel_stops_trees_between_rounds() {
+    let s = setup(6000);
+    let config =
+        TrainConfig { trees: TreeSettings { rounds: 100_000, patience: 100_000, learning_rate: 0.01, ..TreeSettings::default() }, ..trees(Some(30)) };
+    let (tx, rx) = sync_channel(EVENTS_BOUND);
+    let task = s.workbench.start_train(config, move |e| tx.send(e).unwrap()).unwrap();
+    let mut rounds_before = 0;
+    loop {
+        match rx.recv_timeout(Duration::from_secs(120)).unwrap() {
+            TaskEvent::Train { update: TrainUpdate::Epoch(_), .. } => {
+                rounds_before += 1;
+                if rounds_before == 2 {
+                    break;
+                }
+            }
+            e => assert!(!e.is_terminal(), "ended early: {e:?}"),
+        }
+    }
+    assert!(s.workbench.cancel(task));
+    let rest: Vec<TaskEvent> = rx.iter().collect();
+    let rounds_after = rest.iter().filter(|e| matches!(e, TaskEvent::Train { update: TrainUpdate::Epoch(_), .. })).count();
+    assert!(rounds_after <= 1, "{rounds_after} rounds ran after cancel");
+    assert_eq!(rest.last(), Some(&TaskEvent::Cancelled { task }));
+    let runs = s.workbench.list_runs().unwrap();
+    assert_eq!(runs[0].status, RunStatus::Cancelled);
+}
+
+#[test]
+fn trees_learn_several_classes() {
+    let s = setup(2000);
+    let config = TrainConfig { target: "regime".into(), exclude: vec!["fault".into()], ..trees(None) };
+    let summary = train(&s.workbench, &config);
+    let test = summary.test.unwrap();
+    assert_eq!(test.confusion.len(), 3);
+    assert!(test.accuracy > 0.95, "{test:?}");
+    assert!(test.accuracy > summary.majority_accuracy);
+}
+
+#[test]
+fn window_features_are_refused_for_token_models() {
+    let s = setup(600);
+    let config = TrainConfig { model: ModelKind::Seed, ..trees(Some(5)) };
+    let err = s.workbench.train(&config, &JobContext::detached(), &mut |_| {}).unwrap_err().to_string();
+    assert!(err.contains("window features"), "{err}");
+    let bad = TrainConfig { trees: TreeSettings { max_leaves: 1, ..TreeSettings::default() }, ..trees(None) };
+    let err = s.workbench.train(&bad, &JobContext::detached(), &mut |_| {}).unwrap_err().to_string();
+    assert!(err.contains("leaves"), "{err}");
+}
