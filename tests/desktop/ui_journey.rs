@@ -366,3 +366,82 @@ fn raw_file_to_predictions(bytes: Vec<u8>, label: &str) {
     }
     journey.assert_no_errors("showing the predictions");
 }
+
+/// Gradient-boosted trees from the Train pane on the bundled AI4I sample, against the real
+/// engine: a trees run streams its rounds and is its own baseline; an MLP with window features
+/// trained next stands next to its trees baseline in the Evaluate pane.
+#[test]
+fn trees_train_from_the_train_pane_and_stand_next_to_an_mlp_in_the_evaluate_pane() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let export = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/ai4i2020.csv");
+    let files = Files { export, dir: dir.path().to_path_buf() };
+    let mut journey = Journey::new(files, &dir.path().join("runs"));
+    let _ = journey.harness.run_ok();
+    journey.click("Open…");
+    journey.until("the sample loads", 120, |j| j.finished(|o| matches!(o, TaskOutcome::Loaded(_))) == 1);
+
+    journey.click("Train");
+    journey.until("the train form", 30, |j| j.shows("Start training"));
+    // "Machine failure" is the default target (its name says failure).
+    let override_gate = "Train anyway (the override is recorded with the run)";
+    if journey.shows(override_gate) {
+        journey.click(override_gate);
+    }
+    choose_model(&mut journey, "gradient-boosted trees (numeric)");
+    journey.harness.get_by_role_and_label(egui::Role::SpinButton, "Boosting rounds").set_value_accesskit(40.0);
+    let _ = journey.harness.run_ok();
+    journey.click("Start training");
+    journey.until("the trees to finish", 300, |j| j.finished(|o| matches!(o, TaskOutcome::Trained(_))) == 1);
+    let trees = trained(&journey, 0);
+    assert!(trees.epochs_run >= 1 && trees.epochs_run <= 40, "rounds run: {}", trees.epochs_run);
+    assert_eq!(trees.baseline_trees, trees.test, "a trees run is its own trees baseline");
+    journey.until("the trees run's summary", 30, |j| j.shows_containing("Test (best round") && j.shows("Loss per boosting round"));
+
+    // The trees run in the Evaluate pane: no column repeating it.
+    journey.click("Evaluate");
+    journey.until("the trees run's evaluation", 120, |j| {
+        j.shows_containing(&format!("test split of run {}", trees.run_id)) && j.shows("majority baseline")
+    });
+    assert!(!journey.shows("trees baseline"));
+
+    // An MLP with window features over the last 8 samples, for two epochs.
+    journey.click("Train");
+    journey.until("the train form", 30, |j| j.shows("Start training"));
+    choose_model(&mut journey, "MLP baseline (numeric)");
+    journey.click("over the last");
+    journey.until("the window features", 30, |j| j.harness.query_by_role_and_label(egui::Role::SpinButton, "Window features").is_some());
+    journey.harness.get_by_role_and_label(egui::Role::SpinButton, "Window features").set_value_accesskit(8.0);
+    journey.harness.get_by_role_and_label(egui::Role::SpinButton, "Epochs").set_value_accesskit(2.0);
+    let _ = journey.harness.run_ok();
+    journey.click("Start training");
+    journey.until("the MLP to finish", 600, |j| j.finished(|o| matches!(o, TaskOutcome::Trained(_))) == 2);
+    let mlp = trained(&journey, 1);
+    let mlp_trees = mlp.baseline_trees.clone().expect("the MLP run has a trees baseline");
+    let detail = journey.app.state::<AppState>().workbench.open_run(&mlp.run_id).expect("the MLP run opens");
+    assert_eq!((detail.config.model, detail.config.feature_window), (plantlab_protocol::ModelKind::Mlp, Some(8)));
+
+    // The Evaluate pane shows the MLP next to its trees baseline.
+    journey.click("Evaluate");
+    journey.until("the MLP's evaluation with its trees baseline", 120, |j| {
+        j.shows_containing(&format!("test split of run {}", mlp.run_id)) && j.shows("trees baseline")
+    });
+    let accuracy = format!("{:.3}", mlp_trees.accuracy);
+    assert!(journey.harness.query_all_by_label(&accuracy).next().is_some(), "the trees' test accuracy {accuracy} is in their column");
+    journey.assert_no_errors("showing the trees baseline");
+}
+
+/// Picks `model` in the Train pane's model list.
+fn choose_model(journey: &mut Journey, model: &str) {
+    journey.harness.get_by_label("Model").click();
+    let _ = journey.harness.run_ok();
+    journey.until(&format!("the model choice {model}"), 30, |j| j.shows(model));
+    journey.harness.get_by_label(model).click();
+    let _ = journey.harness.run_ok();
+}
+
+/// The summary of the `index`-th training run that finished.
+fn trained(journey: &Journey, index: usize) -> plantlab_protocol::RunSummary {
+    let log = journey.log.borrow();
+    let runs: Vec<_> = log.outcomes.iter().filter_map(|o| if let TaskOutcome::Trained(s) = o { Some(s.clone()) } else { None }).collect();
+    runs.get(index).cloned().unwrap_or_else(|| panic!("no training run number {index}: {runs:?}"))
+}
