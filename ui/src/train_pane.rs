@@ -562,17 +562,23 @@ impl TrainPane {
                 if let Some(text) = crate::normal_model::run_text(run) {
                     ui.label(text);
                 } else {
-                    ui.label(tr_with(
-                        "train-run-line",
-                        &[
-                            ("model", run.model.as_str().into()),
-                            ("target", (&run.target).into()),
-                            ("epochs", run.epochs_run.to_string().into()),
-                            ("best", run.best_epoch.to_string().into()),
-                            ("created", (&run.created).into()),
-                        ],
-                    ));
-                    ui.label(run.mode_text());
+                    let line = [
+                        ("model", run.model.as_str().into()),
+                        ("target", (&run.target).into()),
+                        ("epochs", run.epochs_run.to_string().into()),
+                        ("best", run.best_epoch.to_string().into()),
+                        ("created", (&run.created).into()),
+                    ];
+                    if run.model == ModelKind::Trees {
+                        ui.label(tr_with("train-run-line-rounds", &line));
+                    } else {
+                        ui.label(tr_with("train-run-line", &line));
+                    }
+                    // The dense models read rows (with or without window features, which the
+                    // list does not know); only older MLP runs had sequence windows.
+                    if !run.model.dense_input() || run.mode != SequenceMode::Row {
+                        ui.label(run.mode_text());
+                    }
                 }
                 if let (Some(roc), Some(pr)) = (run.test_roc_auc, run.test_pr_auc) {
                     ui.label(tr_with("train-run-test-auc", &[("roc", format!("{roc:.3}").into()), ("pr", format!("{pr:.3}").into())]));

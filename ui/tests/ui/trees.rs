@@ -374,6 +374,11 @@ fn a_model_behind_its_trees_baseline_says_so_after_training_and_in_the_compariso
     harness.get_by_label_contains("Trees baseline (gradient-boosted trees on the same split and features): accuracy 0.960");
     harness.get_by_label("The trees baseline is ahead of this model on PR-AUC (0.723 against 0.612).");
 
+    // The runs list counts a trees run in rounds; rows are all the dense models read.
+    harness.get_by_label("trees on \"fault\", 3 boosting rounds (best 3), 2026-12-01 08:00:00");
+    harness.get_by_label("mlp on \"fault\", 3 epochs (best 3), 2026-12-01 08:00:00");
+    assert!(harness.query_by_label_contains("row mode").is_none());
+
     // The comparison lists each run's trees baseline; its axis counts epochs and rounds.
     for b in harness.query_all_by_label("Select for comparison").collect::<Vec<_>>() {
         b.click();

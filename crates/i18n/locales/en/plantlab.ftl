@@ -130,6 +130,7 @@ train-compare-button = Compare selected
 train-compare-disabled-hint = Tick two or more runs
 train-select-for-comparison = Select for comparison
 train-run-line = { $model } on "{ $target }", { $epochs } epochs (best { $best }), { $created }
+train-run-line-rounds = { $model } on "{ $target }", { $epochs } boosting rounds (best { $best }), { $created }
 train-run-test-auc = test ROC-AUC { $roc }, PR-AUC { $pr }
 train-open-button = Open
 train-really-delete-button = Really delete

@@ -129,6 +129,7 @@ train-compare-button = 比较所选
 train-compare-disabled-hint = 请勾选两条或更多训练记录
 train-select-for-comparison = 选中以进行比较
 train-run-line = { $model }，目标“{ $target }”，{ $epochs } 轮（最佳 { $best }），{ $created }
+train-run-line-rounds = { $model }，目标“{ $target }”，{ $epochs } 个提升轮（最佳 { $best }），{ $created }
 train-run-test-auc = 测试集 ROC-AUC { $roc }，PR-AUC { $pr }
 train-open-button = 打开
 train-really-delete-button = 确认删除
