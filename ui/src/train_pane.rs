@@ -52,8 +52,8 @@ struct Live {
 
 /// Default length of window features when the user turns them on.
 const DEFAULT_FEATURE_WINDOW: u32 = 16;
-/// Longest window the engine accepts, for sequence windows and window features alike.
-const MAX_WINDOW: u32 = 4096;
+/// Longest window of window features the engine accepts.
+const MAX_FEATURE_WINDOW: u32 = 4096;
 
 #[derive(Default)]
 pub struct TrainPane {
@@ -887,7 +887,7 @@ fn feature_window_ui(ui: &mut egui::Ui, config: &mut TrainConfig, interval_s: Op
         ui.radio_value(&mut on, true, tr("train-feature-window-last")).on_hover_text(&hint);
         config.feature_window = on.then_some(shown_window);
         if let Some(window) = config.feature_window.as_mut() {
-            ui.add(egui::DragValue::new(window).range(1..=MAX_WINDOW).suffix(tr("train-feature-window-suffix")))
+            ui.add(egui::DragValue::new(window).range(1..=MAX_FEATURE_WINDOW).suffix(tr("train-feature-window-suffix")))
                 .labelled_by(label)
                 .on_hover_text(&hint);
         }
