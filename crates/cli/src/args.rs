@@ -427,13 +427,16 @@ pub struct TrainArgs {
     pub embedding: Option<u32>,
     #[arg(long, value_name = "N", help_heading = CLASSIFIER, help = format!("Hidden units per layer of the MLP (default {})", TrainConfig::default().hidden))]
     pub hidden: Option<u32>,
+    /// Products of every pair of numeric tags as extra features (mlp and trees; at most 24 tags)
+    #[arg(long, help_heading = CLASSIFIER)]
+    pub interactions: bool,
     /// Leaves per tree (trees; default 31)
     #[arg(long, value_name = "N", help_heading = CLASSIFIER)]
     pub leaves: Option<u32>,
     #[arg(long, value_name = "S", requires = "window", help_heading = CLASSIFIER, help = "Rows between the starts of two windows (seed and transformer, with --window; default 1)")]
     pub stride: Option<u32>,
     #[arg(long, value_name = "N|off", value_parser = parse_patience, help_heading = CLASSIFIER,
-          help = format!("Stop after N epochs without a better validation loss, or off (default {}; trees: rounds, default {})",
+          help = format!("Stop after N epochs without a better validation score (PR-AUC; balanced accuracy for several classes), or off (default {}; trees: rounds, default {})",
                          TrainConfig::default().patience.map_or_else(|| "off".to_owned(), |p| p.to_string()), TrainConfig::default().trees.patience))]
     pub patience: Option<Patience>,
     #[arg(long, value_enum, value_name = "auto|on|off", help_heading = CLASSIFIER, help = "Weight the loss for rare classes; auto: when the rarest class is under 20 % (default auto)")]
@@ -476,6 +479,7 @@ impl TrainArgs {
             ("--embedding", self.embedding.is_some()),
             ("--hidden", self.hidden.is_some()),
             ("--leaves", self.leaves.is_some()),
+            ("--interactions", self.interactions),
             ("--stride", self.stride.is_some()),
             ("--patience", self.patience.is_some()),
             ("--class-weights", self.class_weights.is_some()),

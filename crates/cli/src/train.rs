@@ -91,6 +91,7 @@ fn config_of(args: &TrainArgs, model: ModelKind) -> Result<TrainConfig> {
             _ => SequenceMode::Row,
         },
         feature_window: args.window.filter(|_| dense),
+        interactions: args.interactions,
         trees,
         bins: args.bins.unwrap_or(defaults.bins),
         embedding_dim: args.embedding.unwrap_or(defaults.embedding_dim),

@@ -64,8 +64,10 @@ pub enum ClassWeighting {
 }
 
 /// How the gradient-boosted trees grow (the `trees` model, and the trees baseline every run
-/// reports). Defaults are scikit-learn's HistGradientBoosting ones, with early stopping on the
-/// time-ordered validation part instead of a random tenth of the training rows.
+/// reports). Growth follows scikit-learn's HistGradientBoosting defaults (learning rate 0.1, 31
+/// leaves, 20 samples per leaf); early stopping watches the time-ordered validation part
+/// instead of a random tenth of the training rows, with a patience of 30 rounds because its
+/// metric (PR-AUC, balanced accuracy) moves in steps.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TreeSettings {
@@ -80,13 +82,14 @@ pub struct TreeSettings {
     /// L2 penalty on leaf values.
     #[serde(with = "crate::float")]
     pub l2: f64,
-    /// Stop after this many rounds without a better validation loss.
+    /// Stop after this many rounds without a better validation score (PR-AUC for a binary
+    /// target, balanced accuracy for several classes).
     pub patience: u32,
 }
 
 impl Default for TreeSettings {
     fn default() -> Self {
-        Self { rounds: 300, learning_rate: 0.1, max_leaves: 31, min_samples_leaf: 20, l2: 0.0, patience: 10 }
+        Self { rounds: 300, learning_rate: 0.1, max_leaves: 31, min_samples_leaf: 20, l2: 0.0, patience: 30 }
     }
 }
 
@@ -126,6 +129,12 @@ pub struct TrainConfig {
     /// (lag, mean, standard deviation, min, max, slope, time since the last change), causal and
     /// restarted after a gap in the time axis. `None`: the current row only.
     pub feature_window: Option<u32>,
+    /// Products of every pair of numeric tags as extra features for the MLP and the trees —
+    /// the quantities a process runs on, such as power = torque × speed or heat duty = flow ×
+    /// temperature difference, which a tree can only approximate by many splits. Products of
+    /// the raw values, standardized on the training rows.
+    #[serde(default)]
+    pub interactions: bool,
     /// The trees' settings (the `trees` model and every run's trees baseline).
     pub trees: TreeSettings,
     /// Quantile bins per numeric tag (a null token comes on top).
@@ -144,7 +153,8 @@ pub struct TrainConfig {
     pub epochs: u32,
     pub split: SplitFractions,
     pub class_weighting: ClassWeighting,
-    /// Stop after this many epochs without a better validation loss; `None` trains every epoch.
+    /// Stop after this many epochs without a better validation score (PR-AUC for a binary
+    /// target, balanced accuracy for several classes); `None` trains every epoch.
     pub patience: Option<u32>,
     /// Same seed, same data, same machine → same metrics.
     pub seed: u64,
@@ -174,6 +184,7 @@ impl Default for TrainConfig {
             model: ModelKind::Seed,
             mode: SequenceMode::Row,
             feature_window: None,
+            interactions: false,
             trees: TreeSettings::default(),
             bins: 32,
             min_level_count: 10,
@@ -226,7 +237,7 @@ pub struct EpochMetrics {
     #[serde(with = "crate::float", default)]
     pub val_pr_auc: Option<f64>,
     /// True when this epoch (or boosting round) is the best so far on validation — PR-AUC for
-    /// a binary network, else the loss; the trees by their loss — and its weights are kept.
+    /// a binary target, balanced accuracy for several classes — and its weights are kept.
     pub best: bool,
     #[serde(with = "crate::float")]
     pub seconds: f64,

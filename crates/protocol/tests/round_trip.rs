@@ -252,7 +252,7 @@ structs! {
     PredictionResult { bundle, file, rows, samples, threshold, timeline, alarms, alarm_count, alarm_samples, event_options, training_overlap, warnings, evaluation, seconds }
     SplitFractions { train, validation, test }
     TreeSettings { rounds, learning_rate, max_leaves, min_samples_leaf, l2, patience }
-    TrainConfig { target, features, exclude, model, mode, feature_window, trees, bins, min_level_count, embedding_dim, hidden, batch_size, learning_rate, epochs, split, class_weighting, patience, seed, threads, recipe, gate }
+    TrainConfig { target, features, exclude, model, mode, feature_window, interactions, trees, bins, min_level_count, embedding_dim, hidden, batch_size, learning_rate, epochs, split, class_weighting, patience, seed, threads, recipe, gate }
     GateDecision { passed, overridden }
     BatchMetrics { epoch, batch, batches, loss, accuracy }
     EpochMetrics { epoch, train_loss, train_accuracy, val_loss, val_accuracy, val_roc_auc, val_pr_auc, best, seconds, samples_per_s }

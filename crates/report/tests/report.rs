@@ -814,7 +814,7 @@ fn a_trees_run_reports_its_rounds_and_settings_without_repeating_itself_as_basel
         "<th>Leaves per tree</th><td>15</td>",
         "<th>Fewest samples per leaf</th><td>20</td>",
         "<th>Learning rate</th><td>0.1</td>",
-        "<th>Early stopping patience</th><td>10 rounds</td>",
+        "<th>Early stopping patience</th><td>30 rounds</td>",
         "<th>Rounds run</th><td>40</td>",
         "<th>Best round</th><td>30</td>",
     ] {

@@ -136,6 +136,38 @@ fn a_killed_run_keeps_its_epochs_and_is_listed_as_interrupted() {
 }
 
 #[test]
+fn trees_train_with_window_features_and_every_run_reports_its_trees_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("plant.csv");
+    write_labelled_csv(&data, 1200);
+    let runs = dir.path().join("runs").display().to_string();
+    let file = data.display().to_string();
+    let train = |model: &str, extra: &[&str]| {
+        let mut args = vec!["train", file.as_str(), "--target", "fault", "--exclude", "id", "--model", model, "--runs", runs.as_str(), "--json"];
+        args.extend_from_slice(extra);
+        let out = plantlab(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        json_of(&out)
+    };
+    let trees = train("trees", &["--window", "4", "--epochs", "40", "--leaves", "8", "--interactions"]);
+    assert_eq!(trees["model"], "trees");
+    assert!(trees["epochs_run"].as_u64().unwrap() <= 40);
+    assert!(trees["test"]["roc_auc"].as_f64().unwrap() > 0.8, "{trees}");
+    // A trees run is its own baseline; the same metric names as `test`.
+    assert_eq!(trees["baseline_trees"]["pr_auc"], trees["test"]["pr_auc"]);
+    let config: Value = serde_json::from_slice(&std::fs::read(Path::new(trees["run_dir"].as_str().unwrap()).join("config.json")).unwrap()).unwrap();
+    assert_eq!(
+        (config["feature_window"].as_u64(), config["trees"]["max_leaves"].as_u64(), config["interactions"].as_bool()),
+        (Some(4), Some(8), Some(true))
+    );
+    assert_eq!(config["mode"]["mode"], "row", "--window is window features for trees, not sequences");
+    let mlp = train("mlp", &["--epochs", "2"]);
+    for key in ["accuracy", "roc_auc", "pr_auc", "balanced_accuracy"] {
+        assert!(mlp["baseline_trees"][key].is_number(), "baseline_trees.{key} in {mlp}");
+    }
+}
+
+#[test]
 fn bad_settings_fail_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("plant.csv");
@@ -157,13 +189,16 @@ fn bad_settings_fail_with_a_clear_message() {
     assert_eq!(fail(&["--target", "fault", "--epochs", "0"], "at least one epoch"), Some(1));
     assert_eq!(fail(&["--target", "fault", "--window", "150"], "too few rows"), Some(1));
     // Command lines that cannot work: usage errors, status 2.
-    assert_eq!(fail(&["--target", "fault", "--model", "big"], "[possible values: seed, transformer, mlp, linear, process-lm]"), Some(2));
+    assert_eq!(fail(&["--target", "fault", "--model", "big"], "[possible values: seed, transformer, mlp, trees, linear, process-lm]"), Some(2));
     assert_eq!(fail(&[], "--target"), Some(2));
     assert_eq!(fail(&["--target", "fault", "--stride", "2"], "--window"), Some(2));
     assert_eq!(fail(&["--target", "fault", "--epochs", "many"], "invalid value 'many' for '--epochs"), Some(2));
     assert_eq!(fail(&["--target", "fault", "--patience", "never"], "N|off"), Some(2));
     assert_eq!(fail(&["--target", "fault", "--normal-when", "label=0"], "--normal-when is for --model process-lm"), Some(2));
     assert_eq!(fail(&["--model", "process-lm", "--target", "fault"], "--target is for the classifiers"), Some(2));
+    assert_eq!(fail(&["--target", "fault", "--model", "mlp", "--window", "5", "--stride", "2"], "--stride is for the sequence windows"), Some(2));
+    assert_eq!(fail(&["--target", "fault", "--leaves", "8"], "--leaves is for --model trees"), Some(2));
+    assert_eq!(fail(&["--target", "fault", "--model", "seed", "--interactions"], "interaction features are for the MLP and the trees"), Some(1));
     assert!(
         !dir.path().join("runs").exists() || std::fs::read_dir(dir.path().join("runs")).unwrap().next().is_none(),
         "refused runs leave no directory"

@@ -98,7 +98,7 @@ fn help_states_the_defaults() {
     assert!(help.contains("[default: seed]"), "{help}");
     let out = plantlab(&["train", "-h"]);
     let help = String::from_utf8_lossy(&out.stdout);
-    assert!(help.contains("[possible values: seed, transformer, mlp, linear, process-lm]"), "{help}");
+    assert!(help.contains("[possible values: seed, transformer, mlp, trees, linear, process-lm]"), "{help}");
     let out = plantlab(&["predict", "--help"]);
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(help.contains("(default 0.8)") && help.contains("(default 30)"), "{help}");

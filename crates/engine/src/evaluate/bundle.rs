@@ -253,6 +253,9 @@ fn check_network_shape(bundle: &Bundle) -> std::result::Result<(), String> {
     if let Some(spec) = &tokenizer.window_features {
         spec.check(features)?;
     }
+    if let Some(spec) = &tokenizer.interactions {
+        spec.check(features)?;
+    }
     let dense = tokenizer.dense_width();
     let expected = [
         ("vocab", network.vocab, tokenizer.vocab_size as usize),

@@ -1,7 +1,7 @@
 //! Gradient-boosted trees on a run's dense features (standardized tags, one-hot levels,
 //! window features): the `trees` model, and the trees baseline every other run is measured
 //! against. Round by round, so the curves draw live and Cancel takes effect between rounds;
-//! early stopping keeps the round with the lowest validation loss.
+//! early stopping keeps the round that is best on validation (see `selection_score`).
 
 use std::time::Instant;
 
@@ -9,7 +9,7 @@ use plantlab_protocol::{EpochMetrics, TreeSettings};
 use plantlab_trees::{BoostParams, Booster, Ensemble};
 
 use super::data::{Part, Prepared};
-use super::{metrics, weighted_loss};
+use super::{metrics, selection_metric_name, selection_score, weighted_loss};
 use crate::error::{EngineError, Result};
 use crate::tasks::JobContext;
 
@@ -77,7 +77,7 @@ fn trees_err(e: plantlab_trees::TreesError) -> EngineError {
     EngineError::Model(e.to_string())
 }
 
-/// Grows trees round by round until `settings.rounds` or until the validation loss has not
+/// Grows trees round by round until `settings.rounds` or until the validation score has not
 /// improved for `settings.patience` rounds. `on_round` sees each round's figures (the live
 /// curve); `progress` is the span of the task's progress bar the rounds fill.
 pub fn fit_trees(
@@ -104,7 +104,8 @@ pub fn fit_trees(
         ..BoostParams::default()
     };
     let mut booster = Booster::new(params, classes, &x, n, width, &data.train.labels, &sample_weight, Some((&x_val, m))).map_err(trees_err)?;
-    let (mut best_loss, mut best_round, mut since_best) = (f64::INFINITY, 0u32, 0u32);
+    let (mut best_score, mut best_round, mut since_best) = (f64::NEG_INFINITY, 0u32, 0u32);
+    let judged_on = selection_metric_name(data.positive);
     let mut stop_message = format!("completed all {} rounds", settings.rounds);
     let mut rounds_run = 0;
     let (from, to, label) = progress;
@@ -120,9 +121,10 @@ pub fn fit_trees(
         let train_probs = booster.train_probs();
         let train_correct =
             train_probs.chunks(classes.max(1)).zip(&data.train.labels).filter(|(row, &label)| metrics::argmax(row) == label as usize).count();
-        let best = val_loss < best_loss;
+        let score = selection_score(&val, val_loss, data.positive);
+        let best = score > best_score;
         if best {
-            (best_loss, best_round, since_best) = (val_loss, round, 0);
+            (best_score, best_round, since_best) = (score, round, 0);
         } else {
             since_best += 1;
         }
@@ -140,13 +142,13 @@ pub fn fit_trees(
         })?;
         job.progress(from + (to - from) * round as f32 / settings.rounds as f32, &format!("{label} {round}/{}", settings.rounds));
         if since_best >= settings.patience && round < settings.rounds {
-            stop_message = format!("early stopping after round {round}: no better validation loss for {} rounds", settings.patience);
+            stop_message = format!("early stopping after round {round}: no better validation {judged_on} for {} rounds", settings.patience);
             break;
         }
     }
     if best_round == 0 {
         return Err(EngineError::Diverged(
-            "the trees' validation loss was never a number; check the features for extreme values, or lower the learning rate".into(),
+            "the trees' validation score was never a number; check the features for extreme values, or lower the learning rate".into(),
         ));
     }
     let mut ensemble = booster.into_ensemble();

@@ -94,12 +94,46 @@ pub struct Tokenizer {
     /// Window features appended to the dense input (MLP, trees), fitted on the training rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window_features: Option<WindowFeatureSpec>,
+    /// Products of pairs of numeric tags appended after the window features.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interactions: Option<InteractionSpec>,
+}
+
+/// The tag pairs whose products are features, with their training mean and spread.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InteractionSpec {
+    /// Indices into the tokenizer's features (numeric tags).
+    pub pairs: Vec<(usize, usize)>,
+    pub means: Vec<f64>,
+    pub stds: Vec<f64>,
+}
+
+/// Most numeric tags whose pairs are multiplied (24 tags: 276 products).
+pub const MAX_INTERACTION_TAGS: usize = 24;
+
+impl InteractionSpec {
+    /// Checks a spec read from a file before it sizes anything.
+    pub fn check(&self, features: usize) -> std::result::Result<(), String> {
+        let most = MAX_INTERACTION_TAGS * (MAX_INTERACTION_TAGS - 1) / 2;
+        if self.pairs.len() > most || self.pairs.iter().any(|&(a, b)| a >= features || b >= features) {
+            return Err("the interaction features name tags the tokenizer does not have".into());
+        }
+        if self.means.len() != self.pairs.len() || self.stds.len() != self.pairs.len() {
+            return Err("the interaction features' statistics do not match their pairs".into());
+        }
+        if self.means.iter().chain(&self.stds).any(|x| !x.is_finite()) || self.stds.iter().any(|s| *s <= 0.0) {
+            return Err("the interaction features' statistics are not finite positive numbers".into());
+        }
+        Ok(())
+    }
 }
 
 impl Tokenizer {
     /// Dense input columns per row: the features' own, then the window features.
     pub fn dense_width(&self) -> usize {
-        self.features.iter().map(FeatureCoding::dense_width).sum::<usize>() + self.window_features.as_ref().map_or(0, WindowFeatureSpec::width)
+        self.features.iter().map(FeatureCoding::dense_width).sum::<usize>()
+            + self.window_features.as_ref().map_or(0, WindowFeatureSpec::width)
+            + self.interactions.as_ref().map_or(0, |i| i.pairs.len())
     }
 
     /// For each feature, the dense columns that carry it (its own and its window features):
@@ -116,6 +150,16 @@ impl Tokenizer {
             for (n, &tag) in spec.tags.iter().enumerate() {
                 if let Some(tag_slots) = slots.get_mut(tag) {
                     tag_slots.extend(at + n * k..at + (n + 1) * k);
+                }
+            }
+            at += spec.width();
+        }
+        if let Some(spec) = &self.interactions {
+            for (n, &(a, b)) in spec.pairs.iter().enumerate() {
+                for tag in [a, b] {
+                    if let Some(tag_slots) = slots.get_mut(tag) {
+                        tag_slots.push(at + n);
+                    }
                 }
             }
         }
@@ -354,8 +398,15 @@ pub fn prepare(frame: &DataFrame, config: &TrainConfig, timestamp_column: Option
         codings.push(coding);
         columns.push(Some(values));
     }
-    let mut tokenizer =
-        Tokenizer { target: config.target.clone(), classes, features: codings, vocab_size: offset, bins: config.bins, window_features: None };
+    let mut tokenizer = Tokenizer {
+        target: config.target.clone(),
+        classes,
+        features: codings,
+        vocab_size: offset,
+        bins: config.bins,
+        window_features: None,
+        interactions: None,
+    };
     let times = crate::evaluate::row_times_ms(frame, timestamp_column);
     let dense = config.model.dense_input();
     if let (Some(window), true) = (config.feature_window, dense) {
@@ -369,9 +420,37 @@ pub fn prepare(frame: &DataFrame, config: &TrainConfig, timestamp_column: Option
         let (means, stds) = window_features::column_moments(&raw, width, train.clone());
         tokenizer.window_features = Some(WindowFeatureSpec { window, gap_ms, tags, means, stds });
     }
+    if config.interactions && dense {
+        let tags: Vec<usize> =
+            tokenizer.features.iter().enumerate().filter(|(_, f)| matches!(f, FeatureCoding::Numeric { .. })).map(|(i, _)| i).collect();
+        if tags.len() > MAX_INTERACTION_TAGS {
+            return Err(EngineError::BadTrainConfig(format!(
+                "interaction features multiply every pair of numeric tags, and this data has {} of them; choose at most {MAX_INTERACTION_TAGS} feature columns, or train without interactions",
+                tags.len()
+            )));
+        }
+        let pairs: Vec<(usize, usize)> = tags.iter().enumerate().flat_map(|(k, &a)| tags[k + 1..].iter().map(move |&b| (a, b))).collect();
+        let raw = raw_products(&columns, &pairs, rows);
+        let (means, stds) = window_features::column_moments(&raw, pairs.len(), train.clone());
+        tokenizer.interactions = Some(InteractionSpec { pairs, means, stds });
+    }
     // Dense input for every model: the trees baseline reads it beside a token model.
     let encoded = encode_values(&tokenizer, &columns, rows, true, times.as_deref())?;
     Ok(Prepared { tokenizer, labels, encoded, rows, parts })
+}
+
+/// The products of each pair's raw values, `[rows, pairs]`, NaN where either is missing.
+fn raw_products(columns: &[Option<Values>], pairs: &[(usize, usize)], rows: usize) -> Vec<f64> {
+    let mut out = vec![f64::NAN; rows * pairs.len()];
+    for (n, &(a, b)) in pairs.iter().enumerate() {
+        let (Some(Some(Values::Numeric(x))), Some(Some(Values::Numeric(y)))) = (columns.get(a), columns.get(b)) else { continue };
+        for (r, (x, y)) in x.iter().zip(y).enumerate().take(rows) {
+            if let (Some(x), Some(y)) = (x, y) {
+                out[r * pairs.len() + n] = x * y;
+            }
+        }
+    }
+    out
 }
 
 /// The unstandardized window features of `tags`, `[rows, tags × WINDOW_STATS]`.
@@ -516,6 +595,18 @@ fn encode_values(tokenizer: &Tokenizer, columns: &[Option<Values>], rows: usize,
             for c in 0..width {
                 let x = raw[r * width + c];
                 // Missing → the training mean (0 after standardizing), like the tags themselves.
+                row_dense[r * dense_width + dense_at + c] = if x.is_finite() { ((x - spec.means[c]) / spec.stds[c]) as f32 } else { 0.0 };
+            }
+        }
+        dense_at += width;
+    }
+    if let (Some(spec), true) = (&tokenizer.interactions, want_dense) {
+        spec.check(nf).map_err(EngineError::BadTrainConfig)?;
+        let raw = raw_products(columns, &spec.pairs, rows);
+        let width = spec.pairs.len();
+        for r in 0..rows {
+            for c in 0..width {
+                let x = raw[r * width + c];
                 row_dense[r * dense_width + dense_at + c] = if x.is_finite() { ((x - spec.means[c]) / spec.stds[c]) as f32 } else { 0.0 };
             }
         }

@@ -9,7 +9,7 @@
 //!           network.json      the network's shape (to load the weights again)
 //!           metrics.jsonl     one TrainUpdate per line, appended and flushed as training goes
 //!           checkpoints/epoch-NNN.bpk   weights after each completed epoch
-//!           best.bpk          the weights with the lowest validation loss
+//!           best.bpk          the weights of the epoch best on validation
 //!           summary.json      written last: the status and final metrics
 //! ```
 //!

@@ -1,6 +1,6 @@
 //! Gradient-boosted trees and window features through the Workbench: the trees baseline of
-//! every run, window features that are causal and replay from a bundle, repeatable trees,
-//! cancel between boosting rounds, multi-class.
+//! every run, window features (and products of tag pairs) that are causal and replay from a
+//! bundle, repeatable trees, cancel between boosting rounds, multi-class.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -132,7 +132,10 @@ fn trees_repeat_exactly_with_a_seed() {
 #[test]
 fn window_features_replay_identically_from_a_bundle() {
     let s = setup(2400);
-    let summary = train(&s.workbench, &trees(Some(12)));
+    // With the products of tag pairs too: both replay from the bundle.
+    let summary = train(&s.workbench, &TrainConfig { interactions: true, ..trees(Some(12)) });
+    let tokenizer: serde_json::Value = serde_json::from_slice(&std::fs::read(Path::new(&summary.run_dir).join("tokenizer.json")).unwrap()).unwrap();
+    assert_eq!(tokenizer["interactions"]["pairs"].as_array().map(Vec::len), Some(1), "level × flow");
     let bundle = s.dir.path().join("rising.plmodel");
     s.workbench.export_bundle(&summary.run_id, &bundle, None).unwrap();
     let request = PredictRequest { path: s.csv.display().to_string(), bundle: bundle.display().to_string(), threshold: None, events: None };
@@ -215,6 +218,9 @@ fn window_features_are_refused_for_token_models() {
     let config = TrainConfig { model: ModelKind::Seed, ..trees(Some(5)) };
     let err = s.workbench.train(&config, &JobContext::detached(), &mut |_| {}).unwrap_err().to_string();
     assert!(err.contains("window features"), "{err}");
+    let products = TrainConfig { model: ModelKind::Transformer, interactions: true, ..trees(None) };
+    let err = s.workbench.train(&products, &JobContext::detached(), &mut |_| {}).unwrap_err().to_string();
+    assert!(err.contains("interaction features"), "{err}");
     let bad = TrainConfig { trees: TreeSettings { max_leaves: 1, ..TreeSettings::default() }, ..trees(None) };
     let err = s.workbench.train(&bad, &JobContext::detached(), &mut |_| {}).unwrap_err().to_string();
     assert!(err.contains("leaves"), "{err}");
