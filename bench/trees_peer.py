@@ -2,7 +2,7 @@
 the honest tree baseline that PlantLab's models are compared with in the README.
 
     python bench/trees_peer.py FILE.csv --target COL [--exclude COL]... [--seeds 1,2,3,4,5]
-                               [--window W] [--sep ,] [--json]
+                               [--window W] [--interactions] [--sep ,] [--json]
 
 The split is PlantLab's default (engine `split_rows`): in file order, never shuffled,
 train_end = round(0.70 · rows), val_end = round(0.85 · rows) with Rust's rounding (halves away
@@ -12,8 +12,13 @@ part only; the validation part stays unused, because the defaults carve their ow
 set out of the training rows (when there are more than 10,000 of them).
 
 Features: every column but the target, the excluded ones and time columns (named time/timestamp,
-or text that parses as dates). Text columns become pandas `category` columns, which
-HistGradientBoosting treats as categorical (`categorical_features="from_dtype"`).
+or text that parses as dates). Numeric columns are PlantLab's numeric tags; text and true/false
+columns become pandas `category` columns (PlantLab reads both as text), which HistGradientBoosting
+treats as categorical (`categorical_features="from_dtype"`). `--window W` and `--interactions` add
+exactly the engine's window features (`train/window_features.rs`) and pairwise products
+(`raw_products` in `train/data.rs`); see `window_features` and `interaction_features`. Where the
+engine feeds its dense models the training mean for a missing value, the peer leaves it missing,
+as HistGradientBoosting handles missing values itself.
 
 Metrics on the test part, with PlantLab's definitions (engine `train/metrics.rs`), so the figures
 sit next to PlantLab's own: accuracy; balanced accuracy (mean recall over the classes present in
@@ -38,9 +43,16 @@ from sklearn.metrics import average_precision_score, balanced_accuracy_score, f1
 
 TRAIN_FRACTION, VALIDATION_FRACTION, TEST_FRACTION = 0.70, 0.15, 0.15
 TIME_NAMES = {"time", "timestamp"}
-# A step in the time column longer than this many median spacings starts a new stretch of data:
-# window features restart there instead of reaching across a shutdown or a run boundary.
-GAP_FACTOR = 3.0
+# A step in the time column longer than this many median spacings (of the training rows) starts a
+# new stretch of data: window features restart there instead of reaching across a shutdown or a run
+# boundary. As the engine's GAP_FACTOR.
+GAP_FACTOR = 3
+# The engine's window statistics, in the order of its dense columns (WINDOW_STATS).
+WINDOW_STATS = ["previous", "mean", "std", "min", "max", "slope", "since_change"]
+# The engine refuses interactions over more numeric tags than this (MAX_INTERACTION_TAGS).
+MAX_INTERACTION_TAGS = 24
+# The engine's longest feature window (MAX_FEATURE_WINDOW), in samples.
+MAX_FEATURE_WINDOW = 4096
 METRICS = ["accuracy", "balanced_accuracy", "roc_auc", "pr_auc", "f1"]
 
 
@@ -50,7 +62,8 @@ def arguments():
     parser.add_argument("--target", required=True, help="the label column")
     parser.add_argument("--exclude", action="append", default=[], metavar="COL", help="a column to leave out (repeat for several)")
     parser.add_argument("--seeds", default="1,2,3,4,5", help="comma-separated random_state values (default 1,2,3,4,5)")
-    parser.add_argument("--window", type=int, metavar="W", help="add causal window features over the last W rows (see window_features)")
+    parser.add_argument("--window", type=int, metavar="W", help="add PlantLab's causal window features over the last W samples (see window_features)")
+    parser.add_argument("--interactions", action="store_true", help="add PlantLab's products of all pairs of numeric tags (see interaction_features)")
     parser.add_argument("--sep", default=",", help="field delimiter (default ,)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of text")
     args = parser.parse_args()
@@ -60,8 +73,8 @@ def arguments():
         parser.error(f"--seeds {args.seeds!r} is not a comma-separated list of integers, e.g. 1,2,3,4,5")
     if not args.seeds:
         parser.error("--seeds needs at least one integer, e.g. 1,2,3,4,5")
-    if args.window is not None and args.window < 1:
-        parser.error(f"--window {args.window}: use a window of at least 1 row")
+    if args.window is not None and not 1 <= args.window <= MAX_FEATURE_WINDOW:
+        parser.error(f"--window {args.window}: use a window between 1 and {MAX_FEATURE_WINDOW} samples, as PlantLab takes")
     return args
 
 
@@ -101,50 +114,131 @@ def time_columns(frame, target):
 
 
 def time_axis(column):
-    """The time column as float seconds (NaN where missing), from dates or plain numbers."""
+    """The time column as the engine reads it (`row_times_ms`): integer milliseconds, or None when
+    a value is missing or the times ever step back (then the engine has no time axis at all)."""
     if pd.api.types.is_numeric_dtype(column):
-        return column.astype(float).to_numpy()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            parsed = pd.to_datetime(column, errors="coerce", format="ISO8601")
-        except (ValueError, TypeError):
-            parsed = pd.to_datetime(column, errors="coerce", format="mixed")
-    seconds = (parsed - pd.Timestamp(0)).dt.total_seconds()
-    return seconds.to_numpy(dtype=float)
+        # The engine casts a numeric column to a millisecond datetime: the numbers are milliseconds.
+        if column.isna().any() or not np.isfinite(column.astype(float)).all():
+            return None
+        times = column.astype(np.int64).to_numpy()
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                parsed = pd.to_datetime(column, errors="coerce", format="ISO8601")
+            except (ValueError, TypeError):
+                parsed = pd.to_datetime(column, errors="coerce", format="mixed")
+        if parsed.isna().any():
+            return None
+        times = ((parsed - pd.Timestamp(0)) // pd.Timedelta(milliseconds=1)).to_numpy(dtype=np.int64)
+    return times if np.all(np.diff(times) >= 0) else None
 
 
-def stretches(times):
-    """A stretch number per row: a new stretch starts where the time steps back, is missing, or
-    jumps by more than GAP_FACTOR × the median spacing. Returns (ids, number of stretches, median spacing)."""
-    steps = np.diff(times)
-    forward = steps[np.isfinite(steps) & (steps > 0)]
-    if forward.size == 0:
-        return np.zeros(len(times), dtype=int), 1, None
-    median = float(np.median(forward))
-    breaks = ~np.isfinite(steps) | (steps < 0) | (steps > GAP_FACTOR * median)
-    ids = np.concatenate([[0], np.cumsum(breaks)])
-    return ids, int(ids[-1]) + 1, median
+def gap_threshold(train_times):
+    """GAP_FACTOR × the median positive step of the training rows' times (the engine's
+    `gap_threshold`: the upper median when the count is even); None without a positive step."""
+    steps = np.diff(train_times)
+    steps = np.sort(steps[steps > 0])
+    if steps.size == 0:
+        return None
+    return int(steps[steps.size // 2]) * GAP_FACTOR
 
 
-def window_features(features, window, stretch_ids):
-    """Adds, per numeric feature column `c`, five causal features over the last `window` rows of
-    its stretch (the current row included, at least one value needed, missing values skipped):
-      c.lag1  the previous row's value (missing on a stretch's first row),
-      c.mean  rolling mean,
-      c.std   rolling sample standard deviation (ddof 1; missing while the window holds one value),
-      c.min   rolling minimum,
-      c.max   rolling maximum.
-    The raw column stays. Categorical columns get no window features. Nothing looks ahead, and no
-    window reaches back across a gap in the time column (see `stretches`)."""
-    numeric = [c for c in features.columns if pd.api.types.is_numeric_dtype(features[c])]
-    groups = features[numeric].groupby(stretch_ids, sort=False)
-    rolling = groups.rolling(window, min_periods=1)
-    parts = [features, groups.shift(1).add_suffix(".lag1")]
-    for name, values in (("mean", rolling.mean()), ("std", rolling.std()), ("min", rolling.min()), ("max", rolling.max())):
-        # groupby().rolling() puts the stretch number in front of the row index; drop it.
-        parts.append(values.reset_index(level=0, drop=True).sort_index().add_suffix(f".{name}"))
-    return pd.concat(parts, axis=1)
+def segment_starts(rows, times, gap):
+    """Whether a new window starts at each row: the first row and every row after a step longer
+    than `gap` (the engine's `segment_starts`)."""
+    starts = np.zeros(rows, dtype=bool)
+    if rows:
+        starts[0] = True
+    if times is not None and gap is not None:
+        steps = np.diff(times)
+        starts[1:] |= (steps > gap) | (steps < 0)
+    return starts
+
+
+def tag_statistics(values, starts, window):
+    """The engine's `tag_statistics` for one tag: `[rows, WINDOW_STATS]` over the last `window`
+    samples of the row's stretch (the row included), present values only, NaN where a statistic
+    has nothing to read. Computed directly over each row's window rather than with running sums."""
+    rows = len(values)
+    positions = np.arange(rows)
+    stretch_start = np.maximum.accumulate(np.where(starts, positions, 0))
+    out = np.full((rows, len(WINDOW_STATS)), np.nan)
+    # previous: the row before, missing where the row opens a stretch.
+    out[1:, 0] = values[:-1]
+    out[starts, 0] = np.nan
+    offsets = np.arange(window)
+    t = offsets.astype(float)
+    # Row blocks keep the (rows × window) arrays small whatever the window.
+    block = max(1, 4_000_000 // window)
+    for first in range(0, rows, block):
+        ends = positions[first : first + block]
+        taken = ends[:, None] - (window - 1) + offsets[None, :]
+        inside = taken >= stretch_start[ends][:, None]
+        window_values = np.where(inside, values[np.clip(taken, 0, None)], np.nan)
+        present = ~np.isnan(window_values)
+        count = present.sum(axis=1)
+        some = count > 0
+        n = np.where(some, count, 1)
+        filled = np.where(present, window_values, 0.0)
+        mean = filled.sum(axis=1) / n
+        deviation = np.where(present, window_values - mean[:, None], 0.0)
+        std = np.sqrt((deviation * deviation).sum(axis=1) / n)
+        t_mean = (present * t).sum(axis=1) / n
+        t_deviation = np.where(present, t - t_mean[:, None], 0.0)
+        t_var = (t_deviation * t_deviation).sum(axis=1) / n
+        covariance = (t_deviation * deviation).sum(axis=1) / n
+        # One present value: no spread in time, slope 0 (as the engine).
+        slope = np.divide(covariance, t_var, out=np.zeros_like(covariance), where=t_var > 1e-12)
+        low = np.where(present, window_values, np.inf).min(axis=1)
+        high = np.where(present, window_values, -np.inf).max(axis=1)
+        for column, statistic in ((1, mean), (2, std), (3, low), (4, high), (5, slope)):
+            out[ends, column] = np.where(some, statistic, np.nan)
+    # since_change: samples since the value differed from the one before (both present); a
+    # stretch's first row counts as a change; capped at the window.
+    present = ~np.isnan(values)
+    changed = starts.copy()
+    changed[1:] |= present[1:] & present[:-1] & (values[1:] != values[:-1])
+    last_change = np.maximum.accumulate(np.where(changed, positions, 0))
+    out[:, 6] = np.minimum(positions - last_change, window)
+    return out
+
+
+def numeric_tags(features):
+    return [c for c in features.columns if pd.api.types.is_numeric_dtype(features[c])]
+
+
+def window_features(features, tags, window, starts):
+    """PlantLab's window features (`--window W`): per numeric tag `c`, over the last `window`
+    samples of its stretch, the current one included (missing values skipped):
+      c.previous      the value one row back (missing on a stretch's first row),
+      c.mean          mean,
+      c.std           population standard deviation (ddof 0),
+      c.min, c.max    extremes,
+      c.slope         least-squares slope per sample over the present values (0 with one value),
+      c.since_change  samples since the value last changed (capped at the window; a missing
+                      value counts as no change; 0 on a stretch's first row).
+    A statistic with nothing to read is missing. The raw columns stay; categorical columns get
+    none. Nothing looks ahead, and no window reaches back across a gap (see `segment_starts`).
+    Columns are laid out as the engine's: tag by tag, statistics in WINDOW_STATS order."""
+    added = {}
+    for tag in tags:
+        statistics = tag_statistics(features[tag].to_numpy(dtype=float), starts, window)
+        for k, name in enumerate(WINDOW_STATS):
+            added[f"{tag}.{name}"] = statistics[:, k]
+    return pd.DataFrame(added, index=features.index)
+
+
+def interaction_features(features, tags):
+    """PlantLab's interaction features (`--interactions`): the product of the raw values of every
+    pair of numeric tags, in column order (missing where either value is missing)."""
+    if len(tags) > MAX_INTERACTION_TAGS:
+        sys.exit(
+            f"--interactions multiplies every pair of numeric tags and this data has {len(tags)}; PlantLab takes at most "
+            f"{MAX_INTERACTION_TAGS}: leave columns out with --exclude, or run without --interactions"
+        )
+    added = {f"{a}*{b}": features[a].to_numpy(dtype=float) * features[b].to_numpy(dtype=float) for k, a in enumerate(tags) for b in tags[k + 1 :]}
+    return pd.DataFrame(added, index=features.index)
 
 
 def load(args):
@@ -169,22 +263,35 @@ def prepare(frame, args):
         sys.exit("no feature columns are left after dropping the target, the excluded and the time columns")
     for name in features.columns:
         column = features[name]
-        if pd.api.types.is_bool_dtype(column):
-            features[name] = column.astype(float)
-        elif pd.api.types.is_numeric_dtype(column):
+        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
             # PlantLab reads infinities as missing values.
             features[name] = column.astype(float).replace([np.inf, -np.inf], np.nan)
         else:
+            # Text and true/false: PlantLab reads both as text, i.e. categories.
             features[name] = column.astype("category")
     notes = {"time_columns": times}
+    tags = numeric_tags(features)
+    added = []
     if args.window:
-        if times:
-            ids, count, spacing = stretches(time_axis(frame[times[0]]))
-            notes["window"] = {"rows": args.window, "time_column": times[0], "median_spacing_s": spacing, "stretches": count}
-        else:
-            ids = np.zeros(len(frame), dtype=int)
-            notes["window"] = {"rows": args.window, "time_column": None, "stretches": 1}
-        features = window_features(features, args.window, ids)
+        # As the engine: the gap is fitted on the training rows' times, the windows run over all rows.
+        axis = time_axis(frame[times[0]]) if times else None
+        train_end, _ = split_bounds(len(frame))
+        gap = gap_threshold(axis[:train_end]) if axis is not None else None
+        starts = segment_starts(len(frame), axis, gap)
+        notes["window"] = {
+            "samples": args.window,
+            "time_column": times[0] if axis is not None else None,
+            "gap_ms": gap,
+            "stretches": int(starts.sum()),
+        }
+        added.append(window_features(features, tags, args.window, starts))
+    if args.interactions:
+        products = interaction_features(features, tags)
+        notes["interactions"] = int(products.shape[1])
+        added.append(products)
+    if added:
+        # The engine's layout: raw columns, then window features, then products.
+        features = pd.concat([features] + added, axis=1)
 
     target = frame[args.target]
     present = target.dropna()
@@ -201,7 +308,10 @@ def prepare(frame, args):
         sys.exit(f'the target "{args.target}" has {len(classes)} distinct value(s); a classifier needs at least two')
     too_many = [c for c in features.columns if isinstance(features[c].dtype, pd.CategoricalDtype) and len(features[c].cat.categories) > 255]
     if too_many:
-        sys.exit(f"text column(s) {', '.join(too_many)} have more than 255 distinct values, more than HistGradientBoosting takes as categories; leave them out with --exclude")
+        sys.exit(
+            f"text column(s) {', '.join(too_many)} have more than 255 distinct values, more than HistGradientBoosting takes as categories; "
+            "leave them out with --exclude"
+        )
     return features, labels, classes, notes
 
 
@@ -307,6 +417,8 @@ def main():
     print(f"{rows} rows; {split}; {len(classes)} classes; {features.shape[1]} features; time columns dropped: {notes['time_columns'] or 'none'}")
     if "window" in notes:
         print(f"window: {notes['window']}")
+    if "interactions" in notes:
+        print(f"interactions: {notes['interactions']} products of numeric tag pairs")
     for name, s in result["summary"].items():
         print(f"{name:18} median {s['median']:.3f} [{s['min']:.3f}–{s['max']:.3f}]")
 
