@@ -54,6 +54,16 @@ struct Live {
 const DEFAULT_FEATURE_WINDOW: u32 = 16;
 /// Longest window of window features the engine accepts.
 const MAX_FEATURE_WINDOW: u32 = 4096;
+/// Most numeric tags the engine multiplies pairwise; more would add too many features.
+const MAX_INTERACTION_TAGS: usize = 24;
+
+/// What the dense models (MLP, trees) add to each row, kept aside while a token model is
+/// chosen, since the engine refuses both for the token models.
+#[derive(Default)]
+struct DenseExtras {
+    feature_window: Option<u32>,
+    interactions: bool,
+}
 
 #[derive(Default)]
 pub struct TrainPane {
@@ -83,9 +93,9 @@ pub struct TrainPane {
     /// The open data's sampling interval, so a window of samples also reads as time.
     sampling_interval_s: Option<f64>,
     /// The past each family of models saw, kept while the other family is chosen: the token
-    /// models' sequence mode and the dense models' window features.
+    /// models' sequence mode and the dense models' window features and tag-pair products.
     token_mode: SequenceMode,
-    dense_feature_window: Option<u32>,
+    dense_extras: DenseExtras,
 }
 
 impl TrainPane {
@@ -275,7 +285,8 @@ impl TrainPane {
         }
         let columns: Vec<&ColumnInfo> = dataset.columns.iter().filter(|c| Some(c.name.as_str()) != dataset.timestamp_column.as_deref()).collect();
         let config = &mut self.config;
-        let (token_mode, dense_feature_window) = (&mut self.token_mode, &mut self.dense_feature_window);
+        let (token_mode, dense_extras) = (&mut self.token_mode, &mut self.dense_extras);
+        let numeric_tags = numeric_feature_count(&columns, config, &self.class_weight_columns);
         let interval = self.sampling_interval_s;
         egui::Grid::new("train_form").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
             let label = ui.label(tr("train-target-label")).id;
@@ -301,9 +312,10 @@ impl TrainPane {
                 .response
                 .labelled_by(label_model);
             ui.end_row();
-            switch_model_family(config, previous_model, token_mode, dense_feature_window);
+            switch_model_family(config, previous_model, token_mode, dense_extras);
             if config.model.dense_input() {
                 feature_window_ui(ui, config, interval);
+                interactions_ui(ui, config, numeric_tags);
             } else {
                 sequence_mode_ui(ui, config, interval);
             }
@@ -802,17 +814,19 @@ fn planned_epochs(config: &TrainConfig) -> u32 {
 }
 
 /// The token models (seed, transformer) see the past through sequence windows, the dense ones
-/// (MLP, trees) through window features, and the engine refuses each where it does not apply.
-/// Moving between the families swaps them, keeping each family's choice for when the user
-/// comes back to it.
-fn switch_model_family(config: &mut TrainConfig, previous: ModelKind, token_mode: &mut SequenceMode, dense_feature_window: &mut Option<u32>) {
+/// (MLP, trees) through window features and may add products of tag pairs, and the engine
+/// refuses each where it does not apply. Moving between the families swaps them, keeping each
+/// family's choice for when the user comes back to it.
+fn switch_model_family(config: &mut TrainConfig, previous: ModelKind, token_mode: &mut SequenceMode, dense_extras: &mut DenseExtras) {
     match (previous.dense_input(), config.model.dense_input()) {
         (false, true) => {
             *token_mode = config.mode;
-            config.feature_window = dense_feature_window.take();
+            config.feature_window = dense_extras.feature_window.take();
+            config.interactions = std::mem::take(&mut dense_extras.interactions);
         }
         (true, false) => {
-            *dense_feature_window = config.feature_window.take();
+            dense_extras.feature_window = config.feature_window.take();
+            dense_extras.interactions = std::mem::take(&mut config.interactions);
             config.mode = *token_mode;
         }
         _ => {}
@@ -821,7 +835,49 @@ fn switch_model_family(config: &mut TrainConfig, previous: ModelKind, token_mode
         config.mode = SequenceMode::Row;
     } else {
         config.feature_window = None;
+        config.interactions = false;
     }
+}
+
+/// The numeric columns training would read as tags: the ones ticked under Features, without
+/// the target and the cleaning recipe's class-weight columns (`columns` has no time axis).
+fn numeric_feature_count(columns: &[&ColumnInfo], config: &TrainConfig, class_weight_columns: &[String]) -> usize {
+    columns
+        .iter()
+        .filter(|c| {
+            c.kind == ColumnKind::Numeric
+                && c.name != config.target
+                && !config.exclude.contains(&c.name)
+                && !class_weight_columns.contains(&c.name)
+                && (config.features.is_empty() || config.features.contains(&c.name))
+        })
+        .count()
+}
+
+/// Extra features made by multiplying two of `tags` numeric tags.
+fn tag_pairs(tags: usize) -> usize {
+    tags * tags.saturating_sub(1) / 2
+}
+
+/// The dense models' products of tag pairs: on or off, unavailable (and off, since the
+/// engine would refuse the run) when the data has more numeric tags than the engine takes.
+fn interactions_ui(ui: &mut egui::Ui, config: &mut TrainConfig, numeric_tags: usize) {
+    let allowed = numeric_tags <= MAX_INTERACTION_TAGS;
+    if !allowed {
+        config.interactions = false;
+    }
+    let mut hint =
+        tr_with("train-interactions-hint", &[("most", MAX_INTERACTION_TAGS.into()), ("most-pairs", tag_pairs(MAX_INTERACTION_TAGS).into())]);
+    if allowed {
+        hint.push('\n');
+        hint.push_str(&tr_with("train-interactions-hint-here", &[("tags", numeric_tags.into()), ("pairs", tag_pairs(numeric_tags).into())]));
+    }
+    let too_many = tr_with("train-interactions-too-many", &[("tags", numeric_tags.into()), ("most", MAX_INTERACTION_TAGS.into())]);
+    ui.label("");
+    ui.add_enabled(allowed, egui::Checkbox::new(&mut config.interactions, tr("train-interactions-label")))
+        .on_hover_text(&hint)
+        .on_disabled_hover_text(format!("{too_many}\n{hint}"));
+    ui.end_row();
 }
 
 /// "16 samples × 1 min = 16 min" when the data has a sampling interval.

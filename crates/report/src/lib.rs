@@ -392,6 +392,10 @@ fn training_section(t: &Catalog, run: Option<&RunDetail>) -> Markup {
             Some(window) => t.text_with("report-window-features-samples", &[("window", Arg::from(window.to_string()))]),
         };
         rows.push((t.text("report-window-features"), plain(window)));
+        // The number of pairs depends on the data's numeric tags, which the config does not hold.
+        if c.interactions {
+            rows.push((t.text("report-interactions"), plain(t.text("report-interactions-on"))));
+        }
     }
     // Runs from before window features trained the MLP on sequence windows too.
     if !c.model.dense_input() || c.mode != SequenceMode::Row {

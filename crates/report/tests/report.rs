@@ -846,3 +846,23 @@ fn an_mlp_reports_its_hidden_units_and_window_features() {
     // Without a trees baseline (runs from before them) the table has two columns as before.
     assert!(section(&html, "evaluation").contains("<th>Metric</th><th>Model</th><th>Majority baseline</th></tr>"));
 }
+
+#[test]
+fn products_of_tag_pairs_are_listed_only_when_the_run_used_them() {
+    let mut trees = trees_run();
+    let html = report_of(&trees, &evaluation(), Lang::En);
+    assert!(!section(&html, "training").contains("Products of tag pairs"), "off: no row");
+
+    trees.config.interactions = true;
+    let html = report_of(&trees, &evaluation(), Lang::En);
+    let training = section(&html, "training");
+    assert!(training.contains("<th>Products of tag pairs</th><td>on (every pair of numeric tags multiplied"), "{training}");
+    let chinese = report_of(&trees, &evaluation(), Lang::ZhCn);
+    let training = section(&chinese, "training");
+    assert!(training.contains("<th>位号两两乘积</th><td>开（每两个数值位号相乘"), "{training}");
+
+    let mut mlp = run();
+    mlp.config.model = ModelKind::Mlp;
+    mlp.config.interactions = true;
+    assert!(section(&report_of(&mlp, &evaluation(), Lang::En), "training").contains("<th>Products of tag pairs</th><td>on"));
+}

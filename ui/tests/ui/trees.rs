@@ -9,7 +9,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use plantlab_protocol::{
     ClassMetrics, ColumnInfo, ColumnKind, DatasetSummary, EpochMetrics, EvaluateRequest, Evaluation, EventOptions, ModelKind, QualityReport,
@@ -33,6 +33,8 @@ struct Engine {
     /// The trees baseline's headline metric (PR-AUC, or accuracy for three classes); `None`:
     /// the evaluation has no trees baseline (a run from before them).
     trees_headline: Option<f64>,
+    /// Numeric columns the data has besides temp and flow.
+    extra_tags: usize,
 }
 
 type Fake = common::Fake<Engine>;
@@ -41,20 +43,11 @@ fn column(name: &str, kind: ColumnKind) -> ColumnInfo {
     ColumnInfo { name: name.into(), dtype: "f64".into(), kind, null_count: 0, unit: None }
 }
 
-fn dataset(path: String) -> DatasetSummary {
-    DatasetSummary {
-        path,
-        rows: 1000,
-        columns: vec![
-            column("time", ColumnKind::Timestamp),
-            column("temp", ColumnKind::Numeric),
-            column("flow", ColumnKind::Numeric),
-            column("fault", ColumnKind::Boolean),
-        ],
-        timestamp_column: Some("time".into()),
-        import: common::plain_csv_settings(),
-        warnings: vec![],
-    }
+fn dataset(path: String, extra_tags: usize) -> DatasetSummary {
+    let mut columns = vec![column("time", ColumnKind::Timestamp), column("temp", ColumnKind::Numeric), column("flow", ColumnKind::Numeric)];
+    columns.extend((1..=extra_tags).map(|k| column(&format!("tag{k}"), ColumnKind::Numeric)));
+    columns.push(column("fault", ColumnKind::Boolean));
+    DatasetSummary { path, rows: 1000, columns, timestamp_column: Some("time".into()), import: common::plain_csv_settings(), warnings: vec![] }
 }
 
 /// The quality report of the data: one sample a minute.
@@ -192,7 +185,9 @@ impl common::Answer for Engine {
         let fake = self;
         match request {
             Request::PickFile => vec![Reply::PickedFile(Some("/data/pump.csv".into()))],
-            Request::Load { path, .. } => vec![Reply::Task(TaskEvent::Finished { task: 1, outcome: TaskOutcome::Loaded(dataset(path)) })],
+            Request::Load { path, .. } => {
+                vec![Reply::Task(TaskEvent::Finished { task: 1, outcome: TaskOutcome::Loaded(dataset(path, fake.extra_tags)) })]
+            }
             Request::Report => vec![Reply::Report(quality_report())],
             Request::StartTrain(config) => {
                 let task = TRAIN_TASK;
@@ -508,5 +503,107 @@ fn a_chinese_mlp_run_behind_the_trees_says_so_in_the_train_pane() {
     finish(&fake, &mut harness, summary("run-9", Some(metrics(0.96, 0.723))));
     harness.get_by_label_contains("树模型基线（在相同划分和特征上训练的梯度提升树）：准确率 0.960");
     harness.get_by_label("树模型基线在 PR-AUC 上领先于本模型（0.723 对 0.612）。");
+    common::assert_nothing_fell_back_to_english();
+}
+
+/// The hover text of the widget labelled `label`, once the pointer rests on it.
+fn hover_text(harness: &mut Harness<'static, PlantLabApp>, label: &str) -> Vec<String> {
+    harness.get_by_label(label).hover();
+    // Tooltips wait for the pointer to rest.
+    for _ in 0..5 {
+        harness.step();
+        std::thread::sleep(std::time::Duration::from_millis(150));
+    }
+    harness.run();
+    common::painted_texts(harness)
+}
+
+#[test]
+fn products_of_tag_pairs_go_with_the_dense_models_and_leave_with_the_token_ones() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    let mut harness = common::app_harness(fake.clone(), 1500.0, 950.0);
+    open_train_pane(&mut harness, Lang::En);
+
+    // The token models read binned values: no products for them.
+    assert!(harness.query_by_label("products of tag pairs").is_none());
+    choose_model(&mut harness, "Model", "MLP baseline (numeric)");
+    assert!(!harness.get_by_label("products of tag pairs").accesskit_node().is_disabled(), "two numeric tags are few enough");
+    let painted = hover_text(&mut harness, "products of tag pairs");
+    assert!(painted.iter().any(|t| t.contains("power = torque × speed")), "{painted:?}");
+    assert!(painted.iter().any(|t| t.contains("Here: 2 numeric tags → one extra feature.")), "{painted:?}");
+    harness.get_by_label("products of tag pairs").click();
+    harness.run();
+    harness.get_by_label("Start training").click();
+    harness.run();
+    let mlp = started_configs(&fake).pop().expect("a run started");
+    assert_eq!((mlp.model, mlp.interactions), (ModelKind::Mlp, true));
+
+    harness.get_by_label("Cancel training").click();
+    harness.run();
+    choose_model(&mut harness, "Model", "Embedding + mean pool (origin)");
+    assert!(harness.query_by_label("products of tag pairs").is_none());
+    harness.get_by_label("Start training").click();
+    harness.run();
+    let seed = started_configs(&fake).pop().expect("a second run started");
+    assert_eq!(seed.model, ModelKind::Seed);
+    assert!(!seed.interactions, "the engine refuses products of tag pairs for the token models");
+
+    // The dense models get the choice back.
+    harness.get_by_label("Cancel training").click();
+    harness.run();
+    choose_model(&mut harness, "Model", "gradient-boosted trees (numeric)");
+    harness.get_by_label("Start training").click();
+    harness.run();
+    let trees = started_configs(&fake).pop().expect("a third run started");
+    assert_eq!((trees.model, trees.interactions), (ModelKind::Trees, true));
+}
+
+#[test]
+fn products_of_tag_pairs_are_unavailable_for_more_than_24_numeric_tags() {
+    // temp, flow and 23 more: 25 numeric tags.
+    let fake = Rc::new(RefCell::new(Fake::new(Engine { extra_tags: 23, ..Engine::default() })));
+    let mut harness = common::app_harness(fake.clone(), 1500.0, 1400.0);
+    open_train_pane(&mut harness, Lang::En);
+    choose_model(&mut harness, "Model", "gradient-boosted trees (numeric)");
+    assert!(harness.get_by_label("products of tag pairs").accesskit_node().is_disabled());
+    let painted = hover_text(&mut harness, "products of tag pairs");
+    assert!(painted.iter().any(|t| t.contains("this data has 25 numeric feature columns")), "{painted:?}");
+    harness.get_by_label("products of tag pairs").click();
+    harness.run();
+    harness.get_by_label("Start training").click();
+    harness.run();
+    assert!(!started_configs(&fake).pop().expect("a run started").interactions);
+    harness.get_by_label("Cancel training").click();
+    harness.run();
+
+    // Unticking one numeric column leaves 24, which is allowed.
+    harness.get_by_label("Features (0 excluded)").click();
+    harness.run();
+    harness.get_by_label("tag23 (numeric)").click();
+    harness.run();
+    assert!(!harness.get_by_label("products of tag pairs").accesskit_node().is_disabled(), "24 numeric tags are allowed");
+    harness.get_by_label("products of tag pairs").click();
+    harness.run();
+    harness.get_by_label("Start training").click();
+    harness.run();
+    let config = started_configs(&fake).pop().expect("a second run started");
+    assert!(config.interactions);
+    assert_eq!(config.exclude, vec!["tag23".to_string()]);
+}
+
+#[test]
+fn products_of_tag_pairs_read_in_chinese() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    let mut harness = common::app_harness_in(fake.clone(), 1500.0, 950.0, Lang::ZhCn);
+    open_train_pane(&mut harness, Lang::ZhCn);
+    choose_model(&mut harness, "模型", "MLP 基线（数值）");
+    let painted = hover_text(&mut harness, "位号两两乘积");
+    assert!(painted.iter().any(|t| t.contains("功率 = 扭矩 × 转速")), "{painted:?}");
+    assert!(painted.iter().any(|t| t.contains("此处：2 个数值位号 → 1 个额外特征。")), "{painted:?}");
+    harness.get_by_label("位号两两乘积").click();
+    harness.run();
+    harness.get_by_label("开始训练").click();
+    harness.run();
+    assert!(started_configs(&fake).pop().expect("a run started").interactions);
     common::assert_nothing_fell_back_to_english();
 }

@@ -178,6 +178,16 @@ train-feature-window-last = over the last
 train-feature-window-suffix = {" "}samples
 train-feature-window-hint = Per numeric tag over the last W samples: the previous value, mean, standard deviation, min, max, slope and the samples since the last change. Causal (a row sees only itself and earlier rows) and restarted after a gap in the time axis. Off: the current row only.
 train-feature-window-hint-span = Here: { $span }.
+train-interactions-label = products of tag pairs
+train-interactions-hint = Adds every pair of numeric tags multiplied together as extra features: the quantities a process runs on, such as power = torque × speed or heat duty = flow × temperature difference, which the model would otherwise have to approximate. Products of the raw values, standardized on the training rows. For at most { $most } numeric tags ({ $most } tags give { $most-pairs } extra features). The trees baseline sees the same features.
+train-interactions-hint-here = Here: { $tags ->
+        [one] one numeric tag
+       *[other] { $tags } numeric tags
+    } → { $pairs ->
+        [one] one extra feature
+       *[other] { $pairs } extra features
+    }.
+train-interactions-too-many = Unavailable: this data has { $tags } numeric feature columns, and products of tag pairs are for at most { $most }. Untick numeric columns under Features to use them.
 train-window-span = { $window } samples × { $interval } = { $span }
 train-hidden-label = Hidden units per layer
 train-rounds-label = Boosting rounds

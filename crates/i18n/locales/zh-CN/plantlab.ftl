@@ -177,6 +177,10 @@ train-feature-window-last = 最近
 train-feature-window-suffix = {" "}个样本
 train-feature-window-hint = 对每个数值位号，在最近 W 个样本上计算：前一个值、均值、标准差、最小值、最大值、斜率，以及距上次变化的样本数。只看当前行及之前的行（因果），时间轴出现间断后重新开始。关闭时只用当前行。
 train-feature-window-hint-span = 此处：{ $span }。
+train-interactions-label = 位号两两乘积
+train-interactions-hint = 把每两个数值位号相乘，作为额外特征：这些是过程真正依赖的量，例如功率 = 扭矩 × 转速、热负荷 = 流量 × 温差，否则模型只能近似它们。使用原始值的乘积，并在训练行上标准化。适用于最多 { $most } 个数值位号（{ $most } 个位号产生 { $most-pairs } 个额外特征）。树模型基线使用相同的特征。
+train-interactions-hint-here = 此处：{ $tags } 个数值位号 → { $pairs } 个额外特征。
+train-interactions-too-many = 不可用：此数据有 { $tags } 个数值特征列，而位号两两乘积最多适用于 { $most } 个。请在“特征”中取消勾选部分数值列后再使用。
 train-window-span = { $window } 个样本 × { $interval } = { $span }
 train-hidden-label = 每层隐藏单元数
 train-rounds-label = 提升轮数
