@@ -39,25 +39,9 @@ fn write_rising_export(path: &Path, rows: usize) {
         };
         let gap = if i >= rows / 2 { 7_200 } else { 0 };
         let t = start + 60 * i as i64 + gap;
-        let time = format_utc(t);
+        let time = plantlab_protocol::format_epoch_millis(t * 1000);
         writeln!(out, "{time},{level:.4},{flow:.4},{regime},{}", u8::from(rising_fast)).unwrap();
     }
-}
-
-fn format_utc(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Days since 1970-01-01 → civil date (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, (rem % 3600) / 60, rem % 60)
 }
 
 struct Setup {
