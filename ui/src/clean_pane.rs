@@ -278,7 +278,7 @@ impl CleanPane {
         egui::Grid::new("gate_checks").striped(true).num_columns(3).show(ui, |ui| {
             for check in &state.gate.checks {
                 pass_badge(ui, check.passed);
-                ui.label(&check.name).on_hover_text(&check.message);
+                ui.label(&check.name).on_hover_text(crate::i18n::gate_check_text(check));
                 let relation = if check.at_least { ">=" } else { "<=" };
                 ui.label(tr_with(
                     "clean-check-needs",
@@ -323,7 +323,7 @@ impl CleanPane {
                     ui.horizontal_wrapped(|ui| {
                         badge(ui, finding.severity, finding.kind.as_str());
                         let column = finding.column.clone().unwrap_or_else(|| tr("clean-all-rows"));
-                        ui.label(tr_with("clean-finding-line", &[("column", column.into()), ("message", (&finding.message).into())]));
+                        ui.label(tr_with("clean-finding-line", &[("column", column.into()), ("message", crate::i18n::finding_text(finding).into())]));
                     });
                 }
             },
@@ -571,7 +571,7 @@ impl CleanPane {
                     &[
                         ("kind", f.kind.as_str().into()),
                         ("column", f.column.clone().unwrap_or_else(|| tr("clean-all-rows")).into()),
-                        ("message", (&f.message).into()),
+                        ("message", crate::i18n::finding_delta_text(f).into()),
                     ],
                 ))
                 .color(theme::BAD_TEXT),

@@ -679,7 +679,7 @@ impl DataPane {
         };
         ui.horizontal(|ui| {
             for f in report.findings.iter().filter(|f| f.column.as_deref() == Some(column)) {
-                badge(ui, f.severity, f.kind.as_str()).on_hover_text(&f.message);
+                badge(ui, f.severity, f.kind.as_str()).on_hover_text(crate::i18n::finding_text(f));
             }
         });
     }
@@ -720,7 +720,7 @@ impl DataPane {
                     ui.horizontal_wrapped(|ui| {
                         badge(ui, finding.severity, finding.kind.as_str());
                         let column = finding.column.clone().unwrap_or_else(|| tr("clean-all-rows"));
-                        let text = tr_with("data-finding-line", &[("column", column.into()), ("message", (&finding.message).into())]);
+                        let text = tr_with("data-finding-line", &[("column", column.into()), ("message", crate::i18n::finding_text(finding).into())]);
                         let selected = self.selected_finding == Some(i);
                         let response = ui.selectable_label(selected, text);
                         let response = if finding.examples.is_empty() {

@@ -38,6 +38,22 @@ pub fn tr_with(key: &str, args: &[(&str, Arg)]) -> String {
     CATALOG.with(|catalog| catalog.borrow().text_with(key, args))
 }
 
+/// A finding in the current language, worded from its code and arguments (its English
+/// `message` where the catalogue cannot word it).
+pub fn finding_text(finding: &plantlab_protocol::Finding) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::finding_text(&catalog.borrow(), finding))
+}
+
+/// A previewed step's finding in the current language, as [`finding_text`].
+pub fn finding_delta_text(delta: &plantlab_protocol::FindingDelta) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::finding_delta_text(&catalog.borrow(), delta))
+}
+
+/// A quality-gate check in the current language, as [`finding_text`].
+pub fn gate_check_text(check: &plantlab_protocol::GateCheck) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::gate_check_text(&catalog.borrow(), check))
+}
+
 /// How many texts were shown in English (or as their key) because the current language lacks
 /// them, since the language was last set; the tests insist on none.
 pub fn fallback_count() -> usize {

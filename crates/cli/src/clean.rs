@@ -1,6 +1,6 @@
 //! `plantlab clean` and `plantlab bench clean`.
 
-use crate::i18n::{tr, tr_with};
+use crate::i18n::{gate_check_text, tr, tr_with};
 use plantlab_i18n::Arg;
 use std::time::Instant;
 
@@ -66,7 +66,8 @@ struct GateCheckJson<'a> {
     passed: bool,
     value: f64,
     threshold: f64,
-    message: &'a str,
+    /// In the chosen language; `name` is the check's code.
+    message: String,
 }
 
 impl<'a> GateJson<'a> {
@@ -75,7 +76,7 @@ impl<'a> GateJson<'a> {
             .gate
             .checks
             .iter()
-            .map(|c| GateCheckJson { name: &c.name, passed: c.passed, value: c.value, threshold: c.threshold, message: &c.message })
+            .map(|c| GateCheckJson { name: &c.name, passed: c.passed, value: c.value, threshold: c.threshold, message: gate_check_text(c) })
             .collect();
         Self { passed: summary.gate.passed, checks }
     }
@@ -191,7 +192,7 @@ fn print_gate(summary: &CleanSummary) {
     let verdict = tr(if summary.gate.passed { "cli-gate-passed" } else { "cli-gate-failed" });
     println!("{}", tr_with("cli-quality-gate", &[("verdict", Arg::from(verdict))]));
     for c in &summary.gate.checks {
-        println!("  [{}] {:26} {}", tr(if c.passed { "cli-check-pass" } else { "cli-check-fail" }), c.name, c.message);
+        println!("  [{}] {:26} {}", tr(if c.passed { "cli-check-pass" } else { "cli-check-fail" }), c.name, gate_check_text(c));
     }
 }
 

@@ -33,6 +33,17 @@ pub fn tr_with(key: &str, args: &[(&str, Arg)]) -> String {
     CATALOG.with(|catalog| catalog.text_with(key, args))
 }
 
+/// A finding in the chosen language, worded from its code and arguments (the engine's
+/// English `message` where the catalogue cannot word it).
+pub fn finding_text(finding: &plantlab_protocol::Finding) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::finding_text(catalog, finding))
+}
+
+/// A quality-gate check in the chosen language, as [`finding_text`].
+pub fn gate_check_text(check: &plantlab_protocol::GateCheck) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::gate_check_text(catalog, check))
+}
+
 /// How many terminal columns `text` takes: Chinese characters and full-width forms take two.
 pub fn display_width(text: &str) -> usize {
     text.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()

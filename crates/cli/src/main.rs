@@ -155,10 +155,14 @@ fn info(args: &InfoArgs) -> Result<()> {
 
 fn profile(args: &ProfileArgs) -> Result<()> {
     let workbench = Workbench::new();
-    let report = workbench
+    let mut report = workbench
         .profile(&args.file, &args.import.overrides(), args.label.as_deref(), &JobContext::detached())
         .map_err(anyhow::Error::from)
         .with_context(|| tr("cli-cannot-profile-data"))?;
+    // The sentences in the chosen language; `kind`, `variant` and `args` stay the codes.
+    for finding in &mut report.findings {
+        finding.message = i18n::finding_text(finding);
+    }
     if args.json {
         print_json(&report)?;
     } else {

@@ -19,6 +19,11 @@ pub const CHINESE_FTL: &str = include_str!("../locales/zh-CN/plantlab.ftl");
 pub const CLI_ENGLISH_FTL: &str = include_str!("../locales/en/cli.ftl");
 /// The command line's and the HTML report's Simplified Chinese messages.
 pub const CLI_CHINESE_FTL: &str = include_str!("../locales/zh-CN/cli.ftl");
+/// The English sentences the engine codes (findings, gate checks), for every edge and for the
+/// engine's own English `message` fields.
+pub const CODED_ENGLISH_FTL: &str = include_str!("../locales/en/findings.ftl");
+/// The Simplified Chinese sentences the engine codes.
+pub const CODED_CHINESE_FTL: &str = include_str!("../locales/zh-CN/findings.ftl");
 
 /// A language the workbench speaks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -79,6 +84,14 @@ impl Lang {
         match self {
             Lang::En => CLI_ENGLISH_FTL,
             Lang::ZhCn => CLI_CHINESE_FTL,
+        }
+    }
+
+    /// The coded sentences' catalogue, a third resource in the same bundle.
+    fn coded_source(self) -> &'static str {
+        match self {
+            Lang::En => CODED_ENGLISH_FTL,
+            Lang::ZhCn => CODED_CHINESE_FTL,
         }
     }
 }
@@ -146,14 +159,20 @@ impl Catalog {
 
     /// The message `key` with its `{ $name }` placeholders filled from `args`.
     pub fn text_with(&self, key: &str, args: &[(&str, Arg)]) -> String {
-        let mut fluent_args = FluentArgs::with_capacity(args.len());
-        for (name, value) in args {
-            match value {
-                Arg::Text(text) => fluent_args.set(*name, FluentValue::from(text.as_str())),
-                Arg::Number(number) => fluent_args.set(*name, FluentValue::from(*number)),
-            }
+        self.format(key, Some(&fluent_args(args)))
+    }
+
+    /// Like [`Catalog::text_with`], but `None` where neither this language nor English can
+    /// word the message (an unknown key, an argument missing), so the caller can show a text
+    /// of its own; that counts as a fallback too.
+    pub fn try_text_with(&self, key: &str, args: &[(&str, Arg)]) -> Option<String> {
+        let fluent_args = fluent_args(args);
+        if let Some(text) = format_in(&self.bundle, key, Some(&fluent_args)) {
+            return Some(text);
         }
-        self.format(key, Some(&fluent_args))
+        self.fallbacks.set(self.fallbacks.get() + 1);
+        self.missing.borrow_mut().insert(key.to_owned());
+        self.english.as_ref().and_then(|english| format_in(english, key, Some(&fluent_args)))
     }
 
     /// How many messages since this catalogue was made came from English instead of its own
@@ -177,6 +196,17 @@ impl Catalog {
     }
 }
 
+fn fluent_args<'a>(args: &'a [(&'a str, Arg)]) -> FluentArgs<'a> {
+    let mut fluent_args = FluentArgs::with_capacity(args.len());
+    for (name, value) in args {
+        match value {
+            Arg::Text(text) => fluent_args.set(*name, FluentValue::from(text.as_str())),
+            Arg::Number(number) => fluent_args.set(*name, FluentValue::from(*number)),
+        }
+    }
+    fluent_args
+}
+
 /// The message formatted, or `None` when the bundle lacks it or it could not be filled in
 /// (an argument the caller did not give, a reference to a missing message).
 fn format_in(bundle: &FluentBundle<FluentResource>, key: &str, args: Option<&FluentArgs>) -> Option<String> {
@@ -191,7 +221,7 @@ fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
     let mut bundle = FluentBundle::new(vec![langid]);
     // egui draws Unicode isolation marks (U+2068/U+2069) around placeables as boxes.
     bundle.set_use_isolating(false);
-    for source in [lang.source(), lang.cli_source()] {
+    for source in [lang.source(), lang.cli_source(), lang.coded_source()] {
         // A malformed entry is skipped and the rest kept; the tests insist on none.
         let resource = FluentResource::try_new(source.to_owned()).unwrap_or_else(|(partial, _errors)| partial);
         // Duplicate keys keep the first entry; the tests insist on none.
@@ -234,6 +264,9 @@ pub fn format_number(value: f64, decimals: usize, _lang: Lang) -> String {
 pub fn format_date_time(year: i64, month: u32, day: u32, hour: u32, minute: u32, _lang: Lang) -> String {
     format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}")
 }
+
+mod coded;
+pub use coded::{coded_text, finding_delta_text, finding_text, format_measure, format_share, gate_check_text, message_variables, with_english};
 
 #[cfg(test)]
 mod i18n_tests;

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ApiError, Finding, FindingKind, ImportSettings, QualityReport, Series};
+use crate::{ApiError, Finding, FindingKind, ImportSettings, MessageArg, QualityReport, Series};
 
 /// The recipe format this build writes and the newest it reads.
 pub const RECIPE_SCHEMA_VERSION: u32 = 1;
@@ -507,8 +507,25 @@ pub struct GateCheck {
     pub threshold: f64,
     #[serde(default)]
     pub at_least: bool,
-    /// The check in words, with the worst column where that matters.
+    /// The check in words, with the worst column where that matters, in English (or in the
+    /// language a command line was asked for). The panes, the command line and the report
+    /// word a check from its code ([`GateCheck::message_key`]) and `args` instead.
     pub message: String,
+    /// Which sentence of the check it is, where a check has several (`""` for its usual one;
+    /// `none` when no column has missing cells).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub variant: String,
+    /// The values the sentence names, by the catalogue's argument names.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, MessageArg>,
+}
+
+impl GateCheck {
+    /// The catalogue key of the check's sentence: `gate-<name>` or `gate-<name>-<variant>`,
+    /// kebab case (`gate-missing-share-none`).
+    pub fn message_key(&self) -> String {
+        crate::message_key("gate", &self.name, &self.variant)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -629,6 +646,19 @@ pub struct FindingDelta {
     pub after: u64,
     /// The finding's message on the side where it exists (after, else before).
     pub message: String,
+    /// That finding's variant and arguments ([`Finding::variant`], [`Finding::args`]), so the
+    /// edge can word it as it words the finding.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub variant: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, MessageArg>,
+}
+
+impl FindingDelta {
+    /// The catalogue key of the finding's sentence, as [`Finding::message_key`].
+    pub fn message_key(&self) -> String {
+        crate::message_key("finding", self.kind.as_str(), &self.variant)
+    }
 }
 
 /// An affected numeric column overlaid before and after on the same x axis.

@@ -10,6 +10,8 @@
 //! `"-inf"`, finite values as numbers. `null` only means an absent `Option`. A new float field
 //! needs the same attribute; the round-trip test in `tests/round_trip.rs` covers every type.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 pub mod float;
@@ -569,8 +571,100 @@ pub struct Finding {
     pub severity: Severity,
     pub examples: Vec<String>,
     pub rows: Vec<u64>,
-    /// One sentence for the user, with the numbers that matter (run length, factor, interval).
+    /// One sentence for the user, with the numbers that matter (run length, factor, interval),
+    /// in English (or in the language a command line was asked for): for scripts and older
+    /// readers. The panes, the command line and the report word a finding from its code
+    /// ([`Finding::message_key`]) and `args` instead, in the user's language.
     pub message: String,
+    /// Which sentence of its kind the finding is, where a kind has several (`""` for the
+    /// kind's usual one; e.g. `text` for a constant text column). Stable, snake_case.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub variant: String,
+    /// The values the sentence names, by the catalogue's argument names (`column`, `count`…).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, MessageArg>,
+}
+
+impl Finding {
+    /// The catalogue key of the finding's sentence: `finding-<kind>` or
+    /// `finding-<kind>-<variant>`, kebab case (`finding-constant-text`).
+    pub fn message_key(&self) -> String {
+        message_key("finding", self.kind.as_str(), &self.variant)
+    }
+}
+
+/// `prefix-code-variant` in kebab case, the form of a catalogue key.
+pub fn message_key(prefix: &str, code: &str, variant: &str) -> String {
+    let mut key = format!("{prefix}-{code}");
+    if !variant.is_empty() {
+        key.push('-');
+        key.push_str(variant);
+    }
+    key.replace(['_', '.'], "-")
+}
+
+/// A value that a coded sentence (a finding, a gate check) names. The engine gives the value;
+/// the edge that shows the sentence writes it in the user's language. Serialized as
+/// `{"type": "integer", "value": 12}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type", content = "value")]
+pub enum MessageArg {
+    /// Written as it is (a column name, a timestamp, a formula).
+    Text(String),
+    /// A count; also picks the plural form.
+    Integer(i64),
+    /// A measured value or a factor, written with at most four decimals.
+    Number(#[serde(with = "crate::float")] f64),
+    /// A fraction (0.125), written as a percentage (12.5%).
+    Share(#[serde(with = "crate::float")] f64),
+    /// Seconds, written as a duration (2 h 5 min).
+    Duration(#[serde(with = "crate::float")] f64),
+    /// Milliseconds since the epoch (the export's wall-clock time), written as a short day
+    /// and time (5 Oct 02:00).
+    Time(i64),
+    /// A part of a sentence that is a sentence of its own: the catalogue message
+    /// `finding-<code>` (kebab case) with its arguments.
+    Phrase { code: String, args: BTreeMap<String, MessageArg> },
+    /// Items written as a list in the language's way ("a, b and c").
+    List(Vec<MessageArg>),
+    /// Clauses of one sentence, separated as the language separates them ("a; b").
+    Clauses(Vec<MessageArg>),
+}
+
+impl MessageArg {
+    /// A [`MessageArg::Phrase`] from its code and arguments.
+    pub fn phrase<const N: usize>(code: &str, args: [(&str, MessageArg); N]) -> MessageArg {
+        MessageArg::Phrase { code: code.to_owned(), args: message_args(args) }
+    }
+}
+
+impl From<&str> for MessageArg {
+    fn from(text: &str) -> Self {
+        MessageArg::Text(text.to_owned())
+    }
+}
+
+impl From<String> for MessageArg {
+    fn from(text: String) -> Self {
+        MessageArg::Text(text)
+    }
+}
+
+impl From<u64> for MessageArg {
+    fn from(count: u64) -> Self {
+        MessageArg::Integer(i64::try_from(count).unwrap_or(i64::MAX))
+    }
+}
+
+impl From<usize> for MessageArg {
+    fn from(count: usize) -> Self {
+        MessageArg::Integer(i64::try_from(count).unwrap_or(i64::MAX))
+    }
+}
+
+/// Arguments by name, as [`Finding::args`] and [`GateCheck::args`] hold them.
+pub fn message_args<const N: usize>(args: [(&str, MessageArg); N]) -> BTreeMap<String, MessageArg> {
+    args.into_iter().map(|(name, value)| (name.to_owned(), value)).collect()
 }
 
 /// Per-column statistics in the profile. Numeric statistics are `None` for text columns.

@@ -216,7 +216,7 @@ structs! {
     FrameStats { frames, p95_ms, max_ms }
     ImportSettings { delimiter, decimal, encoding, encoding_confidence, header_rows, names, column_widths, timestamp_column, timestamp_format, status_strings, sheet }
     ImportOverrides { delimiter, decimal, encoding, header_rows, timestamp_column, timestamp_format, status_strings, sheet, names, column_widths }
-    Finding { kind, column, count, severity, examples, rows, message }
+    Finding { kind, column, count, severity, examples, rows, message, variant, args }
     ColumnProfile { name, dtype, unit, null_count, status_text_count, min, max, mean, std }
     QualityReport { rows, columns, timestamp_column, sampling_interval_s, import, import_warnings, findings }
     Condition { column, op, value }
@@ -226,13 +226,13 @@ structs! {
     Recipe { schema_version, import, train_fraction, label, steps }
     StepOutcome { index, op, description, enabled, rows_in, rows_out, cells_changed, columns, error, elapsed_ms }
     Suggestion { kind, column, step, reason }
-    GateCheck { name, passed, value, threshold, at_least, message }
+    GateCheck { name, passed, value, threshold, at_least, message, variant, args }
     GateResult { passed, checks }
     GateThresholds { max_missing_share, max_status_text_cells, max_duplicate_rows, max_duplicate_timestamps, max_unsorted_timestamps, max_gaps, max_flatline_samples, max_spikes, max_out_of_range, max_unit_jump_samples, max_constant_columns, max_high_cardinality_columns, max_imbalanced_labels, min_rows }
     CleanState { rows_raw, rows, train_fraction, steps, outcomes, can_undo, can_redo, report, suggestions, gate, gate_thresholds, label_column }
     PreviewRequest { step, max_points, max_series, edit_index }
     ColumnChange { column, cells_changed, nulls_before, nulls_after, added, removed }
-    FindingDelta { kind, column, before, after, message }
+    FindingDelta { kind, column, before, after, message, variant, args }
     PreviewSeries { column, before, after }
     StepPreview { step, description, rows_before, rows_after, columns, findings, series, fitted, elapsed_ms }
     CleanSummary { rows_in, rows_out, columns_out, steps, findings, gate, output }
@@ -407,6 +407,26 @@ impl Sample for CleanAction {
             8 => CleanAction::SetTrainFraction { fraction: g.any() },
             9 => CleanAction::Reset,
             _ => CleanAction::SetLabel { column: g.any() },
+        }
+    }
+}
+
+impl Sample for MessageArg {
+    fn sample(g: &mut Gen) -> Self {
+        // Phrases and lists nest one level: enough to cover their encoding, and finite.
+        let leaf = |g: &mut Gen| match g.below(6) {
+            0 => MessageArg::Text(g.any()),
+            1 => MessageArg::Integer(g.any()),
+            2 => MessageArg::Number(g.any()),
+            3 => MessageArg::Share(g.any()),
+            4 => MessageArg::Duration(g.any()),
+            _ => MessageArg::Time(g.any()),
+        };
+        match g.below(9) {
+            0 => MessageArg::Phrase { code: g.any(), args: (0..g.below(3)).map(|_| (g.any(), leaf(g))).collect() },
+            1 => MessageArg::List((0..g.below(3)).map(|_| leaf(g)).collect()),
+            2 => MessageArg::Clauses((0..g.below(3)).map(|_| leaf(g)).collect()),
+            _ => leaf(g),
         }
     }
 }

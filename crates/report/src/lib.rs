@@ -261,7 +261,8 @@ fn quality_section(t: &Catalog, quality: Option<&QualityReport>) -> Markup {
                 plain(count(f.count)),
                 html! { span class={ "sev-" (severity) } { (severity_text) } },
                 plain(f.examples.join(", ")),
-                plain(&f.message),
+                // Worded from the finding's code in the report's language.
+                plain(plantlab_i18n::finding_text(t, f)),
             ]
         })
         .collect();

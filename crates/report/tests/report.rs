@@ -57,6 +57,8 @@ fn quality() -> QualityReport {
                 examples: vec!["2026-03-01 04:10:00".into()],
                 rows: vec![8_665],
                 message: "17 spikes more than 6 robust standard deviations from the local median.".into(),
+                variant: String::new(),
+                args: Default::default(),
             },
             Finding {
                 kind: FindingKind::DuplicateTimestamps,
@@ -66,6 +68,8 @@ fn quality() -> QualityReport {
                 examples: vec!["2026-10-25 02:30:00".into()],
                 rows: vec![42_000],
                 message: "6 timestamps repeat (DST fall-back).".into(),
+                variant: String::new(),
+                args: Default::default(),
             },
         ],
     }

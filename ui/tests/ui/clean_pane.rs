@@ -9,9 +9,9 @@ use std::rc::Rc;
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use plantlab_protocol::{
-    CleanState, CleanStep, ColumnChange, ColumnInfo, ColumnKind, ColumnProfile, DatasetSummary, Finding, FindingDelta, FindingKind, GateCheck,
-    GateResult, GateThresholds, OutlierAction, OutlierMethod, PreviewSeries, QualityReport, RecipeStep, Series, Severity, StepOutcome, StepPreview,
-    Suggestion, TaskEvent, TaskKind, TaskOutcome, XAxis,
+    message_args, CleanState, CleanStep, ColumnChange, ColumnInfo, ColumnKind, ColumnProfile, DatasetSummary, Finding, FindingDelta, FindingKind,
+    GateCheck, GateResult, GateThresholds, MessageArg, OutlierAction, OutlierMethod, PreviewSeries, QualityReport, RecipeStep, Series, Severity,
+    StepOutcome, StepPreview, Suggestion, TaskEvent, TaskKind, TaskOutcome, XAxis,
 };
 use plantlab_ui::{Pane, PlantLabApp, Reply, Request};
 
@@ -76,7 +76,9 @@ fn state(fake: &Engine) -> CleanState {
             severity: Severity::Warning,
             examples: vec!["row 77".into()],
             rows: vec![77],
-            message: "1 isolated spike".into(),
+            message: "temp has 1 isolated spike sample more than 6 robust standard deviations from their neighbours.".into(),
+            variant: String::new(),
+            args: message_args([("column", "temp".into()), ("count", 1u64.into()), ("k", MessageArg::Number(6.0))]),
         }]
     };
     let suggestions = if cleaned {
@@ -143,6 +145,13 @@ fn state(fake: &Engine) -> CleanState {
                 threshold: 0.0,
                 at_least: false,
                 message: "isolated spikes left".into(),
+                variant: String::new(),
+                args: message_args([
+                    ("value", (spikes as u64).into()),
+                    ("threshold", 0u64.into()),
+                    ("columns", MessageArg::List(vec!["temp".into()])),
+                    ("column-count", 1u64.into()),
+                ]),
             }],
         },
         gate_thresholds: GateThresholds::default(),
@@ -188,7 +197,9 @@ impl common::Answer for Engine {
                     column: Some("temp".into()),
                     before: 1,
                     after: 0,
-                    message: "1 isolated spike".into(),
+                    message: "temp has 1 isolated spike sample more than 6 robust standard deviations from their neighbours.".into(),
+                    variant: String::new(),
+                    args: message_args([("column", "temp".into()), ("count", 1u64.into()), ("k", MessageArg::Number(6.0))]),
                 }],
                 series: vec![PreviewSeries { column: "temp".into(), before: series(true), after: series(false) }],
                 fitted: None,
@@ -239,7 +250,7 @@ fn suggested_step_preview_apply_undo_redo() {
 
     // The finding, its suggestion and a failing gate.
     harness.get_by_label("Quality gate");
-    harness.get_by_label("temp: 1 isolated spike");
+    harness.get_by_label("temp: temp has 1 isolated spike sample more than 6 robust standard deviations from their neighbours.");
     assert!(harness.query_all_by_label("fail").count() >= 2, "gate and its spikes check fail");
     harness.get_by_label("No steps yet. Add a suggested step, or pick one under New step.");
 

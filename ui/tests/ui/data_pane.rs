@@ -9,8 +9,8 @@ use std::rc::Rc;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use plantlab_protocol::{
-    ApiError, ColumnInfo, ColumnKind, ColumnProfile, DatasetSummary, Finding, FindingKind, Histogram, ImportSettings, QualityReport, Series,
-    Severity, TablePage, TaskEvent, TaskKind, TaskOutcome, XAxis,
+    message_args, ApiError, ColumnInfo, ColumnKind, ColumnProfile, DatasetSummary, Finding, FindingKind, Histogram, ImportSettings, MessageArg,
+    QualityReport, Series, Severity, TablePage, TaskEvent, TaskKind, TaskOutcome, XAxis,
 };
 use plantlab_ui::{PlantLabApp, Reply, Request};
 
@@ -85,7 +85,9 @@ fn report() -> QualityReport {
             severity: Severity::Warning,
             examples: vec!["row 77".into()],
             rows: vec![77],
-            message: "1 isolated spike".into(),
+            message: "temp has 1 isolated spike sample more than 6 robust standard deviations from their neighbours.".into(),
+            variant: String::new(),
+            args: message_args([("column", "temp".into()), ("count", 1u64.into()), ("k", MessageArg::Number(6.0))]),
         }],
     }
 }
@@ -186,7 +188,7 @@ fn opening_a_file_shows_summary_table_and_plot() {
     harness.get_by_label_contains("windows-1252, delimiter ';', decimal ','");
 
     // Clicking a finding focuses the plot on it and marks the place.
-    harness.get_by_label("temp — 1 isolated spike").click();
+    harness.get_by_label("temp — temp has 1 isolated spike sample more than 6 robust standard deviations from their neighbours.").click();
     harness.run();
     assert!(state.borrow().sent.iter().any(|r| matches!(r, Request::Series(s) if s.focus_row == Some(77) && s.mark_rows == vec![77])));
     harness.get_by_label("1 marked");

@@ -68,6 +68,9 @@ fn spike_finding(i: usize) -> Finding {
         examples: vec!["2026-10-29 01:00".into()],
         rows: vec![40_000],
         message: "3 isolated spikes far from their neighbours, e.g. on 29 Oct 01:00 and twice in the week before".into(),
+        // No code arguments: the panes show this long message as it is.
+        variant: String::new(),
+        args: Default::default(),
     }
 }
 
@@ -154,6 +157,8 @@ impl Engine {
                     threshold: 0.0,
                     at_least: false,
                     message: "isolated spikes left".into(),
+                    variant: String::new(),
+                    args: Default::default(),
                 }],
             },
             gate_thresholds: GateThresholds::default(),

@@ -580,10 +580,14 @@ impl CleanSession {
                 before: 0,
                 after: 0,
                 message: f.message.clone(),
+                variant: f.variant.clone(),
+                args: f.args.clone(),
             });
             if after {
                 d.after += f.count;
                 d.message = f.message.clone();
+                d.variant = f.variant.clone();
+                d.args = f.args.clone();
             } else {
                 d.before += f.count;
             }

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use plantlab_protocol::{ColumnProfile, Finding, FindingKind, Severity};
+use plantlab_protocol::{ColumnProfile, Finding, FindingKind, MessageArg, Severity};
 use polars::prelude::*;
 
 use super::flatline::scan_neighbours;
@@ -17,7 +17,7 @@ use super::statistics::{Robust, Summary};
 use super::text::text_checks;
 use super::time_axis::Places;
 use super::unit_jump::find_unit_jumps;
-use super::wording::{format_number, format_share, plural};
+use super::wording::Words;
 use super::{QualityThresholds, StatusTextCount, MAX_EXAMPLES};
 
 /// Below this many cells the columns are analysed on the calling thread.
@@ -127,11 +127,7 @@ fn analyse_column(column: &Column, ctx: &ColumnContext<'_>, scratch: &mut Vec<f6
             status_count,
             Severity::Warning,
             &listed,
-            format!(
-                "{name}: {status_count} cell{} held a historian status text instead of a reading and {} read as missing.",
-                plural(status_count as usize),
-                if status_count == 1 { "was" } else { "were" }
-            ),
+            Words::new([("column", name.into()), ("count", status_count.into())]),
         ));
     }
     let missing = (null_count as u64).saturating_sub(status_count);
@@ -139,14 +135,20 @@ fn analyse_column(column: &Column, ctx: &ColumnContext<'_>, scratch: &mut Vec<f6
         let share = missing as f64 / rows;
         let severity = if share > ctx.thresholds.missing_error_share { Severity::Error } else { Severity::Warning };
         let examples = null_rows(column, &status_rows, MAX_EXAMPLES);
-        let besides = if status_count > 0 { format!(" besides {status_count} status texts") } else { String::new() };
         findings.push(places.finding(
             FindingKind::Missing,
             Some(name),
             missing,
             severity,
             &examples,
-            format!("{name}: {missing} cell{} empty ({} of rows){besides}.", if missing == 1 { " is" } else { "s are" }, format_share(share)),
+            if status_count > 0 {
+                Words::variant(
+                    "besides_status_texts",
+                    [("column", name.into()), ("count", missing.into()), ("share", MessageArg::Share(share)), ("status", status_count.into())],
+                )
+            } else {
+                Words::new([("column", name.into()), ("count", missing.into()), ("share", MessageArg::Share(share))])
+            },
         ));
     }
 
@@ -242,7 +244,7 @@ fn numeric_checks(
             summary.finite as u64,
             Severity::Info,
             &[],
-            format!("{name} holds the single value {} in all {} non-empty rows.", format_number(summary.min), summary.finite),
+            Words::new([("column", name.into()), ("value", MessageArg::Number(summary.min)), ("rows", summary.finite.into())]),
         ));
         return;
     }
@@ -251,7 +253,7 @@ fn numeric_checks(
     let rule = RangeRule::for_column(name, unit, t, &robust, &summary);
     let hits = if rule.could_reject(&summary) { rule.scan(&values) } else { RangeHits::default() };
     if hits.count > 0 {
-        findings.push(places.finding(FindingKind::OutOfRange, Some(name), hits.count as u64, Severity::Error, &hits.rows, hits.message(name, &rule)));
+        findings.push(places.finding(FindingKind::OutOfRange, Some(name), hits.count as u64, Severity::Error, &hits.rows, hits.words(name, &rule)));
         // The detectors below judge the readings that are left.
         for v in values.to_mut().iter_mut() {
             if rule.rejects(*v) {
@@ -283,15 +285,15 @@ fn numeric_checks(
             samples as u64,
             Severity::Warning,
             &starts,
-            format!(
-                "{name} is stuck in {} run{} of at least {} identical samples ({samples} samples); the longest is {} samples at {} from {}.",
-                runs.len(),
-                if runs.len() == 1 { "" } else { "s" },
-                t.flatline_min_run,
-                longest.len,
-                format_number(longest.value),
-                places.describe(longest.start)
-            ),
+            Words::new([
+                ("column", name.into()),
+                ("runs", runs.len().into()),
+                ("min-run", t.flatline_min_run.into()),
+                ("samples", samples.into()),
+                ("longest", longest.len.into()),
+                ("value", MessageArg::Number(longest.value)),
+                ("start", places.place(longest.start)),
+            ]),
         ));
     }
 
@@ -304,11 +306,7 @@ fn numeric_checks(
             n as u64,
             Severity::Warning,
             &spikes,
-            format!(
-                "{name} has {n} isolated spike sample{} more than {} robust standard deviations from their neighbours.",
-                if n == 1 { "" } else { "s" },
-                format_number(t.spike_k)
-            ),
+            Words::new([("column", name.into()), ("count", n.into()), ("k", MessageArg::Number(t.spike_k))]),
         ));
     }
 
@@ -316,23 +314,25 @@ fn numeric_checks(
     if let Some(first) = segments.first() {
         let samples: usize = segments.iter().map(|j| j.samples).sum();
         let starts: Vec<usize> = segments.iter().map(|j| j.start).collect();
-        let more = if segments.len() > 1 { format!(" ({} segments, {samples} samples in all)", segments.len()) } else { String::new() };
-        findings.push(places.finding(
-            FindingKind::UnitJump,
-            Some(name),
-            samples as u64,
-            Severity::Error,
-            &starts,
-            format!(
-                "{name}: {} samples from {} to {} sit at {} against {} around them, which matches {}{more}; they were probably logged in another unit.",
-                first.samples,
-                places.describe(first.start),
-                places.describe(first.end.saturating_sub(1)),
-                format_number(first.segment_level),
-                format_number(first.surrounding_level),
-                first.conversion.label()
-            ),
-        ));
+        findings.push(places.finding(FindingKind::UnitJump, Some(name), samples as u64, Severity::Error, &starts, {
+            let words = [
+                ("column", name.into()),
+                ("samples", first.samples.into()),
+                ("from", places.place(first.start)),
+                ("to", places.place(first.end.saturating_sub(1))),
+                ("level", MessageArg::Number(first.segment_level)),
+                ("around", MessageArg::Number(first.surrounding_level)),
+                ("conversion", first.conversion.label().into()),
+            ];
+            if segments.len() > 1 {
+                let mut words = Words::variant("segments", words);
+                words.args.insert("segments".into(), segments.len().into());
+                words.args.insert("total".into(), samples.into());
+                words
+            } else {
+                Words::new(words)
+            }
+        }));
     }
 }
 

@@ -8,6 +8,7 @@ use plantlab_protocol::{Finding, FindingKind, Severity};
 use polars::prelude::*;
 
 use super::time_axis::{Places, NO_TIME};
+use super::wording::Words;
 
 /// Every row whose timestamp occurs more than once, with its time, grouped by time and in row
 /// order within a group. Sorted data needs no map: repeats are neighbours.
@@ -100,7 +101,7 @@ pub(super) fn duplicate_rows_without_time(frame: &DataFrame, places: Places<'_>,
             n as u64,
             Severity::Warning,
             &copies,
-            format!("{n} rows repeat an earlier row exactly."),
+            Words::variant("without_time", [("count", n.into())]),
         ));
     }
 }

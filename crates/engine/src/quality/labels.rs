@@ -3,12 +3,12 @@
 
 use std::collections::HashMap;
 
-use plantlab_protocol::{Finding, FindingKind, Severity};
+use plantlab_protocol::{Finding, FindingKind, MessageArg, Severity};
 use polars::prelude::*;
 
 use super::columns::ColumnContext;
 use super::duplicates::FastBuild;
-use super::wording::{format_number, format_share};
+use super::wording::{format_number, Words};
 use super::MAX_EXAMPLES;
 
 /// A class of the label: its value in words, rows, and summed weight (rows when unweighted).
@@ -91,7 +91,7 @@ fn imbalance_finding(name: &str, classes: &[LabelClass], minority_rows: &[usize]
             0,
             Severity::Error,
             &[],
-            format!("The label {name} has a single class ({listing}); a model cannot learn from it."),
+            Words::variant("single_class", [("column", name.into()), ("classes", listing.into())]),
         ));
     }
     let minority = classes.iter().min_by_key(|c| c.rows)?;
@@ -115,17 +115,21 @@ fn imbalance_finding(name: &str, classes: &[LabelClass], minority_rows: &[usize]
     } else {
         return None;
     };
-    let measure = if weighted { " by weight" } else { "" };
     Some(ctx.places.finding(
         FindingKind::LabelImbalance,
         Some(name),
         minority.rows,
         severity,
         minority_rows,
-        format!(
-            "The label {name} is imbalanced: its rarest class {} is {}{measure} of {total} labelled rows ({listing}); weight the classes (or judge models by recall and precision, not accuracy).",
-            minority.label,
-            format_share(share)
+        Words::variant(
+            if weighted { "by_weight" } else { "" },
+            [
+                ("column", name.into()),
+                ("class", minority.label.as_str().into()),
+                ("share", MessageArg::Share(share)),
+                ("total", total.into()),
+                ("classes", listing.into()),
+            ],
         ),
     ))
 }

@@ -5,6 +5,8 @@
 //! comparison for unit jumps) run only where a cheap pre-filter saw a large jump, so a
 //! million-row column costs milliseconds. Columns are analysed on parallel threads.
 
+#[cfg(test)]
+mod coded_tests;
 mod columns;
 mod duplicates;
 mod flatline;
@@ -191,6 +193,13 @@ pub fn assess(input: &QualityInput<'_>, thresholds: &QualityThresholds) -> Asses
         columns.push(report.profile);
         findings.extend(report.findings);
     }
+    // Every finding is coded; its English sentence comes from the same catalogue the edges word
+    // it from, so the two cannot drift.
+    plantlab_i18n::with_english(|english| {
+        for finding in &mut findings {
+            finding.message = plantlab_i18n::finding_text(english, finding);
+        }
+    });
     Assessment { columns, sampling_interval_s, findings }
 }
 

@@ -1,8 +1,10 @@
 //! `out_of_range`: readings outside the configured or physically possible range of a tag, or
 //! equal to a historian sentinel value, or infinite.
 
+use plantlab_protocol::MessageArg;
+
 use super::statistics::{Robust, Summary};
-use super::wording::{format_number, plural};
+use super::wording::{format_number, Words};
 use super::{QualityThresholds, MAX_EXAMPLES};
 
 /// Magnitudes at or beyond this are never a reading (historians use 1e30 and up as "no value").
@@ -11,8 +13,8 @@ const HUGE: f64 = 1e30;
 pub(super) struct RangeRule {
     pub(super) low: f64,
     pub(super) high: f64,
-    /// Where `low`/`high` come from, for the message.
-    source: Option<String>,
+    /// Where `low`/`high` come from, for the message (phrases `range_configured`, `range_unit`…).
+    source: Vec<MessageArg>,
     /// Sentinels far enough from this tag's level to be recognisable.
     pub(super) sentinels: Vec<f64>,
 }
@@ -34,7 +36,7 @@ impl RangeRule {
         if let Some(&(lo, hi)) = t.limits.get(name) {
             low = low.max(lo);
             high = high.min(hi);
-            sources.push(format!("configured {} … {}", format_number(lo), format_number(hi)));
+            sources.push(MessageArg::phrase("range_configured", [("low", MessageArg::Number(lo)), ("high", MessageArg::Number(hi))]));
         }
         if t.unit_limits {
             if let Some((lo, hi)) = unit.and_then(unit_range) {
@@ -42,9 +44,9 @@ impl RangeRule {
                 high = high.min(hi);
                 let unit = unit.unwrap_or_default();
                 sources.push(if hi.is_finite() {
-                    format!("{} … {} for {unit}", format_number(lo), format_number(hi))
+                    MessageArg::phrase("range_unit", [("low", MessageArg::Number(lo)), ("high", MessageArg::Number(hi)), ("unit", unit.into())])
                 } else {
-                    format!("≥ {} for {unit}", format_number(lo))
+                    MessageArg::phrase("range_unit_at_least", [("low", MessageArg::Number(lo)), ("unit", unit.into())])
                 });
             }
         }
@@ -57,7 +59,7 @@ impl RangeRule {
             // A sentinel outside the column's extremes cannot occur in it.
             .filter(|&s| s >= summary.min && s <= summary.max)
             .collect();
-        Self { low, high, source: (!sources.is_empty()).then(|| sources.join(", ")), sentinels }
+        Self { low, high, source: sources, sentinels }
     }
 
     /// Whether any value can be rejected at all, judged from the column's extremes; most
@@ -101,20 +103,22 @@ impl RangeRule {
 }
 
 impl RangeHits {
-    pub(super) fn message(&self, name: &str, rule: &RangeRule) -> String {
+    /// The finding's sentence: the count, then a clause per reason (sentinels, outside the
+    /// range, infinite) that applies.
+    pub(super) fn words(&self, name: &str, rule: &RangeRule) -> Words {
         let mut parts = Vec::new();
         if self.sentinel_hits > 0 {
             let seen: Vec<String> = self.sentinels_seen.iter().map(|&v| format_number(v)).collect();
-            parts.push(format!("{} historian sentinel value{} ({})", self.sentinel_hits, plural(self.sentinel_hits), seen.join(", ")));
+            parts.push(MessageArg::phrase("out_of_range_sentinels", [("count", self.sentinel_hits.into()), ("values", seen.join(", ").into())]));
         }
         if self.range_hits > 0 {
-            let source = rule.source.as_deref().unwrap_or("the plausible range");
-            parts.push(format!("{} value{} outside {source}", self.range_hits, plural(self.range_hits)));
+            let range = if rule.source.is_empty() { MessageArg::phrase("range_plausible", []) } else { MessageArg::List(rule.source.clone()) };
+            parts.push(MessageArg::phrase("out_of_range_outside", [("count", self.range_hits.into()), ("range", range)]));
         }
         if self.invalid_hits > 0 {
-            parts.push(format!("{} infinite or ≥ 1e30 value{}", self.invalid_hits, plural(self.invalid_hits)));
+            parts.push(MessageArg::phrase("out_of_range_invalid", [("count", self.invalid_hits.into())]));
         }
-        format!("{name} has {} implausible value{}: {}.", self.count, plural(self.count), parts.join("; "))
+        Words::new([("column", name.into()), ("count", self.count.into()), ("parts", MessageArg::Clauses(parts))])
     }
 }
 

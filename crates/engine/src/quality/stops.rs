@@ -4,14 +4,14 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
-use plantlab_protocol::{format_duration, CompareOp, Condition, Finding, FindingKind, Severity};
+use plantlab_protocol::{format_duration, CompareOp, Condition, Finding, FindingKind, MessageArg, Severity};
 use polars::prelude::*;
 
 use super::columns::numeric_values;
 use super::range::normalize_unit;
 use super::statistics::ROBUST_SAMPLE;
 use super::time_axis::{ticks_to_ms, Places};
-use super::wording::format_number;
+use super::wording::{format_number, Words};
 use super::QualityThresholds;
 
 /// What a tag tells about whether its unit runs.
@@ -26,6 +26,17 @@ pub(crate) enum RunningSignal {
 }
 
 impl RunningSignal {
+    /// The catalogue phrase of [`RunningSignal::word`].
+    fn phrase_code(self) -> &'static str {
+        match self {
+            RunningSignal::Flow => "signal_flow",
+            RunningSignal::Current => "signal_current",
+            RunningSignal::Speed => "signal_speed",
+            RunningSignal::Power => "signal_power",
+            RunningSignal::Condition => "signal_condition",
+        }
+    }
+
     fn word(self) -> &'static str {
         match self {
             RunningSignal::Flow => "flow",
@@ -117,6 +128,67 @@ impl UnitStops {
         };
         let machine = if self.signals.iter().any(|(_, s)| *s == RunningSignal::Flow) { "pump" } else { "machine" };
         format!("{subject} {when}: the {machine} was stopped")
+    }
+}
+
+/// The `shutdown` finding's sentence as a code: what happened (phrase `shutdown_condition_fails`
+/// or `shutdown_signals_zero`), when (a list of `shutdown_period…` phrases), which machine, how
+/// many rows and which tags; [`UnitStops::story`] in the catalogue's words.
+fn shutdown_words(unit: &UnitStops, time_ms: impl Fn(usize) -> Option<i64>, interval_s: Option<f64>) -> Words {
+    let subject = if unit.signals.iter().any(|(_, s)| *s == RunningSignal::Condition) {
+        MessageArg::phrase("shutdown_condition_fails", [("condition", condition_arg(&unit.exclude_when))])
+    } else {
+        let mut distinct: Vec<RunningSignal> = unit.signals.iter().map(|(_, s)| *s).collect();
+        distinct.dedup();
+        let signals = distinct.iter().map(|s| MessageArg::phrase(s.phrase_code(), [])).collect();
+        MessageArg::phrase(
+            "shutdown_signals_zero",
+            [
+                ("signals", MessageArg::List(signals)),
+                ("signal-count", distinct.len().into()),
+                ("exact", if unit.exactly_zero { "yes" } else { "no" }.into()),
+            ],
+        )
+    };
+    let step_s = interval_s.filter(|s| *s > 0.0).unwrap_or(0.0);
+    let mut periods: Vec<MessageArg> = unit
+        .periods
+        .iter()
+        .take(3)
+        .map(|p| match (time_ms(p.start), time_ms(p.end.saturating_sub(1))) {
+            (Some(a), Some(z)) => MessageArg::phrase(
+                "shutdown_period",
+                [("start", MessageArg::Time(a)), ("duration", MessageArg::Duration((z - a) as f64 / 1000.0 + step_s))],
+            ),
+            _ => MessageArg::phrase("shutdown_period_rows", [("start", p.start.into()), ("end", p.end.into())]),
+        })
+        .collect();
+    if unit.periods.len() > 3 {
+        let more = unit.periods.len() - 3;
+        periods.push(if more == 1 {
+            MessageArg::phrase("shutdown_once_more", [])
+        } else {
+            MessageArg::phrase("shutdown_more_times", [("count", more.into())])
+        });
+    }
+    let machine = if unit.signals.iter().any(|(_, s)| *s == RunningSignal::Flow) { "pump" } else { "machine" };
+    let tags = unit.signals.iter().map(|(name, _)| name.as_str().into()).collect();
+    Words::new([
+        ("subject", subject),
+        ("periods", MessageArg::List(periods)),
+        ("machine", machine.into()),
+        ("rows", unit.rows().into()),
+        ("tags", MessageArg::List(tags)),
+    ])
+}
+
+/// Where the running condition fails, as a sentence names it: "FI-101 Flow < 6" (symbols and
+/// numbers read the same in every language), or a phrase for a missing or present reading.
+fn condition_arg(c: &Condition) -> MessageArg {
+    match c.op {
+        CompareOp::NotNull => MessageArg::phrase("condition_missing", [("column", c.column.as_str().into())]),
+        CompareOp::IsNull => MessageArg::phrase("condition_present", [("column", c.column.as_str().into())]),
+        _ => condition_words(c, true).into(),
     }
 }
 
@@ -342,26 +414,13 @@ fn stopped_periods(stopped: &[Option<bool>], min_rows: usize) -> Vec<std::ops::R
 /// The `shutdown` finding of one unit.
 pub(super) fn shutdown_finding(unit: &UnitStops, places: Places<'_>, interval_s: Option<f64>) -> Finding {
     let time_ms = |row: usize| places.timeline.and_then(|t| t.at(row).map(|ticks| ticks_to_ms(ticks, t.ticks_per_second)));
-    let story = unit.story(time_ms, interval_s);
-    let rows = unit.rows();
     let starts: Vec<usize> = unit.periods.iter().map(|p| p.start).collect();
-    let tags: Vec<&str> = unit.signals.iter().map(|(n, _)| n.as_str()).collect();
     places.finding(
         FindingKind::Shutdown,
         Some(unit.exclude_when.column.as_str()),
-        rows as u64,
+        unit.rows() as u64,
         Severity::Info,
         &starts,
-        format!(
-            "{} ({rows} rows; {}). A stopped unit is an operating state, not a stuck sensor: exclude those periods rather than filling them.",
-            capitalized(&story),
-            tags.join(", ")
-        ),
+        shutdown_words(unit, time_ms, interval_s),
     )
-}
-
-/// The text with its first letter in upper case.
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

@@ -2,13 +2,13 @@
 
 use std::collections::HashSet;
 
-use plantlab_protocol::{Finding, FindingKind, Severity};
+use plantlab_protocol::{Finding, FindingKind, MessageArg, Severity};
 use polars::prelude::*;
 
 use super::columns::ColumnContext;
 use super::duplicates::FastBuild;
 use super::labels::text_label_imbalance;
-use super::wording::format_share;
+use super::wording::Words;
 
 pub(super) fn text_checks(name: &str, text: &StringChunked, is_label: bool, ctx: &ColumnContext<'_>, findings: &mut Vec<Finding>) {
     let t = ctx.thresholds;
@@ -33,7 +33,7 @@ pub(super) fn text_checks(name: &str, text: &StringChunked, is_label: bool, ctx:
             non_null as u64,
             Severity::Info,
             &[],
-            format!("{name} holds the single value \"{value}\" in all {non_null} non-empty rows."),
+            Words::variant("text", [("column", name.into()), ("value", value.into()), ("rows", non_null.into())]),
         ));
     } else if !is_label && n > t.high_cardinality_min_distinct && n as f64 > t.high_cardinality_min_share * non_null as f64 {
         findings.push(places.finding(
@@ -42,10 +42,12 @@ pub(super) fn text_checks(name: &str, text: &StringChunked, is_label: bool, ctx:
             n as u64,
             Severity::Info,
             &[],
-            format!(
-                "{name} has {n} distinct values in {non_null} rows ({}); it looks like an identifier, not a feature.",
-                format_share(n as f64 / non_null as f64)
-            ),
+            Words::new([
+                ("column", name.into()),
+                ("distinct", n.into()),
+                ("rows", non_null.into()),
+                ("share", MessageArg::Share(n as f64 / non_null as f64)),
+            ]),
         ));
     }
 }

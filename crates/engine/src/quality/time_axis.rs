@@ -1,12 +1,12 @@
 //! The time axis: where examples point (timestamps rather than row numbers), the sampling
 //! interval, timestamps that go backwards or repeat, and gaps.
 
-use plantlab_protocol::{format_duration, Finding, FindingKind, Severity};
+use plantlab_protocol::{Finding, FindingKind, MessageArg, Severity};
 use polars::prelude::*;
 
 use super::duplicates::{repeated_times, split_repeats};
 use super::statistics::median_i64;
-use super::wording::{format_number, format_unix_seconds};
+use super::wording::{format_unix_seconds, Words};
 use super::{QualityThresholds, MAX_EXAMPLES};
 
 /// Marks a row whose timestamp is missing.
@@ -69,15 +69,17 @@ impl Places<'_> {
         }
     }
 
-    pub(super) fn finding(
-        &self,
-        kind: FindingKind,
-        column: Option<&str>,
-        count: u64,
-        severity: Severity,
-        rows: &[usize],
-        message: String,
-    ) -> Finding {
+    /// A row as a sentence names it: its timestamp, or "row N" in the reader's language.
+    pub(super) fn place(&self, row: usize) -> MessageArg {
+        match self.timeline.and_then(|t| t.at(row).map(|ticks| (t, ticks))) {
+            Some((t, ticks)) => MessageArg::Text(format_unix_seconds(ticks.div_euclid(t.ticks_per_second))),
+            None => MessageArg::phrase("place_row", [("row", row.into())]),
+        }
+    }
+
+    /// A finding with its sentence as a code; [`super::assess`] writes the English `message`
+    /// from the catalogue once all findings are in.
+    pub(super) fn finding(&self, kind: FindingKind, column: Option<&str>, count: u64, severity: Severity, rows: &[usize], words: Words) -> Finding {
         let rows = &rows[..rows.len().min(MAX_EXAMPLES)];
         Finding {
             kind,
@@ -86,7 +88,9 @@ impl Places<'_> {
             severity,
             examples: rows.iter().map(|&r| self.describe(r)).collect(),
             rows: rows.iter().map(|&r| r as u64).collect(),
-            message,
+            message: String::new(),
+            variant: words.variant.to_owned(),
+            args: words.args,
         }
     }
 }
@@ -122,7 +126,7 @@ pub(super) fn time_findings(
             n as u64,
             Severity::Warning,
             &duplicate_rows,
-            format!("{n} rows repeat an earlier row exactly, timestamp and all values."),
+            Words::new([("count", n.into())]),
         ));
     }
     if !duplicate_times.is_empty() {
@@ -133,7 +137,7 @@ pub(super) fn time_findings(
             n as u64,
             Severity::Warning,
             &duplicate_times,
-            format!("{n} rows repeat an earlier timestamp with different values (a merge, or a repeated local hour)."),
+            Words::new([("count", n.into())]),
         ));
     }
     if !backwards.is_empty() {
@@ -144,7 +148,7 @@ pub(super) fn time_findings(
             n as u64,
             Severity::Warning,
             &backwards,
-            format!("The timestamp goes backwards at {n} places; sort by time before resampling."),
+            Words::new([("count", n.into())]),
         ));
     }
     let interval = interval?;
@@ -178,14 +182,13 @@ pub(super) fn time_findings(
             n as u64,
             Severity::Warning,
             &gaps,
-            format!(
-                "{n} gap{} longer than {}× the sampling interval of {}; the longest lasts {} and ends at {}.",
-                if n == 1 { "" } else { "s" },
-                format_number(t.gap_factor),
-                format_duration(interval_s),
-                format_duration(timeline.seconds(longest.0)),
-                places.describe(longest.1)
-            ),
+            Words::new([
+                ("count", n.into()),
+                ("factor", MessageArg::Number(t.gap_factor)),
+                ("interval", MessageArg::Duration(interval_s)),
+                ("longest", MessageArg::Duration(timeline.seconds(longest.0))),
+                ("end", places.place(longest.1)),
+            ]),
         ));
     }
     Some(interval_s)

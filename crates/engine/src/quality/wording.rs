@@ -1,36 +1,34 @@
-//! Numbers, shares and times as the findings' sentences write them (durations use the
-//! protocol's `format_duration`, as the panes and the report do).
+//! Findings' sentences as codes ([`Words`]: a variant and the values it names, worded from the
+//! catalogue at the edge and, in English, for the finding's `message`), and numbers as the
+//! few sentences still built here write them.
 
-pub(super) fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
+use std::collections::BTreeMap;
+
+use plantlab_protocol::{message_args, MessageArg};
+
+/// A finding's sentence: which of its kind's sentences ([`plantlab_protocol::Finding::variant`])
+/// and the values it names.
+pub(super) struct Words {
+    pub(super) variant: &'static str,
+    pub(super) args: BTreeMap<String, MessageArg>,
+}
+
+impl Words {
+    /// The kind's usual sentence.
+    pub(super) fn new<const N: usize>(args: [(&str, MessageArg); N]) -> Words {
+        Words { variant: "", args: message_args(args) }
+    }
+
+    /// One of the kind's other sentences.
+    pub(super) fn variant<const N: usize>(variant: &'static str, args: [(&str, MessageArg); N]) -> Words {
+        Words { variant, args: message_args(args) }
     }
 }
 
-pub(super) fn format_share(share: f64) -> String {
-    let pct = share * 100.0;
-    if pct > 0.0 && pct < 0.1 {
-        format!("{pct:.2}%")
-    } else {
-        format!("{pct:.1}%")
-    }
-}
-
-/// A number for a sentence: at most four decimals, no trailing zeros.
+/// A number for a sentence: at most four decimals, no trailing zeros (the catalogue's way, so
+/// a number inside a text argument reads as a [`MessageArg::Number`] does).
 pub(super) fn format_number(v: f64) -> String {
-    if v.is_finite() && v.abs() < 1e15 {
-        let s = format!("{v:.4}");
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        if s == "-0" {
-            "0".to_owned()
-        } else {
-            s.to_owned()
-        }
-    } else {
-        format!("{v:e}")
-    }
+    plantlab_i18n::format_measure(v)
 }
 
 /// `YYYY-MM-DD HH:MM:SS` of seconds since the Unix epoch (UTC, or naive local time).
