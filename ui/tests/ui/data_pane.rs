@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use plantlab_protocol::{
     message_args, ApiError, ColumnInfo, ColumnKind, ColumnProfile, DatasetSummary, Finding, FindingKind, Histogram, ImportSettings, MessageArg,
@@ -23,6 +23,8 @@ struct Engine {
     next_task: u64,
     /// When set, loads stay running until the test finishes them.
     hold_loads: bool,
+    /// The quality report to answer with instead of the small table's.
+    report: Option<QualityReport>,
 }
 
 type FakeState = common::Fake<Engine>;
@@ -142,7 +144,7 @@ impl common::Answer for Engine {
                     })]
                 }
             }
-            Request::Report => vec![Reply::Report(report())],
+            Request::Report => vec![Reply::Report(state.report.clone().unwrap_or_else(report))],
             Request::Histogram(h) => {
                 vec![Reply::Histogram(Histogram { column: h.column, min: 0.0, max: 59.5, counts: vec![30, 30, 30, 27], missing: 3 })]
             }
@@ -283,5 +285,48 @@ fn the_data_pane_reads_in_chinese() {
     harness.run();
     harness.get_by_label("第 51–100 行，共 120 行");
     assert!(state.borrow().sent.iter().any(|r| matches!(r, Request::Series(s) if s.column == "temp")));
+    common::assert_nothing_fell_back_to_english();
+}
+
+/// What `plantlab profile messy.csv --json --label Fault` wrote for the messy generator's
+/// export (`MessyOptions::default()`): findings of thirteen kinds, each with its code and
+/// arguments, and its English message.
+fn messy_report() -> QualityReport {
+    serde_json::from_str(include_str!("data/messy_report.json")).unwrap()
+}
+
+#[test]
+fn a_messy_exports_findings_read_in_chinese() {
+    let report = messy_report();
+    assert_eq!(report.findings.len(), 17);
+    let engine = Engine { picked_file: Some("/data/messy.csv".into()), report: Some(report.clone()), ..Engine::default() };
+    let state = Rc::new(RefCell::new(FakeState::new(engine)));
+    let mut harness = common::app_harness_in(state, 1400.0, 1600.0, plantlab_ui::Lang::ZhCn);
+    harness.run();
+    harness.get_by_label("打开…").click();
+    harness.run();
+    harness.get_by_label_contains("数据质量：发现 17 个问题");
+
+    for sentence in [
+        "所有行 — 时间戳在 2 处倒退；重采样前请先按时间排序。",
+        "所有行 — 1 处间隙超过采样间隔（1 min）的 3 倍；最长的持续 11 min，结束于 2024-03-06 18:50:00。",
+        "FI-301 Flow — FI-301 Flow：除 2 个状态文本外，还有 3 个单元格为空（占行数的 0.06%）。",
+        "VI-101 Vibration — VI-101 Vibration 有 3 个不合理的值：3 个历史库哨兵值（-9999）。",
+        "UI-900 Line — UI-900 Line 在全部 4997 个非空行中只有一个值 7。",
+    ] {
+        harness.get_by_label(sentence);
+    }
+    // Every finding's line is Chinese; none shows the engine's English sentence.
+    // The list scrolls, so the lines are read from the accessibility tree, not the painted texts.
+    let lines: Vec<String> =
+        harness.query_all_by_label_contains(" — ").filter_map(|node| node.accesskit_node().label().map(|label| label.to_string())).collect();
+    for finding in &report.findings {
+        let column = finding.column.clone().unwrap_or_else(|| "所有行".into());
+        let prefix = format!("{column} — ");
+        let line = lines.iter().find(|text| text.starts_with(&prefix) && text.contains(&finding.count.to_string()));
+        let line = line.unwrap_or_else(|| panic!("no line for {:?} on {column}: {lines:?}", finding.kind));
+        assert!(line.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{line}");
+        assert!(!lines.iter().any(|text| text.contains(&finding.message)), "English shown: {}", finding.message);
+    }
     common::assert_nothing_fell_back_to_english();
 }

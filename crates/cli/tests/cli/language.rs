@@ -37,10 +37,50 @@ fn json_keys_and_codes_stay_english() {
     let english: serde_json::Value = serde_json::from_str(&english).unwrap();
     let chinese: serde_json::Value = serde_json::from_str(&chinese).unwrap();
     assert!(english["columns"].as_array().is_some_and(|c| !c.is_empty()), "{english}");
-    // The findings' messages come from the engine, in English for now, so the documents match whole.
-    assert_eq!(chinese, english);
+    // Only the findings' sentences follow the language; keys, codes and arguments match whole.
+    assert_eq!(without_messages(chinese), without_messages(english));
     let info = stdout(&plantlab_in_locale(&["info", file, "--json"], "zh_CN.UTF-8"));
     assert!(info.contains("\"null_count\"") && info.contains("\"schema_version\""), "{info}");
+}
+
+/// The document with every finding's `message` taken out.
+fn without_messages(mut doc: serde_json::Value) -> serde_json::Value {
+    for finding in doc["findings"].as_array_mut().into_iter().flatten() {
+        finding.as_object_mut().unwrap().remove("message");
+    }
+    doc
+}
+
+fn has_chinese(text: &str) -> bool {
+    text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+#[test]
+fn json_findings_keep_english_codes_and_carry_chinese_messages() {
+    use plantlab_engine::generate::{messy_series, MessyOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("messy.csv");
+    std::fs::write(&path, messy_series(&MessyOptions::default()).0).unwrap();
+    let file = path.to_str().unwrap();
+    let english: serde_json::Value = serde_json::from_str(&stdout(&plantlab(&["profile", file, "--json"]))).unwrap();
+    let chinese: serde_json::Value =
+        serde_json::from_str(&stdout(&plantlab_in_locale(&["profile", file, "--json", "--lang", "zh-CN"], "C"))).unwrap();
+    let findings = chinese["findings"].as_array().unwrap();
+    assert!(findings.len() >= 12, "the messy export has a finding of nearly every kind: {chinese}");
+    for (chinese, english) in findings.iter().zip(english["findings"].as_array().unwrap()) {
+        let kind = chinese["kind"].as_str().unwrap();
+        assert!(kind.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "the kind is the English code: {kind}");
+        assert_eq!(chinese["kind"], english["kind"]);
+        assert!(chinese["args"].as_object().is_some_and(|args| !args.is_empty()), "{chinese}");
+        let (zh, en) = (chinese["message"].as_str().unwrap(), english["message"].as_str().unwrap());
+        assert!(has_chinese(zh), "a Chinese sentence for {kind}: {zh}");
+        assert!(!has_chinese(en), "an English sentence for {kind}: {en}");
+    }
+    assert_eq!(without_messages(chinese.clone()), without_messages(english));
+    // The table prints the same sentences.
+    let table = stdout(&plantlab_in_locale(&["profile", file], "zh_CN.UTF-8"));
+    let first = findings[0]["message"].as_str().unwrap();
+    assert!(table.contains(first), "{first} in {table}");
 }
 
 #[test]
