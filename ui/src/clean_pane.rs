@@ -291,7 +291,7 @@ impl CleanPane {
                 ui.end_row();
             }
         });
-        egui::CollapsingHeader::new("Gate thresholds").id_salt("gate_thresholds").show(ui, |ui| {
+        egui::CollapsingHeader::new(tr("clean-gate-thresholds-heading")).id_salt("gate_thresholds").show(ui, |ui| {
             if let Some(value) = self.thresholds.as_mut() {
                 parameter_form::edit_object(ui, "thresholds_form", value, FormContext::default());
             }
@@ -313,7 +313,7 @@ impl CleanPane {
     /// The findings of the cleaned data, below the lists the user works in.
     fn findings(&mut self, ui: &mut egui::Ui, state: &CleanState) {
         let findings = state.report.findings.len();
-        egui::CollapsingHeader::new(format!("Findings in the cleaned data: {findings}")).id_salt("clean_findings").default_open(true).show(
+        egui::CollapsingHeader::new(tr_with("clean-findings-left-heading", &[("count", findings.into())])).id_salt("clean_findings").default_open(true).show(
             ui,
             |ui| {
                 if findings == 0 {

@@ -333,6 +333,10 @@ fn the_clean_pane_reads_in_chinese() {
     harness.get_by_label("质量门");
     harness.get_by_label("还没有步骤。请添加建议的步骤，或在“新步骤”中选择一个。");
     assert!(harness.query_all_by_label("未通过").count() >= 2, "gate and its spikes check fail");
+    harness.get_by_label("质量门阈值");
+    // The finding is worded from its code and arguments, not shown in the engine's English.
+    harness.get_by_label_contains("清洗后数据中的问题：1");
+    harness.get_by_label("temp：temp 有 1 个孤立尖峰样本，偏离邻近值超过 6 个稳健标准差。");
     harness.get_by_label("添加").click();
     harness.run();
     harness.get_by_label_contains("行数 120 -> 120（删除 0 行）");
