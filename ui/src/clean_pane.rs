@@ -313,9 +313,10 @@ impl CleanPane {
     /// The findings of the cleaned data, below the lists the user works in.
     fn findings(&mut self, ui: &mut egui::Ui, state: &CleanState) {
         let findings = state.report.findings.len();
-        egui::CollapsingHeader::new(tr_with("clean-findings-left-heading", &[("count", findings.into())])).id_salt("clean_findings").default_open(true).show(
-            ui,
-            |ui| {
+        egui::CollapsingHeader::new(tr_with("clean-findings-left-heading", &[("count", findings.into())]))
+            .id_salt("clean_findings")
+            .default_open(true)
+            .show(ui, |ui| {
                 if findings == 0 {
                     ui.label(tr("clean-no-findings"));
                 }
@@ -326,8 +327,7 @@ impl CleanPane {
                         ui.label(tr_with("clean-finding-line", &[("column", column.into()), ("message", crate::i18n::finding_text(finding).into())]));
                     });
                 }
-            },
-        );
+            });
     }
 
     fn suggestions(&mut self, ui: &mut egui::Ui, state: &CleanState, backend: &mut dyn Backend) {
