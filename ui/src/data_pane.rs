@@ -726,7 +726,7 @@ impl DataPane {
                         let response = if finding.examples.is_empty() {
                             response
                         } else {
-                            response.on_hover_text(tr_with("data-examples", &[("examples", finding.examples.join(", ").into())]))
+                            response.on_hover_text(tr_with("data-examples", &[("examples", crate::i18n::finding_examples(finding).into())]))
                         };
                         if response.clicked() {
                             self.focus_finding(i, finding, backend);

@@ -44,6 +44,11 @@ pub fn finding_text(finding: &plantlab_protocol::Finding) -> String {
     CATALOG.with(|catalog| plantlab_i18n::finding_text(&catalog.borrow(), finding))
 }
 
+/// A finding's examples in the current language (row numbers worded, timestamps as they are).
+pub fn finding_examples(finding: &plantlab_protocol::Finding) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::finding_examples(&catalog.borrow(), finding))
+}
+
 /// A previewed step's finding in the current language, as [`finding_text`].
 pub fn finding_delta_text(delta: &plantlab_protocol::FindingDelta) -> String {
     CATALOG.with(|catalog| plantlab_i18n::finding_delta_text(&catalog.borrow(), delta))

@@ -39,6 +39,11 @@ pub fn finding_text(finding: &plantlab_protocol::Finding) -> String {
     CATALOG.with(|catalog| plantlab_i18n::finding_text(catalog, finding))
 }
 
+/// A finding's examples in the chosen language (row numbers worded, timestamps as they are).
+pub fn finding_examples(finding: &plantlab_protocol::Finding) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::finding_examples(catalog, finding))
+}
+
 /// A quality-gate check in the chosen language, as [`finding_text`].
 pub fn gate_check_text(check: &plantlab_protocol::GateCheck) -> String {
     CATALOG.with(|catalog| plantlab_i18n::gate_check_text(catalog, check))

@@ -245,7 +245,7 @@ fn print_report(report: &QualityReport) {
         let rows = tr("cli-rows-not-a-column");
         println!("[{severity:5}] {:22} {:30} {:>7}  {}", f.kind.as_str(), f.column.as_deref().unwrap_or(&rows), f.count, f.message);
         if !f.examples.is_empty() {
-            println!("        {}", tr_with("cli-examples", &[("examples", Arg::from(f.examples.join(", ")))]));
+            println!("        {}", tr_with("cli-examples", &[("examples", Arg::from(i18n::finding_examples(f)))]));
         }
     }
 }

@@ -33,6 +33,25 @@ pub fn finding_delta_text(catalog: &Catalog, delta: &FindingDelta) -> String {
     finding_words(catalog, delta.kind, &delta.message_key(), &delta.args).unwrap_or_else(|| delta.message.clone())
 }
 
+/// The finding's examples in the catalogue's language, joined as a list: timestamps as they
+/// are, and the engine's "row N" (its place where there is no time axis) as the catalogue's
+/// `finding-place-row`.
+pub fn finding_examples(catalog: &Catalog, finding: &Finding) -> String {
+    let examples: Vec<String> = finding
+        .examples
+        .iter()
+        .enumerate()
+        .map(|(index, example)| match finding.rows.get(index) {
+            Some(&row) if example.strip_prefix("row ").and_then(|number| number.parse::<u64>().ok()) == Some(row) => {
+                let args = BTreeMap::from([("row".to_owned(), MessageArg::from(row))]);
+                coded_text(catalog, "finding-place-row", &args).unwrap_or_else(|| example.clone())
+            }
+            _ => example.clone(),
+        })
+        .collect();
+    examples.join(if catalog.lang() == Lang::ZhCn { "，" } else { ", " })
+}
+
 /// The gate check in the catalogue's language, or its `message` where the catalogue cannot word it.
 pub fn gate_check_text(catalog: &Catalog, check: &GateCheck) -> String {
     coded_text(catalog, &check.message_key(), &check.args).unwrap_or_else(|| check.message.clone())
@@ -320,6 +339,18 @@ mod tests {
         };
         assert_eq!(gate_check_text(&Catalog::new(Lang::En), &check), check.message);
         assert_eq!(gate_check_text(&chinese, &check), "12 行；至少需要 100 行。");
+    }
+
+    #[test]
+    fn row_examples_are_worded_and_timestamps_kept() {
+        let mut finding = finding(FindingKind::Spike, "", BTreeMap::new());
+        finding.examples = vec!["row 77".into(), "row 9".into()];
+        finding.rows = vec![77, 9];
+        assert_eq!(finding_examples(&Catalog::new(Lang::ZhCn), &finding), "第 77 行，第 9 行");
+        assert_eq!(finding_examples(&Catalog::new(Lang::En), &finding), "row 77, row 9");
+        finding.examples = vec!["2024-03-04 00:00:00".into()];
+        finding.rows = vec![0];
+        assert_eq!(finding_examples(&Catalog::new(Lang::ZhCn), &finding), "2024-03-04 00:00:00");
     }
 
     #[test]

@@ -266,7 +266,9 @@ pub fn format_date_time(year: i64, month: u32, day: u32, hour: u32, minute: u32,
 }
 
 mod coded;
-pub use coded::{coded_text, finding_delta_text, finding_text, format_measure, format_share, gate_check_text, message_variables, with_english};
+pub use coded::{
+    coded_text, finding_delta_text, finding_examples, finding_text, format_measure, format_share, gate_check_text, message_variables, with_english,
+};
 
 #[cfg(test)]
 mod i18n_tests;

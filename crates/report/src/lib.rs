@@ -260,7 +260,7 @@ fn quality_section(t: &Catalog, quality: Option<&QualityReport>) -> Markup {
                 plain(f.column.clone().unwrap_or_else(|| t.text("report-rows-not-a-column"))),
                 plain(count(f.count)),
                 html! { span class={ "sev-" (severity) } { (severity_text) } },
-                plain(f.examples.join(", ")),
+                plain(plantlab_i18n::finding_examples(t, f)),
                 // Worded from the finding's code in the report's language.
                 plain(plantlab_i18n::finding_text(t, f)),
             ]
