@@ -387,7 +387,7 @@ fn trees_train_from_the_train_pane_and_stand_next_to_an_mlp_in_the_evaluate_pane
     if journey.shows(override_gate) {
         journey.click(override_gate);
     }
-    choose_model(&mut journey, "gradient-boosted trees (numeric)");
+    choose_model(&mut journey, "Gradient-boosted trees (numeric)");
     journey.harness.get_by_role_and_label(egui::Role::SpinButton, "Boosting rounds").set_value_accesskit(40.0);
     let _ = journey.harness.run_ok();
     journey.click("Start training");

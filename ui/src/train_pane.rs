@@ -319,9 +319,12 @@ impl TrainPane {
             } else {
                 sequence_mode_ui(ui, config, interval);
             }
-            let label = ui.label(tr("train-bins-label")).id;
-            ui.add(egui::DragValue::new(&mut config.bins).range(2..=1024)).labelled_by(label);
-            ui.end_row();
+            // Quantile bins make the token models' vocabulary; the dense models read the values.
+            if !config.model.dense_input() {
+                let label = ui.label(tr("train-bins-label")).id;
+                ui.add(egui::DragValue::new(&mut config.bins).range(2..=1024)).labelled_by(label);
+                ui.end_row();
+            }
             if config.model == ModelKind::Trees {
                 tree_settings_ui(ui, &mut config.trees);
             } else {

@@ -272,7 +272,7 @@ fn trees_are_configured_in_the_train_pane_and_run_round_by_round() {
     // The network's settings first; the trees' ones are not there.
     harness.get_by_label("Embedding size");
     assert!(harness.query_by_label("Boosting rounds").is_none());
-    choose_model(&mut harness, "Model", "gradient-boosted trees (numeric)");
+    choose_model(&mut harness, "Model", "Gradient-boosted trees (numeric)");
     for setting in ["Boosting rounds", "Leaves per tree", "Fewest samples per leaf", "L2 penalty on leaf values", "Early stopping patience (rounds)"]
     {
         harness.get_by_label(setting);
@@ -347,7 +347,7 @@ fn switching_back_to_a_token_model_clears_the_window_features() {
     // The dense models' window comes back with them.
     harness.get_by_label("Cancel training").click();
     harness.run();
-    choose_model(&mut harness, "Model", "gradient-boosted trees (numeric)");
+    choose_model(&mut harness, "Model", "Gradient-boosted trees (numeric)");
     harness.get_by_label("Start training").click();
     harness.run();
     let trees = started_configs(&fake).pop().expect("a second run started");
@@ -551,7 +551,7 @@ fn products_of_tag_pairs_go_with_the_dense_models_and_leave_with_the_token_ones(
     // The dense models get the choice back.
     harness.get_by_label("Cancel training").click();
     harness.run();
-    choose_model(&mut harness, "Model", "gradient-boosted trees (numeric)");
+    choose_model(&mut harness, "Model", "Gradient-boosted trees (numeric)");
     harness.get_by_label("Start training").click();
     harness.run();
     let trees = started_configs(&fake).pop().expect("a third run started");
@@ -564,7 +564,7 @@ fn products_of_tag_pairs_are_unavailable_for_more_than_24_numeric_tags() {
     let fake = Rc::new(RefCell::new(Fake::new(Engine { extra_tags: 23, ..Engine::default() })));
     let mut harness = common::app_harness(fake.clone(), 1500.0, 1400.0);
     open_train_pane(&mut harness, Lang::En);
-    choose_model(&mut harness, "Model", "gradient-boosted trees (numeric)");
+    choose_model(&mut harness, "Model", "Gradient-boosted trees (numeric)");
     assert!(harness.get_by_label("products of tag pairs").accesskit_node().is_disabled());
     let painted = hover_text(&mut harness, "products of tag pairs");
     assert!(painted.iter().any(|t| t.contains("this data has 25 numeric feature columns")), "{painted:?}");
