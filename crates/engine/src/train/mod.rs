@@ -34,6 +34,9 @@ use runs::{io_err, write_json, MetricsLog, RunMeta};
 
 /// Rare classes get a loss weight when the rarest is under this share of the training rows.
 const AUTO_WEIGHT_BELOW: f64 = 0.20;
+/// Most features the trees baseline reads per sample (a token model's window is cut to its
+/// latest rows to stay under it).
+const MAX_BASELINE_FEATURES: usize = 2048;
 /// Rows per forward pass when predicting (validation, test).
 const PREDICT_CHUNK: usize = 1024;
 /// Test samples × tags occluded at the end of a run for the contributing tags.
@@ -680,7 +683,12 @@ impl Run {
             // gets without tuning, and on rare faults unweighted trees rank better (AI4I:
             // PR-AUC 0.69 against 0.61 with balanced weights).
             let unweighted = vec![1.0; classes];
-            let data = boosting::TreeData { prepared, window, train: train_part, validation: val_part, class_weights: &unweighted, positive };
+            // A token model's window of W rows would give the trees W × the row's features; the
+            // latest rows of it, up to MAX_BASELINE_FEATURES, keep their memory bounded.
+            let dense_width = prepared.encoded.dense_width.max(1);
+            let tree_window = window.min((MAX_BASELINE_FEATURES / dense_width).max(1));
+            let data =
+                boosting::TreeData { prepared, window: tree_window, train: train_part, validation: val_part, class_weights: &unweighted, positive };
             let fit = boosting::fit_trees(&data, &config.trees, config.seed, job, (0.99, 0.995, "trees baseline, round"), &mut |_| Ok(()))?;
             let probs = boosting::predict_part(&fit.ensemble, &data, test_part, job)?;
             metrics::classification_metrics(&probs, classes, &test_part.labels, positive)
