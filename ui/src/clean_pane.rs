@@ -348,7 +348,11 @@ impl CleanPane {
                     let column = suggestion.column.clone().unwrap_or_else(|| tr("clean-all-rows"));
                     ui.label(tr_with(
                         "clean-suggestion-line",
-                        &[("kind", suggestion.kind.as_str().into()), ("column", column.into()), ("reason", (&suggestion.reason).into())],
+                        &[
+                            ("kind", suggestion.kind.as_str().into()),
+                            ("column", column.into()),
+                            ("reason", crate::i18n::suggestion_text(suggestion).into()),
+                        ],
                     ));
                 });
                 if add.clicked() {

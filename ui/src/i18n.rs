@@ -54,6 +54,11 @@ pub fn finding_delta_text(delta: &plantlab_protocol::FindingDelta) -> String {
     CATALOG.with(|catalog| plantlab_i18n::finding_delta_text(&catalog.borrow(), delta))
 }
 
+/// A suggested step's reason in the current language, as [`finding_text`].
+pub fn suggestion_text(suggestion: &plantlab_protocol::Suggestion) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::suggestion_text(&catalog.borrow(), suggestion))
+}
+
 /// A quality-gate check in the current language, as [`finding_text`].
 pub fn gate_check_text(check: &plantlab_protocol::GateCheck) -> String {
     CATALOG.with(|catalog| plantlab_i18n::gate_check_text(&catalog.borrow(), check))

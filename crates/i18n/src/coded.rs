@@ -1,5 +1,6 @@
-//! The sentences the engine codes: a finding or a gate check carries a stable key
-//! (`finding-<kind>[-<variant>]`, `gate-<check>[-<variant>]`) and its values
+//! The sentences the engine codes: a finding, a gate check or a suggested step's reason carries
+//! a stable key (`finding-<kind>[-<variant>]`, `gate-<check>[-<variant>]`,
+//! `suggest-<op>[-<variant>]`) and its values
 //! ([`MessageArg`]); every edge words them here, in its catalogue's language, and the engine
 //! words its English `message` fields here too, so the two cannot drift.
 //!
@@ -9,7 +10,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use plantlab_protocol::{civil_from_epoch_seconds, format_duration, message_key, Finding, FindingDelta, FindingKind, GateCheck, MessageArg};
+use plantlab_protocol::{
+    civil_from_epoch_seconds, format_duration, message_key, Finding, FindingDelta, FindingKind, GateCheck, MessageArg, Suggestion,
+};
 
 use crate::{Arg, Catalog, Lang, CODED_CHINESE_FTL, CODED_ENGLISH_FTL};
 
@@ -55,6 +58,13 @@ pub fn finding_examples(catalog: &Catalog, finding: &Finding) -> String {
 /// The gate check in the catalogue's language, or its `message` where the catalogue cannot word it.
 pub fn gate_check_text(catalog: &Catalog, check: &GateCheck) -> String {
     coded_text(catalog, &check.message_key(), &check.args).unwrap_or_else(|| check.message.clone())
+}
+
+/// A suggested step's reason in the catalogue's language, or its `reason` where the catalogue
+/// cannot word it. The first letter is capitalized: a reason may open with a phrase
+/// ("flow is 0 from …").
+pub fn suggestion_text(catalog: &Catalog, suggestion: &Suggestion) -> String {
+    coded_text(catalog, &suggestion.message_key(), &suggestion.args).map(|text| capitalized(&text)).unwrap_or_else(|| suggestion.reason.clone())
 }
 
 fn finding_words(catalog: &Catalog, kind: FindingKind, key: &str, args: &BTreeMap<String, MessageArg>) -> Option<String> {
@@ -221,7 +231,10 @@ mod tests {
         assert!(english.len() > 50, "only {} coded messages", english.len());
         assert_eq!(english.keys().collect::<Vec<_>>(), chinese.keys().collect::<Vec<_>>(), "keys differ between en and zh-CN findings.ftl");
         for (key, variables) in &english {
-            assert!(key.starts_with("finding-") || key.starts_with("gate-"), "{key}: coded keys start with finding- or gate-");
+            assert!(
+                ["finding-", "gate-", "suggest-"].iter().any(|prefix| key.starts_with(prefix)),
+                "{key}: coded keys start with finding-, gate- or suggest-"
+            );
             assert!(key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{key} is not kebab case");
             assert_eq!(variables, &chinese[key], "{key}: the two languages use different arguments");
         }

@@ -491,8 +491,24 @@ pub struct Suggestion {
     pub kind: FindingKind,
     pub column: Option<String>,
     pub step: CleanStep,
-    /// Why this step, in one sentence.
+    /// Why this step, in English: for scripts and older readers. The Clean pane words a
+    /// suggestion from its code ([`Suggestion::message_key`]) and `args` instead.
     pub reason: String,
+    /// Which sentence of the step's reasons it is, where a step has several (`""` for the
+    /// step's usual one; e.g. `hampel` for outliers from spikes). Stable, snake_case.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub variant: String,
+    /// The values the reason names, by the catalogue's argument names.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, MessageArg>,
+}
+
+impl Suggestion {
+    /// The catalogue key of the reason: `suggest-<op>` or `suggest-<op>-<variant>`, kebab
+    /// case (`suggest-outliers-hampel`).
+    pub fn message_key(&self) -> String {
+        crate::message_key("suggest", self.step.op(), &self.variant)
+    }
 }
 
 /// One check of the quality gate. Passes when `value ≤ threshold` (or `≥` for minimums,
@@ -782,6 +798,29 @@ fn limit_text(limit: Option<u32>) -> String {
 }
 
 impl CleanStep {
+    /// The step's `op` tag as the recipe file writes it (`sort_by_time`).
+    pub fn op(&self) -> &'static str {
+        match self {
+            CleanStep::Select { .. } => "select",
+            CleanStep::Drop { .. } => "drop",
+            CleanStep::Rename { .. } => "rename",
+            CleanStep::Cast { .. } => "cast",
+            CleanStep::ParseTimestamp { .. } => "parse_timestamp",
+            CleanStep::SortByTime => "sort_by_time",
+            CleanStep::DropDuplicateRows => "drop_duplicate_rows",
+            CleanStep::ResolveDuplicateTimestamps { .. } => "resolve_duplicate_timestamps",
+            CleanStep::Resample { .. } => "resample",
+            CleanStep::Fill { .. } => "fill",
+            CleanStep::Outliers { .. } => "outliers",
+            CleanStep::FlatlineToNull { .. } => "flatline_to_null",
+            CleanStep::ConvertUnit { .. } => "convert_unit",
+            CleanStep::ExcludePeriods { .. } => "exclude_periods",
+            CleanStep::FilterRows { .. } => "filter_rows",
+            CleanStep::DeriveLabel { .. } => "derive_label",
+            CleanStep::WeightClasses { .. } => "weight_classes",
+        }
+    }
+
     /// The step in words, for the history list, summaries and reports.
     pub fn describe(&self) -> String {
         match self {

@@ -225,7 +225,7 @@ structs! {
     RecipeStep { step, enabled, fitted }
     Recipe { schema_version, import, train_fraction, label, steps }
     StepOutcome { index, op, description, enabled, rows_in, rows_out, cells_changed, columns, error, elapsed_ms }
-    Suggestion { kind, column, step, reason }
+    Suggestion { kind, column, step, reason, variant, args }
     GateCheck { name, passed, value, threshold, at_least, message, variant, args }
     GateResult { passed, checks }
     GateThresholds { max_missing_share, max_status_text_cells, max_duplicate_rows, max_duplicate_timestamps, max_unsorted_timestamps, max_gaps, max_flatline_samples, max_spikes, max_out_of_range, max_unit_jump_samples, max_constant_columns, max_high_cardinality_columns, max_imbalanced_labels, min_rows }

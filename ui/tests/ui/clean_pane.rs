@@ -24,6 +24,9 @@ struct Engine {
     history: Vec<RecipeStep>,
     redo: Vec<RecipeStep>,
     label: Option<String>,
+    /// A messy export's quality report and the engine's suggestions for it, shown instead of
+    /// the one spike.
+    messy: Option<(QualityReport, Vec<Suggestion>)>,
 }
 
 type Fake = common::Fake<Engine>;
@@ -88,8 +91,14 @@ fn state(fake: &Engine) -> CleanState {
             kind: FindingKind::Spike,
             column: Some("temp".into()),
             step: despike(),
-            reason: "Hampel filter removes isolated spikes".into(),
+            reason: "Temp jumps away from its neighbours and back in 1 sample: single bad readings.".into(),
+            variant: "hampel".into(),
+            args: message_args([("column", "temp".into()), ("count", 1u64.into()), ("first", "none".into())]),
         }]
+    };
+    let (findings, suggestions) = match &fake.messy {
+        Some((report, suggestions)) => (report.findings.clone(), suggestions.clone()),
+        None => (findings, suggestions),
     };
     let spikes = findings.len() as f64;
     CleanState {
@@ -404,4 +413,44 @@ fn chinese_tag_names_and_every_chinese_text_have_glyphs() {
     let text: String = plantlab_ui::i18n::CHINESE_FTL.chars().filter(|c| !c.is_control()).collect();
     let missing: String = text.chars().filter(|&c| !harness.ctx.fonts_mut(|fonts| fonts.has_glyph(&font, c))).collect();
     assert!(missing.is_empty(), "characters of the catalogue without a glyph: {missing:?}");
+}
+
+/// What the engine suggested for the messy generator's export (`MessyOptions::default()`,
+/// label `Fault`): the report of `data/messy_report.json`, each reason with its code and
+/// arguments and its English sentence.
+fn messy_suggestions() -> Vec<Suggestion> {
+    serde_json::from_str(include_str!("data/messy_suggestions.json")).unwrap()
+}
+
+#[test]
+fn a_messy_exports_suggested_steps_read_in_chinese() {
+    let report: QualityReport = serde_json::from_str(include_str!("data/messy_report.json")).unwrap();
+    let suggestions = messy_suggestions();
+    assert!(suggestions.len() >= 12, "{}", suggestions.len());
+    let fake = Rc::new(RefCell::new(Fake::new(Engine { messy: Some((report, suggestions.clone())), ..Engine::default() })));
+    let mut harness = common::app_harness_in(fake, 1400.0, 2400.0, plantlab_ui::Lang::ZhCn);
+    common::open_file_and_go_to_in_chinese(&mut harness, "数据清洗");
+    harness.get_by_label_contains(&format!("建议步骤：{} 个", suggestions.len()));
+
+    for sentence in [
+        "unsorted_timestamps（所有行）：时间在 2 处倒退（首次在 3月4日 16:40）；请按时间排序，使之后的每一步都按顺序看到读数。",
+        "flatline（FI-301 Flow）：FI-301 Flow 连续 36 个样本重复同一读数（从 3月5日 17:40 起），而设备在运行、其他位号在变化：变送器卡滞。",
+        "unit_jump（TI-101 Bearing temp）：TI-101 Bearing temp 从 3月5日 01:00 起的 2 h 内以另一种单位记录",
+        "Fault 取每个区间的最大值（区间内任何时刻有故障），绝不取平均值。",
+        "missing（Batch）：Batch 有 1 个单元格为空（首次在 3月7日 07:10）。沿用上一个读数，跨越不超过 5 min 的间隙（5 个采样间隔）：可填补 1 列中的 1 个单元格。",
+    ] {
+        harness.get_by_label_contains(sentence);
+    }
+    // Every suggestion's line is Chinese; none shows the engine's English reason.
+    // The lines are labels: their text is the accessibility node's value.
+    let lines: Vec<String> =
+        harness.query_all_by_label_contains("）：").filter_map(|node| node.accesskit_node().value().map(|v| v.to_string())).collect();
+    for suggestion in &suggestions {
+        assert!(!lines.iter().any(|text| text.contains(&suggestion.reason)), "English shown: {}", suggestion.reason);
+        let column = suggestion.column.clone().unwrap_or_else(|| "所有行".into());
+        let prefix = format!("{}（{column}）：", suggestion.kind.as_str());
+        let line = lines.iter().find(|text| text.starts_with(&prefix)).unwrap_or_else(|| panic!("no line for {prefix}: {lines:#?}"));
+        assert!(line.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{line}");
+    }
+    common::assert_nothing_fell_back_to_english();
 }

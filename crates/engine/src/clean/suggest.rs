@@ -5,16 +5,20 @@
 //! Suggestions respect the plant: a stopped unit is excluded, not treated as a stuck sensor
 //! and filled; fills bridge only short runs (a few sampling intervals, stated in seconds), so
 //! a shutdown or an outage stays missing; the label column is never filled, nulled, converted
-//! or averaged. Each reason says what the engine believes happened, with times.
+//! or averaged. Each reason says what the engine believes happened, with times. A reason is
+//! coded (`suggest-<op>[-<variant>]` and its arguments) for the edges to word; its English
+//! `reason` comes from the same catalogue.
+
+use std::collections::BTreeMap;
 
 use plantlab_protocol::{
-    format_duration, Aggregate, CleanStep, DuplicateKeep, FillMethod, Finding, FindingKind, OutlierAction, OutlierMethod, QualityReport, Segment,
-    Suggestion, UnitConversion,
+    message_args, Aggregate, CleanStep, DuplicateKeep, FillMethod, Finding, FindingKind, MessageArg, OutlierAction, OutlierMethod, QualityReport,
+    Segment, Suggestion, UnitConversion,
 };
 
 use super::steps::column_times;
 use super::table::{floats, is_float, Table};
-use crate::quality::{find_stops, repair_hints, short_time, QualityThresholds};
+use crate::quality::{find_stops, repair_hints, QualityThresholds};
 
 /// A fill bridges runs of missing cells up to this many sampling intervals long.
 pub const FILL_INTERVALS: f64 = 5.0;
@@ -59,11 +63,9 @@ fn weight_column_name(table: &Table, label: &str) -> String {
 pub fn suggest(report: &QualityReport, table: &Table, thresholds: &QualityThresholds, label: Option<&str>) -> Vec<Suggestion> {
     let times: Option<Vec<Option<i64>>> = table.times().ok().flatten();
     let time_of = |row: u64| times.as_ref().and_then(|t| t.get(row as usize).copied().flatten());
-    // " from 5 Oct 02:00" (a run) or " (first at 5 Oct 02:00)" (scattered cells) for a
-    // finding's first place, when there is a time axis.
-    let first_time = |f: &Finding| f.rows.first().and_then(|&r| time_of(r)).map(short_time);
-    let first_place = |f: &Finding| first_time(f).map(|t| format!(" from {t}")).unwrap_or_default();
-    let first_at = |f: &Finding| first_time(f).map(|t| format!(" (first at {t})")).unwrap_or_default();
+    // A finding's first place as the reasons' `first` ("first at 5 Oct 02:00") or `from`
+    // ("from 5 Oct 02:00") argument: its time, or "none" without a time axis.
+    let first_time = |f: &Finding| f.rows.first().and_then(|&r| time_of(r)).map_or_else(|| MessageArg::from(NO_TIME), MessageArg::Time);
     let interval = report.sampling_interval_s.filter(|s| *s > 0.0 && s.is_finite());
     let is_label = |name: &str| label == Some(name);
 
@@ -72,61 +74,60 @@ pub fn suggest(report: &QualityReport, table: &Table, thresholds: &QualityThresh
     let mut fill_other: Vec<&Finding> = Vec::new();
     for finding in &report.findings {
         let column = finding.column.clone();
-        let mut push = |step: CleanStep, reason: String| out.push(Suggestion { kind: finding.kind, column: column.clone(), step, reason });
+        let mut push = |step: CleanStep, variant: &str, args: BTreeMap<String, MessageArg>| {
+            out.push(Suggestion { kind: finding.kind, column: column.clone(), step, reason: String::new(), variant: variant.to_owned(), args })
+        };
         // The label is the truth a model learns: never nulled, filled, converted or dropped.
         if finding.column.as_deref().is_some_and(is_label) && finding.kind != FindingKind::LabelImbalance {
             continue;
         }
         match (finding.kind, finding.column.as_deref()) {
-            (FindingKind::UnsortedTimestamps, _) => push(
-                CleanStep::SortByTime,
-                format!("Time goes backwards at {} place{}{}; sort by time so that every later step sees the readings in order.", finding.count, plural(finding.count), first_at(finding)),
-            ),
-            (FindingKind::DuplicateRows, _) => push(
-                CleanStep::DropDuplicateRows,
-                format!("{} rows are exact copies of earlier rows{} (an export that overlapped itself); drop them.", finding.count, first_at(finding)),
-            ),
+            (FindingKind::UnsortedTimestamps, _) => {
+                push(CleanStep::SortByTime, "", message_args([("count", finding.count.into()), ("first", first_time(finding))]))
+            }
+            (FindingKind::DuplicateRows, _) => {
+                push(CleanStep::DropDuplicateRows, "", message_args([("count", finding.count.into()), ("first", first_time(finding))]))
+            }
             (FindingKind::DuplicateTimestamps, _) => {
                 // Averaging would turn a 0/1 label held as floats into fractions: keep the first
                 // reading there instead.
                 let float_label = label.and_then(|l| table.frame.column(l).ok()).is_some_and(|c| is_float(c.dtype()));
                 let keep = if float_label { DuplicateKeep::First } else { DuplicateKeep::Mean };
-                let how = if float_label { "the first reading of each time is kept" } else { "readings that share a timestamp are averaged into one row (the label keeps the first)" };
                 push(
                     CleanStep::ResolveDuplicateTimestamps { keep },
-                    format!(
-                        "{} rows repeat an earlier timestamp with other values{}: a repeated local hour when summer time ends, or two sources merged; {how}.",
-                        finding.count,
-                        first_place(finding)
-                    ),
+                    if float_label { "first" } else { "" },
+                    message_args([("count", finding.count.into()), ("from", first_time(finding))]),
                 )
             }
             (FindingKind::Shutdown, Some(name)) => {
-                if let Some(step) = stop_step(table, name, thresholds, interval, times.as_deref()) {
-                    push(step.0, step.1);
+                if let Some((step, variant, args)) = stop_step(table, name, thresholds, interval, times.as_deref()) {
+                    push(step, variant, args);
                 }
             }
             (FindingKind::Gap, _) => {
                 if let Some(interval) = interval {
                     let max_columns = label.filter(|l| table.has(l)).map(|l| vec![l.to_owned()]).unwrap_or_default();
-                    let label_note = match label.filter(|l| table.has(l)) {
-                        Some(l) => format!(" {l} takes the maximum of each interval (a fault anywhere in it), never a mean."),
-                        None => String::new(),
+                    // The gap finding's own sentence opens the reason.
+                    let gap_key = finding.message_key();
+                    let gap = MessageArg::Phrase { code: gap_key.trim_start_matches("finding-").to_owned(), args: finding.args.clone() };
+                    let mut args = message_args([
+                        ("finding", gap),
+                        ("interval", MessageArg::Duration(interval)),
+                        ("limit", MessageArg::Duration(FILL_INTERVALS * interval)),
+                    ]);
+                    let variant = match label.filter(|l| table.has(l)) {
+                        Some(l) => {
+                            args.insert("label".into(), l.into());
+                            "label"
+                        }
+                        None => "",
                     };
-                    push(
-                        CleanStep::Resample { interval_s: interval, aggregate: Aggregate::Mean, max_columns },
-                        format!(
-                            "{} The historian recorded nothing there (a communication gap). Align to the {} grid: the gap becomes rows of missing values, which a fill bridges only where it is at most {} long.{label_note}",
-                            finding.message,
-                            format_duration(interval),
-                            format_duration(FILL_INTERVALS * interval)
-                        ),
-                    );
+                    push(CleanStep::Resample { interval_s: interval, aggregate: Aggregate::Mean, max_columns }, variant, args);
                 }
             }
             (FindingKind::Constant, Some(name)) | (FindingKind::HighCardinality, Some(name)) => {
-                let why = if finding.kind == FindingKind::Constant { "holds one value only" } else { "is an identifier, different in almost every row" };
-                push(CleanStep::Drop { columns: vec![name.to_owned()] }, format!("{name} {why}, so it carries nothing a model can learn from."));
+                let variant = if finding.kind == FindingKind::Constant { "constant" } else { "identifier" };
+                push(CleanStep::Drop { columns: vec![name.to_owned()] }, variant, message_args([("column", name.into())]));
             }
             (FindingKind::Spike, Some(name)) => push(
                 CleanStep::Outliers {
@@ -134,49 +135,40 @@ pub fn suggest(report: &QualityReport, table: &Table, thresholds: &QualityThresh
                     method: OutlierMethod::Hampel { window: thresholds.spike_window as u32, k: (thresholds.spike_k - 1.0).max(2.0) },
                     action: OutlierAction::Null,
                 },
-                format!(
-                    "{name} jumps away from its neighbours and back in {} sample{}{}: single bad readings. They become missing (a Hampel filter a little stricter than the report's check), and a short fill bridges them.",
-                    finding.count,
-                    plural(finding.count),
-                    first_at(finding)
-                ),
+                "hampel",
+                message_args([("column", name.into()), ("count", finding.count.into()), ("first", first_time(finding))]),
             ),
             (FindingKind::Flatline, Some(name)) => push(
                 CleanStep::FlatlineToNull { columns: vec![name.to_owned()], min_run: thresholds.flatline_min_run as u32 },
-                format!(
-                    "{name} repeats one reading for {} samples{} while the unit runs and its other tags move: a stuck transmitter. Those readings become missing; a run longer than the fill limit stays missing.",
-                    finding.count,
-                    first_place(finding)
-                ),
+                "",
+                message_args([("column", name.into()), ("count", finding.count.into()), ("from", first_time(finding))]),
             ),
             (FindingKind::OutOfRange, Some(name)) => {
                 if let Some(step) = range_step(table, name, thresholds) {
-                    push(
-                        step,
-                        format!(
-                            "{name} holds {} implausible value{}{} (historian sentinels, or outside the plausible range): not readings. They become missing.",
-                            finding.count,
-                            plural(finding.count),
-                            first_at(finding)
-                        ),
-                    );
+                    push(step, "range", message_args([("column", name.into()), ("count", finding.count.into()), ("first", first_time(finding))]));
                 }
             }
             (FindingKind::UnitJump, Some(name)) => {
                 for step in unit_steps(table, name, thresholds) {
-                    let when = match &step {
-                        CleanStep::ConvertUnit { segment: Some(Segment::Time { from_ms, to_ms }), .. } => {
-                            format!(" from {} for {}", short_time(*from_ms), format_duration((to_ms - from_ms) as f64 / 1000.0 + interval.unwrap_or(0.0)))
-                        }
-                        _ => String::new(),
+                    let (variant, args) = match &step {
+                        CleanStep::ConvertUnit { segment: Some(Segment::Time { from_ms, to_ms }), .. } => (
+                            "segment",
+                            message_args([
+                                ("column", name.into()),
+                                ("from", MessageArg::Time(*from_ms)),
+                                ("duration", MessageArg::Duration((to_ms - from_ms) as f64 / 1000.0 + interval.unwrap_or(0.0))),
+                            ]),
+                        ),
+                        _ => ("", message_args([("column", name.into())])),
                     };
-                    push(step, format!("{name} was logged in another unit{when} (its level matches a unit conversion); convert it back to the column's unit."));
+                    push(step, variant, args);
                 }
             }
             // A single class (count 0) cannot be weighted: that label needs other data.
             (FindingKind::LabelImbalance, Some(name)) if finding.count > 0 => push(
                 CleanStep::WeightClasses { label: name.to_owned(), weight_column: weight_column_name(table, name) },
-                format!("Weight {name}'s classes so the rare one counts as much as the common one in training (fitted on the training part); its values stay as they are."),
+                "",
+                message_args([("column", name.into())]),
             ),
             (FindingKind::Missing | FindingKind::StatusText, Some(name)) => {
                 let float = table.frame.column(name).is_ok_and(|c| is_float(c.dtype()));
@@ -198,20 +190,18 @@ pub fn suggest(report: &QualityReport, table: &Table, thresholds: &QualityThresh
         if columns.is_empty() {
             continue;
         }
-        let (method, limit_words, max_gap_ms) = match (interval, times.as_deref()) {
+        // The limit's words: a duration in sampling intervals, or a number of samples.
+        let (method, variant, limit_args, max_gap_ms) = match (interval, times.as_deref()) {
             (Some(interval), Some(_)) => {
                 let max_gap_s = FILL_INTERVALS * interval;
                 let method = if interpolate { FillMethod::InterpolateWithin { max_gap_s } } else { FillMethod::ForwardWithin { max_gap_s } };
-                (
-                    method,
-                    format!("gaps of at most {} ({} sampling intervals)", format_duration(max_gap_s), FILL_INTERVALS),
-                    Some((max_gap_s * 1000.0).round() as i64),
-                )
+                let args = message_args([("max-gap", MessageArg::Duration(max_gap_s)), ("intervals", MessageArg::Number(FILL_INTERVALS))]);
+                (method, "", args, Some((max_gap_s * 1000.0).round() as i64))
             }
             _ => {
                 let limit = Some(FILL_SAMPLES);
                 let method = if interpolate { FillMethod::Interpolate { limit } } else { FillMethod::Forward { limit } };
-                (method, format!("runs of at most {FILL_SAMPLES} samples"), None)
+                (method, "samples", message_args([("samples", u64::from(FILL_SAMPLES).into())]), None)
             }
         };
         let (fillable, left) =
@@ -220,72 +210,71 @@ pub fn suggest(report: &QualityReport, table: &Table, thresholds: &QualityThresh
         if fillable == 0 {
             continue;
         }
-        let how = if interpolate { "Interpolate in time" } else { "Carry the last reading forward" };
-        let rest = if left > 0 { format!("; {left} cell{} in longer runs stay missing", plural(left as u64)) } else { String::new() };
         let step = CleanStep::Fill { columns: columns.clone(), method };
         for f in findings {
-            let what = if f.kind == FindingKind::StatusText { "hold a historian status text (no reading)" } else { "are empty" };
+            let mut args = message_args([
+                ("count", f.count.into()),
+                ("column", f.column.as_deref().unwrap_or("?").into()),
+                ("source", if f.kind == FindingKind::StatusText { "status-text" } else { "missing" }.into()),
+                ("first", first_time(f)),
+                ("method", if interpolate { "interpolate" } else { "forward" }.into()),
+                ("fillable", fillable.into()),
+                ("columns", columns.len().into()),
+                ("left", left.into()),
+            ]);
+            args.extend(limit_args.clone());
             out.push(Suggestion {
                 kind: f.kind,
                 column: f.column.clone(),
                 step: step.clone(),
-                reason: format!(
-                    "{} cell{} of {} {what}{}. {how} across {limit_words}: {fillable} cell{} in {} column{}{rest}.",
-                    f.count,
-                    plural(f.count),
-                    f.column.as_deref().unwrap_or("?"),
-                    first_at(f),
-                    plural(fillable as u64),
-                    columns.len(),
-                    plural(columns.len() as u64)
-                ),
+                reason: String::new(),
+                variant: variant.to_owned(),
+                args,
             });
         }
     }
     out.sort_by_key(|s| stage(&s.step));
+    // The English reasons come from the catalogue the edges word them from.
+    plantlab_i18n::with_english(|english| {
+        for suggestion in &mut out {
+            suggestion.reason = plantlab_i18n::suggestion_text(english, suggestion);
+        }
+    });
     out
 }
 
-fn plural(n: u64) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
-}
+/// The `first`/`from` argument where the data has no time axis: the catalogue leaves the place out.
+const NO_TIME: &str = "none";
 
-/// The exclusion of a unit's stops, found again on the table, with the story of what happened.
+/// The exclusion of a unit's stops, found again on the table, with the story of what happened:
+/// the step, its reason's variant and arguments.
 fn stop_step(
     table: &Table,
     column: &str,
     thresholds: &QualityThresholds,
     interval: Option<f64>,
     times: Option<&[Option<i64>]>,
-) -> Option<(CleanStep, String)> {
+) -> Option<(CleanStep, &'static str, BTreeMap<String, MessageArg>)> {
     let stops = find_stops(&table.frame, &table.units, thresholds);
     let unit = stops.into_iter().find(|u| u.exclude_when.column == column)?;
-    let story = unit.story(|row| times.and_then(|t| t.get(row).copied().flatten()), interval);
+    let story = unit.story_phrase(|row| times.and_then(|t| t.get(row).copied().flatten()), interval);
     // A margin for the run-down and start-up, which only a time axis can measure.
     let pad_s = match (interval, times) {
         (Some(interval), Some(_)) => STOP_MARGIN_INTERVALS * interval,
         _ => 0.0,
     };
-    let margin = if pad_s > 0.0 { format!(" with {} either side (run-down and start-up)", format_duration(pad_s)) } else { String::new() };
-    let reason = format!(
-        "{}. Its readings then are an operating state, not faults: exclude the rows where {}{margin}, instead of nulling the zeros as a stuck sensor and filling them with running values.",
-        capitalized(&story),
-        describe_condition(&unit.exclude_when)
-    );
-    Some((CleanStep::ExcludePeriods { condition: unit.exclude_when, pad_s }, reason))
+    let mut args = message_args([("story", story), ("condition", describe_condition(&unit.exclude_when).into())]);
+    let variant = if pad_s > 0.0 {
+        args.insert("margin".into(), MessageArg::Duration(pad_s));
+        ""
+    } else {
+        "no_margin"
+    };
+    Some((CleanStep::ExcludePeriods { condition: unit.exclude_when, pad_s }, variant, args))
 }
 
 fn describe_condition(c: &plantlab_protocol::Condition) -> String {
     CleanStep::ExcludePeriods { condition: c.clone(), pad_s: 0.0 }.describe().trim_start_matches("Exclude rows where ").to_owned()
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// Missing cells of a column that a fill limited to `max_gap_ms` (or [`FILL_SAMPLES`] without

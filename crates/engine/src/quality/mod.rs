@@ -30,7 +30,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub(crate) use hints::repair_hints;
-pub(crate) use stops::{find_stops, short_time};
+pub(crate) use stops::find_stops;
 
 use columns::{analyse_columns, numeric_values, ColumnContext};
 use duplicates::duplicate_rows_without_time;

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
-use plantlab_protocol::{format_duration, CompareOp, Condition, Finding, FindingKind, MessageArg, Severity};
+use plantlab_protocol::{CompareOp, Condition, Finding, FindingKind, MessageArg, Severity};
 use polars::prelude::*;
 
 use super::columns::numeric_values;
@@ -26,7 +26,7 @@ pub(crate) enum RunningSignal {
 }
 
 impl RunningSignal {
-    /// The catalogue phrase of [`RunningSignal::word`].
+    /// The catalogue phrase naming the signal (`finding-signal-flow`: "flow").
     fn phrase_code(self) -> &'static str {
         match self {
             RunningSignal::Flow => "signal_flow",
@@ -34,16 +34,6 @@ impl RunningSignal {
             RunningSignal::Speed => "signal_speed",
             RunningSignal::Power => "signal_power",
             RunningSignal::Condition => "signal_condition",
-        }
-    }
-
-    fn word(self) -> &'static str {
-        match self {
-            RunningSignal::Flow => "flow",
-            RunningSignal::Current => "motor current",
-            RunningSignal::Speed => "speed",
-            RunningSignal::Power => "power",
-            RunningSignal::Condition => "the running condition",
         }
     }
 
@@ -89,51 +79,19 @@ impl UnitStops {
         self.periods.iter().map(|p| p.len()).sum()
     }
 
-    /// What happened, with times: "flow, motor current and speed are all 0 from 5 Oct 02:00
-    /// for 3 h and from 11 Oct 06:00 for 5 h: the pump was stopped". `time_ms` gives a row's
-    /// time (row numbers are used without one).
-    pub fn story(&self, time_ms: impl Fn(usize) -> Option<i64>, interval_s: Option<f64>) -> String {
-        // Signals are sorted by kind, so one word per kind.
-        let mut distinct: Vec<&str> = self.signals.iter().map(|(_, s)| s.word()).collect();
-        distinct.dedup();
-        let subject = if self.signals.iter().any(|(_, s)| *s == RunningSignal::Condition) {
-            format!("{} does not hold", condition_words(&self.exclude_when, true))
-        } else {
-            let zero = if self.exactly_zero { "0" } else { "near 0" };
-            match distinct.len() {
-                1 => format!("{} is {zero}", distinct[0]),
-                2 => format!("{} and {} are both {zero}", distinct[0], distinct[1]),
-                n => format!("{} and {} are all {zero}", distinct[..n - 1].join(", "), distinct[n - 1]),
-            }
-        };
-        let step_s = interval_s.filter(|s| *s > 0.0).unwrap_or(0.0);
-        let mut places: Vec<String> = self
-            .periods
-            .iter()
-            .take(3)
-            .map(|p| match (time_ms(p.start), time_ms(p.end.saturating_sub(1))) {
-                (Some(a), Some(z)) => {
-                    format!("from {} for {}", short_time(a), format_duration((z - a) as f64 / 1000.0 + step_s))
-                }
-                _ => format!("in rows {}..{}", p.start, p.end),
-            })
-            .collect();
-        if self.periods.len() > 3 {
-            let more = self.periods.len() - 3;
-            places.push(if more == 1 { "once more".to_owned() } else { format!("{more} more times") });
-        }
-        let when = match places.len() {
-            0 | 1 => places.concat(),
-            n => format!("{} and {}", places[..n - 1].join(", "), places[n - 1]),
-        };
-        let machine = if self.signals.iter().any(|(_, s)| *s == RunningSignal::Flow) { "pump" } else { "machine" };
-        format!("{subject} {when}: the {machine} was stopped")
+    /// What happened, when, and which machine was stopped, as the coded phrase
+    /// `shutdown_story` ("flow is 0 from 5 Oct 02:00 for 3 h: the pump was stopped"); for a
+    /// suggested step's reason.
+    pub(crate) fn story_phrase(&self, time_ms: impl Fn(usize) -> Option<i64>, interval_s: Option<f64>) -> MessageArg {
+        let mut args = shutdown_words(self, time_ms, interval_s).args;
+        args.retain(|name, _| matches!(name.as_str(), "subject" | "periods" | "machine"));
+        MessageArg::Phrase { code: "shutdown_story".to_owned(), args }
     }
 }
 
 /// The `shutdown` finding's sentence as a code: what happened (phrase `shutdown_condition_fails`
 /// or `shutdown_signals_zero`), when (a list of `shutdown_period…` phrases), which machine, how
-/// many rows and which tags; [`UnitStops::story`] in the catalogue's words.
+/// many rows and which tags.
 fn shutdown_words(unit: &UnitStops, time_ms: impl Fn(usize) -> Option<i64>, interval_s: Option<f64>) -> Words {
     let subject = if unit.signals.iter().any(|(_, s)| *s == RunningSignal::Condition) {
         MessageArg::phrase("shutdown_condition_fails", [("condition", condition_arg(&unit.exclude_when))])
@@ -205,16 +163,6 @@ fn condition_words(c: &Condition, negate: bool) -> String {
         (CompareOp::NotNull, false) | (CompareOp::IsNull, true) => return format!("{} is present", c.column),
     };
     format!("{} {op} {}", c.column, format_number(c.value))
-}
-
-/// "5 Oct 02:00" for milliseconds since the epoch (the export's wall-clock time).
-pub(crate) fn short_time(ms: i64) -> String {
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let seconds = ms.div_euclid(1000);
-    let (_, month, day) = plantlab_sniff::timestamps::civil_from_days(seconds.div_euclid(86_400));
-    let of_day = seconds.rem_euclid(86_400);
-    let name = MONTHS.get((month as usize).saturating_sub(1)).copied().unwrap_or("?");
-    format!("{day} {name} {:02}:{:02}", of_day / 3600, of_day / 60 % 60)
 }
 
 /// The opposite comparison: where `c` fails (for a present reading).

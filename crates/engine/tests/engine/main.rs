@@ -20,5 +20,6 @@ mod messy_import;
 mod mutations;
 mod normal;
 mod quality;
+mod suggestion_wording;
 mod train;
 mod trees;

@@ -100,6 +100,10 @@ finding-shutdown-period = from { $start } for { $duration }
 finding-shutdown-period-rows = in rows { $start }..{ $end }
 finding-shutdown-once-more = once more
 finding-shutdown-more-times = { $count } more times
+finding-shutdown-story = { $subject } { $periods }: the { $machine ->
+        [pump] pump
+       *[other] machine
+    } was stopped
 
 ## Quality-gate checks
 
@@ -154,3 +158,156 @@ gate-label-imbalance = { $value } imbalanced labels without class weights{ $colu
        *[other] {" "}({ $columns })
     }; at most { $threshold } allowed.
 gate-rows = { $value } rows; at least { $threshold } needed.
+
+## Suggested steps' reasons: suggest-<op>[-<variant>]. $first and $from are a time, or "none"
+## where the data has no time axis.
+
+suggest-sort-by-time = Time goes backwards at { $count ->
+        [one] { $count } place
+       *[other] { $count } places
+    }{ $first ->
+        [none] {""}
+       *[other] {" "}(first at { $first })
+    }; sort by time so that every later step sees the readings in order.
+suggest-drop-duplicate-rows = { $count } rows are exact copies of earlier rows{ $first ->
+        [none] {""}
+       *[other] {" "}(first at { $first })
+    } (an export that overlapped itself); drop them.
+suggest-resolve-duplicate-timestamps = { $count } rows repeat an earlier timestamp with other values{ $from ->
+        [none] {""}
+       *[other] {" "}from { $from }
+    }: a repeated local hour when summer time ends, or two sources merged; readings that share a timestamp are averaged into one row (the label keeps the first).
+suggest-resolve-duplicate-timestamps-first = { $count } rows repeat an earlier timestamp with other values{ $from ->
+        [none] {""}
+       *[other] {" "}from { $from }
+    }: a repeated local hour when summer time ends, or two sources merged; the first reading of each time is kept.
+suggest-exclude-periods = { $story }. Its readings then are an operating state, not faults: exclude the rows where { $condition } with { $margin } either side (run-down and start-up), instead of nulling the zeros as a stuck sensor and filling them with running values.
+suggest-exclude-periods-no-margin = { $story }. Its readings then are an operating state, not faults: exclude the rows where { $condition }, instead of nulling the zeros as a stuck sensor and filling them with running values.
+suggest-resample = { $finding } The historian recorded nothing there (a communication gap). Align to the { $interval } grid: the gap becomes rows of missing values, which a fill bridges only where it is at most { $limit } long.
+suggest-resample-label = { $finding } The historian recorded nothing there (a communication gap). Align to the { $interval } grid: the gap becomes rows of missing values, which a fill bridges only where it is at most { $limit } long. { $label } takes the maximum of each interval (a fault anywhere in it), never a mean.
+suggest-drop-constant = { $column } holds one value only, so it carries nothing a model can learn from.
+suggest-drop-identifier = { $column } is an identifier, different in almost every row, so it carries nothing a model can learn from.
+suggest-outliers-hampel = { $column } jumps away from its neighbours and back in { $count ->
+        [one] { $count } sample
+       *[other] { $count } samples
+    }{ $first ->
+        [none] {""}
+       *[other] {" "}(first at { $first })
+    }: single bad readings. They become missing (a Hampel filter a little stricter than the report's check), and a short fill bridges them.
+suggest-flatline-to-null = { $column } repeats one reading for { $count } samples{ $from ->
+        [none] {""}
+       *[other] {" "}from { $from }
+    } while the unit runs and its other tags move: a stuck transmitter. Those readings become missing; a run longer than the fill limit stays missing.
+suggest-outliers-range = { $column } holds { $count ->
+        [one] { $count } implausible value
+       *[other] { $count } implausible values
+    }{ $first ->
+        [none] {""}
+       *[other] {" "}(first at { $first })
+    } (historian sentinels, or outside the plausible range): not readings. They become missing.
+suggest-convert-unit = { $column } was logged in another unit (its level matches a unit conversion); convert it back to the column's unit.
+suggest-convert-unit-segment = { $column } was logged in another unit from { $from } for { $duration } (its level matches a unit conversion); convert it back to the column's unit.
+suggest-weight-classes = Weight { $column }'s classes so the rare one counts as much as the common one in training (fitted on the training part); its values stay as they are.
+suggest-fill = { $count ->
+        [one] { $count } cell
+       *[other] { $count } cells
+    } of { $column } { $source ->
+        [status-text] hold a historian status text (no reading)
+       *[other] are empty
+    }{ $first ->
+        [none] {""}
+       *[other] {" "}(first at { $first })
+    }. { $method ->
+        [interpolate] Interpolate in time
+       *[other] Carry the last reading forward
+    } across gaps of at most { $max-gap } ({ $intervals } sampling intervals): { $fillable ->
+        [one] { $fillable } cell
+       *[other] { $fillable } cells
+    } in { $columns ->
+        [one] { $columns } column
+       *[other] { $columns } columns
+    }{ $left ->
+        [0] {""}
+       *[other] ; { $left } { $left ->
+            [one] cell
+           *[other] cells
+        } in longer runs stay missing
+    }.
+suggest-fill-samples = { $count ->
+        [one] { $count } cell
+       *[other] { $count } cells
+    } of { $column } { $source ->
+        [status-text] hold a historian status text (no reading)
+       *[other] are empty
+    }{ $first ->
+        [none] {""}
+       *[other] {" "}(first at { $first })
+    }. { $method ->
+        [interpolate] Interpolate in time
+       *[other] Carry the last reading forward
+    } across runs of at most { $samples } samples: { $fillable ->
+        [one] { $fillable } cell
+       *[other] { $fillable } cells
+    } in { $columns ->
+        [one] { $columns } column
+       *[other] { $columns } columns
+    }{ $left ->
+        [0] {""}
+       *[other] ; { $left } { $left ->
+            [one] cell
+           *[other] cells
+        } in longer runs stay missing
+    }.
+
+## The Predict pane's sentences: an alarm's explanation (`alarm-…`, its parts too) and the
+## warnings about inputs the model was not trained for (`input-warning-…`).
+
+alarm-headline = Risk { $risk } at { $when } ({ $samples } { $samples ->
+        [one] sample
+       *[other] samples
+    } above the threshold).
+alarm-place-row = row { $row }
+alarm-tag-numeric = { $tag }: { $level } { $span }{ $trend }{ $range }.
+alarm-level-near = near its training median of { $median }
+alarm-level-above = { $difference } above its training median of { $median }
+alarm-level-below = { $difference } below its training median of { $median }
+alarm-span-duration = over the last { $duration }
+alarm-span-sample = at this sample
+alarm-span-samples = over the last { $samples } samples
+alarm-trend-rising = , rising
+alarm-trend-falling = , falling
+alarm-trend-steady = , steady
+alarm-range-above = ; now { $last } is above anything seen in training (max { $max })
+alarm-range-below = ; now { $last } is below anything seen in training (min { $min })
+alarm-tag-absent = { $tag }: missing from this file (the model sees it as a gap).
+alarm-tag-no-values = { $tag }: no values { $span } (missing data).
+alarm-tag-missing-at-alarm = { $tag }: missing at the alarm.
+alarm-tag-level = { $tag } is "{ $value }".
+alarm-tag-level-rare = { $tag } is "{ $value }", a value rare or unseen in training.
+alarm-tag-text = { $tag }: text in this file where training had numbers (the model sees it as a gap).
+alarm-combination = No single tag changes the risk much on its own; the combination of tags does.
+alarm-open-at-end = The alarm is still on at the end of the data.
+
+input-warning-missing-tag = "{ $tag }" is not in this file (or is text where training had numbers); the model sees it as missing everywhere. Add the tag to the export, or train a model without it.
+input-warning-out-of-training-range = { $count } { $count ->
+        [one] value
+       *[other] values
+    } of "{ $tag }" { $count ->
+        [one] lies
+       *[other] lie
+    } outside the training range { $range }; the model puts them in its lowest or highest bin, so its risk there is an extrapolation. Check the unit and the sensor.
+input-warning-out-of-training-range-categorical = { $count } { $count ->
+        [one] value
+       *[other] values
+    } of "{ $tag }" { $count ->
+        [one] lies
+       *[other] lie
+    } outside the training range; the model puts them in its lowest or highest bin, so its risk there is an extrapolation. Check the unit and the sensor.
+input-warning-unseen-category = { $count } { $count ->
+        [one] row
+       *[other] rows
+    } of "{ $tag }" { $count ->
+        [one] holds a value
+       *[other] hold values
+    } the model did not see (or saw rarely) in training; it treats them as one "other" value.
+input-warning-mostly-missing = "{ $tag }" is missing in { $share } of the rows (in training: { $trained }); predictions lean on the other tags.

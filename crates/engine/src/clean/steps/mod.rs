@@ -129,25 +129,7 @@ fn condition_value(op: &str, condition: &Condition) -> Result<()> {
 }
 
 pub fn op_name(step: &CleanStep) -> &'static str {
-    match step {
-        CleanStep::Select { .. } => "select",
-        CleanStep::Drop { .. } => "drop",
-        CleanStep::Rename { .. } => "rename",
-        CleanStep::Cast { .. } => "cast",
-        CleanStep::ParseTimestamp { .. } => "parse_timestamp",
-        CleanStep::SortByTime => "sort_by_time",
-        CleanStep::DropDuplicateRows => "drop_duplicate_rows",
-        CleanStep::ResolveDuplicateTimestamps { .. } => "resolve_duplicate_timestamps",
-        CleanStep::Resample { .. } => "resample",
-        CleanStep::Fill { .. } => "fill",
-        CleanStep::Outliers { .. } => "outliers",
-        CleanStep::FlatlineToNull { .. } => "flatline_to_null",
-        CleanStep::ConvertUnit { .. } => "convert_unit",
-        CleanStep::ExcludePeriods { .. } => "exclude_periods",
-        CleanStep::FilterRows { .. } => "filter_rows",
-        CleanStep::DeriveLabel { .. } => "derive_label",
-        CleanStep::WeightClasses { .. } => "weight_classes",
-    }
+    step.op()
 }
 
 /// Whether the step adds, removes or reorders rows (then every column is affected).
