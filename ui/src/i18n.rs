@@ -64,6 +64,17 @@ pub fn gate_check_text(check: &plantlab_protocol::GateCheck) -> String {
     CATALOG.with(|catalog| plantlab_i18n::gate_check_text(&catalog.borrow(), check))
 }
 
+/// An alarm's explanation in the current language, worded from its sentences' codes (its
+/// English `explanation` from an older engine).
+pub fn alarm_explanation_text(alarm: &plantlab_protocol::Alarm) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::alarm_explanation_text(&catalog.borrow(), alarm))
+}
+
+/// An input warning in the current language, as [`finding_text`].
+pub fn input_warning_text(warning: &plantlab_protocol::InputWarning) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::input_warning_text(&catalog.borrow(), warning))
+}
+
 /// How many texts were shown in English (or as their key) because the current language lacks
 /// them, since the language was last set; the tests insist on none.
 pub fn fallback_count() -> usize {

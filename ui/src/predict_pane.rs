@@ -334,7 +334,7 @@ impl PredictPane {
         if let Some(alarm) = self.selected_alarm.and_then(|i| result.alarms.get(i)) {
             egui::Frame::group(ui.style()).show(ui, |ui| {
                 ui.label(RichText::new(tr_with("predict-why-alarm", &[("index", alarm.index.to_string().into())])).strong());
-                ui.label(&alarm.explanation);
+                ui.label(crate::i18n::alarm_explanation_text(alarm));
                 for tag in &alarm.top_tags {
                     let args = [("tag", (&tag.tag).into()), ("amount", format!("{:.3}", tag.mean_signed.abs()).into())];
                     ui.label(if tag.mean_signed >= 0.0 { tr_with("predict-tag-raises", &args) } else { tr_with("predict-tag-lowers", &args) });
@@ -352,7 +352,7 @@ impl PredictPane {
                 warning_badge(ui, warning.kind);
                 ui.label(RichText::new(&warning.tag).strong());
                 ui.label(tr_with("predict-warning-samples", &[("count", thousands(warning.count).into())]));
-                ui.label(&warning.message);
+                ui.label(crate::i18n::input_warning_text(warning));
             });
         }
 

@@ -91,6 +91,14 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
     let request = PredictRequest { path: file.display().to_string(), bundle: bundle.display().to_string(), threshold: args.threshold, events };
     let mut result = workbench.predict(&request, &JobContext::detached())?;
     workbench.export_predictions(out)?;
+    // The sentences in the chosen language; `kind`, `variant`, `args` and the sentences' codes
+    // stay as the engine gave them.
+    for alarm in &mut result.alarms {
+        alarm.explanation = crate::i18n::alarm_explanation_text(alarm);
+    }
+    for warning in &mut result.warnings {
+        warning.message = crate::i18n::input_warning_text(warning);
+    }
     if args.json {
         // The CSV has every sample; the timeline is for plotting only.
         result.timeline = RiskTimeline::default();

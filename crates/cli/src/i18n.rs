@@ -49,6 +49,17 @@ pub fn gate_check_text(check: &plantlab_protocol::GateCheck) -> String {
     CATALOG.with(|catalog| plantlab_i18n::gate_check_text(catalog, check))
 }
 
+/// An alarm's explanation in the chosen language, worded from its sentences' codes (the
+/// engine's English `explanation` where it gave none).
+pub fn alarm_explanation_text(alarm: &plantlab_protocol::Alarm) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::alarm_explanation_text(catalog, alarm))
+}
+
+/// An input warning in the chosen language, as [`finding_text`].
+pub fn input_warning_text(warning: &plantlab_protocol::InputWarning) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::input_warning_text(catalog, warning))
+}
+
 /// How many terminal columns `text` takes: Chinese characters and full-width forms take two.
 pub fn display_width(text: &str) -> usize {
     text.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()

@@ -11,7 +11,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use plantlab_protocol::{
-    civil_from_epoch_seconds, format_duration, message_key, Finding, FindingDelta, FindingKind, GateCheck, MessageArg, Suggestion,
+    civil_from_epoch_seconds, format_duration, message_key, Alarm, AlarmSentence, Finding, FindingDelta, FindingKind, GateCheck, InputWarning,
+    MessageArg, Suggestion,
 };
 
 use crate::{Arg, Catalog, Lang, CODED_CHINESE_FTL, CODED_ENGLISH_FTL};
@@ -202,6 +203,48 @@ fn coded_messages(lang: Lang) -> BTreeMap<String, BTreeSet<String>> {
     messages
 }
 
+// The Predict pane's sentences: alarm explanations and input warnings.
+
+/// An alarm's explanation in the catalogue's language, its sentences joined; its
+/// `explanation` where the engine gave no sentences (an older engine) or the catalogue cannot
+/// word one of them.
+pub fn alarm_explanation_text(catalog: &Catalog, alarm: &Alarm) -> String {
+    if alarm.explanation_sentences.is_empty() {
+        return alarm.explanation.clone();
+    }
+    let sentences: Option<Vec<String>> =
+        alarm.explanation_sentences.iter().map(|sentence| alarm_words(catalog, &sentence.message_key(), &sentence.args)).collect();
+    match sentences {
+        Some(sentences) => sentences.join(if catalog.lang() == Lang::ZhCn { "" } else { " " }),
+        None => alarm.explanation.clone(),
+    }
+}
+
+/// One sentence of an alarm's explanation in the catalogue's language; `None` where the key is
+/// unknown or the arguments do not fill it.
+pub fn alarm_sentence_text(catalog: &Catalog, sentence: &AlarmSentence) -> Option<String> {
+    alarm_words(catalog, &sentence.message_key(), &sentence.args)
+}
+
+/// The input warning in the catalogue's language, or its `message` where the catalogue cannot
+/// word it (an older engine's warning without arguments counts as a fallback).
+pub fn input_warning_text(catalog: &Catalog, warning: &InputWarning) -> String {
+    coded_text(catalog, &warning.message_key(), &warning.args).unwrap_or_else(|| warning.message.clone())
+}
+
+/// `coded_text` where a phrase argument names an `alarm-<code>` message (a part of the sentence).
+fn alarm_words(catalog: &Catalog, key: &str, args: &BTreeMap<String, MessageArg>) -> Option<String> {
+    let mut worded = BTreeMap::new();
+    for (name, value) in args {
+        let value = match value {
+            MessageArg::Phrase { code, args } => MessageArg::Text(alarm_words(catalog, &message_key("alarm", code, ""), args)?),
+            other => other.clone(),
+        };
+        worded.insert(name.clone(), value);
+    }
+    coded_text(catalog, key, &worded)
+}
+
 #[cfg(test)]
 mod tests {
     use fluent_bundle::{FluentBundle, FluentResource};
@@ -232,8 +275,8 @@ mod tests {
         assert_eq!(english.keys().collect::<Vec<_>>(), chinese.keys().collect::<Vec<_>>(), "keys differ between en and zh-CN findings.ftl");
         for (key, variables) in &english {
             assert!(
-                ["finding-", "gate-", "suggest-"].iter().any(|prefix| key.starts_with(prefix)),
-                "{key}: coded keys start with finding-, gate- or suggest-"
+                ["finding-", "gate-", "suggest-", "alarm-", "input-warning-"].iter().any(|prefix| key.starts_with(prefix)),
+                "{key}: coded keys start with finding-, gate-, suggest-, alarm- or input-warning-"
             );
             assert!(key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{key} is not kebab case");
             assert_eq!(variables, &chinese[key], "{key}: the two languages use different arguments");

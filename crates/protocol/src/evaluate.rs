@@ -5,9 +5,12 @@
 //! target the probability of the positive (fault) class, for a multi-class target one minus
 //! the probability of the most frequent training class.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::train::{ClassMetrics, ModelKind};
+use crate::MessageArg;
 
 /// How alarm samples become alarm events, and how alarm events are matched with fault
 /// episodes.
@@ -296,16 +299,66 @@ pub enum InputWarningKind {
     MostlyMissing,
 }
 
+impl InputWarningKind {
+    /// The stable snake_case code, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputWarningKind::MissingTag => "missing_tag",
+            InputWarningKind::OutOfTrainingRange => "out_of_training_range",
+            InputWarningKind::UnseenCategory => "unseen_category",
+            InputWarningKind::MostlyMissing => "mostly_missing",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InputWarning {
     pub kind: InputWarningKind,
     pub tag: String,
     /// Samples affected.
     pub count: u64,
-    /// In words, with what to do.
+    /// In words, with what to do, in English: for scripts and older readers. The Predict pane,
+    /// the command line and the report word a warning from its code
+    /// ([`InputWarning::message_key`]) and `args` instead, in the user's language.
     pub message: String,
     /// Up to 5 row numbers.
     pub example_rows: Vec<u64>,
+    /// Which sentence of its kind the warning is (`""` for the kind's usual one). Stable, snake_case.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub variant: String,
+    /// The values the sentence names, by the catalogue's argument names (`tag`, `count`…).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, MessageArg>,
+}
+
+impl InputWarning {
+    /// The catalogue key of the warning's sentence: `input-warning-<kind>` or
+    /// `input-warning-<kind>-<variant>`, kebab case.
+    pub fn message_key(&self) -> String {
+        crate::message_key("input-warning", self.kind.as_str(), &self.variant)
+    }
+}
+
+/// One coded sentence of an alarm's explanation: the catalogue message `alarm-<code>` (kebab
+/// case) with its arguments. A [`MessageArg::Phrase`] among them names the message
+/// `alarm-<code>` too (a part of the sentence, such as its trend).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AlarmSentence {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, MessageArg>,
+}
+
+impl AlarmSentence {
+    /// A sentence from its code and arguments.
+    pub fn new<const N: usize>(code: &str, args: [(&str, MessageArg); N]) -> AlarmSentence {
+        AlarmSentence { code: code.to_owned(), args: crate::message_args(args) }
+    }
+
+    /// The catalogue key: `alarm-<code>`, kebab case.
+    pub fn message_key(&self) -> String {
+        crate::message_key("alarm", &self.code, "")
+    }
 }
 
 /// An alarm EVENT: alarm samples merged with hysteresis, minimum duration and dead time
@@ -325,8 +378,13 @@ pub struct Alarm {
     /// alarm samples), largest first; never empty when the model has features.
     pub top_tags: Vec<TagContribution>,
     /// A short plain-language explanation built from the top tags and their recent
-    /// behaviour, e.g. "TI-101 bearing temperature 18 °C above its training median …".
+    /// behaviour, e.g. "TI-101 bearing temperature 18 °C above its training median …", in
+    /// English: for scripts and older readers. The Predict pane, the command line and the
+    /// report word the explanation from `explanation_sentences` instead, in the user's language.
     pub explanation: String,
+    /// The explanation's sentences as codes and arguments (empty from an older engine).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub explanation_sentences: Vec<AlarmSentence>,
 }
 
 /// What a bundle holds, in brief (shown before and after predicting).

@@ -244,8 +244,9 @@ structs! {
     RiskTimeline { x, has_timestamps, risk, fault }
     Evaluation { source, run_id, classes, positive_class, samples, threshold, majority_accuracy, test, baseline, baseline_trees, roc, pr, thresholds, events, event_options, contributions, timeline }
     EvaluateRequest { run_id, threshold, events }
-    InputWarning { kind, tag, count, message, example_rows }
-    Alarm { index, start_row, end_row, start_ms, end_ms, peak_risk, peak_row, top_tags, explanation }
+    InputWarning { kind, tag, count, message, example_rows, variant, args }
+    AlarmSentence { code, args }
+    Alarm { index, start_row, end_row, start_ms, end_ms, peak_risk, peak_row, top_tags, explanation, explanation_sentences }
     BundleInfo { path, format_version, run_id, created, model, target, classes, features, recipe_steps, threshold, test, event_options, training_period_ms }
     PredictRequest { path, bundle, threshold, events }
     TrainingOverlap { samples, train_start_ms, train_end_ms }

@@ -903,12 +903,15 @@ fn alarms_section(t: &Catalog, prediction: Option<&PredictionResult>) -> Markup 
                 plain(place(t, a.end_ms, a.end_row)),
                 plain(number(a.peak_risk, 3)),
                 tags,
-                plain(&a.explanation),
+                plain(plantlab_i18n::alarm_explanation_text(t, a)),
             ]
         })
         .collect();
-    let warnings: Vec<Vec<Markup>> =
-        p.warnings.iter().map(|w| vec![plain(warning_kind(t, w.kind)), plain(&w.tag), plain(count(w.count)), plain(&w.message)]).collect();
+    let warnings: Vec<Vec<Markup>> = p
+        .warnings
+        .iter()
+        .map(|w| vec![plain(warning_kind(t, w.kind)), plain(&w.tag), plain(count(w.count)), plain(plantlab_i18n::input_warning_text(t, w))])
+        .collect();
     let body = html! {
         (summary)
         @if let Some(o) = &p.training_overlap {

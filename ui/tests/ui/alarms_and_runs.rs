@@ -244,6 +244,7 @@ fn prediction() -> PredictionResult {
         peak_row: end as u64,
         top_tags: tags,
         explanation: format!("Alarm {index} explained."),
+        explanation_sentences: Vec::new(),
     };
     PredictionResult {
         bundle: bundle("/models/pump.plmodel"),

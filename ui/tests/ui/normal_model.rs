@@ -260,6 +260,8 @@ fn prediction() -> NormalPrediction {
             count: 17,
             message: "17 samples above the highest flow seen in normal operation (48.0 m³/h); the score there is less certain.".into(),
             example_rows: vec![1010, 1011],
+            variant: String::new(),
+            args: Default::default(),
         }],
         seconds: 0.3,
     }

@@ -10,8 +10,8 @@ use std::rc::Rc;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use plantlab_protocol::{
-    Alarm, BundleInfo, ClassMetrics, Evaluation, EventOptions, EventScore, FaultEpisode, FilePurpose, InputWarning, InputWarningKind, ModelKind,
-    PredictRequest, PredictionResult, RiskTimeline, TagContribution, TaskEvent, TaskKind, TaskOutcome,
+    message_args, Alarm, AlarmSentence, BundleInfo, ClassMetrics, Evaluation, EventOptions, EventScore, FaultEpisode, FilePurpose, InputWarning,
+    InputWarningKind, MessageArg, ModelKind, PredictRequest, PredictionResult, RiskTimeline, TagContribution, TaskEvent, TaskKind, TaskOutcome,
 };
 use plantlab_ui::{Pane, PlantLabApp, Reply, Request};
 
@@ -104,6 +104,7 @@ fn alarm(index: u32, start_row: u64, end_row: u64, peak: f64, tags: Vec<TagContr
         peak_row: (start_row + end_row) / 2,
         top_tags: tags,
         explanation: explanation.into(),
+        explanation_sentences: Vec::new(),
     }
 }
 
@@ -181,15 +182,19 @@ fn prediction() -> PredictionResult {
                 kind: InputWarningKind::OutOfTrainingRange,
                 tag: "TI-101".into(),
                 count: 37,
-                message: "TI-101 went above 96.5 °C, the highest value seen in training, in 37 samples; risks there are extrapolated.".into(),
+                message: "37 values of \"TI-101\" lie outside the training range [20.5, 96.5] °C; the model puts them in its lowest or highest bin, so its risk there is an extrapolation. Check the unit and the sensor.".into(),
                 example_rows: vec![931, 932, 933],
+                variant: String::new(),
+                args: message_args([("tag", "TI-101".into()), ("count", MessageArg::from(37u64)), ("range", "[20.5, 96.5] °C".into())]),
             },
             InputWarning {
                 kind: InputWarningKind::MissingTag,
                 tag: "FI-120".into(),
                 count: 1440,
-                message: "FI-120 is not in the file; the model treats it as missing everywhere. Add the tag to the export.".into(),
+                message: "\"FI-120\" is not in this file (or is text where training had numbers); the model sees it as missing everywhere. Add the tag to the export, or train a model without it.".into(),
                 example_rows: vec![],
+                variant: String::new(),
+                args: message_args([("tag", "FI-120".into())]),
             },
         ],
         evaluation: Some(evaluation),
@@ -287,7 +292,7 @@ fn bundle_and_data_predict_into_alarms_with_explanations_and_warnings() {
     harness.get_by_label("Input warnings (2)");
     harness.get_by_label("out_of_training_range");
     harness.get_by_label("missing_tag");
-    harness.get_by_label_contains("FI-120 is not in the file");
+    harness.get_by_label_contains("\"FI-120\" is not in this file");
     harness.get_by_label("(37 samples)");
 
     // The file carried the label: metrics next to the baseline, and the event figures.
@@ -377,5 +382,69 @@ fn the_predict_pane_reads_in_chinese() {
     harness.get_by_label("导出预测结果（CSV）…").click();
     harness.run();
     assert!(harness.state().notices().iter().any(|n| n.text == format!("预测结果已保存到 {PREDICTIONS_PATH}。")));
+    common::assert_nothing_fell_back_to_english();
+}
+
+/// The prediction as the engine codes it: the second alarm's explanation carries its codes and
+/// arguments too (the input warnings already do); protocol values, through JSON as the bridge
+/// hands them over.
+fn coded_prediction() -> PredictionResult {
+    let mut result = prediction();
+    let second = &mut result.alarms[1];
+    second.explanation_sentences = vec![
+        AlarmSentence::new(
+            "headline",
+            [
+                ("risk", MessageArg::Text("0.93".into())),
+                ("when", MessageArg::Text("2026-12-01 15:30:00".into())),
+                ("samples", MessageArg::from(61u64)),
+            ],
+        ),
+        AlarmSentence::new(
+            "tag_numeric",
+            [
+                ("tag", MessageArg::from("TI-101")),
+                ("level", MessageArg::phrase("level_above", [("difference", "18.2 °C".into()), ("median", "61.0 °C".into())])),
+                ("span", MessageArg::phrase("span_duration", [("duration", MessageArg::Duration(2400.0))])),
+                ("trend", MessageArg::phrase("trend_rising", [])),
+                ("range", MessageArg::phrase("range_above", [("last", "96.9 °C".into()), ("max", "96.5 °C".into())])),
+            ],
+        ),
+        AlarmSentence::new("open_at_end", []),
+    ];
+    // Through JSON, as the shell hands it to the UI.
+    let json = serde_json::to_string(&result).unwrap();
+    serde_json::from_str(&json).unwrap()
+}
+
+#[test]
+fn the_predict_pane_words_alarm_explanations_and_input_warnings_in_chinese() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    let mut harness = common::app_harness_in(fake.clone(), 1500.0, 1100.0, plantlab_ui::Lang::ZhCn);
+    harness.run();
+    harness.get_by_label("预测").click();
+    harness.run();
+    harness.get_by_label("打开模型包…").click();
+    harness.run();
+    harness.get_by_label("打开数据…").click();
+    harness.run();
+    harness.get_by_label("运行预测").click_accesskit();
+    harness.run();
+    push(&fake, TaskEvent::Started { task: PREDICT_TASK, kind: TaskKind::Predict, label: "Predicting pump-2026-12.csv".into() });
+    push(&fake, TaskEvent::Finished { task: PREDICT_TASK, outcome: TaskOutcome::Predicted(Box::new(coded_prediction())) });
+    harness.run();
+    harness.get_by_label("报警事件 2：2026-12-01 15:00:00 – 2026-12-01 16:00:00（1 h），风险峰值 0.93；主要位号 TI-101, VI-230").click();
+    harness.run();
+    harness.get_by_label(
+        "风险 0.93，出现在 2026-12-01 15:30:00（61 个样本高于阈值）。\
+         TI-101：最近 40 min 内比训练中位数 61.0 °C 高 18.2 °C，呈上升趋势；当前值 96.9 °C 高于训练中出现过的所有值（最大 96.5 °C）。\
+         数据结束时报警仍在持续。",
+    );
+    harness.get_by_label(
+        "“TI-101”有 37 个值超出训练范围 [20.5, 96.5] °C；模型把它们归入最低或最高的分箱，因此这些位置的风险是外推结果。请检查单位和传感器。",
+    );
+    harness
+        .get_by_label("此文件中没有“FI-120”（或训练时为数值、此处却是文本）；模型将其视为处处缺失。请在导出中加入该位号，或训练一个不含它的模型。");
+    assert!(harness.query_by_label_contains("training").is_none(), "no English sentence is left");
     common::assert_nothing_fell_back_to_english();
 }

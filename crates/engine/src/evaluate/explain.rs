@@ -3,7 +3,7 @@
 //! of alarms from the top tags' recent behaviour against their training statistics.
 
 use plantlab_model::Input;
-use plantlab_protocol::{format_duration, format_epoch_millis, ModelKind, TagContribution};
+use plantlab_protocol::{format_epoch_millis, AlarmSentence, MessageArg, ModelKind, TagContribution};
 
 use super::risk_of;
 use crate::error::Result;
@@ -171,11 +171,14 @@ pub struct RecentSpan<'a> {
 }
 
 impl RecentSpan<'_> {
-    fn words(&self) -> String {
+    /// "over the last 6 h", "at this sample", "over the last 12 samples", as a phrase.
+    fn phrase(&self) -> MessageArg {
         match self.times_ms {
-            Some(t) if self.to > self.from => format!("over the last {}", format_duration((t[self.to] - t[self.from]) as f64 / 1000.0)),
-            _ if self.to == self.from => "at this sample".to_owned(),
-            _ => format!("over the last {} samples", self.to - self.from + 1),
+            Some(t) if self.to > self.from => {
+                MessageArg::phrase("span_duration", [("duration", MessageArg::Duration((t[self.to] - t[self.from]) as f64 / 1000.0))])
+            }
+            _ if self.to == self.from => MessageArg::phrase("span_sample", []),
+            _ => MessageArg::phrase("span_samples", [("samples", MessageArg::from(self.to - self.from + 1))]),
         }
     }
 }
@@ -200,39 +203,37 @@ fn number(x: f64) -> String {
     }
 }
 
-fn with_unit(x: f64, unit: Option<&str>) -> String {
-    match unit {
+/// A value with its unit, written here (three significant digits) so every language shows the
+/// same figure.
+fn with_unit(x: f64, unit: Option<&str>) -> MessageArg {
+    MessageArg::Text(match unit {
         Some(u) if !u.is_empty() => format!("{} {u}", number(x)),
         _ => number(x),
-    }
+    })
 }
 
-/// One sentence on a tag's recent behaviour, e.g. "TI-101: 18.2 °C above its training
-/// median of 61.0 °C over the last 6 h, rising."
-pub fn describe_tag(coding: &FeatureCoding, values: Option<&Values>, span: &RecentSpan<'_>) -> String {
+/// One sentence on a tag's recent behaviour, coded, e.g. "TI-101: 18.2 °C above its training
+/// median of 61.0 °C over the last 6 h, rising." in English.
+pub fn describe_tag(coding: &FeatureCoding, values: Option<&Values>, span: &RecentSpan<'_>) -> AlarmSentence {
     let name = coding.name();
+    let tag = || ("tag", MessageArg::from(name));
     let Some(values) = values else {
-        return format!("{name}: missing from this file (the model sees it as a gap).");
+        return AlarmSentence::new("tag_absent", [tag()]);
     };
     match (coding, values) {
         (FeatureCoding::Numeric { median, std, min, max, unit, .. }, Values::Numeric(v)) => {
             let recent: Vec<f64> = v[span.from..=span.to.min(v.len().saturating_sub(1))].iter().flatten().copied().collect();
-            if recent.is_empty() {
-                return format!("{name}: no values {} (missing data).", span.words());
-            }
+            let Some(&last) = recent.last() else {
+                return AlarmSentence::new("tag_no_values", [tag(), ("span", span.phrase())]);
+            };
             let mean = recent.iter().sum::<f64>() / recent.len() as f64;
-            let last = recent[recent.len() - 1];
             let unit = unit.as_deref();
             let diff = mean - median;
             let level = if *std > 0.0 && diff.abs() < 0.5 * std {
-                format!("near its training median of {}", with_unit(*median, unit))
+                MessageArg::phrase("level_near", [("median", with_unit(*median, unit))])
             } else {
-                format!(
-                    "{} {} its training median of {}",
-                    with_unit(diff.abs(), unit),
-                    if diff > 0.0 { "above" } else { "below" },
-                    with_unit(*median, unit)
-                )
+                let code = if diff > 0.0 { "level_above" } else { "level_below" };
+                MessageArg::phrase(code, [("difference", with_unit(diff.abs(), unit)), ("median", with_unit(*median, unit))])
             };
             let half = recent.len() / 2;
             let trend = if half >= 1 {
@@ -240,23 +241,23 @@ pub fn describe_tag(coding: &FeatureCoding, values: Option<&Values>, span: &Rece
                 let second = recent[half..].iter().sum::<f64>() / (recent.len() - half) as f64;
                 let change = second - first;
                 if *std > 0.0 && change > 0.25 * std {
-                    ", rising"
+                    MessageArg::phrase("trend_rising", [])
                 } else if *std > 0.0 && change < -0.25 * std {
-                    ", falling"
+                    MessageArg::phrase("trend_falling", [])
                 } else {
-                    ", steady"
+                    MessageArg::phrase("trend_steady", [])
                 }
             } else {
-                ""
+                MessageArg::Text(String::new())
             };
             let range = if last > *max {
-                format!("; now {} is above anything seen in training (max {})", with_unit(last, unit), with_unit(*max, unit))
+                MessageArg::phrase("range_above", [("last", with_unit(last, unit)), ("max", with_unit(*max, unit))])
             } else if last < *min {
-                format!("; now {} is below anything seen in training (min {})", with_unit(last, unit), with_unit(*min, unit))
+                MessageArg::phrase("range_below", [("last", with_unit(last, unit)), ("min", with_unit(*min, unit))])
             } else {
-                String::new()
+                MessageArg::Text(String::new())
             };
-            format!("{name}: {level} {}{trend}{range}.", span.words())
+            AlarmSentence::new("tag_numeric", [tag(), ("level", level), ("span", span.phrase()), ("trend", trend), ("range", range)])
         }
         (FeatureCoding::Categorical { levels, .. }, values) => {
             let at = span.to;
@@ -265,24 +266,43 @@ pub fn describe_tag(coding: &FeatureCoding, values: Option<&Values>, span: &Rece
                 Values::Numeric(v) => v.get(at).copied().flatten().map(number),
             };
             match level {
-                None => format!("{name}: missing at the alarm."),
-                Some(l) if levels.contains(&l) => format!("{name} is \"{l}\"."),
-                Some(l) => format!("{name} is \"{l}\", a value rare or unseen in training."),
+                None => AlarmSentence::new("tag_missing_at_alarm", [tag()]),
+                Some(l) if levels.contains(&l) => AlarmSentence::new("tag_level", [tag(), ("value", MessageArg::from(l))]),
+                Some(l) => AlarmSentence::new("tag_level_rare", [tag(), ("value", MessageArg::from(l))]),
             }
         }
-        (FeatureCoding::Numeric { .. }, Values::Text(_)) => {
-            format!("{name}: text in this file where training had numbers (the model sees it as a gap).")
-        }
+        (FeatureCoding::Numeric { .. }, Values::Text(_)) => AlarmSentence::new("tag_text", [tag()]),
     }
 }
 
-/// The opening sentence of an alarm's explanation.
-pub fn alarm_headline(peak_risk: f64, peak_row: u64, peak_ms: Option<i64>, samples: usize) -> String {
+/// The opening sentence of an alarm's explanation, coded.
+pub fn alarm_headline(peak_risk: f64, peak_row: u64, peak_ms: Option<i64>, samples: usize) -> AlarmSentence {
     let when = match peak_ms {
-        Some(ms) => format_epoch_millis(ms),
-        None => format!("row {peak_row}"),
+        Some(ms) => MessageArg::Text(format_epoch_millis(ms)),
+        None => MessageArg::phrase("place_row", [("row", MessageArg::from(peak_row))]),
     };
-    format!("Risk {peak_risk:.2} at {when} ({samples} sample{} above the threshold).", if samples == 1 { "" } else { "s" })
+    AlarmSentence::new("headline", [("risk", MessageArg::Text(format!("{peak_risk:.2}"))), ("when", when), ("samples", MessageArg::from(samples))])
+}
+
+/// The sentence saying that no tag matters much on its own.
+pub fn combination_sentence() -> AlarmSentence {
+    AlarmSentence::new("combination", [])
+}
+
+/// The sentence saying that the alarm lasts to the end of the data.
+pub fn open_at_end_sentence() -> AlarmSentence {
+    AlarmSentence::new("open_at_end", [])
+}
+
+/// The sentences in English, joined, from the catalogue the edges word them from.
+pub fn english_explanation(sentences: &[AlarmSentence]) -> String {
+    plantlab_i18n::with_english(|english| {
+        sentences
+            .iter()
+            .map(|sentence| plantlab_i18n::alarm_sentence_text(english, sentence).unwrap_or_else(|| sentence.code.clone()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
 }
 
 #[cfg(test)]
@@ -320,14 +340,17 @@ mod tests {
         let v = Values::Numeric(vec![Some(75.0), Some(77.0), Some(79.0), Some(81.0)]);
         let times: Vec<i64> = (0..4).map(|i| i * 2 * 3600 * 1000).collect();
         let span = RecentSpan { from: 0, to: 3, times_ms: Some(&times) };
-        let text = describe_tag(&coding(), Some(&v), &span);
+        let text = english_explanation(&[describe_tag(&coding(), Some(&v), &span)]);
         assert_eq!(
             text,
             "TI-101: 17.0 °C above its training median of 61.0 °C over the last 6 h, rising; now 81.0 °C is above anything seen in training (max 70.0 °C)."
         );
         let calm = Values::Numeric(vec![Some(61.0), Some(60.5)]);
         let span = RecentSpan { from: 0, to: 1, times_ms: None };
-        assert_eq!(describe_tag(&coding(), Some(&calm), &span), "TI-101: near its training median of 61.0 °C over the last 2 samples, steady.");
-        assert!(describe_tag(&coding(), None, &span).contains("missing from this file"));
+        assert_eq!(
+            english_explanation(&[describe_tag(&coding(), Some(&calm), &span)]),
+            "TI-101: near its training median of 61.0 °C over the last 2 samples, steady."
+        );
+        assert!(english_explanation(&[describe_tag(&coding(), None, &span)]).contains("missing from this file"));
     }
 }

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use plantlab_protocol::{
-    format_epoch_millis, Alarm, CleanStep, Evaluation, EventOptions, InputWarning, InputWarningKind, PredictRequest, PredictionResult, Recipe,
-    SequenceMode, TagContribution, TrainingOverlap,
+    format_epoch_millis, message_args, Alarm, CleanStep, Evaluation, EventOptions, InputWarning, InputWarningKind, MessageArg, PredictRequest,
+    PredictionResult, Recipe, SequenceMode, TagContribution, TrainingOverlap,
 };
 use polars::prelude::DataFrame;
 
@@ -212,10 +212,10 @@ pub fn predict_with(
             }
         }
         if top.iter().all(|t| t.mean_abs < explain::NOTICEABLE_CHANGE) {
-            sentences.push("No single tag changes the risk much on its own; the combination of tags does.".into());
+            sentences.push(explain::combination_sentence());
         }
         if event.open_at_end {
-            sentences.push("The alarm is still on at the end of the data.".into());
+            sentences.push(explain::open_at_end_sentence());
         }
         alarms.push(Alarm {
             index: k as u32 + 1,
@@ -226,7 +226,8 @@ pub fn predict_with(
             peak_risk: risk[p],
             peak_row: peak_row as u64,
             top_tags: top,
-            explanation: sentences.join(" "),
+            explanation: explain::english_explanation(&sentences),
+            explanation_sentences: sentences,
         });
     }
 
@@ -302,69 +303,55 @@ fn percent(x: f64) -> String {
     format!("{:.0} %", x * 100.0)
 }
 
-/// Where the new data leaves what the model saw in training.
+/// Where the new data leaves what the model saw in training. Each warning is coded; its
+/// English `message` comes from the catalogue the edges word it from.
 fn input_warnings(features: &[FeatureCoding], checks: &[InputCheck], rows: usize) -> Vec<InputWarning> {
     let mut out = Vec::new();
+    let warning = |kind, tag: &str, count: u64, variant: &str, args, example_rows| InputWarning {
+        kind,
+        tag: tag.to_owned(),
+        count,
+        message: String::new(),
+        example_rows,
+        variant: variant.to_owned(),
+        args,
+    };
     for (coding, check) in features.iter().zip(checks) {
-        let tag = coding.name().to_owned();
+        let tag = coding.name();
+        let named = || ("tag", MessageArg::from(tag));
         if check.absent {
-            out.push(InputWarning {
-                kind: InputWarningKind::MissingTag,
-                tag: tag.clone(),
-                count: rows as u64,
-                message: format!("\"{tag}\" is not in this file (or is text where training had numbers); the model sees it as missing everywhere. Add the tag to the export, or train a model without it."),
-                example_rows: Vec::new(),
-            });
+            out.push(warning(InputWarningKind::MissingTag, tag, rows as u64, "", message_args([named()]), Vec::new()));
             continue;
         }
         if check.out_of_range > 0 {
-            let range = match coding {
+            let count = ("count", MessageArg::from(check.out_of_range));
+            let (variant, args) = match coding {
                 FeatureCoding::Numeric { min, max, unit, .. } => {
-                    format!(" [{min}, {max}]{}", unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default())
+                    let range = format!("[{min}, {max}]{}", unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default());
+                    ("", message_args([named(), count, ("range", MessageArg::Text(range))]))
                 }
-                FeatureCoding::Categorical { .. } => String::new(),
+                FeatureCoding::Categorical { .. } => ("categorical", message_args([named(), count])),
             };
-            out.push(InputWarning {
-                kind: InputWarningKind::OutOfTrainingRange,
-                tag: tag.clone(),
-                count: check.out_of_range,
-                message: format!(
-                    "{} value(s) of \"{tag}\" lie outside the training range{range}; the model puts them in its lowest or highest bin, so its risk there is an extrapolation. Check the unit and the sensor.",
-                    check.out_of_range
-                ),
-                example_rows: check.examples.clone(),
-            });
+            out.push(warning(InputWarningKind::OutOfTrainingRange, tag, check.out_of_range, variant, args, check.examples.clone()));
         }
         if check.unseen > 0 {
-            out.push(InputWarning {
-                kind: InputWarningKind::UnseenCategory,
-                tag: tag.clone(),
-                count: check.unseen,
-                message: format!(
-                    "{} row(s) of \"{tag}\" hold values the model did not see (or saw rarely) in training; it treats them as one \"other\" value.",
-                    check.unseen
-                ),
-                example_rows: check.examples.clone(),
-            });
+            let args = message_args([named(), ("count", MessageArg::from(check.unseen))]);
+            out.push(warning(InputWarningKind::UnseenCategory, tag, check.unseen, "", args, check.examples.clone()));
         }
         let trained_missing = match coding {
             FeatureCoding::Numeric { missing_share, .. } | FeatureCoding::Categorical { missing_share, .. } => *missing_share,
         };
         let share = check.missing as f64 / rows.max(1) as f64;
         if share > 0.5_f64.max(trained_missing + 0.3) {
-            out.push(InputWarning {
-                kind: InputWarningKind::MostlyMissing,
-                tag: tag.clone(),
-                count: check.missing,
-                message: format!(
-                    "\"{tag}\" is missing in {} of the rows (in training: {}); predictions lean on the other tags.",
-                    percent(share),
-                    percent(trained_missing)
-                ),
-                example_rows: Vec::new(),
-            });
+            let args = message_args([named(), ("share", MessageArg::Text(percent(share))), ("trained", MessageArg::Text(percent(trained_missing)))]);
+            out.push(warning(InputWarningKind::MostlyMissing, tag, check.missing, "", args, Vec::new()));
         }
     }
+    plantlab_i18n::with_english(|english| {
+        for warning in &mut out {
+            warning.message = plantlab_i18n::input_warning_text(english, warning);
+        }
+    });
     out
 }
 
@@ -398,6 +385,10 @@ fn write_rows(predictions: &Predictions, out: &mut impl Write) -> std::io::Resul
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "coded_tests.rs"]
+mod coded_tests;
 
 #[cfg(test)]
 mod tests {

@@ -861,6 +861,8 @@ fn input_warnings(bundle: &NormalBundle, data: &TagMatrix) -> Vec<InputWarning> 
                     format_value(mean)
                 ),
                 example_rows: examples,
+                variant: String::new(),
+                args: Default::default(),
             });
         }
         if missing * 2 > data.rows as u64 {
@@ -873,6 +875,8 @@ fn input_warnings(bundle: &NormalBundle, data: &TagMatrix) -> Vec<InputWarning> 
                     data.rows
                 ),
                 example_rows: Vec::new(),
+                variant: String::new(),
+                args: Default::default(),
             });
         }
     }
