@@ -68,6 +68,20 @@ fn bundle_predict_eval_and_report_from_the_command_line() {
     let predicted = ok_json(&plantlab(&["predict", data, "--bundle", bundle_s, "-o", csv.to_str().unwrap(), "--json"]));
     assert_eq!(predicted["samples"], 10_000);
     assert!(predicted["alarms"].as_array().is_some_and(|a| !a.is_empty()));
+    // Each explanation is coded; in Chinese the sentences are worded from the same codes, which
+    // stay as the engine gave them.
+    let first = &predicted["alarms"][0];
+    let codes = |alarm: &Value| -> Vec<Value> { alarm["explanation_sentences"].as_array().unwrap().iter().map(|s| s["code"].clone()).collect() };
+    assert_eq!(codes(first)[0], "headline", "{first}");
+    assert!(first["explanation"].as_str().unwrap().starts_with("Risk "), "{first}");
+    let zh_csv = dir.path().join("pred-zh.csv");
+    let out = crate::plantlab_in_locale(&["predict", data, "--bundle", bundle_s, "-o", zh_csv.to_str().unwrap(), "--json", "--lang", "zh-CN"], "");
+    let predicted_zh = ok_json(&out);
+    let first_zh = &predicted_zh["alarms"][0];
+    assert_eq!(codes(first_zh), codes(first));
+    assert_eq!(first_zh["explanation_sentences"], first["explanation_sentences"]);
+    assert!(first_zh["explanation"].as_str().unwrap().starts_with("风险 "), "{first_zh}");
+    assert!(!first_zh["explanation"].as_str().unwrap().contains("training"), "{first_zh}");
     // The app's engine call on the same file and bundle writes the same predictions.
     let workbench = Workbench::new();
     let request = PredictRequest { path: data.into(), bundle: bundle_s.into(), threshold: None, events: None };
