@@ -873,3 +873,71 @@ fn products_of_tag_pairs_are_listed_only_when_the_run_used_them() {
     mlp.config.interactions = true;
     assert!(section(&report_of(&mlp, &evaluation(), Lang::En), "training").contains("<th>Products of tag pairs</th><td>on"));
 }
+
+/// The prediction as the engine codes it: an alarm explanation of two sentences (one naming a
+/// tag with markup) and an input warning, with codes and arguments.
+fn coded_prediction() -> PredictionResult {
+    let mut prediction = prediction();
+    prediction.alarms[0].explanation_sentences = vec![
+        AlarmSentence::new(
+            "headline",
+            [
+                ("risk", MessageArg::Text("0.93".into())),
+                ("when", MessageArg::Text("2026-12-07 22:50:00".into())),
+                ("samples", MessageArg::from(3u64)),
+            ],
+        ),
+        AlarmSentence::new(
+            "tag_numeric",
+            [
+                ("tag", MessageArg::from(NASTY_TAG)),
+                ("level", MessageArg::phrase("level_near", [("median", "12.4 bar".into())])),
+                ("span", MessageArg::phrase("span_samples", [("samples", MessageArg::from(12u64))])),
+                ("trend", MessageArg::phrase("trend_steady", [])),
+                ("range", MessageArg::Text(String::new())),
+            ],
+        ),
+    ];
+    prediction.warnings[0].args = message_args([("tag", "PI-202".into()), ("count", MessageArg::from(37u64)), ("range", "[0.5, 12.4] bar".into())]);
+    prediction
+}
+
+fn alarms_section_of(prediction: &PredictionResult, lang: Lang) -> String {
+    let html = html_report_in(
+        &ReportInput {
+            title: "PlantLab report",
+            generated: "2026-11-29 08:00:00 UTC",
+            run: None,
+            quality: None,
+            recipe: None,
+            evaluation: None,
+            prediction: Some(prediction),
+        },
+        lang,
+    );
+    section(&html, "alarms").to_owned()
+}
+
+#[test]
+fn coded_alarm_explanations_and_input_warnings_read_in_the_reports_language() {
+    let coded = coded_prediction();
+    let chinese = alarms_section_of(&coded, Lang::ZhCn);
+    assert!(
+        chinese.contains(&format!(
+            "风险 0.93，出现在 2026-12-07 22:50:00（3 个样本高于阈值）。{NASTY_TAG_ESCAPED}：最近 12 个样本内接近训练中位数 12.4 bar，保持平稳。"
+        )),
+        "{chinese}"
+    );
+    assert!(chinese.contains("“PI-202”有 37 个值超出训练范围 [0.5, 12.4] bar；"), "{chinese}");
+    assert!(!chinese.contains("training median") && !chinese.contains("12.4 bar)."), "the engine's English is not shown: {chinese}");
+    let english = alarms_section_of(&coded, Lang::En);
+    assert!(
+        english.contains(&format!(
+            "Risk 0.93 at 2026-12-07 22:50:00 (3 samples above the threshold). {NASTY_TAG_ESCAPED}: near its training median of 12.4 bar over the last 12 samples, steady."
+        )),
+        "{english}"
+    );
+    assert!(english.contains("37 values of &quot;PI-202&quot; lie outside the training range [0.5, 12.4] bar;"), "{english}");
+    // Without codes (an older engine) the engine's own sentences are shown.
+    assert!(alarms_section_of(&prediction(), Lang::ZhCn).contains("Bearing temperature 18 °C above its training median &amp; rising."));
+}
