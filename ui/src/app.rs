@@ -360,7 +360,8 @@ impl PlantLabApp {
                         self.backend.send(Request::Summary);
                     }
                     TaskOutcome::Trained(summary) => {
-                        self.notices.push(Notice::info(tr_with("notice-training-finished", &[("message", (&summary.message).into())])));
+                        self.notices
+                            .push(Notice::info(tr_with("notice-training-finished", &[("message", crate::i18n::run_stop_text(&summary).into())])));
                         self.report_frame_times();
                         if summary.status == RunStatus::Completed {
                             // The Evaluate pane shows the run that just finished.

@@ -841,6 +841,8 @@ mod tests {
             test_roc_auc: None,
             test_pr_auc: None,
             message: String::new(),
+            message_code: String::new(),
+            message_args: Default::default(),
             mode: plantlab_protocol::SequenceMode::Row,
             sampling_interval_s: None,
             normal: None,

@@ -59,6 +59,16 @@ pub fn suggestion_text(suggestion: &plantlab_protocol::Suggestion) -> String {
     CATALOG.with(|catalog| plantlab_i18n::suggestion_text(&catalog.borrow(), suggestion))
 }
 
+/// A training run's stop sentence in the current language, as [`finding_text`].
+pub fn run_stop_text(summary: &plantlab_protocol::RunSummary) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::run_stop_text(&catalog.borrow(), summary))
+}
+
+/// A runs list entry's stop sentence in the current language, as [`finding_text`].
+pub fn run_entry_stop_text(entry: &plantlab_protocol::RunEntry) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::run_entry_stop_text(&catalog.borrow(), entry))
+}
+
 /// A quality-gate check in the current language, as [`finding_text`].
 pub fn gate_check_text(check: &plantlab_protocol::GateCheck) -> String {
     CATALOG.with(|catalog| plantlab_i18n::gate_check_text(&catalog.borrow(), check))

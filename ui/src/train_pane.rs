@@ -599,7 +599,7 @@ impl TrainPane {
                     ui.label(tr_with("train-run-test-auc", &[("roc", format!("{roc:.3}").into()), ("pr", format!("{pr:.3}").into())]));
                 }
                 if !run.message.is_empty() {
-                    ui.label(RichText::new(&run.message).weak());
+                    ui.label(RichText::new(crate::i18n::run_entry_stop_text(run)).weak());
                 }
                 ui.horizontal(|ui| {
                     if ui.button(tr("train-open-button")).clicked() {
@@ -631,7 +631,7 @@ impl TrainPane {
 }
 
 fn summary_ui(ui: &mut egui::Ui, summary: &RunSummary, model: Option<ModelKind>) {
-    ui.label(RichText::new(&summary.message).strong());
+    ui.label(RichText::new(crate::i18n::run_stop_text(summary)).strong());
     let Some(test) = &summary.test else { return };
     let metric = |v: Option<f64>| v.map_or(tr("metric-not-available"), |v| format!("{v:.3}"));
     let fixed = |v: f64| format!("{v:.3}");

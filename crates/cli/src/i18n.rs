@@ -44,6 +44,16 @@ pub fn finding_examples(finding: &plantlab_protocol::Finding) -> String {
     CATALOG.with(|catalog| plantlab_i18n::finding_examples(catalog, finding))
 }
 
+/// A training run's stop sentence in the chosen language, or its English message for a failure.
+pub fn run_stop_text(summary: &plantlab_protocol::RunSummary) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::run_stop_text(catalog, summary))
+}
+
+/// A runs list entry's stop sentence in the chosen language, as [`run_stop_text`].
+pub fn run_entry_stop_text(entry: &plantlab_protocol::RunEntry) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::run_entry_stop_text(catalog, entry))
+}
+
 /// A quality-gate check in the chosen language, as [`finding_text`].
 pub fn gate_check_text(check: &plantlab_protocol::GateCheck) -> String {
     CATALOG.with(|catalog| plantlab_i18n::gate_check_text(catalog, check))

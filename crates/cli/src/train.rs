@@ -190,7 +190,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         _ => {}
     };
     let summary = workbench.train(&config, &job, &mut on_update).map_err(anyhow::Error::from).with_context(|| tr("cli-training-failed"))?;
-    eprintln!("{}", summary.message);
+    eprintln!("{}", crate::i18n::run_stop_text(&summary));
     let empty = ClassMetrics::default();
     let val = summary.val.as_ref().unwrap_or(&empty);
     let test = summary.test.as_ref().unwrap_or(&empty);
@@ -374,7 +374,7 @@ pub fn runs(args: &RunsArgs) -> Result<()> {
                 r.epochs_run,
                 r.best_epoch,
                 opt(r.test_roc_auc),
-                r.message
+                crate::i18n::run_entry_stop_text(r)
             );
         }
     }

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use plantlab_protocol::{
     civil_from_epoch_seconds, format_duration, message_key, Alarm, AlarmSentence, Finding, FindingDelta, FindingKind, GateCheck, InputWarning,
-    MessageArg, Suggestion,
+    MessageArg, RunEntry, RunSummary, Suggestion,
 };
 
 use crate::{Arg, Catalog, Lang, CODED_CHINESE_FTL, CODED_ENGLISH_FTL};
@@ -66,6 +66,24 @@ pub fn gate_check_text(catalog: &Catalog, check: &GateCheck) -> String {
 /// ("flow is 0 from …").
 pub fn suggestion_text(catalog: &Catalog, suggestion: &Suggestion) -> String {
     coded_text(catalog, &suggestion.message_key(), &suggestion.args).map(|text| capitalized(&text)).unwrap_or_else(|| suggestion.reason.clone())
+}
+
+/// A training run's stop sentence in the catalogue's language, or its `message` where the run
+/// has no code (a failure, whose message is the error's) or the catalogue cannot word it.
+pub fn run_stop_text(catalog: &Catalog, summary: &RunSummary) -> String {
+    stop_words(catalog, &summary.message_key(), &summary.message_code, &summary.message_args).unwrap_or_else(|| summary.message.clone())
+}
+
+/// A runs list entry's stop sentence, as [`run_stop_text`].
+pub fn run_entry_stop_text(catalog: &Catalog, entry: &RunEntry) -> String {
+    stop_words(catalog, &entry.message_key(), &entry.message_code, &entry.message_args).unwrap_or_else(|| entry.message.clone())
+}
+
+fn stop_words(catalog: &Catalog, key: &str, code: &str, args: &BTreeMap<String, MessageArg>) -> Option<String> {
+    if code.is_empty() {
+        return None;
+    }
+    coded_text(catalog, key, args)
 }
 
 fn finding_words(catalog: &Catalog, kind: FindingKind, key: &str, args: &BTreeMap<String, MessageArg>) -> Option<String> {
@@ -275,8 +293,8 @@ mod tests {
         assert_eq!(english.keys().collect::<Vec<_>>(), chinese.keys().collect::<Vec<_>>(), "keys differ between en and zh-CN findings.ftl");
         for (key, variables) in &english {
             assert!(
-                ["finding-", "gate-", "suggest-", "alarm-", "input-warning-"].iter().any(|prefix| key.starts_with(prefix)),
-                "{key}: coded keys start with finding-, gate-, suggest-, alarm- or input-warning-"
+                ["finding-", "gate-", "suggest-", "alarm-", "input-warning-", "stop-"].iter().any(|prefix| key.starts_with(prefix)),
+                "{key}: coded keys start with finding-, gate-, suggest-, alarm-, input-warning- or stop-"
             );
             assert!(key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{key} is not kebab case");
             assert_eq!(variables, &chinese[key], "{key}: the two languages use different arguments");

@@ -269,7 +269,7 @@ mod coded;
 pub use coded::{alarm_explanation_text, alarm_sentence_text, input_warning_text};
 pub use coded::{
     coded_text, finding_delta_text, finding_examples, finding_text, format_measure, format_share, gate_check_text, message_variables,
-    suggestion_text, with_english,
+    run_entry_stop_text, run_stop_text, suggestion_text, with_english,
 };
 
 #[cfg(test)]

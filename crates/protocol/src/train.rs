@@ -4,7 +4,11 @@
 //! Every type here is also what the run directory holds: `config.json` is a [`TrainConfig`],
 //! each line of `metrics.jsonl` is a [`TrainUpdate`], `summary.json` is a [`RunSummary`].
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+
+use crate::MessageArg;
 
 /// Which network to train.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -357,8 +361,17 @@ pub struct RunSummary {
     pub run_id: String,
     pub run_dir: String,
     pub status: RunStatus,
-    /// Why it stopped: "completed all epochs", "early stopping …", the failure message, …
+    /// Why it stopped: "completed all epochs", "early stopping …", the failure message, …, in
+    /// English: for scripts and older readers. The panes and the command line word it from
+    /// `message_code` and `message_args` ([`RunSummary::message_key`]) instead.
     pub message: String,
+    /// Which stop sentence `message` is (`completed`, `early_stopping`, `cancelled`); empty
+    /// for a failure, whose message is the error's.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message_code: String,
+    /// The values the stop sentence names, by the catalogue's argument names.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub message_args: BTreeMap<String, MessageArg>,
     pub epochs_run: u32,
     /// The epoch (trees: round) whose weights were kept (best on validation); 0 when none finished.
     pub best_epoch: u32,
@@ -400,6 +413,11 @@ pub struct RunEntry {
     #[serde(with = "crate::float", default)]
     pub test_pr_auc: Option<f64>,
     pub message: String,
+    /// The summary's `message_code` and `message_args` (empty for runs without a summary).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message_code: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub message_args: BTreeMap<String, MessageArg>,
     /// Row or window mode (window length in rows).
     #[serde(default)]
     pub mode: SequenceMode,
@@ -413,7 +431,19 @@ pub struct RunEntry {
     pub normal: Option<crate::normal::NormalDetector>,
 }
 
+impl RunSummary {
+    /// The catalogue key of the stop sentence: `stop-<code>` (`stop-early-stopping`).
+    pub fn message_key(&self) -> String {
+        crate::message_key("stop", &self.message_code, "")
+    }
+}
+
 impl RunEntry {
+    /// The catalogue key of the stop sentence, as [`RunSummary::message_key`].
+    pub fn message_key(&self) -> String {
+        crate::message_key("stop", &self.message_code, "")
+    }
+
     /// "row mode", or "window 30 × 1 min = 30 min, stride 5" (rows without a time axis).
     pub fn mode_text(&self) -> String {
         match self.mode {

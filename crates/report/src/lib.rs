@@ -487,7 +487,7 @@ fn training_section(t: &Catalog, run: Option<&RunDetail>) -> Markup {
             };
             let mut rows = vec![
                 (t.text("report-status"), plain(format!("{:?}", s.status).to_lowercase())),
-                (t.text("report-message"), plain(&s.message)),
+                (t.text("report-message"), plain(plantlab_i18n::run_stop_text(t, s))),
                 (run_key, plain(s.epochs_run.to_string())),
                 (best_key, plain(s.best_epoch.to_string())),
                 (t.text("report-majority-accuracy-test"), plain(number(s.majority_accuracy, 3))),

@@ -205,6 +205,8 @@ fn entry() -> RunEntry {
         test_roc_auc: None,
         test_pr_auc: None,
         message: String::new(),
+        message_code: String::new(),
+        message_args: Default::default(),
         mode: plantlab_protocol::SequenceMode::Row,
         sampling_interval_s: Some(60.0),
         normal: Some(NormalDetector::LinearPredictor),

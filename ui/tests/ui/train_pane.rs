@@ -10,8 +10,8 @@ use std::rc::Rc;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use plantlab_protocol::{
-    BatchMetrics, ClassMetrics, ColumnInfo, ColumnKind, ConfigDifference, DatasetSummary, EpochMetrics, ModelKind, RunComparison, RunDetail,
-    RunEntry, RunStatus, RunSummary, TaskEvent, TaskKind, TaskOutcome, TrainConfig, TrainDataInfo, TrainUpdate,
+    message_args, BatchMetrics, ClassMetrics, ColumnInfo, ColumnKind, ConfigDifference, DatasetSummary, EpochMetrics, ModelKind, RunComparison,
+    RunDetail, RunEntry, RunStatus, RunSummary, TaskEvent, TaskKind, TaskOutcome, TrainConfig, TrainDataInfo, TrainUpdate,
 };
 use plantlab_ui::{Pane, PlantLabApp, Reply, Request};
 
@@ -41,6 +41,8 @@ fn entry(id: &str, lr: f64) -> RunEntry {
         test_roc_auc: Some(0.91),
         test_pr_auc: Some(0.55),
         message: String::new(),
+        message_code: String::new(),
+        message_args: Default::default(),
         mode: plantlab_protocol::SequenceMode::Row,
         sampling_interval_s: None,
         normal: None,
@@ -207,6 +209,8 @@ fn a_finished_run_shows_test_metrics_next_to_the_baseline_and_runs_compare() {
         run_dir: "/runs/run-3".into(),
         status: RunStatus::Completed,
         message: "completed all 2 epochs".into(),
+        message_code: String::new(),
+        message_args: Default::default(),
         epochs_run: 2,
         best_epoch: 2,
         majority_accuracy: 0.9,
@@ -254,5 +258,52 @@ fn the_train_pane_reads_in_chinese() {
     harness.get_by_label("取消训练").click();
     harness.run();
     assert!(fake.borrow().sent.iter().any(|r| matches!(r, Request::Cancel { task: TRAIN_TASK })));
+    common::assert_nothing_fell_back_to_english();
+}
+
+#[test]
+fn a_finished_runs_stop_message_reads_in_chinese() {
+    let kept = |unit: &str, total: u64, kept: u64| message_args([("unit", unit.into()), ("total", total.into()), ("kept", kept.into())]);
+    let mut listed = entry("run-1", 0.001);
+    listed.message = "completed all 2 epochs; kept epoch 2".into();
+    listed.message_code = "completed".into();
+    listed.message_args = kept("epoch", 2, 2);
+    let fake = Rc::new(RefCell::new(Fake::new(Engine { runs: vec![listed] })));
+    let mut harness = common::app_harness_in(fake.clone(), 1500.0, 950.0, plantlab_ui::Lang::ZhCn);
+    common::open_file_and_go_to_in_chinese(&mut harness, "训练");
+    // The runs list words the stop from its code.
+    harness.get_by_label("已完成全部 2 轮；保留第 2 轮");
+    harness.get_by_label("开始训练").click();
+    harness.run();
+    let english = "early stopping after round 9: no better validation PR-AUC for 5 rounds; kept round 4";
+    let summary = RunSummary {
+        run_id: "run-3".into(),
+        run_dir: "/runs/run-3".into(),
+        status: RunStatus::Completed,
+        message: english.into(),
+        message_code: "early_stopping".into(),
+        message_args: message_args([
+            ("unit", "round".into()),
+            ("stopped", 9u64.into()),
+            ("metric", "pr-auc".into()),
+            ("patience", 5u64.into()),
+            ("kept", 4u64.into()),
+        ]),
+        epochs_run: 9,
+        best_epoch: 4,
+        majority_accuracy: 0.9,
+        val: None,
+        test: None,
+        baseline: None,
+        baseline_trees: None,
+        seconds: 3.0,
+    };
+    fake.borrow_mut().pending.push(Reply::Task(TaskEvent::Finished { task: TRAIN_TASK, outcome: TaskOutcome::Trained(summary) }));
+    harness.run();
+    let chinese = "第 9 个提升轮次后早停：验证集 PR-AUC 已连续 5 个提升轮次没有提升；保留第 4 个提升轮次";
+    // The status line under the run and the toast that says it finished.
+    harness.get_by_label(chinese);
+    harness.get_by_label(&format!("训练：{chinese}"));
+    assert!(harness.query_by_label_contains(english).is_none(), "the engine's English is not shown");
     common::assert_nothing_fell_back_to_english();
 }

@@ -9,7 +9,7 @@ use plantlab_protocol::{EpochMetrics, TreeSettings};
 use plantlab_trees::{BoostParams, Booster, Ensemble};
 
 use super::data::{Part, Prepared};
-use super::{metrics, selection_metric_name, selection_score, weighted_loss};
+use super::{metrics, selection_score, weighted_loss};
 use crate::error::{EngineError, Result};
 use crate::tasks::JobContext;
 
@@ -46,7 +46,7 @@ pub struct TreeFit {
     pub ensemble: Ensemble,
     pub rounds_run: u32,
     pub best_round: u32,
-    pub stop_message: String,
+    pub(crate) stop_message: super::StopReason,
 }
 
 /// Checks tree settings before anything is allocated for them.
@@ -105,8 +105,7 @@ pub fn fit_trees(
     };
     let mut booster = Booster::new(params, classes, &x, n, width, &data.train.labels, &sample_weight, Some((&x_val, m))).map_err(trees_err)?;
     let (mut best_score, mut best_round, mut since_best) = (f64::NEG_INFINITY, 0u32, 0u32);
-    let judged_on = selection_metric_name(data.positive);
-    let mut stop_message = format!("completed all {} rounds", settings.rounds);
+    let mut stop_message = super::StopReason::completed("round", settings.rounds);
     let mut rounds_run = 0;
     let (from, to, label) = progress;
     for round in 1..=settings.rounds {
@@ -142,7 +141,7 @@ pub fn fit_trees(
         })?;
         job.progress(from + (to - from) * round as f32 / settings.rounds as f32, &format!("{label} {round}/{}", settings.rounds));
         if since_best >= settings.patience && round < settings.rounds {
-            stop_message = format!("early stopping after round {round}: no better validation {judged_on} for {} rounds", settings.patience);
+            stop_message = super::StopReason::early("round", round, data.positive, settings.patience);
             break;
         }
     }

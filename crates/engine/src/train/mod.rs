@@ -13,14 +13,15 @@ pub mod metrics;
 pub mod runs;
 pub mod window_features;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use plantlab_model::{Input, NetSpec, Trainer};
 use plantlab_protocol::{
-    BatchMetrics, ClassMetrics, ClassWeighting, CleanStep, ColumnInfo, EpochMetrics, ImportSettings, ModelKind, QualityReport, Recipe, RunStatus,
-    RunSummary, SequenceMode, TrainConfig, TrainDataInfo, TrainUpdate, RECIPE_SCHEMA_VERSION,
+    message_args, BatchMetrics, ClassMetrics, ClassWeighting, CleanStep, ColumnInfo, EpochMetrics, ImportSettings, MessageArg, ModelKind,
+    QualityReport, Recipe, RunStatus, RunSummary, SequenceMode, TrainConfig, TrainDataInfo, TrainUpdate, RECIPE_SCHEMA_VERSION,
 };
 use polars::prelude::DataFrame;
 
@@ -210,8 +211,12 @@ pub fn train(frame: &DataFrame, request: &TrainJob<'_>, job: &JobContext, on_upd
         Ok(summary) => Ok(summary),
         Err(err) => {
             let status = if matches!(err, EngineError::Cancelled) { RunStatus::Cancelled } else { RunStatus::Failed };
-            let message = if status == RunStatus::Cancelled { "cancelled by the user".to_owned() } else { err.to_string() };
-            let summary = run.summary(status, message, None, None, None, 0.0);
+            let summary = if status == RunStatus::Cancelled {
+                let (message, message_code, message_args) = StopReason::cancelled().worded();
+                RunSummary { message_code, message_args, ..run.summary(status, message, None, None, None, 0.0) }
+            } else {
+                run.summary(status, err.to_string(), None, None, None, 0.0)
+            };
             let _ = write_json(&dir.join("summary.json"), &summary);
             Err(err)
         }
@@ -349,11 +354,39 @@ pub(crate) fn selection_score(val: &ClassMetrics, val_loss: f64, positive: Optio
     }
 }
 
-pub(crate) fn selection_metric_name(positive: Option<usize>) -> &'static str {
-    if positive.is_some() {
-        "PR-AUC"
-    } else {
-        "balanced accuracy"
+/// Why a run stopped, as the catalogue's `stop-<code>` sentence and its arguments.
+pub(crate) struct StopReason {
+    code: &'static str,
+    args: BTreeMap<String, MessageArg>,
+}
+
+impl StopReason {
+    /// All `total` epochs or rounds (`unit`) ran.
+    pub(crate) fn completed(unit: &str, total: u32) -> Self {
+        StopReason { code: "completed", args: message_args([("unit", unit.into()), ("total", u64::from(total).into())]) }
+    }
+
+    /// No better validation score for `patience` epochs or rounds, so training stopped after `stopped`.
+    pub(crate) fn early(unit: &str, stopped: u32, positive: Option<usize>, patience: u32) -> Self {
+        let metric = if positive.is_some() { "pr-auc" } else { "balanced-accuracy" };
+        let args = message_args([
+            ("unit", unit.into()),
+            ("stopped", u64::from(stopped).into()),
+            ("metric", metric.into()),
+            ("patience", u64::from(patience).into()),
+        ]);
+        StopReason { code: "early_stopping", args }
+    }
+
+    fn cancelled() -> Self {
+        StopReason { code: "cancelled", args: BTreeMap::new() }
+    }
+
+    /// The English message (from the catalogue the edges word it from), the code and the arguments.
+    fn worded(self) -> (String, String, BTreeMap<String, MessageArg>) {
+        let key = plantlab_protocol::message_key("stop", self.code, "");
+        let message = plantlab_i18n::with_english(|english| plantlab_i18n::coded_text(english, &key, &self.args)).unwrap_or_else(|| key.clone());
+        (message, self.code.to_owned(), self.args)
     }
 }
 
@@ -434,6 +467,8 @@ impl Run {
             run_dir: self.dir.display().to_string(),
             status,
             message,
+            message_code: String::new(),
+            message_args: BTreeMap::new(),
             epochs_run: self.epochs,
             best_epoch: self.best_epoch,
             majority_accuracy: majority,
@@ -458,7 +493,7 @@ impl Run {
         config: &TrainConfig,
         job: &JobContext,
         emit: &mut dyn FnMut(TrainUpdate) -> Result<()>,
-    ) -> Result<(FittedModel, String)> {
+    ) -> Result<(FittedModel, StopReason)> {
         let [train_part, val_part, _] = parts;
         let classes = trainer.spec().classes;
         let checkpoints = self.dir.join("checkpoints");
@@ -469,8 +504,7 @@ impl Run {
         let total_batches = (batches * config.epochs).max(1) as f32;
         let mut best_score = f64::NEG_INFINITY;
         let mut since_best = 0u32;
-        let judged_on = selection_metric_name(positive);
-        let mut stop_message = format!("completed all {} epochs", config.epochs);
+        let mut stop_message = StopReason::completed("epoch", config.epochs);
         let (mut ends, mut labels) = (Vec::with_capacity(batch_size), Vec::with_capacity(batch_size));
 
         for epoch in 1..=config.epochs {
@@ -543,7 +577,7 @@ impl Run {
             }))?;
             if let Some(patience) = config.patience {
                 if since_best >= patience && epoch < config.epochs {
-                    stop_message = format!("early stopping after epoch {epoch}: no better validation {judged_on} for {patience} epochs");
+                    stop_message = StopReason::early("epoch", epoch, positive, patience);
                     break;
                 }
             }
@@ -711,15 +745,11 @@ impl Run {
         let samples = CONTRIBUTION_SAMPLES.min(CONTRIBUTION_BUDGET / nf.max(1));
         let contributions = explainer.contributions(&test_part.ends, samples, job)?;
         write_json(&dir.join("contributions.json"), &contributions)?;
-        let summary = self.summary(
-            RunStatus::Completed,
-            format!("{stop_message}; kept {} {}", if config.model == ModelKind::Trees { "round" } else { "epoch" }, self.best_epoch),
-            Some(val),
-            Some(test),
-            Some(baseline.clone()),
-            baseline.accuracy,
-        );
-        let summary = RunSummary { baseline_trees: Some(baseline_trees), ..summary };
+        let mut stop_message = stop_message;
+        stop_message.args.insert("kept".into(), u64::from(self.best_epoch).into());
+        let (message, message_code, message_args) = stop_message.worded();
+        let summary = self.summary(RunStatus::Completed, message, Some(val), Some(test), Some(baseline.clone()), baseline.accuracy);
+        let summary = RunSummary { baseline_trees: Some(baseline_trees), message_code, message_args, ..summary };
         write_json(&dir.join("summary.json"), &summary)?;
         Ok(summary)
     }

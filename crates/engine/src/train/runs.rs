@@ -242,6 +242,8 @@ fn entry(dir: &Path, active: &[String]) -> Option<RunEntry> {
         test_roc_auc: summary.as_ref().and_then(|s| s.test.as_ref()).and_then(|t| t.roc_auc),
         test_pr_auc: summary.as_ref().and_then(|s| s.test.as_ref()).and_then(|t| t.pr_auc),
         message,
+        message_code: summary.as_ref().map(|s| s.message_code.clone()).unwrap_or_default(),
+        message_args: summary.as_ref().map(|s| s.message_args.clone()).unwrap_or_default(),
         mode: config.mode,
         sampling_interval_s: sampling_interval_s(dir),
         normal: normal.map(|request| request.detector),

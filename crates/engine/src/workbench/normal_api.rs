@@ -313,6 +313,8 @@ impl RunRecord {
             run_dir: self.dir.display().to_string(),
             status,
             message,
+            message_code: String::new(),
+            message_args: Default::default(),
             epochs_run: self.epochs,
             best_epoch: self.best_epoch,
             majority_accuracy: f64::NAN,

@@ -311,3 +311,28 @@ input-warning-unseen-category = { $count } { $count ->
        *[other] hold values
     } the model did not see (or saw rarely) in training; it treats them as one "other" value.
 input-warning-mostly-missing = "{ $tag }" is missing in { $share } of the rows (in training: { $trained }); predictions lean on the other tags.
+
+## Training runs' stop messages: stop-<code>. $unit is "epoch" or "round"; $metric is "pr-auc"
+## or "balanced-accuracy".
+
+stop-completed = completed all { $total } { $unit ->
+        [round] rounds
+       *[other] epochs
+    }; kept { $unit ->
+        [round] round
+       *[other] epoch
+    } { $kept }
+stop-early-stopping = early stopping after { $unit ->
+        [round] round
+       *[other] epoch
+    } { $stopped }: no better validation { $metric ->
+        [pr-auc] PR-AUC
+       *[other] balanced accuracy
+    } for { $patience } { $unit ->
+        [round] rounds
+       *[other] epochs
+    }; kept { $unit ->
+        [round] round
+       *[other] epoch
+    } { $kept }
+stop-cancelled = cancelled by the user

@@ -211,3 +211,27 @@ input-warning-out-of-training-range = “{ $tag }”有 { $count } 个值超出�
 input-warning-out-of-training-range-categorical = “{ $tag }”有 { $count } 个值超出训练范围；模型把它们归入最低或最高的分箱，因此这些位置的风险是外推结果。请检查单位和传感器。
 input-warning-unseen-category = “{ $tag }”有 { $count } 行的取值在训练中未出现过（或很少出现）；模型将它们视为同一个“其他”值。
 input-warning-mostly-missing = “{ $tag }”在 { $share } 的行中缺失（训练时：{ $trained }）；预测主要依赖其他位号。
+
+## 训练运行的停止信息：stop-<code>。$unit 为 "epoch" 或 "round"；$metric 为 "pr-auc" 或 "balanced-accuracy"。
+
+stop-completed = 已完成全部 { $total } { $unit ->
+        [round] 个提升轮次
+       *[other] 轮
+    }；保留第 { $kept } { $unit ->
+        [round] 个提升轮次
+       *[other] 轮
+    }
+stop-early-stopping = 第 { $stopped } { $unit ->
+        [round] 个提升轮次
+       *[other] 轮
+    }后早停：验证集 { $metric ->
+        [pr-auc] PR-AUC
+       *[other] 平衡准确率
+    } 已连续 { $patience } { $unit ->
+        [round] 个提升轮次
+       *[other] 轮
+    }没有提升；保留第 { $kept } { $unit ->
+        [round] 个提升轮次
+       *[other] 轮
+    }
+stop-cancelled = 已被用户取消
