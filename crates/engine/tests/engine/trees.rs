@@ -4,7 +4,9 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::sync_channel;
+use std::sync::Arc;
 use std::time::Duration;
 
 use plantlab_engine::{JobContext, Workbench};
@@ -159,26 +161,34 @@ fn window_features_replay_identically_from_a_bundle() {
 
 #[test]
 fn cancel_stops_trees_between_rounds() {
-    let s = setup(6000);
+    let s = setup(30_000);
     let config =
         TrainConfig { trees: TreeSettings { rounds: 100_000, patience: 100_000, learning_rate: 0.01, ..TreeSettings::default() }, ..trees(Some(30)) };
+    // Rounds are counted where the worker reports them, so rounds already queued for this
+    // thread when it cancels do not count as rounds run after the cancel.
+    let reported = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&reported);
     let (tx, rx) = sync_channel(EVENTS_BOUND);
-    let task = s.workbench.start_train(config, move |e| tx.send(e).unwrap()).unwrap();
-    let mut rounds_before = 0;
-    loop {
-        match rx.recv_timeout(Duration::from_secs(120)).unwrap() {
-            TaskEvent::Train { update: TrainUpdate::Epoch(_), .. } => {
-                rounds_before += 1;
-                if rounds_before == 2 {
-                    break;
-                }
+    let task = s
+        .workbench
+        .start_train(config, move |e| {
+            if matches!(e, TaskEvent::Train { update: TrainUpdate::Epoch(_), .. }) {
+                counter.fetch_add(1, Ordering::SeqCst);
             }
+            tx.send(e).unwrap()
+        })
+        .unwrap();
+    let mut seen = 0;
+    while seen < 2 {
+        match rx.recv_timeout(Duration::from_secs(120)).unwrap() {
+            TaskEvent::Train { update: TrainUpdate::Epoch(_), .. } => seen += 1,
             e => assert!(!e.is_terminal(), "ended early: {e:?}"),
         }
     }
+    let at_cancel = reported.load(Ordering::SeqCst);
     assert!(s.workbench.cancel(task));
     let rest: Vec<TaskEvent> = rx.iter().collect();
-    let rounds_after = rest.iter().filter(|e| matches!(e, TaskEvent::Train { update: TrainUpdate::Epoch(_), .. })).count();
+    let rounds_after = reported.load(Ordering::SeqCst) - at_cancel;
     assert!(rounds_after <= 1, "{rounds_after} rounds ran after cancel");
     assert_eq!(rest.last(), Some(&TaskEvent::Cancelled { task }));
     let runs = s.workbench.list_runs().unwrap();
