@@ -191,6 +191,27 @@ pub fn message_variables(lang: Lang, key: &str) -> Option<BTreeSet<String>> {
     coded_messages(lang).remove(key)
 }
 
+/// Checks that `args` fill exactly the variables of `key`'s English sentence, and so on through
+/// the phrases inside (a phrase's key is `<family>-<code>`); adds every key met to `seen`. For
+/// the tests that hold the engine to its catalogue; the error names the key and both sets.
+pub fn check_arguments(family: &str, key: &str, args: &BTreeMap<String, MessageArg>, seen: &mut BTreeSet<String>) -> Result<(), String> {
+    let variables = message_variables(Lang::En, key).ok_or_else(|| format!("{key} is not in the catalogue"))?;
+    let given: BTreeSet<String> = args.keys().cloned().collect();
+    if given != variables {
+        return Err(format!("{key}: the arguments given {given:?} and the ones its sentence uses {variables:?} differ"));
+    }
+    seen.insert(key.to_owned());
+    args.values().try_for_each(|value| check_argument_value(family, value, seen))
+}
+
+fn check_argument_value(family: &str, value: &MessageArg, seen: &mut BTreeSet<String>) -> Result<(), String> {
+    match value {
+        MessageArg::Phrase { code, args } => check_arguments(family, &message_key(family, code, ""), args, seen),
+        MessageArg::List(items) | MessageArg::Clauses(items) => items.iter().try_for_each(|item| check_argument_value(family, item, seen)),
+        _ => Ok(()),
+    }
+}
+
 /// Every coded message of `lang` with its variables. Messages start at column 0 (`key = …`),
 /// continuation lines are indented, `#` lines are comments.
 fn coded_messages(lang: Lang) -> BTreeMap<String, BTreeSet<String>> {

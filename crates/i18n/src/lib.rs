@@ -268,8 +268,8 @@ pub fn format_date_time(year: i64, month: u32, day: u32, hour: u32, minute: u32,
 mod coded;
 pub use coded::{alarm_explanation_text, alarm_sentence_text, input_warning_text};
 pub use coded::{
-    coded_text, finding_delta_text, finding_examples, finding_text, format_measure, format_share, gate_check_text, message_variables,
-    run_entry_stop_text, run_stop_text, suggestion_text, with_english,
+    check_arguments, coded_text, finding_delta_text, finding_examples, finding_text, format_measure, format_share, gate_check_text,
+    message_variables, run_entry_stop_text, run_stop_text, suggestion_text, with_english,
 };
 
 #[cfg(test)]

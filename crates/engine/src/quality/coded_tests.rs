@@ -5,10 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Cursor;
 
-use plantlab_i18n::{finding_text, gate_check_text, message_variables, Catalog, Lang};
-use plantlab_protocol::{
-    message_key, ColumnProfile, CompareOp, Condition, Finding, FindingKind, GateThresholds, ImportSettings, MessageArg, QualityReport,
-};
+use plantlab_i18n::{check_arguments, finding_text, gate_check_text, Catalog, Lang};
+use plantlab_protocol::{ColumnProfile, CompareOp, Condition, Finding, FindingKind, GateThresholds, ImportSettings, MessageArg, QualityReport};
 use polars::prelude::*;
 
 use super::test_signals::{assess_with, minutes_column, noisy};
@@ -110,20 +108,8 @@ fn other_findings() -> Vec<Finding> {
 /// Checks that `args` fill exactly the variables of `key`'s sentence, recursively through the
 /// phrases inside; records every key seen.
 fn assert_fills(key: &str, args: &BTreeMap<String, MessageArg>, seen: &mut BTreeSet<String>) {
-    let variables = message_variables(Lang::En, key).unwrap_or_else(|| panic!("{key} is not in the catalogue"));
-    let given: BTreeSet<String> = args.keys().cloned().collect();
-    assert_eq!(given, variables, "{key}: the arguments given and the ones its sentence uses differ");
-    seen.insert(key.to_owned());
-    for value in args.values() {
-        assert_fills_value(value, seen);
-    }
-}
-
-fn assert_fills_value(value: &MessageArg, seen: &mut BTreeSet<String>) {
-    match value {
-        MessageArg::Phrase { code, args } => assert_fills(&message_key("finding", code, ""), args, seen),
-        MessageArg::List(items) | MessageArg::Clauses(items) => items.iter().for_each(|item| assert_fills_value(item, seen)),
-        _ => {}
+    if let Err(problem) = check_arguments("finding", key, args, seen) {
+        panic!("{problem}");
     }
 }
 

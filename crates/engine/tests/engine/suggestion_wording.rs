@@ -7,8 +7,8 @@ use std::path::Path;
 
 use plantlab_engine::generate::{messy_series, pump_station_month, MessyOptions, LABEL_COLUMN, TIMESTAMP_COLUMN};
 use plantlab_engine::{JobContext, Workbench};
-use plantlab_i18n::{message_variables, suggestion_text, Catalog, Lang};
-use plantlab_protocol::{message_key, CleanAction, ImportOverrides, MessageArg, Suggestion};
+use plantlab_i18n::{check_arguments, suggestion_text, Catalog, Lang};
+use plantlab_protocol::{CleanAction, ImportOverrides, MessageArg, Suggestion};
 
 /// The suggestions for the export in `bytes`, with `label` as the label column.
 fn suggestions_for(dir: &Path, name: &str, bytes: &[u8], label: Option<&str>) -> Vec<Suggestion> {
@@ -30,20 +30,8 @@ fn without_time(bytes: &[u8], time_column: &str) -> Vec<u8> {
 }
 
 fn assert_fills(key: &str, args: &BTreeMap<String, MessageArg>, seen: &mut BTreeSet<String>) {
-    let variables = message_variables(Lang::En, key).unwrap_or_else(|| panic!("{key} is not in the catalogue"));
-    let given: BTreeSet<String> = args.keys().cloned().collect();
-    assert_eq!(given, variables, "{key}: the arguments given and the ones its sentence uses differ");
-    seen.insert(key.to_owned());
-    for value in args.values() {
-        assert_fills_value(value, seen);
-    }
-}
-
-fn assert_fills_value(value: &MessageArg, seen: &mut BTreeSet<String>) {
-    match value {
-        MessageArg::Phrase { code, args } => assert_fills(&message_key("finding", code, ""), args, seen),
-        MessageArg::List(items) | MessageArg::Clauses(items) => items.iter().for_each(|item| assert_fills_value(item, seen)),
-        _ => {}
+    if let Err(problem) = check_arguments("finding", key, args, seen) {
+        panic!("{problem}");
     }
 }
 
