@@ -102,7 +102,13 @@ mod tests {
         let mut thinner = EventThinner::new(Duration::from_millis(40));
         let start = Instant::now();
         for n in 0..50u32 {
-            let progress = TaskEvent::Progress { task: 2, fraction: n as f32 / 50.0, stage: "reading".into() };
+            let progress = TaskEvent::Progress {
+                task: 2,
+                fraction: n as f32 / 50.0,
+                stage: "reading file".into(),
+                stage_code: "reading-file".into(),
+                stage_args: Default::default(),
+            };
             assert_eq!(thinner.admit(progress.clone(), start + Duration::from_millis(u64::from(n) * 100)), vec![progress]);
         }
     }

@@ -319,7 +319,8 @@ impl PlantLabApp {
                 }
                 self.tasks.push(TaskView { id, kind, label, fraction: 0.0, stage: tr("app-task-starting"), cancel_requested: false })
             }
-            TaskEvent::Progress { fraction, stage, .. } => {
+            TaskEvent::Progress { fraction, ref stage, ref stage_code, ref stage_args, .. } => {
+                let stage = crate::i18n::stage_text(stage, stage_code, stage_args);
                 if self.train.owns(id) {
                     self.train.progress(id, fraction, &stage);
                 }

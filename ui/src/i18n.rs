@@ -69,6 +69,17 @@ pub fn run_entry_stop_text(entry: &plantlab_protocol::RunEntry) -> String {
     CATALOG.with(|catalog| plantlab_i18n::run_entry_stop_text(&catalog.borrow(), entry))
 }
 
+/// A running task's stage in the current language, worded from its code and arguments (key
+/// `stage-<code>`); the engine's English `stage` where there is no code (an older engine) or
+/// the catalogue cannot word it.
+pub fn stage_text(stage: &str, stage_code: &str, stage_args: &std::collections::BTreeMap<String, plantlab_protocol::MessageArg>) -> String {
+    if stage_code.is_empty() {
+        return stage.to_owned();
+    }
+    let key = plantlab_protocol::message_key("stage", stage_code, "");
+    CATALOG.with(|catalog| plantlab_i18n::coded_text(&catalog.borrow(), &key, stage_args)).unwrap_or_else(|| stage.to_owned())
+}
+
 /// A quality-gate check in the current language, as [`finding_text`].
 pub fn gate_check_text(check: &plantlab_protocol::GateCheck) -> String {
     CATALOG.with(|catalog| plantlab_i18n::gate_check_text(&catalog.borrow(), check))

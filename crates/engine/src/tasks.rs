@@ -7,7 +7,9 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use plantlab_protocol::{TaskEvent, TaskId, TaskKind, TaskOutcome, TrainUpdate};
+use std::collections::BTreeMap;
+
+use plantlab_protocol::{message_key, MessageArg, TaskEvent, TaskId, TaskKind, TaskOutcome, TrainUpdate};
 
 use crate::error::{EngineError, Result};
 
@@ -33,9 +35,13 @@ impl JobContext {
         Self { task: 0, cancel, events: None }
     }
 
-    pub fn progress(&self, fraction: f32, stage: &str) {
+    /// Reports how far the task is and what it is doing now: the stage's code and arguments for
+    /// the edges to word, and its English words for scripts and older readers.
+    pub fn progress(&self, fraction: f32, stage: Stage) {
         if let Some(events) = &self.events {
-            let event = TaskEvent::Progress { task: self.task, fraction: fraction.clamp(0.0, 1.0), stage: stage.to_owned() };
+            let (stage_code, stage_args) = (stage.code().to_owned(), stage.args());
+            let english = stage.english();
+            let event = TaskEvent::Progress { task: self.task, fraction: fraction.clamp(0.0, 1.0), stage: english, stage_code, stage_args };
             // A full channel means the UI has not caught up; skipping one update is harmless.
             match events.try_send(event) {
                 Ok(()) | Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {}
@@ -67,6 +73,140 @@ impl JobContext {
         } else {
             Ok(())
         }
+    }
+}
+
+/// What a running task is doing, as the progress line says it: every stage the engine reports,
+/// so that its codes and their arguments live in one place (catalogue key `stage-<code>`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Stage {
+    ReadingFile,
+    Parsing,
+    ReadingAndParsing,
+    RecognisingColumns,
+    CheckingQuality,
+    WaitingForPreviousRun,
+    Tokenizing,
+    /// A network's epoch: (epoch, epochs).
+    Epoch(u32, u32),
+    /// A trees model's boosting round: (round, rounds).
+    Round(u32, u32),
+    /// A round of the trees baseline trained after a network: (round, rounds).
+    BaselineRound(u32, u32),
+    TestingBestEpoch,
+    TrainingTreesBaseline,
+    FindingContributingTags,
+    OpeningBundle,
+    ReplayingRecipe,
+    Encoding,
+    Predicting,
+    ExplainingAlarms,
+    ScoringAgainstLabels,
+    FittingPca,
+    FittingLinearPredictor,
+    SavingModel,
+    EvaluatingAgainstFaultLabels,
+    Scoring,
+    ReadingExport,
+    /// Adding a suggested cleaning step, by the step's own description.
+    ApplyingSuggestion(String),
+    /// Running a cleaning step of the recipe again, by the step's own description.
+    ReplayingStep(String),
+    /// The process language model's epoch: (epoch, validation loss).
+    LanguageModelEpoch(usize, f64),
+}
+
+impl Stage {
+    /// Stable, kebab case: the catalogue key is `stage-<code>`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Stage::ReadingFile => "reading-file",
+            Stage::Parsing => "parsing",
+            Stage::ReadingAndParsing => "reading-and-parsing",
+            Stage::RecognisingColumns => "recognising-columns",
+            Stage::CheckingQuality => "checking-quality",
+            Stage::WaitingForPreviousRun => "waiting-for-previous-run",
+            Stage::Tokenizing => "tokenizing",
+            Stage::Epoch(..) => "epoch",
+            Stage::Round(..) => "round",
+            Stage::BaselineRound(..) => "baseline-round",
+            Stage::TestingBestEpoch => "testing-best-epoch",
+            Stage::TrainingTreesBaseline => "training-trees-baseline",
+            Stage::FindingContributingTags => "finding-contributing-tags",
+            Stage::OpeningBundle => "opening-bundle",
+            Stage::ReplayingRecipe => "replaying-recipe",
+            Stage::Encoding => "encoding",
+            Stage::Predicting => "predicting",
+            Stage::ExplainingAlarms => "explaining-alarms",
+            Stage::ScoringAgainstLabels => "scoring-against-labels",
+            Stage::FittingPca => "fitting-pca",
+            Stage::FittingLinearPredictor => "fitting-linear-predictor",
+            Stage::SavingModel => "saving-model",
+            Stage::EvaluatingAgainstFaultLabels => "evaluating-against-fault-labels",
+            Stage::Scoring => "scoring",
+            Stage::ReadingExport => "reading-export",
+            Stage::ApplyingSuggestion(_) => "applying-suggestion",
+            Stage::ReplayingStep(_) => "replaying-step",
+            Stage::LanguageModelEpoch(..) => "language-model-epoch",
+        }
+    }
+
+    /// The values the stage's sentence names, by the catalogue's argument names.
+    pub fn args(&self) -> BTreeMap<String, MessageArg> {
+        let named = |pairs: Vec<(&str, MessageArg)>| pairs.into_iter().map(|(name, value)| (name.to_owned(), value)).collect();
+        match self {
+            Stage::Epoch(epoch, epochs) => {
+                named(vec![("epoch", MessageArg::Integer(i64::from(*epoch))), ("epochs", MessageArg::Integer(i64::from(*epochs)))])
+            }
+            Stage::Round(round, rounds) | Stage::BaselineRound(round, rounds) => {
+                named(vec![("round", MessageArg::Integer(i64::from(*round))), ("rounds", MessageArg::Integer(i64::from(*rounds)))])
+            }
+            Stage::ApplyingSuggestion(step) | Stage::ReplayingStep(step) => named(vec![("step", step.as_str().into())]),
+            Stage::LanguageModelEpoch(epoch, loss) => named(vec![("epoch", (*epoch).into()), ("loss", MessageArg::Number(*loss))]),
+            _ => BTreeMap::new(),
+        }
+    }
+
+    /// The stage in English from the catalogue; its code where the catalogue cannot word it
+    /// (the catalogue test keeps that from happening).
+    pub fn english(&self) -> String {
+        let args = self.args();
+        plantlab_i18n::with_english(|catalog| plantlab_i18n::coded_text(catalog, &message_key("stage", self.code(), ""), &args))
+            .unwrap_or_else(|| self.code().to_owned())
+    }
+
+    /// One of every stage, for the test that holds them to the catalogue.
+    pub fn one_of_each() -> Vec<Stage> {
+        vec![
+            Stage::ReadingFile,
+            Stage::Parsing,
+            Stage::ReadingAndParsing,
+            Stage::RecognisingColumns,
+            Stage::CheckingQuality,
+            Stage::WaitingForPreviousRun,
+            Stage::Tokenizing,
+            Stage::Epoch(3, 10),
+            Stage::Round(12, 300),
+            Stage::BaselineRound(1, 300),
+            Stage::TestingBestEpoch,
+            Stage::TrainingTreesBaseline,
+            Stage::FindingContributingTags,
+            Stage::OpeningBundle,
+            Stage::ReplayingRecipe,
+            Stage::Encoding,
+            Stage::Predicting,
+            Stage::ExplainingAlarms,
+            Stage::ScoringAgainstLabels,
+            Stage::FittingPca,
+            Stage::FittingLinearPredictor,
+            Stage::SavingModel,
+            Stage::EvaluatingAgainstFaultLabels,
+            Stage::Scoring,
+            Stage::ReadingExport,
+            Stage::ApplyingSuggestion("fill gaps in TI-101".into()),
+            Stage::ReplayingStep("fill gaps in TI-101".into()),
+            Stage::LanguageModelEpoch(2, 1.2345),
+        ]
     }
 }
 
@@ -196,12 +336,17 @@ mod tests {
                 move |e| tx.send(e).unwrap(),
                 move |ctx| {
                     name_tx.send(thread::current().name().map(str::to_owned)).unwrap();
-                    ctx.progress(0.5, "half");
+                    ctx.progress(0.5, Stage::Epoch(3, 10));
                     Ok(empty_summary())
                 },
             )
             .unwrap();
         let events: Vec<TaskEvent> = rx.iter().collect();
+        let progress = events.iter().find_map(|e| match e {
+            TaskEvent::Progress { stage, stage_code, stage_args, .. } => Some((stage.as_str(), stage_code.as_str(), stage_args.len())),
+            _ => None,
+        });
+        assert_eq!(progress, Some(("epoch 3/10", "epoch", 2)), "the stage's code, arguments and English words");
         assert!(matches!(events.first(), Some(TaskEvent::Started { .. })));
         assert!(matches!(events.last(), Some(TaskEvent::Finished { .. })));
         let name = name_rx.recv().unwrap().unwrap();
@@ -244,5 +389,31 @@ mod tests {
         #[allow(clippy::panic)]
         runner.spawn(TaskKind::Load, "boom".into(), move |e| tx.send(e).unwrap(), |_| panic!("boom")).unwrap();
         assert!(matches!(rx.iter().last().unwrap(), TaskEvent::Failed { .. }));
+    }
+
+    #[test]
+    fn every_stage_fills_its_catalogue_sentence_and_the_catalogue_has_no_other() {
+        let chinese = plantlab_i18n::Catalog::new(plantlab_i18n::Lang::ZhCn);
+        let mut seen = std::collections::BTreeSet::new();
+        for stage in Stage::one_of_each() {
+            let key = message_key("stage", stage.code(), "");
+            plantlab_i18n::check_arguments("stage", &key, &stage.args(), &mut seen).unwrap();
+            let worded = plantlab_i18n::coded_text(&chinese, &key, &stage.args()).unwrap_or_default();
+            assert!(worded.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{key}: {worded}");
+            let english = plantlab_i18n::with_english(|catalog| plantlab_i18n::coded_text(catalog, &key, &stage.args()));
+            assert_eq!(english, Some(stage.english()), "{key} is worded in English from the catalogue");
+        }
+        assert_eq!(chinese.fallback_count(), 0, "{:?}", chinese.fallback_keys());
+        let in_catalogue: std::collections::BTreeSet<String> = plantlab_i18n::CODED_ENGLISH_FTL
+            .lines()
+            .filter_map(|line| line.strip_prefix("stage-").and_then(|rest| rest.split_once(" =")).map(|(code, _)| format!("stage-{code}")))
+            .collect();
+        assert_eq!(seen, in_catalogue, "one stage of each kind, and a catalogue message for each");
+        // The English words stay those the progress line always showed.
+        let english: Vec<String> = [Stage::Epoch(3, 10), Stage::Round(12, 300), Stage::BaselineRound(4, 300), Stage::LanguageModelEpoch(2, 1.23456)]
+            .iter()
+            .map(Stage::english)
+            .collect();
+        assert_eq!(english, ["epoch 3/10", "round 12/300", "trees baseline, round 4/300", "epoch 2: validation loss 1.2346"]);
     }
 }

@@ -247,7 +247,7 @@ impl Workbench {
 pub(crate) fn load_dataset(path: &Path, overrides: &ImportOverrides, job: &JobContext) -> Result<Dataset> {
     let imported = contain_panics(|| import(path, overrides, job))?;
     job.check_cancelled()?;
-    job.progress(0.98, "checking quality");
+    job.progress(0.98, crate::Stage::CheckingQuality);
     contain_panics(|| Ok(Dataset::from_import(path.display().to_string(), imported, &QualityThresholds::default(), None)))
 }
 
@@ -266,7 +266,7 @@ fn wait_for_slot<'a>(slot: &'a Mutex<()>, job: &JobContext) -> Result<std::sync:
             Err(std::sync::TryLockError::Poisoned(p)) => return Ok(p.into_inner()),
             Err(std::sync::TryLockError::WouldBlock) => {
                 job.check_cancelled()?;
-                job.progress(0.0, "waiting for the previous training run to end");
+                job.progress(0.0, crate::Stage::WaitingForPreviousRun);
                 std::thread::sleep(std::time::Duration::from_millis(100));
             }
         }

@@ -314,8 +314,8 @@ mod tests {
         assert_eq!(english.keys().collect::<Vec<_>>(), chinese.keys().collect::<Vec<_>>(), "keys differ between en and zh-CN findings.ftl");
         for (key, variables) in &english {
             assert!(
-                ["finding-", "gate-", "suggest-", "alarm-", "input-warning-", "stop-"].iter().any(|prefix| key.starts_with(prefix)),
-                "{key}: coded keys start with finding-, gate-, suggest-, alarm-, input-warning- or stop-"
+                ["finding-", "gate-", "suggest-", "alarm-", "input-warning-", "stop-", "stage-"].iter().any(|prefix| key.starts_with(prefix)),
+                "{key}: coded keys start with finding-, gate-, suggest-, alarm-, input-warning-, stop- or stage-"
             );
             assert!(key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{key} is not kebab case");
             assert_eq!(variables, &chinese[key], "{key}: the two languages use different arguments");

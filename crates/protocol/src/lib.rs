@@ -246,12 +246,20 @@ pub enum TaskEvent {
         kind: TaskKind,
         label: String,
     },
-    /// `fraction` in 0..=1; `stage` says what is happening now in words.
+    /// `fraction` in 0..=1; `stage` says what is happening now in English words, for scripts
+    /// and older readers; the edges word `stage_code` (catalogue key `stage-<code>`) and
+    /// `stage_args` in the user's language instead.
     Progress {
         task: TaskId,
         #[serde(with = "crate::float")]
         fraction: f32,
         stage: String,
+        /// Stable, kebab case (`reading-file`, `epoch`); empty from an older engine.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        stage_code: String,
+        /// The values the stage's sentence names (`epoch`, `epochs`…).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        stage_args: BTreeMap<String, MessageArg>,
     },
     /// Metrics of a training task as they happen (epochs always arrive; batches may be thinned).
     Train {
@@ -359,7 +367,14 @@ mod tests {
     fn task_events_round_trip_through_json() {
         let events = vec![
             TaskEvent::Started { task: 1, kind: TaskKind::Load, label: "a.csv".into() },
-            TaskEvent::Progress { task: 1, fraction: 0.5, stage: "parsing".into() },
+            TaskEvent::Progress { task: 1, fraction: 0.5, stage: "parsing".into(), stage_code: String::new(), stage_args: BTreeMap::new() },
+            TaskEvent::Progress {
+                task: 1,
+                fraction: 0.5,
+                stage: "epoch 2/5".into(),
+                stage_code: "epoch".into(),
+                stage_args: message_args([("epoch", 2u64.into()), ("epochs", 5u64.into())]),
+            },
             TaskEvent::Failed { task: 1, error: ApiError::new("empty_file", "The file is empty.") },
             TaskEvent::Cancelled { task: 1 },
         ];
@@ -372,7 +387,8 @@ mod tests {
 
     #[test]
     fn only_end_events_are_terminal() {
-        assert!(!TaskEvent::Progress { task: 3, fraction: 0.1, stage: String::new() }.is_terminal());
+        assert!(!TaskEvent::Progress { task: 3, fraction: 0.1, stage: String::new(), stage_code: String::new(), stage_args: BTreeMap::new() }
+            .is_terminal());
         assert!(TaskEvent::Cancelled { task: 3 }.is_terminal());
         assert_eq!(TaskEvent::Cancelled { task: 3 }.task(), 3);
     }

@@ -480,7 +480,7 @@ impl Sample for TaskEvent {
     fn sample(g: &mut Gen) -> Self {
         match g.below(6) {
             0 => TaskEvent::Started { task: g.any(), kind: g.any(), label: g.any() },
-            1 => TaskEvent::Progress { task: g.any(), fraction: g.any(), stage: g.any() },
+            1 => TaskEvent::Progress { task: g.any(), fraction: g.any(), stage: g.any(), stage_code: g.any(), stage_args: g.any() },
             2 => TaskEvent::Train { task: g.any(), update: g.any() },
             3 => TaskEvent::Finished { task: g.any(), outcome: g.any() },
             4 => TaskEvent::Failed { task: g.any(), error: g.any() },

@@ -105,7 +105,13 @@ impl common::Answer for Engine {
                 let task = state.next_task;
                 let mut events = vec![
                     Reply::Task(TaskEvent::Started { task, kind: TaskKind::Load, label: format!("Loading {path}") }),
-                    Reply::Task(TaskEvent::Progress { task, fraction: 0.5, stage: "parsing".into() }),
+                    Reply::Task(TaskEvent::Progress {
+                        task,
+                        fraction: 0.5,
+                        stage: "parsing".into(),
+                        stage_code: "parsing".into(),
+                        stage_args: Default::default(),
+                    }),
                 ];
                 if path.contains("missing") {
                     let error = ApiError::new("not_found", format!("The file {path} does not exist. Check the path."));
@@ -241,6 +247,21 @@ fn a_running_load_shows_progress_and_can_be_cancelled() {
     assert!(state.borrow().sent.iter().any(|r| matches!(r, Request::Cancel { task: 1 })));
     assert!(harness.state().tasks().is_empty());
     harness.get_by_label_contains("cancelled. The data you had is unchanged.");
+}
+
+#[test]
+fn a_running_loads_progress_line_reads_in_chinese() {
+    let state = Rc::new(RefCell::new(FakeState::new(Engine { hold_loads: true, picked_file: Some("/data/big.csv".into()), ..Engine::default() })));
+    let mut harness = common::app_harness_in(state, 1200.0, 800.0, plantlab_ui::Lang::ZhCn);
+    harness.run();
+    harness.get_by_label("打开…").click();
+    harness.run_steps(3);
+    // The engine's stage code and arguments, worded in the UI's language (the English `stage`
+    // is for older readers).
+    assert_eq!(harness.state().tasks()[0].stage, "解析");
+    let painted = common::painted_texts(&harness);
+    assert!(painted.iter().any(|text| text == "解析 50%"), "{painted:?}");
+    common::assert_nothing_fell_back_to_english();
 }
 
 #[test]

@@ -302,7 +302,13 @@ impl common::Answer for Engine {
                 let label = format!("Training a {}", request.detector.label());
                 vec![
                     Reply::Task(TaskEvent::Started { task: TRAIN_TASK, kind: TaskKind::Train, label }),
-                    Reply::Task(TaskEvent::Progress { task: TRAIN_TASK, fraction: 0.4, stage: "fitting the predictor".into() }),
+                    Reply::Task(TaskEvent::Progress {
+                        task: TRAIN_TASK,
+                        fraction: 0.4,
+                        stage: "fitting the linear next-step predictor".into(),
+                        stage_code: "fitting-linear-predictor".into(),
+                        stage_args: Default::default(),
+                    }),
                 ]
             }
             Request::EvaluateNormal(request) => {
@@ -386,7 +392,10 @@ fn a_normal_model_goes_from_train_through_evaluate_to_predict() {
     assert_eq!((request.false_alarm_unit, request.target_false_alarms), (FalseAlarmUnit::PerThousandSamples, 10.0), "1 % of samples");
     // Running: progress shows in the pane, Start waits, Cancel is offered.
     harness.run();
-    assert!(harness.query_by_label_contains("fitting the predictor (40 % done)").is_some(), "the worker's stage and share show in the pane");
+    assert!(
+        harness.query_by_label_contains("fitting the linear next-step predictor (40 % done)").is_some(),
+        "the worker's stage and share show in the pane"
+    );
     assert!(harness.state().tasks().iter().any(|t| t.id == TRAIN_TASK), "the status bar lists the task");
 
     // The run ends; the runs list now has it.
@@ -468,7 +477,16 @@ fn a_normal_model_goes_from_train_through_evaluate_to_predict() {
     harness.run();
     assert!(harness.query_by_label_contains("Scoring…").is_some());
 
-    push(&fake, TaskEvent::Progress { task: PREDICT_TASK, fraction: 0.7, stage: "explaining the alarms".into() });
+    push(
+        &fake,
+        TaskEvent::Progress {
+            task: PREDICT_TASK,
+            fraction: 0.7,
+            stage: "explaining the alarms".into(),
+            stage_code: "explaining-alarms".into(),
+            stage_args: Default::default(),
+        },
+    );
     push(&fake, TaskEvent::Finished { task: PREDICT_TASK, outcome: TaskOutcome::NormalPredicted(Box::new(prediction())) });
     harness.run();
     harness.run();
@@ -715,7 +733,7 @@ fn the_normal_model_reads_in_chinese_from_train_through_evaluate_to_predict() {
     harness.get_by_label("开始训练").click();
     harness.run();
     harness.run();
-    assert!(harness.query_by_label_contains("fitting the predictor（已完成 40 %）").is_some(), "the engine's stage, the UI's words");
+    assert!(harness.query_by_label_contains("拟合线性下一步预测器（已完成 40 %）").is_some(), "the engine's stage in the UI's words");
 
     fake.borrow_mut().runs = vec![entry()];
     push(&fake, TaskEvent::Finished { task: TRAIN_TASK, outcome: TaskOutcome::NormalTrained(Box::new(summary())) });

@@ -227,7 +227,16 @@ fn start_prediction(fake: &Rc<RefCell<Fake>>, harness: &mut Harness<'static, Pla
     harness.get_by_label("Run prediction").click();
     harness.run();
     push(fake, TaskEvent::Started { task: PREDICT_TASK, kind: TaskKind::Predict, label: "Predicting pump-2026-12.csv".into() });
-    push(fake, TaskEvent::Progress { task: PREDICT_TASK, fraction: 0.4, stage: "scoring".into() });
+    push(
+        fake,
+        TaskEvent::Progress {
+            task: PREDICT_TASK,
+            fraction: 0.4,
+            stage: "scoring".into(),
+            stage_code: "scoring".into(),
+            stage_args: Default::default(),
+        },
+    );
     harness.run();
 }
 
@@ -264,7 +273,16 @@ fn bundle_and_data_predict_into_alarms_with_explanations_and_warnings() {
 
     // The engine's task stream: progress in the status bar, then the result in the pane.
     push(&fake, TaskEvent::Started { task: PREDICT_TASK, kind: TaskKind::Predict, label: "Predicting pump-2026-12.csv".into() });
-    push(&fake, TaskEvent::Progress { task: PREDICT_TASK, fraction: 0.4, stage: "scoring".into() });
+    push(
+        &fake,
+        TaskEvent::Progress {
+            task: PREDICT_TASK,
+            fraction: 0.4,
+            stage: "scoring".into(),
+            stage_code: "scoring".into(),
+            stage_args: Default::default(),
+        },
+    );
     harness.run();
     let tasks = harness.state().tasks().to_vec();
     assert_eq!(tasks.len(), 1);

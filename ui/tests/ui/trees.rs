@@ -226,6 +226,11 @@ impl common::Answer for Engine {
                         task,
                         fraction: r as f32 / config.trees.rounds as f32,
                         stage: format!("round {r}/{}", config.trees.rounds),
+                        stage_code: "round".into(),
+                        stage_args: plantlab_protocol::message_args([
+                            ("round", plantlab_protocol::MessageArg::Integer(i64::from(r))),
+                            ("rounds", plantlab_protocol::MessageArg::Integer(i64::from(config.trees.rounds))),
+                        ]),
                     }));
                 }
                 replies

@@ -310,7 +310,7 @@ impl CleanSession {
             }
             let next = self.suggestions().into_iter().find(|s| !self.steps.iter().any(|h| h.step == s.step) && !skipped.contains(&s.step));
             let Some(next) = next else { break };
-            job.progress((added as f32 / 20.0).min(0.95), &next.step.describe());
+            job.progress((added as f32 / 20.0).min(0.95), crate::Stage::ApplyingSuggestion(next.step.describe()));
             match self.run_new_step(next.step.clone(), job) {
                 Ok((entry, table, outcome)) => {
                     self.steps.push(entry);
@@ -399,7 +399,7 @@ impl CleanSession {
         let total = self.steps.len().max(1) as f32;
         for (index, entry) in self.steps.iter_mut().enumerate() {
             job.check_cancelled()?;
-            job.progress(0.9 * index as f32 / total, &entry.step.describe());
+            job.progress(0.9 * index as f32 / total, crate::Stage::ReplayingStep(entry.step.describe()));
             let started = Instant::now();
             if !entry.enabled {
                 outcomes.push(outcome_of(index, entry, &table, &table, None, started));
@@ -423,7 +423,7 @@ impl CleanSession {
         }
         self.current = table;
         self.outcomes = outcomes;
-        job.progress(0.92, "checking quality");
+        job.progress(0.92, crate::Stage::CheckingQuality);
         self.rebuild(job)
     }
 

@@ -55,7 +55,7 @@ pub struct Predictions {
 
 /// `plantlab predict` / the Predict pane. Alarm settings: the request's, else the bundle's.
 pub fn predict_file(request: &PredictRequest, job: &JobContext) -> Result<(PredictionResult, Predictions)> {
-    job.progress(0.0, "opening the model bundle");
+    job.progress(0.0, crate::Stage::OpeningBundle);
     let loaded = bundle::open(Path::new(&request.bundle))?;
     predict_with(&loaded, Path::new(&request.path), request.threshold, request.events, job)
 }
@@ -89,7 +89,7 @@ pub(crate) fn load_cleaned(recipe: &Recipe, path: &Path, job: &JobContext) -> Re
         let ts = dataset.summary().timestamp_column.clone();
         return Ok((dataset.frame().clone(), ts));
     }
-    job.progress(0.0, "replaying the cleaning recipe");
+    job.progress(0.0, crate::Stage::ReplayingRecipe);
     let mut session = CleanSession::start(Arc::new(dataset));
     session.use_recipe(recipe, job)?;
     if let Some(failed) = session.summary().steps.iter().find(|o| o.error.is_some()) {
@@ -124,7 +124,7 @@ pub fn predict_with(
     }
     let (frame, timestamp_column) = load_cleaned(&b.recipe, path, job)?;
     job.check_cancelled()?;
-    job.progress(0.0, "encoding");
+    job.progress(0.0, crate::Stage::Encoding);
     let tokenizer = &b.tokenizer;
     let all_times = row_times_ms(&frame, timestamp_column.as_deref());
     let encoded = data::encode(&frame, tokenizer, b.config.model.dense_input(), all_times.as_deref())?;
@@ -147,7 +147,7 @@ pub fn predict_with(
     for (k, chunk) in ends.chunks(PREDICT_CHUNK).enumerate() {
         job.check_cancelled()?;
         probs.extend(explainer.predict(chunk)?);
-        job.progress(((k + 1) * PREDICT_CHUNK).min(ends.len()) as f32 / ends.len().max(1) as f32 * 0.8, "predicting");
+        job.progress(((k + 1) * PREDICT_CHUNK).min(ends.len()) as f32 / ends.len().max(1) as f32 * 0.8, crate::Stage::Predicting);
     }
     let labels = data::encode_labels(&frame, tokenizer)?;
     let scored = Scored {
@@ -164,7 +164,7 @@ pub fn predict_with(
 
     // Alarm samples merge into alarm events; each event is explained by the tag contributions
     // averaged over its alarm samples (all of them, or an even spread with the peak).
-    job.progress(0.85, "explaining alarms");
+    job.progress(0.85, crate::Stage::ExplainingAlarms);
     let events_found = alarm_events(&risk, scored.times_ms.as_deref(), threshold, &events);
     let alarm_samples = risk.iter().filter(|r| **r >= threshold).count();
     let per_event_budget =
@@ -233,7 +233,7 @@ pub fn predict_with(
 
     let warnings = input_warnings(tokenizer.features.as_slice(), &encoded.inputs, rows);
     let evaluation = if scored.labels.iter().any(Option::is_some) {
-        job.progress(0.95, "scoring against the labels");
+        job.progress(0.95, crate::Stage::ScoringAgainstLabels);
         let step = ends.len().div_ceil(CONTRIBUTION_SAMPLES).max(1);
         let sample: Vec<usize> = ends.iter().step_by(step).copied().collect();
         let contributions = explain::average(&explainer.occlusion(&sample, job)?, tokenizer);

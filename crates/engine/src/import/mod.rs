@@ -121,7 +121,7 @@ fn status_strings(overrides: &ImportOverrides) -> Vec<String> {
 fn finish(mut imported: Imported, status_strings: &[String], overrides: &ImportOverrides, job: &JobContext) -> Result<Imported> {
     imported.settings.status_strings = status_strings.to_vec();
     job.check_cancelled()?;
-    job.progress(0.96, "recognising columns");
+    job.progress(0.96, crate::Stage::RecognisingColumns);
     fullwidth::narrow_wide_numbers(&mut imported, overrides)?;
     repair::repair_text_columns(&mut imported, status_strings, overrides)?;
     timestamps::attach_timestamp(&mut imported, overrides)?;
@@ -175,7 +175,7 @@ fn read_bytes(path: &Path, len: u64, job: &JobContext) -> Result<Vec<u8>> {
             break;
         }
         bytes.extend_from_slice(&block[..n]);
-        job.progress(READ_SHARE * bytes.len() as f32 / len.max(1) as f32, "reading file");
+        job.progress(READ_SHARE * bytes.len() as f32 / len.max(1) as f32, crate::Stage::ReadingFile);
     }
     Ok(bytes)
 }

@@ -165,7 +165,7 @@ pub(super) fn read_text(path: &Path, bytes: &[u8], overrides: &ImportOverrides, 
     let mut parsed = ParsedPieces::new(body.len(), 0);
     for (i, piece) in pieces.iter().enumerate() {
         job.check_cancelled()?;
-        job.progress(READ_SHARE + (1.0 - READ_SHARE) * 0.9 * i as f32 / pieces.len() as f32, "parsing");
+        job.progress(READ_SHARE + (1.0 - READ_SHARE) * 0.9 * i as f32 / pieces.len() as f32, crate::Stage::Parsing);
         dialect.parse_piece(path, piece, &mut parsed, status_strings)?;
     }
     let mut imported = assemble(path, dialect, encoding, parsed, warnings)?;

@@ -67,7 +67,7 @@ pub(super) fn read_utf8_stream(
         for piece in pieces {
             job.check_cancelled()?;
             let Piece { bytes: piece, consumed, eof } = piece?;
-            job.progress(0.93 * consumed as f32 / len.max(1) as f32, "reading and parsing");
+            job.progress(0.93 * consumed as f32 / len.max(1) as f32, crate::Stage::ReadingAndParsing);
             if piece.iter().all(|b| b.is_ascii_whitespace()) {
                 let _ = buffer_sender.send(piece);
                 continue;

@@ -222,7 +222,7 @@ impl ProcessLm {
             let validation_loss = validation_loss(&trainer, &validation_windows, validation_starts.len())?;
             let losses = EpochLosses { epoch, train_loss: sum / count.max(1) as f64, validation_loss, validation_perplexity: validation_loss.exp() };
             on_epoch(&losses);
-            ctx.progress(epoch as f32 / settings.max_epochs as f32, &format!("epoch {epoch}: validation loss {validation_loss:.4}"));
+            ctx.progress(epoch as f32 / settings.max_epochs as f32, crate::Stage::LanguageModelEpoch(epoch, validation_loss));
             history.push(losses);
             if validation_loss < best_loss {
                 best_loss = validation_loss;

@@ -79,13 +79,13 @@ fn trees_err(e: plantlab_trees::TreesError) -> EngineError {
 
 /// Grows trees round by round until `settings.rounds` or until the validation score has not
 /// improved for `settings.patience` rounds. `on_round` sees each round's figures (the live
-/// curve); `progress` is the span of the task's progress bar the rounds fill.
+/// curve); `progress` is the span of the task's progress bar the rounds fill and the stage each round reports.
 pub fn fit_trees(
     data: &TreeData<'_>,
     settings: &TreeSettings,
     seed: u64,
     job: &JobContext,
-    progress: (f32, f32, &str),
+    progress: (f32, f32, fn(u32, u32) -> crate::Stage),
     on_round: &mut dyn FnMut(EpochMetrics) -> Result<()>,
 ) -> Result<TreeFit> {
     check_settings(settings)?;
@@ -107,7 +107,7 @@ pub fn fit_trees(
     let (mut best_score, mut best_round, mut since_best) = (f64::NEG_INFINITY, 0u32, 0u32);
     let mut stop_message = super::StopReason::completed("round", settings.rounds);
     let mut rounds_run = 0;
-    let (from, to, label) = progress;
+    let (from, to, stage) = progress;
     for round in 1..=settings.rounds {
         job.check_cancelled()?;
         let started = Instant::now();
@@ -139,7 +139,7 @@ pub fn fit_trees(
             seconds,
             samples_per_s: n as f64 / seconds.max(1e-9),
         })?;
-        job.progress(from + (to - from) * round as f32 / settings.rounds as f32, &format!("{label} {round}/{}", settings.rounds));
+        job.progress(from + (to - from) * round as f32 / settings.rounds as f32, stage(round, settings.rounds));
         if since_best >= settings.patience && round < settings.rounds {
             stop_message = super::StopReason::early("round", round, data.positive, settings.patience);
             break;

@@ -184,7 +184,7 @@ pub fn train(frame: &DataFrame, request: &TrainJob<'_>, job: &JobContext, on_upd
     if let Some(threads) = config.threads {
         plantlab_model::set_threads(threads as usize);
     }
-    job.progress(0.0, "tokenizing");
+    job.progress(0.0, crate::Stage::Tokenizing);
     let mut prepared = data::prepare(frame, config, request.timestamp_column)?;
     for feature in &mut prepared.tokenizer.features {
         if let FeatureCoding::Numeric { name, unit, .. } = feature {
@@ -541,7 +541,7 @@ impl Run {
                     accuracy: stats.correct as f64 / labels.len() as f64,
                 }))?;
                 let done = (epoch - 1) * batches + b as u32 + 1;
-                job.progress(done as f32 / total_batches, &format!("epoch {epoch}/{}", config.epochs));
+                job.progress(done as f32 / total_batches, crate::Stage::Epoch(epoch, config.epochs));
             }
             let train_seconds = epoch_start.elapsed().as_secs_f64();
             let val_probs = predict_net(&trainer, batcher, val_part, job)?;
@@ -686,7 +686,7 @@ impl Run {
                 &config.trees,
                 config.seed,
                 job,
-                (0.0, 0.98, "round"),
+                (0.0, 0.98, crate::Stage::Round),
                 &mut |metrics| emit(TrainUpdate::Epoch(metrics), &mut log),
             )?;
             self.epochs = fit.rounds_run;
@@ -700,7 +700,7 @@ impl Run {
             let trainer = Trainer::new(spec).map_err(model_err)?;
             self.train_network(trainer, &mut batcher, parts, &weights, positive, config, job, &mut |update| emit(update, &mut log))?
         };
-        job.progress(0.99, "testing the best epoch");
+        job.progress(0.99, crate::Stage::TestingBestEpoch);
         let val_probs = predict(&model, &mut batcher, val_part, job)?;
         let test_probs = predict(&model, &mut batcher, test_part, job)?;
         let val = metrics::classification_metrics(&val_probs, classes, &val_part.labels, positive);
@@ -712,7 +712,7 @@ impl Run {
         let baseline_trees = if config.model == ModelKind::Trees {
             test.clone()
         } else {
-            job.progress(0.99, "training the trees baseline");
+            job.progress(0.99, crate::Stage::TrainingTreesBaseline);
             // Unweighted, as a tree library's defaults are: the baseline is what an engineer
             // gets without tuning, and on rare faults unweighted trees rank better (AI4I:
             // PR-AUC 0.69 against 0.61 with balanced weights).
@@ -723,7 +723,7 @@ impl Run {
             let tree_window = window.min((MAX_BASELINE_FEATURES / dense_width).max(1));
             let data =
                 boosting::TreeData { prepared, window: tree_window, train: train_part, validation: val_part, class_weights: &unweighted, positive };
-            let fit = boosting::fit_trees(&data, &config.trees, config.seed, job, (0.99, 0.995, "trees baseline, round"), &mut |_| Ok(()))?;
+            let fit = boosting::fit_trees(&data, &config.trees, config.seed, job, (0.99, 0.995, crate::Stage::BaselineRound), &mut |_| Ok(()))?;
             let probs = boosting::predict_part(&fit.ensemble, &data, test_part, job)?;
             metrics::classification_metrics(&probs, classes, &test_part.labels, positive)
         };
@@ -740,7 +740,7 @@ impl Run {
             probs: test_probs.clone(),
         };
         write_json(&dir.join("test_scores.json"), &scored)?;
-        job.progress(0.995, "finding the contributing tags");
+        job.progress(0.995, crate::Stage::FindingContributingTags);
         let explainer = Explainer { model: &model, encoded: &prepared.encoded, tokenizer, kind: config.model, window, positive, majority };
         let samples = CONTRIBUTION_SAMPLES.min(CONTRIBUTION_BUDGET / nf.max(1));
         let contributions = explainer.contributions(&test_part.ends, samples, job)?;

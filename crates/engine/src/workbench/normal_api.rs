@@ -389,10 +389,10 @@ impl RunRecord {
         log.append(&prepared)?;
         on_update(&prepared);
 
-        job.progress(0.05, "fitting the PCA baseline");
+        job.progress(0.05, crate::Stage::FittingPca);
         let pca = fit_pca(&stack_segments(data, segments))?;
         job.check_cancelled()?;
-        job.progress(0.1, "fitting the linear next-step predictor");
+        job.progress(0.1, crate::Stage::FittingLinearPredictor);
         let linear_settings =
             LinearSettings { smoothing: request.smoothing as usize, target_false_alarm_rate: rate, holdout: HOLDOUT, ..LinearSettings::default() };
         let linear = LinearPredictor::fit(data, normal, linear_settings)?;
@@ -447,7 +447,7 @@ impl RunRecord {
                 Some(model)
             }
         };
-        job.progress(0.9, "saving the model");
+        job.progress(0.9, crate::Stage::SavingModel);
         let mut bundle = NormalBundle::assemble(request.detector, lm.as_ref(), pca, linear, normal_count)?;
         bundle.sampling_interval_s = input.interval_s;
         bundle.recipe = recipe;
@@ -456,7 +456,7 @@ impl RunRecord {
         let model = OpenNormalModel { path: bundle_path.clone(), bundle, lm };
         let evaluation = match (faulty, &request.fault_label) {
             (Some(faulty), Some(label)) => {
-                job.progress(0.95, "evaluating against the fault labels");
+                job.progress(0.95, crate::Stage::EvaluatingAgainstFaultLabels);
                 let source = format!("run {} on its training data", self.run_id);
                 Some(Box::new(evaluate_model(&model, data, faulty, input, label, &source, Some(&self.run_id))?))
             }
@@ -653,7 +653,7 @@ pub fn predict_frame(model: &OpenNormalModel, frame: &DataFrame, timestamp: Opti
             data.rows
         )));
     }
-    job.progress(0.2, "scoring");
+    job.progress(0.2, crate::Stage::Scoring);
     let (scores, lm_expected) = model.score(&data)?;
     job.check_cancelled()?;
     let pca = bundle.pca.score(&data)?.combined.total;
@@ -661,7 +661,7 @@ pub fn predict_frame(model: &OpenNormalModel, frame: &DataFrame, timestamp: Opti
     let alarm: Vec<bool> = scores.total.iter().map(|s| *s > threshold).collect();
     let events = runs_of(alarm.iter().copied());
     let time = |r: usize| input.times_ms.as_ref().and_then(|t| t.get(r).copied());
-    job.progress(0.7, "explaining the alarms");
+    job.progress(0.7, crate::Stage::ExplainingAlarms);
     let explainer = Explainer { model, data: &data, scores: &scores, lm_expected: lm_expected.as_deref(), input: &input };
     let mut alarms = Vec::new();
     for (i, &(start, end)) in events.iter().take(MAX_ALARMS).enumerate() {
@@ -896,7 +896,7 @@ fn file_name(path: &str) -> String {
 /// A new export as `model` sees it, with its timestamp column: read and cleaned by the
 /// bundle's recipe when it keeps one (shared with the classifier bundles), else read as it is.
 fn load_for(model: &OpenNormalModel, path: &Path, job: &JobContext) -> Result<(DataFrame, Option<String>)> {
-    job.progress(0.05, "reading the export");
+    job.progress(0.05, crate::Stage::ReadingExport);
     let loaded = match &model.bundle.recipe {
         Some(recipe) => crate::evaluate::predict::load_cleaned(recipe, path, job)?,
         None => {

@@ -20,6 +20,7 @@ mod messy_import;
 mod mutations;
 mod normal;
 mod quality;
+mod stage_wording;
 mod stop_wording;
 mod suggestion_wording;
 mod train;

@@ -336,3 +336,35 @@ stop-early-stopping = early stopping after { $unit ->
        *[other] epoch
     } { $kept }
 stop-cancelled = cancelled by the user
+
+## What a running task is doing, on its progress line: stage-<code>. $step is a cleaning
+## step's own description.
+
+stage-reading-file = reading file
+stage-parsing = parsing
+stage-reading-and-parsing = reading and parsing
+stage-recognising-columns = recognising columns
+stage-checking-quality = checking quality
+stage-waiting-for-previous-run = waiting for the previous training run to end
+stage-tokenizing = tokenizing
+stage-epoch = epoch { $epoch }/{ $epochs }
+stage-round = round { $round }/{ $rounds }
+stage-baseline-round = trees baseline, round { $round }/{ $rounds }
+stage-testing-best-epoch = testing the best epoch
+stage-training-trees-baseline = training the trees baseline
+stage-finding-contributing-tags = finding the contributing tags
+stage-opening-bundle = opening the model bundle
+stage-replaying-recipe = replaying the cleaning recipe
+stage-encoding = encoding
+stage-predicting = predicting
+stage-explaining-alarms = explaining the alarms
+stage-scoring-against-labels = scoring against the labels
+stage-fitting-pca = fitting the PCA baseline
+stage-fitting-linear-predictor = fitting the linear next-step predictor
+stage-saving-model = saving the model
+stage-evaluating-against-fault-labels = evaluating against the fault labels
+stage-scoring = scoring
+stage-reading-export = reading the export
+stage-applying-suggestion = { $step }
+stage-replaying-step = { $step }
+stage-language-model-epoch = epoch { $epoch }: validation loss { $loss }

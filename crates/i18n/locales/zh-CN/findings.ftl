@@ -235,3 +235,34 @@ stop-early-stopping = 第 { $stopped } { $unit ->
        *[other] 轮
     }
 stop-cancelled = 已被用户取消
+
+## 正在运行的任务在进度行上说明它在做什么：stage-<code>。$step 是清洗步骤自己的描述。
+
+stage-reading-file = 读取文件
+stage-parsing = 解析
+stage-reading-and-parsing = 读取并解析
+stage-recognising-columns = 识别列
+stage-checking-quality = 检查数据质量
+stage-waiting-for-previous-run = 等待上一次训练结束
+stage-tokenizing = 分词编码
+stage-epoch = 第 { $epoch }/{ $epochs } 轮
+stage-round = 第 { $round }/{ $rounds } 个提升轮次
+stage-baseline-round = 树模型基线，第 { $round }/{ $rounds } 个提升轮次
+stage-testing-best-epoch = 测试最佳一轮
+stage-training-trees-baseline = 训练树模型基线
+stage-finding-contributing-tags = 查找起作用的位号
+stage-opening-bundle = 打开模型包
+stage-replaying-recipe = 重放清洗配方
+stage-encoding = 编码
+stage-predicting = 预测
+stage-explaining-alarms = 解释报警
+stage-scoring-against-labels = 按标签评分
+stage-fitting-pca = 拟合 PCA 基线
+stage-fitting-linear-predictor = 拟合线性下一步预测器
+stage-saving-model = 保存模型
+stage-evaluating-against-fault-labels = 按故障标签评估
+stage-scoring = 评分
+stage-reading-export = 读取导出文件
+stage-applying-suggestion = 应用建议步骤：{ $step }
+stage-replaying-step = 重放步骤：{ $step }
+stage-language-model-epoch = 第 { $epoch } 轮：验证损失 { $loss }
