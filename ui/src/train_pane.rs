@@ -24,7 +24,8 @@ const BATCH_BUCKETS: usize = 300;
 /// What the curves show: the run training now, or a run opened from the list.
 #[derive(Default)]
 struct Curves {
-    title: String,
+    /// Worded when drawn, so it follows a language switch.
+    title: Option<Title>,
     /// The run shown, once known.
     run_id: Option<String>,
     data: Option<TrainDataInfo>,
@@ -33,6 +34,31 @@ struct Curves {
     summary: Option<RunSummary>,
     /// The model of the run shown: a trees run counts boosting rounds, not epochs.
     model: Option<ModelKind>,
+}
+
+/// The heading over the curves.
+enum Title {
+    Starting,
+    Training { run: String },
+    Ended { run: Option<String>, status: RunStatus },
+    Opened { run: String, model: ModelKind, mode: String, status: RunStatus },
+}
+
+impl Title {
+    fn text(&self) -> String {
+        match self {
+            Title::Starting => tr("train-starting"),
+            Title::Training { run } => tr_with("train-run-title-training", &[("run", run.into())]),
+            Title::Ended { run: Some(run), status } => {
+                tr_with("train-run-title", &[("run", run.into()), ("status", crate::i18n::run_status(*status).into())])
+            }
+            Title::Ended { run: None, status } => tr_with("train-run-title-before-start", &[("status", crate::i18n::run_status(*status).into())]),
+            Title::Opened { run, model, mode, status } => tr_with(
+                "train-run-title-full",
+                &[("run", run.into()), ("model", model.as_str().into()), ("mode", mode.into()), ("status", crate::i18n::run_status(*status).into())],
+            ),
+        }
+    }
 }
 
 impl Curves {
@@ -130,15 +156,12 @@ impl TrainPane {
         self.comparison = None;
         self.showing_normal = false;
         self.curves = Curves {
-            title: tr_with(
-                "train-run-title-full",
-                &[
-                    ("run", (&run.entry.run_id).into()),
-                    ("model", run.entry.model.as_str().into()),
-                    ("mode", run.entry.mode_text().into()),
-                    ("status", crate::i18n::run_status(run.entry.status).into()),
-                ],
-            ),
+            title: Some(Title::Opened {
+                run: run.entry.run_id.clone(),
+                model: run.entry.model,
+                mode: run.entry.mode_text(),
+                status: run.entry.status,
+            }),
             run_id: Some(run.entry.run_id.clone()),
             data: run.data,
             batches: run.batches.into_iter().collect(),
@@ -190,7 +213,7 @@ impl TrainPane {
     pub fn update(&mut self, update: TrainUpdate) {
         match update {
             TrainUpdate::Prepared { run_id, data, .. } => {
-                let title = tr_with("train-run-title-training", &[("run", (&run_id).into())]);
+                let title = Some(Title::Training { run: run_id.clone() });
                 let model = self.curves.model;
                 self.curves = Curves { title, run_id: Some(run_id), data: Some(data), model, ..Curves::default() };
             }
@@ -206,16 +229,12 @@ impl TrainPane {
         let live = self.live.take();
         match summary {
             Some(summary) => {
-                self.curves.title =
-                    tr_with("train-run-title", &[("run", (&summary.run_id).into()), ("status", crate::i18n::run_status(summary.status).into())]);
+                self.curves.title = Some(Title::Ended { run: Some(summary.run_id.clone()), status: summary.status });
                 self.curves.summary = Some(summary);
             }
             None if live.is_some() => {
                 let status = if live.as_ref().is_some_and(|l| l.cancel_requested) { RunStatus::Cancelled } else { RunStatus::Failed };
-                self.curves.title = match &self.curves.run_id {
-                    Some(run_id) => tr_with("train-run-title", &[("run", run_id.into()), ("status", crate::i18n::run_status(status).into())]),
-                    None => tr_with("train-run-title-before-start", &[("status", crate::i18n::run_status(status).into())]),
-                };
+                self.curves.title = Some(Title::Ended { run: self.curves.run_id.clone(), status });
             }
             None => {}
         }
@@ -249,7 +268,7 @@ impl TrainPane {
             egui::ScrollArea::vertical().id_salt("train_curves_scroll").show(ui, |ui| {
                 if let Some(comparison) = &self.comparison {
                     comparison_ui(ui, comparison);
-                } else if self.showing_normal || (self.family == ModelFamily::Normal && self.curves.title.is_empty()) {
+                } else if self.showing_normal || (self.family == ModelFamily::Normal && self.curves.title.is_none()) {
                     self.normal.curves_ui(ui, now_s);
                 } else {
                     self.curves_ui(ui, now_s);
@@ -400,7 +419,7 @@ impl TrainPane {
                 config.gate = gate_passed.map(|passed| GateDecision { passed, overridden: !passed && self.override_gate });
                 self.live = Some(Live { task: None, started_at: now_s, cancel_requested: false, planned_epochs: planned_epochs(&config) });
                 self.comparison = None;
-                self.curves = Curves { title: tr("train-starting"), model: Some(config.model), ..Curves::default() };
+                self.curves = Curves { title: Some(Title::Starting), model: Some(config.model), ..Curves::default() };
                 backend.send(Request::StartTrain(Box::new(config)));
             }
             let cancellable = self.live.as_ref().is_some_and(|l| l.task.is_some() && !l.cancel_requested);
@@ -417,12 +436,12 @@ impl TrainPane {
 
     fn curves_ui(&mut self, ui: &mut egui::Ui, now_s: f64) {
         let curves = &self.curves;
-        if curves.title.is_empty() {
+        let Some(title) = &curves.title else {
             ui.heading(tr("train-curves-heading"));
             ui.label(tr("train-curves-empty"));
             return;
-        }
-        ui.heading(&curves.title);
+        };
+        ui.heading(title.text());
         if let Some(data) = &curves.data {
             let shares: Vec<String> = data
                 .classes

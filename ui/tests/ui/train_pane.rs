@@ -307,3 +307,36 @@ fn a_finished_runs_stop_message_reads_in_chinese() {
     assert!(harness.query_by_label_contains(english).is_none(), "the engine's English is not shown");
     common::assert_nothing_fell_back_to_english();
 }
+
+#[test]
+fn a_finished_runs_heading_follows_a_language_switch() {
+    let fake = Rc::new(RefCell::new(Fake::new(Engine::default())));
+    let mut harness = common::app_harness(fake.clone(), 1500.0, 950.0);
+    common::open_file_and_go_to(&mut harness, "Train");
+    harness.get_by_label("Start training").click();
+    harness.run();
+    let summary = RunSummary {
+        run_id: "run-4".into(),
+        run_dir: "/runs/run-4".into(),
+        status: RunStatus::Completed,
+        message: "completed all 2 epochs; kept epoch 2".into(),
+        message_code: "completed".into(),
+        message_args: message_args([("unit", "epoch".into()), ("total", 2u64.into()), ("kept", 2u64.into())]),
+        epochs_run: 2,
+        best_epoch: 2,
+        majority_accuracy: 0.9,
+        val: None,
+        test: None,
+        baseline: None,
+        baseline_trees: None,
+        seconds: 1.0,
+    };
+    fake.borrow_mut().pending.push(Reply::Task(TaskEvent::Finished { task: TRAIN_TASK, outcome: TaskOutcome::Trained(summary) }));
+    harness.run();
+    harness.get_by_label("Run run-4 (completed)");
+    // The heading is worded when drawn, not when the run ended.
+    harness.get_by_label("简体中文").click();
+    harness.run();
+    harness.get_by_label("训练记录 run-4（已完成）");
+    assert!(harness.query_by_label("Run run-4 (completed)").is_none());
+}
