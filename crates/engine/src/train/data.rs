@@ -411,18 +411,19 @@ pub fn prepare(frame: &DataFrame, config: &TrainConfig, timestamp_column: Option
     let dense = config.model.dense_input();
     if let (Some(window), true) = (config.feature_window, dense) {
         window_features::check_window(window)?;
-        let tags: Vec<usize> =
-            tokenizer.features.iter().enumerate().filter(|(_, f)| matches!(f, FeatureCoding::Numeric { .. })).map(|(i, _)| i).collect();
+        let tags = numeric_tags(&tokenizer);
         let gap_ms = times.as_deref().and_then(|t| window_features::gap_threshold(&t[train.clone()]));
         let starts = window_features::segment_starts(rows, times.as_deref(), gap_ms);
-        let raw = raw_window_features(&columns, &tags, &starts, window as usize);
-        let width = tags.len() * WINDOW_STATS.len();
-        let (means, stds) = window_features::column_moments(&raw, width, train.clone());
+        let (mut means, mut stds) = (Vec::new(), Vec::new());
+        for &tag in &tags {
+            let (m, s) = window_features::column_moments(&window_block(&columns, tag, &starts, window as usize), WINDOW_STATS.len(), train.clone());
+            means.extend(m);
+            stds.extend(s);
+        }
         tokenizer.window_features = Some(WindowFeatureSpec { window, gap_ms, tags, means, stds });
     }
     if config.interactions && dense {
-        let tags: Vec<usize> =
-            tokenizer.features.iter().enumerate().filter(|(_, f)| matches!(f, FeatureCoding::Numeric { .. })).map(|(i, _)| i).collect();
+        let tags = numeric_tags(&tokenizer);
         if tags.len() > MAX_INTERACTION_TAGS {
             return Err(EngineError::BadTrainConfig(format!(
                 "interaction features multiply every pair of numeric tags, and this data has {} of them; choose at most {MAX_INTERACTION_TAGS} feature columns, or train without interactions",
@@ -430,8 +431,12 @@ pub fn prepare(frame: &DataFrame, config: &TrainConfig, timestamp_column: Option
             )));
         }
         let pairs: Vec<(usize, usize)> = tags.iter().enumerate().flat_map(|(k, &a)| tags[k + 1..].iter().map(move |&b| (a, b))).collect();
-        let raw = raw_products(&columns, &pairs, rows);
-        let (means, stds) = window_features::column_moments(&raw, pairs.len(), train.clone());
+        let (mut means, mut stds) = (Vec::new(), Vec::new());
+        for &pair in &pairs {
+            let (m, s) = window_features::column_moments(&product_block(&columns, pair, rows), 1, train.clone());
+            means.extend(m);
+            stds.extend(s);
+        }
         tokenizer.interactions = Some(InteractionSpec { pairs, means, stds });
     }
     // Dense input for every model: the trees baseline reads it beside a token model.
@@ -439,34 +444,45 @@ pub fn prepare(frame: &DataFrame, config: &TrainConfig, timestamp_column: Option
     Ok(Prepared { tokenizer, labels, encoded, rows, parts })
 }
 
-/// The products of each pair's raw values, `[rows, pairs]`, NaN where either is missing.
-fn raw_products(columns: &[Option<Values>], pairs: &[(usize, usize)], rows: usize) -> Vec<f64> {
-    let mut out = vec![f64::NAN; rows * pairs.len()];
-    for (n, &(a, b)) in pairs.iter().enumerate() {
-        let (Some(Some(Values::Numeric(x))), Some(Some(Values::Numeric(y)))) = (columns.get(a), columns.get(b)) else { continue };
-        for (r, (x, y)) in x.iter().zip(y).enumerate().take(rows) {
+/// Indices of the tokenizer's numeric features: the tags that get derived features.
+fn numeric_tags(tokenizer: &Tokenizer) -> Vec<usize> {
+    tokenizer.features.iter().enumerate().filter(|(_, f)| matches!(f, FeatureCoding::Numeric { .. })).map(|(i, _)| i).collect()
+}
+
+// Derived features are made one tag (or pair) at a time, fitted and written before the next,
+// so memory holds one tag's statistics rather than all of them as f64 (a million rows of 100
+// tags would have needed 5.6 GB for the window statistics alone).
+
+/// One tag's unstandardized window statistics, `[rows, WINDOW_STATS]`; NaN where the tag is
+/// not a numeric column here.
+fn window_block(columns: &[Option<Values>], tag: usize, starts: &[bool], window: usize) -> Vec<f64> {
+    match columns.get(tag) {
+        Some(Some(Values::Numeric(values))) => window_features::tag_statistics(values, starts, window),
+        _ => vec![f64::NAN; starts.len() * WINDOW_STATS.len()],
+    }
+}
+
+/// The product of one pair's raw values per row, NaN where either is missing.
+fn product_block(columns: &[Option<Values>], (a, b): (usize, usize), rows: usize) -> Vec<f64> {
+    let mut out = vec![f64::NAN; rows];
+    if let (Some(Some(Values::Numeric(x))), Some(Some(Values::Numeric(y)))) = (columns.get(a), columns.get(b)) {
+        for ((slot, x), y) in out.iter_mut().zip(x).zip(y) {
             if let (Some(x), Some(y)) = (x, y) {
-                out[r * pairs.len() + n] = x * y;
+                *slot = x * y;
             }
         }
     }
     out
 }
 
-/// The unstandardized window features of `tags`, `[rows, tags × WINDOW_STATS]`.
-fn raw_window_features(columns: &[Option<Values>], tags: &[usize], starts: &[bool], window: usize) -> Vec<f64> {
-    let rows = starts.len();
-    let k = WINDOW_STATS.len();
-    let width = tags.len() * k;
-    let mut out = vec![f64::NAN; rows * width];
-    for (n, &tag) in tags.iter().enumerate() {
-        let Some(Some(Values::Numeric(values))) = columns.get(tag) else { continue };
-        let stats = window_features::tag_statistics(values, starts, window);
-        for (r, row) in stats.chunks(k).enumerate() {
-            out[r * width + n * k..r * width + (n + 1) * k].copy_from_slice(row);
+/// Writes a block of `[rows, width]` raw values, standardized with the training `means` and
+/// `stds`, into the dense rows at column `at`. Missing → the training mean (0), like the tags.
+fn write_standardized(dense: &mut [f32], dense_width: usize, at: usize, block: &[f64], width: usize, means: &[f64], stds: &[f64]) {
+    for (r, values) in block.chunks(width).enumerate() {
+        for (c, (x, (mean, std))) in values.iter().zip(means.iter().zip(stds)).enumerate() {
+            dense[r * dense_width + at + c] = if x.is_finite() { ((x - mean) / std) as f32 } else { 0.0 };
         }
     }
-    out
 }
 
 /// Encodes `frame` with a tokenizer fitted earlier (prediction on a new export). Feature
@@ -589,26 +605,19 @@ fn encode_values(tokenizer: &Tokenizer, columns: &[Option<Values>], rows: usize,
     if let (Some(spec), true) = (&tokenizer.window_features, want_dense) {
         spec.check(nf).map_err(EngineError::BadTrainConfig)?;
         let starts = window_features::segment_starts(rows, times, spec.gap_ms);
-        let raw = raw_window_features(columns, &spec.tags, &starts, spec.window as usize);
-        let width = spec.width();
-        for r in 0..rows {
-            for c in 0..width {
-                let x = raw[r * width + c];
-                // Missing → the training mean (0 after standardizing), like the tags themselves.
-                row_dense[r * dense_width + dense_at + c] = if x.is_finite() { ((x - spec.means[c]) / spec.stds[c]) as f32 } else { 0.0 };
-            }
+        let k = WINDOW_STATS.len();
+        for (n, &tag) in spec.tags.iter().enumerate() {
+            let block = window_block(columns, tag, &starts, spec.window as usize);
+            let fitted = n * k..(n + 1) * k;
+            write_standardized(&mut row_dense, dense_width, dense_at + n * k, &block, k, &spec.means[fitted.clone()], &spec.stds[fitted]);
         }
-        dense_at += width;
+        dense_at += spec.width();
     }
     if let (Some(spec), true) = (&tokenizer.interactions, want_dense) {
         spec.check(nf).map_err(EngineError::BadTrainConfig)?;
-        let raw = raw_products(columns, &spec.pairs, rows);
-        let width = spec.pairs.len();
-        for r in 0..rows {
-            for c in 0..width {
-                let x = raw[r * width + c];
-                row_dense[r * dense_width + dense_at + c] = if x.is_finite() { ((x - spec.means[c]) / spec.stds[c]) as f32 } else { 0.0 };
-            }
+        for (n, &pair) in spec.pairs.iter().enumerate() {
+            let block = product_block(columns, pair, rows);
+            write_standardized(&mut row_dense, dense_width, dense_at + n, &block, 1, &spec.means[n..=n], &spec.stds[n..=n]);
         }
     }
     Ok(Encoded { row_tokens, row_dense, dense_width, inputs })
