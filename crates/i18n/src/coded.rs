@@ -212,13 +212,19 @@ fn check_argument_value(family: &str, value: &MessageArg, seen: &mut BTreeSet<St
     }
 }
 
-/// Every coded message of `lang` with its variables. Messages start at column 0 (`key = …`),
-/// continuation lines are indented, `#` lines are comments.
+/// Every coded message of `lang` with its variables.
 fn coded_messages(lang: Lang) -> BTreeMap<String, BTreeSet<String>> {
     let source = match lang {
         Lang::En => CODED_ENGLISH_FTL,
         Lang::ZhCn => CODED_CHINESE_FTL,
     };
+    catalogue_variables(source).unwrap_or_default()
+}
+
+/// Each message of a Fluent catalogue with the `$variables` its text uses. Messages start at
+/// column 0 (`key = …`), continuation lines are indented, `#` lines are comments; a line that is
+/// neither, a continuation before any message, or a key defined twice is an error.
+pub(crate) fn catalogue_variables(source: &str) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
     let mut messages: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut current: Option<String> = None;
     for line in source.lines() {
@@ -228,18 +234,22 @@ fn coded_messages(lang: Lang) -> BTreeMap<String, BTreeSet<String>> {
         let body = if line.starts_with(char::is_whitespace) {
             line
         } else {
-            let Some((key, rest)) = line.split_once('=') else { continue };
-            current = Some(key.trim().to_owned());
+            let (key, rest) = line.split_once('=').ok_or_else(|| format!("not a message line: {line}"))?;
+            let key = key.trim().to_owned();
+            if messages.insert(key.clone(), BTreeSet::new()).is_some() {
+                return Err(format!("key {key} is defined twice"));
+            }
+            current = Some(key);
             rest
         };
-        let Some(key) = &current else { continue };
-        let variables = messages.entry(key.clone()).or_default();
+        let key = current.clone().ok_or_else(|| format!("continuation line before any message: {line}"))?;
+        let variables = messages.entry(key).or_default();
         for (index, _) in body.match_indices('$') {
             let name: String = body[index + 1..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
             variables.insert(name);
         }
     }
-    messages
+    Ok(messages)
 }
 
 // The Predict pane's sentences: alarm explanations and input warnings.

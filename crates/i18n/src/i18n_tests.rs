@@ -5,32 +5,10 @@ use fluent_bundle::FluentResource;
 
 use super::*;
 
-/// Each message of a catalogue with the `$variables` its text uses. Messages start at column 0
-/// (`key = …`); their continuation lines are indented; `#` lines are comments.
+/// Each message of a catalogue with the `$variables` its text uses (a malformed line, a
+/// continuation before any message or a key defined twice fails the test).
 fn messages(source: &str) -> BTreeMap<String, BTreeSet<String>> {
-    let mut messages: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut current: Option<String> = None;
-    for line in source.lines() {
-        if line.starts_with('#') || line.trim().is_empty() {
-            continue;
-        }
-        let body = if line.starts_with(char::is_whitespace) {
-            line
-        } else {
-            let (key, rest) = line.split_once('=').unwrap_or_else(|| panic!("not a message line: {line}"));
-            let key = key.trim().to_owned();
-            assert!(messages.insert(key.clone(), BTreeSet::new()).is_none(), "key {key} is defined twice");
-            current = Some(key);
-            rest
-        };
-        let key = current.clone().unwrap_or_else(|| panic!("continuation line before any message: {line}"));
-        let variables = messages.entry(key).or_default();
-        for (index, _) in body.match_indices('$') {
-            let name: String = body[index + 1..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
-            variables.insert(name);
-        }
-    }
-    messages
+    crate::coded::catalogue_variables(source).unwrap_or_else(|problem| panic!("{problem}"))
 }
 
 /// The keys the UI's source asks for: every `tr("key")` and `tr_with("key", …)` (rustfmt may
