@@ -416,7 +416,7 @@ pub fn prepare(frame: &DataFrame, config: &TrainConfig, timestamp_column: Option
         let starts = window_features::segment_starts(rows, times.as_deref(), gap_ms);
         let (mut means, mut stds) = (Vec::new(), Vec::new());
         for &tag in &tags {
-            let (m, s) = window_features::column_moments(&window_block(&columns, tag, &starts, window as usize), WINDOW_STATS.len(), train.clone());
+            let (m, s) = window_features::column_moments(&window_block(&columns, tag, &starts, window as usize)?, WINDOW_STATS.len(), train.clone());
             means.extend(m);
             stds.extend(s);
         }
@@ -455,10 +455,10 @@ fn numeric_tags(tokenizer: &Tokenizer) -> Vec<usize> {
 
 /// One tag's unstandardized window statistics, `[rows, WINDOW_STATS]`; NaN where the tag is
 /// not a numeric column here.
-fn window_block(columns: &[Option<Values>], tag: usize, starts: &[bool], window: usize) -> Vec<f64> {
+fn window_block(columns: &[Option<Values>], tag: usize, starts: &[bool], window: usize) -> Result<Vec<f64>> {
     match columns.get(tag) {
         Some(Some(Values::Numeric(values))) => window_features::tag_statistics(values, starts, window),
-        _ => vec![f64::NAN; starts.len() * WINDOW_STATS.len()],
+        _ => Ok(vec![f64::NAN; starts.len() * WINDOW_STATS.len()]),
     }
 }
 
@@ -607,7 +607,7 @@ fn encode_values(tokenizer: &Tokenizer, columns: &[Option<Values>], rows: usize,
         let starts = window_features::segment_starts(rows, times, spec.gap_ms);
         let k = WINDOW_STATS.len();
         for (n, &tag) in spec.tags.iter().enumerate() {
-            let block = window_block(columns, tag, &starts, spec.window as usize);
+            let block = window_block(columns, tag, &starts, spec.window as usize)?;
             let fitted = n * k..(n + 1) * k;
             write_standardized(&mut row_dense, dense_width, dense_at + n * k, &block, k, &spec.means[fitted.clone()], &spec.stds[fitted]);
         }

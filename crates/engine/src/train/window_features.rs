@@ -10,11 +10,10 @@
 //! the data (a shutdown, an export of separate periods). Missing values are skipped; a
 //! statistic with nothing to read is missing too (0 after standardizing, the training mean).
 //!
-//! The statistics run in O(rows) per tag whatever the window: running sums for mean, spread
-//! and slope, monotonic queues for the extremes.
+//! The statistics run in O(rows) per tag whatever the window: polars' rolling aggregations
+//! for the mean, spread and extremes, running sums for the slope.
 
-use std::collections::VecDeque;
-
+use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, Result};
@@ -104,74 +103,99 @@ pub fn segment_starts(rows: usize, times: Option<&[i64]>, gap_ms: Option<i64>) -
 
 /// The raw (unstandardized) window statistics of one tag, `[rows, WINDOW_STATS]`, NaN where
 /// a statistic has nothing to read.
-pub fn tag_statistics(values: &[Option<f64>], starts: &[bool], window: usize) -> Vec<f64> {
+///
+/// Each segment (between window restarts) is its own polars series, so a window never reaches
+/// across a gap: the previous value is polars' `shift`, and the mean, spread and extremes are
+/// its fixed-window rolling aggregations (missing values skipped, one present value enough).
+/// Polars has no rolling slope or time since a change; those come from one pass of running
+/// sums here.
+pub fn tag_statistics(values: &[Option<f64>], starts: &[bool], window: usize) -> Result<Vec<f64>> {
     let k = WINDOW_STATS.len();
     let mut out = vec![f64::NAN; values.len() * k];
     let window = window.max(1);
-    let mut state = Running::default();
-    let mut last_change = 0usize;
-    let mut segment_start = 0usize;
-    for (i, value) in values.iter().enumerate() {
-        if starts.get(i).copied().unwrap_or(false) {
-            state = Running::default();
-            segment_start = i;
-            last_change = i;
+    let mut from = 0;
+    while from < values.len() {
+        let to = (from + 1..values.len()).find(|&i| starts.get(i).copied().unwrap_or(false)).unwrap_or(values.len());
+        let segment = &values[from..to];
+        let rows = &mut out[from * k..to * k];
+        rolling_aggregates(segment, window, rows)
+            .map_err(|e| EngineError::Internal(format!("computing the window features failed: {e}")))?;
+        slope_and_since_change(segment, window, rows);
+        from = to;
+    }
+    Ok(out)
+}
+
+/// Previous value, mean, standard deviation, minimum and maximum of one segment, written into
+/// its rows of `[rows, WINDOW_STATS]`.
+fn rolling_aggregates(segment: &[Option<f64>], window: usize, out: &mut [f64]) -> PolarsResult<()> {
+    // Values are taken relative to the segment's first reading, so the rolling sums of large
+    // readings (e.g. 3,600 kPa) keep their small variations; the spread does not move.
+    let origin = segment.iter().flatten().next().copied().unwrap_or(0.0);
+    let series: Series = segment.iter().map(|v| v.map(|x| x - origin)).collect::<Float64Chunked>().into_series();
+    let options = |fn_params| RollingOptionsFixedWindow { window_size: window, min_periods: 1, weights: None, center: false, fn_params };
+    let population = Some(RollingFnParams::Var(RollingVarParams { ddof: 0 }));
+    let columns = [
+        (0, series.shift(1), origin),
+        (1, series.rolling_mean(options(None))?, origin),
+        (2, series.rolling_std(options(population))?, 0.0),
+        (3, series.rolling_min(options(None))?, origin),
+        (4, series.rolling_max(options(None))?, origin),
+    ];
+    let k = WINDOW_STATS.len();
+    for (stat, result, offset) in columns {
+        let result = result.cast(&DataType::Float64)?;
+        for (row, value) in result.f64()?.iter().enumerate() {
+            out[row * k + stat] = value.map_or(f64::NAN, |x| x + offset);
         }
-        // The sample leaving the window (window samples ending at i).
-        if i >= segment_start + window {
-            let leaving = i - window;
-            if let Some(x) = values[leaving] {
-                state.remove(leaving, x);
+    }
+    Ok(())
+}
+
+/// Least-squares slope per sample over the window's present values, and the samples since
+/// the value last changed (missing values count as no change), for one segment.
+fn slope_and_since_change(segment: &[Option<f64>], window: usize, out: &mut [f64]) {
+    let k = WINDOW_STATS.len();
+    let mut sums = SlopeSums::default();
+    let mut last_change = 0usize;
+    for (i, value) in segment.iter().enumerate() {
+        if i >= window {
+            if let Some(x) = segment[i - window] {
+                sums.remove(i - window, x);
             }
         }
         if let Some(x) = *value {
-            state.add(i, x);
+            sums.add(i, x);
         }
-        let row = &mut out[i * k..(i + 1) * k];
-        row[0] = if i > segment_start { values[i - 1].unwrap_or(f64::NAN) } else { f64::NAN };
-        if let Some((mean, std, slope)) = state.moments() {
-            row[1] = mean;
-            row[2] = std;
-            row[5] = slope;
+        if let Some(slope) = sums.slope() {
+            out[i * k + 5] = slope;
         }
-        if let (Some(lo), Some(hi)) = (state.min.front(), state.max.front()) {
-            row[3] = lo.1;
-            row[4] = hi.1;
-        }
-        // Samples since the value last changed (missing values count as no change).
-        if i > segment_start {
-            if let (Some(now), Some(before)) = (*value, values[i - 1]) {
+        if i > 0 {
+            if let (Some(now), Some(before)) = (*value, segment[i - 1]) {
                 if now != before {
                     last_change = i;
                 }
             }
         }
-        row[6] = (i - last_change).min(window) as f64;
+        out[i * k + 6] = (i - last_change).min(window) as f64;
     }
-    out
 }
 
-/// Running sums over the present values of one window, and queues for its extremes.
+/// Running sums over the present values of one window for its least-squares slope.
 #[derive(Default)]
-struct Running {
+struct SlopeSums {
     n: f64,
-    /// Values are summed relative to the first one seen, which keeps the sums of squares of
-    /// large readings (e.g. 3,600 kPa) from losing their small variations.
+    /// Values and row numbers are summed relative to the first ones seen, which keeps the
+    /// products of large readings and long segments from losing small variations.
     origin: Option<f64>,
-    sum: f64,
-    sum_sq: f64,
-    /// Σ i·x and Σ i, Σ i² over the row numbers i of the present values (for the slope),
-    /// also relative: i counts from `base`.
     base: usize,
+    sum: f64,
     sum_ix: f64,
     sum_i: f64,
     sum_ii: f64,
-    /// (row, value): increasing values for the minimum, decreasing for the maximum.
-    min: VecDeque<(usize, f64)>,
-    max: VecDeque<(usize, f64)>,
 }
 
-impl Running {
+impl SlopeSums {
     fn add(&mut self, row: usize, x: f64) {
         let origin = *self.origin.get_or_insert(x);
         if self.n == 0.0 {
@@ -180,18 +204,9 @@ impl Running {
         let (d, t) = (x - origin, (row - self.base) as f64);
         self.n += 1.0;
         self.sum += d;
-        self.sum_sq += d * d;
         self.sum_ix += t * d;
         self.sum_i += t;
         self.sum_ii += t * t;
-        while self.min.back().is_some_and(|b| b.1 >= x) {
-            self.min.pop_back();
-        }
-        self.min.push_back((row, x));
-        while self.max.back().is_some_and(|b| b.1 <= x) {
-            self.max.pop_back();
-        }
-        self.max.push_back((row, x));
     }
 
     fn remove(&mut self, row: usize, x: f64) {
@@ -199,34 +214,24 @@ impl Running {
         let (d, t) = (x - origin, row.saturating_sub(self.base) as f64);
         self.n -= 1.0;
         self.sum -= d;
-        self.sum_sq -= d * d;
         self.sum_ix -= t * d;
         self.sum_i -= t;
         self.sum_ii -= t * t;
-        if self.min.front().is_some_and(|f| f.0 == row) {
-            self.min.pop_front();
-        }
-        if self.max.front().is_some_and(|f| f.0 == row) {
-            self.max.pop_front();
-        }
         if self.n <= 0.0 {
-            *self = Running::default();
+            *self = SlopeSums::default();
         }
     }
 
-    /// Mean, population standard deviation and slope per sample; `None` without values.
-    fn moments(&self) -> Option<(f64, f64, f64)> {
-        let origin = self.origin?;
+    /// Slope per sample; `None` without values, 0 with a single one.
+    fn slope(&self) -> Option<f64> {
+        self.origin?;
         if self.n <= 0.0 {
             return None;
         }
         let n = self.n;
-        let mean = self.sum / n;
-        let var = (self.sum_sq / n - mean * mean).max(0.0);
-        let t_mean = self.sum_i / n;
+        let (t_mean, mean) = (self.sum_i / n, self.sum / n);
         let t_var = self.sum_ii / n - t_mean * t_mean;
-        let slope = if t_var > 1e-12 { (self.sum_ix / n - t_mean * mean) / t_var } else { 0.0 };
-        Some((origin + mean, var.sqrt(), slope))
+        Some(if t_var > 1e-12 { (self.sum_ix / n - t_mean * mean) / t_var } else { 0.0 })
     }
 }
 
@@ -319,7 +324,7 @@ mod tests {
         starts[0] = true;
         starts[150] = true;
         for window in [1, 2, 7, 30] {
-            let fast = tag_statistics(&values, &starts, window);
+            let fast = tag_statistics(&values, &starts, window).unwrap();
             let slow = naive(&values, &starts, window);
             for (i, (a, b)) in fast.iter().zip(&slow).enumerate() {
                 assert!(close(*a, *b), "window {window}, row {}, {}: {a} vs {b}", i / 7, WINDOW_STATS[i % 7]);
@@ -333,11 +338,11 @@ mod tests {
         let starts =
             segment_starts(60, Some(&(0..60).map(|i| if i < 30 { i * 60_000 } else { i * 60_000 + 3_600_000 }).collect::<Vec<_>>()), Some(180_000));
         assert!(starts[0] && starts[30] && starts.iter().filter(|s| **s).count() == 2);
-        let before = tag_statistics(&values, &starts, 10);
+        let before = tag_statistics(&values, &starts, 10).unwrap();
         for changed_row in [10, 45, 59] {
             let mut changed = values.clone();
             changed[changed_row] = Some(-1e6);
-            let after = tag_statistics(&changed, &starts, 10);
+            let after = tag_statistics(&changed, &starts, 10).unwrap();
             let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&before[..changed_row * 7]), bits(&after[..changed_row * 7]), "a later value changed an earlier feature");
         }
