@@ -118,8 +118,7 @@ pub fn tag_statistics(values: &[Option<f64>], starts: &[bool], window: usize) ->
         let to = (from + 1..values.len()).find(|&i| starts.get(i).copied().unwrap_or(false)).unwrap_or(values.len());
         let segment = &values[from..to];
         let rows = &mut out[from * k..to * k];
-        rolling_aggregates(segment, window, rows)
-            .map_err(|e| EngineError::Internal(format!("computing the window features failed: {e}")))?;
+        rolling_aggregates(segment, window, rows).map_err(|e| EngineError::Internal(format!("computing the window features failed: {e}")))?;
         slope_and_since_change(segment, window, rows);
         from = to;
     }
