@@ -28,6 +28,10 @@ pub struct Tree {
     pub(crate) gain: Vec<f32>,
     /// Leaf outputs, already multiplied by the learning rate.
     pub(crate) leaf_value: Vec<f32>,
+    /// The output each split node would give as a leaf (same scale), so a prediction can be
+    /// split among the features on its path; empty in models saved before it was kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) node_value: Vec<f32>,
 }
 
 /// The child reference of leaf `leaf`.
@@ -46,9 +50,15 @@ impl Tree {
         self.leaf_value.len()
     }
 
-    /// The leaf that one row (its feature values) falls in. Bounds are checked on every step,
-    /// so a malformed tree gives an error, not a panic or an endless walk.
+    /// The leaf that one row (its feature values) falls in.
     pub(crate) fn leaf_of(&self, row: &[f32]) -> Result<usize, &'static str> {
+        self.walk(row, |_, _| {})
+    }
+
+    /// Walks one row from the root to its leaf, telling `step` each split's feature and the
+    /// child taken; returns the leaf. Bounds are checked on every step, so a malformed tree
+    /// gives an error, not a panic or an endless walk.
+    fn walk(&self, row: &[f32], mut step: impl FnMut(usize, i32)) -> Result<usize, &'static str> {
         if self.feature.is_empty() {
             return if self.leaf_value.is_empty() { Err("a tree has no leaves") } else { Ok(0) };
         }
@@ -62,6 +72,7 @@ impl Tree {
             let Some(&value) = row.get(feature as usize) else { return Err("a split tests a feature the rows do not have") };
             let go_left = if value.is_nan() { missing_left } else { clamp_infinite(value) <= threshold };
             let child = if go_left { left } else { right };
+            step(feature as usize, child);
             if child < 0 {
                 let leaf = !child as usize;
                 return if leaf < self.leaf_value.len() { Ok(leaf) } else { Err("a split points to a leaf that does not exist") };
@@ -78,6 +89,29 @@ impl Tree {
     pub(crate) fn value_of(&self, row: &[f32]) -> Result<f32, &'static str> {
         let leaf = self.leaf_of(row)?;
         self.leaf_value.get(leaf).copied().ok_or("a split points to a leaf that does not exist")
+    }
+
+    /// Adds to `contributions` (one per feature) how much each split on the row's path moved
+    /// the output: the value of the node below minus the node above. The tree's output is the
+    /// returned root value plus these changes, exactly (Saabas' path attribution).
+    pub(crate) fn attribute(&self, row: &[f32], contributions: &mut [f64]) -> Result<f64, &'static str> {
+        if self.feature.is_empty() {
+            return self.leaf_value.first().map(|&value| f64::from(value)).ok_or("a tree has no leaves");
+        }
+        let root = *self.node_value.first().ok_or("the tree keeps no node values")?;
+        let mut current = f64::from(root);
+        let mut failure = None;
+        self.walk(row, |feature, child| {
+            let below = if child < 0 { self.leaf_value.get(!child as usize) } else { self.node_value.get(child as usize) };
+            match (below, contributions.get_mut(feature)) {
+                (Some(&below), Some(total)) => {
+                    *total += f64::from(below) - current;
+                    current = f64::from(below);
+                }
+                _ => failure = Some("a split points to a node without a value"),
+            }
+        })?;
+        failure.map_or(Ok(f64::from(root)), Err)
     }
 
     fn check(&self, features: usize) -> Result<(), String> {
@@ -130,8 +164,24 @@ impl Tree {
         if let Some(value) = self.leaf_value.iter().find(|value| !value.is_finite()) {
             return Err(format!("a leaf has value {value}"));
         }
+        if !self.node_value.is_empty() && self.node_value.len() != splits {
+            return Err(format!("{} node values for {splits} splits", self.node_value.len()));
+        }
+        if let Some(value) = self.node_value.iter().find(|value| !value.is_finite()) {
+            return Err(format!("a split node has value {value}"));
+        }
         Ok(())
     }
+}
+
+/// One row's raw scores split among the features (see [`Ensemble::attribute`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attribution {
+    /// Per output, the raw score with no feature's say: the base score plus every tree's root.
+    pub bias: Vec<f64>,
+    /// `outputs × features`: how much each feature moved each output's raw score. An output's
+    /// raw score is its bias plus its row of these, exactly.
+    pub contributions: Vec<f64>,
 }
 
 /// A trained boosted-tree classifier: base scores plus, per boosting round, one tree (two
@@ -257,6 +307,32 @@ impl Ensemble {
             }
         }
         Ok(())
+    }
+
+    /// Whether every tree keeps its node values, which [`Ensemble::attribute`] needs (models
+    /// saved before they were kept do not).
+    pub fn attributes(&self) -> bool {
+        self.rounds.iter().flatten().all(|tree| tree.feature.is_empty() || tree.node_value.len() == tree.feature.len())
+    }
+
+    /// Splits one row's raw scores (log-odds of class 1 for two classes, else one per class)
+    /// among the features: for every tree, each split on the row's path credits its feature
+    /// with the change of the node value it leads to.
+    pub fn attribute(&self, row: &[f32]) -> Result<Attribution, TreesError> {
+        self.check_shape().map_err(TreesError::DamagedModel)?;
+        if row.len() != self.features {
+            return Err(TreesError::FeatureCountMismatch { rows: 1, found: row.len(), expected: self.features });
+        }
+        let outputs = outputs_for(self.classes);
+        let mut bias: Vec<f64> = self.base_scores.iter().map(|&base| f64::from(base)).collect();
+        let mut contributions = vec![0.0f64; outputs * self.features];
+        for trees in &self.rounds {
+            for ((output, tree), bias) in trees.iter().enumerate().zip(bias.iter_mut()) {
+                let features = &mut contributions[output * self.features..(output + 1) * self.features];
+                *bias += tree.attribute(row, features).map_err(|reason| TreesError::DamagedModel(reason.to_string()))?;
+            }
+        }
+        Ok(Attribution { bias, contributions })
     }
 
     /// Class probabilities of `n` rows of row-major `x` (`n × features`, NaN = missing):

@@ -194,6 +194,7 @@ pub(crate) fn grow_tree(
         right: Vec::new(),
         gain: Vec::new(),
         leaf_value: Vec::new(),
+        node_value: Vec::new(),
     };
     let mut split_bins = Vec::new();
 
@@ -218,6 +219,7 @@ pub(crate) fn grow_tree(
         tree.left.push(0);
         tree.right.push(0);
         tree.gain.push(split.gain as f32);
+        tree.node_value.push(leaf_output(leaves[index].totals, params));
         split_bins.push(split.bin);
         match parent {
             Parent::Root => {}
@@ -293,10 +295,7 @@ pub(crate) fn grow_tree(
     }
 
     for (leaf_index, leaf) in leaves.iter_mut().enumerate() {
-        let denominator = leaf.totals.hessian + params.l2;
-        let value = if denominator > 0.0 { -leaf.totals.gradient / denominator * params.learning_rate } else { 0.0 };
-        let value = value.clamp(-MAX_LEAF_VALUE, MAX_LEAF_VALUE);
-        tree.leaf_value.push(value as f32);
+        tree.leaf_value.push(leaf_output(leaf.totals, params));
         match leaf.parent {
             Parent::Root => {}
             Parent::Left(above) => tree.left[above] = leaf_reference(leaf_index),
@@ -305,6 +304,13 @@ pub(crate) fn grow_tree(
         work.give_back(leaf.histogram.take());
     }
     GrownTree { tree, split_bins }
+}
+
+/// The output of a leaf with these sums (Newton step times the learning rate, capped).
+fn leaf_output(totals: Totals, params: &GrowParams) -> f32 {
+    let denominator = totals.hessian + params.l2;
+    let value = if denominator > 0.0 { -totals.gradient / denominator * params.learning_rate } else { 0.0 };
+    value.clamp(-MAX_LEAF_VALUE, MAX_LEAF_VALUE) as f32
 }
 
 /// Moves the rows that go left to the front, keeping both sides in their order; returns the

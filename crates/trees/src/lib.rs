@@ -26,7 +26,7 @@ mod rng;
 mod tests;
 
 pub use booster::{Booster, RoundStats};
-pub use ensemble::{Ensemble, Tree};
+pub use ensemble::{Attribution, Ensemble, Tree};
 
 /// The most classes a model may have (also bounds what a damaged model can make us allocate).
 pub const MAX_CLASSES: usize = 1 << 16;

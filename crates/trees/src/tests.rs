@@ -272,7 +272,7 @@ fn check_rejects_damaged_models_and_prediction_never_panics_on_them() {
     let intact = small_model();
     intact.check().unwrap();
     type Damage = fn(&mut Ensemble);
-    let damages: [(&str, Damage); 9] = [
+    let damages: [(&str, Damage); 11] = [
         ("a child pointing backwards", |m| m.rounds[0][0].left[1] = 0),
         ("a child pointing at itself", |m| m.rounds[0][0].right[1] = 1),
         ("a split index out of range", |m| m.rounds[0][0].left[0] = 1000),
@@ -283,6 +283,10 @@ fn check_rejects_damaged_models_and_prediction_never_panics_on_them() {
             m.rounds[0][0].threshold.pop();
         }),
         ("a round without its tree", |m| m.rounds[1].clear()),
+        ("a NaN node value", |m| m.rounds[0][0].node_value[0] = f32::NAN),
+        ("node values missing for some splits", |m| {
+            m.rounds[0][0].node_value.pop();
+        }),
         ("an absurd class count", |m| m.classes = usize::MAX),
     ];
     for (what, damage) in damages {
@@ -294,6 +298,9 @@ fn check_rejects_damaged_models_and_prediction_never_panics_on_them() {
         if let Ok(probs) = model.predict_proba(&x, 2) {
             assert_eq!(probs.len(), 4, "{what}");
         }
+        if let Ok(attribution) = model.attribute(&x[..3]) {
+            assert_eq!(attribution.contributions.len(), 3, "{what}");
+        }
     }
     // A cycle that prediction would otherwise walk forever.
     let mut cyclic = intact.clone();
@@ -302,6 +309,71 @@ fn check_rejects_damaged_models_and_prediction_never_panics_on_them() {
     tree.right[0] = 0;
     assert!(cyclic.check().is_err());
     assert!(matches!(cyclic.predict_proba(&x, 2), Err(TreesError::DamagedModel(_))));
+}
+
+/// The raw scores of one row, from its attribution: bias plus the features' contributions.
+fn raw_from(attribution: &crate::Attribution, features: usize) -> Vec<f64> {
+    attribution.bias.iter().enumerate().map(|(k, b)| b + attribution.contributions[k * features..(k + 1) * features].iter().sum::<f64>()).collect()
+}
+
+#[test]
+fn attributions_add_up_to_the_prediction_and_credit_the_features_that_matter() {
+    // Two classes: the log-odds are the bias plus the contributions, exactly.
+    let (x, labels) = xor_data(21, 2000);
+    let booster = fit(BoostParams::default(), 2, &x, 3, &labels, &vec![1.0; labels.len()], 30);
+    let model = booster.ensemble();
+    assert!(model.attributes());
+    let (test_x, _) = xor_data(22, 200);
+    let probs = model.predict_proba(&test_x, 200).unwrap();
+    let mut noise_share = 0.0;
+    let mut total = 0.0;
+    for (row, p) in test_x.chunks(3).zip(probs.chunks(2)) {
+        let attribution = model.attribute(row).unwrap();
+        let raw = raw_from(&attribution, 3)[0];
+        let positive = 1.0 / (1.0 + (-raw).exp());
+        assert!((positive - f64::from(p[1])).abs() < 1e-5, "{positive} vs {}", p[1]);
+        noise_share += attribution.contributions[2].abs();
+        total += attribution.contributions.iter().map(|c| c.abs()).sum::<f64>();
+    }
+    assert!(noise_share < 0.1 * total, "the noise feature takes {noise_share} of {total}");
+
+    // Several classes: one row of contributions per class; the band feature 2 carries them.
+    let classes = 3;
+    let (x, labels) = bands_data(23, 1500, classes);
+    let booster = fit(BoostParams::default(), classes, &x, 4, &labels, &vec![1.0; labels.len()], 20);
+    let model = booster.ensemble();
+    let (test_x, _) = bands_data(24, 100, classes);
+    let probs = model.predict_proba(&test_x, 100).unwrap();
+    for (row, p) in test_x.chunks(4).zip(probs.chunks(classes)) {
+        let attribution = model.attribute(row).unwrap();
+        assert_eq!(attribution.contributions.len(), classes * 4);
+        let raw = raw_from(&attribution, 4);
+        let largest = raw.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let total: f64 = raw.iter().map(|r| (r - largest).exp()).sum();
+        for (k, r) in raw.iter().enumerate() {
+            assert!(((r - largest).exp() / total - f64::from(p[k])).abs() < 1e-5);
+        }
+        let band: f64 = (0..classes).map(|k| attribution.contributions[k * 4 + 2].abs()).sum();
+        let others: f64 = (0..classes).map(|k| attribution.contributions[k * 4..k * 4 + 4].iter().map(|c| c.abs()).sum::<f64>()).sum::<f64>() - band;
+        assert!(band > 3.0 * others, "band {band}, others {others}");
+    }
+}
+
+#[test]
+fn a_model_saved_without_node_values_predicts_but_does_not_attribute() {
+    let model = small_model();
+    let mut json: serde_json::Value = serde_json::to_value(&model).unwrap();
+    for round in json["rounds"].as_array_mut().unwrap() {
+        for tree in round.as_array_mut().unwrap() {
+            tree.as_object_mut().unwrap().remove("node_value");
+        }
+    }
+    let old: Ensemble = serde_json::from_value(json).unwrap();
+    old.check().unwrap();
+    let x = [0.1f32, -0.2, 0.3];
+    assert_eq!(old.predict_proba(&x, 1).unwrap(), model.predict_proba(&x, 1).unwrap());
+    assert!(!old.attributes() && model.attributes());
+    assert!(matches!(old.attribute(&x), Err(TreesError::DamagedModel(_))));
 }
 
 #[test]
