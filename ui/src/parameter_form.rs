@@ -157,18 +157,9 @@ fn choices(op: Option<&str>, key: &str) -> Option<Vec<Choice>> {
 
 /// A unit conversion as the user reads it.
 pub fn conversion_name(conversion: UnitConversion) -> String {
-    match conversion {
-        UnitConversion::FahrenheitToCelsius => conversion_text("°F", "°C"),
-        UnitConversion::CelsiusToFahrenheit => conversion_text("°C", "°F"),
-        UnitConversion::KelvinToCelsius => conversion_text("K", "°C"),
-        UnitConversion::CelsiusToKelvin => conversion_text("°C", "K"),
-        UnitConversion::KpaToBar => conversion_text("kPa", "bar"),
-        UnitConversion::BarToKpa => conversion_text("bar", "kPa"),
-        UnitConversion::PsiToBar => conversion_text("psi", "bar"),
-        UnitConversion::BarToPsi => conversion_text("bar", "psi"),
-        UnitConversion::M3hToLs => conversion_text("m³/h", "l/s"),
-        UnitConversion::LsToM3h => conversion_text("l/s", "m³/h"),
-        UnitConversion::Linear { .. } => tr("form-conversion-linear"),
+    match conversion.units() {
+        Some((from, to)) => conversion_text(from, to),
+        None => tr("form-conversion-linear"),
     }
 }
 

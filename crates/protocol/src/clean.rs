@@ -263,6 +263,14 @@ pub enum UnitConversion {
     BarToPsi,
     M3hToLs,
     LsToM3h,
+    /// Chinese DCS exports log pressure in MPa where others use kPa or bar.
+    MpaToKpa,
+    KpaToMpa,
+    MpaToBar,
+    BarToMpa,
+    /// Mass flow in t/h (吨/时) and kg/h.
+    TphToKgh,
+    KghToTph,
     Linear {
         #[serde(with = "crate::float")]
         scale: f64,
@@ -273,7 +281,7 @@ pub enum UnitConversion {
 
 impl UnitConversion {
     /// Every conversion with a name (all but `Linear`).
-    pub const NAMED: [UnitConversion; 10] = [
+    pub const NAMED: [UnitConversion; 16] = [
         UnitConversion::FahrenheitToCelsius,
         UnitConversion::CelsiusToFahrenheit,
         UnitConversion::KelvinToCelsius,
@@ -284,6 +292,12 @@ impl UnitConversion {
         UnitConversion::BarToPsi,
         UnitConversion::M3hToLs,
         UnitConversion::LsToM3h,
+        UnitConversion::MpaToKpa,
+        UnitConversion::KpaToMpa,
+        UnitConversion::MpaToBar,
+        UnitConversion::BarToMpa,
+        UnitConversion::TphToKgh,
+        UnitConversion::KghToTph,
     ];
 
     /// (scale, offset) of y = scale·x + offset.
@@ -299,23 +313,41 @@ impl UnitConversion {
             UnitConversion::BarToPsi => (14.5038, 0.0),
             UnitConversion::M3hToLs => (1.0 / 3.6, 0.0),
             UnitConversion::LsToM3h => (3.6, 0.0),
+            UnitConversion::MpaToKpa | UnitConversion::TphToKgh => (1000.0, 0.0),
+            UnitConversion::KpaToMpa | UnitConversion::KghToTph => (0.001, 0.0),
+            UnitConversion::MpaToBar => (10.0, 0.0),
+            UnitConversion::BarToMpa => (0.1, 0.0),
             UnitConversion::Linear { scale, offset } => (scale, offset),
         }
     }
 
+    /// The units a named conversion goes from and to (`None` for `Linear`).
+    pub fn units(self) -> Option<(&'static str, &'static str)> {
+        let units = match self {
+            UnitConversion::FahrenheitToCelsius => ("°F", "°C"),
+            UnitConversion::CelsiusToFahrenheit => ("°C", "°F"),
+            UnitConversion::KelvinToCelsius => ("K", "°C"),
+            UnitConversion::CelsiusToKelvin => ("°C", "K"),
+            UnitConversion::KpaToBar => ("kPa", "bar"),
+            UnitConversion::BarToKpa => ("bar", "kPa"),
+            UnitConversion::PsiToBar => ("psi", "bar"),
+            UnitConversion::BarToPsi => ("bar", "psi"),
+            UnitConversion::M3hToLs => ("m³/h", "l/s"),
+            UnitConversion::LsToM3h => ("l/s", "m³/h"),
+            UnitConversion::MpaToKpa => ("MPa", "kPa"),
+            UnitConversion::KpaToMpa => ("kPa", "MPa"),
+            UnitConversion::MpaToBar => ("MPa", "bar"),
+            UnitConversion::BarToMpa => ("bar", "MPa"),
+            UnitConversion::TphToKgh => ("t/h", "kg/h"),
+            UnitConversion::KghToTph => ("kg/h", "t/h"),
+            UnitConversion::Linear { .. } => return None,
+        };
+        Some(units)
+    }
+
     /// The unit a whole-column conversion leaves, if the conversion names one.
     pub fn target_unit(self) -> Option<&'static str> {
-        match self {
-            UnitConversion::FahrenheitToCelsius | UnitConversion::KelvinToCelsius => Some("°C"),
-            UnitConversion::CelsiusToFahrenheit => Some("°F"),
-            UnitConversion::CelsiusToKelvin => Some("K"),
-            UnitConversion::KpaToBar | UnitConversion::PsiToBar => Some("bar"),
-            UnitConversion::BarToKpa => Some("kPa"),
-            UnitConversion::BarToPsi => Some("psi"),
-            UnitConversion::M3hToLs => Some("l/s"),
-            UnitConversion::LsToM3h => Some("m³/h"),
-            UnitConversion::Linear { .. } => None,
-        }
+        self.units().map(|(_, to)| to)
     }
 }
 
@@ -882,18 +914,9 @@ impl CleanStep {
             CleanStep::FlatlineToNull { columns, min_run } => format!("Stuck runs of ≥ {min_run} samples in {} to missing", list(columns)),
             CleanStep::ConvertUnit { column, conversion, segment } => {
                 let (s, o) = conversion.coefficients();
-                let label = match conversion {
-                    UnitConversion::FahrenheitToCelsius => "°F → °C".to_owned(),
-                    UnitConversion::CelsiusToFahrenheit => "°C → °F".to_owned(),
-                    UnitConversion::KelvinToCelsius => "K → °C".to_owned(),
-                    UnitConversion::CelsiusToKelvin => "°C → K".to_owned(),
-                    UnitConversion::KpaToBar => "kPa → bar".to_owned(),
-                    UnitConversion::BarToKpa => "bar → kPa".to_owned(),
-                    UnitConversion::PsiToBar => "psi → bar".to_owned(),
-                    UnitConversion::BarToPsi => "bar → psi".to_owned(),
-                    UnitConversion::M3hToLs => "m³/h → l/s".to_owned(),
-                    UnitConversion::LsToM3h => "l/s → m³/h".to_owned(),
-                    UnitConversion::Linear { .. } => format!("y = {s}·x + {o}"),
+                let label = match conversion.units() {
+                    Some((from, to)) => format!("{from} → {to}"),
+                    None => format!("y = {s}·x + {o}"),
                 };
                 let place = match segment {
                     None => String::new(),

@@ -4,6 +4,7 @@
 use plantlab_protocol::MessageArg;
 
 use super::statistics::{Robust, Summary};
+use super::unit_jump::canonical_unit;
 use super::wording::{format_number, Words};
 use super::{QualityThresholds, MAX_EXAMPLES};
 
@@ -122,9 +123,10 @@ impl RangeHits {
     }
 }
 
-/// Physically possible range for a unit, where the unit alone says so.
+/// Physically possible range for a unit, where the unit alone says so (in any spelling the
+/// unit table reads: `℃`, `摄氏度`, `ＭＰａ`, `兆帕`).
 fn unit_range(unit: &str) -> Option<(f64, f64)> {
-    let unit = normalize_unit(unit);
+    let unit = canonical_unit(unit);
     let range = match unit.as_str() {
         "%" => (0.0, 100.0),
         "k" | "kelvin" => (0.0, f64::INFINITY),
@@ -136,6 +138,7 @@ fn unit_range(unit: &str) -> Option<(f64, f64)> {
         "bar" | "barg" | "bar(g)" => (-1.01325, f64::INFINITY),
         "mbar" | "mbarg" | "mbar(g)" => (-1013.25, f64::INFINITY),
         "kpa" | "kpag" | "kpa(g)" => (-101.325, f64::INFINITY),
+        "mpa" | "mpag" | "mpa(g)" => (-0.101325, f64::INFINITY),
         "psi" | "psig" | "psi(g)" => (-14.696, f64::INFINITY),
         "mm/s" | "in/s" => (0.0, f64::INFINITY),
         _ => return None,
@@ -155,6 +158,18 @@ mod tests {
     use super::super::QualityThresholds;
     use plantlab_protocol::FindingKind;
     use polars::prelude::*;
+
+    #[test]
+    fn chinese_and_full_width_units_have_their_physical_ranges() {
+        use super::unit_range;
+        assert_eq!(unit_range("摄氏度").map(|r| r.0), Some(-273.15));
+        assert_eq!(unit_range("℃").map(|r| r.0), Some(-273.15));
+        for gauge in ["MPa", "ＭＰａ", "兆帕", "MPa(g)"] {
+            assert_eq!(unit_range(gauge).map(|r| r.0), Some(-0.101325), "{gauge}");
+        }
+        assert_eq!(unit_range("MPa(a)").map(|r| r.0), Some(0.0));
+        assert_eq!(unit_range("％"), Some((0.0, 100.0)));
+    }
 
     #[test]
     fn out_of_range_sentinels_units_and_limits() {

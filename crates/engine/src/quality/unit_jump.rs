@@ -26,6 +26,9 @@ enum UnitFamily {
     Psi,
     CubicMetresPerHour,
     LitresPerSecond,
+    Megapascal,
+    TonnesPerHour,
+    KilogramsPerHour,
 }
 
 impl UnitFamily {
@@ -39,6 +42,9 @@ impl UnitFamily {
             UnitFamily::Psi => "psi",
             UnitFamily::CubicMetresPerHour => "m³/h",
             UnitFamily::LitresPerSecond => "l/s",
+            UnitFamily::Megapascal => "MPa",
+            UnitFamily::TonnesPerHour => "t/h",
+            UnitFamily::KilogramsPerHour => "kg/h",
         }
     }
 
@@ -49,7 +55,11 @@ impl UnitFamily {
             UnitConversion::FahrenheitToCelsius => UnitFamily::Fahrenheit,
             UnitConversion::KelvinToCelsius => UnitFamily::Kelvin,
             UnitConversion::BarToKpa | UnitConversion::BarToPsi => UnitFamily::Bar,
-            UnitConversion::KpaToBar => UnitFamily::KiloPascal,
+            UnitConversion::KpaToBar | UnitConversion::KpaToMpa => UnitFamily::KiloPascal,
+            UnitConversion::MpaToKpa | UnitConversion::MpaToBar => UnitFamily::Megapascal,
+            UnitConversion::BarToMpa => UnitFamily::Bar,
+            UnitConversion::TphToKgh => UnitFamily::TonnesPerHour,
+            UnitConversion::KghToTph => UnitFamily::KilogramsPerHour,
             UnitConversion::PsiToBar => UnitFamily::Psi,
             UnitConversion::M3hToLs => UnitFamily::CubicMetresPerHour,
             UnitConversion::LsToM3h => UnitFamily::LitresPerSecond,
@@ -109,7 +119,7 @@ fn formula(scale: f64, offset: f64) -> String {
 /// A unit as written in an export (`°C`, `℃`, `摄氏度`, `ｍ３／ｈ`, `m3/hr`, `kPa(g)`) in one
 /// spelling: lower case, no spaces, full-width forms and superscripts as ASCII, Chinese names
 /// as symbols, `hr` as `h`.
-fn canonical_unit(unit: &str) -> String {
+pub(super) fn canonical_unit(unit: &str) -> String {
     let narrowed: String = normalize_unit(unit)
         .chars()
         .map(|c| match c {
@@ -137,8 +147,8 @@ fn canonical_unit(unit: &str) -> String {
 }
 
 /// The unit family a unit string belongs to, for the named conversions; `None` for units the
-/// conversion table has no entry for (MPa, t/h, kg/h, Nm³/h — normal cubic metres are not m³/h —,
-/// %) and for anything unknown.
+/// conversion table has no entry for (Nm³/h — normal cubic metres are not m³/h at line
+/// conditions, and converting needs the pressure and temperature —, %) and for anything unknown.
 fn unit_family(unit: &str) -> Option<UnitFamily> {
     let family = match canonical_unit(unit).as_str() {
         "°c" => UnitFamily::Celsius,
@@ -149,6 +159,9 @@ fn unit_family(unit: &str) -> Option<UnitFamily> {
         "psi" | "psia" | "psig" | "psi(a)" | "psi(g)" => UnitFamily::Psi,
         "m3/h" => UnitFamily::CubicMetresPerHour,
         "l/s" => UnitFamily::LitresPerSecond,
+        "mpa" | "mpaa" | "mpag" | "mpa(a)" | "mpa(g)" => UnitFamily::Megapascal,
+        "t/h" => UnitFamily::TonnesPerHour,
+        "kg/h" => UnitFamily::KilogramsPerHour,
         _ => return None,
     };
     Some(family)
@@ -391,6 +404,12 @@ mod tests {
             "bar → psi (y = 14.5038·x)",
             "m³/h → l/s (y = x / 3.6)",
             "l/s → m³/h (y = 3.6·x)",
+            "MPa → kPa (y = 1000·x)",
+            "kPa → MPa (y = x / 1000)",
+            "MPa → bar (y = 10·x)",
+            "bar → MPa (y = x / 10)",
+            "t/h → kg/h (y = 1000·x)",
+            "kg/h → t/h (y = x / 1000)",
         ];
         assert_eq!(labels, expected);
         // Every named conversion takes part, with its coefficients.
@@ -412,12 +431,21 @@ mod tests {
         }
         assert_eq!(unit_family("ｋＰａ"), Some(UnitFamily::KiloPascal));
         assert_eq!(unit_family("千帕"), Some(UnitFamily::KiloPascal));
-        // Spelled one way whatever the input method; the table has no conversion for them.
+        // Spelled one way whatever the input method.
         let canonical: Vec<String> =
             ["MPa", "ＭＰａ", "兆帕", "t/h", "吨/时", "Nm³/h", "Nm3/h", "kg/h", "公斤/时", "%", "％"].iter().map(|u| canonical_unit(u)).collect();
         assert_eq!(canonical, ["mpa", "mpa", "mpa", "t/h", "t/h", "nm3/h", "nm3/h", "kg/h", "kg/h", "%", "%"]);
-        // Normal cubic metres are not cubic metres at line conditions.
-        for unit in ["MPa", "t/h", "Nm³/h", "Nm3/h", "kg/h", "%"] {
+        for unit in ["MPa", "ＭＰａ", "兆帕", "MPa(g)"] {
+            assert_eq!(unit_family(unit), Some(UnitFamily::Megapascal), "{unit}");
+        }
+        for unit in ["t/h", "吨/时", "吨/小时"] {
+            assert_eq!(unit_family(unit), Some(UnitFamily::TonnesPerHour), "{unit}");
+        }
+        for unit in ["kg/h", "公斤/时", "千克/小时"] {
+            assert_eq!(unit_family(unit), Some(UnitFamily::KilogramsPerHour), "{unit}");
+        }
+        // Normal cubic metres are not cubic metres at line conditions: no conversion.
+        for unit in ["Nm³/h", "Nm3/h", "标方/时", "%"] {
             assert_eq!(unit_family(unit), None, "{unit}");
         }
     }
