@@ -1,17 +1,20 @@
-//! Why the model fired: occlusion (each tag's input replaced by "missing", the same token the
-//! model sees for a gap) and the change in risk it causes; and plain-language explanations
-//! of alarms from the top tags' recent behaviour against their training statistics.
+//! Why the model fired: how much each tag raised the risk — for trees, the path attribution of
+//! their score (exact: the tags' shares add up to the score); for networks, occlusion (each
+//! tag's input replaced by "missing", the same token the model sees for a gap) and the change
+//! in risk it causes — and plain-language explanations of alarms from the top tags' recent
+//! behaviour against their training statistics.
 
 use plantlab_model::Input;
 use plantlab_protocol::{format_epoch_millis, AlarmSentence, MessageArg, ModelKind, TagContribution};
+use plantlab_trees::{Attribution, Ensemble};
 
 use super::risk_of;
-use crate::error::Result;
+use crate::error::{EngineError, Result};
 use crate::tasks::JobContext;
 use crate::train::data::{Encoded, FeatureCoding, Tokenizer, Values};
 use crate::train::fitted::FittedModel;
 
-/// Samples × tags per forward pass when occluding.
+/// Samples × tags per forward pass when occluding (samples per pass when attributing).
 const OCCLUSION_BATCH: usize = 4096;
 
 /// The model with its input, ready to predict and occlude samples.
@@ -49,8 +52,47 @@ impl Explainer<'_> {
         probs.chunks(classes).map(|row| risk_of(row, self.positive, self.majority)).collect()
     }
 
+    /// For each sample, how much each tag raised the risk (`[n][features]`, negative where it
+    /// lowered it): the trees' path attribution where the model keeps its node values,
+    /// occlusion otherwise.
+    pub fn tag_effects(&self, ends: &[usize], job: &JobContext) -> Result<Vec<Vec<f64>>> {
+        match self.model {
+            FittedModel::Trees(ensemble) if self.kind.dense_input() && ensemble.attributes() => self.tree_attribution(ensemble, ends, job),
+            _ => self.occlusion(ends, job),
+        }
+    }
+
+    /// Path attribution of the trees' scores, per tag, in risk units: the risk's rise above
+    /// the trees' base rate is shared among the tags in proportion to their part of the score
+    /// (log-odds of the fault against the class it competes with), so the shares add up to it.
+    /// A derived column (window statistic) counts for its tag; a product of two tags, half
+    /// for each.
+    fn tree_attribution(&self, ensemble: &Ensemble, ends: &[usize], job: &JobContext) -> Result<Vec<Vec<f64>>> {
+        let mut owners: Vec<Vec<usize>> = vec![Vec::new(); ensemble.features()];
+        for (tag, slots) in self.tokenizer.dense_slots().iter().enumerate() {
+            for &slot in slots {
+                if let Some(owner) = owners.get_mut(slot) {
+                    owner.push(tag);
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(ends.len());
+        let mut dense = Vec::new();
+        for chunk in ends.chunks(OCCLUSION_BATCH) {
+            job.check_cancelled()?;
+            dense.clear();
+            self.encoded.gather_dense(chunk, self.window, &mut dense);
+            let width = dense.len() / chunk.len().max(1);
+            for row in dense.chunks(width.max(1)) {
+                let attribution = ensemble.attribute(row).map_err(|e| EngineError::Model(e.to_string()))?;
+                out.push(risk_shares(&attribution, &owners, self.features(), self.positive, self.majority));
+            }
+        }
+        Ok(out)
+    }
+
     /// For each sample, risk − risk with tag j missing, for every tag j (`[n][features]`).
-    pub fn occlusion(&self, ends: &[usize], job: &JobContext) -> Result<Vec<Vec<f64>>> {
+    fn occlusion(&self, ends: &[usize], job: &JobContext) -> Result<Vec<Vec<f64>>> {
         let nf = self.features();
         let per_pass = (OCCLUSION_BATCH / nf.max(1)).max(1);
         let mut out = Vec::with_capacity(ends.len());
@@ -110,9 +152,58 @@ impl Explainer<'_> {
     pub fn contributions(&self, ends: &[usize], max_samples: usize, job: &JobContext) -> Result<Vec<TagContribution>> {
         let step = ends.len().div_ceil(max_samples.max(1)).max(1);
         let sample: Vec<usize> = ends.iter().step_by(step).copied().collect();
-        let deltas = self.occlusion(&sample, job)?;
+        let deltas = self.tag_effects(&sample, job)?;
         Ok(average(&deltas, self.tokenizer))
     }
+}
+
+/// One row's attribution turned into each of `tags` tags' share of the risk; `owners[j]`
+/// are the tags model column j belongs to.
+fn risk_shares(attribution: &Attribution, owners: &[Vec<usize>], tags: usize, positive: Option<usize>, majority: usize) -> Vec<f64> {
+    let width = owners.len();
+    let outputs = attribution.bias.len();
+    let output = |k: usize| &attribution.contributions[k * width..(k + 1) * width];
+    let raw: Vec<f64> = (0..outputs).map(|k| attribution.bias[k] + output(k).iter().sum::<f64>()).collect();
+    let classes = if outputs == 1 { 2 } else { outputs };
+    let (probs, base_probs) = (class_probabilities(&raw), class_probabilities(&attribution.bias));
+    // The margin whose rise means "fault": the log-odds of the fault class against its rival.
+    let (margin, base_margin, per_feature): (f64, f64, Vec<f64>) = if outputs == 1 {
+        let fault = positive.unwrap_or(if majority == 0 { 1 } else { 0 });
+        let sign = if fault == 1 { 1.0 } else { -1.0 };
+        (sign * raw[0], sign * attribution.bias[0], output(0).iter().map(|c| sign * c).collect())
+    } else {
+        let most_probable_except = |skip: usize| (0..classes).filter(|&k| k != skip).max_by(|&a, &b| probs[a].total_cmp(&probs[b])).unwrap_or(0);
+        let (fault, rival) = match positive {
+            Some(fault) => (fault, most_probable_except(fault)),
+            None => (most_probable_except(majority), majority),
+        };
+        let (fault, rival) = (fault.min(outputs - 1), rival.min(outputs - 1));
+        let per_feature = output(fault).iter().zip(output(rival)).map(|(a, b)| a - b).collect();
+        (raw[fault] - raw[rival], attribution.bias[fault] - attribution.bias[rival], per_feature)
+    };
+    let (risk, base_risk) = (risk_of(&probs, positive, majority), risk_of(&base_probs, positive, majority));
+    let secant = (risk - base_risk) / (margin - base_margin);
+    let per_margin = if (margin - base_margin).abs() > 1e-9 && secant.is_finite() && secant >= 0.0 { secant } else { risk * (1.0 - risk) };
+    let mut shares = vec![0.0f64; tags];
+    for (contribution, owner_tags) in per_feature.iter().zip(owners) {
+        for &tag in owner_tags {
+            if let Some(share) = shares.get_mut(tag) {
+                *share += contribution * per_margin / owner_tags.len() as f64;
+            }
+        }
+    }
+    shares
+}
+
+/// Class probabilities of raw scores: log-odds of class 1 (one score) or softmax.
+fn class_probabilities(raw: &[f64]) -> Vec<f32> {
+    if let [log_odds] = raw {
+        let positive = 1.0 / (1.0 + (-log_odds).exp());
+        return vec![(1.0 - positive) as f32, positive as f32];
+    }
+    let largest = raw.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let total: f64 = raw.iter().map(|r| (r - largest).exp()).sum();
+    raw.iter().map(|r| ((r - largest).exp() / total) as f32).collect()
 }
 
 /// Mean |delta| and mean delta per tag, largest |delta| first.
@@ -307,6 +398,36 @@ pub fn english_explanation(sentences: &[AlarmSentence]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::{class_probabilities, risk_of, risk_shares};
+    use plantlab_trees::Attribution;
+
+    #[test]
+    fn tree_shares_add_up_to_the_risk_above_the_base_rate_and_split_products() {
+        // Two tags; columns: tag 0, tag 1, their product (owned by both).
+        let owners = vec![vec![0], vec![1], vec![0, 1]];
+        let attribution = Attribution { bias: vec![-2.0], contributions: vec![1.5, -0.25, 0.5] };
+        for (positive, majority) in [(Some(1), 0), (None, 0)] {
+            let shares = risk_shares(&attribution, &owners, 2, positive, majority);
+            let risk = risk_of(&class_probabilities(&[-0.25]), positive, majority);
+            let base = risk_of(&class_probabilities(&[-2.0]), positive, majority);
+            assert!((shares.iter().sum::<f64>() - (risk - base)).abs() < 1e-6, "{shares:?}");
+            // Tag 0 gets its own 1.5 and half the product's 0.5; tag 1 −0.25 and the other half.
+            let per_logit = (risk - base) / 1.75;
+            assert!((shares[0] - 1.75 * per_logit).abs() < 1e-6 && (shares[1] - 0.0).abs() < 1e-6, "{shares:?}");
+        }
+        // Class 0 is the fault: the signs turn.
+        let shares = risk_shares(&attribution, &owners, 2, Some(0), 1);
+        assert!(shares[0] < 0.0, "tag 0 pushes towards class 1, away from the fault: {shares:?}");
+
+        // Three classes, class 0 normal: the fault is the likeliest other class, against normal.
+        let attribution = Attribution { bias: vec![1.0, 0.0, 0.0], contributions: vec![0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.5, 0.0] };
+        let shares = risk_shares(&attribution, &owners, 2, None, 0);
+        let risk = risk_of(&class_probabilities(&[1.0, 2.0, 0.5]), None, 0);
+        let base = risk_of(&class_probabilities(&[1.0, 0.0, 0.0]), None, 0);
+        assert!(shares[0] > 0.0 && shares[1].abs() < 1e-12, "class 1 rose through tag 0 only: {shares:?}");
+        assert!(shares.iter().sum::<f64>() <= risk - base + 1e-6, "{shares:?} vs {}", risk - base);
+    }
+
     use super::*;
 
     fn coding() -> FeatureCoding {

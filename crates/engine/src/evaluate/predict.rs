@@ -172,7 +172,7 @@ pub fn predict_with(
     let explained_by_event: Vec<Vec<usize>> = events_found.iter().map(|e| explained_samples(&risk, threshold, e, per_event_budget)).collect();
     let explained: Vec<usize> = explained_by_event.iter().flatten().copied().collect();
     let explained_ends: Vec<usize> = explained.iter().map(|&i| ends[i]).collect();
-    let deltas = explainer.occlusion(&explained_ends, job)?;
+    let deltas = explainer.tag_effects(&explained_ends, job)?;
     let mut top_tags = vec![Vec::new(); ends.len()];
     let mut alarm_event = vec![0u32; ends.len()];
     let mut event_tags: Vec<Vec<TagContribution>> = Vec::with_capacity(events_found.len());
@@ -236,7 +236,7 @@ pub fn predict_with(
         job.progress(0.95, crate::Stage::ScoringAgainstLabels);
         let step = ends.len().div_ceil(CONTRIBUTION_SAMPLES).max(1);
         let sample: Vec<usize> = ends.iter().step_by(step).copied().collect();
-        let contributions = explain::average(&explainer.occlusion(&sample, job)?, tokenizer);
+        let contributions = explain::average(&explainer.tag_effects(&sample, job)?, tokenizer);
         Some(evaluate(EvaluationInput {
             source: path.display().to_string(),
             run_id: Some(b.run_id.clone()),

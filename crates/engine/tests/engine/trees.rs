@@ -219,3 +219,22 @@ fn window_features_are_refused_for_token_models() {
     let err = s.workbench.train(&bad, &JobContext::detached(), &mut |_| {}).unwrap_err().to_string();
     assert!(err.contains("leaves"), "{err}");
 }
+
+#[test]
+fn trees_credit_the_tag_that_drives_the_fault_in_contributions_and_alarms() {
+    let s = setup(3000);
+    let summary = train(&s.workbench, &trees(Some(8)));
+    let request = plantlab_protocol::EvaluateRequest { run_id: summary.run_id.clone(), threshold: None, events: Default::default() };
+    let evaluation = s.workbench.evaluate_run(&request).unwrap();
+    let share = |tag: &str| evaluation.contributions.iter().find(|c| c.tag == tag).map(|c| c.mean_abs).unwrap();
+    assert_eq!(evaluation.contributions[0].tag, "level", "{:?}", evaluation.contributions);
+    assert!(share("level") > 3.0 * share("flow"), "level {} vs noise flow {}", share("level"), share("flow"));
+
+    let bundle = s.dir.path().join("rising.plmodel");
+    s.workbench.export_bundle(&summary.run_id, &bundle, None).unwrap();
+    let request = PredictRequest { path: s.csv.display().to_string(), bundle: bundle.display().to_string(), threshold: None, events: None };
+    let prediction = s.workbench.predict(&request, &JobContext::detached()).unwrap();
+    assert!(prediction.alarms.len() > 5);
+    let led_by_level = prediction.alarms.iter().filter(|alarm| alarm.top_tags.first().is_some_and(|t| t.tag == "level")).count();
+    assert!(led_by_level * 10 >= prediction.alarms.len() * 9, "{led_by_level} of {} alarms name the rising level first", prediction.alarms.len());
+}

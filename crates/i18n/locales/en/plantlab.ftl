@@ -312,7 +312,7 @@ eval-lead-time-column = Lead time
 eval-detected = detected
 eval-missed = missed
 eval-no-contributions = No tag contributions in this evaluation.
-eval-contributions-explainer = Mean change of the risk when the tag is blanked out; red pushes towards a fault, blue away from it.
+eval-contributions-explainer = Mean change of the risk due to each tag (trees: its share of the risk along their decision paths; networks: the change when the tag is blanked out); red pushes towards a fault, blue away from it.
 plot-axis-mean-risk-change = mean |risk change|
 plot-series-contribution = contribution
 

@@ -292,7 +292,7 @@ eval-lead-time-column = 提前量
 eval-detected = 已检出
 eval-missed = 漏报
 eval-no-contributions = 本次评估没有位号贡献数据。
-eval-contributions-explainer = 屏蔽该位号后风险的平均变化；红色表示推向故障，蓝色表示远离故障。
+eval-contributions-explainer = 各位号带来的风险平均变化（树模型：沿决策路径分得的风险份额；神经网络：屏蔽该位号后风险的变化）；红色表示推向故障，蓝色表示远离故障。
 plot-axis-mean-risk-change = 平均 |风险变化|
 plot-series-contribution = 贡献
 
