@@ -376,7 +376,10 @@ impl PlantLabApp {
                     }
                     TaskOutcome::Evaluated(evaluation) => self.evaluate.set_evaluation(*evaluation),
                     TaskOutcome::NormalTrained(summary) => {
-                        self.notices.push(Notice::info(tr_with("notice-normal-training-finished", &[("message", (&summary.message).into())])));
+                        self.notices.push(Notice::info(tr_with(
+                            "notice-normal-training-finished",
+                            &[("message", crate::i18n::normal_run_stop_text(&summary).into())],
+                        )));
                         if summary.status == RunStatus::Completed {
                             self.evaluate.normal_run_trained(&summary);
                         }

@@ -96,6 +96,32 @@ pub fn input_warning_text(warning: &plantlab_protocol::InputWarning) -> String {
     CATALOG.with(|catalog| plantlab_i18n::input_warning_text(&catalog.borrow(), warning))
 }
 
+/// A tag's part in a normal-operation model's alarm in the current language, worded from its
+/// sentence's code (its English `explanation` from an older engine).
+pub fn tag_surprise_text(surprise: &plantlab_protocol::TagSurprise) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::tag_surprise_text(&catalog.borrow(), surprise))
+}
+
+/// How a normal-operation run ended, in the current language, as [`finding_text`].
+pub fn normal_run_stop_text(summary: &plantlab_protocol::NormalRunSummary) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::normal_run_stop_text(&catalog.borrow(), summary))
+}
+
+/// A model of normal operation as offered for choice ("Linear next-step predictor (recommended)").
+pub fn detector_choice_text(detector: plantlab_protocol::NormalDetector) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::detector_choice_text(&catalog.borrow(), detector))
+}
+
+/// Who scored an evaluation's figures (a model of normal operation or a PCA index).
+pub fn detector_score_name(score: &plantlab_protocol::DetectorScore) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::detector_score_name(&catalog.borrow(), score))
+}
+
+/// What a normal-operation evaluation scored: a run's training data, or a file's path.
+pub fn evaluation_source_text(evaluation: &plantlab_protocol::NormalEvaluation) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::evaluation_source_text(&catalog.borrow(), evaluation))
+}
+
 /// How many texts were shown in English (or as their key) because the current language lacks
 /// them, since the language was last set; the tests insist on none.
 pub fn fallback_count() -> usize {

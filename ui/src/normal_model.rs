@@ -137,7 +137,7 @@ impl NormalTrainer {
                     "normal-run-title",
                     &[
                         ("run", (&summary.run_id).into()),
-                        ("detector", summary.detector.label().into()),
+                        ("detector", crate::i18n::detector_choice_text(summary.detector).into()),
                         ("status", crate::i18n::run_status(summary.status).into()),
                     ],
                 );
@@ -201,10 +201,10 @@ impl NormalTrainer {
         egui::Grid::new("normal_form").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
             let label = ui.label(tr("normal-detector-label")).id;
             egui::ComboBox::new("normal_detector", "")
-                .selected_text(request.detector.label())
+                .selected_text(crate::i18n::detector_choice_text(request.detector))
                 .show_ui(ui, |ui| {
                     for detector in NormalDetector::ALL {
-                        ui.selectable_value(&mut request.detector, detector, detector.label());
+                        ui.selectable_value(&mut request.detector, detector, crate::i18n::detector_choice_text(detector));
                     }
                 })
                 .response
@@ -374,7 +374,7 @@ impl NormalTrainer {
                 request.normal = self.period();
                 self.live = Some(Live { task: None, started_at: now_s, cancel_requested: false, fraction: 0.0, stage: tr("app-task-starting") });
                 self.view = RunView {
-                    title: tr_with("normal-training-starting", &[("detector", request.detector.label().into())]),
+                    title: tr_with("normal-training-starting", &[("detector", crate::i18n::detector_choice_text(request.detector).into())]),
                     detector: request.detector,
                     ..RunView::default()
                 };
@@ -490,14 +490,14 @@ fn unit_text(unit: FalseAlarmUnit) -> String {
 }
 
 fn summary_ui(ui: &mut egui::Ui, summary: &NormalRunSummary) {
-    ui.label(RichText::new(&summary.message).strong());
+    ui.label(RichText::new(crate::i18n::normal_run_stop_text(summary)).strong());
     egui::Grid::new("normal_summary").num_columns(2).spacing([10.0, 2.0]).show(ui, |ui| {
         let mut row = |name: String, value: String| {
             ui.label(RichText::new(name).weak());
             ui.label(value);
             ui.end_row();
         };
-        row(tr("normal-detector-label"), summary.detector.label().to_owned());
+        row(tr("normal-detector-label"), crate::i18n::detector_choice_text(summary.detector));
         row(
             tr("normal-summary-tags"),
             tr_with(
@@ -628,7 +628,7 @@ pub fn run_text(run: &RunEntry) -> Option<String> {
     Some(tr_with(
         "normal-run-text",
         &[
-            ("detector", detector.label().into()),
+            ("detector", crate::i18n::detector_choice_text(detector).into()),
             ("epochs", epochs.into()),
             ("created", (&run.created).into()),
             ("status", crate::i18n::run_status(run.status).into()),
@@ -781,7 +781,7 @@ fn evaluation_ui(ui: &mut egui::Ui, view: &EvaluationView) {
     ui.label(tr_with(
         "normal-evaluation-line",
         &[
-            ("source", (&evaluation.source).into()),
+            ("source", crate::i18n::evaluation_source_text(evaluation).into()),
             ("samples", thousands(evaluation.samples).into()),
             ("label", (&evaluation.label).into()),
             ("normal", thousands(evaluation.model.normal_samples).into()),
@@ -809,7 +809,8 @@ fn evaluation_ui(ui: &mut egui::Ui, view: &EvaluationView) {
             }
             ui.end_row();
             for (i, score) in detectors.iter().enumerate() {
-                let name = if i == 0 { RichText::new(&score.name).strong() } else { RichText::new(&score.name) };
+                let name = RichText::new(crate::i18n::detector_score_name(score));
+                let name = if i == 0 { name.strong() } else { name };
                 ui.label(name);
                 ui.label(percent(score.detection_rate));
                 ui.label(percent(score.false_alarm_rate));
@@ -832,11 +833,20 @@ fn evaluation_ui(ui: &mut egui::Ui, view: &EvaluationView) {
     episodes_ui(ui, evaluation);
     if let Some(timeline) = &view.timeline {
         ui.add_space(6.0);
-        ui.label(tr_with("normal-timeline-caption", &[("model", (&evaluation.model.name).into())]));
+        ui.label(tr_with("normal-timeline-caption", &[("model", crate::i18n::detector_score_name(&evaluation.model).into())]));
         let faults: Vec<(f64, f64)> =
             evaluation.model.episodes.iter().map(|e| (timeline.x_of(e.start_ms, e.start_row), timeline.x_of(e.end_ms, e.end_row))).collect();
         timeline.show(ui, "normal_evaluate_timeline", evaluation.model.threshold, &faults, &[]);
         tag_surprise_ui(ui, "normal_evaluate_tags", timeline);
+    }
+}
+
+/// Whether a score is one of PCA's indexes (by its code; by its name from an older engine).
+fn is_pca(score: &DetectorScore) -> bool {
+    if score.code.is_empty() {
+        score.name.starts_with("PCA")
+    } else {
+        score.code.starts_with("pca_")
     }
 }
 
@@ -847,17 +857,17 @@ pub fn verdict(evaluation: &NormalEvaluation) -> String {
     // PCA's indexes are the baseline (the other entries may be another model of normal operation).
     let best = [&evaluation.pca_t2, &evaluation.pca_q]
         .into_iter()
-        .chain(evaluation.others.iter().filter(|o| o.name.starts_with("PCA")))
+        .chain(evaluation.others.iter().filter(|o| is_pca(o)))
         .filter(|b| b.detection_rate.is_some())
         .max_by(|a, b| a.detection_rate.unwrap_or(0.0).total_cmp(&b.detection_rate.unwrap_or(0.0)));
     match (model.detection_rate, best) {
         (Some(detection), Some(baseline)) => {
             let base = baseline.detection_rate.unwrap_or(0.0);
             let args = [
-                ("model", Arg::from(&model.name)),
+                ("model", Arg::from(crate::i18n::detector_score_name(model))),
                 ("detection", percent(Some(detection)).into()),
                 ("false-alarms", percent(model.false_alarm_rate).into()),
-                ("baseline", (&baseline.name).into()),
+                ("baseline", crate::i18n::detector_score_name(baseline).into()),
                 ("baseline-detection", percent(Some(base)).into()),
                 ("baseline-false-alarms", percent(baseline.false_alarm_rate).into()),
             ];
@@ -890,7 +900,9 @@ fn episodes_ui(ui: &mut egui::Ui, evaluation: &NormalEvaluation) {
             ui.label(RichText::new(tr("eval-start-column")).strong());
             ui.label(RichText::new(tr("eval-end-column")).strong());
             for score in &detectors {
-                ui.label(RichText::new(tr_with("normal-episode-detected-delay", &[("detector", (&score.name).into())])).strong());
+                ui.label(
+                    RichText::new(tr_with("normal-episode-detected-delay", &[("detector", crate::i18n::detector_score_name(score).into())])).strong(),
+                );
             }
             ui.end_row();
             for (i, episode) in evaluation.model.episodes.iter().enumerate() {
@@ -1103,7 +1115,7 @@ impl NormalPredictor {
                 ("alarm-samples-text", thousands(prediction.alarm_samples).into()),
                 ("threshold", number(prediction.threshold).into()),
                 ("seconds", format!("{:.1}", prediction.seconds).into()),
-                ("detector", prediction.bundle.detector.label().into()),
+                ("detector", crate::i18n::detector_choice_text(prediction.bundle.detector).into()),
             ],
         ));
         let stretches: Vec<(f64, f64)> = view.alarm_ranges.clone();
@@ -1137,7 +1149,7 @@ impl NormalPredictor {
             egui::Frame::group(ui.style()).show(ui, |ui| {
                 ui.label(RichText::new(tr_with("predict-why-alarm", &[("index", alarm.index.to_string().into())])).strong());
                 for tag in &alarm.top_tags {
-                    ui.label(&tag.explanation);
+                    ui.label(crate::i18n::tag_surprise_text(tag));
                 }
                 alarm_tags_chart(ui, alarm);
             });
@@ -1153,7 +1165,7 @@ impl NormalPredictor {
                 warning_badge(ui, warning.kind);
                 ui.label(RichText::new(&warning.tag).strong());
                 ui.label(tr_with("predict-warning-samples", &[("count", thousands(warning.count).into())]));
-                ui.label(&warning.message);
+                ui.label(crate::i18n::input_warning_text(warning));
             });
         }
         if let Some(i) = clicked {
@@ -1174,7 +1186,7 @@ fn bundle_ui(ui: &mut egui::Ui, bundle: &NormalBundleInfo) {
             ui.label(value);
             ui.end_row();
         };
-        row(tr("normal-detector-label"), bundle.detector.label().to_owned());
+        row(tr("normal-detector-label"), crate::i18n::detector_choice_text(bundle.detector));
         row(tr("normal-summary-tags"), tr_with("normal-bundle-tags-value", &[("count", bundle.tags.len().to_string().into())]));
         row(tr("normal-summary-normal-rows"), thousands(bundle.normal_rows));
         row(tr("normal-column-threshold"), number(bundle.threshold));
@@ -1346,6 +1358,7 @@ mod tests {
     fn score(name: &str, detection: f64, false_alarms: f64) -> DetectorScore {
         DetectorScore {
             name: name.into(),
+            code: String::new(),
             threshold: 1.0,
             roc_auc: Some(0.9),
             pr_auc: Some(0.8),
@@ -1364,6 +1377,8 @@ mod tests {
     fn the_verdict_says_when_the_model_loses_to_pca() {
         let mut evaluation = NormalEvaluation {
             source: "test".into(),
+            source_code: String::new(),
+            source_args: Default::default(),
             run_id: None,
             label: "fault".into(),
             samples: 1000,

@@ -70,6 +70,27 @@ pub fn input_warning_text(warning: &plantlab_protocol::InputWarning) -> String {
     CATALOG.with(|catalog| plantlab_i18n::input_warning_text(catalog, warning))
 }
 
+/// A tag's part in a normal-operation model's alarm in the chosen language, worded from its
+/// sentence's code (the engine's English `explanation` where it gave none).
+pub fn tag_surprise_text(surprise: &plantlab_protocol::TagSurprise) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::tag_surprise_text(catalog, surprise))
+}
+
+/// How a normal-operation run ended, in the chosen language, as [`finding_text`].
+pub fn normal_run_stop_text(summary: &plantlab_protocol::NormalRunSummary) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::normal_run_stop_text(catalog, summary))
+}
+
+/// A model of normal operation's name in the chosen language ("linear next-step predictor").
+pub fn detector_text(detector: plantlab_protocol::NormalDetector) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::detector_text(catalog, detector))
+}
+
+/// Who scored a normal-operation evaluation's figures, in the chosen language.
+pub fn detector_score_name(score: &plantlab_protocol::DetectorScore) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::detector_score_name(catalog, score))
+}
+
 /// How many terminal columns `text` takes: Chinese characters and full-width forms take two.
 pub fn display_width(text: &str) -> usize {
     text.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()

@@ -5,8 +5,9 @@
 //! limits, the linear next-step predictor and the process language model (median and range
 //! over seeds), each with its detection rate and detection delay.
 
-use crate::i18n::{tr, tr_with};
+use crate::i18n::{pad_end, pad_start, tr, tr_with};
 use plantlab_i18n::Arg;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -337,7 +338,7 @@ fn report(
 use plantlab_engine::normal::bundle::{NormalBundle, NORMAL_BUNDLE_FILE, NORMAL_BUNDLE_FORMAT};
 use plantlab_engine::Workbench;
 use plantlab_protocol::{
-    DetectorScore, FalseAlarmUnit, ImportOverrides, NormalDetector, NormalEpisode, NormalPeriod, NormalPredictRequest, NormalPrediction,
+    DetectorScore, FalseAlarmUnit, ImportOverrides, MessageArg, NormalDetector, NormalEpisode, NormalPeriod, NormalPredictRequest, NormalPrediction,
     NormalTimeline, NormalTrainRequest, TrainUpdate,
 };
 
@@ -384,7 +385,13 @@ struct TrainNormalJson<'a> {
     baseline_linear_threshold: f64,
     sampling_interval_s: Option<f64>,
     train_seconds: f64,
-    message: &'a str,
+    /// How the run ended, in the chosen language; `message_code` and `message_args` say it
+    /// for scripts.
+    message: String,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    message_code: &'a str,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    message_args: &'a BTreeMap<String, MessageArg>,
 }
 
 /// The request `train FILE --model linear|process-lm …` asks for.
@@ -481,12 +488,14 @@ pub(crate) fn train_normal(args: &TrainArgs, detector: NormalDetector) -> Result
             baseline_linear_threshold,
             sampling_interval_s: summary.sampling_interval_s,
             train_seconds: summary.seconds,
-            message: &summary.message,
+            message: crate::i18n::normal_run_stop_text(&summary),
+            message_code: &summary.message_code,
+            message_args: &summary.message_args,
         });
     }
     // The engine's message names the detector and its threshold.
     let args = [
-        ("message", Arg::from(&summary.message)),
+        ("message", Arg::from(crate::i18n::normal_run_stop_text(&summary))),
         ("tags", Arg::from(summary.tags.len().to_string())),
         ("normal-rows", Arg::from(summary.normal_rows.to_string())),
         ("fit-rows", Arg::from(summary.fit_rows.to_string())),
@@ -507,7 +516,7 @@ pub(crate) fn bundle(args: &BundleArgs, runs_root: PathBuf, run_id: &str) -> Res
     }
     let args = [
         ("path", Arg::from(out.display().to_string())),
-        ("detector", Arg::from(detector_name(info.detector))),
+        ("detector", Arg::from(crate::i18n::detector_text(info.detector))),
         ("tags", Arg::from(info.tags.len().to_string())),
         ("normal-rows", Arg::from(info.normal_rows.to_string())),
         ("threshold", Arg::from(info.threshold.to_string())),
@@ -526,13 +535,6 @@ fn refuse_alarm_flags(subcommand: &[&str], threshold: bool, alarm: bool) -> Resu
             format!("{flag} cannot be used with a normal-operation model (its threshold and scoring were set in training)"),
         )),
         None => Ok(()),
-    }
-}
-
-fn detector_name(detector: NormalDetector) -> &'static str {
-    match detector {
-        NormalDetector::LinearPredictor => "linear next-step predictor",
-        NormalDetector::ProcessLm => "process language model",
     }
 }
 
@@ -671,14 +673,15 @@ pub(crate) fn eval_normal(args: &EvalArgs) -> Result<()> {
     let auc = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.3}"));
     let args = [("samples", Arg::from(evaluation.samples.to_string())), ("path", Arg::from(file.display().to_string())), ("label", Arg::from(label))];
     println!("{}", tr_with("cli-normal-eval-summary", &args));
+    // Padded by the columns a name takes, so Chinese headers and names line up.
     println!(
-        "{:30} {:>9} {:>9} {:>12} {:>12} {:>9}",
-        tr("cli-metric-model"),
+        "{} {:>9} {:>9} {} {} {}",
+        pad_end(&tr("cli-metric-model"), 30),
         "ROC-AUC",
         "PR-AUC",
-        tr("cli-header-false-alarms"),
-        tr("cli-header-detection"),
-        tr("cli-header-episodes")
+        pad_start(&tr("cli-header-false-alarms"), 12),
+        pad_start(&tr("cli-header-detection"), 12),
+        pad_start(&tr("cli-header-episodes"), 9)
     );
     let mut rows = vec![model, pca, &evaluation.pca_t2, &evaluation.pca_q];
     if detector == NormalDetector::ProcessLm {
@@ -687,8 +690,8 @@ pub(crate) fn eval_normal(args: &EvalArgs) -> Result<()> {
     for d in rows {
         let detected = d.episodes.iter().filter(|e| e.detected).count();
         println!(
-            "{:30} {:>9} {:>9} {:>12} {:>12} {:>9}",
-            d.name,
+            "{} {:>9} {:>9} {:>12} {:>12} {:>9}",
+            pad_end(&crate::i18n::detector_score_name(d), 30),
             auc(d.roc_auc),
             auc(d.pr_auc),
             pct(d.false_alarm_rate),
@@ -718,6 +721,14 @@ pub(crate) fn predict(args: &PredictArgs) -> Result<()> {
     let request = NormalPredictRequest { path: file.display().to_string(), bundle: args.bundle.display().to_string() };
     let mut result = Workbench::new().predict_normal(&request, &JobContext::detached())?;
     plantlab_engine::normal::prediction_csv::write_csv(&result, out)?;
+    // The sentences in the chosen language; `kind`, `variant`, `args` and the sentences' codes
+    // stay as the engine gave them.
+    for tag in result.alarms.iter_mut().flat_map(|alarm| alarm.top_tags.iter_mut()) {
+        tag.explanation = crate::i18n::tag_surprise_text(tag);
+    }
+    for warning in &mut result.warnings {
+        warning.message = crate::i18n::input_warning_text(warning);
+    }
     if args.json {
         result.timeline = NormalTimeline::default();
         return print_json(&PredictNormalJson { result: &result, output: out.display().to_string(), alarm_events: result.alarm_count });
@@ -725,7 +736,7 @@ pub(crate) fn predict(args: &PredictArgs) -> Result<()> {
     let args = [
         ("rows", Arg::from(result.rows.to_string())),
         ("samples", Arg::from(result.samples.to_string())),
-        ("detector", Arg::from(detector_name(result.bundle.detector))),
+        ("detector", Arg::from(crate::i18n::detector_text(result.bundle.detector))),
         ("events", Arg::from(result.alarm_count.to_string())),
         ("alarm-samples", Arg::from(result.alarm_samples.to_string())),
         ("threshold", Arg::from(result.threshold.to_string())),

@@ -15,7 +15,7 @@ use plantlab_protocol::{
     MessageArg, RunEntry, RunSummary, Suggestion,
 };
 
-use crate::{Arg, Catalog, Lang, CODED_CHINESE_FTL, CODED_ENGLISH_FTL};
+use crate::{Arg, Catalog, Lang, CODED_CHINESE_FTL, CODED_ENGLISH_FTL, NORMAL_CHINESE_FTL, NORMAL_ENGLISH_FTL};
 
 thread_local! {
     static ENGLISH: Catalog = Catalog::new(Lang::En);
@@ -214,11 +214,11 @@ fn check_argument_value(family: &str, value: &MessageArg, seen: &mut BTreeSet<St
 
 /// Every coded message of `lang` with its variables.
 fn coded_messages(lang: Lang) -> BTreeMap<String, BTreeSet<String>> {
-    let source = match lang {
-        Lang::En => CODED_ENGLISH_FTL,
-        Lang::ZhCn => CODED_CHINESE_FTL,
+    let sources = match lang {
+        Lang::En => [CODED_ENGLISH_FTL, NORMAL_ENGLISH_FTL],
+        Lang::ZhCn => [CODED_CHINESE_FTL, NORMAL_CHINESE_FTL],
     };
-    catalogue_variables(source).unwrap_or_default()
+    sources.into_iter().flat_map(|source| catalogue_variables(source).unwrap_or_default()).collect()
 }
 
 /// Each message of a Fluent catalogue with the `$variables` its text uses. Messages start at
@@ -324,15 +324,17 @@ mod tests {
         assert_eq!(english.keys().collect::<Vec<_>>(), chinese.keys().collect::<Vec<_>>(), "keys differ between en and zh-CN findings.ftl");
         for (key, variables) in &english {
             assert!(
-                ["finding-", "gate-", "suggest-", "alarm-", "input-warning-", "stop-", "stage-"].iter().any(|prefix| key.starts_with(prefix)),
-                "{key}: coded keys start with finding-, gate-, suggest-, alarm-, input-warning-, stop- or stage-"
+                ["finding-", "gate-", "suggest-", "alarm-", "input-warning-", "stop-", "stage-", "detector-", "evaluated-"]
+                    .iter()
+                    .any(|prefix| key.starts_with(prefix)),
+                "{key}: coded keys start with finding-, gate-, suggest-, alarm-, input-warning-, stop-, stage-, detector- or evaluated-"
             );
             assert!(key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{key} is not kebab case");
             assert_eq!(variables, &chinese[key], "{key}: the two languages use different arguments");
         }
         for lang in Lang::ALL {
             let mut bundle = FluentBundle::new(vec![lang.tag().parse::<LanguageIdentifier>().unwrap()]);
-            for source in [lang.source(), lang.cli_source(), lang.coded_source()] {
+            for source in [lang.source(), lang.cli_source(), lang.coded_source(), lang.normal_source()] {
                 let resource = FluentResource::try_new(source.to_owned()).unwrap_or_else(|(_, errors)| panic!("{}: {errors:?}", lang.tag()));
                 if let Err(errors) = bundle.add_resource(resource) {
                     panic!("{}: a coded key clashes with another catalogue's: {errors:?}", lang.tag());

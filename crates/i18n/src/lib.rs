@@ -24,6 +24,11 @@ pub const CLI_CHINESE_FTL: &str = include_str!("../locales/zh-CN/cli.ftl");
 pub const CODED_ENGLISH_FTL: &str = include_str!("../locales/en/findings.ftl");
 /// The Simplified Chinese sentences the engine codes.
 pub const CODED_CHINESE_FTL: &str = include_str!("../locales/zh-CN/findings.ftl");
+/// The English sentences the models of normal operation code (alarm explanations, input
+/// warnings, the end of a run, detector names).
+pub const NORMAL_ENGLISH_FTL: &str = include_str!("../locales/en/normal.ftl");
+/// The Simplified Chinese sentences the models of normal operation code.
+pub const NORMAL_CHINESE_FTL: &str = include_str!("../locales/zh-CN/normal.ftl");
 
 /// A language the workbench speaks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -92,6 +97,14 @@ impl Lang {
         match self {
             Lang::En => CODED_ENGLISH_FTL,
             Lang::ZhCn => CODED_CHINESE_FTL,
+        }
+    }
+
+    /// The normal-operation models' coded sentences, another resource in the same bundle.
+    fn normal_source(self) -> &'static str {
+        match self {
+            Lang::En => NORMAL_ENGLISH_FTL,
+            Lang::ZhCn => NORMAL_CHINESE_FTL,
         }
     }
 }
@@ -221,7 +234,7 @@ fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
     let mut bundle = FluentBundle::new(vec![langid]);
     // egui draws Unicode isolation marks (U+2068/U+2069) around placeables as boxes.
     bundle.set_use_isolating(false);
-    for source in [lang.source(), lang.cli_source(), lang.coded_source()] {
+    for source in [lang.source(), lang.cli_source(), lang.coded_source(), lang.normal_source()] {
         // A malformed entry is skipped and the rest kept; the tests insist on none.
         let resource = FluentResource::try_new(source.to_owned()).unwrap_or_else(|(partial, _errors)| partial);
         // Duplicate keys keep the first entry; the tests insist on none.
@@ -266,6 +279,8 @@ pub fn format_date_time(year: i64, month: u32, day: u32, hour: u32, minute: u32,
 }
 
 mod coded;
+mod normal;
+pub use normal::{detector_choice_text, detector_score_name, detector_text, evaluation_source_text, normal_run_stop_text, tag_surprise_text};
 pub use coded::{alarm_explanation_text, alarm_sentence_text, input_warning_text};
 pub use coded::{
     check_arguments, coded_text, finding_delta_text, finding_examples, finding_text, format_measure, format_share, gate_check_text,

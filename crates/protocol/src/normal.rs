@@ -6,10 +6,13 @@
 //! Eastman benchmark it detects the most faults) and the process language model. PCA T²/Q is
 //! always fitted on the same rows and reported beside either, as the textbook baseline.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
-use crate::evaluate::InputWarning;
+use crate::evaluate::{AlarmSentence, InputWarning};
 use crate::train::RunStatus;
+use crate::MessageArg;
 
 /// Which model of normal operation to train.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,7 +37,16 @@ impl NormalDetector {
         }
     }
 
-    /// The name the user reads.
+    /// The stable code of its name's catalogue message (`detector-<code>`, kebab case), as
+    /// [`DetectorScore::code`] gives it.
+    pub fn code(self) -> &'static str {
+        match self {
+            NormalDetector::LinearPredictor => "linear_predictor",
+            NormalDetector::ProcessLm => "process_lm",
+        }
+    }
+
+    /// The name in English, for scripts; the edges word it from [`NormalDetector::code`].
     pub fn label(self) -> &'static str {
         match self {
             NormalDetector::LinearPredictor => "Linear next-step predictor (recommended)",
@@ -145,8 +157,17 @@ pub struct NormalRunSummary {
     pub run_id: String,
     pub run_dir: String,
     pub status: RunStatus,
-    /// Why it stopped, in words.
+    /// Why it stopped, in English: for scripts and older readers. The panes, the command line
+    /// and the report word it from `message_code` and `message_args`
+    /// ([`NormalRunSummary::message_key`]) instead.
     pub message: String,
+    /// Which stop sentence `message` is (`normal_linear_fitted`, `normal_lm_trained`); empty
+    /// from an older engine.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message_code: String,
+    /// The values the stop sentence names, by the catalogue's argument names.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub message_args: BTreeMap<String, MessageArg>,
     pub detector: NormalDetector,
     /// The tags the models score, in order.
     pub tags: Vec<String>,
@@ -178,6 +199,13 @@ pub struct NormalRunSummary {
     pub seconds: f64,
 }
 
+impl NormalRunSummary {
+    /// The catalogue key of the stop sentence: `stop-<code>` (`stop-normal-lm-trained`).
+    pub fn message_key(&self) -> String {
+        crate::message_key("stop", &self.message_code, "")
+    }
+}
+
 /// One labelled fault episode (consecutive fault samples) as one detector saw it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NormalEpisode {
@@ -201,8 +229,13 @@ pub struct NormalEpisode {
 /// Detection figures of one detector; the same keys for the model and for the PCA baselines.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DetectorScore {
-    /// Who scored: "linear next-step predictor", "PCA T²", ….
+    /// Who scored, in English: "linear next-step predictor", "PCA T²", …; the edges word the
+    /// name from `code` instead.
     pub name: String,
+    /// Which detector scored (`linear_predictor`, `process_lm`, `pca_t2`, `pca_q`,
+    /// `pca_combined`): its name's catalogue key is `detector-<code>`. Empty from an older engine.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub code: String,
     #[serde(with = "crate::float")]
     pub threshold: f64,
     #[serde(with = "crate::float", default)]
@@ -230,8 +263,14 @@ pub struct DetectorScore {
 /// A normal-operation model scored against fault labels.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NormalEvaluation {
-    /// What was evaluated: "run … on its training data" or a file path.
+    /// What was evaluated: "run … on its training data" (in English) or a file path.
     pub source: String,
+    /// Set when `source` is a sentence rather than a path (`training_data`): the edges word
+    /// it from the key `evaluated-<code>` and `source_args`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source_code: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub source_args: BTreeMap<String, MessageArg>,
     pub run_id: Option<String>,
     /// The fault label column.
     pub label: String,
@@ -305,8 +344,13 @@ pub struct TagSurprise {
     /// falling (seconds with timestamps, samples without); `None` when it does not trend.
     #[serde(with = "crate::float", default)]
     pub trend: Option<f64>,
-    /// "TAG: expected a–b, saw c, rising for N min".
+    /// "TAG: expected a–b, saw c, rising for N min", in English: for scripts and older
+    /// readers. The edges word it from `explanation_sentence` instead.
     pub explanation: String,
+    /// The explanation as a coded sentence (`alarm-surprise-tag` and its phrases); `None`
+    /// from an older engine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation_sentence: Option<AlarmSentence>,
 }
 
 /// An alarm event: consecutive samples above the threshold.

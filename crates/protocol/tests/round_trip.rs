@@ -266,14 +266,14 @@ structs! {
     RunComparison { runs, differences }
     NormalTrainRequest { detector, normal, exclude, fault_label, window, bins, smoothing, target_false_alarms, false_alarm_unit, seed, epochs, patience }
     NormalEpochMetrics { epoch, train_loss, validation_loss, validation_perplexity, best, seconds }
-    NormalRunSummary { run_id, run_dir, status, message, detector, tags, normal_rows, fit_rows, calibration_rows, threshold, target_false_alarm_rate, epochs_run, best_epoch, validation_loss, validation_perplexity, bundle, evaluation, sampling_interval_s, seconds }
+    NormalRunSummary { run_id, run_dir, status, message, message_code, message_args, detector, tags, normal_rows, fit_rows, calibration_rows, threshold, target_false_alarm_rate, epochs_run, best_epoch, validation_loss, validation_perplexity, bundle, evaluation, sampling_interval_s, seconds }
     NormalEpisode { index, start_row, end_row, start_ms, end_ms, detected, first_alarm_row, delay_samples, delay_s }
-    DetectorScore { name, threshold, roc_auc, pr_auc, false_alarm_rate, detection_rate, false_alarms, false_alarms_per_day, false_alarms_per_1000_samples, normal_samples, fault_samples, episodes }
-    NormalEvaluation { source, run_id, label, samples, has_timestamps, model, pca_t2, pca_q, others, timeline }
+    DetectorScore { name, code, threshold, roc_auc, pr_auc, false_alarm_rate, detection_rate, false_alarms, false_alarms_per_day, false_alarms_per_1000_samples, normal_samples, fault_samples, episodes }
+    NormalEvaluation { source, source_code, source_args, run_id, label, samples, has_timestamps, model, pca_t2, pca_q, others, timeline }
     NormalEvaluateRequest { run_id, path, label }
     NormalPredictRequest { path, bundle }
     NormalBundleInfo { path, format_version, detector, tags, normal_rows, threshold, window, smoothing }
-    TagSurprise { tag, surprise, expected_low, expected_high, observed, trend, explanation }
+    TagSurprise { tag, surprise, expected_low, expected_high, observed, trend, explanation, explanation_sentence }
     NormalAlarm { index, start_row, end_row, start_ms, end_ms, peak_score, peak_row, top_tags }
     TagScoreSeries { tag, surprise }
     NormalTimeline { x, has_timestamps, score, alarm, pca, top_tags }

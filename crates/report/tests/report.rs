@@ -945,3 +945,40 @@ fn coded_alarm_explanations_and_input_warnings_read_in_the_reports_language() {
     // Without codes (an older engine) the engine's own sentences are shown.
     assert!(alarms_section_of(&prediction(), Lang::ZhCn).contains("Bearing temperature 18 °C above its training median &amp; rising."));
 }
+
+/// A run of the linear next-step predictor, as its `summary.json` keeps it: how it ended as a
+/// coded stop sentence.
+fn normal_run() -> RunDetail {
+    let mut run = run();
+    let message_args = message_args([("rows", 1100u64.into()), ("threshold", "12.5000".into())]);
+    let message = "Linear next-step predictor (recommended) fitted on 1100 normal rows; alarm threshold 12.5000".to_owned();
+    if let Some(summary) = run.summary.as_mut() {
+        (summary.message, summary.message_code, summary.message_args) = (message.clone(), "normal_linear_fitted".into(), message_args.clone());
+    }
+    (run.entry.message, run.entry.message_code, run.entry.message_args) = (message, "normal_linear_fitted".into(), message_args);
+    run.entry.normal = Some(NormalDetector::LinearPredictor);
+    run
+}
+
+#[test]
+fn a_normal_models_run_says_how_it_ended_in_the_reports_language() {
+    let report_in = |lang| {
+        let run = normal_run();
+        let title = run_report_title(&run.entry.run_id, lang);
+        let input = ReportInput {
+            title: &title,
+            generated: "2026-11-29 08:00:00 UTC",
+            run: Some(&run),
+            quality: None,
+            recipe: None,
+            evaluation: None,
+            prediction: None,
+        };
+        section(&html_report_in(&input, lang), "training").to_owned()
+    };
+    let chinese = report_in(Lang::ZhCn);
+    assert!(chinese.contains("线性下一步预测器（推荐）已在 1100 行正常数据上拟合；报警阈值 12.5000"), "{chinese}");
+    assert!(!chinese.contains("fitted on"), "the engine's English is not shown: {chinese}");
+    let english = report_in(Lang::En);
+    assert!(english.contains("Linear next-step predictor (recommended) fitted on 1100 normal rows; alarm threshold 12.5000"), "{english}");
+}

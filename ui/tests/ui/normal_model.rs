@@ -11,10 +11,10 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use plantlab_protocol::DEFAULT_WEIGHT_COLUMN;
 use plantlab_protocol::{
-    ApiError, CleanState, CleanStep, ColumnInfo, ColumnKind, DatasetSummary, DetectorScore, FalseAlarmUnit, FilePurpose, GateResult, GateThresholds,
-    InputWarning, InputWarningKind, ModelKind, NormalAlarm, NormalBundleInfo, NormalDetector, NormalEpisode, NormalEpochMetrics,
-    NormalEvaluateRequest, NormalEvaluation, NormalPeriod, NormalPredictRequest, NormalPrediction, NormalRunSummary, NormalTimeline, QualityReport,
-    RecipeStep, RunEntry, RunStatus, TagScoreSeries, TagSurprise, TaskEvent, TaskKind, TaskOutcome, TrainUpdate,
+    message_args, AlarmSentence, ApiError, CleanState, CleanStep, ColumnInfo, ColumnKind, DatasetSummary, DetectorScore, FalseAlarmUnit, FilePurpose,
+    GateResult, GateThresholds, InputWarning, InputWarningKind, MessageArg, ModelKind, NormalAlarm, NormalBundleInfo, NormalDetector, NormalEpisode,
+    NormalEpochMetrics, NormalEvaluateRequest, NormalEvaluation, NormalPeriod, NormalPredictRequest, NormalPrediction, NormalRunSummary,
+    NormalTimeline, QualityReport, RecipeStep, RunEntry, RunStatus, TagScoreSeries, TagSurprise, TaskEvent, TaskKind, TaskOutcome, TrainUpdate,
 };
 use plantlab_ui::{Pane, PlantLabApp, Reply, Request};
 
@@ -32,6 +32,9 @@ const PREDICT_TASK: u64 = 43;
 const T0_MS: i64 = 1_793_491_200_000;
 const MINUTE_MS: i64 = 60_000;
 const EXPLANATION: &str = "TI-101: expected 61.2–63.0, saw 71.4, rising for 25 min";
+/// How the fake run ended, in the engine's English (the catalogue's, from its code).
+const STOP_MESSAGE: &str = "Linear next-step predictor (recommended) fitted on 1100 normal rows; alarm threshold 12.5000";
+const WARNING: &str = "FI-120: 17 samples lie more than 6 standard deviations from the normal mean 42.00; check the sensor and its unit";
 
 #[derive(Default)]
 struct Engine {
@@ -112,9 +115,11 @@ fn episode(index: u32, start_row: u64, end_row: u64, delay: Option<u64>) -> Norm
     }
 }
 
-fn score(name: &str, detection: f64, false_alarm_rate: f64, delays: [Option<u64>; 2]) -> DetectorScore {
+/// A detector's figures, coded as the engine codes them (`code`, with its English `name`).
+fn score(code: &str, name: &str, detection: f64, false_alarm_rate: f64, delays: [Option<u64>; 2]) -> DetectorScore {
     DetectorScore {
         name: name.into(),
+        code: code.into(),
         threshold: 12.5,
         roc_auc: Some(0.93),
         pr_auc: Some(0.71),
@@ -154,15 +159,26 @@ fn timeline(rows: usize) -> NormalTimeline {
 fn evaluation(source: &str, model_detection: f64) -> NormalEvaluation {
     NormalEvaluation {
         source: source.into(),
+        source_code: String::new(),
+        source_args: Default::default(),
         run_id: Some(RUN_ID.into()),
         label: "fault".into(),
         samples: 1440,
         has_timestamps: true,
-        model: score("linear next-step predictor", model_detection, 0.029, [Some(4), Some(2)]),
-        pca_t2: score("PCA T²", 0.605, 0.021, [None, Some(9)]),
-        pca_q: score("PCA Q", 0.41, 0.018, [None, None]),
+        model: score("linear_predictor", "linear next-step predictor", model_detection, 0.029, [Some(4), Some(2)]),
+        pca_t2: score("pca_t2", "PCA T²", 0.605, 0.021, [None, Some(9)]),
+        pca_q: score("pca_q", "PCA Q", 0.41, 0.018, [None, None]),
         others: vec![],
         timeline: Some(timeline(1440)),
+    }
+}
+
+/// The run on the data it trained on, as the engine says it: a coded sentence.
+fn evaluation_on_training_data() -> NormalEvaluation {
+    NormalEvaluation {
+        source_code: "training_data".into(),
+        source_args: message_args([("run", RUN_ID.into())]),
+        ..evaluation(&format!("run {RUN_ID} on its training data"), 0.87)
     }
 }
 
@@ -171,7 +187,9 @@ fn summary() -> NormalRunSummary {
         run_id: RUN_ID.into(),
         run_dir: format!("/runs/{RUN_ID}"),
         status: RunStatus::Completed,
-        message: "Fitted the linear next-step predictor on 1,200 normal rows; threshold calibrated on 240 held-out rows.".into(),
+        message: STOP_MESSAGE.into(),
+        message_code: "normal_linear_fitted".into(),
+        message_args: message_args([("rows", 1100u64.into()), ("threshold", "12.5000".into())]),
         detector: NormalDetector::LinearPredictor,
         tags: vec!["TI-101".into(), "PI-310".into(), "FI-120".into()],
         normal_rows: 1340,
@@ -184,7 +202,7 @@ fn summary() -> NormalRunSummary {
         validation_loss: None,
         validation_perplexity: None,
         bundle: BUNDLE_PATH.into(),
-        evaluation: Some(Box::new(evaluation("run on its training data", 0.87))),
+        evaluation: Some(Box::new(evaluation_on_training_data())),
         sampling_interval_s: Some(60.0),
         seconds: 0.8,
     }
@@ -226,16 +244,32 @@ fn bundle(path: &str) -> NormalBundleInfo {
     }
 }
 
-fn prediction() -> NormalPrediction {
-    let surprise = |tag: &str, value: f64, explanation: &str| TagSurprise {
+/// A tag's part in an alarm as the engine codes it ("TAG: expected low–high, saw seen, rising
+/// or falling for a while"), with its English explanation.
+fn surprise(tag: &str, value: f64, (low, high, seen): (&str, &str, &str), trend_s: f64, explanation: &str) -> TagSurprise {
+    let direction = if trend_s >= 0.0 { "surprise_rising" } else { "surprise_falling" };
+    let sentence = AlarmSentence::new(
+        "surprise_tag",
+        [
+            ("tag", tag.into()),
+            ("expected", MessageArg::phrase("surprise_expected_range", [("low", low.into()), ("high", high.into())])),
+            ("seen", MessageArg::phrase("surprise_seen", [("value", seen.into())])),
+            ("change", MessageArg::phrase(direction, [("length", MessageArg::Duration(trend_s.abs()))])),
+        ],
+    );
+    TagSurprise {
         tag: tag.into(),
         surprise: value,
-        expected_low: 61.2,
-        expected_high: 63.0,
-        observed: 71.4,
-        trend: Some(1500.0),
+        expected_low: low.parse().unwrap_or(f64::NAN),
+        expected_high: high.parse().unwrap_or(f64::NAN),
+        observed: seen.parse().unwrap_or(f64::NAN),
+        trend: Some(trend_s),
         explanation: explanation.into(),
-    };
+        explanation_sentence: Some(sentence),
+    }
+}
+
+fn prediction() -> NormalPrediction {
     let timeline = timeline(1440);
     NormalPrediction {
         bundle: bundle(BUNDLE_PATH),
@@ -253,17 +287,25 @@ fn prediction() -> NormalPrediction {
             end_ms: Some(T0_MS + 1039 * MINUTE_MS),
             peak_score: 30.0,
             peak_row: 1020,
-            top_tags: vec![surprise("TI-101", 21.0, EXPLANATION), surprise("PI-310", 6.0, "PI-310: expected 4.1–4.4, saw 3.2, falling for 12 min")],
+            top_tags: vec![
+                surprise("TI-101", 21.0, ("61.2", "63.0", "71.4"), 1500.0, EXPLANATION),
+                surprise("PI-310", 6.0, ("4.1", "4.4", "3.2"), -720.0, "PI-310: expected 4.1–4.4, saw 3.2, falling for 12 min"),
+            ],
         }],
         alarm_count: 1,
         warnings: vec![InputWarning {
             kind: InputWarningKind::OutOfTrainingRange,
             tag: "FI-120".into(),
             count: 17,
-            message: "17 samples above the highest flow seen in normal operation (48.0 m³/h); the score there is less certain.".into(),
+            message: WARNING.into(),
             example_rows: vec![1010, 1011],
-            variant: String::new(),
-            args: Default::default(),
+            variant: "far_from_normal".into(),
+            args: message_args([
+                ("tag", "FI-120".into()),
+                ("count", 17u64.into()),
+                ("deviations", MessageArg::Number(6.0)),
+                ("mean", "42.00".into()),
+            ]),
         }],
         seconds: 0.3,
     }
@@ -301,7 +343,7 @@ impl common::Answer for Engine {
             Request::StartNormalTrain(request) => {
                 let label = format!("Training a {}", request.detector.label());
                 vec![
-                    Reply::Task(TaskEvent::Started { task: TRAIN_TASK, kind: TaskKind::Train, label }),
+                    Reply::Task(TaskEvent::started(TRAIN_TASK, TaskKind::Train, label)),
                     Reply::Task(TaskEvent::Progress {
                         task: TRAIN_TASK,
                         fraction: 0.4,
@@ -312,11 +354,7 @@ impl common::Answer for Engine {
                 ]
             }
             Request::EvaluateNormal(request) => {
-                let started = Reply::Task(TaskEvent::Started {
-                    task: EVALUATE_TASK,
-                    kind: TaskKind::Evaluate,
-                    label: format!("Evaluating run {}", request.run_id),
-                });
+                let started = Reply::Task(TaskEvent::started(EVALUATE_TASK, TaskKind::Evaluate, format!("Evaluating run {}", request.run_id)));
                 let ended = match self.evaluation_failure.clone() {
                     Some(error) => TaskEvent::Failed { task: EVALUATE_TASK, error },
                     None => {
@@ -330,7 +368,7 @@ impl common::Answer for Engine {
                 vec![Reply::NormalBundle(Box::new(bundle(&path))), Reply::Saved { what: "Normal-operation bundle".into(), path }]
             }
             Request::PredictNormal(_) => {
-                vec![Reply::Task(TaskEvent::Started { task: PREDICT_TASK, kind: TaskKind::Predict, label: "Checking compressor-2026-12.csv".into() })]
+                vec![Reply::Task(TaskEvent::started(PREDICT_TASK, TaskKind::Predict, "Checking compressor-2026-12.csv"))]
             }
             Request::Cancel { task } => vec![Reply::Task(TaskEvent::Cancelled { task })],
             // The rest of a task's events are fed by the test, as the engine would stream them.
@@ -404,7 +442,8 @@ fn a_normal_model_goes_from_train_through_evaluate_to_predict() {
     harness.run();
     harness.run();
     let message = summary().message;
-    assert!(harness.query_by_label(&message).is_some(), "the run's message heads its figures");
+    assert_eq!(message, STOP_MESSAGE);
+    assert!(harness.query_by_label(&message).is_some(), "the run's message, worded from its code, heads its figures");
     assert!(harness.query_by_label(&format!("Normal-operation training: {message}")).is_some(), "and a notice says it finished");
     assert!(harness.query_by_label_contains("1,340 (1,100 fitted on, 240 held out").is_some(), "the fitted figures");
     assert!(
@@ -420,7 +459,7 @@ fn a_normal_model_goes_from_train_through_evaluate_to_predict() {
     harness.get_by_label("Evaluate").click();
     harness.run();
     harness.run();
-    assert!(harness.query_by_label_contains("run on its training data: 1,440 samples scored against \"fault\"").is_some());
+    assert!(harness.query_by_label_contains(&format!("run {RUN_ID} on its training data: 1,440 samples scored against \"fault\"")).is_some());
     for cell in ["linear next-step predictor", "PCA T²", "PCA Q", "87.0 %", "60.5 %", "41.0 %", "2 of 2", "1 of 2", "0 of 2"] {
         assert!(harness.query_by_label(cell).is_some(), "the detection table shows {cell}");
     }
@@ -501,7 +540,7 @@ fn a_normal_model_goes_from_train_through_evaluate_to_predict() {
     harness.get_by_label("PI-310: expected 4.1–4.4, saw 3.2, falling for 12 min");
     harness.get_by_label("Input warnings (1)");
     harness.get_by_label("out_of_training_range");
-    assert!(harness.query_by_label_contains("17 samples above the highest flow seen in normal operation").is_some());
+    harness.get_by_label(WARNING);
     assert!(harness.state().tasks().is_empty(), "the prediction left the status bar");
 }
 
@@ -740,12 +779,16 @@ fn the_normal_model_reads_in_chinese_from_train_through_evaluate_to_predict() {
     harness.run();
     harness.run();
     assert!(harness.query_by_label_contains("1,340（1,100 行用于拟合，240 行留出用于标定阈值）").is_some());
-    assert!(harness.query_by_label_contains("linear next-step predictor 优于基线").is_some(), "the verdict against PCA");
+    assert!(harness.query_by_label("线性下一步预测器（推荐）已在 1100 行正常数据上拟合；报警阈值 12.5000").is_some(), "how the run ended");
+    assert!(harness.query_by_label_contains("线性下一步预测器 优于基线").is_some(), "the verdict against PCA, the detectors named in Chinese");
+    assert!(harness.query_all_by_label_contains("PCA T²").count() >= 1, "the baseline keeps its name");
 
     harness.get_by_label("评估").click();
     harness.run();
     harness.run();
+    assert!(harness.query_by_label_contains(&format!("运行 {RUN_ID} 的训练数据")).is_some(), "what was scored, in Chinese");
     assert!(harness.query_by_label_contains("对照“fault”评分 1,440 个样本").is_some());
+    assert!(harness.query_by_label("线性下一步预测器").is_some(), "the detection table names the model in Chinese");
     assert!(harness.query_by_label("已检出，延迟 4 min").is_some());
     assert!(harness.query_by_label("2 / 2").is_some());
     harness.get_by_label("导出模型包…").click();
@@ -768,5 +811,11 @@ fn the_normal_model_reads_in_chinese_from_train_through_evaluate_to_predict() {
     harness.get_by_label("报警事件 1：2026-11-01 16:44:00 – 2026-11-01 17:19:00，意外程度峰值 30.0；主要位号 TI-101, PI-310").click();
     harness.run();
     harness.get_by_label("报警事件 1 的原因");
+    // The alarm explained tag by tag, and the input warning, in Chinese.
+    harness.get_by_label("TI-101：预期 61.2–63.0，实际为 71.4，已持续上升 25 min");
+    harness.get_by_label("PI-310：预期 4.1–4.4，实际为 3.2，已持续下降 12 min");
+    harness.get_by_label("FI-120：17 个样本偏离正常均值 42.00 超过 6 个标准差；请检查传感器及其单位");
+    assert!(harness.query_by_label("线性下一步预测器（推荐）").is_some(), "the bundle's detector");
+    assert!(harness.query_by_label_contains("expected").is_none() && harness.query_by_label_contains("standard deviations").is_none());
     common::assert_nothing_fell_back_to_english();
 }

@@ -278,3 +278,87 @@ fn bad_input_ends_with_one_line_that_says_what_to_do() {
     let run_dir = trained["run_dir"].as_str().expect("run_dir");
     assert_usage_error(&plantlab(&["bundle", run_dir, "-o", text(&files.root.join("b.json")), "--min-alarm", "3"]), "alarm options");
 }
+
+/// Whether `text` holds Chinese characters.
+fn has_chinese(text: &str) -> bool {
+    text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// The step file with tag0 missing in most rows and tag1 far outside its normal range in a
+/// few: both input warnings of a normal-operation model.
+fn write_troubled_csv(path: &Path) {
+    let data = process(700, 11, 3, &[Fault::Step { tag: 7, onset: 300, size: 4.0 }]);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("create csv"));
+    writeln!(out, "{},label", data.tags.join(",")).expect("write");
+    for r in 0..data.rows {
+        let cells: Vec<String> = (0..data.tags.len())
+            .map(|c| match c {
+                0 if r % 4 != 0 => String::new(),
+                1 if (500..505).contains(&r) => format!("{}", data.row(r)[c] + 1.0e6),
+                _ => format!("{}", data.row(r)[c]),
+            })
+            .collect();
+        writeln!(out, "{},{}", cells.join(","), u8::from(r >= 300)).expect("write");
+    }
+}
+
+#[test]
+fn predict_json_in_chinese_words_a_normal_models_sentences_and_keeps_keys_and_codes() {
+    let files = files();
+    let train = |lang: &str| {
+        let args =
+            ["train", text(&files.train), "--model", "linear", "--normal-when", "label=0", "--runs", text(&files.runs), "--json", "--lang", lang];
+        json_of(&crate::plantlab_in_locale(&args, ""))
+    };
+    let trained = train("zh-CN");
+    assert_eq!(trained["message_code"], "normal_linear_fitted", "{trained}");
+    let message = trained["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("线性下一步预测器（推荐）已在 1200 行正常数据上拟合；报警阈值 "), "{message}");
+    assert!(train("en")["message"].as_str().is_some_and(|m| m.starts_with("Linear next-step predictor (recommended) fitted on 1200 normal rows")));
+
+    let bundle = export_bundle(&trained, &files.root.join("linear.json"));
+    let troubled = files.root.join("troubled.csv");
+    write_troubled_csv(&troubled);
+    let predict = |lang: &str, out: &str| {
+        let out = files.root.join(out);
+        let args = ["predict", text(&troubled), "--bundle", &bundle, "-o", text(&out), "--json", "--lang", lang];
+        json_of(&crate::plantlab_in_locale(&args, ""))
+    };
+    let (chinese, english) = (predict("zh-CN", "zh.csv"), predict("en", "en.csv"));
+
+    let alarms = chinese["alarms"].as_array().cloned().unwrap_or_default();
+    assert!(!alarms.is_empty(), "{chinese}");
+    for (alarm, in_english) in alarms.iter().zip(english["alarms"].as_array().into_iter().flatten()) {
+        for (tag, tag_in_english) in alarm["top_tags"].as_array().into_iter().flatten().zip(in_english["top_tags"].as_array().into_iter().flatten()) {
+            let explanation = tag["explanation"].as_str().unwrap_or_default();
+            assert!(has_chinese(explanation) && explanation.contains("预期"), "{tag}");
+            assert!(!explanation.contains("expected") && !explanation.contains("saw"), "{explanation}");
+            assert!(tag_in_english["explanation"].as_str().is_some_and(|e| e.contains(": expected ") && e.contains(", saw ")), "{tag_in_english}");
+            // Keys and codes stay as the engine gave them.
+            assert_eq!(tag["explanation_sentence"], tag_in_english["explanation_sentence"]);
+            assert_eq!(tag["explanation_sentence"]["code"], "surprise_tag", "{tag}");
+            assert_eq!(tag["tag"], tag_in_english["tag"]);
+        }
+    }
+    let warnings = chinese["warnings"].as_array().cloned().unwrap_or_default();
+    let kinds: Vec<(&str, &str)> = warnings.iter().map(|w| (w["kind"].as_str().unwrap_or(""), w["variant"].as_str().unwrap_or(""))).collect();
+    assert!(kinds.contains(&("mostly_missing", "scored_as_mean")) && kinds.contains(&("out_of_training_range", "far_from_normal")), "{kinds:?}");
+    for (warning, in_english) in warnings.iter().zip(english["warnings"].as_array().into_iter().flatten()) {
+        let message = warning["message"].as_str().unwrap_or_default();
+        assert!(has_chinese(message) && !message.contains("samples"), "{message}");
+        assert!(in_english["message"].as_str().is_some_and(|m| m.contains("samples")), "{in_english}");
+        for key in ["kind", "variant", "tag", "count", "args", "example_rows"] {
+            assert_eq!(warning[key], in_english[key], "{key} does not depend on the language");
+        }
+    }
+    assert!(warnings.iter().any(|w| w["message"].as_str().is_some_and(|m| m.starts_with("tag0：") && m.contains("个缺失"))), "{warnings:?}");
+    for key in ["rows", "samples", "alarm_count", "alarm_samples", "threshold", "bundle"] {
+        assert_eq!(chinese[key], english[key], "{key} does not depend on the language");
+    }
+
+    // The text output too.
+    let csv = files.root.join("text.csv");
+    let out = crate::plantlab_in_locale(&["predict", text(&troubled), "--bundle", &bundle, "-o", text(&csv), "--lang", "zh-CN"], "");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("线性下一步预测器") && stdout.contains("预期") && !stdout.contains("expected"), "{stdout}");
+}

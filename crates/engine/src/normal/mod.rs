@@ -25,6 +25,7 @@ pub mod stats;
 pub mod synthetic;
 pub mod tep;
 pub mod tokenizer;
+pub(crate) mod wording;
 
 use crate::{EngineError, Result};
 

@@ -70,6 +70,7 @@ mod tests {
             observed: 2.0,
             trend: None,
             explanation: String::new(),
+            explanation_sentence: None,
         }
     }
 

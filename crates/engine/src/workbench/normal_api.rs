@@ -21,10 +21,11 @@
 //!           summary.json           written last: the status, so the runs list shows how it ended
 //! ```
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use plantlab_protocol::{
-    format_duration, DetectorScore, FalseAlarmUnit, ImportOverrides, InputWarning, InputWarningKind, NormalAlarm, NormalBundleInfo, NormalDetector,
+    format_duration, DetectorScore, FalseAlarmUnit, ImportOverrides, InputWarning, MessageArg, NormalAlarm, NormalBundleInfo, NormalDetector,
     NormalEpisode, NormalEpochMetrics, NormalEvaluateRequest, NormalEvaluation, NormalPeriod, NormalPredictRequest, NormalPrediction,
     NormalRunSummary, NormalTimeline, NormalTrainRequest, QualityReport, Recipe, RunStatus, RunSummary, TagScoreSeries, TagSurprise, TaskEvent,
     TaskId, TaskKind, TaskOutcome, TrainDataInfo, TrainUpdate,
@@ -41,6 +42,10 @@ use crate::normal::frame::{fault_labels, normal_rows, tags_of, NormalChoice};
 use crate::normal::linear::{LinearPredictor, LinearSettings};
 use crate::normal::lm::{LmSettings, ProcessLm};
 use crate::normal::pca::{PcaModel, DEFAULT_COMPONENTS};
+use crate::normal::wording::{
+    english_detector_name, english_sentence, english_stop, far_from_normal_warning, finished_stop, mostly_missing_warning, surprise_sentence,
+    training_data_source, Change,
+};
 use crate::normal::{split_segments, stack_segments, NormalRows, TagMatrix};
 use crate::tasks::JobContext;
 use crate::train::runs::{self, write_json, MetricsLog, RunMeta};
@@ -288,8 +293,13 @@ pub fn train_normal(job_in: &NormalTrainJob<'_>, job: &JobContext, on_update: &m
         }
         Err(err) => {
             let status = if matches!(err, EngineError::Cancelled) { RunStatus::Cancelled } else { RunStatus::Failed };
-            let message = if status == RunStatus::Cancelled { "cancelled by the user".to_owned() } else { err.to_string() };
-            let _ = write_json(&dir.join("summary.json"), &record.run_summary(status, message, started.elapsed().as_secs_f64()));
+            // A failure keeps its error's message; a cancel is the classifiers' coded stop.
+            let (message, code) = match status {
+                RunStatus::Cancelled => (english_stop("cancelled", &BTreeMap::new()), "cancelled"),
+                _ => (err.to_string(), ""),
+            };
+            let stop = (message, code.to_owned(), BTreeMap::new());
+            let _ = write_json(&dir.join("summary.json"), &record.run_summary(status, stop, started.elapsed().as_secs_f64()));
             Err(err)
         }
     };
@@ -307,14 +317,16 @@ struct RunRecord {
 }
 
 impl RunRecord {
-    fn run_summary(&self, status: RunStatus, message: String, seconds: f64) -> RunSummary {
+    /// The runs list's summary; `stop` is the English message with its code and arguments.
+    fn run_summary(&self, status: RunStatus, stop: (String, String, BTreeMap<String, MessageArg>), seconds: f64) -> RunSummary {
+        let (message, message_code, message_args) = stop;
         RunSummary {
             run_id: self.run_id.clone(),
             run_dir: self.dir.display().to_string(),
             status,
             message,
-            message_code: String::new(),
-            message_args: Default::default(),
+            message_code,
+            message_args,
             epochs_run: self.epochs,
             best_epoch: self.best_epoch,
             majority_accuracy: f64::NAN,
@@ -329,7 +341,8 @@ impl RunRecord {
     /// The end of a finished run: its summaries, `summary.json` last.
     fn finish(&self, summary: &NormalRunSummary) -> Result<()> {
         write_json(&self.dir.join(NORMAL_SUMMARY_FILE), summary)?;
-        write_json(&self.dir.join("summary.json"), &self.run_summary(RunStatus::Completed, summary.message.clone(), summary.seconds))
+        let stop = (summary.message.clone(), summary.message_code.clone(), summary.message_args.clone());
+        write_json(&self.dir.join("summary.json"), &self.run_summary(RunStatus::Completed, stop, summary.seconds))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -457,28 +470,27 @@ impl RunRecord {
         let evaluation = match (faulty, &request.fault_label) {
             (Some(faulty), Some(label)) => {
                 job.progress(0.95, crate::Stage::EvaluatingAgainstFaultLabels);
-                let source = format!("run {} on its training data", self.run_id);
-                Some(Box::new(evaluate_model(&model, data, faulty, input, label, &source, Some(&self.run_id))?))
+                let (source, source_code, source_args) = training_data_source(&self.run_id);
+                let mut evaluation = evaluate_model(&model, data, faulty, input, label, &source, Some(&self.run_id))?;
+                (evaluation.source_code, evaluation.source_args) = (source_code, source_args);
+                Some(Box::new(evaluation))
             }
             _ => None,
         };
         let threshold = model.bundle.threshold();
         let validation_loss = model.lm.as_ref().map(ProcessLm::validation_loss);
-        let message = match &model.lm {
-            Some(lm) => format!(
-                "{} trained for {} epoch(s), best {}; validation perplexity {:.3}; alarm threshold {threshold:.4}",
-                request.detector.label(),
-                lm.history.len(),
-                lm.best_epoch,
-                lm.validation_loss().exp()
-            ),
-            None => format!("{} fitted on {fit_rows} normal rows; alarm threshold {threshold:.4}", request.detector.label()),
+        let (message_code, message_args) = match &model.lm {
+            Some(lm) => finished_stop(NormalDetector::ProcessLm, fit_rows, lm.history.len(), lm.best_epoch, lm.validation_loss().exp(), threshold),
+            None => finished_stop(NormalDetector::LinearPredictor, fit_rows, 0, 0, f64::NAN, threshold),
         };
+        let message = english_stop(&message_code, &message_args);
         Ok(NormalRunSummary {
             run_id: self.run_id.clone(),
             run_dir: dir.display().to_string(),
             status: RunStatus::Completed,
             message,
+            message_code,
+            message_args,
             detector: request.detector,
             tags: data.tags.clone(),
             normal_rows: normal_count as u64,
@@ -520,9 +532,10 @@ fn runs_of(flags: impl Iterator<Item = bool>) -> Vec<(usize, usize)> {
     out
 }
 
-/// Detection figures of one detector's scores against the fault labels.
+/// Detection figures of one detector's scores against the fault labels; `code` names the
+/// detector (`linear_predictor`, `pca_t2`, …, see [`DetectorScore::code`]).
 pub fn score_detector(
-    name: &str,
+    code: &str,
     scores: &[f64],
     threshold: f64,
     faulty: &[bool],
@@ -555,7 +568,8 @@ pub fn score_detector(
     let false_alarms = (0..scores.len().min(faulty.len())).filter(|&r| !faulty[r] && alarm(r) && (r == 0 || !alarm(r - 1))).count();
     let normal_days = interval_s.filter(|_| times_ms.is_some()).map(|s| normal_samples as f64 * s / SECONDS_PER_DAY);
     DetectorScore {
-        name: name.to_owned(),
+        name: english_detector_name(code),
+        code: code.to_owned(),
         threshold,
         roc_auc: d.roc_auc,
         pr_auc: d.pr_auc,
@@ -585,20 +599,22 @@ fn evaluate_model(
     let (scores, _) = model.score(&data)?;
     let bundle = &model.bundle;
     let pca = bundle.pca.score(&data)?;
-    let score = |name: &str, values: &[f64], threshold: f64| score_detector(name, values, threshold, faulty, times, interval);
-    let mut others = vec![score("PCA T² or Q (combined, at 1)", &pca.combined.total, 1.0)];
+    let score = |code: &str, values: &[f64], threshold: f64| score_detector(code, values, threshold, faulty, times, interval);
+    let mut others = vec![score("pca_combined", &pca.combined.total, 1.0)];
     if bundle.detector == NormalDetector::ProcessLm {
-        others.push(score("linear next-step predictor", &bundle.linear.score(&data)?.total, bundle.linear.threshold));
+        others.push(score(NormalDetector::LinearPredictor.code(), &bundle.linear.score(&data)?.total, bundle.linear.threshold));
     }
     Ok(NormalEvaluation {
         source: source.to_owned(),
+        source_code: String::new(),
+        source_args: BTreeMap::new(),
         run_id: run_id.map(str::to_owned),
         label: label.to_owned(),
         samples: data.rows as u64,
         has_timestamps: times.is_some(),
-        model: score(detector_name(bundle.detector), &scores.total, bundle.threshold()),
-        pca_t2: score("PCA T²", &pca.t2, bundle.pca.t2_limit),
-        pca_q: score("PCA Q", &pca.q, bundle.pca.q_limit),
+        model: score(bundle.detector.code(), &scores.total, bundle.threshold()),
+        pca_t2: score("pca_t2", &pca.t2, bundle.pca.t2_limit),
+        pca_q: score("pca_q", &pca.q, bundle.pca.q_limit),
         others,
         // The Evaluate pane draws the score over the labelled data, as the Predict pane does.
         timeline: Some(NormalTimeline {
@@ -790,8 +806,9 @@ impl Explainer<'_> {
                     Some(length) => Some(Change::Held(length)),
                     None => trend.map(Change::Moving),
                 };
-                let explanation = explanation(&tag, expected_low, expected_high, observed, change, self.input.times_ms.is_some());
-                Some(TagSurprise { tag, surprise, expected_low, expected_high, observed, trend, explanation })
+                let sentence = surprise_sentence(&tag, expected_low, expected_high, observed, change, self.input.times_ms.is_some());
+                let explanation = english_sentence(&sentence);
+                Some(TagSurprise { tag, surprise, expected_low, expected_high, observed, trend, explanation, explanation_sentence: Some(sentence) })
             })
             .collect())
     }
@@ -799,38 +816,6 @@ impl Explainer<'_> {
 
 /// Steps a reading must repeat exactly before an explanation calls it held.
 const HELD_STEPS: usize = 3;
-
-/// How a tag got to its reading: moving away from normal (seconds or samples, negative when
-/// falling), or held at exactly that reading (seconds or samples).
-enum Change {
-    Moving(f64),
-    Held(f64),
-}
-
-/// "TAG: expected a–b, saw c, rising for N min" (or "…, held there for N min").
-fn explanation(tag: &str, low: f64, high: f64, observed: f64, change: Option<Change>, timed: bool) -> String {
-    let number = |v: f64| format_value(v);
-    let expected = match (low.is_finite(), high.is_finite()) {
-        (true, true) => format!("expected {}–{}", number(low), number(high)),
-        (false, true) => format!("expected below {}", number(high)),
-        (true, false) => format!("expected above {}", number(low)),
-        (false, false) => "expected a value".to_owned(),
-    };
-    let saw = if observed.is_finite() { format!("saw {}", number(observed)) } else { "saw none (missing)".to_owned() };
-    let length = |t: f64| if timed { format_duration(t.abs()) } else { format!("{} samples", t.abs()) };
-    let change = change.map(|change| match change {
-        Change::Moving(t) => format!(", {} for {}", if t >= 0.0 { "rising" } else { "falling" }, length(t)),
-        Change::Held(t) => format!(", held there unchanged for {}", length(t)),
-    });
-    format!("{tag}: {expected}, {saw}{}", change.unwrap_or_default())
-}
-
-/// Four significant digits, without a trailing exponent for ordinary plant values.
-fn format_value(v: f64) -> String {
-    let magnitude = if v == 0.0 { 0 } else { v.abs().log10().floor() as i32 };
-    let decimals = (3 - magnitude).clamp(0, 6) as usize;
-    format!("{v:.decimals$}")
-}
 
 /// Tags of the new export far outside the normal range, or mostly missing.
 fn input_warnings(bundle: &NormalBundle, data: &TagMatrix) -> Vec<InputWarning> {
@@ -854,32 +839,10 @@ fn input_warnings(bundle: &NormalBundle, data: &TagMatrix) -> Vec<InputWarning> 
             }
         }
         if far > 0 {
-            warnings.push(InputWarning {
-                kind: InputWarningKind::OutOfTrainingRange,
-                tag: tag.clone(),
-                count: far,
-                message: format!(
-                    "{tag}: {far} sample(s) lie more than {FAR_OUTSIDE_STD} standard deviations from the normal mean {}; check the sensor and its unit",
-                    format_value(mean)
-                ),
-                example_rows: examples,
-                variant: String::new(),
-                args: Default::default(),
-            });
+            warnings.push(far_from_normal_warning(tag, far, FAR_OUTSIDE_STD, mean, examples));
         }
         if missing * 2 > data.rows as u64 {
-            warnings.push(InputWarning {
-                kind: InputWarningKind::MostlyMissing,
-                tag: tag.clone(),
-                count: missing,
-                message: format!(
-                    "{tag}: {missing} of {} samples are missing; the model scores them as the normal mean, which hides faults there",
-                    data.rows
-                ),
-                example_rows: Vec::new(),
-                variant: String::new(),
-                args: Default::default(),
-            });
+            warnings.push(mostly_missing_warning(tag, missing, data.rows as u64));
         }
     }
     warnings
@@ -1037,17 +1000,6 @@ impl Workbench {
 
 #[cfg(test)]
 mod tests {
-
-    #[test]
-    fn explanations_say_whether_a_tag_is_moving_or_held() {
-        let rising = explanation("TI-101", 120.3, 120.5, 121.4, Some(Change::Moving(2700.0)), true);
-        assert!(rising.starts_with("TI-101: expected 120.3–120.5, saw 121.4, rising for 45"), "{rising}");
-        let falling = explanation("TI-101", 120.3, 120.5, 119.0, Some(Change::Moving(-12.0)), false);
-        assert!(falling.ends_with("falling for 12 samples"), "{falling}");
-        let held = explanation("PI-204", 3.1, 3.3, 3.2, Some(Change::Held(1800.0)), true);
-        assert!(held.contains("saw 3.200, held there unchanged for 30"), "{held}");
-        assert_eq!(explanation("FI-1", f64::NAN, f64::NAN, f64::NAN, None, true), "FI-1: expected a value, saw none (missing)");
-    }
     use std::sync::mpsc::{sync_channel, Receiver};
     use std::time::Duration;
 
