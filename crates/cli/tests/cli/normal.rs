@@ -313,8 +313,8 @@ fn predict_json_in_chinese_words_a_normal_models_sentences_and_keeps_keys_and_co
     let trained = train("zh-CN");
     assert_eq!(trained["message_code"], "normal_linear_fitted", "{trained}");
     let message = trained["message"].as_str().unwrap_or_default();
-    assert!(message.starts_with("线性下一步预测器（推荐）已在 1200 行正常数据上拟合；报警阈值 "), "{message}");
-    assert!(train("en")["message"].as_str().is_some_and(|m| m.starts_with("Linear next-step predictor (recommended) fitted on 1200 normal rows")));
+    assert!(message.starts_with("线性下一步预测器（推荐）已在 960 行正常数据上拟合；报警阈值 "), "{message}");
+    assert!(train("en")["message"].as_str().is_some_and(|m| m.starts_with("Linear next-step predictor (recommended) fitted on 960 normal rows")));
 
     let bundle = export_bundle(&trained, &files.root.join("linear.json"));
     let troubled = files.root.join("troubled.csv");
