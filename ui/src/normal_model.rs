@@ -71,10 +71,47 @@ struct Live {
     stage: String,
 }
 
+/// The heading over the curves, kept as what it says and worded when drawn, so a language
+/// switch rewords it.
+#[derive(Default)]
+enum RunTitle {
+    /// No run yet.
+    #[default]
+    None,
+    Starting(NormalDetector),
+    Finished {
+        run_id: String,
+        detector: NormalDetector,
+        status: RunStatus,
+    },
+    /// Cancelled or failed, without a summary.
+    Ended(RunStatus),
+    FailedToStart,
+}
+
+impl RunTitle {
+    fn text(&self) -> Option<String> {
+        Some(match self {
+            RunTitle::None => return None,
+            RunTitle::Starting(detector) => tr_with("normal-training-starting", &[("detector", crate::i18n::detector_choice_text(*detector).into())]),
+            RunTitle::Finished { run_id, detector, status } => tr_with(
+                "normal-run-title",
+                &[
+                    ("run", run_id.into()),
+                    ("detector", crate::i18n::detector_choice_text(*detector).into()),
+                    ("status", crate::i18n::run_status(*status).into()),
+                ],
+            ),
+            RunTitle::Ended(status) => tr_with("normal-training-status", &[("status", crate::i18n::run_status(*status).into())]),
+            RunTitle::FailedToStart => tr("normal-training-failed-to-start"),
+        })
+    }
+}
+
 /// What the curves area shows: the run training now, or the last one that ended.
 #[derive(Default)]
 struct RunView {
-    title: String,
+    title: RunTitle,
     detector: NormalDetector,
     epochs: Vec<NormalEpochMetrics>,
     summary: Option<NormalRunSummary>,
@@ -133,20 +170,13 @@ impl NormalTrainer {
         let live = self.live.take();
         match summary {
             Some(summary) => {
-                self.view.title = tr_with(
-                    "normal-run-title",
-                    &[
-                        ("run", (&summary.run_id).into()),
-                        ("detector", crate::i18n::detector_choice_text(summary.detector).into()),
-                        ("status", crate::i18n::run_status(summary.status).into()),
-                    ],
-                );
+                self.view.title = RunTitle::Finished { run_id: summary.run_id.clone(), detector: summary.detector, status: summary.status };
                 self.view.detector = summary.detector;
                 self.view.summary = Some(summary);
             }
             None if live.is_some() => {
                 let status = if live.as_ref().is_some_and(|l| l.cancel_requested) { RunStatus::Cancelled } else { RunStatus::Failed };
-                self.view.title = tr_with("normal-training-status", &[("status", crate::i18n::run_status(status).into())]);
+                self.view.title = RunTitle::Ended(status);
             }
             None => {}
         }
@@ -159,7 +189,7 @@ impl NormalTrainer {
         // A start refused before a task existed leaves nothing running.
         if self.live.as_ref().is_some_and(|l| l.task.is_none()) {
             self.live = None;
-            self.view.title = tr("normal-training-failed-to-start");
+            self.view.title = RunTitle::FailedToStart;
             self.failure = Some(error.message.clone());
         }
     }
@@ -174,7 +204,7 @@ impl NormalTrainer {
 
     /// True when there is no run to show yet.
     pub fn is_empty(&self) -> bool {
-        self.view.title.is_empty()
+        matches!(self.view.title, RunTitle::None)
     }
 
     /// The form: detector, normal period, tags, window, smoothing, false-alarm target; Start and
@@ -373,11 +403,7 @@ impl NormalTrainer {
                 let mut request = self.request.clone();
                 request.normal = self.period();
                 self.live = Some(Live { task: None, started_at: now_s, cancel_requested: false, fraction: 0.0, stage: tr("app-task-starting") });
-                self.view = RunView {
-                    title: tr_with("normal-training-starting", &[("detector", crate::i18n::detector_choice_text(request.detector).into())]),
-                    detector: request.detector,
-                    ..RunView::default()
-                };
+                self.view = RunView { title: RunTitle::Starting(request.detector), detector: request.detector, ..RunView::default() };
                 backend.send(Request::StartNormalTrain(Box::new(request)));
             }
             let cancellable = self.live.as_ref().is_some_and(|l| l.task.is_some() && !l.cancel_requested);
@@ -447,12 +473,12 @@ impl NormalTrainer {
     /// The curves area: live progress, the language model's loss and perplexity, the fitted figures.
     pub fn curves_ui(&self, ui: &mut egui::Ui, now_s: f64) {
         let view = &self.view;
-        if view.title.is_empty() {
+        let Some(title) = view.title.text() else {
             ui.heading(tr("normal-model-heading"));
             ui.label(tr("normal-curves-empty"));
             return;
-        }
-        ui.heading(&view.title);
+        };
+        ui.heading(title);
         if let Some(live) = &self.live {
             let elapsed = (now_s - live.started_at).max(0.0);
             // The stage in words too: the linear predictor has no epochs to draw.

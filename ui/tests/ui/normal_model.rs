@@ -819,3 +819,24 @@ fn the_normal_model_reads_in_chinese_from_train_through_evaluate_to_predict() {
     assert!(harness.query_by_label_contains("expected").is_none() && harness.query_by_label_contains("standard deviations").is_none());
     common::assert_nothing_fell_back_to_english();
 }
+
+#[test]
+fn a_finished_normal_runs_heading_and_message_follow_a_language_switch() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    let mut harness = harness(fake.clone());
+    open_normal_form(&mut harness);
+    harness.get_by_label("Start training").click();
+    harness.run();
+    push(&fake, TaskEvent::Finished { task: TRAIN_TASK, outcome: TaskOutcome::NormalTrained(Box::new(summary())) });
+    harness.run();
+    harness.run();
+    let english_heading = format!("Run {RUN_ID} (Linear next-step predictor (recommended), completed)");
+    harness.get_by_label(&english_heading);
+    harness.get_by_label(STOP_MESSAGE);
+    // Both are worded when drawn, not when the run ended.
+    harness.get_by_label("简体中文").click();
+    harness.run();
+    harness.get_by_label(&format!("训练记录 {RUN_ID}（线性下一步预测器（推荐），已完成）"));
+    harness.get_by_label("线性下一步预测器（推荐）已在 1100 行正常数据上拟合；报警阈值 12.5000");
+    assert!(harness.query_by_label(&english_heading).is_none() && harness.query_by_label(STOP_MESSAGE).is_none());
+}
