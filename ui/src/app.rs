@@ -1,7 +1,9 @@
 //! The application frame: pane navigation, notices, the status bar with background tasks.
 
+use std::collections::BTreeMap;
+
 use egui::RichText;
-use plantlab_protocol::{ApiError, FilePurpose, FrameStats, RunStatus, TaskEvent, TaskId, TaskKind, TaskOutcome, TrainUpdate};
+use plantlab_protocol::{ApiError, FilePurpose, FrameStats, MessageArg, RunStatus, TaskEvent, TaskId, TaskKind, TaskOutcome, TrainUpdate};
 
 use crate::backend::{Backend, Reply, Request};
 use crate::clean_pane::CleanPane;
@@ -53,10 +55,21 @@ impl Pane {
 pub struct TaskView {
     pub id: TaskId,
     pub kind: TaskKind,
+    /// The engine's English label; the status bar words `label_code` and `label_args` instead.
     pub label: String,
+    pub label_code: String,
+    pub label_args: BTreeMap<String, MessageArg>,
     pub fraction: f32,
     pub stage: String,
     pub cancel_requested: bool,
+}
+
+impl TaskView {
+    /// The task's name in the current language, worded when drawn so a language switch
+    /// rewords a running task too.
+    pub fn label_text(&self) -> String {
+        crate::i18n::task_label_text(&self.label, &self.label_code, &self.label_args)
+    }
 }
 
 /// A message for the user, shown until dismissed.
@@ -309,7 +322,7 @@ impl PlantLabApp {
     fn task_event(&mut self, event: TaskEvent) {
         let id = event.task();
         match event {
-            TaskEvent::Started { label, kind, .. } => {
+            TaskEvent::Started { label, kind, label_code, label_args, .. } => {
                 if kind == TaskKind::Train {
                     self.train.task_started(id);
                     self.frames.clear();
@@ -317,7 +330,16 @@ impl PlantLabApp {
                 if kind == TaskKind::Predict {
                     self.predict.task_started(id);
                 }
-                self.tasks.push(TaskView { id, kind, label, fraction: 0.0, stage: tr("app-task-starting"), cancel_requested: false })
+                self.tasks.push(TaskView {
+                    id,
+                    kind,
+                    label,
+                    label_code,
+                    label_args,
+                    fraction: 0.0,
+                    stage: tr("app-task-starting"),
+                    cancel_requested: false,
+                })
             }
             TaskEvent::Progress { fraction, ref stage, ref stage_code, ref stage_args, .. } => {
                 let stage = crate::i18n::stage_text(stage, stage_code, stage_args);
@@ -337,7 +359,7 @@ impl PlantLabApp {
                         // and so do the import warnings of the previous reading (the Data pane
                         // shows the current file's own).
                         self.notices.retain(|n| !n.is_error && !n.from_import);
-                        for warning in &summary.warnings {
+                        for warning in crate::i18n::import_warning_texts(&summary.warnings, &summary.warning_codes) {
                             let text = tr_with("notice-import-warning", &[("warning", warning.into())]);
                             self.notices.push(Notice { text, is_error: false, from_import: true });
                         }
@@ -417,7 +439,8 @@ impl PlantLabApp {
                 self.error(&label, &error);
             }
             TaskEvent::Cancelled { .. } => {
-                let label = self.end_without_result(id, None).unwrap_or_default();
+                let label = self.tasks.iter().find(|t| t.id == id).map(TaskView::label_text).unwrap_or_default();
+                self.end_without_result(id, None);
                 self.notices.push(Notice::info(tr_with("notice-task-cancelled", &[("label", label.into())])));
             }
         }
@@ -542,7 +565,7 @@ impl PlantLabApp {
             }
             let mut cancel = Vec::new();
             for task in &mut self.tasks {
-                ui.label(&task.label);
+                ui.label(task.label_text());
                 ui.add(egui::ProgressBar::new(task.fraction).desired_width(160.0).text(format!("{} {:.0}%", task.stage, task.fraction * 100.0)));
                 let button = ui.add_enabled(!task.cancel_requested, egui::Button::new(tr("app-cancel-button")));
 

@@ -278,7 +278,7 @@ impl CleanPane {
         egui::Grid::new("gate_checks").striped(true).num_columns(3).show(ui, |ui| {
             for check in &state.gate.checks {
                 pass_badge(ui, check.passed);
-                ui.label(&check.name).on_hover_text(crate::i18n::gate_check_text(check));
+                ui.label(crate::i18n::gate_title_text(&check.name)).on_hover_text(crate::i18n::gate_check_text(check));
                 let relation = if check.at_least { ">=" } else { "<=" };
                 ui.label(tr_with(
                     "clean-check-needs",
@@ -392,7 +392,7 @@ impl CleanPane {
                     if ui.add_enabled(!self.waiting, egui::Checkbox::new(&mut enabled, "")).on_hover_text(tr("clean-enable-step-hint")).changed() {
                         self.send_change(Request::SetStepEnabled { index: i, enabled }, backend);
                     }
-                    let text = outcome.map_or_else(|| op_name(&step.step), |o| o.description.clone());
+                    let text = crate::i18n::step_text(&step.step);
                     ui.label(tr_with("clean-step-line", &[("number", (i + 1).to_string().into()), ("text", text.into())]));
                     if ui.add_enabled(!self.waiting, egui::Button::new(tr("clean-edit-button")).small()).clicked() {
                         self.open_draft(DraftOrigin::History(i), &step.step, backend);
@@ -512,7 +512,7 @@ impl CleanPane {
             return;
         };
         ui.heading(tr("clean-before-after-heading"));
-        ui.label(&preview.description);
+        ui.label(crate::i18n::step_text(&preview.step));
         if let Some(Draft { origin: DraftOrigin::History(index), .. }) = &self.draft {
             ui.label(RichText::new(tr_with("clean-compared-before-step", &[("number", (index + 1).to_string().into())])).weak());
         }
@@ -622,11 +622,6 @@ fn short_number(v: f64) -> String {
     } else {
         format!("{v:.4}")
     }
-}
-
-/// The step's `op` tag, for a history line before the engine has described it.
-fn op_name(step: &CleanStep) -> String {
-    serde_json::to_value(step).ok().and_then(|v| v.get("op").and_then(Value::as_str).map(str::to_owned)).unwrap_or_default()
 }
 
 /// One editable starting point per step type, filled with the data's own column names.

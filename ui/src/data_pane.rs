@@ -465,9 +465,10 @@ impl DataPane {
     /// What the import wants the user to know (guesses, repairs, a file read into one column),
     /// in the pane itself so it stays with the data set after the notice is dismissed.
     fn import_warnings(&self, ui: &mut egui::Ui, summary: &DatasetSummary) {
-        let mut warnings: Vec<&String> = summary.warnings.iter().collect();
+        // Worded when drawn, so a language switch rewords them.
+        let mut warnings = crate::i18n::import_warning_texts(&summary.warnings, &summary.warning_codes);
         if let Some(report) = &self.report {
-            for w in &report.import_warnings {
+            for w in crate::i18n::import_warning_texts(&report.import_warnings, &report.import_warning_codes) {
                 if !warnings.contains(&w) {
                     warnings.push(w);
                 }
@@ -963,7 +964,15 @@ mod tests {
     }
 
     fn summary_with(import: ImportSettings) -> DatasetSummary {
-        DatasetSummary { path: "x.dat".into(), rows: 1, columns: vec![], timestamp_column: import.timestamp_column.clone(), import, warnings: vec![] }
+        DatasetSummary {
+            path: "x.dat".into(),
+            rows: 1,
+            columns: vec![],
+            timestamp_column: import.timestamp_column.clone(),
+            import,
+            warnings: vec![],
+            warning_codes: Vec::new(),
+        }
     }
 
     fn settings(delimiter: char) -> ImportSettings {

@@ -122,6 +122,29 @@ pub fn evaluation_source_text(evaluation: &plantlab_protocol::NormalEvaluation) 
     CATALOG.with(|catalog| plantlab_i18n::evaluation_source_text(&catalog.borrow(), evaluation))
 }
 
+/// The import's warnings in the current language, worded from their codes (the English texts
+/// from an older engine).
+pub fn import_warning_texts(warnings: &[String], codes: &[plantlab_protocol::CodedSentence]) -> Vec<String> {
+    CATALOG.with(|catalog| plantlab_i18n::import_warning_texts(&catalog.borrow(), warnings, codes))
+}
+
+/// A task's label in the current language, worded from its code (key `task-<code>`); the
+/// engine's English `label` where there is no code or the catalogue cannot word it.
+pub fn task_label_text(label: &str, code: &str, args: &std::collections::BTreeMap<String, plantlab_protocol::MessageArg>) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::task_label_text(&catalog.borrow(), label, code, args))
+}
+
+/// A cleaning step in words in the current language (its English description where the
+/// catalogue cannot word it).
+pub fn step_text(step: &plantlab_protocol::CleanStep) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::step_text(&catalog.borrow(), step))
+}
+
+/// A quality-gate check's name for the grid, in the current language.
+pub fn gate_title_text(check: &str) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::gate_title_text(&catalog.borrow(), check))
+}
+
 /// How many texts were shown in English (or as their key) because the current language lacks
 /// them, since the language was last set; the tests insist on none.
 pub fn fallback_count() -> usize {

@@ -1,6 +1,6 @@
 //! `plantlab clean` and `plantlab bench clean`.
 
-use crate::i18n::{gate_check_text, tr, tr_with};
+use crate::i18n::{gate_check_text, step_outcome_text, tr, tr_with};
 use plantlab_i18n::Arg;
 use std::time::Instant;
 
@@ -26,7 +26,8 @@ struct SuggestJson<'a> {
 #[derive(Serialize)]
 struct SuggestedStep<'a> {
     op: &'a str,
-    description: &'a str,
+    /// In the chosen language; `op` is the step's code.
+    description: String,
 }
 
 /// `clean --recipe --json`.
@@ -45,7 +46,8 @@ struct ApplyJson<'a> {
 struct AppliedStep<'a> {
     index: usize,
     op: &'a str,
-    description: &'a str,
+    /// In the chosen language; `op` is the step's code.
+    description: String,
     enabled: bool,
     rows_in: u64,
     rows_out: u64,
@@ -94,7 +96,7 @@ pub fn clean(args: &CleanArgs) -> Result<()> {
                 .with_context(|| tr("cli-cannot-suggest-recipe"))?;
             workbench.save_recipe(out).map_err(anyhow::Error::from).with_context(|| tr("cli-cannot-save-recipe"))?;
             if args.json {
-                let steps = summary.steps.iter().map(|s| SuggestedStep { op: &s.op, description: &s.description }).collect();
+                let steps = summary.steps.iter().map(|s| SuggestedStep { op: &s.op, description: step_outcome_text(s) }).collect();
                 print_json(&SuggestJson {
                     recipe: out.display().to_string(),
                     steps,
@@ -111,7 +113,7 @@ pub fn clean(args: &CleanArgs) -> Result<()> {
                     )
                 );
                 for s in &summary.steps {
-                    println!("  {:>2}. {}", s.index + 1, s.description);
+                    println!("  {:>2}. {}", s.index + 1, step_outcome_text(s));
                 }
                 print_gate(&summary);
             }
@@ -132,7 +134,7 @@ pub fn clean(args: &CleanArgs) -> Result<()> {
                     .map(|s| AppliedStep {
                         index: s.index,
                         op: &s.op,
-                        description: &s.description,
+                        description: step_outcome_text(s),
                         enabled: s.enabled,
                         rows_in: s.rows_in,
                         rows_out: s.rows_out,
@@ -171,7 +173,7 @@ pub fn clean(args: &CleanArgs) -> Result<()> {
                             ("cells", Arg::from(s.cells_changed.to_string())),
                         ],
                     );
-                    println!("  {:>2}. {}{state}: {effect}", s.index + 1, s.description);
+                    println!("  {:>2}. {}{state}: {effect}", s.index + 1, step_outcome_text(s));
                 }
                 print_gate(&summary);
                 if let Some(out) = &summary.output {

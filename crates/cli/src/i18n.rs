@@ -91,6 +91,20 @@ pub fn detector_score_name(score: &plantlab_protocol::DetectorScore) -> String {
     CATALOG.with(|catalog| plantlab_i18n::detector_score_name(catalog, score))
 }
 
+/// The import's warnings in the chosen language, worded from their codes.
+pub fn import_warning_texts(warnings: &[String], codes: &[plantlab_protocol::CodedSentence]) -> Vec<String> {
+    CATALOG.with(|catalog| plantlab_i18n::import_warning_texts(catalog, warnings, codes))
+}
+
+/// A step's outcome in words in the chosen language, from the step itself (its English
+/// description where the engine did not send the step).
+pub fn step_outcome_text(outcome: &plantlab_protocol::StepOutcome) -> String {
+    match &outcome.step {
+        Some(step) => CATALOG.with(|catalog| plantlab_i18n::step_text(catalog, step)),
+        None => outcome.description.clone(),
+    }
+}
+
 /// How many terminal columns `text` takes: Chinese characters and full-width forms take two.
 pub fn display_width(text: &str) -> usize {
     text.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()

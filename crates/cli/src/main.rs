@@ -163,6 +163,7 @@ fn profile(args: &ProfileArgs) -> Result<()> {
     for finding in &mut report.findings {
         finding.message = i18n::finding_text(finding);
     }
+    report.import_warnings = i18n::import_warning_texts(&report.import_warnings, &report.import_warning_codes);
     if args.json {
         print_json(&report)?;
     } else {

@@ -48,7 +48,7 @@ impl Dataset {
         label_column: Option<&str>,
         label_weight_column: Option<&str>,
     ) -> Self {
-        let Imported { frame, settings, units, status_text, warnings } = imported;
+        let Imported { frame, settings, units, status_text, warnings, warning_codes } = imported;
         let timestamp_column = settings.timestamp_column.clone();
         let (x, x_axis) = plot_order(&frame, timestamp_column.as_deref());
         let columns = frame
@@ -80,22 +80,30 @@ impl Dataset {
             sampling_interval_s: assessment.sampling_interval_s,
             import: settings.clone(),
             import_warnings: warnings.clone(),
+            import_warning_codes: warning_codes.clone(),
             findings: assessment.findings,
         };
-        let summary = DatasetSummary { path, rows: frame.height() as u64, columns, timestamp_column, import: settings, warnings };
+        let summary = DatasetSummary { path, rows: frame.height() as u64, columns, timestamp_column, import: settings, warnings, warning_codes };
         Self { frame, summary, report, x: Arc::new(x), x_axis, plot_cache: Mutex::new(HashMap::new()) }
     }
 
     /// A data set from a frame built in memory (tests, generated data).
     pub fn from_frame(path: String, frame: DataFrame) -> Self {
-        let imported = Imported { frame, settings: memory_settings(None), units: HashMap::new(), status_text: Vec::new(), warnings: Vec::new() };
+        let imported = Imported {
+            frame,
+            settings: memory_settings(None),
+            units: HashMap::new(),
+            status_text: Vec::new(),
+            warnings: Vec::new(),
+            warning_codes: Vec::new(),
+        };
         Self::from_import(path, imported, &QualityThresholds::default(), None)
     }
 
     /// A data set from a frame built in memory whose `timestamp_column` is its time axis.
     pub fn from_frame_with_time(path: String, frame: DataFrame, timestamp_column: &str) -> Self {
         let settings = memory_settings(Some(timestamp_column.to_owned()));
-        let imported = Imported { frame, settings, units: HashMap::new(), status_text: Vec::new(), warnings: Vec::new() };
+        let imported = Imported { frame, settings, units: HashMap::new(), status_text: Vec::new(), warnings: Vec::new(), warning_codes: Vec::new() };
         Self::from_import(path, imported, &QualityThresholds::default(), None)
     }
 
@@ -112,6 +120,7 @@ impl Dataset {
             timestamp_column: timestamp_column.clone(),
             import: settings.clone(),
             warnings: Vec::new(),
+            warning_codes: Vec::new(),
         };
         let report = QualityReport {
             rows,
@@ -120,6 +129,7 @@ impl Dataset {
             sampling_interval_s: None,
             import: settings,
             import_warnings: Vec::new(),
+            import_warning_codes: Vec::new(),
             findings: Vec::new(),
         };
         Self { frame, summary, report, x: Arc::new(x), x_axis, plot_cache: Mutex::new(HashMap::new()) }
@@ -475,8 +485,14 @@ mod tests {
         let mut frame = frame;
         let ts = frame.column("ts").unwrap().cast(&DataType::Datetime(TimeUnit::Milliseconds, None)).unwrap();
         frame.replace("ts", ts).unwrap();
-        let imported =
-            Imported { frame, settings: memory_settings(Some("ts".into())), units: HashMap::new(), status_text: Vec::new(), warnings: Vec::new() };
+        let imported = Imported {
+            frame,
+            settings: memory_settings(Some("ts".into())),
+            units: HashMap::new(),
+            status_text: Vec::new(),
+            warnings: Vec::new(),
+            warning_codes: Vec::new(),
+        };
         let ds = Dataset::from_import("t".into(), imported, &QualityThresholds::default(), None);
         let s = ds.series(&SeriesRequest::whole("v", 10)).unwrap();
         assert_eq!(s.x_axis, XAxis::Time("ts".into()));
@@ -487,8 +503,14 @@ mod tests {
         let mut frame = df!("ts" => ms, "v" => v).unwrap();
         let ts = frame.column("ts").unwrap().cast(&DataType::Datetime(TimeUnit::Milliseconds, None)).unwrap();
         frame.replace("ts", ts).unwrap();
-        let imported =
-            Imported { frame, settings: memory_settings(Some("ts".into())), units: HashMap::new(), status_text: Vec::new(), warnings: Vec::new() };
+        let imported = Imported {
+            frame,
+            settings: memory_settings(Some("ts".into())),
+            units: HashMap::new(),
+            status_text: Vec::new(),
+            warnings: Vec::new(),
+            warning_codes: Vec::new(),
+        };
         Dataset::from_import("t".into(), imported, &QualityThresholds::default(), None)
     }
 

@@ -21,5 +21,5 @@ pub mod train;
 pub mod workbench;
 
 pub use error::{EngineError, Result};
-pub use tasks::{JobContext, Stage, TaskRunner};
+pub use tasks::{JobContext, Stage, TaskLabel, TaskRunner};
 pub use workbench::Workbench;

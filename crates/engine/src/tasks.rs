@@ -9,7 +9,7 @@ use std::thread;
 
 use std::collections::BTreeMap;
 
-use plantlab_protocol::{message_key, MessageArg, TaskEvent, TaskId, TaskKind, TaskOutcome, TrainUpdate};
+use plantlab_protocol::{message_key, CleanStep, MessageArg, TaskEvent, TaskId, TaskKind, TaskOutcome, TrainUpdate};
 
 use crate::error::{EngineError, Result};
 
@@ -108,10 +108,10 @@ pub enum Stage {
     EvaluatingAgainstFaultLabels,
     Scoring,
     ReadingExport,
-    /// Adding a suggested cleaning step, by the step's own description.
-    ApplyingSuggestion(String),
-    /// Running a cleaning step of the recipe again, by the step's own description.
-    ReplayingStep(String),
+    /// Adding a suggested cleaning step (worded at the edge from the step's own fields).
+    ApplyingSuggestion(Box<CleanStep>),
+    /// Running a cleaning step of the recipe again.
+    ReplayingStep(Box<CleanStep>),
     /// The process language model's epoch: (epoch, validation loss).
     LanguageModelEpoch(usize, f64),
 }
@@ -161,7 +161,7 @@ impl Stage {
             Stage::Round(round, rounds) | Stage::BaselineRound(round, rounds) => {
                 named(vec![("round", MessageArg::Integer(i64::from(*round))), ("rounds", MessageArg::Integer(i64::from(*rounds)))])
             }
-            Stage::ApplyingSuggestion(step) | Stage::ReplayingStep(step) => named(vec![("step", step.as_str().into())]),
+            Stage::ApplyingSuggestion(step) | Stage::ReplayingStep(step) => named(vec![("step", MessageArg::Step(step.clone()))]),
             Stage::LanguageModelEpoch(epoch, loss) => named(vec![("epoch", (*epoch).into()), ("loss", MessageArg::Number(*loss))]),
             _ => BTreeMap::new(),
         }
@@ -203,10 +203,96 @@ impl Stage {
             Stage::EvaluatingAgainstFaultLabels,
             Stage::Scoring,
             Stage::ReadingExport,
-            Stage::ApplyingSuggestion("fill gaps in TI-101".into()),
-            Stage::ReplayingStep("fill gaps in TI-101".into()),
+            Stage::ApplyingSuggestion(Box::new(CleanStep::SortByTime)),
+            Stage::ReplayingStep(Box::new(CleanStep::Fill {
+                columns: vec!["TI-101".into()],
+                method: plantlab_protocol::FillMethod::ForwardWithin { max_gap_s: 300.0 },
+            })),
             Stage::LanguageModelEpoch(2, 1.2345),
         ]
+    }
+}
+
+/// What a task is, as it starts: the status bar and task list name it by this. The edges word
+/// the code and arguments (catalogue key `task-<code>`); the English goes along for scripts.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TaskLabel {
+    /// Loading the file with this name.
+    Loading(String),
+    /// Training a model (its kind) on a target column.
+    Training {
+        model: String,
+        target: String,
+    },
+    /// Replaying the recipe file with this name.
+    ApplyingRecipe(String),
+    ApplyingSuggestions,
+    /// Any other change of the cleaning history.
+    Cleaning,
+    /// Predicting on the export with this name.
+    Predicting(String),
+    /// A label with English words only (no code to word it by).
+    Plain(String),
+}
+
+impl TaskLabel {
+    /// Stable, kebab case: the catalogue key is `task-<code>`; empty for [`TaskLabel::Plain`].
+    pub fn code(&self) -> &'static str {
+        match self {
+            TaskLabel::Loading(_) => "loading",
+            TaskLabel::Training { .. } => "training",
+            TaskLabel::ApplyingRecipe(_) => "applying-recipe",
+            TaskLabel::ApplyingSuggestions => "applying-suggestions",
+            TaskLabel::Cleaning => "cleaning",
+            TaskLabel::Predicting(_) => "predicting",
+            TaskLabel::Plain(_) => "",
+        }
+    }
+
+    /// The values the label's sentence names, by the catalogue's argument names.
+    pub fn args(&self) -> BTreeMap<String, MessageArg> {
+        match self {
+            TaskLabel::Loading(file) | TaskLabel::ApplyingRecipe(file) | TaskLabel::Predicting(file) => {
+                plantlab_protocol::message_args([("file", file.as_str().into())])
+            }
+            TaskLabel::Training { model, target } => {
+                plantlab_protocol::message_args([("model", model.as_str().into()), ("target", target.as_str().into())])
+            }
+            TaskLabel::ApplyingSuggestions | TaskLabel::Cleaning | TaskLabel::Plain(_) => BTreeMap::new(),
+        }
+    }
+
+    /// The label in English from the catalogue (a plain label as it is); its code where the
+    /// catalogue cannot word it (the catalogue test keeps that from happening).
+    pub fn english(&self) -> String {
+        if let TaskLabel::Plain(text) = self {
+            return text.clone();
+        }
+        let args = self.args();
+        plantlab_i18n::with_english(|catalog| plantlab_i18n::coded_text(catalog, &message_key("task", self.code(), ""), &args))
+            .unwrap_or_else(|| self.code().to_owned())
+    }
+
+    /// One of every coded label, for the test that holds them to the catalogue.
+    pub fn one_of_each() -> Vec<TaskLabel> {
+        vec![
+            TaskLabel::Loading("泵站.csv".into()),
+            TaskLabel::Training { model: "mlp".into(), target: "故障".into() },
+            TaskLabel::ApplyingRecipe("recipe.json".into()),
+            TaskLabel::ApplyingSuggestions,
+            TaskLabel::Cleaning,
+            TaskLabel::Predicting("pump-2026-12.csv".into()),
+        ]
+    }
+
+    fn started(&self, task: TaskId, kind: TaskKind) -> TaskEvent {
+        TaskEvent::Started { task, kind, label: self.english(), label_code: self.code().to_owned(), label_args: self.args() }
+    }
+}
+
+impl From<String> for TaskLabel {
+    fn from(text: String) -> Self {
+        TaskLabel::Plain(text)
     }
 }
 
@@ -225,7 +311,7 @@ impl TaskRunner {
     /// Runs `work` on a new thread named `plantlab-<kind>-<id>`. Every event of the task,
     /// from `Started` to exactly one terminal event, is passed to `sink` on a forwarding thread,
     /// so a slow consumer never stalls the work.
-    pub fn spawn<W, S>(&self, kind: TaskKind, label: String, sink: S, work: W) -> Result<TaskId>
+    pub fn spawn<W, S>(&self, kind: TaskKind, label: impl Into<TaskLabel>, sink: S, work: W) -> Result<TaskId>
     where
         W: FnOnce(&JobContext) -> Result<TaskOutcome> + Send + 'static,
         S: FnMut(TaskEvent) + Send + 'static,
@@ -236,7 +322,7 @@ impl TaskRunner {
             running.insert(task, cancel.clone());
         }
         let (tx, rx) = sync_channel(EVENT_CHANNEL_CAPACITY);
-        let started = TaskEvent::Started { task, kind, label };
+        let started = label.into().started(task, kind);
         // Capacity is > 0 and nothing else holds the sender yet, so this cannot block.
         let _ = tx.send(started);
 
@@ -332,7 +418,7 @@ mod tests {
         runner
             .spawn(
                 TaskKind::Load,
-                "x".into(),
+                "x".to_owned(),
                 move |e| tx.send(e).unwrap(),
                 move |ctx| {
                     name_tx.send(thread::current().name().map(str::to_owned)).unwrap();
@@ -360,7 +446,7 @@ mod tests {
         let id = runner
             .spawn(
                 TaskKind::Load,
-                "slow".into(),
+                "slow".to_owned(),
                 move |e| tx.send(e).unwrap(),
                 |ctx| loop {
                     ctx.check_cancelled()?;
@@ -380,14 +466,14 @@ mod tests {
     fn errors_and_panics_become_failed_events() {
         let runner = TaskRunner::new();
         let (tx, rx) = sync_channel(EVENTS_BOUND);
-        runner.spawn(TaskKind::Load, "bad".into(), move |e| tx.send(e).unwrap(), |_| Err(EngineError::NoDataset)).unwrap();
+        runner.spawn(TaskKind::Load, "bad".to_owned(), move |e| tx.send(e).unwrap(), |_| Err(EngineError::NoDataset)).unwrap();
         match rx.iter().last().unwrap() {
             TaskEvent::Failed { error, .. } => assert_eq!(error.code, "no_dataset"),
             other => panic!("unexpected {other:?}"),
         }
         let (tx, rx) = sync_channel(EVENTS_BOUND);
         #[allow(clippy::panic)]
-        runner.spawn(TaskKind::Load, "boom".into(), move |e| tx.send(e).unwrap(), |_| panic!("boom")).unwrap();
+        runner.spawn(TaskKind::Load, "boom".to_owned(), move |e| tx.send(e).unwrap(), |_| panic!("boom")).unwrap();
         assert!(matches!(rx.iter().last().unwrap(), TaskEvent::Failed { .. }));
     }
 
@@ -415,5 +501,36 @@ mod tests {
             .map(Stage::english)
             .collect();
         assert_eq!(english, ["epoch 3/10", "round 12/300", "trees baseline, round 4/300", "epoch 2: validation loss 1.2346"]);
+    }
+
+    #[test]
+    fn every_task_label_fills_its_catalogue_sentence_keeps_its_english_and_reads_in_chinese() {
+        let chinese = plantlab_i18n::Catalog::new(plantlab_i18n::Lang::ZhCn);
+        let mut seen = std::collections::BTreeSet::new();
+        for label in TaskLabel::one_of_each() {
+            let key = message_key("task", label.code(), "");
+            plantlab_i18n::check_arguments("task", &key, &label.args(), &mut seen).unwrap();
+            let TaskEvent::Started { label: english, label_code, label_args, .. } = label.started(1, TaskKind::Load) else { panic!() };
+            let worded = plantlab_i18n::task_label_text(&chinese, &english, &label_code, &label_args);
+            assert!(worded.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) && worded != english, "{key}: {worded}");
+        }
+        assert_eq!(chinese.fallback_count(), 0, "{:?}", chinese.fallback_keys());
+        let in_catalogue: std::collections::BTreeSet<String> = plantlab_i18n::IMPORT_CLEAN_ENGLISH_FTL
+            .lines()
+            .filter_map(|line| line.strip_prefix("task-").and_then(|rest| rest.split_once(" =")).map(|(code, _)| format!("task-{code}")))
+            .collect();
+        assert_eq!(seen, in_catalogue, "one label of each kind, and a catalogue message for each");
+        // The English stays what the status bar always said; a plain label is kept as it is.
+        let english: Vec<String> = [
+            TaskLabel::Loading("pump.csv".into()),
+            TaskLabel::Training { model: "mlp".into(), target: "fault".into() },
+            TaskLabel::Predicting("week.csv".into()),
+            TaskLabel::Plain("Checking it".into()),
+        ]
+        .iter()
+        .map(TaskLabel::english)
+        .collect();
+        assert_eq!(english, ["Loading pump.csv", "Training mlp on \"fault\"", "Predicting on \"week.csv\"", "Checking it"]);
+        assert!(TaskLabel::Plain("x".into()).code().is_empty());
     }
 }

@@ -116,7 +116,7 @@ impl Workbench {
         // Fail fast on a missing data set or a bad config, before a task appears in the status bar.
         self.current()?;
         crate::train::validate_config(&config)?;
-        let label = format!("Training {} on \"{}\"", config.model.as_str(), config.target);
+        let label = crate::TaskLabel::Training { model: config.model.as_str().to_owned(), target: config.target.clone() };
         let workbench = self.clone();
         self.tasks.spawn(TaskKind::Train, label, sink, move |job| {
             let summary = workbench.train(&config, job, &mut |update| job.train_update(update))?;
@@ -178,7 +178,7 @@ impl Workbench {
     where
         S: FnMut(TaskEvent) + Send + 'static,
     {
-        let label = format!("Loading {}", path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()));
+        let label = crate::TaskLabel::Loading(path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()));
         let slot = self.dataset.clone();
         let latest = self.latest_load.clone();
         // Numbered and started under the lock, so two requests cannot both think they are newest.

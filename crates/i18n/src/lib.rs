@@ -30,6 +30,12 @@ pub const NORMAL_ENGLISH_FTL: &str = include_str!("../locales/en/normal.ftl");
 /// The Simplified Chinese sentences the models of normal operation code.
 pub const NORMAL_CHINESE_FTL: &str = include_str!("../locales/zh-CN/normal.ftl");
 
+/// The English import warnings, task labels, cleaning steps and gate check names (`import-…`,
+/// `task-…`, `step-…`, `gate-title-…` keys).
+pub const IMPORT_CLEAN_ENGLISH_FTL: &str = include_str!("../locales/en/import_clean.ftl");
+/// The Simplified Chinese import warnings, task labels, cleaning steps and gate check names.
+pub const IMPORT_CLEAN_CHINESE_FTL: &str = include_str!("../locales/zh-CN/import_clean.ftl");
+
 /// A language the workbench speaks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Lang {
@@ -105,6 +111,17 @@ impl Lang {
         match self {
             Lang::En => NORMAL_ENGLISH_FTL,
             Lang::ZhCn => NORMAL_CHINESE_FTL,
+        }
+    }
+}
+
+impl Lang {
+    /// The import warnings', task labels', cleaning steps' and gate names' catalogue, another
+    /// resource in the same bundle.
+    fn import_clean_source(self) -> &'static str {
+        match self {
+            Lang::En => IMPORT_CLEAN_ENGLISH_FTL,
+            Lang::ZhCn => IMPORT_CLEAN_CHINESE_FTL,
         }
     }
 }
@@ -234,7 +251,7 @@ fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
     let mut bundle = FluentBundle::new(vec![langid]);
     // egui draws Unicode isolation marks (U+2068/U+2069) around placeables as boxes.
     bundle.set_use_isolating(false);
-    for source in [lang.source(), lang.cli_source(), lang.coded_source(), lang.normal_source()] {
+    for source in [lang.source(), lang.cli_source(), lang.coded_source(), lang.normal_source(), lang.import_clean_source()] {
         // A malformed entry is skipped and the rest kept; the tests insist on none.
         let resource = FluentResource::try_new(source.to_owned()).unwrap_or_else(|(partial, _errors)| partial);
         // Duplicate keys keep the first entry; the tests insist on none.
@@ -279,6 +296,8 @@ pub fn format_date_time(year: i64, month: u32, day: u32, hour: u32, minute: u32,
 }
 
 mod coded;
+mod import_clean;
+pub use import_clean::{describe_step, gate_title_text, import_warning_texts, step_text, task_label_text};
 mod normal;
 pub use normal::{detector_choice_text, detector_score_name, detector_text, evaluation_source_text, normal_run_stop_text, tag_surprise_text};
 pub use coded::{alarm_explanation_text, alarm_sentence_text, input_warning_text};

@@ -503,8 +503,12 @@ pub struct StepOutcome {
     pub index: usize,
     /// The step's `op`, e.g. `fill`.
     pub op: String,
-    /// The step in words, e.g. "Interpolate missing values in FI-301 Flow (≤ 30 samples)".
+    /// The step in English words, e.g. "Interpolate missing values in FI-301 Flow (≤ 30
+    /// samples)", for scripts and older readers; the edges word `step` instead.
     pub description: String,
+    /// The step itself, which the edges word in the user's language; `None` from an older engine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<CleanStep>,
     pub enabled: bool,
     pub rows_in: u64,
     pub rows_out: u64,

@@ -84,8 +84,13 @@ pub struct DatasetSummary {
     pub timestamp_column: Option<String>,
     /// How the file was read (sniffed or as the user set it).
     pub import: ImportSettings,
-    /// What the user should know about the import: guesses, repairs, DST repeats.
+    /// What the user should know about the import: guesses, repairs, DST repeats. In English,
+    /// for scripts and older readers; the edges word `warning_codes` instead.
     pub warnings: Vec<String>,
+    /// The same warnings as codes and arguments (catalogue key `import-<code>`), one per entry
+    /// of `warnings` in the same order; empty from an older engine.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warning_codes: Vec<CodedSentence>,
 }
 
 impl DatasetSummary {
@@ -241,10 +246,18 @@ pub enum TaskKind {
 // A few hundred bytes per event, sent a few times a second: boxing the outcome would buy nothing.
 #[allow(clippy::large_enum_variant)]
 pub enum TaskEvent {
+    /// `label` names the task in English words, for scripts and older readers; the edges word
+    /// `label_code` (catalogue key `task-<code>`) and `label_args` instead.
     Started {
         task: TaskId,
         kind: TaskKind,
         label: String,
+        /// Stable, kebab case (`loading`, `training`); empty from an older engine.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        label_code: String,
+        /// The values the label names (`file`, `model`…).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        label_args: BTreeMap<String, MessageArg>,
     },
     /// `fraction` in 0..=1; `stage` says what is happening now in English words, for scripts
     /// and older readers; the edges word `stage_code` (catalogue key `stage-<code>`) and
@@ -280,6 +293,12 @@ pub enum TaskEvent {
 }
 
 impl TaskEvent {
+    /// A task's start with only its English label (no code to word it by), as an older engine
+    /// sent it and as tests build one.
+    pub fn started(task: TaskId, kind: TaskKind, label: impl Into<String>) -> TaskEvent {
+        TaskEvent::Started { task, kind, label: label.into(), label_code: String::new(), label_args: BTreeMap::new() }
+    }
+
     pub fn task(&self) -> TaskId {
         match self {
             TaskEvent::Started { task, .. }
@@ -366,7 +385,7 @@ mod tests {
     #[test]
     fn task_events_round_trip_through_json() {
         let events = vec![
-            TaskEvent::Started { task: 1, kind: TaskKind::Load, label: "a.csv".into() },
+            TaskEvent::started(1, TaskKind::Load, "a.csv"),
             TaskEvent::Progress { task: 1, fraction: 0.5, stage: "parsing".into(), stage_code: String::new(), stage_args: BTreeMap::new() },
             TaskEvent::Progress {
                 task: 1,
@@ -424,6 +443,7 @@ mod tests {
                 column_widths: None,
             },
             warnings: vec![],
+            warning_codes: vec![],
         };
         let names: Vec<_> = summary.numeric_columns().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["a"]);
@@ -645,6 +665,8 @@ pub enum MessageArg {
     List(Vec<MessageArg>),
     /// Clauses of one sentence, separated as the language separates them ("a; b").
     Clauses(Vec<MessageArg>),
+    /// A cleaning step, written as its description ("Forward-fill FIC101 (gaps ≤ 5 min)").
+    Step(Box<CleanStep>),
 }
 
 impl MessageArg {
@@ -675,6 +697,29 @@ impl From<u64> for MessageArg {
 impl From<usize> for MessageArg {
     fn from(count: usize) -> Self {
         MessageArg::Integer(i64::try_from(count).unwrap_or(i64::MAX))
+    }
+}
+
+/// A sentence as a stable code and the values it names, for a family whose entries have no
+/// other fields (an import warning: key `import-<code>`). The edges word it in the user's
+/// language; the English text travels beside it for scripts and older readers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CodedSentence {
+    /// Stable, snake_case (`dst_repeat`).
+    pub code: String,
+    /// The values the sentence names, by the catalogue's argument names.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, MessageArg>,
+}
+
+impl CodedSentence {
+    pub fn new<const N: usize>(code: &str, args: [(&str, MessageArg); N]) -> CodedSentence {
+        CodedSentence { code: code.to_owned(), args: message_args(args) }
+    }
+
+    /// The catalogue key: `<family>-<code>` in kebab case (`import-dst-repeat`).
+    pub fn message_key(&self, family: &str) -> String {
+        message_key(family, &self.code, "")
     }
 }
 
@@ -711,7 +756,11 @@ pub struct QualityReport {
     #[serde(with = "crate::float", default)]
     pub sampling_interval_s: Option<f64>,
     pub import: ImportSettings,
+    /// The import's warnings in English (see [`DatasetSummary::warnings`]).
     pub import_warnings: Vec<String>,
+    /// The same warnings as codes and arguments, one per entry of `import_warnings`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub import_warning_codes: Vec<CodedSentence>,
     pub findings: Vec<Finding>,
 }
 

@@ -205,7 +205,8 @@ macro_rules! units {
 structs! {
     ApiError { code, message }
     ColumnInfo { name, dtype, kind, null_count, unit }
-    DatasetSummary { path, rows, columns, timestamp_column, import, warnings }
+    DatasetSummary { path, rows, columns, timestamp_column, import, warnings, warning_codes }
+    CodedSentence { code, args }
     PageRequest { offset, limit }
     TablePage { offset, total_rows, columns, rows }
     SeriesRequest { column, x_range, max_points, focus_row, mark_rows }
@@ -218,13 +219,13 @@ structs! {
     ImportOverrides { delimiter, decimal, encoding, header_rows, timestamp_column, timestamp_format, status_strings, sheet, names, column_widths }
     Finding { kind, column, count, severity, examples, rows, message, variant, args }
     ColumnProfile { name, dtype, unit, null_count, status_text_count, min, max, mean, std }
-    QualityReport { rows, columns, timestamp_column, sampling_interval_s, import, import_warnings, findings }
+    QualityReport { rows, columns, timestamp_column, sampling_interval_s, import, import_warnings, import_warning_codes, findings }
     Condition { column, op, value }
     FittedColumn { median, low, high, scale }
     FittedStats { train_rows, columns, class_weights }
     RecipeStep { step, enabled, fitted }
     Recipe { schema_version, import, train_fraction, label, steps }
-    StepOutcome { index, op, description, enabled, rows_in, rows_out, cells_changed, columns, error, elapsed_ms }
+    StepOutcome { index, op, description, step, enabled, rows_in, rows_out, cells_changed, columns, error, elapsed_ms }
     Suggestion { kind, column, step, reason, variant, args }
     GateCheck { name, passed, value, threshold, at_least, message, variant, args }
     GateResult { passed, checks }
@@ -423,8 +424,9 @@ impl Sample for MessageArg {
             4 => MessageArg::Duration(g.any()),
             _ => MessageArg::Time(g.any()),
         };
-        match g.below(9) {
+        match g.below(10) {
             0 => MessageArg::Phrase { code: g.any(), args: (0..g.below(3)).map(|_| (g.any(), leaf(g))).collect() },
+            3 => MessageArg::Step(Box::new(g.any())),
             1 => MessageArg::List((0..g.below(3)).map(|_| leaf(g)).collect()),
             2 => MessageArg::Clauses((0..g.below(3)).map(|_| leaf(g)).collect()),
             _ => leaf(g),
@@ -479,7 +481,7 @@ impl Sample for TaskOutcome {
 impl Sample for TaskEvent {
     fn sample(g: &mut Gen) -> Self {
         match g.below(6) {
-            0 => TaskEvent::Started { task: g.any(), kind: g.any(), label: g.any() },
+            0 => TaskEvent::Started { task: g.any(), kind: g.any(), label: g.any(), label_code: g.any(), label_args: g.any() },
             1 => TaskEvent::Progress { task: g.any(), fraction: g.any(), stage: g.any(), stage_code: g.any(), stage_args: g.any() },
             2 => TaskEvent::Train { task: g.any(), update: g.any() },
             3 => TaskEvent::Finished { task: g.any(), outcome: g.any() },

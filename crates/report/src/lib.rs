@@ -266,11 +266,13 @@ fn quality_section(t: &Catalog, quality: Option<&QualityReport>) -> Markup {
             ]
         })
         .collect();
+    // Worded from their codes in the report's language.
+    let import_warnings = plantlab_i18n::import_warning_texts(t, &q.import_warnings, &q.import_warning_codes);
     let body = html! {
         (summary)
-        @if !q.import_warnings.is_empty() {
+        @if !import_warnings.is_empty() {
             (subheading(&t.text("report-import-warnings")))
-            ul { "\n" @for w in &q.import_warnings { li { (w) } "\n" } } "\n"
+            ul { "\n" @for w in &import_warnings { li { (w) } "\n" } } "\n"
         }
         (subheading(&t.text("report-findings")))
         @if findings.is_empty() {
@@ -304,8 +306,12 @@ fn recipe_section(t: &Catalog, recipe: Option<&Recipe>) -> Markup {
             plain(t.text_with("report-first-percent-of-rows", &[("percent", Arg::from(number(r.train_fraction * 100.0, 0)))])),
         ),
     ]);
-    let steps: Vec<Vec<Markup>> =
-        r.steps.iter().enumerate().map(|(i, s)| vec![plain((i + 1).to_string()), plain(s.step.describe()), plain(yes_no(t, s.enabled))]).collect();
+    let steps: Vec<Vec<Markup>> = r
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| vec![plain((i + 1).to_string()), plain(plantlab_i18n::step_text(t, &s.step)), plain(yes_no(t, s.enabled))])
+        .collect();
     let body = html! {
         (subheading(&t.text("report-import-settings")))
         (settings)

@@ -48,6 +48,7 @@ fn quality() -> QualityReport {
         sampling_interval_s: Some(600.0),
         import: import_settings(),
         import_warnings: vec!["Units row found under the header.".into()],
+        import_warning_codes: Vec::new(),
         findings: vec![
             Finding {
                 kind: FindingKind::Spike,
@@ -981,4 +982,39 @@ fn a_normal_models_run_says_how_it_ended_in_the_reports_language() {
     assert!(!chinese.contains("fitted on"), "the engine's English is not shown: {chinese}");
     let english = report_in(Lang::En);
     assert!(english.contains("Linear next-step predictor (recommended) fitted on 1100 normal rows; alarm threshold 12.5000"), "{english}");
+}
+
+#[test]
+fn recipe_steps_and_coded_import_warnings_read_in_the_reports_language() {
+    let mut quality = quality();
+    quality.import_warnings = vec!["Parts of the file are not valid UTF-8; those parts were read as Windows-1252.".into()];
+    quality.import_warning_codes = vec![CodedSentence::new("windows_1252_parts", [])];
+    let recipe = recipe();
+    let report = |lang| {
+        html_report_in(
+            &ReportInput {
+                title: "t",
+                generated: "2026-11-29 08:00:00 UTC",
+                run: None,
+                quality: Some(&quality),
+                recipe: Some(&recipe),
+                evaluation: None,
+                prediction: None,
+            },
+            lang,
+        )
+    };
+    let chinese = report(Lang::ZhCn);
+    let steps = section(&chinese, "recipe");
+    for worded in ["按时间排序各行", "每个时间戳只保留一行（取平均）", "标签 fault_ahead：6 小时内发生事件（事件来自 fault）"]
+    {
+        assert!(steps.contains(worded), "{worded} missing: {steps}");
+    }
+    assert!(!steps.contains("Sort rows by time"), "{steps}");
+    let data = section(&chinese, "quality");
+    assert!(data.contains("文件的部分内容不是有效的 UTF-8；这些部分已按 Windows-1252 读取。"), "{data}");
+    assert!(!data.contains("those parts were read"), "{data}");
+    let english = report(Lang::En);
+    assert!(section(&english, "recipe").contains("One row per timestamp (average)"));
+    assert!(section(&english, "quality").contains("those parts were read as Windows-1252."));
 }

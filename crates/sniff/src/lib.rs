@@ -35,7 +35,25 @@ pub struct Decoded<'a> {
     pub encoding: String,
     /// How sure the sniff was of `encoding` (0 to 1); `None` when the caller named it.
     pub confidence: Option<f32>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<SniffWarning>,
+}
+
+/// What the user should know about the decoding or the header, as facts: the importer words
+/// each in the user's language.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SniffWarning {
+    /// The file ends inside a multi-byte character, at byte `offset`.
+    TruncatedCharacter { offset: usize },
+    /// Marked as UTF-8 but is not; read in the legacy `encoding` it looks most like.
+    ReadAsLegacy { encoding: &'static str },
+    /// Some UTF-16 could not be decoded and became U+FFFD.
+    Utf16Replaced,
+    /// Some bytes are not valid in `encoding` and became U+FFFD.
+    InvalidBytes { encoding: &'static str },
+    /// `encoding` was guessed with a `confidence` (0 to 1) below [`encoding::CONFIDENT`].
+    LowConfidence { encoding: &'static str, confidence: f32 },
+    /// Column name `name` appears again; the copy was renamed `renamed`.
+    DuplicateName { name: String, renamed: String },
 }
 
 /// Everything sniffed from the start of a file (`sniff`).
@@ -133,7 +151,7 @@ pub fn decode<'a>(bytes: &'a [u8], forced: Option<&str>) -> Result<Decoded<'a>, 
                 Ok(text) => std::borrow::Cow::Borrowed(text),
                 Err(e) if e.error_len().is_none() => {
                     // Only the last character is cut off: a truncated export. Keep what is there.
-                    warnings.push(format!("The file ends in the middle of a character (byte {}); the last line may be incomplete.", e.valid_up_to()));
+                    warnings.push(SniffWarning::TruncatedCharacter { offset: e.valid_up_to() });
                     String::from_utf8_lossy(&body[..e.valid_up_to()])
                 }
                 Err(e) if forced.is_some() => return Err(SniffError::NotUtf8 { offset: e.valid_up_to() }),
@@ -143,7 +161,7 @@ pub fn decode<'a>(bytes: &'a [u8], forced: Option<&str>) -> Result<Decoded<'a>, 
                     let guess = encoding::guess_legacy_text(body);
                     let (_, codec) = encoding::legacy_codec(guess.name).ok_or_else(|| SniffError::UnknownEncoding(guess.name.to_owned()))?;
                     let (text, _) = codec.decode_without_bom_handling(body);
-                    warnings.push(format!("The file is not valid UTF-8; read it as {} (the encoding it looks most like).", guess.name));
+                    warnings.push(SniffWarning::ReadAsLegacy { encoding: guess.name });
                     return Ok(Decoded { text, encoding: guess.name.into(), confidence: Some(guess.confidence), warnings });
                 }
             }
@@ -154,7 +172,7 @@ pub fn decode<'a>(bytes: &'a [u8], forced: Option<&str>) -> Result<Decoded<'a>, 
             let body = bytes.strip_prefix(bom).unwrap_or(bytes);
             let (text, had_errors) = codec.decode_without_bom_handling(body);
             if had_errors {
-                warnings.push("Some characters could not be decoded as UTF-16 and were replaced by �.".into());
+                warnings.push(SniffWarning::Utf16Replaced);
             }
             text
         }
@@ -163,17 +181,10 @@ pub fn decode<'a>(bytes: &'a [u8], forced: Option<&str>) -> Result<Decoded<'a>, 
             reject_binary(bytes)?;
             let (text, had_errors) = codec.decode_without_bom_handling(bytes);
             if had_errors {
-                warnings.push(format!(
-                    "Some bytes are not valid {name} and were replaced by �; if names or units look garbled, set the text encoding in the \
-                     import settings (--encoding on the command line) to one of {ENCODING_NAMES}."
-                ));
+                warnings.push(SniffWarning::InvalidBytes { encoding: name });
             }
             if let Some(confidence) = confidence.filter(|&c| c < encoding::CONFIDENT) {
-                warnings.push(format!(
-                    "The text encoding was guessed as {name} but with low confidence ({:.0} %); if names or units look garbled, set the text \
-                     encoding in the import settings (--encoding on the command line) to one of {ENCODING_NAMES}.",
-                    confidence * 100.0
-                ));
+                warnings.push(SniffWarning::LowConfidence { encoding: name, confidence });
             }
             let name = name.to_owned();
             return Ok(Decoded { text, encoding: name, confidence, warnings });
@@ -415,7 +426,7 @@ pub fn nth_line_end(text: &[u8], n: usize) -> usize {
 }
 
 /// Empty or repeated column names get a suffix, so every column can be addressed.
-pub fn dedupe_names(names: &mut [String], warnings: &mut Vec<String>) {
+pub fn dedupe_names(names: &mut [String], warnings: &mut Vec<SniffWarning>) {
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, name) in names.iter_mut().enumerate() {
         let trimmed = name.trim().trim_start_matches('\u{feff}').to_owned();
@@ -424,10 +435,7 @@ pub fn dedupe_names(names: &mut [String], warnings: &mut Vec<String>) {
         *count += 1;
         *name = if *count == 1 { base } else { format!("{base}_{count}") };
         if *count > 1 {
-            warnings.push(format!(
-                "Column name \"{}\" appears more than once; the copy is called \"{name}\".",
-                name.rsplit_once('_').map_or("", |p| p.0)
-            ));
+            warnings.push(SniffWarning::DuplicateName { name: name.rsplit_once('_').map_or("", |p| p.0).to_owned(), renamed: name.clone() });
         }
     }
 }

@@ -46,7 +46,7 @@ impl common::Answer for Engine {
                 vec![Reply::Comparison(Box::new(RunComparison { runs, differences: vec![] }))]
             }
             Request::StartTrain(_) => vec![
-                Reply::Task(TaskEvent::Started { task: TRAIN_TASK, kind: TaskKind::Train, label: "Training seed on \"fault\"".into() }),
+                Reply::Task(TaskEvent::started(TRAIN_TASK, TaskKind::Train, "Training seed on \"fault\"")),
                 Reply::Task(TaskEvent::Train {
                     task: TRAIN_TASK,
                     update: TrainUpdate::Prepared { run_id: "run-new".into(), run_dir: "/runs/run-new".into(), data: data_info() },
@@ -77,6 +77,7 @@ fn dataset(path: String) -> DatasetSummary {
         timestamp_column: None,
         import: common::plain_csv_settings(),
         warnings: vec![],
+        warning_codes: Vec::new(),
     }
 }
 
@@ -339,11 +340,7 @@ fn predict_lists_alarm_events_with_durations_and_sends_the_alarm_settings() {
     assert_eq!((events.dead_time_samples, events.min_duration_samples), (60, 5));
     assert_eq!(events.clear_ratio, EventOptions::default().clear_ratio);
 
-    fake.borrow_mut().pending.push(Reply::Task(TaskEvent::Started {
-        task: PREDICT_TASK,
-        kind: TaskKind::Predict,
-        label: "Predicting week.csv".into(),
-    }));
+    fake.borrow_mut().pending.push(Reply::Task(TaskEvent::started(PREDICT_TASK, TaskKind::Predict, "Predicting week.csv")));
     harness.run();
     fake.borrow_mut().pending.push(Reply::Task(TaskEvent::Finished { task: PREDICT_TASK, outcome: TaskOutcome::Predicted(Box::new(prediction())) }));
     harness.run();

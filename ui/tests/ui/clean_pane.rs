@@ -9,9 +9,9 @@ use std::rc::Rc;
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use plantlab_protocol::{
-    message_args, CleanState, CleanStep, ColumnChange, ColumnInfo, ColumnKind, ColumnProfile, DatasetSummary, Finding, FindingDelta, FindingKind,
-    GateCheck, GateResult, GateThresholds, MessageArg, OutlierAction, OutlierMethod, PreviewSeries, QualityReport, RecipeStep, Series, Severity,
-    StepOutcome, StepPreview, Suggestion, TaskEvent, TaskKind, TaskOutcome, XAxis,
+    message_args, CleanState, CleanStep, CodedSentence, ColumnChange, ColumnInfo, ColumnKind, ColumnProfile, DatasetSummary, Finding, FindingDelta,
+    FindingKind, GateCheck, GateResult, GateThresholds, MessageArg, OutlierAction, OutlierMethod, PreviewSeries, QualityReport, RecipeStep, Series,
+    Severity, StepOutcome, StepPreview, Suggestion, TaskEvent, TaskKind, TaskOutcome, XAxis,
 };
 use plantlab_ui::{Pane, PlantLabApp, Reply, Request};
 
@@ -27,6 +27,8 @@ struct Engine {
     /// A messy export's quality report and the engine's suggestions for it, shown instead of
     /// the one spike.
     messy: Option<(QualityReport, Vec<Suggestion>)>,
+    /// The import's warnings (English) and their codes, as the engine sends them with the data set.
+    import_warnings: (Vec<String>, Vec<CodedSentence>),
 }
 
 type Fake = common::Fake<Engine>;
@@ -114,6 +116,7 @@ fn state(fake: &Engine) -> CleanState {
                 index,
                 op: "outliers".into(),
                 description: "Spikes in temp to missing (Hampel, window 10, k 5)".into(),
+                step: None,
                 enabled: s.enabled,
                 rows_in: ROWS,
                 rows_out: ROWS,
@@ -142,6 +145,7 @@ fn state(fake: &Engine) -> CleanState {
             sampling_interval_s: None,
             import: common::plain_csv_settings(),
             import_warnings: vec![],
+            import_warning_codes: Vec::new(),
             findings,
         },
         suggestions,
@@ -180,10 +184,11 @@ impl common::Answer for Engine {
                     columns: vec![ColumnInfo { name: "temp".into(), dtype: "f64".into(), kind: ColumnKind::Numeric, null_count: 0, unit: None }],
                     timestamp_column: None,
                     import: common::plain_csv_settings(),
-                    warnings: vec![],
+                    warnings: fake.import_warnings.0.clone(),
+                    warning_codes: fake.import_warnings.1.clone(),
                 };
                 vec![
-                    Reply::Task(TaskEvent::Started { task: 1, kind: TaskKind::Load, label: "Loading".into() }),
+                    Reply::Task(TaskEvent::started(1, TaskKind::Load, "Loading")),
                     Reply::Task(TaskEvent::Finished { task: 1, outcome: TaskOutcome::Loaded(summary) }),
                 ]
             }
@@ -275,7 +280,7 @@ fn suggested_step_preview_apply_undo_redo() {
     harness.get_by_label("Apply").click();
     harness.run();
     assert!(fake.borrow().sent.iter().any(|r| matches!(r, Request::ApplyStep(s) if *s == despike())));
-    harness.get_by_label("1. Spikes in temp to missing (Hampel, window 10, k 5)");
+    harness.get_by_label("1. temp spikes (Hampel, ±10 samples, 5 σ) to missing");
     harness.get_by_label("No findings left in the cleaned data.");
     assert!(harness.query_all_by_label("fail").next().is_none(), "the gate passes");
 
@@ -285,7 +290,7 @@ fn suggested_step_preview_apply_undo_redo() {
     harness.get_by_label("No steps yet. Add a suggested step, or pick one under New step.");
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Y);
     harness.run();
-    harness.get_by_label("1. Spikes in temp to missing (Hampel, window 10, k 5)");
+    harness.get_by_label("1. temp spikes (Hampel, ±10 samples, 5 σ) to missing");
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     harness.run();
     harness.get_by_label("No steps yet. Add a suggested step, or pick one under New step.");
@@ -452,5 +457,45 @@ fn a_messy_exports_suggested_steps_read_in_chinese() {
         let line = lines.iter().find(|text| text.starts_with(&prefix)).unwrap_or_else(|| panic!("no line for {prefix}: {lines:#?}"));
         assert!(line.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{line}");
     }
+    common::assert_nothing_fell_back_to_english();
+}
+
+/// A DST repeat as the engine codes it, with its English.
+fn dst_repeat_warning() -> (Vec<String>, Vec<CodedSentence>) {
+    let english = "Local times repeat at row 1234 (clock went back about an hour at 2026-10-25 02:59:00): a daylight-saving fall-back. Times are \
+                   kept as written; sort or resolve duplicates when cleaning.";
+    let code = CodedSentence::new("dst_repeat", [("row", 1234u64.into()), ("time", "2026-10-25 02:59:00".into())]);
+    (vec![english.to_owned()], vec![code])
+}
+
+#[test]
+fn the_step_list_gate_grid_and_an_import_warning_read_in_chinese() {
+    let report: QualityReport = serde_json::from_str(include_str!("data/messy_report.json")).unwrap();
+    let suggestions = messy_suggestions();
+    // The history holds every step the engine suggested for the messy export, plus the spike step.
+    let mut history: Vec<RecipeStep> = suggestions.iter().map(|s| RecipeStep::new(s.step.clone())).collect();
+    history.push(RecipeStep::new(despike()));
+    let engine = Engine { messy: Some((report, suggestions)), history: history.clone(), import_warnings: dst_repeat_warning(), ..Engine::default() };
+    let fake = Rc::new(RefCell::new(Fake::new(engine)));
+    let mut harness = common::app_harness_in(fake, 1400.0, 3200.0, plantlab_ui::Lang::ZhCn);
+    common::open_file_and_go_to_in_chinese(&mut harness, "数据清洗");
+
+    let chinese = plantlab_i18n::Catalog::new(plantlab_i18n::Lang::ZhCn);
+    for (number, step) in history.iter().enumerate() {
+        let worded = plantlab_i18n::describe_step(&chinese, &step.step).unwrap_or_else(|| panic!("{:?}", step.step));
+        harness.get_by_label(&format!("{}. {worded}", number + 1));
+        assert!(harness.query_all_by_label_contains(&step.step.describe()).next().is_none(), "English shown: {}", step.step.describe());
+    }
+    harness.get_by_label("1. 按时间排序各行");
+    harness.get_by_label_contains("temp 中属于尖峰（Hampel，±10 个样本，5 σ）的值设为缺失");
+    // The gate grid names its check, not its code.
+    harness.get_by_label("尖峰");
+    assert!(harness.query_all_by_label("spikes").next().is_none(), "the check's code is shown");
+    // The import's DST repeat, in the notice, worded from its code.
+    harness.get_by_label_contains("导入：本地时间在第 1234 行出现重复");
+    assert!(harness.query_all_by_label_contains("Local times repeat").next().is_none());
+    harness.get_by_label("数据").click();
+    harness.run();
+    assert!(harness.query_all_by_label_contains("夏令时结束时的回拨").count() >= 2, "in the Data pane's banner too");
     common::assert_nothing_fell_back_to_english();
 }

@@ -63,6 +63,7 @@ fn state() -> CleanState {
                 index,
                 op: "outliers".into(),
                 description: if s.step == despike() { "Spikes in flow to missing".into() } else { "Values of flow outside 0..400 to missing".into() },
+                step: None,
                 enabled: true,
                 rows_in: ROWS,
                 rows_out: ROWS,
@@ -92,6 +93,7 @@ fn state() -> CleanState {
             sampling_interval_s: Some(60.0),
             import: common::plain_csv_settings(),
             import_warnings: vec![],
+            import_warning_codes: Vec::new(),
             findings: vec![],
         },
         suggestions: vec![],
@@ -113,9 +115,10 @@ impl common::Answer for Engine {
                     timestamp_column: Some("time".into()),
                     import: common::plain_csv_settings(),
                     warnings: vec![],
+                    warning_codes: Vec::new(),
                 };
                 vec![
-                    Reply::Task(TaskEvent::Started { task: 1, kind: TaskKind::Load, label: "Loading".into() }),
+                    Reply::Task(TaskEvent::started(1, TaskKind::Load, "Loading")),
                     Reply::Task(TaskEvent::Finished { task: 1, outcome: TaskOutcome::Loaded(summary) }),
                 ]
             }

@@ -58,6 +58,7 @@ fn summary(path: &str) -> DatasetSummary {
         timestamp_column: None,
         import: settings(),
         warnings: vec![],
+        warning_codes: Vec::new(),
     }
 }
 
@@ -80,6 +81,7 @@ fn report() -> QualityReport {
         sampling_interval_s: None,
         import: settings(),
         import_warnings: vec![],
+        import_warning_codes: Vec::new(),
         findings: vec![Finding {
             kind: FindingKind::Spike,
             column: Some("temp".into()),
@@ -104,7 +106,7 @@ impl common::Answer for Engine {
                 state.next_task += 1;
                 let task = state.next_task;
                 let mut events = vec![
-                    Reply::Task(TaskEvent::Started { task, kind: TaskKind::Load, label: format!("Loading {path}") }),
+                    Reply::Task(TaskEvent::started(task, TaskKind::Load, format!("Loading {path}"))),
                     Reply::Task(TaskEvent::Progress {
                         task,
                         fraction: 0.5,

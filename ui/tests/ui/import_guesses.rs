@@ -29,7 +29,15 @@ const TRANSPOSED_WARNING: &str =
 const FILES: Files = Files { sniffed, read_with, table_rows: ROWS, cell: |r| format!("{r}.5") };
 
 fn summary(path: &str, import: ImportSettings, names: &[&str], warnings: Vec<String>) -> DatasetSummary {
-    DatasetSummary { path: path.into(), rows: ROWS, columns: names.iter().map(|&n| numeric(n)).collect(), timestamp_column: None, import, warnings }
+    DatasetSummary {
+        path: path.into(),
+        rows: ROWS,
+        columns: names.iter().map(|&n| numeric(n)).collect(),
+        timestamp_column: None,
+        import,
+        warnings,
+        warning_codes: Vec::new(),
+    }
 }
 
 /// What the engine sniffs for each file without overrides.

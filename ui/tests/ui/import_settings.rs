@@ -32,6 +32,7 @@ fn sniffed(path: &str) -> DatasetSummary {
             timestamp_column: None,
             import: common::plain_csv_settings(),
             warnings: vec![ONE_COLUMN_WARNING.into()],
+            warning_codes: Vec::new(),
         };
     }
     let import = ImportSettings { delimiter: WHITESPACE_DELIMITER, header_rows: 0, ..common::plain_csv_settings() };
@@ -42,6 +43,7 @@ fn sniffed(path: &str) -> DatasetSummary {
         timestamp_column: None,
         import,
         warnings: vec![],
+        warning_codes: Vec::new(),
     }
 }
 
@@ -59,6 +61,7 @@ fn read_with(path: &str, o: &ImportOverrides) -> DatasetSummary {
         timestamp_column: None,
         import: settings_from(o),
         warnings: vec![],
+        warning_codes: Vec::new(),
     }
 }
 

@@ -52,7 +52,15 @@ fn summary() -> DatasetSummary {
         null_count: 1234,
         unit: Some("m³/h".into()),
     }));
-    DatasetSummary { path: PATH.into(), rows: ROWS, columns, timestamp_column: Some("Zeitstempel".into()), import: settings(), warnings: vec![] }
+    DatasetSummary {
+        path: PATH.into(),
+        rows: ROWS,
+        columns,
+        timestamp_column: Some("Zeitstempel".into()),
+        import: settings(),
+        warnings: vec![],
+        warning_codes: Vec::new(),
+    }
 }
 
 fn despike(i: usize) -> CleanStep {
@@ -106,6 +114,7 @@ impl Engine {
             sampling_interval_s: Some(60.0),
             import: settings(),
             import_warnings: vec![],
+            import_warning_codes: Vec::new(),
             findings: self.open().into_iter().map(spike_finding).collect(),
         }
     }
@@ -125,6 +134,7 @@ impl Engine {
                     index,
                     op: "outliers".into(),
                     description: format!("Spikes in {} to missing (Hampel, window 10, k 5)", tag(i)),
+                    step: None,
                     enabled: true,
                     rows_in: ROWS,
                     rows_out: ROWS,
@@ -194,7 +204,7 @@ impl common::Answer for Engine {
             Request::PickFile => vec![Reply::PickedFile(Some(PATH.into()))],
             Request::InitialPath => vec![Reply::InitialPath(None)],
             Request::Load { .. } => vec![
-                Reply::Task(TaskEvent::Started { task: 1, kind: TaskKind::Load, label: "Loading".into() }),
+                Reply::Task(TaskEvent::started(1, TaskKind::Load, "Loading")),
                 Reply::Task(TaskEvent::Finished { task: 1, outcome: TaskOutcome::Loaded(summary()) }),
             ],
             Request::Summary => vec![Reply::Summary(Box::new(summary()))],

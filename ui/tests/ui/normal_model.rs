@@ -65,6 +65,7 @@ fn weighted_clean_state(weight_column: &str) -> CleanState {
             sampling_interval_s: Some(60.0),
             import: summary.import,
             import_warnings: vec![],
+            import_warning_codes: Vec::new(),
             findings: vec![],
         },
         suggestions: vec![],
@@ -97,6 +98,7 @@ fn dataset(path: &str) -> DatasetSummary {
         timestamp_column: Some("time".into()),
         import: common::plain_csv_settings(),
         warnings: vec![],
+        warning_codes: Vec::new(),
     }
 }
 

@@ -226,7 +226,7 @@ fn start_prediction(fake: &Rc<RefCell<Fake>>, harness: &mut Harness<'static, Pla
     harness.run();
     harness.get_by_label("Run prediction").click();
     harness.run();
-    push(fake, TaskEvent::Started { task: PREDICT_TASK, kind: TaskKind::Predict, label: "Predicting pump-2026-12.csv".into() });
+    push(fake, TaskEvent::started(PREDICT_TASK, TaskKind::Predict, "Predicting pump-2026-12.csv"));
     push(
         fake,
         TaskEvent::Progress {
@@ -272,7 +272,7 @@ fn bundle_and_data_predict_into_alarms_with_explanations_and_warnings() {
     assert!(fake.borrow().sent.contains(&Request::Predict(expected)), "sent: {:?}", fake.borrow().sent);
 
     // The engine's task stream: progress in the status bar, then the result in the pane.
-    push(&fake, TaskEvent::Started { task: PREDICT_TASK, kind: TaskKind::Predict, label: "Predicting pump-2026-12.csv".into() });
+    push(&fake, TaskEvent::started(PREDICT_TASK, TaskKind::Predict, "Predicting pump-2026-12.csv"));
     push(
         &fake,
         TaskEvent::Progress {
@@ -385,7 +385,7 @@ fn the_predict_pane_reads_in_chinese() {
     harness.run();
     let expected = PredictRequest { path: DATA_PATH.into(), bundle: BUNDLE_PATH.into(), threshold: None, events: None };
     assert!(fake.borrow().sent.contains(&Request::Predict(expected)), "the same request as in English: {:?}", fake.borrow().sent);
-    push(&fake, TaskEvent::Started { task: PREDICT_TASK, kind: TaskKind::Predict, label: "Predicting pump-2026-12.csv".into() });
+    push(&fake, TaskEvent::started(PREDICT_TASK, TaskKind::Predict, "Predicting pump-2026-12.csv"));
     push(&fake, TaskEvent::Finished { task: PREDICT_TASK, outcome: TaskOutcome::Predicted(Box::new(prediction())) });
     harness.run();
     harness.get_by_label_contains("1,442 行，预测样本 1,440 个；阈值 0.600 下，2 个报警样本合并为 2 个报警事件");
@@ -448,7 +448,7 @@ fn the_predict_pane_words_alarm_explanations_and_input_warnings_in_chinese() {
     harness.run();
     harness.get_by_label("运行预测").click_accesskit();
     harness.run();
-    push(&fake, TaskEvent::Started { task: PREDICT_TASK, kind: TaskKind::Predict, label: "Predicting pump-2026-12.csv".into() });
+    push(&fake, TaskEvent::started(PREDICT_TASK, TaskKind::Predict, "Predicting pump-2026-12.csv"));
     push(&fake, TaskEvent::Finished { task: PREDICT_TASK, outcome: TaskOutcome::Predicted(Box::new(coded_prediction())) });
     harness.run();
     harness.get_by_label("报警事件 2：2026-12-01 15:00:00 – 2026-12-01 16:00:00（1 h），风险峰值 0.93；主要位号 TI-101, VI-230").click();

@@ -52,6 +52,7 @@ fn state() -> CleanState {
             sampling_interval_s: None,
             import: common::plain_csv_settings(),
             import_warnings: vec![],
+            import_warning_codes: Vec::new(),
             findings: vec![],
         },
         suggestions: vec![],
@@ -74,6 +75,7 @@ impl common::Answer for Engine {
                     timestamp_column: None,
                     import: common::plain_csv_settings(),
                     warnings: vec![],
+                    warning_codes: Vec::new(),
                 };
                 vec![Reply::Task(TaskEvent::Finished { task: 1, outcome: TaskOutcome::Loaded(summary) })]
             }

@@ -90,6 +90,7 @@ impl common::Answer for Engine {
                     timestamp_column: None,
                     import: common::plain_csv_settings(),
                     warnings: vec![],
+                    warning_codes: Vec::new(),
                 };
                 vec![Reply::Task(TaskEvent::Finished { task: 1, outcome: TaskOutcome::Loaded(summary) })]
             }
@@ -109,7 +110,7 @@ impl common::Answer for Engine {
                     class_weights_from: None,
                 };
                 let mut replies = vec![
-                    Reply::Task(TaskEvent::Started { task, kind: TaskKind::Train, label: "Training seed on \"fault\"".into() }),
+                    Reply::Task(TaskEvent::started(task, TaskKind::Train, "Training seed on \"fault\"")),
                     Reply::Task(TaskEvent::Train {
                         task,
                         update: TrainUpdate::Prepared { run_id: "run-3".into(), run_dir: "/runs/run-3".into(), data },

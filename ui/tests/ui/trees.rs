@@ -47,7 +47,15 @@ fn dataset(path: String, extra_tags: usize) -> DatasetSummary {
     let mut columns = vec![column("time", ColumnKind::Timestamp), column("temp", ColumnKind::Numeric), column("flow", ColumnKind::Numeric)];
     columns.extend((1..=extra_tags).map(|k| column(&format!("tag{k}"), ColumnKind::Numeric)));
     columns.push(column("fault", ColumnKind::Boolean));
-    DatasetSummary { path, rows: 1000, columns, timestamp_column: Some("time".into()), import: common::plain_csv_settings(), warnings: vec![] }
+    DatasetSummary {
+        path,
+        rows: 1000,
+        columns,
+        timestamp_column: Some("time".into()),
+        import: common::plain_csv_settings(),
+        warnings: vec![],
+        warning_codes: Vec::new(),
+    }
 }
 
 /// The quality report of the data: one sample a minute.
@@ -59,6 +67,7 @@ fn quality_report() -> QualityReport {
         sampling_interval_s: Some(60.0),
         import: common::plain_csv_settings(),
         import_warnings: vec![],
+        import_warning_codes: Vec::new(),
         findings: vec![],
     }
 }
@@ -209,11 +218,7 @@ impl common::Answer for Engine {
                     class_weights_from: None,
                 };
                 let mut replies = vec![
-                    Reply::Task(TaskEvent::Started {
-                        task,
-                        kind: TaskKind::Train,
-                        label: format!("Training {} on \"fault\"", config.model.as_str()),
-                    }),
+                    Reply::Task(TaskEvent::started(task, TaskKind::Train, format!("Training {} on \"fault\"", config.model.as_str()))),
                     Reply::Task(TaskEvent::Train {
                         task,
                         update: TrainUpdate::Prepared { run_id: "run-9".into(), run_dir: "/runs/run-9".into(), data },

@@ -310,7 +310,7 @@ impl CleanSession {
             }
             let next = self.suggestions().into_iter().find(|s| !self.steps.iter().any(|h| h.step == s.step) && !skipped.contains(&s.step));
             let Some(next) = next else { break };
-            job.progress((added as f32 / 20.0).min(0.95), crate::Stage::ApplyingSuggestion(next.step.describe()));
+            job.progress((added as f32 / 20.0).min(0.95), crate::Stage::ApplyingSuggestion(Box::new(next.step.clone())));
             match self.run_new_step(next.step.clone(), job) {
                 Ok((entry, table, outcome)) => {
                     self.steps.push(entry);
@@ -399,7 +399,7 @@ impl CleanSession {
         let total = self.steps.len().max(1) as f32;
         for (index, entry) in self.steps.iter_mut().enumerate() {
             job.check_cancelled()?;
-            job.progress(0.9 * index as f32 / total, crate::Stage::ReplayingStep(entry.step.describe()));
+            job.progress(0.9 * index as f32 / total, crate::Stage::ReplayingStep(Box::new(entry.step.clone())));
             let started = Instant::now();
             if !entry.enabled {
                 outcomes.push(outcome_of(index, entry, &table, &table, None, started));
@@ -444,6 +444,7 @@ impl CleanSession {
             units: table.units.clone(),
             status_text: table.status.clone(),
             warnings: self.raw.summary().warnings.clone(),
+            warning_codes: self.raw.summary().warning_codes.clone(),
         };
         let label = self.label().filter(|l| table.has(l));
         Dataset::from_import_weighted(self.path.clone(), imported, &self.thresholds_for(table), label, self.label_weights_in(table))
@@ -712,6 +713,7 @@ fn outcome_of(index: usize, entry: &RecipeStep, before: &Table, after: &Table, e
         index,
         op: steps::op_name(&entry.step).to_owned(),
         description: entry.step.describe(),
+        step: Some(entry.step.clone()),
         enabled: entry.enabled,
         rows_in: before.height() as u64,
         rows_out: after.height() as u64,

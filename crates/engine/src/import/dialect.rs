@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use plantlab_protocol::{ImportOverrides, ImportSettings};
+use plantlab_protocol::{CodedSentence, ImportOverrides, ImportSettings};
 use plantlab_sniff::numeric_table::TableLayout;
 use plantlab_sniff::spaced::{self, REWRITTEN_DELIMITER};
 use plantlab_sniff::{
@@ -63,7 +63,7 @@ pub(super) fn sniff_dialect(
     head: &str,
     overrides: &ImportOverrides,
     status_strings: &[String],
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<CodedSentence>,
 ) -> Result<Dialect> {
     let sample = head_lines(head, SNIFF_LINES);
     if sample.iter().all(|l| l.trim().is_empty()) {
@@ -112,18 +112,16 @@ pub(super) fn sniff_dialect(
             *name = name.replace(['\t', '\r', '\n'], " ");
         }
     }
-    dedupe_names(&mut names, warnings);
+    let mut renamed = Vec::new();
+    dedupe_names(&mut names, &mut renamed);
+    warnings.extend(super::sniff_warnings(renamed));
     if overrides.names.is_none() {
         warnings.extend(surplus_names_warning(&sample, &separator, header_rows, &names));
     }
     if names.len() == 1 {
         let data = sample.get(header_rows as usize..).unwrap_or_default();
         if let Some((numbers, between)) = spaced::numbers_in_one_column(data, decimal) {
-            warnings.push(format!(
-                "Every row was read into one column, but the lines hold about {numbers} numbers each, separated by {between}. \
-                 Set the delimiter to the one between the numbers (\"whitespace\" for runs of spaces or tabs), \
-                 and the header rows to 0 if the first line is data."
-            ));
+            warnings.push(CodedSentence::new("one_column", [("numbers", numbers.into()), ("between", between.into())]));
         }
     }
     let mut units = HashMap::new();
@@ -222,18 +220,20 @@ fn widest_data_row(sample: &[&str], separator: &Separator, header_rows: u32) -> 
 /// A header naming more columns than any sampled row fills (a names line copied from another
 /// file, as some published copies of C-MAPSS carry 31 names over 26 numbers) leaves its last
 /// columns empty; says so and what to set.
-fn surplus_names_warning(sample: &[&str], separator: &Separator, header_rows: u32, names: &[String]) -> Option<String> {
+fn surplus_names_warning(sample: &[&str], separator: &Separator, header_rows: u32, names: &[String]) -> Option<CodedSentence> {
     if header_rows == 0 {
         return None;
     }
     let widest = widest_data_row(sample, separator, header_rows)?;
     (widest < names.len()).then(|| {
-        format!(
-            "The header names {} columns but no row holds more than {widest} values, so the last {} columns ({} …) are empty. \
-             If the names belong to another file, give {widest} column names for the values.",
-            names.len(),
-            names.len() - widest,
-            names[widest]
+        CodedSentence::new(
+            "surplus_names",
+            [
+                ("names", names.len().into()),
+                ("widest", widest.into()),
+                ("empty", (names.len() - widest).into()),
+                ("first", names[widest].as_str().into()),
+            ],
         )
     })
 }

@@ -1,7 +1,7 @@
 //! Numbers typed with a CJK input method (`１２．５`, `1，234.5`) in text columns: narrowed to
 //! ASCII so the numeric repair reads them, and reported; those that cannot be read are named.
 
-use plantlab_protocol::ImportOverrides;
+use plantlab_protocol::{CodedSentence, ImportOverrides};
 use plantlab_sniff::fullwidth::{has_wide_number_chars, looks_like_wide_number, narrow_number};
 use polars::prelude::*;
 
@@ -13,6 +13,7 @@ use crate::error::{EngineError, Result};
 pub(super) fn narrow_wide_numbers(imported: &mut Imported, overrides: &ImportOverrides) -> Result<()> {
     let decimal = imported.settings.decimal;
     let mut replacements = Vec::new();
+    let mut warnings = Vec::new();
     for column in imported.frame.columns() {
         if column.dtype() != &DataType::String || Some(column.name().as_str()) == overrides.timestamp_column.as_deref() {
             continue;
@@ -38,10 +39,11 @@ pub(super) fn narrow_wide_numbers(imported: &mut Imported, overrides: &ImportOve
             })
             .collect();
         if let Some((wide, ascii)) = example {
-            imported.warnings.push(narrowed_note(column.name(), narrowed_cells, &wide, &ascii));
+            warnings.push(narrowed_note(column.name(), narrowed_cells, &wide, &ascii));
             replacements.push(narrowed.with_name(column.name().clone()).into_column());
         }
     }
+    imported.warn_all(warnings);
     for column in replacements {
         let name = column.name().clone();
         imported.frame.replace(name.as_str(), column).map_err(|e| EngineError::Internal(e.to_string()))?;
@@ -50,21 +52,18 @@ pub(super) fn narrow_wide_numbers(imported: &mut Imported, overrides: &ImportOve
 }
 
 /// The note for a column whose numbers typed in full-width characters were read as ASCII.
-pub(super) fn narrowed_note(column: &str, cells: usize, wide: &str, ascii: &str) -> String {
-    format!("Column \"{column}\": {cells} number(s) typed in full-width characters (e.g. \"{wide}\") were read as ASCII numbers (\"{ascii}\").")
+pub(super) fn narrowed_note(column: &str, cells: usize, wide: &str, ascii: &str) -> CodedSentence {
+    CodedSentence::new("narrowed_numbers", [("column", column.into()), ("count", cells.into()), ("wide", wide.into()), ("ascii", ascii.into())])
 }
 
 /// Text columns that still hold full-width digits after the import: numbers that could not be
 /// read, named with an example so the user can fix them rather than find them missing.
 pub(super) fn unread_wide_numbers_warnings(imported: &mut Imported) {
+    let mut warnings = Vec::new();
     for column in imported.frame.columns() {
         let Ok(strings) = column.str() else { continue };
         let Some(example) = strings.iter().flatten().find(|cell| looks_like_wide_number(cell)) else { continue };
-        imported.warnings.push(format!(
-            "Column \"{}\" holds numbers in full-width characters that could not be read as numbers (e.g. \"{}\"), so it stays text. \
-             Retype them with ASCII digits (0-9, a point for decimals, no comma inside a number) and import again.",
-            column.name(),
-            example.trim()
-        ));
+        warnings.push(CodedSentence::new("unread_wide_numbers", [("column", column.name().as_str().into()), ("example", example.trim().into())]));
     }
+    imported.warn_all(warnings);
 }

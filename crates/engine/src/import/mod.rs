@@ -32,8 +32,8 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use plantlab_protocol::{ImportOverrides, ImportSettings, DEFAULT_STATUS_STRINGS};
-use plantlab_sniff::guess_encoding;
+use plantlab_protocol::{CodedSentence, ImportOverrides, ImportSettings, DEFAULT_STATUS_STRINGS};
+use plantlab_sniff::{guess_encoding, SniffWarning, ENCODING_NAMES};
 use polars::prelude::*;
 
 use crate::error::{EngineError, Result};
@@ -58,8 +58,54 @@ pub struct Imported {
     /// Column → unit, from a units row.
     pub units: HashMap<String, String>,
     pub status_text: Vec<StatusTextCount>,
-    /// Things the user should know about the import (guesses, repairs, DST repeats).
+    /// Things the user should know about the import (guesses, repairs, DST repeats), in English.
     pub warnings: Vec<String>,
+    /// The same warnings as codes and arguments (key `import-<code>`), one per entry of `warnings`.
+    pub warning_codes: Vec<CodedSentence>,
+}
+
+impl Imported {
+    /// Adds a warning: its code and, worded from the catalogue, its English.
+    pub(crate) fn warn(&mut self, warning: CodedSentence) {
+        self.warnings.push(english_warning(&warning));
+        self.warning_codes.push(warning);
+    }
+
+    /// Adds warnings gathered before the table was read.
+    pub(super) fn warn_all(&mut self, warnings: Vec<CodedSentence>) {
+        for warning in warnings {
+            self.warn(warning);
+        }
+    }
+}
+
+/// An import warning's English sentence from the catalogue; its code where the catalogue
+/// cannot word it (the catalogue test keeps that from happening).
+pub(crate) fn english_warning(warning: &CodedSentence) -> String {
+    plantlab_i18n::with_english(|english| plantlab_i18n::coded_text(english, &warning.message_key("import"), &warning.args))
+        .unwrap_or_else(|| warning.code.clone())
+}
+
+/// A decoding or header warning of the sniffer as the import's coded warning.
+pub(crate) fn sniff_warning(warning: SniffWarning) -> CodedSentence {
+    match warning {
+        SniffWarning::TruncatedCharacter { offset } => CodedSentence::new("truncated_character", [("byte", offset.into())]),
+        SniffWarning::ReadAsLegacy { encoding } => CodedSentence::new("read_as_legacy", [("encoding", encoding.into())]),
+        SniffWarning::Utf16Replaced => CodedSentence::new("utf16_replaced", []),
+        SniffWarning::InvalidBytes { encoding } => {
+            CodedSentence::new("invalid_bytes", [("encoding", encoding.into()), ("encodings", ENCODING_NAMES.into())])
+        }
+        SniffWarning::LowConfidence { encoding, confidence } => CodedSentence::new(
+            "low_confidence",
+            [("encoding", encoding.into()), ("percent", format!("{:.0}", confidence * 100.0).into()), ("encodings", ENCODING_NAMES.into())],
+        ),
+        SniffWarning::DuplicateName { name, renamed } => CodedSentence::new("duplicate_name", [("name", name.into()), ("renamed", renamed.into())]),
+    }
+}
+
+/// The sniffer's warnings, coded.
+pub(crate) fn sniff_warnings(warnings: Vec<SniffWarning>) -> impl Iterator<Item = CodedSentence> {
+    warnings.into_iter().map(sniff_warning)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,7 +173,7 @@ fn finish(mut imported: Imported, status_strings: &[String], overrides: &ImportO
     timestamps::attach_timestamp(&mut imported, overrides)?;
     fullwidth::unread_wide_numbers_warnings(&mut imported);
     if let Some(warning) = transposed_warning(&imported) {
-        imported.warnings.push(warning);
+        imported.warn(warning);
     }
     Ok(imported)
 }
@@ -139,7 +185,7 @@ const TRANSPOSED_MIN_COLUMNS: usize = 20;
 /// A headerless all-numeric table with many more columns than rows and no time axis is most
 /// likely stored one variable per row (the Tennessee Eastman `d00.dat` is 52 rows × 500
 /// samples); PlantLab reads columns as tags, so the user hears it before modelling noise.
-fn transposed_warning(imported: &Imported) -> Option<String> {
+fn transposed_warning(imported: &Imported) -> Option<CodedSentence> {
     let (rows, columns) = imported.frame.shape();
     let numeric = imported.frame.columns().iter().all(|c| c.dtype().is_primitive_numeric());
     let suspicious = imported.settings.header_rows == 0
@@ -147,12 +193,7 @@ fn transposed_warning(imported: &Imported) -> Option<String> {
         && columns >= TRANSPOSED_MIN_COLUMNS
         && columns > 2 * rows
         && numeric;
-    suspicious.then(|| {
-        format!(
-            "The file has {rows} rows and {columns} columns of numbers and no header: PlantLab reads each column as one tag and each row as \
-             one sample, so if each row holds one variable over time, transpose the file (one column per tag) before importing it."
-        )
-    })
+    suspicious.then(|| CodedSentence::new("transposed", [("rows", rows.into()), ("columns", columns.into())]))
 }
 
 /// The first bytes of the file, enough to sniff its kind, encoding and dialect.
@@ -218,5 +259,77 @@ fn binary_settings(encoding: &str, sheet: Option<String>) -> ImportSettings {
         sheet,
         names: None,
         column_widths: None,
+    }
+}
+
+#[cfg(test)]
+mod warning_tests {
+    use std::collections::BTreeSet;
+
+    use plantlab_i18n::{check_arguments, coded_text, Catalog, Lang};
+
+    use super::*;
+
+    #[test]
+    fn the_decoders_warnings_fill_their_sentences_keep_their_english_and_read_in_chinese() {
+        let warnings = [
+            SniffWarning::TruncatedCharacter { offset: 1234 },
+            SniffWarning::ReadAsLegacy { encoding: "gb18030" },
+            SniffWarning::Utf16Replaced,
+            SniffWarning::InvalidBytes { encoding: "shift_jis" },
+            SniffWarning::LowConfidence { encoding: "gb18030", confidence: 0.42 },
+            SniffWarning::DuplicateName { name: "温度".into(), renamed: "温度_2".into() },
+        ];
+        let chinese = Catalog::new(Lang::ZhCn);
+        let mut seen = BTreeSet::new();
+        let mut english = Vec::new();
+        for warning in warnings {
+            let coded = sniff_warning(warning);
+            let key = coded.message_key("import");
+            check_arguments("import", &key, &coded.args, &mut seen).unwrap_or_else(|problem| panic!("{problem}"));
+            let worded = coded_text(&chinese, &key, &coded.args).unwrap_or_default();
+            assert!(worded.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{key}: {worded}");
+            english.push(english_warning(&coded));
+        }
+        assert_eq!(chinese.fallback_count(), 0, "{:?}", chinese.fallback_keys());
+        assert_eq!(seen.len(), 6);
+        // The English stays what the import always said.
+        assert_eq!(english[0], "The file ends in the middle of a character (byte 1234); the last line may be incomplete.");
+        assert_eq!(english[1], "The file is not valid UTF-8; read it as gb18030 (the encoding it looks most like).");
+        assert_eq!(
+            english[4],
+            format!(
+                "The text encoding was guessed as gb18030 but with low confidence (42 %); if names or units look garbled, set the text encoding \
+                 in the import settings (--encoding on the command line) to one of {ENCODING_NAMES}."
+            )
+        );
+        assert_eq!(english[5], "Column name \"温度\" appears more than once; the copy is called \"温度_2\".");
+    }
+
+    #[test]
+    fn every_import_message_of_the_catalogue_has_a_warning_that_gives_it() {
+        let in_catalogue: BTreeSet<&str> = plantlab_i18n::IMPORT_CLEAN_ENGLISH_FTL
+            .lines()
+            .filter_map(|line| line.strip_prefix("import-").and_then(|rest| rest.split_once(" =")).map(|(code, _)| code))
+            .collect();
+        // The decoder's six (above) and the engine's own eleven (the integration test's exports).
+        let codes = [
+            "truncated-character",
+            "read-as-legacy",
+            "utf16-replaced",
+            "invalid-bytes",
+            "low-confidence",
+            "duplicate-name",
+            "surplus-names",
+            "one-column",
+            "narrowed-numbers",
+            "unread-wide-numbers",
+            "transposed",
+            "lone-quotes",
+            "unlisted-status-texts",
+            "dst-repeat",
+            "windows-1252-parts",
+        ];
+        assert_eq!(in_catalogue, codes.into_iter().collect());
     }
 }

@@ -27,5 +27,12 @@ pub(super) fn read_parquet(path: &Path, bytes: Vec<u8>) -> Result<Imported> {
             return Err(unreadable(why.unwrap_or_else(|| "its contents do not add up".into())));
         }
     };
-    Ok(Imported { frame, settings: binary_settings("parquet", None), units: HashMap::new(), status_text: Vec::new(), warnings: Vec::new() })
+    Ok(Imported {
+        frame,
+        settings: binary_settings("parquet", None),
+        units: HashMap::new(),
+        status_text: Vec::new(),
+        warnings: Vec::new(),
+        warning_codes: Vec::new(),
+    })
 }

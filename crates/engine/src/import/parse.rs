@@ -6,7 +6,7 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use plantlab_protocol::ImportOverrides;
+use plantlab_protocol::{CodedSentence, ImportOverrides};
 use plantlab_sniff::fullwidth::narrow_delimited;
 use plantlab_sniff::{nth_line_end, Separator};
 use polars::prelude::*;
@@ -108,7 +108,7 @@ fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// Stacks the parsed pieces and their status-text counts into one import.
-pub(super) fn assemble(path: &Path, dialect: Dialect, encoding: String, pieces: ParsedPieces, warnings: Vec<String>) -> Result<Imported> {
+pub(super) fn assemble(path: &Path, dialect: Dialect, encoding: String, pieces: ParsedPieces, warnings: Vec<CodedSentence>) -> Result<Imported> {
     let parse_err = |e: PolarsError| EngineError::Parse { path: path.to_path_buf(), detail: e.to_string() };
     let (frames, status) = pieces.finish(&dialect.names).map_err(parse_err)?;
     let mut status_text: Vec<StatusTextCount> = Vec::new();
@@ -120,13 +120,16 @@ pub(super) fn assemble(path: &Path, dialect: Dialect, encoding: String, pieces: 
     }
     let frame = combine_chunks(frames).map_err(parse_err)?;
     let settings = dialect.settings(encoding);
-    Ok(Imported { frame, settings, units: dialect.units, status_text, warnings })
+    let mut imported = Imported { frame, settings, units: dialect.units, status_text, warnings: Vec::new(), warning_codes: Vec::new() };
+    imported.warn_all(warnings);
+    Ok(imported)
 }
 
 /// A text file already decoded in memory.
 pub(super) fn read_text(path: &Path, bytes: &[u8], overrides: &ImportOverrides, status_strings: &[String], job: &JobContext) -> Result<Imported> {
     let decoded = plantlab_sniff::decode(bytes, overrides.encoding.as_deref()).map_err(|e| sniff_error(path, e))?;
-    let (encoding, confidence, mut warnings) = (decoded.encoding, decoded.confidence, decoded.warnings);
+    let (encoding, confidence) = (decoded.encoding, decoded.confidence);
+    let mut warnings: Vec<CodedSentence> = super::sniff_warnings(decoded.warnings).collect();
     let text = decoded.text.as_ref();
     let dialect = sniff_dialect(path, text, overrides, status_strings, &mut warnings)?;
     let body_start = nth_line_end(text.as_bytes(), dialect.header_rows as usize);

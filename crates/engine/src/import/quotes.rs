@@ -5,6 +5,8 @@
 
 use std::path::Path;
 
+use plantlab_protocol::CodedSentence;
+
 use crate::error::EngineError;
 
 /// The longest a quoted cell may run before its quote counts as stray: plant exports quote
@@ -124,17 +126,14 @@ impl LoneQuotes {
     }
 
     /// The import warning, naming the first cell; `None` when there were none.
-    pub(super) fn warning(&self, names: &[String]) -> Option<String> {
+    pub(super) fn warning(&self, names: &[String]) -> Option<CodedSentence> {
         let (row, column, text) = self.first.as_ref()?;
-        let column = names.get(*column).map_or_else(|| format!("column {}", column + 1), |n| format!("\"{n}\""));
-        let others = match self.cells {
-            1 => String::new(),
-            2 => " and 1 other cell".to_string(),
-            n => format!(" and {} other cells", n - 1),
-        };
-        Some(format!(
-            "Data row {} of {column} holds a quote (\") inside its text: {text}{others}. Quotes that do not open a cell were read as part of the text.",
-            row + 1
+        // Every column has a name after the header is read; a cell beyond them gets the name the
+        // importer would give it.
+        let column = names.get(*column).cloned().unwrap_or_else(|| format!("column_{}", column + 1));
+        Some(CodedSentence::new(
+            "lone_quotes",
+            [("row", (row + 1).into()), ("column", column.into()), ("text", text.as_str().into()), ("others", self.cells.saturating_sub(1).into())],
         ))
     }
 }
@@ -260,7 +259,7 @@ mod tests {
         let mut tally = LoneQuotes::default();
         tally.add(LoneQuotes { cells: 2, first: Some((4, 1, "8\" pipe".into())) }, 100);
         tally.add(LoneQuotes { cells: 1, first: Some((0, 0, "x\"".into())) }, 300);
-        let warning = tally.warning(&["time".into(), "comment".into()]).unwrap();
+        let warning = super::super::english_warning(&tally.warning(&["time".into(), "comment".into()]).unwrap());
         assert!(warning.starts_with("Data row 105 of \"comment\" holds a quote"), "{warning}");
         assert!(warning.contains("and 2 other cells"), "{warning}");
         assert!(LoneQuotes::default().warning(&[]).is_none());

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use plantlab_protocol::ImportOverrides;
+use plantlab_protocol::{CodedSentence, ImportOverrides};
 use polars::prelude::*;
 
 use super::{merge_status, Imported, EXAMPLE_ROWS};
@@ -20,6 +20,7 @@ const MAX_UNLISTED_STATUS_TEXTS: usize = 5;
 pub(super) fn repair_text_columns(imported: &mut Imported, status_strings: &[String], overrides: &ImportOverrides) -> Result<()> {
     let decimal = imported.settings.decimal;
     let mut replacements = Vec::new();
+    let mut warnings = Vec::new();
     for column in imported.frame.columns() {
         if column.dtype() != &DataType::String || Some(column.name().as_str()) == overrides.timestamp_column.as_deref() {
             continue;
@@ -61,10 +62,8 @@ pub(super) fn repair_text_columns(imported: &mut Imported, status_strings: &[Str
         let name = column.name().to_string();
         let unlisted: Vec<&str> = words.keys().copied().filter(|w| !status_strings.iter().any(|s| s == w)).collect();
         if !unlisted.is_empty() {
-            imported.warnings.push(format!(
-                "Column \"{name}\" is numeric but holds the text(s) {}; they were read as missing values. Add them to the status texts if that is what they are.",
-                unlisted.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(", ")
-            ));
+            let texts = unlisted.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(", ");
+            warnings.push(CodedSentence::new("unlisted_status_texts", [("column", name.as_str().into()), ("texts", texts.into())]));
         }
         let count: u64 = words.values().sum();
         if count > 0 {
@@ -72,6 +71,7 @@ pub(super) fn repair_text_columns(imported: &mut Imported, status_strings: &[Str
         }
         replacements.push(Column::new(name.into(), values));
     }
+    imported.warn_all(warnings);
     for column in replacements {
         let name = column.name().clone();
         imported.frame.replace(name.as_str(), column).map_err(|e| EngineError::Internal(e.to_string()))?;

@@ -93,10 +93,8 @@ pub(super) fn read_utf8_stream(
             let piece = match utf8_check(&piece) {
                 Ok(()) => piece,
                 Err(e) if eof && e.error_len().is_none() => {
-                    warnings.push(format!(
-                        "The file ends in the middle of a character (byte {}); the last line may be incomplete.",
-                        consumed as usize - piece.len() + e.valid_up_to()
-                    ));
+                    let offset = consumed as usize - piece.len() + e.valid_up_to();
+                    warnings.push(super::sniff_warning(plantlab_sniff::SniffWarning::TruncatedCharacter { offset }));
                     piece[..e.valid_up_to()].to_vec()
                 }
                 Err(_) => {
@@ -115,7 +113,7 @@ pub(super) fn read_utf8_stream(
     })?;
     warnings.extend(lone_quotes.warning(&dialect.names));
     if bad_utf8 {
-        warnings.push("Parts of the file are not valid UTF-8; those parts were read as Windows-1252.".into());
+        warnings.push(plantlab_protocol::CodedSentence::new("windows_1252_parts", []));
     }
     let encoding = if bom { "utf-8-bom" } else { "utf-8" };
     assemble(path, dialect, encoding.into(), parsed, warnings)

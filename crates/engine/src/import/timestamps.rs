@@ -55,10 +55,8 @@ pub(super) fn attach_timestamp(imported: &mut Imported, overrides: &ImportOverri
         if let Some((format, values, had_offset)) = parsed {
             let repeats = if had_offset { Vec::new() } else { dst_repeats(&values) };
             for (row, at) in repeats {
-                imported.warnings.push(format!(
-                    "Local times repeat at row {row} (clock went back about an hour at {}): a daylight-saving fall-back. Times are kept as written; sort or resolve duplicates when cleaning.",
-                    plantlab_protocol::format_epoch_millis(at)
-                ));
+                let time = plantlab_protocol::format_epoch_millis(at);
+                imported.warn(plantlab_protocol::CodedSentence::new("dst_repeat", [("row", row.into()), ("time", time.into())]));
             }
             let series = Series::new(name.as_str().into(), values)
                 .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))

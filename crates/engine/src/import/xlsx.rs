@@ -87,7 +87,16 @@ pub(super) fn read_xlsx(path: &Path, bytes: Vec<u8>, sheet: Option<&str>) -> Res
         columns.push(column);
     }
     let frame = DataFrame::new(body.len(), columns).map_err(|e| bad(e.to_string()))?;
-    Ok(Imported { frame, settings: binary_settings("xlsx", Some(chosen)), units: HashMap::new(), status_text: Vec::new(), warnings })
+    let mut imported = Imported {
+        frame,
+        settings: binary_settings("xlsx", Some(chosen)),
+        units: HashMap::new(),
+        status_text: Vec::new(),
+        warnings: Vec::new(),
+        warning_codes: Vec::new(),
+    };
+    imported.warn_all(super::sniff_warnings(warnings).collect());
+    Ok(imported)
 }
 
 /// Refuses a sheet whose bounding box would be far larger than its values (or too large

@@ -190,6 +190,7 @@ fn every_gate_check_fills_the_arguments_its_sentence_uses_and_reads_in_both_lang
             column_widths: None,
         },
         import_warnings: Vec::new(),
+        import_warning_codes: Vec::new(),
         findings,
     };
     let english = Catalog::new(Lang::En);

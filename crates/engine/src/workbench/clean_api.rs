@@ -70,10 +70,10 @@ impl Workbench {
     {
         let label = match &action {
             CleanAction::LoadRecipe { path } => {
-                format!("Applying recipe {}", Path::new(path).file_name().map_or_else(|| path.clone(), |n| n.to_string_lossy().into_owned()))
+                crate::TaskLabel::ApplyingRecipe(Path::new(path).file_name().map_or_else(|| path.clone(), |n| n.to_string_lossy().into_owned()))
             }
-            CleanAction::ApplySuggestions => "Applying suggested steps".into(),
-            _ => "Cleaning".into(),
+            CleanAction::ApplySuggestions => crate::TaskLabel::ApplyingSuggestions,
+            _ => crate::TaskLabel::Cleaning,
         };
         let bench = self.clone();
         self.tasks.spawn(TaskKind::Clean, label, sink, move |job| {

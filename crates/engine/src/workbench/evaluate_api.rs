@@ -67,7 +67,7 @@ impl Workbench {
     where
         S: FnMut(TaskEvent) + Send + 'static,
     {
-        let label = format!("Predicting on \"{}\"", file_name(&request.path));
+        let label = crate::TaskLabel::Predicting(file_name(&request.path));
         let workbench = self.clone();
         self.tasks.spawn(TaskKind::Predict, label, sink, move |job| {
             let result = workbench.predict(&request, job)?;

@@ -16,6 +16,7 @@ mod hardening_runs;
 mod hostile;
 mod import_chinese;
 mod import_whitespace;
+mod import_wording;
 mod messy_import;
 mod mutations;
 mod normal;

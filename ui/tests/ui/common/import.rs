@@ -66,7 +66,7 @@ impl Answer for Engine {
                 };
                 self.current = Some(summary.clone());
                 vec![
-                    Reply::Task(TaskEvent::Started { task, kind: TaskKind::Load, label: format!("Loading {path}") }),
+                    Reply::Task(TaskEvent::started(task, TaskKind::Load, format!("Loading {path}"))),
                     Reply::Task(TaskEvent::Finished { task, outcome: TaskOutcome::Loaded(summary) }),
                 ]
             }
@@ -93,6 +93,7 @@ fn report(summary: &DatasetSummary) -> QualityReport {
         sampling_interval_s: None,
         import: summary.import.clone(),
         import_warnings: summary.warnings.clone(),
+        import_warning_codes: Vec::new(),
         findings: vec![],
     }
 }
