@@ -8,6 +8,7 @@ use std::process::{Command, Output};
 
 mod data;
 mod import_chinese;
+mod import_clean_wording;
 mod import_whitespace;
 mod json;
 mod language;
