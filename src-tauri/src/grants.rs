@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use plantlab_protocol::{ApiError, FilePurpose};
+use plantlab_protocol::{message_args, ApiError, FilePurpose};
 
 #[derive(Default)]
 pub struct PathGrants {
@@ -35,13 +35,7 @@ impl PathGrants {
         if granted {
             Ok(path)
         } else {
-            Err(ApiError {
-                code: "path_not_chosen".into(),
-                message: format!(
-                    "PlantLab reads and writes here only files chosen in its file dialog; \"{}\" was not. Choose the file again with the dialog.",
-                    path.display()
-                ),
-            })
+            Err(plantlab_i18n::english_error("path_not_chosen", "", message_args([("path", path.display().to_string().into())])))
         }
     }
 }

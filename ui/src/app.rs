@@ -467,8 +467,10 @@ impl PlantLabApp {
     }
 
     fn error(&mut self, context: &str, error: &ApiError) {
-        self.notices
-            .push(Notice::error(tr_with("notice-failed", &[("context", context_text(context).into()), ("message", (&error.message).into())])));
+        self.notices.push(Notice::error(tr_with(
+            "notice-failed",
+            &[("context", context_text(context).into()), ("message", crate::i18n::error_text(error).into())],
+        )));
     }
 
     fn handle_shortcuts(&mut self, ui: &egui::Ui) {

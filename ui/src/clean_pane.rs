@@ -403,7 +403,9 @@ impl CleanPane {
                 });
                 if let Some(outcome) = outcome {
                     let detail = match &outcome.error {
-                        Some(error) => RichText::new(tr_with("clean-step-skipped", &[("error", (&error.message).into())])).color(theme::BAD_TEXT),
+                        Some(error) => {
+                            RichText::new(tr_with("clean-step-skipped", &[("error", crate::i18n::error_text(error).into())])).color(theme::BAD_TEXT)
+                        }
                         None => RichText::new(tr_with(
                             "clean-step-outcome",
                             &[

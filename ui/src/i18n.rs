@@ -38,6 +38,12 @@ pub fn tr_with(key: &str, args: &[(&str, Arg)]) -> String {
     CATALOG.with(|catalog| catalog.borrow().text_with(key, args))
 }
 
+/// An error in the current language, worded from its code and arguments (its English
+/// `message` where the catalogue cannot word it).
+pub fn error_text(error: &plantlab_protocol::ApiError) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::error_text(&catalog.borrow(), error))
+}
+
 /// A finding in the current language, worded from its code and arguments (its English
 /// `message` where the catalogue cannot word it).
 pub fn finding_text(finding: &plantlab_protocol::Finding) -> String {

@@ -190,7 +190,7 @@ impl NormalTrainer {
         if self.live.as_ref().is_some_and(|l| l.task.is_none()) {
             self.live = None;
             self.view.title = RunTitle::FailedToStart;
-            self.failure = Some(error.message.clone());
+            self.failure = Some(crate::i18n::error_text(error));
         }
     }
 
@@ -198,7 +198,7 @@ impl NormalTrainer {
     pub fn ended_without_result(&mut self, error: Option<&ApiError>, backend: &mut dyn Backend) {
         self.finished(None, backend);
         if let Some(error) = error {
-            self.failure = Some(error.message.clone());
+            self.failure = Some(crate::i18n::error_text(error));
         }
     }
 
@@ -739,7 +739,7 @@ impl NormalEvaluator {
     /// section's when the section was waiting for its scoring.
     pub fn request_failed(&mut self, error: Option<&ApiError>) {
         if self.waiting {
-            self.failure = error.map(|e| e.message.clone());
+            self.failure = error.map(crate::i18n::error_text);
         }
         self.waiting = false;
     }
@@ -1050,7 +1050,7 @@ impl NormalPredictor {
     pub fn ended_without_result(&mut self, error: Option<&ApiError>) {
         self.running = None;
         if let Some(error) = error {
-            self.failure = Some(error.message.clone());
+            self.failure = Some(crate::i18n::error_text(error));
         }
     }
 
@@ -1060,7 +1060,7 @@ impl NormalPredictor {
         self.opening_bundle = false;
         if self.running == Some(None) {
             self.running = None;
-            self.failure = Some(error.message.clone());
+            self.failure = Some(crate::i18n::error_text(error));
         }
     }
 

@@ -43,6 +43,41 @@ fn parse_lang(text: &str) -> Result<plantlab_i18n::Lang, String> {
     plantlab_i18n::Lang::from_tag(text).ok_or_else(|| locale.text_with("cli-unknown-language", &[("lang", plantlab_i18n::Arg::from(text))]))
 }
 
+/// The language `--lang` (or `--lang=…`) names in `args`, read before clap parses them: the
+/// help and clap's messages are written in it. `None` when not given or not one the
+/// catalogues have (clap then refuses the value, in the locale's language).
+pub fn lang_in_argv(args: impl IntoIterator<Item = std::ffi::OsString>) -> Option<plantlab_i18n::Lang> {
+    let mut args = args.into_iter().map(|arg| arg.to_string_lossy().into_owned());
+    let mut chosen = None;
+    while let Some(arg) = args.next() {
+        if arg == "--" {
+            break;
+        }
+        let value = match arg.strip_prefix("--lang") {
+            Some("") => args.next(),
+            Some(rest) => rest.strip_prefix('=').map(str::to_owned),
+            None => None,
+        };
+        // The last one given wins, as clap takes it.
+        if let Some(value) = value {
+            chosen = plantlab_i18n::Lang::from_tag(&value);
+        }
+    }
+    chosen
+}
+
+/// The command line's definition, its help in `lang`.
+pub fn command(lang: plantlab_i18n::Lang) -> clap::Command {
+    crate::help_text::command(lang)
+}
+
+/// The process's arguments parsed with the definition in `lang`.
+pub fn parse(lang: plantlab_i18n::Lang) -> Result<Cli, clap::Error> {
+    let mut definition = command(lang);
+    let matches = definition.try_get_matches_from_mut(std::env::args_os())?;
+    <Cli as clap::FromArgMatches>::from_arg_matches(&matches).map_err(|err| err.format(&mut definition))
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Rows, columns and their types as read from FILE.
@@ -70,6 +105,28 @@ pub enum Command {
     BenchNormal(BenchNormalArgs),
     /// Write a generated export for demos and for trying the app by hand.
     Generate(GenerateArgs),
+}
+
+impl Command {
+    /// Whether the command was asked for `--json` output.
+    pub fn json(&self) -> bool {
+        match self {
+            Command::Info(args) => args.json,
+            Command::Profile(args) => args.json,
+            Command::Bench(BenchCommand::Load(args)) => args.json,
+            Command::Bench(BenchCommand::Train(args)) => args.json,
+            Command::Bench(BenchCommand::Clean(args)) => args.json,
+            Command::Train(args) => args.json,
+            Command::Runs(args) => args.json,
+            Command::Clean(args) => args.json,
+            Command::Bundle(args) => args.json,
+            Command::Predict(args) => args.json,
+            Command::Eval(args) => args.json,
+            Command::Report(args) => args.json,
+            Command::BenchNormal(args) => args.json,
+            Command::Generate(_) => false,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

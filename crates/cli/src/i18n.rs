@@ -1,6 +1,6 @@
 //! The language of the command line's own messages: chosen once at start (`--lang`, else the
-//! locale, else English), then read wherever a message is written. Engine error messages and
-//! the `--json` keys and codes stay English.
+//! locale, else English), then read wherever a message is written. Engine errors are worded
+//! here from their codes too; the `--json` keys and codes stay English.
 
 use std::sync::OnceLock;
 
@@ -89,6 +89,12 @@ pub fn detector_text(detector: plantlab_protocol::NormalDetector) -> String {
 /// Who scored a normal-operation evaluation's figures, in the chosen language.
 pub fn detector_score_name(score: &plantlab_protocol::DetectorScore) -> String {
     CATALOG.with(|catalog| plantlab_i18n::detector_score_name(catalog, score))
+}
+
+/// An engine error in the chosen language, worded from its code and arguments (its English
+/// `message` where the catalogue cannot word it).
+pub fn error_text(error: &plantlab_protocol::ApiError) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::error_text(catalog, error))
 }
 
 /// The import's warnings in the chosen language, worded from their codes.

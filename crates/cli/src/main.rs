@@ -7,21 +7,21 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::error::ErrorKind;
-use clap::{CommandFactory, Parser};
-use plantlab_engine::{JobContext, Workbench};
-use plantlab_protocol::{QualityReport, Severity};
+use plantlab_engine::{EngineError, JobContext, Workbench};
+use plantlab_protocol::{ApiError, QualityReport, Severity};
 use serde::Serialize;
 
 mod args;
 mod bench_load;
 mod clean;
 mod evaluate;
+mod help_text;
 mod i18n;
 mod json_out;
 mod normal;
 mod train;
 
-use args::{BenchCommand, Cli, Command, DataSet, GenerateArgs, InfoArgs, ProfileArgs, EXIT_FAILURE, EXIT_GATE_FAILED, EXIT_USAGE};
+use args::{BenchCommand, Command, DataSet, GenerateArgs, InfoArgs, ProfileArgs, EXIT_FAILURE, EXIT_GATE_FAILED, EXIT_USAGE};
 use i18n::{display_width, pad_end, pad_start, tr, tr_with};
 use json_out::print_json;
 use plantlab_i18n::{Arg, Lang};
@@ -31,23 +31,59 @@ fn main() -> ExitCode {
     // The engine turns panics into errors; keep the default hook from printing a second,
     // multi-line report so stderr stays one line.
     std::panic::set_hook(Box::new(|_| {}));
-    let cli = match Cli::try_parse() {
+    // The language comes first: the help and clap's usage errors are written in it.
+    i18n::choose_language(args::lang_in_argv(std::env::args_os()).or_else(Lang::from_environment).unwrap_or_default());
+    let cli = match args::parse(i18n::language()) {
         Ok(cli) => cli,
         // Usage errors (status 2), and --help / --version (status 0, on stdout).
         Err(err) => return clap_exit(&err),
     };
-    i18n::choose_language(cli.lang.unwrap_or_else(|| Lang::from_environment().unwrap_or_default()));
+    let json = cli.command.json();
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             if let Some(usage) = err.downcast_ref::<clap::Error>() {
                 return clap_exit(usage);
             }
-            // One line: the chain of causes joined, so scripts can log it as is.
-            let line = format!("{err:#}").replace('\n', " ");
-            eprintln!("plantlab: {line}");
+            let failure = failure(&err);
+            eprintln!("plantlab: {}", failure.message);
+            if json {
+                // Scripts read the code; the message is the line above.
+                let _ = print_json(&ErrorJson { error: &failure });
+            }
             ExitCode::from(if err.is::<GateFailed>() { EXIT_GATE_FAILED } else { EXIT_FAILURE })
         }
+    }
+}
+
+/// A failed command's `--json` document: `{"schema_version": 1, "error": {"code", "message",
+/// "variant", "args"}}`, the code and arguments the engine's (English, stable), the message
+/// the stderr line in the chosen language.
+#[derive(Serialize)]
+struct ErrorJson<'a> {
+    error: &'a ApiError,
+}
+
+/// The failure as one line (the chain of causes joined, so scripts can log it as is), with an
+/// engine error worded in the chosen language; the code and arguments are the engine error's
+/// (`gate_failed` for a failed quality gate, `failed` for the command line's own).
+fn failure(err: &anyhow::Error) -> ApiError {
+    let mut parts = Vec::new();
+    let mut coded = None;
+    for cause in err.chain() {
+        if let Some(engine) = cause.downcast_ref::<EngineError>() {
+            let error = engine.to_api();
+            parts.push(i18n::error_text(&error));
+            coded = Some(error);
+            // Its sentence already names its cause (an OS error).
+            break;
+        }
+        parts.push(cause.to_string());
+    }
+    let message = parts.join(": ").replace('\n', " ");
+    match coded {
+        Some(error) => ApiError { message, ..error },
+        None => ApiError::new(if err.is::<GateFailed>() { "gate_failed" } else { "failed" }, message),
     }
 }
 
@@ -61,7 +97,7 @@ fn clap_exit(err: &clap::Error) -> ExitCode {
 /// A command line that parsed but asks for something impossible (flags of another model,
 /// a missing --target): reported as clap reports usage errors, with `subcommand`'s usage.
 pub(crate) fn usage_error(subcommand: &[&str], kind: ErrorKind, message: impl Display) -> anyhow::Error {
-    let mut command = Cli::command();
+    let mut command = args::command(i18n::language());
     command.build();
     for name in subcommand {
         if let Some(sub) = command.find_subcommand(name).cloned() {

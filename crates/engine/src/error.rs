@@ -1,80 +1,135 @@
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
 
-use plantlab_protocol::ApiError;
+use plantlab_protocol::{ApiError, MessageArg};
 
-/// Everything the engine can refuse, each with a message that tells the user what to do.
-#[derive(Debug, thiserror::Error)]
+/// Everything the engine can refuse, each with a message that tells the user what to do. The
+/// sentences are in the catalogue (`errors.ftl`, key `error-<code>[-<variant>]`): the engine
+/// hands out the code and the values ([`EngineError::to_api`]) and every edge words them in
+/// its language; `Display` is the English one.
+#[derive(Debug)]
 pub enum EngineError {
-    #[error("The file {} does not exist. Check the path, or pick the file with Open….", .0.display())]
     NotFound(PathBuf),
-    #[error("{} is a folder, not a file. Choose a CSV file inside it.", .0.display())]
     IsDirectory(PathBuf),
-    #[error("PlantLab may not read {}: permission denied. Copy the file somewhere you can read, or fix its permissions.", .0.display())]
     PermissionDenied(PathBuf),
-    #[error("The file {} is empty (0 bytes). Export the data again; the export may have failed.", .0.display())]
     EmptyFile(PathBuf),
-    #[error("{} is not a text table: {kind}. Export it as CSV (comma, semicolon or tab separated).", .path.display())]
-    NotText { path: PathBuf, kind: String },
-    #[error("{} is not valid UTF-8 text (first bad byte at offset {offset}). Save it as UTF-8 CSV and open it again.", .path.display())]
-    NotUtf8 { path: PathBuf, offset: usize },
-    #[error("{} has a header line but no data rows. Check that the export contains data.", .0.display())]
+    /// `kind` says what the file is instead, as the sniffer wrote it (English).
+    NotText {
+        path: PathBuf,
+        kind: String,
+    },
+    NotUtf8 {
+        path: PathBuf,
+        offset: usize,
+    },
     NoDataRows(PathBuf),
-    #[error("Could not parse {} as CSV: {detail}. Check the delimiter and that every row has the same number of fields.", .path.display())]
-    Parse { path: PathBuf, detail: String },
+    /// `detail` is the CSV parser's own message, shown as it wrote it.
+    Parse {
+        path: PathBuf,
+        detail: String,
+    },
     /// A binary table (.xlsx, Parquet) that cannot be read; `detail` says what to do.
-    #[error("Could not read {}: {detail}.", .path.display())]
-    Unreadable { path: PathBuf, detail: String },
-    #[error(
-        "{}: the quote (\") at line {line}, `{text}`, opens a quoted cell with no closing quote in the next 4 MiB or before the file ends, so the rest of the file would read as one cell. Remove that quote, or double it (\"\") if it belongs to the text, and open the file again.",
-        .path.display()
-    )]
-    UnclosedQuote { path: PathBuf, line: u64, text: String },
-    #[error("Could not read {}: {source}.", .path.display())]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("No data set is open. Open a CSV file first.")]
+    Unreadable {
+        path: PathBuf,
+        detail: Detail,
+    },
+    UnclosedQuote {
+        path: PathBuf,
+        line: u64,
+        text: String,
+    },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     NoDataset,
-    #[error("There is no column named \"{0}\" in the open data set.")]
     UnknownColumn(String),
-    #[error("Column \"{0}\" is not numeric, so it cannot be plotted as a line.")]
     NotNumeric(String),
-    #[error("Import setting not usable: {0}.")]
-    BadSetting(String),
-    #[error("Training settings not usable: {0}.")]
-    BadTrainConfig(String),
-    #[error("Training stopped: {0}")]
-    Diverged(String),
-    #[error("There is no training run \"{0}\". It may have been deleted; refresh the runs list.")]
+    BadSetting(Detail),
+    BadTrainConfig(Detail),
+    Diverged(Detail),
     RunNotFound(String),
-    #[error("The model failed: {0}.")]
+    /// A failure of the network or trees library, in its own words.
     Model(String),
-    #[error("This cleaning step cannot run: {0}.")]
     BadStep(String),
-    #[error("{}: {detail}. Save the recipe again from PlantLab, or fix the file.", .path.display())]
-    BadRecipe { path: PathBuf, detail: String },
-    #[error("{} is a recipe of format version {found}, newer than this PlantLab reads (up to {supported}). Update PlantLab to use it.", .path.display())]
-    RecipeVersion { path: PathBuf, found: u32, supported: u32 },
-    #[error("{0}")]
-    CleanHistory(String),
-    #[error("{} is not a usable model bundle: {detail}. Export the bundle again from its run (Evaluate pane or `plantlab bundle`).", .path.display())]
-    BadBundle { path: PathBuf, detail: String },
-    #[error("{} is a model bundle of format version {found}, newer than this PlantLab reads (up to {supported}). Update PlantLab to use it.", .path.display())]
-    BundleVersion { path: PathBuf, found: u32, supported: u32 },
-    #[error("Run {0} has no saved test predictions (it was interrupted, failed, or trained by an older PlantLab). Train it again to evaluate it.")]
+    BadRecipe {
+        path: PathBuf,
+        detail: String,
+    },
+    RecipeVersion {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    CleanHistory(Detail),
+    BadBundle {
+        path: PathBuf,
+        detail: String,
+    },
+    BundleVersion {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
     NoEvaluationData(String),
-    #[error("{data}: the column \"{label}\" marks no fault samples (every value is 0 or empty), so there is nothing to detect. Choose the column that marks faults.")]
-    NoFaultSamples { data: String, label: String },
-    #[error(
-        "Run {0} is still training, in this window or another PlantLab window or process. Stop it there, or wait for it to end, before deleting it."
-    )]
+    NoFaultSamples {
+        data: String,
+        label: String,
+    },
     RunBusy(String),
-    #[error("There are no predictions yet. Open a bundle and a data file in the Predict pane and press Predict.")]
     NoPredictions,
-    #[error("Could not write {}: {detail}.", .path.display())]
-    Write { path: PathBuf, detail: String },
-    #[error("Cancelled.")]
+    Write {
+        path: PathBuf,
+        detail: String,
+    },
     Cancelled,
-    #[error("Internal error in the data engine: {0}. Please report it with the file that caused it.")]
     Internal(String),
+}
+
+/// What exactly is wrong, inside an error's sentence: a coded phrase every edge words in its
+/// language (`error-detail-<code>` in `errors.ftl`), or a text as a library or the operating
+/// system wrote it (`From<String>`), shown as it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Detail(MessageArg);
+
+impl Detail {
+    /// The phrase `error-detail-<code>` (code in snake_case) with its values.
+    pub fn coded<const N: usize>(code: &str, args: [(&str, MessageArg); N]) -> Detail {
+        Detail(MessageArg::phrase(&format!("detail_{code}"), args))
+    }
+
+    /// The detail as an error's argument.
+    pub fn as_arg(&self) -> &MessageArg {
+        &self.0
+    }
+}
+
+impl From<String> for Detail {
+    fn from(text: String) -> Self {
+        Detail(MessageArg::Text(text))
+    }
+}
+
+impl From<&str> for Detail {
+    fn from(text: &str) -> Self {
+        Detail(MessageArg::Text(text.to_owned()))
+    }
+}
+
+impl fmt::Display for Detail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&plantlab_i18n::english_error_argument(&self.0))
+    }
+}
+
+/// A value for an error's sentence: a path as the user would type it.
+fn path_arg(path: &Path) -> MessageArg {
+    MessageArg::Text(path.display().to_string())
+}
+
+fn text(value: &str) -> MessageArg {
+    MessageArg::Text(value.to_owned())
 }
 
 impl EngineError {
@@ -115,11 +170,47 @@ impl EngineError {
         }
     }
 
+    /// The error's code, variant and values, with its English sentence as `message`.
     pub fn to_api(&self) -> ApiError {
-        ApiError::new(self.code(), self.to_string())
+        let (variant, args) = self.arguments();
+        plantlab_i18n::english_error(self.code(), variant, args.into_iter().map(|(name, value)| (name.to_owned(), value)).collect())
     }
 
-    pub(crate) fn from_io(path: &std::path::Path, err: std::io::Error) -> Self {
+    /// Which sentence of its code the error is (`""` for the usual one) and the values the
+    /// sentence names, by the catalogue's argument names.
+    pub fn arguments(&self) -> (&'static str, BTreeMap<&'static str, MessageArg>) {
+        use EngineError as E;
+        let variant = if matches!(self, E::Unreadable { .. }) { "unreadable" } else { "" };
+        let args: Vec<(&'static str, MessageArg)> = match self {
+            E::NotFound(path) | E::IsDirectory(path) | E::PermissionDenied(path) | E::EmptyFile(path) | E::NoDataRows(path) => {
+                vec![("path", path_arg(path))]
+            }
+            E::NotText { path, kind } => vec![("path", path_arg(path)), ("kind", text(kind))],
+            E::NotUtf8 { path, offset } => vec![("path", path_arg(path)), ("offset", MessageArg::from(*offset))],
+            E::Parse { path, detail } | E::BadRecipe { path, detail } | E::BadBundle { path, detail } | E::Write { path, detail } => {
+                vec![("path", path_arg(path)), ("detail", text(detail))]
+            }
+            E::Unreadable { path, detail } => vec![("path", path_arg(path)), ("detail", detail.as_arg().clone())],
+            E::UnclosedQuote { path, line, text: quoted } => {
+                vec![("path", path_arg(path)), ("line", MessageArg::from(*line)), ("text", text(quoted))]
+            }
+            E::Io { path, source } => vec![("path", path_arg(path)), ("detail", MessageArg::Text(source.to_string()))],
+            E::NoDataset | E::NoPredictions | E::Cancelled => vec![],
+            E::UnknownColumn(column) | E::NotNumeric(column) => vec![("column", text(column))],
+            E::BadSetting(detail) | E::BadTrainConfig(detail) | E::Diverged(detail) | E::CleanHistory(detail) => {
+                vec![("detail", detail.as_arg().clone())]
+            }
+            E::Model(detail) | E::BadStep(detail) | E::Internal(detail) => vec![("detail", text(detail))],
+            E::RunNotFound(run) | E::NoEvaluationData(run) | E::RunBusy(run) => vec![("run", text(run))],
+            E::RecipeVersion { path, found, supported } | E::BundleVersion { path, found, supported } => {
+                vec![("path", path_arg(path)), ("found", MessageArg::from(u64::from(*found))), ("supported", MessageArg::from(u64::from(*supported)))]
+            }
+            E::NoFaultSamples { data, label } => vec![("data", text(data)), ("label", text(label))],
+        };
+        (variant, args.into_iter().collect())
+    }
+
+    pub(crate) fn from_io(path: &Path, err: std::io::Error) -> Self {
         match err.kind() {
             std::io::ErrorKind::NotFound => EngineError::NotFound(path.to_path_buf()),
             // Windows refuses to open a folder as a file with "access denied", not EISDIR.
@@ -127,6 +218,21 @@ impl EngineError {
             std::io::ErrorKind::PermissionDenied => EngineError::PermissionDenied(path.to_path_buf()),
             std::io::ErrorKind::IsADirectory => EngineError::IsDirectory(path.to_path_buf()),
             _ => EngineError::Io { path: path.to_path_buf(), source: err },
+        }
+    }
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_api().message)
+    }
+}
+
+impl std::error::Error for EngineError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            EngineError::Io { source, .. } => Some(source),
+            _ => None,
         }
     }
 }
@@ -154,3 +260,7 @@ pub fn contain_panics<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "error_tests.rs"]
+mod tests;

@@ -15,7 +15,9 @@ use plantlab_protocol::{
     MessageArg, RunEntry, RunSummary, Suggestion,
 };
 
-use crate::{Arg, Catalog, Lang, CODED_CHINESE_FTL, CODED_ENGLISH_FTL, NORMAL_CHINESE_FTL, NORMAL_ENGLISH_FTL};
+use crate::{
+    Arg, Catalog, Lang, CODED_CHINESE_FTL, CODED_ENGLISH_FTL, ERRORS_CHINESE_FTL, ERRORS_ENGLISH_FTL, NORMAL_CHINESE_FTL, NORMAL_ENGLISH_FTL,
+};
 use crate::{IMPORT_CLEAN_CHINESE_FTL, IMPORT_CLEAN_ENGLISH_FTL};
 
 thread_local! {
@@ -217,8 +219,8 @@ fn check_argument_value(family: &str, value: &MessageArg, seen: &mut BTreeSet<St
 /// Every coded message of `lang` with its variables.
 fn coded_messages(lang: Lang) -> BTreeMap<String, BTreeSet<String>> {
     let sources = match lang {
-        Lang::En => [CODED_ENGLISH_FTL, NORMAL_ENGLISH_FTL, IMPORT_CLEAN_ENGLISH_FTL],
-        Lang::ZhCn => [CODED_CHINESE_FTL, NORMAL_CHINESE_FTL, IMPORT_CLEAN_CHINESE_FTL],
+        Lang::En => [CODED_ENGLISH_FTL, NORMAL_ENGLISH_FTL, ERRORS_ENGLISH_FTL, IMPORT_CLEAN_ENGLISH_FTL],
+        Lang::ZhCn => [CODED_CHINESE_FTL, NORMAL_CHINESE_FTL, ERRORS_CHINESE_FTL, IMPORT_CLEAN_CHINESE_FTL],
     };
     sources.into_iter().flat_map(|source| catalogue_variables(source).unwrap_or_default()).collect()
 }
@@ -326,17 +328,19 @@ mod tests {
         assert_eq!(english.keys().collect::<Vec<_>>(), chinese.keys().collect::<Vec<_>>(), "keys differ between en and zh-CN findings.ftl");
         for (key, variables) in &english {
             assert!(
-                ["finding-", "gate-", "suggest-", "alarm-", "input-warning-", "stop-", "stage-", "detector-", "evaluated-", "import-", "task-", "step-"]
+                ["finding-", "gate-", "suggest-", "alarm-", "input-warning-", "stop-", "stage-", "detector-", "evaluated-", "error-", "import-", "task-", "step-"]
                     .iter()
                     .any(|prefix| key.starts_with(prefix)),
-                "{key}: coded keys start with finding-, gate-, suggest-, alarm-, input-warning-, stop-, stage-, detector-, evaluated-, import-, task- or step-"
+                "{key}: coded keys start with finding-, gate-, suggest-, alarm-, input-warning-, stop-, stage-, detector-, evaluated-, error-, import-, task- or step-"
             );
             assert!(key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{key} is not kebab case");
             assert_eq!(variables, &chinese[key], "{key}: the two languages use different arguments");
         }
         for lang in Lang::ALL {
             let mut bundle = FluentBundle::new(vec![lang.tag().parse::<LanguageIdentifier>().unwrap()]);
-            for source in [lang.source(), lang.cli_source(), lang.coded_source(), lang.normal_source(), lang.import_clean_source()] {
+            for source in
+                [lang.source(), lang.cli_source(), lang.coded_source(), lang.normal_source(), lang.errors_source(), lang.import_clean_source()]
+            {
                 let resource = FluentResource::try_new(source.to_owned()).unwrap_or_else(|(_, errors)| panic!("{}: {errors:?}", lang.tag()));
                 if let Err(errors) = bundle.add_resource(resource) {
                     panic!("{}: a coded key clashes with another catalogue's: {errors:?}", lang.tag());

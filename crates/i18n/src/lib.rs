@@ -30,6 +30,12 @@ pub const NORMAL_ENGLISH_FTL: &str = include_str!("../locales/en/normal.ftl");
 /// The Simplified Chinese sentences the models of normal operation code.
 pub const NORMAL_CHINESE_FTL: &str = include_str!("../locales/zh-CN/normal.ftl");
 
+/// The English sentences of errors (`error-…` keys), for every edge and for the engine's
+/// English `message` fields.
+pub const ERRORS_ENGLISH_FTL: &str = include_str!("../locales/en/errors.ftl");
+/// The Simplified Chinese sentences of errors.
+pub const ERRORS_CHINESE_FTL: &str = include_str!("../locales/zh-CN/errors.ftl");
+
 /// The English import warnings, task labels, cleaning steps and gate check names (`import-…`,
 /// `task-…`, `step-…`, `gate-title-…` keys).
 pub const IMPORT_CLEAN_ENGLISH_FTL: &str = include_str!("../locales/en/import_clean.ftl");
@@ -111,6 +117,16 @@ impl Lang {
         match self {
             Lang::En => NORMAL_ENGLISH_FTL,
             Lang::ZhCn => NORMAL_CHINESE_FTL,
+        }
+    }
+}
+
+impl Lang {
+    /// The errors' catalogue, another resource in the same bundle.
+    fn errors_source(self) -> &'static str {
+        match self {
+            Lang::En => ERRORS_ENGLISH_FTL,
+            Lang::ZhCn => ERRORS_CHINESE_FTL,
         }
     }
 }
@@ -251,7 +267,7 @@ fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
     let mut bundle = FluentBundle::new(vec![langid]);
     // egui draws Unicode isolation marks (U+2068/U+2069) around placeables as boxes.
     bundle.set_use_isolating(false);
-    for source in [lang.source(), lang.cli_source(), lang.coded_source(), lang.normal_source(), lang.import_clean_source()] {
+    for source in [lang.source(), lang.cli_source(), lang.coded_source(), lang.normal_source(), lang.errors_source(), lang.import_clean_source()] {
         // A malformed entry is skipped and the rest kept; the tests insist on none.
         let resource = FluentResource::try_new(source.to_owned()).unwrap_or_else(|(partial, _errors)| partial);
         // Duplicate keys keep the first entry; the tests insist on none.
@@ -298,13 +314,15 @@ pub fn format_date_time(year: i64, month: u32, day: u32, hour: u32, minute: u32,
 mod coded;
 mod import_clean;
 pub use import_clean::{describe_step, gate_title_text, import_warning_texts, step_text, task_label_text};
+mod errors;
+pub use errors::{english_error, english_error_argument, error_text};
 mod normal;
-pub use normal::{detector_choice_text, detector_score_name, detector_text, evaluation_source_text, normal_run_stop_text, tag_surprise_text};
 pub use coded::{alarm_explanation_text, alarm_sentence_text, input_warning_text};
 pub use coded::{
     check_arguments, coded_text, finding_delta_text, finding_examples, finding_text, format_measure, format_share, gate_check_text,
     message_variables, run_entry_stop_text, run_stop_text, suggestion_text, with_english,
 };
+pub use normal::{detector_choice_text, detector_score_name, detector_text, evaluation_source_text, normal_run_stop_text, tag_surprise_text};
 
 #[cfg(test)]
 mod i18n_tests;

@@ -30,15 +30,37 @@ pub type TaskId = u64;
 
 /// An error as the user sees it: a stable machine-readable code and a sentence that says
 /// what went wrong and what to do next.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ApiError {
     pub code: String,
+    /// The sentence in English, for scripts and older readers. The UI and the command line word
+    /// the error from its key ([`ApiError::message_key`]) and `args` instead, in the user's
+    /// language, and show this where they cannot (an error without arguments, a newer code).
     pub message: String,
+    /// Which sentence of its code the error is, where a code has several (`""` for the code's
+    /// usual one; e.g. `unreadable` for a `parse_error` of a binary table). Stable, snake_case.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub variant: String,
+    /// The values the sentence names, by the catalogue's argument names (`path`, `detail`…).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, MessageArg>,
 }
 
 impl ApiError {
+    /// An error with only its English sentence (no arguments to word it by).
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { code: code.into(), message: message.into() }
+        Self { code: code.into(), message: message.into(), variant: String::new(), args: BTreeMap::new() }
+    }
+
+    /// An error the edges word from its code, variant and arguments; `message` is its English.
+    pub fn coded(code: impl Into<String>, variant: impl Into<String>, args: BTreeMap<String, MessageArg>, message: impl Into<String>) -> Self {
+        Self { code: code.into(), message: message.into(), variant: variant.into(), args }
+    }
+
+    /// The catalogue key of the error's sentence: `error-<code>` or `error-<code>-<variant>`,
+    /// kebab case (`error-not-found`).
+    pub fn message_key(&self) -> String {
+        message_key("error", &self.code, &self.variant)
     }
 }
 

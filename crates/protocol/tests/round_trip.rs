@@ -203,7 +203,7 @@ macro_rules! units {
 }
 
 structs! {
-    ApiError { code, message }
+    ApiError { code, message, variant, args }
     ColumnInfo { name, dtype, kind, null_count, unit }
     DatasetSummary { path, rows, columns, timestamp_column, import, warnings, warning_codes }
     CodedSentence { code, args }

@@ -9,6 +9,7 @@ mod alarms_and_runs;
 mod clean_pane;
 mod clean_preview;
 mod data_pane;
+mod errors;
 mod evaluate_pane;
 mod import_guesses;
 mod import_settings;

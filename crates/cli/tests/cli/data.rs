@@ -44,7 +44,11 @@ fn bad_inputs_exit_non_zero_with_one_line() {
     let binary = dir.path().join("data.csv");
     std::fs::write(&binary, [0x7fu8, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0]).expect("write");
     let d = dir.path().display().to_string();
-    assert_one_line_failure(&plantlab(&["info", "/definitely/not/here.csv", "--json"]), "does not exist");
+    let missing = plantlab(&["info", "/definitely/not/here.csv", "--json"]);
+    assert_one_line_failure(&missing, "does not exist");
+    let doc = crate::json_error(&missing);
+    assert_eq!(doc["error"]["code"], "not_found", "{doc}");
+    assert_eq!(doc["error"]["args"]["path"]["value"], "/definitely/not/here.csv", "{doc}");
     assert_one_line_failure(&plantlab(&["info", &d]), "is a folder");
     assert_one_line_failure(&plantlab(&["info", &empty.display().to_string()]), "is empty");
     assert_one_line_failure(&plantlab(&["info", &binary.display().to_string()]), "not a text table");

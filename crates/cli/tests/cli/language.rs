@@ -95,10 +95,72 @@ fn failures_are_framed_in_the_chosen_language() {
     crate::assert_one_line_failure(&chinese, "无法打开数据");
     let chinese_line = String::from_utf8_lossy(&chinese.stderr);
     assert!(chinese_line.starts_with("plantlab: 无法打开数据: "), "{chinese_line}");
-    // The engine's own message after the frame is English this release.
-    let engine_english = english_line.strip_prefix("plantlab: cannot open data: ");
-    assert!(engine_english.is_some_and(|e| e.len() > 5));
-    assert_eq!(chinese_line.strip_prefix("plantlab: 无法打开数据: "), engine_english);
+    // The engine's own message after the frame is worded in the chosen language too.
+    let engine_english = english_line.strip_prefix("plantlab: cannot open data: ").unwrap();
+    assert!(engine_english.starts_with("The file ") && engine_english.contains("does not exist"), "{engine_english}");
+    let engine_chinese = chinese_line.strip_prefix("plantlab: 无法打开数据: ").unwrap();
+    assert_eq!(engine_chinese.trim_end(), format!("文件 {missing} 不存在。请检查路径，或用“打开…”选择文件。"));
+}
+
+#[test]
+fn engine_errors_read_in_chinese_and_json_keeps_the_english_code() {
+    let missing = std::env::temp_dir().join("plantlab-missing-语言.csv");
+    let missing = missing.to_str().unwrap();
+    let out = plantlab_in_locale(&["profile", missing], "zh_CN.UTF-8");
+    crate::assert_one_line_failure(&out, "不存在");
+    let line = String::from_utf8_lossy(&out.stderr);
+    assert!(line.contains(missing) && has_chinese(line.strip_prefix("plantlab: ").unwrap()), "{line}");
+    assert!(!line.contains("does not exist"), "{line}");
+
+    let chinese = plantlab_in_locale(&["profile", missing, "--json"], "zh_CN.UTF-8");
+    crate::assert_one_line_failure(&chinese, "不存在");
+    let english = plantlab(&["profile", missing, "--json"]);
+    crate::assert_one_line_failure(&english, "does not exist");
+    let (chinese, english) = (crate::json_error(&chinese), crate::json_error(&english));
+    assert_eq!(chinese["error"]["code"], "not_found", "{chinese}");
+    assert!(chinese["error"]["message"].as_str().unwrap().contains("不存在"), "{chinese}");
+    assert!(english["error"]["message"].as_str().unwrap().contains("does not exist"), "{english}");
+    // Only the message follows the language.
+    let without_message = |mut doc: serde_json::Value| {
+        doc["error"].as_object_mut().unwrap().remove("message");
+        doc
+    };
+    assert_eq!(without_message(chinese), without_message(english));
+}
+
+#[test]
+fn refused_settings_read_in_chinese() {
+    let file = sample();
+    let out = plantlab_in_locale(&["train", file.to_str().unwrap(), "--target", "Machine failure", "--model", "trees", "--lr", "3"], "zh_CN.UTF-8");
+    crate::assert_one_line_failure(&out, "训练设置不可用：树模型的学习率必须大于 0 且不超过 1，而不是 3。");
+    let english = plantlab(&["train", file.to_str().unwrap(), "--target", "Machine failure", "--model", "trees", "--lr", "3"]);
+    crate::assert_one_line_failure(&english, "Training settings not usable: the trees' learning rate must be above 0 and at most 1, not 3.");
+}
+
+#[test]
+fn help_is_chinese_under_the_flag_or_the_locale_and_english_by_default() {
+    let stdout = |out: std::process::Output| {
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let chinese = stdout(plantlab(&["--lang", "zh-CN", "train", "--help"]));
+    for words in ["训练标签列的故障分类器", "用法：", "参数", "选项", "分类器选项（--model seed、transformer 或 mlp）", "要预测的标签列", "打印帮助"]
+    {
+        assert!(chinese.contains(words), "{words} in {chinese}");
+    }
+    for english in ["Usage:", "The label column to predict", "Print help", "Options:", "The origin's model"] {
+        assert!(!chinese.contains(english), "{english} in {chinese}");
+    }
+    // The defaults the help names are the same numbers in both languages.
+    let english = stdout(plantlab(&["train", "--help"]));
+    assert!(english.contains("Usage: plantlab train") && english.contains("The label column to predict") && !has_chinese(&english), "{english}");
+    assert!(english.contains("Samples per batch (default 32)") && chinese.contains("每批样本数（默认 32）"), "{chinese}");
+
+    let top = stdout(plantlab_in_locale(&["--help"], "zh_CN.UTF-8"));
+    assert!(top.contains("命令行版 PlantLab") && top.contains("命令") && top.contains("训练运行列表"), "{top}");
+    assert!(!top.contains("Commands:"), "{top}");
+    let flag_wins = stdout(plantlab_in_locale(&["--help", "--lang", "en"], "zh_CN.UTF-8"));
+    assert!(flag_wins.contains("Commands:") && !has_chinese(&flag_wins), "{flag_wins}");
 }
 
 #[test]

@@ -41,14 +41,27 @@ pub fn sample() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/ai4i2020.csv")
 }
 
-/// A failure: status 1, one line on stderr that says `words`, nothing on stdout.
+/// A failure: status 1, one line on stderr that says `words`, nothing on stdout but, under
+/// `--json`, the error document (its message the stderr line).
 pub fn assert_one_line_failure(out: &Output, words: &str) {
     assert_eq!(out.status.code(), Some(1), "a failure, not a usage error: {}", String::from_utf8_lossy(&out.stderr));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.trim_end().lines().count(), 1, "one line on stderr: {stderr:?}");
     assert!(stderr.starts_with("plantlab: "), "{stderr}");
     assert!(stderr.contains(words), "{stderr:?} should mention {words:?}");
-    assert!(out.stdout.is_empty(), "nothing on stdout on failure");
+    if !out.stdout.is_empty() {
+        let doc = json_error(out);
+        assert_eq!(doc["error"]["message"].as_str().map(|m| format!("plantlab: {m}")).as_deref(), Some(stderr.trim_end()), "{doc}");
+    }
+}
+
+/// The `--json` error document a failure printed on stdout: `{"schema_version": 1, "error":
+/// {"code", "message", …}}`.
+pub fn json_error(out: &Output) -> serde_json::Value {
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout holds only the JSON error document");
+    assert_eq!(doc["schema_version"], 1, "{doc}");
+    assert!(doc["error"]["code"].as_str().is_some_and(|code| code.chars().all(|c| c.is_ascii_lowercase() || c == '_')), "{doc}");
+    doc
 }
 
 /// A usage error: status 2, clap's message naming `words` and pointing to the help, nothing

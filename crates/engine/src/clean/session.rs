@@ -15,7 +15,7 @@ use polars::prelude::*;
 use super::table::{floats, internal, is_numeric, Table};
 use super::{gate, recipe, steps, suggest};
 use crate::dataset::Dataset;
-use crate::error::{EngineError, Result};
+use crate::error::{Detail, EngineError, Result};
 use crate::import::Imported;
 use crate::quality::{assess, QualityInput, QualityThresholds};
 use crate::tasks::JobContext;
@@ -243,7 +243,7 @@ impl CleanSession {
         if index < self.steps.len() {
             Ok(())
         } else {
-            Err(EngineError::CleanHistory(format!("There is no step {} in the history (it has {} steps).", index + 1, self.steps.len())))
+            Err(EngineError::CleanHistory(Detail::coded("no_such_step", [("step", (index + 1).into()), ("steps", self.steps.len().into())])))
         }
     }
 
@@ -348,9 +348,10 @@ impl CleanSession {
     /// Undo (`back`) or redo: the current history goes onto the other stack, the popped one
     /// becomes current, and the data is replayed from the import.
     fn travel(&mut self, back: bool, job: &JobContext) -> Result<()> {
-        let (from, to, nothing) = if back { (&mut self.undo, &mut self.redo, "undo") } else { (&mut self.redo, &mut self.undo, "redo") };
+        let (from, to, nothing) =
+            if back { (&mut self.undo, &mut self.redo, "nothing_to_undo") } else { (&mut self.redo, &mut self.undo, "nothing_to_redo") };
         let Some(target) = from.pop() else {
-            return Err(EngineError::CleanHistory(format!("There is nothing to {nothing}.")));
+            return Err(EngineError::CleanHistory(Detail::coded(nothing, [])));
         };
         to.push(Snapshot { steps: std::mem::take(&mut self.steps), train_fraction: self.train_fraction });
         self.steps = target.steps;

@@ -14,7 +14,7 @@ use plantlab_trees::Ensemble;
 use serde::{Deserialize, Serialize};
 
 use super::Scored;
-use crate::error::{EngineError, Result};
+use crate::error::{Detail, EngineError, Result};
 use crate::train::data::Tokenizer;
 use crate::train::fitted::{FittedModel, TREES_FILE};
 use crate::train::runs::{self, RunMeta};
@@ -105,10 +105,9 @@ fn bad(path: &Path, detail: impl Into<String>) -> EngineError {
 fn read_part<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result<T> {
     let path = dir.join(name);
     let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => EngineError::BadTrainConfig(format!(
-            "the run folder {} has no {name}; only runs trained by this PlantLab version can be bundled",
-            dir.display()
-        )),
+        std::io::ErrorKind::NotFound => {
+            EngineError::BadTrainConfig(Detail::coded("run_folder_incomplete", [("folder", dir.display().to_string().into()), ("file", name.into())]))
+        }
         _ => EngineError::from_io(&path, e),
     })?;
     serde_json::from_slice(&bytes).map_err(|e| EngineError::Internal(format!("reading {}: {e}", path.display())))
@@ -122,11 +121,11 @@ pub fn export(run_dir: &Path, out: &Path, threshold: Option<f64>, events: Option
     }
     let threshold = threshold.unwrap_or(super::DEFAULT_THRESHOLD);
     if !threshold.is_finite() || !(0.0..=1.0).contains(&threshold) {
-        return Err(EngineError::BadTrainConfig(format!("the threshold must be between 0 and 1 (got {threshold})")));
+        return Err(EngineError::BadTrainConfig(Detail::coded("threshold_range", [("value", threshold.to_string().into())])));
     }
     let event_options = events.unwrap_or_default();
     if let Some(problem) = event_options.problem() {
-        return Err(EngineError::BadTrainConfig(problem));
+        return Err(EngineError::BadTrainConfig(problem.into()));
     }
     let meta: RunMeta = read_part(run_dir, "run.json")?;
     let scores: Scored = read_part(run_dir, "test_scores.json").map_err(|_| EngineError::NoEvaluationData(meta.run_id.clone()))?;

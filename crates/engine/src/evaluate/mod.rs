@@ -13,7 +13,7 @@ use plantlab_protocol::{ClassMetrics, EvaluateRequest, Evaluation, EventOptions,
 use polars::prelude::{DataFrame, DataType, TimeUnit};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{EngineError, Result};
+use crate::error::{Detail, EngineError, Result};
 use crate::train::metrics;
 
 /// Thresholds kept in the table the Evaluate pane scrubs through.
@@ -118,10 +118,10 @@ pub fn evaluate(input: EvaluationInput<'_>) -> Result<Evaluation> {
     }
     let threshold = input.threshold;
     if !threshold.is_finite() || !(0.0..=1.0).contains(&threshold) {
-        return Err(EngineError::BadTrainConfig(format!("the threshold must be between 0 and 1 (got {threshold})")));
+        return Err(EngineError::BadTrainConfig(Detail::coded("threshold_range", [("value", threshold.to_string().into())])));
     }
     if let Some(problem) = input.events.problem() {
-        return Err(EngineError::BadTrainConfig(problem));
+        return Err(EngineError::BadTrainConfig(problem.into()));
     }
     let risk = scored.risk();
     let faults = scored.faults();

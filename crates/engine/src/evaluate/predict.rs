@@ -20,7 +20,7 @@ use super::events::{alarm_events, AlarmEvent};
 use super::explain::{self, Explainer, RecentSpan};
 use super::{evaluate, row_times_ms, EvaluationInput, Scored};
 use crate::clean::{recipe, CleanSession};
-use crate::error::{EngineError, Result};
+use crate::error::{Detail, EngineError, Result};
 use crate::tasks::JobContext;
 use crate::train::data::{self, FeatureCoding, InputCheck, Values};
 
@@ -66,9 +66,9 @@ pub fn evaluate_file(path: &Path, bundle_path: &Path, threshold: Option<f64>, ev
     let target = loaded.bundle.tokenizer.target.clone();
     let (result, _) = predict_with(&loaded, path, threshold, events, job)?;
     result.evaluation.ok_or_else(|| {
-        EngineError::BadTrainConfig(format!(
-            "{} has no labelled \"{target}\" values to evaluate against; use `plantlab predict` for unlabelled data",
-            path.display()
+        EngineError::BadTrainConfig(Detail::coded(
+            "no_labelled_values",
+            [("path", path.display().to_string().into()), ("target", target.as_str().into())],
         ))
     })
 }
@@ -116,11 +116,11 @@ pub fn predict_with(
     let b = &loaded.bundle;
     let threshold = threshold.unwrap_or(b.threshold);
     if !threshold.is_finite() || !(0.0..=1.0).contains(&threshold) {
-        return Err(EngineError::BadTrainConfig(format!("the threshold must be between 0 and 1 (got {threshold})")));
+        return Err(EngineError::BadTrainConfig(Detail::coded("threshold_range", [("value", threshold.to_string().into())])));
     }
     let events = events.unwrap_or(b.event_options);
     if let Some(problem) = events.problem() {
-        return Err(EngineError::BadTrainConfig(problem));
+        return Err(EngineError::BadTrainConfig(problem.into()));
     }
     let (frame, timestamp_column) = load_cleaned(&b.recipe, path, job)?;
     job.check_cancelled()?;
@@ -134,9 +134,9 @@ pub fn predict_with(
     };
     let rows = frame.height();
     if rows < window {
-        return Err(EngineError::BadTrainConfig(format!(
-            "{} has {rows} rows after cleaning; the model looks at windows of {window} rows",
-            path.display()
+        return Err(EngineError::BadTrainConfig(Detail::coded(
+            "rows_below_window",
+            [("path", path.display().to_string().into()), ("rows", rows.into()), ("window", window.into())],
         )));
     }
     let positive = (tokenizer.classes.len() == 2).then_some(1);

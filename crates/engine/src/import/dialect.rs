@@ -13,7 +13,7 @@ use plantlab_sniff::{
 use polars::prelude::*;
 
 use super::{EXAMPLE_ROWS, INFER_SCHEMA_ROWS};
-use crate::error::{EngineError, Result};
+use crate::error::{Detail, EngineError, Result};
 
 /// Lines looked at when sniffing the dialect.
 const SNIFF_LINES: usize = 200;
@@ -24,7 +24,7 @@ pub(super) fn sniff_error(path: &Path, err: SniffError) -> EngineError {
         SniffError::NotText(kind) => EngineError::NotText { path: path.to_path_buf(), kind: kind.to_owned() },
         SniffError::NotUtf8 { offset } => EngineError::NotUtf8 { path: path.to_path_buf(), offset },
         SniffError::UnknownEncoding(name) => {
-            EngineError::BadSetting(format!("unknown encoding \"{name}\"; use one of {}", plantlab_sniff::ENCODING_NAMES))
+            EngineError::BadSetting(Detail::coded("unknown_encoding", [("name", name.into()), ("choices", plantlab_sniff::ENCODING_NAMES.into())]))
         }
     }
 }
@@ -72,7 +72,7 @@ pub(super) fn sniff_dialect(
     let separator = match (&overrides.column_widths, overrides.delimiter) {
         (Some(widths), _) => {
             if widths.is_empty() || widths.contains(&0) {
-                return Err(EngineError::BadSetting("column widths must be positive numbers of characters, one per column".into()));
+                return Err(EngineError::BadSetting(Detail::coded("column_widths_positive", [])));
             }
             Separator::Fixed(widths.iter().map(|&w| w as usize).collect())
         }
@@ -81,27 +81,23 @@ pub(super) fn sniff_dialect(
     };
     if let Separator::Char(delimiter) = separator {
         if !matches!(delimiter, ',' | ';' | '\t' | '|') {
-            return Err(EngineError::BadSetting(format!("delimiter {delimiter:?} is not supported; use , ; tab | or whitespace")));
+            return Err(EngineError::BadSetting(Detail::coded("delimiter_unsupported", [("delimiter", format!("{delimiter:?}").into())])));
         }
     }
     let decimal = overrides.decimal.unwrap_or_else(|| sniff_decimal_with(&sample, &separator));
     if !matches!(decimal, '.' | ',') || (decimal == ',' && separator == Separator::Char(',')) {
-        return Err(EngineError::BadSetting("the decimal separator must be . or , and differ from the delimiter".into()));
+        return Err(EngineError::BadSetting(Detail::coded("decimal_separator", [])));
     }
     let header_rows = overrides.header_rows.unwrap_or_else(|| sniff_header_rows(&sample, &separator, decimal));
     if header_rows > 2 {
-        return Err(EngineError::BadSetting("header rows must be 0 (no header), 1 (names) or 2 (names and units)".into()));
+        return Err(EngineError::BadSetting(Detail::coded("header_rows", [])));
     }
     let mut names = header_names(&sample, &separator, header_rows);
     if let Some(given) = &overrides.names {
         // Names for the values the rows hold replace a header that names more columns.
         let fills_rows = header_rows > 0 && widest_data_row(&sample, &separator, header_rows).is_some_and(|w| w == given.len() && w < names.len());
         if given.len() != names.len() && !fills_rows {
-            return Err(EngineError::BadSetting(format!(
-                "{} column names were given but the file has {} columns; give one name per column",
-                given.len(),
-                names.len()
-            )));
+            return Err(EngineError::BadSetting(Detail::coded("names_count", [("given", given.len().into()), ("columns", names.len().into())])));
         }
         names.clone_from(given);
     }

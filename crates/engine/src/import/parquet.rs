@@ -7,15 +7,11 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::{binary_settings, Imported};
-use crate::error::{EngineError, Result};
+use crate::error::{Detail, EngineError, Result};
 
 pub(super) fn read_parquet(path: &Path, bytes: Vec<u8>) -> Result<Imported> {
-    let unreadable = |why: String| {
-        EngineError::Unreadable {
-        path: path.to_path_buf(),
-        detail: format!("not a readable Parquet file ({why}); it may be truncated, damaged or from an unsupported writer: write it again, or export the data as CSV"),
-    }
-    };
+    let unreadable =
+        |why: String| EngineError::Unreadable { path: path.to_path_buf(), detail: Detail::coded("parquet_unreadable", [("why", why.into())]) };
     super::parquet_footer::check_footer(&bytes).map_err(unreadable)?;
     // Polars checks much of a damaged file with assertions (page offsets, bitmap lengths)
     // rather than errors; such a panic means the same as an error here.

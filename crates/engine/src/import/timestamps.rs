@@ -6,7 +6,7 @@ use plantlab_sniff::timestamps::{self, TimestampFormat};
 use polars::prelude::*;
 
 use super::Imported;
-use crate::error::{EngineError, Result};
+use crate::error::{Detail, EngineError, Result};
 
 /// Values looked at when deciding whether a column holds timestamps.
 const SNIFF_VALUES: usize = 200;
@@ -16,10 +16,8 @@ const SNIFF_VALUES: usize = 200;
 pub(super) fn attach_timestamp(imported: &mut Imported, overrides: &ImportOverrides) -> Result<()> {
     let forced_format = match overrides.timestamp_format.as_deref() {
         Some(p) => Some(TimestampFormat::from_pattern(p).ok_or_else(|| {
-            EngineError::BadSetting(format!(
-                "unknown timestamp format \"{p}\"; use one of {}",
-                TimestampFormat::TEXT.iter().map(|f| f.pattern()).chain(["epoch_s", "epoch_ms"]).collect::<Vec<_>>().join(", ")
-            ))
+            let choices = TimestampFormat::TEXT.iter().map(|f| f.pattern()).chain(["epoch_s", "epoch_ms"]).collect::<Vec<_>>().join(", ");
+            EngineError::BadSetting(Detail::coded("unknown_timestamp_format", [("format", p.into()), ("choices", choices.into())]))
         })?),
         None => None,
     };
@@ -67,7 +65,7 @@ pub(super) fn attach_timestamp(imported: &mut Imported, overrides: &ImportOverri
             return Ok(());
         }
         if overrides.timestamp_column.is_some() {
-            return Err(EngineError::BadSetting(format!("column \"{name}\" does not hold timestamps in a known format")));
+            return Err(EngineError::BadSetting(Detail::coded("not_timestamps", [("column", name.as_str().into())])));
         }
     }
     Ok(())

@@ -12,7 +12,7 @@ use plantlab_sniff::dedupe_names;
 use polars::prelude::*;
 
 use super::{binary_settings, Imported};
-use crate::error::{EngineError, Result};
+use crate::error::{Detail, EngineError, Result};
 
 /// A grid up to this many cells is always read (a full sheet of 1M rows × 4 columns).
 const ALWAYS_READ_CELLS: u64 = 4 << 20;
@@ -23,19 +23,19 @@ const MAX_GRID_CELLS: u64 = 100_000_000;
 
 /// The chosen sheet (else the first) as a table: its first row names the columns.
 pub(super) fn read_xlsx(path: &Path, bytes: Vec<u8>, sheet: Option<&str>) -> Result<Imported> {
-    let bad = |detail: String| EngineError::Unreadable { path: path.to_path_buf(), detail };
+    let bad = |detail: Detail| EngineError::Unreadable { path: path.to_path_buf(), detail };
     check_sheet_extent(path, &bytes, sheet)?;
     let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| bad(format!("not a readable Excel workbook ({e}); save it again from Excel as .xlsx, or export the sheet as CSV")))?;
+        .map_err(|e| bad(Detail::coded("workbook_unreadable", [("why", e.to_string().into())])))?;
     let names = workbook.sheet_names();
     let chosen = match sheet {
         Some(s) if names.iter().any(|n| n == s) => s.to_owned(),
-        Some(s) => return Err(EngineError::BadSetting(format!("the workbook has no sheet \"{s}\"; it has {}", names.join(", ")))),
-        None => names.first().cloned().ok_or_else(|| bad("the workbook has no sheets".into()))?,
+        Some(s) => return Err(EngineError::BadSetting(Detail::coded("no_such_sheet", [("sheet", s.into()), ("sheets", names.join(", ").into())]))),
+        None => names.first().cloned().ok_or_else(|| bad(Detail::coded("workbook_no_sheets", [])))?,
     };
     let range = workbook
         .worksheet_range(&chosen)
-        .map_err(|e| bad(format!("sheet \"{chosen}\" cannot be read ({e}); save the workbook again from Excel, or export the sheet as CSV")))?;
+        .map_err(|e| bad(Detail::coded("sheet_unreadable", [("sheet", chosen.as_str().into()), ("why", e.to_string().into())])))?;
     let mut rows = range.rows();
     let Some(header) = rows.next() else {
         return Err(EngineError::NoDataRows(path.to_path_buf()));
@@ -86,7 +86,7 @@ pub(super) fn read_xlsx(path: &Path, bytes: Vec<u8>, sheet: Option<&str>) -> Res
         };
         columns.push(column);
     }
-    let frame = DataFrame::new(body.len(), columns).map_err(|e| bad(e.to_string()))?;
+    let frame = DataFrame::new(body.len(), columns).map_err(|e| bad(e.to_string().into()))?;
     let mut imported = Imported {
         frame,
         settings: binary_settings("xlsx", Some(chosen)),
@@ -133,11 +133,15 @@ fn check_sheet_extent(path: &Path, bytes: &[u8], sheet: Option<&str>) -> Result<
     }
     Err(EngineError::Unreadable {
         path: path.to_path_buf(),
-        detail: format!(
-            "sheet \"{name}\" spans {} rows × {} columns ({grid} cells) but holds only {values} values; \
-             delete the stray cells far from the table (or copy the table to a new sheet) and save again",
-            u64::from(bottom - top) + 1,
-            u64::from(right - left) + 1
+        detail: Detail::coded(
+            "sheet_sparse",
+            [
+                ("sheet", name.into()),
+                ("rows", (u64::from(bottom - top) + 1).into()),
+                ("columns", (u64::from(right - left) + 1).into()),
+                ("cells", grid.into()),
+                ("values", values.into()),
+            ],
         ),
     })
 }

@@ -214,7 +214,7 @@ impl ProcessLm {
                 let windows = gather_windows(&tokens, tags, settings.window, batch);
                 let loss = trainer.train_batch(&windows, batch.len()).map_err(model_error)?;
                 if !loss.is_finite() {
-                    return Err(EngineError::Diverged(format!("the loss became {loss} in epoch {epoch}. Lower the learning rate")));
+                    return Err(EngineError::Diverged(format!("the loss became {loss} in epoch {epoch}. Lower the learning rate").into()));
                 }
                 sum += loss * batch.len() as f64;
                 count += batch.len();

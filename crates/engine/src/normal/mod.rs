@@ -103,7 +103,7 @@ impl TagMatrix {
 
 /// A settings or data problem of a normal-operation model, in words.
 pub(crate) fn bad(message: &str) -> EngineError {
-    EngineError::BadTrainConfig(message.to_owned())
+    EngineError::BadTrainConfig(message.into())
 }
 
 /// Per-tag mean and standard deviation of the normal rows ("autoscaling").

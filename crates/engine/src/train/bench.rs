@@ -49,7 +49,7 @@ pub fn random_tokens(n: usize, seed: u64) -> (Vec<u32>, Vec<u32>) {
 /// generation not timed).
 pub fn run(kind: ModelKind, n: usize, epochs: usize, threads: usize, batch: usize) -> Result<BenchResult> {
     if batch == 0 || n < batch {
-        return Err(EngineError::BadTrainConfig(format!("use a batch of at least 1 and at least one batch of sequences ({batch})")));
+        return Err(EngineError::BadTrainConfig(format!("use a batch of at least 1 and at least one batch of sequences ({batch})").into()));
     }
     plantlab_model::set_threads(threads);
     let (tokens, labels) = random_tokens(n, 1);

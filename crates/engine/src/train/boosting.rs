@@ -10,7 +10,7 @@ use plantlab_trees::{BoostParams, Booster, Ensemble};
 
 use super::data::{Part, Prepared};
 use super::{metrics, selection_score, weighted_loss};
-use crate::error::{EngineError, Result};
+use crate::error::{Detail, EngineError, Result};
 use crate::tasks::JobContext;
 
 /// Most boosting rounds and leaves per tree a run may ask for.
@@ -51,24 +51,24 @@ pub struct TreeFit {
 
 /// Checks tree settings before anything is allocated for them.
 pub fn check_settings(settings: &TreeSettings) -> Result<()> {
-    let bad = |m: String| Err(EngineError::BadTrainConfig(m));
+    let bad = |detail: Detail| Err(EngineError::BadTrainConfig(detail));
     if !(1..=MAX_ROUNDS).contains(&settings.rounds) {
-        return bad(format!("the boosting rounds must be between 1 and {MAX_ROUNDS}, not {}", settings.rounds));
+        return Err(super::setting_out_of_range("boosting_rounds", u64::from(settings.rounds), 1, u64::from(MAX_ROUNDS)));
     }
     if !settings.learning_rate.is_finite() || settings.learning_rate <= 0.0 || settings.learning_rate > 1.0 {
-        return bad(format!("the trees' learning rate must be above 0 and at most 1, not {}", settings.learning_rate));
+        return bad(Detail::coded("trees_learning_rate", [("value", settings.learning_rate.to_string().into())]));
     }
     if !(2..=MAX_LEAVES).contains(&settings.max_leaves) {
-        return bad(format!("the leaves per tree must be between 2 and {MAX_LEAVES}, not {}", settings.max_leaves));
+        return Err(super::setting_out_of_range("leaves_per_tree", u64::from(settings.max_leaves), 2, u64::from(MAX_LEAVES)));
     }
     if settings.min_samples_leaf == 0 {
-        return bad("the fewest samples per leaf must be at least 1".to_owned());
+        return bad(Detail::coded("trees_min_samples_leaf", []));
     }
     if !settings.l2.is_finite() || settings.l2 < 0.0 {
-        return bad(format!("the trees' L2 penalty must be 0 or more, not {}", settings.l2));
+        return bad(Detail::coded("trees_l2", [("value", settings.l2.to_string().into())]));
     }
     if settings.patience == 0 {
-        return bad("the trees' patience must be at least 1 round".to_owned());
+        return bad(Detail::coded("trees_patience", []));
     }
     Ok(())
 }
@@ -146,9 +146,7 @@ pub fn fit_trees(
         }
     }
     if best_round == 0 {
-        return Err(EngineError::Diverged(
-            "the trees' validation score was never a number; check the features for extreme values, or lower the learning rate".into(),
-        ));
+        return Err(EngineError::Diverged(Detail::coded("trees_score_not_number", [])));
     }
     let mut ensemble = booster.into_ensemble();
     ensemble.truncate(best_round as usize);

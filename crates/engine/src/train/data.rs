@@ -4,12 +4,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use plantlab_protocol::{SequenceMode, SplitFractions, TrainConfig};
+use plantlab_protocol::{MessageArg, SequenceMode, SplitFractions, TrainConfig};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::window_features::{self, WindowFeatureSpec, WINDOW_STATS};
-use crate::error::{EngineError, Result};
+use crate::error::{Detail, EngineError, Result};
 
 /// Smallest number of samples each of train, validation and test must get.
 const MIN_SAMPLES_PER_PART: usize = 5;
@@ -240,7 +240,7 @@ pub fn feature_columns(frame: &DataFrame, config: &TrainConfig, timestamp_column
         config.features.iter().filter(|f| **f != config.target && !config.exclude.contains(f)).cloned().collect()
     };
     if chosen.is_empty() {
-        return Err(EngineError::BadTrainConfig("no feature columns are left after excluding the target and the excluded columns".into()));
+        return Err(EngineError::BadTrainConfig(Detail::coded("no_features", [])));
     }
     Ok(chosen)
 }
@@ -287,10 +287,7 @@ pub(crate) fn label_classes(values: &Values, target: &str) -> Result<(Vec<String
         }
     };
     if classes.len() < 2 {
-        return Err(EngineError::BadTrainConfig(format!(
-            "the target \"{target}\" has {} distinct value(s); a classifier needs at least two (is it constant?)",
-            classes.len()
-        )));
+        return Err(EngineError::BadTrainConfig(Detail::coded("target_constant", [("target", target.into()), ("count", classes.len().into())])));
     }
     Ok((classes, labels))
 }
@@ -298,9 +295,7 @@ pub(crate) fn label_classes(values: &Values, target: &str) -> Result<(Vec<String
 const MAX_CLASSES: usize = 50;
 
 fn too_many_classes(target: &str, n: usize) -> EngineError {
-    EngineError::BadTrainConfig(format!(
-        "the target \"{target}\" has {n} distinct values; PlantLab classifies up to {MAX_CLASSES} classes. Pick a label column (fault / no fault, failure mode)"
-    ))
+    EngineError::BadTrainConfig(Detail::coded("too_many_classes", [("target", target.into()), ("count", n.into()), ("max", MAX_CLASSES.into())]))
 }
 
 fn format_number(x: f64) -> String {
@@ -315,7 +310,7 @@ fn format_number(x: f64) -> String {
 fn split_rows(rows: usize, split: &SplitFractions) -> Result<[std::ops::Range<usize>; 3]> {
     let fractions = [split.train, split.validation, split.test];
     if fractions.iter().any(|f| !f.is_finite() || *f <= 0.0) {
-        return Err(EngineError::BadTrainConfig("train, validation and test fractions must all be positive".into()));
+        return Err(EngineError::BadTrainConfig(Detail::coded("split_positive", [])));
     }
     let total: f64 = fractions.iter().sum();
     let train_end = ((split.train / total) * rows as f64).round() as usize;
@@ -345,7 +340,7 @@ fn quantile_edges(mut values: Vec<f64>, bins: u32) -> Vec<f64> {
 /// Reads the frame, fits the tokenizer on the training rows and encodes every row.
 pub fn prepare(frame: &DataFrame, config: &TrainConfig, timestamp_column: Option<&str>) -> Result<Prepared> {
     if config.bins < 2 {
-        return Err(EngineError::BadTrainConfig("use at least 2 bins per tag".into()));
+        return Err(EngineError::BadTrainConfig(Detail::coded("bins_at_least_two", [])));
     }
     let features = feature_columns(frame, config, timestamp_column)?;
     let rows = frame.height();
@@ -425,9 +420,9 @@ pub fn prepare(frame: &DataFrame, config: &TrainConfig, timestamp_column: Option
     if config.interactions && dense {
         let tags = numeric_tags(&tokenizer);
         if tags.len() > MAX_INTERACTION_TAGS {
-            return Err(EngineError::BadTrainConfig(format!(
-                "interaction features multiply every pair of numeric tags, and this data has {} of them; choose at most {MAX_INTERACTION_TAGS} feature columns, or train without interactions",
-                tags.len()
+            return Err(EngineError::BadTrainConfig(Detail::coded(
+                "too_many_interaction_tags",
+                [("count", tags.len().into()), ("max", MAX_INTERACTION_TAGS.into())],
             )));
         }
         let pairs: Vec<(usize, usize)> = tags.iter().enumerate().flat_map(|(k, &a)| tags[k + 1..].iter().map(move |&b| (a, b))).collect();
@@ -603,7 +598,7 @@ fn encode_values(tokenizer: &Tokenizer, columns: &[Option<Values>], rows: usize,
         dense_at += coding.dense_width();
     }
     if let (Some(spec), true) = (&tokenizer.window_features, want_dense) {
-        spec.check(nf).map_err(EngineError::BadTrainConfig)?;
+        spec.check(nf).map_err(|why| EngineError::BadTrainConfig(why.into()))?;
         let starts = window_features::segment_starts(rows, times, spec.gap_ms);
         let k = WINDOW_STATS.len();
         for (n, &tag) in spec.tags.iter().enumerate() {
@@ -614,7 +609,7 @@ fn encode_values(tokenizer: &Tokenizer, columns: &[Option<Values>], rows: usize,
         dense_at += spec.width();
     }
     if let (Some(spec), true) = (&tokenizer.interactions, want_dense) {
-        spec.check(nf).map_err(EngineError::BadTrainConfig)?;
+        spec.check(nf).map_err(|why| EngineError::BadTrainConfig(why.into()))?;
         for (n, &pair) in spec.pairs.iter().enumerate() {
             let block = product_block(columns, pair, rows);
             write_standardized(&mut row_dense, dense_width, dense_at + n, &block, 1, &spec.means[n..=n], &spec.stds[n..=n]);
@@ -642,7 +637,7 @@ impl Prepared {
             SequenceMode::Row => (1, 1),
             SequenceMode::Window { window, stride } => {
                 if window == 0 || stride == 0 {
-                    return Err(EngineError::BadTrainConfig("window and stride must be at least 1".into()));
+                    return Err(EngineError::BadTrainConfig(Detail::coded("window_stride_at_least_one", [])));
                 }
                 (window as usize, stride as usize)
             }
@@ -663,11 +658,14 @@ impl Prepared {
         let names = ["training", "validation", "test"];
         for (part, name) in parts.iter().zip(names) {
             if part.ends.len() < MIN_SAMPLES_PER_PART {
-                return Err(EngineError::BadTrainConfig(format!(
-                    "too few rows: the {name} part has {} labelled sample(s) of {} rows in all; at least {MIN_SAMPLES_PER_PART} are needed in each part{}",
-                    part.ends.len(),
-                    self.rows,
-                    if window > 1 { " (use a shorter window or more data)" } else { "" }
+                return Err(EngineError::BadTrainConfig(Detail::coded(
+                    if window > 1 { "too_few_rows_windowed" } else { "too_few_rows" },
+                    [
+                        ("part", MessageArg::phrase(&format!("detail_part_{name}"), [])),
+                        ("count", part.ends.len().into()),
+                        ("rows", self.rows.into()),
+                        ("min", MIN_SAMPLES_PER_PART.into()),
+                    ],
                 )));
             }
         }

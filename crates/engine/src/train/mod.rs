@@ -25,7 +25,7 @@ use plantlab_protocol::{
 };
 use polars::prelude::DataFrame;
 
-use crate::error::{EngineError, Result};
+use crate::error::{Detail, EngineError, Result};
 use crate::evaluate::explain::Explainer;
 use crate::evaluate::{row_times_ms, Scored};
 use crate::tasks::JobContext;
@@ -88,64 +88,78 @@ pub fn validate_config(config: &TrainConfig) -> Result<()> {
 }
 
 fn check_config(config: &TrainConfig) -> Result<()> {
-    let bad = |m: &str| Err(EngineError::BadTrainConfig(m.to_owned()));
-    let within = |name: &str, value: u32, low: u32, high: u32| {
+    let bad = |code: &str| Err(EngineError::BadTrainConfig(Detail::coded(code, [])));
+    let within = |setting: &str, value: u32, low: u32, high: u32| {
         if (low..=high).contains(&value) {
             Ok(())
         } else {
-            Err(EngineError::BadTrainConfig(format!("{name} must be between {low} and {high}, not {value}")))
+            Err(setting_out_of_range(setting, u64::from(value), u64::from(low), u64::from(high)))
         }
     };
     if config.target.is_empty() {
-        return bad("choose a target column (the label to predict)");
+        return bad("choose_target");
     }
     if config.epochs == 0 {
-        return bad("train for at least one epoch");
+        return bad("epochs_at_least_one");
     }
     if config.batch_size == 0 {
-        return bad("the batch size must be at least 1");
+        return bad("batch_at_least_one");
     }
     if !config.learning_rate.is_finite() || config.learning_rate <= 0.0 {
-        return bad("the learning rate must be a positive number");
+        return bad("learning_rate_positive");
     }
     if config.embedding_dim == 0 || config.hidden == 0 {
-        return bad("the embedding size and hidden units must be at least 1");
+        return bad("widths_at_least_one");
     }
     if config.model == ModelKind::Transformer && !config.embedding_dim.is_multiple_of(4) {
-        return bad("the transformer's width (embedding size) must be a multiple of its 4 heads");
+        return bad("transformer_heads");
     }
     if config.patience == Some(0) {
-        return bad("patience must be at least 1 epoch (or off)");
+        return bad("patience_at_least_one");
     }
-    within("the embedding size", config.embedding_dim, 1, MAX_EMBEDDING_DIM)?;
-    within("the hidden units", config.hidden, 1, MAX_HIDDEN)?;
-    within("the bins per tag", config.bins, 2, MAX_BINS)?;
-    within("the epochs", config.epochs, 1, MAX_EPOCHS)?;
-    within("the batch size", config.batch_size, 1, MAX_BATCH)?;
+    within("embedding_size", config.embedding_dim, 1, MAX_EMBEDDING_DIM)?;
+    within("hidden_units", config.hidden, 1, MAX_HIDDEN)?;
+    within("bins_per_tag", config.bins, 2, MAX_BINS)?;
+    within("epochs", config.epochs, 1, MAX_EPOCHS)?;
+    within("batch_size", config.batch_size, 1, MAX_BATCH)?;
     if let Some(threads) = config.threads {
-        within("the worker threads", threads, 1, MAX_THREADS)?;
+        within("worker_threads", threads, 1, MAX_THREADS)?;
     }
     if let SequenceMode::Window { window, stride } = config.mode {
-        within("the window", window, 1, MAX_WINDOW)?;
-        within("the stride", stride, 1, MAX_WINDOW)?;
+        within("window", window, 1, MAX_WINDOW)?;
+        within("stride", stride, 1, MAX_WINDOW)?;
     }
     if let Some(window) = config.feature_window {
         window_features::check_window(window)?;
         if !config.model.dense_input() {
-            return bad("window features are for the MLP and the trees; the token models see the past through --window (sequence mode)");
+            return bad("window_features_dense");
         }
     }
     if config.interactions && !config.model.dense_input() {
-        return bad("interaction features are for the MLP and the trees; the token models read binned values");
+        return bad("interactions_dense");
     }
     // Every run grows the trees baseline, so their settings are checked for every model.
     boosting::check_settings(&config.trees)?;
     let split = &config.split;
     let fractions = [split.train, split.validation, split.test];
     if fractions.iter().any(|f| !f.is_finite() || *f < 0.0) || split.train <= 0.0 {
-        return bad("the split fractions must be numbers of at least 0, with a training part above 0");
+        return bad("split_fractions");
     }
     Ok(())
+}
+
+/// "`setting` must be between `low` and `high`, not `value`" (`setting` names an
+/// `error-detail-setting-…` phrase).
+pub(crate) fn setting_out_of_range(setting: &str, value: u64, low: u64, high: u64) -> EngineError {
+    EngineError::BadTrainConfig(Detail::coded(
+        "setting_range",
+        [
+            ("setting", MessageArg::phrase(&format!("detail_setting_{setting}"), [])),
+            ("value", value.into()),
+            ("low", low.into()),
+            ("high", high.into()),
+        ],
+    ))
 }
 
 /// Trains one model. `on_update` sees every update in order (the run's `metrics.jsonl` gets
@@ -176,7 +190,7 @@ pub fn train(frame: &DataFrame, request: &TrainJob<'_>, job: &JobContext, on_upd
         .filter(|_| config.class_weighting != ClassWeighting::Off)
         .map(|(_, column)| -> Result<RowWeights> {
             let data::Values::Numeric(values) = data::read_values(frame, column)? else {
-                return Err(EngineError::BadTrainConfig(format!("the class-weight column \"{column}\" is not numeric")));
+                return Err(EngineError::BadTrainConfig(Detail::coded("weight_column_not_numeric", [("column", column.as_str().into())])));
             };
             Ok(RowWeights { column: column.clone(), values: values.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect() })
         })
@@ -522,11 +536,14 @@ impl Run {
                 let input = batcher.input(&ends);
                 let stats = trainer.train_batch(input, &labels).map_err(model_err)?;
                 if !stats.loss.is_finite() {
-                    return Err(EngineError::Diverged(format!(
-                        "the loss became {} in epoch {epoch}, batch {}. Lower the learning rate (now {}), or check the features for extreme values.",
-                        stats.loss,
-                        b + 1,
-                        config.learning_rate
+                    return Err(EngineError::Diverged(Detail::coded(
+                        "loss_diverged",
+                        [
+                            ("loss", stats.loss.to_string().into()),
+                            ("epoch", u64::from(epoch).into()),
+                            ("batch", (b + 1).into()),
+                            ("rate", config.learning_rate.to_string().into()),
+                        ],
                     )));
                 }
                 let batch_weight: f64 = labels.iter().map(|&l| weights[l as usize]).sum();
@@ -547,7 +564,10 @@ impl Run {
             let val_probs = predict_net(&trainer, batcher, val_part, job)?;
             let val_loss = weighted_loss(&val_probs, classes, &val_part.labels, weights);
             if !val_loss.is_finite() {
-                return Err(EngineError::Diverged(format!("the validation loss became {val_loss} in epoch {epoch}. Lower the learning rate.")));
+                return Err(EngineError::Diverged(Detail::coded(
+                    "validation_loss_diverged",
+                    [("loss", val_loss.to_string().into()), ("epoch", u64::from(epoch).into())],
+                )));
             }
             let val = metrics::classification_metrics(&val_probs, classes, &val_part.labels, positive);
             let score = selection_score(&val, val_loss, positive);

@@ -16,7 +16,7 @@
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{EngineError, Result};
+use crate::error::{Detail, EngineError, Result};
 
 /// The statistics each tag gets, in the order of the dense columns.
 pub const WINDOW_STATS: [&str; 7] = ["previous", "mean", "std", "min", "max", "slope", "since_change"];
@@ -68,7 +68,10 @@ impl WindowFeatureSpec {
 /// Checks a requested window length.
 pub fn check_window(window: u32) -> Result<()> {
     if window == 0 || window > MAX_FEATURE_WINDOW {
-        return Err(EngineError::BadTrainConfig(format!("the feature window must be between 1 and {MAX_FEATURE_WINDOW} samples, not {window}")));
+        return Err(EngineError::BadTrainConfig(Detail::coded(
+            "feature_window_range",
+            [("max", u64::from(MAX_FEATURE_WINDOW).into()), ("value", u64::from(window).into())],
+        )));
     }
     Ok(())
 }

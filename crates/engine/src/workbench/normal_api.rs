@@ -174,7 +174,7 @@ pub fn target_rate(request: &NormalTrainRequest, interval_s: Option<f64>) -> Res
 }
 
 fn bad(message: &str) -> EngineError {
-    EngineError::BadTrainConfig(message.to_owned())
+    EngineError::BadTrainConfig(message.into())
 }
 
 fn check_request(request: &NormalTrainRequest) -> Result<()> {

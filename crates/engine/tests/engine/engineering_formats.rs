@@ -187,7 +187,10 @@ fn headerless_files_take_generated_or_given_names_and_replay_them() {
     // A wrong number of names is refused with what to do.
     let wrong = ImportOverrides { names: Some(vec!["a".into()]), ..ImportOverrides::default() };
     match import(&path, &wrong, &JobContext::detached()) {
-        Err(EngineError::BadSetting(message)) => assert!(message.contains("1 column names were given but the file has 3 columns"), "{message}"),
+        Err(EngineError::BadSetting(detail)) => {
+            let message = detail.to_string();
+            assert!(message.contains("1 column names were given but the file has 3 columns"), "{message}");
+        }
         other => panic!("expected a bad setting, got {:?}", other.map(|i| i.frame.shape())),
     }
     // Forcing a header keeps the first row as names.

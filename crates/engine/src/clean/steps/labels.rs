@@ -15,7 +15,7 @@ fn label_classes(table: &Table, op: &str, label: &str) -> Result<(Vec<String>, V
     table.column(op, label)?;
     let values = crate::train::data::read_values(&table.frame, label)?;
     crate::train::data::label_classes(&values, label).map_err(|e| match e {
-        EngineError::BadTrainConfig(why) => EngineError::BadStep(why),
+        EngineError::BadTrainConfig(why) => EngineError::BadStep(why.to_string()),
         other => other,
     })
 }

@@ -1,0 +1,114 @@
+# PlantLab's errors, English. Keys are error-<code>[-<variant>] for an error the engine (or the
+# desktop shell) returns with that code, and error-detail-<code> for a coded detail inside one;
+# every key is also in zh-CN/errors.ftl with the same arguments. A $detail that is not coded is
+# a text as a library or the operating system wrote it (English), shown as it is.
+
+## Errors
+error-not-found = The file { $path } does not exist. Check the path, or pick the file with Open….
+error-is-directory = { $path } is a folder, not a file. Choose a CSV file inside it.
+error-permission-denied = PlantLab may not read { $path }: permission denied. Copy the file somewhere you can read, or fix its permissions.
+error-empty-file = The file { $path } is empty (0 bytes). Export the data again; the export may have failed.
+error-not-text = { $path } is not a text table: { $kind }. Export it as CSV (comma, semicolon or tab separated).
+error-not-utf8 = { $path } is not valid UTF-8 text (first bad byte at offset { $offset }). Save it as UTF-8 CSV and open it again.
+error-no-data-rows = { $path } has a header line but no data rows. Check that the export contains data.
+error-parse-error = Could not parse { $path } as CSV: { $detail }. Check the delimiter and that every row has the same number of fields.
+error-parse-error-unreadable = Could not read { $path }: { $detail }.
+error-unclosed-quote = { $path }: the quote (") at line { $line }, `{ $text }`, opens a quoted cell with no closing quote in the next 4 MiB or before the file ends, so the rest of the file would read as one cell. Remove that quote, or double it ("") if it belongs to the text, and open the file again.
+error-io-error = Could not read { $path }: { $detail }.
+error-no-dataset = No data set is open. Open a CSV file first.
+error-unknown-column = There is no column named "{ $column }" in the open data set.
+error-not-numeric = Column "{ $column }" is not numeric, so it cannot be plotted as a line.
+error-bad-setting = Import setting not usable: { $detail }.
+error-bad-train-config = Training settings not usable: { $detail }.
+error-diverged = Training stopped: { $detail }
+error-run-not-found = There is no training run "{ $run }". It may have been deleted; refresh the runs list.
+error-model-error = The model failed: { $detail }.
+error-bad-step = This cleaning step cannot run: { $detail }.
+error-bad-recipe = { $path }: { $detail }. Save the recipe again from PlantLab, or fix the file.
+error-recipe-version = { $path } is a recipe of format version { $found }, newer than this PlantLab reads (up to { $supported }). Update PlantLab to use it.
+error-clean-history = { $detail }
+error-bad-bundle = { $path } is not a usable model bundle: { $detail }. Export the bundle again from its run (Evaluate pane or `plantlab bundle`).
+error-bundle-version = { $path } is a model bundle of format version { $found }, newer than this PlantLab reads (up to { $supported }). Update PlantLab to use it.
+error-no-evaluation-data = Run { $run } has no saved test predictions (it was interrupted, failed, or trained by an older PlantLab). Train it again to evaluate it.
+error-no-fault-samples = { $data }: the column "{ $label }" marks no fault samples (every value is 0 or empty), so there is nothing to detect. Choose the column that marks faults.
+error-run-busy = Run { $run } is still training, in this window or another PlantLab window or process. Stop it there, or wait for it to end, before deleting it.
+error-no-predictions = There are no predictions yet. Open a bundle and a data file in the Predict pane and press Predict.
+error-write-error = Could not write { $path }: { $detail }.
+error-cancelled = Cancelled.
+error-internal = Internal error in the data engine: { $detail }. Please report it with the file that caused it.
+error-path-not-chosen = PlantLab reads and writes here only files chosen in its file dialog; "{ $path }" was not. Choose the file again with the dialog.
+
+## Import settings
+error-detail-unknown-encoding = unknown encoding "{ $name }"; use one of { $choices }
+error-detail-column-widths-positive = column widths must be positive numbers of characters, one per column
+error-detail-delimiter-unsupported = delimiter { $delimiter } is not supported; use , ; tab | or whitespace
+error-detail-decimal-separator = the decimal separator must be . or , and differ from the delimiter
+error-detail-header-rows = header rows must be 0 (no header), 1 (names) or 2 (names and units)
+error-detail-names-count = { $given } column names were given but the file has { $columns } columns; give one name per column
+error-detail-no-such-sheet = the workbook has no sheet "{ $sheet }"; it has { $sheets }
+error-detail-unknown-timestamp-format = unknown timestamp format "{ $format }"; use one of { $choices }
+error-detail-not-timestamps = column "{ $column }" does not hold timestamps in a known format
+
+## Unreadable binary tables
+error-detail-parquet-unreadable = not a readable Parquet file ({ $why }); it may be truncated, damaged or from an unsupported writer: write it again, or export the data as CSV
+error-detail-workbook-unreadable = not a readable Excel workbook ({ $why }); save it again from Excel as .xlsx, or export the sheet as CSV
+error-detail-workbook-no-sheets = the workbook has no sheets
+error-detail-sheet-unreadable = sheet "{ $sheet }" cannot be read ({ $why }); save the workbook again from Excel, or export the sheet as CSV
+error-detail-sheet-sparse = sheet "{ $sheet }" spans { $rows } rows × { $columns } columns ({ $cells } cells) but holds only { $values } values; delete the stray cells far from the table (or copy the table to a new sheet) and save again
+
+## Training settings
+error-detail-choose-target = choose a target column (the label to predict)
+error-detail-epochs-at-least-one = train for at least one epoch
+error-detail-batch-at-least-one = the batch size must be at least 1
+error-detail-learning-rate-positive = the learning rate must be a positive number
+error-detail-widths-at-least-one = the embedding size and hidden units must be at least 1
+error-detail-transformer-heads = the transformer's width (embedding size) must be a multiple of its 4 heads
+error-detail-patience-at-least-one = patience must be at least 1 epoch (or off)
+error-detail-setting-range = { $setting } must be between { $low } and { $high }, not { $value }
+error-detail-setting-embedding-size = the embedding size
+error-detail-setting-hidden-units = the hidden units
+error-detail-setting-bins-per-tag = the bins per tag
+error-detail-setting-epochs = the epochs
+error-detail-setting-batch-size = the batch size
+error-detail-setting-worker-threads = the worker threads
+error-detail-setting-window = the window
+error-detail-setting-stride = the stride
+error-detail-setting-boosting-rounds = the boosting rounds
+error-detail-setting-leaves-per-tree = the leaves per tree
+error-detail-window-features-dense = window features are for the MLP and the trees; the token models see the past through --window (sequence mode)
+error-detail-interactions-dense = interaction features are for the MLP and the trees; the token models read binned values
+error-detail-split-fractions = the split fractions must be numbers of at least 0, with a training part above 0
+error-detail-split-positive = train, validation and test fractions must all be positive
+error-detail-weight-column-not-numeric = the class-weight column "{ $column }" is not numeric
+error-detail-trees-learning-rate = the trees' learning rate must be above 0 and at most 1, not { $value }
+error-detail-trees-min-samples-leaf = the fewest samples per leaf must be at least 1
+error-detail-trees-l2 = the trees' L2 penalty must be 0 or more, not { $value }
+error-detail-trees-patience = the trees' patience must be at least 1 round
+error-detail-feature-window-range = the feature window must be between 1 and { $max } samples, not { $value }
+error-detail-no-features = no feature columns are left after excluding the target and the excluded columns
+error-detail-target-constant = the target "{ $target }" has { $count } distinct value(s); a classifier needs at least two (is it constant?)
+error-detail-too-many-classes = the target "{ $target }" has { $count } distinct values; PlantLab classifies up to { $max } classes. Pick a label column (fault / no fault, failure mode)
+error-detail-bins-at-least-two = use at least 2 bins per tag
+error-detail-too-many-interaction-tags = interaction features multiply every pair of numeric tags, and this data has { $count } of them; choose at most { $max } feature columns, or train without interactions
+error-detail-window-stride-at-least-one = window and stride must be at least 1
+error-detail-too-few-rows = too few rows: the { $part } part has { $count } labelled sample(s) of { $rows } rows in all; at least { $min } are needed in each part
+error-detail-too-few-rows-windowed = too few rows: the { $part } part has { $count } labelled sample(s) of { $rows } rows in all; at least { $min } are needed in each part (use a shorter window or more data)
+error-detail-part-training = training
+error-detail-part-validation = validation
+error-detail-part-test = test
+
+## Training that stopped
+error-detail-loss-diverged = the loss became { $loss } in epoch { $epoch }, batch { $batch }. Lower the learning rate (now { $rate }), or check the features for extreme values.
+error-detail-validation-loss-diverged = the validation loss became { $loss } in epoch { $epoch }. Lower the learning rate.
+error-detail-trees-score-not-number = the trees' validation score was never a number; check the features for extreme values, or lower the learning rate
+
+## Evaluation, bundles and prediction
+error-detail-threshold-range = the threshold must be between 0 and 1 (got { $value })
+error-detail-run-folder-incomplete = the run folder { $folder } has no { $file }; only runs trained by this PlantLab version can be bundled
+error-detail-no-labelled-values = { $path } has no labelled "{ $target }" values to evaluate against; use `plantlab predict` for unlabelled data
+error-detail-rows-below-window = { $path } has { $rows } rows after cleaning; the model looks at windows of { $window } rows
+
+## The cleaning history
+error-detail-no-such-step = There is no step { $step } in the history (it has { $steps } steps).
+error-detail-nothing-to-undo = There is nothing to undo.
+error-detail-nothing-to-redo = There is nothing to redo.

@@ -1,0 +1,112 @@
+# PlantLab 的错误信息，简体中文。键与 en/errors.ftl 一一对应，参数相同。未编码的 $detail 是库或操作系统
+# 原样写出的文字（英文），照原样显示。
+
+## Errors
+error-not-found = 文件 { $path } 不存在。请检查路径，或用“打开…”选择文件。
+error-is-directory = { $path } 是文件夹，不是文件。请选择其中的 CSV 文件。
+error-permission-denied = PlantLab 无权读取 { $path }：权限被拒绝。请把文件复制到可读取的位置，或修改其权限。
+error-empty-file = 文件 { $path } 是空的（0 字节）。请重新导出数据；上次导出可能失败了。
+error-not-text = { $path } 不是文本表格：{ $kind }。请导出为 CSV（逗号、分号或制表符分隔）。
+error-not-utf8 = { $path } 不是有效的 UTF-8 文本（第一个错误字节在偏移量 { $offset } 处）。请另存为 UTF-8 CSV 后重新打开。
+error-no-data-rows = { $path } 只有表头行，没有数据行。请检查导出是否包含数据。
+error-parse-error = 无法将 { $path } 解析为 CSV：{ $detail }。请检查分隔符，以及每行的字段数是否相同。
+error-parse-error-unreadable = 无法读取 { $path }：{ $detail }。
+error-unclosed-quote = { $path }：第 { $line } 行的引号（"），即 `{ $text }`，开启了一个带引号的单元格，但在其后 4 MiB 内或文件结束前都没有闭合引号，文件的其余部分会被读成一个单元格。请删除该引号；若它属于文本，请将其写成两个（""），然后重新打开文件。
+error-io-error = 无法读取 { $path }：{ $detail }。
+error-no-dataset = 尚未打开数据集。请先打开一个 CSV 文件。
+error-unknown-column = 打开的数据集中没有名为“{ $column }”的列。
+error-not-numeric = 列“{ $column }”不是数值列，无法绘制成折线。
+error-bad-setting = 导入设置不可用：{ $detail }。
+error-bad-train-config = 训练设置不可用：{ $detail }。
+error-diverged = 训练已停止：{ $detail }
+error-run-not-found = 没有训练运行“{ $run }”。它可能已被删除；请刷新运行列表。
+error-model-error = 模型出错：{ $detail }。
+error-bad-step = 该清洗步骤无法运行：{ $detail }。
+error-bad-recipe = { $path }：{ $detail }。请在 PlantLab 中重新保存配方，或修正该文件。
+error-recipe-version = { $path } 是格式版本 { $found } 的配方，比本 PlantLab 能读取的版本（最高 { $supported }）更新。请升级 PlantLab 后再使用。
+error-clean-history = { $detail }
+error-bad-bundle = { $path } 不是可用的模型包：{ $detail }。请从其运行重新导出模型包（评估窗格或 `plantlab bundle`）。
+error-bundle-version = { $path } 是格式版本 { $found } 的模型包，比本 PlantLab 能读取的版本（最高 { $supported }）更新。请升级 PlantLab 后再使用。
+error-no-evaluation-data = 运行 { $run } 没有保存测试集预测（它被中断、失败，或由较旧的 PlantLab 训练）。请重新训练后再评估。
+error-no-fault-samples = { $data }：列“{ $label }”未标记任何故障样本（所有值均为 0 或为空），因此没有可检测的对象。请选择标记故障的列。
+error-run-busy = 运行 { $run } 仍在训练中（在本窗口或另一个 PlantLab 窗口或进程中）。请先在那里停止它，或等它结束，再删除。
+error-no-predictions = 还没有预测结果。请在“预测”窗格中打开模型包和数据文件，然后点击“预测”。
+error-write-error = 无法写入 { $path }：{ $detail }。
+error-cancelled = 已取消。
+error-internal = 数据引擎内部错误：{ $detail }。请连同引发它的文件一起报告此问题。
+error-path-not-chosen = PlantLab 只在此读写通过其文件对话框选择的文件；“{ $path }”不是。请用对话框重新选择该文件。
+
+## Import settings
+error-detail-unknown-encoding = 未知编码“{ $name }”；请使用以下之一：{ $choices }
+error-detail-column-widths-positive = 列宽必须是正的字符数，每列一个
+error-detail-delimiter-unsupported = 不支持分隔符 { $delimiter }；请使用 , ; tab | 或 whitespace
+error-detail-decimal-separator = 小数点必须是 . 或 ,，且不能与分隔符相同
+error-detail-header-rows = 表头行数必须是 0（无表头）、1（列名）或 2（列名和单位）
+error-detail-names-count = 给出了 { $given } 个列名，但文件有 { $columns } 列；请为每列给出一个名称
+error-detail-no-such-sheet = 工作簿中没有工作表“{ $sheet }”；它有：{ $sheets }
+error-detail-unknown-timestamp-format = 未知时间戳格式“{ $format }”；请使用以下之一：{ $choices }
+error-detail-not-timestamps = 列“{ $column }”不含已知格式的时间戳
+
+## Unreadable binary tables
+error-detail-parquet-unreadable = 不是可读取的 Parquet 文件（{ $why }）；它可能被截断、已损坏或由不受支持的程序写出：请重新写出，或将数据导出为 CSV
+error-detail-workbook-unreadable = 不是可读取的 Excel 工作簿（{ $why }）；请在 Excel 中重新另存为 .xlsx，或将工作表导出为 CSV
+error-detail-workbook-no-sheets = 工作簿中没有工作表
+error-detail-sheet-unreadable = 无法读取工作表“{ $sheet }”（{ $why }）；请在 Excel 中重新保存工作簿，或将该工作表导出为 CSV
+error-detail-sheet-sparse = 工作表“{ $sheet }”跨越 { $rows } 行 × { $columns } 列（{ $cells } 个单元格），却只有 { $values } 个值；请删除远离表格的零散单元格（或把表格复制到新工作表）后重新保存
+
+## Training settings
+error-detail-choose-target = 请选择目标列（要预测的标签）
+error-detail-epochs-at-least-one = 至少训练一个轮次
+error-detail-batch-at-least-one = 批大小至少为 1
+error-detail-learning-rate-positive = 学习率必须是正数
+error-detail-widths-at-least-one = 嵌入维度和隐藏单元数至少为 1
+error-detail-transformer-heads = Transformer 的宽度（嵌入维度）必须是其 4 个注意力头的倍数
+error-detail-patience-at-least-one = 耐心值至少为 1 个轮次（或关闭）
+error-detail-setting-range = { $setting }必须在 { $low } 到 { $high } 之间，而不是 { $value }
+error-detail-setting-embedding-size = 嵌入维度
+error-detail-setting-hidden-units = 隐藏单元数
+error-detail-setting-bins-per-tag = 每个位号的分箱数
+error-detail-setting-epochs = 轮次数
+error-detail-setting-batch-size = 批大小
+error-detail-setting-worker-threads = 工作线程数
+error-detail-setting-window = 窗口
+error-detail-setting-stride = 步长
+error-detail-setting-boosting-rounds = 提升轮数
+error-detail-setting-leaves-per-tree = 每棵树的叶子数
+error-detail-window-features-dense = 窗口特征仅适用于 MLP 和树模型；词元模型通过 --window（序列模式）查看过去
+error-detail-interactions-dense = 交互特征仅适用于 MLP 和树模型；词元模型读取分箱后的值
+error-detail-split-fractions = 划分比例必须是不小于 0 的数，且训练部分大于 0
+error-detail-split-positive = 训练、验证和测试比例都必须为正
+error-detail-weight-column-not-numeric = 类别权重列“{ $column }”不是数值列
+error-detail-trees-learning-rate = 树模型的学习率必须大于 0 且不超过 1，而不是 { $value }
+error-detail-trees-min-samples-leaf = 每个叶子的最少样本数至少为 1
+error-detail-trees-l2 = 树模型的 L2 惩罚必须不小于 0，而不是 { $value }
+error-detail-trees-patience = 树模型的耐心值至少为 1 轮
+error-detail-feature-window-range = 特征窗口必须在 1 到 { $max } 个样本之间，而不是 { $value }
+error-detail-no-features = 排除目标列和被排除的列之后，没有剩下任何特征列
+error-detail-target-constant = 目标“{ $target }”只有 { $count } 个不同的值；分类器至少需要两个（它是常量吗？）
+error-detail-too-many-classes = 目标“{ $target }”有 { $count } 个不同的值；PlantLab 最多分类 { $max } 个类别。请选择一个标签列（故障/无故障、失效模式）
+error-detail-bins-at-least-two = 每个位号至少使用 2 个分箱
+error-detail-too-many-interaction-tags = 交互特征会将每一对数值位号相乘，而此数据有 { $count } 个数值位号；请最多选择 { $max } 个特征列，或不使用交互特征训练
+error-detail-window-stride-at-least-one = 窗口和步长至少为 1
+error-detail-too-few-rows = 行数太少：{ $part }部分在共 { $rows } 行中只有 { $count } 个带标签的样本；每部分至少需要 { $min } 个
+error-detail-too-few-rows-windowed = 行数太少：{ $part }部分在共 { $rows } 行中只有 { $count } 个带标签的样本；每部分至少需要 { $min } 个（请使用更短的窗口或更多数据）
+error-detail-part-training = 训练
+error-detail-part-validation = 验证
+error-detail-part-test = 测试
+
+## Training that stopped
+error-detail-loss-diverged = 第 { $epoch } 轮第 { $batch } 批的损失变为 { $loss }。请降低学习率（当前为 { $rate }），或检查特征中是否有极端值。
+error-detail-validation-loss-diverged = 第 { $epoch } 轮的验证损失变为 { $loss }。请降低学习率。
+error-detail-trees-score-not-number = 树模型的验证分数从未是有效数字；请检查特征中是否有极端值，或降低学习率
+
+## Evaluation, bundles and prediction
+error-detail-threshold-range = 阈值必须在 0 到 1 之间（实际为 { $value }）
+error-detail-run-folder-incomplete = 运行文件夹 { $folder } 中没有 { $file }；只有本版本 PlantLab 训练的运行才能打包
+error-detail-no-labelled-values = { $path } 没有可用于评估的带标签“{ $target }”值；无标签数据请使用 `plantlab predict`
+error-detail-rows-below-window = { $path } 清洗后只有 { $rows } 行；模型查看的窗口为 { $window } 行
+
+## The cleaning history
+error-detail-no-such-step = 历史中没有第 { $step } 步（共有 { $steps } 步）。
+error-detail-nothing-to-undo = 没有可撤销的操作。
+error-detail-nothing-to-redo = 没有可重做的操作。
