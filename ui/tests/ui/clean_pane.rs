@@ -499,3 +499,14 @@ fn the_step_list_gate_grid_and_an_import_warning_read_in_chinese() {
     assert!(harness.query_all_by_label_contains("夏令时结束时的回拨").count() >= 2, "in the Data pane's banner too");
     common::assert_nothing_fell_back_to_english();
 }
+
+#[test]
+fn every_character_of_the_chinese_import_and_cleaning_words_has_a_glyph() {
+    let fake = Rc::new(RefCell::new(Fake::default()));
+    let mut harness = common::app_harness_in(fake, 800.0, 600.0, plantlab_ui::Lang::ZhCn);
+    harness.run();
+    let font = egui::FontId::proportional(14.0);
+    let text: String = plantlab_i18n::IMPORT_CLEAN_CHINESE_FTL.chars().filter(|c| !c.is_control()).collect();
+    let missing: String = text.chars().filter(|&c| !harness.ctx.fonts_mut(|fonts| fonts.has_glyph(&font, c))).collect();
+    assert!(missing.is_empty(), "characters of import_clean.ftl without a glyph: {missing:?}");
+}

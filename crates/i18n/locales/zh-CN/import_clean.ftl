@@ -5,8 +5,8 @@
 
 import-truncated-character = 文件在一个字符中间结束（第 { $byte } 字节）；最后一行可能不完整。
 import-read-as-legacy = 文件不是有效的 UTF-8；已按 { $encoding } 读取（最接近的编码）。
-import-utf16-replaced = 部分字符无法按 UTF-16 解码，已替换为 �。
-import-invalid-bytes = 部分字节不是有效的 { $encoding }，已替换为 �；如果名称或单位显示为乱码，请在导入设置中（命令行用 --encoding）把文本编码设为以下之一：{ $encodings }。
+import-utf16-replaced = 部分字符无法按 UTF-16 解码，已替换为替换字符 U+FFFD。
+import-invalid-bytes = 部分字节不是有效的 { $encoding }，已替换为替换字符 U+FFFD；如果名称或单位显示为乱码，请在导入设置中（命令行用 --encoding）把文本编码设为以下之一：{ $encodings }。
 import-low-confidence = 文本编码推测为 { $encoding }，但把握不大（{ $percent } %）；如果名称或单位显示为乱码，请在导入设置中（命令行用 --encoding）把文本编码设为以下之一：{ $encodings }。
 import-duplicate-name = 列名“{ $name }”出现了不止一次；重复的那一列命名为“{ $renamed }”。
 import-surplus-names = 表头列出 { $names } 列，但没有任何一行超过 { $widest } 个值，因此最后 { $empty } 列（{ $first } …）为空。如果这些名称属于另一个文件，请为这些值给出 { $widest } 个列名。
