@@ -48,7 +48,9 @@ pub(super) fn read_utf8_stream(
 
     let mut parsed = ParsedPieces::new((len as usize).saturating_sub(skip), 0);
     let fast_layout = dialect.fast_layout(status_strings);
-    let mut bad_utf8 = false;
+    // The encodings the pieces that are not UTF-8 were read in (the head was, or it would not
+    // stream).
+    let mut legacy_parts = std::collections::BTreeSet::new();
     let reading = Reading { skip, delimiter: dialect.parse_delimiter, quote: dialect.quote_char() };
     let mut lone_quotes = LoneQuotes::default();
     std::thread::scope(|scope| -> Result<()> {
@@ -97,9 +99,10 @@ pub(super) fn read_utf8_stream(
                     warnings.push(super::sniff_warning(plantlab_sniff::SniffWarning::TruncatedCharacter { offset }));
                     piece[..e.valid_up_to()].to_vec()
                 }
-                Err(_) => {
-                    bad_utf8 = true;
-                    encoding_rs::WINDOWS_1252.decode_without_bom_handling(&piece).0.into_owned().into_bytes()
+                Err(e) => {
+                    let (text, encoding) = decode_legacy_part(&piece, e.valid_up_to());
+                    legacy_parts.insert(encoding);
+                    text
                 }
             };
             if !piece.iter().all(|b| b.is_ascii_whitespace()) {
@@ -112,11 +115,31 @@ pub(super) fn read_utf8_stream(
         reader.join().map_err(|_| EngineError::Internal(format!("reading {} stopped unexpectedly", path.display())))
     })?;
     warnings.extend(lone_quotes.warning(&dialect.names));
-    if bad_utf8 {
-        warnings.push(plantlab_protocol::CodedSentence::new("windows_1252_parts", []));
+    for encoding in legacy_parts {
+        warnings.push(match encoding {
+            "windows-1252" => plantlab_protocol::CodedSentence::new("windows_1252_parts", []),
+            _ => plantlab_protocol::CodedSentence::new("legacy_parts", [("encoding", encoding.into())]),
+        });
     }
     let encoding = if bom { "utf-8-bom" } else { "utf-8" };
     assemble(path, dialect, encoding.into(), parsed, warnings)
+}
+
+/// A piece that is not UTF-8 past `valid_up_to`: its lines from there are read in the legacy
+/// encoding they read as most plausibly — a Chinese note or tag value that first appears after
+/// the sniffed head of an otherwise ASCII export is GB18030 —, or as Windows-1252 when that
+/// encoding does not decode them cleanly. The lines before stay UTF-8.
+fn decode_legacy_part(piece: &[u8], valid_up_to: usize) -> (Vec<u8>, &'static str) {
+    let line_start = piece[..valid_up_to.min(piece.len())].iter().rposition(|&b| b == b'\n').map_or(0, |end| end + 1);
+    let (before, rest) = piece.split_at(line_start);
+    let guess = plantlab_sniff::encoding::guess_legacy_text(rest);
+    let (name, codec) = plantlab_sniff::encoding::legacy_codec(guess.name).unwrap_or(("windows-1252", encoding_rs::WINDOWS_1252));
+    let (text, had_errors) = codec.decode_without_bom_handling(rest);
+    let (text, name) = if had_errors { (encoding_rs::WINDOWS_1252.decode_without_bom_handling(rest).0, "windows-1252") } else { (text, name) };
+    let mut out = Vec::with_capacity(before.len() + text.len());
+    out.extend_from_slice(before);
+    out.extend_from_slice(text.as_bytes());
+    (out, name)
 }
 
 /// Whole rows of the body, cut outside quotes.

@@ -279,3 +279,27 @@ fn time_gb18030_import_next_to_utf8() {
         assert_eq!(shape, (rows, 6));
     }
 }
+
+#[test]
+fn chinese_text_first_met_past_the_sniffed_head_is_read_as_gb18030() {
+    let dir = tempfile::tempdir().unwrap();
+    // An ASCII export whose operator notes turn Chinese only after 1.2 MB: the head sniffs as
+    // UTF-8, the streaming reader meets the GB18030 bytes.
+    let mut text = String::from("time,flow,note\n");
+    let mut i = 0;
+    while text.len() < 1_200_000 {
+        text.push_str(&format!("2026-03-01 {:02}:{:02}:00,{}.5,ok\n", i / 60 % 24, i % 60, i % 50));
+        i += 1;
+    }
+    let ascii_rows = i;
+    text.push_str("2026-03-02 00:00:00,1.5,泵跳车\n2026-03-02 00:01:00,2.5,ok\n");
+    let path = write(dir.path(), "late-notes.csv", encoding_rs::GB18030.encode(&text).0);
+    let imported = import(&path, &ImportOverrides::default(), &JobContext::detached()).unwrap();
+    let notes = imported.frame.column("note").unwrap().str().unwrap().clone();
+    assert_eq!(notes.get(ascii_rows), Some("泵跳车"));
+    assert_eq!(notes.get(ascii_rows + 1), Some("ok"));
+    let flow = imported.frame.column("flow").unwrap().f64().unwrap().clone();
+    assert_eq!(flow.get(ascii_rows + 1), Some(2.5));
+    assert!(imported.warnings.iter().any(|w| w.contains("gb18030")), "{:?}", imported.warnings);
+    assert!(!imported.warnings.iter().any(|w| w.contains("Windows-1252")), "{:?}", imported.warnings);
+}

@@ -71,6 +71,10 @@ fn exports(dir: &Path) -> Vec<(&'static str, DatasetSummary)> {
     bytes.extend_from_slice(b"2026-03-01 00:01:00,1.5,caf\xe9\n");
     let path = write(dir, "latin.csv", &bytes);
     found.push(("windows_1252_parts", load(&path, &plain)));
+    let mut bytes = text.clone().into_bytes();
+    bytes.extend_from_slice(&encoding_rs::GB18030.encode("2026-03-01 00:01:00,1.5,泵跳车\n").0);
+    let path = write(dir, "late-gb18030.csv", &bytes);
+    found.push(("legacy_parts", load(&path, &plain)));
     let mut bytes = text.into_bytes();
     bytes.extend_from_slice("2026-03-01 00:01:00,1.5,温".as_bytes());
     bytes.truncate(bytes.len() - 1);
@@ -109,6 +113,7 @@ fn every_import_warning_is_coded_fills_its_sentence_and_reads_in_chinese() {
         "unlisted_status_texts",
         "dst_repeat",
         "windows_1252_parts",
+        "legacy_parts",
         "truncated_character",
     ];
     let expected: BTreeSet<String> = engine_codes.iter().map(|code| plantlab_protocol::message_key("import", code, "")).collect();

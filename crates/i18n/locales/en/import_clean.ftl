@@ -30,6 +30,7 @@ import-lone-quotes = Data row { $row } of "{ $column }" holds a quote (") inside
 import-unlisted-status-texts = Column "{ $column }" is numeric but holds the text(s) { $texts }; they were read as missing values. Add them to the status texts if that is what they are.
 import-dst-repeat = Local times repeat at row { $row } (clock went back about an hour at { $time }): a daylight-saving fall-back. Times are kept as written; sort or resolve duplicates when cleaning.
 import-windows-1252-parts = Parts of the file are not valid UTF-8; those parts were read as Windows-1252.
+import-legacy-parts = Parts of the file further down are not UTF-8 but read cleanly as { $encoding }, so they were read as { $encoding }. If text there looks wrong, open the file again with its encoding chosen in the import settings.
 
 ## Task labels
 
@@ -39,6 +40,12 @@ task-applying-recipe = Applying recipe { $file }
 task-applying-suggestions = Applying suggested steps
 task-cleaning = Cleaning
 task-predicting = Predicting on "{ $file }"
+task-training-normal = Training a model of normal operation ({ $detector ->
+        [process-lm] { detector-process-lm }
+       *[linear-predictor] { detector-linear-predictor }
+    })
+task-evaluating-normal = Evaluating run { $run } against "{ $label }"
+task-checking-normal = Checking "{ $file }" against normal operation
 
 ## Cleaning steps
 

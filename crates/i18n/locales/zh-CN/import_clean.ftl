@@ -26,6 +26,7 @@ import-lone-quotes = 数据第 { $row } 行的“{ $column }”在文本中含�
 import-unlisted-status-texts = 列“{ $column }”是数值列，但含有文本 { $texts }；这些文本已按缺失值读取。如果它们是状态文本，请把它们加入状态文本列表。
 import-dst-repeat = 本地时间在第 { $row } 行出现重复（时钟在 { $time } 回拨约一小时）：这是夏令时结束时的回拨。时间按原样保留；请在清洗时排序或处理重复的时间戳。
 import-windows-1252-parts = 文件的部分内容不是有效的 UTF-8；这些部分已按 Windows-1252 读取。
+import-legacy-parts = 文件后部有部分内容不是 UTF-8，但可按 { $encoding } 正确解码，已按 { $encoding } 读取。如果那里的文字显示不对，请在导入设置中选定文件的编码后重新打开。
 
 ## 任务名称
 
@@ -35,6 +36,12 @@ task-applying-recipe = 正在应用配方 { $file }
 task-applying-suggestions = 正在应用建议步骤
 task-cleaning = 正在清洗
 task-predicting = 正在对“{ $file }”进行预测
+task-training-normal = 正在训练正常运行模型（{ $detector ->
+        [process-lm] { detector-process-lm }
+       *[linear-predictor] { detector-linear-predictor }
+    }）
+task-evaluating-normal = 正在以“{ $label }”评估运行 { $run }
+task-checking-normal = 正在检查“{ $file }”是否偏离正常运行
 
 ## 清洗步骤
 
