@@ -231,6 +231,12 @@ pub enum TaskLabel {
     Cleaning,
     /// Predicting on the export with this name.
     Predicting(String),
+    /// Training a model of normal operation with this detector (its code, kebab case).
+    TrainingNormal(String),
+    /// Scoring a normal-operation run against a fault label column.
+    EvaluatingNormal { run: String, label: String },
+    /// Checking the export with this name against a model of normal operation.
+    CheckingNormal(String),
     /// A label with English words only (no code to word it by).
     Plain(String),
 }
@@ -245,6 +251,9 @@ impl TaskLabel {
             TaskLabel::ApplyingSuggestions => "applying-suggestions",
             TaskLabel::Cleaning => "cleaning",
             TaskLabel::Predicting(_) => "predicting",
+            TaskLabel::TrainingNormal(_) => "training-normal",
+            TaskLabel::EvaluatingNormal { .. } => "evaluating-normal",
+            TaskLabel::CheckingNormal(_) => "checking-normal",
             TaskLabel::Plain(_) => "",
         }
     }
@@ -252,12 +261,14 @@ impl TaskLabel {
     /// The values the label's sentence names, by the catalogue's argument names.
     pub fn args(&self) -> BTreeMap<String, MessageArg> {
         match self {
-            TaskLabel::Loading(file) | TaskLabel::ApplyingRecipe(file) | TaskLabel::Predicting(file) => {
+            TaskLabel::Loading(file) | TaskLabel::ApplyingRecipe(file) | TaskLabel::Predicting(file) | TaskLabel::CheckingNormal(file) => {
                 plantlab_protocol::message_args([("file", file.as_str().into())])
             }
             TaskLabel::Training { model, target } => {
                 plantlab_protocol::message_args([("model", model.as_str().into()), ("target", target.as_str().into())])
             }
+            TaskLabel::TrainingNormal(detector) => plantlab_protocol::message_args([("detector", detector.as_str().into())]),
+            TaskLabel::EvaluatingNormal { run, label } => plantlab_protocol::message_args([("run", run.as_str().into()), ("label", label.as_str().into())]),
             TaskLabel::ApplyingSuggestions | TaskLabel::Cleaning | TaskLabel::Plain(_) => BTreeMap::new(),
         }
     }
@@ -282,6 +293,9 @@ impl TaskLabel {
             TaskLabel::ApplyingSuggestions,
             TaskLabel::Cleaning,
             TaskLabel::Predicting("pump-2026-12.csv".into()),
+            TaskLabel::TrainingNormal("process-lm".into()),
+            TaskLabel::EvaluatingNormal { run: "20261201-normal".into(), label: "故障".into() },
+            TaskLabel::CheckingNormal("compressor-2026-12.csv".into()),
         ]
     }
 
@@ -525,12 +539,28 @@ mod tests {
             TaskLabel::Loading("pump.csv".into()),
             TaskLabel::Training { model: "mlp".into(), target: "fault".into() },
             TaskLabel::Predicting("week.csv".into()),
+            TaskLabel::TrainingNormal("linear-predictor".into()),
+            TaskLabel::TrainingNormal("process-lm".into()),
+            TaskLabel::EvaluatingNormal { run: "r1".into(), label: "fault".into() },
+            TaskLabel::CheckingNormal("c.csv".into()),
             TaskLabel::Plain("Checking it".into()),
         ]
         .iter()
         .map(TaskLabel::english)
         .collect();
-        assert_eq!(english, ["Loading pump.csv", "Training mlp on \"fault\"", "Predicting on \"week.csv\"", "Checking it"]);
+        assert_eq!(
+            english,
+            [
+                "Loading pump.csv",
+                "Training mlp on \"fault\"",
+                "Predicting on \"week.csv\"",
+                "Training a model of normal operation (linear next-step predictor)",
+                "Training a model of normal operation (process language model)",
+                "Evaluating run r1 against \"fault\"",
+                "Checking \"c.csv\" against normal operation",
+                "Checking it"
+            ]
+        );
         assert!(TaskLabel::Plain("x".into()).code().is_empty());
     }
 }

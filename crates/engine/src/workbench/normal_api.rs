@@ -631,10 +631,11 @@ fn evaluate_model(
     })
 }
 
-fn detector_name(detector: NormalDetector) -> &'static str {
+/// The detector as the task label's argument names it (catalogue `task-training-normal`).
+fn detector_label_code(detector: NormalDetector) -> &'static str {
     match detector {
-        NormalDetector::LinearPredictor => "linear next-step predictor",
-        NormalDetector::ProcessLm => "process language model",
+        NormalDetector::LinearPredictor => "linear-predictor",
+        NormalDetector::ProcessLm => "process-lm",
     }
 }
 
@@ -903,7 +904,7 @@ impl Workbench {
         // Fail fast, before a task appears in the status bar.
         self.current()?;
         check_request(&request)?;
-        let label = format!("Training a model of normal operation ({})", detector_name(request.detector));
+        let label = crate::TaskLabel::TrainingNormal(detector_label_code(request.detector).to_owned());
         let workbench = self.clone();
         self.tasks.spawn(TaskKind::Train, label, sink, move |job| {
             let summary = workbench.train_normal(&request, job, &mut |update| job.train_update(update))?;
@@ -948,7 +949,7 @@ impl Workbench {
     where
         S: FnMut(TaskEvent) + Send + 'static,
     {
-        let label = format!("Evaluating run {} against \"{}\"", request.run_id, request.label);
+        let label = crate::TaskLabel::EvaluatingNormal { run: request.run_id.clone(), label: request.label.clone() };
         let workbench = self.clone();
         self.tasks.spawn(TaskKind::Evaluate, label, sink, move |job| {
             let evaluation = workbench.evaluate_normal(&request, job)?;
@@ -989,7 +990,7 @@ impl Workbench {
     where
         S: FnMut(TaskEvent) + Send + 'static,
     {
-        let label = format!("Checking \"{}\" against normal operation", file_name(&request.path));
+        let label = crate::TaskLabel::CheckingNormal(file_name(&request.path));
         let workbench = self.clone();
         self.tasks.spawn(TaskKind::Predict, label, sink, move |job| {
             let prediction = workbench.predict_normal(&request, job)?;
