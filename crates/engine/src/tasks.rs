@@ -234,7 +234,10 @@ pub enum TaskLabel {
     /// Training a model of normal operation with this detector (its code, kebab case).
     TrainingNormal(String),
     /// Scoring a normal-operation run against a fault label column.
-    EvaluatingNormal { run: String, label: String },
+    EvaluatingNormal {
+        run: String,
+        label: String,
+    },
     /// Checking the export with this name against a model of normal operation.
     CheckingNormal(String),
     /// A label with English words only (no code to word it by).
@@ -268,7 +271,9 @@ impl TaskLabel {
                 plantlab_protocol::message_args([("model", model.as_str().into()), ("target", target.as_str().into())])
             }
             TaskLabel::TrainingNormal(detector) => plantlab_protocol::message_args([("detector", detector.as_str().into())]),
-            TaskLabel::EvaluatingNormal { run, label } => plantlab_protocol::message_args([("run", run.as_str().into()), ("label", label.as_str().into())]),
+            TaskLabel::EvaluatingNormal { run, label } => {
+                plantlab_protocol::message_args([("run", run.as_str().into()), ("label", label.as_str().into())])
+            }
             TaskLabel::ApplyingSuggestions | TaskLabel::Cleaning | TaskLabel::Plain(_) => BTreeMap::new(),
         }
     }
