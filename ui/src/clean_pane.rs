@@ -322,7 +322,7 @@ impl CleanPane {
                 }
                 for finding in &state.report.findings {
                     ui.horizontal_wrapped(|ui| {
-                        badge(ui, finding.severity, finding.kind.as_str());
+                        badge(ui, finding.severity, &crate::i18n::finding_kind_text(finding.kind));
                         let column = finding.column.clone().unwrap_or_else(|| tr("clean-all-rows"));
                         ui.label(tr_with("clean-finding-line", &[("column", column.into()), ("message", crate::i18n::finding_text(finding).into())]));
                     });
@@ -349,7 +349,7 @@ impl CleanPane {
                     ui.label(tr_with(
                         "clean-suggestion-line",
                         &[
-                            ("kind", suggestion.kind.as_str().into()),
+                            ("kind", crate::i18n::finding_kind_text(suggestion.kind).into()),
                             ("column", column.into()),
                             ("reason", crate::i18n::suggestion_text(suggestion).into()),
                         ],
@@ -562,7 +562,7 @@ impl CleanPane {
                 RichText::new(tr_with(
                     "clean-resolves",
                     &[
-                        ("kind", f.kind.as_str().into()),
+                        ("kind", crate::i18n::finding_kind_text(f.kind).into()),
                         ("column", f.column.clone().unwrap_or_else(|| tr("clean-all-rows")).into()),
                         ("before", f.before.to_string().into()),
                     ],
@@ -575,7 +575,7 @@ impl CleanPane {
                 RichText::new(tr_with(
                     "clean-introduces",
                     &[
-                        ("kind", f.kind.as_str().into()),
+                        ("kind", crate::i18n::finding_kind_text(f.kind).into()),
                         ("column", f.column.clone().unwrap_or_else(|| tr("clean-all-rows")).into()),
                         ("message", crate::i18n::finding_delta_text(f).into()),
                     ],
@@ -587,7 +587,7 @@ impl CleanPane {
             ui.label(tr_with(
                 "clean-finding-change",
                 &[
-                    ("kind", f.kind.as_str().into()),
+                    ("kind", crate::i18n::finding_kind_text(f.kind).into()),
                     ("column", f.column.clone().unwrap_or_else(|| tr("clean-all-rows")).into()),
                     ("before", f.before.to_string().into()),
                     ("after", f.after.to_string().into()),

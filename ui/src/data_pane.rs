@@ -680,7 +680,7 @@ impl DataPane {
         };
         ui.horizontal(|ui| {
             for f in report.findings.iter().filter(|f| f.column.as_deref() == Some(column)) {
-                badge(ui, f.severity, f.kind.as_str()).on_hover_text(crate::i18n::finding_text(f));
+                badge(ui, f.severity, &crate::i18n::finding_kind_text(f.kind)).on_hover_text(crate::i18n::finding_text(f));
             }
         });
     }
@@ -719,7 +719,7 @@ impl DataPane {
                 for (i, finding) in report.findings.iter().enumerate() {
                     // Wrapped, so a long message never widens the pane past the window.
                     ui.horizontal_wrapped(|ui| {
-                        badge(ui, finding.severity, finding.kind.as_str());
+                        badge(ui, finding.severity, &crate::i18n::finding_kind_text(finding.kind));
                         let column = finding.column.clone().unwrap_or_else(|| tr("clean-all-rows"));
                         let text = tr_with("data-finding-line", &[("column", column.into()), ("message", crate::i18n::finding_text(finding).into())]);
                         let selected = self.selected_finding == Some(i);

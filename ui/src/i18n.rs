@@ -146,6 +146,11 @@ pub fn step_text(step: &plantlab_protocol::CleanStep) -> String {
     CATALOG.with(|catalog| plantlab_i18n::step_text(&catalog.borrow(), step))
 }
 
+/// A data-quality finding's kind as a short name, in the current language.
+pub fn finding_kind_text(kind: plantlab_protocol::FindingKind) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::finding_kind_text(&catalog.borrow(), kind.as_str()))
+}
+
 /// A quality-gate check's name for the grid, in the current language.
 pub fn gate_title_text(check: &str) -> String {
     CATALOG.with(|catalog| plantlab_i18n::gate_title_text(&catalog.borrow(), check))

@@ -34,6 +34,12 @@ pub fn task_label_text(catalog: &Catalog, label: &str, code: &str, args: &BTreeM
     coded_text(catalog, &message_key("task", code, ""), args).unwrap_or_else(|| label.to_owned())
 }
 
+/// A data-quality finding's kind as a short name (badges, the Clean pane's lists): its code
+/// (`flatline`) where the catalogue has no name for it.
+pub fn finding_kind_text(catalog: &Catalog, kind: &str) -> String {
+    coded_text(catalog, &message_key("finding-kind", kind, ""), &BTreeMap::new()).unwrap_or_else(|| kind.to_owned())
+}
+
 /// A quality-gate check's name for the grid (`flatline_samples` → "Stuck samples"), or the
 /// check's code where the catalogue does not know it (a newer engine's check).
 pub fn gate_title_text(catalog: &Catalog, check: &str) -> String {

@@ -160,5 +160,14 @@ fn every_gate_check_has_a_name_in_both_languages() {
         assert_eq!(catalog.fallback_count(), 0, "{:?}", catalog.fallback_keys());
     }
     assert_eq!(gate_title_text(&Catalog::new(Lang::ZhCn), "flatline_samples"), "卡滞样本");
+    // Every finding kind has a short name in both languages.
+    for lang in Lang::ALL {
+        let catalog = Catalog::new(lang);
+        for kind in plantlab_protocol::FindingKind::ALL {
+            assert_ne!(crate::finding_kind_text(&catalog, kind.as_str()), kind.as_str(), "{kind:?} in {lang:?}");
+        }
+        assert_eq!(catalog.fallback_count(), 0, "{:?}", catalog.fallback_keys());
+    }
+    assert_eq!(crate::finding_kind_text(&Catalog::new(Lang::ZhCn), "flatline"), "卡滞");
     assert_eq!(gate_title_text(&Catalog::new(Lang::En), "a_newer_check"), "a_newer_check");
 }

@@ -36,8 +36,8 @@ pub const ERRORS_ENGLISH_FTL: &str = include_str!("../locales/en/errors.ftl");
 /// The Simplified Chinese sentences of errors.
 pub const ERRORS_CHINESE_FTL: &str = include_str!("../locales/zh-CN/errors.ftl");
 
-/// The English import warnings, task labels, cleaning steps and gate check names (`import-…`,
-/// `task-…`, `step-…`, `gate-title-…` keys).
+/// The English import warnings, task labels, cleaning steps, gate check names and finding kinds
+/// (`import-…`, `task-…`, `step-…`, `gate-title-…`, `finding-kind-…` keys).
 pub const IMPORT_CLEAN_ENGLISH_FTL: &str = include_str!("../locales/en/import_clean.ftl");
 /// The Simplified Chinese import warnings, task labels, cleaning steps and gate check names.
 pub const IMPORT_CLEAN_CHINESE_FTL: &str = include_str!("../locales/zh-CN/import_clean.ftl");
@@ -313,7 +313,7 @@ pub fn format_date_time(year: i64, month: u32, day: u32, hour: u32, minute: u32,
 
 mod coded;
 mod import_clean;
-pub use import_clean::{describe_step, gate_title_text, import_warning_texts, step_text, task_label_text};
+pub use import_clean::{describe_step, finding_kind_text, gate_title_text, import_warning_texts, step_text, task_label_text};
 mod errors;
 pub use errors::{english_error, english_error_argument, error_text};
 mod normal;

@@ -589,6 +589,24 @@ pub enum FindingKind {
 }
 
 impl FindingKind {
+    /// Every kind, for the catalogue tests.
+    pub const ALL: [FindingKind; 14] = [
+        FindingKind::Missing,
+        FindingKind::StatusText,
+        FindingKind::DuplicateRows,
+        FindingKind::DuplicateTimestamps,
+        FindingKind::UnsortedTimestamps,
+        FindingKind::Gap,
+        FindingKind::Flatline,
+        FindingKind::Spike,
+        FindingKind::OutOfRange,
+        FindingKind::UnitJump,
+        FindingKind::Constant,
+        FindingKind::HighCardinality,
+        FindingKind::LabelImbalance,
+        FindingKind::Shutdown,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             FindingKind::Missing => "missing",

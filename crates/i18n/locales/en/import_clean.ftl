@@ -124,3 +124,20 @@ gate-title-unit-jump-samples = Unit jump samples
 gate-title-constant-columns = Constant columns
 gate-title-high-cardinality-columns = High-cardinality columns
 gate-title-label-imbalance = Label imbalance
+
+## Data-quality findings by kind (badges and lists)
+
+finding-kind-missing = missing
+finding-kind-status-text = status texts
+finding-kind-duplicate-rows = duplicate rows
+finding-kind-duplicate-timestamps = duplicate timestamps
+finding-kind-unsorted-timestamps = unsorted timestamps
+finding-kind-gap = gap
+finding-kind-flatline = stuck
+finding-kind-spike = spike
+finding-kind-out-of-range = out of range
+finding-kind-unit-jump = unit jump
+finding-kind-constant = constant
+finding-kind-high-cardinality = high cardinality
+finding-kind-label-imbalance = label imbalance
+finding-kind-shutdown = shutdown

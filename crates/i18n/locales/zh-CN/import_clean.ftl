@@ -120,3 +120,20 @@ gate-title-unit-jump-samples = 单位跳变样本
 gate-title-constant-columns = 常数列
 gate-title-high-cardinality-columns = 高基数列
 gate-title-label-imbalance = 标签不平衡
+
+## 按类别的数据质量问题（标记与列表）
+
+finding-kind-missing = 缺失
+finding-kind-status-text = 状态文本
+finding-kind-duplicate-rows = 重复行
+finding-kind-duplicate-timestamps = 重复时间戳
+finding-kind-unsorted-timestamps = 时间戳乱序
+finding-kind-gap = 数据间隔
+finding-kind-flatline = 卡滞
+finding-kind-spike = 尖峰
+finding-kind-out-of-range = 超出范围
+finding-kind-unit-jump = 单位跳变
+finding-kind-constant = 常量
+finding-kind-high-cardinality = 高基数
+finding-kind-label-imbalance = 标签不平衡
+finding-kind-shutdown = 停机
