@@ -243,7 +243,7 @@ impl EvaluatePane {
             ui.label(tr_with(
                 "eval-source-line",
                 &[
-                    ("source", (&evaluation.source).into()),
+                    ("source", crate::i18n::evaluated_data_text(evaluation).into()),
                     ("samples", thousands(evaluation.samples).into()),
                     ("classes", evaluation.classes.join(", ").into()),
                     ("positive", positive.into()),

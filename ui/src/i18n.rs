@@ -146,6 +146,11 @@ pub fn step_text(step: &plantlab_protocol::CleanStep) -> String {
     CATALOG.with(|catalog| plantlab_i18n::step_text(&catalog.borrow(), step))
 }
 
+/// What an evaluation scored, in the current language.
+pub fn evaluated_data_text(evaluation: &plantlab_protocol::Evaluation) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::evaluated_data_text(&catalog.borrow(), evaluation))
+}
+
 /// A data-quality finding's kind as a short name, in the current language.
 pub fn finding_kind_text(kind: plantlab_protocol::FindingKind) -> String {
     CATALOG.with(|catalog| plantlab_i18n::finding_kind_text(&catalog.borrow(), kind.as_str()))

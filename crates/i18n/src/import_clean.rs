@@ -34,6 +34,16 @@ pub fn task_label_text(catalog: &Catalog, label: &str, code: &str, args: &BTreeM
     coded_text(catalog, &message_key("task", code, ""), args).unwrap_or_else(|| label.to_owned())
 }
 
+/// What an evaluation scored, in the catalogue's language: a run's own test split worded, a
+/// file's path as it is.
+pub fn evaluated_data_text(catalog: &Catalog, evaluation: &plantlab_protocol::Evaluation) -> String {
+    match evaluation.test_split_run() {
+        Some(run) => coded_text(catalog, "evaluated-test-split", &BTreeMap::from([("run".to_owned(), run.into())]))
+            .unwrap_or_else(|| evaluation.source.clone()),
+        None => evaluation.source.clone(),
+    }
+}
+
 /// A data-quality finding's kind as a short name (badges, the Clean pane's lists): its code
 /// (`flatline`) where the catalogue has no name for it.
 pub fn finding_kind_text(catalog: &Catalog, kind: &str) -> String {

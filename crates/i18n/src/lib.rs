@@ -313,7 +313,7 @@ pub fn format_date_time(year: i64, month: u32, day: u32, hour: u32, minute: u32,
 
 mod coded;
 mod import_clean;
-pub use import_clean::{describe_step, finding_kind_text, gate_title_text, import_warning_texts, step_text, task_label_text};
+pub use import_clean::{describe_step, evaluated_data_text, finding_kind_text, gate_title_text, import_warning_texts, step_text, task_label_text};
 mod errors;
 pub use errors::{english_error, english_error_argument, error_text};
 mod normal;

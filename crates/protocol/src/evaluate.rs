@@ -259,7 +259,18 @@ pub struct Evaluation {
     pub timeline: RiskTimeline,
 }
 
+/// The English `source` of a run's own test split ("test split of run …"), which the edges
+/// word in the user's language (see [`Evaluation::test_split_run`]).
+pub fn test_split_source(run_id: &str) -> String {
+    format!("test split of run {run_id}")
+}
+
 impl Evaluation {
+    /// The run whose own test split this evaluation scored; `None` for data from a file.
+    pub fn test_split_run(&self) -> Option<&str> {
+        self.run_id.as_deref().filter(|run| self.source == test_split_source(run))
+    }
+
     /// Fault episodes scored, when fewer than [`THIN_EVIDENCE_EPISODES`]: event figures
     /// (detections, lead times, false-alarm events per day) on so few are thin evidence.
     pub fn thin_evidence(&self) -> Option<usize> {

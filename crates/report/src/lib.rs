@@ -230,7 +230,7 @@ fn header(t: &Catalog, input: &ReportInput<'_>, evaluation: Option<&Evaluation>)
         rows.push((t.text("report-model-bundle"), plain(&p.bundle.path)));
     }
     if let Some(e) = evaluation {
-        rows.push((t.text("report-evaluated-on"), plain(&e.source)));
+        rows.push((t.text("report-evaluated-on"), plain(plantlab_i18n::evaluated_data_text(t, e))));
     }
     html! { header { "\n" h1 { (input.title) } "\n" (key_values(&rows)) } "\n" }
 }
@@ -602,7 +602,7 @@ fn evaluation_section(t: &Catalog, evaluation: Option<&Evaluation>, model: Optio
         if trees.is_some() { t.text_with("report-model-vs-baselines", &threshold) } else { t.text_with("report-model-vs-baseline", &threshold) };
     let ahead = trees.and_then(|trees| trees_ahead(t, &e.test, trees, e.positive_class.is_some()));
     let summary = key_values(&[
-        (t.text("report-evaluated-on"), plain(&e.source)),
+        (t.text("report-evaluated-on"), plain(plantlab_i18n::evaluated_data_text(t, e))),
         (t.text("report-samples"), plain(count(e.samples))),
         (t.text("report-classes"), plain(e.classes.join(", "))),
         (t.text("report-positive-fault-class"), plain_or_missing(e.positive_class.and_then(|i| e.classes.get(i)).map(String::as_str))),

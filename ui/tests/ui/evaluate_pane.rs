@@ -89,7 +89,7 @@ fn binary_evaluation(request: &EvaluateRequest) -> Evaluation {
         lead_time: lead,
     };
     Evaluation {
-        source: format!("test split of run {}", request.run_id),
+        source: plantlab_protocol::test_split_source(&request.run_id),
         run_id: Some(request.run_id.clone()),
         classes: vec!["normal".into(), "fault".into()],
         positive_class: Some(1),
@@ -159,7 +159,7 @@ fn multiclass_evaluation(request: &EvaluateRequest) -> Evaluation {
         confusion: vec![vec![200, 6, 4], vec![9, 41, 0], vec![7, 1, 32]],
     };
     Evaluation {
-        source: format!("test split of run {}", request.run_id),
+        source: plantlab_protocol::test_split_source(&request.run_id),
         run_id: Some(request.run_id.clone()),
         classes: vec!["normal".into(), "bearing".into(), "seal".into()],
         positive_class: None,
@@ -385,6 +385,9 @@ fn the_evaluate_pane_reads_in_chinese() {
     harness.run();
     assert_eq!(harness.state().pane(), Pane::Evaluate);
     harness.get_by_label_contains("测试样本 150 个");
+    // The run's own test split is named in Chinese, not as the engine's English source.
+    harness.get_by_label_contains("训练记录 run-");
+    assert!(harness.query_all_by_label_contains("test split of run").next().is_none(), "the English source is shown");
     harness.get_by_label("多数类基线");
     harness.get_by_label("0.931");
     harness.get_by_label_contains("ROC 曲线（面积 0.931）");

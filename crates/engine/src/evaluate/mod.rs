@@ -265,7 +265,7 @@ pub fn evaluate_run(run_dir: &Path, run_id: &str, request: &EvaluateRequest) -> 
     let summary: Option<plantlab_protocol::RunSummary> =
         std::fs::read(run_dir.join("summary.json")).ok().and_then(|b| serde_json::from_slice(&b).ok());
     let evaluation = evaluate(EvaluationInput {
-        source: format!("test split of run {run_id}"),
+        source: plantlab_protocol::test_split_source(run_id),
         run_id: Some(run_id.to_owned()),
         threshold: request.threshold.unwrap_or(DEFAULT_THRESHOLD),
         events: request.events,

@@ -141,3 +141,7 @@ finding-kind-constant = constant
 finding-kind-high-cardinality = high cardinality
 finding-kind-label-imbalance = label imbalance
 finding-kind-shutdown = shutdown
+
+## What an evaluation scored
+
+evaluated-test-split = test split of run { $run }

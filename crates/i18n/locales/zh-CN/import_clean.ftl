@@ -137,3 +137,7 @@ finding-kind-constant = 常量
 finding-kind-high-cardinality = 高基数
 finding-kind-label-imbalance = 标签不平衡
 finding-kind-shutdown = 停机
+
+## 评估的数据
+
+evaluated-test-split = 训练记录 { $run } 的测试集
