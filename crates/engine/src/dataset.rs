@@ -481,19 +481,7 @@ mod tests {
 
     #[test]
     fn sorted_timestamps_become_the_time_axis() {
-        let frame = df!("ts" => [0i64, 60_000, 120_000], "v" => [1.0, 2.0, 3.0]).unwrap();
-        let mut frame = frame;
-        let ts = frame.column("ts").unwrap().cast(&DataType::Datetime(TimeUnit::Milliseconds, None)).unwrap();
-        frame.replace("ts", ts).unwrap();
-        let imported = Imported {
-            frame,
-            settings: memory_settings(Some("ts".into())),
-            units: HashMap::new(),
-            status_text: Vec::new(),
-            warnings: Vec::new(),
-            warning_codes: Vec::new(),
-        };
-        let ds = Dataset::from_import("t".into(), imported, &QualityThresholds::default(), None);
+        let ds = timed(vec![Some(0), Some(60_000), Some(120_000)], vec![1.0, 2.0, 3.0]);
         let s = ds.series(&SeriesRequest::whole("v", 10)).unwrap();
         assert_eq!(s.x_axis, XAxis::Time("ts".into()));
         assert_eq!(s.x, vec![0.0, 60.0, 120.0]);
