@@ -97,6 +97,8 @@ error-detail-part-training = training
 error-detail-part-validation = validation
 error-detail-part-test = test
 
+## Bundles, normal-operation models and written files
+
 ## Training that stopped
 error-detail-loss-diverged = the loss became { $loss } in epoch { $epoch }, batch { $batch }. Lower the learning rate (now { $rate }), or check the features for extreme values.
 error-detail-validation-loss-diverged = the validation loss became { $loss } in epoch { $epoch }. Lower the learning rate.
@@ -112,3 +114,5 @@ error-detail-rows-below-window = { $path } has { $rows } rows after cleaning; th
 error-detail-no-such-step = There is no step { $step } in the history (it has { $steps } steps).
 error-detail-nothing-to-undo = There is nothing to undo.
 error-detail-nothing-to-redo = There is nothing to redo.
+
+## Cleaning steps (why a step cannot run on this data)

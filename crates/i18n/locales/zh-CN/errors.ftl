@@ -95,6 +95,8 @@ error-detail-part-training = 训练
 error-detail-part-validation = 验证
 error-detail-part-test = 测试
 
+## Bundles, normal-operation models and written files
+
 ## Training that stopped
 error-detail-loss-diverged = 第 { $epoch } 轮第 { $batch } 批的损失变为 { $loss }。请降低学习率（当前为 { $rate }），或检查特征中是否有极端值。
 error-detail-validation-loss-diverged = 第 { $epoch } 轮的验证损失变为 { $loss }。请降低学习率。
@@ -110,3 +112,5 @@ error-detail-rows-below-window = { $path } 清洗后只有 { $rows } 行；模�
 error-detail-no-such-step = 历史中没有第 { $step } 步（共有 { $steps } 步）。
 error-detail-nothing-to-undo = 没有可撤销的操作。
 error-detail-nothing-to-redo = 没有可重做的操作。
+
+## Cleaning steps (why a step cannot run on this data)
