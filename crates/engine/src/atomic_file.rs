@@ -24,7 +24,7 @@ pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Writes `path` atomically with `write`, which fills the temporary file; its error text
 /// becomes the `Write` error's detail.
 pub fn write_with(path: &Path, write: impl FnOnce(&mut File) -> std::result::Result<(), String>) -> Result<()> {
-    let failed = |detail: String| EngineError::Write { path: path.to_path_buf(), detail };
+    let failed = |detail: String| EngineError::Write { path: path.to_path_buf(), detail: detail.into() };
     let name = path.file_name().ok_or_else(|| failed("the path names no file".into()))?;
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),

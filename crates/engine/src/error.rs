@@ -52,10 +52,10 @@ pub enum EngineError {
     RunNotFound(String),
     /// A failure of the network or trees library, in its own words.
     Model(String),
-    BadStep(String),
+    BadStep(Detail),
     BadRecipe {
         path: PathBuf,
-        detail: String,
+        detail: Detail,
     },
     RecipeVersion {
         path: PathBuf,
@@ -65,7 +65,7 @@ pub enum EngineError {
     CleanHistory(Detail),
     BadBundle {
         path: PathBuf,
-        detail: String,
+        detail: Detail,
     },
     BundleVersion {
         path: PathBuf,
@@ -81,7 +81,7 @@ pub enum EngineError {
     NoPredictions,
     Write {
         path: PathBuf,
-        detail: String,
+        detail: Detail,
     },
     Cancelled,
     Internal(String),
@@ -187,20 +187,20 @@ impl EngineError {
             }
             E::NotText { path, kind } => vec![("path", path_arg(path)), ("kind", text(kind))],
             E::NotUtf8 { path, offset } => vec![("path", path_arg(path)), ("offset", MessageArg::from(*offset))],
-            E::Parse { path, detail } | E::BadRecipe { path, detail } | E::BadBundle { path, detail } | E::Write { path, detail } => {
-                vec![("path", path_arg(path)), ("detail", text(detail))]
+            E::Parse { path, detail } => vec![("path", path_arg(path)), ("detail", text(detail))],
+            E::Unreadable { path, detail } | E::BadRecipe { path, detail } | E::BadBundle { path, detail } | E::Write { path, detail } => {
+                vec![("path", path_arg(path)), ("detail", detail.as_arg().clone())]
             }
-            E::Unreadable { path, detail } => vec![("path", path_arg(path)), ("detail", detail.as_arg().clone())],
             E::UnclosedQuote { path, line, text: quoted } => {
                 vec![("path", path_arg(path)), ("line", MessageArg::from(*line)), ("text", text(quoted))]
             }
             E::Io { path, source } => vec![("path", path_arg(path)), ("detail", MessageArg::Text(source.to_string()))],
             E::NoDataset | E::NoPredictions | E::Cancelled => vec![],
             E::UnknownColumn(column) | E::NotNumeric(column) => vec![("column", text(column))],
-            E::BadSetting(detail) | E::BadTrainConfig(detail) | E::Diverged(detail) | E::CleanHistory(detail) => {
+            E::BadSetting(detail) | E::BadTrainConfig(detail) | E::Diverged(detail) | E::CleanHistory(detail) | E::BadStep(detail) => {
                 vec![("detail", detail.as_arg().clone())]
             }
-            E::Model(detail) | E::BadStep(detail) | E::Internal(detail) => vec![("detail", text(detail))],
+            E::Model(detail) | E::Internal(detail) => vec![("detail", text(detail))],
             E::RunNotFound(run) | E::NoEvaluationData(run) | E::RunBusy(run) => vec![("run", text(run))],
             E::RecipeVersion { path, found, supported } | E::BundleVersion { path, found, supported } => {
                 vec![("path", path_arg(path)), ("found", MessageArg::from(u64::from(*found))), ("supported", MessageArg::from(u64::from(*supported)))]

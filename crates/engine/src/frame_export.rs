@@ -12,7 +12,7 @@ use crate::error::{EngineError, Result};
 /// extension is checked before anything is written, and the target is replaced only once the
 /// whole new file is on disk.
 pub fn export_frame(frame: &DataFrame, path: &Path) -> Result<()> {
-    let bad = |detail: String| EngineError::Write { path: path.to_path_buf(), detail };
+    let bad = |detail: String| EngineError::Write { path: path.to_path_buf(), detail: detail.into() };
     let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
     match ext.as_str() {
         "parquet" => {

@@ -18,7 +18,7 @@ pub fn read(path: &Path) -> Result<Recipe> {
 }
 
 pub fn parse(path: &Path, text: &str) -> Result<Recipe> {
-    let bad = |detail: String| EngineError::BadRecipe { path: path.to_path_buf(), detail };
+    let bad = |detail: String| EngineError::BadRecipe { path: path.to_path_buf(), detail: detail.into() };
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(format!("not valid JSON ({e})")))?;
     let Some(object) = value.as_object() else {
         return Err(bad("the file holds JSON, but not a recipe object".into()));

@@ -224,7 +224,7 @@ impl CleanSession {
             CleanAction::LoadRecipe { path } => self.load_recipe(Path::new(&path), job),
             CleanAction::SetTrainFraction { fraction } => {
                 if !(fraction > 0.0 && fraction <= 1.0) {
-                    return Err(EngineError::BadStep(format!("the training fraction must be above 0 and at most 1, not {fraction}")));
+                    return Err(EngineError::BadStep(format!("the training fraction must be above 0 and at most 1, not {fraction}").into()));
                 }
                 self.remember();
                 self.train_fraction = fraction;

@@ -65,18 +65,22 @@ impl Table {
             let mut names = self.names();
             let more = names.len() > 12;
             names.truncate(12);
-            EngineError::BadStep(format!(
-                "step \"{op}\" names the column \"{name}\", which is not in the data (columns: {}{})",
-                names.join(", "),
-                if more { ", …" } else { "" }
-            ))
+            EngineError::BadStep(
+                format!(
+                    "step \"{op}\" names the column \"{name}\", which is not in the data (columns: {}{})",
+                    names.join(", "),
+                    if more { ", …" } else { "" }
+                )
+                .into(),
+            )
         })
     }
 
     /// A numeric (or boolean) column as f64 with NaN for missing cells.
     pub fn floats(&self, op: &str, name: &str) -> Result<Vec<f64>> {
         let column = self.column(op, name)?;
-        floats(column).ok_or_else(|| EngineError::BadStep(format!("step \"{op}\" needs a numeric column, but \"{name}\" holds {}", column.dtype())))
+        floats(column)
+            .ok_or_else(|| EngineError::BadStep(format!("step \"{op}\" needs a numeric column, but \"{name}\" holds {}", column.dtype()).into()))
     }
 
     /// Milliseconds since the epoch per row, if there is a time axis.
@@ -87,7 +91,8 @@ impl Table {
     }
 
     pub fn require_times(&self, op: &str) -> Result<Vec<Option<i64>>> {
-        self.times()?.ok_or_else(|| EngineError::BadStep(format!("step \"{op}\" needs a timestamp column; add a \"parse timestamp\" step first")))
+        self.times()?
+            .ok_or_else(|| EngineError::BadStep(format!("step \"{op}\" needs a timestamp column; add a \"parse timestamp\" step first").into()))
     }
 
     /// Replaces (or adds) a column, keeping its position.
@@ -186,7 +191,7 @@ pub(crate) fn times_ms(column: &Column) -> Result<Vec<Option<i64>>> {
     let ms = column
         .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
         .and_then(|c| c.cast(&DataType::Int64))
-        .map_err(|e| EngineError::BadStep(format!("the column \"{}\" does not hold timestamps ({e})", column.name())))?;
+        .map_err(|e| EngineError::BadStep(format!("the column \"{}\" does not hold timestamps ({e})", column.name()).into()))?;
     let ca = ms.i64().map_err(internal)?;
     Ok(ca.iter().collect())
 }

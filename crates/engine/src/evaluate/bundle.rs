@@ -99,7 +99,7 @@ fn fnv1a64(bytes: &[u8]) -> String {
 }
 
 fn bad(path: &Path, detail: impl Into<String>) -> EngineError {
-    EngineError::BadBundle { path: path.to_path_buf(), detail: detail.into() }
+    EngineError::BadBundle { path: path.to_path_buf(), detail: detail.into().into() }
 }
 
 fn read_part<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result<T> {
@@ -152,7 +152,7 @@ pub fn export(run_dir: &Path, out: &Path, threshold: Option<f64>, events: Option
     };
     let text = serde_json::to_vec(&bundle).map_err(|e| EngineError::Internal(e.to_string()))?;
     runs::write_atomic(out, &text).map_err(|e| match e {
-        EngineError::Io { path, source } => EngineError::Write { path, detail: source.to_string() },
+        EngineError::Io { path, source } => EngineError::Write { path, detail: source.to_string().into() },
         other => other,
     })?;
     Ok(info(&bundle, &out.display().to_string()))

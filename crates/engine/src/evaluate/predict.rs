@@ -99,7 +99,7 @@ pub(crate) fn load_cleaned(recipe: &Recipe, path: &Path, job: &JobContext) -> Re
             failed.index + 1,
             failed.description,
             why.trim_end_matches('.')
-        )));
+        ).into()));
     }
     let cleaned = session.cleaned();
     Ok((cleaned.frame().clone(), cleaned.summary().timestamp_column.clone()))

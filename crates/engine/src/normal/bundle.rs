@@ -144,7 +144,7 @@ impl NormalBundle {
         let size = std::fs::metadata(path).map_err(|e| EngineError::from_io(path, e))?.len();
         if size > crate::evaluate::bundle::MAX_BUNDLE_BYTES {
             let detail = format!("it is {size} bytes, more than the {} a model bundle may have", crate::evaluate::bundle::MAX_BUNDLE_BYTES);
-            return Err(EngineError::BadBundle { path: path.to_path_buf(), detail });
+            return Err(EngineError::BadBundle { path: path.to_path_buf(), detail: detail.into() });
         }
         let bytes = std::fs::read(path).map_err(|e| EngineError::from_io(path, e))?;
         Self::from_bytes(path, &bytes)
@@ -153,7 +153,7 @@ impl NormalBundle {
     /// A bundle's contents, read from `path`, checked (what `load` does once the file is read;
     /// also the fuzz target's way in).
     pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Self> {
-        let bad = |detail: &str| EngineError::BadBundle { path: path.to_path_buf(), detail: detail.to_owned() };
+        let bad = |detail: &str| EngineError::BadBundle { path: path.to_path_buf(), detail: detail.to_owned().into() };
         let head: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| bad(&format!("not JSON ({e})")))?;
         if head.get("format").and_then(|f| f.as_str()) != Some(NORMAL_BUNDLE_FORMAT) {
             return Err(bad("not a normal-operation model"));
@@ -234,7 +234,7 @@ impl NormalBundle {
 
     /// The language model with its weights, checked against the stored checksum.
     pub fn language_model(&self, path: &Path) -> Result<ProcessLm> {
-        let bad = |detail: &str| EngineError::BadBundle { path: path.to_path_buf(), detail: detail.to_owned() };
+        let bad = |detail: &str| EngineError::BadBundle { path: path.to_path_buf(), detail: detail.to_owned().into() };
         let lm = self.lm.as_ref().ok_or_else(|| bad("it holds no language model (its detector is the linear next-step predictor)"))?;
         let weights =
             base64::engine::general_purpose::STANDARD.decode(lm.weights_base64.as_bytes()).map_err(|_| bad("the weights are not base64"))?;

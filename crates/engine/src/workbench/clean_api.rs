@@ -147,12 +147,9 @@ impl Workbench {
             let mut summary = s.summary();
             if let Some(failed) = summary.steps.iter().find(|o| o.error.is_some()) {
                 let why = failed.error.as_ref().map(|e| e.message.clone()).unwrap_or_default();
-                return Err(EngineError::BadStep(format!(
-                    "step {} ({}) failed: {}",
-                    failed.index + 1,
-                    failed.description,
-                    why.trim_end_matches('.')
-                )));
+                return Err(EngineError::BadStep(
+                    format!("step {} ({}) failed: {}", failed.index + 1, failed.description, why.trim_end_matches('.')).into(),
+                ));
             }
             if let Some(out) = output {
                 s.export(out)?;

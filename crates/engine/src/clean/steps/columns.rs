@@ -43,7 +43,7 @@ pub(super) fn rename(table: &Table, out: &mut Table, op: &str, from: &str, to: &
         return Err(EngineError::BadStep("a column cannot be renamed to an empty name".into()));
     }
     if from != to && table.has(to) {
-        return Err(EngineError::BadStep(format!("there is already a column named \"{to}\"")));
+        return Err(EngineError::BadStep(format!("there is already a column named \"{to}\"").into()));
     }
     out.frame.rename(from, to.into()).map_err(internal)?;
     if out.timestamp.as_deref() == Some(from) {
@@ -78,6 +78,6 @@ pub(super) fn cast(table: &Table, out: &mut Table, op: &str, column: &str, to: C
     } else {
         source.cast(&dtype)
     };
-    out.put(cast.map_err(|e| EngineError::BadStep(format!("\"{column}\" cannot be cast to {to:?}: {e}")))?)?;
+    out.put(cast.map_err(|e| EngineError::BadStep(format!("\"{column}\" cannot be cast to {to:?}: {e}").into()))?)?;
     Ok(())
 }

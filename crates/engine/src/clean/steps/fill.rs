@@ -67,13 +67,13 @@ fn forward_fill(column: &Column, limit: Option<u32>) -> Result<Column> {
 }
 
 fn needs_time_axis(op: &str) -> EngineError {
-    EngineError::BadStep(format!("step \"{op}\" with a fill limit in seconds needs a timestamp column; use a limit in samples without one"))
+    EngineError::BadStep(format!("step \"{op}\" with a fill limit in seconds needs a timestamp column; use a limit in samples without one").into())
 }
 
 /// A fill limit in seconds as milliseconds, refusing limits that are not a duration.
 fn gap_ms(max_gap_s: f64) -> Result<i64> {
     if !(max_gap_s.is_finite() && max_gap_s >= 0.0) {
-        return Err(EngineError::BadStep(format!("a fill limit must be a number of seconds ≥ 0, not {max_gap_s}")));
+        return Err(EngineError::BadStep(format!("a fill limit must be a number of seconds ≥ 0, not {max_gap_s}").into()));
     }
     Ok((max_gap_s * 1000.0).round() as i64)
 }
@@ -223,7 +223,7 @@ fn interpolate(values: &mut [f64], times: Option<&[Option<i64>]>, limit: Option<
 fn fill_value(table: &Table, op: &str, name: &str, value: f64) -> Result<Column> {
     let column = table.column(op, name)?;
     if !value.is_finite() {
-        return Err(EngineError::BadStep(format!("\"{name}\" cannot be filled with {value}")));
+        return Err(EngineError::BadStep(format!("\"{name}\" cannot be filled with {value}").into()));
     }
     let mut values = table.floats(op, name)?;
     for v in values.iter_mut().filter(|v| v.is_nan()) {

@@ -40,8 +40,9 @@ pub const MAX_SENTINELS: usize = 10_000;
 /// replaying a step (from the history, a recipe file or a bundle) all pass through it.
 pub fn check_parameters(step: &CleanStep) -> Result<()> {
     let op = op_name(step);
-    let out_of_range =
-        |parameter: &str, allowed: &str, got: String| Err(EngineError::BadStep(format!("step \"{op}\": {parameter} must be {allowed}, not {got}")));
+    let out_of_range = |parameter: &str, allowed: &str, got: String| {
+        Err(EngineError::BadStep(format!("step \"{op}\": {parameter} must be {allowed}, not {got}").into()))
+    };
     let duration = |parameter: &str, value: f64, smallest: f64| {
         if value.is_finite() && value >= smallest && value <= MAX_DURATION_S {
             Ok(())
@@ -123,7 +124,7 @@ pub fn check_parameters(step: &CleanStep) -> Result<()> {
 /// A comparison needs a number to compare with (`is_null`/`not_null` ignore it).
 fn condition_value(op: &str, condition: &Condition) -> Result<()> {
     if condition.value.is_nan() && !matches!(condition.op, CompareOp::IsNull | CompareOp::NotNull) {
-        return Err(EngineError::BadStep(format!("step \"{op}\": the condition's \"value\" must be a number, not NaN")));
+        return Err(EngineError::BadStep(format!("step \"{op}\": the condition's \"value\" must be a number, not NaN").into()));
     }
     Ok(())
 }
@@ -218,10 +219,13 @@ pub fn fit(step: &CleanStep, table: &Table, train_fraction: f64) -> Result<Optio
         let values = table.floats(op, name)?;
         let mut train: Vec<f64> = rows.iter().filter_map(|&r| values.get(r).copied()).filter(|v| v.is_finite()).collect();
         if train.is_empty() {
-            return Err(EngineError::BadStep(format!(
-                "\"{name}\" has no readings in the training part (the first {:.0} % of rows in time), so \"{op}\" has nothing to fit on",
-                train_fraction * 100.0
-            )));
+            return Err(EngineError::BadStep(
+                format!(
+                    "\"{name}\" has no readings in the training part (the first {:.0} % of rows in time), so \"{op}\" has nothing to fit on",
+                    train_fraction * 100.0
+                )
+                .into(),
+            ));
         }
         let column = match step {
             CleanStep::Fill { .. } => FittedColumn { median: quantile(&mut train, 0.5), ..Default::default() },
@@ -276,14 +280,14 @@ fn quantile(values: &mut [f64], q: f64) -> Option<f64> {
 }
 
 fn fitted_column<'a>(fitted: Option<&'a FittedStats>, op: &str, name: &str) -> Result<&'a FittedColumn> {
-    fitted
-        .and_then(|f| f.columns.get(name))
-        .ok_or_else(|| EngineError::BadStep(format!("step \"{op}\" has no fitted statistics for \"{name}\"; edit the step so it is fitted again")))
+    fitted.and_then(|f| f.columns.get(name)).ok_or_else(|| {
+        EngineError::BadStep(format!("step \"{op}\" has no fitted statistics for \"{name}\"; edit the step so it is fitted again").into())
+    })
 }
 
 fn check_columns(table: &Table, op: &str, columns: &[String]) -> Result<()> {
     if columns.is_empty() {
-        return Err(EngineError::BadStep(format!("step \"{op}\" names no columns")));
+        return Err(EngineError::BadStep(format!("step \"{op}\" names no columns").into()));
     }
     for name in columns {
         table.column(op, name)?;

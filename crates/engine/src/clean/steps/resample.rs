@@ -15,7 +15,7 @@ pub(super) fn resample(table: &Table, out: &mut Table, interval_s: f64, aggregat
     let times = table.require_times(op)?;
     let interval = (interval_s * 1000.0).round() as i64;
     if !interval_s.is_finite() || interval < 1 {
-        return Err(EngineError::BadStep(format!("the resampling interval must be at least 1 ms, not {interval_s} s")));
+        return Err(EngineError::BadStep(format!("the resampling interval must be at least 1 ms, not {interval_s} s").into()));
     }
     let (mut lo, mut hi) = (i64::MAX, i64::MIN);
     for t in times.iter().flatten() {
@@ -28,7 +28,9 @@ pub(super) fn resample(table: &Table, out: &mut Table, interval_s: f64, aggregat
     let buckets = (hi - lo + 1) as u64;
     let known = times.iter().flatten().count() as u64;
     if buckets > MAX_RESAMPLE_ROWS || buckets > 100 * known + 1000 {
-        return Err(EngineError::BadStep(format!("resampling {known} rows to {interval_s} s would make {buckets} rows; choose a longer interval")));
+        return Err(EngineError::BadStep(
+            format!("resampling {known} rows to {interval_s} s would make {buckets} rows; choose a longer interval").into(),
+        ));
     }
     let buckets = buckets as usize;
     // Bucket per row as u32 (a quarter of an Option<usize>): MAX_RESAMPLE_ROWS fits well below

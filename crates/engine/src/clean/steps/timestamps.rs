@@ -38,10 +38,13 @@ fn parse_timestamps(name: &str, column: &Column, format: Option<&str>) -> Result
     }
     let forced = match format {
         Some(p) => Some(TimestampFormat::from_pattern(p).ok_or_else(|| {
-            EngineError::BadStep(format!(
-                "unknown timestamp format \"{p}\"; use one of {}",
-                TimestampFormat::TEXT.iter().map(|f| f.pattern()).chain(["epoch_s", "epoch_ms"]).collect::<Vec<_>>().join(", ")
-            ))
+            EngineError::BadStep(
+                format!(
+                    "unknown timestamp format \"{p}\"; use one of {}",
+                    TimestampFormat::TEXT.iter().map(|f| f.pattern()).chain(["epoch_s", "epoch_ms"]).collect::<Vec<_>>().join(", ")
+                )
+                .into(),
+            )
         })?),
         None => None,
     };
@@ -53,21 +56,21 @@ fn parse_timestamps(name: &str, column: &Column, format: Option<&str>) -> Result
                 let sample: Vec<&str> = text.iter().flatten().filter(|s| !s.trim().is_empty()).take(200).collect();
                 timestamps::sniff_text_format(sample.iter().copied())
             }
-            .ok_or_else(|| EngineError::BadStep(format!("\"{name}\" does not hold timestamps in a known format")))?,
+            .ok_or_else(|| EngineError::BadStep(format!("\"{name}\" does not hold timestamps in a known format").into()))?,
         };
         text.iter().map(|s| s.and_then(|s| timestamps::parse(s, format)).map(|p| p.millis)).collect()
     } else if is_numeric(column.dtype()) {
         let values = floats(column).unwrap_or_default();
         let format = match forced {
             Some(f @ (TimestampFormat::EpochSeconds | TimestampFormat::EpochMillis)) => f,
-            Some(_) => return Err(EngineError::BadStep(format!("\"{name}\" holds numbers; use the format epoch_s or epoch_ms"))),
+            Some(_) => return Err(EngineError::BadStep(format!("\"{name}\" holds numbers; use the format epoch_s or epoch_ms").into())),
             None => timestamps::sniff_epoch(values.iter().copied().filter(|v| v.is_finite()).take(200))
-                .ok_or_else(|| EngineError::BadStep(format!("the numbers in \"{name}\" do not look like epoch seconds or milliseconds")))?,
+                .ok_or_else(|| EngineError::BadStep(format!("the numbers in \"{name}\" do not look like epoch seconds or milliseconds").into()))?,
         };
         let factor = if format == TimestampFormat::EpochSeconds { 1000.0 } else { 1.0 };
         values.iter().map(|v| v.is_finite().then(|| (v * factor).round() as i64)).collect()
     } else {
-        return Err(EngineError::BadStep(format!("\"{name}\" holds {}, not text or numbers", column.dtype())));
+        return Err(EngineError::BadStep(format!("\"{name}\" holds {}, not text or numbers", column.dtype()).into()));
     };
     datetime_column(name, &ms)
 }

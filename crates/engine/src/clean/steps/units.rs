@@ -16,7 +16,7 @@ pub(super) fn convert_unit(
 ) -> Result<()> {
     let (scale, offset) = conversion.coefficients();
     if !scale.is_finite() || !offset.is_finite() || scale == 0.0 {
-        return Err(EngineError::BadStep(format!("the conversion y = {scale}·x + {offset} is not usable")));
+        return Err(EngineError::BadStep(format!("the conversion y = {scale}·x + {offset} is not usable").into()));
     }
     let mut values = table.floats(op, column)?;
     let inside = segment_mask(table, op, segment)?;
@@ -45,7 +45,7 @@ fn segment_mask(table: &Table, op: &str, segment: Option<&Segment>) -> Result<Op
         None => None,
         Some(Segment::Rows { start, end }) => {
             if start > end || *end as usize > n {
-                return Err(EngineError::BadStep(format!("rows {start}..{end} are outside the {n} rows of the data")));
+                return Err(EngineError::BadStep(format!("rows {start}..{end} are outside the {n} rows of the data").into()));
             }
             Some((0..n).map(|i| (i as u64) >= *start && (i as u64) < *end).collect())
         }
