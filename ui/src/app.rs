@@ -436,18 +436,21 @@ impl PlantLabApp {
             }
             TaskEvent::Failed { error, .. } => {
                 let label = self.end_without_result(id, Some(&error)).unwrap_or_else(|| tr("app-task-unnamed"));
-                self.error(&label, &error);
+                self.notices.push(Notice::error(tr_with(
+                    "notice-task-failed",
+                    &[("label", label.into()), ("message", crate::i18n::error_text(&error).into())],
+                )));
             }
             TaskEvent::Cancelled { .. } => {
-                let label = self.tasks.iter().find(|t| t.id == id).map(TaskView::label_text).unwrap_or_default();
-                self.end_without_result(id, None);
+                let label = self.end_without_result(id, None).unwrap_or_else(|| tr("app-task-unnamed"));
                 self.notices.push(Notice::info(tr_with("notice-task-cancelled", &[("label", label.into())])));
             }
         }
     }
 
     /// A task that failed (`error`) or was cancelled (`None`): the pane that started it stops
-    /// waiting and says why, and the task leaves the status bar. Returns its label.
+    /// waiting and says why, and the task leaves the status bar. Returns its label, worded in
+    /// the current language.
     fn end_without_result(&mut self, id: TaskId, error: Option<&ApiError>) -> Option<String> {
         if self.tasks.iter().any(|t| t.id == id && t.kind == TaskKind::Clean) {
             self.clean.change_ended(self.backend.as_mut());
@@ -461,7 +464,7 @@ impl PlantLabApp {
         if self.tasks.iter().any(|t| t.id == id && t.kind == TaskKind::Evaluate) {
             self.evaluate.request_failed(error);
         }
-        let label = self.tasks.iter().find(|t| t.id == id).map(|t| t.label.clone());
+        let label = self.tasks.iter().find(|t| t.id == id).map(TaskView::label_text);
         self.tasks.retain(|t| t.id != id);
         label
     }

@@ -106,7 +106,14 @@ impl common::Answer for Engine {
                 state.next_task += 1;
                 let task = state.next_task;
                 let mut events = vec![
-                    Reply::Task(TaskEvent::started(task, TaskKind::Load, format!("Loading {path}"))),
+                    // Coded like the engine's label, with its English beside the code.
+                    Reply::Task(TaskEvent::Started {
+                        task,
+                        kind: TaskKind::Load,
+                        label: format!("Loading {path}"),
+                        label_code: "loading".into(),
+                        label_args: message_args([("file", path.as_str().into())]),
+                    }),
                     Reply::Task(TaskEvent::Progress {
                         task,
                         fraction: 0.5,
@@ -116,7 +123,8 @@ impl common::Answer for Engine {
                     }),
                 ];
                 if path.contains("missing") {
-                    let error = ApiError::new("not_found", format!("The file {path} does not exist. Check the path."));
+                    // Coded like the engine's error: its code, the path, and the English sentence.
+                    let error = plantlab_i18n::english_error("not_found", "", message_args([("path", MessageArg::Text(path.clone()))]));
                     events.push(Reply::Task(TaskEvent::Failed { task, error }));
                 } else if !state.hold_loads {
                     events.push(Reply::Task(TaskEvent::Finished { task, outcome: TaskOutcome::Loaded(summary(&path)) }));
@@ -223,7 +231,7 @@ fn a_backend_error_is_shown_and_the_app_stays_usable() {
     harness.run();
     harness.get_by_label("Load").click();
     harness.run();
-    harness.get_by_label_contains("does not exist. Check the path.");
+    harness.get_by_label_contains("Loading /nowhere/missing.csv: failed. The file /nowhere/missing.csv does not exist.");
     harness.get_by_label("No data set open");
     assert_eq!(harness.state().tasks().len(), 0, "the failed task left the status bar");
 
@@ -233,6 +241,23 @@ fn a_backend_error_is_shown_and_the_app_stays_usable() {
     harness.run();
     harness.get_by_label_contains("/data/good.csv: 120 rows");
     assert!(harness.state().notices().is_empty(), "a successful load clears stale errors");
+}
+
+#[test]
+fn a_failed_load_is_told_in_chinese_with_the_tasks_own_name() {
+    let state = Rc::new(RefCell::new(FakeState::default()));
+    let mut harness = common::app_harness_in(state, 1200.0, 800.0, plantlab_ui::Lang::ZhCn);
+    harness.run();
+    harness.get_by_role(egui::accesskit::Role::TextInput).click();
+    harness.run();
+    harness.get_by_role(egui::accesskit::Role::TextInput).type_text("/nowhere/missing.csv");
+    harness.run();
+    harness.get_by_label("加载").click();
+    harness.run();
+    // The task's name from its code and the error from its code, both in Chinese.
+    harness.get_by_label_contains("正在加载 /nowhere/missing.csv：失败。文件 /nowhere/missing.csv 不存在。");
+    assert!(harness.state().tasks().is_empty(), "the failed task left the status bar");
+    common::assert_nothing_fell_back_to_english();
 }
 
 #[test]

@@ -28,6 +28,7 @@ notice-gate-failed = failed
 notice-training-finished = Training: { $message }
 notice-normal-training-finished = Normal-operation training: { $message }
 notice-task-cancelled = { $label }: cancelled. The data you had is unchanged.
+notice-task-failed = { $label }: failed. { $message }
 notice-failed = { $context } failed: { $message }
 saved-recipe = Recipe
 saved-cleaned-data = Cleaned data

@@ -27,6 +27,7 @@ notice-gate-failed = 未通过
 notice-training-finished = 训练：{ $message }
 notice-normal-training-finished = 正常工况训练：{ $message }
 notice-task-cancelled = { $label }：已取消。原有数据未改变。
+notice-task-failed = { $label }：失败。{ $message }
 notice-failed = { $context }失败：{ $message }
 saved-recipe = 配方
 saved-cleaned-data = 清洗后的数据
