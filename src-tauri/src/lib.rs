@@ -49,32 +49,47 @@ fn initial_path(state: State<'_, AppState>) -> Option<String> {
     state.initial_path.as_ref().map(|p| p.display().to_string())
 }
 
-/// Shows the native open dialog. rfd runs it on its own GTK thread, so the event loop stays free.
+/// Shows the native open dialog, worded in the UI's language (`lang`, a tag; English when
+/// absent or unknown). rfd runs it on its own GTK thread, so the event loop stays free.
 #[tauri::command]
-async fn pick_file() -> Result<Option<String>, ApiError> {
-    let picked = rfd::AsyncFileDialog::new()
-        .set_title("Open plant data")
-        .add_filter("Delimited text (CSV, TSV, TXT)", &["csv", "tsv", "txt"])
-        .add_filter("All files", &["*"])
-        .pick_file()
-        .await;
+async fn pick_file(lang: Option<String>) -> Result<Option<String>, ApiError> {
+    // Worded before the dialog opens: the catalogue stays on this thread.
+    let (title, plant_data, all_files) = {
+        let catalog = dialog_catalog(lang.as_deref());
+        let tr = |key: &str| catalog.text(key);
+        (tr("dialog-open-plant-data"), tr("dialog-filter-plant-data"), tr("dialog-filter-all-files"))
+    };
+    let picked =
+        rfd::AsyncFileDialog::new().set_title(title).add_filter(plant_data, PLANT_DATA_EXTENSIONS).add_filter(all_files, &["*"]).pick_file().await;
     Ok(picked.map(|f| f.path().display().to_string()))
 }
 
-/// Shows the open or save dialog for `purpose`; `None` when the user cancels.
+/// What the engine opens: delimited text, Parquet and Excel workbooks.
+const PLANT_DATA_EXTENSIONS: &[&str] = &["csv", "tsv", "txt", "parquet", "xlsx"];
+
+/// The catalogue the file dialogs are worded from.
+fn dialog_catalog(lang: Option<&str>) -> plantlab_i18n::Catalog {
+    plantlab_i18n::Catalog::new(lang.and_then(plantlab_i18n::Lang::from_tag).unwrap_or_default())
+}
+
+/// Shows the open or save dialog for `purpose`, worded in the UI's language (`lang`); `None`
+/// when the user cancels.
 #[tauri::command]
-async fn pick_path(state: State<'_, AppState>, purpose: FilePurpose) -> Result<Option<String>, ApiError> {
-    let (title, filter_name, extensions, default_name): (&str, &str, &[&str], &str) = match purpose {
-        FilePurpose::OpenRecipe => ("Open cleaning recipe", "Recipe (JSON)", &["json"], ""),
-        FilePurpose::SaveRecipe => ("Save cleaning recipe", "Recipe (JSON)", &["json"], "recipe.json"),
-        FilePurpose::ExportCleaned => ("Export cleaned data", "Parquet or CSV", &["parquet", "csv"], "cleaned.parquet"),
-        FilePurpose::OpenBundle => ("Open model bundle", "PlantLab model bundle", &["plmodel"], ""),
-        FilePurpose::SaveBundle => ("Export model bundle", "PlantLab model bundle", &["plmodel"], "model.plmodel"),
-        FilePurpose::OpenPredictData => {
-            ("Open data to predict on", "Plant data (CSV, TSV, Parquet, Excel)", &["csv", "tsv", "txt", "parquet", "xlsx"], "")
+async fn pick_path(state: State<'_, AppState>, purpose: FilePurpose, lang: Option<String>) -> Result<Option<String>, ApiError> {
+    // Worded before the dialog opens: the catalogue stays on this thread.
+    let (title, filter_name, extensions, default_name): (String, String, &[&str], &str) = {
+        let catalog = dialog_catalog(lang.as_deref());
+        let tr = |key: &str| catalog.text(key);
+        match purpose {
+            FilePurpose::OpenRecipe => (tr("dialog-open-recipe"), tr("dialog-filter-recipe"), &["json"], ""),
+            FilePurpose::SaveRecipe => (tr("dialog-save-recipe"), tr("dialog-filter-recipe"), &["json"], "recipe.json"),
+            FilePurpose::ExportCleaned => (tr("dialog-export-cleaned"), tr("dialog-filter-cleaned"), &["parquet", "csv"], "cleaned.parquet"),
+            FilePurpose::OpenBundle => (tr("dialog-open-bundle"), tr("dialog-filter-bundle"), &["plmodel"], ""),
+            FilePurpose::SaveBundle => (tr("dialog-export-bundle"), tr("dialog-filter-bundle"), &["plmodel"], "model.plmodel"),
+            FilePurpose::OpenPredictData => (tr("dialog-open-predict-data"), tr("dialog-filter-plant-data"), PLANT_DATA_EXTENSIONS, ""),
+            FilePurpose::SavePredictions => (tr("dialog-export-predictions"), tr("dialog-filter-predictions"), &["csv"], "predictions.csv"),
+            FilePurpose::SaveReport => (tr("dialog-export-report"), tr("dialog-filter-report"), &["html"], "plantlab-report.html"),
         }
-        FilePurpose::SavePredictions => ("Export predictions", "CSV", &["csv"], "predictions.csv"),
-        FilePurpose::SaveReport => ("Export report", "HTML report", &["html"], "plantlab-report.html"),
     };
     let dialog = rfd::AsyncFileDialog::new().set_title(title).add_filter(filter_name, extensions);
     let picked = if purpose.is_save() { dialog.set_file_name(default_name).save_file().await } else { dialog.pick_file().await };

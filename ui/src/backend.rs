@@ -289,10 +289,15 @@ pub mod bridge {
     /// Tauri expects them (camelCase).
     pub fn invocation(request: Request) -> Invocation {
         match request {
-            Request::PickFile => call("pick_file", "Opening the file dialog", args! {}, |p| vec![Reply::PickedFile(p)]),
+            // The native dialog's title and filters in the language the UI shows.
+            Request::PickFile => {
+                call("pick_file", "Opening the file dialog", args! { "lang" => crate::i18n::language().tag() }, |p| vec![Reply::PickedFile(p)])
+            }
             Request::InitialPath => call("initial_path", "Reading the command line", args! {}, |p| vec![Reply::InitialPath(p)]),
             Request::PickPath { purpose } => {
-                call("pick_path", "Opening the file dialog", args! { "purpose" => purpose }, move |path| vec![Reply::PickedPath { purpose, path }])
+                call("pick_path", "Opening the file dialog", args! { "purpose" => purpose, "lang" => crate::i18n::language().tag() }, move |path| {
+                    vec![Reply::PickedPath { purpose, path }]
+                })
             }
             Request::Load { path, overrides } => {
                 Invocation::Task { command: "start_load", context: "Loading the file", args: args! { "path" => path, "overrides" => overrides } }

@@ -14,9 +14,10 @@ fn messages(source: &str) -> BTreeMap<String, BTreeSet<String>> {
 /// The keys the UI's source asks for: every `tr("key")` and `tr_with("key", …)` (rustfmt may
 /// put the key on the next line).
 fn keys_used_by_the_ui() -> BTreeMap<String, String> {
-    let ui_src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src");
+    // The UI, and the desktop shell that words the native file dialogs for it.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut used = BTreeMap::new();
-    let mut stack = vec![ui_src];
+    let mut stack = vec![root.join("ui/src"), root.join("src-tauri/src")];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();

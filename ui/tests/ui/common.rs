@@ -193,13 +193,25 @@ fn arg<T: DeserializeOwned>(command: &str, args: &Value, name: &str) -> T {
     serde_json::from_value(value).unwrap_or_else(|e| panic!("{command}: invalid args `{name}` for command `{command}`: {e}\n{args}"))
 }
 
+/// The file dialogs are worded in the UI's language: the shell reads `lang` as a language tag.
+fn dialog_language(command: &str, args: &Value) {
+    let lang: Option<String> = arg(command, args, "lang");
+    assert!(lang.as_deref().and_then(plantlab_ui::Lang::from_tag).is_some(), "{command}: the UI's language is not sent as a known tag: {args}");
+}
+
 /// The request a shell command's arguments stand for: each argument read by its name and the
 /// type of the command's parameter in `src-tauri/src/lib.rs`.
 fn request_from_command(command: &str, args: &Value) -> Request {
     match command {
-        "pick_file" => Request::PickFile,
+        "pick_file" => {
+            dialog_language(command, args);
+            Request::PickFile
+        }
         "initial_path" => Request::InitialPath,
-        "pick_path" => Request::PickPath { purpose: arg(command, args, "purpose") },
+        "pick_path" => {
+            dialog_language(command, args);
+            Request::PickPath { purpose: arg(command, args, "purpose") }
+        }
         "start_load" => Request::Load { path: arg(command, args, "path"), overrides: arg(command, args, "overrides") },
         "cancel_task" => Request::Cancel { task: arg(command, args, "task") },
         "dataset_page" => Request::Page(arg(command, args, "request")),

@@ -818,3 +818,21 @@ run-status-completed = completed
 run-status-interrupted = interrupted
 run-status-cancelled = cancelled
 run-status-failed = failed
+
+## Native file dialogs (worded by the desktop shell in the UI's language)
+dialog-open-plant-data = Open plant data
+dialog-filter-plant-data = Plant data (CSV, TSV, TXT, Parquet, Excel)
+dialog-filter-all-files = All files
+dialog-open-recipe = Open cleaning recipe
+dialog-save-recipe = Save cleaning recipe
+dialog-filter-recipe = Recipe (JSON)
+dialog-export-cleaned = Export cleaned data
+dialog-filter-cleaned = Parquet or CSV
+dialog-open-bundle = Open model bundle
+dialog-export-bundle = Export model bundle
+dialog-filter-bundle = PlantLab model bundle
+dialog-open-predict-data = Open data to predict on
+dialog-export-predictions = Export predictions
+dialog-filter-predictions = Predictions (CSV)
+dialog-export-report = Export report
+dialog-filter-report = HTML report

@@ -793,3 +793,21 @@ run-status-completed = 已完成
 run-status-interrupted = 已中断
 run-status-cancelled = 已取消
 run-status-failed = 失败
+
+## Native file dialogs (worded by the desktop shell in the UI's language)
+dialog-open-plant-data = 打开装置数据
+dialog-filter-plant-data = 装置数据（CSV、TSV、TXT、Parquet、Excel）
+dialog-filter-all-files = 所有文件
+dialog-open-recipe = 打开清洗配方
+dialog-save-recipe = 保存清洗配方
+dialog-filter-recipe = 配方（JSON）
+dialog-export-cleaned = 导出清洗后的数据
+dialog-filter-cleaned = Parquet 或 CSV
+dialog-open-bundle = 打开模型包
+dialog-export-bundle = 导出模型包
+dialog-filter-bundle = PlantLab 模型包
+dialog-open-predict-data = 打开要预测的数据
+dialog-export-predictions = 导出预测结果
+dialog-filter-predictions = 预测结果（CSV）
+dialog-export-report = 导出报告
+dialog-filter-report = HTML 报告
