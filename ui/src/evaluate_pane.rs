@@ -843,6 +843,7 @@ mod tests {
             message: String::new(),
             message_code: String::new(),
             message_args: Default::default(),
+            failure: None,
             mode: plantlab_protocol::SequenceMode::Row,
             sampling_interval_s: None,
             normal: None,

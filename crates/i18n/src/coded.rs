@@ -11,8 +11,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use plantlab_protocol::{
-    civil_from_epoch_seconds, format_duration, message_key, Alarm, AlarmSentence, Finding, FindingDelta, FindingKind, GateCheck, InputWarning,
-    MessageArg, RunEntry, RunSummary, Suggestion,
+    civil_from_epoch_seconds, format_duration, message_key, Alarm, AlarmSentence, ApiError, Finding, FindingDelta, FindingKind, GateCheck,
+    InputWarning, MessageArg, RunEntry, RunSummary, Suggestion,
 };
 
 use crate::{
@@ -71,20 +71,23 @@ pub fn suggestion_text(catalog: &Catalog, suggestion: &Suggestion) -> String {
     coded_text(catalog, &suggestion.message_key(), &suggestion.args).map(|text| capitalized(&text)).unwrap_or_else(|| suggestion.reason.clone())
 }
 
-/// A training run's stop sentence in the catalogue's language, or its `message` where the run
-/// has no code (a failure, whose message is the error's) or the catalogue cannot word it.
+/// A training run's stop sentence in the catalogue's language: its coded stop, or its coded
+/// failure (the error's sentence); its `message` where it has neither (a failure saved before
+/// failures were coded) or the catalogue cannot word it.
 pub fn run_stop_text(catalog: &Catalog, summary: &RunSummary) -> String {
-    stop_words(catalog, &summary.message_key(), &summary.message_code, &summary.message_args).unwrap_or_else(|| summary.message.clone())
+    stop_words(catalog, &summary.message_key(), &summary.message_code, &summary.message_args, summary.failure.as_ref())
+        .unwrap_or_else(|| summary.message.clone())
 }
 
 /// A runs list entry's stop sentence, as [`run_stop_text`].
 pub fn run_entry_stop_text(catalog: &Catalog, entry: &RunEntry) -> String {
-    stop_words(catalog, &entry.message_key(), &entry.message_code, &entry.message_args).unwrap_or_else(|| entry.message.clone())
+    stop_words(catalog, &entry.message_key(), &entry.message_code, &entry.message_args, entry.failure.as_ref())
+        .unwrap_or_else(|| entry.message.clone())
 }
 
-fn stop_words(catalog: &Catalog, key: &str, code: &str, args: &BTreeMap<String, MessageArg>) -> Option<String> {
+fn stop_words(catalog: &Catalog, key: &str, code: &str, args: &BTreeMap<String, MessageArg>, failure: Option<&ApiError>) -> Option<String> {
     if code.is_empty() {
-        return None;
+        return failure.map(|error| crate::errors::error_text(catalog, error));
     }
     coded_text(catalog, key, args)
 }

@@ -372,6 +372,10 @@ pub struct RunSummary {
     /// The values the stop sentence names, by the catalogue's argument names.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub message_args: BTreeMap<String, MessageArg>,
+    /// A failed run's error, coded like any error (`message` is its English sentence); absent
+    /// for runs that did not fail and for failures saved before they were coded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<crate::ApiError>,
     pub epochs_run: u32,
     /// The epoch (trees: round) whose weights were kept (best on validation); 0 when none finished.
     pub best_epoch: u32,
@@ -413,11 +417,14 @@ pub struct RunEntry {
     #[serde(with = "crate::float", default)]
     pub test_pr_auc: Option<f64>,
     pub message: String,
-    /// The summary's `message_code` and `message_args` (empty for runs without a summary).
+    /// The summary's `message_code`, `message_args` and `failure` (empty for runs without a
+    /// summary).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub message_code: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub message_args: BTreeMap<String, MessageArg>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<crate::ApiError>,
     /// Row or window mode (window length in rows).
     #[serde(default)]
     pub mode: SequenceMode,

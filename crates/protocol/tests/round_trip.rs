@@ -260,8 +260,8 @@ structs! {
     EpochMetrics { epoch, train_loss, train_accuracy, val_loss, val_accuracy, val_roc_auc, val_pr_auc, best, seconds, samples_per_s }
     TrainDataInfo { classes, positive_class, features, train_samples, validation_samples, test_samples, vocab_size, sequence_length, class_weights, class_shares, class_weights_from }
     ClassMetrics { samples, loss, accuracy, balanced_accuracy, precision, recall, f1, roc_auc, pr_auc, confusion }
-    RunSummary { run_id, run_dir, status, message, message_code, message_args, epochs_run, best_epoch, majority_accuracy, val, test, baseline, baseline_trees, seconds }
-    RunEntry { run_id, run_dir, created, status, model, target, data, epochs_run, best_epoch, best_val_loss, test_roc_auc, test_pr_auc, message, message_code, message_args, mode, sampling_interval_s, normal }
+    RunSummary { run_id, run_dir, status, message, message_code, message_args, failure, epochs_run, best_epoch, majority_accuracy, val, test, baseline, baseline_trees, seconds }
+    RunEntry { run_id, run_dir, created, status, model, target, data, epochs_run, best_epoch, best_val_loss, test_roc_auc, test_pr_auc, message, message_code, message_args, failure, mode, sampling_interval_s, normal }
     RunDetail { entry, config, recipe, data, epochs, batches, summary }
     ConfigDifference { field, values }
     RunComparison { runs, differences }

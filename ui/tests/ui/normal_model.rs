@@ -227,6 +227,7 @@ fn entry() -> RunEntry {
         message: String::new(),
         message_code: String::new(),
         message_args: Default::default(),
+        failure: None,
         mode: plantlab_protocol::SequenceMode::Row,
         sampling_interval_s: Some(60.0),
         normal: Some(NormalDetector::LinearPredictor),

@@ -229,7 +229,7 @@ pub fn train(frame: &DataFrame, request: &TrainJob<'_>, job: &JobContext, on_upd
                 let (message, message_code, message_args) = StopReason::cancelled().worded();
                 RunSummary { message_code, message_args, ..run.summary(status, message, None, None, None, 0.0) }
             } else {
-                run.summary(status, err.to_string(), None, None, None, 0.0)
+                RunSummary { failure: Some(err.to_api()), ..run.summary(status, err.to_string(), None, None, None, 0.0) }
             };
             let _ = write_json(&dir.join("summary.json"), &summary);
             Err(err)
@@ -483,6 +483,7 @@ impl Run {
             message,
             message_code: String::new(),
             message_args: BTreeMap::new(),
+            failure: None,
             epochs_run: self.epochs,
             best_epoch: self.best_epoch,
             majority_accuracy: majority,

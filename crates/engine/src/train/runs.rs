@@ -218,12 +218,14 @@ fn entry(dir: &Path, active: &[String]) -> Option<RunEntry> {
         None if active.contains(&run_id) || lock_held(dir) => RunStatus::Running,
         None => RunStatus::Interrupted,
     };
-    let message = match (&summary, status) {
-        (Some(s), _) => s.message.clone(),
+    // Coded like a summary's stop, so every reader words it in its own language.
+    let coded = |code: &str, args: BTreeMap<String, plantlab_protocol::MessageArg>| (crate::normal::wording::english_stop(code, &args), code.to_owned(), args);
+    let (message, message_code, message_args) = match (&summary, status) {
+        (Some(s), _) => (s.message.clone(), s.message_code.clone(), s.message_args.clone()),
         // A normal-operation model is saved only at its end: nothing of it survives.
-        (None, RunStatus::Interrupted) if normal.is_some() => "interrupted before its model was saved; train it again".to_owned(),
-        (None, RunStatus::Interrupted) => format!("interrupted after {} completed epoch(s); the checkpoints of those epochs are kept", epochs.len()),
-        _ => "training".into(),
+        (None, RunStatus::Interrupted) if normal.is_some() => coded("interrupted_normal", BTreeMap::new()),
+        (None, RunStatus::Interrupted) => coded("interrupted", plantlab_protocol::message_args([("epochs", epochs.len().into())])),
+        _ => coded("training", BTreeMap::new()),
     };
     Some(RunEntry {
         run_id,
@@ -242,8 +244,9 @@ fn entry(dir: &Path, active: &[String]) -> Option<RunEntry> {
         test_roc_auc: summary.as_ref().and_then(|s| s.test.as_ref()).and_then(|t| t.roc_auc),
         test_pr_auc: summary.as_ref().and_then(|s| s.test.as_ref()).and_then(|t| t.pr_auc),
         message,
-        message_code: summary.as_ref().map(|s| s.message_code.clone()).unwrap_or_default(),
-        message_args: summary.as_ref().map(|s| s.message_args.clone()).unwrap_or_default(),
+        message_code,
+        message_args,
+        failure: summary.as_ref().and_then(|s| s.failure.clone()),
         mode: config.mode,
         sampling_interval_s: sampling_interval_s(dir),
         normal: normal.map(|request| request.detector),

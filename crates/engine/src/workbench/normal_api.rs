@@ -299,7 +299,9 @@ pub fn train_normal(job_in: &NormalTrainJob<'_>, job: &JobContext, on_update: &m
                 _ => (err.to_string(), ""),
             };
             let stop = (message, code.to_owned(), BTreeMap::new());
-            let _ = write_json(&dir.join("summary.json"), &record.run_summary(status, stop, started.elapsed().as_secs_f64()));
+            let failure = (status == RunStatus::Failed).then(|| err.to_api());
+            let summary = RunSummary { failure, ..record.run_summary(status, stop, started.elapsed().as_secs_f64()) };
+            let _ = write_json(&dir.join("summary.json"), &summary);
             Err(err)
         }
     };
@@ -325,6 +327,7 @@ impl RunRecord {
             run_dir: self.dir.display().to_string(),
             status,
             message,
+            failure: None,
             message_code,
             message_args,
             epochs_run: self.epochs,

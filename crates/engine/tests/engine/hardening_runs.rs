@@ -151,6 +151,11 @@ fn a_run_killed_before_its_run_json_is_listed_as_interrupted_and_deletable() {
     let runs = workbench.list_runs().unwrap();
     let entry = runs.iter().find(|r| r.run_id == "20261201-000000-seed").expect("listed");
     assert_eq!(entry.status, RunStatus::Interrupted);
+    // Said from its code: English for scripts, Chinese for a Chinese reader.
+    assert_eq!(entry.message_code, "interrupted");
+    assert!(entry.message.starts_with("interrupted after 0 completed epochs"), "{}", entry.message);
+    let chinese = plantlab_i18n::Catalog::new(plantlab_i18n::Lang::ZhCn);
+    assert_eq!(plantlab_i18n::run_entry_stop_text(&chinese, entry), "完成 0 轮后中断；这些轮次的检查点已保留");
     workbench.delete_run("20261201-000000-seed").unwrap();
     assert!(!bare.exists());
     // A folder with neither file is no run.

@@ -74,6 +74,14 @@ fn a_diverging_loss_stops_the_run_with_a_clear_message() {
     let runs = workbench.list_runs().unwrap();
     assert_eq!(runs[0].status, RunStatus::Failed);
     assert!(runs[0].message.contains("loss became"), "{}", runs[0].message);
+    // The failure is kept coded, so the runs list says it in the reader's language.
+    let failure = runs[0].failure.as_ref().expect("a failed run keeps its coded error");
+    assert_eq!(failure.code, "diverged");
+    let chinese = plantlab_i18n::Catalog::new(plantlab_i18n::Lang::ZhCn);
+    let worded = plantlab_i18n::run_entry_stop_text(&chinese, &runs[0]);
+    assert!(worded.contains("学习率"), "{worded}");
+    assert_eq!(chinese.fallback_count(), 0, "{worded}");
+    assert_eq!(plantlab_i18n::run_entry_stop_text(&plantlab_i18n::Catalog::new(plantlab_i18n::Lang::En), &runs[0]), runs[0].message);
 }
 
 #[test]

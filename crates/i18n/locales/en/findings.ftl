@@ -336,6 +336,12 @@ stop-early-stopping = early stopping after { $unit ->
        *[other] epoch
     } { $kept }
 stop-cancelled = cancelled by the user
+stop-interrupted = interrupted after { $epochs } completed { $epochs ->
+        [one] epoch
+       *[other] epochs
+    }; the checkpoints of those epochs are kept
+stop-interrupted-normal = interrupted before its model was saved; train it again
+stop-training = training
 
 ## What a running task is doing, on its progress line: stage-<code>. $step is a cleaning
 ## step's own description.

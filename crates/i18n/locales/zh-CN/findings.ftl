@@ -235,6 +235,9 @@ stop-early-stopping = 第 { $stopped } { $unit ->
        *[other] 轮
     }
 stop-cancelled = 已被用户取消
+stop-interrupted = 完成 { $epochs } 轮后中断；这些轮次的检查点已保留
+stop-interrupted-normal = 模型保存前中断；请重新训练
+stop-training = 正在训练
 
 ## 正在运行的任务在进度行上说明它在做什么：stage-<code>。$step 是清洗步骤自己的描述。
 
