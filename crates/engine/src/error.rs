@@ -14,10 +14,10 @@ pub enum EngineError {
     IsDirectory(PathBuf),
     PermissionDenied(PathBuf),
     EmptyFile(PathBuf),
-    /// `kind` says what the file is instead, as the sniffer wrote it (English).
+    /// `kind` says what the file is instead, and what to do.
     NotText {
         path: PathBuf,
-        kind: String,
+        kind: Detail,
     },
     NotUtf8 {
         path: PathBuf,
@@ -185,7 +185,7 @@ impl EngineError {
             E::NotFound(path) | E::IsDirectory(path) | E::PermissionDenied(path) | E::EmptyFile(path) | E::NoDataRows(path) => {
                 vec![("path", path_arg(path))]
             }
-            E::NotText { path, kind } => vec![("path", path_arg(path)), ("kind", text(kind))],
+            E::NotText { path, kind } => vec![("path", path_arg(path)), ("kind", kind.as_arg().clone())],
             E::NotUtf8 { path, offset } => vec![("path", path_arg(path)), ("offset", MessageArg::from(*offset))],
             E::Parse { path, detail } => vec![("path", path_arg(path)), ("detail", text(detail))],
             E::Unreadable { path, detail } | E::BadRecipe { path, detail } | E::BadBundle { path, detail } | E::Write { path, detail } => {

@@ -19,7 +19,7 @@ fn one_of_each(variant: usize) -> Option<EngineError> {
         1 => EngineError::IsDirectory(path()),
         2 => EngineError::PermissionDenied(path()),
         3 => EngineError::EmptyFile(path()),
-        4 => EngineError::NotText { path: path(), kind: "a PDF document".into() },
+        4 => EngineError::NotText { path: path(), kind: Detail::coded("binary_pdf", []) },
         5 => EngineError::NotUtf8 { path: path(), offset: 1234 },
         6 => EngineError::NoDataRows(path()),
         7 => EngineError::Parse { path: path(), detail: "found more fields than defined in 'Schema'".into() },

@@ -21,7 +21,7 @@ pub use timestamps::TimestampFormat;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SniffError {
     /// Not text at all; says what it looks like instead.
-    NotText(&'static str),
+    NotText(BinaryKind),
     /// Declared UTF-8 but is not (first bad byte at `offset`).
     NotUtf8 {
         offset: usize,
@@ -199,22 +199,62 @@ pub fn sniff_encoding(bytes: &[u8]) -> &'static str {
     guess_encoding(bytes).name
 }
 
+/// A kind of file that is not text, recognised by its first bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryKind {
+    ZipArchive,
+    Parquet,
+    OleDocument,
+    Pdf,
+    Gzip,
+    Executable,
+    NulBytes,
+}
+
+impl BinaryKind {
+    /// Stable, snake case: scripts and message catalogues key on it.
+    pub fn code(self) -> &'static str {
+        match self {
+            BinaryKind::ZipArchive => "zip_archive",
+            BinaryKind::Parquet => "parquet",
+            BinaryKind::OleDocument => "ole_document",
+            BinaryKind::Pdf => "pdf",
+            BinaryKind::Gzip => "gzip",
+            BinaryKind::Executable => "executable",
+            BinaryKind::NulBytes => "nul_bytes",
+        }
+    }
+
+    /// What the file is and what to do, in English (the catalogues word it from [`Self::code`]).
+    pub fn description(self) -> &'static str {
+        match self {
+            BinaryKind::ZipArchive => "a zip archive (if it is an Excel workbook, give it the .xlsx extension)",
+            BinaryKind::Parquet => "a Parquet file (give it the .parquet extension)",
+            BinaryKind::OleDocument => "an old Excel (.xls) or other OLE document; save it as .xlsx or CSV",
+            BinaryKind::Pdf => "a PDF document",
+            BinaryKind::Gzip => "a gzip-compressed file; unpack it first",
+            BinaryKind::Executable => "a program (ELF executable)",
+            BinaryKind::NulBytes => "binary data (it contains NUL bytes)",
+        }
+    }
+}
+
 /// Recognises common non-text files, so the user hears "this is a zip" rather than a parse error.
-pub fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
+pub fn binary_kind(bytes: &[u8]) -> Option<BinaryKind> {
     if bytes.starts_with(b"PK\x03\x04") {
-        Some("a zip archive (if it is an Excel workbook, give it the .xlsx extension)")
+        Some(BinaryKind::ZipArchive)
     } else if bytes.starts_with(b"PAR1") {
-        Some("a Parquet file (give it the .parquet extension)")
+        Some(BinaryKind::Parquet)
     } else if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
-        Some("an old Excel (.xls) or other OLE document; save it as .xlsx or CSV")
+        Some(BinaryKind::OleDocument)
     } else if bytes.starts_with(b"%PDF") {
-        Some("a PDF document")
+        Some(BinaryKind::Pdf)
     } else if bytes.starts_with(b"\x1F\x8B") {
-        Some("a gzip-compressed file; unpack it first")
+        Some(BinaryKind::Gzip)
     } else if bytes.starts_with(b"\x7FELF") {
-        Some("a program (ELF executable)")
+        Some(BinaryKind::Executable)
     } else if bytes.iter().take(64 * 1024).any(|&b| b == 0) {
-        Some("binary data (it contains NUL bytes)")
+        Some(BinaryKind::NulBytes)
     } else {
         None
     }
@@ -491,6 +531,6 @@ mod tests {
         let s = sniff(bytes, 50).unwrap();
         assert_eq!((s.encoding.as_str(), s.delimiter, s.decimal, s.header_rows), ("windows-1252", ';', ',', 2));
         assert_eq!(s.timestamp_columns, vec![(0, TimestampFormat::DayFirstDots)]);
-        assert_eq!(sniff(b"PK\x03\x04zip", 50), Err(SniffError::NotText("a zip archive (if it is an Excel workbook, give it the .xlsx extension)")));
+        assert_eq!(sniff(b"PK\x03\x04zip", 50), Err(SniffError::NotText(BinaryKind::ZipArchive)));
     }
 }

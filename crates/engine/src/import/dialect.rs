@@ -8,7 +8,7 @@ use plantlab_protocol::{CodedSentence, ImportOverrides, ImportSettings};
 use plantlab_sniff::numeric_table::TableLayout;
 use plantlab_sniff::spaced::{self, REWRITTEN_DELIMITER};
 use plantlab_sniff::{
-    dedupe_names, head_lines, header_names, sniff_decimal_with, sniff_header_rows, sniff_separator, Separator, SniffError, WHITESPACE,
+    dedupe_names, head_lines, header_names, sniff_decimal_with, sniff_header_rows, sniff_separator, BinaryKind, Separator, SniffError, WHITESPACE,
 };
 use polars::prelude::*;
 
@@ -21,11 +21,24 @@ const SNIFF_LINES: usize = 200;
 /// A sniffing error as the engine reports it.
 pub(super) fn sniff_error(path: &Path, err: SniffError) -> EngineError {
     match err {
-        SniffError::NotText(kind) => EngineError::NotText { path: path.to_path_buf(), kind: kind.to_owned() },
+        SniffError::NotText(kind) => EngineError::NotText { path: path.to_path_buf(), kind: binary_kind_detail(kind) },
         SniffError::NotUtf8 { offset } => EngineError::NotUtf8 { path: path.to_path_buf(), offset },
         SniffError::UnknownEncoding(name) => {
             EngineError::BadSetting(Detail::coded("unknown_encoding", [("name", name.into()), ("choices", plantlab_sniff::ENCODING_NAMES.into())]))
         }
+    }
+}
+
+/// What a file that is not text is, and what to do, as a coded phrase.
+fn binary_kind_detail(kind: BinaryKind) -> Detail {
+    match kind {
+        BinaryKind::ZipArchive => Detail::coded("binary_zip_archive", []),
+        BinaryKind::Parquet => Detail::coded("binary_parquet", []),
+        BinaryKind::OleDocument => Detail::coded("binary_ole_document", []),
+        BinaryKind::Pdf => Detail::coded("binary_pdf", []),
+        BinaryKind::Gzip => Detail::coded("binary_gzip", []),
+        BinaryKind::Executable => Detail::coded("binary_executable", []),
+        BinaryKind::NulBytes => Detail::coded("binary_nul_bytes", []),
     }
 }
 

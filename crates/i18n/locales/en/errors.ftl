@@ -56,6 +56,15 @@ error-detail-workbook-no-sheets = the workbook has no sheets
 error-detail-sheet-unreadable = sheet "{ $sheet }" cannot be read ({ $why }); save the workbook again from Excel, or export the sheet as CSV
 error-detail-sheet-sparse = sheet "{ $sheet }" spans { $rows } rows × { $columns } columns ({ $cells } cells) but holds only { $values } values; delete the stray cells far from the table (or copy the table to a new sheet) and save again
 
+## Files that are not text
+error-detail-binary-zip-archive = it is a zip archive (if it is an Excel workbook, give it the .xlsx extension)
+error-detail-binary-parquet = it is a Parquet file (give it the .parquet extension)
+error-detail-binary-ole-document = it is an old Excel (.xls) or other OLE document; save it as .xlsx or CSV
+error-detail-binary-pdf = it is a PDF document
+error-detail-binary-gzip = it is a gzip-compressed file; unpack it first
+error-detail-binary-executable = it is a program (ELF executable)
+error-detail-binary-nul-bytes = it is binary data (it contains NUL bytes)
+
 ## Training settings
 error-detail-choose-target = choose a target column (the label to predict)
 error-detail-epochs-at-least-one = train for at least one epoch

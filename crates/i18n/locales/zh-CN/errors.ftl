@@ -54,6 +54,15 @@ error-detail-workbook-no-sheets = 工作簿中没有工作表
 error-detail-sheet-unreadable = 无法读取工作表“{ $sheet }”（{ $why }）；请在 Excel 中重新保存工作簿，或将该工作表导出为 CSV
 error-detail-sheet-sparse = 工作表“{ $sheet }”跨越 { $rows } 行 × { $columns } 列（{ $cells } 个单元格），却只有 { $values } 个值；请删除远离表格的零散单元格（或把表格复制到新工作表）后重新保存
 
+## Files that are not text
+error-detail-binary-zip-archive = 这是 zip 压缩包（如果是 Excel 工作簿，请把扩展名改为 .xlsx）
+error-detail-binary-parquet = 这是 Parquet 文件（请把扩展名改为 .parquet）
+error-detail-binary-ole-document = 这是旧版 Excel（.xls）或其他 OLE 文档；请另存为 .xlsx 或 CSV
+error-detail-binary-pdf = 这是 PDF 文档
+error-detail-binary-gzip = 这是 gzip 压缩文件；请先解压
+error-detail-binary-executable = 这是程序文件（ELF 可执行文件）
+error-detail-binary-nul-bytes = 这是二进制数据（含有 NUL 字节）
+
 ## Training settings
 error-detail-choose-target = 请选择目标列（要预测的标签）
 error-detail-epochs-at-least-one = 至少训练一个轮次
