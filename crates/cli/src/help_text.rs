@@ -21,6 +21,15 @@ use crate::args::{AlarmArgs, ClassWeightsChoice, Cli, DataSet, ImportArgs, Model
 
 /// The command line's definition with every text in `lang`.
 pub fn command(lang: Lang) -> Command {
+    let command = worded(lang);
+    if lang == Lang::En {
+        return command;
+    }
+    with_value_notes(command, &Catalog::new(lang))
+}
+
+/// The definition with its own help texts in `lang` (clap's notes on values not yet worded).
+fn worded(lang: Lang) -> Command {
     let mut command = Cli::command();
     if lang == Lang::En {
         return command;
@@ -36,7 +45,7 @@ pub fn command(lang: Lang) -> Command {
 /// the tests that hold the catalogue to the definition.
 #[cfg(test)]
 pub fn texts(lang: Lang) -> Vec<(String, String)> {
-    let mut command = command(lang);
+    let mut command = worded(lang);
     command.build();
     let mut texts = Vec::new();
     collect(&command, &[], &shared_flags(), &mut texts);
@@ -158,6 +167,67 @@ impl Words {
             return arg;
         }
         arg.value_parser(PossibleValuesParser::new(values).try_map(|name| E::from_str(&name, false)))
+    }
+}
+
+/// `command` with clap's English notes on values ("[default: …]", "[possible values: …]" and,
+/// under `--help`, the "Possible values:" list) hidden and written into each flag's help in
+/// `catalog`'s words instead: clap has no way to word them itself.
+fn with_value_notes(mut command: Command, catalog: &Catalog) -> Command {
+    let ids: Vec<String> = command.get_arguments().map(|arg| arg.get_id().to_string()).collect();
+    for id in ids {
+        command = command.mut_arg(&id, |arg| value_notes(arg, catalog));
+    }
+    let names: Vec<String> = command.get_subcommands().map(|sub| sub.get_name().to_owned()).collect();
+    for name in names {
+        command = command.mut_subcommand(&name, |sub| with_value_notes(sub, catalog));
+    }
+    command
+}
+
+/// One flag's notes on its values, as clap would place them: after the help in `-h`; in
+/// `--help`, the values with help of their own listed below it and the default after them.
+fn value_notes(arg: clap::Arg, catalog: &Catalog) -> clap::Arg {
+    if arg.is_hide_set() || !arg.get_action().takes_values() {
+        return arg;
+    }
+    let defaults: Vec<String> = arg.get_default_values().iter().map(|value| value.to_string_lossy().into_owned()).collect();
+    let default = (!defaults.is_empty() && !arg.is_hide_default_value_set())
+        .then(|| catalog.text_with("cli-help-default", &[("value", Arg::from(defaults.join(" ")))]));
+    let values: Vec<PossibleValue> = if arg.is_hide_possible_values_set() {
+        Vec::new()
+    } else {
+        arg.get_possible_values().into_iter().filter(|value| !value.is_hide_set()).collect()
+    };
+    if default.is_none() && values.is_empty() {
+        return arg;
+    }
+    let names: Vec<&str> = values.iter().map(PossibleValue::get_name).collect();
+    let listed = (!names.is_empty()).then(|| catalog.text_with("cli-help-possible-values", &[("values", Arg::from(names.join(", ")))]));
+    let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+    let short_notes: Vec<&str> = default.iter().chain(listed.iter()).map(String::as_str).collect();
+    let short = [help.as_str()].into_iter().chain(short_notes).filter(|part| !part.is_empty()).collect::<Vec<_>>().join(" ");
+    let values_have_help = values.iter().any(|value| value.get_help().is_some());
+    let long = if values_have_help {
+        let width = names.iter().map(|name| crate::i18n::display_width(name)).max().unwrap_or(0);
+        let mut list = catalog.text("cli-help-possible-values-heading");
+        for value in &values {
+            let name = value.get_name();
+            match value.get_help() {
+                // Aligned as clap aligns them: the helps start in one column.
+                Some(help) => list.push_str(&format!("\n- {name}: {}{help}", " ".repeat(width.saturating_sub(crate::i18n::display_width(name))))),
+                None => list.push_str(&format!("\n- {name}")),
+            }
+        }
+        let base = arg.get_long_help().map_or_else(|| help.clone(), ToString::to_string);
+        Some([base, list].into_iter().chain(default.clone()).filter(|part| !part.is_empty()).collect::<Vec<_>>().join("\n\n"))
+    } else {
+        arg.get_long_help().map(|long| [long.to_string()].into_iter().chain(default.clone()).chain(listed.clone()).collect::<Vec<_>>().join("\n\n"))
+    };
+    let arg = arg.hide_default_value(true).hide_possible_values(true).help(short);
+    match long {
+        Some(long) => arg.long_help(long),
+        None => arg,
     }
 }
 

@@ -174,3 +174,31 @@ fn an_unknown_language_is_refused() {
     assert_eq!(chinese.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&chinese.stderr).contains("请用 en 或 zh-CN"), "{}", String::from_utf8_lossy(&chinese.stderr));
 }
+
+#[test]
+fn clap_notes_on_values_read_in_chinese() {
+    let stdout = |out: std::process::Output| {
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let long = stdout(plantlab(&["--lang", "zh-CN", "train", "--help"]));
+    assert!(long.contains("可选值：") && long.contains("[默认：seed]"), "{long}");
+    assert!(long.contains("- process-lm:  正常工况的过程语言模型"), "the values are codes, their help Chinese: {long}");
+    let short = stdout(plantlab_in_locale(&["train", "-h"], "zh_CN.UTF-8"));
+    assert!(short.contains("[默认：seed] [可选值：seed, transformer, mlp, trees, linear, process-lm]"), "{short}");
+    assert!(short.contains("[可选值：auto, on, off]"), "{short}");
+    let bench = stdout(plantlab(&["--lang", "zh-CN", "bench", "clean", "--help"]));
+    assert!(bench.contains("[默认：1000000]") && bench.contains("[默认：3]"), "{bench}");
+    let generate = stdout(plantlab(&["--lang", "zh-CN", "generate", "--help"]));
+    assert!(generate.contains("可选值：\n") && generate.contains("- pump-station: 一个月") && generate.contains("[默认：17]"), "{generate}");
+    for help in [&long, &short, &bench, &generate] {
+        for english in ["possible values", "Possible values", "default:"] {
+            assert!(!help.contains(english), "{english} in {help}");
+        }
+    }
+    // English keeps clap's notes.
+    let english = stdout(plantlab(&["bench", "clean", "--help"]));
+    assert!(english.contains("[default: 1000000]") && !has_chinese(&english), "{english}");
+    let english = stdout(plantlab(&["train", "--help"]));
+    assert!(english.contains("Possible values:") && english.contains("[default: seed]") && !english.contains("可选值"), "{english}");
+}

@@ -316,6 +316,9 @@ cli-normal-trained = { $message }; { $tags } tags, { $normal-rows } normal rows 
 
 ## --help (the English says what the definition's doc comments say; a test holds them equal)
 cli-help-usage = Usage:
+cli-help-default = [default: { $value }]
+cli-help-possible-values = [possible values: { $values }]
+cli-help-possible-values-heading = Possible values:
 cli-help-heading-commands = Commands
 cli-help-heading-options = Options
 cli-help-heading-arguments = Arguments

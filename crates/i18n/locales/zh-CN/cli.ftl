@@ -312,6 +312,9 @@ cli-normal-trained = { $message }；{ $tags } 个位号，{ $normal-rows } 个�
 
 ## --help
 cli-help-usage = 用法：
+cli-help-default = [默认：{ $value }]
+cli-help-possible-values = [可选值：{ $values }]
+cli-help-possible-values-heading = 可选值：
 cli-help-heading-commands = 命令
 cli-help-heading-options = 选项
 cli-help-heading-arguments = 参数
