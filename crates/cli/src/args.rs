@@ -5,8 +5,11 @@ use std::path::PathBuf;
 
 use clap::builder::RangedU64ValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+// The value parsers' reasons are read after the language is chosen, so they are in it.
+use crate::i18n::{tr, tr_with};
 use plantlab_engine::normal::lm::LmSettings;
 use plantlab_engine::normal::pca::DEFAULT_COMPONENTS;
+use plantlab_i18n::Arg;
 use plantlab_protocol::{
     ClassWeighting, EventOptions, ImportOverrides, ModelKind, NormalDetector, NormalTrainRequest, TrainConfig, DEFAULT_CLEAR_RATIO,
     DEFAULT_DEAD_TIME_SAMPLES, DEFAULT_MIN_DURATION_SAMPLES, WHITESPACE_DELIMITER,
@@ -319,14 +322,14 @@ impl LoadPeerLibrary {
 }
 
 fn parse_load_peer(text: &str) -> Result<LoadPeer, String> {
-    let (library, python) = text.split_once('=').ok_or_else(|| format!("\"{text}\" is not LIBRARY=PY (e.g. pandas=.venv/bin/python)"))?;
+    let (library, python) = text.split_once('=').ok_or_else(|| tr_with("cli-value-load-peer", &[("value", Arg::from(text))]))?;
     let library = match library {
         "pandas" => LoadPeerLibrary::Pandas,
         "polars" => LoadPeerLibrary::Polars,
-        other => return Err(format!("unknown peer library \"{other}\"; use pandas or polars")),
+        other => return Err(tr_with("cli-value-load-peer-library", &[("library", Arg::from(other))])),
     };
     if python.is_empty() {
-        return Err("the peer needs a Python interpreter after '='".into());
+        return Err(tr("cli-value-load-peer-python"));
     }
     Ok(LoadPeer { library, python: python.to_owned() })
 }
@@ -828,7 +831,7 @@ fn parse_delimiter(value: &str) -> Result<char, String> {
     match value {
         "tab" | "\\t" => Ok('\t'),
         "whitespace" | "space" => Ok(WHITESPACE_DELIMITER),
-        _ => parse_one_char(value).map_err(|_| "give one character, `tab` or `whitespace`".to_owned()),
+        _ => parse_one_char(value).map_err(|_| tr("cli-value-delimiter")),
     }
 }
 
@@ -836,7 +839,7 @@ fn parse_one_char(value: &str) -> Result<char, String> {
     let mut chars = value.chars();
     match (chars.next(), chars.next()) {
         (Some(c), None) => Ok(c),
-        _ => Err("give exactly one character".to_owned()),
+        _ => Err(tr("cli-value-one-character")),
     }
 }
 
@@ -846,20 +849,20 @@ fn parse_column_widths(value: &str) -> Result<ColumnWidths, String> {
         .map(|w| w.trim().parse::<u32>().ok().filter(|&w| w > 0))
         .collect::<Option<Vec<u32>>>()
         .map(ColumnWidths)
-        .ok_or_else(|| "give positive widths separated by commas, e.g. 10,8,8".to_owned())
+        .ok_or_else(|| tr("cli-value-column-widths"))
 }
 
 fn parse_patience(value: &str) -> Result<Patience, String> {
     if value == "off" {
         return Ok(Patience(None));
     }
-    value.parse::<u32>().map(|n| Patience(Some(n))).map_err(|_| "give a number of epochs or `off`".to_owned())
+    value.parse::<u32>().map(|n| Patience(Some(n))).map_err(|_| tr("cli-value-patience"))
 }
 
 fn parse_normal_when(value: &str) -> Result<NormalWhen, String> {
     match value.split_once('=') {
         Some((column, value)) if !column.trim().is_empty() => Ok(NormalWhen { column: column.trim().to_owned(), value: value.trim().to_owned() }),
-        _ => Err("give COL=VALUE, e.g. label=0".to_owned()),
+        _ => Err(tr("cli-value-normal-when")),
     }
 }
 

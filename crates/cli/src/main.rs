@@ -20,6 +20,7 @@ mod i18n;
 mod json_out;
 mod normal;
 mod train;
+mod usage_text;
 
 use args::{BenchCommand, Command, DataSet, GenerateArgs, InfoArgs, ProfileArgs, EXIT_FAILURE, EXIT_GATE_FAILED, EXIT_USAGE};
 use i18n::{display_width, pad_end, pad_start, tr, tr_with};
@@ -36,15 +37,16 @@ fn main() -> ExitCode {
     let cli = match args::parse(i18n::language()) {
         Ok(cli) => cli,
         // Usage errors (status 2), and --help / --version (status 0, on stdout).
-        Err(err) => return clap_exit(&err),
+        Err(err) => return clap_exit(err),
     };
     let json = cli.command.json();
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            if let Some(usage) = err.downcast_ref::<clap::Error>() {
-                return clap_exit(usage);
-            }
+            let err = match err.downcast::<clap::Error>() {
+                Ok(usage) => return clap_exit(usage),
+                Err(err) => err,
+            };
             let failure = failure(&err);
             eprintln!("plantlab: {}", failure.message);
             if json {
@@ -88,10 +90,14 @@ fn failure(err: &anyhow::Error) -> ApiError {
 }
 
 /// Prints clap's message where clap says (help on stdout, errors on stderr) and exits with
-/// clap's status.
-fn clap_exit(err: &clap::Error) -> ExitCode {
-    let _ = err.print();
-    ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(EXIT_USAGE))
+/// clap's status. Outside English a usage error is worded from the catalogue (the help, also
+/// printed for a command line that names no subcommand, is worded already).
+fn clap_exit(err: clap::Error) -> ExitCode {
+    let status = ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(EXIT_USAGE));
+    let worded_by_clap =
+        matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand);
+    let _ = if i18n::language() == Lang::En || worded_by_clap { err.print() } else { err.apply::<usage_text::CatalogueFormatter>().print() };
+    status
 }
 
 /// A command line that parsed but asks for something impossible (flags of another model,
@@ -104,7 +110,11 @@ pub(crate) fn usage_error(subcommand: &[&str], kind: ErrorKind, message: impl Di
             command = sub;
         }
     }
-    clap::Error::raw(kind, message).format(&mut command).into()
+    if i18n::language() == Lang::En {
+        clap::Error::raw(kind, message).format(&mut command).into()
+    } else {
+        usage_text::refusal(kind, message.to_string(), &mut command).into()
+    }
 }
 
 /// `clean --require-gate` found the quality gate failed (exit status 3).

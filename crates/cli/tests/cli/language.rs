@@ -202,3 +202,63 @@ fn clap_notes_on_values_read_in_chinese() {
     let english = stdout(plantlab(&["train", "--help"]));
     assert!(english.contains("Possible values:") && english.contains("[default: seed]") && !english.contains("可选值"), "{english}");
 }
+
+/// A usage error in Chinese: status 2, nothing on stdout, stderr "错误：…" saying `words`,
+/// the way to the help in Chinese and none of clap's English.
+fn assert_chinese_usage_error(out: &std::process::Output, words: &[&str]) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "a usage error: {stderr}");
+    assert!(out.stdout.is_empty(), "nothing on stdout: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(stderr.starts_with("错误："), "{stderr}");
+    assert!(stderr.trim_end().ends_with("更多信息请运行 '--help'。"), "{stderr}");
+    for word in words {
+        assert!(stderr.contains(word), "{word:?} in {stderr}");
+    }
+    for english in ["error:", "Usage:", "tip:", "For more information", "possible values", "unexpected", "invalid value", "required"] {
+        assert!(!stderr.contains(english), "{english:?} in {stderr}");
+    }
+    stderr
+}
+
+#[test]
+fn usage_errors_read_in_chinese_and_english_keeps_clap_s_words() {
+    let file = sample();
+    let file = file.to_str().unwrap();
+    // An unknown flag, with the similar one.
+    let chinese = plantlab_in_locale(&["info", file, "--jsn"], "zh_CN.UTF-8");
+    assert_chinese_usage_error(&chinese, &["意外的参数 '--jsn'", "提示：存在相似的参数：'--json'", "用法： plantlab info"]);
+    let english = plantlab(&["info", file, "--jsn"]);
+    crate::assert_usage_error(&english, "unexpected argument '--jsn' found");
+    assert!(String::from_utf8_lossy(&english.stderr).contains("tip: a similar argument exists: '--json'"));
+
+    // A value the flag does not take: the values it takes, and the similar one.
+    let chinese = plantlab_in_locale(&["train", file, "--model", "forest"], "zh_CN.UTF-8");
+    let stderr = assert_chinese_usage_error(&chinese, &["'--model <MODEL>' 的值 'forest' 无效", "存在相似的值：'trees'"]);
+    assert!(stderr.contains("[可选值：seed, transformer, mlp, trees, linear, process-lm]"), "{stderr}");
+    let english = plantlab(&["train", file, "--model", "forest"]);
+    crate::assert_usage_error(&english, "invalid value 'forest' for '--model <MODEL>'");
+    assert!(String::from_utf8_lossy(&english.stderr).contains("[possible values: seed, transformer, mlp, trees, linear, process-lm]"));
+
+    // A missing value, a missing flag, flags that exclude each other, malformed values.
+    let lm = ["train", file, "--model", "process-lm"];
+    assert_chinese_usage_error(&plantlab_in_locale(&["train", file, "--target", "--json", "--lang", "zh-CN"], ""), &["'--target <COL>' 需要一个值"]);
+    assert_chinese_usage_error(
+        &plantlab_in_locale(&[&lm[..], &["--normal-from", "0"]].concat(), "zh_CN.UTF-8"),
+        &["缺少以下必需的参数：\n  --normal-to <T>"],
+    );
+    assert_chinese_usage_error(
+        &plantlab_in_locale(&[&lm[..], &["--normal-when", "label=0", "--normal-from", "0", "--normal-to", "9"]].concat(), "zh_CN.UTF-8"),
+        &["参数 '--normal-when <COL=VALUE>' 不能与 '--normal-from <T>', '--normal-to <T>' 一起使用"],
+    );
+    assert_chinese_usage_error(
+        &plantlab_in_locale(&["info", file, "--header-rows", "3"], "zh_CN.UTF-8"),
+        &["'--header-rows <N>' 的值 '3' 无效：3 不在 0..=2 范围内"],
+    );
+    assert_chinese_usage_error(&plantlab_in_locale(&["info", file, "--delimiter", ";;"], "zh_CN.UTF-8"), &["请给出一个字符、`tab` 或 `whitespace`"]);
+    assert_chinese_usage_error(&plantlab_in_locale(&["bench", "fly"], "zh_CN.UTF-8"), &["无法识别的子命令 'fly'", "用法： plantlab bench"]);
+    assert_chinese_usage_error(&plantlab_in_locale(&["bench", "load", "--peer", "duckdb=python3"], "zh_CN.UTF-8"), &["未知的对照库“duckdb”"]);
+    assert_chinese_usage_error(
+        &plantlab_in_locale(&["predict", file, "--bundle", "m", "-o", "p.csv", "--min-alarm", "1.5"], "zh_CN.UTF-8"),
+        &["'--min-alarm <N>' 的值 '1.5' 无效：不是整数"],
+    );
+}

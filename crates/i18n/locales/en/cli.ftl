@@ -314,6 +314,47 @@ cli-normal-eval-summary = { $samples } samples of { $path } against "{ $label }"
 cli-normal-predict-summary = { $rows } rows, { $samples } scored by the { $detector }, { $events } alarm event(s) from { $alarm-samples } alarm sample(s) at threshold { $threshold } in { $seconds } s; wrote { $path }
 cli-normal-trained = { $message }; { $tags } tags, { $normal-rows } normal rows ({ $fit-rows } fitted, { $calibration-rows } to calibrate); model in { $bundle }
 
+
+## Usage errors (clap's, worded from their kind and context outside English; English prints clap's own)
+cli-usage-error = error: { $message }
+cli-usage-tip = tip: { $tip }
+cli-usage-try-help = For more information, try '{ $flag }'.
+cli-usage-value-required = a value is required for '{ $arg }' but none was supplied
+cli-usage-invalid-value = invalid value '{ $value }' for '{ $arg }'
+cli-usage-invalid-value-because = { $invalid }: { $reason }
+cli-usage-possible-values = [possible values: { $values }]
+cli-usage-unexpected-argument = unexpected argument '{ $arg }' found
+cli-usage-no-equals = equal sign is needed when assigning values to '{ $arg }'
+cli-usage-too-many-values = unexpected value '{ $value }' for '{ $arg }' found; no more were expected
+cli-usage-wrong-number-of-values = wrong number of values for '{ $arg }'
+cli-usage-argument-repeated = the argument '{ $arg }' cannot be used multiple times
+cli-usage-argument-conflict = the argument '{ $arg }' cannot be used with { $other }
+cli-usage-argument-conflict-others = the argument '{ $arg }' cannot be used with one or more of the other specified arguments
+cli-usage-missing-required = the following required arguments were not provided:
+cli-usage-unrecognized-subcommand = unrecognized subcommand '{ $subcommand }'
+cli-usage-missing-subcommand = '{ $subcommand }' requires a subcommand but one was not provided
+cli-usage-subcommands = [subcommands: { $subcommands }]
+cli-usage-invalid-utf8 = invalid UTF-8 was detected in one or more arguments
+cli-usage-malformed = the command line is malformed
+cli-usage-not-a-whole-number = not a whole number
+cli-usage-not-a-number = not a number
+cli-usage-number-too-large = the number is too large
+cli-usage-not-in-range = { $value } is not in { $range }
+cli-value-load-peer = "{ $value }" is not LIBRARY=PY (e.g. pandas=.venv/bin/python)
+cli-value-load-peer-library = unknown peer library "{ $library }"; use pandas or polars
+cli-value-load-peer-python = the peer needs a Python interpreter after '='
+cli-value-delimiter = give one character, `tab` or `whitespace`
+cli-value-one-character = give exactly one character
+cli-value-column-widths = give positive widths separated by commas, e.g. 10,8,8
+cli-value-patience = give a number of epochs or `off`
+cli-value-normal-when = give COL=VALUE, e.g. label=0
+cli-usage-similar-subcommand = a similar subcommand exists: { $names }
+cli-usage-similar-argument = a similar argument exists: { $names }
+cli-usage-similar-value = a similar value exists: { $names }
+cli-usage-tip-pass-as-value = to pass '{ $value }' as a value, use '{ $use }'
+cli-usage-tip-remove-double-dash = subcommand '{ $subcommand }' exists; to use it, remove the '--' before it
+cli-usage-tip-exists = '{ $command }' exists
+
 ## --help (the English says what the definition's doc comments say; a test holds them equal)
 cli-help-usage = Usage:
 cli-help-default = [default: { $value }]

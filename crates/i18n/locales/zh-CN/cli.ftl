@@ -310,6 +310,47 @@ cli-normal-eval-summary = { $path } 的 { $samples } 个样本，对照“{ $lab
 cli-normal-predict-summary = { $rows } 行，{ $detector }评分 { $samples } 个，阈值 { $threshold } 下由 { $alarm-samples } 个报警样本得到 { $events } 个报警事件，用时 { $seconds } 秒；已写入 { $path }
 cli-normal-trained = { $message }；{ $tags } 个位号，{ $normal-rows } 个正常行（{ $fit-rows } 行拟合，{ $calibration-rows } 行校准）；模型在 { $bundle }
 
+
+## 用法错误（clap 的错误，非英语时按其种类和上下文用目录措辞；英语时用 clap 自己的文字）
+cli-usage-error = 错误：{ $message }
+cli-usage-tip = 提示：{ $tip }
+cli-usage-try-help = 更多信息请运行 '{ $flag }'。
+cli-usage-value-required = '{ $arg }' 需要一个值，但没有给出
+cli-usage-invalid-value = '{ $arg }' 的值 '{ $value }' 无效
+cli-usage-invalid-value-because = { $invalid }：{ $reason }
+cli-usage-possible-values = [可选值：{ $values }]
+cli-usage-unexpected-argument = 意外的参数 '{ $arg }'
+cli-usage-no-equals = 给 '{ $arg }' 赋值时需要等号
+cli-usage-too-many-values = '{ $arg }' 多出了值 '{ $value }'；不需要更多的值
+cli-usage-wrong-number-of-values = '{ $arg }' 的值的个数不对
+cli-usage-argument-repeated = 参数 '{ $arg }' 不能多次给出
+cli-usage-argument-conflict = 参数 '{ $arg }' 不能与 { $other } 一起使用
+cli-usage-argument-conflict-others = 参数 '{ $arg }' 不能与给出的其他参数一起使用
+cli-usage-missing-required = 缺少以下必需的参数：
+cli-usage-unrecognized-subcommand = 无法识别的子命令 '{ $subcommand }'
+cli-usage-missing-subcommand = '{ $subcommand }' 需要一个子命令，但没有给出
+cli-usage-subcommands = [子命令：{ $subcommands }]
+cli-usage-invalid-utf8 = 参数中有无效的 UTF-8
+cli-usage-malformed = 命令行格式有误
+cli-usage-not-a-whole-number = 不是整数
+cli-usage-not-a-number = 不是数字
+cli-usage-number-too-large = 数值太大
+cli-usage-not-in-range = { $value } 不在 { $range } 范围内
+cli-value-load-peer = “{ $value }”不是 LIBRARY=PY 的形式（例如 pandas=.venv/bin/python）
+cli-value-load-peer-library = 未知的对照库“{ $library }”；请用 pandas 或 polars
+cli-value-load-peer-python = 对照需要在“=”后给出 Python 解释器
+cli-value-delimiter = 请给出一个字符、`tab` 或 `whitespace`
+cli-value-one-character = 请给出恰好一个字符
+cli-value-column-widths = 请给出用逗号分隔的正整数宽度，例如 10,8,8
+cli-value-patience = 请给出轮数或 `off`
+cli-value-normal-when = 请给出 COL=VALUE，例如 label=0
+cli-usage-similar-subcommand = 存在相似的子命令：{ $names }
+cli-usage-similar-argument = 存在相似的参数：{ $names }
+cli-usage-similar-value = 存在相似的值：{ $names }
+cli-usage-tip-pass-as-value = 要把 '{ $value }' 作为值传入，请用 '{ $use }'
+cli-usage-tip-remove-double-dash = 子命令 '{ $subcommand }' 存在；要使用它，请去掉它前面的 '--'
+cli-usage-tip-exists = '{ $command }' 存在
+
 ## --help
 cli-help-usage = 用法：
 cli-help-default = [默认：{ $value }]
