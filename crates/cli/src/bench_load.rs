@@ -11,7 +11,9 @@ use plantlab_protocol::ImportOverrides;
 use serde::Serialize;
 
 use crate::args::{BenchLoadArgs, LoadPeer, LoadPeerLibrary};
+use crate::i18n::tr_with;
 use crate::json_out::print_json;
+use plantlab_i18n::Arg;
 
 /// One peer's figures (`bench load --json`, `peers`).
 #[derive(Serialize)]
@@ -84,7 +86,9 @@ pub fn run(args: &BenchLoadArgs) -> Result<()> {
     std::fs::create_dir_all(&dir)?;
     let file = dir.join(format!("wide_{rows}x{tags}.csv"));
     eprintln!("generating {rows} rows × {tags} tags into {}", file.display());
-    let out = std::io::BufWriter::new(std::fs::File::create(&file).with_context(|| format!("cannot create {}", file.display()))?);
+    let out = std::io::BufWriter::new(
+        std::fs::File::create(&file).with_context(|| tr_with("cli-cannot-write", &[("path", Arg::from(file.display().to_string()))]))?,
+    );
     plantlab_engine::generate::wide_numeric_csv(out, rows, tags, 7)?;
     let size_mb = std::fs::metadata(&file)?.len() as f64 / 1e6;
 

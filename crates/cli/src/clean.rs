@@ -120,7 +120,7 @@ pub fn clean(args: &CleanArgs) -> Result<()> {
             summary
         }
         (None, None) => {
-            return Err(crate::usage_error(&["clean"], clap::error::ErrorKind::MissingRequiredArgument, "--suggest needs -o RECIPE.json"))
+            return Err(crate::usage_error(&["clean"], clap::error::ErrorKind::MissingRequiredArgument, tr("cli-clean-suggest-needs-output")))
         }
         (Some(recipe), output) => {
             let summary = workbench
@@ -230,7 +230,7 @@ pub fn bench(args: &BenchCleanArgs) -> Result<()> {
     let summary = workbench.load(&file, &ImportOverrides::default(), &job)?;
     let _ = std::fs::remove_dir_all(&dir);
     let tag_names: Vec<String> = summary.columns.iter().skip(1).map(|c| c.name.clone()).collect();
-    let first = tag_names.first().cloned().context("the generated table has no tags")?;
+    let first = tag_names.first().cloned().with_context(|| tr("cli-bench-no-tags"))?;
 
     // A realistic history: time order, duplicates, sentinels to missing, gaps filled.
     let history = [

@@ -220,11 +220,7 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
         return crate::normal::eval_normal(args);
     }
     if args.label.is_some() {
-        return Err(crate::usage_error(
-            &["eval"],
-            ErrorKind::ArgumentConflict,
-            "--label is for normal-operation bundles (normal_model.json); a classifier's bundle knows its target column",
-        ));
+        return Err(crate::usage_error(&["eval"], ErrorKind::ArgumentConflict, tr("cli-eval-label-not-for-classifier")));
     }
     let (file, evaluation) = match (&args.run, &args.file, &args.bundle) {
         (Some(run), _, _) => {
@@ -238,7 +234,7 @@ pub fn eval(args: &EvalArgs) -> Result<()> {
             (file.clone(), workbench.evaluate_file(file, bundle, args.threshold, events, &JobContext::detached())?)
         }
         // clap requires FILE and --bundle unless --run is given.
-        _ => return Err(crate::usage_error(&["eval"], ErrorKind::MissingRequiredArgument, "eval needs FILE and --bundle, or --run RUN_DIR")),
+        _ => return Err(crate::usage_error(&["eval"], ErrorKind::MissingRequiredArgument, tr("cli-eval-needs"))),
     };
     if args.json {
         let (false_alarm_samples, alarm_samples) = evaluation.alarm_samples().unzip();

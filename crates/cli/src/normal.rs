@@ -70,7 +70,8 @@ pub(crate) fn bench_tep(args: &BenchNormalArgs) -> Result<()> {
     let lm =
         LmSettings { window, bins, max_epochs: epochs, smoothing, step_context: !no_step_context, ordinal: !no_ordinal, ..LmSettings::default() };
     let linear = LinearSettings { smoothing, ..LinearSettings::default() };
-    let read = |name: &str| -> Result<TagMatrix> { read_tep(&dir.join(name)).with_context(|| format!("cannot read {name}")) };
+    let read =
+        |name: &str| -> Result<TagMatrix> { read_tep(&dir.join(name)).with_context(|| tr_with("cli-cannot-read", &[("path", Arg::from(name))])) };
     let train = read("d00.dat")?;
     let normal_test = read("d00_te.dat")?;
     let faults: Vec<(usize, TagMatrix)> = (1..=21).map(|f| Ok((f, read(&format!("d{f:02}_te.dat"))?))).collect::<Result<_>>()?;
@@ -401,7 +402,7 @@ fn train_request(args: &TrainArgs, detector: NormalDetector) -> Result<NormalTra
         return Err(crate::usage_error(
             &["train"],
             clap::error::ErrorKind::ArgumentConflict,
-            format!("{flag} is for the classifiers (--model seed, transformer or mlp), not --model {name}"),
+            tr_with("cli-normal-flag-for-classifiers", &[("flag", Arg::from(*flag)), ("model", Arg::from(name))]),
         ));
     }
     if detector == NormalDetector::LinearPredictor {
@@ -409,7 +410,7 @@ fn train_request(args: &TrainArgs, detector: NormalDetector) -> Result<NormalTra
             return Err(crate::usage_error(
                 &["train"],
                 clap::error::ErrorKind::ArgumentConflict,
-                format!("{flag} is for --model process-lm; the linear predictor looks one step back and trains in one pass"),
+                tr_with("cli-normal-flag-for-process-lm", &[("flag", Arg::from(*flag))]),
             ));
         }
     }
@@ -527,12 +528,12 @@ pub(crate) fn bundle(args: &BundleArgs, runs_root: PathBuf, run_id: &str) -> Res
 
 /// A normal-operation model's threshold and alarm rule were set in training.
 fn refuse_alarm_flags(subcommand: &[&str], threshold: bool, alarm: bool) -> Result<()> {
-    let given = [("--threshold", threshold), ("alarm options", alarm)];
+    let given = [("--threshold".to_owned(), threshold), (tr("cli-normal-alarm-options"), alarm)];
     match given.iter().find(|(_, on)| *on) {
         Some((flag, _)) => Err(crate::usage_error(
             subcommand,
             clap::error::ErrorKind::ArgumentConflict,
-            format!("{flag} cannot be used with a normal-operation model (its threshold and scoring were set in training)"),
+            tr_with("cli-normal-flag-not-for-normal-model", &[("flag", Arg::from(flag))]),
         )),
         None => Ok(()),
     }
@@ -637,16 +638,12 @@ struct EvalNormalJson<'a> {
 pub(crate) fn eval_normal(args: &EvalArgs) -> Result<()> {
     refuse_alarm_flags(&["eval"], args.threshold.is_some(), args.alarm.any())?;
     let (Some(file), Some(bundle_path), Some(label)) = (&args.file, &args.bundle, &args.label) else {
-        return Err(crate::usage_error(
-            &["eval"],
-            clap::error::ErrorKind::MissingRequiredArgument,
-            "eval of a normal-operation model needs FILE, --bundle and --label COL",
-        ));
+        return Err(crate::usage_error(&["eval"], clap::error::ErrorKind::MissingRequiredArgument, tr("cli-normal-eval-needs")));
     };
     let evaluation = Workbench::new().evaluate_normal_bundle(file, bundle_path, label, &JobContext::detached())?;
     let detector = NormalBundle::load(bundle_path)?.detector;
     let model = &evaluation.model;
-    let missing = || anyhow::anyhow!("the evaluation of {} lacks its PCA baseline; export the bundle again", bundle_path.display());
+    let missing = || anyhow::anyhow!("{}", tr_with("cli-normal-eval-no-pca", &[("path", Arg::from(bundle_path.display().to_string()))]));
     let pca = evaluation.others.first().ok_or_else(missing)?;
     let linear = match detector {
         NormalDetector::LinearPredictor => model,

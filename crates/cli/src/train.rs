@@ -57,18 +57,18 @@ struct TestJson<'a> {
 fn config_of(args: &TrainArgs, model: ModelKind) -> Result<TrainConfig> {
     let defaults = TrainConfig::default();
     let Some(target) = args.target.clone() else {
-        return Err(crate::usage_error(&["train"], ErrorKind::MissingRequiredArgument, "train needs --target COLUMN (the label to predict)"));
+        return Err(crate::usage_error(&["train"], ErrorKind::MissingRequiredArgument, tr("cli-train-needs-target")));
     };
     let dense = model.dense_input();
     if dense && args.stride.is_some() {
         return Err(crate::usage_error(
             &["train"],
             ErrorKind::ArgumentConflict,
-            format!("--stride is for the sequence windows of seed and transformer; --model {} reads window features on every row", model.as_str()),
+            tr_with("cli-train-stride-not-for-model", &[("model", Arg::from(model.as_str()))]),
         ));
     }
     if model != ModelKind::Trees && args.leaves.is_some() {
-        return Err(crate::usage_error(&["train"], ErrorKind::ArgumentConflict, "--leaves is for --model trees"));
+        return Err(crate::usage_error(&["train"], ErrorKind::ArgumentConflict, tr("cli-train-leaves-not-for-model")));
     }
     let trees = if model == ModelKind::Trees {
         plantlab_protocol::TreeSettings {
@@ -113,13 +113,13 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         return crate::normal::train_normal(args, detector);
     }
     let Some(model) = args.model.classifier() else {
-        bail!("--model {} is neither a classifier nor a normal-operation model", args.model.as_str());
+        bail!("{}", tr_with("cli-train-model-unknown", &[("model", Arg::from(args.model.as_str()))]));
     };
     if let Some(flag) = args.process_lm_flags_given().first() {
         return Err(crate::usage_error(
             &["train"],
             ErrorKind::ArgumentConflict,
-            format!("{flag} is for --model process-lm or linear (the normal-operation models), not --model {}", model.as_str()),
+            tr_with("cli-train-flag-for-normal-models", &[("flag", Arg::from(*flag)), ("model", Arg::from(model.as_str()))]),
         ));
     }
     let config = config_of(args, model)?;
@@ -366,14 +366,14 @@ pub fn runs(args: &RunsArgs) -> Result<()> {
         print_json_list(&runs)?;
     } else {
         for r in &runs {
+            let epochs = [("epochs", Arg::from(format!("{:>3}", r.epochs_run))), ("best", Arg::from(format!("{:>3}", r.best_epoch)))];
             println!(
-                "{:32} {:11} {:11} {:>3} epochs (best {:>3})  test roc-auc {}  {}",
+                "{:32} {:11} {:11} {}  {}  {}",
                 r.run_id,
                 format!("{:?}", r.status).to_lowercase(),
                 r.model.as_str(),
-                r.epochs_run,
-                r.best_epoch,
-                opt(r.test_roc_auc),
+                tr_with("cli-runs-epochs", &epochs),
+                tr_with("cli-runs-test-roc-auc", &[("roc-auc", Arg::from(opt(r.test_roc_auc)))]),
                 crate::i18n::run_entry_stop_text(r)
             );
         }

@@ -262,3 +262,18 @@ fn usage_errors_read_in_chinese_and_english_keeps_clap_s_words() {
         &["'--min-alarm <N>' 的值 '1.5' 无效：不是整数"],
     );
 }
+
+#[test]
+fn the_command_line_s_own_refusals_read_in_chinese() {
+    let file = sample();
+    let file = file.to_str().unwrap();
+    let chinese = plantlab_in_locale(&["train", file, "--model", "trees"], "zh_CN.UTF-8");
+    assert_chinese_usage_error(&chinese, &["train 需要 --target COLUMN（要预测的标签列）", "用法： plantlab train"]);
+    crate::assert_usage_error(&plantlab(&["train", file, "--model", "trees"]), "train needs --target COLUMN (the label to predict)");
+    let chinese = plantlab_in_locale(&["train", file, "--model", "linear", "--target", "x"], "zh_CN.UTF-8");
+    assert_chinese_usage_error(&chinese, &["--target 用于分类器（--model seed、transformer 或 mlp），不用于 --model linear"]);
+    let chinese = plantlab_in_locale(&["eval", file, "--bundle", "m.plmodel", "--label", "x"], "zh_CN.UTF-8");
+    assert_chinese_usage_error(&chinese, &["--label 只用于正常工况模型包"]);
+    let chinese = plantlab_in_locale(&["bench", "load", "--peer", "pandas=", "--lang", "zh-CN"], "");
+    assert_chinese_usage_error(&chinese, &["对照需要在“=”后给出 Python 解释器"]);
+}

@@ -315,6 +315,23 @@ cli-normal-predict-summary = { $rows } rows, { $samples } scored by the { $detec
 cli-normal-trained = { $message }; { $tags } tags, { $normal-rows } normal rows ({ $fit-rows } fitted, { $calibration-rows } to calibrate); model in { $bundle }
 
 
+cli-train-needs-target = train needs --target COLUMN (the label to predict)
+cli-train-stride-not-for-model = --stride is for the sequence windows of seed and transformer; --model { $model } reads window features on every row
+cli-train-leaves-not-for-model = --leaves is for --model trees
+cli-train-model-unknown = --model { $model } is neither a classifier nor a normal-operation model
+cli-train-flag-for-normal-models = { $flag } is for --model process-lm or linear (the normal-operation models), not --model { $model }
+cli-normal-flag-for-classifiers = { $flag } is for the classifiers (--model seed, transformer or mlp), not --model { $model }
+cli-normal-flag-for-process-lm = { $flag } is for --model process-lm; the linear predictor looks one step back and trains in one pass
+cli-normal-alarm-options = alarm options
+cli-normal-flag-not-for-normal-model = { $flag } cannot be used with a normal-operation model (its threshold and scoring were set in training)
+cli-normal-eval-needs = eval of a normal-operation model needs FILE, --bundle and --label COL
+cli-normal-eval-no-pca = the evaluation of { $path } lacks its PCA baseline; export the bundle again
+cli-clean-suggest-needs-output = --suggest needs -o RECIPE.json
+cli-bench-no-tags = the generated table has no tags
+cli-eval-label-not-for-classifier = --label is for normal-operation bundles (normal_model.json); a classifier's bundle knows its target column
+cli-eval-needs = eval needs FILE and --bundle, or --run RUN_DIR
+cli-runs-epochs = { $epochs } epochs (best { $best })
+cli-runs-test-roc-auc = test roc-auc { $roc-auc }
 ## Usage errors (clap's, worded from their kind and context outside English; English prints clap's own)
 cli-usage-error = error: { $message }
 cli-usage-tip = tip: { $tip }

@@ -311,6 +311,23 @@ cli-normal-predict-summary = { $rows } 行，{ $detector }评分 { $samples } �
 cli-normal-trained = { $message }；{ $tags } 个位号，{ $normal-rows } 个正常行（{ $fit-rows } 行拟合，{ $calibration-rows } 行校准）；模型在 { $bundle }
 
 
+cli-train-needs-target = train 需要 --target COLUMN（要预测的标签列）
+cli-train-stride-not-for-model = --stride 用于 seed 和 transformer 的序列窗口；--model { $model } 在每一行上读取窗口特征
+cli-train-leaves-not-for-model = --leaves 只用于 --model trees
+cli-train-model-unknown = --model { $model } 既不是分类器，也不是正常工况模型
+cli-train-flag-for-normal-models = { $flag } 用于 --model process-lm 或 linear（正常工况模型），不用于 --model { $model }
+cli-normal-flag-for-classifiers = { $flag } 用于分类器（--model seed、transformer 或 mlp），不用于 --model { $model }
+cli-normal-flag-for-process-lm = { $flag } 只用于 --model process-lm；线性预测器只往回看一步，一次完成训练
+cli-normal-alarm-options = 报警选项
+cli-normal-flag-not-for-normal-model = { $flag } 不能用于正常工况模型（其阈值和评分已在训练时确定）
+cli-normal-eval-needs = 评估正常工况模型需要 FILE、--bundle 和 --label COL
+cli-normal-eval-no-pca = { $path } 的评估缺少 PCA 基线；请重新导出模型包
+cli-clean-suggest-needs-output = --suggest 需要 -o RECIPE.json
+cli-bench-no-tags = 生成的表格没有位号
+cli-eval-label-not-for-classifier = --label 只用于正常工况模型包（normal_model.json）；分类器的模型包已知道其目标列
+cli-eval-needs = eval 需要 FILE 和 --bundle，或者 --run RUN_DIR
+cli-runs-epochs = { $epochs } 轮（最佳 { $best }）
+cli-runs-test-roc-auc = 测试集 roc-auc { $roc-auc }
 ## 用法错误（clap 的错误，非英语时按其种类和上下文用目录措辞；英语时用 clap 自己的文字）
 cli-usage-error = 错误：{ $message }
 cli-usage-tip = 提示：{ $tip }
