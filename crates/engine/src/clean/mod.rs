@@ -8,5 +8,6 @@ pub mod steps;
 pub mod suggest;
 pub mod table;
 
+pub(crate) use session::failed_step_args;
 pub use session::{export_frame, CleanSession};
 pub use table::Table;

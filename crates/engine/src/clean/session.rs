@@ -7,8 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use plantlab_protocol::{
-    CleanAction, CleanState, CleanStep, CleanSummary, ColumnChange, FindingDelta, GateResult, GateThresholds, ImportSettings, PreviewRequest,
-    PreviewSeries, Recipe, RecipeStep, SeriesRequest, StepOutcome, StepPreview, Suggestion, DEFAULT_TRAIN_FRACTION, RECIPE_SCHEMA_VERSION,
+    CleanAction, CleanState, CleanStep, CleanSummary, ColumnChange, FindingDelta, GateResult, GateThresholds, ImportSettings, MessageArg,
+    PreviewRequest, PreviewSeries, Recipe, RecipeStep, SeriesRequest, StepOutcome, StepPreview, Suggestion, DEFAULT_TRAIN_FRACTION,
+    RECIPE_SCHEMA_VERSION,
 };
 use polars::prelude::*;
 
@@ -224,7 +225,7 @@ impl CleanSession {
             CleanAction::LoadRecipe { path } => self.load_recipe(Path::new(&path), job),
             CleanAction::SetTrainFraction { fraction } => {
                 if !(fraction > 0.0 && fraction <= 1.0) {
-                    return Err(EngineError::BadStep(format!("the training fraction must be above 0 and at most 1, not {fraction}").into()));
+                    return Err(EngineError::BadStep(Detail::coded("train_fraction", [("value", steps::value_arg(fraction))])));
                 }
                 self.remember();
                 self.train_fraction = fraction;
@@ -686,6 +687,27 @@ fn changed_cells(before: &Column, after: &Column) -> Result<u64> {
     let (b, a) = (before.cast(&DataType::String).map_err(internal)?, after.cast(&DataType::String).map_err(internal)?);
     let (b, a) = (b.str().map_err(internal)?, a.str().map_err(internal)?);
     Ok(b.iter().zip(a.iter()).filter(|(x, y)| x != y).count() as u64)
+}
+
+/// What a refusal names about a replayed step that could not run: its number, the step (each
+/// edge words it) and why, as its own error's detail where it has one.
+pub(crate) fn failed_step_args(failed: &StepOutcome) -> [(&'static str, MessageArg); 3] {
+    let step = match &failed.step {
+        Some(step) => MessageArg::Step(Box::new(step.clone())),
+        None => MessageArg::Text(failed.description.clone()),
+    };
+    let why = match &failed.error {
+        Some(error) => match error.args.get("detail") {
+            Some(detail) if error.code == "bad_step" => detail.clone(),
+            // Any other error (an internal one) is named by its whole sentence.
+            _ => {
+                let code = if error.variant.is_empty() { error.code.clone() } else { format!("{}_{}", error.code, error.variant) };
+                MessageArg::Phrase { code, args: error.args.clone() }
+            }
+        },
+        None => MessageArg::Text(String::new()),
+    };
+    [("number", (failed.index + 1).into()), ("step", step), ("why", why)]
 }
 
 fn outcome_of(index: usize, entry: &RecipeStep, before: &Table, after: &Table, error: Option<EngineError>, started: Instant) -> StepOutcome {

@@ -4,10 +4,12 @@
 
 use std::collections::HashMap;
 
+use plantlab_protocol::MessageArg;
 use polars::prelude::*;
 
+use super::steps::nested;
 use crate::dataset::Dataset;
-use crate::error::{EngineError, Result};
+use crate::error::{Detail, EngineError, Result};
 use crate::quality::StatusTextCount;
 
 #[derive(Clone)]
@@ -62,25 +64,29 @@ impl Table {
     /// The column, or an error that names the step and lists what there is.
     pub fn column(&self, op: &str, name: &str) -> Result<&Column> {
         self.frame.column(name).map_err(|_| {
-            let mut names = self.names();
-            let more = names.len() > 12;
-            names.truncate(12);
-            EngineError::BadStep(
-                format!(
-                    "step \"{op}\" names the column \"{name}\", which is not in the data (columns: {}{})",
-                    names.join(", "),
-                    if more { ", …" } else { "" }
-                )
-                .into(),
-            )
+            const LISTED: usize = 12;
+            let names = self.names();
+            let mut columns: Vec<MessageArg> =
+                names.iter().take(LISTED).map(|column| nested(Detail::coded("column_name", [("name", column.as_str().into())]))).collect();
+            if names.len() > LISTED {
+                columns.push(nested(Detail::coded("more_columns", [("count", (names.len() - LISTED).into())])));
+            }
+            EngineError::BadStep(Detail::coded(
+                "step_unknown_column",
+                [("op", op.into()), ("column", name.into()), ("columns", MessageArg::List(columns))],
+            ))
         })
     }
 
     /// A numeric (or boolean) column as f64 with NaN for missing cells.
     pub fn floats(&self, op: &str, name: &str) -> Result<Vec<f64>> {
         let column = self.column(op, name)?;
-        floats(column)
-            .ok_or_else(|| EngineError::BadStep(format!("step \"{op}\" needs a numeric column, but \"{name}\" holds {}", column.dtype()).into()))
+        floats(column).ok_or_else(|| {
+            EngineError::BadStep(Detail::coded(
+                "step_not_numeric",
+                [("op", op.into()), ("column", name.into()), ("type", column_type(column.dtype()))],
+            ))
+        })
     }
 
     /// Milliseconds since the epoch per row, if there is a time axis.
@@ -91,8 +97,7 @@ impl Table {
     }
 
     pub fn require_times(&self, op: &str) -> Result<Vec<Option<i64>>> {
-        self.times()?
-            .ok_or_else(|| EngineError::BadStep(format!("step \"{op}\" needs a timestamp column; add a \"parse timestamp\" step first").into()))
+        self.times()?.ok_or_else(|| EngineError::BadStep(Detail::coded("step_needs_timestamps", [("op", op.into())])))
     }
 
     /// Replaces (or adds) a column, keeping its position.
@@ -133,6 +138,20 @@ impl Table {
 
 pub(crate) fn internal(err: PolarsError) -> EngineError {
     EngineError::Internal(err.to_string())
+}
+
+/// What a column holds, for a refusal that names it: the kinds users meet in words, any other
+/// by its data type's name.
+pub(crate) fn column_type(dtype: &DataType) -> MessageArg {
+    let kind = match dtype {
+        DataType::String => "text",
+        DataType::Datetime(_, _) => "timestamps",
+        DataType::Date => "dates",
+        DataType::Duration(_) => "durations",
+        _ if is_numeric(dtype) => "numbers",
+        _ => "other",
+    };
+    nested(Detail::coded("column_type", [("kind", kind.into()), ("dtype", dtype.to_string().into())]))
 }
 
 pub(crate) fn is_numeric(dtype: &DataType) -> bool {
@@ -188,10 +207,9 @@ pub(crate) fn numeric_column_like(name: &str, values: &[f64], original: &DataTyp
 }
 
 pub(crate) fn times_ms(column: &Column) -> Result<Vec<Option<i64>>> {
-    let ms = column
-        .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
-        .and_then(|c| c.cast(&DataType::Int64))
-        .map_err(|e| EngineError::BadStep(format!("the column \"{}\" does not hold timestamps ({e})", column.name()).into()))?;
+    let ms = column.cast(&DataType::Datetime(TimeUnit::Milliseconds, None)).and_then(|c| c.cast(&DataType::Int64)).map_err(|e| {
+        EngineError::BadStep(Detail::coded("column_not_time", [("column", column.name().as_str().into()), ("why", e.to_string().into())]))
+    })?;
     let ca = ms.i64().map_err(internal)?;
     Ok(ca.iter().collect())
 }
@@ -203,5 +221,5 @@ pub(crate) fn datetime_column(name: &str, ms: &[Option<i64>]) -> Result<Column> 
 
 /// Converts a row count into the index type, refusing tables beyond it.
 pub(crate) fn idx(i: usize) -> Result<IdxSize> {
-    IdxSize::try_from(i).map_err(|_| EngineError::BadStep("the table has more rows than PlantLab can index".into()))
+    IdxSize::try_from(i).map_err(|_| EngineError::BadStep(Detail::coded("too_many_rows_to_index", [])))
 }

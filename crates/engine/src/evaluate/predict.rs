@@ -93,13 +93,7 @@ pub(crate) fn load_cleaned(recipe: &Recipe, path: &Path, job: &JobContext) -> Re
     let mut session = CleanSession::start(Arc::new(dataset));
     session.use_recipe(recipe, job)?;
     if let Some(failed) = session.summary().steps.iter().find(|o| o.error.is_some()) {
-        let why = failed.error.as_ref().map(|e| e.message.clone()).unwrap_or_default();
-        return Err(EngineError::BadStep(format!(
-            "the bundle's cleaning step {} ({}) cannot run on this file: {}. Export the file with the columns and settings of the training export, or train the model on data cleaned without that step",
-            failed.index + 1,
-            failed.description,
-            why.trim_end_matches('.')
-        ).into()));
+        return Err(EngineError::BadStep(Detail::coded("bundle_step_failed", crate::clean::failed_step_args(failed))));
     }
     let cleaned = session.cleaned();
     Ok((cleaned.frame().clone(), cleaned.summary().timestamp_column.clone()))

@@ -13,7 +13,7 @@ use plantlab_protocol::{
 
 use super::{load_dataset, Workbench};
 use crate::clean::{recipe, CleanSession};
-use crate::error::{contain_panics, EngineError, Result};
+use crate::error::{contain_panics, Detail, EngineError, Result};
 use crate::tasks::JobContext;
 
 impl Workbench {
@@ -146,10 +146,7 @@ impl Workbench {
             s.use_recipe(recipe, job)?;
             let mut summary = s.summary();
             if let Some(failed) = summary.steps.iter().find(|o| o.error.is_some()) {
-                let why = failed.error.as_ref().map(|e| e.message.clone()).unwrap_or_default();
-                return Err(EngineError::BadStep(
-                    format!("step {} ({}) failed: {}", failed.index + 1, failed.description, why.trim_end_matches('.')).into(),
-                ));
+                return Err(EngineError::BadStep(Detail::coded("step_failed", crate::clean::failed_step_args(failed))));
             }
             if let Some(out) = output {
                 s.export(out)?;

@@ -125,3 +125,85 @@ error-detail-nothing-to-undo = There is nothing to undo.
 error-detail-nothing-to-redo = There is nothing to redo.
 
 ## Cleaning steps (why a step cannot run on this data)
+# A step's op ("fill") and its parameters ("interval_s") are the recipe's JSON names, quoted as they are.
+error-detail-step-parameter = step "{ $op }": { $parameter } must be { $allowed }, not { $value }
+error-detail-allowed-seconds = between { $low } and { $high } seconds
+error-detail-allowed-hours = between { $low } and { $high } hours
+error-detail-allowed-between = between { $low } and { $high }
+error-detail-allowed-at-most = at most { $max }
+error-detail-allowed-at-most-long = at most { $max } long
+error-detail-allowed-finite = a finite number
+error-detail-allowed-at-most-high = at most "high" ({ $high })
+error-detail-allowed-at-most-to-ms = at most its "to_ms" ({ $to })
+error-detail-allowed-at-most-end = at most its "end" ({ $end })
+error-detail-parameter-interval-s = "interval_s" (the resampling interval)
+error-detail-parameter-limit = "limit" (missing cells to fill)
+error-detail-parameter-max-gap-s = "max_gap_s" (the longest gap to fill)
+error-detail-parameter-fill-value = "value" (the fill value)
+error-detail-parameter-k = "k" (the threshold factor)
+error-detail-parameter-window = "window" (samples either side)
+error-detail-parameter-low = "low" (the lower limit)
+error-detail-parameter-values = the list of sentinel "values"
+error-detail-parameter-min-run = "min_run" (the shortest stuck run)
+error-detail-parameter-scale = "scale" (the factor)
+error-detail-parameter-offset = "offset"
+error-detail-parameter-from-ms = the segment's "from_ms"
+error-detail-parameter-start = the segment's "start"
+error-detail-parameter-pad-s = "pad_s" (the margin)
+error-detail-parameter-horizon-h = "horizon_h" (the warning horizon)
+error-detail-value-nan = NaN
+error-detail-value-infinite = inf
+error-detail-value-minus-infinite = -inf
+error-detail-step-bounds-nan = step "{ $op }": "low" and "high" must be numbers, not NaN
+error-detail-step-condition-nan = step "{ $op }": the condition's "value" must be a number, not NaN
+error-detail-step-no-columns = step "{ $op }" names no columns
+error-detail-step-unknown-column = step "{ $op }" names the column "{ $column }", which is not in the data (columns: { $columns })
+error-detail-column-name = "{ $name }"
+error-detail-more-columns = { $count } more
+error-detail-step-not-numeric = step "{ $op }" needs a numeric column, but "{ $column }" holds { $type }
+error-detail-column-type = { $kind ->
+        [text] text
+        [timestamps] timestamps
+        [dates] dates
+        [durations] durations
+        [numbers] numbers
+       *[other] values of type "{ $dtype }"
+    }
+error-detail-step-needs-timestamps = step "{ $op }" needs a timestamp column; add a "parse timestamp" step first
+error-detail-column-not-time = the column "{ $column }" does not hold timestamps (the data library's own words: "{ $why }")
+error-detail-too-many-rows-to-index = the table has more rows than PlantLab can index
+error-detail-step-no-training-readings = "{ $column }" has no readings in the training part (the first { $percent } % of rows in time), so "{ $op }" has nothing to fit on
+error-detail-step-not-fitted = step "{ $op }" has no fitted statistics for "{ $column }"; edit the step so it is fitted again
+error-detail-rename-empty = a column cannot be renamed to an empty name
+error-detail-column-exists = there is already a column named "{ $column }"
+error-detail-cast-failed = "{ $column }" cannot be cast to { $type ->
+        [float] float
+        [integer] integer
+        [boolean] boolean
+       *[text] text
+    } (the data library's own words: "{ $why }")
+error-detail-fill-needs-timestamps = step "{ $op }" with a fill limit in seconds needs a timestamp column; use a limit in samples without one
+error-detail-fill-gap-seconds = a fill limit must be a number of seconds ≥ 0, not { $value }
+error-detail-fill-value-unusable = "{ $column }" cannot be filled with { $value }
+error-detail-resample-interval-too-short = the resampling interval must be at least 1 ms, not { $value } s
+error-detail-resample-no-timestamps = there are no timestamps to resample
+error-detail-resample-too-many-rows = resampling { $rows } rows to { $interval } s would make { $buckets } rows; choose a longer interval
+error-detail-timestamps-numbers-need-epoch = "{ $column }" holds numbers; use the format "epoch_s" or "epoch_ms"
+error-detail-timestamps-not-epoch = the numbers in "{ $column }" do not look like epoch seconds or milliseconds
+error-detail-timestamps-wrong-type = "{ $column }" holds { $type }, not text or numbers
+error-detail-conversion-unusable = the conversion y = { $scale }·x + { $offset } is not usable: the factor must be a finite number other than 0
+error-detail-segment-rows-outside = rows { $start }..{ $end } are outside the { $rows } rows of the data
+error-detail-segment-reversed = the segment ends before it starts
+error-detail-weights-one-class = "{ $label }" has { $count } { $count ->
+        [one] class
+       *[other] classes
+    } in the training part (the first { $percent } % of rows in time); weighting needs at least two
+error-detail-weights-not-fitted = step "{ $op }" has no fitted class weights; edit the step so it is fitted again
+error-detail-weight-column-name = the weight column must be a new name, not "{ $column }" (the label or the time axis)
+error-detail-label-needs-name = the label needs a name
+error-detail-label-name-taken = there is already a column named "{ $column }"; choose another name for the label
+error-detail-label-horizon = the horizon must be zero or more hours, not { $value }
+error-detail-label-event-time = "{ $text }" is not a time like 2024-03-04 12:00:00
+error-detail-train-fraction = the training fraction must be above 0 and at most 1, not { $value }
+error-detail-step-failed = step { $number } ({ $step }) failed: { $why }
+error-detail-bundle-step-failed = the bundle's cleaning step { $number } ({ $step }) cannot run on this file: { $why }. Export the file with the columns and settings of the training export, or train the model on data cleaned without that step

@@ -123,3 +123,82 @@ error-detail-nothing-to-undo = 没有可撤销的操作。
 error-detail-nothing-to-redo = 没有可重做的操作。
 
 ## Cleaning steps (why a step cannot run on this data)
+# 步骤的 op（“fill”）与参数名（“interval_s”）是配方 JSON 中的名称，原样加引号显示。
+error-detail-step-parameter = 步骤“{ $op }”：{ $parameter }必须{ $allowed }，而不是 { $value }
+error-detail-allowed-seconds = 在 { $low } 到 { $high } 秒之间
+error-detail-allowed-hours = 在 { $low } 到 { $high } 小时之间
+error-detail-allowed-between = 在 { $low } 到 { $high } 之间
+error-detail-allowed-at-most = 不超过 { $max }
+error-detail-allowed-at-most-long = 不超过 { $max } 项
+error-detail-allowed-finite = 是有限数值
+error-detail-allowed-at-most-high = 不大于“high”（{ $high }）
+error-detail-allowed-at-most-to-ms = 不大于其“to_ms”（{ $to }）
+error-detail-allowed-at-most-end = 不大于其“end”（{ $end }）
+error-detail-parameter-interval-s = “interval_s”（重采样间隔）
+error-detail-parameter-limit = “limit”（最多填充的连续缺失数）
+error-detail-parameter-max-gap-s = “max_gap_s”（可填充的最长间隔）
+error-detail-parameter-fill-value = “value”（填充值）
+error-detail-parameter-k = “k”（阈值倍数）
+error-detail-parameter-window = “window”（每侧样本数）
+error-detail-parameter-low = “low”（下限）
+error-detail-parameter-values = 哨兵值列表“values”
+error-detail-parameter-min-run = “min_run”（最短卡滞长度）
+error-detail-parameter-scale = “scale”（比例系数）
+error-detail-parameter-offset = “offset”（偏移量）
+error-detail-parameter-from-ms = 区段的“from_ms”
+error-detail-parameter-start = 区段的“start”
+error-detail-parameter-pad-s = “pad_s”（前后余量）
+error-detail-parameter-horizon-h = “horizon_h”（预警提前时间）
+error-detail-value-nan = 非数值
+error-detail-value-infinite = 正无穷
+error-detail-value-minus-infinite = 负无穷
+error-detail-step-bounds-nan = 步骤“{ $op }”：“low”和“high”必须是数值
+error-detail-step-condition-nan = 步骤“{ $op }”：条件的“value”必须是数值
+error-detail-step-no-columns = 步骤“{ $op }”未指定任何列
+error-detail-step-unknown-column = 步骤“{ $op }”指定的列“{ $column }”不在数据中（现有列：{ $columns }）
+error-detail-column-name = “{ $name }”
+error-detail-more-columns = 另外 { $count } 列
+error-detail-step-not-numeric = 步骤“{ $op }”需要数值列，但列“{ $column }”存放的是{ $type }
+error-detail-column-type = { $kind ->
+        [text] 文本
+        [timestamps] 时间戳
+        [dates] 日期
+        [durations] 时长
+        [numbers] 数值
+       *[other] “{ $dtype }”类型的值
+    }
+error-detail-step-needs-timestamps = 步骤“{ $op }”需要时间戳列；请先添加“解析时间戳”步骤
+error-detail-column-not-time = 列“{ $column }”不含时间戳（数据处理库的英文原文：“{ $why }”）
+error-detail-too-many-rows-to-index = 表格行数超出了 PlantLab 能索引的上限
+error-detail-step-no-training-readings = 列“{ $column }”在训练部分（按时间顺序的前 { $percent }% 行）中没有读数，因此“{ $op }”无从拟合
+error-detail-step-not-fitted = 步骤“{ $op }”没有“{ $column }”的拟合统计量；请编辑该步骤，使其重新拟合
+error-detail-rename-empty = 列不能重命名为空名称
+error-detail-column-exists = 已存在名为“{ $column }”的列
+error-detail-cast-failed = 列“{ $column }”无法转换为{ $type ->
+        [float] 浮点数
+        [integer] 整数
+        [boolean] 布尔值
+       *[text] 文本
+    }（数据处理库的英文原文：“{ $why }”）
+error-detail-fill-needs-timestamps = 步骤“{ $op }”的填充上限以秒计，需要时间戳列；没有时间戳列时请改用以样本数计的上限
+error-detail-fill-gap-seconds = 填充上限必须是不小于 0 的秒数，而不是 { $value }
+error-detail-fill-value-unusable = 列“{ $column }”不能用 { $value } 填充
+error-detail-resample-interval-too-short = 重采样间隔至少为 1 毫秒，而不是 { $value } 秒
+error-detail-resample-no-timestamps = 没有可用于重采样的时间戳
+error-detail-resample-too-many-rows = 将 { $rows } 行重采样为 { $interval } 秒间隔会产生 { $buckets } 行；请选择更长的间隔
+error-detail-timestamps-numbers-need-epoch = 列“{ $column }”存放的是数字；请使用格式“epoch_s”或“epoch_ms”
+error-detail-timestamps-not-epoch = 列“{ $column }”中的数字不像以秒或毫秒计的纪元时间戳
+error-detail-timestamps-wrong-type = 列“{ $column }”存放的是{ $type }，而不是文本或数字
+error-detail-conversion-unusable = 换算式 y = { $scale }·x + { $offset } 不可用：比例系数必须是非零的有限数
+error-detail-segment-rows-outside = 行区间 { $start }..{ $end } 超出了数据范围（共 { $rows } 行）
+error-detail-segment-reversed = 区段的结束早于开始
+error-detail-weights-one-class = 标签“{ $label }”在训练部分（按时间顺序的前 { $percent }% 行）中只有 { $count } 个类别；类别加权至少需要两个
+error-detail-weights-not-fitted = 步骤“{ $op }”没有拟合的类别权重；请编辑该步骤，使其重新拟合
+error-detail-weight-column-name = 权重列必须使用新名称，不能是“{ $column }”（标签列或时间轴）
+error-detail-label-needs-name = 标签需要一个名称
+error-detail-label-name-taken = 已存在名为“{ $column }”的列；请为标签另选一个名称
+error-detail-label-horizon = 预警提前时间必须是不小于 0 的小时数，而不是 { $value }
+error-detail-label-event-time = “{ $text }”不是形如 2024-03-04 12:00:00 的时间
+error-detail-train-fraction = 训练比例必须大于 0 且不超过 1，而不是 { $value }
+error-detail-step-failed = 第 { $number } 步（{ $step }）失败：{ $why }
+error-detail-bundle-step-failed = 模型包的第 { $number } 个清洗步骤（{ $step }）无法在此文件上运行：{ $why }。请按训练数据导出时的列和设置重新导出该文件，或用不含该步骤的清洗数据训练模型

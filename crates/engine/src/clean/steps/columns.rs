@@ -5,7 +5,7 @@ use polars::prelude::*;
 
 use super::check_columns;
 use crate::clean::table::{float_column, floats, internal, is_float, Table};
-use crate::error::{EngineError, Result};
+use crate::error::{Detail, EngineError, Result};
 
 /// Keeps `columns` in their order, and the time axis before them.
 pub(super) fn select(table: &Table, out: &mut Table, op: &str, columns: &[String]) -> Result<()> {
@@ -40,10 +40,10 @@ pub(super) fn drop(table: &Table, out: &mut Table, op: &str, columns: &[String])
 pub(super) fn rename(table: &Table, out: &mut Table, op: &str, from: &str, to: &str) -> Result<()> {
     table.column(op, from)?;
     if to.trim().is_empty() {
-        return Err(EngineError::BadStep("a column cannot be renamed to an empty name".into()));
+        return Err(EngineError::BadStep(Detail::coded("rename_empty", [])));
     }
     if from != to && table.has(to) {
-        return Err(EngineError::BadStep(format!("there is already a column named \"{to}\"").into()));
+        return Err(EngineError::BadStep(Detail::coded("column_exists", [("column", to.into())])));
     }
     out.frame.rename(from, to.into()).map_err(internal)?;
     if out.timestamp.as_deref() == Some(from) {
@@ -78,6 +78,14 @@ pub(super) fn cast(table: &Table, out: &mut Table, op: &str, column: &str, to: C
     } else {
         source.cast(&dtype)
     };
-    out.put(cast.map_err(|e| EngineError::BadStep(format!("\"{column}\" cannot be cast to {to:?}: {e}").into()))?)?;
+    let type_name = match to {
+        CastType::Float => "float",
+        CastType::Integer => "integer",
+        CastType::Boolean => "boolean",
+        CastType::Text => "text",
+    };
+    out.put(cast.map_err(|e| {
+        EngineError::BadStep(Detail::coded("cast_failed", [("column", column.into()), ("type", type_name.into()), ("why", e.to_string().into())]))
+    })?)?;
     Ok(())
 }

@@ -4,9 +4,9 @@
 use plantlab_protocol::{FillMethod, FittedStats};
 use polars::prelude::*;
 
-use super::{check_columns, fitted_column};
+use super::{check_columns, fitted_column, value_arg};
 use crate::clean::table::{idx, internal, numeric_column_like, Table};
-use crate::error::{EngineError, Result};
+use crate::error::{Detail, EngineError, Result};
 
 pub(super) fn fill(table: &Table, out: &mut Table, op: &str, columns: &[String], method: &FillMethod, fitted: Option<&FittedStats>) -> Result<()> {
     check_columns(table, op, columns)?;
@@ -67,13 +67,13 @@ fn forward_fill(column: &Column, limit: Option<u32>) -> Result<Column> {
 }
 
 fn needs_time_axis(op: &str) -> EngineError {
-    EngineError::BadStep(format!("step \"{op}\" with a fill limit in seconds needs a timestamp column; use a limit in samples without one").into())
+    EngineError::BadStep(Detail::coded("fill_needs_timestamps", [("op", op.into())]))
 }
 
 /// A fill limit in seconds as milliseconds, refusing limits that are not a duration.
 fn gap_ms(max_gap_s: f64) -> Result<i64> {
     if !(max_gap_s.is_finite() && max_gap_s >= 0.0) {
-        return Err(EngineError::BadStep(format!("a fill limit must be a number of seconds ≥ 0, not {max_gap_s}").into()));
+        return Err(EngineError::BadStep(Detail::coded("fill_gap_seconds", [("value", value_arg(max_gap_s))])));
     }
     Ok((max_gap_s * 1000.0).round() as i64)
 }
@@ -223,7 +223,7 @@ fn interpolate(values: &mut [f64], times: Option<&[Option<i64>]>, limit: Option<
 fn fill_value(table: &Table, op: &str, name: &str, value: f64) -> Result<Column> {
     let column = table.column(op, name)?;
     if !value.is_finite() {
-        return Err(EngineError::BadStep(format!("\"{name}\" cannot be filled with {value}").into()));
+        return Err(EngineError::BadStep(Detail::coded("fill_value_unusable", [("column", name.into()), ("value", value_arg(value))])));
     }
     let mut values = table.floats(op, name)?;
     for v in values.iter_mut().filter(|v| v.is_nan()) {

@@ -5,9 +5,9 @@ use plantlab_protocol::{FittedStats, LabelSource};
 use plantlab_sniff::timestamps::{self, TimestampFormat};
 use polars::prelude::*;
 
-use super::training_rows;
+use super::{percent_arg, training_rows, value_arg};
 use crate::clean::table::{float_column, Table};
-use crate::error::{EngineError, Result};
+use crate::error::{Detail, EngineError, Result};
 
 /// The label's classes named as training names them, and each row's class index (`None` where
 /// the label is missing), so the fitted weights are keyed by the run's class names.
@@ -15,7 +15,8 @@ fn label_classes(table: &Table, op: &str, label: &str) -> Result<(Vec<String>, V
     table.column(op, label)?;
     let values = crate::train::data::read_values(&table.frame, label)?;
     crate::train::data::label_classes(&values, label).map_err(|e| match e {
-        EngineError::BadTrainConfig(why) => EngineError::BadStep(why.to_string().into()),
+        // The same coded reason (a constant label, too many classes) a training refusal gives.
+        EngineError::BadTrainConfig(why) => EngineError::BadStep(why),
         other => other,
     })
 }
@@ -32,15 +33,10 @@ pub(super) fn fit_class_weights(table: &Table, op: &str, label: &str, train_frac
     }
     let seen: Vec<(&String, u64)> = classes.iter().zip(counts).filter(|(_, n)| *n > 0).collect();
     if seen.len() < 2 {
-        return Err(EngineError::BadStep(
-            format!(
-                "\"{label}\" has {} class{} in the training part (the first {:.0} % of rows in time); weighting needs at least two",
-                seen.len(),
-                if seen.len() == 1 { "" } else { "es" },
-                train_fraction * 100.0
-            )
-            .into(),
-        ));
+        return Err(EngineError::BadStep(Detail::coded(
+            "weights_one_class",
+            [("label", label.into()), ("count", seen.len().into()), ("percent", percent_arg(train_fraction))],
+        )));
     }
     let labelled: u64 = seen.iter().map(|(_, n)| n).sum();
     let k = seen.len() as f64;
@@ -53,11 +49,9 @@ pub(super) fn class_weight_column(table: &Table, op: &str, label: &str, weight_c
     let weights = fitted
         .map(|f| &f.class_weights)
         .filter(|w| !w.is_empty())
-        .ok_or_else(|| EngineError::BadStep(format!("step \"{op}\" has no fitted class weights; edit the step so it is fitted again").into()))?;
+        .ok_or_else(|| EngineError::BadStep(Detail::coded("weights_not_fitted", [("op", op.into())])))?;
     if weight_column.trim().is_empty() || weight_column == label || table.timestamp.as_deref() == Some(weight_column) {
-        return Err(EngineError::BadStep(
-            format!("the weight column must be a new name, not \"{weight_column}\" (the label or the time axis)").into(),
-        ));
+        return Err(EngineError::BadStep(Detail::coded("weight_column_name", [("column", weight_column.into())])));
     }
     let (classes, labels) = label_classes(table, op, label)?;
     // A class the training part never saw keeps weight 1; no label, no say in training.
@@ -68,13 +62,13 @@ pub(super) fn class_weight_column(table: &Table, op: &str, label: &str, weight_c
 
 pub(super) fn derive_label(table: &Table, op: &str, name: &str, source: &LabelSource, horizon_h: f64, during_event: bool) -> Result<Column> {
     if name.trim().is_empty() {
-        return Err(EngineError::BadStep("the label needs a name".into()));
+        return Err(EngineError::BadStep(Detail::coded("label_needs_name", [])));
     }
     if table.has(name) {
-        return Err(EngineError::BadStep(format!("there is already a column named \"{name}\"; choose another name for the label").into()));
+        return Err(EngineError::BadStep(Detail::coded("label_name_taken", [("column", name.into())])));
     }
     if !horizon_h.is_finite() || horizon_h < 0.0 {
-        return Err(EngineError::BadStep(format!("the horizon must be zero or more hours, not {horizon_h}").into()));
+        return Err(EngineError::BadStep(Detail::coded("label_horizon", [("value", value_arg(horizon_h))])));
     }
     let times = table.require_times(op)?;
     let horizon = (horizon_h * 3_600_000.0).round() as i64;
@@ -101,7 +95,7 @@ pub(super) fn derive_label(table: &Table, op: &str, name: &str, source: &LabelSo
             let mut out = Vec::with_capacity(at.len());
             for text in at {
                 let parsed = timestamps::parse(text, TimestampFormat::Iso)
-                    .ok_or_else(|| EngineError::BadStep(format!("\"{text}\" is not a time like 2024-03-04 12:00:00").into()))?;
+                    .ok_or_else(|| EngineError::BadStep(Detail::coded("label_event_time", [("text", text.as_str().into())])))?;
                 out.push(parsed.millis);
             }
             out

@@ -19,11 +19,11 @@ mod test_tables;
 mod timestamps;
 mod units;
 
-use plantlab_protocol::{CleanStep, CompareOp, Condition, FillMethod, FittedColumn, FittedStats, OutlierMethod, Segment};
+use plantlab_protocol::{CleanStep, CompareOp, Condition, FillMethod, FittedColumn, FittedStats, MessageArg, OutlierMethod, Segment};
 use polars::prelude::*;
 
 use super::table::{times_ms, Table};
-use crate::error::{EngineError, Result};
+use crate::error::{Detail, EngineError, Result};
 use crate::hampel::{MAD_TO_SIGMA, STEP_MEDIAN_TO_SIGMA};
 
 /// Neighbour pairs the Hampel noise floor is estimated from.
@@ -40,91 +40,134 @@ pub const MAX_SENTINELS: usize = 10_000;
 /// replaying a step (from the history, a recipe file or a bundle) all pass through it.
 pub fn check_parameters(step: &CleanStep) -> Result<()> {
     let op = op_name(step);
-    let out_of_range = |parameter: &str, allowed: &str, got: String| {
-        Err(EngineError::BadStep(format!("step \"{op}\": {parameter} must be {allowed}, not {got}").into()))
+    // The parameter is named by its JSON field (with what it means), the allowed range is a
+    // phrase of its own, so each language words both.
+    let out_of_range = |parameter: Detail, allowed: Detail, value: MessageArg| {
+        Err(EngineError::BadStep(Detail::coded(
+            "step_parameter",
+            [("op", op.into()), ("parameter", nested(parameter)), ("allowed", nested(allowed)), ("value", value)],
+        )))
     };
-    let duration = |parameter: &str, value: f64, smallest: f64| {
+    let duration = |parameter: Detail, value: f64, smallest: f64| {
         if value.is_finite() && value >= smallest && value <= MAX_DURATION_S {
             Ok(())
         } else {
-            out_of_range(parameter, &format!("between {smallest} and {MAX_DURATION_S} seconds"), value.to_string())
+            let allowed = Detail::coded("allowed_seconds", [("low", MessageArg::Number(smallest)), ("high", MessageArg::Number(MAX_DURATION_S))]);
+            out_of_range(parameter, allowed, value_arg(value))
         }
     };
-    let finite = |parameter: &str, value: f64| if value.is_finite() { Ok(()) } else { out_of_range(parameter, "a finite number", value.to_string()) };
+    let finite = |parameter: Detail, value: f64| {
+        if value.is_finite() {
+            Ok(())
+        } else {
+            out_of_range(parameter, Detail::coded("allowed_finite", []), value_arg(value))
+        }
+    };
+    let at_most = |max: u64| Detail::coded("allowed_at_most", [("max", max.into())]);
+    let outlier_k = |k: f64| {
+        if k.is_finite() && (0.0..=MAX_OUTLIER_K).contains(&k) {
+            Ok(())
+        } else {
+            let allowed = Detail::coded("allowed_between", [("low", MessageArg::Number(0.0)), ("high", MessageArg::Number(MAX_OUTLIER_K))]);
+            out_of_range(Detail::coded("parameter_k", []), allowed, value_arg(k))
+        }
+    };
     match step {
-        CleanStep::Resample { interval_s, .. } => duration("\"interval_s\" (the resampling interval)", *interval_s, 0.001)?,
+        CleanStep::Resample { interval_s, .. } => duration(Detail::coded("parameter_interval_s", []), *interval_s, 0.001)?,
         CleanStep::Fill { method, .. } => match method {
             FillMethod::Forward { limit: Some(limit) } | FillMethod::Interpolate { limit: Some(limit) } if *limit > MAX_RUN_SAMPLES => {
-                out_of_range("\"limit\" (missing cells to fill)", &format!("at most {MAX_RUN_SAMPLES}"), limit.to_string())?
+                out_of_range(Detail::coded("parameter_limit", []), at_most(u64::from(MAX_RUN_SAMPLES)), u64::from(*limit).into())?
             }
             FillMethod::ForwardWithin { max_gap_s } | FillMethod::InterpolateWithin { max_gap_s } => {
-                duration("\"max_gap_s\" (the longest gap to fill)", *max_gap_s, 0.0)?
+                duration(Detail::coded("parameter_max_gap_s", []), *max_gap_s, 0.0)?
             }
-            FillMethod::Value { value } => finite("\"value\" (the fill value)", *value)?,
+            FillMethod::Value { value } => finite(Detail::coded("parameter_fill_value", []), *value)?,
             _ => {}
         },
         CleanStep::Outliers { method, .. } => match method {
-            OutlierMethod::Iqr { k } | OutlierMethod::Mad { k } => {
-                if !(k.is_finite() && *k >= 0.0 && *k <= MAX_OUTLIER_K) {
-                    out_of_range("\"k\"", &format!("between 0 and {MAX_OUTLIER_K}"), k.to_string())?;
-                }
-            }
+            OutlierMethod::Iqr { k } | OutlierMethod::Mad { k } => outlier_k(*k)?,
             OutlierMethod::Hampel { window, k } => {
                 if !(1..=MAX_HAMPEL_WINDOW).contains(window) {
-                    out_of_range("\"window\" (samples either side)", &format!("between 1 and {MAX_HAMPEL_WINDOW}"), window.to_string())?;
+                    let allowed = Detail::coded("allowed_between", [("low", 1u64.into()), ("high", u64::from(MAX_HAMPEL_WINDOW).into())]);
+                    out_of_range(Detail::coded("parameter_window", []), allowed, u64::from(*window).into())?;
                 }
-                if !(k.is_finite() && *k >= 0.0 && *k <= MAX_OUTLIER_K) {
-                    out_of_range("\"k\"", &format!("between 0 and {MAX_OUTLIER_K}"), k.to_string())?;
-                }
+                outlier_k(*k)?;
             }
             OutlierMethod::Range { low, high, values } => {
                 if low.is_some_and(f64::is_nan) || high.is_some_and(f64::is_nan) {
-                    out_of_range("\"low\" and \"high\"", "numbers", "NaN".into())?;
+                    return Err(EngineError::BadStep(Detail::coded("step_bounds_nan", [("op", op.into())])));
                 }
                 if let (Some(low), Some(high)) = (low, high) {
                     if low > high {
-                        out_of_range("\"low\"", &format!("at most \"high\" ({high})"), low.to_string())?;
+                        let allowed = Detail::coded("allowed_at_most_high", [("high", value_arg(*high))]);
+                        out_of_range(Detail::coded("parameter_low", []), allowed, value_arg(*low))?;
                     }
                 }
                 if values.len() > MAX_SENTINELS {
-                    out_of_range("the list of sentinel \"values\"", &format!("at most {MAX_SENTINELS} long"), values.len().to_string())?;
+                    let allowed = Detail::coded("allowed_at_most_long", [("max", MAX_SENTINELS.into())]);
+                    out_of_range(Detail::coded("parameter_values", []), allowed, values.len().into())?;
                 }
             }
         },
         CleanStep::FlatlineToNull { min_run, .. } if *min_run > MAX_RUN_SAMPLES => {
-            out_of_range("\"min_run\"", &format!("at most {MAX_RUN_SAMPLES}"), min_run.to_string())?
+            out_of_range(Detail::coded("parameter_min_run", []), at_most(u64::from(MAX_RUN_SAMPLES)), u64::from(*min_run).into())?
         }
         CleanStep::ConvertUnit { conversion, segment, .. } => {
             let (scale, offset) = conversion.coefficients();
-            finite("\"scale\"", scale)?;
-            finite("\"offset\"", offset)?;
+            finite(Detail::coded("parameter_scale", []), scale)?;
+            finite(Detail::coded("parameter_offset", []), offset)?;
             match segment {
                 Some(Segment::Time { from_ms, to_ms }) if from_ms > to_ms => {
-                    out_of_range("the segment's \"from_ms\"", &format!("at most its \"to_ms\" ({to_ms})"), from_ms.to_string())?
+                    let allowed = Detail::coded("allowed_at_most_to_ms", [("to", MessageArg::Integer(*to_ms))]);
+                    out_of_range(Detail::coded("parameter_from_ms", []), allowed, MessageArg::Integer(*from_ms))?
                 }
                 Some(Segment::Rows { start, end }) if start > end => {
-                    out_of_range("the segment's \"start\"", &format!("at most its \"end\" ({end})"), start.to_string())?
+                    let allowed = Detail::coded("allowed_at_most_end", [("end", (*end).into())]);
+                    out_of_range(Detail::coded("parameter_start", []), allowed, (*start).into())?
                 }
                 _ => {}
             }
         }
         CleanStep::ExcludePeriods { condition, pad_s } => {
-            duration("\"pad_s\" (the margin)", *pad_s, 0.0)?;
+            duration(Detail::coded("parameter_pad_s", []), *pad_s, 0.0)?;
             condition_value(op, condition)?;
         }
         CleanStep::FilterRows { condition } => condition_value(op, condition)?,
         CleanStep::DeriveLabel { horizon_h, .. } if !(horizon_h.is_finite() && *horizon_h >= 0.0 && *horizon_h * 3600.0 <= MAX_DURATION_S) => {
-            out_of_range("\"horizon_h\" (the warning horizon)", &format!("between 0 and {} hours", MAX_DURATION_S / 3600.0), horizon_h.to_string())?;
+            let allowed = Detail::coded("allowed_hours", [("low", MessageArg::Number(0.0)), ("high", MessageArg::Number(MAX_DURATION_S / 3600.0))]);
+            out_of_range(Detail::coded("parameter_horizon_h", []), allowed, value_arg(*horizon_h))?;
         }
         _ => {}
     }
     Ok(())
 }
 
+/// A coded phrase as a part of another refusal's sentence.
+pub(crate) fn nested(detail: Detail) -> MessageArg {
+    detail.as_arg().clone()
+}
+
+/// A number a step was given, for a refusal's sentence: NaN and the infinities in words, values
+/// too small for the four decimals a number is written with in exponent form (so 1e-9 does
+/// not read as 0).
+pub(crate) fn value_arg(value: f64) -> MessageArg {
+    if value.is_nan() {
+        nested(Detail::coded("value_nan", []))
+    } else if value == f64::INFINITY {
+        nested(Detail::coded("value_infinite", []))
+    } else if value == f64::NEG_INFINITY {
+        nested(Detail::coded("value_minus_infinite", []))
+    } else if value != 0.0 && value.abs() < 5e-5 {
+        MessageArg::Text(format!("{value:e}"))
+    } else {
+        MessageArg::Number(value)
+    }
+}
+
 /// A comparison needs a number to compare with (`is_null`/`not_null` ignore it).
 fn condition_value(op: &str, condition: &Condition) -> Result<()> {
     if condition.value.is_nan() && !matches!(condition.op, CompareOp::IsNull | CompareOp::NotNull) {
-        return Err(EngineError::BadStep(format!("step \"{op}\": the condition's \"value\" must be a number, not NaN").into()));
+        return Err(EngineError::BadStep(Detail::coded("step_condition_nan", [("op", op.into())])));
     }
     Ok(())
 }
@@ -219,13 +262,10 @@ pub fn fit(step: &CleanStep, table: &Table, train_fraction: f64) -> Result<Optio
         let values = table.floats(op, name)?;
         let mut train: Vec<f64> = rows.iter().filter_map(|&r| values.get(r).copied()).filter(|v| v.is_finite()).collect();
         if train.is_empty() {
-            return Err(EngineError::BadStep(
-                format!(
-                    "\"{name}\" has no readings in the training part (the first {:.0} % of rows in time), so \"{op}\" has nothing to fit on",
-                    train_fraction * 100.0
-                )
-                .into(),
-            ));
+            return Err(EngineError::BadStep(Detail::coded(
+                "step_no_training_readings",
+                [("column", name.as_str().into()), ("percent", percent_arg(train_fraction)), ("op", op.into())],
+            )));
         }
         let column = match step {
             CleanStep::Fill { .. } => FittedColumn { median: quantile(&mut train, 0.5), ..Default::default() },
@@ -269,6 +309,11 @@ pub fn fit(step: &CleanStep, table: &Table, train_fraction: f64) -> Result<Optio
     Ok(Some(fitted))
 }
 
+/// The training part as a whole percentage of the rows, as a refusal names it.
+pub(crate) fn percent_arg(train_fraction: f64) -> MessageArg {
+    MessageArg::Integer((train_fraction * 100.0).round() as i64)
+}
+
 /// The `q` quantile (nearest rank) by selection; reorders `values`.
 fn quantile(values: &mut [f64], q: f64) -> Option<f64> {
     if values.is_empty() {
@@ -280,14 +325,14 @@ fn quantile(values: &mut [f64], q: f64) -> Option<f64> {
 }
 
 fn fitted_column<'a>(fitted: Option<&'a FittedStats>, op: &str, name: &str) -> Result<&'a FittedColumn> {
-    fitted.and_then(|f| f.columns.get(name)).ok_or_else(|| {
-        EngineError::BadStep(format!("step \"{op}\" has no fitted statistics for \"{name}\"; edit the step so it is fitted again").into())
-    })
+    fitted
+        .and_then(|f| f.columns.get(name))
+        .ok_or_else(|| EngineError::BadStep(Detail::coded("step_not_fitted", [("op", op.into()), ("column", name.into())])))
 }
 
 fn check_columns(table: &Table, op: &str, columns: &[String]) -> Result<()> {
     if columns.is_empty() {
-        return Err(EngineError::BadStep(format!("step \"{op}\" names no columns").into()));
+        return Err(EngineError::BadStep(Detail::coded("step_no_columns", [("op", op.into())])));
     }
     for name in columns {
         table.column(op, name)?;

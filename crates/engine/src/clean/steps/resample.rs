@@ -4,8 +4,9 @@ use plantlab_protocol::Aggregate;
 use polars::prelude::*;
 use rayon::prelude::*;
 
+use super::value_arg;
 use crate::clean::table::{datetime_column, idx, internal, is_float, is_numeric, numeric_column_like, Table};
-use crate::error::{EngineError, Result};
+use crate::error::{Detail, EngineError, Result};
 
 /// Most rows a resample may produce: guards against an interval far below the data's spacing.
 const MAX_RESAMPLE_ROWS: u64 = 50_000_000;
@@ -15,7 +16,7 @@ pub(super) fn resample(table: &Table, out: &mut Table, interval_s: f64, aggregat
     let times = table.require_times(op)?;
     let interval = (interval_s * 1000.0).round() as i64;
     if !interval_s.is_finite() || interval < 1 {
-        return Err(EngineError::BadStep(format!("the resampling interval must be at least 1 ms, not {interval_s} s").into()));
+        return Err(EngineError::BadStep(Detail::coded("resample_interval_too_short", [("value", value_arg(interval_s))])));
     }
     let (mut lo, mut hi) = (i64::MAX, i64::MIN);
     for t in times.iter().flatten() {
@@ -23,14 +24,15 @@ pub(super) fn resample(table: &Table, out: &mut Table, interval_s: f64, aggregat
         hi = hi.max(t.div_euclid(interval));
     }
     if lo > hi {
-        return Err(EngineError::BadStep("there are no timestamps to resample".into()));
+        return Err(EngineError::BadStep(Detail::coded("resample_no_timestamps", [])));
     }
     let buckets = (hi - lo + 1) as u64;
     let known = times.iter().flatten().count() as u64;
     if buckets > MAX_RESAMPLE_ROWS || buckets > 100 * known + 1000 {
-        return Err(EngineError::BadStep(
-            format!("resampling {known} rows to {interval_s} s would make {buckets} rows; choose a longer interval").into(),
-        ));
+        return Err(EngineError::BadStep(Detail::coded(
+            "resample_too_many_rows",
+            [("rows", known.into()), ("interval", value_arg(interval_s)), ("buckets", buckets.into())],
+        )));
     }
     let buckets = buckets as usize;
     // Bucket per row as u32 (a quarter of an Option<usize>): MAX_RESAMPLE_ROWS fits well below

@@ -3,8 +3,8 @@
 use plantlab_sniff::timestamps::{self, TimestampFormat};
 use polars::prelude::*;
 
-use crate::clean::table::{datetime_column, floats, idx, internal, is_numeric, Table};
-use crate::error::{EngineError, Result};
+use crate::clean::table::{column_type, datetime_column, floats, idx, internal, is_numeric, Table};
+use crate::error::{Detail, EngineError, Result};
 
 /// Parses `column` into timestamps and makes it the time axis.
 pub(super) fn parse_timestamp(table: &Table, out: &mut Table, op: &str, column: &str, format: Option<&str>) -> Result<()> {
@@ -38,13 +38,8 @@ fn parse_timestamps(name: &str, column: &Column, format: Option<&str>) -> Result
     }
     let forced = match format {
         Some(p) => Some(TimestampFormat::from_pattern(p).ok_or_else(|| {
-            EngineError::BadStep(
-                format!(
-                    "unknown timestamp format \"{p}\"; use one of {}",
-                    TimestampFormat::TEXT.iter().map(|f| f.pattern()).chain(["epoch_s", "epoch_ms"]).collect::<Vec<_>>().join(", ")
-                )
-                .into(),
-            )
+            let choices = TimestampFormat::TEXT.iter().map(|f| f.pattern()).chain(["epoch_s", "epoch_ms"]).collect::<Vec<_>>().join(", ");
+            EngineError::BadStep(Detail::coded("unknown_timestamp_format", [("format", p.into()), ("choices", choices.into())]))
         })?),
         None => None,
     };
@@ -56,21 +51,21 @@ fn parse_timestamps(name: &str, column: &Column, format: Option<&str>) -> Result
                 let sample: Vec<&str> = text.iter().flatten().filter(|s| !s.trim().is_empty()).take(200).collect();
                 timestamps::sniff_text_format(sample.iter().copied())
             }
-            .ok_or_else(|| EngineError::BadStep(format!("\"{name}\" does not hold timestamps in a known format").into()))?,
+            .ok_or_else(|| EngineError::BadStep(Detail::coded("not_timestamps", [("column", name.into())])))?,
         };
         text.iter().map(|s| s.and_then(|s| timestamps::parse(s, format)).map(|p| p.millis)).collect()
     } else if is_numeric(column.dtype()) {
         let values = floats(column).unwrap_or_default();
         let format = match forced {
             Some(f @ (TimestampFormat::EpochSeconds | TimestampFormat::EpochMillis)) => f,
-            Some(_) => return Err(EngineError::BadStep(format!("\"{name}\" holds numbers; use the format epoch_s or epoch_ms").into())),
+            Some(_) => return Err(EngineError::BadStep(Detail::coded("timestamps_numbers_need_epoch", [("column", name.into())]))),
             None => timestamps::sniff_epoch(values.iter().copied().filter(|v| v.is_finite()).take(200))
-                .ok_or_else(|| EngineError::BadStep(format!("the numbers in \"{name}\" do not look like epoch seconds or milliseconds").into()))?,
+                .ok_or_else(|| EngineError::BadStep(Detail::coded("timestamps_not_epoch", [("column", name.into())])))?,
         };
         let factor = if format == TimestampFormat::EpochSeconds { 1000.0 } else { 1.0 };
         values.iter().map(|v| v.is_finite().then(|| (v * factor).round() as i64)).collect()
     } else {
-        return Err(EngineError::BadStep(format!("\"{name}\" holds {}, not text or numbers", column.dtype()).into()));
+        return Err(EngineError::BadStep(Detail::coded("timestamps_wrong_type", [("column", name.into()), ("type", column_type(column.dtype()))])));
     };
     datetime_column(name, &ms)
 }

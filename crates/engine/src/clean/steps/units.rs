@@ -3,8 +3,9 @@
 
 use plantlab_protocol::{Segment, UnitConversion};
 
+use super::value_arg;
 use crate::clean::table::{float_column, Table};
-use crate::error::{EngineError, Result};
+use crate::error::{Detail, EngineError, Result};
 
 pub(super) fn convert_unit(
     table: &Table,
@@ -16,7 +17,7 @@ pub(super) fn convert_unit(
 ) -> Result<()> {
     let (scale, offset) = conversion.coefficients();
     if !scale.is_finite() || !offset.is_finite() || scale == 0.0 {
-        return Err(EngineError::BadStep(format!("the conversion y = {scale}·x + {offset} is not usable").into()));
+        return Err(EngineError::BadStep(Detail::coded("conversion_unusable", [("scale", value_arg(scale)), ("offset", value_arg(offset))])));
     }
     let mut values = table.floats(op, column)?;
     let inside = segment_mask(table, op, segment)?;
@@ -45,13 +46,16 @@ fn segment_mask(table: &Table, op: &str, segment: Option<&Segment>) -> Result<Op
         None => None,
         Some(Segment::Rows { start, end }) => {
             if start > end || *end as usize > n {
-                return Err(EngineError::BadStep(format!("rows {start}..{end} are outside the {n} rows of the data").into()));
+                return Err(EngineError::BadStep(Detail::coded(
+                    "segment_rows_outside",
+                    [("start", (*start).into()), ("end", (*end).into()), ("rows", n.into())],
+                )));
             }
             Some((0..n).map(|i| (i as u64) >= *start && (i as u64) < *end).collect())
         }
         Some(Segment::Time { from_ms, to_ms }) => {
             if from_ms > to_ms {
-                return Err(EngineError::BadStep("the segment ends before it starts".into()));
+                return Err(EngineError::BadStep(Detail::coded("segment_reversed", [])));
             }
             let times = table.require_times(op)?;
             Some(times.iter().map(|t| t.is_some_and(|t| t >= *from_ms && t <= *to_ms)).collect())
