@@ -34,17 +34,19 @@ fn one_of_each(variant: usize) -> Option<EngineError> {
         16 => EngineError::Diverged(Detail::coded("validation_loss_diverged", [("loss", "NaN".into()), ("epoch", 4u64.into())])),
         17 => EngineError::RunNotFound("20261206-101500".into()),
         18 => EngineError::Model("shape mismatch".into()),
-        19 => EngineError::BadStep("the column \"flow\" is gone".into()),
-        20 => EngineError::BadRecipe { path: path(), detail: "not valid JSON (EOF at line 1)".into() },
+        19 => EngineError::BadStep(Detail::coded("step_not_fitted", [("op", "fill".into()), ("column", "flow".into())])),
+        20 => {
+            EngineError::BadRecipe { path: path(), detail: Detail::coded("recipe_not_json", [("why", "EOF while parsing a value at line 1".into())]) }
+        }
         21 => EngineError::RecipeVersion { path: path(), found: 9, supported: 2 },
         22 => EngineError::CleanHistory(Detail::coded("no_such_step", [("step", 5u64.into()), ("steps", 3u64.into())])),
-        23 => EngineError::BadBundle { path: path(), detail: "model.json is missing".into() },
+        23 => EngineError::BadBundle { path: path(), detail: Detail::coded("bundle_checksum", []) },
         24 => EngineError::BundleVersion { path: path(), found: 4, supported: 3 },
         25 => EngineError::NoEvaluationData("run-7".into()),
         26 => EngineError::NoFaultSamples { data: "test.csv".into(), label: "fault".into() },
         27 => EngineError::RunBusy("run-7".into()),
         28 => EngineError::NoPredictions,
-        29 => EngineError::Write { path: path(), detail: "disk full".into() },
+        29 => EngineError::Write { path: path(), detail: Detail::coded("system_error", [("why", "No space left on device (os error 28)".into())]) },
         30 => EngineError::Cancelled,
         31 => EngineError::Internal("index out of bounds".into()),
         _ => return None,

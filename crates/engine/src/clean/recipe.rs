@@ -6,43 +6,51 @@ use std::path::Path;
 use plantlab_protocol::{ImportOverrides, ImportSettings, Recipe, RECIPE_SCHEMA_VERSION};
 use plantlab_sniff::timestamps::TimestampFormat;
 
-use crate::error::{EngineError, Result};
+use super::steps::{nested, value_arg};
+use crate::error::{Detail, EngineError, Result};
 
 /// Reads a recipe; a newer format version or a file that is not a recipe is a clear error.
 pub fn read(path: &Path) -> Result<Recipe> {
     let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::InvalidData => EngineError::BadRecipe { path: path.to_path_buf(), detail: "the file is not UTF-8 text".into() },
+        std::io::ErrorKind::InvalidData => EngineError::BadRecipe { path: path.to_path_buf(), detail: Detail::coded("recipe_not_utf8", []) },
         _ => EngineError::from_io(path, e),
     })?;
     parse(path, &text)
 }
 
 pub fn parse(path: &Path, text: &str) -> Result<Recipe> {
-    let bad = |detail: String| EngineError::BadRecipe { path: path.to_path_buf(), detail: detail.into() };
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(format!("not valid JSON ({e})")))?;
+    let bad = |detail: Detail| EngineError::BadRecipe { path: path.to_path_buf(), detail };
+    // The JSON reader's own message is shown as it wrote it, inside a worded sentence.
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(Detail::coded("recipe_not_json", [("why", e.to_string().into())])))?;
     let Some(object) = value.as_object() else {
-        return Err(bad("the file holds JSON, but not a recipe object".into()));
+        return Err(bad(Detail::coded("recipe_not_object", [])));
     };
     let version = object
         .get("schema_version")
-        .ok_or_else(|| bad("there is no \"schema_version\" field, so this is not a PlantLab recipe".into()))?
+        .ok_or_else(|| bad(Detail::coded("recipe_no_version", [])))?
         .as_u64()
-        .ok_or_else(|| bad("\"schema_version\" is not a whole number".into()))?;
+        .ok_or_else(|| bad(Detail::coded("recipe_version_not_whole", [])))?;
     let found = u32::try_from(version).unwrap_or(u32::MAX);
     if found > RECIPE_SCHEMA_VERSION {
         return Err(EngineError::RecipeVersion { path: path.to_path_buf(), found, supported: RECIPE_SCHEMA_VERSION });
     }
     if found == 0 {
-        return Err(bad("\"schema_version\" 0 does not exist".into()));
+        return Err(bad(Detail::coded("recipe_version_zero", [])));
     }
-    let recipe: Recipe = serde_json::from_value(value).map_err(|e| bad(format!("it does not match the recipe format ({e})")))?;
+    let recipe: Recipe = serde_json::from_value(value).map_err(|e| bad(Detail::coded("recipe_format", [("why", e.to_string().into())])))?;
     if !(recipe.train_fraction > 0.0 && recipe.train_fraction <= 1.0) {
-        return Err(bad(format!("\"train_fraction\" must be above 0 and at most 1, not {}", recipe.train_fraction)));
+        return Err(bad(Detail::coded("recipe_train_fraction", [("value", value_arg(recipe.train_fraction))])));
     }
     // Every step's numbers are checked here too, so a hostile recipe is refused as a whole
     // before any step runs.
     for (index, entry) in recipe.steps.iter().enumerate() {
-        super::steps::check_parameters(&entry.step).map_err(|e| bad(format!("step {}: {e}", index + 1)))?;
+        super::steps::check_parameters(&entry.step).map_err(|e| {
+            let why = match e {
+                EngineError::BadStep(why) => nested(why),
+                other => other.to_string().into(),
+            };
+            bad(Detail::coded("recipe_step", [("number", (index + 1).into()), ("why", why)]))
+        })?;
     }
     Ok(recipe)
 }
