@@ -8,6 +8,9 @@ pub mod steps;
 pub mod suggest;
 pub mod table;
 
+#[cfg(test)]
+mod refusal_tests;
+
 pub(crate) use session::failed_step_args;
 pub use session::{export_frame, CleanSession};
 pub use table::Table;
