@@ -11,7 +11,7 @@ use plantlab_protocol::ImportOverrides;
 use serde::Serialize;
 
 use crate::args::{BenchLoadArgs, LoadPeer, LoadPeerLibrary};
-use crate::i18n::tr_with;
+use crate::i18n::{pad_end, tr, tr_with};
 use crate::json_out::print_json;
 use plantlab_i18n::Arg;
 
@@ -58,21 +58,39 @@ fn script(library: LoadPeerLibrary) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../bench").join(format!("{}_load.py", library.name()))
 }
 
-/// Runs one peer once; its script prints `{"seconds": …, "<library>": "<version>"}`.
+/// Runs one peer once; its script prints `{"seconds": …, "<library>": "<version>"}`. Why it
+/// did not run is in the chosen language (`--json` carries it as the peer's `error`).
 fn run_peer(peer: &LoadPeer, file: &Path) -> Result<(f64, Option<String>), String> {
     let library = peer.library.name();
-    let out = std::process::Command::new(&peer.python)
-        .arg(script(peer.library))
-        .arg(file)
-        .output()
-        .map_err(|e| format!("{library} peer not run ({}: {e})", peer.python))?;
+    let out = std::process::Command::new(&peer.python).arg(script(peer.library)).arg(file).output().map_err(|e| {
+        tr_with(
+            "cli-bench-peer-not-run",
+            &[("library", Arg::from(library)), ("python", Arg::from(&peer.python)), ("reason", Arg::from(e.to_string()))],
+        )
+    })?;
     if !out.status.success() {
-        return Err(format!("{library} peer failed: {}", String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("")));
+        let reason = String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("").to_owned();
+        return Err(tr_with("cli-bench-peer-failed", &[("library", Arg::from(library)), ("reason", Arg::from(reason))]));
     }
-    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("{library} script printed no JSON ({e})"))?;
-    let seconds = answer["seconds"].as_f64().ok_or_else(|| format!("{library} script gave no time"))?;
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| tr_with("cli-bench-peer-no-json", &[("library", Arg::from(library)), ("reason", Arg::from(e.to_string()))]))?;
+    let seconds = answer["seconds"].as_f64().ok_or_else(|| tr_with("cli-bench-peer-no-time", &[("library", Arg::from(library))]))?;
     Ok((seconds, answer[library].as_str().map(str::to_owned)))
 }
+
+/// "generating N rows × T tags into FILE", on stderr before a benchmark on a generated table.
+pub(crate) fn generating(rows: usize, tags: usize, file: &Path) {
+    let args = [("rows", Arg::from(rows.to_string())), ("tags", Arg::from(tags.to_string())), ("path", Arg::from(file.display().to_string()))];
+    eprintln!("{}", tr_with("cli-bench-generating", &args));
+}
+
+/// `seconds` as the benchmarks print them ("  1.23 s"), the number formatted by the caller.
+pub(crate) fn seconds(seconds: String) -> String {
+    tr_with("cli-bench-seconds", &[("seconds", Arg::from(seconds))])
+}
+
+/// A peer that reported no version, in `--json`'s `fastest_peer`.
+const VERSION_UNKNOWN: &str = "(version unknown)";
 
 fn best(values: &[f64]) -> Option<f64> {
     values.iter().copied().reduce(f64::min)
@@ -85,7 +103,7 @@ pub fn run(args: &BenchLoadArgs) -> Result<()> {
     let dir = std::env::temp_dir().join(format!("plantlab-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let file = dir.join(format!("wide_{rows}x{tags}.csv"));
-    eprintln!("generating {rows} rows × {tags} tags into {}", file.display());
+    generating(rows, tags, &file);
     let out = std::io::BufWriter::new(
         std::fs::File::create(&file).with_context(|| tr_with("cli-cannot-write", &[("path", Arg::from(file.display().to_string()))]))?,
     );
@@ -98,12 +116,24 @@ pub fn run(args: &BenchLoadArgs) -> Result<()> {
         let start = std::time::Instant::now();
         let report = Workbench::new().profile(&file, &ImportOverrides::default(), None, &JobContext::detached())?;
         let seconds = start.elapsed().as_secs_f64();
-        eprintln!("run {}: plantlab load + profile {seconds:.2} s ({} rows, {} findings)", run + 1, report.rows, report.findings.len());
+        let args = [
+            ("run", Arg::from((run + 1).to_string())),
+            ("seconds", Arg::from(format!("{seconds:.2}"))),
+            ("rows", Arg::from(report.rows.to_string())),
+            ("findings", Arg::from(report.findings.len().to_string())),
+        ];
+        eprintln!("{}", tr_with("cli-bench-load-run", &args));
         ours.push(seconds);
         for peer in theirs.iter_mut().filter(|p| p.error.is_none()) {
             match run_peer(&peer.peer, &file) {
                 Ok((s, version)) => {
-                    eprintln!("run {}: {} {} {s:.2} s", run + 1, peer.peer.library.name(), version.as_deref().unwrap_or("?"));
+                    let args = [
+                        ("run", Arg::from((run + 1).to_string())),
+                        ("library", Arg::from(peer.peer.library.name())),
+                        ("version", Arg::from(version.as_deref().unwrap_or("?"))),
+                        ("seconds", Arg::from(format!("{s:.2}"))),
+                    ];
+                    eprintln!("{}", tr_with("cli-bench-load-run-peer", &args));
                     peer.seconds.push(s);
                     peer.version = version;
                 }
@@ -127,7 +157,12 @@ pub fn run(args: &BenchLoadArgs) -> Result<()> {
             }
         })
         .collect();
-    let label = |p: &PeerJson| format!("{} {}", p.library, p.version.as_deref().unwrap_or("(version unknown)"));
+    // `fastest_peer` in `--json` names the peer in English, as scripts compare it.
+    let json_label = |p: &PeerJson| format!("{} {}", p.library, p.version.as_deref().unwrap_or(VERSION_UNKNOWN));
+    let label = |p: &PeerJson| match &p.version {
+        Some(version) => format!("{} {version}", p.library),
+        None => tr_with("cli-bench-version-unknown", &[("library", Arg::from(p.library))]),
+    };
     let fastest = peers.iter().filter(|p| p.best_s.is_some()).min_by(|a, b| a.best_s.partial_cmp(&b.best_s).unwrap_or(std::cmp::Ordering::Equal));
     let fastest_pandas = peers.iter().filter(|p| p.library == "pandas").filter_map(|p| p.best_s).reduce(f64::min);
     if args.json {
@@ -141,22 +176,33 @@ pub fn run(args: &BenchLoadArgs) -> Result<()> {
             pandas_s: fastest_pandas,
             speedup: fastest_pandas.map(|s| s / ours_best),
             note: peers.iter().find_map(|p| p.error.clone()),
-            fastest_peer: fastest.map(label),
+            fastest_peer: fastest.map(json_label),
             speedup_vs_fastest: fastest.and_then(|p| p.speedup),
             peers,
         })?;
     } else {
-        println!("load + profile, {rows} rows × {tags} tags ({size_mb:.0} MB CSV), best of {runs}:");
-        println!("  plantlab        {ours_best:>7.2} s");
+        let heading = [
+            ("rows", Arg::from(rows.to_string())),
+            ("tags", Arg::from(tags.to_string())),
+            ("megabytes", Arg::from(format!("{size_mb:.0}"))),
+            ("runs", Arg::from(runs.to_string())),
+        ];
+        println!("{}", tr_with("cli-bench-load-heading", &heading));
+        println!("  {} {}", pad_end("plantlab", 15), seconds(format!("{ours_best:>7.2}")));
         for peer in &peers {
-            match (peer.best_s, &peer.error) {
-                (Some(s), _) => println!("  {:<15} {s:>7.2} s   plantlab is {:.1}× faster", label(peer), s / ours_best),
-                (None, Some(e)) => println!("  {:<15} not measured: {e}", peer.library),
-                (None, None) => println!("  {:<15} not measured", peer.library),
-            }
+            let result = match (peer.best_s, &peer.error) {
+                (Some(s), _) => {
+                    let faster = tr_with("cli-bench-load-faster", &[("speedup", Arg::from(format!("{:.1}", s / ours_best)))]);
+                    println!("  {} {}   {faster}", pad_end(&label(peer), 15), seconds(format!("{s:>7.2}")));
+                    continue;
+                }
+                (None, Some(e)) => tr_with("cli-bench-not-measured-because", &[("reason", Arg::from(e))]),
+                (None, None) => tr("cli-bench-not-measured"),
+            };
+            println!("  {} {result}", pad_end(peer.library, 15));
         }
         if let Some(p) = fastest {
-            println!("  fastest peer: {}", label(p));
+            println!("  {}", tr_with("cli-bench-fastest-peer", &[("peer", Arg::from(label(p)))]));
         }
     }
     Ok(())

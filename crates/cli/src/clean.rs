@@ -223,7 +223,7 @@ pub fn bench(args: &BenchCleanArgs) -> Result<()> {
     let dir = std::env::temp_dir().join(format!("plantlab-bench-clean-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let file = dir.join(format!("wide_{rows}x{tags}.csv"));
-    eprintln!("generating {rows} rows × {tags} tags into {}", file.display());
+    crate::bench_load::generating(rows, tags, &file);
     plantlab_engine::generate::wide_numeric_csv(std::io::BufWriter::new(std::fs::File::create(&file)?), rows, tags, 7)?;
     let workbench = Workbench::new();
     let job = JobContext::detached();
@@ -246,49 +246,66 @@ pub fn bench(args: &BenchCleanArgs) -> Result<()> {
     for step in history {
         workbench.clean(CleanAction::Apply { step }, &job)?;
     }
+    // Each step by its `--json` name (English, as scripts compare it) and its catalogue key.
     let previews = [
         (
             "spike filter on one tag (Hampel ±7, k 6)",
+            "cli-bench-clean-step-spike-filter",
             CleanStep::Outliers { columns: vec![first.clone()], method: OutlierMethod::Hampel { window: 7, k: 6.0 }, action: OutlierAction::Null },
         ),
-        ("interpolate one tag", CleanStep::Fill { columns: vec![first.clone()], method: FillMethod::Interpolate { limit: Some(10) } }),
+        (
+            "interpolate one tag",
+            "cli-bench-clean-step-interpolate",
+            CleanStep::Fill { columns: vec![first.clone()], method: FillMethod::Interpolate { limit: Some(10) } },
+        ),
         (
             "resample to 2 min (a row step: every column, whole report)",
+            "cli-bench-clean-step-resample",
             CleanStep::Resample { interval_s: 120.0, aggregate: Aggregate::Mean, max_columns: Vec::new() },
         ),
     ];
     let best = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
     let mut measured = Vec::new();
-    for (label, step) in &previews {
+    for (label, key, step) in &previews {
         let mut times = Vec::new();
         for _ in 0..runs {
             let start = Instant::now();
             let preview = workbench.clean_preview(&PreviewRequest { step: step.clone(), max_points: 2000, max_series: 4, edit_index: None })?;
-            times.push(start.elapsed().as_secs_f64());
-            eprintln!("preview {label}: {:.3} s ({} series)", times[times.len() - 1], preview.series.len());
+            let seconds = start.elapsed().as_secs_f64();
+            times.push(seconds);
+            let args = [
+                ("step", Arg::from(tr(key))),
+                ("seconds", Arg::from(format!("{seconds:.3}"))),
+                ("series", Arg::from(preview.series.len().to_string())),
+            ];
+            eprintln!("{}", tr_with("cli-bench-clean-preview-run", &args));
         }
-        measured.push((*label, best(&times)));
+        measured.push((*label, *key, best(&times)));
     }
     // Full recompute: apply the first preview's step, then replay the whole history from the
     // imported data (what an edit of the first step costs), report included.
-    workbench.clean(CleanAction::Apply { step: previews[0].1.clone() }, &job)?;
+    workbench.clean(CleanAction::Apply { step: previews[0].2.clone() }, &job)?;
     let mut full = Vec::new();
     for run in 0..runs {
         let start = Instant::now();
         workbench.clean(CleanAction::SetEnabled { index: 0, enabled: run % 2 == 1 }, &job)?;
-        full.push(start.elapsed().as_secs_f64());
-        eprintln!("full recompute (5 steps + report): {:.3} s", full[full.len() - 1]);
+        let seconds = start.elapsed().as_secs_f64();
+        full.push(seconds);
+        eprintln!("{}", tr_with("cli-bench-clean-full-run", &[("seconds", Arg::from(format!("{seconds:.3}")))]));
     }
     let full_best = best(&full);
     if json_output {
-        let previews = measured.iter().map(|(label, s)| PreviewTime { step: label, preview_s: *s }).collect();
+        let previews = measured.iter().map(|(label, _, s)| PreviewTime { step: label, preview_s: *s }).collect();
         print_json(&BenchCleanJson { workload: "clean", rows, tags, runs, previews, full_recompute_s: full_best, history_steps: 5 })?;
     } else {
-        println!("cleaning, {rows} rows × {tags} tags, best of {runs}:");
-        for (label, s) in &measured {
-            println!("  preview  {s:>7.3} s   {label}");
+        let heading = [("rows", Arg::from(rows.to_string())), ("tags", Arg::from(tags.to_string())), ("runs", Arg::from(runs.to_string()))];
+        println!("{}", tr_with("cli-bench-clean-heading", &heading));
+        for (_, key, s) in &measured {
+            let args = [("seconds", Arg::from(crate::bench_load::seconds(format!("{s:>7.3}")))), ("step", Arg::from(tr(key)))];
+            println!("  {}", tr_with("cli-bench-clean-preview-line", &args));
         }
-        println!("  full     {full_best:>7.3} s   replay of 5 steps from the imported data + quality report");
+        let full = crate::bench_load::seconds(format!("{full_best:>7.3}"));
+        println!("  {}", tr_with("cli-bench-clean-full-line", &[("seconds", Arg::from(full))]));
     }
     Ok(())
 }

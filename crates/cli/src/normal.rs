@@ -75,7 +75,12 @@ pub(crate) fn bench_tep(args: &BenchNormalArgs) -> Result<()> {
     let train = read("d00.dat")?;
     let normal_test = read("d00_te.dat")?;
     let faults: Vec<(usize, TagMatrix)> = (1..=21).map(|f| Ok((f, read(&format!("d{f:02}_te.dat"))?))).collect::<Result<_>>()?;
-    eprintln!("d00.dat: {} normal samples × {} variables; {} test runs", train.rows, train.width(), faults.len());
+    let args = [
+        ("samples", Arg::from(train.rows.to_string())),
+        ("variables", Arg::from(train.width().to_string())),
+        ("runs", Arg::from(faults.len().to_string())),
+    ];
+    eprintln!("{}", tr_with("cli-bench-tep-data", &args));
 
     // PCA T² and Q at their theoretical 99 % limits, fitted on all of d00.
     let pca = PcaModel::fit(&train, components, 0.99)?;
@@ -104,10 +109,14 @@ pub(crate) fn bench_tep(args: &BenchNormalArgs) -> Result<()> {
             let settings = LmSettings { seed, ..lm.clone() };
             let start = Instant::now();
             let model = ProcessLm::train(&train, &NormalRows::All, settings, &JobContext::detached(), |e| {
-                eprintln!(
-                    "seed {seed} epoch {:>3}: train {:.4}  validation {:.4} (perplexity {:.3})",
-                    e.epoch, e.train_loss, e.validation_loss, e.validation_perplexity
-                );
+                let args = [
+                    ("seed", Arg::from(seed.to_string())),
+                    ("epoch", Arg::from(format!("{:>3}", e.epoch))),
+                    ("train-loss", Arg::from(format!("{:.4}", e.train_loss))),
+                    ("val-loss", Arg::from(format!("{:.4}", e.validation_loss))),
+                    ("perplexity", Arg::from(format!("{:.3}", e.validation_perplexity))),
+                ];
+                eprintln!("{}", tr_with("cli-bench-tep-epoch", &args));
             })?;
             let seconds = start.elapsed().as_secs_f64();
             let lm_normal = model.score(&normal_test)?.total;
@@ -116,15 +125,16 @@ pub(crate) fn bench_tep(args: &BenchNormalArgs) -> Result<()> {
             for (_, run) in &faults {
                 rows.push(figures(&model.score(run)?.total, model.threshold, &lm_normal));
             }
-            eprintln!(
-                "seed {seed}: {} epochs (best {}), {:.1} s, validation loss {:.4}, widening {:.2}, false alarms on d00_te {:.1} %",
-                model.history.len(),
-                model.best_epoch,
-                seconds,
-                model.validation_loss(),
-                model.widening,
-                far * 100.0
-            );
+            let args = [
+                ("seed", Arg::from(seed.to_string())),
+                ("epochs", Arg::from(model.history.len().to_string())),
+                ("best", Arg::from(model.best_epoch.to_string())),
+                ("seconds", Arg::from(format!("{seconds:.1}"))),
+                ("val-loss", Arg::from(format!("{:.4}", model.validation_loss()))),
+                ("widening", Arg::from(format!("{:.2}", model.widening))),
+                ("false-alarms", Arg::from(format!("{:.1}", far * 100.0))),
+            ];
+            eprintln!("{}", tr_with("cli-bench-tep-seed", &args));
             lm_runs.push(LmRun { seed, far, rows, seconds, epochs: model.history.len(), validation_loss: model.validation_loss() });
         }
     }
@@ -264,12 +274,16 @@ fn report(
         })?;
         return Ok(());
     }
+    println!("{}", tr_with("cli-bench-tep-title", &[("alarms", Arg::from(DELAY_RUN.to_string()))]));
+    // Padded by the columns a heading takes, so Chinese headings line up.
+    let delay_heading = pad_start(&tr("cli-bench-tep-delay"), 6);
     println!(
-        "Tennessee Eastman, fitted on d00.dat; detection rate % of samples 161-960, delay in minutes to the first of {DELAY_RUN} alarms in a row"
-    );
-    println!(
-        "{:>5} | {:>7} {:>6} | {:>7} {:>6} | {:>7} {:>6} | {:>17} {:>6}",
-        "fault", "PCA T2", "delay", "PCA Q", "delay", "linear", "delay", "LM median [range]", "delay"
+        "{} | {:>7} {delay_heading} | {:>7} {delay_heading} | {} {delay_heading} | {} {delay_heading}",
+        pad_start(&tr("cli-bench-tep-fault"), 5),
+        "PCA T2",
+        "PCA Q",
+        pad_start(&tr("cli-bench-tep-linear"), 7),
+        pad_start(&tr("cli-bench-tep-lm-median-range"), 17)
     );
     for (i, (f, _)) in faults.iter().enumerate() {
         let lm_cell = lm_rate(i).map_or_else(|| "-".to_owned(), |(m, lo, hi)| format!("{} [{}-{}]", pct(m), pct(lo), pct(hi)));
@@ -290,8 +304,8 @@ fn report(
         &lm_runs.iter().map(|r| mean_detectable(faults.iter().map(|(f, _)| *f).zip(r.rows.iter().map(|x| x.detection_rate)))).collect::<Vec<_>>(),
     );
     println!(
-        "{:>5} | {:>7} {:>6} | {:>7} {:>6} | {:>7} {:>6} | {:>17}",
-        "mean*",
+        "{} | {:>7} {:>6} | {:>7} {:>6} | {:>7} {:>6} | {:>17}",
+        pad_start(&tr("cli-bench-tep-mean"), 5),
         pct(mean_detectable(faults.iter().map(|(f, _)| *f).zip(pca_rows.iter().map(|r| r.0.detection_rate)))),
         "",
         pct(mean_detectable(faults.iter().map(|(f, _)| *f).zip(pca_rows.iter().map(|r| r.1.detection_rate)))),
@@ -301,8 +315,8 @@ fn report(
         lm_mean.map_or_else(|| "-".to_owned(), |(m, lo, hi)| format!("{} [{}-{}]", pct(m), pct(lo), pct(hi)))
     );
     println!(
-        "{:>5} | {:>7} {:>6} | {:>7} {:>6} | {:>7} {:>6} | {:>17}",
-        "FAR",
+        "{} | {:>7} {:>6} | {:>7} {:>6} | {:>7} {:>6} | {:>17}",
+        pad_start(&tr("cli-bench-tep-far"), 5),
         pct(pca_far.0),
         "",
         pct(pca_far.1),
@@ -324,10 +338,16 @@ fn report(
         "",
         lm_auc.map_or_else(|| "-".to_owned(), |(m, lo, hi)| format!("{m:.3} [{lo:.3}-{hi:.3}]"))
     );
-    println!("mean*: over faults 1-21 without 3, 9 and 15; FAR: % of the 960 normal samples of d00_te above the threshold");
-    println!("AUC*: mean over the same faults of the ROC-AUC of the score, fault samples 161-960 against the 960 normal samples of d00_te");
+    println!("{}", tr("cli-bench-tep-note-mean"));
+    println!("{}", tr("cli-bench-tep-note-auc"));
     if let Some((m, lo, hi)) = median_range(&lm_runs.iter().map(|r| r.seconds).collect::<Vec<_>>()) {
-        println!("LM training: {m:.1} s median [{lo:.1}-{hi:.1}] per seed, settings {lm:?}");
+        let args = [
+            ("median", Arg::from(format!("{m:.1}"))),
+            ("low", Arg::from(format!("{lo:.1}"))),
+            ("high", Arg::from(format!("{hi:.1}"))),
+            ("settings", Arg::from(format!("{lm:?}"))),
+        ];
+        println!("{}", tr_with("cli-bench-tep-lm-training", &args));
     }
     Ok(())
 }

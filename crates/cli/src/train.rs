@@ -289,10 +289,15 @@ pub fn bench_train(args: &BenchTrainArgs) -> Result<()> {
     let BenchTrainArgs { workload, n, epochs, threads, batch, ref python, peer_device, json: json_output } = *args;
     let (kind, device, workload) = (workload.model(), peer_device.as_str(), workload.as_str());
     let ours = plantlab_engine::train::bench::run(kind, n, epochs, threads, batch).map_err(anyhow::Error::from)?;
-    eprintln!(
-        "plantlab {workload}: {n} sequences × {epochs} epoch(s) in {:.2} s = {:.0} samples/s (last loss {:.4})",
-        ours.seconds, ours.samples_per_s, ours.last_loss
-    );
+    let args = [
+        ("workload", Arg::from(workload)),
+        ("sequences", Arg::from(n.to_string())),
+        ("epochs", Arg::from(epochs.to_string())),
+        ("seconds", Arg::from(format!("{:.2}", ours.seconds))),
+        ("rate", Arg::from(format!("{:.0}", ours.samples_per_s))),
+        ("loss", Arg::from(format!("{:.4}", ours.last_loss))),
+    ];
+    eprintln!("{}", tr_with("cli-bench-train-run", &args));
     let mut peers = BTreeMap::new();
     if let Some(python) = &python {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../bench");
@@ -317,13 +322,15 @@ pub fn bench_train(args: &BenchTrainArgs) -> Result<()> {
                 .output();
             match out {
                 Ok(out) if out.status.success() => {
-                    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).with_context(|| format!("{script} printed no JSON"))?;
-                    eprintln!("{name} {workload}: {:.0} samples/s", answer["samples_per_s"].as_f64().unwrap_or(0.0));
+                    let answer: serde_json::Value =
+                        serde_json::from_slice(&out.stdout).with_context(|| tr_with("cli-bench-script-no-json", &[("script", Arg::from(script))]))?;
+                    let rate = samples_per_second(answer["samples_per_s"].as_f64().unwrap_or(0.0));
+                    eprintln!("{name} {workload}: {rate}");
                     peers.insert(name.to_owned(), PeerResult::Measured(answer));
                 }
                 Ok(out) => {
                     let why = String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("").to_owned();
-                    eprintln!("{name} failed: {why}");
+                    eprintln!("{name} {}", tr_with("cli-bench-failed", &[("reason", Arg::from(&why))]));
                     peers.insert(name.to_owned(), PeerResult::Failed { error: why });
                 }
                 Err(e) => {
@@ -346,16 +353,21 @@ pub fn bench_train(args: &BenchTrainArgs) -> Result<()> {
             peers: &peers,
         })?;
     } else {
-        println!("{workload}: plantlab {:.0} samples/s ({})", ours.samples_per_s, ours.backend);
+        println!("{workload}: plantlab {} ({})", samples_per_second(ours.samples_per_s), ours.backend);
         for (name, peer) in &peers {
             let measured = match peer {
-                PeerResult::Measured(v) => v["samples_per_s"].as_f64().map_or_else(|| v.to_string(), |s| format!("{s:.0} samples/s")),
-                PeerResult::Failed { error } => format!("failed: {error}"),
+                PeerResult::Measured(v) => v["samples_per_s"].as_f64().map_or_else(|| v.to_string(), samples_per_second),
+                PeerResult::Failed { error } => tr_with("cli-bench-failed", &[("reason", Arg::from(error))]),
             };
             println!("{workload}: {name} {measured}");
         }
     }
     Ok(())
+}
+
+/// A training rate as the benchmarks print it ("1234 samples/s").
+fn samples_per_second(rate: f64) -> String {
+    tr_with("cli-bench-samples-per-second", &[("rate", Arg::from(format!("{rate:.0}")))])
 }
 
 /// `plantlab runs`: the runs list, with interrupted runs marked.

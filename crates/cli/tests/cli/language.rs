@@ -277,3 +277,32 @@ fn the_command_line_s_own_refusals_read_in_chinese() {
     let chinese = plantlab_in_locale(&["bench", "load", "--peer", "pandas=", "--lang", "zh-CN"], "");
     assert_chinese_usage_error(&chinese, &["对照需要在“=”后给出 Python 解释器"]);
 }
+
+#[test]
+fn a_benchmark_reports_in_chinese_and_its_json_stays_english() {
+    let args = ["bench", "clean", "--rows", "2000", "--tags", "3", "--runs", "1"];
+    let chinese = plantlab_in_locale(&args, "zh_CN.UTF-8");
+    let (table, progress) = (stdout(&chinese), String::from_utf8_lossy(&chinese.stderr).into_owned());
+    assert!(table.starts_with("清洗，2000 行 × 3 个位号，取 1 次中最好的一次：\n"), "{table}");
+    assert!(table.contains("  预览  ") && table.contains(" 秒   对一个位号插值") && table.contains("  完整  "), "{table}");
+    assert!(progress.starts_with("正在生成 2000 行 × 3 个位号") && progress.contains("完整重算（5 个步骤 + 报告）："), "{progress}");
+    for english in ["cleaning", "preview", "full", "generating", " s "] {
+        assert!(!table.contains(english) && !progress.contains(english), "{english:?} in {table}{progress}");
+    }
+    // The numbers are formatted as in English: three decimals.
+    let seconds = |line: &str| line.split_whitespace().nth(1).map(str::to_owned);
+    let chinese_times: Vec<_> = table.lines().skip(1).filter_map(seconds).collect();
+    assert_eq!(chinese_times.len(), 4, "{table}");
+    assert!(chinese_times.iter().all(|s| s.len() >= 5 && s.split('.').nth(1).is_some_and(|d| d.len() == 3)), "{chinese_times:?}");
+
+    let english = stdout(&plantlab(&args));
+    assert!(
+        english.starts_with("cleaning, 2000 rows × 3 tags, best of 1:\n") && english.contains("  preview  ") && !has_chinese(&english),
+        "{english}"
+    );
+    assert!(english.contains(" s   replay of 5 steps from the imported data + quality report"), "{english}");
+
+    // `--json` names the steps in English whatever the language.
+    let json: serde_json::Value = serde_json::from_str(&stdout(&plantlab_in_locale(&[&args[..], &["--json"]].concat(), "zh_CN.UTF-8"))).unwrap();
+    assert_eq!(json["previews"][1]["step"], "interpolate one tag", "{json}");
+}

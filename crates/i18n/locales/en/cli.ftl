@@ -332,6 +332,47 @@ cli-eval-label-not-for-classifier = --label is for normal-operation bundles (nor
 cli-eval-needs = eval needs FILE and --bundle, or --run RUN_DIR
 cli-runs-epochs = { $epochs } epochs (best { $best })
 cli-runs-test-roc-auc = test roc-auc { $roc-auc }
+
+## Benchmarks (bench load, bench train, bench clean, bench-normal); numbers come formatted
+cli-bench-generating = generating { $rows } rows × { $tags } tags into { $path }
+cli-bench-seconds = { $seconds } s
+cli-bench-samples-per-second = { $rate } samples/s
+cli-bench-failed = failed: { $reason }
+cli-bench-not-measured = not measured
+cli-bench-not-measured-because = not measured: { $reason }
+cli-bench-peer-not-run = { $library } peer not run ({ $python }: { $reason })
+cli-bench-peer-failed = { $library } peer failed: { $reason }
+cli-bench-peer-no-json = { $library } script printed no JSON ({ $reason })
+cli-bench-peer-no-time = { $library } script gave no time
+cli-bench-script-no-json = { $script } printed no JSON
+cli-bench-version-unknown = { $library } (version unknown)
+cli-bench-load-run = run { $run }: plantlab load + profile { $seconds } s ({ $rows } rows, { $findings } findings)
+cli-bench-load-run-peer = run { $run }: { $library } { $version } { $seconds } s
+cli-bench-load-heading = load + profile, { $rows } rows × { $tags } tags ({ $megabytes } MB CSV), best of { $runs }:
+cli-bench-load-faster = plantlab is { $speedup }× faster
+cli-bench-fastest-peer = fastest peer: { $peer }
+cli-bench-train-run = plantlab { $workload }: { $sequences } sequences × { $epochs } epoch(s) in { $seconds } s = { $rate } samples/s (last loss { $loss })
+cli-bench-clean-step-spike-filter = spike filter on one tag (Hampel ±7, k 6)
+cli-bench-clean-step-interpolate = interpolate one tag
+cli-bench-clean-step-resample = resample to 2 min (a row step: every column, whole report)
+cli-bench-clean-preview-run = preview { $step }: { $seconds } s ({ $series } series)
+cli-bench-clean-full-run = full recompute (5 steps + report): { $seconds } s
+cli-bench-clean-heading = cleaning, { $rows } rows × { $tags } tags, best of { $runs }:
+cli-bench-clean-preview-line = preview  { $seconds }   { $step }
+cli-bench-clean-full-line = full     { $seconds }   replay of 5 steps from the imported data + quality report
+cli-bench-tep-data = d00.dat: { $samples } normal samples × { $variables } variables; { $runs } test runs
+cli-bench-tep-epoch = seed { $seed } epoch { $epoch }: train { $train-loss }  validation { $val-loss } (perplexity { $perplexity })
+cli-bench-tep-seed = seed { $seed }: { $epochs } epochs (best { $best }), { $seconds } s, validation loss { $val-loss }, widening { $widening }, false alarms on d00_te { $false-alarms } %
+cli-bench-tep-title = Tennessee Eastman, fitted on d00.dat; detection rate % of samples 161-960, delay in minutes to the first of { $alarms } alarms in a row
+cli-bench-tep-fault = fault
+cli-bench-tep-delay = delay
+cli-bench-tep-linear = linear
+cli-bench-tep-lm-median-range = LM median [range]
+cli-bench-tep-mean = mean*
+cli-bench-tep-far = FAR
+cli-bench-tep-note-mean = mean*: over faults 1-21 without 3, 9 and 15; FAR: % of the 960 normal samples of d00_te above the threshold
+cli-bench-tep-note-auc = AUC*: mean over the same faults of the ROC-AUC of the score, fault samples 161-960 against the 960 normal samples of d00_te
+cli-bench-tep-lm-training = LM training: { $median } s median [{ $low }-{ $high }] per seed, settings { $settings }
 ## Usage errors (clap's, worded from their kind and context outside English; English prints clap's own)
 cli-usage-error = error: { $message }
 cli-usage-tip = tip: { $tip }

@@ -328,6 +328,47 @@ cli-eval-label-not-for-classifier = --label 只用于正常工况模型包（nor
 cli-eval-needs = eval 需要 FILE 和 --bundle，或者 --run RUN_DIR
 cli-runs-epochs = { $epochs } 轮（最佳 { $best }）
 cli-runs-test-roc-auc = 测试集 roc-auc { $roc-auc }
+
+## 基准测试（bench load、bench train、bench clean、bench-normal）；数字已按原样格式化
+cli-bench-generating = 正在生成 { $rows } 行 × { $tags } 个位号，写入 { $path }
+cli-bench-seconds = { $seconds } 秒
+cli-bench-samples-per-second = { $rate } 样本/秒
+cli-bench-failed = 失败：{ $reason }
+cli-bench-not-measured = 未测量
+cli-bench-not-measured-because = 未测量：{ $reason }
+cli-bench-peer-not-run = 未能运行 { $library } 对照（{ $python }：{ $reason }）
+cli-bench-peer-failed = { $library } 对照失败：{ $reason }
+cli-bench-peer-no-json = { $library } 脚本没有输出 JSON（{ $reason }）
+cli-bench-peer-no-time = { $library } 脚本没有给出用时
+cli-bench-script-no-json = { $script } 没有输出 JSON
+cli-bench-version-unknown = { $library }（版本未知）
+cli-bench-load-run = 第 { $run } 次：plantlab 加载 + 概况分析 { $seconds } 秒（{ $rows } 行，{ $findings } 个问题）
+cli-bench-load-run-peer = 第 { $run } 次：{ $library } { $version } { $seconds } 秒
+cli-bench-load-heading = 加载 + 概况分析，{ $rows } 行 × { $tags } 个位号（{ $megabytes } MB CSV），取 { $runs } 次中最好的一次：
+cli-bench-load-faster = plantlab 快 { $speedup } 倍
+cli-bench-fastest-peer = 最快的对照：{ $peer }
+cli-bench-train-run = plantlab { $workload }：{ $sequences } 个序列 × { $epochs } 轮，用时 { $seconds } 秒 = { $rate } 样本/秒（最后损失 { $loss }）
+cli-bench-clean-step-spike-filter = 对一个位号做尖峰过滤（Hampel ±7，k 6）
+cli-bench-clean-step-interpolate = 对一个位号插值
+cli-bench-clean-step-resample = 重采样到 2 分钟（行步骤：所有列，完整报告）
+cli-bench-clean-preview-run = 预览 { $step }：{ $seconds } 秒（{ $series } 条序列）
+cli-bench-clean-full-run = 完整重算（5 个步骤 + 报告）：{ $seconds } 秒
+cli-bench-clean-heading = 清洗，{ $rows } 行 × { $tags } 个位号，取 { $runs } 次中最好的一次：
+cli-bench-clean-preview-line = 预览  { $seconds }   { $step }
+cli-bench-clean-full-line = 完整  { $seconds }   从导入的数据重放 5 个步骤并生成质量报告
+cli-bench-tep-data = d00.dat：{ $samples } 个正常样本 × { $variables } 个变量；{ $runs } 个测试运行
+cli-bench-tep-epoch = 种子 { $seed } 第 { $epoch } 轮：训练 { $train-loss }  验证 { $val-loss }（困惑度 { $perplexity }）
+cli-bench-tep-seed = 种子 { $seed }：{ $epochs } 轮（最佳 { $best }），{ $seconds } 秒，验证损失 { $val-loss }，放宽系数 { $widening }，d00_te 上的误报 { $false-alarms } %
+cli-bench-tep-title = Tennessee Eastman，在 d00.dat 上拟合；检出率为样本 161-960 中的百分比，延迟为到连续 { $alarms } 次报警中第一次的分钟数
+cli-bench-tep-fault = 故障
+cli-bench-tep-delay = 延迟
+cli-bench-tep-linear = 线性
+cli-bench-tep-lm-median-range = LM 中位数 [范围]
+cli-bench-tep-mean = 平均*
+cli-bench-tep-far = 误报率
+cli-bench-tep-note-mean = 平均*：故障 1-21 中除 3、9、15 以外的平均；误报率：d00_te 的 960 个正常样本中高于阈值的百分比
+cli-bench-tep-note-auc = AUC*：同样这些故障上分数的 ROC-AUC 的平均，故障样本 161-960 对比 d00_te 的 960 个正常样本
+cli-bench-tep-lm-training = LM 训练：每个种子用时中位数 { $median } 秒 [{ $low }-{ $high }]，设置 { $settings }
 ## 用法错误（clap 的错误，非英语时按其种类和上下文用目录措辞；英语时用 clap 自己的文字）
 cli-usage-error = 错误：{ $message }
 cli-usage-tip = 提示：{ $tip }
