@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::error::{EngineError, Result};
+use crate::error::{Detail, EngineError, Result};
 
 /// Distinguishes temporaries of one process (with the pid and the time, unique per folder).
 static NEXT_TEMPORARY: AtomicU64 = AtomicU64::new(0);
@@ -21,21 +21,25 @@ pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
     write_with(path, |file| file.write_all(bytes).map_err(|e| e.to_string()))
 }
 
-/// Writes `path` atomically with `write`, which fills the temporary file; its error text
-/// becomes the `Write` error's detail.
+/// Writes `path` atomically with `write`, which fills the temporary file; its error is the
+/// text of the operating system or the writing library, which the `Write` error's detail
+/// quotes as it is.
 pub fn write_with(path: &Path, write: impl FnOnce(&mut File) -> std::result::Result<(), String>) -> Result<()> {
-    let failed = |detail: String| EngineError::Write { path: path.to_path_buf(), detail: detail.into() };
-    let name = path.file_name().ok_or_else(|| failed("the path names no file".into()))?;
+    let failed = |detail: Detail| EngineError::Write { path: path.to_path_buf(), detail };
+    let name = path.file_name().ok_or_else(|| failed(Detail::coded("write_no_file_name", [])))?;
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
     let name = name.to_string_lossy();
-    let (temporary, mut file) = create_temporary(&folder, &name).map_err(|e| failed(e.to_string()))?;
+    let (temporary, mut file) = create_temporary(&folder, &name).map_err(|e| failed(system_error(e)))?;
     // Held while the temporary is written, so a later write's sweep leaves it alone; the lock
     // of a killed writer goes with its process. A file system without locks just skips this.
     let _ = file.try_lock();
-    let written = write(&mut file).and_then(|()| file.flush().map_err(|e| e.to_string())).and_then(|()| file.sync_all().map_err(|e| e.to_string()));
+    let written = write(&mut file)
+        .and_then(|()| file.flush().map_err(|e| e.to_string()))
+        .and_then(|()| file.sync_all().map_err(|e| e.to_string()))
+        .map_err(system_error);
     drop(file);
     let renamed = written.and_then(|()| replace(&temporary, path).map_err(replace_failed));
     if let Err(detail) = renamed {
@@ -43,9 +47,15 @@ pub fn write_with(path: &Path, write: impl FnOnce(&mut File) -> std::result::Res
         let _ = std::fs::remove_file(&temporary);
         return Err(failed(detail));
     }
-    sync_folder(&folder).map_err(|e| failed(format!("the file was written but its folder could not be flushed ({e})")))?;
+    sync_folder(&folder).map_err(|e| failed(Detail::coded("write_folder_not_flushed", [("why", e.to_string().into())])))?;
     remove_abandoned_temporaries(&folder, &name);
     Ok(())
+}
+
+/// A text of the operating system or of a library (an I/O or a writer's error), quoted in the
+/// reader's language as it was written.
+pub(crate) fn system_error(why: impl std::fmt::Display) -> Detail {
+    Detail::coded("system_error", [("why", why.to_string().into())])
 }
 
 /// How old an unlocked temporary must be before a sweep removes it: its writer unlocks it just
@@ -96,8 +106,8 @@ fn replace(temporary: &Path, path: &Path) -> std::io::Result<()> {
 }
 
 #[cfg(not(windows))]
-fn replace_failed(e: std::io::Error) -> String {
-    e.to_string()
+fn replace_failed(e: std::io::Error) -> Detail {
+    system_error(e)
 }
 
 /// Windows error codes that mean another handle is in the way (winerror.h): access denied,
@@ -128,11 +138,11 @@ fn replace(temporary: &Path, path: &Path) -> std::io::Result<()> {
 /// On Windows a file that another program holds open without delete sharing (a spreadsheet,
 /// typically) cannot be replaced: the message says what to do.
 #[cfg(windows)]
-fn replace_failed(e: std::io::Error) -> String {
+fn replace_failed(e: std::io::Error) -> Detail {
     if e.raw_os_error().is_some_and(|code| WINDOWS_IN_USE_ERRORS.contains(&code)) {
-        format!("{e}; another program may have the file open: close it there, or choose another file name, and try again")
+        Detail::coded("write_file_in_use", [("why", e.to_string().into())])
     } else {
-        e.to_string()
+        system_error(e)
     }
 }
 

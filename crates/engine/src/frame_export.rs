@@ -6,13 +6,13 @@ use std::path::Path;
 use polars::prelude::*;
 
 use crate::atomic_file;
-use crate::error::{EngineError, Result};
+use crate::error::{Detail, EngineError, Result};
 
 /// Writes a frame as Parquet (`.parquet`) or CSV (`.csv`, `.txt`; `.tsv` with tabs). The
 /// extension is checked before anything is written, and the target is replaced only once the
 /// whole new file is on disk.
 pub fn export_frame(frame: &DataFrame, path: &Path) -> Result<()> {
-    let bad = |detail: String| EngineError::Write { path: path.to_path_buf(), detail: detail.into() };
+    let bad = |detail: Detail| EngineError::Write { path: path.to_path_buf(), detail };
     let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
     match ext.as_str() {
         "parquet" => {
@@ -21,7 +21,7 @@ pub fn export_frame(frame: &DataFrame, path: &Path) -> Result<()> {
         }
         "csv" | "txt" | "tsv" => {
             let separator = if ext == "tsv" { b'\t' } else { b',' };
-            let mut frame = guard_formulas(frame).map_err(|e| bad(e.to_string()))?;
+            let mut frame = guard_formulas(frame).map_err(|e| bad(atomic_file::system_error(e)))?;
             atomic_file::write_with(path, |file| {
                 CsvWriter::new(file)
                     .include_header(true)
@@ -31,7 +31,7 @@ pub fn export_frame(frame: &DataFrame, path: &Path) -> Result<()> {
                     .map_err(|e| e.to_string())
             })
         }
-        other => Err(bad(format!("unknown file type \".{other}\"; name the file .parquet or .csv"))),
+        other => Err(bad(Detail::coded("write_unknown_file_type", [("extension", other.into())]))),
     }
 }
 

@@ -142,7 +142,7 @@ pub fn report_html(dir: &Path, run: &plantlab_protocol::RunDetail, prediction: O
 
 pub fn write_report(path: &Path, html: &str) -> Result<()> {
     runs::write_atomic(path, html.as_bytes()).map_err(|e| match e {
-        EngineError::Io { path, source } => EngineError::Write { path, detail: source.to_string().into() },
+        EngineError::Io { path, source } => EngineError::Write { path, detail: crate::atomic_file::system_error(source) },
         other => other,
     })
 }

@@ -107,6 +107,11 @@ error-detail-part-validation = validation
 error-detail-part-test = test
 
 ## Bundles, normal-operation models and written files
+error-detail-system-error = { $why }
+error-detail-write-no-file-name = the path names no file
+error-detail-write-folder-not-flushed = the file was written but its folder could not be flushed ({ $why })
+error-detail-write-file-in-use = { $why }; another program may have the file open: close it there, or choose another file name, and try again
+error-detail-write-unknown-file-type = unknown file type ".{ $extension }"; name the file .parquet or .csv
 
 ## Training that stopped
 error-detail-loss-diverged = the loss became { $loss } in epoch { $epoch }, batch { $batch }. Lower the learning rate (now { $rate }), or check the features for extreme values.

@@ -105,6 +105,11 @@ error-detail-part-validation = 验证
 error-detail-part-test = 测试
 
 ## Bundles, normal-operation models and written files
+error-detail-system-error = 系统提示“{ $why }”
+error-detail-write-no-file-name = 路径中没有文件名
+error-detail-write-folder-not-flushed = 文件已写入，但无法将其所在文件夹刷新到磁盘（“{ $why }”）
+error-detail-write-file-in-use = 系统提示“{ $why }”；可能有其他程序正打开该文件：请在那里关闭它，或换一个文件名，然后重试
+error-detail-write-unknown-file-type = 未知的文件类型“.{ $extension }”；请将文件命名为“.parquet”或“.csv”
 
 ## Training that stopped
 error-detail-loss-diverged = 第 { $epoch } 轮第 { $batch } 批的损失变为 { $loss }。请降低学习率（当前为 { $rate }），或检查特征中是否有极端值。
