@@ -73,16 +73,25 @@ impl EventOptions {
         threshold * ratio
     }
 
-    /// What is wrong with the settings, in words (`None` when they are usable).
-    pub fn problem(&self) -> Option<String> {
+    /// Which setting cannot be used (`None` when they all can); the engine words it.
+    pub fn problem(&self) -> Option<EventOptionsProblem> {
         if !self.clear_ratio.is_finite() || !(0.0..=1.0).contains(&self.clear_ratio) {
-            return Some(format!("the alarm clear ratio must be between 0 and 1 (got {})", self.clear_ratio));
+            return Some(EventOptionsProblem::ClearRatio(self.clear_ratio));
         }
         if !self.lookback_s.is_finite() || self.lookback_s < 0.0 {
-            return Some(format!("the look-back must be 0 or more seconds (got {})", self.lookback_s));
+            return Some(EventOptionsProblem::Lookback(self.lookback_s));
         }
         None
     }
+}
+
+/// An alarm setting of [`EventOptions`] that cannot be used, with the value given.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum EventOptionsProblem {
+    /// The clear ratio is not a number between 0 and 1.
+    ClearRatio(f64),
+    /// The look-back is not a number of seconds of at least 0.
+    Lookback(f64),
 }
 
 /// One labelled fault episode: a run of consecutive fault-labelled samples.

@@ -98,8 +98,16 @@ fn fnv1a64(bytes: &[u8]) -> String {
     format!("{hash:016x}")
 }
 
-fn bad(path: &Path, detail: impl Into<String>) -> EngineError {
-    EngineError::BadBundle { path: path.to_path_buf(), detail: detail.into().into() }
+fn bad(path: &Path, detail: Detail) -> EngineError {
+    EngineError::BadBundle { path: path.to_path_buf(), detail }
+}
+
+/// A bundle `path` larger than a model bundle may be (`size` bytes).
+pub(crate) fn too_large(path: &Path, size: u64) -> EngineError {
+    EngineError::BadBundle {
+        path: path.to_path_buf(),
+        detail: Detail::coded("bundle_too_large", [("size", size.into()), ("max", MAX_BUNDLE_BYTES.into())]),
+    }
 }
 
 fn read_part<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result<T> {
@@ -124,9 +132,7 @@ pub fn export(run_dir: &Path, out: &Path, threshold: Option<f64>, events: Option
         return Err(EngineError::BadTrainConfig(Detail::coded("threshold_range", [("value", threshold.to_string().into())])));
     }
     let event_options = events.unwrap_or_default();
-    if let Some(problem) = event_options.problem() {
-        return Err(EngineError::BadTrainConfig(problem.into()));
-    }
+    super::check_event_options(&event_options)?;
     let meta: RunMeta = read_part(run_dir, "run.json")?;
     let scores: Scored = read_part(run_dir, "test_scores.json").map_err(|_| EngineError::NoEvaluationData(meta.run_id.clone()))?;
     let config: TrainConfig = read_part(run_dir, "config.json")?;
@@ -152,7 +158,7 @@ pub fn export(run_dir: &Path, out: &Path, threshold: Option<f64>, events: Option
     };
     let text = serde_json::to_vec(&bundle).map_err(|e| EngineError::Internal(e.to_string()))?;
     runs::write_atomic(out, &text).map_err(|e| match e {
-        EngineError::Io { path, source } => EngineError::Write { path, detail: source.to_string().into() },
+        EngineError::Io { path, source } => EngineError::Write { path, detail: crate::atomic_file::system_error(source) },
         other => other,
     })?;
     Ok(info(&bundle, &out.display().to_string()))
@@ -162,7 +168,7 @@ pub fn export(run_dir: &Path, out: &Path, threshold: Option<f64>, events: Option
 pub fn open(path: &Path) -> Result<LoadedBundle> {
     let size = std::fs::metadata(path).map_err(|e| EngineError::from_io(path, e))?.len();
     if size > MAX_BUNDLE_BYTES {
-        return Err(bad(path, format!("it is {size} bytes, more than the {MAX_BUNDLE_BYTES} a model bundle may have")));
+        return Err(too_large(path, size));
     }
     let bytes = std::fs::read(path).map_err(|e| EngineError::from_io(path, e))?;
     open_bytes(path, &bytes)
@@ -172,76 +178,81 @@ pub fn open(path: &Path) -> Result<LoadedBundle> {
 /// does once the file is read; also the fuzz target's way in).
 pub fn open_bytes(path: &Path, bytes: &[u8]) -> Result<LoadedBundle> {
     if bytes.is_empty() {
-        return Err(bad(path, "the file is empty"));
+        return Err(bad(path, Detail::coded("bundle_empty", [])));
     }
     // Format and version first, so a newer bundle says so instead of failing on a field.
     let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| bad(path, format!("it is not complete JSON ({e}); the file may be truncated or not a bundle")))?;
+        serde_json::from_slice(bytes).map_err(|e| bad(path, Detail::coded("bundle_not_json", [("why", e.to_string().into())])))?;
     if value.get("format").and_then(|f| f.as_str()) != Some(BUNDLE_FORMAT) {
-        return Err(bad(path, "it is not a PlantLab model bundle (no \"format\": \"plantlab-model-bundle\")"));
+        return Err(bad(path, Detail::coded("bundle_not_plantlab", [("format", BUNDLE_FORMAT.into())])));
     }
     let version = value.get("format_version").and_then(serde_json::Value::as_u64).unwrap_or(0);
     if version > u64::from(BUNDLE_VERSION) {
         return Err(EngineError::BundleVersion { path: path.to_path_buf(), found: version as u32, supported: BUNDLE_VERSION });
     }
-    let bundle: Bundle = serde_json::from_value(value).map_err(|e| bad(path, format!("a part is missing or damaged ({e})")))?;
+    let bundle: Bundle =
+        serde_json::from_value(value).map_err(|e| bad(path, Detail::coded("bundle_part_damaged", [("why", e.to_string().into())])))?;
     let weights = base64::engine::general_purpose::STANDARD
         .decode(bundle.weights.as_bytes())
-        .map_err(|e| bad(path, format!("the weights are damaged ({e})")))?;
+        .map_err(|e| bad(path, Detail::coded("bundle_weights_damaged", [("why", e.to_string().into())])))?;
     if fnv1a64(&weights) != bundle.weights_checksum {
-        return Err(bad(path, "the weights do not match their checksum (the file was changed or damaged)"));
+        return Err(bad(path, Detail::coded("bundle_checksum", [])));
     }
     check_consistency(&bundle).map_err(|detail| bad(path, detail))?;
+    let trees_damaged = |why: String| bad(path, Detail::coded("bundle_trees_damaged", [("why", why.into())]));
     let model = if bundle.network.kind == ModelKind::Trees {
-        let ensemble: Ensemble = serde_json::from_slice(&weights).map_err(|e| bad(path, format!("the trees are damaged ({e})")))?;
-        ensemble.check().map_err(|e| bad(path, format!("the trees are damaged ({e})")))?;
+        let ensemble: Ensemble = serde_json::from_slice(&weights).map_err(|e| trees_damaged(e.to_string()))?;
+        ensemble.check().map_err(|e| trees_damaged(e.to_string()))?;
         if ensemble.features() != bundle.network.width || ensemble.classes() != bundle.tokenizer.classes.len() {
-            return Err(bad(path, "the trees do not fit the tokenizer's features and classes"));
+            return Err(bad(path, Detail::coded("bundle_trees_misfit", [])));
         }
         FittedModel::Trees(ensemble)
     } else {
         FittedModel::Net(
             Trainer::from_weight_bytes(bundle.network.clone(), weights)
-                .map_err(|e| bad(path, format!("the weights do not fit the network ({e})")))?,
+                .map_err(|e| bad(path, Detail::coded("bundle_weights_misfit", [("why", e.to_string().into())])))?,
         )
     };
     Ok(LoadedBundle { bundle, model, path: path.display().to_string() })
 }
 
 /// The parts must describe the same model (a hand-edited bundle could mix them).
-fn check_consistency(bundle: &Bundle) -> std::result::Result<(), String> {
+fn check_consistency(bundle: &Bundle) -> std::result::Result<(), Detail> {
     let tokenizer = &bundle.tokenizer;
     if tokenizer.classes.len() != bundle.network.classes || tokenizer.classes.len() < 2 {
-        return Err(format!("the tokenizer has {} classes but the network {}", tokenizer.classes.len(), bundle.network.classes));
+        return Err(Detail::coded("bundle_class_count", [("tokenizer", tokenizer.classes.len().into()), ("network", bundle.network.classes.into())]));
     }
     if tokenizer.features.is_empty() {
-        return Err("the tokenizer has no features".into());
+        return Err(Detail::coded("bundle_no_features", []));
     }
     if bundle.majority_class >= tokenizer.classes.len() {
-        return Err("the majority class is not one of the classes".into());
+        return Err(Detail::coded("bundle_majority_class", []));
     }
     if !(0.0..=1.0).contains(&bundle.threshold) {
-        return Err(format!("the threshold {} is not between 0 and 1", bundle.threshold));
+        return Err(Detail::coded("bundle_threshold", [("value", bundle.threshold.to_string().into())]));
     }
     let mut next = 0u32;
     for f in &tokenizer.features {
         if f.null_token() != next {
-            return Err(format!("the token offsets of feature \"{}\" are out of order", f.name()));
+            return Err(Detail::coded("bundle_token_order", [("feature", f.name().into())]));
         }
-        next = f.null_token().checked_add(f.token_count()).ok_or("the tokenizer's token counts overflow")?;
+        next = f.null_token().checked_add(f.token_count()).ok_or_else(|| Detail::coded("bundle_token_overflow", []))?;
     }
     if next != tokenizer.vocab_size {
-        return Err("the vocabulary size does not match the features".into());
+        return Err(Detail::coded("bundle_vocabulary", []));
     }
     check_network_shape(bundle)
 }
 
 /// The network's sizes must be the ones its tokenizer and config make, so a bundle cannot
 /// declare a network larger than the data it reads.
-fn check_network_shape(bundle: &Bundle) -> std::result::Result<(), String> {
+fn check_network_shape(bundle: &Bundle) -> std::result::Result<(), Detail> {
     let (network, tokenizer) = (&bundle.network, &bundle.tokenizer);
     if network.kind != bundle.config.model {
-        return Err(format!("the network is a {} model but the config says {}", network.kind.as_str(), bundle.config.model.as_str()));
+        return Err(Detail::coded(
+            "bundle_kind_mismatch",
+            [("network", network.kind.as_str().into()), ("config", bundle.config.model.as_str().into())],
+        ));
     }
     let window = match bundle.config.mode {
         plantlab_protocol::SequenceMode::Row => 1,
@@ -266,7 +277,7 @@ fn check_network_shape(bundle: &Bundle) -> std::result::Result<(), String> {
     for (name, declared, made) in expected {
         let applies = if name == "width" { !token_model } else { token_model };
         if applies && declared != made {
-            return Err(format!("the network's {name} is {declared} but its tokenizer and config make {made}"));
+            return Err(Detail::coded("bundle_network_size", [("size", name.into()), ("declared", declared.into()), ("made", made.into())]));
         }
     }
     Ok(())

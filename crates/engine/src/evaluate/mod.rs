@@ -9,7 +9,9 @@ pub mod predict;
 
 use std::path::Path;
 
-use plantlab_protocol::{ClassMetrics, EvaluateRequest, Evaluation, EventOptions, RiskTimeline, TagContribution, ThresholdPoint};
+use plantlab_protocol::{
+    ClassMetrics, EvaluateRequest, Evaluation, EventOptions, EventOptionsProblem, RiskTimeline, TagContribution, ThresholdPoint,
+};
 use polars::prelude::{DataFrame, DataType, TimeUnit};
 use serde::{Deserialize, Serialize};
 
@@ -110,6 +112,16 @@ pub struct EvaluationInput<'a> {
     pub scored: &'a Scored,
 }
 
+/// Refuses alarm settings that cannot be used, saying which and why.
+pub(crate) fn check_event_options(events: &EventOptions) -> Result<()> {
+    let detail = match events.problem() {
+        None => return Ok(()),
+        Some(EventOptionsProblem::ClearRatio(value)) => Detail::coded("alarm_clear_ratio", [("value", value.to_string().into())]),
+        Some(EventOptionsProblem::Lookback(value)) => Detail::coded("alarm_lookback", [("value", value.to_string().into())]),
+    };
+    Err(EngineError::BadTrainConfig(detail))
+}
+
 pub fn evaluate(input: EvaluationInput<'_>) -> Result<Evaluation> {
     let scored = input.scored;
     let classes = scored.classes.len();
@@ -120,9 +132,7 @@ pub fn evaluate(input: EvaluationInput<'_>) -> Result<Evaluation> {
     if !threshold.is_finite() || !(0.0..=1.0).contains(&threshold) {
         return Err(EngineError::BadTrainConfig(Detail::coded("threshold_range", [("value", threshold.to_string().into())])));
     }
-    if let Some(problem) = input.events.problem() {
-        return Err(EngineError::BadTrainConfig(problem.into()));
-    }
+    check_event_options(&input.events)?;
     let risk = scored.risk();
     let faults = scored.faults();
     // Metrics use the labelled samples only.

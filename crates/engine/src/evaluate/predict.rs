@@ -113,9 +113,7 @@ pub fn predict_with(
         return Err(EngineError::BadTrainConfig(Detail::coded("threshold_range", [("value", threshold.to_string().into())])));
     }
     let events = events.unwrap_or(b.event_options);
-    if let Some(problem) = events.problem() {
-        return Err(EngineError::BadTrainConfig(problem.into()));
-    }
+    super::check_event_options(&events)?;
     let (frame, timestamp_column) = load_cleaned(&b.recipe, path, job)?;
     job.check_cancelled()?;
     job.progress(0.0, crate::Stage::Encoding);

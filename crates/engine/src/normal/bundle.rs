@@ -9,12 +9,13 @@
 use std::path::Path;
 
 use base64::Engine as _;
-use plantlab_protocol::{NormalDetector, Recipe};
+use plantlab_protocol::{MessageArg, NormalDetector, Recipe};
 
 use super::linear::LinearPredictor;
 use super::lm::{EpochLosses, LmScoring, LmSettings, ProcessLm, SurpriseBaseline};
 use super::pca::PcaModel;
 use super::tokenizer::StepTokenizer;
+use crate::error::Detail;
 use crate::{EngineError, Result};
 
 pub const NORMAL_BUNDLE_FORMAT: &str = "plantlab-normal-model";
@@ -143,8 +144,7 @@ impl NormalBundle {
     pub fn load(path: &Path) -> Result<Self> {
         let size = std::fs::metadata(path).map_err(|e| EngineError::from_io(path, e))?.len();
         if size > crate::evaluate::bundle::MAX_BUNDLE_BYTES {
-            let detail = format!("it is {size} bytes, more than the {} a model bundle may have", crate::evaluate::bundle::MAX_BUNDLE_BYTES);
-            return Err(EngineError::BadBundle { path: path.to_path_buf(), detail: detail.into() });
+            return Err(crate::evaluate::bundle::too_large(path, size));
         }
         let bytes = std::fs::read(path).map_err(|e| EngineError::from_io(path, e))?;
         Self::from_bytes(path, &bytes)
@@ -153,10 +153,11 @@ impl NormalBundle {
     /// A bundle's contents, read from `path`, checked (what `load` does once the file is read;
     /// also the fuzz target's way in).
     pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Self> {
-        let bad = |detail: &str| EngineError::BadBundle { path: path.to_path_buf(), detail: detail.to_owned().into() };
-        let head: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| bad(&format!("not JSON ({e})")))?;
+        let bad = |detail: Detail| EngineError::BadBundle { path: path.to_path_buf(), detail };
+        let head: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| bad(Detail::coded("normal_bundle_not_json", [("why", e.to_string().into())])))?;
         if head.get("format").and_then(|f| f.as_str()) != Some(NORMAL_BUNDLE_FORMAT) {
-            return Err(bad("not a normal-operation model"));
+            return Err(bad(Detail::coded("normal_bundle_not_normal_model", [])));
         }
         let version = head.get("version").and_then(serde_json::Value::as_u64).unwrap_or(0);
         if version > u64::from(NORMAL_BUNDLE_VERSION) {
@@ -167,23 +168,26 @@ impl NormalBundle {
         if let Some(recipe) = head.get("recipe").filter(|r| !r.is_null()) {
             crate::clean::recipe::parse(path, &recipe.to_string())?;
         }
-        let bundle: NormalBundle = serde_json::from_value(head).map_err(|e| bad(&format!("its parts do not read ({e})")))?;
+        let bundle: NormalBundle =
+            serde_json::from_value(head).map_err(|e| bad(Detail::coded("normal_bundle_parts_unreadable", [("why", e.to_string().into())])))?;
         if bundle.lm.as_ref().is_some_and(|lm| lm.tokenizer.tags != bundle.tags)
             || bundle.pca.scale.tags != bundle.tags
             || bundle.linear.scale.tags != bundle.tags
         {
-            return Err(bad("its models name different tags"));
+            return Err(bad(Detail::coded("normal_bundle_tags_differ", [])));
         }
         if bundle.detector == NormalDetector::ProcessLm && bundle.lm.is_none() {
-            return Err(bad("its detector is the language model, which it does not hold"));
+            return Err(bad(Detail::coded("normal_bundle_detector_missing", [])));
         }
         if let Some(part) = bundle.inconsistent_part() {
-            return Err(bad(&format!("its {part} does not fit its {} tags, or holds numbers it cannot have", bundle.tags.len())));
+            let part = MessageArg::phrase(&format!("detail_part_{part}"), []);
+            return Err(bad(Detail::coded("normal_bundle_part_misfit", [("part", part), ("tags", bundle.tags.len().into())])));
         }
         Ok(bundle)
     }
 
-    /// The first part whose sizes disagree with the tags (scoring would read past its end).
+    /// The first part whose sizes disagree with the tags (scoring would read past its end), by
+    /// the name of its `error-detail-part-…` phrase.
     fn inconsistent_part(&self) -> Option<&'static str> {
         let w = self.tags.len();
         let scale_ok = |a: &super::Autoscale| a.mean.len() == w && a.std.len() == w;
@@ -204,12 +208,12 @@ impl NormalBundle {
         }
         let p = &self.pca;
         if !scale_ok(&p.scale) || p.components == 0 || p.eigenvalues.len() != p.components || p.loadings.len() != w.saturating_mul(p.components) {
-            return Some("PCA model");
+            return Some("pca_model");
         }
         let l = &self.linear;
         let square = w.saturating_mul(w);
         if !scale_ok(&l.scale) || l.weights.len() != square || l.error_cholesky.len() != square || l.bias.len() != w || l.error_std.len() != w {
-            return Some("linear predictor");
+            return Some("linear_predictor");
         }
         // Sizes right, numbers still usable: finite, spreads and the factor's diagonal positive
         // (a hand-edited zero there would make every score fail half-way).
@@ -217,7 +221,7 @@ impl NormalBundle {
         let positive = |values: &[f64]| values.iter().all(|v| v.is_finite() && *v > 0.0);
         let scale_usable = |a: &super::Autoscale| finite(&a.mean) && positive(&a.std);
         if !scale_usable(&p.scale) || !finite(&p.loadings) || p.eigenvalues.iter().any(|v| !v.is_finite() || *v < 0.0) {
-            return Some("PCA model");
+            return Some("pca_model");
         }
         let diagonal: Vec<f64> = (0..w).map(|i| l.error_cholesky[i * w + i]).collect();
         if !scale_usable(&l.scale)
@@ -227,19 +231,19 @@ impl NormalBundle {
             || !positive(&diagonal)
             || !positive(&l.error_std)
         {
-            return Some("linear predictor");
+            return Some("linear_predictor");
         }
         None
     }
 
     /// The language model with its weights, checked against the stored checksum.
     pub fn language_model(&self, path: &Path) -> Result<ProcessLm> {
-        let bad = |detail: &str| EngineError::BadBundle { path: path.to_path_buf(), detail: detail.to_owned().into() };
-        let lm = self.lm.as_ref().ok_or_else(|| bad("it holds no language model (its detector is the linear next-step predictor)"))?;
+        let bad = |code: &str| EngineError::BadBundle { path: path.to_path_buf(), detail: Detail::coded(code, []) };
+        let lm = self.lm.as_ref().ok_or_else(|| bad("normal_bundle_no_language_model"))?;
         let weights =
-            base64::engine::general_purpose::STANDARD.decode(lm.weights_base64.as_bytes()).map_err(|_| bad("the weights are not base64"))?;
+            base64::engine::general_purpose::STANDARD.decode(lm.weights_base64.as_bytes()).map_err(|_| bad("normal_bundle_weights_not_base64"))?;
         if fnv1a(&weights) != lm.weights_fnv1a {
-            return Err(bad("the weights do not match their checksum (the file was changed or cut short)"));
+            return Err(bad("normal_bundle_checksum"));
         }
         let scoring = LmScoring { threshold: lm.threshold, surprise_baseline: lm.surprise_baseline.clone(), widening: lm.widening };
         ProcessLm::from_parts(lm.tokenizer.clone(), lm.settings.clone(), scoring, lm.best_epoch, lm.history.clone(), weights)

@@ -113,16 +113,16 @@ pub const MAX_INTERACTION_TAGS: usize = 24;
 
 impl InteractionSpec {
     /// Checks a spec read from a file before it sizes anything.
-    pub fn check(&self, features: usize) -> std::result::Result<(), String> {
+    pub fn check(&self, features: usize) -> std::result::Result<(), Detail> {
         let most = MAX_INTERACTION_TAGS * (MAX_INTERACTION_TAGS - 1) / 2;
         if self.pairs.len() > most || self.pairs.iter().any(|&(a, b)| a >= features || b >= features) {
-            return Err("the interaction features name tags the tokenizer does not have".into());
+            return Err(Detail::coded("interaction_unknown_tag", []));
         }
         if self.means.len() != self.pairs.len() || self.stds.len() != self.pairs.len() {
-            return Err("the interaction features' statistics do not match their pairs".into());
+            return Err(Detail::coded("interaction_statistics_count", []));
         }
         if self.means.iter().chain(&self.stds).any(|x| !x.is_finite()) || self.stds.iter().any(|s| *s <= 0.0) {
-            return Err("the interaction features' statistics are not finite positive numbers".into());
+            return Err(Detail::coded("interaction_statistics_values", []));
         }
         Ok(())
     }
@@ -598,7 +598,7 @@ fn encode_values(tokenizer: &Tokenizer, columns: &[Option<Values>], rows: usize,
         dense_at += coding.dense_width();
     }
     if let (Some(spec), true) = (&tokenizer.window_features, want_dense) {
-        spec.check(nf).map_err(|why| EngineError::BadTrainConfig(why.into()))?;
+        spec.check(nf).map_err(EngineError::BadTrainConfig)?;
         let starts = window_features::segment_starts(rows, times, spec.gap_ms);
         let k = WINDOW_STATS.len();
         for (n, &tag) in spec.tags.iter().enumerate() {
@@ -609,7 +609,7 @@ fn encode_values(tokenizer: &Tokenizer, columns: &[Option<Values>], rows: usize,
         dense_at += spec.width();
     }
     if let (Some(spec), true) = (&tokenizer.interactions, want_dense) {
-        spec.check(nf).map_err(|why| EngineError::BadTrainConfig(why.into()))?;
+        spec.check(nf).map_err(EngineError::BadTrainConfig)?;
         for (n, &pair) in spec.pairs.iter().enumerate() {
             let block = product_block(columns, pair, rows);
             write_standardized(&mut row_dense, dense_width, dense_at + n, &block, 1, &spec.means[n..=n], &spec.stds[n..=n]);

@@ -48,18 +48,18 @@ impl WindowFeatureSpec {
     }
 
     /// Checks a spec read from a file before it sizes anything.
-    pub fn check(&self, features: usize) -> std::result::Result<(), String> {
+    pub fn check(&self, features: usize) -> std::result::Result<(), Detail> {
         if self.window == 0 || self.window > MAX_FEATURE_WINDOW {
-            return Err(format!("the feature window is {} samples; it must be between 1 and {MAX_FEATURE_WINDOW}", self.window));
+            return Err(window_out_of_range(self.window));
         }
         if self.tags.iter().any(|&t| t >= features) {
-            return Err("a window feature names a tag the tokenizer does not have".into());
+            return Err(Detail::coded("window_feature_unknown_tag", []));
         }
         if self.means.len() != self.width() || self.stds.len() != self.width() {
-            return Err("the window features' statistics do not match their tags".into());
+            return Err(Detail::coded("window_feature_statistics_count", []));
         }
         if self.means.iter().chain(&self.stds).any(|x| !x.is_finite()) || self.stds.iter().any(|s| *s <= 0.0) {
-            return Err("the window features' statistics are not finite positive numbers".into());
+            return Err(Detail::coded("window_feature_statistics_values", []));
         }
         Ok(())
     }
@@ -68,12 +68,14 @@ impl WindowFeatureSpec {
 /// Checks a requested window length.
 pub fn check_window(window: u32) -> Result<()> {
     if window == 0 || window > MAX_FEATURE_WINDOW {
-        return Err(EngineError::BadTrainConfig(Detail::coded(
-            "feature_window_range",
-            [("max", u64::from(MAX_FEATURE_WINDOW).into()), ("value", u64::from(window).into())],
-        )));
+        return Err(EngineError::BadTrainConfig(window_out_of_range(window)));
     }
     Ok(())
+}
+
+/// "the feature window must be between 1 and [`MAX_FEATURE_WINDOW`] samples, not `window`".
+fn window_out_of_range(window: u32) -> Detail {
+    Detail::coded("feature_window_range", [("max", u64::from(MAX_FEATURE_WINDOW).into()), ("value", u64::from(window).into())])
 }
 
 /// The gap threshold of a time axis: [`GAP_FACTOR`] × the median positive spacing of `times`.
