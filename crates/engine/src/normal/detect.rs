@@ -7,6 +7,7 @@ use crate::train::metrics::{average_precision, roc_auc};
 use crate::Result;
 
 use super::bad;
+use crate::error::Detail;
 
 /// Per time step: the total score and each tag's part of it (row-major `rows × tags`).
 #[derive(Clone, Debug, PartialEq)]
@@ -66,18 +67,18 @@ pub fn smooth(scores: &[f64], window: usize) -> Vec<f64> {
     out
 }
 
+/// Fewest held-out normal steps a threshold is calibrated on.
+const MIN_CALIBRATION_STEPS: usize = 20;
+
 /// The threshold that `target_rate` of the held-out normal scores exceed: their
 /// (1 − target_rate) quantile. Needs enough scores to resolve the rate.
 pub fn calibrate(scores: &[f64], target_rate: f64) -> Result<f64> {
     if !(target_rate > 0.0 && target_rate < 0.5) {
-        return Err(bad("the target false-alarm rate must be between 0 and 0.5 (e.g. 0.01 for 1 %)"));
+        return Err(bad(Detail::coded("normal_rate_range", [])));
     }
     let mut finite: Vec<f64> = scores.iter().copied().filter(|s| s.is_finite()).collect();
-    if finite.len() < 20 {
-        return Err(bad(&format!(
-            "only {} held-out normal step(s) to calibrate the alarm threshold on; at least 20 are needed. Mark a longer normal period",
-            finite.len()
-        )));
+    if finite.len() < MIN_CALIBRATION_STEPS {
+        return Err(bad(Detail::coded("normal_calibration_steps", [("count", finite.len().into()), ("min", MIN_CALIBRATION_STEPS.into())])));
     }
     finite.sort_by(f64::total_cmp);
     // The smallest score with at most target_rate of the scores strictly above it.

@@ -4,6 +4,7 @@
 use polars::prelude::{DataFrame, DataType};
 
 use super::{bad, NormalRows, TagMatrix};
+use crate::error::Detail;
 use crate::{EngineError, Result};
 
 /// How the user says which rows are normal operation.
@@ -44,7 +45,7 @@ pub fn tags_of(frame: &DataFrame, exclude: &[String], label: Option<&str>) -> Re
         columns.push(values);
     }
     if tags.is_empty() {
-        return Err(bad("the data has no numeric tags left to model (after the excluded columns and the label)"));
+        return Err(bad(Detail::coded("normal_no_tags_left", [])));
     }
     let rows = frame.height();
     let mut values = Vec::with_capacity(rows * tags.len());
@@ -92,9 +93,7 @@ pub fn normal_rows(frame: &DataFrame, choice: &NormalChoice, timestamp: Option<&
                 return Ok(NormalRows::Range { start, end: end.saturating_add(1) });
             }
             let Some(ts) = timestamp else {
-                return Err(bad(&format!(
-                    "\"{from}\" to \"{to}\" are not row numbers and the data has no timestamp column; give row numbers instead"
-                )));
+                return Err(bad(Detail::coded("normal_range_not_rows", [("from", from.as_str().into()), ("to", to.as_str().into())])));
             };
             let series = frame.column(ts).map_err(|_| EngineError::UnknownColumn(ts.to_owned()))?;
             let text = series.as_materialized_series().cast(&DataType::String).map_err(|e| EngineError::Internal(e.to_string()))?;

@@ -7,6 +7,7 @@ use nalgebra::{DMatrix, DVector};
 
 use super::detect::{calibrate, StepScores};
 use super::{bad, split_segments, stack_segments, Autoscale, NormalRows, TagMatrix};
+use crate::error::Detail;
 use crate::{EngineError, Result};
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -65,10 +66,7 @@ impl LinearPredictor {
         }
         let pairs = xs.len() / w;
         if pairs < w + 2 {
-            return Err(bad(&format!(
-                "the next-step predictor of {w} tags needs at least {} pairs of consecutive normal rows to fit; there are {pairs}. Mark a longer normal period",
-                w + 2
-            )));
+            return Err(bad(Detail::coded("normal_linear_pairs", [("tags", w.into()), ("min", (w + 2).into()), ("pairs", pairs.into())])));
         }
         let x = DMatrix::from_row_slice(pairs, w, &xs);
         let y = DMatrix::from_row_slice(pairs, w, &ys);

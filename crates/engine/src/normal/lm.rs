@@ -12,6 +12,7 @@ use super::detect::{calibrate, StepScores};
 use super::synthetic::Noise;
 use super::tokenizer::StepTokenizer;
 use super::{bad, split_segments, stack_segments, NormalRows, TagMatrix};
+use crate::error::Detail;
 use crate::{EngineError, JobContext, Result};
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -179,7 +180,7 @@ impl ProcessLm {
         mut on_epoch: impl FnMut(&EpochLosses),
     ) -> Result<Self> {
         if settings.window == 0 || settings.batch_size == 0 || settings.max_epochs == 0 {
-            return Err(bad("the window, batch size and number of epochs must be at least 1"));
+            return Err(bad(Detail::coded("normal_lm_settings", [])));
         }
         let segments = normal.segments(data.rows)?;
         let (learn, calibration) = split_segments(&segments, settings.holdout);
@@ -189,10 +190,7 @@ impl ProcessLm {
         let calibration_rows: usize = calibration.iter().map(|(s, e)| e - s).sum();
         if train_starts.len() < settings.batch_size.min(8) || validation_starts.is_empty() || calibration_rows <= settings.window {
             let total: usize = segments.iter().map(|(s, e)| e - s).sum();
-            return Err(bad(&format!(
-                "{total} normal rows are too few for a window of {} steps: training, early stopping and calibration each need runs of more than {} consecutive normal rows. Mark a longer normal period or use a shorter window",
-                settings.window, settings.window
-            )));
+            return Err(bad(Detail::coded("normal_lm_rows", [("rows", total.into()), ("window", settings.window.into())])));
         }
         let tokenizer = StepTokenizer::fit(&stack_segments(data, &learn), settings.bins)?;
         let tokens = tokenizer.encode(data)?;
@@ -214,7 +212,8 @@ impl ProcessLm {
                 let windows = gather_windows(&tokens, tags, settings.window, batch);
                 let loss = trainer.train_batch(&windows, batch.len()).map_err(model_error)?;
                 if !loss.is_finite() {
-                    return Err(EngineError::Diverged(format!("the loss became {loss} in epoch {epoch}. Lower the learning rate").into()));
+                    let detail = Detail::coded("normal_loss_diverged", [("loss", loss.to_string().into()), ("epoch", epoch.into())]);
+                    return Err(EngineError::Diverged(detail));
                 }
                 sum += loss * batch.len() as f64;
                 count += batch.len();

@@ -27,6 +27,7 @@ pub mod tep;
 pub mod tokenizer;
 pub(crate) mod wording;
 
+use crate::error::Detail;
 use crate::{EngineError, Result};
 
 /// Time steps × tags, row-major; NaN marks a missing value.
@@ -40,7 +41,7 @@ pub struct TagMatrix {
 impl TagMatrix {
     pub fn new(tags: Vec<String>, values: Vec<f64>) -> Result<Self> {
         if tags.is_empty() {
-            return Err(bad("the data has no tags (numeric columns) to model"));
+            return Err(bad(Detail::coded("normal_no_tags", [])));
         }
         if !values.len().is_multiple_of(tags.len()) {
             return Err(EngineError::Internal(format!("{} values do not fill rows of {} tags", values.len(), tags.len())));
@@ -77,10 +78,10 @@ impl TagMatrix {
             }
         }
         if !missing.is_empty() {
-            return Err(bad(&format!(
-                "the data lacks {} tag(s) the model was trained on: {}. Export them too, or train a model without them",
-                missing.len(),
-                missing.join(", ")
+            let names = missing.iter().map(|tag| Detail::coded("quoted_name", [("name", (*tag).into())]).as_arg().clone()).collect();
+            return Err(bad(Detail::coded(
+                "normal_missing_tags",
+                [("count", missing.len().into()), ("tags", plantlab_protocol::MessageArg::List(names))],
             )));
         }
         let mut values = Vec::with_capacity(self.rows * columns.len());
@@ -101,9 +102,14 @@ impl TagMatrix {
     }
 }
 
-/// A settings or data problem of a normal-operation model, in words.
-pub(crate) fn bad(message: &str) -> EngineError {
-    EngineError::BadTrainConfig(message.into())
+/// A settings or data problem of a normal-operation model.
+pub(crate) fn bad(detail: Detail) -> EngineError {
+    EngineError::BadTrainConfig(detail)
+}
+
+/// `tag` holds only `value` in the normal rows, so it says nothing about normal variation.
+pub(crate) fn constant_tag(tag: &str, value: f64) -> EngineError {
+    bad(Detail::coded("normal_tag_constant", [("tag", tag.into()), ("value", plantlab_protocol::MessageArg::Number(value))]))
 }
 
 /// Per-tag mean and standard deviation of the normal rows ("autoscaling").
@@ -128,18 +134,13 @@ impl Autoscale {
             let values: Vec<f64> = (0..data.rows).map(|r| data.row(r)[c]).filter(|v| v.is_finite()).collect();
             let tag = &data.tags[c];
             if values.len() < 2 {
-                return Err(bad(&format!(
-                    "tag \"{tag}\" has {} value(s) in the normal rows; it needs at least 2. Exclude it, or mark more rows as normal",
-                    values.len()
-                )));
+                return Err(bad(Detail::coded("normal_tag_too_few_values", [("tag", tag.as_str().into()), ("count", values.len().into())])));
             }
             let m = values.iter().sum::<f64>() / values.len() as f64;
             let var = values.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (values.len() - 1) as f64;
             let s = var.sqrt();
             if s.is_nan() || s <= 1e-9 * (1.0 + m.abs()) {
-                return Err(bad(&format!(
-                    "tag \"{tag}\" is constant in the normal rows (always {m}); a model of normal variation cannot use it. Exclude it"
-                )));
+                return Err(constant_tag(tag, m));
             }
             mean[c] = m;
             std[c] = s;
@@ -214,9 +215,7 @@ impl NormalRows {
         };
         let total: usize = segments.iter().map(|(s, e)| e - s).sum();
         if total == 0 {
-            return Err(bad(
-                "no rows are marked as normal operation. Choose a label value, a time range or all rows that show the plant running normally",
-            ));
+            return Err(bad(Detail::coded("normal_no_normal_rows", [])));
         }
         Ok(segments)
     }

@@ -7,6 +7,7 @@ use nalgebra::{DMatrix, SymmetricEigen};
 use super::detect::StepScores;
 use super::stats::{f_quantile, normal_quantile};
 use super::{bad, Autoscale, TagMatrix};
+use crate::error::Detail;
 use crate::{EngineError, Result};
 
 /// Components kept by default (the Tennessee Eastman textbook setting).
@@ -45,16 +46,17 @@ impl PcaModel {
         let w = data.width();
         let n = data.rows;
         if components == 0 || components >= w {
-            return Err(bad(&format!(
-                "PCA needs between 1 and {} components for {w} tags (some must be left for the Q statistic); {components} were asked",
-                w.saturating_sub(1)
-            )));
+            let max = w.saturating_sub(1);
+            return Err(bad(Detail::coded("normal_pca_components", [("max", max.into()), ("tags", w.into()), ("components", components.into())])));
         }
         if n <= components + 1 {
-            return Err(bad(&format!("PCA with {components} components needs more than {} normal rows; there are {n}", components + 1)));
+            return Err(bad(Detail::coded(
+                "normal_pca_rows",
+                [("components", components.into()), ("min", (components + 1).into()), ("rows", n.into())],
+            )));
         }
         if !(confidence > 0.5 && confidence < 1.0) {
-            return Err(bad("the confidence of the PCA limits must be between 0.5 and 1 (e.g. 0.99)"));
+            return Err(bad(Detail::coded("normal_pca_confidence", [])));
         }
         let scale = Autoscale::fit(data)?;
         let x = DMatrix::from_row_slice(n, w, &scale.apply(data)?);
@@ -65,7 +67,7 @@ impl PcaModel {
         order.sort_by(|&a, &b| eigen.eigenvalues[b].total_cmp(&eigen.eigenvalues[a]));
         let values: Vec<f64> = order.iter().map(|&i| eigen.eigenvalues[i].max(0.0)).collect();
         if values[components - 1] <= 1e-12 {
-            return Err(bad(&format!("the normal data has fewer than {components} independent directions of variation; use fewer components")));
+            return Err(bad(Detail::coded("normal_pca_directions", [("components", components.into())])));
         }
         let mut loadings = vec![0.0; w * components];
         for (j, &i) in order.iter().take(components).enumerate() {

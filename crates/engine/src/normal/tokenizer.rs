@@ -5,7 +5,8 @@
 //! `t · (bins + 3) + k` (see ARCHITECTURE.md, "Normal-operation models", for the layout).
 
 use super::stats::normal_quantile;
-use super::{bad, TagMatrix};
+use super::{bad, constant_tag, TagMatrix};
+use crate::error::Detail;
 use crate::Result;
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -63,7 +64,7 @@ impl StepTokenizer {
     /// Fits `bins` quantile bins per tag on `data` (the normal training rows).
     pub fn fit(data: &TagMatrix, bins: usize) -> Result<Self> {
         if !(2..=256).contains(&bins) {
-            return Err(bad(&format!("the number of bins per tag must be between 2 and 256; {bins} was asked")));
+            return Err(crate::train::setting_out_of_range("bins_per_tag", bins as u64, 2, 256));
         }
         let w = data.width();
         let (mut edges, mut min, mut max, mut spread) = (Vec::with_capacity(w), Vec::with_capacity(w), Vec::with_capacity(w), Vec::with_capacity(w));
@@ -72,12 +73,10 @@ impl StepTokenizer {
             values.sort_by(f64::total_cmp);
             let tag = &data.tags[c];
             let (Some(&lo), Some(&hi)) = (values.first(), values.last()) else {
-                return Err(bad(&format!("tag \"{tag}\" has no values in the normal training rows. Exclude it")));
+                return Err(bad(Detail::coded("normal_tag_no_values", [("tag", tag.as_str().into())])));
             };
             if hi <= lo {
-                return Err(bad(&format!(
-                    "tag \"{tag}\" is constant in the normal rows (always {lo}); a model of normal variation cannot use it. Exclude it"
-                )));
+                return Err(constant_tag(tag, lo));
             }
             // Edge k sits between the order statistics around the k/bins quantile.
             let n = values.len();

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use plantlab_model::{Input, ModelKind, NetSpec, Trainer};
 
-use crate::error::{EngineError, Result};
+use crate::error::{Detail, EngineError, Result};
 
 pub const SEQUENCE_LENGTH: usize = 64;
 pub const VOCAB: usize = 10_000;
@@ -49,7 +49,7 @@ pub fn random_tokens(n: usize, seed: u64) -> (Vec<u32>, Vec<u32>) {
 /// generation not timed).
 pub fn run(kind: ModelKind, n: usize, epochs: usize, threads: usize, batch: usize) -> Result<BenchResult> {
     if batch == 0 || n < batch {
-        return Err(EngineError::BadTrainConfig(format!("use a batch of at least 1 and at least one batch of sequences ({batch})").into()));
+        return Err(EngineError::BadTrainConfig(Detail::coded("bench_batch", [("batch", batch.into())])));
     }
     plantlab_model::set_threads(threads);
     let (tokens, labels) = random_tokens(n, 1);

@@ -25,15 +25,15 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use plantlab_protocol::{
-    format_duration, DetectorScore, FalseAlarmUnit, ImportOverrides, InputWarning, MessageArg, NormalAlarm, NormalBundleInfo, NormalDetector,
-    NormalEpisode, NormalEpochMetrics, NormalEvaluateRequest, NormalEvaluation, NormalPeriod, NormalPredictRequest, NormalPrediction,
-    NormalRunSummary, NormalTimeline, NormalTrainRequest, QualityReport, Recipe, RunStatus, RunSummary, TagScoreSeries, TagSurprise, TaskEvent,
-    TaskId, TaskKind, TaskOutcome, TrainDataInfo, TrainUpdate,
+    DetectorScore, FalseAlarmUnit, ImportOverrides, InputWarning, MessageArg, NormalAlarm, NormalBundleInfo, NormalDetector, NormalEpisode,
+    NormalEpochMetrics, NormalEvaluateRequest, NormalEvaluation, NormalPeriod, NormalPredictRequest, NormalPrediction, NormalRunSummary,
+    NormalTimeline, NormalTrainRequest, QualityReport, Recipe, RunStatus, RunSummary, TagScoreSeries, TagSurprise, TaskEvent, TaskId, TaskKind,
+    TaskOutcome, TrainDataInfo, TrainUpdate,
 };
 use polars::prelude::DataFrame;
 
 use super::{wait_for_slot, Workbench, TRAIN_SLOT};
-use crate::error::{contain_panics, EngineError, Result};
+use crate::error::{contain_panics, Detail, EngineError, Result};
 use crate::evaluate::events::sampling_interval_ms;
 use crate::evaluate::row_times_ms;
 use crate::normal::bundle::{NormalBundle, NORMAL_BUNDLE_FILE};
@@ -151,42 +151,43 @@ impl OpenNormalModel {
 pub fn target_rate(request: &NormalTrainRequest, interval_s: Option<f64>) -> Result<f64> {
     let target = request.target_false_alarms;
     if !(target.is_finite() && target > 0.0) {
-        return Err(bad(&format!("the target false-alarm rate must be a positive number (got {target}); e.g. 1 per day or 10 per 1,000 samples")));
+        return Err(bad(Detail::coded("normal_target_not_positive", [("target", MessageArg::Number(target))])));
     }
     let (rate, said) = match request.false_alarm_unit {
-        FalseAlarmUnit::PerThousandSamples => (target / 1000.0, format!("{target} per 1,000 samples")),
+        FalseAlarmUnit::PerThousandSamples => {
+            (target / 1000.0, Detail::coded("normal_target_per_thousand", [("target", MessageArg::Number(target))]))
+        }
         FalseAlarmUnit::PerDay => {
             let Some(interval) = interval_s else {
-                return Err(bad(
-                    "a false-alarm target per day needs a time axis in time order, and this data has none (no timestamp column, or timestamps that repeat or go back, as at a daylight-saving change); clean the data first (the Clean pane orders the timestamps) or give the target per 1,000 samples",
-                ));
+                return Err(bad(Detail::coded("normal_per_day_needs_time_axis", [])));
             };
-            (target * interval / SECONDS_PER_DAY, format!("{target} per day at one sample every {}", format_duration(interval)))
+            let said = Detail::coded("normal_target_per_day", [("target", MessageArg::Number(target)), ("interval", MessageArg::Duration(interval))]);
+            (target * interval / SECONDS_PER_DAY, said)
         }
     };
     if rate >= 0.5 {
-        return Err(bad(&format!(
-            "a target of {said} lets {:.0} % of normal samples alarm; choose a target under half of all samples",
-            rate * 100.0
+        return Err(bad(Detail::coded(
+            "normal_target_too_high",
+            [("target", said.as_arg().clone()), ("percent", ((rate * 100.0).round() as u64).into())],
         )));
     }
     Ok(rate)
 }
 
-fn bad(message: &str) -> EngineError {
-    EngineError::BadTrainConfig(message.into())
+fn bad(detail: Detail) -> EngineError {
+    EngineError::BadTrainConfig(detail)
 }
 
 fn check_request(request: &NormalTrainRequest) -> Result<()> {
     if request.smoothing == 0 {
-        return Err(bad("the smoothing window must be at least 1 step (1 = no smoothing)"));
+        return Err(bad(Detail::coded("normal_smoothing", [])));
     }
     if request.detector == NormalDetector::ProcessLm {
         if request.window == 0 || request.epochs == 0 {
-            return Err(bad("the language model needs a window of at least 1 step and at least 1 epoch"));
+            return Err(bad(Detail::coded("normal_lm_window_epochs", [])));
         }
         if !(2..=256).contains(&request.bins) {
-            return Err(bad(&format!("the number of bins per tag must be between 2 and 256; {} was asked", request.bins)));
+            return Err(crate::train::setting_out_of_range("bins_per_tag", u64::from(request.bins), 2, 256));
         }
     }
     Ok(())
@@ -240,7 +241,7 @@ fn fit_pca(normal: &TagMatrix) -> Result<PcaModel> {
             Err(e) => last = Some(e),
         }
     }
-    Err(last.unwrap_or_else(|| bad("PCA needs at least 2 tags")))
+    Err(last.unwrap_or_else(|| bad(Detail::coded("normal_pca_tags", []))))
 }
 
 /// What a normal run needs besides the frame.
@@ -327,9 +328,9 @@ impl RunRecord {
             run_dir: self.dir.display().to_string(),
             status,
             message,
-            failure: None,
             message_code,
             message_args,
+            failure: None,
             epochs_run: self.epochs,
             best_epoch: self.best_epoch,
             majority_accuracy: f64::NAN,
@@ -668,9 +669,9 @@ pub fn predict_frame(model: &OpenNormalModel, frame: &DataFrame, timestamp: Opti
     let data = input.data.select_tags(&bundle.tags)?;
     let history = model.history_steps();
     if data.rows <= history {
-        return Err(bad(&format!(
-            "{file} has {} row(s); the model needs more than {history} consecutive rows to score one. Export a longer period",
-            data.rows
+        return Err(bad(Detail::coded(
+            "normal_too_few_rows_to_score",
+            [("file", file.into()), ("rows", data.rows.into()), ("history", history.into())],
         )));
     }
     job.progress(0.2, crate::Stage::Scoring);
@@ -925,7 +926,7 @@ impl Workbench {
         let dir = runs::run_dir(&self.runs_root(), run_id)?;
         let path = dir.join(NORMAL_BUNDLE_FILE);
         if !path.is_file() {
-            return Err(bad(&format!("run {run_id} holds no model of normal operation (it did not finish, or it trained a classifier)")));
+            return Err(bad(Detail::coded("normal_run_no_model", [("run", run_id.into())])));
         }
         OpenNormalModel::open(&path)
     }
@@ -1364,3 +1365,7 @@ mod tests {
         assert!(runs[0].message.contains("train it again"), "{}", runs[0].message);
     }
 }
+
+#[cfg(test)]
+#[path = "refusal_tests.rs"]
+mod refusal_tests;
