@@ -174,9 +174,15 @@ impl Words {
 /// under `--help`, the "Possible values:" list) hidden and written into each flag's help in
 /// `catalog`'s words instead: clap has no way to word them itself.
 fn with_value_notes(mut command: Command, catalog: &Catalog) -> Command {
+    // Where a command's `--help` is longer than its `-h`, clap gives the notes a paragraph of
+    // their own there.
+    let long_help = command.get_arguments().any(|arg| {
+        !arg.is_hide_set()
+            && (arg.get_long_help().is_some() || arg.get_possible_values().iter().any(|value| !value.is_hide_set() && value.get_help().is_some()))
+    });
     let ids: Vec<String> = command.get_arguments().map(|arg| arg.get_id().to_string()).collect();
     for id in ids {
-        command = command.mut_arg(&id, |arg| value_notes(arg, catalog));
+        command = command.mut_arg(&id, |arg| value_notes(arg, catalog, long_help));
     }
     let names: Vec<String> = command.get_subcommands().map(|sub| sub.get_name().to_owned()).collect();
     for name in names {
@@ -186,8 +192,9 @@ fn with_value_notes(mut command: Command, catalog: &Catalog) -> Command {
 }
 
 /// One flag's notes on its values, as clap would place them: after the help in `-h`; in
-/// `--help`, the values with help of their own listed below it and the default after them.
-fn value_notes(arg: clap::Arg, catalog: &Catalog) -> clap::Arg {
+/// `--help` (where `long_help`), the values with help of their own listed below it and the
+/// notes in a paragraph after them.
+fn value_notes(arg: clap::Arg, catalog: &Catalog, long_help: bool) -> clap::Arg {
     if arg.is_hide_set() || !arg.get_action().takes_values() {
         return arg;
     }
@@ -205,8 +212,8 @@ fn value_notes(arg: clap::Arg, catalog: &Catalog) -> clap::Arg {
     let names: Vec<&str> = values.iter().map(PossibleValue::get_name).collect();
     let listed = (!names.is_empty()).then(|| catalog.text_with("cli-help-possible-values", &[("values", Arg::from(names.join(", ")))]));
     let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
-    let short_notes: Vec<&str> = default.iter().chain(listed.iter()).map(String::as_str).collect();
-    let short = [help.as_str()].into_iter().chain(short_notes).filter(|part| !part.is_empty()).collect::<Vec<_>>().join(" ");
+    let notes = default.iter().chain(listed.iter()).map(String::as_str).collect::<Vec<_>>().join(" ");
+    let short = [help.as_str(), notes.as_str()].into_iter().filter(|part| !part.is_empty()).collect::<Vec<_>>().join(" ");
     let values_have_help = values.iter().any(|value| value.get_help().is_some());
     let long = if values_have_help {
         let width = names.iter().map(|name| crate::i18n::display_width(name)).max().unwrap_or(0);
@@ -221,8 +228,11 @@ fn value_notes(arg: clap::Arg, catalog: &Catalog) -> clap::Arg {
         }
         let base = arg.get_long_help().map_or_else(|| help.clone(), ToString::to_string);
         Some([base, list].into_iter().chain(default.clone()).filter(|part| !part.is_empty()).collect::<Vec<_>>().join("\n\n"))
+    } else if long_help || arg.get_long_help().is_some() {
+        let base = arg.get_long_help().map_or_else(|| help.clone(), ToString::to_string);
+        Some([base, notes].into_iter().filter(|part| !part.is_empty()).collect::<Vec<_>>().join("\n\n"))
     } else {
-        arg.get_long_help().map(|long| [long.to_string()].into_iter().chain(default.clone()).chain(listed.clone()).collect::<Vec<_>>().join("\n\n"))
+        None
     };
     let arg = arg.hide_default_value(true).hide_possible_values(true).help(short);
     match long {
