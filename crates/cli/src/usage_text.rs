@@ -76,11 +76,13 @@ fn message(error: &Error<CatalogueFormatter>) -> String {
     let arg = string(error, ContextKind::InvalidArg);
     let value = string(error, ContextKind::InvalidValue);
     let worded = match (error.kind(), arg, value) {
-        (ErrorKind::InvalidValue, Some(arg), Some(value)) if value.is_empty() => {
-            Some(tr_with("cli-usage-value-required", &[("arg", Arg::from(arg))]))
-        }
         (ErrorKind::InvalidValue, Some(arg), Some(value)) => {
-            let mut text = tr_with("cli-usage-invalid-value", &[("arg", Arg::from(arg)), ("value", Arg::from(value))]);
+            // An empty value is one that was not given.
+            let mut text = if value.is_empty() {
+                tr_with("cli-usage-value-required", &[("arg", Arg::from(arg))])
+            } else {
+                tr_with("cli-usage-invalid-value", &[("arg", Arg::from(arg)), ("value", Arg::from(value))])
+            };
             let valid = strings(error, ContextKind::ValidValue);
             if !valid.is_empty() {
                 text.push_str("\n  ");

@@ -240,6 +240,14 @@ fn usage_errors_read_in_chinese_and_english_keeps_clap_s_words() {
     assert!(String::from_utf8_lossy(&english.stderr).contains("[possible values: seed, transformer, mlp, trees, linear, process-lm]"));
 
     // A missing value, a missing flag, flags that exclude each other, malformed values.
+    let chinese = plantlab_in_locale(&["train", file, "--target", "x", "--model"], "zh_CN.UTF-8");
+    assert_chinese_usage_error(
+        &chinese,
+        &["'--model <MODEL>' 需要一个值，但没有给出\n  [可选值：seed, transformer, mlp, trees, linear, process-lm]"],
+    );
+    // clap's own tips, in their known shapes.
+    assert_chinese_usage_error(&plantlab_in_locale(&["info", "--foo"], "zh_CN.UTF-8"), &["提示：要把 '--foo' 作为值传入，请用 '-- --foo'"]);
+    assert_chinese_usage_error(&plantlab_in_locale(&["--", "info"], "zh_CN.UTF-8"), &["提示：子命令 'info' 存在；要使用它，请去掉它前面的 '--'"]);
     let lm = ["train", file, "--model", "process-lm"];
     assert_chinese_usage_error(&plantlab_in_locale(&["train", file, "--target", "--json", "--lang", "zh-CN"], ""), &["'--target <COL>' 需要一个值"]);
     assert_chinese_usage_error(
