@@ -717,8 +717,7 @@ fn evaluation_section(t: &Catalog, evaluation: Option<&Evaluation>, model: Optio
         } @else {
             (figure(
                 bar_chart(&t.text("report-contributing-tags"), &bars, 3),
-                "Mean change of the risk when the tag is hidden from the model (occlusion). \
-                 Red: the tag pushes towards a fault on average; blue: away from it.",
+                &t.text("report-contributions-caption"),
             ))
             @if e.contributions.len() > SHOWN {
                 (note(&t.text_with("report-more-tags-not-shown", &[("count", Arg::from(e.contributions.len() - SHOWN))])))

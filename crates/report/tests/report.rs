@@ -709,7 +709,8 @@ fn the_report_reads_in_chinese_with_the_same_numbers() {
         .map(str::to_owned)
         .collect();
     let chinese_text = visible_text(&html);
-    for own in ["Generated", "Thresholds", "Findings", "Explanation", "Severity", "detected", "missed", "failed", "Precision", "Confusion"] {
+    for own in ["Generated", "Thresholds", "Findings", "Explanation", "Severity", "detected", "missed", "failed", "Precision", "Confusion", "pushes"]
+    {
         assert!(english_words.contains(own), "{own} is one of the English page's words");
         assert!(!chinese_text.contains(own), "{own} left in English in the Chinese report");
     }

@@ -39,6 +39,7 @@ report-column = Column
 report-columns = Columns
 report-confusion-matrix = Confusion matrix
 report-contributing-tags = Contributing tags
+report-contributions-caption = Mean change of the risk due to each tag (trees: its share of the risk along their decision paths; networks: the change when the tag is hidden from the model). Red: the tag pushes towards a fault on average; blue: away from it.
 report-count = Count
 report-data-file = Data file
 report-data-quality = Data quality

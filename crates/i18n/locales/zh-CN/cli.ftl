@@ -38,6 +38,7 @@ report-column = 列
 report-columns = 列数
 report-confusion-matrix = 混淆矩阵
 report-contributing-tags = 贡献位号
+report-contributions-caption = 各位号带来的风险平均变化（树模型：沿决策路径分得的风险份额；神经网络：对模型隐藏该位号后风险的变化）。红色：该位号平均推向故障；蓝色：远离故障。
 report-count = 数量
 report-data-file = 数据文件
 report-data-quality = 数据质量
