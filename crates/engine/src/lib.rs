@@ -5,6 +5,8 @@ pub mod allocator;
 pub mod atomic_file;
 pub mod clean;
 pub mod dataset;
+#[cfg(test)]
+mod english_check;
 pub mod error;
 pub mod evaluate;
 pub mod frame_export;

@@ -16,6 +16,7 @@ use polars::prelude::*;
 use super::steps::{apply, check_parameters, fit};
 use super::{recipe, CleanSession, Table};
 use crate::dataset::Dataset;
+use crate::english_check::english_words;
 use crate::error::EngineError;
 use crate::tasks::JobContext;
 
@@ -54,50 +55,6 @@ fn convert(conversion: UnitConversion, segment: Option<Segment>) -> CleanStep {
 
 fn linear(scale: f64, offset: f64) -> UnitConversion {
     UnitConversion::Linear { scale, offset }
-}
-
-/// Proper names the Chinese catalogue writes in Latin letters on purpose.
-const LATIN_NAMES: [&str; 4] = ["PlantLab", "UTF", "JSON", "CSV"];
-
-/// `text` without its quoted parts (“…”, "…", `…`) and without the names given (a path, the
-/// columns a step description names).
-fn unquoted(text: &str, names: &[&str]) -> String {
-    let mut text = text.to_owned();
-    for name in names {
-        text = text.replace(name, " ");
-    }
-    let mut out = String::new();
-    let mut closing: Option<char> = None;
-    for c in text.chars() {
-        match closing {
-            Some(close) if c == close => closing = None,
-            Some(_) => {}
-            None => match c {
-                '“' => closing = Some('”'),
-                '"' => closing = Some('"'),
-                '`' => closing = Some('`'),
-                _ => out.push(c),
-            },
-        }
-    }
-    out
-}
-
-/// The words of three or more Latin letters left in `text` outside its quoted parts and names.
-fn english_words(text: &str, names: &[&str]) -> Vec<String> {
-    unquoted(text, names)
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .filter(|word| word.len() >= 3 && !LATIN_NAMES.contains(word))
-        .map(str::to_owned)
-        .collect()
-}
-
-#[test]
-fn the_checker_finds_english_outside_quotes_only() {
-    assert_eq!(english_words("步骤“fill”：列“temperature”不在数据中", &[]), Vec::<String>::new());
-    assert_eq!(english_words("步骤“fill”：the column is gone", &[]), vec!["the", "column", "gone"]);
-    assert_eq!(english_words("/数据/配方.json：不是有效的 JSON（原文：“expected value”）", &["/数据/配方.json"]), Vec::<String>::new());
-    assert_eq!(english_words("值为 NaN", &[]), vec!["NaN"]);
 }
 
 /// Checks one refusal: its code, a coded `detail_…` phrase whose arguments fill exactly its

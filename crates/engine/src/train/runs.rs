@@ -219,7 +219,9 @@ fn entry(dir: &Path, active: &[String]) -> Option<RunEntry> {
         None => RunStatus::Interrupted,
     };
     // Coded like a summary's stop, so every reader words it in its own language.
-    let coded = |code: &str, args: BTreeMap<String, plantlab_protocol::MessageArg>| (crate::normal::wording::english_stop(code, &args), code.to_owned(), args);
+    let coded = |code: &str, args: BTreeMap<String, plantlab_protocol::MessageArg>| {
+        (crate::normal::wording::english_stop(code, &args), code.to_owned(), args)
+    };
     let (message, message_code, message_args) = match (&summary, status) {
         (Some(s), _) => (s.message.clone(), s.message_code.clone(), s.message_args.clone()),
         // A normal-operation model is saved only at its end: nothing of it survives.

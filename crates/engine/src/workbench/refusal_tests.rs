@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use super::*;
 use crate::dataset::Dataset;
+use crate::english_check::english_words;
 use crate::evaluate::bundle::{open_bytes, too_large};
 use crate::normal::detect::calibrate;
 use crate::normal::frame::{normal_rows, tags_of, NormalChoice};
@@ -23,41 +24,6 @@ use crate::normal::pca::PcaModel;
 use crate::normal::synthetic::process;
 use crate::normal::tokenizer::StepTokenizer;
 use crate::normal::{Autoscale, NormalRows, TagMatrix};
-
-/// Names Chinese technical text writes in Latin letters: the product, formats, methods.
-const LATIN_IN_CHINESE: [&str; 4] = ["PlantLab", "JSON", "PCA", "Base"];
-
-/// `text` without its quoted parts (“…”, "…", `…`): names, codes and texts shown as written.
-fn without_quoted(text: &str) -> String {
-    let mut kept = String::new();
-    let mut closing = None;
-    for c in text.chars() {
-        match closing {
-            Some(end) if c == end => closing = None,
-            Some(_) => {}
-            None => match c {
-                '“' => closing = Some('”'),
-                '"' | '`' => closing = Some(c),
-                _ => kept.push(c),
-            },
-        }
-    }
-    kept
-}
-
-/// The English words (3 or more ASCII letters) of `text` outside its quoted parts and outside
-/// `names` (values shown as they are, such as a path).
-fn english_words(text: &str, names: &[&str]) -> Vec<String> {
-    let mut rest = text.to_owned();
-    for name in names {
-        rest = rest.replace(name, " ");
-    }
-    without_quoted(&rest)
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .filter(|word| word.len() >= 3 && !LATIN_IN_CHINESE.contains(word))
-        .map(str::to_owned)
-        .collect()
-}
 
 /// Checks that `error` is `code` with the coded detail `detail` (and the English sentence the
 /// catalogue makes of it), and that it reads in Chinese; returns the Chinese.
@@ -80,14 +46,6 @@ fn refused(error: EngineError, code: &str, detail: &str, names: &[&str]) -> Stri
 
 fn refused_setting(error: Result<impl std::fmt::Debug>, detail: &str) -> String {
     refused(error.expect_err("refused"), "bad_train_config", detail, &[])
-}
-
-#[test]
-fn the_checker_finds_english_outside_quotes_and_names() {
-    assert!(english_words("训练设置不可用：the smoothing window。", &[]).contains(&"smoothing".to_owned()));
-    assert!(english_words("无法写入 /tmp/x.csv：系统提示“No such file or directory”。", &["/tmp/x.csv"]).is_empty());
-    assert!(english_words("文件不是 PlantLab 模型包（缺少 \"format\": \"plantlab-model-bundle\"）", &[]).is_empty());
-    assert_eq!(english_words("位号“tag3”和 tag4 缺失", &[]), ["tag"]);
 }
 
 /// A labelled plant series, one sample a minute: the temperature ramps up before each fault.
