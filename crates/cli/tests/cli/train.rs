@@ -88,6 +88,14 @@ fn same_seed_gives_the_same_metrics_twice() {
     let listed: Value = json_of(&plantlab(&["runs", "--runs", &runs.display().to_string(), "--json"]));
     assert_eq!(listed.as_array().unwrap().len(), 6);
     assert!(listed.as_array().unwrap().iter().all(|r| r["status"] == "completed"));
+    // The human list says the status and the stop in the chosen language.
+    let english = plantlab(&["runs", "--runs", &runs.display().to_string()]);
+    let english = String::from_utf8_lossy(&english.stdout);
+    assert_eq!(english.lines().filter(|line| line.contains(" completed ") && line.contains("completed all")).count(), 6, "{english}");
+    let chinese = crate::plantlab_in_locale(&["runs", "--runs", &runs.display().to_string()], "zh_CN.UTF-8");
+    let chinese = String::from_utf8_lossy(&chinese.stdout);
+    assert_eq!(chinese.lines().filter(|line| line.contains("已完成 ") && line.contains("已完成全部")).count(), 6, "{chinese}");
+    assert!(!chinese.contains("completed"), "{chinese}");
 }
 
 #[test]
