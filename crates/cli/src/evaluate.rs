@@ -1,7 +1,7 @@
 //! `plantlab bundle`, `plantlab predict`, `plantlab eval` and `plantlab report`: thin calls
 //! into the engine's evaluation API. Normal-operation runs and bundles go to `normal.rs`.
 
-use crate::i18n::{tr, tr_with};
+use crate::i18n::{pad_end, pad_start, tr, tr_with};
 use plantlab_i18n::Arg;
 use std::path::{Path, PathBuf};
 
@@ -147,7 +147,8 @@ fn fmt(v: Option<f64>) -> String {
 }
 
 fn print_metrics(e: &Evaluation) {
-    println!("{:<18} {:>8} {:>10}", "", tr("cli-metric-model"), tr("cli-metric-baseline"));
+    // Padded by display columns: the Chinese names take two per character.
+    println!("{} {} {}", pad_end("", 18), pad_start(&tr("cli-metric-model"), 8), pad_start(&tr("cli-metric-baseline"), 10));
     let (m, b) = (&e.test, &e.baseline);
     for (name, mv, bv) in [
         (tr("cli-metric-accuracy"), Some(m.accuracy), Some(b.accuracy)),
@@ -158,7 +159,7 @@ fn print_metrics(e: &Evaluation) {
         ("ROC-AUC".to_owned(), m.roc_auc, b.roc_auc),
         ("PR-AUC".to_owned(), m.pr_auc, b.pr_auc),
     ] {
-        println!("{name:<18} {:>8} {:>10}", fmt(mv), fmt(bv));
+        println!("{} {:>8} {:>10}", pad_end(&name, 18), fmt(mv), fmt(bv));
     }
     if let Some((false_samples, samples)) = e.alarm_samples() {
         let args = [("samples", Arg::from(samples.to_string())), ("false-samples", Arg::from(false_samples.to_string()))];

@@ -39,6 +39,11 @@ pub fn finding_text(finding: &plantlab_protocol::Finding) -> String {
     CATALOG.with(|catalog| plantlab_i18n::finding_text(catalog, finding))
 }
 
+/// The name of a finding's kind in the chosen language (as the Data pane's badges say it).
+pub fn finding_kind_text(kind: plantlab_protocol::FindingKind) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::finding_kind_text(catalog, kind.as_str()))
+}
+
 /// A finding's examples in the chosen language (row numbers worded, timestamps as they are).
 pub fn finding_examples(finding: &plantlab_protocol::Finding) -> String {
     CATALOG.with(|catalog| plantlab_i18n::finding_examples(catalog, finding))

@@ -290,7 +290,8 @@ fn print_report(report: &QualityReport) {
             Severity::Error => tr("cli-severity-error"),
         };
         let rows = tr("cli-rows-not-a-column");
-        println!("[{severity:5}] {:22} {:30} {:>7}  {}", f.kind.as_str(), f.column.as_deref().unwrap_or(&rows), f.count, f.message);
+        let column = pad_end(f.column.as_deref().unwrap_or(&rows), 30);
+        println!("[{}] {} {column} {:>7}  {}", pad_end(&severity, 5), pad_end(&i18n::finding_kind_text(f.kind), 22), f.count, f.message);
         if !f.examples.is_empty() {
             println!("        {}", tr_with("cli-examples", &[("examples", Arg::from(i18n::finding_examples(f)))]));
         }

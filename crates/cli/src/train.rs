@@ -1,6 +1,6 @@
 //! `plantlab train` and `plantlab bench train`.
 
-use crate::i18n::{tr, tr_with};
+use crate::i18n::{pad_end, pad_start, tr, tr_with};
 use plantlab_i18n::Arg;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -223,19 +223,21 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         println!("{}", tr_with("cli-train-run", &[("run", Arg::from(&summary.run_dir))]));
         let epochs = [("epochs", Arg::from(summary.epochs_run.to_string())), ("best", Arg::from(summary.best_epoch.to_string()))];
         println!("{}", tr_with("cli-train-epochs-run", &epochs));
+        // Padded by display columns: the Chinese headings take two per character.
         println!(
-            "{:10} {:>8} {:>9} {:>8} {:>8} {:>8} {:>8}",
-            "",
-            tr("cli-metric-accuracy"),
-            tr("cli-metric-balanced-accuracy-short"),
+            "{} {} {} {:>8} {:>8} {:>8} {}",
+            pad_end("", 10),
+            pad_start(&tr("cli-metric-accuracy"), 8),
+            pad_start(&tr("cli-metric-balanced-accuracy-short"), 9),
             "f1",
             "roc-auc",
             "pr-auc",
-            tr("cli-metric-loss")
+            pad_start(&tr("cli-metric-loss"), 8)
         );
         let row = |name: &str, m: &ClassMetrics| {
             println!(
-                "{name:10} {:>8.4} {:>9.4} {:>8.4} {:>8} {:>8} {:>8}",
+                "{} {:>8.4} {:>9.4} {:>8.4} {:>8} {:>8} {:>8}",
+                pad_end(name, 10),
                 m.accuracy,
                 m.balanced_accuracy,
                 m.f1,
