@@ -1,6 +1,6 @@
 //! `plantlab clean` and `plantlab bench clean`.
 
-use crate::i18n::{gate_check_text, step_outcome_text, tr, tr_with};
+use crate::i18n::{gate_check_text, gate_title_text, list_text, pad_end, step_outcome_text, tr, tr_with};
 use plantlab_i18n::Arg;
 use std::time::Instant;
 
@@ -173,7 +173,13 @@ pub fn clean(args: &CleanArgs) -> Result<()> {
                             ("cells", Arg::from(s.cells_changed.to_string())),
                         ],
                     );
-                    println!("  {:>2}. {}{state}: {effect}", s.index + 1, step_outcome_text(s));
+                    let line = [
+                        ("number", Arg::from(format!("{:>2}", s.index + 1))),
+                        ("step", Arg::from(step_outcome_text(s))),
+                        ("state", Arg::from(state)),
+                        ("effect", Arg::from(effect)),
+                    ];
+                    println!("  {}", tr_with("cli-clean-step-line", &line));
                 }
                 print_gate(&summary);
                 if let Some(out) = &summary.output {
@@ -184,8 +190,8 @@ pub fn clean(args: &CleanArgs) -> Result<()> {
         }
     };
     if args.require_gate && !summary.gate.passed {
-        let failed: Vec<&str> = summary.gate.checks.iter().filter(|c| !c.passed).map(|c| c.name.as_str()).collect();
-        return Err(GateFailed(failed.join(", ")).into());
+        let failed: Vec<String> = summary.gate.checks.iter().filter(|c| !c.passed).map(|c| gate_title_text(&c.name)).collect();
+        return Err(GateFailed(list_text(&failed)).into());
     }
     Ok(())
 }
@@ -194,7 +200,8 @@ fn print_gate(summary: &CleanSummary) {
     let verdict = tr(if summary.gate.passed { "cli-gate-passed" } else { "cli-gate-failed" });
     println!("{}", tr_with("cli-quality-gate", &[("verdict", Arg::from(verdict))]));
     for c in &summary.gate.checks {
-        println!("  [{}] {:26} {}", tr(if c.passed { "cli-check-pass" } else { "cli-check-fail" }), c.name, gate_check_text(c));
+        let verdict = tr(if c.passed { "cli-check-pass" } else { "cli-check-fail" });
+        println!("  [{verdict}] {} {}", pad_end(&gate_title_text(&c.name), 24), gate_check_text(c));
     }
 }
 

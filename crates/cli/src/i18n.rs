@@ -39,6 +39,16 @@ pub fn finding_text(finding: &plantlab_protocol::Finding) -> String {
     CATALOG.with(|catalog| plantlab_i18n::finding_text(catalog, finding))
 }
 
+/// A quality-gate check's name in the chosen language (as the Clean pane's gate grid says it).
+pub fn gate_title_text(check: &str) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::gate_title_text(catalog, check))
+}
+
+/// `items` as one list in the chosen language ("a, b and c"; "a、b和c").
+pub fn list_text(items: &[String]) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::list_text(catalog, items))
+}
+
 /// The name of a finding's kind in the chosen language (as the Data pane's badges say it).
 pub fn finding_kind_text(kind: plantlab_protocol::FindingKind) -> String {
     CATALOG.with(|catalog| plantlab_i18n::finding_kind_text(catalog, kind.as_str()))

@@ -138,6 +138,11 @@ fn texts(catalog: &Catalog, items: &[MessageArg]) -> Option<Vec<String>> {
         .collect()
 }
 
+/// `items` as one list in the catalogue's language: "a, b and c"; in Chinese "a、b和c".
+pub fn list_text(catalog: &Catalog, items: &[String]) -> String {
+    join_list(items, catalog.lang())
+}
+
 /// "a", "a and b", "a, b and c"; in Chinese "a和b", "a、b和c".
 fn join_list(items: &[String], lang: Lang) -> String {
     let (comma, and) = match lang {

@@ -159,7 +159,15 @@ fn require_gate_applies_to_a_suggested_recipe_too() {
     std::fs::write(&tiny, "a,b\n1,2\n3,4\n").expect("write");
     let recipe = dir.path().join("recipe.json");
     let out = plantlab(&["clean", &tiny.display().to_string(), "--suggest", "-o", &recipe.display().to_string(), "--require-gate"]);
-    assert_one_line_failure_allowing_stdout(&out, "quality gate fails: rows");
+    assert_one_line_failure_allowing_stdout(&out, "quality gate fails: Rows");
     assert_eq!(out.status.code(), Some(EXIT_GATE_FAILED));
     assert!(recipe.is_file(), "the recipe is written before the gate is judged");
+    // The failed checks are named as the Clean pane names them, in the chosen language.
+    let chinese = crate::plantlab_in_locale(
+        &["clean", &tiny.display().to_string(), "--suggest", "-o", &recipe.display().to_string(), "--require-gate"],
+        "zh_CN.UTF-8",
+    );
+    assert_eq!(chinese.status.code(), Some(EXIT_GATE_FAILED));
+    assert!(String::from_utf8_lossy(&chinese.stderr).contains("质量门未通过：行数"), "{}", String::from_utf8_lossy(&chinese.stderr));
+    assert!(String::from_utf8_lossy(&chinese.stdout).contains("[未过] 行数"), "{}", String::from_utf8_lossy(&chinese.stdout));
 }

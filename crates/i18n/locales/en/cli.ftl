@@ -239,6 +239,7 @@ cli-check-pass = pass
 cli-clean-rows-in-out = { $rows-in } rows in, { $rows-out } rows out ({ $columns } columns)
 cli-clean-step-disabled = {" "}(disabled)
 cli-clean-step-effect = rows { $rows-in } → { $rows-out }, { $cells } cells changed
+cli-clean-step-line = { $number }. { $step }{ $state }: { $effect }
 cli-clean-wrote-suggestion = wrote { $path } with { $steps } suggested step(s):
 cli-eval-summary = { $samples } samples of { $path } at threshold { $threshold }
 cli-examples = e.g. { $examples }

@@ -235,6 +235,7 @@ cli-check-pass = 通过
 cli-clean-rows-in-out = 输入 { $rows-in } 行，输出 { $rows-out } 行（{ $columns } 列）
 cli-clean-step-disabled = （已停用）
 cli-clean-step-effect = 行 { $rows-in } → { $rows-out }，改动 { $cells } 个单元格
+cli-clean-step-line = { $number }. { $step }{ $state }：{ $effect }
 cli-clean-wrote-suggestion = 已写入 { $path }，含 { $steps } 个建议步骤：
 cli-eval-summary = { $path } 的 { $samples } 个样本，阈值 { $threshold }
 cli-examples = 例如 { $examples }
