@@ -39,6 +39,11 @@ pub fn finding_text(finding: &plantlab_protocol::Finding) -> String {
     CATALOG.with(|catalog| plantlab_i18n::finding_text(catalog, finding))
 }
 
+/// A run's status in the chosen language.
+pub fn run_status_text(status: plantlab_protocol::RunStatus) -> String {
+    CATALOG.with(|catalog| plantlab_i18n::run_status_text(catalog, status))
+}
+
 /// A quality-gate check's name in the chosen language (as the Clean pane's gate grid says it).
 pub fn gate_title_text(check: &str) -> String {
     CATALOG.with(|catalog| plantlab_i18n::gate_title_text(catalog, check))

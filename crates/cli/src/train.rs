@@ -372,17 +372,6 @@ fn samples_per_second(rate: f64) -> String {
     tr_with("cli-bench-samples-per-second", &[("rate", Arg::from(format!("{rate:.0}")))])
 }
 
-/// A run's status in the chosen language (the same words as the Train pane's runs list).
-fn status_text(status: RunStatus) -> String {
-    tr(match status {
-        RunStatus::Running => "run-status-running",
-        RunStatus::Completed => "run-status-completed",
-        RunStatus::Interrupted => "run-status-interrupted",
-        RunStatus::Cancelled => "run-status-cancelled",
-        RunStatus::Failed => "run-status-failed",
-    })
-}
-
 /// `plantlab runs`: the runs list, with interrupted runs marked.
 pub fn runs(args: &RunsArgs) -> Result<()> {
     let workbench = args.runs.clone().map_or_else(Workbench::new, Workbench::with_runs_root);
@@ -395,7 +384,7 @@ pub fn runs(args: &RunsArgs) -> Result<()> {
             println!(
                 "{:32} {} {:11} {}  {}  {}",
                 r.run_id,
-                crate::i18n::pad_end(&status_text(r.status), 11),
+                crate::i18n::pad_end(&crate::i18n::run_status_text(r.status), 11),
                 r.model.as_str(),
                 tr_with("cli-runs-epochs", &epochs),
                 tr_with("cli-runs-test-roc-auc", &[("roc-auc", Arg::from(opt(r.test_roc_auc)))]),

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use plantlab_protocol::{
     civil_from_epoch_seconds, format_duration, message_key, Alarm, AlarmSentence, ApiError, Finding, FindingDelta, FindingKind, GateCheck,
-    InputWarning, MessageArg, RunEntry, RunSummary, Suggestion,
+    InputWarning, MessageArg, RunEntry, RunStatus, RunSummary, Suggestion,
 };
 
 use crate::{
@@ -77,6 +77,18 @@ pub fn suggestion_text(catalog: &Catalog, suggestion: &Suggestion) -> String {
 pub fn run_stop_text(catalog: &Catalog, summary: &RunSummary) -> String {
     stop_words(catalog, &summary.message_key(), &summary.message_code, &summary.message_args, summary.failure.as_ref())
         .unwrap_or_else(|| summary.message.clone())
+}
+
+/// A run's status in the catalogue's language (the Train pane's runs list, the command line's
+/// and the report's words).
+pub fn run_status_text(catalog: &Catalog, status: RunStatus) -> String {
+    catalog.text(match status {
+        RunStatus::Running => "run-status-running",
+        RunStatus::Completed => "run-status-completed",
+        RunStatus::Interrupted => "run-status-interrupted",
+        RunStatus::Cancelled => "run-status-cancelled",
+        RunStatus::Failed => "run-status-failed",
+    })
 }
 
 /// A runs list entry's stop sentence, as [`run_stop_text`].

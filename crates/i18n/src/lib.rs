@@ -320,7 +320,7 @@ mod normal;
 pub use coded::{alarm_explanation_text, alarm_sentence_text, input_warning_text};
 pub use coded::{
     check_arguments, coded_text, finding_delta_text, finding_examples, finding_text, format_measure, format_share, gate_check_text, list_text,
-    message_variables, run_entry_stop_text, run_stop_text, suggestion_text, with_english,
+    message_variables, run_entry_stop_text, run_status_text, run_stop_text, suggestion_text, with_english,
 };
 pub use normal::{detector_choice_text, detector_score_name, detector_text, evaluation_source_text, normal_run_stop_text, tag_surprise_text};
 

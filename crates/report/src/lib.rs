@@ -256,7 +256,7 @@ fn quality_section(t: &Catalog, quality: Option<&QualityReport>) -> Markup {
             let severity = format!("{:?}", f.severity).to_lowercase();
             let severity_text = t.text(&format!("report-severity-{severity}"));
             vec![
-                plain(f.kind.as_str()),
+                plain(plantlab_i18n::finding_kind_text(t, f.kind.as_str())),
                 plain(f.column.clone().unwrap_or_else(|| t.text("report-rows-not-a-column"))),
                 plain(count(f.count)),
                 html! { span class={ "sev-" (severity) } { (severity_text) } },
@@ -492,7 +492,7 @@ fn training_section(t: &Catalog, run: Option<&RunDetail>) -> Markup {
                 (t.text("report-epochs-run"), t.text("report-best-epoch-heading"))
             };
             let mut rows = vec![
-                (t.text("report-status"), plain(format!("{:?}", s.status).to_lowercase())),
+                (t.text("report-status"), plain(plantlab_i18n::run_status_text(t, s.status))),
                 (t.text("report-message"), plain(plantlab_i18n::run_stop_text(t, s))),
                 (run_key, plain(s.epochs_run.to_string())),
                 (best_key, plain(s.best_epoch.to_string())),
