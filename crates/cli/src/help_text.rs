@@ -28,6 +28,36 @@ pub fn command(lang: Lang) -> Command {
     with_value_notes(command, &Catalog::new(lang))
 }
 
+/// `help` (clap's rendering, with or without its terminal styles) with each heading's colon
+/// full width: clap ends a heading with ":", and Chinese text takes "：" (as 用法： does).
+pub fn full_width_heading_colons(help: &str) -> String {
+    help.split_inclusive('\n')
+        .map(|line| {
+            let plain = without_styles(line);
+            let plain = plain.trim_end();
+            let is_heading = !plain.starts_with(char::is_whitespace) && plain.ends_with(':') && !plain.is_ascii();
+            match line.rfind(':') {
+                Some(at) if is_heading => format!("{}：{}", &line[..at], &line[at + 1..]),
+                _ => line.to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// `text` without terminal style sequences (ESC [ … letter).
+fn without_styles(text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
+    let mut in_sequence = false;
+    for c in text.chars() {
+        match c {
+            '\u{1b}' => in_sequence = true,
+            c if in_sequence => in_sequence = !c.is_ascii_alphabetic(),
+            c => plain.push(c),
+        }
+    }
+    plain
+}
+
 /// The definition with its own help texts in `lang` (clap's notes on values not yet worded).
 fn worded(lang: Lang) -> Command {
     let mut command = Cli::command();
@@ -323,6 +353,14 @@ fn help_values() -> Vec<(&'static str, Arg)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headings_take_the_full_width_colon_with_or_without_styles() {
+        let plain = "用法： plantlab train\n\n选项:\n      --model <MODEL>  模型: seed\nOptions:\n";
+        assert_eq!(full_width_heading_colons(plain), "用法： plantlab train\n\n选项：\n      --model <MODEL>  模型: seed\nOptions:\n");
+        let styled = "\u{1b}[1m\u{1b}[4m参数:\u{1b}[0m\n";
+        assert_eq!(full_width_heading_colons(styled), "\u{1b}[1m\u{1b}[4m参数：\u{1b}[0m\n");
+    }
 
     #[test]
     fn the_english_catalogue_says_what_the_definition_says() {

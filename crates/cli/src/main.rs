@@ -96,8 +96,29 @@ fn clap_exit(err: clap::Error) -> ExitCode {
     let status = ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(EXIT_USAGE));
     let worded_by_clap =
         matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand);
-    let _ = if i18n::language() == Lang::En || worded_by_clap { err.print() } else { err.apply::<usage_text::CatalogueFormatter>().print() };
+    if i18n::language() == Lang::En {
+        let _ = err.print();
+    } else if worded_by_clap {
+        print_chinese_help(&err);
+    } else {
+        let _ = err.apply::<usage_text::CatalogueFormatter>().print();
+    }
     status
+}
+
+/// clap's help (or version) outside English, where clap prints it, its headings ending in the
+/// language's colon; styled only on a terminal, as clap does.
+fn print_chinese_help(err: &clap::Error) {
+    use std::io::IsTerminal;
+    let styled = err.render();
+    let on_terminal = if err.use_stderr() { std::io::stderr().is_terminal() } else { std::io::stdout().is_terminal() };
+    let rendered = if on_terminal { styled.ansi().to_string() } else { styled.to_string() };
+    let text = help_text::full_width_heading_colons(&rendered);
+    if err.use_stderr() {
+        eprint!("{text}");
+    } else {
+        print!("{text}");
+    }
 }
 
 /// A command line that parsed but asks for something impossible (flags of another model,

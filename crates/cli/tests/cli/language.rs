@@ -151,6 +151,11 @@ fn help_is_chinese_under_the_flag_or_the_locale_and_english_by_default() {
     for english in ["Usage:", "The label column to predict", "Print help", "Options:", "The origin's model"] {
         assert!(!chinese.contains(english), "{english} in {chinese}");
     }
+    // Headings end in the full-width colon, as 用法： does.
+    for heading in ["参数：\n", "选项：\n", "分类器选项（--model seed、transformer 或 mlp）：\n"] {
+        assert!(chinese.contains(heading), "{heading:?} in {chinese}");
+    }
+    assert!(!chinese.lines().any(|line| !line.starts_with(' ') && line.ends_with(':')), "{chinese}");
     // The defaults the help names are the same numbers in both languages.
     let english = stdout(plantlab(&["train", "--help"]));
     assert!(english.contains("Usage: plantlab train") && english.contains("The label column to predict") && !has_chinese(&english), "{english}");
