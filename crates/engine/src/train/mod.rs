@@ -396,6 +396,29 @@ impl StopReason {
         StopReason { code: "cancelled", args: BTreeMap::new() }
     }
 
+    /// The code and arguments of a stop saved before stop messages were coded, read back from
+    /// its English `message`: the numbers in it are filled into each stop sentence until one
+    /// says exactly the same. `None` for any other text (a failure, an older wording).
+    pub(crate) fn coded_from_english(message: &str) -> Option<(String, BTreeMap<String, MessageArg>)> {
+        let numbers: Vec<u32> = message.split(|c: char| !c.is_ascii_digit()).filter_map(|digits| digits.parse().ok()).collect();
+        let kept = |mut reason: StopReason, kept: u32| {
+            reason.args.insert("kept".into(), u64::from(kept).into());
+            reason
+        };
+        let mut candidates = vec![StopReason::cancelled()];
+        for unit in ["epoch", "round"] {
+            if let [total, best] = numbers[..] {
+                candidates.push(kept(StopReason::completed(unit, total), best));
+            }
+            if let [stopped, patience, best] = numbers[..] {
+                for positive in [Some(1), None] {
+                    candidates.push(kept(StopReason::early(unit, stopped, positive, patience), best));
+                }
+            }
+        }
+        candidates.into_iter().map(StopReason::worded).find(|(english, ..)| english == message).map(|(_, code, args)| (code, args))
+    }
+
     /// The English message (from the catalogue the edges word it from), the code and the arguments.
     fn worded(self) -> (String, String, BTreeMap<String, MessageArg>) {
         let key = plantlab_protocol::message_key("stop", self.code, "");

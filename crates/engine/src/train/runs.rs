@@ -98,6 +98,19 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
     fs::read(path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok())
 }
 
+/// A run's `summary.json`. A run saved before stop messages were coded gets its stop's code and
+/// arguments back from its English message, so every reader words it in its own language.
+fn read_summary(dir: &Path) -> Option<RunSummary> {
+    let mut summary: RunSummary = read_json(&dir.join("summary.json"))?;
+    if summary.message_code.is_empty() && summary.failure.is_none() {
+        if let Some((code, args)) = super::StopReason::coded_from_english(&summary.message) {
+            summary.message_code = code;
+            summary.message_args = args;
+        }
+    }
+    Some(summary)
+}
+
 /// A run id: start time plus model, made unique within `root`, with its folder made and its
 /// lock taken. Keep the lock until the run ends (its summary written).
 pub fn new_run_dir(root: &Path, model: &str) -> Result<(String, PathBuf, RunLock)> {
@@ -208,7 +221,7 @@ fn entry(dir: &Path, active: &[String]) -> Option<RunEntry> {
     let config: TrainConfig = read_json(&dir.join("config.json")).unwrap_or_default();
     // A model of normal operation keeps its request instead of a TrainConfig.
     let normal: Option<NormalTrainRequest> = read_json(&dir.join(crate::workbench::normal_api::NORMAL_CONFIG_FILE));
-    let summary: Option<RunSummary> = read_json(&dir.join("summary.json"));
+    let summary = read_summary(dir);
     let (_, epochs, _) = read_metrics(dir);
     let best = epochs.iter().rev().find(|e| e.best);
     let status = match &summary {
@@ -294,7 +307,7 @@ pub fn open_run(root: &Path, id: &str, active: &[String]) -> Result<RunDetail> {
     let config: TrainConfig = read_json(&dir.join("config.json")).unwrap_or_default();
     let recipe = fs::read_to_string(dir.join("recipe.json")).ok();
     let (data, epochs, batches) = read_metrics(&dir);
-    let summary = read_json(&dir.join("summary.json"));
+    let summary = read_summary(&dir);
     Ok(RunDetail { entry, config, recipe, data, epochs, batches, summary })
 }
 
@@ -363,6 +376,35 @@ fn flatten(prefix: &str, value: &serde_json::Value, out: &mut BTreeMap<String, S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stop_saved_in_english_only_is_read_back_coded() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |message: &str, status: &str| {
+            let summary = serde_json::json!({
+                "run_id": "r", "run_dir": "r", "status": status, "message": message, "epochs_run": 7, "best_epoch": 4,
+                "majority_accuracy": 0.9, "val": null, "test": null, "baseline": null, "seconds": 1.0
+            });
+            fs::write(dir.path().join("summary.json"), summary.to_string()).unwrap();
+            read_summary(dir.path()).unwrap()
+        };
+        let chinese = plantlab_i18n::Catalog::new(plantlab_i18n::Lang::ZhCn);
+        let early = write("early stopping after epoch 7: no better validation PR-AUC for 3 epochs; kept epoch 4", "completed");
+        assert_eq!(early.message_code, "early_stopping");
+        assert_eq!(plantlab_i18n::run_stop_text(&chinese, &early), "第 7 轮后早停：验证集 PR-AUC 已连续 3 轮没有提升；保留第 4 轮");
+        let trees = write("completed all 48 rounds; kept round 18", "completed");
+        assert_eq!(
+            (trees.message_code.as_str(), trees.message_args.get("unit")),
+            ("completed", Some(&plantlab_protocol::MessageArg::Text("round".into())))
+        );
+        assert_eq!(write("cancelled by the user", "cancelled").message_code, "cancelled");
+        // Other texts stay as they were: a failure, or a wording this version never wrote.
+        for text in ["the loss became NaN in epoch 3, batch 2", "stopped early at epoch 7"] {
+            let kept = write(text, "failed");
+            assert!(kept.message_code.is_empty() && kept.message == text, "{kept:?}");
+        }
+        assert_eq!(chinese.fallback_count(), 0);
+    }
 
     #[test]
     fn flatten_names_nested_fields() {
