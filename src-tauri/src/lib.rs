@@ -262,8 +262,8 @@ async fn dataset_series(state: State<'_, AppState>, request: SeriesRequest) -> R
 fn report_painted(report: PaintReport) {
     let [x, y, w, h] = report.plot_rect;
     eprintln!(
-        "plantlab: data pane painted {} rows x {} columns, plot of \"{}\" at {x:.0},{y:.0} {w:.0}x{h:.0}",
-        report.rows, report.columns, report.plot_column
+        "plantlab: data pane painted in {}: {} rows x {} columns, plot of \"{}\" at {x:.0},{y:.0} {w:.0}x{h:.0}",
+        report.lang, report.rows, report.columns, report.plot_column
     );
 }
 

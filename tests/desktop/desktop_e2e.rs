@@ -1,6 +1,7 @@
-//! The real desktop app under a virtual X server: start it on the sample file, wait until the
-//! Data pane reports it has drawn the data, take a screenshot, check that the window and the
-//! plot area are really painted, then quit through the app's own shortcut.
+//! The real desktop app under a virtual X server: start it on the sample file (and on a
+//! GB18030 export in a Chinese locale), wait until the Data pane reports it has drawn the data,
+//! take a screenshot, check that the window and the plot area are really painted, then quit
+//! through the app's own shortcut.
 //!
 //! Needs Xvfb, xdotool and ImageMagick (scripts/install-deps.sh installs them).
 
@@ -109,16 +110,100 @@ fn stderr_lines(child: &mut Child) -> Receiver<String> {
 
 /// The desktop app on `file`, on the virtual display, with its stderr lines.
 fn start_app(file: &Path, display: &str) -> (KillOnDrop, Receiver<String>) {
-    let mut app = Command::new(env!("CARGO_BIN_EXE_plantlab-desktop"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_plantlab-desktop"));
+    command.arg(file).env("DISPLAY", display).env_remove("WAYLAND_DISPLAY");
+    spawn_app(command)
+}
+
+/// The desktop app on `file` as started fresh in `locale` (`LANG`): its webview's storage in
+/// `profile`, so no language chosen in an earlier session is remembered.
+fn start_app_in_locale(file: &Path, display: &str, locale: &str, profile: &Path) -> (KillOnDrop, Receiver<String>) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_plantlab-desktop"));
+    command
         .arg(file)
         .env("DISPLAY", display)
         .env_remove("WAYLAND_DISPLAY")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("desktop binary starts");
+        .env("LANG", locale)
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("XDG_DATA_HOME", profile.join("data"))
+        .env("XDG_CACHE_HOME", profile.join("cache"))
+        .env("XDG_CONFIG_HOME", profile.join("config"));
+    spawn_app(command)
+}
+
+fn spawn_app(mut command: Command) -> (KillOnDrop, Receiver<String>) {
+    let mut app = command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("desktop binary starts");
     let lines = stderr_lines(&mut app);
     (KillOnDrop(app), lines)
+}
+
+/// Waits for the Data pane's report that it has drawn the file (at most 120 s).
+fn wait_painted(lines: &Receiver<String>) -> String {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) if line.contains("data pane painted") => return line,
+            Ok(_) => {}
+            Err(_) => panic!("the Data pane did not report drawing the file within 120 s"),
+        }
+    }
+}
+
+/// Photographs the app's window into `shot` once the compositor has put the frame on screen;
+/// checks that the window is painted and that the plot area `rect` shows a drawn series.
+/// Returns the window's id and width.
+fn photograph(display: &str, shot: &Path, [x, y, w, h]: [u32; 4]) -> (String, u32) {
+    std::thread::sleep(Duration::from_millis(1500));
+    let window_id = run_ok(Command::new("xdotool").env("DISPLAY", display).args(["search", "--sync", "--onlyvisible", "--name", "PlantLab"]));
+    let window_id = window_id.lines().next().expect("PlantLab window found").trim().to_owned();
+    run_ok(Command::new("import").env("DISPLAY", display).args(["-window", &window_id]).arg(shot));
+
+    let whole = Command::new("convert").arg(shot).arg("ppm:-").output().expect("convert");
+    let (ww, wh, pixels) = read_ppm(&whole.stdout);
+    assert!(ww >= 800 && wh >= 500, "window is {ww}x{wh}");
+    let distinct: std::collections::HashSet<[u8; 3]> = pixels.iter().copied().collect();
+    assert!(distinct.len() > 20, "screenshot looks blank: {} colours", distinct.len());
+
+    let crop = Command::new("convert").arg(shot).args(["-crop", &format!("{w}x{h}+{x}+{y}"), "+repage", "ppm:-"]).output().expect("crop");
+    let (_, _, plot) = read_ppm(&crop.stdout);
+    // The series is drawn in a light blue (line and its min/max band); count those pixels.
+    let blue = plot.iter().filter(|[r, g, b]| *b > 150 && *b as i32 - *r as i32 > 60 && *g > 60).count();
+    assert!(blue > 500, "the plot area shows no drawn series ({blue} series-coloured pixels of {})", plot.len());
+    (window_id, ww as u32)
+}
+
+/// Quits the way a user would: focus the window (there is no window manager to do it), click
+/// into the plot and press Ctrl+Q; keyboard input into WebKit under Xvfb is not always
+/// delivered, so then click the Quit button at the right end of the top bar. The app must exit
+/// cleanly.
+fn quit(app: &mut KillOnDrop, display: &str, window_id: &str, window_width: u32, [x, y, w, h]: [u32; 4]) {
+    let cx = (x + w / 2).to_string();
+    let cy = (y + h / 2).to_string();
+    let wait_exit = |app: &mut KillOnDrop| {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Some(status) = app.0.try_wait().expect("wait") {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
+    };
+    run_ok(Command::new("xdotool").env("DISPLAY", display).args(["windowfocus", "--sync", window_id]));
+    run_ok(Command::new("xdotool").env("DISPLAY", display).args(["mousemove", "--window", window_id, &cx, &cy, "click", "1"]));
+    std::thread::sleep(Duration::from_millis(500));
+    run_ok(Command::new("xdotool").env("DISPLAY", display).args(["key", "--clearmodifiers", "ctrl+q"]));
+    let mut exited = wait_exit(app);
+    if exited.is_none() {
+        eprintln!("Ctrl+Q was not delivered; clicking Quit");
+        let qx = window_width.saturating_sub(30).to_string();
+        run_ok(Command::new("xdotool").env("DISPLAY", display).args(["mousemove", "--window", window_id, &qx, "12", "click", "1"]));
+        exited = wait_exit(app);
+    }
+    let status = exited.expect("the app did not quit (Ctrl+Q, then the Quit button)");
+    assert!(status.success(), "the app exited with {status}");
 }
 
 /// "… plot of "X" at 270,140 990x300" → [x, y, w, h].
@@ -157,69 +242,38 @@ fn desktop_app_shows_the_sample_and_quits_cleanly() {
     let artifacts = repo().join("ci-artifacts");
     std::fs::create_dir_all(&artifacts).expect("artifact dir");
     let sample = repo().join("sample-data/ai4i2020.csv");
+    // Started fresh in an English locale, so the kept screenshot is the same on every machine.
+    let profile = tempfile::tempdir().expect("profile dir");
 
-    let (mut app, lines) = start_app(&sample, &display);
+    let (mut app, lines) = start_app_in_locale(&sample, &display, "en_US.UTF-8", profile.path());
+    let painted = wait_painted(&lines);
+    assert!(painted.contains("in en: 10000 rows x 14 columns"), "{painted}");
+    let rect = parse_rect(&painted);
+    assert!(rect[2] > 200 && rect[3] > 100, "plot area too small: {painted}");
 
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let painted = loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match lines.recv_timeout(left) {
-            Ok(line) if line.contains("data pane painted") => break line,
-            Ok(_) => {}
-            Err(_) => panic!("the Data pane did not report drawing the sample within 120 s"),
-        }
-    };
-    assert!(painted.contains("10000 rows x 14 columns"), "{painted}");
-    let [x, y, w, h] = parse_rect(&painted);
-    assert!(w > 200 && h > 100, "plot area too small: {painted}");
+    let (window_id, width) = photograph(&display, &artifacts.join("desktop-data-pane.png"), rect);
+    quit(&mut app, &display, &window_id, width, rect);
+}
 
-    // Let the compositor put the frame on screen, then photograph the app's window.
-    std::thread::sleep(Duration::from_millis(1500));
-    let window_id = run_ok(Command::new("xdotool").env("DISPLAY", &display).args(["search", "--sync", "--onlyvisible", "--name", "PlantLab"]));
-    let window_id = window_id.lines().next().expect("PlantLab window found").trim().to_owned();
-    let shot = artifacts.join("desktop-data-pane.png");
-    run_ok(Command::new("import").env("DISPLAY", &display).args(["-window", &window_id]).arg(&shot));
+/// A Chinese plant's export as Chinese Windows saves it (GB18030, tag names 反应器温度 …, a units
+/// row with ℃ and MPa, times as 2026/10/01 00:00:00), opened by the app started in a Chinese
+/// locale: the UI draws in Chinese and plots the first tag under its Chinese name. The
+/// screenshot is kept.
+#[test]
+fn desktop_app_opens_a_gb18030_export_in_chinese() {
+    let (_xvfb, display) = start_xvfb();
+    let artifacts = repo().join("ci-artifacts");
+    std::fs::create_dir_all(&artifacts).expect("artifact dir");
+    let export = repo().join("sample-data/reactor-gb18030.csv");
+    let profile = tempfile::tempdir().expect("profile dir");
 
-    let whole = Command::new("convert").arg(&shot).arg("ppm:-").output().expect("convert");
-    let (ww, wh, pixels) = read_ppm(&whole.stdout);
-    assert!(ww >= 800 && wh >= 500, "window is {ww}x{wh}");
-    let distinct: std::collections::HashSet<[u8; 3]> = pixels.iter().copied().collect();
-    assert!(distinct.len() > 20, "screenshot looks blank: {} colours", distinct.len());
+    let (mut app, lines) = start_app_in_locale(&export, &display, "zh_CN.UTF-8", profile.path());
+    let painted = wait_painted(&lines);
+    assert!(painted.contains("in zh-CN: 360 rows x 6 columns, plot of \"反应器温度\""), "{painted}");
+    let rect = parse_rect(&painted);
 
-    let crop = Command::new("convert").arg(&shot).args(["-crop", &format!("{w}x{h}+{x}+{y}"), "+repage", "ppm:-"]).output().expect("crop");
-    let (_, _, plot) = read_ppm(&crop.stdout);
-    // The series is drawn in a light blue (line and its min/max band); count those pixels.
-    let blue = plot.iter().filter(|[r, g, b]| *b > 150 && *b as i32 - *r as i32 > 60 && *g > 60).count();
-    assert!(blue > 500, "the plot area shows no drawn series ({blue} series-coloured pixels of {})", plot.len());
-
-    // Quit the way a user would: focus the window (there is no window manager to do it),
-    // click into the app and press Ctrl+Q; keyboard input into WebKit under Xvfb is not
-    // always delivered, so then click the Quit button at the right end of the top bar.
-    let cx = (x + w / 2).to_string();
-    let cy = (y + h / 2).to_string();
-    let wait_exit = |app: &mut KillOnDrop| {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Some(status) = app.0.try_wait().expect("wait") {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        None
-    };
-    run_ok(Command::new("xdotool").env("DISPLAY", &display).args(["windowfocus", "--sync", &window_id]));
-    run_ok(Command::new("xdotool").env("DISPLAY", &display).args(["mousemove", "--window", &window_id, &cx, &cy, "click", "1"]));
-    std::thread::sleep(Duration::from_millis(500));
-    run_ok(Command::new("xdotool").env("DISPLAY", &display).args(["key", "--clearmodifiers", "ctrl+q"]));
-    let mut exited = wait_exit(&mut app);
-    if exited.is_none() {
-        eprintln!("Ctrl+Q was not delivered; clicking Quit");
-        let qx = (ww as u32).saturating_sub(30).to_string();
-        run_ok(Command::new("xdotool").env("DISPLAY", &display).args(["mousemove", "--window", &window_id, &qx, "12", "click", "1"]));
-        exited = wait_exit(&mut app);
-    }
-    let status = exited.expect("the app did not quit (Ctrl+Q, then the Quit button)");
-    assert!(status.success(), "the app exited with {status}");
+    let (window_id, width) = photograph(&display, &artifacts.join("desktop-gb18030-zh.png"), rect);
+    quit(&mut app, &display, &window_id, width, rect);
 }
 
 /// The controls the UI last reported (`plantlab: widgets` lines): id → centre; and whether the

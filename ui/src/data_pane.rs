@@ -823,6 +823,7 @@ impl DataPane {
                 columns: summary.columns.len(),
                 plot_column: series.column.clone(),
                 plot_rect: [rect.min.x, rect.min.y, rect.width(), rect.height()],
+                lang: crate::i18n::language().tag().to_owned(),
             }));
         }
         if refetch {

@@ -229,6 +229,9 @@ pub struct PaintReport {
     /// Plot area in logical pixels: x, y, width, height.
     #[serde(with = "crate::float")]
     pub plot_rect: [f32; 4],
+    /// The language the UI drew in (its tag, `en` or `zh-CN`); empty from an older UI.
+    #[serde(default)]
+    pub lang: String,
 }
 
 /// Where the controls of a user's journey are on screen (logical pixels), reported by the UI

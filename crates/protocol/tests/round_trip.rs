@@ -213,7 +213,7 @@ structs! {
     HistogramRequest { column, bins }
     Histogram { column, min, max, counts, missing }
     Series { column, x_axis, x, y_min, y_max, source_rows, x_extent, decimated, x_range, marks }
-    PaintReport { rows, columns, plot_column, plot_rect }
+    PaintReport { rows, columns, plot_column, plot_rect, lang }
     FrameStats { frames, p95_ms, max_ms }
     ImportSettings { delimiter, decimal, encoding, encoding_confidence, header_rows, names, column_widths, timestamp_column, timestamp_format, status_strings, sheet }
     ImportOverrides { delimiter, decimal, encoding, header_rows, timestamp_column, timestamp_format, status_strings, sheet, names, column_widths }
