@@ -2,10 +2,17 @@
 //! protocol), and polars' reader reserves room for every list by the count the file declares:
 //! a 1 KB file declaring billions of row groups asked for 8 GB at once (found by fuzzing),
 //! which on a machine without memory overcommit (Windows) ends the process. Walking the footer
-//! once, with every declared count bounded by the bytes left to hold it, makes such a file a
-//! clear error instead.
+//! once the way polars reads it, with every declared count bounded by the bytes left to hold
+//! it, makes such a file a clear error instead.
+//!
+//! Polars reads a field it knows by the type it expects, whatever type the file declares, so
+//! a field declared as one type and read as another puts its reader somewhere else in the
+//! footer than a plain Thrift walk (a second fuzzed file hid a list of billions that way). The
+//! walk therefore knows the fields polars reads (parquet.thrift's `FileMetaData` and what it
+//! holds) and refuses a field whose declared type is not the one polars reads it as; every
+//! other field is skipped as polars skips it.
 
-/// Nesting deeper than any Parquet writer produces (the schema is a flat list of elements).
+/// Nesting deeper than any Parquet writer produces (polars' own skip stops at 64 too).
 const MAX_DEPTH: usize = 64;
 
 /// Checks the footer of the Parquet file `bytes`; the error says what is wrong.
@@ -20,10 +27,113 @@ pub(super) fn check_footer(bytes: &[u8]) -> Result<(), String> {
     }
     let footer = &bytes[n - 8 - declared..n - 8];
     let mut reader = Compact { bytes: footer, at: 0 };
-    reader.skip_struct(0)
+    reader.read_struct(Kind::FileMetaData, 0)
 }
 
-/// A reader of Thrift's compact protocol that skips values, checking every length and count.
+/// The structs of a Parquet footer that polars reads field by field.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    FileMetaData,
+    SchemaElement,
+    RowGroup,
+    ColumnChunk,
+    ColumnMetaData,
+    Statistics,
+    KeyValue,
+    SortingColumn,
+    ColumnOrder,
+    LogicalType,
+    DecimalType,
+    /// `TimeType` and `TimestampType`: the same fields.
+    TimeType,
+    TimeUnit,
+    IntType,
+    /// A union member without fields (`StringType`, `MilliSeconds`, …).
+    Empty,
+}
+
+/// How polars reads a field it knows.
+#[derive(Clone, Copy)]
+enum Read {
+    /// A zigzag or plain varint: declared i16, i32 or i64.
+    Varint,
+    /// One byte: declared byte.
+    Byte,
+    /// A length and that many bytes: declared binary.
+    Binary,
+    /// The value in the field header: declared true or false.
+    Bool,
+    Struct(Kind),
+    List(Element),
+}
+
+/// The elements of a list polars reads.
+#[derive(Clone, Copy)]
+enum Element {
+    Varint,
+    Binary,
+    Struct(Kind),
+}
+
+/// The fields polars reads in a struct of `kind` (polars-parquet's handwritten footer
+/// decoder), by field id; `None` for fields it skips by their declared type.
+fn field(kind: Kind, id: i16) -> Option<Read> {
+    use Element as E;
+    use Read::*;
+    Some(match (kind, id) {
+        (Kind::FileMetaData, 1 | 3) => Varint,
+        (Kind::FileMetaData, 2) => List(E::Struct(Kind::SchemaElement)),
+        (Kind::FileMetaData, 4) => List(E::Struct(Kind::RowGroup)),
+        (Kind::FileMetaData, 5) => List(E::Struct(Kind::KeyValue)),
+        (Kind::FileMetaData, 6) => Binary,
+        (Kind::FileMetaData, 7) => List(E::Struct(Kind::ColumnOrder)),
+        (Kind::SchemaElement, 1..=3 | 5..=9) => Varint,
+        (Kind::SchemaElement, 4) => Binary,
+        (Kind::SchemaElement, 10) => Struct(Kind::LogicalType),
+        (Kind::RowGroup, 1) => List(E::Struct(Kind::ColumnChunk)),
+        (Kind::RowGroup, 2 | 3 | 5..=7) => Varint,
+        (Kind::RowGroup, 4) => List(E::Struct(Kind::SortingColumn)),
+        (Kind::ColumnChunk, 1) => Binary,
+        (Kind::ColumnChunk, 2 | 4..=7) => Varint,
+        (Kind::ColumnChunk, 3) => Struct(Kind::ColumnMetaData),
+        (Kind::ColumnMetaData, 1 | 4..=7 | 9..=11 | 14 | 15) => Varint,
+        (Kind::ColumnMetaData, 2) => List(E::Varint),
+        (Kind::ColumnMetaData, 3) => List(E::Binary),
+        (Kind::ColumnMetaData, 12) => Struct(Kind::Statistics),
+        (Kind::Statistics, 1 | 2 | 5 | 6) => Binary,
+        (Kind::Statistics, 3 | 4) => Varint,
+        (Kind::Statistics, 7 | 8) => Bool,
+        (Kind::KeyValue, 1 | 2) => Binary,
+        (Kind::SortingColumn, 1) => Varint,
+        (Kind::SortingColumn, 2 | 3) => Bool,
+        (Kind::ColumnOrder, 1 | 2) => Struct(Kind::Empty),
+        (Kind::LogicalType, 1..=4 | 6 | 11..=15) => Struct(Kind::Empty),
+        (Kind::LogicalType, 5) => Struct(Kind::DecimalType),
+        (Kind::LogicalType, 7 | 8) => Struct(Kind::TimeType),
+        (Kind::LogicalType, 10) => Struct(Kind::IntType),
+        (Kind::DecimalType, 1 | 2) => Varint,
+        (Kind::TimeType, 1) => Bool,
+        (Kind::TimeType, 2) => Struct(Kind::TimeUnit),
+        (Kind::TimeUnit, 1..=3) => Struct(Kind::Empty),
+        (Kind::IntType, 1) => Byte,
+        (Kind::IntType, 2) => Bool,
+        _ => return None,
+    })
+}
+
+/// Thrift compact types.
+const BOOL_TRUE: u8 = 1;
+const BOOL_FALSE: u8 = 2;
+const BYTE: u8 = 3;
+const I16: u8 = 4;
+const I64: u8 = 6;
+const DOUBLE: u8 = 7;
+const BINARY: u8 = 8;
+const LIST: u8 = 9;
+const STRUCT: u8 = 12;
+
+/// A reader of Thrift's compact protocol that follows polars' footer decoder, checking every
+/// length and count.
 struct Compact<'a> {
     bytes: &'a [u8],
     at: usize,
@@ -60,81 +170,136 @@ impl Compact<'_> {
         Ok(())
     }
 
-    /// A count of elements, each at least one byte: never more than the bytes left.
-    fn count(&mut self, count: u64) -> Result<u64, String> {
+    /// A list's header: its element type and count. A count is never more than the bytes left
+    /// (every element the reader allocates for takes at least one).
+    fn list_header(&mut self) -> Result<(u8, u64), String> {
+        let header = self.byte()?;
+        let count = match header >> 4 {
+            15 => self.varint()?,
+            small => u64::from(small),
+        };
         if count > self.left() as u64 {
             return Err(format!("its footer declares a list of {count} elements in {} bytes", self.left()));
         }
-        Ok(count)
+        Ok((header & 0x0f, count))
     }
 
-    fn skip_struct(&mut self, depth: usize) -> Result<(), String> {
+    /// A struct of `kind`: each field polars knows read as polars reads it, once its declared
+    /// type is the one polars expects; any other field skipped as polars skips it.
+    fn read_struct(&mut self, kind: Kind, depth: usize) -> Result<(), String> {
         if depth > MAX_DEPTH {
             return Err("its footer nests deeper than any Parquet writer does".into());
         }
+        let mut last_id: i16 = 0;
         loop {
             let header = self.byte()?;
-            let kind = header & 0x0f;
-            if kind == 0 {
+            let declared = header & 0x0f;
+            if declared == 0 {
                 return Ok(());
             }
-            // A field id given in full (no delta from the previous one) follows as a varint.
-            if header >> 4 == 0 {
-                self.varint()?;
+            let id = match header >> 4 {
+                0 => zigzag(self.varint()?) as i16,
+                delta => last_id.checked_add(i16::from(delta)).ok_or("its footer numbers a field beyond the largest id")?,
+            };
+            match field(kind, id) {
+                Some(read) => self.read_field(kind, id, read, declared, depth)?,
+                None => self.skip_value(declared, depth)?,
             }
-            self.skip_value(kind, depth)?;
+            last_id = id;
         }
     }
 
-    fn skip_value(&mut self, kind: u8, depth: usize) -> Result<(), String> {
-        match kind {
-            // Booleans in a struct field live in the field header itself.
-            1 | 2 => Ok(()),
-            3 => self.skip(1),
-            4..=6 => self.varint().map(|_| ()),
-            7 => self.skip(8),
-            8 => {
+    fn read_field(&mut self, kind: Kind, id: i16, read: Read, declared: u8, depth: usize) -> Result<(), String> {
+        let expected = match read {
+            Read::Varint => matches!(declared, I16..=I64),
+            Read::Byte => declared == BYTE,
+            Read::Binary => declared == BINARY,
+            Read::Bool => matches!(declared, BOOL_TRUE | BOOL_FALSE),
+            Read::Struct(_) => declared == STRUCT,
+            Read::List(_) => declared == LIST,
+        };
+        if !expected {
+            return Err(format!("its footer declares field {id} of {kind:?} as Thrift type {declared}, which is not the type Parquet gives it"));
+        }
+        match read {
+            Read::Varint => self.varint().map(drop),
+            Read::Byte => self.skip(1),
+            Read::Binary => {
                 let length = self.varint()?;
                 self.skip(length)
             }
-            9 | 10 => {
-                let header = self.byte()?;
-                let size = match header >> 4 {
-                    15 => self.varint()?,
-                    small => u64::from(small),
+            Read::Bool => Ok(()),
+            Read::Struct(inner) => self.read_struct(inner, depth + 1),
+            Read::List(element) => {
+                let (element_type, count) = self.list_header()?;
+                let fits = match element {
+                    Element::Varint => matches!(element_type, I16..=I64),
+                    Element::Binary => element_type == BINARY,
+                    Element::Struct(_) => element_type == STRUCT,
                 };
-                let element = header & 0x0f;
-                for _ in 0..self.count(size)? {
-                    // A boolean element is a whole byte in a list.
-                    if matches!(element, 1 | 2) {
-                        self.skip(1)?;
-                    } else {
-                        self.skip_value(element, depth + 1)?;
-                    }
+                if count > 0 && !fits {
+                    return Err(format!("its footer declares the elements of field {id} of {kind:?} as Thrift type {element_type}"));
                 }
-                Ok(())
-            }
-            11 => {
-                let size = self.varint()?;
-                if size == 0 {
-                    return Ok(());
-                }
-                let types = self.byte()?;
-                for _ in 0..self.count(size)? {
-                    for element in [types >> 4, types & 0x0f] {
-                        if matches!(element, 1 | 2) {
-                            self.skip(1)?;
-                        } else {
-                            self.skip_value(element, depth + 1)?;
+                for _ in 0..count {
+                    match element {
+                        Element::Varint => self.varint().map(drop)?,
+                        Element::Binary => {
+                            let length = self.varint()?;
+                            self.skip(length)?
                         }
+                        Element::Struct(inner) => self.read_struct(inner, depth + 1)?,
                     }
                 }
                 Ok(())
             }
-            12 => self.skip_struct(depth + 1),
-            other => Err(format!("its footer holds a value of unknown type {other}")),
         }
     }
+
+    /// Skips a value of the declared type as polars skips a field it does not read (a boolean
+    /// list element takes no byte there; maps and sets it refuses).
+    fn skip_value(&mut self, declared: u8, depth: usize) -> Result<(), String> {
+        if depth > MAX_DEPTH {
+            return Err("its footer nests deeper than any Parquet writer does".into());
+        }
+        match declared {
+            BOOL_TRUE | BOOL_FALSE => Ok(()),
+            BYTE => self.skip(1),
+            I16..=I64 => self.varint().map(drop),
+            DOUBLE => self.skip(8),
+            BINARY => {
+                let length = self.varint()?;
+                self.skip(length)
+            }
+            LIST => {
+                let (element_type, count) = self.list_header()?;
+                for _ in 0..count {
+                    self.skip_value(element_type, depth + 1)?;
+                }
+                Ok(())
+            }
+            STRUCT => {
+                let mut last_id: i16 = 0;
+                loop {
+                    let header = self.byte()?;
+                    let inner = header & 0x0f;
+                    if inner == 0 {
+                        return Ok(());
+                    }
+                    last_id = match header >> 4 {
+                        0 => zigzag(self.varint()?) as i16,
+                        delta => last_id.checked_add(i16::from(delta)).ok_or("its footer numbers a field beyond the largest id")?,
+                    };
+                    self.skip_value(inner, depth + 1)?;
+                }
+            }
+            other => Err(format!("its footer holds a value of Thrift type {other}, which Parquet does not use")),
+        }
+    }
+}
+
+/// A zigzag-encoded varint's value (Thrift field ids and integers).
+fn zigzag(value: u64) -> i64 {
+    ((value >> 1) as i64) ^ -((value & 1) as i64)
 }
 
 #[cfg(test)]

@@ -318,6 +318,17 @@ fn a_parquet_footer_declaring_billions_of_row_groups_is_refused_before_polars_re
 }
 
 #[test]
+fn a_parquet_footer_hiding_a_huge_list_behind_a_mistyped_field_is_refused() {
+    // Found by the `parquet` fuzz target: 1,203 bytes whose footer declares the version field
+    // as binary; polars reads it as the integer it expects, lands inside that "binary" and
+    // reads a row-group list there that asked for 8 GB, which a plain Thrift walk never sees.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/engine/data/fuzzed-footer-mistyped-field.parquet");
+    let err = load(&path).unwrap_err();
+    assert_eq!(err.code(), "parse_error", "{err}");
+    assert!(err.to_string().contains("not a readable Parquet file (its footer declares field 1 of FileMetaData as Thrift type 8"), "{err}");
+}
+
+#[test]
 fn mutated_recipes_replay_or_fail_clearly() {
     let (dir, workbench) = workbench_with_data(300);
     // A recipe with a step of each common kind, fitted on the data.
