@@ -191,22 +191,29 @@ impl Compact<'_> {
             return Err("its footer nests deeper than any Parquet writer does".into());
         }
         let mut last_id: i16 = 0;
-        loop {
-            let header = self.byte()?;
-            let declared = header & 0x0f;
-            if declared == 0 {
-                return Ok(());
-            }
-            let id = match header >> 4 {
-                0 => zigzag(self.varint()?) as i16,
-                delta => last_id.checked_add(i16::from(delta)).ok_or("its footer numbers a field beyond the largest id")?,
-            };
+        while let Some((id, declared)) = self.field_header(last_id)? {
             match field(kind, id) {
                 Some(read) => self.read_field(kind, id, read, declared, depth)?,
                 None => self.skip_value(declared, depth)?,
             }
             last_id = id;
         }
+        Ok(())
+    }
+
+    /// A struct field's header: its id (a delta from `last_id`, or given in full) and declared
+    /// type; `None` at the struct's end.
+    fn field_header(&mut self, last_id: i16) -> Result<Option<(i16, u8)>, String> {
+        let header = self.byte()?;
+        let declared = header & 0x0f;
+        if declared == 0 {
+            return Ok(None);
+        }
+        let id = match header >> 4 {
+            0 => zigzag(self.varint()?) as i16,
+            delta => last_id.checked_add(i16::from(delta)).ok_or("its footer numbers a field beyond the largest id")?,
+        };
+        Ok(Some((id, declared)))
     }
 
     fn read_field(&mut self, kind: Kind, id: i16, read: Read, declared: u8, depth: usize) -> Result<(), String> {
@@ -279,18 +286,11 @@ impl Compact<'_> {
             }
             STRUCT => {
                 let mut last_id: i16 = 0;
-                loop {
-                    let header = self.byte()?;
-                    let inner = header & 0x0f;
-                    if inner == 0 {
-                        return Ok(());
-                    }
-                    last_id = match header >> 4 {
-                        0 => zigzag(self.varint()?) as i16,
-                        delta => last_id.checked_add(i16::from(delta)).ok_or("its footer numbers a field beyond the largest id")?,
-                    };
+                while let Some((id, inner)) = self.field_header(last_id)? {
                     self.skip_value(inner, depth + 1)?;
+                    last_id = id;
                 }
+                Ok(())
             }
             other => Err(format!("its footer holds a value of Thrift type {other}, which Parquet does not use")),
         }
