@@ -49,7 +49,7 @@ pub fn gate_title_text(check: &str) -> String {
     CATALOG.with(|catalog| plantlab_i18n::gate_title_text(catalog, check))
 }
 
-/// `items` as one list in the chosen language ("a, b and c"; "a、b和c").
+/// `items` as one list in the chosen language ("a, b and c"; "a、b 和 c").
 pub fn list_text(items: &[String]) -> String {
     CATALOG.with(|catalog| plantlab_i18n::list_text(catalog, items))
 }

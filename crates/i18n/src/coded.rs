@@ -150,21 +150,25 @@ fn texts(catalog: &Catalog, items: &[MessageArg]) -> Option<Vec<String>> {
         .collect()
 }
 
-/// `items` as one list in the catalogue's language: "a, b and c"; in Chinese "a、b和c".
+/// `items` as one list in the catalogue's language: "a, b and c"; in Chinese "a、b 和 c".
 pub fn list_text(catalog: &Catalog, items: &[String]) -> String {
     join_list(items, catalog.lang())
 }
 
-/// "a", "a and b", "a, b and c"; in Chinese "a和b", "a、b和c".
+/// "a", "a and b", "a, b and c"; in Chinese "a和b", "a、b和c", with a space between 和 and a
+/// Latin letter or digit beside it ("FI-101 Flow 和 SI-101 Speed"), as Chinese text sets them.
 fn join_list(items: &[String], lang: Lang) -> String {
-    let (comma, and) = match lang {
-        Lang::En => (", ", " and "),
-        Lang::ZhCn => ("、", "和"),
-    };
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{}{and}{last}", init.join(comma)),
+    match (lang, items) {
+        (_, []) => String::new(),
+        (_, [one]) => one.clone(),
+        (Lang::En, [init @ .., last]) => format!("{} and {last}", init.join(", ")),
+        (Lang::ZhCn, [init @ .., last]) => {
+            let head = init.join("、");
+            let latin = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+            let before = if latin(head.chars().next_back()) { " " } else { "" };
+            let after = if latin(last.chars().next()) { " " } else { "" };
+            format!("{head}{before}和{after}{last}")
+        }
     }
 }
 
@@ -448,7 +452,7 @@ mod tests {
             "{text}"
         );
         let text = finding_text(&chinese, &shutdown);
-        assert!(text.starts_with("流量和电机电流均为 0：从 11月15日 14:53 起持续 3 h和另有一次，泵处于停机状态"), "{text}");
+        assert!(text.starts_with("流量和电机电流均为 0：从 11月15日 14:53 起持续 3 h 和另外一次，泵处于停机状态"), "{text}");
         assert_eq!(english.fallback_count() + chinese.fallback_count(), 0, "{:?} {:?}", english.fallback_keys(), chinese.fallback_keys());
     }
 
@@ -495,7 +499,9 @@ mod tests {
         assert_eq!(format_share(0.0004), "0.04%");
         assert_eq!(format_share(0.5), "50.0%");
         assert_eq!(join_list(&["a".into(), "b".into(), "c".into()], Lang::En), "a, b and c");
-        assert_eq!(join_list(&["a".into(), "b".into(), "c".into()], Lang::ZhCn), "a、b和c");
+        assert_eq!(join_list(&["a".into(), "b".into(), "c".into()], Lang::ZhCn), "a、b 和 c");
+        assert_eq!(join_list(&["流量".into(), "转速".into()], Lang::ZhCn), "流量和转速");
+        assert_eq!(join_list(&["反应器温度".into(), "FI-101".into()], Lang::ZhCn), "反应器温度和 FI-101");
         assert_eq!(short_time(0, Lang::En), "1 Jan 00:00");
         assert_eq!(short_time(0, Lang::ZhCn), "1月1日 00:00");
         assert_eq!(message_variables(Lang::En, "gate-rows"), Some(["threshold".to_owned(), "value".to_owned()].into()));

@@ -54,8 +54,8 @@ finding-signal-power = 功率
 finding-signal-condition = 运行条件
 finding-shutdown-period = 从 { $start } 起持续 { $duration }
 finding-shutdown-period-rows = 在第 { $start }..{ $end } 行
-finding-shutdown-once-more = 另有一次
-finding-shutdown-more-times = 另有 { $count } 次
+finding-shutdown-once-more = 另外一次
+finding-shutdown-more-times = 另外 { $count } 次
 finding-shutdown-story = { $subject }：{ $periods }，{ $machine ->
         [pump] 泵
        *[other] 设备
