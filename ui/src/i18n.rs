@@ -191,12 +191,5 @@ pub fn system_language() -> Option<Lang> {
 
 /// A run's status in the current language (in English, the protocol's own word).
 pub fn run_status(status: plantlab_protocol::RunStatus) -> String {
-    use plantlab_protocol::RunStatus;
-    match status {
-        RunStatus::Running => tr("run-status-running"),
-        RunStatus::Completed => tr("run-status-completed"),
-        RunStatus::Interrupted => tr("run-status-interrupted"),
-        RunStatus::Cancelled => tr("run-status-cancelled"),
-        RunStatus::Failed => tr("run-status-failed"),
-    }
+    CATALOG.with(|catalog| plantlab_i18n::run_status_text(&catalog.borrow(), status))
 }

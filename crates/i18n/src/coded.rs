@@ -82,13 +82,14 @@ pub fn run_stop_text(catalog: &Catalog, summary: &RunSummary) -> String {
 /// A run's status in the catalogue's language (the Train pane's runs list, the command line's
 /// and the report's words).
 pub fn run_status_text(catalog: &Catalog, status: RunStatus) -> String {
-    catalog.text(match status {
-        RunStatus::Running => "run-status-running",
-        RunStatus::Completed => "run-status-completed",
-        RunStatus::Interrupted => "run-status-interrupted",
-        RunStatus::Cancelled => "run-status-cancelled",
-        RunStatus::Failed => "run-status-failed",
-    })
+    let tr = |key: &str| catalog.text(key);
+    match status {
+        RunStatus::Running => tr("run-status-running"),
+        RunStatus::Completed => tr("run-status-completed"),
+        RunStatus::Interrupted => tr("run-status-interrupted"),
+        RunStatus::Cancelled => tr("run-status-cancelled"),
+        RunStatus::Failed => tr("run-status-failed"),
+    }
 }
 
 /// A runs list entry's stop sentence, as [`run_stop_text`].
