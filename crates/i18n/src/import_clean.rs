@@ -129,19 +129,9 @@ pub fn describe_step(catalog: &Catalog, step: &CleanStep) -> Option<String> {
                 OutlierMethod::Hampel { window, k } => {
                     words.sentence("how", "hampel", [("window", text(&window.to_string())), ("k", text(&k.to_string()))])?
                 }
-                OutlierMethod::Range { low, high, values } => {
-                    let mut bounds = Vec::new();
-                    if let Some(low) = low {
-                        bounds.push(format!("< {low}"));
-                    }
-                    if let Some(high) = high {
-                        bounds.push(format!("> {high}"));
-                    }
-                    if !values.is_empty() {
-                        bounds.push(values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "));
-                    }
+                OutlierMethod::Range { .. } => {
                     let or = words.sentence("bounds", "or", [])?;
-                    words.sentence("how", "range", [("bounds", text(&bounds.join(&or)))])?
+                    words.sentence("how", "range", [("bounds", text(&method.range_bounds().join(&or)))])?
                 }
             };
             let variant = match action {
@@ -241,18 +231,12 @@ impl StepWords<'_> {
 
     fn condition(&self, condition: &Condition) -> Option<MessageArg> {
         let column = text(&condition.column);
-        let op = match condition.op {
-            CompareOp::Lt => "<",
-            CompareOp::Le => "≤",
-            CompareOp::Gt => ">",
-            CompareOp::Ge => "≥",
-            CompareOp::Eq => "=",
-            CompareOp::Ne => "≠",
-            CompareOp::IsNull => return self.sentence("condition", "missing", [("column", column)]).map(|words| text(&words)),
-            CompareOp::NotNull => return self.sentence("condition", "present", [("column", column)]).map(|words| text(&words)),
+        let words = match (condition.op, condition.op.symbol()) {
+            (_, Some(op)) => self.sentence("condition", "", [("column", column), ("op", text(op)), ("value", text(&condition.value.to_string()))]),
+            (CompareOp::IsNull, None) => self.sentence("condition", "missing", [("column", column)]),
+            (_, None) => self.sentence("condition", "present", [("column", column)]),
         };
-        self.sentence("condition", "", [("column", column), ("op", text(op)), ("value", text(&condition.value.to_string()))])
-            .map(|words| text(&words))
+        words.map(|words| text(&words))
     }
 }
 

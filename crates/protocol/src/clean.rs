@@ -242,6 +242,25 @@ pub enum OutlierMethod {
     },
 }
 
+impl OutlierMethod {
+    /// A range step's bounds as the step descriptions write them, in every language: "< low",
+    /// "> high" and the sentinel values ("-9999, 0"); empty for the other methods.
+    pub fn range_bounds(&self) -> Vec<String> {
+        let OutlierMethod::Range { low, high, values } = self else { return Vec::new() };
+        let mut bounds = Vec::new();
+        if let Some(low) = low {
+            bounds.push(format!("< {low}"));
+        }
+        if let Some(high) = high {
+            bounds.push(format!("> {high}"));
+        }
+        if !values.is_empty() {
+            bounds.push(values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "));
+        }
+        bounds
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutlierAction {
@@ -411,6 +430,22 @@ pub enum CompareOp {
     Ne,
     IsNull,
     NotNull,
+}
+
+impl CompareOp {
+    /// The comparison's sign as every language writes it ("<", "≤" …); `None` for the tests
+    /// of a missing or present cell, which are said in words.
+    pub fn symbol(self) -> Option<&'static str> {
+        match self {
+            CompareOp::Lt => Some("<"),
+            CompareOp::Le => Some("≤"),
+            CompareOp::Gt => Some(">"),
+            CompareOp::Ge => Some("≥"),
+            CompareOp::Eq => Some("="),
+            CompareOp::Ne => Some("≠"),
+            CompareOp::IsNull | CompareOp::NotNull => None,
+        }
+    }
 }
 
 /// `column op value`, on numeric or boolean columns (true = 1). A missing cell never
@@ -816,17 +851,11 @@ fn list(columns: &[String]) -> String {
 }
 
 fn condition_text(c: &Condition) -> String {
-    let op = match c.op {
-        CompareOp::Lt => "<",
-        CompareOp::Le => "≤",
-        CompareOp::Gt => ">",
-        CompareOp::Ge => "≥",
-        CompareOp::Eq => "=",
-        CompareOp::Ne => "≠",
-        CompareOp::IsNull => return format!("{} is missing", c.column),
-        CompareOp::NotNull => return format!("{} is present", c.column),
-    };
-    format!("{} {op} {}", c.column, c.value)
+    match (c.op, c.op.symbol()) {
+        (_, Some(op)) => format!("{} {op} {}", c.column, c.value),
+        (CompareOp::IsNull, None) => format!("{} is missing", c.column),
+        (_, None) => format!("{} is present", c.column),
+    }
 }
 
 fn limit_text(limit: Option<u32>) -> String {
@@ -895,19 +924,7 @@ impl CleanStep {
                     OutlierMethod::Iqr { k } => format!("outside {k}×IQR"),
                     OutlierMethod::Mad { k } => format!("more than {k} robust σ from the median"),
                     OutlierMethod::Hampel { window, k } => format!("spikes (Hampel, ±{window} samples, {k} σ)"),
-                    OutlierMethod::Range { low, high, values } => {
-                        let mut parts = Vec::new();
-                        if let Some(l) = low {
-                            parts.push(format!("< {l}"));
-                        }
-                        if let Some(h) = high {
-                            parts.push(format!("> {h}"));
-                        }
-                        if !values.is_empty() {
-                            parts.push(values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "));
-                        }
-                        format!("values {}", parts.join(" or "))
-                    }
+                    OutlierMethod::Range { .. } => format!("values {}", method.range_bounds().join(" or ")),
                 };
                 let action = match action {
                     OutlierAction::Null => "to missing",

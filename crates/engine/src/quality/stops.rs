@@ -143,26 +143,12 @@ fn shutdown_words(unit: &UnitStops, time_ms: impl Fn(usize) -> Option<i64>, inte
 /// Where the running condition fails, as a sentence names it: "FI-101 Flow < 6" (symbols and
 /// numbers read the same in every language), or a phrase for a missing or present reading.
 fn condition_arg(c: &Condition) -> MessageArg {
-    match c.op {
-        CompareOp::NotNull => MessageArg::phrase("condition_missing", [("column", c.column.as_str().into())]),
-        CompareOp::IsNull => MessageArg::phrase("condition_present", [("column", c.column.as_str().into())]),
-        _ => condition_words(c, true).into(),
+    let fails = negated(c);
+    match fails.op.symbol() {
+        Some(op) => format!("{} {op} {}", fails.column, format_number(fails.value)).into(),
+        None if fails.op == CompareOp::IsNull => MessageArg::phrase("condition_missing", [("column", c.column.as_str().into())]),
+        None => MessageArg::phrase("condition_present", [("column", c.column.as_str().into())]),
     }
-}
-
-/// "FI-101 Flow < 6" in words; `negate` words the opposite.
-fn condition_words(c: &Condition, negate: bool) -> String {
-    let op = match (c.op, negate) {
-        (CompareOp::Lt, false) | (CompareOp::Ge, true) => "<",
-        (CompareOp::Le, false) | (CompareOp::Gt, true) => "≤",
-        (CompareOp::Gt, false) | (CompareOp::Le, true) => ">",
-        (CompareOp::Ge, false) | (CompareOp::Lt, true) => "≥",
-        (CompareOp::Eq, false) | (CompareOp::Ne, true) => "=",
-        (CompareOp::Ne, false) | (CompareOp::Eq, true) => "≠",
-        (CompareOp::IsNull, false) | (CompareOp::NotNull, true) => return format!("{} is missing", c.column),
-        (CompareOp::NotNull, false) | (CompareOp::IsNull, true) => return format!("{} is present", c.column),
-    };
-    format!("{} {op} {}", c.column, format_number(c.value))
 }
 
 /// The opposite comparison: where `c` fails (for a present reading).
