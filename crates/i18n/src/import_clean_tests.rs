@@ -136,25 +136,9 @@ fn import_warnings_and_task_labels_are_worded_from_their_codes_and_fall_back_to_
 
 #[test]
 fn every_gate_check_has_a_name_in_both_languages() {
-    let checks = [
-        "rows",
-        "missing_share",
-        "status_text",
-        "duplicate_rows",
-        "duplicate_timestamps",
-        "unsorted_timestamps",
-        "gaps",
-        "flatline_samples",
-        "spikes",
-        "out_of_range",
-        "unit_jump_samples",
-        "constant_columns",
-        "high_cardinality_columns",
-        "label_imbalance",
-    ];
     for lang in Lang::ALL {
         let catalog = Catalog::new(lang);
-        for check in checks {
+        for check in plantlab_protocol::GATE_CHECKS {
             assert_ne!(gate_title_text(&catalog, check), check, "{check} in {lang:?}");
         }
         assert_eq!(catalog.fallback_count(), 0, "{:?}", catalog.fallback_keys());

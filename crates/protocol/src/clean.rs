@@ -582,6 +582,25 @@ impl Suggestion {
     }
 }
 
+/// The names of the quality gate's checks ([`GateCheck::name`]), in the order the gate
+/// reports them; the catalogues name each (`gate-title-…`).
+pub const GATE_CHECKS: [&str; 14] = [
+    "missing_share",
+    "status_text",
+    "duplicate_rows",
+    "duplicate_timestamps",
+    "unsorted_timestamps",
+    "gaps",
+    "flatline_samples",
+    "spikes",
+    "out_of_range",
+    "unit_jump_samples",
+    "constant_columns",
+    "high_cardinality_columns",
+    "label_imbalance",
+    "rows",
+];
+
 /// One check of the quality gate. Passes when `value ≤ threshold` (or `≥` for minimums,
 /// as `at_least` says).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -304,24 +304,8 @@ fn gate_thresholds_are_editable_and_every_check_reports_its_numbers() {
     assert!(!spikes.passed && spikes.value >= 4.0 && spikes.threshold == 0.0, "{spikes:?}");
     assert!(spikes.message.contains("PI-204"), "{}", spikes.message);
     let names: Vec<&str> = gate.checks.iter().map(|c| c.name.as_str()).collect();
-    for expected in [
-        "missing_share",
-        "status_text",
-        "duplicate_rows",
-        "duplicate_timestamps",
-        "unsorted_timestamps",
-        "gaps",
-        "flatline_samples",
-        "spikes",
-        "out_of_range",
-        "unit_jump_samples",
-        "constant_columns",
-        "high_cardinality_columns",
-        "label_imbalance",
-        "rows",
-    ] {
-        assert!(names.contains(&expected), "{expected} missing from {names:?}");
-    }
+    // Every check, in the order the protocol publishes them.
+    assert_eq!(names, plantlab_protocol::GATE_CHECKS, "the gate's checks");
     // Loosen every count threshold: the gate passes without cleaning.
     let loose = plantlab_protocol::GateThresholds {
         max_missing_share: 1.0,
