@@ -236,23 +236,46 @@ fn read_ppm(bytes: &[u8]) -> (usize, usize, Vec<[u8; 3]>) {
     (w, h, pixels)
 }
 
+/// The desktop app started fresh (see [`start_app_in_locale`]) on a repository file, on its
+/// own virtual display, with the folder its screenshots are kept in. Fields drop in order: the
+/// app before the profile and the X server.
+struct FreshApp {
+    app: KillOnDrop,
+    lines: Receiver<String>,
+    display: String,
+    artifacts: PathBuf,
+    _profile: tempfile::TempDir,
+    _xvfb: XServer,
+}
+
+impl FreshApp {
+    fn start(file: &str, locale: &str) -> FreshApp {
+        let (xvfb, display) = start_xvfb();
+        let artifacts = repo().join("ci-artifacts");
+        std::fs::create_dir_all(&artifacts).expect("artifact dir");
+        let profile = tempfile::tempdir().expect("profile dir");
+        let (app, lines) = start_app_in_locale(&repo().join(file), &display, locale, profile.path());
+        FreshApp { app, lines, display, artifacts, _profile: profile, _xvfb: xvfb }
+    }
+
+    /// Waits until the Data pane has drawn the file, checks what it reports with `check`,
+    /// keeps a screenshot as `shot` and quits.
+    fn painted_shot_and_quit(mut self, shot: &str, check: impl Fn(&str)) {
+        let painted = wait_painted(&self.lines);
+        check(&painted);
+        let rect = parse_rect(&painted);
+        assert!(rect[2] > 200 && rect[3] > 100, "plot area too small: {painted}");
+        let (window_id, width) = photograph(&self.display, &self.artifacts.join(shot), rect);
+        quit(&mut self.app, &self.display, &window_id, width, rect);
+    }
+}
+
 #[test]
 fn desktop_app_shows_the_sample_and_quits_cleanly() {
-    let (_xvfb, display) = start_xvfb();
-    let artifacts = repo().join("ci-artifacts");
-    std::fs::create_dir_all(&artifacts).expect("artifact dir");
-    let sample = repo().join("sample-data/ai4i2020.csv");
     // Started fresh in an English locale, so the kept screenshot is the same on every machine.
-    let profile = tempfile::tempdir().expect("profile dir");
-
-    let (mut app, lines) = start_app_in_locale(&sample, &display, "en_US.UTF-8", profile.path());
-    let painted = wait_painted(&lines);
-    assert!(painted.contains("in en: 10000 rows x 14 columns"), "{painted}");
-    let rect = parse_rect(&painted);
-    assert!(rect[2] > 200 && rect[3] > 100, "plot area too small: {painted}");
-
-    let (window_id, width) = photograph(&display, &artifacts.join("desktop-data-pane.png"), rect);
-    quit(&mut app, &display, &window_id, width, rect);
+    FreshApp::start("sample-data/ai4i2020.csv", "en_US.UTF-8").painted_shot_and_quit("desktop-data-pane.png", |painted| {
+        assert!(painted.contains("in en: 10000 rows x 14 columns"), "{painted}");
+    });
 }
 
 /// A Chinese plant's export as Chinese Windows saves it (GB18030, tag names 反应器温度 …, a units
@@ -261,19 +284,9 @@ fn desktop_app_shows_the_sample_and_quits_cleanly() {
 /// screenshot is kept.
 #[test]
 fn desktop_app_opens_a_gb18030_export_in_chinese() {
-    let (_xvfb, display) = start_xvfb();
-    let artifacts = repo().join("ci-artifacts");
-    std::fs::create_dir_all(&artifacts).expect("artifact dir");
-    let export = repo().join("sample-data/reactor-gb18030.csv");
-    let profile = tempfile::tempdir().expect("profile dir");
-
-    let (mut app, lines) = start_app_in_locale(&export, &display, "zh_CN.UTF-8", profile.path());
-    let painted = wait_painted(&lines);
-    assert!(painted.contains("in zh-CN: 360 rows x 6 columns, plot of \"反应器温度\""), "{painted}");
-    let rect = parse_rect(&painted);
-
-    let (window_id, width) = photograph(&display, &artifacts.join("desktop-gb18030-zh.png"), rect);
-    quit(&mut app, &display, &window_id, width, rect);
+    FreshApp::start("sample-data/reactor-gb18030.csv", "zh_CN.UTF-8").painted_shot_and_quit("desktop-gb18030-zh.png", |painted| {
+        assert!(painted.contains("in zh-CN: 360 rows x 6 columns, plot of \"反应器温度\""), "{painted}");
+    });
 }
 
 /// The controls the UI last reported (`plantlab: widgets` lines): id → centre; and whether the
