@@ -421,9 +421,7 @@ impl StopReason {
 
     /// The English message (from the catalogue the edges word it from), the code and the arguments.
     fn worded(self) -> (String, String, BTreeMap<String, MessageArg>) {
-        let key = plantlab_protocol::message_key("stop", self.code, "");
-        let message = plantlab_i18n::with_english(|english| plantlab_i18n::coded_text(english, &key, &self.args)).unwrap_or_else(|| key.clone());
-        (message, self.code.to_owned(), self.args)
+        (crate::normal::wording::english_stop(self.code, &self.args), self.code.to_owned(), self.args)
     }
 }
 
